@@ -1,0 +1,116 @@
+// The admin functions and relations every node has: replicate.status(), pg_replication_status,
+// replicate.log (the replication log) and replicate.tables (what is replicated).
+
+import { logViewSql } from '../storage/internal-schema.js';
+import type { AdminRegistry, AdminValue } from './registry.js';
+
+export interface NodeState {
+  nodeId: string;
+  mode: string;
+  role: string;
+  syncMode: string;
+  listenAddress: string;
+  replicationPort: string;
+  currentLsn(): number;
+  isReadOnly(): boolean;
+  uptimeSeconds(): number;
+  healthyPeers(): number;
+  conflictsDetected(): number;
+  replicationLagMs(): number;
+  standbyCount(): number;
+}
+
+export function registerBuiltins(registry: AdminRegistry, state: NodeState): void {
+  registry.addFunction({
+    name: 'status',
+    params: [],
+    mutates: false,
+    columns: [
+      { name: 'status', type: 'text' },
+      { name: 'node_id', type: 'text' },
+      { name: 'mode', type: 'text' },
+      { name: 'role', type: 'text' },
+      { name: 'current_lsn', type: 'int8' },
+      { name: 'replication_lag_ms', type: 'int8' },
+      { name: 'peer_count', type: 'int4' },
+      { name: 'healthy_peers', type: 'int4' },
+      { name: 'conflicts_detected', type: 'int8' },
+      { name: 'is_read_only', type: 'bool' },
+      { name: 'uptime_seconds', type: 'int8' },
+    ],
+    run: (): AdminValue[][] => [
+      [
+        'ok',
+        state.nodeId,
+        state.mode,
+        state.role,
+        BigInt(state.currentLsn()),
+        BigInt(state.replicationLagMs()),
+        0,
+        state.healthyPeers(),
+        BigInt(state.conflictsDetected()),
+        state.isReadOnly(),
+        BigInt(state.uptimeSeconds()),
+      ],
+    ],
+  });
+
+  registry.addView({
+    kind: 'js',
+    name: 'pg_replication_status',
+    columns: [
+      { name: 'node_id', type: 'text' },
+      { name: 'role', type: 'text' },
+      { name: 'sync_mode', type: 'text' },
+      { name: 'listen_address', type: 'text' },
+      { name: 'replication_port', type: 'text' },
+      { name: 'current_lsn', type: 'int8' },
+      { name: 'is_read_only', type: 'bool' },
+      { name: 'standby_count', type: 'int4' },
+      { name: 'uptime_seconds', type: 'int8' },
+    ],
+    rows: () => [
+      [
+        state.nodeId,
+        state.role,
+        state.syncMode,
+        state.listenAddress,
+        state.replicationPort,
+        BigInt(state.currentLsn()),
+        state.isReadOnly(),
+        state.standbyCount(),
+        BigInt(state.uptimeSeconds()),
+      ],
+    ],
+  });
+
+  registry.addView({
+    kind: 'sql',
+    name: 'log',
+    sql: logViewSql,
+    columns: [
+      { name: 'lsn', type: 'int8' },
+      { name: 'origin', type: 'text' },
+      { name: 'origin_seq', type: 'int8' },
+      { name: 'txid', type: 'int8' },
+      { name: 'hlc_wall', type: 'int8' },
+      { name: 'hlc_logical', type: 'int8' },
+      { name: 'table_name', type: 'text' },
+      { name: 'primary_key', type: 'json' },
+      { name: 'operation', type: 'text' },
+      { name: 'columns', type: 'json' },
+    ],
+  });
+
+  registry.addView({
+    kind: 'sql',
+    name: 'tables',
+    sql: `SELECT s.name AS table_name, CASE WHEN coalesce(t.local_only, 0) = 1 THEN 0 ELSE 1 END AS replicated
+      FROM sqlite_schema s LEFT JOIN _chorus_tables t ON t.name = s.name
+      WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND s.name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'`,
+    columns: [
+      { name: 'table_name', type: 'text' },
+      { name: 'replicated', type: 'bool' },
+    ],
+  });
+}

@@ -1,0 +1,224 @@
+// Builds the one frozen Config a node runs with: TOML file, then command-line flags, then CHORUS_*
+// environment variables (each overriding the one before), validated once with the key named on error.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+
+export type HaMode = 'standalone' | 'multi-primary' | 'primary' | 'standby';
+
+export interface Config extends ParsedConfig {
+  /** replication.mode with the seed's spelling multi_master normalized to multi-primary. */
+  readonly haMode: HaMode;
+  /** Path of the config file read, if any. */
+  readonly configFile: string | null;
+}
+
+/** Flags of `chorus server`, already parsed by the CLI; all optional. */
+export interface ConfigFlags {
+  config?: string;
+  nodeId?: string;
+  dataDir?: string;
+  listen?: string;
+  http?: string;
+  haMode?: string;
+  haBind?: string;
+  haPeers?: string;
+  haPrimary?: string;
+  haRegion?: string;
+  logLevel?: string;
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) {
+      node[key] = {};
+    }
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function splitHostPort(value: string, what: string): [string, number] {
+  const idx = value.lastIndexOf(':');
+  const port = Number(value.slice(idx + 1));
+  if (idx <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${what}: expected host:port, got "${value}"`);
+  }
+  return [value.slice(0, idx).replace(/^\[|\]$/g, ''), port];
+}
+
+/** Named settings reachable by flag and by environment variable. */
+function applyNamed(tree: Tree, name: keyof ConfigFlags, value: string, origin: string): void {
+  switch (name) {
+    case 'nodeId':
+      return setPath(tree, ['server', 'node_id'], value);
+    case 'dataDir':
+      return setPath(tree, ['server', 'data_dir'], value);
+    case 'listen': {
+      const [host, port] = splitHostPort(value, origin);
+      setPath(tree, ['server', 'listen_address'], host);
+      return setPath(tree, ['server', 'port'], port);
+    }
+    case 'http': {
+      const [host, port] = splitHostPort(value, origin);
+      setPath(tree, ['server', 'http_address'], host);
+      return setPath(tree, ['server', 'http_port'], port);
+    }
+    case 'haMode':
+      return setPath(tree, ['replication', 'mode'], value);
+    case 'haBind':
+      return setPath(tree, ['replication', 'ha_bind'], value);
+    case 'haPeers':
+      return setPath(
+        tree,
+        ['replication', 'peers'],
+        value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      );
+    case 'haPrimary':
+      return setPath(tree, ['replication', 'primary'], value);
+    case 'haRegion':
+      return setPath(tree, ['replication', 'local_region'], value);
+    case 'logLevel':
+      return setPath(tree, ['server', 'log_level'], value);
+    case 'config':
+      return;
+  }
+}
+
+const envNames: Record<string, keyof ConfigFlags> = {
+  CHORUS_NODE_ID: 'nodeId',
+  CHORUS_DATA_DIR: 'dataDir',
+  CHORUS_LISTEN: 'listen',
+  CHORUS_HTTP: 'http',
+  CHORUS_HA_MODE: 'haMode',
+  CHORUS_HA_BIND: 'haBind',
+  CHORUS_HA_PEERS: 'haPeers',
+  CHORUS_HA_PRIMARY: 'haPrimary',
+  CHORUS_HA_REGION: 'haRegion',
+  CHORUS_LOG_LEVEL: 'logLevel',
+};
+/** CHORUS_* variables read elsewhere (not config keys) that must not be refused as unknown. */
+const envPassThrough = new Set(['CHORUS_CONFIG']);
+
+function envValue(raw: string): unknown {
+  try {
+    return (parseToml(`v = ${raw}`) as { v: unknown }).v;
+  } catch {
+    return raw;
+  }
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+    return `unknown config key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `config key "${path}": ${issue.message}`;
+}
+
+export interface LoadOptions {
+  flags?: ConfigFlags;
+  env?: NodeJS.ProcessEnv;
+  /** A config object to start from instead of (or before) the file: what embedders pass. */
+  base?: Tree;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const flags = opts.flags ?? {};
+  const env = opts.env ?? {};
+  const configFile = flags.config ?? env.CHORUS_CONFIG ?? null;
+  let tree: Tree = structuredClone(opts.base ?? {});
+  if (configFile) {
+    let text: string;
+    try {
+      text = readFileSync(configFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${configFile}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      tree = { ...tree, ...(parseToml(text) as Tree) };
+    } catch (e) {
+      throw new ConfigError(`config file ${configFile} is not valid TOML: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  for (const [name, value] of Object.entries(flags) as [keyof ConfigFlags, string | undefined][]) {
+    if (value !== undefined) applyNamed(tree, name, value, `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith('CHORUS_') || value === undefined) continue;
+    const named = envNames[key];
+    if (named) applyNamed(tree, named, value, key);
+    else if (key === 'CHORUS_CLUSTER_SECRET') setPath(tree, ['replication', 'cluster_secret'], value);
+    else if (key.includes('__')) {
+      const path = key
+        .slice('CHORUS_'.length)
+        .toLowerCase()
+        .split('__')
+        .filter((p) => p.length > 0);
+      if (path.length < 2) throw new ConfigError(`environment variable ${key}: expected CHORUS_<SECTION>__<KEY>`);
+      setPath(tree, path, envValue(value));
+    } else if (!envPassThrough.has(key)) {
+      throw new ConfigError(`unknown environment variable ${key}`, {
+        hint: `Known: ${Object.keys(envNames).join(', ')}, CHORUS_CLUSTER_SECRET, CHORUS_CONFIG, CHORUS_<SECTION>__<KEY>.`,
+      });
+    }
+  }
+  const parsed = configSchema.safeParse(tree);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map(formatIssue).join('; '));
+  }
+  const cfg = parsed.data;
+  const haMode: HaMode = cfg.replication.mode === 'multi_master' ? 'multi-primary' : cfg.replication.mode;
+  validateCombination(cfg, haMode);
+  return deepFreeze({ ...cfg, haMode, configFile });
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
+  if (haMode !== 'standalone') {
+    throw new ConfigError(
+      `replication.mode = "${cfg.replication.mode}" is not available in this version of ChorusDB; only "standalone" runs today`,
+      { hint: 'Multi-primary, primary/standby and sharded modes land with the replication work.' },
+    );
+  }
+  const exposed = !isLoopbackHost(cfg.server.listen_address);
+  if (exposed && cfg.auth.method === 'trust') {
+    throw new ConfigError(
+      `auth.method = "trust" is refused while server.listen_address = "${cfg.server.listen_address}" is beyond loopback`,
+    );
+  }
+  if ((exposed || cfg.auth.method === 'scram-sha-256') && cfg.auth.users.length === 0) {
+    throw new ConfigError(
+      exposed
+        ? `server.listen_address = "${cfg.server.listen_address}" is beyond loopback, which requires SCRAM-SHA-256 authentication, but no [[auth.users]] are configured`
+        : 'auth.method = "scram-sha-256" needs at least one [[auth.users]] entry',
+    );
+  }
+  const names = new Set<string>();
+  for (const u of cfg.auth.users) {
+    if (names.has(u.name)) throw new ConfigError(`auth.users: user "${u.name}" is listed twice`);
+    names.add(u.name);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,141 @@
+// The configuration schema: sections and keys of the seed's heliosdb.conf ([server], [replication],
+// ...) plus ChorusDB's own. Unknown keys are refused (strict objects) and every default lives here.
+
+import { z } from 'zod';
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$/, 'expected host:port');
+const ms = z.number().int().min(0);
+const positiveInt = z.number().int().min(1);
+
+export const synchronousModes = ['off', 'normal', 'full', 'extra'] as const;
+export const haModes = ['standalone', 'multi-primary', 'primary', 'standby'] as const;
+
+const serverSchema = z
+  .object({
+    node_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . - (max 63)').optional(),
+    listen_address: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(5432),
+    http_address: z.string().default('127.0.0.1'),
+    http_port: z.number().int().min(0).max(65535).default(8080),
+    data_dir: z.string().default('./data'),
+    max_connections: positiveInt.max(10_000).default(200),
+    reader_threads: z.number().int().min(0).max(64).default(2),
+    writer_lock_timeout_ms: ms.max(3_600_000).default(5_000),
+    synchronous: z.enum(synchronousModes).default('full'),
+    checkpoint_interval_ms: ms.min(10).default(1_000),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    tls: z
+      .object({
+        cert_file: z.string(),
+        key_file: z.string(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const userSchema = z
+  .object({
+    name: z.string().min(1),
+    password: z.string().min(1).optional(),
+    /** PostgreSQL's stored form: SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>. */
+    scram_verifier: z.string().startsWith('SCRAM-SHA-256$').optional(),
+  })
+  .strict()
+  .refine((u) => u.password !== undefined || u.scram_verifier !== undefined, {
+    message: 'a user needs password or scram_verifier',
+  });
+
+const authSchema = z
+  .object({
+    /** auto: trust for loopback clients when listening on loopback only, otherwise SCRAM. */
+    method: z.enum(['auto', 'trust', 'scram-sha-256']).default('auto'),
+    users: z.array(userSchema).default([]),
+  })
+  .strict();
+
+const masterSchema = z
+  .object({
+    master_id: z.string(),
+    endpoint: hostPort,
+    region: z.string().optional(),
+    priority: z.number().int().optional(),
+  })
+  .strict();
+
+// [replication]: the seed's keys. This node reads mode, region, ha_bind and peers today; the
+// peer-link, conflict and quorum keys are validated now and take effect with the replication modes.
+const replicationSchema = z
+  .object({
+    mode: z.enum(['standalone', 'multi_master', 'multi-primary', 'primary', 'standby']).default('standalone'),
+    cluster_name: z.string().default('chorus'),
+    cluster_secret: z.string().optional(),
+    ha_bind: hostPort.default('127.0.0.1:5433'),
+    peers: z.array(hostPort).default([]),
+    primary: hostPort.optional(),
+    local_master_id: z.string().optional(),
+    local_region: z.string().optional(),
+    conflict_resolution: z.enum(['last_write_wins', 'custom', 'crdt']).default('last_write_wins'),
+    timestamp_source: z.enum(['server_timestamp', 'client_timestamp', 'logical_clock']).default('server_timestamp'),
+    timestamp_precision_ms: z.boolean().default(true),
+    resolver_function: z.string().optional(),
+    resolver_language: z.enum(['sql', 'javascript', 'typescript', 'rust']).optional(),
+    custom_resolver: z.string().optional(),
+    crdt_types: z.array(z.enum(['counter', 'set', 'map', 'register'])).default([]),
+    replication_lag_threshold_ms: ms.default(500),
+    max_retries: z.number().int().min(0).max(1000).default(3),
+    batch_size: positiveInt.max(1_000_000).default(1000),
+    replication_batch_size: positiveInt.max(1_000_000).optional(),
+    batch_timeout_ms: ms.default(100),
+    max_batch_size_mb: positiveInt.max(1024).default(10),
+    compression_threshold_bytes: z.number().int().min(0).default(1024),
+    enable_compression: z.boolean().default(true),
+    enable_causal_consistency: z.boolean().default(true),
+    vector_clock_update_interval_ms: ms.default(10),
+    heartbeat_interval_ms: ms.min(1).default(100),
+    heartbeat_timeout_ms: ms.min(1).default(500),
+    replication_timeout_ms: ms.min(1).default(5000),
+    election_timeout_min_ms: ms.optional(),
+    election_timeout_max_ms: ms.optional(),
+    connection_pool_size: positiveInt.max(1000).default(10),
+    health_check_interval_sec: positiveInt.default(10),
+    replication_monitor_interval_sec: positiveInt.default(30),
+    require_quorum_for_writes: z.boolean().default(false),
+    quorum_size: positiveInt.optional(),
+    use_witness_node: z.boolean().default(false),
+    witness_endpoints: z.array(hostPort).default([]),
+    masters: z.array(masterSchema).default([]),
+    buffers: z
+      .object({
+        queue_buffer_size_mb: positiveInt.default(256),
+        per_peer_buffer_mb: positiveInt.default(64),
+        wal_buffer_size_mb: positiveInt.default(512),
+        conflict_detection_buffer_mb: positiveInt.default(128),
+      })
+      .strict()
+      .prefault({}),
+    connection_pool: z
+      .object({
+        pool_size: positiveInt.default(10),
+        max_connections: positiveInt.default(50),
+        idle_timeout_sec: positiveInt.default(300),
+        connection_timeout_sec: positiveInt.default(10),
+      })
+      .strict()
+      .prefault({}),
+    peer_connections: z
+      .array(z.object({ peer_id: z.string(), pool_size: positiveInt.optional(), priority: z.number().int().optional() }).strict())
+      .default([]),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.prefault({}),
+    auth: authSchema.prefault({}),
+    replication: replicationSchema.prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

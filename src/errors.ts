@@ -1,0 +1,170 @@
+// Typed errors: one class per situation, each carrying the SQLSTATE a PostgreSQL client expects.
+// Every error that can reach a client (wire protocol, HTTP) is a ChorusError or is mapped to one.
+
+export interface ErrorExtras {
+  detail?: string;
+  hint?: string;
+  cause?: unknown;
+  /** Cursor position (1-based, in characters) into the statement text, as PostgreSQL reports it. */
+  position?: number;
+}
+
+export class ChorusError extends Error {
+  readonly sqlstate: string;
+  readonly detail: string | undefined;
+  readonly hint: string | undefined;
+  readonly position: number | undefined;
+  /** PostgreSQL severity: ERROR for statement errors, FATAL for errors that end the connection. */
+  readonly severity: 'ERROR' | 'FATAL';
+
+  constructor(sqlstate: string, message: string, extras: ErrorExtras = {}, severity: 'ERROR' | 'FATAL' = 'ERROR') {
+    super(message, extras.cause === undefined ? undefined : { cause: extras.cause });
+    this.name = new.target.name;
+    this.sqlstate = sqlstate;
+    this.detail = extras.detail;
+    this.hint = extras.hint;
+    this.position = extras.position;
+    this.severity = severity;
+  }
+}
+
+/** 42601: the statement text cannot be parsed. */
+export class SyntaxError42601 extends ChorusError {
+  constructor(message: string, extras?: ErrorExtras) {
+    super('42601', message, extras);
+  }
+}
+
+/** 0A000: a construct this node does not implement. The message names the construct. */
+export class FeatureNotSupportedError extends ChorusError {
+  constructor(construct: string, extras?: ErrorExtras) {
+    super('0A000', `${construct} is not supported`, extras);
+  }
+}
+
+/** 42P01: the relation does not exist (also used for internal relations, which users cannot see). */
+export class UndefinedTableError extends ChorusError {
+  constructor(name: string, extras?: ErrorExtras) {
+    super('42P01', `relation "${name}" does not exist`, extras);
+  }
+}
+
+/** 42883: no such function (used for unknown replicate.* functions and bad argument names). */
+export class UndefinedFunctionError extends ChorusError {
+  constructor(message: string, extras?: ErrorExtras) {
+    super('42883', message, extras);
+  }
+}
+
+/** 22023: a function argument has a bad value. */
+export class InvalidParameterValueError extends ChorusError {
+  constructor(message: string, extras?: ErrorExtras) {
+    super('22023', message, extras);
+  }
+}
+
+/** 42P16: a replicated table was declared without a primary key. */
+export class MissingPrimaryKeyError extends ChorusError {
+  constructor(table: string) {
+    super('42P16', `table "${table}" has no primary key; replicated tables need one`, {
+      hint: 'Add a PRIMARY KEY, or declare the table local-only (not replicated) with CREATE UNLOGGED TABLE.',
+    });
+  }
+}
+
+/** 25P02: a statement was sent inside a transaction block that already failed. */
+export class InFailedTransactionError extends ChorusError {
+  constructor() {
+    super('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+  }
+}
+
+/** 25001: BEGIN inside a transaction block and similar misuse of transaction commands. */
+export class ActiveTransactionError extends ChorusError {
+  constructor(message: string) {
+    super('25001', message);
+  }
+}
+
+/** 55P03: the single writer could not be obtained within the bounded wait. */
+export class WriterLockTimeoutError extends ChorusError {
+  constructor(waitedMs: number) {
+    super('55P03', `could not obtain the write lock within ${waitedMs} ms`, {
+      hint: 'Another transaction holds the writer. Keep write transactions short, or raise server.writer_lock_timeout_ms.',
+    });
+  }
+}
+
+/** 53300: too many clients, or a queue reached its limit. */
+export class TooManyConnectionsError extends ChorusError {
+  constructor(message: string) {
+    super('53300', message, {}, 'FATAL');
+  }
+}
+
+/** 54000: a statement or message exceeded a named limit. */
+export class ProgramLimitExceededError extends ChorusError {
+  constructor(message: string, extras?: ErrorExtras) {
+    super('54000', message, extras);
+  }
+}
+
+/** 57014: the statement was canceled by a CancelRequest or a timeout. */
+export class QueryCanceledError extends ChorusError {
+  constructor(message = 'canceling statement due to user request') {
+    super('57014', message);
+  }
+}
+
+/** 57P01: the node is shutting down. */
+export class AdminShutdownError extends ChorusError {
+  constructor() {
+    super('57P01', 'terminating connection due to administrator command', {}, 'FATAL');
+  }
+}
+
+/** 08P01: the client broke the wire protocol; the connection is closed. */
+export class ProtocolViolationError extends ChorusError {
+  constructor(message: string) {
+    super('08P01', message, {}, 'FATAL');
+  }
+}
+
+/** 28P01 / 28000: authentication failed or is not allowed for this client. */
+export class AuthenticationFailedError extends ChorusError {
+  constructor(user: string, reason = 'password authentication failed') {
+    super('28P01', `${reason} for user "${user}"`, {}, 'FATAL');
+  }
+}
+
+/** 42501: the statement touches something users may not touch. */
+export class InsufficientPrivilegeError extends ChorusError {
+  constructor(message: string, extras?: ErrorExtras) {
+    super('42501', message, extras);
+  }
+}
+
+/** 25006: a write was sent to a node or transaction that is read-only. */
+export class ReadOnlyTransactionError extends ChorusError {
+  constructor(message = 'cannot execute a write in a read-only transaction') {
+    super('25006', message);
+  }
+}
+
+/** F0000: the configuration is invalid; the message names the key. */
+export class ConfigError extends ChorusError {
+  constructor(message: string, extras?: ErrorExtras) {
+    super('F0000', message, extras, 'FATAL');
+  }
+}
+
+/** XX000: an invariant broke inside the node. */
+export class InternalError extends ChorusError {
+  constructor(message: string, extras?: ErrorExtras) {
+    super('XX000', message, extras);
+  }
+}
+
+export function isChorusError(e: unknown): e is ChorusError {
+  return e instanceof ChorusError;
+}

@@ -1,0 +1,222 @@
+// A ChorusDB node in-process: storage, clock, sessions, admin SQL, metrics and (optionally) the
+// PostgreSQL and HTTP listeners. The CLI is a thin layer over openNode(); tests embed it directly.
+
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { registerBuiltins } from '../admin/builtin.js';
+import { AdminRegistry } from '../admin/registry.js';
+import { type PhysicalClock, systemClock } from '../clock/clock.js';
+import { HybridLogicalClock } from '../clock/hlc.js';
+import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
+import { ChorusError } from '../errors.js';
+import { shutdownGraceMs } from '../limits.js';
+import { NodeMetrics } from '../metrics/metrics.js';
+import { AdminExecutor } from '../session/admin-executor.js';
+import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
+import type { BindValue } from '../session/read-protocol.js';
+import { ReaderPool } from '../session/reader-pool.js';
+import type { StatementResult } from '../session/result.js';
+import { Session, type SessionHost } from '../session/session.js';
+import { StatementCache } from '../session/statement-cache.js';
+import { WriterLock } from '../session/writer-lock.js';
+import { StorageEngine } from '../storage/engine.js';
+
+export interface OpenNodeOptions {
+  config?: Config;
+  /** Used when config is absent: the same inputs the CLI passes to loadConfig. */
+  load?: LoadOptions;
+  logger?: Logger;
+  clock?: PhysicalClock;
+  /** Start the PostgreSQL and HTTP listeners (default false for embedding). */
+  listen?: boolean;
+}
+
+export interface QueryOutput {
+  columns: string[];
+  rows: Record<string, unknown>[];
+  tag: string;
+}
+
+export interface ListenAddresses {
+  pg: { host: string; port: number };
+  http: { host: string; port: number } | null;
+}
+
+/** Something that listens for clients and can be closed (wire server, HTTP server). */
+export interface Listener {
+  address(): { host: string; port: number };
+  /** Stop accepting; resolve when existing connections have ended or been ended. */
+  close(): Promise<void>;
+  connectionCount(): number;
+}
+
+export type ListenerFactory = (node: ChorusNode) => Promise<{ pg: Listener; http: Listener | null }>;
+
+export class ChorusNode {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly engine: StorageEngine;
+  readonly clock: HybridLogicalClock;
+  readonly registry = new AdminRegistry();
+  readonly metrics: NodeMetrics;
+  readonly plans: PlanCache;
+  readonly startedAtMs = Date.now();
+  private readonly readers: ReaderPool;
+  private readonly admin: AdminExecutor;
+  private readonly writerLock: WriterLock;
+  private readonly writerCache: StatementCache;
+  private readonly sessions = new Set<Session>();
+  private readonly host: SessionHost;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private listeners: { pg: Listener; http: Listener | null } | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(opts: OpenNodeOptions) {
+    this.config = opts.config ?? loadConfig(opts.load);
+    this.logger = opts.logger ?? pino({ level: this.config.server.log_level, base: { node: this.config.server.node_id } });
+    this.engine = new StorageEngine({
+      dataDir: this.config.server.data_dir,
+      synchronous: this.config.server.synchronous,
+      nodeId: this.config.server.node_id,
+      logger: this.logger,
+      generateNodeId: () => `node-${randomBytes(4).toString('hex')}`,
+    });
+    this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
+    this.engine.attachClock(this.clock);
+    registerBuiltins(this.registry, {
+      nodeId: this.engine.nodeId,
+      mode: this.config.haMode,
+      role: 'standalone',
+      syncMode: 'async',
+      listenAddress: `${this.config.server.listen_address}:${this.config.server.port}`,
+      replicationPort: this.config.replication.ha_bind,
+      currentLsn: () => this.engine.currentLsn(),
+      isReadOnly: () => false,
+      uptimeSeconds: () => Math.floor((Date.now() - this.startedAtMs) / 1000),
+      healthyPeers: () => 0,
+      conflictsDetected: () => 0,
+      replicationLagMs: () => 0,
+      standbyCount: () => 0,
+    });
+    this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger);
+    this.admin = new AdminExecutor(this.engine.path, this.registry);
+    this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
+    this.writerCache = new StatementCache(this.engine.writer);
+    this.plans = new PlanCache(this.registry, (sql) => this.writerCache.get(sql));
+    this.metrics = new NodeMetrics(
+      {
+        currentLsn: () => this.engine.currentLsn(),
+        logBytes: () => this.logBytes(),
+        connections: () => (this.listeners?.pg.connectionCount() ?? 0) + (this.listeners?.http?.connectionCount() ?? 0),
+      },
+      this.engine.nodeId,
+    );
+    const metrics = this.metrics;
+    const lock = this.writerLock;
+    let lastContended = 0;
+    this.host = {
+      engine: this.engine,
+      writerLock: this.writerLock,
+      writerCache: this.writerCache,
+      readers: this.readers,
+      admin: this.admin,
+      registry: this.registry,
+      isReadOnlyNode: () => this.closing !== null,
+      onCommit: (info) => metrics.commits.inc({ captured: String(info.captured) }),
+      onStatement: (kind, ok) => {
+        metrics.statements.inc({ kind });
+        if (!ok) metrics.errors.inc({ kind });
+        if (lock.contended !== lastContended) {
+          metrics.writerWaits.inc(lock.contended - lastContended);
+          lastContended = lock.contended;
+        }
+      },
+    };
+    this.checkpointTimer = setInterval(() => {
+      this.readers.checkpoint().catch((err: unknown) => this.logger.warn({ err }, 'WAL checkpoint failed'));
+    }, this.config.server.checkpoint_interval_ms);
+    this.checkpointTimer.unref();
+    this.logger.info({ nodeId: this.engine.nodeId, dataDir: this.config.server.data_dir, lsn: this.engine.currentLsn() }, 'node opened');
+  }
+
+  get nodeId(): string {
+    return this.engine.nodeId;
+  }
+
+  get shuttingDown(): boolean {
+    return this.closing !== null;
+  }
+
+  private logBytes(): number {
+    const row = this.engine.writer
+      .prepare("SELECT coalesce(sum(pgsize), 0) AS bytes FROM dbstat('main', 1) WHERE name IN ('_chorus_log', '_chorus_tx')")
+      .get() as { bytes: bigint } | undefined;
+    return Number(row?.bytes ?? 0);
+  }
+
+  openSession(startupParams: Record<string, string> = {}): Session {
+    if (this.closing) throw new ChorusError('57P01', 'node is shutting down', {}, 'FATAL');
+    const s = new Session(this.host, startupParams);
+    this.sessions.add(s);
+    return s;
+  }
+
+  closeSession(s: Session): void {
+    s.close();
+    this.sessions.delete(s);
+  }
+
+  /** Run a script (one or more statements, optional $n parameters for a single statement). */
+  async exec(sql: string, params: readonly BindValue[] = []): Promise<StatementResult[]> {
+    const session = this.openSession();
+    try {
+      const planned: PlannedStatement[] = params.length > 0 ? [{ prepared: this.plans.prepareOne(sql), params }] : this.plans.planSimple(sql);
+      const results: StatementResult[] = [];
+      await session.executeSimple(planned, (r) => results.push(r));
+      return results;
+    } finally {
+      this.closeSession(session);
+    }
+  }
+
+  /** Run one statement and return its rows as objects keyed by column name. */
+  async query(sql: string, params: readonly BindValue[] = []): Promise<QueryOutput> {
+    const results = await this.exec(sql, params);
+    const last = results[results.length - 1];
+    if (!last) return { columns: [], rows: [], tag: '' };
+    const columns = (last.columns ?? []).map((c) => c.name);
+    const rows = last.rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
+    return { columns, rows, tag: last.tag };
+  }
+
+  /** Start the listeners (the factory keeps wire/http out of the node's import graph). */
+  async listen(factory: ListenerFactory): Promise<ListenAddresses> {
+    if (this.listeners) throw new ChorusError('55000', 'node is already listening');
+    this.listeners = await factory(this);
+    return { pg: this.listeners.pg.address(), http: this.listeners.http?.address() ?? null };
+  }
+
+  /** Clean shutdown: stop accepting, let open transactions finish (bounded), roll back the rest, close the database. */
+  close(): Promise<void> {
+    if (!this.closing) this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.logger.info('node shutting down');
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    const listeners = this.listeners;
+    const deadline = Date.now() + shutdownGraceMs;
+    const closingListeners = Promise.all([listeners?.pg.close(), listeners?.http?.close()]);
+    await Promise.race([closingListeners, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    for (const s of this.sessions) this.closeSession(s);
+    await this.readers.close();
+    this.admin.close();
+    this.engine.close();
+    this.logger.info('node closed');
+  }
+}
+
+export function openNode(opts: OpenNodeOptions = {}): ChorusNode {
+  return new ChorusNode(opts);
+}

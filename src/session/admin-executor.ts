@@ -1,0 +1,64 @@
+// Runs queries over admin relations on a dedicated read-only connection in the main thread, where
+// the JavaScript-backed relations (live node state) are registered as SQLite virtual tables.
+
+import Database from 'better-sqlite3';
+import type { AdminRegistry, AdminValue } from '../admin/registry.js';
+import { toChorusError } from '../storage/sqlite-errors.js';
+import { registerSqlFunctions } from '../storage/sql-functions.js';
+import type { BindParams } from './read-protocol.js';
+import type { ColumnInfo } from './result.js';
+import { StatementCache } from './statement-cache.js';
+
+function toSqlite(v: AdminValue): string | number | bigint | null {
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  return v;
+}
+
+export class AdminExecutor {
+  private readonly db: Database.Database;
+  private readonly cache: StatementCache;
+
+  constructor(dbPath: string, registry: AdminRegistry) {
+    this.db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    this.db.defaultSafeIntegers(true);
+    registerSqlFunctions(this.db, { inWriter: false });
+    for (const view of registry.views.values()) {
+      if (view.kind !== 'js') continue;
+      const name = view.name.startsWith('pg_') ? view.name : `replicate.${view.name}`;
+      this.db.table(name, {
+        columns: view.columns.map((c) => c.name),
+        *rows() {
+          for (const row of view.rows()) yield row.map(toSqlite);
+        },
+      });
+    }
+    for (const fn of registry.functions.values()) {
+      if (fn.mutates) continue;
+      this.db.table(`replicate.${fn.name}`, {
+        columns: fn.columns.map((c) => c.name),
+        parameters: fn.params.map((p) => `arg_${p.name}`),
+        *rows(...args: unknown[]) {
+          const result = fn.run(args as AdminValue[]);
+          if (result instanceof Promise) throw new Error(`replicate.${fn.name} cannot be used inside a query`);
+          for (const row of result) yield row.map(toSqlite);
+        },
+      });
+    }
+    this.cache = new StatementCache(this.db);
+  }
+
+  query(sql: string, params: BindParams): { columns: ColumnInfo[]; rows: unknown[][] } {
+    try {
+      const stmt = this.cache.get(sql);
+      const rows = stmt.raw(true).all(params) as unknown[][];
+      const columns = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
+      return { columns, rows };
+    } catch (e) {
+      throw toChorusError(e);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

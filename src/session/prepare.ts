@@ -1,0 +1,349 @@
+// Turns one statement's text into a Prepared plan: what kind it is, where it runs (session command,
+// admin handler, reader or writer), the SQL SQLite will see after guards and rewrites, and its
+// parameter style. Plans depend only on the text, so they are cached and shared by sessions.
+
+import type { AdminFunction, AdminRegistry, AdminValue } from '../admin/registry.js';
+import {
+  FeatureNotSupportedError,
+  InsufficientPrivilegeError,
+  ProtocolViolationError,
+  UndefinedFunctionError,
+  UndefinedTableError,
+} from '../errors.js';
+import { type Classified, classify } from '../sql/classify.js';
+import { isKeyword, isTrivia, joinTokens, type Token } from '../sql/lexer.js';
+import { internalPrefix } from '../storage/internal-schema.js';
+
+export type ParamStyle = 'none' | 'positional' | 'dollar';
+
+/** An argument of a direct admin call: a literal, or a reference to a bound parameter ($n / ?). */
+export type AdminArg = { value: AdminValue } | { param: number };
+
+export type Route =
+  | { type: 'session' }
+  | { type: 'admin-call'; fn: AdminFunction; positional: AdminArg[]; named: Map<string, AdminArg> }
+  | { type: 'sql'; onAdmin: boolean };
+
+export interface Prepared {
+  /** The statement as the client wrote it. */
+  text: string;
+  tokens: Token[];
+  cls: Classified;
+  route: Route;
+  /** The SQL handed to SQLite (guards and rewrites applied). */
+  execSql: string;
+  paramStyle: ParamStyle;
+  paramCount: number;
+}
+
+const pragmaReadable = new Set([
+  'TABLE_INFO',
+  'TABLE_XINFO',
+  'TABLE_LIST',
+  'INDEX_LIST',
+  'INDEX_INFO',
+  'INDEX_XINFO',
+  'FOREIGN_KEY_LIST',
+  'FOREIGN_KEY_CHECK',
+  'INTEGRITY_CHECK',
+  'QUICK_CHECK',
+  'COMPILE_OPTIONS',
+  'COLLATION_LIST',
+  'FUNCTION_LIST',
+  'PAGE_COUNT',
+  'PAGE_SIZE',
+  'FREELIST_COUNT',
+  'JOURNAL_MODE',
+  'USER_VERSION',
+  'ENCODING',
+]);
+
+const schemaTables = new Set(['SQLITE_MASTER', 'SQLITE_SCHEMA', 'SQLITE_TEMP_MASTER', 'SQLITE_TEMP_SCHEMA']);
+const filteredSchema = `(SELECT * FROM main.sqlite_schema WHERE name NOT LIKE '\\_chorus\\_%' ESCAPE '\\' AND tbl_name NOT LIKE '\\_chorus\\_%' ESCAPE '\\')`;
+
+function isInternalName(t: Token): boolean {
+  if (t.kind === 'ident') return t.text.toLowerCase().startsWith(internalPrefix);
+  if (t.kind === 'qident') return t.value.toLowerCase().startsWith(internalPrefix);
+  return false;
+}
+
+/** Refuse statements that name internal tables; hide internal rows from sqlite_schema. */
+function guard(tokens: Token[], cls: Classified): Token[] {
+  const mentionsPragmaFn = tokens.some((t) => t.kind === 'ident' && t.value.startsWith('PRAGMA_'));
+  for (const t of tokens) {
+    if (isInternalName(t)) throw new UndefinedTableError(t.kind === 'qident' ? t.value : t.text);
+    if ((cls.kind === 'pragma' || mentionsPragmaFn) && t.kind === 'string' && t.value.toLowerCase().includes(internalPrefix)) {
+      throw new UndefinedTableError(t.value);
+    }
+  }
+  if (cls.kind === 'pragma') {
+    const name = cls.sig[1]?.kind === 'ident' && cls.sig[2]?.kind === 'dot' ? cls.sig[3] : cls.sig[1];
+    const assigns = cls.sig.some((t) => t.kind === 'op' && t.text === '=');
+    if (!name || !pragmaReadable.has(name.value) || assigns) {
+      throw new InsufficientPrivilegeError(`PRAGMA ${name?.text ?? ''} is not allowed`, {
+        hint: `Readable pragmas: ${[...pragmaReadable].map((p) => p.toLowerCase()).join(', ')}.`,
+      });
+    }
+  }
+  if (cls.kind === 'attach' || cls.kind === 'detach') {
+    throw new FeatureNotSupportedError(`${cls.kind.toUpperCase()} DATABASE (a node holds one database)`);
+  }
+  if (cls.kind === 'create_table' && cls.temporary) {
+    throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE', {
+      hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',
+    });
+  }
+  if (cls.kind === 'create_view' && cls.temporary) throw new FeatureNotSupportedError('CREATE TEMPORARY VIEW');
+  if (cls.kind === 'create_trigger' && cls.temporary) throw new FeatureNotSupportedError('CREATE TEMPORARY TRIGGER');
+  // sqlite_schema: show user objects only.
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'ident' && schemaTables.has(t.value)) {
+      // drop a preceding "main." qualifier
+      const prev = lastSignificant(out);
+      if (prev?.kind === 'dot') {
+        out.splice(out.lastIndexOf(prev), 1);
+        const schema = lastSignificant(out);
+        if (schema && isKeyword(schema, 'MAIN')) out.splice(out.lastIndexOf(schema), 1);
+      }
+      out.push({ ...t, kind: 'lparen', text: `${filteredSchema} AS ${t.text}` });
+      continue;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+function lastSignificant(tokens: Token[]): Token | undefined {
+  for (let i = tokens.length - 1; i >= 0; i--) if (!isTrivia(tokens[i]!)) return tokens[i];
+  return undefined;
+}
+
+function paramInfo(tokens: Token[]): { style: ParamStyle; count: number } {
+  let dollarMax = 0;
+  let positional = 0;
+  for (const t of tokens) {
+    if (t.kind !== 'param') continue;
+    if (t.text.startsWith('$')) dollarMax = Math.max(dollarMax, Number(t.text.slice(1)));
+    else if (t.text === '?') positional++;
+    else throw new FeatureNotSupportedError(`parameter ${t.text} (use $1, $2, ... or ?)`);
+  }
+  if (dollarMax > 0 && positional > 0) throw new ProtocolViolationError('cannot mix $n and ? parameters');
+  if (dollarMax > 0) return { style: 'dollar', count: dollarMax };
+  if (positional > 0) return { style: 'positional', count: positional };
+  return { style: 'none', count: 0 };
+}
+
+/** Position of each admin reference `replicate . name` or `pg_replication_*` in the significant tokens. */
+interface AdminRef {
+  start: number;
+  end: number; // index after the name token
+  name: string;
+  isReplicate: boolean;
+}
+
+function findAdminRefs(sig: Token[]): AdminRef[] {
+  const refs: AdminRef[] = [];
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (
+      isKeyword(t, 'REPLICATE') &&
+      sig[i + 1]?.kind === 'dot' &&
+      (sig[i + 2]?.kind === 'ident' || sig[i + 2]?.kind === 'qident') &&
+      sig[i - 1]?.kind !== 'dot'
+    ) {
+      const n = sig[i + 2]!;
+      refs.push({ start: i, end: i + 3, name: (n.kind === 'qident' ? n.value : n.text).toLowerCase(), isReplicate: true });
+      i += 2;
+    } else if (t.kind === 'ident' && t.value.startsWith('PG_REPLICATION_')) {
+      refs.push({ start: i, end: i + 1, name: t.text.toLowerCase(), isReplicate: false });
+    }
+  }
+  return refs;
+}
+
+function literalArg(tokens: Token[]): AdminArg {
+  const [a, b] = tokens;
+  if (tokens.length === 1 && a) {
+    if (a.kind === 'string') return { value: a.value };
+    if (a.kind === 'number') return { value: /^[0-9]+$/.test(a.text) ? BigInt(a.text) : Number(a.text) };
+    if (isKeyword(a, 'TRUE')) return { value: true };
+    if (isKeyword(a, 'FALSE')) return { value: false };
+    if (isKeyword(a, 'NULL')) return { value: null };
+    if (a.kind === 'param' && a.text.startsWith('$')) return { param: Number(a.text.slice(1)) };
+  }
+  if (tokens.length === 2 && a?.kind === 'op' && a.text === '-' && b?.kind === 'number') {
+    return { value: -Number(b.text) };
+  }
+  throw new FeatureNotSupportedError('expressions as replicate.* function arguments', {
+    hint: 'Pass literals, $n parameters, or name => literal.',
+  });
+}
+
+/** Parse `( a, b, name => c )` starting at sig[open] (the '('); returns args and the index after ')'. */
+function parseCallArgs(sig: Token[], open: number): { positional: AdminArg[]; named: Map<string, AdminArg>; next: number } {
+  const positional: AdminArg[] = [];
+  const named = new Map<string, AdminArg>();
+  let depth = 0;
+  let current: Token[] = [];
+  let i = open;
+  const flush = (): void => {
+    if (current.length === 0) return;
+    const [n, arrow] = current;
+    if (n && (n.kind === 'ident' || n.kind === 'qident') && arrow?.kind === 'op' && arrow.text === '=>') {
+      const key = (n.kind === 'qident' ? n.value : n.text).toLowerCase();
+      if (named.has(key)) throw new UndefinedFunctionError(`argument "${key}" given twice`);
+      named.set(key, literalArg(current.slice(2)));
+    } else {
+      if (named.size > 0) throw new UndefinedFunctionError('positional argument after a named argument');
+      positional.push(literalArg(current));
+    }
+    current = [];
+  };
+  for (; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (t.kind === 'lparen') {
+      depth++;
+      if (depth === 1) continue;
+    } else if (t.kind === 'rparen') {
+      depth--;
+      if (depth === 0) {
+        flush();
+        return { positional, named, next: i + 1 };
+      }
+    } else if (t.kind === 'comma' && depth === 1) {
+      flush();
+      continue;
+    }
+    current.push(t);
+  }
+  throw new UndefinedFunctionError('unterminated argument list');
+}
+
+const tableFollowers = new Set([
+  'WHERE', 'JOIN', 'LEFT', 'RIGHT', 'FULL', 'INNER', 'CROSS', 'NATURAL', 'ON', 'USING', 'GROUP', 'ORDER', 'LIMIT',
+  'OFFSET', 'UNION', 'EXCEPT', 'INTERSECT', 'HAVING', 'WINDOW', 'OUTER',
+]);
+
+function needsAlias(next: Token | undefined): boolean {
+  if (!next) return true;
+  if (next.kind === 'qident') return false;
+  if (next.kind === 'ident') return tableFollowers.has(next.value);
+  return true;
+}
+
+/** Rewrite admin relation references into SQL SQLite can run on the admin connection. */
+function rewriteAdmin(tokens: Token[], registry: AdminRegistry): { tokens: Token[]; onAdmin: boolean } {
+  const sigIdx: number[] = [];
+  tokens.forEach((t, i) => {
+    if (!isTrivia(t)) sigIdx.push(i);
+  });
+  const sig = sigIdx.map((i) => tokens[i]!);
+  const refs = findAdminRefs(sig);
+  if (refs.length === 0) return { tokens, onAdmin: false };
+  let onAdmin = false;
+  const replaced = new Map<number, string>(); // token index -> replacement text ('' removes)
+  for (const ref of refs) {
+    const view = registry.views.get(ref.name);
+    const fn = ref.isReplicate ? registry.functions.get(ref.name) : undefined;
+    let text: string;
+    let end = ref.end;
+    if (view?.kind === 'sql') text = `(${view.sql})`;
+    else if (view) {
+      text = `"${ref.isReplicate ? `replicate.${ref.name}` : ref.name}"`;
+      onAdmin = true;
+    } else if (fn) {
+      if (fn.mutates) {
+        throw new FeatureNotSupportedError(`replicate.${fn.name}() inside a larger query`, {
+          hint: `Call it on its own: SELECT replicate.${fn.name}(...)`,
+        });
+      }
+      onAdmin = true;
+      text = `"replicate.${fn.name}"`;
+      if (sig[end]?.kind === 'lparen') {
+        const args = parseCallArgs(sig, end);
+        const bound = registry.bindArguments(
+          fn,
+          args.positional.map((a) => ('value' in a ? a.value : null)),
+          new Map([...args.named].map(([k, a]) => [k, 'value' in a ? a.value : null])),
+        );
+        if ([...args.positional, ...args.named.values()].some((a) => 'param' in a)) {
+          throw new FeatureNotSupportedError('parameters as arguments of replicate.* inside a larger query');
+        }
+        text += `(${bound.map(sqlLiteral).join(', ')})`;
+        end = args.next;
+      } else text += '()';
+    } else {
+      throw new UndefinedTableError(ref.isReplicate ? `replicate.${ref.name}` : ref.name, {
+        hint: `Known: ${[...registry.views.keys(), ...registry.functions.keys()].map((n) => `replicate.${n}`).join(', ')}`,
+      });
+    }
+    const prevSig = sig[ref.start - 1];
+    const inFrom = prevSig !== undefined && (isKeyword(prevSig, 'FROM', 'JOIN') || prevSig.kind === 'comma');
+    if (inFrom && needsAlias(sig[end])) text += ` AS "${ref.name}"`;
+    replaced.set(sigIdx[ref.start]!, text);
+    for (let k = sigIdx[ref.start]! + 1; k < (sigIdx[end] ?? tokens.length); k++) replaced.set(k, '');
+  }
+  const out = tokens.map((t, i) => (replaced.has(i) ? { ...t, text: replaced.get(i)! } : t));
+  return { tokens: out, onAdmin };
+}
+
+function sqlLiteral(v: AdminValue): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'string') return `'${v.replaceAll("'", "''")}'`;
+  return String(v);
+}
+
+/** Is the whole statement `SELECT replicate.f(...)` or `SELECT * FROM replicate.f(...)`? */
+function directCall(sig: Token[], registry: AdminRegistry): Route | null {
+  let i: number;
+  if (isKeyword(sig[0], 'SELECT') && isKeyword(sig[1], 'REPLICATE')) i = 1;
+  else if (isKeyword(sig[0], 'SELECT') && sig[1]?.text === '*' && isKeyword(sig[2], 'FROM') && isKeyword(sig[3], 'REPLICATE')) i = 3;
+  else return null;
+  if (sig[i + 1]?.kind !== 'dot' || sig[i + 3]?.kind !== 'lparen') return null;
+  const nameTok = sig[i + 2]!;
+  const name = (nameTok.kind === 'qident' ? nameTok.value : nameTok.text).toLowerCase();
+  const fn = registry.functions.get(name);
+  if (!fn) {
+    if (registry.views.has(name)) return null;
+    throw new UndefinedFunctionError(`function replicate.${name}() does not exist`, {
+      hint: `Known functions: ${[...registry.functions.keys()].map((n) => `replicate.${n}`).join(', ')}`,
+    });
+  }
+  const args = parseCallArgs(sig, i + 3);
+  if (args.next !== sig.length) return null;
+  return { type: 'admin-call', fn, positional: args.positional, named: args.named };
+}
+
+export function prepareStatement(text: string, tokens: Token[], registry: AdminRegistry): Prepared {
+  const cls = classify(tokens);
+  const base = { text, tokens, cls };
+  switch (cls.kind) {
+    case 'begin':
+    case 'commit':
+    case 'rollback':
+    case 'set':
+    case 'show':
+    case 'reset':
+    case 'empty':
+      return { ...base, route: { type: 'session' }, execSql: text, paramStyle: 'none', paramCount: 0 };
+    default:
+  }
+  let guarded = guard(tokens, cls);
+  if (cls.kind === 'create_table' && cls.unlogged) {
+    guarded = guarded.map((t) => (isKeyword(t, 'UNLOGGED') ? { ...t, text: '' } : t));
+  }
+  const { style, count } = paramInfo(guarded);
+  const call = directCall(cls.sig, registry);
+  if (call) return { ...base, route: call, execSql: text, paramStyle: style, paramCount: count };
+  const { tokens: rewritten, onAdmin } = rewriteAdmin(guarded, registry);
+  return {
+    ...base,
+    route: { type: 'sql', onAdmin },
+    execSql: joinTokens(rewritten),
+    paramStyle: style,
+    paramCount: count,
+  };
+}

@@ -1,0 +1,137 @@
+// The pool of reader threads. Reads outside a write transaction go to the least-busy reader; with
+// zero threads configured, reads run synchronously on a read-only connection in this thread.
+
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { ChorusError, ProgramLimitExceededError } from '../errors.js';
+import { readerQueueDepthMax, resultRowsMax } from '../limits.js';
+import { fromTransferred, toChorusError } from '../storage/sqlite-errors.js';
+import { registerSqlFunctions } from '../storage/sql-functions.js';
+import type { BindParams, WorkerRequest, WorkerResponse } from './read-protocol.js';
+import type { ColumnInfo } from './result.js';
+import { StatementCache } from './statement-cache.js';
+
+export interface ReadOutput {
+  columns: ColumnInfo[];
+  rows: unknown[][];
+}
+
+interface Pending {
+  resolve: (v: WorkerResponse) => void;
+  reject: (e: Error) => void;
+}
+
+interface Reader {
+  worker: Worker;
+  inFlight: number;
+  pending: Map<number, Pending>;
+}
+
+export class ReaderPool {
+  private readonly readers: Reader[] = [];
+  private local: { db: Database.Database; cache: StatementCache } | null = null;
+  private nextId = 1;
+  private closed = false;
+  reads = 0;
+
+  constructor(
+    private readonly dbPath: string,
+    threads: number,
+    private readonly logger: Logger,
+  ) {
+    const script = fileURLToPath(new URL('./reader-worker.js', import.meta.url));
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(script, { workerData: { path: dbPath } });
+      const reader: Reader = { worker, inFlight: 0, pending: new Map() };
+      worker.on('message', (res: WorkerResponse) => {
+        const p = reader.pending.get(res.id);
+        if (!p) return;
+        reader.pending.delete(res.id);
+        reader.inFlight--;
+        p.resolve(res);
+      });
+      worker.on('error', (err) => {
+        this.logger.error({ err }, 'reader thread failed');
+        for (const p of reader.pending.values()) p.reject(new ChorusError('XX000', `reader thread failed: ${err.message}`));
+        reader.pending.clear();
+        reader.inFlight = 0;
+      });
+      this.readers.push(reader);
+    }
+    if (threads === 0) this.openLocal();
+  }
+
+  private openLocal(): { db: Database.Database; cache: StatementCache } {
+    if (!this.local) {
+      const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
+      db.defaultSafeIntegers(true);
+      registerSqlFunctions(db, { inWriter: false });
+      this.local = { db, cache: new StatementCache(db) };
+    }
+    return this.local;
+  }
+
+  get threads(): number {
+    return this.readers.length;
+  }
+
+  private pick(): Reader {
+    let best = this.readers[0]!;
+    for (const r of this.readers) if (r.inFlight < best.inFlight) best = r;
+    return best;
+  }
+
+  private send(req: WorkerRequest, reader = this.pick()): Promise<WorkerResponse> {
+    if (this.closed) return Promise.reject(new ChorusError('57P01', 'node is shutting down'));
+    if (reader.inFlight >= readerQueueDepthMax) {
+      return Promise.reject(new ChorusError('53300', `reader queue is full (${readerQueueDepthMax} reads waiting)`));
+    }
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      reader.pending.set(req.id, { resolve, reject });
+      reader.inFlight++;
+      reader.worker.postMessage(req);
+    });
+  }
+
+  async read(sql: string, params: BindParams): Promise<ReadOutput> {
+    this.reads++;
+    if (this.readers.length === 0) return this.readLocal(sql, params);
+    const res = await this.send({ kind: 'read', id: this.nextId++, sql, params });
+    if (!res.ok) throw fromTransferred(res.error);
+    if (!('rows' in res)) throw new ChorusError('XX000', 'reader answered a read with a checkpoint result');
+    return { columns: res.columns, rows: res.rows };
+  }
+
+  private readLocal(sql: string, params: BindParams): ReadOutput {
+    const { cache } = this.openLocal();
+    try {
+      const stmt = cache.get(sql);
+      const rows = stmt.raw(true).all(params) as unknown[][];
+      if (rows.length > resultRowsMax) throw new ProgramLimitExceededError(`result exceeds ${resultRowsMax} rows`);
+      const columns = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
+      return { columns, rows };
+    } catch (e) {
+      throw toChorusError(e);
+    }
+  }
+
+  /** A passive WAL checkpoint, run off the main thread when there are reader threads. */
+  async checkpoint(): Promise<{ busy: number; log: number; checkpointed: number }> {
+    if (this.readers.length === 0) {
+      const r = (this.openLocal().db.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint; log: bigint; checkpointed: bigint }[])[0]!;
+      return { busy: Number(r.busy), log: Number(r.log), checkpointed: Number(r.checkpointed) };
+    }
+    const res = await this.send({ kind: 'checkpoint', id: this.nextId++ }, this.readers[0]);
+    if (!res.ok) throw fromTransferred(res.error);
+    if (!('checkpoint' in res)) throw new ChorusError('XX000', 'reader answered a checkpoint with rows');
+    return res.checkpoint;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.readers.map((r) => r.worker.terminate()));
+    this.local?.db.close();
+  }
+}

@@ -1,0 +1,395 @@
+// One client session: PostgreSQL transaction semantics over SQLite. Reads outside a write
+// transaction go to reader threads; the first write statement takes the single writer (bounded
+// wait) and holds it until COMMIT/ROLLBACK; an error inside a block fails the block (25P02).
+
+import type { AdminRegistry, AdminValue } from '../admin/registry.js';
+import {
+  ActiveTransactionError,
+  ChorusError,
+  InFailedTransactionError,
+  MissingPrimaryKeyError,
+  ProtocolViolationError,
+  QueryCanceledError,
+  ReadOnlyTransactionError,
+} from '../errors.js';
+import { commandTag, isDdl } from '../sql/classify.js';
+import { isKeyword, type Token } from '../sql/lexer.js';
+import { tableShape } from '../storage/capture.js';
+import type { StorageEngine } from '../storage/engine.js';
+import { toChorusError } from '../storage/sqlite-errors.js';
+import type { AdminExecutor } from './admin-executor.js';
+import type { Prepared } from './prepare.js';
+import type { BindParams, BindValue } from './read-protocol.js';
+import type { ReaderPool } from './reader-pool.js';
+import type { ColumnInfo, StatementResult } from './result.js';
+import { SessionSettings } from './settings.js';
+import type { StatementCache } from './statement-cache.js';
+import type { WriterLock } from './writer-lock.js';
+
+export type TxStatus = 'I' | 'T' | 'E';
+
+/** What a session needs from its node. */
+export interface SessionHost {
+  engine: StorageEngine;
+  writerLock: WriterLock;
+  writerCache: StatementCache;
+  readers: ReaderPool;
+  admin: AdminExecutor;
+  registry: AdminRegistry;
+  isReadOnlyNode(): boolean;
+  onCommit(info: { captured: boolean }): void;
+  onStatement(kind: string, ok: boolean): void;
+}
+
+let nextSessionId = 1;
+
+export class Session {
+  readonly id = nextSessionId++;
+  private state: 'idle' | 'tx' | 'failed' = 'idle';
+  private holdsWriter = false;
+  private savepoints = 0;
+  private readOnlyTx = false;
+  private canceled = false;
+  readonly settings: SessionSettings;
+
+  constructor(
+    private readonly host: SessionHost,
+    startupParams: Record<string, string> = {},
+  ) {
+    this.settings = new SessionSettings(startupParams);
+  }
+
+  get txStatus(): TxStatus {
+    return this.state === 'idle' ? 'I' : this.state === 'tx' ? 'T' : 'E';
+  }
+
+  /** Execute one prepared statement with its bound values. */
+  async execute(p: Prepared, params: readonly BindValue[] = []): Promise<StatementResult> {
+    this.canceled = false;
+    const kind = p.cls.kind;
+    if (this.state === 'failed' && kind !== 'rollback' && kind !== 'commit' && kind !== 'rollback_to') {
+      throw new InFailedTransactionError();
+    }
+    if (params.length !== p.paramCount) {
+      throw new ProtocolViolationError(
+        `bind message supplies ${params.length} parameters, but prepared statement requires ${p.paramCount}`,
+      );
+    }
+    let ok = false;
+    try {
+      const result = await this.dispatch(p, params);
+      ok = true;
+      return result;
+    } catch (e) {
+      const err = toChorusError(e);
+      this.onError();
+      throw err;
+    } finally {
+      this.host.onStatement(kind, ok);
+    }
+  }
+
+  private onError(): void {
+    if (this.state === 'tx') {
+      this.state = 'failed';
+      // Without savepoints nothing can be salvaged: free the writer for others right away.
+      if (this.holdsWriter && this.savepoints === 0) this.releaseWriter(false);
+    } else if (this.state === 'idle' && this.holdsWriter) {
+      this.releaseWriter(false);
+    }
+  }
+
+  private async dispatch(p: Prepared, params: readonly BindValue[]): Promise<StatementResult> {
+    const kind = p.cls.kind;
+    switch (kind) {
+      case 'empty':
+        return result('', null);
+      case 'begin':
+        return this.begin(p.cls.sig);
+      case 'commit':
+        return this.commit();
+      case 'rollback':
+        return this.rollback();
+      case 'set':
+        this.settings.set(p.cls.sig);
+        return result('SET', null);
+      case 'reset':
+        this.settings.reset(p.cls.sig);
+        return result('RESET', null);
+      case 'show': {
+        const [name, value] = this.settings.show(p.cls.sig);
+        return { tag: 'SHOW', columns: [{ name, declType: 'TEXT', table: null }], rows: [[value]], notices: [] };
+      }
+      default:
+    }
+    if (p.route.type === 'admin-call') return this.adminCall(p, params);
+    const bind = toBindParams(p, params);
+    if (p.route.type === 'sql' && p.route.onAdmin) {
+      const out = this.host.admin.query(p.execSql, bind);
+      return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
+    }
+    switch (kind) {
+      case 'savepoint':
+      case 'release':
+      case 'rollback_to':
+        return this.savepoint(p);
+      case 'vacuum':
+        if (this.state !== 'idle') throw new ActiveTransactionError('VACUUM cannot run inside a transaction block');
+        await this.acquireWriter();
+        try {
+          this.host.engine.writer.exec(p.execSql);
+        } finally {
+          this.host.writerLock.release(this);
+        }
+        return result('VACUUM', null);
+      default:
+    }
+    const ddl = isDdl(kind);
+    if (!ddl && !this.holdsWriter) {
+      const stmt = this.compile(p.execSql);
+      if (stmt.readonly && stmt.reader) {
+        const out = await this.host.readers.read(p.execSql, bind);
+        if (this.canceled) throw new QueryCanceledError();
+        return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
+      }
+    }
+    return this.write(p, bind, ddl);
+  }
+
+  private compile(sql: string) {
+    try {
+      return this.host.writerCache.get(sql);
+    } catch (e) {
+      throw toChorusError(e);
+    }
+  }
+
+  private async acquireWriter(): Promise<void> {
+    const wait = this.host.writerLock.acquire(this);
+    if (wait) await wait;
+    if (this.canceled) {
+      this.host.writerLock.release(this);
+      throw new QueryCanceledError();
+    }
+  }
+
+  private async ensureWriter(): Promise<void> {
+    if (this.holdsWriter) return;
+    if (this.readOnlyTx) throw new ReadOnlyTransactionError();
+    if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
+    await this.acquireWriter();
+    try {
+      this.host.engine.beginWrite();
+    } catch (e) {
+      this.host.writerLock.release(this);
+      throw e;
+    }
+    this.holdsWriter = true;
+  }
+
+  private releaseWriter(commit: boolean): void {
+    if (!this.holdsWriter) return;
+    this.holdsWriter = false;
+    this.savepoints = 0;
+    try {
+      if (commit) {
+        const info = this.host.engine.commitWrite();
+        this.host.onCommit({ captured: info !== null });
+      } else this.host.engine.rollbackWrite();
+    } finally {
+      this.host.writerLock.release(this);
+    }
+  }
+
+  private async write(p: Prepared, bind: BindParams, ddl: boolean): Promise<StatementResult> {
+    await this.ensureWriter();
+    let out: StatementResult;
+    try {
+      out = ddl ? this.runDdl(p, bind) : this.runWriterStatement(p, bind);
+    } catch (e) {
+      if (this.state === 'idle') this.releaseWriter(false);
+      throw e;
+    }
+    if (this.state === 'idle') this.releaseWriter(true);
+    return out;
+  }
+
+  private runWriterStatement(p: Prepared, bind: BindParams): StatementResult {
+    const stmt = this.compile(p.execSql);
+    if (stmt.reader) {
+      const rows = stmt.raw(true).all(bind) as unknown[][];
+      const columns: ColumnInfo[] = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
+      return { tag: commandTag(p.cls, rows.length), columns, rows, notices: [] };
+    }
+    const info = stmt.run(bind);
+    return result(commandTag(p.cls, Number(info.changes)), null);
+  }
+
+  /** DDL: run it, keep the table registry and capture triggers in step, and log it for replication. */
+  private runDdl(p: Prepared, bind: BindParams): StatementResult {
+    const engine = this.host.engine;
+    const db = engine.writer;
+    const cls = p.cls;
+    const notices: string[] = [];
+    const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
+    const existed = table !== null && tableExists(db, table);
+    if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
+      return { tag: 'CREATE TABLE', columns: null, rows: [], notices: [`relation "${table}" already exists, skipping`] };
+    }
+    const wasLocal = table !== null && engine.isLocalOnly(table);
+    db.prepare(p.execSql).run(bind);
+    if (cls.kind === 'create_table' && table !== null) {
+      if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0) throw new MissingPrimaryKeyError(table);
+      engine.registerTable(table, cls.unlogged);
+    }
+    if (cls.kind === 'alter_table' && table !== null) {
+      const renamedTo = renameTarget(cls.sig);
+      if (renamedTo && wasLocal) engine.registerTable(renamedTo, true);
+    }
+    engine.syncSchema();
+    const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
+    if (!localOnly) engine.logDdl(table ?? '', p.text);
+    this.host.writerCache.clear();
+    return { tag: commandTag(cls, 0), columns: null, rows: [], notices };
+  }
+
+  private begin(sig: Token[]): StatementResult {
+    if (this.state !== 'idle') {
+      return { ...result('BEGIN', null), notices: ['there is already a transaction in progress'] };
+    }
+    this.state = 'tx';
+    this.readOnlyTx = sig.some((t, i) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY'));
+    return result('BEGIN', null);
+  }
+
+  private commit(): StatementResult {
+    if (this.state === 'idle') return { ...result('COMMIT', null), notices: ['there is no transaction in progress'] };
+    const failed = this.state === 'failed';
+    this.state = 'idle';
+    this.readOnlyTx = false;
+    this.releaseWriter(!failed);
+    return result(failed ? 'ROLLBACK' : 'COMMIT', null);
+  }
+
+  private rollback(): StatementResult {
+    if (this.state === 'idle') return { ...result('ROLLBACK', null), notices: ['there is no transaction in progress'] };
+    this.state = 'idle';
+    this.readOnlyTx = false;
+    this.releaseWriter(false);
+    return result('ROLLBACK', null);
+  }
+
+  private async savepoint(p: Prepared): Promise<StatementResult> {
+    const kind = p.cls.kind;
+    if (this.state === 'idle') {
+      throw new ChorusError('25P01', `${kind === 'savepoint' ? 'SAVEPOINT' : kind === 'release' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} can only be used in transaction blocks`);
+    }
+    if (kind === 'savepoint') await this.ensureWriter();
+    if (!this.holdsWriter) throw new ChorusError('3B001', 'savepoint does not exist');
+    this.host.engine.writer.exec(p.execSql);
+    if (kind === 'savepoint') this.savepoints++;
+    else if (kind === 'release') this.savepoints = Math.max(0, this.savepoints - 1);
+    if (kind === 'rollback_to') this.state = 'tx';
+    return result(commandTag(p.cls, 0), null);
+  }
+
+  private async adminCall(p: Prepared, params: readonly BindValue[]): Promise<StatementResult> {
+    if (p.route.type !== 'admin-call') throw new ChorusError('XX000', 'not an admin call');
+    const resolve = (a: { value: AdminValue } | { param: number }): AdminValue =>
+      'value' in a ? a.value : toAdminValue(params[a.param - 1]);
+    const { fn } = p.route;
+    const args = this.host.registry.bindArguments(
+      fn,
+      p.route.positional.map(resolve),
+      new Map([...p.route.named].map(([k, a]) => [k, resolve(a)])),
+    );
+    const rows = (await fn.run(args)).map((r) => r.map((v) => (typeof v === 'boolean' ? (v ? 1n : 0n) : v)));
+    return {
+      tag: `SELECT ${rows.length}`,
+      columns: fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` })),
+      rows,
+      notices: [],
+    };
+  }
+
+  /**
+   * Run the statements of one simple-protocol Query message. Several statements without explicit
+   * transaction control run as one implicit transaction, as in PostgreSQL. onResult sees each
+   * result before the next statement runs; the first error stops the rest and is thrown.
+   */
+  async executeSimple(
+    items: readonly { prepared: Prepared; params: readonly BindValue[] }[],
+    onResult: (r: StatementResult, p: Prepared) => void,
+  ): Promise<void> {
+    const implicit =
+      items.length > 1 &&
+      this.state === 'idle' &&
+      !items.some((i) => ['begin', 'commit', 'rollback', 'savepoint', 'release', 'rollback_to', 'vacuum'].includes(i.prepared.cls.kind));
+    if (implicit) this.state = 'tx';
+    try {
+      for (const item of items) onResult(await this.execute(item.prepared, item.params), item.prepared);
+    } catch (e) {
+      if (implicit) {
+        this.state = 'idle';
+        this.releaseWriter(false);
+      }
+      throw e;
+    }
+    if (implicit && this.state === 'tx') {
+      this.state = 'idle';
+      this.releaseWriter(true);
+    }
+  }
+
+  /** CancelRequest: abandon a writer wait now; a running read's result is discarded. */
+  cancel(): void {
+    this.canceled = true;
+    this.host.writerLock.cancel(this);
+  }
+
+  /** Connection closed or node shutting down: roll back whatever is open. */
+  close(): void {
+    this.host.writerLock.cancel(this);
+    if (this.holdsWriter) this.releaseWriter(false);
+    this.state = 'idle';
+  }
+}
+
+function result(tag: string, columns: ColumnInfo[] | null): StatementResult {
+  return { tag, columns, rows: [], notices: [] };
+}
+
+function toAdminValue(v: BindValue | undefined): AdminValue {
+  if (v === undefined || v === null) return null;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}
+
+export function toBindParams(p: Prepared, params: readonly BindValue[]): BindParams {
+  if (p.paramStyle === 'dollar') {
+    const o: Record<string, BindValue> = {};
+    params.forEach((v, i) => {
+      o[String(i + 1)] = v;
+    });
+    return o;
+  }
+  return params as BindValue[];
+}
+
+function tableExists(db: StorageEngine['writer'], name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !== undefined;
+}
+
+function indexTable(sig: Token[]): string | null {
+  const on = sig.findIndex((t) => isKeyword(t, 'ON'));
+  const t = on >= 0 ? sig[on + 1] : undefined;
+  if (!t) return null;
+  return t.kind === 'qident' ? t.value : t.text;
+}
+
+function renameTarget(sig: Token[]): string | null {
+  const i = sig.findIndex((t, k) => isKeyword(t, 'RENAME') && isKeyword(sig[k + 1], 'TO'));
+  const t = i >= 0 ? sig[i + 2] : undefined;
+  if (!t || isKeyword(sig[i + 1], 'COLUMN')) return null;
+  return t.kind === 'qident' ? t.value : t.text;
+}

@@ -1,0 +1,109 @@
+// Change capture: for each replicated table, AFTER INSERT/UPDATE/DELETE triggers that append the
+// row change to _chorus_log inside the writing transaction. Regenerated whenever a table's shape
+// changes, so the triggers always list the table's current columns.
+
+import type Database from 'better-sqlite3';
+import { ChorusError } from '../errors.js';
+import { quoteIdent, quoteLiteral } from '../sql/lexer.js';
+import { internalPrefix } from './internal-schema.js';
+
+/** SQL function the triggers call: the id of the current write transaction (marks it captured). */
+export const captureTxidFunction = '_chorus_txid';
+const triggerPrefix = `${internalPrefix}cap_`;
+const skipKey = `${internalPrefix}skip`;
+
+export interface TableShape {
+  name: string;
+  columns: string[];
+  primaryKey: string[];
+}
+
+export function tableShape(db: Database.Database, table: string): TableShape {
+  const stmt = db.prepare(`SELECT name, pk, hidden FROM pragma_table_xinfo(?)`);
+  stmt.safeIntegers(false);
+  const rows = stmt.all(table) as { name: string; pk: number; hidden: number }[];
+  const columns = rows.filter((r) => r.hidden === 0).map((r) => r.name);
+  const primaryKey = rows
+    .filter((r) => r.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((r) => r.name);
+  return { name: table, columns, primaryKey };
+}
+
+/** A value as JSON-safe SQL: BLOBs become {"$b": hex}, everything else stays as is. */
+function jsonValue(ref: string): string {
+  return `CASE WHEN typeof(${ref}) = 'blob' THEN json_object('$b', hex(${ref})) ELSE ${ref} END`;
+}
+
+function jsonPath(column: string): string {
+  return quoteLiteral(`$."${column}"`);
+}
+
+export function captureTriggerSql(shape: TableShape): { name: string; sql: string }[] {
+  for (const c of shape.columns) {
+    if (c.includes('"')) {
+      throw new ChorusError('42602', `column name ${quoteIdent(c)} contains a double quote, which replicated tables do not allow`);
+    }
+  }
+  const t = quoteIdent(shape.name);
+  const tl = quoteLiteral(shape.name);
+  const pkOf = (row: 'NEW' | 'OLD'): string =>
+    `json_array(${shape.primaryKey.map((c) => jsonValue(`${row}.${quoteIdent(c)}`)).join(', ')})`;
+  const allCols = `json_object(${shape.columns.map((c) => `${quoteLiteral(c)}, ${jsonValue(`NEW.${quoteIdent(c)}`)}`).join(', ')})`;
+  const skip = quoteLiteral(`$.${skipKey}`);
+  const changedCols =
+    `json_remove(json_insert('{}', ` +
+    shape.columns
+      .map((c) => {
+        const nc = `NEW.${quoteIdent(c)}`;
+        const oc = `OLD.${quoteIdent(c)}`;
+        return `CASE WHEN ${nc} IS NOT ${oc} THEN ${jsonPath(c)} ELSE ${skip} END, ${jsonValue(nc)}`;
+      })
+      .join(', ') +
+    `), ${skip})`;
+  const insertLog = (op: string, pk: string, cols: string): string =>
+    `INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (${captureTxidFunction}(), ${tl}, '${op}', ${pk}, ${cols});`;
+  const trigger = (op: string, event: string, body: string): { name: string; sql: string } => {
+    const name = `${triggerPrefix}${op}_${shape.name}`;
+    return { name, sql: `CREATE TRIGGER ${quoteIdent(name)} AFTER ${event} ON ${t} FOR EACH ROW BEGIN ${body} END` };
+  };
+  return [
+    trigger('i', 'INSERT', insertLog('INSERT', pkOf('NEW'), allCols)),
+    trigger('u', 'UPDATE', insertLog('UPDATE', pkOf('OLD'), changedCols)),
+    trigger('d', 'DELETE', insertLog('DELETE', pkOf('OLD'), 'NULL')),
+  ];
+}
+
+interface TriggerRow {
+  name: string;
+  tbl_name: string;
+  sql: string;
+}
+
+/**
+ * Make the capture triggers match the schema: every replicated table has exactly the triggers its
+ * current shape calls for; triggers of dropped, renamed or local-only tables are removed.
+ * Runs inside the caller's transaction.
+ */
+export function syncCaptureTriggers(db: Database.Database, replicatedTables: readonly string[]): void {
+  const existing = db
+    .prepare(`SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '${triggerPrefix}%'`)
+    .all() as TriggerRow[];
+  const wanted = new Map<string, string>();
+  for (const table of replicatedTables) {
+    for (const trigger of captureTriggerSql(tableShape(db, table))) wanted.set(trigger.name, trigger.sql);
+  }
+  for (const row of existing) {
+    if (wanted.get(row.name) !== row.sql) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(row.name)}`);
+  }
+  const after = new Set(
+    (
+      db
+        .prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '${triggerPrefix}%'`)
+        .all() as { name: string }[]
+    ).map((r) => r.name),
+  );
+  for (const [triggerName, sql] of wanted) {
+    if (!after.has(triggerName)) db.exec(sql);
+  }
+}

@@ -1,0 +1,229 @@
+// The node's SQLite database: opens it (WAL, configured durability), keeps the internal schema, owns
+// the single writer connection and the write-transaction bookkeeping (txid, origin sequence, HLC)
+// that makes every captured change land in the replication log in the same transaction.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { HlcTimestamp, HybridLogicalClock } from '../clock/hlc.js';
+import { ConfigError, InternalError } from '../errors.js';
+import { captureTxidFunction, syncCaptureTriggers } from './capture.js';
+import { internalPrefix, internalSchemaSql, internalSchemaVersion } from './internal-schema.js';
+import { registerSqlFunctions } from './sql-functions.js';
+
+export const databaseFileName = 'chorus.db';
+
+export type SynchronousMode = 'off' | 'normal' | 'full' | 'extra';
+
+export interface EngineOptions {
+  dataDir: string;
+  synchronous: SynchronousMode;
+  /** Node id from config; when absent the id stored in the data dir (or a new one) is used. */
+  nodeId: string | undefined;
+  logger: Logger;
+  generateNodeId: () => string;
+}
+
+interface OpenWrite {
+  txid: number;
+  captured: boolean;
+}
+
+export interface CommitInfo {
+  txid: number;
+  originSeq: number;
+  hlc: HlcTimestamp;
+}
+
+export class StorageEngine {
+  readonly writer: Database.Database;
+  readonly path: string;
+  readonly nodeId: string;
+  private clock: HybridLogicalClock | null = null;
+  private open: OpenWrite | null = null;
+  private lastTxid: number;
+  private lastLocalSeq: number;
+  private readonly stmts;
+
+  constructor(private readonly opts: EngineOptions) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.path = join(opts.dataDir, databaseFileName);
+    this.writer = new Database(this.path);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
+    this.writer.pragma('foreign_keys = ON');
+    // Checkpoints are run deliberately by a background reader, never inside a client's commit.
+    this.writer.pragma('wal_autocheckpoint = 0');
+    this.writer.defaultSafeIntegers(true);
+    this.writer.function(captureTxidFunction, { deterministic: false, directOnly: false }, () => {
+      if (!this.open) throw new InternalError('a replicated table was written outside a node write transaction');
+      this.open.captured = true;
+      return BigInt(this.open.txid);
+    });
+    registerSqlFunctions(this.writer, { inWriter: true });
+    this.writer.exec(internalSchemaSql);
+    this.nodeId = this.resolveNodeId();
+    this.stmts = {
+      insertTx: this.writer.prepare(
+        'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertDdl: this.writer.prepare(
+        "INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, 'DDL', NULL, json_object('sql', ?))",
+      ),
+      maxLsn: this.writer.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = '_chorus_log'), 0) AS lsn"),
+      registerTable: this.writer.prepare(
+        'INSERT INTO _chorus_tables (name, local_only, created_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET local_only = excluded.local_only',
+      ),
+    };
+    const txState = this.writer
+      .prepare(
+        'SELECT coalesce(max(txid), 0) AS txid, coalesce(max(CASE WHEN origin = ? THEN origin_seq END), 0) AS seq FROM _chorus_tx',
+      )
+      .get(this.nodeId) as { txid: bigint; seq: bigint };
+    this.lastTxid = Number(txState.txid);
+    this.lastLocalSeq = Number(txState.seq);
+  }
+
+  /** The clock is attached after construction because it needs the resolved node id. */
+  attachClock(clock: HybridLogicalClock): void {
+    this.clock = clock;
+    const last = this.writer
+      .prepare('SELECT hlc_wall, hlc_logical FROM _chorus_tx ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1')
+      .get() as { hlc_wall: bigint; hlc_logical: bigint } | undefined;
+    if (last) clock.observe({ wallMs: Number(last.hlc_wall), logical: Number(last.hlc_logical), nodeId: this.nodeId });
+  }
+
+  private resolveNodeId(): string {
+    const row = this.writer.prepare("SELECT value FROM _chorus_meta WHERE key = 'node_id'").get() as
+      | { value: string }
+      | undefined;
+    const setMeta = this.writer.prepare('INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES (?, ?)');
+    if (row) {
+      if (this.opts.nodeId && this.opts.nodeId !== row.value) {
+        throw new ConfigError(
+          `data directory ${this.opts.dataDir} belongs to node "${row.value}", not "${this.opts.nodeId}"`,
+          { hint: 'A node keeps its id for life; use a new data directory for a new node.' },
+        );
+      }
+      return row.value;
+    }
+    const id = this.opts.nodeId ?? this.opts.generateNodeId();
+    this.writer.transaction(() => {
+      setMeta.run('node_id', id);
+      setMeta.run('schema_version', String(internalSchemaVersion));
+      setMeta.run('created_at_ms', String(Date.now()));
+    })();
+    return id;
+  }
+
+  get inWriteTransaction(): boolean {
+    return this.open !== null;
+  }
+
+  /** Start the write transaction on the writer connection (the caller holds the writer lock). */
+  beginWrite(): void {
+    if (this.open) throw new InternalError('beginWrite while a write transaction is open');
+    this.writer.exec('BEGIN IMMEDIATE');
+    this.open = { txid: this.lastTxid + 1, captured: false };
+  }
+
+  /** Record DDL text in the log, in the open write transaction. */
+  logDdl(table: string, sql: string): void {
+    const open = this.requireOpen();
+    open.captured = true;
+    this.stmts.insertDdl.run(BigInt(open.txid), table, sql);
+  }
+
+  registerTable(name: string, localOnly: boolean): void {
+    this.requireOpen();
+    this.stmts.registerTable.run(name, localOnly ? 1n : 0n, BigInt(Date.now()));
+  }
+
+  /** Names of user tables that are replicated (have a primary key and are not local-only). */
+  replicatedTables(): string[] {
+    const rows = this.writer
+      .prepare(
+        `SELECT s.name AS name FROM sqlite_schema s
+         LEFT JOIN _chorus_tables t ON t.name = s.name
+         WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+           AND s.name NOT LIKE '${internalPrefix.replaceAll('_', '\\_')}%' ESCAPE '\\'
+           AND coalesce(t.local_only, 0) = 0`,
+      )
+      .all() as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
+  isLocalOnly(table: string): boolean {
+    const row = this.writer.prepare('SELECT local_only FROM _chorus_tables WHERE name = ?').get(table) as
+      | { local_only: bigint }
+      | undefined;
+    return row !== undefined && row.local_only === 1n;
+  }
+
+  /** Drop registry rows of tables that no longer exist and re-generate capture triggers. */
+  syncSchema(): void {
+    this.requireOpen();
+    this.writer.exec(
+      `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
+    );
+    syncCaptureTriggers(this.writer, this.replicatedTables());
+  }
+
+  /** Commit the open write transaction; returns what was logged, or null if nothing was captured. */
+  commitWrite(): CommitInfo | null {
+    const open = this.requireOpen();
+    let info: CommitInfo | null = null;
+    try {
+      if (open.captured) {
+        if (!this.clock) throw new InternalError('no clock attached to the storage engine');
+        const hlc = this.clock.now();
+        const originSeq = this.lastLocalSeq + 1;
+        this.stmts.insertTx.run(
+          BigInt(open.txid),
+          this.nodeId,
+          BigInt(originSeq),
+          BigInt(hlc.wallMs),
+          BigInt(hlc.logical),
+          BigInt(Date.now()),
+        );
+        info = { txid: open.txid, originSeq, hlc };
+      }
+      this.writer.exec('COMMIT');
+    } catch (e) {
+      this.rollbackWrite();
+      throw e;
+    }
+    this.open = null;
+    if (info) {
+      this.lastTxid = info.txid;
+      this.lastLocalSeq = info.originSeq;
+    }
+    return info;
+  }
+
+  rollbackWrite(): void {
+    this.open = null;
+    if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+  }
+
+  currentLsn(): number {
+    return Number((this.stmts.maxLsn.get() as { lsn: bigint }).lsn);
+  }
+
+  private requireOpen(): OpenWrite {
+    if (!this.open) throw new InternalError('no write transaction is open');
+    return this.open;
+  }
+
+  close(): void {
+    if (this.open) this.rollbackWrite();
+    try {
+      this.writer.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (e) {
+      this.opts.logger.warn({ err: e }, 'final checkpoint failed');
+    }
+    this.writer.close();
+  }
+}
+

@@ -1,0 +1,52 @@
+// The internal tables every node keeps next to user data, in the same SQLite file so that data and
+// replication log commit in one transaction. All are prefixed _chorus_ and hidden from users.
+
+export const internalPrefix = '_chorus_';
+
+export const internalSchemaVersion = 1;
+
+export const internalSchemaSql = `
+CREATE TABLE IF NOT EXISTS _chorus_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per committed transaction that changed replicated data: who made it, its place in the
+-- origin's sequence, and its hybrid logical clock timestamp.
+CREATE TABLE IF NOT EXISTS _chorus_tx (
+  txid        INTEGER PRIMARY KEY,
+  origin      TEXT    NOT NULL,
+  origin_seq  INTEGER NOT NULL,
+  hlc_wall    INTEGER NOT NULL,
+  hlc_logical INTEGER NOT NULL,
+  committed_at_ms INTEGER NOT NULL,
+  UNIQUE (origin, origin_seq)
+);
+
+-- The replication log: one entry per row change or DDL statement, in commit order (lsn).
+-- pk: JSON array of the primary key values (the old key for UPDATE and DELETE).
+-- cols: JSON object of changed columns and their new values (INSERT: all columns; DELETE: null;
+-- DDL: {"sql": statement text}). BLOB values are encoded as {"$b": "<hex>"}.
+CREATE TABLE IF NOT EXISTS _chorus_log (
+  lsn   INTEGER PRIMARY KEY AUTOINCREMENT,
+  txid  INTEGER NOT NULL,
+  tbl   TEXT    NOT NULL,
+  op    TEXT    NOT NULL CHECK (op IN ('INSERT', 'UPDATE', 'DELETE', 'DDL')),
+  pk    TEXT,
+  cols  TEXT
+);
+CREATE INDEX IF NOT EXISTS _chorus_log_txid ON _chorus_log (txid);
+
+-- User tables known to the node: replicated (captured) or local-only (CREATE UNLOGGED TABLE).
+CREATE TABLE IF NOT EXISTS _chorus_tables (
+  name       TEXT PRIMARY KEY,
+  local_only INTEGER NOT NULL DEFAULT 0,
+  created_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** The log joined with its transaction headers: what replicate.log shows. */
+export const logViewSql = `SELECT l.lsn AS lsn, t.origin AS origin, t.origin_seq AS origin_seq, l.txid AS txid,
+  t.hlc_wall AS hlc_wall, t.hlc_logical AS hlc_logical, l.tbl AS table_name, l.pk AS primary_key,
+  l.op AS operation, l.cols AS columns
+FROM _chorus_log l JOIN _chorus_tx t ON t.txid = l.txid`;

@@ -1,0 +1,770 @@
+// PostgreSQL type OIDs and conversions between SQLite values and the wire's text and binary formats:
+// result encoding (encodeText / encodeBinary) and Bind parameter decoding (decodeParam).
+
+import { ChorusError } from '../errors.js';
+
+export const Oid = {
+  bool: 16,
+  bytea: 17,
+  name: 19,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  oid: 26,
+  json: 114,
+  float4: 700,
+  float8: 701,
+  unknown: 705,
+  bpchar: 1042,
+  varchar: 1043,
+  date: 1082,
+  time: 1083,
+  timestamp: 1114,
+  timestamptz: 1184,
+  interval: 1186,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
+} as const;
+
+/** pg_type.typlen for the fixed-size types we describe; -1 (varlena) otherwise. */
+export function typeSize(oid: number): number {
+  switch (oid) {
+    case Oid.int2:
+      return 2;
+    case Oid.int4:
+    case Oid.float4:
+    case Oid.date:
+    case Oid.oid:
+      return 4;
+    case Oid.int8:
+    case Oid.float8:
+    case Oid.timestamp:
+    case Oid.timestamptz:
+    case Oid.time:
+      return 8;
+    case Oid.bool:
+      return 1;
+    case Oid.uuid:
+      return 16;
+    case Oid.interval:
+      return 16;
+    case Oid.name:
+      return 64;
+    default:
+      return -1;
+  }
+}
+
+// Declared-type names (upper case, modifiers removed) per OID. SQLite REAL is an 8-byte double while
+// PostgreSQL `real` is 4 bytes, so REAL is described as float8: no value loses precision on the wire.
+const declaredTypeNames: ReadonlyArray<readonly [number, string]> = [
+  [Oid.int4, 'INT|INTEGER|INT4|MEDIUMINT|SERIAL|SERIAL4'],
+  [Oid.int8, 'BIGINT|INT8|BIGSERIAL|SERIAL8|UNSIGNED BIG INT'],
+  [Oid.int2, 'SMALLINT|INT2|TINYINT|SMALLSERIAL|SERIAL2'],
+  [Oid.float4, 'FLOAT4'],
+  [Oid.float8, 'REAL|DOUBLE|DOUBLE PRECISION|FLOAT|FLOAT8'],
+  [Oid.numeric, 'NUMERIC|DECIMAL'],
+  [Oid.text, 'TEXT|CLOB'],
+  [Oid.varchar, 'VARCHAR|CHARACTER VARYING|VARYING CHARACTER|NVARCHAR'],
+  [Oid.bpchar, 'CHAR|CHARACTER|BPCHAR|NCHAR|NATIVE CHARACTER'],
+  [Oid.bool, 'BOOL|BOOLEAN'],
+  [Oid.bytea, 'BLOB|BYTEA'],
+  [Oid.json, 'JSON'],
+  [Oid.jsonb, 'JSONB'],
+  [Oid.timestamp, 'TIMESTAMP|TIMESTAMP WITHOUT TIME ZONE|DATETIME'],
+  [Oid.timestamptz, 'TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE'],
+  [Oid.date, 'DATE'],
+  [Oid.time, 'TIME|TIME WITHOUT TIME ZONE'],
+  [Oid.uuid, 'UUID'],
+  [Oid.interval, 'INTERVAL'],
+  [Oid.name, 'NAME'],
+  [Oid.oid, 'OID'],
+];
+const declaredTypes: ReadonlyMap<string, number> = new Map(
+  declaredTypeNames.flatMap(([oid, names]) => names.split('|').map((n): [string, number] => [n, oid])),
+);
+
+/** Maps a SQLite column's declared type to an OID; null when the values must decide. */
+export function oidForDeclaredType(decl: string | null | undefined): number | null {
+  if (!decl) return null;
+  const key = decl
+    .toUpperCase()
+    .replace(/\([^)]*\)/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return declaredTypes.get(key) ?? null;
+}
+
+const int32Min = -2147483648;
+const int32Max = 2147483647;
+
+/** Infers an OID from a value, for expression columns without a declared type. */
+export function oidForValue(v: unknown): number {
+  switch (typeof v) {
+    case 'bigint':
+      return v >= int32Min && v <= int32Max ? Oid.int4 : Oid.int8;
+    case 'number':
+      if (!Number.isInteger(v)) return Oid.float8;
+      if (v >= int32Min && v <= int32Max) return Oid.int4;
+      return Number.isSafeInteger(v) ? Oid.int8 : Oid.float8;
+    case 'string':
+      return Oid.text;
+    case 'boolean':
+      return Oid.bool;
+    default:
+      return v instanceof Uint8Array ? Oid.bytea : Oid.text;
+  }
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function hexText(u: Uint8Array): string {
+  return `\\x${asBuffer(u).toString('hex')}`;
+}
+
+/** PostgreSQL's float text form: shortest round-trip digits, Infinity / -Infinity / NaN, and -0. */
+function floatText(n: number): string {
+  if (n === 0 && 1 / n < 0) return '-0';
+  return String(n);
+}
+
+function intText(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') {
+    return Number.isInteger(v) && Math.abs(v) >= 1e21 ? BigInt(v).toString() : String(v);
+  }
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  return anyText(v);
+}
+
+function boolText(v: unknown): string {
+  switch (typeof v) {
+    case 'bigint':
+      return v === 0n ? 'f' : 't';
+    case 'number':
+      return v === 0 ? 'f' : 't';
+    case 'boolean':
+      return v ? 't' : 'f';
+    case 'string': {
+      const b = parseBool(v);
+      return b === null ? v : b ? 't' : 'f';
+    }
+    default:
+      return anyText(v);
+  }
+}
+
+function anyText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return floatText(v);
+  if (v instanceof Uint8Array) return hexText(v);
+  return String(v);
+}
+
+/** Text-format cell for a value of the given column type (null stays null). Runs per cell. */
+export function encodeText(oid: number, v: unknown): string | Buffer | null {
+  if (v === null || v === undefined) return null;
+  switch (oid) {
+    case Oid.text:
+    case Oid.varchar:
+    case Oid.bpchar:
+      return typeof v === 'string' ? v : anyText(v);
+    case Oid.int4:
+    case Oid.int8:
+    case Oid.int2:
+    case Oid.oid:
+      return typeof v === 'bigint' ? v.toString() : intText(v);
+    case Oid.float8:
+    case Oid.float4:
+      if (typeof v === 'number') return floatText(v);
+      return typeof v === 'bigint' ? v.toString() : anyText(v);
+    case Oid.bool:
+      return boolText(v);
+    case Oid.numeric:
+      return typeof v === 'string' ? v : numericText(v);
+    case Oid.bytea:
+      if (v instanceof Uint8Array) return hexText(v);
+      return `\\x${Buffer.from(anyText(v), 'utf8').toString('hex')}`;
+    default:
+      return typeof v === 'bigint' ? v.toString() : anyText(v);
+  }
+}
+
+function outOfRange(typeName: string): ChorusError {
+  return new ChorusError('22003', `value out of range for type ${typeName}`);
+}
+
+const intTypeNames: Readonly<Record<number, string>> = Object.freeze({
+  [Oid.int2]: 'smallint',
+  [Oid.int4]: 'integer',
+  [Oid.int8]: 'bigint',
+  [Oid.oid]: 'oid',
+});
+
+function intTypeName(oid: number): string {
+  return intTypeNames[oid] ?? 'integer';
+}
+
+/** An integer value as a bigint, or a 22P02 error naming the type. */
+function toBigInt(oid: number, v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (typeof v === 'string') return parseIntText(oid, v);
+  throw new ChorusError('22P02', `invalid input syntax for type ${intTypeName(oid)}: "${anyText(v)}"`);
+}
+
+function utf8(s: string): Buffer {
+  return Buffer.from(s, 'utf8');
+}
+
+/** Binary-format cell for a value of the given column type (null stays null). */
+export function encodeBinary(oid: number, v: unknown): Buffer | null {
+  if (v === null || v === undefined) return null;
+  switch (oid) {
+    case Oid.int2: {
+      const n = toBigInt(oid, v);
+      if (n < -32768n || n > 32767n) throw outOfRange('smallint');
+      const b = Buffer.allocUnsafe(2);
+      b.writeInt16BE(Number(n), 0);
+      return b;
+    }
+    case Oid.int4: {
+      const n = toBigInt(oid, v);
+      if (n < -2147483648n || n > 2147483647n) throw outOfRange('integer');
+      const b = Buffer.allocUnsafe(4);
+      b.writeInt32BE(Number(n), 0);
+      return b;
+    }
+    case Oid.int8: {
+      const n = toBigInt(oid, v);
+      if (n < -(2n ** 63n) || n >= 2n ** 63n) throw outOfRange('bigint');
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(n, 0);
+      return b;
+    }
+    case Oid.oid: {
+      const n = toBigInt(oid, v);
+      if (n < 0n || n > 4294967295n) throw outOfRange('oid');
+      const b = Buffer.allocUnsafe(4);
+      b.writeUInt32BE(Number(n), 0);
+      return b;
+    }
+    case Oid.float4:
+    case Oid.float8: {
+      const n = typeof v === 'number' ? v : parseFloatText(oid, anyText(v));
+      const b = Buffer.allocUnsafe(oid === Oid.float4 ? 4 : 8);
+      if (oid === Oid.float4) b.writeFloatBE(n, 0);
+      else b.writeDoubleBE(n, 0);
+      return b;
+    }
+    case Oid.bool: {
+      const t = boolText(v);
+      if (t !== 't' && t !== 'f')
+        throw new ChorusError('22P02', `invalid input syntax for type boolean: "${t}"`);
+      return Buffer.from([t === 't' ? 1 : 0]);
+    }
+    case Oid.bytea:
+      return v instanceof Uint8Array ? Buffer.from(v) : utf8(anyText(v));
+    case Oid.jsonb: {
+      const s = anyText(v);
+      const b = Buffer.allocUnsafe(1 + Buffer.byteLength(s));
+      b[0] = 1;
+      b.write(s, 1, 'utf8');
+      return b;
+    }
+    case Oid.numeric:
+      return encodeNumericBinary(typeof v === 'string' ? v : numericText(v));
+    case Oid.timestamp:
+    case Oid.timestamptz: {
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(parseTimestamp(anyText(v), oid === Oid.timestamptz), 0);
+      return b;
+    }
+    case Oid.date: {
+      const b = Buffer.allocUnsafe(4);
+      b.writeInt32BE(parseDate(anyText(v)), 0);
+      return b;
+    }
+    case Oid.time: {
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigInt64BE(parseTime(anyText(v)), 0);
+      return b;
+    }
+    case Oid.uuid:
+      if (v instanceof Uint8Array && v.byteLength === 16) return Buffer.from(v);
+      return uuidBytes(anyText(v));
+    default: {
+      const t = encodeText(oid, v);
+      return typeof t === 'string' ? utf8(t) : t;
+    }
+  }
+}
+
+function uuidBytes(s: string): Buffer {
+  const hex = s
+    .trim()
+    .replace(/^\{|\}$/g, '')
+    .replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex))
+    throw new ChorusError('22P02', `invalid input syntax for type uuid: "${s}"`);
+  return Buffer.from(hex, 'hex');
+}
+
+function parseIntText(oid: number, s: string): bigint {
+  const t = s.trim();
+  if (!/^[+-]?\d+$/.test(t)) {
+    throw new ChorusError('22P02', `invalid input syntax for type ${intTypeName(oid)}: "${s}"`);
+  }
+  return BigInt(t);
+}
+
+function parseIntParam(oid: number, s: string): bigint {
+  const n = parseIntText(oid, s);
+  const [lo, hi] =
+    oid === Oid.int2
+      ? [-32768n, 32767n]
+      : oid === Oid.int4
+        ? [-2147483648n, 2147483647n]
+        : oid === Oid.oid
+          ? [0n, 4294967295n]
+          : [-(2n ** 63n), 2n ** 63n - 1n];
+  if (n < lo || n > hi) {
+    throw new ChorusError('22003', `value "${s}" is out of range for type ${intTypeName(oid)}`);
+  }
+  return n;
+}
+
+const floatPattern = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function parseFloatText(oid: number, s: string): number {
+  const t = s.trim();
+  if (floatPattern.test(t)) return Number(t);
+  switch (t.toLowerCase()) {
+    case 'nan':
+      return Number.NaN;
+    case 'infinity':
+    case '+infinity':
+    case 'inf':
+    case '+inf':
+      return Number.POSITIVE_INFINITY;
+    case '-infinity':
+    case '-inf':
+      return Number.NEGATIVE_INFINITY;
+    default:
+      throw new ChorusError(
+        '22P02',
+        `invalid input syntax for type ${oid === Oid.float4 ? 'real' : 'double precision'}: "${s}"`,
+      );
+  }
+}
+
+/** PostgreSQL's boolean input: unique prefixes of true/false/yes/no, on/off, 1/0; null if none. */
+function parseBool(s: string): boolean | null {
+  const t = s.trim().toLowerCase();
+  if (t === '') return null;
+  if ('true'.startsWith(t) || 'yes'.startsWith(t) || t === 'on' || t === '1') return true;
+  if ('false'.startsWith(t) || 'no'.startsWith(t) || t === 'off' || t === 'of' || t === '0') return false;
+  return null;
+}
+
+/** bytea text input: hex format (\x...) or the escape format (\\ and \ooo octal). */
+function parseByteaText(raw: Buffer): Buffer {
+  if (raw.length >= 2 && raw[0] === 0x5c && raw[1] === 0x78) {
+    const hex = raw.toString('latin1', 2).replace(/\s+/g, '');
+    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+      throw new ChorusError('22P02', 'invalid hexadecimal data for type bytea');
+    }
+    return Buffer.from(hex, 'hex');
+  }
+  if (raw.indexOf(0x5c) < 0) return Buffer.from(raw);
+  const out = Buffer.allocUnsafe(raw.length);
+  let o = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c !== 0x5c) {
+      out[o++] = c;
+    } else if (raw[i + 1] === 0x5c) {
+      out[o++] = 0x5c;
+      i++;
+    } else {
+      const d = raw.toString('latin1', i + 1, i + 4);
+      if (!/^[0-3][0-7]{2}$/.test(d)) throw new ChorusError('22P02', 'invalid input syntax for type bytea');
+      out[o++] = Number.parseInt(d, 8);
+      i += 3;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+function badBinary(oid: number, len: number): ChorusError {
+  return new ChorusError('22P03', `incorrect binary data format: ${len} bytes for type oid ${oid}`);
+}
+
+function fixedLength(oid: number, raw: Buffer, len: number): void {
+  if (raw.length !== len) throw badBinary(oid, raw.length);
+}
+
+function formatUuid(b: Buffer): string {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function formatInterval(raw: Buffer): string {
+  const micros = raw.readBigInt64BE(0);
+  const days = raw.readInt32BE(8);
+  const months = raw.readInt32BE(12);
+  const neg = micros < 0n;
+  const abs = neg ? -micros : micros;
+  const parts: string[] = [];
+  if (months !== 0) parts.push(`${months} mons`);
+  if (days !== 0) parts.push(`${days} days`);
+  parts.push(`${neg ? '-' : ''}${formatTime(abs)}`);
+  return parts.join(' ');
+}
+
+/** Converts a Bind parameter into a value better-sqlite3 can bind. */
+export function decodeParam(
+  oid: number,
+  format: 0 | 1,
+  raw: Buffer | null,
+): null | number | bigint | string | Buffer {
+  if (raw === null) return null;
+  if (format === 0) {
+    switch (oid) {
+      case Oid.int2:
+      case Oid.int4:
+      case Oid.int8:
+      case Oid.oid:
+        return parseIntParam(oid, raw.toString('utf8'));
+      case Oid.float4:
+      case Oid.float8:
+        return parseFloatText(oid, raw.toString('utf8'));
+      case Oid.bool: {
+        const s = raw.toString('utf8');
+        const b = parseBool(s);
+        if (b === null) throw new ChorusError('22P02', `invalid input syntax for type boolean: "${s}"`);
+        return b ? 1n : 0n;
+      }
+      case Oid.bytea:
+        return parseByteaText(raw);
+      default:
+        return raw.toString('utf8');
+    }
+  }
+  switch (oid) {
+    case Oid.int2:
+      fixedLength(oid, raw, 2);
+      return BigInt(raw.readInt16BE(0));
+    case Oid.int4:
+      fixedLength(oid, raw, 4);
+      return BigInt(raw.readInt32BE(0));
+    case Oid.int8:
+      fixedLength(oid, raw, 8);
+      return raw.readBigInt64BE(0);
+    case Oid.oid:
+      fixedLength(oid, raw, 4);
+      return BigInt(raw.readUInt32BE(0));
+    case Oid.float4:
+      fixedLength(oid, raw, 4);
+      return raw.readFloatBE(0);
+    case Oid.float8:
+      fixedLength(oid, raw, 8);
+      return raw.readDoubleBE(0);
+    case Oid.bool:
+      fixedLength(oid, raw, 1);
+      return raw[0] === 0 ? 0n : 1n;
+    case Oid.text:
+    case Oid.varchar:
+    case Oid.bpchar:
+    case Oid.name:
+    case Oid.json:
+    case Oid.unknown:
+      return raw.toString('utf8');
+    case Oid.jsonb:
+      if (raw.length < 1 || raw[0] !== 1) throw new ChorusError('22P03', 'unsupported jsonb version number');
+      return raw.toString('utf8', 1);
+    case Oid.uuid:
+      fixedLength(oid, raw, 16);
+      return formatUuid(raw);
+    case Oid.timestamp:
+    case Oid.timestamptz: {
+      fixedLength(oid, raw, 8);
+      const ts = formatTimestamp(raw.readBigInt64BE(0));
+      return oid === Oid.timestamptz && ts !== 'infinity' && ts !== '-infinity' ? addUtcSuffix(ts) : ts;
+    }
+    case Oid.date:
+      fixedLength(oid, raw, 4);
+      return formatDate(raw.readInt32BE(0));
+    case Oid.time: {
+      fixedLength(oid, raw, 8);
+      const us = raw.readBigInt64BE(0);
+      if (us < 0n || us > 86_400_000_000n) throw badBinary(oid, raw.length);
+      return formatTime(us);
+    }
+    case Oid.interval:
+      fixedLength(oid, raw, 16);
+      return formatInterval(raw);
+    case Oid.numeric:
+      return decodeNumericBinary(raw);
+    default:
+      // bytea, unspecified (0) and types we cannot interpret: the raw bytes.
+      return Buffer.from(raw);
+  }
+}
+
+function addUtcSuffix(ts: string): string {
+  return ts.endsWith(' BC') ? `${ts.slice(0, -3)}+00 BC` : `${ts}+00`;
+}
+
+// ---- numeric: decimal text <-> PostgreSQL binary NUMERIC (base-10000 digits) ----
+
+const numericPos = 0x0000;
+const numericNeg = 0x4000;
+const numericNaN = 0xc000;
+const numericPInf = 0xd000;
+const numericNInf = 0xf000;
+const numericPattern = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,6}))?$/;
+
+/** Plain decimal text (never exponent notation) for a number or bigint in a numeric column. */
+function numericText(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v !== 'number') return anyText(v);
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  const s = String(v);
+  return s.includes('e') ? expandExponent(s) : s;
+}
+
+function expandExponent(s: string): string {
+  const m = numericPattern.exec(s);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return s;
+  const [, sign, int = '', frac = '', exp = '0'] = m;
+  const digits = int + frac;
+  const point = int.length + Number(exp);
+  let out: string;
+  if (point <= 0) out = `0.${'0'.repeat(-point)}${digits}`;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  out = out.replace(/^0+(?=\d)/, '');
+  return sign === '-' ? `-${out}` : out;
+}
+
+function numericHeader(ndigits: number, weight: number, sign: number, dscale: number): Buffer {
+  const b = Buffer.allocUnsafe(8 + ndigits * 2);
+  b.writeInt16BE(ndigits, 0);
+  b.writeInt16BE(weight, 2);
+  b.writeUInt16BE(sign, 4);
+  b.writeInt16BE(dscale, 6);
+  return b;
+}
+
+function encodeNumericBinary(text: string): Buffer {
+  const t = text.trim();
+  const special = t.toLowerCase();
+  if (special === 'nan') return numericHeader(0, 0, numericNaN, 0);
+  if (special === 'infinity' || special === '+infinity') return numericHeader(0, 0, numericPInf, 0);
+  if (special === '-infinity') return numericHeader(0, 0, numericNInf, 0);
+  const m = numericPattern.exec(t);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) {
+    throw new ChorusError('22P02', `invalid input syntax for type numeric: "${text}"`);
+  }
+  const [, sign, int = '', frac = '', expText = '0'] = m;
+  const exp = Number(expText);
+  const dscale = Math.max(0, frac.length - exp);
+  let digits = int + frac;
+  let point = int.length + exp; // decimal digits before the decimal point
+  const lead = digits.length - digits.replace(/^0+/, '').length;
+  digits = digits.slice(lead).replace(/0+$/, '');
+  point -= lead;
+  if (dscale > 0x3fff || (digits !== '' && (point > 131072 || point < -16383))) {
+    throw new ChorusError('22003', `value overflows numeric format: "${text}"`);
+  }
+  if (digits === '') return numericHeader(0, 0, numericPos, dscale);
+  const padLeft = (((4 - point) % 4) + 4) % 4;
+  const aligned = '0'.repeat(padLeft) + digits;
+  const groups = Math.ceil(aligned.length / 4);
+  const padded = aligned.padEnd(groups * 4, '0');
+  const b = numericHeader(groups, (point + padLeft) / 4 - 1, sign === '-' ? numericNeg : numericPos, dscale);
+  for (let i = 0; i < groups; i++) b.writeInt16BE(Number(padded.slice(i * 4, i * 4 + 4)), 8 + i * 2);
+  return b;
+}
+
+function decodeNumericBinary(raw: Buffer): string {
+  if (raw.length < 8) throw badBinary(Oid.numeric, raw.length);
+  const ndigits = raw.readInt16BE(0);
+  const weight = raw.readInt16BE(2);
+  const sign = raw.readUInt16BE(4);
+  const dscale = raw.readInt16BE(6);
+  if (ndigits < 0 || raw.length !== 8 + ndigits * 2 || dscale < 0) throw badBinary(Oid.numeric, raw.length);
+  if (sign === numericNaN) return 'NaN';
+  if (sign === numericPInf) return 'Infinity';
+  if (sign === numericNInf) return '-Infinity';
+  if (sign !== numericPos && sign !== numericNeg)
+    throw new ChorusError('22P03', 'invalid sign in external numeric value');
+  const digit = (i: number): number => {
+    if (i < 0 || i >= ndigits) return 0;
+    const d = raw.readInt16BE(8 + i * 2);
+    if (d < 0 || d > 9999) throw new ChorusError('22P03', 'invalid digit in external numeric value');
+    return d;
+  };
+  let int = '';
+  for (let i = 0; i <= weight; i++) int += i === 0 ? String(digit(i)) : String(digit(i)).padStart(4, '0');
+  if (int === '') int = '0';
+  let frac = '';
+  for (let j = 1; frac.length < dscale; j++) frac += String(digit(weight + j)).padStart(4, '0');
+  frac = frac.slice(0, dscale);
+  const body = frac === '' ? int : `${int}.${frac}`;
+  return sign === numericNeg && /[1-9]/.test(body) ? `-${body}` : body;
+}
+
+// ---- date / time / timestamp: text <-> PostgreSQL binary (microseconds / days since 2000-01-01) ----
+
+const pgEpochDays = 10957; // 2000-01-01 in days since 1970-01-01
+const usPerDay = 86_400_000_000n;
+const int64Max = 2n ** 63n - 1n;
+const int64Min = -(2n ** 63n);
+const timestampPattern =
+  /^(\d{4,})-(\d{1,2})-(\d{1,2})(?:(?:[ T]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)?(\s+BC)?$/i;
+const timePattern = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+
+function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+function fractionMicros(f: string | undefined): number {
+  if (!f) return 0;
+  const us = Number(f.slice(0, 6).padEnd(6, '0'));
+  return f.length > 6 && f.charCodeAt(6) >= 0x35 ? us + 1 : us;
+}
+
+function badDatetime(type: string, s: string): ChorusError {
+  return new ChorusError('22007', `invalid input syntax for type ${type}: "${s}"`);
+}
+
+function timeOfDayMicros(h: string, mi: string, sec: string | undefined, frac: string | undefined): number {
+  const hh = Number(h);
+  const mm = Number(mi);
+  const ss = Number(sec ?? '0');
+  if (hh > 24 || mm > 59 || ss > 60) return -1;
+  const us = ((hh * 60 + mm) * 60 + ss) * 1e6 + fractionMicros(frac);
+  return us > 86_400_000_000 ? -1 : us;
+}
+
+/** Days since 2000-01-01, or null when y-m-d is not a real date. */
+function pgDays(y: number, m: number, d: number): number | null {
+  if (m < 1 || m > 12 || d < 1) return null;
+  const dim = [
+    31,
+    y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28,
+    31,
+    30,
+    31,
+    30,
+    31,
+    31,
+    30,
+    31,
+    30,
+    31,
+  ];
+  return d > dim[m - 1]! ? null : daysFromCivil(y, m, d) - pgEpochDays;
+}
+
+/** Microseconds since 2000-01-01 UTC; offsets are applied only for timestamptz. */
+function parseTimestamp(s: string, withZone: boolean): bigint {
+  const type = withZone ? 'timestamp with time zone' : 'timestamp';
+  const t = s.trim();
+  const lower = t.toLowerCase();
+  if (lower === 'infinity' || lower === '+infinity') return int64Max;
+  if (lower === '-infinity') return int64Min;
+  const m = timestampPattern.exec(t);
+  if (!m) throw badDatetime(type, s);
+  const [, ys, mos, ds, h, mi, sec, frac, zone, bc] = m;
+  const year = bc ? 1 - Number(ys) : Number(ys);
+  const days = pgDays(year, Number(mos), Number(ds));
+  const tod = h === undefined ? 0 : timeOfDayMicros(h, mi!, sec, frac);
+  if (days === null || tod < 0) throw badDatetime(type, s);
+  let offsetSeconds = 0;
+  if (withZone && zone && zone.toUpperCase() !== 'Z') {
+    const digits = zone.slice(1).replace(/:/g, '');
+    const oh = Number(digits.length % 2 === 1 ? digits.slice(0, 1) : digits.slice(0, 2));
+    const rest = digits.slice(digits.length % 2 === 1 ? 1 : 2);
+    offsetSeconds = oh * 3600 + Number(rest.slice(0, 2) || '0') * 60 + Number(rest.slice(2, 4) || '0');
+    if (zone[0] === '-') offsetSeconds = -offsetSeconds;
+  }
+  return BigInt(days) * usPerDay + BigInt(tod) - BigInt(offsetSeconds) * 1_000_000n;
+}
+
+function parseDate(s: string): number {
+  const t = s.trim();
+  const lower = t.toLowerCase();
+  if (lower === 'infinity' || lower === '+infinity') return 0x7fffffff;
+  if (lower === '-infinity') return -0x80000000;
+  const m = timestampPattern.exec(t);
+  const days = m ? pgDays(m[9] ? 1 - Number(m[1]) : Number(m[1]), Number(m[2]), Number(m[3])) : null;
+  if (days === null) throw badDatetime('date', s);
+  return days;
+}
+
+function parseTime(s: string): bigint {
+  const m = timePattern.exec(s.trim());
+  const us = m ? timeOfDayMicros(m[1]!, m[2]!, m[3], m[4]) : -1;
+  if (us < 0) throw badDatetime('time without time zone', s);
+  return BigInt(us);
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function formatDate(days: number): string {
+  if (days === 0x7fffffff) return 'infinity';
+  if (days === -0x80000000) return '-infinity';
+  const [y, m, d] = civilFromDays(days + pgEpochDays);
+  const body = `${String(y > 0 ? y : 1 - y).padStart(4, '0')}-${two(m)}-${two(d)}`;
+  return y > 0 ? body : `${body} BC`;
+}
+
+/** 'HH:MM:SS.ffffff' for microseconds since midnight. */
+function formatTime(us: bigint): string {
+  const secs = Number(us / 1_000_000n);
+  const frac = String(Number(us % 1_000_000n)).padStart(6, '0');
+  return `${two(Math.floor(secs / 3600))}:${two(Math.floor(secs / 60) % 60)}:${two(secs % 60)}.${frac}`;
+}
+
+function formatTimestamp(us: bigint): string {
+  if (us === int64Max) return 'infinity';
+  if (us === int64Min) return '-infinity';
+  let days = us / usPerDay;
+  let rem = us % usPerDay;
+  if (rem < 0n) {
+    rem += usPerDay;
+    days -= 1n;
+  }
+  const date = formatDate(Number(days));
+  const time = formatTime(rem);
+  return date.endsWith(' BC') ? `${date.slice(0, -3)} ${time} BC` : `${date} ${time}`;
+}
