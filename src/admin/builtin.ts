@@ -86,7 +86,7 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
 
   registry.addView({
     kind: 'sql',
-    name: 'log',
+    name: 'replicate.log',
     sql: logViewSql,
     columns: [
       { name: 'lsn', type: 'int8' },
@@ -104,7 +104,7 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
 
   registry.addView({
     kind: 'sql',
-    name: 'tables',
+    name: 'replicate.tables',
     sql: `SELECT s.name AS table_name, CASE WHEN coalesce(t.local_only, 0) = 1 THEN 0 ELSE 1 END AS replicated
       FROM sqlite_schema s LEFT JOIN _chorus_tables t ON t.name = s.name
       WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND s.name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'`,

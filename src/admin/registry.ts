@@ -29,7 +29,10 @@ export interface AdminFunction {
   run(args: AdminValue[]): AdminValue[][] | Promise<AdminValue[][]>;
 }
 
-/** A relation computed by TypeScript from live node state. */
+/**
+ * A relation computed by TypeScript from live node state. `name` is the full relation name as
+ * users write it: 'replicate.status', 'pg_replication_status', 'pg_catalog.pg_type'.
+ */
 export interface JsView {
   kind: 'js';
   name: string;
@@ -83,10 +86,10 @@ export class AdminRegistry {
     return out;
   }
 
-  /** Type of a column of an admin relation (by its vtab name), for RowDescription. */
+  /** Type of a column of an admin relation (by its full name), for RowDescription. */
   columnType(relation: string, column: string): AdminType | null {
-    const key = relation.startsWith('replicate.') ? relation.slice('replicate.'.length) : relation;
-    const rel = this.views.get(key.toLowerCase()) ?? this.functions.get(key.toLowerCase());
+    const key = relation.toLowerCase();
+    const rel = this.views.get(key) ?? (key.startsWith('replicate.') ? this.functions.get(key.slice(10)) : undefined);
     return rel?.columns.find((c) => c.name === column)?.type ?? null;
   }
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
+import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
@@ -13,13 +14,15 @@ import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
+import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import { ReaderPool } from '../session/reader-pool.js';
-import type { StatementResult } from '../session/result.js';
+import type { ColumnInfo, StatementResult } from '../session/result.js';
 import { Session, type SessionHost } from '../session/session.js';
 import { StatementCache } from '../session/statement-cache.js';
 import { WriterLock } from '../session/writer-lock.js';
 import { StorageEngine } from '../storage/engine.js';
+import { toChorusError } from '../storage/sqlite-errors.js';
 
 export interface OpenNodeOptions {
   config?: Config;
@@ -98,6 +101,7 @@ export class ChorusNode {
       replicationLagMs: () => 0,
       standbyCount: () => 0,
     });
+    registerPgCatalog(this.registry);
     this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger);
     this.admin = new AdminExecutor(this.engine.path, this.registry);
     this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
@@ -164,6 +168,25 @@ export class ChorusNode {
   closeSession(s: Session): void {
     s.close();
     this.sessions.delete(s);
+  }
+
+  /** Result columns of a prepared statement without running it (Describe of a statement), or null. */
+  describe(p: Prepared): ColumnInfo[] | null {
+    if (p.route.type === 'admin-call') {
+      const fn = p.route.fn;
+      return fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` }));
+    }
+    if (p.route.type === 'session') {
+      return p.cls.kind === 'show' ? [{ name: p.cls.sig[1]?.text.toLowerCase() ?? 'setting', declType: 'TEXT', table: null }] : null;
+    }
+    if (p.route.onAdmin) return this.admin.describe(p.execSql);
+    if (p.cls.kind.startsWith('create_') || p.cls.kind.startsWith('drop_') || p.cls.kind === 'alter_table') return null;
+    try {
+      const stmt = this.writerCache.get(p.execSql);
+      return stmt.reader ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table })) : null;
+    } catch (e) {
+      throw toChorusError(e);
+    }
   }
 
   /** Run a script (one or more statements, optional $n parameters for a single statement). */

@@ -24,8 +24,7 @@ export class AdminExecutor {
     registerSqlFunctions(this.db, { inWriter: false });
     for (const view of registry.views.values()) {
       if (view.kind !== 'js') continue;
-      const name = view.name.startsWith('pg_') ? view.name : `replicate.${view.name}`;
-      this.db.table(name, {
+      this.db.table(view.name, {
         columns: view.columns.map((c) => c.name),
         *rows() {
           for (const row of view.rows()) yield row.map(toSqlite);
@@ -53,6 +52,15 @@ export class AdminExecutor {
       const rows = stmt.raw(true).all(params) as unknown[][];
       const columns = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
       return { columns, rows };
+    } catch (e) {
+      throw toChorusError(e);
+    }
+  }
+
+  describe(sql: string): ColumnInfo[] | null {
+    try {
+      const stmt = this.cache.get(sql);
+      return stmt.reader ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table })) : null;
     } catch (e) {
       throw toChorusError(e);
     }

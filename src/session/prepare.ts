@@ -135,29 +135,40 @@ function paramInfo(tokens: Token[]): { style: ParamStyle; count: number } {
   return { style: 'none', count: 0 };
 }
 
-/** Position of each admin reference `replicate . name` or `pg_replication_*` in the significant tokens. */
+/** Position of each admin reference (`replicate.x`, `pg_catalog.x`, `pg_replication_*`) in the significant tokens. */
 interface AdminRef {
   start: number;
   end: number; // index after the name token
+  /** Full relation name, lowercase: 'replicate.status', 'pg_catalog.pg_type', 'pg_replication_status'. */
   name: string;
+  /** The short name after the schema. */
+  short: string;
   isReplicate: boolean;
 }
 
-function findAdminRefs(sig: Token[]): AdminRef[] {
+const adminSchemas = new Set(['REPLICATE', 'PG_CATALOG']);
+
+function findAdminRefs(sig: Token[], registry: AdminRegistry): AdminRef[] {
   const refs: AdminRef[] = [];
   for (let i = 0; i < sig.length; i++) {
     const t = sig[i]!;
     if (
-      isKeyword(t, 'REPLICATE') &&
+      t.kind === 'ident' &&
+      adminSchemas.has(t.value) &&
       sig[i + 1]?.kind === 'dot' &&
       (sig[i + 2]?.kind === 'ident' || sig[i + 2]?.kind === 'qident') &&
       sig[i - 1]?.kind !== 'dot'
     ) {
       const n = sig[i + 2]!;
-      refs.push({ start: i, end: i + 3, name: (n.kind === 'qident' ? n.value : n.text).toLowerCase(), isReplicate: true });
+      const short = (n.kind === 'qident' ? n.value : n.text).toLowerCase();
+      const name = `${t.value.toLowerCase()}.${short}`;
+      // pg_catalog relations we do not provide are left to SQLite (which reports them missing).
+      if (t.value === 'PG_CATALOG' && !registry.views.has(name)) continue;
+      refs.push({ start: i, end: i + 3, name, short, isReplicate: t.value === 'REPLICATE' });
       i += 2;
-    } else if (t.kind === 'ident' && t.value.startsWith('PG_REPLICATION_')) {
-      refs.push({ start: i, end: i + 1, name: t.text.toLowerCase(), isReplicate: false });
+    } else if (t.kind === 'ident' && t.value.startsWith('PG_REPLICATION_') && sig[i - 1]?.kind !== 'dot') {
+      const name = t.text.toLowerCase();
+      refs.push({ start: i, end: i + 1, name, short: name, isReplicate: false });
     }
   }
   return refs;
@@ -240,18 +251,18 @@ function rewriteAdmin(tokens: Token[], registry: AdminRegistry): { tokens: Token
     if (!isTrivia(t)) sigIdx.push(i);
   });
   const sig = sigIdx.map((i) => tokens[i]!);
-  const refs = findAdminRefs(sig);
+  const refs = findAdminRefs(sig, registry);
   if (refs.length === 0) return { tokens, onAdmin: false };
   let onAdmin = false;
   const replaced = new Map<number, string>(); // token index -> replacement text ('' removes)
   for (const ref of refs) {
     const view = registry.views.get(ref.name);
-    const fn = ref.isReplicate ? registry.functions.get(ref.name) : undefined;
+    const fn = ref.isReplicate && !view ? registry.functions.get(ref.short) : undefined;
     let text: string;
     let end = ref.end;
     if (view?.kind === 'sql') text = `(${view.sql})`;
     else if (view) {
-      text = `"${ref.isReplicate ? `replicate.${ref.name}` : ref.name}"`;
+      text = `"${ref.name}"`;
       onAdmin = true;
     } else if (fn) {
       if (fn.mutates) {
@@ -275,13 +286,13 @@ function rewriteAdmin(tokens: Token[], registry: AdminRegistry): { tokens: Token
         end = args.next;
       } else text += '()';
     } else {
-      throw new UndefinedTableError(ref.isReplicate ? `replicate.${ref.name}` : ref.name, {
-        hint: `Known: ${[...registry.views.keys(), ...registry.functions.keys()].map((n) => `replicate.${n}`).join(', ')}`,
+      throw new UndefinedTableError(ref.name, {
+        hint: `Known: ${[...registry.views.keys(), ...[...registry.functions.keys()].map((n) => `replicate.${n}`)].join(', ')}`,
       });
     }
     const prevSig = sig[ref.start - 1];
     const inFrom = prevSig !== undefined && (isKeyword(prevSig, 'FROM', 'JOIN') || prevSig.kind === 'comma');
-    if (inFrom && needsAlias(sig[end])) text += ` AS "${ref.name}"`;
+    if (inFrom && needsAlias(sig[end])) text += ` AS "${ref.short}"`;
     replaced.set(sigIdx[ref.start]!, text);
     for (let k = sigIdx[ref.start]! + 1; k < (sigIdx[end] ?? tokens.length); k++) replaced.set(k, '');
   }
@@ -307,7 +318,7 @@ function directCall(sig: Token[], registry: AdminRegistry): Route | null {
   const name = (nameTok.kind === 'qident' ? nameTok.value : nameTok.text).toLowerCase();
   const fn = registry.functions.get(name);
   if (!fn) {
-    if (registry.views.has(name)) return null;
+    if (registry.views.has(`replicate.${name}`)) return null;
     throw new UndefinedFunctionError(`function replicate.${name}() does not exist`, {
       hint: `Known functions: ${[...registry.functions.keys()].map((n) => `replicate.${n}`).join(', ')}`,
     });

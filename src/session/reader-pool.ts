@@ -32,6 +32,7 @@ interface Reader {
 export class ReaderPool {
   private readonly readers: Reader[] = [];
   private local: { db: Database.Database; cache: StatementCache } | null = null;
+  private checkpointer: Database.Database | null = null;
   private nextId = 1;
   private closed = false;
   reads = 0;
@@ -120,7 +121,9 @@ export class ReaderPool {
   /** A passive WAL checkpoint, run off the main thread when there are reader threads. */
   async checkpoint(): Promise<{ busy: number; log: number; checkpointed: number }> {
     if (this.readers.length === 0) {
-      const r = (this.openLocal().db.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint; log: bigint; checkpointed: bigint }[])[0]!;
+      this.checkpointer ??= new Database(this.dbPath, { fileMustExist: true });
+      this.checkpointer.defaultSafeIntegers(true);
+      const r = (this.checkpointer.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint; log: bigint; checkpointed: bigint }[])[0]!;
       return { busy: Number(r.busy), log: Number(r.log), checkpointed: Number(r.checkpointed) };
     }
     const res = await this.send({ kind: 'checkpoint', id: this.nextId++ }, this.readers[0]);
@@ -133,5 +136,6 @@ export class ReaderPool {
     this.closed = true;
     await Promise.all(this.readers.map((r) => r.worker.terminate()));
     this.local?.db.close();
+    this.checkpointer?.close();
   }
 }

@@ -36,11 +36,16 @@ export function runReaderWorker(): void {
   db.defaultSafeIntegers(true);
   registerSqlFunctions(db, { inWriter: false });
   const cache = new StatementCache(db);
+  // Checkpoints need write access to the database file; a second connection does them, off the
+  // main thread, so a client's commit never waits for one (PASSIVE never blocks the writer).
+  let checkpointer: Database.Database | null = null;
   port.on('message', (req: WorkerRequest) => {
     let res: WorkerResponse;
     try {
       if (req.kind === 'checkpoint') {
-        const r = db.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint; log: bigint; checkpointed: bigint }[];
+        checkpointer ??= new Database(path, { fileMustExist: true });
+        checkpointer.defaultSafeIntegers(true);
+        const r = checkpointer.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint; log: bigint; checkpointed: bigint }[];
         const row = r[0]!;
         res = {
           id: req.id,

@@ -86,7 +86,8 @@ export function toChorusError(e: unknown): ChorusError {
         }
       }
     }
-    return new ChorusError(state ?? '42000', pgMessage(e.message), { detail: `SQLite: ${e.code}`, cause: e });
+    const plain = e.code === 'SQLITE_ERROR' || e.code.startsWith('SQLITE_CONSTRAINT');
+    return new ChorusError(state ?? '42000', pgMessage(e.message), plain ? { cause: e } : { detail: `SQLite: ${e.code}`, cause: e });
   }
   if (e instanceof Error) return new ChorusError('XX000', e.message, { cause: e });
   return new ChorusError('XX000', String(e));

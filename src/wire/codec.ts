@@ -57,6 +57,7 @@ const gssEncRequestCode = 80877104;
 const cancelRequestCode = 80877102;
 const protocolMajor3 = 3;
 const readerInitialBytes = 16 * 1024;
+const readerRetainedBytesMax = 1024 * 1024;
 
 /** Bounds-checked cursor over one complete message body; every overrun is a protocol violation. */
 class BodyCursor {
@@ -157,14 +158,18 @@ export class FrontendReader {
     if (this.start === this.end) {
       this.start = 0;
       this.end = 0;
+      // Drop a buffer that grew for one huge message once it has been consumed.
+      if (this.buf.length > readerRetainedBytesMax && n <= readerInitialBytes) {
+        this.buf = Buffer.allocUnsafe(readerInitialBytes);
+      }
     }
     if (this.end + n > this.buf.length) {
       const live = this.end - this.start;
-      if (live + n <= this.buf.length && this.start >= this.buf.length / 2) {
-        // Compact in place: the live tail is small relative to what was consumed.
+      if (this.start >= this.buf.length / 2 && live + n <= this.buf.length) {
+        // Compact in place: at least half the buffer was consumed, so copying stays amortized linear.
         this.buf.copyWithin(0, this.start, this.end);
       } else {
-        let cap = this.buf.length;
+        let cap = this.buf.length * 2;
         while (cap < live + n) cap *= 2;
         const next = Buffer.allocUnsafe(cap);
         this.buf.copy(next, 0, this.start, this.end);
@@ -570,7 +575,8 @@ export class BackendWriter {
     const field = (code: number, v: string | number | undefined): void => {
       if (v === undefined) return;
       this.byte(code);
-      this.cstring(String(v));
+      // A NUL inside a field would end it early and desynchronise the client's parser.
+      this.cstring(String(v).replaceAll('\0', ''));
     };
     field(0x53, f.severity); // S
     field(0x56, f.severity); // V

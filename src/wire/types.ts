@@ -242,7 +242,7 @@ export function encodeBinary(oid: number, v: unknown): Buffer | null {
     }
     case Oid.int8: {
       const n = toBigInt(oid, v);
-      if (n < -(2n ** 63n) || n >= 2n ** 63n) throw outOfRange('bigint');
+      if (n < int64Min || n > int64Max) throw outOfRange('bigint');
       const b = Buffer.allocUnsafe(8);
       b.writeBigInt64BE(n, 0);
       return b;
@@ -332,7 +332,7 @@ function parseIntParam(oid: number, s: string): bigint {
         ? [-2147483648n, 2147483647n]
         : oid === Oid.oid
           ? [0n, 4294967295n]
-          : [-(2n ** 63n), 2n ** 63n - 1n];
+          : [int64Min, int64Max];
   if (n < lo || n > hi) {
     throw new ChorusError('22003', `value "${s}" is out of range for type ${intTypeName(oid)}`);
   }

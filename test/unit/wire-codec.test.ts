@@ -222,6 +222,19 @@ test('startup packets: Startup, SSLRequest, GSSENCRequest, CancelRequest', () =>
   assert.deepEqual(s.next(), { type: 'Sync' });
 });
 
+test('protocol 3.x minor versions are passed through for negotiation', () => {
+  const r = new FrontendReader();
+  r.push(packet(i32(196610), cstr('user'), cstr('u'), cstr('_pq_.x'), cstr('1'), Buffer.from([0])));
+  assert.deepEqual(r.nextStartup(), {
+    type: 'Startup',
+    protocolVersion: 196610,
+    params: { user: 'u', '_pq_.x': '1' },
+  });
+  const w = new BackendWriter();
+  w.negotiateProtocolVersion(0, ['_pq_.x']);
+  assert.deepEqual(w.take(), msg('v', i32(0), i32(1), cstr('_pq_.x')));
+});
+
 test('startup packet errors', () => {
   const bad = (bytes: Buffer, pattern: RegExp): void => {
     const r = new FrontendReader();
@@ -478,6 +491,16 @@ test('backend writer: large batches grow the buffer and taken buffers stay valid
   assert.equal(names.length, 5001);
   assert.equal(names.at(-1), 'commandComplete');
   assert.deepEqual(lastFields, ['4999', 'x'.repeat(99), null]);
+});
+
+test('NUL characters are dropped from error fields', () => {
+  const w = new BackendWriter();
+  w.errorResponse({ severity: 'ERROR', code: '22P02', message: 'bad "a\0b"' });
+  const f = (c: string, v: string): Buffer => Buffer.concat([Buffer.from(c), cstr(v)]);
+  assert.deepEqual(
+    w.take(),
+    msg('E', f('S', 'ERROR'), f('V', 'ERROR'), f('C', '22P02'), f('M', 'bad "ab"'), Buffer.from([0])),
+  );
 });
 
 test('errorFieldsFrom maps ChorusError and other errors', () => {

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// The `chorus` command: `chorus server` runs a node, `chorus sql` runs statements against one.
+
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import pg from 'pg';
+import { loadConfig } from '../config/load.js';
+import { ChorusError } from '../errors.js';
+import { openNode } from '../node/node.js';
+import { chorusVersion } from '../storage/sql-functions.js';
+import { formatTable } from './format.js';
+import { standardListeners } from './listeners.js';
+
+const program = new Command();
+program.name('chorus').description('ChorusDB: a replicated SQL database that speaks PostgreSQL').version(chorusVersion);
+
+interface ServerOptions {
+  config?: string;
+  nodeId?: string;
+  dataDir?: string;
+  listen?: string;
+  http?: string;
+  haMode?: string;
+  haBind?: string;
+  haPeers?: string;
+  haPrimary?: string;
+  haRegion?: string;
+  logLevel?: string;
+}
+
+program
+  .command('server')
+  .description('run a node')
+  .option('--config <file>', 'TOML config file ([server], [auth], [replication] sections)')
+  .option('--node-id <id>', 'node id (kept in the data directory for life)')
+  .option('--data-dir <dir>', 'data directory (default ./data)')
+  .option('--listen <host:port>', 'PostgreSQL wire protocol address (default 127.0.0.1:5432)')
+  .option('--http <host:port>', 'HTTP API address (default 127.0.0.1:8080)')
+  .option('--ha-mode <mode>', 'standalone | multi-primary | primary | standby (default standalone)')
+  .option('--ha-bind <host:port>', 'peer link address (default 127.0.0.1:5433)')
+  .option('--ha-peers <list>', 'comma-separated peer addresses')
+  .option('--ha-primary <host:port>', 'primary to follow (standby mode)')
+  .option('--ha-region <region>', 'region of this node')
+  .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
+  .action(async (opts: ServerOptions) => {
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig({ flags: opts, env: process.env });
+    } catch (e) {
+      console.error(`chorus: ${(e as Error).message}`);
+      if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
+      process.exit(2);
+    }
+    const node = openNode({ config });
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      node.logger.info({ signal }, 'shutdown requested');
+      node.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          node.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    try {
+      const addrs = await node.listen(standardListeners);
+      const pgAddr = `${addrs.pg.host}:${addrs.pg.port}`;
+      console.error(
+        `ChorusDB ${chorusVersion} node "${node.nodeId}" ready.\n` +
+          `  psql:  psql -h ${addrs.pg.host} -p ${addrs.pg.port} -U postgres chorus\n` +
+          `  url:   postgres://postgres@${pgAddr}/chorus\n` +
+          (addrs.http ? `  http:  http://${addrs.http.host}:${addrs.http.port}/status\n` : ''),
+      );
+    } catch (e) {
+      node.logger.error({ err: e }, 'failed to start listeners');
+      await node.close();
+      process.exit(1);
+    }
+  });
+
+interface SqlOptions {
+  host: string;
+  port: string;
+  user: string;
+  dbname: string;
+  command?: string;
+  file?: string;
+  password?: string;
+}
+
+program
+  .command('sql')
+  .description('run SQL against a node and print the results as tables')
+  .option('-h, --host <host>', 'node address', '127.0.0.1')
+  .option('-p, --port <port>', 'PostgreSQL port', '5432')
+  .option('-U, --user <user>', 'user name', process.env.PGUSER ?? 'postgres')
+  .option('-d, --dbname <db>', 'database name (any name reaches the node)', 'chorus')
+  .option('-c, --command <sql>', 'SQL to run (several statements allowed)')
+  .option('-f, --file <file>', 'file of SQL to run')
+  .action(async (opts: SqlOptions) => {
+    const sql = opts.command ?? (opts.file ? readFileSync(opts.file, 'utf8') : readFileSync(0, 'utf8'));
+    const client = new pg.Client({
+      host: opts.host,
+      port: Number(opts.port),
+      user: opts.user,
+      database: opts.dbname,
+      password: process.env.PGPASSWORD,
+    });
+    client.on('notice', (n) => console.error(`NOTICE:  ${n.message}`));
+    try {
+      await client.connect();
+      const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryArrayResult | pg.QueryArrayResult[];
+      for (const r of Array.isArray(res) ? res : [res]) {
+        if (r.fields.length > 0) console.log(`${formatTable(r.fields.map((f) => f.name), r.rows)}\n`);
+        else console.log(r.command === null ? '' : `${r.command}${r.rowCount !== null && r.command !== 'CREATE' ? ` ${r.rowCount}` : ''}`);
+      }
+      await client.end();
+    } catch (e) {
+      const err = e as { message: string; code?: string; hint?: string };
+      console.error(`ERROR:  ${err.message}${err.code ? ` (SQLSTATE ${err.code})` : ''}`);
+      if (err.hint) console.error(`HINT:  ${err.hint}`);
+      await client.end().catch(() => undefined);
+      process.exit(1);
+    }
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(`chorus: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,445 @@
+// One PostgreSQL client connection: startup (SSL negotiation, authentication), then the simple and
+// extended query protocols over a Session. Messages are handled strictly in order; responses are
+// batched and written once per Sync / Query / Flush.
+
+import type { Socket } from 'node:net';
+import type { ChorusNode } from '../node/node.js';
+import {
+  AdminShutdownError,
+  AuthenticationFailedError,
+  ChorusError,
+  FeatureNotSupportedError,
+  ProtocolViolationError,
+  TooManyConnectionsError,
+} from '../errors.js';
+import { wireAuthTimeoutMs, wireOutputBufferBytesHigh, wirePortalsMax, wirePreparedStatementsMax } from '../limits.js';
+import type { Prepared } from '../session/prepare.js';
+import type { BindValue } from '../session/read-protocol.js';
+import type { StatementResult } from '../session/result.js';
+import type { Session } from '../session/session.js';
+import { reportedSettings, settingDisplayName } from '../session/settings.js';
+import { toChorusError } from '../storage/sqlite-errors.js';
+import { BackendWriter, errorFieldsFrom, FrontendReader, type FrontendMessage, parseSASLInitialResponse } from './codec.js';
+import { columnOids, fieldDescriptions, writeRows } from './results.js';
+import { ScramServerExchange, type ScramVerifier, scramMechanism } from './scram.js';
+import { decodeParam, Oid } from './types.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  node: ChorusNode;
+  /** 'trust' or 'scram' for a client at this address. */
+  authMethodFor(remoteAddress: string): 'trust' | 'scram';
+  verifierFor(user: string): ScramVerifier | null;
+  /** Keys the stand-in salt offered to unknown users, so they look like real ones. */
+  mockSecret: Buffer;
+  tlsUpgrade: ((socket: Socket) => Socket) | null;
+  register(conn: PgConnection): { processId: number; secretKey: number } | null;
+  unregister(conn: PgConnection): void;
+  cancel(processId: number, secretKey: number): void;
+  onProtocolError(): void;
+  onAuthFailure(): void;
+}
+
+interface PreparedEntry {
+  prepared: Prepared;
+  paramTypes: number[];
+}
+
+interface Portal {
+  entry: PreparedEntry;
+  params: BindValue[];
+  resultFormats: number[];
+  result: StatementResult | null;
+  oids: number[] | null;
+  offset: number;
+}
+
+/** Above this many buffered response bytes a large result is flushed mid-way. */
+const flushThresholdBytes = 256 * 1024;
+
+export class PgConnection {
+  private reader = new FrontendReader();
+  private readonly out = new BackendWriter();
+  private phase: 'startup' | 'sasl-initial' | 'sasl-final' | 'ready' | 'closed' = 'startup';
+  private session: Session | null = null;
+  private scram: ScramServerExchange | null = null;
+  private user = '';
+  private startupParams: Record<string, string> = {};
+  private readonly statements = new Map<string, PreparedEntry>();
+  private readonly portals = new Map<string, Portal>();
+  /** After an error in the extended protocol, messages are skipped until Sync. */
+  private skipToSync = false;
+  private pumping = false;
+  private authTimer: NodeJS.Timeout | null;
+  private terminateWhenIdle = false;
+  processId = 0;
+  secretKey = 0;
+
+  constructor(
+    private socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.attach(socket);
+    this.authTimer = setTimeout(() => this.fatal(new ChorusError('08006', 'authentication timed out', {}, 'FATAL')), wireAuthTimeoutMs);
+    this.authTimer.unref();
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.reader.push(chunk);
+      this.pump();
+    });
+    socket.on('error', () => this.cleanup());
+    socket.on('close', () => this.cleanup());
+  }
+
+  get inTransaction(): boolean {
+    return this.session !== null && this.session.txStatus !== 'I';
+  }
+
+  get busy(): boolean {
+    return this.pumping;
+  }
+
+  /** Server shutdown: end now if idle, else after the current transaction finishes. */
+  shutdown(force: boolean): void {
+    if (this.phase === 'closed') return;
+    if (force || (!this.pumping && !this.inTransaction)) this.fatal(new AdminShutdownError());
+    else this.terminateWhenIdle = true;
+  }
+
+  cancel(): void {
+    this.session?.cancel();
+  }
+
+  private pump(): void {
+    if (this.pumping || this.phase === 'closed') return;
+    this.pumping = true;
+    this.loop()
+      .catch((e: unknown) => this.fatal(e))
+      .finally(() => {
+        this.pumping = false;
+        if (this.phase !== 'closed' && this.reader.bufferedBytes() > 0 && this.hasMore) this.pump();
+      });
+  }
+
+  private hasMore = false;
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      if (this.phase === 'closed') return;
+      if (this.phase === 'startup') {
+        const m = this.reader.nextStartup();
+        if (!m) return;
+        if (!this.handleStartup(m)) return;
+        continue;
+      }
+      const msg = this.reader.next();
+      if (!msg) {
+        this.hasMore = false;
+        return;
+      }
+      if (this.phase === 'sasl-initial' || this.phase === 'sasl-final') {
+        this.handleSasl(msg);
+        continue;
+      }
+      await this.handle(msg);
+      if (this.socket.writableLength > wireOutputBufferBytesHigh) await this.drain();
+    }
+  }
+
+  private handleStartup(m: ReturnType<FrontendReader['nextStartup']> & object): boolean {
+    switch (m.type) {
+      case 'SSLRequest': {
+        const upgrade = this.host.tlsUpgrade;
+        this.socket.write(upgrade ? 'S' : 'N');
+        if (upgrade) {
+          if (this.reader.bufferedBytes() > 0) throw new ProtocolViolationError('data received before the TLS handshake');
+          const raw = this.socket;
+          raw.removeAllListeners('data');
+          raw.removeAllListeners('close');
+          raw.removeAllListeners('error');
+          this.attach(upgrade(raw));
+          return false;
+        }
+        return true;
+      }
+      case 'GSSENCRequest':
+        this.socket.write('N');
+        return true;
+      case 'CancelRequest':
+        this.host.cancel(m.processId, m.secretKey);
+        this.close();
+        return false;
+      case 'Startup':
+        return this.startup(m.protocolVersion, m.params);
+    }
+  }
+
+  private startup(protocolVersion: number, params: Record<string, string>): boolean {
+    this.startupParams = params;
+    this.user = params.user ?? '';
+    if (!this.user) throw new ChorusError('28000', 'no PostgreSQL user name specified in startup packet', {}, 'FATAL');
+    const minor = protocolVersion & 0xffff;
+    const unknownOptions = Object.keys(params).filter((k) => k.startsWith('_pq_.'));
+    if (minor > 0 || unknownOptions.length > 0) this.out.negotiateProtocolVersion(0, unknownOptions);
+    if (this.host.node.shuttingDown) throw new AdminShutdownError();
+    if (this.host.authMethodFor(this.socket.remoteAddress ?? '') === 'trust') {
+      this.completeAuth();
+      return true;
+    }
+    this.out.authenticationSASL([scramMechanism]);
+    this.flush();
+    this.scram = new ScramServerExchange(this.user, this.host.verifierFor(this.user), undefined, {
+      mockSecret: this.host.mockSecret,
+    });
+    this.phase = 'sasl-initial';
+    return true;
+  }
+
+  private handleSasl(msg: FrontendMessage): void {
+    if (msg.type !== 'Password') throw new ProtocolViolationError(`expected SASL response, got ${msg.type}`);
+    const scram = this.scram!;
+    try {
+      if (this.phase === 'sasl-initial') {
+        const { mechanism, data } = parseSASLInitialResponse(msg.body);
+        if (mechanism !== scramMechanism) {
+          throw new ChorusError('28000', `unsupported SASL mechanism "${mechanism}"`, {}, 'FATAL');
+        }
+        this.out.authenticationSASLContinue(scram.clientFirst(data.toString('utf8')));
+        this.flush();
+        this.phase = 'sasl-final';
+        return;
+      }
+      this.out.authenticationSASLFinal(scram.clientFinal(msg.body.toString('utf8')));
+    } catch (e) {
+      this.host.onAuthFailure();
+      throw e instanceof ChorusError ? e : new AuthenticationFailedError(this.user);
+    }
+    this.completeAuth();
+  }
+
+  private completeAuth(): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    const ids = this.host.register(this);
+    if (!ids) throw new TooManyConnectionsError('sorry, too many clients already');
+    this.processId = ids.processId;
+    this.secretKey = ids.secretKey;
+    this.session = this.host.node.openSession(this.startupParams);
+    this.out.authenticationOk();
+    for (const name of reportedSettings) {
+      this.out.parameterStatus(settingDisplayName(name), this.session.settings.get(name) ?? '');
+    }
+    this.out.backendKeyData(this.processId, this.secretKey);
+    this.out.readyForQuery('I');
+    this.flush();
+    this.phase = 'ready';
+  }
+
+  private async handle(msg: FrontendMessage): Promise<void> {
+    if (this.skipToSync && msg.type !== 'Sync' && msg.type !== 'Terminate') return;
+    try {
+      switch (msg.type) {
+        case 'Query':
+          return await this.simpleQuery(msg.sql);
+        case 'Parse':
+          return this.parse(msg.name, msg.query, msg.paramTypes);
+        case 'Bind':
+          return this.bind(msg);
+        case 'Describe':
+          return await this.describe(msg.kind, msg.name);
+        case 'Execute':
+          return await this.executePortal(msg.portal, msg.maxRows);
+        case 'Close':
+          if (msg.kind === 'S') this.statements.delete(msg.name);
+          else this.portals.delete(msg.name);
+          this.out.closeComplete();
+          return;
+        case 'Sync':
+          this.skipToSync = false;
+          if (this.session?.txStatus === 'I') this.portals.clear();
+          return this.readyForQuery();
+        case 'Flush':
+          return this.flush();
+        case 'Terminate':
+          return this.close();
+        case 'CopyData':
+        case 'CopyDone':
+        case 'CopyFail':
+          return;
+        case 'FunctionCall':
+          throw new FeatureNotSupportedError('the function call protocol');
+        case 'Password':
+          throw new ProtocolViolationError('unexpected password message');
+      }
+    } catch (e) {
+      const err = toChorusError(e);
+      if (err.severity === 'FATAL') throw err;
+      this.out.errorResponse(errorFieldsFrom(err));
+      this.skipToSync = true;
+    }
+  }
+
+  private readyForQuery(): void {
+    this.out.readyForQuery(this.session!.txStatus);
+    this.flush();
+    if (this.terminateWhenIdle && this.session!.txStatus === 'I') this.fatal(new AdminShutdownError());
+  }
+
+  private async simpleQuery(sql: string): Promise<void> {
+    const session = this.session!;
+    try {
+      const planned = this.host.node.plans.planSimple(sql);
+      if (planned.length === 0) this.out.emptyQueryResponse();
+      else {
+        await session.executeSimple(planned, (r, p) => {
+          if (p.cls.kind === 'empty') this.out.emptyQueryResponse();
+          else this.sendResult(r, [], true, 0);
+        });
+      }
+    } catch (e) {
+      const err = toChorusError(e);
+      if (err.severity === 'FATAL') throw err;
+      this.out.errorResponse(errorFieldsFrom(err));
+    }
+    this.readyForQuery();
+  }
+
+  private sendResult(r: StatementResult, formats: number[], describe: boolean, maxRows: number, portal?: Portal): void {
+    for (const n of r.notices) this.out.noticeResponse({ severity: 'NOTICE', code: '00000', message: n });
+    if (!r.columns) {
+      this.out.commandComplete(r.tag);
+      return;
+    }
+    const oids = portal?.oids ?? columnOids(r.columns, r.rows, this.host.node.registry);
+    if (describe) this.out.rowDescription(fieldDescriptions(r.columns, oids, formats));
+    const from = portal?.offset ?? 0;
+    const to = maxRows > 0 ? Math.min(r.rows.length, from + maxRows) : r.rows.length;
+    for (let start = from; start < to; start += 1000) {
+      writeRows(this.out, r.rows, oids, formats, start, Math.min(to, start + 1000));
+      if (this.out.length > flushThresholdBytes) this.flush();
+    }
+    if (portal) {
+      portal.offset = to;
+      if (to < r.rows.length) {
+        this.out.portalSuspended();
+        return;
+      }
+    }
+    this.out.commandComplete(r.columns && r.tag.startsWith('SELECT') ? `SELECT ${to - from}` : r.tag);
+  }
+
+  private parse(name: string, query: string, paramTypes: number[]): void {
+    if (name !== '' && this.statements.has(name)) {
+      throw new ChorusError('42P05', `prepared statement "${name}" already exists`);
+    }
+    if (this.statements.size >= wirePreparedStatementsMax) {
+      throw new ChorusError('54000', `too many prepared statements (limit ${wirePreparedStatementsMax})`);
+    }
+    const prepared = this.host.node.plans.prepareOne(query);
+    this.statements.set(name, { prepared, paramTypes });
+    this.out.parseComplete();
+  }
+
+  private bind(msg: Extract<FrontendMessage, { type: 'Bind' }>): void {
+    const entry = this.statements.get(msg.statement);
+    if (!entry) throw new ChorusError('26000', `prepared statement "${msg.statement}" does not exist`);
+    if (msg.portal !== '' && this.portals.has(msg.portal)) throw new ChorusError('42P03', `portal "${msg.portal}" already exists`);
+    if (this.portals.size >= wirePortalsMax) throw new ChorusError('54000', `too many portals (limit ${wirePortalsMax})`);
+    const f = msg.paramFormats;
+    if (f.length > 1 && f.length !== msg.params.length) {
+      throw new ProtocolViolationError(`bind message has ${f.length} parameter formats but ${msg.params.length} parameters`);
+    }
+    const params = msg.params.map((raw, i) => {
+      const format = (f.length === 0 ? 0 : f.length === 1 ? f[0] : f[i]) === 1 ? 1 : 0;
+      return decodeParam(entry.paramTypes[i] ?? 0, format, raw);
+    });
+    this.portals.set(msg.portal, { entry, params, resultFormats: msg.resultFormats, result: null, oids: null, offset: 0 });
+    this.out.bindComplete();
+  }
+
+  private async runPortal(portal: Portal): Promise<StatementResult> {
+    if (!portal.result) {
+      portal.result = await this.session!.execute(portal.entry.prepared, portal.params);
+      if (portal.result.columns) portal.oids = columnOids(portal.result.columns, portal.result.rows, this.host.node.registry);
+    }
+    return portal.result;
+  }
+
+  private async describe(kind: 'S' | 'P', name: string): Promise<void> {
+    if (kind === 'S') {
+      const entry = this.statements.get(name);
+      if (!entry) throw new ChorusError('26000', `prepared statement "${name}" does not exist`);
+      const n = entry.prepared.paramCount;
+      this.out.parameterDescription(Array.from({ length: n }, (_, i) => entry.paramTypes[i] || Oid.text));
+      const cols = this.host.node.describe(entry.prepared);
+      if (cols) this.out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], this.host.node.registry), []));
+      else this.out.noData();
+      return;
+    }
+    const portal = this.portals.get(name);
+    if (!portal) throw new ChorusError('34000', `portal "${name}" does not exist`);
+    const r = await this.runPortal(portal);
+    if (r.columns) this.out.rowDescription(fieldDescriptions(r.columns, portal.oids!, portal.resultFormats));
+    else this.out.noData();
+  }
+
+  private async executePortal(name: string, maxRows: number): Promise<void> {
+    const portal = this.portals.get(name);
+    if (!portal) throw new ChorusError('34000', `portal "${name}" does not exist`);
+    if (portal.entry.prepared.cls.kind === 'empty') {
+      this.out.emptyQueryResponse();
+      return;
+    }
+    const alreadyRan = portal.result !== null;
+    const r = await this.runPortal(portal);
+    if (alreadyRan && !r.columns && portal.offset > 0) return;
+    this.sendResult(r, portal.resultFormats, false, maxRows, portal);
+    if (!r.columns) portal.offset = 1;
+    if (name === '' && (portal.offset >= r.rows.length || !r.columns)) {
+      // The unnamed portal is done; a later Execute of it must not replay the statement.
+    }
+  }
+
+  private flush(): void {
+    if (this.out.length === 0 || this.phase === 'closed') return;
+    this.socket.write(this.out.take());
+  }
+
+  private drain(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.writableLength <= wireOutputBufferBytesHigh || this.phase === 'closed') resolve();
+      else this.socket.once('drain', () => resolve());
+    });
+  }
+
+  /** Send a FATAL error (or the protocol error) and close the connection. */
+  private fatal(e: unknown): void {
+    if (this.phase === 'closed') return;
+    const err = toChorusError(e);
+    if (err instanceof ProtocolViolationError) this.host.onProtocolError();
+    this.out.errorResponse({ ...errorFieldsFrom(err), severity: 'FATAL' });
+    this.flush();
+    this.close();
+  }
+
+  private close(): void {
+    if (this.phase === 'closed') return;
+    this.flush();
+    this.socket.end();
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.session) this.host.node.closeSession(this.session);
+    this.session = null;
+    this.host.unregister(this);
+    if (!this.socket.destroyed) setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+}

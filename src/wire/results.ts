@@ -1,0 +1,81 @@
+// Turns statement results into wire messages: column type OIDs (declared type, admin relation
+// type, or inferred from values) and per-cell text/binary encoding.
+
+import type { AdminRegistry, AdminType } from '../admin/registry.js';
+import type { ColumnInfo } from '../session/result.js';
+import type { BackendWriter, FieldDescription } from './codec.js';
+import { encodeBinary, encodeText, Oid, oidForDeclaredType, oidForValue, typeSize } from './types.js';
+
+const adminTypeOid: Record<AdminType, number> = {
+  text: Oid.text,
+  int8: Oid.int8,
+  int4: Oid.int4,
+  float8: Oid.float8,
+  bool: Oid.bool,
+  timestamptz: Oid.timestamptz,
+  json: Oid.json,
+};
+
+export function columnOids(columns: readonly ColumnInfo[], rows: readonly unknown[][], registry: AdminRegistry): number[] {
+  return columns.map((c, i) => {
+    if (c.table && (c.table.startsWith('replicate.') || c.table.startsWith('pg_replication_'))) {
+      const t = registry.columnType(c.table, c.name);
+      if (t) return adminTypeOid[t];
+    }
+    const declared = oidForDeclaredType(c.declType);
+    if (declared !== null) return declared;
+    for (const row of rows) {
+      const v = row[i];
+      if (v !== null && v !== undefined) return oidForValue(v);
+    }
+    return Oid.text;
+  });
+}
+
+/** Result format of column i given Bind's result format codes (none = all text, one = all). */
+export function formatOf(formats: readonly number[], i: number): 0 | 1 {
+  const f = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i];
+  return f === 1 ? 1 : 0;
+}
+
+export function fieldDescriptions(columns: readonly ColumnInfo[], oids: readonly number[], formats: readonly number[]): FieldDescription[] {
+  return columns.map((c, i) => ({
+    name: pgColumnName(c),
+    typeOid: oids[i]!,
+    typeSize: typeSize(oids[i]!),
+    format: formatOf(formats, i),
+  }));
+}
+
+/**
+ * PostgreSQL names an unaliased function-call column after the function (count, sum, version);
+ * SQLite uses the expression text. A plain column keeps its name.
+ */
+export function pgColumnName(c: ColumnInfo): string {
+  if (c.declType !== null || !c.name.includes('(')) return c.name;
+  let end = 0;
+  while (end < c.name.length && /[A-Za-z0-9_]/.test(c.name[end]!)) end++;
+  return end > 0 && c.name[end] === '(' && c.name.endsWith(')') ? c.name.slice(0, end).toLowerCase() : c.name;
+}
+
+/** Write DataRow messages for rows[from, to). */
+export function writeRows(
+  out: BackendWriter,
+  rows: readonly unknown[][],
+  oids: readonly number[],
+  formats: readonly number[],
+  from: number,
+  to: number,
+): void {
+  const n = oids.length;
+  const binary = formats.some((f) => f === 1);
+  const cells: (Buffer | string | null)[] = new Array(n);
+  for (let r = from; r < to; r++) {
+    const row = rows[r]!;
+    for (let i = 0; i < n; i++) {
+      const v = row[i];
+      cells[i] = binary && formatOf(formats, i) === 1 ? encodeBinary(oids[i]!, v) : encodeText(oids[i]!, v);
+    }
+    out.dataRow(cells);
+  }
+}
