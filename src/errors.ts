@@ -17,7 +17,12 @@ export class ChorusError extends Error {
   /** PostgreSQL severity: ERROR for statement errors, FATAL for errors that end the connection. */
   readonly severity: 'ERROR' | 'FATAL';
 
-  constructor(sqlstate: string, message: string, extras: ErrorExtras = {}, severity: 'ERROR' | 'FATAL' = 'ERROR') {
+  constructor(
+    sqlstate: string,
+    message: string,
+    extras: ErrorExtras = {},
+    severity: 'ERROR' | 'FATAL' = 'ERROR',
+  ) {
     super(message, extras.cause === undefined ? undefined : { cause: extras.cause });
     this.name = new.target.name;
     this.sqlstate = sqlstate;

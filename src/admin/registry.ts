@@ -65,12 +65,15 @@ export class AdminRegistry {
   /** Map positional and `name => value` arguments onto the function's parameter list. */
   bindArguments(f: AdminFunction, positional: AdminValue[], named: Map<string, AdminValue>): AdminValue[] {
     if (positional.length > f.params.length) {
-      throw new UndefinedFunctionError(`function replicate.${f.name} takes at most ${f.params.length} arguments`);
+      throw new UndefinedFunctionError(
+        `function replicate.${f.name} takes at most ${f.params.length} arguments`,
+      );
     }
     const out: AdminValue[] = [];
     for (const [i, p] of f.params.entries()) {
       if (i < positional.length) {
-        if (named.has(p.name)) throw new UndefinedFunctionError(`argument "${p.name}" of replicate.${f.name} given twice`);
+        if (named.has(p.name))
+          throw new UndefinedFunctionError(`argument "${p.name}" of replicate.${f.name} given twice`);
         out.push(positional[i]!);
       } else if (named.has(p.name)) out.push(named.get(p.name)!);
       else if (p.default !== undefined) out.push(p.default);
@@ -89,7 +92,8 @@ export class AdminRegistry {
   /** Type of a column of an admin relation (by its full name), for RowDescription. */
   columnType(relation: string, column: string): AdminType | null {
     const key = relation.toLowerCase();
-    const rel = this.views.get(key) ?? (key.startsWith('replicate.') ? this.functions.get(key.slice(10)) : undefined);
+    const rel =
+      this.views.get(key) ?? (key.startsWith('replicate.') ? this.functions.get(key.slice(10)) : undefined);
     return rel?.columns.find((c) => c.name === column)?.type ?? null;
   }
 }

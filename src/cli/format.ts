@@ -12,7 +12,12 @@ export function formatTable(fields: string[], rows: unknown[][]): string {
   const widths = fields.map((f, i) => Math.max(f.length, ...text.map((r) => (r[i] ?? '').length)));
   const header = fields.map((f, i) => ` ${center(f, widths[i]!)} `).join('|');
   const rule = widths.map((w) => '-'.repeat(w + 2)).join('+');
-  const body = text.map((r) => r.map((v, i) => ` ${v.padEnd(widths[i]!)} `).join('|').trimEnd());
+  const body = text.map((r) =>
+    r
+      .map((v, i) => ` ${v.padEnd(widths[i]!)} `)
+      .join('|')
+      .trimEnd(),
+  );
   const count = `(${rows.length} row${rows.length === 1 ? '' : 's'})`;
   return [header.trimEnd(), rule, ...body, count].join('\n');
 }

@@ -12,7 +12,10 @@ import { formatTable } from './format.js';
 import { standardListeners } from './listeners.js';
 
 const program = new Command();
-program.name('chorus').description('ChorusDB: a replicated SQL database that speaks PostgreSQL').version(chorusVersion);
+program
+  .name('chorus')
+  .description('ChorusDB: a replicated SQL database that speaks PostgreSQL')
+  .version(chorusVersion);
 
 interface ServerOptions {
   config?: string;
@@ -114,10 +117,23 @@ program
     client.on('notice', (n) => console.error(`NOTICE:  ${n.message}`));
     try {
       await client.connect();
-      const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as pg.QueryArrayResult | pg.QueryArrayResult[];
+      const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as
+        | pg.QueryArrayResult
+        | pg.QueryArrayResult[];
       for (const r of Array.isArray(res) ? res : [res]) {
-        if (r.fields.length > 0) console.log(`${formatTable(r.fields.map((f) => f.name), r.rows)}\n`);
-        else console.log(r.command === null ? '' : `${r.command}${r.rowCount !== null && r.command !== 'CREATE' ? ` ${r.rowCount}` : ''}`);
+        if (r.fields.length > 0)
+          console.log(
+            `${formatTable(
+              r.fields.map((f) => f.name),
+              r.rows,
+            )}\n`,
+          );
+        else
+          console.log(
+            r.command === null
+              ? ''
+              : `${r.command}${r.rowCount !== null && r.command !== 'CREATE' ? ` ${r.rowCount}` : ''}`,
+          );
       }
       await client.end();
     } catch (e) {

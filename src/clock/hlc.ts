@@ -87,7 +87,10 @@ export class HybridLogicalClock {
 
   /** Restore state after a restart so timestamps stay above everything already persisted. */
   observe(persisted: HlcTimestamp): void {
-    if (persisted.wallMs > this.wallMs || (persisted.wallMs === this.wallMs && persisted.logical > this.logical)) {
+    if (
+      persisted.wallMs > this.wallMs ||
+      (persisted.wallMs === this.wallMs && persisted.logical > this.logical)
+    ) {
       this.wallMs = persisted.wallMs;
       this.logical = persisted.logical;
     }

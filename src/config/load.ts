@@ -58,25 +58,31 @@ function splitHostPort(value: string, what: string): [string, number] {
 function applyNamed(tree: Tree, name: keyof ConfigFlags, value: string, origin: string): void {
   switch (name) {
     case 'nodeId':
-      return setPath(tree, ['server', 'node_id'], value);
+      setPath(tree, ['server', 'node_id'], value);
+      return;
     case 'dataDir':
-      return setPath(tree, ['server', 'data_dir'], value);
+      setPath(tree, ['server', 'data_dir'], value);
+      return;
     case 'listen': {
       const [host, port] = splitHostPort(value, origin);
       setPath(tree, ['server', 'listen_address'], host);
-      return setPath(tree, ['server', 'port'], port);
+      setPath(tree, ['server', 'port'], port);
+      return;
     }
     case 'http': {
       const [host, port] = splitHostPort(value, origin);
       setPath(tree, ['server', 'http_address'], host);
-      return setPath(tree, ['server', 'http_port'], port);
+      setPath(tree, ['server', 'http_port'], port);
+      return;
     }
     case 'haMode':
-      return setPath(tree, ['replication', 'mode'], value);
+      setPath(tree, ['replication', 'mode'], value);
+      return;
     case 'haBind':
-      return setPath(tree, ['replication', 'ha_bind'], value);
+      setPath(tree, ['replication', 'ha_bind'], value);
+      return;
     case 'haPeers':
-      return setPath(
+      setPath(
         tree,
         ['replication', 'peers'],
         value
@@ -84,12 +90,16 @@ function applyNamed(tree: Tree, name: keyof ConfigFlags, value: string, origin: 
           .map((s) => s.trim())
           .filter((s) => s.length > 0),
       );
+      return;
     case 'haPrimary':
-      return setPath(tree, ['replication', 'primary'], value);
+      setPath(tree, ['replication', 'primary'], value);
+      return;
     case 'haRegion':
-      return setPath(tree, ['replication', 'local_region'], value);
+      setPath(tree, ['replication', 'local_region'], value);
+      return;
     case 'logLevel':
-      return setPath(tree, ['server', 'log_level'], value);
+      setPath(tree, ['server', 'log_level'], value);
+      return;
     case 'config':
       return;
   }
@@ -149,11 +159,14 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     try {
       tree = { ...tree, ...(parseToml(text) as Tree) };
     } catch (e) {
-      throw new ConfigError(`config file ${configFile} is not valid TOML: ${(e as Error).message}`, { cause: e });
+      throw new ConfigError(`config file ${configFile} is not valid TOML: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
   for (const [name, value] of Object.entries(flags) as [keyof ConfigFlags, string | undefined][]) {
-    if (value !== undefined) applyNamed(tree, name, value, `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    if (value !== undefined)
+      applyNamed(tree, name, value, `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   }
   for (const [key, value] of Object.entries(env)) {
     if (!key.startsWith('CHORUS_') || value === undefined) continue;
@@ -166,7 +179,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         .toLowerCase()
         .split('__')
         .filter((p) => p.length > 0);
-      if (path.length < 2) throw new ConfigError(`environment variable ${key}: expected CHORUS_<SECTION>__<KEY>`);
+      if (path.length < 2)
+        throw new ConfigError(`environment variable ${key}: expected CHORUS_<SECTION>__<KEY>`);
       setPath(tree, path, envValue(value));
     } else if (!envPassThrough.has(key)) {
       throw new ConfigError(`unknown environment variable ${key}`, {

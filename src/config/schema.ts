@@ -12,7 +12,10 @@ export const haModes = ['standalone', 'multi-primary', 'primary', 'standby'] as 
 
 const serverSchema = z
   .object({
-    node_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . - (max 63)').optional(),
+    node_id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . - (max 63)')
+      .optional(),
     listen_address: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(5432),
     http_address: z.string().default('127.0.0.1'),
@@ -76,7 +79,9 @@ const replicationSchema = z
     local_master_id: z.string().optional(),
     local_region: z.string().optional(),
     conflict_resolution: z.enum(['last_write_wins', 'custom', 'crdt']).default('last_write_wins'),
-    timestamp_source: z.enum(['server_timestamp', 'client_timestamp', 'logical_clock']).default('server_timestamp'),
+    timestamp_source: z
+      .enum(['server_timestamp', 'client_timestamp', 'logical_clock'])
+      .default('server_timestamp'),
     timestamp_precision_ms: z.boolean().default(true),
     resolver_function: z.string().optional(),
     resolver_language: z.enum(['sql', 'javascript', 'typescript', 'rust']).optional(),
@@ -124,7 +129,15 @@ const replicationSchema = z
       .strict()
       .prefault({}),
     peer_connections: z
-      .array(z.object({ peer_id: z.string(), pool_size: positiveInt.optional(), priority: z.number().int().optional() }).strict())
+      .array(
+        z
+          .object({
+            peer_id: z.string(),
+            pool_size: positiveInt.optional(),
+            priority: z.number().int().optional(),
+          })
+          .strict(),
+      )
       .default([]),
   })
   .strict();

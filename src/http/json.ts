@@ -16,6 +16,8 @@ const badRequestState = '08P01';
 /** SQLSTATE for a parameter value that cannot be bound. */
 const badParamState = '22023';
 
+const safeMin = BigInt(Number.MIN_SAFE_INTEGER);
+const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
 const base64Pattern = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 export interface SqlRequest {
@@ -100,9 +102,7 @@ export function toJsonValue(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'bigint':
-      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-        ? Number(v)
-        : v.toString();
+      return v >= safeMin && v <= safeMax ? Number(v) : v.toString();
     case 'number':
       return Number.isFinite(v) ? v : String(v);
     case 'string':
@@ -135,20 +135,24 @@ const rowsAffectedTag = /^(?:INSERT \d+|UPDATE|DELETE|MERGE) (\d+)$/;
 
 /** One statement's result as the API returns it; rows as arrays or as objects keyed by column name. */
 export function resultToJson(r: StatementResult, rowFormat: 'arrays' | 'objects'): JsonStatementResult {
-  const out: JsonStatementResult = { tag: r.tag, rows: [] };
-  const affected = rowsAffectedTag.exec(r.tag);
-  if (affected) out.rows_affected = Number(affected[1]);
   const names = (r.columns ?? []).map((c) => c.name);
-  if (r.columns)
-    out.columns = r.columns.map((c) => ({
-      name: c.name,
-      type: c.declType ? c.declType.toLowerCase() : null,
-    }));
-  if (rowFormat === 'objects') {
-    out.rows = r.rows.map((row) => Object.fromEntries(names.map((name, i) => [name, toJsonValue(row[i])])));
-  } else {
-    out.rows = r.rows.map((row) => row.map(toJsonValue));
-  }
+  const affected = rowsAffectedTag.exec(r.tag);
+  const out: JsonStatementResult = {
+    tag: r.tag,
+    ...(affected ? { rows_affected: Number(affected[1]) } : {}),
+    ...(r.columns
+      ? {
+          columns: r.columns.map((c) => ({
+            name: c.name,
+            type: c.declType ? c.declType.toLowerCase() : null,
+          })),
+        }
+      : {}),
+    rows:
+      rowFormat === 'objects'
+        ? r.rows.map((row) => Object.fromEntries(names.map((name, i) => [name, toJsonValue(row[i])])))
+        : r.rows.map((row) => row.map(toJsonValue)),
+  };
   if (r.notices.length > 0) out.notices = r.notices;
   return out;
 }

@@ -236,9 +236,20 @@ function clientErrorResponse(code: string | undefined): string {
 export async function startHttpServer(node: ChorusNode, host: string, port: number): Promise<Listener> {
   const sockets = new Set<Socket>();
   let closing: Promise<void> | null = null;
+  let serverClosed = false;
+  /** Set by close(): resolves it once the server has stopped and the last socket is gone. */
+  let onDrained = (): void => {};
+
+  const inFlight = new Set<ServerResponse>();
 
   const server = createServer((req, res) => {
     if (closing) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      // The connection just became idle: while closing, end it instead of keeping it alive.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
     handleRequest(node, req, res).catch((e: unknown) => {
       try {
         sendError(node, res, e);
@@ -255,7 +266,10 @@ export async function startHttpServer(node: ChorusNode, host: string, port: numb
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     node.metrics.connectionsTotal.inc({ protocol: 'http' });
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      onDrained();
+    });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code !== 'ECONNRESET' && socket.writable) {
@@ -285,11 +299,17 @@ export async function startHttpServer(node: ChorusNode, host: string, port: numb
       if (!closing) {
         closing = new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), httpCloseGraceMs);
-          server.close(() => {
+          onDrained = () => {
+            if (!serverClosed || sockets.size > 0) return;
             clearTimeout(force);
             resolve();
+          };
+          server.close(() => {
+            serverClosed = true;
+            onDrained();
           });
           server.closeIdleConnections();
+          for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         });
       }
       return closing;

@@ -21,8 +21,18 @@ export class NodeMetrics {
   constructor(sources: MetricSources, nodeId: string) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ node_id: nodeId });
-    this.statements = new Counter({ name: 'chorus_statements_total', help: 'Statements executed, by kind', labelNames: ['kind'], registers });
-    this.errors = new Counter({ name: 'chorus_statement_errors_total', help: 'Statements that failed, by kind', labelNames: ['kind'], registers });
+    this.statements = new Counter({
+      name: 'chorus_statements_total',
+      help: 'Statements executed, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'chorus_statement_errors_total',
+      help: 'Statements that failed, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
     this.commits = new Counter({
       name: 'chorus_commits_total',
       help: 'Committed write transactions (captured=true when they appended to the replication log)',
@@ -35,13 +45,21 @@ export class NodeMetrics {
       labelNames: ['protocol'],
       registers,
     });
-    this.writerWaits = new Counter({ name: 'chorus_writer_lock_waits_total', help: 'Times a session waited for the writer', registers });
+    this.writerWaits = new Counter({
+      name: 'chorus_writer_lock_waits_total',
+      help: 'Times a session waited for the writer',
+      registers,
+    });
     this.protocolErrors = new Counter({
       name: 'chorus_protocol_errors_total',
       help: 'Connections closed for breaking the wire protocol',
       registers,
     });
-    this.authFailures = new Counter({ name: 'chorus_auth_failures_total', help: 'Failed authentications', registers });
+    this.authFailures = new Counter({
+      name: 'chorus_auth_failures_total',
+      help: 'Failed authentications',
+      registers,
+    });
     new Gauge({
       name: 'chorus_log_lsn',
       help: 'Current LSN of the replication log',

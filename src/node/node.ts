@@ -73,10 +73,14 @@ export class ChorusNode {
   private checkpointTimer: NodeJS.Timeout | null = null;
   private listeners: { pg: Listener; http: Listener | null } | null = null;
   private closing: Promise<void> | null = null;
+  /** Set once the listeners have drained: from then on no session may open. */
+  private sessionsClosed = false;
 
   constructor(opts: OpenNodeOptions) {
     this.config = opts.config ?? loadConfig(opts.load);
-    this.logger = opts.logger ?? pino({ level: this.config.server.log_level, base: { node: this.config.server.node_id } });
+    this.logger =
+      opts.logger ??
+      pino({ level: this.config.server.log_level, base: { node: this.config.server.node_id } });
     this.engine = new StorageEngine({
       dataDir: this.config.server.data_dir,
       synchronous: this.config.server.synchronous,
@@ -111,7 +115,8 @@ export class ChorusNode {
       {
         currentLsn: () => this.engine.currentLsn(),
         logBytes: () => this.logBytes(),
-        connections: () => (this.listeners?.pg.connectionCount() ?? 0) + (this.listeners?.http?.connectionCount() ?? 0),
+        connections: () =>
+          (this.listeners?.pg.connectionCount() ?? 0) + (this.listeners?.http?.connectionCount() ?? 0),
       },
       this.engine.nodeId,
     );
@@ -140,7 +145,10 @@ export class ChorusNode {
       this.readers.checkpoint().catch((err: unknown) => this.logger.warn({ err }, 'WAL checkpoint failed'));
     }, this.config.server.checkpoint_interval_ms);
     this.checkpointTimer.unref();
-    this.logger.info({ nodeId: this.engine.nodeId, dataDir: this.config.server.data_dir, lsn: this.engine.currentLsn() }, 'node opened');
+    this.logger.info(
+      { nodeId: this.engine.nodeId, dataDir: this.config.server.data_dir, lsn: this.engine.currentLsn() },
+      'node opened',
+    );
   }
 
   get nodeId(): string {
@@ -153,13 +161,15 @@ export class ChorusNode {
 
   private logBytes(): number {
     const row = this.engine.writer
-      .prepare("SELECT coalesce(sum(pgsize), 0) AS bytes FROM dbstat('main', 1) WHERE name IN ('_chorus_log', '_chorus_tx')")
+      .prepare(
+        "SELECT coalesce(sum(pgsize), 0) AS bytes FROM dbstat('main', 1) WHERE name IN ('_chorus_log', '_chorus_tx')",
+      )
       .get() as { bytes: bigint } | undefined;
     return Number(row?.bytes ?? 0);
   }
 
   openSession(startupParams: Record<string, string> = {}): Session {
-    if (this.closing) throw new ChorusError('57P01', 'node is shutting down', {}, 'FATAL');
+    if (this.sessionsClosed) throw new ChorusError('57P01', 'node is shutting down', {}, 'FATAL');
     const s = new Session(this.host, startupParams);
     this.sessions.add(s);
     return s;
@@ -177,13 +187,18 @@ export class ChorusNode {
       return fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` }));
     }
     if (p.route.type === 'session') {
-      return p.cls.kind === 'show' ? [{ name: p.cls.sig[1]?.text.toLowerCase() ?? 'setting', declType: 'TEXT', table: null }] : null;
+      return p.cls.kind === 'show'
+        ? [{ name: p.cls.sig[1]?.text.toLowerCase() ?? 'setting', declType: 'TEXT', table: null }]
+        : null;
     }
     if (p.route.onAdmin) return this.admin.describe(p.execSql);
-    if (p.cls.kind.startsWith('create_') || p.cls.kind.startsWith('drop_') || p.cls.kind === 'alter_table') return null;
+    if (p.cls.kind.startsWith('create_') || p.cls.kind.startsWith('drop_') || p.cls.kind === 'alter_table')
+      return null;
     try {
       const stmt = this.writerCache.get(p.execSql);
-      return stmt.reader ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table })) : null;
+      return stmt.reader
+        ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }))
+        : null;
     } catch (e) {
       throw toChorusError(e);
     }
@@ -193,7 +208,8 @@ export class ChorusNode {
   async exec(sql: string, params: readonly BindValue[] = []): Promise<StatementResult[]> {
     const session = this.openSession();
     try {
-      const planned: PlannedStatement[] = params.length > 0 ? [{ prepared: this.plans.prepareOne(sql), params }] : this.plans.planSimple(sql);
+      const planned: PlannedStatement[] =
+        params.length > 0 ? [{ prepared: this.plans.prepareOne(sql), params }] : this.plans.planSimple(sql);
       const results: StatementResult[] = [];
       await session.executeSimple(planned, (r) => results.push(r));
       return results;
@@ -229,9 +245,14 @@ export class ChorusNode {
     this.logger.info('node shutting down');
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     const listeners = this.listeners;
-    const deadline = Date.now() + shutdownGraceMs;
+    // Listeners force-close their own connections after shutdownGraceMs; allow them that plus a margin.
+    const deadline = Date.now() + shutdownGraceMs + 1_000;
     const closingListeners = Promise.all([listeners?.pg.close(), listeners?.http?.close()]);
-    await Promise.race([closingListeners, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    await Promise.race([
+      closingListeners,
+      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+    ]);
+    this.sessionsClosed = true;
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();
     this.admin.close();

@@ -3,8 +3,8 @@
 
 import Database from 'better-sqlite3';
 import type { AdminRegistry, AdminValue } from '../admin/registry.js';
-import { toChorusError } from '../storage/sqlite-errors.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
+import { toChorusError } from '../storage/sqlite-errors.js';
 import type { BindParams } from './read-protocol.js';
 import type { ColumnInfo } from './result.js';
 import { StatementCache } from './statement-cache.js';
@@ -38,7 +38,8 @@ export class AdminExecutor {
         parameters: fn.params.map((p) => `arg_${p.name}`),
         *rows(...args: unknown[]) {
           const result = fn.run(args as AdminValue[]);
-          if (result instanceof Promise) throw new Error(`replicate.${fn.name} cannot be used inside a query`);
+          if (result instanceof Promise)
+            throw new Error(`replicate.${fn.name} cannot be used inside a query`);
           for (const row of result) yield row.map(toSqlite);
         },
       });
@@ -60,7 +61,9 @@ export class AdminExecutor {
   describe(sql: string): ColumnInfo[] | null {
     try {
       const stmt = this.cache.get(sql);
-      return stmt.reader ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table })) : null;
+      return stmt.reader
+        ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }))
+        : null;
     } catch (e) {
       throw toChorusError(e);
     }

@@ -72,7 +72,11 @@ function guard(tokens: Token[], cls: Classified): Token[] {
   const mentionsPragmaFn = tokens.some((t) => t.kind === 'ident' && t.value.startsWith('PRAGMA_'));
   for (const t of tokens) {
     if (isInternalName(t)) throw new UndefinedTableError(t.kind === 'qident' ? t.value : t.text);
-    if ((cls.kind === 'pragma' || mentionsPragmaFn) && t.kind === 'string' && t.value.toLowerCase().includes(internalPrefix)) {
+    if (
+      (cls.kind === 'pragma' || mentionsPragmaFn) &&
+      t.kind === 'string' &&
+      t.value.toLowerCase().includes(internalPrefix)
+    ) {
       throw new UndefinedTableError(t.value);
     }
   }
@@ -93,8 +97,10 @@ function guard(tokens: Token[], cls: Classified): Token[] {
       hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',
     });
   }
-  if (cls.kind === 'create_view' && cls.temporary) throw new FeatureNotSupportedError('CREATE TEMPORARY VIEW');
-  if (cls.kind === 'create_trigger' && cls.temporary) throw new FeatureNotSupportedError('CREATE TEMPORARY TRIGGER');
+  if (cls.kind === 'create_view' && cls.temporary)
+    throw new FeatureNotSupportedError('CREATE TEMPORARY VIEW');
+  if (cls.kind === 'create_trigger' && cls.temporary)
+    throw new FeatureNotSupportedError('CREATE TEMPORARY TRIGGER');
   // sqlite_schema: show user objects only.
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -193,7 +199,10 @@ function literalArg(tokens: Token[]): AdminArg {
 }
 
 /** Parse `( a, b, name => c )` starting at sig[open] (the '('); returns args and the index after ')'. */
-function parseCallArgs(sig: Token[], open: number): { positional: AdminArg[]; named: Map<string, AdminArg>; next: number } {
+function parseCallArgs(
+  sig: Token[],
+  open: number,
+): { positional: AdminArg[]; named: Map<string, AdminArg>; next: number } {
   const positional: AdminArg[] = [];
   const named = new Map<string, AdminArg>();
   let depth = 0;
@@ -233,8 +242,26 @@ function parseCallArgs(sig: Token[], open: number): { positional: AdminArg[]; na
 }
 
 const tableFollowers = new Set([
-  'WHERE', 'JOIN', 'LEFT', 'RIGHT', 'FULL', 'INNER', 'CROSS', 'NATURAL', 'ON', 'USING', 'GROUP', 'ORDER', 'LIMIT',
-  'OFFSET', 'UNION', 'EXCEPT', 'INTERSECT', 'HAVING', 'WINDOW', 'OUTER',
+  'WHERE',
+  'JOIN',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'INNER',
+  'CROSS',
+  'NATURAL',
+  'ON',
+  'USING',
+  'GROUP',
+  'ORDER',
+  'LIMIT',
+  'OFFSET',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'HAVING',
+  'WINDOW',
+  'OUTER',
 ]);
 
 function needsAlias(next: Token | undefined): boolean {
@@ -311,7 +338,13 @@ function sqlLiteral(v: AdminValue): string {
 function directCall(sig: Token[], registry: AdminRegistry): Route | null {
   let i: number;
   if (isKeyword(sig[0], 'SELECT') && isKeyword(sig[1], 'REPLICATE')) i = 1;
-  else if (isKeyword(sig[0], 'SELECT') && sig[1]?.text === '*' && isKeyword(sig[2], 'FROM') && isKeyword(sig[3], 'REPLICATE')) i = 3;
+  else if (
+    isKeyword(sig[0], 'SELECT') &&
+    sig[1]?.text === '*' &&
+    isKeyword(sig[2], 'FROM') &&
+    isKeyword(sig[3], 'REPLICATE')
+  )
+    i = 3;
   else return null;
   if (sig[i + 1]?.kind !== 'dot' || sig[i + 3]?.kind !== 'lparen') return null;
   const nameTok = sig[i + 2]!;

@@ -29,6 +29,6 @@ export interface TransferredError {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; columns: ColumnInfo[]; rows: unknown[][] }
+  | { id: number; ok: true; columns: ColumnInfo[]; rows: unknown[][]; costUs: number }
   | { id: number; ok: true; checkpoint: { busy: number; log: number; checkpointed: number } }
   | { id: number; ok: false; error: TransferredError };

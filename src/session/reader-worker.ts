@@ -14,7 +14,8 @@ interface ReaderWorkerData {
 }
 
 function transfer(e: unknown): TransferredError {
-  if (e instanceof ChorusError) return { message: e.message, sqlstate: e.sqlstate, detail: e.detail, hint: e.hint };
+  if (e instanceof ChorusError)
+    return { message: e.message, sqlstate: e.sqlstate, detail: e.detail, hint: e.hint };
   if (e instanceof Error) return { message: e.message, code: (e as { code?: string }).code };
   return { message: String(e) };
 }
@@ -45,16 +46,26 @@ export function runReaderWorker(): void {
       if (req.kind === 'checkpoint') {
         checkpointer ??= new Database(path, { fileMustExist: true });
         checkpointer.defaultSafeIntegers(true);
-        const r = checkpointer.pragma('wal_checkpoint(PASSIVE)') as { busy: bigint; log: bigint; checkpointed: bigint }[];
+        const r = checkpointer.pragma('wal_checkpoint(PASSIVE)') as {
+          busy: bigint;
+          log: bigint;
+          checkpointed: bigint;
+        }[];
         const row = r[0]!;
         res = {
           id: req.id,
           ok: true,
-          checkpoint: { busy: Number(row.busy), log: Number(row.log), checkpointed: Number(row.checkpointed) },
+          checkpoint: {
+            busy: Number(row.busy),
+            log: Number(row.log),
+            checkpointed: Number(row.checkpointed),
+          },
         };
       } else {
+        const t0 = process.hrtime.bigint();
         const stmt = cache.get(req.sql);
-        if (!stmt.reader) throw new ChorusError('25006', 'a statement that returns no rows was sent to a reader');
+        if (!stmt.reader)
+          throw new ChorusError('25006', 'a statement that returns no rows was sent to a reader');
         const params = toBindable(req.params);
         const rows: unknown[][] = [];
         for (const row of stmt.raw(true).iterate(params) as IterableIterator<unknown[]>) {
@@ -64,7 +75,7 @@ export function runReaderWorker(): void {
           rows.push(row);
         }
         const columns = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
-        res = { id: req.id, ok: true, columns, rows };
+        res = { id: req.id, ok: true, columns, rows, costUs: Number(process.hrtime.bigint() - t0) / 1000 };
       }
     } catch (e) {
       res = { id: req.id, ok: false, error: transfer(e) };

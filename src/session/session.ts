@@ -8,7 +8,6 @@ import {
   ChorusError,
   InFailedTransactionError,
   MissingPrimaryKeyError,
-  ProtocolViolationError,
   QueryCanceledError,
   ReadOnlyTransactionError,
 } from '../errors.js';
@@ -71,7 +70,8 @@ export class Session {
       throw new InFailedTransactionError();
     }
     if (params.length !== p.paramCount) {
-      throw new ProtocolViolationError(
+      throw new ChorusError(
+        '08P01',
         `bind message supplies ${params.length} parameters, but prepared statement requires ${p.paramCount}`,
       );
     }
@@ -118,7 +118,12 @@ export class Session {
         return result('RESET', null);
       case 'show': {
         const [name, value] = this.settings.show(p.cls.sig);
-        return { tag: 'SHOW', columns: [{ name, declType: 'TEXT', table: null }], rows: [[value]], notices: [] };
+        return {
+          tag: 'SHOW',
+          columns: [{ name, declType: 'TEXT', table: null }],
+          rows: [[value]],
+          notices: [],
+        };
       }
       default:
     }
@@ -134,7 +139,8 @@ export class Session {
       case 'rollback_to':
         return this.savepoint(p);
       case 'vacuum':
-        if (this.state !== 'idle') throw new ActiveTransactionError('VACUUM cannot run inside a transaction block');
+        if (this.state !== 'idle')
+          throw new ActiveTransactionError('VACUUM cannot run inside a transaction block');
         await this.acquireWriter();
         try {
           this.host.engine.writer.exec(p.execSql);
@@ -218,7 +224,9 @@ export class Session {
     const stmt = this.compile(p.execSql);
     if (stmt.reader) {
       const rows = stmt.raw(true).all(bind) as unknown[][];
-      const columns: ColumnInfo[] = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
+      const columns: ColumnInfo[] = stmt
+        .columns()
+        .map((c) => ({ name: c.name, declType: c.type, table: c.table }));
       return { tag: commandTag(p.cls, rows.length), columns, rows, notices: [] };
     }
     const info = stmt.run(bind);
@@ -234,12 +242,18 @@ export class Session {
     const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
     const existed = table !== null && tableExists(db, table);
     if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
-      return { tag: 'CREATE TABLE', columns: null, rows: [], notices: [`relation "${table}" already exists, skipping`] };
+      return {
+        tag: 'CREATE TABLE',
+        columns: null,
+        rows: [],
+        notices: [`relation "${table}" already exists, skipping`],
+      };
     }
     const wasLocal = table !== null && engine.isLocalOnly(table);
     db.prepare(p.execSql).run(bind);
     if (cls.kind === 'create_table' && table !== null) {
-      if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0) throw new MissingPrimaryKeyError(table);
+      if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0)
+        throw new MissingPrimaryKeyError(table);
       engine.registerTable(table, cls.unlogged);
     }
     if (cls.kind === 'alter_table' && table !== null) {
@@ -263,7 +277,8 @@ export class Session {
   }
 
   private commit(): StatementResult {
-    if (this.state === 'idle') return { ...result('COMMIT', null), notices: ['there is no transaction in progress'] };
+    if (this.state === 'idle')
+      return { ...result('COMMIT', null), notices: ['there is no transaction in progress'] };
     const failed = this.state === 'failed';
     this.state = 'idle';
     this.readOnlyTx = false;
@@ -272,7 +287,8 @@ export class Session {
   }
 
   private rollback(): StatementResult {
-    if (this.state === 'idle') return { ...result('ROLLBACK', null), notices: ['there is no transaction in progress'] };
+    if (this.state === 'idle')
+      return { ...result('ROLLBACK', null), notices: ['there is no transaction in progress'] };
     this.state = 'idle';
     this.readOnlyTx = false;
     this.releaseWriter(false);
@@ -282,7 +298,10 @@ export class Session {
   private async savepoint(p: Prepared): Promise<StatementResult> {
     const kind = p.cls.kind;
     if (this.state === 'idle') {
-      throw new ChorusError('25P01', `${kind === 'savepoint' ? 'SAVEPOINT' : kind === 'release' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} can only be used in transaction blocks`);
+      throw new ChorusError(
+        '25P01',
+        `${kind === 'savepoint' ? 'SAVEPOINT' : kind === 'release' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} can only be used in transaction blocks`,
+      );
     }
     if (kind === 'savepoint') await this.ensureWriter();
     if (!this.holdsWriter) throw new ChorusError('3B001', 'savepoint does not exist');
@@ -324,7 +343,11 @@ export class Session {
     const implicit =
       items.length > 1 &&
       this.state === 'idle' &&
-      !items.some((i) => ['begin', 'commit', 'rollback', 'savepoint', 'release', 'rollback_to', 'vacuum'].includes(i.prepared.cls.kind));
+      !items.some((i) =>
+        ['begin', 'commit', 'rollback', 'savepoint', 'release', 'rollback_to', 'vacuum'].includes(
+          i.prepared.cls.kind,
+        ),
+      );
     if (implicit) this.state = 'tx';
     try {
       for (const item of items) onResult(await this.execute(item.prepared, item.params), item.prepared);
@@ -377,7 +400,10 @@ export function toBindParams(p: Prepared, params: readonly BindValue[]): BindPar
 }
 
 function tableExists(db: StorageEngine['writer'], name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !== undefined;
+  return (
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !==
+    undefined
+  );
 }
 
 function indexTable(sig: Token[]): string | null {

@@ -44,7 +44,11 @@ export const reportedSettings = [
 ];
 
 /** Canonical display names (SHOW prints the name as PostgreSQL spells it). */
-const displayName: Record<string, string> = { datestyle: 'DateStyle', intervalstyle: 'IntervalStyle', timezone: 'TimeZone' };
+const displayName: Record<string, string> = {
+  datestyle: 'DateStyle',
+  intervalstyle: 'IntervalStyle',
+  timezone: 'TimeZone',
+};
 
 export function settingDisplayName(name: string): string {
   return displayName[name] ?? name;
@@ -98,7 +102,8 @@ export class SessionSettings {
 
   reset(sig: Token[]): void {
     if (isKeyword(sig[1], 'ALL')) this.values.clear();
-    else if (sig[1]) this.values.delete((sig[1].kind === 'qident' ? sig[1].value : sig[1].text).toLowerCase());
+    else if (sig[1])
+      this.values.delete((sig[1].kind === 'qident' ? sig[1].value : sig[1].text).toLowerCase());
   }
 
   show(sig: Token[]): [string, string] {

@@ -36,7 +36,9 @@ export class WriterLock {
       return undefined;
     }
     if (this.waiters.length >= writerWaitersMax) {
-      return Promise.reject(new ChorusError('53300', `too many sessions (${writerWaitersMax}) waiting for the writer`));
+      return Promise.reject(
+        new ChorusError('53300', `too many sessions (${writerWaitersMax}) waiting for the writer`),
+      );
     }
     this.contended++;
     return new Promise<void>((resolve, reject) => {

@@ -147,13 +147,13 @@ function classifyCreate(sig: Token[], base: Classified): Classified {
     else if (isKeyword(t, 'TEMP', 'TEMPORARY')) temporary = true;
     else if (isKeyword(t, 'UNIQUE')) {
       // CREATE UNIQUE INDEX
-    }
-    else if (isKeyword(t, 'OR') && isKeyword(sig[i + 1], 'REPLACE')) i++;
+    } else if (isKeyword(t, 'OR') && isKeyword(sig[i + 1], 'REPLACE')) i++;
     else if (!isKeyword(t, 'GLOBAL', 'LOCAL', 'VIRTUAL')) break;
     i++;
   }
   const what = sig[i]?.value;
-  if (what === 'TABLE') return { ...base, kind: 'create_table', unlogged, temporary, table: nameAfter(sig, i + 1) };
+  if (what === 'TABLE')
+    return { ...base, kind: 'create_table', unlogged, temporary, table: nameAfter(sig, i + 1) };
   if (what === 'INDEX') return { ...base, kind: 'create_index' };
   if (what === 'VIEW') return { ...base, kind: 'create_view', temporary };
   if (what === 'TRIGGER') return { ...base, kind: 'create_trigger', temporary };

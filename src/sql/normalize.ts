@@ -22,7 +22,7 @@ const integerLiteralDigitsMax = 18;
  */
 export function normalizeLiterals(tokens: readonly Token[]): Normalized | null {
   const firstSig = tokens.find((t) => t.kind !== 'ws' && t.kind !== 'comment');
-  if (!firstSig || firstSig.kind !== 'ident') return null;
+  if (firstSig?.kind !== 'ident') return null;
   if (!['SELECT', 'INSERT', 'UPDATE', 'DELETE'].includes(firstSig.value)) return null;
 
   // Per parenthesis depth: are we inside a select list / ORDER BY / GROUP BY / RETURNING clause?
@@ -39,8 +39,10 @@ export function normalizeLiterals(tokens: readonly Token[]): Normalized | null {
     }
     if (t.kind === 'param') return null; // mixing our ? with explicit parameters would renumber them
     if (t.kind === 'lparen') {
+      // Inside parentheses the clause of the enclosing level applies (upper('x') in a select list
+      // stays literal) until a keyword inside says otherwise (a subquery's FROM / WHERE).
       depth++;
-      protectedAt[depth] = false;
+      protectedAt[depth] = protectedAt[depth - 1] ?? false;
     } else if (t.kind === 'rparen') {
       depth = Math.max(0, depth - 1);
     } else if (t.kind === 'ident') {

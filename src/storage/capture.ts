@@ -42,7 +42,10 @@ function jsonPath(column: string): string {
 export function captureTriggerSql(shape: TableShape): { name: string; sql: string }[] {
   for (const c of shape.columns) {
     if (c.includes('"')) {
-      throw new ChorusError('42602', `column name ${quoteIdent(c)} contains a double quote, which replicated tables do not allow`);
+      throw new ChorusError(
+        '42602',
+        `column name ${quoteIdent(c)} contains a double quote, which replicated tables do not allow`,
+      );
     }
   }
   const t = quoteIdent(shape.name);
@@ -65,7 +68,10 @@ export function captureTriggerSql(shape: TableShape): { name: string; sql: strin
     `INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (${captureTxidFunction}(), ${tl}, '${op}', ${pk}, ${cols});`;
   const trigger = (op: string, event: string, body: string): { name: string; sql: string } => {
     const name = `${triggerPrefix}${op}_${shape.name}`;
-    return { name, sql: `CREATE TRIGGER ${quoteIdent(name)} AFTER ${event} ON ${t} FOR EACH ROW BEGIN ${body} END` };
+    return {
+      name,
+      sql: `CREATE TRIGGER ${quoteIdent(name)} AFTER ${event} ON ${t} FOR EACH ROW BEGIN ${body} END`,
+    };
   };
   return [
     trigger('i', 'INSERT', insertLog('INSERT', pkOf('NEW'), allCols)),
@@ -87,7 +93,9 @@ interface TriggerRow {
  */
 export function syncCaptureTriggers(db: Database.Database, replicatedTables: readonly string[]): void {
   const existing = db
-    .prepare(`SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '${triggerPrefix}%'`)
+    .prepare(
+      `SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '${triggerPrefix}%'`,
+    )
     .all() as TriggerRow[];
   const wanted = new Map<string, string>();
   for (const table of replicatedTables) {

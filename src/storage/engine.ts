@@ -57,7 +57,8 @@ export class StorageEngine {
     this.writer.pragma('wal_autocheckpoint = 0');
     this.writer.defaultSafeIntegers(true);
     this.writer.function(captureTxidFunction, { deterministic: false, directOnly: false }, () => {
-      if (!this.open) throw new InternalError('a replicated table was written outside a node write transaction');
+      if (!this.open)
+        throw new InternalError('a replicated table was written outside a node write transaction');
       this.open.captured = true;
       return BigInt(this.open.txid);
     });
@@ -71,7 +72,9 @@ export class StorageEngine {
       insertDdl: this.writer.prepare(
         "INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, 'DDL', NULL, json_object('sql', ?))",
       ),
-      maxLsn: this.writer.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = '_chorus_log'), 0) AS lsn"),
+      maxLsn: this.writer.prepare(
+        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = '_chorus_log'), 0) AS lsn",
+      ),
       registerTable: this.writer.prepare(
         'INSERT INTO _chorus_tables (name, local_only, created_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET local_only = excluded.local_only',
       ),
@@ -89,9 +92,16 @@ export class StorageEngine {
   attachClock(clock: HybridLogicalClock): void {
     this.clock = clock;
     const last = this.writer
-      .prepare('SELECT hlc_wall, hlc_logical FROM _chorus_tx ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1')
+      .prepare(
+        'SELECT hlc_wall, hlc_logical FROM _chorus_tx ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1',
+      )
       .get() as { hlc_wall: bigint; hlc_logical: bigint } | undefined;
-    if (last) clock.observe({ wallMs: Number(last.hlc_wall), logical: Number(last.hlc_logical), nodeId: this.nodeId });
+    if (last)
+      clock.observe({
+        wallMs: Number(last.hlc_wall),
+        logical: Number(last.hlc_logical),
+        nodeId: this.nodeId,
+      });
   }
 
   private resolveNodeId(): string {
@@ -226,4 +236,3 @@ export class StorageEngine {
     this.writer.close();
   }
 }
-

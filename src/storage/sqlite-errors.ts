@@ -87,14 +87,24 @@ export function toChorusError(e: unknown): ChorusError {
       }
     }
     const plain = e.code === 'SQLITE_ERROR' || e.code.startsWith('SQLITE_CONSTRAINT');
-    return new ChorusError(state ?? '42000', pgMessage(e.message), plain ? { cause: e } : { detail: `SQLite: ${e.code}`, cause: e });
+    return new ChorusError(
+      state ?? '42000',
+      pgMessage(e.message),
+      plain ? { cause: e } : { detail: `SQLite: ${e.code}`, cause: e },
+    );
   }
   if (e instanceof Error) return new ChorusError('XX000', e.message, { cause: e });
   return new ChorusError('XX000', String(e));
 }
 
 /** Rebuild an error that crossed a worker-thread boundary as plain {code, message, sqlstate?}. */
-export function fromTransferred(err: { code?: string; message: string; sqlstate?: string; detail?: string; hint?: string }): ChorusError {
+export function fromTransferred(err: {
+  code?: string;
+  message: string;
+  sqlstate?: string;
+  detail?: string;
+  hint?: string;
+}): ChorusError {
   if (err.sqlstate) return new ChorusError(err.sqlstate, err.message, { detail: err.detail, hint: err.hint });
   if (err.code?.startsWith('SQLITE_')) {
     const e = Object.assign(new Error(err.message), { code: err.code });

@@ -3,7 +3,6 @@
 // batched and written once per Sync / Query / Flush.
 
 import type { Socket } from 'node:net';
-import type { ChorusNode } from '../node/node.js';
 import {
   AdminShutdownError,
   AuthenticationFailedError,
@@ -12,14 +11,26 @@ import {
   ProtocolViolationError,
   TooManyConnectionsError,
 } from '../errors.js';
-import { wireAuthTimeoutMs, wireOutputBufferBytesHigh, wirePortalsMax, wirePreparedStatementsMax } from '../limits.js';
+import {
+  wireAuthTimeoutMs,
+  wireOutputBufferBytesHigh,
+  wirePortalsMax,
+  wirePreparedStatementsMax,
+} from '../limits.js';
+import type { ChorusNode } from '../node/node.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import type { Session } from '../session/session.js';
 import { reportedSettings, settingDisplayName } from '../session/settings.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
-import { BackendWriter, errorFieldsFrom, FrontendReader, type FrontendMessage, parseSASLInitialResponse } from './codec.js';
+import {
+  BackendWriter,
+  errorFieldsFrom,
+  type FrontendMessage,
+  FrontendReader,
+  parseSASLInitialResponse,
+} from './codec.js';
 import { columnOids, fieldDescriptions, writeRows } from './results.js';
 import { ScramServerExchange, type ScramVerifier, scramMechanism } from './scram.js';
 import { decodeParam, Oid } from './types.js';
@@ -80,7 +91,10 @@ export class PgConnection {
     private readonly host: ConnectionHost,
   ) {
     this.attach(socket);
-    this.authTimer = setTimeout(() => this.fatal(new ChorusError('08006', 'authentication timed out', {}, 'FATAL')), wireAuthTimeoutMs);
+    this.authTimer = setTimeout(
+      () => this.fatal(new ChorusError('08006', 'authentication timed out', {}, 'FATAL')),
+      wireAuthTimeoutMs,
+    );
     this.authTimer.unref();
   }
 
@@ -156,7 +170,8 @@ export class PgConnection {
         const upgrade = this.host.tlsUpgrade;
         this.socket.write(upgrade ? 'S' : 'N');
         if (upgrade) {
-          if (this.reader.bufferedBytes() > 0) throw new ProtocolViolationError('data received before the TLS handshake');
+          if (this.reader.bufferedBytes() > 0)
+            throw new ProtocolViolationError('data received before the TLS handshake');
           const raw = this.socket;
           raw.removeAllListeners('data');
           raw.removeAllListeners('close');
@@ -181,7 +196,8 @@ export class PgConnection {
   private startup(protocolVersion: number, params: Record<string, string>): boolean {
     this.startupParams = params;
     this.user = params.user ?? '';
-    if (!this.user) throw new ChorusError('28000', 'no PostgreSQL user name specified in startup packet', {}, 'FATAL');
+    if (!this.user)
+      throw new ChorusError('28000', 'no PostgreSQL user name specified in startup packet', {}, 'FATAL');
     const minor = protocolVersion & 0xffff;
     const unknownOptions = Object.keys(params).filter((k) => k.startsWith('_pq_.'));
     if (minor > 0 || unknownOptions.length > 0) this.out.negotiateProtocolVersion(0, unknownOptions);
@@ -308,7 +324,13 @@ export class PgConnection {
     this.readyForQuery();
   }
 
-  private sendResult(r: StatementResult, formats: number[], describe: boolean, maxRows: number, portal?: Portal): void {
+  private sendResult(
+    r: StatementResult,
+    formats: number[],
+    describe: boolean,
+    maxRows: number,
+    portal?: Portal,
+  ): void {
     for (const n of r.notices) this.out.noticeResponse({ severity: 'NOTICE', code: '00000', message: n });
     if (!r.columns) {
       this.out.commandComplete(r.tag);
@@ -347,24 +369,36 @@ export class PgConnection {
   private bind(msg: Extract<FrontendMessage, { type: 'Bind' }>): void {
     const entry = this.statements.get(msg.statement);
     if (!entry) throw new ChorusError('26000', `prepared statement "${msg.statement}" does not exist`);
-    if (msg.portal !== '' && this.portals.has(msg.portal)) throw new ChorusError('42P03', `portal "${msg.portal}" already exists`);
-    if (this.portals.size >= wirePortalsMax) throw new ChorusError('54000', `too many portals (limit ${wirePortalsMax})`);
+    if (msg.portal !== '' && this.portals.has(msg.portal))
+      throw new ChorusError('42P03', `portal "${msg.portal}" already exists`);
+    if (this.portals.size >= wirePortalsMax)
+      throw new ChorusError('54000', `too many portals (limit ${wirePortalsMax})`);
     const f = msg.paramFormats;
     if (f.length > 1 && f.length !== msg.params.length) {
-      throw new ProtocolViolationError(`bind message has ${f.length} parameter formats but ${msg.params.length} parameters`);
+      throw new ProtocolViolationError(
+        `bind message has ${f.length} parameter formats but ${msg.params.length} parameters`,
+      );
     }
     const params = msg.params.map((raw, i) => {
       const format = (f.length === 0 ? 0 : f.length === 1 ? f[0] : f[i]) === 1 ? 1 : 0;
       return decodeParam(entry.paramTypes[i] ?? 0, format, raw);
     });
-    this.portals.set(msg.portal, { entry, params, resultFormats: msg.resultFormats, result: null, oids: null, offset: 0 });
+    this.portals.set(msg.portal, {
+      entry,
+      params,
+      resultFormats: msg.resultFormats,
+      result: null,
+      oids: null,
+      offset: 0,
+    });
     this.out.bindComplete();
   }
 
   private async runPortal(portal: Portal): Promise<StatementResult> {
     if (!portal.result) {
       portal.result = await this.session!.execute(portal.entry.prepared, portal.params);
-      if (portal.result.columns) portal.oids = columnOids(portal.result.columns, portal.result.rows, this.host.node.registry);
+      if (portal.result.columns)
+        portal.oids = columnOids(portal.result.columns, portal.result.rows, this.host.node.registry);
     }
     return portal.result;
   }
@@ -376,7 +410,8 @@ export class PgConnection {
       const n = entry.prepared.paramCount;
       this.out.parameterDescription(Array.from({ length: n }, (_, i) => entry.paramTypes[i] || Oid.text));
       const cols = this.host.node.describe(entry.prepared);
-      if (cols) this.out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], this.host.node.registry), []));
+      if (cols)
+        this.out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], this.host.node.registry), []));
       else this.out.noData();
       return;
     }

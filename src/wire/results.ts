@@ -16,7 +16,11 @@ const adminTypeOid: Record<AdminType, number> = {
   json: Oid.json,
 };
 
-export function columnOids(columns: readonly ColumnInfo[], rows: readonly unknown[][], registry: AdminRegistry): number[] {
+export function columnOids(
+  columns: readonly ColumnInfo[],
+  rows: readonly unknown[][],
+  registry: AdminRegistry,
+): number[] {
   return columns.map((c, i) => {
     if (c.table && (c.table.startsWith('replicate.') || c.table.startsWith('pg_replication_'))) {
       const t = registry.columnType(c.table, c.name);
@@ -38,7 +42,11 @@ export function formatOf(formats: readonly number[], i: number): 0 | 1 {
   return f === 1 ? 1 : 0;
 }
 
-export function fieldDescriptions(columns: readonly ColumnInfo[], oids: readonly number[], formats: readonly number[]): FieldDescription[] {
+export function fieldDescriptions(
+  columns: readonly ColumnInfo[],
+  oids: readonly number[],
+  formats: readonly number[],
+): FieldDescription[] {
   return columns.map((c, i) => ({
     name: pgColumnName(c),
     typeOid: oids[i]!,

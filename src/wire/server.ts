@@ -22,7 +22,10 @@ export async function startPgServer(node: ChorusNode, host: string, port: number
   const cfg = node.config;
   const verifiers = new Map<string, ScramVerifier>();
   for (const u of cfg.auth.users) {
-    verifiers.set(u.name, u.scram_verifier ? parseScramVerifier(u.scram_verifier) : makeScramVerifier(u.password!));
+    verifiers.set(
+      u.name,
+      u.scram_verifier ? parseScramVerifier(u.scram_verifier) : makeScramVerifier(u.password!),
+    );
   }
   let secureContext: ReturnType<typeof createSecureContext> | null = null;
   if (cfg.server.tls) {
@@ -32,7 +35,9 @@ export async function startPgServer(node: ChorusNode, host: string, port: number
         key: readFileSync(cfg.server.tls.key_file),
       });
     } catch (e) {
-      throw new ConfigError(`server.tls: cannot load certificate or key: ${(e as Error).message}`, { cause: e });
+      throw new ConfigError(`server.tls: cannot load certificate or key: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
   const mockSecret = randomBytes(32);
