@@ -70,6 +70,9 @@ function isInternalName(t: Token): boolean {
 /** Refuse statements that name internal tables; hide internal rows from sqlite_schema. */
 function guard(tokens: Token[], cls: Classified): Token[] {
   const mentionsPragmaFn = tokens.some((t) => t.kind === 'ident' && t.value.startsWith('PRAGMA_'));
+  if (mentionsPragmaFn && tokens.some((t) => t.kind === 'param')) {
+    throw new FeatureNotSupportedError('parameters as arguments of pragma_* functions');
+  }
   for (const t of tokens) {
     if (isInternalName(t)) throw new UndefinedTableError(t.kind === 'qident' ? t.value : t.text);
     if (

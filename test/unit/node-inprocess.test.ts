@@ -1,0 +1,173 @@
+// An embedded node (no sockets): change capture into the log, DDL handling, internal-table guards,
+// PostgreSQL transaction rules and admin SQL, through the library API.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type ChorusNode, openNode } from '../../src/node/node.js';
+
+describe('embedded node', () => {
+  let dir: string;
+  let node: ChorusNode;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chorus-node-'));
+    node = openNode({ load: { flags: { dataDir: dir, nodeId: 'unit1', logLevel: 'silent' } } });
+  });
+  after(async () => {
+    await node.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const log = async (table: string) =>
+    (
+      await node.query(
+        `SELECT origin, origin_seq, txid, operation, primary_key, columns FROM replicate.log WHERE table_name = '${table}' ORDER BY lsn`,
+      )
+    ).rows;
+
+  test('every kind of change is captured in the same transaction, with the changed columns only', async () => {
+    await node.exec('CREATE TABLE c1 (id INTEGER PRIMARY KEY, a TEXT, b BLOB, n REAL)');
+    await node.exec("INSERT INTO c1 VALUES (1, 'x', x'00ff', 1.5)");
+    await node.exec("UPDATE c1 SET a = 'y', n = n WHERE id = 1");
+    await node.exec('UPDATE c1 SET a = a WHERE id = 1');
+    await node.exec('DELETE FROM c1 WHERE id = 1');
+    const rows = await log('c1');
+    assert.deepEqual(
+      rows.map((r) => [r.operation, r.primary_key, r.columns]),
+      [
+        [
+          'DDL',
+          null,
+          JSON.stringify({ sql: 'CREATE TABLE c1 (id INTEGER PRIMARY KEY, a TEXT, b BLOB, n REAL)' }),
+        ],
+        ['INSERT', '[1]', '{"id":1,"a":"x","b":{"$b":"00FF"},"n":1.5}'],
+        ['UPDATE', '[1]', '{"a":"y"}'],
+        ['UPDATE', '[1]', '{}'],
+        ['DELETE', '[1]', null],
+      ],
+    );
+    assert.ok(rows.every((r) => r.origin === 'unit1'));
+  });
+
+  test('origin sequence numbers have no gaps across rollbacks and failures', async () => {
+    await node.exec('CREATE TABLE c2 (id INTEGER PRIMARY KEY)');
+    await node.exec('INSERT INTO c2 VALUES (1)');
+    await assert.rejects(node.exec('INSERT INTO c2 VALUES (2); INSERT INTO c2 VALUES (1)'), {
+      sqlstate: '23505',
+    });
+    await node.exec('BEGIN; INSERT INTO c2 VALUES (3); ROLLBACK');
+    await node.exec('INSERT INTO c2 VALUES (4); INSERT INTO c2 VALUES (5)');
+    const all = (
+      await node.query(
+        "SELECT DISTINCT origin_seq FROM replicate.log WHERE origin = 'unit1' ORDER BY origin_seq",
+      )
+    ).rows.map((r) => Number(r.origin_seq));
+    assert.deepEqual(
+      all,
+      Array.from({ length: all.length }, (_, i) => i + 1),
+    );
+    const c2 = await log('c2');
+    assert.deepEqual(
+      c2.map((r) => r.primary_key),
+      [null, '[1]', '[4]', '[5]'],
+    );
+    // the two inserts of one implicit transaction share a txid and an origin_seq
+    assert.equal(c2[2]!.txid, c2[3]!.txid);
+    assert.equal(c2[2]!.origin_seq, c2[3]!.origin_seq);
+  });
+
+  test('tables need a primary key unless UNLOGGED; UNLOGGED tables are not captured', async () => {
+    await assert.rejects(
+      node.exec('CREATE TABLE nopk (a int)'),
+      (e: Error & { sqlstate: string; hint: string }) => e.sqlstate === '42P16' && /UNLOGGED/.test(e.hint),
+    );
+    await assert.rejects(node.exec('SELECT * FROM nopk'), { sqlstate: '42P01' });
+    await node.exec('CREATE UNLOGGED TABLE scratch (a int)');
+    await node.exec('INSERT INTO scratch VALUES (1)');
+    assert.deepEqual(await log('scratch'), []);
+    await assert.rejects(node.exec('CREATE TEMP TABLE tmp (a int PRIMARY KEY)'), { sqlstate: '0A000' });
+    const tables = (
+      await node.query(
+        "SELECT table_name, replicated FROM replicate.tables WHERE table_name IN ('scratch', 'c2') ORDER BY 1",
+      )
+    ).rows;
+    assert.deepEqual(tables, [
+      { table_name: 'c2', replicated: 1n },
+      { table_name: 'scratch', replicated: 0n },
+    ]);
+  });
+
+  test('ALTER TABLE regenerates capture: new columns are captured, renames keep capturing', async () => {
+    await node.exec('CREATE TABLE c3 (id INTEGER PRIMARY KEY, a TEXT)');
+    await node.exec('ALTER TABLE c3 ADD COLUMN extra INTEGER');
+    await node.exec("INSERT INTO c3 VALUES (1, 'a', 7)");
+    await node.exec('ALTER TABLE c3 RENAME TO c3b');
+    await node.exec('UPDATE c3b SET extra = 8');
+    assert.deepEqual((await log('c3')).map((r) => r.columns).slice(2), [
+      '{"id":1,"a":"a","extra":7}',
+      '{"sql":"ALTER TABLE c3 RENAME TO c3b"}',
+    ]);
+    assert.deepEqual(
+      (await log('c3b')).map((r) => [r.operation, r.columns]),
+      [['UPDATE', '{"extra":8}']],
+    );
+  });
+
+  test('internal tables cannot be read, written or dropped, and are hidden from sqlite_master', async () => {
+    for (const sql of [
+      'SELECT * FROM _chorus_log',
+      'DELETE FROM _chorus_log',
+      'DROP TABLE _chorus_tx',
+      'INSERT INTO "_CHORUS_META" VALUES (1, 2)',
+      'DROP TRIGGER _chorus_cap_i_c1',
+      "SELECT * FROM pragma_table_info('_chorus_log')",
+    ]) {
+      await assert.rejects(node.exec(sql), { sqlstate: '42P01' }, sql);
+    }
+    await assert.rejects(node.exec('PRAGMA writable_schema = 1'), { sqlstate: '42501' });
+    await assert.rejects(node.exec('SELECT * FROM pragma_table_info($1)', ['_chorus_log']), {
+      sqlstate: '0A000',
+    });
+    await assert.rejects(node.exec("ATTACH 'x.db' AS x"), { sqlstate: '0A000' });
+    const names = (await node.query('SELECT name FROM sqlite_master')).rows.map((r) => String(r.name));
+    assert.ok(names.includes('c1'));
+    assert.ok(!names.some((n) => n.startsWith('_chorus_')), names.join(','));
+  });
+
+  test('a failed transaction block refuses statements until ROLLBACK', async () => {
+    await node.exec('CREATE TABLE c4 (id INTEGER PRIMARY KEY)');
+    const s = node.openSession();
+    const run = (sql: string) => {
+      const [p] = node.plans.planSimple(sql);
+      return s.execute(p!.prepared, p!.params);
+    };
+    try {
+      await run('BEGIN');
+      await run('INSERT INTO c4 VALUES (1)');
+      await assert.rejects(run('INSERT INTO c4 VALUES (1)'), { sqlstate: '23505' });
+      assert.equal(s.txStatus, 'E');
+      await assert.rejects(run('SELECT 1'), { sqlstate: '25P02' });
+      assert.equal((await run('COMMIT')).tag, 'ROLLBACK');
+      assert.equal(s.txStatus, 'I');
+      assert.deepEqual((await node.query('SELECT count(*) AS n FROM c4')).rows, [{ n: 0n }]);
+    } finally {
+      node.closeSession(s);
+    }
+  });
+
+  test('admin SQL: replicate.status(), named arguments, views in joins', async () => {
+    const st = await node.query('SELECT replicate.status()');
+    assert.equal(st.rows[0]!.node_id, 'unit1');
+    assert.equal(st.rows[0]!.role, 'standalone');
+    const lsn = (await node.query('SELECT max(lsn) AS m FROM replicate.log')).rows[0]!.m;
+    assert.equal(st.rows[0]!.current_lsn, lsn);
+    const joined = await node.query(
+      'SELECT s.node_id, count(*) AS n FROM pg_replication_status s JOIN replicate.tables t ON t.replicated = 1 GROUP BY s.node_id',
+    );
+    assert.equal(joined.rows[0]!.node_id, 'unit1');
+    await assert.rejects(node.exec('SELECT replicate.nosuch()'), { sqlstate: '42883' });
+    await assert.rejects(node.exec('SELECT replicate.status(bogus => 1)'), { sqlstate: '42883' });
+  });
+});
