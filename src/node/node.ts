@@ -131,6 +131,11 @@ export class ChorusNode {
       admin: this.admin,
       registry: this.registry,
       isReadOnlyNode: () => this.closing !== null,
+      onSchemaChange: () => {
+        this.writerCache.clear();
+        this.readers.invalidate();
+        this.admin.invalidate();
+      },
       onCommit: (info) => metrics.commits.inc({ captured: String(info.captured) }),
       onStatement: (kind, ok) => {
         metrics.statements.inc({ kind });
@@ -195,10 +200,7 @@ export class ChorusNode {
     if (p.cls.kind.startsWith('create_') || p.cls.kind.startsWith('drop_') || p.cls.kind === 'alter_table')
       return null;
     try {
-      const stmt = this.writerCache.get(p.execSql);
-      return stmt.reader
-        ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }))
-        : null;
+      return this.writerCache.get(p.execSql).columns;
     } catch (e) {
       throw toChorusError(e);
     }

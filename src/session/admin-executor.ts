@@ -49,10 +49,9 @@ export class AdminExecutor {
 
   query(sql: string, params: BindParams): { columns: ColumnInfo[]; rows: unknown[][] } {
     try {
-      const stmt = this.cache.get(sql);
-      const rows = stmt.raw(true).all(params) as unknown[][];
-      const columns = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
-      return { columns, rows };
+      const c = this.cache.get(sql);
+      const rows = (c.reader ? c.stmt.all(params) : []) as unknown[][];
+      return { columns: c.columns ?? [], rows };
     } catch (e) {
       throw toChorusError(e);
     }
@@ -60,13 +59,15 @@ export class AdminExecutor {
 
   describe(sql: string): ColumnInfo[] | null {
     try {
-      const stmt = this.cache.get(sql);
-      return stmt.reader
-        ? stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }))
-        : null;
+      return this.cache.get(sql).columns;
     } catch (e) {
       throw toChorusError(e);
     }
+  }
+
+  /** After DDL: cached statements may describe old columns. */
+  invalidate(): void {
+    this.cache.clear();
   }
 
   close(): void {

@@ -1,7 +1,6 @@
 // Statement plans shared by all sessions, keyed by text. Simple-protocol statements are first
 // normalized (literals -> parameters) so that texts differing only in literals share one plan.
 
-import type Database from 'better-sqlite3';
 import type { AdminRegistry } from '../admin/registry.js';
 import { SyntaxError42601 } from '../errors.js';
 import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } from '../limits.js';
@@ -25,7 +24,7 @@ export class PlanCache {
 
   constructor(
     private readonly registry: AdminRegistry,
-    private readonly compile: (sql: string) => Database.Statement,
+    private readonly compile: (sql: string) => unknown,
   ) {}
 
   private lookup(key: string): Prepared | undefined {

@@ -18,7 +18,13 @@ export interface CheckpointRequest {
   id: number;
 }
 
-export type WorkerRequest = ReadRequest | CheckpointRequest;
+/** Schema changed: drop compiled statements. No response. */
+export interface InvalidateRequest {
+  kind: 'invalidate';
+  id: number;
+}
+
+export type WorkerRequest = ReadRequest | CheckpointRequest | InvalidateRequest;
 
 export interface TransferredError {
   message: string;

@@ -141,15 +141,21 @@ export class ReaderPool {
   private readLocal(sql: string, params: BindParams): ReadOutput {
     const { cache } = this.openLocal();
     try {
-      const stmt = cache.get(sql);
-      const rows = stmt.raw(true).all(params) as unknown[][];
+      const c = cache.get(sql);
+      if (!c.reader) throw new ChorusError('25006', 'a statement that returns no rows was sent to a reader');
+      const rows = c.stmt.all(params) as unknown[][];
       if (rows.length > resultRowsMax)
         throw new ProgramLimitExceededError(`result exceeds ${resultRowsMax} rows`);
-      const columns = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
-      return { columns, rows };
+      return { columns: c.columns!, rows };
     } catch (e) {
       throw toChorusError(e);
     }
+  }
+
+  /** After DDL: drop compiled statements everywhere so result columns are re-read. */
+  invalidate(): void {
+    this.local?.cache.clear();
+    for (const r of this.readers) r.worker.postMessage({ kind: 'invalidate', id: 0 } satisfies WorkerRequest);
   }
 
   /** A passive WAL checkpoint, run off the main thread when there are reader threads. */

@@ -41,6 +41,10 @@ export function runReaderWorker(): void {
   // main thread, so a client's commit never waits for one (PASSIVE never blocks the writer).
   let checkpointer: Database.Database | null = null;
   port.on('message', (req: WorkerRequest) => {
+    if (req.kind === 'invalidate') {
+      cache.clear();
+      return;
+    }
     let res: WorkerResponse;
     try {
       if (req.kind === 'checkpoint') {
@@ -63,19 +67,24 @@ export function runReaderWorker(): void {
         };
       } else {
         const t0 = process.hrtime.bigint();
-        const stmt = cache.get(req.sql);
-        if (!stmt.reader)
+        const c = cache.get(req.sql);
+        if (!c.reader)
           throw new ChorusError('25006', 'a statement that returns no rows was sent to a reader');
         const params = toBindable(req.params);
         const rows: unknown[][] = [];
-        for (const row of stmt.raw(true).iterate(params) as IterableIterator<unknown[]>) {
+        for (const row of c.stmt.iterate(params) as IterableIterator<unknown[]>) {
           if (rows.length >= resultRowsMax) {
             throw new ProgramLimitExceededError(`result exceeds ${resultRowsMax} rows`);
           }
           rows.push(row);
         }
-        const columns = stmt.columns().map((c) => ({ name: c.name, declType: c.type, table: c.table }));
-        res = { id: req.id, ok: true, columns, rows, costUs: Number(process.hrtime.bigint() - t0) / 1000 };
+        res = {
+          id: req.id,
+          ok: true,
+          columns: c.columns!,
+          rows,
+          costUs: Number(process.hrtime.bigint() - t0) / 1000,
+        };
       }
     } catch (e) {
       res = { id: req.id, ok: false, error: transfer(e) };

@@ -38,6 +38,8 @@ export interface SessionHost {
   isReadOnlyNode(): boolean;
   onCommit(info: { captured: boolean }): void;
   onStatement(kind: string, ok: boolean): void;
+  /** DDL ran: compiled statements everywhere may describe old columns. */
+  onSchemaChange(): void;
 }
 
 let nextSessionId = 1;
@@ -221,15 +223,12 @@ export class Session {
   }
 
   private runWriterStatement(p: Prepared, bind: BindParams): StatementResult {
-    const stmt = this.compile(p.execSql);
-    if (stmt.reader) {
-      const rows = stmt.raw(true).all(bind) as unknown[][];
-      const columns: ColumnInfo[] = stmt
-        .columns()
-        .map((c) => ({ name: c.name, declType: c.type, table: c.table }));
-      return { tag: commandTag(p.cls, rows.length), columns, rows, notices: [] };
+    const c = this.compile(p.execSql);
+    if (c.reader) {
+      const rows = c.stmt.all(bind) as unknown[][];
+      return { tag: commandTag(p.cls, rows.length), columns: c.columns, rows, notices: [] };
     }
-    const info = stmt.run(bind);
+    const info = c.stmt.run(bind);
     return result(commandTag(p.cls, Number(info.changes)), null);
   }
 
@@ -263,7 +262,7 @@ export class Session {
     engine.syncSchema();
     const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
     if (!localOnly) engine.logDdl(table ?? '', p.text);
-    this.host.writerCache.clear();
+    this.host.onSchemaChange();
     return { tag: commandTag(cls, 0), columns: null, rows: [], notices };
   }
 
