@@ -13,6 +13,7 @@ import { ChorusError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
 import { AdminExecutor } from '../session/admin-executor.js';
+import { GroupCommitter } from '../session/group-commit.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
@@ -123,8 +124,12 @@ export class ChorusNode {
     const metrics = this.metrics;
     const lock = this.writerLock;
     let lastContended = 0;
+    const groupCommit = new GroupCommitter(this.engine, this.writerLock, (captured) =>
+      metrics.commits.inc({ captured: String(captured) }),
+    );
     this.host = {
       engine: this.engine,
+      groupCommit,
       writerLock: this.writerLock,
       writerCache: this.writerCache,
       readers: this.readers,
@@ -255,6 +260,7 @@ export class ChorusNode {
       new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
     ]);
     this.sessionsClosed = true;
+    this.host.groupCommit.flush();
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();
     this.admin.close();

@@ -17,6 +17,7 @@ import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { AdminExecutor } from './admin-executor.js';
+import type { GroupCommitter } from './group-commit.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
@@ -34,6 +35,7 @@ export interface SessionHost {
   writerCache: StatementCache;
   readers: ReaderPool;
   admin: AdminExecutor;
+  groupCommit: GroupCommitter;
   registry: AdminRegistry;
   isReadOnlyNode(): boolean;
   onCommit(info: { captured: boolean }): void;
@@ -210,6 +212,10 @@ export class Session {
   }
 
   private async write(p: Prepared, bind: BindParams, ddl: boolean): Promise<StatementResult> {
+    if (this.state === 'idle' && !ddl && !this.holdsWriter) {
+      if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
+      return this.host.groupCommit.run(() => this.runWriterStatement(p, bind));
+    }
     await this.ensureWriter();
     let out: StatementResult;
     try {

@@ -157,6 +157,26 @@ describe('embedded node', () => {
     }
   });
 
+  test('group commit: concurrent autocommit writes share commits; a failing member undoes only itself', async () => {
+    await node.exec('CREATE TABLE g1 (id INTEGER PRIMARY KEY, v TEXT)');
+    await node.exec("INSERT INTO g1 VALUES (7, 'existing')");
+    const ids = Array.from({ length: 20 }, (_, i) => i + 1); // includes 7: a duplicate
+    const outcomes = await Promise.allSettled(
+      ids.map((id) => node.exec('INSERT INTO g1 VALUES ($1, $2)', [BigInt(id), `v${id}`])),
+    );
+    const failed = outcomes.flatMap((o, i) =>
+      o.status === 'rejected' ? [[ids[i], (o.reason as { sqlstate: string }).sqlstate]] : [],
+    );
+    assert.deepEqual(failed, [[7, '23505']]);
+    const rows = (await node.query('SELECT id, v FROM g1 ORDER BY id')).rows;
+    assert.equal(rows.length, 20);
+    assert.equal(rows.find((r) => r.id === 7n)?.v, 'existing');
+    const inserts = (await log('g1')).filter((r) => r.operation === 'INSERT');
+    assert.deepEqual(inserts.map((r) => r.primary_key).sort(), [...ids.map((i) => `[${i}]`)].sort());
+    // the 19 concurrent inserts were committed in fewer transactions than statements
+    assert.ok(new Set(inserts.slice(1).map((r) => r.txid)).size < 19);
+  });
+
   test('admin SQL: replicate.status(), named arguments, views in joins', async () => {
     const st = await node.query('SELECT replicate.status()');
     assert.equal(st.rows[0]!.node_id, 'unit1');
