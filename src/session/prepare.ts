@@ -34,6 +34,8 @@ export interface Prepared {
   execSql: string;
   paramStyle: ParamStyle;
   paramCount: number;
+  /** Calls something that may block for long (pg_sleep): never run inline on the protocol thread. */
+  mayBlock: boolean;
 }
 
 const pragmaReadable = new Set([
@@ -375,7 +377,14 @@ export function prepareStatement(text: string, tokens: Token[], registry: AdminR
     case 'show':
     case 'reset':
     case 'empty':
-      return { ...base, route: { type: 'session' }, execSql: text, paramStyle: 'none', paramCount: 0 };
+      return {
+        ...base,
+        route: { type: 'session' },
+        execSql: text,
+        paramStyle: 'none',
+        paramCount: 0,
+        mayBlock: false,
+      };
     default:
   }
   let guarded = guard(tokens, cls);
@@ -383,8 +392,9 @@ export function prepareStatement(text: string, tokens: Token[], registry: AdminR
     guarded = guarded.map((t) => (isKeyword(t, 'UNLOGGED') ? { ...t, text: '' } : t));
   }
   const { style, count } = paramInfo(guarded);
+  const mayBlock = tokens.some((t) => t.kind === 'ident' && t.value === 'PG_SLEEP');
   const call = directCall(cls.sig, registry);
-  if (call) return { ...base, route: call, execSql: text, paramStyle: style, paramCount: count };
+  if (call) return { ...base, route: call, execSql: text, paramStyle: style, paramCount: count, mayBlock };
   const { tokens: rewritten, onAdmin } = rewriteAdmin(guarded, registry);
   return {
     ...base,
@@ -392,5 +402,6 @@ export function prepareStatement(text: string, tokens: Token[], registry: AdminR
     execSql: joinTokens(rewritten),
     paramStyle: style,
     paramCount: count,
+    mayBlock,
   };
 }

@@ -112,11 +112,12 @@ export class ReaderPool {
     });
   }
 
-  async read(sql: string, params: BindParams): Promise<ReadOutput> {
+  /** mayBlock: the statement can block (pg_sleep) and must never run inline. */
+  async read(sql: string, params: BindParams, mayBlock = false): Promise<ReadOutput> {
     this.reads++;
     if (this.readers.length === 0) return this.readLocal(sql, params);
     const cost = this.costUs.get(sql);
-    if (cost !== undefined && cost < inlineReadCostUsMax) {
+    if (!mayBlock && cost !== undefined && cost < inlineReadCostUsMax) {
       this.inlineReads++;
       const t0 = process.hrtime.bigint();
       try {

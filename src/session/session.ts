@@ -158,7 +158,7 @@ export class Session {
     if (!ddl && !this.holdsWriter) {
       const stmt = this.compile(p.execSql);
       if (stmt.readonly && stmt.reader) {
-        const out = await this.host.readers.read(p.execSql, bind);
+        const out = await this.host.readers.read(p.execSql, bind, p.mayBlock);
         if (this.canceled) throw new QueryCanceledError();
         return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
       }
