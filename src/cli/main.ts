@@ -54,7 +54,14 @@ program
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
       process.exit(2);
     }
-    const node = openNode({ config });
+    let node: ReturnType<typeof openNode>;
+    try {
+      node = openNode({ config });
+    } catch (e) {
+      console.error(`chorus: ${(e as Error).message}`);
+      if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
+      process.exit(e instanceof ChorusError && e.sqlstate === 'F0000' ? 2 : 1);
+    }
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;

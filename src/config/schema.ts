@@ -51,7 +51,7 @@ const userSchema = z
 
 const authSchema = z
   .object({
-    /** auto: trust for loopback clients when listening on loopback only, otherwise SCRAM. */
+    /** auto: trust clients connecting from a loopback address, SCRAM for every other client. */
     method: z.enum(['auto', 'trust', 'scram-sha-256']).default('auto'),
     users: z.array(userSchema).default([]),
   })

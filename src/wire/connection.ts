@@ -83,6 +83,8 @@ export class PgConnection {
   private pumping = false;
   private authTimer: NodeJS.Timeout | null;
   private terminateWhenIdle = false;
+  /** SSL/GSS encryption may be negotiated once, before the startup message (as in PostgreSQL). */
+  private encryptionNegotiated = false;
   processId = 0;
   secretKey = 0;
 
@@ -165,8 +167,12 @@ export class PgConnection {
   }
 
   private handleStartup(m: ReturnType<FrontendReader['nextStartup']> & object): boolean {
+    if ((m.type === 'SSLRequest' || m.type === 'GSSENCRequest') && this.encryptionNegotiated) {
+      throw new ProtocolViolationError('unsupported frontend protocol: encryption was already negotiated');
+    }
     switch (m.type) {
       case 'SSLRequest': {
+        this.encryptionNegotiated = true;
         const upgrade = this.host.tlsUpgrade;
         this.socket.write(upgrade ? 'S' : 'N');
         if (upgrade) {
@@ -182,6 +188,7 @@ export class PgConnection {
         return true;
       }
       case 'GSSENCRequest':
+        this.encryptionNegotiated = true;
         this.socket.write('N');
         return true;
       case 'CancelRequest':
