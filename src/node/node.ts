@@ -19,7 +19,7 @@ import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import { ReaderPool } from '../session/reader-pool.js';
 import type { ColumnInfo, StatementResult } from '../session/result.js';
-import { Session, type SessionHost } from '../session/session.js';
+import { Session, type SessionHost, typedByView } from '../session/session.js';
 import { StatementCache } from '../session/statement-cache.js';
 import { WriterLock } from '../session/writer-lock.js';
 import { StorageEngine } from '../storage/engine.js';
@@ -205,7 +205,9 @@ export class ChorusNode {
     if (p.cls.kind.startsWith('create_') || p.cls.kind.startsWith('drop_') || p.cls.kind === 'alter_table')
       return null;
     try {
-      return this.writerCache.get(p.execSql).columns;
+      const columns = this.writerCache.get(p.execSql).columns;
+      if (!columns || !p.viewColumnTypes) return columns;
+      return typedByView({ tag: '', columns, rows: [], notices: [] }, p.viewColumnTypes).columns;
     } catch (e) {
       throw toChorusError(e);
     }

@@ -33,12 +33,13 @@ export class GroupCommitter {
    * Run `fn` (one autocommit statement, synchronous) in the current group, or open one. Resolves
    * with fn's result once the group has committed; rejects at once if fn itself fails.
    */
-  async run<T>(fn: () => T): Promise<T> {
-    if (!this.open) {
+  async run<T>(fn: () => T, cancelable: (wait: Promise<void>) => Promise<void> = (w) => w): Promise<T> {
+    while (!this.open) {
       this.opening ??= this.openGroup().finally(() => {
         this.opening = null;
       });
-      await this.opening;
+      // A canceled caller stops waiting; the group still opens for the others.
+      await cancelable(this.opening);
     }
     const db = this.engine.writer;
     db.exec('SAVEPOINT chorus_group_member');

@@ -2,7 +2,7 @@
 // admin handler, reader or writer), the SQL SQLite will see after guards and rewrites, and its
 // parameter style. Plans depend only on the text, so they are cached and shared by sessions.
 
-import type { AdminFunction, AdminRegistry, AdminValue } from '../admin/registry.js';
+import type { AdminFunction, AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
   FeatureNotSupportedError,
   InsufficientPrivilegeError,
@@ -36,6 +36,8 @@ export interface Prepared {
   paramCount: number;
   /** Calls something that may block for long (pg_sleep): never run inline on the protocol thread. */
   mayBlock: boolean;
+  /** Column types of the SQL-defined admin views this statement reads (by column name). */
+  viewColumnTypes: ReadonlyMap<string, AdminType> | null;
 }
 
 const pragmaReadable = new Set([
@@ -277,23 +279,30 @@ function needsAlias(next: Token | undefined): boolean {
 }
 
 /** Rewrite admin relation references into SQL SQLite can run on the admin connection. */
-function rewriteAdmin(tokens: Token[], registry: AdminRegistry): { tokens: Token[]; onAdmin: boolean } {
+function rewriteAdmin(
+  tokens: Token[],
+  registry: AdminRegistry,
+): { tokens: Token[]; onAdmin: boolean; viewColumnTypes: Map<string, AdminType> | null } {
   const sigIdx: number[] = [];
   tokens.forEach((t, i) => {
     if (!isTrivia(t)) sigIdx.push(i);
   });
   const sig = sigIdx.map((i) => tokens[i]!);
   const refs = findAdminRefs(sig, registry);
-  if (refs.length === 0) return { tokens, onAdmin: false };
+  if (refs.length === 0) return { tokens, onAdmin: false, viewColumnTypes: null };
   let onAdmin = false;
+  let viewColumnTypes: Map<string, AdminType> | null = null;
   const replaced = new Map<number, string>(); // token index -> replacement text ('' removes)
   for (const ref of refs) {
     const view = registry.views.get(ref.name);
     const fn = ref.isReplicate && !view ? registry.functions.get(ref.short) : undefined;
     let text: string;
     let end = ref.end;
-    if (view?.kind === 'sql') text = `(${view.sql})`;
-    else if (view) {
+    if (view?.kind === 'sql') {
+      text = `(${view.sql})`;
+      viewColumnTypes ??= new Map();
+      for (const c of view.columns) viewColumnTypes.set(c.name, c.type);
+    } else if (view) {
       text = `"${ref.name}"`;
       onAdmin = true;
     } else if (fn) {
@@ -329,7 +338,7 @@ function rewriteAdmin(tokens: Token[], registry: AdminRegistry): { tokens: Token
     for (let k = sigIdx[ref.start]! + 1; k < (sigIdx[end] ?? tokens.length); k++) replaced.set(k, '');
   }
   const out = tokens.map((t, i) => (replaced.has(i) ? { ...t, text: replaced.get(i)! } : t));
-  return { tokens: out, onAdmin };
+  return { tokens: out, onAdmin, viewColumnTypes };
 }
 
 function sqlLiteral(v: AdminValue): string {
@@ -384,6 +393,7 @@ export function prepareStatement(text: string, tokens: Token[], registry: AdminR
         paramStyle: 'none',
         paramCount: 0,
         mayBlock: false,
+        viewColumnTypes: null,
       };
     default:
   }
@@ -394,8 +404,18 @@ export function prepareStatement(text: string, tokens: Token[], registry: AdminR
   const { style, count } = paramInfo(guarded);
   const mayBlock = tokens.some((t) => t.kind === 'ident' && t.value === 'PG_SLEEP');
   const call = directCall(cls.sig, registry);
-  if (call) return { ...base, route: call, execSql: text, paramStyle: style, paramCount: count, mayBlock };
-  const { tokens: rewritten, onAdmin } = rewriteAdmin(guarded, registry);
+  if (call) {
+    return {
+      ...base,
+      route: call,
+      execSql: text,
+      paramStyle: style,
+      paramCount: count,
+      mayBlock,
+      viewColumnTypes: null,
+    };
+  }
+  const { tokens: rewritten, onAdmin, viewColumnTypes } = rewriteAdmin(guarded, registry);
   return {
     ...base,
     route: { type: 'sql', onAdmin },
@@ -403,5 +423,6 @@ export function prepareStatement(text: string, tokens: Token[], registry: AdminR
     paramStyle: style,
     paramCount: count,
     mayBlock,
+    viewColumnTypes,
   };
 }

@@ -1,11 +1,15 @@
 // What executing one statement produces, whatever connection or thread ran it.
 
+import type { AdminType } from '../admin/registry.js';
+
 export interface ColumnInfo {
   name: string;
   /** Declared SQLite type of the source column, when the column is a plain column reference. */
   declType: string | null;
   /** Source table of the column, when known (used to type admin relations). */
   table: string | null;
+  /** Declared type of an admin relation's column (set when the column comes from one). */
+  adminType?: AdminType;
 }
 
 export interface StatementResult {

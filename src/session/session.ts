@@ -2,7 +2,7 @@
 // transaction go to reader threads; the first write statement takes the single writer (bounded
 // wait) and holds it until COMMIT/ROLLBACK; an error inside a block fails the block (25P02).
 
-import type { AdminRegistry, AdminValue } from '../admin/registry.js';
+import type { AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
   ActiveTransactionError,
   ChorusError,
@@ -53,6 +53,7 @@ export class Session {
   private savepoints = 0;
   private readOnlyTx = false;
   private canceled = false;
+  private readonly cancelWaiters = new Set<(e: Error) => void>();
   readonly settings: SessionSettings;
 
   constructor(
@@ -83,7 +84,7 @@ export class Session {
     try {
       const result = await this.dispatch(p, params);
       ok = true;
-      return result;
+      return p.viewColumnTypes && result.columns ? typedByView(result, p.viewColumnTypes) : result;
     } catch (e) {
       const err = toChorusError(e);
       this.onError();
@@ -214,7 +215,10 @@ export class Session {
   private async write(p: Prepared, bind: BindParams, ddl: boolean): Promise<StatementResult> {
     if (this.state === 'idle' && !ddl && !this.holdsWriter) {
       if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
-      return this.host.groupCommit.run(() => this.runWriterStatement(p, bind));
+      return this.host.groupCommit.run(
+        () => this.runWriterStatement(p, bind),
+        (wait) => this.cancelable(wait),
+      );
     }
     await this.ensureWriter();
     let out: StatementResult;
@@ -369,10 +373,21 @@ export class Session {
     }
   }
 
+  /** Race a wait against CancelRequest. */
+  private cancelable<T>(wait: Promise<T>): Promise<T> {
+    let reject!: (e: Error) => void;
+    const canceled = new Promise<never>((_, r) => {
+      reject = r;
+    });
+    this.cancelWaiters.add(reject);
+    return Promise.race([wait, canceled]).finally(() => this.cancelWaiters.delete(reject));
+  }
+
   /** CancelRequest: abandon a writer wait now; a running read's result is discarded. */
   cancel(): void {
     this.canceled = true;
     this.host.writerLock.cancel(this);
+    for (const reject of this.cancelWaiters) reject(new QueryCanceledError());
   }
 
   /** Connection closed or node shutting down: roll back whatever is open. */
@@ -381,6 +396,15 @@ export class Session {
     if (this.holdsWriter) this.releaseWriter(false);
     this.state = 'idle';
   }
+}
+
+/** Columns read from an inlined admin view (internal source table or an expression) get the view's types. */
+export function typedByView(r: StatementResult, types: ReadonlyMap<string, AdminType>): StatementResult {
+  const columns = r.columns!.map((c) => {
+    const t = types.get(c.name);
+    return t && (c.table === null || c.table.startsWith('_chorus_')) ? { ...c, adminType: t } : c;
+  });
+  return { ...r, columns };
 }
 
 function result(tag: string, columns: ColumnInfo[] | null): StatementResult {

@@ -22,6 +22,7 @@ export function columnOids(
   registry: AdminRegistry,
 ): number[] {
   return columns.map((c, i) => {
+    if (c.adminType) return adminTypeOid[c.adminType];
     if (c.table && (c.table.startsWith('replicate.') || c.table.startsWith('pg_replication_'))) {
       const t = registry.columnType(c.table, c.name);
       if (t) return adminTypeOid[t];

@@ -279,7 +279,7 @@ const row1Params = [
   2147483647,
   '9007199254740993',
   '12345.678',
-  3.141592653589793,
+  -1234.5678901234567,
   tricky,
   'varchar ok',
   true,
@@ -366,7 +366,7 @@ describe('type round trip', () => {
       assert.equal(r.i4, 2147483647);
       assert.equal(r.i8, '9007199254740993');
       assert.equal(r.n, '12345.678');
-      assert.equal(r.f, 3.141592653589793);
+      assert.equal(r.f, -1234.5678901234567);
       assert.equal(r.t, tricky);
       assert.equal(r.v, 'varchar ok');
       assert.equal(r.b, true);
@@ -421,7 +421,7 @@ describe('type round trip', () => {
       await createTypedTable(client, 'rt_pjs_text');
       // Insert one more row through postgres.js parameters.
       await sql`INSERT INTO rt_pjs_text (id, i2, i4, i8, n, f, t, v, b, by, j, jb, ts, tz, d, u) VALUES
-        (3, ${-32768}, ${2147483647}, ${'9007199254740993'}, ${'12345.678'}, ${3.141592653589793}, ${tricky},
+        (3, ${-32768}, ${2147483647}, ${'9007199254740993'}, ${'12345.678'}, ${-1234.5678901234567}, ${tricky},
          ${'varchar ok'}, ${true}, ${allBytes}, ${JSON.stringify(jsonValue)}, ${JSON.stringify(jsonbValue)},
          ${'2024-02-29 13:14:15.123456'}, ${'2024-02-29 13:14:15.123456+00'}, ${'2024-02-29'}, ${uuidValue})`;
       const rows = await sql`SELECT * FROM rt_pjs_text ORDER BY id`;
@@ -436,7 +436,7 @@ describe('type round trip', () => {
         assert.equal(r.i4, 2147483647);
         assert.equal(r.i8, '9007199254740993');
         assert.equal(r.n, '12345.678');
-        assert.equal(r.f, 3.141592653589793);
+        assert.equal(r.f, -1234.5678901234567);
         assert.equal(r.t, tricky);
         assert.equal(r.v, 'varchar ok');
         assert.equal(r.b, true);
@@ -483,7 +483,7 @@ describe('type round trip', () => {
     assert.equal(cell('i8').readBigInt64BE(0), 9007199254740993n);
     assert.equal(decodeNumeric(cell('n')), '12345.678');
     assert.equal(cell('f').length, 8);
-    assert.equal(cell('f').readDoubleBE(0), 3.141592653589793);
+    assert.equal(cell('f').readDoubleBE(0), -1234.5678901234567);
     assert.equal(cell('t').toString('utf8'), tricky);
     assert.equal(cell('v').toString('utf8'), 'varchar ok');
     assert.deepEqual([...cell('b')], [1]);
@@ -595,9 +595,7 @@ describe('type round trip', () => {
     }
   });
 
-  test('pg: JavaScript Date parameters read back as the same instant', {
-    todo: 'timestamp text passed through verbatim',
-  }, async () => {
+  test('pg: JavaScript Date parameters read back as the same instant', async () => {
     const client = await pgClient();
     try {
       await client.query('CREATE TABLE rt_dates (id INTEGER PRIMARY KEY, ts TIMESTAMP, tz TIMESTAMPTZ)');
