@@ -91,7 +91,7 @@ export class PlanCache {
             p = undefined;
           }
         }
-        if (p) return { prepared: { ...p, text: s.sql }, params: norm.params };
+        if (p) return { prepared: p, params: norm.params };
       }
       const cached = this.lookup(s.sql);
       return {

@@ -38,6 +38,11 @@ export interface Prepared {
   mayBlock: boolean;
   /** Column types of the SQL-defined admin views this statement reads (by column name). */
   viewColumnTypes: ReadonlyMap<string, AdminType> | null;
+  /**
+   * Learned on first execution: a read-only statement that returns rows (it can run on a reader).
+   * Whether a text reads or writes does not depend on the schema, so the answer is kept.
+   */
+  isRead?: boolean;
 }
 
 const pragmaReadable = new Set([

@@ -157,8 +157,11 @@ export class Session {
     }
     const ddl = isDdl(kind);
     if (!ddl && !this.holdsWriter) {
-      const stmt = this.compile(p.execSql);
-      if (stmt.readonly && stmt.reader) {
+      if (p.isRead === undefined) {
+        const stmt = this.compile(p.execSql);
+        p.isRead = stmt.readonly && stmt.reader;
+      }
+      if (p.isRead) {
         const out = await this.host.readers.read(p.execSql, bind, p.mayBlock);
         if (this.canceled) throw new QueryCanceledError();
         return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };

@@ -32,6 +32,13 @@ export interface Token {
 
 const multiCharOps = ['->>', '::', '->', '||', '<=', '>=', '<>', '!=', '==', '<<', '>>', '=>'];
 
+/** First characters of the multi-character operators (so most characters skip the search). */
+const opStarts = new Set(multiCharOps.map((o) => o.charCodeAt(0)));
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0;
+}
+
 function isIdentStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
 }
@@ -54,8 +61,8 @@ export function tokenize(sql: string): Token[] {
     const c = sql.charCodeAt(i);
     const start = i;
     // whitespace
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) {
-      while (i < n && /\s/.test(sql[i]!)) i++;
+    if (isSpace(c)) {
+      while (i < n && isSpace(sql.charCodeAt(i))) i++;
       push('ws', start, i);
       continue;
     }
@@ -238,7 +245,7 @@ export function tokenize(sql: string): Token[] {
       push('semi', start, ++i);
       continue;
     }
-    const op = multiCharOps.find((o) => sql.startsWith(o, i));
+    const op = opStarts.has(c) ? multiCharOps.find((o) => sql.startsWith(o, i)) : undefined;
     i += op ? op.length : 1;
     push('op', start, i);
   }
@@ -324,9 +331,8 @@ export function splitStatements(sql: string): StatementText[] {
 /** Keep the tokens between first and last significant token, with offsets relative to the statement. */
 function retokenizeOffsets(tokens: Token[], base: number, last: Token): Token[] {
   const endOffset = last.start + last.text.length;
-  return tokens
-    .filter((t) => t.start >= base && t.start < endOffset)
-    .map((t) => ({ ...t, start: t.start - base }));
+  const kept = tokens.filter((t) => t.start >= base && t.start < endOffset);
+  return base === 0 ? kept : kept.map((t) => ({ ...t, start: t.start - base }));
 }
 
 /** Re-assemble tokens into text (used after token-level rewrites). */
