@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import pg from 'pg';
-import { loadConfig } from '../config/load.js';
+import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
 import { openNode } from '../node/node.js';
 import { chorusVersion } from '../storage/sql-functions.js';
@@ -17,19 +17,8 @@ program
   .description('ChorusDB: a replicated SQL database that speaks PostgreSQL')
   .version(chorusVersion);
 
-interface ServerOptions {
-  config?: string;
-  nodeId?: string;
-  dataDir?: string;
-  listen?: string;
-  http?: string;
-  haMode?: string;
-  haBind?: string;
-  haPeers?: string;
-  haPrimary?: string;
-  haRegion?: string;
-  logLevel?: string;
-}
+/** The server flags are exactly the config loader's flags. */
+type ServerOptions = ConfigFlags;
 
 program
   .command('server')

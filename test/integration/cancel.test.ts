@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import postgres from 'postgres';
 import { NodeProcess } from '../support/launcher.js';
+import { stillPending, waitForWriterWait, writerWaits } from '../support/writer-waits.js';
 
 let server: NodeProcess;
 const pgClients: pg.Client[] = [];
@@ -38,41 +39,6 @@ function sqlConnect(): postgres.Sql {
 async function ids(client: pg.Client, table: string): Promise<number[]> {
   const res = await client.query(`SELECT id FROM ${table} ORDER BY id`);
   return res.rows.map((r) => r.id as number);
-}
-
-/** Value of chorus_writer_lock_waits_total (the server refreshes it at the end of every statement). */
-async function writerWaits(): Promise<number> {
-  const res = await server.httpGet('/metrics');
-  assert.equal(res.status, 200);
-  const m = /^chorus_writer_lock_waits_total(?:\{[^}]*\})? (\d+)/m.exec(res.body);
-  return m ? Number(m[1]) : 0;
-}
-
-/** Polls (with a deadline) until one more session than `before` has queued for the writer. */
-async function waitForWriterWait(probe: pg.Client, before: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await probe.query('SELECT 1');
-    if ((await writerWaits()) > before) return;
-    if (Date.now() > deadline) assert.fail('no session started waiting for the writer within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** True if the promise is still unsettled after `roundTrip` completed. */
-async function stillPending(p: Promise<unknown>, roundTrip: () => Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  p.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  await roundTrip();
-  await new Promise((resolve) => setImmediate(resolve));
-  return !settled;
 }
 
 /** Sends a raw CancelRequest (a separate connection, as libpq does) and waits for the server to close it. */
@@ -112,7 +78,7 @@ describe('cancel', () => {
       await sql`SELECT 1`; // B is connected before the scenario starts
       await a.query('BEGIN');
       await a.query("INSERT INTO cancel_pjs VALUES (1, 'a')");
-      const waitsBefore = await writerWaits();
+      const waitsBefore = await writerWaits(server);
       let code: string | undefined;
       await sql
         .begin(async (tx) => {
@@ -123,7 +89,7 @@ describe('cancel', () => {
             (e: postgres.PostgresError) => e.code,
           );
           // Only once the server has B queued for the writer (so the cancel must go to the server).
-          await waitForWriterWait(probe, waitsBefore);
+          await waitForWriterWait(server, probe, waitsBefore);
           q.cancel();
           code = await outcome;
           throw new Error('roll back');
@@ -151,12 +117,12 @@ describe('cancel', () => {
       await a.query('CREATE TABLE cancel_autocommit (id INTEGER PRIMARY KEY)');
       await a.query('BEGIN');
       await a.query('INSERT INTO cancel_autocommit VALUES (1)');
-      const waitsBefore = await writerWaits();
+      const waitsBefore = await writerWaits(server);
       const outcome = b.query('INSERT INTO cancel_autocommit VALUES (2)').then(
         () => 'inserted',
         (e: pg.DatabaseError) => e.code,
       );
-      await waitForWriterWait(probe, waitsBefore);
+      await waitForWriterWait(server, probe, waitsBefore);
       const key = backendKey(b);
       // The server handles a CancelRequest before it closes that connection: once this resolves,
       // B's wait has been abandoned, so A's COMMIT right after cannot hand the writer to B.
@@ -179,12 +145,12 @@ describe('cancel', () => {
       await a.query('BEGIN');
       await a.query('INSERT INTO cancel_pg VALUES (1)');
       await b.query('BEGIN');
-      const waitsBefore = await writerWaits();
+      const waitsBefore = await writerWaits(server);
       const outcome = b.query('INSERT INTO cancel_pg VALUES (2)').then(
         () => 'inserted',
         (e: pg.DatabaseError) => e.code,
       );
-      await waitForWriterWait(probe, waitsBefore);
+      await waitForWriterWait(server, probe, waitsBefore);
       const key = backendKey(b);
       await sendCancelRequest(key.processID, key.secretKey ^ 0x5a5a5a5a);
       await sendCancelRequest(key.processID + 1000, key.secretKey);
@@ -247,13 +213,13 @@ describe('connection loss', () => {
     await b.query('CREATE TABLE loss_abrupt (id INTEGER PRIMARY KEY)');
     await a.query('BEGIN');
     await a.query('INSERT INTO loss_abrupt VALUES (1)');
-    const waitsBefore = await writerWaits();
+    const waitsBefore = await writerWaits(server);
     // B queues for the writer, then A's socket is destroyed without a Terminate message.
     const bOutcome = b.query('INSERT INTO loss_abrupt VALUES (2)').then(
       () => 'inserted',
       (e: pg.DatabaseError) => `error ${e.code}`,
     );
-    await waitForWriterWait(probe, waitsBefore);
+    await waitForWriterWait(server, probe, waitsBefore);
     destroySocket(a);
     assert.equal(await bOutcome, 'inserted', 'B got the writer after A vanished');
     assert.deepEqual(await ids(b, 'loss_abrupt'), [2], "A's uncommitted row is gone");
@@ -271,12 +237,12 @@ describe('connection loss', () => {
       await a.query('BEGIN');
       await a.query('INSERT INTO loss_waiter VALUES (1)');
       await b.query('BEGIN');
-      const waitsBefore = await writerWaits();
+      const waitsBefore = await writerWaits(server);
       const bOutcome = b.query('INSERT INTO loss_waiter VALUES (2)').then(
         () => 'inserted',
         () => 'failed',
       );
-      await waitForWriterWait(probe, waitsBefore);
+      await waitForWriterWait(server, probe, waitsBefore);
       destroySocket(b);
       assert.equal(await bOutcome, 'failed');
       await a.query('COMMIT');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { seededRandom } from '../../src/testing/random.js';
 import { NodeProcess } from '../support/launcher.js';
 
 const nodes: NodeProcess[] = [];
@@ -59,18 +60,6 @@ function connectRefused(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(true));
   });
-}
-
-/** Deterministic PRNG (mulberry32) so a failing run can be replayed from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('clean shutdown (SIGTERM)', () => {
@@ -417,7 +406,7 @@ async function killCycles(
   seed: number,
   signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL',
 ): Promise<void> {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   await withClient(node, (c) => c.query('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)'));
   const model: Model = {
     attempted: new Set(),

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { seededRandom } from '../../src/testing/random.js';
 import { NodeProcess } from '../support/launcher.js';
 
 const PROTOCOL_3 = 196608;
@@ -42,17 +43,6 @@ async function assertServerHealthy(label: string): Promise<void> {
 }
 
 // --- framing helpers ------------------------------------------------------------------------------
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function int32(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -409,7 +399,7 @@ describe('malformed input on the wire', () => {
     const seeds = 60;
     await Promise.all(
       Array.from({ length: seeds }, async (_, seed) => {
-        const rand = prng(1000 + seed);
+        const rand = seededRandom(1000 + seed);
         const r = await Raw.open();
         await r.writeChunked(randomBytes(rand, 1 + Math.floor(rand() * 300)), rand);
         const reply = await r.finish(`garbage seed ${1000 + seed}`);
@@ -432,7 +422,7 @@ describe('malformed input on the wire', () => {
       await Promise.all(
         Array.from({ length: Math.min(batch, seeds - from) }, async (_, i) => {
           const seed = from + i;
-          const rand = prng(seed);
+          const rand = seededRandom(seed);
           const r = await Raw.ready();
           // Odd seeds: heavily mutated frames; even seeds: mostly well-formed ones (deeper server paths).
           const mutationRate = seed % 2 === 1 ? 1 : 0.1;

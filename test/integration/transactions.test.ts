@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { NodeProcess } from '../support/launcher.js';
+import { stillPending, waitForWriterWait, writerWaits } from '../support/writer-waits.js';
 
 let server: NodeProcess;
 const clients: pg.Client[] = [];
@@ -32,44 +33,6 @@ async function connect(node: NodeProcess = server): Promise<pg.Client> {
 async function ids(client: pg.Client, table: string): Promise<number[]> {
   const res = await client.query(`SELECT id FROM ${table} ORDER BY id`);
   return res.rows.map((r) => r.id as number);
-}
-
-/** Value of chorus_writer_lock_waits_total (updated by the server at the end of every statement). */
-async function writerWaits(node: NodeProcess): Promise<number> {
-  const res = await node.httpGet('/metrics');
-  assert.equal(res.status, 200);
-  const m = /^chorus_writer_lock_waits_total(?:\{[^}]*\})? (\d+)/m.exec(res.body);
-  return m ? Number(m[1]) : 0;
-}
-
-/**
- * Polls until the server has counted more writer waits than `before` (a session is queued for the
- * writer). `probe` runs a statement first so that the server refreshes the metric.
- */
-async function waitForWriterWait(node: NodeProcess, probe: pg.Client, before: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await probe.query('SELECT 1');
-    if ((await writerWaits(node)) > before) return;
-    if (Date.now() > deadline) assert.fail('no session started waiting for the writer within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Resolves to 'pending' if the promise has not settled after the given round trip finished. */
-async function stillPending(p: Promise<unknown>, roundTrip: () => Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  p.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
-  await roundTrip();
-  await new Promise((resolve) => setImmediate(resolve));
-  return !settled;
 }
 
 describe('commit and rollback', () => {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { ChorusError, ProtocolViolationError } from '../../src/errors.js';
 import { wireMessageBytesMax, wireStartupPacketBytesMax } from '../../src/limits.js';
+import { seededRandom } from '../../src/testing/random.js';
 import {
   BackendWriter,
   errorFieldsFrom,
@@ -135,7 +136,7 @@ test('arbitrary chunk boundaries and large messages grow and compact the buffer 
   const big = 'x'.repeat(100_000);
   const msgs = [msg('Q', cstr(big)), ...allMessages.map(([b]) => b), msg('Q', cstr(`${big}y`))];
   const stream = Buffer.concat([...msgs, ...msgs, ...msgs]);
-  const rnd = mulberry32(7);
+  const rnd = seededRandom(7);
   const r = new FrontendReader();
   let count = 0;
   let pos = 0;
@@ -296,19 +297,8 @@ test('an incomplete message waits for more bytes', () => {
   assert.deepEqual(r.next(), { type: 'Query', sql: 'SELECT 1' });
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('fuzz: random bytes only ever produce messages or ProtocolViolationError', () => {
-  const rnd = mulberry32(0xc0ffee);
+  const rnd = seededRandom(0xc0ffee);
   const types = 'QPBDECSHXpdcfFz';
   let messages = 0;
   let violations = 0;
