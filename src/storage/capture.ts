@@ -64,8 +64,10 @@ export function captureTriggerSql(shape: TableShape): { name: string; sql: strin
       })
       .join(', ') +
     `), ${skip})`;
+  // _chorus_txid() is NULL while the node applies a replicated transaction: that change is
+  // logged verbatim as the origin wrote it, not as a new local change.
   const insertLog = (op: string, pk: string, cols: string): string =>
-    `INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (${captureTxidFunction}(), ${tl}, '${op}', ${pk}, ${cols});`;
+    `INSERT INTO _chorus_log (txid, tbl, op, pk, cols) SELECT x.txid, ${tl}, '${op}', ${pk}, ${cols} FROM (SELECT ${captureTxidFunction}() AS txid) x WHERE x.txid IS NOT NULL;`;
   const trigger = (op: string, event: string, body: string): { name: string; sql: string } => {
     const name = `${triggerPrefix}${op}_${shape.name}`;
     return {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { HlcTimestamp, HybridLogicalClock } from '../clock/hlc.js';
+import type { ReplTx } from '../log/records.js';
 import { ConfigError, InternalError } from '../errors.js';
 import { captureTxidFunction, syncCaptureTriggers } from './capture.js';
 import { internalPrefix, internalSchemaSql, internalSchemaVersion } from './internal-schema.js';
@@ -28,7 +29,14 @@ export interface EngineOptions {
 interface OpenWrite {
   txid: number;
   captured: boolean;
+  /** Applying replicated transactions: capture triggers stay silent, entries are logged verbatim. */
+  applying: boolean;
+  /** Remote transactions recorded in this SQLite transaction (apply mode). */
+  recorded: { origin: string; seq: number; txid: number }[];
 }
+
+/** Called inside a local write transaction, before COMMIT, once its origin seq and HLC are known. */
+export type LocalCommitHook = (txid: number, origin: string, seq: number, hlc: HlcTimestamp) => void;
 
 export interface CommitInfo {
   txid: number;
@@ -45,6 +53,10 @@ export class StorageEngine {
   private lastTxid: number;
   private lastLocalSeq: number;
   private readonly stmts;
+  /** For each origin, the highest origin sequence applied here (contiguous: applied in order). */
+  readonly applied = new Map<string, number>();
+  /** Set by the replication layer in replicated modes to keep row/column versions. */
+  localCommitHook: LocalCommitHook | null = null;
 
   constructor(private readonly opts: EngineOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -59,6 +71,7 @@ export class StorageEngine {
     this.writer.function(captureTxidFunction, { deterministic: false, directOnly: false }, () => {
       if (!this.open)
         throw new InternalError('a replicated table was written outside a node write transaction');
+      if (this.open.applying) return null;
       this.open.captured = true;
       return BigInt(this.open.txid);
     });
@@ -67,8 +80,9 @@ export class StorageEngine {
     this.nodeId = this.resolveNodeId();
     this.stmts = {
       insertTx: this.writer.prepare(
-        'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms, deps) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      insertEntry: this.writer.prepare('INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, ?, ?, ?)'),
       insertDdl: this.writer.prepare(
         "INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, 'DDL', NULL, json_object('sql', ?))",
       ),
@@ -86,6 +100,16 @@ export class StorageEngine {
       .get(this.nodeId) as { txid: bigint; seq: bigint };
     this.lastTxid = Number(txState.txid);
     this.lastLocalSeq = Number(txState.seq);
+    const vec = this.writer.prepare('SELECT origin, max(origin_seq) AS seq FROM _chorus_tx GROUP BY origin').all() as {
+      origin: string;
+      seq: bigint;
+    }[];
+    for (const r of vec) this.applied.set(r.origin, Number(r.seq));
+  }
+
+  /** The applied vector as a plain object (what a local commit depends on). */
+  appliedVector(): Record<string, number> {
+    return Object.fromEntries(this.applied);
   }
 
   /** The clock is attached after construction because it needs the resolved node id. */
@@ -135,7 +159,50 @@ export class StorageEngine {
   beginWrite(): void {
     if (this.open) throw new InternalError('beginWrite while a write transaction is open');
     this.writer.exec('BEGIN IMMEDIATE');
-    this.open = { txid: this.lastTxid + 1, captured: false };
+    this.open = { txid: this.lastTxid + 1, captured: false, applying: false, recorded: [] };
+  }
+
+  /** Start a transaction that applies replicated transactions (the caller holds the writer lock). */
+  beginApply(): void {
+    if (this.open) throw new InternalError('beginApply while a write transaction is open');
+    this.writer.exec('BEGIN IMMEDIATE');
+    this.open = { txid: this.lastTxid, captured: false, applying: true, recorded: [] };
+  }
+
+  /** Log a replicated transaction verbatim, with its original origin, seq, HLC and dependencies. */
+  recordRemote(tx: ReplTx): number {
+    const open = this.requireOpen();
+    if (!open.applying) throw new InternalError('recordRemote outside an apply transaction');
+    const txid = open.txid + 1;
+    for (const e of tx.entries) this.stmts.insertEntry.run(BigInt(txid), e.tbl, e.op, e.pk, e.cols);
+    this.stmts.insertTx.run(
+      BigInt(txid),
+      tx.origin,
+      BigInt(tx.seq),
+      BigInt(tx.hlcWall),
+      BigInt(tx.hlcLogical),
+      BigInt(Date.now()),
+      JSON.stringify(tx.deps),
+    );
+    open.txid = txid;
+    open.recorded.push({ origin: tx.origin, seq: tx.seq, txid });
+    return txid;
+  }
+
+  /** Commit an apply transaction; the applied vector moves only once COMMIT succeeded. */
+  commitApply(): void {
+    const open = this.requireOpen();
+    try {
+      this.writer.exec('COMMIT');
+    } catch (e) {
+      this.rollbackWrite();
+      throw e;
+    }
+    this.open = null;
+    for (const r of open.recorded) {
+      if ((this.applied.get(r.origin) ?? 0) < r.seq) this.applied.set(r.origin, r.seq);
+      this.lastTxid = Math.max(this.lastTxid, r.txid);
+    }
   }
 
   /** Record DDL text in the log, in the open write transaction. */
@@ -196,7 +263,9 @@ export class StorageEngine {
           BigInt(hlc.wallMs),
           BigInt(hlc.logical),
           BigInt(Date.now()),
+          JSON.stringify(this.appliedVector()),
         );
+        this.localCommitHook?.(open.txid, this.nodeId, originSeq, hlc);
         info = { txid: open.txid, originSeq, hlc };
       }
       this.writer.exec('COMMIT');
@@ -208,6 +277,7 @@ export class StorageEngine {
     if (info) {
       this.lastTxid = info.txid;
       this.lastLocalSeq = info.originSeq;
+      this.applied.set(this.nodeId, info.originSeq);
     }
     return info;
   }

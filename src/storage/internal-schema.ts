@@ -20,6 +20,9 @@ CREATE TABLE IF NOT EXISTS _chorus_tx (
   hlc_wall    INTEGER NOT NULL,
   hlc_logical INTEGER NOT NULL,
   committed_at_ms INTEGER NOT NULL,
+  -- The origin's applied vector when it committed (JSON {origin: seq}): what this transaction
+  -- causally depends on. A replica applies it only after applying all of these.
+  deps TEXT NOT NULL DEFAULT '{}',
   UNIQUE (origin, origin_seq)
 );
 
@@ -36,6 +39,47 @@ CREATE TABLE IF NOT EXISTS _chorus_log (
   cols  TEXT
 );
 CREATE INDEX IF NOT EXISTS _chorus_log_txid ON _chorus_log (txid);
+
+-- Version metadata of replicated rows (multi-primary): the row's version vector (origin -> seq of
+-- the last transaction from that origin that changed it), the deletes it has seen, and whether it
+-- is a tombstone. pk is the JSON array text of the primary key, as in the log.
+CREATE TABLE IF NOT EXISTS _chorus_rowmeta (
+  tbl     TEXT NOT NULL,
+  pk      TEXT NOT NULL,
+  vv      TEXT NOT NULL,
+  dels    TEXT NOT NULL DEFAULT '{}',
+  deleted INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tbl, pk)
+) WITHOUT ROWID;
+
+-- The last write of each column of each replicated row: its HLC (sortable text) and origin/seq.
+CREATE TABLE IF NOT EXISTS _chorus_colmeta (
+  tbl    TEXT NOT NULL,
+  pk     TEXT NOT NULL,
+  col    TEXT NOT NULL,
+  hlc    TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  seq    INTEGER NOT NULL,
+  PRIMARY KEY (tbl, pk, col)
+) WITHOUT ROWID;
+
+-- Every conflict this node detected while applying replicated changes (replicate.conflicts).
+CREATE TABLE IF NOT EXISTS _chorus_conflicts (
+  conflict_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  table_name TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  master_1_id TEXT NOT NULL,
+  master_2_id TEXT NOT NULL,
+  conflict_type TEXT NOT NULL,
+  master_1_value TEXT,
+  master_2_value TEXT,
+  resolved_value TEXT,
+  resolution_strategy TEXT NOT NULL,
+  detected_at TEXT NOT NULL,
+  resolution_latency_ms REAL NOT NULL,
+  origin_seq INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'resolved'
+);
 
 -- User tables known to the node: replicated (captured) or local-only (CREATE UNLOGGED TABLE).
 CREATE TABLE IF NOT EXISTS _chorus_tables (
