@@ -104,6 +104,28 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
 
   registry.addView({
     kind: 'sql',
+    name: 'replicate.conflicts',
+    sql: `SELECT conflict_id, table_name, row_id, master_1_id, master_2_id, conflict_type, master_1_value,
+      master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, status FROM _chorus_conflicts`,
+    columns: [
+      { name: 'conflict_id', type: 'int8' },
+      { name: 'table_name', type: 'text' },
+      { name: 'row_id', type: 'text' },
+      { name: 'master_1_id', type: 'text' },
+      { name: 'master_2_id', type: 'text' },
+      { name: 'conflict_type', type: 'text' },
+      { name: 'master_1_value', type: 'json' },
+      { name: 'master_2_value', type: 'json' },
+      { name: 'resolved_value', type: 'json' },
+      { name: 'resolution_strategy', type: 'text' },
+      { name: 'detected_at', type: 'timestamptz' },
+      { name: 'resolution_latency_ms', type: 'float8' },
+      { name: 'status', type: 'text' },
+    ],
+  });
+
+  registry.addView({
+    kind: 'sql',
     name: 'replicate.tables',
     sql: `SELECT s.name AS table_name, CASE WHEN coalesce(t.local_only, 0) = 1 THEN 0 ELSE 1 END AS replicated
       FROM sqlite_schema s LEFT JOIN _chorus_tables t ON t.name = s.name

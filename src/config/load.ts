@@ -203,10 +203,23 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
-  if (haMode !== 'standalone') {
+  if (haMode === 'primary' || haMode === 'standby') {
     throw new ConfigError(
-      `replication.mode = "${cfg.replication.mode}" is not available in this version of ChorusDB; only "standalone" runs today`,
-      { hint: 'Multi-primary, primary/standby and sharded modes land with the replication work.' },
+      `replication.mode = "${cfg.replication.mode}" is not available in this version of ChorusDB; "standalone" and "multi-primary" run today`,
+      { hint: 'Primary/standby streaming and sharding land with their own work.' },
+    );
+  }
+  if (haMode === 'multi-primary' && !cfg.replication.cluster_secret) {
+    throw new ConfigError(
+      'multi-primary mode needs replication.cluster_secret (or CHORUS_CLUSTER_SECRET): peers authenticate with it',
+      {
+        hint: 'Use the same long random secret on every node of the cluster.',
+      },
+    );
+  }
+  if (cfg.replication.timestamp_source !== 'server_timestamp') {
+    throw new ConfigError(
+      `replication.timestamp_source = "${cfg.replication.timestamp_source}" is not supported yet; use "server_timestamp" (hybrid logical clock)`,
     );
   }
   const exposed = !isLoopbackHost(cfg.server.listen_address);

@@ -44,9 +44,15 @@ export class LogReader {
     this.txAfter.safeIntegers(false);
     this.entriesOf = db.prepare('SELECT tbl, op, pk, cols FROM _chorus_log WHERE txid = ? ORDER BY lsn');
     this.entriesOf.safeIntegers(false);
-    this.firstUncovered = db.prepare('SELECT min(txid) AS txid FROM _chorus_tx WHERE origin = ? AND origin_seq > ?');
+    this.firstUncovered = db.prepare(
+      'SELECT min(txid) AS txid FROM _chorus_tx WHERE origin = ? AND origin_seq > ?',
+    );
     this.firstUncovered.safeIntegers(false);
+    this.lastTxid = db.prepare('SELECT coalesce(max(txid), 0) AS txid FROM _chorus_tx');
+    this.lastTxid.safeIntegers(false);
   }
+
+  private readonly lastTxid;
 
   /** Transactions committed after `txid`, in commit order, at most `limit` of them. */
   readAfter(txid: number, limit: number): StoredTx[] {
@@ -80,7 +86,9 @@ export class LogReader {
       const row = this.firstUncovered.get(origin, peer[origin] ?? 0) as { txid: number | null };
       if (row.txid !== null) first = Math.min(first, row.txid);
     }
-    return first === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : first - 1;
+    // Nothing missing: continue from the end of the log, so later commits are shipped.
+    if (first === Number.POSITIVE_INFINITY) return (this.lastTxid.get() as { txid: number }).txid;
+    return first - 1;
   }
 }
 

@@ -7,11 +7,15 @@ import { registerBuiltins } from '../admin/builtin.js';
 import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
-import { HybridLogicalClock } from '../clock/hlc.js';
+import { formatHlc, HybridLogicalClock } from '../clock/hlc.js';
+import { systemTimers, type Timers } from '../clock/timers.js';
 import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
+import { Applier } from '../replication/applier.js';
+import type { PeerNetwork } from '../replication/link.js';
+import { Replicator } from '../replication/replicator.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
@@ -33,6 +37,10 @@ export interface OpenNodeOptions {
   clock?: PhysicalClock;
   /** Start the PostgreSQL and HTTP listeners (default false for embedding). */
   listen?: boolean;
+  /** Multi-primary: the peer network (the CLI passes the TCP one; simulations a simulated one). */
+  network?: PeerNetwork | ((node: ChorusNode) => PeerNetwork);
+  /** Timers for replication (virtual time in simulations). */
+  timers?: Timers;
 }
 
 export interface QueryOutput {
@@ -65,6 +73,8 @@ export class ChorusNode {
   readonly metrics: NodeMetrics;
   readonly plans: PlanCache;
   readonly startedAtMs = Date.now();
+  readonly replicator: Replicator | null = null;
+  readonly applier: Applier | null = null;
   private readonly readers: ReaderPool;
   private readonly admin: AdminExecutor;
   private readonly writerLock: WriterLock;
@@ -88,6 +98,7 @@ export class ChorusNode {
       nodeId: this.config.server.node_id,
       logger: this.logger,
       generateNodeId: () => `node-${randomBytes(4).toString('hex')}`,
+      guardPrimaryKeyUpdates: this.config.haMode === 'multi-primary',
     });
     this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
     this.engine.attachClock(this.clock);
@@ -137,11 +148,15 @@ export class ChorusNode {
       registry: this.registry,
       isReadOnlyNode: () => this.closing !== null,
       onSchemaChange: () => {
+        this.applier?.invalidate();
         this.writerCache.clear();
         this.readers.invalidate();
         this.admin.invalidate();
       },
-      onCommit: (info) => metrics.commits.inc({ captured: String(info.captured) }),
+      onCommit: (info) => {
+        metrics.commits.inc({ captured: String(info.captured) });
+        if (info.captured) this.replicator?.kick();
+      },
       onStatement: (kind, ok) => {
         metrics.statements.inc({ kind });
         if (!ok) metrics.errors.inc({ kind });
@@ -151,6 +166,28 @@ export class ChorusNode {
         }
       },
     };
+    if (this.config.haMode === 'multi-primary') {
+      const applier = new Applier(this.engine, this.logger, () => this.host.onSchemaChange());
+      this.applier = applier;
+      this.engine.localCommitHook = (txid, origin, seq, hlc) =>
+        applier.recordLocal(txid, origin, seq, formatHlc(hlc));
+      this.engine.syncSchemaNow();
+      const network = typeof opts.network === 'function' ? opts.network(this) : opts.network;
+      if (!network) throw new ChorusError('F0000', 'multi-primary mode needs a peer network', {}, 'FATAL');
+      const r = this.config.replication;
+      this.replicator = new Replicator({
+        nodeId: this.engine.nodeId,
+        engine: this.engine,
+        applier,
+        network,
+        writerLock: this.writerLock,
+        clock: this.clock,
+        timers: opts.timers ?? systemTimers,
+        logger: this.logger,
+        batchEntries: r.replication_batch_size ?? r.batch_size,
+        batchBytesMax: r.max_batch_size_mb * 1024 * 1024,
+      });
+    }
     this.checkpointTimer = setInterval(() => {
       this.readers.checkpoint().catch((err: unknown) => this.logger.warn({ err }, 'WAL checkpoint failed'));
     }, this.config.server.checkpoint_interval_ms);
@@ -237,6 +274,11 @@ export class ChorusNode {
     return { columns, rows, tag: last.tag };
   }
 
+  /** Start replication (multi-primary): connect to peers and begin shipping and applying. */
+  async startReplication(): Promise<void> {
+    await this.replicator?.start();
+  }
+
   /** Start the listeners (the factory keeps wire/http out of the node's import graph). */
   async listen(factory: ListenerFactory): Promise<ListenAddresses> {
     if (this.listeners) throw new ChorusError('55000', 'node is already listening');
@@ -263,6 +305,7 @@ export class ChorusNode {
     ]);
     this.sessionsClosed = true;
     this.host.groupCommit.flush();
+    await this.replicator?.stop();
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();
     this.admin.close();

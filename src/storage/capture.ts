@@ -11,6 +11,9 @@ import { internalPrefix } from './internal-schema.js';
 export const captureTxidFunction = '_chorus_txid';
 const triggerPrefix = `${internalPrefix}cap_`;
 const skipKey = `${internalPrefix}skip`;
+/** Message of the trigger that refuses primary-key updates of replicated rows in multi-primary mode. */
+export const pkUpdateRefused =
+  'chorus: changing the primary key of a replicated row is not supported in multi-primary mode; delete and insert instead';
 
 export interface TableShape {
   name: string;
@@ -31,7 +34,7 @@ export function tableShape(db: Database.Database, table: string): TableShape {
 }
 
 /** A value as JSON-safe SQL: BLOBs become {"$b": hex}, everything else stays as is. */
-function jsonValue(ref: string): string {
+export function jsonValue(ref: string): string {
   return `CASE WHEN typeof(${ref}) = 'blob' THEN json_object('$b', hex(${ref})) ELSE ${ref} END`;
 }
 
@@ -39,7 +42,10 @@ function jsonPath(column: string): string {
   return quoteLiteral(`$."${column}"`);
 }
 
-export function captureTriggerSql(shape: TableShape): { name: string; sql: string }[] {
+export function captureTriggerSql(
+  shape: TableShape,
+  guardPrimaryKey = false,
+): { name: string; sql: string }[] {
   for (const c of shape.columns) {
     if (c.includes('"')) {
       throw new ChorusError(
@@ -75,7 +81,18 @@ export function captureTriggerSql(shape: TableShape): { name: string; sql: strin
       sql: `CREATE TRIGGER ${quoteIdent(name)} AFTER ${event} ON ${t} FOR EACH ROW BEGIN ${body} END`,
     };
   };
+  const guards = guardPrimaryKey
+    ? [
+        {
+          name: `${triggerPrefix}pk_${shape.name}`,
+          sql: `CREATE TRIGGER ${quoteIdent(`${triggerPrefix}pk_${shape.name}`)} BEFORE UPDATE ON ${t} FOR EACH ROW WHEN ${shape.primaryKey
+            .map((c) => `NEW.${quoteIdent(c)} IS NOT OLD.${quoteIdent(c)}`)
+            .join(' OR ')} BEGIN SELECT RAISE(ABORT, '${pkUpdateRefused}'); END`,
+        },
+      ]
+    : [];
   return [
+    ...guards,
     trigger('i', 'INSERT', insertLog('INSERT', pkOf('NEW'), allCols)),
     trigger('u', 'UPDATE', insertLog('UPDATE', pkOf('OLD'), changedCols)),
     trigger('d', 'DELETE', insertLog('DELETE', pkOf('OLD'), 'NULL')),
@@ -93,7 +110,11 @@ interface TriggerRow {
  * current shape calls for; triggers of dropped, renamed or local-only tables are removed.
  * Runs inside the caller's transaction.
  */
-export function syncCaptureTriggers(db: Database.Database, replicatedTables: readonly string[]): void {
+export function syncCaptureTriggers(
+  db: Database.Database,
+  replicatedTables: readonly string[],
+  guardPrimaryKey = false,
+): void {
   const existing = db
     .prepare(
       `SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '${triggerPrefix}%'`,
@@ -101,7 +122,8 @@ export function syncCaptureTriggers(db: Database.Database, replicatedTables: rea
     .all() as TriggerRow[];
   const wanted = new Map<string, string>();
   for (const table of replicatedTables) {
-    for (const trigger of captureTriggerSql(tableShape(db, table))) wanted.set(trigger.name, trigger.sql);
+    for (const trigger of captureTriggerSql(tableShape(db, table), guardPrimaryKey))
+      wanted.set(trigger.name, trigger.sql);
   }
   for (const row of existing) {
     if (wanted.get(row.name) !== row.sql) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(row.name)}`);

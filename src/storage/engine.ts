@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { HlcTimestamp, HybridLogicalClock } from '../clock/hlc.js';
-import type { ReplTx } from '../log/records.js';
 import { ConfigError, InternalError } from '../errors.js';
+import type { ReplTx } from '../log/records.js';
 import { captureTxidFunction, syncCaptureTriggers } from './capture.js';
 import { internalPrefix, internalSchemaSql, internalSchemaVersion } from './internal-schema.js';
 import { registerSqlFunctions } from './sql-functions.js';
@@ -24,6 +24,8 @@ export interface EngineOptions {
   nodeId: string | undefined;
   logger: Logger;
   generateNodeId: () => string;
+  /** Multi-primary: refuse primary-key updates (peers identify rows by key). */
+  guardPrimaryKeyUpdates?: boolean;
 }
 
 interface OpenWrite {
@@ -82,7 +84,9 @@ export class StorageEngine {
       insertTx: this.writer.prepare(
         'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms, deps) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      insertEntry: this.writer.prepare('INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, ?, ?, ?)'),
+      insertEntry: this.writer.prepare(
+        'INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, ?, ?, ?)',
+      ),
       insertDdl: this.writer.prepare(
         "INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, 'DDL', NULL, json_object('sql', ?))",
       ),
@@ -100,7 +104,9 @@ export class StorageEngine {
       .get(this.nodeId) as { txid: bigint; seq: bigint };
     this.lastTxid = Number(txState.txid);
     this.lastLocalSeq = Number(txState.seq);
-    const vec = this.writer.prepare('SELECT origin, max(origin_seq) AS seq FROM _chorus_tx GROUP BY origin').all() as {
+    const vec = this.writer
+      .prepare('SELECT origin, max(origin_seq) AS seq FROM _chorus_tx GROUP BY origin')
+      .all() as {
       origin: string;
       seq: bigint;
     }[];
@@ -244,7 +250,21 @@ export class StorageEngine {
     this.writer.exec(
       `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
     );
-    syncCaptureTriggers(this.writer, this.replicatedTables());
+    syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
+  }
+
+  /** Bring capture triggers in line with the current mode (e.g. PK guards) in their own transaction. */
+  syncSchemaNow(): void {
+    this.beginWrite();
+    try {
+      this.syncSchema();
+      this.writer.exec('COMMIT');
+    } catch (e) {
+      this.rollbackWrite();
+      throw e;
+    } finally {
+      this.open = null;
+    }
   }
 
   /** Commit the open write transaction; returns what was logged, or null if nothing was captured. */

@@ -77,6 +77,7 @@ export function toChorusError(e: unknown): ChorusError {
     // Errors thrown by our own SQL functions come back wrapped; keep their SQLSTATE.
     const fromFn = (e as { cause?: unknown }).cause;
     if (fromFn instanceof ChorusError) return fromFn;
+    if (e.message.startsWith('chorus: ')) return new ChorusError('0A000', e.message.slice(8), { cause: e });
     let state = byCode[e.code];
     if (!state || state === '23000') {
       for (const [re, s] of byMessage) {

@@ -1,0 +1,431 @@
+// Multi-primary replication engine of one node: ships the log to every peer from a per-peer cursor
+// (derived from the peer's applied vector), receives peers' transactions, holds each until its
+// causal dependencies are applied, applies ready ones in batches under the writer lock, and acks.
+// Any node forwards what it applied, so ring, star and cascade topologies work without loops.
+
+import type { Logger } from 'pino';
+import type { HybridLogicalClock } from '../clock/hlc.js';
+import type { TimerHandle, Timers } from '../clock/timers.js';
+import { covers, LogReader, type ReplTx, type Vector } from '../log/records.js';
+import type { WriterLock } from '../session/writer-lock.js';
+import type { StorageEngine } from '../storage/engine.js';
+import type { Applier } from './applier.js';
+import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
+
+/** Received transactions waiting for their dependencies, before the link is dropped. */
+export const pendingTxsMax = 100_000;
+/** Transactions applied in one SQLite transaction (one fsync). */
+export const applyBatchTxsMax = 500;
+/** Batches sent to a peer and not yet acknowledged. */
+export const inflightBatchesMax = 4;
+/** How often an idle sender looks for new log entries even without a notification. */
+export const senderPollMs = 50;
+/** Delay before retrying a failed apply batch. */
+export const applyRetryMs = 200;
+
+export interface ReplicatorOptions {
+  nodeId: string;
+  engine: StorageEngine;
+  applier: Applier;
+  network: PeerNetwork;
+  writerLock: WriterLock;
+  clock: HybridLogicalClock;
+  timers: Timers;
+  logger: Logger;
+  /** [replication] batch_size: row changes per shipped batch. */
+  batchEntries: number;
+  /** [replication] max_batch_size_mb in bytes. */
+  batchBytesMax: number;
+  /** Called after remote transactions were applied (metrics, cache invalidation). */
+  onApplied?(count: number): void;
+}
+
+interface PeerState {
+  link: Link;
+  /** What the peer told us it has applied. */
+  acked: Vector;
+  /** Local txid after which shipping continues; null until the peer's hello arrived. */
+  cursor: number | null;
+  inflight: number;
+  pumping: boolean;
+  sentTxs: number;
+  sentBatches: number;
+  lastSentAtMs: number | null;
+  lastAckAtMs: number | null;
+  connectedAtMs: number;
+}
+
+export interface ReplicatorStats {
+  receivedTxs: number;
+  appliedTxs: number;
+  duplicateTxs: number;
+  applyBatches: number;
+  applyErrors: number;
+  pendingTxs: number;
+  lastAppliedAtMs: number | null;
+}
+
+export class Replicator {
+  private readonly reader: LogReader;
+  private readonly peers = new Map<Link, PeerState>();
+  /** Per origin: received transactions not yet applied, by origin sequence. */
+  private readonly pending = new Map<string, Map<number, ReplTx>>();
+  private pendingCount = 0;
+  private draining = false;
+  private drainAgain = false;
+  private paused = false;
+  private stopped = false;
+  private pollTimer: TimerHandle | null = null;
+  readonly stats: ReplicatorStats = {
+    receivedTxs: 0,
+    appliedTxs: 0,
+    duplicateTxs: 0,
+    applyBatches: 0,
+    applyErrors: 0,
+    pendingTxs: 0,
+    lastAppliedAtMs: null,
+  };
+  readonly failures: { atMs: number; peer: string | null; message: string }[] = [];
+
+  constructor(private readonly o: ReplicatorOptions) {
+    this.reader = new LogReader(o.engine.writer);
+  }
+
+  async start(): Promise<void> {
+    await this.o.network.start((link) => this.onLink(link));
+    this.schedulePoll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pollTimer?.cancel();
+    await this.o.network.stop();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    // Peers may have dropped batches while we were paused: re-synchronize from vectors.
+    for (const p of this.peers.values())
+      this.send(p, { t: 'hello', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
+    this.kick();
+    this.drain();
+  }
+
+  /** A local commit or apply happened: ship it. */
+  kick(): void {
+    for (const p of this.peers.values()) this.pump(p);
+  }
+
+  peerStates(): {
+    peerId: string;
+    endpoint: string;
+    acked: Vector;
+    inflight: number;
+    sentTxs: number;
+    lastSentAtMs: number | null;
+    lastAckAtMs: number | null;
+    connectedAtMs: number;
+    link: Link;
+  }[] {
+    return [...this.peers.values()].map((p) => ({
+      peerId: p.link.peerId,
+      endpoint: p.link.endpoint,
+      acked: p.acked,
+      inflight: p.inflight,
+      sentTxs: p.sentTxs,
+      lastSentAtMs: p.lastSentAtMs,
+      lastAckAtMs: p.lastAckAtMs,
+      connectedAtMs: p.connectedAtMs,
+      link: p.link,
+    }));
+  }
+
+  pendingTxs(): number {
+    return this.pendingCount;
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.pollTimer = this.o.timers.after(senderPollMs, () => {
+      this.kick();
+      this.drain();
+      this.schedulePoll();
+    });
+  }
+
+  private onLink(link: Link): LinkHandlers {
+    const state: PeerState = {
+      link,
+      acked: {},
+      cursor: null,
+      inflight: 0,
+      pumping: false,
+      sentTxs: 0,
+      sentBatches: 0,
+      lastSentAtMs: null,
+      lastAckAtMs: null,
+      connectedAtMs: this.o.timers.nowMs(),
+    };
+    this.peers.set(link, state);
+    this.send(state, { t: 'hello', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
+    return {
+      onMessage: (_l, msg) => this.onMessage(state, msg),
+      onClose: (_l, reason) => {
+        this.peers.delete(link);
+        this.o.logger.info({ peer: link.peerId, reason }, 'peer link closed');
+      },
+    };
+  }
+
+  private send(p: PeerState, msg: PeerMessage): boolean {
+    if (p.link.closed) return false;
+    return p.link.send(msg);
+  }
+
+  private onMessage(p: PeerState, msg: PeerMessage): void {
+    switch (msg.t) {
+      case 'hello':
+        p.acked = (msg.vector as Vector) ?? {};
+        p.cursor = this.reader.cursorFor(p.acked, this.o.engine.applied);
+        p.inflight = 0;
+        this.pump(p);
+        return;
+      case 'ack':
+        p.acked = mergeVector(p.acked, (msg.vector as Vector) ?? {});
+        p.inflight = Math.max(0, p.inflight - Number(msg.batches ?? 0));
+        p.lastAckAtMs = this.o.timers.nowMs();
+        this.pump(p);
+        return;
+      case 'txs':
+        this.receive(p, (msg.txs as ReplTx[]) ?? []);
+        return;
+      default:
+        this.o.logger.warn({ peer: p.link.peerId, type: msg.t }, 'unknown peer message');
+    }
+  }
+
+  /** Ship log entries the peer lacks, a batch at a time, within the in-flight window. */
+  private pump(p: PeerState): void {
+    if (p.pumping || p.cursor === null || this.paused || this.stopped || p.link.closed) return;
+    p.pumping = true;
+    try {
+      while (p.inflight < inflightBatchesMax) {
+        const batch: ReplTx[] = [];
+        let entries = 0;
+        let bytes = 0;
+        for (;;) {
+          const txs = this.reader.readAfter(p.cursor, 64);
+          if (txs.length === 0) break;
+          let stop = false;
+          for (const tx of txs) {
+            const size = tx.entries.reduce(
+              (n, e) => n + (e.cols?.length ?? 0) + (e.pk?.length ?? 0) + e.tbl.length + 16,
+              64,
+            );
+            if (
+              batch.length > 0 &&
+              (entries + tx.entries.length > this.o.batchEntries || bytes + size > this.o.batchBytesMax)
+            ) {
+              stop = true;
+              break;
+            }
+            p.cursor = tx.txid;
+            if (covers(p.acked, tx.origin, tx.seq)) continue;
+            const { txid: _txid, ...repl } = tx;
+            batch.push(repl);
+            entries += tx.entries.length;
+            bytes += size;
+          }
+          if (stop) break;
+        }
+        if (batch.length === 0) return;
+        p.inflight++;
+        p.sentTxs += batch.length;
+        p.sentBatches++;
+        p.lastSentAtMs = this.o.timers.nowMs();
+        if (!this.send(p, { t: 'txs', txs: batch })) return; // socket full: resume on the next ack/poll
+      }
+    } finally {
+      p.pumping = false;
+    }
+  }
+
+  private receive(p: PeerState, txs: ReplTx[]): void {
+    for (const tx of txs) {
+      this.stats.receivedTxs++;
+      if (covers(this.o.engine.applied, tx.origin, tx.seq)) {
+        this.stats.duplicateTxs++;
+        continue;
+      }
+      let q = this.pending.get(tx.origin);
+      if (!q) {
+        q = new Map();
+        this.pending.set(tx.origin, q);
+      }
+      if (q.has(tx.seq)) {
+        this.stats.duplicateTxs++;
+        continue;
+      }
+      if (this.pendingCount >= pendingTxsMax) {
+        this.fail(
+          p.link.peerId,
+          `pending queue full (${pendingTxsMax} transactions); dropping the link to resynchronize`,
+        );
+        p.link.close('pending overflow');
+        return;
+      }
+      q.set(tx.seq, tx);
+      this.pendingCount++;
+    }
+    this.stats.pendingTxs = this.pendingCount;
+    // Credit the batch back once it is applied or parked.
+    this.drain().then(() => {
+      this.send(p, { t: 'ack', vector: this.o.engine.appliedVector(), batches: 1 });
+    });
+  }
+
+  /** Transactions whose dependencies are all applied (given the working vector), in a safe order. */
+  private takeReady(working: Map<string, number>, max: number): ReplTx[] {
+    const ready: ReplTx[] = [];
+    let progress = true;
+    while (progress && ready.length < max) {
+      progress = false;
+      for (const [origin, q] of this.pending) {
+        for (;;) {
+          const next = q.get((working.get(origin) ?? 0) + 1);
+          if (!next || ready.length >= max) break;
+          const depsMet = Object.entries(next.deps).every(
+            ([o, s]) => o === origin || (working.get(o) ?? 0) >= s,
+          );
+          if (!depsMet) break;
+          q.delete(next.seq);
+          this.pendingCount--;
+          working.set(origin, next.seq);
+          ready.push(next);
+          progress = true;
+        }
+        if (q.size === 0) this.pending.delete(origin);
+      }
+    }
+    // Drop anything already covered (arrived twice through different peers).
+    for (const [origin, q] of this.pending) {
+      for (const seq of [...q.keys()]) {
+        if (seq <= (working.get(origin) ?? 0)) {
+          q.delete(seq);
+          this.pendingCount--;
+        }
+      }
+      if (q.size === 0) this.pending.delete(origin);
+    }
+    return ready;
+  }
+
+  /** Apply everything that is ready, in batches; single-flight. */
+  drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.drainDone ?? Promise.resolve();
+    }
+    this.draining = true;
+    this.drainDone = this.drainLoop().finally(() => {
+      this.draining = false;
+      this.drainDone = null;
+    });
+    return this.drainDone;
+  }
+
+  private drainDone: Promise<void> | null = null;
+
+  private async drainLoop(): Promise<void> {
+    do {
+      this.drainAgain = false;
+      while (!this.paused && !this.stopped && this.pendingCount > 0) {
+        const working = new Map(this.o.engine.applied);
+        const ready = this.takeReady(working, applyBatchTxsMax);
+        if (ready.length === 0) break;
+        const ok = await this.applyBatch(ready);
+        if (!ok) return;
+      }
+    } while (this.drainAgain && !this.paused && !this.stopped);
+    this.stats.pendingTxs = this.pendingCount;
+  }
+
+  private async applyBatch(txs: ReplTx[]): Promise<boolean> {
+    const lock = this.o.writerLock;
+    const wait = lock.acquire(this);
+    if (wait) {
+      try {
+        await wait;
+      } catch (e) {
+        this.requeue(txs);
+        this.fail(null, `waiting for the writer to apply: ${(e as Error).message}`);
+        this.o.timers.after(applyRetryMs, () => this.drain());
+        return false;
+      }
+    }
+    const engine = this.o.engine;
+    try {
+      engine.beginApply();
+      for (const tx of txs) {
+        try {
+          this.o.clock.update({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
+        } catch (e) {
+          this.o.logger.warn({ err: e, origin: tx.origin }, 'peer clock far ahead; applying anyway');
+        }
+        this.o.applier.apply(tx);
+      }
+      engine.commitApply();
+      this.stats.appliedTxs += txs.length;
+      this.stats.applyBatches++;
+      this.stats.lastAppliedAtMs = this.o.timers.nowMs();
+    } catch (e) {
+      if (engine.inWriteTransaction) engine.rollbackWrite();
+      this.o.applier.invalidate();
+      this.requeue(txs);
+      this.stats.applyErrors++;
+      this.fail(null, `applying ${txs.length} transactions failed: ${(e as Error).message}`);
+      this.o.logger.error({ err: e }, 'apply batch failed; will retry');
+      this.o.timers.after(applyRetryMs, () => this.drain());
+      return false;
+    } finally {
+      lock.release(this);
+    }
+    this.o.onApplied?.(txs.length);
+    this.kick();
+    return true;
+  }
+
+  private requeue(txs: ReplTx[]): void {
+    for (const tx of txs) {
+      let q = this.pending.get(tx.origin);
+      if (!q) {
+        q = new Map();
+        this.pending.set(tx.origin, q);
+      }
+      if (!q.has(tx.seq)) {
+        q.set(tx.seq, tx);
+        this.pendingCount++;
+      }
+    }
+  }
+
+  private fail(peer: string | null, message: string): void {
+    this.failures.push({ atMs: this.o.timers.nowMs(), peer, message });
+    if (this.failures.length > 1000) this.failures.splice(0, this.failures.length - 1000);
+  }
+}
+
+function mergeVector(a: Vector, b: Vector): Vector {
+  const out: Vector = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? 0, v);
+  return out;
+}

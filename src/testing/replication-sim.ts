@@ -1,0 +1,227 @@
+// A seeded, deterministic simulation of a multi-primary cluster in one process: real nodes (SQLite,
+// sessions, replication engine) over the simulated network and virtual time, with random writes,
+// conflicting updates, deletes, partitions, restarts and clock skew. After healing, every node must
+// hold identical data and every acknowledged unique insert must be present everywhere.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../config/load.js';
+import { type ChorusNode, openNode } from '../node/node.js';
+import { SimFabric } from './sim-network.js';
+import { SimWorld, settle } from './sim-world.js';
+
+export interface SimOptions {
+  nodes: number;
+  ops: number;
+  /** Virtual milliseconds the workload is spread over. */
+  spanMs: number;
+  /** Probability an op is a fault (partition or restart) instead of a write. */
+  faultRate: number;
+}
+
+export const defaultSimOptions: SimOptions = { nodes: 3, ops: 60, spanMs: 3_000, faultRate: 0.12 };
+
+export interface SimResult {
+  seed: number;
+  ok: boolean;
+  problems: string[];
+  acknowledged: number;
+  conflicts: number;
+  eventsRun: number;
+  virtualMs: number;
+}
+
+const silent = pino({ level: 'silent' });
+
+function dump(rows: Record<string, unknown>[]): string {
+  return JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export async function runSimulation(seed: number, opts: SimOptions = defaultSimOptions): Promise<SimResult> {
+  const world = new SimWorld(seed);
+  const fabric = new SimFabric(world, { minDelayMs: 1, maxDelayMs: 40, reconnectMs: 60 });
+  const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  const root = mkdtempSync(join(tmpdir(), `chorus-sim-${seed}-`));
+  const skew = new Map(ids.map((id) => [id, world.int(-150, 150)]));
+  const nodes = new Map<string, ChorusNode | null>();
+  const acked = new Set<string>();
+  const problems: string[] = [];
+
+  const open = async (id: string): Promise<ChorusNode> => {
+    const config = loadConfig({
+      base: {
+        server: {
+          node_id: id,
+          data_dir: join(root, id),
+          reader_threads: 0,
+          synchronous: 'off',
+          log_level: 'silent',
+        },
+        replication: { mode: 'multi-primary', cluster_secret: 'sim-secret' },
+      },
+    });
+    const s = skew.get(id)!;
+    const node = openNode({
+      config,
+      logger: silent,
+      clock: { nowMs: () => world.nowMs + s },
+      timers: world.timers(s),
+      network: fabric.network(id, ids),
+    });
+    await node.startReplication();
+    nodes.set(id, node);
+    return node;
+  };
+
+  const exec = async (id: string, sql: string, params: (string | bigint | null)[] = []): Promise<boolean> => {
+    const node = nodes.get(id);
+    if (!node) return false;
+    try {
+      await node.exec(sql, params);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  try {
+    for (const id of ids) await open(id);
+    await exec(ids[0]!, 'CREATE TABLE kv (k INTEGER PRIMARY KEY, a TEXT, b INTEGER, c BLOB)');
+    await exec(ids[0]!, 'CREATE TABLE uniq (id TEXT PRIMARY KEY, node TEXT, v INTEGER)');
+    await world.runFor(200);
+
+    let counter = 0;
+    const start = world.nowMs;
+    for (let i = 0; i < opts.ops; i++) {
+      const at = start + world.int(0, opts.spanMs);
+      const id = world.pick(ids);
+      const r = world.rng();
+      const key = BigInt(world.int(1, 6));
+      if (r < opts.faultRate / 2) {
+        const other = world.pick(ids.filter((x) => x !== id));
+        world.schedule(at, () => fabric.partition(id, other));
+        world.schedule(at + world.int(50, 800), () => fabric.heal(id, other));
+      } else if (r < opts.faultRate) {
+        world.schedule(at, async () => {
+          const node = nodes.get(id);
+          if (!node) return;
+          nodes.set(id, null);
+          await node.close();
+          world.schedule(world.nowMs + world.int(20, 400), async () => {
+            if (!nodes.get(id)) await open(id);
+          });
+        });
+      } else if (r < 0.45) {
+        const uid = `${id}-${counter++}`;
+        world.schedule(at, async () => {
+          if (await exec(id, 'INSERT INTO uniq VALUES ($1, $2, $3)', [uid, id, BigInt(world.int(0, 999))]))
+            acked.add(uid);
+        });
+      } else if (r < 0.75) {
+        const v = `v${world.int(0, 99)}-${id}`;
+        world.schedule(at, async () => {
+          const ok = await exec(id, 'UPDATE kv SET a = $1 WHERE k = $2', [v, key]);
+          const node = nodes.get(id);
+          if (ok && node) {
+            const has = await node.query('SELECT 1 AS x FROM kv WHERE k = $1', [key]).catch(() => null);
+            if (has && has.rows.length === 0)
+              await exec(id, 'INSERT INTO kv VALUES ($1, $2, $3, NULL)', [key, v, BigInt(world.int(0, 9))]);
+          }
+        });
+      } else if (r < 0.85) {
+        world.schedule(at, async () => {
+          await exec(id, 'UPDATE kv SET b = coalesce(b, 0) + $1 WHERE k = $2', [
+            BigInt(world.int(1, 5)),
+            key,
+          ]);
+        });
+      } else if (r < 0.92) {
+        world.schedule(at, async () => {
+          await exec(id, 'DELETE FROM kv WHERE k = $1', [key]);
+        });
+      } else {
+        const uid = `${id}-${counter++}`;
+        world.schedule(at, async () => {
+          const node = nodes.get(id);
+          if (!node) return;
+          try {
+            await node.exec(
+              `BEGIN; UPDATE kv SET c = x'00ff', a = 'tx-${id}' WHERE k = ${key}; INSERT INTO uniq VALUES ('${uid}', '${id}', 1); COMMIT`,
+            );
+            acked.add(uid);
+          } catch {
+            // a failed multi-statement transaction is not acknowledged
+          }
+        });
+      }
+    }
+    await world.runUntil(start + opts.spanMs + 1_000);
+    fabric.healAll();
+    for (const id of ids) if (!nodes.get(id)) await open(id);
+    // Quiesce: run until every node has applied everything every other node has.
+    const deadline = world.nowMs + 60_000;
+    let converged = false;
+    while (world.nowMs < deadline) {
+      await world.runFor(250);
+      const vectors = ids.map((id) => JSON.stringify(sortVector(nodes.get(id)!.engine.appliedVector())));
+      const pending = ids.reduce((n, id) => n + (nodes.get(id)!.replicator?.pendingTxs() ?? 0), 0);
+      if (pending === 0 && vectors.every((v) => v === vectors[0])) {
+        converged = true;
+        break;
+      }
+    }
+    await settle();
+    if (!converged) {
+      problems.push('applied vectors did not converge within 60 s of virtual time after healing');
+      for (const id of ids) {
+        const n = nodes.get(id)!;
+        const peers =
+          n.replicator
+            ?.peerStates()
+            .map((p) => `${p.peerId}:inflight=${p.inflight},acked=${JSON.stringify(p.acked)}`) ?? [];
+        problems.push(
+          `  ${id}: vector=${JSON.stringify(sortVector(n.engine.appliedVector()))} pending=${n.replicator?.pendingTxs()} stats=${JSON.stringify(n.replicator?.stats)} peers=[${peers.join(' ')}] failures=${JSON.stringify(n.replicator?.failures.slice(-3))}`,
+        );
+      }
+    }
+    const dumps = new Map<string, string>();
+    for (const id of ids) {
+      const n = nodes.get(id)!;
+      const kv = (await n.query('SELECT * FROM kv ORDER BY k')).rows;
+      const uq = (await n.query('SELECT * FROM uniq ORDER BY id')).rows;
+      dumps.set(id, `${dump(kv)}\n${dump(uq)}`);
+      const present = new Set(uq.map((r) => String(r.id)));
+      for (const uid of acked)
+        if (!present.has(uid)) problems.push(`${id}: acknowledged insert ${uid} is missing`);
+    }
+    const first = dumps.get(ids[0]!)!;
+    for (const id of ids.slice(1)) {
+      if (dumps.get(id) !== first)
+        problems.push(`${id} differs from ${ids[0]}:\n  ${ids[0]}: ${first}\n  ${id}: ${dumps.get(id)}`);
+    }
+    let conflicts = 0;
+    for (const id of ids) {
+      conflicts += Number(
+        (await nodes.get(id)!.query('SELECT count(*) AS n FROM replicate.conflicts')).rows[0]!.n,
+      );
+    }
+    return {
+      seed,
+      ok: problems.length === 0,
+      problems,
+      acknowledged: acked.size,
+      conflicts,
+      eventsRun: world.eventsRun,
+      virtualMs: world.nowMs - start,
+    };
+  } finally {
+    for (const n of nodes.values()) await n?.close().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function sortVector(v: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
