@@ -7,6 +7,7 @@ import pg from 'pg';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
 import { openNode } from '../node/node.js';
+import { tcpNetworkFromConfig } from '../replication/tcp-network.js';
 import { chorusVersion } from '../storage/sql-functions.js';
 import { formatTable } from './format.js';
 import { standardListeners } from './listeners.js';
@@ -45,7 +46,7 @@ program
     }
     let node: ReturnType<typeof openNode>;
     try {
-      node = openNode({ config });
+      node = openNode({ config, network: tcpNetworkFromConfig });
     } catch (e) {
       console.error(`chorus: ${(e as Error).message}`);
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
@@ -68,6 +69,7 @@ program
     process.on('SIGINT', () => stop('SIGINT'));
     try {
       const addrs = await node.listen(standardListeners);
+      await node.startReplication();
       const pgAddr = `${addrs.pg.host}:${addrs.pg.port}`;
       console.error(
         `ChorusDB ${chorusVersion} node "${node.nodeId}" ready.\n` +

@@ -110,6 +110,11 @@ const replicationSchema = z
     use_witness_node: z.boolean().default(false),
     witness_endpoints: z.array(hostPort).default([]),
     masters: z.array(masterSchema).default([]),
+    /** TLS for peer links (both directions); ca_file makes peers verify each other. */
+    tls: z
+      .object({ cert_file: z.string(), key_file: z.string(), ca_file: z.string().optional() })
+      .strict()
+      .optional(),
     buffers: z
       .object({
         queue_buffer_size_mb: positiveInt.default(256),

@@ -44,7 +44,7 @@ interface PeerState {
   link: Link;
   /** What the peer told us it has applied. */
   acked: Vector;
-  /** Local txid after which shipping continues; null until the peer's hello arrived. */
+  /** Local txid after which shipping continues; null until the peer's resync arrived. */
   cursor: number | null;
   inflight: number;
   pumping: boolean;
@@ -115,7 +115,7 @@ export class Replicator {
     this.paused = false;
     // Peers may have dropped batches while we were paused: re-synchronize from vectors.
     for (const p of this.peers.values())
-      this.send(p, { t: 'hello', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
+      this.send(p, { t: 'resync', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
     this.kick();
     this.drain();
   }
@@ -176,7 +176,7 @@ export class Replicator {
       connectedAtMs: this.o.timers.nowMs(),
     };
     this.peers.set(link, state);
-    this.send(state, { t: 'hello', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
+    this.send(state, { t: 'resync', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
     return {
       onMessage: (_l, msg) => this.onMessage(state, msg),
       onClose: (_l, reason) => {
@@ -193,7 +193,7 @@ export class Replicator {
 
   private onMessage(p: PeerState, msg: PeerMessage): void {
     switch (msg.t) {
-      case 'hello':
+      case 'resync':
         p.acked = (msg.vector as Vector) ?? {};
         p.cursor = this.reader.cursorFor(p.acked, this.o.engine.applied);
         p.inflight = 0;

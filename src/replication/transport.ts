@@ -179,7 +179,6 @@ interface DialEntry {
   lastError: string | null;
   /** Closed as a duplicate of a link to this peer: redial only once that peer has no link. */
   waitingFor: string | null;
-  removed: boolean;
 }
 
 export class TcpPeerNetwork implements PeerNetwork {
@@ -215,6 +214,7 @@ export class TcpPeerNetwork implements PeerNetwork {
     for (const p of opts.peers) this.addPeer(p);
   }
 
+  /** @internal The injectable wall clock. */
   now(): number {
     return this.opts.nowMs ? this.opts.nowMs() : Date.now();
   }
@@ -295,10 +295,8 @@ export class TcpPeerNetwork implements PeerNetwork {
     this.sockets.add(link);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, tcpKeepAliveDelayMs);
-    link.handshakeTimer = setTimeout(
-      () => this.fail(link, 'no handshake within the timeout'),
-      this.hsTimeoutMs,
-    );
+    const timeout = () => this.fail(link, 'no handshake within the timeout');
+    link.handshakeTimer = setTimeout(timeout, this.hsTimeoutMs);
     link.handshakeTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(link, chunk));
     socket.on('error', (err) => {
@@ -324,15 +322,11 @@ export class TcpPeerNetwork implements PeerNetwork {
       try {
         msg = link.decoder.next();
       } catch (err) {
-        this.counts.malformedFrames++;
-        if (link.phase === 'open') {
-          this.log.warn(
-            { peer: link.peerId, endpoint: link.endpoint, reason: (err as Error).message },
-            'malformed frame',
-          );
-          this.closeLink(link, `malformed frame: ${(err as Error).message}`);
-        } else {
-          this.fail(link, `malformed frame: ${(err as Error).message}`);
+        const reason = (err as Error).message;
+        if (link.phase === 'open') this.malformed(link, reason);
+        else {
+          this.counts.malformedFrames++;
+          this.fail(link, `malformed frame: ${reason}`);
         }
         return;
       }
@@ -423,7 +417,7 @@ export class TcpPeerNetwork implements PeerNetwork {
     this.log.warn({ endpoint, peer, reason }, 'peer handshake refused');
   }
 
-  /** Closes a socket once: onClose for established links, redial for outbound ones. */
+  /** @internal Closes a socket once: onClose for established links, redial for outbound ones. */
   closeLink(link: TcpLink, reason: string): void {
     if (link.phase === 'closed') return;
     const wasOpen = link.phase === 'open';
@@ -470,7 +464,6 @@ export class TcpPeerNetwork implements PeerNetwork {
       attempts: 0,
       lastError: null,
       waitingFor: null,
-      removed: false,
     };
     this.dials.set(endpoint, d);
     if (this.onLink && !this.stopped) this.dialNow(d);
@@ -479,14 +472,13 @@ export class TcpPeerNetwork implements PeerNetwork {
   removePeer(endpoint: string): void {
     const d = this.dials.get(endpoint);
     if (!d) return;
-    d.removed = true;
     this.dials.delete(endpoint);
     if (d.timer) clearTimeout(d.timer);
     if (d.link) this.closeLink(d.link, 'peer removed');
   }
 
   private scheduleDial(d: DialEntry): void {
-    if (d.removed || this.stopped || d.timer || d.link) return;
+    if (this.dials.get(d.endpoint) !== d || this.stopped || d.timer || d.link) return;
     const { initialMs, maxMs } = this.opts.reconnect;
     const base = Math.min(maxMs, initialMs * 2 ** Math.min(d.attempts, 30));
     // Equal jitter: half fixed, half random, never below initialMs.
@@ -500,7 +492,7 @@ export class TcpPeerNetwork implements PeerNetwork {
   }
 
   private dialNow(d: DialEntry): void {
-    if (d.removed || this.stopped || d.link || d.timer) return;
+    if (this.dials.get(d.endpoint) !== d || this.stopped || d.link || d.timer) return;
     d.attempts++;
     const { host, port } = d.target;
     const tls = this.opts.tls;
@@ -523,13 +515,7 @@ export class TcpPeerNetwork implements PeerNetwork {
     socket.once(tls ? 'secureConnect' : 'connect', () => link.write(dialerHello(this.hsConfig, link.hs)));
   }
 
-  peers(): {
-    endpoint: string;
-    connected: boolean;
-    peerId: string | null;
-    attempts: number;
-    lastError: string | null;
-  }[] {
+  peers(): ReturnType<PeerNetwork['peers']> {
     return [...this.dials.values()].map((d) => {
       const open = d.link !== null && d.link.phase === 'open';
       const viaPeer = d.waitingFor !== null && this.byPeer.has(d.waitingFor);
@@ -543,7 +529,7 @@ export class TcpPeerNetwork implements PeerNetwork {
     });
   }
 
-  counters(): { handshakeFailures: number; malformedFrames: number; reconnects: number } {
+  counters(): ReturnType<PeerNetwork['counters']> {
     return { ...this.counts };
   }
 

@@ -1,0 +1,60 @@
+// Builds a node's TCP peer network from its [replication] config: peers from --ha-peers and
+// [[replication.masters]], the cluster secret, heartbeats, batching limits, optional peer TLS.
+
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import type { ChorusNode } from '../node/node.js';
+import type { PeerNetwork } from './link.js';
+import { TcpPeerNetwork } from './transport.js';
+
+/** Headroom above max_batch_size_mb for framing and message envelopes. */
+export const frameHeadroomBytes = 1024 * 1024;
+export const reconnectInitialMs = 50;
+export const reconnectMaxMs = 5_000;
+
+export function peerEndpoints(node: ChorusNode): string[] {
+  const r = node.config.replication;
+  const own = new Set([r.ha_bind]);
+  const out = new Set<string>();
+  for (const p of r.peers) if (!own.has(p)) out.add(p);
+  for (const m of r.masters) {
+    if (m.master_id === node.nodeId || m.master_id === r.local_master_id || own.has(m.endpoint)) continue;
+    out.add(m.endpoint);
+  }
+  return [...out];
+}
+
+export function tcpNetworkFromConfig(node: ChorusNode): PeerNetwork {
+  const r = node.config.replication;
+  if (!r.cluster_secret) throw new ConfigError('replication.cluster_secret is required for peer links');
+  let tls: { cert: Buffer; key: Buffer; ca?: Buffer } | null = null;
+  if (r.tls) {
+    try {
+      tls = {
+        cert: readFileSync(r.tls.cert_file),
+        key: readFileSync(r.tls.key_file),
+        ...(r.tls.ca_file ? { ca: readFileSync(r.tls.ca_file) } : {}),
+      };
+    } catch (e) {
+      throw new ConfigError(`replication.tls: cannot read certificate files: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+  return new TcpPeerNetwork({
+    nodeId: node.nodeId,
+    clusterName: r.cluster_name,
+    clusterSecret: r.cluster_secret,
+    bind: r.ha_bind,
+    peers: peerEndpoints(node),
+    tls,
+    heartbeatIntervalMs: r.heartbeat_interval_ms,
+    heartbeatTimeoutMs: r.heartbeat_timeout_ms,
+    replicationTimeoutMs: r.replication_timeout_ms,
+    frameBytesMax: r.max_batch_size_mb * 1024 * 1024 + frameHeadroomBytes,
+    compression: { enabled: r.enable_compression, thresholdBytes: r.compression_threshold_bytes },
+    sendBufferBytesMax: r.buffers.per_peer_buffer_mb * 1024 * 1024,
+    reconnect: { initialMs: reconnectInitialMs, maxMs: reconnectMaxMs },
+    logger: node.logger.child({ component: 'peer-network' }),
+  });
+}
