@@ -147,6 +147,7 @@ export class ChorusNode {
       admin: this.admin,
       registry: this.registry,
       isReadOnlyNode: () => this.closing !== null,
+      multiPrimary: this.config.haMode === 'multi-primary',
       onSchemaChange: () => {
         this.applier?.invalidate();
         this.writerCache.clear();

@@ -5,6 +5,7 @@
 import type { AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
   ActiveTransactionError,
+  FeatureNotSupportedError,
   ChorusError,
   InFailedTransactionError,
   MissingPrimaryKeyError,
@@ -38,6 +39,8 @@ export interface SessionHost {
   groupCommit: GroupCommitter;
   registry: AdminRegistry;
   isReadOnlyNode(): boolean;
+  /** Multi-primary: some DDL cannot be replicated safely and is refused. */
+  multiPrimary: boolean;
   onCommit(info: { captured: boolean }): void;
   onStatement(kind: string, ok: boolean): void;
   /** DDL ran: compiled statements everywhere may describe old columns. */
@@ -156,6 +159,11 @@ export class Session {
       default:
     }
     const ddl = isDdl(kind);
+    if (this.host.multiPrimary && kind === 'create_trigger') {
+      throw new FeatureNotSupportedError('CREATE TRIGGER in multi-primary mode', {
+        hint: 'A trigger would run again on every node that applies the replicated change. Put the logic in the application or in a replicated write.',
+      });
+    }
     if (!ddl && !this.holdsWriter) {
       if (p.isRead === undefined) {
         const stmt = this.compile(p.execSql);
