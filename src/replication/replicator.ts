@@ -53,7 +53,19 @@ interface PeerState {
   lastSentAtMs: number | null;
   lastAckAtMs: number | null;
   connectedAtMs: number;
+  /** A transaction too large for one batch, being sent in parts: next entry to send. */
+  partial: { tx: ReplTx; offset: number } | null;
 }
+
+/** Parts of large transactions being received, per origin:seq. */
+interface Assembly {
+  head: Omit<ReplTx, 'entries'>;
+  entries: ReplTx['entries'];
+}
+
+/** Transactions being reassembled from parts at once (per node), and their total entries. */
+export const assembliesMax = 64;
+export const assemblyEntriesMax = 10_000_000;
 
 export interface ReplicatorStats {
   receivedTxs: number;
@@ -174,6 +186,7 @@ export class Replicator {
       lastSentAtMs: null,
       lastAckAtMs: null,
       connectedAtMs: this.o.timers.nowMs(),
+      partial: null,
     };
     this.peers.set(link, state);
     this.send(state, { t: 'resync', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
@@ -197,6 +210,7 @@ export class Replicator {
         p.acked = (msg.vector as Vector) ?? {};
         p.cursor = this.reader.cursorFor(p.acked, this.o.engine.applied);
         p.inflight = 0;
+        p.partial = null;
         this.pump(p);
         return;
       case 'ack':
@@ -207,6 +221,9 @@ export class Replicator {
         return;
       case 'txs':
         this.receive(p, (msg.txs as ReplTx[]) ?? []);
+        return;
+      case 'part':
+        this.receivePart(p, msg);
         return;
       default:
         this.o.logger.warn({ peer: p.link.peerId, type: msg.t }, 'unknown peer message');
@@ -219,6 +236,10 @@ export class Replicator {
     p.pumping = true;
     try {
       while (p.inflight < inflightBatchesMax) {
+        if (p.partial) {
+          if (!this.sendNextPart(p)) return;
+          continue;
+        }
         const batch: ReplTx[] = [];
         let entries = 0;
         let bytes = 0;
@@ -248,6 +269,11 @@ export class Replicator {
           if (stop) break;
         }
         if (batch.length === 0) return;
+        if (batch.length === 1 && (bytes > this.o.batchBytesMax || entries > this.o.batchEntries)) {
+          p.partial = { tx: batch[0]!, offset: 0 };
+          p.sentTxs++;
+          continue;
+        }
         p.inflight++;
         p.sentTxs += batch.length;
         p.sentBatches++;
@@ -257,6 +283,72 @@ export class Replicator {
     } finally {
       p.pumping = false;
     }
+  }
+
+  /** Send the next slice of a large transaction; false when the socket is full. */
+  private sendNextPart(p: PeerState): boolean {
+    const { tx, offset } = p.partial!;
+    let end = offset;
+    let bytes = 0;
+    while (end < tx.entries.length && end - offset < this.o.batchEntries) {
+      const e = tx.entries[end]!;
+      const size = (e.cols?.length ?? 0) + (e.pk?.length ?? 0) + e.tbl.length + 16;
+      if (end > offset && bytes + size > this.o.batchBytesMax) break;
+      bytes += size;
+      end++;
+    }
+    const final = end >= tx.entries.length;
+    const { entries: _all, ...head } = tx;
+    p.partial = final ? null : { tx, offset: end };
+    p.inflight++;
+    p.sentBatches++;
+    p.lastSentAtMs = this.o.timers.nowMs();
+    return this.send(p, { t: 'part', head, offset, entries: tx.entries.slice(offset, end), final });
+  }
+
+  private readonly assemblies = new Map<string, Assembly>();
+
+  private receivePart(p: PeerState, msg: PeerMessage): void {
+    const head = msg.head as Omit<ReplTx, 'entries'>;
+    const key = `${head.origin}:${head.seq}`;
+    let a = this.assemblies.get(key);
+    // A resend after reconnecting starts again at offset 0: drop what an earlier link delivered.
+    if (a && Number(msg.offset) === 0) {
+      this.assemblies.delete(key);
+      a = undefined;
+    }
+    if (a && a.entries.length !== Number(msg.offset)) {
+      this.assemblies.delete(key);
+      this.fail(p.link.peerId, `part of ${key} arrived out of order; dropping the link`);
+      p.link.close('part out of order');
+      return;
+    }
+    if (!a) {
+      if (this.assemblies.size >= assembliesMax) {
+        this.fail(
+          p.link.peerId,
+          `too many large transactions being received (${assembliesMax}); dropping the link`,
+        );
+        this.assemblies.clear();
+        p.link.close('assembly overflow');
+        return;
+      }
+      a = { head, entries: [] };
+      this.assemblies.set(key, a);
+    }
+    for (const e of msg.entries as ReplTx['entries']) a.entries.push(e);
+    if (a.entries.length > assemblyEntriesMax) {
+      this.assemblies.delete(key);
+      this.fail(p.link.peerId, `transaction ${key} exceeds ${assemblyEntriesMax} entries; dropping the link`);
+      p.link.close('assembly overflow');
+      return;
+    }
+    if (!msg.final) {
+      this.send(p, { t: 'ack', vector: this.o.engine.appliedVector(), batches: 1 });
+      return;
+    }
+    this.assemblies.delete(key);
+    this.receive(p, [{ ...a.head, entries: a.entries }]);
   }
 
   private receive(p: PeerState, txs: ReplTx[]): void {

@@ -5,8 +5,8 @@
 import type { AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
   ActiveTransactionError,
-  FeatureNotSupportedError,
   ChorusError,
+  FeatureNotSupportedError,
   InFailedTransactionError,
   MissingPrimaryKeyError,
   QueryCanceledError,
