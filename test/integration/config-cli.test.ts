@@ -138,10 +138,14 @@ describe('chorus server refuses bad configuration (exit 2, key named)', () => {
     await expectRefusal({ env: { CHORUS_SERVER__NO_SUCH_KEY: '5' }, mentions: [/no_such_key/] });
   });
 
-  test('non-standalone replication mode (file, flag and env)', async () => {
+  test('modes not available yet, and multi-primary without a cluster secret (file, flag and env)', async () => {
     await expectRefusal({
       toml: '[replication]\nmode = "multi_master"\n',
-      mentions: [/not available/, /multi_master/],
+      mentions: [/cluster_secret/],
+    });
+    await expectRefusal({
+      toml: '[replication]\nmode = "multi_master"\ncluster_secret = "s"\ntimestamp_source = "logical_clock"\n',
+      mentions: [/timestamp_source/],
     });
     await expectRefusal({ args: ['--ha-mode', 'primary'], mentions: [/not available/] });
     await expectRefusal({ env: { CHORUS_HA_MODE: 'standby' }, mentions: [/not available/] });

@@ -65,7 +65,8 @@ test('unknown keys, bad values and unknown variables are refused with the key na
     [{ flags: { listen: 'nonsense' } }, /--listen/],
     [{ env: { CHORUS_FOO: '1' } }, /CHORUS_FOO/],
     [{ env: { CHORUS_SERVER__PORT: 'abc' } }, /"server\.port"/],
-    [{ flags: { haMode: 'multi-primary' } }, /not available/],
+    [{ flags: { haMode: 'primary' } }, /not available/],
+    [{ flags: { haMode: 'multi-primary' } }, /cluster_secret/],
   ];
   for (const [opts, re] of cases) {
     assert.throws(
