@@ -16,6 +16,7 @@ import { NodeMetrics } from '../metrics/metrics.js';
 import { Applier } from '../replication/applier.js';
 import type { PeerNetwork } from '../replication/link.js';
 import { Replicator } from '../replication/replicator.js';
+import { LogRetention } from '../replication/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
@@ -187,6 +188,8 @@ export class ChorusNode {
         logger: this.logger,
         batchEntries: r.replication_batch_size ?? r.batch_size,
         batchBytesMax: r.max_batch_size_mb * 1024 * 1024,
+        retention: new LogRetention(this.engine, r.buffers.wal_buffer_size_mb * 1024 * 1024, this.logger),
+        expectedPeers: () => network.peers().length,
       });
     }
     this.checkpointTimer = setInterval(() => {

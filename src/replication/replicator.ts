@@ -11,6 +11,7 @@ import type { WriterLock } from '../session/writer-lock.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Applier } from './applier.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
+import type { LogRetention } from './retention.js';
 
 /** Received transactions waiting for their dependencies, before the link is dropped. */
 export const pendingTxsMax = 100_000;
@@ -38,7 +39,14 @@ export interface ReplicatorOptions {
   batchBytesMax: number;
   /** Called after remote transactions were applied (metrics, cache invalidation). */
   onApplied?(count: number): void;
+  /** Log retention; null keeps the whole log. */
+  retention?: LogRetention | null;
+  /** How many peers are configured (retention waits until each has been seen). */
+  expectedPeers?: () => number;
 }
+
+/** How often retention runs. */
+export const retentionIntervalMs = 5_000;
 
 interface PeerState {
   link: Link;
@@ -88,6 +96,11 @@ export class Replicator {
   private paused = false;
   private stopped = false;
   private pollTimer: TimerHandle | null = null;
+  private retentionTimer: TimerHandle | null = null;
+  /** A peer told us our vector is behind its truncated log: this node needs a snapshot re-sync. */
+  needsSnapshot: { from: string; atMs: number } | null = null;
+  /** Latest vector each peer acknowledged (kept across its reconnections). */
+  readonly peerAcks = new Map<string, Vector>();
   readonly stats: ReplicatorStats = {
     receivedTxs: 0,
     appliedTxs: 0,
@@ -106,11 +119,39 @@ export class Replicator {
   async start(): Promise<void> {
     await this.o.network.start((link) => this.onLink(link));
     this.schedulePoll();
+    this.scheduleRetention();
+  }
+
+  private scheduleRetention(): void {
+    if (this.stopped || !this.o.retention) return;
+    this.retentionTimer = this.o.timers.after(retentionIntervalMs, () => {
+      this.runRetention()
+        .catch((err: unknown) => this.o.logger.error({ err }, 'log retention pass failed'))
+        .finally(() => this.scheduleRetention());
+    });
+  }
+
+  /** One retention pass under the writer lock. */
+  async runRetention(): Promise<void> {
+    const retention = this.o.retention;
+    if (!retention || this.stopped) return;
+    const wait = this.o.writerLock.acquire(this);
+    if (wait) await wait;
+    try {
+      const r = this.o.engine.runInternal(() =>
+        retention.run(this.peerAcks, this.o.timers.nowMs(), this.o.expectedPeers?.() ?? 0),
+      );
+      for (const peer of r.newlyNeedingSnapshot)
+        this.fail(peer, 'fell behind the retained log: needs a snapshot re-sync');
+    } finally {
+      this.o.writerLock.release(this);
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.pollTimer?.cancel();
+    this.retentionTimer?.cancel();
     await this.o.network.stop();
   }
 
@@ -208,13 +249,30 @@ export class Replicator {
     switch (msg.t) {
       case 'resync':
         p.acked = (msg.vector as Vector) ?? {};
+        this.peerAcks.set(p.link.peerId, p.acked);
+        if (this.o.retention?.lacksTruncated(p.acked)) {
+          // The entries this peer lacks were truncated: sending the rest would leave holes.
+          this.fail(p.link.peerId, 'peer is behind the retained log; it needs a snapshot re-sync');
+          this.send(p, { t: 'snapshot_required', floor: this.o.retention.floor, node: this.o.nodeId });
+          p.cursor = null;
+          return;
+        }
         p.cursor = this.reader.cursorFor(p.acked, this.o.engine.applied);
         p.inflight = 0;
         p.partial = null;
         this.pump(p);
         return;
+      case 'snapshot_required':
+        this.needsSnapshot = { from: p.link.peerId, atMs: this.o.timers.nowMs() };
+        this.fail(p.link.peerId, "this node is behind the peer's retained log and needs a snapshot re-sync");
+        this.o.logger.error(
+          { peer: p.link.peerId, floor: msg.floor },
+          'this node fell behind the replication log a peer retains: it needs a snapshot re-sync (replicate.status shows NEEDS_SNAPSHOT)',
+        );
+        return;
       case 'ack':
         p.acked = mergeVector(p.acked, (msg.vector as Vector) ?? {});
+        this.peerAcks.set(p.link.peerId, p.acked);
         p.inflight = Math.max(0, p.inflight - Number(msg.batches ?? 0));
         p.lastAckAtMs = this.o.timers.nowMs();
         this.pump(p);

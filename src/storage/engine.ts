@@ -253,6 +253,20 @@ export class StorageEngine {
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
   }
 
+  /** Run internal bookkeeping (no user tables) in its own transaction; the caller holds the writer. */
+  runInternal<T>(fn: () => T): T {
+    if (this.open) throw new InternalError('runInternal while a write transaction is open');
+    this.writer.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.writer.exec('COMMIT');
+      return out;
+    } catch (e) {
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
   /** Bring capture triggers in line with the current mode (e.g. PK guards) in their own transaction. */
   syncSchemaNow(): void {
     this.beginWrite();

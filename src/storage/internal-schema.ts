@@ -63,6 +63,15 @@ CREATE TABLE IF NOT EXISTS _chorus_colmeta (
   PRIMARY KEY (tbl, pk, col)
 ) WITHOUT ROWID;
 
+-- Peers this node ships to, with the vector each last acknowledged (log retention keeps what any
+-- of them still lacks) and whether it fell behind the retained log and needs a snapshot.
+CREATE TABLE IF NOT EXISTS _chorus_peers (
+  peer_id        TEXT PRIMARY KEY,
+  acked          TEXT NOT NULL,
+  updated_at_ms  INTEGER NOT NULL,
+  needs_snapshot INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
 -- Every conflict this node detected while applying replicated changes (replicate.conflicts).
 CREATE TABLE IF NOT EXISTS _chorus_conflicts (
   conflict_id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -31,6 +31,9 @@ export interface SimResult {
   conflicts: number;
   eventsRun: number;
   virtualMs: number;
+  /** Transactions still in node 1's log vs all transactions it applied (retention at work). */
+  logTxsRetained: number;
+  logTxsTotal: number;
 }
 
 const silent = pino({ level: 'silent' });
@@ -201,6 +204,13 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       if (dumps.get(id) !== first)
         problems.push(`${id} differs from ${ids[0]}:\n  ${ids[0]}: ${first}\n  ${id}: ${dumps.get(id)}`);
     }
+    // Let retention passes run once everyone has acknowledged everything.
+    await world.runFor(12_000);
+    const n1 = nodes.get(ids[0]!)!;
+    const logTxsRetained = Number(
+      (await n1.query('SELECT count(DISTINCT txid) AS n FROM replicate.log')).rows[0]!.n,
+    );
+    const logTxsTotal = Object.values(n1.engine.appliedVector()).reduce((a, b) => a + b, 0);
     let conflicts = 0;
     for (const id of ids) {
       conflicts += Number(
@@ -215,6 +225,8 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       conflicts,
       eventsRun: world.eventsRun,
       virtualMs: world.nowMs - start,
+      logTxsRetained,
+      logTxsTotal,
     };
   } finally {
     for (const n of nodes.values()) await n?.close().catch(() => undefined);

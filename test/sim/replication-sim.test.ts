@@ -13,10 +13,14 @@ test(`multi-primary cluster converges with no acknowledged write lost (${seeds} 
   const failures: string[] = [];
   let acknowledged = 0;
   let conflicts = 0;
+  let retained = 0;
+  let total = 0;
   for (let seed = base; seed < base + seeds; seed++) {
     const r = await runSimulation(seed);
     acknowledged += r.acknowledged;
     conflicts += r.conflicts;
+    retained += r.logTxsRetained;
+    total += r.logTxsTotal;
     if (!r.ok) {
       failures.push(
         `seed ${seed} (rerun: npm run sim -- --seed ${seed}):\n${r.problems.slice(0, 8).join('\n')}`,
@@ -29,4 +33,8 @@ test(`multi-primary cluster converges with no acknowledged write lost (${seeds} 
   );
   assert.equal(failures.length, 0, failures.join('\n\n'));
   assert.ok(conflicts > 0, 'the workload is meant to produce conflicts; none were recorded');
+  assert.ok(
+    retained < total / 4,
+    `log retention should truncate acknowledged entries (${retained} of ${total} kept)`,
+  );
 });

@@ -25,7 +25,7 @@ for (let seed = first; seed < first + count; seed++) {
   const t0 = Date.now();
   const r = await runSimulation(seed, opts);
   console.log(
-    `seed ${seed}: ${r.ok ? 'ok' : 'FAILED'} (${r.acknowledged} acknowledged, ${r.conflicts} conflicts, ${r.eventsRun} events, ${Date.now() - t0} ms)`,
+    `seed ${seed}: ${r.ok ? 'ok' : 'FAILED'} (${r.acknowledged} acknowledged, ${r.conflicts} conflicts, log ${r.logTxsRetained}/${r.logTxsTotal} txs retained, ${r.eventsRun} events, ${Date.now() - t0} ms)`,
   );
   if (!r.ok) {
     failed++;

@@ -1,0 +1,80 @@
+// Log retention in a simulated 2-node cluster: acknowledged entries are truncated; past the byte
+// cap a lagging peer is marked as needing a snapshot and told so instead of being sent a log with holes.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import { type ChorusNode, openNode } from '../../src/node/node.js';
+import { SimFabric } from '../../src/testing/sim-network.js';
+import { SimWorld } from '../../src/testing/sim-world.js';
+
+const root = mkdtempSync(join(tmpdir(), 'chorus-retention-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function open(world: SimWorld, fabric: SimFabric, id: string): ChorusNode {
+  const config = loadConfig({
+    base: {
+      server: {
+        node_id: id,
+        data_dir: join(root, id),
+        reader_threads: 0,
+        synchronous: 'off',
+        log_level: 'silent',
+      },
+      replication: { mode: 'multi-primary', cluster_secret: 's', buffers: { wal_buffer_size_mb: 1 } },
+    },
+  });
+  return openNode({
+    config,
+    logger: pino({ level: 'silent' }),
+    clock: { nowMs: () => world.nowMs },
+    timers: world.timers(),
+    network: fabric.network(id, ['a', 'b']),
+  });
+}
+
+test('acknowledged log is truncated; a peer behind the capped log is refused with snapshot_required', async () => {
+  const world = new SimWorld(7);
+  const fabric = new SimFabric(world);
+  const a = open(world, fabric, 'a');
+  const b = open(world, fabric, 'b');
+  try {
+    await a.startReplication();
+    await b.startReplication();
+    await a.exec('CREATE TABLE r (id INTEGER PRIMARY KEY, v TEXT)');
+    for (let i = 0; i < 20; i++) await a.exec('INSERT INTO r VALUES ($1, $2)', [BigInt(i), 'x']);
+    await world.runFor(1_000);
+    assert.equal(b.engine.appliedVector().a, a.engine.appliedVector().a);
+    await a.replicator!.runRetention();
+    const retained = Number(
+      (await a.query('SELECT count(DISTINCT txid) AS n FROM replicate.log')).rows[0]!.n,
+    );
+    assert.equal(retained, 1, 'everything b acknowledged but the newest transaction is truncated');
+
+    // b falls behind while a writes more than the 1 MiB cap.
+    fabric.partition('a', 'b');
+    const payload = 'p'.repeat(2_000);
+    for (let i = 100; i < 1_500; i += 100) {
+      await a.exec(
+        `INSERT INTO r WITH RECURSIVE c(x) AS (SELECT ${i} UNION ALL SELECT x + 1 FROM c WHERE x < ${i + 99}) SELECT x, '${payload}' FROM c`,
+      );
+    }
+    for (let pass = 0; pass < 8; pass++) await a.replicator!.runRetention();
+    const peers = a.replicator!.failures.map((f) => f.message).join('\n');
+    assert.match(peers, /needs a snapshot/);
+
+    fabric.heal('a', 'b');
+    await world.runFor(2_000);
+    assert.ok(b.replicator!.needsSnapshot, 'b learns it needs a snapshot');
+    assert.equal(b.replicator!.needsSnapshot?.from, 'a');
+    // b did not receive a log with holes: it applied nothing new from a.
+    assert.equal(Number((await b.query('SELECT count(*) AS n FROM r')).rows[0]!.n), 20);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
