@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
 import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
+import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { formatHlc, HybridLogicalClock } from '../clock/hlc.js';
 import { systemTimers, type Timers } from '../clock/timers.js';
@@ -42,6 +43,8 @@ export interface OpenNodeOptions {
   network?: PeerNetwork | ((node: ChorusNode) => PeerNetwork);
   /** Timers for replication (virtual time in simulations). */
   timers?: Timers;
+  /** Monitoring sample period and history length (defaults from config). */
+  monitor?: { sampleIntervalMs?: number; historyRowsMax?: number };
 }
 
 export interface QueryOutput {
@@ -76,6 +79,8 @@ export class ChorusNode {
   readonly startedAtMs = Date.now();
   readonly replicator: Replicator | null = null;
   readonly applier: Applier | null = null;
+  /** Replication monitoring (multi-primary): histories sampled by its monitor. */
+  readonly replicationAdmin: ReplicationAdmin | null = null;
   private readonly readers: ReaderPool;
   private readonly admin: AdminExecutor;
   private readonly writerLock: WriterLock;
@@ -102,7 +107,7 @@ export class ChorusNode {
       guardPrimaryKeyUpdates: this.config.haMode === 'multi-primary',
     });
     this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
-    this.engine.attachClock(this.clock);
+    this.engine.attachClock(this.clock, opts.clock ?? systemClock);
     registerBuiltins(this.registry, {
       nodeId: this.engine.nodeId,
       mode: this.config.haMode,
@@ -119,6 +124,15 @@ export class ChorusNode {
       standbyCount: () => 0,
     });
     registerPgCatalog(this.registry);
+    const replicationAdmin =
+      this.config.haMode === 'multi-primary'
+        ? registerReplicationAdmin(this.registry, {
+            nodeId: this.engine.nodeId,
+            config: this.config,
+            engine: this.engine,
+            startedAtMs: this.startedAtMs,
+          })
+        : null;
     this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger);
     this.admin = new AdminExecutor(this.engine.path, this.registry);
     this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
@@ -169,7 +183,13 @@ export class ChorusNode {
       },
     };
     if (this.config.haMode === 'multi-primary') {
-      const applier = new Applier(this.engine, this.logger, () => this.host.onSchemaChange());
+      const physical = opts.clock ?? systemClock;
+      const applier = new Applier(
+        this.engine,
+        this.logger,
+        () => this.host.onSchemaChange(),
+        () => physical.nowMs(),
+      );
       this.applier = applier;
       this.engine.localCommitHook = (txid, origin, seq, hlc) =>
         applier.recordLocal(txid, origin, seq, formatHlc(hlc));
@@ -191,6 +211,14 @@ export class ChorusNode {
         retention: new LogRetention(this.engine, r.buffers.wal_buffer_size_mb * 1024 * 1024, this.logger),
         expectedPeers: () => network.peers().length,
       });
+      replicationAdmin?.attach({
+        replicator: this.replicator,
+        network,
+        timers: opts.timers ?? systemTimers,
+        metrics: this.metrics.registry,
+        ...(opts.monitor ?? {}),
+      });
+      this.replicationAdmin = replicationAdmin;
     }
     this.checkpointTimer = setInterval(() => {
       this.readers.checkpoint().catch((err: unknown) => this.logger.warn({ err }, 'WAL checkpoint failed'));

@@ -54,6 +54,7 @@ export class Applier {
     private readonly engine: StorageEngine,
     private readonly logger: Logger,
     private readonly onSchemaChange: () => void,
+    private readonly nowMs: () => number = Date.now,
   ) {
     this.db = engine.writer;
     const prep = (sql: string): Database.Statement => {
@@ -392,7 +393,7 @@ export class Applier {
       localValue,
       remoteValue,
       resolved,
-      new Date().toISOString(),
+      new Date(this.nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
       latencyMs,
       tx.seq,
     );

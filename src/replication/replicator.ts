@@ -23,6 +23,8 @@ export const inflightBatchesMax = 4;
 export const senderPollMs = 50;
 /** Delay before retrying a failed apply batch. */
 export const applyRetryMs = 200;
+/** Entries kept in the failure log (replicate.failure_log). */
+export const failuresMax = 1_000;
 
 export interface ReplicatorOptions {
   nodeId: string;
@@ -184,6 +186,7 @@ export class Replicator {
     acked: Vector;
     inflight: number;
     sentTxs: number;
+    sentBatches: number;
     lastSentAtMs: number | null;
     lastAckAtMs: number | null;
     connectedAtMs: number;
@@ -195,6 +198,7 @@ export class Replicator {
       acked: p.acked,
       inflight: p.inflight,
       sentTxs: p.sentTxs,
+      sentBatches: p.sentBatches,
       lastSentAtMs: p.lastSentAtMs,
       lastAckAtMs: p.lastAckAtMs,
       connectedAtMs: p.connectedAtMs,
@@ -437,6 +441,9 @@ export class Replicator {
       this.pendingCount++;
     }
     this.stats.pendingTxs = this.pendingCount;
+    // Paused: keep what arrived but give no credit back, so the sender stops at its window
+    // (inflightBatchesMax); resume() resynchronizes from our vector.
+    if (this.paused) return;
     // Credit the batch back once it is applied or parked.
     this.drain().then(() => {
       this.send(p, { t: 'ack', vector: this.o.engine.appliedVector(), batches: 1 });
@@ -570,7 +577,7 @@ export class Replicator {
 
   private fail(peer: string | null, message: string): void {
     this.failures.push({ atMs: this.o.timers.nowMs(), peer, message });
-    if (this.failures.length > 1000) this.failures.splice(0, this.failures.length - 1000);
+    if (this.failures.length > failuresMax) this.failures.splice(0, this.failures.length - failuresMax);
   }
 }
 

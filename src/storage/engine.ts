@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import type { HlcTimestamp, HybridLogicalClock } from '../clock/hlc.js';
 import { ConfigError, InternalError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
@@ -51,6 +52,8 @@ export class StorageEngine {
   readonly path: string;
   readonly nodeId: string;
   private clock: HybridLogicalClock | null = null;
+  /** Wall clock for commit times (virtual in simulations). */
+  private physical: PhysicalClock = systemClock;
   private open: OpenWrite | null = null;
   private lastTxid: number;
   private lastLocalSeq: number;
@@ -119,8 +122,9 @@ export class StorageEngine {
   }
 
   /** The clock is attached after construction because it needs the resolved node id. */
-  attachClock(clock: HybridLogicalClock): void {
+  attachClock(clock: HybridLogicalClock, physical: PhysicalClock): void {
     this.clock = clock;
+    this.physical = physical;
     const last = this.writer
       .prepare(
         'SELECT hlc_wall, hlc_logical FROM _chorus_tx ORDER BY hlc_wall DESC, hlc_logical DESC LIMIT 1',
@@ -187,7 +191,7 @@ export class StorageEngine {
       BigInt(tx.seq),
       BigInt(tx.hlcWall),
       BigInt(tx.hlcLogical),
-      BigInt(Date.now()),
+      BigInt(this.physical.nowMs()),
       JSON.stringify(tx.deps),
     );
     open.txid = txid;
@@ -296,7 +300,7 @@ export class StorageEngine {
           BigInt(originSeq),
           BigInt(hlc.wallMs),
           BigInt(hlc.logical),
-          BigInt(Date.now()),
+          BigInt(this.physical.nowMs()),
           JSON.stringify(this.appliedVector()),
         );
         this.localCommitHook?.(open.txid, this.nodeId, originSeq, hlc);
