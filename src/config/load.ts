@@ -217,11 +217,6 @@ function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
       },
     );
   }
-  if (cfg.replication.timestamp_source !== 'server_timestamp') {
-    throw new ConfigError(
-      `replication.timestamp_source = "${cfg.replication.timestamp_source}" is not supported yet; use "server_timestamp" (hybrid logical clock)`,
-    );
-  }
   const exposed = !isLoopbackHost(cfg.server.listen_address);
   if (exposed && cfg.auth.method === 'trust') {
     throw new ConfigError(

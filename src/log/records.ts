@@ -24,6 +24,8 @@ export interface ReplTx {
   hlcLogical: number;
   /** The origin's applied vector when it committed (its causal dependencies). */
   deps: Vector;
+  /** What last-write-wins compares (see replication.timestamp_source). */
+  orderKey: string;
   entries: LogEntry[];
 }
 
@@ -39,7 +41,7 @@ export class LogReader {
 
   constructor(db: Database.Database) {
     this.txAfter = db.prepare(
-      'SELECT txid, origin, origin_seq, hlc_wall, hlc_logical, deps FROM _chorus_tx WHERE txid > ? ORDER BY txid LIMIT ?',
+      'SELECT txid, origin, origin_seq, hlc_wall, hlc_logical, deps, order_key FROM _chorus_tx WHERE txid > ? ORDER BY txid LIMIT ?',
     );
     this.txAfter.safeIntegers(false);
     this.entriesOf = db.prepare('SELECT tbl, op, pk, cols FROM _chorus_log WHERE txid = ? ORDER BY lsn');
@@ -63,6 +65,7 @@ export class LogReader {
       hlc_wall: number;
       hlc_logical: number;
       deps: string;
+      order_key: string;
     }[];
     return rows.map((r) => ({
       txid: r.txid,
@@ -71,6 +74,7 @@ export class LogReader {
       hlcWall: r.hlc_wall,
       hlcLogical: r.hlc_logical,
       deps: JSON.parse(r.deps) as Vector,
+      orderKey: r.order_key,
       entries: this.entriesOf.all(r.txid) as LogEntry[],
     }));
   }

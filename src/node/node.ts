@@ -8,7 +8,7 @@ import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
-import { formatHlc, HybridLogicalClock } from '../clock/hlc.js';
+import { HybridLogicalClock } from '../clock/hlc.js';
 import { systemTimers, type Timers } from '../clock/timers.js';
 import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
@@ -105,6 +105,7 @@ export class ChorusNode {
       logger: this.logger,
       generateNodeId: () => `node-${randomBytes(4).toString('hex')}`,
       guardPrimaryKeyUpdates: this.config.haMode === 'multi-primary',
+      timestampSource: this.config.replication.timestamp_source,
     });
     this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
     this.engine.attachClock(this.clock, opts.clock ?? systemClock);
@@ -163,6 +164,7 @@ export class ChorusNode {
       registry: this.registry,
       isReadOnlyNode: () => this.closing !== null,
       multiPrimary: this.config.haMode === 'multi-primary',
+      clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       onSchemaChange: () => {
         this.applier?.invalidate();
         this.writerCache.clear();
@@ -191,8 +193,8 @@ export class ChorusNode {
         () => physical.nowMs(),
       );
       this.applier = applier;
-      this.engine.localCommitHook = (txid, origin, seq, hlc) =>
-        applier.recordLocal(txid, origin, seq, formatHlc(hlc));
+      this.engine.localCommitHook = (txid, origin, seq, orderKey) =>
+        applier.recordLocal(txid, origin, seq, orderKey);
       this.engine.syncSchemaNow();
       const network = typeof opts.network === 'function' ? opts.network(this) : opts.network;
       if (!network) throw new ChorusError('F0000', 'multi-primary mode needs a peer network', {}, 'FATAL');

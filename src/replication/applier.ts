@@ -152,7 +152,8 @@ export class Applier {
   /** Apply one replicated transaction inside the engine's open apply transaction, then log it. */
   apply(tx: ReplTx): void {
     const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
-    const hlc = formatHlc({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
+    // Last-write-wins compares order keys (HLC text by default; see timestamp_source).
+    const hlc = tx.orderKey || formatHlc({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
     let schemaChanged = false;
     for (const e of tx.entries) {
       if (e.op === 'DDL') {

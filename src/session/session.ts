@@ -41,6 +41,8 @@ export interface SessionHost {
   isReadOnlyNode(): boolean;
   /** Multi-primary: some DDL cannot be replicated safely and is refused. */
   multiPrimary: boolean;
+  /** timestamp_source = client_timestamp: sessions may set chorus.client_timestamp. */
+  clientTimestamps: boolean;
   onCommit(info: { captured: boolean }): void;
   onStatement(kind: string, ok: boolean): void;
   /** DDL ran: compiled statements everywhere may describe old columns. */
@@ -215,7 +217,7 @@ export class Session {
     this.savepoints = 0;
     try {
       if (commit) {
-        const info = this.host.engine.commitWrite();
+        const info = this.host.engine.commitWrite(this.clientTimestampMs());
         this.host.onCommit({ captured: info !== null });
       } else this.host.engine.rollbackWrite();
     } finally {
@@ -224,7 +226,7 @@ export class Session {
   }
 
   private async write(p: Prepared, bind: BindParams, ddl: boolean): Promise<StatementResult> {
-    if (this.state === 'idle' && !ddl && !this.holdsWriter) {
+    if (this.state === 'idle' && !ddl && !this.holdsWriter && this.clientTimestampMs() === null) {
       if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
       return this.host.groupCommit.run(
         () => this.runWriterStatement(p, bind),
@@ -382,6 +384,22 @@ export class Session {
       this.state = 'idle';
       this.releaseWriter(true);
     }
+  }
+
+  /**
+   * The client-supplied timestamp last-write-wins orders this session's writes by, when
+   * timestamp_source = client_timestamp: `SET chorus.client_timestamp = '2025-01-02T03:04:05Z'`
+   * (or epoch milliseconds). Without it the commit's HLC wall time is used.
+   */
+  private clientTimestampMs(): number | null {
+    if (!this.host.clientTimestamps) return null;
+    const v = this.settings.get('chorus.client_timestamp');
+    if (v === undefined || v === '') return null;
+    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    if (!Number.isFinite(n) || n < 0) {
+      throw new ChorusError('22007', `chorus.client_timestamp: cannot read "${v}" as a timestamp`);
+    }
+    return n;
   }
 
   /** Race a wait against CancelRequest. */

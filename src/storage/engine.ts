@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
-import type { HlcTimestamp, HybridLogicalClock } from '../clock/hlc.js';
+import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/hlc.js';
 import { ConfigError, InternalError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { captureTxidFunction, syncCaptureTriggers } from './capture.js';
@@ -27,6 +27,8 @@ export interface EngineOptions {
   generateNodeId: () => string;
   /** Multi-primary: refuse primary-key updates (peers identify rows by key). */
   guardPrimaryKeyUpdates?: boolean;
+  /** What last-write-wins orders by (replication.timestamp_source). */
+  timestampSource?: TimestampSource;
 }
 
 interface OpenWrite {
@@ -39,7 +41,14 @@ interface OpenWrite {
 }
 
 /** Called inside a local write transaction, before COMMIT, once its origin seq and HLC are known. */
-export type LocalCommitHook = (txid: number, origin: string, seq: number, hlc: HlcTimestamp) => void;
+export type LocalCommitHook = (txid: number, origin: string, seq: number, orderKey: string) => void;
+
+export type TimestampSource = 'server_timestamp' | 'logical_clock' | 'client_timestamp';
+
+/** Zero-padded decimal, so keys compare correctly as text. */
+function pad(n: number, width: number): string {
+  return String(Math.max(0, Math.floor(n))).padStart(width, '0');
+}
 
 export interface CommitInfo {
   txid: number;
@@ -60,6 +69,8 @@ export class StorageEngine {
   private readonly stmts;
   /** For each origin, the highest origin sequence applied here (contiguous: applied in order). */
   readonly applied = new Map<string, number>();
+  /** Lamport counter (timestamp_source = logical_clock): above every key seen. */
+  private lamport = 0;
   /** Set by the replication layer in replicated modes to keep row/column versions. */
   localCommitHook: LocalCommitHook | null = null;
 
@@ -82,10 +93,11 @@ export class StorageEngine {
     });
     registerSqlFunctions(this.writer, { inWriter: true });
     this.writer.exec(internalSchemaSql);
+    migrateInternalSchema(this.writer);
     this.nodeId = this.resolveNodeId();
     this.stmts = {
       insertTx: this.writer.prepare(
-        'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms, deps) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms, deps, order_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertEntry: this.writer.prepare(
         'INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, ?, ?, ?)',
@@ -114,6 +126,23 @@ export class StorageEngine {
       seq: bigint;
     }[];
     for (const r of vec) this.applied.set(r.origin, Number(r.seq));
+    const maxKey = this.writer.prepare('SELECT max(order_key) AS k FROM _chorus_tx').get() as {
+      k: string | null;
+    };
+    this.lamport = lamportOf(maxKey.k);
+  }
+
+  /** The order key of a transaction committed now by this node. */
+  private orderKey(hlc: HlcTimestamp, clientTsMs: number | null): string {
+    switch (this.opts.timestampSource ?? 'server_timestamp') {
+      case 'logical_clock':
+        this.lamport += 1;
+        return `${pad(this.lamport, 16)}.${this.nodeId}`;
+      case 'client_timestamp':
+        return `${pad(clientTsMs ?? hlc.wallMs, 13)}.${formatHlc(hlc)}`;
+      default:
+        return formatHlc(hlc);
+    }
   }
 
   /** The applied vector as a plain object (what a local commit depends on). */
@@ -193,7 +222,9 @@ export class StorageEngine {
       BigInt(tx.hlcLogical),
       BigInt(this.physical.nowMs()),
       JSON.stringify(tx.deps),
+      tx.orderKey,
     );
+    this.lamport = Math.max(this.lamport, lamportOf(tx.orderKey));
     open.txid = txid;
     open.recorded.push({ origin: tx.origin, seq: tx.seq, txid });
     return txid;
@@ -286,7 +317,7 @@ export class StorageEngine {
   }
 
   /** Commit the open write transaction; returns what was logged, or null if nothing was captured. */
-  commitWrite(): CommitInfo | null {
+  commitWrite(clientTsMs: number | null = null): CommitInfo | null {
     const open = this.requireOpen();
     let info: CommitInfo | null = null;
     try {
@@ -294,6 +325,7 @@ export class StorageEngine {
         if (!this.clock) throw new InternalError('no clock attached to the storage engine');
         const hlc = this.clock.now();
         const originSeq = this.lastLocalSeq + 1;
+        const key = this.orderKey(hlc, clientTsMs);
         this.stmts.insertTx.run(
           BigInt(open.txid),
           this.nodeId,
@@ -302,8 +334,9 @@ export class StorageEngine {
           BigInt(hlc.logical),
           BigInt(this.physical.nowMs()),
           JSON.stringify(this.appliedVector()),
+          key,
         );
-        this.localCommitHook?.(open.txid, this.nodeId, originSeq, hlc);
+        this.localCommitHook?.(open.txid, this.nodeId, originSeq, key);
         info = { txid: open.txid, originSeq, hlc };
       }
       this.writer.exec('COMMIT');
@@ -343,4 +376,23 @@ export class StorageEngine {
     }
     this.writer.close();
   }
+}
+
+/** The Lamport counter in a logical_clock order key ('0000000000000042.node'); 0 for other keys. */
+function lamportOf(key: string | null): number {
+  if (!key) return 0;
+  const dot = key.indexOf('.');
+  if (dot !== 16) return 0;
+  const n = Number(key.slice(0, dot));
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+/** Bring a data directory created by an earlier version up to the current internal schema. */
+function migrateInternalSchema(db: Database.Database): void {
+  const cols = (
+    db.prepare("SELECT name FROM pragma_table_info('_chorus_tx')").all() as { name: string }[]
+  ).map((c) => c.name);
+  if (!cols.includes('deps')) db.exec("ALTER TABLE _chorus_tx ADD COLUMN deps TEXT NOT NULL DEFAULT '{}'");
+  if (!cols.includes('order_key'))
+    db.exec("ALTER TABLE _chorus_tx ADD COLUMN order_key TEXT NOT NULL DEFAULT ''");
 }

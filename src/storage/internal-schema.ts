@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS _chorus_tx (
   -- The origin's applied vector when it committed (JSON {origin: seq}): what this transaction
   -- causally depends on. A replica applies it only after applying all of these.
   deps TEXT NOT NULL DEFAULT '{}',
+  -- What last-write-wins orders by (replication.timestamp_source): the HLC text, a Lamport counter
+  -- with the origin, or a client-supplied timestamp with the HLC. Fixed-width, compared as text.
+  order_key TEXT NOT NULL DEFAULT '',
   UNIQUE (origin, origin_seq)
 );
 

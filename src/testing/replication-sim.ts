@@ -62,7 +62,12 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
           synchronous: 'off',
           log_level: 'silent',
         },
-        replication: { mode: 'multi-primary', cluster_secret: 'sim-secret' },
+        // Seeds cycle through the three last-write-wins orders.
+        replication: {
+          mode: 'multi-primary',
+          cluster_secret: 'sim-secret',
+          timestamp_source: (['server_timestamp', 'logical_clock', 'client_timestamp'] as const)[seed % 3],
+        },
       },
     });
     const s = skew.get(id)!;
