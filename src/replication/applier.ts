@@ -12,16 +12,16 @@ import { quoteIdent } from '../sql/lexer.js';
 import { jsonValue, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 
+/** A column's last write: [order key, origin, seq]. */
+type ColClock = [string, string, number];
+
 interface RowMeta {
   vv: Vector;
   dels: Vector;
   deleted: boolean;
-}
-
-interface ColMeta {
-  hlc: string;
-  origin: string;
-  seq: number;
+  cols: Record<string, ColClock>;
+  /** Whether the row had metadata before this transaction. */
+  known: boolean;
 }
 
 export type ConflictType = 'write_conflict' | 'delete_conflict' | 'unique_conflict' | 'constraint_conflict';
@@ -48,6 +48,17 @@ export class Applier {
   private readonly stmts;
   private readonly cache = new Map<string, Database.Statement>();
   private readonly shapes = new Map<string, { columns: Set<string>; primaryKey: string[] } | null>();
+  /** DDL was applied in the open apply transaction (caches are invalidated after COMMIT). */
+  private schemaChangedInBatch = false;
+
+  /** After the apply transaction committed: tell the node if the schema changed. */
+  afterCommit(): void {
+    if (this.schemaChangedInBatch) {
+      this.schemaChangedInBatch = false;
+      this.onSchemaChange();
+    }
+  }
+
   readonly stats: ApplyStats = { txs: 0, rowChanges: 0, conflicts: 0, skipped: 0 };
 
   constructor(
@@ -63,15 +74,29 @@ export class Applier {
       return s;
     };
     this.stmts = {
-      getMeta: prep('SELECT vv, dels, deleted FROM _chorus_rowmeta WHERE tbl = ? AND pk = ?'),
+      getMeta: prep('SELECT vv, dels, deleted, cols FROM _chorus_rowmeta WHERE tbl = ? AND pk = ?'),
       putMeta: prep(
-        'INSERT INTO _chorus_rowmeta (tbl, pk, vv, dels, deleted) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tbl, pk) DO UPDATE SET vv = excluded.vv, dels = excluded.dels, deleted = excluded.deleted',
+        'INSERT INTO _chorus_rowmeta (tbl, pk, vv, dels, deleted, cols) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tbl, pk) DO UPDATE SET vv = excluded.vv, dels = excluded.dels, deleted = excluded.deleted, cols = excluded.cols',
       ),
-      getCols: prep('SELECT col, hlc, origin, seq FROM _chorus_colmeta WHERE tbl = ? AND pk = ?'),
-      putCol: prep(
-        'INSERT INTO _chorus_colmeta (tbl, pk, col, hlc, origin, seq) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, origin = excluded.origin, seq = excluded.seq',
+      // Versions of a local transaction, in one statement: every entry in log order, merged into
+      // the row's metadata (several entries for one row apply one after another).
+      recordLocal: prep(
+        `INSERT INTO _chorus_rowmeta (tbl, pk, vv, dels, deleted, cols)
+         SELECT l.tbl, l.pk, json_object(:origin, :seq),
+                CASE WHEN l.op = 'DELETE' THEN json_object(:origin, :seq) ELSE '{}' END,
+                l.op = 'DELETE',
+                CASE WHEN l.op = 'DELETE' THEN '{}'
+                     ELSE (SELECT json_group_object(j.key, json_array(:key, :origin, :seq)) FROM json_each(l.cols) j) END
+           FROM _chorus_log l WHERE l.txid = :txid AND l.op <> 'DDL' AND l.pk IS NOT NULL ORDER BY l.lsn
+         ON CONFLICT (tbl, pk) DO UPDATE SET
+           vv = json_set(vv, :path, :seq),
+           dels = CASE WHEN excluded.deleted THEN json_set(dels, :path, :seq) ELSE dels END,
+           deleted = excluded.deleted,
+           cols = CASE WHEN excluded.deleted THEN '{}' ELSE json_patch(cols, excluded.cols) END`,
       ),
-      delCols: prep('DELETE FROM _chorus_colmeta WHERE tbl = ? AND pk = ?'),
+      savepoint: prep('SAVEPOINT chorus_apply_row'),
+      release: prep('RELEASE chorus_apply_row'),
+      rollbackTo: prep('ROLLBACK TO chorus_apply_row'),
       entriesOf: prep('SELECT tbl, op, pk, cols FROM _chorus_log WHERE txid = ? ORDER BY lsn'),
       insertConflict: prep(
         `INSERT INTO _chorus_conflicts (table_name, row_id, master_1_id, master_2_id, conflict_type, master_1_value,
@@ -119,34 +144,34 @@ export class Applier {
   }
 
   private loadMeta(tbl: string, pk: string): RowMeta {
-    const r = this.stmts.getMeta.get(tbl, pk) as { vv: string; dels: string; deleted: number } | undefined;
+    const r = this.stmts.getMeta.get(tbl, pk) as
+      | { vv: string; dels: string; deleted: number; cols: string }
+      | undefined;
     return r
-      ? { vv: JSON.parse(r.vv) as Vector, dels: JSON.parse(r.dels) as Vector, deleted: r.deleted === 1 }
-      : { vv: {}, dels: {}, deleted: false };
+      ? {
+          vv: JSON.parse(r.vv) as Vector,
+          dels: JSON.parse(r.dels) as Vector,
+          deleted: r.deleted === 1,
+          cols: JSON.parse(r.cols) as Record<string, ColClock>,
+          known: true,
+        }
+      : { vv: {}, dels: {}, deleted: false, cols: {}, known: false };
   }
 
   private saveMeta(tbl: string, pk: string, m: RowMeta): void {
-    this.stmts.putMeta.run(tbl, pk, JSON.stringify(m.vv), JSON.stringify(m.dels), m.deleted ? 1 : 0);
+    this.stmts.putMeta.run(
+      tbl,
+      pk,
+      JSON.stringify(m.vv),
+      JSON.stringify(m.dels),
+      m.deleted ? 1 : 0,
+      JSON.stringify(m.cols),
+    );
   }
 
   /** Keep versions for a local transaction (called inside it, before COMMIT). */
-  recordLocal(txid: number, origin: string, seq: number, hlc: string): void {
-    for (const e of this.stmts.entriesOf.all(txid) as LogEntry[]) {
-      if (e.op === 'DDL' || e.pk === null) continue;
-      const m = this.loadMeta(e.tbl, e.pk);
-      m.vv[origin] = seq;
-      if (e.op === 'DELETE') {
-        m.dels[origin] = seq;
-        m.deleted = true;
-        this.stmts.delCols.run(e.tbl, e.pk);
-      } else {
-        m.deleted = false;
-        for (const col of Object.keys(JSON.parse(e.cols ?? '{}') as object)) {
-          this.stmts.putCol.run(e.tbl, e.pk, col, hlc, origin, seq);
-        }
-      }
-      this.saveMeta(e.tbl, e.pk, m);
-    }
+  recordLocal(txid: number, origin: string, seq: number, orderKey: string): void {
+    this.stmts.recordLocal.run({ txid, origin, seq, key: orderKey, path: `$."${origin}"` });
   }
 
   /** Apply one replicated transaction inside the engine's open apply transaction, then log it. */
@@ -168,13 +193,13 @@ export class Applier {
         continue;
       }
       this.stats.rowChanges++;
-      this.db.exec('SAVEPOINT chorus_apply_row');
+      this.stmts.savepoint.run();
       try {
         this.applyRow(e, shape, tx, seen, hlc);
-        this.db.exec('RELEASE chorus_apply_row');
+        this.stmts.release.run();
       } catch (err) {
-        this.db.exec('ROLLBACK TO chorus_apply_row');
-        this.db.exec('RELEASE chorus_apply_row');
+        this.stmts.rollbackTo.run();
+        this.stmts.release.run();
         const code = (err as { code?: string }).code ?? '';
         const type: ConflictType =
           code === 'SQLITE_CONSTRAINT_UNIQUE' ? 'unique_conflict' : 'constraint_conflict';
@@ -192,7 +217,7 @@ export class Applier {
     this.stats.txs++;
     if (schemaChanged) {
       this.invalidate();
-      this.onSchemaChange();
+      this.schemaChangedInBatch = true;
     }
   }
 
@@ -231,9 +256,13 @@ export class Applier {
     const m = this.loadMeta(tbl, pk);
     const concurrentWith = (v: Vector): boolean => Object.entries(v).some(([o, s]) => s > (seen[o] ?? 0));
     const where = this.pkWhere(shape.primaryKey);
+    // A key with no metadata has never been replicated here: for an INSERT (the bulk case) skip the
+    // lookup; the insert below upserts in case the row predates replication.
     const exists =
-      this.stmt(`${tbl}|exists`, () => `SELECT 1 FROM ${quoteIdent(tbl)} WHERE ${where}`).get({ pk }) !==
-      undefined;
+      !m.known && e.op === 'INSERT'
+        ? false
+        : this.stmt(`${tbl}|exists`, () => `SELECT 1 FROM ${quoteIdent(tbl)} WHERE ${where}`).get({ pk }) !==
+          undefined;
 
     if (e.op === 'DELETE') {
       if (exists) {
@@ -256,7 +285,7 @@ export class Applier {
       m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
       m.dels[tx.origin] = Math.max(m.dels[tx.origin] ?? 0, tx.seq);
       m.deleted = true;
-      this.stmts.delCols.run(tbl, pk);
+      m.cols = {};
       this.saveMeta(tbl, pk, m);
       return;
     }
@@ -285,10 +314,15 @@ export class Applier {
         this.stmt(key, () => {
           const names = cols.map(quoteIdent).join(', ');
           const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
-          return `INSERT INTO ${quoteIdent(tbl)} (${names}) VALUES (${values})`;
+          const pkCols = shape.primaryKey.map(quoteIdent).join(', ');
+          const sets = cols
+            .filter((c) => !shape.primaryKey.includes(c))
+            .map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
+          const upsert = sets.length > 0 ? `DO UPDATE SET ${sets.join(', ')}` : 'DO NOTHING';
+          return `INSERT INTO ${quoteIdent(tbl)} (${names}) VALUES (${values}) ON CONFLICT (${pkCols}) ${upsert}`;
         }).run({ cols: e.cols });
-        this.stmts.delCols.run(tbl, pk);
-        for (const c of cols) this.stmts.putCol.run(tbl, pk, c, hlc, tx.origin, tx.seq);
+        m.cols = {};
+        for (const c of cols) m.cols[c] = [hlc, tx.origin, tx.seq];
         m.deleted = false;
       } else {
         // An update of a row this node does not have (removed by a change that won): nothing to do.
@@ -297,17 +331,15 @@ export class Applier {
       this.saveMeta(tbl, pk, m);
       return;
     }
-    const colMeta = new Map<string, ColMeta>();
-    for (const r of this.stmts.getCols.all(tbl, pk) as (ColMeta & { col: string })[]) colMeta.set(r.col, r);
     const win: string[] = [];
     const conflicting: string[] = [];
     let localWriter = '';
     for (const c of cols) {
-      const cm = colMeta.get(c);
-      if (cm && cm.seq > (seen[cm.origin] ?? 0)) {
+      const cm = m.cols[c];
+      if (cm && cm[2] > (seen[cm[1]] ?? 0)) {
         conflicting.push(c);
-        localWriter ||= cm.origin;
-        if (hlc > cm.hlc) win.push(c);
+        localWriter ||= cm[1];
+        if (hlc > cm[0]) win.push(c);
       } else win.push(c);
     }
     const before = conflicting.length > 0 ? this.rowJson(tbl, shape, pk, conflicting) : null;
@@ -317,7 +349,7 @@ export class Applier {
         const sets = win.map((c) => `${quoteIdent(c)} = ${fromJson(':cols', colPath(c))}`).join(', ');
         return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
       }).run({ cols: e.cols, pk });
-      for (const c of win) this.stmts.putCol.run(tbl, pk, c, hlc, tx.origin, tx.seq);
+      for (const c of win) m.cols[c] = [hlc, tx.origin, tx.seq];
     }
     m.deleted = false;
     this.saveMeta(tbl, pk, m);

@@ -541,6 +541,7 @@ export class Replicator {
         this.o.applier.apply(tx);
       }
       engine.commitApply();
+      this.o.applier.afterCommit();
       this.stats.appliedTxs += txs.length;
       this.stats.applyBatches++;
       this.stats.lastAppliedAtMs = this.o.timers.nowMs();

@@ -67,7 +67,7 @@ export class AdminExecutor {
 
   /** After DDL: cached statements may describe old columns. */
   invalidate(): void {
-    this.cache.clear();
+    this.cache.refreshSchema();
   }
 
   close(): void {

@@ -155,7 +155,7 @@ export class ReaderPool {
 
   /** After DDL: drop compiled statements everywhere so result columns are re-read. */
   invalidate(): void {
-    this.local?.cache.clear();
+    this.local?.cache.refreshSchema();
     for (const r of this.readers) r.worker.postMessage({ kind: 'invalidate', id: 0 } satisfies WorkerRequest);
   }
 

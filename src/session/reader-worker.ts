@@ -42,7 +42,7 @@ export function runReaderWorker(): void {
   let checkpointer: Database.Database | null = null;
   port.on('message', (req: WorkerRequest) => {
     if (req.kind === 'invalidate') {
-      cache.clear();
+      cache.refreshSchema();
       return;
     }
     let res: WorkerResponse;

@@ -59,6 +59,8 @@ export class Session {
   private readOnlyTx = false;
   private canceled = false;
   private readonly cancelWaiters = new Set<(e: Error) => void>();
+  /** DDL ran in the current write transaction: invalidate statement caches after it ends. */
+  private schemaChanged = false;
   readonly settings: SessionSettings;
 
   constructor(
@@ -222,6 +224,10 @@ export class Session {
       } else this.host.engine.rollbackWrite();
     } finally {
       this.host.writerLock.release(this);
+      if (this.schemaChanged) {
+        this.schemaChanged = false;
+        this.host.onSchemaChange();
+      }
     }
   }
 
@@ -285,7 +291,9 @@ export class Session {
     engine.syncSchema();
     const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
     if (!localOnly) engine.logDdl(table ?? '', p.text);
-    this.host.onSchemaChange();
+    // Other connections may only re-read the schema once this transaction has committed.
+    this.schemaChanged = true;
+    this.host.writerCache.clear();
     return { tag: commandTag(cls, 0), columns: null, rows: [], notices };
   }
 

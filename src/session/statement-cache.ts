@@ -56,4 +56,14 @@ export class StatementCache {
   clear(): void {
     this.map.clear();
   }
+
+  /**
+   * After another connection changed the schema: drop compiled statements and make this connection
+   * read the committed schema now (starting a read of sqlite_schema checks the schema cookie), so
+   * the next prepare sees new columns.
+   */
+  refreshSchema(): void {
+    this.map.clear();
+    this.db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  }
 }

@@ -395,4 +395,9 @@ function migrateInternalSchema(db: Database.Database): void {
   if (!cols.includes('deps')) db.exec("ALTER TABLE _chorus_tx ADD COLUMN deps TEXT NOT NULL DEFAULT '{}'");
   if (!cols.includes('order_key'))
     db.exec("ALTER TABLE _chorus_tx ADD COLUMN order_key TEXT NOT NULL DEFAULT ''");
+  const metaCols = (
+    db.prepare("SELECT name FROM pragma_table_info('_chorus_rowmeta')").all() as { name: string }[]
+  ).map((c) => c.name);
+  if (!metaCols.includes('cols'))
+    db.exec("ALTER TABLE _chorus_rowmeta ADD COLUMN cols TEXT NOT NULL DEFAULT '{}'");
 }

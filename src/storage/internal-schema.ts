@@ -44,26 +44,17 @@ CREATE TABLE IF NOT EXISTS _chorus_log (
 CREATE INDEX IF NOT EXISTS _chorus_log_txid ON _chorus_log (txid);
 
 -- Version metadata of replicated rows (multi-primary): the row's version vector (origin -> seq of
--- the last transaction from that origin that changed it), the deletes it has seen, and whether it
--- is a tombstone. pk is the JSON array text of the primary key, as in the log.
+-- the last transaction from that origin that changed it), the deletes it has seen, whether it is a
+-- tombstone, and for each column its last write as [order key, origin, seq]. pk is the JSON array
+-- text of the primary key, as in the log.
 CREATE TABLE IF NOT EXISTS _chorus_rowmeta (
   tbl     TEXT NOT NULL,
   pk      TEXT NOT NULL,
   vv      TEXT NOT NULL,
   dels    TEXT NOT NULL DEFAULT '{}',
   deleted INTEGER NOT NULL DEFAULT 0,
+  cols    TEXT NOT NULL DEFAULT '{}',
   PRIMARY KEY (tbl, pk)
-) WITHOUT ROWID;
-
--- The last write of each column of each replicated row: its HLC (sortable text) and origin/seq.
-CREATE TABLE IF NOT EXISTS _chorus_colmeta (
-  tbl    TEXT NOT NULL,
-  pk     TEXT NOT NULL,
-  col    TEXT NOT NULL,
-  hlc    TEXT NOT NULL,
-  origin TEXT NOT NULL,
-  seq    INTEGER NOT NULL,
-  PRIMARY KEY (tbl, pk, col)
 ) WITHOUT ROWID;
 
 -- Peers this node ships to, with the vector each last acknowledged (log retention keeps what any

@@ -311,6 +311,16 @@ test('a node with the wrong cluster secret never gets its writes in (nor ours ou
         await sleep(100);
       }
       assert.match(currentLogs(intruder), /"msg":"peer handshake refused"/);
+      // No metric counts refused handshakes today; if one appears, it must have counted these.
+      const metrics = await c.nodes[0]!.httpGet('/metrics');
+      const handshakeLines = metrics.body
+        .split('\n')
+        .filter((l) => !l.startsWith('#') && /handshake/i.test(l));
+      if (handshakeLines.length > 0)
+        assert.ok(
+          handshakeLines.some((l) => Number(l.trim().split(/\s+/).pop()) > 0),
+          `handshake metrics of node 1 show no refusal:\n${handshakeLines.join('\n')}`,
+        );
       assert.doesNotMatch(currentLogs(c.nodes[0]!), /"peer":"intruder"[^\n]*"msg":"peer link up"/);
 
       for (let i = 0; i < 3; i++) {
