@@ -143,10 +143,6 @@ describe('chorus server refuses bad configuration (exit 2, key named)', () => {
       toml: '[replication]\nmode = "multi_master"\n',
       mentions: [/cluster_secret/],
     });
-    await expectRefusal({
-      toml: '[replication]\nmode = "multi_master"\ncluster_secret = "s"\ntimestamp_source = "logical_clock"\n',
-      mentions: [/timestamp_source/],
-    });
     await expectRefusal({ args: ['--ha-mode', 'primary'], mentions: [/not available/] });
     await expectRefusal({ env: { CHORUS_HA_MODE: 'standby' }, mentions: [/not available/] });
   });
