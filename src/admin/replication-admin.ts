@@ -52,7 +52,7 @@ export interface ReplicationAdmin {
   readonly monitor: ReplicationMonitor | null;
 }
 
-type PeerStateName = 'ACTIVE' | 'SUSPECTED' | 'DISCONNECTED';
+type PeerStateName = 'ACTIVE' | 'SUSPECTED' | 'DISCONNECTED' | 'NEEDS_SNAPSHOT';
 type MasterConfig = Config['replication']['masters'][number];
 
 interface KnownPeer {
@@ -85,7 +85,9 @@ const cols = (spec: string): AdminColumn[] =>
       return { name: name!, type: type as AdminType };
     });
 
-function stateOf(live: PeerView | null): PeerStateName {
+function stateOf(live: PeerView | null, needsSnapshot = false): PeerStateName {
+  // A peer that fell behind the retained log cannot be caught up from it (see retention).
+  if (needsSnapshot) return 'NEEDS_SNAPSHOT';
   if (!live || live.link.closed) return 'DISCONNECTED';
   const h = live.link.stats().health;
   return h === 'healthy' ? 'ACTIVE' : h === 'suspected' ? 'SUSPECTED' : 'DISCONNECTED';
@@ -142,6 +144,13 @@ export function registerReplicationAdmin(
   };
 
   /** Every peer this node knows: connected now, dialed by the network, or listed in [[replication.masters]]. */
+  const snapshotStmt = ctx.engine.writer.prepare(
+    'SELECT peer_id FROM _chorus_peers WHERE needs_snapshot = 1',
+  );
+  snapshotStmt.safeIntegers(false);
+  const snapshotPeers = (): Set<string> =>
+    new Set((snapshotStmt.all() as { peer_id: string }[]).map((r) => r.peer_id));
+
   const knownPeers = (): KnownPeer[] => {
     const out = new Map<string, KnownPeer>();
     const get = (id: string): KnownPeer => {
@@ -191,7 +200,7 @@ export function registerReplicationAdmin(
       ],
     ];
     for (const k of knownPeers()) {
-      const state = stateOf(k.live);
+      const state = stateOf(k.live, snapshotPeers().has(k.masterId));
       const lag = k.live ? lagOf(k.live, true) : null;
       rows.push([
         k.masterId,
@@ -225,7 +234,13 @@ export function registerReplicationAdmin(
       const live = peers.flatMap((k) => (k.live ? [k.live] : []));
       return [
         [
-          !att ? 'INITIALIZING' : att.replicator.isPaused ? 'PAUSED' : 'ACTIVE',
+          !att
+            ? 'INITIALIZING'
+            : att.replicator.needsSnapshot
+              ? 'NEEDS_SNAPSHOT'
+              : att.replicator.isPaused
+                ? 'PAUSED'
+                : 'ACTIVE',
           selfMasterId,
           ctx.nodeId,
           ctx.config.haMode,
@@ -234,7 +249,7 @@ export function registerReplicationAdmin(
           int8(currentLsn()),
           live.reduce((m, p) => Math.max(m, lagOf(p, false).lagMs), 0),
           int8(peers.length),
-          int8(peers.filter((k) => stateOf(k.live) === 'ACTIVE').length),
+          int8(peers.filter((k) => stateOf(k.live, snapshotPeers().has(k.masterId)) === 'ACTIVE').length),
           int8(conflicts()),
           int8(att?.replicator.pendingTxs() ?? 0),
           false,
@@ -444,7 +459,7 @@ export function registerReplicationAdmin(
       return [
         [
           k.masterId,
-          stateOf(k.live),
+          stateOf(k.live, snapshotPeers().has(k.masterId)),
           s?.rttMs ?? null,
           s?.clockSkewMs ?? null,
           s && !k.live?.link.closed ? s.health : 'disconnected',
@@ -521,7 +536,11 @@ export function registerReplicationAdmin(
       });
       att = { ...parts, monitor };
       registerReplicationMetrics(parts.metrics, monitor, {
-        peersUp: () => knownPeers().map((k) => ({ peer: k.masterId, up: stateOf(k.live) === 'ACTIVE' })),
+        peersUp: () =>
+          knownPeers().map((k) => ({
+            peer: k.masterId,
+            up: stateOf(k.live, snapshotPeers().has(k.masterId)) === 'ACTIVE',
+          })),
         conflicts,
       });
       monitor.start();

@@ -210,6 +210,7 @@ export class ChorusNode {
         logger: this.logger,
         batchEntries: r.replication_batch_size ?? r.batch_size,
         batchBytesMax: r.max_batch_size_mb * 1024 * 1024,
+        batchTimeoutMs: r.batch_timeout_ms,
         retention: new LogRetention(this.engine, r.buffers.wal_buffer_size_mb * 1024 * 1024, this.logger),
         expectedPeers: () => network.peers().length,
       });

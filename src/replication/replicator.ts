@@ -39,6 +39,11 @@ export interface ReplicatorOptions {
   batchEntries: number;
   /** [replication] max_batch_size_mb in bytes. */
   batchBytesMax: number;
+  /**
+   * [replication] batch_timeout_ms: the longest a committed change waits before a sender looks for
+   * it (senders are also woken by every commit, and never hold a partial batch back).
+   */
+  batchTimeoutMs?: number;
   /** Called after remote transactions were applied (metrics, cache invalidation). */
   onApplied?(count: number): void;
   /** Log retention; null keeps the whole log. */
@@ -212,11 +217,14 @@ export class Replicator {
 
   private schedulePoll(): void {
     if (this.stopped) return;
-    this.pollTimer = this.o.timers.after(senderPollMs, () => {
-      this.kick();
-      this.drain();
-      this.schedulePoll();
-    });
+    this.pollTimer = this.o.timers.after(
+      Math.max(1, Math.min(senderPollMs, this.o.batchTimeoutMs ?? senderPollMs)),
+      () => {
+        this.kick();
+        this.drain();
+        this.schedulePoll();
+      },
+    );
   }
 
   private onLink(link: Link): LinkHandlers {

@@ -70,6 +70,9 @@ test('acknowledged log is truncated; a peer behind the capped log is refused wit
     fabric.heal('a', 'b');
     await world.runFor(2_000);
     assert.ok(b.replicator!.needsSnapshot, 'b learns it needs a snapshot');
+    assert.equal((await b.query('SELECT replicate.status()')).rows[0]!.status, 'NEEDS_SNAPSHOT');
+    const seen = (await a.query("SELECT state FROM replicate.masters WHERE master_id = 'b'")).rows;
+    assert.deepEqual(seen, [{ state: 'NEEDS_SNAPSHOT' }]);
     assert.equal(b.replicator!.needsSnapshot?.from, 'a');
     // b did not receive a log with holes: it applied nothing new from a.
     assert.equal(Number((await b.query('SELECT count(*) AS n FROM r')).rows[0]!.n), 20);
