@@ -126,6 +126,25 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
 
   registry.addView({
     kind: 'sql',
+    name: 'replicate.crdt_operations',
+    sql: `SELECT op_id, operation_type, table_name, column_name, row_id, origin, origin_seq, element_count,
+      merge_latency_ms, merged_at FROM _chorus_crdt_ops`,
+    columns: [
+      { name: 'op_id', type: 'int8' },
+      { name: 'operation_type', type: 'text' },
+      { name: 'table_name', type: 'text' },
+      { name: 'column_name', type: 'text' },
+      { name: 'row_id', type: 'text' },
+      { name: 'origin', type: 'text' },
+      { name: 'origin_seq', type: 'int8' },
+      { name: 'element_count', type: 'int8' },
+      { name: 'merge_latency_ms', type: 'float8' },
+      { name: 'merged_at', type: 'timestamptz' },
+    ],
+  });
+
+  registry.addView({
+    kind: 'sql',
     name: 'replicate.tables',
     sql: `SELECT s.name AS table_name, CASE WHEN coalesce(t.local_only, 0) = 1 THEN 0 ELSE 1 END AS replicated
       FROM sqlite_schema s LEFT JOIN _chorus_tables t ON t.name = s.name

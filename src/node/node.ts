@@ -15,6 +15,7 @@ import { ChorusError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
 import { Applier } from '../replication/applier.js';
+import { CrdtColumns } from '../replication/crdt-columns.js';
 import type { PeerNetwork } from '../replication/link.js';
 import { Replicator } from '../replication/replicator.js';
 import { LogRetention } from '../replication/retention.js';
@@ -125,6 +126,28 @@ export class ChorusNode {
       standbyCount: () => 0,
     });
     registerPgCatalog(this.registry);
+    const r0 = this.config.replication;
+    this.registry.addFunction({
+      name: 'get_conflict_strategy',
+      params: [],
+      columns: [
+        { name: 'conflict_resolution', type: 'text' },
+        { name: 'timestamp_source', type: 'text' },
+        { name: 'crdt_types', type: 'json' },
+        { name: 'resolver_function', type: 'text' },
+        { name: 'resolver_language', type: 'text' },
+      ],
+      mutates: false,
+      run: () => [
+        [
+          r0.conflict_resolution,
+          r0.timestamp_source,
+          JSON.stringify(r0.crdt_types.length > 0 ? r0.crdt_types : ['counter', 'set', 'map', 'register']),
+          r0.resolver_function ?? r0.custom_resolver ?? null,
+          r0.resolver_language ?? null,
+        ],
+      ],
+    });
     const replicationAdmin =
       this.config.haMode === 'multi-primary'
         ? registerReplicationAdmin(this.registry, {
@@ -186,15 +209,26 @@ export class ChorusNode {
     };
     if (this.config.haMode === 'multi-primary') {
       const physical = opts.clock ?? systemClock;
+      const crdt = new CrdtColumns(this.engine.writer, this.engine, () => physical.nowMs());
+      this.registry.addFunction({
+        name: 'crdt_state',
+        params: [{ name: 'table_name' }, { name: 'row_id' }, { name: 'column_name' }],
+        columns: [{ name: 'state', type: 'json' }],
+        mutates: false,
+        run: ([t, pk, col]) => [[crdt.stateOf(String(t), String(pk), String(col))]],
+      });
       const applier = new Applier(
         this.engine,
         this.logger,
         () => this.host.onSchemaChange(),
         () => physical.nowMs(),
+        crdt,
       );
       this.applier = applier;
-      this.engine.localCommitHook = (txid, origin, seq, orderKey) =>
+      this.engine.localCommitHook = (txid, origin, seq, orderKey) => {
+        crdt.recordLocal(txid, origin, seq, orderKey);
         applier.recordLocal(txid, origin, seq, orderKey);
+      };
       this.engine.syncSchemaNow();
       const network = typeof opts.network === 'function' ? opts.network(this) : opts.network;
       if (!network) throw new ChorusError('F0000', 'multi-primary mode needs a peer network', {}, 'FATAL');

@@ -11,6 +11,7 @@ import type { LogEntry, ReplTx, Vector } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { jsonValue, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
+import type { CrdtColumns } from './crdt-columns.js';
 
 /** A column's last write: [order key, origin, seq]. */
 type ColClock = [string, string, number];
@@ -66,6 +67,8 @@ export class Applier {
     private readonly logger: Logger,
     private readonly onSchemaChange: () => void,
     private readonly nowMs: () => number = Date.now,
+    /** CRDT columns: joined on apply instead of last-write-wins. */
+    readonly crdt: CrdtColumns | null = null,
   ) {
     this.db = engine.writer;
     const prep = (sql: string): Database.Statement => {
@@ -110,6 +113,7 @@ export class Applier {
   invalidate(): void {
     this.cache.clear();
     this.shapes.clear();
+    this.crdt?.invalidate();
   }
 
   private shape(tbl: string): { columns: Set<string>; primaryKey: string[] } | null {
@@ -281,6 +285,7 @@ export class Applier {
           );
         }
         this.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk });
+        this.crdt?.deleteRow(tbl, pk);
       }
       m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
       m.dels[tx.origin] = Math.max(m.dels[tx.origin] ?? 0, tx.seq);
@@ -308,6 +313,9 @@ export class Applier {
       return;
     }
     const cols = Object.keys(JSON.parse(e.cols ?? '{}') as object).filter((c) => shape.columns.has(c));
+    // CRDT columns carry deltas: join them into the states and write the merged values.
+    const merged = e.cols ? (this.crdt?.mergeRemote(tbl, pk, e.cols, tx.origin, tx.seq) ?? null) : null;
+    const colsText = merged?.cols ?? e.cols;
     if (!exists) {
       if (e.op === 'INSERT') {
         const key = `${tbl}|insert|${cols.join(',')}`;
@@ -320,7 +328,7 @@ export class Applier {
             .map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
           const upsert = sets.length > 0 ? `DO UPDATE SET ${sets.join(', ')}` : 'DO NOTHING';
           return `INSERT INTO ${quoteIdent(tbl)} (${names}) VALUES (${values}) ON CONFLICT (${pkCols}) ${upsert}`;
-        }).run({ cols: e.cols });
+        }).run({ cols: colsText });
         m.cols = {};
         for (const c of cols) m.cols[c] = [hlc, tx.origin, tx.seq];
         m.deleted = false;
@@ -336,7 +344,8 @@ export class Applier {
     let localWriter = '';
     for (const c of cols) {
       const cm = m.cols[c];
-      if (cm && cm[2] > (seen[cm[1]] ?? 0)) {
+      if (merged?.crdtCols.has(c)) win.push(c);
+      else if (cm && cm[2] > (seen[cm[1]] ?? 0)) {
         conflicting.push(c);
         localWriter ||= cm[1];
         if (hlc > cm[0]) win.push(c);
@@ -348,7 +357,7 @@ export class Applier {
       this.stmt(key, () => {
         const sets = win.map((c) => `${quoteIdent(c)} = ${fromJson(':cols', colPath(c))}`).join(', ');
         return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
-      }).run({ cols: e.cols, pk });
+      }).run({ cols: colsText, pk });
       for (const c of win) m.cols[c] = [hlc, tx.origin, tx.seq];
     }
     m.deleted = false;

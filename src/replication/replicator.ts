@@ -145,9 +145,10 @@ export class Replicator {
     const wait = this.o.writerLock.acquire(this);
     if (wait) await wait;
     try {
-      const r = this.o.engine.runInternal(() =>
-        retention.run(this.peerAcks, this.o.timers.nowMs(), this.o.expectedPeers?.() ?? 0),
-      );
+      const r = this.o.engine.runInternal(() => {
+        this.o.applier.crdt?.trim();
+        return retention.run(this.peerAcks, this.o.timers.nowMs(), this.o.expectedPeers?.() ?? 0);
+      });
       for (const peer of r.newlyNeedingSnapshot)
         this.fail(peer, 'fell behind the retained log: needs a snapshot re-sync');
     } finally {

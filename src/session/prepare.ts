@@ -11,7 +11,8 @@ import {
   UndefinedTableError,
 } from '../errors.js';
 import { type Classified, classify } from '../sql/classify.js';
-import { isKeyword, isTrivia, joinTokens, type Token } from '../sql/lexer.js';
+import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
+import { isKeyword, isTrivia, joinTokens, type Token, tokenize } from '../sql/lexer.js';
 import { internalPrefix } from '../storage/internal-schema.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
@@ -381,6 +382,8 @@ function directCall(sig: Token[], registry: AdminRegistry): Route | null {
 }
 
 export function prepareStatement(text: string, tokens: Token[], registry: AdminRegistry): Prepared {
+  const crdtWrite = rewriteCrdtSelect(tokens);
+  if (crdtWrite !== null) return prepareStatement(crdtWrite, tokenize(crdtWrite), registry);
   const cls = classify(tokens);
   const base = { text, tokens, cls };
   switch (cls.kind) {
@@ -403,6 +406,7 @@ export function prepareStatement(text: string, tokens: Token[], registry: AdminR
     default:
   }
   let guarded = guard(tokens, cls);
+  if (cls.kind === 'create_table' || cls.kind === 'alter_table') guarded = stripCrdtTypeParams(guarded);
   if (cls.kind === 'create_table' && cls.unlogged) {
     guarded = guarded.map((t) => (isKeyword(t, 'UNLOGGED') ? { ...t, text: '' } : t));
   }

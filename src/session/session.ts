@@ -290,7 +290,8 @@ export class Session {
     }
     engine.syncSchema();
     const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
-    if (!localOnly) engine.logDdl(table ?? '', p.text);
+    // Log the statement as SQLite ran it (rewrites applied), so replicas can run it as is.
+    if (!localOnly) engine.logDdl(table ?? '', p.execSql);
     // Other connections may only re-read the schema once this transaction has committed.
     this.schemaChanged = true;
     this.host.writerCache.clear();

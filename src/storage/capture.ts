@@ -19,18 +19,20 @@ export interface TableShape {
   name: string;
   columns: string[];
   primaryKey: string[];
+  /** Declared type of each column (as written, e.g. 'CRDT_COUNTER'), by column name. */
+  types: Map<string, string>;
 }
 
 export function tableShape(db: Database.Database, table: string): TableShape {
-  const stmt = db.prepare(`SELECT name, pk, hidden FROM pragma_table_xinfo(?)`);
+  const stmt = db.prepare(`SELECT name, type, pk, hidden FROM pragma_table_xinfo(?)`);
   stmt.safeIntegers(false);
-  const rows = stmt.all(table) as { name: string; pk: number; hidden: number }[];
+  const rows = stmt.all(table) as { name: string; type: string; pk: number; hidden: number }[];
   const columns = rows.filter((r) => r.hidden === 0).map((r) => r.name);
   const primaryKey = rows
     .filter((r) => r.pk > 0)
     .sort((a, b) => a.pk - b.pk)
     .map((r) => r.name);
-  return { name: table, columns, primaryKey };
+  return { name: table, columns, primaryKey, types: new Map(rows.map((r) => [r.name, r.type])) };
 }
 
 /** A value as JSON-safe SQL: BLOBs become {"$b": hex}, everything else stays as is. */

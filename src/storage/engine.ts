@@ -91,7 +91,7 @@ export class StorageEngine {
       this.open.captured = true;
       return BigInt(this.open.txid);
     });
-    registerSqlFunctions(this.writer, { inWriter: true });
+    registerSqlFunctions(this.writer, { inWriter: true, crdtMarkers: opts.guardPrimaryKeyUpdates ?? false });
     this.writer.exec(internalSchemaSql);
     migrateInternalSchema(this.writer);
     this.nodeId = this.resolveNodeId();
@@ -286,6 +286,18 @@ export class StorageEngine {
       `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
     );
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
+  }
+
+  /** Run fn with capture triggers silent (writing a merged CRDT value is not a new change). */
+  suppressCapture<T>(fn: () => T): T {
+    const open = this.requireOpen();
+    const prev = open.applying;
+    open.applying = true;
+    try {
+      return fn();
+    } finally {
+      open.applying = prev;
+    }
   }
 
   /** Run internal bookkeeping (no user tables) in its own transaction; the caller holds the writer. */

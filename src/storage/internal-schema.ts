@@ -57,6 +57,30 @@ CREATE TABLE IF NOT EXISTS _chorus_rowmeta (
   PRIMARY KEY (tbl, pk)
 ) WITHOUT ROWID;
 
+-- CRDT column states (multi-primary): the full delta-state CRDT of each CRDT column of each row;
+-- the user column holds its value (a number, JSON array or JSON object).
+CREATE TABLE IF NOT EXISTS _chorus_crdt (
+  tbl   TEXT NOT NULL,
+  pk    TEXT NOT NULL,
+  col   TEXT NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (tbl, pk, col)
+) WITHOUT ROWID;
+
+-- Merges of replicated CRDT changes (replicate.crdt_operations), bounded by retention.
+CREATE TABLE IF NOT EXISTS _chorus_crdt_ops (
+  op_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  operation_type TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  origin_seq INTEGER NOT NULL,
+  element_count INTEGER NOT NULL,
+  merge_latency_ms REAL NOT NULL,
+  merged_at TEXT NOT NULL
+);
+
 -- Peers this node ships to, with the vector each last acknowledged (log retention keeps what any
 -- of them still lacks) and whether it fell behind the retained log and needs a snapshot.
 CREATE TABLE IF NOT EXISTS _chorus_peers (

@@ -2,6 +2,7 @@
 // what they expect: version(), pg_sleep(), current_database() and friends.
 
 import type Database from 'better-sqlite3';
+import { addElement, incrementValue, type Json, mapDelete, mapPut, removeElement } from '../crdt/crdt.js';
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { pgSleepSecondsMax } from '../limits.js';
 
@@ -12,13 +13,25 @@ export const versionString = `PostgreSQL ${pgServerVersion} (ChorusDB ${chorusVe
 export interface SqlFunctionOptions {
   /** The writer connection cannot block: pg_sleep there would stall every session. */
   inWriter: boolean;
+  /**
+   * Replicated (multi-primary) writer: re-adding a present set element or re-putting an unchanged
+   * map entry leaves a marker the commit turns into a fresh CRDT tag (so it wins over a concurrent
+   * remove), then removes.
+   */
+  crdtMarkers?: boolean;
 }
+
+/** Marker element of a set value: this element was added again. */
+export const setReaddMarker = '$readd';
+/** Marker key of a map value: these keys were put again with an unchanged value. */
+export const mapReputMarker = '$reput';
 
 export function registerSqlFunctions(db: Database.Database, opts: SqlFunctionOptions): void {
   db.function('version', { deterministic: true }, () => versionString);
   db.function('current_database', { deterministic: true }, () => 'chorus');
   db.function('current_schema', { deterministic: true }, () => 'public');
   db.function('pg_backend_pid', () => BigInt(process.pid));
+  registerCrdtFunctions(db, opts.crdtMarkers ?? false);
   db.function('pg_sleep', (seconds: unknown) => {
     const s = Number(seconds);
     if (!Number.isFinite(s) || s < 0 || s > pgSleepSecondsMax) {
@@ -29,4 +42,82 @@ export function registerSqlFunctions(db: Database.Database, opts: SqlFunctionOpt
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, s * 1000);
     return null;
   });
+}
+
+/** A column value as the CRDT helpers see it: JSON text of sets and maps parsed, integers as numbers. */
+function crdtArg(v: unknown): Json {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t.startsWith('[') || t.startsWith('{')) {
+      try {
+        return JSON.parse(t) as Json;
+      } catch {
+        throw new ChorusError('22P02', `invalid JSON in a CRDT column: ${t.slice(0, 60)}`);
+      }
+    }
+  }
+  if (v instanceof Uint8Array) throw new ChorusError('22023', 'CRDT values cannot be binary');
+  return (v ?? null) as Json;
+}
+
+/** Canonical JSON text (sorted set elements, sorted map keys) so every node stores the same text. */
+function canonicalText(v: Json): string {
+  if (Array.isArray(v)) {
+    const items = v.map((e) => JSON.stringify(e)).sort();
+    return `[${items.join(',')}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** crdt_increment(col, n), crdt_add(col, v), crdt_set(col, k, v), ... and CRDT_COUNTER(n). */
+function registerCrdtFunctions(db: Database.Database, markers: boolean): void {
+  const num = (v: unknown, what: string): number => {
+    const n = typeof v === 'bigint' ? Number(v) : Number(v);
+    if (!Number.isFinite(n)) throw new ChorusError('22023', `${what}: expected a number, got ${String(v)}`);
+    return n;
+  };
+  // Optional arguments need varargs: better-sqlite3 takes the arity from fn.length otherwise.
+  db.function('crdt_increment', { deterministic: true, varargs: true }, (col: unknown, by: unknown = 1n) =>
+    incrementValue(crdtArg(col), num(by, 'crdt_increment')),
+  );
+  db.function('crdt_decrement', { deterministic: true, varargs: true }, (col: unknown, by: unknown = 1n) =>
+    incrementValue(crdtArg(col), -num(by, 'crdt_decrement')),
+  );
+  db.function('crdt_add', { deterministic: true }, (col: unknown, elem: unknown) => {
+    const before = crdtArg(col);
+    const e = crdtArg(elem);
+    const after = addElement(before, e);
+    const present = Array.isArray(before) && before.length === after.length;
+    return canonicalText(markers && present ? [...after, { [setReaddMarker]: e }] : after);
+  });
+  db.function('crdt_remove', { deterministic: true }, (col: unknown, elem: unknown) =>
+    canonicalText(removeElement(crdtArg(col), crdtArg(elem))),
+  );
+  db.function('crdt_set', { deterministic: true }, (col: unknown, key: unknown, value: unknown) => {
+    const before = crdtArg(col);
+    const k = String(key);
+    const v = crdtArg(value);
+    const after = mapPut(before, k, v) as { [k: string]: Json };
+    const unchanged =
+      before !== null &&
+      typeof before === 'object' &&
+      !Array.isArray(before) &&
+      JSON.stringify(before[k]) === JSON.stringify(v);
+    if (markers && unchanged) {
+      const prior = Array.isArray(after[mapReputMarker]) ? (after[mapReputMarker] as Json[]) : [];
+      after[mapReputMarker] = [...prior, k];
+    }
+    return canonicalText(after);
+  });
+  db.function('crdt_delete', { deterministic: true }, (col: unknown, key: unknown) =>
+    canonicalText(mapDelete(crdtArg(col), String(key))),
+  );
+  db.function('crdt_counter', { deterministic: true, varargs: true }, (initial: unknown = 0n) =>
+    num(initial, 'CRDT_COUNTER'),
+  );
 }

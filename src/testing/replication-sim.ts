@@ -98,9 +98,23 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     for (const id of ids) await open(id);
     await exec(ids[0]!, 'CREATE TABLE kv (k INTEGER PRIMARY KEY, a TEXT, b INTEGER, c BLOB)');
     await exec(ids[0]!, 'CREATE TABLE uniq (id TEXT PRIMARY KEY, node TEXT, v INTEGER)');
+    await exec(
+      ids[0]!,
+      'CREATE TABLE ctr (id INTEGER PRIMARY KEY, hits CRDT_COUNTER, labels CRDT_SET<TEXT>)',
+    );
+    await exec(ids[0]!, "INSERT INTO ctr VALUES (1, CRDT_COUNTER(0), '[]'), (2, CRDT_COUNTER(0), '[]')");
     await world.runFor(200);
 
     let counter = 0;
+    // CRDT columns: every acknowledged increment and label add must be in the final value exactly.
+    const expectedHits = new Map<bigint, bigint>([
+      [1n, 0n],
+      [2n, 0n],
+    ]);
+    const expectedLabels = new Map<bigint, Set<string>>([
+      [1n, new Set()],
+      [2n, new Set()],
+    ]);
     const start = world.nowMs;
     for (let i = 0; i < opts.ops; i++) {
       const at = start + world.int(0, opts.spanMs);
@@ -120,6 +134,25 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
           world.schedule(world.nowMs + world.int(20, 400), async () => {
             if (!nodes.get(id)) await open(id);
           });
+        });
+      } else if (r < 0.27) {
+        const row = BigInt(world.int(1, 2));
+        const by = BigInt(world.int(-3, 9));
+        const label = `${id}-l${counter++}`;
+        world.schedule(at, async () => {
+          const sql =
+            world.rng() < 0.5
+              ? 'UPDATE ctr SET hits = crdt_increment(hits, $1), labels = crdt_add(labels, $2) WHERE id = $3'
+              : 'SELECT CRDT_INCREMENT(hits, $1) FROM ctr WHERE id = $3 AND $2 IS NOT NULL';
+          const node = nodes.get(id);
+          if (!node) return;
+          const res = await node.exec(sql, [by, label, row]).catch(() => null);
+          // Acknowledged only when a row changed (UPDATE 1, or one row RETURNING for the SELECT form).
+          const changed = res !== null && (res[0]?.tag === 'UPDATE 1' || res[0]?.rows.length === 1);
+          if (changed) {
+            expectedHits.set(row, expectedHits.get(row)! + by);
+            if (sql.startsWith('UPDATE')) expectedLabels.get(row)!.add(label);
+          }
         });
       } else if (r < 0.45) {
         const uid = `${id}-${counter++}`;
@@ -216,6 +249,21 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       (await n1.query('SELECT count(DISTINCT txid) AS n FROM replicate.log')).rows[0]!.n,
     );
     const logTxsTotal = Object.values(n1.engine.appliedVector()).reduce((a, b) => a + b, 0);
+    for (const id of ids) {
+      const rows = (await nodes.get(id)!.query('SELECT id, hits, labels FROM ctr ORDER BY id')).rows;
+      for (const r of rows) {
+        const want = expectedHits.get(r.id as bigint);
+        if (BigInt(r.hits as bigint | number) !== want)
+          problems.push(`${id}: ctr ${r.id} hits = ${r.hits}, expected ${want}`);
+        const labels = new Set(JSON.parse(String(r.labels)) as string[]);
+        const wantLabels = expectedLabels.get(r.id as bigint)!;
+        if (labels.size !== wantLabels.size || [...wantLabels].some((l) => !labels.has(l))) {
+          problems.push(
+            `${id}: ctr ${r.id} labels = ${r.labels}, expected ${JSON.stringify([...wantLabels].sort())}`,
+          );
+        }
+      }
+    }
     let conflicts = 0;
     for (const id of ids) {
       conflicts += Number(
