@@ -262,7 +262,7 @@ export function valueOf(s: CrdtState): Json {
         let best: { tag: string; put: MapPut } | undefined;
         for (const [tag, put] of Object.entries(byTag)) {
           if (removed.has(tag)) continue;
-          if (best === undefined || put.ts > best.put.ts || (put.ts === best.put.ts && tag < best.tag)) {
+          if (best === undefined || put.ts > best.put.ts || (put.ts === best.put.ts && tag > best.tag)) {
             best = { tag, put };
           }
         }

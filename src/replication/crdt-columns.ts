@@ -16,7 +16,7 @@ import {
   join,
   parseCrdtType,
   parseState,
-  valueOf,
+  valueOf as stateValue,
 } from '../crdt/crdt.js';
 import { ChorusError } from '../errors.js';
 import { quoteIdent } from '../sql/lexer.js';
@@ -147,7 +147,7 @@ export class CrdtColumns {
         if (!(col in cols)) continue;
         const before = e.op === 'INSERT' ? null : this.load(e.tbl, e.pk, col, kind);
         const state = before ?? emptyState(kind);
-        const oldValue = before ? valueOf(before) : null;
+        const oldValue = before ? stateValue(before) : null;
         const { value: newValue, again } = extractMarkers(kind, parseColumnValue(kind, cols[col]));
         const ctx = { origin, tagBase: `${origin}:${seq}:${e.lsn}`, ts: orderKey };
         let delta = deltaFromValues(kind, state, oldValue, newValue, ctx);
@@ -168,7 +168,7 @@ export class CrdtColumns {
           JSON.stringify({ $crdt: JSON.parse(canonical(delta)) as Json }),
           e.lsn,
         );
-        const value = columnValue(kind, valueOf(merged));
+        const value = columnValue(kind, stateValue(merged));
         if (JSON.stringify(value) !== JSON.stringify(cols[col])) this.writeValue(e.tbl, e.pk, col, value);
       }
     }
@@ -206,7 +206,7 @@ export class CrdtColumns {
       const delta = parseState(JSON.stringify(raw.$crdt));
       const merged = join(this.load(tbl, pk, col, kind) ?? emptyState(kind), delta);
       this.stmts.put.run(tbl, pk, col, canonical(merged));
-      const value = valueOf(merged);
+      const value = stateValue(merged);
       crdtCols.add(col);
       paths.push(colPath(col));
       values.push(columnValue(kind, value));
