@@ -87,6 +87,19 @@ const replicationSchema = z
     resolver_language: z.enum(['sql', 'javascript', 'typescript', 'rust']).optional(),
     custom_resolver: z.string().optional(),
     crdt_types: z.array(z.enum(['counter', 'set', 'map', 'register'])).default([]),
+    /** JavaScript resolvers: a module (path, relative to the working directory) exporting a function. */
+    resolvers: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            module: z.string().min(1),
+            export: z.string().default('default'),
+          })
+          .strict(),
+      )
+      .default([]),
+    resolver_timeout_ms: ms.min(1).max(60_000).default(1_000),
     replication_lag_threshold_ms: ms.default(500),
     max_retries: z.number().int().min(0).max(1000).default(3),
     batch_size: positiveInt.max(1_000_000).default(1000),

@@ -12,6 +12,7 @@ import { quoteIdent } from '../sql/lexer.js';
 import { jsonValue, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { CrdtColumns } from './crdt-columns.js';
+import type { Resolvers } from './resolvers.js';
 
 /** A column's last write: [order key, origin, seq]. */
 type ColClock = [string, string, number];
@@ -24,6 +25,11 @@ interface RowMeta {
   /** Whether the row had metadata before this transaction. */
   known: boolean;
 }
+
+/** Cluster-wide admin commands carried in the log (see Session / replicate.register_resolver). */
+export type AdminCommand =
+  | { kind: 'register_resolver'; name: string; language: string; definition: string }
+  | { kind: 'bind_resolver'; table: string; resolver: string | null };
 
 export type ConflictType = 'write_conflict' | 'delete_conflict' | 'unique_conflict' | 'constraint_conflict';
 
@@ -69,6 +75,8 @@ export class Applier {
     private readonly nowMs: () => number = Date.now,
     /** CRDT columns: joined on apply instead of last-write-wins. */
     readonly crdt: CrdtColumns | null = null,
+    /** Custom conflict resolvers (per table, or the configured default). */
+    readonly resolvers: Resolvers | null = null,
   ) {
     this.db = engine.writer;
     const prep = (sql: string): Database.Statement => {
@@ -103,8 +111,9 @@ export class Applier {
       entriesOf: prep('SELECT tbl, op, pk, cols FROM _chorus_log WHERE txid = ? ORDER BY lsn'),
       insertConflict: prep(
         `INSERT INTO _chorus_conflicts (table_name, row_id, master_1_id, master_2_id, conflict_type, master_1_value,
-          master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, origin_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'last_write_wins', ?, ?, ?)`,
+          master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, origin_seq,
+          status, error, local_order_key, remote_order_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
   }
@@ -225,8 +234,24 @@ export class Applier {
     }
   }
 
+  /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
+  applyAdminCommand(cmd: AdminCommand, tx: ReplTx): void {
+    try {
+      if (!this.resolvers) throw new Error('resolvers are not available on this node');
+      if (cmd.kind === 'register_resolver') this.resolvers.register(cmd.name, cmd.language, cmd.definition);
+      else if (cmd.kind === 'bind_resolver') this.resolvers.bind(cmd.table, cmd.resolver);
+    } catch (err) {
+      this.logger.warn({ err, cmd, origin: tx.origin, seq: tx.seq }, 'replicated admin command skipped');
+    }
+  }
+
   private applyDdl(e: LogEntry, tx: ReplTx): void {
-    const sql = (JSON.parse(e.cols ?? '{}') as { sql?: string }).sql;
+    const parsed = JSON.parse(e.cols ?? '{}') as { sql?: string; admin?: AdminCommand };
+    if (parsed.admin) {
+      this.applyAdminCommand(parsed.admin, tx);
+      return;
+    }
+    const sql = parsed.sql;
     if (!sql) return;
     this.db.exec('SAVEPOINT chorus_apply_ddl');
     try {
@@ -342,16 +367,21 @@ export class Applier {
     const win: string[] = [];
     const conflicting: string[] = [];
     let localWriter = '';
+    let localKey = '';
+    const resolver = this.resolvers?.forTable(tbl) ?? null;
     for (const c of cols) {
       const cm = m.cols[c];
       if (merged?.crdtCols.has(c)) win.push(c);
       else if (cm && cm[2] > (seen[cm[1]] ?? 0)) {
         conflicting.push(c);
         localWriter ||= cm[1];
-        if (hlc > cm[0]) win.push(c);
+        if (cm[0] > localKey) localKey = cm[0];
+        // With a custom resolver the conflicting columns are settled below, not by LWW.
+        if (!resolver && hlc > cm[0]) win.push(c);
       } else win.push(c);
     }
     const before = conflicting.length > 0 ? this.rowJson(tbl, shape, pk, conflicting) : null;
+    const fullBefore = conflicting.length > 0 && resolver ? this.rowJson(tbl, shape, pk) : null;
     if (win.length > 0) {
       const key = `${tbl}|update|${win.join(',')}`;
       this.stmt(key, () => {
@@ -359,6 +389,30 @@ export class Applier {
         return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
       }).run({ cols: colsText, pk });
       for (const c of win) m.cols[c] = [hlc, tx.origin, tx.seq];
+    }
+    let status: { strategy: string; status: string; error: string | null } = {
+      strategy: 'last_write_wins',
+      status: 'resolved',
+      error: null,
+    };
+    if (conflicting.length > 0 && resolver) {
+      status = this.settleByResolver(
+        resolver,
+        tbl,
+        pk,
+        shape,
+        where,
+        m,
+        conflicting,
+        fullBefore!,
+        colsText!,
+        {
+          localKey,
+          localWriter,
+          remoteKey: hlc,
+          tx,
+        },
+      );
     }
     m.deleted = false;
     this.saveMeta(tbl, pk, m);
@@ -375,8 +429,64 @@ export class Applier {
         remote,
         resolved,
         performance.now() - t0,
+        { ...status, localKey, remoteKey: hlc },
       );
     }
+  }
+
+  /**
+   * Settle conflicting columns with the table's resolver, called with the two versions in a
+   * canonical order (older write first by order key) so every node evaluates the same call. On any
+   * failure the local version stays (a safe state) and the conflict is parked as pending.
+   */
+  private settleByResolver(
+    resolver: string,
+    tbl: string,
+    pk: string,
+    shape: { columns: Set<string>; primaryKey: string[] },
+    where: string,
+    m: RowMeta,
+    conflicting: string[],
+    localRowJson: string,
+    colsText: string,
+    v: { localKey: string; localWriter: string; remoteKey: string; tx: ReplTx },
+  ): { strategy: string; status: string; error: string | null } {
+    const strategy = `custom:${resolver}`;
+    const localRow = JSON.parse(localRowJson) as Record<string, unknown>;
+    const remoteRow: Record<string, unknown> = { ...localRow };
+    const incoming = JSON.parse(colsText) as Record<string, unknown>;
+    for (const c of Object.keys(incoming)) if (shape.columns.has(c)) remoteRow[c] = incoming[c];
+    const localOlder = v.localKey < v.remoteKey;
+    const [older, newer] = localOlder ? [localRow, remoteRow] : [remoteRow, localRow];
+    const res = this.resolvers!.resolve(resolver, older, newer, {
+      table: tbl,
+      rowId: pk,
+      conflictType: 'write_conflict',
+      columns: conflicting,
+      localOrigin: localOlder ? v.localWriter : v.tx.origin,
+      remoteOrigin: localOlder ? v.tx.origin : v.localWriter,
+    });
+    if (!res.ok) {
+      this.logger.warn(
+        { table: tbl, pk, resolver, error: res.error },
+        'conflict resolver failed; conflict left pending',
+      );
+      return { strategy, status: 'pending', error: res.error };
+    }
+    const chosen: Record<string, unknown> = {};
+    for (const c of conflicting) chosen[c] = c in res.row ? res.row[c] : newer[c];
+    const key = `${tbl}|update|${conflicting.join(',')}`;
+    this.stmt(key, () => {
+      const sets = conflicting.map((c) => `${quoteIdent(c)} = ${fromJson(':cols', colPath(c))}`).join(', ');
+      return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
+    }).run({ cols: JSON.stringify(chosen), pk });
+    // The settled value carries the newer version's clock, so later writes compare against it.
+    const top: ColClock =
+      v.localKey > v.remoteKey
+        ? [v.localKey, v.localWriter, m.cols[conflicting[0]!]?.[2] ?? 0]
+        : [v.remoteKey, v.tx.origin, v.tx.seq];
+    for (const c of conflicting) m.cols[c] = top;
+    return { strategy, status: 'resolved', error: null };
   }
 
   private lastWriter(m: RowMeta, seen: Vector): string {
@@ -424,6 +534,13 @@ export class Applier {
     remoteValue: string | null,
     resolved: string | null,
     latencyMs: number,
+    extra: {
+      strategy?: string;
+      status?: string;
+      error?: string | null;
+      localKey?: string;
+      remoteKey?: string;
+    } = {},
   ): void {
     this.stats.conflicts++;
     this.stmts.insertConflict.run(
@@ -435,9 +552,14 @@ export class Applier {
       localValue,
       remoteValue,
       resolved,
+      extra.strategy ?? 'last_write_wins',
       new Date(this.nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
       latencyMs,
       tx.seq,
+      extra.status ?? 'resolved',
+      extra.error ?? null,
+      extra.localKey ?? null,
+      extra.remoteKey ?? null,
     );
   }
 }

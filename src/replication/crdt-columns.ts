@@ -236,7 +236,9 @@ export class CrdtColumns {
       this.cache.set(key, s);
     }
     const args: unknown[] = [colsText];
-    paths.forEach((p, i) => args.push(p, values[i]));
+    paths.forEach((p, i) => {
+      args.push(p, values[i]);
+    });
     return { cols: (s.get(...args) as { j: string }).j, crdtCols };
   }
 

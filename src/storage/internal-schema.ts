@@ -105,8 +105,27 @@ CREATE TABLE IF NOT EXISTS _chorus_conflicts (
   detected_at TEXT NOT NULL,
   resolution_latency_ms REAL NOT NULL,
   origin_seq INTEGER NOT NULL,
-  status TEXT NOT NULL DEFAULT 'resolved'
+  status TEXT NOT NULL DEFAULT 'resolved',
+  -- order keys of the two versions (for re-resolution), and who settled a pending/overridden one
+  local_order_key TEXT,
+  remote_order_key TEXT,
+  error TEXT,
+  resolved_by TEXT,
+  resolved_at TEXT,
+  resolution_reason TEXT
 );
+
+-- Conflict resolvers registered with replicate.register_resolver (replicated through the log) and
+-- the resolver bound to each table (ALTER TABLE ... SET REPLICATION CONFLICT_RESOLVER = 'name').
+CREATE TABLE IF NOT EXISTS _chorus_resolvers (
+  name TEXT PRIMARY KEY,
+  language TEXT NOT NULL,
+  definition TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _chorus_table_resolvers (
+  tbl TEXT PRIMARY KEY,
+  resolver TEXT NOT NULL
+) WITHOUT ROWID;
 
 -- User tables known to the node: replicated (captured) or local-only (CREATE UNLOGGED TABLE).
 CREATE TABLE IF NOT EXISTS _chorus_tables (
