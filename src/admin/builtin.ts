@@ -106,7 +106,8 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
     kind: 'sql',
     name: 'replicate.conflicts',
     sql: `SELECT conflict_id, table_name, row_id, master_1_id, master_2_id, conflict_type, master_1_value,
-      master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, status FROM _chorus_conflicts`,
+      master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, status, error,
+      resolved_by, resolved_at, resolution_reason, local_order_key, remote_order_key FROM _chorus_conflicts`,
     columns: [
       { name: 'conflict_id', type: 'int8' },
       { name: 'table_name', type: 'text' },
@@ -121,6 +122,12 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
       { name: 'detected_at', type: 'timestamptz' },
       { name: 'resolution_latency_ms', type: 'float8' },
       { name: 'status', type: 'text' },
+      { name: 'error', type: 'text' },
+      { name: 'resolved_by', type: 'text' },
+      { name: 'resolved_at', type: 'timestamptz' },
+      { name: 'resolution_reason', type: 'text' },
+      { name: 'local_order_key', type: 'text' },
+      { name: 'remote_order_key', type: 'text' },
     ],
   });
 

@@ -14,6 +14,11 @@ export interface AdminColumn {
 
 export type AdminValue = string | number | bigint | boolean | null;
 
+/** Who is calling (recorded by functions that change state, e.g. conflict overrides). */
+export interface AdminCallContext {
+  user: string;
+}
+
 export interface AdminParam {
   name: string;
   /** Used when the caller leaves the argument out; undefined means required. */
@@ -26,7 +31,7 @@ export interface AdminFunction {
   columns: AdminColumn[];
   /** Whether the function changes state (then it only runs as a direct call, never inside a query). */
   mutates: boolean;
-  run(args: AdminValue[]): AdminValue[][] | Promise<AdminValue[][]>;
+  run(args: AdminValue[], ctx?: AdminCallContext): AdminValue[][] | Promise<AdminValue[][]>;
 }
 
 /**

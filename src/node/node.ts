@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
+import { registerConflictAdmin } from '../admin/conflict-admin.js';
 import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
@@ -18,6 +19,7 @@ import { Applier } from '../replication/applier.js';
 import { CrdtColumns } from '../replication/crdt-columns.js';
 import type { PeerNetwork } from '../replication/link.js';
 import { Replicator } from '../replication/replicator.js';
+import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
@@ -80,6 +82,8 @@ export class ChorusNode {
   readonly startedAtMs = Date.now();
   readonly replicator: Replicator | null = null;
   readonly applier: Applier | null = null;
+  /** Custom conflict resolvers (multi-primary). */
+  readonly resolvers: Resolvers | null = null;
   /** Replication monitoring (multi-primary): histories sampled by its monitor. */
   readonly replicationAdmin: ReplicationAdmin | null = null;
   private readonly readers: ReaderPool;
@@ -126,6 +130,16 @@ export class ChorusNode {
       standbyCount: () => 0,
     });
     registerPgCatalog(this.registry);
+    const self = this;
+    const conflictAdmin = registerConflictAdmin(this.registry, {
+      engine: this.engine,
+      get resolvers() {
+        return self.resolvers;
+      },
+      adminWrite: (fn) => this.adminWrite(fn),
+      nowIso: () =>
+        new Date((opts.clock ?? systemClock).nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
+    });
     const r0 = this.config.replication;
     this.registry.addFunction({
       name: 'get_conflict_strategy',
@@ -188,6 +202,7 @@ export class ChorusNode {
       isReadOnlyNode: () => this.closing !== null,
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
+      customDdl: (p) => conflictAdmin.customDdl(p),
       onSchemaChange: () => {
         this.applier?.invalidate();
         this.writerCache.clear();
@@ -217,12 +232,20 @@ export class ChorusNode {
         mutates: false,
         run: ([t, pk, col]) => [[crdt.stateOf(String(t), String(pk), String(col))]],
       });
+      const r1 = this.config.replication;
+      const resolvers = new Resolvers(
+        this.engine.writer,
+        r1.conflict_resolution === 'custom' ? (r1.resolver_function ?? r1.custom_resolver ?? null) : null,
+        r1.resolver_timeout_ms,
+      );
+      this.resolvers = resolvers;
       const applier = new Applier(
         this.engine,
         this.logger,
         () => this.host.onSchemaChange(),
         () => physical.nowMs(),
         crdt,
+        resolvers,
       );
       this.applier = applier;
       this.engine.localCommitHook = (txid, origin, seq, orderKey) => {
@@ -345,7 +368,30 @@ export class ChorusNode {
 
   /** Start replication (multi-primary): connect to peers and begin shipping and applying. */
   async startReplication(): Promise<void> {
+    await this.resolvers?.loadModules(this.config.replication.resolvers);
     await this.replicator?.start();
+  }
+
+  /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */
+  async adminWrite<T>(fn: () => T): Promise<T> {
+    const owner = {};
+    const wait = this.writerLock.acquire(owner);
+    if (wait) await wait;
+    try {
+      this.engine.beginWrite();
+      let out: T;
+      try {
+        out = fn();
+      } catch (e) {
+        this.engine.rollbackWrite();
+        throw toChorusError(e);
+      }
+      const info = this.engine.commitWrite();
+      this.host.onCommit({ captured: info !== null });
+      return out;
+    } finally {
+      this.writerLock.release(owner);
+    }
   }
 
   /** Start the listeners (the factory keeps wire/http out of the node's import graph). */

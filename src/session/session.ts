@@ -47,6 +47,8 @@ export interface SessionHost {
   onStatement(kind: string, ok: boolean): void;
   /** DDL ran: compiled statements everywhere may describe old columns. */
   onSchemaChange(): void;
+  /** Replication DDL SQLite does not know (ALTER TABLE ... SET REPLICATION ...); null when not one. */
+  customDdl?(p: Prepared): StatementResult | null;
 }
 
 let nextSessionId = 1;
@@ -62,12 +64,15 @@ export class Session {
   /** DDL ran in the current write transaction: invalidate statement caches after it ends. */
   private schemaChanged = false;
   readonly settings: SessionSettings;
+  /** The user name the client connected as (recorded by admin functions that change state). */
+  readonly user: string;
 
   constructor(
     private readonly host: SessionHost,
     startupParams: Record<string, string> = {},
   ) {
     this.settings = new SessionSettings(startupParams);
+    this.user = startupParams.user ?? 'embedded';
   }
 
   get txStatus(): TxStatus {
@@ -266,6 +271,8 @@ export class Session {
     const engine = this.host.engine;
     const db = engine.writer;
     const cls = p.cls;
+    const custom = this.host.customDdl?.(p);
+    if (custom) return custom;
     const notices: string[] = [];
     const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
     const existed = table !== null && tableExists(db, table);
@@ -353,7 +360,9 @@ export class Session {
       p.route.positional.map(resolve),
       new Map([...p.route.named].map(([k, a]) => [k, resolve(a)])),
     );
-    const rows = (await fn.run(args)).map((r) => r.map((v) => (typeof v === 'boolean' ? (v ? 1n : 0n) : v)));
+    const rows = (await fn.run(args, { user: this.user })).map((r) =>
+      r.map((v) => (typeof v === 'boolean' ? (v ? 1n : 0n) : v)),
+    );
     return {
       tag: `SELECT ${rows.length}`,
       columns: fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` })),

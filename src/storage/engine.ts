@@ -253,6 +253,17 @@ export class StorageEngine {
     this.stmts.insertDdl.run(BigInt(open.txid), table, sql);
   }
 
+  /** Record a cluster-wide admin command (applied by every replica) in the open write transaction. */
+  logAdmin(table: string, sql: string, admin: object): void {
+    const open = this.requireOpen();
+    open.captured = true;
+    this.writer
+      .prepare(
+        "INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, 'DDL', NULL, json_object('sql', ?, 'admin', json(?)))",
+      )
+      .run(BigInt(open.txid), table, sql, JSON.stringify(admin));
+  }
+
   registerTable(name: string, localOnly: boolean): void {
     this.requireOpen();
     this.stmts.registerTable.run(name, localOnly ? 1n : 0n, BigInt(Date.now()));
