@@ -28,6 +28,14 @@ export interface ConflictAdminContext {
   /** Run fn inside a write transaction that holds the writer and is replicated when it commits. */
   adminWrite<T>(fn: () => T): Promise<T>;
   nowIso(): string;
+  /** Compare digests of rows with peers (null outside multi-primary). */
+  checkDivergence:
+    | ((rows: { table: string; rowId: string }[]) => Promise<{
+        reports: { peer: string; table: string; rowId: string; localDigest: string; peerDigest: string }[];
+        peersAsked: number;
+        peersAnswered: number;
+      }>)
+    | null;
 }
 
 interface ConflictRow {
@@ -286,6 +294,45 @@ export function registerConflictAdmin(
         }
       ).n;
       return [[resolved, remaining, s]];
+    },
+  });
+
+  registry.addFunction({
+    name: 'check_divergence',
+    params: [{ name: 'limit', default: 1000 }],
+    columns: [
+      { name: 'peer_id', type: 'text' },
+      { name: 'table_name', type: 'text' },
+      { name: 'row_id', type: 'text' },
+      { name: 'local_digest', type: 'text' },
+      { name: 'peer_digest', type: 'text' },
+      { name: 'status', type: 'text' },
+    ],
+    mutates: false,
+    run: async ([limit]) => {
+      const check = ctx.checkDivergence;
+      if (!check) throw new FeatureNotSupportedError('check_divergence outside multi-primary mode');
+      const rows = (
+        db
+          .prepare(
+            'SELECT DISTINCT table_name, row_id FROM (SELECT table_name, row_id FROM _chorus_conflicts ORDER BY conflict_id DESC LIMIT ?)',
+          )
+          .all(Number(limit)) as { table_name: string; row_id: string }[]
+      ).map((r) => ({ table: r.table_name, rowId: r.row_id }));
+      const { reports, peersAsked, peersAnswered } = await check(rows);
+      if (reports.length === 0) {
+        return [
+          [
+            null,
+            null,
+            null,
+            null,
+            null,
+            `consistent: ${rows.length} conflicted rows, ${peersAnswered}/${peersAsked} peers answered`,
+          ],
+        ];
+      }
+      return reports.map((r) => [r.peer, r.table, r.rowId, r.localDigest, r.peerDigest, 'MISMATCH']);
     },
   });
 

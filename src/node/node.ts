@@ -137,6 +137,10 @@ export class ChorusNode {
         return self.resolvers;
       },
       adminWrite: (fn) => this.adminWrite(fn),
+      get checkDivergence() {
+        const r = self.replicator;
+        return r ? (rows: { table: string; rowId: string }[]) => r.checkDivergence(rows) : null;
+      },
       nowIso: () =>
         new Date((opts.clock ?? systemClock).nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
     });

@@ -4,6 +4,7 @@
 // HLC (node id breaks ties); deletes win over concurrent writes and leave tombstones. The outcome
 // depends only on the set of transactions, never on their arrival order.
 
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { formatHlc } from '../clock/hlc.js';
@@ -495,6 +496,13 @@ export class Applier {
 
   private lastDeleter(m: RowMeta, seen: Vector): string {
     return Object.entries(m.dels).find(([o, s]) => s > (seen[o] ?? 0))?.[0] ?? this.engine.nodeId;
+  }
+
+  /** SHA-256 of a row's current content ('absent' when it does not exist): for divergence checks. */
+  rowDigest(tbl: string, pk: string): string {
+    const shape = this.shape(tbl);
+    const text = shape ? (this.rowJson(tbl, shape, pk) ?? 'absent') : 'absent';
+    return createHash('sha256').update(text).digest('hex').slice(0, 32);
   }
 
   /** JSON text of a row's columns (all, or the named ones), BLOBs as {"$b": hex}. */

@@ -52,6 +52,19 @@ export interface ReplicatorOptions {
   expectedPeers?: () => number;
 }
 
+/** How long check_divergence waits for peers' reports. */
+export const divergenceTimeoutMs = 2_000;
+/** Rows compared in one divergence check. */
+export const divergenceRowsMax = 10_000;
+
+export interface DivergenceReport {
+  peer: string;
+  table: string;
+  rowId: string;
+  localDigest: string;
+  peerDigest: string;
+}
+
 /** How often retention runs. */
 export const retentionIntervalMs = 5_000;
 
@@ -275,6 +288,20 @@ export class Replicator {
         p.partial = null;
         this.pump(p);
         return;
+      case 'digest_check': {
+        const items = ((msg.items as [string, string, string][]) ?? []).slice(0, divergenceRowsMax);
+        const mismatches = items.flatMap(([t, pk, theirs]) => {
+          const ours = this.o.applier.rowDigest(t, pk);
+          return ours === theirs ? [] : [[t, pk, theirs, ours]];
+        });
+        this.send(p, { t: 'digest_report', id: msg.id, mismatches });
+        return;
+      }
+      case 'digest_report': {
+        const waiter = this.divergenceWaiters.get(String(msg.id));
+        waiter?.(p.link.peerId, (msg.mismatches as [string, string, string, string][]) ?? []);
+        return;
+      }
       case 'snapshot_required':
         this.needsSnapshot = { from: p.link.peerId, atMs: this.o.timers.nowMs() };
         this.fail(p.link.peerId, "this node is behind the peer's retained log and needs a snapshot re-sync");
@@ -569,6 +596,52 @@ export class Replicator {
     this.o.onApplied?.(txs.length);
     this.kick();
     return true;
+  }
+
+  private readonly divergenceWaiters = new Map<
+    string,
+    (peer: string, m: [string, string, string, string][]) => void
+  >();
+  private divergenceSeq = 0;
+
+  /**
+   * Compare digests of the given rows with every connected peer. Meaningful once the cluster is
+   * quiet (all changes applied everywhere): a mismatch then means the nodes resolved differently.
+   */
+  async checkDivergence(
+    rows: { table: string; rowId: string }[],
+  ): Promise<{ reports: DivergenceReport[]; peersAsked: number; peersAnswered: number }> {
+    const items = rows
+      .slice(0, divergenceRowsMax)
+      .map((r) => [r.table, r.rowId, this.o.applier.rowDigest(r.table, r.rowId)]);
+    const peers = [...this.peers.values()].filter((p) => !p.link.closed);
+    const id = `${this.o.nodeId}:${++this.divergenceSeq}`;
+    const reports: DivergenceReport[] = [];
+    const answered = new Set<string>();
+    await new Promise<void>((resolve) => {
+      const timer = this.o.timers.after(divergenceTimeoutMs, () => resolve());
+      this.divergenceWaiters.set(id, (peer, mismatches) => {
+        answered.add(peer);
+        for (const [table, rowId, localDigest, peerDigest] of mismatches)
+          reports.push({ peer, table, rowId, localDigest, peerDigest });
+        if (answered.size >= peers.length) {
+          timer.cancel();
+          resolve();
+        }
+      });
+      if (peers.length === 0) {
+        timer.cancel();
+        resolve();
+      }
+      for (const p of peers) this.send(p, { t: 'digest_check', id, items });
+    });
+    this.divergenceWaiters.delete(id);
+    for (const r of reports)
+      this.fail(
+        r.peer,
+        `divergence: ${r.table} ${r.rowId} differs (ours ${r.localDigest}, theirs ${r.peerDigest})`,
+      );
+    return { reports, peersAsked: peers.length, peersAnswered: answered.size };
   }
 
   private requeue(txs: ReplTx[]): void {

@@ -21,7 +21,9 @@ describe('conflict resolvers and manual resolution', () => {
     `export function longestName(local, remote) {
        return String(remote.name).length > String(local.name).length ? remote : local;
      }
-     export function broken() { throw new Error('resolver bug'); }`,
+     export function broken() { throw new Error('resolver bug'); }
+     let calls = 0;
+     export function flaky(local, remote) { calls += 1; return calls % 2 === 1 ? local : remote; }`,
   );
   const world = new SimWorld(21);
   const fabric = new SimFabric(world);
@@ -44,6 +46,7 @@ describe('conflict resolvers and manual resolution', () => {
             resolvers: [
               { name: 'longest_name', module: jsModule, export: 'longestName' },
               { name: 'broken', module: jsModule, export: 'broken' },
+              { name: 'flaky', module: jsModule, export: 'flaky' },
             ],
           },
         },
@@ -171,6 +174,29 @@ describe('conflict resolvers and manual resolution', () => {
     assert.equal(rec.resolved_by, 'embedded');
     assert.equal(rec.resolution_reason, 'price=2 was a data entry error');
     assert.ok(rec.resolved_at);
+  });
+
+  test('a non-deterministic resolver is caught by the divergence check', async () => {
+    await a.exec("ALTER TABLE products SET REPLICATION CONFLICT_RESOLVER = 'flaky'");
+    await world.runFor(300);
+    await race(
+      "UPDATE products SET name = 'left' WHERE id = 4",
+      "UPDATE products SET name = 'right' WHERE id = 4",
+    );
+    const names = [
+      (await one(a, 'SELECT name FROM products WHERE id = 4')).name,
+      (await one(b, 'SELECT name FROM products WHERE id = 4')).name,
+    ];
+    assert.notEqual(names[0], names[1], 'the flaky resolver made the nodes disagree');
+    const check = a.query('SELECT * FROM replicate.check_divergence()');
+    await world.runFor(500);
+    const rows = (await check).rows;
+    assert.ok(
+      rows.some((r) => r.status === 'MISMATCH' && r.row_id === '[4]' && r.peer_id === 'b'),
+      JSON.stringify(rows),
+    );
+    await a.exec('ALTER TABLE products SET REPLICATION CONFLICT_RESOLVER = NULL');
+    await world.runFor(300);
   });
 
   test('bad input: unknown resolver, unknown conflict, non-SQL language', async () => {
