@@ -103,6 +103,14 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       'CREATE TABLE ctr (id INTEGER PRIMARY KEY, hits CRDT_COUNTER, labels CRDT_SET<TEXT>)',
     );
     await exec(ids[0]!, "INSERT INTO ctr VALUES (1, CRDT_COUNTER(0), '[]'), (2, CRDT_COUNTER(0), '[]')");
+    // A table settled by a custom resolver: deterministic and commutative (keep the higher price).
+    await exec(ids[0]!, 'CREATE TABLE prices (id INTEGER PRIMARY KEY, price INTEGER, note TEXT)');
+    await exec(ids[0]!, 'INSERT INTO prices VALUES (1, 10, NULL), (2, 10, NULL)');
+    await exec(
+      ids[0]!,
+      "SELECT replicate.register_resolver(name => 'keep_higher', definition => 'CASE WHEN json_extract(local, ''$.price'') >= json_extract(remote, ''$.price'') THEN local ELSE remote END')",
+    );
+    await exec(ids[0]!, "ALTER TABLE prices SET REPLICATION CONFLICT_RESOLVER = 'keep_higher'");
     await world.runFor(200);
 
     let counter = 0;
@@ -134,6 +142,12 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
           world.schedule(world.nowMs + world.int(20, 400), async () => {
             if (!nodes.get(id)) await open(id);
           });
+        });
+      } else if (r < 0.17) {
+        const row = BigInt(world.int(1, 2));
+        const price = BigInt(world.int(1, 1000));
+        world.schedule(at, async () => {
+          await exec(id, 'UPDATE prices SET price = $1, note = $2 WHERE id = $3', [price, `${id}`, row]);
         });
       } else if (r < 0.27) {
         const row = BigInt(world.int(1, 2));
@@ -232,7 +246,8 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       const n = nodes.get(id)!;
       const kv = (await n.query('SELECT * FROM kv ORDER BY k')).rows;
       const uq = (await n.query('SELECT * FROM uniq ORDER BY id')).rows;
-      dumps.set(id, `${dump(kv)}\n${dump(uq)}`);
+      const pr = (await n.query('SELECT * FROM prices ORDER BY id')).rows;
+      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}`);
       const present = new Set(uq.map((r) => String(r.id)));
       for (const uid of acked)
         if (!present.has(uid)) problems.push(`${id}: acknowledged insert ${uid} is missing`);
