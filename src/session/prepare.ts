@@ -22,7 +22,14 @@ export type AdminArg = { value: AdminValue } | { param: number };
 
 export type Route =
   | { type: 'session' }
-  | { type: 'admin-call'; fn: AdminFunction; positional: AdminArg[]; named: Map<string, AdminArg> }
+  | {
+      type: 'admin-call';
+      fn: AdminFunction;
+      positional: AdminArg[];
+      named: Map<string, AdminArg>;
+      /** `AS alias` after the call: names the result column of a one-column function. */
+      alias?: string;
+    }
   | { type: 'sql'; onAdmin: boolean };
 
 export interface Prepared {
@@ -377,7 +384,17 @@ function directCall(sig: Token[], registry: AdminRegistry): Route | null {
     });
   }
   const args = parseCallArgs(sig, i + 3);
-  if (args.next !== sig.length) return null;
+  // Optional alias after the call: SELECT replicate.f(...) AS x / SELECT replicate.f(...) x
+  const n = args.next;
+  const aliased =
+    (isKeyword(sig[n], 'AS') && n + 2 === sig.length) ||
+    (n + 1 === sig.length && (sig[n]?.kind === 'ident' || sig[n]?.kind === 'qident'));
+  if (n !== sig.length && !aliased) return null;
+  if (aliased) {
+    const a = isKeyword(sig[n], 'AS') ? sig[n + 1]! : sig[n]!;
+    const alias = a.kind === 'qident' ? a.value : a.text;
+    return { type: 'admin-call', fn, positional: args.positional, named: args.named, alias };
+  }
   return { type: 'admin-call', fn, positional: args.positional, named: args.named };
 }
 

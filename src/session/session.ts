@@ -354,7 +354,7 @@ export class Session {
     if (p.route.type !== 'admin-call') throw new ChorusError('XX000', 'not an admin call');
     const resolve = (a: { value: AdminValue } | { param: number }): AdminValue =>
       'value' in a ? a.value : toAdminValue(params[a.param - 1]);
-    const { fn } = p.route;
+    const { fn, alias } = p.route;
     const args = this.host.registry.bindArguments(
       fn,
       p.route.positional.map(resolve),
@@ -365,7 +365,12 @@ export class Session {
     );
     return {
       tag: `SELECT ${rows.length}`,
-      columns: fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` })),
+      columns: fn.columns.map((c) => ({
+        name: alias !== undefined && fn.columns.length === 1 ? alias : c.name,
+        declType: null,
+        table: `replicate.${fn.name}`,
+        adminType: c.type,
+      })),
       rows,
       notices: [],
     };

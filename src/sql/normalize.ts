@@ -24,8 +24,10 @@ export function normalizeLiterals(tokens: readonly Token[]): Normalized | null {
   const firstSig = tokens.find((t) => t.kind !== 'ws' && t.kind !== 'comment');
   if (firstSig?.kind !== 'ident') return null;
   if (!['SELECT', 'INSERT', 'UPDATE', 'DELETE'].includes(firstSig.value)) return null;
-  // pragma_*() arguments name tables; the internal-name guard must see them as written.
-  if (tokens.some((t) => t.kind === 'ident' && t.value.startsWith('PRAGMA_'))) return null;
+  // pragma_*() arguments name tables; the internal-name guard must see them as written. Admin
+  // calls (replicate.*) take literal arguments and are no hot path.
+  if (tokens.some((t) => t.kind === 'ident' && (t.value.startsWith('PRAGMA_') || t.value === 'REPLICATE')))
+    return null;
 
   // Per parenthesis depth: are we inside a select list / ORDER BY / GROUP BY / RETURNING clause?
   const protectedAt: boolean[] = [false];
