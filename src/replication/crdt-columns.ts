@@ -9,7 +9,6 @@ import type Database from 'better-sqlite3';
 import {
   type CrdtKind,
   type CrdtState,
-  canonical,
   deltaFromValues,
   emptyState,
   type Json,
@@ -119,7 +118,8 @@ export class CrdtColumns {
   private load(tbl: string, pk: string, col: string, kind: CrdtKind): CrdtState | null {
     const r = this.stmts.get.get(tbl, pk, col) as { state: string } | undefined;
     if (!r) return null;
-    const s = parseState(r.state);
+    // States in _chorus_crdt were written by this node in canonical form: no need to re-validate.
+    const s = JSON.parse(r.state) as CrdtState;
     return s.k === kind ? s : emptyState(kind);
   }
 
@@ -162,12 +162,8 @@ export class CrdtColumns {
           delta = join(delta, again2);
           merged = join(merged, again2);
         }
-        this.stmts.put.run(e.tbl, e.pk, col, canonical(merged));
-        this.stmts.setLogCol.run(
-          colPath(col),
-          JSON.stringify({ $crdt: JSON.parse(canonical(delta)) as Json }),
-          e.lsn,
-        );
+        this.stmts.put.run(e.tbl, e.pk, col, JSON.stringify(merged));
+        this.stmts.setLogCol.run(colPath(col), JSON.stringify({ $crdt: delta }), e.lsn);
         const value = columnValue(kind, stateValue(merged));
         if (JSON.stringify(value) !== JSON.stringify(cols[col])) this.writeValue(e.tbl, e.pk, col, value);
       }
@@ -205,7 +201,7 @@ export class CrdtColumns {
       const t0 = performance.now();
       const delta = parseState(JSON.stringify(raw.$crdt));
       const merged = join(this.load(tbl, pk, col, kind) ?? emptyState(kind), delta);
-      this.stmts.put.run(tbl, pk, col, canonical(merged));
+      this.stmts.put.run(tbl, pk, col, JSON.stringify(merged));
       const value = stateValue(merged);
       crdtCols.add(col);
       paths.push(colPath(col));
