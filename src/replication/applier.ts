@@ -215,6 +215,12 @@ export class Applier {
         this.stmts.rollbackTo.run();
         this.stmts.release.run();
         const code = (err as { code?: string }).code ?? '';
+        if (
+          code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+          e.op !== 'DELETE' &&
+          this.resolveUnique(e, shape, tx, seen, hlc)
+        )
+          continue;
         const type: ConflictType =
           code === 'SQLITE_CONSTRAINT_UNIQUE' ? 'unique_conflict' : 'constraint_conflict';
         this.logger.warn(
@@ -233,6 +239,93 @@ export class Applier {
       this.invalidate();
       this.schemaChangedInBatch = true;
     }
+  }
+
+  /**
+   * An incoming row collides on a unique index with a different local row: the write with the
+   * greater order key keeps the value and the other row is removed — the same decision on every
+   * node, whatever the arrival order (a node that sees the loser later discards it the same way).
+   * Returns true when the incoming change was applied (or deliberately discarded and recorded).
+   */
+  private resolveUnique(
+    e: LogEntry,
+    shape: { columns: Set<string>; primaryKey: string[] },
+    tx: ReplTx,
+    seen: Vector,
+    hlc: string,
+  ): boolean {
+    const tbl = e.tbl;
+    const pk = e.pk!;
+    const holder = this.uniqueHolder(tbl, shape, pk, e.cols ?? '{}');
+    if (!holder) return false;
+    const hm = this.loadMeta(tbl, holder);
+    const holderKey = Object.values(hm.cols).reduce((k, c) => (c[0] > k ? c[0] : k), '');
+    const holderOrigin = Object.values(hm.cols).find((c) => c[0] === holderKey)?.[1] ?? this.engine.nodeId;
+    const holderValue = this.rowJson(tbl, shape, holder);
+    if (hlc > holderKey) {
+      this.stmts.savepoint.run();
+      try {
+        const where = this.pkWhere(shape.primaryKey);
+        this.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk: holder });
+        this.crdt?.deleteRow(tbl, holder);
+        hm.deleted = true;
+        hm.cols = {};
+        this.saveMeta(tbl, holder, hm);
+        this.applyRow(e, shape, tx, seen, hlc);
+        this.stmts.release.run();
+      } catch {
+        this.stmts.rollbackTo.run();
+        this.stmts.release.run();
+        return false;
+      }
+      this.recordConflict(tbl, holder, holderOrigin, tx, 'unique_conflict', holderValue, e.cols, e.cols, 0, {
+        strategy: 'last_write_wins',
+        localKey: holderKey,
+        remoteKey: hlc,
+      });
+      return true;
+    }
+    // The local holder wins: the incoming row is discarded here as on every other node.
+    const m = this.loadMeta(tbl, pk);
+    m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
+    this.saveMeta(tbl, pk, m);
+    this.recordConflict(tbl, pk, holderOrigin, tx, 'unique_conflict', holderValue, e.cols, holderValue, 0, {
+      strategy: 'last_write_wins',
+      localKey: holderKey,
+      remoteKey: hlc,
+    });
+    return true;
+  }
+
+  /** The primary key (log JSON form) of a local row, other than pk, holding the incoming unique values. */
+  private uniqueHolder(
+    tbl: string,
+    shape: { columns: Set<string>; primaryKey: string[] },
+    pk: string,
+    colsText: string,
+  ): string | null {
+    const incoming = JSON.parse(colsText) as Record<string, unknown>;
+    const indexes = this.db
+      .prepare(`SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND origin <> 'pk'`)
+      .all(tbl) as { name: string }[];
+    const pkJson = `json_array(${shape.primaryKey.map((c) => jsonValue(quoteIdent(c))).join(', ')})`;
+    for (const ix of indexes) {
+      const cols = (
+        this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {
+          name: string | null;
+        }[]
+      ).map((r) => r.name);
+      if (cols.some((c) => c === null || !(c in incoming))) continue; // expression index, or a column this change does not set
+      const key = `${tbl}|uniq|${ix.name}`;
+      const row = this.stmt(key, () => {
+        const match = (cols as string[])
+          .map((c) => `${quoteIdent(c)} IS ${fromJson(':cols', colPath(c))}`)
+          .join(' AND ');
+        return `SELECT ${pkJson} AS pk FROM ${quoteIdent(tbl)} WHERE ${match} AND ${pkJson} IS NOT :pk LIMIT 1`;
+      }).get({ cols: colsText, pk }) as { pk: string } | undefined;
+      if (row) return row.pk;
+    }
+    return null;
   }
 
   /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */

@@ -106,6 +106,8 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     // A table settled by a custom resolver: deterministic and commutative (keep the higher price).
     await exec(ids[0]!, 'CREATE TABLE prices (id INTEGER PRIMARY KEY, price INTEGER, note TEXT)');
     await exec(ids[0]!, 'INSERT INTO prices VALUES (1, 10, NULL), (2, 10, NULL)');
+    // Different keys colliding on a unique index: one row per email must remain, the same everywhere.
+    await exec(ids[0]!, 'CREATE TABLE emails (id TEXT PRIMARY KEY, email TEXT UNIQUE, node TEXT)');
     await exec(
       ids[0]!,
       "SELECT replicate.register_resolver(name => 'keep_higher', definition => 'CASE WHEN json_extract(local, ''$.price'') >= json_extract(remote, ''$.price'') THEN local ELSE remote END')",
@@ -142,6 +144,12 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
           world.schedule(world.nowMs + world.int(20, 400), async () => {
             if (!nodes.get(id)) await open(id);
           });
+        });
+      } else if (r < 0.12) {
+        const eid = `${id}-e${counter++}`;
+        const email = `user${world.int(1, 4)}@example.com`;
+        world.schedule(at, async () => {
+          await exec(id, 'INSERT INTO emails VALUES ($1, $2, $3)', [eid, email, id]);
         });
       } else if (r < 0.17) {
         const row = BigInt(world.int(1, 2));
@@ -247,7 +255,8 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       const kv = (await n.query('SELECT * FROM kv ORDER BY k')).rows;
       const uq = (await n.query('SELECT * FROM uniq ORDER BY id')).rows;
       const pr = (await n.query('SELECT * FROM prices ORDER BY id')).rows;
-      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}`);
+      const em = (await n.query('SELECT * FROM emails ORDER BY id')).rows;
+      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}\n${dump(em)}`);
       const present = new Set(uq.map((r) => String(r.id)));
       for (const uid of acked)
         if (!present.has(uid)) problems.push(`${id}: acknowledged insert ${uid} is missing`);

@@ -1,0 +1,68 @@
+// Two different keys inserted concurrently with the same value of a unique column: after healing,
+// both nodes keep the row whose write has the greater order key, and record a unique_conflict.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import { type ChorusNode, openNode } from '../../src/node/node.js';
+import { SimFabric } from '../../src/testing/sim-network.js';
+import { SimWorld } from '../../src/testing/sim-world.js';
+
+const root = mkdtempSync(join(tmpdir(), 'chorus-unique-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('unique-index collision between different keys converges to the later write on every node', async () => {
+  const world = new SimWorld(5);
+  const fabric = new SimFabric(world);
+  const open = (id: string): ChorusNode =>
+    openNode({
+      config: loadConfig({
+        base: {
+          server: {
+            node_id: id,
+            data_dir: join(root, id),
+            reader_threads: 0,
+            synchronous: 'off',
+            log_level: 'silent',
+          },
+          replication: { mode: 'multi-primary', cluster_secret: 's' },
+        },
+      }),
+      logger: pino({ level: 'silent' }),
+      clock: { nowMs: () => world.nowMs },
+      timers: world.timers(),
+      network: fabric.network(id, ['a', 'b']),
+    });
+  const a = open('a');
+  const b = open('b');
+  try {
+    await a.startReplication();
+    await b.startReplication();
+    await a.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)');
+    await world.runFor(300);
+    fabric.partition('a', 'b');
+    await a.exec("INSERT INTO users VALUES (1, 'x@example.com', 'first')");
+    await world.runFor(100);
+    await b.exec("INSERT INTO users VALUES (2, 'x@example.com', 'second')"); // later: wins
+    fabric.heal('a', 'b');
+    await world.runFor(1_500);
+    for (const n of [a, b]) {
+      const rows = (await n.query('SELECT id, email, name FROM users ORDER BY id')).rows;
+      assert.deepEqual(rows, [{ id: 2n, email: 'x@example.com', name: 'second' }], n.nodeId);
+      const c = (await n.query("SELECT conflict_type FROM replicate.conflicts WHERE table_name = 'users'"))
+        .rows;
+      assert.deepEqual(c, [{ conflict_type: 'unique_conflict' }], n.nodeId);
+    }
+    // replication goes on afterwards
+    await a.exec("INSERT INTO users VALUES (3, 'y@example.com', 'third')");
+    await world.runFor(500);
+    assert.equal((await b.query('SELECT count(*) AS n FROM users')).rows[0]!.n, 2n);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
