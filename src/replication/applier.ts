@@ -259,6 +259,7 @@ export class Applier {
     const holder = this.uniqueHolder(tbl, shape, pk, e.cols ?? '{}');
     if (!holder) return false;
     const hm = this.loadMeta(tbl, holder);
+    // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
     const holderKey = Object.values(hm.cols).reduce((k, c) => (c[0] > k ? c[0] : k), '');
     const holderOrigin = Object.values(hm.cols).find((c) => c[0] === holderKey)?.[1] ?? this.engine.nodeId;
     const holderValue = this.rowJson(tbl, shape, holder);
