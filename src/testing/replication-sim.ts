@@ -6,10 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { loadConfig } from '../config/load.js';
-import { type ChorusNode, openNode } from '../node/node.js';
+import type { ChorusNode } from '../node/node.js';
 import { SimFabric } from './sim-network.js';
+import { openSimNode } from './sim-node.js';
 import { SimWorld, settle } from './sim-world.js';
 
 export interface SimOptions {
@@ -36,8 +35,6 @@ export interface SimResult {
   logTxsTotal: number;
 }
 
-const silent = pino({ level: 'silent' });
-
 function dump(rows: Record<string, unknown>[]): string {
   return JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
@@ -53,30 +50,17 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
   const problems: string[] = [];
 
   const open = async (id: string): Promise<ChorusNode> => {
-    const config = loadConfig({
-      base: {
-        server: {
-          node_id: id,
-          data_dir: join(root, id),
-          reader_threads: 0,
-          synchronous: 'off',
-          log_level: 'silent',
-        },
-        // Seeds cycle through the three last-write-wins orders.
-        replication: {
-          mode: 'multi-primary',
-          cluster_secret: 'sim-secret',
-          timestamp_source: (['server_timestamp', 'logical_clock', 'client_timestamp'] as const)[seed % 3],
-        },
+    const node = openSimNode({
+      world,
+      fabric,
+      root,
+      id,
+      peers: ids,
+      skewMs: skew.get(id)!,
+      // Seeds cycle through the three last-write-wins orders.
+      replication: {
+        timestamp_source: (['server_timestamp', 'logical_clock', 'client_timestamp'] as const)[seed % 3],
       },
-    });
-    const s = skew.get(id)!;
-    const node = openNode({
-      config,
-      logger: silent,
-      clock: { nowMs: () => world.nowMs + s },
-      timers: world.timers(s),
-      network: fabric.network(id, ids),
     });
     await node.startReplication();
     nodes.set(id, node);

@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import { type ChorusNode, openNode } from '../../src/node/node.js';
+import type { ChorusNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
+import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
 
 describe('conflict resolvers and manual resolution', () => {
@@ -30,31 +29,19 @@ describe('conflict resolvers and manual resolution', () => {
   let a: ChorusNode;
   let b: ChorusNode;
   const open = (id: string): ChorusNode =>
-    openNode({
-      config: loadConfig({
-        base: {
-          server: {
-            node_id: id,
-            data_dir: join(root, id),
-            reader_threads: 0,
-            synchronous: 'off',
-            log_level: 'silent',
-          },
-          replication: {
-            mode: 'multi-primary',
-            cluster_secret: 's',
-            resolvers: [
-              { name: 'longest_name', module: jsModule, export: 'longestName' },
-              { name: 'broken', module: jsModule, export: 'broken' },
-              { name: 'flaky', module: jsModule, export: 'flaky' },
-            ],
-          },
-        },
-      }),
-      logger: pino({ level: 'silent' }),
-      clock: { nowMs: () => world.nowMs },
-      timers: world.timers(),
-      network: fabric.network(id, ['a', 'b']),
+    openSimNode({
+      world,
+      fabric,
+      root,
+      id,
+      peers: ['a', 'b'],
+      replication: {
+        resolvers: [
+          { name: 'longest_name', module: jsModule, export: 'longestName' },
+          { name: 'broken', module: jsModule, export: 'broken' },
+          { name: 'flaky', module: jsModule, export: 'flaky' },
+        ],
+      },
     });
   const one = async (n: ChorusNode, sql: string) => (await n.query(sql)).rows[0]!;
   /** Concurrent updates while partitioned: a writes first, b later (so b has the newer write). */

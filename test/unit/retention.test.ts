@@ -6,34 +6,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import pino from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import { type ChorusNode, openNode } from '../../src/node/node.js';
+import type { ChorusNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
+import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-retention-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function open(world: SimWorld, fabric: SimFabric, id: string): ChorusNode {
-  const config = loadConfig({
-    base: {
-      server: {
-        node_id: id,
-        data_dir: join(root, id),
-        reader_threads: 0,
-        synchronous: 'off',
-        log_level: 'silent',
-      },
-      replication: { mode: 'multi-primary', cluster_secret: 's', buffers: { wal_buffer_size_mb: 1 } },
-    },
-  });
-  return openNode({
-    config,
-    logger: pino({ level: 'silent' }),
-    clock: { nowMs: () => world.nowMs },
-    timers: world.timers(),
-    network: fabric.network(id, ['a', 'b']),
+  return openSimNode({
+    world,
+    fabric,
+    root,
+    id,
+    peers: ['a', 'b'],
+    replication: { buffers: { wal_buffer_size_mb: 1 } },
   });
 }
 

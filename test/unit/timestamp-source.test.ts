@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import pino from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import { type ChorusNode, openNode } from '../../src/node/node.js';
+import type { ChorusNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
+import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-ts-source-'));
@@ -22,23 +21,13 @@ async function race(source: Source): Promise<{ a: unknown; b: unknown; conflicts
   const world = new SimWorld(11);
   const fabric = new SimFabric(world);
   const open = (id: string): ChorusNode =>
-    openNode({
-      config: loadConfig({
-        base: {
-          server: {
-            node_id: id,
-            data_dir: join(root, `${source}-${id}`),
-            reader_threads: 0,
-            synchronous: 'off',
-            log_level: 'silent',
-          },
-          replication: { mode: 'multi-primary', cluster_secret: 's', timestamp_source: source },
-        },
-      }),
-      logger: pino({ level: 'silent' }),
-      clock: { nowMs: () => world.nowMs },
-      timers: world.timers(),
-      network: fabric.network(id, ['a', 'b']),
+    openSimNode({
+      world,
+      fabric,
+      root: join(root, source),
+      id,
+      peers: ['a', 'b'],
+      replication: { timestamp_source: source },
     });
   const a = open('a');
   const b = open('b');

@@ -6,10 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import pino from 'pino';
-import { loadConfig } from '../../src/config/load.js';
-import { type ChorusNode, openNode } from '../../src/node/node.js';
+import type { ChorusNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
+import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-unique-'));
@@ -18,25 +17,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 test('unique-index collision between different keys converges to the later write on every node', async () => {
   const world = new SimWorld(5);
   const fabric = new SimFabric(world);
-  const open = (id: string): ChorusNode =>
-    openNode({
-      config: loadConfig({
-        base: {
-          server: {
-            node_id: id,
-            data_dir: join(root, id),
-            reader_threads: 0,
-            synchronous: 'off',
-            log_level: 'silent',
-          },
-          replication: { mode: 'multi-primary', cluster_secret: 's' },
-        },
-      }),
-      logger: pino({ level: 'silent' }),
-      clock: { nowMs: () => world.nowMs },
-      timers: world.timers(),
-      network: fabric.network(id, ['a', 'b']),
-    });
+  const open = (id: string): ChorusNode => openSimNode({ world, fabric, root, id, peers: ['a', 'b'] });
   const a = open('a');
   const b = open('b');
   try {
