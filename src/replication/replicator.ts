@@ -10,8 +10,10 @@ import { covers, LogReader, type ReplTx, type Vector } from '../log/records.js';
 import type { WriterLock } from '../session/writer-lock.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Applier } from './applier.js';
+import { DivergenceChecker, type DivergenceReport } from './divergence.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
 import type { LogRetention } from './retention.js';
+import { nextPartEnd, partMessage, TxAssembler } from './tx-parts.js';
 
 /** Received transactions waiting for their dependencies, before the link is dropped. */
 export const pendingTxsMax = 100_000;
@@ -52,19 +54,6 @@ export interface ReplicatorOptions {
   expectedPeers?: () => number;
 }
 
-/** How long check_divergence waits for peers' reports. */
-export const divergenceTimeoutMs = 2_000;
-/** Rows compared in one divergence check. */
-export const divergenceRowsMax = 10_000;
-
-export interface DivergenceReport {
-  peer: string;
-  table: string;
-  rowId: string;
-  localDigest: string;
-  peerDigest: string;
-}
-
 /** How often retention runs. */
 export const retentionIntervalMs = 5_000;
 
@@ -84,16 +73,6 @@ interface PeerState {
   /** A transaction too large for one batch, being sent in parts: next entry to send. */
   partial: { tx: ReplTx; offset: number } | null;
 }
-
-/** Parts of large transactions being received, per origin:seq. */
-interface Assembly {
-  head: Omit<ReplTx, 'entries'>;
-  entries: ReplTx['entries'];
-}
-
-/** Transactions being reassembled from parts at once (per node), and their total entries. */
-export const assembliesMax = 64;
-export const assemblyEntriesMax = 10_000_000;
 
 export interface ReplicatorStats {
   receivedTxs: number;
@@ -134,6 +113,7 @@ export class Replicator {
 
   constructor(private readonly o: ReplicatorOptions) {
     this.reader = new LogReader(o.engine.writer);
+    this.divergence = new DivergenceChecker(o.nodeId, (t, pk) => o.applier.rowDigest(t, pk), o.timers);
   }
 
   async start(): Promise<void> {
@@ -288,20 +268,12 @@ export class Replicator {
         p.partial = null;
         this.pump(p);
         return;
-      case 'digest_check': {
-        const items = ((msg.items as [string, string, string][]) ?? []).slice(0, divergenceRowsMax);
-        const mismatches = items.flatMap(([t, pk, theirs]) => {
-          const ours = this.o.applier.rowDigest(t, pk);
-          return ours === theirs ? [] : [[t, pk, theirs, ours]];
-        });
-        this.send(p, { t: 'digest_report', id: msg.id, mismatches });
+      case 'digest_check':
+        this.send(p, this.divergence.answer(msg));
         return;
-      }
-      case 'digest_report': {
-        const waiter = this.divergenceWaiters.get(String(msg.id));
-        waiter?.(p.link.peerId, (msg.mismatches as [string, string, string, string][]) ?? []);
+      case 'digest_report':
+        this.divergence.report(p.link.peerId, msg);
         return;
-      }
       case 'snapshot_required':
         this.needsSnapshot = { from: p.link.peerId, atMs: this.o.timers.nowMs() };
         this.fail(p.link.peerId, "this node is behind the peer's retained log and needs a snapshot re-sync");
@@ -386,67 +358,24 @@ export class Replicator {
   /** Send the next slice of a large transaction; false when the socket is full. */
   private sendNextPart(p: PeerState): boolean {
     const { tx, offset } = p.partial!;
-    let end = offset;
-    let bytes = 0;
-    while (end < tx.entries.length && end - offset < this.o.batchEntries) {
-      const e = tx.entries[end]!;
-      const size = (e.cols?.length ?? 0) + (e.pk?.length ?? 0) + e.tbl.length + 16;
-      if (end > offset && bytes + size > this.o.batchBytesMax) break;
-      bytes += size;
-      end++;
-    }
-    const final = end >= tx.entries.length;
-    const { entries: _all, ...head } = tx;
-    p.partial = final ? null : { tx, offset: end };
+    const end = nextPartEnd(tx, offset, this.o.batchEntries, this.o.batchBytesMax);
+    p.partial = end >= tx.entries.length ? null : { tx, offset: end };
     p.inflight++;
     p.sentBatches++;
     p.lastSentAtMs = this.o.timers.nowMs();
-    return this.send(p, { t: 'part', head, offset, entries: tx.entries.slice(offset, end), final });
+    return this.send(p, partMessage(tx, offset, end));
   }
 
-  private readonly assemblies = new Map<string, Assembly>();
+  private readonly assembler = new TxAssembler();
 
   private receivePart(p: PeerState, msg: PeerMessage): void {
-    const head = msg.head as Omit<ReplTx, 'entries'>;
-    const key = `${head.origin}:${head.seq}`;
-    let a = this.assemblies.get(key);
-    // A resend after reconnecting starts again at offset 0: drop what an earlier link delivered.
-    if (a && Number(msg.offset) === 0) {
-      this.assemblies.delete(key);
-      a = undefined;
-    }
-    if (a && a.entries.length !== Number(msg.offset)) {
-      this.assemblies.delete(key);
-      this.fail(p.link.peerId, `part of ${key} arrived out of order; dropping the link`);
-      p.link.close('part out of order');
-      return;
-    }
-    if (!a) {
-      if (this.assemblies.size >= assembliesMax) {
-        this.fail(
-          p.link.peerId,
-          `too many large transactions being received (${assembliesMax}); dropping the link`,
-        );
-        this.assemblies.clear();
-        p.link.close('assembly overflow');
-        return;
-      }
-      a = { head, entries: [] };
-      this.assemblies.set(key, a);
-    }
-    for (const e of msg.entries as ReplTx['entries']) a.entries.push(e);
-    if (a.entries.length > assemblyEntriesMax) {
-      this.assemblies.delete(key);
-      this.fail(p.link.peerId, `transaction ${key} exceeds ${assemblyEntriesMax} entries; dropping the link`);
-      p.link.close('assembly overflow');
-      return;
-    }
-    if (!msg.final) {
+    const out = this.assembler.add(msg);
+    if (out.kind === 'error') {
+      this.fail(p.link.peerId, `${out.message}; dropping the link`);
+      p.link.close(out.message);
+    } else if (out.kind === 'partial') {
       this.send(p, { t: 'ack', vector: this.o.engine.appliedVector(), batches: 1 });
-      return;
-    }
-    this.assemblies.delete(key);
-    this.receive(p, [{ ...a.head, entries: a.entries }]);
+    } else this.receive(p, [out.tx]);
   }
 
   private receive(p: PeerState, txs: ReplTx[]): void {
@@ -598,50 +527,23 @@ export class Replicator {
     return true;
   }
 
-  private readonly divergenceWaiters = new Map<
-    string,
-    (peer: string, m: [string, string, string, string][]) => void
-  >();
-  private divergenceSeq = 0;
+  private readonly divergence: DivergenceChecker;
 
-  /**
-   * Compare digests of the given rows with every connected peer. Meaningful once the cluster is
-   * quiet (all changes applied everywhere): a mismatch then means the nodes resolved differently.
-   */
+  /** Compare digests of rows with every connected peer (replicate.check_divergence). */
   async checkDivergence(
     rows: { table: string; rowId: string }[],
   ): Promise<{ reports: DivergenceReport[]; peersAsked: number; peersAnswered: number }> {
-    const items = rows
-      .slice(0, divergenceRowsMax)
-      .map((r) => [r.table, r.rowId, this.o.applier.rowDigest(r.table, r.rowId)]);
-    const peers = [...this.peers.values()].filter((p) => !p.link.closed);
-    const id = `${this.o.nodeId}:${++this.divergenceSeq}`;
-    const reports: DivergenceReport[] = [];
-    const answered = new Set<string>();
-    await new Promise<void>((resolve) => {
-      const timer = this.o.timers.after(divergenceTimeoutMs, () => resolve());
-      this.divergenceWaiters.set(id, (peer, mismatches) => {
-        answered.add(peer);
-        for (const [table, rowId, localDigest, peerDigest] of mismatches)
-          reports.push({ peer, table, rowId, localDigest, peerDigest });
-        if (answered.size >= peers.length) {
-          timer.cancel();
-          resolve();
-        }
-      });
-      if (peers.length === 0) {
-        timer.cancel();
-        resolve();
-      }
-      for (const p of peers) this.send(p, { t: 'digest_check', id, items });
-    });
-    this.divergenceWaiters.delete(id);
-    for (const r of reports)
+    const peers = [...this.peers.values()]
+      .filter((p) => !p.link.closed)
+      .map((p) => ({ peerId: p.link.peerId, send: (m: PeerMessage) => void this.send(p, m) }));
+    const result = await this.divergence.check(rows, peers);
+    for (const r of result.reports) {
       this.fail(
         r.peer,
         `divergence: ${r.table} ${r.rowId} differs (ours ${r.localDigest}, theirs ${r.peerDigest})`,
       );
-    return { reports, peersAsked: peers.length, peersAnswered: answered.size };
+    }
+    return result;
   }
 
   private requeue(txs: ReplTx[]): void {
