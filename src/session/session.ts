@@ -106,6 +106,11 @@ export class Session {
     }
   }
 
+  /** An error found outside the session (e.g. bad COPY data) fails the open transaction block. */
+  failTransaction(): void {
+    this.onError();
+  }
+
   private onError(): void {
     if (this.state === 'tx') {
       this.state = 'failed';

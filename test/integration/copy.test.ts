@@ -1,0 +1,286 @@
+// COPY over the wire protocol against a real server process: psql pipes data into COPY FROM STDIN
+// (text, CSV with header, bad rows, a 100,000-row load) and reads COPY TO STDOUT; a raw socket
+// client checks CopyFail; the pg driver checks that COPY is refused in the extended protocol.
+// The psql tests are skipped (with the reason printed) when psql is not installed.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { after, before, describe, type TestContext, test } from 'node:test';
+import pg from 'pg';
+import { NodeProcess } from '../support/launcher.js';
+
+function findPsql(): string | undefined {
+  try {
+    const found = execFileSync('which', ['psql'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return found || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const psqlPath = findPsql();
+let server: NodeProcess;
+
+before(async () => {
+  if (!psqlPath) console.log('COPY psql tests skipped: psql not installed (which psql found nothing)');
+  server = await NodeProcess.start();
+});
+
+after(async () => {
+  await server?.cleanup();
+});
+
+interface PsqlResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs psql -c sql with `input` on stdin; SQLSTATEs appear on stderr (VERBOSITY=verbose). */
+function psql(sql: string, input = ''): Promise<PsqlResult> {
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(server.pgPort),
+    '-U',
+    'anyone',
+    '-d',
+    'anydb',
+    '-X',
+    '-A',
+    '-t',
+  ];
+  args.push('-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-c', sql);
+  return new Promise((resolve, reject) => {
+    const child = spawn(psqlPath!, args, {
+      env: { ...process.env, PGCONNECT_TIMEOUT: '5', PGPASSWORD: '', PAGER: '', PSQL_PAGER: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+function skipWithoutPsql(t: TestContext): boolean {
+  if (psqlPath) return false;
+  t.skip('psql not installed');
+  return true;
+}
+
+async function ok(sql: string, input = ''): Promise<string> {
+  const r = await psql(sql, input);
+  assert.equal(r.code, 0, `psql failed: ${sql}\n${r.stderr}`);
+  return r.stdout;
+}
+
+describe('COPY with psql', () => {
+  test('text format in and out, NULLs and escapes', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    await ok('CREATE TABLE c1 (id INTEGER PRIMARY KEY, name TEXT, score REAL, active BOOLEAN)');
+    const out = await ok(
+      'COPY c1 FROM STDIN',
+      '1\talice\t1.5\tt\n2\t\\N\t\\N\tf\n3\ttab\\there\\\\back\\nline\t-2\ttrue\n\\.\n',
+    );
+    assert.equal(out.trim(), 'COPY 3');
+    assert.equal(await ok('SELECT name FROM c1 WHERE id = 3'), 'tab\there\\back\nline\n');
+    assert.equal(await ok('SELECT count(*) FROM c1 WHERE name IS NULL AND score IS NULL'), '1\n');
+    assert.equal(
+      await ok('COPY c1 TO STDOUT'),
+      '1\talice\t1.5\tt\n2\t\\N\t\\N\tf\n3\ttab\\there\\\\back\\nline\t-2\tt\n',
+    );
+    assert.equal(
+      await ok('COPY c1 (id, name) TO STDOUT WITH (FORMAT csv)'),
+      '1,alice\n2,\n3,"tab\there\\back\nline"\n',
+    );
+    assert.equal(await ok('COPY (SELECT id FROM c1 WHERE id > 1 ORDER BY id) TO STDOUT'), '2\n3\n');
+  });
+
+  test('CSV with header, quoted fields and a column list', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    await ok('CREATE TABLE c2 (id INTEGER PRIMARY KEY, note TEXT, extra TEXT)');
+    const out = await ok(
+      'COPY c2 (id, note) FROM STDIN WITH CSV HEADER',
+      'id,note\n1,"a,b"\n2,"say ""hi"""\n3,\n4,""\n5,"two\nlines"\n',
+    );
+    assert.equal(out.trim(), 'COPY 5');
+    assert.equal(await ok('SELECT count(*) FROM c2 WHERE note IS NULL'), '1\n');
+    assert.equal(await ok("SELECT count(*) FROM c2 WHERE note = ''"), '1\n');
+    assert.equal(
+      await ok('COPY c2 (id, note) TO STDOUT WITH (FORMAT csv, HEADER)'),
+      'id,note\n1,"a,b"\n2,"say ""hi"""\n3,\n4,""\n5,"two\nlines"\n',
+    );
+    const semi = await ok(
+      "COPY c2 FROM STDIN WITH (FORMAT csv, DELIMITER ';', NULL 'NA', HEADER false)",
+      '6;x;NA\n',
+    );
+    assert.equal(semi.trim(), 'COPY 1');
+    assert.equal(await ok('SELECT count(*) FROM c2 WHERE id = 6 AND extra IS NULL'), '1\n');
+  });
+
+  test('a bad row fails with its SQLSTATE and inserts nothing', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    await ok('CREATE TABLE c3 (id INTEGER PRIMARY KEY, n INTEGER)');
+    const bad = await psql('COPY c3 FROM STDIN', '1\t10\n2\t20\n3\tnot-a-number\n4\t40\n');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /22P02/);
+    assert.equal(await ok('SELECT count(*) FROM c3'), '0\n');
+    const short = await psql('COPY c3 FROM STDIN', '1\t10\n2\n');
+    assert.notEqual(short.code, 0);
+    assert.match(short.stderr, /22P04.*missing data for column "n"/);
+    const dup = await psql('COPY c3 FROM STDIN', '1\t10\n1\t11\n');
+    assert.notEqual(dup.code, 0);
+    assert.match(dup.stderr, /23505/);
+    assert.equal(await ok('SELECT count(*) FROM c3'), '0\n');
+    // The connection's session is usable after the failure.
+    assert.equal((await ok('COPY c3 FROM STDIN', '7\t70\n')).trim(), 'COPY 1');
+  });
+
+  test('inside a transaction block: rows commit with the block, an error aborts it', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    await ok('CREATE TABLE c4 (id INTEGER PRIMARY KEY)');
+    const script =
+      'BEGIN;\nCOPY c4 FROM STDIN;\n1\n2\n\\.\nCOMMIT;\nBEGIN;\nCOPY c4 FROM STDIN;\n3\n3\n\\.\nCOMMIT;\n';
+    const r = await new Promise<PsqlResult>((resolve, reject) => {
+      const args = ['-h', '127.0.0.1', '-p', String(server.pgPort), '-U', 'a', '-d', 'b', '-X', '-A', '-t'];
+      const child = spawn(psqlPath!, args);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(script);
+    });
+    assert.match(r.stderr, /duplicate key/);
+    assert.match(r.stdout, /ROLLBACK/); // COMMIT of an aborted block
+    assert.equal(await ok('SELECT count(*) FROM c4'), '2\n');
+  });
+
+  test('unsupported forms are 0A000', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    for (const sql of [
+      "COPY c1 FROM '/etc/passwd'",
+      "COPY c1 TO PROGRAM 'cat'",
+      'COPY c1 TO STDOUT (FORMAT binary)',
+    ]) {
+      const r = await psql(sql);
+      assert.notEqual(r.code, 0, sql);
+      assert.match(r.stderr, /0A000/, sql);
+    }
+  });
+
+  test('100,000 rows load', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    await ok('CREATE TABLE c5 (id INTEGER PRIMARY KEY, name TEXT, v REAL)');
+    const n = 100_000;
+    const lines: string[] = [];
+    for (let i = 1; i <= n; i++) lines.push(`${i}\tname-${i}\t${i / 4}\n`);
+    const started = performance.now();
+    const out = await ok('COPY c5 FROM STDIN', lines.join(''));
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(out.trim(), `COPY ${n}`);
+    assert.equal(await ok('SELECT count(*), sum(id) FROM c5'), `${n}|${(n * (n + 1)) / 2}\n`);
+    console.log(`COPY FROM STDIN: ${n} rows in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} rows/s`);
+  });
+});
+
+/** A minimal protocol client: startup, a COPY FROM STDIN Query, one CopyData, then CopyFail. */
+function copyFailExchange(port: number): Promise<{ types: string; error: string }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    const msg = (type: string, body: Buffer): Buffer => {
+      const head = Buffer.alloc(5);
+      head.write(type, 0, 'latin1');
+      head.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([head, body]);
+    };
+    const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
+    const params = Buffer.concat([cstr('user'), cstr('u'), cstr('database'), cstr('d'), Buffer.from([0])]);
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(params.length + 8, 0);
+    startup.writeInt32BE(196608, 4);
+    sock.write(Buffer.concat([startup, params]));
+    let buf = Buffer.alloc(0);
+    let readies = 0;
+    let types = '';
+    let error = '';
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
+        const type = String.fromCharCode(buf[0]!);
+        const body = buf.subarray(5, 1 + buf.readInt32BE(1));
+        buf = buf.subarray(1 + buf.readInt32BE(1));
+        if (readies > 0) types += type;
+        if (type === 'E') error = body.toString('utf8').split('\0').join('|');
+        if (type === 'Z' && ++readies === 1) sock.write(msg('Q', cstr('COPY cf FROM STDIN')));
+        if (type === 'Z' && readies === 2) {
+          sock.end(msg('X', Buffer.alloc(0)));
+          resolve({ types, error });
+        }
+        if (type === 'G') {
+          sock.write(msg('d', Buffer.from('1\n2')));
+          sock.write(msg('f', cstr('client gave up')));
+        }
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+describe('COPY protocol details', () => {
+  test('CopyFail aborts with 57014 and inserts nothing', async () => {
+    const client = new pg.Client({ connectionString: server.connectionString });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE cf (id INTEGER PRIMARY KEY)');
+      const r = await copyFailExchange(server.pgPort);
+      assert.equal(r.types, 'GEZ');
+      assert.match(r.error, /C57014/);
+      assert.match(r.error, /COPY from stdin failed: client gave up/);
+      const count = await client.query('SELECT count(*) AS n FROM cf');
+      assert.equal(Number(count.rows[0].n), 0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('COPY in the extended protocol is 0A000', async () => {
+    const client = new pg.Client({ connectionString: server.connectionString });
+    await client.connect();
+    try {
+      await assert.rejects(
+        client.query({ name: 'copy-extended', text: 'COPY cf TO STDOUT' }),
+        (e: { code?: string; message: string }) => {
+          assert.equal(e.code, '0A000');
+          assert.equal(e.message, 'COPY is only supported in the simple query protocol');
+          return true;
+        },
+      );
+      const r = await client.query('SELECT 1 AS one');
+      assert.equal(r.rows[0].one, 1);
+    } finally {
+      await client.end();
+    }
+  });
+});
