@@ -8,7 +8,6 @@ import {
   AuthenticationFailedError,
   ChorusError,
   FeatureNotSupportedError,
-  InFailedTransactionError,
   ProtocolViolationError,
   TooManyConnectionsError,
 } from '../errors.js';
@@ -24,7 +23,6 @@ import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import type { Session } from '../session/session.js';
 import { reportedSettings, settingDisplayName } from '../session/settings.js';
-import { quoteIdent, significant, splitStatements } from '../sql/lexer.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import {
   BackendWriter,
@@ -33,18 +31,10 @@ import {
   FrontendReader,
   parseSASLInitialResponse,
 } from './codec.js';
-import {
-  badCopyData,
-  type CopyField,
-  CopyInParser,
-  type CopyStatement,
-  formatCopyRow,
-  isCopyStatement,
-  parseCopyStatement,
-} from './copy.js';
-import { columnOids, fieldDescriptions, pgColumnName, writeRows } from './results.js';
+import { CopyHandler, copyStatementOf, isCopySql } from './copy-handler.js';
+import { columnOids, fieldDescriptions, writeRows } from './results.js';
 import { ScramServerExchange, type ScramVerifier, scramMechanism } from './scram.js';
-import { decodeParam, encodeText, Oid, oidForDeclaredType } from './types.js';
+import { decodeParam, Oid } from './types.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -82,54 +72,6 @@ const flushThresholdBytes = 256 * 1024;
 /** During COPY FROM STDIN, reading from the socket pauses while this many input bytes wait. */
 const copyInputBufferedBytesHigh = 4 * 1024 * 1024;
 
-/** A COPY FROM STDIN in progress: CopyData rows are inserted as their lines complete. */
-interface CopyIn {
-  parser: CopyInParser;
-  insert: Prepared;
-  columns: string[];
-  /** Declared type OID of each column (null: pass the text through). */
-  oids: (number | null)[];
-  /** COPY sent BEGIN itself, so it commits or rolls back. */
-  ownTx: boolean;
-  rows: number;
-  /** The first error; later CopyData is consumed and dropped until CopyDone / CopyFail. */
-  error: ChorusError | null;
-}
-
-/** Declared types whose COPY text is converted (and checked) as a typed Bind parameter would be. */
-const convertedOids = new Set<number>([
-  Oid.int2,
-  Oid.int4,
-  Oid.int8,
-  Oid.oid,
-  Oid.float4,
-  Oid.float8,
-  Oid.bool,
-  Oid.bytea,
-]);
-
-/** The COPY statement of a simple Query, or null when the query is not a COPY. */
-function copyStatementOf(sql: string): CopyStatement | null {
-  if (!/copy/i.test(sql)) return null;
-  const stmts = splitStatements(sql);
-  const copies = stmts.filter((st) => isCopyStatement(significant(st.tokens)));
-  if (copies.length === 0) return null;
-  if (stmts.length > 1)
-    throw new FeatureNotSupportedError('COPY together with other statements in one query');
-  return parseCopyStatement(significant(copies[0]!.tokens), copies[0]!.sql);
-}
-
-function isCopySql(sql: string): boolean {
-  if (!/copy/i.test(sql)) return false;
-  return splitStatements(sql).some((st) => isCopyStatement(significant(st.tokens)));
-}
-
-function tableSql(table: readonly string[]): string {
-  // SQLite has no schema "public": public.t is the main database's t.
-  const parts = table.length === 2 && table[0] === 'public' ? table.slice(1) : table;
-  return parts.map(quoteIdent).join('.');
-}
-
 export class PgConnection {
   private reader = new FrontendReader();
   private readonly out = new BackendWriter();
@@ -147,7 +89,7 @@ export class PgConnection {
   private terminateWhenIdle = false;
   /** SSL/GSS encryption may be negotiated once, before the startup message (as in PostgreSQL). */
   private encryptionNegotiated = false;
-  private copyIn: CopyIn | null = null;
+  private readonly copy: CopyHandler;
   processId = 0;
   secretKey = 0;
 
@@ -155,6 +97,19 @@ export class PgConnection {
     private socket: Socket,
     private readonly host: ConnectionHost,
   ) {
+    const self = this;
+    this.copy = new CopyHandler({
+      get session() {
+        return self.session!;
+      },
+      node: host.node,
+      out: this.out,
+      flush: () => this.flush(),
+      drain: () => this.drain(),
+      readyForQuery: () => this.readyForQuery(),
+      close: () => this.close(),
+      writableLength: () => this.socket.writableLength,
+    });
     this.attach(socket);
     this.authTimer = setTimeout(
       () => this.fatal(new ChorusError('08006', 'authentication timed out', {}, 'FATAL')),
@@ -169,7 +124,7 @@ export class PgConnection {
     socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk);
       // Backpressure for COPY FROM STDIN: stop reading until the loop has consumed the backlog.
-      if (this.copyIn && this.reader.bufferedBytes() > copyInputBufferedBytesHigh) socket.pause();
+      if (this.copy.active && this.reader.bufferedBytes() > copyInputBufferedBytesHigh) socket.pause();
       this.pump();
     });
     socket.on('error', () => this.cleanup());
@@ -329,13 +284,13 @@ export class PgConnection {
   }
 
   private async handle(msg: FrontendMessage): Promise<void> {
-    if (this.copyIn) {
+    if (this.copy.active) {
       try {
-        return await this.copyInMessage(this.copyIn, msg);
+        return await this.copy.message(this.copy.active, msg);
       } catch (e) {
         const err = toChorusError(e);
         if (err.severity === 'FATAL') throw err;
-        this.copyIn = null;
+        this.copy.active = null;
         this.out.errorResponse(errorFieldsFrom(err));
         return this.readyForQuery();
       }
@@ -395,10 +350,10 @@ export class PgConnection {
       const copy = copyStatementOf(sql);
       if (copy?.direction === 'from') {
         // Ready for query comes after CopyDone / CopyFail.
-        await this.startCopyIn(copy);
+        await this.copy.startCopyIn(copy);
         return;
       }
-      if (copy) await this.copyOut(copy);
+      if (copy) await this.copy.copyOut(copy);
       else {
         const planned = this.host.node.plans.planSimple(sql);
         if (planned.length === 0) this.out.emptyQueryResponse();
@@ -415,160 +370,6 @@ export class PgConnection {
       this.out.errorResponse(errorFieldsFrom(err));
     }
     this.readyForQuery();
-  }
-
-  private async startCopyIn(copy: Extract<CopyStatement, { direction: 'from' }>): Promise<void> {
-    const session = this.session!;
-    const node = this.host.node;
-    if (session.txStatus === 'E') throw new InFailedTransactionError();
-    const table = tableSql(copy.table);
-    const list = copy.columns ? copy.columns.map(quoteIdent).join(', ') : '*';
-    const cols = node.describe(node.plans.prepareOne(`SELECT ${list} FROM ${table}`)) ?? [];
-    if (cols.length === 0) throw new ChorusError('42601', `COPY: table ${table} has no columns`);
-    const names = cols.map((c) => c.name);
-    const insert = node.plans.prepareOne(
-      `INSERT INTO ${table} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
-    );
-    const parser = new CopyInParser(copy.options);
-    const ownTx = session.txStatus === 'I';
-    if (ownTx) await session.execute(node.plans.prepareOne('BEGIN'));
-    this.copyIn = {
-      parser,
-      insert,
-      columns: names,
-      oids: cols.map((c) => {
-        const oid = oidForDeclaredType(c.declType);
-        return oid !== null && convertedOids.has(oid) ? oid : null;
-      }),
-      ownTx,
-      rows: 0,
-      error: null,
-    };
-    this.out.copyInResponse(
-      0,
-      names.map(() => 0),
-    );
-    this.flush();
-  }
-
-  private async copyInMessage(c: CopyIn, msg: FrontendMessage): Promise<void> {
-    switch (msg.type) {
-      case 'CopyData':
-        if (c.error) return;
-        try {
-          await this.copyRows(c, c.parser.push(msg.data));
-        } catch (e) {
-          await this.copyInFailed(c, e);
-        }
-        return;
-      case 'CopyDone':
-        if (!c.error) {
-          try {
-            await this.copyRows(c, c.parser.finish());
-          } catch (e) {
-            await this.copyInFailed(c, e);
-          }
-        }
-        return this.endCopyIn(c);
-      case 'CopyFail':
-        if (!c.error)
-          await this.copyInFailed(c, new ChorusError('57014', `COPY from stdin failed: ${msg.message}`));
-        return this.endCopyIn(c);
-      case 'Flush':
-      case 'Sync':
-        return; // ignored during COPY, as in PostgreSQL
-      case 'Terminate':
-        this.copyIn = null;
-        return this.close(); // closing the session rolls back
-      default:
-        if (!c.error)
-          await this.copyInFailed(
-            c,
-            new ProtocolViolationError(`unexpected message type ${msg.type} during COPY from stdin`),
-          );
-        return this.endCopyIn(c);
-    }
-  }
-
-  private async copyRows(c: CopyIn, rows: CopyField[][]): Promise<void> {
-    const session = this.session!;
-    const n = c.columns.length;
-    for (const row of rows) {
-      if (row.length < n) throw badCopyData(`missing data for column "${c.columns[row.length]}"`);
-      if (row.length > n) throw badCopyData('extra data after last expected column');
-      const params = row.map((v, i) => {
-        const oid = c.oids[i];
-        return v === null || oid === null || oid === undefined
-          ? v
-          : decodeParam(oid, 0, Buffer.from(v, 'utf8'));
-      });
-      await session.execute(c.insert, params);
-      c.rows++;
-    }
-  }
-
-  /** Remember the first error and undo what COPY did (its own transaction, or fail the open one). */
-  private async copyInFailed(c: CopyIn, e: unknown): Promise<void> {
-    const err = toChorusError(e);
-    if (err.severity === 'FATAL') throw err;
-    c.error = err;
-    const session = this.session!;
-    const plans = this.host.node.plans;
-    if (c.ownTx) {
-      if (session.txStatus !== 'I') await session.execute(plans.prepareOne('ROLLBACK'));
-    } else if (session.txStatus === 'T') {
-      // An error found here (bad data), not by the session: abort the client's transaction block
-      // as PostgreSQL does.
-      session.failTransaction();
-    }
-  }
-
-  private async endCopyIn(c: CopyIn): Promise<void> {
-    this.copyIn = null;
-    if (!c.error && c.ownTx) {
-      try {
-        await this.session!.execute(this.host.node.plans.prepareOne('COMMIT'));
-      } catch (e) {
-        const err = toChorusError(e);
-        if (err.severity === 'FATAL') throw err;
-        c.error = err;
-        if (this.session!.txStatus !== 'I')
-          await this.session!.execute(this.host.node.plans.prepareOne('ROLLBACK'));
-      }
-    }
-    if (c.error) this.out.errorResponse(errorFieldsFrom(c.error));
-    else this.out.commandComplete(`COPY ${c.rows}`);
-    this.readyForQuery();
-  }
-
-  private async copyOut(copy: Extract<CopyStatement, { direction: 'to' }>): Promise<void> {
-    const session = this.session!;
-    const node = this.host.node;
-    const list = copy.columns ? copy.columns.map(quoteIdent).join(', ') : '*';
-    const sql = copy.query ?? `SELECT ${list} FROM ${tableSql(copy.table!)}`;
-    const r = await session.execute(node.plans.prepareOne(sql), []);
-    if (!r.columns) throw new FeatureNotSupportedError('COPY (query) TO with a query that returns no rows');
-    const oids = columnOids(r.columns, r.rows, node.registry);
-    const opts = copy.options;
-    this.out.copyOutResponse(
-      0,
-      r.columns.map(() => 0),
-    );
-    if (opts.header) this.out.copyData(formatCopyRow(r.columns.map(pgColumnName), opts));
-    const values: (string | null)[] = new Array(r.columns.length);
-    for (const row of r.rows) {
-      for (let i = 0; i < values.length; i++) {
-        const t = encodeText(oids[i]!, row[i]);
-        values[i] = t === null || typeof t === 'string' ? t : t.toString('utf8');
-      }
-      this.out.copyData(formatCopyRow(values, opts));
-      if (this.out.length > flushThresholdBytes) {
-        this.flush();
-        if (this.socket.writableLength > wireOutputBufferBytesHigh) await this.drain();
-      }
-    }
-    this.out.copyDone();
-    this.out.commandComplete(`COPY ${r.rows.length}`);
   }
 
   private sendResult(
