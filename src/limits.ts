@@ -7,6 +7,8 @@ export const wireMessageBytesMax = 64 * 1024 * 1024;
 export const wireStartupPacketBytesMax = 10_000;
 /** Bytes of unanswered responses buffered for a slow client before we stop reading its socket. */
 export const wireOutputBufferBytesHigh = 8 * 1024 * 1024;
+/** Buffered response bytes after which a large result (or COPY TO) is flushed mid-way. */
+export const wireFlushThresholdBytes = 256 * 1024;
 /** Parameters in one Bind message (PostgreSQL's own limit). */
 export const wireBindParamsMax = 65_535;
 /** Prepared statements and portals a single connection may hold. */

@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import {
   wireAuthTimeoutMs,
+  wireFlushThresholdBytes,
   wireOutputBufferBytesHigh,
   wirePortalsMax,
   wirePreparedStatementsMax,
@@ -65,9 +66,6 @@ interface Portal {
   oids: number[] | null;
   offset: number;
 }
-
-/** Above this many buffered response bytes a large result is flushed mid-way. */
-const flushThresholdBytes = 256 * 1024;
 
 /** During COPY FROM STDIN, reading from the socket pauses while this many input bytes wait. */
 const copyInputBufferedBytesHigh = 4 * 1024 * 1024;
@@ -390,7 +388,7 @@ export class PgConnection {
     const to = maxRows > 0 ? Math.min(r.rows.length, from + maxRows) : r.rows.length;
     for (let start = from; start < to; start += 1000) {
       writeRows(this.out, r.rows, oids, formats, start, Math.min(to, start + 1000));
-      if (this.out.length > flushThresholdBytes) this.flush();
+      if (this.out.length > wireFlushThresholdBytes) this.flush();
     }
     if (portal) {
       portal.offset = to;

@@ -8,7 +8,7 @@ import {
   InFailedTransactionError,
   ProtocolViolationError,
 } from '../errors.js';
-import { wireOutputBufferBytesHigh } from '../limits.js';
+import { wireFlushThresholdBytes, wireOutputBufferBytesHigh } from '../limits.js';
 import type { ChorusNode } from '../node/node.js';
 import type { Prepared } from '../session/prepare.js';
 import type { Session } from '../session/session.js';
@@ -27,9 +27,6 @@ import {
 } from './copy.js';
 import { columnOids, pgColumnName } from './results.js';
 import { decodeParam, encodeText, Oid, oidForDeclaredType } from './types.js';
-
-/** Above this many buffered response bytes COPY TO flushes mid-way. */
-const flushThresholdBytes = 256 * 1024;
 
 /** What the COPY handler needs from its connection. */
 export interface CopyHost {
@@ -242,7 +239,7 @@ export class CopyHandler {
         values[i] = t === null || typeof t === 'string' ? t : t.toString('utf8');
       }
       this.c.out.copyData(formatCopyRow(values, opts));
-      if (this.c.out.length > flushThresholdBytes) {
+      if (this.c.out.length > wireFlushThresholdBytes) {
         this.c.flush();
         if (this.c.writableLength() > wireOutputBufferBytesHigh) await this.c.drain();
       }
