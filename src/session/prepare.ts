@@ -2,6 +2,7 @@
 // admin handler, reader or writer), the SQL SQLite will see after guards and rewrites, and its
 // parameter style. Plans depend only on the text, so they are cached and shared by sessions.
 
+import { rewriteCatalogQuery } from '../admin/catalog-rewrite.js';
 import type { AdminFunction, AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
   FeatureNotSupportedError,
@@ -398,7 +399,8 @@ function directCall(sig: Token[], registry: AdminRegistry): Route | null {
   return { type: 'admin-call', fn, positional: args.positional, named: args.named };
 }
 
-export function prepareStatement(text: string, tokens: Token[], registry: AdminRegistry): Prepared {
+export function prepareStatement(text: string, rawTokens: Token[], registry: AdminRegistry): Prepared {
+  const tokens = rewriteCatalogQuery(rawTokens);
   const crdtWrite = rewriteCrdtSelect(tokens);
   if (crdtWrite !== null) return prepareStatement(crdtWrite, tokenize(crdtWrite), registry);
   const cls = classify(tokens);
