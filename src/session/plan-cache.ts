@@ -7,6 +7,7 @@ import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } f
 import { isDdl } from '../sql/classify.js';
 import { splitStatements, tokenize } from '../sql/lexer.js';
 import { normalizeLiterals } from '../sql/normalize.js';
+import { expandPgStatement } from '../sql/pg-dialect.js';
 import { type Prepared, prepareStatement } from './prepare.js';
 import type { BindValue } from './read-protocol.js';
 
@@ -50,7 +51,7 @@ export class PlanCache {
     const cached = this.lookup(sql);
     if (cached) return cached;
     checkSize(sql);
-    const stmts = splitStatements(sql);
+    const stmts = splitStatements(sql).flatMap(expandPgStatement);
     if (stmts.length > 1)
       throw new SyntaxError42601('cannot insert multiple commands into a prepared statement');
     const one = stmts[0];
@@ -61,7 +62,7 @@ export class PlanCache {
   /** A simple-protocol Query: split, normalize literals, plan each statement. */
   planSimple(sql: string): PlannedStatement[] {
     checkSize(sql);
-    const stmts = splitStatements(sql);
+    const stmts = splitStatements(sql).flatMap(expandPgStatement);
     if (stmts.length > queryStatementsMax) {
       throw new SyntaxError42601(`too many statements in one query (limit ${queryStatementsMax})`);
     }
