@@ -12,13 +12,14 @@ import type { LogEntry, ReplTx, Vector } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { jsonValue, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
+import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import type { Resolvers } from './resolvers.js';
 
 /** A column's last write: [order key, origin, seq]. */
-type ColClock = [string, string, number];
+export type ColClock = [string, string, number];
 
-interface RowMeta {
+export interface RowMeta {
   vv: Vector;
   dels: Vector;
   deleted: boolean;
@@ -42,12 +43,12 @@ export interface ApplyStats {
 }
 
 /** SQL reading JSON value at `path` of parameter `param` back into a SQLite value (BLOBs decoded). */
-function fromJson(param: string, path: string): string {
+export function fromJson(param: string, path: string): string {
   const p = `'${path.replaceAll("'", "''")}'`;
   return `CASE WHEN json_type(${param}, ${p}) = 'object' THEN unhex(json_extract(${param}, ${p} || '."$b"')) ELSE json_extract(${param}, ${p}) END`;
 }
 
-function colPath(col: string): string {
+export function colPath(col: string): string {
   return `$."${col}"`;
 }
 
@@ -68,6 +69,27 @@ export class Applier {
   }
 
   readonly stats: ApplyStats = { txs: 0, rowChanges: 0, conflicts: 0, skipped: 0 };
+
+  /** @internal (conflict-rules.ts) the writer connection. */
+  get internalDb(): Database.Database {
+    return this.db;
+  }
+
+  get nodeId(): string {
+    return this.engine.nodeId;
+  }
+
+  /** @internal (conflict-rules.ts) */
+  warn(obj: object, msg: string): void {
+    this.logger.warn(obj, msg);
+  }
+
+  /** @internal (conflict-rules.ts) the per-row savepoint around one replicated change. */
+  rowSavepoint(step: 'begin' | 'release' | 'rollback'): void {
+    if (step === 'begin') this.stmts.savepoint.run();
+    else if (step === 'release') this.stmts.release.run();
+    else this.stmts.rollbackTo.run();
+  }
 
   constructor(
     private readonly engine: StorageEngine,
@@ -143,7 +165,8 @@ export class Applier {
     return this.shapes.get(tbl) ?? null;
   }
 
-  private stmt(key: string, build: () => string): Database.Statement {
+  /** @internal (conflict-rules.ts) */
+  stmt(key: string, build: () => string): Database.Statement {
     let s = this.cache.get(key);
     if (!s) {
       s = this.db.prepare(build());
@@ -153,11 +176,13 @@ export class Applier {
     return s;
   }
 
-  private pkWhere(pkCols: string[]): string {
+  /** @internal (conflict-rules.ts) */
+  pkWhere(pkCols: string[]): string {
     return pkCols.map((c, i) => `${quoteIdent(c)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
   }
 
-  private loadMeta(tbl: string, pk: string): RowMeta {
+  /** @internal (conflict-rules.ts) */
+  loadMeta(tbl: string, pk: string): RowMeta {
     const r = this.stmts.getMeta.get(tbl, pk) as
       | { vv: string; dels: string; deleted: number; cols: string }
       | undefined;
@@ -172,7 +197,8 @@ export class Applier {
       : { vv: {}, dels: {}, deleted: false, cols: {}, known: false };
   }
 
-  private saveMeta(tbl: string, pk: string, m: RowMeta): void {
+  /** @internal (conflict-rules.ts) */
+  saveMeta(tbl: string, pk: string, m: RowMeta): void {
     this.stmts.putMeta.run(
       tbl,
       pk,
@@ -218,7 +244,7 @@ export class Applier {
         if (
           code === 'SQLITE_CONSTRAINT_UNIQUE' &&
           e.op !== 'DELETE' &&
-          this.resolveUnique(e, shape, tx, seen, hlc)
+          resolveUnique(this, e, shape, tx, seen, hlc)
         )
           continue;
         const type: ConflictType =
@@ -239,94 +265,6 @@ export class Applier {
       this.invalidate();
       this.schemaChangedInBatch = true;
     }
-  }
-
-  /**
-   * An incoming row collides on a unique index with a different local row: the write with the
-   * greater order key keeps the value and the other row is removed — the same decision on every
-   * node, whatever the arrival order (a node that sees the loser later discards it the same way).
-   * Returns true when the incoming change was applied (or deliberately discarded and recorded).
-   */
-  private resolveUnique(
-    e: LogEntry,
-    shape: { columns: Set<string>; primaryKey: string[] },
-    tx: ReplTx,
-    seen: Vector,
-    hlc: string,
-  ): boolean {
-    const tbl = e.tbl;
-    const pk = e.pk!;
-    const holder = this.uniqueHolder(tbl, shape, pk, e.cols ?? '{}');
-    if (!holder) return false;
-    const hm = this.loadMeta(tbl, holder);
-    // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
-    const holderKey = Object.values(hm.cols).reduce((k, c) => (c[0] > k ? c[0] : k), '');
-    const holderOrigin = Object.values(hm.cols).find((c) => c[0] === holderKey)?.[1] ?? this.engine.nodeId;
-    const holderValue = this.rowJson(tbl, shape, holder);
-    if (hlc > holderKey) {
-      this.stmts.savepoint.run();
-      try {
-        const where = this.pkWhere(shape.primaryKey);
-        this.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk: holder });
-        this.crdt?.deleteRow(tbl, holder);
-        hm.deleted = true;
-        hm.cols = {};
-        this.saveMeta(tbl, holder, hm);
-        this.applyRow(e, shape, tx, seen, hlc);
-        this.stmts.release.run();
-      } catch {
-        this.stmts.rollbackTo.run();
-        this.stmts.release.run();
-        return false;
-      }
-      this.recordConflict(tbl, holder, holderOrigin, tx, 'unique_conflict', holderValue, e.cols, e.cols, 0, {
-        strategy: 'last_write_wins',
-        localKey: holderKey,
-        remoteKey: hlc,
-      });
-      return true;
-    }
-    // The local holder wins: the incoming row is discarded here as on every other node.
-    const m = this.loadMeta(tbl, pk);
-    m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
-    this.saveMeta(tbl, pk, m);
-    this.recordConflict(tbl, pk, holderOrigin, tx, 'unique_conflict', holderValue, e.cols, holderValue, 0, {
-      strategy: 'last_write_wins',
-      localKey: holderKey,
-      remoteKey: hlc,
-    });
-    return true;
-  }
-
-  /** The primary key (log JSON form) of a local row, other than pk, holding the incoming unique values. */
-  private uniqueHolder(
-    tbl: string,
-    shape: { columns: Set<string>; primaryKey: string[] },
-    pk: string,
-    colsText: string,
-  ): string | null {
-    const incoming = JSON.parse(colsText) as Record<string, unknown>;
-    const indexes = this.db
-      .prepare(`SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND origin <> 'pk'`)
-      .all(tbl) as { name: string }[];
-    const pkJson = `json_array(${shape.primaryKey.map((c) => jsonValue(quoteIdent(c))).join(', ')})`;
-    for (const ix of indexes) {
-      const cols = (
-        this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {
-          name: string | null;
-        }[]
-      ).map((r) => r.name);
-      if (cols.some((c) => c === null || !(c in incoming))) continue; // expression index, or a column this change does not set
-      const key = `${tbl}|uniq|${ix.name}`;
-      const row = this.stmt(key, () => {
-        const match = (cols as string[])
-          .map((c) => `${quoteIdent(c)} IS ${fromJson(':cols', colPath(c))}`)
-          .join(' AND ');
-        return `SELECT ${pkJson} AS pk FROM ${quoteIdent(tbl)} WHERE ${match} AND ${pkJson} IS NOT :pk LIMIT 1`;
-      }).get({ cols: colsText, pk }) as { pk: string } | undefined;
-      if (row) return row.pk;
-    }
-    return null;
   }
 
   /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
@@ -367,7 +305,8 @@ export class Applier {
     this.invalidate();
   }
 
-  private applyRow(
+  /** @internal (conflict-rules.ts) */
+  applyRow(
     e: LogEntry,
     shape: { columns: Set<string>; primaryKey: string[] },
     tx: ReplTx,
@@ -491,7 +430,8 @@ export class Applier {
       error: null,
     };
     if (conflicting.length > 0 && resolver) {
-      status = this.settleByResolver(
+      status = settleByResolver(
+        this,
         resolver,
         tbl,
         pk,
@@ -529,61 +469,6 @@ export class Applier {
     }
   }
 
-  /**
-   * Settle conflicting columns with the table's resolver, called with the two versions in a
-   * canonical order (older write first by order key) so every node evaluates the same call. On any
-   * failure the local version stays (a safe state) and the conflict is parked as pending.
-   */
-  private settleByResolver(
-    resolver: string,
-    tbl: string,
-    pk: string,
-    shape: { columns: Set<string>; primaryKey: string[] },
-    where: string,
-    m: RowMeta,
-    conflicting: string[],
-    localRowJson: string,
-    colsText: string,
-    v: { localKey: string; localWriter: string; remoteKey: string; tx: ReplTx },
-  ): { strategy: string; status: string; error: string | null } {
-    const strategy = `custom:${resolver}`;
-    const localRow = JSON.parse(localRowJson) as Record<string, unknown>;
-    const remoteRow: Record<string, unknown> = { ...localRow };
-    const incoming = JSON.parse(colsText) as Record<string, unknown>;
-    for (const c of Object.keys(incoming)) if (shape.columns.has(c)) remoteRow[c] = incoming[c];
-    const localOlder = v.localKey < v.remoteKey;
-    const [older, newer] = localOlder ? [localRow, remoteRow] : [remoteRow, localRow];
-    const res = this.resolvers!.resolve(resolver, older, newer, {
-      table: tbl,
-      rowId: pk,
-      conflictType: 'write_conflict',
-      columns: conflicting,
-      localOrigin: localOlder ? v.localWriter : v.tx.origin,
-      remoteOrigin: localOlder ? v.tx.origin : v.localWriter,
-    });
-    if (!res.ok) {
-      this.logger.warn(
-        { table: tbl, pk, resolver, error: res.error },
-        'conflict resolver failed; conflict left pending',
-      );
-      return { strategy, status: 'pending', error: res.error };
-    }
-    const chosen: Record<string, unknown> = {};
-    for (const c of conflicting) chosen[c] = c in res.row ? res.row[c] : newer[c];
-    const key = `${tbl}|update|${conflicting.join(',')}`;
-    this.stmt(key, () => {
-      const sets = conflicting.map((c) => `${quoteIdent(c)} = ${fromJson(':cols', colPath(c))}`).join(', ');
-      return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
-    }).run({ cols: JSON.stringify(chosen), pk });
-    // The settled value carries the newer version's clock, so later writes compare against it.
-    const top: ColClock =
-      v.localKey > v.remoteKey
-        ? [v.localKey, v.localWriter, m.cols[conflicting[0]!]?.[2] ?? 0]
-        : [v.remoteKey, v.tx.origin, v.tx.seq];
-    for (const c of conflicting) m.cols[c] = top;
-    return { strategy, status: 'resolved', error: null };
-  }
-
   private lastWriter(m: RowMeta, seen: Vector): string {
     return Object.entries(m.vv).find(([o, s]) => s > (seen[o] ?? 0))?.[0] ?? this.engine.nodeId;
   }
@@ -600,7 +485,8 @@ export class Applier {
   }
 
   /** JSON text of a row's columns (all, or the named ones), BLOBs as {"$b": hex}. */
-  private rowJson(
+  /** @internal (conflict-rules.ts) */
+  rowJson(
     tbl: string,
     shape: { columns: Set<string>; primaryKey: string[] },
     pk: string,
@@ -626,7 +512,8 @@ export class Applier {
     return row.j;
   }
 
-  private recordConflict(
+  /** @internal (conflict-rules.ts) */
+  recordConflict(
     tbl: string,
     pk: string,
     localOrigin: string,
