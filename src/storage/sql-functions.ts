@@ -2,9 +2,11 @@
 // what they expect: version(), pg_sleep(), current_database() and friends.
 
 import type Database from 'better-sqlite3';
+import { registerCatalogFunctions } from '../admin/catalog-functions.js';
 import { addElement, incrementValue, type Json, mapDelete, mapPut, removeElement } from '../crdt/crdt.js';
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { pgSleepSecondsMax } from '../limits.js';
+import { registerPgFunctions } from '../sql/pg-functions.js';
 
 export const chorusVersion = '0.1.0';
 export const pgServerVersion = '15.0';
@@ -32,6 +34,8 @@ export function registerSqlFunctions(db: Database.Database, opts: SqlFunctionOpt
   db.function('current_schema', { deterministic: true }, () => 'public');
   db.function('pg_backend_pid', () => BigInt(process.pid));
   registerCrdtFunctions(db, opts.crdtMarkers ?? false);
+  registerPgFunctions(db);
+  registerCatalogFunctions(db);
   db.function('pg_sleep', (seconds: unknown) => {
     const s = Number(seconds);
     if (!Number.isFinite(s) || s < 0 || s > pgSleepSecondsMax) {
