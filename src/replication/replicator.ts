@@ -22,7 +22,7 @@ export const applyBatchTxsMax = 500;
 /** Batches sent to a peer and not yet acknowledged. */
 export const inflightBatchesMax = 4;
 /** How often an idle sender looks for new log entries even without a notification. */
-export const senderPollMs = 50;
+export const senderPollMs = 250;
 /** Delay before retrying a failed apply batch. */
 export const applyRetryMs = 200;
 /** Entries kept in the failure log (replicate.failure_log). */

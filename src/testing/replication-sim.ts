@@ -251,7 +251,7 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
         problems.push(`${id} differs from ${ids[0]}:\n  ${ids[0]}: ${first}\n  ${id}: ${dumps.get(id)}`);
     }
     // Let retention passes run once everyone has acknowledged everything.
-    await world.runFor(12_000);
+    await world.runFor(6_000);
     const n1 = nodes.get(ids[0]!)!;
     const logTxsRetained = Number(
       (await n1.query('SELECT count(DISTINCT txid) AS n FROM replicate.log')).rows[0]!.n,

@@ -12,7 +12,7 @@ interface SimEvent {
 }
 
 /** Wait until every microtask and immediate the last event started has run. */
-export async function settle(rounds = 4): Promise<void> {
+export async function settle(rounds = 2): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
