@@ -1,8 +1,10 @@
 // Custom conflict resolvers: SQL expressions registered cluster-wide (replicate.register_resolver,
 // replicated through the log) and JavaScript modules named in the config. A resolver receives the
 // two versions of the row in a canonical order — `local` is the older write and `remote` the newer
-// one by order key — so every node evaluates the same call; it must be deterministic for the nodes
-// to converge (the divergence check reports rows where they did not).
+// one by order key — so every node evaluates the same call. It must be deterministic and decide each
+// conflicting column from that column's two values for the nodes to converge (other columns can hold
+// different values on different nodes when each resolves); the divergence check reports rows where
+// they did not.
 
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';

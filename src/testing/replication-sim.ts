@@ -87,14 +87,15 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       'CREATE TABLE ctr (id INTEGER PRIMARY KEY, hits CRDT_COUNTER, labels CRDT_SET<TEXT>)',
     );
     await exec(ids[0]!, "INSERT INTO ctr VALUES (1, CRDT_COUNTER(0), '[]'), (2, CRDT_COUNTER(0), '[]')");
-    // A table settled by a custom resolver: deterministic and commutative (keep the higher price).
+    // A table settled by a custom resolver: deterministic, commutative, column by column.
     await exec(ids[0]!, 'CREATE TABLE prices (id INTEGER PRIMARY KEY, price INTEGER, note TEXT)');
     await exec(ids[0]!, 'INSERT INTO prices VALUES (1, 10, NULL), (2, 10, NULL)');
     // Different keys colliding on a unique index: one row per email must remain, the same everywhere.
     await exec(ids[0]!, 'CREATE TABLE emails (id TEXT PRIMARY KEY, email TEXT UNIQUE, node TEXT)');
     await exec(
       ids[0]!,
-      "SELECT replicate.register_resolver(name => 'keep_higher', definition => 'CASE WHEN json_extract(local, ''$.price'') >= json_extract(remote, ''$.price'') THEN local ELSE remote END')",
+      // Decides each column from that column's two values only (max), as resolvers must to converge.
+      "SELECT replicate.register_resolver(name => 'keep_higher', definition => 'json_object(''price'', max(json_extract(local, ''$.price''), json_extract(remote, ''$.price'')), ''note'', max(json_extract(local, ''$.note''), json_extract(remote, ''$.note'')))')",
     );
     await exec(ids[0]!, "ALTER TABLE prices SET REPLICATION CONFLICT_RESOLVER = 'keep_higher'");
     await world.runFor(200);
