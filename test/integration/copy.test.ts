@@ -3,23 +3,12 @@
 // client checks CopyFail; the pg driver checks that COPY is refused in the extended protocol.
 // The psql tests are skipped (with the reason printed) when psql is not installed.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { NodeProcess } from '../support/launcher.js';
-
-function findPsql(): string | undefined {
-  try {
-    const found = execFileSync('which', ['psql'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    return found || undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { findPsql } from '../support/psql.js';
 
 const psqlPath = findPsql();
 let server: NodeProcess;

@@ -2,23 +2,13 @@
 // from SQLite's schema, and (where PostgreSQL is installed) \dt and \d compared with what a real
 // PostgreSQL prints for the same DDL. Skipped with a printed reason when psql is not installed.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { rewriteCatalogQuery } from '../../src/admin/catalog-rewrite.js';
 import { tokenize } from '../../src/sql/lexer.js';
 import { NodeProcess } from '../support/launcher.js';
 import { findPostgres, PostgresServer } from '../support/pg-server.js';
-
-function findPsql(): string | undefined {
-  try {
-    return (
-      execFileSync('which', ['psql'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() ||
-      undefined
-    );
-  } catch {
-    return undefined;
-  }
-}
+import { findPsql } from '../support/psql.js';
 
 const psqlPath = findPsql();
 let server: NodeProcess | undefined;

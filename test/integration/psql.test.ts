@@ -2,24 +2,13 @@
 // errors (exit status and SQLSTATE on stderr) and scripts run with -f and ON_ERROR_STOP.
 // Every test is skipped (with the reason printed) when psql is not installed.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { NodeProcess } from '../support/launcher.js';
-
-function findPsql(): string | undefined {
-  try {
-    const found = execFileSync('which', ['psql'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    return found || undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { findPsql } from '../support/psql.js';
 
 const psqlPath = findPsql();
 let server: NodeProcess | undefined;
