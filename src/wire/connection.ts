@@ -1,6 +1,6 @@
 // One PostgreSQL client connection: startup (SSL negotiation, authentication), then the simple and
 // extended query protocols over a Session. Messages are handled strictly in order; responses are
-// batched and written once per Sync / Query / Flush.
+// batched and written once per Sync / Query / Flush. Prepared statements and portals live in extended.ts.
 
 import type { Socket } from 'node:net';
 import {
@@ -11,31 +11,18 @@ import {
   ProtocolViolationError,
   TooManyConnectionsError,
 } from '../errors.js';
-import {
-  wireAuthTimeoutMs,
-  wireFlushThresholdBytes,
-  wireOutputBufferBytesHigh,
-  wirePortalsMax,
-  wirePreparedStatementsMax,
-} from '../limits.js';
+import { wireAuthTimeoutMs, wireFlushThresholdBytes, wireOutputBufferBytesHigh } from '../limits.js';
 import type { ChorusNode } from '../node/node.js';
-import type { Prepared } from '../session/prepare.js';
-import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import type { Session } from '../session/session.js';
 import { reportedSettings, settingDisplayName } from '../session/settings.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
-import {
-  BackendWriter,
-  errorFieldsFrom,
-  type FrontendMessage,
-  FrontendReader,
-  parseSASLInitialResponse,
-} from './codec.js';
-import { CopyHandler, copyStatementOf, isCopySql } from './copy-handler.js';
+import { BackendWriter } from './backend-writer.js';
+import { errorFieldsFrom, type FrontendMessage, FrontendReader, parseSASLInitialResponse } from './codec.js';
+import { CopyHandler, copyStatementOf } from './copy-handler.js';
+import { ExtendedProtocol, type Portal } from './extended.js';
 import { columnOids, fieldDescriptions, writeRows } from './results.js';
 import { ScramServerExchange, type ScramVerifier, scramMechanism } from './scram.js';
-import { decodeParam, Oid } from './types.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -53,20 +40,6 @@ export interface ConnectionHost {
   onAuthFailure(): void;
 }
 
-interface PreparedEntry {
-  prepared: Prepared;
-  paramTypes: number[];
-}
-
-interface Portal {
-  entry: PreparedEntry;
-  params: BindValue[];
-  resultFormats: number[];
-  result: StatementResult | null;
-  oids: number[] | null;
-  offset: number;
-}
-
 /** During COPY FROM STDIN, reading from the socket pauses while this many input bytes wait. */
 const copyInputBufferedBytesHigh = 4 * 1024 * 1024;
 
@@ -78,8 +51,7 @@ export class PgConnection {
   private scram: ScramServerExchange | null = null;
   private user = '';
   private startupParams: Record<string, string> = {};
-  private readonly statements = new Map<string, PreparedEntry>();
-  private readonly portals = new Map<string, Portal>();
+  private readonly extended: ExtendedProtocol;
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipToSync = false;
   private pumping = false;
@@ -107,6 +79,17 @@ export class PgConnection {
       readyForQuery: () => this.readyForQuery(),
       close: () => this.close(),
       writableLength: () => this.socket.writableLength,
+    });
+    this.extended = new ExtendedProtocol({
+      get node() {
+        return host.node;
+      },
+      out: this.out,
+      get session() {
+        return self.session;
+      },
+      sendResult: (r, formats, describe, maxRows, portal) =>
+        this.sendResult(r, formats, describe, maxRows, portal),
     });
     this.attach(socket);
     this.authTimer = setTimeout(
@@ -299,21 +282,18 @@ export class PgConnection {
         case 'Query':
           return await this.simpleQuery(msg.sql);
         case 'Parse':
-          return this.parse(msg.name, msg.query, msg.paramTypes);
+          return this.extended.parse(msg.name, msg.query, msg.paramTypes);
         case 'Bind':
-          return this.bind(msg);
+          return this.extended.bind(msg);
         case 'Describe':
-          return await this.describe(msg.kind, msg.name);
+          return await this.extended.describe(msg.kind, msg.name);
         case 'Execute':
-          return await this.executePortal(msg.portal, msg.maxRows);
+          return await this.extended.execute(msg.portal, msg.maxRows);
         case 'Close':
-          if (msg.kind === 'S') this.statements.delete(msg.name);
-          else this.portals.delete(msg.name);
-          this.out.closeComplete();
-          return;
+          return this.extended.close(msg.kind, msg.name);
         case 'Sync':
           this.skipToSync = false;
-          if (this.session?.txStatus === 'I') this.portals.clear();
+          this.extended.sync();
           return this.readyForQuery();
         case 'Flush':
           return this.flush();
@@ -398,93 +378,6 @@ export class PgConnection {
       }
     }
     this.out.commandComplete(r.columns && r.tag.startsWith('SELECT') ? `SELECT ${to - from}` : r.tag);
-  }
-
-  private parse(name: string, query: string, paramTypes: number[]): void {
-    if (name !== '' && this.statements.has(name)) {
-      throw new ChorusError('42P05', `prepared statement "${name}" already exists`);
-    }
-    if (this.statements.size >= wirePreparedStatementsMax) {
-      throw new ChorusError('54000', `too many prepared statements (limit ${wirePreparedStatementsMax})`);
-    }
-    if (isCopySql(query))
-      throw new ChorusError('0A000', 'COPY is only supported in the simple query protocol');
-    const prepared = this.host.node.plans.prepareOne(query);
-    this.statements.set(name, { prepared, paramTypes });
-    this.out.parseComplete();
-  }
-
-  private bind(msg: Extract<FrontendMessage, { type: 'Bind' }>): void {
-    const entry = this.statements.get(msg.statement);
-    if (!entry) throw new ChorusError('26000', `prepared statement "${msg.statement}" does not exist`);
-    if (msg.portal !== '' && this.portals.has(msg.portal))
-      throw new ChorusError('42P03', `portal "${msg.portal}" already exists`);
-    if (this.portals.size >= wirePortalsMax)
-      throw new ChorusError('54000', `too many portals (limit ${wirePortalsMax})`);
-    const f = msg.paramFormats;
-    if (f.length > 1 && f.length !== msg.params.length) {
-      throw new ProtocolViolationError(
-        `bind message has ${f.length} parameter formats but ${msg.params.length} parameters`,
-      );
-    }
-    const params = msg.params.map((raw, i) => {
-      const format = (f.length === 0 ? 0 : f.length === 1 ? f[0] : f[i]) === 1 ? 1 : 0;
-      return decodeParam(entry.paramTypes[i] ?? 0, format, raw);
-    });
-    this.portals.set(msg.portal, {
-      entry,
-      params,
-      resultFormats: msg.resultFormats,
-      result: null,
-      oids: null,
-      offset: 0,
-    });
-    this.out.bindComplete();
-  }
-
-  private async runPortal(portal: Portal): Promise<StatementResult> {
-    if (!portal.result) {
-      portal.result = await this.session!.execute(portal.entry.prepared, portal.params);
-      if (portal.result.columns)
-        portal.oids = columnOids(portal.result.columns, portal.result.rows, this.host.node.registry);
-    }
-    return portal.result;
-  }
-
-  private async describe(kind: 'S' | 'P', name: string): Promise<void> {
-    if (kind === 'S') {
-      const entry = this.statements.get(name);
-      if (!entry) throw new ChorusError('26000', `prepared statement "${name}" does not exist`);
-      const n = entry.prepared.paramCount;
-      this.out.parameterDescription(Array.from({ length: n }, (_, i) => entry.paramTypes[i] || Oid.text));
-      const cols = this.host.node.describe(entry.prepared);
-      if (cols)
-        this.out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], this.host.node.registry), []));
-      else this.out.noData();
-      return;
-    }
-    const portal = this.portals.get(name);
-    if (!portal) throw new ChorusError('34000', `portal "${name}" does not exist`);
-    const r = await this.runPortal(portal);
-    if (r.columns) this.out.rowDescription(fieldDescriptions(r.columns, portal.oids!, portal.resultFormats));
-    else this.out.noData();
-  }
-
-  private async executePortal(name: string, maxRows: number): Promise<void> {
-    const portal = this.portals.get(name);
-    if (!portal) throw new ChorusError('34000', `portal "${name}" does not exist`);
-    if (portal.entry.prepared.cls.kind === 'empty') {
-      this.out.emptyQueryResponse();
-      return;
-    }
-    const alreadyRan = portal.result !== null;
-    const r = await this.runPortal(portal);
-    if (alreadyRan && !r.columns && portal.offset > 0) return;
-    this.sendResult(r, portal.resultFormats, false, maxRows, portal);
-    if (!r.columns) portal.offset = 1;
-    if (name === '' && (portal.offset >= r.rows.length || !r.columns)) {
-      // The unnamed portal is done; a later Execute of it must not replay the statement.
-    }
   }
 
   private flush(): void {

@@ -1,6 +1,6 @@
 // COPY over the wire protocol for one connection: COPY FROM STDIN streams CopyData rows into the
 // table inside one transaction; COPY TO STDOUT sends a table or query as CopyData. The pure parsing
-// and formatting live in copy.ts.
+// and formatting live in copy.ts and copy-statement.ts.
 
 import {
   ChorusError,
@@ -14,17 +14,11 @@ import type { Prepared } from '../session/prepare.js';
 import type { Session } from '../session/session.js';
 import { quoteIdent, significant, splitStatements } from '../sql/lexer.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
-import type { BackendWriter, FrontendMessage } from './codec.js';
+import type { BackendWriter } from './backend-writer.js';
+import type { FrontendMessage } from './codec.js';
 import { errorFieldsFrom } from './codec.js';
-import {
-  badCopyData,
-  type CopyField,
-  CopyInParser,
-  type CopyStatement,
-  formatCopyRow,
-  isCopyStatement,
-  parseCopyStatement,
-} from './copy.js';
+import { badCopyData, type CopyField, CopyInParser, formatCopyRow } from './copy.js';
+import { type CopyStatement, isCopyStatement, parseCopyStatement } from './copy-statement.js';
 import { columnOids, pgColumnName } from './results.js';
 import { decodeParam, encodeText, Oid, oidForDeclaredType } from './types.js';
 

@@ -3,7 +3,8 @@
 
 import type { AdminRegistry, AdminType } from '../admin/registry.js';
 import type { ColumnInfo } from '../session/result.js';
-import type { BackendWriter, FieldDescription } from './codec.js';
+import type { BackendWriter } from './backend-writer.js';
+import type { FieldDescription } from './codec.js';
 import { encodeBinary, encodeText, Oid, oidForDeclaredType, oidForValue, typeSize } from './types.js';
 
 const adminTypeOid: Record<AdminType, number> = {

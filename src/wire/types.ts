@@ -13,99 +13,11 @@ import {
   parseTime,
   parseTimestamp,
 } from './datetime.js';
+import { decodeNumericBinary, encodeNumericBinary, expandExponent } from './numeric.js';
 import { Oid } from './oids.js';
 
+export { oidForDeclaredType, oidForValue, typeSize } from './column-types.js';
 export { Oid };
-
-/** pg_type.typlen for the fixed-size types we describe; -1 (varlena) otherwise. */
-export function typeSize(oid: number): number {
-  switch (oid) {
-    case Oid.int2:
-      return 2;
-    case Oid.int4:
-    case Oid.float4:
-    case Oid.date:
-    case Oid.oid:
-      return 4;
-    case Oid.int8:
-    case Oid.float8:
-    case Oid.timestamp:
-    case Oid.timestamptz:
-    case Oid.time:
-      return 8;
-    case Oid.bool:
-      return 1;
-    case Oid.uuid:
-      return 16;
-    case Oid.interval:
-      return 16;
-    case Oid.name:
-      return 64;
-    default:
-      return -1;
-  }
-}
-
-// Declared-type names (upper case, modifiers removed) per OID. SQLite REAL is an 8-byte double while
-// PostgreSQL `real` is 4 bytes, so REAL is described as float8: no value loses precision on the wire.
-const declaredTypeNames: ReadonlyArray<readonly [number, string]> = [
-  [Oid.int4, 'INT|INTEGER|INT4|MEDIUMINT|SERIAL|SERIAL4'],
-  [Oid.int8, 'BIGINT|INT8|BIGSERIAL|SERIAL8|UNSIGNED BIG INT'],
-  [Oid.int2, 'SMALLINT|INT2|TINYINT|SMALLSERIAL|SERIAL2'],
-  [Oid.float4, 'FLOAT4'],
-  [Oid.float8, 'REAL|DOUBLE|DOUBLE PRECISION|FLOAT|FLOAT8'],
-  [Oid.numeric, 'NUMERIC|DECIMAL'],
-  [Oid.text, 'TEXT|CLOB'],
-  [Oid.varchar, 'VARCHAR|CHARACTER VARYING|VARYING CHARACTER|NVARCHAR'],
-  [Oid.bpchar, 'CHAR|CHARACTER|BPCHAR|NCHAR|NATIVE CHARACTER'],
-  [Oid.bool, 'BOOL|BOOLEAN'],
-  [Oid.bytea, 'BLOB|BYTEA'],
-  [Oid.json, 'JSON'],
-  [Oid.jsonb, 'JSONB'],
-  [Oid.timestamp, 'TIMESTAMP|TIMESTAMP WITHOUT TIME ZONE|DATETIME'],
-  [Oid.timestamptz, 'TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE'],
-  [Oid.date, 'DATE'],
-  [Oid.time, 'TIME|TIME WITHOUT TIME ZONE'],
-  [Oid.uuid, 'UUID'],
-  [Oid.interval, 'INTERVAL'],
-  [Oid.name, 'NAME'],
-  [Oid.oid, 'OID'],
-];
-const declaredTypes: ReadonlyMap<string, number> = new Map(
-  declaredTypeNames.flatMap(([oid, names]) => names.split('|').map((n): [string, number] => [n, oid])),
-);
-
-/** Maps a SQLite column's declared type to an OID; null when the values must decide. */
-export function oidForDeclaredType(decl: string | null | undefined): number | null {
-  if (!decl) return null;
-  const key = decl
-    .toUpperCase()
-    .replace(/\([^)]*\)/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return declaredTypes.get(key) ?? null;
-}
-
-const int32Min = -2147483648;
-const int32Max = 2147483647;
-
-/** Infers an OID from a value, for expression columns without a declared type. */
-export function oidForValue(v: unknown): number {
-  switch (typeof v) {
-    case 'bigint':
-      return v >= int32Min && v <= int32Max ? Oid.int4 : Oid.int8;
-    case 'number':
-      if (!Number.isInteger(v)) return Oid.float8;
-      if (v >= int32Min && v <= int32Max) return Oid.int4;
-      return Number.isSafeInteger(v) ? Oid.int8 : Oid.float8;
-    case 'string':
-      return Oid.text;
-    case 'boolean':
-      return Oid.bool;
-    default:
-      return v instanceof Uint8Array ? Oid.bytea : Oid.text;
-  }
-}
 
 function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -514,15 +426,6 @@ function addUtcSuffix(ts: string): string {
   return ts.endsWith(' BC') ? `${ts.slice(0, -3)}+00 BC` : `${ts}+00`;
 }
 
-// ---- numeric: decimal text <-> PostgreSQL binary NUMERIC (base-10000 digits) ----
-
-const numericPos = 0x0000;
-const numericNeg = 0x4000;
-const numericNaN = 0xc000;
-const numericPInf = 0xd000;
-const numericNInf = 0xf000;
-const numericPattern = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,6}))?$/;
-
 /** Plain decimal text (never exponent notation) for a number or bigint in a numeric column. */
 function numericText(v: unknown): string {
   if (typeof v === 'bigint') return v.toString();
@@ -530,86 +433,4 @@ function numericText(v: unknown): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
   const s = String(v);
   return s.includes('e') ? expandExponent(s) : s;
-}
-
-function expandExponent(s: string): string {
-  const m = numericPattern.exec(s);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return s;
-  const [, sign, int = '', frac = '', exp = '0'] = m;
-  const digits = int + frac;
-  const point = int.length + Number(exp);
-  let out: string;
-  if (point <= 0) out = `0.${'0'.repeat(-point)}${digits}`;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
-  out = out.replace(/^0+(?=\d)/, '');
-  return sign === '-' ? `-${out}` : out;
-}
-
-function numericHeader(ndigits: number, weight: number, sign: number, dscale: number): Buffer {
-  const b = Buffer.allocUnsafe(8 + ndigits * 2);
-  b.writeInt16BE(ndigits, 0);
-  b.writeInt16BE(weight, 2);
-  b.writeUInt16BE(sign, 4);
-  b.writeInt16BE(dscale, 6);
-  return b;
-}
-
-function encodeNumericBinary(text: string): Buffer {
-  const t = text.trim();
-  const special = t.toLowerCase();
-  if (special === 'nan') return numericHeader(0, 0, numericNaN, 0);
-  if (special === 'infinity' || special === '+infinity') return numericHeader(0, 0, numericPInf, 0);
-  if (special === '-infinity') return numericHeader(0, 0, numericNInf, 0);
-  const m = numericPattern.exec(t);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) {
-    throw new ChorusError('22P02', `invalid input syntax for type numeric: "${text}"`);
-  }
-  const [, sign, int = '', frac = '', expText = '0'] = m;
-  const exp = Number(expText);
-  const dscale = Math.max(0, frac.length - exp);
-  let digits = int + frac;
-  let point = int.length + exp; // decimal digits before the decimal point
-  const lead = digits.length - digits.replace(/^0+/, '').length;
-  digits = digits.slice(lead).replace(/0+$/, '');
-  point -= lead;
-  if (dscale > 0x3fff || (digits !== '' && (point > 131072 || point < -16383))) {
-    throw new ChorusError('22003', `value overflows numeric format: "${text}"`);
-  }
-  if (digits === '') return numericHeader(0, 0, numericPos, dscale);
-  const padLeft = (((4 - point) % 4) + 4) % 4;
-  const aligned = '0'.repeat(padLeft) + digits;
-  const groups = Math.ceil(aligned.length / 4);
-  const padded = aligned.padEnd(groups * 4, '0');
-  const b = numericHeader(groups, (point + padLeft) / 4 - 1, sign === '-' ? numericNeg : numericPos, dscale);
-  for (let i = 0; i < groups; i++) b.writeInt16BE(Number(padded.slice(i * 4, i * 4 + 4)), 8 + i * 2);
-  return b;
-}
-
-function decodeNumericBinary(raw: Buffer): string {
-  if (raw.length < 8) throw badBinary(Oid.numeric, raw.length);
-  const ndigits = raw.readInt16BE(0);
-  const weight = raw.readInt16BE(2);
-  const sign = raw.readUInt16BE(4);
-  const dscale = raw.readInt16BE(6);
-  if (ndigits < 0 || raw.length !== 8 + ndigits * 2 || dscale < 0) throw badBinary(Oid.numeric, raw.length);
-  if (sign === numericNaN) return 'NaN';
-  if (sign === numericPInf) return 'Infinity';
-  if (sign === numericNInf) return '-Infinity';
-  if (sign !== numericPos && sign !== numericNeg)
-    throw new ChorusError('22P03', 'invalid sign in external numeric value');
-  const digit = (i: number): number => {
-    if (i < 0 || i >= ndigits) return 0;
-    const d = raw.readInt16BE(8 + i * 2);
-    if (d < 0 || d > 9999) throw new ChorusError('22P03', 'invalid digit in external numeric value');
-    return d;
-  };
-  let int = '';
-  for (let i = 0; i <= weight; i++) int += i === 0 ? String(digit(i)) : String(digit(i)).padStart(4, '0');
-  if (int === '') int = '0';
-  let frac = '';
-  for (let j = 1; frac.length < dscale; j++) frac += String(digit(weight + j)).padStart(4, '0');
-  frac = frac.slice(0, dscale);
-  const body = frac === '' ? int : `${int}.${frac}`;
-  return sign === numericNeg && /[1-9]/.test(body) ? `-${body}` : body;
 }

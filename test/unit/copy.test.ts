@@ -5,14 +5,13 @@ import { describe, test } from 'node:test';
 import { significant, splitStatements } from '../../src/sql/lexer.js';
 import {
   CopyInParser,
-  type CopyOptions,
   formatCopyRow,
   formatCsvField,
   formatTextField,
-  parseCopyStatement,
   parseCsvLine,
   parseTextLine,
 } from '../../src/wire/copy.js';
+import { type CopyOptions, parseCopyStatement } from '../../src/wire/copy-statement.js';
 
 function parse(sql: string) {
   const st = splitStatements(sql)[0]!;

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { ChorusError, ProtocolViolationError } from '../../src/errors.js';
 import { wireMessageBytesMax, wireStartupPacketBytesMax } from '../../src/limits.js';
 import { seededRandom } from '../../src/testing/random.js';
+import { BackendWriter } from '../../src/wire/backend-writer.js';
 import {
-  BackendWriter,
   errorFieldsFrom,
   type FrontendMessage,
   FrontendReader,

@@ -1,0 +1,143 @@
+// The extended query protocol's state for one connection: prepared statements and portals, and the
+// Parse / Bind / Describe / Execute / Close handling over them. PgConnection routes messages here.
+
+import { ChorusError, ProtocolViolationError } from '../errors.js';
+import { wirePortalsMax, wirePreparedStatementsMax } from '../limits.js';
+import type { ChorusNode } from '../node/node.js';
+import type { Prepared } from '../session/prepare.js';
+import type { BindValue } from '../session/read-protocol.js';
+import type { StatementResult } from '../session/result.js';
+import type { Session } from '../session/session.js';
+import type { BackendWriter } from './backend-writer.js';
+import type { FrontendMessage } from './codec.js';
+import { isCopySql } from './copy-handler.js';
+import { columnOids, fieldDescriptions } from './results.js';
+import { decodeParam, Oid } from './types.js';
+
+interface PreparedEntry {
+  prepared: Prepared;
+  paramTypes: number[];
+}
+
+export interface Portal {
+  entry: PreparedEntry;
+  params: BindValue[];
+  resultFormats: number[];
+  result: StatementResult | null;
+  oids: number[] | null;
+  offset: number;
+}
+
+/** What the extended protocol needs from its connection. */
+export interface ExtendedHost {
+  readonly node: ChorusNode;
+  readonly out: BackendWriter;
+  readonly session: Session | null;
+  sendResult(r: StatementResult, formats: number[], describe: boolean, maxRows: number, portal: Portal): void;
+}
+
+export class ExtendedProtocol {
+  private readonly statements = new Map<string, PreparedEntry>();
+  private readonly portals = new Map<string, Portal>();
+
+  constructor(private readonly host: ExtendedHost) {}
+
+  close(kind: 'S' | 'P', name: string): void {
+    if (kind === 'S') this.statements.delete(name);
+    else this.portals.delete(name);
+    this.host.out.closeComplete();
+  }
+
+  /** At Sync: portals do not outlive their transaction. */
+  sync(): void {
+    if (this.host.session?.txStatus === 'I') this.portals.clear();
+  }
+
+  parse(name: string, query: string, paramTypes: number[]): void {
+    if (name !== '' && this.statements.has(name)) {
+      throw new ChorusError('42P05', `prepared statement "${name}" already exists`);
+    }
+    if (this.statements.size >= wirePreparedStatementsMax) {
+      throw new ChorusError('54000', `too many prepared statements (limit ${wirePreparedStatementsMax})`);
+    }
+    if (isCopySql(query))
+      throw new ChorusError('0A000', 'COPY is only supported in the simple query protocol');
+    const prepared = this.host.node.plans.prepareOne(query);
+    this.statements.set(name, { prepared, paramTypes });
+    this.host.out.parseComplete();
+  }
+
+  bind(msg: Extract<FrontendMessage, { type: 'Bind' }>): void {
+    const entry = this.statements.get(msg.statement);
+    if (!entry) throw new ChorusError('26000', `prepared statement "${msg.statement}" does not exist`);
+    if (msg.portal !== '' && this.portals.has(msg.portal))
+      throw new ChorusError('42P03', `portal "${msg.portal}" already exists`);
+    if (this.portals.size >= wirePortalsMax)
+      throw new ChorusError('54000', `too many portals (limit ${wirePortalsMax})`);
+    const f = msg.paramFormats;
+    if (f.length > 1 && f.length !== msg.params.length) {
+      throw new ProtocolViolationError(
+        `bind message has ${f.length} parameter formats but ${msg.params.length} parameters`,
+      );
+    }
+    const params = msg.params.map((raw, i) => {
+      const format = (f.length === 0 ? 0 : f.length === 1 ? f[0] : f[i]) === 1 ? 1 : 0;
+      return decodeParam(entry.paramTypes[i] ?? 0, format, raw);
+    });
+    this.portals.set(msg.portal, {
+      entry,
+      params,
+      resultFormats: msg.resultFormats,
+      result: null,
+      oids: null,
+      offset: 0,
+    });
+    this.host.out.bindComplete();
+  }
+
+  private async runPortal(portal: Portal): Promise<StatementResult> {
+    if (!portal.result) {
+      portal.result = await this.host.session!.execute(portal.entry.prepared, portal.params);
+      if (portal.result.columns)
+        portal.oids = columnOids(portal.result.columns, portal.result.rows, this.host.node.registry);
+    }
+    return portal.result;
+  }
+
+  async describe(kind: 'S' | 'P', name: string): Promise<void> {
+    const out = this.host.out;
+    const node = this.host.node;
+    if (kind === 'S') {
+      const entry = this.statements.get(name);
+      if (!entry) throw new ChorusError('26000', `prepared statement "${name}" does not exist`);
+      const n = entry.prepared.paramCount;
+      out.parameterDescription(Array.from({ length: n }, (_, i) => entry.paramTypes[i] || Oid.text));
+      const cols = node.describe(entry.prepared);
+      if (cols) out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], node.registry), []));
+      else out.noData();
+      return;
+    }
+    const portal = this.portals.get(name);
+    if (!portal) throw new ChorusError('34000', `portal "${name}" does not exist`);
+    const r = await this.runPortal(portal);
+    if (r.columns) out.rowDescription(fieldDescriptions(r.columns, portal.oids!, portal.resultFormats));
+    else out.noData();
+  }
+
+  async execute(name: string, maxRows: number): Promise<void> {
+    const portal = this.portals.get(name);
+    if (!portal) throw new ChorusError('34000', `portal "${name}" does not exist`);
+    if (portal.entry.prepared.cls.kind === 'empty') {
+      this.host.out.emptyQueryResponse();
+      return;
+    }
+    const alreadyRan = portal.result !== null;
+    const r = await this.runPortal(portal);
+    if (alreadyRan && !r.columns && portal.offset > 0) return;
+    this.host.sendResult(r, portal.resultFormats, false, maxRows, portal);
+    if (!r.columns) portal.offset = 1;
+    if (name === '' && (portal.offset >= r.rows.length || !r.columns)) {
+      // The unnamed portal is done; a later Execute of it must not replay the statement.
+    }
+  }
+}
