@@ -1,18 +1,18 @@
 // SQL functions psql's catalog queries call (after catalog-rewrite.ts strips their pg_catalog.
 // prefix): pg_table_is_visible, format_type, pg_get_userbyid, pg_get_indexdef, ... Registered on
-// every connection by registerSqlFunctions; they read the schema through pg-catalog.ts.
+// every connection by registerSqlFunctions; they read the schema through pg-catalog-snapshot.ts.
 
 import type Database from 'better-sqlite3';
 import { Oid } from '../wire/types.js';
+import { ownerOid } from './pg-catalog-common.js';
 import {
   constraintDefinition,
   indexDefinition,
-  ownerOid,
   relationName,
   relationOid,
   setCatalogSource,
   viewDefinition,
-} from './pg-catalog.js';
+} from './pg-catalog-snapshot.js';
 
 /** format_type's names for the types this node reports. */
 const typeDisplayNames = new Map<number, string>([

@@ -2,6 +2,7 @@
 // replicate.masters, the sampled histories (peer latency, lag, batches), failure log, connections
 // and network counters, get_queue_depth() / check_peer_latency() / get_batch_metrics(),
 // pause_replication() / resume_replication(), and the replication Prometheus metrics.
+// The history and statistics views are declared in replication-views.ts.
 //
 // Registration has two steps because of how the node is built: the relations must be in the admin
 // registry before the node constructs its AdminExecutor (which turns JS views into SQLite virtual
@@ -13,7 +14,7 @@ import type { Registry } from 'prom-client';
 import type { Timers } from '../clock/timers.js';
 import type { Config } from '../config/load.js';
 import { ChorusError } from '../errors.js';
-import type { LinkStats, PeerNetwork } from '../replication/link.js';
+import type { PeerNetwork } from '../replication/link.js';
 import {
   historyRowsDefault,
   type PeerView,
@@ -23,7 +24,10 @@ import {
 } from '../replication/monitor.js';
 import type { Replicator } from '../replication/replicator.js';
 import type { StorageEngine } from '../storage/engine.js';
-import type { AdminColumn, AdminRegistry, AdminType, AdminValue } from './registry.js';
+import type { AdminRegistry, AdminValue } from './registry.js';
+import { cols, formatTimestamp, int8, registerReplicationViews } from './replication-views.js';
+
+export { formatTimestamp } from './replication-views.js';
 
 export interface ReplicationAdminContext {
   nodeId: string;
@@ -67,43 +71,12 @@ interface Attached extends ReplicationParts {
   monitor: ReplicationMonitor;
 }
 
-/** Timestamps as SQLite date functions and PostgreSQL both read them: 'YYYY-MM-DD HH:MM:SS.mmm+00:00'. */
-export function formatTimestamp(ms: number | null | undefined): string | null {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return null;
-  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 23)}+00:00`;
-}
-
-const int8 = (n: number | null | undefined): bigint | null =>
-  n === null || n === undefined || !Number.isFinite(n) ? null : BigInt(Math.trunc(n));
-
-const cols = (spec: string): AdminColumn[] =>
-  spec
-    .trim()
-    .split(/\s*,\s*/)
-    .map((s) => {
-      const [name, type] = s.split(/\s+/);
-      return { name: name!, type: type as AdminType };
-    });
-
 function stateOf(live: PeerView | null, needsSnapshot = false): PeerStateName {
   // A peer that fell behind the retained log cannot be caught up from it (see retention).
   if (needsSnapshot) return 'NEEDS_SNAPSHOT';
   if (!live || live.link.closed) return 'DISCONNECTED';
   const h = live.link.stats().health;
   return h === 'healthy' ? 'ACTIVE' : h === 'suspected' ? 'SUSPECTED' : 'DISCONNECTED';
-}
-
-function connectionState(p: PeerView): string {
-  if (p.link.closed) return 'closed';
-  const h: LinkStats['health'] = p.link.stats().health;
-  return h === 'healthy' ? 'active' : h;
-}
-
-function failureType(message: string): string {
-  if (message.startsWith('pending queue full')) return 'queue_overflow';
-  if (message.startsWith('waiting for the writer')) return 'writer_timeout';
-  if (message.startsWith('applying')) return 'apply_error';
-  return 'replication_error';
 }
 
 export function registerReplicationAdmin(
@@ -118,8 +91,6 @@ export function registerReplicationAdmin(
   const selfRegion = r.local_region ?? selfConfig?.region ?? null;
   const peerConfigs = r.masters.filter((m) => !isSelfMaster(m));
   let att: Attached | null = null;
-  const connectionIds = new WeakMap<object, number>();
-  let nextConnectionId = 1;
   let conflictStmt: Database.Statement | null = null;
 
   const now = (): number => att?.timers.nowMs() ?? Date.now();
@@ -129,14 +100,6 @@ export function registerReplicationAdmin(
     if (!open()) return 0;
     conflictStmt ??= ctx.engine.writer.prepare('SELECT count(*) AS n FROM _chorus_conflicts');
     return Number((conflictStmt.get() as { n: bigint }).n);
-  };
-  const connectionId = (p: PeerView): number => {
-    let id = connectionIds.get(p.link);
-    if (id === undefined) {
-      id = nextConnectionId++;
-      connectionIds.set(p.link, id);
-    }
-    return id;
   };
   const requireAttached = (): Attached => {
     if (!att) throw new ChorusError('55000', 'replication is not running on this node');
@@ -272,153 +235,7 @@ export function registerReplicationAdmin(
   const regionOf = (peerId: string): string | null =>
     peerConfigs.find((m) => m.master_id === peerId)?.region ?? null;
 
-  registry.addView({
-    kind: 'js',
-    name: 'replicate.peer_latency_history',
-    columns: cols(`peer_id text, region text, sampled_at timestamptz, recorded_at timestamptz, rtt_ms float8,
-      clock_skew_ms float8, health text`),
-    rows: () =>
-      (att?.monitor.latency.toArray() ?? []).map((s) => {
-        const at = formatTimestamp(s.sampledAtMs);
-        return [s.peerId, regionOf(s.peerId), at, at, s.rttMs, s.clockSkewMs, s.health];
-      }),
-  });
-
-  registry.addView({
-    kind: 'js',
-    name: 'replicate.lag_history',
-    columns: cols(`peer_id text, sampled_at timestamptz, recorded_at timestamptz, lag_ms float8,
-      lag_bytes int8, pending_txs int8`),
-    rows: () =>
-      (att?.monitor.lag.toArray() ?? []).map((s) => {
-        const at = formatTimestamp(s.sampledAtMs);
-        return [s.peerId, at, at, s.lagMs, int8(s.lagBytes), int8(s.pendingTxs)];
-      }),
-  });
-
-  registry.addView({
-    kind: 'js',
-    name: 'replicate.failure_log',
-    columns: cols(`failed_at timestamptz, recorded_at timestamptz, peer_id text, master_id text,
-      failure_type text, message text, source text`),
-    rows: () => {
-      if (!att) return [];
-      const all = [
-        ...att.replicator.failures.map((f) => ({
-          atMs: f.atMs,
-          peer: f.peer,
-          type: failureType(f.message),
-          message: f.message,
-          source: 'replicator',
-        })),
-        ...att.monitor.events.toArray().map((e) => ({ ...e, source: 'monitor' })),
-      ].sort((a, b) => a.atMs - b.atMs);
-      return all.map((f) => {
-        const at = formatTimestamp(f.atMs);
-        return [at, at, f.peer, f.peer, f.type, f.message, f.source];
-      });
-    },
-  });
-
-  registry.addView({
-    kind: 'js',
-    name: 'replicate.connections',
-    columns: cols(`connection_id int8, peer_id text, endpoint text, state text, connected_at timestamptz,
-      connected_since timestamptz, rtt_ms float8, bytes_sent int8, bytes_received int8, frames_sent int8,
-      frames_received int8, inflight_batches int8, sent_txs int8, last_sent_at timestamptz,
-      last_ack_at timestamptz, attempts int8, last_error text`),
-    rows: () => {
-      if (!att) return [];
-      const rows: AdminValue[][] = [];
-      const linked = new Set<string>();
-      for (const p of att.replicator.peerStates()) {
-        const s = p.link.stats();
-        const since = formatTimestamp(p.connectedAtMs);
-        if (!p.link.closed) linked.add(p.peerId);
-        rows.push([
-          int8(connectionId(p)),
-          p.peerId,
-          p.endpoint,
-          connectionState(p),
-          since,
-          since,
-          s.rttMs,
-          int8(s.bytesSent),
-          int8(s.bytesReceived),
-          int8(s.framesSent),
-          int8(s.framesReceived),
-          int8(p.inflight),
-          int8(p.sentTxs),
-          formatTimestamp(p.lastSentAtMs),
-          formatTimestamp(p.lastAckAtMs),
-          null,
-          null,
-        ]);
-      }
-      for (const d of att.network.peers()) {
-        if (d.connected || (d.peerId !== null && linked.has(d.peerId))) continue;
-        const none = [null, null, null, null, null, null, null, null, null, null, null];
-        rows.push([null, d.peerId, d.endpoint, 'connecting', ...none, int8(d.attempts), d.lastError]);
-      }
-      return rows;
-    },
-  });
-
-  registry.addView({
-    kind: 'js',
-    name: 'replicate.network_stats',
-    columns: cols(`peer_id text, endpoint text, bytes_sent int8, bytes_received int8, frames_sent int8,
-      frames_received int8, handshake_failures int8, malformed_frames int8, reconnects int8,
-      recorded_at timestamptz`),
-    rows: () => {
-      if (!att) return [];
-      const at = formatTimestamp(now());
-      const sum = { bs: 0, br: 0, fs: 0, fr: 0 };
-      const rows: AdminValue[][] = [];
-      for (const p of att.monitor.livePeers()) {
-        const s = p.link.stats();
-        sum.bs += s.bytesSent;
-        sum.br += s.bytesReceived;
-        sum.fs += s.framesSent;
-        sum.fr += s.framesReceived;
-        const traffic = [s.bytesSent, s.bytesReceived, s.framesSent, s.framesReceived].map(int8);
-        rows.push([p.peerId, p.endpoint, ...traffic, null, null, null, at]);
-      }
-      const c = att.network.counters();
-      const totals = [sum.bs, sum.br, sum.fs, sum.fr, c.handshakeFailures, c.malformedFrames, c.reconnects];
-      rows.push([null, null, ...totals.map(int8), at]);
-      return rows;
-    },
-  });
-
-  registry.addView({
-    kind: 'js',
-    name: 'replicate.batch_stats',
-    columns: cols(`sampled_at timestamptz, recorded_at timestamptz, interval_ms float8, batches_sent int8,
-      txs_sent int8, batches_applied int8, txs_applied int8, duplicate_txs int8, apply_errors int8,
-      pending_txs int8, batches_per_sec float8, batch_size float8`),
-    rows: () =>
-      (att?.monitor.batches.toArray() ?? []).map((b) => {
-        const at = formatTimestamp(b.sampledAtMs);
-        const counts = [
-          b.batchesSent,
-          b.txsSent,
-          b.batchesApplied,
-          b.txsApplied,
-          b.duplicateTxs,
-          b.applyErrors,
-        ];
-        return [
-          at,
-          at,
-          b.intervalMs,
-          ...counts.map(int8),
-          int8(b.pendingTxs),
-          b.batchesPerSec,
-          b.txsPerBatch,
-        ];
-      }),
-  });
+  registerReplicationViews(registry, { attached: () => att, now, regionOf });
 
   registry.addFunction({
     name: 'get_queue_depth',

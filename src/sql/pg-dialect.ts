@@ -1,6 +1,7 @@
 // PostgreSQL dialect layer: token-level rewrites of PostgreSQL spellings SQLite lacks (casts,
 // SERIAL, storage options, multi-table DROP/TRUNCATE, date/time functions, ...). Owned by the
 // dialect work; the plan cache calls expandPgStatement on every statement before planning.
+// Casts live in pg-casts.ts, date/time rewrites in pg-datetime-rewrite.ts.
 
 import { FeatureNotSupportedError } from '../errors.js';
 import {
@@ -12,9 +13,11 @@ import {
   type Token,
   tokenize,
 } from './lexer.js';
+import { integerTypes, rewriteCastCall, rewriteColonCasts } from './pg-casts.js';
+import { nowExpression, rewriteDateTrunc, rewriteExtract, rewriteIntervals } from './pg-datetime-rewrite.js';
+import { matchParen, type ReplaceRange, sigOf } from './pg-tokens.js';
 
-/** PostgreSQL's now() as text SQLite's date functions can read back. */
-export const nowExpression = "(strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))";
+export { nowExpression } from './pg-datetime-rewrite.js';
 
 /** Identifiers whose presence means some expression rewrite may apply. */
 const triggerWords = new Set([
@@ -82,10 +85,6 @@ export function expandPgStatement(stmt: StatementText): StatementText[] {
 
 function make(sql: string): StatementText {
   return { sql, tokens: tokenize(sql) };
-}
-
-function sigOf(tokens: readonly Token[]): Token[] {
-  return tokens.filter((t) => !isTrivia(t));
 }
 
 function nameText(t: Token): string {
@@ -196,254 +195,11 @@ function splitStatement(sig: Token[]): string[] | null {
   return null;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Type names
-
-const integerTypes = new Set(['INT', 'INTEGER', 'INT2', 'INT4', 'INT8', 'BIGINT', 'SMALLINT']);
-const textTypes = new Set([
-  'TEXT',
-  'VARCHAR',
-  'CHAR',
-  'CHARACTER',
-  'BPCHAR',
-  'UUID',
-  'JSON',
-  'JSONB',
-  'DATE',
-  'TIME',
-  'TIMETZ',
-  'TIMESTAMP',
-  'TIMESTAMPTZ',
-  'CITEXT',
-]);
-
-interface ParsedType {
-  /** SQLite type, or null when the type is not mapped (left alone). */
-  sqlite: string | null;
-  bool: boolean;
-  /** Index (into sig) after the type. */
-  end: number;
-}
-
-/** Parse a PostgreSQL type name at sig[i]. */
-function parseType(sig: Token[], i: number): ParsedType | null {
-  const t = sig[i];
-  if (t?.kind !== 'ident') return null;
-  let end = i + 1;
-  let sqlite: string | null = null;
-  let bool = false;
-  const v = t.value;
-  if (v === 'DOUBLE' && isKeyword(sig[end], 'PRECISION')) {
-    end++;
-    sqlite = 'REAL';
-  } else if (v === 'CHARACTER' && isKeyword(sig[end], 'VARYING')) {
-    end++;
-    sqlite = 'TEXT';
-  } else if (integerTypes.has(v)) sqlite = 'INTEGER';
-  else if (v === 'NUMERIC' || v === 'DECIMAL') sqlite = 'NUMERIC';
-  else if (v === 'REAL' || v === 'FLOAT' || v === 'FLOAT4' || v === 'FLOAT8') sqlite = 'REAL';
-  else if (textTypes.has(v)) sqlite = 'TEXT';
-  else if (v === 'BOOL' || v === 'BOOLEAN') {
-    sqlite = 'INTEGER';
-    bool = true;
-  } else if (v === 'BYTEA') sqlite = 'BLOB';
-  // type modifiers: varchar(10), numeric(10, 2)
-  if (sig[end]?.kind === 'lparen') {
-    let depth = 0;
-    for (; end < sig.length; end++) {
-      if (sig[end]!.kind === 'lparen') depth++;
-      else if (sig[end]!.kind === 'rparen' && --depth === 0) break;
-    }
-    end++;
-  }
-  // timestamp with[out] time zone
-  if ((v === 'TIMESTAMP' || v === 'TIME') && isKeyword(sig[end], 'WITH', 'WITHOUT')) {
-    if (isKeyword(sig[end + 1], 'TIME') && isKeyword(sig[end + 2], 'ZONE')) end += 3;
-  }
-  // arrays (text[]) are not mapped
-  if (sig[end]?.kind === 'qident' && sig[end]!.text.startsWith('[')) sqlite = null;
-  return { sqlite, bool, end };
-}
-
-const trueWords = new Set(['true', 't', 'yes', 'y', 'on', '1']);
-const falseWords = new Set(['false', 'f', 'no', 'n', 'off', '0']);
-
-function boolLiteral(operand: Token[]): string | null {
-  if (operand.length !== 1 || operand[0]!.kind !== 'string') return null;
-  const v = operand[0]!.value.trim().toLowerCase();
-  if (trueWords.has(v)) return '1';
-  if (falseWords.has(v)) return '0';
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Expression rewrites
-
-/** Index in sig where the primary expression ending at sig[end] starts (walks back over parens, a.b, CASE..END). */
-function primaryStart(sig: Token[], end: number): number {
-  let i = end;
-  const t = sig[i];
-  if (!t) return -1;
-  if (t.kind === 'rparen') {
-    let depth = 0;
-    for (; i >= 0; i--) {
-      if (sig[i]!.kind === 'rparen') depth++;
-      else if (sig[i]!.kind === 'lparen' && --depth === 0) break;
-    }
-    if (i < 0) return -1;
-    // function call: name(...)
-    const before = sig[i - 1];
-    if (before && (before.kind === 'ident' || before.kind === 'qident') && !isOperatorKeyword(before)) i--;
-    else return i;
-  } else if (isKeyword(t, 'END')) {
-    let depth = 0;
-    for (; i >= 0; i--) {
-      if (isKeyword(sig[i], 'END')) depth++;
-      else if (isKeyword(sig[i], 'CASE') && --depth === 0) break;
-    }
-    return i;
-  } else if (!['string', 'number', 'param', 'ident', 'qident', 'blob'].includes(t.kind)) return -1;
-  // qualified name: a.b.c
-  while (
-    i >= 2 &&
-    sig[i - 1]!.kind === 'dot' &&
-    (sig[i - 2]!.kind === 'ident' || sig[i - 2]!.kind === 'qident')
-  )
-    i -= 2;
-  return i;
-}
-
-const operatorKeywords = new Set([
-  'AND',
-  'OR',
-  'NOT',
-  'IN',
-  'IS',
-  'LIKE',
-  'SELECT',
-  'WHERE',
-  'ON',
-  'EXISTS',
-  'VALUES',
-  'AS',
-  'THEN',
-  'ELSE',
-  'WHEN',
-  'FROM',
-  'USING',
-  'ANY',
-  'ALL',
-  'RETURNING',
-  'SET',
-  'BY',
-  'HAVING',
-]);
-
-function isOperatorKeyword(t: Token): boolean {
-  return t.kind === 'ident' && operatorKeywords.has(t.value);
-}
-
-/** `x::type` → `CAST(x AS type)`; unmapped types are left alone. */
-function rewriteColonCasts(input: Token[]): Token[] {
-  let tokens = input;
-  let skip = 0;
-  for (let guard = 0; guard < 10_000; guard++) {
-    const sig = sigOf(tokens);
-    let seen = 0;
-    let at = -1;
-    for (let k = 0; k < sig.length; k++) {
-      if (sig[k]!.kind === 'op' && sig[k]!.text === '::' && seen++ === skip) {
-        at = k;
-        break;
-      }
-    }
-    if (at < 0) return tokens;
-    const type = parseType(sig, at + 1);
-    const start = primaryStart(sig, at - 1);
-    if (!type || type.sqlite === null || start < 0) {
-      skip++;
-      continue;
-    }
-    const operand = sig.slice(start, at);
-    const first = operand[0]!;
-    const lastTok = sig[type.end - 1]!;
-    const from = tokens.indexOf(first);
-    const to = tokens.indexOf(lastTok);
-    const inner = joinTokens(tokens.slice(from, tokens.indexOf(sig[at - 1]!) + 1));
-    const lit = type.bool ? boolLiteral(operand) : null;
-    const replacement = lit ?? `CAST(${inner} AS ${type.sqlite})`;
-    const sql = joinTokens(tokens.slice(0, from)) + replacement + joinTokens(tokens.slice(to + 1));
-    tokens = tokenize(sql);
-  }
-  return tokens;
-}
-
-const extractFormats: Record<string, [string, string]> = {
-  EPOCH: ['%s', 'INTEGER'],
-  YEAR: ['%Y', 'INTEGER'],
-  MONTH: ['%m', 'INTEGER'],
-  DAY: ['%d', 'INTEGER'],
-  HOUR: ['%H', 'INTEGER'],
-  MINUTE: ['%M', 'INTEGER'],
-  SECOND: ['%f', 'REAL'],
-  DOW: ['%w', 'INTEGER'],
-  DOY: ['%j', 'INTEGER'],
-};
-
-const truncFormats: Record<string, string> = {
-  second: '%Y-%m-%d %H:%M:%S',
-  minute: '%Y-%m-%d %H:%M:00',
-  hour: '%Y-%m-%d %H:00:00',
-  day: '%Y-%m-%d 00:00:00',
-  month: '%Y-%m-01 00:00:00',
-  year: '%Y-01-01 00:00:00',
-};
-
-const intervalUnits: Record<string, [number, string]> = {
-  second: [1, 'seconds'],
-  sec: [1, 'seconds'],
-  minute: [1, 'minutes'],
-  min: [1, 'minutes'],
-  hour: [1, 'hours'],
-  hr: [1, 'hours'],
-  day: [1, 'days'],
-  week: [7, 'days'],
-  month: [1, 'months'],
-  mon: [1, 'months'],
-  year: [1, 'years'],
-};
-
-/** '1 day 2 hours' → ['+1 days', '+2 hours'] (negated for subtraction). */
-function intervalModifiers(text: string, negate: boolean): string[] {
-  const parts = text.trim().split(/\s+/);
-  if (parts.length % 2 !== 0 || parts.length === 0) throw new FeatureNotSupportedError(`INTERVAL '${text}'`);
-  const out: string[] = [];
-  for (let k = 0; k < parts.length; k += 2) {
-    const n = Number(parts[k]);
-    let unit = parts[k + 1]!.toLowerCase();
-    if (unit.endsWith('s') && unit.length > 1 && !(unit in intervalUnits)) unit = unit.slice(0, -1);
-    const u = intervalUnits[unit];
-    if (!Number.isFinite(n) || !u) throw new FeatureNotSupportedError(`INTERVAL '${text}'`);
-    const v = n * u[0] * (negate ? -1 : 1);
-    out.push(`${v < 0 ? '' : '+'}${v} ${u[1]}`);
-  }
-  return out;
-}
-
-function matchParen(sig: Token[], open: number): number {
-  let depth = 0;
-  for (let i = open; i < sig.length; i++) {
-    if (sig[i]!.kind === 'lparen') depth++;
-    else if (sig[i]!.kind === 'rparen' && --depth === 0) return i;
-  }
-  return -1;
-}
-
 /** NOW(), INTERVAL arithmetic, DATE_TRUNC, EXTRACT, ILIKE, PERCENTILE_CONT, CAST(x AS pgtype). */
 function rewriteExpressions(input: Token[]): Token[] {
   const tokens = input.map((t) => ({ ...t }));
   const sig = tokens.filter((t) => !isTrivia(t));
-  const set = (from: number, to: number, text: string): void => {
+  const set: ReplaceRange = (from, to, text) => {
     // replace sig[from..to] (inclusive) and everything between with text
     const a = tokens.indexOf(sig[from]!);
     const b = tokens.indexOf(sig[to]!);
@@ -465,49 +221,15 @@ function rewriteExpressions(input: Token[]): Token[] {
       case 'ILIKE':
         t.text = 'LIKE';
         break;
-      case 'CAST': {
-        if (sig[i + 1]?.kind !== 'lparen') break;
-        const close = matchParen(sig, i + 1);
-        if (close < 0) break;
-        let depth = 0;
-        let as = -1;
-        for (let k = i + 1; k < close; k++) {
-          const u = sig[k]!;
-          if (u.kind === 'lparen') depth++;
-          else if (u.kind === 'rparen') depth--;
-          else if (depth === 1 && isKeyword(u, 'AS')) as = k;
-        }
-        if (as < 0) break;
-        const type = parseType(sig, as + 1);
-        if (!type || type.sqlite === null || type.end !== close) break;
-        const lit = type.bool ? boolLiteral(sig.slice(i + 2, as)) : null;
-        if (lit) set(i, close, lit);
-        else set(as + 1, close - 1, type.sqlite);
+      case 'CAST':
+        rewriteCastCall(sig, i, set);
         break;
-      }
-      case 'DATE_TRUNC': {
-        const unit = sig[i + 2];
-        if (sig[i + 1]?.kind !== 'lparen' || unit?.kind !== 'string' || sig[i + 3]?.kind !== 'comma') break;
-        const fmt = truncFormats[unit.value.toLowerCase()];
-        if (!fmt) break;
-        t.text = 'strftime';
-        unit.text = quoteLiteral(fmt);
+      case 'DATE_TRUNC':
+        rewriteDateTrunc(sig, i);
         break;
-      }
-      case 'EXTRACT': {
-        const field = sig[i + 2];
-        if (sig[i + 1]?.kind !== 'lparen' || !field || !isKeyword(sig[i + 3], 'FROM')) break;
-        const name = field.kind === 'string' ? field.value.toUpperCase() : field.value;
-        const f = extractFormats[name];
-        if (!f) throw new FeatureNotSupportedError(`EXTRACT(${field.text} FROM ...)`);
-        const close = matchParen(sig, i + 1);
-        if (close < 0) break;
-        t.text = 'CAST(strftime';
-        field.text = quoteLiteral(f[0]);
-        sig[i + 3]!.text = ',';
-        sig[close]!.text = `) AS ${f[1]})`;
+      case 'EXTRACT':
+        rewriteExtract(sig, i);
         break;
-      }
       case 'PERCENTILE_CONT':
       case 'PERCENTILE_DISC': {
         if (sig[i + 1]?.kind !== 'lparen') break;
@@ -542,39 +264,6 @@ function rewriteExpressions(input: Token[]): Token[] {
     }
   }
   return rewriteIntervals(tokenize(joinTokens(tokens)));
-}
-
-/** `ts + INTERVAL '5 minutes'` → `datetime(ts, '+5 minutes')`. */
-function rewriteIntervals(input: Token[]): Token[] {
-  let tokens = input;
-  for (let guard = 0; guard < 1000; guard++) {
-    const sig = sigOf(tokens);
-    let at = -1;
-    for (let k = 1; k < sig.length; k++) {
-      const u = sig[k]!;
-      if (
-        isKeyword(u, 'INTERVAL') &&
-        sig[k + 1]?.kind === 'string' &&
-        sig[k - 1]!.kind === 'op' &&
-        (sig[k - 1]!.text === '+' || sig[k - 1]!.text === '-')
-      ) {
-        at = k;
-        break;
-      }
-    }
-    if (at < 0) return tokens;
-    const op = sig[at - 1]!;
-    const start = primaryStart(sig, at - 2);
-    if (start < 0) throw new FeatureNotSupportedError('INTERVAL arithmetic on this expression');
-    const mods = intervalModifiers(sig[at + 1]!.value, op.text === '-');
-    const from = tokens.indexOf(sig[start]!);
-    const lhsEnd = tokens.indexOf(sig[at - 2]!);
-    const to = tokens.indexOf(sig[at + 1]!);
-    const lhs = joinTokens(tokens.slice(from, lhsEnd + 1));
-    const replacement = `datetime(${lhs}, ${mods.map(quoteLiteral).join(', ')})`;
-    tokens = tokenize(joinTokens(tokens.slice(0, from)) + replacement + joinTokens(tokens.slice(to + 1)));
-  }
-  return tokens;
 }
 
 // ---------------------------------------------------------------------------------------------

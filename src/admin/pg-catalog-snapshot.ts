@@ -1,0 +1,353 @@
+// The user schema as pg_catalog sees it: a snapshot of SQLite's schema (tables, views, columns,
+// indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
+
+import Database from 'better-sqlite3';
+import { Oid, oidForDeclaredType } from '../wire/types.js';
+import { constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
+
+export interface CatalogColumn {
+  attnum: number;
+  name: string;
+  typeOid: number;
+  typmod: number;
+  notNull: boolean;
+  default: string | null;
+  generated: string;
+}
+
+export interface CatalogIndex {
+  oid: number;
+  name: string;
+  tableOid: number;
+  unique: boolean;
+  primary: boolean;
+  /** 'p' / 'u' when the index backs a constraint, '' for CREATE INDEX. */
+  constraint: '' | 'p' | 'u';
+  columns: string[];
+  attnums: number[];
+  partial: string | null;
+  /** A PRIMARY KEY on a rowid alias has no SQLite index; it is still shown as one. */
+  synthetic: boolean;
+}
+
+export interface CatalogForeignKey {
+  oid: number;
+  name: string;
+  tableOid: number;
+  refTableOid: number;
+  refTable: string;
+  columns: string[];
+  attnums: number[];
+  refColumns: string[];
+  refAttnums: number[];
+  onUpdate: string;
+  onDelete: string;
+}
+
+export interface CatalogRelation {
+  oid: number;
+  name: string;
+  kind: 'r' | 'v' | 'i';
+  sql: string;
+  columns: CatalogColumn[];
+  indexes: CatalogIndex[];
+  foreignKeys: CatalogForeignKey[];
+  rowCount: number;
+}
+
+export interface CatalogSnapshot {
+  relations: CatalogRelation[];
+  byOid: Map<number, CatalogRelation | CatalogIndex>;
+  byName: Map<string, number>;
+}
+
+let catalogPath: string | null = null;
+let catalogDb: Database.Database | null = null;
+let cached: { version: bigint; snapshot: CatalogSnapshot } | null = null;
+
+/**
+ * Where the schema lives (the database file of the connection the catalog functions were
+ * registered on). In-memory databases have no file another connection could read.
+ */
+export function setCatalogSource(path: string): void {
+  if (!path || path === ':memory:' || path === catalogPath) return;
+  catalogDb?.close();
+  catalogDb = null;
+  cached = null;
+  catalogPath = path;
+}
+
+function hidden(name: string): boolean {
+  const n = name.toLowerCase();
+  return n.startsWith('sqlite_') || n.startsWith('_chorus_');
+}
+
+const modifierRe = /\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)/;
+
+/** atttypmod as PostgreSQL stores it: varchar(n) → n + 4, numeric(p, s) → (p << 16 | s) + 4. */
+function typmodOf(decl: string, typeOid: number): number {
+  const m = modifierRe.exec(decl);
+  if (!m) return -1;
+  const a = Number(m[1]);
+  if (typeOid === Oid.numeric) return ((a << 16) | Number(m[2] ?? 0)) + 4;
+  if (typeOid === Oid.varchar || typeOid === Oid.bpchar) return a + 4;
+  return -1;
+}
+
+function quoteName(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The catalog as of now (cached per schema version); empty when no source is known. */
+export function catalogSnapshot(): CatalogSnapshot {
+  const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map() };
+  if (!catalogPath) return empty;
+  try {
+    catalogDb ??= new Database(catalogPath, { readonly: true, fileMustExist: true });
+    catalogDb.defaultSafeIntegers(false);
+    const version = BigInt(catalogDb.pragma('schema_version', { simple: true }) as number);
+    if (cached && cached.version === version) return cached.snapshot;
+    const snapshot = buildSnapshot(catalogDb);
+    cached = { version, snapshot };
+    return snapshot;
+  } catch {
+    return empty;
+  }
+}
+
+interface SchemaRow {
+  rowid: number;
+  type: string;
+  name: string;
+  tbl_name: string;
+  sql: string | null;
+}
+
+function buildSnapshot(db: Database.Database): CatalogSnapshot {
+  const schema = db
+    .prepare('SELECT rowid, type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid')
+    .all() as SchemaRow[];
+  const oidOf = new Map<string, number>();
+  for (const r of schema) oidOf.set(`${r.type}:${r.name.toLowerCase()}`, firstUserOid + r.rowid);
+  const relations: CatalogRelation[] = [];
+  const byOid = new Map<number, CatalogRelation | CatalogIndex>();
+  const byName = new Map<string, number>();
+  for (const r of schema) {
+    if (hidden(r.name) || hidden(r.tbl_name) || (r.type !== 'table' && r.type !== 'view')) continue;
+    const oid = firstUserOid + r.rowid;
+    const cols = db.prepare('SELECT * FROM pragma_table_xinfo(?)').all(r.name) as {
+      cid: number;
+      name: string;
+      type: string;
+      notnull: number;
+      dflt_value: string | null;
+      pk: number;
+      hidden: number;
+    }[];
+    const columns: CatalogColumn[] = cols.map((c, i) => {
+      const typeOid = oidForDeclaredType(c.type) ?? Oid.text;
+      return {
+        attnum: i + 1,
+        name: c.name,
+        typeOid,
+        typmod: typmodOf(c.type ?? '', typeOid),
+        notNull: c.notnull === 1 || c.pk > 0,
+        default: c.dflt_value,
+        generated: c.hidden === 2 || c.hidden === 3 ? 's' : '',
+      };
+    });
+    const attnum = (name: string): number =>
+      columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.attnum ?? 0;
+    const rel: CatalogRelation = {
+      oid,
+      name: r.name,
+      kind: r.type === 'view' ? 'v' : 'r',
+      sql: r.sql ?? '',
+      columns,
+      indexes: [],
+      foreignKeys: [],
+      rowCount: -1,
+    };
+    if (r.type === 'table') {
+      const list = db.prepare('SELECT * FROM pragma_index_list(?)').all(r.name) as {
+        seq: number;
+        name: string;
+        unique: number;
+        origin: string;
+        partial: number;
+      }[];
+      for (const ix of list.reverse()) {
+        const info = db.prepare('SELECT * FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {
+          name: string | null;
+        }[];
+        const colNames = info.map((c) => c.name ?? 'expr');
+        const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' ? 'u' : '';
+        const name =
+          constraint === 'p'
+            ? `${r.name}_pkey`
+            : constraint === 'u'
+              ? `${r.name}_${colNames.join('_')}_key`
+              : ix.name;
+        const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
+        const where = sqlRow?.sql ? /\bWHERE\b([\s\S]*)$/i.exec(sqlRow.sql)?.[1]?.trim() : undefined;
+        rel.indexes.push({
+          oid: oidOf.get(`index:${ix.name.toLowerCase()}`) ?? oid + 1_000_000 + ix.seq,
+          name,
+          tableOid: oid,
+          unique: ix.unique === 1,
+          primary: constraint === 'p',
+          constraint,
+          columns: colNames,
+          attnums: colNames.map(attnum),
+          partial: ix.partial === 1 && where ? where : null,
+          synthetic: false,
+        });
+      }
+      const pkCols = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+      if (pkCols.length > 0 && !rel.indexes.some((i) => i.primary)) {
+        rel.indexes.unshift({
+          oid: oid + 1_000_000,
+          name: `${r.name}_pkey`,
+          tableOid: oid,
+          unique: true,
+          primary: true,
+          constraint: 'p',
+          columns: pkCols.map((c) => c.name),
+          attnums: pkCols.map((c) => attnum(c.name)),
+          partial: null,
+          synthetic: true,
+        });
+      }
+      const fks = db.prepare('SELECT * FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(r.name) as {
+        id: number;
+        table: string;
+        from: string;
+        to: string | null;
+        on_update: string;
+        on_delete: string;
+      }[];
+      for (const fk of fks) {
+        let entry = rel.foreignKeys.find((f) => f.oid === oid + 2_000_000 + fk.id);
+        if (!entry) {
+          entry = {
+            oid: oid + 2_000_000 + fk.id,
+            name: '',
+            tableOid: oid,
+            refTableOid: oidOf.get(`table:${fk.table.toLowerCase()}`) ?? 0,
+            refTable: fk.table,
+            columns: [],
+            attnums: [],
+            refColumns: [],
+            refAttnums: [],
+            onUpdate: fk.on_update,
+            onDelete: fk.on_delete,
+          };
+          rel.foreignKeys.push(entry);
+        }
+        entry.columns.push(fk.from);
+        entry.attnums.push(attnum(fk.from));
+        if (fk.to) entry.refColumns.push(fk.to);
+      }
+      for (const f of rel.foreignKeys) {
+        f.name = `${r.name}_${f.columns.join('_')}_fkey`;
+        if (f.refColumns.length === 0) {
+          // REFERENCES t without columns: t's primary key.
+          const refCols = db
+            .prepare('SELECT name, pk FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk')
+            .all(f.refTable) as { name: string }[];
+          f.refColumns = refCols.map((c) => c.name);
+        }
+      }
+    }
+    relations.push(rel);
+    byOid.set(oid, rel);
+    byName.set(r.name.toLowerCase(), oid);
+    for (const ix of rel.indexes) {
+      byOid.set(ix.oid, ix);
+      byName.set(ix.name.toLowerCase(), ix.oid);
+    }
+  }
+  // Referenced attnums, once every table is known.
+  for (const rel of relations) {
+    for (const f of rel.foreignKeys) {
+      const target = byOid.get(f.refTableOid);
+      f.refAttnums = f.refColumns.map((c) =>
+        target && !isIndex(target)
+          ? (target.columns.find((x) => x.name.toLowerCase() === c.toLowerCase())?.attnum ?? 0)
+          : 0,
+      );
+    }
+  }
+  return { relations, byOid, byName };
+}
+
+export function isIndex(x: CatalogRelation | CatalogIndex | undefined): x is CatalogIndex {
+  return x !== undefined && 'tableOid' in x;
+}
+
+export function relationOf(oid: number, snap: CatalogSnapshot): CatalogRelation | undefined {
+  const x = snap.byOid.get(oid);
+  return x && !isIndex(x) ? x : undefined;
+}
+
+/** `CREATE [UNIQUE] INDEX name ON public.t USING btree (a, b)`, as pg_get_indexdef prints it. */
+export function indexDefinition(oid: number): string | null {
+  const snap = catalogSnapshot();
+  const ix = snap.byOid.get(oid);
+  if (!isIndex(ix)) return null;
+  const table = relationOf(ix.tableOid, snap);
+  const where = ix.partial ? ` WHERE (${ix.partial})` : '';
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON public.${quoteName(table?.name ?? '?')} USING btree (${ix.columns.map(quoteName).join(', ')})${where}`;
+}
+
+const fkActions: Record<string, string> = {
+  CASCADE: 'CASCADE',
+  'SET NULL': 'SET NULL',
+  'SET DEFAULT': 'SET DEFAULT',
+  RESTRICT: 'RESTRICT',
+};
+
+/** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`. */
+export function constraintDefinition(oid: number): string | null {
+  const snap = catalogSnapshot();
+  for (const rel of snap.relations) {
+    for (const ix of rel.indexes) {
+      if (ix.constraint && ix.oid + constraintOidOffset === oid) {
+        return `${ix.constraint === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${ix.columns.map(quoteName).join(', ')})`;
+      }
+    }
+    for (const f of rel.foreignKeys) {
+      if (f.oid === oid) {
+        let def = `FOREIGN KEY (${f.columns.map(quoteName).join(', ')}) REFERENCES ${quoteName(f.refTable)}(${f.refColumns.map(quoteName).join(', ')})`;
+        const upd = fkActions[f.onUpdate.toUpperCase()];
+        const del = fkActions[f.onDelete.toUpperCase()];
+        if (upd) def += ` ON UPDATE ${upd}`;
+        if (del) def += ` ON DELETE ${del}`;
+        return def;
+      }
+    }
+  }
+  return null;
+}
+
+/** The name psql prints for a relation OID (`oid::regclass`). */
+export function relationName(oid: number): string | null {
+  const x = catalogSnapshot().byOid.get(oid);
+  return x ? quoteName(x.name) : null;
+}
+
+export function relationOid(name: string): number | null {
+  let n = name.trim();
+  if (n.toLowerCase().startsWith('public.')) n = n.slice(7);
+  if (n.startsWith('"') && n.endsWith('"')) n = n.slice(1, -1).replaceAll('""', '"');
+  else n = n.toLowerCase();
+  return catalogSnapshot().byName.get(n.toLowerCase()) ?? null;
+}
+
+/** SQL text of a view's query (after AS). */
+export function viewDefinition(oid: number): string | null {
+  const rel = relationOf(oid, catalogSnapshot());
+  if (rel?.kind !== 'v') return null;
+  const m = /\bAS\b([\s\S]*)$/i.exec(rel.sql);
+  return m ? ` ${m[1]!.trim()}${m[1]!.trim().endsWith(';') ? '' : ';'}` : null;
+}
