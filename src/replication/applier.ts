@@ -10,11 +10,19 @@ import type { Logger } from 'pino';
 import { formatHlc } from '../clock/hlc.js';
 import type { LogEntry, ReplTx, Vector } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
-import { jsonValue, tableShape } from '../storage/capture.js';
+import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import type { Resolvers } from './resolvers.js';
+import {
+  type ApplierStatements,
+  colPath,
+  fromJson,
+  pkWhere,
+  prepareApplierStatements,
+  RowSql,
+} from './row-sql.js';
 
 /** A column's last write: [order key, origin, seq]. */
 export type ColClock = [string, string, number];
@@ -42,20 +50,11 @@ export interface ApplyStats {
   skipped: number;
 }
 
-/** SQL reading JSON value at `path` of parameter `param` back into a SQLite value (BLOBs decoded). */
-export function fromJson(param: string, path: string): string {
-  const p = `'${path.replaceAll("'", "''")}'`;
-  return `CASE WHEN json_type(${param}, ${p}) = 'object' THEN unhex(json_extract(${param}, ${p} || '."$b"')) ELSE json_extract(${param}, ${p}) END`;
-}
-
-export function colPath(col: string): string {
-  return `$."${col}"`;
-}
-
 export class Applier {
   private readonly db: Database.Database;
-  private readonly stmts;
-  private readonly cache = new Map<string, Database.Statement>();
+  private readonly stmts: ApplierStatements;
+  /** Cached per-table row statements (cleared after DDL). */
+  private readonly rows: RowSql;
   private readonly shapes = new Map<string, { columns: Set<string>; primaryKey: string[] } | null>();
   /** DDL was applied in the open apply transaction (caches are invalidated after COMMIT). */
   private schemaChangedInBatch = false;
@@ -102,48 +101,13 @@ export class Applier {
     readonly resolvers: Resolvers | null = null,
   ) {
     this.db = engine.writer;
-    const prep = (sql: string): Database.Statement => {
-      const s = this.db.prepare(sql);
-      s.safeIntegers(false);
-      return s;
-    };
-    this.stmts = {
-      getMeta: prep('SELECT vv, dels, deleted, cols FROM _chorus_rowmeta WHERE tbl = ? AND pk = ?'),
-      putMeta: prep(
-        'INSERT INTO _chorus_rowmeta (tbl, pk, vv, dels, deleted, cols) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tbl, pk) DO UPDATE SET vv = excluded.vv, dels = excluded.dels, deleted = excluded.deleted, cols = excluded.cols',
-      ),
-      // Versions of a local transaction, in one statement: every entry in log order, merged into
-      // the row's metadata (several entries for one row apply one after another).
-      recordLocal: prep(
-        `INSERT INTO _chorus_rowmeta (tbl, pk, vv, dels, deleted, cols)
-         SELECT l.tbl, l.pk, json_object(:origin, :seq),
-                CASE WHEN l.op = 'DELETE' THEN json_object(:origin, :seq) ELSE '{}' END,
-                l.op = 'DELETE',
-                CASE WHEN l.op = 'DELETE' THEN '{}'
-                     ELSE (SELECT json_group_object(j.key, json_array(:key, :origin, :seq)) FROM json_each(l.cols) j) END
-           FROM _chorus_log l WHERE l.txid = :txid AND l.op <> 'DDL' AND l.pk IS NOT NULL ORDER BY l.lsn
-         ON CONFLICT (tbl, pk) DO UPDATE SET
-           vv = json_set(vv, :path, :seq),
-           dels = CASE WHEN excluded.deleted THEN json_set(dels, :path, :seq) ELSE dels END,
-           deleted = excluded.deleted,
-           cols = CASE WHEN excluded.deleted THEN '{}' ELSE json_patch(cols, excluded.cols) END`,
-      ),
-      savepoint: prep('SAVEPOINT chorus_apply_row'),
-      release: prep('RELEASE chorus_apply_row'),
-      rollbackTo: prep('ROLLBACK TO chorus_apply_row'),
-      entriesOf: prep('SELECT tbl, op, pk, cols FROM _chorus_log WHERE txid = ? ORDER BY lsn'),
-      insertConflict: prep(
-        `INSERT INTO _chorus_conflicts (table_name, row_id, master_1_id, master_2_id, conflict_type, master_1_value,
-          master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, origin_seq,
-          status, error, local_order_key, remote_order_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-    };
+    this.stmts = prepareApplierStatements(this.db);
+    this.rows = new RowSql(this.db);
   }
 
   /** Forget cached table shapes and statements (after DDL). */
   invalidate(): void {
-    this.cache.clear();
+    this.rows.clear();
     this.shapes.clear();
     this.crdt?.invalidate();
   }
@@ -167,18 +131,12 @@ export class Applier {
 
   /** @internal (conflict-rules.ts) */
   stmt(key: string, build: () => string): Database.Statement {
-    let s = this.cache.get(key);
-    if (!s) {
-      s = this.db.prepare(build());
-      s.safeIntegers(true);
-      this.cache.set(key, s);
-    }
-    return s;
+    return this.rows.stmt(key, build);
   }
 
   /** @internal (conflict-rules.ts) */
   pkWhere(pkCols: string[]): string {
-    return pkCols.map((c, i) => `${quoteIdent(c)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
+    return pkWhere(pkCols);
   }
 
   /** @internal (conflict-rules.ts) */
@@ -452,7 +410,7 @@ export class Applier {
     m.deleted = false;
     this.saveMeta(tbl, pk, m);
     if (conflicting.length > 0) {
-      const remote = this.subset(e.cols!, conflicting);
+      const remote = this.rows.subset(e.cols!, conflicting);
       const resolved = this.rowJson(tbl, shape, pk, conflicting);
       this.recordConflict(
         tbl,
@@ -492,24 +450,7 @@ export class Applier {
     pk: string,
     only?: string[],
   ): string | null {
-    const cols = only ?? [...shape.columns];
-    const key = `${tbl}|json|${cols.join(',')}`;
-    const row = this.stmt(key, () => {
-      const pairs = cols.map((c) => `'${c.replaceAll("'", "''")}', ${jsonValue(quoteIdent(c))}`).join(', ');
-      return `SELECT json_object(${pairs}) AS j FROM ${quoteIdent(tbl)} WHERE ${this.pkWhere(shape.primaryKey)}`;
-    }).get({ pk }) as { j: string } | undefined;
-    return row?.j ?? null;
-  }
-
-  private subset(colsJson: string, keys: string[]): string {
-    const key = `subset|${keys.join(',')}`;
-    const row = this.stmt(key, () => {
-      const pairs = keys.map(
-        (c) => `'${c.replaceAll("'", "''")}', json_extract(:cols, '${colPath(c).replaceAll("'", "''")}')`,
-      );
-      return `SELECT json_object(${pairs.join(', ')}) AS j`;
-    }).get({ cols: colsJson }) as { j: string };
-    return row.j;
+    return this.rows.rowJson(tbl, shape, pk, only);
   }
 
   /** @internal (conflict-rules.ts) */

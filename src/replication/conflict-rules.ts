@@ -5,7 +5,8 @@
 import type { LogEntry, ReplTx, Vector } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { jsonValue } from '../storage/capture.js';
-import { type Applier, type ColClock, colPath, fromJson, type RowMeta } from './applier.js';
+import type { Applier, ColClock, RowMeta } from './applier.js';
+import { colPath, fromJson } from './row-sql.js';
 
 /**
  * Settle conflicting columns with the table's resolver, called with the two versions in a

@@ -10,21 +10,18 @@ import { covers, LogReader, type ReplTx, type Vector } from '../log/records.js';
 import type { WriterLock } from '../session/writer-lock.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Applier } from './applier.js';
+import { ApplyQueue, pendingTxsMax } from './apply-queue.js';
 import { DivergenceChecker, type DivergenceReport } from './divergence.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
 import type { LogRetention } from './retention.js';
 import { nextPartEnd, partMessage, TxAssembler } from './tx-parts.js';
 
-/** Received transactions waiting for their dependencies, before the link is dropped. */
-export const pendingTxsMax = 100_000;
-/** Transactions applied in one SQLite transaction (one fsync). */
-export const applyBatchTxsMax = 500;
+export { applyBatchTxsMax, applyRetryMs, pendingTxsMax } from './apply-queue.js';
+
 /** Batches sent to a peer and not yet acknowledged. */
 export const inflightBatchesMax = 4;
 /** How often an idle sender looks for new log entries even without a notification. */
 export const senderPollMs = 250;
-/** Delay before retrying a failed apply batch. */
-export const applyRetryMs = 200;
 /** Entries kept in the failure log (replicate.failure_log). */
 export const failuresMax = 1_000;
 
@@ -87,11 +84,8 @@ export interface ReplicatorStats {
 export class Replicator {
   private readonly reader: LogReader;
   private readonly peers = new Map<Link, PeerState>();
-  /** Per origin: received transactions not yet applied, by origin sequence. */
-  private readonly pending = new Map<string, Map<number, ReplTx>>();
-  private pendingCount = 0;
-  private draining = false;
-  private drainAgain = false;
+  /** Received transactions not yet applied, and the batched apply loop. */
+  private readonly queue: ApplyQueue;
   private paused = false;
   private stopped = false;
   private pollTimer: TimerHandle | null = null;
@@ -114,6 +108,16 @@ export class Replicator {
   constructor(private readonly o: ReplicatorOptions) {
     this.reader = new LogReader(o.engine.writer);
     this.divergence = new DivergenceChecker(o.nodeId, (t, pk) => o.applier.rowDigest(t, pk), o.timers);
+    this.queue = new ApplyQueue(o, this, {
+      stats: this.stats,
+      isPaused: () => this.paused,
+      isStopped: () => this.stopped,
+      fail: (peer, message) => this.fail(peer, message),
+      applied: (count) => {
+        this.o.onApplied?.(count);
+        this.kick();
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -206,7 +210,7 @@ export class Replicator {
   }
 
   pendingTxs(): number {
-    return this.pendingCount;
+    return this.queue.size;
   }
 
   private schedulePoll(): void {
@@ -385,16 +389,12 @@ export class Replicator {
         this.stats.duplicateTxs++;
         continue;
       }
-      let q = this.pending.get(tx.origin);
-      if (!q) {
-        q = new Map();
-        this.pending.set(tx.origin, q);
-      }
-      if (q.has(tx.seq)) {
+      const held = this.queue.offer(tx);
+      if (held === 'duplicate') {
         this.stats.duplicateTxs++;
         continue;
       }
-      if (this.pendingCount >= pendingTxsMax) {
+      if (held === 'full') {
         this.fail(
           p.link.peerId,
           `pending queue full (${pendingTxsMax} transactions); dropping the link to resynchronize`,
@@ -402,10 +402,8 @@ export class Replicator {
         p.link.close('pending overflow');
         return;
       }
-      q.set(tx.seq, tx);
-      this.pendingCount++;
     }
-    this.stats.pendingTxs = this.pendingCount;
+    this.stats.pendingTxs = this.queue.size;
     // Paused: keep what arrived but give no credit back, so the sender stops at its window
     // (inflightBatchesMax); resume() resynchronizes from our vector.
     if (this.paused) return;
@@ -413,118 +411,6 @@ export class Replicator {
     this.drain().then(() => {
       this.send(p, { t: 'ack', vector: this.o.engine.appliedVector(), batches: 1 });
     });
-  }
-
-  /** Transactions whose dependencies are all applied (given the working vector), in a safe order. */
-  private takeReady(working: Map<string, number>, max: number): ReplTx[] {
-    const ready: ReplTx[] = [];
-    let progress = true;
-    while (progress && ready.length < max) {
-      progress = false;
-      for (const [origin, q] of this.pending) {
-        for (;;) {
-          const next = q.get((working.get(origin) ?? 0) + 1);
-          if (!next || ready.length >= max) break;
-          const depsMet = Object.entries(next.deps).every(
-            ([o, s]) => o === origin || (working.get(o) ?? 0) >= s,
-          );
-          if (!depsMet) break;
-          q.delete(next.seq);
-          this.pendingCount--;
-          working.set(origin, next.seq);
-          ready.push(next);
-          progress = true;
-        }
-        if (q.size === 0) this.pending.delete(origin);
-      }
-    }
-    // Drop anything already covered (arrived twice through different peers).
-    for (const [origin, q] of this.pending) {
-      for (const seq of [...q.keys()]) {
-        if (seq <= (working.get(origin) ?? 0)) {
-          q.delete(seq);
-          this.pendingCount--;
-        }
-      }
-      if (q.size === 0) this.pending.delete(origin);
-    }
-    return ready;
-  }
-
-  /** Apply everything that is ready, in batches; single-flight. */
-  drain(): Promise<void> {
-    if (this.draining) {
-      this.drainAgain = true;
-      return this.drainDone ?? Promise.resolve();
-    }
-    this.draining = true;
-    this.drainDone = this.drainLoop().finally(() => {
-      this.draining = false;
-      this.drainDone = null;
-    });
-    return this.drainDone;
-  }
-
-  private drainDone: Promise<void> | null = null;
-
-  private async drainLoop(): Promise<void> {
-    do {
-      this.drainAgain = false;
-      while (!this.paused && !this.stopped && this.pendingCount > 0) {
-        const working = new Map(this.o.engine.applied);
-        const ready = this.takeReady(working, applyBatchTxsMax);
-        if (ready.length === 0) break;
-        const ok = await this.applyBatch(ready);
-        if (!ok) return;
-      }
-    } while (this.drainAgain && !this.paused && !this.stopped);
-    this.stats.pendingTxs = this.pendingCount;
-  }
-
-  private async applyBatch(txs: ReplTx[]): Promise<boolean> {
-    const lock = this.o.writerLock;
-    const wait = lock.acquire(this);
-    if (wait) {
-      try {
-        await wait;
-      } catch (e) {
-        this.requeue(txs);
-        this.fail(null, `waiting for the writer to apply: ${(e as Error).message}`);
-        this.o.timers.after(applyRetryMs, () => this.drain());
-        return false;
-      }
-    }
-    const engine = this.o.engine;
-    try {
-      engine.beginApply();
-      for (const tx of txs) {
-        try {
-          this.o.clock.update({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
-        } catch (e) {
-          this.o.logger.warn({ err: e, origin: tx.origin }, 'peer clock far ahead; applying anyway');
-        }
-        this.o.applier.apply(tx);
-      }
-      engine.commitApply();
-      this.o.applier.afterCommit();
-      this.stats.appliedTxs += txs.length;
-      this.stats.applyBatches++;
-      this.stats.lastAppliedAtMs = this.o.timers.nowMs();
-    } catch (e) {
-      if (engine.inWriteTransaction) engine.rollbackWrite();
-      this.o.applier.invalidate();
-      this.requeue(txs);
-      this.stats.applyErrors++;
-      this.fail(null, `applying ${txs.length} transactions failed: ${(e as Error).message}`);
-      this.o.logger.error({ err: e }, 'apply batch failed; will retry');
-      this.o.timers.after(applyRetryMs, () => this.drain());
-      return false;
-    } finally {
-      lock.release(this);
-    }
-    this.o.onApplied?.(txs.length);
-    this.kick();
-    return true;
   }
 
   private readonly divergence: DivergenceChecker;
@@ -546,18 +432,9 @@ export class Replicator {
     return result;
   }
 
-  private requeue(txs: ReplTx[]): void {
-    for (const tx of txs) {
-      let q = this.pending.get(tx.origin);
-      if (!q) {
-        q = new Map();
-        this.pending.set(tx.origin, q);
-      }
-      if (!q.has(tx.seq)) {
-        q.set(tx.seq, tx);
-        this.pendingCount++;
-      }
-    }
+  /** Apply everything that is ready, in batches; single-flight. */
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 
   private fail(peer: string | null, message: string): void {

@@ -5,21 +5,14 @@ import { performance } from 'node:perf_hooks';
 import { type TLSSocket, connect as tlsConnect, createServer as tlsCreateServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { ConfigError, InternalError } from '../errors.js';
-import {
-  dialerHello,
-  encodeFrame,
-  FrameDecoder,
-  type HandshakeConfig,
-  type HandshakeState,
-  handshakeStep,
-  newHandshake,
-} from './frames.js';
-import type { Link, LinkHandlers, LinkStats, PeerMessage, PeerNetwork } from './link.js';
+import { dialerHello, type HandshakeConfig, handshakeStep } from './frames.js';
+import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
+import { type DialEntry, reservedTypes, TcpLink } from './tcp-link.js';
+
+export { handshakeFrameBytesMax } from './tcp-link.js';
 
 /** Time from TCP connect/accept to a completed handshake (TLS included). */
 export const handshakeTimeoutMs = 5_000;
-/** Largest frame accepted before the handshake has completed. */
-export const handshakeFrameBytesMax = 4_096;
 /** Inbound connections allowed to be mid-handshake at once; more are closed on accept. */
 export const pendingHandshakesMax = 64;
 /** Shortest period of the heartbeat/health timer. */
@@ -70,115 +63,6 @@ export function parseEndpoint(endpoint: string): Endpoint {
   const port = m ? Number(m[3]) : Number.NaN;
   if (!m || port > 65_535) throw new ConfigError(`invalid peer endpoint "${endpoint}": expected host:port`);
   return { host: (m[1] ?? m[2])!, port };
-}
-
-const reservedTypes = new Set(['hello', 'auth', '_hb', '_hb_ack']);
-
-type Phase = 'handshake' | 'open' | 'closed';
-
-/** One socket: handshake state, then an established Link. */
-class TcpLink implements Link {
-  peerId = '';
-  phase: Phase;
-  handlers: LinkHandlers | null = null;
-  readonly decoder = new FrameDecoder(handshakeFrameBytesMax);
-  readonly hs: HandshakeState;
-  handshakeTimer: NodeJS.Timeout | null = null;
-  /** Monotonic time of the last bytes received (liveness counts partial frames too). */
-  lastRecvMono = performance.now();
-  lastHbSentMono = 0;
-  /** False until an outbound socket has connected (a refused dial is not a handshake failure). */
-  tcpConnected: boolean;
-  private readonly st: LinkStats = {
-    rttMs: null,
-    clockSkewMs: null,
-    lastHeartbeatMs: null,
-    bytesSent: 0,
-    bytesReceived: 0,
-    framesSent: 0,
-    framesReceived: 0,
-    health: 'healthy',
-  };
-
-  constructor(
-    readonly net: TcpPeerNetwork,
-    readonly socket: Socket,
-    readonly endpoint: string,
-    readonly dial: DialEntry | null,
-  ) {
-    this.phase = 'handshake';
-    this.hs = newHandshake(dial !== null);
-    this.tcpConnected = dial === null;
-  }
-
-  get closed(): boolean {
-    return this.phase === 'closed';
-  }
-
-  /** Node id of the side that dialed this connection. */
-  dialerId(): string {
-    return this.dial ? this.net.nodeId : this.peerId;
-  }
-
-  send(msg: PeerMessage): boolean {
-    if (reservedTypes.has(msg.t) || msg.t.startsWith('_')) {
-      throw new InternalError(`message type "${msg.t}" is reserved for the transport`);
-    }
-    if (this.phase !== 'open') return false;
-    this.write(msg);
-    return this.socket.writableLength <= this.net.opts.sendBufferBytesMax;
-  }
-
-  /** Writes any frame, internal ones included. */
-  write(msg: PeerMessage): void {
-    if (this.phase === 'closed') return;
-    const frame = encodeFrame(msg, this.net.opts);
-    this.st.bytesSent += frame.length;
-    this.st.framesSent++;
-    this.socket.write(frame);
-  }
-
-  bufferedBytes(): number {
-    return this.socket.writableLength;
-  }
-
-  close(reason = 'closed'): void {
-    this.net.closeLink(this, reason);
-  }
-
-  stats(): LinkStats {
-    return { ...this.st };
-  }
-
-  /** Records a received frame of `bytes` bytes (for stats and liveness). */
-  received(bytes: number): void {
-    this.st.bytesReceived += bytes;
-    this.st.framesReceived++;
-    this.st.lastHeartbeatMs = this.net.now();
-    if (this.phase === 'open') this.st.health = 'healthy';
-  }
-
-  setHealth(h: LinkStats['health']): void {
-    this.st.health = h;
-  }
-
-  heartbeatAck(sent: number, peerNow: number): void {
-    const rtt = this.net.now() - sent;
-    this.st.rttMs = rtt;
-    this.st.clockSkewMs = peerNow - (sent + rtt / 2);
-  }
-}
-
-interface DialEntry {
-  endpoint: string;
-  target: Endpoint;
-  link: TcpLink | null;
-  timer: NodeJS.Timeout | null;
-  /** Dial attempts since the last completed handshake. */
-  attempts: number;
-  lastError: string | null;
-  /** Closed as a duplicate of a link to this peer: redial only once that peer has no link. */
-  waitingFor: string | null;
 }
 
 export class TcpPeerNetwork implements PeerNetwork {

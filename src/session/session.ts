@@ -2,7 +2,7 @@
 // transaction go to reader threads; the first write statement takes the single writer (bounded
 // wait) and holds it until COMMIT/ROLLBACK; an error inside a block fails the block (25P02).
 
-import type { AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
+import type { AdminRegistry, AdminValue } from '../admin/registry.js';
 import {
   ActiveTransactionError,
   ChorusError,
@@ -22,10 +22,21 @@ import type { GroupCommitter } from './group-commit.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
-import type { ColumnInfo, StatementResult } from './result.js';
+import type { StatementResult } from './result.js';
+import {
+  indexTable,
+  renameTarget,
+  result,
+  tableExists,
+  toAdminValue,
+  toBindParams,
+  typedByView,
+} from './session-helpers.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import type { WriterLock } from './writer-lock.js';
+
+export { toBindParams, typedByView } from './session-helpers.js';
 
 export type TxStatus = 'I' | 'T' | 'E';
 
@@ -453,55 +464,4 @@ export class Session {
     if (this.holdsWriter) this.releaseWriter(false);
     this.state = 'idle';
   }
-}
-
-/** Columns read from an inlined admin view (internal source table or an expression) get the view's types. */
-export function typedByView(r: StatementResult, types: ReadonlyMap<string, AdminType>): StatementResult {
-  const columns = r.columns!.map((c) => {
-    const t = types.get(c.name);
-    return t && (c.table === null || c.table.startsWith('_chorus_')) ? { ...c, adminType: t } : c;
-  });
-  return { ...r, columns };
-}
-
-function result(tag: string, columns: ColumnInfo[] | null): StatementResult {
-  return { tag, columns, rows: [], notices: [] };
-}
-
-function toAdminValue(v: BindValue | undefined): AdminValue {
-  if (v === undefined || v === null) return null;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  return v;
-}
-
-export function toBindParams(p: Prepared, params: readonly BindValue[]): BindParams {
-  if (p.paramStyle === 'dollar') {
-    const o: Record<string, BindValue> = {};
-    params.forEach((v, i) => {
-      o[String(i + 1)] = v;
-    });
-    return o;
-  }
-  return params as BindValue[];
-}
-
-function tableExists(db: StorageEngine['writer'], name: string): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !==
-    undefined
-  );
-}
-
-function indexTable(sig: Token[]): string | null {
-  const on = sig.findIndex((t) => isKeyword(t, 'ON'));
-  const t = on >= 0 ? sig[on + 1] : undefined;
-  if (!t) return null;
-  return t.kind === 'qident' ? t.value : t.text;
-}
-
-function renameTarget(sig: Token[]): string | null {
-  const i = sig.findIndex((t, k) => isKeyword(t, 'RENAME') && isKeyword(sig[k + 1], 'TO'));
-  const t = i >= 0 ? sig[i + 2] : undefined;
-  if (!t || isKeyword(sig[i + 1], 'COLUMN')) return null;
-  return t.kind === 'qident' ? t.value : t.text;
 }

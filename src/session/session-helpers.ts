@@ -1,0 +1,59 @@
+// Small stateless helpers of Session: result construction, bind-parameter shaping and the DDL
+// signature lookups (index table, rename target) used to track schema changes.
+import type { AdminType, AdminValue } from '../admin/registry.js';
+import { isKeyword, type Token } from '../sql/lexer.js';
+import type { StorageEngine } from '../storage/engine.js';
+import type { Prepared } from './prepare.js';
+import type { BindParams, BindValue } from './read-protocol.js';
+import type { ColumnInfo, StatementResult } from './result.js';
+
+/** Columns read from an inlined admin view (internal source table or an expression) get the view's types. */
+export function typedByView(r: StatementResult, types: ReadonlyMap<string, AdminType>): StatementResult {
+  const columns = r.columns!.map((c) => {
+    const t = types.get(c.name);
+    return t && (c.table === null || c.table.startsWith('_chorus_')) ? { ...c, adminType: t } : c;
+  });
+  return { ...r, columns };
+}
+
+export function result(tag: string, columns: ColumnInfo[] | null): StatementResult {
+  return { tag, columns, rows: [], notices: [] };
+}
+
+export function toAdminValue(v: BindValue | undefined): AdminValue {
+  if (v === undefined || v === null) return null;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}
+
+export function toBindParams(p: Prepared, params: readonly BindValue[]): BindParams {
+  if (p.paramStyle === 'dollar') {
+    const o: Record<string, BindValue> = {};
+    params.forEach((v, i) => {
+      o[String(i + 1)] = v;
+    });
+    return o;
+  }
+  return params as BindValue[];
+}
+
+export function tableExists(db: StorageEngine['writer'], name: string): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !==
+    undefined
+  );
+}
+
+export function indexTable(sig: Token[]): string | null {
+  const on = sig.findIndex((t) => isKeyword(t, 'ON'));
+  const t = on >= 0 ? sig[on + 1] : undefined;
+  if (!t) return null;
+  return t.kind === 'qident' ? t.value : t.text;
+}
+
+export function renameTarget(sig: Token[]): string | null {
+  const i = sig.findIndex((t, k) => isKeyword(t, 'RENAME') && isKeyword(sig[k + 1], 'TO'));
+  const t = i >= 0 ? sig[i + 2] : undefined;
+  if (!t || isKeyword(sig[i + 1], 'COLUMN')) return null;
+  return t.kind === 'qident' ? t.value : t.text;
+}
