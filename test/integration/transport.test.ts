@@ -34,7 +34,11 @@ interface TestNode {
   linkFor(peer: string): Link | undefined;
 }
 
-async function startNode(id: string, over: Partial<TcpPeerNetworkOptions> = {}): Promise<TestNode> {
+async function startNode(
+  id: string,
+  over: Partial<TcpPeerNetworkOptions> = {},
+  onLink?: (link: Link) => void,
+): Promise<TestNode> {
   const net = new TcpPeerNetwork({
     nodeId: id,
     clusterName: 'test',
@@ -59,14 +63,17 @@ async function startNode(id: string, over: Partial<TcpPeerNetworkOptions> = {}):
     closes: [],
     linkFor: (peer) => net.links().find((l) => l.peerId === peer && !l.closed),
   };
-  await net.start(() => ({
-    onMessage: (link, msg) => {
-      const list = node.msgs.get(link.peerId) ?? [];
-      list.push(msg);
-      node.msgs.set(link.peerId, list);
-    },
-    onClose: (link, reason) => node.closes.push({ peer: link.peerId, reason }),
-  }));
+  await net.start((up) => {
+    onLink?.(up);
+    return {
+      onMessage: (link, msg) => {
+        const list = node.msgs.get(link.peerId) ?? [];
+        list.push(msg);
+        node.msgs.set(link.peerId, list);
+      },
+      onClose: (link, reason) => node.closes.push({ peer: link.peerId, reason }),
+    };
+  });
   const a = net.address();
   if (a) node.endpoint = `127.0.0.1:${a.port}`;
   stopAll.push(() => net.stop());
@@ -154,8 +161,15 @@ test('two nodes dialing each other end with one link each way, right peer ids, o
   assert.deepEqual(a.net.counters().malformedFrames, 0);
 });
 
-test('three nodes form a full mesh', async () => {
-  const nodes = [await startNode('n1'), await startNode('n2'), await startNode('n3')];
+test('three nodes form a full mesh; a greeting sent at each link-up reaches every peer', async () => {
+  // While simultaneous dials are resolved a link can be replaced ('duplicate'), and what was sent
+  // on the replaced link is lost: engines send their opening message at each link-up, as here.
+  const greet = (self: string) => (link: Link) => link.send({ t: 'hi', from: self });
+  const nodes = [
+    await startNode('n1', {}, greet('n1')),
+    await startNode('n2', {}, greet('n2')),
+    await startNode('n3', {}, greet('n3')),
+  ];
   for (const n of nodes) for (const m of nodes) if (n !== m) n.net.addPeer(m.endpoint);
   const ids = nodes.map((n) => n.id);
   await waitFor('mesh', () =>
@@ -163,11 +177,12 @@ test('three nodes form a full mesh', async () => {
       (n) => ids.every((id) => id === n.id || n.linkFor(id) !== undefined) && n.net.links().length === 2,
     ),
   );
-  await waitFor('stable', () => nodes.every((n) => n.net.peers().every((p) => p.connected)));
-  for (const n of nodes) for (const id of ids) if (id !== n.id) n.linkFor(id)!.send({ t: 'hi', from: n.id });
   await waitFor('greetings', () =>
     nodes.every((n) => ids.every((id) => id === n.id || n.msgs.get(id)?.some((m) => m.from === id))),
   );
+  await waitFor('stable', () => nodes.every((n) => n.net.peers().every((p) => p.connected)));
+  // The only links closed were the losers of simultaneous dials.
+  for (const n of nodes) for (const c of n.closes) assert.equal(c.reason, 'duplicate', `${n.id}: ${c.peer}`);
 });
 
 test('wrong secret: no link, failures counted on the acceptor, nothing delivered', async () => {
