@@ -19,6 +19,7 @@ import { type ChorusNode, openNode } from '../src/node/node.js';
 import type { BindValue } from '../src/session/read-protocol.js';
 import { SimFabric } from '../src/testing/sim-network.js';
 import { SimWorld } from '../src/testing/sim-world.js';
+import { fmt, intOption, loadavgText, printTable } from './report.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Constants
@@ -76,15 +77,10 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const positiveInt = (name: string, raw: string, min = 1): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
-    return n;
-  };
   return {
-    updates: positiveInt('updates', values.updates),
+    updates: intOption('updates', values.updates),
     // Each transaction touches distinct rows, so every UPDATE is one replicated row change.
-    rows: positiveInt('rows', values.rows, STATEMENTS_PER_TX),
+    rows: intOption('rows', values.rows, STATEMENTS_PER_TX),
     json: values.json,
   };
 }
@@ -311,26 +307,6 @@ async function compareTables(sim: Sim, what: string, sql: string, expectedTotal:
 
 // ---------------------------------------------------------------------------------------------------------
 // Report
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function printTable(headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
-  console.log(line(headers));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
-}
-
-function loadavgText(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
 
 function log(msg: string): void {
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);

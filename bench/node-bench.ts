@@ -1,8 +1,8 @@
 // Benchmarks one ChorusDB node and, in the same run, a real PostgreSQL over the wire protocol (pgbench as the
 // load generator when installed, else a `pg` client loop) and prints ops/s, p50/p99 latency and ratios.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { constants, createReadStream, existsSync } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,7 @@ import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { cliPath, NodeProcess } from '../test/support/launcher.js';
 import { findPostgres, type PostgresInstall, PostgresServer } from '../test/support/pg-server.js';
+import { findOnPath, fmt, intOption, percentile, printTable } from './report.js';
 
 const execFileAsync = promisify(execFile);
 type PgClient = InstanceType<typeof pg.Client>;
@@ -64,11 +65,6 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const positiveInt = (name: string, raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${raw}`);
-    return n;
-  };
   const only = values.only;
   if (only !== undefined && only !== 'chorus' && only !== 'postgres') {
     throw new Error(`--only must be chorus or postgres, got ${only}`);
@@ -86,15 +82,15 @@ function parseOptions(argv: string[]): Options {
   if (driver !== 'auto' && driver !== 'pgbench' && driver !== 'js') {
     throw new Error(`--driver must be auto, pgbench or js, got ${driver}`);
   }
-  const clients = positiveInt('clients', values.clients);
+  const clients = intOption('clients', values.clients);
   return {
-    seconds: positiveInt('seconds', values.seconds),
+    seconds: intOption('seconds', values.seconds),
     clients,
     // pgbench refuses more threads than clients.
-    threads: Math.min(positiveInt('threads', values.threads), clients),
+    threads: Math.min(intOption('threads', values.threads), clients),
     only,
     workloads: workloads as WorkloadName[],
-    rows: positiveInt('rows', values.rows),
+    rows: intOption('rows', values.rows),
     driver,
     configFile: values.config,
     json: values.json,
@@ -278,11 +274,6 @@ async function processTreeCpuTicks(pid: number): Promise<number> {
     }
   }
   return ticks;
-}
-
-function percentile(sorted: Float64Array, p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 /** Growable array of latencies (µs); pgbench logs can hold tens of millions of lines. */
@@ -497,20 +488,6 @@ async function runWorkload(
 // ---------------------------------------------------------------------------------------------------------
 // Reporting
 
-function fmt(n: number | undefined, digits: number): string {
-  if (n === undefined || !Number.isFinite(n)) return '-';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function printTable(headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
-  console.log(line(headers));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
-}
-
 function ratio(a: number | undefined, b: number | undefined): string {
   if (a === undefined || b === undefined || !(b > 0) || !(a > 0)) return '-';
   return `${(a / b).toFixed(2)}x`;
@@ -518,20 +495,6 @@ function ratio(a: number | undefined, b: number | undefined): string {
 
 // ---------------------------------------------------------------------------------------------------------
 // Main
-
-async function findOnPath(bin: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, bin);
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
 
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));

@@ -3,8 +3,8 @@
 // replication lag under a fixed write rate, and convergence after a partition (FaultProxy). Prints numbers,
 // never pass/fail: the aims from the issue are shown as met / not met for information only.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { constants, rmSync } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +13,7 @@ import pg from 'pg';
 import { FaultProxy } from '../src/testing/fault-proxy.js';
 import { cliPath, NodeProcess } from '../test/support/launcher.js';
 import { freePorts } from '../test/support/ports.js';
+import { findOnPath, fmt, intOption, loadavgText, percentile, printTable } from './report.js';
 
 const execFileAsync = promisify(execFile);
 type PgClient = InstanceType<typeof pg.Client>;
@@ -121,11 +122,6 @@ function parseOptions(argv: string[]): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const positiveInt = (name: string, raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${raw}`);
-    return n;
-  };
   const only: Phase[] = [];
   for (const part of values.only.split(',')) {
     const p = Number(part.trim());
@@ -137,14 +133,14 @@ function parseOptions(argv: string[]): Options {
   if (driver !== 'auto' && driver !== 'pgbench' && driver !== 'js') {
     throw new Error(`--driver must be auto, pgbench or js, got ${driver}`);
   }
-  const rate = positiveInt('rate', values.rate);
+  const rate = intOption('rate', values.rate);
   if (rate < NODE_COUNT) throw new Error(`--rate must be at least ${NODE_COUNT} (one write/s per node)`);
-  const divergent = positiveInt('divergent', values.divergent);
+  const divergent = intOption('divergent', values.divergent);
   if (divergent < NODE_COUNT) throw new Error(`--divergent must be at least ${NODE_COUNT}`);
   return {
-    seconds: positiveInt('seconds', values.seconds),
+    seconds: intOption('seconds', values.seconds),
     rate,
-    rows: positiveInt('rows', values.rows),
+    rows: intOption('rows', values.rows),
     divergent,
     skipStandalone: values['skip-standalone'],
     only,
@@ -555,28 +551,6 @@ class LoadRunner {
 
 // ---------------------------------------------------------------------------------------------------------
 // Statistics and reporting
-
-function percentile(sorted: readonly number[], p: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
-function fmt(n: number | undefined, digits = 0): string {
-  if (n === undefined || !Number.isFinite(n)) return '-';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function printTable(headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join(' | ')
-      .trimEnd();
-  console.log(line(headers));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
-}
 
 function log(phase: string, message: string): void {
   console.log(`[${phase}] ${message}`);
@@ -1083,27 +1057,6 @@ async function foreignChorusServers(): Promise<number> {
   return count;
 }
 
-function loadavgText(): string {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-}
-
-async function findOnPath(bin: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, bin);
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
-
 interface Results {
   throughput?: ThroughputResult;
   apply?: ApplyResult;
@@ -1223,7 +1176,7 @@ function report(results: Results, opts: Options, machine: string): void {
   }
   for (const [phase, msg] of Object.entries(results.errors))
     rows.push([`${phase}`, 'FAILED', '-', msg.split('\n')[0]!.slice(0, 120)]);
-  printTable(['phase', 'measurement', 'value', 'notes'], rows);
+  printTable(['phase', 'measurement', 'value', 'notes'], rows, true);
 
   console.log('');
   console.log('## Aims from the issue (information only, not an exit code)');
@@ -1284,7 +1237,7 @@ function report(results: Results, opts: Options, machine: string): void {
     );
   } else
     aims.push(aimLine('convergence after partition', `< ${fmt(AIMS.convergeMs / 1000)} s`, 'not run', 'n/a'));
-  printTable(['aim', 'target', 'measured', 'status', 'note'], aims);
+  printTable(['aim', 'target', 'measured', 'status', 'note'], aims, true);
 }
 
 async function main(): Promise<number> {
