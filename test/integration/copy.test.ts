@@ -3,12 +3,11 @@
 // client checks CopyFail; the pg driver checks that COPY is refused in the extended protocol.
 // The psql tests are skipped (with the reason printed) when psql is not installed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { NodeProcess } from '../support/launcher.js';
-import { findPsql } from '../support/psql.js';
+import { findPsql, type PsqlResult, runPsql } from '../support/psql.js';
 
 const psqlPath = findPsql();
 let server: NodeProcess;
@@ -22,48 +21,12 @@ after(async () => {
   await server?.cleanup();
 });
 
-interface PsqlResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs psql -c sql with `input` on stdin; SQLSTATEs appear on stderr (VERBOSITY=verbose). */
 function psql(sql: string, input = ''): Promise<PsqlResult> {
-  const args = [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(server.pgPort),
-    '-U',
-    'anyone',
-    '-d',
-    'anydb',
-    '-X',
-    '-A',
-    '-t',
-  ];
-  args.push('-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-c', sql);
-  return new Promise((resolve, reject) => {
-    const child = spawn(psqlPath!, args, {
-      env: { ...process.env, PGCONNECT_TIMEOUT: '5', PGPASSWORD: '', PAGER: '', PSQL_PAGER: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
+  return runPsql(psqlPath!, {
+    port: server.pgPort,
+    args: ['-A', '-t', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-c', sql],
+    input,
+    timeoutMs: 60_000,
   });
 }
 
@@ -146,20 +109,12 @@ describe('COPY with psql', () => {
     await ok('CREATE TABLE c4 (id INTEGER PRIMARY KEY)');
     const script =
       'BEGIN;\nCOPY c4 FROM STDIN;\n1\n2\n\\.\nCOMMIT;\nBEGIN;\nCOPY c4 FROM STDIN;\n3\n3\n\\.\nCOMMIT;\n';
-    const r = await new Promise<PsqlResult>((resolve, reject) => {
-      const args = ['-h', '127.0.0.1', '-p', String(server.pgPort), '-U', 'a', '-d', 'b', '-X', '-A', '-t'];
-      const child = spawn(psqlPath!, args);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(script);
+    const r = await runPsql(psqlPath!, {
+      port: server.pgPort,
+      user: 'a',
+      db: 'b',
+      args: ['-A', '-t'],
+      input: script,
     });
     assert.match(r.stderr, /duplicate key/);
     assert.match(r.stdout, /ROLLBACK/); // COMMIT of an aborted block

@@ -2,17 +2,15 @@
 // from SQLite's schema, and (where PostgreSQL is installed) \dt and \d compared with what a real
 // PostgreSQL prints for the same DDL. Skipped with a printed reason when psql is not installed.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { rewriteCatalogQuery } from '../../src/admin/catalog-rewrite.js';
 import { tokenize } from '../../src/sql/lexer.js';
 import { NodeProcess } from '../support/launcher.js';
 import { findPostgres, PostgresServer } from '../support/pg-server.js';
-import { findPsql } from '../support/psql.js';
+import { findPsql, runPsql } from '../support/psql.js';
 
 const psqlPath = findPsql();
 let server: NodeProcess | undefined;
-let catalogReady = false;
 
 const ddl = [
   'CREATE TABLE accounts (id integer PRIMARY KEY, name varchar(20) NOT NULL, email text UNIQUE, balance integer DEFAULT 0)',
@@ -20,25 +18,17 @@ const ddl = [
   'CREATE TABLE history (hid bigint PRIMARY KEY, aid integer REFERENCES accounts(id), note text)',
 ];
 
-function psql(port: number, user: string, db: string, command: string, tuples = false): Promise<string> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-X', '-v', 'ON_ERROR_STOP=1'];
-  if (tuples) args.push('-A', '-t');
-  return new Promise((resolve, reject) => {
-    execFile(
-      psqlPath!,
-      [...args, '-c', command],
-      {
-        env: { ...process.env, PGCONNECT_TIMEOUT: '5', PGPASSWORD: '', PAGER: '', PSQL_PAGER: '' },
-        timeout: 15_000,
-        killSignal: 'SIGKILL',
-        encoding: 'utf8',
-      },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`psql ${command} failed: ${stderr || err.message}`));
-        else resolve(stdout);
-      },
-    );
-  });
+async function psql(
+  port: number,
+  user: string,
+  db: string,
+  command: string,
+  tuples = false,
+): Promise<string> {
+  const args = ['-v', 'ON_ERROR_STOP=1', ...(tuples ? ['-A', '-t'] : []), '-c', command];
+  const r = await runPsql(psqlPath!, { port, user, db, args });
+  if (r.code !== 0) throw new Error(`psql ${command} failed (exit ${r.code}): ${r.stderr}`);
+  return r.stdout;
 }
 
 const chorus = (command: string, tuples = false): Promise<string> =>
@@ -51,11 +41,6 @@ before(async () => {
   }
   server = await NodeProcess.start();
   for (const stmt of ddl) await chorus(stmt);
-  // The catalog functions are registered by registerSqlFunctions (src/storage/sql-functions.ts).
-  catalogReady = await chorus('SELECT pg_catalog.pg_table_is_visible(1)')
-    .then(() => true)
-    .catch(() => false);
-  if (!catalogReady) console.log('psql catalog tests skipped: registerCatalogFunctions is not wired in');
 });
 
 after(async () => {
@@ -63,9 +48,8 @@ after(async () => {
 });
 
 function skip(t: TestContext): boolean {
-  if (!psqlPath) t.skip('psql not installed');
-  else if (!catalogReady) t.skip('registerCatalogFunctions is not wired into registerSqlFunctions');
-  else return false;
+  if (psqlPath) return false;
+  t.skip('psql not installed');
   return true;
 }
 

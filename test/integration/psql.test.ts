@@ -2,13 +2,12 @@
 // errors (exit status and SQLSTATE on stderr) and scripts run with -f and ON_ERROR_STOP.
 // Every test is skipped (with the reason printed) when psql is not installed.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { NodeProcess } from '../support/launcher.js';
-import { findPsql } from '../support/psql.js';
+import { findPsql, type PsqlResult, runPsql } from '../support/psql.js';
 
 const psqlPath = findPsql();
 let server: NodeProcess | undefined;
@@ -28,39 +27,10 @@ after(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-interface PsqlResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs psql with connection options for the test server, plain unaligned tuples-only output. */
 function psql(args: string[], opts: { format?: 'tuples' | 'table' } = {}): Promise<PsqlResult> {
-  const base = ['-h', '127.0.0.1', '-p', String(server!.pgPort), '-U', 'anyone', '-d', 'anydb', '-X'];
   const format = opts.format === 'table' ? [] : ['-A', '-t'];
-  return new Promise((resolve, reject) => {
-    execFile(
-      psqlPath!,
-      [...base, ...format, ...args],
-      {
-        env: { ...process.env, PGCONNECT_TIMEOUT: '5', PGPASSWORD: '', PAGER: '', PSQL_PAGER: '' },
-        timeout: 15_000,
-        killSignal: 'SIGKILL',
-        encoding: 'utf8',
-      },
-      (err, stdout, stderr) => {
-        if (err && (err as NodeJS.ErrnoException & { killed?: boolean }).killed) {
-          reject(new Error(`psql timed out: ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`));
-          return;
-        }
-        if (err && typeof err.code !== 'number') {
-          reject(err);
-          return;
-        }
-        resolve({ code: err ? (err.code as unknown as number) : 0, stdout, stderr });
-      },
-    );
-  });
+  return runPsql(psqlPath!, { port: server!.pgPort, args: [...format, ...args] });
 }
 
 function skipWithoutPsql(t: TestContext): boolean {
