@@ -68,16 +68,17 @@ export class InvalidParameterValueError extends ChorusError {
   }
 }
 
-/** 42P16: a replicated table was declared without a primary key. */
-export class MissingPrimaryKeyError extends ChorusError {
-  constructor(table: string) {
-    super('42P16', `table "${table}" has no primary key; replicated tables need one`, {
-      hint: 'Add a PRIMARY KEY, or declare the table local-only (not replicated) with CREATE UNLOGGED TABLE.',
+/** 55000: UPDATE or DELETE of a table without a primary key, whose rows cannot be identified on peers. */
+export class KeylessTableWriteError extends ChorusError {
+  constructor(table: string, op: 'update' | 'delete') {
+    super('55000', `cannot ${op} table "${table}" because it has no primary key`, {
+      detail:
+        'Rows of a table without a primary key cannot be identified on other nodes: such tables replicate INSERT and TRUNCATE only.',
+      hint: `Add one with ALTER TABLE ${table} ADD PRIMARY KEY (...), or create the table UNLOGGED (local-only, not replicated).`,
     });
   }
 }
 
-/** 25P02: a statement was sent inside a transaction block that already failed. */
 export class InFailedTransactionError extends ChorusError {
   constructor() {
     super('25P02', 'current transaction is aborted, commands ignored until end of transaction block');

@@ -12,6 +12,7 @@ import type { LogEntry, ReplTx, Vector } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
+import { applyTableOp, type TableOp } from '../storage/table-ops.js';
 import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import type { Resolvers } from './resolvers.js';
@@ -120,10 +121,7 @@ export class Applier {
       if (!exists || this.engine.isLocalOnly(tbl)) this.shapes.set(tbl, null);
       else {
         const s = tableShape(this.db, tbl);
-        this.shapes.set(
-          tbl,
-          s.primaryKey.length > 0 ? { columns: new Set(s.columns), primaryKey: s.primaryKey } : null,
-        );
+        this.shapes.set(tbl, { columns: new Set(s.columns), primaryKey: s.primaryKey });
       }
     }
     return this.shapes.get(tbl) ?? null;
@@ -191,9 +189,11 @@ export class Applier {
         continue;
       }
       this.stats.rowChanges++;
+      const keyless = shape.primaryKey.length === 0;
       this.stmts.savepoint.run();
       try {
-        this.applyRow(e, shape, tx, seen, hlc);
+        if (keyless) this.applyKeylessInsert(e, shape);
+        else this.applyRow(e, shape, tx, seen, hlc);
         this.stmts.release.run();
       } catch (err) {
         this.stmts.rollbackTo.run();
@@ -202,6 +202,7 @@ export class Applier {
         if (
           code === 'SQLITE_CONSTRAINT_UNIQUE' &&
           e.op !== 'DELETE' &&
+          !keyless &&
           resolveUnique(this, e, shape, tx, seen, hlc)
         )
           continue;
@@ -212,6 +213,7 @@ export class Applier {
           'replicated change refused by a constraint',
         );
         this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, null, e.cols, null, 0);
+        if (keyless) continue;
         const m = this.loadMeta(e.tbl, e.pk);
         m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
         this.saveMeta(e.tbl, e.pk, m);
@@ -223,6 +225,23 @@ export class Applier {
       this.invalidate();
       this.schemaChangedInBatch = true;
     }
+  }
+
+  /**
+   * A row of a table without a primary key: only inserts are captured for such tables (updates
+   * and deletes are refused at the origin; TRUNCATE travels as a table operation). The row cannot
+   * be identified, so there is nothing to compare: it is inserted as the origin wrote it.
+   */
+  private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }): void {
+    if (e.op !== 'INSERT' || e.cols === null) {
+      this.stats.skipped++;
+      return;
+    }
+    const cols = Object.keys(JSON.parse(e.cols) as object).filter((c) => shape.columns.has(c));
+    this.stmt(`${e.tbl}|keyless-insert|${cols.join(',')}`, () => {
+      const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
+      return `INSERT INTO ${quoteIdent(e.tbl)} (${cols.map(quoteIdent).join(', ')}) VALUES (${values})`;
+    }).run({ cols: e.cols });
   }
 
   /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
@@ -237,7 +256,7 @@ export class Applier {
   }
 
   private applyDdl(e: LogEntry, tx: ReplTx): void {
-    const parsed = JSON.parse(e.cols ?? '{}') as { sql?: string; admin?: AdminCommand };
+    const parsed = JSON.parse(e.cols ?? '{}') as { sql?: string; admin?: AdminCommand; tableOp?: TableOp };
     if (parsed.admin) {
       this.applyAdminCommand(parsed.admin, tx);
       return;
@@ -246,7 +265,8 @@ export class Applier {
     if (!sql) return;
     this.db.exec('SAVEPOINT chorus_apply_ddl');
     try {
-      this.db.exec(sql);
+      if (parsed.tableOp) applyTableOp(this.db, e.tbl, parsed.tableOp);
+      else this.db.exec(sql);
       const created = this.db
         .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
         .get(e.tbl);

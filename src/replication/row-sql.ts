@@ -52,7 +52,7 @@ export function prepareApplierStatements(db: Database.Database): ApplierStatemen
               l.op = 'DELETE',
               CASE WHEN l.op = 'DELETE' THEN '{}'
                    ELSE (SELECT json_group_object(j.key, json_array(:key, :origin, :seq)) FROM json_each(l.cols) j) END
-         FROM _chorus_log l WHERE l.txid = :txid AND l.op <> 'DDL' AND l.pk IS NOT NULL ORDER BY l.lsn
+         FROM _chorus_log l WHERE l.txid = :txid AND l.op <> 'DDL' AND l.pk IS NOT NULL AND l.pk <> '[]' ORDER BY l.lsn
        ON CONFLICT (tbl, pk) DO UPDATE SET
          vv = json_set(vv, :path, :seq),
          dels = CASE WHEN excluded.deleted THEN json_set(dels, :path, :seq) ELSE dels END,

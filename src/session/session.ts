@@ -8,30 +8,21 @@ import {
   ChorusError,
   FeatureNotSupportedError,
   InFailedTransactionError,
-  MissingPrimaryKeyError,
   QueryCanceledError,
   ReadOnlyTransactionError,
 } from '../errors.js';
 import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
-import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { AdminExecutor } from './admin-executor.js';
+import { runDdl } from './ddl.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { StatementResult } from './result.js';
-import {
-  indexTable,
-  renameTarget,
-  result,
-  tableExists,
-  toAdminValue,
-  toBindParams,
-  typedByView,
-} from './session-helpers.js';
+import { result, toAdminValue, toBindParams, typedByView } from './session-helpers.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import type { WriterLock } from './writer-lock.js';
@@ -183,7 +174,7 @@ export class Session {
         return result('VACUUM', null);
       default:
     }
-    const ddl = isDdl(kind);
+    const ddl = isDdl(kind) || kind === 'truncate';
     if (this.host.multiPrimary && kind === 'create_trigger') {
       throw new FeatureNotSupportedError('CREATE TRIGGER in multi-primary mode', {
         hint: 'A trigger would run again on every node that applies the replicated change. Put the logic in the application or in a replicated write.',
@@ -282,43 +273,17 @@ export class Session {
     return result(commandTag(p.cls, Number(info.changes)), null);
   }
 
-  /** DDL: run it, keep the table registry and capture triggers in step, and log it for replication. */
+  /** DDL: see ddl.ts. */
   private runDdl(p: Prepared, bind: BindParams): StatementResult {
-    const engine = this.host.engine;
-    const db = engine.writer;
-    const cls = p.cls;
     const custom = this.host.customDdl?.(p);
     if (custom) return custom;
-    const notices: string[] = [];
-    const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
-    const existed = table !== null && tableExists(db, table);
-    if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
-      return {
-        tag: 'CREATE TABLE',
-        columns: null,
-        rows: [],
-        notices: [`relation "${table}" already exists, skipping`],
-      };
+    const out = runDdl(this.host.engine, p, bind);
+    if (out.schemaChanged) {
+      // Other connections may only re-read the schema once this transaction has committed.
+      this.schemaChanged = true;
+      this.host.writerCache.clear();
     }
-    const wasLocal = table !== null && engine.isLocalOnly(table);
-    db.prepare(p.execSql).run(bind);
-    if (cls.kind === 'create_table' && table !== null) {
-      if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0)
-        throw new MissingPrimaryKeyError(table);
-      engine.registerTable(table, cls.unlogged);
-    }
-    if (cls.kind === 'alter_table' && table !== null) {
-      const renamedTo = renameTarget(cls.sig);
-      if (renamedTo && wasLocal) engine.registerTable(renamedTo, true);
-    }
-    engine.syncSchema();
-    const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
-    // Log the statement as SQLite ran it (rewrites applied), so replicas can run it as is.
-    if (!localOnly) engine.logDdl(table ?? '', p.execSql);
-    // Other connections may only re-read the schema once this transaction has committed.
-    this.schemaChanged = true;
-    this.host.writerCache.clear();
-    return { tag: commandTag(cls, 0), columns: null, rows: [], notices };
+    return out.result;
   }
 
   private begin(sig: Token[]): StatementResult {

@@ -23,6 +23,7 @@ export type StatementKind =
   | 'drop_view'
   | 'drop_trigger'
   | 'alter_table'
+  | 'truncate'
   | 'pragma'
   | 'set'
   | 'show'
@@ -119,6 +120,8 @@ export function classify(tokens: readonly Token[]): Classified {
       return { ...result, kind: 'detach' };
     case 'REINDEX':
       return { ...result, kind: 'reindex' };
+    case 'TRUNCATE':
+      return { ...result, kind: 'truncate' };
     case 'CREATE':
       return classifyCreate(sig, result);
     case 'DROP': {
@@ -216,6 +219,8 @@ export function commandTag(c: Classified, rowCount: number): string {
       return 'DROP TRIGGER';
     case 'alter_table':
       return 'ALTER TABLE';
+    case 'truncate':
+      return 'TRUNCATE TABLE';
     case 'set':
       return 'SET';
     case 'reset':

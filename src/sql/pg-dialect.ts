@@ -1,21 +1,14 @@
 // PostgreSQL dialect layer: token-level rewrites of PostgreSQL spellings SQLite lacks (casts,
-// SERIAL, storage options, multi-table DROP/TRUNCATE, date/time functions, ...). Owned by the
+// SERIAL, storage options, multi-table DROP, date/time functions, ...). Owned by the
 // dialect work; the plan cache calls expandPgStatement on every statement before planning.
 // Casts live in pg-casts.ts, date/time rewrites in pg-datetime-rewrite.ts.
 
 import { FeatureNotSupportedError } from '../errors.js';
-import {
-  isKeyword,
-  isTrivia,
-  joinTokens,
-  quoteLiteral,
-  type StatementText,
-  type Token,
-  tokenize,
-} from './lexer.js';
+import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from './lexer.js';
 import { integerTypes, rewriteCastCall, rewriteColonCasts } from './pg-casts.js';
 import { nowExpression, rewriteDateTrunc, rewriteExtract, rewriteIntervals } from './pg-datetime-rewrite.js';
 import { matchParen, type ReplaceRange, sigOf } from './pg-tokens.js';
+import { nameList } from './table-statements.js';
 
 export { nowExpression } from './pg-datetime-rewrite.js';
 
@@ -42,7 +35,6 @@ const triggerWords = new Set([
 
 const statementWords = new Set([
   'DROP',
-  'TRUNCATE',
   'VACUUM',
   'ANALYZE',
   'ANALYSE',
@@ -87,10 +79,6 @@ function make(sql: string): StatementText {
   return { sql, tokens: tokenize(sql) };
 }
 
-function nameText(t: Token): string {
-  return t.kind === 'qident' ? t.value : t.text;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Unsupported statements
 
@@ -112,37 +100,7 @@ function rejectUnsupported(sig: Token[]): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DROP TABLE a, b / TRUNCATE / VACUUM / ANALYZE
-
-/** Split a comma-separated list of (possibly qualified) names, ignoring parenthesized column lists. */
-function nameList(sig: Token[], from: number, stopWords: string[]): { names: Token[][]; end: number } {
-  const names: Token[][] = [];
-  let current: Token[] = [];
-  let i = from;
-  for (; i < sig.length; i++) {
-    const t = sig[i]!;
-    if (isKeyword(t, ...stopWords)) break;
-    if (t.kind === 'comma') {
-      names.push(current);
-      current = [];
-      continue;
-    }
-    if (t.kind === 'lparen') {
-      // ANALYZE t (cols): skip the column list
-      let depth = 0;
-      for (; i < sig.length; i++) {
-        if (sig[i]!.kind === 'lparen') depth++;
-        else if (sig[i]!.kind === 'rparen' && --depth === 0) break;
-      }
-      continue;
-    }
-    if (t.kind === 'op' && t.text === '*') continue; // TRUNCATE t *
-    if (isKeyword(t, 'ONLY') && current.length === 0) continue;
-    current.push(t);
-  }
-  if (current.length > 0) names.push(current);
-  return { names, end: i };
-}
+// DROP TABLE a, b / VACUUM / ANALYZE
 
 function splitStatement(sig: Token[]): string[] | null {
   const [a, b] = sig;
@@ -158,18 +116,6 @@ function splitStatement(sig: Token[]): string[] | null {
     if (names.length <= 1 && !hasOption) return null;
     if (end < sig.length - 1) return null; // something unexpected after CASCADE: let SQLite report it
     return names.map((n) => `DROP ${b!.value}${ifExists} ${joinTokens(n)}`);
-  }
-  if (isKeyword(a, 'TRUNCATE')) {
-    const i = isKeyword(b, 'TABLE') ? 2 : 1;
-    const { names, end } = nameList(sig, i, ['RESTART', 'CONTINUE', 'CASCADE', 'RESTRICT']);
-    if (names.length === 0) return null;
-    const restart = isKeyword(sig[end], 'RESTART');
-    const out = names.map((n) => `DELETE FROM ${joinTokens(n)}`);
-    if (restart) {
-      const list = names.map((n) => quoteLiteral(nameText(n[n.length - 1]!))).join(', ');
-      out.push(`DELETE FROM sqlite_sequence WHERE name IN (${list})`);
-    }
-    return out;
   }
   if (isKeyword(a, 'VACUUM')) {
     if (sig.length === 1) return null;

@@ -9,6 +9,12 @@ import { internalPrefix } from './internal-schema.js';
 
 /** SQL function the triggers call: the id of the current write transaction (marks it captured). */
 export const captureTxidFunction = '_chorus_txid';
+/**
+ * SQL function the BEFORE UPDATE/DELETE triggers of a table without a primary key call with the
+ * table name and 'update' | 'delete': it raises 55000 for a local change (such rows cannot be
+ * identified on peers) and lets the node's own bulk deletes (TRUNCATE, applying one) through.
+ */
+export const keylessGuardFunction = '_chorus_keyless_guard';
 const triggerPrefix = `${internalPrefix}cap_`;
 const skipKey = `${internalPrefix}skip`;
 /** Message of the trigger that refuses primary-key updates of replicated rows in multi-primary mode. */
@@ -83,6 +89,19 @@ export function captureTriggerSql(
       sql: `CREATE TRIGGER ${quoteIdent(name)} AFTER ${event} ON ${t} FOR EACH ROW BEGIN ${body} END`,
     };
   };
+  if (shape.primaryKey.length === 0) {
+    // No primary key: inserts replicate (keyed by nothing: peers insert the row as is); updates
+    // and deletes are refused, as PostgreSQL refuses them on published tables without a replica
+    // identity. TRUNCATE is replicated as a statement (see truncateTables).
+    const refuse = (op: 'update' | 'delete'): { name: string; sql: string } => {
+      const name = `${triggerPrefix}k${op[0]}_${shape.name}`;
+      return {
+        name,
+        sql: `CREATE TRIGGER ${quoteIdent(name)} BEFORE ${op.toUpperCase()} ON ${t} FOR EACH ROW BEGIN SELECT ${keylessGuardFunction}(${tl}, '${op}'); END`,
+      };
+    };
+    return [trigger('i', 'INSERT', insertLog('INSERT', "'[]'", allCols)), refuse('update'), refuse('delete')];
+  }
   const guards = guardPrimaryKey
     ? [
         {

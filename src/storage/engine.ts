@@ -8,11 +8,12 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/hlc.js';
-import { ConfigError, InternalError } from '../errors.js';
+import { ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
-import { captureTxidFunction, syncCaptureTriggers } from './capture.js';
+import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
 import { internalPrefix, internalSchemaSql, internalSchemaVersion } from './internal-schema.js';
 import { registerSqlFunctions } from './sql-functions.js';
+import { type TableOp, tableOpSql } from './table-ops.js';
 
 export const databaseFileName = 'chorus.db';
 
@@ -90,6 +91,10 @@ export class StorageEngine {
       if (this.open.applying) return null;
       this.open.captured = true;
       return BigInt(this.open.txid);
+    });
+    this.writer.function(keylessGuardFunction, { deterministic: false, directOnly: false }, (table, op) => {
+      if (this.open?.applying) return null;
+      throw new KeylessTableWriteError(String(table), op === 'update' ? 'update' : 'delete');
     });
     registerSqlFunctions(this.writer, { inWriter: true, crdtMarkers: opts.guardPrimaryKeyUpdates ?? false });
     this.writer.exec(internalSchemaSql);
@@ -264,12 +269,23 @@ export class StorageEngine {
       .run(BigInt(open.txid), table, sql, JSON.stringify(admin));
   }
 
+  /** Record a table operation (TRUNCATE, ADD PRIMARY KEY) that every replica runs on its own copy. */
+  logTableOp(table: string, op: TableOp): void {
+    const open = this.requireOpen();
+    open.captured = true;
+    this.writer
+      .prepare(
+        "INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, 'DDL', NULL, json_object('sql', ?, 'tableOp', json(?)))",
+      )
+      .run(BigInt(open.txid), table, tableOpSql(table, op), JSON.stringify(op));
+  }
+
   registerTable(name: string, localOnly: boolean): void {
     this.requireOpen();
     this.stmts.registerTable.run(name, localOnly ? 1n : 0n, BigInt(Date.now()));
   }
 
-  /** Names of user tables that are replicated (have a primary key and are not local-only). */
+  /** Names of user tables that are replicated (not local-only). */
   replicatedTables(): string[] {
     const rows = this.writer
       .prepare(

@@ -503,14 +503,32 @@ describe('error SQLSTATEs', () => {
     await assert.rejects(db.query('SELECT * FROM err_no_such_table WHERE id = $1', [1]), { code: '42P01' });
   });
 
-  test('42P16: CREATE TABLE without a primary key, with a hint about UNLOGGED', async () => {
-    const err = await db.query('CREATE TABLE err_no_pk (a INT, b TEXT)').then(
-      () => assert.fail('created a replicated table without a primary key'),
+  test('a table without a primary key: NOTICE at CREATE, 55000 with a hint on UPDATE, TRUNCATE and ADD PRIMARY KEY', async () => {
+    const notices: string[] = [];
+    const onNotice = (n: { message?: string }): void => {
+      notices.push(n.message ?? '');
+    };
+    db.on('notice', onNotice);
+    await db.query('CREATE TABLE err_no_pk (a INT, b TEXT)');
+    db.off('notice', onNotice);
+    assert.match(notices.join('\n'), /"err_no_pk" has no primary key/);
+    await db.query("INSERT INTO err_no_pk VALUES (1, 'x'), (2, 'y')");
+    const err = await db.query("UPDATE err_no_pk SET b = 'z'").then(
+      () => assert.fail('updated a table without a primary key'),
       (e: pg.DatabaseError) => e,
     );
-    assert.equal(err.code, '42P16');
-    assert.match(err.hint ?? '', /UNLOGGED/);
-    await assert.rejects(db.query('SELECT * FROM err_no_pk'), { code: '42P01' });
+    assert.equal(err.code, '55000');
+    assert.match(err.hint ?? '', /ADD PRIMARY KEY/);
+    // extended protocol: TRUNCATE and ADD PRIMARY KEY as one prepared statement each
+    await db.query({ name: 'add_pk', text: 'ALTER TABLE err_no_pk ADD PRIMARY KEY (a)' });
+    await db.query("UPDATE err_no_pk SET b = 'z' WHERE a = 1");
+    assert.deepEqual((await db.query('SELECT a, b FROM err_no_pk ORDER BY a')).rows, [
+      { a: 1, b: 'z' },
+      { a: 2, b: 'y' },
+    ]);
+    const t = await db.query({ name: 'trunc', text: 'TRUNCATE TABLE ONLY err_no_pk RESTART IDENTITY' });
+    assert.equal(t.command, 'TRUNCATE');
+    assert.equal((await db.query('SELECT count(*)::int AS n FROM err_no_pk')).rows[0].n, 0);
   });
 
   test('25P02 in a failed transaction block', async () => {

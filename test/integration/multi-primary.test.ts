@@ -291,6 +291,42 @@ test('ALTER TABLE ADD COLUMN on one node, writes to the new column on others, co
   }
 });
 
+test('a table without a primary key: inserts and TRUNCATE replicate; ADD PRIMARY KEY rebuilds it everywhere', async () => {
+  await mesh.sql(0, 'CREATE TABLE hist (tid int, delta int)');
+  const insertEverywhere = async (base: number): Promise<void> => {
+    for (let i = 0; i < 3; i++)
+      await mesh.sql(i, 'INSERT INTO hist VALUES ($1, $2)', [base + i, 10 * (base + i)]);
+  };
+  await mesh.waitConverged(['hist'], 10_000);
+  await insertEverywhere(1);
+  await mesh.waitConverged(['hist'], 10_000);
+  assert.equal((await mesh.sql(2, 'SELECT * FROM hist')).length, 3);
+  await mesh.sql(1, 'TRUNCATE hist');
+  await mesh.waitConverged(['hist'], 10_000);
+  assert.deepEqual(await mesh.sql(0, 'SELECT * FROM hist'), []);
+  await insertEverywhere(4);
+  await mesh.waitConverged(['hist'], 10_000);
+  await mesh.sql(2, 'ALTER TABLE hist ADD PRIMARY KEY (tid)');
+  for (let i = 0; i < 3; i++) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const pk = await mesh.sql(i, "SELECT name FROM pragma_table_info('hist') WHERE pk > 0");
+      if (pk.length === 1) break;
+      if (Date.now() > deadline) throw new Error(`primary key never reached ${mesh.nodes[i]!.nodeId}`);
+      await sleep(50);
+    }
+  }
+  await mesh.sql(0, 'UPDATE hist SET delta = 99 WHERE tid = 6');
+  await mesh.sql(1, 'DELETE FROM hist WHERE tid = 4');
+  await mesh.waitConverged(['hist'], 10_000);
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(await mesh.sql(i, 'SELECT tid, delta FROM hist ORDER BY tid'), [
+      { tid: 5, delta: 50 },
+      { tid: 6, delta: 99 },
+    ]);
+  }
+});
+
 test('after ALTER TABLE ADD COLUMN, SELECT * on the altering node shows the new column at once', async () => {
   await mesh.sql(0, 'CREATE TABLE alt2 (id INTEGER PRIMARY KEY, a TEXT)');
   await mesh.sql(0, "INSERT INTO alt2 VALUES (1, 'one')");

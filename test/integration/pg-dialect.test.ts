@@ -130,8 +130,12 @@ describe('PostgreSQL dialect (embedded node)', () => {
     await node.exec('ANALYZE VERBOSE items');
   });
 
-  test('CREATE TABLE still needs a primary key', async () => {
-    await assert.rejects(node.exec('CREATE TABLE nopk (a int) WITH (fillfactor=50)'), (e: unknown) => {
+  test('pgbench-style: keyless CREATE with storage options, load, then ADD PRIMARY KEY', async () => {
+    await node.exec('CREATE TABLE nopk (a int not null, b int) WITH (fillfactor=50)');
+    await node.exec('INSERT INTO nopk SELECT value, value * 2 FROM generate_series(1, 1000)');
+    await node.exec('ALTER TABLE nopk ADD PRIMARY KEY (a)');
+    assert.equal(s((await row('SELECT b FROM nopk WHERE a = 500')).b), '1000');
+    await assert.rejects(node.exec('ALTER TABLE nopk ADD PRIMARY KEY (b)'), (e: unknown) => {
       return e instanceof ChorusError && e.sqlstate === '42P16';
     });
   });

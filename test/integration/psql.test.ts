@@ -114,9 +114,18 @@ describe('psql', () => {
     const syntax = await psql(['-v', 'VERBOSITY=verbose', '-c', 'SELEC 1']);
     assert.notEqual(syntax.code, 0);
     assert.match(syntax.stderr, /ERROR: {2}42601: /);
-    const noPk = await psql(['-c', 'CREATE TABLE psql_no_pk (a INT)']);
+    const noPk = await psql([
+      '-c',
+      'CREATE TABLE psql_no_pk (a INT)',
+      '-c',
+      'INSERT INTO psql_no_pk VALUES (0)',
+      '-c',
+      'UPDATE psql_no_pk SET a = 1',
+    ]);
     assert.notEqual(noPk.code, 0);
-    assert.match(noPk.stderr, /HINT: .*UNLOGGED/);
+    assert.match(noPk.stderr, /NOTICE: {2}table "psql_no_pk" has no primary key/);
+    assert.match(noPk.stderr, /ERROR: {2}cannot update table "psql_no_pk" because it has no primary key/);
+    assert.match(noPk.stderr, /HINT: .*ADD PRIMARY KEY/);
   });
 
   test('a script with -f and ON_ERROR_STOP stops at the first error', async (t) => {

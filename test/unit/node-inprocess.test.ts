@@ -78,12 +78,84 @@ describe('embedded node', () => {
     assert.equal(c2[2]!.origin_seq, c2[3]!.origin_seq);
   });
 
-  test('tables need a primary key unless UNLOGGED; UNLOGGED tables are not captured', async () => {
-    await assert.rejects(
-      node.exec('CREATE TABLE nopk (a int)'),
-      (e: Error & { sqlstate: string; hint: string }) => e.sqlstate === '42P16' && /UNLOGGED/.test(e.hint),
+  test('a table without a primary key captures inserts; UPDATE and DELETE are refused with 55000', async () => {
+    const [created] = await node.exec('CREATE TABLE nopk (a int, b text)');
+    assert.match(created!.notices.join('\n'), /no primary key/);
+    await node.exec("INSERT INTO nopk VALUES (1, 'x'), (1, 'x')");
+    for (const sql of ["UPDATE nopk SET b = 'y'", 'DELETE FROM nopk WHERE a = 1']) {
+      await assert.rejects(
+        node.exec(sql),
+        (e: Error & { sqlstate: string; hint: string }) =>
+          e.sqlstate === '55000' && /ADD PRIMARY KEY/.test(e.hint),
+      );
+    }
+    // the refused statements left the rows alone
+    assert.equal((await node.query('SELECT count(*) AS n FROM nopk')).rows[0]!.n, 2n);
+    await node.exec('TRUNCATE nopk');
+    assert.deepEqual(
+      (await log('nopk')).map((r) => [r.operation, r.primary_key, r.columns]),
+      [
+        ['DDL', null, JSON.stringify({ sql: 'CREATE TABLE nopk (a int, b text)' })],
+        ['INSERT', '[]', '{"a":1,"b":"x"}'],
+        ['INSERT', '[]', '{"a":1,"b":"x"}'],
+        ['DDL', null, JSON.stringify({ sql: 'TRUNCATE "nopk"', tableOp: { kind: 'truncate' } })],
+      ],
     );
-    await assert.rejects(node.exec('SELECT * FROM nopk'), { sqlstate: '42P01' });
+    assert.equal((await node.query('SELECT count(*) AS n FROM nopk')).rows[0]!.n, 0n);
+  });
+
+  test('ALTER TABLE ... ADD PRIMARY KEY rebuilds the table with its rows, indexes and capture', async () => {
+    await node.exec('CREATE TABLE addpk (id int, grp int, v text)');
+    await node.exec('CREATE INDEX addpk_grp ON addpk (grp)');
+    await node.exec('CREATE VIEW addpk_view AS SELECT id, v FROM addpk');
+    await node.exec("INSERT INTO addpk VALUES (1, 10, 'a'), (2, 20, 'b'), (2, 20, 'dup'), (NULL, 30, 'n')");
+    await assert.rejects(node.exec('ALTER TABLE addpk ADD PRIMARY KEY (id)'), { sqlstate: '23502' });
+    await node.exec('TRUNCATE addpk');
+    await node.exec("INSERT INTO addpk VALUES (1, 10, 'a'), (2, 20, 'b'), (2, 20, 'dup')");
+    await assert.rejects(
+      node.exec('ALTER TABLE addpk ADD PRIMARY KEY (id)'),
+      (e: Error & { sqlstate: string; detail: string }) =>
+        e.sqlstate === '23505' && e.detail === 'Key (id)=(2) is duplicated.',
+    );
+    await assert.rejects(node.exec('ALTER TABLE addpk ADD PRIMARY KEY (nope)'), { sqlstate: '42703' });
+    await node.exec('ALTER TABLE addpk ADD CONSTRAINT addpk_pkey PRIMARY KEY (id, v)');
+    await assert.rejects(node.exec('ALTER TABLE addpk ADD PRIMARY KEY (id)'), { sqlstate: '42P16' });
+    assert.deepEqual(
+      (await node.query('SELECT id, grp, v FROM addpk_view JOIN addpk USING (id, v) ORDER BY v')).rows,
+      [
+        { id: 1n, grp: 10n, v: 'a' },
+        { id: 2n, grp: 20n, v: 'b' },
+        { id: 2n, grp: 20n, v: 'dup' },
+      ],
+    );
+    const info = (
+      await node.query('SELECT name, pk, "notnull" AS nn FROM pragma_table_info(\'addpk\') ORDER BY cid')
+    ).rows;
+    assert.deepEqual(info, [
+      { name: 'id', pk: 1n, nn: 1n },
+      { name: 'grp', pk: 0n, nn: 0n },
+      { name: 'v', pk: 2n, nn: 1n },
+    ]);
+    const idx = (await node.query("SELECT name FROM pragma_index_list('addpk') WHERE origin = 'c'")).rows;
+    assert.deepEqual(idx, [{ name: 'addpk_grp' }]);
+    await node.exec("UPDATE addpk SET grp = 21 WHERE id = 2 AND v = 'dup'");
+    await node.exec("DELETE FROM addpk WHERE v = 'a'");
+    const tail = (await log('addpk')).slice(-3).map((r) => [r.operation, r.primary_key, r.columns]);
+    assert.deepEqual(tail, [
+      [
+        'DDL',
+        null,
+        JSON.stringify({
+          sql: 'ALTER TABLE "addpk" ADD CONSTRAINT "addpk_pkey" PRIMARY KEY ("id", "v")',
+          tableOp: { kind: 'add_primary_key', columns: ['id', 'v'], constraint: 'addpk_pkey' },
+        }),
+      ],
+      ['UPDATE', '[2,"dup"]', '{"grp":21}'],
+      ['DELETE', '[1,"a"]', null],
+    ]);
+  });
+
+  test('UNLOGGED tables are not captured', async () => {
     await node.exec('CREATE UNLOGGED TABLE scratch (a int)');
     await node.exec('INSERT INTO scratch VALUES (1)');
     assert.deepEqual(await log('scratch'), []);

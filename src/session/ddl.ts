@@ -1,0 +1,91 @@
+// DDL inside a session's write transaction: run the statement — or the table operation the node
+// performs itself because SQLite lacks it (TRUNCATE, ALTER TABLE ... ADD PRIMARY KEY) — keep the
+// table registry and capture triggers in step, and log it for replication.
+
+import { SyntaxError42601 } from '../errors.js';
+import { commandTag } from '../sql/classify.js';
+import { isKeyword } from '../sql/lexer.js';
+import { type AddPrimaryKey, parseAddPrimaryKey, parseTruncate } from '../sql/table-statements.js';
+import { tableShape } from '../storage/capture.js';
+import type { StorageEngine } from '../storage/engine.js';
+import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
+import type { Prepared } from './prepare.js';
+import type { BindParams } from './read-protocol.js';
+import type { StatementResult } from './result.js';
+import { indexTable, renameTarget, result, tableExists } from './session-helpers.js';
+
+export interface DdlOutcome {
+  result: StatementResult;
+  /** The schema changed: compiled statements everywhere must be re-read after commit. */
+  schemaChanged: boolean;
+}
+
+/** Notice for a table created without a primary key (it replicates inserts only). */
+export function keylessNotice(table: string): string {
+  return `table "${table}" has no primary key: it replicates INSERT and TRUNCATE only; UPDATE and DELETE are refused until ALTER TABLE ${table} ADD PRIMARY KEY (...)`;
+}
+
+export function runDdl(engine: StorageEngine, p: Prepared, bind: BindParams): DdlOutcome {
+  const db = engine.writer;
+  const cls = p.cls;
+  if (cls.kind === 'truncate') return { result: truncate(engine, p), schemaChanged: false };
+  if (cls.kind === 'alter_table') {
+    const apk = parseAddPrimaryKey(cls.sig);
+    if (apk) return { result: addKey(engine, apk), schemaChanged: true };
+  }
+  const notices: string[] = [];
+  const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
+  const existed = table !== null && tableExists(db, table);
+  if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
+    const skipped = {
+      ...result('CREATE TABLE', null),
+      notices: [`relation "${table}" already exists, skipping`],
+    };
+    return { result: skipped, schemaChanged: false };
+  }
+  const wasLocal = table !== null && engine.isLocalOnly(table);
+  db.prepare(p.execSql).run(bind);
+  if (cls.kind === 'create_table' && table !== null) {
+    if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0) notices.push(keylessNotice(table));
+    engine.registerTable(table, cls.unlogged);
+  }
+  if (cls.kind === 'alter_table' && table !== null) {
+    const renamedTo = renameTarget(cls.sig);
+    if (renamedTo && wasLocal) engine.registerTable(renamedTo, true);
+  }
+  engine.syncSchema();
+  const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
+  // Log the statement as SQLite ran it (rewrites applied), so replicas can run it as is.
+  if (!localOnly) engine.logDdl(table ?? '', p.execSql);
+  return { result: { ...result(commandTag(cls, 0), null), notices }, schemaChanged: true };
+}
+
+/**
+ * TRUNCATE: rows of keyed tables are deleted as captured changes (peers apply them with the usual
+ * conflict rules); a table without a key is emptied with capture off and the TRUNCATE itself is
+ * logged, since its rows cannot be named one by one.
+ */
+function truncate(engine: StorageEngine, p: Prepared): StatementResult {
+  const stmt = parseTruncate(p.cls.sig);
+  if (!stmt) throw new SyntaxError42601(`syntax error in TRUNCATE: ${p.text}`);
+  const db = engine.writer;
+  const tables = stmt.tables.map((t) => userTableName(db, t));
+  for (const table of tables) {
+    if (!engine.isLocalOnly(table) && tableShape(db, table).primaryKey.length === 0) {
+      engine.suppressCapture(() => deleteAllRows(db, table));
+      engine.logTableOp(table, { kind: 'truncate' });
+    } else deleteAllRows(db, table);
+  }
+  if (stmt.restartIdentity) restartIdentity(db, tables);
+  return result('TRUNCATE TABLE', null);
+}
+
+function addKey(engine: StorageEngine, apk: AddPrimaryKey): StatementResult {
+  const db = engine.writer;
+  const table = userTableName(db, apk.table);
+  addPrimaryKey(db, table, apk.columns, apk.constraint);
+  engine.syncSchema();
+  if (!engine.isLocalOnly(table))
+    engine.logTableOp(table, { kind: 'add_primary_key', columns: apk.columns, constraint: apk.constraint });
+  return result('ALTER TABLE', null);
+}
