@@ -1,0 +1,167 @@
+// pgbench against a ChorusDB node and a real PostgreSQL started in the same run, alternating which
+// goes first in each round: tpcb-like and select-only in -M simple and -M prepared, and tpcb-like
+// sent as one pipeline (\startpipeline, -M prepared). Prints TPS per system and the ratio
+// ChorusDB / PostgreSQL against the issue's aims. Both systems use their default durability
+// (ChorusDB synchronous = FULL, PostgreSQL fsync = on, synchronous_commit = on).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { NodeProcess } from '../test/support/launcher.js';
+import { PostgresServer } from '../test/support/pg-server.js';
+import { findPgbench, type PgbenchTarget, runPgbench, tpcbPipelineScript } from '../test/support/pgbench.js';
+import { fmt, intOption, loadavgText, printTable } from './report.js';
+
+type SystemKey = 'chorus' | 'postgres';
+const LABEL: Record<SystemKey, string> = { chorus: 'ChorusDB', postgres: 'PostgreSQL' };
+
+interface Workload {
+  name: string;
+  args: (script: string) => string[];
+  /** Aim for ChorusDB TPS / PostgreSQL TPS (issue 5). */
+  aim: number;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'select-only simple', args: () => ['-S', '-M', 'simple'], aim: 1.0 },
+  { name: 'select-only prepared', args: () => ['-S', '-M', 'prepared'], aim: 1.0 },
+  { name: 'tpcb-like simple', args: () => ['-M', 'simple'], aim: 0.7 },
+  { name: 'tpcb-like prepared', args: () => ['-M', 'prepared'], aim: 0.7 },
+  { name: 'tpcb-like pipelined', args: (script) => ['-M', 'prepared', '-f', script], aim: 1.2 },
+];
+
+const USAGE = `usage: node dist/bench/pgbench-bench.js [options]
+  --seconds N     duration of each run, pgbench -T (default 30)
+  --scale N       pgbench -i -s (default 10)
+  --clients N     pgbench -c (default 4)
+  --threads N     pgbench -j (default 2)
+  --rounds N      rounds; each round runs every workload on both systems, alternating order (default 1)
+  --workloads a,b subset, by number 1-${WORKLOADS.length}: ${WORKLOADS.map((w, i) => `${i + 1}=${w.name}`).join(', ')}
+  -h, --help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '30' },
+      scale: { type: 'string', default: '10' },
+      clients: { type: 'string', default: '4' },
+      threads: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '1' },
+      workloads: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const seconds = intOption('seconds', values.seconds);
+  const scale = intOption('scale', values.scale);
+  const clients = intOption('clients', values.clients);
+  const threads = Math.min(clients, intOption('threads', values.threads));
+  const rounds = intOption('rounds', values.rounds);
+  const selected = values.workloads
+    ? values.workloads.split(',').map((n) => {
+        const w = WORKLOADS[intOption('workloads', n.trim()) - 1];
+        if (!w) throw new Error(`--workloads: no workload ${n}`);
+        return w;
+      })
+    : WORKLOADS;
+
+  const found = findPgbench();
+  if ('skip' in found) throw new Error(found.skip);
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'chorus-pgbench-'));
+  const script = path.join(workDir, 'tpcb-pipeline.sql');
+  await writeFile(script, tpcbPipelineScript);
+  const cpus = os.cpus();
+  console.log('# pgbench: ChorusDB vs PostgreSQL');
+  console.log(`machine : ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), loadavg ${loadavgText()}`);
+  console.log(`pgbench : ${found.path}`);
+  console.log(
+    `run     : scale ${scale}, ${clients} clients, ${threads} threads, ${seconds}s per run, ${rounds} round(s)`,
+  );
+
+  let chorus: NodeProcess | undefined;
+  let postgres: PostgresServer | undefined;
+  try {
+    chorus = await NodeProcess.start();
+    postgres = await PostgresServer.start();
+    const targets: Record<SystemKey, PgbenchTarget> = {
+      chorus: { host: '127.0.0.1', port: chorus.pgPort, user: 'postgres', db: 'postgres' },
+      postgres: { host: '127.0.0.1', port: postgres.port, user: 'postgres', db: 'postgres' },
+    };
+    console.log(`postgres: ${postgres.install.version}`);
+    const run = async (key: SystemKey, args: string[]) => {
+      const r = await runPgbench(found.path, targets[key], args, (seconds + 120) * 1000, workDir);
+      if (r.code !== 0)
+        throw new Error(`${LABEL[key]}: pgbench ${args.join(' ')} exited ${r.code}:\n${r.output}`);
+      return r;
+    };
+    for (const key of ['chorus', 'postgres'] as const) {
+      const t0 = performance.now();
+      await run(key, ['-i', '-s', String(scale), '-q']);
+      console.log(
+        `${LABEL[key].padEnd(10)} pgbench -i -s ${scale}: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    }
+    console.log('');
+    const tps: Record<SystemKey, Map<string, number[]>> = { chorus: new Map(), postgres: new Map() };
+    const failed: Record<SystemKey, number> = { chorus: 0, postgres: 0 };
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, w] of selected.entries()) {
+        const order: SystemKey[] = (round + i) % 2 === 0 ? ['chorus', 'postgres'] : ['postgres', 'chorus'];
+        for (const key of order) {
+          const args = [
+            '-n',
+            '-c',
+            String(clients),
+            '-j',
+            String(threads),
+            '-T',
+            String(seconds),
+            ...w.args(script),
+          ];
+          const r = await run(key, args);
+          failed[key] += r.failed ?? 0;
+          const list = tps[key].get(w.name) ?? [];
+          list.push(r.tps ?? 0);
+          tps[key].set(w.name, list);
+          console.log(
+            `round ${round + 1} ${w.name.padEnd(21)} ${LABEL[key].padEnd(10)} ${fmt(r.tps ?? undefined, 0).padStart(8)} tps  failed ${r.failed ?? '?'}  (loadavg ${loadavgText()})`,
+          );
+        }
+      }
+    }
+    const mean = (xs: number[] | undefined): number | undefined =>
+      xs && xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+    console.log('');
+    printTable(
+      ['workload', 'ChorusDB tps', 'PostgreSQL tps', 'ratio', 'aim', 'aim met'],
+      selected.map((w) => {
+        const c = mean(tps.chorus.get(w.name));
+        const p = mean(tps.postgres.get(w.name));
+        const ratio = c !== undefined && p ? c / p : undefined;
+        return [
+          w.name,
+          fmt(c, 0),
+          fmt(p, 0),
+          ratio === undefined ? '-' : `${ratio.toFixed(2)}x`,
+          `≥ ${w.aim.toFixed(1)}x`,
+          ratio === undefined ? '-' : ratio >= w.aim ? 'yes' : 'no',
+        ];
+      }),
+    );
+    console.log(`\nfailed transactions: ChorusDB ${failed.chorus}, PostgreSQL ${failed.postgres}`);
+  } finally {
+    await chorus?.cleanup();
+    await postgres?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
