@@ -1,12 +1,14 @@
 // psql's describe commands (\dt, \d <table>, \l, \dn, \du) against the pg_catalog emulation built
-// from SQLite's schema, and (where PostgreSQL is installed) \dt and \d compared with what a real
-// PostgreSQL prints for the same DDL. Skipped with a printed reason when psql is not installed.
+// from SQLite's schema, and (where PostgreSQL is installed) \dt, \d and \l compared with what a
+// real PostgreSQL prints for the same DDL and for the tables `pgbench -i` builds. Skipped with a
+// printed reason when psql is not installed.
 import assert from 'node:assert/strict';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { rewriteCatalogQuery } from '../../src/admin/catalog-rewrite.js';
 import { tokenize } from '../../src/sql/lexer.js';
 import { NodeProcess } from '../support/launcher.js';
 import { findPostgres, PostgresServer } from '../support/pg-server.js';
+import { findPgbench, runPgbench } from '../support/pgbench.js';
 import { findPsql, runPsql } from '../support/psql.js';
 
 const psqlPath = findPsql();
@@ -128,6 +130,26 @@ describe('compared with PostgreSQL', () => {
           .map((l) => l.split('|').slice(0, 3).join('|'));
       assert.deepEqual(tables(await chorus('\\dt', true)), tables(await real('\\dt', true)));
       for (const table of ['accounts', 'history']) {
+        assert.equal(await chorus(`\\d ${table}`), await real(`\\d ${table}`), `\\d ${table}`);
+      }
+      // \l: the same columns and layout (the databases differ: one per node here, three in PostgreSQL).
+      const header = (s: string): string[] => (s.split('\n')[1] ?? '').split('|').map((c) => c.trim());
+      assert.deepEqual(header(await chorus('\\l')), header(await real('\\l')));
+      // The schema pgbench -i builds: created keyless, loaded, then ALTER TABLE ... ADD PRIMARY KEY.
+      const pgbench = findPgbench();
+      if ('skip' in pgbench) {
+        console.log(`pgbench part of the psql comparison skipped: ${pgbench.skip}`);
+        return;
+      }
+      for (const target of [
+        { host: '127.0.0.1', port: server!.pgPort, user: 'anyone', db: 'anydb' },
+        { host: '127.0.0.1', port: pg.port, user: pg.user, db: pg.database },
+      ]) {
+        const r = await runPgbench(pgbench.path, target, ['-i', '-s', '1', '-q'], 120_000);
+        assert.equal(r.code, 0, r.output);
+      }
+      assert.deepEqual(tables(await chorus('\\dt', true)), tables(await real('\\dt', true)));
+      for (const table of ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history']) {
         assert.equal(await chorus(`\\d ${table}`), await real(`\\d ${table}`), `\\d ${table}`);
       }
     } finally {
