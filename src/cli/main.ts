@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import pg from 'pg';
+import { OffsetFileClock } from '../clock/offset-file-clock.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
 import { openNode } from '../node/node.js';
@@ -46,7 +47,13 @@ program
     }
     let node: ReturnType<typeof openNode>;
     try {
-      node = openNode({ config, network: tcpNetworkFromConfig });
+      // Fault injection (chaos runner): the node's clock reads an offset from this file.
+      const offsetFile = process.env.CHORUS_TEST_CLOCK_OFFSET_FILE;
+      node = openNode({
+        config,
+        network: tcpNetworkFromConfig,
+        ...(offsetFile ? { clock: new OffsetFileClock(offsetFile) } : {}),
+      });
     } catch (e) {
       console.error(`chorus: ${(e as Error).message}`);
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);

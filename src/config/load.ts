@@ -118,7 +118,8 @@ const envNames: Record<string, keyof ConfigFlags> = {
   CHORUS_LOG_LEVEL: 'logLevel',
 };
 /** CHORUS_* variables read elsewhere (not config keys) that must not be refused as unknown. */
-const envPassThrough = new Set(['CHORUS_CONFIG']);
+/** Variables read outside the config tree (the config file path; the test-only clock offset file). */
+const envPassThrough = new Set(['CHORUS_CONFIG', 'CHORUS_TEST_CLOCK_OFFSET_FILE']);
 
 function envValue(raw: string): unknown {
   try {

@@ -16,6 +16,8 @@ export interface ClusterOptions {
   secret?: string;
   /** Extra environment for every node. */
   env?: Record<string, string>;
+  /** Extra environment for node i (after env). */
+  envOf?: (i: number) => Record<string, string>;
   configToml?: string;
   /** Node ids (default: <prefix>-1 .. <prefix>-n). */
   nodeIds?: string[];
@@ -165,7 +167,11 @@ async function startClusterOnce(opts: ClusterOptions): Promise<Cluster> {
             ...(peers.length > 0 ? ['--ha-peers', peers.join(',')] : []),
             ...(opts.extraArgs ?? []),
           ],
-          env: { CHORUS_CLUSTER_SECRET: opts.secret ?? defaultSecret, ...(opts.env ?? {}) },
+          env: {
+            CHORUS_CLUSTER_SECRET: opts.secret ?? defaultSecret,
+            ...(opts.env ?? {}),
+            ...(opts.envOf?.(i) ?? {}),
+          },
           ...(opts.configToml !== undefined ? { configToml: opts.configToml } : {}),
         });
       }),

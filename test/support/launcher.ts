@@ -238,6 +238,11 @@ export class NodeProcess {
   }
 
   /** True while the current process has not exited. */
+  /** Stopped with SIGSTOP (pause()) and not resumed yet. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.lastExit === undefined;
   }

@@ -1,0 +1,308 @@
+// Checkers of chaos histories: pure functions from the recorded operations and the final reads of
+// every node to a verdict with the problems found. Each is unit-tested on hand-made good and bad
+// histories (test/unit/chaos-checkers.test.ts).
+
+import { completions, type Op } from './history.js';
+
+export interface CheckResult {
+  checker: string;
+  valid: boolean;
+  problems: string[];
+  stats: Record<string, number>;
+}
+
+/** Problems listed in full per checker (the count is always reported). */
+const problemsListedMax = 50;
+
+function result(checker: string, problems: string[], stats: Record<string, number>): CheckResult {
+  const listed =
+    problems.length > problemsListedMax
+      ? [...problems.slice(0, problemsListedMax), `... and ${problems.length - problemsListedMax} more`]
+      : problems;
+  return {
+    checker,
+    valid: problems.length === 0,
+    problems: listed,
+    stats: { ...stats, problems: problems.length },
+  };
+}
+
+function sample<T>(xs: Iterable<T>, n = 10): string {
+  const all = [...xs];
+  return all.slice(0, n).join(', ') + (all.length > n ? `, ... (${all.length})` : '');
+}
+
+/** A node's final read; null when the node could not be read (which is itself a problem). */
+export type FinalReads<T> = (T | null)[];
+
+function unreadable(reads: FinalReads<unknown>): string[] {
+  return reads.flatMap((r, i) => (r === null ? [`node ${i}: the final read failed`] : []));
+}
+
+/**
+ * `set`: unique inserts. No acknowledged insert may be missing from any node's final read, no
+ * element may appear that was never attempted or whose insert certainly failed, and all nodes
+ * hold the same set.
+ */
+export function checkSet(ops: readonly Op[], reads: FinalReads<number[]>): CheckResult {
+  const attempted = new Set<number>();
+  const acked = new Set<number>();
+  const failed = new Set<number>();
+  let indeterminate = 0;
+  for (const { invoke, result: r } of completions(ops, 'add')) {
+    const v = invoke.value as number;
+    attempted.add(v);
+    if (r?.type === 'ok') acked.add(v);
+    else if (r?.type === 'fail') failed.add(v);
+    else indeterminate++;
+  }
+  const problems = unreadable(reads);
+  let first: string | null = null;
+  reads.forEach((read, node) => {
+    if (read === null) return;
+    const present = new Set(read);
+    const lost = [...acked].filter((v) => !present.has(v));
+    const unexpected = read.filter((v) => !attempted.has(v));
+    const resurrected = read.filter((v) => failed.has(v));
+    if (lost.length > 0)
+      problems.push(`node ${node}: ${lost.length} acknowledged inserts lost: ${sample(lost)}`);
+    if (unexpected.length > 0)
+      problems.push(`node ${node}: ${unexpected.length} elements never inserted: ${sample(unexpected)}`);
+    if (resurrected.length > 0)
+      problems.push(
+        `node ${node}: ${resurrected.length} elements whose insert failed: ${sample(resurrected)}`,
+      );
+    if (present.size !== read.length) problems.push(`node ${node}: duplicate elements in the final read`);
+    const key = [...present].sort((a, b) => a - b).join(',');
+    if (first === null) first = key;
+    else if (key !== first) problems.push(`node ${node}: final set differs from node 0's`);
+  });
+  return result('set', problems, {
+    attempted: attempted.size,
+    acknowledged: acked.size,
+    failed: failed.size,
+    indeterminate,
+  });
+}
+
+/** Sums reachable by adding any subset of `deltas` to `base` (deltas are small positive integers). */
+function reachable(base: number, deltas: number[]): (x: number) => boolean {
+  const total = deltas.reduce((a, b) => a + b, 0);
+  if (deltas.every((d) => d === 1) || total > 1_000_000) return (x) => x >= base && x <= base + total;
+  const can = new Uint8Array(total + 1);
+  can[0] = 1;
+  for (const d of deltas) for (let s = total; s >= d; s--) if (can[s - d]) can[s] = 1;
+  return (x) => x >= base && x <= base + total && can[x - base] === 1;
+}
+
+/**
+ * `counter`: CRDT_COUNTER increments. Every node's final value equals the sum of the acknowledged
+ * increments plus some subset of the indeterminate ones (failed ones never count), and all nodes agree.
+ */
+export function checkCounter(ops: readonly Op[], reads: FinalReads<number>, initial = 0): CheckResult {
+  let okSum = 0;
+  const unknown: number[] = [];
+  let acked = 0;
+  let failed = 0;
+  for (const { invoke, result: r } of completions(ops, 'incr')) {
+    const d = invoke.value as number;
+    if (!Number.isInteger(d) || d <= 0)
+      throw new Error(`counter: increments must be positive integers, got ${d}`);
+    if (r?.type === 'ok') {
+      okSum += d;
+      acked++;
+    } else if (r?.type === 'fail') failed++;
+    else unknown.push(d);
+  }
+  const ok = reachable(initial + okSum, unknown);
+  const problems = unreadable(reads);
+  reads.forEach((v, node) => {
+    if (v === null) return;
+    if (!ok(v))
+      problems.push(
+        `node ${node}: value ${v} is not ${initial + okSum} (acknowledged) plus a subset of ${unknown.length} indeterminate increments`,
+      );
+    if (reads[0] !== null && v !== reads[0])
+      problems.push(`node ${node}: value ${v} differs from node 0's ${reads[0]}`);
+  });
+  return result('counter', problems, {
+    acknowledged: acked,
+    failed,
+    indeterminate: unknown.length,
+    expected_min: initial + okSum,
+    expected_max: initial + okSum + unknown.reduce((a, b) => a + b, 0),
+  });
+}
+
+/** A write of the register table as the replication log of one node shows it. */
+export interface RegisterLogEntry {
+  lsn: number;
+  origin: string;
+  hlcWall: number;
+  hlcLogical: number;
+  key: number;
+  value: number;
+}
+
+export interface RegisterFinal {
+  /** key -> value on each node. */
+  values: FinalReads<Map<number, number>>;
+  /** Each node's log entries for the register table, in log order. */
+  logs: FinalReads<RegisterLogEntry[]>;
+  /** Node index of each origin id. */
+  nodeOf: Map<string, number>;
+  /** Every conflict record for the register table (any node): its key and the values it names. */
+  conflicts: { key: number; values: number[] }[];
+  /** Value each key starts with (inserted before the run). */
+  initial: number;
+}
+
+function hlcAfter(a: RegisterLogEntry, b: RegisterLogEntry): boolean {
+  if (a.hlcWall !== b.hlcWall) return a.hlcWall > b.hlcWall;
+  if (a.hlcLogical !== b.hlcLogical) return a.hlcLogical > b.hlcLogical;
+  return a.origin > b.origin;
+}
+
+/**
+ * `register`: last-write-wins updates of a few keys. After heal every node holds the same value per
+ * key; it is a value somebody wrote, the one with the highest HLC; and every acknowledged write that
+ * was lost — neither the final value nor followed, on some node that had applied it, by that node's
+ * own later write to the key (a causal successor) — is recorded in replicate.conflicts.
+ */
+export function checkRegister(ops: readonly Op[], f: RegisterFinal): CheckResult {
+  const attempted = new Map<number, Set<number>>();
+  const acked: { key: number; value: number }[] = [];
+  for (const { invoke, result: r } of completions(ops, 'write')) {
+    const { key, value } = invoke.value as { key: number; value: number };
+    if (!attempted.has(key)) attempted.set(key, new Set());
+    attempted.get(key)!.add(value);
+    if (r?.type === 'ok') acked.push({ key, value });
+  }
+  const problems = [...unreadable(f.values), ...unreadable(f.logs)];
+  const base = f.values[0];
+  f.values.forEach((vals, node) => {
+    if (vals === null || base === null || node === 0) return;
+    for (const [k, v] of base)
+      if (vals.get(k) !== v) problems.push(`key ${k}: node ${node} holds ${vals.get(k)}, node 0 ${v}`);
+  });
+  let lost = 0;
+  if (base !== null) {
+    // The winning entry per key: highest HLC among every node's log entries. Writes of one
+    // transaction share its HLC (group commit puts several clients' statements in one): within a
+    // log the later entry wins; across logs only a strictly higher HLC replaces a winner.
+    const winner = new Map<number, RegisterLogEntry>();
+    for (const log of f.logs) {
+      const local = new Map<number, RegisterLogEntry>();
+      for (const e of log ?? []) {
+        const w = local.get(e.key);
+        if (!w || !hlcAfter(w, e)) local.set(e.key, e);
+      }
+      for (const [k, e] of local) {
+        const w = winner.get(k);
+        if (!w || hlcAfter(e, w)) winner.set(k, e);
+      }
+    }
+    for (const [key, value] of base) {
+      if (value !== f.initial && !attempted.get(key)?.has(value))
+        problems.push(`key ${key}: final value ${value} was never written`);
+      const w = winner.get(key);
+      if (w && w.value !== value)
+        problems.push(
+          `key ${key}: final value ${value} is not the highest-HLC write ${w.value} (from ${w.origin})`,
+        );
+    }
+    // Writes some node overwrote with a later local write, having applied them first (causally
+    // superseded, not lost): every entry before a node's own write to the same key in its log.
+    const superseded = new Set<string>();
+    f.logs.forEach((log, node) => {
+      const own = [...f.nodeOf].find(([, i]) => i === node)?.[0];
+      const before = new Map<number, number[]>();
+      for (const e of log ?? []) {
+        const prior = before.get(e.key) ?? [];
+        if (e.origin === own) for (const v of prior) superseded.add(`${e.key}:${v}`);
+        prior.push(e.value);
+        before.set(e.key, prior);
+      }
+    });
+    // A write to the same key invoked on the same node after another completed there follows it.
+    const writes = completions(ops, 'write');
+    const lastInvokeAt = new Map<string, number>();
+    for (const { invoke } of writes) {
+      const { key } = invoke.value as { key: number };
+      const id = `${invoke.node}:${key}`;
+      lastInvokeAt.set(id, Math.max(lastInvokeAt.get(id) ?? -1, invoke.timeMs));
+    }
+    for (const { invoke, result: r } of writes) {
+      const { key, value } = invoke.value as { key: number; value: number };
+      if (r?.type === 'ok' && (lastInvokeAt.get(`${invoke.node}:${key}`) ?? -1) > r.timeMs)
+        superseded.add(`${key}:${value}`);
+    }
+    for (const { key, value } of acked) {
+      const w = winner.get(key);
+      if (!w || w.value === value || superseded.has(`${key}:${value}`)) continue;
+      lost++;
+      const recorded = f.conflicts.some((c) => c.key === key && c.values.includes(value));
+      if (!recorded)
+        problems.push(
+          `key ${key}: acknowledged write ${value} was lost to ${w.value} without a conflict record`,
+        );
+    }
+  }
+  return result('register', problems, {
+    keys: base?.size ?? 0,
+    acknowledged: acked.length,
+    lost_updates: lost,
+  });
+}
+
+/**
+ * `bank`: transfers between CRDT_COUNTER balances in single-node transactions. Every read of all
+ * balances — mid-run on any node, and the final ones — sums to the initial total, and all nodes end
+ * with the same balances.
+ */
+export function checkBank(
+  ops: readonly Op[],
+  reads: FinalReads<Map<number, number>>,
+  total: number,
+): CheckResult {
+  const problems = unreadable(reads);
+  let readsChecked = 0;
+  for (const { invoke, result: r } of completions(ops, 'read')) {
+    if (r?.type !== 'ok') continue;
+    readsChecked++;
+    const balances = r.value as Record<string, number>;
+    const sum = Object.values(balances).reduce((a, b) => a + b, 0);
+    if (sum !== total)
+      problems.push(`read at ${invoke.timeMs} ms on node ${invoke.node}: total ${sum}, expected ${total}`);
+  }
+  const base = reads[0];
+  reads.forEach((m, node) => {
+    if (m === null) return;
+    const sum = [...m.values()].reduce((a, b) => a + b, 0);
+    if (sum !== total) problems.push(`node ${node}: final total ${sum}, expected ${total}`);
+    if (base && node > 0)
+      for (const [k, v] of base)
+        if (m.get(k) !== v) problems.push(`account ${k}: node ${node} holds ${m.get(k)}, node 0 ${v}`);
+  });
+  const transfers = completions(ops, 'transfer');
+  return result('bank', problems, {
+    transfers: transfers.length,
+    acknowledged: transfers.filter((t) => t.result?.type === 'ok').length,
+    reads_checked: readsChecked,
+  });
+}
+
+/** `convergence`: each table's digest identical on every node (digests taken after heal). */
+export function checkConvergence(digests: FinalReads<Record<string, string>>): CheckResult {
+  const problems = unreadable(digests);
+  const base = digests.find((d) => d !== null) ?? null;
+  digests.forEach((d, node) => {
+    if (d === null || base === null) return;
+    for (const table of new Set([...Object.keys(base), ...Object.keys(d)]))
+      if (d[table] !== base[table]) problems.push(`table ${table}: node ${node}'s digest differs`);
+  });
+  return result('convergence', problems, {
+    tables: base ? Object.keys(base).length : 0,
+    nodes: digests.length,
+  });
+}

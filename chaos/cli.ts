@@ -1,0 +1,100 @@
+// `npm run chaos -- --workload W --nemesis N --time-limit S --nodes K --seed X`: one chaos run from
+// the command line; prints the checkers' verdicts and exits 1 when any finds a violation.
+
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type NemesisName, nemesisNames } from './nemesis.js';
+import { runChaos } from './runner.js';
+import { type WorkloadName, workloadNames } from './workloads.js';
+
+const usage = `usage: npm run chaos -- [options]
+  --workload W[,W]       ${workloadNames.join(' | ')} | all (default set)
+  --nemesis N            ${nemesisNames.join(' | ')} (default mixed)
+  --time-limit S         seconds of workload and faults (default 30)
+  --nodes K              node processes (default 3)
+  --seed X               seed of the fault schedule and the clients (default: random, printed)
+  --clients C            clients per node and workload (default 2)
+  --fault-ms A-B         how long a fault lasts (default 1000-4000)
+  --quiet-ms A-B         pause between faults (default 500-2000)
+  --op-timeout-ms T      a client gives up on an operation after T ms: outcome unknown (default 5000)
+  --convergence-timeout S  how long nodes may take to converge after heal (default 60)
+  --out DIR              where history.jsonl and summary.json go (default chaos-results/<run>)`;
+
+function range(name: string, text: string): [number, number] {
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  if (!m || Number(m[1]) > Number(m[2])) throw new Error(`--${name} must look like 1000-4000, got ${text}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+function int(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${name} must be an integer in ${min}..${max}, got ${text}`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      workload: { type: 'string', default: 'set' },
+      nemesis: { type: 'string', default: 'mixed' },
+      'time-limit': { type: 'string', default: '30' },
+      nodes: { type: 'string', default: '3' },
+      seed: { type: 'string' },
+      clients: { type: 'string', default: '2' },
+      'fault-ms': { type: 'string', default: '1000-4000' },
+      'quiet-ms': { type: 'string', default: '500-2000' },
+      'op-timeout-ms': { type: 'string', default: '5000' },
+      'convergence-timeout': { type: 'string', default: '60' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const names =
+    values.workload === 'all' ? [...workloadNames] : values.workload.split(',').map((w) => w.trim());
+  for (const w of names)
+    if (!(workloadNames as readonly string[]).includes(w)) throw new Error(`unknown workload ${w}\n${usage}`);
+  if (!(nemesisNames as readonly string[]).includes(values.nemesis))
+    throw new Error(`unknown nemesis ${values.nemesis}\n${usage}`);
+  const seed =
+    values.seed !== undefined
+      ? int('seed', values.seed, 0, 2 ** 32 - 1)
+      : Math.floor(Math.random() * 2 ** 31);
+  const runName = `${new Date().toISOString().replace(/[:.]/g, '-')}-${names.join('+')}-${values.nemesis}-${seed}`;
+  const summary = await runChaos({
+    workloads: names as WorkloadName[],
+    nemesis: values.nemesis as NemesisName,
+    timeLimitS: int('time-limit', values['time-limit'], 1, 86_400),
+    nodes: int('nodes', values.nodes, 1, 9),
+    seed,
+    clientsPerNode: int('clients', values.clients, 1, 32),
+    outDir: values.out ?? path.join('chaos-results', runName),
+    faultMs: range('fault-ms', values['fault-ms']),
+    quietMs: range('quiet-ms', values['quiet-ms']),
+    opTimeoutMs: int('op-timeout-ms', values['op-timeout-ms'], 100, 600_000),
+    convergenceTimeoutS: int('convergence-timeout', values['convergence-timeout'], 1, 3_600),
+    log: (line) => console.log(line),
+  });
+  console.log(`ops: ${JSON.stringify(summary.ops)}; faults: ${summary.faults.length}`);
+  for (const c of summary.checks) {
+    console.log(`${c.valid ? 'ok  ' : 'FAIL'} ${c.checker} ${JSON.stringify(c.stats)}`);
+    for (const p of c.problems) console.log(`       ${p}`);
+  }
+  console.log(
+    `${summary.valid ? 'valid' : 'INVALID'}: history and summary in ${summary.outDir} (seed ${summary.seed})`,
+  );
+  return summary.valid ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`chaos: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);

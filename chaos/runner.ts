@@ -1,0 +1,282 @@
+// A chaos run: K real node processes on loopback (every peer link through a fault proxy), clients
+// running the chosen workloads against every node over the PostgreSQL protocol, a nemesis injecting
+// faults on a seeded schedule; then heal, wait for convergence, read every node and check the
+// history. Bounded in time and operations; loopback only; every process it starts is stopped.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { type Random, seededRandom } from '../src/testing/random.js';
+import { type Cluster, startCluster, topologyEdges } from '../test/support/cluster.js';
+import { type CheckResult, checkConvergence } from './checkers.js';
+import { History } from './history.js';
+import { type ActiveFault, Nemesis, type NemesisName } from './nemesis.js';
+import { tableDigest, type Workload, type WorkloadName, workloads } from './workloads.js';
+
+export interface ChaosOptions {
+  workloads: WorkloadName[];
+  nemesis: NemesisName;
+  timeLimitS: number;
+  nodes: number;
+  seed: number;
+  /** Clients per node and workload. */
+  clientsPerNode: number;
+  /** Directory for history.jsonl and summary.json. */
+  outDir: string;
+  /** A fault lasts between these (milliseconds)... */
+  faultMs: [number, number];
+  /** ...and the cluster is left alone this long between faults. */
+  quietMs: [number, number];
+  opTimeoutMs: number;
+  convergenceTimeoutS: number;
+  /** Progress lines (the CLI prints them; tests pass a no-op). */
+  log: (line: string) => void;
+}
+
+export interface ChaosSummary {
+  valid: boolean;
+  seed: number;
+  nodes: number;
+  nemesis: NemesisName;
+  workloads: WorkloadName[];
+  timeLimitS: number;
+  ops: Record<string, number>;
+  faults: string[];
+  convergenceMs: number | null;
+  checks: CheckResult[];
+  outDir: string;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function between(rng: Random, [lo, hi]: [number, number]): number {
+  return lo + Math.floor(rng() * (hi - lo + 1));
+}
+
+/** One client connection to one node, replaced after an indeterminate outcome. */
+class ChaosClient {
+  private conn: pg.Client | null = null;
+
+  constructor(
+    private readonly connectionString: () => string,
+    private readonly opTimeoutMs: number,
+  ) {}
+
+  async get(): Promise<pg.Client> {
+    if (this.conn) return this.conn;
+    const c = new pg.Client({
+      connectionString: this.connectionString(),
+      query_timeout: this.opTimeoutMs,
+      connectionTimeoutMillis: Math.min(this.opTimeoutMs, 3_000),
+    });
+    c.on('error', () => {
+      // A killed or partitioned node breaks the connection; the next operation reconnects.
+      if (this.conn === c) this.conn = null;
+    });
+    await c.connect();
+    this.conn = c;
+    return c;
+  }
+
+  drop(): void {
+    const c = this.conn;
+    this.conn = null;
+    if (!c) return;
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    c.end().catch(() => undefined);
+  }
+}
+
+async function withClient<T>(cs: string, timeoutMs: number, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({
+    connectionString: cs,
+    query_timeout: timeoutMs,
+    connectionTimeoutMillis: timeoutMs,
+  });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function healEverything(cluster: Cluster, offsetFiles: string[]): Promise<void> {
+  for (const [a, b] of cluster.edges) {
+    const p = cluster.proxy(a, b);
+    p.heal();
+    p.setLatency(0);
+    p.setDropProbability(0);
+    p.slow(0);
+  }
+  for (const f of offsetFiles) writeFileSync(f, '0');
+  for (const node of cluster.nodes) {
+    if (!node.running) await node.restart();
+    else if (node.isPaused) node.resume();
+  }
+}
+
+/** Digests of the given tables and the applied vector of every node, once they all agree. */
+async function waitConverged(cluster: Cluster, tables: string[], timeoutMs: number): Promise<number | null> {
+  const t0 = performance.now();
+  const deadline = t0 + timeoutMs;
+  while (performance.now() < deadline) {
+    const dumps = await Promise.all(
+      cluster.nodes.map((n) =>
+        withClient(n.connectionString, 5_000, async (c) => {
+          const parts: string[] = [];
+          for (const t of tables) parts.push(await tableDigest(c, t));
+          const v = await c.query(
+            'SELECT origin, max(origin_seq) AS s FROM replicate.log GROUP BY origin ORDER BY origin',
+          );
+          parts.push(JSON.stringify(v.rows));
+          return parts.join('|');
+        }).catch((e: Error) => `error: ${e.message}`),
+      ),
+    );
+    if (dumps.every((d) => d === dumps[0]) && !dumps[0]!.startsWith('error:')) return performance.now() - t0;
+    await sleep(200);
+  }
+  return null;
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
+  mkdirSync(opts.outDir, { recursive: true });
+  const offsetFiles = Array.from({ length: opts.nodes }, (_, i) =>
+    path.join(opts.outDir, `clock-offset-${i}.txt`),
+  );
+  for (const f of offsetFiles) writeFileSync(f, '0');
+  const history = new History(path.join(opts.outDir, 'history.jsonl'));
+  const selected: Workload[] = opts.workloads.map((w) => workloads[w]);
+  const tables = selected.flatMap((w) => w.tables);
+  const faults: string[] = [];
+  opts.log(
+    `chaos: ${opts.nodes} nodes, nemesis ${opts.nemesis}, workloads ${opts.workloads.join(',')}, ${opts.timeLimitS}s, seed ${opts.seed}`,
+  );
+  const cluster = await startCluster({
+    n: opts.nodes,
+    topology: 'mesh',
+    idPrefix: 'chaos',
+    proxied: topologyEdges(opts.nodes, 'mesh'),
+    envOf: (i) => ({ CHORUS_TEST_CLOCK_OFFSET_FILE: offsetFiles[i]! }),
+  });
+  try {
+    await cluster.waitLinked(30_000);
+    for (const w of selected) for (const sql of w.setup) await cluster.sql(0, sql);
+    const setupConverged = await waitConverged(cluster, tables, 30_000);
+    if (setupConverged === null) throw new Error('the schema did not reach every node within 30 s');
+
+    const rng = seededRandom(opts.seed);
+    const deadline = performance.now() + opts.timeLimitS * 1000;
+    const running = (): boolean => performance.now() < deadline && !history.full;
+    let nextProcess = 0;
+    const clientLoops: Promise<void>[] = [];
+    for (let node = 0; node < opts.nodes; node++) {
+      for (const w of selected) {
+        for (let k = 0; k < opts.clientsPerNode; k++) {
+          const clientRng = seededRandom((opts.seed ^ (0x9e3779b9 * (clientLoops.length + 1))) >>> 0);
+          const client = new ChaosClient(() => cluster.nodes[node]!.connectionString, opts.opTimeoutMs);
+          let proc = nextProcess++;
+          clientLoops.push(
+            (async () => {
+              while (running()) {
+                let conn: pg.Client;
+                try {
+                  conn = await client.get();
+                } catch {
+                  await sleep(100);
+                  continue;
+                }
+                const op = await w.op({ client: conn, history, process: proc, node, rng: clientRng });
+                if (op.type === 'info') {
+                  client.drop();
+                  proc = nextProcess++;
+                }
+              }
+              client.drop();
+            })(),
+          );
+        }
+      }
+    }
+
+    const nemesis = new Nemesis(cluster, offsetFiles, rng, opts.nemesis);
+    let active: ActiveFault | null;
+    while (running() && !nemesis.idle) {
+      await sleep(Math.min(between(rng, opts.quietMs), Math.max(0, deadline - performance.now())));
+      if (!running()) break;
+      active = await nemesis.inject();
+      if (!active) break;
+      const at = history.invoke(-1, -1, 'nemesis', active.description);
+      faults.push(active.description);
+      opts.log(`  fault: ${active.description}`);
+      await sleep(Math.min(between(rng, opts.faultMs), Math.max(0, deadline - performance.now())));
+      await active.heal();
+      history.complete(at, 'ok');
+      active = null;
+    }
+    await Promise.all(clientLoops);
+    await healEverything(cluster, offsetFiles);
+    const convergenceMs = await waitConverged(cluster, tables, opts.convergenceTimeoutS * 1000);
+    opts.log(
+      convergenceMs === null
+        ? `  not converged within ${opts.convergenceTimeoutS}s`
+        : `  converged ${Math.round(convergenceMs)} ms after heal`,
+    );
+
+    const finals = await Promise.all(
+      cluster.nodes.map((n) =>
+        withClient(n.connectionString, 10_000, async (c) => {
+          const perWorkload: unknown[] = [];
+          for (const w of selected) perWorkload.push(await w.finalRead(c));
+          const digests: Record<string, string> = {};
+          for (const t of tables) digests[t] = await tableDigest(c, t);
+          return { perWorkload, digests };
+        }).catch(() => null),
+      ),
+    );
+    writeFileSync(
+      path.join(opts.outDir, 'final-reads.json'),
+      JSON.stringify(finals, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v)),
+    );
+    const nodeIds = cluster.nodes.map((n) => n.nodeId);
+    const checks: CheckResult[] = selected.flatMap((w, wi) =>
+      w.check(
+        history.ops,
+        finals.map((f) => (f === null ? null : f.perWorkload[wi])),
+        nodeIds,
+      ),
+    );
+    checks.push(checkConvergence(finals.map((f) => f?.digests ?? null)));
+    if (convergenceMs === null)
+      checks.push({
+        checker: 'convergence-time',
+        valid: false,
+        problems: [`nodes did not converge within ${opts.convergenceTimeoutS} s after heal`],
+        stats: {},
+      });
+    const counts: Record<string, number> = {};
+    for (const op of history.ops) if (op.process >= 0) counts[op.type] = (counts[op.type] ?? 0) + 1;
+    const summary: ChaosSummary = {
+      valid: checks.every((c) => c.valid),
+      seed: opts.seed,
+      nodes: opts.nodes,
+      nemesis: opts.nemesis,
+      workloads: opts.workloads,
+      timeLimitS: opts.timeLimitS,
+      ops: counts,
+      faults,
+      convergenceMs: convergenceMs === null ? null : Math.round(convergenceMs),
+      checks,
+      outDir: opts.outDir,
+    };
+    writeFileSync(path.join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } finally {
+    await history.close();
+    await cluster.stop();
+  }
+}

@@ -1,0 +1,256 @@
+// Chaos workloads: the schema each one needs, the operations its clients issue (recorded in the
+// history with their outcome), the final read of a node and the checkers that judge the run.
+
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Random } from '../src/testing/random.js';
+import {
+  type CheckResult,
+  checkBank,
+  checkCounter,
+  checkRegister,
+  checkSet,
+  type RegisterLogEntry,
+} from './checkers.js';
+import type { History, Op } from './history.js';
+
+export const workloadNames = ['set', 'counter', 'register', 'bank'] as const;
+export type WorkloadName = (typeof workloadNames)[number];
+
+/** Keys of the register workload (few, so that writes collide). */
+export const registerKeys = 5;
+/** Accounts of the bank workload and each one's opening balance. */
+export const bankAccounts = 8;
+export const bankOpeningBalance = 100;
+
+/** An integer in [0, n). */
+export function randInt(rng: Random, n: number): number {
+  return Math.floor(rng() * n);
+}
+
+/** A client's connection to one node, as the workload sees it. */
+export interface OpContext {
+  client: pg.Client;
+  history: History;
+  process: number;
+  node: number;
+  rng: Random;
+}
+
+/** The outcome of a failed operation: 'fail' only when the node answered that it did not happen. */
+export function outcomeOf(err: unknown): 'fail' | 'info' {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return 'info'; // broken connection, timeout
+  // Connection exceptions, shutdown and cancellation: the statement may or may not have committed.
+  if (code.startsWith('08') || code.startsWith('57') || code === '40P01' || code === 'XX000') return 'info';
+  return 'fail';
+}
+
+/** Run one recorded operation: invoke, execute, complete as ok / fail / info. */
+export async function recorded(
+  ctx: OpContext,
+  f: string,
+  value: unknown,
+  run: () => Promise<unknown>,
+): Promise<Op> {
+  const inv = ctx.history.invoke(ctx.process, ctx.node, f, value);
+  try {
+    const out = await run();
+    return ctx.history.complete(inv, 'ok', out === undefined ? value : out);
+  } catch (err) {
+    return ctx.history.complete(inv, outcomeOf(err), value, (err as Error).message);
+  }
+}
+
+export interface Workload {
+  name: WorkloadName;
+  tables: string[];
+  /** DDL and initial rows, run once on node 0 before the clients start. */
+  setup: string[];
+  /** One operation on ctx's node. */
+  op(ctx: OpContext): Promise<Op>;
+  /** Everything the checker needs from one node after heal. */
+  finalRead(client: pg.Client): Promise<unknown>;
+  check(ops: readonly Op[], finals: unknown[], nodeIds: string[]): CheckResult[];
+}
+
+let nextElement = 1;
+
+const setWorkload: Workload = {
+  name: 'set',
+  tables: ['chaos_set'],
+  setup: ['CREATE TABLE chaos_set (id INTEGER PRIMARY KEY, node INTEGER NOT NULL)'],
+  op(ctx) {
+    const id = nextElement++;
+    return recorded(ctx, 'add', id, async () => {
+      await ctx.client.query('INSERT INTO chaos_set (id, node) VALUES ($1, $2)', [id, ctx.node]);
+    });
+  },
+  async finalRead(client) {
+    return (await client.query('SELECT id FROM chaos_set')).rows.map((r: { id: number }) => Number(r.id));
+  },
+  check: (ops, finals) => [checkSet(ops, finals as (number[] | null)[])],
+};
+
+const counterWorkload: Workload = {
+  name: 'counter',
+  tables: ['chaos_counter'],
+  setup: [
+    'CREATE TABLE chaos_counter (id INTEGER PRIMARY KEY, n CRDT_COUNTER)',
+    'INSERT INTO chaos_counter VALUES (1, CRDT_COUNTER(0))',
+  ],
+  op(ctx) {
+    return recorded(ctx, 'incr', 1, async () => {
+      const r = await ctx.client.query('UPDATE chaos_counter SET n = crdt_increment(n, 1) WHERE id = 1');
+      if (r.rowCount !== 1) throw Object.assign(new Error('counter row missing'), { code: 'P0002' });
+    });
+  },
+  async finalRead(client) {
+    const r = await client.query('SELECT n FROM chaos_counter WHERE id = 1');
+    return r.rows.length === 1 ? Number(r.rows[0].n) : null;
+  },
+  check: (ops, finals) => [checkCounter(ops, finals as (number | null)[])],
+};
+
+let nextRegisterValue = 1;
+
+interface RegisterNodeRead {
+  values: Map<number, number>;
+  log: RegisterLogEntry[];
+  conflicts: { key: number; values: number[] }[];
+}
+
+function registerValueOf(json: unknown): number | null {
+  const o = (typeof json === 'string' ? JSON.parse(json) : json) as { v?: unknown } | null;
+  return o && typeof o === 'object' && o.v !== undefined && o.v !== null ? Number(o.v) : null;
+}
+
+const registerWorkload: Workload = {
+  name: 'register',
+  tables: ['chaos_register'],
+  setup: [
+    'CREATE TABLE chaos_register (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)',
+    `INSERT INTO chaos_register (k, v) SELECT value, 0 FROM generate_series(1, ${registerKeys})`,
+  ],
+  op(ctx) {
+    const key = 1 + randInt(ctx.rng, registerKeys);
+    const value = nextRegisterValue++;
+    return recorded(ctx, 'write', { key, value }, async () => {
+      const r = await ctx.client.query('UPDATE chaos_register SET v = $1 WHERE k = $2', [value, key]);
+      if (r.rowCount !== 1) throw Object.assign(new Error('register row missing'), { code: 'P0002' });
+    });
+  },
+  async finalRead(client): Promise<RegisterNodeRead> {
+    const values = new Map<number, number>(
+      (await client.query('SELECT k, v FROM chaos_register')).rows.map((r: { k: number; v: number }) => [
+        Number(r.k),
+        Number(r.v),
+      ]),
+    );
+    const log = (
+      await client.query(
+        `SELECT lsn, origin, hlc_wall, hlc_logical, primary_key, columns FROM replicate.log
+          WHERE table_name = 'chaos_register' AND operation IN ('INSERT', 'UPDATE') ORDER BY lsn`,
+      )
+    ).rows.flatMap((r: Record<string, unknown>) => {
+      const value = registerValueOf(r.columns);
+      if (value === null) return [];
+      const pk = (typeof r.primary_key === 'string' ? JSON.parse(r.primary_key) : r.primary_key) as number[];
+      return [
+        {
+          lsn: Number(r.lsn),
+          origin: String(r.origin),
+          hlcWall: Number(r.hlc_wall),
+          hlcLogical: Number(r.hlc_logical),
+          key: Number(pk[0]),
+          value,
+        },
+      ];
+    });
+    const conflicts = (
+      await client.query(
+        "SELECT row_id, master_1_value, master_2_value, resolved_value FROM replicate.conflicts WHERE table_name = 'chaos_register'",
+      )
+    ).rows.map((r: Record<string, unknown>) => ({
+      key: Number((JSON.parse(String(r.row_id)) as number[])[0]),
+      values: [r.master_1_value, r.master_2_value, r.resolved_value].flatMap((j) => {
+        const v = j === null ? null : registerValueOf(j);
+        return v === null ? [] : [v];
+      }),
+    }));
+    return { values, log, conflicts };
+  },
+  check(ops, finals, nodeIds) {
+    const reads = finals as (RegisterNodeRead | null)[];
+    return [
+      checkRegister(ops, {
+        values: reads.map((r) => r?.values ?? null),
+        logs: reads.map((r) => r?.log ?? null),
+        nodeOf: new Map(nodeIds.map((id, i) => [id, i])),
+        conflicts: reads.flatMap((r) => r?.conflicts ?? []),
+        initial: 0,
+      }),
+    ];
+  },
+};
+
+async function readBalances(client: pg.Client): Promise<Map<number, number>> {
+  const rows = (await client.query('SELECT id, balance FROM chaos_bank')).rows as {
+    id: number;
+    balance: number;
+  }[];
+  return new Map(rows.map((r) => [Number(r.id), Number(r.balance)]));
+}
+
+const bankWorkload: Workload = {
+  name: 'bank',
+  tables: ['chaos_bank'],
+  setup: [
+    'CREATE TABLE chaos_bank (id INTEGER PRIMARY KEY, balance CRDT_COUNTER)',
+    `INSERT INTO chaos_bank (id, balance) SELECT value, CRDT_COUNTER(${bankOpeningBalance}) FROM generate_series(1, ${bankAccounts})`,
+  ],
+  op(ctx) {
+    if (randInt(ctx.rng, 4) === 0) {
+      return recorded(ctx, 'read', null, async () => Object.fromEntries(await readBalances(ctx.client)));
+    }
+    const from = 1 + randInt(ctx.rng, bankAccounts);
+    const to = 1 + ((from + randInt(ctx.rng, bankAccounts - 1)) % bankAccounts);
+    const amount = 1 + randInt(ctx.rng, 10);
+    return recorded(ctx, 'transfer', { from, to, amount }, async () => {
+      await ctx.client.query('BEGIN');
+      try {
+        await ctx.client.query('UPDATE chaos_bank SET balance = crdt_decrement(balance, $1) WHERE id = $2', [
+          amount,
+          from,
+        ]);
+        await ctx.client.query('UPDATE chaos_bank SET balance = crdt_increment(balance, $1) WHERE id = $2', [
+          amount,
+          to,
+        ]);
+        await ctx.client.query('COMMIT');
+      } catch (err) {
+        await ctx.client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  },
+  finalRead: readBalances,
+  check: (ops, finals) => [
+    checkBank(ops, finals as (Map<number, number> | null)[], bankAccounts * bankOpeningBalance),
+  ],
+};
+
+export const workloads: Record<WorkloadName, Workload> = {
+  set: setWorkload,
+  counter: counterWorkload,
+  register: registerWorkload,
+  bank: bankWorkload,
+};
+
+/** A digest of a table's rows in primary-key order (for the convergence check). */
+export async function tableDigest(client: pg.Client, table: string): Promise<string> {
+  const rows = (await client.query({ text: `SELECT * FROM ${table} ORDER BY 1`, rowMode: 'array' })).rows;
+  return createHash('sha256')
+    .update(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+    .digest('hex');
+}
