@@ -2,10 +2,16 @@
 // performs itself because SQLite lacks it (TRUNCATE, ALTER TABLE ... ADD PRIMARY KEY) — keep the
 // table registry and capture triggers in step, and log it for replication.
 
-import { SyntaxError42601 } from '../errors.js';
+import { SyntaxError42601, UndefinedTableError } from '../errors.js';
 import { commandTag } from '../sql/classify.js';
-import { isKeyword } from '../sql/lexer.js';
-import { type AddPrimaryKey, parseAddPrimaryKey, parseTruncate } from '../sql/table-statements.js';
+import { isKeyword, quoteIdent } from '../sql/lexer.js';
+import {
+  type AddPrimaryKey,
+  type DropTables,
+  parseAddPrimaryKey,
+  parseDropTable,
+  parseTruncate,
+} from '../sql/table-statements.js';
 import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
@@ -32,6 +38,11 @@ export function runDdl(engine: StorageEngine, p: Prepared, bind: BindParams): Dd
   if (cls.kind === 'alter_table') {
     const apk = parseAddPrimaryKey(cls.sig);
     if (apk) return { result: addKey(engine, apk), schemaChanged: true };
+  }
+  if (cls.kind === 'drop_table') {
+    const drop = parseDropTable(cls.sig);
+    if (drop && (drop.tables.length > 1 || drop.option))
+      return { result: dropTables(engine, drop), schemaChanged: true };
   }
   const notices: string[] = [];
   const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
@@ -88,4 +99,24 @@ function addKey(engine: StorageEngine, apk: AddPrimaryKey): StatementResult {
   if (!engine.isLocalOnly(table))
     engine.logTableOp(table, { kind: 'add_primary_key', columns: apk.columns, constraint: apk.constraint });
   return result('ALTER TABLE', null);
+}
+
+/** DROP TABLE a, b [CASCADE]: each table dropped and logged on its own; one command tag. */
+function dropTables(engine: StorageEngine, drop: DropTables): StatementResult {
+  const db = engine.writer;
+  const notices: string[] = [];
+  for (const name of drop.tables) {
+    if (!tableExists(db, name)) {
+      if (!drop.ifExists) throw new UndefinedTableError(name);
+      notices.push(`table "${name}" does not exist, skipping`);
+      continue;
+    }
+    const table = userTableName(db, name);
+    const wasLocal = engine.isLocalOnly(table);
+    const sql = `DROP TABLE ${quoteIdent(table)}`;
+    db.exec(sql);
+    engine.syncSchema();
+    if (!wasLocal) engine.logDdl(table, sql);
+  }
+  return { ...result('DROP TABLE', null), notices };
 }

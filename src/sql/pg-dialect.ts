@@ -1,13 +1,21 @@
 // PostgreSQL dialect layer: token-level rewrites of PostgreSQL spellings SQLite lacks (casts,
 // SERIAL, storage options, multi-table DROP, date/time functions, ...). Owned by the
 // dialect work; the plan cache calls expandPgStatement on every statement before planning.
-// Casts live in pg-casts.ts, date/time rewrites in pg-datetime-rewrite.ts.
+// Casts live in pg-casts.ts, date/time rewrites in pg-datetime-rewrite.ts, SQL-standard syntax and
+// LIKE in pg-syntax.ts, refusals (0A000) in pg-unsupported.ts.
 
-import { FeatureNotSupportedError } from '../errors.js';
 import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from './lexer.js';
 import { integerTypes, rewriteCastCall, rewriteColonCasts } from './pg-casts.js';
-import { nowExpression, rewriteDateTrunc, rewriteExtract, rewriteIntervals } from './pg-datetime-rewrite.js';
+import {
+  nowExpression,
+  rewriteDateTrunc,
+  rewriteExtract,
+  rewriteIntervals,
+  rewriteTypedLiterals,
+} from './pg-datetime-rewrite.js';
+import { plainStrings, rewriteStandardSyntax, rewriteValuesAliases } from './pg-syntax.js';
 import { matchParen, type ReplaceRange, sigOf } from './pg-tokens.js';
+import { rejectUnsupportedExpressions, rejectUnsupportedStatement } from './pg-unsupported.js';
 import { nameList } from './table-statements.js';
 
 export { nowExpression } from './pg-datetime-rewrite.js';
@@ -17,9 +25,17 @@ const triggerWords = new Set([
   'CAST',
   'NOW',
   'INTERVAL',
+  'TIMESTAMP',
+  'TIMESTAMPTZ',
+  'DATE',
+  'TIME',
   'DATE_TRUNC',
   'EXTRACT',
+  'LIKE',
   'ILIKE',
+  'POSITION',
+  'SUBSTRING',
+  'TRIM',
   'PERCENTILE_CONT',
   'PERCENTILE_DISC',
   'SERIAL',
@@ -31,9 +47,17 @@ const triggerWords = new Set([
   'GENERATED',
   'TABLESPACE',
   'WITH',
+  // refused with 0A000 (pg-unsupported.ts)
+  'FOR',
+  'ARRAY',
+  'ANY',
+  'ALL',
+  'SOME',
+  'SIMILAR',
 ]);
 
 const statementWords = new Set([
+  'SET',
   'DROP',
   'VACUUM',
   'ANALYZE',
@@ -46,6 +70,8 @@ const statementWords = new Set([
   'REVOKE',
   'DO',
   'COMMENT',
+  'LOCK',
+  'ALTER',
 ]);
 
 /**
@@ -55,18 +81,25 @@ const statementWords = new Set([
 export function expandPgStatement(stmt: StatementText): StatementText[] {
   const first = stmt.tokens.find((t) => !isTrivia(t));
   const statementLevel = first !== undefined && first.kind === 'ident' && statementWords.has(first.value);
-  const expressionLevel = stmt.tokens.some(
-    (t) => (t.kind === 'op' && t.text === '::') || (t.kind === 'ident' && triggerWords.has(t.value)),
-  );
+  const expressionLevel = needsExpressionRewrite(stmt.tokens);
   if (!statementLevel && !expressionLevel) return [stmt];
   if (statementLevel) {
-    rejectUnsupported(sigOf(stmt.tokens));
+    rejectUnsupportedStatement(sigOf(stmt.tokens));
     const split = splitStatement(sigOf(stmt.tokens));
     if (split) return split.map(make);
+    if (first.value === 'SET') return [rewriteSet(stmt)];
   }
   let tokens = stmt.tokens;
   if (expressionLevel) {
+    const sig = sigOf(tokens);
+    // catalog queries (psql's \d, drivers) use ARRAY(...) and = ANY(...): the catalog rewrite handles them
+    if (!sig.some((t) => t.kind === 'ident' && t.value.startsWith('PG_'))) rejectUnsupportedExpressions(sig);
+    tokens = plainStrings(tokens);
+    if (isKeyword(first, 'CREATE', 'ALTER')) tokens = rewriteZonedTypes(tokens);
+    tokens = rewriteTypedLiterals(tokens);
     tokens = rewriteColonCasts(tokens);
+    tokens = rewriteStandardSyntax(tokens);
+    tokens = rewriteValuesAliases(tokens);
     tokens = rewriteExpressions(tokens);
     if (isKeyword(sigOf(tokens)[0], 'CREATE')) tokens = rewriteCreateTable(tokens);
   }
@@ -79,32 +112,77 @@ function make(sql: string): StatementText {
   return { sql, tokens: tokenize(sql) };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Unsupported statements
+/** `::`, a trigger word, an E'...' / $$...$$ string or `(VALUES` make the expression rewrites run. */
+function needsExpressionRewrite(tokens: readonly Token[]): boolean {
+  let prev: Token | undefined;
+  for (const t of tokens) {
+    if (isTrivia(t)) continue;
+    if (t.kind === 'op' && t.text === '::') return true;
+    if (
+      t.kind === 'ident' &&
+      (triggerWords.has(t.value) || (t.value === 'VALUES' && prev?.kind === 'lparen'))
+    ) {
+      return true;
+    }
+    if (t.kind === 'string' && t.text[0] !== "'") return true;
+    prev = t;
+  }
+  return false;
+}
 
-function rejectUnsupported(sig: Token[]): void {
-  const [a, b, c, d] = sig;
-  if (isKeyword(a, 'LISTEN', 'UNLISTEN', 'NOTIFY')) throw new FeatureNotSupportedError(a!.value);
-  if (isKeyword(a, 'GRANT', 'REVOKE')) throw new FeatureNotSupportedError(a!.value);
-  if (isKeyword(a, 'DO')) throw new FeatureNotSupportedError('DO (anonymous code blocks)');
-  if (isKeyword(a, 'COMMENT') && isKeyword(b, 'ON')) throw new FeatureNotSupportedError('COMMENT ON');
-  if (!isKeyword(a, 'CREATE')) return;
-  let kw = b;
-  if (isKeyword(b, 'OR') && isKeyword(c, 'REPLACE')) kw = d;
-  if (isKeyword(kw, 'FUNCTION', 'PROCEDURE')) {
-    throw new FeatureNotSupportedError(`CREATE ${kw!.value} (user-defined functions)`);
+/** DDL column types `timestamp [(p)] with[out] time zone` / `time ... zone` → TIMESTAMPTZ, TIMESTAMP, TIMETZ, TIME. */
+function rewriteZonedTypes(input: Token[]): Token[] {
+  const tokens = input.map((t) => ({ ...t }));
+  const sig = sigOf(tokens);
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (!isKeyword(t, 'TIMESTAMP', 'TIME') || sig[i - 1]?.kind === 'dot') continue;
+    let j = i + 1;
+    if (sig[j]?.kind === 'lparen') j = matchParen(sig, j) + 1;
+    if (j <= 0 || !isKeyword(sig[j], 'WITH', 'WITHOUT') || !isKeyword(sig[j + 1], 'TIME')) continue;
+    if (!isKeyword(sig[j + 2], 'ZONE')) continue;
+    if (sig[j]!.value === 'WITH') t.text = t.value === 'TIMESTAMP' ? 'TIMESTAMPTZ' : 'TIMETZ';
+    for (let k = tokens.indexOf(sig[j - 1]!) + 1; k <= tokens.indexOf(sig[j + 2]!); k++) tokens[k]!.text = '';
+    i = j + 2;
   }
-  if (isKeyword(kw, 'EXTENSION', 'SCHEMA', 'ROLE', 'USER', 'SEQUENCE', 'TYPE', 'DOMAIN', 'DATABASE')) {
-    throw new FeatureNotSupportedError(`CREATE ${kw!.value}`);
-  }
+  return tokenize(joinTokens(tokens));
 }
 
 // ---------------------------------------------------------------------------------------------
-// DROP TABLE a, b / VACUUM / ANALYZE
+// SET
+
+/**
+ * SET spellings as the session's SET parser takes them: `SET name TO value` → `SET name = value`,
+ * `SET SESSION CHARACTERISTICS AS TRANSACTION ...` → `SET TRANSACTION ...` (both accepted; every write
+ * transaction is serializable).
+ */
+function rewriteSet(stmt: StatementText): StatementText {
+  const sig = sigOf(stmt.tokens);
+  let i = 1;
+  if (
+    isKeyword(sig[i], 'SESSION') &&
+    isKeyword(sig[i + 1], 'CHARACTERISTICS') &&
+    isKeyword(sig[i + 2], 'AS')
+  ) {
+    const from = stmt.tokens.indexOf(sig[i + 3]!);
+    return make(`SET ${joinTokens(stmt.tokens.slice(from))}`);
+  }
+  if (isKeyword(sig[i], 'SESSION', 'LOCAL')) i++;
+  if (sig[i]?.kind !== 'ident' && sig[i]?.kind !== 'qident') return stmt;
+  while (sig[i + 1]?.kind === 'dot' && (sig[i + 2]?.kind === 'ident' || sig[i + 2]?.kind === 'qident'))
+    i += 2;
+  const to = sig[i + 1];
+  if (!isKeyword(to, 'TO')) return stmt;
+  return make(joinTokens(stmt.tokens.map((t) => (t === to ? { ...t, text: '=' } : t))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// DROP VIEW a, b / DROP INDEX a, b / VACUUM / ANALYZE
 
 function splitStatement(sig: Token[]): string[] | null {
   const [a, b] = sig;
-  if (isKeyword(a, 'DROP') && isKeyword(b, 'TABLE', 'VIEW', 'INDEX')) {
+  // DROP TABLE lists are run by the session (session/ddl.ts), one command tag for the statement.
+  if (isKeyword(a, 'DROP') && isKeyword(b, 'VIEW', 'INDEX')) {
     let i = 2;
     let ifExists = '';
     if (isKeyword(sig[2], 'IF') && isKeyword(sig[3], 'EXISTS')) {
@@ -135,13 +213,14 @@ function splitStatement(sig: Token[]): string[] | null {
     )
       return null;
     const { names } = nameList(sig, i, []);
-    if (names.length === 0) return ['ANALYZE'];
-    return names.map((n) => `ANALYZE ${joinTokens(n)}`);
+    // Several tables: one ANALYZE of everything, so the client gets one command tag as from PostgreSQL
+    if (names.length !== 1) return ['ANALYZE'];
+    return [`ANALYZE ${joinTokens(names[0]!)}`];
   }
   return null;
 }
 
-/** NOW(), INTERVAL arithmetic, DATE_TRUNC, EXTRACT, ILIKE, PERCENTILE_CONT, CAST(x AS pgtype). */
+/** NOW(), DATE_TRUNC, EXTRACT, PERCENTILE_CONT, CAST(x AS pgtype), then INTERVAL literals and arithmetic. */
 function rewriteExpressions(input: Token[]): Token[] {
   const tokens = input.map((t) => ({ ...t }));
   const sig = tokens.filter((t) => !isTrivia(t));
@@ -164,9 +243,6 @@ function rewriteExpressions(input: Token[]): Token[] {
           i += 2;
         }
         break;
-      case 'ILIKE':
-        t.text = 'LIKE';
-        break;
       case 'CAST':
         rewriteCastCall(sig, i, set);
         break;
@@ -174,7 +250,7 @@ function rewriteExpressions(input: Token[]): Token[] {
         rewriteDateTrunc(sig, i);
         break;
       case 'EXTRACT':
-        rewriteExtract(sig, i);
+        rewriteExtract(sig, i, set);
         break;
       case 'PERCENTILE_CONT':
       case 'PERCENTILE_DISC': {

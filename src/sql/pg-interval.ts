@@ -127,7 +127,11 @@ export function parseInterval(text: string): Interval {
 }
 
 export function addIntervals(a: Interval, b: Interval, sign: 1 | -1): Interval {
-  return { months: a.months + sign * b.months, days: a.days + sign * b.days, micros: a.micros + sign * b.micros };
+  return {
+    months: a.months + sign * b.months,
+    days: a.days + sign * b.days,
+    micros: a.micros + sign * b.micros,
+  };
 }
 
 function pad2(n: number): string {
@@ -147,7 +151,7 @@ export function formatInterval(iv: Interval): string {
   let isBefore = false;
   const add = (value: number, unit: string): void => {
     if (value === 0) return;
-    parts.push(`${isBefore && value > 0 ? '+' : ''}${value} ${unit}${value === 1 || value === -1 ? '' : 's'}`);
+    parts.push(`${isBefore && value > 0 ? '+' : ''}${value} ${unit}${value === 1 ? '' : 's'}`);
     isBefore = value < 0;
   };
   add(Math.trunc(iv.months / 12), 'year');
@@ -217,9 +221,20 @@ function outOfRange(type: string, text: string): ChorusError {
 }
 
 function daysInMonth(y: number, m: number): number {
-  return [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
-    m - 1
-  ]!;
+  return [
+    31,
+    y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28,
+    31,
+    30,
+    31,
+    30,
+    31,
+    31,
+    30,
+    31,
+    30,
+    31,
+  ][m - 1]!;
 }
 
 function fractionText(frac: string | undefined): string {
@@ -244,7 +259,8 @@ export function canonicalDateTime(type: 'TIMESTAMP' | 'TIMESTAMPTZ' | 'DATE' | '
   }
   if (t.toLowerCase() === 'epoch') return type === 'DATE' ? '1970-01-01' : '1970-01-01 00:00:00';
   const m = dateTimeRe.exec(t);
-  if (!m) throw new FeatureNotSupportedError(`${type} '${text}' (only ISO 8601 yyyy-mm-dd [hh:mm[:ss]] literals)`);
+  if (!m)
+    throw new FeatureNotSupportedError(`${type} '${text}' (only ISO 8601 yyyy-mm-dd [hh:mm[:ss]] literals)`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', f, zone] = m;
   const year = Number(y);
   const month = Number(mo);

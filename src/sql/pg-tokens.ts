@@ -74,10 +74,38 @@ const operatorKeywords = new Set([
   'SET',
   'BY',
   'HAVING',
+  'BETWEEN',
+  'CASE',
+  'DEFAULT',
+  'DISTINCT',
+  'LIMIT',
+  'OFFSET',
 ]);
 
-function isOperatorKeyword(t: Token): boolean {
-  return t.kind === 'ident' && operatorKeywords.has(t.value);
+export function isOperatorKeyword(t: Token | undefined): boolean {
+  return t !== undefined && t.kind === 'ident' && operatorKeywords.has(t.value);
+}
+
+/** Index in sig where the primary expression starting at sig[start] ends (a literal, a.b, f(...), (...), CASE..END); -1 if none. */
+export function primaryEnd(sig: Token[], start: number): number {
+  const t = sig[start];
+  if (!t) return -1;
+  if (t.kind === 'lparen') return matchParen(sig, start);
+  if (isKeyword(t, 'CASE')) {
+    let depth = 0;
+    for (let i = start; i < sig.length; i++) {
+      if (isKeyword(sig[i], 'CASE')) depth++;
+      else if (isKeyword(sig[i], 'END') && --depth === 0) return i;
+    }
+    return -1;
+  }
+  if (['string', 'number', 'param', 'blob'].includes(t.kind)) return start;
+  if ((t.kind !== 'ident' && t.kind !== 'qident') || isOperatorKeyword(t)) return -1;
+  let i = start;
+  while (sig[i + 1]?.kind === 'dot' && (sig[i + 2]?.kind === 'ident' || sig[i + 2]?.kind === 'qident'))
+    i += 2;
+  if (sig[i + 1]?.kind === 'lparen') return matchParen(sig, i + 1);
+  return i;
 }
 
 /** Replace sig[from..to] (inclusive) and everything between with text. */

@@ -91,3 +91,21 @@ export function parseAddPrimaryKey(sig: Token[]): AddPrimaryKey | null {
   if (columns.length === 0 || i !== sig.length - 1) return null;
   return { table, columns, constraint };
 }
+
+export interface DropTables {
+  tables: string[];
+  ifExists: boolean;
+  /** CASCADE or RESTRICT was given (accepted; SQLite has no dependent objects to cascade to). */
+  option: boolean;
+}
+
+/** `DROP TABLE [IF EXISTS] a, b [CASCADE | RESTRICT]`; null for anything else. */
+export function parseDropTable(sig: Token[]): DropTables | null {
+  if (!isKeyword(sig[0], 'DROP') || !isKeyword(sig[1], 'TABLE')) return null;
+  const ifExists = isKeyword(sig[2], 'IF') && isKeyword(sig[3], 'EXISTS');
+  const { names, end } = nameList(sig, ifExists ? 4 : 2, ['CASCADE', 'RESTRICT']);
+  if (end < sig.length - 1) return null;
+  const tables = names.map(nameOf);
+  if (tables.length === 0 || tables.some((t) => t === null)) return null;
+  return { tables: tables as string[], ifExists, option: end < sig.length };
+}

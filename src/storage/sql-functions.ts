@@ -1,5 +1,6 @@
 // SQL functions every connection (writer, readers, admin) registers, so PostgreSQL clients find
-// what they expect: version(), pg_sleep(), current_database() and friends.
+// what they expect: version(), pg_sleep(), current_database() and friends (and PostgreSQL's
+// case-sensitive LIKE).
 
 import type Database from 'better-sqlite3';
 import { registerCatalogFunctions } from '../admin/catalog-functions.js';
@@ -29,6 +30,8 @@ export const setReaddMarker = '$readd';
 export const mapReputMarker = '$reput';
 
 export function registerSqlFunctions(db: Database.Database, opts: SqlFunctionOptions): void {
+  // LIKE is case-sensitive in PostgreSQL; the dialect layer turns ILIKE into lower(a) LIKE lower(b).
+  db.pragma('case_sensitive_like = ON');
   db.function('version', { deterministic: true }, () => versionString);
   db.function('current_database', { deterministic: true }, () => 'chorus');
   db.function('current_schema', { deterministic: true }, () => 'public');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { significant, tokenize } from '../../src/sql/lexer.js';
-import { parseAddPrimaryKey, parseTruncate } from '../../src/sql/table-statements.js';
+import { parseAddPrimaryKey, parseDropTable, parseTruncate } from '../../src/sql/table-statements.js';
 
 const sig = (sql: string) => significant(tokenize(sql));
 
@@ -34,5 +34,16 @@ describe('table statements', () => {
     assert.equal(parseAddPrimaryKey(sig('ALTER TABLE t ADD COLUMN c int')), null);
     assert.equal(parseAddPrimaryKey(sig('ALTER TABLE t ADD PRIMARY KEY (a) DEFERRABLE')), null);
     assert.equal(parseAddPrimaryKey(sig('ALTER TABLE t ADD PRIMARY KEY ()')), null);
+  });
+
+  test('DROP TABLE lists with IF EXISTS and CASCADE', () => {
+    assert.deepEqual(parseDropTable(sig('DROP TABLE IF EXISTS a, public.b, "C" CASCADE')), {
+      tables: ['a', 'b', 'C'],
+      ifExists: true,
+      option: true,
+    });
+    assert.deepEqual(parseDropTable(sig('drop table t')), { tables: ['t'], ifExists: false, option: false });
+    assert.equal(parseDropTable(sig('DROP TABLE a CASCADE nonsense')), null);
+    assert.equal(parseDropTable(sig('DROP VIEW v')), null);
   });
 });

@@ -1,0 +1,110 @@
+-- What ChorusDB refuses, and how: constructs it cannot support fail with 0A000 naming the construct
+-- (each `-- chorus-error:` line documents the difference; PostgreSQL runs the statement and its
+-- result is not compared). The supported neighbours of each construct run on both and are compared.
+CREATE TABLE compat_refused (id INTEGER PRIMARY KEY, v TEXT);
+
+-- chorus-error: 0A000 user-defined functions
+CREATE FUNCTION compat_one() RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql;
+
+-- chorus-error: 0A000 procedures
+CREATE OR REPLACE PROCEDURE compat_proc() LANGUAGE sql AS $$ SELECT 1 $$;
+
+-- chorus-error: 0A000 anonymous code blocks
+DO $$ BEGIN PERFORM 1; END $$;
+
+-- chorus-error: 0A000 extensions
+CREATE EXTENSION IF NOT EXISTS plpgsql;
+
+-- chorus-error: 0A000 schemas
+CREATE SCHEMA compat_schema;
+
+-- chorus-error: 0A000 sequences (SERIAL and IDENTITY columns are supported)
+CREATE SEQUENCE compat_seq;
+
+-- chorus-error: 0A000 enum and composite types
+CREATE TYPE compat_mood AS ENUM ('sad', 'happy');
+
+-- chorus-error: 0A000 roles
+CREATE ROLE compat_role;
+
+-- chorus-error: 0A000 privileges
+GRANT SELECT ON compat_refused TO PUBLIC;
+
+-- chorus-error: 0A000 privileges
+REVOKE ALL ON compat_refused FROM PUBLIC;
+
+-- chorus-error: 0A000 comments on objects
+COMMENT ON TABLE compat_refused IS 'refused';
+
+-- chorus-error: 0A000 LISTEN / NOTIFY
+LISTEN compat_channel;
+
+-- chorus-error: 0A000 LISTEN / NOTIFY
+NOTIFY compat_channel, 'hello';
+
+-- chorus-error: 0A000 temporary tables (sessions share the writer connection)
+CREATE TEMP TABLE compat_tmp (id INTEGER);
+
+-- chorus-error: 0A000 materialized views
+CREATE MATERIALIZED VIEW compat_mv AS SELECT id FROM compat_refused;
+
+-- chorus-error: 0A000 table inheritance
+CREATE TABLE compat_child (extra TEXT) INHERITS (compat_refused);
+
+-- chorus-error: 0A000 declarative partitioning
+CREATE TABLE compat_parted (id INTEGER, at DATE) PARTITION BY RANGE (at);
+
+-- chorus-error: 0A000 SQLite cannot change a column in place
+ALTER TABLE compat_refused ALTER COLUMN v SET DEFAULT 'x';
+
+-- chorus-error: 0A000 SQLite cannot add a UNIQUE constraint to an existing table
+ALTER TABLE compat_refused ADD CONSTRAINT compat_refused_v_key UNIQUE (v);
+
+ALTER TABLE compat_refused ADD COLUMN note TEXT;
+
+INSERT INTO compat_refused (id, v) VALUES (1, 'a'), (2, 'b');
+
+BEGIN;
+
+-- chorus-error: 0A000 row locks (a session takes the single writer at its first write)
+SELECT id FROM compat_refused WHERE id = 1 FOR UPDATE;
+
+ROLLBACK;
+
+BEGIN;
+
+-- chorus-error: 0A000 LOCK TABLE
+LOCK TABLE compat_refused IN EXCLUSIVE MODE;
+
+ROLLBACK;
+
+-- chorus-error: 0A000 arrays
+SELECT ARRAY[1, 2, 3] AS a;
+
+-- chorus-error: 0A000 arrays
+SELECT id FROM compat_refused WHERE id = ANY(ARRAY[1, 2]) ORDER BY id;
+
+SELECT id FROM compat_refused WHERE id IN (1, 2) ORDER BY id;
+
+-- chorus-error: 0A000 SIMILAR TO
+SELECT 'abc' SIMILAR TO 'a%' AS s;
+
+-- chorus-error: 0A000 interval arithmetic other than timestamp ± interval
+SELECT interval '1 day' * 2 AS twice;
+
+-- chorus-error: 0A000 casting a non-literal to interval
+SELECT id, v::interval AS iv FROM compat_refused WHERE false;
+
+-- chorus-error: 0A000 ISO 8601 interval input
+SELECT interval 'P1DT2H' AS iso;
+
+-- chorus-error: 0A000 regular-expression SUBSTRING
+SELECT substring('abc' FROM 'b.') AS re;
+
+SELECT v.id, v.name FROM (VALUES (1, 'one'), (2, 'two')) AS v(id, name) ORDER BY v.id;
+
+UPDATE compat_refused SET v = x.v FROM (VALUES (1, 'A'), (2, 'B')) AS x(id, v) WHERE compat_refused.id = x.id;
+
+SELECT id, v FROM compat_refused ORDER BY id;
+
+DROP TABLE compat_refused CASCADE;
