@@ -40,16 +40,21 @@ function unreadable(reads: FinalReads<unknown>): string[] {
 }
 
 /**
- * `set`: unique inserts. No acknowledged insert may be missing from any node's final read, no
- * element may appear that was never attempted or whose insert certainly failed, and all nodes
- * hold the same set.
+ * `set` (and `append`, its twin on a table without a primary key): unique inserts. No acknowledged
+ * insert may be missing from any node's final read, no element may appear that was never attempted,
+ * whose insert certainly failed, or twice, and all nodes hold the same set.
  */
-export function checkSet(ops: readonly Op[], reads: FinalReads<number[]>): CheckResult {
+export function checkSet(
+  ops: readonly Op[],
+  reads: FinalReads<number[]>,
+  f = 'add',
+  name = 'set',
+): CheckResult {
   const attempted = new Set<number>();
   const acked = new Set<number>();
   const failed = new Set<number>();
   let indeterminate = 0;
-  for (const { invoke, result: r } of completions(ops, 'add')) {
+  for (const { invoke, result: r } of completions(ops, f)) {
     const v = invoke.value as number;
     attempted.add(v);
     if (r?.type === 'ok') acked.add(v);
@@ -77,7 +82,7 @@ export function checkSet(ops: readonly Op[], reads: FinalReads<number[]>): Check
     if (first === null) first = key;
     else if (key !== first) problems.push(`node ${node}: final set differs from node 0's`);
   });
-  return result('set', problems, {
+  return result(name, problems, {
     attempted: attempted.size,
     acknowledged: acked.size,
     failed: failed.size,

@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { failpointNames, parseFailpoints } from '../src/testing/failpoints.js';
 import { type NemesisName, nemesisNames } from './nemesis.js';
 import { runChaos } from './runner.js';
 import { type WorkloadName, workloadNames } from './workloads.js';
@@ -18,7 +19,9 @@ const usage = `usage: npm run chaos -- [options]
   --quiet-ms A-B         pause between faults (default 500-2000)
   --op-timeout-ms T      a client gives up on an operation after T ms: outcome unknown (default 5000)
   --convergence-timeout S  how long nodes may take to converge after heal (default 60)
-  --out DIR              where history.jsonl and summary.json go (default chaos-results/<run>)`;
+  --out DIR              where history.jsonl and summary.json go (default chaos-results/<run>)
+  --failpoints F[,F]     plant bugs in every node to see the checkers catch them:
+                         ${failpointNames.join(', ')}`;
 
 function range(name: string, text: string): [number, number] {
   const m = /^(\d+)-(\d+)$/.exec(text);
@@ -47,6 +50,7 @@ async function main(): Promise<number> {
       'op-timeout-ms': { type: 'string', default: '5000' },
       'convergence-timeout': { type: 'string', default: '60' },
       out: { type: 'string' },
+      failpoints: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -61,6 +65,7 @@ async function main(): Promise<number> {
     if (!(workloadNames as readonly string[]).includes(w)) throw new Error(`unknown workload ${w}\n${usage}`);
   if (!(nemesisNames as readonly string[]).includes(values.nemesis))
     throw new Error(`unknown nemesis ${values.nemesis}\n${usage}`);
+  if (values.failpoints) parseFailpoints(values.failpoints); // refuse unknown names before starting
   const seed =
     values.seed !== undefined
       ? int('seed', values.seed, 0, 2 ** 32 - 1)
@@ -78,6 +83,7 @@ async function main(): Promise<number> {
     quietMs: range('quiet-ms', values['quiet-ms']),
     opTimeoutMs: int('op-timeout-ms', values['op-timeout-ms'], 100, 600_000),
     convergenceTimeoutS: int('convergence-timeout', values['convergence-timeout'], 1, 3_600),
+    ...(values.failpoints ? { nodeEnv: { CHORUS_TEST_FAILPOINTS: values.failpoints } } : {}),
     log: (line) => console.log(line),
   });
   console.log(`ops: ${JSON.stringify(summary.ops)}; faults: ${summary.faults.length}`);

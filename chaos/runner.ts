@@ -29,6 +29,8 @@ export interface ChaosOptions {
   quietMs: [number, number];
   opTimeoutMs: number;
   convergenceTimeoutS: number;
+  /** Extra environment for every node (e.g. CHORUS_TEST_FAILPOINTS for planted bugs). */
+  nodeEnv?: Record<string, string>;
   /** Progress lines (the CLI prints them; tests pass a no-op). */
   log: (line: string) => void;
 }
@@ -161,6 +163,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     topology: 'mesh',
     idPrefix: 'chaos',
     proxied: topologyEdges(opts.nodes, 'mesh'),
+    env: opts.nodeEnv ?? {},
     envOf: (i) => ({ CHORUS_TEST_CLOCK_OFFSET_FILE: offsetFiles[i]! }),
   });
   try {

@@ -14,7 +14,7 @@ import {
 } from './checkers.js';
 import type { History, Op } from './history.js';
 
-export const workloadNames = ['set', 'counter', 'register', 'bank'] as const;
+export const workloadNames = ['set', 'append', 'counter', 'register', 'bank'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 /** Keys of the register workload (few, so that writes collide). */
@@ -90,6 +90,23 @@ const setWorkload: Workload = {
     return (await client.query('SELECT id FROM chaos_set')).rows.map((r: { id: number }) => Number(r.id));
   },
   check: (ops, finals) => [checkSet(ops, finals as (number[] | null)[])],
+};
+
+/** `append`: the set workload on a table without a primary key (insert-only replication). */
+const appendWorkload: Workload = {
+  name: 'append',
+  tables: ['chaos_append'],
+  setup: ['CREATE TABLE chaos_append (id INTEGER NOT NULL, node INTEGER NOT NULL)'],
+  op(ctx) {
+    const id = nextElement++;
+    return recorded(ctx, 'append', id, async () => {
+      await ctx.client.query('INSERT INTO chaos_append (id, node) VALUES ($1, $2)', [id, ctx.node]);
+    });
+  },
+  async finalRead(client) {
+    return (await client.query('SELECT id FROM chaos_append')).rows.map((r: { id: number }) => Number(r.id));
+  },
+  check: (ops, finals) => [checkSet(ops, finals as (number[] | null)[], 'append', 'append')],
 };
 
 const counterWorkload: Workload = {
@@ -242,6 +259,7 @@ const bankWorkload: Workload = {
 
 export const workloads: Record<WorkloadName, Workload> = {
   set: setWorkload,
+  append: appendWorkload,
   counter: counterWorkload,
   register: registerWorkload,
   bank: bankWorkload,

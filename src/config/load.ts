@@ -118,8 +118,8 @@ const envNames: Record<string, keyof ConfigFlags> = {
   CHORUS_LOG_LEVEL: 'logLevel',
 };
 /** CHORUS_* variables read elsewhere (not config keys) that must not be refused as unknown. */
-/** Variables read outside the config tree (the config file path; the test-only clock offset file). */
-const envPassThrough = new Set(['CHORUS_CONFIG', 'CHORUS_TEST_CLOCK_OFFSET_FILE']);
+/** Variables read outside the config tree: the config file path, and the test-only clock offset file and failpoints. */
+const envPassThrough = new Set(['CHORUS_CONFIG', 'CHORUS_TEST_CLOCK_OFFSET_FILE', 'CHORUS_TEST_FAILPOINTS']);
 
 function envValue(raw: string): unknown {
   try {

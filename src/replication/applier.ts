@@ -13,6 +13,7 @@ import { quoteIdent } from '../sql/lexer.js';
 import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { applyTableOp, type TableOp } from '../storage/table-ops.js';
+import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../testing/failpoints.js';
 import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import type { Resolvers } from './resolvers.js';
@@ -59,6 +60,9 @@ export class Applier {
   private readonly shapes = new Map<string, { columns: Set<string>; primaryKey: string[] } | null>();
   /** DDL was applied in the open apply transaction (caches are invalidated after COMMIT). */
   private schemaChangedInBatch = false;
+  /** Counters of the planted bugs (src/testing/failpoints.ts); unused unless one is on. */
+  private failpointChanges = 0;
+  private failpointTxs = 0;
 
   /** After the apply transaction committed: tell the node if the schema changed. */
   afterCommit(): void {
@@ -175,6 +179,19 @@ export class Applier {
     const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
     // Last-write-wins compares order keys (HLC text by default; see timestamp_source).
     const hlc = tx.orderKey || formatHlc({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
+    let schemaChanged = this.applyEntries(tx, seen, hlc);
+    if (failpoints.applyRemoteTwice && ++this.failpointTxs % applyTwiceOneInTxs === 0)
+      schemaChanged = this.applyEntries(tx, seen, hlc) || schemaChanged;
+    this.engine.recordRemote(tx);
+    this.stats.txs++;
+    if (schemaChanged) {
+      this.invalidate();
+      this.schemaChangedInBatch = true;
+    }
+  }
+
+  /** The row changes and DDL of one replicated transaction; true when it changed the schema. */
+  private applyEntries(tx: ReplTx, seen: Vector, hlc: string): boolean {
     let schemaChanged = false;
     for (const e of tx.entries) {
       if (e.op === 'DDL') {
@@ -189,6 +206,7 @@ export class Applier {
         continue;
       }
       this.stats.rowChanges++;
+      if (failpoints.dropReplicatedChange && ++this.failpointChanges % dropOneInChanges === 0) continue;
       const keyless = shape.primaryKey.length === 0;
       this.stmts.savepoint.run();
       try {
@@ -219,12 +237,7 @@ export class Applier {
         this.saveMeta(e.tbl, e.pk, m);
       }
     }
-    this.engine.recordRemote(tx);
-    this.stats.txs++;
-    if (schemaChanged) {
-      this.invalidate();
-      this.schemaChangedInBatch = true;
-    }
+    return schemaChanged;
   }
 
   /**
@@ -389,7 +402,7 @@ export class Applier {
         localWriter ||= cm[1];
         if (cm[0] > localKey) localKey = cm[0];
         // With a custom resolver the conflicting columns are settled below, not by LWW.
-        if (!resolver && hlc > cm[0]) win.push(c);
+        if (!resolver && (hlc > cm[0] || failpoints.lwwArrivalOrder)) win.push(c);
       } else win.push(c);
     }
     const before = conflicting.length > 0 ? this.rowJson(tbl, shape, pk, conflicting) : null;

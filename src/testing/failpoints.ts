@@ -1,0 +1,41 @@
+// Planted bugs, to prove that the chaos suite's checkers catch what they claim to (issue 7). A node
+// started with CHORUS_TEST_FAILPOINTS=<name>[,<name>] misbehaves on purpose; without the variable
+// every failpoint is off and costs one boolean test.
+
+export const failpointNames = ['drop-replicated-change', 'apply-remote-twice', 'lww-arrival-order'] as const;
+export type FailpointName = (typeof failpointNames)[number];
+
+/** drop-replicated-change skips one applied row change in this many. */
+export const dropOneInChanges = 10_000;
+/** apply-remote-twice applies one replicated transaction in this many a second time. */
+export const applyTwiceOneInTxs = 1_000;
+
+export interface Failpoints {
+  /** Skip every dropOneInChanges-th replicated row change (the transaction still counts as applied). */
+  dropReplicatedChange: boolean;
+  /** Apply every applyTwiceOneInTxs-th replicated transaction twice. */
+  applyRemoteTwice: boolean;
+  /** Last-write-wins decided by arrival order: a remote write always beats the local value. */
+  lwwArrivalOrder: boolean;
+}
+
+export function parseFailpoints(spec: string | undefined): Failpoints {
+  const names = new Set(
+    (spec ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+  for (const n of names) {
+    if (!(failpointNames as readonly string[]).includes(n))
+      throw new Error(`unknown failpoint ${n} (known: ${failpointNames.join(', ')})`);
+  }
+  return {
+    dropReplicatedChange: names.has('drop-replicated-change'),
+    applyRemoteTwice: names.has('apply-remote-twice'),
+    lwwArrivalOrder: names.has('lww-arrival-order'),
+  };
+}
+
+/** The failpoints of this process, from its environment. */
+export const failpoints: Failpoints = parseFailpoints(process.env.CHORUS_TEST_FAILPOINTS);
