@@ -172,7 +172,8 @@ function hlcAfter(a: RegisterLogEntry, b: RegisterLogEntry): boolean {
  * `register`: last-write-wins updates of a few keys. After heal every node holds the same value per
  * key; it is a value somebody wrote, the one with the highest HLC; and every acknowledged write that
  * was lost — neither the final value nor followed, on some node that had applied it, by that node's
- * own later write to the key (a causal successor) — is recorded in replicate.conflicts.
+ * own later write to the key (a causal successor) — is recorded in replicate.conflicts. Writes that
+ * log retention pruned from some node's log are counted as unjudged.
  */
 export function checkRegister(ops: readonly Op[], f: RegisterFinal): CheckResult {
   const attempted = new Map<number, Set<number>>();
@@ -191,6 +192,7 @@ export function checkRegister(ops: readonly Op[], f: RegisterFinal): CheckResult
       if (vals.get(k) !== v) problems.push(`key ${k}: node ${node} holds ${vals.get(k)}, node 0 ${v}`);
   });
   let lost = 0;
+  let unjudged = 0;
   if (base !== null) {
     // The winning entry per key: highest HLC among every node's log entries. Writes of one
     // transaction share its HLC (group commit puts several clients' statements in one): within a
@@ -242,9 +244,16 @@ export function checkRegister(ops: readonly Op[], f: RegisterFinal): CheckResult
       if (r?.type === 'ok' && (lastInvokeAt.get(`${invoke.node}:${key}`) ?? -1) > r.timeMs)
         superseded.add(`${key}:${value}`);
     }
+    // Log retention prunes entries every peer has acknowledged: a write missing from some node's
+    // log cannot be placed in that node's order, so it is left unjudged rather than guessed at.
+    const inLog = f.logs.map((log) => new Set((log ?? []).map((e) => `${e.key}:${e.value}`)));
     for (const { key, value } of acked) {
       const w = winner.get(key);
       if (!w || w.value === value || superseded.has(`${key}:${value}`)) continue;
+      if (!inLog.every((entries) => entries.has(`${key}:${value}`))) {
+        unjudged++;
+        continue;
+      }
       lost++;
       const recorded = f.conflicts.some((c) => c.key === key && c.values.includes(value));
       if (!recorded)
@@ -257,6 +266,7 @@ export function checkRegister(ops: readonly Op[], f: RegisterFinal): CheckResult
     keys: base?.size ?? 0,
     acknowledged: acked.length,
     lost_updates: lost,
+    unjudged_pruned: unjudged,
   });
 }
 

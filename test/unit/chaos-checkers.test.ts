@@ -173,6 +173,12 @@ describe('register checker', () => {
       /write 103 was lost/,
     );
   });
+  test("a write pruned from some node's log (retention) is unjudged, not called lost", () => {
+    const pruned = [entry(2, 'b', 20, 1, 102)];
+    const r = checkRegister(ops, base({ logs: [logA, pruned], conflicts: [] }));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.stats.unjudged_pruned, 1);
+  });
   test('catches an unrecorded lost update, a non-LWW winner, an unwritten value, divergence', () => {
     assert.match(
       checkRegister(ops, base({ conflicts: [] })).problems.join('\n'),

@@ -1,0 +1,102 @@
+// The chaos suite on every CI run (issue 7): a few seconds of every workload under each nemesis on a
+// 3-node cluster of real processes, each run checked; and the planted bugs (failpoints) each caught
+// by the checker meant to catch it. The long runs are `npm run chaos:long` (see README).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { NemesisName } from '../../chaos/nemesis.js';
+import { type ChaosOptions, type ChaosSummary, runChaos } from '../../chaos/runner.js';
+import { type WorkloadName, workloadNames } from '../../chaos/workloads.js';
+
+const outRoot = mkdtempSync(path.join(tmpdir(), 'chorus-chaos-'));
+after(() => {
+  if (!process.env.KEEP_DATA) rmSync(outRoot, { recursive: true, force: true });
+});
+
+function options(name: string, over: Partial<ChaosOptions>): ChaosOptions {
+  return {
+    workloads: [...workloadNames],
+    nemesis: 'none',
+    timeLimitS: 4,
+    nodes: 3,
+    seed: 42,
+    clientsPerNode: 1,
+    outDir: path.join(outRoot, name),
+    faultMs: [1_000, 1_500],
+    quietMs: [200, 400],
+    opTimeoutMs: 3_000,
+    convergenceTimeoutS: 30,
+    log: () => undefined,
+    ...over,
+  };
+}
+
+function describeRun(s: ChaosSummary): string {
+  const failed = s.checks
+    .filter((c) => !c.valid)
+    .map((c) => `${c.checker}: ${c.problems.slice(0, 5).join('; ')}`);
+  return `seed ${s.seed}, ops ${JSON.stringify(s.ops)}, faults [${s.faults.join('; ')}]${failed.length ? `\n${failed.join('\n')}` : ''}`;
+}
+
+describe('chaos smoke: every workload under each nemesis', { timeout: 600_000 }, () => {
+  const nemeses: NemesisName[] = ['partition', 'kill', 'pause', 'clock', 'link'];
+  for (const [i, nemesis] of nemeses.entries()) {
+    test(`${nemesis}: no checker finds a violation`, async () => {
+      const s = await runChaos(options(`smoke-${nemesis}`, { nemesis, seed: 100 + i }));
+      console.log(`chaos smoke ${nemesis}: ${describeRun(s)}`);
+      assert.ok(s.faults.length >= 1, 'the nemesis injected no fault');
+      assert.ok((s.ops.ok ?? 0) > 100, `too few operations completed: ${JSON.stringify(s.ops)}`);
+      assert.equal(s.valid, true, describeRun(s));
+    });
+  }
+});
+
+describe('chaos: planted bugs are caught', { timeout: 600_000 }, () => {
+  const cases: { failpoint: string; workloads: WorkloadName[]; caughtBy: string[]; timeLimitS: number }[] = [
+    // One replicated row change in 10,000 dropped: a node misses an element or half a transfer.
+    {
+      failpoint: 'drop-replicated-change',
+      workloads: ['set', 'append', 'bank'],
+      caughtBy: ['set', 'append', 'bank', 'convergence'],
+      timeLimitS: 12,
+    },
+    // One replicated transaction in 1,000 applied twice: a keyless table gets a duplicate row
+    // (keyed rows, CRDT joins and LWW are idempotent, so only insert-only tables can show it).
+    {
+      failpoint: 'apply-remote-twice',
+      workloads: ['append'],
+      caughtBy: ['append', 'convergence'],
+      timeLimitS: 6,
+    },
+    // LWW decided by arrival order: nodes keep different values, or not the highest HLC.
+    {
+      failpoint: 'lww-arrival-order',
+      workloads: ['register'],
+      caughtBy: ['register', 'convergence'],
+      timeLimitS: 6,
+    },
+  ];
+  for (const c of cases) {
+    test(`${c.failpoint} is caught by ${c.caughtBy.join(' / ')}`, async () => {
+      const s = await runChaos(
+        options(`planted-${c.failpoint}`, {
+          workloads: c.workloads,
+          nemesis: 'partition',
+          timeLimitS: c.timeLimitS,
+          clientsPerNode: 3,
+          convergenceTimeoutS: 10,
+          nodeEnv: { CHORUS_TEST_FAILPOINTS: c.failpoint },
+        }),
+      );
+      console.log(`chaos planted ${c.failpoint}: ${describeRun(s)}`);
+      assert.equal(s.valid, false, `the planted bug went unnoticed: ${describeRun(s)}`);
+      const failed = s.checks.filter((k) => !k.valid).map((k) => k.checker);
+      assert.ok(
+        failed.some((name) => c.caughtBy.includes(name)),
+        `caught only by ${failed.join(', ')}, expected one of ${c.caughtBy.join(', ')}`,
+      );
+    });
+  }
+});
