@@ -12,8 +12,8 @@ import type { LogEntry, ReplTx, Vector } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
-import { applyTableOp, type TableOp } from '../storage/table-ops.js';
 import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../testing/failpoints.js';
+import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
 import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import type { Resolvers } from './resolvers.js';
@@ -38,10 +38,7 @@ export interface RowMeta {
   known: boolean;
 }
 
-/** Cluster-wide admin commands carried in the log (see Session / replicate.register_resolver). */
-export type AdminCommand =
-  | { kind: 'register_resolver'; name: string; language: string; definition: string }
-  | { kind: 'bind_resolver'; table: string; resolver: string | null };
+export type { AdminCommand } from './apply-ddl.js';
 
 export type ConflictType = 'write_conflict' | 'delete_conflict' | 'unique_conflict' | 'constraint_conflict';
 
@@ -240,59 +237,17 @@ export class Applier {
     return schemaChanged;
   }
 
-  /**
-   * A row of a table without a primary key: only inserts are captured for such tables (updates
-   * and deletes are refused at the origin; TRUNCATE travels as a table operation). The row cannot
-   * be identified, so there is nothing to compare: it is inserted as the origin wrote it.
-   */
+  /** A row of a table without a primary key (see apply-ddl.ts). */
   private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }): void {
-    if (e.op !== 'INSERT' || e.cols === null) {
-      this.stats.skipped++;
-      return;
-    }
-    const cols = Object.keys(JSON.parse(e.cols) as object).filter((c) => shape.columns.has(c));
-    this.stmt(`${e.tbl}|keyless-insert|${cols.join(',')}`, () => {
-      const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
-      return `INSERT INTO ${quoteIdent(e.tbl)} (${cols.map(quoteIdent).join(', ')}) VALUES (${values})`;
-    }).run({ cols: e.cols });
-  }
-
-  /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
-  applyAdminCommand(cmd: AdminCommand, tx: ReplTx): void {
-    try {
-      if (!this.resolvers) throw new Error('resolvers are not available on this node');
-      if (cmd.kind === 'register_resolver') this.resolvers.register(cmd.name, cmd.language, cmd.definition);
-      else if (cmd.kind === 'bind_resolver') this.resolvers.bind(cmd.table, cmd.resolver);
-    } catch (err) {
-      this.logger.warn({ err, cmd, origin: tx.origin, seq: tx.seq }, 'replicated admin command skipped');
-    }
+    if (!applyKeylessInsert(this.rows, e, shape)) this.stats.skipped++;
   }
 
   private applyDdl(e: LogEntry, tx: ReplTx): void {
-    const parsed = JSON.parse(e.cols ?? '{}') as { sql?: string; admin?: AdminCommand; tableOp?: TableOp };
-    if (parsed.admin) {
-      this.applyAdminCommand(parsed.admin, tx);
-      return;
-    }
-    const sql = parsed.sql;
-    if (!sql) return;
-    this.db.exec('SAVEPOINT chorus_apply_ddl');
-    try {
-      if (parsed.tableOp) applyTableOp(this.db, e.tbl, parsed.tableOp);
-      else this.db.exec(sql);
-      const created = this.db
-        .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
-        .get(e.tbl);
-      if (created && /^\s*create\s+table/i.test(sql)) this.engine.registerTable(e.tbl, false);
-      this.engine.syncSchema();
-      this.db.exec('RELEASE chorus_apply_ddl');
-    } catch (err) {
-      // Concurrent DDL from two nodes (the table or column already exists, or is already gone):
-      // the schema already has the intended shape; keep going.
-      this.db.exec('ROLLBACK TO chorus_apply_ddl');
-      this.db.exec('RELEASE chorus_apply_ddl');
-      this.logger.warn({ err, sql, origin: tx.origin, seq: tx.seq }, 'replicated DDL skipped');
-    }
+    applyDdlEntry(
+      { db: this.db, engine: this.engine, logger: this.logger, resolvers: this.resolvers },
+      e,
+      tx,
+    );
     this.invalidate();
   }
 

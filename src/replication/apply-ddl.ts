@@ -1,0 +1,80 @@
+// Replicated entries that are not row changes of keyed tables, applied by the Applier: DDL (SQL
+// text or a structured table operation), cluster-wide admin commands, and inserts into tables
+// without a primary key.
+
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { LogEntry, ReplTx } from '../log/records.js';
+import { quoteIdent } from '../sql/lexer.js';
+import type { StorageEngine } from '../storage/engine.js';
+import { applyTableOp, type TableOp } from '../storage/table-ops.js';
+import type { Resolvers } from './resolvers.js';
+import { colPath, fromJson, type RowSql } from './row-sql.js';
+
+/** Cluster-wide admin commands carried in the log (see Session / replicate.register_resolver). */
+export type AdminCommand =
+  | { kind: 'register_resolver'; name: string; language: string; definition: string }
+  | { kind: 'bind_resolver'; table: string; resolver: string | null };
+
+export interface DdlContext {
+  db: Database.Database;
+  engine: StorageEngine;
+  logger: Logger;
+  resolvers: Resolvers | null;
+}
+
+/**
+ * A row of a table without a primary key: only inserts are captured for such tables (updates
+ * and deletes are refused at the origin; TRUNCATE travels as a table operation). The row cannot
+ * be identified, so there is nothing to compare: it is inserted as the origin wrote it.
+ * Returns false when the entry is not an insert (skipped).
+ */
+export function applyKeylessInsert(rows: RowSql, e: LogEntry, shape: { columns: Set<string> }): boolean {
+  if (e.op !== 'INSERT' || e.cols === null) return false;
+  const cols = Object.keys(JSON.parse(e.cols) as object).filter((c) => shape.columns.has(c));
+  rows
+    .stmt(`${e.tbl}|keyless-insert|${cols.join(',')}`, () => {
+      const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
+      return `INSERT INTO ${quoteIdent(e.tbl)} (${cols.map(quoteIdent).join(', ')}) VALUES (${values})`;
+    })
+    .run({ cols: e.cols });
+  return true;
+}
+
+/** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
+function applyAdminCommand(ctx: DdlContext, cmd: AdminCommand, tx: ReplTx): void {
+  try {
+    if (!ctx.resolvers) throw new Error('resolvers are not available on this node');
+    if (cmd.kind === 'register_resolver') ctx.resolvers.register(cmd.name, cmd.language, cmd.definition);
+    else if (cmd.kind === 'bind_resolver') ctx.resolvers.bind(cmd.table, cmd.resolver);
+  } catch (err) {
+    ctx.logger.warn({ err, cmd, origin: tx.origin, seq: tx.seq }, 'replicated admin command skipped');
+  }
+}
+
+/** One DDL entry: an admin command, a table operation, or SQL text run as the origin ran it. */
+export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
+  const parsed = JSON.parse(e.cols ?? '{}') as { sql?: string; admin?: AdminCommand; tableOp?: TableOp };
+  if (parsed.admin) {
+    applyAdminCommand(ctx, parsed.admin, tx);
+    return;
+  }
+  const sql = parsed.sql;
+  if (!sql) return;
+  const { db, engine } = ctx;
+  db.exec('SAVEPOINT chorus_apply_ddl');
+  try {
+    if (parsed.tableOp) applyTableOp(db, e.tbl, parsed.tableOp);
+    else db.exec(sql);
+    const created = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(e.tbl);
+    if (created && /^\s*create\s+table/i.test(sql)) engine.registerTable(e.tbl, false);
+    engine.syncSchema();
+    db.exec('RELEASE chorus_apply_ddl');
+  } catch (err) {
+    // Concurrent DDL from two nodes (the table or column already exists, or is already gone):
+    // the schema already has the intended shape; keep going.
+    db.exec('ROLLBACK TO chorus_apply_ddl');
+    db.exec('RELEASE chorus_apply_ddl');
+    ctx.logger.warn({ err, sql, origin: tx.origin, seq: tx.seq }, 'replicated DDL skipped');
+  }
+}
