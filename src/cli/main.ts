@@ -10,6 +10,7 @@ import { ChorusError } from '../errors.js';
 import { openNode } from '../node/node.js';
 import { tcpNetworkFromConfig } from '../replication/tcp-network.js';
 import { chorusVersion } from '../storage/sql-functions.js';
+import { runDemo } from './demo.js';
 import { formatTable } from './format.js';
 import { standardListeners } from './listeners.js';
 
@@ -147,6 +148,39 @@ program
       if (err.hint) console.error(`HINT:  ${err.hint}`);
       await client.end().catch(() => undefined);
       process.exit(1);
+    }
+  });
+
+program
+  .command('demo')
+  .description('start a local multi-primary cluster (every node on loopback) and print how to connect')
+  .option('--nodes <n>', 'number of masters', '3')
+  .option('--data-dir <dir>', "keep the nodes' data here (default: a temporary directory, removed on exit)")
+  .option('--pg-port-base <port>', 'PostgreSQL port of the first node (0: any free ports)', '5432')
+  .option('--http-port-base <port>', 'HTTP port of the first node (0: any free ports)', '8080')
+  .action(async (opts: { nodes: string; dataDir?: string; pgPortBase: string; httpPortBase: string }) => {
+    const int = (name: string, v: string): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        console.error(`chorus: --${name} must be an integer, got ${v}`);
+        process.exit(2);
+      }
+      return n;
+    };
+    try {
+      const code = await runDemo(
+        {
+          nodes: int('nodes', opts.nodes),
+          pgPortBase: int('pg-port-base', opts.pgPortBase),
+          httpPortBase: int('http-port-base', opts.httpPortBase),
+          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+        },
+        (line) => console.error(line),
+      );
+      process.exit(code);
+    } catch (e) {
+      console.error(`chorus: ${(e as Error).message}`);
+      process.exit(2);
     }
   });
 
