@@ -158,6 +158,32 @@ export class ReadOnlyTransactionError extends ChorusError {
 }
 
 /** F0000: the configuration is invalid; the message names the key. */
+/** 25006: a write refused because this node cannot see a write quorum (a minority partition). */
+export class NoWriteQuorumError extends ChorusError {
+  constructor(reachable: number, quorum: number) {
+    super(
+      '25006',
+      `this node reaches ${reachable} of the ${quorum} nodes a write needs (require_quorum_for_writes): writes are refused in a minority partition`,
+      { hint: 'Write to a node in the majority partition, or retry when the peer links are back.' },
+    );
+  }
+}
+
+/** 08007: the commit is durable here but a quorum did not confirm it in time: outcome unknown. */
+export class QuorumTimeoutError extends ChorusError {
+  constructor(confirmed: number, quorum: number, waitedMs: number) {
+    super(
+      '08007',
+      `transaction resolution unknown: committed on this node, but only ${confirmed} of the ${quorum} nodes a write needs confirmed it within ${waitedMs} ms`,
+      {
+        detail:
+          'The transaction is durable on this node and replicates when peers reconnect; if this node is lost before then, so is the transaction.',
+        hint: 'Check whether the change is present before retrying it.',
+      },
+    );
+  }
+}
+
 export class ConfigError extends ChorusError {
   constructor(message: string, extras?: ErrorExtras) {
     super('F0000', message, extras, 'FATAL');

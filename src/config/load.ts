@@ -218,6 +218,11 @@ function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
       },
     );
   }
+  if (cfg.replication.require_quorum_for_writes && haMode !== 'multi-primary') {
+    throw new ConfigError('replication.require_quorum_for_writes needs replication.mode = "multi_master"', {
+      hint: 'A standalone node has no peers to form a quorum with.',
+    });
+  }
   const exposed = !isLoopbackHost(cfg.server.listen_address);
   if (exposed && cfg.auth.method === 'trust') {
     throw new ConfigError(

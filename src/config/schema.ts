@@ -120,6 +120,8 @@ const replicationSchema = z
     replication_monitor_interval_sec: positiveInt.default(30),
     require_quorum_for_writes: z.boolean().default(false),
     quorum_size: positiveInt.optional(),
+    /** How long a commit waits for its quorum before the client gets 08007 (default replication_timeout_ms). */
+    quorum_timeout_ms: ms.min(1).optional(),
     use_witness_node: z.boolean().default(false),
     witness_endpoints: z.array(hostPort).default([]),
     masters: z.array(masterSchema).default([]),

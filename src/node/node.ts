@@ -18,6 +18,7 @@ import { NodeMetrics } from '../metrics/metrics.js';
 import { Applier } from '../replication/applier.js';
 import { CrdtColumns } from '../replication/crdt-columns.js';
 import type { PeerNetwork } from '../replication/link.js';
+import { QuorumGate } from '../replication/quorum.js';
 import { Replicator } from '../replication/replicator.js';
 import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
@@ -81,6 +82,8 @@ export class ChorusNode {
   readonly plans: PlanCache;
   readonly startedAtMs = Date.now();
   readonly replicator: Replicator | null = null;
+  /** Quorum writes (require_quorum_for_writes); null when off. */
+  quorum: QuorumGate | null = null;
   readonly applier: Applier | null = null;
   /** Custom conflict resolvers (multi-primary). */
   readonly resolvers: Resolvers | null = null;
@@ -274,7 +277,10 @@ export class ChorusNode {
         batchTimeoutMs: r.batch_timeout_ms,
         retention: new LogRetention(this.engine, r.buffers.wal_buffer_size_mb * 1024 * 1024, this.logger),
         expectedPeers: () => network.peers().length,
+        onAcks: () => this.quorum?.onAcks(),
       });
+      if (r.require_quorum_for_writes)
+        this.quorum = this.quorumGate(this.replicator, network.peers().length, opts.timers ?? systemTimers);
       replicationAdmin?.attach({
         replicator: this.replicator,
         network,
@@ -296,6 +302,23 @@ export class ChorusNode {
 
   get nodeId(): string {
     return this.engine.nodeId;
+  }
+
+  /** Quorum writes: quorum_size (default: a majority of this node and its configured peers). */
+  private quorumGate(replicator: Replicator, configuredPeers: number, timers: Timers): QuorumGate {
+    const r = this.config.replication;
+    const size = r.quorum_size ?? Math.floor((configuredPeers + 1) / 2) + 1;
+    const nodeId = this.engine.nodeId;
+    const gate = new QuorumGate(size, r.quorum_timeout_ms ?? r.replication_timeout_ms, timers, {
+      connectedPeers: () => new Set(replicator.peerStates().map((p) => p.peerId)).size,
+      peersHaving: (seq) => {
+        let n = 0;
+        for (const acked of replicator.peerAcks.values()) if ((acked[nodeId] ?? 0) >= seq) n++;
+        return n;
+      },
+    });
+    this.host.quorum = gate;
+    return gate;
   }
 
   get shuttingDown(): boolean {

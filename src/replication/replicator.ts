@@ -49,6 +49,8 @@ export interface ReplicatorOptions {
   retention?: LogRetention | null;
   /** How many peers are configured (retention waits until each has been seen). */
   expectedPeers?: () => number;
+  /** A peer acknowledged what it has applied (quorum writes wait on this). */
+  onAcks?: () => void;
 }
 
 /** How often retention runs. */
@@ -267,6 +269,7 @@ export class Replicator {
           p.cursor = null;
           return;
         }
+        this.o.onAcks?.();
         p.cursor = this.reader.cursorFor(p.acked, this.o.engine.applied);
         p.inflight = 0;
         p.partial = null;
@@ -291,6 +294,7 @@ export class Replicator {
         this.peerAcks.set(p.link.peerId, p.acked);
         p.inflight = Math.max(0, p.inflight - Number(msg.batches ?? 0));
         p.lastAckAtMs = this.o.timers.nowMs();
+        this.o.onAcks?.();
         this.pump(p);
         return;
       case 'txs':

@@ -4,14 +4,14 @@
 // COMMIT makes the whole group durable before any member is acknowledged. Nothing is visible to
 // readers before that COMMIT, so no client can see data that a crash could still lose.
 
-import type { StorageEngine } from '../storage/engine.js';
+import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import type { WriterLock } from './writer-lock.js';
 
 /** Statements in one group before it is committed regardless of arrivals. */
 export const groupCommitStatementsMax = 64;
 
 interface Member {
-  resolve: () => void;
+  resolve: (info: CommitInfo | null) => void;
   reject: (e: unknown) => void;
 }
 
@@ -31,9 +31,13 @@ export class GroupCommitter {
 
   /**
    * Run `fn` (one autocommit statement, synchronous) in the current group, or open one. Resolves
-   * with fn's result once the group has committed; rejects at once if fn itself fails.
+   * with fn's result and the group's commit (null when nothing replicated was written) once the
+   * group has committed; rejects at once if fn itself fails.
    */
-  async run<T>(fn: () => T, cancelable: (wait: Promise<void>) => Promise<void> = (w) => w): Promise<T> {
+  async run<T>(
+    fn: () => T,
+    cancelable: (wait: Promise<void>) => Promise<void> = (w) => w,
+  ): Promise<{ value: T; commit: CommitInfo | null }> {
     while (!this.open) {
       this.opening ??= this.openGroup().finally(() => {
         this.opening = null;
@@ -53,10 +57,9 @@ export class GroupCommitter {
       throw e;
     }
     this.statements++;
-    const done = new Promise<void>((resolve, reject) => this.members.push({ resolve, reject }));
+    const done = new Promise<CommitInfo | null>((resolve, reject) => this.members.push({ resolve, reject }));
     if (this.members.length >= groupCommitStatementsMax) this.commit();
-    await done;
-    return value;
+    return { value, commit: await done };
   }
 
   private async openGroup(): Promise<void> {
@@ -86,7 +89,7 @@ export class GroupCommitter {
       const info = this.engine.commitWrite();
       this.groups++;
       this.onCommit(info !== null);
-      for (const m of members) m.resolve();
+      for (const m of members) m.resolve(info);
     } catch (e) {
       for (const m of members) m.reject(e);
     } finally {

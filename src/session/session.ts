@@ -11,9 +11,10 @@ import {
   QueryCanceledError,
   ReadOnlyTransactionError,
 } from '../errors.js';
+import type { QuorumGate } from '../replication/quorum.js';
 import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
-import type { StorageEngine } from '../storage/engine.js';
+import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { AdminExecutor } from './admin-executor.js';
 import { runDdl } from './ddl.js';
@@ -47,6 +48,8 @@ export interface SessionHost {
   clientTimestamps: boolean;
   onCommit(info: { captured: boolean }): void;
   onStatement(kind: string, ok: boolean): void;
+  /** Quorum writes (multi-primary with require_quorum_for_writes); null otherwise. */
+  quorum?: Pick<QuorumGate, 'checkWritable' | 'wait'> | null;
   /** DDL ran: compiled statements everywhere may describe old columns. */
   onSchemaChange(): void;
   /** Replication DDL SQLite does not know (ALTER TABLE ... SET REPLICATION ...); null when not one. */
@@ -215,6 +218,7 @@ export class Session {
     if (this.holdsWriter) return;
     if (this.readOnlyTx) throw new ReadOnlyTransactionError();
     if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
+    this.host.quorum?.checkWritable();
     await this.acquireWriter();
     try {
       this.host.engine.beginWrite();
@@ -225,13 +229,14 @@ export class Session {
     this.holdsWriter = true;
   }
 
-  private releaseWriter(commit: boolean): void {
-    if (!this.holdsWriter) return;
+  private releaseWriter(commit: boolean): CommitInfo | null {
+    if (!this.holdsWriter) return null;
     this.holdsWriter = false;
     this.savepoints = 0;
+    let info: CommitInfo | null = null;
     try {
       if (commit) {
-        const info = this.host.engine.commitWrite(this.clientTimestampMs());
+        info = this.host.engine.commitWrite(this.clientTimestampMs());
         this.host.onCommit({ captured: info !== null });
       } else this.host.engine.rollbackWrite();
     } finally {
@@ -241,15 +246,19 @@ export class Session {
         this.host.onSchemaChange();
       }
     }
+    return info;
   }
 
   private async write(p: Prepared, bind: BindParams, ddl: boolean): Promise<StatementResult> {
     if (this.state === 'idle' && !ddl && !this.holdsWriter && this.clientTimestampMs() === null) {
       if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
-      return this.host.groupCommit.run(
+      this.host.quorum?.checkWritable();
+      const { value, commit } = await this.host.groupCommit.run(
         () => this.runWriterStatement(p, bind),
         (wait) => this.cancelable(wait),
       );
+      if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
+      return value;
     }
     await this.ensureWriter();
     let out: StatementResult;
@@ -259,7 +268,7 @@ export class Session {
       if (this.state === 'idle') this.releaseWriter(false);
       throw e;
     }
-    if (this.state === 'idle') this.releaseWriter(true);
+    if (this.state === 'idle') await this.awaitQuorum(this.releaseWriter(true));
     return out;
   }
 
@@ -295,14 +304,19 @@ export class Session {
     return result('BEGIN', null);
   }
 
-  private commit(): StatementResult {
+  private async commit(): Promise<StatementResult> {
     if (this.state === 'idle')
       return { ...result('COMMIT', null), notices: ['there is no transaction in progress'] };
     const failed = this.state === 'failed';
     this.state = 'idle';
     this.readOnlyTx = false;
-    this.releaseWriter(!failed);
+    await this.awaitQuorum(this.releaseWriter(!failed));
     return result(failed ? 'ROLLBACK' : 'COMMIT', null);
+  }
+
+  /** Quorum writes: the commit is acknowledged once enough nodes hold it (see replication/quorum.ts). */
+  private async awaitQuorum(commit: CommitInfo | null): Promise<void> {
+    if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
   }
 
   private rollback(): StatementResult {

@@ -1,0 +1,89 @@
+// Quorum writes ([replication] require_quorum_for_writes, quorum_size): a node refuses to start a
+// write when it cannot reach quorum_size - 1 peers (a minority partition never accepts writes), and
+// a commit is acknowledged to the client only once quorum_size nodes, itself included, have durably
+// applied it (peers ack after their apply transaction commits). Past quorum_timeout_ms the client
+// gets 08007: the outcome is unknown — durable here, not yet confirmed elsewhere.
+
+import type { TimerHandle, Timers } from '../clock/timers.js';
+import { ChorusError, NoWriteQuorumError, QuorumTimeoutError } from '../errors.js';
+
+/** Commits waiting for quorum at once; more are refused rather than queued without bound. */
+export const quorumWaitersMax = 10_000;
+
+export interface QuorumSource {
+  /** Peers with a live, authenticated link now. */
+  connectedPeers(): number;
+  /** How many peers have acknowledged (durably applied) this node's transaction `seq`. */
+  peersHaving(seq: number): number;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: TimerHandle;
+}
+
+export class QuorumGate {
+  private readonly waiters = new Set<Waiter>();
+  confirmed = 0;
+  timedOut = 0;
+  refused = 0;
+
+  constructor(
+    /** Nodes, this one included, that must have a write before it is acknowledged. */
+    readonly size: number,
+    readonly timeoutMs: number,
+    private readonly timers: Timers,
+    private readonly source: QuorumSource,
+  ) {}
+
+  /** Throws 25006 when this node cannot reach a quorum (checked before a write starts). */
+  checkWritable(): void {
+    const reachable = this.source.connectedPeers() + 1;
+    if (reachable < this.size) {
+      this.refused++;
+      throw new NoWriteQuorumError(reachable, this.size);
+    }
+  }
+
+  /** Resolves once `size` nodes hold this node's transaction `seq`; rejects with 08007 on timeout. */
+  wait(seq: number): Promise<void> {
+    if (this.source.peersHaving(seq) + 1 >= this.size) {
+      this.confirmed++;
+      return Promise.resolve();
+    }
+    if (this.waiters.size >= quorumWaitersMax)
+      return Promise.reject(
+        new ChorusError('53300', `too many commits (${quorumWaitersMax}) waiting for a quorum`),
+      );
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        seq,
+        resolve,
+        reject,
+        timer: this.timers.after(this.timeoutMs, () => {
+          this.waiters.delete(w);
+          this.timedOut++;
+          reject(new QuorumTimeoutError(this.source.peersHaving(seq) + 1, this.size, this.timeoutMs));
+        }),
+      };
+      this.waiters.add(w);
+    });
+  }
+
+  /** Peers acknowledged something: release the commits that now have their quorum. */
+  onAcks(): void {
+    for (const w of this.waiters) {
+      if (this.source.peersHaving(w.seq) + 1 < this.size) continue;
+      w.timer.cancel();
+      this.waiters.delete(w);
+      this.confirmed++;
+      w.resolve();
+    }
+  }
+
+  get waiting(): number {
+    return this.waiters.size;
+  }
+}
