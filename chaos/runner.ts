@@ -164,6 +164,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     idPrefix: 'chaos',
     proxied: topologyEdges(opts.nodes, 'mesh'),
     env: opts.nodeEnv ?? {},
+    // Keep the whole log for the run: the register checker orders writes by it.
+    configToml: '[replication]\nlog_retention_min_ms = 86400000\n',
     envOf: (i) => ({ CHORUS_TEST_CLOCK_OFFSET_FILE: offsetFiles[i]! }),
   });
   try {

@@ -122,6 +122,8 @@ const replicationSchema = z
     quorum_size: positiveInt.optional(),
     /** How long a commit waits for its quorum before the client gets 08007 (default replication_timeout_ms). */
     quorum_timeout_ms: ms.min(1).optional(),
+    /** Acknowledged transactions younger than this stay in the log (audits, chaos checks); 0 = drop at once. */
+    log_retention_min_ms: ms.min(0).default(0),
     use_witness_node: z.boolean().default(false),
     witness_endpoints: z.array(hostPort).default([]),
     masters: z.array(masterSchema).default([]),

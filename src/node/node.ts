@@ -275,7 +275,12 @@ export class ChorusNode {
         batchEntries: r.replication_batch_size ?? r.batch_size,
         batchBytesMax: r.max_batch_size_mb * 1024 * 1024,
         batchTimeoutMs: r.batch_timeout_ms,
-        retention: new LogRetention(this.engine, r.buffers.wal_buffer_size_mb * 1024 * 1024, this.logger),
+        retention: new LogRetention(
+          this.engine,
+          r.buffers.wal_buffer_size_mb * 1024 * 1024,
+          this.logger,
+          r.log_retention_min_ms,
+        ),
         expectedPeers: () => network.peers().length,
         onAcks: () => this.quorum?.onAcks(),
       });

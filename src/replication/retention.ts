@@ -1,5 +1,5 @@
-// Log retention: the replication log is kept until every known peer has acknowledged it, up to a
-// byte cap ([replication.buffers] wal_buffer_size_mb). Past the cap the oldest entries go anyway
+// Log retention: the replication log is kept until every known peer has acknowledged it (and for at
+// least log_retention_min_ms), up to a byte cap ([replication.buffers] wal_buffer_size_mb). Past the cap the oldest entries go anyway
 // and peers that still lacked them are marked as needing a snapshot (they are then refused with a
 // clear message instead of being sent a log with holes). The newest transaction of each origin is
 // always kept, so the applied vector survives restarts.
@@ -28,6 +28,8 @@ export class LogRetention {
     engine: StorageEngine,
     private readonly capBytes: number,
     private readonly logger: Logger,
+    /** [replication] log_retention_min_ms: acknowledged transactions younger than this are kept. */
+    private readonly keepMs = 0,
   ) {
     this.db = engine.writer;
     const prep = (sql: string): Database.Statement => {
@@ -45,6 +47,7 @@ export class LogRetention {
       covered: prep(
         `SELECT t.txid FROM _chorus_tx t
           WHERE t.origin_seq <= coalesce(json_extract(?, '$."' || t.origin || '"'), 0)
+            AND t.committed_at_ms <= ?
             AND t.origin_seq < (SELECT max(u.origin_seq) FROM _chorus_tx u WHERE u.origin = t.origin)
           ORDER BY t.txid LIMIT ?`,
       ),
@@ -93,7 +96,9 @@ export class LogRetention {
       const min = minVector([...known.values()].filter((p) => !p.needsSnapshot).map((p) => p.acked));
       if (min) {
         const txids = (
-          this.stmts.covered.all(JSON.stringify(min), retentionDeleteTxsMax) as { txid: number }[]
+          this.stmts.covered.all(JSON.stringify(min), nowMs - this.keepMs, retentionDeleteTxsMax) as {
+            txid: number;
+          }[]
         ).map((r) => r.txid);
         result.deletedTxs += this.delete(txids);
       }

@@ -179,6 +179,16 @@ describe('register checker', () => {
     assert.deepEqual(r.problems, []);
     assert.equal(r.stats.unjudged_pruned, 1);
   });
+  test('a final value whose entry retention pruned from every log is not compared', () => {
+    const newer = new Map([
+      [1, 102],
+      [2, 201],
+    ]);
+    const onlyOld = [entry(1, 'a', 10, 1, 101), entry(3, 'c', 5, 2, 201)];
+    const r = checkRegister(ops, base({ values: [newer, newer], logs: [onlyOld, onlyOld], conflicts: [] }));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.stats.final_unjudged_pruned, 1);
+  });
   test('catches an unrecorded lost update, a non-LWW winner, an unwritten value, divergence', () => {
     assert.match(
       checkRegister(ops, base({ conflicts: [] })).problems.join('\n'),

@@ -69,3 +69,37 @@ test('acknowledged log is truncated; a peer behind the capped log is refused wit
     await b.close();
   }
 });
+
+test('log_retention_min_ms keeps acknowledged transactions until they are that old', async () => {
+  const world = new SimWorld(8);
+  const fabric = new SimFabric(world);
+  const keep = (id: string): ChorusNode =>
+    openSimNode({
+      world,
+      fabric,
+      root,
+      id,
+      peers: ['c', 'd'],
+      replication: { log_retention_min_ms: 60_000 },
+    });
+  const c = keep('c');
+  const d = keep('d');
+  try {
+    await c.startReplication();
+    await d.startReplication();
+    await c.exec('CREATE TABLE k (id INTEGER PRIMARY KEY)');
+    for (let i = 0; i < 10; i++) await c.exec('INSERT INTO k VALUES ($1)', [BigInt(i)]);
+    await world.runFor(1_000);
+    assert.equal(d.engine.appliedVector().c, c.engine.appliedVector().c);
+    const count = async () =>
+      Number((await c.query('SELECT count(DISTINCT txid) AS n FROM replicate.log')).rows[0]!.n);
+    await c.replicator!.runRetention();
+    assert.equal(await count(), 11, 'acknowledged but younger than a minute: kept');
+    await world.runFor(61_000);
+    await c.replicator!.runRetention();
+    assert.equal(await count(), 1, 'a minute later only the newest transaction stays');
+  } finally {
+    await c.close();
+    await d.close();
+  }
+});
