@@ -35,6 +35,10 @@ export interface ReplicationAdminContext {
   engine: StorageEngine;
   /** Date.now() when the node opened (uptime_seconds). */
   startedAtMs: number;
+  /** Masters removed from the cluster (not listed). */
+  isRemoved?: (masterId: string) => boolean;
+  /** The node refuses writes (drained by set_read_only, removed, or shutting down). */
+  isReadOnly?: () => boolean;
 }
 
 export interface ReplicationParts {
@@ -54,6 +58,8 @@ export interface ReplicationAdmin {
   /** Connect the relations to live replication state, register metrics, start the monitor. Once. */
   attach(parts: ReplicationParts): ReplicationMonitor;
   readonly monitor: ReplicationMonitor | null;
+  /** Every other master this node knows, with its state as replicate.masters shows it. */
+  peers(): { masterId: string; state: string }[];
 }
 
 type PeerStateName = 'ACTIVE' | 'SUSPECTED' | 'DISCONNECTED' | 'NEEDS_SNAPSHOT';
@@ -136,7 +142,7 @@ export function registerReplicationAdmin(
     }
     for (const m of peerConfigs) get(m.master_id);
     for (const k of out.values()) k.endpoint ??= k.live?.endpoint ?? null;
-    return [...out.values()];
+    return [...out.values()].filter((k) => !ctx.isRemoved?.(k.masterId));
   };
 
   const lagOf = (p: PeerView, withBytes: boolean) => att!.monitor.peerLag(p, withBytes);
@@ -215,7 +221,7 @@ export function registerReplicationAdmin(
           int8(peers.filter((k) => stateOf(k.live, snapshotPeers().has(k.masterId)) === 'ACTIVE').length),
           int8(conflicts()),
           int8(att?.replicator.pendingTxs() ?? 0),
-          false,
+          ctx.isReadOnly?.() ?? false,
           int8(Math.floor((Date.now() - ctx.startedAtMs) / 1000)),
         ],
       ];
@@ -366,5 +372,10 @@ export function registerReplicationAdmin(
     get monitor(): ReplicationMonitor | null {
       return att?.monitor ?? null;
     },
+    peers: () =>
+      knownPeers().map((k) => ({
+        masterId: k.masterId,
+        state: stateOf(k.live, snapshotPeers().has(k.masterId)),
+      })),
   };
 }

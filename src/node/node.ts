@@ -8,6 +8,7 @@ import { registerConflictAdmin } from '../admin/conflict-admin.js';
 import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
+import { registerTopologyAdmin } from '../admin/topology-admin.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
 import { systemTimers, type Timers } from '../clock/timers.js';
@@ -18,6 +19,7 @@ import { NodeMetrics } from '../metrics/metrics.js';
 import { Applier } from '../replication/applier.js';
 import { CrdtColumns } from '../replication/crdt-columns.js';
 import type { PeerNetwork } from '../replication/link.js';
+import { Membership } from '../replication/membership.js';
 import { QuorumGate } from '../replication/quorum.js';
 import { Replicator } from '../replication/replicator.js';
 import { Resolvers } from '../replication/resolvers.js';
@@ -82,6 +84,8 @@ export class ChorusNode {
   readonly plans: PlanCache;
   readonly startedAtMs = Date.now();
   readonly replicator: Replicator | null = null;
+  /** Removed masters and drain state (multi-primary); null otherwise. */
+  readonly membership: Membership | null;
   /** Quorum writes (require_quorum_for_writes); null when off. */
   quorum: QuorumGate | null = null;
   readonly applier: Applier | null = null;
@@ -169,15 +173,35 @@ export class ChorusNode {
         ],
       ],
     });
-    const replicationAdmin =
-      this.config.haMode === 'multi-primary'
-        ? registerReplicationAdmin(this.registry, {
-            nodeId: this.engine.nodeId,
-            config: this.config,
-            engine: this.engine,
-            startedAtMs: this.startedAtMs,
-          })
-        : null;
+    const multiPrimary = this.config.haMode === 'multi-primary';
+    const selfMasterId = this.config.replication.local_master_id ?? this.engine.nodeId;
+    this.membership = multiPrimary
+      ? new Membership(this.engine.writer, new Set([this.engine.nodeId, selfMasterId]), this.logger)
+      : null;
+    const membership = this.membership;
+    const replicationAdmin = multiPrimary
+      ? registerReplicationAdmin(this.registry, {
+          nodeId: this.engine.nodeId,
+          config: this.config,
+          engine: this.engine,
+          startedAtMs: this.startedAtMs,
+          isRemoved: (id) => membership?.isRemoved(id) ?? false,
+          isReadOnly: () => this.host.isReadOnlyNode(),
+        })
+      : null;
+    if (replicationAdmin) {
+      registerTopologyAdmin(this.registry, {
+        nodeId: this.engine.nodeId,
+        selfMasterId,
+        engine: this.engine,
+        adminWrite: (fn) => this.adminWrite(fn),
+        membership: () => membership,
+        replicator: () => this.replicator,
+        peers: () => replicationAdmin.peers(),
+        quorumSize: () => this.quorum?.size ?? null,
+        isReadOnly: () => this.host.isReadOnlyNode(),
+      });
+    }
     this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger);
     this.admin = new AdminExecutor(this.engine.path, this.registry);
     this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
@@ -206,7 +230,7 @@ export class ChorusNode {
       readers: this.readers,
       admin: this.admin,
       registry: this.registry,
-      isReadOnlyNode: () => this.closing !== null,
+      isReadOnlyNode: () => this.closing !== null || (this.membership?.readOnly ?? false),
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),
@@ -283,7 +307,10 @@ export class ChorusNode {
         ),
         expectedPeers: () => network.peers().length,
         onAcks: () => this.quorum?.onAcks(),
+        isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
       });
+      applier.membership = this.membership;
+      this.membership?.attach({ replicator: this.replicator, network });
       if (r.require_quorum_for_writes)
         this.quorum = this.quorumGate(this.replicator, network.peers().length, opts.timers ?? systemTimers);
       replicationAdmin?.attach({

@@ -16,6 +16,7 @@ import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../testing/fai
 import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
 import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
+import type { Membership } from './membership.js';
 import type { Resolvers } from './resolvers.js';
 import {
   type ApplierStatements,
@@ -57,6 +58,8 @@ export class Applier {
   private readonly shapes = new Map<string, { columns: Set<string>; primaryKey: string[] } | null>();
   /** DDL was applied in the open apply transaction (caches are invalidated after COMMIT). */
   private schemaChangedInBatch = false;
+  /** Membership commands (remove_master, set_read_only) arriving in the log; set by the node. */
+  membership: Membership | null = null;
   /** Counters of the planted bugs (src/testing/failpoints.ts); unused unless one is on. */
   private failpointChanges = 0;
   private failpointTxs = 0;
@@ -244,7 +247,13 @@ export class Applier {
 
   private applyDdl(e: LogEntry, tx: ReplTx): void {
     applyDdlEntry(
-      { db: this.db, engine: this.engine, logger: this.logger, resolvers: this.resolvers },
+      {
+        db: this.db,
+        engine: this.engine,
+        logger: this.logger,
+        resolvers: this.resolvers,
+        membership: this.membership,
+      },
       e,
       tx,
     );

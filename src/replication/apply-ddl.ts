@@ -1,6 +1,6 @@
 // Replicated entries that are not row changes of keyed tables, applied by the Applier: DDL (SQL
-// text or a structured table operation), cluster-wide admin commands, and inserts into tables
-// without a primary key.
+// text or a structured table operation), cluster-wide admin commands (resolvers, membership), and
+// inserts into tables without a primary key.
 
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -8,19 +8,22 @@ import type { LogEntry, ReplTx } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { applyTableOp, type TableOp } from '../storage/table-ops.js';
+import type { Membership, MembershipCommand } from './membership.js';
 import type { Resolvers } from './resolvers.js';
 import { colPath, fromJson, type RowSql } from './row-sql.js';
 
-/** Cluster-wide admin commands carried in the log (see Session / replicate.register_resolver). */
+/** Cluster-wide admin commands carried in the log (replicate.register_resolver, remove_master, ...). */
 export type AdminCommand =
   | { kind: 'register_resolver'; name: string; language: string; definition: string }
-  | { kind: 'bind_resolver'; table: string; resolver: string | null };
+  | { kind: 'bind_resolver'; table: string; resolver: string | null }
+  | MembershipCommand;
 
 export interface DdlContext {
   db: Database.Database;
   engine: StorageEngine;
   logger: Logger;
   resolvers: Resolvers | null;
+  membership: Membership | null;
 }
 
 /**
@@ -44,6 +47,11 @@ export function applyKeylessInsert(rows: RowSql, e: LogEntry, shape: { columns: 
 /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
 function applyAdminCommand(ctx: DdlContext, cmd: AdminCommand, tx: ReplTx): void {
   try {
+    if (cmd.kind === 'remove_master' || cmd.kind === 'set_read_only') {
+      if (!ctx.membership) throw new Error('membership changes need multi-primary replication');
+      ctx.membership.apply(cmd);
+      return;
+    }
     if (!ctx.resolvers) throw new Error('resolvers are not available on this node');
     if (cmd.kind === 'register_resolver') ctx.resolvers.register(cmd.name, cmd.language, cmd.definition);
     else if (cmd.kind === 'bind_resolver') ctx.resolvers.bind(cmd.table, cmd.resolver);

@@ -51,6 +51,8 @@ export interface ReplicatorOptions {
   expectedPeers?: () => number;
   /** A peer acknowledged what it has applied (quorum writes wait on this). */
   onAcks?: () => void;
+  /** Masters removed from the cluster (replicate.remove_master): their links are closed at once. */
+  isRemoved?: (peerId: string) => boolean;
 }
 
 /** How often retention runs. */
@@ -228,6 +230,11 @@ export class Replicator {
   }
 
   private onLink(link: Link): LinkHandlers {
+    if (this.o.isRemoved?.(link.peerId)) {
+      this.o.logger.warn({ peer: link.peerId }, 'a removed master connected: link closed');
+      link.close('removed from the cluster');
+      return { onMessage: () => undefined, onClose: () => undefined };
+    }
     const state: PeerState = {
       link,
       acked: {},

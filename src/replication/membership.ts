@@ -1,0 +1,97 @@
+// Cluster membership changes that travel through the replication log: removing a master
+// (replicate.remove_master) and draining one (replicate.set_read_only). Every node applies the same
+// command: a removed master is forgotten by log retention, its links are closed, its endpoint is no
+// longer dialed and its future handshakes are turned away; a node that learns it was removed, or
+// that it was set read-only, refuses writes.
+
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { PeerNetwork } from './link.js';
+import type { Replicator } from './replicator.js';
+
+export type MembershipCommand =
+  | { kind: 'remove_master'; master_id: string }
+  | { kind: 'set_read_only'; master_id: string; read_only: boolean };
+
+export interface MembershipParts {
+  replicator: Replicator;
+  network: PeerNetwork;
+}
+
+export class Membership {
+  private readonly removedIds: Set<string>;
+  private readOnlyFlag: boolean;
+  private parts: MembershipParts | null = null;
+
+  constructor(
+    private readonly db: Database.Database,
+    /** This node's ids (node id and configured local master id). */
+    private readonly selfIds: ReadonlySet<string>,
+    private readonly logger: Logger,
+  ) {
+    this.removedIds = new Set(JSON.parse(this.meta('removed_masters') ?? '[]') as string[]);
+    this.readOnlyFlag = this.meta('read_only') === 'true';
+  }
+
+  private meta(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM _chorus_meta WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
+    return row?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  attach(parts: MembershipParts): void {
+    this.parts = parts;
+  }
+
+  get removed(): ReadonlySet<string> {
+    return this.removedIds;
+  }
+
+  /** Set read-only by replicate.set_read_only, or removed from the cluster. */
+  get readOnly(): boolean {
+    return this.readOnlyFlag || [...this.selfIds].some((id) => this.removedIds.has(id));
+  }
+
+  isRemoved(peerId: string): boolean {
+    return this.removedIds.has(peerId);
+  }
+
+  /**
+   * Apply a command inside the caller's write transaction (the origin's admin write, or a peer's
+   * apply transaction); link and dial changes follow at once (they are idempotent).
+   */
+  apply(cmd: MembershipCommand): void {
+    if (cmd.kind === 'set_read_only') {
+      if (!this.selfIds.has(cmd.master_id)) return;
+      this.readOnlyFlag = cmd.read_only;
+      this.setMeta('read_only', String(cmd.read_only));
+      this.logger.info({ readOnly: cmd.read_only }, 'read-only mode changed');
+      return;
+    }
+    const id = cmd.master_id;
+    this.removedIds.add(id);
+    this.setMeta('removed_masters', JSON.stringify([...this.removedIds]));
+    if (this.selfIds.has(id)) {
+      this.logger.warn('this node was removed from the cluster: writes are refused');
+      return;
+    }
+    this.db.prepare('DELETE FROM _chorus_peers WHERE peer_id = ?').run(id);
+    this.logger.info({ master: id }, 'master removed from the cluster');
+    this.disconnect(id);
+  }
+
+  /** Close links to a removed master and stop dialing its endpoint. */
+  disconnect(id: string): void {
+    const parts = this.parts;
+    if (!parts) return;
+    parts.replicator.peerAcks.delete(id);
+    for (const d of parts.network.peers()) if (d.peerId === id) parts.network.removePeer(d.endpoint);
+    for (const p of parts.replicator.peerStates())
+      if (p.peerId === id) p.link.close('removed from the cluster');
+  }
+}
