@@ -20,6 +20,7 @@ const usage = `usage: npm run chaos -- [options]
   --op-timeout-ms T      a client gives up on an operation after T ms: outcome unknown (default 5000)
   --convergence-timeout S  how long nodes may take to converge after heal (default 60)
   --out DIR              where history.jsonl and summary.json go (default chaos-results/<run>)
+  --quorum N             quorum writes on every node (require_quorum_for_writes, quorum_size = N)
   --failpoints F[,F]     plant bugs in every node to see the checkers catch them:
                          ${failpointNames.join(', ')}`;
 
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
       'convergence-timeout': { type: 'string', default: '60' },
       out: { type: 'string' },
       failpoints: { type: 'string' },
+      quorum: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -84,6 +86,7 @@ async function main(): Promise<number> {
     opTimeoutMs: int('op-timeout-ms', values['op-timeout-ms'], 100, 600_000),
     convergenceTimeoutS: int('convergence-timeout', values['convergence-timeout'], 1, 3_600),
     ...(values.failpoints ? { nodeEnv: { CHORUS_TEST_FAILPOINTS: values.failpoints } } : {}),
+    ...(values.quorum !== undefined ? { quorumSize: int('quorum', values.quorum, 1, 9) } : {}),
     log: (line) => console.log(line),
   });
   console.log(`ops: ${JSON.stringify(summary.ops)}; faults: ${summary.faults.length}`);

@@ -1,5 +1,6 @@
 // `npm run chaos:long -- [--minutes M] [--run-seconds S] [--seed X]`: the long chaos run — every
-// workload under mixed nemeses, alternating 3-node and 5-node clusters, as a series of runs of S
+// workload under mixed nemeses, alternating 3-node and 5-node clusters (every third run with quorum
+// writes), as a series of runs of S
 // seconds (a bounded history each) until M minutes have passed. Prints one line per run and the
 // totals; exits 1 if any run found a violation.
 
@@ -31,6 +32,8 @@ async function main(): Promise<number> {
   const byFault = new Map<string, number>();
   while (Date.now() < deadline) {
     const nodes = totals.runs % 2 === 0 ? 3 : 5;
+    // Every third run with quorum writes (a majority of the nodes).
+    const quorum = totals.runs % 3 === 2 ? Math.floor(nodes / 2) + 1 : null;
     const s = await runChaos({
       workloads: [...workloadNames],
       nemesis: 'mixed',
@@ -43,6 +46,7 @@ async function main(): Promise<number> {
       quietMs: [500, 3_000],
       opTimeoutMs: 5_000,
       convergenceTimeoutS: 120,
+      ...(quorum ? { quorumSize: quorum } : {}),
       log: () => undefined,
     });
     totals.runs++;
@@ -57,7 +61,7 @@ async function main(): Promise<number> {
     }
     if (!s.valid) totals.invalid++;
     console.log(
-      `run ${totals.runs}: ${nodes} nodes, seed ${seed}, ${s.valid ? 'valid' : 'INVALID'}, ops ${JSON.stringify(s.ops)}, ` +
+      `run ${totals.runs}: ${nodes} nodes${quorum ? `, quorum ${quorum}` : ''}, seed ${seed}, ${s.valid ? 'valid' : 'INVALID'}, ops ${JSON.stringify(s.ops)}, ` +
         `${s.faults.length} faults, converged in ${s.convergenceMs ?? '-'} ms`,
     );
     for (const c of s.checks.filter((k) => !k.valid))

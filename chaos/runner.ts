@@ -29,6 +29,8 @@ export interface ChaosOptions {
   quietMs: [number, number];
   opTimeoutMs: number;
   convergenceTimeoutS: number;
+  /** Quorum writes on every node (require_quorum_for_writes with this quorum_size); off when absent. */
+  quorumSize?: number;
   /** Extra environment for every node (e.g. CHORUS_TEST_FAILPOINTS for planted bugs). */
   nodeEnv?: Record<string, string>;
   /** Progress lines (the CLI prints them; tests pass a no-op). */
@@ -41,6 +43,7 @@ export interface ChaosSummary {
   nodes: number;
   nemesis: NemesisName;
   workloads: WorkloadName[];
+  quorumSize: number | null;
   timeLimitS: number;
   ops: Record<string, number>;
   faults: string[];
@@ -165,7 +168,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     proxied: topologyEdges(opts.nodes, 'mesh'),
     env: opts.nodeEnv ?? {},
     // Keep the whole log for the run: the register checker orders writes by it.
-    configToml: '[replication]\nlog_retention_min_ms = 86400000\n',
+    configToml:
+      '[replication]\nlog_retention_min_ms = 86400000\n' +
+      (opts.quorumSize
+        ? `require_quorum_for_writes = true\nquorum_size = ${opts.quorumSize}\nquorum_timeout_ms = ${Math.max(500, Math.floor(opts.opTimeoutMs / 2))}\n`
+        : ''),
     envOf: (i) => ({ CHORUS_TEST_CLOCK_OFFSET_FILE: offsetFiles[i]! }),
   });
   try {
@@ -271,6 +278,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       nodes: opts.nodes,
       nemesis: opts.nemesis,
       workloads: opts.workloads,
+      quorumSize: opts.quorumSize ?? null,
       timeLimitS: opts.timeLimitS,
       ops: counts,
       faults,

@@ -53,6 +53,18 @@ describe('chaos smoke: every workload under each nemesis', { timeout: 600_000 },
   }
 });
 
+describe('chaos smoke: quorum writes under partitions', { timeout: 300_000 }, () => {
+  test('minority writes are refused (never applied), the majority writes on, no checker finds a violation', async () => {
+    const s = await runChaos(
+      options('smoke-quorum', { nemesis: 'partition', quorumSize: 2, seed: 200, timeLimitS: 5 }),
+    );
+    console.log(`chaos smoke quorum: ${describeRun(s)}`);
+    assert.ok(s.faults.length >= 1, 'the nemesis injected no fault');
+    assert.ok((s.ops.ok ?? 0) > 100, `too few operations completed: ${JSON.stringify(s.ops)}`);
+    assert.equal(s.valid, true, describeRun(s));
+  });
+});
+
 describe('chaos: planted bugs are caught', { timeout: 600_000 }, () => {
   const cases: { failpoint: string; workloads: WorkloadName[]; caughtBy: string[]; timeLimitS: number }[] = [
     // One replicated row change in 10,000 dropped: a node misses an element or half a transfer.
