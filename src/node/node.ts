@@ -336,6 +336,12 @@ export class ChorusNode {
     return this.engine.nodeId;
   }
 
+  /** Commit groups so far, and the autocommit statements and transaction blocks they carried. */
+  get groupCommitStats(): { groups: number; statements: number; blocks: number } {
+    const g = this.host.groupCommit;
+    return { groups: g.groups, statements: g.statements, blocks: g.blocks };
+  }
+
   /** Quorum writes: quorum_size (default: a majority of this node and its configured peers). */
   private quorumGate(replicator: Replicator, configuredPeers: number, timers: Timers): QuorumGate {
     const r = this.config.replication;

@@ -62,9 +62,18 @@ export class Session {
   readonly id = nextSessionId++;
   private state: 'idle' | 'tx' | 'failed' = 'idle';
   private holdsWriter = false;
+  /** The writer is held as a block inside a commit group (holdsWriter is true as well). */
+  private groupBlock = false;
+  /**
+   * Set by the connection: whether the open transaction's end already arrived in the current batch
+   * of messages (so it may run in a commit group). Simple queries set their own while they run.
+   */
+  batchHint: (() => boolean) | null = null;
   private savepoints = 0;
   private readOnlyTx = false;
   private canceled = false;
+  /** close() ran: nothing may take the writer any more. */
+  private closed = false;
   private readonly cancelWaiters = new Set<(e: Error) => void>();
   /** DDL ran in the current write transaction: invalidate statement caches after it ends. */
   private schemaChanged = false;
@@ -219,6 +228,19 @@ export class Session {
     if (this.readOnlyTx) throw new ReadOnlyTransactionError();
     if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
     this.host.quorum?.checkWritable();
+    // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)
+    // runs inside a commit group; see group-commit.ts.
+    if (this.state === 'tx' && this.clientTimestampMs() === null && this.batchHint?.()) {
+      await this.host.groupCommit.joinBlock(this, (wait) => this.cancelable(wait));
+      if (this.closed || this.canceled) {
+        // The connection went away (or was canceled) while this block waited: give the group back.
+        this.host.groupCommit.leaveBlock(this, false);
+        throw new QueryCanceledError();
+      }
+      this.groupBlock = true;
+      this.holdsWriter = true;
+      return;
+    }
     await this.acquireWriter();
     try {
       this.host.engine.beginWrite();
@@ -229,8 +251,30 @@ export class Session {
     this.holdsWriter = true;
   }
 
-  private releaseWriter(commit: boolean): CommitInfo | null {
+  /** Running a transaction block inside a commit group (its output must wait for the group). */
+  get inGroupBlock(): boolean {
+    return this.groupBlock;
+  }
+
+  /** End a block that ran in a commit group: kept blocks resolve once the group is durable. */
+  private leaveGroupBlock(keep: boolean): Promise<CommitInfo | null> | null {
+    this.holdsWriter = false;
+    this.groupBlock = false;
+    this.savepoints = 0;
+    const schemaChanged = this.schemaChanged;
+    this.schemaChanged = false;
+    const done = this.host.groupCommit.leaveBlock(this, keep);
+    if (!done) return null;
+    return done.then((info) => {
+      // Other connections may only re-read the schema once the group has committed.
+      if (schemaChanged) this.host.onSchemaChange();
+      return info;
+    });
+  }
+
+  private releaseWriter(commit: boolean): CommitInfo | null | Promise<CommitInfo | null> {
     if (!this.holdsWriter) return null;
+    if (this.groupBlock) return this.leaveGroupBlock(commit);
     this.holdsWriter = false;
     this.savepoints = 0;
     let info: CommitInfo | null = null;
@@ -315,7 +359,8 @@ export class Session {
   }
 
   /** Quorum writes: the commit is acknowledged once enough nodes hold it (see replication/quorum.ts). */
-  private async awaitQuorum(commit: CommitInfo | null): Promise<void> {
+  private async awaitQuorum(released: CommitInfo | null | Promise<CommitInfo | null>): Promise<void> {
+    const commit = await released;
     if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
   }
 
@@ -389,18 +434,33 @@ export class Session {
         ),
       );
     if (implicit) this.state = 'tx';
+    const outer = this.batchHint;
+    let next = 0;
+    // The block ends in this same query (a later COMMIT/ROLLBACK, or the implicit transaction's
+    // end), and nothing in between makes the client answer first (COPY).
+    this.batchHint = () =>
+      !items.some((i) => isKeyword(i.prepared.cls.sig[0], 'COPY')) &&
+      (implicit ||
+        items
+          .slice(next)
+          .some((i) => i.prepared.cls.kind === 'commit' || i.prepared.cls.kind === 'rollback'));
     try {
-      for (const item of items) onResult(await this.execute(item.prepared, item.params), item.prepared);
+      for (const item of items) {
+        next++;
+        onResult(await this.execute(item.prepared, item.params), item.prepared);
+      }
     } catch (e) {
       if (implicit) {
         this.state = 'idle';
         this.releaseWriter(false);
       }
       throw e;
+    } finally {
+      this.batchHint = outer;
     }
     if (implicit && this.state === 'tx') {
       this.state = 'idle';
-      this.releaseWriter(true);
+      await this.awaitQuorum(this.releaseWriter(true));
     }
   }
 
@@ -439,7 +499,9 @@ export class Session {
 
   /** Connection closed or node shutting down: roll back whatever is open. */
   close(): void {
+    this.closed = true;
     this.host.writerLock.cancel(this);
+    for (const reject of this.cancelWaiters) reject(new QueryCanceledError('connection closed'));
     if (this.holdsWriter) this.releaseWriter(false);
     this.state = 'idle';
   }

@@ -245,6 +245,29 @@ export class FrontendReader {
     return { type: 'Startup', protocolVersion: code, params: Object.fromEntries(entries) };
   }
 
+  /**
+   * The complete messages already buffered after the current position (at most `max`), without
+   * consuming them; a malformed one ends the list (the real read reports it).
+   */
+  peek(max: number): FrontendMessage[] {
+    if (this.failure) return [];
+    const saved = this.start;
+    const out: FrontendMessage[] = [];
+    try {
+      while (out.length < max) {
+        const m = this.readMessage();
+        if (!m) break;
+        out.push(m);
+      }
+    } catch {
+      // Left for next() to report.
+    } finally {
+      this.start = saved;
+      this.failure = null;
+    }
+    return out;
+  }
+
   /** Reads one typed message; null until a whole message is buffered. */
   next(): FrontendMessage | null {
     return this.guard(() => this.readMessage());

@@ -42,6 +42,8 @@ export interface ConnectionHost {
 
 /** During COPY FROM STDIN, reading from the socket pauses while this many input bytes wait. */
 const copyInputBufferedBytesHigh = 4 * 1024 * 1024;
+/** Buffered messages looked at to decide whether a transaction's end already arrived. */
+const batchPeekMessagesMax = 256;
 
 export class PgConnection {
   private reader = new FrontendReader();
@@ -254,6 +256,7 @@ export class PgConnection {
     this.processId = ids.processId;
     this.secretKey = ids.secretKey;
     this.session = this.host.node.openSession(this.startupParams);
+    this.session.batchHint = () => this.extended.batchEndsTransaction(this.reader.peek(batchPeekMessagesMax));
     this.out.authenticationOk();
     for (const name of reportedSettings) {
       this.out.parameterStatus(settingDisplayName(name), this.session.settings.get(name) ?? '');
@@ -296,7 +299,7 @@ export class PgConnection {
           this.extended.sync();
           return this.readyForQuery();
         case 'Flush':
-          return this.flush();
+          return this.session?.inGroupBlock ? undefined : this.flush();
         case 'Terminate':
           return this.close();
         case 'CopyData':
@@ -368,7 +371,8 @@ export class PgConnection {
     const to = maxRows > 0 ? Math.min(r.rows.length, from + maxRows) : r.rows.length;
     for (let start = from; start < to; start += 1000) {
       writeRows(this.out, r.rows, oids, formats, start, Math.min(to, start + 1000));
-      if (this.out.length > wireFlushThresholdBytes) this.flush();
+      // A block in a commit group keeps its output until the group is durable (flushed at Sync).
+      if (this.out.length > wireFlushThresholdBytes && !this.session?.inGroupBlock) this.flush();
     }
     if (portal) {
       portal.offset = to;

@@ -8,6 +8,8 @@ import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import type { Session } from '../session/session.js';
+import { classify, type StatementKind } from '../sql/classify.js';
+import { tokenize } from '../sql/lexer.js';
 import type { BackendWriter } from './backend-writer.js';
 import type { FrontendMessage } from './codec.js';
 import { isCopySql } from './copy-handler.js';
@@ -46,6 +48,47 @@ export class ExtendedProtocol {
     if (kind === 'S') this.statements.delete(name);
     else this.portals.delete(name);
     this.host.out.closeComplete();
+  }
+
+  /**
+   * Whether the messages already received, up to the next Sync, end the open transaction (an
+   * Execute of COMMIT or ROLLBACK) without the client waiting for output in between (no Flush, no
+   * COPY). Such a transaction may run inside a commit group (see session/group-commit.ts).
+   */
+  batchEndsTransaction(pending: readonly FrontendMessage[]): boolean {
+    const named = new Map<string, StatementKind>();
+    const portals = new Map<string, StatementKind>();
+    let unnamed: StatementKind | null = this.statements.get('')?.prepared.cls.kind ?? null;
+    const kindOf = (name: string): StatementKind | null =>
+      name === '' ? unnamed : (named.get(name) ?? this.statements.get(name)?.prepared.cls.kind ?? null);
+    for (const m of pending) {
+      switch (m.type) {
+        case 'Parse': {
+          if (isCopySql(m.query)) return false;
+          const kind = classify(tokenize(m.query)).kind;
+          if (m.name === '') unnamed = kind;
+          else named.set(m.name, kind);
+          break;
+        }
+        case 'Bind': {
+          const kind = kindOf(m.statement);
+          if (kind === null) return false;
+          portals.set(m.portal, kind);
+          break;
+        }
+        case 'Execute': {
+          const kind = portals.get(m.portal) ?? this.portals.get(m.portal)?.entry.prepared.cls.kind ?? null;
+          if (kind === 'commit' || kind === 'rollback') return true;
+          break;
+        }
+        case 'Describe':
+        case 'Close':
+          break;
+        default:
+          return false; // Sync, Flush, Query, COPY data, ...: output may reach the client first
+      }
+    }
+    return false;
   }
 
   /** At Sync: portals do not outlive their transaction. */

@@ -168,7 +168,8 @@ describe('clean shutdown (SIGTERM)', () => {
 type State = number | null; // the row's v, or null when absent
 
 interface Op {
-  kind: 'ins' | 'tx' | 'del';
+  /** tx: a transaction statement by statement; batch: the same one sent whole (it runs in a commit group). */
+  kind: 'ins' | 'tx' | 'batch' | 'del';
   ids: number[];
   /** Row states before the op and after it committed: after a crash the rows must match one of the two. */
   before: State[];
@@ -228,7 +229,7 @@ async function runLoadAndKill(
       } else {
         const a = nextId();
         const b = nextId();
-        op = { kind: 'tx', ids: [a, b], before: [null, null], after: [2, 1] };
+        op = { kind: r < 0.8 ? 'tx' : 'batch', ids: [a, b], before: [null, null], after: [2, 1] };
       }
       if (op.kind !== 'del') for (const id of op.ids) model.attempted.add(id);
       try {
@@ -240,6 +241,11 @@ async function runLoadAndKill(
           await c.query('INSERT INTO t (id, v) VALUES ($1, 1)', [op.ids[1]]);
           await c.query('UPDATE t SET v = 2 WHERE id = $1', [op.ids[0]]);
           await c.query('COMMIT');
+        } else if (op.kind === 'batch') {
+          const [a, b] = op.ids;
+          await c.query(
+            `BEGIN; INSERT INTO t (id, v) VALUES (${a}, 1); INSERT INTO t (id, v) VALUES (${b}, 1); UPDATE t SET v = 2 WHERE id = ${a}; COMMIT`,
+          );
         } else {
           const res = await c.query('DELETE FROM t WHERE id = $1', [op.ids[0]]);
           if (res.rowCount !== 1)
