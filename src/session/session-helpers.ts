@@ -1,6 +1,8 @@
 // Small stateless helpers of Session: result construction, bind-parameter shaping and the DDL
 // signature lookups (index table, rename target) used to track schema changes.
+
 import type { AdminType, AdminValue } from '../admin/registry.js';
+import { ChorusError } from '../errors.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Prepared } from './prepare.js';
@@ -56,4 +58,18 @@ export function renameTarget(sig: Token[]): string | null {
   const t = i >= 0 ? sig[i + 2] : undefined;
   if (!t || isKeyword(sig[i + 1], 'COLUMN')) return null;
   return t.kind === 'qident' ? t.value : t.text;
+}
+
+/**
+ * The client-supplied timestamp last-write-wins orders a session's writes by, when
+ * timestamp_source = client_timestamp: `SET chorus.client_timestamp = '2025-01-02T03:04:05Z'` (or
+ * epoch milliseconds). Null without one: the commit's HLC wall time is used.
+ */
+export function clientTimestampOf(v: string | undefined): number | null {
+  if (v === undefined || v === '') return null;
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new ChorusError('22007', `chorus.client_timestamp: cannot read "${v}" as a timestamp`);
+  }
+  return n;
 }

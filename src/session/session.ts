@@ -23,7 +23,7 @@ import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { StatementResult } from './result.js';
-import { result, toAdminValue, toBindParams, typedByView } from './session-helpers.js';
+import { clientTimestampOf, result, toAdminValue, toBindParams, typedByView } from './session-helpers.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import type { WriterLock } from './writer-lock.js';
@@ -464,20 +464,11 @@ export class Session {
     }
   }
 
-  /**
-   * The client-supplied timestamp last-write-wins orders this session's writes by, when
-   * timestamp_source = client_timestamp: `SET chorus.client_timestamp = '2025-01-02T03:04:05Z'`
-   * (or epoch milliseconds). Without it the commit's HLC wall time is used.
-   */
+  /** timestamp_source = client_timestamp: see clientTimestampOf (session-helpers.ts). */
   private clientTimestampMs(): number | null {
-    if (!this.host.clientTimestamps) return null;
-    const v = this.settings.get('chorus.client_timestamp');
-    if (v === undefined || v === '') return null;
-    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(n) || n < 0) {
-      throw new ChorusError('22007', `chorus.client_timestamp: cannot read "${v}" as a timestamp`);
-    }
-    return n;
+    return this.host.clientTimestamps
+      ? clientTimestampOf(this.settings.get('chorus.client_timestamp'))
+      : null;
   }
 
   /** Race a wait against CancelRequest. */
