@@ -4,6 +4,7 @@
 // canonicalize TIMESTAMP / DATE / TIME literals to the text PostgreSQL prints.
 
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
+import { daysInMonth } from '../wire/datetime.js';
 
 /** An interval as PostgreSQL keeps it: months, days and microseconds are independent. */
 export interface Interval {
@@ -218,23 +219,6 @@ const timeOfDayRe = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$/;
 
 function outOfRange(type: string, text: string): ChorusError {
   return new ChorusError('22008', `date/time field value out of range: "${text}" (${type})`);
-}
-
-function daysInMonth(y: number, m: number): number {
-  return [
-    31,
-    y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28,
-    31,
-    30,
-    31,
-    30,
-    31,
-    31,
-    30,
-    31,
-    30,
-    31,
-  ][m - 1]!;
 }
 
 function fractionText(frac: string | undefined): string {

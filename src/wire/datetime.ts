@@ -64,21 +64,13 @@ export function timeOfDayMicros(
 /** Days since 2000-01-01, or null when y-m-d is not a real date. */
 export function pgDays(y: number, m: number, d: number): number | null {
   if (m < 1 || m > 12 || d < 1) return null;
-  const dim = [
-    31,
-    y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28,
-    31,
-    30,
-    31,
-    30,
-    31,
-    31,
-    30,
-    31,
-    30,
-    31,
-  ];
-  return d > dim[m - 1]! ? null : daysFromCivil(y, m, d) - pgEpochDays;
+  return d > daysInMonth(y, m) ? null : daysFromCivil(y, m, d) - pgEpochDays;
+}
+
+/** Days in month m (1-12) of year y, in the proleptic Gregorian calendar. */
+export function daysInMonth(y: number, m: number): number {
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
 }
 
 /** Microseconds since 2000-01-01 UTC; offsets are applied only for timestamptz. */
