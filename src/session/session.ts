@@ -32,6 +32,9 @@ export { toBindParams, typedByView } from './session-helpers.js';
 
 export type TxStatus = 'I' | 'T' | 'E';
 
+/** Statements that make a transaction block unfit for a commit group (see ensureWriter). */
+export const savepointKinds: ReadonlySet<string> = new Set(['savepoint', 'rollback_to', 'release']);
+
 /** What a session needs from its node. */
 export interface SessionHost {
   engine: StorageEngine;
@@ -223,14 +226,16 @@ export class Session {
     }
   }
 
-  private async ensureWriter(): Promise<void> {
+  private async ensureWriter(mayJoinGroup = true): Promise<void> {
     if (this.holdsWriter) return;
     if (this.readOnlyTx) throw new ReadOnlyTransactionError();
     if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
     this.host.quorum?.checkWritable();
     // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)
     // runs inside a commit group; see group-commit.ts.
-    if (this.state === 'tx' && this.clientTimestampMs() === null && this.batchHint?.()) {
+    // Never with user savepoints: after an error the client may ROLLBACK TO one and go on
+    // interactively, which a block in a group must not do.
+    if (mayJoinGroup && this.state === 'tx' && this.clientTimestampMs() === null && this.batchHint?.()) {
       await this.host.groupCommit.joinBlock(this, (wait) => this.cancelable(wait));
       if (this.closed || this.canceled) {
         // The connection went away (or was canceled) while this block waited: give the group back.
@@ -381,7 +386,7 @@ export class Session {
         `${kind === 'savepoint' ? 'SAVEPOINT' : kind === 'release' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} can only be used in transaction blocks`,
       );
     }
-    if (kind === 'savepoint') await this.ensureWriter();
+    if (kind === 'savepoint') await this.ensureWriter(false);
     if (!this.holdsWriter) throw new ChorusError('3B001', 'savepoint does not exist');
     this.host.engine.writer.exec(p.execSql);
     if (kind === 'savepoint') this.savepoints++;
@@ -439,7 +444,9 @@ export class Session {
     // The block ends in this same query (a later COMMIT/ROLLBACK, or the implicit transaction's
     // end), and nothing in between makes the client answer first (COPY).
     this.batchHint = () =>
-      !items.some((i) => isKeyword(i.prepared.cls.sig[0], 'COPY')) &&
+      !items.some(
+        (i) => isKeyword(i.prepared.cls.sig[0], 'COPY') || savepointKinds.has(i.prepared.cls.kind),
+      ) &&
       (implicit ||
         items
           .slice(next)

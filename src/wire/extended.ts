@@ -7,7 +7,7 @@ import type { ChorusNode } from '../node/node.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
-import type { Session } from '../session/session.js';
+import { type Session, savepointKinds } from '../session/session.js';
 import { classify, type StatementKind } from '../sql/classify.js';
 import { tokenize } from '../sql/lexer.js';
 import type { BackendWriter } from './backend-writer.js';
@@ -79,6 +79,7 @@ export class ExtendedProtocol {
         case 'Execute': {
           const kind = portals.get(m.portal) ?? this.portals.get(m.portal)?.entry.prepared.cls.kind ?? null;
           if (kind === 'commit' || kind === 'rollback') return true;
+          if (kind === null || savepointKinds.has(kind)) return false;
           break;
         }
         case 'Describe':

@@ -81,3 +81,13 @@ test('an interactive block (its COMMIT not yet sent) takes the writer alone', as
   assert.equal(node.groupCommitStats.blocks, before);
   assert.equal(await count('SELECT count(*) AS n FROM acct WHERE id = 200'), 1);
 });
+
+test('a block with savepoints takes the writer alone (after an error it may go on interactively)', async () => {
+  const before = node.groupCommitStats.blocks;
+  await node.exec(
+    'BEGIN; INSERT INTO acct VALUES (300, 70); SAVEPOINT s; INSERT INTO acct VALUES (301, 70); COMMIT',
+  );
+  await node.exec('BEGIN; SAVEPOINT s; INSERT INTO acct VALUES (302, 71); RELEASE s; COMMIT');
+  assert.equal(node.groupCommitStats.blocks, before);
+  assert.equal(await count('SELECT count(*) AS n FROM acct WHERE id IN (300, 301, 302)'), 3);
+});
