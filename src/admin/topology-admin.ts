@@ -1,5 +1,5 @@
 // The operator's topology procedures of seed 000 ("Removing a Replication Node", quorum checks):
-// replicate.validate_topology(), replicate.cluster_info, replicate.pinned_transactions,
+// replicate.validate_topology(), replicate.cluster_info / cluster_status, replicate.pinned_transactions,
 // replicate.set_read_only / set_read_write, and replicate.remove_master. Membership changes are
 // replicated admin commands (src/replication/membership.ts) so every node applies the same change.
 
@@ -79,6 +79,14 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
         [...(ctx.membership()?.removed ?? [])].join(',') || null,
       ],
     ],
+  });
+
+  // Seed 000's "Active-Active with Automatic Failover" validation reads these names.
+  registry.addView({
+    kind: 'js',
+    name: 'replicate.cluster_status',
+    columns: cols('master_count int4, min_quorum int4, healthy_count int4, quorum_required bool'),
+    rows: () => [[1 + ctx.peers().length, minQuorum(), healthy(), ctx.quorumSize() !== null]],
   });
 
   registry.addView({

@@ -46,6 +46,14 @@ test('step 1: the topology is valid, nothing is pinned, the quorum is sufficient
     ),
     { master_count: 3, min_quorum: 2, quorum_status: 'OK' },
   );
+  // The seed's quorum validation of the Active-Active pattern, as written.
+  assert.deepEqual(
+    await one(
+      0,
+      "SELECT master_count, min_quorum, healthy_count, CASE WHEN healthy_count >= min_quorum THEN 'OK' ELSE 'QUORUM LOST' END as status FROM replicate.cluster_status",
+    ),
+    { master_count: 3, min_quorum: 2, healthy_count: 3, status: 'OK' },
+  );
 });
 
 test('remove_master refuses while the master has changes a remaining master lacks', async () => {
