@@ -237,12 +237,12 @@ export class NodeProcess {
     return this.child.pid;
   }
 
-  /** True while the current process has not exited. */
   /** Stopped with SIGSTOP (pause()) and not resumed yet. */
   get isPaused(): boolean {
     return this.paused;
   }
 
+  /** True while the current process has not exited. */
   get running(): boolean {
     return this.child !== undefined && this.lastExit === undefined;
   }
