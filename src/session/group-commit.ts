@@ -6,7 +6,7 @@
 // client cannot receive any output before the group is durable. Nothing is visible to readers
 // before that COMMIT either, so no client can see data that a crash could still lose.
 
-import { InternalError } from '../errors.js';
+import { ChorusError, InternalError } from '../errors.js';
 import { writerWaitersMax } from '../limits.js';
 import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import type { WriterLock } from './writer-lock.js';
@@ -56,7 +56,7 @@ export class GroupCommitter {
       }
       if (this.block === null) return;
       if (this.waiting.length >= writerWaitersMax)
-        throw new InternalError(`too many writers (${writerWaitersMax}) waiting for a commit group`);
+        throw new ChorusError('53300', `too many writers (${writerWaitersMax}) waiting for a commit group`);
       await cancelable(new Promise<void>((resolve) => this.waiting.push(resolve)));
     }
   }
