@@ -100,6 +100,15 @@ async function main(): Promise<number> {
   return summary.valid ? 0 : 1;
 }
 
+// Ctrl-C / SIGTERM: exit at once; the launcher's exit hook SIGKILLs every node this run started.
+// (Exiting explicitly also covers a shell that started this in the background with SIGINT ignored.)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`chaos: ${signal}: stopping every node and exiting`);
+    process.exit(130);
+  });
+}
+
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
