@@ -6,6 +6,8 @@ export interface MetricSources {
   currentLsn(): number;
   logBytes(): number;
   connections(): number;
+  /** Commit groups since start, and the autocommit statements and transaction blocks they carried. */
+  groupCommit?(): { groups: number; statements: number; blocks: number };
 }
 
 export class NodeMetrics {
@@ -84,6 +86,27 @@ export class NodeMetrics {
         this.set(sources.connections());
       },
     });
+    const group = sources.groupCommit;
+    if (group) {
+      for (const [key, name, help] of [
+        ['groups', 'chorus_group_commits', 'Durable commits of commit groups since start (one fsync each)'],
+        [
+          'statements',
+          'chorus_group_commit_statements',
+          'Autocommit statements committed in groups since start',
+        ],
+        ['blocks', 'chorus_group_commit_blocks', 'Whole transaction blocks committed in groups since start'],
+      ] as const) {
+        new Gauge({
+          name,
+          help,
+          registers,
+          collect() {
+            this.set(group()[key]);
+          },
+        });
+      }
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'chorus_' });
   }
 }

@@ -213,6 +213,7 @@ export class ChorusNode {
         logBytes: () => this.logBytes(),
         connections: () =>
           (this.listeners?.pg.connectionCount() ?? 0) + (this.listeners?.http?.connectionCount() ?? 0),
+        groupCommit: () => this.groupCommitStats,
       },
       this.engine.nodeId,
     );

@@ -322,6 +322,9 @@ describe('health, status, metrics', () => {
     assert.match(text, /chorus_statements_total/);
     assert.match(text, /chorus_log_lsn/);
     assert.match(text, /chorus_connections_total\{[^}]*protocol="http"[^}]*\} [1-9]/);
+    // Earlier tests in this file wrote through the HTTP API in autocommit: at least one group commit.
+    assert.match(text, /chorus_group_commits\{[^}]*\} [1-9]/);
+    assert.match(text, /chorus_group_commit_blocks\{[^}]*\} \d/);
   });
 
   test('connectionCount and close with idle keep-alive connections', async () => {
