@@ -39,6 +39,15 @@ export interface ReplicationAdminContext {
   isRemoved?: (masterId: string) => boolean;
   /** The node refuses writes (drained by set_read_only, removed, or shutting down). */
   isReadOnly?: () => boolean;
+  /** Masters added at run time (replicate.add_master). */
+  addedMasters?: () => {
+    master_id: string;
+    endpoint: string;
+    region: string | null;
+    priority: number | null;
+  }[];
+  /** replicate.initialize_master ran and promote_to_master has not yet. */
+  isInitializing?: () => boolean;
 }
 
 export interface ReplicationParts {
@@ -95,7 +104,13 @@ export function registerReplicationAdmin(
   const selfConfig = r.masters.find(isSelfMaster);
   const selfMasterId = r.local_master_id ?? ctx.nodeId;
   const selfRegion = r.local_region ?? selfConfig?.region ?? null;
-  const peerConfigs = r.masters.filter((m) => !isSelfMaster(m));
+  const configuredPeers = r.masters.filter((m) => !isSelfMaster(m));
+  const peerConfigs = (): { master_id: string; endpoint: string; region?: string; priority?: number }[] => [
+    ...configuredPeers,
+    ...(ctx.addedMasters?.() ?? [])
+      .filter((m) => !configuredPeers.some((c) => c.master_id === m.master_id))
+      .map((m) => ({ ...m, region: m.region ?? undefined, priority: m.priority ?? undefined })),
+  ];
   let att: Attached | null = null;
   let conflictStmt: Database.Statement | null = null;
 
@@ -125,7 +140,7 @@ export function registerReplicationAdmin(
     const get = (id: string): KnownPeer => {
       let k = out.get(id);
       if (!k) {
-        const c = peerConfigs.find((m) => m.master_id === id);
+        const c = peerConfigs().find((m) => m.master_id === id);
         const [endpoint, region, priority] = [c?.endpoint ?? null, c?.region ?? null, c?.priority ?? null];
         k = { masterId: id, endpoint, region, priority, live: null };
         out.set(id, k);
@@ -135,12 +150,12 @@ export function registerReplicationAdmin(
     if (att) {
       for (const p of att.monitor.livePeers()) get(p.peerId).live = p;
       for (const d of att.network.peers()) {
-        const id = d.peerId ?? peerConfigs.find((m) => m.endpoint === d.endpoint)?.master_id ?? d.endpoint;
+        const id = d.peerId ?? peerConfigs().find((m) => m.endpoint === d.endpoint)?.master_id ?? d.endpoint;
         if (id === ctx.nodeId || id === selfMasterId) continue;
         get(id).endpoint ??= d.endpoint;
       }
     }
-    for (const m of peerConfigs) get(m.master_id);
+    for (const m of peerConfigs()) get(m.master_id);
     for (const k of out.values()) k.endpoint ??= k.live?.endpoint ?? null;
     return [...out.values()].filter((k) => !ctx.isRemoved?.(k.masterId));
   };
@@ -203,7 +218,7 @@ export function registerReplicationAdmin(
       const live = peers.flatMap((k) => (k.live ? [k.live] : []));
       return [
         [
-          !att
+          !att || ctx.isInitializing?.()
             ? 'INITIALIZING'
             : att.replicator.needsSnapshot
               ? 'NEEDS_SNAPSHOT'
@@ -213,7 +228,7 @@ export function registerReplicationAdmin(
           selfMasterId,
           ctx.nodeId,
           ctx.config.haMode,
-          'master',
+          ctx.isInitializing?.() ? 'replica' : 'master',
           selfRegion,
           int8(currentLsn()),
           live.reduce((m, p) => Math.max(m, lagOf(p, false).lagMs), 0),
@@ -239,7 +254,7 @@ export function registerReplicationAdmin(
   });
 
   const regionOf = (peerId: string): string | null =>
-    peerConfigs.find((m) => m.master_id === peerId)?.region ?? null;
+    peerConfigs().find((m) => m.master_id === peerId)?.region ?? null;
 
   registerReplicationViews(registry, { attached: () => att, now, regionOf });
 

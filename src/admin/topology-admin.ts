@@ -173,6 +173,87 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
   }
 
   registry.addFunction({
+    name: 'initialize_master',
+    params: [{ name: 'master_id' }, { name: 'region', default: null }, { name: 'priority', default: null }],
+    mutates: true,
+    columns: cols('initialize_master text'),
+    run: async ([id]) => {
+      const target = masterId(id);
+      if (!selfIds.has(target))
+        throw new ChorusError(
+          '55000',
+          `initialize_master runs on the new master itself (this node is "${ctx.nodeId}")`,
+        );
+      const m = requireMembership();
+      await ctx.adminWrite(() => m.setInitializing(true));
+      return [['INITIALIZING']];
+    },
+  });
+
+  registry.addFunction({
+    name: 'add_master',
+    params: [
+      { name: 'master_id' },
+      { name: 'endpoint' },
+      { name: 'region', default: null },
+      { name: 'priority', default: null },
+      { name: 'initial_role', default: 'replica' },
+    ],
+    mutates: true,
+    columns: cols('add_master text'),
+    run: async ([id, endpoint, region, priority]) => {
+      const target = masterId(id);
+      if (selfIds.has(target)) throw new ChorusError('42710', `"${target}" is this master`);
+      if (ctx.peers().some((p) => p.masterId === target))
+        throw new ChorusError('42710', `master "${target}" is already in the cluster`);
+      if (typeof endpoint !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(endpoint))
+        throw new InvalidParameterValueError("endpoint must be host:port of the new master's peer listener");
+      await replicated(
+        {
+          kind: 'add_master',
+          master_id: target,
+          endpoint,
+          region: region === null ? null : String(region),
+          priority: priority === null ? null : Number(priority),
+        },
+        `SELECT replicate.add_master(master_id => ${JSON.stringify(target)}, endpoint => ${JSON.stringify(endpoint)})`,
+      );
+      return [['ADDED']];
+    },
+  });
+
+  registry.addFunction({
+    name: 'promote_to_master',
+    params: [{ name: 'master_id' }, { name: 'validate_topology', default: true }],
+    mutates: true,
+    columns: cols('promote_to_master text'),
+    run: async ([id, validate]) => {
+      const target = masterId(id);
+      if (!selfIds.has(target))
+        throw new ChorusError(
+          '55000',
+          `promote_to_master runs on the new master itself (this node is "${ctx.nodeId}")`,
+        );
+      const m = requireMembership();
+      if (validate !== false) {
+        const r = ctx.replicator();
+        const linked = ctx.peers().filter((p) => p.state === 'ACTIVE').length;
+        if (linked === 0 || !r || r.pendingTxs() > 0 || r.needsSnapshot) {
+          throw new ChorusError(
+            '55000',
+            'not caught up yet: no live peer, transactions still pending, or a snapshot is needed',
+            {
+              hint: 'Watch catch_up_progress_percent in replicate.masters, then retry.',
+            },
+          );
+        }
+      }
+      await ctx.adminWrite(() => m.setInitializing(false));
+      return [['MASTER']];
+    },
+  });
+
+  registry.addFunction({
     name: 'remove_master',
     params: [{ name: 'master_id' }, { name: 'verify_replication', default: true }],
     mutates: true,

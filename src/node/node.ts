@@ -187,6 +187,8 @@ export class ChorusNode {
           startedAtMs: this.startedAtMs,
           isRemoved: (id) => membership?.isRemoved(id) ?? false,
           isReadOnly: () => this.host.isReadOnlyNode(),
+          addedMasters: () => membership?.added() ?? [],
+          isInitializing: () => membership?.initializing ?? false,
         })
       : null;
     if (replicationAdmin) {

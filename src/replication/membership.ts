@@ -1,5 +1,6 @@
-// Cluster membership changes that travel through the replication log: removing a master
-// (replicate.remove_master) and draining one (replicate.set_read_only). Every node applies the same
+// Cluster membership changes that travel through the replication log: adding a master
+// (replicate.add_master), removing one (replicate.remove_master) and draining one
+// (replicate.set_read_only). Every node applies the same
 // command: a removed master is forgotten by log retention, its links are closed, its endpoint is no
 // longer dialed and its future handshakes are turned away; a node that learns it was removed, or
 // that it was set read-only, refuses writes.
@@ -9,7 +10,15 @@ import type { Logger } from 'pino';
 import type { PeerNetwork } from './link.js';
 import type { Replicator } from './replicator.js';
 
+export interface AddedMaster {
+  master_id: string;
+  endpoint: string;
+  region: string | null;
+  priority: number | null;
+}
+
 export type MembershipCommand =
+  | ({ kind: 'add_master' } & AddedMaster)
   | { kind: 'remove_master'; master_id: string }
   | { kind: 'set_read_only'; master_id: string; read_only: boolean };
 
@@ -20,7 +29,9 @@ export interface MembershipParts {
 
 export class Membership {
   private readonly removedIds: Set<string>;
+  private readonly addedMasters: Map<string, AddedMaster>;
   private readOnlyFlag: boolean;
+  private initializingFlag: boolean;
   private parts: MembershipParts | null = null;
 
   constructor(
@@ -31,6 +42,10 @@ export class Membership {
   ) {
     this.removedIds = new Set(JSON.parse(this.meta('removed_masters') ?? '[]') as string[]);
     this.readOnlyFlag = this.meta('read_only') === 'true';
+    this.initializingFlag = this.meta('initializing') === 'true';
+    this.addedMasters = new Map(
+      (JSON.parse(this.meta('added_masters') ?? '[]') as AddedMaster[]).map((m) => [m.master_id, m]),
+    );
   }
 
   private meta(key: string): string | null {
@@ -46,6 +61,25 @@ export class Membership {
 
   attach(parts: MembershipParts): void {
     this.parts = parts;
+    // Masters added while this node ran before: dial them again.
+    for (const m of this.addedMasters.values())
+      if (!this.removedIds.has(m.master_id)) parts.network.addPeer(m.endpoint);
+  }
+
+  /** Masters added with replicate.add_master (not removed since). */
+  added(): AddedMaster[] {
+    return [...this.addedMasters.values()].filter((m) => !this.removedIds.has(m.master_id));
+  }
+
+  /** replicate.initialize_master ran here and replicate.promote_to_master has not yet. */
+  get initializing(): boolean {
+    return this.initializingFlag;
+  }
+
+  /** Local only (not replicated): this node joins as a new master, read-only until promoted. */
+  setInitializing(on: boolean): void {
+    this.initializingFlag = on;
+    this.setMeta('initializing', String(on));
   }
 
   get removed(): ReadonlySet<string> {
@@ -54,7 +88,9 @@ export class Membership {
 
   /** Set read-only by replicate.set_read_only, or removed from the cluster. */
   get readOnly(): boolean {
-    return this.readOnlyFlag || [...this.selfIds].some((id) => this.removedIds.has(id));
+    return (
+      this.readOnlyFlag || this.initializingFlag || [...this.selfIds].some((id) => this.removedIds.has(id))
+    );
   }
 
   isRemoved(peerId: string): boolean {
@@ -66,6 +102,17 @@ export class Membership {
    * apply transaction); link and dial changes follow at once (they are idempotent).
    */
   apply(cmd: MembershipCommand): void {
+    if (cmd.kind === 'add_master') {
+      if (this.selfIds.has(cmd.master_id)) return;
+      const { kind: _kind, ...m } = cmd;
+      this.removedIds.delete(m.master_id);
+      this.addedMasters.set(m.master_id, m);
+      this.setMeta('removed_masters', JSON.stringify([...this.removedIds]));
+      this.setMeta('added_masters', JSON.stringify([...this.addedMasters.values()]));
+      this.logger.info({ master: m.master_id, endpoint: m.endpoint }, 'master added to the cluster');
+      this.parts?.network.addPeer(m.endpoint);
+      return;
+    }
     if (cmd.kind === 'set_read_only') {
       if (!this.selfIds.has(cmd.master_id)) return;
       this.readOnlyFlag = cmd.read_only;
