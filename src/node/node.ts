@@ -20,7 +20,7 @@ import { Applier } from '../replication/applier.js';
 import { CrdtColumns } from '../replication/crdt-columns.js';
 import type { PeerNetwork } from '../replication/link.js';
 import { Membership } from '../replication/membership.js';
-import { QuorumGate } from '../replication/quorum.js';
+import { type QuorumGate, quorumFromConfig } from '../replication/quorum.js';
 import { Replicator } from '../replication/replicator.js';
 import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
@@ -315,7 +315,13 @@ export class ChorusNode {
       applier.membership = this.membership;
       this.membership?.attach({ replicator: this.replicator, network });
       if (r.require_quorum_for_writes)
-        this.quorum = this.quorumGate(this.replicator, network.peers().length, opts.timers ?? systemTimers);
+        this.host.quorum = this.quorum = quorumFromConfig(
+          this.config,
+          network.peers().length,
+          opts.timers ?? systemTimers,
+          this.replicator,
+          this.engine.nodeId,
+        );
       replicationAdmin?.attach({
         replicator: this.replicator,
         network,
@@ -343,23 +349,6 @@ export class ChorusNode {
   get groupCommitStats(): { groups: number; statements: number; blocks: number } {
     const g = this.host.groupCommit;
     return { groups: g.groups, statements: g.statements, blocks: g.blocks };
-  }
-
-  /** Quorum writes: quorum_size (default: a majority of this node and its configured peers). */
-  private quorumGate(replicator: Replicator, configuredPeers: number, timers: Timers): QuorumGate {
-    const r = this.config.replication;
-    const size = r.quorum_size ?? Math.floor((configuredPeers + 1) / 2) + 1;
-    const nodeId = this.engine.nodeId;
-    const gate = new QuorumGate(size, r.quorum_timeout_ms ?? r.replication_timeout_ms, timers, {
-      connectedPeers: () => new Set(replicator.peerStates().map((p) => p.peerId)).size,
-      peersHaving: (seq) => {
-        let n = 0;
-        for (const acked of replicator.peerAcks.values()) if ((acked[nodeId] ?? 0) >= seq) n++;
-        return n;
-      },
-    });
-    this.host.quorum = gate;
-    return gate;
   }
 
   get shuttingDown(): boolean {

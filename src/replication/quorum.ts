@@ -5,6 +5,7 @@
 // gets 08007: the outcome is unknown — durable here, not yet confirmed elsewhere.
 
 import type { TimerHandle, Timers } from '../clock/timers.js';
+import type { Config } from '../config/load.js';
 import { ChorusError, NoWriteQuorumError, QuorumTimeoutError } from '../errors.js';
 
 /** Commits waiting for quorum at once; more are refused rather than queued without bound. */
@@ -86,4 +87,27 @@ export class QuorumGate {
   get waiting(): number {
     return this.waiters.size;
   }
+}
+
+/** The quorum of a node's config: quorum_size, or a majority of this node and its configured peers. */
+export function quorumFromConfig(
+  config: Config,
+  configuredPeers: number,
+  timers: Timers,
+  replicator: {
+    peerStates(): { peerId: string }[];
+    readonly peerAcks: ReadonlyMap<string, Record<string, number>>;
+  },
+  nodeId: string,
+): QuorumGate {
+  const r = config.replication;
+  const size = r.quorum_size ?? Math.floor((configuredPeers + 1) / 2) + 1;
+  return new QuorumGate(size, r.quorum_timeout_ms ?? r.replication_timeout_ms, timers, {
+    connectedPeers: () => new Set(replicator.peerStates().map((p) => p.peerId)).size,
+    peersHaving: (seq) => {
+      let n = 0;
+      for (const acked of replicator.peerAcks.values()) if ((acked[nodeId] ?? 0) >= seq) n++;
+      return n;
+    },
+  });
 }

@@ -119,7 +119,7 @@ export class GroupCommitter {
       if (keep) {
         db.exec('RELEASE chorus_group_block');
         this.blocks++;
-        this.block = null;
+        this.block = null; // before joined(): a full group commits there, which a running block defers
         done = this.joined();
       } else {
         db.exec('ROLLBACK TO chorus_group_block');

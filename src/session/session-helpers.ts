@@ -1,7 +1,7 @@
 // Small stateless helpers of Session: result construction, bind-parameter shaping and the DDL
 // signature lookups (index table, rename target) used to track schema changes.
 
-import type { AdminType, AdminValue } from '../admin/registry.js';
+import type { AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import { ChorusError } from '../errors.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageEngine } from '../storage/engine.js';
@@ -72,4 +72,57 @@ export function clientTimestampOf(v: string | undefined): number | null {
     throw new ChorusError('22007', `chorus.client_timestamp: cannot read "${v}" as a timestamp`);
   }
   return n;
+}
+
+/** Statements that make a transaction block unfit for a commit group (see Session.ensureWriter). */
+export const savepointKinds: ReadonlySet<string> = new Set(['savepoint', 'rollback_to', 'release']);
+
+/**
+ * Whether the transaction open while running items[next - 1] of one simple Query ends in that same
+ * query (a later COMMIT/ROLLBACK, or the implicit transaction's end) with nothing in between that
+ * makes the client answer first (COPY) or lets it go on interactively after an error (savepoints).
+ */
+export function queryEndsTransaction(
+  items: readonly { prepared: Prepared }[],
+  next: number,
+  implicit: boolean,
+): boolean {
+  if (items.some((i) => isKeyword(i.prepared.cls.sig[0], 'COPY') || savepointKinds.has(i.prepared.cls.kind)))
+    return false;
+  return (
+    implicit ||
+    items.slice(next).some((i) => i.prepared.cls.kind === 'commit' || i.prepared.cls.kind === 'rollback')
+  );
+}
+
+/** A direct call of a replicate.* function: bind its arguments, run it, describe its result. */
+export async function runAdminCall(
+  registry: AdminRegistry,
+  user: string,
+  p: Prepared,
+  params: readonly BindValue[],
+): Promise<StatementResult> {
+  if (p.route.type !== 'admin-call') throw new ChorusError('XX000', 'not an admin call');
+  const resolve = (a: { value: AdminValue } | { param: number }): AdminValue =>
+    'value' in a ? a.value : toAdminValue(params[a.param - 1]);
+  const { fn, alias } = p.route;
+  const args = registry.bindArguments(
+    fn,
+    p.route.positional.map(resolve),
+    new Map([...p.route.named].map(([k, a]) => [k, resolve(a)])),
+  );
+  const rows = (await fn.run(args, { user })).map((r) =>
+    r.map((v) => (typeof v === 'boolean' ? (v ? 1n : 0n) : v)),
+  );
+  return {
+    tag: `SELECT ${rows.length}`,
+    columns: fn.columns.map((c) => ({
+      name: alias !== undefined && fn.columns.length === 1 ? alias : c.name,
+      declType: null,
+      table: `replicate.${fn.name}`,
+      adminType: c.type,
+    })),
+    rows,
+    notices: [],
+  };
 }

@@ -2,7 +2,7 @@
 // transaction go to reader threads; the first write statement takes the single writer (bounded
 // wait) and holds it until COMMIT/ROLLBACK; an error inside a block fails the block (25P02).
 
-import type { AdminRegistry, AdminValue } from '../admin/registry.js';
+import type { AdminRegistry } from '../admin/registry.js';
 import {
   ActiveTransactionError,
   ChorusError,
@@ -23,17 +23,21 @@ import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { StatementResult } from './result.js';
-import { clientTimestampOf, result, toAdminValue, toBindParams, typedByView } from './session-helpers.js';
+import {
+  clientTimestampOf,
+  queryEndsTransaction,
+  result,
+  runAdminCall,
+  toBindParams,
+  typedByView,
+} from './session-helpers.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import type { WriterLock } from './writer-lock.js';
 
-export { toBindParams, typedByView } from './session-helpers.js';
+export { savepointKinds, toBindParams, typedByView } from './session-helpers.js';
 
 export type TxStatus = 'I' | 'T' | 'E';
-
-/** Statements that make a transaction block unfit for a commit group (see ensureWriter). */
-export const savepointKinds: ReadonlySet<string> = new Set(['savepoint', 'rollback_to', 'release']);
 
 /** What a session needs from its node. */
 export interface SessionHost {
@@ -166,7 +170,7 @@ export class Session {
       }
       default:
     }
-    if (p.route.type === 'admin-call') return this.adminCall(p, params);
+    if (p.route.type === 'admin-call') return runAdminCall(this.host.registry, this.user, p, params);
     const bind = toBindParams(p, params);
     if (p.route.type === 'sql' && p.route.onAdmin) {
       const out = this.host.admin.query(p.execSql, bind);
@@ -395,32 +399,6 @@ export class Session {
     return result(commandTag(p.cls, 0), null);
   }
 
-  private async adminCall(p: Prepared, params: readonly BindValue[]): Promise<StatementResult> {
-    if (p.route.type !== 'admin-call') throw new ChorusError('XX000', 'not an admin call');
-    const resolve = (a: { value: AdminValue } | { param: number }): AdminValue =>
-      'value' in a ? a.value : toAdminValue(params[a.param - 1]);
-    const { fn, alias } = p.route;
-    const args = this.host.registry.bindArguments(
-      fn,
-      p.route.positional.map(resolve),
-      new Map([...p.route.named].map(([k, a]) => [k, resolve(a)])),
-    );
-    const rows = (await fn.run(args, { user: this.user })).map((r) =>
-      r.map((v) => (typeof v === 'boolean' ? (v ? 1n : 0n) : v)),
-    );
-    return {
-      tag: `SELECT ${rows.length}`,
-      columns: fn.columns.map((c) => ({
-        name: alias !== undefined && fn.columns.length === 1 ? alias : c.name,
-        declType: null,
-        table: `replicate.${fn.name}`,
-        adminType: c.type,
-      })),
-      rows,
-      notices: [],
-    };
-  }
-
   /**
    * Run the statements of one simple-protocol Query message. Several statements without explicit
    * transaction control run as one implicit transaction, as in PostgreSQL. onResult sees each
@@ -441,16 +419,7 @@ export class Session {
     if (implicit) this.state = 'tx';
     const outer = this.batchHint;
     let next = 0;
-    // The block ends in this same query (a later COMMIT/ROLLBACK, or the implicit transaction's
-    // end), and nothing in between makes the client answer first (COPY).
-    this.batchHint = () =>
-      !items.some(
-        (i) => isKeyword(i.prepared.cls.sig[0], 'COPY') || savepointKinds.has(i.prepared.cls.kind),
-      ) &&
-      (implicit ||
-        items
-          .slice(next)
-          .some((i) => i.prepared.cls.kind === 'commit' || i.prepared.cls.kind === 'rollback'));
+    this.batchHint = () => queryEndsTransaction(items, next, implicit);
     try {
       for (const item of items) {
         next++;

@@ -8,8 +8,7 @@ import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import { type Session, savepointKinds } from '../session/session.js';
-import { classify, type StatementKind } from '../sql/classify.js';
-import { tokenize } from '../sql/lexer.js';
+import type { StatementKind } from '../sql/classify.js';
 import type { BackendWriter } from './backend-writer.js';
 import type { FrontendMessage } from './codec.js';
 import { isCopySql } from './copy-handler.js';
@@ -65,7 +64,13 @@ export class ExtendedProtocol {
       switch (m.type) {
         case 'Parse': {
           if (isCopySql(m.query)) return false;
-          const kind = classify(tokenize(m.query)).kind;
+          // The plan cache: the real Parse of this message finds the plan already made.
+          let kind: StatementKind;
+          try {
+            kind = this.host.node.plans.prepareOne(m.query).cls.kind;
+          } catch {
+            return false; // the Parse will fail and skip to Sync
+          }
           if (m.name === '') unnamed = kind;
           else named.set(m.name, kind);
           break;

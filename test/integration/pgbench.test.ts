@@ -89,6 +89,10 @@ describe('pgbench', { timeout: 600_000 }, () => {
       assert.equal(r.processed, clients * txPerClient, r.output);
       tpcbDone += r.processed!;
     }
+    // Each pipelined transaction arrived whole: it ran as a block in a commit group.
+    const metrics = (await server.httpGet('/metrics')).body;
+    const blocks = Number(/^chorus_group_commit_blocks\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(blocks >= 2 * clients * txPerClient, `only ${blocks} blocks ran in commit groups`);
   });
 
   test('afterwards: row counts, one history row per transaction, balances equal the history', async (t) => {
