@@ -4,6 +4,7 @@
 // replicate.resolve_pending_conflicts). Every change is a replicated write: overrides reach every
 // node as a newer write, registrations as admin commands in the log.
 
+import type { Config } from '../config/load.js';
 import { parseCrdtType } from '../crdt/crdt.js';
 import {
   ChorusError,
@@ -355,4 +356,29 @@ export function registerConflictAdmin(
       return { tag: 'ALTER TABLE', columns: null, rows: [], notices: [] };
     },
   };
+}
+
+/** replicate.get_conflict_strategy(): the configured conflict handling. */
+export function registerConflictStrategy(registry: AdminRegistry, r0: Config['replication']): void {
+  registry.addFunction({
+    name: 'get_conflict_strategy',
+    params: [],
+    columns: [
+      { name: 'conflict_resolution', type: 'text' },
+      { name: 'timestamp_source', type: 'text' },
+      { name: 'crdt_types', type: 'json' },
+      { name: 'resolver_function', type: 'text' },
+      { name: 'resolver_language', type: 'text' },
+    ],
+    mutates: false,
+    run: () => [
+      [
+        r0.conflict_resolution,
+        r0.timestamp_source,
+        JSON.stringify(r0.crdt_types.length > 0 ? r0.crdt_types : ['counter', 'set', 'map', 'register']),
+        r0.resolver_function ?? r0.custom_resolver ?? null,
+        r0.resolver_language ?? null,
+      ],
+    ],
+  });
 }

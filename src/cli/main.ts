@@ -7,8 +7,9 @@ import pg from 'pg';
 import { OffsetFileClock } from '../clock/offset-file-clock.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
-import { openNode } from '../node/node.js';
+import { type ChorusNode, openNode } from '../node/node.js';
 import { tcpNetworkFromConfig } from '../replication/tcp-network.js';
+import { installPendingSnapshot } from '../storage/snapshot-install.js';
 import { chorusVersion } from '../storage/sql-functions.js';
 import { runDemo } from './demo.js';
 import { formatTable } from './format.js';
@@ -46,50 +47,78 @@ program
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
       process.exit(2);
     }
-    let node: ReturnType<typeof openNode>;
-    try {
-      // Fault injection (chaos runner): the node's clock reads an offset from this file.
-      const offsetFile = process.env.CHORUS_TEST_CLOCK_OFFSET_FILE;
-      node = openNode({
-        config,
-        network: tcpNetworkFromConfig,
-        ...(offsetFile ? { clock: new OffsetFileClock(offsetFile) } : {}),
-      });
-    } catch (e) {
+    // Fault injection (chaos runner): the node's clock reads an offset from this file.
+    const offsetFile = process.env.CHORUS_TEST_CLOCK_OFFSET_FILE;
+    let node: ChorusNode | null = null;
+    let stopping = false;
+    // Starts, restarts (to install a received snapshot) and stops run one after another.
+    let lifecycle: Promise<void> = Promise.resolve();
+    const fatal = (e: unknown): never => {
       console.error(`chorus: ${(e as Error).message}`);
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
       process.exit(e instanceof ChorusError && e.sqlstate === 'F0000' ? 2 : 1);
-    }
-    let stopping = false;
+    };
+    const start = async (): Promise<void> => {
+      const installed = installPendingSnapshot(config.server.data_dir);
+      let opened: ChorusNode;
+      try {
+        opened = openNode({
+          config,
+          network: tcpNetworkFromConfig,
+          ...(offsetFile ? { clock: new OffsetFileClock(offsetFile) } : {}),
+          onRestart: (reason) => restart(reason),
+        });
+      } catch (e) {
+        return fatal(e);
+      }
+      node = opened;
+      if (installed) opened.logger.info({ vector: opened.engine.appliedVector() }, 'snapshot installed');
+      try {
+        const addrs = await opened.listen(standardListeners);
+        await opened.startReplication();
+        const pgAddr = `${addrs.pg.host}:${addrs.pg.port}`;
+        console.error(
+          `ChorusDB ${chorusVersion} node "${opened.nodeId}" ready.\n` +
+            `  psql:  psql -h ${addrs.pg.host} -p ${addrs.pg.port} -U postgres chorus\n` +
+            `  url:   postgres://postgres@${pgAddr}/chorus\n` +
+            (addrs.http ? `  http:  http://${addrs.http.host}:${addrs.http.port}/status\n` : ''),
+        );
+      } catch (e) {
+        opened.logger.error({ err: e }, 'failed to start listeners');
+        await opened.close();
+        process.exit(1);
+      }
+    };
+    const restart = (reason: string): void => {
+      lifecycle = lifecycle.then(async () => {
+        if (stopping || !node) return;
+        node.logger.warn({ reason }, 'restarting the node in-process');
+        await node.close();
+        node = null;
+        if (!stopping) await start();
+      });
+      lifecycle.catch((err: unknown) => fatal(err));
+    };
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      node.logger.info({ signal }, 'shutdown requested');
-      node.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          node.logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      lifecycle
+        .then(async () => {
+          node?.logger.info({ signal }, 'shutdown requested');
+          await node?.close();
+        })
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            node?.logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    try {
-      const addrs = await node.listen(standardListeners);
-      await node.startReplication();
-      const pgAddr = `${addrs.pg.host}:${addrs.pg.port}`;
-      console.error(
-        `ChorusDB ${chorusVersion} node "${node.nodeId}" ready.\n` +
-          `  psql:  psql -h ${addrs.pg.host} -p ${addrs.pg.port} -U postgres chorus\n` +
-          `  url:   postgres://postgres@${pgAddr}/chorus\n` +
-          (addrs.http ? `  http:  http://${addrs.http.host}:${addrs.http.port}/status\n` : ''),
-      );
-    } catch (e) {
-      node.logger.error({ err: e }, 'failed to start listeners');
-      await node.close();
-      process.exit(1);
-    }
+    lifecycle = start();
+    await lifecycle;
   });
 
 interface SqlOptions {

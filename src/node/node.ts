@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
-import { registerConflictAdmin } from '../admin/conflict-admin.js';
+import { registerConflictAdmin, registerConflictStrategy } from '../admin/conflict-admin.js';
 import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
@@ -24,6 +24,7 @@ import { type QuorumGate, quorumFromConfig } from '../replication/quorum.js';
 import { Replicator } from '../replication/replicator.js';
 import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
+import { Snapshots } from '../replication/snapshots.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
@@ -51,6 +52,8 @@ export interface OpenNodeOptions {
   timers?: Timers;
   /** Monitoring sample period and history length (defaults from config). */
   monitor?: { sampleIntervalMs?: number; historyRowsMax?: number };
+  /** Restart this node in-process (to install a received snapshot); without it, none is taken. */
+  onRestart?: (reason: string) => void;
 }
 
 export interface QueryOutput {
@@ -93,6 +96,8 @@ export class ChorusNode {
   readonly resolvers: Resolvers | null = null;
   /** Replication monitoring (multi-primary): histories sampled by its monitor. */
   readonly replicationAdmin: ReplicationAdmin | null = null;
+  /** Snapshot donation and re-sync (multi-primary). */
+  readonly snapshots: Snapshots | null = null;
   private readonly readers: ReaderPool;
   private readonly admin: AdminExecutor;
   private readonly writerLock: WriterLock;
@@ -151,28 +156,7 @@ export class ChorusNode {
       nowIso: () =>
         new Date((opts.clock ?? systemClock).nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
     });
-    const r0 = this.config.replication;
-    this.registry.addFunction({
-      name: 'get_conflict_strategy',
-      params: [],
-      columns: [
-        { name: 'conflict_resolution', type: 'text' },
-        { name: 'timestamp_source', type: 'text' },
-        { name: 'crdt_types', type: 'json' },
-        { name: 'resolver_function', type: 'text' },
-        { name: 'resolver_language', type: 'text' },
-      ],
-      mutates: false,
-      run: () => [
-        [
-          r0.conflict_resolution,
-          r0.timestamp_source,
-          JSON.stringify(r0.crdt_types.length > 0 ? r0.crdt_types : ['counter', 'set', 'map', 'register']),
-          r0.resolver_function ?? r0.custom_resolver ?? null,
-          r0.resolver_language ?? null,
-        ],
-      ],
-    });
+    registerConflictStrategy(this.registry, this.config.replication);
     const multiPrimary = this.config.haMode === 'multi-primary';
     const selfMasterId = this.config.replication.local_master_id ?? this.engine.nodeId;
     this.membership = multiPrimary
@@ -233,7 +217,10 @@ export class ChorusNode {
       readers: this.readers,
       admin: this.admin,
       registry: this.registry,
-      isReadOnlyNode: () => this.closing !== null || (this.membership?.readOnly ?? false),
+      isReadOnlyNode: () =>
+        this.closing !== null ||
+        (this.membership?.readOnly ?? false) ||
+        (this.snapshots?.receiver.active ?? false),
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),
@@ -311,6 +298,16 @@ export class ChorusNode {
         expectedPeers: () => network.peers().length,
         onAcks: () => this.quorum?.onAcks(),
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
+        holdShipping: () => this.snapshots?.holding ?? false,
+      });
+      this.snapshots = new Snapshots({
+        dataDir: this.config.server.data_dir,
+        engine: this.engine,
+        replicator: this.replicator,
+        membership: this.membership,
+        logger: this.logger,
+        timers: opts.timers ?? systemTimers,
+        requestRestart: opts.onRestart ?? null,
       });
       applier.membership = this.membership;
       this.membership?.attach({ replicator: this.replicator, network });
@@ -427,6 +424,7 @@ export class ChorusNode {
   async startReplication(): Promise<void> {
     await this.resolvers?.loadModules(this.config.replication.resolvers);
     await this.replicator?.start();
+    this.snapshots?.start();
   }
 
   /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */
@@ -477,6 +475,7 @@ export class ChorusNode {
     ]);
     this.sessionsClosed = true;
     this.host.groupCommit.flush();
+    await this.snapshots?.stop();
     await this.replicator?.stop();
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();

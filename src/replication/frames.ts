@@ -22,6 +22,12 @@ export const handshakeProofBytes = 32;
 /** Longest node id and cluster name accepted in a hello (bytes of UTF-8). */
 export const handshakeIdBytesMax = 256;
 
+/**
+ * Message types never deflated: snapshot chunks (1 MiB of database pages each; deflating them on the
+ * event loop would cost both nodes more CPU than a LAN link saves).
+ */
+export const uncompressedTypes: ReadonlySet<string> = new Set(['snap_chunk']);
+
 const hmacLabelAccept = 'chorus-accept';
 const hmacLabelDial = 'chorus-dial';
 
@@ -48,7 +54,11 @@ export interface EncodeOptions {
 export function encodeFrame(msg: PeerMessage, opts: EncodeOptions): Buffer {
   let body: Buffer = packr.pack(msg);
   let flags = 0;
-  if (opts.compression.enabled && body.length > opts.compression.thresholdBytes) {
+  if (
+    opts.compression.enabled &&
+    body.length > opts.compression.thresholdBytes &&
+    !uncompressedTypes.has(msg.t)
+  ) {
     const deflated = deflateRawSync(body);
     if (deflated.length < body.length) {
       body = deflated;

@@ -44,7 +44,10 @@ export class Membership {
     this.readOnlyFlag = this.meta('read_only') === 'true';
     this.initializingFlag = this.meta('initializing') === 'true';
     this.addedMasters = new Map(
-      (JSON.parse(this.meta('added_masters') ?? '[]') as AddedMaster[]).map((m) => [m.master_id, m]),
+      (JSON.parse(this.meta('added_masters') ?? '[]') as AddedMaster[])
+        // A snapshot from a donor lists this node among the masters it added: never dial ourselves.
+        .filter((m) => !selfIds.has(m.master_id))
+        .map((m) => [m.master_id, m]),
     );
   }
 

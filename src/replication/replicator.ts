@@ -13,6 +13,7 @@ import type { Applier } from './applier.js';
 import { ApplyQueue, pendingTxsMax } from './apply-queue.js';
 import { DivergenceChecker, type DivergenceReport } from './divergence.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
+import type { PeerExtension, PeerHandle } from './peer-extension.js';
 import type { LogRetention } from './retention.js';
 import { nextPartEnd, partMessage, TxAssembler } from './tx-parts.js';
 
@@ -53,6 +54,8 @@ export interface ReplicatorOptions {
   onAcks?: () => void;
   /** Masters removed from the cluster (replicate.remove_master): their links are closed at once. */
   isRemoved?: (peerId: string) => boolean;
+  /** Ask peers not to stream the log yet (a new node that may start from a snapshot). */
+  holdShipping?: () => boolean;
 }
 
 /** How often retention runs. */
@@ -94,8 +97,9 @@ export class Replicator {
   private stopped = false;
   private pollTimer: TimerHandle | null = null;
   private retentionTimer: TimerHandle | null = null;
-  /** A peer told us our vector is behind its truncated log: this node needs a snapshot re-sync. */
-  needsSnapshot: { from: string; atMs: number } | null = null;
+  /** Peers that refused to stream to us (our vector is behind their retained log), with their floor. */
+  private readonly refusals = new Map<string, { floor: Vector; atMs: number }>();
+  private readonly extensions: PeerExtension[] = [];
   /** Latest vector each peer acknowledged (kept across its reconnections). */
   readonly peerAcks = new Map<string, Vector>();
   readonly stats: ReplicatorStats = {
@@ -119,9 +123,69 @@ export class Replicator {
       fail: (peer, message) => this.fail(peer, message),
       applied: (count) => {
         this.o.onApplied?.(count);
+        this.retryRefusals();
         this.kick();
       },
     });
+  }
+
+  /**
+   * This node needs a snapshot re-sync: every linked peer refused to stream the log to it (a peer
+   * that still streams can bring it up to date, and then the others accept it again).
+   */
+  get needsSnapshot(): { from: string; atMs: number } | null {
+    const linked = [...this.peers.values()].filter((p) => !p.link.closed).map((p) => p.link.peerId);
+    if (this.refusals.size === 0 || !linked.every((id) => this.refusals.has(id))) return null;
+    const [from, r] = [...this.refusals.entries()][0]!;
+    return { from, atMs: r.atMs };
+  }
+
+  /** Route these message types to a protocol of its own (snapshots, digests). */
+  addExtension(ext: PeerExtension): void {
+    this.extensions.push(ext);
+  }
+
+  /** Linked peers, for extensions. */
+  peerHandles(): PeerHandle[] {
+    return [...this.peers.values()].map((p) => ({
+      peerId: p.link.peerId,
+      send: (m: PeerMessage) => this.send(p, m),
+      get closed() {
+        return p.link.closed;
+      },
+    }));
+  }
+
+  /** Keep the log from this vector for a peer (it is installing a snapshot taken at it). */
+  pin(peerId: string, vector: Vector): void {
+    this.peerAcks.set(peerId, vector);
+    this.o.retention?.clearSnapshotMark(peerId);
+  }
+
+  /** Send our vector to every peer again (streaming restarts from it; ends a hold). */
+  resyncAll(): void {
+    for (const p of this.peers.values()) this.sendResync(p);
+  }
+
+  private sendResync(p: PeerState): void {
+    const hold = this.o.holdShipping?.() ?? false;
+    this.send(p, {
+      t: 'resync',
+      node: this.o.nodeId,
+      vector: this.o.engine.appliedVector(),
+      ...(hold ? { hold } : {}),
+    });
+  }
+
+  /** After applying: a refusing peer whose floor we now cover will stream to us again. */
+  private retryRefusals(): void {
+    if (this.refusals.size === 0) return;
+    const applied = this.o.engine.applied;
+    for (const [peerId, r] of this.refusals) {
+      if (Object.entries(r.floor).some(([o, s]) => (applied.get(o) ?? 0) < s)) continue;
+      this.refusals.delete(peerId);
+      for (const p of this.peers.values()) if (p.link.peerId === peerId) this.sendResync(p);
+    }
   }
 
   async start(): Promise<void> {
@@ -176,8 +240,7 @@ export class Replicator {
     if (!this.paused) return;
     this.paused = false;
     // Peers may have dropped batches while we were paused: re-synchronize from vectors.
-    for (const p of this.peers.values())
-      this.send(p, { t: 'resync', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
+    for (const p of this.peers.values()) this.sendResync(p);
     this.kick();
     this.drain();
   }
@@ -249,11 +312,13 @@ export class Replicator {
       partial: null,
     };
     this.peers.set(link, state);
-    this.send(state, { t: 'resync', node: this.o.nodeId, vector: this.o.engine.appliedVector() });
+    this.sendResync(state);
     return {
       onMessage: (_l, msg) => this.onMessage(state, msg),
       onClose: (_l, reason) => {
         this.peers.delete(link);
+        this.refusals.delete(link.peerId);
+        for (const ext of this.extensions) ext.onClose?.(link.peerId);
         this.o.logger.info({ peer: link.peerId, reason }, 'peer link closed');
       },
     };
@@ -269,6 +334,11 @@ export class Replicator {
       case 'resync':
         p.acked = (msg.vector as Vector) ?? {};
         this.peerAcks.set(p.link.peerId, p.acked);
+        if (msg.hold === true) {
+          // The peer may install a snapshot first: stream nothing until it resyncs without a hold.
+          p.cursor = null;
+          return;
+        }
         if (this.o.retention?.lacksTruncated(p.acked)) {
           // The entries this peer lacks were truncated: sending the rest would leave holes.
           this.fail(p.link.peerId, 'peer is behind the retained log; it needs a snapshot re-sync');
@@ -276,6 +346,7 @@ export class Replicator {
           p.cursor = null;
           return;
         }
+        this.o.retention?.clearSnapshotMark(p.link.peerId);
         this.o.onAcks?.();
         p.cursor = this.reader.cursorFor(p.acked, this.o.engine.applied);
         p.inflight = 0;
@@ -289,7 +360,10 @@ export class Replicator {
         this.divergence.report(p.link.peerId, msg);
         return;
       case 'snapshot_required':
-        this.needsSnapshot = { from: p.link.peerId, atMs: this.o.timers.nowMs() };
+        this.refusals.set(p.link.peerId, {
+          floor: (msg.floor as Vector) ?? {},
+          atMs: this.o.timers.nowMs(),
+        });
         this.fail(p.link.peerId, "this node is behind the peer's retained log and needs a snapshot re-sync");
         this.o.logger.error(
           { peer: p.link.peerId, floor: msg.floor },
@@ -310,8 +384,14 @@ export class Replicator {
       case 'part':
         this.receivePart(p, msg);
         return;
-      default:
+      default: {
+        const ext = this.extensions.find((e) => e.types.has(msg.t));
+        if (ext) {
+          ext.onMessage(this.peerHandles().find((h) => h.peerId === p.link.peerId)!, msg);
+          return;
+        }
         this.o.logger.warn({ peer: p.link.peerId, type: msg.t }, 'unknown peer message');
+      }
     }
   }
 
@@ -446,6 +526,11 @@ export class Replicator {
   /** Apply everything that is ready, in batches; single-flight. */
   drain(): Promise<void> {
     return this.queue.drain();
+  }
+
+  /** Record a replication failure (replicate.failure_log). */
+  recordFailure(peer: string | null, message: string): void {
+    this.fail(peer, message);
   }
 
   private fail(peer: string | null, message: string): void {

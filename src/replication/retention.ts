@@ -23,6 +23,8 @@ export class LogRetention {
   private readonly stmts;
   /** The highest origin_seq per origin that was truncated from the log. */
   floor: Vector;
+  /** Peers caught up again (streaming resumed): their needs-snapshot mark goes at the next pass. */
+  private readonly clearMarks = new Set<string>();
 
   constructor(
     engine: StorageEngine,
@@ -88,6 +90,8 @@ export class LogRetention {
    * acknowledgements, delete what every peer has, then enforce the byte cap.
    */
   run(acked: Map<string, Vector>, nowMs: number, expectedPeers: number): RetentionResult {
+    for (const peer of this.clearMarks) this.stmts.markSnapshot.run(0, peer);
+    this.clearMarks.clear();
     for (const [peer, v] of acked) this.stmts.putPeer.run(peer, JSON.stringify(v), nowMs);
     const known = this.peers();
     const result: RetentionResult = { deletedTxs: 0, logBytes: 0, newlyNeedingSnapshot: [] };
@@ -140,8 +144,9 @@ export class LogRetention {
     return txids.length;
   }
 
+  /** The peer streams again: clear its mark at the next pass (which holds the writer). */
   clearSnapshotMark(peer: string): void {
-    this.stmts.markSnapshot.run(0, peer);
+    this.clearMarks.add(peer);
   }
 
   forgetPeer(peer: string): void {

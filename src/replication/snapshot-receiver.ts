@@ -1,0 +1,416 @@
+// The receiving side of a snapshot transfer. A node takes a snapshot when it joins as a new master
+// with no data (replicate.initialize_master) or when every peer refuses to stream because its
+// vector is behind their retained logs. It picks a donor that already holds all of this node's own
+// transactions (nothing written here is lost), pulls the copy in checksummed chunks within a
+// window, keeps the download and its progress on disk so a broken link or a restart resumes where
+// it stopped, verifies the whole file, prepares it, and asks the host to restart the node in-process
+// so the swap happens while nothing has the database open. After the restart the node streams the
+// log from the snapshot's vector like any peer.
+
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { TimerHandle, Timers } from '../clock/timers.js';
+import type { Vector } from '../log/records.js';
+import {
+  prepareSnapshotFile,
+  snapshotFileName,
+  snapshotIncomingDir,
+  snapshotProgressFileName,
+  snapshotReadyFileName,
+} from '../storage/snapshot-install.js';
+import type { PeerMessage } from './link.js';
+import type { PeerHandle } from './peer-extension.js';
+import { sha256OfFile } from './snapshot-worker.js';
+
+/** Chunk requests outstanding at once (the window; chunks are snapshotChunkBytes each). */
+export const snapshotWindowChunks = 8;
+/** How often the receiver checks whether it needs a snapshot and whether a transfer stalled. */
+export const snapshotTickMs = 500;
+/** No chunk for this long: ask again from the last chunk received. */
+export const snapshotStallMs = 15_000;
+/** Waiting for the donor to make the copy (a large database takes a while). */
+export const snapshotMakeTimeoutMs = 10 * 60_000;
+/** Pause after a failed attempt before asking again. */
+export const snapshotRetryMs = 2_000;
+/** Transfers that failed verification in a row before giving up (an operator must look). */
+export const snapshotAttemptsMax = 5;
+/** Largest chunk a donor may announce (a frame must hold it). */
+export const snapshotChunkBytesMax = 8 * 1024 * 1024;
+/** Progress is written to disk every this many chunks. */
+export const snapshotProgressEveryChunks = 16;
+
+export interface SnapshotReceiverOptions {
+  dataDir: string;
+  nodeId: string;
+  logger: Logger;
+  timers: Timers;
+  peers(): PeerHandle[];
+  /** Applied vectors linked peers announced (their resync). */
+  peerVectors(): ReadonlyMap<string, Vector>;
+  appliedVector(): Vector;
+  /** Every linked peer refused to stream the log to us (we are behind their retained logs). */
+  refused(): boolean;
+  /** The node joins as a new master and holds nothing yet. */
+  initializingEmpty(): boolean;
+  /** Node-local meta values carried into the installed snapshot (null deletes). */
+  localMeta(): Record<string, string | null>;
+  /** Peers hold log shipping while we may take a snapshot; this lets them stream instead. */
+  releaseHold(): void;
+  /** Restart the node in-process so the snapshot is swapped in; null when the host cannot. */
+  requestRestart: ((reason: string) => void) | null;
+  onFailure(peer: string | null, message: string): void;
+}
+
+interface Progress {
+  donor: string;
+  id: string;
+  size: number;
+  sha256: string;
+  vector: Vector;
+  received: number;
+  /** Bytes per chunk the donor serves. */
+  chunkBytes: number;
+}
+
+export type SnapshotPhase = 'idle' | 'requesting' | 'transferring' | 'verifying' | 'installing' | 'failed';
+
+export class SnapshotReceiver {
+  readonly types = new Set(['snap_meta', 'snap_chunk', 'snap_error']);
+  phase: SnapshotPhase = 'idle';
+  private readonly dir: string;
+  private progress: Progress | null;
+  private fd: number | null = null;
+  /** End of the chunks accepted so far (in order); chunks are written as they are accepted. */
+  private accepted = 0;
+  private nextRequest = 0;
+  private readonly outstanding = new Set<number>();
+  private lastChunkAtMs = 0;
+  private requestedAtMs = 0;
+  private retryAtMs = 0;
+  private failedAttempts = 0;
+  private chunksSinceSave = 0;
+  private holdReleased = false;
+  private timer: TimerHandle | null = null;
+  private stopped = false;
+  readonly stats = {
+    transfers: 0,
+    chunksReceived: 0,
+    bytesReceived: 0,
+    badChunks: 0,
+    startedAtMs: null as number | null,
+  };
+
+  constructor(private readonly o: SnapshotReceiverOptions) {
+    this.dir = snapshotIncomingDir(o.dataDir);
+    this.progress = this.loadProgress();
+  }
+
+  start(): void {
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.closeFile();
+  }
+
+  /** Peers should not stream the log to us yet: we are new and may start from a snapshot. */
+  get holding(): boolean {
+    return !this.holdReleased && this.o.initializingEmpty() && this.o.requestRestart !== null;
+  }
+
+  /** A transfer is under way: local writes are refused (the install would discard them). */
+  get active(): boolean {
+    return this.phase !== 'idle' && this.phase !== 'failed';
+  }
+
+  status(): {
+    phase: SnapshotPhase;
+    donor: string | null;
+    receivedBytes: number;
+    sizeBytes: number | null;
+    percent: number | null;
+  } {
+    const p = this.progress;
+    const received = this.phase === 'transferring' ? this.accepted : (p?.received ?? 0);
+    return {
+      phase: this.phase,
+      donor: p?.donor ?? null,
+      receivedBytes: received,
+      sizeBytes: p?.size ?? null,
+      percent: p && p.size > 0 ? Math.min(100, (100 * received) / p.size) : null,
+    };
+  }
+
+  private loadProgress(): Progress | null {
+    const file = join(this.dir, snapshotProgressFileName);
+    if (!existsSync(file) || !existsSync(join(this.dir, snapshotFileName))) return null;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Progress;
+    } catch {
+      return null;
+    }
+  }
+
+  private saveProgress(): void {
+    if (!this.progress) return;
+    writeFileSync(join(this.dir, snapshotProgressFileName), JSON.stringify(this.progress));
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.o.timers.after(snapshotTickMs, () => {
+      try {
+        this.tick();
+      } catch (err) {
+        this.o.logger.error({ err }, 'snapshot receiver failed');
+      }
+      this.schedule();
+    });
+  }
+
+  private donorHandle(): PeerHandle | null {
+    const donor = this.progress?.donor;
+    return this.o.peers().find((p) => p.peerId === donor && !p.closed) ?? null;
+  }
+
+  private wanted(): boolean {
+    if (this.o.requestRestart === null) return false;
+    if (this.o.refused()) return true;
+    if (!this.holding) return false;
+    const vectors = this.o.peerVectors();
+    const linked = this.o.peers().filter((p) => !p.closed);
+    const known = linked.filter((p) => vectors.has(p.peerId));
+    if (known.some((p) => Object.values(vectors.get(p.peerId) ?? {}).some((s) => s > 0))) return true;
+    if (linked.length > 0 && known.length === linked.length) {
+      // Every peer is as empty as we are: nothing to copy, stream the log from the start.
+      this.holdReleased = true;
+      this.o.releaseHold();
+    }
+    return false;
+  }
+
+  tick(): void {
+    const now = this.o.timers.nowMs();
+    if (this.phase === 'requesting' || this.phase === 'transferring') {
+      const donor = this.donorHandle();
+      if (!donor) {
+        this.o.logger.warn({ donor: this.progress?.donor }, 'snapshot donor link lost; will resume');
+        this.phase = 'idle';
+        this.closeFile();
+      } else if (this.phase === 'requesting' && now - this.requestedAtMs > snapshotMakeTimeoutMs) {
+        this.phase = 'idle';
+      } else if (this.phase === 'transferring' && now - this.lastChunkAtMs > snapshotStallMs) {
+        this.o.logger.warn(
+          { donor: donor.peerId, offset: this.accepted },
+          'snapshot transfer stalled; asking again',
+        );
+        this.outstanding.clear();
+        this.nextRequest = this.accepted;
+        this.lastChunkAtMs = now;
+        this.pump(donor);
+      }
+      return;
+    }
+    if (this.phase !== 'idle' || now < this.retryAtMs || !this.wanted()) return;
+    const own = this.o.appliedVector()[this.o.nodeId] ?? 0;
+    const vectors = this.o.peerVectors();
+    // A donor must already hold every transaction this node wrote: the install replaces our data.
+    const candidates = this.o
+      .peers()
+      .filter((p) => !p.closed && (vectors.get(p.peerId)?.[this.o.nodeId] ?? 0) >= own);
+    const donor = candidates.find((p) => p.peerId === this.progress?.donor) ?? candidates[0];
+    if (!donor) return;
+    const resumeId = this.progress?.donor === donor.peerId ? this.progress.id : null;
+    this.phase = 'requesting';
+    this.requestedAtMs = now;
+    if (!this.progress || this.progress.donor !== donor.peerId)
+      this.progress = {
+        donor: donor.peerId,
+        id: '',
+        size: 0,
+        sha256: '',
+        vector: {},
+        received: 0,
+        chunkBytes: 0,
+      };
+    this.stats.startedAtMs ??= now;
+    this.o.logger.info({ donor: donor.peerId, resume: resumeId }, 'asking for a snapshot');
+    donor.send({ t: 'snap_req', id: resumeId });
+  }
+
+  onMessage(peer: PeerHandle, msg: PeerMessage): void {
+    if (peer.peerId !== this.progress?.donor) return;
+    if (msg.t === 'snap_meta' && this.phase === 'requesting') this.onMeta(peer, msg);
+    else if (msg.t === 'snap_chunk' && this.phase === 'transferring') this.onChunk(peer, msg);
+    else if (msg.t === 'snap_error' && (this.phase === 'requesting' || this.phase === 'transferring')) {
+      const message = String(msg.message ?? 'snapshot error');
+      this.o.onFailure(peer.peerId, message);
+      this.o.logger.warn({ donor: peer.peerId, message }, 'snapshot donor refused; starting over');
+      this.reset();
+    }
+  }
+
+  onClose(peerId: string): void {
+    if (peerId === this.progress?.donor && (this.phase === 'requesting' || this.phase === 'transferring')) {
+      this.phase = 'idle';
+      this.closeFile();
+    }
+  }
+
+  private onMeta(peer: PeerHandle, msg: PeerMessage): void {
+    const id = String(msg.id);
+    const size = Number(msg.size);
+    const chunkBytes = Number(msg.chunkBytes);
+    const chunkOk = Number.isSafeInteger(chunkBytes) && chunkBytes > 0 && chunkBytes <= snapshotChunkBytesMax;
+    if (!Number.isSafeInteger(size) || size <= 0 || typeof msg.sha256 !== 'string' || !chunkOk) {
+      this.o.onFailure(peer.peerId, 'malformed snapshot description');
+      this.reset();
+      return;
+    }
+    const p = this.progress!;
+    const file = join(this.dir, snapshotFileName);
+    const resumed = p.id === id && p.size === size && existsSync(file);
+    if (!resumed) {
+      Object.assign(p, {
+        id,
+        size,
+        sha256: msg.sha256,
+        vector: msg.vector as Vector,
+        received: 0,
+        chunkBytes,
+      });
+    }
+    this.fd = openSync(file, resumed ? 'r+' : 'w');
+    if (!resumed) ftruncateSync(this.fd, 0);
+    this.saveProgress();
+    this.accepted = p.received;
+    this.nextRequest = p.received;
+    this.outstanding.clear();
+    this.phase = 'transferring';
+    this.lastChunkAtMs = this.o.timers.nowMs();
+    this.o.logger.info(
+      { donor: peer.peerId, snapshot: id, bytes: size, from: p.received },
+      'receiving a snapshot',
+    );
+    this.pump(peer);
+  }
+
+  private pump(peer: PeerHandle): void {
+    const p = this.progress!;
+    while (this.outstanding.size < snapshotWindowChunks && this.nextRequest < p.size) {
+      this.outstanding.add(this.nextRequest);
+      peer.send({ t: 'snap_get', id: p.id, offset: this.nextRequest });
+      this.nextRequest += p.chunkBytes;
+    }
+  }
+
+  private onChunk(peer: PeerHandle, msg: PeerMessage): void {
+    const p = this.progress!;
+    const offset = Number(msg.offset);
+    if (!this.outstanding.delete(offset) || msg.id !== p.id) return; // a stray from an earlier window
+    const data = msg.data;
+    const ok =
+      offset === this.accepted &&
+      data instanceof Uint8Array &&
+      data.length > 0 &&
+      offset + data.length <= p.size &&
+      createHash('sha256').update(data).digest('hex') === msg.sha256;
+    if (!ok) {
+      this.stats.badChunks++;
+      this.o.onFailure(
+        peer.peerId,
+        `snapshot chunk at ${offset} failed its checksum or arrived out of order`,
+      );
+      this.outstanding.clear();
+      this.nextRequest = this.accepted;
+      this.pump(peer);
+      return;
+    }
+    writeSync(this.fd!, data, 0, data.length, offset);
+    this.accepted += data.length;
+    this.lastChunkAtMs = this.o.timers.nowMs();
+    this.stats.chunksReceived++;
+    this.stats.bytesReceived += data.length;
+    if (++this.chunksSinceSave >= snapshotProgressEveryChunks || this.accepted === p.size) {
+      this.chunksSinceSave = 0;
+      fsyncSync(this.fd!);
+      p.received = this.accepted;
+      this.saveProgress();
+    }
+    if (this.accepted === p.size) {
+      this.closeFile();
+      this.phase = 'verifying';
+      this.verifyAndInstall().catch((err: unknown) => {
+        this.o.logger.error({ err }, 'snapshot install failed');
+        this.o.onFailure(peer.peerId, `snapshot install failed: ${(err as Error).message}`);
+        this.reset();
+      });
+      return;
+    }
+    this.pump(peer);
+  }
+
+  private async verifyAndInstall(): Promise<void> {
+    const p = this.progress!;
+    const file = join(this.dir, snapshotFileName);
+    const sha = await sha256OfFile(file);
+    if (sha !== p.sha256) {
+      this.failedAttempts++;
+      this.o.onFailure(p.donor, `snapshot file checksum mismatch (attempt ${this.failedAttempts})`);
+      rmSync(file, { force: true });
+      this.progress = null;
+      rmSync(join(this.dir, snapshotProgressFileName), { force: true });
+      if (this.failedAttempts >= snapshotAttemptsMax) {
+        this.phase = 'failed';
+        this.o.logger.error(
+          { attempts: this.failedAttempts },
+          'snapshot transfers keep failing verification; giving up',
+        );
+        return;
+      }
+      this.phase = 'idle';
+      this.retryAtMs = this.o.timers.nowMs() + snapshotRetryMs;
+      return;
+    }
+    prepareSnapshotFile(file, this.o.nodeId, this.o.localMeta());
+    writeFileSync(
+      join(this.dir, snapshotReadyFileName),
+      JSON.stringify({ donor: p.donor, id: p.id, vector: p.vector }),
+    );
+    this.phase = 'installing';
+    this.stats.transfers++;
+    this.o.logger.info(
+      { donor: p.donor, snapshot: p.id, bytes: p.size, vector: p.vector },
+      'snapshot verified; restarting to install it',
+    );
+    this.o.requestRestart?.(`install snapshot ${p.id} from ${p.donor}`);
+  }
+
+  private reset(): void {
+    this.closeFile();
+    this.phase = 'idle';
+    this.progress = null;
+    this.outstanding.clear();
+    rmSync(join(this.dir, snapshotProgressFileName), { force: true });
+    this.retryAtMs = this.o.timers.nowMs() + snapshotRetryMs;
+  }
+
+  private closeFile(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
