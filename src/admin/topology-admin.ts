@@ -6,6 +6,7 @@
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
 import type { Membership, MembershipCommand } from '../replication/membership.js';
 import type { Replicator } from '../replication/replicator.js';
+import type { Snapshots } from '../replication/snapshots.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8 } from './replication-views.js';
@@ -26,6 +27,7 @@ export interface TopologyAdminContext {
   /** quorum_size when require_quorum_for_writes is on, else null. */
   quorumSize(): number | null;
   isReadOnly(): boolean;
+  snapshots(): Snapshots | null;
 }
 
 export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdminContext): void {
@@ -51,6 +53,30 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
       out.push('this node was removed from the cluster');
     return out;
   };
+
+  registry.addView({
+    kind: 'js',
+    name: 'replicate.snapshot_status',
+    columns: cols(`phase text, donor text, received_bytes int8, size_bytes int8, progress_percent float8,
+      snapshots_made int8, chunks_served int8, bytes_served int8, last_make_ms int8`),
+    rows: () => {
+      const s = ctx.snapshots()?.status();
+      if (!s) return [];
+      return [
+        [
+          s.phase,
+          s.donor,
+          int8(s.receivedBytes),
+          int8(s.sizeBytes),
+          s.percent,
+          int8(s.stats.made),
+          int8(s.stats.chunksServed),
+          int8(s.stats.bytesServed),
+          int8(s.stats.lastMakeMs),
+        ],
+      ];
+    },
+  });
 
   registry.addFunction({
     name: 'validate_topology',

@@ -186,6 +186,7 @@ export class ChorusNode {
         peers: () => replicationAdmin.peers(),
         quorumSize: () => this.quorum?.size ?? null,
         isReadOnly: () => this.host.isReadOnlyNode(),
+        snapshots: () => this.snapshots,
       });
     }
     this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger);

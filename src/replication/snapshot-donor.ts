@@ -54,6 +54,8 @@ export class SnapshotDonor {
   private readonly snapshots = new Map<string, SnapshotInfo>();
   private readonly handles = new Map<string, Promise<FileHandle>>();
   private making: Promise<SnapshotInfo> | null = null;
+  /** Per receiver: the chunk reads in flight, chained so chunks leave in request order. */
+  private readonly serving = new Map<string, Promise<void>>();
   private sweepTimer: TimerHandle | null = null;
   private stopped = false;
   /** Snapshots made, and chunks/bytes served (replicate.snapshot_status, metrics). */
@@ -169,15 +171,25 @@ export class SnapshotDonor {
     }
     s.lastUsedAtMs = this.o.timers.nowMs();
     const length = Math.min(snapshotChunkBytes, s.size - offset);
-    this.read(s, offset, length).then(
-      (data) => {
-        this.stats.chunksServed++;
-        this.stats.bytesServed += data.length;
-        const sha256 = createHash('sha256').update(data).digest('hex');
-        peer.send({ t: 'snap_chunk', id: s.id, offset, data, sha256 });
-      },
-      (err: unknown) => peer.send({ t: 'snap_error', id: s.id, message: (err as Error).message }),
+    // Chunks go out in the order they were asked for (reads may complete out of order).
+    const prev = this.serving.get(peer.peerId) ?? Promise.resolve();
+    const next = prev.then(() =>
+      this.read(s, offset, length).then(
+        (data) => {
+          this.stats.chunksServed++;
+          this.stats.bytesServed += data.length;
+          const sha256 = createHash('sha256').update(data).digest('hex');
+          peer.send({ t: 'snap_chunk', id: s.id, offset, req: msg.req, data, sha256 });
+        },
+        (err: unknown) => {
+          peer.send({ t: 'snap_error', id: s.id, message: (err as Error).message });
+        },
+      ),
     );
+    this.serving.set(peer.peerId, next);
+    next.finally(() => {
+      if (this.serving.get(peer.peerId) === next) this.serving.delete(peer.peerId);
+    });
   }
 
   private async read(s: SnapshotInfo, offset: number, length: number): Promise<Buffer> {

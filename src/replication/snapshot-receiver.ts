@@ -95,7 +95,9 @@ export class SnapshotReceiver {
   /** End of the chunks accepted so far (in order); chunks are written as they are accepted. */
   private accepted = 0;
   private nextRequest = 0;
-  private readonly outstanding = new Set<number>();
+  /** Chunk requests in flight: request number → offset (a chunk from an abandoned window is a stray). */
+  private readonly outstanding = new Map<number, number>();
+  private requestNo = 0;
   private lastChunkAtMs = 0;
   private requestedAtMs = 0;
   private retryAtMs = 0;
@@ -109,6 +111,8 @@ export class SnapshotReceiver {
     chunksReceived: 0,
     bytesReceived: 0,
     badChunks: 0,
+    /** Where the latest attempt went on from (a resumed transfer), in bytes. */
+    resumedAtBytes: null as number | null,
     startedAtMs: null as number | null,
   };
 
@@ -294,6 +298,7 @@ export class SnapshotReceiver {
         chunkBytes,
       });
     }
+    if (resumed) this.stats.resumedAtBytes = p.received;
     this.fd = openSync(file, resumed ? 'r+' : 'w');
     if (!resumed) ftruncateSync(this.fd, 0);
     this.saveProgress();
@@ -312,8 +317,9 @@ export class SnapshotReceiver {
   private pump(peer: PeerHandle): void {
     const p = this.progress!;
     while (this.outstanding.size < snapshotWindowChunks && this.nextRequest < p.size) {
-      this.outstanding.add(this.nextRequest);
-      peer.send({ t: 'snap_get', id: p.id, offset: this.nextRequest });
+      const req = ++this.requestNo;
+      this.outstanding.set(req, this.nextRequest);
+      peer.send({ t: 'snap_get', id: p.id, offset: this.nextRequest, req });
       this.nextRequest += p.chunkBytes;
     }
   }
@@ -321,7 +327,9 @@ export class SnapshotReceiver {
   private onChunk(peer: PeerHandle, msg: PeerMessage): void {
     const p = this.progress!;
     const offset = Number(msg.offset);
-    if (!this.outstanding.delete(offset) || msg.id !== p.id) return; // a stray from an earlier window
+    const req = Number(msg.req);
+    if (this.outstanding.get(req) !== offset || msg.id !== p.id) return; // a stray from an earlier window
+    this.outstanding.delete(req);
     const data = msg.data;
     const ok =
       offset === this.accepted &&
@@ -409,8 +417,15 @@ export class SnapshotReceiver {
     this.retryAtMs = this.o.timers.nowMs() + snapshotRetryMs;
   }
 
+  /** Stop writing: what was accepted so far is synced and recorded, so the next attempt resumes there. */
   private closeFile(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    if (this.fd === null) return;
+    if (this.progress && this.phase !== 'verifying' && this.accepted > this.progress.received) {
+      fsyncSync(this.fd);
+      this.progress.received = this.accepted;
+      this.saveProgress();
+    }
+    closeSync(this.fd);
     this.fd = null;
   }
 }
