@@ -117,4 +117,6 @@ export interface DialEntry {
   lastError: string | null;
   /** Closed as a duplicate of a link to this peer: redial only once that peer has no link. */
   waitingFor: string | null;
+  /** The id the peer at this endpoint proved on its last link (names it while it is away). */
+  lastPeerId: string | null;
 }

@@ -323,6 +323,7 @@ export class TcpPeerNetwork implements PeerNetwork {
     const d = link.dial;
     if (d && d.link === link) {
       d.link = null;
+      if (wasOpen) d.lastPeerId = link.peerId;
       if (reason === 'duplicate' && this.byPeer.has(link.peerId)) d.waitingFor = link.peerId;
       else this.scheduleDial(d);
     }
@@ -348,6 +349,7 @@ export class TcpPeerNetwork implements PeerNetwork {
       attempts: 0,
       lastError: null,
       waitingFor: null,
+      lastPeerId: null,
     };
     this.dials.set(endpoint, d);
     if (this.onLink && !this.stopped) this.dialNow(d);
@@ -406,7 +408,8 @@ export class TcpPeerNetwork implements PeerNetwork {
       return {
         endpoint: d.endpoint,
         connected: open || viaPeer,
-        peerId: open ? d.link!.peerId : d.waitingFor,
+        // A peer that went away is still named by the id it proved when it was linked.
+        peerId: open ? d.link!.peerId : (d.waitingFor ?? d.lastPeerId),
         attempts: d.attempts,
         lastError: d.lastError,
       };
