@@ -12,6 +12,7 @@ import {
   InvalidParameterValueError,
   UndefinedFunctionError,
 } from '../errors.js';
+import type { CrdtColumns } from '../replication/crdt-columns.js';
 import type { Resolvers } from '../replication/resolvers.js';
 import type { Prepared } from '../session/prepare.js';
 import type { StatementResult } from '../session/result.js';
@@ -380,5 +381,16 @@ export function registerConflictStrategy(registry: AdminRegistry, r0: Config['re
         r0.resolver_language ?? null,
       ],
     ],
+  });
+}
+
+/** replicate.crdt_state(table_name, row_id, column_name): the full CRDT state of one column of one row. */
+export function registerCrdtState(registry: AdminRegistry, crdt: CrdtColumns): void {
+  registry.addFunction({
+    name: 'crdt_state',
+    params: [{ name: 'table_name' }, { name: 'row_id' }, { name: 'column_name' }],
+    columns: [{ name: 'state', type: 'json' }],
+    mutates: false,
+    run: ([t, pk, col]) => [[crdt.stateOf(String(t), String(pk), String(col))]],
   });
 }

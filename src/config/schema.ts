@@ -124,6 +124,8 @@ const replicationSchema = z
     quorum_timeout_ms: ms.min(1).optional(),
     /** Acknowledged transactions younger than this stay in the log (audits, chaos checks); 0 = drop at once. */
     log_retention_min_ms: ms.min(0).default(0),
+    /** How often every table is compared with every linked peer (Merkle digests); 0 = only on demand. */
+    split_brain_check_interval_ms: ms.min(0).default(300_000),
     use_witness_node: z.boolean().default(false),
     witness_endpoints: z.array(hostPort).default([]),
     masters: z.array(masterSchema).default([]),

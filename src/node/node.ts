@@ -4,10 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
-import { registerConflictAdmin, registerConflictStrategy } from '../admin/conflict-admin.js';
+import {
+  registerConflictAdmin,
+  registerConflictStrategy,
+  registerCrdtState,
+} from '../admin/conflict-admin.js';
 import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
+import { registerSplitBrainAdmin } from '../admin/split-brain-admin.js';
 import { registerTopologyAdmin } from '../admin/topology-admin.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
@@ -24,7 +29,8 @@ import { type QuorumGate, quorumFromConfig } from '../replication/quorum.js';
 import { Replicator } from '../replication/replicator.js';
 import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
-import { Snapshots } from '../replication/snapshots.js';
+import type { Snapshots } from '../replication/snapshots.js';
+import type { SplitBrain } from '../replication/split-brain.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
@@ -37,6 +43,7 @@ import { StatementCache } from '../session/statement-cache.js';
 import { WriterLock } from '../session/writer-lock.js';
 import { StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
+import { attachReplicationExtras } from './replication-extras.js';
 
 export interface OpenNodeOptions {
   config?: Config;
@@ -98,6 +105,8 @@ export class ChorusNode {
   readonly replicationAdmin: ReplicationAdmin | null = null;
   /** Snapshot donation and re-sync (multi-primary). */
   readonly snapshots: Snapshots | null = null;
+  /** Split-brain detection and recovery (multi-primary). */
+  readonly splitBrain: SplitBrain | null = null;
   private readonly readers: ReaderPool;
   private readonly admin: AdminExecutor;
   private readonly writerLock: WriterLock;
@@ -188,6 +197,15 @@ export class ChorusNode {
         isReadOnly: () => this.host.isReadOnlyNode(),
         snapshots: () => this.snapshots,
       });
+      registerSplitBrainAdmin(this.registry, {
+        selfMasterId,
+        splitBrain: () => this.splitBrain,
+        membership: () => membership,
+        adminWrite: (fn) => this.adminWrite(fn),
+        logAdmin: (cmd, sql) => this.engine.logAdmin('', sql, cmd),
+        peers: () => replicationAdmin.peers(),
+        nowMs: () => (opts.clock ?? systemClock).nowMs(),
+      });
     }
     this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger);
     this.admin = new AdminExecutor(this.engine.path, this.registry);
@@ -197,7 +215,7 @@ export class ChorusNode {
     this.metrics = new NodeMetrics(
       {
         currentLsn: () => this.engine.currentLsn(),
-        logBytes: () => this.logBytes(),
+        logBytes: () => this.engine.logBytes(),
         connections: () =>
           (this.listeners?.pg.connectionCount() ?? 0) + (this.listeners?.http?.connectionCount() ?? 0),
         groupCommit: () => this.groupCommitStats,
@@ -247,13 +265,7 @@ export class ChorusNode {
     if (this.config.haMode === 'multi-primary') {
       const physical = opts.clock ?? systemClock;
       const crdt = new CrdtColumns(this.engine.writer, this.engine, () => physical.nowMs());
-      this.registry.addFunction({
-        name: 'crdt_state',
-        params: [{ name: 'table_name' }, { name: 'row_id' }, { name: 'column_name' }],
-        columns: [{ name: 'state', type: 'json' }],
-        mutates: false,
-        run: ([t, pk, col]) => [[crdt.stateOf(String(t), String(pk), String(col))]],
-      });
+      registerCrdtState(this.registry, crdt);
       const r1 = this.config.replication;
       const resolvers = new Resolvers(
         this.engine.writer,
@@ -301,15 +313,19 @@ export class ChorusNode {
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
         holdShipping: () => this.snapshots?.holding ?? false,
       });
-      this.snapshots = new Snapshots({
-        dataDir: this.config.server.data_dir,
+      const extras = attachReplicationExtras({
+        config: this.config,
         engine: this.engine,
         replicator: this.replicator,
         membership: this.membership,
+        writerLock: this.writerLock,
         logger: this.logger,
         timers: opts.timers ?? systemTimers,
         requestRestart: opts.onRestart ?? null,
+        nowMs: () => (opts.clock ?? systemClock).nowMs(),
       });
+      this.snapshots = extras.snapshots;
+      this.splitBrain = extras.splitBrain;
       applier.membership = this.membership;
       this.membership?.attach({ replicator: this.replicator, network });
       if (r.require_quorum_for_writes)
@@ -351,15 +367,6 @@ export class ChorusNode {
 
   get shuttingDown(): boolean {
     return this.closing !== null;
-  }
-
-  private logBytes(): number {
-    const row = this.engine.writer
-      .prepare(
-        "SELECT coalesce(sum(pgsize), 0) AS bytes FROM dbstat('main', 1) WHERE name IN ('_chorus_log', '_chorus_tx')",
-      )
-      .get() as { bytes: bigint } | undefined;
-    return Number(row?.bytes ?? 0);
   }
 
   openSession(startupParams: Record<string, string> = {}): Session {
@@ -426,6 +433,7 @@ export class ChorusNode {
     await this.resolvers?.loadModules(this.config.replication.resolvers);
     await this.replicator?.start();
     this.snapshots?.start();
+    this.splitBrain?.start();
   }
 
   /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */
@@ -478,6 +486,7 @@ export class ChorusNode {
     this.host.groupCommit.flush();
     await this.snapshots?.stop();
     await this.replicator?.stop();
+    this.splitBrain?.stop();
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();
     this.admin.close();

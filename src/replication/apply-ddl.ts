@@ -47,7 +47,12 @@ export function applyKeylessInsert(rows: RowSql, e: LogEntry, shape: { columns: 
 /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
 function applyAdminCommand(ctx: DdlContext, cmd: AdminCommand, tx: ReplTx): void {
   try {
-    if (cmd.kind === 'add_master' || cmd.kind === 'remove_master' || cmd.kind === 'set_read_only') {
+    if (
+      cmd.kind === 'add_master' ||
+      cmd.kind === 'remove_master' ||
+      cmd.kind === 'set_read_only' ||
+      cmd.kind === 'canonical_partition'
+    ) {
       if (!ctx.membership) throw new Error('membership changes need multi-primary replication');
       ctx.membership.apply(cmd);
       return;

@@ -17,10 +17,20 @@ export interface AddedMaster {
   priority: number | null;
 }
 
+/** replicate.mark_as_canonical_partition: the partition whose data wins after a split brain. */
+export interface CanonicalMark {
+  partition_id: string;
+  /** The masters of that partition when it was marked (the marking node and its linked peers). */
+  members: string[];
+  marked_by: string;
+  marked_at_ms: number;
+}
+
 export type MembershipCommand =
   | ({ kind: 'add_master' } & AddedMaster)
   | { kind: 'remove_master'; master_id: string }
-  | { kind: 'set_read_only'; master_id: string; read_only: boolean };
+  | { kind: 'set_read_only'; master_id: string; read_only: boolean }
+  | ({ kind: 'canonical_partition' } & CanonicalMark);
 
 export interface MembershipParts {
   replicator: Replicator;
@@ -32,6 +42,7 @@ export class Membership {
   private readonly addedMasters: Map<string, AddedMaster>;
   private readOnlyFlag: boolean;
   private initializingFlag: boolean;
+  private canonicalMark: CanonicalMark | null;
   private parts: MembershipParts | null = null;
 
   constructor(
@@ -43,6 +54,7 @@ export class Membership {
     this.removedIds = new Set(JSON.parse(this.meta('removed_masters') ?? '[]') as string[]);
     this.readOnlyFlag = this.meta('read_only') === 'true';
     this.initializingFlag = this.meta('initializing') === 'true';
+    this.canonicalMark = JSON.parse(this.meta('canonical_partition') ?? 'null') as CanonicalMark | null;
     this.addedMasters = new Map(
       (JSON.parse(this.meta('added_masters') ?? '[]') as AddedMaster[])
         // A snapshot from a donor lists this node among the masters it added: never dial ourselves.
@@ -85,6 +97,11 @@ export class Membership {
     this.setMeta('initializing', String(on));
   }
 
+  /** The partition last marked canonical (this node's partition saw the mark), or null. */
+  get canonical(): CanonicalMark | null {
+    return this.canonicalMark;
+  }
+
   get removed(): ReadonlySet<string> {
     return this.removedIds;
   }
@@ -114,6 +131,13 @@ export class Membership {
       this.setMeta('added_masters', JSON.stringify([...this.addedMasters.values()]));
       this.logger.info({ master: m.master_id, endpoint: m.endpoint }, 'master added to the cluster');
       this.parts?.network.addPeer(m.endpoint);
+      return;
+    }
+    if (cmd.kind === 'canonical_partition') {
+      const { kind: _kind, ...mark } = cmd;
+      this.canonicalMark = mark;
+      this.setMeta('canonical_partition', JSON.stringify(mark));
+      this.logger.warn({ partition: mark.partition_id, members: mark.members }, 'partition marked canonical');
       return;
     }
     if (cmd.kind === 'set_read_only') {

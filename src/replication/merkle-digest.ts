@@ -1,5 +1,6 @@
-// Split-brain detection, SQLite side: digests of one table's rows over primary-key ranges, the messages
-// of the comparison protocol and MerkleResponder, which answers them. The driver is in merkle.ts.
+// Split-brain detection, SQLite side: limits, messages and their validation, row hashes and the digests
+// of one table's rows over primary-key ranges (MerkleTable). The protocol's two ends, MerkleResponder and
+// the compareTable driver, are in merkle.ts.
 //
 // Rows are identified by their primary key as a JSON array text, as the replication log writes it (BLOBs as
 // {"$b": hex}). A range is [lo, hi) over the key in SQLite's order (row values `(a, b) >= (?, ?)`, each
@@ -8,31 +9,30 @@
 // per column quote(v) (NULL, integers as digits, reals as round-trip exact text with a '.' or exponent,
 // X'..' blobs) except text, written t<bytes>:<text> so that commas and NULs in it cannot make two rows
 // encode alike; columns are joined by ','. 1, 1.0, '1' and x'01' hash differently. SHA-256 rather than MD5:
-// equally fast here for short inputs (measured, one-shot crypto.hash) and available in FIPS builds;
-// 128 bits make an accidental collision negligible (peers are authenticated, not adversaries).
-// Range digest = (row count, first 16 bytes of SHA-256 over the concatenated row hashes in key order).
-// Range digests of consecutive parts concatenate, so a range given with cut keys is hashed part by part.
+// as fast here for short inputs (one-shot crypto.hash, measured) and available in FIPS builds; 128 bits
+// make an accidental collision negligible (peers are authenticated, not adversaries).
+// Range digest = (row count, first 16 bytes of SHA-256 over the concatenated row hashes in key order), so
+// the digests of consecutive parts chain: a range given with cut keys is hashed part by part in one pass.
 //
-// One ask per range of a request, answered in order (digest/part fields as hex strings):
+// Request { t: 'merkle_req', v, table, ranges: [ask] }, one result per ask, in order (hex digests):
 //   { lo, hi }                 -> { count, digest }
 //   { lo, hi, cuts: [k...] }   -> { count, parts: [{count, digest}] }   parts [lo,k1) [k1,k2) ... [kn,hi)
 //   { lo, hi, split: n }       -> { count, cuts, parts }   the responder cuts at every count/n-th own key
-//   { lo, hi, rows: true }     -> { count, rows: [[pkJson, rowHashHex]] }  rows only when count <= merkleLeafRowsMax
-//   any ask                    -> { deferred: true } when the reply is already merkleReplyBytesMax long: ask again
-// Errors come back as { ok: false, sqlstate, message } replies, never as exceptions of handle().
+//   { lo, hi, rows: true }     -> { count, rows: [[pkJson, rowHashHex]] }  rows only if count <= merkleLeafRowsMax
+//   any ask                    -> { deferred: true } once the reply is merkleReplyBytesMax long: ask again
+// Reply { t: 'merkle_reply', v, ok: true, schema, results } or { ..., ok: false, sqlstate, message }; a
+// numeric `id` the transport put on the request is echoed.
 //
 // Reads run on a dedicated read-only connection given by the caller, one operation at a time per connection
-// (an in-process lock), iterating and yielding to the event loop every merkleRowsPerSliceMax rows. A
-// responder request runs in one read transaction (a WAL snapshot); the comparison is meaningful when the
-// table is quiet: a concurrent write shows up as a transient difference. Keys are read exactly (integers
-// beyond 2^53 travel as bigint, which the peer-link codec carries as int64). Rows with NULL in a key
-// column have no place in key ranges and are refused (0A000), checked when the whole table is asked for.
+// (an in-process lock), iterating and yielding to the event loop every merkleRowsPerSliceMax rows (counts:
+// merkleCountRowsPerSliceMax rows per SQLite call). Keys are read exactly (integers beyond 2^53 travel as
+// bigint, which the peer-link codec carries as int64). Rows with NULL in a key column have no place in key
+// ranges and are refused (0A000), checked whenever the whole table is asked for.
 import * as crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ChorusError, UndefinedTableError } from '../errors.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { jsonValue } from '../storage/capture.js';
-import { toChorusError } from '../storage/sqlite-errors.js';
 import { userTableName } from '../storage/table-ops.js';
 import type { PeerMessage } from './link.js';
 
@@ -52,6 +52,8 @@ export const merkleRangesPerRequestMax = 64;
 export const merkleRoundsMax = 256;
 /** Rows read between two yields to the event loop. */
 export const merkleRowsPerSliceMax = 5_000;
+/** Rows counted by one SQLite call (counts step through a range with OFFSET, yielding in between). */
+export const merkleCountRowsPerSliceMax = 100_000;
 /** Differing rows one comparison reports; past it the result is truncated. */
 export const merkleDifferingRowsMax = 1_000;
 /** Estimated bytes of one request: the driver stops adding asks past it. */
@@ -61,7 +63,7 @@ export const merkleReplyBytesMax = 1024 * 1024;
 /** Bytes of a row hash and of a range digest (hex strings of twice as many characters). */
 export const merkleHashBytes = 16;
 /** Bytes of row hashes buffered before they are fed to a range hasher. */
-const hashChunkBytes = 64 * 1024;
+const hashChunkBytes = 4 * 1024;
 /** Longest table name accepted in a request (characters). */
 const tableNameCharsMax = 1_024;
 
@@ -81,7 +83,7 @@ export interface MerkleAsk {
 export interface MerkleRequest extends PeerMessage {
   t: typeof merkleRequestType;
   v: number;
-  /** Echoed in the reply, for the caller's correlation. */
+  /** Set by the transport if it likes; echoed in the reply. */
   id?: number;
   table: string;
   ranges: MerkleAsk[];
@@ -279,7 +281,7 @@ interface ColumnInfo {
   pk: number;
 }
 
-type StatementKind = 'hash' | 'split' | 'rows' | 'count';
+type StatementKind = 'hash' | 'split' | 'rows' | 'count' | 'skip';
 
 /** Reads of one table on one connection: its shape, fingerprint and cached statements. */
 export class MerkleTable {
@@ -327,8 +329,18 @@ export class MerkleTable {
     }
   }
 
-  count(lo: MerkleKey | null, hi: MerkleKey | null): number {
-    return Number(this.statement('count', lo, hi).get(...bind(lo, hi)));
+  /** Rows in [lo, hi), counted merkleCountRowsPerSliceMax at a time with yields in between. */
+  async count(lo: MerkleKey | null, hi: MerkleKey | null): Promise<number> {
+    let n = 0;
+    let from = lo;
+    for (;;) {
+      const skip = this.statement('skip', from, hi);
+      const next = skip.get(...bind(from, hi), merkleCountRowsPerSliceMax) as MerkleKey | undefined;
+      if (next === undefined) return n + Number(this.statement('count', from, hi).get(...bind(from, hi)));
+      n += merkleCountRowsPerSliceMax;
+      from = next;
+      await yieldToEventLoop();
+    }
   }
 
   /** Digests of the parts [lo, cuts[0]), [cuts[0], cuts[1]), ..., [cuts[n-1], hi). */
@@ -340,7 +352,7 @@ export class MerkleTable {
       const hasher = new RangeHasher();
       for (const encoded of this.statement('hash', from, to).iterate(...bind(from, to))) {
         hasher.add(rowHash(encoded as string));
-        await this.tick();
+        if (this.tick()) await yieldToEventLoop();
       }
       out.push(hasher.part());
     }
@@ -370,7 +382,7 @@ export class MerkleTable {
       }
       hasher.add(rowHash(row[0] as string));
       j++;
-      await this.tick();
+      if (this.tick()) await yieldToEventLoop();
     }
     parts.push(hasher.part());
     return { cuts, parts };
@@ -381,17 +393,17 @@ export class MerkleTable {
     const out: [string, string][] = [];
     for (const row of this.statement('rows', lo, hi).iterate(...bind(lo, hi)) as Iterable<[string, string]>) {
       out.push([row[1], rowHash(row[0]).toString('hex', 0, merkleHashBytes)]);
-      await this.tick();
+      if (this.tick()) await yieldToEventLoop();
     }
     return out;
   }
 
-  private async tick(): Promise<void> {
+  /** Counts a row read; true when it is time to yield to the event loop. */
+  private tick(): boolean {
     this.rowsScanned++;
-    if (++this.sinceYield >= merkleRowsPerSliceMax) {
-      this.sinceYield = 0;
-      await yieldToEventLoop();
-    }
+    if (++this.sinceYield < merkleRowsPerSliceMax) return false;
+    this.sinceYield = 0;
+    return true;
   }
 
   private statement(kind: StatementKind, lo: MerkleKey | null, hi: MerkleKey | null): Database.Statement {
@@ -400,7 +412,8 @@ export class MerkleTable {
     if (!stmt) {
       stmt = this.db.prepare(this.sql(kind, lo !== null, hi !== null));
       // Keys of a split are read exactly (bigint); everything else is text or a count.
-      if (kind === 'split' || kind === 'rows') stmt.raw(true).safeIntegers(kind === 'split');
+      if (kind === 'split' || kind === 'rows' || kind === 'skip')
+        stmt.raw(true).safeIntegers(kind !== 'rows');
       else stmt.pluck().safeIntegers(false);
       this.statements.set(key, stmt);
     }
@@ -414,6 +427,8 @@ export class MerkleTable {
     const conds = [...(lo ? [`${tuple} >= ${params}`] : []), ...(hi ? [`${tuple} < ${params}`] : [])];
     const from = `FROM ${quoteIdent(this.name)}${conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : ''}`;
     if (kind === 'count') return `SELECT count(*) ${from}`;
+    if (kind === 'skip')
+      return `SELECT ${keys.join(', ')} ${from} ORDER BY ${keys.join(', ')} LIMIT 1 OFFSET ?`;
     const encoded = this.columns
       .map((c) => {
         const q = quoteIdent(c);
@@ -435,10 +450,10 @@ function bind(lo: MerkleKey | null, hi: MerkleKey | null): MerkleKeyValue[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The responder
+// Messages
 
 /** Checks a request's shape (not yet its keys, whose arity depends on the table). */
-function checkRequest(msg: PeerMessage): MerkleRequest {
+export function checkRequest(msg: PeerMessage): MerkleRequest {
   if (msg.t !== merkleRequestType) throw new MerkleProtocolError(`unexpected message type "${msg.t}"`);
   if (msg.v !== merkleProtocolVersion) {
     throw new MerkleProtocolError(
@@ -475,100 +490,6 @@ function checkRequest(msg: PeerMessage): MerkleRequest {
   return msg as MerkleRequest;
 }
 
-/**
- * Answers comparison requests from a peer over a dedicated read-only connection of this node's database.
- * handle() never throws: errors become `{ ok: false, sqlstate, message }` replies.
- */
-export class MerkleResponder {
-  private readonly tables = new Map<string, MerkleTable>();
-
-  constructor(private readonly db: Database.Database) {}
-
-  async handle(msg: PeerMessage): Promise<MerkleReply> {
-    const id = typeof msg.id === 'number' ? { id: msg.id } : {};
-    try {
-      const req = checkRequest(msg);
-      return await withConnection(this.db, async () => {
-        const began = beginRead(this.db);
-        try {
-          const table = this.table(req.table);
-          const results = await this.answer(table, req.ranges);
-          const reply: MerkleReplyOk = {
-            t: merkleReplyType,
-            v: merkleProtocolVersion,
-            ...id,
-            ok: true,
-            schema: table.schema,
-            results,
-          };
-          return reply;
-        } finally {
-          endRead(this.db, began);
-        }
-      });
-    } catch (err) {
-      const e = toChorusError(err);
-      const reply: MerkleReplyError = {
-        t: merkleReplyType,
-        v: merkleProtocolVersion,
-        ...id,
-        ok: false,
-        sqlstate: e.sqlstate,
-        message: e.message,
-        ...(e.detail === undefined ? {} : { detail: e.detail }),
-      };
-      return reply;
-    }
-  }
-
-  /** The table's reader, rebuilt when its columns or key changed since the last request. */
-  private table(name: string): MerkleTable {
-    const fresh = new MerkleTable(this.db, name);
-    const cached = this.tables.get(fresh.name);
-    if (cached && cached.schema === fresh.schema) return cached;
-    this.tables.set(fresh.name, fresh);
-    return fresh;
-  }
-
-  private async answer(table: MerkleTable, asks: MerkleAsk[]): Promise<MerkleResult[]> {
-    const arity = table.primaryKey.length;
-    const results: MerkleResult[] = [];
-    let bytes = 0;
-    for (const raw of asks) {
-      if (bytes >= merkleReplyBytesMax) {
-        results.push({ deferred: true });
-        continue;
-      }
-      const lo = parseBound(raw.lo, arity);
-      const hi = parseBound(raw.hi, arity);
-      if (lo === null && hi === null) table.checkNullKeys();
-      let result: MerkleResult;
-      if (raw.rows) {
-        const count = table.count(lo, hi);
-        if (count > merkleLeafRowsMax) result = { count };
-        else {
-          const rows = await table.rows(lo, hi);
-          result = { count: rows.length, rows };
-          for (const [pk] of rows) bytes += pk.length * 3 + merkleHashBytes * 2 + 8;
-        }
-      } else if (raw.split !== undefined) {
-        const { cuts, parts } = await table.split(lo, hi, table.count(lo, hi), raw.split);
-        result = { count: sumCounts(parts), cuts, parts };
-        for (const c of cuts) bytes += keyBytes(c);
-      } else {
-        const cuts = (raw.cuts ?? []).map((c) => parseKey(c, arity));
-        const parts = await table.parts(lo, hi, cuts);
-        result = raw.cuts === undefined ? parts[0]! : { count: sumCounts(parts), parts };
-      }
-      bytes += 16 + (result.parts?.length ?? 1) * (merkleHashBytes * 2 + 24);
-      results.push(result);
-    }
-    return results;
-  }
-}
-
 export function sumCounts(parts: MerklePart[]): number {
-  let n = 0;
-  for (const p of parts) n += p.count;
-  return n;
+  return parts.reduce((n, p) => n + p.count, 0);
 }

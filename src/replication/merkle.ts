@@ -1,72 +1,46 @@
-// Split-brain detection, comparison driver: compareTable() finds the rows of one table that differ between
-// this node and a peer by exchanging primary-key range digests (merkle-digest.ts: messages, hashing, the
-// responder) over a transport the caller supplies (`ask`: send a request, resolve with the peer's reply).
+// Split-brain detection, the protocol's two ends (messages, hashing and MerkleTable are in merkle-digest.ts):
+// MerkleResponder answers a peer's requests; compareTable() finds the rows of one table that differ between
+// this node and a peer through a transport the caller supplies (`ask`: send a request, resolve with the
+// peer's reply).
 //
 // Algorithm. Ranges still to compare are kept in key order; each round sends one request with up to
 // merkleRangesPerRequestMax of the first of them (all differing ranges of a level when they fit) and
 // replaces each with its differing parts, so leaves are reached depth-first and the differing-row cap stops
 // the work early. Per range:
-//   - both sides hold <= leafRowsMax rows (counts come with the digests): exchange [pk, row hash] pairs and
-//     diff them;
+//   - both sides hold <= leafRowsMax rows (counts come with the digests): exchange [pk, row hash] pairs;
 //   - this side holds at least as many rows as the peer (or the peer's count is not known yet): ONE ordered
 //     local scan cuts it into `fanout` parts at every n/fanout-th own key and digests them; the peer digests
 //     the same parts ({ cuts });
 //   - the peer holds more rows (e.g. this side is empty there): the peer cuts at its own keys ({ split })
 //     and this side digests those parts.
-// The first round asks for the whole table already cut, so equal tables take one round and a table
-// differing anywhere is never hashed twice by the peer. Parts whose (count, digest) differ are compared
-// next; equal ones are done. Bounds: merkleRoundsMax exchanges and merkleDifferingRowsMax reported rows
-// (then `truncated: true`), merkleRangesPerRequestMax asks and merkleRequestBytesMax per request.
+// The first round asks for the whole table already cut, so equal tables take one round and the peer never
+// hashes a row twice. Parts whose (count, digest) differ are compared next. Bounds: merkleRoundsMax
+// exchanges and merkleDifferingRowsMax rows (then `truncated: true`), merkleRangesPerRequestMax asks and
+// merkleRequestBytesMax per request, merkleReplyBytesMax per reply.
 //
-// Consistency: all local reads of one comparison run in one read transaction on the caller's dedicated
-// read-only connection (a WAL snapshot) unless it already has one open; the peer answers each request
-// from its own snapshot, so a table written during the comparison may show transient differences.
+// Consistency: the local reads of one comparison run in one read transaction on the caller's dedicated
+// read-only connection (a WAL snapshot) unless one is open already; the responder answers each request
+// from one snapshot. Meaningful when the table is quiet: a concurrent write shows as a transient difference.
 // Bytes are counted as peer-link frames (encodeFrame, msgpack, uncompressed) unless `measure` is given.
 import type Database from 'better-sqlite3';
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
+import { toChorusError } from '../storage/sqlite-errors.js';
 import { encodeFrame } from './frames.js';
 import type { PeerMessage } from './link.js';
 import {
   beginRead,
+  checkRequest,
   endRead,
   keyBytes,
   type MerkleAsk,
   type MerkleKey,
   type MerklePart,
   MerkleProtocolError,
+  type MerkleReply,
   type MerkleRequest,
   type MerkleResult,
   MerkleSchemaMismatchError,
   MerkleTable,
-  merkleDifferingRowsMax,
-  merkleFanout,
-  merkleLeafRowsMax,
-  merkleProtocolVersion,
-  merkleRangesPerRequestMax,
-  merkleReplyType,
-  merkleRequestBytesMax,
-  merkleRequestType,
-  merkleRoundsMax,
-  parseKey,
-  sumCounts,
-  withConnection,
-} from './merkle-digest.js';
-
-export {
-  type MerkleAsk,
-  type MerkleKey,
-  type MerkleKeyValue,
-  MerkleNoPrimaryKeyError,
-  MerkleNullKeyError,
-  type MerklePart,
-  MerkleProtocolError,
-  type MerkleReply,
-  type MerkleReplyError,
-  type MerkleReplyOk,
-  type MerkleRequest,
-  MerkleResponder,
-  type MerkleResult,
-  MerkleSchemaMismatchError,
   merkleDifferingRowsMax,
   merkleFanout,
   merkleHashBytes,
@@ -78,13 +52,99 @@ export {
   merkleRequestBytesMax,
   merkleRequestType,
   merkleRoundsMax,
-  merkleRowsPerSliceMax,
+  parseBound,
+  parseKey,
+  sumCounts,
+  withConnection,
 } from './merkle-digest.js';
 
-/** Frame size limit used only to measure messages (the real link enforces its own). */
-const measureFrameBytesMax = 0x7fff_ffff;
+export * from './merkle-digest.js';
 
-/** The transport: deliver `req` to the peer's MerkleResponder.handle() and resolve with its reply. */
+/**
+ * Answers comparison requests from a peer over a dedicated read-only connection of this node's database.
+ * handle() never throws: errors become `{ ok: false, sqlstate, message }` replies.
+ */
+export class MerkleResponder {
+  private readonly tables = new Map<string, MerkleTable>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  async handle(msg: PeerMessage): Promise<MerkleReply> {
+    const id = typeof msg.id === 'number' ? { id: msg.id } : {};
+    const head = { t: merkleReplyType, v: merkleProtocolVersion, ...id } as const;
+    try {
+      const req = checkRequest(msg);
+      return await withConnection(this.db, async () => {
+        const began = beginRead(this.db);
+        try {
+          const table = this.table(req.table);
+          return { ...head, ok: true, schema: table.schema, results: await this.answer(table, req.ranges) };
+        } finally {
+          endRead(this.db, began);
+        }
+      });
+    } catch (err) {
+      const e = toChorusError(err);
+      return {
+        ...head,
+        ok: false,
+        sqlstate: e.sqlstate,
+        message: e.message,
+        ...(e.detail && { detail: e.detail }),
+      };
+    }
+  }
+
+  /** The table's reader, rebuilt when its columns or key changed since the last request. */
+  private table(name: string): MerkleTable {
+    const fresh = new MerkleTable(this.db, name);
+    const cached = this.tables.get(fresh.name);
+    if (cached && cached.schema === fresh.schema) return cached;
+    this.tables.set(fresh.name, fresh);
+    return fresh;
+  }
+
+  private async answer(table: MerkleTable, asks: MerkleAsk[]): Promise<MerkleResult[]> {
+    const arity = table.primaryKey.length;
+    const results: MerkleResult[] = [];
+    let bytes = 0;
+    for (const raw of asks) {
+      if (bytes >= merkleReplyBytesMax) {
+        results.push({ deferred: true });
+        continue;
+      }
+      const lo = parseBound(raw.lo, arity);
+      const hi = parseBound(raw.hi, arity);
+      if (lo === null && hi === null) table.checkNullKeys();
+      let result: MerkleResult;
+      if (raw.rows) {
+        const count = await table.count(lo, hi);
+        if (count > merkleLeafRowsMax) result = { count };
+        else {
+          const rows = await table.rows(lo, hi);
+          result = { count: rows.length, rows };
+          for (const [pk] of rows) bytes += pk.length * 3 + merkleHashBytes * 2 + 8;
+        }
+      } else if (raw.split !== undefined) {
+        const { cuts, parts } = await table.split(lo, hi, await table.count(lo, hi), raw.split);
+        result = { count: sumCounts(parts), cuts, parts };
+        for (const c of cuts) bytes += keyBytes(c);
+      } else {
+        const cuts = (raw.cuts ?? []).map((c) => parseKey(c, arity));
+        const parts = await table.parts(lo, hi, cuts);
+        result = raw.cuts === undefined ? parts[0]! : { count: sumCounts(parts), parts };
+      }
+      bytes += 16 + (result.parts?.length ?? 1) * (merkleHashBytes * 2 + 24);
+      results.push(result);
+    }
+    return results;
+  }
+}
+
+/**
+ * The transport: deliver `req` to the peer's MerkleResponder.handle() and resolve with its reply. Requests
+ * carry no `id`: correlation is the transport's (it may add an `id`, which the responder echoes).
+ */
 export type MerkleAskFn = (req: MerkleRequest) => Promise<PeerMessage>;
 
 export interface CompareOptions {
@@ -156,11 +216,10 @@ function limitOption(name: keyof Limits, value: number | undefined, min: number,
   return value;
 }
 
+/** Bytes of `msg` as an uncompressed peer-link frame (no size limit: the real link enforces its own). */
 function frameBytes(msg: PeerMessage): number {
-  return encodeFrame(msg, {
-    compression: { enabled: false, thresholdBytes: 0 },
-    frameBytesMax: measureFrameBytesMax,
-  }).length;
+  return encodeFrame(msg, { compression: { enabled: false, thresholdBytes: 0 }, frameBytesMax: 2 ** 31 - 1 })
+    .length;
 }
 
 /** A range still to compare, with the row counts known on each side. */
@@ -187,24 +246,21 @@ export async function compareTable(
   ask: MerkleAskFn,
   options: CompareOptions = {},
 ): Promise<CompareResult> {
+  const limit = (name: keyof Limits, min: number, max: number): number =>
+    limitOption(name, options[name], min, max);
   const limits: Limits = {
-    fanout: limitOption('fanout', options.fanout, 2, merkleFanout),
-    leafRowsMax: limitOption('leafRowsMax', options.leafRowsMax, 1, merkleLeafRowsMax),
-    differingRowsMax: limitOption('differingRowsMax', options.differingRowsMax, 1, merkleDifferingRowsMax),
-    roundsMax: limitOption('roundsMax', options.roundsMax, 1, merkleRoundsMax),
-    rangesPerRequestMax: limitOption(
-      'rangesPerRequestMax',
-      options.rangesPerRequestMax,
-      1,
-      merkleRangesPerRequestMax,
-    ),
+    fanout: limit('fanout', 2, merkleFanout),
+    leafRowsMax: limit('leafRowsMax', 1, merkleLeafRowsMax),
+    differingRowsMax: limit('differingRowsMax', 1, merkleDifferingRowsMax),
+    roundsMax: limit('roundsMax', 1, merkleRoundsMax),
+    rangesPerRequestMax: limit('rangesPerRequestMax', 1, merkleRangesPerRequestMax),
   };
   const began = await withConnection(db, () => beginRead(db));
   try {
-    const { local, localRows } = await withConnection(db, () => {
+    const { local, localRows } = await withConnection(db, async () => {
       const t = new MerkleTable(db, table);
       t.checkNullKeys();
-      return { local: t, localRows: t.count(null, null) };
+      return { local: t, localRows: await t.count(null, null) };
     });
     const run = new Comparison(db, local, ask, limits, options.measure ?? frameBytes, localRows);
     await run.run(options.signal);
@@ -263,14 +319,14 @@ class Comparison {
     const req: MerkleRequest = {
       t: merkleRequestType,
       v: merkleProtocolVersion,
-      id: ++this.rounds,
       table: this.table.name,
       ranges: plans.map((p) => p.ask),
     };
+    this.rounds++;
     this.requestBytes += this.measure(req);
     const reply = await this.ask(req);
     this.replyBytes += this.measure(reply);
-    const results = this.checkReply(reply, req, plans.length);
+    const results = this.checkReply(reply, plans.length);
     const next = await withConnection(this.db, () => this.absorb(plans, results));
     this.pending = next.concat(this.pending);
   }
@@ -297,12 +353,9 @@ class Comparison {
     return plans;
   }
 
-  private checkReply(reply: PeerMessage, req: MerkleRequest, asks: number): MerkleResult[] {
-    if (reply.t !== merkleReplyType || reply.id !== req.id) {
-      throw new MerkleProtocolError(
-        `expected ${merkleReplyType} ${req.id}, got ${reply.t} ${String(reply.id)}`,
-      );
-    }
+  private checkReply(reply: PeerMessage, asks: number): MerkleResult[] {
+    if (reply.t !== merkleReplyType)
+      throw new MerkleProtocolError(`expected ${merkleReplyType}, got ${reply.t}`);
     if (reply.ok !== true) {
       throw new MerklePeerError(
         typeof reply.sqlstate === 'string' ? reply.sqlstate : 'XX000',

@@ -397,6 +397,16 @@ export class StorageEngine {
     if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
   }
 
+  /** Bytes the replication log takes in the database (its tables' pages). */
+  logBytes(): number {
+    const row = this.writer
+      .prepare(
+        "SELECT coalesce(sum(pgsize), 0) AS bytes FROM dbstat('main', 1) WHERE name IN ('_chorus_log', '_chorus_tx')",
+      )
+      .get() as { bytes: bigint } | undefined;
+    return Number(row?.bytes ?? 0);
+  }
+
   currentLsn(): number {
     return Number((this.stmts.maxLsn.get() as { lsn: bigint }).lsn);
   }

@@ -81,6 +81,23 @@ CREATE TABLE IF NOT EXISTS _chorus_crdt_ops (
   merged_at TEXT NOT NULL
 );
 
+-- Rows replicate.sync_from_canonical_partition dropped: this node's value of every row its
+-- partition wrote during a split brain that the canonical partition never saw, with the
+-- canonical value that replaced it (replicate.split_brain_dropped_rows). Never deleted by the node.
+CREATE TABLE IF NOT EXISTS _chorus_split_brain_dropped (
+  drop_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  table_name TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  dropped_value TEXT,
+  canonical_value TEXT,
+  origin TEXT NOT NULL,
+  origin_seq INTEGER NOT NULL,
+  operation TEXT NOT NULL,
+  partition_id TEXT NOT NULL,
+  canonical_master TEXT NOT NULL,
+  dropped_at TEXT NOT NULL
+);
+
 -- Peers this node ships to, with the vector each last acknowledged (log retention keeps what any
 -- of them still lacks) and whether it fell behind the retained log and needs a snapshot.
 CREATE TABLE IF NOT EXISTS _chorus_peers (
