@@ -5,6 +5,7 @@
 
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
 import type { Membership, MembershipCommand } from '../replication/membership.js';
+import type { QuorumGate } from '../replication/quorum.js';
 import type { Replicator } from '../replication/replicator.js';
 import type { Snapshots } from '../replication/snapshots.js';
 import type { StorageEngine } from '../storage/engine.js';
@@ -24,8 +25,8 @@ export interface TopologyAdminContext {
   replicator(): Replicator | null;
   /** Every other master this node knows, with its state as replicate.masters shows it. */
   peers(): { masterId: string; state: string }[];
-  /** quorum_size when require_quorum_for_writes is on, else null. */
-  quorumSize(): number | null;
+  /** The write quorum when require_quorum_for_writes is on, else null. */
+  quorum(): QuorumGate | null;
   isReadOnly(): boolean;
   snapshots(): Snapshots | null;
 }
@@ -38,7 +39,7 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
     return m;
   };
   const healthy = (): number => 1 + ctx.peers().filter((p) => p.state === 'ACTIVE').length;
-  const minQuorum = (): number => ctx.quorumSize() ?? Math.floor((ctx.peers().length + 1) / 2) + 1;
+  const minQuorum = (): number => ctx.quorum()?.size ?? Math.floor((ctx.peers().length + 1) / 2) + 1;
 
   const problems = (): string[] => {
     const out: string[] = [];
@@ -46,8 +47,8 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
     const r = ctx.replicator();
     if (r?.isPaused) out.push('replication is paused on this node');
     if (r?.needsSnapshot) out.push(`this node needs a snapshot re-sync (told by ${r.needsSnapshot.from})`);
-    const q = ctx.quorumSize();
-    if (q !== null && healthy() < q)
+    const q = ctx.quorum()?.size ?? null;
+    if (q !== null && healthy() + (ctx.quorum()?.witness?.holdsLease() ? 1 : 0) < q)
       out.push(`only ${healthy()} of the ${q} masters a write quorum needs are reachable`);
     if (ctx.membership()?.readOnly && [...selfIds].some((id) => ctx.membership()?.isRemoved(id)))
       out.push('this node was removed from the cluster');
@@ -93,16 +94,17 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
     kind: 'js',
     name: 'replicate.cluster_info',
     columns: cols(`master_count int4, healthy_masters int4, min_quorum int4, quorum_required bool,
-      quorum_reachable bool, read_only bool, removed_masters text`),
+      quorum_reachable bool, read_only bool, removed_masters text, witness_vote bool`),
     rows: () => [
       [
         1 + ctx.peers().length,
         healthy(),
         minQuorum(),
-        ctx.quorumSize() !== null,
+        (ctx.quorum()?.size ?? null) !== null,
         healthy() >= minQuorum(),
         ctx.isReadOnly(),
         [...(ctx.membership()?.removed ?? [])].join(',') || null,
+        ctx.quorum()?.witness?.holdsLease() ?? null,
       ],
     ],
   });
@@ -112,7 +114,7 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
     kind: 'js',
     name: 'replicate.cluster_status',
     columns: cols('master_count int4, min_quorum int4, healthy_count int4, quorum_required bool'),
-    rows: () => [[1 + ctx.peers().length, minQuorum(), healthy(), ctx.quorumSize() !== null]],
+    rows: () => [[1 + ctx.peers().length, minQuorum(), healthy(), (ctx.quorum()?.size ?? null) !== null]],
   });
 
   registry.addView({

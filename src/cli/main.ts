@@ -4,11 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import pg from 'pg';
+import pino from 'pino';
 import { OffsetFileClock } from '../clock/offset-file-clock.js';
+import { systemTimers } from '../clock/timers.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
 import { type ChorusNode, openNode } from '../node/node.js';
-import { tcpNetworkFromConfig } from '../replication/tcp-network.js';
+import { tcpNetworkFromConfig, tcpOptions, witnessNetworkFromConfig } from '../replication/tcp-network.js';
+import { TcpPeerNetwork } from '../replication/transport.js';
+import { WitnessServer } from '../replication/witness.js';
 import { installPendingSnapshot } from '../storage/snapshot-install.js';
 import { chorusVersion } from '../storage/sql-functions.js';
 import { runDemo } from './demo.js';
@@ -65,6 +69,7 @@ program
         opened = openNode({
           config,
           network: tcpNetworkFromConfig,
+          witnessNetwork: witnessNetworkFromConfig,
           ...(offsetFile ? { clock: new OffsetFileClock(offsetFile) } : {}),
           onRestart: (reason) => restart(reason),
         });
@@ -119,6 +124,47 @@ program
     process.on('SIGINT', () => stop('SIGINT'));
     lifecycle = start();
     await lifecycle;
+  });
+
+program
+  .command('witness')
+  .description('run a witness: one vote in the write quorum, no data (use_witness_node on the masters)')
+  .option('--config <file>', 'TOML config file (the cluster name, secret and heartbeats of [replication])')
+  .option('--node-id <id>', 'witness id (default witness)')
+  .option('--ha-bind <host:port>', 'address masters dial (default 127.0.0.1:5433)')
+  .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
+  .action(async (opts: ServerOptions) => {
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig({ flags: opts, env: process.env });
+      if (!config.replication.cluster_secret)
+        throw new ChorusError(
+          'F0000',
+          'a witness needs replication.cluster_secret (or CHORUS_CLUSTER_SECRET)',
+        );
+    } catch (e) {
+      console.error(`chorus: ${(e as Error).message}`);
+      process.exit(2);
+    }
+    const id = opts.nodeId ?? 'witness';
+    const logger = pino({ level: config.server.log_level, base: { witness: id } });
+    const network = new TcpPeerNetwork(tcpOptions(config, id, config.replication.ha_bind, [], logger));
+    const witness = new WitnessServer(network, systemTimers, logger);
+    const stop = (): void => {
+      witness.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    try {
+      await witness.start();
+    } catch (e) {
+      console.error(`chorus: ${(e as Error).message}`);
+      process.exit(1);
+    }
+    console.error(`ChorusDB witness "${id}" ready on ${config.replication.ha_bind}`);
   });
 
 interface SqlOptions {

@@ -25,7 +25,7 @@ import { Applier } from '../replication/applier.js';
 import { CrdtColumns } from '../replication/crdt-columns.js';
 import type { PeerNetwork } from '../replication/link.js';
 import { Membership } from '../replication/membership.js';
-import { type QuorumGate, quorumFromConfig } from '../replication/quorum.js';
+import type { QuorumGate } from '../replication/quorum.js';
 import { Replicator } from '../replication/replicator.js';
 import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
@@ -59,6 +59,8 @@ export interface OpenNodeOptions {
   timers?: Timers;
   /** Monitoring sample period and history length (defaults from config). */
   monitor?: { sampleIntervalMs?: number; historyRowsMax?: number };
+  /** Links to witness nodes (use_witness_node; the CLI passes TCP ones), or null. */
+  witnessNetwork?: (node: ChorusNode) => PeerNetwork | null;
   /** Restart this node in-process (to install a received snapshot); without it, none is taken. */
   onRestart?: (reason: string) => void;
 }
@@ -193,7 +195,7 @@ export class ChorusNode {
         membership: () => membership,
         replicator: () => this.replicator,
         peers: () => replicationAdmin.peers(),
-        quorumSize: () => this.quorum?.size ?? null,
+        quorum: () => this.quorum,
         isReadOnly: () => this.host.isReadOnlyNode(),
         snapshots: () => this.snapshots,
       });
@@ -322,20 +324,15 @@ export class ChorusNode {
         logger: this.logger,
         timers: opts.timers ?? systemTimers,
         requestRestart: opts.onRestart ?? null,
+        configuredPeers: network.peers().length,
+        witnessNetwork: opts.witnessNetwork?.(this) ?? null,
         nowMs: () => (opts.clock ?? systemClock).nowMs(),
       });
       this.snapshots = extras.snapshots;
       this.splitBrain = extras.splitBrain;
+      this.host.quorum = this.quorum = extras.quorum;
       applier.membership = this.membership;
       this.membership?.attach({ replicator: this.replicator, network });
-      if (r.require_quorum_for_writes)
-        this.host.quorum = this.quorum = quorumFromConfig(
-          this.config,
-          network.peers().length,
-          opts.timers ?? systemTimers,
-          this.replicator,
-          this.engine.nodeId,
-        );
       replicationAdmin?.attach({
         replicator: this.replicator,
         network,
@@ -434,6 +431,7 @@ export class ChorusNode {
     await this.replicator?.start();
     this.snapshots?.start();
     this.splitBrain?.start();
+    await this.quorum?.witness?.start();
   }
 
   /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */
@@ -486,6 +484,7 @@ export class ChorusNode {
     this.host.groupCommit.flush();
     await this.snapshots?.stop();
     await this.replicator?.stop();
+    await this.quorum?.witness?.stop();
     this.splitBrain?.stop();
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();

@@ -4,9 +4,12 @@
 // applied it (peers ack after their apply transaction commits). Past quorum_timeout_ms the client
 // gets 08007: the outcome is unknown — durable here, not yet confirmed elsewhere.
 
+import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../clock/timers.js';
 import type { Config } from '../config/load.js';
 import { ChorusError, NoWriteQuorumError, QuorumTimeoutError } from '../errors.js';
+import type { PeerNetwork } from './link.js';
+import { WitnessClient } from './witness.js';
 
 /** Commits waiting for quorum at once; more are refused rather than queued without bound. */
 export const quorumWaitersMax = 10_000;
@@ -27,6 +30,8 @@ interface Waiter {
 
 export class QuorumGate {
   private readonly waiters = new Set<Waiter>();
+  /** The witness this node may get a vote from (use_witness_node), or null. */
+  witness: WitnessClient | null = null;
   confirmed = 0;
   timedOut = 0;
   refused = 0;
@@ -89,7 +94,11 @@ export class QuorumGate {
   }
 }
 
-/** The quorum of a node's config: quorum_size, or a majority of this node and its configured peers. */
+/**
+ * The quorum of a node's config: quorum_size, or a majority of this node and its configured peers.
+ * With a witness network (use_witness_node), the witness's vote counts as one more node while this
+ * node holds its lease — asked for only while the masters it sees fall short of the quorum.
+ */
 export function quorumFromConfig(
   config: Config,
   configuredPeers: number,
@@ -99,15 +108,25 @@ export function quorumFromConfig(
     readonly peerAcks: ReadonlyMap<string, Record<string, number>>;
   },
   nodeId: string,
+  witnessNetwork: PeerNetwork | null = null,
+  logger: Logger | null = null,
 ): QuorumGate {
   const r = config.replication;
   const size = r.quorum_size ?? Math.floor((configuredPeers + 1) / 2) + 1;
-  return new QuorumGate(size, r.quorum_timeout_ms ?? r.replication_timeout_ms, timers, {
-    connectedPeers: () => new Set(replicator.peerStates().map((p) => p.peerId)).size,
+  const masters = (): number => new Set(replicator.peerStates().map((p) => p.peerId)).size;
+  let witness: WitnessClient | null = null;
+  const vote = (): number => (witness?.holdsLease() ? 1 : 0);
+  const gate = new QuorumGate(size, r.quorum_timeout_ms ?? r.replication_timeout_ms, timers, {
+    connectedPeers: () => masters() + vote(),
     peersHaving: (seq) => {
-      let n = 0;
+      let n = vote();
       for (const acked of replicator.peerAcks.values()) if ((acked[nodeId] ?? 0) >= seq) n++;
       return n;
     },
   });
+  if (witnessNetwork && logger) {
+    witness = new WitnessClient(witnessNetwork, timers, logger, () => masters() + 1 < size);
+    gate.witness = witness;
+  }
+  return gate;
 }

@@ -2,10 +2,12 @@
 // [[replication.masters]], the cluster secret, heartbeats, batching limits, optional peer TLS.
 
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { ChorusNode } from '../node/node.js';
 import type { PeerNetwork } from './link.js';
-import { TcpPeerNetwork } from './transport.js';
+import { TcpPeerNetwork, type TcpPeerNetworkOptions } from './transport.js';
 
 /** Headroom above max_batch_size_mb for framing and message envelopes. */
 export const frameHeadroomBytes = 1024 * 1024;
@@ -25,7 +27,27 @@ export function peerEndpoints(node: ChorusNode): string[] {
 }
 
 export function tcpNetworkFromConfig(node: ChorusNode): PeerNetwork {
+  return new TcpPeerNetwork(
+    tcpOptions(node.config, node.nodeId, node.config.replication.ha_bind, peerEndpoints(node), node.logger),
+  );
+}
+
+/** Dial-only links to the configured witnesses (use_witness_node), or null when there are none. */
+export function witnessNetworkFromConfig(node: ChorusNode): PeerNetwork | null {
   const r = node.config.replication;
+  if (!r.use_witness_node || r.witness_endpoints.length === 0) return null;
+  return new TcpPeerNetwork(tcpOptions(node.config, node.nodeId, null, r.witness_endpoints, node.logger));
+}
+
+/** The peer-link options of a config: the cluster's name, secret, TLS, heartbeats and limits. */
+export function tcpOptions(
+  config: Config,
+  nodeId: string,
+  bind: string | null,
+  peers: string[],
+  logger: Logger,
+): TcpPeerNetworkOptions {
+  const r = config.replication;
   if (!r.cluster_secret) throw new ConfigError('replication.cluster_secret is required for peer links');
   let tls: { cert: Buffer; key: Buffer; ca?: Buffer } | null = null;
   if (r.tls) {
@@ -41,12 +63,12 @@ export function tcpNetworkFromConfig(node: ChorusNode): PeerNetwork {
       });
     }
   }
-  return new TcpPeerNetwork({
-    nodeId: node.nodeId,
+  return {
+    nodeId,
     clusterName: r.cluster_name,
     clusterSecret: r.cluster_secret,
-    bind: r.ha_bind,
-    peers: peerEndpoints(node),
+    bind,
+    peers,
     tls,
     heartbeatIntervalMs: r.heartbeat_interval_ms,
     heartbeatTimeoutMs: r.heartbeat_timeout_ms,
@@ -55,6 +77,6 @@ export function tcpNetworkFromConfig(node: ChorusNode): PeerNetwork {
     compression: { enabled: r.enable_compression, thresholdBytes: r.compression_threshold_bytes },
     sendBufferBytesMax: r.buffers.per_peer_buffer_mb * 1024 * 1024,
     reconnect: { initialMs: reconnectInitialMs, maxMs: reconnectMaxMs },
-    logger: node.logger.child({ component: 'peer-network' }),
-  });
+    logger: logger.child({ component: 'peer-network' }),
+  };
 }
