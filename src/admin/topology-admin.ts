@@ -4,11 +4,13 @@
 // replicated admin commands (src/replication/membership.ts) so every node applies the same change.
 
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
+import type { FailoverMonitor } from '../replication/failover.js';
 import type { Membership, MembershipCommand } from '../replication/membership.js';
 import type { QuorumGate } from '../replication/quorum.js';
 import type { Replicator } from '../replication/replicator.js';
 import type { Snapshots } from '../replication/snapshots.js';
 import type { StorageEngine } from '../storage/engine.js';
+import { registerFailoverAdmin } from './failover-admin.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8 } from './replication-views.js';
 
@@ -29,9 +31,28 @@ export interface TopologyAdminContext {
   quorum(): QuorumGate | null;
   isReadOnly(): boolean;
   snapshots(): Snapshots | null;
+  failover(): FailoverMonitor | null;
 }
 
-export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdminContext): void {
+/** What replicate.validate_topology() reports (empty when the topology is valid). */
+export function topologyProblems(ctx: TopologyAdminContext): string[] {
+  const selfIds = new Set([ctx.nodeId, ctx.selfMasterId]);
+  const healthy = 1 + ctx.peers().filter((p) => p.state === 'ACTIVE').length;
+  const out: string[] = [];
+  for (const p of ctx.peers()) if (p.state !== 'ACTIVE') out.push(`master ${p.masterId} is ${p.state}`);
+  const r = ctx.replicator();
+  if (r?.isPaused) out.push('replication is paused on this node');
+  if (r?.needsSnapshot) out.push(`this node needs a snapshot re-sync (told by ${r.needsSnapshot.from})`);
+  const q = ctx.quorum()?.size ?? null;
+  if (q !== null && healthy + (ctx.quorum()?.witness?.holdsLease() ? 1 : 0) < q)
+    out.push(`only ${healthy} of the ${q} masters a write quorum needs are reachable`);
+  if (ctx.membership()?.readOnly && [...selfIds].some((id) => ctx.membership()?.isRemoved(id)))
+    out.push('this node was removed from the cluster');
+  return out;
+}
+
+/** Registers the topology functions; returns what validate_topology checks (for failover). */
+export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdminContext): () => string[] {
   const selfIds = new Set([ctx.nodeId, ctx.selfMasterId]);
   const requireMembership = (): Membership => {
     const m = ctx.membership();
@@ -41,19 +62,8 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
   const healthy = (): number => 1 + ctx.peers().filter((p) => p.state === 'ACTIVE').length;
   const minQuorum = (): number => ctx.quorum()?.size ?? Math.floor((ctx.peers().length + 1) / 2) + 1;
 
-  const problems = (): string[] => {
-    const out: string[] = [];
-    for (const p of ctx.peers()) if (p.state !== 'ACTIVE') out.push(`master ${p.masterId} is ${p.state}`);
-    const r = ctx.replicator();
-    if (r?.isPaused) out.push('replication is paused on this node');
-    if (r?.needsSnapshot) out.push(`this node needs a snapshot re-sync (told by ${r.needsSnapshot.from})`);
-    const q = ctx.quorum()?.size ?? null;
-    if (q !== null && healthy() + (ctx.quorum()?.witness?.holdsLease() ? 1 : 0) < q)
-      out.push(`only ${healthy()} of the ${q} masters a write quorum needs are reachable`);
-    if (ctx.membership()?.readOnly && [...selfIds].some((id) => ctx.membership()?.isRemoved(id)))
-      out.push('this node was removed from the cluster');
-    return out;
-  };
+  const problems = (): string[] => topologyProblems(ctx);
+  registerFailoverAdmin(registry, ctx);
 
   registry.addView({
     kind: 'js',
@@ -251,37 +261,6 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
   });
 
   registry.addFunction({
-    name: 'promote_to_master',
-    params: [{ name: 'master_id' }, { name: 'validate_topology', default: true }],
-    mutates: true,
-    columns: cols('promote_to_master text'),
-    run: async ([id, validate]) => {
-      const target = masterId(id);
-      if (!selfIds.has(target))
-        throw new ChorusError(
-          '55000',
-          `promote_to_master runs on the new master itself (this node is "${ctx.nodeId}")`,
-        );
-      const m = requireMembership();
-      if (validate !== false) {
-        const r = ctx.replicator();
-        const linked = ctx.peers().filter((p) => p.state === 'ACTIVE').length;
-        if (linked === 0 || !r || r.pendingTxs() > 0 || r.needsSnapshot) {
-          throw new ChorusError(
-            '55000',
-            'not caught up yet: no live peer, transactions still pending, or a snapshot is needed',
-            {
-              hint: 'Watch catch_up_progress_percent in replicate.masters, then retry.',
-            },
-          );
-        }
-      }
-      await ctx.adminWrite(() => m.setInitializing(false));
-      return [['MASTER']];
-    },
-  });
-
-  registry.addFunction({
     name: 'remove_master',
     params: [{ name: 'master_id' }, { name: 'verify_replication', default: true }],
     mutates: true,
@@ -335,4 +314,5 @@ export function registerTopologyAdmin(registry: AdminRegistry, ctx: TopologyAdmi
       return [['REMOVED']];
     },
   });
+  return problems;
 }

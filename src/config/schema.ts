@@ -126,6 +126,9 @@ const replicationSchema = z
     log_retention_min_ms: ms.min(0).default(0),
     /** How often every table is compared with every linked peer (Merkle digests); 0 = only on demand. */
     split_brain_check_interval_ms: ms.min(0).default(300_000),
+    /** Record a master unreachable this long as failed and promote a waiting replica (see failover.ts). */
+    enable_automatic_failover: z.boolean().default(false),
+    failover_timeout_sec: z.number().positive().max(3_600).default(10),
     use_witness_node: z.boolean().default(false),
     witness_endpoints: z.array(hostPort).default([]),
     masters: z.array(masterSchema).default([]),

@@ -29,8 +29,6 @@ import type { QuorumGate } from '../replication/quorum.js';
 import { Replicator } from '../replication/replicator.js';
 import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
-import type { Snapshots } from '../replication/snapshots.js';
-import type { SplitBrain } from '../replication/split-brain.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
@@ -43,7 +41,7 @@ import { StatementCache } from '../session/statement-cache.js';
 import { WriterLock } from '../session/writer-lock.js';
 import { StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
-import { attachReplicationExtras } from './replication-extras.js';
+import { ReplicationExtras } from './replication-extras.js';
 
 export interface OpenNodeOptions {
   config?: Config;
@@ -105,10 +103,8 @@ export class ChorusNode {
   readonly resolvers: Resolvers | null = null;
   /** Replication monitoring (multi-primary): histories sampled by its monitor. */
   readonly replicationAdmin: ReplicationAdmin | null = null;
-  /** Snapshot donation and re-sync (multi-primary). */
-  readonly snapshots: Snapshots | null = null;
-  /** Split-brain detection and recovery (multi-primary). */
-  readonly splitBrain: SplitBrain | null = null;
+  /** Snapshots, split-brain handling, quorum and failover (multi-primary). */
+  readonly extras: ReplicationExtras | null = null;
   private readonly readers: ReaderPool;
   private readonly admin: AdminExecutor;
   private readonly writerLock: WriterLock;
@@ -186,8 +182,9 @@ export class ChorusNode {
           isInitializing: () => membership?.initializing ?? false,
         })
       : null;
+    let problems = (): string[] => [];
     if (replicationAdmin) {
-      registerTopologyAdmin(this.registry, {
+      problems = registerTopologyAdmin(this.registry, {
         nodeId: this.engine.nodeId,
         selfMasterId,
         engine: this.engine,
@@ -197,11 +194,12 @@ export class ChorusNode {
         peers: () => replicationAdmin.peers(),
         quorum: () => this.quorum,
         isReadOnly: () => this.host.isReadOnlyNode(),
-        snapshots: () => this.snapshots,
+        snapshots: () => this.extras?.snapshots ?? null,
+        failover: () => this.extras?.failover ?? null,
       });
       registerSplitBrainAdmin(this.registry, {
         selfMasterId,
-        splitBrain: () => this.splitBrain,
+        splitBrain: () => this.extras?.splitBrain ?? null,
         membership: () => membership,
         adminWrite: (fn) => this.adminWrite(fn),
         logAdmin: (cmd, sql) => this.engine.logAdmin('', sql, cmd),
@@ -241,7 +239,7 @@ export class ChorusNode {
       isReadOnlyNode: () =>
         this.closing !== null ||
         (this.membership?.readOnly ?? false) ||
-        (this.snapshots?.receiver.active ?? false),
+        (this.extras?.snapshots.receiver.active ?? false),
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),
@@ -313,9 +311,9 @@ export class ChorusNode {
         expectedPeers: () => network.peers().length,
         onAcks: () => this.quorum?.onAcks(),
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
-        holdShipping: () => this.snapshots?.holding ?? false,
+        holdShipping: () => this.extras?.snapshots.holding ?? false,
       });
-      const extras = attachReplicationExtras({
+      this.extras = new ReplicationExtras({
         config: this.config,
         engine: this.engine,
         replicator: this.replicator,
@@ -326,11 +324,12 @@ export class ChorusNode {
         requestRestart: opts.onRestart ?? null,
         configuredPeers: network.peers().length,
         witnessNetwork: opts.witnessNetwork?.(this) ?? null,
+        peers: () => replicationAdmin?.peers() ?? [],
+        topologyProblems: () => problems(),
+        adminWrite: (fn) => this.adminWrite(fn),
         nowMs: () => (opts.clock ?? systemClock).nowMs(),
       });
-      this.snapshots = extras.snapshots;
-      this.splitBrain = extras.splitBrain;
-      this.host.quorum = this.quorum = extras.quorum;
+      this.host.quorum = this.quorum = this.extras.quorum;
       applier.membership = this.membership;
       this.membership?.attach({ replicator: this.replicator, network });
       replicationAdmin?.attach({
@@ -429,9 +428,7 @@ export class ChorusNode {
   async startReplication(): Promise<void> {
     await this.resolvers?.loadModules(this.config.replication.resolvers);
     await this.replicator?.start();
-    this.snapshots?.start();
-    this.splitBrain?.start();
-    await this.quorum?.witness?.start();
+    await this.extras?.start();
   }
 
   /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */
@@ -482,10 +479,9 @@ export class ChorusNode {
     ]);
     this.sessionsClosed = true;
     this.host.groupCommit.flush();
-    await this.snapshots?.stop();
+    await this.extras?.stopBeforeReplicator();
     await this.replicator?.stop();
-    await this.quorum?.witness?.stop();
-    this.splitBrain?.stop();
+    await this.extras?.stop();
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();
     this.admin.close();

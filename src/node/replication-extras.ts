@@ -1,10 +1,12 @@
 // The multi-primary protocols that ride the peer links next to log shipping — snapshot transfer,
-// split-brain detection/recovery and the write quorum (with its witness) — built for a node (their SQL functions are registered with the
-// other admin functions, before the readers start: see registerSplitBrainAdmin).
+// split-brain detection/recovery, the write quorum (with its witness) and failover — built for a
+// node, started and stopped together. Their SQL functions are registered with the other admin
+// functions, before the readers start (registerTopologyAdmin, registerSplitBrainAdmin).
 
 import type { Logger } from 'pino';
 import type { Timers } from '../clock/timers.js';
 import type { Config } from '../config/load.js';
+import { FailoverMonitor } from '../replication/failover.js';
 import type { PeerNetwork } from '../replication/link.js';
 import type { Membership } from '../replication/membership.js';
 import { type QuorumGate, quorumFromConfig } from '../replication/quorum.js';
@@ -27,43 +29,83 @@ export interface ExtrasParts {
   configuredPeers: number;
   /** Links to the witness (use_witness_node), or null. */
   witnessNetwork: PeerNetwork | null;
+  /** Masters this node knows, with their state (replicate.masters). */
+  peers(): { masterId: string; state: string }[];
+  /** What validate_topology reports. */
+  topologyProblems(): string[];
+  adminWrite<T>(fn: () => T): Promise<T>;
   nowMs(): number;
 }
 
-export function attachReplicationExtras(p: ExtrasParts): {
-  snapshots: Snapshots;
-  splitBrain: SplitBrain;
-  quorum: QuorumGate | null;
-} {
-  const snapshots = new Snapshots({
-    dataDir: p.config.server.data_dir,
-    engine: p.engine,
-    replicator: p.replicator,
-    membership: p.membership,
-    logger: p.logger,
-    timers: p.timers,
-    requestRestart: p.requestRestart,
-  });
-  const splitBrain = new SplitBrain({
-    engine: p.engine,
-    replicator: p.replicator,
-    membership: p.membership,
-    writerLock: p.writerLock,
-    logger: p.logger,
-    timers: p.timers,
-    intervalMs: p.config.replication.split_brain_check_interval_ms,
-    nowIso: () => new Date(p.nowMs()).toISOString(),
-  });
-  const quorum = p.config.replication.require_quorum_for_writes
-    ? quorumFromConfig(
-        p.config,
-        p.configuredPeers,
-        p.timers,
-        p.replicator,
-        p.engine.nodeId,
-        p.witnessNetwork,
-        p.logger.child({ component: 'witness' }),
-      )
-    : null;
-  return { snapshots, splitBrain, quorum };
+export class ReplicationExtras {
+  readonly snapshots: Snapshots;
+  readonly splitBrain: SplitBrain;
+  readonly quorum: QuorumGate | null;
+  readonly failover: FailoverMonitor;
+
+  constructor(p: ExtrasParts) {
+    const r = p.config.replication;
+    this.snapshots = new Snapshots({
+      dataDir: p.config.server.data_dir,
+      engine: p.engine,
+      replicator: p.replicator,
+      membership: p.membership,
+      logger: p.logger,
+      timers: p.timers,
+      requestRestart: p.requestRestart,
+    });
+    this.splitBrain = new SplitBrain({
+      engine: p.engine,
+      replicator: p.replicator,
+      membership: p.membership,
+      writerLock: p.writerLock,
+      logger: p.logger,
+      timers: p.timers,
+      intervalMs: r.split_brain_check_interval_ms,
+      nowIso: () => new Date(p.nowMs()).toISOString(),
+    });
+    this.quorum = r.require_quorum_for_writes
+      ? quorumFromConfig(
+          p.config,
+          p.configuredPeers,
+          p.timers,
+          p.replicator,
+          p.engine.nodeId,
+          p.witnessNetwork,
+          p.logger.child({ component: 'witness' }),
+        )
+      : null;
+    this.failover = new FailoverMonitor({
+      engine: p.engine,
+      replicator: p.replicator,
+      membership: p.membership,
+      quorum: () => this.quorum,
+      peers: () => p.peers(),
+      topologyProblems: () => p.topologyProblems(),
+      adminWrite: (fn) => p.adminWrite(fn),
+      logger: p.logger,
+      timers: p.timers,
+      enabled: r.enable_automatic_failover,
+      timeoutMs: r.failover_timeout_sec * 1000,
+      nowIso: (ms) => new Date(ms).toISOString(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.snapshots.start();
+    this.splitBrain.start();
+    await this.quorum?.witness?.start();
+    this.failover.start();
+  }
+
+  /** Stop what must stop before the replicator (transfers in flight). */
+  async stopBeforeReplicator(): Promise<void> {
+    this.failover.stop();
+    await this.snapshots.stop();
+  }
+
+  async stop(): Promise<void> {
+    await this.quorum?.witness?.stop();
+    this.splitBrain.stop();
+  }
 }

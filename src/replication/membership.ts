@@ -164,7 +164,11 @@ export class Membership {
     const parts = this.parts;
     if (!parts) return;
     parts.replicator.peerAcks.delete(id);
-    for (const d of parts.network.peers()) if (d.peerId === id) parts.network.removePeer(d.endpoint);
+    // Its dial entry goes too — also one that never connected (no peer id), found by the endpoint
+    // add_master gave it.
+    const endpoint = this.addedMasters.get(id)?.endpoint;
+    for (const d of parts.network.peers())
+      if (d.peerId === id || d.endpoint === endpoint) parts.network.removePeer(d.endpoint);
     for (const p of parts.replicator.peerStates())
       if (p.peerId === id) p.link.close('removed from the cluster');
   }

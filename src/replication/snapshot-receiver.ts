@@ -42,6 +42,8 @@ export const snapshotTickMs = 500;
 export const snapshotStallMs = 15_000;
 /** Waiting for the donor to make the copy (a large database takes a while). */
 export const snapshotMakeTimeoutMs = 10 * 60_000;
+/** Every linked peer must have refused to stream to us for this long before we take a snapshot. */
+export const snapshotRefusedForMs = 3_000;
 /** Pause after a failed attempt before asking again. */
 export const snapshotRetryMs = 2_000;
 /** Transfers that failed verification in a row before giving up (an operator must look). */
@@ -104,6 +106,7 @@ export class SnapshotReceiver {
   private failedAttempts = 0;
   private chunksSinceSave = 0;
   private holdReleased = false;
+  private refusedSinceMs: number | null = null;
   private timer: TimerHandle | null = null;
   private stopped = false;
   readonly stats = {
@@ -193,7 +196,14 @@ export class SnapshotReceiver {
 
   private wanted(): boolean {
     if (this.o.requestRestart === null) return false;
-    if (this.o.refused()) return true;
+    // Refused by every linked peer for a while (right after a start only one peer may be linked,
+    // and it may be one that cannot stream to us while another can).
+    const now = this.o.timers.nowMs();
+    if (!this.o.refused()) this.refusedSinceMs = null;
+    else {
+      this.refusedSinceMs ??= now;
+      if (now - this.refusedSinceMs >= snapshotRefusedForMs) return true;
+    }
     if (!this.holding) return false;
     const vectors = this.o.peerVectors();
     const linked = this.o.peers().filter((p) => !p.closed);

@@ -98,6 +98,23 @@ CREATE TABLE IF NOT EXISTS _chorus_split_brain_dropped (
   dropped_at TEXT NOT NULL
 );
 
+-- Failovers this node saw or made (replicate.failover_history): a master unreachable for
+-- failover_timeout_sec, a replica promoted (automatically, manually or forced), with RPO/RTO.
+CREATE TABLE IF NOT EXISTS _chorus_failover_history (
+  failover_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  failover_time TEXT NOT NULL,
+  failed_master TEXT,
+  promoted_master TEXT,
+  failover_type TEXT NOT NULL,
+  detection_ms INTEGER,
+  rto_ms INTEGER,
+  rpo_transactions INTEGER,
+  acknowledged_writes_safe INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  recovered_at TEXT,
+  detail TEXT NOT NULL
+);
+
 -- Peers this node ships to, with the vector each last acknowledged (log retention keeps what any
 -- of them still lacks) and whether it fell behind the retained log and needs a snapshot.
 CREATE TABLE IF NOT EXISTS _chorus_peers (
