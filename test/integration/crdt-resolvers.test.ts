@@ -465,7 +465,11 @@ describe('CRDT columns and conflict resolvers across 3 real nodes', () => {
 
     await partitioned(async () => {
       await c.sql(A, 'UPDATE stock SET qty = 7 WHERE id = 1');
-      await sleep(5);
+      // Node 2 is on node 1's side: it has the 7 before the heal brings node 3's 9.
+      await waitFor('node 1 write on node 2', convergeMs, async () => {
+        const qty = Number((await one(B, 'SELECT qty FROM stock WHERE id = 1')).qty);
+        return qty === 7 ? true : `qty ${qty}`;
+      });
       await c.sql(C, 'UPDATE stock SET qty = 9 WHERE id = 1');
     });
     // Every node applies everything (same vectors) but keeps its local version of the conflicted row.

@@ -18,7 +18,7 @@ import {
 import type { PeerMessage } from '../../src/replication/link.js';
 import type { PeerHandle } from '../../src/replication/peer-extension.js';
 import { SnapshotDonor } from '../../src/replication/snapshot-donor.js';
-import { SnapshotReceiver } from '../../src/replication/snapshot-receiver.js';
+import { SnapshotReceiver, snapshotRefusedForMs } from '../../src/replication/snapshot-receiver.js';
 import { databaseFileName } from '../../src/storage/engine.js';
 import { internalSchemaSql } from '../../src/storage/internal-schema.js';
 import { installPendingSnapshot, preSnapshotFileName } from '../../src/storage/snapshot-install.js';
@@ -124,11 +124,14 @@ test('a transfer resumes after a broken link, refuses a corrupted chunk, and ins
       return !up;
     },
   };
+  // The receiver's clock can be moved on (it waits snapshotRefusedForMs before asking).
+  let skewMs = 0;
+  const receiverTimers = { nowMs: () => Date.now() + skewMs, after: systemTimers.after };
   const receiver: SnapshotReceiver = new SnapshotReceiver({
     dataDir: recvDir,
     nodeId: 'receiver',
     logger,
-    timers: systemTimers,
+    timers: receiverTimers,
     peers: () => [toDonor],
     peerVectors: () => new Map([['donor', { donor: 7, other: 3 }]]),
     appliedVector: () => ({}),
@@ -145,6 +148,9 @@ test('a transfer resumes after a broken link, refuses a corrupted chunk, and ins
     assert.ok(cond(), `timed out waiting for ${what}`);
   };
 
+  receiver.tick();
+  assert.equal(receiver.phase, 'idle', 'refused only just now: other peers may still stream to it');
+  skewMs += snapshotRefusedForMs;
   receiver.tick();
   assert.equal(receiver.phase, 'requesting');
   await waitFor('the link to break', () => !up);
