@@ -12,6 +12,7 @@ import pg from 'pg';
 import { databaseFileName } from '../src/storage/engine.js';
 import { startCluster, vectorSql } from '../test/support/cluster.js';
 import { NodeProcess } from '../test/support/launcher.js';
+import { queryOnce as query } from '../test/support/query.js';
 import { fmt, intOption, loadavgText, printTable } from './report.js';
 
 /** Rows per loading statement (each row's body is bodyChars characters). */
@@ -35,17 +36,6 @@ const masters = intOption('masters', values.masters!);
 const writersPerMaster = intOption('writers', values.writers!, 0);
 
 type Vector = Record<string, number>;
-
-async function query(conn: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: conn });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function vectorOf(rows: Promise<Record<string, unknown>[]>): Promise<Vector> {
   return Object.fromEntries((await rows).map((r) => [String(r.origin), Number(r.seq)]));

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { type Cluster, defaultSecret, startCluster } from '../support/cluster.js';
 import { NodeProcess } from '../support/launcher.js';
+import { queryOnce } from '../support/query.js';
 import { eventually } from '../support/wait.js';
 
 const config = '[replication]\nlog_retention_min_ms = 3600000\n';
@@ -38,17 +39,8 @@ after(async () => {
   await c?.stop();
 });
 
-/** A query on the new node over a connection of its own (installing a snapshot restarts the node). */
-const q = async (sql: string): Promise<Record<string, unknown>[]> => {
-  const one = new pg.Client({ connectionString: fresh.connectionString });
-  one.on('error', () => undefined);
-  await one.connect();
-  try {
-    return (await one.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await one.end().catch(() => undefined);
-  }
-};
+/** A query on the new node (installing a snapshot restarts it, closing connections). */
+const q = (sql: string): Promise<Record<string, unknown>[]> => queryOnce(fresh.connectionString, sql);
 
 test('initialize, add, catch up, promote, validate', async () => {
   // Step 1, on the new node.

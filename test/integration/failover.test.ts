@@ -5,9 +5,9 @@
 // with its RPO/RTO on every node, and the failed master's return closes the record.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { type Cluster, defaultSecret, startCluster } from '../support/cluster.js';
 import { NodeProcess } from '../support/launcher.js';
+import { queryOnce } from '../support/query.js';
 import { eventually } from '../support/wait.js';
 
 const config =
@@ -15,15 +15,8 @@ const config =
 let c: Cluster;
 const replicas: NodeProcess[] = [];
 
-async function query(node: NodeProcess, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: node.connectionString });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function query(node: NodeProcess, sql: string): Promise<Record<string, unknown>[]> {
+  return queryOnce(node.connectionString, sql);
 }
 
 /** A new node joined as a replica of the cluster (snapshot, then log), caught up. */

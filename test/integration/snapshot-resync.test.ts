@@ -4,27 +4,15 @@
 // itself (both peers refuse to stream to it; it takes a snapshot and streams on from its vector).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import pg from 'pg';
 import { type Cluster, defaultSecret, startCluster } from '../support/cluster.js';
 import { NodeProcess } from '../support/launcher.js';
+import { queryOnce as query } from '../support/query.js';
 import { eventually } from '../support/wait.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const f of cleanups.reverse()) await f().catch(() => undefined);
 });
-
-/** One query over a connection of its own (a snapshot install restarts the node in-process). */
-async function query(conn: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: conn });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function fill(c: Cluster, node: number, table: string, from: number, rows: number, width: number) {
   for (let i = from; i < from + rows; i += 500) {
