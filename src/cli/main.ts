@@ -77,7 +77,13 @@ program
         return fatal(e);
       }
       node = opened;
-      if (installed) opened.logger.info({ vector: opened.engine.appliedVector() }, 'snapshot installed');
+      if (installed.installed)
+        opened.logger.info(
+          { vector: opened.engine.appliedVector(), previous: installed.previous },
+          'snapshot installed',
+        );
+      else if (installed.refused)
+        opened.logger.error({ reason: installed.refused }, 'snapshot not installed');
       try {
         const addrs = await opened.listen(standardListeners);
         await opened.startReplication();

@@ -100,3 +100,8 @@ export function covers(v: Vector | ReadonlyMap<string, number>, origin: string, 
   const have = v instanceof Map ? v.get(origin) : (v as Vector)[origin];
   return (have ?? 0) >= seq;
 }
+
+/** Does `v` hold at least `need` for every origin in it? */
+export function coversVector(v: Vector, need: Vector): boolean {
+  return Object.entries(need).every(([o, seq]) => (v[o] ?? 0) >= seq);
+}

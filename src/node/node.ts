@@ -239,7 +239,7 @@ export class ChorusNode {
       isReadOnlyNode: () =>
         this.closing !== null ||
         (this.membership?.readOnly ?? false) ||
-        (this.extras?.snapshots.receiver.active ?? false),
+        (this.extras?.snapshots.receiver.blocksWrites ?? false),
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),

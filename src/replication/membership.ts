@@ -163,7 +163,7 @@ export class Membership {
   disconnect(id: string): void {
     const parts = this.parts;
     if (!parts) return;
-    parts.replicator.peerAcks.delete(id);
+    parts.replicator.forgetPeer(id);
     // Its dial entry goes too — also one that never connected (no peer id), found by the endpoint
     // add_master gave it.
     const endpoint = this.addedMasters.get(id)?.endpoint;

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { HybridLogicalClock } from '../clock/hlc.js';
 import type { TimerHandle, Timers } from '../clock/timers.js';
-import { covers, LogReader, type ReplTx, type Vector } from '../log/records.js';
+import { covers, coversVector, LogReader, type ReplTx, type Vector } from '../log/records.js';
 import type { WriterLock } from '../session/writer-lock.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Applier } from './applier.js';
@@ -60,6 +60,8 @@ export interface ReplicatorOptions {
 
 /** How often retention runs. */
 export const retentionIntervalMs = 5_000;
+/** A snapshot pin lapses after this long (a receiver that never installed the copy). */
+export const snapshotPinMs = 30 * 60_000;
 
 interface PeerState {
   link: Link;
@@ -102,6 +104,12 @@ export class Replicator {
   private readonly extensions: PeerExtension[] = [];
   /** Latest vector each peer acknowledged (kept across its reconnections). */
   readonly peerAcks = new Map<string, Vector>();
+  /**
+   * Peers receiving a snapshot from us: the vector the copy holds. Retention keeps the log from
+   * there (what the peer will ask for once it installed the copy); until the peer resyncs, nothing
+   * else (quorum, failover) counts it as holding that vector.
+   */
+  private readonly pins = new Map<string, { vector: Vector; atMs: number }>();
   readonly stats: ReplicatorStats = {
     receivedTxs: 0,
     appliedTxs: 0,
@@ -158,8 +166,30 @@ export class Replicator {
 
   /** Keep the log from this vector for a peer (it is installing a snapshot taken at it). */
   pin(peerId: string, vector: Vector): void {
-    this.peerAcks.set(peerId, vector);
+    this.pins.set(peerId, { vector, atMs: this.o.timers.nowMs() });
     this.o.retention?.clearSnapshotMark(peerId);
+  }
+
+  /** Could a peer at this vector stream the log from us (nothing it lacks was truncated)? */
+  streamableFrom(vector: Vector): boolean {
+    return !(this.o.retention?.lacksTruncated(vector) ?? false);
+  }
+
+  /** A peer removed from the cluster: forget what it acknowledged and any pin. */
+  forgetPeer(peerId: string): void {
+    this.peerAcks.delete(peerId);
+    this.pins.delete(peerId);
+  }
+
+  /** What retention keeps the log for: acknowledgements, raised to the snapshot a peer installs. */
+  private retentionVectors(): Map<string, Vector> {
+    const out = new Map(this.peerAcks);
+    const now = this.o.timers.nowMs();
+    for (const [peer, pin] of this.pins) {
+      if (now - pin.atMs > snapshotPinMs) this.pins.delete(peer);
+      else out.set(peer, mergeVector(out.get(peer) ?? {}, pin.vector));
+    }
+    return out;
   }
 
   /** Send our vector to every peer again (streaming restarts from it; ends a hold). */
@@ -212,7 +242,7 @@ export class Replicator {
     try {
       const r = this.o.engine.runInternal(() => {
         this.o.applier.crdt?.trim();
-        return retention.run(this.peerAcks, this.o.timers.nowMs(), this.o.expectedPeers?.() ?? 0);
+        return retention.run(this.retentionVectors(), this.o.timers.nowMs(), this.o.expectedPeers?.() ?? 0);
       });
       for (const peer of r.newlyNeedingSnapshot)
         this.fail(peer, 'fell behind the retained log: needs a snapshot re-sync');
@@ -334,6 +364,9 @@ export class Replicator {
       case 'resync':
         p.acked = (msg.vector as Vector) ?? {};
         this.peerAcks.set(p.link.peerId, p.acked);
+        // A peer that installed our snapshot resyncs from (at least) the pinned vector.
+        if (this.pins.has(p.link.peerId) && coversVector(p.acked, this.pins.get(p.link.peerId)!.vector))
+          this.pins.delete(p.link.peerId);
         if (msg.hold === true) {
           // The peer may install a snapshot first: stream nothing until it resyncs without a hold.
           p.cursor = null;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../clock/timers.js';
-import type { Vector } from '../log/records.js';
+import { coversVector, type Vector } from '../log/records.js';
 import type { PeerMessage } from './link.js';
 import type { PeerHandle } from './peer-extension.js';
 import type { SnapshotWorkerResult } from './snapshot-worker.js';
@@ -47,6 +47,10 @@ export interface SnapshotDonorOptions {
    * drop what the receiver will ask for once the snapshot is installed).
    */
   pin(peerId: string, vector: Vector): void;
+  /** This node's applied vector now (a snapshot made later holds at least this). */
+  appliedVector(): Vector;
+  /** Could a peer stream the log from this vector (nothing it lacks was truncated)? */
+  streamableFrom(vector: Vector): boolean;
 }
 
 export class SnapshotDonor {
@@ -75,10 +79,21 @@ export class SnapshotDonor {
   }
 
   private onRequest(peer: PeerHandle, msg: PeerMessage): void {
-    const wanted = typeof msg.id === 'string' ? this.snapshots.get(msg.id) : undefined;
+    const need: Vector = {};
+    if (typeof msg.need === 'object' && msg.need !== null)
+      for (const [o, s] of Object.entries(msg.need as Record<string, unknown>))
+        if (Number.isSafeInteger(s)) need[o] = s as number;
+    // A copy is reused only if it holds what the receiver needs and the log still goes on from it
+    // (otherwise the receiver would install it and be refused again).
+    const fits = (s: SnapshotInfo | undefined): s is SnapshotInfo =>
+      s !== undefined && coversVector(s.vector, need) && this.o.streamableFrom(s.vector);
     const now = this.o.timers.nowMs();
-    const recent = [...this.snapshots.values()].find((s) => now - s.createdAtMs < snapshotReuseMs);
+    const wantedSnapshot = typeof msg.id === 'string' ? this.snapshots.get(msg.id) : undefined;
+    const wanted = fits(wantedSnapshot) ? wantedSnapshot : undefined;
+    const recent = [...this.snapshots.values()].find((s) => now - s.createdAtMs < snapshotReuseMs && fits(s));
     const ready = wanted ?? recent;
+    // Keep the log from here on for this peer while the copy is made (the copy holds at least it).
+    if (!ready) this.o.pin(peer.peerId, this.o.appliedVector());
     const send = (s: SnapshotInfo): void => {
       s.lastUsedAtMs = this.o.timers.nowMs();
       this.o.pin(peer.peerId, s.vector);

@@ -139,9 +139,18 @@ export class SnapshotReceiver {
     return !this.holdReleased && this.o.initializingEmpty() && this.o.requestRestart !== null;
   }
 
-  /** A transfer is under way: local writes are refused (the install would discard them). */
+  /** A transfer is under way. */
   get active(): boolean {
     return this.phase !== 'idle' && this.phase !== 'failed';
+  }
+
+  /**
+   * Local writes are refused: a transfer is under way, or this node waits for one (every peer
+   * refused to stream to it, or it joins empty). A snapshot replaces the data, so a write made
+   * here that its donor does not hold yet would be lost by the install.
+   */
+  get blocksWrites(): boolean {
+    return this.active || this.holding || (this.o.requestRestart !== null && this.o.refused());
   }
 
   status(): {
@@ -242,10 +251,14 @@ export class SnapshotReceiver {
     if (this.phase !== 'idle' || now < this.retryAtMs || !this.wanted()) return;
     const own = this.o.appliedVector()[this.o.nodeId] ?? 0;
     const vectors = this.o.peerVectors();
-    // A donor must already hold every transaction this node wrote: the install replaces our data.
+    const total = (id: string): number =>
+      Object.values(vectors.get(id) ?? {}).reduce((sum, seq) => sum + seq, 0);
+    // A donor must already hold every transaction this node wrote (the install replaces our data)
+    // and must hold something; the one holding the most leaves the least log to catch up on.
     const candidates = this.o
       .peers()
-      .filter((p) => !p.closed && (vectors.get(p.peerId)?.[this.o.nodeId] ?? 0) >= own);
+      .filter((p) => !p.closed && (vectors.get(p.peerId)?.[this.o.nodeId] ?? 0) >= own && total(p.peerId) > 0)
+      .sort((a, b) => total(b.peerId) - total(a.peerId));
     const donor = candidates.find((p) => p.peerId === this.progress?.donor) ?? candidates[0];
     if (!donor) return;
     const resumeId = this.progress?.donor === donor.peerId ? this.progress.id : null;
@@ -263,7 +276,8 @@ export class SnapshotReceiver {
       };
     this.stats.startedAtMs ??= now;
     this.o.logger.info({ donor: donor.peerId, resume: resumeId }, 'asking for a snapshot');
-    donor.send({ t: 'snap_req', id: resumeId });
+    // `need`: the donor serves a copy holding at least this (an older copy would lose our writes).
+    donor.send({ t: 'snap_req', id: resumeId, need: { [this.o.nodeId]: own } });
   }
 
   onMessage(peer: PeerHandle, msg: PeerMessage): void {
@@ -295,6 +309,15 @@ export class SnapshotReceiver {
       this.reset();
       return;
     }
+    const vector = msg.vector as Vector;
+    if (!this.coversOwnWrites(vector)) {
+      this.o.onFailure(
+        peer.peerId,
+        "the donor's snapshot lacks writes this node made; asking for a newer one",
+      );
+      this.reset();
+      return;
+    }
     const p = this.progress!;
     const file = join(this.dir, snapshotFileName);
     const resumed = p.id === id && p.size === size && existsSync(file);
@@ -303,7 +326,7 @@ export class SnapshotReceiver {
         id,
         size,
         sha256: msg.sha256,
-        vector: msg.vector as Vector,
+        vector,
         received: 0,
         chunkBytes,
       });
@@ -321,7 +344,14 @@ export class SnapshotReceiver {
       { donor: peer.peerId, snapshot: id, bytes: size, from: p.received },
       'receiving a snapshot',
     );
-    this.pump(peer);
+    if (this.accepted >= p.size) this.received(peer);
+    else this.pump(peer);
+  }
+
+  /** Installing a copy without every transaction this node wrote would lose them. */
+  private coversOwnWrites(vector: Vector | undefined): boolean {
+    const own = this.o.appliedVector()[this.o.nodeId] ?? 0;
+    return typeof vector === 'object' && vector !== null && (vector[this.o.nodeId] ?? 0) >= own;
   }
 
   private pump(peer: PeerHandle): void {
@@ -369,17 +399,19 @@ export class SnapshotReceiver {
       p.received = this.accepted;
       this.saveProgress();
     }
-    if (this.accepted === p.size) {
-      this.closeFile();
-      this.phase = 'verifying';
-      this.verifyAndInstall().catch((err: unknown) => {
-        this.o.logger.error({ err }, 'snapshot install failed');
-        this.o.onFailure(peer.peerId, `snapshot install failed: ${(err as Error).message}`);
-        this.reset();
-      });
-      return;
-    }
-    this.pump(peer);
+    if (this.accepted === p.size) this.received(peer);
+    else this.pump(peer);
+  }
+
+  /** Every byte is here: verify the whole file and install it. */
+  private received(peer: PeerHandle): void {
+    this.closeFile();
+    this.phase = 'verifying';
+    this.verifyAndInstall().catch((err: unknown) => {
+      this.o.logger.error({ err }, 'snapshot install failed');
+      this.o.onFailure(peer.peerId, `snapshot install failed: ${(err as Error).message}`);
+      this.reset();
+    });
   }
 
   private async verifyAndInstall(): Promise<void> {
@@ -402,6 +434,12 @@ export class SnapshotReceiver {
       }
       this.phase = 'idle';
       this.retryAtMs = this.o.timers.nowMs() + snapshotRetryMs;
+      return;
+    }
+    if (!this.coversOwnWrites(p.vector)) {
+      // A write slipped in during the transfer (writes are refused meanwhile; this is the backstop).
+      this.o.onFailure(p.donor, 'this node wrote during the snapshot transfer; asking for a newer one');
+      this.reset();
       return;
     }
     prepareSnapshotFile(file, this.o.nodeId, this.o.localMeta());

@@ -46,6 +46,8 @@ export class Snapshots {
       logger: parts.logger,
       timers: parts.timers,
       pin: (peer, vector) => replicator.pin(peer, vector),
+      appliedVector: () => engine.appliedVector(),
+      streamableFrom: (vector) => replicator.streamableFrom(vector),
     });
     const meta = engine.writer.prepare('SELECT value FROM _chorus_meta WHERE key = ?').pluck();
     this.receiver = new SnapshotReceiver({

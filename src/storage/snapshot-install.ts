@@ -3,7 +3,7 @@
 // directory open, swapped in for the live database. The swap is a marker file and renames that a
 // crash at any step leaves re-doable; the previous database is kept beside it, never deleted.
 
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { databaseFileName } from './engine.js';
@@ -53,28 +53,81 @@ export function prepareSnapshotFile(
   }
 }
 
-function moveWithSidecars(from: string, to: string): void {
-  for (const suffix of ['', '-wal', '-shm']) {
-    rmSync(to + suffix, { force: true });
-    if (existsSync(from + suffix)) renameSync(from + suffix, to + suffix);
+const sidecars = ['-wal', '-shm', '-journal'];
+
+/** Make the directory's renames durable. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
 /**
- * If a verified snapshot waits in the data directory, swap it in (call before the engine opens the
- * directory). Returns true when a snapshot was installed. Safe to re-run after a crash at any step.
+ * The highest sequence of a transaction the database's own node wrote (0 when none). With
+ * `fold`, the database's WAL is folded into it and removed first, so the file alone is the
+ * database and one rename moves it.
  */
-export function installPendingSnapshot(dataDir: string): boolean {
+function ownSeq(file: string, fold: boolean): number {
+  const db = new Database(file, { readonly: !fold, fileMustExist: true });
+  try {
+    if (fold) db.pragma('journal_mode = DELETE');
+    const hasLog = db.prepare("SELECT 1 FROM sqlite_master WHERE name = '_chorus_tx'").get();
+    if (!hasLog) return 0;
+    const seq = db
+      .prepare(
+        `SELECT coalesce(max(origin_seq), 0) FROM _chorus_tx
+          WHERE origin = (SELECT value FROM _chorus_meta WHERE key = 'node_id')`,
+      )
+      .pluck()
+      .get();
+    return Number(seq);
+  } finally {
+    db.close();
+  }
+}
+
+export type SnapshotInstallResult =
+  | { installed: false; refused?: string }
+  | { installed: true; previous: string | null };
+
+/**
+ * If a verified snapshot waits in the data directory, swap it in (call before the engine opens the
+ * directory). Refuses (and discards the copy) when the live database holds transactions this node
+ * wrote that the copy lacks: installing would lose them. Safe to re-run after a crash at any step.
+ */
+export function installPendingSnapshot(dataDir: string): SnapshotInstallResult {
   const dir = join(dataDir, snapshotIncomingDirName);
   const ready = join(dir, snapshotReadyFileName);
-  if (!existsSync(ready)) return false;
+  if (!existsSync(ready)) return { installed: false };
   const incoming = join(dir, snapshotFileName);
   const live = join(dataDir, databaseFileName);
+  let previous: string | null = null;
   if (existsSync(incoming)) {
-    if (existsSync(live)) moveWithSidecars(live, join(dataDir, preSnapshotFileName));
+    if (existsSync(live)) {
+      const liveSeq = ownSeq(live, true);
+      const copySeq = ownSeq(incoming, false);
+      if (liveSeq > copySeq) {
+        rmSync(incoming, { force: true });
+        rmSync(join(dir, snapshotProgressFileName), { force: true });
+        rmSync(ready, { force: true });
+        return {
+          installed: false,
+          refused: `the snapshot holds this node's writes up to ${copySeq} but the database has ${liveSeq}; installing it would lose them`,
+        };
+      }
+      previous = join(dataDir, preSnapshotFileName);
+      for (const suffix of sidecars) rmSync(previous + suffix, { force: true });
+      renameSync(live, previous);
+    }
+    // Sidecars without their database can only be stale; beside the new one they would corrupt it.
+    for (const suffix of sidecars) rmSync(live + suffix, { force: true });
     renameSync(incoming, live);
+    syncDir(dataDir);
   }
   rmSync(join(dir, snapshotProgressFileName), { force: true });
   rmSync(ready, { force: true });
-  return true;
+  return { installed: true, previous };
 }

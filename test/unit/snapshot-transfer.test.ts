@@ -2,7 +2,7 @@
 // link resumes from the last chunk received (not from zero), a corrupted chunk is refused and
 // fetched again, and the installed file is the donor's data made the receiver's own.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -21,7 +21,14 @@ import { SnapshotDonor } from '../../src/replication/snapshot-donor.js';
 import { SnapshotReceiver, snapshotRefusedForMs } from '../../src/replication/snapshot-receiver.js';
 import { databaseFileName } from '../../src/storage/engine.js';
 import { internalSchemaSql } from '../../src/storage/internal-schema.js';
-import { installPendingSnapshot, preSnapshotFileName } from '../../src/storage/snapshot-install.js';
+import {
+  installPendingSnapshot,
+  prepareSnapshotFile,
+  preSnapshotFileName,
+  snapshotFileName,
+  snapshotIncomingDirName,
+  snapshotReadyFileName,
+} from '../../src/storage/snapshot-install.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-snapshot-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -71,7 +78,9 @@ test('a transfer resumes after a broken link, refuses a corrupted chunk, and ins
     dbPath,
     logger,
     timers: systemTimers,
-    pin: (peer) => pins.push(peer),
+    pin: (peer, vector) => pins.push(`${peer} ${JSON.stringify(vector)}`),
+    appliedVector: () => ({ donor: 6 }),
+    streamableFrom: () => true,
   });
 
   // The link: each direction delivers asynchronously through the codec; `up` false drops everything.
@@ -172,14 +181,21 @@ test('a transfer resumes after a broken link, refuses a corrupted chunk, and ins
   assert.equal(donor.stats.made, 1, 'the resumed transfer reused the snapshot');
   assert.equal(receiver.stats.resumedAtBytes, before, 'the second attempt went on from the bytes kept');
   assert.equal(receiver.stats.bytesReceived, size, 'no byte was accepted twice');
-  assert.deepEqual(pins, ['receiver', 'receiver']);
+  assert.deepEqual(
+    pins,
+    ['receiver {"donor":6}', 'receiver {"donor":7,"other":3}', 'receiver {"donor":7,"other":3}'],
+    'the log is kept from the applied vector while the copy is made, then from the copy',
+  );
 
   // Install (what the node does on its in-process restart): the old database is kept beside it.
   const old = new Database(join(recvDir, databaseFileName));
   old.exec('CREATE TABLE before_snapshot (x INTEGER)');
   old.close();
-  assert.equal(installPendingSnapshot(recvDir), true);
-  assert.equal(installPendingSnapshot(recvDir), false, 'installed once');
+  assert.deepEqual(installPendingSnapshot(recvDir), {
+    installed: true,
+    previous: join(recvDir, preSnapshotFileName),
+  });
+  assert.deepEqual(installPendingSnapshot(recvDir), { installed: false }, 'installed once');
   const kept = new Database(join(recvDir, preSnapshotFileName), { readonly: true });
   assert.equal(
     kept.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'before_snapshot'").pluck().get(),
@@ -202,4 +218,137 @@ test('a transfer resumes after a broken link, refuses a corrupted chunk, and ins
     live.close();
   }
   await donor.stop();
+});
+
+/** A donor wired to a recorder of what it sends. */
+function recordingDonor(name: string, streamable: () => boolean) {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const donor = new SnapshotDonor({
+    dataDir: dir,
+    dbPath: makeDonorDb(dir, 10),
+    logger,
+    timers: systemTimers,
+    pin: () => undefined,
+    appliedVector: () => ({ donor: 7, other: 3 }),
+    streamableFrom: streamable,
+  });
+  const sent: PeerMessage[] = [];
+  let arrived: () => void = () => undefined;
+  const peer: PeerHandle = {
+    peerId: 'receiver',
+    send: (m) => {
+      sent.push(overTheWire(m));
+      arrived();
+      return true;
+    },
+    closed: false,
+  };
+  const ask = async (msg: PeerMessage): Promise<PeerMessage> => {
+    const n = sent.length;
+    const got = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    donor.onMessage(peer, msg);
+    if (sent.length === n) await got;
+    return sent[n]!;
+  };
+  return { donor, ask };
+}
+
+test('a donor reuses a copy only if it holds what the receiver needs and the log goes on from it', async () => {
+  let streamable = true;
+  const { donor, ask } = recordingDonor('reuse', () => streamable);
+  const first = await ask({ t: 'snap_req', id: null, need: { receiver: 0 } });
+  assert.equal(first.t, 'snap_meta');
+  assert.equal((await ask({ t: 'snap_req', id: null, need: { donor: 7 } })).id, first.id, 'reused');
+  const needMore = await ask({ t: 'snap_req', id: first.id, need: { receiver: 4 } });
+  assert.notEqual(needMore.id, first.id, "a copy without the receiver's own writes is not reused");
+  assert.equal(donor.stats.made, 2);
+  streamable = false;
+  const truncated = await ask({ t: 'snap_req', id: needMore.id, need: {} });
+  assert.notEqual(truncated.id, needMore.id, 'a copy the log no longer goes on from is not reused');
+  assert.equal(donor.stats.made, 3);
+  await donor.stop();
+});
+
+test('a receiver refuses a copy that lacks its own writes, and install refuses to lose them', async () => {
+  const { donor, ask } = recordingDonor('own-writes', () => true);
+  const meta = await ask({ t: 'snap_req', id: null, need: {} });
+  const dir = join(root, 'own-writes-receiver');
+  mkdirSync(dir, { recursive: true });
+  const failures: string[] = [];
+  const sent: PeerMessage[] = [];
+  const toDonor: PeerHandle = { peerId: 'donor', send: (m) => sent.push(m) > 0, closed: false };
+  let skewMs = 0;
+  const receiver = new SnapshotReceiver({
+    dataDir: dir,
+    nodeId: 'receiver',
+    logger,
+    timers: { nowMs: () => Date.now() + skewMs, after: systemTimers.after },
+    peers: () => [toDonor],
+    // The donor claims to hold the receiver's writes up to 5 (its copy has none of them).
+    peerVectors: () => new Map([['donor', { donor: 7, receiver: 5 }]]),
+    appliedVector: () => ({ receiver: 5 }),
+    refused: () => true,
+    initializingEmpty: () => false,
+    localMeta: () => ({}),
+    releaseHold: () => undefined,
+    requestRestart: () => assert.fail('must not install'),
+    onFailure: (_peer, message) => failures.push(message),
+  });
+  assert.equal(receiver.blocksWrites, true, 'a node waiting for a snapshot refuses writes');
+  receiver.tick();
+  skewMs += snapshotRefusedForMs;
+  receiver.tick();
+  assert.deepEqual(sent[0], { t: 'snap_req', id: null, need: { receiver: 5 } });
+  receiver.onMessage(toDonor, meta);
+  assert.equal(receiver.phase, 'idle');
+  assert.match(failures[0] ?? '', /lacks writes this node made/);
+  receiver.stop();
+  await donor.stop();
+
+  // The last line of defence, at install: the live database has own writes the copy lacks.
+  const live = new Database(join(dir, databaseFileName));
+  live.pragma('journal_mode = WAL');
+  live.exec(internalSchemaSql);
+  live.prepare("INSERT INTO _chorus_meta VALUES ('node_id', 'receiver')").run();
+  live
+    .prepare(
+      "INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms) VALUES (1, 'receiver', 5, 0, 0, 0)",
+    )
+    .run();
+  live.close();
+  const incoming = join(dir, snapshotIncomingDirName);
+  mkdirSync(incoming, { recursive: true });
+  const copyDir = join(root, 'own-writes-copy');
+  mkdirSync(copyDir, { recursive: true });
+  copyFileSync(makeDonorDb(copyDir, 0), join(incoming, snapshotFileName));
+  prepareSnapshotFile(join(incoming, snapshotFileName), 'receiver', {});
+  writeFileSync(join(incoming, snapshotReadyFileName), '{}');
+  const result = installPendingSnapshot(dir);
+  assert.equal(result.installed, false);
+  assert.match(result.installed ? '' : (result.refused ?? ''), /would lose them/);
+  assert.equal(existsSync(join(incoming, snapshotFileName)), false, 'the copy is discarded');
+  const kept = new Database(join(dir, databaseFileName), { readonly: true });
+  assert.equal(kept.prepare('SELECT max(origin_seq) FROM _chorus_tx').pluck().get(), 5);
+  kept.close();
+});
+
+test('install removes stale sidecars of a database a crash left half-moved', () => {
+  const dir = join(root, 'half-moved');
+  const incoming = join(dir, snapshotIncomingDirName);
+  mkdirSync(incoming, { recursive: true });
+  makeDonorDb(dir, 3);
+  renameSync(join(dir, databaseFileName), join(incoming, snapshotFileName));
+  prepareSnapshotFile(join(incoming, snapshotFileName), 'receiver', {});
+  writeFileSync(join(incoming, snapshotReadyFileName), '{}');
+  // The live database was moved aside but its WAL was left behind (a crash between the two).
+  writeFileSync(join(dir, `${databaseFileName}-wal`), Buffer.alloc(4096, 7));
+  assert.deepEqual(installPendingSnapshot(dir), { installed: true, previous: null });
+  assert.equal(existsSync(join(dir, `${databaseFileName}-wal`)), false);
+  const db = new Database(join(dir, databaseFileName), { readonly: true });
+  assert.equal(db.prepare('SELECT count(*) FROM items').pluck().get(), 3);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
 });
