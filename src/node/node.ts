@@ -237,9 +237,7 @@ export class ChorusNode {
       admin: this.admin,
       registry: this.registry,
       isReadOnlyNode: () =>
-        this.closing !== null ||
-        (this.membership?.readOnly ?? false) ||
-        (this.extras?.snapshots.receiver.blocksWrites ?? false),
+        this.closing !== null || (this.membership?.readOnly ?? false) || (this.extras?.blocksWrites ?? false),
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),

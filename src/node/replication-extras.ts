@@ -43,6 +43,11 @@ export class ReplicationExtras {
   readonly quorum: QuorumGate | null;
   readonly failover: FailoverMonitor;
 
+  /** Local writes are refused: a snapshot is awaited or installed, or a split-brain sync runs. */
+  get blocksWrites(): boolean {
+    return this.snapshots.receiver.blocksWrites || this.splitBrain.syncing;
+  }
+
   constructor(p: ExtrasParts) {
     const r = p.config.replication;
     this.snapshots = new Snapshots({

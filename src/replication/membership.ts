@@ -159,6 +159,11 @@ export class Membership {
     this.disconnect(id);
   }
 
+  /** Is this id one of this node's own (node id or configured master id)? */
+  isSelf(id: string): boolean {
+    return this.selfIds.has(id);
+  }
+
   /** Close links to a removed master and stop dialing its endpoint. */
   disconnect(id: string): void {
     const parts = this.parts;

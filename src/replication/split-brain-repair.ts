@@ -16,6 +16,8 @@ import { colPath, fromJson, pkWhere } from './row-sql.js';
 export const splitBrainVoidTxsMax = 100_000;
 /** Rows one fetch request asks for. */
 export const splitBrainRowsPerFetchMax = 500;
+/** Bytes of row data one fetch reply carries (at least one row goes; the requester asks for the rest). */
+export const splitBrainReplyBytesMax = 4 * 1024 * 1024;
 
 /** A row as the canonical node holds it: values, version metadata and CRDT states. */
 export interface FetchedRow {
@@ -66,18 +68,28 @@ export class SplitBrainRepair {
   }
 
   /**
-   * Void every transaction in the log that `canonical` does not cover, keeping this node's value of
-   * each row they touched. Schema changes and admin commands stay (they are not row data). Runs in
-   * its own write transaction; the caller holds the writer.
+   * Void every transaction in the log that `canonical` does not cover and that a node outside the
+   * canonical partition (`members`) wrote, keeping this node's value of each row they touched. A
+   * member's transaction is canonical even if the node we compare with has not received it yet.
+   * Schema changes and admin commands stay (they are not row data). Runs in its own write
+   * transaction; the caller holds the writer.
    */
-  voidUncovered(canonical: Vector, partition: string, canonicalMaster: string, nowIso: string): VoidResult {
+  voidUncovered(
+    canonical: Vector,
+    members: string[],
+    partition: string,
+    canonicalMaster: string,
+    nowIso: string,
+  ): VoidResult {
     return this.engine.runInternal(() => {
       const txs = this.db
         .prepare(
           `SELECT txid, origin, origin_seq FROM _chorus_tx
-            WHERE origin_seq > coalesce(json_extract(?, '$."' || origin || '"'), 0) ORDER BY txid LIMIT ?`,
+            WHERE origin_seq > coalesce(json_extract(?, '$."' || origin || '"'), 0)
+              AND origin NOT IN (SELECT value FROM json_each(?))
+            ORDER BY txid LIMIT ?`,
         )
-        .all(JSON.stringify(canonical), splitBrainVoidTxsMax) as {
+        .all(JSON.stringify(canonical), JSON.stringify(members), splitBrainVoidTxsMax) as {
         txid: number;
         origin: string;
         origin_seq: number;
@@ -121,26 +133,35 @@ export class SplitBrainRepair {
     meta.safeIntegers(false);
     const crdt = db.prepare('SELECT col, state FROM _chorus_crdt WHERE tbl = ? AND pk = ? ORDER BY col');
     const tables = new Set(this.engine.replicatedTables());
-    return keys.slice(0, splitBrainRowsPerFetchMax).map(({ tbl, pk }) => {
+    const out: FetchedRow[] = [];
+    let bytes = 0;
+    for (const { tbl, pk } of keys.slice(0, splitBrainRowsPerFetchMax)) {
+      if (out.length > 0 && bytes >= splitBrainReplyBytesMax) break;
       const shape = tables.has(tbl) ? this.shapeOf(tbl, db) : null;
-      return {
+      const row: FetchedRow = {
         tbl,
         pk,
         row: shape ? this.rowJson(tbl, shape, pk, db) : null,
         meta: (meta.get(tbl, pk) as FetchedRow['meta'] | undefined) ?? null,
         crdt: crdt.all(tbl, pk) as { col: string; state: string }[],
       };
-    });
+      bytes += (row.row?.length ?? 0) + row.crdt.reduce((n, c) => n + c.state.length, 0) + 256;
+      out.push(row);
+    }
+    return out;
   }
 
   /**
    * Make these rows exactly the canonical node's (values, metadata, CRDT state), capture silent:
    * this is not a new change, it undoes ours. Records the canonical value next to dropped rows.
-   * Returns how many rows were written.
+   * Returns how many rows were written. A row is updated in place (never deleted and inserted
+   * again, which would cascade to rows referencing it); foreign keys are checked at commit.
    */
   installRows(rows: FetchedRow[]): number {
+    const tables = new Set(this.engine.replicatedTables());
     this.engine.beginApply();
     try {
+      this.db.pragma('defer_foreign_keys = ON');
       let n = 0;
       const putMeta = this.db.prepare(
         'INSERT OR REPLACE INTO _chorus_rowmeta (tbl, pk, vv, dels, deleted, cols) VALUES (?, ?, ?, ?, ?, ?)',
@@ -152,17 +173,24 @@ export class SplitBrainRepair {
         'UPDATE _chorus_split_brain_dropped SET canonical_value = ? WHERE table_name = ? AND row_id = ? AND canonical_value IS NULL',
       );
       for (const r of rows) {
-        const shape = this.shapeOf(r.tbl);
+        const shape = tables.has(r.tbl) ? this.shapeOf(r.tbl) : null;
         if (!shape) continue;
-        this.db
-          .prepare(`DELETE FROM ${quoteIdent(r.tbl)} WHERE ${pkWhere(shape.primaryKey)}`)
-          .run({ pk: r.pk });
-        if (r.row !== null) {
+        if (r.row === null) {
+          this.db
+            .prepare(`DELETE FROM ${quoteIdent(r.tbl)} WHERE ${pkWhere(shape.primaryKey)}`)
+            .run({ pk: r.pk });
+        } else {
           const present = Object.keys(JSON.parse(r.row) as object).filter((c) => shape.columns.includes(c));
           const values = present.map((c) => fromJson(':row', colPath(c))).join(', ');
+          const rest = present.filter((c) => !shape.primaryKey.includes(c));
+          const onConflict =
+            rest.length === 0
+              ? 'DO NOTHING'
+              : `DO UPDATE SET ${rest.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
           this.db
             .prepare(
-              `INSERT INTO ${quoteIdent(r.tbl)} (${present.map(quoteIdent).join(', ')}) VALUES (${values})`,
+              `INSERT INTO ${quoteIdent(r.tbl)} (${present.map(quoteIdent).join(', ')}) VALUES (${values})
+                 ON CONFLICT (${shape.primaryKey.map(quoteIdent).join(', ')}) ${onConflict}`,
             )
             .run({ row: r.row });
         }

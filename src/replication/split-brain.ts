@@ -24,6 +24,7 @@ import {
   merkleReplyType,
   merkleRequestType,
 } from './merkle.js';
+import { withConnection } from './merkle-digest.js';
 import type { PeerExtension, PeerHandle } from './peer-extension.js';
 import type { Replicator } from './replicator.js';
 import { type FetchedRow, SplitBrainRepair, splitBrainRowsPerFetchMax } from './split-brain-repair.js';
@@ -101,6 +102,7 @@ export class SplitBrain implements PeerExtension {
   private readonly conflictRows = new Map<string, SplitBrainConflict[]>();
   private timer: TimerHandle | null = null;
   private checking: Promise<TableStatus[]> | null = null;
+  private syncingFlag = false;
   private stopped = false;
 
   constructor(private readonly o: SplitBrainParts) {
@@ -113,6 +115,11 @@ export class SplitBrain implements PeerExtension {
 
   start(): void {
     this.schedule();
+  }
+
+  /** A sync from the canonical partition is under way: local writes are refused meanwhile. */
+  get syncing(): boolean {
+    return this.syncingFlag;
   }
 
   stop(): void {
@@ -140,8 +147,18 @@ export class SplitBrain implements PeerExtension {
     if (msg.t === merkleRequestType) {
       this.responder.handle(msg).then((reply) => peer.send(reply));
     } else if (msg.t === 'sb_rows_req') {
-      const keys = ((msg.keys as [string, string][]) ?? []).map(([tbl, pk]) => ({ tbl, pk }));
-      peer.send({ t: 'sb_rows_reply', id: msg.id, rows: this.repair.readRows(this.reader, keys) });
+      const raw: unknown[] = Array.isArray(msg.keys) ? msg.keys : [];
+      const keys = raw
+        .filter(
+          (k): k is [string, string] =>
+            Array.isArray(k) && typeof k[0] === 'string' && typeof k[1] === 'string',
+        )
+        .map(([tbl, pk]) => ({ tbl, pk }));
+      withConnection(this.reader, () => this.repair.readRows(this.reader, keys)).then(
+        (rows) => peer.send({ t: 'sb_rows_reply', id: msg.id, rows }),
+        (err: unknown) =>
+          peer.send({ t: 'sb_rows_reply', id: msg.id, rows: [], error: (err as Error).message }),
+      );
     } else if (msg.t === 'sb_canon_req') {
       peer.send({
         t: 'sb_canon_reply',
@@ -190,7 +207,9 @@ export class SplitBrain implements PeerExtension {
   /** Tables compared: replicated tables with a primary key. */
   private tables(): string[] {
     return this.o.engine.replicatedTables().filter((t) => {
-      const n = this.reader.prepare('SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0').get(t) as {
+      const n = this.o.engine.writer
+        .prepare('SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0')
+        .get(t) as {
         n: number;
       };
       return n.n > 0;
@@ -201,12 +220,35 @@ export class SplitBrain implements PeerExtension {
     return compareTable(this.digestReader, table, (req) => this.request(peer, req));
   }
 
+  /**
+   * The peer's rows for these keys. A reply answers a prefix of the keys asked (it is bounded in
+   * bytes); anything but the rows asked for, in order, is refused.
+   */
   private async fetchRows(peer: PeerHandle, keys: { tbl: string; pk: string }[]): Promise<FetchedRow[]> {
     const out: FetchedRow[] = [];
-    for (let i = 0; i < keys.length; i += splitBrainRowsPerFetchMax) {
-      const batch = keys.slice(i, i + splitBrainRowsPerFetchMax).map((k) => [k.tbl, k.pk]);
-      const reply = await this.request(peer, { t: 'sb_rows_req', keys: batch });
-      out.push(...((reply.rows as FetchedRow[]) ?? []));
+    let i = 0;
+    while (i < keys.length) {
+      const batch = keys.slice(i, i + splitBrainRowsPerFetchMax);
+      const reply = await this.request(peer, { t: 'sb_rows_req', keys: batch.map((k) => [k.tbl, k.pk]) });
+      if (typeof reply.error === 'string')
+        throw new ChorusError('58000', `${peer.peerId} could not read rows: ${reply.error}`);
+      const rows = Array.isArray(reply.rows) ? (reply.rows as FetchedRow[]) : [];
+      const valid =
+        rows.length > 0 &&
+        rows.length <= batch.length &&
+        rows.every(
+          (r, j) =>
+            r !== null &&
+            typeof r === 'object' &&
+            r.tbl === batch[j]!.tbl &&
+            r.pk === batch[j]!.pk &&
+            (r.row === null || typeof r.row === 'string') &&
+            Array.isArray(r.crdt),
+        );
+      if (!valid)
+        throw new ChorusError('08P01', `${peer.peerId} answered a row request with rows not asked for`);
+      out.push(...rows);
+      i += rows.length;
     }
     return out;
   }
@@ -297,7 +339,8 @@ export class SplitBrain implements PeerExtension {
     }
     const keys = r.differing.slice(0, splitBrainConflictRowsMax).map((d) => ({ tbl: table, pk: d.pk }));
     const theirs = new Map((await this.fetchRows(peer, keys)).map((f) => [f.pk, f.row]));
-    const ours = new Map(this.repair.readRows(this.reader, keys).map((f) => [f.pk, f.row]));
+    const local = await withConnection(this.reader, () => this.repair.readRows(this.reader, keys));
+    const ours = new Map(local.map((f) => [f.pk, f.row]));
     this.conflictRows.set(
       key,
       keys.map((k) => ({
@@ -322,14 +365,14 @@ export class SplitBrain implements PeerExtension {
     return [...this.conflictRows.values()].flat();
   }
 
-  /** The canonical mark a linked peer holds, with its applied vector. */
+  /** A linked member of the canonical partition, with the mark and its applied vector. */
   private async canonicalPeer(): Promise<{ peer: PeerHandle; mark: CanonicalMark; vector: Vector }> {
-    const self = this.o.engine.nodeId;
     for (const peer of this.linked()) {
       const reply = await this.request(peer, { t: 'sb_canon_req' }).catch(() => null);
       const mark = (reply?.canonical as CanonicalMark | null) ?? null;
-      if (!mark) continue;
-      if (mark.members.includes(self)) {
+      // The mark replicates to every node; only a member of that partition holds its data.
+      if (!mark || !Array.isArray(mark.members) || !mark.members.includes(peer.peerId)) continue;
+      if (mark.members.some((id) => this.o.membership?.isSelf(id) ?? id === this.o.engine.nodeId)) {
         throw new ChorusError(
           '55000',
           `this node is a member of the canonical partition "${mark.partition_id}"`,
@@ -346,25 +389,44 @@ export class SplitBrain implements PeerExtension {
   }
 
   /**
-   * Bring this node (of a non-canonical partition) back to the canonical data. Returns a summary;
-   * replication is left paused or running as it was.
+   * Bring this node (of a non-canonical partition) back to the canonical data. Replication must be
+   * paused (the seed's step 4) and is left paused; writes are refused while the sync runs.
+   * Returns a summary.
    */
   async syncFromCanonical(targetPartition: string): Promise<string> {
-    const { peer, mark, vector } = await this.canonicalPeer();
+    if (this.syncingFlag)
+      throw new ChorusError('55006', 'a sync from the canonical partition is already running');
+    this.syncingFlag = true;
+    try {
+      const canonical = await this.canonicalPeer();
+      if (!this.o.replicator.isPaused) {
+        // Running, this node would keep sending its partition's writes to the canonical side.
+        throw new ChorusError('55000', 'replication is running on this node', {
+          hint: 'Run replicate.pause_replication() here before healing the partition, then sync, then resume.',
+        });
+      }
+      return await this.syncNow(targetPartition, canonical);
+    } finally {
+      this.syncingFlag = false;
+    }
+  }
+
+  private async syncNow(
+    targetPartition: string,
+    { peer, mark, vector }: { peer: PeerHandle; mark: CanonicalMark; vector: Vector },
+  ): Promise<string> {
     const r = this.o.replicator;
     const owner = {};
     const wait = this.o.writerLock.acquire(owner);
     if (wait) await wait;
     let voided: { voidedTxs: number; rows: { tbl: string; pk: string }[] };
     try {
-      voided = this.repair.voidUncovered(vector, targetPartition, peer.peerId, this.o.nowIso());
+      voided = this.repair.voidUncovered(vector, mark.members, targetPartition, peer.peerId, this.o.nowIso());
     } finally {
       this.o.writerLock.release(owner);
     }
     // Stream the canonical partition's writes in (replication resumes for as long as that takes).
-    const wasPaused = r.isPaused;
-    if (wasPaused) r.resume();
-    else r.resyncAll();
+    r.resume();
     try {
       const deadline = this.o.timers.nowMs() + splitBrainCatchUpTimeoutMs;
       while (!coversAll(this.o.engine.appliedVector(), vector)) {
@@ -376,7 +438,7 @@ export class SplitBrain implements PeerExtension {
         await new Promise((res) => setTimeout(res, catchUpPollMs));
       }
     } finally {
-      if (wasPaused) r.pause();
+      r.pause();
     }
     // Whatever still differs (rows our voided writes or merges left) is taken from the canonical node.
     const keys = new Map(voided.rows.map((k) => [`${k.tbl}\u0000${k.pk}`, k]));

@@ -127,9 +127,7 @@ test('a split brain is detected and recovered by the seed procedure, dropped row
   // Step 6: sync the minority from the canonical partition. Step 7: resume. Step 8: validate.
   await assert.rejects(
     c.sql(0, "SELECT replicate.sync_from_canonical_partition(target_partition => 'partition_1')"),
-    {
-      code: '55000',
-    },
+    { code: '55000', message: /member of the canonical partition/ },
   );
   const synced = await one(
     2,
@@ -140,6 +138,11 @@ test('a split brain is detected and recovered by the seed procedure, dropped row
     /^SYNCED from sb-[12] \(canonical partition partition_1\): 4 transactions voided, 4 rows dropped/,
   );
   await c.sql(2, 'SELECT replicate.resume_replication()');
+  // A sync with replication running would ship this partition's writes while they are voided.
+  await assert.rejects(
+    c.sql(2, "SELECT replicate.sync_from_canonical_partition(target_partition => 'partition_2')"),
+    { code: '55000', message: /replication is running/ },
+  );
   await c.waitConverged(['inventory'], 30_000);
   for (let i = 0; i < 3; i++) {
     await eventually(`a valid topology on node ${i}`, 20_000, async () =>
