@@ -7,12 +7,15 @@ export interface TimerHandle {
 
 export interface Timers {
   nowMs(): number;
+  /** A clock that never steps back or jumps with the wall clock (leases); falls back to nowMs. */
+  monotonicMs?(): number;
   /** Run fn after ms; the handle cancels it. Real timers are unref'd: they never keep a process up. */
   after(ms: number, fn: () => void): TimerHandle;
 }
 
 export const systemTimers: Timers = {
   nowMs: () => Date.now(),
+  monotonicMs: () => performance.now(),
   after(ms, fn) {
     const t = setTimeout(fn, ms);
     t.unref();

@@ -256,7 +256,8 @@ export class FailoverMonitor {
    */
   record(r: FailoverRecord): number {
     const q = this.o.quorum();
-    const safe = q !== null && q.size >= 2;
+    // Every acknowledged write is on two nodes holding data (a witness's vote holds no copy).
+    const safe = q !== null && q.size - (q.witness ? 1 : 0) >= 2;
     const info = this.db
       .prepare(
         `INSERT INTO _chorus_failover_history (failover_time, failed_master, promoted_master, failover_type,

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../clock/timers.js';
 import type { Config } from '../config/load.js';
-import { ChorusError, NoWriteQuorumError, QuorumTimeoutError } from '../errors.js';
+import { ChorusError, ConfigError, NoWriteQuorumError, QuorumTimeoutError } from '../errors.js';
 import type { PeerNetwork } from './link.js';
 import { WitnessClient } from './witness.js';
 
@@ -113,6 +113,14 @@ export function quorumFromConfig(
 ): QuorumGate {
   const r = config.replication;
   const size = r.quorum_size ?? Math.floor((configuredPeers + 1) / 2) + 1;
+  const voters = configuredPeers + 1 + (witnessNetwork ? 1 : 0);
+  if (witnessNetwork && size * 2 <= voters) {
+    // Two sides of a partition could each gather that many votes (the witness on one of them).
+    throw new ConfigError(
+      `replication.quorum_size = ${size} is not a majority of ${voters} voters (the masters and the witness)`,
+      { hint: `Use quorum_size >= ${Math.floor(voters / 2) + 1} with use_witness_node.` },
+    );
+  }
   const masters = (): number => new Set(replicator.peerStates().map((p) => p.peerId)).size;
   let witness: WitnessClient | null = null;
   const vote = (): number => (witness?.holdsLease() ? 1 : 0);
@@ -125,7 +133,13 @@ export function quorumFromConfig(
     },
   });
   if (witnessNetwork && logger) {
-    witness = new WitnessClient(witnessNetwork, timers, logger, () => masters() + 1 < size);
+    witness = new WitnessClient(
+      witnessNetwork,
+      timers,
+      logger,
+      () => masters() + 1 < size,
+      Math.max(1, r.witness_endpoints.length),
+    );
     gate.witness = witness;
   }
   return gate;

@@ -9,30 +9,44 @@
 //
 // What the vote does not give: the witness holds no copy, so a write acknowledged under a lease is
 // durable on one master only until the other returns (documented in docs/replication.md).
+//
+// Safety details: a restarted witness has forgotten its holder, so it grants nothing for one lease
+// length after it starts (any lease granted before has lapsed by then); with several witness
+// endpoints a master holds the vote only while a majority of them granted it (two witnesses cannot
+// each give one master the vote); leases are timed on a monotonic clock where there is one.
 
 import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../clock/timers.js';
 import type { Link, PeerMessage, PeerNetwork } from './link.js';
 
-/** How long a lease lasts. */
+/** How long a lease lasts (also the longest a witness grants, whatever a master asks for). */
 export const witnessLeaseMs = 3_000;
 /** A lease is renewed this often while the master still needs it. */
 export const witnessRenewMs = 1_000;
 /** The master treats its lease as over this much before the witness does (clock-rate drift). */
 export const witnessLeaseMarginMs = 250;
-/** Longest lease a witness grants, whatever a master asks for. */
-export const witnessLeaseMsMax = 30_000;
+/** Lease requests a master keeps track of at once (older ones are forgotten; their replies ignored). */
+export const witnessPendingMax = 64;
+
+/** Lease time: monotonic where the timers have it (a wall-clock step must not stretch a lease). */
+function leaseNow(timers: Timers): number {
+  return timers.monotonicMs?.() ?? timers.nowMs();
+}
 
 /** The witness process's side: grants the lease to one master at a time. */
 export class WitnessServer {
   private holder: { nodeId: string; untilMs: number } | null = null;
+  /** No grant before this: a lease granted before a restart may still run. */
+  private readonly quietUntilMs: number;
   readonly stats = { granted: 0, refused: 0 };
 
   constructor(
     private readonly network: PeerNetwork,
     private readonly timers: Timers,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.quietUntilMs = leaseNow(timers) + witnessLeaseMs;
+  }
 
   async start(): Promise<void> {
     await this.network.start(() => ({
@@ -47,7 +61,7 @@ export class WitnessServer {
 
   /** The master holding the lease now, if any. */
   leaseHolder(): string | null {
-    return this.holder && this.holder.untilMs > this.timers.nowMs() ? this.holder.nodeId : null;
+    return this.holder && this.holder.untilMs > leaseNow(this.timers) ? this.holder.nodeId : null;
   }
 
   private onMessage(link: Link, msg: PeerMessage): void {
@@ -56,10 +70,10 @@ export class WitnessServer {
       return;
     }
     if (msg.t !== 'lease_req') return;
-    const now = this.timers.nowMs();
-    const ttl = Math.min(witnessLeaseMsMax, Math.max(1, Number(msg.ttlMs) || witnessLeaseMs));
+    const now = leaseNow(this.timers);
+    const ttl = Math.min(witnessLeaseMs, Math.max(1, Number(msg.ttlMs) || witnessLeaseMs));
     const current = this.leaseHolder();
-    const granted = current === null || current === link.peerId;
+    const granted = now >= this.quietUntilMs && (current === null || current === link.peerId);
     if (granted) {
       if (current !== link.peerId)
         this.logger.warn({ master: link.peerId, ttlMs: ttl }, 'witness vote granted');
@@ -78,8 +92,9 @@ export class WitnessServer {
 
 /** A master's side: asks for the lease while it cannot see a quorum of masters. */
 export class WitnessClient {
-  private leaseUntilMs = 0;
-  private readonly pending = new Map<number, number>();
+  /** Per witness link: until when it granted us the lease. */
+  private readonly leases = new Map<Link, number>();
+  private readonly pending = new Map<number, { sentAt: number; link: Link }>();
   private req = 0;
   private readonly links = new Set<Link>();
   private timer: TimerHandle | null = null;
@@ -93,6 +108,8 @@ export class WitnessClient {
     private readonly logger: Logger,
     /** Does this master need the witness's vote now (it lacks a quorum of masters)? */
     private readonly needed: () => boolean,
+    /** Witness endpoints configured: the vote needs grants from a majority of them. */
+    private readonly witnesses = 1,
   ) {}
 
   async start(): Promise<void> {
@@ -103,6 +120,7 @@ export class WitnessClient {
         onMessage: (_l, msg) => this.onMessage(msg),
         onClose: () => {
           this.links.delete(link);
+          this.leases.delete(link);
         },
       };
     });
@@ -115,9 +133,12 @@ export class WitnessClient {
     await this.network.stop();
   }
 
-  /** This master holds the witness's vote right now. */
+  /** This master holds the witness's vote right now (granted by a majority of the witnesses). */
   holdsLease(): boolean {
-    return this.leaseUntilMs > this.timers.nowMs();
+    const now = leaseNow(this.timers);
+    let granted = 0;
+    for (const until of this.leases.values()) if (until > now) granted++;
+    return granted * 2 > this.witnesses;
   }
 
   /** Witness links up now. */
@@ -136,32 +157,35 @@ export class WitnessClient {
   /** Ask (or renew) when needed; let the lease lapse otherwise. */
   tick(): void {
     if (!this.needed()) {
-      if (this.holdsLease()) {
-        this.leaseUntilMs = 0;
+      if (this.leases.size > 0) {
+        this.leases.clear();
         for (const l of this.links) if (!l.closed) l.send({ t: 'lease_release' });
       }
       return;
     }
-    const sentAt = this.timers.nowMs();
+    const sentAt = leaseNow(this.timers);
     for (const l of this.links) {
       if (l.closed) continue;
       const req = ++this.req;
-      this.pending.set(req, sentAt);
-      if (this.pending.size > 64) this.pending.delete(this.pending.keys().next().value!);
+      this.pending.set(req, { sentAt, link: l });
+      if (this.pending.size > witnessPendingMax) this.pending.delete(this.pending.keys().next().value!);
       l.send({ t: 'lease_req', req, ttlMs: witnessLeaseMs });
     }
   }
 
   private onMessage(msg: PeerMessage): void {
     if (msg.t !== 'lease_reply') return;
-    const sentAt = this.pending.get(Number(msg.req));
-    if (sentAt === undefined) return;
+    const asked = this.pending.get(Number(msg.req));
+    if (asked === undefined) return;
     this.pending.delete(Number(msg.req));
     if (msg.granted === true) {
-      const until = sentAt + Number(msg.ttlMs) - witnessLeaseMarginMs;
-      if (!this.holdsLease())
+      // Timed from before we asked: it ends here before it ends at the witness.
+      const ttl = Math.min(witnessLeaseMs, Number(msg.ttlMs) || 0);
+      const until = asked.sentAt + ttl - witnessLeaseMarginMs;
+      const held = this.holdsLease();
+      this.leases.set(asked.link, Math.max(this.leases.get(asked.link) ?? 0, until));
+      if (!held && this.holdsLease())
         this.logger.warn('holding the witness vote: writes go on without a quorum of masters');
-      this.leaseUntilMs = Math.max(this.leaseUntilMs, until);
       this.lastRefusedFor = null;
     } else {
       this.lastRefusedFor = typeof msg.holder === 'string' ? msg.holder : null;
