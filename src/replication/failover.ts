@@ -74,8 +74,11 @@ export class FailoverMonitor {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = this.o.timers.after(failoverTickMs, () => {
-      this.tick().catch((err: unknown) => this.o.logger.error({ err }, 'failover check failed'));
-      this.schedule();
+      // One check at a time: the next is scheduled once this one (its history writes) finished,
+      // so a failure is never recorded twice.
+      this.tick()
+        .catch((err: unknown) => this.o.logger.error({ err }, 'failover check failed'))
+        .finally(() => this.schedule());
     });
   }
 

@@ -24,6 +24,8 @@ export const snapshotReuseMs = 30_000;
 export const snapshotKeepMs = 10 * 60_000;
 /** Snapshot files a donor keeps at once (the oldest goes first). */
 export const snapshotFilesMax = 2;
+/** Chunk requests one receiver may have queued at the donor (its window is 8). */
+export const snapshotGetsQueuedMax = 64;
 /** Folder under the data directory holding the copies being served. */
 export const snapshotDonorDirName = 'snapshots';
 
@@ -59,7 +61,7 @@ export class SnapshotDonor {
   private readonly handles = new Map<string, Promise<FileHandle>>();
   private making: Promise<SnapshotInfo> | null = null;
   /** Per receiver: the chunk reads in flight, chained so chunks leave in request order. */
-  private readonly serving = new Map<string, Promise<void>>();
+  private readonly serving = new Map<string, { tail: Promise<void>; queued: number }>();
   private sweepTimer: TimerHandle | null = null;
   private stopped = false;
   /** Snapshots made, and chunks/bytes served (replicate.snapshot_status, metrics). */
@@ -187,8 +189,17 @@ export class SnapshotDonor {
     s.lastUsedAtMs = this.o.timers.nowMs();
     const length = Math.min(snapshotChunkBytes, s.size - offset);
     // Chunks go out in the order they were asked for (reads may complete out of order).
-    const prev = this.serving.get(peer.peerId) ?? Promise.resolve();
-    const next = prev.then(() =>
+    const queue = this.serving.get(peer.peerId) ?? { tail: Promise.resolve(), queued: 0 };
+    if (queue.queued >= snapshotGetsQueuedMax) {
+      peer.send({
+        t: 'snap_error',
+        id: s.id,
+        message: `more than ${snapshotGetsQueuedMax} chunk requests queued`,
+      });
+      return;
+    }
+    queue.queued++;
+    const next = queue.tail.then(() =>
       this.read(s, offset, length).then(
         (data) => {
           this.stats.chunksServed++;
@@ -201,9 +212,11 @@ export class SnapshotDonor {
         },
       ),
     );
-    this.serving.set(peer.peerId, next);
+    queue.tail = next;
+    this.serving.set(peer.peerId, queue);
     next.finally(() => {
-      if (this.serving.get(peer.peerId) === next) this.serving.delete(peer.peerId);
+      queue.queued--;
+      if (queue.queued === 0 && this.serving.get(peer.peerId) === queue) this.serving.delete(peer.peerId);
     });
   }
 
