@@ -19,6 +19,7 @@ before(async () => {
   c = await startCluster({ n: 2, topology: 'mesh', idPrefix: 'am', configToml: config });
   await c.waitLinked(20_000);
   await c.sql(0, 'CREATE TABLE validation_test (id INTEGER PRIMARY KEY, value TEXT)');
+  await c.waitConverged(['validation_test'], 10_000); // am-2 has the table before it writes to it
   await c.sql(0, "INSERT INTO validation_test VALUES (1, 'from am-1')");
   await c.sql(1, "INSERT INTO validation_test VALUES (2, 'from am-2')");
   await c.waitConverged(['validation_test'], 10_000);

@@ -127,6 +127,7 @@ test('a node that fell past the retention cap re-syncs from a snapshot by itself
   cleanups.push(() => c.stop());
   await c.waitLinked(20_000);
   await c.sql(0, 'CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT NOT NULL, n INTEGER NOT NULL)');
+  await c.waitConverged(['docs'], 20_000); // rc-3 has the table before it writes to it
   await c.sql(2, "INSERT INTO docs VALUES (0, 'written on rc-3 before it went down', 0)");
   await c.waitConverged(['docs'], 20_000);
   await c.nodes[2]!.stop();
