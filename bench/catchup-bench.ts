@@ -144,13 +144,13 @@ async function main(): Promise<void> {
       (await query(conn, 'SELECT 1')).length ? true : undefined,
     );
     const tInstalled = performance.now();
-    const [donorStatus] = (await c.sql(
-      0,
-      'SELECT last_make_ms, bytes_served FROM replicate.snapshot_status',
-    )) as {
-      last_make_ms: string | null;
-      bytes_served: string;
-    }[];
+    // The donor is whichever master the new node picked (the one holding the most).
+    const statuses = (await Promise.all(
+      c.nodes.map((_, i) => c.sql(i, 'SELECT last_make_ms, bytes_served FROM replicate.snapshot_status')),
+    )) as { last_make_ms: string | null; bytes_served: string }[][];
+    const donorStatus = statuses
+      .map(([s]) => s!)
+      .sort((a, b) => Number(b.bytes_served) - Number(a.bytes_served))[0];
     const mark = await vectorOf(c.sql(0, vectorSql()));
     const writtenAtInstall = written;
     await until('the new node to catch up with the writers running', async () =>
