@@ -116,12 +116,13 @@ export function registerSplitBrainAdmin(registry: AdminRegistry, ctx: SplitBrain
         throw new ChorusError('55000', 'split-brain handling needs multi-primary replication');
       const peers = ctx.peers();
       const linked = peers.filter((p) => p.state === 'ACTIVE').map((p) => p.masterId);
-      const members = [ctx.selfMasterId, ...linked];
+      // Transactions carry node ids: the members list both ids of this node when they differ.
+      const members = [...new Set([ctx.selfMasterId, ...m.ownIds(), ...linked])];
       const total = peers.length + 1;
-      if (members.length * 2 <= total && force !== true) {
+      if ((linked.length + 1) * 2 <= total && force !== true) {
         throw new ChorusError(
           '55000',
-          `this partition holds ${members.length} of ${total} masters, not a majority`,
+          `this partition holds ${linked.length + 1} of ${total} masters, not a majority`,
           {
             hint: 'Mark the majority partition, or pass force => true if you are sure this one must win.',
           },

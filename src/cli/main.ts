@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+
 // The `chorus` command: `chorus server` runs a node, `chorus sql` runs statements against one.
 
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { Command } from 'commander';
 import pg from 'pg';
 import pino from 'pino';
@@ -136,7 +138,7 @@ program
   .command('witness')
   .description('run a witness: one vote in the write quorum, no data (use_witness_node on the masters)')
   .option('--config <file>', 'TOML config file (the cluster name, secret and heartbeats of [replication])')
-  .option('--node-id <id>', 'witness id (default witness)')
+  .option('--node-id <id>', 'witness id, distinct per witness (default witness-<host>-<port>)')
   .option('--ha-bind <host:port>', 'address masters dial (default 127.0.0.1:5433)')
   .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
   .action(async (opts: ServerOptions) => {
@@ -152,7 +154,9 @@ program
       console.error(`chorus: ${(e as Error).message}`);
       process.exit(2);
     }
-    const id = opts.nodeId ?? 'witness';
+    // Masters keep one link per peer id: two witnesses with one id would count as one.
+    const port = config.replication.ha_bind.split(':').pop();
+    const id = opts.nodeId ?? `witness-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${port}`;
     const logger = pino({ level: config.server.log_level, base: { witness: id } });
     const network = new TcpPeerNetwork(tcpOptions(config, id, config.replication.ha_bind, [], logger));
     const witness = new WitnessServer(network, systemTimers, logger);

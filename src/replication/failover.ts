@@ -165,7 +165,6 @@ export class FailoverMonitor {
         this.lastSeen.set(p.masterId, now);
         const row = this.open.get(p.masterId);
         if (row !== undefined) {
-          this.open.delete(p.masterId);
           await this.o.adminWrite(() =>
             this.db
               .prepare(
@@ -173,6 +172,7 @@ export class FailoverMonitor {
               )
               .run(this.o.nowIso(now), row),
           );
+          this.open.delete(p.masterId); // after the write: a failed write is tried again next tick
           this.o.logger.info({ master: p.masterId }, 'failed master is back');
         }
         continue;

@@ -164,6 +164,11 @@ export class Membership {
     return this.selfIds.has(id);
   }
 
+  /** This node's ids: its configured master id (when set) and its node id. */
+  ownIds(): string[] {
+    return [...this.selfIds];
+  }
+
   /** Close links to a removed master and stop dialing its endpoint. */
   disconnect(id: string): void {
     const parts = this.parts;

@@ -112,8 +112,9 @@ export function quorumFromConfig(
   logger: Logger | null = null,
 ): QuorumGate {
   const r = config.replication;
-  const size = r.quorum_size ?? Math.floor((configuredPeers + 1) / 2) + 1;
+  // The default is a majority of the voters: the masters, and the witness when there is one.
   const voters = configuredPeers + 1 + (witnessNetwork ? 1 : 0);
+  const size = r.quorum_size ?? Math.floor(voters / 2) + 1;
   if (witnessNetwork && size * 2 <= voters) {
     // Two sides of a partition could each gather that many votes (the witness on one of them).
     throw new ConfigError(

@@ -60,6 +60,8 @@ export class SnapshotDonor {
   private readonly snapshots = new Map<string, SnapshotInfo>();
   private readonly handles = new Map<string, Promise<FileHandle>>();
   private making: Promise<SnapshotInfo> | null = null;
+  /** The applied vector when the copy being made was begun. */
+  private makingFrom: Vector = {};
   /** Per receiver: the chunk reads in flight, chained so chunks leave in request order. */
   private readonly serving = new Map<string, { tail: Promise<void>; queued: number }>();
   private sweepTimer: TimerHandle | null = null;
@@ -94,8 +96,6 @@ export class SnapshotDonor {
     const wanted = fits(wantedSnapshot) ? wantedSnapshot : undefined;
     const recent = [...this.snapshots.values()].find((s) => now - s.createdAtMs < snapshotReuseMs && fits(s));
     const ready = wanted ?? recent;
-    // Keep the log from here on for this peer while the copy is made (the copy holds at least it).
-    if (!ready) this.o.pin(peer.peerId, this.o.appliedVector());
     const send = (s: SnapshotInfo): void => {
       s.lastUsedAtMs = this.o.timers.nowMs();
       this.o.pin(peer.peerId, s.vector);
@@ -116,15 +116,28 @@ export class SnapshotDonor {
       send(ready);
       return;
     }
-    this.make().then(send, (err: unknown) => {
+    const fail = (err: unknown): void => {
       this.o.logger.error({ err, peer: peer.peerId }, 'making a snapshot failed');
       peer.send({ t: 'snap_error', message: `snapshot failed on the donor: ${(err as Error).message}` });
-    });
+    };
+    const serve = (retried: boolean): void => {
+      // Keep the log for this peer from where the copy it gets starts (a copy being made already
+      // started earlier than now).
+      this.o.pin(peer.peerId, this.making ? this.makingFrom : this.o.appliedVector());
+      this.make().then((s) => {
+        // A copy begun before this request may lack what the receiver holds: make one more.
+        if (!fits(s) && !retried) serve(true);
+        else send(s);
+      }, fail);
+    };
+    serve(false);
   }
 
   /** One snapshot at a time; concurrent requests share it. */
   make(): Promise<SnapshotInfo> {
     if (!this.making) {
+      // The copy holds at least what is applied now (it is taken after this).
+      this.makingFrom = this.o.appliedVector();
       this.making = this.makeNow().finally(() => {
         this.making = null;
       });
@@ -190,14 +203,8 @@ export class SnapshotDonor {
     const length = Math.min(snapshotChunkBytes, s.size - offset);
     // Chunks go out in the order they were asked for (reads may complete out of order).
     const queue = this.serving.get(peer.peerId) ?? { tail: Promise.resolve(), queued: 0 };
-    if (queue.queued >= snapshotGetsQueuedMax) {
-      peer.send({
-        t: 'snap_error',
-        id: s.id,
-        message: `more than ${snapshotGetsQueuedMax} chunk requests queued`,
-      });
-      return;
-    }
+    // Past the bound a request is dropped: the receiver asks again from its last chunk on a stall.
+    if (queue.queued >= snapshotGetsQueuedMax) return;
     queue.queued++;
     const next = queue.tail.then(() =>
       this.read(s, offset, length).then(

@@ -22,7 +22,7 @@ import {
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../clock/timers.js';
-import type { Vector } from '../log/records.js';
+import { coversVector, type Vector } from '../log/records.js';
 import {
   prepareSnapshotFile,
   snapshotFileName,
@@ -107,6 +107,8 @@ export class SnapshotReceiver {
   private chunksSinceSave = 0;
   private holdReleased = false;
   private refusedSinceMs: number | null = null;
+  /** The "no peer could donate" failure was recorded (once per stretch). */
+  private noDonorReported = false;
   private timer: TimerHandle | null = null;
   private stopped = false;
   readonly stats = {
@@ -145,12 +147,36 @@ export class SnapshotReceiver {
   }
 
   /**
-   * Local writes are refused: a transfer is under way, or this node waits for one (every peer
-   * refused to stream to it, or it joins empty). A snapshot replaces the data, so a write made
-   * here that its donor does not hold yet would be lost by the install.
+   * Local writes are refused: a transfer is under way, or this node waits for one (it joins empty,
+   * or every peer refused to stream to it and one could donate once our own writes reached it). A
+   * snapshot replaces the data, so a write made here that its donor does not hold yet would be lost
+   * by the install. With no possible donor at all, writes go on (nothing would end the wait).
    */
   get blocksWrites(): boolean {
-    return this.active || this.holding || (this.o.requestRestart !== null && this.o.refused());
+    if (this.active || this.holding) return true;
+    return this.o.requestRestart !== null && this.o.refused() && this.donors(false).length > 0;
+  }
+
+  /**
+   * Linked peers that could donate, fullest first: they hold data and every transaction this node
+   * holds (with `ownToo` false, except this node's own, which reach them once writes stop) — an
+   * install must lose nothing this node has.
+   */
+  private donors(ownToo: boolean): PeerHandle[] {
+    const applied = this.o.appliedVector();
+    const vectors = this.o.peerVectors();
+    const total = (id: string): number =>
+      Object.values(vectors.get(id) ?? {}).reduce((sum, seq) => sum + seq, 0);
+    return this.o
+      .peers()
+      .filter((p) => {
+        if (p.closed || total(p.peerId) === 0) return false;
+        const v = vectors.get(p.peerId) ?? {};
+        return Object.entries(applied).every(
+          ([o, seq]) => (!ownToo && o === this.o.nodeId) || (v[o] ?? 0) >= seq,
+        );
+      })
+      .sort((a, b) => total(b.peerId) - total(a.peerId));
   }
 
   status(): {
@@ -249,18 +275,19 @@ export class SnapshotReceiver {
       return;
     }
     if (this.phase !== 'idle' || now < this.retryAtMs || !this.wanted()) return;
-    const own = this.o.appliedVector()[this.o.nodeId] ?? 0;
-    const vectors = this.o.peerVectors();
-    const total = (id: string): number =>
-      Object.values(vectors.get(id) ?? {}).reduce((sum, seq) => sum + seq, 0);
-    // A donor must already hold every transaction this node wrote (the install replaces our data)
-    // and must hold something; the one holding the most leaves the least log to catch up on.
-    const candidates = this.o
-      .peers()
-      .filter((p) => !p.closed && (vectors.get(p.peerId)?.[this.o.nodeId] ?? 0) >= own && total(p.peerId) > 0)
-      .sort((a, b) => total(b.peerId) - total(a.peerId));
+    const candidates = this.donors(true);
     const donor = candidates.find((p) => p.peerId === this.progress?.donor) ?? candidates[0];
-    if (!donor) return;
+    if (!donor) {
+      if (this.donors(false).length === 0 && !this.noDonorReported) {
+        this.noDonorReported = true;
+        this.o.onFailure(
+          null,
+          'a snapshot re-sync is needed but no linked peer holds everything this node holds: resolve by hand (replicate.check_split_brain, the canonical-partition steps)',
+        );
+      }
+      return;
+    }
+    this.noDonorReported = false;
     const resumeId = this.progress?.donor === donor.peerId ? this.progress.id : null;
     this.phase = 'requesting';
     this.requestedAtMs = now;
@@ -276,15 +303,20 @@ export class SnapshotReceiver {
       };
     this.stats.startedAtMs ??= now;
     this.o.logger.info({ donor: donor.peerId, resume: resumeId }, 'asking for a snapshot');
-    // `need`: the donor serves a copy holding at least this (an older copy would lose our writes).
-    donor.send({ t: 'snap_req', id: resumeId, need: { [this.o.nodeId]: own } });
+    // `need`: the donor serves a copy holding at least this (an older copy would lose what we hold).
+    donor.send({ t: 'snap_req', id: resumeId, need: this.o.appliedVector() });
   }
 
   onMessage(peer: PeerHandle, msg: PeerMessage): void {
     if (peer.peerId !== this.progress?.donor) return;
     if (msg.t === 'snap_meta' && this.phase === 'requesting') this.onMeta(peer, msg);
     else if (msg.t === 'snap_chunk' && this.phase === 'transferring') this.onChunk(peer, msg);
-    else if (msg.t === 'snap_error' && (this.phase === 'requesting' || this.phase === 'transferring')) {
+    else if (
+      msg.t === 'snap_error' &&
+      (this.phase === 'requesting' || this.phase === 'transferring') &&
+      // An error about another copy (an earlier attempt's) is not about this transfer.
+      (typeof msg.id !== 'string' || this.phase === 'requesting' || msg.id === this.progress.id)
+    ) {
       const message = String(msg.message ?? 'snapshot error');
       this.o.onFailure(peer.peerId, message);
       this.o.logger.warn({ donor: peer.peerId, message }, 'snapshot donor refused; starting over');
@@ -310,10 +342,10 @@ export class SnapshotReceiver {
       return;
     }
     const vector = msg.vector as Vector;
-    if (!this.coversOwnWrites(vector)) {
+    if (!this.coversApplied(vector)) {
       this.o.onFailure(
         peer.peerId,
-        "the donor's snapshot lacks writes this node made; asking for a newer one",
+        "the donor's snapshot lacks transactions this node holds; asking for a newer one",
       );
       this.reset();
       return;
@@ -348,10 +380,9 @@ export class SnapshotReceiver {
     else this.pump(peer);
   }
 
-  /** Installing a copy without every transaction this node wrote would lose them. */
-  private coversOwnWrites(vector: Vector | undefined): boolean {
-    const own = this.o.appliedVector()[this.o.nodeId] ?? 0;
-    return typeof vector === 'object' && vector !== null && (vector[this.o.nodeId] ?? 0) >= own;
+  /** Installing a copy without every transaction this node holds would lose them. */
+  private coversApplied(vector: Vector | undefined): boolean {
+    return typeof vector === 'object' && vector !== null && coversVector(vector, this.o.appliedVector());
   }
 
   private pump(peer: PeerHandle): void {
@@ -436,8 +467,9 @@ export class SnapshotReceiver {
       this.retryAtMs = this.o.timers.nowMs() + snapshotRetryMs;
       return;
     }
-    if (!this.coversOwnWrites(p.vector)) {
-      // A write slipped in during the transfer (writes are refused meanwhile; this is the backstop).
+    if (!this.coversApplied(p.vector)) {
+      // A write slipped in during the transfer (client writes are refused meanwhile; an admin
+      // command is not): ask for a copy that holds it.
       this.o.onFailure(p.donor, 'this node wrote during the snapshot transfer; asking for a newer one');
       this.reset();
       return;

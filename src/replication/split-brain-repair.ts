@@ -12,7 +12,7 @@ import { jsonValue, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { colPath, fromJson, pkWhere } from './row-sql.js';
 
-/** Transactions one sync may void (an operator runs it again for more). */
+/** Transactions voided in one write transaction (a sync goes on in batches until none is left). */
 export const splitBrainVoidTxsMax = 100_000;
 /** Rows one fetch request asks for. */
 export const splitBrainRowsPerFetchMax = 500;
@@ -84,9 +84,10 @@ export class SplitBrainRepair {
     return this.engine.runInternal(() => {
       const txs = this.db
         .prepare(
-          `SELECT txid, origin, origin_seq FROM _chorus_tx
+          `SELECT txid, origin, origin_seq FROM _chorus_tx t
             WHERE origin_seq > coalesce(json_extract(?, '$."' || origin || '"'), 0)
               AND origin NOT IN (SELECT value FROM json_each(?))
+              AND EXISTS (SELECT 1 FROM _chorus_log l WHERE l.txid = t.txid AND l.op <> 'DDL')
             ORDER BY txid LIMIT ?`,
         )
         .all(JSON.stringify(canonical), JSON.stringify(members), splitBrainVoidTxsMax) as {

@@ -24,10 +24,15 @@ import {
   merkleReplyType,
   merkleRequestType,
 } from './merkle.js';
-import { withConnection } from './merkle-digest.js';
+import { beginRead, endRead, withConnection } from './merkle-digest.js';
 import type { PeerExtension, PeerHandle } from './peer-extension.js';
 import type { Replicator } from './replicator.js';
-import { type FetchedRow, SplitBrainRepair, splitBrainRowsPerFetchMax } from './split-brain-repair.js';
+import {
+  type FetchedRow,
+  SplitBrainRepair,
+  splitBrainRowsPerFetchMax,
+  splitBrainVoidTxsMax,
+} from './split-brain-repair.js';
 
 /** How long a request to a peer may take (a digest of a large range included). */
 export const splitBrainRequestTimeoutMs = 60_000;
@@ -154,7 +159,7 @@ export class SplitBrain implements PeerExtension {
             Array.isArray(k) && typeof k[0] === 'string' && typeof k[1] === 'string',
         )
         .map(([tbl, pk]) => ({ tbl, pk }));
-      withConnection(this.reader, () => this.repair.readRows(this.reader, keys)).then(
+      withConnection(this.reader, () => this.readRowsConsistent(keys)).then(
         (rows) => peer.send({ t: 'sb_rows_reply', id: msg.id, rows }),
         (err: unknown) =>
           peer.send({ t: 'sb_rows_reply', id: msg.id, rows: [], error: (err as Error).message }),
@@ -202,6 +207,16 @@ export class SplitBrain implements PeerExtension {
 
   private linked(): PeerHandle[] {
     return this.o.replicator.peerHandles().filter((p) => !p.closed);
+  }
+
+  /** Rows with their metadata, read in one read transaction (one commit's view of both). */
+  private readRowsConsistent(keys: { tbl: string; pk: string }[]): FetchedRow[] {
+    const began = beginRead(this.reader);
+    try {
+      return this.repair.readRows(this.reader, keys);
+    } finally {
+      endRead(this.reader, began);
+    }
   }
 
   /** Tables compared: replicated tables with a primary key. */
@@ -339,7 +354,7 @@ export class SplitBrain implements PeerExtension {
     }
     const keys = r.differing.slice(0, splitBrainConflictRowsMax).map((d) => ({ tbl: table, pk: d.pk }));
     const theirs = new Map((await this.fetchRows(peer, keys)).map((f) => [f.pk, f.row]));
-    const local = await withConnection(this.reader, () => this.repair.readRows(this.reader, keys));
+    const local = await withConnection(this.reader, () => this.readRowsConsistent(keys));
     const ours = new Map(local.map((f) => [f.pk, f.row]));
     this.conflictRows.set(
       key,
@@ -419,9 +434,23 @@ export class SplitBrain implements PeerExtension {
     const owner = {};
     const wait = this.o.writerLock.acquire(owner);
     if (wait) await wait;
-    let voided: { voidedTxs: number; rows: { tbl: string; pk: string }[] };
+    const voided = { voidedTxs: 0, rows: [] as { tbl: string; pk: string }[] };
     try {
-      voided = this.repair.voidUncovered(vector, mark.members, targetPartition, peer.peerId, this.o.nowIso());
+      // Checked again under the writer: replication may have been resumed while we looked for a peer.
+      if (!r.isPaused) throw new ChorusError('55000', 'replication was resumed before the sync began');
+      // In batches until none is left: whatever stays unvoided would ship to the canonical side.
+      for (;;) {
+        const batch = this.repair.voidUncovered(
+          vector,
+          mark.members,
+          targetPartition,
+          peer.peerId,
+          this.o.nowIso(),
+        );
+        voided.voidedTxs += batch.voidedTxs;
+        voided.rows.push(...batch.rows);
+        if (batch.voidedTxs < splitBrainVoidTxsMax) break;
+      }
     } finally {
       this.o.writerLock.release(owner);
     }

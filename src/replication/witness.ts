@@ -157,7 +157,9 @@ export class WitnessClient {
   /** Ask (or renew) when needed; let the lease lapse otherwise. */
   tick(): void {
     if (!this.needed()) {
-      if (this.leases.size > 0) {
+      if (this.leases.size > 0 || this.pending.size > 0) {
+        // A grant still on its way would otherwise arrive after the release and count as held.
+        this.pending.clear();
         this.leases.clear();
         for (const l of this.links) if (!l.closed) l.send({ t: 'lease_release' });
       }
@@ -179,6 +181,11 @@ export class WitnessClient {
     if (asked === undefined) return;
     this.pending.delete(Number(msg.req));
     if (msg.granted === true) {
+      if (!this.needed()) {
+        // Not wanted any more: hand it straight back so the witness can grant the other master.
+        if (!asked.link.closed) asked.link.send({ t: 'lease_release' });
+        return;
+      }
       // Timed from before we asked: it ends here before it ends at the witness.
       const ttl = Math.min(witnessLeaseMs, Number(msg.ttlMs) || 0);
       const until = asked.sentAt + ttl - witnessLeaseMarginMs;

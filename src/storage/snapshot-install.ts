@@ -66,24 +66,23 @@ function syncDir(dir: string): void {
 }
 
 /**
- * The highest sequence of a transaction the database's own node wrote (0 when none). With
- * `fold`, the database's WAL is folded into it and removed first, so the file alone is the
- * database and one rename moves it.
+ * For each origin, the highest transaction sequence the database holds (the newest transaction
+ * of each origin always stays in the log). With `fold`, the database's WAL is folded into it and
+ * removed first, so the file alone is the database and one rename moves it.
  */
-function ownSeq(file: string, fold: boolean): number {
+function vectorOf(file: string, fold: boolean): Record<string, number> {
   const db = new Database(file, { readonly: !fold, fileMustExist: true });
   try {
     if (fold) db.pragma('journal_mode = DELETE');
     const hasLog = db.prepare("SELECT 1 FROM sqlite_master WHERE name = '_chorus_tx'").get();
-    if (!hasLog) return 0;
-    const seq = db
-      .prepare(
-        `SELECT coalesce(max(origin_seq), 0) FROM _chorus_tx
-          WHERE origin = (SELECT value FROM _chorus_meta WHERE key = 'node_id')`,
-      )
-      .pluck()
-      .get();
-    return Number(seq);
+    if (!hasLog) return {};
+    const rows = db
+      .prepare('SELECT origin, max(origin_seq) AS seq FROM _chorus_tx GROUP BY origin')
+      .all() as {
+      origin: string;
+      seq: number | bigint;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.origin, Number(r.seq)]));
   } finally {
     db.close();
   }
@@ -95,8 +94,8 @@ export type SnapshotInstallResult =
 
 /**
  * If a verified snapshot waits in the data directory, swap it in (call before the engine opens the
- * directory). Refuses (and discards the copy) when the live database holds transactions this node
- * wrote that the copy lacks: installing would lose them. Safe to re-run after a crash at any step.
+ * directory). Refuses (and discards the copy) when the live database holds transactions the copy
+ * lacks, of any origin: installing would lose them. Safe to re-run after a crash at any step.
  */
 export function installPendingSnapshot(dataDir: string): SnapshotInstallResult {
   const dir = join(dataDir, snapshotIncomingDirName);
@@ -107,15 +106,18 @@ export function installPendingSnapshot(dataDir: string): SnapshotInstallResult {
   let previous: string | null = null;
   if (existsSync(incoming)) {
     if (existsSync(live)) {
-      const liveSeq = ownSeq(live, true);
-      const copySeq = ownSeq(incoming, false);
-      if (liveSeq > copySeq) {
+      const liveVector = vectorOf(live, true);
+      const copyVector = vectorOf(incoming, false);
+      const lacking = Object.entries(liveVector).filter(([o, seq]) => (copyVector[o] ?? 0) < seq);
+      if (lacking.length > 0) {
+        // ready.json first: a crash between the two must not look like a finished install.
+        rmSync(ready, { force: true });
         rmSync(incoming, { force: true });
         rmSync(join(dir, snapshotProgressFileName), { force: true });
-        rmSync(ready, { force: true });
+        const what = lacking.map(([o, seq]) => `${o} up to ${seq} (copy: ${copyVector[o] ?? 0})`).join(', ');
         return {
           installed: false,
-          refused: `the snapshot holds this node's writes up to ${copySeq} but the database has ${liveSeq}; installing it would lose them`,
+          refused: `the database holds transactions the snapshot lacks (${what}); installing it would lose them`,
         };
       }
       previous = join(dataDir, preSnapshotFileName);

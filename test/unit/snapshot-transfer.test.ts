@@ -264,11 +264,13 @@ test('a donor reuses a copy only if it holds what the receiver needs and the log
   assert.equal((await ask({ t: 'snap_req', id: null, need: { donor: 7 } })).id, first.id, 'reused');
   const needMore = await ask({ t: 'snap_req', id: first.id, need: { receiver: 4 } });
   assert.notEqual(needMore.id, first.id, "a copy without the receiver's own writes is not reused");
-  assert.equal(donor.stats.made, 2);
+  // The fresh copy still lacks them (nothing new reached this donor): one more is made, then sent
+  // (the receiver refuses it and asks again later).
+  assert.equal(donor.stats.made, 3);
   streamable = false;
   const truncated = await ask({ t: 'snap_req', id: needMore.id, need: {} });
   assert.notEqual(truncated.id, needMore.id, 'a copy the log no longer goes on from is not reused');
-  assert.equal(donor.stats.made, 3);
+  assert.equal(donor.stats.made, 5);
   await donor.stop();
 });
 
@@ -304,7 +306,7 @@ test('a receiver refuses a copy that lacks its own writes, and install refuses t
   assert.deepEqual(sent[0], { t: 'snap_req', id: null, need: { receiver: 5 } });
   receiver.onMessage(toDonor, meta);
   assert.equal(receiver.phase, 'idle');
-  assert.match(failures[0] ?? '', /lacks writes this node made/);
+  assert.match(failures[0] ?? '', /lacks transactions this node holds/);
   receiver.stop();
   await donor.stop();
 
@@ -351,4 +353,37 @@ test('install removes stale sidecars of a database a crash left half-moved', () 
   assert.equal(db.prepare('SELECT count(*) FROM items').pluck().get(), 3);
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
   db.close();
+});
+
+test('with no peer holding what this node holds, it neither waits for a snapshot nor refuses writes', () => {
+  const dir = join(root, 'no-donor');
+  mkdirSync(dir, { recursive: true });
+  const failures: string[] = [];
+  const sent: PeerMessage[] = [];
+  let skewMs = 0;
+  const receiver = new SnapshotReceiver({
+    dataDir: dir,
+    nodeId: 'receiver',
+    logger,
+    timers: { nowMs: () => Date.now() + skewMs, after: systemTimers.after },
+    peers: () => [{ peerId: 'donor', send: (m) => sent.push(m) > 0, closed: false }],
+    // This node holds c's transactions up to 10; the only peer has c's up to 3 (and ours).
+    peerVectors: () => new Map([['donor', { donor: 7, receiver: 5, c: 3 }]]),
+    appliedVector: () => ({ receiver: 5, c: 10 }),
+    refused: () => true,
+    initializingEmpty: () => false,
+    localMeta: () => ({}),
+    releaseHold: () => undefined,
+    requestRestart: () => assert.fail('must not install'),
+    onFailure: (_peer, message) => failures.push(message),
+  });
+  assert.equal(receiver.blocksWrites, false, 'nothing would end the wait: writes go on');
+  receiver.tick();
+  skewMs += snapshotRefusedForMs;
+  receiver.tick();
+  receiver.tick();
+  assert.deepEqual(sent, [], 'no snapshot is asked for');
+  assert.equal(failures.length, 1, 'reported once');
+  assert.match(failures[0]!, /no linked peer holds everything this node holds/);
+  receiver.stop();
 });

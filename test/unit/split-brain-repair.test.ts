@@ -36,6 +36,12 @@ test('void spares canonical members; install updates in place and keeps referenc
     const voided = repair.voidUncovered({ a: own - 1 }, ['b'], 'p2', 'b', '2026-01-01T00:00:00Z');
     assert.equal(voided.voidedTxs, 1, 'only the transaction the canonical side lacks');
     assert.deepEqual(voided.rows, [{ tbl: 'child', pk: '[10]' }]);
+    const again = repair.voidUncovered({ a: own - 1 }, ['b'], 'p2', 'b', '2026-01-01T00:00:00Z');
+    assert.equal(
+      again.voidedTxs,
+      0,
+      'a voided transaction is not voided twice (a sync loops until none is left)',
+    );
 
     const written = repair.installRows([
       { tbl: 'parent', pk: '[1]', row: '{"id":1,"name":"canonical"}', meta: null, crdt: [] },

@@ -17,8 +17,8 @@ function setup(seed: number, witnesses: string[]) {
   const servers = new Map(
     witnesses.map((w) => [w, new WitnessServer(fabric.network(w, []), world.timers(), logger)]),
   );
-  const client = (id: string): WitnessClient =>
-    new WitnessClient(fabric.network(id, witnesses), world.timers(), logger, () => true, witnesses.length);
+  const client = (id: string, needed: () => boolean = () => true): WitnessClient =>
+    new WitnessClient(fabric.network(id, witnesses), world.timers(), logger, needed, witnesses.length);
   return { world, fabric, servers, client };
 }
 
@@ -73,4 +73,24 @@ test('with three witnesses a master needs two grants; split 2 / 1 only one side 
   assert.equal(b.holdsLease(), true, 'two grants of three are');
   for (const x of [a, b]) await x.stop();
   for (const s of servers.values()) await s.stop();
+});
+
+test('a grant that arrives after the master stopped needing it is handed back, never held', async () => {
+  const { world, servers, client } = setup(13, ['w']);
+  const w = servers.get('w')!;
+  await w.start();
+  let needed = true;
+  const a = client('a', () => needed);
+  await a.start();
+  await world.runFor(witnessLeaseMs + 1_500);
+  assert.equal(a.holdsLease(), true);
+  // a stops needing the vote while a renewal is on its way (links delay 1-30 ms).
+  a.tick();
+  needed = false;
+  a.tick();
+  await world.runFor(100);
+  assert.equal(a.holdsLease(), false, 'the late grant is not taken');
+  assert.equal(w.leaseHolder(), null, 'and the witness is free again');
+  await a.stop();
+  await w.stop();
 });
