@@ -13,12 +13,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import {
-  decodeFrameBody,
-  encodeFrame,
-  frameFlagsBytes,
-  frameLengthBytes,
-} from '../src/replication/frames.js';
+import { roundTripFrame } from '../src/replication/frames.js';
 import type { PeerMessage } from '../src/replication/link.js';
 import { type CompareResult, compareTable, MerkleResponder } from '../src/replication/merkle.js';
 import { fmt, intOption, loadavgText, printTable } from './report.js';
@@ -63,12 +58,7 @@ function parseOptions(argv: string[]): Options {
 const codec = { compression: { enabled: false, thresholdBytes: 0 }, frameBytesMax: FRAME_BYTES_MAX };
 
 function wire(msg: PeerMessage): PeerMessage {
-  const frame = encodeFrame(msg, codec);
-  return decodeFrameBody(
-    frame[frameLengthBytes]!,
-    frame.subarray(frameLengthBytes + frameFlagsBytes),
-    FRAME_BYTES_MAX,
-  );
+  return roundTripFrame(msg, codec);
 }
 
 /** Creates `file` with N accounts rows (WAL, checkpointed) and returns the file's size. */

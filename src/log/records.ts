@@ -101,6 +101,13 @@ export function covers(v: Vector | ReadonlyMap<string, number>, origin: string, 
   return (have ?? 0) >= seq;
 }
 
+/** The elementwise maximum of two vectors. */
+export function mergeVector(a: Vector, b: Vector): Vector {
+  const out: Vector = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? 0, v);
+  return out;
+}
+
 /** Does `v` hold at least `need` for every origin in it? */
 export function coversVector(v: Vector, need: Vector): boolean {
   return Object.entries(need).every(([o, seq]) => (v[o] ?? 0) >= seq);

@@ -188,69 +188,54 @@ export class FailoverMonitor {
     const m = this.o.membership;
     const self = this.o.engine.nodeId;
     const detectionMs = now - lastSeenMs;
-    if (m?.initializing && !this.promoting) {
-      const blockers = this.blockers(false);
-      if (blockers.length === 0) {
-        this.promoting = true;
-        try {
-          const rpo = this.rpoOf(master);
-          const id = await this.o.adminWrite(() => {
-            m.setInitializing(false);
-            const done = this.o.timers.nowMs();
-            return this.record({
-              failedMaster: master,
-              promotedMaster: self,
-              type: 'automatic',
-              detectionMs,
-              rtoMs: done - lastSeenMs,
-              rpoTransactions: rpo,
-              detail: `replica ${self} promoted to a writable master`,
-            });
+    const common = {
+      failedMaster: master,
+      type: 'automatic' as const,
+      detectionMs,
+      rpoTransactions: this.rpoOf(master),
+    };
+    const waiting = m?.initializing === true && !this.promoting;
+    const blockers = waiting ? this.blockers(false) : [];
+    if (m && waiting && blockers.length === 0) {
+      // A waiting replica takes over: it becomes a writable master.
+      this.promoting = true;
+      try {
+        const id = await this.o.adminWrite(() => {
+          m.setInitializing(false);
+          return this.record({
+            ...common,
+            promotedMaster: self,
+            rtoMs: this.o.timers.nowMs() - lastSeenMs,
+            detail: `replica ${self} promoted to a writable master`,
           });
-          this.open.set(master, id);
-        } finally {
-          this.promoting = false;
-        }
-        this.o.logger.warn({ failed: master, detectionMs }, 'automatic failover: promoted to master');
-        return;
+        });
+        this.open.set(master, id);
+      } finally {
+        this.promoting = false;
       }
-      const rpo = this.rpoOf(master);
-      const detail = `not promoted: ${blockers.map((b) => `${b.blocker} (${b.detail})`).join('; ')}`;
-      const id = await this.o.adminWrite(() =>
-        this.record({
-          failedMaster: master,
-          promotedMaster: null,
-          type: 'automatic',
-          detectionMs,
-          rtoMs: null,
-          rpoTransactions: rpo,
-          detail,
-          status: 'BLOCKED',
-        }),
-      );
-      this.open.set(master, id);
+      this.o.logger.warn({ failed: master, detectionMs }, 'automatic failover: promoted to master');
       return;
     }
     const writable = this.o
       .peers()
       .filter((p) => p.state === 'ACTIVE')
       .map((p) => p.masterId);
-    const rpo = this.rpoOf(master);
-    const id = await this.o.adminWrite(() =>
-      this.record({
-        failedMaster: master,
-        promotedMaster: null,
-        type: 'automatic',
-        detectionMs,
-        // Active-active: the other masters never stopped taking writes; clients of the failed one
-        // are served once they reconnect elsewhere, which the detection bounds.
-        rtoMs: detectionMs,
-        rpoTransactions: rpo,
-        detail: `writes continue on ${[self, ...writable].join(', ')}`,
-      }),
-    );
+    const outcome: Pick<FailoverRecord, 'rtoMs' | 'detail' | 'status'> = waiting
+      ? {
+          rtoMs: null,
+          detail: `not promoted: ${blockers.map((b) => `${b.blocker} (${b.detail})`).join('; ')}`,
+          status: 'BLOCKED',
+        }
+      : {
+          // Active-active: the other masters never stopped taking writes; clients of the failed one
+          // are served once they reconnect elsewhere, which the detection bounds.
+          rtoMs: detectionMs,
+          detail: `writes continue on ${[self, ...writable].join(', ')}`,
+        };
+    const id = await this.o.adminWrite(() => this.record({ ...common, promotedMaster: null, ...outcome }));
     this.open.set(master, id);
-    this.o.logger.warn({ failed: master, detectionMs }, 'master failed: writes continue on the others');
+    if (!waiting)
+      this.o.logger.warn({ failed: master, detectionMs }, 'master failed: writes continue on the others');
   }
 
   /**

@@ -75,6 +75,16 @@ export function encodeFrame(msg: PeerMessage, opts: EncodeOptions): Buffer {
   return Buffer.concat([header, body], header.length + body.length);
 }
 
+/** A message as the peer receives it: encoded as a frame and decoded again (tests and benches). */
+export function roundTripFrame(msg: PeerMessage, opts: EncodeOptions): PeerMessage {
+  const frame = encodeFrame(msg, opts);
+  return decodeFrameBody(
+    frame[frameLengthBytes]!,
+    frame.subarray(frameLengthBytes + frameFlagsBytes),
+    opts.frameBytesMax,
+  );
+}
+
 /** Decodes a frame body (flags byte and what follows). Throws FrameError on anything unacceptable. */
 export function decodeFrameBody(flags: number, body: Buffer, frameBytesMax: number): PeerMessage {
   if ((flags & ~frameFlagsKnownMask) !== 0)

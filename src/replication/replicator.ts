@@ -6,21 +6,21 @@
 import type { Logger } from 'pino';
 import type { HybridLogicalClock } from '../clock/hlc.js';
 import type { TimerHandle, Timers } from '../clock/timers.js';
-import { covers, coversVector, LogReader, type ReplTx, type Vector } from '../log/records.js';
+import { covers, LogReader, mergeVector, type ReplTx, type Vector } from '../log/records.js';
 import type { WriterLock } from '../session/writer-lock.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Applier } from './applier.js';
 import { ApplyQueue, pendingTxsMax } from './apply-queue.js';
 import { DivergenceChecker, type DivergenceReport } from './divergence.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
+import { LogSender, type PeerState } from './log-sender.js';
 import type { PeerExtension, PeerHandle } from './peer-extension.js';
+import { ResyncState } from './resync-state.js';
 import type { LogRetention } from './retention.js';
-import { nextPartEnd, partMessage, TxAssembler } from './tx-parts.js';
+import { TxAssembler } from './tx-parts.js';
 
 export { applyBatchTxsMax, applyRetryMs, pendingTxsMax } from './apply-queue.js';
 
-/** Batches sent to a peer and not yet acknowledged. */
-export const inflightBatchesMax = 4;
 /** How often an idle sender looks for new log entries even without a notification. */
 export const senderPollMs = 250;
 /** Entries kept in the failure log (replicate.failure_log). */
@@ -60,25 +60,6 @@ export interface ReplicatorOptions {
 
 /** How often retention runs. */
 export const retentionIntervalMs = 5_000;
-/** A snapshot pin lapses after this long (a receiver that never installed the copy). */
-export const snapshotPinMs = 30 * 60_000;
-
-interface PeerState {
-  link: Link;
-  /** What the peer told us it has applied. */
-  acked: Vector;
-  /** Local txid after which shipping continues; null until the peer's resync arrived. */
-  cursor: number | null;
-  inflight: number;
-  pumping: boolean;
-  sentTxs: number;
-  sentBatches: number;
-  lastSentAtMs: number | null;
-  lastAckAtMs: number | null;
-  connectedAtMs: number;
-  /** A transaction too large for one batch, being sent in parts: next entry to send. */
-  partial: { tx: ReplTx; offset: number } | null;
-}
 
 export interface ReplicatorStats {
   receivedTxs: number;
@@ -92,6 +73,7 @@ export interface ReplicatorStats {
 
 export class Replicator {
   private readonly reader: LogReader;
+  private readonly sender: LogSender;
   private readonly peers = new Map<Link, PeerState>();
   /** Received transactions not yet applied, and the batched apply loop. */
   private readonly queue: ApplyQueue;
@@ -99,17 +81,11 @@ export class Replicator {
   private stopped = false;
   private pollTimer: TimerHandle | null = null;
   private retentionTimer: TimerHandle | null = null;
-  /** Peers that refused to stream to us (our vector is behind their retained log), with their floor. */
-  private readonly refusals = new Map<string, { floor: Vector; atMs: number }>();
+  /** Peers that refused to stream to us, and peers we pinned the log for (snapshots). */
+  private readonly resync = new ResyncState();
   private readonly extensions: PeerExtension[] = [];
   /** Latest vector each peer acknowledged (kept across its reconnections). */
   readonly peerAcks = new Map<string, Vector>();
-  /**
-   * Peers receiving a snapshot from us: the vector the copy holds. Retention keeps the log from
-   * there (what the peer will ask for once it installed the copy); until the peer resyncs, nothing
-   * else (quorum, failover) counts it as holding that vector.
-   */
-  private readonly pins = new Map<string, { vector: Vector; atMs: number }>();
   readonly stats: ReplicatorStats = {
     receivedTxs: 0,
     appliedTxs: 0,
@@ -123,6 +99,14 @@ export class Replicator {
 
   constructor(private readonly o: ReplicatorOptions) {
     this.reader = new LogReader(o.engine.writer);
+    this.sender = new LogSender({
+      reader: this.reader,
+      timers: o.timers,
+      batchEntries: o.batchEntries,
+      batchBytesMax: o.batchBytesMax,
+      halted: () => this.paused || this.stopped,
+      send: (p, m) => this.send(p, m),
+    });
     this.divergence = new DivergenceChecker(o.nodeId, (t, pk) => o.applier.rowDigest(t, pk), o.timers);
     this.queue = new ApplyQueue(o, this, {
       stats: this.stats,
@@ -143,9 +127,7 @@ export class Replicator {
    */
   get needsSnapshot(): { from: string; atMs: number } | null {
     const linked = [...this.peers.values()].filter((p) => !p.link.closed).map((p) => p.link.peerId);
-    if (this.refusals.size === 0 || !linked.every((id) => this.refusals.has(id))) return null;
-    const [from, r] = [...this.refusals.entries()][0]!;
-    return { from, atMs: r.atMs };
+    return this.resync.needsSnapshot(linked);
   }
 
   /** Route these message types to a protocol of its own (snapshots, digests). */
@@ -164,9 +146,12 @@ export class Replicator {
     }));
   }
 
-  /** Keep the log from this vector for a peer (it is installing a snapshot taken at it). */
+  /**
+   * Keep the log from this vector for a peer (it is installing a snapshot taken at it). Retention
+   * only: nothing else (quorum, failover) counts the peer as holding that vector until it resyncs.
+   */
   pin(peerId: string, vector: Vector): void {
-    this.pins.set(peerId, { vector, atMs: this.o.timers.nowMs() });
+    this.resync.pin(peerId, vector, this.o.timers.nowMs());
     this.o.retention?.clearSnapshotMark(peerId);
   }
 
@@ -178,18 +163,7 @@ export class Replicator {
   /** A peer removed from the cluster: forget what it acknowledged and any pin. */
   forgetPeer(peerId: string): void {
     this.peerAcks.delete(peerId);
-    this.pins.delete(peerId);
-  }
-
-  /** What retention keeps the log for: acknowledgements, raised to the snapshot a peer installs. */
-  private retentionVectors(): Map<string, Vector> {
-    const out = new Map(this.peerAcks);
-    const now = this.o.timers.nowMs();
-    for (const [peer, pin] of this.pins) {
-      if (now - pin.atMs > snapshotPinMs) this.pins.delete(peer);
-      else out.set(peer, mergeVector(out.get(peer) ?? {}, pin.vector));
-    }
-    return out;
+    this.resync.forget(peerId);
   }
 
   /** Send our vector to every peer again (streaming restarts from it; ends a hold). */
@@ -209,13 +183,8 @@ export class Replicator {
 
   /** After applying: a refusing peer whose floor we now cover will stream to us again. */
   private retryRefusals(): void {
-    if (this.refusals.size === 0) return;
-    const applied = this.o.engine.applied;
-    for (const [peerId, r] of this.refusals) {
-      if (Object.entries(r.floor).some(([o, s]) => (applied.get(o) ?? 0) < s)) continue;
-      this.refusals.delete(peerId);
+    for (const peerId of this.resync.takeCovered(this.o.engine.applied))
       for (const p of this.peers.values()) if (p.link.peerId === peerId) this.sendResync(p);
-    }
   }
 
   async start(): Promise<void> {
@@ -242,7 +211,12 @@ export class Replicator {
     try {
       const r = this.o.engine.runInternal(() => {
         this.o.applier.crdt?.trim();
-        return retention.run(this.retentionVectors(), this.o.timers.nowMs(), this.o.expectedPeers?.() ?? 0);
+        const now = this.o.timers.nowMs();
+        return retention.run(
+          this.resync.retentionVectors(this.peerAcks, now),
+          now,
+          this.o.expectedPeers?.() ?? 0,
+        );
       });
       for (const peer of r.newlyNeedingSnapshot)
         this.fail(peer, 'fell behind the retained log: needs a snapshot re-sync');
@@ -277,7 +251,7 @@ export class Replicator {
 
   /** A local commit or apply happened: ship it. */
   kick(): void {
-    for (const p of this.peers.values()) this.pump(p);
+    for (const p of this.peers.values()) this.sender.pump(p);
   }
 
   peerStates(): {
@@ -347,7 +321,7 @@ export class Replicator {
       onMessage: (_l, msg) => this.onMessage(state, msg),
       onClose: (_l, reason) => {
         this.peers.delete(link);
-        this.refusals.delete(link.peerId);
+        this.resync.clearRefusal(link.peerId);
         for (const ext of this.extensions) ext.onClose?.(link.peerId);
         this.o.logger.info({ peer: link.peerId, reason }, 'peer link closed');
       },
@@ -365,8 +339,7 @@ export class Replicator {
         p.acked = (msg.vector as Vector) ?? {};
         this.peerAcks.set(p.link.peerId, p.acked);
         // A peer that installed our snapshot resyncs from (at least) the pinned vector.
-        if (this.pins.has(p.link.peerId) && coversVector(p.acked, this.pins.get(p.link.peerId)!.vector))
-          this.pins.delete(p.link.peerId);
+        this.resync.resynced(p.link.peerId, p.acked);
         if (msg.hold === true) {
           // The peer may install a snapshot first: stream nothing until it resyncs without a hold.
           p.cursor = null;
@@ -384,7 +357,7 @@ export class Replicator {
         p.cursor = this.reader.cursorFor(p.acked, this.o.engine.applied);
         p.inflight = 0;
         p.partial = null;
-        this.pump(p);
+        this.sender.pump(p);
         return;
       case 'digest_check':
         this.send(p, this.divergence.answer(msg));
@@ -393,10 +366,7 @@ export class Replicator {
         this.divergence.report(p.link.peerId, msg);
         return;
       case 'snapshot_required':
-        this.refusals.set(p.link.peerId, {
-          floor: (msg.floor as Vector) ?? {},
-          atMs: this.o.timers.nowMs(),
-        });
+        this.resync.refused(p.link.peerId, (msg.floor as Vector) ?? {}, this.o.timers.nowMs());
         this.fail(p.link.peerId, "this node is behind the peer's retained log and needs a snapshot re-sync");
         this.o.logger.error(
           { peer: p.link.peerId, floor: msg.floor },
@@ -409,7 +379,7 @@ export class Replicator {
         p.inflight = Math.max(0, p.inflight - Number(msg.batches ?? 0));
         p.lastAckAtMs = this.o.timers.nowMs();
         this.o.onAcks?.();
-        this.pump(p);
+        this.sender.pump(p);
         return;
       case 'txs':
         this.receive(p, (msg.txs as ReplTx[]) ?? []);
@@ -426,72 +396,6 @@ export class Replicator {
         this.o.logger.warn({ peer: p.link.peerId, type: msg.t }, 'unknown peer message');
       }
     }
-  }
-
-  /** Ship log entries the peer lacks, a batch at a time, within the in-flight window. */
-  private pump(p: PeerState): void {
-    if (p.pumping || p.cursor === null || this.paused || this.stopped || p.link.closed) return;
-    p.pumping = true;
-    try {
-      while (p.inflight < inflightBatchesMax) {
-        if (p.partial) {
-          if (!this.sendNextPart(p)) return;
-          continue;
-        }
-        const batch: ReplTx[] = [];
-        let entries = 0;
-        let bytes = 0;
-        for (;;) {
-          const txs = this.reader.readAfter(p.cursor, 64);
-          if (txs.length === 0) break;
-          let stop = false;
-          for (const tx of txs) {
-            const size = tx.entries.reduce(
-              (n, e) => n + (e.cols?.length ?? 0) + (e.pk?.length ?? 0) + e.tbl.length + 16,
-              64,
-            );
-            if (
-              batch.length > 0 &&
-              (entries + tx.entries.length > this.o.batchEntries || bytes + size > this.o.batchBytesMax)
-            ) {
-              stop = true;
-              break;
-            }
-            p.cursor = tx.txid;
-            if (covers(p.acked, tx.origin, tx.seq)) continue;
-            const { txid: _txid, ...repl } = tx;
-            batch.push(repl);
-            entries += tx.entries.length;
-            bytes += size;
-          }
-          if (stop) break;
-        }
-        if (batch.length === 0) return;
-        if (batch.length === 1 && (bytes > this.o.batchBytesMax || entries > this.o.batchEntries)) {
-          p.partial = { tx: batch[0]!, offset: 0 };
-          p.sentTxs++;
-          continue;
-        }
-        p.inflight++;
-        p.sentTxs += batch.length;
-        p.sentBatches++;
-        p.lastSentAtMs = this.o.timers.nowMs();
-        if (!this.send(p, { t: 'txs', txs: batch })) return; // socket full: resume on the next ack/poll
-      }
-    } finally {
-      p.pumping = false;
-    }
-  }
-
-  /** Send the next slice of a large transaction; false when the socket is full. */
-  private sendNextPart(p: PeerState): boolean {
-    const { tx, offset } = p.partial!;
-    const end = nextPartEnd(tx, offset, this.o.batchEntries, this.o.batchBytesMax);
-    p.partial = end >= tx.entries.length ? null : { tx, offset: end };
-    p.inflight++;
-    p.sentBatches++;
-    p.lastSentAtMs = this.o.timers.nowMs();
-    return this.send(p, partMessage(tx, offset, end));
   }
 
   private readonly assembler = new TxAssembler();
@@ -570,10 +474,4 @@ export class Replicator {
     this.failures.push({ atMs: this.o.timers.nowMs(), peer, message });
     if (this.failures.length > failuresMax) this.failures.splice(0, this.failures.length - failuresMax);
   }
-}
-
-function mergeVector(a: Vector, b: Vector): Vector {
-  const out: Vector = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? 0, v);
-  return out;
 }

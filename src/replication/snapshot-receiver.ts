@@ -8,30 +8,19 @@
 // log from the snapshot's vector like any peer.
 
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../clock/timers.js';
 import { coversVector, type Vector } from '../log/records.js';
 import {
   prepareSnapshotFile,
-  snapshotFileName,
   snapshotIncomingDir,
-  snapshotProgressFileName,
   snapshotReadyFileName,
 } from '../storage/snapshot-install.js';
 import type { PeerMessage } from './link.js';
 import type { PeerHandle } from './peer-extension.js';
+import { SnapshotDownload } from './snapshot-download.js';
 import { sha256OfFile } from './snapshot-worker.js';
 
 /** Chunk requests outstanding at once (the window; chunks are snapshotChunkBytes each). */
@@ -50,8 +39,6 @@ export const snapshotRetryMs = 2_000;
 export const snapshotAttemptsMax = 5;
 /** Largest chunk a donor may announce (a frame must hold it). */
 export const snapshotChunkBytesMax = 8 * 1024 * 1024;
-/** Progress is written to disk every this many chunks. */
-export const snapshotProgressEveryChunks = 16;
 
 export interface SnapshotReceiverOptions {
   dataDir: string;
@@ -75,27 +62,14 @@ export interface SnapshotReceiverOptions {
   onFailure(peer: string | null, message: string): void;
 }
 
-interface Progress {
-  donor: string;
-  id: string;
-  size: number;
-  sha256: string;
-  vector: Vector;
-  received: number;
-  /** Bytes per chunk the donor serves. */
-  chunkBytes: number;
-}
-
 export type SnapshotPhase = 'idle' | 'requesting' | 'transferring' | 'verifying' | 'installing' | 'failed';
 
 export class SnapshotReceiver {
   readonly types = new Set(['snap_meta', 'snap_chunk', 'snap_error']);
   phase: SnapshotPhase = 'idle';
   private readonly dir: string;
-  private progress: Progress | null;
-  private fd: number | null = null;
-  /** End of the chunks accepted so far (in order); chunks are written as they are accepted. */
-  private accepted = 0;
+  /** The file being received and its progress, kept on disk. */
+  private readonly download: SnapshotDownload;
   private nextRequest = 0;
   /** Chunk requests in flight: request number → offset (a chunk from an abandoned window is a stray). */
   private readonly outstanding = new Map<number, number>();
@@ -104,7 +78,6 @@ export class SnapshotReceiver {
   private requestedAtMs = 0;
   private retryAtMs = 0;
   private failedAttempts = 0;
-  private chunksSinceSave = 0;
   private holdReleased = false;
   private refusedSinceMs: number | null = null;
   /** The "no peer could donate" failure was recorded (once per stretch). */
@@ -123,7 +96,7 @@ export class SnapshotReceiver {
 
   constructor(private readonly o: SnapshotReceiverOptions) {
     this.dir = snapshotIncomingDir(o.dataDir);
-    this.progress = this.loadProgress();
+    this.download = new SnapshotDownload(this.dir);
   }
 
   start(): void {
@@ -133,7 +106,7 @@ export class SnapshotReceiver {
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
-    this.closeFile();
+    this.download.close();
   }
 
   /** Peers should not stream the log to us yet: we are new and may start from a snapshot. */
@@ -186,8 +159,8 @@ export class SnapshotReceiver {
     sizeBytes: number | null;
     percent: number | null;
   } {
-    const p = this.progress;
-    const received = this.phase === 'transferring' ? this.accepted : (p?.received ?? 0);
+    const p = this.download.progress;
+    const received = this.phase === 'transferring' ? this.download.accepted : (p?.received ?? 0);
     return {
       phase: this.phase,
       donor: p?.donor ?? null,
@@ -195,21 +168,6 @@ export class SnapshotReceiver {
       sizeBytes: p?.size ?? null,
       percent: p && p.size > 0 ? Math.min(100, (100 * received) / p.size) : null,
     };
-  }
-
-  private loadProgress(): Progress | null {
-    const file = join(this.dir, snapshotProgressFileName);
-    if (!existsSync(file) || !existsSync(join(this.dir, snapshotFileName))) return null;
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as Progress;
-    } catch {
-      return null;
-    }
-  }
-
-  private saveProgress(): void {
-    if (!this.progress) return;
-    writeFileSync(join(this.dir, snapshotProgressFileName), JSON.stringify(this.progress));
   }
 
   private schedule(): void {
@@ -225,7 +183,7 @@ export class SnapshotReceiver {
   }
 
   private donorHandle(): PeerHandle | null {
-    const donor = this.progress?.donor;
+    const donor = this.download.progress?.donor;
     return this.o.peers().find((p) => p.peerId === donor && !p.closed) ?? null;
   }
 
@@ -257,18 +215,18 @@ export class SnapshotReceiver {
     if (this.phase === 'requesting' || this.phase === 'transferring') {
       const donor = this.donorHandle();
       if (!donor) {
-        this.o.logger.warn({ donor: this.progress?.donor }, 'snapshot donor link lost; will resume');
+        this.o.logger.warn({ donor: this.download.progress?.donor }, 'snapshot donor link lost; will resume');
         this.phase = 'idle';
-        this.closeFile();
+        this.download.close();
       } else if (this.phase === 'requesting' && now - this.requestedAtMs > snapshotMakeTimeoutMs) {
         this.phase = 'idle';
       } else if (this.phase === 'transferring' && now - this.lastChunkAtMs > snapshotStallMs) {
         this.o.logger.warn(
-          { donor: donor.peerId, offset: this.accepted },
+          { donor: donor.peerId, offset: this.download.accepted },
           'snapshot transfer stalled; asking again',
         );
         this.outstanding.clear();
-        this.nextRequest = this.accepted;
+        this.nextRequest = this.download.accepted;
         this.lastChunkAtMs = now;
         this.pump(donor);
       }
@@ -276,7 +234,7 @@ export class SnapshotReceiver {
     }
     if (this.phase !== 'idle' || now < this.retryAtMs || !this.wanted()) return;
     const candidates = this.donors(true);
-    const donor = candidates.find((p) => p.peerId === this.progress?.donor) ?? candidates[0];
+    const donor = candidates.find((p) => p.peerId === this.download.progress?.donor) ?? candidates[0];
     if (!donor) {
       if (this.donors(false).length === 0 && !this.noDonorReported) {
         this.noDonorReported = true;
@@ -288,19 +246,9 @@ export class SnapshotReceiver {
       return;
     }
     this.noDonorReported = false;
-    const resumeId = this.progress?.donor === donor.peerId ? this.progress.id : null;
+    const resumeId = this.download.begin(donor.peerId);
     this.phase = 'requesting';
     this.requestedAtMs = now;
-    if (!this.progress || this.progress.donor !== donor.peerId)
-      this.progress = {
-        donor: donor.peerId,
-        id: '',
-        size: 0,
-        sha256: '',
-        vector: {},
-        received: 0,
-        chunkBytes: 0,
-      };
     this.stats.startedAtMs ??= now;
     this.o.logger.info({ donor: donor.peerId, resume: resumeId }, 'asking for a snapshot');
     // `need`: the donor serves a copy holding at least this (an older copy would lose what we hold).
@@ -308,14 +256,14 @@ export class SnapshotReceiver {
   }
 
   onMessage(peer: PeerHandle, msg: PeerMessage): void {
-    if (peer.peerId !== this.progress?.donor) return;
+    if (peer.peerId !== this.download.progress?.donor) return;
     if (msg.t === 'snap_meta' && this.phase === 'requesting') this.onMeta(peer, msg);
     else if (msg.t === 'snap_chunk' && this.phase === 'transferring') this.onChunk(peer, msg);
     else if (
       msg.t === 'snap_error' &&
       (this.phase === 'requesting' || this.phase === 'transferring') &&
       // An error about another copy (an earlier attempt's) is not about this transfer.
-      (typeof msg.id !== 'string' || this.phase === 'requesting' || msg.id === this.progress.id)
+      (typeof msg.id !== 'string' || this.phase === 'requesting' || msg.id === this.download.progress.id)
     ) {
       const message = String(msg.message ?? 'snapshot error');
       this.o.onFailure(peer.peerId, message);
@@ -325,9 +273,12 @@ export class SnapshotReceiver {
   }
 
   onClose(peerId: string): void {
-    if (peerId === this.progress?.donor && (this.phase === 'requesting' || this.phase === 'transferring')) {
+    if (
+      peerId === this.download.progress?.donor &&
+      (this.phase === 'requesting' || this.phase === 'transferring')
+    ) {
       this.phase = 'idle';
-      this.closeFile();
+      this.download.close();
     }
   }
 
@@ -350,24 +301,9 @@ export class SnapshotReceiver {
       this.reset();
       return;
     }
-    const p = this.progress!;
-    const file = join(this.dir, snapshotFileName);
-    const resumed = p.id === id && p.size === size && existsSync(file);
-    if (!resumed) {
-      Object.assign(p, {
-        id,
-        size,
-        sha256: msg.sha256,
-        vector,
-        received: 0,
-        chunkBytes,
-      });
-    }
+    const resumed = this.download.open({ id, size, sha256: msg.sha256, vector, chunkBytes });
+    const p = this.download.progress!;
     if (resumed) this.stats.resumedAtBytes = p.received;
-    this.fd = openSync(file, resumed ? 'r+' : 'w');
-    if (!resumed) ftruncateSync(this.fd, 0);
-    this.saveProgress();
-    this.accepted = p.received;
     this.nextRequest = p.received;
     this.outstanding.clear();
     this.phase = 'transferring';
@@ -376,7 +312,7 @@ export class SnapshotReceiver {
       { donor: peer.peerId, snapshot: id, bytes: size, from: p.received },
       'receiving a snapshot',
     );
-    if (this.accepted >= p.size) this.received(peer);
+    if (this.download.complete) this.received(peer);
     else this.pump(peer);
   }
 
@@ -386,7 +322,7 @@ export class SnapshotReceiver {
   }
 
   private pump(peer: PeerHandle): void {
-    const p = this.progress!;
+    const p = this.download.progress!;
     while (this.outstanding.size < snapshotWindowChunks && this.nextRequest < p.size) {
       const req = ++this.requestNo;
       this.outstanding.set(req, this.nextRequest);
@@ -396,14 +332,14 @@ export class SnapshotReceiver {
   }
 
   private onChunk(peer: PeerHandle, msg: PeerMessage): void {
-    const p = this.progress!;
+    const p = this.download.progress!;
     const offset = Number(msg.offset);
     const req = Number(msg.req);
     if (this.outstanding.get(req) !== offset || msg.id !== p.id) return; // a stray from an earlier window
     this.outstanding.delete(req);
     const data = msg.data;
     const ok =
-      offset === this.accepted &&
+      offset === this.download.accepted &&
       data instanceof Uint8Array &&
       data.length > 0 &&
       offset + data.length <= p.size &&
@@ -415,28 +351,21 @@ export class SnapshotReceiver {
         `snapshot chunk at ${offset} failed its checksum or arrived out of order`,
       );
       this.outstanding.clear();
-      this.nextRequest = this.accepted;
+      this.nextRequest = this.download.accepted;
       this.pump(peer);
       return;
     }
-    writeSync(this.fd!, data, 0, data.length, offset);
-    this.accepted += data.length;
+    this.download.append(data);
     this.lastChunkAtMs = this.o.timers.nowMs();
     this.stats.chunksReceived++;
     this.stats.bytesReceived += data.length;
-    if (++this.chunksSinceSave >= snapshotProgressEveryChunks || this.accepted === p.size) {
-      this.chunksSinceSave = 0;
-      fsyncSync(this.fd!);
-      p.received = this.accepted;
-      this.saveProgress();
-    }
-    if (this.accepted === p.size) this.received(peer);
+    if (this.download.complete) this.received(peer);
     else this.pump(peer);
   }
 
   /** Every byte is here: verify the whole file and install it. */
   private received(peer: PeerHandle): void {
-    this.closeFile();
+    this.download.close();
     this.phase = 'verifying';
     this.verifyAndInstall().catch((err: unknown) => {
       this.o.logger.error({ err }, 'snapshot install failed');
@@ -446,15 +375,13 @@ export class SnapshotReceiver {
   }
 
   private async verifyAndInstall(): Promise<void> {
-    const p = this.progress!;
-    const file = join(this.dir, snapshotFileName);
+    const p = this.download.progress!;
+    const file = this.download.file;
     const sha = await sha256OfFile(file);
     if (sha !== p.sha256) {
       this.failedAttempts++;
       this.o.onFailure(p.donor, `snapshot file checksum mismatch (attempt ${this.failedAttempts})`);
-      rmSync(file, { force: true });
-      this.progress = null;
-      rmSync(join(this.dir, snapshotProgressFileName), { force: true });
+      this.download.discard();
       if (this.failedAttempts >= snapshotAttemptsMax) {
         this.phase = 'failed';
         this.o.logger.error(
@@ -489,23 +416,9 @@ export class SnapshotReceiver {
   }
 
   private reset(): void {
-    this.closeFile();
+    this.download.forget();
     this.phase = 'idle';
-    this.progress = null;
     this.outstanding.clear();
-    rmSync(join(this.dir, snapshotProgressFileName), { force: true });
     this.retryAtMs = this.o.timers.nowMs() + snapshotRetryMs;
-  }
-
-  /** Stop writing: what was accepted so far is synced and recorded, so the next attempt resumes there. */
-  private closeFile(): void {
-    if (this.fd === null) return;
-    if (this.progress && this.phase !== 'verifying' && this.accepted > this.progress.received) {
-      fsyncSync(this.fd);
-      this.progress.received = this.accepted;
-      this.saveProgress();
-    }
-    closeSync(this.fd);
-    this.fd = null;
   }
 }

@@ -10,12 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import {
-  decodeFrameBody,
-  encodeFrame,
-  frameFlagsBytes,
-  frameLengthBytes,
-} from '../../src/replication/frames.js';
+import { roundTripFrame } from '../../src/replication/frames.js';
 import type { PeerMessage } from '../../src/replication/link.js';
 import {
   type CompareOptions,
@@ -40,12 +35,7 @@ const codec = { compression: { enabled: false, thresholdBytes: 0 }, frameBytesMa
 
 /** A message as the peer receives it: encoded as a frame and decoded again. */
 function wire(msg: PeerMessage): PeerMessage {
-  const frame = encodeFrame(msg, codec);
-  return decodeFrameBody(
-    frame[frameLengthBytes]!,
-    frame.subarray(frameLengthBytes + frameFlagsBytes),
-    frameBytesMax,
-  );
+  return roundTripFrame(msg, codec);
 }
 
 /** Two nodes' databases: writable connections to set up, read-only ones to compare through. */

@@ -9,12 +9,8 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { systemTimers } from '../../src/clock/timers.js';
-import {
-  decodeFrameBody,
-  encodeFrame,
-  frameFlagsBytes,
-  frameLengthBytes,
-} from '../../src/replication/frames.js';
+import type { Vector } from '../../src/log/records.js';
+import { roundTripFrame } from '../../src/replication/frames.js';
 import type { PeerMessage } from '../../src/replication/link.js';
 import type { PeerHandle } from '../../src/replication/peer-extension.js';
 import { SnapshotDonor } from '../../src/replication/snapshot-donor.js';
@@ -37,12 +33,7 @@ const frameOpts = { compression: { enabled: true, thresholdBytes: 1024 }, frameB
 
 /** A message as the peer receives it: encoded and decoded by the real frame codec. */
 function overTheWire(msg: PeerMessage): PeerMessage {
-  const frame = encodeFrame(msg, frameOpts);
-  return decodeFrameBody(
-    frame[frameLengthBytes]!,
-    frame.subarray(frameLengthBytes + frameFlagsBytes),
-    frameOpts.frameBytesMax,
-  );
+  return roundTripFrame(msg, frameOpts);
 }
 
 function makeDonorDb(dir: string, rows: number): string {
@@ -256,6 +247,38 @@ function recordingDonor(name: string, streamable: () => boolean) {
   return { donor, ask };
 }
 
+/**
+ * A receiver that was refused by its one peer ('donor'), which claims to hold `donorVector`; it
+ * holds `applied`. Move its clock past the refusal grace with `later()`.
+ */
+function refusedReceiver(name: string, donorVector: Vector, applied: Vector) {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const failures: string[] = [];
+  const sent: PeerMessage[] = [];
+  const toDonor: PeerHandle = { peerId: 'donor', send: (m) => sent.push(m) > 0, closed: false };
+  let skewMs = 0;
+  const receiver = new SnapshotReceiver({
+    dataDir: dir,
+    nodeId: 'receiver',
+    logger,
+    timers: { nowMs: () => Date.now() + skewMs, after: systemTimers.after },
+    peers: () => [toDonor],
+    peerVectors: () => new Map([['donor', donorVector]]),
+    appliedVector: () => applied,
+    refused: () => true,
+    initializingEmpty: () => false,
+    localMeta: () => ({}),
+    releaseHold: () => undefined,
+    requestRestart: () => assert.fail('must not install'),
+    onFailure: (_peer, message) => failures.push(message),
+  });
+  const later = (): void => {
+    skewMs += snapshotRefusedForMs;
+  };
+  return { dir, receiver, toDonor, sent, failures, later };
+}
+
 test('a donor reuses a copy only if it holds what the receiver needs and the log goes on from it', async () => {
   let streamable = true;
   const { donor, ask } = recordingDonor('reuse', () => streamable);
@@ -277,31 +300,15 @@ test('a donor reuses a copy only if it holds what the receiver needs and the log
 test('a receiver refuses a copy that lacks its own writes, and install refuses to lose them', async () => {
   const { donor, ask } = recordingDonor('own-writes', () => true);
   const meta = await ask({ t: 'snap_req', id: null, need: {} });
-  const dir = join(root, 'own-writes-receiver');
-  mkdirSync(dir, { recursive: true });
-  const failures: string[] = [];
-  const sent: PeerMessage[] = [];
-  const toDonor: PeerHandle = { peerId: 'donor', send: (m) => sent.push(m) > 0, closed: false };
-  let skewMs = 0;
-  const receiver = new SnapshotReceiver({
-    dataDir: dir,
-    nodeId: 'receiver',
-    logger,
-    timers: { nowMs: () => Date.now() + skewMs, after: systemTimers.after },
-    peers: () => [toDonor],
-    // The donor claims to hold the receiver's writes up to 5 (its copy has none of them).
-    peerVectors: () => new Map([['donor', { donor: 7, receiver: 5 }]]),
-    appliedVector: () => ({ receiver: 5 }),
-    refused: () => true,
-    initializingEmpty: () => false,
-    localMeta: () => ({}),
-    releaseHold: () => undefined,
-    requestRestart: () => assert.fail('must not install'),
-    onFailure: (_peer, message) => failures.push(message),
-  });
+  // The donor claims to hold the receiver's writes up to 5 (its copy has none of them).
+  const { dir, receiver, toDonor, sent, failures, later } = refusedReceiver(
+    'own-writes-receiver',
+    { donor: 7, receiver: 5 },
+    { receiver: 5 },
+  );
   assert.equal(receiver.blocksWrites, true, 'a node waiting for a snapshot refuses writes');
   receiver.tick();
-  skewMs += snapshotRefusedForMs;
+  later();
   receiver.tick();
   assert.deepEqual(sent[0], { t: 'snap_req', id: null, need: { receiver: 5 } });
   receiver.onMessage(toDonor, meta);
@@ -356,30 +363,15 @@ test('install removes stale sidecars of a database a crash left half-moved', () 
 });
 
 test('with no peer holding what this node holds, it neither waits for a snapshot nor refuses writes', () => {
-  const dir = join(root, 'no-donor');
-  mkdirSync(dir, { recursive: true });
-  const failures: string[] = [];
-  const sent: PeerMessage[] = [];
-  let skewMs = 0;
-  const receiver = new SnapshotReceiver({
-    dataDir: dir,
-    nodeId: 'receiver',
-    logger,
-    timers: { nowMs: () => Date.now() + skewMs, after: systemTimers.after },
-    peers: () => [{ peerId: 'donor', send: (m) => sent.push(m) > 0, closed: false }],
-    // This node holds c's transactions up to 10; the only peer has c's up to 3 (and ours).
-    peerVectors: () => new Map([['donor', { donor: 7, receiver: 5, c: 3 }]]),
-    appliedVector: () => ({ receiver: 5, c: 10 }),
-    refused: () => true,
-    initializingEmpty: () => false,
-    localMeta: () => ({}),
-    releaseHold: () => undefined,
-    requestRestart: () => assert.fail('must not install'),
-    onFailure: (_peer, message) => failures.push(message),
-  });
+  // This node holds c's transactions up to 10; the only peer has c's up to 3 (and ours).
+  const { receiver, sent, failures, later } = refusedReceiver(
+    'no-donor',
+    { donor: 7, receiver: 5, c: 3 },
+    { receiver: 5, c: 10 },
+  );
   assert.equal(receiver.blocksWrites, false, 'nothing would end the wait: writes go on');
   receiver.tick();
-  skewMs += snapshotRefusedForMs;
+  later();
   receiver.tick();
   receiver.tick();
   assert.deepEqual(sent, [], 'no snapshot is asked for');
