@@ -126,8 +126,9 @@ export class Replicator {
    * that still streams can bring it up to date, and then the others accept it again).
    */
   get needsSnapshot(): { from: string; atMs: number } | null {
-    const linked = [...this.peers.values()].filter((p) => !p.link.closed).map((p) => p.link.peerId);
-    return this.resync.needsSnapshot(linked);
+    return this.resync.needsSnapshot(() =>
+      [...this.peers.values()].filter((p) => !p.link.closed).map((p) => p.link.peerId),
+    );
   }
 
   /** Route these message types to a protocol of its own (snapshots, digests). */

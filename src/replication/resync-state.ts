@@ -26,8 +26,9 @@ export class ResyncState {
    * Every linked peer refused to stream the log to us (a peer that still streams can bring us up to
    * date, and then the others accept us again): the first refusal, or null.
    */
-  needsSnapshot(linked: string[]): { from: string; atMs: number } | null {
-    if (this.refusals.size === 0 || !linked.every((id) => this.refusals.has(id))) return null;
+  needsSnapshot(linked: () => string[]): { from: string; atMs: number } | null {
+    // Asked before every local write (through the snapshot receiver): nothing to do when no refusal.
+    if (this.refusals.size === 0 || !linked().every((id) => this.refusals.has(id))) return null;
     const [from, r] = [...this.refusals.entries()][0]!;
     return { from, atMs: r.atMs };
   }
