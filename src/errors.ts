@@ -7,6 +7,12 @@ export interface ErrorExtras {
   cause?: unknown;
   /** Cursor position (1-based, in characters) into the statement text, as PostgreSQL reports it. */
   position?: number;
+  /** The object the error is about, as PostgreSQL fills ErrorResponse's s/t/c/d/n fields. */
+  schema?: string;
+  table?: string;
+  column?: string;
+  dataType?: string;
+  constraint?: string;
 }
 
 export class ChorusError extends Error {
@@ -14,6 +20,11 @@ export class ChorusError extends Error {
   readonly detail: string | undefined;
   readonly hint: string | undefined;
   readonly position: number | undefined;
+  readonly schema: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  readonly dataType: string | undefined;
+  readonly constraint: string | undefined;
   /** PostgreSQL severity: ERROR for statement errors, FATAL for errors that end the connection. */
   readonly severity: 'ERROR' | 'FATAL';
 
@@ -29,6 +40,11 @@ export class ChorusError extends Error {
     this.detail = extras.detail;
     this.hint = extras.hint;
     this.position = extras.position;
+    this.schema = extras.schema;
+    this.table = extras.table;
+    this.column = extras.column;
+    this.dataType = extras.dataType;
+    this.constraint = extras.constraint;
     this.severity = severity;
   }
 }

@@ -214,6 +214,11 @@ export class BackendWriter {
     field(0x44, f.detail); // D
     field(0x48, f.hint); // H
     field(0x50, f.position); // P
+    field(0x73, f.schema); // s
+    field(0x74, f.table); // t
+    field(0x63, f.column); // c
+    field(0x64, f.dataType); // d
+    field(0x6e, f.constraint); // n
     this.byte(0);
     this.finish(at);
   }

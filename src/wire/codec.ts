@@ -50,6 +50,11 @@ export interface ErrorFields {
   detail?: string;
   hint?: string;
   position?: number;
+  schema?: string;
+  table?: string;
+  column?: string;
+  dataType?: string;
+  constraint?: string;
 }
 
 const sslRequestCode = 80877103;
@@ -404,6 +409,11 @@ export function errorFieldsFrom(err: unknown): ErrorFields {
     if (err.detail !== undefined) f.detail = err.detail;
     if (err.hint !== undefined) f.hint = err.hint;
     if (err.position !== undefined) f.position = err.position;
+    if (err.schema !== undefined) f.schema = err.schema;
+    if (err.table !== undefined) f.table = err.table;
+    if (err.column !== undefined) f.column = err.column;
+    if (err.dataType !== undefined) f.dataType = err.dataType;
+    if (err.constraint !== undefined) f.constraint = err.constraint;
     return f;
   }
   if (err instanceof Error) return { severity: 'ERROR', code: 'XX000', message: err.message };

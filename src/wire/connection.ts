@@ -316,6 +316,9 @@ export class PgConnection {
       if (err.severity === 'FATAL') throw err;
       this.out.errorResponse(errorFieldsFrom(err));
       this.skipToSync = true;
+      // PostgreSQL sends an error at once (clients that Flush and wait, like postgres.js, rely on it),
+      // except that a block in a commit group keeps all its output until the group is durable.
+      if (!this.session?.inGroupBlock) this.flush();
     }
   }
 
