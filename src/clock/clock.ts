@@ -7,6 +7,11 @@ export interface PhysicalClock {
 
 export const systemClock: PhysicalClock = { nowMs: () => Date.now() };
 
+/** Microseconds since the Unix epoch (PostgreSQL's timestamp resolution), from the system clock. */
+export function wallClockUs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+}
+
 /** A clock that only moves when told to: the simulated twin of systemClock. */
 export class ManualClock implements PhysicalClock {
   private ms: number;

@@ -31,12 +31,13 @@ import { Resolvers } from '../replication/resolvers.js';
 import { LogRetention } from '../replication/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
+import { SchemaCatalog } from '../session/catalog.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import { ReaderPool } from '../session/reader-pool.js';
 import type { ColumnInfo, StatementResult } from '../session/result.js';
-import { Session, type SessionHost, typedByView } from '../session/session.js';
+import { planColumns, Session, type SessionHost, typedByView } from '../session/session.js';
 import { StatementCache } from '../session/statement-cache.js';
 import { WriterLock } from '../session/writer-lock.js';
 import { StorageEngine } from '../storage/engine.js';
@@ -92,6 +93,8 @@ export class ChorusNode {
   readonly registry = new AdminRegistry();
   readonly metrics: NodeMetrics;
   readonly plans: PlanCache;
+  /** What the PostgreSQL front end resolves names against (invalidated when the schema changes). */
+  readonly catalog: SchemaCatalog;
   readonly startedAtMs = Date.now();
   readonly replicator: Replicator | null = null;
   /** Removed masters and drain state (multi-primary); null otherwise. */
@@ -211,7 +214,8 @@ export class ChorusNode {
     this.admin = new AdminExecutor(this.engine.path, this.registry);
     this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
     this.writerCache = new StatementCache(this.engine.writer);
-    this.plans = new PlanCache(this.registry, (sql) => this.writerCache.get(sql));
+    this.catalog = new SchemaCatalog(this.engine.writer, this.registry);
+    this.plans = new PlanCache(this.registry, (sql) => this.writerCache.get(sql), this.catalog);
     this.metrics = new NodeMetrics(
       {
         currentLsn: () => this.engine.currentLsn(),
@@ -241,7 +245,10 @@ export class ChorusNode {
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),
+      catalog: this.catalog,
+      replan: (p) => this.plans.refresh(p),
       onSchemaChange: () => {
+        this.catalog.invalidate();
         this.applier?.invalidate();
         this.writerCache.clear();
         this.readers.invalidate();
@@ -377,6 +384,8 @@ export class ChorusNode {
 
   /** Result columns of a prepared statement without running it (Describe of a statement), or null. */
   describe(p: Prepared): ColumnInfo[] | null {
+    if (p.plan) return p.plan.columns ? planColumns(p) : null;
+    if (p.ddl) return null;
     if (p.route.type === 'admin-call') {
       const fn = p.route.fn;
       return fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` }));

@@ -55,7 +55,9 @@ export function runDdl(engine: StorageEngine, p: Prepared, bind: BindParams): Dd
     return { result: skipped, schemaChanged: false };
   }
   const wasLocal = table !== null && engine.isLocalOnly(table);
-  db.prepare(p.execSql).run(bind);
+  // The front end's DDL may be several statements (CREATE OR REPLACE VIEW); it takes no parameters.
+  if (p.ddl) db.exec(p.execSql);
+  else db.prepare(p.execSql).run(bind);
   if (cls.kind === 'create_table' && table !== null) {
     if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0) notices.push(keylessNotice(table));
     engine.registerTable(table, cls.unlogged);

@@ -1,14 +1,18 @@
-// Statement plans shared by all sessions, keyed by text. Simple-protocol statements are first
-// normalized (literals -> parameters) so that texts differing only in literals share one plan.
+// Statement plans shared by all sessions, keyed by text (and the parameter types a client
+// declared). Simple-protocol statements are first normalized (literals -> parameters) so that texts
+// differing only in literals share one plan. Plans of the PostgreSQL front end depend on the schema:
+// a plan made against an older catalog version is made again from its text when next used.
 
 import type { AdminRegistry } from '../admin/registry.js';
 import { SyntaxError42601 } from '../errors.js';
 import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } from '../limits.js';
+import type { Catalog } from '../sql/analyze/context.js';
 import { isDdl } from '../sql/classify.js';
-import { splitStatements, tokenize } from '../sql/lexer.js';
-import { normalizeLiterals } from '../sql/normalize.js';
+import { splitStatements, type StatementText, tokenize } from '../sql/lexer.js';
+import { normalizeForPg, normalizeLiterals } from '../sql/normalize.js';
 import { expandPgStatement } from '../sql/pg-dialect.js';
-import { type Prepared, prepareStatement } from './prepare.js';
+import { typeByOid } from '../sql/types/pg-types.js';
+import { planFrontEnd, planFrontEndCandidate, type Prepared, prepareStatement } from './prepare.js';
 import type { BindValue } from './read-protocol.js';
 
 export interface PlannedStatement {
@@ -18,7 +22,7 @@ export interface PlannedStatement {
 
 export class PlanCache {
   private readonly plans = new Map<string, Prepared>();
-  /** Normalized texts SQLite refused to compile (e.g. a type modifier became a parameter). */
+  /** Normalized texts that could not be planned as such (e.g. a type modifier became a parameter). */
   private readonly unnormalizable = new Set<string>();
   /** Bound on remembered plans (LRU) and on remembered unnormalizable texts. */
   private readonly plansMax = statementCacheEntriesMax * 4;
@@ -26,14 +30,18 @@ export class PlanCache {
   constructor(
     private readonly registry: AdminRegistry,
     private readonly compile: (sql: string) => unknown,
+    private readonly catalog: Catalog,
   ) {}
 
   private lookup(key: string): Prepared | undefined {
     const p = this.plans.get(key);
-    if (p) {
+    if (!p) return undefined;
+    if (p.plan && p.plan.schemaVersion !== this.catalog.version) {
       this.plans.delete(key);
-      this.plans.set(key, p);
+      return undefined;
     }
+    this.plans.delete(key);
+    this.plans.set(key, p);
     return p;
   }
 
@@ -46,60 +54,100 @@ export class PlanCache {
     return p;
   }
 
-  /** Exactly one statement (extended protocol Parse, HTTP with params). */
-  prepareOne(sql: string): Prepared {
-    const cached = this.lookup(sql);
+  private forget(norm: string): void {
+    if (this.unnormalizable.size >= this.plansMax) this.unnormalizable.clear();
+    this.unnormalizable.add(norm);
+  }
+
+  /** One statement (extended protocol Parse, HTTP with params), with the parameter types Parse declared. */
+  prepareOne(sql: string, declaredOids: readonly number[] = []): Prepared {
+    const key = declaredOids.length > 0 ? `${sql}\u0000${declaredOids.join(',')}` : sql;
+    const cached = this.lookup(key);
     if (cached) return cached;
     checkSize(sql);
-    const stmts = splitStatements(sql).flatMap(expandPgStatement);
-    if (stmts.length > 1)
-      throw new SyntaxError42601('cannot insert multiple commands into a prepared statement');
+    const stmts = this.expand(sql);
+    if (stmts.length > 1) throw new SyntaxError42601('cannot insert multiple commands into a prepared statement');
     const one = stmts[0];
-    if (!one) return this.remember(sql, prepareStatement('', [], this.registry));
-    return this.remember(sql, prepareStatement(one.sql, one.tokens, this.registry));
+    if (!one) return this.remember(key, prepareStatement('', [], this.registry));
+    const declared = declaredOids.map((o) => {
+      const t = o === 0 ? undefined : typeByOid(o);
+      return t ? { type: t, typmod: -1 } : undefined;
+    });
+    const p = planFrontEnd(one, this.catalog, { declaredParams: declared }) ?? prepareStatement(one.sql, one.tokens, this.registry);
+    p.declaredOids = declaredOids;
+    return this.remember(key, p);
+  }
+
+  /** The plan of a statement whose plan was made against an older schema, made again. */
+  refresh(p: Prepared): Prepared {
+    if (!p.plan || p.plan.schemaVersion === this.catalog.version) return p;
+    return this.prepareOne(p.sourceText ?? p.text, p.declaredOids ?? []);
+  }
+
+  /** Split and expand PostgreSQL-only statement forms the token layer still handles. */
+  private expand(sql: string): StatementText[] {
+    return splitStatements(sql).flatMap((s) => (planFrontEndCandidate(s) ? [s] : expandPgStatement(s)));
   }
 
   /** A simple-protocol Query: split, normalize literals, plan each statement. */
   planSimple(sql: string): PlannedStatement[] {
     checkSize(sql);
-    const stmts = splitStatements(sql).flatMap(expandPgStatement);
+    const stmts = this.expand(sql);
     if (stmts.length > queryStatementsMax) {
       throw new SyntaxError42601(`too many statements in one query (limit ${queryStatementsMax})`);
     }
-    return stmts.map((s) => {
+    return stmts.map((s) => this.planOneSimple(s));
+  }
+
+  private planOneSimple(s: StatementText): PlannedStatement {
+    const pgNorm = planFrontEndCandidate(s) ? normalizeForPg(s.tokens) : null;
+    if (pgNorm) {
+      const key = `${pgNorm.sql}\u0000${pgNorm.kinds.join(',')}`;
+      if (!this.unnormalizable.has(key)) {
+        let p = this.lookup(key);
+        if (!p) {
+          try {
+            p = planFrontEnd({ sql: pgNorm.sql, tokens: tokenize(pgNorm.sql) }, this.catalog, { literals: pgNorm.kinds }) ?? undefined;
+          } catch {
+            p = undefined; // planned from the original text below (and its error reported from there)
+          }
+          if (p?.plan) {
+            p.sourceText = pgNorm.sql;
+            this.remember(key, p);
+          } else {
+            this.forget(key);
+            p = undefined;
+          }
+        }
+        if (p) return { prepared: p, params: pgNorm.values };
+      }
+    }
+    if (!planFrontEndCandidate(s)) {
       const norm = normalizeLiterals(s.tokens);
       if (norm && !this.unnormalizable.has(norm.sql)) {
         let p = this.lookup(norm.sql);
         if (!p) {
           p = prepareStatement(norm.sql, tokenize(norm.sql), this.registry);
-          if (
-            p.route.type === 'sql' &&
-            !p.route.onAdmin &&
-            !isDdl(p.cls.kind) &&
-            p.paramCount === norm.params.length
-          ) {
+          if (p.route.type === 'sql' && !p.route.onAdmin && !isDdl(p.cls.kind) && p.paramCount === norm.params.length) {
             try {
               this.compile(p.execSql);
               this.remember(norm.sql, p);
             } catch {
-              if (this.unnormalizable.size >= this.plansMax) this.unnormalizable.clear();
-              this.unnormalizable.add(norm.sql);
+              this.forget(norm.sql);
               p = undefined;
             }
           } else {
-            if (this.unnormalizable.size >= this.plansMax) this.unnormalizable.clear();
-            this.unnormalizable.add(norm.sql);
+            this.forget(norm.sql);
             p = undefined;
           }
         }
         if (p) return { prepared: p, params: norm.params };
       }
-      const cached = this.lookup(s.sql);
-      return {
-        prepared: cached ?? this.remember(s.sql, prepareStatement(s.sql, s.tokens, this.registry)),
-        params: [],
-      };
-    });
+    }
+    const cached = this.lookup(s.sql);
+    if (cached) return { prepared: cached, params: [] };
+    const p = planFrontEnd(s, this.catalog, {}) ?? prepareStatement(s.sql, s.tokens, this.registry);
+    return { prepared: this.remember(s.sql, p), params: [] };
   }
 }
 

@@ -13,8 +13,12 @@ import {
 } from '../errors.js';
 import { type Classified, classify } from '../sql/classify.js';
 import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
-import { isKeyword, isTrivia, joinTokens, type Token, tokenize } from '../sql/lexer.js';
+import type { Catalog } from '../sql/analyze/context.js';
+import type { DdlPlan } from '../sql/analyze/ddl.js';
+import type { Plan } from '../sql/analyze/statement.js';
+import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from '../sql/lexer.js';
 import { internalPrefix } from '../storage/internal-schema.js';
+import { type FrontEndOptions, planStatement, usesFrontEnd } from './front-end.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
 
@@ -52,6 +56,56 @@ export interface Prepared {
    * Whether a text reads or writes does not depend on the schema, so the answer is kept.
    */
   isRead?: boolean;
+  /** The PostgreSQL front end's plan (queries and DML it analyzed). */
+  plan?: Plan;
+  /** DDL the front end translated (CREATE TABLE / INDEX / VIEW): SQLite statements to run. */
+  ddl?: DdlPlan;
+  /** Parameter types the client declared in Parse (0: infer). */
+  declaredOids?: readonly number[];
+  /** The text the plan was made from, when it differs from `text` (a normalized simple query). */
+  sourceText?: string;
+}
+
+/** Does the PostgreSQL front end plan this statement (after the CRDT spellings are rewritten)? */
+export function planFrontEndCandidate(s: StatementText): boolean {
+  const crdt = rewriteCrdtSelect(s.tokens);
+  const tokens = crdt === null ? s.tokens : tokenize(crdt);
+  return usesFrontEnd(classify(tokens), tokens);
+}
+
+/** A Prepared made by the PostgreSQL front end, or null when the statement takes the token path. */
+export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndOptions): Prepared | null {
+  let text = s.sql;
+  let tokens = s.tokens;
+  const crdt = rewriteCrdtSelect(tokens);
+  if (crdt !== null) {
+    text = crdt;
+    tokens = tokenize(crdt);
+  }
+  const cls = classify(tokens);
+  if (!usesFrontEnd(cls, tokens)) return null;
+  if (cls.kind === 'create_table') {
+    const stripped = stripCrdtTypeParams(tokens);
+    if (stripped.length !== tokens.length) {
+      text = joinTokens(stripped);
+      tokens = tokenize(text);
+    }
+  }
+  const mayBlock = tokens.some((t) => t.kind === 'ident' && t.value === 'PG_SLEEP');
+  const r = planStatement(text, catalog, opts);
+  const base = { text, tokens, cls, mayBlock, viewColumnTypes: null };
+  if (r.ddl) {
+    return { ...base, route: { type: 'sql', onAdmin: false }, execSql: r.ddl.sql, paramStyle: 'none', paramCount: 0, ddl: r.ddl };
+  }
+  const plan = r.plan;
+  return {
+    ...base,
+    route: { type: 'sql', onAdmin: plan.onAdmin },
+    execSql: plan.sql,
+    paramStyle: plan.bind.length > 0 ? 'positional' : 'none',
+    paramCount: plan.paramTypes.length,
+    plan,
+  };
 }
 
 const pragmaReadable = new Set([

@@ -1,6 +1,7 @@
 // What executing one statement produces, whatever connection or thread ran it.
 
 import type { AdminType } from '../admin/registry.js';
+import type { TypeRef } from '../sql/types/pg-types.js';
 
 export interface ColumnInfo {
   name: string;
@@ -10,6 +11,8 @@ export interface ColumnInfo {
   table: string | null;
   /** Declared type of an admin relation's column (set when the column comes from one). */
   adminType?: AdminType;
+  /** The PostgreSQL type the front end gave the column: values are in that type's storage form. */
+  pgType?: TypeRef;
 }
 
 export interface StatementResult {

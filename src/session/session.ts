@@ -22,7 +22,7 @@ import type { GroupCommitter } from './group-commit.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
-import type { StatementResult } from './result.js';
+import type { ColumnInfo, StatementResult } from './result.js';
 import {
   clientTimestampOf,
   queryEndsTransaction,
@@ -33,6 +33,10 @@ import {
 } from './session-helpers.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
+import { type BindContext, bindPlan } from './bind.js';
+import { resultTypeChanged } from './front-end.js';
+import { wallClockUs } from '../clock/clock.js';
+import type { ValueEnv } from '../sql/types/values.js';
 import type { WriterLock } from './writer-lock.js';
 
 export { savepointKinds, toBindParams, typedByView } from './session-helpers.js';
@@ -59,6 +63,10 @@ export interface SessionHost {
   quorum?: Pick<QuorumGate, 'checkWritable' | 'wait'> | null;
   /** DDL ran: compiled statements everywhere may describe old columns. */
   onSchemaChange(): void;
+  /** The front end's catalog: forgotten at once when this session runs DDL (it sees its own DDL). */
+  catalog: { invalidate(): void; readonly version: number };
+  /** A front-end plan made against an older schema, made again from its text. */
+  replan(p: Prepared): Prepared;
   /** Replication DDL SQLite does not know (ALTER TABLE ... SET REPLICATION ...); null when not one. */
   customDdl?(p: Prepared): StatementResult | null;
 }
@@ -87,6 +95,8 @@ export class Session {
   readonly settings: SessionSettings;
   /** The user name the client connected as (recorded by admin functions that change state). */
   readonly user: string;
+  /** Start of the open transaction block (PostgreSQL's now()), µs since the epoch. */
+  private txStartUs: bigint | null = null;
 
   constructor(
     private readonly host: SessionHost,
@@ -101,8 +111,9 @@ export class Session {
   }
 
   /** Execute one prepared statement with its bound values. */
-  async execute(p: Prepared, params: readonly BindValue[] = []): Promise<StatementResult> {
+  async execute(prepared: Prepared, params: readonly BindValue[] = []): Promise<StatementResult> {
     this.canceled = false;
+    const p = this.current(prepared);
     const kind = p.cls.kind;
     if (this.state === 'failed' && kind !== 'rollback' && kind !== 'commit' && kind !== 'rollback_to') {
       throw new InFailedTransactionError();
@@ -114,9 +125,11 @@ export class Session {
       );
     }
     let ok = false;
+    const statementUs = wallClockUs();
     try {
-      const result = await this.dispatch(p, params);
+      const result = await this.dispatch(p, params, statementUs);
       ok = true;
+      if (p.plan) return result.columns ? { ...result, columns: planColumns(p) } : result;
       return p.viewColumnTypes && result.columns ? typedByView(result, p.viewColumnTypes) : result;
     } catch (e) {
       const err = toChorusError(e);
@@ -142,13 +155,36 @@ export class Session {
     }
   }
 
-  private async dispatch(p: Prepared, params: readonly BindValue[]): Promise<StatementResult> {
+  /** A front-end plan made against an older schema is made again (0A000 if its result columns changed). */
+  private current(p: Prepared): Prepared {
+    if (!p.plan || p.plan.schemaVersion === this.host.catalog.version) return p;
+    const fresh = this.host.replan(p);
+    if (!sameColumns(p, fresh)) throw resultTypeChanged();
+    return fresh;
+  }
+
+  /** What values are printed with: the session's TimeZone (and the transaction's time). */
+  valueEnv(): ValueEnv {
+    return { timeZone: this.settings.get('timezone') ?? 'UTC', nowUs: this.txStartUs ?? 0n };
+  }
+
+  /** Session values of a plan: the transaction's time, TimeZone, settings. */
+  bindContext(statementUs: bigint): BindContext {
+    return {
+      env: { timeZone: this.settings.get('timezone') ?? 'UTC', nowUs: this.txStartUs ?? statementUs },
+      statementUs,
+      clockUs: wallClockUs,
+      setting: (name) => (name === 'session_user' ? this.user : this.settings.get(name)),
+    };
+  }
+
+  private async dispatch(p: Prepared, params: readonly BindValue[], statementUs: bigint): Promise<StatementResult> {
     const kind = p.cls.kind;
     switch (kind) {
       case 'empty':
         return result('', null);
       case 'begin':
-        return this.begin(p.cls.sig);
+        return this.begin(p.cls.sig, statementUs);
       case 'commit':
         return this.commit();
       case 'rollback':
@@ -171,7 +207,7 @@ export class Session {
       default:
     }
     if (p.route.type === 'admin-call') return runAdminCall(this.host.registry, this.user, p, params);
-    const bind = toBindParams(p, params);
+    const bind: BindParams = p.plan ? bindPlan(p.plan, params, this.bindContext(statementUs)) : toBindParams(p, params);
     if (p.route.type === 'sql' && p.route.onAdmin) {
       const out = this.host.admin.query(p.execSql, bind);
       return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
@@ -199,7 +235,7 @@ export class Session {
         hint: 'A trigger would run again on every node that applies the replicated change. Put the logic in the application or in a replicated write.',
       });
     }
-    if (!ddl && !this.holdsWriter) {
+    if (!ddl && !this.holdsWriter && !p.plan?.locksRows) {
       if (p.isRead === undefined) {
         const stmt = this.compile(p.execSql);
         p.isRead = stmt.readonly && stmt.reader;
@@ -341,18 +377,21 @@ export class Session {
     if (custom) return custom;
     const out = runDdl(this.host.engine, p, bind);
     if (out.schemaChanged) {
-      // Other connections may only re-read the schema once this transaction has committed.
+      // Other connections may only re-read the schema once this transaction has committed; this
+      // session's next statements (on the writer) must see the change at once.
       this.schemaChanged = true;
       this.host.writerCache.clear();
+      this.host.catalog.invalidate();
     }
     return out.result;
   }
 
-  private begin(sig: Token[]): StatementResult {
+  private begin(sig: Token[], statementUs: bigint): StatementResult {
     if (this.state !== 'idle') {
       return { ...result('BEGIN', null), notices: ['there is already a transaction in progress'] };
     }
     this.state = 'tx';
+    this.txStartUs = statementUs;
     this.readOnlyTx = sig.some((t, i) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY'));
     return result('BEGIN', null);
   }
@@ -362,6 +401,7 @@ export class Session {
       return { ...result('COMMIT', null), notices: ['there is no transaction in progress'] };
     const failed = this.state === 'failed';
     this.state = 'idle';
+    this.txStartUs = null;
     this.readOnlyTx = false;
     await this.awaitQuorum(this.releaseWriter(!failed));
     return result(failed ? 'ROLLBACK' : 'COMMIT', null);
@@ -377,6 +417,7 @@ export class Session {
     if (this.state === 'idle')
       return { ...result('ROLLBACK', null), notices: ['there is no transaction in progress'] };
     this.state = 'idle';
+    this.txStartUs = null;
     this.readOnlyTx = false;
     this.releaseWriter(false);
     return result('ROLLBACK', null);
@@ -416,7 +457,10 @@ export class Session {
           i.prepared.cls.kind,
         ),
       );
-    if (implicit) this.state = 'tx';
+    if (implicit) {
+      this.state = 'tx';
+      this.txStartUs = wallClockUs();
+    }
     const outer = this.batchHint;
     let next = 0;
     this.batchHint = () => queryEndsTransaction(items, next, implicit);
@@ -428,6 +472,7 @@ export class Session {
     } catch (e) {
       if (implicit) {
         this.state = 'idle';
+        this.txStartUs = null;
         this.releaseWriter(false);
       }
       throw e;
@@ -436,6 +481,7 @@ export class Session {
     }
     if (implicit && this.state === 'tx') {
       this.state = 'idle';
+      this.txStartUs = null;
       await this.awaitQuorum(this.releaseWriter(true));
     }
   }
@@ -472,4 +518,16 @@ export class Session {
     if (this.holdsWriter) this.releaseWriter(false);
     this.state = 'idle';
   }
+}
+
+/** A front-end plan's result columns as the wire layer describes them. */
+export function planColumns(p: Prepared): ColumnInfo[] {
+  return (p.plan?.columns ?? []).map((c) => ({ name: c.name, declType: null, table: null, pgType: c.type }));
+}
+
+function sameColumns(a: Prepared, b: Prepared): boolean {
+  const x = a.plan?.columns ?? null;
+  const y = b.plan?.columns ?? null;
+  if (x === null || y === null) return x === y;
+  return x.length === y.length && x.every((c, i) => c.type.type === y[i]!.type.type && c.type.typmod === y[i]!.type.typmod);
 }

@@ -8,6 +8,7 @@ import { addElement, incrementValue, type Json, mapDelete, mapPut, removeElement
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { pgSleepSecondsMax } from '../limits.js';
 import { registerPgFunctions } from '../sql/pg-functions.js';
+import { registerRuntime } from '../sql/runtime/register.js';
 
 export const chorusVersion = '0.1.0';
 export const pgServerVersion = '15.0';
@@ -39,6 +40,7 @@ export function registerSqlFunctions(db: Database.Database, opts: SqlFunctionOpt
   registerCrdtFunctions(db, opts.crdtMarkers ?? false);
   registerPgFunctions(db);
   registerCatalogFunctions(db);
+  registerRuntime(db, versionString);
   db.function('pg_sleep', (seconds: unknown) => {
     const s = Number(seconds);
     if (!Number.isFinite(s) || s < 0 || s > pgSleepSecondsMax) {

@@ -21,7 +21,7 @@ import { BackendWriter } from './backend-writer.js';
 import { errorFieldsFrom, type FrontendMessage, FrontendReader, parseSASLInitialResponse } from './codec.js';
 import { CopyHandler, copyStatementOf } from './copy-handler.js';
 import { ExtendedProtocol, type Portal } from './extended.js';
-import { columnOids, fieldDescriptions, writeRows } from './results.js';
+import { cellEncoders, columnOids, fieldDescriptions, writeRows } from './results.js';
 import { ScramServerExchange, type ScramVerifier, scramMechanism } from './scram.js';
 
 /** What a connection needs from its server. */
@@ -372,8 +372,9 @@ export class PgConnection {
     if (describe) this.out.rowDescription(fieldDescriptions(r.columns, oids, formats));
     const from = portal?.offset ?? 0;
     const to = maxRows > 0 ? Math.min(r.rows.length, from + maxRows) : r.rows.length;
+    const encoders = cellEncoders(r.columns, oids, formats, this.session!.valueEnv());
     for (let start = from; start < to; start += 1000) {
-      writeRows(this.out, r.rows, oids, formats, start, Math.min(to, start + 1000));
+      writeRows(this.out, r.rows, encoders, start, Math.min(to, start + 1000));
       // A block in a commit group keeps its output until the group is durable (flushed at Sync).
       if (this.out.length > wireFlushThresholdBytes && !this.session?.inGroupBlock) this.flush();
     }

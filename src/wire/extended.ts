@@ -7,7 +7,9 @@ import type { ChorusNode } from '../node/node.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
-import { type Session, savepointKinds } from '../session/session.js';
+import { planColumns, type Session, savepointKinds } from '../session/session.js';
+import { codecFor } from '../sql/types/values.js';
+import type { TypeRef } from '../sql/types/pg-types.js';
 import type { StatementKind } from '../sql/classify.js';
 import type { BackendWriter } from './backend-writer.js';
 import type { FrontendMessage } from './codec.js';
@@ -111,7 +113,7 @@ export class ExtendedProtocol {
     }
     if (isCopySql(query))
       throw new ChorusError('0A000', 'COPY is only supported in the simple query protocol');
-    const prepared = this.host.node.plans.prepareOne(query);
+    const prepared = this.host.node.plans.prepareOne(query, paramTypes);
     this.statements.set(name, { prepared, paramTypes });
     this.host.out.parseComplete();
   }
@@ -129,8 +131,10 @@ export class ExtendedProtocol {
         `bind message has ${f.length} parameter formats but ${msg.params.length} parameters`,
       );
     }
+    const plan = entry.prepared.plan;
     const params = msg.params.map((raw, i) => {
       const format = (f.length === 0 ? 0 : f.length === 1 ? f[0] : f[i]) === 1 ? 1 : 0;
+      if (plan) return planParam(plan.paramTypes[i], format, raw);
       return decodeParam(entry.paramTypes[i] ?? 0, format, raw);
     });
     this.portals.set(msg.portal, {
@@ -144,6 +148,7 @@ export class ExtendedProtocol {
     this.host.out.bindComplete();
   }
 
+  /** Describe of a portal whose statement the front end planned needs no execution. */
   private async runPortal(portal: Portal): Promise<StatementResult> {
     if (!portal.result) {
       portal.result = await this.host.session!.execute(portal.entry.prepared, portal.params);
@@ -159,6 +164,15 @@ export class ExtendedProtocol {
     if (kind === 'S') {
       const entry = this.statements.get(name);
       if (!entry) throw new ChorusError('26000', `prepared statement "${name}" does not exist`);
+      const plan = entry.prepared.plan;
+      if (plan) {
+        // ParameterDescription carries the types PostgreSQL would infer.
+        out.parameterDescription(plan.paramTypes.map((t) => t.type.oid));
+        const cols = plan.columns ? planColumns(entry.prepared) : null;
+        if (cols) out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], node.registry), []));
+        else out.noData();
+        return;
+      }
       const n = entry.prepared.paramCount;
       out.parameterDescription(Array.from({ length: n }, (_, i) => entry.paramTypes[i] || Oid.text));
       const cols = node.describe(entry.prepared);
@@ -189,4 +203,12 @@ export class ExtendedProtocol {
       // The unnamed portal is done; a later Execute of it must not replay the statement.
     }
   }
+}
+
+/** A Bind value of a front-end plan: text stays text (the session reads it by type), binary is decoded now. */
+function planParam(type: TypeRef | undefined, format: 0 | 1, raw: Buffer | null): BindValue {
+  if (raw === null) return null;
+  if (format === 0 || !type) return raw.toString('utf8');
+  // Strings decoded from binary (text, uuid, json) read the same through their input function again.
+  return codecFor(type.type).fromBinary(raw, -1, { timeZone: 'UTC', nowUs: 0n });
 }

@@ -5,6 +5,7 @@ import type { AdminRegistry, AdminType } from '../admin/registry.js';
 import type { ColumnInfo } from '../session/result.js';
 import type { BackendWriter } from './backend-writer.js';
 import type { FieldDescription } from './codec.js';
+import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
 import { encodeBinary, encodeText, Oid, oidForDeclaredType, oidForValue, typeSize } from './types.js';
 
 const adminTypeOid: Record<AdminType, number> = {
@@ -23,6 +24,7 @@ export function columnOids(
   registry: AdminRegistry,
 ): number[] {
   return columns.map((c, i) => {
+    if (c.pgType) return c.pgType.type.oid;
     if (c.adminType) return adminTypeOid[c.adminType];
     if (c.table && (c.table.startsWith('replicate.') || c.table.startsWith('pg_replication_'))) {
       const t = registry.columnType(c.table, c.name);
@@ -53,6 +55,7 @@ export function fieldDescriptions(
     name: pgColumnName(c),
     typeOid: oids[i]!,
     typeSize: typeSize(oids[i]!),
+    typeModifier: c.pgType?.typmod ?? -1,
     format: formatOf(formats, i),
   }));
 }
@@ -62,30 +65,42 @@ export function fieldDescriptions(
  * SQLite uses the expression text. A plain column keeps its name.
  */
 export function pgColumnName(c: ColumnInfo): string {
-  if (c.declType !== null || !c.name.includes('(')) return c.name;
+  if (c.pgType || c.declType !== null || !c.name.includes('(')) return c.name;
   let end = 0;
   while (end < c.name.length && /[A-Za-z0-9_]/.test(c.name[end]!)) end++;
   return end > 0 && c.name[end] === '(' && c.name.endsWith(')') ? c.name.slice(0, end).toLowerCase() : c.name;
 }
 
-/** Write DataRow messages for rows[from, to). */
-export function writeRows(
-  out: BackendWriter,
-  rows: readonly unknown[][],
+type CellEncoder = (v: unknown) => Buffer | string | null;
+
+/** One encoder per column: the front end's type codecs, or the value-driven legacy encoding. */
+export function cellEncoders(
+  columns: readonly ColumnInfo[],
   oids: readonly number[],
   formats: readonly number[],
-  from: number,
-  to: number,
-): void {
-  const n = oids.length;
-  const binary = formats.some((f) => f === 1);
+  env: ValueEnv,
+): CellEncoder[] {
+  return oids.map((oid, i) => {
+    const binary = formatOf(formats, i) === 1;
+    const t = columns[i]?.pgType;
+    if (t) {
+      const codec = codecFor(t.type);
+      const typmod = t.typmod;
+      return binary
+        ? (v) => (v === null || v === undefined ? null : codec.toBinary(v as StorageValue, env))
+        : (v) => (v === null || v === undefined ? null : codec.output(v as StorageValue, typmod, env));
+    }
+    return binary ? (v) => encodeBinary(oid, v) : (v) => encodeText(oid, v);
+  });
+}
+
+/** Write DataRow messages for rows[from, to). */
+export function writeRows(out: BackendWriter, rows: readonly unknown[][], encoders: readonly CellEncoder[], from: number, to: number): void {
+  const n = encoders.length;
   const cells: (Buffer | string | null)[] = new Array(n);
   for (let r = from; r < to; r++) {
     const row = rows[r]!;
-    for (let i = 0; i < n; i++) {
-      const v = row[i];
-      cells[i] = binary && formatOf(formats, i) === 1 ? encodeBinary(oids[i]!, v) : encodeText(oids[i]!, v);
-    }
+    for (let i = 0; i < n; i++) cells[i] = encoders[i]!(row[i]);
     out.dataRow(cells);
   }
 }

@@ -1,0 +1,70 @@
+// Values for a front-end plan's `?`s: client parameters converted to their inferred types' storage
+// form (text through the type's input function; binary already decoded by the wire layer), and
+// the session values the plan asks for (transaction time, TimeZone, settings).
+
+import { ChorusError } from '../errors.js';
+import type { BindSource } from '../sql/analyze/context.js';
+import type { Plan } from '../sql/analyze/statement.js';
+import { isIntegerType, T, type TypeRef } from '../sql/types/pg-types.js';
+import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
+import { floatStorage } from '../sql/types/values-simple.js';
+import type { BindValue } from './read-protocol.js';
+
+/** What a plan's session values come from. */
+export interface BindContext {
+  env: ValueEnv;
+  statementUs: bigint;
+  clockUs(): bigint;
+  setting(name: string): string | undefined;
+}
+
+/**
+ * One client parameter as its type's storage value. A string is a text-format value (the type's
+ * input function reads it); numbers, booleans and bigints come from JSON (HTTP) or were decoded
+ * from the binary format already.
+ */
+export function storageParam(type: TypeRef, v: BindValue | boolean, env: ValueEnv, index: number): StorageValue {
+  if (v === null || v === undefined) return null;
+  const codec = codecFor(type.type);
+  try {
+    let out: StorageValue;
+    if (typeof v === 'string') out = codec.input(v, -1, env);
+    else if (typeof v === 'boolean') out = type.type === T.bool ? (v ? 1n : 0n) : codec.input(String(v), -1, env);
+    else if (typeof v === 'bigint') out = isIntegerType(type.type) || type.type === T.bool || type.type === T.oid ? v : codec.input(v.toString(), -1, env);
+    else if (typeof v === 'number') {
+      if (type.type === T.float8 || type.type === T.float4) out = floatStorage(v);
+      else if (isIntegerType(type.type) && Number.isInteger(v)) out = BigInt(v);
+      else out = codec.input(String(v), -1, env);
+    } else out = v; // binary-decoded storage value (bytea, numeric, interval BLOBs)
+    return type.typmod >= 0 && codec.typmod ? codec.typmod(out, type.typmod, false) : out;
+  } catch (e) {
+    if (e instanceof ChorusError && e.sqlstate.startsWith('22') && e.position === undefined) {
+      // PostgreSQL names the parameter when a Bind value is bad.
+      throw new ChorusError(e.sqlstate, e.message, { detail: e.detail, hint: e.hint, cause: `parameter $${index + 1}` });
+    }
+    throw e;
+  }
+}
+
+/** The positional values of a plan's `?`s. */
+export function bindPlan(plan: Plan, params: readonly BindValue[], ctx: BindContext): StorageValue[] {
+  const converted: StorageValue[] = plan.paramTypes.map((t, i) => storageParam(t, params[i] ?? null, ctx.env, i));
+  return plan.bind.map((s: BindSource) => {
+    switch (s.kind) {
+      case 'param':
+        return converted[s.index] ?? null;
+      case 'now':
+        return ctx.env.nowUs;
+      case 'statement_now':
+        return ctx.statementUs;
+      case 'clock_now':
+        return ctx.clockUs();
+      case 'timezone':
+        return ctx.env.timeZone;
+      case 'setting':
+        return ctx.setting(s.name) ?? null;
+      case 'value':
+        return s.value;
+    }
+  });
+}

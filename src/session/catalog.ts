@@ -1,0 +1,212 @@
+// The catalog the front end resolves names against, read from SQLite's schema (tables, views and
+// their declared types, keys, unique constraints with their PostgreSQL names, defaults) and from
+// the admin registry (replicate.* and pg_replication_* relations). Cached until the schema changes.
+
+import type Database from 'better-sqlite3';
+import type { AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
+import type { Catalog, CatalogColumn, CatalogRelation, CatalogUnique } from '../sql/analyze/context.js';
+import { defaultFromComment } from '../sql/analyze/ddl.js';
+import { quoteId } from '../sql/analyze/scope.js';
+import { parseViewMeta } from '../sql/analyze/view-text.js';
+import { crdtColumnTypes, ref, rowidKeyType, T, type TypeRef, typeOfDeclared } from '../sql/types/pg-types.js';
+import { internalPrefix } from '../storage/internal-schema.js';
+
+const adminTypes: Record<AdminType, TypeRef> = {
+  text: ref(T.text),
+  int8: ref(T.int8),
+  int4: ref(T.int4),
+  float8: ref(T.float8),
+  bool: ref(T.bool),
+  timestamptz: ref(T.timestamptz),
+  json: ref(T.json),
+};
+
+interface TableInfoRow {
+  cid: number;
+  name: string;
+  type: string;
+  notnull: number;
+  dflt_value: string | null;
+  pk: number;
+  hidden: number;
+}
+
+export class SchemaCatalog implements Catalog {
+  private cached = new Map<string, CatalogRelation | null>();
+  private currentVersion = 1;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly registry: AdminRegistry,
+  ) {}
+
+  get version(): number {
+    return this.currentVersion;
+  }
+
+  /** The schema changed (DDL committed here or applied from a peer): forget everything. */
+  invalidate(): void {
+    this.cached = new Map();
+    this.currentVersion++;
+  }
+
+  relation(schema: string | null, name: string): CatalogRelation | undefined {
+    const key = `${schema ?? ''}.${name}`;
+    let r = this.cached.get(key);
+    if (r === undefined) {
+      r = this.load(schema, name);
+      this.cached.set(key, r);
+    }
+    return r ?? undefined;
+  }
+
+  private load(schema: string | null, name: string): CatalogRelation | null {
+    if (schema === 'replicate' || (schema === null && name.startsWith('pg_replication_'))) {
+      const view = this.registry.views.get(schema ? `${schema}.${name}` : name);
+      return view ? adminRelation(view) : null;
+    }
+    if (schema !== null && schema !== 'public') return null;
+    if (name.toLowerCase().startsWith(internalPrefix)) return null;
+    const stmt = this.db.prepare('SELECT type, sql FROM sqlite_schema WHERE name = ? AND type IN (\'table\', \'view\')');
+    stmt.safeIntegers(false);
+    const row = stmt.get(name) as { type: string; sql: string } | undefined;
+    if (!row) return null;
+    return row.type === 'view' ? this.view(name, row.sql) : this.table(name, row.sql);
+  }
+
+  private table(name: string, createSql: string): CatalogRelation {
+    const info = this.db.prepare(`SELECT * FROM pragma_table_xinfo(?)`);
+    info.safeIntegers(false);
+    const rows = (info.all(name) as TableInfoRow[]).filter((r) => r.hidden === 0 || r.hidden === 2 || r.hidden === 3);
+    const pk = rows.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk);
+    const rowid = pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER';
+    const columns: CatalogColumn[] = rows.map((r, i) => {
+      const isRowid = rowid && r.pk > 0;
+      const declared = r.type.toUpperCase().replace(/\s*\(.*$/, '');
+      return {
+        name: r.name,
+        type: isRowid ? ref(rowidKeyType(r.dflt_value)) : typeOfDeclared(r.type),
+        notNull: r.notnull === 1 || r.pk > 0,
+        defaultSql: isRowid ? null : r.dflt_value,
+        defaultPg: isRowid ? null : defaultFromComment(r.dflt_value),
+        rowidKey: isRowid,
+        generated: isRowid && r.notnull === 0,
+        attnum: i + 1,
+        crdt: crdtColumnTypes.has(declared) ? declared : undefined,
+        computed: r.hidden === 2 || r.hidden === 3,
+      };
+    });
+    return {
+      name,
+      kind: 'table',
+      columns,
+      primaryKey: pk.map((r) => r.name),
+      uniques: this.uniques(name, createSql, pk.map((r) => r.name)),
+      fromSql: quoteId(name),
+      replicated: true,
+    };
+  }
+
+  /** Unique constraints with their PostgreSQL names: named table constraints, then unique indexes. */
+  private uniques(table: string, createSql: string, primaryKey: string[]): CatalogUnique[] {
+    const out: CatalogUnique[] = [];
+    const named = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+(PRIMARY KEY|UNIQUE)\s*\(([^)]*)\)/g;
+    let pkNamed = false;
+    for (const m of createSql.matchAll(named)) {
+      const columns = [...m[3]!.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)].map((c) => (c[1] ?? c[2])!.replaceAll('""', '"'));
+      const primary = m[2] === 'PRIMARY KEY';
+      if (primary) pkNamed = true;
+      out.push({ name: m[1]!.replaceAll('""', '"'), columns, primary });
+    }
+    if (!pkNamed && primaryKey.length > 0) out.push({ name: `${table}_pkey`, columns: primaryKey, primary: true });
+    const list = this.db.prepare('SELECT name, "unique" AS u, origin FROM pragma_index_list(?)');
+    list.safeIntegers(false);
+    const cols = this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno');
+    cols.safeIntegers(false);
+    for (const ix of list.all(table) as { name: string; u: number; origin: string }[]) {
+      if (ix.u !== 1 || ix.origin === 'pk') continue;
+      const columns = (cols.all(ix.name) as { name: string | null }[]).map((c) => c.name ?? '');
+      if (columns.some((c) => c === '')) continue; // an expression index
+      if (out.some((u) => u.columns.join(',') === columns.join(','))) continue;
+      const name = ix.origin === 'c' ? ix.name : `${table}_${columns.join('_')}_key`;
+      out.push({ name, columns, primary: false });
+    }
+    return out;
+  }
+
+  private view(name: string, createSql: string): CatalogRelation {
+    const meta = parseViewMeta(createSql);
+    if (meta) {
+      return {
+        name,
+        kind: 'view',
+        columns: meta.columns.map((c, i) => ({
+          name: c.name,
+          type: c.type,
+          notNull: false,
+          defaultSql: null,
+          defaultPg: null,
+          rowidKey: false,
+          generated: false,
+          attnum: i + 1,
+          sqlName: `c${i + 1}`,
+        })),
+        primaryKey: [],
+        uniques: [],
+        fromSql: quoteId(name),
+        definition: meta.definition,
+      };
+    }
+    // A view the front end did not write: its columns as SQLite declares them.
+    const info = this.db.prepare(`SELECT * FROM pragma_table_info(?)`);
+    info.safeIntegers(false);
+    const rows = info.all(name) as TableInfoRow[];
+    return {
+      name,
+      kind: 'view',
+      columns: rows.map((r, i) => ({
+        name: r.name,
+        type: typeOfDeclared(r.type),
+        notNull: false,
+        defaultSql: null,
+        defaultPg: null,
+        rowidKey: false,
+        generated: false,
+        attnum: i + 1,
+      })),
+      primaryKey: [],
+      uniques: [],
+      fromSql: quoteId(name),
+    };
+  }
+}
+
+/** An admin relation: its SQL (or JavaScript table), with timestamptz text converted to storage. */
+function adminRelation(view: AdminView): CatalogRelation {
+  const inner = view.kind === 'sql' ? `(${view.sql})` : quoteId(view.name);
+  const select = view.columns
+    .map((c) =>
+      c.type === 'timestamptz'
+        ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
+        : quoteId(c.name),
+    )
+    .join(', ');
+  return {
+    name: view.name,
+    kind: 'admin',
+    columns: view.columns.map((c, i) => ({
+      name: c.name,
+      type: adminTypes[c.type],
+      notNull: false,
+      defaultSql: null,
+      defaultPg: null,
+      rowidKey: false,
+      generated: false,
+      attnum: i + 1,
+    })),
+    primaryKey: [],
+    uniques: [],
+    fromSql: `(SELECT ${select} FROM ${inner})`,
+    onAdmin: view.kind === 'js',
+  };
+}

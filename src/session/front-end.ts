@@ -1,0 +1,114 @@
+// Which statements the PostgreSQL front end (sql/analyze) plans, and the Prepared it makes of them.
+// Queries, DML and the DDL that declares types (CREATE TABLE / INDEX / VIEW) go through it; the
+// catalog queries of psql and drivers (pg_catalog, information_schema), PRAGMA, EXPLAIN and the
+// DDL that names no types keep the token-level path (prepare.ts) for now.
+
+import type * as P from '@pgsql/types';
+import { ChorusError, FeatureNotSupportedError, SyntaxError42601 } from '../errors.js';
+import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
+import { createTable, type DdlPlan } from '../sql/analyze/ddl.js';
+import { createIndex } from '../sql/analyze/indexes.js';
+import { type Plan, StatementAnalyzer } from '../sql/analyze/statement.js';
+import { createView } from '../sql/analyze/views.js';
+import type { Classified } from '../sql/classify.js';
+import type { Token } from '../sql/lexer.js';
+import { nodeOf, parseSql } from '../sql/parse/parser.js';
+import type { TypeRef } from '../sql/types/pg-types.js';
+
+/** Identifiers that make a statement a catalog query (the token-level path emulates the catalog). */
+const catalogWords = new Set([
+  'PG_CATALOG',
+  'INFORMATION_SCHEMA',
+  'PG_CLASS',
+  'PG_NAMESPACE',
+  'PG_ATTRIBUTE',
+  'PG_ATTRDEF',
+  'PG_INDEX',
+  'PG_CONSTRAINT',
+  'PG_DATABASE',
+  'PG_ROLES',
+  'PG_USER',
+  'PG_AUTHID',
+  'PG_AUTH_MEMBERS',
+  'PG_AM',
+  'PG_TABLESPACE',
+  'PG_DESCRIPTION',
+  'PG_SHDESCRIPTION',
+  'PG_INHERITS',
+  'PG_PARTITIONED_TABLE',
+  'PG_COLLATION',
+  'PG_POLICY',
+  'PG_STATISTIC_EXT',
+  'PG_PUBLICATION',
+  'PG_PUBLICATION_REL',
+  'PG_PUBLICATION_NAMESPACE',
+  'PG_TRIGGER',
+  'PG_REWRITE',
+  'PG_FOREIGN_TABLE',
+  'PG_SEQUENCE',
+  'PG_DEPEND',
+  'PG_TYPE',
+  'PG_PROC',
+  'PG_SETTINGS',
+  'PG_STAT_ACTIVITY',
+  'PG_TABLES',
+  'PG_VIEWS',
+  'PG_INDEXES',
+  'REGCLASS',
+  'REGTYPE',
+  'OPERATOR',
+]);
+
+/** Does the front end plan this statement? */
+export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean {
+  switch (cls.kind) {
+    case 'select':
+    case 'insert':
+    case 'update':
+    case 'delete':
+    case 'create_table':
+    case 'create_index':
+    case 'create_view':
+      break;
+    default:
+      return false;
+  }
+  for (const t of tokens) if (t.kind === 'ident' && catalogWords.has(t.value)) return false;
+  return true;
+}
+
+export interface FrontEndOptions {
+  declaredParams?: readonly (TypeRef | undefined)[];
+  literals?: readonly LiteralKind[] | null;
+}
+
+export type FrontEndResult = { plan: Plan; ddl: null } | { plan: null; ddl: DdlPlan };
+
+/** Parse and analyze one statement. Exactly one statement is expected (the text was split before). */
+export function planStatement(text: string, catalog: Catalog, opts: FrontEndOptions = {}): FrontEndResult {
+  const stmts = parseSql(text);
+  if (stmts.length !== 1) {
+    if (stmts.length === 0) throw new SyntaxError42601('empty statement');
+    throw new SyntaxError42601('cannot insert multiple commands into a prepared statement');
+  }
+  const an = new StatementAnalyzer(catalog, text, opts);
+  const stmt = stmts[0]!.stmt;
+  const [tag, body] = nodeOf(stmt);
+  switch (tag) {
+    case 'CreateStmt':
+      return { plan: null, ddl: createTable(an, body as P.CreateStmt) };
+    case 'IndexStmt':
+      return { plan: null, ddl: createIndex(an, body as P.IndexStmt) };
+    case 'ViewStmt':
+      return { plan: null, ddl: createView(an, body as P.ViewStmt) };
+    case 'CreateTableAsStmt':
+      throw new FeatureNotSupportedError('CREATE TABLE ... AS');
+    default:
+      return { plan: an.plan(stmt), ddl: null };
+  }
+}
+
+/** The error PostgreSQL gives when a prepared statement's result columns changed under it. */
+export function resultTypeChanged(): ChorusError {
+  return new ChorusError('0A000', 'cached plan must not change result type');
+}

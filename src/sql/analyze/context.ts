@@ -1,0 +1,176 @@
+// What analysis of one statement carries around: typed expressions, the catalog it resolves names
+// against (an interface owned here, implemented by the session layer), the parameters and their
+// inferred types, and the bind sources behind each `?` of the emitted SQL.
+
+import { ChorusError } from '../../errors.js';
+import { type PgType, T, type TypeRef } from '../types/pg-types.js';
+
+/** A typed expression: SQLite text over the storage formats, and its PostgreSQL type. */
+export interface Typed {
+  sql: string;
+  type: PgType;
+  typmod: number;
+  /** An untyped string literal ('...'): its text, converted when the context gives it a type. */
+  unknownLiteral?: string;
+  /** A bare parameter reference ($n) whose type the context may still choose. */
+  param?: number;
+  /** A plan-time constant in storage form (null: the SQL NULL literal). */
+  constant?: StorageValue;
+  /** The name PostgreSQL gives this expression as an output column (FigureColname). */
+  colname?: string;
+  /** Contains an aggregate call at this query level. */
+  hasAggregate?: boolean;
+  /** Contains a window function call. */
+  hasWindow?: boolean;
+}
+
+export type { StorageValue } from '../types/codec.js';
+import type { StorageValue } from '../types/codec.js';
+
+/** A column of a relation in the catalog. */
+export interface CatalogColumn {
+  name: string;
+  /** Null: a column the front end did not declare (SQLite type affinity only); shown as text. */
+  type: TypeRef | null;
+  notNull: boolean;
+  /** SQLite's default expression text (storage form), null when none. */
+  defaultSql: string | null;
+  /** PostgreSQL's text of the default, when the front end wrote it. */
+  defaultPg: string | null;
+  /** The rowid key: SQLite assigns it when omitted, if `generated`. */
+  rowidKey: boolean;
+  /** serial / identity: a value is generated when the column is omitted. */
+  generated: boolean;
+  /** Position in the table (1-based, as pg_attribute.attnum). */
+  attnum: number;
+  /** Declared CRDT type name (CRDT_COUNTER, ...), if any. */
+  crdt?: string;
+  /** A generated (computed) column: never written directly. */
+  computed?: boolean;
+  /** The column's name in SQLite when it differs (a view's columns are c1..cN). */
+  sqlName?: string;
+}
+
+export interface CatalogUnique {
+  name: string;
+  columns: string[];
+  primary: boolean;
+}
+
+export type RelationKind = 'table' | 'view' | 'admin';
+
+/** A relation a statement can name. */
+export interface CatalogRelation {
+  name: string;
+  kind: RelationKind;
+  columns: CatalogColumn[];
+  /** Primary key column names (empty when none). */
+  primaryKey: string[];
+  uniques: CatalogUnique[];
+  /** The SQL SQLite runs for this relation in FROM (a quoted table name, or a subquery for admin views). */
+  fromSql: string;
+  /** Admin relations served by JavaScript run on the admin connection. */
+  onAdmin?: boolean;
+  /** Replicated (captured) table, as opposed to a local-only (UNLOGGED) one. */
+  replicated?: boolean;
+  /** A view's query as PostgreSQL text: the front end expands it where the view is named. */
+  definition?: string;
+}
+
+/** What analysis needs to know about the database: implemented by the session layer. */
+export interface Catalog {
+  /** A relation by name (unquoted names arrive folded to lower case); schema may be null. */
+  relation(schema: string | null, name: string): CatalogRelation | undefined;
+  /** Increases whenever the schema changes; plans record the version they were made against. */
+  readonly version: number;
+}
+
+/** Where the value of one `?` in the emitted SQL comes from. */
+export type BindSource =
+  | { kind: 'param'; index: number } // client parameter $n (0-based index)
+  | { kind: 'now' } // the transaction's start time (µs, timestamptz storage)
+  | { kind: 'statement_now' } // the statement's start time (statement_timestamp())
+  | { kind: 'clock_now' } // the current time (clock_timestamp())
+  | { kind: 'timezone' } // the session's TimeZone
+  | { kind: 'setting'; name: string } // another session setting
+  | { kind: 'value'; value: StorageValue }; // a constant kept out of the SQL text
+
+/** Kinds of literals a normalized simple query turned into parameters (see sql/normalize.ts). */
+export type LiteralKind = 'int4' | 'int8' | 'numeric' | 'string';
+
+export const bindMarker = '\u0000';
+
+/** Per-statement analysis state: parameters, bind sources, and the options of the session. */
+export class AnalyzeState {
+  /** Inferred (or declared) type of each parameter $n at index n-1. */
+  readonly paramTypes: (TypeRef | undefined)[];
+  readonly sources: BindSource[] = [];
+  private aliases = 0;
+  /** Reads a relation served by JavaScript (it runs on the admin connection). */
+  usesAdmin = false;
+
+  constructor(
+    readonly catalog: Catalog,
+    readonly text: string,
+    declaredParams: readonly (TypeRef | undefined)[],
+    /** Literal parameters of a normalized simple query (index n-1), typed like the literals they replaced. */
+    readonly literals: readonly LiteralKind[] | null,
+  ) {
+    this.paramTypes = [...declaredParams];
+  }
+
+  /** A marker in the SQL text for one bind value; finishSql turns markers into `?` in order. */
+  marker(source: BindSource): string {
+    this.sources.push(source);
+    return `${bindMarker}${this.sources.length - 1}${bindMarker}`;
+  }
+
+  /** A table alias no user name can collide with. */
+  uniqueAlias(): string {
+    return `_q${++this.aliases}`;
+  }
+
+  paramMarker(n: number): string {
+    return this.marker({ kind: 'param', index: n - 1 });
+  }
+
+  literalKind(n: number): LiteralKind | undefined {
+    return this.literals?.[n - 1];
+  }
+
+  setParamType(n: number, type: TypeRef): void {
+    if (n < 1) throw new ChorusError('42P02', `there is no parameter $${n}`);
+    this.paramTypes[n - 1] = type;
+  }
+
+  /** Final SQL: markers become positional `?`, and the bind order lists their sources. */
+  finishSql(sql: string): { sql: string; bind: BindSource[] } {
+    if (!sql.includes(bindMarker)) return { sql, bind: [] };
+    const bind: BindSource[] = [];
+    const parts = sql.split(bindMarker);
+    let out = '';
+    for (let i = 0; i < parts.length; i++) {
+      if (i % 2 === 0) out += parts[i];
+      else {
+        bind.push(this.sources[Number(parts[i])]!);
+        out += '?';
+      }
+    }
+    return { sql: out, bind };
+  }
+
+  /** Parameter types after analysis: a parameter no context typed is text, as in PostgreSQL. */
+  finalParamTypes(count: number): TypeRef[] {
+    const out: TypeRef[] = [];
+    for (let i = 0; i < count; i++) out.push(this.paramTypes[i] ?? { type: T.text, typmod: -1 });
+    return out;
+  }
+}
+
+export function typed(sql: string, type: PgType, typmod = -1, extra: Partial<Typed> = {}): Typed {
+  return { sql, type, typmod, ...extra };
+}
+
+export function typeRefOf(t: Typed): TypeRef {
+  return { type: t.type, typmod: t.typmod };
+}

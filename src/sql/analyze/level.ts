@@ -1,0 +1,88 @@
+// Shared pieces of expression analysis: the host interface the statement analyzer implements, one
+// query level's context, positions for errors, names and type names from the parse tree.
+
+import type * as P from '@pgsql/types';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import { errorPosition, nodeOf } from '../parse/parser.js';
+import { ref, resolveTypeName, T, type TypeRef } from '../types/pg-types.js';
+import type { AnalyzeState, CatalogColumn, CatalogRelation, Typed } from './context.js';
+import type { Scope } from './scope.js';
+
+/** What expression analysis needs from the statement analyzer (owned here to keep imports one-way). */
+export interface ExprHost {
+  readonly st: AnalyzeState;
+  /** A subquery at a nested level: its SQL and output columns. */
+  subquery(node: P.Node, outer: Scope): { sql: string; columns: { name: string; type: TypeRef }[] };
+  /** A function call (including aggregates and window functions). */
+  call(fc: P.FuncCall, lv: Level): Typed;
+  /** Group-by membership for a grouped query level (null when the level is not grouped). */
+  groupedMatch?(n: P.Node, lv: Level): Typed | null;
+}
+
+/** One query level's expression context. */
+export interface Level {
+  readonly host: ExprHost;
+  readonly scope: Scope;
+  /** Set where aggregates are not allowed: the clause, for the message ("WHERE", "JOIN conditions"). */
+  noAggregates: string | null;
+  windows: boolean;
+  /** >0 while inside an aggregate's arguments. */
+  inAggregate: number;
+  /** A grouped level: column references outside aggregates must be grouped (42803). */
+  grouped?: { check(col: string, table: string | undefined, position?: number): void };
+  /** Fingerprints of the GROUP BY expressions (an expression equal to one is grouped as a whole). */
+  groupedExprs?: Set<string>;
+}
+
+export function pos(st: AnalyzeState, location: number | undefined): number | undefined {
+  return errorPosition(st.text, location);
+}
+
+export function strings(nodes: readonly P.Node[] | undefined): string[] {
+  return (nodes ?? []).map((n) => {
+    const [tag, body] = nodeOf(n);
+    if (tag === 'String') return (body as P.String).sval ?? '';
+    if (tag === 'A_Star') return '*';
+    throw new ChorusError('42601', `unexpected ${tag} in a name`);
+  });
+}
+
+/** A TypeName node as a type reference (typmods evaluated). */
+export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
+  const names = strings(tn.names);
+  if (tn.arrayBounds && tn.arrayBounds.length > 0) throw new FeatureNotSupportedError('array types');
+  const mods = (tn.typmods ?? []).map((m) => {
+    const [tag, body] = nodeOf(m);
+    const c = body as P.A_Const;
+    if (tag === 'A_Const' && c.ival !== undefined) return c.ival.ival ?? 0;
+    throw new ChorusError('42601', 'type modifiers must be simple constants', { position: pos(st, tn.location) });
+  });
+  // INTERVAL's field restrictions (YEAR TO MONTH, ...) arrive as a leading mask typmod: keep precision only.
+  if (names[names.length - 1] === 'interval' && mods.length > 0) return ref(T.interval, mods.length > 1 ? mods[1]! : -1);
+  return resolveTypeName(names, mods, pos(st, tn.location));
+}
+
+/** Carry aggregate/window flags of the inputs into a result. */
+export function merge(out: Typed, ...inputs: Typed[]): Typed {
+  for (const i of inputs) {
+    if (i.hasAggregate) out.hasAggregate = true;
+    if (i.hasWindow) out.hasWindow = true;
+  }
+  return out;
+}
+
+
+/** The statement analyzer as the parts of analysis see it (implemented by statement.ts). */
+export interface Analyzer extends ExprHost {
+  level(scope: Scope, noAggregates: string | null): Level;
+  expr(n: P.Node, lv: Level): Typed;
+  rangeFunction(
+    fc: P.FuncCall,
+    lv: Level,
+    alias: string,
+  ): { sql: string; columns: { name: string; type: TypeRef }[] };
+  /** A column's default as SQL evaluated by the statement (see StatementAnalyzer.defaultExpr). */
+  defaultExpr(rel: CatalogRelation, col: CatalogColumn): string;
+  /** FOR UPDATE / FOR SHARE seen. */
+  lockingClause(clauses: readonly P.Node[]): void;
+}

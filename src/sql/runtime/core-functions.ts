@@ -1,0 +1,331 @@
+// Runtime functions the front end's SQL calls for integers and floats with PostgreSQL's checks
+// (overflow 22003, division by zero 22012, NaN and Infinity), casts through the type codecs, NOT
+// NULL of rowid keys, LIMIT checks, GREATEST / LEAST. Pure: session values arrive as arguments.
+//
+// | function                              | does                                                       |
+// |---------------------------------------|------------------------------------------------------------|
+// | pg_int_check(x, bits)                 | x, or 22003 when out of int2/int4/int8 range (or REAL)     |
+// | pg_int_div(a, b, bits), pg_int_mod(a, b) | truncating division / remainder, 22012 on zero         |
+// | pg_int_xor(a, b), pg_int_shift(a, n, bits, left) | bitwise xor, shifts in the type's width         |
+// | pg_int_gcd(a, b, bits), pg_int_lcm(a, b, bits) | gcd / lcm with PostgreSQL's overflow rules       |
+// | pg_float_arith(op, a, b, bits)        | + - * / um abs on float4/float8, NaN, overflow, 22012      |
+// | pg_float_fn(name, a, b)               | sqrt cbrt exp ln log10 pow ceil floor round trunc sign ... |
+// | pg_float4(x)                          | rounds to float4, 22003 on overflow                        |
+// | pg_float_to_int(x, bits)              | rint, then range check (22003)                             |
+// | pg_not_null(v, column, table)         | v, or 23502 when NULL                                      |
+// | pg_raise(sqlstate, message)           | raises                                                     |
+// | pg_limit(n, 'LIMIT' / 'OFFSET')       | n, or 2201W / 2201X when negative                          |
+// | pg_typmod(v, oid, typmod, explicit)   | the type's typmod (varchar length, numeric(p,s), ...)      |
+// | pg_cast_in(text, oid, typmod, tz)     | the type's input function                                  |
+// | pg_cast_out(v, oid, typmod, tz)       | the type's output function                                 |
+// | pg_greatest(oid, ...), pg_least(oid, ...) | NULLs ignored, compared by the type's order            |
+// | pg_random(), pg_gen_random_uuid(), pg_version() | as PostgreSQL                                    |
+// | pg_float_sum(x), pg_float_avg(x), pg_float_stat(x, kind) | float aggregates (NaN, Infinity)        |
+// | pg_bit_and(x), pg_bit_or(x)           | bitwise aggregates                                         |
+
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { ChorusError } from '../../errors.js';
+import { T, typeByOid } from '../types/pg-types.js';
+import type { StorageValue } from '../types/values.js';
+import { checkIntRange, floatOf, floatStorage } from '../types/values-simple.js';
+import { compareStorage } from './cast.js';
+
+const pure = { deterministic: true, safeIntegers: true } as const;
+
+function bitsOf(v: unknown): 16 | 32 | 64 {
+  const n = Number(v);
+  return n === 16 ? 16 : n === 32 ? 32 : 64;
+}
+
+function intOf(v: unknown, bits: 16 | 32 | 64): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') {
+    // SQLite turned an int64 overflow into a REAL.
+    if (!Number.isInteger(v) || !Number.isSafeInteger(v)) throw overflow(bits);
+    return BigInt(v);
+  }
+  throw new ChorusError('22P02', `invalid integer value: ${String(v)}`);
+}
+
+const intTypeNames = { 16: 'smallint', 32: 'integer', 64: 'bigint' } as const;
+
+function overflow(bits: 16 | 32 | 64): ChorusError {
+  return new ChorusError('22003', `${intTypeNames[bits]} out of range`);
+}
+
+function divisionByZero(): ChorusError {
+  return new ChorusError('22012', 'division by zero');
+}
+
+function wrap(v: bigint, bits: 16 | 32 | 64): bigint {
+  return BigInt.asIntN(bits, v);
+}
+
+function floatArith(op: string, a: number, b: number, single: boolean): number {
+  let r: number;
+  switch (op) {
+    case 'pl':
+      r = a + b;
+      break;
+    case 'mi':
+      r = a - b;
+      break;
+    case 'mul':
+      r = a * b;
+      break;
+    case 'div':
+      if (b === 0 && !Number.isNaN(a)) throw divisionByZero();
+      r = a / b;
+      break;
+    case 'um':
+      return -b;
+    case 'abs':
+      return Math.abs(b);
+    default:
+      throw new ChorusError('XX000', `unknown float operation ${op}`);
+  }
+  if (single) r = Math.fround(r);
+  if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) {
+    throw new ChorusError('22003', 'value out of range: overflow');
+  }
+  if (r === 0 && a !== 0 && b !== 0 && op === 'mul') throw new ChorusError('22003', 'value out of range: underflow');
+  return r;
+}
+
+function floatFn(name: string, a: number, b: number): number {
+  switch (name) {
+    case 'abs':
+      return Math.abs(a);
+    case 'ceil':
+      return Math.ceil(a);
+    case 'floor':
+      return Math.floor(a);
+    case 'round': {
+      // rint: ties to even
+      const r = Math.round(a);
+      return Math.abs(a % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    }
+    case 'trunc':
+      return Math.trunc(a);
+    case 'sign':
+      return a > 0 ? 1 : a < 0 ? -1 : Number.isNaN(a) ? Number.NaN : 0;
+    case 'sqrt':
+      if (a < 0) throw new ChorusError('2201F', 'cannot take square root of a negative number');
+      return Math.sqrt(a);
+    case 'cbrt':
+      return Math.cbrt(a);
+    case 'exp': {
+      const r = Math.exp(a);
+      if (!Number.isFinite(r) && Number.isFinite(a)) throw new ChorusError('22003', 'value out of range: overflow');
+      if (r === 0 && Number.isFinite(a)) throw new ChorusError('22003', 'value out of range: underflow');
+      return r;
+    }
+    case 'ln':
+      if (a === 0) throw new ChorusError('2201E', 'cannot take logarithm of zero');
+      if (a < 0) throw new ChorusError('2201E', 'cannot take logarithm of a negative number');
+      return Math.log(a);
+    case 'log10':
+      if (a === 0) throw new ChorusError('2201E', 'cannot take logarithm of zero');
+      if (a < 0) throw new ChorusError('2201E', 'cannot take logarithm of a negative number');
+      return Math.log10(a);
+    case 'pow': {
+      if (a === 0 && b < 0) throw new ChorusError('2201F', 'zero raised to a negative power is undefined');
+      if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) {
+        throw new ChorusError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+      }
+      const r = a ** b;
+      if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) {
+        throw new ChorusError('22003', 'value out of range: overflow');
+      }
+      return r;
+    }
+    case 'degrees':
+      return (a * 180) / Math.PI;
+    case 'radians':
+      return (a * Math.PI) / 180;
+    case 'sin':
+      return Math.sin(a);
+    case 'cos':
+      return Math.cos(a);
+    case 'tan':
+      return Math.tan(a);
+    case 'asin':
+      if (a < -1 || a > 1) throw new ChorusError('22003', 'input is out of range');
+      return Math.asin(a);
+    case 'acos':
+      if (a < -1 || a > 1) throw new ChorusError('22003', 'input is out of range');
+      return Math.acos(a);
+    case 'atan':
+      return Math.atan(a);
+    case 'atan2':
+      return Math.atan2(a, b);
+    default:
+      throw new ChorusError('XX000', `unknown float function ${name}`);
+  }
+}
+
+/** rint() then the integer range check of float → int casts. */
+function floatToInt(x: number, bits: 16 | 32 | 64): bigint {
+  if (!Number.isFinite(x)) throw overflow(bits);
+  const r = floatFn('round', x, 0);
+  const v = BigInt(r);
+  checkIntRange(v, bits);
+  return v;
+}
+
+interface FloatAcc {
+  n: number;
+  sx: number;
+  sxx: number;
+  kind: string;
+}
+
+export function registerCoreFunctions(db: Database.Database): void {
+  db.function('pg_int_check', pure, (x: unknown, bits: unknown) => {
+    if (x === null) return null;
+    const b = bitsOf(bits);
+    return checkOrOverflow(intOf(x, b), b);
+  });
+  db.function('pg_int_div', pure, (a: unknown, b: unknown, bits: unknown) => {
+    if (a === null || b === null) return null;
+    const w = bitsOf(bits);
+    const d = intOf(b, w);
+    if (d === 0n) throw divisionByZero();
+    return checkOrOverflow(intOf(a, w) / d, w);
+  });
+  db.function('pg_int_mod', pure, (a: unknown, b: unknown) => {
+    if (a === null || b === null) return null;
+    const d = intOf(b, 64);
+    if (d === 0n) throw divisionByZero();
+    return intOf(a, 64) % d;
+  });
+  db.function('pg_int_xor', pure, (a: unknown, b: unknown) =>
+    a === null || b === null ? null : intOf(a, 64) ^ intOf(b, 64),
+  );
+  db.function('pg_int_shift', pure, (a: unknown, n: unknown, bits: unknown, left: unknown) => {
+    if (a === null || n === null) return null;
+    const w = bitsOf(bits);
+    const k = BigInt(Number(n) & (w - 1));
+    return left ? wrap(intOf(a, w) << k, w) : intOf(a, w) >> k;
+  });
+  db.function('pg_int_gcd', pure, (a: unknown, b: unknown, bits: unknown) => {
+    if (a === null || b === null) return null;
+    const w = bitsOf(bits);
+    let x = intOf(a, w);
+    let y = intOf(b, w);
+    while (y !== 0n) [x, y] = [y, x % y];
+    return checkOrOverflow(x < 0n ? -x : x, w);
+  });
+  db.function('pg_int_lcm', pure, (a: unknown, b: unknown, bits: unknown) => {
+    if (a === null || b === null) return null;
+    const w = bitsOf(bits);
+    const x = intOf(a, w);
+    const y = intOf(b, w);
+    if (x === 0n || y === 0n) return 0n;
+    let g = x;
+    let h = y;
+    while (h !== 0n) [g, h] = [h, g % h];
+    const l = (x / g) * y;
+    return checkOrOverflow(l < 0n ? -l : l, w);
+  });
+  db.function('pg_float_arith', pure, (op: unknown, a: unknown, b: unknown, bits: unknown) => {
+    if (a === null || b === null) return null;
+    return floatStorage(floatArith(String(op), floatOf(a as StorageValue), floatOf(b as StorageValue), Number(bits) === 32));
+  });
+  db.function('pg_float_fn', pure, (name: unknown, a: unknown, b: unknown) => {
+    if (a === null || (b === null && (name === 'pow' || name === 'atan2'))) return null;
+    return floatStorage(floatFn(String(name), floatOf(a as StorageValue), b === null ? 0 : floatOf(b as StorageValue)));
+  });
+  db.function('pg_float4', pure, (x: unknown) => {
+    if (x === null) return null;
+    const v = floatOf(x as StorageValue);
+    const f = Math.fround(v);
+    if (!Number.isFinite(f) && Number.isFinite(v)) throw new ChorusError('22003', 'value out of range: overflow');
+    if (f === 0 && v !== 0) throw new ChorusError('22003', 'value out of range: underflow');
+    return floatStorage(f);
+  });
+  db.function('pg_float_to_int', pure, (x: unknown, bits: unknown) =>
+    x === null ? null : floatToInt(floatOf(x as StorageValue), bitsOf(bits)),
+  );
+  db.function('pg_not_null', { deterministic: true, safeIntegers: true }, (v: unknown, col: unknown, table: unknown) => {
+    if (v !== null) return v as StorageValue;
+    throw new ChorusError('23502', `null value in column "${String(col)}" of relation "${String(table)}" violates not-null constraint`, {
+      column: String(col),
+      table: String(table),
+      schema: 'public',
+    });
+  });
+  db.function('pg_raise', { deterministic: false }, (code: unknown, message: unknown) => {
+    throw new ChorusError(String(code), String(message));
+  });
+  db.function('pg_limit', pure, (n: unknown, what: unknown) => {
+    if (n === null) return -1n;
+    const v = intOf(n, 64);
+    if (v < 0n) {
+      throw new ChorusError(what === 'OFFSET' ? '2201X' : '2201W', `${String(what)} must not be negative`);
+    }
+    return v;
+  });
+  db.function('pg_random', { deterministic: false }, () => Math.random());
+  db.function('pg_gen_random_uuid', { deterministic: false }, () => randomUUID());
+  for (const [name, sign] of [
+    ['pg_greatest', 1],
+    ['pg_least', -1],
+  ] as const) {
+    db.function(name, { deterministic: true, safeIntegers: true, varargs: true }, (oid: unknown, ...args: unknown[]) => {
+      const type = typeByOid(Number(oid)) ?? T.text;
+      let best: StorageValue = null;
+      for (const a of args as StorageValue[]) {
+        if (a === null) continue;
+        if (best === null || sign * compareStorage(type, a, best) > 0) best = a;
+      }
+      return best;
+    });
+  }
+  registerFloatAggregates(db);
+  const bits = (f: (a: bigint, b: bigint) => bigint) => ({
+    safeIntegers: true,
+    start: null,
+    step: (acc: bigint | null, x: unknown) => (x === null ? acc : acc === null ? (x as bigint) : f(acc, x as bigint)),
+  });
+  db.aggregate('pg_bit_and', bits((a, b) => a & b));
+  db.aggregate('pg_bit_or', bits((a, b) => a | b));
+}
+
+function checkOrOverflow(v: bigint, bits: 16 | 32 | 64): bigint {
+  try {
+    return checkIntRange(v, bits);
+  } catch {
+    throw overflow(bits);
+  }
+}
+
+/** PostgreSQL's float8_accum: N, Sx and Sxx by the Youngs-Cramer update. */
+function registerFloatAggregates(db: Database.Database): void {
+  const start = (): FloatAcc => ({ n: 0, sx: 0, sxx: 0, kind: '' });
+  const step = (acc: FloatAcc, x: unknown, kind?: unknown): FloatAcc => {
+    if (kind !== undefined) acc.kind = String(kind);
+    if (x === null) return acc;
+    const v = floatOf(x as StorageValue);
+    acc.n++;
+    acc.sx += v;
+    if (acc.n > 1) {
+      const tmp = v * acc.n - acc.sx;
+      acc.sxx += (tmp * tmp) / (acc.n * (acc.n - 1));
+    } else acc.sxx = Number.isFinite(v) ? 0 : Number.NaN;
+    return acc;
+  };
+  db.aggregate('pg_float_sum', { start, step, result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx)) });
+  db.aggregate('pg_float_avg', { start, step, result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx / a.n)) });
+  db.aggregate('pg_float_stat', {
+    start,
+    step,
+    result: (a: FloatAcc) => {
+      const sample = a.kind.endsWith('_samp');
+      if (a.n === 0 || (sample && a.n === 1)) return null;
+      const variance = a.sxx / (sample ? a.n - 1 : a.n);
+      return floatStorage(a.kind.startsWith('stddev') ? Math.sqrt(variance) : variance);
+    },
+  });
+}

@@ -1,0 +1,60 @@
+// Registers every runtime function the front end's SQL calls, on one connection (writer, readers,
+// admin): checks and casts, text, regular expressions, JSON, numeric, dates and times, and the
+// table-valued pg_generate_series.
+
+import type Database from 'better-sqlite3';
+import { ChorusError } from '../../errors.js';
+import { decodeInterval } from '../types/interval.js';
+import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime-arith.js';
+import { sessionTimeZone } from '../types/timezone.js';
+import { registerCastFunctions } from './cast.js';
+import { registerCoreFunctions } from './core-functions.js';
+import { registerDateTimeFunctions } from './datetime-functions.js';
+import { registerJsonFunctions } from './json-functions.js';
+import { registerNumericFunctions } from './numeric-functions.js';
+import { registerTextFunctions } from './text-functions.js';
+
+/** Rows one generate_series call may produce (a bound on runaway series). */
+export const generateSeriesRowsMax = 100_000_000;
+
+export function registerRuntime(db: Database.Database, versionString: string): void {
+  registerCoreFunctions(db);
+  registerCastFunctions(db);
+  registerTextFunctions(db);
+  registerJsonFunctions(db);
+  registerNumericFunctions(db);
+  registerDateTimeFunctions(db);
+  db.function('pg_version', { deterministic: true }, () => versionString);
+  db.table('pg_generate_series', {
+    columns: ['c1'],
+    parameters: ['start', 'stop', 'step', 'kind', 'tz'],
+    safeIntegers: true,
+    *rows(...args: unknown[]) {
+      const [start, stop, step, kind, tz] = args;
+      if (start === null || stop === null || step === null) return;
+      if (kind === 'int') {
+        const s = BigInt(step as bigint);
+        if (s === 0n) throw new ChorusError('22023', 'step size cannot equal zero');
+        let n = 0;
+        for (let v = BigInt(start as bigint); s > 0n ? v <= BigInt(stop as bigint) : v >= BigInt(stop as bigint); v += s) {
+          if (++n > generateSeriesRowsMax) throw new ChorusError('54000', `generate_series: more than ${generateSeriesRowsMax} rows`);
+          yield [v];
+        }
+        return;
+      }
+      const iv = decodeInterval(step as Uint8Array);
+      if (iv.months === 0 && iv.days === 0 && iv.micros === 0n) {
+        throw new ChorusError('22023', 'step size cannot equal zero');
+      }
+      const zone = kind === 'timestamptz' ? sessionTimeZone(String(tz)) : null;
+      const stopAt = BigInt(stop as bigint);
+      const forward = iv.months * 30 * 86400e6 + iv.days * 86400e6 + Number(iv.micros) > 0;
+      let n = 0;
+      for (let v = BigInt(start as bigint); forward ? v <= stopAt : v >= stopAt; ) {
+        if (++n > generateSeriesRowsMax) throw new ChorusError('54000', `generate_series: more than ${generateSeriesRowsMax} rows`);
+        yield [v];
+        v = zone ? timestamptzPlInterval(v, iv, zone) : timestampPlInterval(v, iv);
+      }
+    },
+  });
+}

@@ -1,0 +1,211 @@
+// String functions whose SQLite namesakes differ from PostgreSQL (Unicode case mapping, negative
+// lengths, character counting) or that SQLite lacks, as the front end's SQL calls them. Strict:
+// a NULL argument gives NULL (concat / concat_ws / format skip NULLs as PostgreSQL does).
+
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { ChorusError } from '../../errors.js';
+import { charLength } from '../types/values-simple.js';
+import { regexFunctions } from './regex.js';
+
+const pure = { deterministic: true, safeIntegers: true } as const;
+
+function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return String(v);
+}
+
+function num(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : Number(v);
+}
+
+/** Characters (code points) of a string. */
+function chars(s: string): string[] {
+  return Array.from(s);
+}
+
+function initcap(s: string): string {
+  let out = '';
+  let inWord = false;
+  for (const ch of s) {
+    const alnum = /[\p{L}\p{N}]/u.test(ch);
+    out += alnum ? (inWord ? ch.toLowerCase() : ch.toUpperCase()) : ch;
+    inWord = alnum;
+  }
+  return out;
+}
+
+/** substr(s, start, len) with PostgreSQL's rules for start < 1 and negative lengths. */
+function substr(s: string, start: number, len: number | null): string {
+  const cs = chars(s);
+  if (len !== null && len < 0) throw new ChorusError('22011', 'negative substring length not allowed');
+  const from = Math.max(start, 1);
+  const to = len === null ? cs.length + 1 : start + len;
+  if (to <= from) return '';
+  return cs.slice(from - 1, to - 1).join('');
+}
+
+function bytesSubstr(b: Buffer, start: number, len: number | null): Buffer {
+  if (len !== null && len < 0) throw new ChorusError('22011', 'negative substring length not allowed');
+  const from = Math.max(start, 1);
+  const to = len === null ? b.length + 1 : start + len;
+  if (to <= from) return Buffer.alloc(0);
+  return Buffer.from(b.subarray(from - 1, to - 1));
+}
+
+function pad(s: string, n: number, fill: string, left: boolean): string {
+  const cs = chars(s);
+  if (n <= 0) return '';
+  if (cs.length >= n) return cs.slice(0, n).join('');
+  const f = chars(fill);
+  if (f.length === 0) return s;
+  let padding = '';
+  for (let i = 0; i < n - cs.length; i++) padding += f[i % f.length];
+  return left ? padding + s : s + padding;
+}
+
+/** quote_ident: quotes unless the name is a lower-case identifier that is not a keyword. */
+function quoteIdent(s: string): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(s) && !reservedWords.has(s)) return s;
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+const reservedWords = new Set(
+  'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral leading limit localtime localtimestamp not null offset on only or order placing primary references returning select session_user some symmetric table then to trailing true union unique user using variadic when where window with authorization binary collation concurrently cross current_schema freeze full ilike inner is isnull join left like natural notnull outer overlaps right similar tablesample verbose'.split(
+    ' ',
+  ),
+);
+
+function quoteLiteral(s: string): string {
+  const body = s.replaceAll("'", "''");
+  return s.includes('\\') ? `E'${body.replaceAll('\\', '\\\\')}'` : `'${body}'`;
+}
+
+/** format(): %s, %I, %L, %% with optional argument positions (%1$s) and widths (%-10s). */
+function format(fmt: string, args: readonly (string | null)[]): string {
+  let next = 0;
+  return fmt.replace(/%(?:(\d+)\$)?(-)?(\d+|\*)?([sIL%])/g, (_m, position: string | undefined, minus, width, kind: string) => {
+    if (kind === '%') return '%';
+    const index = position !== undefined ? Number(position) - 1 : next;
+    next = index + 1;
+    if (index >= args.length) throw new ChorusError('22023', 'too few arguments for format()');
+    const v = args[index] ?? null;
+    let out: string;
+    if (kind === 's') out = v ?? '';
+    else if (kind === 'I') {
+      if (v === null) throw new ChorusError('22004', 'null values cannot be formatted as an SQL identifier');
+      out = quoteIdent(v);
+    } else out = v === null ? 'NULL' : quoteLiteral(v);
+    const w = width === undefined || width === '*' ? 0 : Number(width);
+    return minus ? out.padEnd(w) : out.padStart(w);
+  });
+}
+
+export function registerTextFunctions(db: Database.Database): void {
+  const strict = (name: string, fn: (...a: unknown[]) => unknown): void => {
+    db.function(name, { ...pure, varargs: true }, (...a: unknown[]) => (a.some((x) => x === null) ? null : fn(...a)));
+  };
+  strict('pg_lower', (s) => str(s).toLowerCase());
+  strict('pg_upper', (s) => str(s).toUpperCase());
+  strict('pg_initcap', (s) => initcap(str(s)));
+  db.function('pg_substr', pure, (s: unknown, start: unknown, len: unknown) => {
+    if (s === null || start === null) return null;
+    const l = len === null || len === undefined ? null : num(len);
+    if (s instanceof Uint8Array) return bytesSubstr(Buffer.from(s), num(start), l);
+    return substr(str(s), num(start), l);
+  });
+  strict('pg_repeat', (s, n) => (num(n) <= 0 ? '' : str(s).repeat(num(n))));
+  strict('pg_reverse', (s) => chars(str(s)).reverse().join(''));
+  strict('pg_left', (s, n) => {
+    const cs = chars(str(s));
+    const k = num(n);
+    return (k >= 0 ? cs.slice(0, k) : cs.slice(0, Math.max(0, cs.length + k))).join('');
+  });
+  strict('pg_right', (s, n) => {
+    const cs = chars(str(s));
+    const k = num(n);
+    return (k >= 0 ? cs.slice(Math.max(0, cs.length - k)) : cs.slice(Math.min(cs.length, -k))).join('');
+  });
+  strict('pg_lpad', (s, n, f) => pad(str(s), num(n), str(f), true));
+  strict('pg_rpad', (s, n, f) => pad(str(s), num(n), str(f), false));
+  strict('pg_split_part', (s, d, n) => {
+    const k = num(n);
+    if (k === 0) throw new ChorusError('22023', 'field position must not be zero');
+    const parts = str(d) === '' ? [str(s)] : str(s).split(str(d));
+    const i = k > 0 ? k - 1 : parts.length + k;
+    return parts[i] ?? '';
+  });
+  strict('pg_starts_with', (s, p) => (str(s).startsWith(str(p)) ? 1n : 0n));
+  strict('pg_md5', (s) => createHash('md5').update(s instanceof Uint8Array ? s : str(s)).digest('hex'));
+  strict('pg_to_hex', (v, bits) => BigInt.asUintN(num(bits), BigInt(v as bigint)).toString(16));
+  strict('pg_chr', (n) => {
+    const c = num(n);
+    if (c === 0) throw new ChorusError('54000', 'null character not permitted');
+    if (c < 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+      throw new ChorusError('54000', `requested character too large for encoding: ${c}`);
+    }
+    return String.fromCodePoint(c);
+  });
+  strict('pg_ascii', (s) => BigInt(str(s).codePointAt(0) ?? 0));
+  strict('pg_translate', (s, from, to) => {
+    const f = chars(str(from));
+    const t = chars(str(to));
+    return chars(str(s))
+      .map((ch) => {
+        const i = f.indexOf(ch);
+        return i < 0 ? ch : (t[i] ?? '');
+      })
+      .join('');
+  });
+  strict('pg_encode', (b, fmt) => encode(Buffer.from(b as Uint8Array), str(fmt)));
+  strict('pg_decode', (s, fmt) => decode(str(s), str(fmt)));
+  strict('pg_quote_ident', (s) => quoteIdent(str(s)));
+  strict('pg_quote_literal', (s) => quoteLiteral(str(s)));
+  strict('pg_overlay', (s, r, from, count) => {
+    const cs = chars(str(s));
+    const start = num(from);
+    const n = count === undefined ? chars(str(r)).length : num(count);
+    return cs.slice(0, start - 1).join('') + str(r) + cs.slice(start - 1 + n).join('');
+  });
+  strict('pg_bytea_cat', (a, b) => Buffer.concat([Buffer.from(a as Uint8Array), Buffer.from(b as Uint8Array)]));
+  db.function('pg_concat', { ...pure, varargs: true }, (...a: unknown[]) => a.map((x) => (x === null ? '' : str(x))).join(''));
+  db.function('pg_concat_ws', { ...pure, varargs: true }, (sep: unknown, ...a: unknown[]) =>
+    sep === null ? null : a.filter((x) => x !== null).map(str).join(str(sep)),
+  );
+  db.function('pg_format', { ...pure, varargs: true }, (fmt: unknown, ...a: unknown[]) =>
+    fmt === null ? null : format(str(fmt), a.map((x) => (x === null ? null : str(x)))),
+  );
+  db.function('pg_char_length', pure, (s: unknown) => (s === null ? null : BigInt(charLength(str(s)))));
+  regexFunctions(db);
+}
+
+function encode(b: Buffer, fmt: string): string {
+  switch (fmt.toLowerCase()) {
+    case 'hex':
+      return b.toString('hex');
+    case 'base64':
+      return (b.toString('base64').match(/.{1,76}/g) ?? ['']).join('\n');
+    case 'escape':
+      return Array.from(b)
+        .map((c) => (c === 0x5c ? '\\\\' : c < 0x20 || c > 0x7e ? `\\${c.toString(8).padStart(3, '0')}` : String.fromCharCode(c)))
+        .join('');
+    default:
+      throw new ChorusError('22023', `unrecognized encoding: "${fmt}"`);
+  }
+}
+
+function decode(s: string, fmt: string): Buffer {
+  switch (fmt.toLowerCase()) {
+    case 'hex':
+      if (!/^[0-9a-fA-F\s]*$/.test(s)) throw new ChorusError('22023', 'invalid hexadecimal digit');
+      if (s.replace(/\s/g, '').length % 2) throw new ChorusError('22023', 'invalid hexadecimal data: odd number of digits');
+      return Buffer.from(s.replace(/\s/g, ''), 'hex');
+    case 'base64':
+      return Buffer.from(s.replace(/\s/g, ''), 'base64');
+    case 'escape':
+      return Buffer.from(s.replace(/\\\\|\\([0-7]{3})/g, (_m, o: string | undefined) => (o ? String.fromCharCode(Number.parseInt(o, 8)) : '\\')), 'latin1');
+    default:
+      throw new ChorusError('22023', `unrecognized encoding: "${fmt}"`);
+  }
+}
