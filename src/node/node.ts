@@ -32,6 +32,7 @@ import { LogRetention } from '../replication/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { GroupCommitter } from '../session/group-commit.js';
 import { SchemaCatalog } from '../session/catalog.js';
+import { registerDiagnosisFunction } from '../session/constraint-errors.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
@@ -215,6 +216,7 @@ export class ChorusNode {
     this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
     this.writerCache = new StatementCache(this.engine.writer);
     this.catalog = new SchemaCatalog(this.engine.writer, this.registry);
+    registerDiagnosisFunction(this.engine.writer);
     this.plans = new PlanCache(this.registry, (sql) => this.writerCache.get(sql), this.catalog);
     this.metrics = new NodeMetrics(
       {

@@ -61,8 +61,11 @@ export function bindPlan(plan: Plan, params: readonly BindValue[], ctx: BindCont
         return ctx.clockUs();
       case 'timezone':
         return ctx.env.timeZone;
-      case 'setting':
-        return ctx.setting(s.name) ?? null;
+      case 'setting': {
+        const v = ctx.setting(s.name);
+        if (v === undefined) throw new ChorusError('42704', `unrecognized configuration parameter "${s.name}"`);
+        return v;
+      }
       case 'value':
         return s.value;
     }

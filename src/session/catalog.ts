@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
 import type { Catalog, CatalogColumn, CatalogRelation, CatalogUnique } from '../sql/analyze/context.js';
+import type { ConstraintCatalog, ForeignKey } from './constraint-errors.js';
 import { defaultFromComment } from '../sql/analyze/ddl.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import { parseViewMeta } from '../sql/analyze/view-text.js';
@@ -31,8 +32,9 @@ interface TableInfoRow {
   hidden: number;
 }
 
-export class SchemaCatalog implements Catalog {
+export class SchemaCatalog implements Catalog, ConstraintCatalog {
   private cached = new Map<string, CatalogRelation | null>();
+  private fks: Map<string, ForeignKey[]> | null = null;
   private currentVersion = 1;
 
   constructor(
@@ -47,7 +49,48 @@ export class SchemaCatalog implements Catalog {
   /** The schema changed (DDL committed here or applied from a peer): forget everything. */
   invalidate(): void {
     this.cached = new Map();
+    this.fks = null;
     this.currentVersion++;
+  }
+
+  /** Foreign keys of a table, with their names (PostgreSQL's defaults for unnamed ones). */
+  foreignKeys(table: string): ForeignKey[] {
+    return this.allForeignKeys().get(table) ?? [];
+  }
+
+  referencing(table: string): ForeignKey[] {
+    return [...this.allForeignKeys().values()].flat().filter((fk) => fk.refTable === table);
+  }
+
+  private allForeignKeys(): Map<string, ForeignKey[]> {
+    if (this.fks) return this.fks;
+    const out = new Map<string, ForeignKey[]>();
+    const tables = this.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'");
+    tables.safeIntegers(false);
+    const list = this.db.prepare('SELECT id, seq, "table" AS ref, "from" AS col, "to" AS refcol FROM pragma_foreign_key_list(?) ORDER BY id, seq');
+    list.safeIntegers(false);
+    for (const t of tables.all() as { name: string; sql: string }[]) {
+      const names = [...t.sql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+FOREIGN KEY/g)].map((m) => m[1]!.replaceAll('""', '"'));
+      const byId = new Map<number, ForeignKey>();
+      for (const r of list.all(t.name) as { id: number; ref: string; col: string; refcol: string | null }[]) {
+        let fk = byId.get(r.id);
+        if (!fk) {
+          fk = { name: '', table: t.name, columns: [], refTable: r.ref, refColumns: [] };
+          byId.set(r.id, fk);
+        }
+        fk.columns.push(r.col);
+        fk.refColumns.push(r.refcol ?? '');
+      }
+      // pragma_foreign_key_list numbers keys in reverse order of declaration.
+      const fks = [...byId.entries()].sort((a, b) => b[0] - a[0]).map(([, fk]) => fk);
+      fks.forEach((fk, i) => {
+        fk.name = names[i] ?? `${t.name}_${fk.columns.join('_')}_fkey`;
+        if (fk.refColumns.some((c) => c === '')) fk.refColumns = this.relation(null, fk.refTable)?.primaryKey ?? fk.refColumns;
+      });
+      out.set(t.name, fks);
+    }
+    this.fks = out;
+    return out;
   }
 
   relation(schema: string | null, name: string): CatalogRelation | undefined {

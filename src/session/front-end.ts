@@ -73,7 +73,15 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
     default:
       return false;
   }
-  for (const t of tokens) if (t.kind === 'ident' && catalogWords.has(t.value)) return false;
+  const sig = tokens.filter((t) => t.kind !== 'ws' && t.kind !== 'comment');
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (t.kind === 'ident' && catalogWords.has(t.value)) return false;
+    // replicate.<function>(...) calls are the admin layer's (replicate.<view> relations are ours).
+    if (t.kind === 'ident' && t.value === 'REPLICATE' && sig[i + 1]?.kind === 'dot' && sig[i + 3]?.kind === 'lparen') {
+      return false;
+    }
+  }
   return true;
 }
 

@@ -12,7 +12,7 @@ import { splitStatements, type StatementText, tokenize } from '../sql/lexer.js';
 import { normalizeForPg, normalizeLiterals } from '../sql/normalize.js';
 import { expandPgStatement } from '../sql/pg-dialect.js';
 import { typeByOid } from '../sql/types/pg-types.js';
-import { planFrontEnd, planFrontEndCandidate, type Prepared, prepareStatement } from './prepare.js';
+import { checkPostgresSyntax, planFrontEnd, planFrontEndCandidate, type Prepared, prepareStatement } from './prepare.js';
 import type { BindValue } from './read-protocol.js';
 
 export interface PlannedStatement {
@@ -73,7 +73,7 @@ export class PlanCache {
       const t = o === 0 ? undefined : typeByOid(o);
       return t ? { type: t, typmod: -1 } : undefined;
     });
-    const p = planFrontEnd(one, this.catalog, { declaredParams: declared }) ?? prepareStatement(one.sql, one.tokens, this.registry);
+    const p = planFrontEnd(one, this.catalog, { declaredParams: declared }) ?? this.tokenPath(one);
     p.declaredOids = declaredOids;
     return this.remember(key, p);
   }
@@ -127,6 +127,7 @@ export class PlanCache {
       if (norm && !this.unnormalizable.has(norm.sql)) {
         let p = this.lookup(norm.sql);
         if (!p) {
+          checkPostgresSyntax(s);
           p = prepareStatement(norm.sql, tokenize(norm.sql), this.registry);
           if (p.route.type === 'sql' && !p.route.onAdmin && !isDdl(p.cls.kind) && p.paramCount === norm.params.length) {
             try {
@@ -146,8 +147,14 @@ export class PlanCache {
     }
     const cached = this.lookup(s.sql);
     if (cached) return { prepared: cached, params: [] };
-    const p = planFrontEnd(s, this.catalog, {}) ?? prepareStatement(s.sql, s.tokens, this.registry);
+    const p = planFrontEnd(s, this.catalog, {}) ?? this.tokenPath(s);
     return { prepared: this.remember(s.sql, p), params: [] };
+  }
+
+  /** A statement the token-level path runs (its syntax checked by PostgreSQL's parser first). */
+  private tokenPath(s: StatementText): Prepared {
+    checkPostgresSyntax(s);
+    return prepareStatement(s.sql, s.tokens, this.registry);
   }
 }
 

@@ -19,6 +19,7 @@ import type { Plan } from '../sql/analyze/statement.js';
 import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from '../sql/lexer.js';
 import { internalPrefix } from '../storage/internal-schema.js';
 import { type FrontEndOptions, planStatement, usesFrontEnd } from './front-end.js';
+import { parseSql } from '../sql/parse/parser.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
 
@@ -64,6 +65,19 @@ export interface Prepared {
   declaredOids?: readonly number[];
   /** The text the plan was made from, when it differs from `text` (a normalized simple query). */
   sourceText?: string;
+}
+
+/**
+ * Statements the token path runs are still PostgreSQL statements: a syntax error is reported as
+ * PostgreSQL's parser reports it (42601 with its position). ChorusDB's own statements — PRAGMA and
+ * ALTER TABLE ... SET REPLICATION ... — are not PostgreSQL syntax and are exempt.
+ */
+export function checkPostgresSyntax(s: StatementText): void {
+  const sig = s.tokens.filter((t) => !isTrivia(t));
+  if (sig.length === 0 || isKeyword(sig[0], 'PRAGMA')) return;
+  if (isKeyword(sig[0], 'ALTER') && sig.some((t, i) => isKeyword(t, 'SET') && isKeyword(sig[i + 1], 'REPLICATION'))) return;
+  if (isKeyword(sig[0], 'SELECT') && sig.some((t) => t.kind === 'op' && (t.text === '<' || t.text === '>')) && sig.some((t) => isKeyword(t, 'CRDT_SET', 'CRDT_MAP'))) return;
+  parseSql(s.sql);
 }
 
 /** Does the PostgreSQL front end plan this statement (after the CRDT spellings are rewritten)? */

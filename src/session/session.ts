@@ -36,7 +36,8 @@ import type { StatementCache } from './statement-cache.js';
 import { type BindContext, bindPlan } from './bind.js';
 import { resultTypeChanged } from './front-end.js';
 import { wallClockUs } from '../clock/clock.js';
-import type { ValueEnv } from '../sql/types/values.js';
+import type { StorageValue, ValueEnv } from '../sql/types/values.js';
+import { type ConstraintCatalog, diagnoseConstraint } from './constraint-errors.js';
 import type { WriterLock } from './writer-lock.js';
 
 export { savepointKinds, toBindParams, typedByView } from './session-helpers.js';
@@ -64,7 +65,7 @@ export interface SessionHost {
   /** DDL ran: compiled statements everywhere may describe old columns. */
   onSchemaChange(): void;
   /** The front end's catalog: forgotten at once when this session runs DDL (it sees its own DDL). */
-  catalog: { invalidate(): void; readonly version: number };
+  catalog: ConstraintCatalog & { invalidate(): void; readonly version: number };
   /** A front-end plan made against an older schema, made again from its text. */
   replan(p: Prepared): Prepared;
   /** Replication DDL SQLite does not know (ALTER TABLE ... SET REPLICATION ...); null when not one. */
@@ -363,12 +364,19 @@ export class Session {
 
   private runWriterStatement(p: Prepared, bind: BindParams): StatementResult {
     const c = this.compile(p.execSql);
-    if (c.reader) {
-      const rows = c.stmt.all(bind) as unknown[][];
-      return { tag: commandTag(p.cls, rows.length), columns: c.columns, rows, notices: [] };
+    try {
+      if (c.reader) {
+        const rows = c.stmt.all(bind) as unknown[][];
+        return { tag: commandTag(p.cls, rows.length), columns: c.columns, rows, notices: [] };
+      }
+      const info = c.stmt.run(bind);
+      return result(commandTag(p.cls, Number(info.changes)), null);
+    } catch (e) {
+      const err = toChorusError(e);
+      if (!p.plan || !err.sqlstate.startsWith('23')) throw err;
+      // PostgreSQL's message, detail and fields for the violation (see constraint-errors.ts).
+      throw diagnoseConstraint(this.host.engine.writer, this.host.catalog, p.plan, bind as StorageValue[], err, this.valueEnv());
     }
-    const info = c.stmt.run(bind);
-    return result(commandTag(p.cls, Number(info.changes)), null);
   }
 
   /** DDL: see ddl.ts. */
@@ -432,7 +440,10 @@ export class Session {
       );
     }
     if (kind === 'savepoint') await this.ensureWriter(false);
-    if (!this.holdsWriter) throw new ChorusError('3B001', 'savepoint does not exist');
+    if (!this.holdsWriter) {
+      const name = p.cls.sig[p.cls.sig.length - 1];
+      throw new ChorusError('3B001', `savepoint "${name?.kind === 'qident' ? name.value : (name?.text ?? '').toLowerCase()}" does not exist`);
+    }
     this.host.engine.writer.exec(p.execSql);
     if (kind === 'savepoint') this.savepoints++;
     else if (kind === 'release') this.savepoints = Math.max(0, this.savepoints - 1);

@@ -11,7 +11,7 @@ import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/
 import { ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
-import { internalPrefix, internalSchemaSql, internalSchemaVersion } from './internal-schema.js';
+import { internalPrefix, internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
 import { registerSqlFunctions } from './sql-functions.js';
 import { type TableOp, tableOpSql } from './table-ops.js';
 
@@ -184,15 +184,44 @@ export class StorageEngine {
           { hint: 'A node keeps its id for life; use a new data directory for a new node.' },
         );
       }
+      this.checkValueFormat(setMeta);
       return row.value;
     }
     const id = this.opts.nodeId ?? this.opts.generateNodeId();
     this.writer.transaction(() => {
       setMeta.run('node_id', id);
       setMeta.run('schema_version', String(internalSchemaVersion));
+      setMeta.run('value_format', String(valueFormatVersion));
       setMeta.run('created_at_ms', String(Date.now()));
     })();
     return id;
+  }
+
+  /**
+   * Values are stored in the PostgreSQL front end's formats (sql/DESIGN.md) since value format 2.
+   * A data directory from before holds tables whose values SQLite typed: it is refused with the
+   * way out, never read with the wrong types. One without user tables is simply marked.
+   */
+  private checkValueFormat(setMeta: Database.Statement): void {
+    const v = this.writer.prepare("SELECT value FROM _chorus_meta WHERE key = 'value_format'").get() as
+      | { value: string }
+      | undefined;
+    if (v && Number(v.value) === valueFormatVersion) return;
+    if (v && Number(v.value) > valueFormatVersion) {
+      throw new ConfigError(`data directory ${this.opts.dataDir} uses value format ${v.value}, newer than this version reads (${valueFormatVersion})`);
+    }
+    const tables = this.writer
+      .prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'")
+      .get() as { n: number | bigint };
+    if (Number(tables.n) > 0) {
+      throw new ConfigError(
+        `data directory ${this.opts.dataDir} was written by ChorusDB 0.1, which stored values as SQLite typed them; this version stores PostgreSQL's types exactly and cannot read those tables`,
+        {
+          hint: 'Export each table with COPY ... TO STDOUT using ChorusDB 0.1, then create the tables and COPY the data into a new data directory.',
+        },
+      );
+    }
+    setMeta.run('value_format', String(valueFormatVersion));
   }
 
   get inWriteTransaction(): boolean {

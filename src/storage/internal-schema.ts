@@ -4,6 +4,8 @@
 export const internalPrefix = '_chorus_';
 
 export const internalSchemaVersion = 1;
+/** How user values are stored: 2 = the PostgreSQL front end's storage formats (sql/DESIGN.md). */
+export const valueFormatVersion = 2;
 
 export const internalSchemaSql = `
 CREATE TABLE IF NOT EXISTS _chorus_meta (

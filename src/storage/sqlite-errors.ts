@@ -59,6 +59,11 @@ const byMessage: [RegExp, string][] = [
 ];
 
 function pgMessage(message: string): string {
+  const exists = /^(?:table|index|view) "?([^"]+?)"? already exists$/.exec(message);
+  if (exists) return `relation "${exists[1]}" already exists`;
+  if (message === 'integer overflow') return 'bigint out of range';
+  const sp = /^no such savepoint: (.+)$/.exec(message);
+  if (sp) return `savepoint "${sp[1]}" does not exist`;
   const m = /^no such table: (?:main\.)?(.+)$/.exec(message);
   if (m) return `relation "${m[1]}" does not exist`;
   const c = /^no such column: (.+)$/.exec(message);

@@ -17,6 +17,9 @@ import { type AnalyzeState, type Typed, typed } from './context.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 
+/** Types whose input depends on the session (TimeZone, 'now'): converted when the statement runs. */
+const sessionDependent: ReadonlySet<PgType> = new Set([T.date, T.time, T.timestamp, T.timestamptz]);
+
 // pg_cast rows among the known types: source → target → context (i, a, e).
 const castRows = `bool bpchar a;bool int4 e;bool text a;bool varchar a;bpchar char a;bpchar name i;bpchar text i;
 bpchar varchar i;char bpchar a;char int4 e;char text i;char varchar a;date timestamp i;date timestamptz i;float4 float8 i;
@@ -98,9 +101,17 @@ export function coerce(
   }
   if (e.unknownLiteral !== undefined && e.type === T.unknown) {
     const target = to.type === T.unknown ? T.text : to.type;
-    const v = inputValue({ type: target, typmod: -1 }, e.unknownLiteral, position);
+    // The input function runs now and its errors point at the literal; a typmod applies later
+    // (at run time in PostgreSQL: its errors have no position).
+    if (sessionDependent.has(target)) {
+      inputValue({ type: target, typmod: -1 }, e.unknownLiteral, e.location ?? position);
+      const sql = `pg_cast_in(${sqlLiteral(e.unknownLiteral)}, ${target.oid}, -1, ${st.marker({ kind: 'timezone' })}, ${st.marker({ kind: 'now' })})`;
+      const out = typed(sql, target, -1, { colname: e.colname });
+      return to.typmod >= 0 ? applyTypmod(out, to, context === 'explicit') : out;
+    }
+    const v = inputValue({ type: target, typmod: -1 }, e.unknownLiteral, e.location ?? position);
     const lit = typed(sqlLiteral(v), target, -1, { constant: v, colname: e.colname });
-    return to.typmod >= 0 ? applyTypmod(lit, to, context === 'explicit', position) : lit;
+    return to.typmod >= 0 ? applyTypmod(lit, to, context === 'explicit') : lit;
   }
   if (e.type === T.unknown) {
     // NULL or an expression of unknown type (e.g. a parameter already resolved elsewhere): retype.
@@ -108,18 +119,18 @@ export function coerce(
   }
   if (e.type === to.type) {
     if (to.typmod < 0 || to.typmod === e.typmod) return e;
-    return applyTypmod(e, to, context === 'explicit', position);
+    return applyTypmod(e, to, context === 'explicit');
   }
   const rank = castRank(e.type, to.type);
   if (rank === null || rank > wantedRank[context]) throw cannotCoerce(e, to, context, position);
   const converted = typed(convertSql(st, e, to.type), to.type, -1, { colname: e.colname });
-  return to.typmod >= 0 ? applyTypmod(converted, to, context === 'explicit', position) : converted;
+  return to.typmod >= 0 ? applyTypmod(converted, to, context === 'explicit') : converted;
 }
 
 /** Apply a type modifier: varchar/char length, numeric precision and scale, time precision. */
-export function applyTypmod(e: Typed, to: TypeRef, explicit: boolean, position?: number): Typed {
+export function applyTypmod(e: Typed, to: TypeRef, explicit: boolean): Typed {
   if (e.constant !== undefined && e.constant !== null) {
-    const v = inputTypmodConstant(e, to, explicit, position);
+    const v = applyTypmodValue(to, e.constant, explicit);
     return typed(sqlLiteral(v), to.type, to.typmod, { constant: v, colname: e.colname });
   }
   if (to.type === T.text) return typed(e.sql, to.type, -1, { colname: e.colname });
@@ -128,10 +139,6 @@ export function applyTypmod(e: Typed, to: TypeRef, explicit: boolean, position?:
   }
   const sql = `pg_typmod(${e.sql}, ${to.type.oid}, ${to.typmod}, ${explicit ? 1 : 0})`;
   return typed(sql, to.type, to.typmod, { colname: e.colname });
-}
-
-function inputTypmodConstant(e: Typed, to: TypeRef, explicit: boolean, position?: number) {
-  return applyTypmodValue(to, e.constant!, explicit, position);
 }
 
 /** SQL converting a value of e's type into `to` (no typmod). Casts pg_cast lists and I/O casts. */
@@ -221,4 +228,13 @@ export function commonType(items: readonly Typed[], what: string, position?: num
     }
   }
   return { type: pick.type, typmod };
+}
+
+/** A condition (WHERE, HAVING, ON, CASE WHEN, ...): boolean, or PostgreSQL's 42804 naming the clause. */
+export function requireBool(st: AnalyzeState, e: Typed, clause: string, position?: number): Typed {
+  if (e.type === T.bool) return e;
+  if (e.type === T.unknown) return coerce(st, e, { type: T.bool, typmod: -1 }, 'implicit', position);
+  throw new ChorusError('42804', `argument of ${clause} must be type boolean, not type ${formatType(e.type, e.typmod)}`, {
+    position: e.location ?? position,
+  });
 }

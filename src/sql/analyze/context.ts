@@ -14,6 +14,8 @@ export interface Typed {
   unknownLiteral?: string;
   /** A bare parameter reference ($n) whose type the context may still choose. */
   param?: number;
+  /** Error position (1-based characters) of a literal or parameter: input errors point at it. */
+  location?: number;
   /** A plan-time constant in storage form (null: the SQL NULL literal). */
   constant?: StorageValue;
   /** The name PostgreSQL gives this expression as an output column (FigureColname). */
@@ -159,10 +161,19 @@ export class AnalyzeState {
     return { sql: out, bind };
   }
 
-  /** Parameter types after analysis: a parameter no context typed is text, as in PostgreSQL. */
+  /**
+   * Parameter types after analysis. A client parameter no context typed is PostgreSQL's 42P18; a
+   * literal of a normalized simple query stays text, as an untyped literal would.
+   */
   finalParamTypes(count: number): TypeRef[] {
     const out: TypeRef[] = [];
-    for (let i = 0; i < count; i++) out.push(this.paramTypes[i] ?? { type: T.text, typmod: -1 });
+    for (let i = 0; i < count; i++) {
+      const t = this.paramTypes[i];
+      if ((t === undefined || t.type === T.unknown) && !this.literals?.[i]) {
+        throw new ChorusError('42P18', `could not determine data type of parameter $${i + 1}`);
+      }
+      out.push(t && t.type !== T.unknown ? t : { type: T.text, typmod: -1 });
+    }
     return out;
   }
 }

@@ -7,10 +7,10 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../errors.js';
 import { nodeOf } from '../parse/parser.js';
 import { ref, T } from '../types/pg-types.js';
-import { coerce } from './coerce.js';
+import { coerce, requireBool } from './coerce.js';
 import type { CatalogColumn, CatalogRelation, Typed } from './context.js';
 import { fromClause } from './from.js';
-import { type Analyzer, type Level, pos, strings } from './level.js';
+import { type Analyzer, exprPos, type Level, pos, strings } from './level.js';
 import { checkInternal, quoteId, type RangeItem, Scope } from './scope.js';
 import { finalizeOutput, type OutColumn, selectStmt, withClause } from './select.js';
 
@@ -229,7 +229,7 @@ function onConflict(an: Analyzer, rel: CatalogRelation, alias: string, c: P.OnCo
   const lv = an.level(scope, 'ON CONFLICT DO UPDATE');
   const sets = setList(an, rel, c.targetList ?? [], lv);
   let where = '';
-  if (c.whereClause) where = ` WHERE ${coerce(st, an.expr(c.whereClause, lv), ref(T.bool), 'implicit').sql}`;
+  if (c.whereClause) where = ` WHERE ${requireBool(st, an.expr(c.whereClause, lv), 'WHERE', exprPos(st, c.whereClause)).sql}`;
   void alias;
   return ` ON CONFLICT ${target} DO UPDATE SET ${sets}${where}`;
 }
@@ -271,7 +271,7 @@ export function updateStmt(an: Analyzer, s: P.UpdateStmt): DmlResult {
   const lv = an.level(scope, 'UPDATE');
   const sets = setList(an, rel, s.targetList ?? [], lv);
   let where = '';
-  if (s.whereClause) where = ` WHERE ${coerce(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), ref(T.bool), 'implicit').sql}`;
+  if (s.whereClause) where = ` WHERE ${requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql}`;
   const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
   const sql = `${prefix}UPDATE ${quoteId(rel.name)} AS ${quoteId(alias)} SET ${sets}${from ? ` FROM ${from}` : ''}${where}${ret.sql}`;
   return { sql, columns: ret.columns, table: rel.name };
@@ -285,7 +285,7 @@ export function deleteStmt(an: Analyzer, s: P.DeleteStmt): DmlResult {
   scope.add(tableItem(rel, alias));
   const using = s.usingClause && s.usingClause.length > 0 ? fromClause(an, s.usingClause, scope) : '';
   let cond = '';
-  if (s.whereClause) cond = coerce(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), ref(T.bool), 'implicit').sql;
+  if (s.whereClause) cond = requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql;
   const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
   const a = quoteId(alias);
   let sql: string;

@@ -7,7 +7,7 @@ import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { errorPosition, nodeOf } from '../parse/parser.js';
 import { ref, T } from '../types/pg-types.js';
 import { inputValue, sqlLiteral } from '../types/values.js';
-import { applyTypmod, commonType, coerce } from './coerce.js';
+import { applyTypmod, commonType, coerce, requireBool } from './coerce.js';
 import { type AnalyzeState, type Typed, typed } from './context.js';
 import { aExpr } from './expr-operators.js';
 import { subLink } from './expr-sublink.js';
@@ -23,7 +23,7 @@ export function expr(n: P.Node, lv: Level): Typed {
   const [tag, body] = nodeOf(n);
   switch (tag) {
     case 'A_Const':
-      return constant(body as P.A_Const);
+      return constant(body as P.A_Const, st);
     case 'ColumnRef':
       return columnRef(body as P.ColumnRef, lv);
     case 'ParamRef':
@@ -82,7 +82,13 @@ const int32Max = 2147483647n;
 const int64Min = -9223372036854775808n;
 const int64Max = 9223372036854775807n;
 
-function constant(c: P.A_Const): Typed {
+function constant(c: P.A_Const, st: AnalyzeState): Typed {
+  const out = constantValue(c);
+  out.location = errorPosition(st.text, c.location);
+  return out;
+}
+
+function constantValue(c: P.A_Const): Typed {
   if (c.isnull) return typed('NULL', T.unknown, -1, { constant: null, colname: '?column?' });
   if (c.ival !== undefined) {
     const v = BigInt(c.ival.ival ?? 0);
@@ -132,17 +138,15 @@ function paramRef(st: AnalyzeState, p: P.ParamRef): Typed {
     // A literal of a normalized simple query: typed like the literal it replaced.
     const type = literal === 'int4' ? T.int4 : literal === 'int8' ? T.int8 : literal === 'numeric' ? T.numeric : T.unknown;
     if (type !== T.unknown) st.setParamType(n, ref(type));
-    return typed(marker, type, -1, { colname: '?column?', param: type === T.unknown ? n : undefined });
+    return typed(marker, type, -1, { colname: '?column?', param: type === T.unknown ? n : undefined, location: position });
   }
   const known = st.paramTypes[n - 1];
-  if (known && known.type !== T.unknown) return typed(marker, known.type, -1, { colname: '?column?' });
-  return typed(marker, T.unknown, -1, { param: n, colname: '?column?' });
+  if (known && known.type !== T.unknown) return typed(marker, known.type, -1, { colname: '?column?', location: position });
+  return typed(marker, T.unknown, -1, { param: n, colname: '?column?', location: position });
 }
 
 function boolOf(e: Typed, lv: Level, what: string): Typed {
-  if (e.type === T.bool) return e;
-  if (e.type === T.unknown) return coerce(lv.host.st, e, ref(T.bool), 'implicit');
-  throw new ChorusError('42804', `argument of ${what} must be type boolean, not type ${e.type.name === 'int4' ? 'integer' : e.type.name}`);
+  return requireBool(lv.host.st, e, what);
 }
 
 function boolExpr(b: P.BoolExpr, lv: Level): Typed {

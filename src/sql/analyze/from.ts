@@ -6,10 +6,10 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../errors.js';
 import { nodeOf } from '../parse/parser.js';
 import { ref, T, type TypeRef } from '../types/pg-types.js';
-import { coerce } from './coerce.js';
+import { requireBool } from './coerce.js';
 import type { CatalogRelation } from './context.js';
 import { applyOperator } from './operators.js';
-import { type Level, pos, strings } from './level.js';
+import { exprPos, type Level, pos, strings } from './level.js';
 import { checkInternal, quoteId, type RangeItem, Scope, type ScopeColumn } from './scope.js';
 import { viewQuery } from './view-text.js';
 
@@ -242,7 +242,7 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
     }
     if (!j.quals) return kind === 'JOIN_INNER' ? `${left} CROSS JOIN ${right}` : `${left} ${kw} ${right} ON 1`;
     const lv = host.level(scope, 'JOIN conditions');
-    const cond = coerce(st, host.expr(j.quals, lv), ref(T.bool), 'implicit');
+    const cond = requireBool(st, host.expr(j.quals, lv), 'JOIN/ON', exprPos(st, j.quals));
     return `${left} ${kw} ${right} ON ${cond.sql}`;
   } finally {
     scope.items.forEach((i, k) => {

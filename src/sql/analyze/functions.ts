@@ -8,6 +8,7 @@ import { formatType, type PgType, ref, T, type TypeRef } from '../types/pg-types
 import { coerce } from './coerce.js';
 import { type Typed, typed } from './context.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
+import { nodeOf } from '../parse/parser.js';
 import { type Level, merge, pos, strings } from './level.js';
 import { anyElement, selectCandidate } from './resolve.js';
 
@@ -67,7 +68,7 @@ const variadicAny = new Set([
   'num_nulls',
   'num_nonnulls',
   'pg_typeof',
-  'coalesce',
+  'current_setting',
 ]);
 
 export function isAggregateName(name: string): boolean {
@@ -86,7 +87,7 @@ export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: W
     throw new ChorusError('42883', `function ${names.join('.')}() does not exist`, { position });
   }
   const name = names[names.length - 1]!;
-  if (fc.agg_within_group) throw new FeatureNotSupportedError(`${name}(...) WITHIN GROUP`, { position });
+  if (fc.agg_within_group) return orderedSet(name, fc, lv, walk);
   if (fc.func_variadic) throw new FeatureNotSupportedError('VARIADIC arguments', { position });
   const isAggCall = fc.agg_star || fc.agg_distinct || fc.agg_order !== undefined || fc.agg_filter !== undefined;
   const cands = overloads.get(name);
@@ -167,12 +168,11 @@ export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: W
 /** Substitute $n, $tz, $now, ... into a template. */
 function fill(lv: Level, template: string, args: readonly Typed[]): string {
   const st = lv.host.st;
-  return template.replace(/\$(\d+|tz|now|stmt|clock|settings|T\d+)/g, (_m, k: string) => {
+  return template.replace(/\$(\d+|tz|now|stmt|clock|T\d+)/g, (_m, k: string) => {
     if (k === 'tz') return st.marker({ kind: 'timezone' });
     if (k === 'now') return st.marker({ kind: 'now' });
     if (k === 'stmt') return st.marker({ kind: 'statement_now' });
     if (k === 'clock') return st.marker({ kind: 'clock_now' });
-    if (k === 'settings') return st.marker({ kind: 'setting', name: '*' });
     if (k.startsWith('T')) return String(args[Number(k.slice(1)) - 1]!.type.oid);
     return args[Number(k) - 1]!.sql;
   });
@@ -253,6 +253,15 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
       out = typed(`(${args.map((a) => `(${a.sql} ${test})`).join(' + ') || '0'})`, T.int4);
       break;
     }
+    case 'current_setting': {
+      // The setting's name is a constant in practice; its value comes from the session.
+      const a = args[0];
+      if (args.length < 1 || args.length > 2 || a === undefined) throw missing(name, args, position);
+      const n = a.unknownLiteral ?? (typeof a.constant === 'string' ? a.constant : undefined);
+      if (n === undefined) throw new FeatureNotSupportedError('current_setting() of a computed name', { position });
+      out = typed(st.marker({ kind: 'setting', name: n.toLowerCase() }), T.text);
+      break;
+    }
     case 'pg_typeof': {
       if (args.length !== 1) throw missing(name, args, position);
       const a = args[0]!;
@@ -270,4 +279,55 @@ function missing(name: string, args: readonly Typed[], position?: number): Choru
     hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
     position,
   });
+}
+
+/** Ordered-set aggregates: percentile_cont / percentile_disc (p) and mode() WITHIN GROUP (ORDER BY x). */
+function orderedSet(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
+  const st = lv.host.st;
+  const position = pos(st, fc.location);
+  if (name !== 'percentile_cont' && name !== 'percentile_disc' && name !== 'mode') {
+    throw new ChorusError('42883', `function ${name}(...) WITHIN GROUP does not exist`, { position });
+  }
+  if (lv.inAggregate > 0) throw new ChorusError('42803', 'aggregate function calls cannot be nested', { position });
+  if (lv.noAggregates !== null) {
+    throw new ChorusError('42803', `aggregate functions are not allowed in ${lv.noAggregates}`, { position });
+  }
+  const sorts = fc.agg_order ?? [];
+  if (sorts.length !== 1) throw new FeatureNotSupportedError(`${name} with ${sorts.length} ordering columns`, { position });
+  const sort = nodeOf(sorts[0]!)[1] as P.SortBy;
+  const desc = sort.sortby_dir === 'SORTBY_DESC' ? 1 : 0;
+  lv.inAggregate++;
+  let x: Typed;
+  let direct: Typed[];
+  try {
+    x = walk(sort.node!, lv);
+    direct = (fc.args ?? []).map((a) => walk(a, lv));
+  } finally {
+    lv.inAggregate--;
+  }
+  let out: Typed;
+  if (name === 'mode') {
+    if (direct.length !== 0) throw new ChorusError('42883', 'function mode(...) takes no direct arguments', { position });
+    const xt = x.type === T.unknown ? coerce(st, x, ref(T.text), 'implicit') : x;
+    out = typed(`pg_mode(${xt.sql}, ${xt.type.oid}, ${desc})`, xt.type, xt.typmod);
+  } else {
+    if (direct.length !== 1) throw new ChorusError('42883', `function ${name} takes one direct argument`, { position });
+    const p = coerce(st, direct[0]!, ref(T.float8), 'implicit', position);
+    if (name === 'percentile_cont') {
+      const xt = coerce(st, x, ref(T.float8), 'implicit', position);
+      out = typed(`pg_percentile_cont(${xt.sql}, ${p.sql}, ${xt.type.oid}, ${desc})`, xt.type, -1);
+    } else {
+      const xt = x.type === T.unknown ? coerce(st, x, ref(T.text), 'implicit') : x;
+      out = typed(`pg_percentile_disc(${xt.sql}, ${p.sql}, ${xt.type.oid}, ${desc})`, xt.type, xt.typmod);
+    }
+  }
+  if (fc.agg_filter) {
+    lv.inAggregate++;
+    try {
+      out.sql += ` FILTER (WHERE ${coerce(st, walk(fc.agg_filter, lv), ref(T.bool), 'implicit').sql})`;
+    } finally {
+      lv.inAggregate--;
+    }
+  }
+  return { ...out, colname: name, hasAggregate: true };
 }

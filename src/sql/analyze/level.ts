@@ -38,6 +38,13 @@ export function pos(st: AnalyzeState, location: number | undefined): number | un
   return errorPosition(st.text, location);
 }
 
+/** The error position of an expression node (its first location). */
+export function exprPos(st: AnalyzeState, n: P.Node | undefined): number | undefined {
+  if (!n) return undefined;
+  const body = Object.values(n)[0] as { location?: number } | undefined;
+  return errorPosition(st.text, body?.location);
+}
+
 export function strings(nodes: readonly P.Node[] | undefined): string[] {
   return (nodes ?? []).map((n) => {
     const [tag, body] = nodeOf(n);

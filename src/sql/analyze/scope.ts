@@ -72,7 +72,10 @@ export class Scope {
         const item = items[0]!;
         const col = item.columns.find((c) => c.name === colName);
         if (!col) {
-          throw new ChorusError('42703', `column ${relName}.${colName} does not exist`, { position });
+          throw new ChorusError('42703', `column ${relName}.${colName} does not exist`, {
+            position,
+            hint: this.suggest(colName, relName),
+          });
         }
         return { col, item, levelsUp };
       }
@@ -91,7 +94,33 @@ export class Scope {
     if (relName !== undefined) {
       throw new ChorusError('42P01', `missing FROM-clause entry for table "${relName}"`, { position });
     }
-    throw new ChorusError('42703', `column "${colName}" does not exist`, { position });
+    throw new ChorusError('42703', `column "${colName}" does not exist`, { position, hint: this.suggest(colName) });
+  }
+
+  /**
+   * PostgreSQL's hint for a misspelled column: the visible column(s) within Levenshtein distance
+   * min(3, length / 2), one or two of them (from different tables).
+   */
+  private suggest(name: string, relName?: string): string | undefined {
+    const limit = Math.min(fuzzyDistanceMax, Math.floor(name.length / 2));
+    let best = limit + 1;
+    let found: { table: string; col: string }[] = [];
+    for (let s: Scope | null = this; s; s = s.parent) {
+      for (const item of s.items) {
+        if (!item.visible || item.alias === '' || (relName !== undefined && item.alias !== relName)) continue;
+        for (const c of item.columns) {
+          const d = levenshtein(name, c.name, best);
+          if (d < best) {
+            best = d;
+            found = [{ table: item.alias, col: c.name }];
+          } else if (d === best && d <= limit) found.push({ table: item.alias, col: c.name });
+        }
+      }
+    }
+    if (found.length === 0 || found.length > 2) return undefined;
+    if (found.length === 2 && found[0]!.table === found[1]!.table) return undefined;
+    const shown = found.map((f) => `the column "${f.table}.${f.col}"`).join(' or ');
+    return `Perhaps you meant to reference ${shown}.`;
   }
 
   /** Columns `*` or `rel.*` expands to at this level. */
@@ -121,3 +150,24 @@ export function checkInternal(name: string, position?: number): void {
   if (name.toLowerCase().startsWith(internalPrefix)) throw new UndefinedTableError(name, { position });
 }
 
+
+/** PostgreSQL's MAX_FUZZY_DISTANCE for column suggestions. */
+const fuzzyDistanceMax = 3;
+
+/** Levenshtein distance (unit costs); stops early once it exceeds `max`. */
+function levenshtein(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

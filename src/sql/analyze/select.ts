@@ -7,11 +7,11 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { nodeOf } from '../parse/parser.js';
 import { ref, T, type TypeRef } from '../types/pg-types.js';
-import { coerce, commonType } from './coerce.js';
+import { coerce, commonType, requireBool } from './coerce.js';
 import type { Typed } from './context.js';
 import { fromClause } from './from.js';
 import { type GroupState, groupBy, LazyGroupCheck } from './grouping.js';
-import { type Analyzer, type Level, pos, strings } from './level.js';
+import { type Analyzer, exprPos, type Level, pos, strings } from './level.js';
 import { orderBy, windowClause } from './order.js';
 import { quoteId, Scope } from './scope.js';
 
@@ -93,7 +93,7 @@ function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
   let where = '';
   if (s.whereClause) {
     const w = an.expr(s.whereClause, lv);
-    where = ` WHERE ${coerce(st, w, ref(T.bool), 'implicit').sql}`;
+    where = ` WHERE ${requireBool(st, w, 'WHERE', exprPos(st, s.whereClause)).sql}`;
   }
   const group: GroupState | null = groupBy(an, s, scope);
   const sel = an.level(scope, null);
@@ -126,7 +126,7 @@ function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
   let having = '';
   if (s.havingClause) {
     const h = an.expr(s.havingClause, sel);
-    having = ` HAVING ${coerce(st, h, ref(T.bool), 'implicit').sql}`;
+    having = ` HAVING ${requireBool(st, h, 'HAVING', exprPos(st, s.havingClause)).sql}`;
   }
   const columns: OutColumn[] = targets.map((t) => ({ name: t.name, type: { type: t.e.type, typmod: t.e.typmod } }));
   const distinct = distinctClause(s);

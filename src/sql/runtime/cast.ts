@@ -12,6 +12,21 @@ import { ChorusError } from '../../errors.js';
 import { type PgType, T } from '../types/pg-types.js';
 import { codecFor, type StorageValue, typeForOid, type ValueEnv } from '../types/values.js';
 import { floatOf } from '../types/values-simple.js';
+import { parseJson } from '../types/json.js';
+import { decodeInterval, encodeInterval } from '../types/interval.js';
+import {
+  dateToTimestamptz,
+  timestampToDate,
+  timestampToTime,
+  timestampToTimestamptz,
+  timestamptzToDate,
+  timestamptzToTime,
+  timestamptzToTimestamp,
+} from '../types/datetime-convert.js';
+import { dateToTimestamp } from '../types/datetime-arith.js';
+import { sessionTimeZone, type TimeZone } from '../types/timezone.js';
+import { numericToInt } from '../types/numeric-convert.js';
+import { decodeNumeric } from '../types/numeric-key.js';
 
 const pure = { deterministic: true, safeIntegers: true } as const;
 
@@ -77,4 +92,86 @@ export function registerCastFunctions(db: Database.Database): void {
     if (!c.typmod) throw new ChorusError('XX000', `type ${String(oid)} has no typmod`);
     return c.typmod(v as StorageValue, Number(typmod), Boolean(Number(explicit)));
   });
+}
+
+/**
+ * pg_cast(v, from_oid, to_oid, tz): the casts between date, time, timestamp, timestamptz and
+ * interval (in the session's TimeZone), and jsonb to its scalar types.
+ */
+export function registerDateTimeCasts(db: Database.Database): void {
+  db.function('pg_cast', pure, (v: unknown, from: unknown, to: unknown, tz: unknown) => {
+    if (v === null) return null;
+    return castValue(v as StorageValue, Number(from), Number(to), typeof tz === 'string' ? tz : 'UTC');
+  });
+}
+
+const usPerDay = 86_400_000_000n;
+
+function castValue(v: StorageValue, from: number, to: number, tz: string): StorageValue {
+  const zone = (): TimeZone => sessionTimeZone(tz);
+  const big = (): bigint => (typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))));
+  switch (`${from}>${to}`) {
+    case `${T.date.oid}>${T.timestamp.oid}`:
+      return dateToTimestamp(Number(big()));
+    case `${T.date.oid}>${T.timestamptz.oid}`:
+      return dateToTimestamptz(Number(big()), zone());
+    case `${T.timestamp.oid}>${T.date.oid}`:
+      return BigInt(timestampToDate(big()));
+    case `${T.timestamptz.oid}>${T.date.oid}`:
+      return BigInt(timestamptzToDate(big(), zone()));
+    case `${T.timestamp.oid}>${T.timestamptz.oid}`:
+      return timestampToTimestamptz(big(), zone());
+    case `${T.timestamptz.oid}>${T.timestamp.oid}`:
+      return timestamptzToTimestamp(big(), zone());
+    case `${T.timestamp.oid}>${T.time.oid}`:
+      return timestampToTime(big());
+    case `${T.timestamptz.oid}>${T.time.oid}`:
+      return timestamptzToTime(big(), zone());
+    case `${T.time.oid}>${T.interval.oid}`:
+      return encodeInterval({ months: 0, days: 0, micros: big() });
+    case `${T.interval.oid}>${T.time.oid}`: {
+      const iv = decodeInterval(v as Uint8Array);
+      const r = iv.micros % usPerDay;
+      return r < 0n ? r + usPerDay : r;
+    }
+    default:
+      if (from === T.jsonb.oid) return jsonbScalar(v, to);
+      throw new ChorusError('42846', `cannot cast type ${typeForOid(from).name} to ${typeForOid(to).name}`);
+  }
+}
+
+const jsonbTargets: Record<number, string> = {
+  [T.bool.oid]: 'boolean',
+  [T.int2.oid]: 'smallint',
+  [T.int4.oid]: 'integer',
+  [T.int8.oid]: 'bigint',
+  [T.float4.oid]: 'real',
+  [T.float8.oid]: 'double precision',
+  [T.numeric.oid]: 'numeric',
+};
+
+/** jsonb → bool / numbers: only from a JSON value of that kind (22023 otherwise), as PostgreSQL. */
+function jsonbScalar(v: StorageValue, to: number): StorageValue {
+  const j = parseJson(text(v), 'jsonb');
+  const target = jsonbTargets[to];
+  if (!target) throw new ChorusError('42846', `cannot cast type jsonb to ${typeForOid(to).name}`);
+  const kindName = j.kind === 'bool' ? 'boolean' : j.kind;
+  if (to === T.bool.oid) {
+    if (j.kind !== 'bool') throw new ChorusError('22023', `cannot cast jsonb ${kindName} to type boolean`);
+    return j.value ? 1n : 0n;
+  }
+  if (j.kind !== 'number') throw new ChorusError('22023', `cannot cast jsonb ${kindName} to type ${target}`);
+  const type = typeForOid(to);
+  const c = codecFor(type);
+  if (to === T.int2.oid || to === T.int4.oid || to === T.int8.oid) {
+    // jsonb numbers become integers the way numeric does: rounded, range-checked.
+    const n = codecFor(T.numeric).input(j.text, -1, { timeZone: 'UTC', nowUs: 0n });
+    return numericToIntStorage(n, to);
+  }
+  return c.input(j.text, -1, { timeZone: 'UTC', nowUs: 0n });
+}
+
+function numericToIntStorage(n: StorageValue, to: number): bigint {
+  const bits = to === T.int2.oid ? 16 : to === T.int4.oid ? 32 : 64;
+  return numericToInt(decodeNumeric(Buffer.from(n as Uint8Array)), bits);
 }

@@ -284,6 +284,7 @@ export function registerCoreFunctions(db: Database.Database): void {
     });
   }
   registerFloatAggregates(db);
+  registerOrderedSetAggregates(db);
   const bits = (f: (a: bigint, b: bigint) => bigint) => ({
     safeIntegers: true,
     start: null,
@@ -328,4 +329,89 @@ function registerFloatAggregates(db: Database.Database): void {
       return floatStorage(a.kind.startsWith('stddev') ? Math.sqrt(variance) : variance);
     },
   });
+}
+
+interface OrderedAcc {
+  values: StorageValue[];
+  p: number;
+  oid: number;
+  desc: boolean;
+}
+
+/** percentile_cont / percentile_disc / mode over the values of a group, in the type's order. */
+function registerOrderedSetAggregates(db: Database.Database): void {
+  const start = (): OrderedAcc => ({ values: [], p: 0, oid: T.float8.oid, desc: false });
+  const sorted = (a: OrderedAcc): StorageValue[] => {
+    const type = typeByOid(a.oid) ?? T.text;
+    const out = a.values.slice().sort((x, y) => compareStorage(type, x, y));
+    return a.desc ? out.reverse() : out;
+  };
+  const fraction = (p: unknown): number => {
+    const f = floatOf(p as StorageValue);
+    if (!(f >= 0 && f <= 1)) throw new ChorusError('22003', `percentile value ${f} is not between 0 and 1`);
+    return f;
+  };
+  db.aggregate('pg_percentile_cont', {
+    safeIntegers: true,
+    start,
+    step: (a: OrderedAcc, x: unknown, p: unknown, oid: unknown, desc: unknown) => {
+      a.p = fraction(p);
+      a.oid = Number(oid);
+      a.desc = Number(desc) === 1;
+      if (x !== null) a.values.push(x as StorageValue);
+      return a;
+    },
+    result: (a: OrderedAcc) => {
+      if (a.values.length === 0) return null;
+      const v = sorted(a);
+      const pos = a.p * (v.length - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.ceil(pos);
+      const x = floatOf(v[lo]!);
+      const y = floatOf(v[hi]!);
+      return floatStorage(lo === hi ? x : x + (pos - lo) * (y - x));
+    },
+  } as never);
+  db.aggregate('pg_percentile_disc', {
+    safeIntegers: true,
+    start,
+    step: (a: OrderedAcc, x: unknown, p: unknown, oid: unknown, desc: unknown) => {
+      a.p = fraction(p);
+      a.oid = Number(oid);
+      a.desc = Number(desc) === 1;
+      if (x !== null) a.values.push(x as StorageValue);
+      return a;
+    },
+    result: (a: OrderedAcc) => {
+      if (a.values.length === 0) return null;
+      const v = sorted(a);
+      return v[Math.max(0, Math.ceil(a.p * v.length) - 1)] ?? null;
+    },
+  } as never);
+  db.aggregate('pg_mode', {
+    safeIntegers: true,
+    start,
+    step: (a: OrderedAcc, x: unknown, oid: unknown, desc: unknown) => {
+      a.oid = Number(oid);
+      a.desc = Number(desc) === 1;
+      if (x !== null) a.values.push(x as StorageValue);
+      return a;
+    },
+    result: (a: OrderedAcc) => {
+      const v = sorted(a);
+      const type = typeByOid(a.oid) ?? T.text;
+      let best: StorageValue = null;
+      let bestCount = 0;
+      for (let i = 0; i < v.length; ) {
+        let j = i + 1;
+        while (j < v.length && compareStorage(type, v[i]!, v[j]!) === 0) j++;
+        if (j - i > bestCount) {
+          best = v[i]!;
+          bestCount = j - i;
+        }
+        i = j;
+      }
+      return best;
+    },
+  } as never);
 }

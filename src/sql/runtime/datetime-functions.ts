@@ -300,10 +300,27 @@ const PLAIN_INTERVAL: Record<string, Fn> = {
   pg_interval_out: (a) => intervalOut(iv(a)),
 };
 
-function strict(fn: Fn): Fn {
+/** Functions whose result is an SQL integer (dates, day counts, comparisons): SQLite gets an int64. */
+const INTEGER_RESULTS = new Set([
+  'pg_date_in',
+  'pg_interval_cmp',
+  'pg_timestamp_cmp_timestamptz',
+  'pg_date_pli',
+  'pg_date_mii',
+  'pg_date_mi',
+  'pg_timestamp_to_date',
+  'pg_timestamptz_to_date',
+  'pg_current_date',
+  'pg_make_date',
+]);
+
+function strict(name: string, fn: Fn): Fn {
+  const integer = INTEGER_RESULTS.has(name);
   return (...args: unknown[]) => {
     for (const a of args) if (a === null || a === undefined) return null;
-    return fn(...args);
+    const r = fn(...args);
+    // a JS number would reach SQLite as a REAL
+    return integer && typeof r === 'number' ? BigInt(r) : r;
   };
 }
 
@@ -312,7 +329,7 @@ export function registerDateTimeFunctions(db: Database.Database): void {
   const opts = { deterministic: true, safeIntegers: true } as const;
   for (const table of [FUNCTIONS, PLAIN_INTERVAL, STYLED]) {
     for (const [name, fn] of Object.entries(table)) {
-      const wrapped = strict(fn);
+      const wrapped = strict(name, fn);
       Object.defineProperty(wrapped, 'length', { value: fn.length });
       db.function(name, opts, wrapped as (...args: unknown[]) => unknown);
     }

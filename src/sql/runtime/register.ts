@@ -7,7 +7,7 @@ import { ChorusError } from '../../errors.js';
 import { decodeInterval } from '../types/interval.js';
 import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime-arith.js';
 import { sessionTimeZone } from '../types/timezone.js';
-import { registerCastFunctions } from './cast.js';
+import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
 import { registerJsonFunctions } from './json-functions.js';
@@ -20,6 +20,7 @@ export const generateSeriesRowsMax = 100_000_000;
 export function registerRuntime(db: Database.Database, versionString: string): void {
   registerCoreFunctions(db);
   registerCastFunctions(db);
+  registerDateTimeCasts(db);
   registerTextFunctions(db);
   registerJsonFunctions(db);
   registerNumericFunctions(db);

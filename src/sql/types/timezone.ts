@@ -4,6 +4,8 @@
 // the SET TIME ZONE value check. Offsets are seconds east of UTC (ISO sign).
 
 import { ChorusError } from '../../errors.js';
+import { intervalIn } from './interval-parse.js';
+import { legacyZone } from './timezone-legacy.js';
 import { parsePosixZone } from './timezone-posix.js';
 
 /** A time zone: its UTC offset at any instant. */
@@ -22,8 +24,11 @@ const WEEK_SECS = 7 * SECS_PER_DAY;
 const CYCLE_400Y_SECS = 146_097 * SECS_PER_DAY;
 /** Before 1600-01-01 every zone is at its first (local mean time) offset. */
 const EARLIEST_PROBE_SECS = -11_676_096_000;
-/** From 2400-01-01 on, offsets are taken 400-year cycles earlier (PostgreSQL's extrapolation). */
-const LATEST_PROBE_SECS = 13_569_465_600;
+/**
+ * Past about year 255000 (JavaScript dates end at 275760) offsets are taken 400-year cycles
+ * earlier: a zone's final rule repeats with the Gregorian cycle, as PostgreSQL extrapolates it.
+ */
+const LATEST_PROBE_SECS = 8_000_000_000_000;
 /** Longest zone name PostgreSQL accepts (TZ_STRLEN_MAX). */
 const TZ_NAME_MAX_CHARS = 255;
 const ZONE_CACHE_MAX_ENTRIES = 1024;
@@ -151,7 +156,7 @@ function ianaCanonicalName(name: string): string {
   if (ianaNames === undefined) {
     ianaNames = new Map();
     for (const n of Intl.supportedValuesOf('timeZone')) ianaNames.set(n.toLowerCase(), n);
-    for (const n of ['UTC', 'GMT', 'UCT', 'Zulu', 'Universal', 'Greenwich', 'EST', 'MST', 'HST'])
+    for (const n of ['UTC', 'GMT', 'UCT', 'Zulu', 'Universal', 'Greenwich'])
       ianaNames.set(n.toLowerCase(), n);
   }
   return ianaNames.get(name.toLowerCase()) ?? name;
@@ -184,15 +189,25 @@ export function lookupTimeZone(name: string): TimeZone | null {
   if (name.length > TZ_NAME_MAX_CHARS) zone = null;
   else if (key === 'GMT') zone = GMT_ZONE;
   else if (key === 'UTC') zone = UTC_ZONE;
-  else zone = loadIana(name) ?? (key.startsWith(':') ? null : parsePosixZone(key));
+  else if (key.startsWith(':')) {
+    // tzload skips a leading ':'; tzparse never sees such a name
+    const file = name.slice(1);
+    zone = legacyZone(file) ?? loadIana(file);
+  } else zone = legacyZone(name) ?? loadIana(name) ?? parsePosixZone(key);
   if (zoneCache.size >= ZONE_CACHE_MAX_ENTRIES) zoneCache.clear();
   zoneCache.set(key, zone);
   return zone;
 }
 
-/** The zone of a TimeZone setting value; 22023 when PostgreSQL would not have accepted it. */
+/**
+ * The zone of a TimeZone setting: what checkTimeZoneSetting stored ('Europe/Paris', '<+05>-05',
+ * 'UTC+3') or the value as given to SET (a bare number is hours east, as SET reads it). 22023 when
+ * PostgreSQL would not have accepted it.
+ */
 export function sessionTimeZone(setting: string): TimeZone {
-  const zone = lookupTimeZone(setting);
+  const zone = NUMERIC_HOURS.test(setting)
+    ? lookupTimeZone(checkTimeZoneSetting(setting))
+    : lookupTimeZone(setting);
   if (zone === null) {
     throw new ChorusError('22023', `invalid value for parameter "TimeZone": "${setting}"`);
   }
@@ -237,8 +252,9 @@ const NUMERIC_HOURS = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
  * What SET TIME ZONE / SET timezone stores for a value, as PostgreSQL's check_timezone: a number
- * is hours east of UTC ('5' → '<+05>-05'), anything else a zone name or POSIX string (so '+02:00'
- * means 2 hours WEST, as in PostgreSQL). Throws 22023 when PostgreSQL rejects the value.
+ * is hours east of UTC ('5' → '<+05>-05'), "INTERVAL '+02:30'" (what PostgreSQL makes of SET TIME
+ * ZONE INTERVAL ...) an offset east, anything else a zone name or POSIX string (so '+02:00' means
+ * 2 hours WEST, as in PostgreSQL). Throws 22023 when PostgreSQL rejects the value.
  */
 export function checkTimeZoneSetting(value: string): string {
   const invalid = (detail?: string): ChorusError =>
@@ -247,6 +263,15 @@ export function checkTimeZoneSetting(value: string): string {
       `invalid value for parameter "TimeZone": "${value}"`,
       detail === undefined ? {} : { detail },
     );
+  if (/^interval/i.test(value)) {
+    const iv = /^interval\s*'([^']*)'$/i.exec(value);
+    if (iv === null) throw invalid();
+    // SET TIME ZONE INTERVAL '...': PostgreSQL passes "INTERVAL '<interval_out>'"
+    const { months, days, micros } = intervalIn(iv[1]!);
+    if (months !== 0) throw invalid('Cannot specify months in time zone interval.');
+    if (days !== 0) throw invalid('Cannot specify days in time zone interval.');
+    return fixedOffsetZoneName(Number(micros / 1_000_000n));
+  }
   if (NUMERIC_HOURS.test(value)) {
     const hours = Number(value.trim());
     if (!Number.isFinite(hours) || Math.abs(hours) > MAX_NUMERIC_ZONE_HOURS) {

@@ -1,0 +1,213 @@
+// Constraint violations as PostgreSQL reports them. SQLite says only "UNIQUE constraint failed:
+// t.a" (or less: "FOREIGN KEY constraint failed"); PostgreSQL names the constraint and shows the
+// key or the failing row. When a front-end statement fails so, the statement is run once more in a
+// savepoint with a temporary BEFORE trigger that records the rows it writes; the failing row gives
+// the detail, the catalog the constraint's name. Everything is rolled back; the error is the same
+// SQLSTATE with PostgreSQL's message, detail and schema / table / column / constraint fields.
+
+import type Database from 'better-sqlite3';
+import { ChorusError } from '../errors.js';
+import type { CatalogRelation } from '../sql/analyze/context.js';
+import { quoteId } from '../sql/analyze/scope.js';
+import type { Plan } from '../sql/analyze/statement.js';
+import { T } from '../sql/types/pg-types.js';
+import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
+
+/** Rows of one statement the diagnosis looks at (a bound on the re-run's memory). */
+const diagnosedRowsMax = 10_000;
+
+export interface ForeignKey {
+  name: string;
+  table: string;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+}
+
+/** What the diagnosis needs from the catalog. */
+export interface ConstraintCatalog {
+  relation(schema: string | null, name: string): CatalogRelation | undefined;
+  foreignKeys(table: string): ForeignKey[];
+  /** Foreign keys of other tables that reference `table`. */
+  referencing(table: string): ForeignKey[];
+}
+
+let captured: StorageValue[][] = [];
+
+/** The function the temporary trigger calls (registered on the writer connection). */
+export function registerDiagnosisFunction(db: Database.Database): void {
+  db.function('_chorus_diag_row', { varargs: true, safeIntegers: true, deterministic: false }, (...v: unknown[]) => {
+    if (captured.length < diagnosedRowsMax) captured.push(v as StorageValue[]);
+    return null;
+  });
+}
+
+/** PostgreSQL's record_out quoting of one field. */
+function recordField(text: string | null): string {
+  if (text === null) return 'null';
+  if (text === '' || /[",\\()\s]/.test(text)) return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '""')}"`;
+  return text;
+}
+
+function valueText(rel: CatalogRelation, col: string, v: StorageValue, env: ValueEnv): string | null {
+  if (v === null) return null;
+  const c = rel.columns.find((x) => x.name === col);
+  const type = c?.type ?? { type: T.text, typmod: -1 };
+  try {
+    return codecFor(type.type).output(v, type.typmod, env);
+  } catch {
+    return String(v);
+  }
+}
+
+/** Re-run the statement with a trigger that records every row it writes (or deletes). */
+function captureRows(db: Database.Database, rel: CatalogRelation, plan: Plan, bind: readonly StorageValue[]): StorageValue[][] {
+  const event = plan.kind === 'insert' ? 'INSERT' : plan.kind === 'update' ? 'UPDATE' : 'DELETE';
+  const row = plan.kind === 'delete' ? 'OLD' : 'NEW';
+  const cols = rel.columns.map((c) => `${row}.${quoteId(c.name)}`).join(', ');
+  captured = [];
+  db.exec('SAVEPOINT _chorus_diag');
+  try {
+    db.exec(
+      `CREATE TEMP TRIGGER "_chorus_diag" BEFORE ${event} ON main.${quoteId(rel.name)} BEGIN SELECT _chorus_diag_row(${cols}); END`,
+    );
+    try {
+      const stmt = db.prepare(plan.sql);
+      if (stmt.reader) stmt.all(...(bind as unknown[]));
+      else stmt.run(...(bind as unknown[]));
+    } catch {
+      // the violation again: the last rows captured are the ones that tripped it
+    }
+  } finally {
+    db.exec('ROLLBACK TO _chorus_diag');
+    db.exec('RELEASE _chorus_diag');
+    db.exec('DROP TRIGGER IF EXISTS temp."_chorus_diag"');
+  }
+  const rows = captured;
+  captured = [];
+  return rows;
+}
+
+function failingRow(rel: CatalogRelation, row: StorageValue[], env: ValueEnv): string {
+  return `Failing row contains (${rel.columns.map((c, i) => recordField(valueText(rel, c.name, row[i] ?? null, env))).join(', ')}).`;
+}
+
+function keyText(rel: CatalogRelation, cols: readonly string[], row: StorageValue[], env: ValueEnv): string {
+  const values = cols.map((c) => valueText(rel, c, row[rel.columns.findIndex((x) => x.name === c)] ?? null, env) ?? 'null');
+  return `(${cols.join(', ')})=(${values.join(', ')})`;
+}
+
+function rowExists(db: Database.Database, table: string, cols: readonly string[], values: readonly StorageValue[]): boolean {
+  const where = cols.map((c) => `${quoteId(c)} IS ?`).join(' AND ');
+  return db.prepare(`SELECT 1 FROM main.${quoteId(table)} WHERE ${where} LIMIT 1`).get(...(values as unknown[])) !== undefined;
+}
+
+/**
+ * PostgreSQL's error for a constraint violation of a front-end statement, or the error as it was
+ * when it is not one (or the statement cannot be diagnosed).
+ */
+export function diagnoseConstraint(
+  db: Database.Database,
+  catalog: ConstraintCatalog,
+  plan: Plan,
+  bind: readonly StorageValue[],
+  err: ChorusError,
+  env: ValueEnv,
+): ChorusError {
+  if (!plan.table || !err.sqlstate.startsWith('23') || plan.kind === 'select' || err.constraint !== undefined) return err;
+  const raw = err.cause instanceof Error ? err.cause.message : err.message;
+  if (err.sqlstate === '23502' && err.column !== undefined) return err; // pg_not_null's own error
+  const rel = catalog.relation(null, plan.table);
+  if (!rel) return err;
+  let rows: StorageValue[][];
+  try {
+    rows = captureRows(db, rel, plan, bind);
+  } catch {
+    return err;
+  }
+  const base = { schema: 'public', table: rel.name };
+  const colIndex = (c: string): number => rel.columns.findIndex((x) => x.name === c);
+  switch (err.sqlstate) {
+    case '23505': {
+      const m = /constraint failed: (.+)$/.exec(raw);
+      const cols = m ? m[1]!.split(', ').map((x) => x.slice(x.indexOf('.') + 1)) : [];
+      const u = rel.uniques.find((x) => x.columns.length === cols.length && x.columns.every((c, i) => c === cols[i]));
+      const name = u?.name ?? `${rel.name}_${cols.join('_')}_key`;
+      const row = rows[rows.length - 1];
+      return new ChorusError('23505', `duplicate key value violates unique constraint "${name}"`, {
+        ...base,
+        constraint: name,
+        detail: row ? `Key ${keyText(rel, cols, row, env)} already exists.` : undefined,
+      });
+    }
+    case '23502': {
+      const m = /NOT NULL constraint failed: [^.]+\.(.+)$/.exec(raw);
+      const col = m?.[1] ?? err.column ?? '';
+      const row = rows.find((r) => (r[colIndex(col)] ?? null) === null) ?? rows[rows.length - 1];
+      return new ChorusError('23502', `null value in column "${col}" of relation "${rel.name}" violates not-null constraint`, {
+        ...base,
+        column: col,
+        detail: row ? failingRow(rel, row, env) : undefined,
+      });
+    }
+    case '23514': {
+      const m = /CHECK constraint failed: (.+)$/.exec(raw);
+      const name = m?.[1] ?? '';
+      const row = rows[rows.length - 1];
+      return new ChorusError('23514', `new row for relation "${rel.name}" violates check constraint "${name}"`, {
+        ...base,
+        constraint: name,
+        detail: row ? failingRow(rel, row, env) : undefined,
+      });
+    }
+    case '23503':
+      return foreignKeyError(db, catalog, rel, plan, rows, env) ?? err;
+    default:
+      return err;
+  }
+}
+
+function foreignKeyError(
+  db: Database.Database,
+  catalog: ConstraintCatalog,
+  rel: CatalogRelation,
+  plan: Plan,
+  rows: StorageValue[][],
+  env: ValueEnv,
+): ChorusError | null {
+  const colIndex = (r: CatalogRelation, c: string): number => r.columns.findIndex((x) => x.name === c);
+  if (plan.kind !== 'delete') {
+    for (const fk of catalog.foreignKeys(rel.name)) {
+      for (const row of rows) {
+        const values = fk.columns.map((c) => row[colIndex(rel, c)] ?? null);
+        if (values.some((v) => v === null)) continue;
+        if (rowExists(db, fk.refTable, fk.refColumns, values)) continue;
+        return new ChorusError('23503', `insert or update on table "${rel.name}" violates foreign key constraint "${fk.name}"`, {
+          schema: 'public',
+          table: rel.name,
+          constraint: fk.name,
+          detail: `Key ${keyText(rel, fk.columns, row, env)} is not present in table "${fk.refTable}".`,
+        });
+      }
+    }
+  }
+  if (plan.kind !== 'insert') {
+    for (const fk of catalog.referencing(rel.name)) {
+      for (const row of rows) {
+        const values = fk.refColumns.map((c) => row[colIndex(rel, c)] ?? null);
+        if (!rowExists(db, fk.table, fk.columns, values)) continue;
+        return new ChorusError(
+          '23503',
+          `update or delete on table "${rel.name}" violates foreign key constraint "${fk.name}" on table "${fk.table}"`,
+          {
+            schema: 'public',
+            table: fk.table,
+            constraint: fk.name,
+            detail: `Key ${keyText(rel, fk.refColumns, row, env)} is still referenced from table "${fk.table}".`,
+          },
+        );
+      }
+    }
+  }
+  return null;
+}
