@@ -120,7 +120,7 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
       { name: 'resolved_value', type: 'json' },
       { name: 'resolution_strategy', type: 'text' },
       { name: 'detected_at', type: 'timestamptz' },
-      { name: 'resolution_latency_ms', type: 'float8' },
+      { name: 'resolution_latency_ms', type: 'numeric' },
       { name: 'status', type: 'text' },
       { name: 'error', type: 'text' },
       { name: 'resolved_by', type: 'text' },
@@ -145,7 +145,7 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
       { name: 'origin', type: 'text' },
       { name: 'origin_seq', type: 'int8' },
       { name: 'element_count', type: 'int8' },
-      { name: 'merge_latency_ms', type: 'float8' },
+      { name: 'merge_latency_ms', type: 'numeric' },
       { name: 'merged_at', type: 'timestamptz' },
     ],
   });

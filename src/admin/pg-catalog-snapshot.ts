@@ -2,6 +2,9 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
+import { defaultFromComment } from '../sql/analyze/ddl.js';
+import { parseViewMeta } from '../sql/analyze/view-text.js';
+import { rowidKeyType, typeOfDeclared } from '../sql/types/pg-types.js';
 import { Oid, oidForDeclaredType } from '../wire/types.js';
 import { constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
@@ -144,15 +147,29 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       pk: number;
       hidden: number;
     }[];
+    const pkCols = cols.filter((c) => c.pk > 0);
+    const rowidKey =
+      pkCols.length === 1 && pkCols[0]!.type.toUpperCase() === 'INTEGER' ? pkCols[0]!.name : null;
+    const viewMeta = r.type === 'view' && r.sql ? parseViewMeta(r.sql) : null;
     const columns: CatalogColumn[] = cols.map((c, i) => {
-      const typeOid = oidForDeclaredType(c.type) ?? Oid.text;
+      // The PostgreSQL type the front end declared (sql/DESIGN.md), else SQLite's declared type.
+      const fromView = viewMeta?.columns[i]?.type;
+      const isRowid = c.name === rowidKey;
+      const pgType =
+        fromView ?? (isRowid ? { type: rowidKeyType(c.dflt_value), typmod: -1 } : typeOfDeclared(c.type));
+      const typeOid = pgType?.type.oid ?? oidForDeclaredType(c.type) ?? Oid.text;
+      const serial = isRowid && c.notnull === 0;
       return {
         attnum: i + 1,
-        name: c.name,
+        name: viewMeta?.columns[i]?.name ?? c.name,
         typeOid,
-        typmod: typmodOf(c.type ?? '', typeOid),
+        typmod: pgType ? pgType.typmod : typmodOf(c.type ?? '', typeOid),
         notNull: c.notnull === 1 || c.pk > 0,
-        default: c.dflt_value,
+        default: serial
+          ? `nextval('${r.name}_${c.name}_seq'::regclass)`
+          : isRowid
+            ? null
+            : (defaultFromComment(c.dflt_value) ?? c.dflt_value),
         generated: c.hidden === 2 || c.hidden === 3 ? 's' : '',
       };
     });

@@ -5,7 +5,7 @@
 import { UndefinedFunctionError } from '../errors.js';
 
 /** Column type names understood by the wire layer (PostgreSQL type names). */
-export type AdminType = 'text' | 'int8' | 'int4' | 'float8' | 'bool' | 'timestamptz' | 'json';
+export type AdminType = 'text' | 'int8' | 'int4' | 'float8' | 'numeric' | 'bool' | 'timestamptz' | 'json';
 
 export interface AdminColumn {
   name: string;

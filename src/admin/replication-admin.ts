@@ -211,7 +211,7 @@ export function registerReplicationAdmin(
     params: [],
     mutates: false,
     columns: cols(`status text, master_id text, node_id text, mode text, role text, region text,
-      current_lsn int8, replication_lag_ms float8, peer_count int8, healthy_peers int8,
+      current_lsn int8, replication_lag_ms numeric, peer_count int8, healthy_peers int8,
       conflicts_detected int8, pending_operations int8, is_read_only bool, uptime_seconds int8`),
     run: () => {
       const peers = knownPeers();
@@ -248,7 +248,7 @@ export function registerReplicationAdmin(
     name: 'replicate.masters',
     columns: cols(`master_id text, endpoint text, region text, priority int4, state text, is_healthy bool,
       last_heartbeat timestamptz, current_lsn int8, last_replicated_lsn int8, pending_operations int8,
-      replication_lag_ms float8, replication_lag_bytes int8, last_replication_time timestamptz,
+      replication_lag_ms numeric, replication_lag_bytes int8, last_replication_time timestamptz,
       catch_up_progress_percent float8`),
     rows: masterRows,
   });
@@ -279,7 +279,7 @@ export function registerReplicationAdmin(
     name: 'check_peer_latency',
     params: [{ name: 'peer_id' }],
     mutates: false,
-    columns: cols(`peer_id text, state text, rtt_ms float8, clock_skew_ms float8, health text,
+    columns: cols(`peer_id text, state text, rtt_ms numeric, clock_skew_ms float8, health text,
       last_heartbeat timestamptz, avg_rtt_ms float8, max_rtt_ms float8, samples int8`),
     run: ([arg]) => {
       const id = arg === null || arg === undefined ? '' : String(arg);

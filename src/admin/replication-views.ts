@@ -59,7 +59,7 @@ export function registerReplicationViews(registry: AdminRegistry, src: Replicati
   registry.addView({
     kind: 'js',
     name: 'replicate.peer_latency_history',
-    columns: cols(`peer_id text, region text, sampled_at timestamptz, recorded_at timestamptz, rtt_ms float8,
+    columns: cols(`peer_id text, region text, sampled_at timestamptz, recorded_at timestamptz, rtt_ms numeric,
       clock_skew_ms float8, health text`),
     rows: () =>
       (src.attached()?.monitor.latency.toArray() ?? []).map((s) => {
@@ -109,7 +109,7 @@ export function registerReplicationViews(registry: AdminRegistry, src: Replicati
     kind: 'js',
     name: 'replicate.connections',
     columns: cols(`connection_id int8, peer_id text, endpoint text, state text, connected_at timestamptz,
-      connected_since timestamptz, rtt_ms float8, bytes_sent int8, bytes_received int8, frames_sent int8,
+      connected_since timestamptz, rtt_ms numeric, bytes_sent int8, bytes_received int8, frames_sent int8,
       frames_received int8, inflight_batches int8, sent_txs int8, last_sent_at timestamptz,
       last_ack_at timestamptz, attempts int8, last_error text`),
     rows: () => {

@@ -23,14 +23,24 @@ export interface BindContext {
  * input function reads it); numbers, booleans and bigints come from JSON (HTTP) or were decoded
  * from the binary format already.
  */
-export function storageParam(type: TypeRef, v: BindValue | boolean, env: ValueEnv, index: number): StorageValue {
+export function storageParam(
+  type: TypeRef,
+  v: BindValue | boolean,
+  env: ValueEnv,
+  index: number,
+): StorageValue {
   if (v === null || v === undefined) return null;
   const codec = codecFor(type.type);
   try {
     let out: StorageValue;
     if (typeof v === 'string') out = codec.input(v, -1, env);
-    else if (typeof v === 'boolean') out = type.type === T.bool ? (v ? 1n : 0n) : codec.input(String(v), -1, env);
-    else if (typeof v === 'bigint') out = isIntegerType(type.type) || type.type === T.bool || type.type === T.oid ? v : codec.input(v.toString(), -1, env);
+    else if (typeof v === 'boolean')
+      out = type.type === T.bool ? (v ? 1n : 0n) : codec.input(String(v), -1, env);
+    else if (typeof v === 'bigint')
+      out =
+        isIntegerType(type.type) || type.type === T.bool || type.type === T.oid
+          ? v
+          : codec.input(v.toString(), -1, env);
     else if (typeof v === 'number') {
       if (type.type === T.float8 || type.type === T.float4) out = floatStorage(v);
       else if (isIntegerType(type.type) && Number.isInteger(v)) out = BigInt(v);
@@ -40,7 +50,11 @@ export function storageParam(type: TypeRef, v: BindValue | boolean, env: ValueEn
   } catch (e) {
     if (e instanceof ChorusError && e.sqlstate.startsWith('22') && e.position === undefined) {
       // PostgreSQL names the parameter when a Bind value is bad.
-      throw new ChorusError(e.sqlstate, e.message, { detail: e.detail, hint: e.hint, cause: `parameter $${index + 1}` });
+      throw new ChorusError(e.sqlstate, e.message, {
+        detail: e.detail,
+        hint: e.hint,
+        cause: `parameter $${index + 1}`,
+      });
     }
     throw e;
   }
@@ -48,26 +62,30 @@ export function storageParam(type: TypeRef, v: BindValue | boolean, env: ValueEn
 
 /** The positional values of a plan's `?`s. */
 export function bindPlan(plan: Plan, params: readonly BindValue[], ctx: BindContext): StorageValue[] {
-  const converted: StorageValue[] = plan.paramTypes.map((t, i) => storageParam(t, params[i] ?? null, ctx.env, i));
-  return plan.bind.map((s: BindSource) => {
-    switch (s.kind) {
-      case 'param':
-        return converted[s.index] ?? null;
-      case 'now':
-        return ctx.env.nowUs;
-      case 'statement_now':
-        return ctx.statementUs;
-      case 'clock_now':
-        return ctx.clockUs();
-      case 'timezone':
-        return ctx.env.timeZone;
-      case 'setting': {
-        const v = ctx.setting(s.name);
-        if (v === undefined) throw new ChorusError('42704', `unrecognized configuration parameter "${s.name}"`);
-        return v;
-      }
-      case 'value':
-        return s.value;
+  const converted: StorageValue[] = plan.paramTypes.map((t, i) =>
+    storageParam(t, params[i] ?? null, ctx.env, i),
+  );
+  return plan.bind.map((s) => sourceValue(s, converted, ctx));
+}
+
+function sourceValue(s: BindSource, converted: readonly StorageValue[], ctx: BindContext): StorageValue {
+  switch (s.kind) {
+    case 'param':
+      return converted[s.index] ?? null;
+    case 'now':
+      return ctx.env.nowUs;
+    case 'statement_now':
+      return ctx.statementUs;
+    case 'clock_now':
+      return ctx.clockUs();
+    case 'timezone':
+      return ctx.env.timeZone;
+    case 'setting': {
+      const v = ctx.setting(s.name);
+      if (v === undefined) throw new ChorusError('42704', `unrecognized configuration parameter "${s.name}"`);
+      return v;
     }
-  });
+    case 'value':
+      return s.value;
+  }
 }

@@ -5,18 +5,26 @@
 import type Database from 'better-sqlite3';
 import type { AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
 import type { Catalog, CatalogColumn, CatalogRelation, CatalogUnique } from '../sql/analyze/context.js';
-import type { ConstraintCatalog, ForeignKey } from './constraint-errors.js';
 import { defaultFromComment } from '../sql/analyze/ddl.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import { parseViewMeta } from '../sql/analyze/view-text.js';
-import { crdtColumnTypes, ref, rowidKeyType, T, type TypeRef, typeOfDeclared } from '../sql/types/pg-types.js';
+import {
+  crdtColumnTypes,
+  ref,
+  rowidKeyType,
+  T,
+  type TypeRef,
+  typeOfDeclared,
+} from '../sql/types/pg-types.js';
 import { internalPrefix } from '../storage/internal-schema.js';
+import type { ConstraintCatalog, ForeignKey } from './constraint-errors.js';
 
 const adminTypes: Record<AdminType, TypeRef> = {
   text: ref(T.text),
   int8: ref(T.int8),
   int4: ref(T.int4),
   float8: ref(T.float8),
+  numeric: ref(T.numeric),
   bool: ref(T.bool),
   timestamptz: ref(T.timestamptz),
   json: ref(T.json),
@@ -65,12 +73,18 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
   private allForeignKeys(): Map<string, ForeignKey[]> {
     if (this.fks) return this.fks;
     const out = new Map<string, ForeignKey[]>();
-    const tables = this.db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'");
+    const tables = this.db.prepare(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'",
+    );
     tables.safeIntegers(false);
-    const list = this.db.prepare('SELECT id, seq, "table" AS ref, "from" AS col, "to" AS refcol FROM pragma_foreign_key_list(?) ORDER BY id, seq');
+    const list = this.db.prepare(
+      'SELECT id, seq, "table" AS ref, "from" AS col, "to" AS refcol FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+    );
     list.safeIntegers(false);
     for (const t of tables.all() as { name: string; sql: string }[]) {
-      const names = [...t.sql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+FOREIGN KEY/g)].map((m) => m[1]!.replaceAll('""', '"'));
+      const names = [...t.sql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+FOREIGN KEY/g)].map((m) =>
+        m[1]!.replaceAll('""', '"'),
+      );
       const byId = new Map<number, ForeignKey>();
       for (const r of list.all(t.name) as { id: number; ref: string; col: string; refcol: string | null }[]) {
         let fk = byId.get(r.id);
@@ -85,7 +99,8 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       const fks = [...byId.entries()].sort((a, b) => b[0] - a[0]).map(([, fk]) => fk);
       fks.forEach((fk, i) => {
         fk.name = names[i] ?? `${t.name}_${fk.columns.join('_')}_fkey`;
-        if (fk.refColumns.some((c) => c === '')) fk.refColumns = this.relation(null, fk.refTable)?.primaryKey ?? fk.refColumns;
+        if (fk.refColumns.some((c) => c === ''))
+          fk.refColumns = this.relation(null, fk.refTable)?.primaryKey ?? fk.refColumns;
       });
       out.set(t.name, fks);
     }
@@ -110,7 +125,9 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     }
     if (schema !== null && schema !== 'public') return null;
     if (name.toLowerCase().startsWith(internalPrefix)) return null;
-    const stmt = this.db.prepare('SELECT type, sql FROM sqlite_schema WHERE name = ? AND type IN (\'table\', \'view\')');
+    const stmt = this.db.prepare(
+      "SELECT type, sql FROM sqlite_schema WHERE name = ? AND type IN ('table', 'view')",
+    );
     stmt.safeIntegers(false);
     const row = stmt.get(name) as { type: string; sql: string } | undefined;
     if (!row) return null;
@@ -120,7 +137,9 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
   private table(name: string, createSql: string): CatalogRelation {
     const info = this.db.prepare(`SELECT * FROM pragma_table_xinfo(?)`);
     info.safeIntegers(false);
-    const rows = (info.all(name) as TableInfoRow[]).filter((r) => r.hidden === 0 || r.hidden === 2 || r.hidden === 3);
+    const rows = (info.all(name) as TableInfoRow[]).filter(
+      (r) => r.hidden === 0 || r.hidden === 2 || r.hidden === 3,
+    );
     const pk = rows.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk);
     const rowid = pk.length === 1 && pk[0]!.type.toUpperCase() === 'INTEGER';
     const columns: CatalogColumn[] = rows.map((r, i) => {
@@ -144,7 +163,11 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       kind: 'table',
       columns,
       primaryKey: pk.map((r) => r.name),
-      uniques: this.uniques(name, createSql, pk.map((r) => r.name)),
+      uniques: this.uniques(
+        name,
+        createSql,
+        pk.map((r) => r.name),
+      ),
       fromSql: quoteId(name),
       replicated: true,
     };
@@ -156,12 +179,15 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     const named = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+(PRIMARY KEY|UNIQUE)\s*\(([^)]*)\)/g;
     let pkNamed = false;
     for (const m of createSql.matchAll(named)) {
-      const columns = [...m[3]!.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)].map((c) => (c[1] ?? c[2])!.replaceAll('""', '"'));
+      const columns = [...m[3]!.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)].map((c) =>
+        (c[1] ?? c[2])!.replaceAll('""', '"'),
+      );
       const primary = m[2] === 'PRIMARY KEY';
       if (primary) pkNamed = true;
       out.push({ name: m[1]!.replaceAll('""', '"'), columns, primary });
     }
-    if (!pkNamed && primaryKey.length > 0) out.push({ name: `${table}_pkey`, columns: primaryKey, primary: true });
+    if (!pkNamed && primaryKey.length > 0)
+      out.push({ name: `${table}_pkey`, columns: primaryKey, primary: true });
     const list = this.db.prepare('SELECT name, "unique" AS u, origin FROM pragma_index_list(?)');
     list.safeIntegers(false);
     const cols = this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno');
@@ -231,7 +257,9 @@ function adminRelation(view: AdminView): CatalogRelation {
     .map((c) =>
       c.type === 'timestamptz'
         ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
-        : quoteId(c.name),
+        : c.type === 'numeric'
+          ? `pg_numeric_from_float(${quoteId(c.name)}) AS ${quoteId(c.name)}`
+          : quoteId(c.name),
     )
     .join(', ');
   return {

@@ -36,16 +36,21 @@ let captured: StorageValue[][] = [];
 
 /** The function the temporary trigger calls (registered on the writer connection). */
 export function registerDiagnosisFunction(db: Database.Database): void {
-  db.function('_chorus_diag_row', { varargs: true, safeIntegers: true, deterministic: false }, (...v: unknown[]) => {
-    if (captured.length < diagnosedRowsMax) captured.push(v as StorageValue[]);
-    return null;
-  });
+  db.function(
+    '_chorus_diag_row',
+    { varargs: true, safeIntegers: true, deterministic: false },
+    (...v: unknown[]) => {
+      if (captured.length < diagnosedRowsMax) captured.push(v as StorageValue[]);
+      return null;
+    },
+  );
 }
 
 /** PostgreSQL's record_out quoting of one field. */
 function recordField(text: string | null): string {
   if (text === null) return 'null';
-  if (text === '' || /[",\\()\s]/.test(text)) return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '""')}"`;
+  if (text === '' || /[",\\()\s]/.test(text))
+    return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '""')}"`;
   return text;
 }
 
@@ -61,7 +66,12 @@ function valueText(rel: CatalogRelation, col: string, v: StorageValue, env: Valu
 }
 
 /** Re-run the statement with a trigger that records every row it writes (or deletes). */
-function captureRows(db: Database.Database, rel: CatalogRelation, plan: Plan, bind: readonly StorageValue[]): StorageValue[][] {
+function captureRows(
+  db: Database.Database,
+  rel: CatalogRelation,
+  plan: Plan,
+  bind: readonly StorageValue[],
+): StorageValue[][] {
   const event = plan.kind === 'insert' ? 'INSERT' : plan.kind === 'update' ? 'UPDATE' : 'DELETE';
   const row = plan.kind === 'delete' ? 'OLD' : 'NEW';
   const cols = rel.columns.map((c) => `${row}.${quoteId(c.name)}`).join(', ');
@@ -93,13 +103,24 @@ function failingRow(rel: CatalogRelation, row: StorageValue[], env: ValueEnv): s
 }
 
 function keyText(rel: CatalogRelation, cols: readonly string[], row: StorageValue[], env: ValueEnv): string {
-  const values = cols.map((c) => valueText(rel, c, row[rel.columns.findIndex((x) => x.name === c)] ?? null, env) ?? 'null');
+  const values = cols.map(
+    (c) => valueText(rel, c, row[rel.columns.findIndex((x) => x.name === c)] ?? null, env) ?? 'null',
+  );
   return `(${cols.join(', ')})=(${values.join(', ')})`;
 }
 
-function rowExists(db: Database.Database, table: string, cols: readonly string[], values: readonly StorageValue[]): boolean {
+function rowExists(
+  db: Database.Database,
+  table: string,
+  cols: readonly string[],
+  values: readonly StorageValue[],
+): boolean {
   const where = cols.map((c) => `${quoteId(c)} IS ?`).join(' AND ');
-  return db.prepare(`SELECT 1 FROM main.${quoteId(table)} WHERE ${where} LIMIT 1`).get(...(values as unknown[])) !== undefined;
+  return (
+    db
+      .prepare(`SELECT 1 FROM main.${quoteId(table)} WHERE ${where} LIMIT 1`)
+      .get(...(values as unknown[])) !== undefined
+  );
 }
 
 /**
@@ -114,7 +135,8 @@ export function diagnoseConstraint(
   err: ChorusError,
   env: ValueEnv,
 ): ChorusError {
-  if (!plan.table || !err.sqlstate.startsWith('23') || plan.kind === 'select' || err.constraint !== undefined) return err;
+  if (!plan.table || !err.sqlstate.startsWith('23') || plan.kind === 'select' || err.constraint !== undefined)
+    return err;
   const raw = err.cause instanceof Error ? err.cause.message : err.message;
   if (err.sqlstate === '23502' && err.column !== undefined) return err; // pg_not_null's own error
   const rel = catalog.relation(null, plan.table);
@@ -131,7 +153,9 @@ export function diagnoseConstraint(
     case '23505': {
       const m = /constraint failed: (.+)$/.exec(raw);
       const cols = m ? m[1]!.split(', ').map((x) => x.slice(x.indexOf('.') + 1)) : [];
-      const u = rel.uniques.find((x) => x.columns.length === cols.length && x.columns.every((c, i) => c === cols[i]));
+      const u = rel.uniques.find(
+        (x) => x.columns.length === cols.length && x.columns.every((c, i) => c === cols[i]),
+      );
       const name = u?.name ?? `${rel.name}_${cols.join('_')}_key`;
       const row = rows[rows.length - 1];
       return new ChorusError('23505', `duplicate key value violates unique constraint "${name}"`, {
@@ -144,21 +168,29 @@ export function diagnoseConstraint(
       const m = /NOT NULL constraint failed: [^.]+\.(.+)$/.exec(raw);
       const col = m?.[1] ?? err.column ?? '';
       const row = rows.find((r) => (r[colIndex(col)] ?? null) === null) ?? rows[rows.length - 1];
-      return new ChorusError('23502', `null value in column "${col}" of relation "${rel.name}" violates not-null constraint`, {
-        ...base,
-        column: col,
-        detail: row ? failingRow(rel, row, env) : undefined,
-      });
+      return new ChorusError(
+        '23502',
+        `null value in column "${col}" of relation "${rel.name}" violates not-null constraint`,
+        {
+          ...base,
+          column: col,
+          detail: row ? failingRow(rel, row, env) : undefined,
+        },
+      );
     }
     case '23514': {
       const m = /CHECK constraint failed: (.+)$/.exec(raw);
       const name = m?.[1] ?? '';
       const row = rows[rows.length - 1];
-      return new ChorusError('23514', `new row for relation "${rel.name}" violates check constraint "${name}"`, {
-        ...base,
-        constraint: name,
-        detail: row ? failingRow(rel, row, env) : undefined,
-      });
+      return new ChorusError(
+        '23514',
+        `new row for relation "${rel.name}" violates check constraint "${name}"`,
+        {
+          ...base,
+          constraint: name,
+          detail: row ? failingRow(rel, row, env) : undefined,
+        },
+      );
     }
     case '23503':
       return foreignKeyError(db, catalog, rel, plan, rows, env) ?? err;
@@ -182,12 +214,16 @@ function foreignKeyError(
         const values = fk.columns.map((c) => row[colIndex(rel, c)] ?? null);
         if (values.some((v) => v === null)) continue;
         if (rowExists(db, fk.refTable, fk.refColumns, values)) continue;
-        return new ChorusError('23503', `insert or update on table "${rel.name}" violates foreign key constraint "${fk.name}"`, {
-          schema: 'public',
-          table: rel.name,
-          constraint: fk.name,
-          detail: `Key ${keyText(rel, fk.columns, row, env)} is not present in table "${fk.refTable}".`,
-        });
+        return new ChorusError(
+          '23503',
+          `insert or update on table "${rel.name}" violates foreign key constraint "${fk.name}"`,
+          {
+            schema: 'public',
+            table: rel.name,
+            constraint: fk.name,
+            detail: `Key ${keyText(rel, fk.columns, row, env)} is not present in table "${fk.refTable}".`,
+          },
+        );
       }
     }
   }

@@ -78,7 +78,12 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
     const t = sig[i]!;
     if (t.kind === 'ident' && catalogWords.has(t.value)) return false;
     // replicate.<function>(...) calls are the admin layer's (replicate.<view> relations are ours).
-    if (t.kind === 'ident' && t.value === 'REPLICATE' && sig[i + 1]?.kind === 'dot' && sig[i + 3]?.kind === 'lparen') {
+    if (
+      t.kind === 'ident' &&
+      t.value === 'REPLICATE' &&
+      sig[i + 1]?.kind === 'dot' &&
+      sig[i + 3]?.kind === 'lparen'
+    ) {
       return false;
     }
   }

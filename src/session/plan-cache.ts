@@ -8,11 +8,18 @@ import { SyntaxError42601 } from '../errors.js';
 import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } from '../limits.js';
 import type { Catalog } from '../sql/analyze/context.js';
 import { isDdl } from '../sql/classify.js';
-import { splitStatements, type StatementText, tokenize } from '../sql/lexer.js';
+import { type StatementText, splitStatements, tokenize } from '../sql/lexer.js';
 import { normalizeForPg, normalizeLiterals } from '../sql/normalize.js';
 import { expandPgStatement } from '../sql/pg-dialect.js';
 import { typeByOid } from '../sql/types/pg-types.js';
-import { checkPostgresSyntax, planFrontEnd, planFrontEndCandidate, type Prepared, prepareStatement } from './prepare.js';
+import { codecFor, defaultEnv } from '../sql/types/values.js';
+import {
+  checkPostgresSyntax,
+  type Prepared,
+  planFrontEnd,
+  planFrontEndCandidate,
+  prepareStatement,
+} from './prepare.js';
 import type { BindValue } from './read-protocol.js';
 
 export interface PlannedStatement {
@@ -66,7 +73,8 @@ export class PlanCache {
     if (cached) return cached;
     checkSize(sql);
     const stmts = this.expand(sql);
-    if (stmts.length > 1) throw new SyntaxError42601('cannot insert multiple commands into a prepared statement');
+    if (stmts.length > 1)
+      throw new SyntaxError42601('cannot insert multiple commands into a prepared statement');
     const one = stmts[0];
     if (!one) return this.remember(key, prepareStatement('', [], this.registry));
     const declared = declaredOids.map((o) => {
@@ -107,7 +115,10 @@ export class PlanCache {
         let p = this.lookup(key);
         if (!p) {
           try {
-            p = planFrontEnd({ sql: pgNorm.sql, tokens: tokenize(pgNorm.sql) }, this.catalog, { literals: pgNorm.kinds }) ?? undefined;
+            p =
+              planFrontEnd({ sql: pgNorm.sql, tokens: tokenize(pgNorm.sql) }, this.catalog, {
+                literals: pgNorm.kinds,
+              }) ?? undefined;
           } catch {
             p = undefined; // planned from the original text below (and its error reported from there)
           }
@@ -119,7 +130,9 @@ export class PlanCache {
             p = undefined;
           }
         }
-        if (p) return { prepared: p, params: pgNorm.values };
+        // An untyped literal that its type's input function refuses: plan the original text, so the
+        // error is raised at planning with the literal's position, as PostgreSQL raises it.
+        if (p && literalsRead(p, pgNorm.kinds, pgNorm.values)) return { prepared: p, params: pgNorm.values };
       }
     }
     if (!planFrontEndCandidate(s)) {
@@ -129,7 +142,12 @@ export class PlanCache {
         if (!p) {
           checkPostgresSyntax(s);
           p = prepareStatement(norm.sql, tokenize(norm.sql), this.registry);
-          if (p.route.type === 'sql' && !p.route.onAdmin && !isDdl(p.cls.kind) && p.paramCount === norm.params.length) {
+          if (
+            p.route.type === 'sql' &&
+            !p.route.onAdmin &&
+            !isDdl(p.cls.kind) &&
+            p.paramCount === norm.params.length
+          ) {
             try {
               this.compile(p.execSql);
               this.remember(norm.sql, p);
@@ -163,4 +181,20 @@ function checkSize(sql: string): void {
   if (sql.length * 3 > statementTextBytesMax && Buffer.byteLength(sql) > statementTextBytesMax) {
     throw new SyntaxError42601(`statement text exceeds ${statementTextBytesMax} bytes`);
   }
+}
+
+/** Whether every untyped literal of a normalized statement reads as the type its plan gave it. */
+function literalsRead(p: Prepared, kinds: readonly string[], values: readonly string[]): boolean {
+  const types = p.plan?.paramTypes ?? [];
+  for (let i = 0; i < kinds.length; i++) {
+    if (kinds[i] !== 'string') continue;
+    const t = types[i];
+    if (!t) continue;
+    try {
+      codecFor(t.type).input(values[i]!, -1, defaultEnv);
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }

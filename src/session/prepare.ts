@@ -11,15 +11,15 @@ import {
   UndefinedFunctionError,
   UndefinedTableError,
 } from '../errors.js';
-import { type Classified, classify } from '../sql/classify.js';
-import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
 import type { Catalog } from '../sql/analyze/context.js';
 import type { DdlPlan } from '../sql/analyze/ddl.js';
 import type { Plan } from '../sql/analyze/statement.js';
+import { type Classified, classify } from '../sql/classify.js';
+import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
 import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from '../sql/lexer.js';
+import { parseSql } from '../sql/parse/parser.js';
 import { internalPrefix } from '../storage/internal-schema.js';
 import { type FrontEndOptions, planStatement, usesFrontEnd } from './front-end.js';
-import { parseSql } from '../sql/parse/parser.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
 
@@ -75,8 +75,17 @@ export interface Prepared {
 export function checkPostgresSyntax(s: StatementText): void {
   const sig = s.tokens.filter((t) => !isTrivia(t));
   if (sig.length === 0 || isKeyword(sig[0], 'PRAGMA')) return;
-  if (isKeyword(sig[0], 'ALTER') && sig.some((t, i) => isKeyword(t, 'SET') && isKeyword(sig[i + 1], 'REPLICATION'))) return;
-  if (isKeyword(sig[0], 'SELECT') && sig.some((t) => t.kind === 'op' && (t.text === '<' || t.text === '>')) && sig.some((t) => isKeyword(t, 'CRDT_SET', 'CRDT_MAP'))) return;
+  if (
+    isKeyword(sig[0], 'ALTER') &&
+    sig.some((t, i) => isKeyword(t, 'SET') && isKeyword(sig[i + 1], 'REPLICATION'))
+  )
+    return;
+  if (
+    isKeyword(sig[0], 'SELECT') &&
+    sig.some((t) => t.kind === 'op' && (t.text === '<' || t.text === '>')) &&
+    sig.some((t) => isKeyword(t, 'CRDT_SET', 'CRDT_MAP'))
+  )
+    return;
   parseSql(s.sql);
 }
 
@@ -109,7 +118,14 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
   const r = planStatement(text, catalog, opts);
   const base = { text, tokens, cls, mayBlock, viewColumnTypes: null };
   if (r.ddl) {
-    return { ...base, route: { type: 'sql', onAdmin: false }, execSql: r.ddl.sql, paramStyle: 'none', paramCount: 0, ddl: r.ddl };
+    return {
+      ...base,
+      route: { type: 'sql', onAdmin: false },
+      execSql: r.ddl.sql,
+      paramStyle: 'none',
+      paramCount: 0,
+      ddl: r.ddl,
+    };
   }
   const plan = r.plan;
   return {

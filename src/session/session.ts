@@ -3,6 +3,7 @@
 // wait) and holds it until COMMIT/ROLLBACK; an error inside a block fails the block (25P02).
 
 import type { AdminRegistry } from '../admin/registry.js';
+import { wallClockUs } from '../clock/clock.js';
 import {
   ActiveTransactionError,
   ChorusError,
@@ -14,10 +15,14 @@ import {
 import type { QuorumGate } from '../replication/quorum.js';
 import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
+import type { StorageValue, ValueEnv } from '../sql/types/values.js';
 import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { AdminExecutor } from './admin-executor.js';
+import { type BindContext, bindPlan } from './bind.js';
+import { type ConstraintCatalog, diagnoseConstraint } from './constraint-errors.js';
 import { runDdl } from './ddl.js';
+import { resultTypeChanged } from './front-end.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
@@ -33,11 +38,6 @@ import {
 } from './session-helpers.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
-import { type BindContext, bindPlan } from './bind.js';
-import { resultTypeChanged } from './front-end.js';
-import { wallClockUs } from '../clock/clock.js';
-import type { StorageValue, ValueEnv } from '../sql/types/values.js';
-import { type ConstraintCatalog, diagnoseConstraint } from './constraint-errors.js';
 import type { WriterLock } from './writer-lock.js';
 
 export { savepointKinds, toBindParams, typedByView } from './session-helpers.js';
@@ -179,7 +179,11 @@ export class Session {
     };
   }
 
-  private async dispatch(p: Prepared, params: readonly BindValue[], statementUs: bigint): Promise<StatementResult> {
+  private async dispatch(
+    p: Prepared,
+    params: readonly BindValue[],
+    statementUs: bigint,
+  ): Promise<StatementResult> {
     const kind = p.cls.kind;
     switch (kind) {
       case 'empty':
@@ -208,7 +212,9 @@ export class Session {
       default:
     }
     if (p.route.type === 'admin-call') return runAdminCall(this.host.registry, this.user, p, params);
-    const bind: BindParams = p.plan ? bindPlan(p.plan, params, this.bindContext(statementUs)) : toBindParams(p, params);
+    const bind: BindParams = p.plan
+      ? bindPlan(p.plan, params, this.bindContext(statementUs))
+      : toBindParams(p, params);
     if (p.route.type === 'sql' && p.route.onAdmin) {
       const out = this.host.admin.query(p.execSql, bind);
       return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
@@ -375,7 +381,14 @@ export class Session {
       const err = toChorusError(e);
       if (!p.plan || !err.sqlstate.startsWith('23')) throw err;
       // PostgreSQL's message, detail and fields for the violation (see constraint-errors.ts).
-      throw diagnoseConstraint(this.host.engine.writer, this.host.catalog, p.plan, bind as StorageValue[], err, this.valueEnv());
+      throw diagnoseConstraint(
+        this.host.engine.writer,
+        this.host.catalog,
+        p.plan,
+        bind as StorageValue[],
+        err,
+        this.valueEnv(),
+      );
     }
   }
 
@@ -442,7 +455,10 @@ export class Session {
     if (kind === 'savepoint') await this.ensureWriter(false);
     if (!this.holdsWriter) {
       const name = p.cls.sig[p.cls.sig.length - 1];
-      throw new ChorusError('3B001', `savepoint "${name?.kind === 'qident' ? name.value : (name?.text ?? '').toLowerCase()}" does not exist`);
+      throw new ChorusError(
+        '3B001',
+        `savepoint "${name?.kind === 'qident' ? name.value : (name?.text ?? '').toLowerCase()}" does not exist`,
+      );
     }
     this.host.engine.writer.exec(p.execSql);
     if (kind === 'savepoint') this.savepoints++;
@@ -540,5 +556,8 @@ function sameColumns(a: Prepared, b: Prepared): boolean {
   const x = a.plan?.columns ?? null;
   const y = b.plan?.columns ?? null;
   if (x === null || y === null) return x === y;
-  return x.length === y.length && x.every((c, i) => c.type.type === y[i]!.type.type && c.type.typmod === y[i]!.type.typmod);
+  return (
+    x.length === y.length &&
+    x.every((c, i) => c.type.type === y[i]!.type.type && c.type.typmod === y[i]!.type.typmod)
+  );
 }

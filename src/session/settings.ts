@@ -26,6 +26,8 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   lock_timeout: '0',
   extra_float_digits: '1',
   max_identifier_length: '63',
+  lc_collate: 'C',
+  lc_ctype: 'C',
   max_connections: '100',
 };
 

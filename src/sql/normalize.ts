@@ -177,9 +177,27 @@ export function normalizeForPg(tokens: readonly Token[]): PgNormalized | null {
     } else if (t.kind === 'rparen') depth = Math.max(0, depth - 1);
     else if (t.kind === 'ident') {
       if (t.value === 'SELECT' || t.value === 'RETURNING') protectedAt[depth] = true;
-      else if (t.value === 'BY' && prevSig?.kind === 'ident' && (prevSig.value === 'ORDER' || prevSig.value === 'GROUP'))
+      else if (
+        t.value === 'BY' &&
+        prevSig?.kind === 'ident' &&
+        (prevSig.value === 'ORDER' || prevSig.value === 'GROUP')
+      )
         protectedAt[depth] = true;
-      else if (['FROM', 'WHERE', 'HAVING', 'LIMIT', 'OFFSET', 'SET', 'VALUES', 'UNION', 'EXCEPT', 'INTERSECT', 'ON'].includes(t.value))
+      else if (
+        [
+          'FROM',
+          'WHERE',
+          'HAVING',
+          'LIMIT',
+          'OFFSET',
+          'SET',
+          'VALUES',
+          'UNION',
+          'EXCEPT',
+          'INTERSECT',
+          'ON',
+        ].includes(t.value)
+      )
         protectedAt[depth] = false;
     }
     const kind = protectedAt[depth] ? undefined : pgLiteralKind(t, prevSig);

@@ -11,7 +11,12 @@ import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/
 import { ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
-import { internalPrefix, internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
+import {
+  internalPrefix,
+  internalSchemaSql,
+  internalSchemaVersion,
+  valueFormatVersion,
+} from './internal-schema.js';
 import { registerSqlFunctions } from './sql-functions.js';
 import { type TableOp, tableOpSql } from './table-ops.js';
 
@@ -208,10 +213,14 @@ export class StorageEngine {
       | undefined;
     if (v && Number(v.value) === valueFormatVersion) return;
     if (v && Number(v.value) > valueFormatVersion) {
-      throw new ConfigError(`data directory ${this.opts.dataDir} uses value format ${v.value}, newer than this version reads (${valueFormatVersion})`);
+      throw new ConfigError(
+        `data directory ${this.opts.dataDir} uses value format ${v.value}, newer than this version reads (${valueFormatVersion})`,
+      );
     }
     const tables = this.writer
-      .prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'")
+      .prepare(
+        "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'",
+      )
       .get() as { n: number | bigint };
     if (Number(tables.n) > 0) {
       throw new ConfigError(

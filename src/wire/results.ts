@@ -3,9 +3,9 @@
 
 import type { AdminRegistry, AdminType } from '../admin/registry.js';
 import type { ColumnInfo } from '../session/result.js';
+import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
 import type { BackendWriter } from './backend-writer.js';
 import type { FieldDescription } from './codec.js';
-import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
 import { encodeBinary, encodeText, Oid, oidForDeclaredType, oidForValue, typeSize } from './types.js';
 
 const adminTypeOid: Record<AdminType, number> = {
@@ -13,6 +13,7 @@ const adminTypeOid: Record<AdminType, number> = {
   int8: Oid.int8,
   int4: Oid.int4,
   float8: Oid.float8,
+  numeric: Oid.numeric,
   bool: Oid.bool,
   timestamptz: Oid.timestamptz,
   json: Oid.json,
@@ -95,7 +96,13 @@ export function cellEncoders(
 }
 
 /** Write DataRow messages for rows[from, to). */
-export function writeRows(out: BackendWriter, rows: readonly unknown[][], encoders: readonly CellEncoder[], from: number, to: number): void {
+export function writeRows(
+  out: BackendWriter,
+  rows: readonly unknown[][],
+  encoders: readonly CellEncoder[],
+  from: number,
+  to: number,
+): void {
   const n = encoders.length;
   const cells: (Buffer | string | null)[] = new Array(n);
   for (let r = from; r < to; r++) {

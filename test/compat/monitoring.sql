@@ -111,13 +111,12 @@ WHERE master_id = 'eu-west-1';
 -- columns: count
 SELECT COUNT(*) FROM replicate.masters;
 
--- Detect failed nodes. Adapted: `NOW() - last_heartbeat` (timestamp minus timestamp, an interval)
--- has no token-level rewrite (the operand types are unknown), so the age is computed with julianday.
--- columns: master_id, last_heartbeat, seconds_since_heartbeat, state, is_healthy
+-- Detect failed nodes
+-- columns: master_id, last_heartbeat, time_since_heartbeat, state, is_healthy
 SELECT
 master_id,
 last_heartbeat,
-(julianday('now') - julianday(last_heartbeat)) * 86400 as seconds_since_heartbeat,
+NOW() - last_heartbeat as time_since_heartbeat,
 state,
 is_healthy
 FROM replicate.masters
@@ -236,9 +235,10 @@ WHERE detected_at > NOW() - INTERVAL '7 days'
 GROUP BY hour
 ORDER BY hour DESC;
 
--- View conflicted row (conflict ids are integers here; the seed's 'c-12345' matches nothing)
+-- View conflicted row. Adapted: conflict ids are integers here (bigint), so the seed's 'c-12345'
+-- is not a valid id (PostgreSQL would refuse it the same way: 22P02); 12345 matches nothing.
 -- columns: conflict_id, table_name, row_id, master_1_id, master_2_id, conflict_type, master_1_value, master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, status, error, resolved_by, resolved_at, resolution_reason, local_order_key, remote_order_key
-SELECT * FROM replicate.conflicts WHERE conflict_id = 'c-12345';
+SELECT * FROM replicate.conflicts WHERE conflict_id = 12345;
 
 -- Check conflict detection
 -- columns: conflict_id, table_name, row_id, master_1_id, master_2_id, conflict_type, master_1_value, master_2_value, resolved_value, resolution_strategy, detected_at, resolution_latency_ms, status, error, resolved_by, resolved_at, resolution_reason, local_order_key, remote_order_key

@@ -110,7 +110,6 @@ SHOW application_name;
 
 SET application_name TO 'compat-again';
 
--- chorus-error: 42883 current_setting() needs the session's settings, which SQLite functions cannot see
 SELECT current_setting('application_name') AS app;
 
 SHOW application_name;

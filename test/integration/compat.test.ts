@@ -14,11 +14,8 @@
 //                                 (0A000 for what it does not support), PostgreSQL's result is ignored
 //   -- columns: a, b, c           ChorusDB's column names must be exactly these
 //
-// Normalizations (by PostgreSQL's column type; counted and printed):
-//   numeric/float4/float8  decimal text compares without trailing fractional zeros ('3.50' = '3.5'):
-//                          SQLite has no scale-preserving numeric
-//   bool                   't'/'f' equals '1'/'0': SQLite has no boolean, expression columns are int4
-//   json/jsonb             compared as parsed JSON with sorted keys: jsonb reformats its text
+// Comparisons are exact: the same column names, the same column type OIDs, the same text of every
+// value (no normalization: numeric scale, booleans and jsonb's text must be PostgreSQL's).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -142,53 +139,9 @@ function show(o: Outcome): string {
   return `${o.command} ${o.rowCount ?? ''}${many} [${o.columns.join(', ')}] ${JSON.stringify(rows)}`;
 }
 
-const pgNumeric = new Set([1700, 700, 701]);
-const pgBool = 16;
-const pgJson = new Set([114, 3802]);
-const decimal = /^-?\d+(\.\d+)?$/;
-
-function stripZeros(s: string): string {
-  const t = s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-  return t === '-0' ? '0' : t;
-}
-
-function sortedJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${sortedJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-function sameJson(a: string, b: string): boolean {
-  try {
-    return sortedJson(JSON.parse(a)) === sortedJson(JSON.parse(b));
-  } catch {
-    return false;
-  }
-}
-
-/** 'same', 'normalized' (equal after a documented normalization for PostgreSQL's column type) or 'different'. */
-function compareCell(
-  chorus: unknown,
-  postgres: unknown,
-  pgType: number,
-): 'same' | 'normalized' | 'different' {
-  if (chorus === postgres) return 'same';
-  if (typeof chorus !== 'string' || typeof postgres !== 'string') return 'different';
-  if (pgNumeric.has(pgType) && decimal.test(chorus) && decimal.test(postgres)) {
-    return stripZeros(chorus) === stripZeros(postgres) ? 'normalized' : 'different';
-  }
-  if (pgType === pgBool) {
-    const asBool = chorus === '1' ? 't' : chorus === '0' ? 'f' : chorus;
-    return asBool === postgres ? 'normalized' : 'different';
-  }
-  if (pgJson.has(pgType)) return sameJson(chorus, postgres) ? 'normalized' : 'different';
-  return 'different';
+/** Values compare exactly: the text PostgreSQL sends, for the type PostgreSQL gives the column. */
+function compareCell(chorus: unknown, postgres: unknown): 'same' | 'different' {
+  return chorus === postgres ? 'same' : 'different';
 }
 
 interface Comparison {
@@ -198,7 +151,7 @@ interface Comparison {
 
 function compare(a: Outcome, b: Outcome): Comparison {
   const problems: string[] = [];
-  let normalized = 0;
+  const normalized = 0;
   if (!a.ok && !b.ok) {
     if (a.code !== b.code) problems.push(`SQLSTATE ${a.code} vs ${b.code}`);
     return { problems, normalized };
@@ -212,13 +165,14 @@ function compare(a: Outcome, b: Outcome): Comparison {
     problems.push(`command tag ${a.command} ${a.rowCount} vs ${b.command} ${b.rowCount}`);
   }
   if (a.columns.join('\u0000') !== b.columns.join('\u0000')) problems.push('column names differ');
+  if (a.types.join(',') !== b.types.join(','))
+    problems.push(`column types ${a.types.join(',')} vs ${b.types.join(',')}`);
   if (a.rows.length !== b.rows.length) problems.push(`${a.rows.length} rows vs ${b.rows.length}`);
   for (let r = 0; r < Math.min(a.rows.length, b.rows.length); r++) {
     const ra = a.rows[r]!;
     const rb = b.rows[r]!;
     for (let c = 0; c < Math.max(ra.length, rb.length); c++) {
-      const verdict = compareCell(ra[c], rb[c], b.types[c] ?? 0);
-      if (verdict === 'normalized') normalized++;
+      const verdict = compareCell(ra[c], rb[c]);
       if (verdict === 'different')
         problems.push(`row ${r + 1} column ${c + 1}: ${String(ra[c])} vs ${String(rb[c])}`);
     }

@@ -181,7 +181,8 @@ function convertSql(st: AnalyzeState, e: Typed, to: PgType): string {
   if (from === T.regclass && to === T.oid) return x;
   if (from === T.json && to === T.jsonb) return `pg_cast_in(${x}, ${T.jsonb.oid}, -1, NULL, NULL)`;
   if (from === T.jsonb && to === T.json) return x;
-  if (isIntegerType(from) && (to === T.text || to === T.varchar || to === T.bpchar)) return `CAST(${x} AS TEXT)`;
+  if (isIntegerType(from) && (to === T.text || to === T.varchar || to === T.bpchar))
+    return `CAST(${x} AS TEXT)`;
   if (to === T.text || to === T.varchar || to === T.bpchar || to === T.name) {
     return `pg_cast_out(${x}, ${from.oid}, ${e.typmod}, ${st.marker({ kind: 'timezone' })})`;
   }
@@ -212,7 +213,11 @@ export function commonType(items: readonly Typed[], what: string, position?: num
         { position },
       );
     }
-    if (!pick.type.preferred && canCoerce(pick.type, next.type, 'implicit') && !canCoerce(next.type, pick.type, 'implicit')) {
+    if (
+      !pick.type.preferred &&
+      canCoerce(pick.type, next.type, 'implicit') &&
+      !canCoerce(next.type, pick.type, 'implicit')
+    ) {
       pick = next;
     }
   }
@@ -234,7 +239,11 @@ export function commonType(items: readonly Typed[], what: string, position?: num
 export function requireBool(st: AnalyzeState, e: Typed, clause: string, position?: number): Typed {
   if (e.type === T.bool) return e;
   if (e.type === T.unknown) return coerce(st, e, { type: T.bool, typmod: -1 }, 'implicit', position);
-  throw new ChorusError('42804', `argument of ${clause} must be type boolean, not type ${formatType(e.type, e.typmod)}`, {
-    position: e.location ?? position,
-  });
+  throw new ChorusError(
+    '42804',
+    `argument of ${clause} must be type boolean, not type ${formatType(e.type, e.typmod)}`,
+    {
+      position: e.location ?? position,
+    },
+  );
 }

@@ -31,7 +31,9 @@ export function compareSql(st: AnalyzeState, l: Typed, op: string, r: Typed): st
     // Convert toward timestamptz (then timestamp): PostgreSQL's cross-type operators compare so.
     const target = lt === T.timestamptz || rt === T.timestamptz ? T.timestamptz : T.timestamp;
     const conv = (e: Typed): string =>
-      e.type === target ? e.sql : `pg_cast(${e.sql}, ${e.type.oid}, ${target.oid}, ${st.marker({ kind: 'timezone' })})`;
+      e.type === target
+        ? e.sql
+        : `pg_cast(${e.sql}, ${e.type.oid}, ${target.oid}, ${st.marker({ kind: 'timezone' })})`;
     return `(${conv(l)} ${op} ${conv(r)})`;
   }
   if (lt === rt || (isIntegerType(lt) && isIntegerType(rt)) || (isFloat(lt) && isFloat(rt))) {

@@ -27,6 +27,7 @@ export interface Typed {
 }
 
 export type { StorageValue } from '../types/codec.js';
+
 import type { StorageValue } from '../types/codec.js';
 
 /** A column of a relation in the catalog. */

@@ -4,8 +4,8 @@
 // SQLite form, and integer primary keys become SQLite's rowid (sql/DESIGN.md, "Primary keys").
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { deparseSync } from 'pgsql-deparser';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { nodeOf } from '../parse/parser.js';
 import {
   crdtColumnTypes,
@@ -33,7 +33,12 @@ export interface DdlPlan {
 const identifierBytesMax = 63;
 
 /** ChooseRelationName: name1_name2_label, each part shortened until the whole fits in 63 bytes. */
-export function constraintName(table: string, columns: readonly string[], label: string, taken: Set<string>): string {
+export function constraintName(
+  table: string,
+  columns: readonly string[],
+  label: string,
+  taken: Set<string>,
+): string {
   const build = (t: string, c: string): string => [t, c, label].filter((x) => x !== '').join('_');
   let t = table;
   let c = columns.join('_');
@@ -83,7 +88,8 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const table = rel.relname!;
   const position = pos(st, rel.location);
   checkInternal(table, position);
-  if (rel.schemaname && rel.schemaname !== 'public') throw new FeatureNotSupportedError(`schema "${rel.schemaname}"`, { position });
+  if (rel.schemaname && rel.schemaname !== 'public')
+    throw new FeatureNotSupportedError(`schema "${rel.schemaname}"`, { position });
   if (rel.relpersistence === 't') {
     throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE', {
       hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',
@@ -103,10 +109,13 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
       const cd = body as P.ColumnDef;
       const col = columnPlan(an, cd);
       if (columns.some((c) => c.name === col.name)) {
-        throw new ChorusError('42701', `column "${col.name}" specified more than once`, { position: pos(st, cd.location) });
+        throw new ChorusError('42701', `column "${col.name}" specified more than once`, {
+          position: pos(st, cd.location),
+        });
       }
       columns.push(col);
-      for (const cn of cd.constraints ?? []) columnConstraints.push({ col: col.name, c: nodeOf(cn)[1] as P.Constraint });
+      for (const cn of cd.constraints ?? [])
+        columnConstraints.push({ col: col.name, c: nodeOf(cn)[1] as P.Constraint });
     } else if (tag === 'Constraint') tableConstraints.push(body as P.Constraint);
     else if (tag === 'TableLikeClause') throw new FeatureNotSupportedError('CREATE TABLE ... (LIKE ...)');
     else throw new FeatureNotSupportedError(`${tag} in CREATE TABLE`);
@@ -121,7 +130,8 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const lv = an.level(scope, 'check constraints');
   const checkSql = (expr: P.Node): string => {
     const e = coerce(st, an.expr(expr, lv), ref(T.bool), 'implicit');
-    if (e.sql.includes(bindMarker)) throw new FeatureNotSupportedError('session-dependent expressions in CHECK constraints');
+    if (e.sql.includes(bindMarker))
+      throw new FeatureNotSupportedError('session-dependent expressions in CHECK constraints');
     return e.sql;
   };
   let primary: string[] | null = null;
@@ -135,14 +145,18 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
     const checkColumns = (names: readonly string[]): void => {
       for (const n of names) {
         if (!columns.some((x) => x.name === n)) {
-          throw new ChorusError('42703', `column "${n}" named in key does not exist`, { position: pos(st, c.location) });
+          throw new ChorusError('42703', `column "${n}" named in key does not exist`, {
+            position: pos(st, c.location),
+          });
         }
       }
     };
     switch (c.contype) {
       case 'CONSTR_PRIMARY': {
         if (primary) {
-          throw new ChorusError('42P16', `multiple primary keys for table "${table}" are not allowed`, { position: pos(st, c.location) });
+          throw new ChorusError('42P16', `multiple primary keys for table "${table}" are not allowed`, {
+            position: pos(st, c.location),
+          });
         }
         checkColumns(cols);
         primary = cols;
@@ -236,7 +250,8 @@ function foreignKey(an: Analyzer, c: P.Constraint, fkCols: readonly string[]): s
   let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(target.relname!)} (${cols.map(quoteId).join(', ')})`;
   if (c.fk_del_action && c.fk_del_action !== 'a') sql += ` ON DELETE ${fkActions[c.fk_del_action]}`;
   if (c.fk_upd_action && c.fk_upd_action !== 'a') sql += ` ON UPDATE ${fkActions[c.fk_upd_action]}`;
-  if (c.deferrable) sql += c.initdeferred ? ' DEFERRABLE INITIALLY DEFERRED' : ' DEFERRABLE INITIALLY IMMEDIATE';
+  if (c.deferrable)
+    sql += c.initdeferred ? ' DEFERRABLE INITIALLY DEFERRED' : ' DEFERRABLE INITIALLY IMMEDIATE';
   return sql;
 }
 
@@ -251,9 +266,18 @@ function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
   else if (crdt) type = null;
   else type = typeOf(st, cd.typeName!);
   if (type && !isStorable(type.type)) {
-    throw new FeatureNotSupportedError(`columns of type ${type.type.name}`, { position: pos(st, cd.location) });
+    throw new FeatureNotSupportedError(`columns of type ${type.type.name}`, {
+      position: pos(st, cd.location),
+    });
   }
-  const plan: ColumnPlan = { name: cd.colname!, type, crdt, serial: serial !== undefined, notNull: serial !== undefined, defaultPg: null };
+  const plan: ColumnPlan = {
+    name: cd.colname!,
+    type,
+    crdt,
+    serial: serial !== undefined,
+    notNull: serial !== undefined,
+    defaultPg: null,
+  };
   for (const cn of cd.constraints ?? []) {
     const c = nodeOf(cn)[1] as P.Constraint;
     switch (c.contype) {
@@ -263,7 +287,8 @@ function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
       case 'CONSTR_NULL':
         break;
       case 'CONSTR_DEFAULT':
-        if (plan.serial) throw new ChorusError('42601', `multiple default values specified for column "${plan.name}"`);
+        if (plan.serial)
+          throw new ChorusError('42601', `multiple default values specified for column "${plan.name}"`);
         plan.defaultPg = expressionText(c.raw_expr!);
         break;
       case 'CONSTR_IDENTITY':
@@ -283,14 +308,16 @@ function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
   }
   if (cd.collClause) {
     const coll = strings(cd.collClause.collname).pop();
-    if (coll !== 'C' && coll !== 'default' && coll !== 'POSIX') throw new FeatureNotSupportedError(`collation "${coll}"`);
+    if (coll !== 'C' && coll !== 'default' && coll !== 'POSIX')
+      throw new FeatureNotSupportedError(`collation "${coll}"`);
   }
   return plan;
 }
 
 /** One column's SQLite definition. */
 function columnSql(an: Analyzer, table: string, c: ColumnPlan, primary: string[] | null): string {
-  const rowid = primary?.length === 1 && primary[0] === c.name && c.type !== null && isIntegerType(c.type.type);
+  const rowid =
+    primary?.length === 1 && primary[0] === c.name && c.type !== null && isIntegerType(c.type.type);
   let decl: string;
   if (c.crdt) decl = c.crdt;
   else if (rowid) decl = 'INTEGER';
@@ -299,9 +326,12 @@ function columnSql(an: Analyzer, table: string, c: ColumnPlan, primary: string[]
   // A serial rowid key may be omitted (SQLite assigns it); any other NOT NULL is SQLite's to enforce.
   if (c.notNull && !(rowid && c.serial)) sql += ' NOT NULL';
   if (c.serial && !rowid) {
-    throw new FeatureNotSupportedError(`serial or identity column "${c.name}" that is not the table's single-column primary key`, {
-      hint: 'Make it the primary key, or use a plain integer column.',
-    });
+    throw new FeatureNotSupportedError(
+      `serial or identity column "${c.name}" that is not the table's single-column primary key`,
+      {
+        hint: 'Make it the primary key, or use a plain integer column.',
+      },
+    );
   }
   if (rowid && c.type!.type !== T.int4) {
     sql += ` DEFAULT (CAST(NULL AS ${declaredType(c.type!)}))`;
@@ -314,7 +344,14 @@ function columnSql(an: Analyzer, table: string, c: ColumnPlan, primary: string[]
 
 /** A default's SQLite form: the value itself when constant, else NULL (the front end fills it in). */
 function defaultSql(an: Analyzer, table: string, c: ColumnPlan): string {
-  const rel: CatalogRelation = { name: table, kind: 'table', columns: [], primaryKey: [], uniques: [], fromSql: quoteId(table) };
+  const rel: CatalogRelation = {
+    name: table,
+    kind: 'table',
+    columns: [],
+    primaryKey: [],
+    uniques: [],
+    fromSql: quoteId(table),
+  };
   const col: CatalogColumn = {
     name: c.name,
     type: c.type,

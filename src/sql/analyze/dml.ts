@@ -27,7 +27,8 @@ function targetTable(an: Analyzer, r: P.RangeVar, verb: string): { rel: CatalogR
   const rel = st.catalog.relation(r.schemaname ?? null, r.relname!);
   if (!rel) throw new UndefinedTableError(r.relname!, { position });
   if (rel.kind === 'view') throw new ChorusError('55000', `cannot ${verb} view "${rel.name}"`, { position });
-  if (rel.kind !== 'table') throw new ChorusError('42809', `cannot ${verb} relation "${rel.name}"`, { position });
+  if (rel.kind !== 'table')
+    throw new ChorusError('42809', `cannot ${verb} relation "${rel.name}"`, { position });
   return { rel, alias: r.alias?.aliasname ?? rel.name };
 }
 
@@ -49,22 +50,33 @@ function tableItem(rel: CatalogRelation, alias: string): RangeItem {
 
 function columnNamed(rel: CatalogRelation, name: string, position?: number): CatalogColumn {
   const c = rel.columns.find((x) => x.name === name);
-  if (!c) throw new ChorusError('42703', `column "${name}" of relation "${rel.name}" does not exist`, { position });
+  if (!c)
+    throw new ChorusError('42703', `column "${name}" of relation "${rel.name}" does not exist`, { position });
   return c;
 }
 
 /** A value assigned to a column: assignment cast, typmod, and the rowid key's NOT NULL. */
-export function assign(an: Analyzer, rel: CatalogRelation, col: CatalogColumn, e: Typed, position?: number): string {
+export function assign(
+  an: Analyzer,
+  rel: CatalogRelation,
+  col: CatalogColumn,
+  e: Typed,
+  position?: number,
+): string {
   const type = col.type ?? ref(T.text);
   let out: Typed;
   try {
     out = coerce(an.st, e, type, 'assignment', position);
   } catch (err) {
     if (err instanceof ChorusError && err.sqlstate === '42804') {
-      throw new ChorusError('42804', `column "${col.name}" is of type ${err.message.split(' is of type ')[1]}`, {
-        hint: err.hint,
-        position,
-      });
+      throw new ChorusError(
+        '42804',
+        `column "${col.name}" is of type ${err.message.split(' is of type ')[1]}`,
+        {
+          hint: err.hint,
+          position,
+        },
+      );
     }
     throw err;
   }
@@ -97,7 +109,11 @@ function isSetToDefault(n: P.Node): boolean {
   return Object.keys(n)[0] === 'SetToDefault';
 }
 
-function returning(an: Analyzer, list: readonly P.Node[] | undefined, lv: Level): { sql: string; columns: OutColumn[] | null } {
+function returning(
+  an: Analyzer,
+  list: readonly P.Node[] | undefined,
+  lv: Level,
+): { sql: string; columns: OutColumn[] | null } {
   if (!list || list.length === 0) return { sql: '', columns: null };
   const items: string[] = [];
   const columns: OutColumn[] = [];
@@ -128,11 +144,13 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
   const scope = new Scope(null);
   const prefix = withPrefix(an, s.withClause, scope);
   const { rel, alias } = targetTable(an, s.relation!, 'insert into');
-  if (s.override && s.override !== 'OVERRIDING_NOT_SET') throw new FeatureNotSupportedError('OVERRIDING ... VALUE');
+  if (s.override && s.override !== 'OVERRIDING_NOT_SET')
+    throw new FeatureNotSupportedError('OVERRIDING ... VALUE');
   const explicit = (s.cols ?? []).map((n) => nodeOf(n)[1] as P.ResTarget);
   const targets: CatalogColumn[] = explicit.length
     ? explicit.map((rt) => {
-        if (rt.indirection && rt.indirection.length > 0) throw new FeatureNotSupportedError('INSERT into a subfield or array element');
+        if (rt.indirection && rt.indirection.length > 0)
+          throw new FeatureNotSupportedError('INSERT into a subfield or array element');
         return columnNamed(rel, rt.name!, pos(st, rt.location));
       })
     : rel.columns.filter((c) => !c.computed);
@@ -141,19 +159,26 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
     if (seen.has(c.name)) throw new ChorusError('42701', `column "${c.name}" specified more than once`);
     seen.add(c.name);
   }
-  const omitted = rel.columns.filter((c) => !seen.has(c.name) && !c.computed && (c.defaultPg || (c.rowidKey && !c.generated)));
+  const omitted = rel.columns.filter(
+    (c) => !seen.has(c.name) && !c.computed && (c.defaultPg || (c.rowidKey && !c.generated)),
+  );
   const allCols = [...targets, ...omitted];
   const colList = allCols.map((c) => quoteId(c.name)).join(', ');
   const lv = an.level(new Scope(scope), 'VALUES');
   let source: string;
   const sel = s.selectStmt ? (nodeOf(s.selectStmt)[1] as P.SelectStmt) : null;
   if (!sel) {
-    source = omitted.length > 0 ? `VALUES (${omitted.map((c) => defaultOf(an, rel, c)).join(', ')})` : 'DEFAULT VALUES';
+    source =
+      omitted.length > 0
+        ? `VALUES (${omitted.map((c) => defaultOf(an, rel, c)).join(', ')})`
+        : 'DEFAULT VALUES';
   } else if (sel.valuesLists && !sel.op?.startsWith('SETOP_U') && (sel.op ?? 'SETOP_NONE') === 'SETOP_NONE') {
     const rows = sel.valuesLists.map((r) => (nodeOf(r)[1] as P.List).items ?? []);
     const rowSql = rows.map((items) => {
       if (items.length > targets.length) {
-        throw new ChorusError('42601', 'INSERT has more expressions than target columns', { position: pos(st, locationOf(items[targets.length]!)) });
+        throw new ChorusError('42601', 'INSERT has more expressions than target columns', {
+          position: pos(st, locationOf(items[targets.length]!)),
+        });
       }
       if (items.length < targets.length && explicit.length > 0) {
         throw new ChorusError('42601', 'INSERT has more target columns than expressions');
@@ -169,23 +194,30 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
     source = `VALUES ${rowSql.join(', ')}`;
   } else {
     const r = selectStmt(an, sel, scope);
-    if (r.columns.length > targets.length) throw new ChorusError('42601', 'INSERT has more expressions than target columns');
+    if (r.columns.length > targets.length)
+      throw new ChorusError('42601', 'INSERT has more expressions than target columns');
     if (r.columns.length < targets.length && explicit.length > 0) {
       throw new ChorusError('42601', 'INSERT has more target columns than expressions');
     }
     const q = st.uniqueAlias();
     const values = targets.slice(0, r.columns.length).map((c, i) =>
-      assign(an, rel, c, { sql: `"${q}"."c${i + 1}"`, type: r.columns[i]!.type.type, typmod: r.columns[i]!.type.typmod }),
+      assign(an, rel, c, {
+        sql: `"${q}"."c${i + 1}"`,
+        type: r.columns[i]!.type.type,
+        typmod: r.columns[i]!.type.typmod,
+      }),
     );
     for (const c of targets.slice(r.columns.length)) values.push(defaultOf(an, rel, c));
     for (const c of omitted) values.push(defaultOf(an, rel, c));
     // `WHERE 1`: SQLite needs it to tell an upsert's ON from a join's (documented SQLite quirk).
     source = `SELECT ${values.join(', ')} FROM (${r.sql}) AS "${q}" WHERE 1`;
   }
-  // ON CONFLICT and RETURNING see the target table (by its alias) and `excluded`.
+  // RETURNING sees the target table (by its alias); ON CONFLICT DO UPDATE also sees `excluded`.
   const tableScope = new Scope(scope);
   tableScope.add(tableItem(rel, alias));
-  const conflict = s.onConflictClause ? onConflict(an, rel, alias, s.onConflictClause, tableScope) : '';
+  const conflictScope = new Scope(scope);
+  conflictScope.add(tableItem(rel, alias));
+  const conflict = s.onConflictClause ? onConflict(an, rel, alias, s.onConflictClause, conflictScope) : '';
   const ret = returning(an, s.returningList, an.level(tableScope, 'RETURNING'));
   const sql = `${prefix}INSERT INTO ${quoteId(rel.name)} AS ${quoteId(alias)} ${allCols.length > 0 && source !== 'DEFAULT VALUES' ? `(${colList}) ` : ''}${source}${conflict}${ret.sql}`;
   return { sql, columns: ret.columns, table: rel.name };
@@ -196,13 +228,20 @@ function locationOf(n: P.Node): number | undefined {
   return body.location;
 }
 
-function onConflict(an: Analyzer, rel: CatalogRelation, alias: string, c: P.OnConflictClause, scope: Scope): string {
+function onConflict(
+  an: Analyzer,
+  rel: CatalogRelation,
+  alias: string,
+  c: P.OnConflictClause,
+  scope: Scope,
+): string {
   const st = an.st;
   let target = '';
   const infer = c.infer;
   if (infer?.conname) {
     const u = rel.uniques.find((x) => x.name === infer.conname);
-    if (!u) throw new ChorusError('42704', `constraint "${infer.conname}" for table "${rel.name}" does not exist`);
+    if (!u)
+      throw new ChorusError('42704', `constraint "${infer.conname}" for table "${rel.name}" does not exist`);
     target = `(${u.columns.map(quoteId).join(', ')})`;
   } else if (infer?.indexElems && infer.indexElems.length > 0) {
     const cols = infer.indexElems.map((n) => {
@@ -210,16 +249,26 @@ function onConflict(an: Analyzer, rel: CatalogRelation, alias: string, c: P.OnCo
       if (!ie.name) throw new FeatureNotSupportedError('ON CONFLICT on an expression');
       return columnNamed(rel, ie.name).name;
     });
-    const match = rel.uniques.some((u) => u.columns.length === cols.length && u.columns.every((x) => cols.includes(x)));
+    const match = rel.uniques.some(
+      (u) => u.columns.length === cols.length && u.columns.every((x) => cols.includes(x)),
+    );
     if (!match) {
-      throw new ChorusError('42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
+      throw new ChorusError(
+        '42P10',
+        'there is no unique or exclusion constraint matching the ON CONFLICT specification',
+      );
     }
-    if (infer.whereClause) throw new FeatureNotSupportedError('ON CONFLICT ... WHERE (partial index inference)');
+    if (infer.whereClause)
+      throw new FeatureNotSupportedError('ON CONFLICT ... WHERE (partial index inference)');
     target = `(${cols.map(quoteId).join(', ')})`;
   } else if (c.action === 'ONCONFLICT_UPDATE') {
-    throw new ChorusError('42601', 'ON CONFLICT DO UPDATE requires inference specification or constraint name', {
-      hint: 'For example, ON CONFLICT (column_name).',
-    });
+    throw new ChorusError(
+      '42601',
+      'ON CONFLICT DO UPDATE requires inference specification or constraint name',
+      {
+        hint: 'For example, ON CONFLICT (column_name).',
+      },
+    );
   }
   if (c.action === 'ONCONFLICT_NOTHING') return ` ON CONFLICT${target ? ` ${target}` : ''} DO NOTHING`;
   // DO UPDATE: the row's columns by the table's alias, and the proposed row as `excluded`.
@@ -229,7 +278,8 @@ function onConflict(an: Analyzer, rel: CatalogRelation, alias: string, c: P.OnCo
   const lv = an.level(scope, 'ON CONFLICT DO UPDATE');
   const sets = setList(an, rel, c.targetList ?? [], lv);
   let where = '';
-  if (c.whereClause) where = ` WHERE ${requireBool(st, an.expr(c.whereClause, lv), 'WHERE', exprPos(st, c.whereClause)).sql}`;
+  if (c.whereClause)
+    where = ` WHERE ${requireBool(st, an.expr(c.whereClause, lv), 'WHERE', exprPos(st, c.whereClause)).sql}`;
   void alias;
   return ` ON CONFLICT ${target} DO UPDATE SET ${sets}${where}`;
 }
@@ -242,20 +292,27 @@ function setList(an: Analyzer, rel: CatalogRelation, list: readonly P.Node[], lv
   for (const n of list) {
     const rt = nodeOf(n)[1] as P.ResTarget;
     const position = pos(st, rt.location);
-    if (rt.indirection && rt.indirection.length > 0) throw new FeatureNotSupportedError('assignment to a subfield or array element', { position });
+    if (rt.indirection && rt.indirection.length > 0)
+      throw new FeatureNotSupportedError('assignment to a subfield or array element', { position });
     const col = columnNamed(rel, rt.name!, position);
-    if (seen.has(col.name)) throw new ChorusError('42601', `multiple assignments to same column "${col.name}"`, { position });
+    if (seen.has(col.name))
+      throw new ChorusError('42601', `multiple assignments to same column "${col.name}"`, { position });
     seen.add(col.name);
     const [vtag, vbody] = nodeOf(rt.val!);
     if (vtag === 'MultiAssignRef') {
       const m = vbody as P.MultiAssignRef;
       const [stag, sbody] = nodeOf(m.source!);
-      if (stag !== 'RowExpr') throw new FeatureNotSupportedError('(columns) = (subquery) assignments', { position });
+      if (stag !== 'RowExpr')
+        throw new FeatureNotSupportedError('(columns) = (subquery) assignments', { position });
       const item = ((sbody as P.RowExpr).args ?? [])[(m.colno ?? 1) - 1]!;
-      out.push(`${quoteId(col.name)} = ${isSetToDefault(item) ? defaultOf(an, rel, col) : assign(an, rel, col, an.expr(item, lv), position)}`);
+      out.push(
+        `${quoteId(col.name)} = ${isSetToDefault(item) ? defaultOf(an, rel, col) : assign(an, rel, col, an.expr(item, lv), position)}`,
+      );
       continue;
     }
-    const value = isSetToDefault(rt.val!) ? defaultOf(an, rel, col) : assign(an, rel, col, an.expr(rt.val!, lv), position);
+    const value = isSetToDefault(rt.val!)
+      ? defaultOf(an, rel, col)
+      : assign(an, rel, col, an.expr(rt.val!, lv), position);
     out.push(`${quoteId(col.name)} = ${value}`);
   }
   return out.join(', ');
@@ -271,7 +328,8 @@ export function updateStmt(an: Analyzer, s: P.UpdateStmt): DmlResult {
   const lv = an.level(scope, 'UPDATE');
   const sets = setList(an, rel, s.targetList ?? [], lv);
   let where = '';
-  if (s.whereClause) where = ` WHERE ${requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql}`;
+  if (s.whereClause)
+    where = ` WHERE ${requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql}`;
   const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
   const sql = `${prefix}UPDATE ${quoteId(rel.name)} AS ${quoteId(alias)} SET ${sets}${from ? ` FROM ${from}` : ''}${where}${ret.sql}`;
   return { sql, columns: ret.columns, table: rel.name };
@@ -285,7 +343,13 @@ export function deleteStmt(an: Analyzer, s: P.DeleteStmt): DmlResult {
   scope.add(tableItem(rel, alias));
   const using = s.usingClause && s.usingClause.length > 0 ? fromClause(an, s.usingClause, scope) : '';
   let cond = '';
-  if (s.whereClause) cond = requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql;
+  if (s.whereClause)
+    cond = requireBool(
+      st,
+      an.expr(s.whereClause, an.level(scope, 'WHERE')),
+      'WHERE',
+      exprPos(st, s.whereClause),
+    ).sql;
   const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
   const a = quoteId(alias);
   let sql: string;
@@ -298,4 +362,3 @@ export function deleteStmt(an: Analyzer, s: P.DeleteStmt): DmlResult {
   }
   return { sql, columns: ret.columns, table: rel.name };
 }
-

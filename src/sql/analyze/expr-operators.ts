@@ -74,9 +74,16 @@ export function aExpr(a: P.A_Expr, lv: Level, walk: Walk): Typed {
     case 'AEXPR_NULLIF': {
       const l = walk(a.lexpr!, lv);
       const r = walk(a.rexpr!, lv);
+      // The result has the type the `=` operator takes its left input as (varchar → text).
       const eq = applyOperator(st, '=', l, r, position);
-      const lc = l.type === T.unknown ? coerce(st, l, ref(r.type === T.unknown ? T.text : r.type), 'implicit') : l;
-      return merge(typed(`CASE WHEN ${eq.sql} THEN NULL ELSE ${lc.sql} END`, lc.type, lc.typmod, { colname: 'nullif' }), l, r);
+      const { l: lc } = resolveOperator(st, '=', l, r, position);
+      return merge(
+        typed(`CASE WHEN ${eq.sql} THEN NULL ELSE ${lc!.sql} END`, lc!.type, lc!.typmod, {
+          colname: 'nullif',
+        }),
+        l,
+        r,
+      );
     }
     case 'AEXPR_IN': {
       const op = opName(a);
@@ -94,7 +101,9 @@ export function aExpr(a: P.A_Expr, lv: Level, walk: Walk): Typed {
       const l = coerce(st, walk(a.lexpr!, lv), ref(T.text), 'implicit', position);
       const [tag, body] = nodeOf(a.rexpr!);
       const fc = tag === 'FuncCall' ? (body as P.FuncCall) : null;
-      const args = (fc?.args ?? [a.rexpr!]).map((n) => coerce(st, walk(n, lv), ref(T.text), 'implicit', position));
+      const args = (fc?.args ?? [a.rexpr!]).map((n) =>
+        coerce(st, walk(n, lv), ref(T.text), 'implicit', position),
+      );
       const esc = args[1]?.sql ?? 'NULL';
       const sql = `pg_similar(${l.sql}, ${args[0]!.sql}, ${esc}, ${op === '!~' ? 0 : 1})`;
       return merge(typed(sql, T.bool), l, ...args);
@@ -118,10 +127,13 @@ export function aExpr(a: P.A_Expr, lv: Level, walk: Walk): Typed {
     }
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      throw new FeatureNotSupportedError(`${opName(a)} ${a.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`, {
-        position,
-        hint: 'Use IN (...) with a list of values or a subquery.',
-      });
+      throw new FeatureNotSupportedError(
+        `${opName(a)} ${a.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`,
+        {
+          position,
+          hint: 'Use IN (...) with a list of values or a subquery.',
+        },
+      );
     default:
       throw new FeatureNotSupportedError(`operator kind ${a.kind}`, { position });
   }
@@ -150,7 +162,7 @@ function like(a: P.A_Expr, lv: Level, walk: Walk): Typed {
   const ci = op.endsWith('*');
   const lhs = ci ? `pg_lower(${lt.sql})` : lt.sql;
   const rhs = ci ? `pg_lower(${pt.sql})` : pt.sql;
-  const escape = esc.constant === '' ? '' : ` ESCAPE ${esc.sql}`;
-  const sql = `${lhs} ${negate ? 'NOT ' : ''}LIKE ${rhs}${escape}`;
+  const escapeClause = esc.constant === '' ? '' : ` ESCAPE ${esc.sql}`;
+  const sql = `${lhs} ${negate ? 'NOT ' : ''}LIKE ${rhs}${escapeClause}`;
   return merge(typed(`(${sql})`, T.bool), l, pattern, esc);
 }

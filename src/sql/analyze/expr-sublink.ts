@@ -7,8 +7,8 @@ import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { isIntegerType, type PgType, T } from '../types/pg-types.js';
 import { type Typed, typed } from './context.js';
 import { binary } from './expr-operators.js';
-import { resolveOperator } from './operators.js';
 import { type Level, merge, pos, strings } from './level.js';
+import { resolveOperator } from './operators.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 
@@ -53,14 +53,21 @@ export function subLink(s: P.SubLink, lv: Level, walk: Walk): Typed {
       return merge(typed(`(${sql})`, T.bool), x);
     }
     default:
-      throw new FeatureNotSupportedError(`${s.subLinkType?.replace('_SUBLINK', '')} subqueries`, { position });
+      throw new FeatureNotSupportedError(`${s.subLinkType?.replace('_SUBLINK', '')} subqueries`, {
+        position,
+      });
   }
 }
 
 /** Types whose stored values are equal exactly when PostgreSQL's `=` says so. */
 function nativeEquality(l: Typed, r: Typed): boolean {
   const plain = (t: PgType): boolean =>
-    t !== T.numeric && t !== T.interval && t !== T.bpchar && t !== T.jsonb && t !== T.json && t !== T.timestamp;
+    t !== T.numeric &&
+    t !== T.interval &&
+    t !== T.bpchar &&
+    t !== T.jsonb &&
+    t !== T.json &&
+    t !== T.timestamp;
   if (l.type === r.type) return plain(l.type) || (l.type === T.timestamp && r.type === T.timestamp);
   return isIntegerType(l.type) && isIntegerType(r.type);
 }

@@ -7,12 +7,12 @@ import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { errorPosition, nodeOf } from '../parse/parser.js';
 import { ref, T } from '../types/pg-types.js';
 import { inputValue, sqlLiteral } from '../types/values.js';
-import { applyTypmod, commonType, coerce, requireBool } from './coerce.js';
+import { applyTypmod, coerce, commonType, requireBool } from './coerce.js';
 import { type AnalyzeState, type Typed, typed } from './context.js';
 import { aExpr } from './expr-operators.js';
 import { subLink } from './expr-sublink.js';
-import { applyOperator } from './operators.js';
 import { type Level, merge, pos, strings, typeOf } from './level.js';
+import { applyOperator } from './operators.js';
 
 export function expr(n: P.Node, lv: Level): Typed {
   const st = lv.host.st;
@@ -49,7 +49,12 @@ export function expr(n: P.Node, lv: Level): Typed {
       const args = ((body as P.CoalesceExpr).args ?? []).map((a) => expr(a, lv));
       const t = commonType(args, 'COALESCE');
       const cs = args.map((a) => coerce(st, a, t, 'implicit'));
-      return merge(typed(`coalesce(${cs.map((c) => c.sql).join(', ')}, NULL)`, t.type, t.typmod, { colname: 'coalesce' }), ...args);
+      return merge(
+        typed(`coalesce(${cs.map((c) => c.sql).join(', ')}, NULL)`, t.type, t.typmod, {
+          colname: 'coalesce',
+        }),
+        ...args,
+      );
     }
     case 'MinMaxExpr':
       return minMax(body as P.MinMaxExpr, lv);
@@ -61,17 +66,24 @@ export function expr(n: P.Node, lv: Level): Typed {
       const c = body as P.CollateClause;
       const name = strings(c.collname).pop();
       if (name !== 'C' && name !== 'default' && name !== 'POSIX' && name !== 'ucs_basic') {
-        throw new FeatureNotSupportedError(`collation "${name}" (this node compares text in the C collation)`);
+        throw new FeatureNotSupportedError(
+          `collation "${name}" (this node compares text in the C collation)`,
+        );
       }
       return expr(c.arg!, lv);
     }
     case 'RowExpr': {
       const args = ((body as P.RowExpr).args ?? []).map((a) => expr(a, lv));
-      return merge(typed(`(${args.map((a) => a.sql).join(', ')})`, T.record, -1, { colname: 'row' }), ...args);
+      return merge(
+        typed(`(${args.map((a) => a.sql).join(', ')})`, T.record, -1, { colname: 'row' }),
+        ...args,
+      );
     }
     case 'A_ArrayExpr':
     case 'A_Indirection':
-      throw new FeatureNotSupportedError('arrays', { position: pos(st, (body as { location?: number }).location) });
+      throw new FeatureNotSupportedError('arrays', {
+        position: pos(st, (body as { location?: number }).location),
+      });
     default:
       throw new FeatureNotSupportedError(`expression ${tag}`);
   }
@@ -108,10 +120,12 @@ function constantValue(c: P.A_Const): Typed {
 
 /** A numeric-looking literal: int8 when it is an integer that fits, else numeric. */
 export function numericLiteral(text: string): Typed {
-  if (/^\d+$/.test(text)) {
+  if (/^-?\d+$/.test(text)) {
     const v = BigInt(text);
-    if (v >= int32Min && v <= int32Max) return typed(v.toString(), T.int4, -1, { constant: v, colname: '?column?' });
-    if (v >= int64Min && v <= int64Max) return typed(v.toString(), T.int8, -1, { constant: v, colname: '?column?' });
+    if (v >= int32Min && v <= int32Max)
+      return typed(v.toString(), T.int4, -1, { constant: v, colname: '?column?' });
+    if (v >= int64Min && v <= int64Max)
+      return typed(v.toString(), T.int8, -1, { constant: v, colname: '?column?' });
   }
   const v = inputValue(ref(T.numeric), text);
   return typed(sqlLiteral(v), T.numeric, -1, { constant: v, colname: '?column?' });
@@ -136,12 +150,24 @@ function paramRef(st: AnalyzeState, p: P.ParamRef): Typed {
   const marker = st.paramMarker(n);
   if (literal) {
     // A literal of a normalized simple query: typed like the literal it replaced.
-    const type = literal === 'int4' ? T.int4 : literal === 'int8' ? T.int8 : literal === 'numeric' ? T.numeric : T.unknown;
+    const type =
+      literal === 'int4'
+        ? T.int4
+        : literal === 'int8'
+          ? T.int8
+          : literal === 'numeric'
+            ? T.numeric
+            : T.unknown;
     if (type !== T.unknown) st.setParamType(n, ref(type));
-    return typed(marker, type, -1, { colname: '?column?', param: type === T.unknown ? n : undefined, location: position });
+    return typed(marker, type, -1, {
+      colname: '?column?',
+      param: type === T.unknown ? n : undefined,
+      location: position,
+    });
   }
   const known = st.paramTypes[n - 1];
-  if (known && known.type !== T.unknown) return typed(marker, known.type, -1, { colname: '?column?', location: position });
+  if (known && known.type !== T.unknown)
+    return typed(marker, known.type, -1, { colname: '?column?', location: position });
   return typed(marker, T.unknown, -1, { param: n, colname: '?column?', location: position });
 }
 
@@ -183,7 +209,7 @@ function typeCast(c: P.TypeCast, lv: Level): Typed {
 function caseExpr(c: P.CaseExpr, lv: Level): Typed {
   const st = lv.host.st;
   const arg = c.arg ? expr(c.arg, lv) : null;
-  const whens = (c.args ?? []).map((w) => (nodeOf(w)[1] as P.CaseWhen));
+  const whens = (c.args ?? []).map((w) => nodeOf(w)[1] as P.CaseWhen);
   const results = whens.map((w) => expr(w.result!, lv));
   const elseE = c.defresult ? expr(c.defresult, lv) : null;
   const t = commonType(elseE ? [...results, elseE] : results, 'CASE');
@@ -197,7 +223,12 @@ function caseExpr(c: P.CaseExpr, lv: Level): Typed {
   });
   if (elseE) sql += ` ELSE ${coerce(st, elseE, t, 'implicit').sql}`;
   sql += ' END';
-  return merge(typed(sql, t.type, t.typmod, { colname: 'case' }), ...results, ...conds, ...(elseE ? [elseE] : []));
+  return merge(
+    typed(sql, t.type, t.typmod, { colname: 'case' }),
+    ...results,
+    ...conds,
+    ...(elseE ? [elseE] : []),
+  );
 }
 
 function minMax(m: P.MinMaxExpr, lv: Level): Typed {
@@ -217,24 +248,36 @@ function sqlValueFunction(f: P.SQLValueFunction, lv: Level): Typed {
   const tz = (): string => st.marker({ kind: 'timezone' });
   switch (f.op) {
     case 'SVFOP_CURRENT_DATE':
-      return typed(`pg_cast(${now()}, ${T.timestamptz.oid}, ${T.date.oid}, ${tz()})`, T.date, -1, { colname: 'current_date' });
+      return typed(`pg_cast(${now()}, ${T.timestamptz.oid}, ${T.date.oid}, ${tz()})`, T.date, -1, {
+        colname: 'current_date',
+      });
     case 'SVFOP_CURRENT_TIMESTAMP':
     case 'SVFOP_CURRENT_TIMESTAMP_N': {
       const e = typed(now(), T.timestamptz, -1, { colname: 'current_timestamp' });
-      return f.typmod !== undefined && f.typmod >= 0 ? { ...applyTypmod(e, ref(T.timestamptz, f.typmod), true), colname: 'current_timestamp' } : e;
+      return f.typmod !== undefined && f.typmod >= 0
+        ? { ...applyTypmod(e, ref(T.timestamptz, f.typmod), true), colname: 'current_timestamp' }
+        : e;
     }
     case 'SVFOP_LOCALTIMESTAMP':
     case 'SVFOP_LOCALTIMESTAMP_N':
-      return typed(`pg_cast(${now()}, ${T.timestamptz.oid}, ${T.timestamp.oid}, ${tz()})`, T.timestamp, -1, { colname: 'localtimestamp' });
+      return typed(`pg_cast(${now()}, ${T.timestamptz.oid}, ${T.timestamp.oid}, ${tz()})`, T.timestamp, -1, {
+        colname: 'localtimestamp',
+      });
     case 'SVFOP_LOCALTIME':
     case 'SVFOP_LOCALTIME_N':
-      return typed(`pg_cast(${now()}, ${T.timestamptz.oid}, ${T.time.oid}, ${tz()})`, T.time, -1, { colname: 'localtime' });
+      return typed(`pg_cast(${now()}, ${T.timestamptz.oid}, ${T.time.oid}, ${tz()})`, T.time, -1, {
+        colname: 'localtime',
+      });
     case 'SVFOP_CURRENT_ROLE':
     case 'SVFOP_CURRENT_USER':
     case 'SVFOP_USER':
-      return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, { colname: f.op === 'SVFOP_USER' ? 'current_user' : f.op.slice(6).toLowerCase() });
+      return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, {
+        colname: f.op === 'SVFOP_USER' ? 'current_user' : f.op.slice(6).toLowerCase(),
+      });
     case 'SVFOP_SESSION_USER':
-      return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, { colname: 'session_user' });
+      return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, {
+        colname: 'session_user',
+      });
     case 'SVFOP_CURRENT_CATALOG':
       return typed(`'chorus'`, T.name, -1, { colname: 'current_catalog' });
     case 'SVFOP_CURRENT_SCHEMA':

@@ -8,8 +8,8 @@ import { nodeOf } from '../parse/parser.js';
 import { ref, T, type TypeRef } from '../types/pg-types.js';
 import { requireBool } from './coerce.js';
 import type { CatalogRelation } from './context.js';
-import { applyOperator } from './operators.js';
 import { exprPos, type Level, pos, strings } from './level.js';
+import { applyOperator } from './operators.js';
 import { checkInternal, quoteId, type RangeItem, Scope, type ScopeColumn } from './scope.js';
 import { viewQuery } from './view-text.js';
 
@@ -19,7 +19,11 @@ export interface FromHost {
   level(scope: Scope, clause: string): Level;
   expr(n: P.Node, lv: Level): import('./context.js').Typed;
   /** A set-returning function in FROM (generate_series, ...). */
-  rangeFunction(fc: P.FuncCall, lv: Level, alias: string): { sql: string; columns: { name: string; type: TypeRef }[] };
+  rangeFunction(
+    fc: P.FuncCall,
+    lv: Level,
+    alias: string,
+  ): { sql: string; columns: { name: string; type: TypeRef }[] };
 }
 
 /** Analyze a FROM list into `scope`; returns the SQL after FROM. */
@@ -42,14 +46,23 @@ function renamed(
   position?: number,
 ): { name: string; type: TypeRef }[] {
   if (names.length > cols.length) {
-    throw new ChorusError('42P10', `${what} has ${cols.length} columns available but ${names.length} columns specified`, {
-      position,
-    });
+    throw new ChorusError(
+      '42P10',
+      `${what} has ${cols.length} columns available but ${names.length} columns specified`,
+      {
+        position,
+      },
+    );
   }
   return cols.map((c, i) => ({ name: names[i] ?? c.name, type: c.type }));
 }
 
-function relationItem(rel: CatalogRelation, alias: string, schema: string | undefined, colNames: string[]): RangeItem {
+function relationItem(
+  rel: CatalogRelation,
+  alias: string,
+  schema: string | undefined,
+  colNames: string[],
+): RangeItem {
   const a = quoteId(alias);
   const columns: ScopeColumn[] = rel.columns.map((c, i) => ({
     name: colNames[i] ?? c.name,
@@ -115,7 +128,10 @@ function fromItem(host: FromHost, n: P.Node, scope: Scope): string {
         });
       }
       // A single-column function's column is named after the alias (PostgreSQL).
-      const base = fn.columns.length === 1 && cols.length === 0 ? [{ name: alias, type: fn.columns[0]!.type }] : fn.columns;
+      const base =
+        fn.columns.length === 1 && cols.length === 0
+          ? [{ name: alias, type: fn.columns[0]!.type }]
+          : fn.columns;
       const columns = renamed(base, cols, `function "${fname}"`);
       const a = quoteId(alias);
       scope.add({
@@ -177,7 +193,11 @@ function rangeVar(host: FromHost, r: P.RangeVar, scope: Scope): string {
       {
         alias,
         schema: aliasName ? undefined : r.schemaname,
-        columns: rel.columns.map((c, i) => ({ name: cols[i] ?? c.name, type: c.type ?? sub.columns[i]!.type, sql: `${a}."c${i + 1}"` })),
+        columns: rel.columns.map((c, i) => ({
+          name: cols[i] ?? c.name,
+          type: c.type ?? sub.columns[i]!.type,
+          sql: `${a}."c${i + 1}"`,
+        })),
         visible: false,
       },
       position,
@@ -213,10 +233,12 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
   try {
     let using = strings(j.usingClause);
     if (j.isNatural) {
-      const rightNames = new Set(rightItems.flatMap((i) => i.columns.filter((c) => !c.hidden).map((c) => c.name)));
-      using = [...new Set(leftItems.flatMap((i) => i.columns.filter((c) => !c.hidden).map((c) => c.name)))].filter(
-        (n) => rightNames.has(n),
+      const rightNames = new Set(
+        rightItems.flatMap((i) => i.columns.filter((c) => !c.hidden).map((c) => c.name)),
       );
+      using = [
+        ...new Set(leftItems.flatMap((i) => i.columns.filter((c) => !c.hidden).map((c) => c.name))),
+      ].filter((n) => rightNames.has(n));
     }
     if (using.length > 0 || j.isNatural) {
       const conds: string[] = [];
@@ -229,7 +251,8 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
         conds.push(applyOperator(st, '=', lt, rt).sql);
         // Unqualified, the name means the merged column: the left one (inner, left joins), the
         // right one (right joins), their COALESCE (full joins). Qualified, each side's own.
-        const sql = kind === 'JOIN_FULL' ? `coalesce(${l.sql}, ${r.sql})` : kind === 'JOIN_RIGHT' ? r.sql : l.sql;
+        const sql =
+          kind === 'JOIN_FULL' ? `coalesce(${l.sql}, ${r.sql})` : kind === 'JOIN_RIGHT' ? r.sql : l.sql;
         merged.push({ name, type: l.type, sql });
         l.hidden = true;
         r.hidden = true;
@@ -240,7 +263,8 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
       before.splice(at, 0, true);
       return `${left} ${kw} ${right} ON ${conds.length > 0 ? conds.join(' AND ') : '1'}`;
     }
-    if (!j.quals) return kind === 'JOIN_INNER' ? `${left} CROSS JOIN ${right}` : `${left} ${kw} ${right} ON 1`;
+    if (!j.quals)
+      return kind === 'JOIN_INNER' ? `${left} CROSS JOIN ${right}` : `${left} ${kw} ${right} ON 1`;
     const lv = host.level(scope, 'JOIN conditions');
     const cond = requireBool(st, host.expr(j.quals, lv), 'JOIN/ON', exprPos(st, j.quals));
     return `${left} ${kw} ${right} ON ${cond.sql}`;
@@ -254,7 +278,10 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
 function findUnique(items: readonly RangeItem[], name: string, side: string): ScopeColumn {
   const found = items.flatMap((i) => i.columns.filter((c) => c.name === name && !c.hidden));
   if (found.length === 0) {
-    throw new ChorusError('42703', `column "${name}" specified in USING clause does not exist in ${side} table`);
+    throw new ChorusError(
+      '42703',
+      `column "${name}" specified in USING clause does not exist in ${side} table`,
+    );
   }
   if (found.length > 1) {
     throw new ChorusError('42702', `common column name "${name}" appears more than once in ${side} table`);

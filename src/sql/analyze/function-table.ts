@@ -2,7 +2,7 @@
 // each becomes. One line per overload: `name(arg, ...) result: template`, where $1..$n are the
 // arguments (already coerced to the signature's types), $tz the session TimeZone and $now the
 // transaction's start time. Aggregates and window functions are marked `agg` / `window`.
-const functionLines = String.raw`
+const functionLines = `
 abs(int2) int2: pg_int_check(abs($1), 16)
 abs(int4) int4: pg_int_check(abs($1), 32)
 abs(int8) int8: pg_int_check(abs($1), 64)

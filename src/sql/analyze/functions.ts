@@ -4,11 +4,11 @@
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import { nodeOf } from '../parse/parser.js';
 import { formatType, type PgType, ref, T, type TypeRef } from '../types/pg-types.js';
 import { coerce } from './coerce.js';
 import { type Typed, typed } from './context.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
-import { nodeOf } from '../parse/parser.js';
 import { type Level, merge, pos, strings } from './level.js';
 import { anyElement, selectCandidate } from './resolve.js';
 
@@ -43,7 +43,13 @@ const extraLines: FunctionLine[] = [
   ['crdt_counter(int8) int8', 'crdt_counter($1)'],
 ].map(([sig, template]) => {
   const m = /^([a-z_]+)\(([^)]*)\) (\S+)$/.exec(sig!)!;
-  return { name: m[1]!, args: m[2] ? m[2].split(',') : [], result: m[3]!, kind: 'plain' as const, template: template! };
+  return {
+    name: m[1]!,
+    args: m[2] ? m[2].split(',') : [],
+    result: m[3]!,
+    kind: 'plain' as const,
+    template: template!,
+  };
 });
 
 const overloads: ReadonlyMap<string, readonly Overload[]> = (() => {
@@ -79,7 +85,13 @@ function typeName(t: Typed): string {
   return t.type === T.unknown ? 'unknown' : formatType(t.type, -1);
 }
 
-export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: WindowSql, orderSql: OrderSql): Typed {
+export function callFunction(
+  fc: P.FuncCall,
+  lv: Level,
+  walk: Walk,
+  windowSql: WindowSql,
+  orderSql: OrderSql,
+): Typed {
   const st = lv.host.st;
   const position = pos(st, fc.location);
   const names = strings(fc.funcname);
@@ -89,7 +101,8 @@ export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: W
   const name = names[names.length - 1]!;
   if (fc.agg_within_group) return orderedSet(name, fc, lv, walk);
   if (fc.func_variadic) throw new FeatureNotSupportedError('VARIADIC arguments', { position });
-  const isAggCall = fc.agg_star || fc.agg_distinct || fc.agg_order !== undefined || fc.agg_filter !== undefined;
+  const isAggCall =
+    fc.agg_star || fc.agg_distinct || fc.agg_order !== undefined || fc.agg_filter !== undefined;
   const cands = overloads.get(name);
   if (!cands && variadicAny.has(name)) return variadic(name, fc, lv, walk);
 
@@ -100,17 +113,19 @@ export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: W
       throw new ChorusError('42803', 'aggregate function calls cannot be nested', { position });
     }
     if (lv.noAggregates !== null) {
-      throw new ChorusError('42803', `aggregate functions are not allowed in ${lv.noAggregates}`, { position });
+      throw new ChorusError('42803', `aggregate functions are not allowed in ${lv.noAggregates}`, {
+        position,
+      });
     }
   }
-  if (agg) {
-    lv.inAggregate++;
-  }
+  // A window function's arguments may hold aggregates (sum(sum(x)) OVER ()); an aggregate's may not.
+  const insideAggregate = agg && !fc.over;
+  if (insideAggregate) lv.inAggregate++;
   let args: Typed[];
   try {
     args = fc.agg_star ? [] : (fc.args ?? []).map((a) => walk(a, lv));
   } finally {
-    if (agg) lv.inAggregate--;
+    if (insideAggregate) lv.inAggregate--;
   }
   if (!cands) {
     throw new ChorusError('42883', `function ${name}(${args.map(typeName).join(', ')}) does not exist`, {
@@ -118,7 +133,10 @@ export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: W
       position,
     });
   }
-  const found = selectCandidate(cands, args.map((a) => a.type));
+  const found = selectCandidate(
+    cands,
+    args.map((a) => a.type),
+  );
   if (found.length !== 1) {
     const shown = `${name}(${args.map(typeName).join(', ')})`;
     if (found.length === 0) {
@@ -134,7 +152,11 @@ export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: W
   }
   const o = found[0]!;
   if (o.kind === 'plain' && isAggCall) {
-    throw new ChorusError('42809', `${fc.agg_distinct ? 'DISTINCT' : 'ORDER BY or FILTER'} specified, but ${name} is not an aggregate function`, { position });
+    throw new ChorusError(
+      '42809',
+      `${fc.agg_distinct ? 'DISTINCT' : 'ORDER BY or FILTER'} specified, but ${name} is not an aggregate function`,
+      { position },
+    );
   }
   if (o.kind === 'window' && !fc.over) {
     throw new ChorusError('42809', `window function ${name} requires an OVER clause`, { position });
@@ -151,8 +173,7 @@ export function callFunction(fc: P.FuncCall, lv: Level, walk: Walk, windowSql: W
     if (want === anyElement) return coerce(st, a, polyType!, 'implicit', position);
     return coerce(st, a, ref(want), 'implicit', position);
   });
-  const result: TypeRef =
-    o.result === '$1' ? (polyType ?? ref(T.text)) : ref(typeByName(o.result));
+  const result: TypeRef = o.result === '$1' ? (polyType ?? ref(T.text)) : ref(typeByName(o.result));
   let sql = fill(lv, o.template, coerced);
   if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql);
   if (fc.over) {
@@ -210,7 +231,14 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
   const st = lv.host.st;
   const position = pos(st, fc.location);
   const args = (fc.args ?? []).map((a) => walk(a, lv));
-  const asText = (a: Typed): string => coerce(st, a.type === T.unknown ? coerce(st, a, ref(T.text), 'implicit') : a, ref(T.text), 'explicit', position).sql;
+  const asText = (a: Typed): string =>
+    coerce(
+      st,
+      a.type === T.unknown ? coerce(st, a, ref(T.text), 'implicit') : a,
+      ref(T.text),
+      'explicit',
+      position,
+    ).sql;
   const asJson = (a: Typed, binary: boolean): string => {
     const t = a.type === T.unknown ? coerce(st, a, ref(T.text), 'implicit') : a;
     return `pg_to_json(${t.sql}, ${t.type.oid}, ${st.marker({ kind: 'timezone' })}, ${binary ? 1 : 0})`;
@@ -238,13 +266,19 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
       }
       const b = name.startsWith('jsonb');
       const parts = args.map((a, i) => (i % 2 === 0 ? asText(a) : asJson(a, b)));
-      out = typed(`pg_json_build_object(${b ? 1 : 0}${parts.map((p) => `, ${p}`).join('')})`, b ? T.jsonb : T.json);
+      out = typed(
+        `pg_json_build_object(${b ? 1 : 0}${parts.map((p) => `, ${p}`).join('')})`,
+        b ? T.jsonb : T.json,
+      );
       break;
     }
     case 'json_build_array':
     case 'jsonb_build_array': {
       const b = name.startsWith('jsonb');
-      out = typed(`pg_json_build_array(${b ? 1 : 0}${args.map((a) => `, ${asJson(a, b)}`).join('')})`, b ? T.jsonb : T.json);
+      out = typed(
+        `pg_json_build_array(${b ? 1 : 0}${args.map((a) => `, ${asJson(a, b)}`).join('')})`,
+        b ? T.jsonb : T.json,
+      );
       break;
     }
     case 'num_nulls':
@@ -258,7 +292,8 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
       const a = args[0];
       if (args.length < 1 || args.length > 2 || a === undefined) throw missing(name, args, position);
       const n = a.unknownLiteral ?? (typeof a.constant === 'string' ? a.constant : undefined);
-      if (n === undefined) throw new FeatureNotSupportedError('current_setting() of a computed name', { position });
+      if (n === undefined)
+        throw new FeatureNotSupportedError('current_setting() of a computed name', { position });
       out = typed(st.marker({ kind: 'setting', name: n.toLowerCase() }), T.text);
       break;
     }
@@ -288,12 +323,14 @@ function orderedSet(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed 
   if (name !== 'percentile_cont' && name !== 'percentile_disc' && name !== 'mode') {
     throw new ChorusError('42883', `function ${name}(...) WITHIN GROUP does not exist`, { position });
   }
-  if (lv.inAggregate > 0) throw new ChorusError('42803', 'aggregate function calls cannot be nested', { position });
+  if (lv.inAggregate > 0)
+    throw new ChorusError('42803', 'aggregate function calls cannot be nested', { position });
   if (lv.noAggregates !== null) {
     throw new ChorusError('42803', `aggregate functions are not allowed in ${lv.noAggregates}`, { position });
   }
   const sorts = fc.agg_order ?? [];
-  if (sorts.length !== 1) throw new FeatureNotSupportedError(`${name} with ${sorts.length} ordering columns`, { position });
+  if (sorts.length !== 1)
+    throw new FeatureNotSupportedError(`${name} with ${sorts.length} ordering columns`, { position });
   const sort = nodeOf(sorts[0]!)[1] as P.SortBy;
   const desc = sort.sortby_dir === 'SORTBY_DESC' ? 1 : 0;
   lv.inAggregate++;
@@ -307,11 +344,13 @@ function orderedSet(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed 
   }
   let out: Typed;
   if (name === 'mode') {
-    if (direct.length !== 0) throw new ChorusError('42883', 'function mode(...) takes no direct arguments', { position });
+    if (direct.length !== 0)
+      throw new ChorusError('42883', 'function mode(...) takes no direct arguments', { position });
     const xt = x.type === T.unknown ? coerce(st, x, ref(T.text), 'implicit') : x;
     out = typed(`pg_mode(${xt.sql}, ${xt.type.oid}, ${desc})`, xt.type, xt.typmod);
   } else {
-    if (direct.length !== 1) throw new ChorusError('42883', `function ${name} takes one direct argument`, { position });
+    if (direct.length !== 1)
+      throw new ChorusError('42883', `function ${name} takes one direct argument`, { position });
     const p = coerce(st, direct[0]!, ref(T.float8), 'implicit', position);
     if (name === 'percentile_cont') {
       const xt = coerce(st, x, ref(T.float8), 'implicit', position);

@@ -34,7 +34,8 @@ export class LazyGroupCheck implements GroupChecker {
   constructor(private readonly throwNow: boolean) {}
 
   check(col: string, table: string | undefined, position?: number): void {
-    if (table !== undefined && (this.plainColumns.has(`${table}.${col}`) || this.groupedTables.has(table))) return;
+    if (table !== undefined && (this.plainColumns.has(`${table}.${col}`) || this.groupedTables.has(table)))
+      return;
     if (table === undefined && [...this.plainColumns].some((c) => c.endsWith(`.${col}`))) return;
     const shown = table ? `${table}.${col}` : col;
     const err = new ChorusError(
@@ -69,7 +70,11 @@ export function groupBy(an: Analyzer, s: P.SelectStmt, scope: Scope): GroupState
       if (levelsUp === 0) {
         checker.plainColumns.add(`${rangeItem.alias}.${col.name}`);
         const rel = rangeItem.relation;
-        const grouped = new Set([...checker.plainColumns].filter((c) => c.startsWith(`${rangeItem.alias}.`)).map((c) => c.slice(rangeItem.alias.length + 1)));
+        const grouped = new Set(
+          [...checker.plainColumns]
+            .filter((c) => c.startsWith(`${rangeItem.alias}.`))
+            .map((c) => c.slice(rangeItem.alias.length + 1)),
+        );
         if (rel && rel.primaryKey.length > 0 && rel.primaryKey.every((k) => grouped.has(k))) {
           checker.groupedTables.add(rangeItem.alias);
         }

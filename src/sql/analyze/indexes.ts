@@ -21,7 +21,8 @@ export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
   if (!rel) throw new UndefinedTableError(r.relname!, { position });
   if (rel.kind !== 'table') throw new ChorusError('42809', `"${rel.name}" is not a table`, { position });
   const method = s.accessMethod ?? 'btree';
-  if (method !== 'btree' && method !== 'hash') throw new FeatureNotSupportedError(`index access method "${method}"`);
+  if (method !== 'btree' && method !== 'hash')
+    throw new FeatureNotSupportedError(`index access method "${method}"`);
   if (s.nulls_not_distinct) throw new FeatureNotSupportedError('NULLS NOT DISTINCT');
   const scope = new Scope(null);
   scope.add({
@@ -43,7 +44,8 @@ export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
       nameParts.push(ie.name);
     } else {
       const e = an.expr(ie.expr!, lv);
-      if (e.sql.includes(bindMarker)) throw new FeatureNotSupportedError('session-dependent expressions in an index');
+      if (e.sql.includes(bindMarker))
+        throw new FeatureNotSupportedError('session-dependent expressions in an index');
       sql = `(${e.sql})`;
       nameParts.push(e.colname && e.colname !== '?column?' ? e.colname : 'expr');
     }
@@ -59,8 +61,14 @@ export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
   });
   let where = '';
   if (s.whereClause) {
-    const w = coerce(st, an.expr(s.whereClause, an.level(scope, 'index predicates')), ref(T.bool), 'implicit');
-    if (w.sql.includes(bindMarker)) throw new FeatureNotSupportedError('session-dependent expressions in an index');
+    const w = coerce(
+      st,
+      an.expr(s.whereClause, an.level(scope, 'index predicates')),
+      ref(T.bool),
+      'implicit',
+    );
+    if (w.sql.includes(bindMarker))
+      throw new FeatureNotSupportedError('session-dependent expressions in an index');
     where = ` WHERE ${w.sql}`;
   }
   const name = s.idxname ?? constraintName(rel.name, nameParts, 'idx', new Set());

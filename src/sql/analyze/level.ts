@@ -62,10 +62,13 @@ export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
     const [tag, body] = nodeOf(m);
     const c = body as P.A_Const;
     if (tag === 'A_Const' && c.ival !== undefined) return c.ival.ival ?? 0;
-    throw new ChorusError('42601', 'type modifiers must be simple constants', { position: pos(st, tn.location) });
+    throw new ChorusError('42601', 'type modifiers must be simple constants', {
+      position: pos(st, tn.location),
+    });
   });
   // INTERVAL's field restrictions (YEAR TO MONTH, ...) arrive as a leading mask typmod: keep precision only.
-  if (names[names.length - 1] === 'interval' && mods.length > 0) return ref(T.interval, mods.length > 1 ? mods[1]! : -1);
+  if (names[names.length - 1] === 'interval' && mods.length > 0)
+    return ref(T.interval, mods.length > 1 ? mods[1]! : -1);
   return resolveTypeName(names, mods, pos(st, tn.location));
 }
 
@@ -77,7 +80,6 @@ export function merge(out: Typed, ...inputs: Typed[]): Typed {
   }
   return out;
 }
-
 
 /** The statement analyzer as the parts of analysis see it (implemented by statement.ts). */
 export interface Analyzer extends ExprHost {

@@ -5,8 +5,8 @@
 import { ChorusError } from '../../errors.js';
 import { formatType, type PgType, T } from '../types/pg-types.js';
 import { coerce } from './coerce.js';
-import { type AnalyzeState, type Typed, typed } from './context.js';
 import { compareSql } from './compare.js';
+import { type AnalyzeState, type Typed, typed } from './context.js';
 import { anyNonArray, selectCandidate } from './resolve.js';
 
 export interface Operator {
@@ -225,7 +225,9 @@ const comparison: Record<string, string> = {
 function comparisonOf(code: string): string | null {
   const m = /(eq|ne|lt|le|gt|ge)(?:_[a-z]+)?$/.exec(code);
   if (!m) return null;
-  if (/^(int|float|numeric_|text|bpchar|bool|bytea|date_|timestamp|time_|interval_|uuid_|jsonb_)/.test(code)) {
+  if (
+    /^(int|float|numeric_|text|bpchar|bool|bytea|date_|timestamp|time_|interval_|uuid_|jsonb_)/.test(code)
+  ) {
     return comparison[m[1]!]!;
   }
   return null;
@@ -281,7 +283,8 @@ function emit(st: AnalyzeState, op: Operator, l: Typed | null, r: Typed): string
   if (code === 'byteacat') return `pg_bytea_cat(${a}, ${b})`;
   if (code === 'textlike' || code === 'bpcharlike') return `(${a} LIKE ${b} ESCAPE '\\')`;
   if (code === 'textnlike' || code === 'bpcharnlike') return `(${a} NOT LIKE ${b} ESCAPE '\\')`;
-  if (code === 'texticlike' || code === 'bpchariclike') return `(pg_lower(${a}) LIKE pg_lower(${b}) ESCAPE '\\')`;
+  if (code === 'texticlike' || code === 'bpchariclike')
+    return `(pg_lower(${a}) LIKE pg_lower(${b}) ESCAPE '\\')`;
   if (code === 'texticnlike' || code === 'bpcharicnlike')
     return `(pg_lower(${a}) NOT LIKE pg_lower(${b}) ESCAPE '\\')`;
   const re = /^(?:text|bpchar)(ic)?regex(eq|ne)$/.exec(code);
@@ -298,7 +301,11 @@ function emit(st: AnalyzeState, op: Operator, l: Typed | null, r: Typed): string
   if (code === 'jsonb_concat') return `pg_jsonb_concat(${a}, ${b})`;
   if (code === 'jsonb_delete') return `pg_jsonb_delete(${a}, ${b})`;
   // dates and times: the runtime's datetime functions (named after PostgreSQL's oprcode)
-  const zoned = code.includes('timestamptz');
+  // Functions that need the session's TimeZone: month and day steps of timestamptz arithmetic.
+  const zoned =
+    code === 'timestamptz_pl_interval' ||
+    code === 'timestamptz_mi_interval' ||
+    code === 'interval_pl_timestamptz';
   if (code === 'date_pli') return `pg_date_pli(${a}, ${b})`;
   if (code === 'integer_pl_date') return `pg_date_pli(${b}, ${a})`;
   if (code === 'date_mii') return `pg_date_mii(${a}, ${b})`;
@@ -307,7 +314,8 @@ function emit(st: AnalyzeState, op: Operator, l: Typed | null, r: Typed): string
   if (code.startsWith('interval_pl_')) {
     // interval + x is x + interval
     const other = code.slice('interval_pl_'.length);
-    const fn = other === 'date' ? 'date_pl_interval' : other === 'time' ? 'time_pl_interval' : `${other}_pl_interval`;
+    const fn =
+      other === 'date' ? 'date_pl_interval' : other === 'time' ? 'time_pl_interval' : `${other}_pl_interval`;
     return zoned ? `pg_${fn}(${b}, ${a}, ${tz()})` : `pg_${fn}(${b}, ${a})`;
   }
   if (code === 'mul_d_interval') return `pg_interval_mul(${b}, ${a})`;

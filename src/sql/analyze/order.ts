@@ -18,7 +18,10 @@ export interface OutputRef {
 function direction(s: P.SortBy): string {
   if (s.sortby_dir === 'SORTBY_USING') throw new FeatureNotSupportedError('ORDER BY ... USING');
   const desc = s.sortby_dir === 'SORTBY_DESC';
-  const nullsFirst = s.sortby_nulls === 'SORTBY_NULLS_DEFAULT' || s.sortby_nulls === undefined ? desc : s.sortby_nulls === 'SORTBY_NULLS_FIRST';
+  const nullsFirst =
+    s.sortby_nulls === 'SORTBY_NULLS_DEFAULT' || s.sortby_nulls === undefined
+      ? desc
+      : s.sortby_nulls === 'SORTBY_NULLS_FIRST';
   return `${desc ? ' DESC' : ''} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
 }
 
@@ -41,13 +44,21 @@ export function orderBy(
   return ` ORDER BY ${keys.join(', ')}`;
 }
 
-function sortKey(an: Analyzer, s: P.SortBy, lv: Level, outputs: readonly OutputRef[], restricted: boolean): string {
+function sortKey(
+  an: Analyzer,
+  s: P.SortBy,
+  lv: Level,
+  outputs: readonly OutputRef[],
+  restricted: boolean,
+): string {
   const st = an.st;
   const [tag, body] = nodeOf(s.node!);
   if (tag === 'A_Const' && (body as P.A_Const).ival !== undefined) {
     const n = (body as P.A_Const).ival!.ival ?? 0;
     if (n < 1 || n > outputs.length) {
-      throw new ChorusError('42P10', `ORDER BY position ${n} is not in select list`, { position: pos(st, (body as P.A_Const).location) });
+      throw new ChorusError('42P10', `ORDER BY position ${n} is not in select list`, {
+        position: pos(st, (body as P.A_Const).location),
+      });
     }
     return `"c${n}"`;
   }
@@ -56,13 +67,17 @@ function sortKey(an: Analyzer, s: P.SortBy, lv: Level, outputs: readonly OutputR
     if (fields.length === 1) {
       const matches = outputs.map((o, i) => ({ o, i })).filter((x) => x.o.name === fields[0]);
       if (matches.length > 1 && new Set(matches.map((m) => m.o.e.sql)).size > 1) {
-        throw new ChorusError('42702', `ORDER BY "${fields[0]}" is ambiguous`, { position: pos(st, (body as P.ColumnRef).location) });
+        throw new ChorusError('42702', `ORDER BY "${fields[0]}" is ambiguous`, {
+          position: pos(st, (body as P.ColumnRef).location),
+        });
       }
       if (matches.length > 0) return `"c${matches[0]!.i + 1}"`;
     }
   }
   if (restricted && lv.scope.items.length === 0) {
-    throw new FeatureNotSupportedError('ORDER BY on a UNION/INTERSECT/EXCEPT result other than output column names or positions');
+    throw new FeatureNotSupportedError(
+      'ORDER BY on a UNION/INTERSECT/EXCEPT result other than output column names or positions',
+    );
   }
   const e = an.expr(s.node!, lv);
   if (restricted) {
@@ -143,7 +158,8 @@ function frameSql(an: Analyzer, w: P.WindowDef, lv: Level, f: number): string {
     if (f & (start ? F.startOffsetPreceding : F.endOffsetPreceding)) return `${sql} PRECEDING`;
     return `${sql} FOLLOWING`;
   };
-  let out = f & frameFlags.between ? `${mode} BETWEEN ${bound(true)} AND ${bound(false)}` : `${mode} ${bound(true)}`;
+  let out =
+    f & frameFlags.between ? `${mode} BETWEEN ${bound(true)} AND ${bound(false)}` : `${mode} ${bound(true)}`;
   if (f & frameFlags.excludeCurrentRow) out += ' EXCLUDE CURRENT ROW';
   else if (f & frameFlags.excludeGroup) out += ' EXCLUDE GROUP';
   else if (f & frameFlags.excludeTies) out += ' EXCLUDE TIES';

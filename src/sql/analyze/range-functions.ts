@@ -19,31 +19,46 @@ export function rangeFunction(
   const st = lv.host.st;
   const position = pos(st, fc.location);
   const name = strings(fc.funcname).pop()!;
-  if (name !== 'generate_series') throw new FeatureNotSupportedError(`function ${name}() in FROM`, { position });
+  if (name !== 'generate_series')
+    throw new FeatureNotSupportedError(`function ${name}() in FROM`, { position });
   const args = (fc.args ?? []).map((a) => walk(a, lv));
   if (args.length < 2 || args.length > 3) {
-    throw new ChorusError('42883', `function generate_series with ${args.length} arguments does not exist`, { position });
+    throw new ChorusError('42883', `function generate_series with ${args.length} arguments does not exist`, {
+      position,
+    });
   }
   const [a, b] = args as [Typed, Typed];
   const known = [a, b].find((x) => x.type !== T.unknown)?.type ?? T.int4;
   let type: TypeRef;
-  if (isIntegerType(known)) type = ref(a.type === T.int8 || b.type === T.int8 || args[2]?.type === T.int8 ? T.int8 : T.int4);
+  if (isIntegerType(known))
+    type = ref(a.type === T.int8 || b.type === T.int8 || args[2]?.type === T.int8 ? T.int8 : T.int4);
   else if (known === T.timestamp || known === T.timestamptz || known === T.date) {
     type = ref(known === T.date ? T.timestamp : known);
     if (known === T.date && (a.type !== T.unknown || b.type !== T.unknown)) type = ref(T.timestamptz);
-  } else if (known === T.numeric) throw new FeatureNotSupportedError('generate_series over numeric', { position });
+  } else if (known === T.numeric)
+    throw new FeatureNotSupportedError('generate_series over numeric', { position });
   else {
-    throw new ChorusError('42883', `function generate_series(${a.type.name}, ${b.type.name}) does not exist`, { position });
+    throw new ChorusError(
+      '42883',
+      `function generate_series(${a.type.name}, ${b.type.name}) does not exist`,
+      { position },
+    );
   }
   const start = coerce(st, a, type, 'implicit', position);
   const stop = coerce(st, b, type, 'implicit', position);
   const isTime = type.type === T.timestamp || type.type === T.timestamptz;
   if (isTime && args.length !== 3) {
-    throw new ChorusError('42883', `function generate_series(${type.type.name}, ${type.type.name}) does not exist`, {
-      position,
-    });
+    throw new ChorusError(
+      '42883',
+      `function generate_series(${type.type.name}, ${type.type.name}) does not exist`,
+      {
+        position,
+      },
+    );
   }
-  const step = args[2] ? coerce(st, args[2], ref(isTime ? T.interval : type.type), 'implicit', position).sql : '1';
+  const step = args[2]
+    ? coerce(st, args[2], ref(isTime ? T.interval : type.type), 'implicit', position).sql
+    : '1';
   const tz = type.type === T.timestamptz ? st.marker({ kind: 'timezone' }) : 'NULL';
   const kind = isTime ? (type.type === T.timestamptz ? "'timestamptz'" : "'timestamp'") : "'int'";
   return {

@@ -38,7 +38,10 @@ function accepts(declared: PgType, input: PgType): boolean {
 }
 
 /** The candidates PostgreSQL would pick for these input types; [] when none, >1 when ambiguous. */
-export function selectCandidate<S extends Signature>(candidates: readonly S[], inputs: readonly PgType[]): S[] {
+export function selectCandidate<S extends Signature>(
+  candidates: readonly S[],
+  inputs: readonly PgType[],
+): S[] {
   const n = inputs.length;
   const sized = candidates.filter((c) => c.argTypes.length === n);
   // Exact match (unknowns match anything only through the rules below).
@@ -53,16 +56,24 @@ export function selectCandidate<S extends Signature>(candidates: readonly S[], i
   let cands = sized.filter((c) => c.argTypes.every((a, i) => accepts(a, inputs[i]!)));
   if (cands.length <= 1) return cands;
 
-  // Most exact matches.
-  cands = keepMax(cands, (c) => c.argTypes.filter((a, i) => a === inputs[i] && inputs[i] !== T.unknown).length);
+  // Most exact matches (a polymorphic argument binds to the input's own type: exact too).
+  cands = keepMax(
+    cands,
+    (c) =>
+      c.argTypes.filter((a, i) => inputs[i] !== T.unknown && (a === inputs[i] || isPolymorphic(a))).length,
+  );
+  if (cands.length === 1) return cands;
+  // Between equally exact candidates, a specific signature beats a polymorphic one.
+  cands = keepMax(cands, (c) => -c.argTypes.filter(isPolymorphic).length);
   if (cands.length === 1) return cands;
 
   // Exact or preferred types where coercion is needed.
   cands = keepMax(
     cands,
     (c) =>
-      c.argTypes.filter((a, i) => inputs[i] !== T.unknown && (a === inputs[i] || (a.preferred && !isPolymorphic(a))))
-        .length,
+      c.argTypes.filter(
+        (a, i) => inputs[i] !== T.unknown && (a === inputs[i] || (a.preferred && !isPolymorphic(a))),
+      ).length,
   );
   if (cands.length === 1) return cands;
 

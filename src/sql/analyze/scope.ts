@@ -57,7 +57,10 @@ export class Scope {
    * Resolve a column reference (`col`, `rel.col`, `schema.rel.col`). Searches this level, then the
    * enclosing ones; `levelsUp` says where it was found (0: this query).
    */
-  column(fields: readonly string[], position?: number): { col: ScopeColumn; item: RangeItem; levelsUp: number } {
+  column(
+    fields: readonly string[],
+    position?: number,
+  ): { col: ScopeColumn; item: RangeItem; levelsUp: number } {
     const colName = fields[fields.length - 1]!;
     const relName = fields.length >= 2 ? fields[fields.length - 2] : undefined;
     const schema = fields.length >= 3 ? fields[fields.length - 3] : undefined;
@@ -65,10 +68,14 @@ export class Scope {
     for (let s: Scope | null = this; s; s = s.parent, levelsUp++) {
       if (relName !== undefined) {
         const items = s.items.filter(
-          (i) => i.visible && i.alias === relName && (schema === undefined || i.schema === schema || schema === 'public'),
+          (i) =>
+            i.visible &&
+            i.alias === relName &&
+            (schema === undefined || i.schema === schema || schema === 'public'),
         );
         if (items.length === 0) continue;
-        if (items.length > 1) throw new ChorusError('42702', `table reference "${relName}" is ambiguous`, { position });
+        if (items.length > 1)
+          throw new ChorusError('42702', `table reference "${relName}" is ambiguous`, { position });
         const item = items[0]!;
         const col = item.columns.find((c) => c.name === colName);
         if (!col) {
@@ -94,7 +101,10 @@ export class Scope {
     if (relName !== undefined) {
       throw new ChorusError('42P01', `missing FROM-clause entry for table "${relName}"`, { position });
     }
-    throw new ChorusError('42703', `column "${colName}" does not exist`, { position, hint: this.suggest(colName) });
+    throw new ChorusError('42703', `column "${colName}" does not exist`, {
+      position,
+      hint: this.suggest(colName),
+    });
   }
 
   /**
@@ -149,7 +159,6 @@ export function quoteId(name: string): string {
 export function checkInternal(name: string, position?: number): void {
   if (name.toLowerCase().startsWith(internalPrefix)) throw new UndefinedTableError(name, { position });
 }
-
 
 /** PostgreSQL's MAX_FUZZY_DISTANCE for column suggestions. */
 const fuzzyDistanceMax = 3;

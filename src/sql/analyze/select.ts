@@ -73,7 +73,10 @@ export function withClause(an: Analyzer, w: P.WithClause, scope: Scope): string 
 
 function named(cols: readonly OutColumn[], aliases: readonly string[]): { name: string; type: TypeRef }[] {
   if (aliases.length > cols.length) {
-    throw new ChorusError('42P10', `WITH query has ${cols.length} columns available but ${aliases.length} columns specified`);
+    throw new ChorusError(
+      '42P10',
+      `WITH query has ${cols.length} columns available but ${aliases.length} columns specified`,
+    );
   }
   return cols.map((c, i) => ({ name: aliases[i] ?? c.name, type: c.type }));
 }
@@ -116,7 +119,10 @@ function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
       const qualifier = fields.length > 1 ? fields[fields.length - 2] : undefined;
       for (const c of scope.star(qualifier, position)) {
         checker.check(c.name, undefined, position);
-        targets.push({ e: { sql: c.sql, type: c.type.type, typmod: c.type.typmod, colname: c.name }, name: c.name });
+        targets.push({
+          e: { sql: c.sql, type: c.type.type, typmod: c.type.typmod, colname: c.name },
+          name: c.name,
+        });
       }
       continue;
     }
@@ -128,9 +134,18 @@ function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
     const h = an.expr(s.havingClause, sel);
     having = ` HAVING ${requireBool(st, h, 'HAVING', exprPos(st, s.havingClause)).sql}`;
   }
-  const columns: OutColumn[] = targets.map((t) => ({ name: t.name, type: { type: t.e.type, typmod: t.e.typmod } }));
+  const columns: OutColumn[] = targets.map((t) => ({
+    name: t.name,
+    type: { type: t.e.type, typmod: t.e.typmod },
+  }));
   const distinct = distinctClause(s);
-  const order = orderBy(an, s.sortClause ?? [], sel, targets.map((t) => ({ name: t.name, e: t.e })), distinct !== '');
+  const order = orderBy(
+    an,
+    s.sortClause ?? [],
+    sel,
+    targets.map((t) => ({ name: t.name, e: t.e })),
+    distinct !== '',
+  );
   const aggregated = targets.some((t) => t.e.hasAggregate) || s.havingClause !== undefined;
   if (!group && aggregated && checker.firstViolation) throw checker.firstViolation;
   const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
@@ -167,18 +182,34 @@ export function limitClause(an: Analyzer, s: P.SelectStmt, scope: Scope): string
 function values(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
   const st = an.st;
   const lv = an.level(scope, 'VALUES');
-  const rows = (s.valuesLists ?? []).map((r) => ((nodeOf(r)[1] as P.List).items ?? []).map((n) => an.expr(n, lv)));
+  const rows = (s.valuesLists ?? []).map((r) =>
+    ((nodeOf(r)[1] as P.List).items ?? []).map((n) => an.expr(n, lv)),
+  );
   const width = rows[0]?.length ?? 0;
   if (rows.some((r) => r.length !== width)) {
     throw new ChorusError('42601', 'VALUES lists must all be the same length');
   }
-  const types = Array.from({ length: width }, (_, i) => commonType(rows.map((r) => r[i]!), 'VALUES'));
+  const types = Array.from({ length: width }, (_, i) =>
+    commonType(
+      rows.map((r) => r[i]!),
+      'VALUES',
+    ),
+  );
   const body = rows
     .map((r) => `(${r.map((e, i) => coerce(st, e, types[i]!, 'implicit').sql).join(', ')})`)
     .join(', ');
   const list = types.map((_, i) => `"column${i + 1}" AS "c${i + 1}"`).join(', ');
   const columns = types.map((t, i) => ({ name: `column${i + 1}`, type: t }));
-  const order = orderBy(an, s.sortClause ?? [], lv, columns.map((c, i) => ({ name: c.name, e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod } })), true);
+  const order = orderBy(
+    an,
+    s.sortClause ?? [],
+    lv,
+    columns.map((c, i) => ({
+      name: c.name,
+      e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod },
+    })),
+    true,
+  );
   const sql = `SELECT ${list} FROM (VALUES ${body})${order}${limitClause(an, s, scope)}`;
   return { sql, columns };
 }
@@ -214,7 +245,10 @@ function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
   const columns = left.columns.map((c, i) => ({ name: c.name, type: types[i]! }));
   let sql = `${wrap(left, left.wrap)} ${op}${s.all ? ' ALL' : ''} ${wrap(right, right.wrap)}`;
   if ((s.sortClause?.length ?? 0) > 0 || s.limitCount || s.limitOffset) {
-    const outputs = columns.map((c, i) => ({ name: c.name, e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod } }));
+    const outputs = columns.map((c, i) => ({
+      name: c.name,
+      e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod },
+    }));
     const order = orderBy(an, s.sortClause ?? [], an.level(new Scope(scope), 'ORDER BY'), outputs, true);
     sql = `SELECT * FROM (${sql})${order}${limitClause(an, s, scope)}`;
   }
@@ -222,10 +256,19 @@ function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
 }
 
 /** A branch of a set operation; `wrap` when SQLite could not take it bare as a compound member. */
-function branch(an: Analyzer, b: P.SelectStmt, scope: Scope, isLeft: boolean): SelectResult & { wrap: boolean } {
+function branch(
+  an: Analyzer,
+  b: P.SelectStmt,
+  scope: Scope,
+  isLeft: boolean,
+): SelectResult & { wrap: boolean } {
   const r = selectStmt(an, b, scope);
   const nested = b.op !== undefined && b.op !== 'SETOP_NONE';
-  const hasTail = (b.sortClause?.length ?? 0) > 0 || b.limitCount !== undefined || b.limitOffset !== undefined || b.withClause !== undefined;
+  const hasTail =
+    (b.sortClause?.length ?? 0) > 0 ||
+    b.limitCount !== undefined ||
+    b.limitOffset !== undefined ||
+    b.withClause !== undefined;
   // SQLite's compound operators are left-associative with one precedence: nest the right side.
   return { ...r, wrap: hasTail || (nested && !isLeft) || b.valuesLists !== undefined };
 }

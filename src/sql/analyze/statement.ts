@@ -80,7 +80,13 @@ export class StatementAnalyzer implements ExprHost, FromHost {
   }
 
   call(fc: P.FuncCall, lv: Level): Typed {
-    return callFunction(fc, lv, walk, (over, l) => windowSpec(this, over, l), (sorts, l) => orderByList(this, sorts, l));
+    return callFunction(
+      fc,
+      lv,
+      walk,
+      (over, l) => windowSpec(this, over, l),
+      (sorts, l) => orderByList(this, sorts, l),
+    );
   }
 
   groupedMatch(n: P.Node, lv: Level): Typed | null {
@@ -181,7 +187,10 @@ export class StatementAnalyzer implements ExprHost, FromHost {
 }
 
 /** Parse-time check PostgreSQL makes for `$n` beyond what the client declared: none (types are inferred). */
-export function declaredTypesOf(oids: readonly number[], lookup: (oid: number) => TypeRef | undefined): (TypeRef | undefined)[] {
+export function declaredTypesOf(
+  oids: readonly number[],
+  lookup: (oid: number) => TypeRef | undefined,
+): (TypeRef | undefined)[] {
   return oids.map((o) => {
     if (o === 0 || o === T.unknown.oid) return undefined;
     const t = lookup(o);

@@ -22,7 +22,8 @@ export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
   const position = pos(st, rel.location);
   checkInternal(rel.relname!, position);
   if (rel.relpersistence === 't') throw new FeatureNotSupportedError('CREATE TEMPORARY VIEW');
-  if (v.withCheckOption && v.withCheckOption !== 'NO_CHECK_OPTION') throw new FeatureNotSupportedError('WITH CHECK OPTION');
+  if (v.withCheckOption && v.withCheckOption !== 'NO_CHECK_OPTION')
+    throw new FeatureNotSupportedError('WITH CHECK OPTION');
   const [tag, body] = nodeOf(v.query!);
   if (tag !== 'SelectStmt') throw new FeatureNotSupportedError(`a view over ${tag}`);
   const r = selectStmt(an, body as P.SelectStmt, new Scope(null));
@@ -30,7 +31,11 @@ export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
   if (aliases.length > r.columns.length) {
     throw new ChorusError('42601', 'CREATE VIEW specifies more column names than columns');
   }
-  const columns = r.columns.map((c, i) => ({ name: aliases[i] ?? c.name, oid: c.type.type.oid, typmod: c.type.typmod }));
+  const columns = r.columns.map((c, i) => ({
+    name: aliases[i] ?? c.name,
+    oid: c.type.type.oid,
+    typmod: c.type.typmod,
+  }));
   const seen = new Set<string>();
   for (const c of columns) {
     if (seen.has(c.name)) throw new ChorusError('42701', `column "${c.name}" specified more than once`);
@@ -39,7 +44,10 @@ export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
   const definition = deparseSync(v.query!, { pretty: false });
   const meta = JSON.stringify({ columns, definition }).replaceAll('*/', '*\\/');
   // Session values cannot live in a stored view: the SQLite copy has NULL there (see above).
-  const stored = r.sql.split(bindMarker).filter((_, i) => i % 2 === 0).join('NULL');
+  const stored = r.sql
+    .split(bindMarker)
+    .filter((_, i) => i % 2 === 0)
+    .join('NULL');
   const name = quoteId(rel.relname!);
   const create = `CREATE VIEW ${name} AS ${metaPrefix}${meta}${metaSuffix} ${stored}`;
   const sql = v.replace ? `DROP VIEW IF EXISTS ${name}; ${create}` : create;

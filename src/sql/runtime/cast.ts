@@ -9,11 +9,7 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
-import { type PgType, T } from '../types/pg-types.js';
-import { codecFor, type StorageValue, typeForOid, type ValueEnv } from '../types/values.js';
-import { floatOf } from '../types/values-simple.js';
-import { parseJson } from '../types/json.js';
-import { decodeInterval, encodeInterval } from '../types/interval.js';
+import { dateToTimestamp } from '../types/datetime-arith.js';
 import {
   dateToTimestamptz,
   timestampToDate,
@@ -23,10 +19,14 @@ import {
   timestamptzToTime,
   timestamptzToTimestamp,
 } from '../types/datetime-convert.js';
-import { dateToTimestamp } from '../types/datetime-arith.js';
-import { sessionTimeZone, type TimeZone } from '../types/timezone.js';
+import { decodeInterval, encodeInterval } from '../types/interval.js';
+import { parseJson } from '../types/json.js';
 import { numericToInt } from '../types/numeric-convert.js';
 import { decodeNumeric } from '../types/numeric-key.js';
+import { type PgType, T } from '../types/pg-types.js';
+import { sessionTimeZone, type TimeZone } from '../types/timezone.js';
+import { codecFor, type StorageValue, typeForOid, type ValueEnv } from '../types/values.js';
+import { floatOf } from '../types/values-simple.js';
 
 const pure = { deterministic: true, safeIntegers: true } as const;
 
@@ -47,7 +47,10 @@ function text(v: unknown): string {
 const numericScaleBytes = 2;
 
 function bytesCompare(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return Buffer.compare(
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
 }
 
 /** Order of two stored values of one type, as PostgreSQL orders them (NaN greatest for floats). */
@@ -60,7 +63,10 @@ export function compareStorage(type: PgType, a: StorageValue, b: StorageValue): 
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (type === T.numeric && a instanceof Uint8Array && b instanceof Uint8Array) {
-    return bytesCompare(a.subarray(0, a.length - numericScaleBytes), b.subarray(0, b.length - numericScaleBytes));
+    return bytesCompare(
+      a.subarray(0, a.length - numericScaleBytes),
+      b.subarray(0, b.length - numericScaleBytes),
+    );
   }
   if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesCompare(a, b);
   if (typeof a === 'bigint' || typeof a === 'number' || typeof b === 'bigint' || typeof b === 'number') {
@@ -74,14 +80,18 @@ export function compareStorage(type: PgType, a: StorageValue, b: StorageValue): 
 }
 
 export function registerCastFunctions(db: Database.Database): void {
-  db.function('pg_cast_in', { deterministic: false, safeIntegers: true }, (v: unknown, oid: unknown, typmod: unknown, tz: unknown, now: unknown) => {
-    if (v === null) return null;
-    const type = typeForOid(Number(oid));
-    const c = codecFor(type);
-    const out = c.input(text(v), -1, envFor(tz, now));
-    const tm = Number(typmod);
-    return tm >= 0 && c.typmod ? c.typmod(out, tm, true) : out;
-  });
+  db.function(
+    'pg_cast_in',
+    { deterministic: false, safeIntegers: true },
+    (v: unknown, oid: unknown, typmod: unknown, tz: unknown, now: unknown) => {
+      if (v === null) return null;
+      const type = typeForOid(Number(oid));
+      const c = codecFor(type);
+      const out = c.input(text(v), -1, envFor(tz, now));
+      const tm = Number(typmod);
+      return tm >= 0 && c.typmod ? c.typmod(out, tm, true) : out;
+    },
+  );
   db.function('pg_cast_out', pure, (v: unknown, oid: unknown, typmod: unknown, tz: unknown) => {
     if (v === null) return null;
     return codecFor(typeForOid(Number(oid))).output(v as StorageValue, Number(typmod), envFor(tz));

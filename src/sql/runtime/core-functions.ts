@@ -89,7 +89,8 @@ function floatArith(op: string, a: number, b: number, single: boolean): number {
   if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) {
     throw new ChorusError('22003', 'value out of range: overflow');
   }
-  if (r === 0 && a !== 0 && b !== 0 && op === 'mul') throw new ChorusError('22003', 'value out of range: underflow');
+  if (r === 0 && a !== 0 && b !== 0 && op === 'mul')
+    throw new ChorusError('22003', 'value out of range: underflow');
   return r;
 }
 
@@ -117,7 +118,8 @@ function floatFn(name: string, a: number, b: number): number {
       return Math.cbrt(a);
     case 'exp': {
       const r = Math.exp(a);
-      if (!Number.isFinite(r) && Number.isFinite(a)) throw new ChorusError('22003', 'value out of range: overflow');
+      if (!Number.isFinite(r) && Number.isFinite(a))
+        throw new ChorusError('22003', 'value out of range: overflow');
       if (r === 0 && Number.isFinite(a)) throw new ChorusError('22003', 'value out of range: underflow');
       return r;
     }
@@ -132,7 +134,10 @@ function floatFn(name: string, a: number, b: number): number {
     case 'pow': {
       if (a === 0 && b < 0) throw new ChorusError('2201F', 'zero raised to a negative power is undefined');
       if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) {
-        throw new ChorusError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+        throw new ChorusError(
+          '2201F',
+          'a negative number raised to a non-integer power yields a complex result',
+        );
       }
       const r = a ** b;
       if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) {
@@ -231,31 +236,44 @@ export function registerCoreFunctions(db: Database.Database): void {
   });
   db.function('pg_float_arith', pure, (op: unknown, a: unknown, b: unknown, bits: unknown) => {
     if (a === null || b === null) return null;
-    return floatStorage(floatArith(String(op), floatOf(a as StorageValue), floatOf(b as StorageValue), Number(bits) === 32));
+    return floatStorage(
+      floatArith(String(op), floatOf(a as StorageValue), floatOf(b as StorageValue), Number(bits) === 32),
+    );
   });
   db.function('pg_float_fn', pure, (name: unknown, a: unknown, b: unknown) => {
     if (a === null || (b === null && (name === 'pow' || name === 'atan2'))) return null;
-    return floatStorage(floatFn(String(name), floatOf(a as StorageValue), b === null ? 0 : floatOf(b as StorageValue)));
+    return floatStorage(
+      floatFn(String(name), floatOf(a as StorageValue), b === null ? 0 : floatOf(b as StorageValue)),
+    );
   });
   db.function('pg_float4', pure, (x: unknown) => {
     if (x === null) return null;
     const v = floatOf(x as StorageValue);
     const f = Math.fround(v);
-    if (!Number.isFinite(f) && Number.isFinite(v)) throw new ChorusError('22003', 'value out of range: overflow');
+    if (!Number.isFinite(f) && Number.isFinite(v))
+      throw new ChorusError('22003', 'value out of range: overflow');
     if (f === 0 && v !== 0) throw new ChorusError('22003', 'value out of range: underflow');
     return floatStorage(f);
   });
   db.function('pg_float_to_int', pure, (x: unknown, bits: unknown) =>
     x === null ? null : floatToInt(floatOf(x as StorageValue), bitsOf(bits)),
   );
-  db.function('pg_not_null', { deterministic: true, safeIntegers: true }, (v: unknown, col: unknown, table: unknown) => {
-    if (v !== null) return v as StorageValue;
-    throw new ChorusError('23502', `null value in column "${String(col)}" of relation "${String(table)}" violates not-null constraint`, {
-      column: String(col),
-      table: String(table),
-      schema: 'public',
-    });
-  });
+  db.function(
+    'pg_not_null',
+    { deterministic: true, safeIntegers: true },
+    (v: unknown, col: unknown, table: unknown) => {
+      if (v !== null) return v as StorageValue;
+      throw new ChorusError(
+        '23502',
+        `null value in column "${String(col)}" of relation "${String(table)}" violates not-null constraint`,
+        {
+          column: String(col),
+          table: String(table),
+          schema: 'public',
+        },
+      );
+    },
+  );
   db.function('pg_raise', { deterministic: false }, (code: unknown, message: unknown) => {
     throw new ChorusError(String(code), String(message));
   });
@@ -273,25 +291,36 @@ export function registerCoreFunctions(db: Database.Database): void {
     ['pg_greatest', 1],
     ['pg_least', -1],
   ] as const) {
-    db.function(name, { deterministic: true, safeIntegers: true, varargs: true }, (oid: unknown, ...args: unknown[]) => {
-      const type = typeByOid(Number(oid)) ?? T.text;
-      let best: StorageValue = null;
-      for (const a of args as StorageValue[]) {
-        if (a === null) continue;
-        if (best === null || sign * compareStorage(type, a, best) > 0) best = a;
-      }
-      return best;
-    });
+    db.function(
+      name,
+      { deterministic: true, safeIntegers: true, varargs: true },
+      (oid: unknown, ...args: unknown[]) => {
+        const type = typeByOid(Number(oid)) ?? T.text;
+        let best: StorageValue = null;
+        for (const a of args as StorageValue[]) {
+          if (a === null) continue;
+          if (best === null || sign * compareStorage(type, a, best) > 0) best = a;
+        }
+        return best;
+      },
+    );
   }
   registerFloatAggregates(db);
   registerOrderedSetAggregates(db);
   const bits = (f: (a: bigint, b: bigint) => bigint) => ({
     safeIntegers: true,
     start: null,
-    step: (acc: bigint | null, x: unknown) => (x === null ? acc : acc === null ? (x as bigint) : f(acc, x as bigint)),
+    step: (acc: bigint | null, x: unknown) =>
+      x === null ? acc : acc === null ? (x as bigint) : f(acc, x as bigint),
   });
-  db.aggregate('pg_bit_and', bits((a, b) => a & b));
-  db.aggregate('pg_bit_or', bits((a, b) => a | b));
+  db.aggregate(
+    'pg_bit_and',
+    bits((a, b) => a & b),
+  );
+  db.aggregate(
+    'pg_bit_or',
+    bits((a, b) => a | b),
+  );
 }
 
 function checkOrOverflow(v: bigint, bits: 16 | 32 | 64): bigint {
@@ -305,8 +334,7 @@ function checkOrOverflow(v: bigint, bits: 16 | 32 | 64): bigint {
 /** PostgreSQL's float8_accum: N, Sx and Sxx by the Youngs-Cramer update. */
 function registerFloatAggregates(db: Database.Database): void {
   const start = (): FloatAcc => ({ n: 0, sx: 0, sxx: 0, kind: '' });
-  const step = (acc: FloatAcc, x: unknown, kind?: unknown): FloatAcc => {
-    if (kind !== undefined) acc.kind = String(kind);
+  const step = (acc: FloatAcc, x: unknown): FloatAcc => {
     if (x === null) return acc;
     const v = floatOf(x as StorageValue);
     acc.n++;
@@ -317,18 +345,29 @@ function registerFloatAggregates(db: Database.Database): void {
     } else acc.sxx = Number.isFinite(v) ? 0 : Number.NaN;
     return acc;
   };
-  db.aggregate('pg_float_sum', { start, step, result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx)) });
-  db.aggregate('pg_float_avg', { start, step, result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx / a.n)) });
-  db.aggregate('pg_float_stat', {
+  db.aggregate('pg_float_sum', {
     start,
     step,
+    result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx)),
+  });
+  db.aggregate('pg_float_avg', {
+    start,
+    step,
+    result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx / a.n)),
+  });
+  db.aggregate('pg_float_stat', {
+    start,
+    step: (acc: FloatAcc, x: unknown, kind: unknown) => {
+      acc.kind = String(kind);
+      return step(acc, x);
+    },
     result: (a: FloatAcc) => {
       const sample = a.kind.endsWith('_samp');
       if (a.n === 0 || (sample && a.n === 1)) return null;
       const variance = a.sxx / (sample ? a.n - 1 : a.n);
       return floatStorage(a.kind.startsWith('stddev') ? Math.sqrt(variance) : variance);
     },
-  });
+  } as never);
 }
 
 interface OrderedAcc {

@@ -55,7 +55,8 @@ function typeOf(v: JsonValue): string {
 
 /** jsonb containment (@>): arrays contain elements anywhere, objects contain pairs. */
 function contains(a: JsonValue, b: JsonValue, top = true): boolean {
-  if (a.kind === 'array' && b.kind === 'array') return b.items.every((x) => a.items.some((y) => contains(y, x, false)));
+  if (a.kind === 'array' && b.kind === 'array')
+    return b.items.every((x) => a.items.some((y) => contains(y, x, false)));
   if (a.kind === 'array' && top && b.kind !== 'object') return a.items.some((y) => equal(y, b));
   if (a.kind === 'object' && b.kind === 'object') {
     return b.entries.every(([k, v]) => {
@@ -201,8 +202,13 @@ export function registerJsonFunctions(db: Database.Database): void {
       return jsonbText({ kind: 'array', items: v.items.filter((_, k) => k !== i) });
     }
     const k = text(key);
-    if (v.kind === 'object') return jsonbText({ kind: 'object', entries: v.entries.filter(([x]) => x !== k) });
-    if (v.kind === 'array') return jsonbText({ kind: 'array', items: v.items.filter((x) => !(x.kind === 'string' && x.value === k)) });
+    if (v.kind === 'object')
+      return jsonbText({ kind: 'object', entries: v.entries.filter(([x]) => x !== k) });
+    if (v.kind === 'array')
+      return jsonbText({
+        kind: 'array',
+        items: v.items.filter((x) => !(x.kind === 'string' && x.value === k)),
+      });
     throw new ChorusError('22023', 'cannot delete from scalar');
   });
   db.function('pg_jsonb_cmp', pure, (a: unknown, b: unknown) =>
@@ -216,7 +222,9 @@ export function registerJsonFunctions(db: Database.Database): void {
     return BigInt(v.items.length);
   });
   db.function('pg_jsonb_pretty', pure, (j: unknown) => (j === null ? null : pretty(parsed(j, true), '')));
-  db.function('pg_jsonb_strip_nulls', pure, (j: unknown) => (j === null ? null : jsonbText(stripNulls(parsed(j, true)))));
+  db.function('pg_jsonb_strip_nulls', pure, (j: unknown) =>
+    j === null ? null : jsonbText(stripNulls(parsed(j, true))),
+  );
   db.function('pg_to_json', pure, (v: unknown, oid: unknown, tz: unknown, jsonb: unknown) => {
     if (v === null) return null;
     const out = toJson(v as StorageValue, Number(oid), tz);
@@ -227,7 +235,9 @@ export function registerJsonFunctions(db: Database.Database): void {
     const parts: string[] = [];
     for (let i = 0; i < kv.length; i += 2) {
       if (kv[i] === null) throw new ChorusError('22023', 'null value not allowed for object key');
-      parts.push(`${quoteJson(text(kv[i]))}${b ? ': ' : ' : '}${kv[i + 1] === null ? 'null' : text(kv[i + 1])}`);
+      parts.push(
+        `${quoteJson(text(kv[i]))}${b ? ': ' : ' : '}${kv[i + 1] === null ? 'null' : text(kv[i + 1])}`,
+      );
     }
     const out = `{${parts.join(', ')}}`;
     return b ? jsonbText(normalizeJsonb(parseJson(out))) : out;
@@ -254,7 +264,10 @@ export function registerJsonFunctions(db: Database.Database): void {
 
 function stripNulls(v: JsonValue): JsonValue {
   if (v.kind === 'object') {
-    return { kind: 'object', entries: v.entries.filter(([, x]) => x.kind !== 'null').map(([k, x]) => [k, stripNulls(x)]) };
+    return {
+      kind: 'object',
+      entries: v.entries.filter(([, x]) => x.kind !== 'null').map(([k, x]) => [k, stripNulls(x)]),
+    };
   }
   if (v.kind === 'array') return { kind: 'array', items: v.items.map(stripNulls) };
   return v;

@@ -29,7 +29,11 @@ const classes: Record<string, string> = {
 /** PostgreSQL ARE syntax → JavaScript (unicode mode). */
 export function translatePattern(p: string): string {
   let out = p.replace(/\[:([a-z]+):\]/g, (m, name: string) => classes[name] ?? m);
-  out = out.replace(/\\m/g, '\\b(?=\\w)').replace(/\\M/g, '\\b(?<=\\w)').replace(/\\y/g, '\\b').replace(/\\Y/g, '\\B');
+  out = out
+    .replace(/\\m/g, '\\b(?=\\w)')
+    .replace(/\\M/g, '\\b(?<=\\w)')
+    .replace(/\\y/g, '\\b')
+    .replace(/\\Y/g, '\\B');
   out = out.replace(/\\A/g, '^').replace(/\\Z/g, '$');
   return out;
 }
@@ -66,12 +70,14 @@ function jsFlags(flags: string, allowGlobal: boolean): string {
 
 /** A PostgreSQL replacement string (\1, \&) as JavaScript's ($1, $&). */
 function replacement(r: string): string {
-  return r.replaceAll('$', '$$$$').replace(/\\(\d|&|\\)/g, (_m, c: string) => (c === '&' ? '$&' : c === '\\' ? '\\' : `$${c}`));
+  return r
+    .replaceAll('$', '$$$$')
+    .replace(/\\(\d|&|\\)/g, (_m, c: string) => (c === '&' ? '$&' : c === '\\' ? '\\' : `$${c}`));
 }
 
 /** SIMILAR TO pattern → anchored regular expression (PostgreSQL's similar_to_escape). */
-export function similarToRegex(p: string, escape: string | null): string {
-  const esc = escape ?? '\\';
+export function similarToRegex(p: string, escapeChar: string | null): string {
+  const esc = escapeChar ?? '\\';
   let out = '';
   let inBracket = false;
   for (let i = 0; i < p.length; i++) {

@@ -4,8 +4,8 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
-import { decodeInterval } from '../types/interval.js';
 import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime-arith.js';
+import { decodeInterval } from '../types/interval.js';
 import { sessionTimeZone } from '../types/timezone.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
@@ -37,8 +37,13 @@ export function registerRuntime(db: Database.Database, versionString: string): v
         const s = BigInt(step as bigint);
         if (s === 0n) throw new ChorusError('22023', 'step size cannot equal zero');
         let n = 0;
-        for (let v = BigInt(start as bigint); s > 0n ? v <= BigInt(stop as bigint) : v >= BigInt(stop as bigint); v += s) {
-          if (++n > generateSeriesRowsMax) throw new ChorusError('54000', `generate_series: more than ${generateSeriesRowsMax} rows`);
+        for (
+          let v = BigInt(start as bigint);
+          s > 0n ? v <= BigInt(stop as bigint) : v >= BigInt(stop as bigint);
+          v += s
+        ) {
+          if (++n > generateSeriesRowsMax)
+            throw new ChorusError('54000', `generate_series: more than ${generateSeriesRowsMax} rows`);
           yield [v];
         }
         return;
@@ -52,7 +57,8 @@ export function registerRuntime(db: Database.Database, versionString: string): v
       const forward = iv.months * 30 * 86400e6 + iv.days * 86400e6 + Number(iv.micros) > 0;
       let n = 0;
       for (let v = BigInt(start as bigint); forward ? v <= stopAt : v >= stopAt; ) {
-        if (++n > generateSeriesRowsMax) throw new ChorusError('54000', `generate_series: more than ${generateSeriesRowsMax} rows`);
+        if (++n > generateSeriesRowsMax)
+          throw new ChorusError('54000', `generate_series: more than ${generateSeriesRowsMax} rows`);
         yield [v];
         v = zone ? timestamptzPlInterval(v, iv, zone) : timestampPlInterval(v, iv);
       }

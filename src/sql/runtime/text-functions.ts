@@ -25,12 +25,22 @@ function chars(s: string): string[] {
   return Array.from(s);
 }
 
+// The database's locale is C (as `initdb --locale=C`): case mapping and word characters are ASCII.
+
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+function asciiUpper(s: string): string {
+  return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
 function initcap(s: string): string {
   let out = '';
   let inWord = false;
   for (const ch of s) {
-    const alnum = /[\p{L}\p{N}]/u.test(ch);
-    out += alnum ? (inWord ? ch.toLowerCase() : ch.toUpperCase()) : ch;
+    const alnum = /[A-Za-z0-9]/.test(ch);
+    out += alnum ? (inWord ? asciiLower(ch) : asciiUpper(ch)) : ch;
     inWord = alnum;
   }
   return out;
@@ -85,29 +95,35 @@ function quoteLiteral(s: string): string {
 /** format(): %s, %I, %L, %% with optional argument positions (%1$s) and widths (%-10s). */
 function format(fmt: string, args: readonly (string | null)[]): string {
   let next = 0;
-  return fmt.replace(/%(?:(\d+)\$)?(-)?(\d+|\*)?([sIL%])/g, (_m, position: string | undefined, minus, width, kind: string) => {
-    if (kind === '%') return '%';
-    const index = position !== undefined ? Number(position) - 1 : next;
-    next = index + 1;
-    if (index >= args.length) throw new ChorusError('22023', 'too few arguments for format()');
-    const v = args[index] ?? null;
-    let out: string;
-    if (kind === 's') out = v ?? '';
-    else if (kind === 'I') {
-      if (v === null) throw new ChorusError('22004', 'null values cannot be formatted as an SQL identifier');
-      out = quoteIdent(v);
-    } else out = v === null ? 'NULL' : quoteLiteral(v);
-    const w = width === undefined || width === '*' ? 0 : Number(width);
-    return minus ? out.padEnd(w) : out.padStart(w);
-  });
+  return fmt.replace(
+    /%(?:(\d+)\$)?(-)?(\d+|\*)?([sIL%])/g,
+    (_m, position: string | undefined, minus, width, kind: string) => {
+      if (kind === '%') return '%';
+      const index = position !== undefined ? Number(position) - 1 : next;
+      next = index + 1;
+      if (index >= args.length) throw new ChorusError('22023', 'too few arguments for format()');
+      const v = args[index] ?? null;
+      let out: string;
+      if (kind === 's') out = v ?? '';
+      else if (kind === 'I') {
+        if (v === null)
+          throw new ChorusError('22004', 'null values cannot be formatted as an SQL identifier');
+        out = quoteIdent(v);
+      } else out = v === null ? 'NULL' : quoteLiteral(v);
+      const w = width === undefined || width === '*' ? 0 : Number(width);
+      return minus ? out.padEnd(w) : out.padStart(w);
+    },
+  );
 }
 
 export function registerTextFunctions(db: Database.Database): void {
   const strict = (name: string, fn: (...a: unknown[]) => unknown): void => {
-    db.function(name, { ...pure, varargs: true }, (...a: unknown[]) => (a.some((x) => x === null) ? null : fn(...a)));
+    db.function(name, { ...pure, varargs: true }, (...a: unknown[]) =>
+      a.some((x) => x === null) ? null : fn(...a),
+    );
   };
-  strict('pg_lower', (s) => str(s).toLowerCase());
-  strict('pg_upper', (s) => str(s).toUpperCase());
+  strict('pg_lower', (s) => asciiLower(str(s)));
+  strict('pg_upper', (s) => asciiUpper(str(s)));
   strict('pg_initcap', (s) => initcap(str(s)));
   db.function('pg_substr', pure, (s: unknown, start: unknown, len: unknown) => {
     if (s === null || start === null) return null;
@@ -137,7 +153,11 @@ export function registerTextFunctions(db: Database.Database): void {
     return parts[i] ?? '';
   });
   strict('pg_starts_with', (s, p) => (str(s).startsWith(str(p)) ? 1n : 0n));
-  strict('pg_md5', (s) => createHash('md5').update(s instanceof Uint8Array ? s : str(s)).digest('hex'));
+  strict('pg_md5', (s) =>
+    createHash('md5')
+      .update(s instanceof Uint8Array ? s : str(s))
+      .digest('hex'),
+  );
   strict('pg_to_hex', (v, bits) => BigInt.asUintN(num(bits), BigInt(v as bigint)).toString(16));
   strict('pg_chr', (n) => {
     const c = num(n);
@@ -168,13 +188,27 @@ export function registerTextFunctions(db: Database.Database): void {
     const n = count === undefined ? chars(str(r)).length : num(count);
     return cs.slice(0, start - 1).join('') + str(r) + cs.slice(start - 1 + n).join('');
   });
-  strict('pg_bytea_cat', (a, b) => Buffer.concat([Buffer.from(a as Uint8Array), Buffer.from(b as Uint8Array)]));
-  db.function('pg_concat', { ...pure, varargs: true }, (...a: unknown[]) => a.map((x) => (x === null ? '' : str(x))).join(''));
+  strict('pg_bytea_cat', (a, b) =>
+    Buffer.concat([Buffer.from(a as Uint8Array), Buffer.from(b as Uint8Array)]),
+  );
+  db.function('pg_concat', { ...pure, varargs: true }, (...a: unknown[]) =>
+    a.map((x) => (x === null ? '' : str(x))).join(''),
+  );
   db.function('pg_concat_ws', { ...pure, varargs: true }, (sep: unknown, ...a: unknown[]) =>
-    sep === null ? null : a.filter((x) => x !== null).map(str).join(str(sep)),
+    sep === null
+      ? null
+      : a
+          .filter((x) => x !== null)
+          .map(str)
+          .join(str(sep)),
   );
   db.function('pg_format', { ...pure, varargs: true }, (fmt: unknown, ...a: unknown[]) =>
-    fmt === null ? null : format(str(fmt), a.map((x) => (x === null ? null : str(x)))),
+    fmt === null
+      ? null
+      : format(
+          str(fmt),
+          a.map((x) => (x === null ? null : str(x))),
+        ),
   );
   db.function('pg_char_length', pure, (s: unknown) => (s === null ? null : BigInt(charLength(str(s)))));
   regexFunctions(db);
@@ -188,7 +222,13 @@ function encode(b: Buffer, fmt: string): string {
       return (b.toString('base64').match(/.{1,76}/g) ?? ['']).join('\n');
     case 'escape':
       return Array.from(b)
-        .map((c) => (c === 0x5c ? '\\\\' : c < 0x20 || c > 0x7e ? `\\${c.toString(8).padStart(3, '0')}` : String.fromCharCode(c)))
+        .map((c) =>
+          c === 0x5c
+            ? '\\\\'
+            : c < 0x20 || c > 0x7e
+              ? `\\${c.toString(8).padStart(3, '0')}`
+              : String.fromCharCode(c),
+        )
         .join('');
     default:
       throw new ChorusError('22023', `unrecognized encoding: "${fmt}"`);
@@ -198,13 +238,22 @@ function encode(b: Buffer, fmt: string): string {
 function decode(s: string, fmt: string): Buffer {
   switch (fmt.toLowerCase()) {
     case 'hex':
-      if (!/^[0-9a-fA-F\s]*$/.test(s)) throw new ChorusError('22023', 'invalid hexadecimal digit');
-      if (s.replace(/\s/g, '').length % 2) throw new ChorusError('22023', 'invalid hexadecimal data: odd number of digits');
+      {
+        const bad = /[^0-9a-fA-F\s]/.exec(s);
+        if (bad) throw new ChorusError('22023', `invalid hexadecimal digit: "${bad[0]}"`);
+      }
+      if (s.replace(/\s/g, '').length % 2)
+        throw new ChorusError('22023', 'invalid hexadecimal data: odd number of digits');
       return Buffer.from(s.replace(/\s/g, ''), 'hex');
     case 'base64':
       return Buffer.from(s.replace(/\s/g, ''), 'base64');
     case 'escape':
-      return Buffer.from(s.replace(/\\\\|\\([0-7]{3})/g, (_m, o: string | undefined) => (o ? String.fromCharCode(Number.parseInt(o, 8)) : '\\')), 'latin1');
+      return Buffer.from(
+        s.replace(/\\\\|\\([0-7]{3})/g, (_m, o: string | undefined) =>
+          o ? String.fromCharCode(Number.parseInt(o, 8)) : '\\',
+        ),
+        'latin1',
+      );
     default:
       throw new ChorusError('22023', `unrecognized encoding: "${fmt}"`);
   }

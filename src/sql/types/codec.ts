@@ -24,4 +24,3 @@ export interface TypeCodec {
   toBinary(v: StorageValue, env: ValueEnv): Buffer;
   fromBinary(b: Buffer, typmod: number, env: ValueEnv): StorageValue;
 }
-

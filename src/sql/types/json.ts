@@ -28,7 +28,8 @@ function syntaxError(type: string, _text: string, detail: string): ChorusError {
 export function parseJson(text: string, type = 'json'): JsonValue {
   let i = 0;
   const ws = (): void => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
+      i++;
   };
   const token = (): string => {
     const m = /^[^\s,:[\]{}"]+|^./.exec(text.slice(i, i + 64));
@@ -123,7 +124,12 @@ export function parseJson(text: string, type = 'json'): JsonValue {
         i++;
         return out;
       }
-      if (c < ' ') throw syntaxError(type, text, `Character with value 0x${c.charCodeAt(0).toString(16).padStart(2, '0')} must be escaped.`);
+      if (c < ' ')
+        throw syntaxError(
+          type,
+          text,
+          `Character with value 0x${c.charCodeAt(0).toString(16).padStart(2, '0')} must be escaped.`,
+        );
       if (c !== '\\') {
         out += c;
         i++;
@@ -154,9 +160,13 @@ export function parseJson(text: string, type = 'json'): JsonValue {
           break;
         case 'u': {
           const hex = text.slice(i, i + 4);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw syntaxError(type, text, '"\\u" must be followed by four hexadecimal digits.');
+          if (!/^[0-9a-fA-F]{4}$/.test(hex))
+            throw syntaxError(type, text, '"\\u" must be followed by four hexadecimal digits.');
           const code = Number.parseInt(hex, 16);
-          if (code === 0) throw new ChorusError('22P05', 'unsupported Unicode escape sequence', { detail: '\\u0000 cannot be converted to text.' });
+          if (code === 0)
+            throw new ChorusError('22P05', 'unsupported Unicode escape sequence', {
+              detail: '\\u0000 cannot be converted to text.',
+            });
           out += String.fromCharCode(code);
           i += 4;
           break;

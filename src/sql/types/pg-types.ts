@@ -18,7 +18,14 @@ export interface PgType {
   readonly arrayOid: number;
 }
 
-function t(oid: number, name: string, category: string, preferred: boolean, len: number, arrayOid: number): PgType {
+function t(
+  oid: number,
+  name: string,
+  category: string,
+  preferred: boolean,
+  len: number,
+  arrayOid: number,
+): PgType {
   return Object.freeze({ oid, name, category, preferred, len, arrayOid });
 }
 
@@ -225,7 +232,11 @@ export function isStorable(type: PgType): boolean {
  * The type a TypeName node names: names as the parser gives them (`pg_catalog.int4`, `varchar`,
  * `timestamptz`), with typmods already evaluated to integers. Unknown names are 42704.
  */
-export function resolveTypeName(names: readonly string[], typmods: readonly number[], position?: number): TypeRef {
+export function resolveTypeName(
+  names: readonly string[],
+  typmods: readonly number[],
+  position?: number,
+): TypeRef {
   const schema = names.length > 1 ? names[names.length - 2] : undefined;
   const base = names[names.length - 1]!;
   if (schema !== undefined && schema !== 'pg_catalog' && schema !== 'public') {
@@ -267,7 +278,9 @@ function typmodFor(type: PgType, mods: readonly number[], position?: number): nu
       return Math.min(p, timePrecisionMax);
     }
     default:
-      throw new ChorusError('42601', 'type modifier is not allowed for type "' + type.name + '"', { position });
+      throw new ChorusError('42601', `type modifier is not allowed for type "${type.name}"`, {
+        position,
+      });
   }
 }
 
@@ -287,9 +300,9 @@ export function declaredType(r: TypeRef): string {
     case T.int8:
       return 'BIGINT';
     case T.float4:
-      return 'FLOAT4';
+      return 'FLOAT4_BLOB';
     case T.float8:
-      return 'FLOAT8';
+      return 'FLOAT8_BLOB';
     case T.numeric: {
       const p = numericTypmodParts(typmod);
       return p ? `NUMERIC(${p.precision},${p.scale})` : 'NUMERIC';
@@ -334,6 +347,8 @@ const declaredNames: ReadonlyMap<string, PgType> = new Map<string, PgType>([
   ['BIGINT', T.int8],
   ['FLOAT4', T.float4],
   ['FLOAT8', T.float8],
+  ['FLOAT4_BLOB', T.float4],
+  ['FLOAT8_BLOB', T.float8],
   ['NUMERIC', T.numeric],
   ['TEXT', T.text],
   ['VARCHAR', T.varchar],
@@ -391,7 +406,9 @@ export function typeOfDeclared(decl: string | null | undefined): TypeRef | null 
 
 /** The PostgreSQL type kept in a rowid key's default, `CAST(NULL AS BIGINT)` (sql/DESIGN.md, "Primary keys"). */
 export function rowidKeyType(defaultText: string | null): PgType {
-  const m = defaultText ? /^\s*\(?\s*CAST\s*\(\s*NULL\s+AS\s+([A-Z0-9_]+)\s*\)\s*\)?\s*$/i.exec(defaultText) : null;
+  const m = defaultText
+    ? /^\s*\(?\s*CAST\s*\(\s*NULL\s+AS\s+([A-Z0-9_]+)\s*\)\s*\)?\s*$/i.exec(defaultText)
+    : null;
   const t2 = m ? declaredNames.get(m[1]!.toUpperCase()) : undefined;
   return t2 === T.int2 || t2 === T.int8 ? t2 : T.int4;
 }

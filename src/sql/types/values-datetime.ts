@@ -6,7 +6,14 @@ import { ChorusError } from '../../errors.js';
 import type { StorageValue, TypeCodec, ValueEnv } from './codec.js';
 import { DATE_NEG_INFINITY, DATE_POS_INFINITY, INT64_MAX, INT64_MIN } from './datetime-core.js';
 import { dateOut, timeOut, timestampOut, timestamptzOut } from './datetime-format.js';
-import { adjustTimeForTypmod, adjustTimestampForTypmod, dateIn, timeIn, timestampIn, timestamptzIn } from './datetime-parse.js';
+import {
+  adjustTimeForTypmod,
+  adjustTimestampForTypmod,
+  dateIn,
+  timeIn,
+  timestampIn,
+  timestamptzIn,
+} from './datetime-parse.js';
 import { adjustIntervalForTypmod, decodeInterval, encodeInterval, type Interval } from './interval.js';
 import { intervalOut } from './interval-format.js';
 import { intervalIn } from './interval-parse.js';

@@ -2,8 +2,8 @@
 // (json.ts). Binary jsonb is a version byte (1) and the text.
 
 import { ChorusError } from '../../errors.js';
-import { jsonbInput, jsonInput } from './json.js';
 import type { StorageValue, TypeCodec } from './codec.js';
+import { jsonbInput, jsonInput } from './json.js';
 
 const jsonbBinaryVersion = 1;
 
@@ -25,7 +25,8 @@ export const jsonbCodec: TypeCodec = {
   output: (v) => text(v),
   toBinary: (v) => Buffer.concat([Buffer.of(jsonbBinaryVersion), Buffer.from(text(v), 'utf8')]),
   fromBinary: (b) => {
-    if (b[0] !== jsonbBinaryVersion) throw new ChorusError('22P03', `unsupported jsonb version number ${b[0]}`);
+    if (b[0] !== jsonbBinaryVersion)
+      throw new ChorusError('22P03', `unsupported jsonb version number ${b[0]}`);
     return jsonbInput(b.subarray(1).toString('utf8'));
   },
 };

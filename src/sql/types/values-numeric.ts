@@ -2,9 +2,9 @@
 // and the numeric(p,s) typmod.
 
 import { ChorusError } from '../../errors.js';
+import type { StorageValue, TypeCodec } from './codec.js';
 import { applyNumericTypmod, numericToText, parseNumeric } from './numeric.js';
 import { decodeNumeric, encodeNumeric, numericFromBinary, numericToBinary } from './numeric-key.js';
-import type { StorageValue, TypeCodec } from './codec.js';
 
 function decoded(v: StorageValue) {
   if (v instanceof Uint8Array) return decodeNumeric(Buffer.from(v.buffer, v.byteOffset, v.byteLength));

@@ -3,8 +3,8 @@
 // typmods of varchar(n) and char(n), and the binary send/receive formats.
 
 import { ChorusError } from '../../errors.js';
-import { charTypmodLength, type PgType, T } from './pg-types.js';
 import type { StorageValue, TypeCodec } from './codec.js';
+import { charTypmodLength, type PgType, T } from './pg-types.js';
 
 const int16Min = -32768n;
 const int16Max = 32767n;
@@ -27,7 +27,8 @@ export function parseInteger(text: string, bits: 16 | 32 | 64): bigint {
   const m = /^[ \t\n\r\v\f]*([+-]?)(\d+)[ \t\n\r\v\f]*$/.exec(text);
   if (!m) throw invalidInput(intNames[bits]!, text);
   const v = BigInt(m[1] === '-' ? `-${m[2]}` : m[2]!);
-  const [min, max] = bits === 16 ? [int16Min, int16Max] : bits === 32 ? [int32Min, int32Max] : [int64Min, int64Max];
+  const [min, max] =
+    bits === 16 ? [int16Min, int16Max] : bits === 32 ? [int32Min, int32Max] : [int64Min, int64Max];
   if (v < min || v > max) {
     throw new ChorusError('22003', `value "${text}" is out of range for type ${intNames[bits]}`);
   }
@@ -36,7 +37,8 @@ export function parseInteger(text: string, bits: 16 | 32 | 64): bigint {
 
 /** Range check of an integer result: 22003 "<type> out of range". */
 export function checkIntRange(v: bigint, bits: 16 | 32 | 64): bigint {
-  const [min, max] = bits === 16 ? [int16Min, int16Max] : bits === 32 ? [int32Min, int32Max] : [int64Min, int64Max];
+  const [min, max] =
+    bits === 16 ? [int16Min, int16Max] : bits === 32 ? [int32Min, int32Max] : [int64Min, int64Max];
   if (v < min || v > max) throw new ChorusError('22003', `${intNames[bits]} out of range`);
   return v;
 }
@@ -203,7 +205,11 @@ function int(bits: 16 | 32 | 64): TypeCodec {
     },
     fromBinary: (b) => {
       if (b.length !== bytes) throw badBinary(bits === 16 ? 'smallint' : bits === 32 ? 'integer' : 'bigint');
-      return bits === 16 ? BigInt(b.readInt16BE()) : bits === 32 ? BigInt(b.readInt32BE()) : b.readBigInt64BE();
+      return bits === 16
+        ? BigInt(b.readInt16BE())
+        : bits === 32
+          ? BigInt(b.readInt32BE())
+          : b.readBigInt64BE();
     },
   };
 }
@@ -254,8 +260,9 @@ export function parseBytea(text: string): Buffer {
   if (text.startsWith('\\x') || text.startsWith('\\X')) {
     const hex = text.slice(2).replace(/[ \t\n\r]/g, '');
     const bad = /[^0-9a-fA-F]/.exec(hex);
-    if (bad) throw new ChorusError('22P02', `invalid hexadecimal digit: "${bad[0]}"`);
-    if (hex.length % 2 !== 0) throw new ChorusError('22P02', 'invalid hexadecimal data: odd number of digits');
+    if (bad) throw new ChorusError('22023', `invalid hexadecimal digit: "${bad[0]}"`);
+    if (hex.length % 2 !== 0)
+      throw new ChorusError('22023', 'invalid hexadecimal data: odd number of digits');
     return Buffer.from(hex, 'hex');
   }
   const out: number[] = [];
@@ -342,7 +349,8 @@ const oid: TypeCodec = {
     const m = /^\s*(-?\d+)\s*$/.exec(text);
     if (!m) throw invalidInput('oid', text);
     let v = BigInt(m[1]!);
-    if (v < -2147483648n || v > oidMax) throw new ChorusError('22003', `value "${text}" is out of range for type oid`);
+    if (v < -2147483648n || v > oidMax)
+      throw new ChorusError('22003', `value "${text}" is out of range for type oid`);
     if (v < 0n) v += oidMax + 1n;
     return v;
   },

@@ -36,7 +36,12 @@ export function codecFor(type: PgType): TypeCodec {
 }
 
 /** Text → storage value of a type (its input function, then the typmod as an assignment). */
-export function inputValue(ref: TypeRef, text: string, position?: number, env: ValueEnv = defaultEnv): StorageValue {
+export function inputValue(
+  ref: TypeRef,
+  text: string,
+  position?: number,
+  env: ValueEnv = defaultEnv,
+): StorageValue {
   try {
     const c = codecFor(ref.type);
     const v = c.input(text, -1, env);
@@ -49,7 +54,12 @@ export function inputValue(ref: TypeRef, text: string, position?: number, env: V
   }
 }
 
-export function applyTypmodValue(ref: TypeRef, v: StorageValue, explicit: boolean, position?: number): StorageValue {
+export function applyTypmodValue(
+  ref: TypeRef,
+  v: StorageValue,
+  explicit: boolean,
+  position?: number,
+): StorageValue {
   const c = codecFor(ref.type);
   if (!c.typmod || v === null || ref.typmod < 0) return v;
   try {
@@ -62,7 +72,12 @@ export function applyTypmodValue(ref: TypeRef, v: StorageValue, explicit: boolea
   }
 }
 
-export function outputText(type: PgType, v: StorageValue, typmod = -1, env: ValueEnv = defaultEnv): string | null {
+export function outputText(
+  type: PgType,
+  v: StorageValue,
+  typmod = -1,
+  env: ValueEnv = defaultEnv,
+): string | null {
   if (v === null) return null;
   return codecFor(type).output(v, typmod, env);
 }
@@ -83,6 +98,7 @@ export function sqlLiteral(v: StorageValue): string {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') {
     if (Number.isNaN(v)) return `'NaN'`;
+    if (Object.is(v, -0)) return '-0.0';
     if (v === Number.POSITIVE_INFINITY) return '9e999';
     if (v === Number.NEGATIVE_INFINITY) return '-9e999';
     const s = String(v);
@@ -105,5 +121,5 @@ export function numericBoundsSql(blob: Uint8Array): { low: string; high: string 
   };
 }
 
-export { T };
 export { defaultEnv, type StorageValue, type TypeCodec, type ValueEnv } from './codec.js';
+export { T };
