@@ -5,6 +5,8 @@ import { ChorusError } from '../errors.js';
 import { wireBindParamsMax } from '../limits.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
+import { formatType, T, type TypeRef } from '../sql/types/pg-types.js';
+import { defaultEnv, outputText, type StorageValue, type ValueEnv } from '../sql/types/values.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -133,9 +135,42 @@ export interface JsonStatementResult {
 
 const rowsAffectedTag = /^(?:INSERT \d+|UPDATE|DELETE|MERGE) (\d+)$/;
 
+/**
+ * A value of a column the PostgreSQL front end typed -> JSON: booleans and numbers that JSON carries
+ * exactly as themselves, json/jsonb as JSON, everything else (numeric with its scale, int8 beyond
+ * 2^53, dates and times, uuid, ...) as PostgreSQL's text for it.
+ */
+function typedJsonValue(type: TypeRef, v: unknown, env: ValueEnv): JsonValue {
+  if (v === null || v === undefined) return null;
+  const t = type.type;
+  if (t === T.bool) return v === 1n || v === 1;
+  if (t === T.int2 || t === T.int4 || t === T.int8) return toJsonValue(v);
+  if (t === T.float4 || t === T.float8)
+    return typeof v === 'number' && Number.isFinite(v)
+      ? v
+      : outputText(t, v as StorageValue, type.typmod, env);
+  if (t === T.bytea) return toJsonValue(v);
+  if (t === T.json || t === T.jsonb) {
+    const text = outputText(t, v as StorageValue, type.typmod, env)!;
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      return text;
+    }
+  }
+  return outputText(t, v as StorageValue, type.typmod, env);
+}
+
 /** One statement's result as the API returns it; rows as arrays or as objects keyed by column name. */
-export function resultToJson(r: StatementResult, rowFormat: 'arrays' | 'objects'): JsonStatementResult {
+export function resultToJson(
+  r: StatementResult,
+  rowFormat: 'arrays' | 'objects',
+  env: ValueEnv = defaultEnv,
+): JsonStatementResult {
   const names = (r.columns ?? []).map((c) => c.name);
+  const convert = (r.columns ?? []).map((c) =>
+    c.pgType ? (v: unknown) => typedJsonValue(c.pgType!, v, env) : toJsonValue,
+  );
   const affected = rowsAffectedTag.exec(r.tag);
   const out: JsonStatementResult = {
     tag: r.tag,
@@ -144,21 +179,36 @@ export function resultToJson(r: StatementResult, rowFormat: 'arrays' | 'objects'
       ? {
           columns: r.columns.map((c) => ({
             name: c.name,
-            type: c.declType ? c.declType.toLowerCase() : null,
+            type: c.pgType
+              ? formatType(c.pgType.type, c.pgType.typmod)
+              : c.declType
+                ? c.declType.toLowerCase()
+                : null,
           })),
         }
       : {}),
     rows:
       rowFormat === 'objects'
-        ? r.rows.map((row) => Object.fromEntries(names.map((name, i) => [name, toJsonValue(row[i])])))
-        : r.rows.map((row) => row.map(toJsonValue)),
+        ? r.rows.map((row) => Object.fromEntries(names.map((name, i) => [name, convert[i]!(row[i])])))
+        : r.rows.map((row) => row.map((v, i) => convert[i]!(v))),
   };
   if (r.notices.length > 0) out.notices = r.notices;
   return out;
 }
 
 export interface JsonError {
-  error: { message: string; sqlstate: string; detail?: string; hint?: string; position?: number };
+  error: {
+    message: string;
+    sqlstate: string;
+    detail?: string;
+    hint?: string;
+    position?: number;
+    schema?: string;
+    table?: string;
+    column?: string;
+    data_type?: string;
+    constraint?: string;
+  };
 }
 
 export function errorToJson(e: ChorusError): JsonError {
@@ -166,5 +216,10 @@ export function errorToJson(e: ChorusError): JsonError {
   if (e.detail !== undefined) error.detail = e.detail;
   if (e.hint !== undefined) error.hint = e.hint;
   if (e.position !== undefined) error.position = e.position;
+  if (e.schema !== undefined) error.schema = e.schema;
+  if (e.table !== undefined) error.table = e.table;
+  if (e.column !== undefined) error.column = e.column;
+  if (e.dataType !== undefined) error.data_type = e.dataType;
+  if (e.constraint !== undefined) error.constraint = e.constraint;
   return { error };
 }

@@ -6,7 +6,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, SyntaxError42601 } from '../errors.js';
 import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
-import { createTable, type DdlPlan } from '../sql/analyze/ddl.js';
+import { alterTableAddColumn, createTable, type DdlPlan } from '../sql/analyze/ddl.js';
 import { createIndex } from '../sql/analyze/indexes.js';
 import { type Plan, StatementAnalyzer } from '../sql/analyze/statement.js';
 import { createView } from '../sql/analyze/views.js';
@@ -70,6 +70,10 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
     case 'create_index':
     case 'create_view':
       break;
+    case 'alter_table':
+      // ADD COLUMN declares a type; other ALTER TABLE actions stay on the token path for now.
+      if (!addsColumnsOnly(tokens)) return false;
+      break;
     default:
       return false;
   }
@@ -88,6 +92,14 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
     }
   }
   return true;
+}
+
+function addsColumnsOnly(tokens: readonly Token[]): boolean {
+  const sig = tokens.filter((t) => t.kind !== 'ws' && t.kind !== 'comment');
+  const adds = sig.filter((t) => t.kind === 'ident' && t.value === 'ADD');
+  if (adds.length === 0) return false;
+  const other = ['DROP', 'RENAME', 'ALTER', 'SET', 'PRIMARY', 'CONSTRAINT', 'FOREIGN', 'OWNER', 'RESET'];
+  return !sig.slice(2).some((t) => t.kind === 'ident' && other.includes(t.value));
 }
 
 export interface FrontEndOptions {
@@ -114,6 +126,8 @@ export function planStatement(text: string, catalog: Catalog, opts: FrontEndOpti
       return { plan: null, ddl: createIndex(an, body as P.IndexStmt) };
     case 'ViewStmt':
       return { plan: null, ddl: createView(an, body as P.ViewStmt) };
+    case 'AlterTableStmt':
+      return { plan: null, ddl: alterTableAddColumn(an, body as P.AlterTableStmt) };
     case 'CreateTableAsStmt':
       throw new FeatureNotSupportedError('CREATE TABLE ... AS');
     default:

@@ -3,6 +3,7 @@
 
 import { ChorusError } from '../errors.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
+import { checkTimeZoneSetting } from '../sql/types/timezone.js';
 import { pgServerVersion } from '../storage/sql-functions.js';
 
 export const defaultSettings: Readonly<Record<string, string>> = {
@@ -98,8 +99,23 @@ export class SessionSettings {
       .map((t) => (t.kind === 'string' || t.kind === 'qident' ? t.value : t.text))
       .join('')
       .replaceAll(',', ', ');
-    if (isKeyword(sig[i], 'DEFAULT')) this.values.delete(name);
-    else this.values.set(name, value);
+    if (isKeyword(sig[i], 'DEFAULT') || isKeyword(sig[i], 'LOCAL')) this.values.delete(name);
+    else this.values.set(name, name === 'timezone' ? checkTimeZoneSetting(value) : value);
+  }
+
+  /** The reported settings (ParameterStatus) whose values differ from `before`. */
+  changedReported(before: ReadonlyMap<string, string>): [string, string][] {
+    const out: [string, string][] = [];
+    for (const name of reportedSettings) {
+      const v = this.get(name) ?? '';
+      if (before.get(name) !== v) out.push([settingDisplayName(name), v]);
+    }
+    return out;
+  }
+
+  /** The current values of the reported settings. */
+  reportedValues(): Map<string, string> {
+    return new Map(reportedSettings.map((n) => [n, this.get(n) ?? '']));
   }
 
   reset(sig: Token[]): void {

@@ -92,6 +92,7 @@ export class PgConnection {
       },
       sendResult: (r, formats, describe, maxRows, portal) =>
         this.sendResult(r, formats, describe, maxRows, portal),
+      settingsChanged: () => this.reportSettings(),
     });
     this.attach(socket);
     this.authTimer = setTimeout(
@@ -261,6 +262,7 @@ export class PgConnection {
     for (const name of reportedSettings) {
       this.out.parameterStatus(settingDisplayName(name), this.session.settings.get(name) ?? '');
     }
+    this.reported = this.session.settings.reportedValues();
     this.out.backendKeyData(this.processId, this.secretKey);
     this.out.readyForQuery('I');
     this.flush();
@@ -344,7 +346,10 @@ export class PgConnection {
         else {
           await session.executeSimple(planned, (r, p) => {
             if (p.cls.kind === 'empty') this.out.emptyQueryResponse();
-            else this.sendResult(r, [], true, 0);
+            else {
+              this.sendResult(r, [], true, 0);
+              if (p.cls.kind === 'set' || p.cls.kind === 'reset') this.reportSettings();
+            }
           });
         }
       }
@@ -355,6 +360,17 @@ export class PgConnection {
     }
     this.readyForQuery();
   }
+
+  /** SET / RESET of a reported setting: PostgreSQL tells the client the new value (ParameterStatus). */
+  private reportSettings(): void {
+    const settings = this.session!.settings;
+    for (const [name, value] of settings.changedReported(this.reported))
+      this.out.parameterStatus(name, value);
+    this.reported = settings.reportedValues();
+  }
+
+  /** The reported settings' values the client was last told. */
+  private reported: ReadonlyMap<string, string> = new Map();
 
   private sendResult(
     r: StatementResult,

@@ -19,8 +19,8 @@ import type { FrontendMessage } from './codec.js';
 import { errorFieldsFrom } from './codec.js';
 import { badCopyData, type CopyField, CopyInParser, formatCopyRow } from './copy.js';
 import { type CopyStatement, isCopyStatement, parseCopyStatement } from './copy-statement.js';
-import { columnOids, pgColumnName } from './results.js';
-import { decodeParam, encodeText, Oid, oidForDeclaredType } from './types.js';
+import { cellEncoders, columnOids, pgColumnName } from './results.js';
+import { decodeParam, Oid, oidForDeclaredType } from './types.js';
 
 /** What the COPY handler needs from its connection. */
 export interface CopyHost {
@@ -167,12 +167,15 @@ export class CopyHandler {
     for (const row of rows) {
       if (row.length < n) throw badCopyData(`missing data for column "${c.columns[row.length]}"`);
       if (row.length > n) throw badCopyData('extra data after last expected column');
-      const params = row.map((v, i) => {
-        const oid = c.oids[i];
-        return v === null || oid === null || oid === undefined
-          ? v
-          : decodeParam(oid, 0, Buffer.from(v, 'utf8'));
-      });
+      // A front-end INSERT reads each field with its column type's input function (and typmod).
+      const params = c.insert.plan
+        ? row
+        : row.map((v, i) => {
+            const oid = c.oids[i];
+            return v === null || oid === null || oid === undefined
+              ? v
+              : decodeParam(oid, 0, Buffer.from(v, 'utf8'));
+          });
       await session.execute(c.insert, params);
       c.rows++;
     }
@@ -227,9 +230,11 @@ export class CopyHandler {
     );
     if (opts.header) this.c.out.copyData(formatCopyRow(r.columns.map(pgColumnName), opts));
     const values: (string | null)[] = new Array(r.columns.length);
+    // Text output functions of the columns' types (the front end's codecs where it typed them).
+    const encoders = cellEncoders(r.columns, oids, [], session.valueEnv());
     for (const row of r.rows) {
       for (let i = 0; i < values.length; i++) {
-        const t = encodeText(oids[i]!, row[i]);
+        const t = encoders[i]!(row[i]);
         values[i] = t === null || typeof t === 'string' ? t : t.toString('utf8');
       }
       this.c.out.copyData(formatCopyRow(values, opts));

@@ -37,6 +37,8 @@ export interface ExtendedHost {
   readonly out: BackendWriter;
   readonly session: Session | null;
   sendResult(r: StatementResult, formats: number[], describe: boolean, maxRows: number, portal: Portal): void;
+  /** A SET or RESET ran: report changed settings. */
+  settingsChanged(): void;
 }
 
 export class ExtendedProtocol {
@@ -196,6 +198,12 @@ export class ExtendedProtocol {
     }
     const alreadyRan = portal.result !== null;
     const r = await this.runPortal(portal);
+    if (
+      !alreadyRan &&
+      (portal.entry.prepared.cls.kind === 'set' || portal.entry.prepared.cls.kind === 'reset')
+    ) {
+      this.host.settingsChanged();
+    }
     if (alreadyRan && !r.columns && portal.offset > 0) return;
     this.host.sendResult(r, portal.resultFormats, false, maxRows, portal);
     if (!r.columns) portal.offset = 1;

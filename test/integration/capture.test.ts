@@ -81,9 +81,9 @@ async function otherClient(): Promise<pg.Client> {
 describe('change capture', () => {
   test('INSERT, UPDATE and DELETE are logged with primary key and changed columns', async () => {
     await db.query(
-      'CREATE TABLE cap_basic (id INTEGER PRIMARY KEY, name TEXT, qty INT, data BLOB, note TEXT)',
+      'CREATE TABLE cap_basic (id INTEGER PRIMARY KEY, name TEXT, qty INT, data BYTEA, note TEXT)',
     );
-    await db.query("INSERT INTO cap_basic VALUES (1, 'apple', 3, x'00ff10', NULL)");
+    await db.query("INSERT INTO cap_basic VALUES (1, 'apple', 3, '\\x00ff10', NULL)");
     await db.query('INSERT INTO cap_basic (id, name, qty, data) VALUES ($1, $2, $3, $4)', [
       2,
       'ünïcode "q"',
@@ -252,13 +252,18 @@ describe('change capture', () => {
   });
 
   test('DDL (CREATE TABLE/INDEX, ALTER TABLE ADD/RENAME COLUMN, DROP TABLE) is logged as DDL', async () => {
-    const statements = [
-      'CREATE TABLE cap_ddl (id INTEGER PRIMARY KEY, a TEXT)',
-      'CREATE INDEX cap_ddl_a ON cap_ddl (a)',
-      'ALTER TABLE cap_ddl ADD COLUMN b INT',
-      'ALTER TABLE cap_ddl RENAME COLUMN a TO a2',
+    // Each statement and the SQL the log records for it: CREATE TABLE and CREATE INDEX as the front end
+    // analyzed them (names quoted, the primary key as a named constraint), ALTER TABLE as written.
+    const statements: [string, string][] = [
+      [
+        'CREATE TABLE cap_ddl (id INTEGER PRIMARY KEY, a TEXT)',
+        'CREATE TABLE "cap_ddl" ("id" INTEGER NOT NULL, "a" TEXT, CONSTRAINT "cap_ddl_pkey" PRIMARY KEY ("id"))',
+      ],
+      ['CREATE INDEX cap_ddl_a ON cap_ddl (a)', 'CREATE INDEX "cap_ddl_a" ON "cap_ddl" ("a")'],
+      ['ALTER TABLE cap_ddl ADD COLUMN b INT', 'ALTER TABLE cap_ddl ADD COLUMN b INT'],
+      ['ALTER TABLE cap_ddl RENAME COLUMN a TO a2', 'ALTER TABLE cap_ddl RENAME COLUMN a TO a2'],
     ];
-    for (const s of statements) await db.query(s);
+    for (const [s] of statements) await db.query(s);
     await db.query("INSERT INTO cap_ddl (id, a2, b) VALUES (1, 'x', 42)");
     await db.query('UPDATE cap_ddl SET b = 43 WHERE id = 1');
     await db.query('DROP TABLE cap_ddl');
@@ -266,7 +271,7 @@ describe('change capture', () => {
     assert.deepEqual(
       log.map((e) => [e.operation, e.operation === 'DDL' ? e.columns : e.primary_key]),
       [
-        ...statements.map((s) => ['DDL', { sql: s }]),
+        ...statements.map(([, logged]) => ['DDL', { sql: logged }]),
         ['INSERT', [1]],
         ['UPDATE', [1]],
         ['DDL', { sql: 'DROP TABLE cap_ddl' }],
@@ -538,13 +543,13 @@ describe('error SQLSTATEs', () => {
     await db.query('ROLLBACK');
   });
 
-  test('0A000 for CREATE TEMP TABLE and ATTACH', async () => {
+  test('0A000 for CREATE TEMP TABLE; ATTACH (not PostgreSQL) is a syntax error', async () => {
     await assert.rejects(db.query('CREATE TEMP TABLE err_temp (id INTEGER PRIMARY KEY)'), { code: '0A000' });
     await assert.rejects(db.query('CREATE TEMPORARY TABLE err_temp2 (id INTEGER PRIMARY KEY)'), {
       code: '0A000',
     });
-    await assert.rejects(db.query("ATTACH DATABASE ':memory:' AS other"), { code: '0A000' });
-    await assert.rejects(db.query("ATTACH '/tmp/chorus-attach-test.db' AS other2"), { code: '0A000' });
+    await assert.rejects(db.query("ATTACH DATABASE ':memory:' AS other"), { code: '42601' });
+    await assert.rejects(db.query("ATTACH '/tmp/chorus-attach-test.db' AS other2"), { code: '42601' });
   });
 
   test('internal _chorus_* tables are invisible: 42P01 for any access', async () => {
@@ -563,12 +568,16 @@ describe('error SQLSTATEs', () => {
     for (const sql of attempts) {
       await assert.rejects(db.query(sql), { code: '42P01' }, sql);
     }
-    const master = await db.query('SELECT name FROM sqlite_master');
-    const names = master.rows.map((r) => r.name as string);
-    assert.ok(names.length > 0);
+    // The catalog lists the user's tables and indexes, never the internal ones.
+    const catalog = await db.query('SELECT relname FROM pg_catalog.pg_class');
+    const names = catalog.rows.map((r) => r.relname as string);
+    assert.ok(names.includes('cap_basic'), names.join(','));
     assert.ok(!names.some((n) => n.toLowerCase().startsWith('_chorus')), names.join(','));
-    const schema = await db.query("SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '%chorus%'");
-    assert.equal(Number(schema.rows[0].n), 0);
+    const hidden = await db.query("SELECT count(*) AS n FROM pg_catalog.pg_class WHERE relname LIKE '%chorus%'");
+    assert.equal(hidden.rows[0].n, '0');
+    // SQLite's own catalog is not a relation a PostgreSQL client can reach.
+    await assert.rejects(db.query('SELECT name FROM sqlite_master'), { code: '42P01' });
+    await assert.rejects(db.query("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%chorus%'"), { code: '42P01' });
     // The log still works after all those attempts.
     assert.ok((await wholeLog()).length > 0);
   });

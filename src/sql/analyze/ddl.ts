@@ -365,3 +365,49 @@ function defaultSql(an: Analyzer, table: string, c: ColumnPlan): string {
   const sql = an.defaultExpr(rel, col);
   return sql.includes(bindMarker) ? 'NULL' : sql;
 }
+
+/**
+ * ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c type [constraints]: the column declared as CREATE
+ * TABLE declares it. SQLite adds a column only with a constant default (existing rows take it), so
+ * a session-dependent default (now()) is refused rather than left NULL in existing rows.
+ */
+export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan {
+  const st = an.st;
+  const rel = s.relation!;
+  const position = pos(st, rel.location);
+  checkInternal(rel.relname!, position);
+  const table = st.catalog.relation(rel.schemaname ?? null, rel.relname!);
+  if (!table || table.kind !== 'table')
+    throw new ChorusError('42P01', `relation "${rel.relname}" does not exist`, { position });
+  const adds: string[] = [];
+  for (const n of s.cmds ?? []) {
+    const cmd = nodeOf(n)[1] as P.AlterTableCmd;
+    if (cmd.subtype !== 'AT_AddColumn')
+      throw new FeatureNotSupportedError('ALTER TABLE with several kinds of actions');
+    const cd = nodeOf(cmd.def!)[1] as P.ColumnDef;
+    if (table.columns.some((c) => c.name === cd.colname)) {
+      if (cmd.missing_ok) continue;
+      throw new ChorusError('42701', `column "${cd.colname}" of relation "${table.name}" already exists`);
+    }
+    const col = columnPlan(an, cd);
+    for (const cn of cd.constraints ?? []) {
+      const c = nodeOf(cn)[1] as P.Constraint;
+      if (['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_CHECK', 'CONSTR_FOREIGN'].includes(c.contype ?? '')) {
+        throw new FeatureNotSupportedError('constraints on a column added by ALTER TABLE', {
+          position: pos(st, c.location),
+        });
+      }
+    }
+    if (col.serial) throw new FeatureNotSupportedError('adding a serial or identity column');
+    if (col.defaultPg) {
+      const sql = defaultSql(an, table.name, col);
+      if (sql === 'NULL' && col.defaultPg.toUpperCase() !== 'NULL') {
+        throw new FeatureNotSupportedError(
+          `ADD COLUMN with a default that depends on the session (${col.defaultPg})`,
+        );
+      }
+    }
+    adds.push(`ALTER TABLE ${quoteId(table.name)} ADD COLUMN ${columnSql(an, table.name, col, null)}`);
+  }
+  return { sql: adds.join('; '), table: table.name, unlogged: false, ifNotExists: false };
+}

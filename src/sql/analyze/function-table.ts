@@ -164,6 +164,7 @@ make_timestamp(int4,int4,int4,int4,int4,float8) timestamp: pg_make_timestamp($1,
 make_timestamptz(int4,int4,int4,int4,int4,float8) timestamptz: pg_make_timestamptz($1, $2, $3, $4, $5, $6, $tz)
 make_timestamptz(int4,int4,int4,int4,int4,float8,text) timestamptz: pg_make_timestamptz_at($1, $2, $3, $4, $5, $6, $7)
 to_timestamp(float8) timestamptz: pg_to_timestamp($1)
+make_interval(int4,int4,int4,int4,int4,int4,float8) interval: pg_make_interval($1, $2, $3, $4, $5, $6, $7)
 timezone(text,timestamptz) timestamp: pg_timestamptz_at_zone($2, $1)
 timezone(text,timestamp) timestamptz: pg_timestamp_at_zone($2, $1)
 timezone(interval,timestamptz) timestamp: pg_timestamptz_at_zone_interval($2, $1)

@@ -9,6 +9,7 @@ import { formatType, type PgType, ref, T, type TypeRef } from '../types/pg-types
 import { coerce } from './coerce.js';
 import { type Typed, typed } from './context.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
+import { groupKeySql } from './grouping.js';
 import { type Level, merge, pos, strings } from './level.js';
 import { anyElement, selectCandidate } from './resolve.js';
 
@@ -86,19 +87,21 @@ function typeName(t: Typed): string {
 }
 
 export function callFunction(
-  fc: P.FuncCall,
+  call: P.FuncCall,
   lv: Level,
   walk: Walk,
   windowSql: WindowSql,
   orderSql: OrderSql,
 ): Typed {
   const st = lv.host.st;
+  let fc = call;
   const position = pos(st, fc.location);
   const names = strings(fc.funcname);
   if (names.length > 1 && names[0] !== 'pg_catalog') {
     throw new ChorusError('42883', `function ${names.join('.')}() does not exist`, { position });
   }
   const name = names[names.length - 1]!;
+  if ((fc.args ?? []).some((a) => nodeOf(a)[0] === 'NamedArgExpr')) fc = namedArguments(name, fc, position);
   if (fc.agg_within_group) return orderedSet(name, fc, lv, walk);
   if (fc.func_variadic) throw new FeatureNotSupportedError('VARIADIC arguments', { position });
   const isAggCall =
@@ -174,7 +177,10 @@ export function callFunction(
     return coerce(st, a, ref(want), 'implicit', position);
   });
   const result: TypeRef = o.result === '$1' ? (polyType ?? ref(T.text)) : ref(typeByName(o.result));
-  let sql = fill(lv, o.template, coerced);
+  // count(DISTINCT x) counts equal numerics (1.5, 1.50) and intervals once: by their keys.
+  const distinctArgs =
+    fc.agg_distinct && name === 'count' ? coerced.map((a) => ({ ...a, sql: groupKeySql(a) })) : coerced;
+  let sql = fill(lv, o.template, distinctArgs);
   if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql);
   if (fc.over) {
     if (!lv.windows) throw new ChorusError('42P20', 'window functions are not allowed here', { position });
@@ -369,4 +375,40 @@ function orderedSet(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed 
     }
   }
   return { ...out, colname: name, hasAggregate: true };
+}
+
+/** Parameter names of the functions that take `name => value` arguments, with their defaults. */
+const namedParameters: Record<string, { name: string; default: P.Node }[]> = {
+  make_interval: ['years', 'months', 'weeks', 'days', 'hours', 'mins']
+    .map((name) => ({
+      name,
+      default: { A_Const: { ival: { ival: 0 } } } as P.Node,
+    }))
+    .concat([{ name: 'secs', default: { A_Const: { fval: { fval: '0.0' } } } as P.Node }]),
+};
+
+/** A call with `name => value` arguments as a positional call (defaults filled in). */
+function namedArguments(name: string, fc: P.FuncCall, position?: number): P.FuncCall {
+  const params = namedParameters[name];
+  if (!params) throw new FeatureNotSupportedError(`named arguments of ${name}()`, { position });
+  const args: (P.Node | undefined)[] = [];
+  let sawNamed = false;
+  for (const a of fc.args ?? []) {
+    const [tag, body] = nodeOf(a);
+    if (tag !== 'NamedArgExpr') {
+      if (sawNamed)
+        throw new ChorusError('42601', 'positional argument cannot follow named argument', { position });
+      args.push(a);
+      continue;
+    }
+    sawNamed = true;
+    const na = body as P.NamedArgExpr;
+    const i = params.findIndex((p) => p.name === na.name);
+    if (i < 0)
+      throw new ChorusError('42883', `function ${name}(${na.name} => ...) does not exist`, { position });
+    if (args[i] !== undefined)
+      throw new ChorusError('42601', `argument name "${na.name}" used more than once`, { position });
+    args[i] = na.arg;
+  }
+  return { ...fc, args: params.map((p, i) => args[i] ?? p.default) };
 }

@@ -223,6 +223,7 @@ const comparison: Record<string, string> = {
 
 /** The comparison in an oprcode (int48lt → '<'), or null. */
 function comparisonOf(code: string): string | null {
+  if (code.includes('regex') || code.includes('like')) return null;
   const m = /(eq|ne|lt|le|gt|ge)(?:_[a-z]+)?$/.exec(code);
   if (!m) return null;
   if (

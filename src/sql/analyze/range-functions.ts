@@ -59,7 +59,8 @@ export function rangeFunction(
   const step = args[2]
     ? coerce(st, args[2], ref(isTime ? T.interval : type.type), 'implicit', position).sql
     : '1';
-  const tz = type.type === T.timestamptz ? st.marker({ kind: 'timezone' }) : 'NULL';
+  // Every argument of a table-valued function must be non-NULL (NULL = NULL is never true there).
+  const tz = type.type === T.timestamptz ? st.marker({ kind: 'timezone' }) : "''";
   const kind = isTime ? (type.type === T.timestamptz ? "'timestamptz'" : "'timestamp'") : "'int'";
   return {
     sql: `pg_generate_series(${start.sql}, ${stop.sql}, ${step}, ${kind}, ${tz})`,

@@ -10,7 +10,7 @@ import { ref, T, type TypeRef } from '../types/pg-types.js';
 import { coerce, commonType, requireBool } from './coerce.js';
 import type { Typed } from './context.js';
 import { fromClause } from './from.js';
-import { type GroupState, groupBy, LazyGroupCheck } from './grouping.js';
+import { type GroupState, groupBy, groupKeySql, LazyGroupCheck, needsGroupKey } from './grouping.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from './level.js';
 import { orderBy, windowClause } from './order.js';
 import { quoteId, Scope } from './scope.js';
@@ -149,7 +149,14 @@ function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
   const aggregated = targets.some((t) => t.e.hasAggregate) || s.havingClause !== undefined;
   if (!group && aggregated && checker.firstViolation) throw checker.firstViolation;
   const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
-  let sql = `SELECT ${distinct}${list}${from ? ` FROM ${from}` : ''}${where}${group?.sql ?? ''}${having}${windows}${order}`;
+  let groupSql = group?.sql ?? '';
+  let distinctSql = distinct;
+  if (distinct && !group && !aggregated && targets.some((t) => needsGroupKey(t.e))) {
+    // DISTINCT compares values as stored; equal numerics of different scales must be one row.
+    distinctSql = '';
+    groupSql = ` GROUP BY ${targets.map((t) => groupKeySql(t.e)).join(', ')}`;
+  }
+  let sql = `SELECT ${distinctSql}${list}${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}${order}`;
   sql += limitClause(an, s, scope);
   return { sql, columns };
 }

@@ -33,6 +33,8 @@ export function registerRuntime(db: Database.Database, versionString: string): v
     *rows(...args: unknown[]) {
       const [start, stop, step, kind, tz] = args;
       if (start === null || stop === null || step === null) return;
+      // (A NULL argument never reaches here: SQLite finds no row for `arg = NULL`, as PostgreSQL's
+      // strict generate_series returns none.)
       if (kind === 'int') {
         const s = BigInt(step as bigint);
         if (s === 0n) throw new ChorusError('22023', 'step size cannot equal zero');
