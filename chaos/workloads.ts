@@ -147,7 +147,7 @@ const registerWorkload: Workload = {
   tables: ['chaos_register'],
   setup: [
     'CREATE TABLE chaos_register (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)',
-    `INSERT INTO chaos_register (k, v) SELECT value, 0 FROM generate_series(1, ${registerKeys})`,
+    `INSERT INTO chaos_register (k, v) SELECT g, 0 FROM generate_series(1, ${registerKeys}) AS g`,
   ],
   op(ctx) {
     const key = 1 + randInt(ctx.rng, registerKeys);
@@ -224,7 +224,7 @@ const bankWorkload: Workload = {
   tables: ['chaos_bank'],
   setup: [
     'CREATE TABLE chaos_bank (id INTEGER PRIMARY KEY, balance CRDT_COUNTER)',
-    `INSERT INTO chaos_bank (id, balance) SELECT value, CRDT_COUNTER(${bankOpeningBalance}) FROM generate_series(1, ${bankAccounts})`,
+    `INSERT INTO chaos_bank (id, balance) SELECT g, CRDT_COUNTER(${bankOpeningBalance}) FROM generate_series(1, ${bankAccounts}) AS g`,
   ],
   op(ctx) {
     if (randInt(ctx.rng, 4) === 0) {

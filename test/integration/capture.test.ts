@@ -97,7 +97,7 @@ describe('change capture', () => {
     assert.equal(log.length, 6);
     assert.equal(log[0]!.operation, 'DDL');
     assert.deepEqual(log[0]!.columns, {
-      sql: 'CREATE TABLE cap_basic (id INTEGER PRIMARY KEY, name TEXT, qty INT, data BLOB, note TEXT)',
+      sql: 'CREATE TABLE "cap_basic" ("id" INTEGER NOT NULL, "name" TEXT, "qty" INTEGER, "data" BYTEA, "note" TEXT, CONSTRAINT "cap_basic_pkey" PRIMARY KEY ("id"))',
     });
     assert.equal(log[0]!.primary_key, null);
     assert.deepEqual(
@@ -252,15 +252,15 @@ describe('change capture', () => {
   });
 
   test('DDL (CREATE TABLE/INDEX, ALTER TABLE ADD/RENAME COLUMN, DROP TABLE) is logged as DDL', async () => {
-    // Each statement and the SQL the log records for it: CREATE TABLE and CREATE INDEX as the front end
-    // analyzed them (names quoted, the primary key as a named constraint), ALTER TABLE as written.
+    // Each statement and the SQL the log records for it: typed DDL as the front end analyzed it (names
+    // quoted, types spelled out, the primary key as a named constraint), RENAME and DROP as written.
     const statements: [string, string][] = [
       [
         'CREATE TABLE cap_ddl (id INTEGER PRIMARY KEY, a TEXT)',
         'CREATE TABLE "cap_ddl" ("id" INTEGER NOT NULL, "a" TEXT, CONSTRAINT "cap_ddl_pkey" PRIMARY KEY ("id"))',
       ],
       ['CREATE INDEX cap_ddl_a ON cap_ddl (a)', 'CREATE INDEX "cap_ddl_a" ON "cap_ddl" ("a")'],
-      ['ALTER TABLE cap_ddl ADD COLUMN b INT', 'ALTER TABLE cap_ddl ADD COLUMN b INT'],
+      ['ALTER TABLE cap_ddl ADD COLUMN b INT', 'ALTER TABLE "cap_ddl" ADD COLUMN "b" INTEGER'],
       ['ALTER TABLE cap_ddl RENAME COLUMN a TO a2', 'ALTER TABLE cap_ddl RENAME COLUMN a TO a2'],
     ];
     for (const [s] of statements) await db.query(s);
@@ -292,7 +292,8 @@ describe('change capture', () => {
     await db.query('INSERT INTO cap_add (id, a) VALUES (3, $1)', ['defaulted']);
     assert.deepEqual((await changesFor('cap_add')).slice(1), [
       ['INSERT', [1], { id: 1, a: 'before' }],
-      ['DDL', null, { sql: "ALTER TABLE cap_add ADD COLUMN extra TEXT DEFAULT 'dflt'" }],
+      // The DDL as the front end analyzed it: the PostgreSQL default kept beside SQLite's.
+      ['DDL', null, { sql: `ALTER TABLE "cap_add" ADD COLUMN "extra" TEXT DEFAULT ('dflt' /* pg: 'dflt' */)` }],
       ['INSERT', [2], { id: 2, a: 'after', extra: 'e2' }],
       ['UPDATE', [1], { extra: 'e1' }],
       ['INSERT', [3], { id: 3, a: 'defaulted', extra: 'dflt' }],
@@ -574,7 +575,7 @@ describe('error SQLSTATEs', () => {
     assert.ok(names.includes('cap_basic'), names.join(','));
     assert.ok(!names.some((n) => n.toLowerCase().startsWith('_chorus')), names.join(','));
     const hidden = await db.query("SELECT count(*) AS n FROM pg_catalog.pg_class WHERE relname LIKE '%chorus%'");
-    assert.equal(hidden.rows[0].n, '0');
+    assert.equal(Number(hidden.rows[0].n), 0);
     // SQLite's own catalog is not a relation a PostgreSQL client can reach.
     await assert.rejects(db.query('SELECT name FROM sqlite_master'), { code: '42P01' });
     await assert.rejects(db.query("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%chorus%'"), { code: '42P01' });

@@ -20,6 +20,8 @@ export interface Typed {
   constant?: StorageValue;
   /** The name PostgreSQL gives this expression as an output column (FigureColname). */
   colname?: string;
+  /** A name of FigureColname's low strength (a cast's type name, "case"): an outer cast overrides it. */
+  weakName?: boolean;
   /** Contains an aggregate call at this query level. */
   hasAggregate?: boolean;
   /** Contains a window function call. */

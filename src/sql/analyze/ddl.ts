@@ -74,6 +74,8 @@ interface ColumnPlan {
   crdt?: string;
   serial: boolean;
   notNull: boolean;
+  /** A serial primary key's constraint name (declared on the column, see columnSql). */
+  primaryName?: string;
   defaultPg: string | null;
 }
 
@@ -160,7 +162,13 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
         }
         checkColumns(cols);
         primary = cols;
-        constraints.push(`CONSTRAINT ${quoteId(c.conname ?? primaryName())} PRIMARY KEY ${colList(cols)}`);
+        const key = cols.length === 1 ? columns.find((x) => x.name === cols[0])! : null;
+        if (key?.serial && key.type && isIntegerType(key.type.type)) {
+          // A serial key is declared on its column: INTEGER PRIMARY KEY AUTOINCREMENT (see columnSql).
+          key.primaryName = c.conname ?? primaryName();
+        } else {
+          constraints.push(`CONSTRAINT ${quoteId(c.conname ?? primaryName())} PRIMARY KEY ${colList(cols)}`);
+        }
         for (const n of cols) columns.find((x) => x.name === n)!.notNull = true;
         break;
       }
@@ -323,6 +331,8 @@ function columnSql(an: Analyzer, table: string, c: ColumnPlan, primary: string[]
   else if (rowid) decl = 'INTEGER';
   else decl = declaredType(c.type!);
   let sql = `${quoteId(c.name)} ${decl}`;
+  // A serial key is never reused after a delete, like a sequence's values (SQLite's AUTOINCREMENT).
+  if (c.primaryName !== undefined) sql += ` CONSTRAINT ${quoteId(c.primaryName)} PRIMARY KEY AUTOINCREMENT`;
   // A serial rowid key may be omitted (SQLite assigns it); any other NOT NULL is SQLite's to enforce.
   if (c.notNull && !(rowid && c.serial)) sql += ' NOT NULL';
   if (c.serial && !rowid) {

@@ -202,8 +202,9 @@ function typeCast(c: P.TypeCast, lv: Level): Typed {
   const position = pos(st, c.location);
   const out = coerce(st, inner, target, 'explicit', position);
   // PostgreSQL names a cast column after the type (`'1'::int` → int4) unless the inner has a name.
-  const colname = inner.colname && inner.colname !== '?column?' ? inner.colname : target.type.name;
-  return merge({ ...out, colname }, inner);
+  // FigureColname: a strong inner name (a column, a function) survives the cast; else the type's.
+  const strong = inner.colname !== undefined && inner.colname !== '?column?' && !inner.weakName;
+  return merge({ ...out, colname: strong ? inner.colname : target.type.name, weakName: !strong }, inner);
 }
 
 function caseExpr(c: P.CaseExpr, lv: Level): Typed {
@@ -224,7 +225,7 @@ function caseExpr(c: P.CaseExpr, lv: Level): Typed {
   if (elseE) sql += ` ELSE ${coerce(st, elseE, t, 'implicit').sql}`;
   sql += ' END';
   return merge(
-    typed(sql, t.type, t.typmod, { colname: 'case' }),
+    typed(sql, t.type, t.typmod, { colname: 'case', weakName: true }),
     ...results,
     ...conds,
     ...(elseE ? [elseE] : []),

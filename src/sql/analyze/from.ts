@@ -6,7 +6,7 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../errors.js';
 import { nodeOf } from '../parse/parser.js';
 import { ref, T, type TypeRef } from '../types/pg-types.js';
-import { requireBool } from './coerce.js';
+import { coerce, commonType, requireBool } from './coerce.js';
 import type { CatalogRelation } from './context.js';
 import { exprPos, type Level, pos, strings } from './level.js';
 import { applyOperator } from './operators.js';
@@ -249,11 +249,14 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
         const lt = { sql: l.sql, type: l.type.type, typmod: l.type.typmod };
         const rt = { sql: r.sql, type: r.type.type, typmod: r.type.typmod };
         conds.push(applyOperator(st, '=', lt, rt).sql);
-        // Unqualified, the name means the merged column: the left one (inner, left joins), the
-        // right one (right joins), their COALESCE (full joins). Qualified, each side's own.
-        const sql =
-          kind === 'JOIN_FULL' ? `coalesce(${l.sql}, ${r.sql})` : kind === 'JOIN_RIGHT' ? r.sql : l.sql;
-        merged.push({ name, type: l.type, sql });
+        // Unqualified, the name means the merged column, of the two sides' common type: the left one
+        // (inner, left joins), the right one (right joins), their COALESCE (full joins). Qualified,
+        // each side's own.
+        const type = commonType([lt, rt], 'JOIN/USING');
+        const lc = coerce(st, lt, type, 'implicit').sql;
+        const rc = coerce(st, rt, type, 'implicit').sql;
+        const sql = kind === 'JOIN_FULL' ? `coalesce(${lc}, ${rc})` : kind === 'JOIN_RIGHT' ? rc : lc;
+        merged.push({ name, type, sql });
         l.hidden = true;
         r.hidden = true;
       }
