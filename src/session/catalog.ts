@@ -186,6 +186,11 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       if (primary) pkNamed = true;
       out.push({ name: m[1]!.replaceAll('""', '"'), columns, primary });
     }
+    const serialKey = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+PRIMARY KEY AUTOINCREMENT/.exec(createSql);
+    if (serialKey && primaryKey.length === 1) {
+      out.push({ name: serialKey[1]!.replaceAll('""', '"'), columns: primaryKey, primary: true });
+      pkNamed = true;
+    }
     if (!pkNamed && primaryKey.length > 0)
       out.push({ name: `${table}_pkey`, columns: primaryKey, primary: true });
     const list = this.db.prepare('SELECT name, "unique" AS u, origin FROM pragma_index_list(?)');

@@ -86,7 +86,75 @@ export function checkPostgresSyntax(s: StatementText): void {
     sig.some((t) => isKeyword(t, 'CRDT_SET', 'CRDT_MAP'))
   )
     return;
-  parseSql(s.sql);
+  for (const { stmt } of parseSql(s.sql)) {
+    const tag = Object.keys(stmt)[0]!;
+    if (!tokenPathStatements.has(tag)) throw new FeatureNotSupportedError(unsupportedStatementName(tag));
+  }
+}
+
+/** Statement kinds (PostgreSQL parse-tree tags) the token path runs; others are refused with 0A000. */
+const tokenPathStatements = new Set([
+  'VariableSetStmt',
+  'VariableShowStmt',
+  'TransactionStmt',
+  'DropStmt',
+  'TruncateStmt',
+  'AlterTableStmt',
+  'RenameStmt',
+  'VacuumStmt',
+  'ExplainStmt',
+  'SelectStmt',
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'CopyStmt',
+  'CreateTrigStmt',
+  'ReindexStmt',
+  'CreateStmt',
+  'IndexStmt',
+  'ViewStmt',
+  'ListenStmt',
+  'UnlistenStmt',
+  'NotifyStmt',
+  'GrantStmt',
+  'DoStmt',
+  'CommentStmt',
+  'LockStmt',
+  'CreateFunctionStmt',
+  'CreateExtensionStmt',
+  'CreateSchemaStmt',
+  'CreateRoleStmt',
+  'CreateSeqStmt',
+  'CompositeTypeStmt',
+  'CreateEnumStmt',
+  'CreateDomainStmt',
+  'CreatedbStmt',
+]);
+
+/** `PrepareStmt` → `PREPARE`: the statement's name for an 0A000 message. */
+function unsupportedStatementName(tag: string): string {
+  const names: Record<string, string> = {
+    PrepareStmt: 'PREPARE',
+    ExecuteStmt: 'EXECUTE',
+    DeallocateStmt: 'DEALLOCATE',
+    DeclareCursorStmt: 'DECLARE ... CURSOR',
+    FetchStmt: 'FETCH',
+    ClosePortalStmt: 'CLOSE',
+    DiscardStmt: 'DISCARD',
+    CreateTableAsStmt: 'CREATE TABLE AS',
+    CallStmt: 'CALL',
+    CheckPointStmt: 'CHECKPOINT',
+    ClusterStmt: 'CLUSTER',
+    MergeStmt: 'MERGE',
+    RefreshMatViewStmt: 'REFRESH MATERIALIZED VIEW',
+  };
+  return (
+    names[tag] ??
+    tag
+      .replace(/Stmt$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toUpperCase()
+  );
 }
 
 /** Does the PostgreSQL front end plan this statement (after the CRDT spellings are rewritten)? */

@@ -92,7 +92,7 @@ const beyond53 = '9007199254740993';
 describe('SQL endpoints', () => {
   test('create table, insert with params, query typed values', async () => {
     const created = await ok(
-      'CREATE TABLE items (id INTEGER PRIMARY KEY, big INTEGER, r REAL, s TEXT, b BLOB, flag INTEGER, doc TEXT)',
+      'CREATE TABLE items (id INTEGER PRIMARY KEY, big BIGINT, r REAL, s TEXT, b BYTEA, flag BOOLEAN, doc TEXT)',
     );
     assert.equal(created.results[0]?.tag, 'CREATE TABLE');
     assert.equal(typeof created.time_ms, 'number');
@@ -107,39 +107,39 @@ describe('SQL endpoints', () => {
       { a: [1, 2] },
     ]);
     assert.deepEqual(ins.results, [{ tag: 'INSERT 0 1', rows_affected: 1, rows: [] }]);
-    await ok('INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)', [2, null, null, null, null, false, null]);
+    await ok('INSERT INTO items VALUES ($1, $2, $3, $4, $5, $6, $7)', [2, null, null, null, null, false, null]);
 
     const q = await ok('SELECT id, big, r, s, b, flag, doc FROM items ORDER BY id', [], '/db/query');
     const r = q.results[0]!;
     assert.equal(r.tag, 'SELECT 2');
     assert.deepEqual(r.columns, [
       { name: 'id', type: 'integer' },
-      { name: 'big', type: 'integer' },
+      { name: 'big', type: 'bigint' },
       { name: 'r', type: 'real' },
       { name: 's', type: 'text' },
-      { name: 'b', type: 'blob' },
-      { name: 'flag', type: 'integer' },
+      { name: 'b', type: 'bytea' },
+      { name: 'flag', type: 'boolean' },
       { name: 'doc', type: 'text' },
     ]);
     assert.deepEqual(r.rows, [
-      [1, beyond53, 1.5, 'héllo', { $bytes: blob.toString('base64') }, 1, '{"a":[1,2]}'],
-      [2, null, null, null, null, 0, null],
+      [1, beyond53, 1.5, 'héllo', { $bytes: blob.toString('base64') }, true, '{"a":[1,2]}'],
+      [2, null, null, null, null, false, null],
     ]);
   });
 
   test('bigint round trip through a parameter and an exact comparison', async () => {
-    const q = await ok('SELECT id, big + 0 AS same, typeof(big) AS t FROM items WHERE big = $1', [beyond53]);
-    assert.deepEqual(q.results[0]?.rows, [[1, beyond53, 'integer']]);
+    // big + 0 is bigint arithmetic: exact beyond 2^53, and typed bigint as PostgreSQL types it.
+    const q = await ok('SELECT id, big + 0 AS same FROM items WHERE big = $1', [beyond53]);
+    assert.deepEqual(q.results[0]?.rows, [[1, beyond53]]);
     assert.deepEqual(q.results[0]?.columns, [
       { name: 'id', type: 'integer' },
-      { name: 'same', type: null },
-      { name: 't', type: null },
+      { name: 'same', type: 'bigint' },
     ]);
   });
 
   test('query with ?format=objects and non-finite reals', async () => {
     const { status, json } = await post('/db/query?format=objects', {
-      sql: 'SELECT id, s, 1e999 AS inf, -1e999 AS ninf FROM items WHERE id = $1',
+      sql: "SELECT id, s, 'Infinity'::float8 AS inf, '-Infinity'::float8 AS ninf FROM items WHERE id = $1",
       params: [1],
     });
     assert.equal(status, 200);
@@ -190,6 +190,8 @@ describe('errors', () => {
     await fails({ sql: 'SELEC 1' }, 400, '42601');
     await fails({ sql: 'SELECT * FROM no_such_table' }, 400, '42P01');
     await fails({ sql: 'INSERT INTO items (id) VALUES ($1)', params: [1] }, 409, '23505');
+    // Parameters are $n as in PostgreSQL; SQLite's ? is a syntax error there.
+    await fails({ sql: 'INSERT INTO items (id) VALUES (?)', params: [99] }, 400, '42601');
   });
 
   test('wrong method, unknown path, wrong content type', async () => {
