@@ -17,6 +17,8 @@ import type { Resolvers } from '../replication/resolvers.js';
 import type { Prepared } from '../session/prepare.js';
 import type { StatementResult } from '../session/result.js';
 import { isKeyword, quoteIdent } from '../sql/lexer.js';
+import { type TypeRef, typeOfDeclared } from '../sql/types/pg-types.js';
+import { inputValue } from '../sql/types/values.js';
 import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
@@ -113,21 +115,33 @@ export function registerConflictAdmin(
     const where = shape.primaryKey
       .map((c, i) => `${quoteIdent(c)} IS json_extract(?, '$[${i}]')`)
       .join(' AND ');
-    const args = cols.map((c) => {
-      const v = values[c];
-      return v !== null && typeof v === 'object'
-        ? JSON.stringify(v)
-        : typeof v === 'boolean'
-          ? v
-            ? 1
-            : 0
-          : v;
-    });
+    const args = cols.map((c) => overrideValue(values[c], typeOfDeclared(shape.types.get(c))));
     const info = db
       .prepare(`UPDATE ${quoteIdent(table)} SET ${sets} WHERE ${where}`)
       .run(...args, ...shape.primaryKey.map(() => rowId));
     if (info.changes === 0)
       throw new InvalidParameterValueError(`row ${rowId} of ${table} no longer exists on this node`);
+  };
+
+  /**
+   * One column's override value in its storage form: a logged BLOB ({"$b": hex}) as it was, any
+   * other value read by the column type's input function (as an INSERT would read it).
+   */
+  const overrideValue = (v: unknown, type: TypeRef | null): unknown => {
+    if (
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      typeof (v as { $b?: unknown }).$b === 'string'
+    ) {
+      return Buffer.from((v as { $b: string }).$b, 'hex');
+    }
+    if (type && v !== null && v !== undefined) {
+      const text = typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? String(v) : String(v);
+      return inputValue(type, text);
+    }
+    if (v !== null && typeof v === 'object') return JSON.stringify(v);
+    return typeof v === 'boolean' ? (v ? 1 : 0) : v;
   };
 
   /** resolved_value as column values: a JSON object, or one value for the single conflicting column. */
