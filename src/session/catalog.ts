@@ -5,9 +5,9 @@
 import type Database from 'better-sqlite3';
 import type { AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
 import type { Catalog, CatalogColumn, CatalogRelation, CatalogUnique } from '../sql/analyze/context.js';
-import { defaultFromComment } from '../sql/analyze/ddl.js';
+import { defaultFromComment } from '../sql/analyze/ddl/ddl.js';
+import { parseViewMeta } from '../sql/analyze/query/view-text.js';
 import { quoteId } from '../sql/analyze/scope.js';
-import { parseViewMeta } from '../sql/analyze/view-text.js';
 import {
   crdtColumnTypes,
   ref,

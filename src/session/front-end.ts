@@ -6,10 +6,10 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, SyntaxError42601 } from '../errors.js';
 import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
-import { alterTableAddColumn, createTable, type DdlPlan } from '../sql/analyze/ddl.js';
-import { createIndex } from '../sql/analyze/indexes.js';
+import { alterTableAddColumn, createTable, type DdlPlan } from '../sql/analyze/ddl/ddl.js';
+import { createIndex } from '../sql/analyze/ddl/indexes.js';
+import { createView } from '../sql/analyze/ddl/views.js';
 import { type Plan, StatementAnalyzer } from '../sql/analyze/statement.js';
-import { createView } from '../sql/analyze/views.js';
 import type { Classified } from '../sql/classify.js';
 import type { Token } from '../sql/lexer.js';
 import { nodeOf, parseSql } from '../sql/parse/parser.js';

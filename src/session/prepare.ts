@@ -12,7 +12,7 @@ import {
   UndefinedTableError,
 } from '../errors.js';
 import type { Catalog } from '../sql/analyze/context.js';
-import type { DdlPlan } from '../sql/analyze/ddl.js';
+import type { DdlPlan } from '../sql/analyze/ddl/ddl.js';
 import type { Plan } from '../sql/analyze/statement.js';
 import { type Classified, classify } from '../sql/classify.js';
 import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';

@@ -3,7 +3,7 @@
 
 import { ChorusError } from '../errors.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
-import { checkTimeZoneSetting } from '../sql/types/timezone.js';
+import { checkTimeZoneSetting } from '../sql/types/timezone/timezone.js';
 import { pgServerVersion } from '../storage/sql-functions.js';
 
 export const defaultSettings: Readonly<Record<string, string>> = {

@@ -250,7 +250,7 @@ const jsonbValue = { z: 1, nested: { k: ['x', 'y'] } };
 const uuidValue = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
 
 const typedColumns =
-  'id INTEGER PRIMARY KEY, i2 SMALLINT, i4 INT, i8 BIGINT, n NUMERIC, f DOUBLE, t TEXT, v VARCHAR(20), ' +
+  'id INTEGER PRIMARY KEY, i2 SMALLINT, i4 INT, i8 BIGINT, n NUMERIC, f DOUBLE PRECISION, t TEXT, v VARCHAR(20), ' +
   'b BOOLEAN, by BYTEA, j JSON, jb JSONB, ts TIMESTAMP, tz TIMESTAMPTZ, d DATE, u UUID';
 const typedInsert = `(id, i2, i4, i8, n, f, t, v, b, by, j, jb, ts, tz, d, u) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
 const expectedOids: Record<string, number> = {
@@ -505,8 +505,8 @@ describe('type round trip', () => {
     const raw = await pgClient({ types: { getTypeParser: () => (v: unknown) => v } as pg.CustomTypesConfig });
     try {
       await raw.query(
-        'CREATE TABLE rt_pg_binary (id INTEGER PRIMARY KEY, i2 SMALLINT, i4 INT, i8 BIGINT, n NUMERIC, f DOUBLE, ' +
-          't TEXT, v VARCHAR(10), b BOOLEAN, by BLOB, j JSON, jb JSONB, ts TIMESTAMP, tz TIMESTAMPTZ, d DATE, u UUID)',
+        'CREATE TABLE rt_pg_binary (id INTEGER PRIMARY KEY, i2 SMALLINT, i4 INT, i8 BIGINT, n NUMERIC, f DOUBLE PRECISION, ' +
+          't TEXT, v VARCHAR(10), b BOOLEAN, by BYTEA, j JSON, jb JSONB, ts TIMESTAMP, tz TIMESTAMPTZ, d DATE, u UUID)',
       );
       const ascii = Buffer.from('plain ascii bytes\x00\x01\x7f');
       await raw.query(
@@ -571,25 +571,28 @@ describe('type round trip', () => {
     const client = await pgClient();
     try {
       const res = await client.query(
-        "SELECT 7 AS small, 9007199254740993 AS big, 1.5 AS fl, 'x' AS tx, x'00ff' AS bl, NULL AS nu, count(*) FROM (SELECT 1)",
+        "SELECT 7 AS small, 9007199254740993 AS big, 1.5 AS fl, 1.5::float8 AS f8, 'x' AS tx, '\\x00ff'::bytea AS bl, NULL AS nu, count(*) FROM (SELECT 1) AS one",
       );
+      // PostgreSQL's types: int4, int8 past 2^31, numeric for a decimal literal, unknown literals as text.
       const types = Object.fromEntries(res.fields.map((f) => [f.name, f.dataTypeID]));
       assert.equal(types.small, 23);
       assert.equal(types.big, 20);
-      assert.equal(types.fl, 701);
+      assert.equal(types.fl, 1700);
+      assert.equal(types.f8, 701);
       assert.equal(types.tx, 25);
       assert.equal(types.bl, 17);
-      assert.ok('count' in types, 'count(*) column is named count');
-      const { count, ...rest } = res.rows[0];
-      assert.deepEqual(rest, {
+      assert.equal(types.nu, 25);
+      assert.equal(types.count, 20, 'count(*) column is named count and is bigint');
+      assert.deepEqual(res.rows[0], {
         small: 7,
         big: '9007199254740993',
-        fl: 1.5,
+        fl: '1.5',
+        f8: 1.5,
         tx: 'x',
         bl: Buffer.from([0, 255]),
         nu: null,
+        count: '1',
       });
-      assert.equal(Number(count), 1);
     } finally {
       await client.end();
     }
@@ -618,7 +621,7 @@ describe('statements', () => {
   test('pg named prepared statements reused many times; fields described every time', async () => {
     const client = await pgClient();
     try {
-      await client.query('CREATE TABLE prep_pg (id INTEGER PRIMARY KEY, label TEXT, score DOUBLE)');
+      await client.query('CREATE TABLE prep_pg (id INTEGER PRIMARY KEY, label TEXT, score DOUBLE PRECISION)');
       for (let i = 0; i < 200; i++) {
         const r = await client.query({
           name: 'prep_pg_insert',

@@ -3,16 +3,16 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as arith from '../../src/sql/types/datetime-arith.js';
-import * as convert from '../../src/sql/types/datetime-convert.js';
-import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime-format.js';
-import * as make from '../../src/sql/types/datetime-make.js';
-import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime-parse.js';
-import { type Interval, intervalTypmod } from '../../src/sql/types/interval.js';
-import * as ivArith from '../../src/sql/types/interval-arith.js';
-import { intervalOut } from '../../src/sql/types/interval-format.js';
-import { intervalIn } from '../../src/sql/types/interval-parse.js';
-import { sessionTimeZone, type TimeZone } from '../../src/sql/types/timezone.js';
+import * as arith from '../../src/sql/types/datetime/datetime-arith.js';
+import * as convert from '../../src/sql/types/datetime/datetime-convert.js';
+import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import * as make from '../../src/sql/types/datetime/datetime-make.js';
+import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
+import { type Interval, intervalTypmod } from '../../src/sql/types/interval/interval.js';
+import * as ivArith from '../../src/sql/types/interval/interval-arith.js';
+import { intervalOut } from '../../src/sql/types/interval/interval-format.js';
+import { intervalIn } from '../../src/sql/types/interval/interval-parse.js';
+import { sessionTimeZone, type TimeZone } from '../../src/sql/types/timezone/timezone.js';
 
 const M = { ...arith, ...convert, ...make, ...ivArith, intervalTypmod };
 

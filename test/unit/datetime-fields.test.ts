@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dateToTimestamp } from '../../src/sql/types/datetime-arith.js';
+import { dateToTimestamp } from '../../src/sql/types/datetime/datetime-arith.js';
 import {
   datePartTime,
   datePartTimestamp,
@@ -13,18 +13,18 @@ import {
   extractTime,
   extractTimestamp,
   extractTimestamptz,
-} from '../../src/sql/types/datetime-extract.js';
-import { timestampOut, timestamptzOut } from '../../src/sql/types/datetime-format.js';
-import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime-parse.js';
+} from '../../src/sql/types/datetime/datetime-extract.js';
+import { timestampOut, timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
 import {
   truncTimestamp,
   truncTimestamptz,
   truncTimestamptzAtZone,
-} from '../../src/sql/types/datetime-trunc.js';
-import { datePartInterval, extractInterval, truncInterval } from '../../src/sql/types/interval-fields.js';
-import { intervalOut } from '../../src/sql/types/interval-format.js';
-import { intervalIn } from '../../src/sql/types/interval-parse.js';
-import { sessionTimeZone } from '../../src/sql/types/timezone.js';
+} from '../../src/sql/types/datetime/datetime-trunc.js';
+import { datePartInterval, extractInterval, truncInterval } from '../../src/sql/types/interval/interval-fields.js';
+import { intervalOut } from '../../src/sql/types/interval/interval-format.js';
+import { intervalIn } from '../../src/sql/types/interval/interval-parse.js';
+import { sessionTimeZone } from '../../src/sql/types/timezone/timezone.js';
 
 /** [function, TimeZone, unit, input, PostgreSQL's text ('NULL' for NULL) or error] */
 const CASES: [string, string, string, string, string][] = [

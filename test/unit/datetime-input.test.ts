@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime-format.js';
-import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime-parse.js';
-import { sessionTimeZone } from '../../src/sql/types/timezone.js';
+import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
+import { sessionTimeZone } from '../../src/sql/types/timezone/timezone.js';
 
 /** [type(typmod), TimeZone, now_us, input, PostgreSQL's text or 'ERR sqlstate message [HINT: ...]'] */
 const CASES: [string, string, string, string, string][] = [

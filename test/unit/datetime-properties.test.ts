@@ -9,7 +9,7 @@ import {
   timestampMi,
   timestampPlInterval,
   timestamptzPlInterval,
-} from '../../src/sql/types/datetime-arith.js';
+} from '../../src/sql/types/datetime/datetime-arith.js';
 import {
   DATE_END_DAYS,
   DATE_MIN_DAYS,
@@ -17,13 +17,13 @@ import {
   j2date,
   TIMESTAMP_MIN_US,
   UNIX_EPOCH_JDATE,
-} from '../../src/sql/types/datetime-core.js';
-import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime-format.js';
-import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime-parse.js';
-import { type Interval, intervalCmp } from '../../src/sql/types/interval.js';
-import { intervalOut } from '../../src/sql/types/interval-format.js';
-import { type IntervalStyle, intervalIn } from '../../src/sql/types/interval-parse.js';
-import { sessionTimeZone } from '../../src/sql/types/timezone.js';
+} from '../../src/sql/types/datetime/datetime-core.js';
+import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
+import { type Interval, intervalCmp } from '../../src/sql/types/interval/interval.js';
+import { intervalOut } from '../../src/sql/types/interval/interval-format.js';
+import { type IntervalStyle, intervalIn } from '../../src/sql/types/interval/interval-parse.js';
+import { sessionTimeZone } from '../../src/sql/types/timezone/timezone.js';
 
 const UTC = { zone: sessionTimeZone('UTC'), nowUs: 0n };
 /** Largest µs the int64 storage holds below +infinity. */

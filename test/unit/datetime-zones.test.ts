@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { timestamptzOut } from '../../src/sql/types/datetime-format.js';
-import { timestamptzIn } from '../../src/sql/types/datetime-parse.js';
-import { checkTimeZoneSetting, sessionTimeZone } from '../../src/sql/types/timezone.js';
+import { timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import { timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
+import { checkTimeZoneSetting, sessionTimeZone } from '../../src/sql/types/timezone/timezone.js';
 
 /** [TimeZone, Unix seconds, PostgreSQL's to_timestamp(seconds)::text] */
 const OUTPUT: [string, number, string][] = [

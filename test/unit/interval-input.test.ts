@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type IntervalFields, intervalTypmod } from '../../src/sql/types/interval.js';
-import { intervalOut } from '../../src/sql/types/interval-format.js';
-import { type IntervalStyle, intervalIn } from '../../src/sql/types/interval-parse.js';
+import { type IntervalFields, intervalTypmod } from '../../src/sql/types/interval/interval.js';
+import { intervalOut } from '../../src/sql/types/interval/interval-format.js';
+import { type IntervalStyle, intervalIn } from '../../src/sql/types/interval/interval-parse.js';
 
 /** [IntervalStyle, fields ('' = none), precision, input, PostgreSQL's output or error] */
 const CASES: [IntervalStyle, string, number | null, string, string][] = [

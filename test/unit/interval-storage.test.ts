@@ -13,8 +13,8 @@ import {
   intervalCmp,
   intervalKey,
   intervalSpan,
-} from '../../src/sql/types/interval.js';
-import { intervalIn } from '../../src/sql/types/interval-parse.js';
+} from '../../src/sql/types/interval/interval.js';
+import { intervalIn } from '../../src/sql/types/interval/interval-parse.js';
 
 const INT32 = { min: -2147483648, max: 2147483647 };
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };

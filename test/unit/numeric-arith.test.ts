@@ -16,7 +16,7 @@ import {
   numericCmp,
   numericToText,
   parseNumeric,
-} from '../../src/sql/types/numeric.js';
+} from '../../src/sql/types/numeric/numeric.js';
 import {
   numericAbs,
   numericAdd,
@@ -40,7 +40,7 @@ import {
   numericTrunc,
   numericWidthBucket,
   selectDivScale,
-} from '../../src/sql/types/numeric-arith.js';
+} from '../../src/sql/types/numeric/numeric-arith.js';
 
 function outcome(f: () => unknown): string | null {
   try {

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ChorusError } from '../../src/errors.js';
 import { registerNumericFunctions } from '../../src/sql/runtime/numeric-functions.js';
-import { numericToText, parseNumeric } from '../../src/sql/types/numeric.js';
-import { decodeNumeric, encodeNumeric } from '../../src/sql/types/numeric-key.js';
+import { numericToText, parseNumeric } from '../../src/sql/types/numeric/numeric.js';
+import { decodeNumeric, encodeNumeric } from '../../src/sql/types/numeric/numeric-key.js';
 
 function openDb(): Database.Database {
   const db = new Database(':memory:');

@@ -16,7 +16,7 @@ import {
   numericCmp,
   numericToText,
   parseNumeric,
-} from '../../src/sql/types/numeric.js';
+} from '../../src/sql/types/numeric/numeric.js';
 import {
   decodeNumeric,
   encodeNumeric,
@@ -26,7 +26,7 @@ import {
   numericKeyBounds,
   numericToBinary,
   storedNumericKey,
-} from '../../src/sql/types/numeric-key.js';
+} from '../../src/sql/types/numeric/numeric-key.js';
 
 function sqlstateOf(f: () => unknown): string {
   try {

@@ -13,8 +13,8 @@ import {
   numericCmp,
   numericToText,
   parseNumeric,
-} from '../../src/sql/types/numeric.js';
-import { numericAdd, numericMul, numericSub } from '../../src/sql/types/numeric-arith.js';
+} from '../../src/sql/types/numeric/numeric.js';
+import { numericAdd, numericMul, numericSub } from '../../src/sql/types/numeric/numeric-arith.js';
 import {
   numericExp,
   numericLn,
@@ -22,7 +22,7 @@ import {
   numericLog10,
   numericPower,
   numericSqrt,
-} from '../../src/sql/types/numeric-math.js';
+} from '../../src/sql/types/numeric/numeric-math.js';
 
 function outcome(f: () => unknown): string | null {
   try {

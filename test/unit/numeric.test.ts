@@ -20,13 +20,13 @@ import {
   numericTypmodPrecision,
   numericTypmodScale,
   parseNumeric,
-} from '../../src/sql/types/numeric.js';
+} from '../../src/sql/types/numeric/numeric.js';
 import {
   numericFromFloat,
   numericFromInt,
   numericToFloat,
   numericToInt,
-} from '../../src/sql/types/numeric-convert.js';
+} from '../../src/sql/types/numeric/numeric-convert.js';
 
 /** The result as PostgreSQL prints it, or "ERR sqlstate message | detail". */
 function outcome(f: () => unknown): string | null {

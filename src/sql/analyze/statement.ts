@@ -16,16 +16,16 @@ import {
   type LiteralKind,
   type Typed,
 } from './context.js';
-import { assign as assignDefault, deleteStmt, insertStmt, updateStmt } from './dml.js';
-import { expr as walk } from './expr.js';
-import type { FromHost } from './from.js';
-import { callFunction } from './functions.js';
-import { fingerprint } from './grouping.js';
+import { expr as walk } from './expr/expr.js';
+import { callFunction } from './expr/functions.js';
+import { rangeFunction } from './expr/range-functions.js';
 import type { ExprHost, Level } from './level.js';
-import { orderByList, windowSpec } from './order.js';
-import { rangeFunction } from './range-functions.js';
+import { assign as assignDefault, deleteStmt, insertStmt, updateStmt } from './query/dml.js';
+import type { FromHost } from './query/from.js';
+import { fingerprint } from './query/grouping.js';
+import { orderByList, windowSpec } from './query/order.js';
+import { type OutColumn, selectStmt } from './query/select.js';
 import { Scope } from './scope.js';
-import { type OutColumn, selectStmt } from './select.js';
 
 export type PlanKind = 'select' | 'insert' | 'update' | 'delete';
 

@@ -9,7 +9,7 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
-import { dateToTimestamp } from '../types/datetime-arith.js';
+import { dateToTimestamp } from '../types/datetime/datetime-arith.js';
 import {
   dateToTimestamptz,
   timestampToDate,
@@ -18,13 +18,13 @@ import {
   timestamptzToDate,
   timestamptzToTime,
   timestamptzToTimestamp,
-} from '../types/datetime-convert.js';
-import { decodeInterval, encodeInterval } from '../types/interval.js';
+} from '../types/datetime/datetime-convert.js';
+import { decodeInterval, encodeInterval } from '../types/interval/interval.js';
 import { parseJson } from '../types/json.js';
-import { numericToInt } from '../types/numeric-convert.js';
-import { decodeNumeric } from '../types/numeric-key.js';
+import { numericToInt } from '../types/numeric/numeric-convert.js';
+import { decodeNumeric } from '../types/numeric/numeric-key.js';
 import { type PgType, T } from '../types/pg-types.js';
-import { sessionTimeZone, type TimeZone } from '../types/timezone.js';
+import { sessionTimeZone, type TimeZone } from '../types/timezone/timezone.js';
 import { codecFor, type StorageValue, typeForOid, type ValueEnv } from '../types/values.js';
 import { floatOf } from '../types/values-simple.js';
 

@@ -78,7 +78,7 @@ import {
   timestamptzAge,
   timestamptzMiInterval,
   timestamptzPlInterval,
-} from '../types/datetime-arith.js';
+} from '../types/datetime/datetime-arith.js';
 import {
   dateToTimestamp,
   dateToTimestamptz,
@@ -92,8 +92,8 @@ import {
   timestamptzToDate,
   timestamptzToTime,
   timestamptzToTimestamp,
-} from '../types/datetime-convert.js';
-import { TIMESTAMP_NEG_INFINITY, TIMESTAMP_POS_INFINITY } from '../types/datetime-core.js';
+} from '../types/datetime/datetime-convert.js';
+import { TIMESTAMP_NEG_INFINITY, TIMESTAMP_POS_INFINITY } from '../types/datetime/datetime-core.js';
 import {
   datePartTime,
   datePartTimestamp,
@@ -102,8 +102,8 @@ import {
   extractTime,
   extractTimestamp,
   extractTimestamptz,
-} from '../types/datetime-extract.js';
-import { dateOut, timeOut, timestampOut, timestamptzOut } from '../types/datetime-format.js';
+} from '../types/datetime/datetime-extract.js';
+import { dateOut, timeOut, timestampOut, timestamptzOut } from '../types/datetime/datetime-format.js';
 import {
   makeDate,
   makeInterval,
@@ -112,7 +112,7 @@ import {
   makeTimestamptz,
   makeTimestamptzAt,
   toTimestamp,
-} from '../types/datetime-make.js';
+} from '../types/datetime/datetime-make.js';
 import {
   adjustTimeForTypmod,
   adjustTimestampForTypmod,
@@ -120,8 +120,12 @@ import {
   timeIn,
   timestampIn,
   timestamptzIn,
-} from '../types/datetime-parse.js';
-import { truncTimestamp, truncTimestamptz, truncTimestamptzAtZone } from '../types/datetime-trunc.js';
+} from '../types/datetime/datetime-parse.js';
+import {
+  truncTimestamp,
+  truncTimestamptz,
+  truncTimestamptzAtZone,
+} from '../types/datetime/datetime-trunc.js';
 import {
   adjustIntervalForTypmod,
   decodeInterval,
@@ -129,7 +133,7 @@ import {
   type Interval,
   intervalCmp,
   intervalKey,
-} from '../types/interval.js';
+} from '../types/interval/interval.js';
 import {
   intervalDiv,
   intervalMi,
@@ -139,11 +143,11 @@ import {
   justifyDays,
   justifyHours,
   justifyInterval,
-} from '../types/interval-arith.js';
-import { datePartInterval, extractInterval, truncInterval } from '../types/interval-fields.js';
-import { intervalOut } from '../types/interval-format.js';
-import { type IntervalStyle, intervalIn } from '../types/interval-parse.js';
-import { checkTimeZoneSetting, sessionTimeZone, type TimeZone } from '../types/timezone.js';
+} from '../types/interval/interval-arith.js';
+import { datePartInterval, extractInterval, truncInterval } from '../types/interval/interval-fields.js';
+import { intervalOut } from '../types/interval/interval-format.js';
+import { type IntervalStyle, intervalIn } from '../types/interval/interval-parse.js';
+import { checkTimeZoneSetting, sessionTimeZone, type TimeZone } from '../types/timezone/timezone.js';
 
 // ---- argument conversion ----
 

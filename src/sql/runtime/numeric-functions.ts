@@ -46,8 +46,8 @@ import {
   numericCmp,
   numericToText,
   parseNumeric,
-} from '../types/numeric.js';
-import { NumericAggState } from '../types/numeric-agg.js';
+} from '../types/numeric/numeric.js';
+import { NumericAggState } from '../types/numeric/numeric-agg.js';
 import {
   numericAbs,
   numericAdd,
@@ -70,15 +70,15 @@ import {
   numericTrimScale,
   numericTrunc,
   numericWidthBucket,
-} from '../types/numeric-arith.js';
+} from '../types/numeric/numeric-arith.js';
 import {
   numericFromFloat,
   numericFromFloat4,
   numericFromInt,
   numericToFloat,
   numericToInt,
-} from '../types/numeric-convert.js';
-import { decodeNumeric, encodeNumeric, numericKey } from '../types/numeric-key.js';
+} from '../types/numeric/numeric-convert.js';
+import { decodeNumeric, encodeNumeric, numericKey } from '../types/numeric/numeric-key.js';
 import {
   numericExp,
   numericLn,
@@ -86,7 +86,7 @@ import {
   numericLog10,
   numericPower,
   numericSqrt,
-} from '../types/numeric-math.js';
+} from '../types/numeric/numeric-math.js';
 
 type SqlValue = bigint | number | string | Buffer | null;
 type SqlResult = bigint | number | string | Buffer | null;

@@ -4,9 +4,9 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
-import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime-arith.js';
-import { decodeInterval } from '../types/interval.js';
-import { sessionTimeZone } from '../types/timezone.js';
+import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime/datetime-arith.js';
+import { decodeInterval } from '../types/interval/interval.js';
+import { sessionTimeZone } from '../types/timezone/timezone.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';

@@ -3,7 +3,7 @@
 // prints them, PostgreSQL's spacing. Numbers are parsed without loss (their text is kept).
 
 import { ChorusError } from '../../errors.js';
-import { numericToText, parseNumeric } from './numeric.js';
+import { numericToText, parseNumeric } from './numeric/numeric.js';
 
 export type JsonValue = (
   | { kind: 'null' }

@@ -4,10 +4,10 @@
 
 import { ChorusError } from '../../errors.js';
 import { defaultEnv, type StorageValue, type TypeCodec, type ValueEnv } from './codec.js';
+import { dateTimeCodecs } from './datetime/values-datetime.js';
+import { numericCodec } from './numeric/values-numeric.js';
 import { type PgType, T, type TypeRef, typeByOid } from './pg-types.js';
-import { dateTimeCodecs } from './values-datetime.js';
 import { jsonbCodec, jsonCodec } from './values-json.js';
-import { numericCodec } from './values-numeric.js';
 import { simpleCodecs } from './values-simple.js';
 
 const codecs = new Map<number, TypeCodec>();

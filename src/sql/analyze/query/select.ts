@@ -1,0 +1,283 @@
+// SELECT: WITH, FROM, WHERE, GROUP BY (with PostgreSQL's 42803 rule), HAVING, windows, the select
+// list (`*`, names as PostgreSQL names them), DISTINCT, ORDER BY (NULLS LAST by default), LIMIT /
+// OFFSET, VALUES lists and set operations with their common column types. Every query level emits
+// its output columns as "c1".."cN", so outer levels reference them without name clashes.
+
+import type * as P from '@pgsql/types';
+import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
+import { nodeOf } from '../../parse/parser.js';
+import { ref, T, type TypeRef } from '../../types/pg-types.js';
+import type { Typed } from '../context.js';
+import { coerce, commonType, requireBool } from '../expr/coerce.js';
+import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
+import { quoteId, Scope } from '../scope.js';
+import { fromClause } from './from.js';
+import { type GroupState, groupBy, groupKeySql, LazyGroupCheck, needsGroupKey } from './grouping.js';
+import { orderBy, windowClause } from './order.js';
+
+export interface OutColumn {
+  name: string;
+  type: TypeRef;
+  /** Table and column this output reads directly (RowDescription's table OID and attribute number). */
+  table?: string;
+  attnum?: number;
+}
+
+export interface SelectResult {
+  sql: string;
+  columns: OutColumn[];
+}
+
+const setOpKeyword: Record<string, string> = {
+  SETOP_UNION: 'UNION',
+  SETOP_INTERSECT: 'INTERSECT',
+  SETOP_EXCEPT: 'EXCEPT',
+};
+
+export function selectStmt(an: Analyzer, s: P.SelectStmt, outer: Scope | null): SelectResult {
+  const scope = new Scope(outer);
+  let withSql = '';
+  if (s.withClause) withSql = withClause(an, s.withClause, scope);
+  let body: SelectResult;
+  if (s.op && s.op !== 'SETOP_NONE') body = setOperation(an, s, scope);
+  else if (s.valuesLists) body = values(an, s, scope);
+  else body = simpleSelect(an, s, scope);
+  return { sql: withSql + body.sql, columns: body.columns };
+}
+
+/** A WITH clause: each CTE analyzed and registered in `scope`; returns the `WITH ...` prefix. */
+export function withClause(an: Analyzer, w: P.WithClause, scope: Scope): string {
+  const parts: string[] = [];
+  for (const n of w.ctes ?? []) {
+    const cte = nodeOf(n)[1] as P.CommonTableExpr;
+    const name = cte.ctename!;
+    const aliases = strings(cte.aliascolnames);
+    const [tag, q] = nodeOf(cte.ctequery!);
+    if (tag !== 'SelectStmt') throw new FeatureNotSupportedError('data-modifying statements in WITH');
+    const sel = q as P.SelectStmt;
+    let result: SelectResult;
+    if (w.recursive && sel.op === 'SETOP_UNION' && sel.larg) {
+      // The non-recursive term fixes the column types; then the CTE is visible to the recursive term.
+      const seed = selectStmt(an, sel.larg, scope);
+      scope.ctes.set(name, { columns: named(seed.columns, aliases), sql: name });
+      result = selectStmt(an, sel, scope);
+    } else {
+      result = selectStmt(an, sel, scope);
+    }
+    const cols = named(result.columns, aliases);
+    scope.ctes.set(name, { columns: cols, sql: name });
+    parts.push(`${quoteId(name)}(${cols.map((_, i) => `"c${i + 1}"`).join(', ')}) AS (${result.sql})`);
+  }
+  return `WITH ${w.recursive ? 'RECURSIVE ' : ''}${parts.join(', ')} `;
+}
+
+function named(cols: readonly OutColumn[], aliases: readonly string[]): { name: string; type: TypeRef }[] {
+  if (aliases.length > cols.length) {
+    throw new ChorusError(
+      '42P10',
+      `WITH query has ${cols.length} columns available but ${aliases.length} columns specified`,
+    );
+  }
+  return cols.map((c, i) => ({ name: aliases[i] ?? c.name, type: c.type }));
+}
+
+/** Output expressions: unknown literals and parameters become text, as PostgreSQL resolves them. */
+export function finalizeOutput(an: Analyzer, e: Typed): Typed {
+  return e.type === T.unknown ? coerce(an.st, e, ref(T.text), 'implicit') : e;
+}
+
+function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
+  const st = an.st;
+  if (s.lockingClause && s.lockingClause.length > 0) an.lockingClause(s.lockingClause);
+  if (s.intoClause) throw new FeatureNotSupportedError('SELECT INTO');
+  const from = s.fromClause ? fromClause(an, s.fromClause, scope) : '';
+
+  const lv = an.level(scope, 'WHERE');
+  let where = '';
+  if (s.whereClause) {
+    const w = an.expr(s.whereClause, lv);
+    where = ` WHERE ${requireBool(st, w, 'WHERE', exprPos(st, s.whereClause)).sql}`;
+  }
+  const group: GroupState | null = groupBy(an, s, scope);
+  const sel = an.level(scope, null);
+  sel.windows = true;
+  // Without GROUP BY the level is grouped only if it turns out to aggregate: violations wait.
+  const checker = group ? group.checker : new LazyGroupCheck(false);
+  sel.grouped = checker;
+  if (group) sel.groupedExprs = group.fingerprints;
+  // Named windows first: the select list and ORDER BY may refer to them.
+  const windows = windowClause(an, s.windowClause, sel);
+
+  // The select list.
+  const targets: { e: Typed; name: string }[] = [];
+  for (const t of s.targetList ?? []) {
+    const rt = nodeOf(t)[1] as P.ResTarget;
+    const [vtag, vbody] = nodeOf(rt.val!);
+    if (vtag === 'ColumnRef' && strings((vbody as P.ColumnRef).fields).at(-1) === '*') {
+      const fields = strings((vbody as P.ColumnRef).fields);
+      const position = pos(st, rt.location);
+      const qualifier = fields.length > 1 ? fields[fields.length - 2] : undefined;
+      for (const c of scope.star(qualifier, position)) {
+        checker.check(c.name, undefined, position);
+        targets.push({
+          e: { sql: c.sql, type: c.type.type, typmod: c.type.typmod, colname: c.name },
+          name: c.name,
+        });
+      }
+      continue;
+    }
+    const e = finalizeOutput(an, an.expr(rt.val!, sel));
+    targets.push({ e, name: rt.name ?? e.colname ?? '?column?' });
+  }
+  let having = '';
+  if (s.havingClause) {
+    const h = an.expr(s.havingClause, sel);
+    having = ` HAVING ${requireBool(st, h, 'HAVING', exprPos(st, s.havingClause)).sql}`;
+  }
+  const columns: OutColumn[] = targets.map((t) => ({
+    name: t.name,
+    type: { type: t.e.type, typmod: t.e.typmod },
+  }));
+  const distinct = distinctClause(s);
+  const order = orderBy(
+    an,
+    s.sortClause ?? [],
+    sel,
+    targets.map((t) => ({ name: t.name, e: t.e })),
+    distinct !== '',
+  );
+  const aggregated = targets.some((t) => t.e.hasAggregate) || s.havingClause !== undefined;
+  if (!group && aggregated && checker.firstViolation) throw checker.firstViolation;
+  const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
+  let groupSql = group?.sql ?? '';
+  let distinctSql = distinct;
+  if (distinct && !group && !aggregated && targets.some((t) => needsGroupKey(t.e))) {
+    // DISTINCT compares values as stored; equal numerics of different scales must be one row.
+    distinctSql = '';
+    groupSql = ` GROUP BY ${targets.map((t) => groupKeySql(t.e)).join(', ')}`;
+  }
+  let sql = `SELECT ${distinctSql}${list}${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}${order}`;
+  sql += limitClause(an, s, scope);
+  return { sql, columns };
+}
+
+function distinctClause(s: P.SelectStmt): string {
+  if (!s.distinctClause) return '';
+  // `DISTINCT` arrives as a list holding one empty node; DISTINCT ON lists expressions.
+  const real = s.distinctClause.filter((n) => Object.keys(n).length > 0);
+  if (real.length > 0) throw new FeatureNotSupportedError('SELECT DISTINCT ON');
+  return 'DISTINCT ';
+}
+
+export function limitClause(an: Analyzer, s: P.SelectStmt, scope: Scope): string {
+  const st = an.st;
+  if (s.limitOption === 'LIMIT_OPTION_WITH_TIES') throw new FeatureNotSupportedError('FETCH ... WITH TIES');
+  const lv: Level = an.level(scope, 'LIMIT');
+  const value = (n: P.Node | undefined, what: string): string | null => {
+    if (!n) return null;
+    const [tag, body] = nodeOf(n);
+    if (tag === 'A_Const' && (body as P.A_Const).isnull) return null;
+    const e = coerce(st, an.expr(n, lv), ref(T.int8), 'implicit');
+    return `pg_limit(${e.sql}, '${what}')`;
+  };
+  const limit = value(s.limitCount, 'LIMIT');
+  const offset = value(s.limitOffset, 'OFFSET');
+  if (limit === null && offset === null) return '';
+  return ` LIMIT ${limit ?? '-1'}${offset ? ` OFFSET ${offset}` : ''}`;
+}
+
+function values(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
+  const st = an.st;
+  const lv = an.level(scope, 'VALUES');
+  const rows = (s.valuesLists ?? []).map((r) =>
+    ((nodeOf(r)[1] as P.List).items ?? []).map((n) => an.expr(n, lv)),
+  );
+  const width = rows[0]?.length ?? 0;
+  if (rows.some((r) => r.length !== width)) {
+    throw new ChorusError('42601', 'VALUES lists must all be the same length');
+  }
+  const types = Array.from({ length: width }, (_, i) =>
+    commonType(
+      rows.map((r) => r[i]!),
+      'VALUES',
+    ),
+  );
+  const body = rows
+    .map((r) => `(${r.map((e, i) => coerce(st, e, types[i]!, 'implicit').sql).join(', ')})`)
+    .join(', ');
+  const list = types.map((_, i) => `"column${i + 1}" AS "c${i + 1}"`).join(', ');
+  const columns = types.map((t, i) => ({ name: `column${i + 1}`, type: t }));
+  const order = orderBy(
+    an,
+    s.sortClause ?? [],
+    lv,
+    columns.map((c, i) => ({
+      name: c.name,
+      e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod },
+    })),
+    true,
+  );
+  const sql = `SELECT ${list} FROM (VALUES ${body})${order}${limitClause(an, s, scope)}`;
+  return { sql, columns };
+}
+
+/** A set operation: the branches' columns are matched by position and resolved to common types. */
+function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
+  const st = an.st;
+  const op = setOpKeyword[s.op!]!;
+  if (s.all && op !== 'UNION') throw new FeatureNotSupportedError(`${op} ALL`);
+  const left = branch(an, s.larg!, scope, true);
+  const right = branch(an, s.rarg!, scope, false);
+  if (left.columns.length !== right.columns.length) {
+    throw new ChorusError('42601', `each ${op} query must have the same number of columns`);
+  }
+  const types = left.columns.map((c, i) =>
+    commonType(
+      [
+        { sql: '', type: c.type.type, typmod: c.type.typmod },
+        { sql: '', type: right.columns[i]!.type.type, typmod: right.columns[i]!.type.typmod },
+      ],
+      op,
+    ),
+  );
+  const wrap = (b: SelectResult, needWrap: boolean): string => {
+    const casts = b.columns.map((c, i) => {
+      const t = types[i]!;
+      if (c.type.type === t.type && (t.typmod < 0 || c.type.typmod === t.typmod)) return null;
+      return coerce(st, { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod }, t, 'implicit').sql;
+    });
+    if (casts.every((c) => c === null)) return needWrap ? `SELECT * FROM (${b.sql})` : b.sql;
+    return `SELECT ${casts.map((c, i) => `${c ?? `"c${i + 1}"`} AS "c${i + 1}"`).join(', ')} FROM (${b.sql})`;
+  };
+  const columns = left.columns.map((c, i) => ({ name: c.name, type: types[i]! }));
+  let sql = `${wrap(left, left.wrap)} ${op}${s.all ? ' ALL' : ''} ${wrap(right, right.wrap)}`;
+  if ((s.sortClause?.length ?? 0) > 0 || s.limitCount || s.limitOffset) {
+    const outputs = columns.map((c, i) => ({
+      name: c.name,
+      e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod },
+    }));
+    const order = orderBy(an, s.sortClause ?? [], an.level(new Scope(scope), 'ORDER BY'), outputs, true);
+    sql = `SELECT * FROM (${sql})${order}${limitClause(an, s, scope)}`;
+  }
+  return { sql, columns };
+}
+
+/** A branch of a set operation; `wrap` when SQLite could not take it bare as a compound member. */
+function branch(
+  an: Analyzer,
+  b: P.SelectStmt,
+  scope: Scope,
+  isLeft: boolean,
+): SelectResult & { wrap: boolean } {
+  const r = selectStmt(an, b, scope);
+  const nested = b.op !== undefined && b.op !== 'SETOP_NONE';
+  const hasTail =
+    (b.sortClause?.length ?? 0) > 0 ||
+    b.limitCount !== undefined ||
+    b.limitOffset !== undefined ||
+    b.withClause !== undefined;
+  // SQLite's compound operators are left-associative with one precedence: nest the right side.
+  return { ...r, wrap: hasTail || (nested && !isLeft) || b.valuesLists !== undefined };
+}
+
+export { pos };
