@@ -266,7 +266,7 @@ describe('CRDT columns and conflict resolvers across 3 real nodes', () => {
       await add(C, 'u1', 'delta');
       await add(A, 'u2', 'solo-a');
       await add(C, 'u2', 'solo-c');
-      const onC = JSON.parse(String((await one(C, "SELECT tags FROM badges WHERE user_id = 'u1'")).tags));
+      const onC = (await one(C, "SELECT tags FROM badges WHERE user_id = 'u1'")).tags;
       assert.deepEqual(
         onC,
         ['base', 'charlie', 'delta'],
@@ -278,7 +278,7 @@ describe('CRDT columns and conflict resolvers across 3 real nodes', () => {
     for (const i of all) {
       const rows = await c.sql(i, 'SELECT user_id, tags FROM badges ORDER BY user_id');
       assert.deepEqual(
-        rows.map((r) => [r.user_id, JSON.parse(String(r.tags))]),
+        rows.map((r) => [r.user_id, r.tags]),
         [
           ['u1', ['alpha', 'base', 'bravo', 'charlie', 'delta']],
           ['u2', ['solo-a', 'solo-c']],
@@ -300,7 +300,7 @@ describe('CRDT columns and conflict resolvers across 3 real nodes', () => {
     for (const t of ['keep', 'e1', 'e2', 'gone'])
       await c.sql(A, "UPDATE labels SET tags = crdt_add(tags, $1) WHERE id = 'x'", [t]);
     await c.waitConverged(['labels'], convergeMs);
-    assert.deepEqual(JSON.parse(String((await one(C, "SELECT tags FROM labels WHERE id = 'x'")).tags)), [
+    assert.deepEqual((await one(C, "SELECT tags FROM labels WHERE id = 'x'")).tags, [
       'e1',
       'e2',
       'gone',
@@ -322,7 +322,7 @@ describe('CRDT columns and conflict resolvers across 3 real nodes', () => {
 
     await c.waitConverged(['labels'], convergeMs);
     for (const i of all) {
-      const tags = JSON.parse(String((await one(i, "SELECT tags FROM labels WHERE id = 'x'")).tags));
+      const tags = (await one(i, "SELECT tags FROM labels WHERE id = 'x'")).tags;
       assert.deepEqual(tags, ['e1', 'e2', 'keep'], `add-wins on ${ids[i]}`);
       assert.deepEqual(await conflictsOf(i, 'labels'), [], `no conflicts for CRDT sets on ${ids[i]}`);
     }
@@ -347,9 +347,7 @@ describe('CRDT columns and conflict resolvers across 3 real nodes', () => {
 
     await c.waitConverged(['prefs'], convergeMs);
     for (const i of all) {
-      const s = JSON.parse(
-        String((await one(i, "SELECT settings FROM prefs WHERE user_id = 'u1'")).settings),
-      );
+      const s = (await one(i, "SELECT settings FROM prefs WHERE user_id = 'u1'")).settings;
       assert.deepEqual(
         s,
         { font: 'mono', keep: '1', language: 'en', theme: 'dark', tz: 'UTC' },

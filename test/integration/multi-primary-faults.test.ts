@@ -176,7 +176,7 @@ test('partition through FaultProxies: divergent writes on both sides converge af
     const s1Updates = await c.sql<{ origin: string; w: string; l: string; columns: { v?: string } }>(
       0,
       `SELECT origin, hlc_wall AS w, hlc_logical AS l, columns FROM replicate.log
-        WHERE table_name = 'p' AND operation = 'UPDATE' AND primary_key = '["s1"]'`,
+        WHERE table_name = 'p' AND operation = 'UPDATE' AND primary_key::jsonb = '["s1"]'`,
     );
     assert.equal(s1Updates.length, 2, JSON.stringify(s1Updates));
     const key = (u: (typeof s1Updates)[number]): [bigint, bigint, string] => [

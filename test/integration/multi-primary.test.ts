@@ -46,7 +46,7 @@ async function logOf(c: Cluster, i: number, table: string, op: string, pk: strin
   return c.sql<LogRow & Record<string, unknown>>(
     i,
     `SELECT origin, origin_seq, hlc_wall, hlc_logical, operation, columns FROM replicate.log
-      WHERE table_name = $1 AND operation = $2 AND primary_key = $3 ORDER BY lsn`,
+      WHERE table_name = $1 AND operation = $2 AND primary_key::jsonb = $3 ORDER BY lsn`,
     [table, op, pk],
   );
 }
@@ -310,8 +310,13 @@ test('a table without a primary key: inserts and TRUNCATE replicate; ADD PRIMARY
   for (let i = 0; i < 3; i++) {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const pk = await mesh.sql(i, "SELECT name FROM pragma_table_info('hist') WHERE pk > 0");
-      if (pk.length === 1) break;
+      const pk = await mesh.sql(
+        i,
+        `SELECT a.attname FROM pg_catalog.pg_index x
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey)
+          WHERE x.indrelid = 'hist'::regclass AND x.indisprimary`,
+      );
+      if (pk.length === 1 && pk[0]!.attname === 'tid') break;
       if (Date.now() > deadline) throw new Error(`primary key never reached ${mesh.nodes[i]!.nodeId}`);
       await sleep(50);
     }
