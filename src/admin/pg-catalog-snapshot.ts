@@ -2,8 +2,7 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
-import { defaultFromComment } from '../sql/analyze/ddl/ddl.js';
-import { parseViewMeta } from '../sql/analyze/query/view-text.js';
+import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { rowidKeyType, typeOfDeclared } from '../sql/types/pg-types.js';
 import { Oid, oidForDeclaredType } from '../wire/types.js';
 import { constraintOidOffset, firstUserOid } from './pg-catalog-common.js';

@@ -5,8 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
 import type { Catalog, CatalogColumn, CatalogRelation, CatalogUnique } from '../sql/analyze/context.js';
-import { defaultFromComment } from '../sql/analyze/ddl/ddl.js';
-import { parseViewMeta } from '../sql/analyze/query/view-text.js';
+import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import {
   crdtColumnTypes,

@@ -80,7 +80,7 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
 
   try {
     for (const id of ids) await open(id);
-    await exec(ids[0]!, 'CREATE TABLE kv (k INTEGER PRIMARY KEY, a TEXT, b INTEGER, c BLOB)');
+    await exec(ids[0]!, 'CREATE TABLE kv (k INTEGER PRIMARY KEY, a TEXT, b INTEGER, c BYTEA)');
     await exec(ids[0]!, 'CREATE TABLE uniq (id TEXT PRIMARY KEY, node TEXT, v INTEGER)');
     await exec(
       ids[0]!,
@@ -196,7 +196,7 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
           if (!node) return;
           try {
             await node.exec(
-              `BEGIN; UPDATE kv SET c = x'00ff', a = 'tx-${id}' WHERE k = ${key}; INSERT INTO uniq VALUES ('${uid}', '${id}', 1); COMMIT`,
+              `BEGIN; UPDATE kv SET c = '\\x00ff', a = 'tx-${id}' WHERE k = ${key}; INSERT INTO uniq VALUES ('${uid}', '${id}', 1); COMMIT`,
             );
             acked.add(uid);
           } catch {

@@ -21,6 +21,7 @@ import { bindMarker, type CatalogColumn, type CatalogRelation } from '../context
 import { coerce } from '../expr/coerce.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
+import { defaultComment } from './stored-text.js';
 
 export interface DdlPlan {
   sql: string;
@@ -58,16 +59,6 @@ export function constraintName(
 }
 
 /** A default's text as kept beside its SQLite form: `/* pg: ... *\/` can hold anything but `*\/`. */
-export function defaultComment(pgText: string): string {
-  return `/* pg: ${pgText.replaceAll('*/', '*\\/')} */`;
-}
-
-export function defaultFromComment(sqliteDefault: string | null): string | null {
-  if (!sqliteDefault) return null;
-  const m = /\/\* pg: ([\s\S]*) \*\/\s*$/.exec(sqliteDefault);
-  return m ? m[1]!.replaceAll('*\\/', '*/') : null;
-}
-
 interface ColumnPlan {
   name: string;
   type: TypeRef | null;

@@ -11,9 +11,9 @@ import { nodeOf } from '../../parse/parser.js';
 import { bindMarker } from '../context.js';
 import { type Analyzer, pos, strings } from '../level.js';
 import { selectStmt } from '../query/select.js';
-import { metaPrefix, metaSuffix } from '../query/view-text.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { DdlPlan } from './ddl.js';
+import { viewMetaPrefix, viewMetaSuffix } from './stored-text.js';
 
 export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
   const st = an.st;
@@ -48,7 +48,7 @@ export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
     .filter((_, i) => i % 2 === 0)
     .join('NULL');
   const name = quoteId(rel.relname!);
-  const create = `CREATE VIEW ${name} AS ${metaPrefix}${meta}${metaSuffix} ${stored}`;
+  const create = `CREATE VIEW ${name} AS ${viewMetaPrefix}${meta}${viewMetaSuffix} ${stored}`;
   const sql = v.replace ? `DROP VIEW IF EXISTS ${name}; ${create}` : create;
   return { sql, table: rel.relname!, unlogged: false, ifNotExists: false };
 }

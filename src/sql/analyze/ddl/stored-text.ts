@@ -1,0 +1,48 @@
+// The PostgreSQL side of a table or view that ChorusDB keeps inside SQLite's schema text: a
+// column default's PostgreSQL text in a trailing comment, a view's columns, types and query in
+// a JSON comment. Readers of the catalog (sessions, pg_catalog snapshots, reader workers) use
+// these without loading the SQL parser.
+
+import { type TypeRef, typeByOid } from '../../types/pg-types.js';
+
+/** The comment that carries a column default's PostgreSQL text after its SQLite expression. */
+export function defaultComment(pgText: string): string {
+  return `/* pg: ${pgText.replaceAll('*/', '*\\/')} */`;
+}
+
+/** A column default's PostgreSQL text from SQLite's dflt_value; null when it has none. */
+export function defaultFromComment(sqliteDefault: string | null): string | null {
+  if (!sqliteDefault) return null;
+  const m = /\/\* pg: ([\s\S]*) \*\/\s*$/.exec(sqliteDefault);
+  return m ? m[1]!.replaceAll('*\\/', '*/') : null;
+}
+
+export const viewMetaPrefix = '/* chorus-view ';
+export const viewMetaSuffix = ' */';
+
+export interface ViewMeta {
+  columns: { name: string; type: TypeRef }[];
+  definition: string;
+}
+
+/** The view's columns and PostgreSQL query from its SQLite CREATE VIEW text; null for other views. */
+export function parseViewMeta(createSql: string): ViewMeta | null {
+  const start = createSql.indexOf(viewMetaPrefix);
+  if (start < 0) return null;
+  const end = createSql.indexOf(viewMetaSuffix, start + viewMetaPrefix.length);
+  if (end < 0) return null;
+  try {
+    const raw = JSON.parse(createSql.slice(start + viewMetaPrefix.length, end).replaceAll('*\\/', '*/')) as {
+      columns: { name: string; oid: number; typmod: number }[];
+      definition: string;
+    };
+    const columns = raw.columns.map((c) => {
+      const type = typeByOid(c.oid);
+      if (!type) throw new Error(`unknown type ${c.oid}`);
+      return { name: c.name, type: { type, typmod: c.typmod } };
+    });
+    return { columns, definition: raw.definition };
+  } catch {
+    return null;
+  }
+}
