@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     while (statSync(dbFile).size < targetBytes) {
       await c.sql(
         0,
-        `INSERT INTO bulk SELECT ${rows} + value, hex(randomblob(${BODY_CHARS / 2})) FROM json_each('[${Array.from({ length: LOAD_ROWS_PER_STATEMENT }, (_, i) => i + 1).join(',')}]')`,
+        // BODY_CHARS random hex digits per row (md5 chunks of 32, correlated with g so each row differs).
+        `INSERT INTO bulk SELECT ${rows} + g, left((SELECT string_agg(md5(random()::text || i::text || g::text), '') FROM generate_series(1, ${Math.ceil(BODY_CHARS / 32)}) AS i), ${BODY_CHARS}) FROM generate_series(1, ${LOAD_ROWS_PER_STATEMENT}) AS g`,
       );
       rows += LOAD_ROWS_PER_STATEMENT;
     }

@@ -47,6 +47,19 @@ export class ChorusError extends Error {
     this.constraint = extras.constraint;
     this.severity = severity;
   }
+
+  /** The same error with its position moved by `chars` (a statement's place in a longer query). */
+  shifted(chars: number): ChorusError {
+    if (this.position === undefined || chars === 0) return this;
+    const { detail, hint, schema, table, column, dataType, constraint } = this;
+    const extras = { detail, hint, schema, table, column, dataType, constraint, cause: this.cause };
+    return new ChorusError(
+      this.sqlstate,
+      this.message,
+      { ...extras, position: this.position + chars },
+      this.severity,
+    );
+  }
 }
 
 /** 42601: the statement text cannot be parsed. */

@@ -192,7 +192,7 @@ export function resultToJson(
         ? r.rows.map((row) => Object.fromEntries(names.map((name, i) => [name, convert[i]!(row[i])])))
         : r.rows.map((row) => row.map((v, i) => convert[i]!(v))),
   };
-  if (r.notices.length > 0) out.notices = r.notices;
+  if (r.notices.length > 0) out.notices = r.notices.map((n) => n.message);
   return out;
 }
 

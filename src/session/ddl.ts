@@ -2,22 +2,19 @@
 // performs itself because SQLite lacks it (TRUNCATE, ALTER TABLE ... ADD PRIMARY KEY) — keep the
 // table registry and capture triggers in step, and log it for replication.
 
-import { SyntaxError42601, UndefinedTableError } from '../errors.js';
+import { ChorusError, SyntaxError42601 } from '../errors.js';
+import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
-import { isKeyword, quoteIdent } from '../sql/lexer.js';
-import {
-  type AddPrimaryKey,
-  type DropTables,
-  parseAddPrimaryKey,
-  parseDropTable,
-  parseTruncate,
-} from '../sql/table-statements.js';
+import { isKeyword } from '../sql/lexer.js';
+import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.js';
 import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
+import type { ConstraintCatalog } from './constraint-errors.js';
+import { runDrop, truncateOrder } from './drop.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams } from './read-protocol.js';
-import type { StatementResult } from './result.js';
+import { type Notice, notice, type StatementResult } from './result.js';
 import { indexTable, renameTarget, result, tableExists } from './session-helpers.js';
 
 export interface DdlOutcome {
@@ -31,26 +28,30 @@ export function keylessNotice(table: string): string {
   return `table "${table}" has no primary key: it replicates INSERT and TRUNCATE only; UPDATE and DELETE are refused until ALTER TABLE ${table} ADD PRIMARY KEY (...)`;
 }
 
-export function runDdl(engine: StorageEngine, p: Prepared, bind: BindParams): DdlOutcome {
+export function runDdl(
+  engine: StorageEngine,
+  catalog: ConstraintCatalog,
+  p: Prepared,
+  bind: BindParams,
+): DdlOutcome {
   const db = engine.writer;
   const cls = p.cls;
-  if (cls.kind === 'truncate') return { result: truncate(engine, p), schemaChanged: false };
+  if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p), schemaChanged: false };
   if (cls.kind === 'alter_table') {
     const apk = parseAddPrimaryKey(cls.sig);
     if (apk) return { result: addKey(engine, apk), schemaChanged: true };
   }
-  if (cls.kind === 'drop_table') {
-    const drop = parseDropTable(cls.sig);
-    if (drop && (drop.tables.length > 1 || drop.option))
-      return { result: dropTables(engine, drop), schemaChanged: true };
+  if (cls.kind === 'drop_table' || cls.kind === 'drop_view' || cls.kind === 'drop_index') {
+    const drop = readDrop(p.text);
+    if (drop) return { result: runDrop(engine, catalog, drop), schemaChanged: true };
   }
-  const notices: string[] = [];
+  const notices: Notice[] = [];
   const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
   const existed = table !== null && tableExists(db, table);
   if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
     const skipped = {
       ...result('CREATE TABLE', null),
-      notices: [`relation "${table}" already exists, skipping`],
+      notices: [notice(`relation "${table}" already exists, skipping`, { code: '42P07' })],
     };
     return { result: skipped, schemaChanged: false };
   }
@@ -59,7 +60,8 @@ export function runDdl(engine: StorageEngine, p: Prepared, bind: BindParams): Dd
   if (p.ddl) db.exec(p.execSql);
   else db.prepare(p.execSql).run(bind);
   if (cls.kind === 'create_table' && table !== null) {
-    if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0) notices.push(keylessNotice(table));
+    if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0)
+      notices.push(notice(keylessNotice(table)));
     engine.registerTable(table, cls.unlogged);
   }
   if (cls.kind === 'alter_table' && table !== null) {
@@ -78,11 +80,17 @@ export function runDdl(engine: StorageEngine, p: Prepared, bind: BindParams): Dd
  * conflict rules); a table without a key is emptied with capture off and the TRUNCATE itself is
  * logged, since its rows cannot be named one by one.
  */
-function truncate(engine: StorageEngine, p: Prepared): StatementResult {
-  const stmt = parseTruncate(p.cls.sig);
+function truncate(engine: StorageEngine, catalog: ConstraintCatalog, p: Prepared): StatementResult {
+  const stmt = readTruncate(p.text);
   if (!stmt) throw new SyntaxError42601(`syntax error in TRUNCATE: ${p.text}`);
   const db = engine.writer;
-  const tables = stmt.tables.map((t) => userTableName(db, t));
+  const named = stmt.tables.map((t) => {
+    if (t.schema !== null && t.schema !== 'public')
+      throw new ChorusError('3F000', `schema "${t.schema}" does not exist`);
+    return userTableName(db, t.name);
+  });
+  const notices: Notice[] = [];
+  const tables = truncateOrder(catalog, named, stmt.cascade, notices);
   for (const table of tables) {
     if (!engine.isLocalOnly(table) && tableShape(db, table).primaryKey.length === 0) {
       engine.suppressCapture(() => deleteAllRows(db, table));
@@ -90,7 +98,7 @@ function truncate(engine: StorageEngine, p: Prepared): StatementResult {
     } else deleteAllRows(db, table);
   }
   if (stmt.restartIdentity) restartIdentity(db, tables);
-  return result('TRUNCATE TABLE', null);
+  return { ...result('TRUNCATE TABLE', null), notices };
 }
 
 function addKey(engine: StorageEngine, apk: AddPrimaryKey): StatementResult {
@@ -101,24 +109,4 @@ function addKey(engine: StorageEngine, apk: AddPrimaryKey): StatementResult {
   if (!engine.isLocalOnly(table))
     engine.logTableOp(table, { kind: 'add_primary_key', columns: apk.columns, constraint: apk.constraint });
   return result('ALTER TABLE', null);
-}
-
-/** DROP TABLE a, b [CASCADE]: each table dropped and logged on its own; one command tag. */
-function dropTables(engine: StorageEngine, drop: DropTables): StatementResult {
-  const db = engine.writer;
-  const notices: string[] = [];
-  for (const name of drop.tables) {
-    if (!tableExists(db, name)) {
-      if (!drop.ifExists) throw new UndefinedTableError(name);
-      notices.push(`table "${name}" does not exist, skipping`);
-      continue;
-    }
-    const table = userTableName(db, name);
-    const wasLocal = engine.isLocalOnly(table);
-    const sql = `DROP TABLE ${quoteIdent(table)}`;
-    db.exec(sql);
-    engine.syncSchema();
-    if (!wasLocal) engine.logDdl(table, sql);
-  }
-  return { ...result('DROP TABLE', null), notices };
 }

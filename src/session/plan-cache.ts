@@ -4,7 +4,7 @@
 // a plan made against an older catalog version is made again from its text when next used.
 
 import type { AdminRegistry } from '../admin/registry.js';
-import { SyntaxError42601 } from '../errors.js';
+import { ChorusError, SyntaxError42601 } from '../errors.js';
 import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } from '../limits.js';
 import type { Catalog } from '../sql/analyze/context.js';
 import { isDdl } from '../sql/classify.js';
@@ -16,6 +16,7 @@ import { codecFor, defaultEnv } from '../sql/types/values.js';
 import {
   checkPostgresSyntax,
   type Prepared,
+  pendingStatement,
   planFrontEnd,
   planFrontEndCandidate,
   prepareStatement,
@@ -25,6 +26,17 @@ import type { BindValue } from './read-protocol.js';
 export interface PlannedStatement {
   prepared: Prepared;
   params: readonly BindValue[];
+  /**
+   * Plans a statement of a simple query again. PostgreSQL analyzes each statement of a query just
+   * before running it, so a statement after DDL in the same query sees the new schema.
+   */
+  replan?: () => PlannedStatement;
+  /**
+   * Not planned yet: planning failed before the statements ahead of it ran (it names a table
+   * they create, or its error must come after their results). `prepared` is only its
+   * classification; `replan` plans it when its turn comes.
+   */
+  pending?: boolean;
 }
 
 export class PlanCache {
@@ -104,7 +116,18 @@ export class PlanCache {
     if (stmts.length > queryStatementsMax) {
       throw new SyntaxError42601(`too many statements in one query (limit ${queryStatementsMax})`);
     }
-    return stmts.map((s) => this.planOneSimple(s));
+    if (stmts.length === 1) return [inQuery(sql, stmts[0]!, () => this.planOneSimple(stmts[0]!))];
+    return stmts.map((s) => {
+      const replan = () => inQuery(sql, s, () => this.planOneSimple(s));
+      try {
+        return { ...replan(), replan };
+      } catch {
+        // A syntax error refuses the whole query before anything runs, as PostgreSQL's parser
+        // does; any other error is raised when the statement's turn comes.
+        inQuery(sql, s, () => checkPostgresSyntax(s));
+        return { prepared: pendingStatement(s), params: [], replan, pending: true };
+      }
+    });
   }
 
   private planOneSimple(s: StatementText): PlannedStatement {
@@ -173,6 +196,17 @@ export class PlanCache {
   private tokenPath(s: StatementText): Prepared {
     checkPostgresSyntax(s);
     return prepareStatement(s.sql, s.tokens, this.registry);
+  }
+}
+
+/** Run `f` for one statement of a query; its errors' positions count from the query's start. */
+function inQuery<T>(query: string, s: StatementText, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof ChorusError) || e.position === undefined || !s.offset) throw e;
+    // PostgreSQL counts characters, not UTF-16 code units.
+    throw e.shifted([...query.slice(0, s.offset)].length);
   }
 }
 

@@ -606,3 +606,18 @@ export function prepareStatement(text: string, rawTokens: Token[], registry: Adm
     viewColumnTypes,
   };
 }
+
+/** A statement known only by its classification, planned when its turn comes (PlannedStatement.pending). */
+export function pendingStatement(s: StatementText): Prepared {
+  return {
+    text: s.sql,
+    tokens: s.tokens,
+    cls: classify(s.tokens),
+    route: { type: 'session' },
+    execSql: '',
+    paramStyle: 'none',
+    paramCount: 0,
+    mayBlock: false,
+    viewColumnTypes: null,
+  };
+}

@@ -21,8 +21,27 @@ export interface StatementResult {
   /** Result columns; null for statements that return no rows (then the wire sends no RowDescription). */
   columns: ColumnInfo[] | null;
   rows: unknown[][];
-  /** Notices to send before the result (e.g. 'there is already a transaction in progress'). */
-  notices: string[];
+  /** NOTICEs and WARNINGs to send before the result, as PostgreSQL raises them. */
+  notices: Notice[];
   /** Explicit PostgreSQL type OIDs for columns, when the producer knows them (admin relations). */
   columnOids?: (number | null)[];
+}
+
+/** A NOTICE or WARNING (NoticeResponse), with PostgreSQL's SQLSTATE for it. */
+export interface Notice {
+  severity: 'NOTICE' | 'WARNING';
+  code: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+}
+
+/** A NOTICE (SQLSTATE 00000 unless given). */
+export function notice(message: string, extras: { code?: string; detail?: string } = {}): Notice {
+  return {
+    severity: 'NOTICE',
+    code: extras.code ?? '00000',
+    message,
+    ...(extras.detail ? { detail: extras.detail } : {}),
+  };
 }

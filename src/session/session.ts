@@ -74,6 +74,16 @@ export interface SessionHost {
 
 let nextSessionId = 1;
 
+/** One statement of a simple query (the plan cache's PlannedStatement). */
+export interface SimpleItem {
+  prepared: Prepared;
+  params: readonly BindValue[];
+  /** Plans the statement again against the current schema. */
+  replan?: () => SimpleItem;
+  /** Not planned yet: `prepared` is only its classification. */
+  pending?: boolean;
+}
+
 export class Session {
   readonly id = nextSessionId++;
   private state: 'idle' | 'tx' | 'failed' = 'idle';
@@ -114,16 +124,23 @@ export class Session {
   /** Execute one prepared statement with its bound values. */
   async execute(prepared: Prepared, params: readonly BindValue[] = []): Promise<StatementResult> {
     this.canceled = false;
-    const p = this.current(prepared);
-    const kind = p.cls.kind;
+    const kind = prepared.cls.kind;
     if (this.state === 'failed' && kind !== 'rollback' && kind !== 'commit' && kind !== 'rollback_to') {
       throw new InFailedTransactionError();
     }
-    if (params.length !== p.paramCount) {
-      throw new ChorusError(
-        '08P01',
-        `bind message supplies ${params.length} parameters, but prepared statement requires ${p.paramCount}`,
-      );
+    let p: Prepared;
+    try {
+      // Any error here fails an open transaction block, as an error anywhere in one does.
+      p = this.current(prepared);
+      if (params.length !== p.paramCount) {
+        throw new ChorusError(
+          '08P01',
+          `bind message supplies ${params.length} parameters, but prepared statement requires ${p.paramCount}`,
+        );
+      }
+    } catch (e) {
+      this.onError();
+      throw toChorusError(e);
     }
     let ok = false;
     const statementUs = wallClockUs();
@@ -153,6 +170,22 @@ export class Session {
       if (this.holdsWriter && this.savepoints === 0) this.releaseWriter(false);
     } else if (this.state === 'idle' && this.holdsWriter) {
       this.releaseWriter(false);
+    }
+  }
+
+  /**
+   * A statement of a simple query, planned again if the statements ahead of it changed the schema
+   * (or planned for the first time if it could not be before they ran). Its result columns may
+   * change: they are described when it runs.
+   */
+  private planInTurn(item: SimpleItem): SimpleItem {
+    const stale = item.prepared.plan && item.prepared.plan.schemaVersion !== this.host.catalog.version;
+    if (!item.replan || !(item.pending || stale) || this.state === 'failed') return item;
+    try {
+      return item.replan();
+    } catch (e) {
+      this.onError();
+      throw toChorusError(e);
     }
   }
 
@@ -396,7 +429,7 @@ export class Session {
   private runDdl(p: Prepared, bind: BindParams): StatementResult {
     const custom = this.host.customDdl?.(p);
     if (custom) return custom;
-    const out = runDdl(this.host.engine, p, bind);
+    const out = runDdl(this.host.engine, this.host.catalog, p, bind);
     if (out.schemaChanged) {
       // Other connections may only re-read the schema once this transaction has committed; this
       // session's next statements (on the writer) must see the change at once.
@@ -409,7 +442,12 @@ export class Session {
 
   private begin(sig: Token[], statementUs: bigint): StatementResult {
     if (this.state !== 'idle') {
-      return { ...result('BEGIN', null), notices: ['there is already a transaction in progress'] };
+      return {
+        ...result('BEGIN', null),
+        notices: [
+          { severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' },
+        ],
+      };
     }
     this.state = 'tx';
     this.txStartUs = statementUs;
@@ -419,7 +457,10 @@ export class Session {
 
   private async commit(): Promise<StatementResult> {
     if (this.state === 'idle')
-      return { ...result('COMMIT', null), notices: ['there is no transaction in progress'] };
+      return {
+        ...result('COMMIT', null),
+        notices: [{ severity: 'WARNING', code: '25P01', message: 'there is no transaction in progress' }],
+      };
     const failed = this.state === 'failed';
     this.state = 'idle';
     this.txStartUs = null;
@@ -436,7 +477,10 @@ export class Session {
 
   private rollback(): StatementResult {
     if (this.state === 'idle')
-      return { ...result('ROLLBACK', null), notices: ['there is no transaction in progress'] };
+      return {
+        ...result('ROLLBACK', null),
+        notices: [{ severity: 'WARNING', code: '25P01', message: 'there is no transaction in progress' }],
+      };
     this.state = 'idle';
     this.txStartUs = null;
     this.readOnlyTx = false;
@@ -473,7 +517,7 @@ export class Session {
    * result before the next statement runs; the first error stops the rest and is thrown.
    */
   async executeSimple(
-    items: readonly { prepared: Prepared; params: readonly BindValue[] }[],
+    items: readonly SimpleItem[],
     onResult: (r: StatementResult, p: Prepared) => void,
   ): Promise<void> {
     const implicit =
@@ -494,7 +538,8 @@ export class Session {
     try {
       for (const item of items) {
         next++;
-        onResult(await this.execute(item.prepared, item.params), item.prepared);
+        const it = this.planInTurn(item);
+        onResult(await this.execute(it.prepared, it.params), it.prepared);
       }
     } catch (e) {
       if (implicit) {

@@ -286,6 +286,8 @@ export interface StatementText {
   /** The statement's own text, trimmed, without the terminating semicolon. */
   sql: string;
   tokens: Token[];
+  /** Where the statement starts in the query it was split from (UTF-16 code units). */
+  offset?: number;
 }
 
 /**
@@ -304,7 +306,7 @@ export function splitStatements(sql: string): StatementText[] {
       const first = sig[0]!;
       const last = sig[sig.length - 1]!;
       const text = sql.slice(first.start, last.start + last.text.length);
-      out.push({ sql: text, tokens: retokenizeOffsets(current, first.start, last) });
+      out.push({ sql: text, tokens: retokenizeOffsets(current, first.start, last), offset: first.start });
     }
     current = [];
     blockDepth = 0;

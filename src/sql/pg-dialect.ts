@@ -177,24 +177,11 @@ function rewriteSet(stmt: StatementText): StatementText {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DROP VIEW a, b / DROP INDEX a, b / VACUUM / ANALYZE
+// VACUUM / ANALYZE
 
 function splitStatement(sig: Token[]): string[] | null {
-  const [a, b] = sig;
-  // DROP TABLE lists are run by the session (session/ddl.ts), one command tag for the statement.
-  if (isKeyword(a, 'DROP') && isKeyword(b, 'VIEW', 'INDEX')) {
-    let i = 2;
-    let ifExists = '';
-    if (isKeyword(sig[2], 'IF') && isKeyword(sig[3], 'EXISTS')) {
-      ifExists = ' IF EXISTS';
-      i = 4;
-    }
-    const { names, end } = nameList(sig, i, ['CASCADE', 'RESTRICT']);
-    const hasOption = end < sig.length;
-    if (names.length <= 1 && !hasOption) return null;
-    if (end < sig.length - 1) return null; // something unexpected after CASCADE: let SQLite report it
-    return names.map((n) => `DROP ${b!.value}${ifExists} ${joinTokens(n)}`);
-  }
+  const [a] = sig;
+  // DROP TABLE / VIEW / INDEX lists are run by the session (session/drop.ts), one command tag.
   if (isKeyword(a, 'VACUUM')) {
     if (sig.length === 1) return null;
     return ['VACUUM'];

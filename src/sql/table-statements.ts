@@ -1,5 +1,5 @@
-// Parsing of the table statements the session runs itself rather than handing to SQLite:
-// TRUNCATE (a table list and RESTART IDENTITY) and ALTER TABLE ... ADD PRIMARY KEY (...).
+// Parsing of the table statement the session runs itself rather than handing to SQLite:
+// ALTER TABLE ... ADD PRIMARY KEY (...), and name lists for the dialect's statement splitting.
 
 import { isKeyword, type Token } from './lexer.js';
 
@@ -41,21 +41,6 @@ function nameOf(parts: Token[]): string | null {
   return null;
 }
 
-export interface TruncateStatement {
-  tables: string[];
-  restartIdentity: boolean;
-}
-
-/** `TRUNCATE [TABLE] [ONLY] a [*], b ... [RESTART IDENTITY | CONTINUE IDENTITY] [CASCADE | RESTRICT]`. */
-export function parseTruncate(sig: Token[]): TruncateStatement | null {
-  if (!isKeyword(sig[0], 'TRUNCATE')) return null;
-  const from = isKeyword(sig[1], 'TABLE') ? 2 : 1;
-  const { names, end } = nameList(sig, from, ['RESTART', 'CONTINUE', 'CASCADE', 'RESTRICT']);
-  const tables = names.map(nameOf);
-  if (tables.length === 0 || tables.some((t) => t === null)) return null;
-  return { tables: tables as string[], restartIdentity: isKeyword(sig[end], 'RESTART') };
-}
-
 export interface AddPrimaryKey {
   table: string;
   columns: string[];
@@ -90,22 +75,4 @@ export function parseAddPrimaryKey(sig: Token[]): AddPrimaryKey | null {
   // Anything after the column list (USING INDEX TABLESPACE, DEFERRABLE, ...) is not understood.
   if (columns.length === 0 || i !== sig.length - 1) return null;
   return { table, columns, constraint };
-}
-
-export interface DropTables {
-  tables: string[];
-  ifExists: boolean;
-  /** CASCADE or RESTRICT was given (accepted; SQLite has no dependent objects to cascade to). */
-  option: boolean;
-}
-
-/** `DROP TABLE [IF EXISTS] a, b [CASCADE | RESTRICT]`; null for anything else. */
-export function parseDropTable(sig: Token[]): DropTables | null {
-  if (!isKeyword(sig[0], 'DROP') || !isKeyword(sig[1], 'TABLE')) return null;
-  const ifExists = isKeyword(sig[2], 'IF') && isKeyword(sig[3], 'EXISTS');
-  const { names, end } = nameList(sig, ifExists ? 4 : 2, ['CASCADE', 'RESTRICT']);
-  if (end < sig.length - 1) return null;
-  const tables = names.map(nameOf);
-  if (tables.length === 0 || tables.some((t) => t === null)) return null;
-  return { tables: tables as string[], ifExists, option: end < sig.length };
 }

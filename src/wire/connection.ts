@@ -316,6 +316,8 @@ export class PgConnection {
     } catch (e) {
       const err = toChorusError(e);
       if (err.severity === 'FATAL') throw err;
+      // An error in any message (Parse, Bind, ...) fails an open transaction block.
+      this.session?.failTransaction();
       this.out.errorResponse(errorFieldsFrom(err));
       this.skipToSync = true;
       // PostgreSQL sends an error at once (clients that Flush and wait, like postgres.js, rely on it),
@@ -356,6 +358,8 @@ export class PgConnection {
     } catch (e) {
       const err = toChorusError(e);
       if (err.severity === 'FATAL') throw err;
+      // Errors found before a statement ran (syntax, analysis) fail an open block too.
+      session.failTransaction();
       this.out.errorResponse(errorFieldsFrom(err));
     }
     this.readyForQuery();
@@ -379,7 +383,7 @@ export class PgConnection {
     maxRows: number,
     portal?: Portal,
   ): void {
-    for (const n of r.notices) this.out.noticeResponse({ severity: 'NOTICE', code: '00000', message: n });
+    for (const n of r.notices) this.out.noticeResponse(n);
     if (!r.columns) {
       this.out.commandComplete(r.tag);
       return;

@@ -253,7 +253,7 @@ describe('change capture', () => {
 
   test('DDL (CREATE TABLE/INDEX, ALTER TABLE ADD/RENAME COLUMN, DROP TABLE) is logged as DDL', async () => {
     // Each statement and the SQL the log records for it: typed DDL as the front end analyzed it (names
-    // quoted, types spelled out, the primary key as a named constraint), RENAME and DROP as written.
+    // quoted, types spelled out, the primary key as a named constraint), RENAME as written.
     const statements: [string, string][] = [
       [
         'CREATE TABLE cap_ddl (id INTEGER PRIMARY KEY, a TEXT)',
@@ -274,7 +274,7 @@ describe('change capture', () => {
         ...statements.map(([, logged]) => ['DDL', { sql: logged }]),
         ['INSERT', [1]],
         ['UPDATE', [1]],
-        ['DDL', { sql: 'DROP TABLE cap_ddl' }],
+        ['DDL', { sql: 'DROP TABLE "cap_ddl"' }],
       ],
     );
     assert.deepEqual(log[4]!.columns, { id: 1, a2: 'x', b: 42 }, 'new and renamed columns are captured');
@@ -293,7 +293,11 @@ describe('change capture', () => {
     assert.deepEqual((await changesFor('cap_add')).slice(1), [
       ['INSERT', [1], { id: 1, a: 'before' }],
       // The DDL as the front end analyzed it: the PostgreSQL default kept beside SQLite's.
-      ['DDL', null, { sql: `ALTER TABLE "cap_add" ADD COLUMN "extra" TEXT DEFAULT ('dflt' /* pg: 'dflt' */)` }],
+      [
+        'DDL',
+        null,
+        { sql: `ALTER TABLE "cap_add" ADD COLUMN "extra" TEXT DEFAULT ('dflt' /* pg: 'dflt' */)` },
+      ],
       ['INSERT', [2], { id: 2, a: 'after', extra: 'e2' }],
       ['UPDATE', [1], { extra: 'e1' }],
       ['INSERT', [3], { id: 3, a: 'defaulted', extra: 'dflt' }],
@@ -574,11 +578,15 @@ describe('error SQLSTATEs', () => {
     const names = catalog.rows.map((r) => r.relname as string);
     assert.ok(names.includes('cap_basic'), names.join(','));
     assert.ok(!names.some((n) => n.toLowerCase().startsWith('_chorus')), names.join(','));
-    const hidden = await db.query("SELECT count(*) AS n FROM pg_catalog.pg_class WHERE relname LIKE '%chorus%'");
+    const hidden = await db.query(
+      "SELECT count(*) AS n FROM pg_catalog.pg_class WHERE relname LIKE '%chorus%'",
+    );
     assert.equal(Number(hidden.rows[0].n), 0);
     // SQLite's own catalog is not a relation a PostgreSQL client can reach.
     await assert.rejects(db.query('SELECT name FROM sqlite_master'), { code: '42P01' });
-    await assert.rejects(db.query("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%chorus%'"), { code: '42P01' });
+    await assert.rejects(db.query("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%chorus%'"), {
+      code: '42P01',
+    });
     // The log still works after all those attempts.
     assert.ok((await wholeLog()).length > 0);
   });

@@ -107,7 +107,15 @@ describe('SQL endpoints', () => {
       { a: [1, 2] },
     ]);
     assert.deepEqual(ins.results, [{ tag: 'INSERT 0 1', rows_affected: 1, rows: [] }]);
-    await ok('INSERT INTO items VALUES ($1, $2, $3, $4, $5, $6, $7)', [2, null, null, null, null, false, null]);
+    await ok('INSERT INTO items VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      2,
+      null,
+      null,
+      null,
+      null,
+      false,
+      null,
+    ]);
 
     const q = await ok('SELECT id, big, r, s, b, flag, doc FROM items ORDER BY id', [], '/db/query');
     const r = q.results[0]!;

@@ -419,10 +419,12 @@ describe('type round trip', () => {
     const sql = sqlClient();
     try {
       await createTypedTable(client, 'rt_pjs_text');
-      // Insert one more row through postgres.js parameters.
+      // Insert one more row through postgres.js parameters. json parameters are described as json, so
+      // postgres.js serializes them itself (a JSON.stringify'd string would be stored as a JSON string,
+      // as PostgreSQL stores it).
       await sql`INSERT INTO rt_pjs_text (id, i2, i4, i8, n, f, t, v, b, by, j, jb, ts, tz, d, u) VALUES
         (3, ${-32768}, ${2147483647}, ${'9007199254740993'}, ${'12345.678'}, ${-1234.5678901234567}, ${tricky},
-         ${'varchar ok'}, ${true}, ${allBytes}, ${JSON.stringify(jsonValue)}, ${JSON.stringify(jsonbValue)},
+         ${'varchar ok'}, ${true}, ${allBytes}, ${sql.json(jsonValue)}, ${sql.json(jsonbValue)},
          ${'2024-02-29 13:14:15.123456'}, ${'2024-02-29 13:14:15.123456+00'}, ${'2024-02-29'}, ${uuidValue})`;
       const rows = await sql`SELECT * FROM rt_pjs_text ORDER BY id`;
       assert.deepEqual(

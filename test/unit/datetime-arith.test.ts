@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as arith from '../../src/sql/types/datetime/datetime-arith.js';
 import * as convert from '../../src/sql/types/datetime/datetime-convert.js';
-import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import {
+  dateOut,
+  timeOut,
+  timestampOut,
+  timestamptzOut,
+} from '../../src/sql/types/datetime/datetime-format.js';
 import * as make from '../../src/sql/types/datetime/datetime-make.js';
 import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
 import { type Interval, intervalTypmod } from '../../src/sql/types/interval/interval.js';

@@ -21,7 +21,11 @@ import {
   truncTimestamptz,
   truncTimestamptzAtZone,
 } from '../../src/sql/types/datetime/datetime-trunc.js';
-import { datePartInterval, extractInterval, truncInterval } from '../../src/sql/types/interval/interval-fields.js';
+import {
+  datePartInterval,
+  extractInterval,
+  truncInterval,
+} from '../../src/sql/types/interval/interval-fields.js';
 import { intervalOut } from '../../src/sql/types/interval/interval-format.js';
 import { intervalIn } from '../../src/sql/types/interval/interval-parse.js';
 import { sessionTimeZone } from '../../src/sql/types/timezone/timezone.js';

@@ -4,7 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import {
+  dateOut,
+  timeOut,
+  timestampOut,
+  timestamptzOut,
+} from '../../src/sql/types/datetime/datetime-format.js';
 import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
 import { sessionTimeZone } from '../../src/sql/types/timezone/timezone.js';
 

@@ -18,7 +18,12 @@ import {
   TIMESTAMP_MIN_US,
   UNIX_EPOCH_JDATE,
 } from '../../src/sql/types/datetime/datetime-core.js';
-import { dateOut, timeOut, timestampOut, timestamptzOut } from '../../src/sql/types/datetime/datetime-format.js';
+import {
+  dateOut,
+  timeOut,
+  timestampOut,
+  timestamptzOut,
+} from '../../src/sql/types/datetime/datetime-format.js';
 import { dateIn, timeIn, timestampIn, timestamptzIn } from '../../src/sql/types/datetime/datetime-parse.js';
 import { type Interval, intervalCmp } from '../../src/sql/types/interval/interval.js';
 import { intervalOut } from '../../src/sql/types/interval/interval-format.js';

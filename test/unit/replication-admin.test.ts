@@ -1,7 +1,7 @@
 // The replication monitoring and control surface on a 2-node multi-primary cluster in one process
 // (simulated network, virtual time): replicate.status(), replicate.masters, pause/resume, queue
-// depth, peer latency, the bounded histories, metrics, and the seed's monitoring queries in the
-// SQLite dialect (docs/replication-monitoring.md lists the differences).
+// depth, peer latency, the bounded histories, metrics, and the seed's monitoring queries as
+// PostgreSQL runs them (ordered-set aggregates, EXTRACT(EPOCH FROM ...), timestamp arithmetic).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { type ChorusNode, openNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
+import { clientQuery } from '../support/client-values.js';
 
 const historyRows = 16;
 const sampleMs = 100;
@@ -32,13 +33,15 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
   let root: string;
 
   const node = (id: string): ChorusNode => nodes.get(id)!;
-  const q = async (id: string, sql: string): Promise<Record<string, unknown>[]> =>
-    (await node(id).query(sql)).rows;
+  /** Rows as a PostgreSQL client receives them: int8 and numeric as strings, bool, Date, ... */
+  const q = (id: string, sql: string): Promise<Record<string, unknown>[]> => clientQuery(node(id), sql);
   const one = async (id: string, sql: string): Promise<Record<string, unknown>> => {
     const rows = await q(id, sql);
     assert.equal(rows.length, 1, `${sql}: ${rows.length} rows`);
     return rows[0]!;
   };
+  /** An int8 as the client gives it (a string), as a bigint for comparisons. */
+  const int8 = (v: unknown): bigint => BigInt(v as string);
   const cutoff = (): string => `'${formatTimestamp(world.nowMs - 3_600_000)}'`;
 
   before(async () => {
@@ -87,7 +90,7 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     for (const id of ids)
       assert.deepEqual(
         (await q(id, 'SELECT id FROM t ORDER BY id')).map((r) => r.id),
-        [1n, 2n],
+        [1, 2],
       );
   });
 
@@ -99,16 +102,16 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     assert.equal(s.mode, 'multi-primary');
     assert.equal(s.role, 'master');
     assert.equal(s.region, 'eu-west-1');
-    assert.equal(s.peer_count, 1n);
-    assert.equal(s.healthy_peers, 1n);
-    assert.equal(s.replication_lag_ms, 0);
-    assert.equal(s.conflicts_detected, 0n);
-    assert.equal(s.pending_operations, 0n);
+    assert.equal(s.peer_count, '1');
+    assert.equal(s.healthy_peers, '1');
+    assert.equal(s.replication_lag_ms, '0');
+    assert.equal(s.conflicts_detected, '0');
+    assert.equal(s.pending_operations, '0');
     assert.equal(s.current_lsn, (await one('n1', 'SELECT max(lsn) AS m FROM replicate.log')).m);
     // inside a query (virtual table) as well as a direct call
     assert.deepEqual(await one('n2', 'SELECT role, peer_count FROM replicate.status()'), {
       role: 'master',
-      peer_count: 1n,
+      peer_count: '1',
     });
   });
 
@@ -117,19 +120,22 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     assert.deepEqual(
       rows.map((r) => [r.master_id, r.region, Number(r.priority), r.state, r.is_healthy]),
       [
-        ['n1', 'eu-west-1', 10, 'ACTIVE', 1n],
-        ['n2', 'us-east-1', 5, 'ACTIVE', 1n],
+        ['n1', 'eu-west-1', 10, 'ACTIVE', true],
+        ['n2', 'us-east-1', 5, 'ACTIVE', true],
       ],
     );
     const peer = rows[1]!;
     assert.equal(peer.endpoint, '127.0.0.1:7102');
     assert.equal(peer.current_lsn, null);
     assert.equal(peer.last_replicated_lsn, rows[0]!.current_lsn);
-    assert.equal(peer.pending_operations, 0n);
-    assert.equal(peer.replication_lag_ms, 0);
-    assert.equal(peer.replication_lag_bytes, 0n);
+    assert.equal(peer.pending_operations, '0');
+    assert.equal(peer.replication_lag_ms, '0');
+    assert.equal(peer.replication_lag_bytes, '0');
     assert.equal(peer.catch_up_progress_percent, 100);
-    assert.match(String(peer.last_replication_time), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+    // timestamptz: the client parses it into a Date, a moment of the simulated clock
+    const at = peer.last_replication_time;
+    assert.ok(at instanceof Date, String(at));
+    assert.ok(at.getTime() <= world.nowMs && at.getTime() > world.nowMs - 60_000, at.toISOString());
   });
 
   test('pause_replication() holds incoming transactions until resume_replication()', async () => {
@@ -140,23 +146,23 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     assert.equal((await q('n1', 'SELECT id FROM t WHERE id = 3')).length, 0);
 
     const depth = await one('n1', 'SELECT replicate.get_queue_depth()');
-    assert.equal(depth.paused, 1n);
-    assert.ok((depth.pending_apply as bigint) >= 1n);
-    assert.equal(depth.queue_depth, (depth.pending_apply as bigint) + (depth.pending_ship as bigint));
+    assert.equal(depth.paused, true);
+    assert.ok(int8(depth.pending_apply) >= 1n);
+    assert.equal(int8(depth.queue_depth), int8(depth.pending_apply) + int8(depth.pending_ship));
 
     const behind = await one('n2', "SELECT * FROM replicate.masters WHERE master_id = 'n1'");
     assert.equal(behind.state, 'ACTIVE');
-    assert.ok((behind.pending_operations as bigint) >= 1n);
-    assert.ok((behind.replication_lag_bytes as bigint) > 0n);
-    assert.ok((behind.replication_lag_ms as number) >= 0);
+    assert.ok(int8(behind.pending_operations) >= 1n);
+    assert.ok(int8(behind.replication_lag_bytes) > 0n);
+    assert.ok(Number(behind.replication_lag_ms) >= 0, `numeric ${String(behind.replication_lag_ms)}`);
     assert.ok((behind.catch_up_progress_percent as number) < 100);
-    const lsn = (await one('n2', 'SELECT current_lsn FROM replicate.status()')).current_lsn as bigint;
-    assert.ok((behind.last_replicated_lsn as bigint) < lsn);
+    const lsn = int8((await one('n2', 'SELECT current_lsn FROM replicate.status()')).current_lsn);
+    assert.ok(int8(behind.last_replicated_lsn) < lsn);
     const hist = await one(
       'n2',
       'SELECT max(pending_txs) AS p, max(lag_bytes) AS b FROM replicate.lag_history',
     );
-    assert.ok((hist.p as bigint) >= 1n && (hist.b as bigint) > 0n);
+    assert.ok(int8(hist.p) >= 1n && int8(hist.b) > 0n);
 
     assert.deepEqual(await one('n1', 'SELECT replicate.resume_replication()'), { status: 'ACTIVE' });
     await world.runFor(500);
@@ -165,8 +171,8 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
       'n2',
       "SELECT pending_operations FROM replicate.masters WHERE master_id = 'n1'",
     );
-    assert.equal(caughtUp.pending_operations, 0n);
-    assert.equal((await one('n1', 'SELECT replicate.get_queue_depth()')).queue_depth, 0n);
+    assert.equal(caughtUp.pending_operations, '0');
+    assert.equal((await one('n1', 'SELECT replicate.get_queue_depth()')).queue_depth, '0');
   });
 
   test('pause_replication() cannot run inside a larger query', async () => {
@@ -181,7 +187,7 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     assert.equal(r.state, 'ACTIVE');
     assert.equal(r.health, 'healthy');
     assert.equal(r.rtt_ms, null); // the simulated network does not measure round trips
-    assert.ok((r.samples as bigint) > 0n);
+    assert.ok(int8(r.samples) > 0n);
     const named = await one('n1', "SELECT replicate.check_peer_latency(peer_id => 'n2')");
     assert.equal(named.peer_id, 'n2');
     await assert.rejects(node('n1').query("SELECT replicate.check_peer_latency('nope')"), {
@@ -193,7 +199,7 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     await world.runFor(sampleMs * historyRows * 3);
     for (const view of ['peer_latency_history', 'lag_history', 'batch_stats']) {
       const { n } = await one('n1', `SELECT count(*) AS n FROM replicate.${view}`);
-      assert.equal(n, BigInt(historyRows), view);
+      assert.equal(n, String(historyRows), view);
     }
     const b = await one(
       'n1',
@@ -204,8 +210,8 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
 
   test('batch metrics, connections and network stats', async () => {
     const m = await one('n1', 'SELECT replicate.get_batch_metrics()');
-    assert.ok((m.txs_applied as bigint) >= 2n); // CREATE TABLE is n1's own; n2's inserts applied
-    assert.ok((m.txs_sent as bigint) >= 1n);
+    assert.ok(int8(m.txs_applied) >= 2n, `txs_applied ${String(m.txs_applied)}`); // CREATE TABLE is n1's own; n2's inserts applied
+    assert.ok(int8(m.txs_sent) >= 1n);
     const conns = await q('n1', 'SELECT peer_id, state, connection_id FROM replicate.connections');
     assert.deepEqual(
       conns.map((c) => [c.peer_id, c.state]),
@@ -215,7 +221,7 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     assert.equal(net.length, 2);
     assert.equal(net[0]!.peer_id, 'n2');
     assert.equal(net[1]!.peer_id, null);
-    assert.equal(net[1]!.reconnects, 0n);
+    assert.equal(net[1]!.reconnects, '0');
     assert.equal(net[1]!.frames_sent, net[0]!.frames_sent);
   });
 
@@ -229,29 +235,32 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     assert.match(text, /# TYPE chorus_peer_rtt_ms gauge/);
   });
 
-  test("the seed's monitoring queries (SQLite dialect)", async () => {
+  test("the seed's monitoring queries (PostgreSQL dialect)", async () => {
     // Check latency to peer masters
     const lat = await q(
       'n1',
       `SELECT peer_id, region, ROUND(AVG(rtt_ms), 2) AS avg_latency_ms,
-         percentile_cont(rtt_ms, 0.99) AS p99_latency_ms, COUNT(*) AS ping_count
+         PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY rtt_ms) AS p99_latency_ms, COUNT(*) AS ping_count
        FROM replicate.peer_latency_history WHERE recorded_at > ${cutoff()}
        GROUP BY peer_id, region ORDER BY avg_latency_ms DESC`,
     );
     assert.deepEqual(
       lat.map((r) => [r.peer_id, r.region, r.ping_count]),
-      [['n2', 'us-east-1', BigInt(historyRows)]],
+      [['n2', 'us-east-1', String(historyRows)]],
     );
     // Monitor replication lag (current_lsn of a peer is unknown: this node's comes from status())
     const lag = await q(
       'n2',
       `SELECT m.master_id, s.current_lsn, m.last_replicated_lsn,
          s.current_lsn - m.last_replicated_lsn AS lsn_behind, m.pending_operations,
-         ROUND((julianday('now') - julianday(m.last_replication_time)) * 86400000, 0) AS last_replication_ms_ago
+         ROUND(EXTRACT(EPOCH FROM NOW() - m.last_replication_time) * 1000, 0) AS last_replication_ms_ago
        FROM replicate.masters m, replicate.status() s ORDER BY m.pending_operations DESC`,
     );
     assert.equal(lag.length, 2);
-    assert.ok(lag.every((r) => r.lsn_behind === 0n && r.pending_operations === 0n));
+    assert.ok(
+      lag.every((r) => r.lsn_behind === '0' && r.pending_operations === '0'),
+      JSON.stringify(lag),
+    );
     // Current lag for all masters: unchanged
     const status = await q(
       'n1',
@@ -268,11 +277,12 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     // Detailed lag breakdown
     const pct = await one(
       'n1',
-      `SELECT peer_id, percentile_cont(lag_ms, 0.50) AS p50_lag_ms, percentile_cont(lag_ms, 0.95) AS p95_lag_ms,
-         percentile_cont(lag_ms, 0.99) AS p99_lag_ms, MAX(lag_ms) AS max_lag_ms, COUNT(*) AS samples
+      `SELECT peer_id, PERCENTILE_CONT(0.50) WITHIN GROUP (ORDER BY lag_ms) AS p50_lag_ms,
+         PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY lag_ms) AS p95_lag_ms,
+         PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY lag_ms) AS p99_lag_ms, MAX(lag_ms) AS max_lag_ms, COUNT(*) AS samples
        FROM replicate.lag_history WHERE recorded_at > ${cutoff()} GROUP BY peer_id ORDER BY p99_lag_ms DESC`,
     );
-    assert.equal(pct.samples, BigInt(historyRows));
+    assert.equal(pct.samples, String(historyRows));
     // Active replication connections: unchanged
     const conns = await q(
       'n1',
@@ -281,7 +291,7 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     );
     assert.equal(conns.length, 1);
     // Topology queries: unchanged
-    assert.equal((await one('n1', 'SELECT COUNT(*) FROM replicate.masters'))['COUNT(*)'], 2n);
+    assert.deepEqual(await one('n1', 'SELECT COUNT(*) FROM replicate.masters'), { count: '2' });
     assert.equal((await q('n1', 'SELECT master_id, replication_lag_ms FROM replicate.masters')).length, 2);
     assert.equal((await one('n1', 'SELECT role FROM replicate.status()')).role, 'master');
     const catchUp = await one(
@@ -306,12 +316,12 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
       `SELECT AVG(batch_size) AS avg_batch_size, MAX(batch_size) AS max_batch_size, COUNT(*) AS samples
        FROM replicate.batch_stats WHERE recorded_at > ${cutoff()}`,
     );
-    assert.equal(batch.samples, BigInt(historyRows));
+    assert.equal(batch.samples, String(historyRows));
   });
 
   test('a partition shows as DISCONNECTED, in failure_log and in metrics; healing reconnects', async () => {
     const failed = `SELECT master_id, last_heartbeat,
-        (julianday('now') - julianday(last_heartbeat)) * 86400 AS seconds_since_heartbeat, state, is_healthy
+        EXTRACT(EPOCH FROM NOW() - last_heartbeat) AS seconds_since_heartbeat, state, is_healthy
       FROM replicate.masters WHERE is_healthy = false ORDER BY last_heartbeat DESC`;
     assert.equal((await q('n1', failed)).length, 0);
     fabric.partition('n1', 'n2');
@@ -319,10 +329,10 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     const down = await q('n1', failed);
     assert.deepEqual(
       down.map((r) => [r.master_id, r.state, r.is_healthy]),
-      [['n2', 'DISCONNECTED', 0n]],
+      [['n2', 'DISCONNECTED', false]],
     );
     const s = await one('n1', 'SELECT peer_count, healthy_peers FROM replicate.status()');
-    assert.deepEqual(s, { peer_count: 1n, healthy_peers: 0n });
+    assert.deepEqual(s, { peer_count: '1', healthy_peers: '0' });
     const lat = await one('n1', "SELECT replicate.check_peer_latency('n2')");
     assert.equal(lat.health, 'disconnected');
     const failures = await q(
@@ -334,12 +344,12 @@ describe('replication monitoring and control (2 nodes, simulated network)', () =
     );
     assert.deepEqual(
       failures.map((f) => [f.master_id, f.failure_type, f.failure_count]),
-      [['n2', 'disconnected', 1n]],
+      [['n2', 'disconnected', '1']],
     );
     assert.match(await node('n1').metrics.registry.metrics(), /chorus_peer_up\{[^}]*peer="n2"[^}]*\} 0\n/);
 
     fabric.heal('n1', 'n2');
     await world.runFor(500);
-    assert.equal((await one('n1', 'SELECT replicate.status()')).healthy_peers, 1n);
+    assert.equal((await one('n1', 'SELECT replicate.status()')).healthy_peers, '1');
   });
 });

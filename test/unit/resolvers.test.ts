@@ -11,6 +11,7 @@ import type { ChorusNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
+import { clientQuery } from '../support/client-values.js';
 
 describe('conflict resolvers and manual resolution', () => {
   const root = mkdtempSync(join(tmpdir(), 'chorus-resolvers-'));
@@ -43,7 +44,8 @@ describe('conflict resolvers and manual resolution', () => {
         ],
       },
     });
-  const one = async (n: ChorusNode, sql: string) => (await n.query(sql)).rows[0]!;
+  /** The first row as a PostgreSQL client receives it (float4 and int4 as numbers, int8 as a string). */
+  const one = async (n: ChorusNode, sql: string) => (await clientQuery(n, sql))[0]!;
   /** Concurrent updates while partitioned: a writes first, b later (so b has the newer write). */
   const race = async (sqlA: string, sqlB: string) => {
     fabric.partition('a', 'b');
@@ -130,7 +132,7 @@ describe('conflict resolvers and manual resolution', () => {
     );
     assert.equal(Number(r.resolved), 1);
     await world.runFor(500);
-    for (const n of [a, b]) assert.equal((await one(n, 'SELECT qty FROM products WHERE id = 3')).qty, 9n);
+    for (const n of [a, b]) assert.equal((await one(n, 'SELECT qty FROM products WHERE id = 3')).qty, 9);
     const settled = await one(
       a,
       `SELECT status, resolved_by, resolution_reason FROM replicate.conflicts WHERE conflict_id = ${pending[0]!.conflict_id}`,

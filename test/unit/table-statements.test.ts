@@ -1,24 +1,34 @@
-// Parsing of TRUNCATE and ALTER TABLE ... ADD PRIMARY KEY (src/sql/table-statements.ts).
+// Reading of DROP and TRUNCATE from the parse tree (src/sql/analyze/ddl/drop-statements.ts) and
+// of ALTER TABLE ... ADD PRIMARY KEY (src/sql/table-statements.ts).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { readDrop, readTruncate } from '../../src/sql/analyze/ddl/drop-statements.js';
 import { significant, tokenize } from '../../src/sql/lexer.js';
-import { parseAddPrimaryKey, parseDropTable, parseTruncate } from '../../src/sql/table-statements.js';
+import { parseAddPrimaryKey } from '../../src/sql/table-statements.js';
 
 const sig = (sql: string) => significant(tokenize(sql));
 
 describe('table statements', () => {
-  test('TRUNCATE: table lists, ONLY, *, qualified and quoted names, RESTART IDENTITY', () => {
-    assert.deepEqual(parseTruncate(sig('TRUNCATE TABLE a, b RESTART IDENTITY CASCADE')), {
-      tables: ['a', 'b'],
+  test('TRUNCATE: table lists, ONLY, *, qualified and quoted names, RESTART IDENTITY, CASCADE', () => {
+    assert.deepEqual(readTruncate('TRUNCATE TABLE a, b RESTART IDENTITY CASCADE'), {
+      tables: [
+        { schema: null, name: 'a' },
+        { schema: null, name: 'b' },
+      ],
       restartIdentity: true,
+      cascade: true,
     });
-    assert.deepEqual(parseTruncate(sig('truncate only public."Mixed Case" *, c continue identity')), {
-      tables: ['Mixed Case', 'c'],
+    assert.deepEqual(readTruncate('truncate only public."Mixed Case" *, C continue identity'), {
+      tables: [
+        { schema: 'public', name: 'Mixed Case' },
+        { schema: null, name: 'c' },
+      ],
       restartIdentity: false,
+      cascade: false,
     });
-    assert.equal(parseTruncate(sig('TRUNCATE')), null);
-    assert.equal(parseTruncate(sig('DELETE FROM a')), null);
+    assert.equal(readTruncate('DELETE FROM a'), null);
+    assert.throws(() => readTruncate('TRUNCATE db.s.t'), { sqlstate: '0A000' });
   });
 
   test('ADD PRIMARY KEY: with and without a constraint name; other ALTER forms are not it', () => {
@@ -36,14 +46,25 @@ describe('table statements', () => {
     assert.equal(parseAddPrimaryKey(sig('ALTER TABLE t ADD PRIMARY KEY ()')), null);
   });
 
-  test('DROP TABLE lists with IF EXISTS and CASCADE', () => {
-    assert.deepEqual(parseDropTable(sig('DROP TABLE IF EXISTS a, public.b, "C" CASCADE')), {
-      tables: ['a', 'b', 'C'],
+  test('DROP TABLE / VIEW / INDEX lists with IF EXISTS and CASCADE', () => {
+    assert.deepEqual(readDrop('DROP TABLE IF EXISTS a, public.b, "C" CASCADE'), {
+      kind: 'table',
+      names: [
+        { schema: null, name: 'a' },
+        { schema: 'public', name: 'b' },
+        { schema: null, name: 'C' },
+      ],
       ifExists: true,
-      option: true,
+      cascade: true,
     });
-    assert.deepEqual(parseDropTable(sig('drop table t')), { tables: ['t'], ifExists: false, option: false });
-    assert.equal(parseDropTable(sig('DROP TABLE a CASCADE nonsense')), null);
-    assert.equal(parseDropTable(sig('DROP VIEW v')), null);
+    assert.deepEqual(readDrop('drop view V restrict'), {
+      kind: 'view',
+      names: [{ schema: null, name: 'v' }],
+      ifExists: false,
+      cascade: false,
+    });
+    assert.equal(readDrop('DROP INDEX CONCURRENTLY i')?.kind, 'index');
+    assert.equal(readDrop('DROP FUNCTION f'), null);
+    assert.equal(readDrop('SELECT 1'), null);
   });
 });

@@ -18,3 +18,32 @@ export function viewQuery(definition: string): P.Node {
   }
   return n;
 }
+
+/**
+ * The relations a view's query names (unqualified or `public.`), for PostgreSQL's dependency
+ * rules on DROP. Names of the query's own WITH queries are left out.
+ */
+export function relationsNamed(definition: string): Set<string> {
+  const named = new Set<string>();
+  const ctes = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'RangeVar') {
+        const r = x as P.RangeVar;
+        if (r.relname && (!r.schemaname || r.schemaname === 'public')) named.add(r.relname);
+      } else if (k === 'CommonTableExpr') {
+        const name = (x as P.CommonTableExpr).ctename;
+        if (name) ctes.add(name);
+      }
+      visit(x);
+    }
+  };
+  visit(viewQuery(definition));
+  for (const c of ctes) named.delete(c);
+  return named;
+}
