@@ -5,6 +5,7 @@
 import { rewriteCatalogQuery } from '../admin/catalog-rewrite.js';
 import type { AdminFunction, AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
+  ChorusError,
   FeatureNotSupportedError,
   InsufficientPrivilegeError,
   ProtocolViolationError,
@@ -196,6 +197,7 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
     };
   }
   const plan = r.plan;
+  checkEmitted(plan.sql);
   return {
     ...base,
     route: { type: 'sql', onAdmin: plan.onAdmin },
@@ -204,6 +206,17 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
     paramCount: plan.paramTypes.length,
     plan,
   };
+}
+
+/**
+ * The translated SQL holds no line comment: values are emitted quoted and operators spaced, so a
+ * `--` can only come from a translation bug — which would comment out the rest of a line and
+ * let text after a newline in a string run as SQL. Refused rather than run (once per plan).
+ */
+function checkEmitted(sql: string): void {
+  if (!sql.includes('--')) return;
+  if (tokenize(sql).some((t) => t.kind === 'comment' && t.text.startsWith('--')))
+    throw new ChorusError('XX000', 'internal error: the translated statement contains a line comment');
 }
 
 const pragmaReadable = new Set([

@@ -41,15 +41,17 @@ export function registerSqlFunctions(db: Database.Database, opts: SqlFunctionOpt
   registerPgFunctions(db);
   registerCatalogFunctions(db);
   registerRuntime(db, versionString);
+  // Returns void: PostgreSQL's void prints as an empty string (NULL for a NULL argument).
   db.function('pg_sleep', (seconds: unknown) => {
-    const s = Number(seconds);
-    if (!Number.isFinite(s) || s < 0 || s > pgSleepSecondsMax) {
+    if (seconds === null) return null;
+    const s = Math.max(Number(seconds), 0);
+    if (!Number.isFinite(s) || s > pgSleepSecondsMax) {
       throw new ChorusError('22023', `pg_sleep: seconds must be between 0 and ${pgSleepSecondsMax}`);
     }
     if (opts.inWriter) throw new FeatureNotSupportedError('pg_sleep() inside a write transaction');
     // A reader thread may block: it only delays the reads queued on this one thread.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, s * 1000);
-    return null;
+    if (s > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, s * 1000);
+    return '';
   });
 }
 

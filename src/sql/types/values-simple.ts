@@ -4,7 +4,7 @@
 
 import { ChorusError } from '../../errors.js';
 import type { StorageValue, TypeCodec } from './codec.js';
-import { charTypmodLength, type PgType, T } from './pg-types.js';
+import { charTypmodLength, formatType, type PgType, resolveTypeName, T, typeByOid } from './pg-types.js';
 
 const int16Min = -32768n;
 const int16Max = 32767n;
@@ -366,6 +366,39 @@ const oid: TypeCodec = {
   },
 };
 
+/** regtype: an oid that reads and prints as the type's name (format_type's spelling). */
+const regtype: TypeCodec = {
+  ...oid,
+  input: (text, typmod, env) => {
+    const t = text.trim();
+    if (/^-?\d+$/.test(t)) return oid.input(t, typmod, env);
+    const lower = t.toLowerCase();
+    const found =
+      [...Object.values(T)].find((x) => formatType(x) === lower) ??
+      (() => {
+        try {
+          return resolveTypeName([lower], []).type;
+        } catch {
+          return undefined;
+        }
+      })();
+    if (!found) throw new ChorusError('42704', `type "${t}" does not exist`);
+    return BigInt(found.oid);
+  },
+  output: (v) => {
+    const type = typeByOid(Number(intOf(v)));
+    return type ? formatType(type) : intOf(v).toString();
+  },
+};
+
+/** void: what a function that returns nothing returns (pg_sleep); prints as an empty string. */
+const voidCodec: TypeCodec = {
+  input: () => '',
+  output: () => '',
+  toBinary: () => Buffer.alloc(0),
+  fromBinary: () => '',
+};
+
 const name: TypeCodec = {
   input: (text) => {
     checkNoNul(text);
@@ -396,7 +429,8 @@ export function simpleCodecs(): [PgType, TypeCodec][] {
     [T.uuid, uuid],
     [T.oid, oid],
     [T.regclass, oid],
-    [T.regtype, oid],
+    [T.regtype, regtype],
+    [T.void, voidCodec],
     [T.unknown, characters(false)],
   ];
 }

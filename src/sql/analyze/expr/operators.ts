@@ -248,7 +248,7 @@ function emit(st: AnalyzeState, op: Operator, l: Typed | null, r: Typed): string
   }
   if (/^int\d*div$/.test(code)) return `pg_int_div(${a}, ${b}, ${intBits(op.result)})`;
   if (/^int\dmod$/.test(code)) return `pg_int_mod(${a}, ${b})`;
-  if (/^int\dum$/.test(code)) return `pg_int_check(-${b}, ${intBits(op.result)})`;
+  if (/^int\dum$/.test(code)) return `pg_int_check(-(${b}), ${intBits(op.result)})`;
   if (/^int\dup$/.test(code) || /^float\dup$/.test(code) || code === 'numeric_uplus') return b;
   if (/^int\dabs$/.test(code)) return `pg_int_check(abs(${b}), ${intBits(op.result)})`;
   if (/^int\dand$/.test(code)) return `(${a} & ${b})`;

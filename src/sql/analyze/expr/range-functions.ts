@@ -10,6 +10,55 @@ import { coerce } from './coerce.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 
+/** PostgreSQL's set-returning functions other than generate_series: not served in FROM yet. */
+const setReturning = new Set([
+  'unnest',
+  'generate_subscripts',
+  'json_each',
+  'json_each_text',
+  'jsonb_each',
+  'jsonb_each_text',
+  'json_array_elements',
+  'json_array_elements_text',
+  'jsonb_array_elements',
+  'jsonb_array_elements_text',
+  'json_object_keys',
+  'jsonb_object_keys',
+  'json_to_recordset',
+  'jsonb_to_recordset',
+  'json_populate_recordset',
+  'jsonb_populate_recordset',
+  'json_to_record',
+  'jsonb_to_record',
+  'json_populate_record',
+  'jsonb_populate_record',
+  'jsonb_path_query',
+  'regexp_matches',
+  'regexp_split_to_table',
+  'string_to_table',
+  'pg_get_keywords',
+  'pg_options_to_table',
+  'pg_listening_channels',
+  'pg_show_all_settings',
+  'pg_ls_dir',
+  'pg_stat_get_activity',
+  'pg_lock_status',
+  'pg_cursor',
+  'pg_prepared_statement',
+  'pg_timezone_names',
+  'pg_timezone_abbrevs',
+  'pg_available_extensions',
+  'pg_config',
+  'pg_event_trigger_ddl_commands',
+  'pg_logical_slot_get_changes',
+  'pg_logical_slot_peek_changes',
+  'aclexplode',
+  'ts_stat',
+  'ts_parse',
+  'ts_token_type',
+  'ts_debug',
+]);
+
 export function rangeFunction(
   fc: P.FuncCall,
   lv: Level,
@@ -19,8 +68,12 @@ export function rangeFunction(
   const st = lv.host.st;
   const position = pos(st, fc.location);
   const name = strings(fc.funcname).pop()!;
-  if (name !== 'generate_series')
-    throw new FeatureNotSupportedError(`function ${name}() in FROM`, { position });
+  if (setReturning.has(name)) throw new FeatureNotSupportedError(`function ${name}() in FROM`, { position });
+  if (name !== 'generate_series') {
+    // A scalar function in FROM is a one-row relation with one column named after the function.
+    const e = walk({ FuncCall: fc }, lv);
+    return { sql: `(SELECT ${e.sql} AS c1)`, columns: [{ name, type: { type: e.type, typmod: e.typmod } }] };
+  }
   const args = (fc.args ?? []).map((a) => walk(a, lv));
   if (args.length < 2 || args.length > 3) {
     throw new ChorusError('42883', `function generate_series with ${args.length} arguments does not exist`, {

@@ -6,7 +6,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import { ref, T } from '../../types/pg-types.js';
+import { formatType, ref, T } from '../../types/pg-types.js';
 import type { CatalogColumn, CatalogRelation, Typed } from '../context.js';
 import { coerce, requireBool } from '../expr/coerce.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
@@ -68,14 +68,13 @@ export function assign(
   try {
     out = coerce(an.st, e, type, 'assignment', position);
   } catch (err) {
-    if (err instanceof ChorusError && err.sqlstate === '42804') {
+    // No assignment cast (42846) or a mismatch (42804): PostgreSQL names the column and both types.
+    if (err instanceof ChorusError && (err.sqlstate === '42804' || err.sqlstate === '42846')) {
+      const target = formatType(type.type, type.typmod);
       throw new ChorusError(
         '42804',
-        `column "${col.name}" is of type ${err.message.split(' is of type ')[1]}`,
-        {
-          hint: err.hint,
-          position,
-        },
+        `column "${col.name}" is of type ${target} but expression is of type ${formatType(e.type, e.typmod)}`,
+        { hint: 'You will need to rewrite or cast the expression.', position },
       );
     }
     throw err;
@@ -153,7 +152,9 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
           throw new FeatureNotSupportedError('INSERT into a subfield or array element');
         return columnNamed(rel, rt.name!, pos(st, rt.location));
       })
-    : rel.columns.filter((c) => !c.computed);
+    : s.selectStmt
+      ? rel.columns.filter((c) => !c.computed)
+      : []; // DEFAULT VALUES: every column takes its default
   const seen = new Set<string>();
   for (const c of targets) {
     if (seen.has(c.name)) throw new ChorusError('42701', `column "${c.name}" specified more than once`);
@@ -193,7 +194,12 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
     });
     source = `VALUES ${rowSql.join(', ')}`;
   } else {
-    const r = selectStmt(an, sel, scope);
+    const r = selectStmt(
+      an,
+      sel,
+      scope,
+      targets.map((c) => c.type),
+    );
     if (r.columns.length > targets.length)
       throw new ChorusError('42601', 'INSERT has more expressions than target columns');
     if (r.columns.length < targets.length && explicit.length > 0) {

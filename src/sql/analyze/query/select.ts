@@ -34,14 +34,23 @@ const setOpKeyword: Record<string, string> = {
   SETOP_EXCEPT: 'EXCEPT',
 };
 
-export function selectStmt(an: Analyzer, s: P.SelectStmt, outer: Scope | null): SelectResult {
+/**
+ * A SELECT. `unknownAs`: INSERT ... SELECT's target column types, which PostgreSQL gives the
+ * untyped literals and parameters of a plain SELECT's output (elsewhere they become text).
+ */
+export function selectStmt(
+  an: Analyzer,
+  s: P.SelectStmt,
+  outer: Scope | null,
+  unknownAs: readonly (TypeRef | null)[] = [],
+): SelectResult {
   const scope = new Scope(outer);
   let withSql = '';
   if (s.withClause) withSql = withClause(an, s.withClause, scope);
   let body: SelectResult;
   if (s.op && s.op !== 'SETOP_NONE') body = setOperation(an, s, scope);
   else if (s.valuesLists) body = values(an, s, scope);
-  else body = simpleSelect(an, s, scope);
+  else body = simpleSelect(an, s, scope, unknownAs);
   return { sql: withSql + body.sql, columns: body.columns };
 }
 
@@ -86,7 +95,12 @@ export function finalizeOutput(an: Analyzer, e: Typed): Typed {
   return e.type === T.unknown ? coerce(an.st, e, ref(T.text), 'implicit') : e;
 }
 
-function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
+function simpleSelect(
+  an: Analyzer,
+  s: P.SelectStmt,
+  scope: Scope,
+  unknownAs: readonly (TypeRef | null)[],
+): SelectResult {
   const st = an.st;
   if (s.lockingClause && s.lockingClause.length > 0) an.lockingClause(s.lockingClause);
   if (s.intoClause) throw new FeatureNotSupportedError('SELECT INTO');
@@ -126,7 +140,12 @@ function simpleSelect(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
       }
       continue;
     }
-    const e = finalizeOutput(an, an.expr(rt.val!, sel));
+    const raw = an.expr(rt.val!, sel);
+    const target = unknownAs[targets.length];
+    const e =
+      raw.type === T.unknown && target
+        ? coerce(st, raw, ref(target.type), 'assignment')
+        : finalizeOutput(an, raw);
     targets.push({ e, name: rt.name ?? e.colname ?? '?column?' });
   }
   let having = '';
