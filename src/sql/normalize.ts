@@ -94,6 +94,8 @@ export function normalizeLiterals(tokens: readonly Token[]): Normalized | null {
 function toLiteral(t: Token, prev: Token | undefined): LiteralValue | undefined {
   if (t.kind === 'string') {
     if (prev?.kind === 'ident' && (prev.value === 'COLLATE' || prev.value === 'ESCAPE')) return undefined;
+    // E'...' escapes (octal, \x, \u) are PostgreSQL's parser's to read: left in the text.
+    if (t.text[0] === 'E' || t.text[0] === 'e') return undefined;
     return t.value;
   }
   if (t.kind !== 'number') return undefined;
@@ -213,7 +215,8 @@ export function normalizeForPg(tokens: readonly Token[]): PgNormalized | null {
 
 function pgLiteralKind(t: Token, prev: Token | undefined): LiteralKind | undefined {
   if (t.kind === 'string') {
-    if (t.text[0] !== "'" && t.text[0] !== 'E' && t.text[0] !== 'e' && t.text[0] !== '$') return undefined;
+    // E'...' escapes (octal, \x, \u) are PostgreSQL's parser's to read: left in the text.
+    if (t.text[0] !== "'" && t.text[0] !== '$') return undefined;
     if (!prev) return undefined;
     if (prev.kind === 'ident') return literalContexts.has(prev.value) ? 'string' : undefined;
     if (prev.kind === 'op') return prev.text === '&' || prev.text === '::' ? undefined : 'string';

@@ -9,7 +9,7 @@ import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import { planColumns, type Session, savepointKinds } from '../session/session.js';
 import type { StatementKind } from '../sql/classify.js';
-import type { TypeRef } from '../sql/types/pg-types.js';
+import { isIntegerType, type PgType, T, type TypeRef } from '../sql/types/pg-types.js';
 import { codecFor } from '../sql/types/values.js';
 import type { BackendWriter } from './backend-writer.js';
 import type { FrontendMessage } from './codec.js';
@@ -217,6 +217,20 @@ export class ExtendedProtocol {
 function planParam(type: TypeRef | undefined, format: 0 | 1, raw: Buffer | null): BindValue {
   if (raw === null) return null;
   if (format === 0 || !type) return raw.toString('utf8');
-  // Strings decoded from binary (text, uuid, json) read the same through their input function again.
-  return codecFor(type.type).fromBinary(raw, -1, { timeZone: 'UTC', nowUs: 0n });
+  // Strings decoded from binary (text, uuid, json) read the same through their input function
+  // again; BLOB storage forms (bytea, numeric, interval) pass through. A number that is a storage
+  // form of another kind (date: days, time and timestamps: microseconds) would be read as text by
+  // the binder, so it goes back as its exact text form.
+  const codec = codecFor(type.type);
+  const env = { timeZone: 'UTC', nowUs: 0n };
+  const v = codec.fromBinary(raw, -1, env);
+  const passes =
+    typeof v !== 'number' && typeof v !== 'bigint'
+      ? true
+      : isIntegerType(type.type) || type.type === T.bool || type.type === T.oid || isFloat(type.type);
+  return passes ? v : codec.output(v, -1, env);
+}
+
+function isFloat(t: PgType): boolean {
+  return t === T.float4 || t === T.float8;
 }

@@ -140,3 +140,49 @@ SELECT * FROM ra_people WHERE name;
 
 -- chorus-error: 0A000 SQL-level PREPARE (the protocol's Parse/Bind are supported)
 PREPARE p AS SELECT $1 IS NULL;
+
+-- E'' escapes are read by PostgreSQL's rules in every protocol (simple queries included).
+CREATE TABLE ra_esc (id int PRIMARY KEY, t text);
+
+INSERT INTO ra_esc VALUES (1, E'\101'), (2, E'\x41'), (3, E'\u0041'), (4, E'\U00000041'), (5, E'\7'), (6, E'a\\b\'c');
+
+SELECT id, t, length(t) FROM ra_esc WHERE t = E'\101' OR id > 4 ORDER BY id;
+
+UPDATE ra_esc SET t = E'\x42\n' WHERE id = 2 RETURNING t;
+
+-- error: 22021
+SELECT E'\0';
+
+-- error: 22021
+SELECT E'\xff';
+
+-- error: 42601
+SELECT E'\u0000';
+
+-- Numbers PostgreSQL 16 reads (hexadecimal, octal, binary, digit separators) are errors in 15.
+-- error: 42601
+SELECT 0x1F;
+
+-- error: 42601
+SELECT 1_000;
+
+-- error: 42601
+SELECT id FROM ra_esc WHERE id = 0b1;
+
+-- A unary minus of a negative constant is arithmetic, not a comment.
+-- error: 22003
+SELECT -(-2147483648)::int4;
+
+SELECT -(int4 '-1') AS x, 'a
+b' AS y;
+
+-- An error in a later statement of a transaction block fails the block.
+BEGIN;
+
+-- error: 42P01
+SELECT * FROM ra_nosuch;
+
+-- error: 25P02
+SELECT 1;
+
+ROLLBACK;

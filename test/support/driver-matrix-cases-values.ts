@@ -299,6 +299,24 @@ const parameters: Case[] = [
     },
   ),
   P(
+    'SELECT $1::time AS t, $2::date AS d, $3::timestamp AS ts, ($4::timestamptz AT TIME ZONE $5)::text AS tz',
+    [binaryInt64(120000n), binaryInt32(7300), binaryInt64(0n), binaryInt64(86_400_000_000n), 'UTC'],
+    rows(
+      [
+        ['t', 'time'],
+        ['d', 'date'],
+        ['ts', 'timestamp'],
+        ['tz', 'text'],
+      ],
+      ['00:00:00.12', '2019-12-27', '2000-01-01 00:00:00', '2000-01-02 00:00:00'],
+    ),
+    {
+      name: 'binary date/time parameters (Buffers: microseconds and days since 2000-01-01)',
+      // node-postgres sends a Buffer in binary format for the parameter's type; postgres.js as bytea.
+      drivers: ['pg', 'pg-binary'],
+    },
+  ),
+  P(
     'INSERT INTO dm_params (by) VALUES ($1) RETURNING by',
     [bytes],
     returning('INSERT', [['by', 'bytea']], ['\\x00ff80c3a9']),
@@ -346,5 +364,18 @@ const parameters: Case[] = [
   P('SELECT $1::int AS v', ['x'], fails('22P02', 'invalid input syntax for type integer: "x"')),
   P('SELECT $1::int2 AS v', [40000], fails('22003', 'value "40000" is out of range for type smallint')),
 ];
+
+/** A Buffer parameter: node-postgres sends it in binary format, read by the parameter's type. */
+function binaryInt64(n: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(n);
+  return b;
+}
+
+function binaryInt32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
 
 export const VALUE_CASES: Case[] = [...computed, ...parameters];
