@@ -8,7 +8,8 @@
 // of SHA-256 over a type-tagged text of every user column (PRAGMA table_info order, so the key is covered):
 // per column quote(v) (NULL, integers as digits, reals as round-trip exact text with a '.' or exponent,
 // X'..' blobs) except text, written t<bytes>:<text> so that commas and NULs in it cannot make two rows
-// encode alike; columns are joined by ','. 1, 1.0, '1' and x'01' hash differently. SHA-256 rather than MD5:
+// encode alike, and the REAL -0.0, written -0.0 (quote() writes 0.0); columns are joined by ','. 1, 1.0,
+// '1', x'01', 0.0 and -0.0 hash differently. SHA-256 rather than MD5:
 // as fast here for short inputs (one-shot crypto.hash, measured) and available in FIPS builds; 128 bits
 // make an accidental collision negligible (peers are authenticated, not adversaries).
 // Range digest = (row count, first 16 bytes of SHA-256 over the concatenated row hashes in key order), so
@@ -32,7 +33,7 @@ import * as crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ChorusError, UndefinedTableError } from '../errors.js';
 import { quoteIdent } from '../sql/lexer.js';
-import { jsonValue } from '../storage/capture.js';
+import { jsonValue, negativeZeroSql } from '../storage/capture.js';
 import { userTableName } from '../storage/table-ops.js';
 import type { PeerMessage } from './link.js';
 
@@ -432,7 +433,7 @@ export class MerkleTable {
     const encoded = this.columns
       .map((c) => {
         const q = quoteIdent(c);
-        return `CASE typeof(${q}) WHEN 'text' THEN 't' || length(CAST(${q} AS BLOB)) || ':' || ${q} ELSE quote(${q}) END`;
+        return `CASE typeof(${q}) WHEN 'text' THEN 't' || length(CAST(${q} AS BLOB)) || ':' || ${q} WHEN 'real' THEN CASE WHEN ${negativeZeroSql(q)} THEN '-0.0' ELSE quote(${q}) END ELSE quote(${q}) END`;
       })
       .join(" || ',' || ");
     const extra =

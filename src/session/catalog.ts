@@ -3,8 +3,15 @@
 // the admin registry (replicate.* and pg_replication_* relations). Cached until the schema changes.
 
 import type Database from 'better-sqlite3';
-import type { AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
-import type { Catalog, CatalogColumn, CatalogRelation, CatalogUnique } from '../sql/analyze/context.js';
+import type { AdminColumn, AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
+import { FeatureNotSupportedError } from '../errors.js';
+import type {
+  AdminArgument,
+  Catalog,
+  CatalogColumn,
+  CatalogRelation,
+  CatalogUnique,
+} from '../sql/analyze/context.js';
 import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import {
@@ -105,6 +112,23 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     }
     this.fks = out;
     return out;
+  }
+
+  adminFunction(
+    name: string,
+    positional: readonly AdminArgument[],
+    named: ReadonlyMap<string, AdminArgument>,
+  ): CatalogRelation | undefined {
+    const fn = this.registry.functions.get(name);
+    if (!fn) return undefined;
+    if (fn.mutates) {
+      throw new FeatureNotSupportedError(`replicate.${fn.name}() inside a larger query`, {
+        hint: `Call it on its own: SELECT replicate.${fn.name}(...)`,
+      });
+    }
+    const args = this.registry.bindArguments(fn, [...positional], new Map(named));
+    const call = `"replicate.${fn.name}"(${args.map(adminLiteral).join(', ')})`;
+    return adminRows(`replicate.${fn.name}`, fn.columns, call, true);
   }
 
   relation(schema: string | null, name: string): CatalogRelation | undefined {
@@ -257,7 +281,17 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
 /** An admin relation: its SQL (or JavaScript table), with timestamptz text converted to storage. */
 function adminRelation(view: AdminView): CatalogRelation {
   const inner = view.kind === 'sql' ? `(${view.sql})` : quoteId(view.name);
-  const select = view.columns
+  return adminRows(view.name, view.columns, inner, view.kind === 'js');
+}
+
+/** Rows of an admin view or function (`inner`), typed by their admin column types. */
+function adminRows(
+  name: string,
+  cols: readonly AdminColumn[],
+  inner: string,
+  onAdmin: boolean,
+): CatalogRelation {
+  const select = cols
     .map((c) =>
       c.type === 'timestamptz'
         ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
@@ -267,9 +301,9 @@ function adminRelation(view: AdminView): CatalogRelation {
     )
     .join(', ');
   return {
-    name: view.name,
+    name,
     kind: 'admin',
-    columns: view.columns.map((c, i) => ({
+    columns: cols.map((c, i) => ({
       name: c.name,
       type: adminTypes[c.type],
       notNull: false,
@@ -282,6 +316,13 @@ function adminRelation(view: AdminView): CatalogRelation {
     primaryKey: [],
     uniques: [],
     fromSql: `(SELECT ${select} FROM ${inner})`,
-    onAdmin: view.kind === 'js',
+    onAdmin,
   };
+}
+
+function adminLiteral(v: AdminArgument): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'string') return `'${v.replaceAll("'", "''")}'`;
+  return String(v);
 }

@@ -41,7 +41,12 @@ export function runDdl(
     const apk = parseAddPrimaryKey(cls.sig);
     if (apk) return { result: addKey(engine, apk), schemaChanged: true };
   }
-  if (cls.kind === 'drop_table' || cls.kind === 'drop_view' || cls.kind === 'drop_index') {
+  if (
+    cls.kind === 'drop_table' ||
+    cls.kind === 'drop_view' ||
+    cls.kind === 'drop_index' ||
+    cls.kind === 'drop_trigger'
+  ) {
     const drop = readDrop(p.text);
     if (drop) return { result: runDrop(engine, catalog, drop), schemaChanged: true };
   }

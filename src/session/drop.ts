@@ -28,10 +28,11 @@ const dropHint: Record<DropKind, string> = {
   table: 'Use DROP TABLE to remove a table.',
   view: 'Use DROP VIEW to remove a view.',
   index: 'Use DROP INDEX to remove an index.',
+  trigger: 'Use DROP TRIGGER to remove a trigger.',
 };
 
 function kindOf(type: string | undefined): DropKind | null {
-  return type === 'table' || type === 'view' || type === 'index' ? type : null;
+  return type === 'table' || type === 'view' || type === 'index' || type === 'trigger' ? type : null;
 }
 
 function isInternal(name: string): boolean {
@@ -140,12 +141,49 @@ function dependentsOf(
   return out;
 }
 
-/** Run a DROP TABLE / VIEW / INDEX list as one statement with one command tag. */
+/** DROP TRIGGER name ON table: ChorusDB's own capture triggers are not the user's to see. */
+function dropTrigger(engine: StorageEngine, stmt: DropStatement): StatementResult {
+  const db = engine.writer;
+  const notices: Notice[] = [];
+  for (const q of stmt.names) {
+    const on = q.on!;
+    const table =
+      on.schema === null || on.schema === 'public'
+        ? (db
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?")
+            .pluck()
+            .get(on.name) as string | undefined)
+        : undefined;
+    if (!table || isInternal(table)) {
+      const shown = on.schema ? `${on.schema}.${on.name}` : on.name;
+      if (!stmt.ifExists) throw new ChorusError('42P01', `relation "${shown}" does not exist`);
+      notices.push(notice(`relation "${shown}" does not exist, skipping`));
+      continue;
+    }
+    const found = db
+      .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ? AND tbl_name = ?")
+      .get(q.name, table);
+    if (!found || isInternal(q.name)) {
+      if (!stmt.ifExists)
+        throw new ChorusError('42704', `trigger "${q.name}" for table "${table}" does not exist`);
+      notices.push(notice(`trigger "${q.name}" for relation "${table}" does not exist, skipping`));
+      continue;
+    }
+    const sql = `DROP TRIGGER ${quoteIdent(q.name)}`;
+    db.exec(sql);
+    if (!engine.isLocalOnly(table)) engine.logDdl(table, sql);
+  }
+  engine.syncSchema();
+  return { ...result('DROP TRIGGER', null), notices };
+}
+
+/** Run a DROP TABLE / VIEW / INDEX / TRIGGER list as one statement with one command tag. */
 export function runDrop(
   engine: StorageEngine,
   catalog: ConstraintCatalog,
   stmt: DropStatement,
 ): StatementResult {
+  if (stmt.kind === 'trigger') return dropTrigger(engine, stmt);
   const db = engine.writer;
   const notices: Notice[] = [];
   const targets = resolveTargets(engine, catalog, stmt, notices);

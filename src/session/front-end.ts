@@ -78,20 +78,34 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
       return false;
   }
   const sig = tokens.filter((t) => t.kind !== 'ws' && t.kind !== 'comment');
-  for (let i = 0; i < sig.length; i++) {
-    const t = sig[i]!;
-    if (t.kind === 'ident' && catalogWords.has(t.value)) return false;
-    // replicate.<function>(...) calls are the admin layer's (replicate.<view> relations are ours).
-    if (
-      t.kind === 'ident' &&
-      t.value === 'REPLICATE' &&
-      sig[i + 1]?.kind === 'dot' &&
-      sig[i + 3]?.kind === 'lparen'
-    ) {
-      return false;
-    }
+  for (const t of sig) if (t.kind === 'ident' && catalogWords.has(t.value)) return false;
+  // A statement that is only a call of a replicate.<function>(...) is the admin layer's (it may
+  // change state and take $n parameters); inside a larger query the function is a relation.
+  return !isAdminCall(sig);
+}
+
+/** `SELECT replicate.f(...) [[AS] alias]` or `SELECT * FROM replicate.f(...)`, nothing more. */
+function isAdminCall(sig: readonly Token[]): boolean {
+  const kw = (t: Token | undefined, v: string) => t?.kind === 'ident' && t.value === v;
+  let i: number;
+  if (kw(sig[0], 'SELECT') && kw(sig[1], 'REPLICATE')) i = 1;
+  else if (kw(sig[0], 'SELECT') && sig[1]?.text === '*' && kw(sig[2], 'FROM') && kw(sig[3], 'REPLICATE'))
+    i = 3;
+  else return false;
+  if (sig[i + 1]?.kind !== 'dot' || sig[i + 3]?.kind !== 'lparen') return false;
+  let depth = 0;
+  let end = i + 3;
+  for (; end < sig.length; end++) {
+    if (sig[end]!.kind === 'lparen') depth++;
+    else if (sig[end]!.kind === 'rparen' && --depth === 0) break;
   }
-  return true;
+  const rest = sig.length - end - 1;
+  if (rest === 0) return true;
+  if (i !== 1) return false;
+  return (
+    (rest === 2 && kw(sig[end + 1], 'AS')) ||
+    (rest === 1 && (sig[end + 1]!.kind === 'ident' || sig[end + 1]!.kind === 'qident'))
+  );
 }
 
 function addsColumnsOnly(tokens: readonly Token[]): boolean {

@@ -257,7 +257,9 @@ function guard(tokens: Token[], cls: Classified): Token[] {
     throw new FeatureNotSupportedError('parameters as arguments of pragma_* functions');
   }
   for (const t of tokens) {
-    if (isInternalName(t)) throw new UndefinedTableError(t.kind === 'qident' ? t.value : t.text);
+    // DROP TRIGGER reports a missing trigger itself (42704), internal ones included (session/drop.ts).
+    if (isInternalName(t) && cls.kind !== 'drop_trigger')
+      throw new UndefinedTableError(t.kind === 'qident' ? t.value : t.text);
     if (
       (cls.kind === 'pragma' || mentionsPragmaFn) &&
       t.kind === 'string' &&

@@ -41,9 +41,30 @@ export function tableShape(db: Database.Database, table: string): TableShape {
   return { name: table, columns, primaryKey, types: new Map(rows.map((r) => [r.name, r.type])) };
 }
 
-/** A value as JSON-safe SQL: BLOBs become {"$b": hex}, everything else stays as is. */
+/**
+ * SQL that is true when the value `ref` is the REAL -0.0. SQLite compares -0.0 equal to 0 and prints
+ * it as 0.0 (CAST, quote(), printf, and JSON all drop the sign); atan2(-0.0, -1) is -pi, atan2(0.0,
+ * -1) is pi (better-sqlite3 builds SQLite with its math functions).
+ */
+export function negativeZeroSql(ref: string): string {
+  return `(typeof(${ref}) = 'real' AND ${ref} = 0 AND atan2(${ref}, -1) < 0)`;
+}
+
+/**
+ * A value as JSON-safe SQL: BLOBs become {"$b": hex}, the REAL -0.0 the JSON number -0.0 (SQLite's
+ * JSON writes it as 0.0; json_extract reads -0.0 back as -0.0), everything else stays as is. Every
+ * other REAL survives SQLite's JSON exactly (17 significant digits; ±Infinity as ±9.0e+999).
+ */
 export function jsonValue(ref: string): string {
-  return `CASE WHEN typeof(${ref}) = 'blob' THEN json_object('$b', hex(${ref})) ELSE ${ref} END`;
+  return `CASE typeof(${ref}) WHEN 'blob' THEN json_object('$b', hex(${ref})) WHEN 'real' THEN CASE WHEN ${negativeZeroSql(ref)} THEN json('-0.0') ELSE ${ref} END ELSE ${ref} END`;
+}
+
+/**
+ * SQL that is true when two values differ as stored: `IS NOT`, and also a different storage class
+ * (1 IS 1.0 in SQLite) or the other sign of a REAL zero (-0.0 IS 0.0 in SQLite).
+ */
+export function storedDifferentSql(a: string, b: string): string {
+  return `(${a} IS NOT ${b} OR typeof(${a}) <> typeof(${b}) OR (${negativeZeroSql(a)}) <> (${negativeZeroSql(b)}))`;
 }
 
 function jsonPath(column: string): string {
@@ -74,7 +95,7 @@ export function captureTriggerSql(
       .map((c) => {
         const nc = `NEW.${quoteIdent(c)}`;
         const oc = `OLD.${quoteIdent(c)}`;
-        return `CASE WHEN ${nc} IS NOT ${oc} THEN ${jsonPath(c)} ELSE ${skip} END, ${jsonValue(nc)}`;
+        return `CASE WHEN ${storedDifferentSql(nc, oc)} THEN ${jsonPath(c)} ELSE ${skip} END, ${jsonValue(nc)}`;
       })
       .join(', ') +
     `), ${skip})`;

@@ -110,17 +110,15 @@ describe('pg dialect: DDL', () => {
       'CREATE TABLE t (id INTEGER  PRIMARY KEY)',
     );
   });
-  test('DROP TABLE lists are left to the session; DROP VIEW lists become one DROP per view', () => {
+  test('DROP TABLE / VIEW / INDEX lists are left to the session (session/drop.ts): one command tag', () => {
     assert.deepEqual(rw('DROP TABLE IF EXISTS a, public.b, "C" CASCADE'), [
       'DROP TABLE IF EXISTS a, public.b, "C" CASCADE',
     ]);
-    assert.deepEqual(rw('DROP VIEW IF EXISTS a, b CASCADE'), [
-      'DROP VIEW IF EXISTS a',
-      'DROP VIEW IF EXISTS b',
-    ]);
+    assert.deepEqual(rw('DROP VIEW IF EXISTS a, b CASCADE'), ['DROP VIEW IF EXISTS a, b CASCADE']);
+    assert.deepEqual(rw('DROP INDEX a, b'), ['DROP INDEX a, b']);
     assert.deepEqual(rw('DROP TABLE a'), ['DROP TABLE a']);
   });
-  test('TRUNCATE is left to the session (table-statements.ts)', () => {
+  test('TRUNCATE is left to the session (session/ddl.ts)', () => {
     assert.deepEqual(rw('TRUNCATE TABLE a, b RESTART IDENTITY CASCADE'), [
       'TRUNCATE TABLE a, b RESTART IDENTITY CASCADE',
     ]);

@@ -19,7 +19,7 @@ describe('table statements', () => {
       restartIdentity: true,
       cascade: true,
     });
-    assert.deepEqual(readTruncate('truncate only public."Mixed Case" *, C continue identity'), {
+    assert.deepEqual(readTruncate('truncate only public."Mixed Case", C * continue identity'), {
       tables: [
         { schema: 'public', name: 'Mixed Case' },
         { schema: null, name: 'c' },

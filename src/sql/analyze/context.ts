@@ -86,9 +86,21 @@ export interface CatalogRelation {
 export interface Catalog {
   /** A relation by name (unquoted names arrive folded to lower case); schema may be null. */
   relation(schema: string | null, name: string): CatalogRelation | undefined;
+  /**
+   * A `replicate.<name>(args)` in FROM: the admin function's rows as a relation, its arguments
+   * (constants) bound; undefined when there is no such function.
+   */
+  adminFunction?(
+    name: string,
+    positional: readonly AdminArgument[],
+    named: ReadonlyMap<string, AdminArgument>,
+  ): CatalogRelation | undefined;
   /** Increases whenever the schema changes; plans record the version they were made against. */
   readonly version: number;
 }
+
+/** A constant argument of an admin function. */
+export type AdminArgument = string | number | bigint | boolean | null;
 
 /** Where the value of one `?` in the emitted SQL comes from. */
 export type BindSource =

@@ -6,11 +6,13 @@ import type * as P from '@pgsql/types';
 import { FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf, parseSql } from '../../parse/parser.js';
 
-export type DropKind = 'table' | 'view' | 'index';
+export type DropKind = 'table' | 'view' | 'index' | 'trigger';
 
 export interface QualifiedName {
   schema: string | null;
   name: string;
+  /** A trigger's table. */
+  on?: QualifiedName;
 }
 
 export interface DropStatement {
@@ -30,6 +32,7 @@ const dropKinds: Record<string, DropKind> = {
   OBJECT_TABLE: 'table',
   OBJECT_VIEW: 'view',
   OBJECT_INDEX: 'index',
+  OBJECT_TRIGGER: 'trigger',
 };
 
 function only(sql: string): [string, unknown] | null {
@@ -42,7 +45,7 @@ function qualified(parts: string[]): QualifiedName {
   return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { schema: null, name: parts[0]! };
 }
 
-/** `DROP TABLE | VIEW | INDEX [IF EXISTS] a, b [CASCADE | RESTRICT]`; null for other statements. */
+/** `DROP TABLE | VIEW | INDEX [IF EXISTS] a, b [CASCADE | RESTRICT]`, `DROP TRIGGER t ON tab`; null for others. */
 export function readDrop(sql: string): DropStatement | null {
   const n = only(sql);
   if (!n || n[0] !== 'DropStmt') return null;
@@ -51,7 +54,10 @@ export function readDrop(sql: string): DropStatement | null {
   if (!kind) return null;
   const names = (d.objects ?? []).map((o) => {
     const items = (o as { List?: P.List }).List?.items ?? [];
-    return qualified(items.map((i) => (i as { String: P.String }).String.sval ?? ''));
+    const parts = items.map((i) => (i as { String: P.String }).String.sval ?? '');
+    // DROP TRIGGER name ON [schema.]table: the trigger's name comes last.
+    if (kind === 'trigger') return { schema: null, name: parts.pop()!, on: qualified(parts) };
+    return qualified(parts);
   });
   return { kind, names, ifExists: d.missing_ok === true, cascade: d.behavior === 'DROP_CASCADE' };
 }

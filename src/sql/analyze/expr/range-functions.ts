@@ -4,8 +4,9 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { isIntegerType, ref, T, type TypeRef } from '../../types/pg-types.js';
-import type { Typed } from '../context.js';
+import type { AdminArgument, Typed } from '../context.js';
 import { type Level, pos, strings } from '../level.js';
+import { quoteId } from '../scope.js';
 import { coerce } from './coerce.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
@@ -67,7 +68,9 @@ export function rangeFunction(
 ): { sql: string; columns: { name: string; type: TypeRef }[] } {
   const st = lv.host.st;
   const position = pos(st, fc.location);
-  const name = strings(fc.funcname).pop()!;
+  const qualified = strings(fc.funcname);
+  const name = qualified.pop()!;
+  if (qualified.length > 0 && qualified[0] === 'replicate') return adminFunction(fc, lv, walk, name);
   if (setReturning.has(name)) throw new FeatureNotSupportedError(`function ${name}() in FROM`, { position });
   if (name !== 'generate_series') {
     // A scalar function in FROM is a one-row relation with one column named after the function.
@@ -119,4 +122,48 @@ export function rangeFunction(
     sql: `pg_generate_series(${start.sql}, ${stop.sql}, ${step}, ${kind}, ${tz})`,
     columns: [{ name: 'generate_series', type }],
   };
+}
+
+/** `replicate.<name>(constants)` in FROM: the admin function's rows, read on the admin connection. */
+function adminFunction(
+  fc: P.FuncCall,
+  lv: Level,
+  walk: Walk,
+  name: string,
+): { sql: string; columns: { name: string; type: TypeRef }[] } {
+  const st = lv.host.st;
+  const position = pos(st, fc.location);
+  const positional: AdminArgument[] = [];
+  const named = new Map<string, AdminArgument>();
+  for (const a of fc.args ?? []) {
+    const named1 = (a as { NamedArgExpr?: P.NamedArgExpr }).NamedArgExpr;
+    const v = constantArgument(walk(named1 ? named1.arg! : a, lv), name, position);
+    if (named1) named.set(named1.name!, v);
+    else positional.push(v);
+  }
+  const rel = st.catalog.adminFunction?.(name, positional, named);
+  if (!rel) {
+    throw new ChorusError('42883', `function replicate.${name}() does not exist`, {
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+      position,
+    });
+  }
+  st.usesAdmin = true;
+  const cols = rel.columns.map((c, i) => `${quoteId(c.name)} AS c${i + 1}`).join(', ');
+  return {
+    sql: `(SELECT ${cols} FROM ${rel.fromSql})`,
+    columns: rel.columns.map((c) => ({ name: c.name, type: c.type ?? ref(T.text) })),
+  };
+}
+
+function constantArgument(e: Typed, fn: string, position: number | undefined): AdminArgument {
+  if (e.unknownLiteral !== undefined) return e.unknownLiteral;
+  if (e.constant === null) return null;
+  if (e.constant !== undefined && (isIntegerType(e.type) || e.type === T.text || e.type === T.bool)) {
+    return e.type === T.bool ? e.constant === 1n || e.constant === 1 : (e.constant as AdminArgument);
+  }
+  throw new FeatureNotSupportedError(`expressions as arguments of replicate.${fn}() inside a larger query`, {
+    hint: 'Pass literals, or call the function on its own to pass $n parameters.',
+    position,
+  });
 }
