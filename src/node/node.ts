@@ -2,6 +2,7 @@
 // PostgreSQL and HTTP listeners. The CLI is a thin layer over openNode(); tests embed it directly.
 
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
 import {
@@ -96,6 +97,8 @@ export class ChorusNode {
   readonly plans: PlanCache;
   /** What the PostgreSQL front end resolves names against (invalidated when the schema changes). */
   readonly catalog: SchemaCatalog;
+  /** Read-only connection the catalog reads the committed schema through. */
+  private readonly schemaReader: Database.Database;
   readonly startedAtMs = Date.now();
   readonly replicator: Replicator | null = null;
   /** Removed masters and drain state (multi-primary); null otherwise. */
@@ -215,7 +218,9 @@ export class ChorusNode {
     this.admin = new AdminExecutor(this.engine.path, this.registry);
     this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
     this.writerCache = new StatementCache(this.engine.writer);
-    this.catalog = new SchemaCatalog(this.engine.writer, this.registry);
+    // The node's catalog reads the committed schema: an open transaction's DDL stays its own.
+    this.schemaReader = new Database(this.engine.path, { readonly: true, fileMustExist: true });
+    this.catalog = new SchemaCatalog(this.schemaReader, this.registry);
     registerDiagnosisFunction(this.engine.writer);
     this.plans = new PlanCache(this.registry, (sql) => this.writerCache.get(sql), this.catalog);
     this.metrics = new NodeMetrics(
@@ -247,8 +252,14 @@ export class ChorusNode {
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),
-      catalog: this.catalog,
-      replan: (p) => this.plans.refresh(p),
+      schema: { catalog: this.catalog, planner: this.plans },
+      openWriterView: () => {
+        const catalog = new SchemaCatalog(this.engine.writer, this.registry);
+        return {
+          catalog,
+          planner: new PlanCache(this.registry, (sql) => this.writerCache.get(sql), catalog),
+        };
+      },
       onSchemaChange: () => {
         this.catalog.invalidate();
         this.applier?.invalidate();
@@ -414,7 +425,9 @@ export class ChorusNode {
     const session = this.openSession();
     try {
       const planned: PlannedStatement[] =
-        params.length > 0 ? [{ prepared: this.plans.prepareOne(sql), params }] : this.plans.planSimple(sql);
+        params.length > 0
+          ? [{ prepared: session.schema.planner.prepareOne(sql), params }]
+          : session.schema.planner.planSimple(sql);
       const results: StatementResult[] = [];
       await session.executeSimple(planned, (r) => results.push(r));
       return results;
@@ -494,6 +507,7 @@ export class ChorusNode {
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();
     this.admin.close();
+    this.schemaReader.close();
     this.engine.close();
     this.logger.info('node closed');
   }

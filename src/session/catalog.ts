@@ -46,11 +46,16 @@ interface TableInfoRow {
   hidden: number;
 }
 
+/** Catalog versions are unique across every catalog of the process (see schema-view.ts). */
+let nextCatalogVersion = 1;
+
+/** The front end's catalog: relations, columns, keys and constraint names from SQLite's schema. */
 export class SchemaCatalog implements Catalog, ConstraintCatalog {
   private cached = new Map<string, CatalogRelation | null>();
   private fks: Map<string, ForeignKey[]> | null = null;
-  private currentVersion = 1;
+  private currentVersion = nextCatalogVersion++;
 
+  /** `db`: the connection the schema is read through (committed schema, or a writer's view). */
   constructor(
     private readonly db: Database.Database,
     private readonly registry: AdminRegistry,
@@ -64,7 +69,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
   invalidate(): void {
     this.cached = new Map();
     this.fks = null;
-    this.currentVersion++;
+    this.currentVersion = nextCatalogVersion++;
   }
 
   /** Foreign keys of a table, with their names (PostgreSQL's defaults for unnamed ones). */

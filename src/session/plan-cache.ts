@@ -27,16 +27,23 @@ export interface PlannedStatement {
   prepared: Prepared;
   params: readonly BindValue[];
   /**
-   * Plans a statement of a simple query again. PostgreSQL analyzes each statement of a query just
+   * A statement of a multi-statement query, to be planned again when its turn comes if the
+   * statements ahead of it changed the schema: PostgreSQL analyzes each statement of a query just
    * before running it, so a statement after DDL in the same query sees the new schema.
    */
-  replan?: () => PlannedStatement;
+  source?: StatementSource;
   /**
    * Not planned yet: planning failed before the statements ahead of it ran (it names a table
    * they create, or its error must come after their results). `prepared` is only its
-   * classification; `replan` plans it when its turn comes.
+   * classification; it is planned from `source` when its turn comes.
    */
   pending?: boolean;
+}
+
+/** One statement and the query it came in (error positions count from the query's start). */
+export interface StatementSource {
+  query: string;
+  statement: StatementText;
 }
 
 export class PlanCache {
@@ -116,18 +123,23 @@ export class PlanCache {
     if (stmts.length > queryStatementsMax) {
       throw new SyntaxError42601(`too many statements in one query (limit ${queryStatementsMax})`);
     }
-    if (stmts.length === 1) return [inQuery(sql, stmts[0]!, () => this.planOneSimple(stmts[0]!))];
-    return stmts.map((s) => {
-      const replan = () => inQuery(sql, s, () => this.planOneSimple(s));
+    if (stmts.length === 1) return [this.planInQuery({ query: sql, statement: stmts[0]! })];
+    return stmts.map((statement) => {
+      const source = { query: sql, statement };
       try {
-        return { ...replan(), replan };
+        return { ...this.planInQuery(source), source };
       } catch {
         // A syntax error refuses the whole query before anything runs, as PostgreSQL's parser
         // does; any other error is raised when the statement's turn comes.
-        inQuery(sql, s, () => checkPostgresSyntax(s));
-        return { prepared: pendingStatement(s), params: [], replan, pending: true };
+        inQuery(sql, statement, () => checkPostgresSyntax(statement));
+        return { prepared: pendingStatement(statement), params: [], source, pending: true };
       }
     });
+  }
+
+  /** One statement of a simple query, planned against the current schema. */
+  planInQuery(source: StatementSource): PlannedStatement {
+    return inQuery(source.query, source.statement, () => this.planOneSimple(source.statement));
   }
 
   private planOneSimple(s: StatementText): PlannedStatement {

@@ -20,14 +20,16 @@ import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { AdminExecutor } from './admin-executor.js';
 import { type BindContext, bindPlan } from './bind.js';
-import { type ConstraintCatalog, diagnoseConstraint } from './constraint-errors.js';
+import { diagnoseConstraint } from './constraint-errors.js';
 import { runDdl } from './ddl.js';
 import { resultTypeChanged } from './front-end.js';
 import type { GroupCommitter } from './group-commit.js';
+import type { PlannedStatement } from './plan-cache.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { ColumnInfo, StatementResult } from './result.js';
+import { type SchemaView, SessionSchema } from './schema-view.js';
 import {
   clientTimestampOf,
   queryEndsTransaction,
@@ -64,25 +66,15 @@ export interface SessionHost {
   quorum?: Pick<QuorumGate, 'checkWritable' | 'wait'> | null;
   /** DDL ran: compiled statements everywhere may describe old columns. */
   onSchemaChange(): void;
-  /** The front end's catalog: forgotten at once when this session runs DDL (it sees its own DDL). */
-  catalog: ConstraintCatalog & { invalidate(): void; readonly version: number };
-  /** A front-end plan made against an older schema, made again from its text. */
-  replan(p: Prepared): Prepared;
+  /** The committed schema: the node's catalog and plan cache (see schema-view.ts). */
+  schema: SchemaView;
+  /** A private view of the schema over the writer connection, for a transaction that ran DDL. */
+  openWriterView(): SchemaView;
   /** Replication DDL SQLite does not know (ALTER TABLE ... SET REPLICATION ...); null when not one. */
   customDdl?(p: Prepared): StatementResult | null;
 }
 
 let nextSessionId = 1;
-
-/** One statement of a simple query (the plan cache's PlannedStatement). */
-export interface SimpleItem {
-  prepared: Prepared;
-  params: readonly BindValue[];
-  /** Plans the statement again against the current schema. */
-  replan?: () => SimpleItem;
-  /** Not planned yet: `prepared` is only its classification. */
-  pending?: boolean;
-}
 
 export class Session {
   readonly id = nextSessionId++;
@@ -103,6 +95,8 @@ export class Session {
   private readonly cancelWaiters = new Set<(e: Error) => void>();
   /** DDL ran in the current write transaction: invalidate statement caches after it ends. */
   private schemaChanged = false;
+  /** The schema this session plans against (its own view while its DDL is uncommitted). */
+  readonly schema: SessionSchema;
   readonly settings: SessionSettings;
   /** The user name the client connected as (recorded by admin functions that change state). */
   readonly user: string;
@@ -115,6 +109,7 @@ export class Session {
   ) {
     this.settings = new SessionSettings(startupParams);
     this.user = startupParams.user ?? 'embedded';
+    this.schema = new SessionSchema(host.schema, () => host.openWriterView());
   }
 
   get txStatus(): TxStatus {
@@ -178,11 +173,11 @@ export class Session {
    * (or planned for the first time if it could not be before they ran). Its result columns may
    * change: they are described when it runs.
    */
-  private planInTurn(item: SimpleItem): SimpleItem {
-    const stale = item.prepared.plan && item.prepared.plan.schemaVersion !== this.host.catalog.version;
-    if (!item.replan || !(item.pending || stale) || this.state === 'failed') return item;
+  private planInTurn(item: PlannedStatement): PlannedStatement {
+    const stale = this.schema.isStale(item.prepared);
+    if (!item.source || !(item.pending || stale) || this.state === 'failed') return item;
     try {
-      return item.replan();
+      return this.schema.planner.planInQuery(item.source);
     } catch (e) {
       this.onError();
       throw toChorusError(e);
@@ -191,8 +186,8 @@ export class Session {
 
   /** A front-end plan made against an older schema is made again (0A000 if its result columns changed). */
   private current(p: Prepared): Prepared {
-    if (!p.plan || p.plan.schemaVersion === this.host.catalog.version) return p;
-    const fresh = this.host.replan(p);
+    if (!this.schema.isStale(p)) return p;
+    const fresh = this.schema.planner.refresh(p);
     if (!sameColumns(p, fresh)) throw resultTypeChanged();
     return fresh;
   }
@@ -277,8 +272,13 @@ export class Session {
     }
     if (!ddl && !this.holdsWriter && !p.plan?.locksRows) {
       if (p.isRead === undefined) {
-        const stmt = this.compile(p.execSql);
-        p.isRead = stmt.readonly && stmt.reader;
+        // A front-end SELECT only reads (data-modifying WITH is refused); other statements are
+        // compiled on the writer to ask SQLite.
+        if (p.plan) p.isRead = p.plan.kind === 'select';
+        else {
+          const stmt = this.compile(p.execSql);
+          p.isRead = stmt.readonly && stmt.reader;
+        }
       }
       if (p.isRead) {
         const out = await this.host.readers.read(p.execSql, bind, p.mayBlock);
@@ -286,7 +286,13 @@ export class Session {
         return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
       }
     }
-    return this.write(p, bind, ddl);
+    // The schema may change while a write waits for the writer: planned again if so (with its
+    // parameters bound again), before it runs.
+    const latest = (): [Prepared, BindParams] => {
+      const q = this.current(p);
+      return q === p || !q.plan ? [q, bind] : [q, bindPlan(q.plan, params, this.bindContext(statementUs))];
+    };
+    return this.write(latest, ddl);
   }
 
   private compile(sql: string) {
@@ -348,8 +354,13 @@ export class Session {
     this.savepoints = 0;
     const schemaChanged = this.schemaChanged;
     this.schemaChanged = false;
+    this.schema.ended();
     const done = this.host.groupCommit.leaveBlock(this, keep);
-    if (!done) return null;
+    if (!done) {
+      // Rolled back: nothing of the block's DDL remains, but compiled statements may describe it.
+      if (schemaChanged) this.host.onSchemaChange();
+      return null;
+    }
     return done.then((info) => {
       // Other connections may only re-read the schema once the group has committed.
       if (schemaChanged) this.host.onSchemaChange();
@@ -370,6 +381,7 @@ export class Session {
       } else this.host.engine.rollbackWrite();
     } finally {
       this.host.writerLock.release(this);
+      this.schema.ended();
       if (this.schemaChanged) {
         this.schemaChanged = false;
         this.host.onSchemaChange();
@@ -378,12 +390,12 @@ export class Session {
     return info;
   }
 
-  private async write(p: Prepared, bind: BindParams, ddl: boolean): Promise<StatementResult> {
+  private async write(latest: () => [Prepared, BindParams], ddl: boolean): Promise<StatementResult> {
     if (this.state === 'idle' && !ddl && !this.holdsWriter && this.clientTimestampMs() === null) {
       if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
       this.host.quorum?.checkWritable();
       const { value, commit } = await this.host.groupCommit.run(
-        () => this.runWriterStatement(p, bind),
+        () => this.runWriterStatement(...latest()),
         (wait) => this.cancelable(wait),
       );
       if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
@@ -392,7 +404,7 @@ export class Session {
     await this.ensureWriter();
     let out: StatementResult;
     try {
-      out = ddl ? this.runDdl(p, bind) : this.runWriterStatement(p, bind);
+      out = ddl ? this.runDdl(...latest()) : this.runWriterStatement(...latest());
     } catch (e) {
       if (this.state === 'idle') this.releaseWriter(false);
       throw e;
@@ -416,7 +428,7 @@ export class Session {
       // PostgreSQL's message, detail and fields for the violation (see constraint-errors.ts).
       throw diagnoseConstraint(
         this.host.engine.writer,
-        this.host.catalog,
+        this.schema.catalog,
         p.plan,
         bind as StorageValue[],
         err,
@@ -429,13 +441,13 @@ export class Session {
   private runDdl(p: Prepared, bind: BindParams): StatementResult {
     const custom = this.host.customDdl?.(p);
     if (custom) return custom;
-    const out = runDdl(this.host.engine, this.host.catalog, p, bind);
+    const out = runDdl(this.host.engine, this.schema.catalog, p, bind);
     if (out.schemaChanged) {
       // Other connections may only re-read the schema once this transaction has committed; this
       // session's next statements (on the writer) must see the change at once.
       this.schemaChanged = true;
       this.host.writerCache.clear();
-      this.host.catalog.invalidate();
+      this.schema.changed();
     }
     return out.result;
   }
@@ -517,7 +529,7 @@ export class Session {
    * result before the next statement runs; the first error stops the rest and is thrown.
    */
   async executeSimple(
-    items: readonly SimpleItem[],
+    items: readonly PlannedStatement[],
     onResult: (r: StatementResult, p: Prepared) => void,
   ): Promise<void> {
     const implicit =

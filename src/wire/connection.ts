@@ -343,7 +343,7 @@ export class PgConnection {
       }
       if (copy) await this.copy.copyOut(copy);
       else {
-        const planned = this.host.node.plans.planSimple(sql);
+        const planned = session.schema.planner.planSimple(sql);
         if (planned.length === 0) this.out.emptyQueryResponse();
         else {
           await session.executeSimple(planned, (r, p) => {

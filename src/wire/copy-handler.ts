@@ -94,15 +94,15 @@ export class CopyHandler {
     if (session.txStatus === 'E') throw new InFailedTransactionError();
     const table = tableSql(copy.table);
     const list = copy.columns ? copy.columns.map(quoteIdent).join(', ') : '*';
-    const cols = node.describe(node.plans.prepareOne(`SELECT ${list} FROM ${table}`)) ?? [];
+    const cols = node.describe(session.schema.planner.prepareOne(`SELECT ${list} FROM ${table}`)) ?? [];
     if (cols.length === 0) throw new ChorusError('42601', `COPY: table ${table} has no columns`);
     const names = cols.map((c) => c.name);
-    const insert = node.plans.prepareOne(
+    const insert = session.schema.planner.prepareOne(
       `INSERT INTO ${table} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
     );
     const parser = new CopyInParser(copy.options);
     const ownTx = session.txStatus === 'I';
-    if (ownTx) await session.execute(node.plans.prepareOne('BEGIN'));
+    if (ownTx) await session.execute(session.schema.planner.prepareOne('BEGIN'));
     this.active = {
       parser,
       insert,
@@ -187,9 +187,8 @@ export class CopyHandler {
     if (err.severity === 'FATAL') throw err;
     c.error = err;
     const session = this.c.session;
-    const plans = this.c.node.plans;
     if (c.ownTx) {
-      if (session.txStatus !== 'I') await session.execute(plans.prepareOne('ROLLBACK'));
+      if (session.txStatus !== 'I') await session.execute(session.schema.planner.prepareOne('ROLLBACK'));
     } else if (session.txStatus === 'T') {
       // An error found here (bad data), not by the session: abort the client's transaction block
       // as PostgreSQL does.
@@ -201,13 +200,13 @@ export class CopyHandler {
     this.active = null;
     if (!c.error && c.ownTx) {
       try {
-        await this.c.session.execute(this.c.node.plans.prepareOne('COMMIT'));
+        await this.c.session.execute(this.c.session.schema.planner.prepareOne('COMMIT'));
       } catch (e) {
         const err = toChorusError(e);
         if (err.severity === 'FATAL') throw err;
         c.error = err;
         if (this.c.session.txStatus !== 'I')
-          await this.c.session.execute(this.c.node.plans.prepareOne('ROLLBACK'));
+          await this.c.session.execute(this.c.session.schema.planner.prepareOne('ROLLBACK'));
       }
     }
     if (c.error) this.c.out.errorResponse(errorFieldsFrom(c.error));
@@ -220,7 +219,7 @@ export class CopyHandler {
     const node = this.c.node;
     const list = copy.columns ? copy.columns.map(quoteIdent).join(', ') : '*';
     const sql = copy.query ?? `SELECT ${list} FROM ${tableSql(copy.table!)}`;
-    const r = await session.execute(node.plans.prepareOne(sql), []);
+    const r = await session.execute(session.schema.planner.prepareOne(sql), []);
     if (!r.columns) throw new FeatureNotSupportedError('COPY (query) TO with a query that returns no rows');
     const oids = columnOids(r.columns, r.rows, node.registry);
     const opts = copy.options;

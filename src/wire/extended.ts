@@ -71,7 +71,7 @@ export class ExtendedProtocol {
           // The plan cache: the real Parse of this message finds the plan already made.
           let kind: StatementKind;
           try {
-            kind = this.host.node.plans.prepareOne(m.query).cls.kind;
+            kind = this.host.session!.schema.planner.prepareOne(m.query).cls.kind;
           } catch {
             return false; // the Parse will fail and skip to Sync
           }
@@ -115,7 +115,7 @@ export class ExtendedProtocol {
     }
     if (isCopySql(query))
       throw new ChorusError('0A000', 'COPY is only supported in the simple query protocol');
-    const prepared = this.host.node.plans.prepareOne(query, paramTypes);
+    const prepared = this.host.session!.schema.planner.prepareOne(query, paramTypes);
     this.statements.set(name, { prepared, paramTypes });
     this.host.out.parseComplete();
   }

@@ -44,7 +44,7 @@ let offsetsBytes: Uint32Array | null = null;
 export function charOffset(text: string, byteOffset: number): number {
   if (text !== offsetsText) {
     offsetsText = text;
-    offsetsAscii = !/[^\x00-\x7f]/.test(text);
+    offsetsAscii = isAscii(text);
     offsetsBytes = null;
   }
   if (offsetsAscii) return Math.min(Math.max(byteOffset, 0), text.length);
@@ -60,6 +60,11 @@ export function charOffset(text: string, byteOffset: number): number {
   // A low surrogate shares its pair's start: step past it.
   const c = text.charCodeAt(lo);
   return lo < text.length && c >= 0xdc00 && c <= 0xdfff ? lo + 1 : lo;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function byteStarts(text: string): Uint32Array {

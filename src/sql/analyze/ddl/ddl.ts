@@ -378,7 +378,7 @@ export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan 
   const position = pos(st, rel.location);
   checkInternal(rel.relname!, position);
   const table = st.catalog.relation(rel.schemaname ?? null, rel.relname!);
-  if (!table || table.kind !== 'table')
+  if (table?.kind !== 'table')
     throw new ChorusError('42P01', `relation "${rel.relname}" does not exist`, { position });
   const adds: string[] = [];
   for (const n of s.cmds ?? []) {

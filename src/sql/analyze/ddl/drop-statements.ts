@@ -48,7 +48,7 @@ function qualified(parts: string[]): QualifiedName {
 /** `DROP TABLE | VIEW | INDEX [IF EXISTS] a, b [CASCADE | RESTRICT]`, `DROP TRIGGER t ON tab`; null for others. */
 export function readDrop(sql: string): DropStatement | null {
   const n = only(sql);
-  if (!n || n[0] !== 'DropStmt') return null;
+  if (n?.[0] !== 'DropStmt') return null;
   const d = n[1] as P.DropStmt;
   const kind = dropKinds[d.removeType ?? ''];
   if (!kind) return null;
@@ -65,7 +65,7 @@ export function readDrop(sql: string): DropStatement | null {
 /** `TRUNCATE [TABLE] [ONLY] a [*], b [RESTART | CONTINUE IDENTITY] [CASCADE | RESTRICT]`. */
 export function readTruncate(sql: string): TruncateStatement | null {
   const n = only(sql);
-  if (!n || n[0] !== 'TruncateStmt') return null;
+  if (n?.[0] !== 'TruncateStmt') return null;
   const t = n[1] as P.TruncateStmt;
   const tables = (t.relations ?? []).map((r) => {
     const rv = (r as { RangeVar: P.RangeVar }).RangeVar;

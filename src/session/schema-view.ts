@@ -1,0 +1,65 @@
+// Which schema a session plans against. Another session's uncommitted DDL must stay invisible —
+// a plan made against a table that a transaction dropped and re-created with other column types,
+// then rolled back, would store values in the wrong form. So the node's catalog reads the
+// committed schema (through its own read-only connection), and a session whose open transaction
+// ran DDL plans against a private view over the writer connection, where its own DDL is visible,
+// until the transaction ends. Catalog versions are unique across views, so a plan made in one
+// view is never taken as current in another.
+
+import type { ConstraintCatalog } from './constraint-errors.js';
+import type { PlannedStatement, StatementSource } from './plan-cache.js';
+import type { Prepared } from './prepare.js';
+
+/** Plans statements against one view of the schema (PlanCache). */
+export interface Planner {
+  planSimple(sql: string): PlannedStatement[];
+  planInQuery(source: StatementSource): PlannedStatement;
+  prepareOne(sql: string, declaredOids?: readonly number[]): Prepared;
+  /** The plan of a statement made against an older schema, made again. */
+  refresh(p: Prepared): Prepared;
+}
+
+/** The front end's catalog as sessions use it (SchemaCatalog). */
+export interface SessionCatalog extends ConstraintCatalog {
+  invalidate(): void;
+  readonly version: number;
+}
+
+export interface SchemaView {
+  catalog: SessionCatalog;
+  planner: Planner;
+}
+
+/** One session's view: the node's committed schema, or its own while its DDL is uncommitted. */
+export class SessionSchema {
+  private own: SchemaView | null = null;
+
+  constructor(
+    private readonly committed: SchemaView,
+    private readonly openWriterView: () => SchemaView,
+  ) {}
+
+  get catalog(): SessionCatalog {
+    return (this.own ?? this.committed).catalog;
+  }
+
+  get planner(): Planner {
+    return (this.own ?? this.committed).planner;
+  }
+
+  /** The open transaction changed the schema: plan against the writer's view from now on. */
+  changed(): void {
+    if (this.own) this.own.catalog.invalidate();
+    else this.own = this.openWriterView();
+  }
+
+  /** The transaction ended (committed or rolled back): back to the committed schema. */
+  ended(): void {
+    this.own = null;
+  }
+
+  /** A front-end plan made against another view or an older schema. */
+  isStale(p: Prepared): boolean {
+    return p.plan !== undefined && p.plan.schemaVersion !== this.catalog.version;
+  }
+}
