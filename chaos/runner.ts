@@ -33,9 +33,35 @@ export interface ChaosOptions {
   quorumSize?: number;
   /** Extra environment for every node (e.g. CHORUS_TEST_FAILPOINTS for planted bugs). */
   nodeEnv?: Record<string, string>;
+  /**
+   * Run the workload until this condition holds instead of for timeLimitS (e.g. until a planted
+   * bug has actually fired): clients stop as soon as it holds, or at its timeoutS without it
+   * (then summary.until.reached is false).
+   */
+  until?: RunUntil;
   /** Progress lines (the CLI prints them; tests pass a no-op). */
   log: (line: string) => void;
 }
+
+/** Read access to the running nodes for a RunUntil condition. */
+export interface NodeProbe {
+  nodeIds: string[];
+  /** One query on node i over a fresh connection (rejects on error or after 5 s). */
+  sql(i: number, text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** A condition the workload runs until (see ChaosOptions.until). */
+export interface RunUntil {
+  /** What is awaited, in words (progress lines, summary, the caller's error message). */
+  description: string;
+  /** Upper bound on the workload's duration, in seconds. */
+  timeoutS: number;
+  /** Polled every untilPollMs while the clients run; progress is shown in the summary. */
+  check(probe: NodeProbe): Promise<{ reached: boolean; progress: string }>;
+}
+
+/** How often a RunUntil condition is polled. */
+export const untilPollMs = 500;
 
 export interface ChaosSummary {
   valid: boolean;
@@ -45,9 +71,19 @@ export interface ChaosSummary {
   workloads: WorkloadName[];
   quorumSize: number | null;
   timeLimitS: number;
+  /** How long the clients actually ran (timeLimitS, or until a RunUntil condition held). */
+  workloadS: number;
+  /** The RunUntil condition, when there was one: whether and when it held, its last progress. */
+  until: { description: string; reached: boolean; afterS: number | null; progress: string } | null;
   ops: Record<string, number>;
   faults: string[];
   convergenceMs: number | null;
+  /**
+   * Every node had applied the same transactions (equal applied vectors, stable over several
+   * polls) while their table digests still differed: a divergence that waiting cannot heal, so
+   * the convergence wait ended early.
+   */
+  diverged: boolean;
   checks: CheckResult[];
   outDir: string;
 }
@@ -124,10 +160,25 @@ async function healEverything(cluster: Cluster, offsetFiles: string[]): Promise<
   }
 }
 
-/** Digests of the given tables and the applied vector of every node, once they all agree. */
-async function waitConverged(cluster: Cluster, tables: string[], timeoutMs: number): Promise<number | null> {
+/** Polls in a row with identical dumps and applied vectors before a divergence is declared. */
+const divergedAfterStablePolls = 3;
+
+/**
+ * Waits until every node has the same table digests and applied vector (returns the time taken),
+ * until the deadline (ms null), or until the nodes have diverged for good: every node applied the
+ * same transactions (equal vectors) and nothing changed for divergedAfterStablePolls polls, yet
+ * the digests differ. Replicas that applied the same transactions must hold the same data, so
+ * waiting longer cannot help then (and the checkers will report what differs).
+ */
+async function waitConverged(
+  cluster: Cluster,
+  tables: string[],
+  timeoutMs: number,
+): Promise<{ ms: number | null; diverged: boolean }> {
   const t0 = performance.now();
   const deadline = t0 + timeoutMs;
+  let previous: string[] | null = null;
+  let stablePolls = 0;
   while (performance.now() < deadline) {
     const dumps = await Promise.all(
       cluster.nodes.map((n) =>
@@ -137,15 +188,20 @@ async function waitConverged(cluster: Cluster, tables: string[], timeoutMs: numb
           const v = await c.query(
             'SELECT origin, max(origin_seq) AS s FROM replicate.log GROUP BY origin ORDER BY origin',
           );
-          parts.push(JSON.stringify(v.rows));
-          return parts.join('|');
-        }).catch((e: Error) => `error: ${e.message}`),
+          return { digests: parts.join('|'), vector: JSON.stringify(v.rows) };
+        }).catch((e: Error) => ({ digests: `error: ${e.message}`, vector: 'error' })),
       ),
     );
-    if (dumps.every((d) => d === dumps[0]) && !dumps[0]!.startsWith('error:')) return performance.now() - t0;
+    const ok = dumps.every((d) => d.vector !== 'error');
+    const texts = dumps.map((d) => `${d.digests}|${d.vector}`);
+    if (ok && texts.every((d) => d === texts[0])) return { ms: performance.now() - t0, diverged: false };
+    stablePolls = previous !== null && texts.every((d, i) => d === previous![i]) ? stablePolls + 1 : 0;
+    previous = texts;
+    if (ok && dumps.every((d) => d.vector === dumps[0]!.vector) && stablePolls >= divergedAfterStablePolls)
+      return { ms: null, diverged: true };
     await sleep(200);
   }
-  return null;
+  return { ms: null, diverged: false };
 }
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
@@ -159,7 +215,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const tables = selected.flatMap((w) => w.tables);
   const faults: string[] = [];
   opts.log(
-    `chaos: ${opts.nodes} nodes, nemesis ${opts.nemesis}, workloads ${opts.workloads.join(',')}, ${opts.timeLimitS}s, seed ${opts.seed}`,
+    `chaos: ${opts.nodes} nodes, nemesis ${opts.nemesis}, workloads ${opts.workloads.join(',')}, ${opts.until ? `until a condition (at most ${opts.until.timeoutS}s)` : `${opts.timeLimitS}s`}, seed ${opts.seed}`,
   );
   const cluster = await startCluster({
     n: opts.nodes,
@@ -179,11 +235,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     await cluster.waitLinked(30_000);
     for (const w of selected) for (const sql of w.setup) await cluster.sql(0, sql);
     const setupConverged = await waitConverged(cluster, tables, 30_000);
-    if (setupConverged === null) throw new Error('the schema did not reach every node within 30 s');
+    if (setupConverged.ms === null) throw new Error('the schema did not reach every node within 30 s');
 
     const rng = seededRandom(opts.seed);
-    const deadline = performance.now() + opts.timeLimitS * 1000;
-    const running = (): boolean => performance.now() < deadline && !history.full;
+    const started = performance.now();
+    const until = opts.until ?? null;
+    const deadline = started + (until ? until.timeoutS : opts.timeLimitS) * 1000;
+    let reachedAtMs: number | null = null;
+    const running = (): boolean => performance.now() < deadline && !history.full && reachedAtMs === null;
     let nextProcess = 0;
     const clientLoops: Promise<void>[] = [];
     for (let node = 0; node < opts.nodes; node++) {
@@ -215,6 +274,38 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       }
     }
 
+    // The RunUntil condition, polled while the clients run.
+    let untilProgress = '';
+    const probe: NodeProbe = {
+      nodeIds: cluster.nodes.map((n) => n.nodeId),
+      sql: (i, text, params = []) =>
+        withClient(
+          cluster.nodes[i]!.connectionString,
+          5_000,
+          async (c) => (await c.query(text, params)).rows,
+        ),
+    };
+    const untilLoop = (async () => {
+      if (!until) return;
+      opts.log(`  running until ${until.description} (at most ${until.timeoutS}s)`);
+      while (running()) {
+        try {
+          const r = await until.check(probe);
+          untilProgress = r.progress;
+          if (r.reached) {
+            reachedAtMs = performance.now() - started;
+            opts.log(
+              `  reached after ${(reachedAtMs / 1000).toFixed(1)}s: ${until.description} (${r.progress})`,
+            );
+            return;
+          }
+        } catch (e) {
+          untilProgress = `check failed: ${(e as Error).message}`;
+        }
+        await sleep(Math.min(untilPollMs, Math.max(0, deadline - performance.now())));
+      }
+    })();
+
     const nemesis = new Nemesis(cluster, offsetFiles, rng, opts.nemesis);
     let active: ActiveFault | null;
     while (running() && !nemesis.idle) {
@@ -230,13 +321,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       history.complete(at, 'ok');
       active = null;
     }
-    await Promise.all(clientLoops);
+    await Promise.all([...clientLoops, untilLoop]);
+    const workloadS = (performance.now() - started) / 1000;
+    if (until && reachedAtMs === null)
+      opts.log(`  not reached within ${until.timeoutS}s: ${until.description} (${untilProgress})`);
     await healEverything(cluster, offsetFiles);
-    const convergenceMs = await waitConverged(cluster, tables, opts.convergenceTimeoutS * 1000);
+    const converged = await waitConverged(cluster, tables, opts.convergenceTimeoutS * 1000);
+    const convergenceMs = converged.ms;
     opts.log(
-      convergenceMs === null
-        ? `  not converged within ${opts.convergenceTimeoutS}s`
-        : `  converged ${Math.round(convergenceMs)} ms after heal`,
+      converged.diverged
+        ? '  diverged: every node applied the same transactions, yet their data differ'
+        : convergenceMs === null
+          ? `  not converged within ${opts.convergenceTimeoutS}s`
+          : `  converged ${Math.round(convergenceMs)} ms after heal`,
     );
 
     const finals = await Promise.all(
@@ -267,7 +364,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       checks.push({
         checker: 'convergence-time',
         valid: false,
-        problems: [`nodes did not converge within ${opts.convergenceTimeoutS} s after heal`],
+        problems: [
+          converged.diverged
+            ? 'nodes diverged: every node applied the same transactions, yet their table digests differ'
+            : `nodes did not converge within ${opts.convergenceTimeoutS} s after heal`,
+        ],
         stats: {},
       });
     const counts: Record<string, number> = {};
@@ -280,9 +381,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       workloads: opts.workloads,
       quorumSize: opts.quorumSize ?? null,
       timeLimitS: opts.timeLimitS,
+      workloadS: Math.round(workloadS * 10) / 10,
+      until: until
+        ? {
+            description: until.description,
+            reached: reachedAtMs !== null,
+            afterS: reachedAtMs === null ? null : Math.round(reachedAtMs / 100) / 10,
+            progress: untilProgress,
+          }
+        : null,
       ops: counts,
       faults,
       convergenceMs: convergenceMs === null ? null : Math.round(convergenceMs),
+      diverged: converged.diverged,
       checks,
       outDir: opts.outDir,
     };

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { NemesisName } from '../../chaos/nemesis.js';
-import { type ChaosOptions, type ChaosSummary, runChaos } from '../../chaos/runner.js';
+import { type ChaosOptions, type ChaosSummary, type RunUntil, runChaos } from '../../chaos/runner.js';
 import { type WorkloadName, workloadNames } from '../../chaos/workloads.js';
+import { applyTwiceOneInTxs, dropOneInChanges } from '../../src/testing/failpoints.js';
 
 const outRoot = mkdtempSync(path.join(tmpdir(), 'chorus-chaos-'));
 after(() => {
@@ -37,7 +38,10 @@ function describeRun(s: ChaosSummary): string {
   const failed = s.checks
     .filter((c) => !c.valid)
     .map((c) => `${c.checker}: ${c.problems.slice(0, 5).join('; ')}`);
-  return `seed ${s.seed}, ops ${JSON.stringify(s.ops)}, faults [${s.faults.join('; ')}]${failed.length ? `\n${failed.join('\n')}` : ''}`;
+  const until = s.until
+    ? ` (until ${s.until.reached ? `reached after ${s.until.afterS}s` : 'NOT reached'}: ${s.until.progress})`
+    : '';
+  return `seed ${s.seed}, workload ${s.workloadS}s${until}, ops ${JSON.stringify(s.ops)}, faults [${s.faults.join('; ')}]${s.diverged ? ', diverged' : ''}${failed.length ? `\n${failed.join('\n')}` : ''}`;
 }
 
 describe('chaos smoke: every workload under each nemesis', { timeout: 600_000 }, () => {
@@ -69,14 +73,54 @@ describe('chaos smoke: quorum writes under partitions', { timeout: 300_000 }, ()
   });
 });
 
+/**
+ * Runs until some node has applied `count` replicated row changes (or transactions, with
+ * `distinct txid`): a failpoint that acts on every count-th one has then acted on that node. Counted
+ * from the node's log, which records every applied remote transaction with all its entries in the
+ * same SQLite transaction as the data. The failpoints count per process and the log per data
+ * directory, so this holds only while no node restarts: the planted runs use the partition
+ * nemesis, which never restarts one.
+ */
+function untilApplied(what: 'row changes' | 'transactions', count: number, failpoint: string): RunUntil {
+  const counted =
+    what === 'row changes'
+      ? "SELECT count(*) AS n FROM replicate.log WHERE origin <> $1 AND operation <> 'DDL'"
+      : 'SELECT count(DISTINCT txid) AS n FROM replicate.log WHERE origin <> $1';
+  return {
+    description: `a node applied ${count} replicated ${what}, so ${failpoint} acted on it`,
+    timeoutS: 180,
+    async check(probe) {
+      const applied = await Promise.all(
+        probe.nodeIds.map((id, i) =>
+          probe.sql(i, counted, [id]).then(
+            (rows) => Number(rows[0]!.n),
+            () => 0, // a node busy past the probe's timeout: ask again at the next poll
+          ),
+        ),
+      );
+      return {
+        reached: applied.some((n) => n >= count),
+        progress: `${what} applied per node: ${applied.join(', ')}`,
+      };
+    },
+  };
+}
+
 describe('chaos: planted bugs are caught', { timeout: 600_000 }, () => {
-  const cases: { failpoint: string; workloads: WorkloadName[]; caughtBy: string[]; timeLimitS: number }[] = [
+  const cases: {
+    failpoint: string;
+    workloads: WorkloadName[];
+    caughtBy: string[];
+    /** Until the failpoint has acted (a condition, not a duration), or for this many seconds. */
+    run: RunUntil | number;
+  }[] = [
     // One replicated row change in 10,000 dropped: a node misses an element or half a transfer.
+    // The workload runs until a node has applied 10,000 (however long that takes on a loaded machine).
     {
       failpoint: 'drop-replicated-change',
       workloads: ['set', 'append', 'bank'],
       caughtBy: ['set', 'append', 'bank', 'convergence'],
-      timeLimitS: 12,
+      run: untilApplied('row changes', dropOneInChanges, 'drop-replicated-change'),
     },
     // One replicated transaction in 1,000 applied twice: a keyless table gets a duplicate row
     // (keyed rows, CRDT joins and LWW are idempotent, so only insert-only tables can show it).
@@ -84,14 +128,14 @@ describe('chaos: planted bugs are caught', { timeout: 600_000 }, () => {
       failpoint: 'apply-remote-twice',
       workloads: ['append'],
       caughtBy: ['append', 'convergence'],
-      timeLimitS: 6,
+      run: untilApplied('transactions', applyTwiceOneInTxs, 'apply-remote-twice'),
     },
     // LWW decided by arrival order: nodes keep different values, or not the highest HLC.
     {
       failpoint: 'lww-arrival-order',
       workloads: ['register'],
       caughtBy: ['register', 'convergence'],
-      timeLimitS: 6,
+      run: 6,
     },
   ];
   for (const c of cases) {
@@ -100,13 +144,19 @@ describe('chaos: planted bugs are caught', { timeout: 600_000 }, () => {
         options(`planted-${c.failpoint}`, {
           workloads: c.workloads,
           nemesis: 'partition',
-          timeLimitS: c.timeLimitS,
+          ...(typeof c.run === 'number' ? { timeLimitS: c.run } : { until: c.run }),
           clientsPerNode: 3,
           convergenceTimeoutS: 10,
           nodeEnv: { CHORUS_TEST_FAILPOINTS: c.failpoint },
         }),
       );
       console.log(`chaos planted ${c.failpoint}: ${describeRun(s)}`);
+      if (s.until)
+        assert.ok(
+          s.until.reached,
+          `the planted bug never acted: not reached within ${(c.run as RunUntil).timeoutS} s: ` +
+            `${s.until.description} (${s.until.progress}); ops ${JSON.stringify(s.ops)}`,
+        );
       assert.equal(s.valid, false, `the planted bug went unnoticed: ${describeRun(s)}`);
       const failed = s.checks.filter((k) => !k.valid).map((k) => k.checker);
       assert.ok(
