@@ -19,8 +19,9 @@ import {
   timestamptzToTime,
   timestamptzToTimestamp,
 } from '../types/datetime/datetime-convert.js';
-import { decodeInterval, encodeInterval } from '../types/interval/interval.js';
+import { decodeInterval, encodeInterval, INTERVAL_KEY_BYTES } from '../types/interval/interval.js';
 import { parseJson } from '../types/json.js';
+import { jsonbCompare } from '../types/jsonb-order.js';
 import { numericToInt } from '../types/numeric/numeric-convert.js';
 import { decodeNumeric } from '../types/numeric/numeric-key.js';
 import { type PgType, T } from '../types/pg-types.js';
@@ -68,6 +69,10 @@ export function compareStorage(type: PgType, a: StorageValue, b: StorageValue): 
       b.subarray(0, b.length - numericScaleBytes),
     );
   }
+  if (type === T.interval && a instanceof Uint8Array && b instanceof Uint8Array) {
+    return bytesCompare(a.subarray(0, INTERVAL_KEY_BYTES), b.subarray(0, INTERVAL_KEY_BYTES));
+  }
+  if (type === T.jsonb) return jsonbCompare(parseJson(text(a), 'jsonb'), parseJson(text(b), 'jsonb'));
   if (a instanceof Uint8Array && b instanceof Uint8Array) return bytesCompare(a, b);
   if (typeof a === 'bigint' || typeof a === 'number' || typeof b === 'bigint' || typeof b === 'number') {
     const x = typeof a === 'string' ? Number(a) : a;

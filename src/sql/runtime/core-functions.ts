@@ -29,6 +29,7 @@ import { ChorusError } from '../../errors.js';
 import { T, typeByOid } from '../types/pg-types.js';
 import type { StorageValue } from '../types/values.js';
 import { checkIntRange, floatOf, floatStorage } from '../types/values-simple.js';
+import { defineAggregate } from './aggregate-functions.js';
 import { compareStorage } from './cast.js';
 
 const pure = { deterministic: true, safeIntegers: true } as const;
@@ -115,6 +116,7 @@ function floatFn(name: string, a: number, b: number): number {
       if (a < 0) throw new ChorusError('2201F', 'cannot take square root of a negative number');
       return Math.sqrt(a);
     case 'cbrt':
+      // fdlibm's; PostgreSQL calls the C library's, which can differ in the last digit (docs/sql.md).
       return Math.cbrt(a);
     case 'exp': {
       const r = Math.exp(a);
@@ -345,17 +347,17 @@ function registerFloatAggregates(db: Database.Database): void {
     } else acc.sxx = Number.isFinite(v) ? 0 : Number.NaN;
     return acc;
   };
-  db.aggregate('pg_float_sum', {
+  defineAggregate(db, 'pg_float_sum', {
     start,
     step,
     result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx)),
   });
-  db.aggregate('pg_float_avg', {
+  defineAggregate(db, 'pg_float_avg', {
     start,
     step,
     result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx / a.n)),
   });
-  db.aggregate('pg_float_stat', {
+  defineAggregate(db, 'pg_float_stat', {
     start,
     step: (acc: FloatAcc, x: unknown, kind: unknown) => {
       acc.kind = String(kind);

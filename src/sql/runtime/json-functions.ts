@@ -7,7 +7,7 @@
 // | pg_json_get(j, key or index, as_text, jsonb) | -> and ->> (NULL when absent)                 |
 // | pg_jsonb_contains(a, b), pg_jsonb_exists(j, key) | @> and ?                                  |
 // | pg_jsonb_concat(a, b), pg_jsonb_delete(j, key or index) | || and -                           |
-// | pg_jsonb_cmp(a, b)                         | jsonb's ordering                                |
+// | pg_jsonb_cmp(a, b), pg_jsonb_key(j)        | jsonb's ordering; its order/equality key (BLOB) |
 // | pg_to_json(v, oid, tz, jsonb)              | to_json / to_jsonb of a value of type oid       |
 // | pg_json_build_object(jsonb, k, v, ...)     | json_build_object / jsonb_build_object          |
 // | pg_json_build_array(jsonb, v, ...)         | json_build_array / jsonb_build_array            |
@@ -17,9 +17,11 @@
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
 import { type JsonValue, jsonbText, normalizeJsonb, parseJson, quoteJson } from '../types/json.js';
+import { jsonbCompare, jsonbSortKey } from '../types/jsonb-order.js';
 import { T, typeByOid } from '../types/pg-types.js';
 import { codecFor, type StorageValue } from '../types/values.js';
 import { floatOf } from '../types/values-simple.js';
+import { defineAggregate } from './aggregate-functions.js';
 import { envFor } from './cast.js';
 
 const pure = { deterministic: true, safeIntegers: true } as const;
@@ -67,56 +69,9 @@ function contains(a: JsonValue, b: JsonValue, top = true): boolean {
   return equal(a, b);
 }
 
+/** jsonb equality (numbers compare as numeric: 1 = 1.0). */
 function equal(a: JsonValue, b: JsonValue): boolean {
-  return jsonbText(normalizeJsonb(a)) === jsonbText(normalizeJsonb(b));
-}
-
-/** jsonb ordering: object > array > boolean > number > string > null; then by content. */
-function rank(v: JsonValue): number {
-  return { null: 0, string: 1, number: 2, bool: 3, array: 4, object: 5 }[v.kind];
-}
-
-function compare(a: JsonValue, b: JsonValue): number {
-  if (a.kind !== b.kind) {
-    // An empty top-level array sorts below null (PostgreSQL's quirk is not reproduced; rank order).
-    return rank(a) - rank(b);
-  }
-  switch (a.kind) {
-    case 'string': {
-      const x = Buffer.from(a.value, 'utf8');
-      const y = Buffer.from((b as typeof a).value, 'utf8');
-      return Buffer.compare(x, y);
-    }
-    case 'number': {
-      const x = Number(a.text);
-      const y = Number((b as typeof a).text);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case 'bool':
-      return Number(a.value) - Number((b as typeof a).value);
-    case 'array': {
-      const bb = b as typeof a;
-      if (a.items.length !== bb.items.length) return a.items.length - bb.items.length;
-      for (let i = 0; i < a.items.length; i++) {
-        const c = compare(a.items[i]!, bb.items[i]!);
-        if (c !== 0) return c;
-      }
-      return 0;
-    }
-    case 'object': {
-      const bb = b as typeof a;
-      if (a.entries.length !== bb.entries.length) return a.entries.length - bb.entries.length;
-      for (let i = 0; i < a.entries.length; i++) {
-        const k = Buffer.compare(Buffer.from(a.entries[i]![0]), Buffer.from(bb.entries[i]![0]));
-        if (k !== 0) return k;
-        const c = compare(a.entries[i]![1], bb.entries[i]![1]);
-        if (c !== 0) return c;
-      }
-      return 0;
-    }
-    default:
-      return 0;
-  }
+  return jsonbCompare(a, b) === 0;
 }
 
 /** to_json of a stored value of the given type. */
@@ -212,8 +167,9 @@ export function registerJsonFunctions(db: Database.Database): void {
     throw new ChorusError('22023', 'cannot delete from scalar');
   });
   db.function('pg_jsonb_cmp', pure, (a: unknown, b: unknown) =>
-    a === null || b === null ? null : BigInt(Math.sign(compare(parsed(a, true), parsed(b, true)))),
+    a === null || b === null ? null : BigInt(jsonbCompare(parsed(a, true), parsed(b, true))),
   );
+  db.function('pg_jsonb_key', pure, (j: unknown) => (j === null ? null : jsonbSortKey(parsed(j, true))));
   db.function('pg_json_typeof', pure, (j: unknown) => (j === null ? null : typeOf(parsed(j, false))));
   db.function('pg_json_array_length', pure, (j: unknown) => {
     if (j === null) return null;
@@ -246,7 +202,7 @@ export function registerJsonFunctions(db: Database.Database): void {
     const out = `[${items.map((x) => (x === null ? 'null' : text(x))).join(', ')}]`;
     return Number(jsonb) ? jsonbText(normalizeJsonb(parseJson(out))) : out;
   });
-  db.aggregate('pg_json_agg', {
+  defineAggregate(db, 'pg_json_agg', {
     start: (): { items: string[]; jsonb: boolean } => ({ items: [], jsonb: false }),
     // better-sqlite3 passes every argument of the call to step.
     step: (acc: { items: string[]; jsonb: boolean }, v: unknown, jsonb: unknown) => {

@@ -87,6 +87,7 @@ import {
   numericPower,
   numericSqrt,
 } from '../types/numeric/numeric-math.js';
+import { defineAggregate as defineWithDistinct } from './aggregate-functions.js';
 
 type SqlValue = bigint | number | string | Buffer | null;
 type SqlResult = bigint | number | string | Buffer | null;
@@ -248,10 +249,9 @@ interface AggregateSpec<S> {
   result: (state: S) => SqlResult;
 }
 
-/** db.aggregate with a fresh state per group (step and inverse update it in place). */
+/** An aggregate (and its DISTINCT form) with a fresh state per group (step and inverse update it in place). */
 function aggregate<S>(db: Database.Database, name: string, spec: AggregateSpec<S>): void {
-  const options = { ...spec, deterministic: true, safeIntegers: true };
-  db.aggregate(name, options as unknown as Parameters<Database.Database['aggregate']>[1]);
+  defineWithDistinct(db, name, { ...spec, safeIntegers: true });
 }
 
 function defineAggregate(

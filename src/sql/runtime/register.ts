@@ -7,6 +7,7 @@ import { ChorusError } from '../../errors.js';
 import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime/datetime-arith.js';
 import { decodeInterval } from '../types/interval/interval.js';
 import { sessionTimeZone } from '../types/timezone/timezone.js';
+import { registerAggregateFunctions } from './aggregate-functions.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
@@ -25,6 +26,7 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerJsonFunctions(db);
   registerNumericFunctions(db);
   registerDateTimeFunctions(db);
+  registerAggregateFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],

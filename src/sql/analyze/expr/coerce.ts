@@ -198,7 +198,9 @@ function convertSql(st: AnalyzeState, e: Typed, to: PgType): string {
 
 /**
  * PostgreSQL's select_common_type: the type a set of expressions is resolved to (UNION branches,
- * CASE results, COALESCE and IN arguments). Unknowns become text when nothing else is known.
+ * CASE results, COALESCE and IN arguments). Unknowns become text when nothing else is known. The
+ * first item decides between types that coerce both ways (bpchar / varchar): PostgreSQL puts a
+ * CASE's ELSE first.
  */
 export function commonType(items: readonly Typed[], what: string, position?: number): TypeRef {
   const known = items.filter((i) => i.type !== T.unknown);
@@ -221,8 +223,9 @@ export function commonType(items: readonly Typed[], what: string, position?: num
       pick = next;
     }
   }
-  // The typmod survives only when every input has the same one.
-  const typmod = known.every((k) => k.type === pick.type && k.typmod === pick.typmod) ? pick.typmod : -1;
+  // select_common_typmod: the typmod survives only when every input (untyped ones included) is of
+  // the common type with the same typmod.
+  const typmod = items.every((k) => k.type === pick.type && k.typmod === pick.typmod) ? pick.typmod : -1;
   for (const k of known) {
     if (!canCoerce(k.type, pick.type, 'implicit')) {
       throw new ChorusError(

@@ -1,7 +1,8 @@
 // Comparison operators over the storage formats. Most types compare natively in SQLite (integers,
 // floats with NaN stored as TEXT, text in C collation, dates and timestamps as integers, uuid,
 // bytea); numeric and interval compare by their order keys (sql/DESIGN.md), char(n) without its
-// padding, and cross-type date/timestamp/timestamptz comparisons convert one side first.
+// padding, jsonb by its own ordering (runtime pg_jsonb_cmp / pg_jsonb_key), and cross-type
+// date/timestamp/timestamptz comparisons convert one side first.
 
 import { isIntegerType, numericTypmodParts, T } from '../../types/pg-types.js';
 import { numericBoundsSql } from '../../types/values.js';
@@ -24,7 +25,8 @@ export function compareSql(st: AnalyzeState, l: Typed, op: string, r: Typed): st
   }
   if (lt === T.bpchar && rt === T.bpchar) return `(rtrim(${l.sql}, ' ') ${op} rtrim(${r.sql}, ' '))`;
   if (lt === T.jsonb && rt === T.jsonb) {
-    if (op === 'IS' || op === 'IS NOT') return `(${l.sql} ${op} ${r.sql})`; // jsonb is stored in normal form
+    // IS [NOT] DISTINCT FROM: by the order/equality keys (1 = 1.0), NULLs included.
+    if (op === 'IS' || op === 'IS NOT') return `(pg_jsonb_key(${l.sql}) ${op} pg_jsonb_key(${r.sql}))`;
     return `(pg_jsonb_cmp(${l.sql}, ${r.sql}) ${op} 0)`;
   }
   if (lt !== rt && isDateTime(lt) && isDateTime(rt)) {

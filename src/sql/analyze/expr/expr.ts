@@ -213,7 +213,7 @@ function caseExpr(c: P.CaseExpr, lv: Level): Typed {
   const whens = (c.args ?? []).map((w) => nodeOf(w)[1] as P.CaseWhen);
   const results = whens.map((w) => expr(w.result!, lv));
   const elseE = c.defresult ? expr(c.defresult, lv) : null;
-  const t = commonType(elseE ? [...results, elseE] : results, 'CASE');
+  const t = commonType([elseE ?? typed('NULL', T.unknown), ...results], 'CASE'); // ELSE first, as PostgreSQL
   const conds = whens.map((w) => {
     if (arg) return applyOperator(st, '=', arg, expr(w.expr!, lv), pos(st, c.location));
     return boolOf(expr(w.expr!, lv), lv, 'CASE/WHEN');
@@ -225,7 +225,10 @@ function caseExpr(c: P.CaseExpr, lv: Level): Typed {
   if (elseE) sql += ` ELSE ${coerce(st, elseE, t, 'implicit').sql}`;
   sql += ' END';
   return merge(
-    typed(sql, t.type, t.typmod, { colname: 'case', weakName: true }),
+    // FigureColname: the ELSE's name when it is a strong one (a column, a function), else "case".
+    elseE?.colname && !elseE.weakName && elseE.colname !== '?column?'
+      ? typed(sql, t.type, t.typmod, { colname: elseE.colname })
+      : typed(sql, t.type, t.typmod, { colname: 'case', weakName: true }),
     ...results,
     ...conds,
     ...(elseE ? [elseE] : []),

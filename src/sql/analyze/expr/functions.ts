@@ -8,9 +8,11 @@ import { nodeOf } from '../../parse/parser.js';
 import { formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
-import { groupKeySql } from '../query/grouping.js';
+import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
+import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
 import { coerce } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
+import { groupKeySql } from './keys.js';
 import { anyElement, selectCandidate } from './resolve.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
@@ -109,9 +111,11 @@ export function callFunction(
   const cands = overloads.get(name);
   if (!cands && variadicAny.has(name)) return variadic(name, fc, lv, walk);
 
-  // Arguments of an aggregate are analyzed inside it (their columns need no grouping).
+  // Arguments of an aggregate are analyzed inside it (their columns need no grouping). An aggregate
+  // over outer columns only belongs to the outer level (agg-level.ts).
   const agg = cands?.some((o) => o.kind === 'agg') ?? false;
-  if (agg && !fc.over) {
+  const levelsUp = agg && !fc.over ? aggregateLevelsUp(fc, lv) : 0;
+  if (agg && !fc.over && levelsUp === 0) {
     if (lv.inAggregate > 0) {
       throw new ChorusError('42803', 'aggregate function calls cannot be nested', { position });
     }
@@ -181,13 +185,16 @@ export function callFunction(
   const distinctArgs =
     fc.agg_distinct && name === 'count' ? coerced.map((a) => ({ ...a, sql: groupKeySql(a) })) : coerced;
   let sql = fill(lv, o.template, distinctArgs);
-  if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql);
+  if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql, coerced);
   if (fc.over) {
     if (!lv.windows) throw new ChorusError('42P20', 'window functions are not allowed here', { position });
-    sql = `${sql} OVER ${windowSql(fc.over, lv)}`;
+    sql = `${o.kind === 'agg' ? windowAggregateSql(sql) : sql} OVER ${windowSql(fc.over, lv)}`;
   }
   const out = typed(sql, result.type, result.typmod, { colname: name });
-  if (o.kind === 'agg' && !fc.over) out.hasAggregate = true;
+  if (o.kind === 'agg' && !fc.over) {
+    if (levelsUp === 0) out.hasAggregate = true;
+    else markOuterAggregate(lv.scope, levelsUp, position);
+  }
   if (fc.over) out.hasWindow = true;
   return fc.over || o.kind === 'agg' ? out : merge(out, ...args);
 }
@@ -206,20 +213,25 @@ function fill(lv: Level, template: string, args: readonly Typed[]): string {
 }
 
 /** DISTINCT, ORDER BY inside the call, FILTER (WHERE ...). */
-function aggregateSql(sql: string, fc: P.FuncCall, lv: Level, walk: Walk, orderSql: OrderSql): string {
+function aggregateSql(
+  sql: string,
+  fc: P.FuncCall,
+  lv: Level,
+  walk: Walk,
+  orderSql: OrderSql,
+  args: readonly Typed[],
+): string {
   let out = sql;
-  if (fc.agg_distinct) {
-    const open = out.indexOf('(');
-    out = `${out.slice(0, open + 1)}DISTINCT ${out.slice(open + 1)}`;
-  }
-  if (fc.agg_order && fc.agg_order.length > 0) {
+  const order = (): string => {
     lv.inAggregate++;
     try {
-      out = `${out.slice(0, -1)} ORDER BY ${orderSql(fc.agg_order, lv)})`;
+      return orderSql(fc.agg_order ?? [], lv);
     } finally {
       lv.inAggregate--;
     }
-  }
+  };
+  if (fc.agg_distinct) out = distinctAggregateSql(out, fc, args, lv, order);
+  else if (fc.agg_order && fc.agg_order.length > 0) out = `${out.slice(0, -1)} ORDER BY ${order()})`;
   if (fc.agg_filter) {
     lv.inAggregate++;
     try {

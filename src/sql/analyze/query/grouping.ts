@@ -5,9 +5,9 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import { numericTypmodParts, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
-import { type Analyzer, type Level, strings } from '../level.js';
+import { groupKeySql, requireEquality } from '../expr/keys.js';
+import { type Analyzer, exprPos, type Level, strings } from '../level.js';
 import type { Scope } from '../scope.js';
 
 export interface GroupChecker {
@@ -81,26 +81,13 @@ export function groupBy(an: Analyzer, s: P.SelectStmt, scope: Scope): GroupState
         }
       }
     } else fingerprints.add(fingerprint(item));
+    requireEquality(e.type, exprPos(an.st, item));
     sqls.push(groupKeySql(e));
   }
   return { sql: ` GROUP BY ${sqls.join(', ')}`, checker, fingerprints };
 }
 
-/**
- * The SQL a value is grouped by: numeric values equal in value (1.5, 1.50) and intervals equal in
- * length ('1 day', '24 hours') group together, as PostgreSQL's equality says (sql/DESIGN.md).
- */
-export function groupKeySql(e: Typed): string {
-  if (e.type === T.numeric && numericTypmodParts(e.typmod) === null)
-    return `substr(${e.sql}, 1, length(${e.sql}) - 2)`;
-  if (e.type === T.interval) return `substr(${e.sql}, 1, 16)`;
-  return e.sql;
-}
-
-/** Whether grouping by this value needs its key (groupKeySql) rather than the stored value. */
-export function needsGroupKey(e: Typed): boolean {
-  return groupKeySql(e) !== e.sql;
-}
+export { groupKeySql, needsGroupKey } from '../expr/keys.js';
 
 function resolveGroupItem(g: P.Node, targets: readonly P.ResTarget[], scope: Scope): P.Node {
   const [tag, body] = nodeOf(g);

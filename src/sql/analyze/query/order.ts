@@ -1,17 +1,23 @@
 // ORDER BY (output positions and names first, then expressions; NULLS LAST for ascending and NULLS
 // FIRST for descending, PostgreSQL's default, always spelled out for SQLite) and window
-// definitions (WINDOW clauses and OVER (...), frames included).
+// definitions (WINDOW clauses and OVER (...), frames included). Values sort, partition and are
+// peers by PostgreSQL's order and equality (expr/keys.ts).
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
+import { formatType, isIntegerType, ref, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
-import { type Analyzer, type Level, pos, strings } from '../level.js';
+import { canCoerce, coerce } from '../expr/coerce.js';
+import { groupKeySql, peerKeySql, requireEquality, requireOrdering, sortKeySql } from '../expr/keys.js';
+import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
 import { quoteId } from '../scope.js';
 
 export interface OutputRef {
   name: string;
   e: Typed;
+  /** SQL reading the output where ORDER BY is applied around the query (a keyed DISTINCT: "cN"). */
+  keySql?: string;
 }
 
 /** One sort key's direction and NULLS placement as SQLite text. */
@@ -37,9 +43,9 @@ export function orderBy(
   distinctOrSetOp: boolean,
 ): string {
   if (sorts.length === 0) return '';
-  const keys = sorts.map((n) => {
+  const keys = sorts.map((n, i) => {
     const s = nodeOf(n)[1] as P.SortBy;
-    return `${sortKey(an, s, lv, outputs, distinctOrSetOp)}${direction(s)}`;
+    return `${sortKey(an, s, lv, outputs, distinctOrSetOp, i === sorts.length - 1)}${direction(s)}`;
   });
   return ` ORDER BY ${keys.join(', ')}`;
 }
@@ -50,6 +56,7 @@ function sortKey(
   lv: Level,
   outputs: readonly OutputRef[],
   restricted: boolean,
+  last: boolean,
 ): string {
   const st = an.st;
   const [tag, body] = nodeOf(s.node!);
@@ -60,7 +67,7 @@ function sortKey(
         position: pos(st, (body as P.A_Const).location),
       });
     }
-    return `"c${n}"`;
+    return outputKey(outputs[n - 1]!, n, last, pos(st, (body as P.A_Const).location));
   }
   if (tag === 'ColumnRef') {
     const fields = strings((body as P.ColumnRef).fields);
@@ -71,7 +78,10 @@ function sortKey(
           position: pos(st, (body as P.ColumnRef).location),
         });
       }
-      if (matches.length > 0) return `"c${matches[0]!.i + 1}"`;
+      if (matches.length > 0) {
+        const m = matches[0]!;
+        return outputKey(m.o, m.i + 1, last, pos(st, (body as P.ColumnRef).location));
+      }
     }
   }
   if (restricted && lv.scope.items.length === 0) {
@@ -87,9 +97,27 @@ function sortKey(
         position: pos(st, s.location),
       });
     }
-    return `"c${i + 1}"`;
+    return outputKey(outputs[i]!, i + 1, last, pos(st, s.location));
   }
-  return e.sql;
+  requireOrdering(e.type, exprPos(st, s.node));
+  return orderKeySql(e, last);
+}
+
+/**
+ * A sort key's SQL: the last key may sort equal values in any order (numeric and interval storage
+ * sorts by value, then by its display form: index-friendly); an earlier one must let equal values
+ * tie so that the next key decides.
+ */
+function orderKeySql(e: Typed, last: boolean): string {
+  return last ? sortKeySql(e) : peerKeySql(e);
+}
+
+/** An output column as a sort key: by its name, or its expression's key when it needs one. */
+function outputKey(o: OutputRef, n: number, last: boolean, position?: number): string {
+  requireOrdering(o.e.type, position);
+  const e = o.keySql ? { ...o.e, sql: o.keySql } : o.e;
+  const key = orderKeySql(e, last);
+  return key === e.sql ? `"c${n}"` : key;
 }
 
 /** The WINDOW clause of a SELECT: `WINDOW w AS (...)`. */
@@ -129,24 +157,79 @@ export function windowSpec(an: Analyzer, w: P.WindowDef, lv: Level, over = true)
   const parts: string[] = [];
   if (w.refname) parts.push(quoteId(w.refname));
   if (w.partitionClause && w.partitionClause.length > 0) {
-    parts.push(`PARTITION BY ${w.partitionClause.map((p) => an.expr(p, lv).sql).join(', ')}`);
+    // Partitions by PostgreSQL's equality; peers (rank, RANGE frames) by its order and equality.
+    const keys = w.partitionClause.map((p) => {
+      const e = an.expr(p, lv);
+      requireEquality(e.type, exprPos(an.st, p));
+      return groupKeySql(e);
+    });
+    parts.push(`PARTITION BY ${keys.join(', ')}`);
   }
+  const orderTypes: Typed[] = [];
   if (w.orderClause && w.orderClause.length > 0) {
     parts.push(
       `ORDER BY ${w.orderClause
         .map((n) => {
           const s = nodeOf(n)[1] as P.SortBy;
-          return `${an.expr(s.node!, lv).sql}${direction(s)}`;
+          const e = an.expr(s.node!, lv);
+          requireOrdering(e.type, exprPos(an.st, s.node));
+          orderTypes.push(e);
+          return `${peerKeySql(e)}${direction(s)}`;
         })
         .join(', ')}`,
     );
   }
   const f = w.frameOptions ?? 0;
-  if (f & frameFlags.nonDefault) parts.push(frameSql(an, w, lv, f));
+  if (f & frameFlags.nonDefault) parts.push(frameSql(an, w, lv, f, orderTypes));
   return `(${parts.join(' ')})`;
 }
 
-function frameSql(an: Analyzer, w: P.WindowDef, lv: Level, f: number): string {
+/**
+ * A RANGE frame's offset: SQLite measures it on the ORDER BY value itself, which is PostgreSQL's
+ * in_range only for integers and floats; other types PostgreSQL supports are refused (0A000).
+ */
+function rangeOffset(an: Analyzer, offset: P.Node, lv: Level, order: readonly Typed[]): string {
+  const o = an.expr(offset, lv);
+  const key = order[0];
+  if (order.length !== 1 || !key) return o.sql; // SQLite's own error (one ORDER BY expression)
+  const t = key.type;
+  const position = exprPos(an.st, offset);
+  const shown = (x: Typed): string => formatType(x.type, -1);
+  if (isIntegerType(t)) {
+    if (o.type === T.unknown) return coerce(an.st, o, ref(T.int8), 'implicit', position).sql;
+    if (isIntegerType(o.type)) return o.sql;
+    throw new FeatureNotSupportedError(
+      `RANGE with offset PRECEDING/FOLLOWING for column type ${shown(key)} and offset type ${shown(o)}`,
+      { position },
+    );
+  }
+  if (t === T.float4 || t === T.float8) {
+    if (o.type === T.unknown || canCoerce(o.type, T.float8, 'implicit'))
+      return coerce(an.st, o, ref(T.float8), 'implicit', position).sql;
+    throw new FeatureNotSupportedError(
+      `RANGE with offset PRECEDING/FOLLOWING for column type ${shown(key)} and offset type ${shown(o)}`,
+      { position },
+    );
+  }
+  if (
+    t === T.numeric ||
+    t === T.interval ||
+    t === T.date ||
+    t === T.time ||
+    t === T.timestamp ||
+    t === T.timestamptz
+  ) {
+    throw new FeatureNotSupportedError(
+      `RANGE with offset PRECEDING/FOLLOWING over ${shown(key)} (ChorusDB measures RANGE offsets over integer and float keys only)`,
+      { position },
+    );
+  }
+  throw new FeatureNotSupportedError(`RANGE with offset PRECEDING/FOLLOWING for column type ${shown(key)}`, {
+    position,
+  });
+}
+
+function frameSql(an: Analyzer, w: P.WindowDef, lv: Level, f: number, order: readonly Typed[]): string {
   const mode = f & frameFlags.rows ? 'ROWS' : f & frameFlags.groups ? 'GROUPS' : 'RANGE';
   const bound = (start: boolean): string => {
     const F = frameFlags;
@@ -154,7 +237,11 @@ function frameSql(an: Analyzer, w: P.WindowDef, lv: Level, f: number): string {
     if (f & (start ? F.startUnboundedFollowing : F.endUnboundedFollowing)) return 'UNBOUNDED FOLLOWING';
     if (f & (start ? F.startCurrentRow : F.endCurrentRow)) return 'CURRENT ROW';
     const offset = start ? w.startOffset : w.endOffset;
-    const sql = offset ? an.expr(offset, lv).sql : '0';
+    const sql = !offset
+      ? '0'
+      : mode === 'RANGE'
+        ? rangeOffset(an, offset, lv, order)
+        : an.expr(offset, lv).sql;
     if (f & (start ? F.startOffsetPreceding : F.endOffsetPreceding)) return `${sql} PRECEDING`;
     return `${sql} FOLLOWING`;
   };
@@ -169,9 +256,11 @@ function frameSql(an: Analyzer, w: P.WindowDef, lv: Level, f: number): string {
 /** An ORDER BY list inside an aggregate call (expressions only), without the keywords. */
 export function orderByList(an: Analyzer, sorts: readonly P.Node[], lv: Level): string {
   return sorts
-    .map((n) => {
+    .map((n, i) => {
       const s = nodeOf(n)[1] as P.SortBy;
-      return `${an.expr(s.node!, lv).sql}${direction(s)}`;
+      const e = an.expr(s.node!, lv);
+      requireOrdering(e.type, exprPos(an.st, s.node));
+      return `${orderKeySql(e, i === sorts.length - 1)}${direction(s)}`;
     })
     .join(', ');
 }

@@ -8,7 +8,9 @@ import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
 import { ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
+import { checkNoOuterAggregate, hasOuterAggregate, outerAggregateCount } from '../expr/agg-level.js';
 import { coerce, commonType, requireBool } from '../expr/coerce.js';
+import { requireEquality } from '../expr/keys.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
 import { quoteId, Scope } from '../scope.js';
 import { fromClause } from './from.js';
@@ -26,6 +28,11 @@ export interface OutColumn {
 export interface SelectResult {
   sql: string;
   columns: OutColumn[];
+  /**
+   * A set operation's leaf: output columns left untyped (literals, parameters) for the set operation
+   * to resolve, as PostgreSQL does; `placeholder` stands in `sql` for the value's SQL.
+   */
+  untyped?: { index: number; placeholder: string; e: Typed }[];
 }
 
 const setOpKeyword: Record<string, string> = {
@@ -43,6 +50,7 @@ export function selectStmt(
   s: P.SelectStmt,
   outer: Scope | null,
   unknownAs: readonly (TypeRef | null)[] = [],
+  setOpLeaf = false,
 ): SelectResult {
   const scope = new Scope(outer);
   let withSql = '';
@@ -50,8 +58,8 @@ export function selectStmt(
   let body: SelectResult;
   if (s.op && s.op !== 'SETOP_NONE') body = setOperation(an, s, scope);
   else if (s.valuesLists) body = values(an, s, scope);
-  else body = simpleSelect(an, s, scope, unknownAs);
-  return { sql: withSql + body.sql, columns: body.columns };
+  else body = simpleSelect(an, s, scope, unknownAs, setOpLeaf);
+  return { ...body, sql: withSql + body.sql };
 }
 
 /** A WITH clause: each CTE analyzed and registered in `scope`; returns the `WITH ...` prefix. */
@@ -100,6 +108,7 @@ function simpleSelect(
   s: P.SelectStmt,
   scope: Scope,
   unknownAs: readonly (TypeRef | null)[],
+  setOpLeaf: boolean,
 ): SelectResult {
   const st = an.st;
   if (s.lockingClause && s.lockingClause.length > 0) an.lockingClause(s.lockingClause);
@@ -109,7 +118,9 @@ function simpleSelect(
   const lv = an.level(scope, 'WHERE');
   let where = '';
   if (s.whereClause) {
+    const before = outerAggregateCount(scope);
     const w = an.expr(s.whereClause, lv);
+    checkNoOuterAggregate(scope, before, 'WHERE');
     where = ` WHERE ${requireBool(st, w, 'WHERE', exprPos(st, s.whereClause)).sql}`;
   }
   const group: GroupState | null = groupBy(an, s, scope);
@@ -122,7 +133,11 @@ function simpleSelect(
   // Named windows first: the select list and ORDER BY may refer to them.
   const windows = windowClause(an, s.windowClause, sel);
 
-  // The select list.
+  // The select list. A set operation's leaf leaves untyped outputs to the set operation (not under
+  // DISTINCT, which resolves them as text first, as PostgreSQL does).
+  const distinct = distinctClause(s);
+  const keepUntyped = setOpLeaf && distinct === '';
+  const untyped: NonNullable<SelectResult['untyped']> = [];
   const targets: { e: Typed; name: string }[] = [];
   for (const t of s.targetList ?? []) {
     const rt = nodeOf(t)[1] as P.ResTarget;
@@ -142,6 +157,12 @@ function simpleSelect(
     }
     const raw = an.expr(rt.val!, sel);
     const target = unknownAs[targets.length];
+    if (keepUntyped && raw.type === T.unknown && !target) {
+      const placeholder = `\u0001u${untypedPlaceholders++}\u0001`;
+      untyped.push({ index: targets.length, placeholder, e: raw });
+      targets.push({ e: { ...raw, sql: placeholder }, name: rt.name ?? raw.colname ?? '?column?' });
+      continue;
+    }
     const e =
       raw.type === T.unknown && target
         ? coerce(st, raw, ref(target.type), 'assignment')
@@ -157,28 +178,34 @@ function simpleSelect(
     name: t.name,
     type: { type: t.e.type, typmod: t.e.typmod },
   }));
-  const distinct = distinctClause(s);
+  if (distinct) for (const t of targets) requireEquality(t.e.type);
+  // DISTINCT compares stored values; where PostgreSQL's equality differs (1.5 = 1.50) the rows are
+  // grouped by their keys around the query instead, and ORDER BY reads the outputs.
+  const keyedDistinct = distinct !== '' && targets.some((t) => needsGroupKey(t.e));
   const order = orderBy(
     an,
     s.sortClause ?? [],
     sel,
-    targets.map((t) => ({ name: t.name, e: t.e })),
+    targets.map((t, i) => ({ name: t.name, e: t.e, keySql: keyedDistinct ? `"c${i + 1}"` : undefined })),
     distinct !== '',
   );
-  const aggregated = targets.some((t) => t.e.hasAggregate) || s.havingClause !== undefined;
+  const aggregated =
+    targets.some((t) => t.e.hasAggregate) || s.havingClause !== undefined || hasOuterAggregate(scope);
   if (!group && aggregated && checker.firstViolation) throw checker.firstViolation;
   const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
-  let groupSql = group?.sql ?? '';
-  let distinctSql = distinct;
-  if (distinct && !group && !aggregated && targets.some((t) => needsGroupKey(t.e))) {
-    // DISTINCT compares values as stored; equal numerics of different scales must be one row.
-    distinctSql = '';
-    groupSql = ` GROUP BY ${targets.map((t) => groupKeySql(t.e)).join(', ')}`;
-  }
-  let sql = `SELECT ${distinctSql}${list}${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}${order}`;
+  const groupSql = group?.sql ?? '';
+  const body = `${list}${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}`;
+  let sql: string;
+  if (keyedDistinct) {
+    const outs = targets.map((t, i) => groupKeySql({ ...t.e, sql: `"c${i + 1}"` }));
+    const cols = targets.map((_, i) => `"c${i + 1}"`).join(', ');
+    sql = `SELECT ${cols} FROM (SELECT ${body}) GROUP BY ${outs.join(', ')}${order}`;
+  } else sql = `SELECT ${distinct}${body}${order}`;
   sql += limitClause(an, s, scope);
-  return { sql, columns };
+  return { sql, columns, untyped: untyped.length > 0 ? untyped : undefined };
 }
+
+let untypedPlaceholders = 0;
 
 function distinctClause(s: P.SelectStmt): string {
   if (!s.distinctClause) return '';
@@ -240,7 +267,12 @@ function values(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
   return { sql, columns };
 }
 
-/** A set operation: the branches' columns are matched by position and resolved to common types. */
+/**
+ * A set operation: the branches' columns are matched by position and resolved to common types
+ * (untyped literals of a leaf take the common type). UNION / INTERSECT / EXCEPT compare rows by
+ * PostgreSQL's equality: where a column's stored form is not canonical (expr/keys.ts) the rows are
+ * grouped by their keys, keeping the first row of each group (the left branch's first).
+ */
 function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
   const st = an.st;
   const op = setOpKeyword[s.op!]!;
@@ -259,6 +291,8 @@ function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
       op,
     ),
   );
+  resolveUntyped(an, left, types);
+  resolveUntyped(an, right, types);
   const wrap = (b: SelectResult, needWrap: boolean): string => {
     const casts = b.columns.map((c, i) => {
       const t = types[i]!;
@@ -269,16 +303,50 @@ function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
     return `SELECT ${casts.map((c, i) => `${c ?? `"c${i + 1}"`} AS "c${i + 1}"`).join(', ')} FROM (${b.sql})`;
   };
   const columns = left.columns.map((c, i) => ({ name: c.name, type: types[i]! }));
-  let sql = `${wrap(left, left.wrap)} ${op}${s.all ? ' ALL' : ''} ${wrap(right, right.wrap)}`;
+  const outputs = columns.map((c, i) => ({
+    name: c.name,
+    e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod },
+  }));
+  if (!s.all) for (const o of outputs) requireEquality(o.e.type);
+  let sql: string;
+  if (!s.all && outputs.some((o) => needsGroupKey(o.e))) {
+    sql = keyedSetOperation(
+      op,
+      wrap(left, true),
+      wrap(right, true),
+      outputs.map((o) => o.e),
+    );
+  } else sql = `${wrap(left, left.wrap)} ${op}${s.all ? ' ALL' : ''} ${wrap(right, right.wrap)}`;
   if ((s.sortClause?.length ?? 0) > 0 || s.limitCount || s.limitOffset) {
-    const outputs = columns.map((c, i) => ({
-      name: c.name,
-      e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod },
-    }));
     const order = orderBy(an, s.sortClause ?? [], an.level(new Scope(scope), 'ORDER BY'), outputs, true);
     sql = `SELECT * FROM (${sql})${order}${limitClause(an, s, scope)}`;
   }
   return { sql, columns };
+}
+
+/**
+ * UNION / INTERSECT / EXCEPT by keys: both sides (left rows first) grouped by the columns' keys;
+ * a group is kept by UNION always, by INTERSECT when both sides have rows in it, by EXCEPT when only
+ * the left has. The group's first row (SQLite's sorter keeps input order among equal keys) is shown.
+ */
+function keyedSetOperation(op: string, left: string, right: string, outs: readonly Typed[]): string {
+  const cols = outs.map((o) => o.sql).join(', ');
+  const keys = outs.map((o) => groupKeySql(o)).join(', ');
+  if (op === 'UNION') return `SELECT ${cols} FROM (${left} UNION ALL ${right}) GROUP BY ${keys}`;
+  const sides = `SELECT *, 0 AS "_side" FROM (${left}) UNION ALL SELECT *, 1 FROM (${right})`;
+  const keep = op === 'EXCEPT' ? 'sum("_side") = 0' : 'sum("_side") > 0 AND sum("_side") < count(*)';
+  return `SELECT ${cols} FROM (${sides}) GROUP BY ${keys} HAVING ${keep}`;
+}
+
+/** A leaf's untyped outputs take the set operation's column types (coerced where they stand). */
+function resolveUntyped(an: Analyzer, b: SelectResult, types: readonly TypeRef[]): void {
+  for (const u of b.untyped ?? []) {
+    const t = types[u.index]!;
+    const c = coerce(an.st, u.e, t, 'implicit');
+    b.sql = b.sql.replaceAll(u.placeholder, () => c.sql);
+    b.columns[u.index] = { ...b.columns[u.index]!, type: { type: t.type, typmod: t.typmod } };
+  }
+  b.untyped = undefined;
 }
 
 /** A branch of a set operation; `wrap` when SQLite could not take it bare as a compound member. */
@@ -288,7 +356,7 @@ function branch(
   scope: Scope,
   isLeft: boolean,
 ): SelectResult & { wrap: boolean } {
-  const r = selectStmt(an, b, scope);
+  const r = selectStmt(an, b, scope, [], true);
   const nested = b.op !== undefined && b.op !== 'SETOP_NONE';
   const hasTail =
     (b.sortClause?.length ?? 0) > 0 ||

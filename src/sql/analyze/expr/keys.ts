@@ -1,0 +1,79 @@
+// The SQL values are compared by where PostgreSQL's equality or order is not the stored value's:
+// GROUP BY, DISTINCT, set operations, PARTITION BY, window peers, ORDER BY and DISTINCT aggregates.
+// Only the types whose storage is not canonical get a key (sql/DESIGN.md, "Equality and order"):
+// unconstrained numeric (1.5 = 1.50), interval ('1 day' = '24 hours'), bpchar (trailing spaces do
+// not count: 'a' = 'a  ', and E'a\t' sorts after 'a') and jsonb (1 = 1.0, its own type order).
+// Everything else compares as stored, so plain columns stay plain (indexes, no function calls).
+
+import { ChorusError } from '../../../errors.js';
+import { numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
+import type { Typed } from '../context.js';
+
+/** A bare column reference (`"t"."c"` or `"c"`): cheap to repeat in SQL. */
+const plainColumn = /^(?:"[^"]*"\.)?"[^"]*"$/;
+
+function numericKeySql(sql: string): string {
+  return plainColumn.test(sql) ? `substr(${sql}, 1, length(${sql}) - 2)` : `pg_numeric_key(${sql})`;
+}
+
+/** SQL equal exactly when PostgreSQL's `=` says the values are equal (NULLs group together). */
+export function groupKeySql(e: Typed): string {
+  switch (e.type) {
+    case T.numeric:
+      return numericTypmodParts(e.typmod) === null ? numericKeySql(e.sql) : e.sql;
+    case T.interval:
+      return `substr(${e.sql}, 1, 16)`;
+    case T.bpchar:
+      // char(n) values are all padded to n: equal exactly when stored equal.
+      return e.typmod < 0 ? `rtrim(${e.sql}, ' ')` : e.sql;
+    case T.jsonb:
+      return `pg_jsonb_key(${e.sql})`;
+    default:
+      return e.sql;
+  }
+}
+
+/** SQL ordered as PostgreSQL orders the values (ties in any order): ORDER BY. */
+export function sortKeySql(e: Typed): string {
+  switch (e.type) {
+    case T.bpchar:
+      return `rtrim(${e.sql}, ' ')`;
+    case T.jsonb:
+      return `pg_jsonb_key(${e.sql})`;
+    default:
+      // numeric and interval storage sorts by value first (order key, then the display form).
+      return e.sql;
+  }
+}
+
+/** SQL ordered as PostgreSQL orders the values and equal exactly when they are: window ORDER BY (peers). */
+export function peerKeySql(e: Typed): string {
+  if (e.type === T.bpchar || e.type === T.jsonb) return sortKeySql(e);
+  return groupKeySql(e);
+}
+
+/** Whether grouping by this value needs its key (groupKeySql) rather than the stored value. */
+export function needsGroupKey(e: Typed): boolean {
+  return groupKeySql(e) !== e.sql;
+}
+
+/** Types PostgreSQL has no equality / ordering operator for (42883 where one is needed). */
+const noEquality: ReadonlySet<PgType> = new Set([T.json]);
+
+/** PostgreSQL's 42883 when a value must be compared for equality (GROUP BY, DISTINCT, UNION ...). */
+export function requireEquality(type: PgType, position?: number): void {
+  if (noEquality.has(type)) {
+    throw new ChorusError('42883', `could not identify an equality operator for type ${type.name}`, {
+      position,
+    });
+  }
+}
+
+/** PostgreSQL's 42883 when a value must be ordered (ORDER BY, window ORDER BY). */
+export function requireOrdering(type: PgType, position?: number): void {
+  if (noEquality.has(type)) {
+    throw new ChorusError('42883', `could not identify an ordering operator for type ${type.name}`, {
+      position,
+    });
+  }
+}
