@@ -1,134 +1,241 @@
-// POSIX regular expressions as PostgreSQL spells them (~, ~*, regexp_replace, regexp_like,
-// substring(text from pattern), SIMILAR TO), run with JavaScript's engine after translating the
-// PostgreSQL-only syntax ([[:alpha:]] classes, \m \M \y word boundaries, \A \Z). Compiled
-// patterns are kept in a bounded cache.
+// PostgreSQL's regular expressions as SQLite functions: ~ ~* !~ !~*, regexp_like, regexp_replace,
+// substring(text from pattern) and SIMILAR TO. Patterns run on ChorusDB's own engine (regex/): PostgreSQL's
+// syntax, its leftmost-longest matching and its rules for what each capture group gets, in time
+// linear in the text for any pattern (no backtracking, so no pattern can stall the process).
+// Back-references are refused (0A000); lookahead and lookbehind constraints are supported.
+// Compiled patterns are kept per connection in a bounded cache.
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
+import {
+  compileRegex,
+  type Match,
+  type Regex,
+  reAdvanced,
+  reExpanded,
+  reExtended,
+  reIcase,
+  reNewline,
+  reNlAnchor,
+  reNlStop,
+  reQuote,
+} from './regex/engine.js';
 
 const pure = { deterministic: true, safeIntegers: true } as const;
-/** Compiled patterns kept per connection (oldest dropped first). */
+/** Compiled patterns kept per connection (least recently used dropped first). */
 const regexCacheEntriesMax = 256;
+/** Capture groups a replacement string can name (\1 .. \9). */
+const replacementGroupsMax = 9;
 
-const classes: Record<string, string> = {
-  alpha: '\\p{L}',
-  digit: '0-9',
-  alnum: '\\p{L}\\p{N}',
-  upper: '\\p{Lu}',
-  lower: '\\p{Ll}',
-  space: '\\s',
-  punct: '\\p{P}',
-  xdigit: '0-9A-Fa-f',
-  word: '\\w',
-  blank: ' \\t',
-  cntrl: '\\p{Cc}',
-  print: '\\P{Cc}',
-  graph: '\\p{L}\\p{N}\\p{P}\\p{S}',
-};
+export { compileRegex };
 
-/** PostgreSQL ARE syntax → JavaScript (unicode mode). */
-export function translatePattern(p: string): string {
-  let out = p.replace(/\[:([a-z]+):\]/g, (m, name: string) => classes[name] ?? m);
-  out = out
-    .replace(/\\m/g, '\\b(?=\\w)')
-    .replace(/\\M/g, '\\b(?<=\\w)')
-    .replace(/\\y/g, '\\b')
-    .replace(/\\Y/g, '\\B');
-  out = out.replace(/\\A/g, '^').replace(/\\Z/g, '$');
-  return out;
-}
+/** Compiled patterns by flags and text, least recently used first. */
+export class RegexCache {
+  private readonly entries = new Map<string, Regex>();
 
-const cache = new Map<string, RegExp>();
-
-export function compile(pattern: string, flags: string): RegExp {
-  const key = `${flags}/${pattern}`;
-  let re = cache.get(key);
-  if (!re) {
-    try {
-      re = new RegExp(translatePattern(pattern), `${flags}u`);
-    } catch (e) {
-      throw new ChorusError('2201B', `invalid regular expression: ${(e as Error).message}`);
+  get(pattern: string, cflags: number): Regex {
+    const key = `${cflags}/${pattern}`;
+    let re = this.entries.get(key);
+    if (re) this.entries.delete(key);
+    else {
+      re = compileRegex(pattern, cflags);
+      if (this.entries.size >= regexCacheEntriesMax) this.entries.delete(this.entries.keys().next().value!);
     }
-    if (cache.size >= regexCacheEntriesMax) cache.delete(cache.keys().next().value!);
-    cache.set(key, re);
+    this.entries.set(key, re);
+    return re;
   }
-  re.lastIndex = 0;
-  return re;
 }
 
-/** regexp_replace / regexp_like flags → JavaScript flags (g and i; others refused). */
-function jsFlags(flags: string, allowGlobal: boolean): string {
-  let out = '';
-  for (const f of flags) {
-    if (f === 'g' && allowGlobal) out += out.includes('g') ? '' : 'g';
-    else if (f === 'i') out += out.includes('i') ? '' : 'i';
-    else if (f === 'c' || f === 'n' || f === 's') continue;
+interface ReFlags {
+  cflags: number;
+  glob: boolean;
+}
+
+/** The flags argument of regexp_replace / regexp_like (PostgreSQL's parse_re_flags). */
+export function parseReFlags(text: string): ReFlags {
+  let cflags = reAdvanced;
+  let glob = false;
+  for (const f of text) {
+    if (f === 'g') glob = true;
+    else if (f === 'b') cflags &= ~(reAdvanced | reExtended | reQuote);
+    else if (f === 'c') cflags &= ~reIcase;
+    else if (f === 'e')
+      cflags = (cflags | reExtended) & ~(reAdvanced | reQuote); // BRE, as PostgreSQL does
+    else if (f === 'i') cflags |= reIcase;
+    else if (f === 'm' || f === 'n') cflags |= reNewline;
+    else if (f === 'p') cflags = (cflags | reNlStop) & ~reNlAnchor;
+    else if (f === 'q') cflags = (cflags | reQuote) & ~(reAdvanced | reExtended);
+    else if (f === 's') cflags &= ~reNewline;
+    else if (f === 't') cflags &= ~reExpanded;
+    else if (f === 'w') cflags = (cflags & ~reNlStop) | reNlAnchor;
+    else if (f === 'x') cflags |= reExpanded;
     else throw new ChorusError('22023', `invalid regular expression option: "${f}"`);
   }
-  return out;
+  return { cflags, glob };
 }
 
-/** A PostgreSQL replacement string (\1, \&) as JavaScript's ($1, $&). */
-function replacement(r: string): string {
-  return r
-    .replaceAll('$', '$$$$')
-    .replace(/\\(\d|&|\\)/g, (_m, c: string) => (c === '&' ? '$&' : c === '\\' ? '\\' : `$${c}`));
-}
+/** Slices of a string by code point index (the engine's positions). */
+class CodePoints {
+  private readonly offsets: Int32Array | undefined;
 
-/** SIMILAR TO pattern → anchored regular expression (PostgreSQL's similar_to_escape). */
-export function similarToRegex(p: string, escapeChar: string | null): string {
-  const esc = escapeChar ?? '\\';
-  let out = '';
-  let inBracket = false;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (esc !== '' && c === esc) {
-      const n = p[i + 1];
-      if (n !== undefined) {
-        out += /[a-zA-Z0-9]/.test(n) ? n : `\\${n}`;
-        i++;
-      }
-      continue;
+  constructor(
+    private readonly text: string,
+    n: number,
+  ) {
+    if (n === text.length) return;
+    this.offsets = new Int32Array(n + 1);
+    let i = 0;
+    let k = 0;
+    for (const c of text) {
+      this.offsets[k++] = i;
+      i += c.length;
     }
-    if (inBracket) {
+    this.offsets[k] = i;
+  }
+
+  slice(from: number, to: number): string {
+    const o = this.offsets;
+    return o ? this.text.slice(o[from]!, o[to]!) : this.text.slice(from, to);
+  }
+}
+
+/** Appends a replacement string with \1..\9, \& and \\ filled in from a match (appendStringInfoRegexpSubstr). */
+function appendReplacement(out: string[], r: string, m: Match, cps: CodePoints): void {
+  let i = 0;
+  for (;;) {
+    const at = r.indexOf('\\', i);
+    if (at < 0) {
+      out.push(r.slice(i));
+      return;
+    }
+    out.push(r.slice(i, at));
+    const c = r[at + 1];
+    if (c === undefined) {
+      out.push('\\');
+      return;
+    }
+    let group = -1;
+    if (c >= '1' && c <= '9') group = c.charCodeAt(0) - 48;
+    else if (c === '&') group = 0;
+    if (group >= 0) {
+      const so = 2 * group < m.length ? m[2 * group]! : -1;
+      const eo = 2 * group < m.length ? m[2 * group + 1]! : -1;
+      if (so >= 0 && eo >= 0) out.push(cps.slice(so, eo));
+      i = at + 2;
+    } else if (c === '\\') {
+      out.push('\\');
+      i = at + 2;
+    } else {
+      out.push('\\');
+      i = at + 1;
+    }
+  }
+}
+
+/** regexp_replace: the first match (every match with 'g') replaced (PostgreSQL's replace_text_regexp). */
+export function regexpReplace(re: Regex, text: string, replacement: string, glob: boolean): string {
+  const subj = re.subject(text);
+  const cps = new CodePoints(text, subj.n);
+  const captures = new RegExp(`\\\\[1-${replacementGroupsMax}]`).test(replacement);
+  const out: string[] = [];
+  let copied = 0;
+  let searchStart = 0;
+  while (searchStart <= subj.n) {
+    const m = re.exec(subj, searchStart, captures);
+    if (!m) break;
+    out.push(cps.slice(copied, m[0]!));
+    appendReplacement(out, replacement, m, cps);
+    copied = m[1]!;
+    if (!glob) break;
+    searchStart = m[1]! + (m[0] === m[1] ? 1 : 0);
+  }
+  out.push(cps.slice(copied, subj.n));
+  return out.join('');
+}
+
+/** substring(text from pattern): the first capture group's text when there are groups, else the match. */
+export function regexpSubstring(re: Regex, text: string): string | null {
+  const subj = re.subject(text);
+  const m = re.exec(subj, 0, re.nsub > 0);
+  if (!m) return null;
+  const [so, eo] = re.nsub > 0 ? [m[2]!, m[3]!] : [m[0]!, m[1]!];
+  if (so < 0 || eo < 0) return null;
+  return new CodePoints(text, subj.n).slice(so, eo);
+}
+
+/** A SIMILAR TO pattern as the regular expression PostgreSQL matches it with (similar_escape_internal). */
+export function similarToRegex(pattern: string, escapeChar: string | null): string {
+  let esc: string | null = '\\';
+  if (escapeChar !== null) {
+    const chars = Array.from(escapeChar);
+    if (chars.length > 1) {
+      throw new ChorusError('22025', 'invalid escape string', {
+        hint: 'Escape string must be empty or one character.',
+      });
+    }
+    esc = chars.length === 0 ? null : chars[0]!;
+  }
+  let out = '^(?:';
+  let afterEscape = false;
+  let inClass = false;
+  let quotes = 0;
+  for (const c of pattern) {
+    if (afterEscape) {
+      if (c === '"' && !inClass) {
+        if (quotes === 0) out += '){1,1}?(';
+        else if (quotes === 1) out += '){1,1}(?:';
+        else {
+          throw new ChorusError(
+            '2200C',
+            'SQL regular expression may not contain more than two escape-double-quote separators',
+          );
+        }
+        quotes++;
+      } else out += `\\${c}`;
+      afterEscape = false;
+    } else if (esc !== null && c === esc) afterEscape = true;
+    else if (inClass) {
+      if (c === '\\') out += '\\';
       out += c;
-      if (c === ']') inBracket = false;
-      continue;
-    }
-    if (c === '[') inBracket = true;
-    if (c === '%') out += '.*';
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      out += c;
+      inClass = true;
+    } else if (c === '%') out += '.*';
     else if (c === '_') out += '.';
-    else if (c === '.' || c === '^' || c === '$') out += `\\${c}`;
+    else if (c === '(') out += '(?:';
+    else if (c === '\\' || c === '.' || c === '^' || c === '$') out += `\\${c}`;
     else out += c;
   }
-  return `^(?:${out})$`;
+  return `${out})$`;
 }
 
 export function regexFunctions(db: Database.Database): void {
+  const cache = new RegexCache();
   db.function('pg_regex_match', pure, (s: unknown, p: unknown, ci: unknown, want: unknown) => {
     if (s === null || p === null) return null;
-    const hit = compile(String(p), Number(ci) ? 'i' : '').test(String(s));
-    return hit === Boolean(Number(want)) ? 1n : 0n;
+    const re = cache.get(String(p), reAdvanced | (Number(ci) ? reIcase : 0));
+    return re.test(re.subject(String(s))) === Boolean(Number(want)) ? 1n : 0n;
   });
   db.function('pg_regexp_like', pure, (s: unknown, p: unknown, flags: unknown) => {
     if (s === null || p === null || flags === null) return null;
-    return compile(String(p), jsFlags(String(flags), false)).test(String(s)) ? 1n : 0n;
+    const f = parseReFlags(String(flags));
+    if (f.glob) throw new ChorusError('22023', 'regexp_like() does not support the "global" option');
+    const re = cache.get(String(p), f.cflags);
+    return re.test(re.subject(String(s))) ? 1n : 0n;
   });
   db.function('pg_regexp_replace', pure, (s: unknown, p: unknown, r: unknown, flags: unknown) => {
     if (s === null || p === null || r === null || flags === null) return null;
-    return String(s).replace(compile(String(p), jsFlags(String(flags), true)), replacement(String(r)));
+    const f = parseReFlags(String(flags));
+    return regexpReplace(cache.get(String(p), f.cflags), String(s), String(r), f.glob);
   });
   db.function('pg_regexp_substr', pure, (s: unknown, p: unknown) => {
     if (s === null || p === null) return null;
-    const m = compile(String(p), '').exec(String(s));
-    if (!m) return null;
-    return m.length > 1 ? (m[1] ?? null) : m[0];
+    return regexpSubstring(cache.get(String(p), reAdvanced), String(s));
   });
   db.function('pg_similar', pure, (s: unknown, p: unknown, esc: unknown, want: unknown) => {
     if (s === null || p === null) return null;
-    const e = esc === null ? null : String(esc);
-    if (e !== null && e.length > 1) throw new ChorusError('22025', 'invalid escape string');
-    const hit = compile(similarToRegex(String(p), e), 's').test(String(s));
-    return hit === Boolean(Number(want)) ? 1n : 0n;
+    const re = cache.get(similarToRegex(String(p), esc === null ? null : String(esc)), reAdvanced);
+    return re.test(re.subject(String(s))) === Boolean(Number(want)) ? 1n : 0n;
   });
 }
