@@ -13,6 +13,7 @@ import {
   UndefinedFunctionError,
 } from '../errors.js';
 import type { CrdtColumns } from '../replication/crdt-columns.js';
+import { bindable, parseJsonExact, resolvedStorageValue } from '../replication/resolver-values.js';
 import type { Resolvers } from '../replication/resolvers.js';
 import type { Prepared } from '../session/prepare.js';
 import type { StatementResult } from '../session/result.js';
@@ -104,8 +105,16 @@ export function registerConflictAdmin(
     return row;
   };
 
-  /** UPDATE the conflicted row's columns (a normal, captured, replicated write). */
-  const writeColumns = (table: string, rowId: string, values: Record<string, unknown>): void => {
+  /**
+   * UPDATE the conflicted row's columns (a normal, captured, replicated write). `logged`: the values
+   * are a logged version of the row (storage forms, read exactly), not values a user typed.
+   */
+  const writeColumns = (
+    table: string,
+    rowId: string,
+    values: Record<string, unknown>,
+    logged = false,
+  ): void => {
     const shape = tableShape(db, table);
     const cols = Object.keys(values).filter(
       (c) => shape.columns.includes(c) && !shape.primaryKey.includes(c),
@@ -115,7 +124,12 @@ export function registerConflictAdmin(
     const where = shape.primaryKey
       .map((c, i) => `${quoteIdent(c)} IS json_extract(?, '$[${i}]')`)
       .join(' AND ');
-    const args = cols.map((c) => overrideValue(values[c], typeOfDeclared(shape.types.get(c))));
+    const args = cols.map((c) => {
+      const decl = shape.types.get(c);
+      if (!logged) return overrideValue(values[c], typeOfDeclared(decl));
+      // A logged value is already a storage form: checked and taken as it is (CRDT values untyped).
+      return bindable(resolvedStorageValue(parseCrdtType(decl) ? null : typeOfDeclared(decl), values[c], c));
+    });
     const info = db
       .prepare(`UPDATE ${quoteIdent(table)} SET ${sets} WHERE ${where}`)
       .run(...args, ...shape.primaryKey.map(() => rowId));
@@ -292,7 +306,12 @@ export function registerConflictAdmin(
           (s === 'last_write_wins' && (c.remote_order_key ?? '') > (c.local_order_key ?? ''));
         await ctx.adminWrite(() => {
           if (remoteWins && c.master_2_value)
-            writeColumns(c.table_name, c.row_id, JSON.parse(c.master_2_value) as Record<string, unknown>);
+            writeColumns(
+              c.table_name,
+              c.row_id,
+              parseJsonExact(c.master_2_value) as Record<string, unknown>,
+              true,
+            );
           settle.run(
             'resolved',
             remoteWins ? c.master_2_value : c.master_1_value,

@@ -2,16 +2,22 @@
 // concurrently changed columns (called in canonical order), and unique-index collisions between
 // different keys keep the write with the greater order key on every node.
 
+import { parseCrdtType } from '../crdt/crdt.js';
 import type { LogEntry, ReplTx, Vector } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
-import { jsonValue } from '../storage/capture.js';
+import { type TypeRef, typeOfDeclared } from '../sql/types/pg-types.js';
+import { jsonValue, tableShape } from '../storage/capture.js';
 import type { Applier, ColClock, RowMeta } from './applier.js';
-import { colPath, fromJson } from './row-sql.js';
+import { bindable, parseJsonExact, type ResolverJson, resolvedStorageValue } from './resolver-values.js';
+import { colPath, fromJson, overlaySql } from './row-sql.js';
 
 /**
  * Settle conflicting columns with the table's resolver, called with the two versions in a
- * canonical order (older write first by order key) so every node evaluates the same call. On any
- * failure the local version stays (a safe state) and the conflict is parked as pending.
+ * canonical order (older write first by order key) so every node evaluates the same call. Each
+ * conflicting column's result is converted to the column type's storage form (resolver-values.ts)
+ * before anything is written. On any failure — the resolver fails, a value cannot be converted, or
+ * the row refuses it (a constraint) — the local version stays (a safe state) and the conflict is
+ * parked as pending with the error.
  */
 export function settleByResolver(
   a: Applier,
@@ -27,31 +33,63 @@ export function settleByResolver(
   v: { localKey: string; localWriter: string; remoteKey: string; tx: ReplTx },
 ): { strategy: string; status: string; error: string | null } {
   const strategy = `custom:${resolver}`;
-  const localRow = JSON.parse(localRowJson) as Record<string, unknown>;
-  const remoteRow: Record<string, unknown> = { ...localRow };
-  const incoming = JSON.parse(colsText) as Record<string, unknown>;
-  for (const c of Object.keys(incoming)) if (shape.columns.has(c)) remoteRow[c] = incoming[c];
+  const pending = (error: string): { strategy: string; status: string; error: string } => {
+    a.warn({ table: tbl, pk, resolver, error }, 'conflict resolver failed; conflict left pending');
+    return { strategy, status: 'pending', error };
+  };
+  // The remote version: the local row with the incoming columns, built by SQLite's JSON functions so
+  // that every value stays exactly as stored or logged.
+  const incoming = Object.keys(JSON.parse(colsText) as object).filter((c) => shape.columns.has(c));
+  const remoteRowJson = (
+    a
+      .stmt(`${tbl}|overlay|${incoming.join(',')}`, () => overlaySql(incoming))
+      .get({
+        row: localRowJson,
+        cols: colsText,
+      }) as { j: string }
+  ).j;
   const localOlder = v.localKey < v.remoteKey;
-  const [older, newer] = localOlder ? [localRow, remoteRow] : [remoteRow, localRow];
-  const res = a.resolvers!.resolve(resolver, older, newer, {
-    table: tbl,
-    rowId: pk,
-    conflictType: 'write_conflict',
-    columns: conflicting,
-    localOrigin: localOlder ? v.localWriter : v.tx.origin,
-    remoteOrigin: localOlder ? v.tx.origin : v.localWriter,
-  });
-  if (!res.ok) {
-    a.warn({ table: tbl, pk, resolver, error: res.error }, 'conflict resolver failed; conflict left pending');
-    return { strategy, status: 'pending', error: res.error };
+  const [olderJson, newerJson] = localOlder ? [localRowJson, remoteRowJson] : [remoteRowJson, localRowJson];
+  const older = parseJsonExact(olderJson) as Record<string, ResolverJson>;
+  const newer = parseJsonExact(newerJson) as Record<string, ResolverJson>;
+  const res = a.resolvers!.resolve(
+    resolver,
+    older,
+    newer,
+    {
+      table: tbl,
+      rowId: pk,
+      conflictType: 'write_conflict',
+      columns: conflicting,
+      localOrigin: localOlder ? v.localWriter : v.tx.origin,
+      remoteOrigin: localOlder ? v.tx.origin : v.localWriter,
+    },
+    { local: olderJson, remote: newerJson },
+  );
+  if (!res.ok) return pending(res.error);
+  // Every value converted first: nothing is written unless all of them can be.
+  const types = columnTypes(a, tbl);
+  const values: Record<string, ReturnType<typeof bindable>> = {};
+  try {
+    conflicting.forEach((c, i) => {
+      const chosen = Object.hasOwn(res.row, c) ? res.row[c] : newer[c];
+      values[`v${i}`] = bindable(resolvedStorageValue(types.get(c) ?? null, chosen, c));
+    });
+  } catch (e) {
+    return pending(`resolver "${resolver}" returned a ${(e as Error).message}`);
   }
-  const chosen: Record<string, unknown> = {};
-  for (const c of conflicting) chosen[c] = c in res.row ? res.row[c] : newer[c];
-  const key = `${tbl}|update|${conflicting.join(',')}`;
-  a.stmt(key, () => {
-    const sets = conflicting.map((c) => `${quoteIdent(c)} = ${fromJson(':cols', colPath(c))}`).join(', ');
+  const key = `${tbl}|resolved|${conflicting.join(',')}`;
+  const write = a.stmt(key, () => {
+    const sets = conflicting.map((c, i) => `${quoteIdent(c)} = :v${i}`).join(', ');
     return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
-  }).run({ cols: JSON.stringify(chosen), pk });
+  });
+  try {
+    // One statement: a refused value (NOT NULL, CHECK, UNIQUE) leaves the row as it was.
+    write.run({ ...values, pk });
+  } catch (e) {
+    if (!String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) throw e;
+    return pending(`the row refused resolver "${resolver}"'s result: ${(e as Error).message}`);
+  }
   // The settled value carries the newer version's clock, so later writes compare against it.
   const top: ColClock =
     v.localKey > v.remoteKey
@@ -59,6 +97,17 @@ export function settleByResolver(
       : [v.remoteKey, v.tx.origin, v.tx.seq];
   for (const c of conflicting) m.cols[c] = top;
   return { strategy, status: 'resolved', error: null };
+}
+
+/**
+ * The PostgreSQL type of each column of a table, from its declared type; null for CRDT columns (merged,
+ * never settled by a resolver) and for columns of no PostgreSQL type (a table made in SQLite by hand).
+ */
+function columnTypes(a: Applier, tbl: string): Map<string, TypeRef | null> {
+  const out = new Map<string, TypeRef | null>();
+  for (const [c, decl] of tableShape(a.internalDb, tbl).types)
+    out.set(c, parseCrdtType(decl) === null ? typeOfDeclared(decl) : null);
+  return out;
 }
 
 /**

@@ -10,6 +10,10 @@ import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
 import { ChorusError, ConfigError } from '../errors.js';
+import { parseJsonExact, stringifyJsonExact } from './resolver-values.js';
+
+/** Characters of a malformed resolver result quoted in the conflict's error. */
+export const resolverResultQuoteCharsMax = 80;
 
 export type ResolverFn = (
   local: Record<string, unknown>,
@@ -129,12 +133,18 @@ export class Resolvers {
     return s;
   }
 
-  /** Run a resolver; any failure (unknown, throws, too slow, malformed result) is reported, never thrown. */
+  /**
+   * Run a resolver; any failure (unknown, throws, too slow, malformed result) is reported, never thrown.
+   * `texts` are the rows' JSON texts as SQLite wrote them, given to a SQL resolver as they are (else
+   * the rows are written exactly: integers beyond 2^53, -0 and ±Infinity kept). A SQL resolver's
+   * result is read exactly too (resolver-values.ts).
+   */
   resolve(
     name: string,
     local: Record<string, unknown>,
     remote: Record<string, unknown>,
     meta: ResolverMeta,
+    texts?: { local: string; remote: string },
   ): Resolution {
     const t0 = performance.now();
     let out: unknown;
@@ -145,11 +155,11 @@ export class Resolvers {
         const def = this.stmts.get.get(name) as { language: string; definition: string } | undefined;
         if (!def) return { ok: false, error: `resolver "${name}" is not registered on this node` };
         const r = this.compileSql(name, def.definition).get({
-          local: JSON.stringify(local),
-          remote: JSON.stringify(remote),
+          local: texts?.local ?? stringifyJsonExact(local),
+          remote: texts?.remote ?? stringifyJsonExact(remote),
           conflict_type: meta.conflictType,
         }) as { r: unknown };
-        out = typeof r.r === 'string' ? JSON.parse(r.r) : r.r;
+        out = typeof r.r === 'string' ? parseJsonExact(r.r) : r.r;
       }
     } catch (e) {
       return { ok: false, error: `resolver "${name}" failed: ${(e as Error).message}` };
@@ -158,9 +168,15 @@ export class Resolvers {
     if (ms > this.timeoutMs)
       return { ok: false, error: `resolver "${name}" took ${ms.toFixed(0)} ms (limit ${this.timeoutMs} ms)` };
     if (out === null || typeof out !== 'object' || Array.isArray(out)) {
+      let shown: string;
+      try {
+        shown = stringifyJsonExact(out);
+      } catch {
+        shown = String(out);
+      }
       return {
         ok: false,
-        error: `resolver "${name}" returned ${JSON.stringify(out)?.slice(0, 80)}, not a row object`,
+        error: `resolver "${name}" returned ${shown.slice(0, resolverResultQuoteCharsMax)}, not a row object`,
       };
     }
     return { ok: true, row: out as Record<string, unknown> };

@@ -14,6 +14,18 @@ export function colPath(col: string): string {
   return `$."${col}"`;
 }
 
+/**
+ * SQL of the JSON object text :row with the named keys set to those of :cols, copied as JSON (`->`),
+ * so every value stays as written (reading it as a SQLite value would turn -0.0 into 0.0).
+ */
+export function overlaySql(keys: string[]): string {
+  const pairs = keys.map((c) => {
+    const p = `'${colPath(c).replaceAll("'", "''")}'`;
+    return `${p}, :cols -> ${p}`;
+  });
+  return `SELECT json_set(:row${pairs.map((x) => `, ${x}`).join('')}) AS j`;
+}
+
 /** WHERE clause matching a row by its primary key, from the JSON array parameter :pk. */
 export function pkWhere(pkCols: string[]): string {
   return pkCols.map((c, i) => `${quoteIdent(c)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
@@ -110,12 +122,15 @@ export class RowSql {
     return row?.j ?? null;
   }
 
-  /** JSON object of the named keys of a JSON object text. */
+  /**
+   * JSON object of the named keys of a JSON object text. Values are copied as JSON (`->`), not read
+   * as SQLite values and written again: SQLite would write the REAL -0.0 as 0.0.
+   */
   subset(colsJson: string, keys: string[]): string {
     const key = `subset|${keys.join(',')}`;
     const row = this.stmt(key, () => {
       const pairs = keys.map(
-        (c) => `'${c.replaceAll("'", "''")}', json_extract(:cols, '${colPath(c).replaceAll("'", "''")}')`,
+        (c) => `'${c.replaceAll("'", "''")}', :cols -> '${colPath(c).replaceAll("'", "''")}'`,
       );
       return `SELECT json_object(${pairs.join(', ')}) AS j`;
     }).get({ cols: colsJson }) as { j: string };

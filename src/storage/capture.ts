@@ -56,15 +56,16 @@ export function negativeZeroSql(ref: string): string {
  * other REAL survives SQLite's JSON exactly (17 significant digits; ±Infinity as ±9.0e+999).
  */
 export function jsonValue(ref: string): string {
-  return `CASE typeof(${ref}) WHEN 'blob' THEN json_object('$b', hex(${ref})) WHEN 'real' THEN CASE WHEN ${negativeZeroSql(ref)} THEN json('-0.0') ELSE ${ref} END ELSE ${ref} END`;
+  return `CASE typeof(${ref}) WHEN 'blob' THEN json_object('$b', hex(${ref})) WHEN 'real' THEN CASE WHEN ${ref} = 0 AND atan2(${ref}, -1) < 0 THEN json('-0.0') ELSE ${ref} END ELSE ${ref} END`;
 }
 
 /**
  * SQL that is true when two values differ as stored: `IS NOT`, and also a different storage class
- * (1 IS 1.0 in SQLite) or the other sign of a REAL zero (-0.0 IS 0.0 in SQLite).
+ * (1 IS 1.0 in SQLite) or the other sign of a REAL zero (-0.0 IS 0.0 in SQLite). Cheap on the common
+ * path: a value that changed stops at `IS NOT`; atan2 runs only for a REAL zero.
  */
 export function storedDifferentSql(a: string, b: string): string {
-  return `(${a} IS NOT ${b} OR typeof(${a}) <> typeof(${b}) OR (${negativeZeroSql(a)}) <> (${negativeZeroSql(b)}))`;
+  return `CASE WHEN ${a} IS NOT ${b} THEN 1 WHEN typeof(${a}) = 'real' THEN typeof(${b}) <> 'real' OR (${a} = 0 AND atan2(${a}, -1) <> atan2(${b}, -1)) ELSE typeof(${a}) <> typeof(${b}) END`;
 }
 
 function jsonPath(column: string): string {

@@ -1,7 +1,8 @@
 // A seeded, deterministic simulation of a multi-primary cluster in one process: real nodes (SQLite,
 // sessions, replication engine) over the simulated network and virtual time, with random writes,
 // conflicting updates, deletes, partitions, restarts and clock skew. After healing, every node must
-// hold identical data and every acknowledged unique insert must be present everywhere.
+// hold identical data (floats compared bit for bit: -0 is not 0) and every acknowledged unique insert
+// must be present everywhere.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,8 +36,30 @@ export interface SimResult {
   logTxsTotal: number;
 }
 
+/** Float values the workload writes: the edges of float8 and float4 that a text or JSON hop can lose. */
+const floatValues = [
+  '-0',
+  '0',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '5e-324',
+  '-2.2250738585072014e-308',
+  '1.7976931348623157e308',
+  '0.30000000000000004',
+  '1.4e-45',
+  '3.4028235e38',
+  '150',
+] as const;
+
+/** Rows as text that tells every stored value apart: bigint digits, -0, NaN and ±Infinity spelled out. */
 function dump(rows: Record<string, unknown>[]): string {
-  return JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(rows, (_k, v) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v)))
+      return `<${Object.is(v, -0) ? '-0' : v}>`;
+    return v;
+  });
 }
 
 export async function runSimulation(seed: number, opts: SimOptions = defaultSimOptions): Promise<SimResult> {
@@ -92,6 +115,9 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     await exec(ids[0]!, 'INSERT INTO prices VALUES (1, 10, NULL), (2, 10, NULL)');
     // Different keys colliding on a unique index: one row per email must remain, the same everywhere.
     await exec(ids[0]!, 'CREATE TABLE emails (id TEXT PRIMARY KEY, email TEXT UNIQUE, node TEXT)');
+    // Floats whose edge values (-0 above all) must reach every node exactly, conflicts settled by LWW.
+    await exec(ids[0]!, 'CREATE TABLE floats (id INTEGER PRIMARY KEY, d FLOAT8, r REAL)');
+    await exec(ids[0]!, "INSERT INTO floats VALUES (1, '-0', '-0'), (2, 0, 0)");
     await exec(
       ids[0]!,
       // Decides each column from that column's two values only (max), as resolvers must to converge.
@@ -99,6 +125,11 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     );
     await exec(ids[0]!, "ALTER TABLE prices SET REPLICATION CONFLICT_RESOLVER = 'keep_higher'");
     await world.runFor(200);
+    for (const id of ids) {
+      const row = (await nodes.get(id)!.query('SELECT d, r FROM floats WHERE id = 1')).rows[0];
+      if (!row || !Object.is(row.d, -0) || !Object.is(row.r, -0))
+        problems.push(`${id}: floats row 1 written as (-0, -0) reads ${dump(row ? [row] : [])}`);
+    }
 
     let counter = 0;
     // CRDT columns: every acknowledged increment and label add must be in the final value exactly.
@@ -160,6 +191,13 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
             expectedHits.set(row, expectedHits.get(row)! + by);
             if (sql.startsWith('UPDATE')) expectedLabels.get(row)!.add(label);
           }
+        });
+      } else if (r < 0.31) {
+        const row = BigInt(world.int(1, 2));
+        const d = world.pick(floatValues);
+        const f = world.pick(floatValues);
+        world.schedule(at, async () => {
+          await exec(id, 'UPDATE floats SET d = $1, r = $2 WHERE id = $3', [d, f, row]);
         });
       } else if (r < 0.45) {
         const uid = `${id}-${counter++}`;
@@ -241,7 +279,8 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       const uq = (await n.query('SELECT * FROM uniq ORDER BY id')).rows;
       const pr = (await n.query('SELECT * FROM prices ORDER BY id')).rows;
       const em = (await n.query('SELECT * FROM emails ORDER BY id')).rows;
-      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}\n${dump(em)}`);
+      const fl = (await n.query('SELECT * FROM floats ORDER BY id')).rows;
+      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}\n${dump(em)}\n${dump(fl)}`);
       const present = new Set(uq.map((r) => String(r.id)));
       for (const uid of acked)
         if (!present.has(uid)) problems.push(`${id}: acknowledged insert ${uid} is missing`);

@@ -1,7 +1,7 @@
 // Integration tests for multi-primary replication with real server processes on loopback: DDL and rows
 // reaching every node, concurrent writes made truly concurrent by partitioning a FaultProxy link
-// (column LWW on HLC, column merge, delete wins, INSERT/INSERT), atomic transactions, ALTER TABLE,
-// a 50,000-row transaction and replicate.status().
+// (column LWW on HLC, column merge, delete wins, INSERT/INSERT), floats exactly (-0 stays -0),
+// atomic transactions, ALTER TABLE, a 50,000-row transaction and replicate.status().
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Cluster, startCluster } from '../support/cluster.js';
@@ -154,6 +154,51 @@ test('concurrent updates of one column: LWW on HLC, one write_conflict', async (
     perNode.some((l) => l.length === 1),
     `a write_conflict must be recorded on at least one node:\n${dump}`,
   );
+});
+
+test('floats reach the peer bit for bit: -0, NaN, ±Infinity, subnormals, also when LWW settles a conflict', async () => {
+  await pair.sql(0, 'CREATE TABLE rf (id int PRIMARY KEY, a float8, b float4)');
+  await pair.sql(
+    0,
+    "INSERT INTO rf VALUES (5, '-0', '-0'), (6, 'NaN', 'Infinity'), (7, '-Infinity', '1e-45'), (8, '5e-324', '3.4028235e38'), (9, 0, 0)",
+  );
+  await pair.waitConverged(['rf'], 10_000);
+  const texts = async (i: number) =>
+    (await pair.sql(i, 'SELECT id, a::text AS a, b::text AS b FROM rf ORDER BY id')).map((r) => [
+      Number(r.id),
+      r.a,
+      r.b,
+    ]);
+  const written = [
+    [5, '-0', '-0'],
+    [6, 'NaN', 'Infinity'],
+    [7, '-Infinity', '1e-45'],
+    [8, '5e-324', '3.4028235e+38'],
+    [9, '0', '0'],
+  ];
+  for (let i = 0; i < 2; i++) assert.deepEqual(await texts(i), written, `node ${pair.nodes[i]!.nodeId}`);
+  // PostgreSQL prints float8 -0 as -0, and a client reads it as -0.
+  const [row5] = await pair.sql(1, 'SELECT a, b FROM rf WHERE id = 5');
+  assert.ok(Object.is(row5!.a, -0) && Object.is(row5!.b, -0), JSON.stringify(row5));
+
+  // An update that only flips the sign of a zero is a change, and reaches the peer.
+  await pair.sql(1, "UPDATE rf SET a = '-0' WHERE id = 9");
+  await pair.waitConverged(['rf'], 10_000);
+  assert.deepEqual((await texts(0))[4], [9, '-0', '0']);
+
+  // Concurrent writes of one column: node 1 writes later (its HLC is higher), so its -0 wins everywhere.
+  const proxy = pair.proxy(0, 1);
+  proxy.partition();
+  await pair.sql(0, "UPDATE rf SET b = '2.5' WHERE id = 9");
+  await pair.sql(1, "UPDATE rf SET b = '-0' WHERE id = 9");
+  proxy.heal();
+  await pair.waitConverged(['rf'], 15_000);
+  for (let i = 0; i < 2; i++)
+    assert.deepEqual((await texts(i))[4], [9, '-0', '-0'], `node ${pair.nodes[i]!.nodeId}`);
+  const conflicts = (await Promise.all([0, 1].map((i) => conflictsOf(pair, i, 'rf')))).flat();
+  assert.ok(conflicts.length >= 1, 'the concurrent writes were a conflict');
+  for (const c of conflicts)
+    assert.ok(Object.is((c.resolved_value as { b: number }).b, -0), JSON.stringify(c));
 });
 
 test('concurrent updates of different columns of one row both survive', async () => {

@@ -1,6 +1,7 @@
 // Snapshot transfer between a donor and a receiver wired through the real frame codec: a broken
 // link resumes from the last chunk received (not from zero), a corrupted chunk is refused and
-// fetched again, and the installed file is the donor's data made the receiver's own.
+// fetched again, and the installed file is the donor's data made the receiver's own (floats bit for
+// bit: -0, NaN, ±Infinity, subnormals).
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,12 +37,27 @@ function overTheWire(msg: PeerMessage): PeerMessage {
   return roundTripFrame(msg, frameOpts);
 }
 
+/** Float values as stored (sql/DESIGN.md): REAL in a BLOB-affinity column, NaN as the TEXT 'NaN'. */
+const floatEdges: (number | string)[] = [
+  -0,
+  0,
+  'NaN',
+  Infinity,
+  -Infinity,
+  5e-324,
+  Number.MAX_VALUE,
+  0.30000000000000004,
+];
+
 function makeDonorDb(dir: string, rows: number): string {
   const path = join(dir, databaseFileName);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.exec(internalSchemaSql);
   db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  db.exec('CREATE TABLE floats (id INTEGER PRIMARY KEY, d FLOAT8_BLOB)');
+  const insFloat = db.prepare('INSERT INTO floats VALUES (?, ?)');
+  for (const [i, v] of floatEdges.entries()) insFloat.run(i, v);
   const ins = db.prepare('INSERT INTO items VALUES (?, ?)');
   const tx = db.prepare(
     'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms) VALUES (?, ?, ?, 0, 0, 0)',
@@ -205,6 +221,10 @@ test('a transfer resumes after a broken link, refuses a corrupted chunk, and ins
     assert.equal(meta.initializing, 'true', 'node-local state is carried over');
     assert.equal(live.prepare('SELECT count(*) FROM _chorus_peers').pluck().get(), 0);
     assert.equal(live.pragma('integrity_check', { simple: true }), 'ok');
+    const floats = live.prepare('SELECT d FROM floats ORDER BY id').pluck().all() as (number | string)[];
+    assert.equal(floats.length, floatEdges.length);
+    for (const [i, v] of floatEdges.entries())
+      assert.ok(Object.is(floats[i], v), `float ${i}: ${String(floats[i])}`);
   } finally {
     live.close();
   }
