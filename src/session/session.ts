@@ -38,6 +38,7 @@ import {
   toBindParams,
   typedByView,
 } from './session-helpers.js';
+import { settingMs } from './setting-defs.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import type { WriterLock } from './writer-lock.js';
@@ -90,6 +91,8 @@ export class Session {
   private savepoints = 0;
   private readOnlyTx = false;
   private canceled = false;
+  /** Why the running statement was canceled (CancelRequest, statement_timeout, lock_timeout). */
+  private cancelReason: ChorusError = new QueryCanceledError();
   /** close() ran: nothing may take the writer any more. */
   private closed = false;
   private readonly cancelWaiters = new Set<(e: Error) => void>();
@@ -139,6 +142,14 @@ export class Session {
     }
     let ok = false;
     const statementUs = wallClockUs();
+    const timeoutMs = settingMs(this.settings.get('statement_timeout'));
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(
+            () => this.cancel(new QueryCanceledError('canceling statement due to statement timeout')),
+            timeoutMs,
+          )
+        : null;
     try {
       const result = await this.dispatch(p, params, statementUs);
       ok = true;
@@ -149,6 +160,7 @@ export class Session {
       this.onError();
       throw err;
     } finally {
+      if (timer) clearTimeout(timer);
       this.host.onStatement(kind, ok);
     }
   }
@@ -223,17 +235,20 @@ export class Session {
       case 'rollback':
         return this.rollback();
       case 'set':
-        this.settings.set(p.cls.sig);
-        return result('SET', null);
-      case 'reset':
-        this.settings.reset(p.cls.sig);
-        return result('RESET', null);
+      case 'reset': {
+        const { notices, transaction } = this.settings.apply(p.text, this.state !== 'idle');
+        if (transaction?.readOnly) {
+          this.readOnlyTx = true;
+          this.settings.markReadOnly();
+        }
+        return { ...result(kind === 'set' ? 'SET' : 'RESET', null), notices };
+      }
       case 'show': {
-        const [name, value] = this.settings.show(p.cls.sig);
+        const shown = this.settings.show(p.text);
         return {
           tag: 'SHOW',
-          columns: [{ name, declType: 'TEXT', table: null }],
-          rows: [[value]],
+          columns: shown.columns.map((name) => ({ name, declType: 'TEXT', table: null })),
+          rows: shown.rows,
           notices: [],
         };
       }
@@ -281,8 +296,9 @@ export class Session {
         }
       }
       if (p.isRead) {
-        const out = await this.host.readers.read(p.execSql, bind, p.mayBlock);
-        if (this.canceled) throw new QueryCanceledError();
+        // A cancel (or statement_timeout) answers at once; the reader's result is discarded.
+        const out = await this.cancelable(this.host.readers.read(p.execSql, bind, p.mayBlock));
+        if (this.canceled) throw this.cancelReason;
         return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
       }
     }
@@ -305,16 +321,27 @@ export class Session {
 
   private async acquireWriter(): Promise<void> {
     const wait = this.host.writerLock.acquire(this);
-    if (wait) await wait;
+    if (wait) await this.lockWait(wait);
     if (this.canceled) {
       this.host.writerLock.release(this);
-      throw new QueryCanceledError();
+      throw this.cancelReason;
     }
   }
 
-  private async ensureWriter(mayJoinGroup = true): Promise<void> {
+  /** A wait for the writer, bounded by lock_timeout (55P03) as PostgreSQL bounds lock waits. */
+  private lockWait<T>(wait: Promise<T>): Promise<T> {
+    const ms = settingMs(this.settings.get('lock_timeout'));
+    if (ms <= 0) return wait;
+    const timer = setTimeout(
+      () => this.cancel(new ChorusError('55P03', 'canceling statement due to lock timeout')),
+      ms,
+    );
+    return wait.finally(() => clearTimeout(timer));
+  }
+
+  private async ensureWriter(mayJoinGroup = true, what = 'a write'): Promise<void> {
     if (this.holdsWriter) return;
-    if (this.readOnlyTx) throw new ReadOnlyTransactionError();
+    if (this.readOnlyTx) throw new ReadOnlyTransactionError(`cannot execute ${what} in a read-only transaction`);
     if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
     this.host.quorum?.checkWritable();
     // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)
@@ -322,11 +349,11 @@ export class Session {
     // Never with user savepoints: after an error the client may ROLLBACK TO one and go on
     // interactively, which a block in a group must not do.
     if (mayJoinGroup && this.state === 'tx' && this.clientTimestampMs() === null && this.batchHint?.()) {
-      await this.host.groupCommit.joinBlock(this, (wait) => this.cancelable(wait));
+      await this.host.groupCommit.joinBlock(this, (wait) => this.cancelable(this.lockWait(wait)));
       if (this.closed || this.canceled) {
         // The connection went away (or was canceled) while this block waited: give the group back.
         this.host.groupCommit.leaveBlock(this, false);
-        throw new QueryCanceledError();
+        throw this.cancelReason;
       }
       this.groupBlock = true;
       this.holdsWriter = true;
@@ -391,17 +418,22 @@ export class Session {
   }
 
   private async write(latest: () => [Prepared, BindParams], ddl: boolean): Promise<StatementResult> {
+    // PostgreSQL names the command: "cannot execute INSERT in a read-only transaction".
+    const what = commandTag(latest()[0].cls, 0).replace(/( \d+)+$/, '');
+    if (this.state === 'idle' && this.settings.get('default_transaction_read_only') === 'on') {
+      throw new ReadOnlyTransactionError(`cannot execute ${what} in a read-only transaction`);
+    }
     if (this.state === 'idle' && !ddl && !this.holdsWriter && this.clientTimestampMs() === null) {
       if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
       this.host.quorum?.checkWritable();
       const { value, commit } = await this.host.groupCommit.run(
         () => this.runWriterStatement(...latest()),
-        (wait) => this.cancelable(wait),
+        (wait) => this.cancelable(this.lockWait(wait)),
       );
       if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
       return value;
     }
-    await this.ensureWriter();
+    await this.ensureWriter(true, what);
     let out: StatementResult;
     try {
       out = ddl ? this.runDdl(...latest()) : this.runWriterStatement(...latest());
@@ -463,7 +495,12 @@ export class Session {
     }
     this.state = 'tx';
     this.txStartUs = statementUs;
-    this.readOnlyTx = sig.some((t, i) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY'));
+    const mode = sig.findIndex((t, i) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY', 'WRITE'));
+    this.readOnlyTx =
+      mode >= 0
+        ? isKeyword(sig[mode + 1], 'ONLY')
+        : this.settings.get('default_transaction_read_only') === 'on';
+    this.settings.begin(this.readOnlyTx);
     return result('BEGIN', null);
   }
 
@@ -477,6 +514,7 @@ export class Session {
     this.state = 'idle';
     this.txStartUs = null;
     this.readOnlyTx = false;
+    this.settings.end(!failed);
     await this.awaitQuorum(this.releaseWriter(!failed));
     return result(failed ? 'ROLLBACK' : 'COMMIT', null);
   }
@@ -496,6 +534,7 @@ export class Session {
     this.state = 'idle';
     this.txStartUs = null;
     this.readOnlyTx = false;
+    this.settings.end(false);
     this.releaseWriter(false);
     return result('ROLLBACK', null);
   }
@@ -517,8 +556,15 @@ export class Session {
       );
     }
     this.host.engine.writer.exec(p.execSql);
-    if (kind === 'savepoint') this.savepoints++;
-    else if (kind === 'release') this.savepoints = Math.max(0, this.savepoints - 1);
+    const last = p.cls.sig[p.cls.sig.length - 1];
+    const name = last?.kind === 'qident' ? last.value : (last?.text ?? '');
+    if (kind === 'savepoint') {
+      this.savepoints++;
+      this.settings.savepoint(name);
+    } else if (kind === 'release') {
+      this.savepoints = Math.max(0, this.savepoints - 1);
+      this.settings.release(name);
+    } else this.settings.rollbackTo(name);
     if (kind === 'rollback_to') this.state = 'tx';
     return result(commandTag(p.cls, 0), null);
   }
@@ -543,6 +589,8 @@ export class Session {
     if (implicit) {
       this.state = 'tx';
       this.txStartUs = wallClockUs();
+      this.readOnlyTx = this.settings.get('default_transaction_read_only') === 'on';
+      this.settings.begin(this.readOnlyTx);
     }
     const outer = this.batchHint;
     let next = 0;
@@ -557,6 +605,8 @@ export class Session {
       if (implicit) {
         this.state = 'idle';
         this.txStartUs = null;
+        this.readOnlyTx = false;
+        this.settings.end(false);
         this.releaseWriter(false);
       }
       throw e;
@@ -566,6 +616,8 @@ export class Session {
     if (implicit && this.state === 'tx') {
       this.state = 'idle';
       this.txStartUs = null;
+      this.readOnlyTx = false;
+      this.settings.end(true);
       await this.awaitQuorum(this.releaseWriter(true));
     }
   }
@@ -587,11 +639,16 @@ export class Session {
     return Promise.race([wait, canceled]).finally(() => this.cancelWaiters.delete(reject));
   }
 
-  /** CancelRequest: abandon a writer wait now; a running read's result is discarded. */
-  cancel(): void {
+  /**
+   * CancelRequest (or a timeout): abandon a writer wait or a read now (the read's result is
+   * discarded). A write that is running on the writer completes: SQLite cannot be interrupted
+   * from this thread while it runs.
+   */
+  cancel(reason: ChorusError = new QueryCanceledError()): void {
     this.canceled = true;
-    this.host.writerLock.cancel(this);
-    for (const reject of this.cancelWaiters) reject(new QueryCanceledError());
+    this.cancelReason = reason;
+    this.host.writerLock.cancel(this, reason);
+    for (const reject of this.cancelWaiters) reject(reason);
   }
 
   /** Connection closed or node shutting down: roll back whatever is open. */

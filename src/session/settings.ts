@@ -1,38 +1,15 @@
-// Per-session run-time parameters: SET, SHOW and RESET, with the values PostgreSQL 15 clients
-// expect to find (and that the wire layer reports in ParameterStatus).
+// Per-session run-time parameters: SET, SET LOCAL, RESET and SHOW with PostgreSQL's rules. A SET
+// inside a transaction block is undone if the block rolls back (or rolls back to a savepoint
+// taken before it); SET LOCAL lasts until the block ends; values are checked and printed as
+// PostgreSQL checks and prints them (setting-defs.ts says which values ChorusDB honours).
 
+import type * as P from '@pgsql/types';
 import { ChorusError } from '../errors.js';
-import { isKeyword, type Token } from '../sql/lexer.js';
-import { checkTimeZoneSetting } from '../sql/types/timezone/timezone.js';
-import { pgServerVersion } from '../storage/sql-functions.js';
+import { nodeOf, parseSql } from '../sql/parse/parser.js';
+import type { Notice } from './result.js';
+import { plannerSetting, type SettingDef, settingDefs } from './setting-defs.js';
 
-export const defaultSettings: Readonly<Record<string, string>> = {
-  server_version: pgServerVersion,
-  server_version_num: '150000',
-  server_encoding: 'UTF8',
-  client_encoding: 'UTF8',
-  datestyle: 'ISO, MDY',
-  intervalstyle: 'postgres',
-  timezone: 'UTC',
-  integer_datetimes: 'on',
-  standard_conforming_strings: 'on',
-  is_superuser: 'on',
-  application_name: '',
-  search_path: '"$user", public',
-  transaction_isolation: 'serializable',
-  default_transaction_isolation: 'serializable',
-  default_transaction_read_only: 'off',
-  transaction_read_only: 'off',
-  statement_timeout: '0',
-  lock_timeout: '0',
-  extra_float_digits: '1',
-  max_identifier_length: '63',
-  lc_collate: 'C',
-  lc_ctype: 'C',
-  max_connections: '100',
-};
-
-/** Parameters the server reports to clients in ParameterStatus at startup (PostgreSQL's list). */
+/** Parameters the server reports to clients in ParameterStatus (PostgreSQL's list). */
 export const reportedSettings = [
   'server_version',
   'server_encoding',
@@ -46,61 +23,210 @@ export const reportedSettings = [
   'is_superuser',
 ];
 
-/** Canonical display names (SHOW prints the name as PostgreSQL spells it). */
-const displayName: Record<string, string> = {
-  datestyle: 'DateStyle',
-  intervalstyle: 'IntervalStyle',
-  timezone: 'TimeZone',
-};
-
 export function settingDisplayName(name: string): string {
-  return displayName[name] ?? name;
+  return settingDefs.get(name)?.display ?? name;
+}
+
+/** What a SET TRANSACTION (or transaction_read_only) asks of the open transaction. */
+export interface TransactionRequest {
+  readOnly?: boolean;
+}
+
+type Values = Map<string, string>;
+
+interface Snapshot {
+  name: string;
+  values: Values;
+  local: Values;
+}
+
+function defOf(name: string): SettingDef | undefined {
+  return settingDefs.get(name) ?? plannerSetting(name);
+}
+
+/** A value as PostgreSQL flattens SET's arguments: a list joined with ", ", identifiers quoted in lists. */
+function valueOf(args: readonly P.Node[], name: string): string {
+  const parts = args.map((a) => {
+    const [tag, body] = nodeOf(a);
+    if (tag === 'A_Const') {
+      const c = body as P.A_Const;
+      if (c.sval) return c.sval.sval ?? '';
+      if (c.ival) return String(c.ival.ival ?? 0);
+      if (c.fval) return c.fval.fval ?? '';
+      if (c.boolval) return c.boolval.boolval ? 'on' : 'off';
+    }
+    if (tag === 'TypeCast' && name === 'timezone') {
+      // SET TIME ZONE INTERVAL '...': what PostgreSQL hands check_timezone.
+      const arg = (body as P.TypeCast).arg;
+      const s = arg ? (nodeOf(arg)[1] as P.A_Const).sval?.sval : undefined;
+      if (s !== undefined) return `INTERVAL '${s}'`;
+    }
+    throw new ChorusError('42601', `invalid value for parameter "${name}"`);
+  });
+  if (parts.length > 1 && name === 'search_path')
+    return parts.map((p) => (/^[a-z_][a-z0-9_]*$/.test(p) ? p : `"${p.replaceAll('"', '""')}"`)).join(', ');
+  return parts.join(', ');
 }
 
 export class SessionSettings {
-  private readonly values = new Map<string, string>();
+  /** Values set for the session (and by the open block, undone if it rolls back). */
+  private values: Values = new Map();
+  /** SET LOCAL values of the open block. */
+  private local: Values = new Map();
+  /** The session's values when the open block began; null outside a block. */
+  private atBegin: Values | null = null;
+  private savepoints: Snapshot[] = [];
 
   constructor(startup: Record<string, string>) {
     for (const [k, v] of Object.entries(startup)) {
       const key = k.toLowerCase();
       if (key === 'user' || key === 'database' || key === 'options' || key === 'replication') continue;
-      this.values.set(key, v);
+      this.values.set(key, this.checked(key, v));
     }
   }
 
   get(name: string): string | undefined {
     const key = name.toLowerCase();
-    return this.values.get(key) ?? defaultSettings[key];
+    return this.local.get(key) ?? this.values.get(key) ?? defOf(key)?.default;
   }
 
-  /** SET [SESSION|LOCAL] name {TO|=} value[, ...] | SET TIME ZONE value */
-  set(sig: Token[]): void {
-    let i = 1;
-    if (isKeyword(sig[i], 'SESSION', 'LOCAL')) i++;
-    let name: string;
-    if (isKeyword(sig[i], 'TIME') && isKeyword(sig[i + 1], 'ZONE')) {
-      name = 'timezone';
-      i += 2;
-    } else if (isKeyword(sig[i], 'TRANSACTION', 'SESSION')) {
-      return; // SET TRANSACTION ISOLATION LEVEL ... : accepted; every write transaction is serializable.
-    } else {
-      const parts: string[] = [];
-      while (sig[i] && (sig[i]!.kind === 'ident' || sig[i]!.kind === 'qident' || sig[i]!.kind === 'dot')) {
-        parts.push(sig[i]!.kind === 'qident' ? sig[i]!.value : sig[i]!.text);
-        i++;
-      }
-      name = parts.join('').toLowerCase();
-      if (!name) throw new ChorusError('42601', 'syntax error in SET');
-      if (sig[i]?.text === '=' || isKeyword(sig[i], 'TO')) i++;
-      else throw new ChorusError('42601', `syntax error at or near "${sig[i]?.text ?? 'end of input'}"`);
+  /** A value for `name` as SET would store it; 42704 / 55P02 / 22023 / 0A000 as PostgreSQL. */
+  private checked(name: string, value: string): string {
+    if (name.includes('.')) return value;
+    const def = defOf(name);
+    if (!def) throw new ChorusError('42704', `unrecognized configuration parameter "${name}"`);
+    if (def.fixed) throw new ChorusError('55P02', `parameter "${name}" cannot be changed`);
+    return def.check ? def.check(value, this.get(name) ?? def.default) : value;
+  }
+
+  /**
+   * SET / RESET (VariableSetStmt). `inBlock`: a transaction block is open. Returns its notices
+   * and what it asks of the open transaction (SET TRANSACTION READ ONLY).
+   */
+  apply(sql: string, inBlock: boolean): { notices: Notice[]; transaction?: TransactionRequest } {
+    const [tag, body] = nodeOf(parseSql(sql)[0]!.stmt);
+    if (tag !== 'VariableSetStmt') throw new ChorusError('42601', 'not a SET statement');
+    const s = body as P.VariableSetStmt;
+    const name = (s.name ?? '').toLowerCase();
+    switch (s.kind) {
+      case 'VAR_RESET_ALL':
+        this.values.clear();
+        this.local.clear();
+        return { notices: [] };
+      case 'VAR_SET_MULTI':
+        return this.characteristics(name, s.args ?? [], inBlock);
+      default:
     }
-    const value = sig
-      .slice(i)
-      .map((t) => (t.kind === 'string' || t.kind === 'qident' ? t.value : t.text))
-      .join('')
-      .replaceAll(',', ', ');
-    if (isKeyword(sig[i], 'DEFAULT') || isKeyword(sig[i], 'LOCAL')) this.values.delete(name);
-    else this.values.set(name, name === 'timezone' ? checkTimeZoneSetting(value) : value);
+    if (s.is_local && !inBlock) {
+      return {
+        notices: [
+          { severity: 'WARNING', code: '25P01', message: 'SET LOCAL can only be used in transaction blocks' },
+        ],
+      };
+    }
+    const reset = s.kind === 'VAR_RESET' || s.kind === 'VAR_SET_DEFAULT';
+    const value = reset ? null : this.checked(name, valueOf(s.args ?? [], name));
+    if (reset) this.checked(name, defOf(name)?.default ?? '');
+    if (name === 'transaction_read_only') {
+      if (!inBlock) return { notices: [] };
+      return { notices: [], transaction: { readOnly: value === 'on' } };
+    }
+    const target = s.is_local ? this.local : this.values;
+    if (!s.is_local) this.local.delete(name);
+    if (value === null) target.delete(name);
+    else target.set(name, value);
+    return { notices: [] };
+  }
+
+  /** SET TRANSACTION ... / SET SESSION CHARACTERISTICS AS TRANSACTION ... */
+  private characteristics(
+    what: string,
+    args: readonly P.Node[],
+    inBlock: boolean,
+  ): { notices: Notice[]; transaction?: TransactionRequest } {
+    const session = what === 'session characteristics';
+    if (!session && !inBlock) {
+      return {
+        notices: [
+          {
+            severity: 'WARNING',
+            code: '25P01',
+            message: 'SET TRANSACTION can only be used in transaction blocks',
+          },
+        ],
+      };
+    }
+    const request: TransactionRequest = {};
+    for (const a of args) {
+      const d = nodeOf(a)[1] as P.DefElem;
+      const c = d.arg ? (nodeOf(d.arg)[1] as P.A_Const) : undefined;
+      const v = c?.sval?.sval ?? String(c?.ival?.ival ?? 0);
+      const name = d.defname ?? '';
+      const value = this.checked(name, name === 'transaction_read_only' ? (v === '1' ? 'on' : 'off') : v);
+      if (session) this.values.set(`default_${name}`, this.checked(`default_${name}`, value));
+      else if (name === 'transaction_read_only') request.readOnly = value === 'on';
+      else this.local.set(name, value);
+    }
+    return session ? { notices: [] } : { notices: [], transaction: request };
+  }
+
+  /** SHOW name (VariableShowStmt); SHOW ALL lists every parameter. */
+  show(sql: string): { columns: string[]; rows: string[][] } {
+    const [, body] = nodeOf(parseSql(sql)[0]!.stmt);
+    const name = ((body as P.VariableShowStmt).name ?? '').toLowerCase();
+    if (name === 'all') {
+      const rows = [...settingDefs.keys()].sort().map((n) => [settingDisplayName(n), this.get(n) ?? '', '']);
+      return { columns: ['name', 'setting', 'description'], rows };
+    }
+    const v = this.get(name);
+    if (v === undefined) throw new ChorusError('42704', `unrecognized configuration parameter "${name}"`);
+    return { columns: [settingDisplayName(name)], rows: [[v]] };
+  }
+
+  /** A transaction block began (read only or not: SHOW transaction_read_only). */
+  begin(readOnly: boolean): void {
+    this.atBegin = new Map(this.values);
+    this.local = new Map(readOnly ? [['transaction_read_only', 'on']] : []);
+    this.savepoints = [];
+  }
+
+  /** The open block became read only (SET TRANSACTION READ ONLY). */
+  markReadOnly(): void {
+    this.local.set('transaction_read_only', 'on');
+  }
+
+  /** The block ended: its SETs stay if it committed; SET LOCAL values go either way. */
+  end(committed: boolean): void {
+    if (!committed && this.atBegin) this.values = this.atBegin;
+    this.atBegin = null;
+    this.local = new Map();
+    this.savepoints = [];
+  }
+
+  savepoint(name: string): void {
+    this.savepoints.push({ name, values: new Map(this.values), local: new Map(this.local) });
+  }
+
+  /** ROLLBACK TO SAVEPOINT: the values as they were when it was taken (it stays). */
+  rollbackTo(name: string): void {
+    const i = this.findSavepoint(name);
+    if (i < 0) return;
+    const s = this.savepoints[i]!;
+    this.values = new Map(s.values);
+    this.local = new Map(s.local);
+    this.savepoints.length = i + 1;
+  }
+
+  /** RELEASE SAVEPOINT: forgets it and the ones taken after it; values stay. */
+  release(name: string): void {
+    const i = this.findSavepoint(name);
+    if (i >= 0) this.savepoints.length = i;
+  }
+
+  private findSavepoint(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--)
+      if (this.savepoints[i]!.name.toLowerCase() === name.toLowerCase()) return i;
+    return -1;
   }
 
   /** The reported settings (ParameterStatus) whose values differ from `before`. */
@@ -116,23 +242,5 @@ export class SessionSettings {
   /** The current values of the reported settings. */
   reportedValues(): Map<string, string> {
     return new Map(reportedSettings.map((n) => [n, this.get(n) ?? '']));
-  }
-
-  reset(sig: Token[]): void {
-    if (isKeyword(sig[1], 'ALL')) this.values.clear();
-    else if (sig[1])
-      this.values.delete((sig[1].kind === 'qident' ? sig[1].value : sig[1].text).toLowerCase());
-  }
-
-  show(sig: Token[]): [string, string] {
-    if (isKeyword(sig[1], 'TIME') && isKeyword(sig[2], 'ZONE')) return ['TimeZone', this.get('timezone')!];
-    const name = sig
-      .slice(1)
-      .map((t) => (t.kind === 'qident' ? t.value : t.text))
-      .join('')
-      .toLowerCase();
-    const v = this.get(name);
-    if (v === undefined) throw new ChorusError('42704', `unrecognized configuration parameter "${name}"`);
-    return [settingDisplayName(name), v];
   }
 }

@@ -256,7 +256,13 @@ export class PgConnection {
     if (!ids) throw new TooManyConnectionsError('sorry, too many clients already');
     this.processId = ids.processId;
     this.secretKey = ids.secretKey;
-    this.session = this.host.node.openSession(this.startupParams);
+    try {
+      this.session = this.host.node.openSession(this.startupParams);
+    } catch (e) {
+      // A startup parameter PostgreSQL would refuse (unknown name, bad value) ends the connection.
+      const err = toChorusError(e);
+      throw new ChorusError(err.sqlstate, err.message, { hint: err.hint, detail: err.detail }, 'FATAL');
+    }
     this.session.batchHint = () => this.extended.batchEndsTransaction(this.reader.peek(batchPeekMessagesMax));
     this.out.authenticationOk();
     for (const name of reportedSettings) {
@@ -383,7 +389,12 @@ export class PgConnection {
     maxRows: number,
     portal?: Portal,
   ): void {
-    for (const n of r.notices) this.out.noticeResponse(n);
+    const least = this.session!.settings.get('client_min_messages');
+    for (const n of r.notices) {
+      // client_min_messages: warning drops NOTICEs, error drops WARNINGs too.
+      if (least === 'error' || (least === 'warning' && n.severity === 'NOTICE')) continue;
+      this.out.noticeResponse(n);
+    }
     if (!r.columns) {
       this.out.commandComplete(r.tag);
       return;

@@ -139,6 +139,40 @@ describe('psql against ChorusDB and PostgreSQL', () => {
     ]);
   });
 
+  test('settings: checked and printed as PostgreSQL does, undone by ROLLBACK, SET LOCAL until the block ends', async (t) => {
+    await same(t, [
+      "SET DateStyle = 'iso'; SHOW DateStyle",
+      'SET statement_timeout = 90000; SHOW statement_timeout',
+      "SET statement_timeout TO '2min'; SHOW statement_timeout; RESET statement_timeout; SHOW statement_timeout",
+      'SET TIME ZONE -3; SHOW TIME ZONE',
+      "SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE; SHOW TIME ZONE",
+      "BEGIN; SET TIME ZONE 'Europe/Paris'; SHOW TIME ZONE; ROLLBACK; SHOW TIME ZONE",
+      "BEGIN; SET LOCAL TIME ZONE 'Asia/Tokyo'; SHOW TIME ZONE; COMMIT; SHOW TIME ZONE",
+      "BEGIN; SET TIME ZONE 'America/New_York'; SAVEPOINT a; SET TIME ZONE 'UTC'; ROLLBACK TO a; SHOW TIME ZONE; COMMIT",
+      'SHOW TIME ZONE',
+      // (RESET TIME ZONE goes back to the server's configured zone, which differs between the two.)
+      "SET LOCAL TIME ZONE 'Asia/Tokyo'",
+      'SET pq_nosuch = 1',
+      'SET server_version = 1',
+      'SET extra_float_digits = 4',
+      'SET extra_float_digits = 3; SHOW extra_float_digits; SELECT 0.1::float8 + 0.2::float8',
+      "SET enable_seqscan = false; SHOW enable_seqscan; SET my.custom = 'x'; SHOW my.custom",
+      'SET client_min_messages = warning; DROP TABLE IF EXISTS pq_nosuch; SHOW client_min_messages',
+      'CREATE TABLE pq_ro (id int PRIMARY KEY)',
+      'SET default_transaction_read_only = on',
+      'BEGIN; SHOW transaction_read_only; COMMIT',
+      'INSERT INTO pq_ro VALUES (1)',
+      'CREATE TABLE pq_ro2 (id int)',
+      'BEGIN READ WRITE; INSERT INTO pq_ro VALUES (2); COMMIT',
+      'SET default_transaction_read_only = off',
+      'BEGIN; SET TRANSACTION READ ONLY; UPDATE pq_ro SET id = 3',
+      'ROLLBACK',
+      "SET statement_timeout = '50ms'; SELECT pg_sleep(2)",
+      'SET statement_timeout = 0',
+      'SELECT count(*) FROM pq_ro',
+    ]);
+  });
+
   test('transaction commands out of place are WARNINGs with their SQLSTATEs', async (t) => {
     await same(t, ['BEGIN; BEGIN; COMMIT', 'COMMIT', 'ROLLBACK']);
   });
