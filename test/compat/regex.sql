@@ -63,6 +63,8 @@ SELECT repeat('ab', 5000) ~ '^(a|b|ab)*c' AS r;
 
 SELECT length(regexp_replace(repeat('abc', 10000), 'b', '', 'g')) AS r;
 
+SELECT substring(repeat('a', 3000) from '(a)*') AS a, substring(repeat('ab', 1500) || 'c' from '(a|b)*?c') AS b;
+
 -- substring with and without capture groups.
 SELECT substring('foobar' from 'o+b') AS r;
 

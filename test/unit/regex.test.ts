@@ -72,6 +72,18 @@ test('patterns exponential for backtracking engines answer', () => {
   assert.equal(test1('(x+x+)+y', 'x'.repeat(5000)), false);
   assert.deepEqual(match('(a|aa)+$', `${'a'.repeat(64)}`), ['a'.repeat(64), 'a']);
   assert.equal(test1('^(a|b|ab)*c', 'ab'.repeat(20000)), false);
+  // Capture groups inside iterations over long texts (one piece per character).
+  assert.equal(regexpSubstring(compileRegex('(a)*', reAdvanced), 'a'.repeat(100_000)), 'a');
+  assert.equal(regexpSubstring(compileRegex('(a|b)*?c', reAdvanced), `${'ab'.repeat(50_000)}c`), 'b');
+});
+
+test('parentheses nested past the stack fail as too complex, as in PostgreSQL', () => {
+  fails(
+    () => compileRegex(`${'('.repeat(20_000)}a${')'.repeat(20_000)}`, reAdvanced),
+    '2201B',
+    'invalid regular expression: regular expression is too complex',
+  );
+  assert.equal(regexpSubstring(compileRegex(`${'('.repeat(500)}a${')'.repeat(500)}`, reAdvanced), 'a'), 'a');
 });
 
 test('classes, brackets and the C locale', () => {

@@ -62,7 +62,7 @@ export class Regex {
     const m = new Int32Array(2 * (this.nsub + 1)).fill(-1);
     m[0] = begin;
     m[1] = ends[ends.length - 1]!;
-    if (captures && this.nsub > 0) new Dissection(this, subj, m).run(this.root, m[0]!, m[1]!);
+    if (captures && this.nsub > 0) tooDeep(() => new Dissection(this, subj, m).run(this.root, m[0]!, m[1]!));
     return m;
   }
 
@@ -83,7 +83,17 @@ export class Regex {
 
 /** Compiles a pattern under PostgreSQL compile flags (2201B for invalid patterns, 0A000 for refused features). */
 export function compileRegex(pattern: string, cflags: number): Regex {
-  return new Regex(parsePattern(pattern, cflags));
+  return tooDeep(() => new Regex(parsePattern(pattern, cflags)));
+}
+
+/** Runs fn, turning a stack overflow (parentheses nested thousands deep) into PostgreSQL's error. */
+function tooDeep<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError) throw reError('etoobig');
+    throw e;
+  }
 }
 
 /** Divides a match among capture groups (regexec.c cdissect and its helpers). */
@@ -145,12 +155,13 @@ class Dissection {
       if (greedy && endsFrom(nfa, this.subj, begin, end).includes(end)) this.clearAndRun(child, begin, end);
       return;
     }
+    // Depth-first over iteration boundaries, longest (or shortest) piece first, as PostgreSQL's
+    // citerdissect tries them; a (count, position) that failed once fails again, so it is skipped.
     const endsAt = new Map<number, number[]>();
     const failed = new Set<number>();
     const key = (k: number, pos: number): number => (t.max === repeatUnbounded ? pos : pos * 256 + k);
-    let last = -1;
-    const solve = (k: number, pos: number): boolean => {
-      if (failed.has(key(k, pos))) return false;
+    const frames: { k: number; pos: number; candidates: number[]; next: number }[] = [];
+    const open = (k: number, pos: number): void => {
       let ends = endsAt.get(pos);
       if (!ends) {
         ends = endsFrom(nfa, this.subj, pos, end);
@@ -158,18 +169,22 @@ class Dissection {
       }
       const candidates = ends.filter((e) => e > pos && (k < maxMatches || e === end));
       if (greedy) candidates.reverse();
-      for (const e of candidates) {
-        if (e === end) {
-          last = pos;
-          return true;
-        }
-        if (k >= maxMatches) break;
-        if (solve(k + 1, e)) return true;
-      }
-      failed.add(key(k, pos));
-      return false;
+      frames.push({ k, pos, candidates, next: 0 });
     };
-    if (!solve(1, begin)) throw new Error('regex dissection found no iteration split');
+    open(1, begin);
+    let last = -1;
+    while (frames.length > 0 && last < 0) {
+      const f = frames[frames.length - 1]!;
+      if (f.next >= f.candidates.length) {
+        failed.add(key(f.k, f.pos));
+        frames.pop();
+        continue;
+      }
+      const e = f.candidates[f.next++]!;
+      if (e === end) last = f.pos;
+      else if (!failed.has(key(f.k + 1, e))) open(f.k + 1, e);
+    }
+    if (last < 0) throw new Error('regex dissection found no iteration split');
     this.clearAndRun(child, last, end);
   }
 
