@@ -3,6 +3,7 @@
 // table registry and capture triggers in step, and log it for replication.
 
 import { ChorusError, SyntaxError42601 } from '../errors.js';
+import { keyColumnType } from '../sql/analyze/ddl/ddl.js';
 import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';
@@ -39,7 +40,7 @@ export function runDdl(
   if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p), schemaChanged: false };
   if (cls.kind === 'alter_table') {
     const apk = parseAddPrimaryKey(cls.sig);
-    if (apk) return { result: addKey(engine, apk), schemaChanged: true };
+    if (apk) return { result: addKey(engine, catalog, apk), schemaChanged: true };
   }
   if (
     cls.kind === 'drop_table' ||
@@ -106,9 +107,14 @@ function truncate(engine: StorageEngine, catalog: ConstraintCatalog, p: Prepared
   return { ...result('TRUNCATE TABLE', null), notices };
 }
 
-function addKey(engine: StorageEngine, apk: AddPrimaryKey): StatementResult {
+function addKey(engine: StorageEngine, catalog: ConstraintCatalog, apk: AddPrimaryKey): StatementResult {
   const db = engine.writer;
   const table = userTableName(db, apk.table);
+  const rel = catalog.relation(null, table);
+  for (const name of apk.columns) {
+    const t = rel?.columns.find((c) => c.name === name)?.type;
+    if (t) keyColumnType(name, t);
+  }
   addPrimaryKey(db, table, apk.columns, apk.constraint);
   engine.syncSchema();
   if (!engine.isLocalOnly(table))

@@ -186,3 +186,26 @@ SELECT * FROM ra_nosuch;
 SELECT 1;
 
 ROLLBACK;
+
+-- Keys are enforced on stored values: types whose stored values can differ while PostgreSQL's
+-- `=` holds (1.5 / 1.50, '1 day' / '24 hours', 'a' / 'a ', jsonb 1 / 1.0) cannot be keys.
+-- chorus-error: 0A000 a PRIMARY KEY on unconstrained numeric
+CREATE TABLE ra_key1 (n numeric PRIMARY KEY);
+
+-- chorus-error: 0A000 a UNIQUE interval column
+CREATE TABLE ra_key2 (id int PRIMARY KEY, i interval UNIQUE);
+
+-- chorus-error: 0A000 a unique index on jsonb
+CREATE UNIQUE INDEX ra_people_json_key ON ra_esc ((t::jsonb));
+
+CREATE TABLE ra_key3 (n numeric(10,2) PRIMARY KEY, c char(3) UNIQUE);
+
+INSERT INTO ra_key3 VALUES (1.5, 'a');
+
+-- error: 23505
+INSERT INTO ra_key3 VALUES (1.50, 'b');
+
+-- error: 23505
+INSERT INTO ra_key3 VALUES (2, 'a  ');
+
+INSERT INTO ra_key3 VALUES (1.500, 'z') ON CONFLICT (n) DO UPDATE SET c = excluded.c RETURNING n, c;

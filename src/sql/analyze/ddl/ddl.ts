@@ -10,6 +10,7 @@ import { nodeOf } from '../../parse/parser.js';
 import {
   crdtColumnTypes,
   declaredType,
+  formatType,
   isIntegerType,
   isStorable,
   ref,
@@ -19,6 +20,7 @@ import {
 } from '../../types/pg-types.js';
 import { bindMarker, type CatalogColumn, type CatalogRelation } from '../context.js';
 import { coerce } from '../expr/coerce.js';
+import { storedEqualityIsPostgres } from '../expr/keys.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import { defaultComment } from './stored-text.js';
@@ -144,6 +146,13 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
         }
       }
     };
+    const checkKey = (names: readonly string[]): void => {
+      checkColumns(names);
+      for (const n of names) {
+        const t = columns.find((x) => x.name === n)!.type;
+        if (t) keyColumnType(n, t, pos(st, c.location));
+      }
+    };
     switch (c.contype) {
       case 'CONSTR_PRIMARY': {
         if (primary) {
@@ -151,7 +160,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
             position: pos(st, c.location),
           });
         }
-        checkColumns(cols);
+        checkKey(cols);
         primary = cols;
         const key = cols.length === 1 ? columns.find((x) => x.name === cols[0])! : null;
         if (key?.serial && key.type && isIntegerType(key.type.type)) {
@@ -164,7 +173,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
         break;
       }
       case 'CONSTR_UNIQUE': {
-        checkColumns(cols);
+        checkKey(cols);
         const name = c.conname ?? constraintName(table, cols, 'key', taken);
         constraints.push(`CONSTRAINT ${quoteId(name)} UNIQUE ${colList(cols)}`);
         break;
@@ -193,6 +202,27 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const defs = columns.map((c) => columnSql(an, table, c, primary));
   const sql = `CREATE TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(table)} (${[...defs, ...constraints].join(', ')})`;
   return { sql, table, unlogged: rel.relpersistence === 'u', ifNotExists: s.if_not_exists ?? false };
+}
+
+/**
+ * A key column's type must compare stored values as PostgreSQL compares them: SQLite enforces
+ * the key on stored values, and replication names rows by their key.
+ */
+export function keyColumnType(column: string, t: TypeRef, position?: number): void {
+  if (storedEqualityIsPostgres(t.type, t.typmod)) return;
+  const hint =
+    t.type === T.numeric
+      ? 'Declare it numeric(p,s): values then have one scale, and equal values are stored equal.'
+      : t.type === T.bpchar
+        ? 'Declare it char(n), varchar or text.'
+        : 'Key on another column, or on a text column holding a canonical form.';
+  throw new FeatureNotSupportedError(
+    `a key (PRIMARY KEY, UNIQUE) on column "${column}" of type ${formatType(t.type, t.typmod)}`,
+    {
+      hint,
+      position,
+    },
+  );
 }
 
 function duplicateName(constraints: readonly string[]): string | null {

@@ -10,7 +10,7 @@ import { bindMarker } from '../context.js';
 import { coerce } from '../expr/coerce.js';
 import { type Analyzer, pos, strings } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
-import { constraintName, type DdlPlan } from './ddl.js';
+import { constraintName, type DdlPlan, keyColumnType } from './ddl.js';
 
 export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
   const st = an.st;
@@ -42,10 +42,13 @@ export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
       }
       sql = quoteId(ie.name);
       nameParts.push(ie.name);
+      const t = rel.columns.find((c) => c.name === ie.name)!.type;
+      if (s.unique && t) keyColumnType(ie.name, t, position);
     } else {
       const e = an.expr(ie.expr!, lv);
       if (e.sql.includes(bindMarker))
         throw new FeatureNotSupportedError('session-dependent expressions in an index');
+      if (s.unique) keyColumnType(e.colname ?? 'expression', { type: e.type, typmod: e.typmod }, position);
       sql = `(${e.sql})`;
       nameParts.push(e.colname && e.colname !== '?column?' ? e.colname : 'expr');
     }

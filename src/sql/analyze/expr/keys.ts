@@ -77,3 +77,23 @@ export function requireOrdering(type: PgType, position?: number): void {
     });
   }
 }
+
+/**
+ * Whether stored values of the type are equal exactly when PostgreSQL's `=` says so — what a
+ * UNIQUE or PRIMARY KEY constraint (a SQLite index over the stored values) needs. Unconstrained
+ * numeric (1.5 / 1.50), interval ('1 day' / '24 hours'), unconstrained bpchar ('a' / 'a ') and
+ * jsonb (1 / 1.0) are not: numeric(p,s), char(n) and the other types are.
+ */
+export function storedEqualityIsPostgres(type: PgType, typmod: number): boolean {
+  switch (type) {
+    case T.numeric:
+      return numericTypmodParts(typmod) !== null;
+    case T.bpchar:
+      return typmod >= 0;
+    case T.interval:
+    case T.jsonb:
+      return false;
+    default:
+      return true;
+  }
+}
