@@ -6,8 +6,9 @@
 
 import { repeatUnbounded, shorter } from './ast.js';
 import { SearchDfa } from './dfa.js';
+import { reError } from './lex.js';
 import { buildNfa, endsFrom, leftmostStart, type Nfa, Subject, startsTo, TooComplexError } from './nfa.js';
-import { type ParsedRe, parsePattern, reError } from './parse.js';
+import { type ParsedRe, parsePattern } from './parse.js';
 import { buildTree, type Subre } from './tree.js';
 
 export {
@@ -19,7 +20,7 @@ export {
   reNlAnchor,
   reNlStop,
   reQuote,
-} from './parse.js';
+} from './lex.js';
 
 /** A match: [start, end] of the whole match then of each capture group (-1, -1 when unset). */
 export type Match = Int32Array;
