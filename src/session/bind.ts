@@ -14,6 +14,8 @@ import type { BindValue } from './read-protocol.js';
 export interface BindContext {
   env: ValueEnv;
   statementUs: bigint;
+  /** Unique to one execution of one statement (functions that keep state per statement). */
+  execution: bigint;
   clockUs(): bigint;
   setting(name: string): string | undefined;
 }
@@ -78,6 +80,8 @@ function sourceValue(s: BindSource, converted: readonly StorageValue[], ctx: Bin
       return ctx.statementUs;
     case 'clock_now':
       return ctx.clockUs();
+    case 'execution':
+      return ctx.execution;
     case 'timezone':
       return ctx.env.timeZone;
     case 'setting': {

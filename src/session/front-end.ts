@@ -55,7 +55,6 @@ const catalogWords = new Set([
   'PG_VIEWS',
   'PG_INDEXES',
   'REGCLASS',
-  'REGTYPE',
   'OPERATOR',
 ]);
 

@@ -76,6 +76,8 @@ export interface SessionHost {
 }
 
 let nextSessionId = 1;
+/** Numbers executions of statements (BindSource 'execution'). */
+let nextExecution = 1;
 
 export class Session {
   readonly id = nextSessionId++;
@@ -214,6 +216,7 @@ export class Session {
     return {
       env: { timeZone: this.settings.get('timezone') ?? 'UTC', nowUs: this.txStartUs ?? statementUs },
       statementUs,
+      execution: BigInt(nextExecution++),
       clockUs: wallClockUs,
       setting: (name) => (name === 'session_user' ? this.user : this.settings.get(name)),
     };
@@ -341,7 +344,8 @@ export class Session {
 
   private async ensureWriter(mayJoinGroup = true, what = 'a write'): Promise<void> {
     if (this.holdsWriter) return;
-    if (this.readOnlyTx) throw new ReadOnlyTransactionError(`cannot execute ${what} in a read-only transaction`);
+    if (this.readOnlyTx)
+      throw new ReadOnlyTransactionError(`cannot execute ${what} in a read-only transaction`);
     if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
     this.host.quorum?.checkWritable();
     // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)

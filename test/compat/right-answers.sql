@@ -209,3 +209,26 @@ INSERT INTO ra_key3 VALUES (1.50, 'b');
 INSERT INTO ra_key3 VALUES (2, 'a  ');
 
 INSERT INTO ra_key3 VALUES (1.500, 'z') ON CONFLICT (n) DO UPDATE SET c = excluded.c RETURNING n, c;
+
+-- An upsert may not touch one row twice (21000); DO NOTHING skips the second proposal.
+CREATE TABLE ra_up (id int PRIMARY KEY, v int);
+
+-- error: 21000
+INSERT INTO ra_up VALUES (4, 4), (4, 5) ON CONFLICT (id) DO UPDATE SET v = excluded.v;
+
+INSERT INTO ra_up VALUES (4, 4), (5, 5) ON CONFLICT (id) DO UPDATE SET v = excluded.v;
+
+INSERT INTO ra_up VALUES (4, 6), (4, 7) ON CONFLICT (id) DO NOTHING;
+
+-- error: 21000
+INSERT INTO ra_up SELECT 6, g FROM generate_series(1, 2) g ON CONFLICT (id) DO UPDATE SET v = excluded.v;
+
+INSERT INTO ra_up SELECT g, g FROM generate_series(4, 6) g ON CONFLICT ON CONSTRAINT ra_up_pkey DO UPDATE SET v = excluded.v RETURNING *;
+
+-- A scalar subquery may return one row at most.
+-- error: 21000
+SELECT (SELECT g FROM generate_series(1, 2) g);
+
+SELECT (SELECT g FROM generate_series(1, 1) g), (SELECT 1 WHERE false);
+
+SELECT pg_typeof('a'::char(3)), pg_typeof('a'::varchar), 'bpchar'::regtype, 'character varying'::regtype, pg_typeof(1.5);

@@ -230,6 +230,8 @@ const when = new Date('2026-12-07T05:06:07.123Z');
 const bytes = Buffer.from([0x00, 0xff, 0x80, 0xc3, 0xa9]);
 
 const parameters: Case[] = [
+  // BETWEEN is two comparisons: the first types $1, which then types $2 (PostgreSQL's rule).
+  P('SELECT $1 BETWEEN 1 AND $2 AS b', ['5', '10'], rows([['b', 'bool']], ['t'])),
   P('SELECT count(*) FROM dm_people WHERE length(name) = $1', [5], rows([['count', 'int8']], ['2'])),
   P('SELECT count(*) FROM dm_orders WHERE amount * 2 > $1', [10], rows([['count', 'int8']], ['2'])),
   P('SELECT name FROM dm_people WHERE id + 0 = $1', [2], rows([['name', 'text']], ['bob'])),

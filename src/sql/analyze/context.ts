@@ -108,6 +108,7 @@ export type BindSource =
   | { kind: 'now' } // the transaction's start time (µs, timestamptz storage)
   | { kind: 'statement_now' } // the statement's start time (statement_timestamp())
   | { kind: 'clock_now' } // the current time (clock_timestamp())
+  | { kind: 'execution' } // a number unique to this execution of the statement
   | { kind: 'timezone' } // the session's TimeZone
   | { kind: 'setting'; name: string } // another session setting
   | { kind: 'value'; value: StorageValue }; // a constant kept out of the SQL text

@@ -17,6 +17,7 @@
 // the analyzer passes each argument's order/equality key (analyze/expr/keys.ts).
 
 import type Database from 'better-sqlite3';
+import { ChorusError } from '../../errors.js';
 import { decodeInterval, encodeInterval, type Interval, ZERO_INTERVAL } from '../types/interval/interval.js';
 import { intervalDiv, intervalMi, intervalPl } from '../types/interval/interval-arith.js';
 import { T, typeByOid } from '../types/pg-types.js';
@@ -236,6 +237,18 @@ function text(v: unknown): string {
 }
 
 export function registerAggregateFunctions(db: Database.Database): void {
+  // A scalar subquery's value (over at most two of its rows): PostgreSQL refuses a second row.
+  db.aggregate('pg_scalar_subquery', {
+    safeIntegers: true,
+    start: () => ({ rows: 0, value: null as unknown }),
+    step: (acc: { rows: number; value: unknown }, v: unknown) => {
+      if (++acc.rows > 1)
+        throw new ChorusError('21000', 'more than one row returned by a subquery used as an expression');
+      acc.value = v;
+      return acc;
+    },
+    result: (acc: { rows: number; value: unknown }) => acc.value,
+  } as unknown as Parameters<Database.Database['aggregate']>[1]);
   registerMinMax(db);
   registerIntervalAggregates(db);
   defineAggregate(db, 'pg_string_agg', {

@@ -188,7 +188,37 @@ interface FloatAcc {
   kind: string;
 }
 
+/** The keys an INSERT ... ON CONFLICT DO UPDATE execution has proposed so far (pg_upsert_once). */
+let upsertExecution: unknown = null;
+const upsertKeys = new Set<string>();
+
+function keyText(v: unknown): string {
+  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
+  return `${typeof v === 'string' ? 's' : 'n'}${String(v)}`;
+}
+
 export function registerCoreFunctions(db: Database.Database): void {
+  // PostgreSQL refuses an upsert whose proposed rows share a key: the command would affect one
+  // row twice (21000). Rows with a NULL in the key never conflict.
+  db.function(
+    'pg_upsert_once',
+    { varargs: true, safeIntegers: true, deterministic: false },
+    (execution: unknown, ...keys: unknown[]) => {
+      if (execution !== upsertExecution) {
+        upsertExecution = execution;
+        upsertKeys.clear();
+      }
+      if (keys.some((k) => k === null)) return 1;
+      const key = keys.map(keyText).join('\u0000');
+      if (upsertKeys.has(key)) {
+        throw new ChorusError('21000', 'ON CONFLICT DO UPDATE command cannot affect row a second time', {
+          hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+        });
+      }
+      upsertKeys.add(key);
+      return 1;
+    },
+  );
   db.function('pg_int_check', pure, (x: unknown, bits: unknown) => {
     if (x === null) return null;
     const b = bitsOf(bits);

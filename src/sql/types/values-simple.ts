@@ -374,6 +374,7 @@ const regtype: TypeCodec = {
     if (/^-?\d+$/.test(t)) return oid.input(t, typmod, env);
     const lower = t.toLowerCase();
     const found =
+      (lower === 'character' ? T.bpchar : undefined) ??
       [...Object.values(T)].find((x) => formatType(x) === lower) ??
       (() => {
         try {
@@ -387,6 +388,8 @@ const regtype: TypeCodec = {
   },
   output: (v) => {
     const type = typeByOid(Number(intOf(v)));
+    // format_type without a typmod: bpchar is "character" (with typmod -1 it would be "bpchar").
+    if (type === T.bpchar) return 'character';
     return type ? formatType(type) : intOf(v).toString();
   },
 };

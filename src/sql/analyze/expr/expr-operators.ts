@@ -112,14 +112,17 @@ export function aExpr(a: P.A_Expr, lv: Level, walk: Walk): Typed {
     case 'AEXPR_NOT_BETWEEN':
     case 'AEXPR_BETWEEN_SYM':
     case 'AEXPR_NOT_BETWEEN_SYM': {
+      // As PostgreSQL: x >= lo AND x <= hi, x analyzed for each comparison (so a parameter
+      // typed by the first comparison is typed in the second).
       const x = walk(a.lexpr!, lv);
       const [lo, hi] = listItems(a.rexpr).map((n) => walk(n, lv));
       const ge = binary(lv, '>=', x, lo!, a.location);
-      const le = binary(lv, '<=', x, hi!, a.location);
+      const le = binary(lv, '<=', walk(a.lexpr!, lv), hi!, a.location);
       let sql = `(${ge.sql} AND ${le.sql})`;
       if (a.kind === 'AEXPR_BETWEEN_SYM' || a.kind === 'AEXPR_NOT_BETWEEN_SYM') {
-        const ge2 = binary(lv, '>=', x, hi!, a.location);
-        const le2 = binary(lv, '<=', x, lo!, a.location);
+        const [lo2, hi2] = listItems(a.rexpr).map((n) => walk(n, lv));
+        const ge2 = binary(lv, '>=', walk(a.lexpr!, lv), hi2!, a.location);
+        const le2 = binary(lv, '<=', walk(a.lexpr!, lv), lo2!, a.location);
         sql = `(${sql} OR (${ge2.sql} AND ${le2.sql}))`;
       }
       if (a.kind === 'AEXPR_NOT_BETWEEN' || a.kind === 'AEXPR_NOT_BETWEEN_SYM') sql = `(NOT ${sql})`;

@@ -24,7 +24,13 @@ export function subLink(s: P.SubLink, lv: Level, walk: Walk): Typed {
         throw new ChorusError('42601', 'subquery must return only one column', { position });
       }
       const c = sub.columns[0]!;
-      return typed(`(SELECT "c1" FROM (${sub.sql}))`, c.type.type, c.type.typmod, { colname: c.name });
+      // PostgreSQL refuses a second row (21000) where SQLite would take the first.
+      return typed(
+        `(SELECT pg_scalar_subquery("c1") FROM (SELECT "c1" FROM (${sub.sql}) LIMIT 2))`,
+        c.type.type,
+        c.type.typmod,
+        { colname: c.name },
+      );
     }
     case 'ANY_SUBLINK':
     case 'ALL_SUBLINK': {

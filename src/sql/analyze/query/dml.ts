@@ -166,6 +166,12 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
   const allCols = [...targets, ...omitted];
   const colList = allCols.map((c) => quoteId(c.name)).join(', ');
   const lv = an.level(new Scope(scope), 'VALUES');
+  const arbiter = s.onConflictClause ? conflictTarget(rel, s.onConflictClause) : null;
+  // DO UPDATE: where each key column's value is, in the proposed rows.
+  const keyAt =
+    arbiter && s.onConflictClause?.action === 'ONCONFLICT_UPDATE'
+      ? arbiter.keys.map((k) => allCols.findIndex((c) => c.name === k))
+      : null;
   let source: string;
   const sel = s.selectStmt ? (nodeOf(s.selectStmt)[1] as P.SelectStmt) : null;
   if (!sel) {
@@ -193,6 +199,13 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
       return `(${values.join(', ')})`;
     });
     source = `VALUES ${rowSql.join(', ')}`;
+    if (keyAt && rows.length > 1 && keyAt.every((i) => i >= 0)) {
+      const v = st.uniqueAlias();
+      source = `SELECT * FROM (${source}) AS "${v}" WHERE ${onceEach(
+        an,
+        keyAt.map((i) => `"${v}"."column${i + 1}"`),
+      )}`;
+    }
   } else {
     const r = selectStmt(
       an,
@@ -216,14 +229,23 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
     for (const c of targets.slice(r.columns.length)) values.push(defaultOf(an, rel, c));
     for (const c of omitted) values.push(defaultOf(an, rel, c));
     // `WHERE 1`: SQLite needs it to tell an upsert's ON from a join's (documented SQLite quirk).
-    source = `SELECT ${values.join(', ')} FROM (${r.sql}) AS "${q}" WHERE 1`;
+    const once = keyAt?.every((i) => i >= 0)
+      ? onceEach(
+          an,
+          keyAt.map((i) => values[i]!),
+        )
+      : '1';
+    source = `SELECT ${values.join(', ')} FROM (${r.sql}) AS "${q}" WHERE ${once}`;
   }
   // RETURNING sees the target table (by its alias); ON CONFLICT DO UPDATE also sees `excluded`.
   const tableScope = new Scope(scope);
   tableScope.add(tableItem(rel, alias));
   const conflictScope = new Scope(scope);
   conflictScope.add(tableItem(rel, alias));
-  const conflict = s.onConflictClause ? onConflict(an, rel, alias, s.onConflictClause, conflictScope) : '';
+  const conflict =
+    s.onConflictClause && arbiter
+      ? onConflict(an, rel, s.onConflictClause, arbiter.target, conflictScope)
+      : '';
   const ret = returning(an, s.returningList, an.level(tableScope, 'RETURNING'));
   const sql = `${prefix}INSERT INTO ${quoteId(rel.name)} AS ${quoteId(alias)} ${allCols.length > 0 && source !== 'DEFAULT VALUES' ? `(${colList}) ` : ''}${source}${conflict}${ret.sql}`;
   return { sql, columns: ret.columns, table: rel.name };
@@ -234,22 +256,16 @@ function locationOf(n: P.Node): number | undefined {
   return body.location;
 }
 
-function onConflict(
-  an: Analyzer,
-  rel: CatalogRelation,
-  alias: string,
-  c: P.OnConflictClause,
-  scope: Scope,
-): string {
-  const st = an.st;
-  let target = '';
+/** The arbiter of ON CONFLICT: its SQL target and the key columns (none for a bare DO NOTHING). */
+function conflictTarget(rel: CatalogRelation, c: P.OnConflictClause): { target: string; keys: string[] } {
   const infer = c.infer;
   if (infer?.conname) {
     const u = rel.uniques.find((x) => x.name === infer.conname);
     if (!u)
       throw new ChorusError('42704', `constraint "${infer.conname}" for table "${rel.name}" does not exist`);
-    target = `(${u.columns.map(quoteId).join(', ')})`;
-  } else if (infer?.indexElems && infer.indexElems.length > 0) {
+    return { target: `(${u.columns.map(quoteId).join(', ')})`, keys: u.columns };
+  }
+  if (infer?.indexElems && infer.indexElems.length > 0) {
     const cols = infer.indexElems.map((n) => {
       const ie = nodeOf(n)[1] as P.IndexElem;
       if (!ie.name) throw new FeatureNotSupportedError('ON CONFLICT on an expression');
@@ -266,8 +282,9 @@ function onConflict(
     }
     if (infer.whereClause)
       throw new FeatureNotSupportedError('ON CONFLICT ... WHERE (partial index inference)');
-    target = `(${cols.map(quoteId).join(', ')})`;
-  } else if (c.action === 'ONCONFLICT_UPDATE') {
+    return { target: `(${cols.map(quoteId).join(', ')})`, keys: cols };
+  }
+  if (c.action === 'ONCONFLICT_UPDATE') {
     throw new ChorusError(
       '42601',
       'ON CONFLICT DO UPDATE requires inference specification or constraint name',
@@ -276,6 +293,26 @@ function onConflict(
       },
     );
   }
+  return { target: '', keys: [] };
+}
+
+/**
+ * The proposed rows of an INSERT ... ON CONFLICT DO UPDATE, checked as PostgreSQL checks them:
+ * two with the same key would make the command affect one row twice (21000), where SQLite would
+ * apply both. `keyValues` are the SQL of the key columns' values in one row of `source`.
+ */
+function onceEach(an: Analyzer, keyValues: readonly string[]): string {
+  return `pg_upsert_once(${an.st.marker({ kind: 'execution' })}, ${keyValues.join(', ')})`;
+}
+
+function onConflict(
+  an: Analyzer,
+  rel: CatalogRelation,
+  c: P.OnConflictClause,
+  target: string,
+  scope: Scope,
+): string {
+  const st = an.st;
   if (c.action === 'ONCONFLICT_NOTHING') return ` ON CONFLICT${target ? ` ${target}` : ''} DO NOTHING`;
   // DO UPDATE: the row's columns by the table's alias, and the proposed row as `excluded`.
   const ex = tableItem(rel, 'excluded');
@@ -286,7 +323,6 @@ function onConflict(
   let where = '';
   if (c.whereClause)
     where = ` WHERE ${requireBool(st, an.expr(c.whereClause, lv), 'WHERE', exprPos(st, c.whereClause)).sql}`;
-  void alias;
   return ` ON CONFLICT ${target} DO UPDATE SET ${sets}${where}`;
 }
 
