@@ -37,3 +37,12 @@ export const httpBodyBytesMax = 16 * 1024 * 1024;
 export const pgSleepSecondsMax = 3600;
 /** Time SIGTERM waits for open transactions before rolling them back. */
 export const shutdownGraceMs = 5_000;
+
+/** Heap of one reader thread (MiB): a read that needs more fails with 53200; the thread is replaced. */
+export const readerHeapMbMax = 2048;
+
+/**
+ * Bytes of one text or bytea value a function may build (repeat, lpad, string_agg, ...): past it
+ * 54000, where PostgreSQL's bound is 1 GB. Values this large would exhaust a node's memory first.
+ */
+export const valueBytesMax = 64 * 1024 * 1024;

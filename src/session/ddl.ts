@@ -3,7 +3,7 @@
 // table registry and capture triggers in step, and log it for replication.
 
 import { ChorusError, SyntaxError42601 } from '../errors.js';
-import { keyColumnType } from '../sql/analyze/ddl/ddl.js';
+import { constantMarker, keyColumnType } from '../sql/analyze/ddl/ddl.js';
 import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';
@@ -63,8 +63,9 @@ export function runDdl(
   }
   const wasLocal = table !== null && engine.isLocalOnly(table);
   // The front end's DDL may be several statements (CREATE OR REPLACE VIEW); it takes no parameters.
-  if (p.ddl) db.exec(p.execSql);
-  else db.prepare(p.execSql).run(bind);
+  const sql = p.ddl ? withConstants(db, p.execSql, p.ddl.constants ?? []) : p.execSql;
+  if (p.ddl) db.exec(sql);
+  else db.prepare(sql).run(bind);
   if (cls.kind === 'create_table' && table !== null) {
     if (!cls.unlogged && tableShape(db, table).primaryKey.length === 0)
       notices.push(notice(keylessNotice(table)));
@@ -77,8 +78,30 @@ export function runDdl(
   engine.syncSchema();
   const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
   // Log the statement as SQLite ran it (rewrites applied), so replicas can run it as is.
-  if (!localOnly) engine.logDdl(table ?? '', p.execSql);
+  if (!localOnly) engine.logDdl(table ?? '', sql);
   return { result: { ...result(commandTag(cls, 0), null), notices }, schemaChanged: true };
+}
+
+/** DDL text with each DdlPlan constant evaluated (on the writer, in this transaction) as a literal. */
+function withConstants(db: StorageEngine['writer'], sql: string, constants: readonly string[]): string {
+  let out = sql;
+  constants.forEach((expr, i) => {
+    const stmt = db.prepare(`SELECT ${expr}`);
+    stmt.safeIntegers(true);
+    const v = stmt.pluck().get() as unknown;
+    out = out.replace(constantMarker(i), sqlLiteral(v));
+  });
+  return out;
+}
+
+/** A storage value as an SQLite literal. */
+function sqlLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'bigint') return v.toString();
+  // A REAL stays a REAL (exponent form), -0 keeps its sign.
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0.0' : v.toExponential();
+  if (v instanceof Uint8Array) return `X'${Buffer.from(v).toString('hex')}'`;
+  return `'${String(v).replaceAll("'", "''")}'`;
 }
 
 /**

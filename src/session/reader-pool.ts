@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ChorusError, ProgramLimitExceededError } from '../errors.js';
-import { readerQueueDepthMax, resultRowsMax } from '../limits.js';
+import { readerHeapMbMax, readerQueueDepthMax, resultRowsMax } from '../limits.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
 import { fromTransferred, toChorusError } from '../storage/sqlite-errors.js';
 import type { BindParams, WorkerRequest, WorkerResponse } from './read-protocol.js';
@@ -55,27 +55,48 @@ export class ReaderPool {
     threads: number,
     private readonly logger: Logger,
   ) {
-    const script = fileURLToPath(new URL('./reader-worker.js', import.meta.url));
-    for (let i = 0; i < threads; i++) {
-      const worker = new Worker(script, { workerData: { path: dbPath } });
-      const reader: Reader = { worker, inFlight: 0, pending: new Map() };
-      worker.on('message', (res: WorkerResponse) => {
-        const p = reader.pending.get(res.id);
-        if (!p) return;
-        reader.pending.delete(res.id);
-        reader.inFlight--;
-        p.resolve(res);
-      });
-      worker.on('error', (err) => {
-        this.logger.error({ err }, 'reader thread failed');
-        for (const p of reader.pending.values())
-          p.reject(new ChorusError('XX000', `reader thread failed: ${err.message}`));
-        reader.pending.clear();
-        reader.inFlight = 0;
-      });
-      this.readers.push(reader);
-    }
+    for (let i = 0; i < threads; i++) this.readers.push(this.spawn(i));
     if (threads === 0) this.openLocal();
+  }
+
+  /**
+   * Reader thread `i`, with a bounded heap: a read that exhausts it ends that thread only (its
+   * reads fail with 53200), and a new thread takes its place.
+   */
+  private spawn(i: number): Reader {
+    const script = fileURLToPath(new URL('./reader-worker.js', import.meta.url));
+    const worker = new Worker(script, {
+      workerData: { path: this.dbPath },
+      resourceLimits: { maxOldGenerationSizeMb: readerHeapMbMax },
+    });
+    const reader: Reader = { worker, inFlight: 0, pending: new Map() };
+    worker.on('message', (res: WorkerResponse) => {
+      const p = reader.pending.get(res.id);
+      if (!p) return;
+      reader.pending.delete(res.id);
+      reader.inFlight--;
+      p.resolve(res);
+    });
+    const fail = (err: ChorusError): void => {
+      for (const p of reader.pending.values()) p.reject(err);
+      reader.pending.clear();
+      reader.inFlight = 0;
+    };
+    worker.on('error', (err: Error & { code?: string }) => {
+      this.logger.error({ err }, 'reader thread failed');
+      fail(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new ChorusError('53200', 'out of memory', {
+              detail: 'A read ran out of memory on its reader thread.',
+            })
+          : new ChorusError('XX000', `reader thread failed: ${err.message}`),
+      );
+    });
+    worker.on('exit', () => {
+      fail(new ChorusError('XX000', 'reader thread exited'));
+      if (!this.closed && this.readers[i] === reader) this.readers[i] = this.spawn(i);
+    });
+    return reader;
   }
 
   private openLocal(): { db: Database.Database; cache: StatementCache } {

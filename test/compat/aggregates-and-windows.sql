@@ -78,3 +78,19 @@ WITH ranked AS (
 SELECT region, id, amount FROM ranked WHERE rk = 1 ORDER BY region;
 
 DROP TABLE compat_sales;
+
+-- Aggregates as window functions over moving frames: float sums restart as PostgreSQL's do (same rounding).
+CREATE TABLE aw_w1 (id int PRIMARY KEY, f float8, r real, n numeric, i int, b bigint, s smallint, iv interval);
+
+INSERT INTO aw_w1 VALUES (1, 0.1, 0.5, 1.10, 1, 10, 1, '1 day'), (2, 0.2, 1.5, 2.205, 2, 20, 2, '2 hours'), (3, 1e16, 2.5, -3, 3, 30, 3, '3 mins'), (4, -1e16, 3.5, 4.5, NULL, NULL, NULL, NULL), (5, 0.3, 4.5, 0, 5, 50, 5, '1 mon');
+
+SELECT id, sum(f) OVER w, avg(f) OVER w, stddev(f) OVER w, variance(r) OVER w FROM aw_w1 WINDOW w AS (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) ORDER BY id;
+
+SELECT id, sum(f) OVER (ORDER BY id), avg(r) OVER (ORDER BY id), sum(r) OVER () FROM aw_w1 ORDER BY id;
+
+SELECT id, sum(n) OVER w, avg(n) OVER w, sum(i) OVER w, avg(i) OVER w, sum(b) OVER w, avg(b) OVER w, sum(s) OVER w, count(i) OVER w, count(*) OVER w FROM aw_w1 WINDOW w AS (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY id;
+
+SELECT id, sum(iv) OVER w, avg(iv) OVER w, min(n) OVER w, max(f) OVER w, string_agg(id::text, ',') OVER w, bool_and(i > 1) OVER w, bit_or(i) OVER w FROM aw_w1 WINDOW w AS (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY id;
+
+SELECT id, stddev_samp(n) OVER w, var_pop(i) OVER w, json_agg(id) OVER w FROM aw_w1 WINDOW w AS (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY id;
+

@@ -232,3 +232,23 @@ SELECT (SELECT g FROM generate_series(1, 2) g);
 SELECT (SELECT g FROM generate_series(1, 1) g), (SELECT 1 WHERE false);
 
 SELECT pg_typeof('a'::char(3)), pg_typeof('a'::varchar), 'bpchar'::regtype, 'character varying'::regtype, pg_typeof(1.5);
+
+-- date + time, ADD COLUMN with a constant default (existing rows take it), LIMIT rounds, || resolution.
+CREATE TABLE ra_dt (id int PRIMARY KEY, d date, t time, c char(3), v varchar(5));
+
+INSERT INTO ra_dt VALUES (1, '2024-01-02', '10:30', 'ab', 'xy'), (2, '2024-03-04', '23:59:59.5', 'c', 'z');
+
+SELECT d + t, t + d FROM ra_dt ORDER BY id;
+
+ALTER TABLE ra_dt ADD COLUMN n numeric(6,2) DEFAULT 3, ADD COLUMN f float8 DEFAULT -0.0, ADD COLUMN iv interval DEFAULT '1 day', ADD COLUMN j jsonb DEFAULT '{"a": 1}';
+
+INSERT INTO ra_dt (id) VALUES (3);
+
+SELECT id, n, f, iv, j FROM ra_dt ORDER BY id;
+
+SELECT id FROM ra_dt ORDER BY id LIMIT 1.5;
+
+-- error: 42804
+SELECT id FROM ra_dt LIMIT 'x'::text;
+
+SELECT c || v, v || c, c || 'x', 'a' || 1, 1 || 'a' FROM ra_dt ORDER BY id;

@@ -18,11 +18,13 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
+import { valueBytesMax } from '../../limits.js';
 import { decodeInterval, encodeInterval, type Interval, ZERO_INTERVAL } from '../types/interval/interval.js';
 import { intervalDiv, intervalMi, intervalPl } from '../types/interval/interval-arith.js';
 import { T, typeByOid } from '../types/pg-types.js';
 import type { StorageValue } from '../types/values.js';
 import { compareStorage } from './cast.js';
+import { checkResultBytes } from './text-functions.js';
 
 type Step = (acc: unknown, ...args: unknown[]) => unknown;
 
@@ -35,7 +37,10 @@ export interface AggregateSpec<S = unknown> {
   safeIntegers?: boolean;
 }
 
-/** Register an aggregate and its DISTINCT form `<name>_distinct`. */
+/**
+ * Register an aggregate, its DISTINCT form `<name>_distinct`, and — when it has no inverse
+ * transition — its window form `<name>_w` (see defineWindowForm).
+ */
 export function defineAggregate<S>(db: Database.Database, name: string, spec: AggregateSpec<S>): void {
   const options = { deterministic: true, ...spec };
   db.aggregate(name, options as unknown as Parameters<Database.Database['aggregate']>[1]);
@@ -43,6 +48,73 @@ export function defineAggregate<S>(db: Database.Database, name: string, spec: Ag
     `${name}_distinct`,
     distinctForm(spec) as unknown as Parameters<Database.Database['aggregate']>[1],
   );
+  if (!spec.inverse) {
+    const start = spec.start;
+    defineWindowForm(db, name, {
+      start: () => (typeof start === 'function' ? (start as () => S)() : (start as S)),
+      step: spec.step as (state: S, ...args: unknown[]) => S | undefined,
+      result: (s) => (spec.result ? spec.result(s) : s),
+      safeIntegers: spec.safeIntegers,
+    });
+  }
+}
+
+interface WindowRows<S> {
+  rows: unknown[][];
+  head: number;
+  state: S;
+  /** Rows left the frame since the state was built. */
+  dirty: boolean;
+}
+
+/** Rows of a frame that have left it before they are dropped from its array. */
+const frameRowsDroppedMin = 1024;
+
+/**
+ * The window form (`<name>_w`) of an aggregate without an inverse transition. PostgreSQL restarts
+ * such an aggregate when rows leave the frame; so does this: the frame's rows are kept, and after a
+ * row leaves, the state is rebuilt over the rest in order (so float sums round as PostgreSQL's).
+ */
+export function defineWindowForm<S>(
+  db: Database.Database,
+  name: string,
+  spec: {
+    start: () => S;
+    step: (state: S, ...args: unknown[]) => S | undefined | void;
+    result: (state: S) => unknown;
+    safeIntegers?: boolean;
+  },
+): void {
+  const apply = (w: WindowRows<S>, args: unknown[]): void => {
+    const next = spec.step(w.state, ...args);
+    if (next !== undefined) w.state = next as S;
+  };
+  db.aggregate(`${name}_w`, {
+    deterministic: true,
+    varargs: true,
+    safeIntegers: spec.safeIntegers ?? false,
+    start: (): WindowRows<S> => ({ rows: [], head: 0, state: spec.start(), dirty: false }),
+    step: (w: WindowRows<S>, ...args: unknown[]) => {
+      w.rows.push(args);
+      if (!w.dirty) apply(w, args);
+    },
+    inverse: (w: WindowRows<S>) => {
+      w.head++;
+      w.dirty = true;
+      if (w.head > frameRowsDroppedMin && w.head * 2 > w.rows.length) {
+        w.rows = w.rows.slice(w.head);
+        w.head = 0;
+      }
+    },
+    result: (w: WindowRows<S>) => {
+      if (w.dirty) {
+        w.state = spec.start();
+        for (let i = w.head; i < w.rows.length; i++) apply(w, w.rows[i]!);
+        w.dirty = false;
+      }
+      return spec.result(w.state);
+    },
+  } as unknown as Parameters<Database.Database['aggregate']>[1]);
 }
 
 function rank(v: unknown): number {
@@ -257,6 +329,7 @@ export function registerAggregateFunctions(db: Database.Database): void {
       const a = acc as { out: string | null };
       if (v === null) return;
       a.out = a.out === null ? text(v) : a.out + (delimiter === null ? '' : text(delimiter)) + text(v);
+      if (a.out.length * 3 > valueBytesMax) checkResultBytes(Buffer.byteLength(a.out));
     },
     result: (acc) => (acc as { out: string | null }).out,
   });

@@ -29,7 +29,7 @@ import { ChorusError } from '../../errors.js';
 import { T, typeByOid } from '../types/pg-types.js';
 import type { StorageValue } from '../types/values.js';
 import { checkIntRange, floatOf, floatStorage } from '../types/values-simple.js';
-import { defineAggregate } from './aggregate-functions.js';
+import { defineAggregate, defineWindowForm } from './aggregate-functions.js';
 import { compareStorage } from './cast.js';
 
 const pure = { deterministic: true, safeIntegers: true } as const;
@@ -345,14 +345,21 @@ export function registerCoreFunctions(db: Database.Database): void {
     step: (acc: bigint | null, x: unknown) =>
       x === null ? acc : acc === null ? (x as bigint) : f(acc, x as bigint),
   });
-  db.aggregate(
-    'pg_bit_and',
-    bits((a, b) => a & b),
-  );
-  db.aggregate(
-    'pg_bit_or',
-    bits((a, b) => a | b),
-  );
+  for (const [name, f] of [
+    ['pg_bit_and', (a: bigint, b: bigint) => a & b],
+    ['pg_bit_or', (a: bigint, b: bigint) => a | b],
+  ] as const) {
+    db.aggregate(name, bits(f));
+    const acc = bits(f);
+    defineWindowForm(db, name, {
+      safeIntegers: true,
+      start: () => ({ v: null as bigint | null }),
+      step: (s, x) => {
+        s.v = acc.step(s.v, x);
+      },
+      result: (s) => s.v,
+    });
+  }
 }
 
 function checkOrOverflow(v: bigint, bits: 16 | 32 | 64): bigint {
@@ -387,18 +394,19 @@ function registerFloatAggregates(db: Database.Database): void {
     step,
     result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx / a.n)),
   });
+  const stat = (a: FloatAcc): StorageValue => {
+    const sample = a.kind.endsWith('_samp');
+    if (a.n === 0 || (sample && a.n === 1)) return null;
+    const variance = a.sxx / (sample ? a.n - 1 : a.n);
+    return floatStorage(a.kind.startsWith('stddev') ? Math.sqrt(variance) : variance);
+  };
   defineAggregate(db, 'pg_float_stat', {
     start,
     step: (acc: FloatAcc, x: unknown, kind: unknown) => {
       acc.kind = String(kind);
       return step(acc, x);
     },
-    result: (a: FloatAcc) => {
-      const sample = a.kind.endsWith('_samp');
-      if (a.n === 0 || (sample && a.n === 1)) return null;
-      const variance = a.sxx / (sample ? a.n - 1 : a.n);
-      return floatStorage(a.kind.startsWith('stddev') ? Math.sqrt(variance) : variance);
-    },
+    result: stat,
   } as never);
 }
 

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
+import { valueBytesMax } from '../../limits.js';
 import { charLength } from '../types/values-simple.js';
 import { regexFunctions } from './regex.js';
 
@@ -64,14 +65,25 @@ function bytesSubstr(b: Buffer, start: number, len: number | null): Buffer {
   return Buffer.from(b.subarray(from - 1, to - 1));
 }
 
+/** A function's result may not exceed valueBytesMax (PostgreSQL: "requested length too large"). */
+export function checkResultBytes(bytes: number): void {
+  if (bytes > valueBytesMax) {
+    throw new ChorusError('54000', 'requested length too large', {
+      hint: `ChorusDB builds values of at most ${valueBytesMax} bytes.`,
+    });
+  }
+}
+
 function pad(s: string, n: number, fill: string, left: boolean): string {
   const cs = chars(s);
   if (n <= 0) return '';
   if (cs.length >= n) return cs.slice(0, n).join('');
   const f = chars(fill);
   if (f.length === 0) return s;
-  let padding = '';
-  for (let i = 0; i < n - cs.length; i++) padding += f[i % f.length];
+  const fillBytes = Math.max(...f.map((c) => Buffer.byteLength(c)));
+  checkResultBytes(Buffer.byteLength(s) + (n - cs.length) * fillBytes);
+  const whole = Math.floor((n - cs.length) / f.length);
+  const padding = fill.repeat(whole) + f.slice(0, n - cs.length - whole * f.length).join('');
   return left ? padding + s : s + padding;
 }
 
@@ -131,7 +143,12 @@ export function registerTextFunctions(db: Database.Database): void {
     if (s instanceof Uint8Array) return bytesSubstr(Buffer.from(s), num(start), l);
     return substr(str(s), num(start), l);
   });
-  strict('pg_repeat', (s, n) => (num(n) <= 0 ? '' : str(s).repeat(num(n))));
+  strict('pg_repeat', (s, n) => {
+    const k = num(n);
+    if (k <= 0) return '';
+    checkResultBytes(Buffer.byteLength(str(s)) * k);
+    return str(s).repeat(k);
+  });
   strict('pg_reverse', (s) => chars(str(s)).reverse().join(''));
   strict('pg_left', (s, n) => {
     const cs = chars(str(s));

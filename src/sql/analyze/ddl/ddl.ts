@@ -30,6 +30,16 @@ export interface DdlPlan {
   table: string;
   unlogged: boolean;
   ifNotExists: boolean;
+  /**
+   * SQL expressions to evaluate before `sql` runs, each value replacing `constantMarker(i)` in it
+   * as a literal: SQLite adds a column only with a constant default (ALTER TABLE ... ADD COLUMN).
+   */
+  constants?: string[];
+}
+
+/** Where the value of DdlPlan.constants[i] goes in the DDL text. */
+export function constantMarker(i: number): string {
+  return `\u0001${i}\u0001`;
 }
 
 /** PostgreSQL's NAMEDATALEN - 1. */
@@ -344,7 +354,13 @@ function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
 }
 
 /** One column's SQLite definition. */
-function columnSql(an: Analyzer, table: string, c: ColumnPlan, primary: string[] | null): string {
+function columnSql(
+  an: Analyzer,
+  table: string,
+  c: ColumnPlan,
+  primary: string[] | null,
+  defaultValueSql?: string,
+): string {
   const rowid =
     primary?.length === 1 && primary[0] === c.name && c.type !== null && isIntegerType(c.type.type);
   let decl: string;
@@ -368,7 +384,7 @@ function columnSql(an: Analyzer, table: string, c: ColumnPlan, primary: string[]
     sql += ` DEFAULT (CAST(NULL AS ${declaredType(c.type!)}))`;
     if (c.defaultPg) throw new FeatureNotSupportedError(`a default on the integer primary key "${c.name}"`);
   } else if (c.defaultPg) {
-    sql += ` DEFAULT (${defaultSql(an, table, c)} ${defaultComment(c.defaultPg)})`;
+    sql += ` DEFAULT (${defaultValueSql ?? defaultSql(an, table, c)} ${defaultComment(c.defaultPg)})`;
   }
   return sql;
 }
@@ -411,6 +427,7 @@ export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan 
   if (table?.kind !== 'table')
     throw new ChorusError('42P01', `relation "${rel.relname}" does not exist`, { position });
   const adds: string[] = [];
+  const constants: string[] = [];
   for (const n of s.cmds ?? []) {
     const cmd = nodeOf(n)[1] as P.AlterTableCmd;
     if (cmd.subtype !== 'AT_AddColumn')
@@ -430,6 +447,7 @@ export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan 
       }
     }
     if (col.serial) throw new FeatureNotSupportedError('adding a serial or identity column');
+    let marker: string | undefined;
     if (col.defaultPg) {
       const sql = defaultSql(an, table.name, col);
       if (sql === 'NULL' && col.defaultPg.toUpperCase() !== 'NULL') {
@@ -437,8 +455,13 @@ export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan 
           `ADD COLUMN with a default that depends on the session (${col.defaultPg})`,
         );
       }
+      // Evaluated when the statement runs; its value is the literal default (existing rows take it).
+      marker = constantMarker(constants.length);
+      constants.push(sql);
     }
-    adds.push(`ALTER TABLE ${quoteId(table.name)} ADD COLUMN ${columnSql(an, table.name, col, null)}`);
+    adds.push(
+      `ALTER TABLE ${quoteId(table.name)} ADD COLUMN ${columnSql(an, table.name, col, null, marker)}`,
+    );
   }
-  return { sql: adds.join('; '), table: table.name, unlogged: false, ifNotExists: false };
+  return { sql: adds.join('; '), table: table.name, unlogged: false, ifNotExists: false, constants };
 }

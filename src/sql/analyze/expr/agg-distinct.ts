@@ -102,7 +102,17 @@ export function distinctAggregateSql(
 }
 
 /** Runtime aggregates with a separate window form (they keep the frame's values). */
-const windowForm = new Set(['pg_min', 'pg_max']);
+const windowForm = new Set([
+  'pg_min',
+  'pg_max',
+  'pg_float_sum',
+  'pg_float_avg',
+  'pg_float_stat',
+  'pg_bit_and',
+  'pg_bit_or',
+  'pg_json_agg',
+  'pg_string_agg',
+]);
 
 /** An aggregate call used as a window function: its window form where it has one. */
 export function windowAggregateSql(sql: string): string {

@@ -320,7 +320,8 @@ function emit(st: AnalyzeState, op: Operator, l: Typed | null, r: Typed): string
     return zoned ? `pg_${fn}(${b}, ${a}, ${tz()})` : `pg_${fn}(${b}, ${a})`;
   }
   if (code === 'mul_d_interval') return `pg_interval_mul(${b}, ${a})`;
-  if (code === 'timedate_pl') return `pg_datetime_pl(${b}, ${a})`;
+  if (code === 'datetime_pl') return `pg_date_pl_time(${a}, ${b})`;
+  if (code === 'timedate_pl') return `pg_date_pl_time(${b}, ${a})`;
   return zoned ? `pg_${code}(${a}, ${b}, ${tz()})` : l ? `pg_${code}(${a}, ${b})` : `pg_${code}(${b})`;
 }
 

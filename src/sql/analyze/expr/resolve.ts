@@ -56,11 +56,10 @@ export function selectCandidate<S extends Signature>(
   let cands = sized.filter((c) => c.argTypes.every((a, i) => accepts(a, inputs[i]!)));
   if (cands.length <= 1) return cands;
 
-  // Most exact matches (a polymorphic argument binds to the input's own type: exact too).
+  // Most exact matches (a polymorphic argument is not one: func_select_candidate compares types).
   cands = keepMax(
     cands,
-    (c) =>
-      c.argTypes.filter((a, i) => inputs[i] !== T.unknown && (a === inputs[i] || isPolymorphic(a))).length,
+    (c) => c.argTypes.filter((a, i) => inputs[i] !== T.unknown && a === inputs[i]).length,
   );
   if (cands.length === 1) return cands;
   // Between equally exact candidates, a specific signature beats a polymorphic one.

@@ -6,7 +6,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import { ref, T, type TypeRef } from '../../types/pg-types.js';
+import { formatType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
 import { checkNoOuterAggregate, hasOuterAggregate, outerAggregateCount } from '../expr/agg-level.js';
 import { coerce, commonType, requireBool } from '../expr/coerce.js';
@@ -223,7 +223,21 @@ export function limitClause(an: Analyzer, s: P.SelectStmt, scope: Scope): string
     if (!n) return null;
     const [tag, body] = nodeOf(n);
     if (tag === 'A_Const' && (body as P.A_Const).isnull) return null;
-    const e = coerce(st, an.expr(n, lv), ref(T.int8), 'implicit');
+    // PostgreSQL's coerce_to_specific_type: an assignment cast (LIMIT 1.5 rounds to 2).
+    const x = an.expr(n, lv);
+    let e: Typed;
+    try {
+      e = coerce(st, x, ref(T.int8), 'assignment');
+    } catch (err) {
+      if (!(err instanceof ChorusError) || (err.sqlstate !== '42804' && err.sqlstate !== '42846')) throw err;
+      throw new ChorusError(
+        '42804',
+        `argument of ${what} must be type bigint, not type ${formatType(x.type, x.typmod)}`,
+        {
+          position: exprPos(st, n),
+        },
+      );
+    }
     return `pg_limit(${e.sql}, '${what}')`;
   };
   const limit = value(s.limitCount, 'LIMIT');
