@@ -274,3 +274,32 @@ SELECT id, subject ~ pattern AS m, substring(subject from pattern) AS s,
 FROM compat_regex ORDER BY id;
 
 DROP TABLE compat_regex;
+
+-- regexp_count / regexp_instr / regexp_substr (PostgreSQL 15)
+SELECT regexp_count('aaa', 'a*'), regexp_count('abcabc','b',3), regexp_instr('abcabc','(b)(c)',1,2,1,'',2), regexp_substr('abcabc','(b)(c)',1,2,'',2), regexp_substr('abc','(x)?b',1,1,'',1), regexp_instr('abc','b',1,1,0,'',5), regexp_count('', 'x*'), regexp_substr('Hello World', '[A-Z][a-z]+', 1, 2), regexp_instr('ABC', 'b', 1, 1, 0, 'i'), regexp_count('héllo wörld', '[ö]');
+
+-- error: 22023
+SELECT regexp_count('abc','b',1,'g');
+
+-- error: 22023
+SELECT regexp_instr('abc','b',0);
+
+-- error: 22023
+SELECT regexp_instr('abc','b',1,0);
+
+-- error: 22023
+SELECT regexp_instr('abc','b',1,1,2);
+
+-- error: 22023
+SELECT regexp_instr('abc','b',1,1,0,'',-1);
+
+-- error: 22023
+SELECT regexp_substr('abc','b',1,0);
+
+SELECT regexp_count(NULL, 'b'), regexp_substr('abc', NULL);
+
+-- chorus-error: 0A000 a PostgreSQL function ChorusDB does not implement
+SELECT to_char(1, '9');
+
+-- error: 42883
+SELECT nosuchfunction(1);

@@ -163,6 +163,36 @@ export function regexpSubstring(re: Regex, text: string): string | null {
   return new CodePoints(text, subj.n).slice(so, eo);
 }
 
+/**
+ * Every match from code point `start` on (setup_regexp_matches, global): the next search begins
+ * where a match ended, one further after an empty match.
+ */
+function allMatches(re: Regex, text: string, start: number): { matches: Match[]; cps: CodePoints } {
+  const subj = re.subject(text);
+  const matches: Match[] = [];
+  let searchStart = start;
+  while (searchStart <= subj.n) {
+    const m = re.exec(subj, searchStart, re.nsub > 0);
+    if (!m) break;
+    matches.push(m);
+    searchStart = m[1]! + (m[0] === m[1] ? 1 : 0);
+  }
+  return { matches, cps: new CodePoints(text, subj.n) };
+}
+
+function positive(name: string, v: unknown, min: number): number {
+  const n = Number(v);
+  if (n < min) throw new ChorusError('22023', `invalid value for parameter "${name}": ${n}`);
+  return n;
+}
+
+/** The flags of regexp_count / regexp_instr / regexp_substr, which refuse 'g'. */
+function notGlobalFlags(fn: string, flags: unknown): number {
+  const f = parseReFlags(String(flags));
+  if (f.glob) throw new ChorusError('22023', `${fn}() does not support the "global" option`);
+  return f.cflags;
+}
+
 /** A SIMILAR TO pattern as the regular expression PostgreSQL matches it with (similar_escape_internal). */
 export function similarToRegex(pattern: string, escapeChar: string | null): string {
   let esc: string | null = '\\';
@@ -232,6 +262,48 @@ export function regexFunctions(db: Database.Database): void {
   db.function('pg_regexp_substr', pure, (s: unknown, p: unknown) => {
     if (s === null || p === null) return null;
     return regexpSubstring(cache.get(String(p), reAdvanced), String(s));
+  });
+  const strictVar = (name: string, f: (...args: unknown[]) => unknown): void => {
+    db.function(name, { ...pure, varargs: true }, (...args: unknown[]) =>
+      args.some((a) => a === null) ? null : f(...args),
+    );
+  };
+  // regexp_count(string, pattern, start, flags)
+  strictVar('pg_regexp_count', (s, p, start, flags) => {
+    const st = positive('start', start, 1);
+    const cflags = notGlobalFlags('regexp_count', flags);
+    return BigInt(allMatches(cache.get(String(p), cflags), String(s), st - 1).matches.length);
+  });
+  // regexp_instr(string, pattern, start, n, endoption, flags, subexpr)
+  strictVar('pg_regexp_instr', (s, p, start, n, endoption, flags, subexpr) => {
+    const st = positive('start', start, 1);
+    const k = positive('n', n, 1);
+    const end = Number(endoption);
+    if (end !== 0 && end !== 1)
+      throw new ChorusError('22023', `invalid value for parameter "endoption": ${end}`);
+    const cflags = notGlobalFlags('regexp_instr', flags);
+    const group = positive('subexpr', subexpr, 0);
+    const re = cache.get(String(p), cflags);
+    const m = allMatches(re, String(s), st - 1).matches[k - 1];
+    if (!m || group > re.nsub) return 0n;
+    const so = m[2 * group]!;
+    const eo = m[2 * group + 1]!;
+    if (so < 0 || eo < 0) return 0n;
+    return BigInt((end ? eo : so) + 1);
+  });
+  // regexp_substr(string, pattern, start, n, flags, subexpr)
+  strictVar('pg_regexp_substr_n', (s, p, start, n, flags, subexpr) => {
+    const st = positive('start', start, 1);
+    const k = positive('n', n, 1);
+    const cflags = notGlobalFlags('regexp_substr', flags);
+    const group = positive('subexpr', subexpr, 0);
+    const re = cache.get(String(p), cflags);
+    const { matches, cps } = allMatches(re, String(s), st - 1);
+    const m = matches[k - 1];
+    if (!m || group > re.nsub) return null;
+    const so = m[2 * group]!;
+    const eo = m[2 * group + 1]!;
+    return so < 0 || eo < 0 ? null : cps.slice(so, eo);
   });
   db.function('pg_similar', pure, (s: unknown, p: unknown, esc: unknown, want: unknown) => {
     if (s === null || p === null) return null;

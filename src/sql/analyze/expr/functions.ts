@@ -13,6 +13,7 @@ import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
 import { coerce } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
+import { postgresFunctionNames } from './pg-function-names.js';
 import { anyElement, selectCandidate } from './resolve.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
@@ -135,6 +136,10 @@ export function callFunction(
     if (insideAggregate) lv.inAggregate--;
   }
   if (!cands) {
+    if (postgresFunctionNames.has(name)) {
+      // PostgreSQL has it; ChorusDB does not implement it (to_char, array functions, ...).
+      throw new FeatureNotSupportedError(`function ${name}()`, { position });
+    }
     throw new ChorusError('42883', `function ${name}(${args.map(typeName).join(', ')}) does not exist`, {
       hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
       position,
