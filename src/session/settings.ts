@@ -45,7 +45,7 @@ function defOf(name: string): SettingDef | undefined {
 }
 
 /** A value as PostgreSQL flattens SET's arguments: a list joined with ", ", identifiers quoted in lists. */
-function valueOf(args: readonly P.Node[], name: string): string {
+function settingValue(args: readonly P.Node[], name: string): string {
   const parts = args.map((a) => {
     const [tag, body] = nodeOf(a);
     if (tag === 'A_Const') {
@@ -125,7 +125,7 @@ export class SessionSettings {
       };
     }
     const reset = s.kind === 'VAR_RESET' || s.kind === 'VAR_SET_DEFAULT';
-    const value = reset ? null : this.checked(name, valueOf(s.args ?? [], name));
+    const value = reset ? null : this.checked(name, settingValue(s.args ?? [], name));
     if (reset) this.checked(name, defOf(name)?.default ?? '');
     if (name === 'transaction_read_only') {
       if (!inBlock) return { notices: [] };

@@ -80,7 +80,7 @@ export function defineWindowForm<S>(
   name: string,
   spec: {
     start: () => S;
-    step: (state: S, ...args: unknown[]) => S | undefined | void;
+    step: (state: S, ...args: unknown[]) => unknown;
     result: (state: S) => unknown;
     safeIntegers?: boolean;
   },
