@@ -48,6 +48,8 @@ export interface NodeProbe {
   nodeIds: string[];
   /** One query on node i over a fresh connection (rejects on error or after 5 s). */
   sql(i: number, text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Client operations completed so far, by outcome (ok, fail, info). */
+  ops(): Record<string, number>;
 }
 
 /** A condition the workload runs until (see ChaosOptions.until). */
@@ -284,6 +286,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
           5_000,
           async (c) => (await c.query(text, params)).rows,
         ),
+      ops: () => {
+        const counts: Record<string, number> = {};
+        for (const op of history.ops) if (op.process >= 0) counts[op.type] = (counts[op.type] ?? 0) + 1;
+        return counts;
+      },
     };
     const untilLoop = (async () => {
       if (!until) return;

@@ -59,8 +59,24 @@ describe('chaos smoke: every workload under each nemesis', { timeout: 600_000 },
 
 describe('chaos smoke: quorum writes under partitions', { timeout: 300_000 }, () => {
   test('minority writes are refused (never applied), the majority writes on, no checker finds a violation', async () => {
+    // Until a minority write has been refused (and enough have succeeded), not for a fixed time: on
+    // a loaded machine a short run may end before a node notices it is in a minority.
+    const minimumMs = 5_000; // several partitions, as the fixed-time run had
+    let firstCheck: number | null = null;
+    const refused: RunUntil = {
+      description: 'a write was refused in a minority and 100 succeeded, after at least 5 s',
+      timeoutS: 120,
+      async check(probe) {
+        firstCheck ??= performance.now();
+        const ops = probe.ops();
+        return {
+          reached: (ops.fail ?? 0) > 0 && (ops.ok ?? 0) > 100 && performance.now() - firstCheck >= minimumMs,
+          progress: `operations so far ${JSON.stringify(ops)}`,
+        };
+      },
+    };
     const s = await runChaos(
-      options('smoke-quorum', { nemesis: 'partition', quorumSize: 2, seed: 201, timeLimitS: 5 }),
+      options('smoke-quorum', { nemesis: 'partition', quorumSize: 2, seed: 201, until: refused }),
     );
     console.log(`chaos smoke quorum: ${describeRun(s)}`);
     assert.ok(s.faults.length >= 1, 'the nemesis injected no fault');
