@@ -91,7 +91,7 @@ export class PlanCache {
     const cached = this.lookup(key);
     if (cached) return cached;
     checkSize(sql);
-    const stmts = this.expand(sql);
+    const stmts = this.expand(splitStatements(sql));
     if (stmts.length > 1)
       throw new SyntaxError42601('cannot insert multiple commands into a prepared statement');
     const one = stmts[0];
@@ -112,14 +112,31 @@ export class PlanCache {
   }
 
   /** Split and expand PostgreSQL-only statement forms the token layer still handles. */
-  private expand(sql: string): StatementText[] {
-    return splitStatements(sql).flatMap((s) => (planFrontEndCandidate(s) ? [s] : expandPgStatement(s)));
+  private expand(split: readonly StatementText[]): StatementText[] {
+    return split.flatMap((s) => (planFrontEndCandidate(s) ? [s] : expandPgStatement(s)));
+  }
+
+  /**
+   * The hot path of simple queries (pgbench, ORMs without prepared statements): a statement whose
+   * normalized text has a front-end plan already. Only front-end plans are kept under a
+   * normalized key, so a hit needs no classification.
+   */
+  private cachedFrontEnd(s: StatementText): PlannedStatement | null {
+    const n = normalizeForPg(s.tokens);
+    if (!n) return null;
+    const p = this.lookup(`${n.sql}\u0000${n.kinds.join(',')}`);
+    return p && literalsRead(p, n.kinds, n.values) ? { prepared: p, params: n.values } : null;
   }
 
   /** A simple-protocol Query: split, normalize literals, plan each statement. */
   planSimple(sql: string): PlannedStatement[] {
     checkSize(sql);
-    const stmts = this.expand(sql);
+    const split = splitStatements(sql);
+    if (split.length === 1) {
+      const hit = this.cachedFrontEnd(split[0]!);
+      if (hit) return [hit];
+    }
+    const stmts = this.expand(split);
     if (stmts.length > queryStatementsMax) {
       throw new SyntaxError42601(`too many statements in one query (limit ${queryStatementsMax})`);
     }

@@ -93,6 +93,8 @@ export class Session {
   private savepoints = 0;
   private readOnlyTx = false;
   private canceled = false;
+  /** The running statement has a statement_timeout. */
+  private deadline = false;
   /** Why the running statement was canceled (CancelRequest, statement_timeout, lock_timeout). */
   private cancelReason: ChorusError = new QueryCanceledError();
   /** close() ran: nothing may take the writer any more. */
@@ -152,6 +154,7 @@ export class Session {
             timeoutMs,
           )
         : null;
+    this.deadline = timer !== null;
     try {
       const result = await this.dispatch(p, params, statementUs);
       ok = true;
@@ -300,7 +303,10 @@ export class Session {
       }
       if (p.isRead) {
         // A cancel (or statement_timeout) answers at once; the reader's result is discarded.
-        const out = await this.cancelable(this.host.readers.read(p.execSql, bind, p.mayBlock));
+        // Under statement_timeout the read is raced against the deadline (its result discarded if
+        // late); otherwise a cancel replaces the result when it arrives (no extra promise per read).
+        const reading = this.host.readers.read(p.execSql, bind, p.mayBlock);
+        const out = await (this.deadline ? this.cancelable(reading) : reading);
         if (this.canceled) throw this.cancelReason;
         return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
       }
@@ -342,10 +348,10 @@ export class Session {
     return wait.finally(() => clearTimeout(timer));
   }
 
-  private async ensureWriter(mayJoinGroup = true, what = 'a write'): Promise<void> {
+  private async ensureWriter(mayJoinGroup = true, what = (): string => 'a write'): Promise<void> {
     if (this.holdsWriter) return;
     if (this.readOnlyTx)
-      throw new ReadOnlyTransactionError(`cannot execute ${what} in a read-only transaction`);
+      throw new ReadOnlyTransactionError(`cannot execute ${what()} in a read-only transaction`);
     if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
     this.host.quorum?.checkWritable();
     // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)
@@ -423,9 +429,9 @@ export class Session {
 
   private async write(latest: () => [Prepared, BindParams], ddl: boolean): Promise<StatementResult> {
     // PostgreSQL names the command: "cannot execute INSERT in a read-only transaction".
-    const what = commandTag(latest()[0].cls, 0).replace(/( \d+)+$/, '');
+    const what = (): string => commandTag(latest()[0].cls, 0).replace(/( \d+)+$/, '');
     if (this.state === 'idle' && this.settings.get('default_transaction_read_only') === 'on') {
-      throw new ReadOnlyTransactionError(`cannot execute ${what} in a read-only transaction`);
+      throw new ReadOnlyTransactionError(`cannot execute ${what()} in a read-only transaction`);
     }
     if (this.state === 'idle' && !ddl && !this.holdsWriter && this.clientTimestampMs() === null) {
       if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');

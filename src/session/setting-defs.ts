@@ -91,6 +91,7 @@ function milliseconds(name: string) {
 
 /** Milliseconds of a time setting as SHOW prints it ('90s', '1min', '0'). */
 export function settingMs(value: string | undefined): number {
+  if (value === undefined || value === '0') return 0;
   const m = /^(\d+)(ms|s|min|h|d)?$/.exec(value ?? '0');
   return m ? Number(m[1]) * (msUnits.find(([u]) => u === (m[2] ?? 'ms'))?.[1] ?? 1) : 0;
 }

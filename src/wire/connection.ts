@@ -389,7 +389,7 @@ export class PgConnection {
     maxRows: number,
     portal?: Portal,
   ): void {
-    const least = this.session!.settings.get('client_min_messages');
+    const least = r.notices.length > 0 ? this.session!.settings.get('client_min_messages') : undefined;
     for (const n of r.notices) {
       // client_min_messages: warning drops NOTICEs, error drops WARNINGs too.
       if (least === 'error' || (least === 'warning' && n.severity === 'NOTICE')) continue;
