@@ -65,16 +65,25 @@ function valueText(rel: CatalogRelation, col: string, v: StorageValue, env: Valu
   }
 }
 
+interface CapturedRows {
+  /** The rows written (for DELETE: the rows deleted). */
+  rows: StorageValue[][];
+  /** UPDATE: each written row as it was before. */
+  old: StorageValue[][];
+}
+
 /** Re-run the statement with a trigger that records every row it writes (or deletes). */
 function captureRows(
   db: Database.Database,
   rel: CatalogRelation,
   plan: Plan,
   bind: readonly StorageValue[],
-): StorageValue[][] {
+): CapturedRows {
   const event = plan.kind === 'insert' ? 'INSERT' : plan.kind === 'update' ? 'UPDATE' : 'DELETE';
   const row = plan.kind === 'delete' ? 'OLD' : 'NEW';
-  const cols = rel.columns.map((c) => `${row}.${quoteId(c.name)}`).join(', ');
+  const names = rel.columns.map((c) => `${row}.${quoteId(c.name)}`);
+  if (plan.kind === 'update') names.push(...rel.columns.map((c) => `OLD.${quoteId(c.name)}`));
+  const cols = names.join(', ');
   captured = [];
   db.exec('SAVEPOINT _chorus_diag');
   try {
@@ -93,9 +102,12 @@ function captureRows(
     db.exec('RELEASE _chorus_diag');
     db.exec('DROP TRIGGER IF EXISTS temp."_chorus_diag"');
   }
-  const rows = captured;
+  const all = captured;
   captured = [];
-  return rows;
+  const n = rel.columns.length;
+  return plan.kind === 'update'
+    ? { rows: all.map((r) => r.slice(0, n)), old: all.map((r) => r.slice(n)) }
+    : { rows: all, old: [] };
 }
 
 function failingRow(rel: CatalogRelation, row: StorageValue[], env: ValueEnv): string {
@@ -109,17 +121,23 @@ function keyText(rel: CatalogRelation, cols: readonly string[], row: StorageValu
   return `(${cols.join(', ')})=(${values.join(', ')})`;
 }
 
+/** Whether a row of `table` holds `values` in `cols` — other than the row `except` names, if given. */
 function rowExists(
   db: Database.Database,
   table: string,
   cols: readonly string[],
   values: readonly StorageValue[],
+  except?: { cols: readonly string[]; values: readonly StorageValue[] },
 ): boolean {
-  const where = cols.map((c) => `${quoteId(c)} IS ?`).join(' AND ');
+  let where = cols.map((c) => `${quoteId(c)} IS ?`).join(' AND ');
+  const args = [...values];
+  if (except && except.cols.length > 0) {
+    where += ` AND NOT (${except.cols.map((c) => `${quoteId(c)} IS ?`).join(' AND ')})`;
+    args.push(...except.values);
+  }
   return (
-    db
-      .prepare(`SELECT 1 FROM main.${quoteId(table)} WHERE ${where} LIMIT 1`)
-      .get(...(values as unknown[])) !== undefined
+    db.prepare(`SELECT 1 FROM main.${quoteId(table)} WHERE ${where} LIMIT 1`).get(...(args as unknown[])) !==
+    undefined
   );
 }
 
@@ -142,8 +160,9 @@ export function diagnoseConstraint(
   const rel = catalog.relation(null, plan.table);
   if (!rel) return err;
   let rows: StorageValue[][];
+  let old: StorageValue[][];
   try {
-    rows = captureRows(db, rel, plan, bind);
+    ({ rows, old } = captureRows(db, rel, plan, bind));
   } catch {
     return err;
   }
@@ -152,16 +171,33 @@ export function diagnoseConstraint(
   switch (err.sqlstate) {
     case '23505': {
       const m = /constraint failed: (.+)$/.exec(raw);
-      const cols = m ? m[1]!.split(', ').map((x) => x.slice(x.indexOf('.') + 1)) : [];
-      const u = rel.uniques.find(
-        (x) => x.columns.length === cols.length && x.columns.every((c, i) => c === cols[i]),
-      );
-      const name = u?.name ?? `${rel.name}_${cols.join('_')}_key`;
       const row = rows[rows.length - 1];
+      // PostgreSQL checks the unique constraints in the order they were made: the first one an
+      // existing row (not the updated row itself) already holds is the one it reports.
+      const self = old[old.length - 1];
+      const except =
+        self && rel.primaryKey.length > 0
+          ? { cols: rel.primaryKey, values: rel.primaryKey.map((c) => self[colIndex(c)] ?? null) }
+          : undefined;
+      const held = row
+        ? rel.uniques.find((u) => {
+            const values = u.columns.map((c) => row[colIndex(c)] ?? null);
+            return !values.some((v) => v === null) && rowExists(db, rel.name, u.columns, values, except);
+          })
+        : undefined;
+      // A unique index on an expression: SQLite names the index, not its columns.
+      const expressionIndex = m ? /^index '(.+)'$/.exec(m[1]!)?.[1] : undefined;
+      const cols =
+        held?.columns ??
+        (m && !expressionIndex ? m[1]!.split(', ').map((x) => x.slice(x.indexOf('.') + 1)) : []);
+      const u =
+        held ??
+        rel.uniques.find((x) => x.columns.length === cols.length && x.columns.every((c, i) => c === cols[i]));
+      const name = u?.name ?? expressionIndex ?? `${rel.name}_${cols.join('_')}_key`;
       return new ChorusError('23505', `duplicate key value violates unique constraint "${name}"`, {
         ...base,
         constraint: name,
-        detail: row ? `Key ${keyText(rel, cols, row, env)} already exists.` : undefined,
+        detail: row && cols.length > 0 ? `Key ${keyText(rel, cols, row, env)} already exists.` : undefined,
       });
     }
     case '23502': {
@@ -193,7 +229,7 @@ export function diagnoseConstraint(
       );
     }
     case '23503':
-      return foreignKeyError(db, catalog, rel, plan, rows, env) ?? err;
+      return foreignKeyError(db, catalog, rel, plan, rows, old, env) ?? err;
     default:
       return err;
   }
@@ -205,6 +241,7 @@ function foreignKeyError(
   rel: CatalogRelation,
   plan: Plan,
   rows: StorageValue[][],
+  old: StorageValue[][],
   env: ValueEnv,
 ): ChorusError | null {
   const colIndex = (r: CatalogRelation, c: string): number => r.columns.findIndex((x) => x.name === c);
@@ -228,9 +265,15 @@ function foreignKeyError(
     }
   }
   if (plan.kind !== 'insert') {
+    // DELETE: the deleted rows; UPDATE: the rows as they were, where the referenced key changed.
+    const before = plan.kind === 'update' ? old : rows;
     for (const fk of catalog.referencing(rel.name)) {
-      for (const row of rows) {
+      for (const [i, row] of before.entries()) {
         const values = fk.refColumns.map((c) => row[colIndex(rel, c)] ?? null);
+        if (plan.kind === 'update') {
+          const after = fk.refColumns.map((c) => rows[i]?.[colIndex(rel, c)] ?? null);
+          if (after.every((v, k) => v === values[k])) continue;
+        }
         if (!rowExists(db, fk.table, fk.columns, values)) continue;
         return new ChorusError(
           '23503',

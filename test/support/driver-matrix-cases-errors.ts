@@ -186,6 +186,29 @@ const errors: Case[] = [
     ),
   ),
   E(
+    "INSERT INTO dm_people (id, name) VALUES (1, 'a')",
+    fails('23505', 'duplicate key value violates unique constraint "dm_people_pkey"', {
+      detail: 'Key (id)=(1) already exists.',
+      constraint: 'dm_people_pkey',
+      ...people,
+    }),
+    { name: 'two unique constraints violated: the first one made is reported (the primary key)' },
+  ),
+  E(
+    'UPDATE dm_people SET id = 50 WHERE id = 1',
+    fails(
+      '23503',
+      'update or delete on table "dm_people" violates foreign key constraint "dm_orders_person_id_fkey" on table "dm_orders"',
+      {
+        detail: 'Key (id)=(1) is still referenced from table "dm_orders".',
+        constraint: 'dm_orders_person_id_fkey',
+        schema: 'public',
+        table: 'dm_orders',
+      },
+    ),
+    { name: 'UPDATE of a referenced key' },
+  ),
+  E(
     'DELETE FROM dm_people WHERE id = 1',
     fails(
       '23503',
