@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { LogEntry, ReplTx } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
+import { dropCaptureTriggers, isAlterTable } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { applyTableOp, type TableOp } from '../storage/table-ops.js';
 import type { Membership, MembershipCommand } from './membership.js';
@@ -78,7 +79,10 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
   db.exec('SAVEPOINT chorus_apply_ddl');
   try {
     if (parsed.tableOp) applyTableOp(db, e.tbl, parsed.tableOp);
-    else db.exec(sql);
+    else {
+      if (isAlterTable(sql) && e.tbl) dropCaptureTriggers(db, e.tbl);
+      db.exec(sql);
+    }
     const created = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(e.tbl);
     if (created && /^\s*create\s+table/i.test(sql)) engine.registerTable(e.tbl, false);
     engine.syncSchema();

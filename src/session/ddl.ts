@@ -8,7 +8,7 @@ import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';
 import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.js';
-import { tableShape } from '../storage/capture.js';
+import { dropCaptureTriggers, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
@@ -64,6 +64,7 @@ export function runDdl(
   const wasLocal = table !== null && engine.isLocalOnly(table);
   // The front end's DDL may be several statements (CREATE OR REPLACE VIEW); it takes no parameters.
   const sql = p.ddl ? withConstants(db, p.execSql, p.ddl.constants ?? []) : p.execSql;
+  if (cls.kind === 'alter_table' && existed && table !== null) dropCaptureTriggers(db, userTableName(db, table));
   if (p.ddl) db.exec(sql);
   else db.prepare(sql).run(bind);
   if (cls.kind === 'create_table' && table !== null) {

@@ -149,6 +149,25 @@ interface TriggerRow {
 }
 
 /**
+ * Drop a table's capture triggers before an ALTER TABLE that SQLite checks against them (DROP
+ * COLUMN refuses a column a trigger names); syncCaptureTriggers makes them again afterwards.
+ */
+export function dropCaptureTriggers(db: Database.Database, table: string): void {
+  const names = db
+    .prepare(
+      `SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND name LIKE '${triggerPrefix}%'`,
+    )
+    .pluck()
+    .all(table) as string[];
+  for (const name of names) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(name)}`);
+}
+
+/** Whether DDL text is an ALTER TABLE (its capture triggers are dropped first, see above). */
+export function isAlterTable(sql: string): boolean {
+  return /^\s*alter\s+table\b/i.test(sql);
+}
+
+/**
  * Make the capture triggers match the schema: every replicated table has exactly the triggers its
  * current shape calls for; triggers of dropped, renamed or local-only tables are removed.
  * Runs inside the caller's transaction.

@@ -336,6 +336,36 @@ test('ALTER TABLE ADD COLUMN on one node, writes to the new column on others, co
   }
 });
 
+test('ALTER TABLE DROP COLUMN and ADD COLUMN with a default replicate; writes after them are captured', async () => {
+  await mesh.sql(0, 'CREATE TABLE dropc (id int PRIMARY KEY, a text, gone int)');
+  await mesh.sql(0, "INSERT INTO dropc VALUES (1, 'one', 7)");
+  await mesh.waitConverged(['dropc'], 10_000);
+  await mesh.sql(1, 'ALTER TABLE dropc DROP COLUMN gone');
+  await mesh.sql(1, 'ALTER TABLE dropc ADD COLUMN n numeric(6,2) DEFAULT 3');
+  // Wait (bounded) until every node has the new shape.
+  for (const i of [0, 2]) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ok = await mesh.sql(i, 'SELECT n FROM dropc').then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`column n never appeared on ${mesh.nodes[i]!.nodeId}`);
+      await sleep(50);
+    }
+  }
+  await mesh.sql(2, "UPDATE dropc SET a = 'changed-on-3' WHERE id = 1");
+  await mesh.sql(0, "INSERT INTO dropc (id, a) VALUES (2, 'two')");
+  await mesh.waitConverged(['dropc'], 10_000);
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(await mesh.sql(i, 'SELECT id, a, n::text AS n FROM dropc ORDER BY id'), [
+      { id: 1, a: 'changed-on-3', n: '3.00' },
+      { id: 2, a: 'two', n: '3.00' },
+    ]);
+  }
+});
+
 test('a table without a primary key: inserts and TRUNCATE replicate; ADD PRIMARY KEY rebuilds it everywhere', async () => {
   await mesh.sql(0, 'CREATE TABLE hist (tid int, delta int)');
   const insertEverywhere = async (base: number): Promise<void> => {
