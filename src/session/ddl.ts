@@ -64,7 +64,8 @@ export function runDdl(
   const wasLocal = table !== null && engine.isLocalOnly(table);
   // The front end's DDL may be several statements (CREATE OR REPLACE VIEW); it takes no parameters.
   const sql = p.ddl ? withConstants(db, p.execSql, p.ddl.constants ?? []) : p.execSql;
-  if (cls.kind === 'alter_table' && existed && table !== null) dropCaptureTriggers(db, userTableName(db, table));
+  if (cls.kind === 'alter_table' && existed && table !== null)
+    dropCaptureTriggers(db, userTableName(db, table));
   if (p.ddl) db.exec(sql);
   else db.prepare(sql).run(bind);
   if (cls.kind === 'create_table' && table !== null) {

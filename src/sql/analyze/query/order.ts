@@ -21,7 +21,7 @@ export interface OutputRef {
 }
 
 /** One sort key's direction and NULLS placement as SQLite text. */
-function direction(s: P.SortBy): string {
+export function direction(s: P.SortBy): string {
   if (s.sortby_dir === 'SORTBY_USING') throw new FeatureNotSupportedError('ORDER BY ... USING');
   const desc = s.sortby_dir === 'SORTBY_DESC';
   const nullsFirst =

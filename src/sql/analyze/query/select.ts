@@ -13,6 +13,7 @@ import { coerce, commonType, requireBool } from '../expr/coerce.js';
 import { requireEquality } from '../expr/keys.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
 import { quoteId, Scope } from '../scope.js';
+import { distinctOnItems, distinctOnSql } from './distinct-on.js';
 import { fromClause } from './from.js';
 import { type GroupState, groupBy, groupKeySql, LazyGroupCheck, needsGroupKey } from './grouping.js';
 import { orderBy, windowClause } from './order.js';
@@ -182,19 +183,32 @@ function simpleSelect(
   // DISTINCT compares stored values; where PostgreSQL's equality differs (1.5 = 1.50) the rows are
   // grouped by their keys around the query instead, and ORDER BY reads the outputs.
   const keyedDistinct = distinct !== '' && targets.some((t) => needsGroupKey(t.e));
-  const order = orderBy(
-    an,
-    s.sortClause ?? [],
-    sel,
-    targets.map((t, i) => ({ name: t.name, e: t.e, keySql: keyedDistinct ? `"c${i + 1}"` : undefined })),
-    distinct !== '',
-  );
+  const distinctOn = distinctOnItems(s);
+  const order =
+    distinctOn.length > 0
+      ? ''
+      : orderBy(
+          an,
+          s.sortClause ?? [],
+          sel,
+          targets.map((t, i) => ({
+            name: t.name,
+            e: t.e,
+            keySql: keyedDistinct ? `"c${i + 1}"` : undefined,
+          })),
+          distinct !== '',
+        );
   const aggregated =
     targets.some((t) => t.e.hasAggregate) || s.havingClause !== undefined || hasOuterAggregate(scope);
   if (!group && aggregated && checker.firstViolation) throw checker.firstViolation;
   const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
   const groupSql = group?.sql ?? '';
-  const body = `${list}${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}`;
+  const rest = `${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}`;
+  if (distinctOn.length > 0) {
+    const sql = distinctOnSql(an, s, sel, targets, distinctOn, { list, rest }, limitClause(an, s, scope));
+    return { sql, columns, untyped: untyped.length > 0 ? untyped : undefined };
+  }
+  const body = `${list}${rest}`;
   let sql: string;
   if (keyedDistinct) {
     const outs = targets.map((t, i) => groupKeySql({ ...t.e, sql: `"c${i + 1}"` }));
@@ -211,7 +225,7 @@ function distinctClause(s: P.SelectStmt): string {
   if (!s.distinctClause) return '';
   // `DISTINCT` arrives as a list holding one empty node; DISTINCT ON lists expressions.
   const real = s.distinctClause.filter((n) => Object.keys(n).length > 0);
-  if (real.length > 0) throw new FeatureNotSupportedError('SELECT DISTINCT ON');
+  if (real.length > 0) return ''; // DISTINCT ON: distinct-on.ts
   return 'DISTINCT ';
 }
 
@@ -290,7 +304,6 @@ function values(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
 function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult {
   const st = an.st;
   const op = setOpKeyword[s.op!]!;
-  if (s.all && op !== 'UNION') throw new FeatureNotSupportedError(`${op} ALL`);
   const left = branch(an, s.larg!, scope, true);
   const right = branch(an, s.rarg!, scope, false);
   if (left.columns.length !== right.columns.length) {
@@ -321,9 +334,16 @@ function setOperation(an: Analyzer, s: P.SelectStmt, scope: Scope): SelectResult
     name: c.name,
     e: { sql: `"c${i + 1}"`, type: c.type.type, typmod: c.type.typmod },
   }));
-  if (!s.all) for (const o of outputs) requireEquality(o.e.type);
+  if (!s.all || op !== 'UNION') for (const o of outputs) requireEquality(o.e.type);
   let sql: string;
-  if (!s.all && outputs.some((o) => needsGroupKey(o.e))) {
+  if (s.all && op !== 'UNION') {
+    sql = countedSetOperation(
+      op,
+      wrap(left, true),
+      wrap(right, true),
+      outputs.map((o) => o.e),
+    );
+  } else if (!s.all && outputs.some((o) => needsGroupKey(o.e))) {
     sql = keyedSetOperation(
       op,
       wrap(left, true),
@@ -350,6 +370,22 @@ function keyedSetOperation(op: string, left: string, right: string, outs: readon
   const sides = `SELECT *, 0 AS "_side" FROM (${left}) UNION ALL SELECT *, 1 FROM (${right})`;
   const keep = op === 'EXCEPT' ? 'sum("_side") = 0' : 'sum("_side") > 0 AND sum("_side") < count(*)';
   return `SELECT ${cols} FROM (${sides}) GROUP BY ${keys} HAVING ${keep}`;
+}
+
+/**
+ * INTERSECT ALL / EXCEPT ALL (SQLite has neither): each side's rows are numbered within their group
+ * of equal rows (by PostgreSQL's equality); a left row with number n is kept by INTERSECT ALL when
+ * the right side has an n-th equal row, by EXCEPT ALL when it has not — min(l, r) and l - r copies.
+ */
+function countedSetOperation(op: string, left: string, right: string, outs: readonly Typed[]): string {
+  const keyOf = (alias: string, o: Typed, i: number): string =>
+    groupKeySql({ ...o, sql: `"${alias}"."c${i + 1}"` });
+  const numbered = (side: string): string =>
+    `SELECT *, row_number() OVER (PARTITION BY ${outs.map((o) => groupKeySql(o)).join(', ')}) AS "_n" FROM (${side})`;
+  const same = outs.map((o, i) => `${keyOf('r', o, i)} IS ${keyOf('l', o, i)}`).join(' AND ');
+  const cols = outs.map((_, i) => `"l"."c${i + 1}"`).join(', ');
+  const exists = `EXISTS (SELECT 1 FROM (${numbered(right)}) AS "r" WHERE ${same} AND "r"."_n" = "l"."_n")`;
+  return `SELECT ${cols} FROM (${numbered(left)}) AS "l" WHERE ${op === 'EXCEPT' ? 'NOT ' : ''}${exists}`;
 }
 
 /** A leaf's untyped outputs take the set operation's column types (coerced where they stand). */
