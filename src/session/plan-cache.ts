@@ -107,8 +107,23 @@ export class PlanCache {
 
   /** The plan of a statement whose plan was made against an older schema, made again. */
   refresh(p: Prepared): Prepared {
-    if (!p.plan || p.plan.schemaVersion === this.catalog.version) return p;
-    return this.prepareOne(p.sourceText ?? p.text, p.declaredOids ?? []);
+    const version = p.plan?.schemaVersion ?? p.ddl?.schemaVersion;
+    if (version === undefined || version === this.catalog.version) return p;
+    if (p.literalKinds && p.sourceText) {
+      // A normalized simple query: its parameters are the literals it replaced, typed as such.
+      const q = planFrontEnd({ sql: p.sourceText, tokens: tokenize(p.sourceText) }, this.catalog, {
+        literals: p.literalKinds,
+      });
+      if (q?.plan) {
+        q.sourceText = p.sourceText;
+        q.literalKinds = p.literalKinds;
+        return q;
+      }
+    }
+    // Parameter types stay as Parse fixed them (declared, or inferred then), as in PostgreSQL: a
+    // client's binary parameters were decoded by them.
+    const oids = p.plan ? p.plan.paramTypes.map((t) => t.type.oid) : (p.declaredOids ?? []);
+    return this.prepareOne(p.sourceText ?? p.text, oids);
   }
 
   /** Split and expand PostgreSQL-only statement forms the token layer still handles. */
@@ -176,6 +191,7 @@ export class PlanCache {
           }
           if (p?.plan) {
             p.sourceText = pgNorm.sql;
+            p.literalKinds = pgNorm.kinds;
             this.remember(key, p);
           } else {
             this.forget(key);

@@ -12,7 +12,7 @@ import {
   UndefinedFunctionError,
   UndefinedTableError,
 } from '../errors.js';
-import type { Catalog } from '../sql/analyze/context.js';
+import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
 import type { DdlPlan } from '../sql/analyze/ddl/ddl.js';
 import type { Plan } from '../sql/analyze/statement.js';
 import { type Classified, classify } from '../sql/classify.js';
@@ -66,6 +66,8 @@ export interface Prepared {
   declaredOids?: readonly number[];
   /** The text the plan was made from, when it differs from `text` (a normalized simple query). */
   sourceText?: string;
+  /** A normalized simple query's literals (its parameters), by kind: planned again with them. */
+  literalKinds?: readonly LiteralKind[];
 }
 
 /**
@@ -193,7 +195,7 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
       execSql: r.ddl.sql,
       paramStyle: 'none',
       paramCount: 0,
-      ddl: r.ddl,
+      ddl: { ...r.ddl, schemaVersion: catalog.version },
     };
   }
   const plan = r.plan;

@@ -58,8 +58,9 @@ export class SessionSchema {
     this.own = null;
   }
 
-  /** A front-end plan made against another view or an older schema. */
+  /** A front-end plan (or typed DDL) made against another view or an older schema. */
   isStale(p: Prepared): boolean {
-    return p.plan !== undefined && p.plan.schemaVersion !== this.catalog.version;
+    const v = p.plan?.schemaVersion ?? p.ddl?.schemaVersion;
+    return v !== undefined && v !== this.catalog.version;
   }
 }

@@ -3,6 +3,7 @@
 
 import type { AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import { ChorusError } from '../errors.js';
+import { isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { Prepared } from './prepare.js';
@@ -87,7 +88,17 @@ export function queryEndsTransaction(
   next: number,
   implicit: boolean,
 ): boolean {
-  if (items.some((i) => isKeyword(i.prepared.cls.sig[0], 'COPY') || savepointKinds.has(i.prepared.cls.kind)))
+  // DDL never runs inside a commit group: later members would be planned against the committed
+  // schema and run against the block's uncommitted one.
+  if (
+    items.some(
+      (i) =>
+        isKeyword(i.prepared.cls.sig[0], 'COPY') ||
+        savepointKinds.has(i.prepared.cls.kind) ||
+        isDdl(i.prepared.cls.kind) ||
+        i.prepared.cls.kind === 'truncate',
+    )
+  )
     return false;
   return (
     implicit ||

@@ -91,6 +91,10 @@ export class Session {
    */
   batchHint: (() => boolean) | null = null;
   private savepoints = 0;
+  /** A query (not SET/SHOW/transaction control) ran in the open block. */
+  private txQueried = false;
+  /** Savepoints of a read-only block that never took the writer (nothing to roll back). */
+  private readOnlySavepoints: string[] = [];
   private readOnlyTx = false;
   private canceled = false;
   /** The running statement has a statement_timeout. */
@@ -243,10 +247,7 @@ export class Session {
       case 'set':
       case 'reset': {
         const { notices, transaction } = this.settings.apply(p.text, this.state !== 'idle');
-        if (transaction?.readOnly) {
-          this.readOnlyTx = true;
-          this.settings.markReadOnly();
-        }
+        if (transaction?.readOnly !== undefined) this.setReadOnly(transaction.readOnly);
         return { ...result(kind === 'set' ? 'SET' : 'RESET', null), notices };
       }
       case 'show': {
@@ -260,7 +261,14 @@ export class Session {
       }
       default:
     }
-    if (p.route.type === 'admin-call') return runAdminCall(this.host.registry, this.user, p, params);
+    if (p.route.type === 'admin-call') {
+      // Its effects (peers, settings, snapshots) would not roll back with the block.
+      if (p.route.fn.mutates && this.state !== 'idle')
+        throw new ActiveTransactionError(
+          `replicate.${p.route.fn.name}() cannot run inside a transaction block`,
+        );
+      return runAdminCall(this.host.registry, this.user, p, params);
+    }
     const bind: BindParams = p.plan
       ? bindPlan(p.plan, params, this.bindContext(statementUs))
       : toBindParams(p, params);
@@ -285,6 +293,8 @@ export class Session {
         return result('VACUUM', null);
       default:
     }
+    // A query ran in this block: its read/write mode is fixed from here on.
+    this.txQueried = this.state !== 'idle';
     const ddl = isDdl(kind) || kind === 'truncate';
     if (this.host.multiPrimary && kind === 'create_trigger') {
       throw new FeatureNotSupportedError('CREATE TRIGGER in multi-primary mode', {
@@ -337,21 +347,41 @@ export class Session {
     }
   }
 
-  /** A wait for the writer, bounded by lock_timeout (55P03) as PostgreSQL bounds lock waits. */
+  /**
+   * A wait for the writer, bounded by lock_timeout (55P03) as PostgreSQL bounds lock waits, and
+   * abandoned on CancelRequest. The timer ends with the wait or the cancel, whichever comes first
+   * (a wait that never settles must not leave a timer to cancel a later statement).
+   */
   private lockWait<T>(wait: Promise<T>): Promise<T> {
     const ms = settingMs(this.settings.get('lock_timeout'));
-    if (ms <= 0) return wait;
+    const raced = this.cancelable(wait);
+    if (ms <= 0) return raced;
     const timer = setTimeout(
       () => this.cancel(new ChorusError('55P03', 'canceling statement due to lock timeout')),
       ms,
     );
-    return wait.finally(() => clearTimeout(timer));
+    return raced.finally(() => clearTimeout(timer));
+  }
+
+  /** SET TRANSACTION READ ONLY / READ WRITE (or SET transaction_read_only) in an open block. */
+  private setReadOnly(readOnly: boolean): void {
+    if (readOnly) {
+      this.readOnlyTx = true;
+      this.settings.markReadOnly();
+      return;
+    }
+    if (!this.readOnlyTx) return;
+    if (this.txQueried)
+      throw new ChorusError('25001', 'transaction read-write mode must be set before any query');
+    this.readOnlyTx = false;
+    this.settings.markReadWrite();
   }
 
   private async ensureWriter(mayJoinGroup = true, what = (): string => 'a write'): Promise<void> {
-    if (this.holdsWriter) return;
+    // Checked even when the writer is held: the block may have become read only after a write.
     if (this.readOnlyTx)
       throw new ReadOnlyTransactionError(`cannot execute ${what()} in a read-only transaction`);
+    if (this.holdsWriter) return;
     if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
     this.host.quorum?.checkWritable();
     // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)
@@ -359,7 +389,7 @@ export class Session {
     // Never with user savepoints: after an error the client may ROLLBACK TO one and go on
     // interactively, which a block in a group must not do.
     if (mayJoinGroup && this.state === 'tx' && this.clientTimestampMs() === null && this.batchHint?.()) {
-      await this.host.groupCommit.joinBlock(this, (wait) => this.cancelable(this.lockWait(wait)));
+      await this.host.groupCommit.joinBlock(this, (wait) => this.lockWait(wait));
       if (this.closed || this.canceled) {
         // The connection went away (or was canceled) while this block waited: give the group back.
         this.host.groupCommit.leaveBlock(this, false);
@@ -438,12 +468,13 @@ export class Session {
       this.host.quorum?.checkWritable();
       const { value, commit } = await this.host.groupCommit.run(
         () => this.runWriterStatement(...latest()),
-        (wait) => this.cancelable(this.lockWait(wait)),
+        (wait) => this.lockWait(wait),
       );
       if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
       return value;
     }
-    await this.ensureWriter(true, what);
+    // A DDL statement never joins a commit group (see queryEndsTransaction).
+    await this.ensureWriter(!ddl, what);
     let out: StatementResult;
     try {
       out = ddl ? this.runDdl(...latest()) : this.runWriterStatement(...latest());
@@ -504,6 +535,8 @@ export class Session {
       };
     }
     this.state = 'tx';
+    this.txQueried = false;
+    this.readOnlySavepoints = [];
     this.txStartUs = statementUs;
     const mode = sig.findIndex((t, i) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY', 'WRITE'));
     this.readOnlyTx =
@@ -557,17 +590,17 @@ export class Session {
         `${kind === 'savepoint' ? 'SAVEPOINT' : kind === 'release' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} can only be used in transaction blocks`,
       );
     }
-    if (kind === 'savepoint') await this.ensureWriter(false);
-    if (!this.holdsWriter) {
-      const name = p.cls.sig[p.cls.sig.length - 1];
-      throw new ChorusError(
-        '3B001',
-        `savepoint "${name?.kind === 'qident' ? name.value : (name?.text ?? '').toLowerCase()}" does not exist`,
-      );
-    }
-    this.host.engine.writer.exec(p.execSql);
     const last = p.cls.sig[p.cls.sig.length - 1];
-    const name = last?.kind === 'qident' ? last.value : (last?.text ?? '');
+    const name = last?.kind === 'qident' ? last.value : (last?.text ?? '').toLowerCase();
+    if (!this.holdsWriter && this.readOnlyTx) return this.readOnlySavepoint(kind, name, p);
+    if (kind === 'savepoint' && !this.holdsWriter) await this.ensureWriter(false);
+    if (!this.holdsWriter) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
+    this.host.engine.writer.exec(p.execSql);
+    if (kind === 'rollback_to' && this.schemaChanged) {
+      // DDL after the savepoint was undone: this session's statements see the schema as it is now.
+      this.host.writerCache.clear();
+      this.schema.changed();
+    }
     if (kind === 'savepoint') {
       this.savepoints++;
       this.settings.savepoint(name);
@@ -576,6 +609,27 @@ export class Session {
       this.settings.release(name);
     } else this.settings.rollbackTo(name);
     if (kind === 'rollback_to') this.state = 'tx';
+    return result(commandTag(p.cls, 0), null);
+  }
+
+  /** A savepoint in a read-only block that holds no writer: only its name (and settings) to keep. */
+  private readOnlySavepoint(kind: string, name: string, p: Prepared): StatementResult {
+    const stack = this.readOnlySavepoints;
+    if (kind === 'savepoint') {
+      stack.push(name);
+      this.settings.savepoint(name);
+    } else {
+      const at = stack.lastIndexOf(name);
+      if (at < 0) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
+      if (kind === 'release') {
+        stack.length = at;
+        this.settings.release(name);
+      } else {
+        stack.length = at + 1;
+        this.settings.rollbackTo(name);
+        this.state = 'tx';
+      }
+    }
     return result(commandTag(p.cls, 0), null);
   }
 
@@ -598,6 +652,8 @@ export class Session {
       );
     if (implicit) {
       this.state = 'tx';
+      this.txQueried = false;
+      this.readOnlySavepoints = [];
       this.txStartUs = wallClockUs();
       this.readOnlyTx = this.settings.get('default_transaction_read_only') === 'on';
       this.settings.begin(this.readOnlyTx);

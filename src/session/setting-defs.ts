@@ -89,6 +89,38 @@ function milliseconds(name: string) {
   };
 }
 
+const kbUnits: [string, number][] = [
+  ['TB', 1024 ** 3],
+  ['GB', 1024 ** 2],
+  ['MB', 1024],
+  ['kB', 1],
+];
+
+/** A memory setting counted in kB (work_mem): units as PostgreSQL spells them, shown as it shows them. */
+function kilobytes(name: string, minKb: number) {
+  return (value: string): string => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|MB|GB|TB)?\s*$/.exec(value);
+    if (!m) {
+      throw new ChorusError('22023', `invalid value for parameter "${name}": "${value}"`, {
+        hint: /^\s*\d/.test(value)
+          ? 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".'
+          : undefined,
+      });
+    }
+    const unit = m[2] ?? 'kB';
+    const kb = Math.round(
+      unit === 'B' ? Number(m[1]) / 1024 : Number(m[1]) * kbUnits.find(([u]) => u === unit)![1],
+    );
+    if (kb < minKb || kb > 2_147_483_647)
+      throw new ChorusError(
+        '22023',
+        `${kb} kB is outside the valid range for parameter "${name}" (${minKb} .. 2147483647)`,
+      );
+    const [u, size] = kbUnits.find(([, size]) => kb % size === 0)!;
+    return `${kb / size}${u}`;
+  };
+}
+
 /** Milliseconds of a time setting as SHOW prints it ('90s', '1min', '0'). */
 export function settingMs(value: string | undefined): number {
   if (value === undefined || value === '0') return 0;
@@ -237,8 +269,8 @@ export const settingDefs: ReadonlyMap<string, SettingDef> = new Map<string, Sett
   ],
   ['jit', { default: 'on', check: bool('jit') }],
   ['geqo', { default: 'on', check: bool('geqo') }],
-  ['work_mem', { default: '4MB' }],
-  ['maintenance_work_mem', { default: '64MB' }],
+  ['work_mem', { default: '4MB', check: kilobytes('work_mem', 64) }],
+  ['maintenance_work_mem', { default: '64MB', check: kilobytes('maintenance_work_mem', 1024) }],
   ['temp_buffers', { default: '8MB' }],
   ['effective_cache_size', { default: '4GB' }],
   ['random_page_cost', { default: '4' }],

@@ -68,6 +68,44 @@ function settingValue(args: readonly P.Node[], name: string): string {
   return parts.join(', ');
 }
 
+/**
+ * The startup packet's `options` (libpq's PGOPTIONS): `-c name=value` and `--name=value`, separated
+ * by spaces (a backslash keeps the next character, as in PostgreSQL's pg_split_opts).
+ */
+export function commandLineOptions(options: string): [string, string][] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < options.length; i++) {
+    const c = options[i]!;
+    if (c === '\\' && i + 1 < options.length) {
+      word += options[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  const out: [string, string][] = [];
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i]!;
+    if (w === '-c') w = words[++i] ?? '';
+    else if (w.startsWith('-c')) w = w.slice(2);
+    else if (w.startsWith('--')) w = w.slice(2);
+    else throw new ChorusError('42601', `invalid command-line argument for server process: ${w}`);
+    const eq = w.indexOf('=');
+    if (eq <= 0) throw new ChorusError('42601', `invalid command-line argument for server process: ${w}`);
+    // PostgreSQL reads '-' in a name as '_'.
+    out.push([w.slice(0, eq).replaceAll('-', '_').toLowerCase(), w.slice(eq + 1)]);
+  }
+  return out;
+}
+
 export class SessionSettings {
   /** Values set for the session (and by the open block, undone if it rolls back). */
   private values: Values = new Map();
@@ -77,17 +115,25 @@ export class SessionSettings {
   private atBegin: Values | null = null;
   private savepoints: Snapshot[] = [];
 
+  /** Values the connection's startup packet gave (what RESET returns to). */
+  private startup: Values = new Map();
+
   constructor(startup: Record<string, string>) {
+    const given: [string, string][] = [];
     for (const [k, v] of Object.entries(startup)) {
       const key = k.toLowerCase();
-      if (key === 'user' || key === 'database' || key === 'options' || key === 'replication') continue;
-      this.values.set(key, this.checked(key, v));
+      if (key === 'options') given.push(...commandLineOptions(v));
+      else if (key !== 'user' && key !== 'database' && key !== 'replication') given.push([key, v]);
     }
+    for (const [key, v] of given) this.startup.set(key, this.checked(key, v));
   }
 
   get(name: string): string | undefined {
     const key = name.toLowerCase();
-    return this.local.get(key) ?? this.values.get(key) ?? defOf(key)?.default;
+    // Outside a block, the mode the next transaction would take.
+    if (key === 'transaction_read_only' && !this.local.has(key))
+      return this.get('default_transaction_read_only');
+    return this.local.get(key) ?? this.values.get(key) ?? this.startup.get(key) ?? defOf(key)?.default;
   }
 
   /** A value for `name` as SET would store it; 42704 / 55P02 / 22023 / 0A000 as PostgreSQL. */
@@ -126,7 +172,7 @@ export class SessionSettings {
     }
     const reset = s.kind === 'VAR_RESET' || s.kind === 'VAR_SET_DEFAULT';
     const value = reset ? null : this.checked(name, settingValue(s.args ?? [], name));
-    if (reset) this.checked(name, defOf(name)?.default ?? '');
+    if (reset) this.checked(name, this.startup.get(name) ?? defOf(name)?.default ?? '');
     if (name === 'transaction_read_only') {
       if (!inBlock) return { notices: [] };
       return { notices: [], transaction: { readOnly: value === 'on' } };
@@ -186,13 +232,18 @@ export class SessionSettings {
   /** A transaction block began (read only or not: SHOW transaction_read_only). */
   begin(readOnly: boolean): void {
     this.atBegin = new Map(this.values);
-    this.local = new Map(readOnly ? [['transaction_read_only', 'on']] : []);
+    this.local = new Map([['transaction_read_only', readOnly ? 'on' : 'off']]);
     this.savepoints = [];
   }
 
   /** The open block became read only (SET TRANSACTION READ ONLY). */
   markReadOnly(): void {
     this.local.set('transaction_read_only', 'on');
+  }
+
+  /** The open block became read-write again (SET TRANSACTION READ WRITE before any query). */
+  markReadWrite(): void {
+    this.local.set('transaction_read_only', 'off');
   }
 
   /** The block ended: its SETs stay if it committed; SET LOCAL values go either way. */

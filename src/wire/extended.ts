@@ -8,7 +8,7 @@ import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import { planColumns, type Session, savepointKinds } from '../session/session.js';
-import type { StatementKind } from '../sql/classify.js';
+import { isDdl, type StatementKind } from '../sql/classify.js';
 import { isIntegerType, type PgType, T, type TypeRef } from '../sql/types/pg-types.js';
 import { codecFor } from '../sql/types/values.js';
 import type { BackendWriter } from './backend-writer.js';
@@ -88,7 +88,8 @@ export class ExtendedProtocol {
         case 'Execute': {
           const kind = portals.get(m.portal) ?? this.portals.get(m.portal)?.entry.prepared.cls.kind ?? null;
           if (kind === 'commit' || kind === 'rollback') return true;
-          if (kind === null || savepointKinds.has(kind)) return false;
+          // DDL never joins a commit group (see queryEndsTransaction).
+          if (kind === null || savepointKinds.has(kind) || isDdl(kind) || kind === 'truncate') return false;
           break;
         }
         case 'Describe':

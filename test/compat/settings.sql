@@ -53,3 +53,64 @@ SHOW lock_timeout;
 RESET ALL;
 
 SHOW lock_timeout;
+
+-- Memory settings with PostgreSQL's units; transaction_read_only outside and inside blocks.
+SHOW transaction_read_only;
+
+SET default_transaction_read_only = on;
+
+SHOW transaction_read_only;
+
+SET default_transaction_read_only = off;
+
+SHOW work_mem;
+
+SET work_mem = '64kB';
+
+-- error: 22023
+SET work_mem = 'abc';
+
+-- error: 22023
+SET enable_seqscan = 'maybe';
+
+SET enable_seqscan = off;
+
+SHOW enable_seqscan;
+
+RESET ALL;
+
+SET work_mem = '1GB';
+
+SHOW work_mem;
+
+SET work_mem = 2048;
+
+SHOW work_mem;
+
+-- error: 22023
+SET work_mem = '10mb';
+
+-- error: 22023
+SET work_mem = '1kB';
+
+SET work_mem = '100000B';
+
+SHOW work_mem;
+
+BEGIN;
+
+SET TRANSACTION READ ONLY;
+
+SHOW transaction_read_only;
+
+ROLLBACK;
+
+SET default_transaction_read_only = on;
+
+BEGIN READ WRITE;
+
+SHOW transaction_read_only;
+
+ROLLBACK;
+
+SET default_transaction_read_only = off;

@@ -140,3 +140,99 @@ SELECT current_schema() AS s, version() LIKE 'PostgreSQL %' AS is_pg, pg_backend
 SELECT 1 AS one FROM (SELECT pg_sleep(0)) AS slept;
 
 DROP TABLE compat_accounts;
+
+-- Read-only blocks: SET TRANSACTION READ ONLY after a write, READ WRITE only before any query,
+-- savepoints in a read-only block.
+CREATE TABLE compat_ro (id int PRIMARY KEY, v text);
+
+BEGIN;
+
+INSERT INTO compat_ro VALUES (1, 'a');
+
+SET TRANSACTION READ ONLY;
+
+-- error: 25006
+INSERT INTO compat_ro VALUES (2, 'b');
+
+ROLLBACK;
+
+BEGIN READ ONLY;
+
+SAVEPOINT s1;
+
+SELECT count(*) AS n FROM compat_ro;
+
+ROLLBACK TO SAVEPOINT s1;
+
+RELEASE SAVEPOINT s1;
+
+-- error: 3B001
+ROLLBACK TO SAVEPOINT s1;
+
+ROLLBACK;
+
+BEGIN READ ONLY;
+
+SET TRANSACTION READ WRITE;
+
+INSERT INTO compat_ro VALUES (3, 'c');
+
+COMMIT;
+
+BEGIN READ ONLY;
+
+SELECT 1 AS one;
+
+-- error: 25001
+SET TRANSACTION READ WRITE;
+
+ROLLBACK;
+
+SELECT * FROM compat_ro ORDER BY id;
+
+-- DDL undone by ROLLBACK TO SAVEPOINT is gone for the session's next statements.
+BEGIN;
+
+SAVEPOINT a;
+
+CREATE TABLE compat_sp1 (x int);
+
+ROLLBACK TO SAVEPOINT a;
+
+-- error: 42P01
+INSERT INTO compat_sp1 VALUES (1);
+
+ROLLBACK;
+
+CREATE TABLE compat_sp2 (x int);
+
+BEGIN;
+
+SAVEPOINT a;
+
+ALTER TABLE compat_sp2 ADD COLUMN y text;
+
+ROLLBACK TO SAVEPOINT a;
+
+SELECT * FROM compat_sp2;
+
+COMMIT;
+
+-- Volatile defaults: PostgreSQL computes one per existing row; SQLite would give all one value.
+-- chorus-error: 0A000 ADD COLUMN with a volatile default
+ALTER TABLE compat_sp2 ADD COLUMN r float8 DEFAULT random();
+
+-- error: 0A000
+ALTER TABLE compat_sp2 ADD COLUMN r2 int DEFAULT (SELECT 1);
+
+-- error: 0A000
+CREATE TABLE compat_sp3 (x int DEFAULT (SELECT 1));
+
+-- Error positions count characters (an emoji is one).
+-- error: 42703
+SELECT '😀😀' || nosuchcol;
+
+-- error: 22P02
+SELECT '😀😀' AS e, 1 + 'x';
+
+DROP TABLE compat_ro, compat_sp2;

@@ -83,6 +83,8 @@ describe('psql against ChorusDB and PostgreSQL', () => {
       'SELECT 1; SELEC 2',
       '\n   SELECT pq_nosuch_column',
       "SELECT 1 AS one;\n  SELECT 'abc'::int",
+      "SELECT '😀😀' || pq_nosuch_column",
+      "SELECT '😀😀' AS e, 1 + 'x'",
     ]);
   });
 

@@ -88,7 +88,15 @@ function byteStarts(text: string): Uint32Array {
 /** PostgreSQL's error position for a parse-tree location (a byte offset): 1-based characters. */
 export function errorPosition(text: string, location: number | undefined): number | undefined {
   if (location === undefined || location < 0) return undefined;
-  return charOffset(text, location) + 1;
+  const units = charOffset(text, location);
+  if (offsetsAscii) return units + 1;
+  // PostgreSQL counts characters: a surrogate pair (an emoji) is one.
+  let pairs = 0;
+  for (let i = 0; i < units; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) pairs++;
+  }
+  return units - pairs + 1;
 }
 
 interface LibpgError extends Error {

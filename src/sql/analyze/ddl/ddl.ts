@@ -23,6 +23,7 @@ import { coerce } from '../expr/coerce.js';
 import { storedEqualityIsPostgres } from '../expr/keys.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
+import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
 import { defaultComment } from './stored-text.js';
 
 export interface DdlPlan {
@@ -35,6 +36,8 @@ export interface DdlPlan {
    * as a literal: SQLite adds a column only with a constant default (ALTER TABLE ... ADD COLUMN).
    */
   constants?: string[];
+  /** The catalog version the DDL was analyzed against (set by the session layer). */
+  schemaVersion?: number;
 }
 
 /** Where the value of DdlPlan.constants[i] goes in the DDL text. */
@@ -80,6 +83,8 @@ interface ColumnPlan {
   /** A serial primary key's constraint name (declared on the column, see columnSql). */
   primaryName?: string;
   defaultPg: string | null;
+  /** The default calls a volatile function (random(), clock_timestamp(), ...). */
+  defaultVolatile?: boolean;
 }
 
 /** The PostgreSQL text of an expression (PostgreSQL's own spelling, from the parse tree). */
@@ -328,7 +333,9 @@ function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
       case 'CONSTR_DEFAULT':
         if (plan.serial)
           throw new ChorusError('42601', `multiple default values specified for column "${plan.name}"`);
+        checkDefaultExpression(c.raw_expr!, pos(st, c.location));
         plan.defaultPg = expressionText(c.raw_expr!);
+        plan.defaultVolatile = callsVolatileFunction(c.raw_expr!);
         break;
       case 'CONSTR_IDENTITY':
         if (!type || !isIntegerType(type.type)) {
@@ -448,6 +455,13 @@ export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan 
     }
     if (col.serial) throw new FeatureNotSupportedError('adding a serial or identity column');
     let marker: string | undefined;
+    if (col.defaultVolatile) {
+      // PostgreSQL rewrites the table, calling it once per existing row; SQLite adds a column
+      // with one constant value for all of them.
+      throw new FeatureNotSupportedError(`ADD COLUMN with a volatile default (${col.defaultPg})`, {
+        hint: 'Add the column without a default, then fill it with UPDATE.',
+      });
+    }
     if (col.defaultPg) {
       const sql = defaultSql(an, table.name, col);
       if (sql === 'NULL' && col.defaultPg.toUpperCase() !== 'NULL') {
