@@ -139,7 +139,9 @@ describe('conflict resolvers and manual resolution', () => {
     assert.equal((await one(a, 'SELECT name FROM products WHERE id = 4')).name, 'after');
     // inside a transaction block it is refused: its effects would not roll back with the block
     await assert.rejects(
-      a.exec("BEGIN; SELECT replicate.resolve_pending_conflicts(strategy => 'last_write_wins', timeout_sec => 5)"),
+      a.exec(
+        "BEGIN; SELECT replicate.resolve_pending_conflicts(strategy => 'last_write_wins', timeout_sec => 5)",
+      ),
       (e: unknown) => (e as { sqlstate?: string }).sqlstate === '25001',
     );
     // settle pending conflicts by last-write-wins: b's later write (9) wins, on both nodes

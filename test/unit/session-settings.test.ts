@@ -37,7 +37,11 @@ describe('startup options', () => {
   });
 
   test('RESET and RESET ALL return to the startup value, not the built-in default', () => {
-    const s = new SessionSettings({ user: 'u', options: '-c statement_timeout=5s', application_name: 'app1' });
+    const s = new SessionSettings({
+      user: 'u',
+      options: '-c statement_timeout=5s',
+      application_name: 'app1',
+    });
     assert.equal(s.get('statement_timeout'), '5s');
     s.apply('SET statement_timeout = 1000', false);
     assert.equal(s.get('statement_timeout'), '1s');
