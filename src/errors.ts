@@ -219,6 +219,26 @@ export class ConfigError extends ChorusError {
   }
 }
 
+/**
+ * A listener could not bind (a configuration problem: the port is taken, the address is not this
+ * host's, or binding needs privileges). `what` names the listener and its flag.
+ */
+export function listenError(e: unknown, what: string, address: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const port = address.split(':').pop();
+  if (code === 'EADDRINUSE')
+    return new ConfigError(`port ${port} (${what}) is already in use`, {
+      hint: 'Stop the process using it, or choose another port.',
+    });
+  if (code === 'EADDRNOTAVAIL')
+    return new ConfigError(`address ${address} (${what}) is not an address of this host`);
+  if (code === 'EACCES')
+    return new ConfigError(`no permission to listen on ${address} (${what})`, {
+      hint: 'Ports below 1024 need privileges; choose a higher port.',
+    });
+  return e as Error;
+}
+
 /** XX000: an invariant broke inside the node. */
 export class InternalError extends ChorusError {
   constructor(message: string, extras?: ErrorExtras) {

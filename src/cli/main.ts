@@ -2,26 +2,31 @@
 
 // The `chorus` command: `chorus server` runs a node, `chorus sql` runs statements against one.
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import pg from 'pg';
 import pino from 'pino';
 import { OffsetFileClock } from '../clock/offset-file-clock.js';
 import { systemTimers } from '../clock/timers.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
-import { ChorusError } from '../errors.js';
+import { ChorusError, ConfigError } from '../errors.js';
 import { type ChorusNode, openNode } from '../node/node.js';
 import { tcpNetworkFromConfig, tcpOptions, witnessNetworkFromConfig } from '../replication/tcp-network.js';
 import { TcpPeerNetwork } from '../replication/transport.js';
 import { WitnessServer } from '../replication/witness.js';
+import { prepareDataDir } from '../storage/data-dir.js';
 import { installPendingSnapshot } from '../storage/snapshot-install.js';
 import { chorusVersion } from '../storage/sql-functions.js';
 import { runDemo } from './demo.js';
+import { exitFailure, exitOk, exitUsage } from './exit-codes.js';
 import { formatTable } from './format.js';
 import { standardListeners } from './listeners.js';
 
 const program = new Command();
+// Usage errors (unknown flag, missing value) exit with exitUsage, like configuration errors.
+program.exitOverride();
 program
   .name('chorus')
   .description('ChorusDB: a replicated SQL database that speaks PostgreSQL')
@@ -38,7 +43,10 @@ program
   .option('--data-dir <dir>', 'data directory (default ./data)')
   .option('--listen <host:port>', 'PostgreSQL wire protocol address (default 127.0.0.1:5432)')
   .option('--http <host:port>', 'HTTP API address (default 127.0.0.1:8080)')
-  .option('--ha-mode <mode>', 'standalone | multi-primary | primary | standby (default standalone)')
+  .option(
+    '--ha-mode <mode>',
+    'standalone | multi-primary (default standalone; primary and standby are not available yet)',
+  )
   .option('--ha-bind <host:port>', 'peer link address (default 127.0.0.1:5433)')
   .option('--ha-peers <list>', 'comma-separated peer addresses')
   .option('--ha-primary <host:port>', 'primary to follow (standby mode)')
@@ -51,7 +59,7 @@ program
     } catch (e) {
       console.error(`chorus: ${(e as Error).message}`);
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
-      process.exit(2);
+      process.exit(exitUsage);
     }
     // Fault injection (chaos runner): the node's clock reads an offset from this file.
     const offsetFile = process.env.CHORUS_TEST_CLOCK_OFFSET_FILE;
@@ -62,12 +70,14 @@ program
     const fatal = (e: unknown): never => {
       console.error(`chorus: ${(e as Error).message}`);
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
-      process.exit(e instanceof ChorusError && e.sqlstate === 'F0000' ? 2 : 1);
+      process.exit(e instanceof ConfigError ? exitUsage : exitFailure);
     };
     const start = async (): Promise<void> => {
-      const installed = installPendingSnapshot(config.server.data_dir);
+      let installed: ReturnType<typeof installPendingSnapshot>;
       let opened: ChorusNode;
       try {
+        prepareDataDir(config.server.data_dir);
+        installed = installPendingSnapshot(config.server.data_dir);
         opened = openNode({
           config,
           network: tcpNetworkFromConfig,
@@ -97,9 +107,10 @@ program
             (addrs.http ? `  http:  http://${addrs.http.host}:${addrs.http.port}/status\n` : ''),
         );
       } catch (e) {
-        opened.logger.error({ err: e }, 'failed to start listeners');
+        // A port in use (or not ours) is a configuration problem: said in one line, exitUsage.
+        if (!(e instanceof ConfigError)) opened.logger.error({ err: e }, 'failed to start listeners');
         await opened.close();
-        process.exit(1);
+        fatal(e);
       }
     };
     const restart = (reason: string): void => {
@@ -121,10 +132,10 @@ program
           await node?.close();
         })
         .then(
-          () => process.exit(0),
+          () => process.exit(exitOk),
           (err: unknown) => {
             node?.logger.error({ err }, 'shutdown failed');
-            process.exit(1);
+            process.exit(exitFailure);
           },
         );
     };
@@ -152,7 +163,7 @@ program
         );
     } catch (e) {
       console.error(`chorus: ${(e as Error).message}`);
-      process.exit(2);
+      process.exit(exitUsage);
     }
     // Masters keep one link per peer id: two witnesses with one id would count as one.
     const port = config.replication.ha_bind.split(':').pop();
@@ -162,8 +173,8 @@ program
     const witness = new WitnessServer(network, systemTimers, logger);
     const stop = (): void => {
       witness.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => process.exit(exitOk),
+        () => process.exit(exitFailure),
       );
     };
     process.on('SIGTERM', stop);
@@ -172,9 +183,16 @@ program
       await witness.start();
     } catch (e) {
       console.error(`chorus: ${(e as Error).message}`);
-      process.exit(1);
+      process.exit(e instanceof ConfigError ? exitUsage : exitFailure);
     }
     console.error(`ChorusDB witness "${id}" ready on ${config.replication.ha_bind}`);
+  });
+
+program
+  .command('secret')
+  .description('print a new random cluster secret (32 bytes, base64url) for replication.cluster_secret')
+  .action(() => {
+    console.log(randomBytes(32).toString('base64url'));
   });
 
 interface SqlOptions {
@@ -206,12 +224,17 @@ program
       password: process.env.PGPASSWORD,
     });
     client.on('notice', (n) => console.error(`NOTICE:  ${n.message}`));
+    // psql prints each statement's command tag as the server sent it (`INSERT 0 1`,
+    // `CREATE TABLE`); pg's results keep only its first word.
+    const tags: string[] = [];
+    const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+    connection.on('commandComplete', (m: { text: string }) => tags.push(m.text));
     try {
       await client.connect();
       const res = (await client.query({ text: sql, rowMode: 'array' })) as unknown as
         | pg.QueryArrayResult
         | pg.QueryArrayResult[];
-      for (const r of Array.isArray(res) ? res : [res]) {
+      (Array.isArray(res) ? res : [res]).forEach((r, i) => {
         if (r.fields.length > 0)
           console.log(
             `${formatTable(
@@ -219,20 +242,15 @@ program
               r.rows,
             )}\n`,
           );
-        else
-          console.log(
-            r.command === null
-              ? ''
-              : `${r.command}${r.rowCount !== null && r.command !== 'CREATE' ? ` ${r.rowCount}` : ''}`,
-          );
-      }
+        else console.log(tags[i] ?? '');
+      });
       await client.end();
     } catch (e) {
       const err = e as { message: string; code?: string; hint?: string };
       console.error(`ERROR:  ${err.message}${err.code ? ` (SQLSTATE ${err.code})` : ''}`);
       if (err.hint) console.error(`HINT:  ${err.hint}`);
       await client.end().catch(() => undefined);
-      process.exit(1);
+      process.exit(exitFailure);
     }
   });
 
@@ -248,7 +266,7 @@ program
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65535) {
         console.error(`chorus: --${name} must be an integer, got ${v}`);
-        process.exit(2);
+        process.exit(exitUsage);
       }
       return n;
     };
@@ -265,11 +283,13 @@ program
       process.exit(code);
     } catch (e) {
       console.error(`chorus: ${(e as Error).message}`);
-      process.exit(2);
+      process.exit(exitUsage);
     }
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  // Commander has printed its own message for usage errors; --help and --version exit 0.
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? exitOk : exitUsage);
   console.error(`chorus: ${(e as Error).message}`);
-  process.exit(1);
+  process.exit(exitFailure);
 });

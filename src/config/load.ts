@@ -218,6 +218,7 @@ function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
       },
     );
   }
+  checkSecretStrength(cfg);
   if (cfg.replication.require_quorum_for_writes && haMode !== 'multi-primary') {
     throw new ConfigError('replication.require_quorum_for_writes needs replication.mode = "multi_master"', {
       hint: 'A standalone node has no peers to form a quorum with.',
@@ -240,6 +241,30 @@ function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
   for (const u of cfg.auth.users) {
     if (names.has(u.name)) throw new ConfigError(`auth.users: user "${u.name}" is listed twice`);
     names.add(u.name);
+  }
+}
+
+/** A cluster secret guarding a peer link beyond loopback: at least this many bytes... */
+export const clusterSecretBytesMin = 16;
+/** ...and at least this many different characters (refuses 'aaaaaaaaaaaaaaaa'). */
+export const clusterSecretDistinctCharsMin = 10;
+
+/**
+ * Peers authenticate with the cluster secret (HMAC challenge-response), so where the network can
+ * reach the peer link a guessable secret is refused.
+ */
+function checkSecretStrength(cfg: ParsedConfig): void {
+  const secret = cfg.replication.cluster_secret;
+  if (secret === undefined) return;
+  const host = cfg.replication.ha_bind.slice(0, cfg.replication.ha_bind.lastIndexOf(':'));
+  if (isLoopbackHost(host.replace(/^\[|\]$/g, ''))) return;
+  const weak =
+    Buffer.byteLength(secret) < clusterSecretBytesMin || new Set(secret).size < clusterSecretDistinctCharsMin;
+  if (weak) {
+    throw new ConfigError(
+      `replication.cluster_secret is too weak for a peer link on ${cfg.replication.ha_bind} (beyond loopback): it needs at least ${clusterSecretBytesMin} bytes with ${clusterSecretDistinctCharsMin} different characters`,
+      { hint: 'Generate one with `chorus secret` and use it on every node.' },
+    );
   }
 }
 

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ChorusError } from '../errors.js';
+import { ChorusError, listenError } from '../errors.js';
 import { httpBodyBytesMax } from '../limits.js';
 import type { ChorusNode, Listener } from '../node/node.js';
 import type { StatementResult } from '../session/result.js';
@@ -280,7 +280,7 @@ export async function startHttpServer(node: ChorusNode, host: string, port: numb
   });
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
+    const onError = (err: Error) => reject(listenError(err, 'HTTP API, --http', `${host}:${port}`));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

@@ -481,7 +481,8 @@ export class Applier {
       resolved,
       extra.strategy ?? 'last_write_wins',
       new Date(this.nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
-      latencyMs,
+      // Milliseconds to the microsecond (performance.now() carries float noise beyond it).
+      Math.round(latencyMs * 1000) / 1000,
       tx.seq,
       extra.status ?? 'resolved',
       extra.error ?? null,

@@ -219,7 +219,7 @@ export class CrdtColumns {
           : value !== null && typeof value === 'object'
             ? Object.keys(value).length
             : 1,
-        performance.now() - t0,
+        Math.round((performance.now() - t0) * 1000) / 1000,
         new Date(this.nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
       );
     }

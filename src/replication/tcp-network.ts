@@ -77,6 +77,7 @@ export function tcpOptions(
     compression: { enabled: r.enable_compression, thresholdBytes: r.compression_threshold_bytes },
     sendBufferBytesMax: r.buffers.per_peer_buffer_mb * 1024 * 1024,
     reconnect: { initialMs: reconnectInitialMs, maxMs: reconnectMaxMs },
-    logger: logger.child({ component: 'peer-network' }),
+    // The transport names its component itself (a second `component` key would repeat in each line).
+    logger,
   };
 }

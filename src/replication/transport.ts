@@ -4,7 +4,7 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import { performance } from 'node:perf_hooks';
 import { type TLSSocket, connect as tlsConnect, createServer as tlsCreateServer } from 'node:tls';
 import type { Logger } from 'pino';
-import { ConfigError, InternalError } from '../errors.js';
+import { ConfigError, InternalError, listenError } from '../errors.js';
 import { dialerHello, type HandshakeConfig, handshakeStep } from './frames.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
 import { type DialEntry, reservedTypes, TcpLink } from './tcp-link.js';
@@ -149,9 +149,11 @@ export class TcpPeerNetwork implements PeerNetwork {
     });
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const onError = (e: Error): void =>
+        reject(listenError(e, 'peer link, --ha-bind', `${at.host}:${at.port}`));
+      server.once('error', onError);
       server.listen({ host: at.host, port: at.port }, () => {
-        server.off('error', reject);
+        server.off('error', onError);
         server.on('error', (err) => this.log.error({ err }, 'peer listener error'));
         const a = server.address();
         if (a !== null && typeof a === 'object') this.bound = { host: a.address, port: a.port };

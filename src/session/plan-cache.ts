@@ -4,7 +4,7 @@
 // a plan made against an older catalog version is made again from its text when next used.
 
 import type { AdminRegistry } from '../admin/registry.js';
-import { ChorusError, SyntaxError42601 } from '../errors.js';
+import { ChorusError, ProgramLimitExceededError, SyntaxError42601 } from '../errors.js';
 import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } from '../limits.js';
 import type { Catalog } from '../sql/analyze/context.js';
 import { isDdl } from '../sql/classify.js';
@@ -258,7 +258,7 @@ function inQuery<T>(query: string, s: StatementText, f: () => T): T {
 function checkSize(sql: string): void {
   // Cheap bound first: a UTF-16 code unit is at most 3 UTF-8 bytes.
   if (sql.length * 3 > statementTextBytesMax && Buffer.byteLength(sql) > statementTextBytesMax) {
-    throw new SyntaxError42601(`statement text exceeds ${statementTextBytesMax} bytes`);
+    throw new ProgramLimitExceededError(`statement text exceeds ${statementTextBytesMax} bytes`);
   }
 }
 

@@ -2,7 +2,6 @@
 // the single writer connection and the write-transaction bookkeeping (txid, origin sequence, HLC)
 // that makes every captured change land in the replication log in the same transaction.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/
 import { ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
+import { databaseOpenError, prepareDataDir } from './data-dir.js';
 import {
   internalPrefix,
   internalSchemaSql,
@@ -81,10 +81,14 @@ export class StorageEngine {
   localCommitHook: LocalCommitHook | null = null;
 
   constructor(private readonly opts: EngineOptions) {
-    mkdirSync(opts.dataDir, { recursive: true });
+    prepareDataDir(opts.dataDir);
     this.path = join(opts.dataDir, databaseFileName);
-    this.writer = new Database(this.path);
-    this.writer.pragma('journal_mode = WAL');
+    try {
+      this.writer = new Database(this.path);
+      this.writer.pragma('journal_mode = WAL');
+    } catch (e) {
+      throw databaseOpenError(e, opts.dataDir, databaseFileName);
+    }
     this.writer.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
     this.writer.pragma('foreign_keys = ON');
     // Checkpoints are run deliberately by a background reader, never inside a client's commit.

@@ -31,7 +31,12 @@ export type FrontendMessage =
   | { type: 'CopyData'; data: Buffer }
   | { type: 'CopyDone' }
   | { type: 'CopyFail'; message: string }
-  | { type: 'FunctionCall' };
+  | { type: 'FunctionCall' }
+  /** A Query, Parse or Bind longer than wireMessageBytesMax, skipped without buffering it. */
+  | { type: 'Oversized'; messageType: 'Query' | 'Parse' | 'Bind'; bytes: number };
+
+/** Messages too long to take that can be skipped (answered with 54000) instead of closing. */
+const skippableTypes: Record<string, 'Query' | 'Parse' | 'Bind'> = { Q: 'Query', P: 'Parse', B: 'Bind' };
 
 export interface FieldDescription {
   name: string;
@@ -156,8 +161,17 @@ export class FrontendReader {
   private start = 0;
   private end = 0;
   private failure: ProtocolViolationError | null = null;
+  /** Bytes of an oversized message still to discard as they arrive. */
+  private skipBytes = 0;
+  /** The oversized message being skipped, handed out once it has been read past. */
+  private skipped: (FrontendMessage & { type: 'Oversized' }) | null = null;
 
   push(chunk: Buffer): void {
+    if (this.skipBytes > 0) {
+      const take = Math.min(chunk.length, this.skipBytes);
+      this.skipBytes -= take;
+      chunk = chunk.subarray(take);
+    }
     const n = chunk.length;
     if (n === 0) return;
     if (this.start === this.end) {
@@ -279,6 +293,12 @@ export class FrontendReader {
   }
 
   private readMessage(): FrontendMessage | null {
+    if (this.skipped) {
+      if (this.skipBytes > 0) return null;
+      const done = this.skipped;
+      this.skipped = null;
+      return done;
+    }
     const avail = this.end - this.start;
     if (avail < 5) return null;
     const s = this.start;
@@ -286,7 +306,15 @@ export class FrontendReader {
     const len = this.buf.readInt32BE(s + 1);
     if (len < 4) this.fail(`invalid message length ${len} for message type 0x${type.toString(16)}`);
     if (len > wireMessageBytesMax) {
-      this.fail(`message of ${len} bytes exceeds the limit of ${wireMessageBytesMax} bytes`);
+      const skippable = skippableTypes[String.fromCharCode(type)];
+      if (!skippable) this.fail(`message of ${len} bytes exceeds the limit of ${wireMessageBytesMax} bytes`);
+      // Read past it as it arrives (never buffered), then answer it with an error.
+      const total = len + 1;
+      const here = Math.min(avail, total);
+      this.start += here;
+      this.skipBytes = total - here;
+      this.skipped = { type: 'Oversized', messageType: skippable, bytes: len };
+      return this.readMessage();
     }
     if (!frontendTypes.includes(String.fromCharCode(type)))
       this.fail(`unknown frontend message type 0x${type.toString(16)}`);

@@ -8,10 +8,16 @@ import {
   AuthenticationFailedError,
   ChorusError,
   FeatureNotSupportedError,
+  ProgramLimitExceededError,
   ProtocolViolationError,
   TooManyConnectionsError,
 } from '../errors.js';
-import { wireAuthTimeoutMs, wireFlushThresholdBytes, wireOutputBufferBytesHigh } from '../limits.js';
+import {
+  wireAuthTimeoutMs,
+  wireFlushThresholdBytes,
+  wireMessageBytesMax,
+  wireOutputBufferBytesHigh,
+} from '../limits.js';
 import type { ChorusNode } from '../node/node.js';
 import type { StatementResult } from '../session/result.js';
 import type { Session } from '../session/session.js';
@@ -316,6 +322,15 @@ export class PgConnection {
           return;
         case 'FunctionCall':
           throw new FeatureNotSupportedError('the function call protocol');
+        case 'Oversized': {
+          const err = new ProgramLimitExceededError(
+            `message of ${msg.bytes} bytes exceeds the limit of ${wireMessageBytesMax} bytes`,
+          );
+          if (msg.messageType !== 'Query') throw err;
+          this.session?.failTransaction();
+          this.out.errorResponse(errorFieldsFrom(err));
+          return this.readyForQuery();
+        }
         case 'Password':
           throw new ProtocolViolationError('unexpected password message');
       }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket } from 'node:tls';
 import { isLoopbackHost } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, listenError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import type { ChorusNode, Listener } from '../node/node.js';
 import { type ConnectionHost, PgConnection } from './connection.js';
@@ -89,9 +89,10 @@ export async function startPgServer(node: ChorusNode, host: string, port: number
   });
   server.maxConnections = cfg.server.max_connections + 16; // headroom so refusals get an error message
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (e: Error): void => reject(listenError(e, 'PostgreSQL, --listen', `${host}:${port}`));
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

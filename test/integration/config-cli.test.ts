@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -345,6 +346,90 @@ describe('configuration takes effect: file < flags < environment', () => {
   });
 });
 
+describe('chorus server: startup problems in one line, exit codes as documented', () => {
+  test('a port already in use names the port and its flag (exit 2, no stack trace)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      for (const [flag, what] of [
+        ['--listen', /port \d+ \(PostgreSQL, --listen\) is already in use/],
+        ['--http', /port \d+ \(HTTP API, --http\) is already in use/],
+        ['--ha-bind', /port \d+ \(peer link, --ha-bind\) is already in use/],
+      ] as const) {
+        const dir = await tempDir();
+        const [pgPort, httpPort, haPort] = await freePorts(3);
+        const ports: Record<string, number> = {
+          '--listen': pgPort!,
+          '--http': httpPort!,
+          '--ha-bind': haPort!,
+        };
+        ports[flag] = taken;
+        const args = ['server', '--data-dir', path.join(dir, 'data')];
+        for (const [f, p] of Object.entries(ports)) args.push(f, `127.0.0.1:${p}`);
+        if (flag === '--ha-bind') args.push('--ha-mode', 'multi-primary');
+        const r = await runCli(args, { CHORUS_CLUSTER_SECRET: 'a-long-enough-cluster-secret-0123' });
+        const shown = `stderr:\n${r.stderr}`;
+        assert.equal(r.code, 2, shown);
+        assert.match(r.stderr, what, shown);
+        assert.match(r.stderr, new RegExp(`port ${taken} `), shown);
+        assert.doesNotMatch(r.stderr, /EADDRINUSE|\n\s+at /, shown);
+      }
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a data directory that is a file, or under a file, is named with the problem (exit 2)', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    for (const [dataDir, said] of [
+      [file, /data directory .*not-a-dir is a file, not a directory/],
+      [path.join(file, 'data'), /data directory .*not-a-dir\/data: a part of the path is a file/],
+    ] as const) {
+      const [pgPort, httpPort] = await freePorts(2);
+      const r = await runCli([
+        'server',
+        '--data-dir',
+        dataDir,
+        '--listen',
+        `127.0.0.1:${pgPort}`,
+        '--http',
+        `127.0.0.1:${httpPort}`,
+      ]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, said);
+      assert.doesNotMatch(r.stderr, /EEXIST|ENOTDIR/);
+    }
+  });
+
+  test('an unknown flag exits 2 like a configuration error', async () => {
+    const r = await runCli(['server', '--no-such-flag']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /unknown option '--no-such-flag'/);
+  });
+
+  test('a weak cluster secret is refused when the peer link listens beyond loopback', async () => {
+    const [haPort] = await freePorts(1);
+    for (const secret of ['x', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'short-secret']) {
+      await expectRefusal({
+        args: ['--ha-mode', 'multi-primary', '--ha-bind', `0.0.0.0:${haPort}`],
+        env: { CHORUS_CLUSTER_SECRET: secret },
+        mentions: [/cluster_secret is too weak/, /chorus secret/],
+      });
+    }
+  });
+
+  test('chorus secret prints a new random secret each time', async () => {
+    const a = await runCli(['secret']);
+    const b = await runCli(['secret']);
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stdout.trim(), /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(a.stdout, b.stdout);
+  });
+});
+
 describe('chorus sql', () => {
   let node: NodeProcess;
   before(async () => {
@@ -371,7 +456,9 @@ describe('chorus sql', () => {
       "CREATE TABLE s (a INTEGER PRIMARY KEY, b TEXT); INSERT INTO s VALUES (1, 'one'), (2, 'two'); SELECT a, b FROM s ORDER BY a",
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /INSERT/);
+    // Command tags as psql prints them.
+    assert.match(r.stdout, /^CREATE TABLE$/m);
+    assert.match(r.stdout, /^INSERT 0 2$/m);
     assert.match(r.stdout, /\ba\s*\|\s*b\b/);
     assert.match(r.stdout, /1\s*\|\s*one/);
     assert.match(r.stdout, /\(2 rows\)/);

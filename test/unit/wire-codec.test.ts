@@ -262,7 +262,7 @@ test('message framing errors', () => {
   };
   bad(Buffer.from([0x7a, 0, 0, 0, 4]), /unknown frontend message type 0x7a/);
   bad(Buffer.from([0x51, 0, 0, 0, 3]), /invalid message length 3/);
-  bad(Buffer.concat([Buffer.from('Q'), i32(wireMessageBytesMax + 1)]), /exceeds the limit/);
+  bad(Buffer.concat([Buffer.from('D'), i32(wireMessageBytesMax + 1)]), /exceeds the limit/);
   bad(msg('Q', Buffer.from('no nul')), /Query.*not NUL-terminated/);
   bad(msg('Q', cstr('a'), Buffer.from('b')), /trailing/);
   bad(msg('P', cstr('s'), cstr('q'), i16(3), i32(1)), /parameter types runs past the end/);
@@ -283,6 +283,33 @@ test('message framing errors', () => {
     mechanism: 'M',
     data: Buffer.alloc(0),
   });
+});
+
+test('an oversized Query / Parse / Bind is read past as it arrives, never buffered, then reported', () => {
+  for (const [letter, messageType] of [
+    ['Q', 'Query'],
+    ['P', 'Parse'],
+    ['B', 'Bind'],
+  ] as const) {
+    const r = new FrontendReader();
+    const len = wireMessageBytesMax + 10;
+    r.push(Buffer.concat([Buffer.from(letter), i32(len), Buffer.alloc(100)]));
+    assert.equal(r.next(), null);
+    // The body's remaining bytes arrive in chunks; none of them is kept.
+    let left = len - 4 - 100;
+    const chunk = Buffer.alloc(1 << 20);
+    while (left > 0) {
+      const n = Math.min(left, chunk.length);
+      r.push(chunk.subarray(0, n));
+      left -= n;
+      assert.equal(r.bufferedBytes(), 0);
+      if (left > 0) assert.equal(r.next(), null);
+    }
+    // Bytes of the next message may come with the last chunk.
+    r.push(msg('Q', cstr('SELECT 1')));
+    assert.deepEqual(r.next(), { type: 'Oversized', messageType, bytes: len });
+    assert.deepEqual(r.next(), { type: 'Query', sql: 'SELECT 1' });
+  }
 });
 
 test('an incomplete message waits for more bytes', () => {
