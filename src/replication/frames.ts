@@ -302,7 +302,7 @@ export function handshakeStep(
   cfg: HandshakeConfig,
   st: HandshakeState,
   msg: PeerMessage,
-): { refused: string } | { reply: PeerMessage | null } {
+): { refused: string; selfNonce?: Uint8Array } | { reply: PeerMessage | null } {
   if (st.stage === 'await-auth') {
     if (msg.t !== 'auth') return { refused: `expected auth, got "${msg.t.slice(0, 32)}"` };
     if (!proofMatches(dialProof(cfg.secret, transcriptOf(cfg, st)), msg.proof)) {
@@ -318,7 +318,8 @@ export function handshakeStep(
     return { refused: `protocol version ${hello.proto} is not ${protocolVersion}` };
   if (hello.cluster !== cfg.clusterName)
     return { refused: `peer is in cluster "${hello.cluster.slice(0, 64)}"` };
-  if (hello.nodeId === cfg.nodeId) return { refused: 'peer claims our own node id' };
+  // Our own id: another node misconfigured with it, or this node dialing itself (the nonce tells).
+  if (hello.nodeId === cfg.nodeId) return { refused: 'peer claims our own node id', selfNonce: hello.nonce };
   st.peerId = hello.nodeId;
   st.peerNonce = hello.nonce;
   const tr = transcriptOf(cfg, st);

@@ -119,4 +119,6 @@ export interface DialEntry {
   waitingFor: string | null;
   /** The id the peer at this endpoint proved on its last link (names it while it is away). */
   lastPeerId: string | null;
+  /** The address reaches this node itself (a misconfigured peer list): never dialed again. */
+  self?: boolean;
 }

@@ -252,12 +252,27 @@ export class TcpPeerNetwork implements PeerNetwork {
   private onHandshakeFrame(link: TcpLink, msg: PeerMessage): void {
     const step = handshakeStep(this.hsConfig, link.hs, msg);
     if ('refused' in step) {
+      if (step.selfNonce) this.dialedItself(step.selfNonce);
       this.fail(link, step.refused);
       return;
     }
     link.peerId = link.hs.peerId ?? '';
     if (step.reply) link.write(step.reply);
     if (link.hs.stage === 'open') this.established(link);
+  }
+
+  /** An inbound hello carried the nonce of one of our own dials: that peer address is this node. */
+  private dialedItself(nonce: Uint8Array): void {
+    for (const d of this.dials.values()) {
+      const ours = d.link?.hs.ourNonce;
+      if (d.self || !ours || Buffer.compare(Buffer.from(ours), Buffer.from(nonce)) !== 0) continue;
+      d.self = true;
+      d.lastError = 'this address reaches this node itself';
+      this.log.error(
+        { endpoint: d.endpoint, node: this.opts.nodeId },
+        'a configured peer address reaches this node itself (same node id); it is not dialed again: remove it from --ha-peers / replication.peers, or give the peer link (--ha-bind) an address the other nodes reach',
+      );
+    }
   }
 
   /** Handshake done: resolve duplicates, then hand the link to the engine. */
@@ -293,7 +308,7 @@ export class TcpPeerNetwork implements PeerNetwork {
   private fail(link: TcpLink, reason: string): void {
     if (link.phase === 'closed') return;
     this.handshakeFailed(link.endpoint, reason, link.peerId || undefined);
-    if (link.dial) link.dial.lastError = reason;
+    if (link.dial && !link.dial.self) link.dial.lastError = reason;
     this.closeLink(link, `handshake failed: ${reason}`);
   }
 
@@ -366,7 +381,7 @@ export class TcpPeerNetwork implements PeerNetwork {
   }
 
   private scheduleDial(d: DialEntry): void {
-    if (this.dials.get(d.endpoint) !== d || this.stopped || d.timer || d.link) return;
+    if (this.dials.get(d.endpoint) !== d || this.stopped || d.timer || d.link || d.self) return;
     const { initialMs, maxMs } = this.opts.reconnect;
     const base = Math.min(maxMs, initialMs * 2 ** Math.min(d.attempts, 30));
     // Equal jitter: half fixed, half random, never below initialMs.

@@ -3,8 +3,10 @@
 // traffic must be forwarded, and a node with the wrong cluster secret.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Cluster, connectClient, currentLogs, startCluster } from '../support/cluster.js';
+import { type Cluster, connectClient, currentLogs, defaultSecret, startCluster } from '../support/cluster.js';
 import { NodeProcess } from '../support/launcher.js';
+import { freePorts } from '../support/ports.js';
+import { eventually } from '../support/wait.js';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -345,5 +347,33 @@ test('a node with the wrong cluster secret never gets its writes in (nor ours ou
   } finally {
     await intruder?.cleanup();
     await c.stop();
+  }
+});
+
+test('a node whose peer list names its own peer link says so and stops dialing it', async () => {
+  const [haPort] = await freePorts(1);
+  const node = await NodeProcess.start({
+    nodeId: 'lonely',
+    haPort,
+    // The literal --ha-bind address is left out of the peer list; another name for it is not.
+    extraArgs: ['--ha-mode', 'multi-primary', '--ha-peers', `localhost:${haPort}`],
+    env: { CHORUS_CLUSTER_SECRET: defaultSecret },
+  });
+  try {
+    const client = await connectClient(node);
+    try {
+      const row = await eventually('the self-dial to be recognised', 10_000, async () => {
+        const r = await client.query(
+          `SELECT endpoint, last_error FROM replicate.connections WHERE endpoint = 'localhost:${haPort}'`,
+        );
+        return /reaches this node itself/.test(String(r.rows[0]?.last_error)) ? r.rows[0] : undefined;
+      });
+      assert.equal(row.endpoint, `localhost:${haPort}`);
+      assert.match(currentLogs(node), /a configured peer address reaches this node itself/);
+    } finally {
+      await client.end();
+    }
+  } finally {
+    await node.cleanup();
   }
 });
