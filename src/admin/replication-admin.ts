@@ -156,7 +156,12 @@ export function registerReplicationAdmin(
       }
     }
     for (const m of peerConfigs()) get(m.master_id);
-    for (const k of out.values()) k.endpoint ??= k.live?.endpoint ?? null;
+    for (const k of out.values()) {
+      // A peer that dialed us: the address and region it told us, not its source port.
+      const told = k.live?.link.advertised;
+      k.endpoint ??= told?.endpoint ?? k.live?.endpoint ?? null;
+      k.region ??= told?.region ?? null;
+    }
     return [...out.values()].filter((k) => !ctx.isRemoved?.(k.masterId));
   };
 

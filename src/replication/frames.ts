@@ -229,6 +229,9 @@ export interface Hello {
   nodeId: string;
   nonce: Uint8Array;
   proof: Uint8Array | null;
+  /** What the peer says of itself (display only, not authenticated): its --ha-bind and region. */
+  bind: string | null;
+  region: string | null;
 }
 
 function boundedString(v: unknown): v is string {
@@ -251,7 +254,9 @@ export function parseHello(msg: PeerMessage, expectProof: boolean): Hello | stri
     }
     p = msg.proof;
   }
-  return { proto, cluster, nodeId, nonce, proof: p };
+  const bind = boundedString(msg.bind) ? msg.bind : null;
+  const region = boundedString(msg.region) ? msg.region : null;
+  return { proto, cluster, nodeId, nonce, proof: p, bind, region };
 }
 
 /** What a handshake needs to know about this node. */
@@ -259,6 +264,9 @@ export interface HandshakeConfig {
   nodeId: string;
   clusterName: string;
   secret: string;
+  /** This node's peer-link address and region, told to peers for their monitoring views. */
+  bind?: string | null;
+  region?: string | null;
 }
 
 /** One side's progress through the handshake. `stage` 'open' means it completed. */
@@ -268,6 +276,9 @@ export interface HandshakeState {
   ourNonce: Uint8Array;
   peerId: string | null;
   peerNonce: Uint8Array | null;
+  /** The peer's own --ha-bind and region, as its hello said. */
+  peerBind?: string | null;
+  peerRegion?: string | null;
 }
 
 export function newHandshake(dialer: boolean): HandshakeState {
@@ -282,6 +293,8 @@ export function dialerHello(cfg: HandshakeConfig, st: HandshakeState): PeerMessa
     cluster: cfg.clusterName,
     nodeId: cfg.nodeId,
     nonce: st.ourNonce,
+    ...(cfg.bind ? { bind: cfg.bind } : {}),
+    ...(cfg.region ? { region: cfg.region } : {}),
   };
 }
 
@@ -322,6 +335,8 @@ export function handshakeStep(
   if (hello.nodeId === cfg.nodeId) return { refused: 'peer claims our own node id', selfNonce: hello.nonce };
   st.peerId = hello.nodeId;
   st.peerNonce = hello.nonce;
+  st.peerBind = hello.bind;
+  st.peerRegion = hello.region;
   const tr = transcriptOf(cfg, st);
   if (!st.dialer) {
     st.stage = 'await-auth';

@@ -22,6 +22,11 @@ export interface Link {
   readonly closed: boolean;
   /** Latest heartbeat round-trip time and estimated clock offset (peer minus us), if measured. */
   stats(): LinkStats;
+  /**
+   * What the peer said of itself in the handshake: the address other nodes dial it at (its
+   * --ha-bind; `endpoint` of an inbound link is only its source port) and its region.
+   */
+  readonly advertised?: { endpoint: string | null; region: string | null };
 }
 
 export interface LinkStats {

@@ -21,6 +21,8 @@ export class TcpLink implements Link {
   handlers: LinkHandlers | null = null;
   readonly decoder = new FrameDecoder(handshakeFrameBytesMax);
   readonly hs: HandshakeState;
+  /** Set when the handshake completes (see Link.advertised). */
+  advertised?: { endpoint: string | null; region: string | null };
   handshakeTimer: NodeJS.Timeout | null = null;
   /** Monotonic time of the last bytes received (liveness counts partial frames too). */
   lastRecvMono = performance.now();

@@ -65,6 +65,7 @@ export function tcpOptions(
   }
   return {
     nodeId,
+    region: r.local_region ?? r.masters.find((m) => m.master_id === nodeId)?.region ?? null,
     clusterName: r.cluster_name,
     clusterSecret: r.cluster_secret,
     bind,

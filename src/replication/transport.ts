@@ -50,6 +50,8 @@ export interface TcpPeerNetworkOptions {
   random?: () => number;
   /** Called with the bound address once listening (port 0 support). */
   onListening?: (address: Endpoint) => void;
+  /** This node's region, told to peers in the handshake (their replicate.masters shows it). */
+  region?: string | null;
 }
 
 export interface Endpoint {
@@ -91,7 +93,13 @@ export class TcpPeerNetwork implements PeerNetwork {
     if (opts.bind !== null) parseEndpoint(opts.bind);
     this.opts = opts;
     this.nodeId = opts.nodeId;
-    this.hsConfig = { nodeId: opts.nodeId, clusterName: opts.clusterName, secret: opts.clusterSecret };
+    this.hsConfig = {
+      nodeId: opts.nodeId,
+      clusterName: opts.clusterName,
+      secret: opts.clusterSecret,
+      bind: opts.bind,
+      region: opts.region ?? null,
+    };
     this.log = opts.logger.child({ component: 'peer-transport' });
     this.hsTimeoutMs = opts.handshakeTimeoutMs ?? handshakeTimeoutMs;
     this.random = opts.random ?? Math.random;
@@ -279,6 +287,7 @@ export class TcpPeerNetwork implements PeerNetwork {
   private established(link: TcpLink): void {
     clearTimeout(link.handshakeTimer!);
     link.phase = 'open';
+    link.advertised = { endpoint: advertisedEndpoint(link), region: link.hs.peerRegion ?? null };
     link.decoder.frameBytesMax = this.opts.frameBytesMax;
     link.lastRecvMono = performance.now();
     if (link.dial) {
@@ -476,4 +485,21 @@ export class TcpPeerNetwork implements PeerNetwork {
     if (server) closing.push(new Promise((r) => server.close(() => r())));
     await Promise.all(closing);
   }
+}
+
+/** Where a peer says it is dialed: its --ha-bind, with a wildcard host replaced by the address it came from. */
+function advertisedEndpoint(link: TcpLink): string | null {
+  const bind = link.hs.peerBind;
+  if (!bind) return null;
+  let at: Endpoint;
+  try {
+    at = parseEndpoint(bind);
+  } catch {
+    return null;
+  }
+  if (at.host !== '0.0.0.0' && at.host !== '::' && at.host !== '') return bind;
+  const from = link.socket.remoteAddress;
+  if (!from) return null;
+  const host = from.startsWith('::ffff:') ? from.slice(7) : from;
+  return host.includes(':') ? `[${host}]:${at.port}` : `${host}:${at.port}`;
 }

@@ -377,3 +377,36 @@ test('a node whose peer list names its own peer link says so and stops dialing i
     await node.cleanup();
   }
 });
+
+test('replicate.masters shows a peer that dialed in by the address and region it advertised', async () => {
+  // One dial edge: one node only ever sees the other as an inbound connection from a source port.
+  const regions = ['eu-west', 'us-east'];
+  const c = await startCluster({
+    n: 2,
+    topology: { edges: [[0, 1]] },
+    idPrefix: 'adv',
+    envOf: (i) => ({ CHORUS_HA_REGION: regions[i]! }),
+  });
+  try {
+    await c.waitLinked(10_000);
+    for (const [i, other] of [
+      [0, 1],
+      [1, 0],
+    ] as const) {
+      const rows = await c.sql(
+        i,
+        'SELECT master_id, endpoint, region FROM replicate.masters WHERE master_id = $1',
+        [c.nodes[other]!.nodeId],
+      );
+      assert.deepEqual(rows, [
+        {
+          master_id: c.nodes[other]!.nodeId,
+          endpoint: `127.0.0.1:${c.nodes[other]!.haPort}`,
+          region: regions[other],
+        },
+      ]);
+    }
+  } finally {
+    await c.stop();
+  }
+});
