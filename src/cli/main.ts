@@ -261,31 +261,42 @@ program
   .option('--data-dir <dir>', "keep the nodes' data here (default: a temporary directory, removed on exit)")
   .option('--pg-port-base <port>', 'PostgreSQL port of the first node (0: any free ports)', '5432')
   .option('--http-port-base <port>', 'HTTP port of the first node (0: any free ports)', '8080')
-  .action(async (opts: { nodes: string; dataDir?: string; pgPortBase: string; httpPortBase: string }) => {
-    const int = (name: string, v: string): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        console.error(`chorus: --${name} must be an integer, got ${v}`);
+  .option('--restart-on-exit', 'start a node again by itself when it exits (kill -9 experiments)')
+  .action(
+    async (opts: {
+      nodes: string;
+      dataDir?: string;
+      pgPortBase: string;
+      httpPortBase: string;
+      restartOnExit?: boolean;
+    }) => {
+      const int = (name: string, v: string): number => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) {
+          console.error(`chorus: --${name} must be an integer, got ${v}`);
+          process.exit(exitUsage);
+        }
+        return n;
+      };
+      try {
+        const code = await runDemo(
+          {
+            nodes: int('nodes', opts.nodes),
+            pgPortBase: int('pg-port-base', opts.pgPortBase),
+            httpPortBase: int('http-port-base', opts.httpPortBase),
+            ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+            restartOnExit: opts.restartOnExit === true,
+            input: process.stdin,
+          },
+          (line) => console.error(line),
+        );
+        process.exit(code);
+      } catch (e) {
+        console.error(`chorus: ${(e as Error).message}`);
         process.exit(exitUsage);
       }
-      return n;
-    };
-    try {
-      const code = await runDemo(
-        {
-          nodes: int('nodes', opts.nodes),
-          pgPortBase: int('pg-port-base', opts.pgPortBase),
-          httpPortBase: int('http-port-base', opts.httpPortBase),
-          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-        },
-        (line) => console.error(line),
-      );
-      process.exit(code);
-    } catch (e) {
-      console.error(`chorus: ${(e as Error).message}`);
-      process.exit(exitUsage);
-    }
-  });
+    },
+  );
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Commander has printed its own message for usage errors; --help and --version exit 0.

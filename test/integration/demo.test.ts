@@ -1,9 +1,11 @@
 // `chorus demo`: three masters from one command, connect instructions printed, a write on one node
-// read on another, and Ctrl-C (SIGINT) stopping every node and removing the temporary data.
+// read on another, a node killed with SIGKILL leaving the others running and restarted with
+// `restart N`, and Ctrl-C (SIGINT) stopping every node and removing the temporary data.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, readdirSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import pg from 'pg';
 import { cliPath } from '../support/launcher.js';
@@ -23,11 +25,23 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-test('chorus demo starts three masters that replicate, and Ctrl-C stops them all', {
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean> | boolean,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+test('chorus demo starts three masters that replicate, survives a SIGKILL of one, and Ctrl-C stops them all', {
   timeout: 120_000,
 }, async () => {
   const child = spawn(process.execPath, [cliPath(), 'demo', '--pg-port-base', '0', '--http-port-base', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -76,11 +90,64 @@ test('chorus demo starts three masters that replicate, and Ctrl-C stops them all
       await first.end();
       await last.end();
     }
+    // SIGKILL demo-2: the demo and the other nodes keep running; `restart 2` brings it back.
+    child.stdin.write('status\n');
+    await waitFor('the status lines', 10_000, () => /demo-2: running \(pid \d+\)/.test(output));
+    const pid = Number(/demo-2: running \(pid (\d+)\)/.exec(output)![1]);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the demo to report demo-2 gone', 10_000, () => /restart 2/.test(output));
+    assert.equal(child.exitCode, null, `the demo exited when one node died:\n${output}`);
+    assert.ok(await refused(ports[1]!), 'demo-2 still answers after SIGKILL');
+    const third = client(ports[2]!);
+    await third.connect();
+    await third.query("INSERT INTO demo_notes VALUES (2, 'while demo-2 was down')");
+    await third.end();
+    child.stdin.write('restart 2\n');
+    await waitFor('demo-2 to answer again and catch up', 30_000, async () => {
+      const c = client(ports[1]!);
+      try {
+        await c.connect();
+        const r = await c.query('SELECT count(*)::int AS n FROM demo_notes');
+        return r.rows[0].n === 2;
+      } catch {
+        return false;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    });
     child.kill('SIGINT');
     assert.equal(await exit, 0, output);
+    assert.equal(output.split('stopping the cluster...').length - 1, 1, output);
     for (const port of ports) assert.ok(await refused(port), `port ${port} still answers after Ctrl-C`);
     assert.equal(existsSync(dataDir), false, 'the temporary data directory was not removed');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('a demo that cannot start (a port in use) exits 2 and leaves no temporary directory behind', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+  const port = (blocker.address() as AddressInfo).port;
+  const demoDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('chorus-demo-'));
+  const before = new Set(demoDirs());
+  try {
+    const child = spawn(process.execPath, [cliPath(), 'demo', '--pg-port-base', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 2, output);
+    assert.match(output, new RegExp(`port ${port} is in use`));
+    assert.deepEqual(
+      demoDirs().filter((d) => !before.has(d)),
+      [],
+      'a temporary directory was left behind',
+    );
+  } finally {
+    blocker.close();
   }
 });
