@@ -7,7 +7,8 @@ import type { AdminRegistry, AdminValue } from './registry.js';
 export interface NodeState {
   nodeId: string;
   mode: string;
-  role: string;
+  /** 'standalone', or 'master' in multi-primary mode ('replica' while it is being initialized). */
+  role(): string;
   syncMode: string;
   listenAddress: string;
   replicationPort: string;
@@ -43,7 +44,7 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
         'ok',
         state.nodeId,
         state.mode,
-        state.role,
+        state.role(),
         BigInt(state.currentLsn()),
         BigInt(state.replicationLagMs()),
         0,
@@ -72,7 +73,7 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
     rows: () => [
       [
         state.nodeId,
-        state.role,
+        state.role(),
         state.syncMode,
         state.listenAddress,
         state.replicationPort,

@@ -233,7 +233,7 @@ export function registerReplicationAdmin(
           selfMasterId,
           ctx.nodeId,
           ctx.config.haMode,
-          ctx.isInitializing?.() ? 'replica' : 'master',
+          ctx.isInitializing?.() ? 'replica' : 'master', // as ChorusNode.role()
           selfRegion,
           int8(currentLsn()),
           live.reduce((m, p) => Math.max(m, lagOf(p, false).lagMs), 0),

@@ -183,7 +183,7 @@ const routes: Record<string, Route> = {
       send(res, 200, {
         node_id: node.nodeId,
         mode: node.config.haMode,
-        role: 'standalone',
+        role: node.role(),
         lsn: node.engine.currentLsn(),
         uptime_seconds: Math.floor((Date.now() - node.startedAtMs) / 1000),
         version: chorusVersion,

@@ -143,12 +143,12 @@ export class ChorusNode {
     registerBuiltins(this.registry, {
       nodeId: this.engine.nodeId,
       mode: this.config.haMode,
-      role: 'standalone',
+      role: () => this.role(),
       syncMode: 'async',
       listenAddress: `${this.config.server.listen_address}:${this.config.server.port}`,
       replicationPort: this.config.replication.ha_bind,
       currentLsn: () => this.engine.currentLsn(),
-      isReadOnly: () => false,
+      isReadOnly: () => this.host.isReadOnlyNode(),
       uptimeSeconds: () => Math.floor((Date.now() - this.startedAtMs) / 1000),
       healthyPeers: () => 0,
       conflictsDetected: () => 0,
@@ -381,6 +381,12 @@ export class ChorusNode {
 
   get shuttingDown(): boolean {
     return this.closing !== null;
+  }
+
+  /** The node's role, as replicate.status(), pg_replication_status and GET /status report it. */
+  role(): 'standalone' | 'master' | 'replica' {
+    if (this.config.haMode !== 'multi-primary') return 'standalone';
+    return this.membership?.initializing ? 'replica' : 'master';
   }
 
   openSession(startupParams: Record<string, string> = {}): Session {
