@@ -251,16 +251,21 @@ async function runNodes(
   function command(line: string): void {
     if (line === '') return;
     const [verb, arg] = line.split(/\s+/);
-    if (verb === 'stop' || verb === 'quit') return onSignal();
+    if (verb === 'stop' || verb === 'quit') {
+      onSignal();
+      return;
+    }
     if (verb === 'status') {
       for (const n of nodes) out(`  ${n.id}: ${n.child ? `running (pid ${n.child.pid})` : 'stopped'}`);
       return;
     }
     const n = verb === 'restart' ? nodes.find((m) => m.id === arg || m.id === `demo-${arg}`) : undefined;
-    if (verb !== 'restart' || !n) return out(`unknown command "${line}": restart N | status | stop`);
-    if (n.child) return out(`node ${n.id} is running (pid ${n.child.pid}); kill it first to restart it`);
-    out(`starting ${n.id} again`);
-    start(n);
+    if (!n) out(`unknown command "${line}": restart N | status | stop`);
+    else if (n.child) out(`node ${n.id} is running (pid ${n.child.pid}); kill it first to restart it`);
+    else {
+      out(`starting ${n.id} again`);
+      start(n);
+    }
   }
   const code = await done;
   lines?.close();
