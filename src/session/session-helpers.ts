@@ -137,3 +137,18 @@ export async function runAdminCall(
     notices: [],
   };
 }
+
+/** A front-end plan's result columns as the wire layer describes them. */
+export function planColumns(p: Prepared): ColumnInfo[] {
+  return (p.plan?.columns ?? []).map((c) => ({ name: c.name, declType: null, table: null, pgType: c.type }));
+}
+
+export function sameColumns(a: Prepared, b: Prepared): boolean {
+  const x = a.plan?.columns ?? null;
+  const y = b.plan?.columns ?? null;
+  if (x === null || y === null) return x === y;
+  return (
+    x.length === y.length &&
+    x.every((c, i) => c.type.type === y[i]!.type.type && c.type.typmod === y[i]!.type.typmod)
+  );
+}
