@@ -135,7 +135,9 @@ function keyValue(a: LocalArg, params: readonly BindValue[], type: 'bigint' | 'i
   else {
     const text = typeof raw === 'string' ? raw.trim() : String(raw);
     if (!/^[-+]?\d+$/.test(text))
-      throw new ChorusError('22P02', `invalid input syntax for type ${type}: "${String(raw)}"`);
+      throw new ChorusError('22P02', `invalid input syntax for type ${type}: "${String(raw)}"`, {
+        position: 'text' in a ? a.position : undefined,
+      });
     v = BigInt(text);
   }
   const [lo, hi] = type === 'bigint' ? [int8Min, int8Max] : [int4Min, int4Max];

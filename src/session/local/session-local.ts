@@ -73,7 +73,7 @@ export class SessionLocal {
         return { tag: out.tag, columns: out.columns, rows: out.rows, notices: out.notices };
       }
       case 'prepare':
-        prepareNamed(this.prepared, st.name, () => this.host.prepare(st.query, st.paramOids));
+        prepareNamed(this.prepared, st.name, () => this.plan(st.query, st.queryOffset, st.paramOids));
         return done('PREPARE');
       case 'execute': {
         const { prepared, values } = executePrepared(this.prepared, st.name, st.args, params);
@@ -115,7 +115,7 @@ export class SessionLocal {
     if (this.cursors.has(st.name)) throw new ChorusError('42P03', `cursor "${st.name}" already exists`);
     if (this.cursors.size >= sessionCursorsMax)
       throw new ChorusError('54000', `too many open cursors in this session (limit ${sessionCursorsMax})`);
-    const p = this.host.prepare(st.query, []);
+    const p = this.plan(st.query, st.queryOffset, []);
     if (p.paramCount > 0) throw new ChorusError('42P02', 'there is no parameter $1');
     if (p.cls.kind !== 'select')
       throw new FeatureNotSupportedError('DECLARE CURSOR must not contain data-modifying statements in WITH');
@@ -152,6 +152,15 @@ export class SessionLocal {
     }
     const r = await this.host.run(p, []);
     return { source: new MemoryRows(r.rows), columns: r.columns ?? [] };
+  }
+
+  /** Plan the query of a PREPARE or DECLARE; its errors point into the whole statement. */
+  private plan(query: string, offset: number, paramOids: readonly number[]): Prepared {
+    try {
+      return this.host.prepare(query, paramOids);
+    } catch (e) {
+      throw e instanceof ChorusError ? e.shifted(offset) : e;
+    }
   }
 
   private closeCursors(which: (c: Cursor) => boolean): void {

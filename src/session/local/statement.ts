@@ -9,7 +9,7 @@ import { charOffset, nodeOf, parseSql } from '../../sql/parse/parser.js';
 import { resolveTypeName } from '../../sql/types/pg-types.js';
 
 /** A value of an EXECUTE argument or an advisory-lock key: a constant's text, or a parameter. */
-export type LocalArg = { text: string | null } | { param: number };
+export type LocalArg = { text: string | null; position?: number } | { param: number };
 
 export type FetchDirection = 'forward' | 'backward' | 'absolute' | 'relative';
 
@@ -25,13 +25,15 @@ export interface AdvisoryCall {
 
 export type LocalStatement =
   | { kind: 'advisory'; calls: AdvisoryCall[] }
-  | { kind: 'prepare'; name: string; query: string; paramOids: number[] }
+  | { kind: 'prepare'; name: string; query: string; queryOffset: number; paramOids: number[] }
   | { kind: 'execute'; name: string; args: LocalArg[] }
   | { kind: 'deallocate'; name: string | null }
   | {
       kind: 'declare';
       name: string;
       query: string;
+      /** Where the query starts in the statement (characters): its errors' positions count from there. */
+      queryOffset: number;
       binary: boolean;
       scroll: 'scroll' | 'no-scroll' | 'default';
       hold: boolean;
@@ -82,7 +84,7 @@ export function localStatementOf(s: StatementText): LocalStatement | null {
         const names = (tn.names ?? []).map((x) => (x as { String: P.String }).String.sval ?? '');
         return resolveTypeName(names, []).type.oid;
       });
-      return { kind: 'prepare', name: st.name ?? '', query: textAfter(s, 'AS'), paramOids };
+      return { kind: 'prepare', name: st.name ?? '', ...textAfter(s, 'AS'), paramOids };
     }
     case 'ExecuteStmt': {
       const st = body as P.ExecuteStmt;
@@ -98,7 +100,7 @@ export function localStatementOf(s: StatementText): LocalStatement | null {
       return {
         kind: 'declare',
         name: st.portalname ?? '',
-        query: textAfter(s, 'FOR'),
+        ...textAfter(s, 'FOR'),
         binary: (o & cursorOptBinary) !== 0,
         scroll: o & cursorOptScroll ? 'scroll' : o & cursorOptNoScroll ? 'no-scroll' : 'default',
         hold: (o & cursorOptHold) !== 0,
@@ -158,12 +160,16 @@ function firstTwo(tokens: readonly Token[]): [Token | undefined, Token | undefin
 }
 
 /** The text after the first top-level keyword `word` (PREPARE ... AS <query>, DECLARE ... FOR <query>). */
-function textAfter(s: StatementText, word: string): string {
+function textAfter(s: StatementText, word: string): { query: string; queryOffset: number } {
   let depth = 0;
-  for (const t of s.tokens) {
+  for (const [i, t] of s.tokens.entries()) {
     if (t.kind === 'lparen') depth++;
     else if (t.kind === 'rparen') depth--;
-    else if (depth === 0 && isKeyword(t, word)) return s.sql.slice(t.start + t.text.length).trim();
+    else if (depth === 0 && isKeyword(t, word)) {
+      const next = s.tokens.slice(i + 1).find((u) => !isTrivia(u));
+      const start = next?.start ?? s.sql.length;
+      return { query: s.sql.slice(start), queryOffset: [...s.sql.slice(0, start)].length };
+    }
   }
   throw new ChorusError('42601', `syntax error: ${word} expected`);
 }
@@ -211,19 +217,19 @@ function advisoryCalls(st: P.SelectStmt, text: string): LocalStatement {
     )
       return larger();
     const position = charOffset(text, call.location ?? 0) + 1;
-    return { fn, column: rt.name ?? fn, position, args: (call.args ?? []).map((a) => keyArg(a, larger)) };
+    return { fn, column: rt.name ?? fn, position, args: (call.args ?? []).map((a) => keyArg(a, text, larger)) };
   });
   return { kind: 'advisory', calls };
 }
 
 /** A lock key: an integer constant, a parameter, or either cast to an integer type. */
-function keyArg(n: P.Node, larger: () => never): LocalArg {
+function keyArg(n: P.Node, text: string, larger: () => never): LocalArg {
   const [tag, body] = nodeOf(n);
   if (tag === 'TypeCast') {
     const tc = body as P.TypeCast;
     const t = (tc.typeName?.names ?? []).map((x) => (x as { String: P.String }).String.sval ?? '').pop();
     if (!t || !['int2', 'int4', 'int8'].includes(t)) return larger();
-    return keyArg(tc.arg!, larger);
+    return keyArg(tc.arg!, text, larger);
   }
   if (tag === 'ParamRef') return { param: (body as P.ParamRef).number ?? 0 };
   if (tag === 'A_Const') {
@@ -231,7 +237,7 @@ function keyArg(n: P.Node, larger: () => never): LocalArg {
     if (c.isnull) return { text: null };
     if (c.ival !== undefined) return { text: String(c.ival.ival ?? 0) };
     if (c.fval !== undefined) return { text: c.fval.fval ?? '' };
-    if (c.sval !== undefined) return { text: c.sval.sval ?? '' };
+    if (c.sval !== undefined) return { text: c.sval.sval ?? '', position: charOffset(text, c.location ?? 0) + 1 };
   }
   return larger();
 }
