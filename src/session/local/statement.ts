@@ -217,7 +217,12 @@ function advisoryCalls(st: P.SelectStmt, text: string): LocalStatement {
     )
       return larger();
     const position = charOffset(text, call.location ?? 0) + 1;
-    return { fn, column: rt.name ?? fn, position, args: (call.args ?? []).map((a) => keyArg(a, text, larger)) };
+    return {
+      fn,
+      column: rt.name ?? fn,
+      position,
+      args: (call.args ?? []).map((a) => keyArg(a, text, larger)),
+    };
   });
   return { kind: 'advisory', calls };
 }
@@ -237,7 +242,8 @@ function keyArg(n: P.Node, text: string, larger: () => never): LocalArg {
     if (c.isnull) return { text: null };
     if (c.ival !== undefined) return { text: String(c.ival.ival ?? 0) };
     if (c.fval !== undefined) return { text: c.fval.fval ?? '' };
-    if (c.sval !== undefined) return { text: c.sval.sval ?? '', position: charOffset(text, c.location ?? 0) + 1 };
+    if (c.sval !== undefined)
+      return { text: c.sval.sval ?? '', position: charOffset(text, c.location ?? 0) + 1 };
   }
   return larger();
 }
