@@ -35,6 +35,7 @@ import {
   clientTimestampOf,
   planColumns,
   queryEndsTransaction,
+  readOnlySavepoint,
   result,
   runAdminCall,
   sameColumns,
@@ -623,7 +624,10 @@ export class Session {
     }
     const last = p.cls.sig[p.cls.sig.length - 1];
     const name = last?.kind === 'qident' ? last.value : (last?.text ?? '').toLowerCase();
-    if (!this.holdsWriter && this.readOnlyTx) return this.readOnlySavepoint(kind, name, p);
+    if (!this.holdsWriter && this.readOnlyTx) {
+      if (readOnlySavepoint(this.readOnlySavepoints, this.settings, kind, name)) this.state = 'tx';
+      return result(commandTag(p.cls, 0), null);
+    }
     if (kind === 'savepoint' && !this.holdsWriter) await this.ensureWriter(false);
     if (!this.holdsWriter) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
     this.host.engine.writer.exec(p.execSql);
@@ -640,27 +644,6 @@ export class Session {
       this.settings.release(name);
     } else this.settings.rollbackTo(name);
     if (kind === 'rollback_to') this.state = 'tx';
-    return result(commandTag(p.cls, 0), null);
-  }
-
-  /** A savepoint in a read-only block that holds no writer: only its name (and settings) to keep. */
-  private readOnlySavepoint(kind: string, name: string, p: Prepared): StatementResult {
-    const stack = this.readOnlySavepoints;
-    if (kind === 'savepoint') {
-      stack.push(name);
-      this.settings.savepoint(name);
-    } else {
-      const at = stack.lastIndexOf(name);
-      if (at < 0) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
-      if (kind === 'release') {
-        stack.length = at;
-        this.settings.release(name);
-      } else {
-        stack.length = at + 1;
-        this.settings.rollbackTo(name);
-        this.state = 'tx';
-      }
-    }
     return result(commandTag(p.cls, 0), null);
   }
 
