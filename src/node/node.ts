@@ -34,6 +34,9 @@ import { AdminExecutor } from '../session/admin-executor.js';
 import { SchemaCatalog } from '../session/catalog.js';
 import { registerDiagnosisFunction } from '../session/constraint-errors.js';
 import { GroupCommitter } from '../session/group-commit.js';
+import { advisoryColumns } from '../session/local/advisory-calls.js';
+import { AdvisoryLocks } from '../session/local/advisory-locks.js';
+import { CursorConnections } from '../session/local/cursor-connections.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
@@ -252,6 +255,10 @@ export class ChorusNode {
       multiPrimary: this.config.haMode === 'multi-primary',
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),
+      local: {
+        advisoryLocks: new AdvisoryLocks(),
+        cursorConnections: new CursorConnections(this.engine.path === ':memory:' ? null : this.engine.path),
+      },
       schema: { catalog: this.catalog, planner: this.plans },
       openWriterView: () => {
         const catalog = new SchemaCatalog(this.engine.writer, this.registry);
@@ -405,6 +412,7 @@ export class ChorusNode {
   describe(p: Prepared): ColumnInfo[] | null {
     if (p.plan) return p.plan.columns ? planColumns(p) : null;
     if (p.ddl) return null;
+    if (p.local) return p.local.kind === 'advisory' ? advisoryColumns(p.local.calls) : null;
     if (p.route.type === 'admin-call') {
       const fn = p.route.fn;
       return fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` }));
@@ -512,6 +520,7 @@ export class ChorusNode {
     await this.extras?.stop();
     for (const s of this.sessions) this.closeSession(s);
     await this.readers.close();
+    this.host.local.cursorConnections.close();
     this.admin.close();
     this.schemaReader.close();
     this.engine.close();

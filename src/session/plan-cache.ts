@@ -13,6 +13,8 @@ import { normalizeForPg, normalizeLiterals } from '../sql/normalize.js';
 import { expandPgStatement } from '../sql/pg-dialect.js';
 import { typeByOid } from '../sql/types/pg-types.js';
 import { codecFor, defaultEnv } from '../sql/types/values.js';
+import { prepareLocal } from './local/local-prepared.js';
+import { localStatementWord } from './local/statement.js';
 import {
   checkPostgresSyntax,
   type Prepared,
@@ -100,7 +102,10 @@ export class PlanCache {
       const t = o === 0 ? undefined : typeByOid(o);
       return t ? { type: t, typmod: -1 } : undefined;
     });
-    const p = planFrontEnd(one, this.catalog, { declaredParams: declared }) ?? this.tokenPath(one);
+    const p =
+      prepareLocal(one) ??
+      planFrontEnd(one, this.catalog, { declaredParams: declared }) ??
+      this.tokenPath(one);
     p.declaredOids = declaredOids;
     return this.remember(key, p);
   }
@@ -128,7 +133,9 @@ export class PlanCache {
 
   /** Split and expand PostgreSQL-only statement forms the token layer still handles. */
   private expand(split: readonly StatementText[]): StatementText[] {
-    return split.flatMap((s) => (planFrontEndCandidate(s) ? [s] : expandPgStatement(s)));
+    return split.flatMap((s) =>
+      planFrontEndCandidate(s) || localStatementWord(s) ? [s] : expandPgStatement(s),
+    );
   }
 
   /**
@@ -175,6 +182,12 @@ export class PlanCache {
   }
 
   private planOneSimple(s: StatementText): PlannedStatement {
+    if (localStatementWord(s)) {
+      const cached = this.lookup(s.sql);
+      if (cached) return { prepared: cached, params: [] };
+      const local = prepareLocal(s);
+      if (local) return { prepared: this.remember(s.sql, local), params: [] };
+    }
     const pgNorm = planFrontEndCandidate(s) ? normalizeForPg(s.tokens) : null;
     if (pgNorm) {
       const key = `${pgNorm.sql}\u0000${pgNorm.kinds.join(',')}`;

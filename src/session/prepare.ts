@@ -21,6 +21,7 @@ import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokeni
 import { parseSql } from '../sql/parse/parser.js';
 import { internalPrefix } from '../storage/internal-schema.js';
 import { type FrontEndOptions, planStatement, usesFrontEnd } from './front-end.js';
+import type { LocalStatement } from './local/statement.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
 
@@ -68,6 +69,8 @@ export interface Prepared {
   sourceText?: string;
   /** A normalized simple query's literals (its parameters), by kind: planned again with them. */
   literalKinds?: readonly LiteralKind[];
+  /** A statement on the session's own objects (cursors, PREPARE, advisory locks): see local/. */
+  local?: LocalStatement;
 }
 
 /**
@@ -132,6 +135,14 @@ const tokenPathStatements = new Set([
   'CreateEnumStmt',
   'CreateDomainStmt',
   'CreatedbStmt',
+  // Session statements (local/statement.ts), planned by the plan cache before the token path.
+  'PrepareStmt',
+  'ExecuteStmt',
+  'DeallocateStmt',
+  'DeclareCursorStmt',
+  'FetchStmt',
+  'ClosePortalStmt',
+  'DiscardStmt',
 ]);
 
 /** `PrepareStmt` → `PREPARE`: the statement's name for an 0A000 message. */

@@ -9,6 +9,7 @@ import type { StorageEngine } from '../storage/engine.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ColumnInfo, StatementResult } from './result.js';
+import type { SessionSettings } from './settings.js';
 
 /** Columns read from an inlined admin view (internal source table or an expression) get the view's types. */
 export function typedByView(r: StatementResult, types: ReadonlyMap<string, AdminType>): StatementResult {
@@ -136,4 +137,46 @@ export async function runAdminCall(
     rows,
     notices: [],
   };
+}
+
+/** A front-end plan's result columns as the wire layer describes them. */
+export function planColumns(p: Prepared): ColumnInfo[] {
+  return (p.plan?.columns ?? []).map((c) => ({ name: c.name, declType: null, table: null, pgType: c.type }));
+}
+
+export function sameColumns(a: Prepared, b: Prepared): boolean {
+  const x = a.plan?.columns ?? null;
+  const y = b.plan?.columns ?? null;
+  if (x === null || y === null) return x === y;
+  return (
+    x.length === y.length &&
+    x.every((c, i) => c.type.type === y[i]!.type.type && c.type.typmod === y[i]!.type.typmod)
+  );
+}
+
+/**
+ * A savepoint in a read-only block that holds no writer: only its name (and settings) to keep.
+ * True when it was a ROLLBACK TO (the block is no longer failed).
+ */
+export function readOnlySavepoint(
+  stack: string[],
+  settings: Pick<SessionSettings, 'savepoint' | 'release' | 'rollbackTo'>,
+  kind: string,
+  name: string,
+): boolean {
+  if (kind === 'savepoint') {
+    stack.push(name);
+    settings.savepoint(name);
+    return false;
+  }
+  const at = stack.lastIndexOf(name);
+  if (at < 0) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
+  if (kind === 'release') {
+    stack.length = at;
+    settings.release(name);
+    return false;
+  }
+  stack.length = at + 1;
+  settings.rollbackTo(name);
+  return true;
 }

@@ -24,17 +24,21 @@ import { diagnoseConstraint } from './constraint-errors.js';
 import { runDdl } from './ddl.js';
 import { resultTypeChanged } from './front-end.js';
 import type { GroupCommitter } from './group-commit.js';
+import { type LocalServices, SessionLocal } from './local/session-local.js';
 import type { PlannedStatement } from './plan-cache.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
-import type { ColumnInfo, StatementResult } from './result.js';
+import type { StatementResult } from './result.js';
 import { type SchemaView, SessionSchema } from './schema-view.js';
 import {
   clientTimestampOf,
+  planColumns,
   queryEndsTransaction,
+  readOnlySavepoint,
   result,
   runAdminCall,
+  sameColumns,
   toBindParams,
   typedByView,
 } from './session-helpers.js';
@@ -43,7 +47,7 @@ import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import type { WriterLock } from './writer-lock.js';
 
-export { savepointKinds, toBindParams, typedByView } from './session-helpers.js';
+export { planColumns, savepointKinds, toBindParams, typedByView } from './session-helpers.js';
 
 export type TxStatus = 'I' | 'T' | 'E';
 
@@ -73,6 +77,8 @@ export interface SessionHost {
   openWriterView(): SchemaView;
   /** Replication DDL SQLite does not know (ALTER TABLE ... SET REPLICATION ...); null when not one. */
   customDdl?(p: Prepared): StatementResult | null;
+  /** Advisory locks and cursor connections (see local/). */
+  local: LocalServices;
 }
 
 let nextSessionId = 1;
@@ -113,6 +119,8 @@ export class Session {
   readonly user: string;
   /** Start of the open transaction block (PostgreSQL's now()), µs since the epoch. */
   private txStartUs: bigint | null = null;
+  /** Cursors, SQL prepared statements, advisory locks (see local/session-local.ts). */
+  readonly local: SessionLocal;
 
   constructor(
     private readonly host: SessionHost,
@@ -121,6 +129,23 @@ export class Session {
     this.settings = new SessionSettings(startupParams);
     this.user = startupParams.user ?? 'embedded';
     this.schema = new SessionSchema(host.schema, () => host.openWriterView());
+    const run = async (p: Prepared, params: readonly BindValue[]): Promise<StatementResult> => {
+      const q = this.current(p);
+      const r = await this.dispatch(q, params, wallClockUs());
+      return q.plan && r.columns ? { ...r, columns: planColumns(q) } : r;
+    };
+    this.local = new SessionLocal({
+      services: host.local,
+      owner: this,
+      inBlock: () => this.state !== 'idle',
+      holdsWriter: () => this.holdsWriter,
+      lockWait: (wait) => this.lockWait(wait),
+      prepare: (sql, oids) => this.schema.planner.prepareOne(sql, oids),
+      run,
+      bind: (p, params) => bindPlan(p.plan!, params, this.bindContext(wallClockUs())),
+      columns: planColumns,
+      resetSettings: () => this.settings.apply('RESET ALL', false),
+    });
   }
 
   get txStatus(): TxStatus {
@@ -234,6 +259,7 @@ export class Session {
     params: readonly BindValue[],
     statementUs: bigint,
   ): Promise<StatementResult> {
+    if (p.local) return this.local.run(p.local, params);
     const kind = p.cls.kind;
     switch (kind) {
       case 'empty':
@@ -557,9 +583,15 @@ export class Session {
     this.state = 'idle';
     this.txStartUs = null;
     this.readOnlyTx = false;
-    this.settings.end(!failed);
+    this.endBlock(!failed);
     await this.awaitQuorum(this.releaseWriter(!failed));
     return result(failed ? 'ROLLBACK' : 'COMMIT', null);
+  }
+
+  /** A transaction block ended: its SET LOCALs, cursors and transaction-level locks end with it. */
+  private endBlock(committed: boolean): void {
+    this.settings.end(committed);
+    this.local.transactionEnded(committed);
   }
 
   /** Quorum writes: the commit is acknowledged once enough nodes hold it (see replication/quorum.ts). */
@@ -577,7 +609,7 @@ export class Session {
     this.state = 'idle';
     this.txStartUs = null;
     this.readOnlyTx = false;
-    this.settings.end(false);
+    this.endBlock(false);
     this.releaseWriter(false);
     return result('ROLLBACK', null);
   }
@@ -592,7 +624,10 @@ export class Session {
     }
     const last = p.cls.sig[p.cls.sig.length - 1];
     const name = last?.kind === 'qident' ? last.value : (last?.text ?? '').toLowerCase();
-    if (!this.holdsWriter && this.readOnlyTx) return this.readOnlySavepoint(kind, name, p);
+    if (!this.holdsWriter && this.readOnlyTx) {
+      if (readOnlySavepoint(this.readOnlySavepoints, this.settings, kind, name)) this.state = 'tx';
+      return result(commandTag(p.cls, 0), null);
+    }
     if (kind === 'savepoint' && !this.holdsWriter) await this.ensureWriter(false);
     if (!this.holdsWriter) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
     this.host.engine.writer.exec(p.execSql);
@@ -609,27 +644,6 @@ export class Session {
       this.settings.release(name);
     } else this.settings.rollbackTo(name);
     if (kind === 'rollback_to') this.state = 'tx';
-    return result(commandTag(p.cls, 0), null);
-  }
-
-  /** A savepoint in a read-only block that holds no writer: only its name (and settings) to keep. */
-  private readOnlySavepoint(kind: string, name: string, p: Prepared): StatementResult {
-    const stack = this.readOnlySavepoints;
-    if (kind === 'savepoint') {
-      stack.push(name);
-      this.settings.savepoint(name);
-    } else {
-      const at = stack.lastIndexOf(name);
-      if (at < 0) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
-      if (kind === 'release') {
-        stack.length = at;
-        this.settings.release(name);
-      } else {
-        stack.length = at + 1;
-        this.settings.rollbackTo(name);
-        this.state = 'tx';
-      }
-    }
     return result(commandTag(p.cls, 0), null);
   }
 
@@ -672,7 +686,7 @@ export class Session {
         this.state = 'idle';
         this.txStartUs = null;
         this.readOnlyTx = false;
-        this.settings.end(false);
+        this.endBlock(false);
         this.releaseWriter(false);
       }
       throw e;
@@ -683,7 +697,7 @@ export class Session {
       this.state = 'idle';
       this.txStartUs = null;
       this.readOnlyTx = false;
-      this.settings.end(true);
+      this.endBlock(true);
       await this.awaitQuorum(this.releaseWriter(true));
     }
   }
@@ -724,20 +738,6 @@ export class Session {
     for (const reject of this.cancelWaiters) reject(new QueryCanceledError('connection closed'));
     if (this.holdsWriter) this.releaseWriter(false);
     this.state = 'idle';
+    this.local.close();
   }
-}
-
-/** A front-end plan's result columns as the wire layer describes them. */
-export function planColumns(p: Prepared): ColumnInfo[] {
-  return (p.plan?.columns ?? []).map((c) => ({ name: c.name, declType: null, table: null, pgType: c.type }));
-}
-
-function sameColumns(a: Prepared, b: Prepared): boolean {
-  const x = a.plan?.columns ?? null;
-  const y = b.plan?.columns ?? null;
-  if (x === null || y === null) return x === y;
-  return (
-    x.length === y.length &&
-    x.every((c, i) => c.type.type === y[i]!.type.type && c.type.typmod === y[i]!.type.typmod)
-  );
 }

@@ -270,6 +270,7 @@ export class PgConnection {
       throw new ChorusError(err.sqlstate, err.message, { hint: err.hint, detail: err.detail }, 'FATAL');
     }
     this.session.batchHint = () => this.extended.batchEndsTransaction(this.reader.peek(batchPeekMessagesMax));
+    this.session.local.onDiscardAll(() => this.extended.discardAll());
     this.out.authenticationOk();
     for (const name of reportedSettings) {
       this.out.parameterStatus(settingDisplayName(name), this.session.settings.get(name) ?? '');

@@ -102,6 +102,12 @@ export class ExtendedProtocol {
     return false;
   }
 
+  /** DISCARD ALL: the protocol's prepared statements and portals go too (a running Execute holds its own). */
+  discardAll(): void {
+    this.statements.clear();
+    this.portals.clear();
+  }
+
   /** At Sync: portals do not outlive their transaction. */
   sync(): void {
     if (this.host.session?.txStatus === 'I') this.portals.clear();

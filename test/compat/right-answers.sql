@@ -138,7 +138,7 @@ SELECT name + 1 FROM ra_people;
 -- error: 42804
 SELECT * FROM ra_people WHERE name;
 
--- chorus-error: 0A000 SQL-level PREPARE (the protocol's Parse/Bind are supported)
+-- error: 42P18
 PREPARE p AS SELECT $1 IS NULL;
 
 -- E'' escapes are read by PostgreSQL's rules in every protocol (simple queries included).
