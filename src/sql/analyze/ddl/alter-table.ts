@@ -232,7 +232,7 @@ function addConstraint(an: Analyzer, table: CatalogRelation, c: P.Constraint): A
       checkColumns(columns);
       const target = c.pktable!;
       const refd = an.st.catalog.relation(target.schemaname ?? null, target.relname!);
-      if (!refd || refd.kind !== 'table')
+      if (refd?.kind !== 'table')
         throw new ChorusError('42P01', `relation "${target.relname}" does not exist`, {
           position: pos(st, target.location),
         });
