@@ -87,13 +87,14 @@ class AlterRun {
 
   private named(name: string | null, columns: string[], label: string, isIndex: boolean): string {
     if (name === null) return constraintName(this.table, columns, label, this.taken());
+    // An index-backed constraint's name is a relation's name too, checked first (as PostgreSQL).
+    if (isIndex && this.db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(name))
+      throw new ChorusError('42P07', `relation "${name}" already exists`);
     const exists =
       this.constraints().some((c) => c.name === name) ||
       this.edits.some((e) => 'name' in e && e.name === name);
     if (exists)
       throw new ChorusError('42710', `constraint "${name}" for relation "${this.table}" already exists`);
-    if (isIndex && this.db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(name))
-      throw new ChorusError('42P07', `relation "${name}" already exists`);
     return name;
   }
 
@@ -244,11 +245,6 @@ class AlterRun {
       }
       throw new ChorusError('42704', `constraint "${a.name}" of relation "${this.table}" does not exist`);
     }
-    if (c.type === 'p' && !this.localOnly) {
-      throw new FeatureNotSupportedError(`dropping the primary key of replicated table "${this.table}"`, {
-        hint: 'Peers name rows by their key; add the new key in the same transaction instead.',
-      });
-    }
     if (c.type === 'p' || c.type === 'u') {
       const dependents = this.catalog
         .referencing(this.table)
@@ -267,6 +263,11 @@ class AlterRun {
             hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
           },
         );
+      }
+      if (c.type === 'p' && !this.localOnly) {
+        throw new FeatureNotSupportedError(`dropping the primary key of replicated table "${this.table}"`, {
+          hint: 'Peers name rows by their key; add the new key in the same transaction instead.',
+        });
       }
       for (const fk of dependents) {
         this.notices.push(notice(`drop cascades to constraint ${fk.name} on table ${fk.table}`));
