@@ -18,7 +18,6 @@ import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import type { Membership } from './membership.js';
 import type { Resolvers } from './resolvers.js';
-import { ShapeUpgrader } from './shape-upgrade.js';
 import {
   type ApplierStatements,
   colPath,
@@ -27,6 +26,7 @@ import {
   prepareApplierStatements,
   RowSql,
 } from './row-sql.js';
+import { ShapeUpgrader } from './shape-upgrade.js';
 
 /** A column's last write: [order key, origin, seq]. */
 export type ColClock = [string, string, number];

@@ -63,7 +63,9 @@ export class ShapeUpgrader {
       // the peers that held the row when the change arrived made it (storage/table-alter.ts).
       const value = `(SELECT ${jsonText('v')} FROM (SELECT ${c.sql} AS v FROM (SELECT ${fromJson(':cols', from)} AS "${c.column.replaceAll('"', '""')}")))`;
       try {
-        cols = this.stmt(`SELECT json_set(:cols, :p, json(${value}))`).pluck().get({ cols, p: from }) as string;
+        cols = this.stmt(`SELECT json_set(:cols, :p, json(${value}))`)
+          .pluck()
+          .get({ cols, p: from }) as string;
       } catch {
         cols = this.stmt("SELECT json_set(:cols, :p, json('null'))").pluck().get({ cols, p: from }) as string;
       }

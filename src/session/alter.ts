@@ -161,6 +161,8 @@ class AlterRun {
 
   /** The rows against the new constraints, in PostgreSQL's order (indexes, then the scan, then keys). */
   private verify(checks: readonly Check[]): void {
+    // The new definition is already in place: SQLite takes `c IS NULL` of a NOT NULL column as
+    // false without reading the rows, so NULLs are found with typeof().
     const t = quoteId(this.table);
     const first = (sql: string): StorageValue[] | undefined => {
       const stmt = this.db.prepare(sql).raw();
@@ -183,7 +185,10 @@ class AlterRun {
       }
     }
     for (const c of checks) {
-      if (c.kind === 'not_null' && first(`SELECT 1 FROM ${t} WHERE ${quoteId(c.column)} IS NULL LIMIT 1`)) {
+      if (
+        c.kind === 'not_null' &&
+        first(`SELECT 1 FROM ${t} WHERE typeof(${quoteId(c.column)}) = 'null' LIMIT 1`)
+      ) {
         throw new ChorusError(
           '23502',
           `column "${c.column}" of relation "${this.table}" contains null values`,

@@ -20,7 +20,10 @@ after(async () => {
 
 /** The user schema of a node as SQLite holds it (tables, indexes; capture triggers left out). */
 function schemaOf(i: number, tables: string[]): string[] {
-  const db = new Database(path.join(pair.nodes[i]!.dataDir, 'chorus.db'), { readonly: true, fileMustExist: true });
+  const db = new Database(path.join(pair.nodes[i]!.dataDir, 'chorus.db'), {
+    readonly: true,
+    fileMustExist: true,
+  });
   try {
     return (
       db

@@ -15,6 +15,7 @@ import { type AlterAction, type AlterPlan, sessionValueMarker } from './alter-pl
 import {
   addColumnSql,
   type ColumnPlan,
+  columnPlan,
   type DdlPlan,
   defaultSql,
   expressionText,
@@ -269,7 +270,21 @@ function action(
   switch (cmd.subtype) {
     case 'AT_AddColumn': {
       const sql = addColumnSql(an, table, cmd, constants);
-      return sql === null ? null : { kind: 'add_column', sql, constants: [] };
+      if (sql === null) return null;
+      // Later actions of the statement see the new column (PostgreSQL adds columns first).
+      const cd = nodeOf(cmd.def!)[1] as P.ColumnDef;
+      const col = columnPlan(an, cd);
+      table.columns.push({
+        name: col.name,
+        type: col.type,
+        notNull: col.notNull,
+        defaultSql: null,
+        defaultPg: col.defaultPg,
+        rowidKey: false,
+        generated: false,
+        attnum: table.columns.length + 1,
+      });
+      return { kind: 'add_column', sql, constants: [] };
     }
     case 'AT_DropColumn':
       return {
@@ -316,8 +331,10 @@ export function alterTable(an: Analyzer, s: P.AlterTableStmt): DdlPlan {
   const rel = s.relation!;
   if (s.objtype && s.objtype !== 'OBJECT_TABLE')
     throw new FeatureNotSupportedError(`ALTER ${s.objtype.replace(/^OBJECT_/, '')}`);
-  const table = tableOf(an, rel, s.missing_ok ?? false);
-  if (!table) return plan(rel.relname!, { table: rel.relname!, missing: true, actions: [] });
+  const found = tableOf(an, rel, s.missing_ok ?? false);
+  if (!found) return plan(rel.relname!, { table: rel.relname!, missing: true, actions: [] });
+  // A copy: ADD COLUMN actions add to it for the actions after them.
+  const table: CatalogRelation = { ...found, columns: [...found.columns] };
   const constants: string[] = [];
   const actions: AlterAction[] = [];
   for (const n of s.cmds ?? []) {
