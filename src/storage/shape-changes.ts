@@ -48,7 +48,10 @@ export function loadShapeChanges(db: Database.Database): RecordedShapeChange[] {
   );
 }
 
-/** ALTER TABLE t RENAME TO u, and every internal row that names the table. */
+/**
+ * ALTER TABLE t RENAME TO u, and every internal row that names the table — but recorded shape
+ * changes, which keep the name the table had when each was made (they are replayed in order).
+ */
 export function renameTable(db: Database.Database, from: string, to: string): void {
   db.exec(`ALTER TABLE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`);
   for (const [table, column] of [
@@ -56,7 +59,6 @@ export function renameTable(db: Database.Database, from: string, to: string): vo
     ['_chorus_crdt', 'tbl'],
     ['_chorus_table_resolvers', 'tbl'],
     ['_chorus_tables', 'name'],
-    ['_chorus_shape_changes', 'tbl'],
   ] as const) {
     db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${column} = ?`).run(to, from);
   }
