@@ -26,6 +26,7 @@ import {
   prepareApplierStatements,
   RowSql,
 } from './row-sql.js';
+import { ShapeUpgrader } from './shape-upgrade.js';
 
 /** A column's last write: [order key, origin, seq]. */
 export type ColClock = [string, string, number];
@@ -55,6 +56,7 @@ export class Applier {
   private readonly stmts: ApplierStatements;
   /** Cached per-table row statements (cleared after DDL). */
   private readonly rows: RowSql;
+  private readonly upgrader: ShapeUpgrader;
   private readonly shapes = new Map<string, { columns: Set<string>; primaryKey: string[] } | null>();
   /** DDL was applied in the open apply transaction (caches are invalidated after COMMIT). */
   private schemaChangedInBatch = false;
@@ -108,12 +110,14 @@ export class Applier {
     this.db = engine.writer;
     this.stmts = prepareApplierStatements(this.db);
     this.rows = new RowSql(this.db);
+    this.upgrader = new ShapeUpgrader(this.db);
   }
 
   /** Forget cached table shapes and statements (after DDL). */
   invalidate(): void {
     this.rows.clear();
     this.shapes.clear();
+    this.upgrader.invalidate();
     this.crdt?.invalidate();
   }
 
@@ -193,12 +197,14 @@ export class Applier {
   /** The row changes and DDL of one replicated transaction; true when it changed the schema. */
   private applyEntries(tx: ReplTx, seen: Vector, hlc: string): boolean {
     let schemaChanged = false;
-    for (const e of tx.entries) {
-      if (e.op === 'DDL') {
-        this.applyDdl(e, tx);
+    for (const entry of tx.entries) {
+      if (entry.op === 'DDL') {
+        this.applyDdl(entry, tx);
         schemaChanged = true;
         continue;
       }
+      // Written before an ALTER TABLE it had not seen: renamed and converted as the table now is.
+      const e = this.upgrader.upgrade(entry, seen);
       if (e.pk === null) continue;
       const shape = this.shape(e.tbl);
       if (!shape) {

@@ -8,7 +8,8 @@ import type { LogEntry, ReplTx } from '../log/records.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { dropCaptureTriggers, isAlterTable } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
-import { applyTableOp, type TableOp } from '../storage/table-ops.js';
+import { recordShapeChange } from '../storage/shape-changes.js';
+import { applyTableOp, shapeChangesOf, type TableOp } from '../storage/table-ops.js';
 import type { Membership, MembershipCommand } from './membership.js';
 import type { Resolvers } from './resolvers.js';
 import { colPath, fromJson, type RowSql } from './row-sql.js';
@@ -78,8 +79,19 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
   const { db, engine } = ctx;
   db.exec('SAVEPOINT chorus_apply_ddl');
   try {
-    if (parsed.tableOp) applyTableOp(db, e.tbl, parsed.tableOp);
-    else {
+    if (parsed.tableOp) {
+      if (parsed.tableOp.kind !== 'truncate') dropCaptureTriggers(db, e.tbl);
+      const outcome = applyTableOp(db, e.tbl, parsed.tableOp);
+      for (const s of shapeChangesOf(e.tbl, parsed.tableOp))
+        recordShapeChange(db, s.table, tx.origin, tx.seq, s.change);
+      if (outcome && (outcome.skipped.length > 0 || outcome.nulled.length > 0)) {
+        // Concurrent DDL or writes the change did not see: the schema still converges (see DESIGN.md).
+        ctx.logger.warn(
+          { table: e.tbl, skipped: outcome.skipped, nulled: outcome.nulled, origin: tx.origin, seq: tx.seq },
+          'replicated ALTER TABLE met rows or definitions it did not expect',
+        );
+      }
+    } else {
       if (isAlterTable(sql) && e.tbl) dropCaptureTriggers(db, e.tbl);
       db.exec(sql);
     }

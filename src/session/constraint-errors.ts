@@ -46,12 +46,9 @@ export function registerDiagnosisFunction(db: Database.Database): void {
   );
 }
 
-/** PostgreSQL's record_out quoting of one field. */
+/** One field of a "Failing row contains (...)" detail: as printed, unquoted (ExecBuildSlotValueDescription). */
 function recordField(text: string | null): string {
-  if (text === null) return 'null';
-  if (text === '' || /[",\\()\s]/.test(text))
-    return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '""')}"`;
-  return text;
+  return text ?? 'null';
 }
 
 function valueText(rel: CatalogRelation, col: string, v: StorageValue, env: ValueEnv): string | null {

@@ -3,15 +3,18 @@
 // table registry and capture triggers in step, and log it for replication.
 
 import { ChorusError, SyntaxError42601 } from '../errors.js';
-import { constantMarker, keyColumnType } from '../sql/analyze/ddl/ddl.js';
+import { keyColumnType } from '../sql/analyze/ddl/ddl.js';
 import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';
 import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.js';
+import { defaultEnv, type ValueEnv } from '../sql/types/values.js';
 import { dropCaptureTriggers, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
+import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
+import { withConstants } from './ddl-constants.js';
 import { runDrop, truncateOrder } from './drop.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams } from './read-protocol.js';
@@ -34,10 +37,12 @@ export function runDdl(
   catalog: ConstraintCatalog,
   p: Prepared,
   bind: BindParams,
+  env: ValueEnv = defaultEnv,
 ): DdlOutcome {
   const db = engine.writer;
   const cls = p.cls;
   if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p), schemaChanged: false };
+  if (p.ddl?.alter) return { result: runAlter(engine, catalog, p.ddl.alter, env), schemaChanged: true };
   if (cls.kind === 'alter_table') {
     const apk = parseAddPrimaryKey(cls.sig);
     if (apk) return { result: addKey(engine, catalog, apk), schemaChanged: true };
@@ -82,28 +87,6 @@ export function runDdl(
   // Log the statement as SQLite ran it (rewrites applied), so replicas can run it as is.
   if (!localOnly) engine.logDdl(table ?? '', sql);
   return { result: { ...result(commandTag(cls, 0), null), notices }, schemaChanged: true };
-}
-
-/** DDL text with each DdlPlan constant evaluated (on the writer, in this transaction) as a literal. */
-function withConstants(db: StorageEngine['writer'], sql: string, constants: readonly string[]): string {
-  let out = sql;
-  constants.forEach((expr, i) => {
-    const stmt = db.prepare(`SELECT ${expr}`);
-    stmt.safeIntegers(true);
-    const v = stmt.pluck().get() as unknown;
-    out = out.replace(constantMarker(i), sqlLiteral(v));
-  });
-  return out;
-}
-
-/** A storage value as an SQLite literal. */
-function sqlLiteral(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'bigint') return v.toString();
-  // A REAL stays a REAL (exponent form), -0 keeps its sign.
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0.0' : v.toExponential();
-  if (v instanceof Uint8Array) return `X'${Buffer.from(v).toString('hex')}'`;
-  return `'${String(v).replaceAll("'", "''")}'`;
 }
 
 /**

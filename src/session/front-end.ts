@@ -6,6 +6,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, SyntaxError42601 } from '../errors.js';
 import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
+import { alterTable, renameStatement } from '../sql/analyze/ddl/alter-table.js';
 import { alterTableAddColumn, createTable, type DdlPlan } from '../sql/analyze/ddl/ddl.js';
 import { createIndex } from '../sql/analyze/ddl/indexes.js';
 import { createView } from '../sql/analyze/ddl/views.js';
@@ -70,8 +71,8 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
     case 'create_view':
       break;
     case 'alter_table':
-      // ADD COLUMN declares a type; other ALTER TABLE actions stay on the token path for now.
-      if (!addsColumnsOnly(tokens)) return false;
+      // ChorusDB's own ALTER TABLE ... SET REPLICATION is not PostgreSQL syntax (token path).
+      if (setsReplication(tokens)) return false;
       break;
     default:
       return false;
@@ -107,12 +108,15 @@ function isAdminCall(sig: readonly Token[]): boolean {
   );
 }
 
-function addsColumnsOnly(tokens: readonly Token[]): boolean {
+function setsReplication(tokens: readonly Token[]): boolean {
   const sig = tokens.filter((t) => t.kind !== 'ws' && t.kind !== 'comment');
-  const adds = sig.filter((t) => t.kind === 'ident' && t.value === 'ADD');
-  if (adds.length === 0) return false;
-  const other = ['DROP', 'RENAME', 'ALTER', 'SET', 'PRIMARY', 'CONSTRAINT', 'FOREIGN', 'OWNER', 'RESET'];
-  return !sig.slice(2).some((t) => t.kind === 'ident' && other.includes(t.value));
+  return sig.some(
+    (t, i) =>
+      t.kind === 'ident' &&
+      t.value === 'SET' &&
+      sig[i + 1]?.kind === 'ident' &&
+      sig[i + 1]!.value === 'REPLICATION',
+  );
 }
 
 export interface FrontEndOptions {
@@ -139,8 +143,17 @@ export function planStatement(text: string, catalog: Catalog, opts: FrontEndOpti
       return { plan: null, ddl: createIndex(an, body as P.IndexStmt) };
     case 'ViewStmt':
       return { plan: null, ddl: createView(an, body as P.ViewStmt) };
-    case 'AlterTableStmt':
-      return { plan: null, ddl: alterTableAddColumn(an, body as P.AlterTableStmt) };
+    case 'AlterTableStmt': {
+      const alter = body as P.AlterTableStmt;
+      const addsOnly = (alter.cmds ?? []).every(
+        (c) => (nodeOf(c)[1] as P.AlterTableCmd).subtype === 'AT_AddColumn',
+      );
+      // ADD COLUMN alone is SQLite's own statement; every other action is the session's.
+      if (addsOnly && !alter.missing_ok) return { plan: null, ddl: alterTableAddColumn(an, alter) };
+      return { plan: null, ddl: alterTable(an, alter) };
+    }
+    case 'RenameStmt':
+      return { plan: null, ddl: renameStatement(an, body as P.RenameStmt) };
     case 'CreateTableAsStmt':
       throw new FeatureNotSupportedError('CREATE TABLE ... AS');
     default:

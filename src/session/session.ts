@@ -540,7 +540,9 @@ export class Session {
   private runDdl(p: Prepared, bind: BindParams): StatementResult {
     const custom = this.host.customDdl?.(p);
     if (custom) return custom;
-    const out = runDdl(this.host.engine, this.schema.catalog, p, bind);
+    const env = this.valueEnv();
+    if (env.nowUs === 0n) env.nowUs = BigInt(Date.now()) * 1000n;
+    const out = runDdl(this.host.engine, this.schema.catalog, p, bind, env);
     if (out.schemaChanged) {
       // Other connections may only re-read the schema once this transaction has committed; this
       // session's next statements (on the writer) must see the change at once.

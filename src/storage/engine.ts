@@ -322,6 +322,11 @@ export class StorageEngine {
       .run(BigInt(open.txid), table, tableOpSql(table, op), JSON.stringify(op));
   }
 
+  /** The origin sequence number the open write transaction takes if it commits with entries. */
+  nextLocalSeq(): number {
+    return this.lastLocalSeq + 1;
+  }
+
   registerTable(name: string, localOnly: boolean): void {
     this.requireOpen();
     this.stmts.registerTable.run(name, localOnly ? 1n : 0n, BigInt(Date.now()));

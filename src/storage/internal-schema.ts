@@ -163,6 +163,17 @@ CREATE TABLE IF NOT EXISTS _chorus_table_resolvers (
   resolver TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- Changes of a table's shape that a row change written before them must go through when it arrives
+-- later (storage/shape-changes.ts): renames of the table or a column, value conversions of ALTER
+-- COLUMN TYPE. tbl is the table's name after the change; (origin, seq) the DDL's transaction.
+CREATE TABLE IF NOT EXISTS _chorus_shape_changes (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  tbl    TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  seq    INTEGER NOT NULL,
+  change TEXT NOT NULL
+);
+
 -- User tables known to the node: replicated (captured) or local-only (CREATE UNLOGGED TABLE).
 CREATE TABLE IF NOT EXISTS _chorus_tables (
   name       TEXT PRIMARY KEY,

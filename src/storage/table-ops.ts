@@ -1,19 +1,38 @@
-// Table operations PostgreSQL has and SQLite cannot do in place: TRUNCATE of a replicated table
-// and ALTER TABLE ... ADD PRIMARY KEY (SQLite's documented rebuild: create the new shape, copy the
-// rows, drop the old table, rename, re-create indexes and triggers). Both run on the origin inside
-// the client's write transaction and again, from the log, on every peer (applyTableOp).
+// Table operations PostgreSQL has and SQLite cannot do in place: TRUNCATE of a replicated table,
+// ALTER TABLE ... ADD PRIMARY KEY (SQLite's documented rebuild: create the new shape, copy the
+// rows, drop the old table, rename, re-create indexes and triggers), the other ALTER TABLE edits
+// (table-alter.ts) and renames with the node's metadata (shape-changes.ts). All run on the origin
+// inside the client's write transaction and again, from the log, on every peer (applyTableOp).
 
 import type Database from 'better-sqlite3';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../errors.js';
 import { isKeyword, quoteIdent, significant, type Token, tokenize } from '../sql/lexer.js';
 import { tableShape } from './capture.js';
 import { internalPrefix } from './internal-schema.js';
+import { renameColumn, renameTable, type ShapeChange } from './shape-changes.js';
 import { isSqliteError } from './sqlite-errors.js';
+import { type AlterOutcome, alterTable, type TableEdit } from './table-alter.js';
 
 /** A table operation as it travels in the replication log (a DDL entry's `tableOp`). */
 export type TableOp =
   | { kind: 'truncate' }
-  | { kind: 'add_primary_key'; columns: string[]; constraint: string | null };
+  | { kind: 'add_primary_key'; columns: string[]; constraint: string | null }
+  | { kind: 'alter'; edits: TableEdit[] }
+  | { kind: 'rename_table'; to: string }
+  | { kind: 'rename_column'; from: string; to: string };
+
+/** What a row change written before the operation must go through when it arrives later. */
+export function shapeChangesOf(table: string, op: TableOp): { table: string; change: ShapeChange }[] {
+  if (op.kind === 'rename_table') return [{ table: op.to, change: { kind: 'rename_table', from: table } }];
+  if (op.kind === 'rename_column')
+    return [{ table, change: { kind: 'rename_column', from: op.from, to: op.to } }];
+  if (op.kind !== 'alter') return [];
+  return op.edits.flatMap((e) =>
+    e.kind === 'set_type' && e.convert !== null
+      ? [{ table, change: { kind: 'convert' as const, column: e.column, sql: e.convert } }]
+      : [],
+  );
+}
 
 /** Name of the table a rebuild copies into before it takes the old table's name. */
 const rebuildTable = `${internalPrefix}rebuild`;
@@ -197,15 +216,37 @@ export function addPrimaryKey(
   for (const o of objects) db.exec(o.sql);
 }
 
-/** Run a replicated table operation on a peer (inside the applier's transaction, capture off). */
-export function applyTableOp(db: Database.Database, table: string, op: TableOp): void {
-  if (op.kind === 'truncate') deleteAllRows(db, table);
-  else addPrimaryKey(db, table, op.columns, op.constraint);
+/**
+ * Run a replicated table operation on a peer (inside the applier's transaction, capture off; the
+ * caller drops the table's capture triggers first and syncs them after).
+ */
+export function applyTableOp(db: Database.Database, table: string, op: TableOp): AlterOutcome | null {
+  switch (op.kind) {
+    case 'truncate':
+      deleteAllRows(db, table);
+      return null;
+    case 'add_primary_key':
+      addPrimaryKey(db, table, op.columns, op.constraint);
+      return null;
+    case 'alter':
+      return alterTable(db, userTableName(db, table), op.edits, 'peer');
+    case 'rename_table':
+      renameTable(db, userTableName(db, table), op.to);
+      return null;
+    case 'rename_column':
+      renameColumn(db, userTableName(db, table), op.from, op.to);
+      return null;
+  }
 }
 
 /** For log readers: the SQL text a table operation stands for. */
 export function tableOpSql(table: string, op: TableOp): string {
   if (op.kind === 'truncate') return `TRUNCATE ${quoteIdent(table)}`;
+  if (op.kind === 'rename_table') return `ALTER TABLE ${quoteIdent(table)} RENAME TO ${quoteIdent(op.to)}`;
+  if (op.kind === 'rename_column')
+    return `ALTER TABLE ${quoteIdent(table)} RENAME COLUMN ${quoteIdent(op.from)} TO ${quoteIdent(op.to)}`;
+  if (op.kind === 'alter')
+    return `ALTER TABLE ${quoteIdent(table)} /* ${op.edits.map((e) => e.kind).join(', ')} */`;
   const named = op.constraint ? `CONSTRAINT ${quoteIdent(op.constraint)} ` : '';
   return `ALTER TABLE ${quoteIdent(table)} ADD ${named}PRIMARY KEY (${op.columns.map(quoteIdent).join(', ')})`;
 }

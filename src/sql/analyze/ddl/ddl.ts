@@ -23,6 +23,7 @@ import { coerce } from '../expr/coerce.js';
 import { storedEqualityIsPostgres } from '../expr/keys.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
+import type { AlterPlan } from './alter-plan.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
 import { defaultComment } from './stored-text.js';
 
@@ -38,6 +39,8 @@ export interface DdlPlan {
   constants?: string[];
   /** The catalog version the DDL was analyzed against (set by the session layer). */
   schemaVersion?: number;
+  /** ALTER TABLE / RENAME the session runs itself (session/alter.ts); `sql` is then empty. */
+  alter?: AlterPlan;
 }
 
 /** Where the value of DdlPlan.constants[i] goes in the DDL text. */
@@ -74,7 +77,7 @@ export function constraintName(
 }
 
 /** A default's text as kept beside its SQLite form: `/* pg: ... *\/` can hold anything but `*\/`. */
-interface ColumnPlan {
+export interface ColumnPlan {
   name: string;
   type: TypeRef | null;
   crdt?: string;
@@ -250,7 +253,7 @@ function duplicateName(constraints: readonly string[]): string | null {
   return null;
 }
 
-function referencedColumns(n: P.Node, columns: readonly ColumnPlan[]): string[] {
+export function referencedColumns(n: P.Node, columns: readonly { name: string }[]): string[] {
   const out: string[] = [];
   const visit = (o: unknown): void => {
     if (Array.isArray(o)) o.forEach(visit);
@@ -276,7 +279,7 @@ const fkActions: Record<string, string> = {
   d: 'SET DEFAULT',
 };
 
-function foreignKey(an: Analyzer, c: P.Constraint, fkCols: readonly string[]): string {
+export function foreignKey(an: Analyzer, c: P.Constraint, fkCols: readonly string[]): string {
   const target = c.pktable!;
   checkInternal(target.relname!, pos(an.st, target.location));
   const pkCols = strings(c.pk_attrs);
@@ -299,7 +302,7 @@ function foreignKey(an: Analyzer, c: P.Constraint, fkCols: readonly string[]): s
   return sql;
 }
 
-function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
+export function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
   const st = an.st;
   const names = strings(cd.typeName!.names);
   const base = names[names.length - 1]!;
@@ -397,7 +400,7 @@ function columnSql(
 }
 
 /** A default's SQLite form: the value itself when constant, else NULL (the front end fills it in). */
-function defaultSql(an: Analyzer, table: string, c: ColumnPlan): string {
+export function defaultSql(an: Analyzer, table: string, c: ColumnPlan): string {
   const rel: CatalogRelation = {
     name: table,
     kind: 'table',
@@ -439,43 +442,56 @@ export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan 
     const cmd = nodeOf(n)[1] as P.AlterTableCmd;
     if (cmd.subtype !== 'AT_AddColumn')
       throw new FeatureNotSupportedError('ALTER TABLE with several kinds of actions');
-    const cd = nodeOf(cmd.def!)[1] as P.ColumnDef;
-    if (table.columns.some((c) => c.name === cd.colname)) {
-      if (cmd.missing_ok) continue;
-      throw new ChorusError('42701', `column "${cd.colname}" of relation "${table.name}" already exists`);
-    }
-    const col = columnPlan(an, cd);
-    for (const cn of cd.constraints ?? []) {
-      const c = nodeOf(cn)[1] as P.Constraint;
-      if (['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_CHECK', 'CONSTR_FOREIGN'].includes(c.contype ?? '')) {
-        throw new FeatureNotSupportedError('constraints on a column added by ALTER TABLE', {
-          position: pos(st, c.location),
-        });
-      }
-    }
-    if (col.serial) throw new FeatureNotSupportedError('adding a serial or identity column');
-    let marker: string | undefined;
-    if (col.defaultVolatile) {
-      // PostgreSQL rewrites the table, calling it once per existing row; SQLite adds a column
-      // with one constant value for all of them.
-      throw new FeatureNotSupportedError(`ADD COLUMN with a volatile default (${col.defaultPg})`, {
-        hint: 'Add the column without a default, then fill it with UPDATE.',
-      });
-    }
-    if (col.defaultPg) {
-      const sql = defaultSql(an, table.name, col);
-      if (sql === 'NULL' && col.defaultPg.toUpperCase() !== 'NULL') {
-        throw new FeatureNotSupportedError(
-          `ADD COLUMN with a default that depends on the session (${col.defaultPg})`,
-        );
-      }
-      // Evaluated when the statement runs; its value is the literal default (existing rows take it).
-      marker = constantMarker(constants.length);
-      constants.push(sql);
-    }
-    adds.push(
-      `ALTER TABLE ${quoteId(table.name)} ADD COLUMN ${columnSql(an, table.name, col, null, marker)}`,
-    );
+    const sql = addColumnSql(an, table, cmd, constants);
+    if (sql !== null) adds.push(sql);
   }
   return { sql: adds.join('; '), table: table.name, unlogged: false, ifNotExists: false, constants };
+}
+
+/**
+ * One ADD COLUMN action as SQLite DDL (null when IF NOT EXISTS finds the column); a constant
+ * default is pushed on `constants` and its marker stands in the text.
+ */
+export function addColumnSql(
+  an: Analyzer,
+  table: CatalogRelation,
+  cmd: P.AlterTableCmd,
+  constants: string[],
+): string | null {
+  const st = an.st;
+  const cd = nodeOf(cmd.def!)[1] as P.ColumnDef;
+  if (table.columns.some((c) => c.name === cd.colname)) {
+    if (cmd.missing_ok) return null;
+    throw new ChorusError('42701', `column "${cd.colname}" of relation "${table.name}" already exists`);
+  }
+  const col = columnPlan(an, cd);
+  for (const cn of cd.constraints ?? []) {
+    const c = nodeOf(cn)[1] as P.Constraint;
+    if (['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_CHECK', 'CONSTR_FOREIGN'].includes(c.contype ?? '')) {
+      throw new FeatureNotSupportedError('constraints on a column added by ALTER TABLE', {
+        position: pos(st, c.location),
+      });
+    }
+  }
+  if (col.serial) throw new FeatureNotSupportedError('adding a serial or identity column');
+  let marker: string | undefined;
+  if (col.defaultVolatile) {
+    // PostgreSQL rewrites the table, calling it once per existing row; SQLite adds a column
+    // with one constant value for all of them.
+    throw new FeatureNotSupportedError(`ADD COLUMN with a volatile default (${col.defaultPg})`, {
+      hint: 'Add the column without a default, then fill it with UPDATE.',
+    });
+  }
+  if (col.defaultPg) {
+    const sql = defaultSql(an, table.name, col);
+    if (sql === 'NULL' && col.defaultPg.toUpperCase() !== 'NULL') {
+      throw new FeatureNotSupportedError(
+        `ADD COLUMN with a default that depends on the session (${col.defaultPg})`,
+      );
+    }
+    // Evaluated when the statement runs; its value is the literal default (existing rows take it).
+    marker = constantMarker(constants.length);
+    constants.push(sql);
+  }
+  return `ALTER TABLE ${quoteId(table.name)} ADD COLUMN ${columnSql(an, table.name, col, null, marker)}`;
 }

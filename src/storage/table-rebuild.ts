@@ -1,0 +1,109 @@
+// The two ways a table's definition is replaced: rewriting its stored CREATE TABLE text in place
+// (SQLite's documented procedure for changes that leave the file format alone: constraints,
+// defaults, NOT NULL, declared types) and, when the format changes, copying it into a new table
+// (SQLite's 12-step rebuild). Both run inside the caller's transaction. See DESIGN.md.
+
+import type Database from 'better-sqlite3';
+import { ChorusError, FeatureNotSupportedError } from '../errors.js';
+import { quoteIdent } from '../sql/lexer.js';
+import { internalPrefix } from './internal-schema.js';
+import { type TableDef, tableDefSql } from './table-def.js';
+
+/** Name of the table a rebuild copies into, and of the scratch table that checks a new text. */
+const rebuildName = `${internalPrefix}rebuild`;
+const checkName = `${internalPrefix}alter_check`;
+
+interface ColumnInfo {
+  name: string;
+  type: string;
+  pk: number;
+  hidden: number;
+}
+
+function columnsOf(db: Database.Database, schema: string, table: string): ColumnInfo[] {
+  const stmt = db.prepare(`SELECT name, type, pk, hidden FROM pragma_table_xinfo(?, ?)`);
+  stmt.safeIntegers(false);
+  return stmt.all(table, schema) as ColumnInfo[];
+}
+
+/**
+ * Replace a table's CREATE TABLE text without touching its rows. Only for a text whose columns,
+ * primary key and UNIQUE constraints are the table's own (the caller checks the constraints): the
+ * text is first created as a scratch TEMP table, and its columns compared, so a text SQLite
+ * cannot read never reaches the schema.
+ */
+export function writeTableText(db: Database.Database, table: string, sql: string): void {
+  const scratch = sql.replace(
+    /^CREATE TABLE ("(?:[^"]|"")+"|\S+)/,
+    `CREATE TEMP TABLE ${quoteIdent(checkName)}`,
+  );
+  db.exec(`DROP TABLE IF EXISTS temp.${quoteIdent(checkName)}`);
+  db.exec(scratch);
+  try {
+    const want = columnsOf(db, 'main', table).map((c) => `${c.name}|${c.pk}|${c.hidden}`);
+    const got = columnsOf(db, 'temp', checkName).map((c) => `${c.name}|${c.pk}|${c.hidden}`);
+    if (want.join(',') !== got.join(','))
+      throw new ChorusError('XX000', `internal error: a new definition of "${table}" changes its columns`);
+  } finally {
+    db.exec(`DROP TABLE temp.${quoteIdent(checkName)}`);
+  }
+  const version = Number(db.pragma('schema_version', { simple: true }));
+  // better-sqlite3 opens connections in SQLite's defensive mode, which forbids writing the schema.
+  db.unsafeMode(true);
+  try {
+    db.pragma('writable_schema = ON');
+    try {
+      db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?").run(sql, table);
+      // Every connection re-reads the schema when it sees the new version.
+      db.pragma(`schema_version = ${version + 1}`);
+    } finally {
+      db.pragma('writable_schema = OFF');
+    }
+  } finally {
+    db.unsafeMode(false);
+  }
+}
+
+/**
+ * Copy a table into a new definition (same columns, by name), keeping its rows, indexes and user
+ * triggers. Refused for a table other tables reference: dropping it would fire their ON DELETE
+ * actions, and foreign keys cannot be switched off inside a transaction.
+ */
+export function rebuildTable(db: Database.Database, table: string, def: TableDef): void {
+  const referencing = db
+    .prepare(
+      `SELECT m.name AS name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+        WHERE m.type = 'table' AND m.name <> ? AND f."table" = ? COLLATE NOCASE LIMIT 1`,
+    )
+    .get(table, table) as { name: string } | undefined;
+  if (referencing) {
+    throw new FeatureNotSupportedError(
+      `changing the keys of "${table}", which table "${referencing.name}" references`,
+      { hint: 'SQLite copies the table to change its keys; drop the referencing foreign keys first.' },
+    );
+  }
+  const objects = db
+    .prepare(
+      `SELECT type, name, sql FROM sqlite_schema
+        WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL AND name NOT LIKE ? ESCAPE '\\'`,
+    )
+    .all(table, `${internalPrefix.replaceAll('_', '\\_')}%`) as { type: string; name: string; sql: string }[];
+  const cols = columnsOf(db, 'main', table)
+    .filter((c) => c.hidden === 0)
+    .map((c) => quoteIdent(c.name))
+    .join(', ');
+  db.exec(`DROP TABLE IF EXISTS ${quoteIdent(rebuildName)}`);
+  db.exec(tableDefSql(def, rebuildName));
+  db.exec(`INSERT INTO ${quoteIdent(rebuildName)} (${cols}) SELECT ${cols} FROM ${quoteIdent(table)}`);
+  // Legacy renaming leaves views and other tables' text alone: they name the table, which exists
+  // again under the same name once the rename is done.
+  const legacy = db.pragma('legacy_alter_table', { simple: true });
+  db.pragma('legacy_alter_table = ON');
+  try {
+    db.exec(`DROP TABLE ${quoteIdent(table)}`);
+    db.exec(`ALTER TABLE ${quoteIdent(rebuildName)} RENAME TO ${quoteIdent(table)}`);
+  } finally {
+    db.pragma(`legacy_alter_table = ${Number(legacy) ? 'ON' : 'OFF'}`);
+  }
+  for (const o of objects) db.exec(o.sql);
+}
