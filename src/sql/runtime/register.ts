@@ -12,6 +12,7 @@ import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
 import { registerJsonFunctions } from './json-functions.js';
+import { registerLateralFunctions } from './lateral.js';
 import { registerNumericFunctions } from './numeric-functions.js';
 import { registerTextFunctions } from './text-functions.js';
 
@@ -27,6 +28,7 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerNumericFunctions(db);
   registerDateTimeFunctions(db);
   registerAggregateFunctions(db);
+  registerLateralFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],
