@@ -162,10 +162,12 @@ export class Session {
     try {
       const result = await this.dispatch(p, params, statementUs);
       ok = true;
+      this.settings.statementEnded(true);
       if (p.plan) return result.columns ? { ...result, columns: planColumns(p) } : result;
       return p.viewColumnTypes && result.columns ? typedByView(result, p.viewColumnTypes) : result;
     } catch (e) {
       const err = toChorusError(e);
+      this.settings.statementEnded(false);
       this.onError();
       throw err;
     } finally {
@@ -226,6 +228,8 @@ export class Session {
       execution: BigInt(nextExecution++),
       clockUs: wallClockUs,
       setting: (name) => (name === 'session_user' ? this.user : this.settings.get(name)),
+      setConfig: (name, value, isLocal) =>
+        this.settings.setConfig(name, value, isLocal, this.state !== 'idle'),
     };
   }
 

@@ -14,6 +14,7 @@ import { registerDateTimeFunctions } from './datetime-functions.js';
 import { registerJsonFunctions } from './json-functions.js';
 import { registerLateralFunctions } from './lateral.js';
 import { registerNumericFunctions } from './numeric-functions.js';
+import { registerStatFunctions } from './stat-functions.js';
 import { registerTextFunctions } from './text-functions.js';
 
 /** Rows one generate_series call may produce (a bound on runaway series). */
@@ -29,6 +30,7 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerDateTimeFunctions(db);
   registerAggregateFunctions(db);
   registerLateralFunctions(db);
+  registerStatFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],

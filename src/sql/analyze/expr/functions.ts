@@ -15,6 +15,7 @@ import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
 import { anyElement, selectCandidate } from './resolve.js';
+import { currentSetting, setConfig } from './setting-functions.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 
@@ -79,6 +80,7 @@ const variadicAny = new Set([
   'num_nonnulls',
   'pg_typeof',
   'current_setting',
+  'set_config',
 ]);
 
 export function isAggregateName(name: string): boolean {
@@ -310,16 +312,12 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
       out = typed(`(${args.map((a) => `(${a.sql} ${test})`).join(' + ') || '0'})`, T.int4);
       break;
     }
-    case 'current_setting': {
-      // The setting's name is a constant in practice; its value comes from the session.
-      const a = args[0];
-      if (args.length < 1 || args.length > 2 || a === undefined) throw missing(name, args, position);
-      const n = a.unknownLiteral ?? (typeof a.constant === 'string' ? a.constant : undefined);
-      if (n === undefined)
-        throw new FeatureNotSupportedError('current_setting() of a computed name', { position });
-      out = typed(st.marker({ kind: 'setting', name: n.toLowerCase() }), T.text);
+    case 'current_setting':
+      out = currentSetting(st, args, position);
       break;
-    }
+    case 'set_config':
+      out = setConfig(st, args, position);
+      break;
     case 'pg_typeof': {
       if (args.length !== 1) throw missing(name, args, position);
       const a = args[0]!;
