@@ -17,6 +17,8 @@ export interface BindContext {
   /** Unique to one execution of one statement (functions that keep state per statement). */
   execution: bigint;
   clockUs(): bigint;
+  /** txid_current(): the same number for every call in one transaction, increasing. */
+  xactId(): bigint;
   setting(name: string): string | undefined;
   /** set_config(): SET or SET LOCAL from inside a statement; returns the value as shown. */
   setConfig(name: string, value: string | null, isLocal: boolean): string;
@@ -84,6 +86,8 @@ function sourceValue(s: BindSource, converted: readonly StorageValue[], ctx: Bin
       return ctx.clockUs();
     case 'execution':
       return ctx.execution;
+    case 'xact_id':
+      return ctx.xactId();
     case 'timezone':
       return ctx.env.timeZone;
     case 'setting':

@@ -109,6 +109,7 @@ export type BindSource =
   | { kind: 'statement_now' } // the statement's start time (statement_timestamp())
   | { kind: 'clock_now' } // the current time (clock_timestamp())
   | { kind: 'execution' } // a number unique to this execution of the statement
+  | { kind: 'xact_id' } // a number unique to the session's transaction (txid_current())
   | { kind: 'timezone' } // the session's TimeZone
   | { kind: 'setting'; name: string; missingOk?: boolean } // another session setting
   | { kind: 'current_setting'; name: BindSource; missingOk?: BindSource } // current_setting($1, ...)

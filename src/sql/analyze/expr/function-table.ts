@@ -1,7 +1,7 @@
 // The built-in functions the front end knows, with PostgreSQL's signatures (pg_proc) and the SQLite
 // each becomes. One line per overload: `name(arg, ...) result: template`, where $1..$n are the
 // arguments (already coerced to the signature's types), $tz the session TimeZone and $now the
-// transaction's start time. Aggregates and window functions are marked `agg` / `window`.
+// transaction's start time, $xact the transaction's id (txid_current). Aggregates and window functions are marked `agg` / `window`.
 const functionLines = `
 abs(int2) int2: pg_int_check(abs($1), 16)
 abs(int4) int4: pg_int_check(abs($1), 32)
@@ -138,14 +138,27 @@ regexp_substr(text,text,int4) text: pg_regexp_substr_n($1, $2, $3, 1, '', 0)
 regexp_substr(text,text,int4,int4) text: pg_regexp_substr_n($1, $2, $3, $4, '', 0)
 regexp_substr(text,text,int4,int4,text) text: pg_regexp_substr_n($1, $2, $3, $4, $5, 0)
 regexp_substr(text,text,int4,int4,text,int4) text: pg_regexp_substr_n($1, $2, $3, $4, $5, $6)
-overlay(text,text,int4) text: pg_overlay($1, $2, $3, NULL)
+overlay(text,text,int4) text: pg_overlay($1, $2, $3, length($2))
 overlay(text,text,int4,int4) text: pg_overlay($1, $2, $3, $4)
+sha224(bytea) bytea: pg_sha($1, 'sha224')
+sha256(bytea) bytea: pg_sha($1, 'sha256')
+sha384(bytea) bytea: pg_sha($1, 'sha384')
+sha512(bytea) bytea: pg_sha($1, 'sha512')
+quote_literal(bool) text: pg_quote_literal(CASE $1 WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)
+quote_nullable(bool) text: coalesce(pg_quote_literal(CASE $1 WHEN 1 THEN 'true' WHEN 0 THEN 'false' END), 'NULL')
+quote_literal(anyelement) text: pg_quote_literal(pg_cast_out($1, $T1, -1, $tz))
+quote_nullable(anyelement) text: coalesce(pg_quote_literal(pg_cast_out($1, $T1, -1, $tz)), 'NULL')
+overlay(bytea,bytea,int4) bytea: pg_overlay_bytea($1, $2, $3, length($2))
+overlay(bytea,bytea,int4,int4) bytea: pg_overlay_bytea($1, $2, $3, $4)
 gen_random_uuid() uuid: pg_gen_random_uuid()
 version() text: pg_version()
 current_database() name: 'chorus'
 current_schema() name: 'public'
 pg_backend_pid() int4: pg_backend_pid()
 pg_sleep(float8) void: pg_sleep($1)
+pg_sleep_for(interval) void: pg_sleep(pg_date_part_interval('epoch', $1))
+pg_sleep_until(timestamptz) void: pg_sleep(max(0.0, ($1 - $clock) / 1000000.0))
+txid_current() int8: $xact
 now() timestamptz: $now
 transaction_timestamp() timestamptz: $now
 statement_timestamp() timestamptz: $stmt
@@ -165,6 +178,8 @@ date_trunc(text,timestamp) timestamp: pg_date_trunc_timestamp($1, $2)
 date_trunc(text,timestamptz) timestamptz: pg_date_trunc_timestamptz($1, $2, $tz)
 date_trunc(text,timestamptz,text) timestamptz: pg_date_trunc_timestamptz_zone($1, $2, $3)
 date_trunc(text,interval) interval: pg_date_trunc_interval($1, $2)
+date_bin(interval,timestamp,timestamp) timestamp: pg_date_bin($1, $2, $3)
+date_bin(interval,timestamptz,timestamptz) timestamptz: pg_date_bin($1, $2, $3)
 date_part(text,timestamp) float8: pg_date_part_timestamp($1, $2)
 date_part(text,timestamptz) float8: pg_date_part_timestamptz($1, $2, $tz)
 date_part(text,date) float8: pg_date_part_date($1, $2)

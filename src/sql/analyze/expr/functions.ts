@@ -209,11 +209,12 @@ export function callFunction(
 /** Substitute $n, $tz, $now, ... into a template. */
 function fill(lv: Level, template: string, args: readonly Typed[]): string {
   const st = lv.host.st;
-  return template.replace(/\$(\d+|tz|now|stmt|clock|T\d+)/g, (_m, k: string) => {
+  return template.replace(/\$(\d+|tz|now|stmt|clock|xact|T\d+)/g, (_m, k: string) => {
     if (k === 'tz') return st.marker({ kind: 'timezone' });
     if (k === 'now') return st.marker({ kind: 'now' });
     if (k === 'stmt') return st.marker({ kind: 'statement_now' });
     if (k === 'clock') return st.marker({ kind: 'clock_now' });
+    if (k === 'xact') return st.marker({ kind: 'xact_id' });
     if (k.startsWith('T')) return String(args[Number(k.slice(1)) - 1]!.type.oid);
     return args[Number(k) - 1]!.sql;
   });
