@@ -235,7 +235,10 @@ export class Session {
       setting: (name) => (name === 'session_user' ? this.user : this.settings.get(name)),
       xactId: () => {
         // Outside a block the statement is the transaction; a block is known by its start time.
-        if (this.txStartUs === null) return (statementXact ??= xactIdBase + BigInt(nextExecution++));
+        if (this.txStartUs === null) {
+          statementXact ??= xactIdBase + BigInt(nextExecution++);
+          return statementXact;
+        }
         if (this.xact?.startUs !== this.txStartUs)
           this.xact = { startUs: this.txStartUs, id: xactIdBase + BigInt(nextExecution++) };
         return this.xact.id;

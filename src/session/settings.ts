@@ -158,7 +158,7 @@ export class SessionSettings {
     }
     const v =
       value === null
-        ? (this.startup.get(key) ?? (key.includes('.') ? '' : defOf(key)?.default ?? ''))
+        ? (this.startup.get(key) ?? (key.includes('.') ? '' : (defOf(key)?.default ?? '')))
         : this.checked(key, value);
     if (value === null) this.checked(key, v);
     if (!inBlock && this.statementBefore === null) {

@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
 import { decodeInterval } from '../types/interval/interval.js';
+import { finite, type Numeric, numericCmp } from '../types/numeric/numeric.js';
 import { numericAdd } from '../types/numeric/numeric-arith.js';
 import { decodeNumeric, encodeNumeric } from '../types/numeric/numeric-key.js';
-import { finite, type Numeric, numericCmp } from '../types/numeric/numeric.js';
 
 const int64Max = 9223372036854775807n;
 const int64Min = -9223372036854775808n;
@@ -61,7 +61,11 @@ export function* numericSeries(
   const direction = numericCmp(step, finite(0n, 0));
   if (direction === 0) throw new ChorusError('22023', 'step size cannot equal zero');
   let n = 0;
-  for (let v = start; direction > 0 ? numericCmp(v, stop) <= 0 : numericCmp(v, stop) >= 0; v = numericAdd(v, step)) {
+  for (
+    let v = start;
+    direction > 0 ? numericCmp(v, stop) <= 0 : numericCmp(v, stop) >= 0;
+    v = numericAdd(v, step)
+  ) {
     if (++n > rowsMax) throw new ChorusError('54000', `generate_series: more than ${rowsMax} rows`);
     yield encodeNumeric(v);
   }
@@ -76,15 +80,19 @@ export function overlayBytes(s: Buffer, r: Buffer, from: number, count: number |
 }
 
 export function registerMiscFunctions(db: Database.Database): void {
-  db.function('pg_overlay_bytea', { deterministic: true }, (s: unknown, r: unknown, from: unknown, n: unknown) => {
-    if (s === null || r === null || from === null) return null;
-    return overlayBytes(
-      Buffer.from(s as Uint8Array),
-      Buffer.from(r as Uint8Array),
-      Number(from),
-      n === null ? null : Number(n),
-    );
-  });
+  db.function(
+    'pg_overlay_bytea',
+    { deterministic: true },
+    (s: unknown, r: unknown, from: unknown, n: unknown) => {
+      if (s === null || r === null || from === null) return null;
+      return overlayBytes(
+        Buffer.from(s as Uint8Array),
+        Buffer.from(r as Uint8Array),
+        Number(from),
+        n === null ? null : Number(n),
+      );
+    },
+  );
   db.function('pg_sha', { deterministic: true }, (bytes: unknown, algorithm: unknown) => {
     if (bytes === null) return null;
     const data = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes as Uint8Array);

@@ -11,6 +11,7 @@ import { registerAggregateFunctions } from './aggregate-functions.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
+import { registerFormattingFunctions } from './formatting/register-formatting.js';
 import { registerJsonFunctions } from './json-functions.js';
 import { registerLateralFunctions } from './lateral.js';
 import { numericSeries, registerMiscFunctions } from './misc-functions.js';
@@ -33,6 +34,7 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerLateralFunctions(db);
   registerStatFunctions(db);
   registerMiscFunctions(db);
+  registerFormattingFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],

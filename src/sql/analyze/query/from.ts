@@ -5,9 +5,9 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
+import { lateralColumnsMax } from '../../runtime/lateral.js';
 import { ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { CatalogRelation } from '../context.js';
-import { lateralColumnsMax } from '../../runtime/lateral.js';
 import { coerce, commonType, requireBool } from '../expr/coerce.js';
 import { applyOperator } from '../expr/operators.js';
 import { exprPos, type Level, pos, strings } from '../level.js';
@@ -241,7 +241,8 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
   const left = fromItem(host, j.larg!, scope);
   const rightStart = firstRight();
   const kind = j.jointype ?? 'JOIN_INNER';
-  const blocked = kind === 'JOIN_RIGHT' || kind === 'JOIN_FULL' ? scope.items.slice(leftStart, rightStart) : [];
+  const blocked =
+    kind === 'JOIN_RIGHT' || kind === 'JOIN_FULL' ? scope.items.slice(leftStart, rightStart) : [];
   for (const i of blocked) i.lateralBlocked = true;
   let right: string;
   try {
