@@ -22,6 +22,8 @@ import { formatNumber } from './to-char-number.js';
 const utcNames = /^(utc|etc\/utc|uct|etc\/uct|universal|etc\/universal|zulu|etc\/zulu)$/i;
 const posixAbbrev =
   /^(?:<([^>]*)>|([A-Za-z]{3,}))([+-]?\d{1,3}(?::\d{1,2}){0,2})(?:(?:<([^>]*)>|([A-Za-z]{3,}))(.*))?$/;
+/** Zones whose zero offset the tz database calls GMT (Intl says GMT for others, e.g. WET). */
+const gmtZones = /^(europe\/(london|dublin|belfast|guernsey|isle_of_man|jersey)|gb|eire|atlantic\/(reykjavik|st_helena)|iceland|africa\/(abidjan|accra|bamako|banjul|bissau|conakry|dakar|freetown|lome|monrovia|nouakchott|ouagadougou|sao_tome))$/i;
 const abbrevCache = new Map<string, Intl.DateTimeFormat>();
 const abbrevCacheMax = 256;
 
@@ -58,7 +60,7 @@ export function zoneAbbrev(zone: TimeZone, utcSec: number): string {
   }
   const ms = Math.min(Math.max(utcSec * 1000, -8.64e15), 8.64e15);
   const part = fmt.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  if (/^[A-Z]{2,5}$/.test(part) && part !== 'GMT') return part;
+  if (/^[A-Z]{2,5}$/.test(part) && (part !== 'GMT' || gmtZones.test(name))) return part;
   throw new FeatureNotSupportedError(`the to_char pattern TZ in time zone "${name}"`, {
     hint: 'Use OF or TZH:TZM for the offset.',
   });

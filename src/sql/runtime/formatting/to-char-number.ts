@@ -235,7 +235,10 @@ function prepare(v: NumberValue, d: NumDesc): { numstr: string; sign: string; ou
     return finish(numericToText(numericRound(val, d.post)));
   }
   if (v.kind === 'int') {
-    if (d.roman) return { numstr: toRoman(Number(BigInt.asIntN(32, v.value))), sign: '', outPreSpaces: 0 };
+    if (d.roman) {
+      if (BigInt.asIntN(32, v.value) !== v.value) throw new ChorusError('22003', 'integer out of range');
+      return { numstr: toRoman(Number(v.value)), sign: '', outPreSpaces: 0 };
+    }
     if (d.eeee) {
       if (v.bits === 64) {
         const s = numericSci(finite(v.value, 0), d.post);
