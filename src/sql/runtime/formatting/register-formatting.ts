@@ -23,7 +23,8 @@ const utcNames = /^(utc|etc\/utc|uct|etc\/uct|universal|etc\/universal|zulu|etc\
 const posixAbbrev =
   /^(?:<([^>]*)>|([A-Za-z]{3,}))([+-]?\d{1,3}(?::\d{1,2}){0,2})(?:(?:<([^>]*)>|([A-Za-z]{3,}))(.*))?$/;
 /** Zones whose zero offset the tz database calls GMT (Intl says GMT for others, e.g. WET). */
-const gmtZones = /^(europe\/(london|dublin|belfast|guernsey|isle_of_man|jersey)|gb|eire|atlantic\/(reykjavik|st_helena)|iceland|africa\/(abidjan|accra|bamako|banjul|bissau|conakry|dakar|freetown|lome|monrovia|nouakchott|ouagadougou|sao_tome))$/i;
+const gmtZones =
+  /^(europe\/(london|dublin|belfast|guernsey|isle_of_man|jersey)|gb|eire|atlantic\/(reykjavik|st_helena)|iceland|africa\/(abidjan|accra|bamako|banjul|bissau|conakry|dakar|freetown|lome|monrovia|nouakchott|ouagadougou|sao_tome))$/i;
 const abbrevCache = new Map<string, Intl.DateTimeFormat>();
 const abbrevCacheMax = 256;
 
