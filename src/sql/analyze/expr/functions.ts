@@ -276,6 +276,7 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
   let out: Typed;
   switch (name) {
     case 'concat':
+      if (args.length < 1) throw missing(name, args, position);
       out = typed(`pg_concat(${args.map(asText).join(', ')})`, T.text);
       break;
     case 'concat_ws':
@@ -348,6 +349,9 @@ function orderedSet(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed 
   const position = pos(st, fc.location);
   if (name !== 'percentile_cont' && name !== 'percentile_disc' && name !== 'mode') {
     throw new ChorusError('42883', `function ${name}(...) WITHIN GROUP does not exist`, { position });
+  }
+  if (fc.over) {
+    throw new ChorusError('0A000', `OVER is not supported for ordered-set aggregate ${name}`, { position });
   }
   if (lv.inAggregate > 0)
     throw new ChorusError('42803', 'aggregate function calls cannot be nested', { position });
