@@ -17,7 +17,11 @@ export interface BindContext {
   /** Unique to one execution of one statement (functions that keep state per statement). */
   execution: bigint;
   clockUs(): bigint;
+  /** txid_current(): the same number for every call in one transaction, increasing. */
+  xactId(): bigint;
   setting(name: string): string | undefined;
+  /** set_config(): SET or SET LOCAL from inside a statement; returns the value as shown. */
+  setConfig(name: string, value: string | null, isLocal: boolean): string;
 }
 
 /**
@@ -82,14 +86,33 @@ function sourceValue(s: BindSource, converted: readonly StorageValue[], ctx: Bin
       return ctx.clockUs();
     case 'execution':
       return ctx.execution;
+    case 'xact_id':
+      return ctx.xactId();
     case 'timezone':
       return ctx.env.timeZone;
-    case 'setting': {
-      const v = ctx.setting(s.name);
-      if (v === undefined) throw new ChorusError('42704', `unrecognized configuration parameter "${s.name}"`);
-      return v;
+    case 'setting':
+      return settingValue(ctx, s.name, s.missingOk ?? false);
+    case 'current_setting': {
+      const name = sourceValue(s.name, converted, ctx);
+      const missingOk = s.missingOk ? sourceValue(s.missingOk, converted, ctx) : 0n;
+      if (name === null || missingOk === null) return null;
+      return settingValue(ctx, String(name).toLowerCase(), Number(missingOk) === 1);
+    }
+    case 'set_config': {
+      const name = sourceValue(s.name, converted, ctx);
+      if (name === null) throw new ChorusError('22004', 'SET requires parameter name');
+      const value = sourceValue(s.value, converted, ctx);
+      const isLocal = sourceValue(s.isLocal, converted, ctx);
+      return ctx.setConfig(String(name), value === null ? null : String(value), Number(isLocal ?? 0) === 1);
     }
     case 'value':
       return s.value;
   }
+}
+
+function settingValue(ctx: BindContext, name: string, missingOk: boolean): string | null {
+  const v = ctx.setting(name);
+  if (v !== undefined) return v;
+  if (missingOk) return null;
+  throw new ChorusError('42704', `unrecognized configuration parameter "${name}"`);
 }

@@ -84,10 +84,14 @@ export interface SessionHost {
 let nextSessionId = 1;
 /** Numbers executions of statements (BindSource 'execution'). */
 let nextExecution = 1;
+/** txid_current() values start here (the process's start in ms x 1000), so they keep increasing across restarts. */
+const xactIdBase = BigInt(Date.now()) * 1000n;
 
 export class Session {
   readonly id = nextSessionId++;
   private state: 'idle' | 'tx' | 'failed' = 'idle';
+  /** The open block's txid_current(), made when first asked. */
+  private xact: { startUs: bigint; id: bigint } | null = null;
   private holdsWriter = false;
   /** The writer is held as a block inside a commit group (holdsWriter is true as well). */
   private groupBlock = false;
@@ -187,10 +191,12 @@ export class Session {
     try {
       const result = await this.dispatch(p, params, statementUs);
       ok = true;
+      this.settings.statementEnded(true);
       if (p.plan) return result.columns ? { ...result, columns: planColumns(p) } : result;
       return p.viewColumnTypes && result.columns ? typedByView(result, p.viewColumnTypes) : result;
     } catch (e) {
       const err = toChorusError(e);
+      this.settings.statementEnded(false);
       this.onError();
       throw err;
     } finally {
@@ -245,12 +251,25 @@ export class Session {
 
   /** Session values of a plan: the transaction's time, TimeZone, settings. */
   bindContext(statementUs: bigint): BindContext {
+    let statementXact: bigint | null = null;
     return {
       env: { timeZone: this.settings.get('timezone') ?? 'UTC', nowUs: this.txStartUs ?? statementUs },
       statementUs,
       execution: BigInt(nextExecution++),
       clockUs: wallClockUs,
       setting: (name) => (name === 'session_user' ? this.user : this.settings.get(name)),
+      xactId: () => {
+        // Outside a block the statement is the transaction; a block is known by its start time.
+        if (this.txStartUs === null) {
+          statementXact ??= xactIdBase + BigInt(nextExecution++);
+          return statementXact;
+        }
+        if (this.xact?.startUs !== this.txStartUs)
+          this.xact = { startUs: this.txStartUs, id: xactIdBase + BigInt(nextExecution++) };
+        return this.xact.id;
+      },
+      setConfig: (name, value, isLocal) =>
+        this.settings.setConfig(name, value, isLocal, this.state !== 'idle'),
     };
   }
 

@@ -4,7 +4,7 @@
 // PostgreSQL checks and prints them (setting-defs.ts says which values ChorusDB honours).
 
 import type * as P from '@pgsql/types';
-import { ChorusError } from '../errors.js';
+import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { nodeOf, parseSql } from '../sql/parse/parser.js';
 import type { Notice } from './result.js';
 import { plannerSetting, type SettingDef, settingDefs } from './setting-defs.js';
@@ -117,6 +117,10 @@ export class SessionSettings {
 
   /** Values the connection's startup packet gave (what RESET returns to). */
   private startup: Values = new Map();
+  /** Custom settings (`a.b`) set once: they stay defined, empty, as PostgreSQL's placeholders do. */
+  private placeholders = new Set<string>();
+  /** Before set_config() changed settings in a statement outside a block (undone if it fails). */
+  private statementBefore: { values: Values; local: Values; placeholders: Set<string> } | null = null;
 
   constructor(startup: Record<string, string>) {
     const given: [string, string][] = [];
@@ -133,7 +137,56 @@ export class SessionSettings {
     // Outside a block, the mode the next transaction would take.
     if (key === 'transaction_read_only' && !this.local.has(key))
       return this.get('default_transaction_read_only');
-    return this.local.get(key) ?? this.values.get(key) ?? this.startup.get(key) ?? defOf(key)?.default;
+    return (
+      this.local.get(key) ??
+      this.values.get(key) ??
+      this.startup.get(key) ??
+      defOf(key)?.default ??
+      (this.placeholders.has(key) ? '' : undefined)
+    );
+  }
+
+  /**
+   * set_config(name, value, is_local): SET (or SET LOCAL) from inside a statement; a NULL value
+   * resets. Outside a block the change is undone if the statement fails, and a local one ends with
+   * the statement (see statementEnded). Returns the value as current_setting() shows it.
+   */
+  setConfig(name: string, value: string | null, isLocal: boolean, inBlock: boolean): string {
+    const key = name.toLowerCase();
+    if (key === 'transaction_read_only' || key.startsWith('default_transaction_')) {
+      throw new FeatureNotSupportedError(`set_config() of ${key}`, { hint: 'Use SET TRANSACTION or SET.' });
+    }
+    const v =
+      value === null
+        ? (this.startup.get(key) ?? (key.includes('.') ? '' : (defOf(key)?.default ?? '')))
+        : this.checked(key, value);
+    if (value === null) this.checked(key, v);
+    if (!inBlock && this.statementBefore === null) {
+      this.statementBefore = {
+        values: new Map(this.values),
+        local: new Map(this.local),
+        placeholders: new Set(this.placeholders),
+      };
+    }
+    if (key.includes('.')) this.placeholders.add(key);
+    if (isLocal) this.local.set(key, v);
+    else {
+      this.local.delete(key);
+      this.values.set(key, v);
+    }
+    return this.get(key) ?? v;
+  }
+
+  /** A statement outside a block ended: set_config()'s changes stay if it succeeded (not local ones). */
+  statementEnded(ok: boolean): void {
+    const before = this.statementBefore;
+    if (before === null) return;
+    this.statementBefore = null;
+    if (!ok) {
+      this.values = before.values;
+      this.placeholders = before.placeholders;
+    }
+    this.local = before.local;
   }
 
   /** A value for `name` as SET would store it; 42704 / 55P02 / 22023 / 0A000 as PostgreSQL. */
@@ -177,6 +230,7 @@ export class SessionSettings {
       if (!inBlock) return { notices: [] };
       return { notices: [], transaction: { readOnly: value === 'on' } };
     }
+    if (name.includes('.')) this.placeholders.add(name);
     const target = s.is_local ? this.local : this.values;
     if (!s.is_local) this.local.delete(name);
     if (value === null) target.delete(name);

@@ -70,6 +70,11 @@ export function classify(tokens: readonly Token[]): Classified {
   const result: Classified = { kind: 'other', sig, unlogged: false, temporary: false, table: null };
   const first = sig[0];
   if (!first) return { ...result, kind: 'empty' };
+  // A parenthesized query, `(SELECT 1) UNION (SELECT 2)`: its first word decides.
+  if (first.kind === 'lparen') {
+    const word = sig.find((t) => t.kind !== 'lparen');
+    return isKeyword(word, 'SELECT', 'VALUES', 'TABLE', 'WITH') ? { ...result, kind: 'select' } : result;
+  }
   if (first.kind !== 'ident') return result;
   switch (first.value) {
     case 'SELECT':

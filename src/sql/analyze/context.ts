@@ -109,8 +109,11 @@ export type BindSource =
   | { kind: 'statement_now' } // the statement's start time (statement_timestamp())
   | { kind: 'clock_now' } // the current time (clock_timestamp())
   | { kind: 'execution' } // a number unique to this execution of the statement
+  | { kind: 'xact_id' } // a number unique to the session's transaction (txid_current())
   | { kind: 'timezone' } // the session's TimeZone
-  | { kind: 'setting'; name: string } // another session setting
+  | { kind: 'setting'; name: string; missingOk?: boolean } // another session setting
+  | { kind: 'current_setting'; name: BindSource; missingOk?: BindSource } // current_setting($1, ...)
+  | { kind: 'set_config'; name: BindSource; value: BindSource; isLocal: BindSource } // set_config()
   | { kind: 'value'; value: StorageValue }; // a constant kept out of the SQL text
 
 /** Kinds of literals a normalized simple query turned into parameters (see sql/normalize.ts). */

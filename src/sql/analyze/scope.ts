@@ -29,12 +29,16 @@ export interface RangeItem {
   columns: ScopeColumn[];
   /** Only visible to LATERAL items and the query itself after it is joined. */
   visible: boolean;
+  /** Left of a RIGHT or FULL join whose right side is being analyzed: LATERAL may not read it. */
+  lateralBlocked?: boolean;
 }
 
 export class Scope {
   readonly items: RangeItem[] = [];
   /** Relations of CTEs visible at this level and below (WITH). */
   readonly ctes = new Map<string, { columns: { name: string; type: TypeRef }[]; sql: string }>();
+  /** References to this level's items from deeper levels (a LATERAL subquery's correlation). */
+  outerRefs = 0;
 
   constructor(readonly parent: Scope | null) {}
 
@@ -84,6 +88,7 @@ export class Scope {
             hint: this.suggest(colName, relName),
           });
         }
+        reached(s, item, levelsUp, position);
         return { col, item, levelsUp };
       }
       let found: { col: ScopeColumn; item: RangeItem } | null = null;
@@ -96,15 +101,35 @@ export class Scope {
         }
         found = { col: matches[0]!, item };
       }
-      if (found) return { ...found, levelsUp };
+      if (found) {
+        reached(s, found.item, levelsUp, position);
+        return { ...found, levelsUp };
+      }
     }
+    // PostgreSQL's errorMissingRTE / errorMissingColumn: an entry this part of the query cannot see.
+    const hidden = this.hiddenItems();
     if (relName !== undefined) {
+      if (hidden.some((i) => i.alias === relName)) {
+        throw new ChorusError('42P01', `invalid reference to FROM-clause entry for table "${relName}"`, {
+          position,
+          hint: `There is an entry for table "${relName}", but it cannot be referenced from this part of the query.`,
+        });
+      }
       throw new ChorusError('42P01', `missing FROM-clause entry for table "${relName}"`, { position });
     }
+    const owner = hidden.find((i) => i.alias !== '' && i.columns.some((c) => c.name === colName));
     throw new ChorusError('42703', `column "${colName}" does not exist`, {
       position,
-      hint: this.suggest(colName),
+      hint: owner
+        ? `There is a column named "${colName}" in table "${owner.alias}", but it cannot be referenced from this part of the query.`
+        : this.suggest(colName),
     });
+  }
+
+  private hiddenItems(): RangeItem[] {
+    const out: RangeItem[] = [];
+    for (let s: Scope | null = this; s; s = s.parent) out.push(...s.items.filter((i) => !i.visible));
+    return out;
   }
 
   /**
@@ -144,9 +169,23 @@ export class Scope {
     }
     for (let s: Scope | null = this; s; s = s.parent) {
       const item = s.items.find((i) => i.visible && i.alias === relName);
-      if (item) return item.columns.filter((c) => !c.hidden || item.relation);
+      if (!item) continue;
+      reached(s, item, s === this ? 0 : 1, position);
+      return item.columns.filter((c) => !c.hidden || item.relation);
     }
     throw new ChorusError('42P01', `missing FROM-clause entry for table "${relName}"`, { position });
+  }
+}
+
+/** A reference from `levelsUp` levels down found `item` of `s`: counted as correlation, checked for LATERAL. */
+function reached(s: Scope, item: RangeItem, levelsUp: number, position?: number): void {
+  if (levelsUp === 0) return;
+  s.outerRefs++;
+  if (item.lateralBlocked) {
+    throw new ChorusError('42P10', `invalid reference to FROM-clause entry for table "${item.alias}"`, {
+      position,
+      detail: 'The combining JOIN type must be INNER or LEFT for a LATERAL reference.',
+    });
   }
 }
 

@@ -11,8 +11,12 @@ import { registerAggregateFunctions } from './aggregate-functions.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
+import { registerFormattingFunctions } from './formatting/register-formatting.js';
 import { registerJsonFunctions } from './json-functions.js';
+import { registerLateralFunctions } from './lateral.js';
+import { numericSeries, registerMiscFunctions } from './misc-functions.js';
 import { registerNumericFunctions } from './numeric-functions.js';
+import { registerStatFunctions } from './stat-functions.js';
 import { registerTextFunctions } from './text-functions.js';
 
 /** Rows one generate_series call may produce (a bound on runaway series). */
@@ -27,6 +31,10 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerNumericFunctions(db);
   registerDateTimeFunctions(db);
   registerAggregateFunctions(db);
+  registerLateralFunctions(db);
+  registerStatFunctions(db);
+  registerMiscFunctions(db);
+  registerFormattingFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],
@@ -37,6 +45,16 @@ export function registerRuntime(db: Database.Database, versionString: string): v
       if (start === null || stop === null || step === null) return;
       // (A NULL argument never reaches here: SQLite finds no row for `arg = NULL`, as PostgreSQL's
       // strict generate_series returns none.)
+      if (kind === 'numeric') {
+        for (const v of numericSeries(
+          start as Uint8Array,
+          stop as Uint8Array,
+          step as Uint8Array,
+          generateSeriesRowsMax,
+        ))
+          yield [v];
+        return;
+      }
       if (kind === 'int') {
         const s = BigInt(step as bigint);
         if (s === 0n) throw new ChorusError('22023', 'step size cannot equal zero');

@@ -202,6 +202,7 @@ export function registerTextFunctions(db: Database.Database): void {
   strict('pg_overlay', (s, r, from, count) => {
     const cs = chars(str(s));
     const start = num(from);
+    if (start < 1) throw new ChorusError('22011', 'negative substring length not allowed');
     const n = count === undefined ? chars(str(r)).length : num(count);
     return cs.slice(0, start - 1).join('') + str(r) + cs.slice(start - 1 + n).join('');
   });

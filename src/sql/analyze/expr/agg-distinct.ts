@@ -112,6 +112,8 @@ const windowForm = new Set([
   'pg_bit_or',
   'pg_json_agg',
   'pg_string_agg',
+  'pg_regr',
+  'pg_regr_count',
 ]);
 
 /** An aggregate call used as a window function: its window form where it has one. */

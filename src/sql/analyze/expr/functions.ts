@@ -15,6 +15,7 @@ import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
 import { anyElement, selectCandidate } from './resolve.js';
+import { currentSetting, setConfig } from './setting-functions.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 
@@ -79,6 +80,7 @@ const variadicAny = new Set([
   'num_nonnulls',
   'pg_typeof',
   'current_setting',
+  'set_config',
 ]);
 
 export function isAggregateName(name: string): boolean {
@@ -145,6 +147,10 @@ export function callFunction(
       position,
     });
   }
+  if (name === 'to_timestamp' && args.length === 2) {
+    // Only to_timestamp(double precision) is implemented; the parsing form is refused.
+    throw new FeatureNotSupportedError('function to_timestamp(text, text)', { position });
+  }
   const found = selectCandidate(
     cands,
     args.map((a) => a.type),
@@ -207,11 +213,12 @@ export function callFunction(
 /** Substitute $n, $tz, $now, ... into a template. */
 function fill(lv: Level, template: string, args: readonly Typed[]): string {
   const st = lv.host.st;
-  return template.replace(/\$(\d+|tz|now|stmt|clock|T\d+)/g, (_m, k: string) => {
+  return template.replace(/\$(\d+|tz|now|stmt|clock|xact|T\d+)/g, (_m, k: string) => {
     if (k === 'tz') return st.marker({ kind: 'timezone' });
     if (k === 'now') return st.marker({ kind: 'now' });
     if (k === 'stmt') return st.marker({ kind: 'statement_now' });
     if (k === 'clock') return st.marker({ kind: 'clock_now' });
+    if (k === 'xact') return st.marker({ kind: 'xact_id' });
     if (k.startsWith('T')) return String(args[Number(k.slice(1)) - 1]!.type.oid);
     return args[Number(k) - 1]!.sql;
   });
@@ -269,6 +276,7 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
   let out: Typed;
   switch (name) {
     case 'concat':
+      if (args.length < 1) throw missing(name, args, position);
       out = typed(`pg_concat(${args.map(asText).join(', ')})`, T.text);
       break;
     case 'concat_ws':
@@ -310,16 +318,12 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
       out = typed(`(${args.map((a) => `(${a.sql} ${test})`).join(' + ') || '0'})`, T.int4);
       break;
     }
-    case 'current_setting': {
-      // The setting's name is a constant in practice; its value comes from the session.
-      const a = args[0];
-      if (args.length < 1 || args.length > 2 || a === undefined) throw missing(name, args, position);
-      const n = a.unknownLiteral ?? (typeof a.constant === 'string' ? a.constant : undefined);
-      if (n === undefined)
-        throw new FeatureNotSupportedError('current_setting() of a computed name', { position });
-      out = typed(st.marker({ kind: 'setting', name: n.toLowerCase() }), T.text);
+    case 'current_setting':
+      out = currentSetting(st, args, position);
       break;
-    }
+    case 'set_config':
+      out = setConfig(st, args, position);
+      break;
     case 'pg_typeof': {
       if (args.length !== 1) throw missing(name, args, position);
       const a = args[0]!;
@@ -345,6 +349,9 @@ function orderedSet(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed 
   const position = pos(st, fc.location);
   if (name !== 'percentile_cont' && name !== 'percentile_disc' && name !== 'mode') {
     throw new ChorusError('42883', `function ${name}(...) WITHIN GROUP does not exist`, { position });
+  }
+  if (fc.over) {
+    throw new ChorusError('0A000', `OVER is not supported for ordered-set aggregate ${name}`, { position });
   }
   if (lv.inAggregate > 0)
     throw new ChorusError('42803', 'aggregate function calls cannot be nested', { position });

@@ -84,16 +84,17 @@ export function rangeFunction(
     });
   }
   const [a, b] = args as [Typed, Typed];
-  const known = [a, b].find((x) => x.type !== T.unknown)?.type ?? T.int4;
+  const known = args.some((x) => x.type === T.numeric)
+    ? T.numeric
+    : ([a, b].find((x) => x.type !== T.unknown)?.type ?? T.int4);
   let type: TypeRef;
-  if (isIntegerType(known))
+  if (known === T.numeric) type = ref(T.numeric);
+  else if (isIntegerType(known))
     type = ref(a.type === T.int8 || b.type === T.int8 || args[2]?.type === T.int8 ? T.int8 : T.int4);
   else if (known === T.timestamp || known === T.timestamptz || known === T.date) {
     type = ref(known === T.date ? T.timestamp : known);
     if (known === T.date && (a.type !== T.unknown || b.type !== T.unknown)) type = ref(T.timestamptz);
-  } else if (known === T.numeric)
-    throw new FeatureNotSupportedError('generate_series over numeric', { position });
-  else {
+  } else {
     throw new ChorusError(
       '42883',
       `function generate_series(${a.type.name}, ${b.type.name}) does not exist`,
@@ -114,10 +115,18 @@ export function rangeFunction(
   }
   const step = args[2]
     ? coerce(st, args[2], ref(isTime ? T.interval : type.type), 'implicit', position).sql
-    : '1';
+    : type.type === T.numeric
+      ? coerce(st, { sql: '1', type: T.int4, typmod: -1, constant: 1n }, type, 'implicit').sql
+      : '1';
   // Every argument of a table-valued function must be non-NULL (NULL = NULL is never true there).
   const tz = type.type === T.timestamptz ? st.marker({ kind: 'timezone' }) : "''";
-  const kind = isTime ? (type.type === T.timestamptz ? "'timestamptz'" : "'timestamp'") : "'int'";
+  const kind = isTime
+    ? type.type === T.timestamptz
+      ? "'timestamptz'"
+      : "'timestamp'"
+    : type.type === T.numeric
+      ? "'numeric'"
+      : "'int'";
   return {
     sql: `pg_generate_series(${start.sql}, ${stop.sql}, ${step}, ${kind}, ${tz})`,
     columns: [{ name: 'generate_series', type }],

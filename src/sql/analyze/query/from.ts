@@ -5,6 +5,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
+import { lateralColumnsMax } from '../../runtime/lateral.js';
 import { ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { CatalogRelation } from '../context.js';
 import { coerce, commonType, requireBool } from '../expr/coerce.js';
@@ -87,6 +88,7 @@ function fromItem(host: FromHost, n: P.Node, scope: Scope): string {
       // A LATERAL subquery sees the items before it; others see only enclosing query levels.
       const before = scope.items.map((i) => i.visible);
       if (r.lateral) for (const i of scope.items) i.visible = true;
+      const refsBefore = scope.outerRefs;
       let sub: ReturnType<FromHost['subquery']>;
       try {
         sub = host.subquery(r.subquery!, scope);
@@ -102,6 +104,7 @@ function fromItem(host: FromHost, n: P.Node, scope: Scope): string {
         columns: columns.map((c, i) => ({ name: c.name, type: c.type, sql: `${a}."c${i + 1}"` })),
         visible: false,
       });
+      if (r.lateral && scope.outerRefs > refsBefore) return `${lateralRows(sub, position)} AS ${a}`;
       return `(${sub.sql}) AS ${a}`;
     }
     case 'JoinExpr':
@@ -144,6 +147,21 @@ function fromItem(host: FromHost, n: P.Node, scope: Scope): string {
     default:
       throw new FeatureNotSupportedError(`${tag} in FROM`);
   }
+}
+
+/**
+ * A LATERAL subquery that reads the items before it: SQLite's FROM-clause subqueries cannot, its
+ * table-valued functions' arguments can (runtime/lateral.ts). Columns stay "c1".."cN".
+ */
+function lateralRows(sub: { sql: string; columns: readonly unknown[] }, position?: number): string {
+  const n = sub.columns.length;
+  if (n > lateralColumnsMax) {
+    throw new FeatureNotSupportedError(`a LATERAL subquery with more than ${lateralColumnsMax} columns`, {
+      position,
+    });
+  }
+  const cols = Array.from({ length: n }, (_, i) => `"c${i + 1}"`).join(', ');
+  return `pg_lateral_rows((SELECT pg_lateral_pack(${cols}) FROM (${sub.sql})))`;
 }
 
 function scopeSt(host: FromHost, scope: Scope) {
@@ -219,12 +237,21 @@ function join(host: FromHost, j: P.JoinExpr, scope: Scope): string {
   const st = scopeSt(host, scope);
   if (j.alias) throw new FeatureNotSupportedError('an alias on a JOIN');
   const firstRight = () => scope.items.length;
+  const leftStart = scope.items.length;
   const left = fromItem(host, j.larg!, scope);
   const rightStart = firstRight();
-  const right = fromItem(host, j.rarg!, scope);
+  const kind = j.jointype ?? 'JOIN_INNER';
+  const blocked =
+    kind === 'JOIN_RIGHT' || kind === 'JOIN_FULL' ? scope.items.slice(leftStart, rightStart) : [];
+  for (const i of blocked) i.lateralBlocked = true;
+  let right: string;
+  try {
+    right = fromItem(host, j.rarg!, scope);
+  } finally {
+    for (const i of blocked) i.lateralBlocked = undefined;
+  }
   const leftItems = scope.items.slice(0, rightStart);
   const rightItems = scope.items.slice(rightStart);
-  const kind = j.jointype ?? 'JOIN_INNER';
   const kw = joinKeyword[kind];
   if (!kw) throw new FeatureNotSupportedError(`join type ${kind}`);
   // Conditions see both sides (and everything before: PostgreSQL allows it only for LATERAL; SQLite too).
