@@ -3,6 +3,12 @@
 
 /** Largest frontend message accepted on the PostgreSQL wire (type byte excluded). */
 export const wireMessageBytesMax = 64 * 1024 * 1024;
+/**
+ * A Query / Parse / Bind longer than wireMessageBytesMax but at most this is read past and answered
+ * with 54000; a longer length is taken as a broken stream (08P01, connection closed), as PostgreSQL
+ * refuses lengths past its 1 GiB message limit.
+ */
+export const wireSkippableMessageBytesMax = 1024 * 1024 * 1024 - 1;
 /** Largest startup packet (protocol version + parameters). PostgreSQL uses 10000. */
 export const wireStartupPacketBytesMax = 10_000;
 /** Bytes of unanswered responses buffered for a slow client before we stop reading its socket. */

@@ -2,7 +2,12 @@
 // the message types shared with BackendWriter (backend-writer.ts) live here too.
 
 import { ChorusError, ProtocolViolationError } from '../errors.js';
-import { wireBindParamsMax, wireMessageBytesMax, wireStartupPacketBytesMax } from '../limits.js';
+import {
+  wireBindParamsMax,
+  wireMessageBytesMax,
+  wireSkippableMessageBytesMax,
+  wireStartupPacketBytesMax,
+} from '../limits.js';
 
 export type StartupMessage =
   | { type: 'Startup'; protocolVersion: number; params: Record<string, string> }
@@ -306,7 +311,8 @@ export class FrontendReader {
     const len = this.buf.readInt32BE(s + 1);
     if (len < 4) this.fail(`invalid message length ${len} for message type 0x${type.toString(16)}`);
     if (len > wireMessageBytesMax) {
-      const skippable = skippableTypes[String.fromCharCode(type)];
+      const skippable =
+        len <= wireSkippableMessageBytesMax ? skippableTypes[String.fromCharCode(type)] : undefined;
       if (!skippable) this.fail(`message of ${len} bytes exceeds the limit of ${wireMessageBytesMax} bytes`);
       // Read past it as it arrives (never buffered), then answer it with an error.
       const total = len + 1;

@@ -253,15 +253,24 @@ describe('change capture', () => {
 
   test('DDL (CREATE TABLE/INDEX, ALTER TABLE ADD/RENAME COLUMN, DROP TABLE) is logged as DDL', async () => {
     // Each statement and the SQL the log records for it: typed DDL as the front end analyzed it (names
-    // quoted, types spelled out, the primary key as a named constraint), RENAME as written.
-    const statements: [string, string][] = [
+    // quoted, types spelled out, the primary key as a named constraint); RENAME COLUMN as a
+    // structured table operation that peers apply to their own definition.
+    const statements: [string, Record<string, unknown>][] = [
       [
         'CREATE TABLE cap_ddl (id INTEGER PRIMARY KEY, a TEXT)',
-        'CREATE TABLE "cap_ddl" ("id" INTEGER NOT NULL, "a" TEXT, CONSTRAINT "cap_ddl_pkey" PRIMARY KEY ("id"))',
+        {
+          sql: 'CREATE TABLE "cap_ddl" ("id" INTEGER NOT NULL, "a" TEXT, CONSTRAINT "cap_ddl_pkey" PRIMARY KEY ("id"))',
+        },
       ],
-      ['CREATE INDEX cap_ddl_a ON cap_ddl (a)', 'CREATE INDEX "cap_ddl_a" ON "cap_ddl" ("a")'],
-      ['ALTER TABLE cap_ddl ADD COLUMN b INT', 'ALTER TABLE "cap_ddl" ADD COLUMN "b" INTEGER'],
-      ['ALTER TABLE cap_ddl RENAME COLUMN a TO a2', 'ALTER TABLE cap_ddl RENAME COLUMN a TO a2'],
+      ['CREATE INDEX cap_ddl_a ON cap_ddl (a)', { sql: 'CREATE INDEX "cap_ddl_a" ON "cap_ddl" ("a")' }],
+      ['ALTER TABLE cap_ddl ADD COLUMN b INT', { sql: 'ALTER TABLE "cap_ddl" ADD COLUMN "b" INTEGER' }],
+      [
+        'ALTER TABLE cap_ddl RENAME COLUMN a TO a2',
+        {
+          sql: 'ALTER TABLE "cap_ddl" RENAME COLUMN "a" TO "a2"',
+          tableOp: { kind: 'rename_column', from: 'a', to: 'a2' },
+        },
+      ],
     ];
     for (const [s] of statements) await db.query(s);
     await db.query("INSERT INTO cap_ddl (id, a2, b) VALUES (1, 'x', 42)");
@@ -271,7 +280,7 @@ describe('change capture', () => {
     assert.deepEqual(
       log.map((e) => [e.operation, e.operation === 'DDL' ? e.columns : e.primary_key]),
       [
-        ...statements.map(([, logged]) => ['DDL', { sql: logged }]),
+        ...statements.map(([, logged]) => ['DDL', logged]),
         ['INSERT', [1]],
         ['UPDATE', [1]],
         ['DDL', { sql: 'DROP TABLE "cap_ddl"' }],
