@@ -4,7 +4,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { errorPosition, nodeOf } from '../parse/parser.js';
-import { ref, resolveTypeName, T, type TypeRef } from '../types/pg-types.js';
+import { arrayTypeOf, formatType, ref, resolveTypeName, T, type TypeRef } from '../types/pg-types.js';
 import type { AnalyzeState, CatalogColumn, CatalogRelation, Typed } from './context.js';
 import type { Scope } from './scope.js';
 
@@ -57,7 +57,6 @@ export function strings(nodes: readonly P.Node[] | undefined): string[] {
 /** A TypeName node as a type reference (typmods evaluated). */
 export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
   const names = strings(tn.names);
-  if (tn.arrayBounds && tn.arrayBounds.length > 0) throw new FeatureNotSupportedError('array types');
   const mods = (tn.typmods ?? []).map((m) => {
     const [tag, body] = nodeOf(m);
     const c = body as P.A_Const;
@@ -67,9 +66,15 @@ export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
     });
   });
   // INTERVAL's field restrictions (YEAR TO MONTH, ...) arrive as a leading mask typmod: keep precision only.
-  if (names[names.length - 1] === 'interval' && mods.length > 0)
-    return ref(T.interval, mods.length > 1 ? mods[1]! : -1);
-  return resolveTypeName(names, mods, pos(st, tn.location));
+  const base =
+    names[names.length - 1] === 'interval' && mods.length > 0
+      ? ref(T.interval, mods.length > 1 ? mods[1]! : -1)
+      : resolveTypeName(names, mods, pos(st, tn.location));
+  if (!tn.arrayBounds || tn.arrayBounds.length === 0) return base;
+  // int[], int[][] and int ARRAY are one type (PostgreSQL ignores the dimensions).
+  const arr = base.type.elem ? base.type : arrayTypeOf(base.type);
+  if (!arr) throw new FeatureNotSupportedError(`arrays of type ${formatType(base.type, base.typmod)}`);
+  return ref(arr, base.typmod);
 }
 
 /** Carry aggregate/window flags of the inputs into a result. */

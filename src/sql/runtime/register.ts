@@ -8,11 +8,13 @@ import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime/da
 import { decodeInterval } from '../types/interval/interval.js';
 import { sessionTimeZone } from '../types/timezone/timezone.js';
 import { registerAggregateFunctions } from './aggregate-functions.js';
+import { registerArrayFunctions } from './array-functions.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
 import { registerJsonFunctions } from './json-functions.js';
 import { registerNumericFunctions } from './numeric-functions.js';
+import { registerRegexArrayFunctions } from './regex-array-functions.js';
 import { registerTextFunctions } from './text-functions.js';
 
 /** Rows one generate_series call may produce (a bound on runaway series). */
@@ -27,6 +29,8 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerNumericFunctions(db);
   registerDateTimeFunctions(db);
   registerAggregateFunctions(db);
+  registerArrayFunctions(db);
+  registerRegexArrayFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],
