@@ -81,6 +81,8 @@ export function registerArrayFunctions(db: Database.Database): void {
         return 1n;
       case 'dims':
         return `[1:${n}]`;
+      case 'ndims':
+        return 1n;
       default:
         return BigInt(n);
     }

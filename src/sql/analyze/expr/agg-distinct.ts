@@ -112,6 +112,7 @@ const windowForm = new Set([
   'pg_bit_or',
   'pg_json_agg',
   'pg_string_agg',
+  'pg_array_agg',
 ]);
 
 /** An aggregate call used as a window function: its window form where it has one. */

@@ -5,16 +5,16 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import { formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
+import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
 import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
-import { coerce } from './coerce.js';
+import { coerce, commonType } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
-import { anyElement, selectCandidate } from './resolve.js';
+import { anyArray, anyElement, anyNonArray, selectCandidate } from './resolve.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 
@@ -29,7 +29,9 @@ interface Overload extends FunctionLine {
 
 const typeByName = (n: string): PgType => {
   if (n === 'anyelement') return anyElement;
-  const t = (T as Record<string, PgType>)[n];
+  if (n === 'anyarray') return anyArray;
+  if (n === 'anynonarray') return anyNonArray;
+  const t = (T as Record<string, PgType>)[n] ?? (A as Record<string, PgType>)[n];
   if (!t) throw new Error(`function table names unknown type ${n}`);
   return t;
 };
@@ -176,20 +178,33 @@ export function callFunction(
   // anyelement: every polymorphic argument takes the first polymorphic argument's type.
   const polyIndex = o.argTypes.indexOf(anyElement);
   let polyType: TypeRef | null = null;
-  if (polyIndex >= 0) {
+  const arrayPoly = o.argTypes.includes(anyArray) || o.argTypes.includes(anyNonArray);
+  if (arrayPoly) polyType = arrayElementType(name, o.argTypes, args, position);
+  else if (polyIndex >= 0) {
     const known = args.find((a, i) => o.argTypes[i] === anyElement && a.type !== T.unknown);
     polyType = known ? { type: known.type, typmod: known.typmod } : ref(T.text);
   }
+  const polyArray = (): TypeRef => {
+    const a = arrayTypeOf(polyType!.type);
+    if (!a) throw new FeatureNotSupportedError(`arrays of type ${formatType(polyType!.type)}`, { position });
+    return { type: a, typmod: polyType!.typmod };
+  };
   const coerced = args.map((a, i) => {
     const want = o.argTypes[i]!;
-    if (want === anyElement) return coerce(st, a, polyType!, 'implicit', position);
+    if (want === anyElement || want === anyNonArray) return coerce(st, a, polyType!, 'implicit', position);
+    if (want === anyArray) return coerce(st, a, polyArray(), 'implicit', position);
     return coerce(st, a, ref(want), 'implicit', position);
   });
-  const result: TypeRef = o.result === '$1' ? (polyType ?? ref(T.text)) : ref(typeByName(o.result));
+  const result: TypeRef =
+    o.result === '$1' || o.result === 'anyelement'
+      ? (polyType ?? ref(T.text))
+      : o.result === 'anyarray'
+        ? { ...polyArray(), typmod: -1 }
+        : ref(typeByName(o.result));
   // count(DISTINCT x) counts equal numerics (1.5, 1.50) and intervals once: by their keys.
   const distinctArgs =
     fc.agg_distinct && name === 'count' ? coerced.map((a) => ({ ...a, sql: groupKeySql(a) })) : coerced;
-  let sql = fill(lv, o.template, distinctArgs);
+  let sql = fill(lv, polyType ? o.template.replaceAll('$E', String(polyType.type.oid)) : o.template, distinctArgs);
   if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql, coerced);
   if (fc.over) {
     if (!lv.windows) throw new ChorusError('42P20', 'window functions are not allowed here', { position });
@@ -202,6 +217,34 @@ export function callFunction(
   }
   if (fc.over) out.hasWindow = true;
   return fc.over || o.kind === 'agg' ? out : merge(out, ...args);
+}
+
+/**
+ * The element type of a call with anyarray / anynonarray arguments: the common type of the array
+ * arguments' elements and the element arguments (PostgreSQL 15's anycompatible rules).
+ */
+function arrayElementType(
+  name: string,
+  declared: readonly PgType[],
+  args: readonly Typed[],
+  position?: number,
+): TypeRef {
+  const items: Typed[] = [];
+  args.forEach((a, i) => {
+    if (a.type === T.unknown) return;
+    const d = declared[i];
+    if (d === anyArray) items.push(typed('', a.type.elem!, a.typmod));
+    else if (d === anyElement || d === anyNonArray) items.push(a);
+  });
+  if (items.length === 0) {
+    if (declared.includes(anyArray)) {
+      throw new ChorusError('42804', 'could not determine polymorphic type because input has type unknown', {
+        position,
+      });
+    }
+    return ref(T.text);
+  }
+  return commonType(items, name, position);
 }
 
 /** Substitute $n, $tz, $now, ... into a template. */

@@ -6,7 +6,7 @@
 // Everything else compares as stored, so plain columns stay plain (indexes, no function calls).
 
 import { ChorusError } from '../../../errors.js';
-import { formatType, numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
+import { formatType, isIntegerType, numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
 
 /** A bare column reference (`"t"."c"` or `"c"`): cheap to repeat in SQL. */
@@ -112,4 +112,18 @@ export function arrayKeySql(e: Typed): string {
  */
 export function arrayTextIsCanonical(elem: PgType, typmod: number): boolean {
   return elem !== T.float4 && elem !== T.float8 && storedEqualityIsPostgres(elem, typmod);
+}
+
+/** Types whose stored values are equal exactly when PostgreSQL's `=` says so. */
+export function nativeEquality(l: Typed, r: Typed): boolean {
+  if (l.type.elem || r.type.elem) return l.type === r.type && arrayTextIsCanonical(l.type.elem!, -1);
+  const plain = (t: PgType): boolean =>
+    t !== T.numeric &&
+    t !== T.interval &&
+    t !== T.bpchar &&
+    t !== T.jsonb &&
+    t !== T.json &&
+    t !== T.timestamp;
+  if (l.type === r.type) return plain(l.type) || (l.type === T.timestamp && r.type === T.timestamp);
+  return isIntegerType(l.type) && isIntegerType(r.type);
 }
