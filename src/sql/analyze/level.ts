@@ -19,6 +19,16 @@ export interface ExprHost {
   groupedMatch?(n: P.Node, lv: Level): Typed | null;
 }
 
+/** A function in FROM: its SQL and columns. */
+export interface RangeFunctionResult {
+  sql: string;
+  columns: { name: string; type: TypeRef }[];
+  /** Each column's SQL given the item's quoted alias (default: `alias."cN"`). */
+  columnSql?: (alias: string) => string[];
+  /** WITH ORDINALITY's column given the quoted alias; absent where the rows cannot be numbered. */
+  ordinalitySql?: (alias: string) => string;
+}
+
 /** One query level's expression context. */
 export interface Level {
   readonly host: ExprHost;
@@ -32,6 +42,8 @@ export interface Level {
   grouped?: { check(col: string, table: string | undefined, position?: number): void };
   /** Fingerprints of the GROUP BY expressions (an expression equal to one is grouped as a whole). */
   groupedExprs?: Set<string>;
+  /** Set in a select list: a set-returning function call (unnest, ...) joined to the level's FROM. */
+  srf?: (fc: P.FuncCall) => Typed;
 }
 
 export function pos(st: AnalyzeState, location: number | undefined): number | undefined {
@@ -73,7 +85,7 @@ export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
   if (!tn.arrayBounds || tn.arrayBounds.length === 0) return base;
   // int[], int[][] and int ARRAY are one type (PostgreSQL ignores the dimensions).
   const arr = base.type.elem ? base.type : arrayTypeOf(base.type);
-  if (!arr) throw new FeatureNotSupportedError(`arrays of type ${formatType(base.type, base.typmod)}`);
+  if (!arr) throw new FeatureNotSupportedError(`an array of type ${formatType(base.type, base.typmod)}`);
   return ref(arr, base.typmod);
 }
 
@@ -90,11 +102,7 @@ export function merge(out: Typed, ...inputs: Typed[]): Typed {
 export interface Analyzer extends ExprHost {
   level(scope: Scope, noAggregates: string | null): Level;
   expr(n: P.Node, lv: Level): Typed;
-  rangeFunction(
-    fc: P.FuncCall,
-    lv: Level,
-    alias: string,
-  ): { sql: string; columns: { name: string; type: TypeRef }[] };
+  rangeFunction(fc: P.FuncCall, lv: Level, alias: string): RangeFunctionResult;
   /** A column's default as SQL evaluated by the statement (see StatementAnalyzer.defaultExpr). */
   defaultExpr(rel: CatalogRelation, col: CatalogColumn): string;
   /** FOR UPDATE / FOR SHARE seen. */

@@ -3,7 +3,7 @@
 // must decode elements. unnest and ANY are json_each in the emitted SQL; these are the rest.
 
 import type Database from 'better-sqlite3';
-import { ChorusError } from '../../errors.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { arrayElementsMax } from '../types/array/array-codec.js';
 import { arrayKey } from '../types/array/array-key.js';
 import { decodeArray, encodeArray } from '../types/array/array-storage.js';
@@ -67,6 +67,17 @@ export function registerArrayFunctions(db: Database.Database): void {
     const from = Math.max(1, Number(lo));
     const to = Math.min(xs.length, Number(hi));
     return encodeArray(from > to ? [] : xs.slice(from - 1, to), elem);
+  });
+  db.function('pg_array_set', pure, (a: unknown, i: unknown, v: unknown, oid: unknown) => {
+    if (i === null) throw new ChorusError('22004', 'array subscript in assignment must not be null');
+    const elem = elemOf(oid);
+    const xs = a === null ? [] : items(a, elem);
+    const k = Number(i);
+    if (k < 1) throw new FeatureNotSupportedError('an array subscript below 1 (lower bounds other than 1)');
+    checkSize(k);
+    while (xs.length < k) xs.push(null);
+    xs[k - 1] = v as StorageValue;
+    return encodeArray(xs, elem);
   });
   db.function('pg_array_cardinality', pure, (a: unknown) =>
     a === null ? null : BigInt(items(a, T.text).length),

@@ -68,7 +68,7 @@ export function registerRegexArrayFunctions(db: Database.Database): void {
     return encodeArray(splitPieces(re, String(s)), T.text);
   });
   db.table('pg_regexp_matches', {
-    columns: ['c1'],
+    columns: ['c1', 'n'],
     parameters: ['s', 'p', 'flags'],
     safeIntegers: true,
     *rows(...args: unknown[]) {
@@ -77,17 +77,19 @@ export function registerRegexArrayFunctions(db: Database.Database): void {
       const re = cache.get(String(p), f.cflags);
       const text = String(s);
       const { matches, cps } = allMatches(re, text, 0);
-      for (const m of f.glob ? matches : matches.slice(0, 1)) yield [matchArray(re, m, cps)];
+      let n = 0n;
+      for (const m of f.glob ? matches : matches.slice(0, 1)) yield [matchArray(re, m, cps), ++n];
     },
   });
   db.table('pg_regexp_split_to_table', {
-    columns: ['c1'],
+    columns: ['c1', 'n'],
     parameters: ['s', 'p', 'flags'],
     safeIntegers: true,
     *rows(...args: unknown[]) {
       const [s, p, flags] = args;
       const re = cache.get(String(p), noGlobal('regexp_split_to_table', flags));
-      for (const piece of splitPieces(re, String(s))) yield [piece];
+      let n = 0n;
+      for (const piece of splitPieces(re, String(s))) yield [piece, ++n];
     },
   });
 }

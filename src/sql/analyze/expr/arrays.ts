@@ -22,7 +22,7 @@ export function arrayConstructor(a: P.A_ArrayExpr, lv: Level, walk: Walk, target
   const position = pos(st, a.location);
   const nodes = a.elements ?? [];
   if (nodes.some((n) => nodeOf(n)[0] === 'A_ArrayExpr')) {
-    throw new FeatureNotSupportedError('multidimensional arrays', {
+    throw new FeatureNotSupportedError('a multidimensional array', {
       hint: 'ChorusDB supports one-dimensional arrays with lower bound 1.',
       position,
     });
@@ -37,7 +37,7 @@ export function arrayConstructor(a: P.A_ArrayExpr, lv: Level, walk: Walk, target
     });
   } else elem = commonType(elems, 'ARRAY', position);
   const arrayType = arrayTypeOf(elem.type);
-  if (!arrayType) throw new FeatureNotSupportedError(`arrays of type ${formatType(elem.type)}`, { position });
+  if (!arrayType) throw new FeatureNotSupportedError(`an array of type ${formatType(elem.type)}`, { position });
   const cs = elems.map((e) => coerce(st, e, elem, target ? 'explicit' : 'implicit', position));
   const out = ref(arrayType, elem.typmod);
   if (cs.every((c) => c.constant !== undefined)) {
@@ -59,7 +59,7 @@ export function arraySubquery(sub: { sql: string; columns: { name: string; type:
   const c = sub.columns[0]!.type;
   const arrayType = arrayTypeOf(c.type);
   if (!arrayType) {
-    throw new FeatureNotSupportedError(`arrays of type ${formatType(c.type)}`, { position });
+    throw new FeatureNotSupportedError(`an array of type ${formatType(c.type)}`, { position });
   }
   return typed(
     `(SELECT coalesce(pg_array_agg("c1", ${c.type.oid}), '[]') FROM (${sub.sql}))`,
@@ -121,7 +121,7 @@ export function anyAllArray(a: P.A_Expr, lv: Level, walk: Walk): Typed {
     // of the operator's right argument type.
     const { r } = resolveOperator(st, op, x, typed('NULL', T.unknown), position);
     const arrayType = arrayTypeOf(r.type);
-    if (!arrayType) throw new FeatureNotSupportedError(`arrays of type ${formatType(r.type)}`, { position });
+    if (!arrayType) throw new FeatureNotSupportedError(`an array of type ${formatType(r.type)}`, { position });
     arr = coerce(st, arr, ref(arrayType), 'implicit', position);
     elemRef = ref(r.type);
   } else if (arr.type.elem) elemRef = { type: arr.type.elem, typmod: arr.typmod };

@@ -9,6 +9,7 @@ import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '.
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
+import { arraySetReturning } from './array-range-functions.js';
 import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
 import { coerce, commonType } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
@@ -111,6 +112,21 @@ export function callFunction(
   if (fc.func_variadic) throw new FeatureNotSupportedError('VARIADIC arguments', { position });
   const isAggCall =
     fc.agg_star || fc.agg_distinct || fc.agg_order !== undefined || fc.agg_filter !== undefined;
+  if (arraySetReturning.has(name)) {
+    // A set-returning function in a select list: joined to the level's FROM (select.ts).
+    if (lv.inAggregate > 0) {
+      throw new ChorusError('0A000', 'aggregate function calls cannot contain set-returning function calls', {
+        hint: 'You might be able to move the set-returning function into a LATERAL FROM item.',
+        position,
+      });
+    }
+    if (!lv.srf) {
+      throw new ChorusError('0A000', `set-returning functions are not allowed in ${lv.noAggregates ?? 'this context'}`, {
+        position,
+      });
+    }
+    return lv.srf(fc);
+  }
   const cands = overloads.get(name);
   if (!cands && variadicAny.has(name)) return variadic(name, fc, lv, walk);
 
@@ -186,7 +202,7 @@ export function callFunction(
   }
   const polyArray = (): TypeRef => {
     const a = arrayTypeOf(polyType!.type);
-    if (!a) throw new FeatureNotSupportedError(`arrays of type ${formatType(polyType!.type)}`, { position });
+    if (!a) throw new FeatureNotSupportedError(`an array of type ${formatType(polyType!.type)}`, { position });
     return { type: a, typmod: polyType!.typmod };
   };
   const coerced = args.map((a, i) => {

@@ -18,7 +18,7 @@ function malformed(text: string, detail: string): ChorusError {
 }
 
 function multiDimensional(): ChorusError {
-  return new FeatureNotSupportedError('multidimensional arrays', {
+  return new FeatureNotSupportedError('a multidimensional array', {
     hint: 'ChorusDB supports one-dimensional arrays with lower bound 1.',
   });
 }
