@@ -25,7 +25,10 @@ async function texts(i: number): Promise<string[][]> {
 }
 
 test('array columns replicate exactly, also through updates and an LWW conflict', async () => {
-  await pair.sql(0, 'CREATE TABLE ra (id int PRIMARY KEY, tags text[], big int8[], prices numeric[], ids uuid[])');
+  await pair.sql(
+    0,
+    'CREATE TABLE ra (id int PRIMARY KEY, tags text[], big int8[], prices numeric[], ids uuid[])',
+  );
   await pair.sql(
     0,
     `INSERT INTO ra VALUES
@@ -54,7 +57,10 @@ test('array columns replicate exactly, also through updates and an LWW conflict'
     big: '{9007199254740993,-9223372036854775808,7}',
   });
   // The array is a value like any other in the peers' queries.
-  const [hit] = await pair.sql(1, "SELECT count(*)::int AS n FROM ra WHERE 'new' = ANY(tags) AND big @> '{7}'");
+  const [hit] = await pair.sql(
+    1,
+    "SELECT count(*)::int AS n FROM ra WHERE 'new' = ANY(tags) AND big @> '{7}'",
+  );
   assert.equal(hit!.n, 1);
 
   // Concurrent writes of one array column: node 1 writes later (higher HLC) and wins on both nodes.

@@ -198,9 +198,7 @@ export function registerArrayFunctions(db: Database.Database): void {
     if (a === null || b === null) return null;
     const elem = elemOf(oid);
     const xs = items(a, elem);
-    return items(b, elem).some((y) => y !== null && xs.some((x) => x !== null && same(elem, x, y)))
-      ? 1n
-      : 0n;
+    return items(b, elem).some((y) => y !== null && xs.some((x) => x !== null && same(elem, x, y))) ? 1n : 0n;
   });
   db.function('pg_array_cmp', pure, (a: unknown, b: unknown, oid: unknown) =>
     a === null || b === null ? null : BigInt(arrayCompare(a, b, elemOf(oid))),

@@ -6,8 +6,8 @@ import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
 import { encodeArray } from '../types/array/array-storage.js';
 import { T } from '../types/pg-types.js';
-import { allMatches, CodePoints, parseReFlags, RegexCache } from './regex.js';
 import type { Match, Regex } from './regex/engine.js';
+import { allMatches, CodePoints, parseReFlags, RegexCache } from './regex.js';
 
 const pure = { deterministic: true, safeIntegers: true } as const;
 

@@ -297,7 +297,8 @@ export function resolveTypeName(
   if (schema !== undefined && schema !== 'pg_catalog' && schema !== 'public') {
     throw new ChorusError('42704', `type "${names.join('.')}" does not exist`, { position });
   }
-  const type = typeNames.get(base) ?? (base.startsWith('_') ? arrayTypeOf(typeNames.get(base.slice(1))!) : undefined);
+  const type =
+    typeNames.get(base) ?? (base.startsWith('_') ? arrayTypeOf(typeNames.get(base.slice(1))!) : undefined);
   if (!type) throw new ChorusError('42704', `type "${base}" does not exist`, { position });
   if (type.elem) return ref(type, typmodFor(type.elem, typmods, position));
   return ref(type, typmodFor(type, typmods, position));

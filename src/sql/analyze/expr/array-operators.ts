@@ -10,7 +10,11 @@ import { coerce, commonType } from './coerce.js';
 import { compareSql } from './compare.js';
 
 const comparisons = new Set(['=', '<>', '<', '<=', '>', '>=']);
-const setOps: Record<string, string> = { '@>': 'array_contains', '<@': 'array_contained', '&&': 'array_overlap' };
+const setOps: Record<string, string> = {
+  '@>': 'array_contains',
+  '<@': 'array_contained',
+  '&&': 'array_overlap',
+};
 
 export interface ArrayOperator {
   code: string;
@@ -47,7 +51,13 @@ export function resolveArrayOperator(
   const lu = left.type === T.unknown;
   const ru = right.type === T.unknown;
   const toArray = (e: Typed, elem: { type: PgType; typmod: number }): Typed =>
-    coerce(st, e, { type: arrayTypeOf(elem.type)!, typmod: e.type.elem ? elem.typmod : -1 }, 'implicit', position);
+    coerce(
+      st,
+      e,
+      { type: arrayTypeOf(elem.type)!, typmod: e.type.elem ? elem.typmod : -1 },
+      'implicit',
+      position,
+    );
   const toElem = (e: Typed, elem: { type: PgType; typmod: number }): Typed =>
     coerce(st, e, { type: elem.type, typmod: -1 }, 'implicit', position);
   if (comparisons.has(name) || setOps[name]) {
@@ -71,12 +81,22 @@ export function resolveArrayOperator(
   if (la) {
     const elem = commonElem([left, right].filter((e) => e.type !== T.unknown));
     if (!elem) return null;
-    return { code: 'array_append', result: arrayTypeOf(elem.type)!, l: toArray(left, elem), r: toElem(right, elem) };
+    return {
+      code: 'array_append',
+      result: arrayTypeOf(elem.type)!,
+      l: toArray(left, elem),
+      r: toElem(right, elem),
+    };
   }
   if (ra) {
     const elem = commonElem([left, right].filter((e) => e.type !== T.unknown));
     if (!elem) return null;
-    return { code: 'array_prepend', result: arrayTypeOf(elem.type)!, l: toElem(left, elem), r: toArray(right, elem) };
+    return {
+      code: 'array_prepend',
+      result: arrayTypeOf(elem.type)!,
+      l: toElem(left, elem),
+      r: toArray(right, elem),
+    };
   }
   return null;
 }

@@ -5,9 +5,9 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import { encodeArray, elementSql } from '../../types/array/array-storage.js';
+import { elementSql, encodeArray } from '../../types/array/array-storage.js';
 import { arrayTypeOf, formatType, ref, T, type TypeRef } from '../../types/pg-types.js';
-import { sqlLiteral, type StorageValue } from '../../types/values.js';
+import { type StorageValue, sqlLiteral } from '../../types/values.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { coerce, commonType } from './coerce.js';
@@ -37,7 +37,8 @@ export function arrayConstructor(a: P.A_ArrayExpr, lv: Level, walk: Walk, target
     });
   } else elem = commonType(elems, 'ARRAY', position);
   const arrayType = arrayTypeOf(elem.type);
-  if (!arrayType) throw new FeatureNotSupportedError(`an array of type ${formatType(elem.type)}`, { position });
+  if (!arrayType)
+    throw new FeatureNotSupportedError(`an array of type ${formatType(elem.type)}`, { position });
   const cs = elems.map((e) => coerce(st, e, elem, target ? 'explicit' : 'implicit', position));
   const out = ref(arrayType, elem.typmod);
   if (cs.every((c) => c.constant !== undefined)) {
@@ -52,7 +53,10 @@ export function arrayConstructor(a: P.A_ArrayExpr, lv: Level, walk: Walk, target
 }
 
 /** ARRAY(SELECT ...): the subquery's single column as an array ('{}' when it has no rows). */
-export function arraySubquery(sub: { sql: string; columns: { name: string; type: TypeRef }[] }, position?: number): Typed {
+export function arraySubquery(
+  sub: { sql: string; columns: { name: string; type: TypeRef }[] },
+  position?: number,
+): Typed {
   if (sub.columns.length !== 1) {
     throw new ChorusError('42601', 'subquery must return only one column', { position });
   }
@@ -121,7 +125,8 @@ export function anyAllArray(a: P.A_Expr, lv: Level, walk: Walk): Typed {
     // of the operator's right argument type.
     const { r } = resolveOperator(st, op, x, typed('NULL', T.unknown), position);
     const arrayType = arrayTypeOf(r.type);
-    if (!arrayType) throw new FeatureNotSupportedError(`an array of type ${formatType(r.type)}`, { position });
+    if (!arrayType)
+      throw new FeatureNotSupportedError(`an array of type ${formatType(r.type)}`, { position });
     arr = coerce(st, arr, ref(arrayType), 'implicit', position);
     elemRef = ref(r.type);
   } else if (arr.type.elem) elemRef = { type: arr.type.elem, typmod: arr.typmod };

@@ -3,6 +3,7 @@
 // and select_common_type for UNION / CASE / COALESCE / IN.
 
 import { ChorusError } from '../../../errors.js';
+import { elementSql } from '../../types/array/array-storage.js';
 import {
   charTypmodLength,
   formatType,
@@ -12,7 +13,6 @@ import {
   T,
   type TypeRef,
 } from '../../types/pg-types.js';
-import { elementSql } from '../../types/array/array-storage.js';
 import { applyTypmodValue, inputValue, sqlLiteral } from '../../types/values.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
 

@@ -9,8 +9,8 @@ import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '.
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
-import { arraySetReturning } from './array-range-functions.js';
 import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
+import { arraySetReturning } from './array-range-functions.js';
 import { coerce, commonType } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
@@ -121,9 +121,13 @@ export function callFunction(
       });
     }
     if (!lv.srf) {
-      throw new ChorusError('0A000', `set-returning functions are not allowed in ${lv.noAggregates ?? 'this context'}`, {
-        position,
-      });
+      throw new ChorusError(
+        '0A000',
+        `set-returning functions are not allowed in ${lv.noAggregates ?? 'this context'}`,
+        {
+          position,
+        },
+      );
     }
     return lv.srf(fc);
   }
@@ -202,7 +206,8 @@ export function callFunction(
   }
   const polyArray = (): TypeRef => {
     const a = arrayTypeOf(polyType!.type);
-    if (!a) throw new FeatureNotSupportedError(`an array of type ${formatType(polyType!.type)}`, { position });
+    if (!a)
+      throw new FeatureNotSupportedError(`an array of type ${formatType(polyType!.type)}`, { position });
     return { type: a, typmod: polyType!.typmod };
   };
   const coerced = args.map((a, i) => {
@@ -220,7 +225,11 @@ export function callFunction(
   // count(DISTINCT x) counts equal numerics (1.5, 1.50) and intervals once: by their keys.
   const distinctArgs =
     fc.agg_distinct && name === 'count' ? coerced.map((a) => ({ ...a, sql: groupKeySql(a) })) : coerced;
-  let sql = fill(lv, polyType ? o.template.replaceAll('$E', String(polyType.type.oid)) : o.template, distinctArgs);
+  let sql = fill(
+    lv,
+    polyType ? o.template.replaceAll('$E', String(polyType.type.oid)) : o.template,
+    distinctArgs,
+  );
   if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql, coerced);
   if (fc.over) {
     if (!lv.windows) throw new ChorusError('42P20', 'window functions are not allowed here', { position });

@@ -175,7 +175,14 @@ export function resolveOperator(
   if (left && (left.type.elem || right.type.elem)) {
     const a = resolveArrayOperator(st, name, left, right, position);
     if (a) {
-      const op = { name, left: a.l.type, right: a.r.type, result: a.result, code: a.code, argTypes: [a.l.type, a.r.type] };
+      const op = {
+        name,
+        left: a.l.type,
+        right: a.r.type,
+        result: a.result,
+        code: a.code,
+        argTypes: [a.l.type, a.r.type],
+      };
       return { op, l: a.l, r: a.r };
     }
   }

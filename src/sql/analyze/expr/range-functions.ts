@@ -6,8 +6,8 @@ import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { isIntegerType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { AdminArgument, Typed } from '../context.js';
 import { type Level, pos, type RangeFunctionResult, strings } from '../level.js';
-import { arrayRangeFunction, arraySetReturning } from './array-range-functions.js';
 import { quoteId } from '../scope.js';
+import { arrayRangeFunction, arraySetReturning } from './array-range-functions.js';
 import { coerce } from './coerce.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;

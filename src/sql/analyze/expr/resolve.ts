@@ -41,7 +41,8 @@ export function isPolymorphic(t: PgType): boolean {
 }
 
 function accepts(declared: PgType, input: PgType): boolean {
-  if (input === T.unknown) return !isPolymorphic(declared) || declared === anyElement || declared === anyArray;
+  if (input === T.unknown)
+    return !isPolymorphic(declared) || declared === anyElement || declared === anyArray;
   if (declared === anyArray) return input.elem !== undefined;
   if (declared === anyNonArray) return input.elem === undefined;
   if (isPolymorphic(declared)) return input !== T.unknown;

@@ -366,16 +366,30 @@ function setList(an: Analyzer, rel: CatalogRelation, list: readonly P.Node[], lv
 }
 
 /** SET a[i] = x: the array with element i replaced (NULLs fill the gap past its end). */
-function elementAssignment(an: Analyzer, col: CatalogColumn, rt: P.ResTarget, lv: Level, position?: number): string {
+function elementAssignment(
+  an: Analyzer,
+  col: CatalogColumn,
+  rt: P.ResTarget,
+  lv: Level,
+  position?: number,
+): string {
   const st = an.st;
   const [tag, body] = nodeOf(rt.indirection![0]!);
   const elem = col.type?.type.elem;
   const idx = body as P.A_Indices;
   if (tag !== 'A_Indices' || !elem || rt.indirection!.length > 1 || idx.is_slice) {
-    throw new FeatureNotSupportedError('assignment to a subfield, a slice or several subscripts', { position });
+    throw new FeatureNotSupportedError('assignment to a subfield, a slice or several subscripts', {
+      position,
+    });
   }
   const i = coerce(st, an.expr(idx.uidx!, lv), ref(T.int4), 'implicit', position);
-  const v = coerce(st, an.expr(rt.val!, lv), { type: elem, typmod: col.type!.typmod }, 'assignment', position);
+  const v = coerce(
+    st,
+    an.expr(rt.val!, lv),
+    { type: elem, typmod: col.type!.typmod },
+    'assignment',
+    position,
+  );
   return `pg_array_set(${quoteId(col.name)}, ${i.sql}, ${v.sql}, ${elem.oid})`;
 }
 

@@ -124,7 +124,9 @@ function fromItem(host: FromHost, n: P.Node, scope: Scope): string {
         });
       }
       if (r.ordinality && !fn.ordinalitySql) {
-        throw new FeatureNotSupportedError(`WITH ORDINALITY for ${fname}()`, { position: pos(scopeSt(host, scope), fc.location) });
+        throw new FeatureNotSupportedError(`WITH ORDINALITY for ${fname}()`, {
+          position: pos(scopeSt(host, scope), fc.location),
+        });
       }
       // A single-column function's column is named after the alias (PostgreSQL).
       const base =

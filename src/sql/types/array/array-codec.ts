@@ -29,8 +29,7 @@ export function parseArrayText(text: string): (string | null)[] {
   let i = 0;
   while (isSpace(text[i])) i++;
   if (text[i] === '[') throw new FeatureNotSupportedError('array dimension decorations ([1:2]={...})');
-  if (text[i] !== '{')
-    throw malformed(text, 'Array value must start with "{" or dimension information.');
+  if (text[i] !== '{') throw malformed(text, 'Array value must start with "{" or dimension information.');
   i++;
   const out: (string | null)[] = [];
   while (isSpace(text[i])) i++;

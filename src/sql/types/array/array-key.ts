@@ -51,14 +51,16 @@ function pushElement(out: number[], elem: PgType, v: StorageValue): void {
     return;
   }
   out.push(markValue);
-  if (typeof v === 'bigint') return pushInt64(out, v);
-  if (elem === T.float4 || elem === T.float8) return pushFloat(out, v);
-  if (typeof v === 'number') return pushInt64(out, BigInt(Math.trunc(v)));
-  if (elem === T.numeric) return pushEscaped(out, bytesOf(v).subarray(0, bytesOf(v).length - numericScaleBytes));
-  if (elem === T.interval) return pushEscaped(out, bytesOf(v).subarray(0, INTERVAL_KEY_BYTES));
-  if (elem === T.jsonb) return pushEscaped(out, jsonbSortKey(parseJson(String(v), 'jsonb')));
-  if (elem === T.bpchar) return pushEscaped(out, Buffer.from(String(v).replace(/ +$/, ''), 'utf8'));
-  return pushEscaped(out, bytesOf(v));
+  if (typeof v === 'bigint') pushInt64(out, v);
+  else if (elem === T.float4 || elem === T.float8) pushFloat(out, v);
+  else if (typeof v === 'number') pushInt64(out, BigInt(Math.trunc(v)));
+  else if (elem === T.numeric) {
+    const b = bytesOf(v);
+    pushEscaped(out, b.subarray(0, b.length - numericScaleBytes));
+  } else if (elem === T.interval) pushEscaped(out, bytesOf(v).subarray(0, INTERVAL_KEY_BYTES));
+  else if (elem === T.jsonb) pushEscaped(out, jsonbSortKey(parseJson(String(v), 'jsonb')));
+  else if (elem === T.bpchar) pushEscaped(out, Buffer.from(String(v).replace(/ +$/, ''), 'utf8'));
+  else pushEscaped(out, bytesOf(v));
 }
 
 /** The key of an array given its elements' storage values. */
@@ -66,12 +68,5 @@ export function arrayKey(items: readonly StorageValue[], elem: PgType): Buffer {
   const out: number[] = [];
   for (const v of items) pushElement(out, elem, v);
   out.push(markEnd);
-  return Buffer.from(out);
-}
-
-/** The key of one element alone (for equality between an element and a value). */
-export function elementKey(v: StorageValue, elem: PgType): Buffer {
-  const out: number[] = [];
-  pushElement(out, elem, v);
   return Buffer.from(out);
 }
