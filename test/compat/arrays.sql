@@ -234,3 +234,54 @@ SELECT a.attname::text AS attname, format_type(a.atttypid, a.atttypmod) AS t FRO
 WHERE c.relname = 'arrays_t' AND a.attnum > 0 ORDER BY a.attnum;
 
 DROP TABLE arrays_t;
+
+-- Arrays among other expressions: COALESCE, CASE, UNION, INSERT ... SELECT, JSON, time zones
+CREATE TABLE arrays_c (id int PRIMARY KEY, tags text[], n numeric[]);
+
+INSERT INTO arrays_c VALUES (1, '{a,"b c"}', '{1.5}'), (2, '{}', NULL), (3, NULL, '{1.50,2}');
+
+SELECT unnest(tags) AS t, id FROM arrays_c ORDER BY id, t;
+
+SELECT n, count(*) FROM arrays_c GROUP BY n ORDER BY n NULLS FIRST;
+
+-- error: 22P02
+INSERT INTO arrays_c SELECT id + 10, tags || 'z', n FROM arrays_c;
+
+INSERT INTO arrays_c SELECT id + 10, tags || 'z'::text, n FROM arrays_c;
+
+SELECT id, tags, n FROM arrays_c WHERE id > 10 ORDER BY id;
+
+SELECT max(id) FILTER (WHERE 'a' = ANY(tags)) AS m FROM arrays_c;
+
+SELECT coalesce(tags, '{}') AS c FROM arrays_c ORDER BY id;
+
+SELECT CASE WHEN id = 1 THEN tags ELSE '{x}' END AS c FROM arrays_c ORDER BY id;
+
+SELECT tags FROM arrays_c UNION SELECT '{q}' ORDER BY 1;
+
+SELECT n FROM arrays_c UNION SELECT '{1.5}' ORDER BY 1;
+
+SELECT id, tags FROM arrays_c ORDER BY tags NULLS FIRST, id;
+
+SELECT to_json(ARRAY[1,2]) AS j, to_jsonb(ARRAY['a']) AS jb, json_agg(tags) AS ja FROM arrays_c WHERE id = 1;
+
+SELECT pg_typeof(tags) AS t, pg_typeof(tags[1]) AS e FROM arrays_c WHERE id = 1;
+
+-- chorus-error: 0A000 array_agg of arrays builds a multidimensional array
+SELECT array_agg(tags ORDER BY id) AS a FROM arrays_c WHERE id = 1;
+
+DROP TABLE arrays_c;
+
+-- error: 42883
+SELECT '{1,2}'::int[] = '{1,2}'::bigint[] AS cross_type;
+
+-- error: 42883
+SELECT ARRAY[1,2] @> ARRAY[1::bigint] AS cross_type;
+
+SELECT array_position(ARRAY[1.5, 2], 1.50) AS p, ARRAY['a']::varchar[] || 'b'::text AS widened;
+
+SET TIME ZONE 'America/New_York';
+
+SELECT '{"2024-01-01 00:00:00+00"}'::timestamptz[] AS tz, array_to_string(ARRAY['2024-01-01 00:00:00+00'::timestamptz], ',') AS s;
+
+RESET TIME ZONE;

@@ -61,7 +61,9 @@ export function resolveArrayOperator(
   const toElem = (e: Typed, elem: { type: PgType; typmod: number }): Typed =>
     coerce(st, e, { type: elem.type, typmod: -1 }, 'implicit', position);
   if (comparisons.has(name) || setOps[name]) {
+    // anyarray op anyarray: both sides of one array type (PostgreSQL has no cross-type ones).
     if (!((la || lu) && (ra || ru))) return null;
+    if (la && ra && left.type !== right.type) return null;
     const elem = commonElem([left, right].filter((e) => e.type !== T.unknown));
     if (!elem) return null;
     return {

@@ -157,6 +157,9 @@ export function callFunction(
   } finally {
     if (insideAggregate) lv.inAggregate--;
   }
+  if (name === 'array_agg' && args[0]?.type.elem) {
+    throw new FeatureNotSupportedError('array_agg of arrays (a multidimensional array)', { position });
+  }
   if (!cands) {
     if (postgresFunctionNames.has(name)) {
       // PostgreSQL has it; ChorusDB does not implement it (to_char, array functions, ...).
