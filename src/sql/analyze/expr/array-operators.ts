@@ -1,13 +1,15 @@
-// Operators over arrays (PostgreSQL's anyarray / anycompatiblearray operators): comparisons
-// element by element, @> <@ && (containment and overlap), and || (concatenation, append, prepend).
+// Operators over arrays (PostgreSQL's anyarray / anycompatiblearray operators): comparisons element
+// by element, @> <@ && (containment and overlap), || (concatenation, append, prepend); and the
+// element type of a call with anyarray / anyelement arguments.
 // The element types of both sides are resolved to a common type, as PostgreSQL's anycompatible does;
 // an untyped literal or parameter beside an array is an array of that type.
 
 import { ChorusError } from '../../../errors.js';
-import { arrayTypeOf, type PgType, T } from '../../types/pg-types.js';
+import { arrayTypeOf, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
 import { coerce, commonType } from './coerce.js';
 import { compareSql } from './compare.js';
+import { anyArray, anyElement, anyNonArray } from './resolve.js';
 
 const comparisons = new Set(['=', '<>', '<', '<=', '>', '>=']);
 const setOps: Record<string, string> = {
@@ -122,4 +124,32 @@ export function emitArrayOperator(st: AnalyzeState, name: string, code: string, 
     default:
       return `pg_array_prepend(${l.sql}, ${r.sql}, ${elem.oid})`;
   }
+}
+
+/**
+ * The element type of a call with anyarray / anynonarray arguments: the common type of the array
+ * arguments' elements and the element arguments (PostgreSQL 15's anycompatible rules).
+ */
+export function arrayElementType(
+  name: string,
+  declared: readonly PgType[],
+  args: readonly Typed[],
+  position?: number,
+): TypeRef {
+  const items: Typed[] = [];
+  args.forEach((a, i) => {
+    if (a.type === T.unknown) return;
+    const d = declared[i];
+    if (d === anyArray) items.push(typed('', a.type.elem!, a.typmod));
+    else if (d === anyElement || d === anyNonArray) items.push(a);
+  });
+  if (items.length === 0) {
+    if (declared.includes(anyArray)) {
+      throw new ChorusError('42804', 'could not determine polymorphic type because input has type unknown', {
+        position,
+      });
+    }
+    return ref(T.text);
+  }
+  return commonType(items, name, position);
 }

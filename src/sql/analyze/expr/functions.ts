@@ -10,8 +10,9 @@ import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
 import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
+import { arrayElementType } from './array-operators.js';
 import { arraySetReturning } from './array-range-functions.js';
-import { coerce, commonType } from './coerce.js';
+import { coerce } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
@@ -245,34 +246,6 @@ export function callFunction(
   }
   if (fc.over) out.hasWindow = true;
   return fc.over || o.kind === 'agg' ? out : merge(out, ...args);
-}
-
-/**
- * The element type of a call with anyarray / anynonarray arguments: the common type of the array
- * arguments' elements and the element arguments (PostgreSQL 15's anycompatible rules).
- */
-function arrayElementType(
-  name: string,
-  declared: readonly PgType[],
-  args: readonly Typed[],
-  position?: number,
-): TypeRef {
-  const items: Typed[] = [];
-  args.forEach((a, i) => {
-    if (a.type === T.unknown) return;
-    const d = declared[i];
-    if (d === anyArray) items.push(typed('', a.type.elem!, a.typmod));
-    else if (d === anyElement || d === anyNonArray) items.push(a);
-  });
-  if (items.length === 0) {
-    if (declared.includes(anyArray)) {
-      throw new ChorusError('42804', 'could not determine polymorphic type because input has type unknown', {
-        position,
-      });
-    }
-    return ref(T.text);
-  }
-  return commonType(items, name, position);
 }
 
 /** Substitute $n, $tz, $now, ... into a template. */
