@@ -3,6 +3,7 @@
 // every connection by registerSqlFunctions; they read the schema through pg-catalog-snapshot.ts.
 
 import type Database from 'better-sqlite3';
+import { formatType as pgFormatType, typeByOid } from '../sql/types/pg-types.js';
 import { Oid } from '../wire/types.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
@@ -64,7 +65,11 @@ function num(v: unknown): number | null {
 export function formatType(oid: number | null, typmod: number | null): string | null {
   if (oid === null) return null;
   const name = typeDisplayNames.get(oid);
-  if (name === undefined) return '???';
+  if (name === undefined) {
+    // Types the emulation does not list (arrays, ...): the front end's format_type.
+    const t = typeByOid(oid);
+    return t ? pgFormatType(t, typmod ?? -1) : '???';
+  }
   const mod = typmod ?? -1;
   if (mod >= 4 && (oid === Oid.varchar || oid === Oid.bpchar)) return `${name}(${mod - 4})`;
   if (mod >= 4 && oid === Oid.numeric) return `numeric(${(mod - 4) >> 16},${(mod - 4) & 0xffff})`;

@@ -4,8 +4,26 @@
 
 import { UndefinedFunctionError } from '../errors.js';
 
-/** Column type names understood by the wire layer (PostgreSQL type names). */
-export type AdminType = 'text' | 'int8' | 'int4' | 'float8' | 'numeric' | 'bool' | 'timestamptz' | 'json';
+/**
+ * Column type names understood by the wire layer (PostgreSQL type names). Array types take their
+ * values in PostgreSQL's text form ('{1,2}', '{a,"b c"}').
+ */
+export type AdminType =
+  | 'text'
+  | 'int8'
+  | 'int4'
+  | 'float8'
+  | 'numeric'
+  | 'bool'
+  | 'timestamptz'
+  | 'json'
+  | 'text[]'
+  | 'name[]'
+  | 'int2[]'
+  | 'int4[]'
+  | 'int8[]'
+  | 'oid[]'
+  | 'bool[]';
 
 export interface AdminColumn {
   name: string;

@@ -15,6 +15,7 @@ import type {
 import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import {
+  A,
   crdtColumnTypes,
   ref,
   rowidKeyType,
@@ -34,6 +35,13 @@ const adminTypes: Record<AdminType, TypeRef> = {
   bool: ref(T.bool),
   timestamptz: ref(T.timestamptz),
   json: ref(T.json),
+  'text[]': ref(A._text),
+  'name[]': ref(A._name),
+  'int2[]': ref(A._int2),
+  'int4[]': ref(A._int4),
+  'int8[]': ref(A._int8),
+  'oid[]': ref(A._oid),
+  'bool[]': ref(A._bool),
 };
 
 interface TableInfoRow {
@@ -302,7 +310,9 @@ function adminRows(
         ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
         : c.type === 'numeric'
           ? `pg_numeric_from_float(${quoteId(c.name)}) AS ${quoteId(c.name)}`
-          : quoteId(c.name),
+          : c.type.endsWith('[]')
+            ? `pg_cast_in(${quoteId(c.name)}, ${adminTypes[c.type].type.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
+            : quoteId(c.name),
     )
     .join(', ');
   return {

@@ -3,6 +3,7 @@
 
 import type { AdminRegistry, AdminType } from '../admin/registry.js';
 import type { ColumnInfo } from '../session/result.js';
+import { A } from '../sql/types/pg-types.js';
 import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
 import type { BackendWriter } from './backend-writer.js';
 import type { FieldDescription } from './codec.js';
@@ -17,6 +18,14 @@ const adminTypeOid: Record<AdminType, number> = {
   bool: Oid.bool,
   timestamptz: Oid.timestamptz,
   json: Oid.json,
+  // Arrays: values in PostgreSQL's text form, sent as they are.
+  'text[]': A._text.oid,
+  'name[]': A._name.oid,
+  'int2[]': A._int2.oid,
+  'int4[]': A._int4.oid,
+  'int8[]': A._int8.oid,
+  'oid[]': A._oid.oid,
+  'bool[]': A._bool.oid,
 };
 
 export function columnOids(

@@ -72,10 +72,12 @@ LOCK TABLE compat_refused IN EXCLUSIVE MODE;
 
 ROLLBACK;
 
--- chorus-error: 0A000 arrays
-SELECT ARRAY[1, 2, 3] AS a;
+-- chorus-error: 0A000 multidimensional arrays
+SELECT ARRAY[ARRAY[1, 2], ARRAY[3, 4]] AS a;
 
--- chorus-error: 0A000 arrays
+-- chorus-error: 0A000 array lower bounds other than 1
+SELECT '[0:1]={1,2}'::int[] AS a;
+
 SELECT id FROM compat_refused WHERE id = ANY(ARRAY[1, 2]) ORDER BY id;
 
 SELECT id FROM compat_refused WHERE id IN (1, 2) ORDER BY id;

@@ -20,6 +20,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { ARRAY_CASES } from '../support/driver-matrix-cases-arrays.js';
 import { ERROR_CASES } from '../support/driver-matrix-cases-errors.js';
 import { SCHEMA, typeCases } from '../support/driver-matrix-cases-types.js';
 import { VALUE_CASES } from '../support/driver-matrix-cases-values.js';
@@ -48,7 +49,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const only = process.env.TEST_DRIVER_MATRIX_ONLY
   ? new RegExp(process.env.TEST_DRIVER_MATRIX_ONLY)
   : undefined;
-const CASES: Case[] = [...typeCases(), ...VALUE_CASES, ...ERROR_CASES].filter(
+const CASES: Case[] = [...typeCases(), ...VALUE_CASES, ...ERROR_CASES, ...ARRAY_CASES].filter(
   (c) => !only || only.test(c.name),
 );
 const selfCheck = process.env.TEST_DRIVER_MATRIX_TARGET === 'postgres';

@@ -32,6 +32,10 @@ export const OID = {
   numeric: 1700,
   uuid: 2950,
   jsonb: 3802,
+  _int4: 1007,
+  _int8: 1016,
+  _text: 1009,
+  _numeric: 1231,
 } as const;
 export type TypeName = keyof typeof OID;
 

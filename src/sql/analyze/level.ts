@@ -4,7 +4,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { errorPosition, nodeOf } from '../parse/parser.js';
-import { ref, resolveTypeName, T, type TypeRef } from '../types/pg-types.js';
+import { arrayTypeOf, formatType, ref, resolveTypeName, T, type TypeRef } from '../types/pg-types.js';
 import type { AnalyzeState, CatalogColumn, CatalogRelation, Typed } from './context.js';
 import type { Scope } from './scope.js';
 
@@ -17,6 +17,16 @@ export interface ExprHost {
   call(fc: P.FuncCall, lv: Level): Typed;
   /** Group-by membership for a grouped query level (null when the level is not grouped). */
   groupedMatch?(n: P.Node, lv: Level): Typed | null;
+}
+
+/** A function in FROM: its SQL and columns. */
+export interface RangeFunctionResult {
+  sql: string;
+  columns: { name: string; type: TypeRef }[];
+  /** Each column's SQL given the item's quoted alias (default: `alias."cN"`). */
+  columnSql?: (alias: string) => string[];
+  /** WITH ORDINALITY's column given the quoted alias; absent where the rows cannot be numbered. */
+  ordinalitySql?: (alias: string) => string;
 }
 
 /** One query level's expression context. */
@@ -32,6 +42,8 @@ export interface Level {
   grouped?: { check(col: string, table: string | undefined, position?: number): void };
   /** Fingerprints of the GROUP BY expressions (an expression equal to one is grouped as a whole). */
   groupedExprs?: Set<string>;
+  /** Set in a select list: a set-returning function call (unnest, ...) joined to the level's FROM. */
+  srf?: (fc: P.FuncCall) => Typed;
 }
 
 export function pos(st: AnalyzeState, location: number | undefined): number | undefined {
@@ -57,7 +69,6 @@ export function strings(nodes: readonly P.Node[] | undefined): string[] {
 /** A TypeName node as a type reference (typmods evaluated). */
 export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
   const names = strings(tn.names);
-  if (tn.arrayBounds && tn.arrayBounds.length > 0) throw new FeatureNotSupportedError('array types');
   const mods = (tn.typmods ?? []).map((m) => {
     const [tag, body] = nodeOf(m);
     const c = body as P.A_Const;
@@ -67,9 +78,15 @@ export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
     });
   });
   // INTERVAL's field restrictions (YEAR TO MONTH, ...) arrive as a leading mask typmod: keep precision only.
-  if (names[names.length - 1] === 'interval' && mods.length > 0)
-    return ref(T.interval, mods.length > 1 ? mods[1]! : -1);
-  return resolveTypeName(names, mods, pos(st, tn.location));
+  const base =
+    names[names.length - 1] === 'interval' && mods.length > 0
+      ? ref(T.interval, mods.length > 1 ? mods[1]! : -1)
+      : resolveTypeName(names, mods, pos(st, tn.location));
+  if (!tn.arrayBounds || tn.arrayBounds.length === 0) return base;
+  // int[], int[][] and int ARRAY are one type (PostgreSQL ignores the dimensions).
+  const arr = base.type.elem ? base.type : arrayTypeOf(base.type);
+  if (!arr) throw new FeatureNotSupportedError(`an array of type ${formatType(base.type, base.typmod)}`);
+  return ref(arr, base.typmod);
 }
 
 /** Carry aggregate/window flags of the inputs into a result. */
@@ -85,11 +102,7 @@ export function merge(out: Typed, ...inputs: Typed[]): Typed {
 export interface Analyzer extends ExprHost {
   level(scope: Scope, noAggregates: string | null): Level;
   expr(n: P.Node, lv: Level): Typed;
-  rangeFunction(
-    fc: P.FuncCall,
-    lv: Level,
-    alias: string,
-  ): { sql: string; columns: { name: string; type: TypeRef }[] };
+  rangeFunction(fc: P.FuncCall, lv: Level, alias: string): RangeFunctionResult;
   /** A column's default as SQL evaluated by the statement (see StatementAnalyzer.defaultExpr). */
   defaultExpr(rel: CatalogRelation, col: CatalogColumn): string;
   /** FOR UPDATE / FOR SHARE seen. */

@@ -16,6 +16,7 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';
+import { decodeArray } from '../types/array/array-storage.js';
 import { type JsonValue, jsonbText, normalizeJsonb, parseJson, quoteJson } from '../types/json.js';
 import { jsonbCompare, jsonbSortKey } from '../types/jsonb-order.js';
 import { T, typeByOid } from '../types/pg-types.js';
@@ -78,6 +79,12 @@ function equal(a: JsonValue, b: JsonValue): boolean {
 export function toJson(v: StorageValue, oid: number, tz: unknown): string {
   if (v === null) return 'null';
   const type = typeByOid(oid) ?? T.text;
+  if (type.elem) {
+    const elem = type.elem;
+    return `[${decodeArray(String(v), elem)
+      .map((x) => toJson(x, elem.oid, tz))
+      .join(',')}]`;
+  }
   switch (type) {
     case T.bool:
       return v === 0n || v === 0 ? 'false' : 'true';

@@ -75,7 +75,7 @@ export function parseReFlags(text: string): ReFlags {
 }
 
 /** Slices of a string by code point index (the engine's positions). */
-class CodePoints {
+export class CodePoints {
   private readonly offsets: Int32Array | undefined;
 
   constructor(
@@ -167,7 +167,7 @@ export function regexpSubstring(re: Regex, text: string): string | null {
  * Every match from code point `start` on (setup_regexp_matches, global): the next search begins
  * where a match ended, one further after an empty match.
  */
-function allMatches(re: Regex, text: string, start: number): { matches: Match[]; cps: CodePoints } {
+export function allMatches(re: Regex, text: string, start: number): { matches: Match[]; cps: CodePoints } {
   const subj = re.subject(text);
   const matches: Match[] = [];
   let searchStart = start;

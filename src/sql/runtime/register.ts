@@ -8,6 +8,7 @@ import { timestampPlInterval, timestamptzPlInterval } from '../types/datetime/da
 import { decodeInterval } from '../types/interval/interval.js';
 import { sessionTimeZone } from '../types/timezone/timezone.js';
 import { registerAggregateFunctions } from './aggregate-functions.js';
+import { registerArrayFunctions } from './array-functions.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
@@ -16,6 +17,7 @@ import { registerJsonFunctions } from './json-functions.js';
 import { registerLateralFunctions } from './lateral.js';
 import { numericSeries, registerMiscFunctions } from './misc-functions.js';
 import { registerNumericFunctions } from './numeric-functions.js';
+import { registerRegexArrayFunctions } from './regex-array-functions.js';
 import { registerStatFunctions } from './stat-functions.js';
 import { registerTextFunctions } from './text-functions.js';
 
@@ -35,6 +37,8 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerStatFunctions(db);
   registerMiscFunctions(db);
   registerFormattingFunctions(db);
+  registerArrayFunctions(db);
+  registerRegexArrayFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],

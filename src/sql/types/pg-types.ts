@@ -16,6 +16,8 @@ export interface PgType {
   readonly len: number;
   /** OID of the array type over this type (0 when none). */
   readonly arrayOid: number;
+  /** An array type's element type (pg_type.typelem; absent for other types). */
+  readonly elem?: PgType;
 }
 
 function t(
@@ -60,9 +62,61 @@ export const T = Object.freeze({
   jsonb: t(3802, 'jsonb', 'U', false, -1, 3807),
 });
 
+function arrayOf(e: PgType): PgType {
+  return Object.freeze({
+    oid: e.arrayOid,
+    name: `_${e.name}`,
+    category: 'A',
+    preferred: false,
+    len: -1,
+    arrayOid: 0,
+    elem: e,
+  });
+}
+
+/** The array types over the element types above (pg_type rows `_int4`, ...; sql/DESIGN.md, "Arrays"). */
+export const A = Object.freeze({
+  _bool: arrayOf(T.bool),
+  _bytea: arrayOf(T.bytea),
+  _name: arrayOf(T.name),
+  _int8: arrayOf(T.int8),
+  _int2: arrayOf(T.int2),
+  _int4: arrayOf(T.int4),
+  _text: arrayOf(T.text),
+  _oid: arrayOf(T.oid),
+  _json: arrayOf(T.json),
+  _float4: arrayOf(T.float4),
+  _float8: arrayOf(T.float8),
+  _bpchar: arrayOf(T.bpchar),
+  _varchar: arrayOf(T.varchar),
+  _date: arrayOf(T.date),
+  _time: arrayOf(T.time),
+  _timestamp: arrayOf(T.timestamp),
+  _timestamptz: arrayOf(T.timestamptz),
+  _interval: arrayOf(T.interval),
+  _numeric: arrayOf(T.numeric),
+  _regclass: arrayOf(T.regclass),
+  _regtype: arrayOf(T.regtype),
+  _uuid: arrayOf(T.uuid),
+  _jsonb: arrayOf(T.jsonb),
+});
+
+const arrayByElem: ReadonlyMap<PgType, PgType> = new Map(Object.values(A).map((a) => [a.elem!, a]));
+
+/** The array type over an element type, or undefined when ChorusDB has none. */
+export function arrayTypeOf(elem: PgType): PgType | undefined {
+  return arrayByElem.get(elem);
+}
+
+export function isArrayType(type: PgType): boolean {
+  return type.elem !== undefined;
+}
+
 export type TypeName = keyof typeof T;
 
-const byOid: ReadonlyMap<number, PgType> = new Map(Object.values(T).map((x) => [x.oid, x]));
+const byOid: ReadonlyMap<number, PgType> = new Map(
+  [...Object.values(T), ...Object.values(A)].map((x) => [x.oid, x]),
+);
 
 export function typeByOid(oid: number): PgType | undefined {
   return byOid.get(oid);
@@ -108,6 +162,7 @@ export function charTypmodLength(typmod: number): number | null {
 
 /** PostgreSQL's format_type(oid, typmod): the spelling psql and information_schema show. */
 export function formatType(type: PgType, typmod = -1): string {
+  if (type.elem) return `${formatType(type.elem, typmod)}[]`;
   switch (type.oid) {
     case T.int2.oid:
       return 'smallint';
@@ -225,7 +280,7 @@ const storableTypes: ReadonlySet<PgType> = new Set([
 ]);
 
 export function isStorable(type: PgType): boolean {
-  return storableTypes.has(type);
+  return storableTypes.has(type.elem ?? type);
 }
 
 /**
@@ -242,8 +297,10 @@ export function resolveTypeName(
   if (schema !== undefined && schema !== 'pg_catalog' && schema !== 'public') {
     throw new ChorusError('42704', `type "${names.join('.')}" does not exist`, { position });
   }
-  const type = typeNames.get(base);
+  const type =
+    typeNames.get(base) ?? (base.startsWith('_') ? arrayTypeOf(typeNames.get(base.slice(1))!) : undefined);
   if (!type) throw new ChorusError('42704', `type "${base}" does not exist`, { position });
+  if (type.elem) return ref(type, typmodFor(type.elem, typmods, position));
   return ref(type, typmodFor(type, typmods, position));
 }
 
@@ -290,6 +347,11 @@ function typmodFor(type: PgType, mods: readonly number[], position?: number): nu
 /** The SQLite declared type of a column of this PostgreSQL type (sql/DESIGN.md: "Storage formats"). */
 export function declaredType(r: TypeRef): string {
   const { type, typmod } = r;
+  if (type.elem) {
+    // An array: JSON text of the elements' storage forms; the name keeps the element type.
+    const m = /^([A-Z0-9_]+)(.*)$/.exec(declaredType({ type: type.elem, typmod }))!;
+    return `${m[1]}${arraySuffix}${m[2]}`;
+  }
   switch (type) {
     case T.bool:
       return 'BOOLEAN';
@@ -364,6 +426,9 @@ const declaredNames: ReadonlyMap<string, PgType> = new Map<string, PgType>([
   ['JSONB_TEXT', T.jsonb],
 ]);
 
+/** The declared type of an array column is its element's with this suffix (`INTEGER_ARRAY`, `VARCHAR_ARRAY(10)`). */
+const arraySuffix = '_ARRAY';
+
 /** CRDT column types: declared as written (crdt/), read as these PostgreSQL types. */
 export const crdtColumnTypes: ReadonlyMap<string, PgType> = new Map([
   ['CRDT_COUNTER', T.int8],
@@ -380,7 +445,13 @@ export function typeOfDeclared(decl: string | null | undefined): TypeRef | null 
   if (!decl) return null;
   const m = /^\s*([A-Za-z_0-9]+)\s*(?:\(\s*(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\))?\s*$/.exec(decl);
   if (!m) return null;
-  const name = m[1]!.toUpperCase();
+  const upper = m[1]!.toUpperCase();
+  if (upper.endsWith(arraySuffix)) {
+    const e = typeOfDeclared(decl.replace(/_ARRAY/i, ''));
+    const a = e ? arrayTypeOf(e.type) : undefined;
+    return e && a ? ref(a, e.typmod) : null;
+  }
+  const name = upper;
   const crdt = crdtColumnTypes.get(name);
   if (crdt) return ref(crdt);
   const type = declaredNames.get(name);

@@ -3,10 +3,11 @@
 // codec per type; the front end, the runtime functions, the wire layer and COPY all use these.
 
 import { ChorusError } from '../../errors.js';
+import { arrayCodec } from './array/array-codec.js';
 import { defaultEnv, type StorageValue, type TypeCodec, type ValueEnv } from './codec.js';
 import { dateTimeCodecs } from './datetime/values-datetime.js';
 import { numericCodec } from './numeric/values-numeric.js';
-import { type PgType, T, type TypeRef, typeByOid } from './pg-types.js';
+import { A, type PgType, T, type TypeRef, typeByOid } from './pg-types.js';
 import { jsonbCodec, jsonCodec } from './values-json.js';
 import { simpleCodecs } from './values-simple.js';
 
@@ -28,6 +29,9 @@ registerCodecs([
   [T.timestamptz, dateTimeCodecs.timestamptz],
   [T.interval, dateTimeCodecs.interval],
 ]);
+
+// Array types: built over their element's codec.
+registerCodecs(Object.values(A).map((a) => [a, arrayCodec(a.elem!, codecs.get(a.elem!.oid)!)]));
 
 export function codecFor(type: PgType): TypeCodec {
   const c = codecs.get(type.oid);

@@ -114,6 +114,7 @@ const windowForm = new Set([
   'pg_string_agg',
   'pg_regr',
   'pg_regr_count',
+  'pg_array_agg',
 ]);
 
 /** An aggregate call used as a window function: its window form where it has one. */

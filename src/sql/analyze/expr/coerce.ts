@@ -3,6 +3,7 @@
 // and select_common_type for UNION / CASE / COALESCE / IN.
 
 import { ChorusError } from '../../../errors.js';
+import { elementSql } from '../../types/array/array-storage.js';
 import {
   charTypmodLength,
   formatType,
@@ -56,6 +57,8 @@ const casts: ReadonlyMap<PgType, ReadonlyMap<PgType, number>> = (() => {
 function castRank(from: PgType, to: PgType): number | null {
   if (from === to) return 0;
   if (from === T.unknown) return 0;
+  // Array to array: as the elements cast (PostgreSQL's array coercion).
+  if (from.elem && to.elem) return castRank(from.elem, to.elem);
   const direct = casts.get(from)?.get(to);
   if (direct !== undefined) return direct;
   // Automatic I/O conversion casts: to a string type in assignment, from a string type explicitly.
@@ -103,7 +106,7 @@ export function coerce(
     const target = to.type === T.unknown ? T.text : to.type;
     // The input function runs now and its errors point at the literal; a typmod applies later
     // (at run time in PostgreSQL: its errors have no position).
-    if (sessionDependent.has(target)) {
+    if (sessionDependent.has(target.elem ?? target)) {
       inputValue({ type: target, typmod: -1 }, e.unknownLiteral, e.location ?? position);
       const sql = `pg_cast_in(${sqlLiteral(e.unknownLiteral)}, ${target.oid}, -1, ${st.marker({ kind: 'timezone' })}, ${st.marker({ kind: 'now' })})`;
       const out = typed(sql, target, -1, { colname: e.colname });
@@ -145,6 +148,13 @@ export function applyTypmod(e: Typed, to: TypeRef, explicit: boolean): Typed {
 function convertSql(st: AnalyzeState, e: Typed, to: PgType): string {
   const from = e.type;
   const x = e.sql;
+  if (from.elem && to.elem) {
+    // Element by element, in order; NULL stays NULL and an empty array stays empty.
+    const alias = st.uniqueAlias();
+    const v = typed(elementSql(from.elem, `"${alias}"."value"`), from.elem, e.typmod);
+    const conv = convertSql(st, v, to.elem);
+    return `(SELECT CASE WHEN ${x} IS NULL THEN NULL ELSE coalesce(pg_array_agg(${conv}, ${to.elem.oid} ORDER BY "${alias}"."key"), '[]') END FROM json_each(${x}) AS "${alias}")`;
+  }
   if (isIntegerType(from) && isIntegerType(to)) {
     if (to === T.int8 || (to === T.int4 && from === T.int2)) return x;
     return `pg_int_check(${x}, ${to === T.int4 ? 32 : 16})`;

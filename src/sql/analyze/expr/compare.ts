@@ -7,6 +7,7 @@
 import { isIntegerType, numericTypmodParts, T } from '../../types/pg-types.js';
 import { numericBoundsSql } from '../../types/values.js';
 import type { AnalyzeState, Typed } from '../context.js';
+import { arrayKeySql, arrayTextIsCanonical } from './keys.js';
 
 /** Bytes of the order key at the start of an interval's storage BLOB. */
 export const intervalKeyBytes = 16;
@@ -19,6 +20,12 @@ const mirrored: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=':
 export function compareSql(st: AnalyzeState, l: Typed, op: string, r: Typed): string {
   const lt = l.type;
   const rt = r.type;
+  if (lt.elem && rt === lt) {
+    // Arrays: stored texts where they are canonical and only equality is asked, else order keys.
+    const eq = op === '=' || op === '<>' || op === 'IS' || op === 'IS NOT';
+    if (eq && arrayTextIsCanonical(lt.elem, -1)) return `(${l.sql} ${op} ${r.sql})`;
+    return `(${arrayKeySql(l)} ${op} ${arrayKeySql(r)})`;
+  }
   if (lt === T.numeric && rt === T.numeric) return numericCompare(l, op, r);
   if (lt === T.interval && rt === T.interval) {
     return `(substr(${l.sql}, 1, ${intervalKeyBytes}) ${op} substr(${r.sql}, 1, ${intervalKeyBytes}))`;

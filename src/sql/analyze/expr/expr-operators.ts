@@ -8,6 +8,7 @@ import { nodeOf } from '../../parse/parser.js';
 import { ref, T } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
+import { anyAllArray } from './arrays.js';
 import { coerce } from './coerce.js';
 import { compareSql } from './compare.js';
 import { applyOperator, resolveOperator } from './operators.js';
@@ -130,13 +131,8 @@ export function aExpr(a: P.A_Expr, lv: Level, walk: Walk): Typed {
     }
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      throw new FeatureNotSupportedError(
-        `${opName(a)} ${a.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`,
-        {
-          position,
-          hint: 'Use IN (...) with a list of values or a subquery.',
-        },
-      );
+      opName(a);
+      return anyAllArray(a, lv, walk);
     default:
       throw new FeatureNotSupportedError(`operator kind ${a.kind}`, { position });
   }

@@ -4,10 +4,12 @@
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { isIntegerType, type PgType, T } from '../../types/pg-types.js';
+import { T } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
+import { arraySubquery } from './arrays.js';
 import { binary } from './expr-operators.js';
+import { nativeEquality } from './keys.js';
 import { resolveOperator } from './operators.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
@@ -58,22 +60,11 @@ export function subLink(s: P.SubLink, lv: Level, walk: Walk): Typed {
           : `CASE WHEN EXISTS (SELECT 1 ${from} WHERE NOT ${cmp.sql}) THEN 0 WHEN EXISTS (SELECT 1 ${from} WHERE (${cmp.sql}) IS NULL) THEN NULL ELSE 1 END`;
       return merge(typed(`(${sql})`, T.bool), x);
     }
+    case 'ARRAY_SUBLINK':
+      return arraySubquery(sub, position);
     default:
       throw new FeatureNotSupportedError(`${s.subLinkType?.replace('_SUBLINK', '')} subqueries`, {
         position,
       });
   }
-}
-
-/** Types whose stored values are equal exactly when PostgreSQL's `=` says so. */
-function nativeEquality(l: Typed, r: Typed): boolean {
-  const plain = (t: PgType): boolean =>
-    t !== T.numeric &&
-    t !== T.interval &&
-    t !== T.bpchar &&
-    t !== T.jsonb &&
-    t !== T.json &&
-    t !== T.timestamp;
-  if (l.type === r.type) return plain(l.type) || (l.type === T.timestamp && r.type === T.timestamp);
-  return isIntegerType(l.type) && isIntegerType(r.type);
 }

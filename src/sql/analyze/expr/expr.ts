@@ -9,6 +9,7 @@ import { ref, T } from '../../types/pg-types.js';
 import { inputValue, sqlLiteral } from '../../types/values.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings, typeOf } from '../level.js';
+import { arrayConstructor, indirection } from './arrays.js';
 import { applyTypmod, coerce, commonType, requireBool } from './coerce.js';
 import { aExpr } from './expr-operators.js';
 import { subLink } from './expr-sublink.js';
@@ -80,10 +81,9 @@ export function expr(n: P.Node, lv: Level): Typed {
       );
     }
     case 'A_ArrayExpr':
+      return arrayConstructor(body as P.A_ArrayExpr, lv, expr);
     case 'A_Indirection':
-      throw new FeatureNotSupportedError('arrays', {
-        position: pos(st, (body as { location?: number }).location),
-      });
+      return indirection(body as P.A_Indirection, lv, expr);
     default:
       throw new FeatureNotSupportedError(`expression ${tag}`);
   }
@@ -198,13 +198,21 @@ function booleanTest(b: P.BooleanTest, lv: Level): Typed {
 function typeCast(c: P.TypeCast, lv: Level): Typed {
   const st = lv.host.st;
   const target = typeOf(st, c.typeName!);
-  const inner = expr(c.arg!, lv);
+  // ARRAY[...]::t[] gives its elements the element type (PostgreSQL's transformArrayExpr).
+  const [argTag, argBody] = nodeOf(c.arg!);
+  const inner =
+    argTag === 'A_ArrayExpr' && target.type.elem
+      ? arrayConstructor(argBody as P.A_ArrayExpr, lv, expr, target)
+      : expr(c.arg!, lv);
   const position = pos(st, c.location);
   const out = coerce(st, inner, target, 'explicit', position);
   // PostgreSQL names a cast column after the type (`'1'::int` → int4) unless the inner has a name.
   // FigureColname: a strong inner name (a column, a function) survives the cast; else the type's.
   const strong = inner.colname !== undefined && inner.colname !== '?column?' && !inner.weakName;
-  return merge({ ...out, colname: strong ? inner.colname : target.type.name, weakName: !strong }, inner);
+  return merge(
+    { ...out, colname: strong ? inner.colname : (target.type.elem ?? target.type).name, weakName: !strong },
+    inner,
+  );
 }
 
 function caseExpr(c: P.CaseExpr, lv: Level): Typed {

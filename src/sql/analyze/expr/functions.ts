@@ -5,16 +5,18 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import { formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
+import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
 import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
+import { arrayElementType } from './array-operators.js';
+import { arraySetReturning } from './array-range-functions.js';
 import { coerce } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
-import { anyElement, selectCandidate } from './resolve.js';
+import { anyArray, anyElement, anyNonArray, selectCandidate } from './resolve.js';
 import { currentSetting, setConfig } from './setting-functions.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
@@ -30,7 +32,9 @@ interface Overload extends FunctionLine {
 
 const typeByName = (n: string): PgType => {
   if (n === 'anyelement') return anyElement;
-  const t = (T as Record<string, PgType>)[n];
+  if (n === 'anyarray') return anyArray;
+  if (n === 'anynonarray') return anyNonArray;
+  const t = (T as Record<string, PgType>)[n] ?? (A as Record<string, PgType>)[n];
   if (!t) throw new Error(`function table names unknown type ${n}`);
   return t;
 };
@@ -111,6 +115,25 @@ export function callFunction(
   if (fc.func_variadic) throw new FeatureNotSupportedError('VARIADIC arguments', { position });
   const isAggCall =
     fc.agg_star || fc.agg_distinct || fc.agg_order !== undefined || fc.agg_filter !== undefined;
+  if (arraySetReturning.has(name)) {
+    // A set-returning function in a select list: joined to the level's FROM (select.ts).
+    if (lv.inAggregate > 0) {
+      throw new ChorusError('0A000', 'aggregate function calls cannot contain set-returning function calls', {
+        hint: 'You might be able to move the set-returning function into a LATERAL FROM item.',
+        position,
+      });
+    }
+    if (!lv.srf) {
+      throw new ChorusError(
+        '0A000',
+        `set-returning functions are not allowed in ${lv.noAggregates ?? 'this context'}`,
+        {
+          position,
+        },
+      );
+    }
+    return lv.srf(fc);
+  }
   const cands = overloads.get(name);
   if (!cands && variadicAny.has(name)) return variadic(name, fc, lv, walk);
 
@@ -136,6 +159,9 @@ export function callFunction(
     args = fc.agg_star ? [] : (fc.args ?? []).map((a) => walk(a, lv));
   } finally {
     if (insideAggregate) lv.inAggregate--;
+  }
+  if (name === 'array_agg' && args[0]?.type.elem) {
+    throw new FeatureNotSupportedError('array_agg of arrays (a multidimensional array)', { position });
   }
   if (!cands) {
     if (postgresFunctionNames.has(name)) {
@@ -182,20 +208,38 @@ export function callFunction(
   // anyelement: every polymorphic argument takes the first polymorphic argument's type.
   const polyIndex = o.argTypes.indexOf(anyElement);
   let polyType: TypeRef | null = null;
-  if (polyIndex >= 0) {
+  const arrayPoly = o.argTypes.includes(anyArray) || o.argTypes.includes(anyNonArray);
+  if (arrayPoly) polyType = arrayElementType(name, o.argTypes, args, position);
+  else if (polyIndex >= 0) {
     const known = args.find((a, i) => o.argTypes[i] === anyElement && a.type !== T.unknown);
     polyType = known ? { type: known.type, typmod: known.typmod } : ref(T.text);
   }
+  const polyArray = (): TypeRef => {
+    const a = arrayTypeOf(polyType!.type);
+    if (!a)
+      throw new FeatureNotSupportedError(`an array of type ${formatType(polyType!.type)}`, { position });
+    return { type: a, typmod: polyType!.typmod };
+  };
   const coerced = args.map((a, i) => {
     const want = o.argTypes[i]!;
-    if (want === anyElement) return coerce(st, a, polyType!, 'implicit', position);
+    if (want === anyElement || want === anyNonArray) return coerce(st, a, polyType!, 'implicit', position);
+    if (want === anyArray) return coerce(st, a, polyArray(), 'implicit', position);
     return coerce(st, a, ref(want), 'implicit', position);
   });
-  const result: TypeRef = o.result === '$1' ? (polyType ?? ref(T.text)) : ref(typeByName(o.result));
+  const result: TypeRef =
+    o.result === '$1' || o.result === 'anyelement'
+      ? (polyType ?? ref(T.text))
+      : o.result === 'anyarray'
+        ? { ...polyArray(), typmod: -1 }
+        : ref(typeByName(o.result));
   // count(DISTINCT x) counts equal numerics (1.5, 1.50) and intervals once: by their keys.
   const distinctArgs =
     fc.agg_distinct && name === 'count' ? coerced.map((a) => ({ ...a, sql: groupKeySql(a) })) : coerced;
-  let sql = fill(lv, o.template, distinctArgs);
+  let sql = fill(
+    lv,
+    polyType ? o.template.replaceAll('$E', String(polyType.type.oid)) : o.template,
+    distinctArgs,
+  );
   if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql, coerced);
   if (fc.over) {
     if (!lv.windows) throw new ChorusError('42P20', 'window functions are not allowed here', { position });

@@ -6,7 +6,7 @@
 // Everything else compares as stored, so plain columns stay plain (indexes, no function calls).
 
 import { ChorusError } from '../../../errors.js';
-import { numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
+import { formatType, isIntegerType, numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
 
 /** A bare column reference (`"t"."c"` or `"c"`): cheap to repeat in SQL. */
@@ -18,6 +18,7 @@ function numericKeySql(sql: string): string {
 
 /** SQL equal exactly when PostgreSQL's `=` says the values are equal (NULLs group together). */
 export function groupKeySql(e: Typed): string {
+  if (e.type.elem) return arrayTextIsCanonical(e.type.elem, e.typmod) ? e.sql : arrayKeySql(e);
   switch (e.type) {
     case T.numeric:
       return numericTypmodParts(e.typmod) === null ? numericKeySql(e.sql) : e.sql;
@@ -35,6 +36,7 @@ export function groupKeySql(e: Typed): string {
 
 /** SQL ordered as PostgreSQL orders the values (ties in any order): ORDER BY. */
 export function sortKeySql(e: Typed): string {
+  if (e.type.elem) return arrayKeySql(e);
   switch (e.type) {
     case T.bpchar:
       return `rtrim(${e.sql}, ' ')`;
@@ -48,7 +50,7 @@ export function sortKeySql(e: Typed): string {
 
 /** SQL ordered as PostgreSQL orders the values and equal exactly when they are: window ORDER BY (peers). */
 export function peerKeySql(e: Typed): string {
-  if (e.type === T.bpchar || e.type === T.jsonb) return sortKeySql(e);
+  if (e.type === T.bpchar || e.type === T.jsonb || e.type.elem) return sortKeySql(e);
   return groupKeySql(e);
 }
 
@@ -62,8 +64,8 @@ const noEquality: ReadonlySet<PgType> = new Set([T.json]);
 
 /** PostgreSQL's 42883 when a value must be compared for equality (GROUP BY, DISTINCT, UNION ...). */
 export function requireEquality(type: PgType, position?: number): void {
-  if (noEquality.has(type)) {
-    throw new ChorusError('42883', `could not identify an equality operator for type ${type.name}`, {
+  if (noEquality.has(type.elem ?? type)) {
+    throw new ChorusError('42883', `could not identify an equality operator for type ${formatType(type)}`, {
       position,
     });
   }
@@ -71,8 +73,8 @@ export function requireEquality(type: PgType, position?: number): void {
 
 /** PostgreSQL's 42883 when a value must be ordered (ORDER BY, window ORDER BY). */
 export function requireOrdering(type: PgType, position?: number): void {
-  if (noEquality.has(type)) {
-    throw new ChorusError('42883', `could not identify an ordering operator for type ${type.name}`, {
+  if (noEquality.has(type.elem ?? type)) {
+    throw new ChorusError('42883', `could not identify an ordering operator for type ${formatType(type)}`, {
       position,
     });
   }
@@ -85,6 +87,7 @@ export function requireOrdering(type: PgType, position?: number): void {
  * jsonb (1 / 1.0) are not: numeric(p,s), char(n) and the other types are.
  */
 export function storedEqualityIsPostgres(type: PgType, typmod: number): boolean {
+  if (type.elem) return arrayTextIsCanonical(type.elem, typmod);
   switch (type) {
     case T.numeric:
       return numericTypmodParts(typmod) !== null;
@@ -96,4 +99,31 @@ export function storedEqualityIsPostgres(type: PgType, typmod: number): boolean 
     default:
       return true;
   }
+}
+
+/** The order/equality key of an array (runtime pg_array_key: element-wise, NULLs last, then length). */
+export function arrayKeySql(e: Typed): string {
+  return `pg_array_key(${e.sql}, ${e.type.elem!.oid})`;
+}
+
+/**
+ * Whether two arrays of this element type are equal exactly when their stored texts are: the
+ * elements' stored values are canonical (storedEqualityIsPostgres) and not floats (-0 = 0).
+ */
+export function arrayTextIsCanonical(elem: PgType, typmod: number): boolean {
+  return elem !== T.float4 && elem !== T.float8 && storedEqualityIsPostgres(elem, typmod);
+}
+
+/** Types whose stored values are equal exactly when PostgreSQL's `=` says so. */
+export function nativeEquality(l: Typed, r: Typed): boolean {
+  if (l.type.elem || r.type.elem) return l.type === r.type && arrayTextIsCanonical(l.type.elem!, -1);
+  const plain = (t: PgType): boolean =>
+    t !== T.numeric &&
+    t !== T.interval &&
+    t !== T.bpchar &&
+    t !== T.jsonb &&
+    t !== T.json &&
+    t !== T.timestamp;
+  if (l.type === r.type) return plain(l.type) || (l.type === T.timestamp && r.type === T.timestamp);
+  return isIntegerType(l.type) && isIntegerType(r.type);
 }

@@ -5,6 +5,7 @@
 import { ChorusError } from '../../../errors.js';
 import { formatType, type PgType, T } from '../../types/pg-types.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
+import { emitArrayOperator, resolveArrayOperator } from './array-operators.js';
 import { coerce } from './coerce.js';
 import { compareSql } from './compare.js';
 import { anyNonArray, selectCandidate } from './resolve.js';
@@ -171,6 +172,20 @@ export function resolveOperator(
   right: Typed,
   position?: number,
 ): { op: Operator; l: Typed | null; r: Typed } {
+  if (left && (left.type.elem || right.type.elem)) {
+    const a = resolveArrayOperator(st, name, left, right, position);
+    if (a) {
+      const op = {
+        name,
+        left: a.l.type,
+        right: a.r.type,
+        result: a.result,
+        code: a.code,
+        argTypes: [a.l.type, a.r.type],
+      };
+      return { op, l: a.l, r: a.r };
+    }
+  }
   const list = operators.get(`${left ? 'b' : 'l'}${name}`) ?? [];
   const inputs = left ? [left.type, right.type] : [right.type];
   const found = selectCandidate(list, inputs);
@@ -236,6 +251,7 @@ function comparisonOf(code: string): string | null {
 
 function emit(st: AnalyzeState, op: Operator, l: Typed | null, r: Typed): string {
   const code = op.code;
+  if (code.startsWith('array_') && l) return emitArrayOperator(st, op.name, code, l, r);
   const cmp = comparisonOf(code);
   if (cmp && l) return compareSql(st, l, cmp, r);
   const a = l?.sql ?? '';

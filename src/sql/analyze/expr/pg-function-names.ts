@@ -9,11 +9,11 @@
 
 const names = `
 abbrev abs aclcontains acldefault aclexplode aclinsert aclitemeq aclremove acos acosd acosh age
-amvalidate anytextcat area areajoinsel areasel array_agg array_agg_array_finalfn
-array_agg_finalfn array_append array_cat array_dims array_eq array_fill array_ge array_gt
-array_larger array_le array_length array_lower array_lt array_ndims array_ne array_position
-array_positions array_prepend array_remove array_replace array_smaller array_to_json
-array_to_string array_to_tsvector array_typanalyze array_upper arraycontained arraycontains
+amvalidate anytextcat area areajoinsel areasel array_agg_array_finalfn
+array_agg_finalfn array_eq array_fill array_ge array_gt
+array_larger array_le array_lt array_ne
+array_smaller array_to_json
+array_to_tsvector array_typanalyze arraycontained arraycontains
 arraycontjoinsel arraycontsel arrayoverlap ascii asind asinh atan atan2 atan2d atand atanh avg
 bernoulli big5_to_euc_tw big5_to_mic big5_to_utf8 binary_upgrade_create_empty_extension
 binary_upgrade_set_missing_value binary_upgrade_set_next_array_pg_type_oid
@@ -50,7 +50,7 @@ btfloat84cmp btfloat8cmp bthandler btint24cmp btint28cmp btint2cmp btint42cmp bt
 btint4cmp btint82cmp btint84cmp btint8cmp btnamecmp btnametextcmp btoidcmp btoidvectorcmp
 btrecordcmp btrecordimagecmp btrim bttext_pattern_cmp bttextcmp bttextnamecmp bttidcmp
 btvarstrequalimage bytea_string_agg_finalfn byteacat byteacmp byteaeq byteage byteagt byteale
-bytealike bytealt byteane byteanlike cardinality cash_cmp cash_div_cash cash_div_flt4
+bytealike bytealt byteane byteanlike cash_cmp cash_div_cash cash_div_flt4
 cash_div_flt8 cash_div_int2 cash_div_int4 cash_div_int8 cash_eq cash_ge cash_gt cash_le cash_lt
 cash_mi cash_mul_flt4 cash_mul_flt8 cash_mul_int2 cash_mul_int4 cash_mul_int8 cash_ne cash_pl
 cash_words cashlarger cashsmaller cbrt ceil ceiling center char char_length character_length
@@ -88,7 +88,7 @@ float8_stddev_samp float8_var_pop float8_var_samp float8abs float8div float8eq f
 float8larger float8le float8lt float8mi float8mul float8ne float8pl float8smaller float8um
 float8up floor flt4_mul_cash flt8_mul_cash fmgr_c_validator fmgr_internal_validator
 fmgr_sql_validator format format_type gb18030_to_utf8 gbk_to_utf8 gcd gen_random_uuid
-generate_series generate_subscripts get_bit get_byte get_current_ts_config getdatabaseencoding
+generate_series get_bit get_byte get_current_ts_config getdatabaseencoding
 getpgusername gin_clean_pending_list gin_cmp_prefix gin_cmp_tslexeme gin_compare_jsonb
 gin_consistent_jsonb gin_consistent_jsonb_path gin_triconsistent_jsonb
 gin_triconsistent_jsonb_path gin_tsquery_consistent gin_tsquery_triconsistent ginarrayconsistent
@@ -313,8 +313,8 @@ range_overleft_multirange range_overright range_overright_multirange range_typan
 range_union rangesel rank rank_final record_eq record_ge record_gt record_image_eq
 record_image_ge record_image_gt record_image_le record_image_lt record_image_ne record_le
 record_lt record_ne regclass regexeqjoinsel regexeqsel regexnejoinsel regexnesel regexp_count
-regexp_instr regexp_like regexp_match regexp_matches regexp_replace regexp_split_to_array
-regexp_split_to_table regexp_substr
+regexp_instr regexp_like regexp_replace
+regexp_substr
 repeat replace reverse right round row_number
 row_security_active row_to_json rpad rtrim satisfies_hash_partition scalargejoinsel scalargesel
 scalargtjoinsel scalargtsel scalarlejoinsel scalarlesel scalarltjoinsel scalarltsel scale
@@ -329,7 +329,7 @@ spg_quad_inner_consistent spg_quad_leaf_consistent spg_quad_picksplit spg_range_
 spg_range_quad_config spg_range_quad_inner_consistent spg_range_quad_leaf_consistent
 spg_range_quad_picksplit spg_text_choose spg_text_config spg_text_inner_consistent
 spg_text_leaf_consistent spg_text_picksplit spghandler split_part sqrt starts_with
-statement_timestamp stddev stddev_pop stddev_samp string_agg string_agg_finalfn string_to_array
+statement_timestamp stddev stddev_pop stddev_samp string_agg string_agg_finalfn
 string_to_table strip strpos substr substring sum system table_to_xml table_to_xml_and_xmlschema
 table_to_xmlschema tan tand tanh text text_ge text_gt text_larger text_le text_lt
 text_pattern_ge text_pattern_gt text_pattern_le text_pattern_lt text_smaller textanycat textcat
@@ -362,7 +362,7 @@ tsquery_eq tsquery_ge tsquery_gt tsquery_le tsquery_lt tsquery_ne tsquery_not ts
 tsquery_phrase tsrange tsrange_subdiff tstzmultirange tstzrange tstzrange_subdiff tsvector_cmp
 tsvector_concat tsvector_eq tsvector_ge tsvector_gt tsvector_le tsvector_lt tsvector_ne
 tsvector_to_array txid_current_if_assigned txid_current_snapshot txid_snapshot_xip
-txid_snapshot_xmax txid_status txid_visible_in_snapshot uhc_to_utf8 unistr unnest upper
+txid_snapshot_xmax txid_status txid_visible_in_snapshot uhc_to_utf8 unistr upper
 upper_inc upper_inf utf8_to_big5 utf8_to_euc_cn utf8_to_euc_jis_2004 utf8_to_euc_jp
 utf8_to_euc_kr utf8_to_euc_tw utf8_to_gb18030 utf8_to_gbk utf8_to_iso8859 utf8_to_iso8859_1
 utf8_to_johab utf8_to_koi8r utf8_to_koi8u utf8_to_shift_jis_2004 utf8_to_sjis utf8_to_uhc

@@ -5,16 +5,15 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { isIntegerType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { AdminArgument, Typed } from '../context.js';
-import { type Level, pos, strings } from '../level.js';
+import { type Level, pos, type RangeFunctionResult, strings } from '../level.js';
 import { quoteId } from '../scope.js';
+import { arrayRangeFunction, arraySetReturning } from './array-range-functions.js';
 import { coerce } from './coerce.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 
 /** PostgreSQL's set-returning functions other than generate_series: not served in FROM yet. */
 const setReturning = new Set([
-  'unnest',
-  'generate_subscripts',
   'json_each',
   'json_each_text',
   'jsonb_each',
@@ -34,8 +33,6 @@ const setReturning = new Set([
   'json_populate_record',
   'jsonb_populate_record',
   'jsonb_path_query',
-  'regexp_matches',
-  'regexp_split_to_table',
   'string_to_table',
   'pg_get_keywords',
   'pg_options_to_table',
@@ -60,18 +57,14 @@ const setReturning = new Set([
   'ts_debug',
 ]);
 
-export function rangeFunction(
-  fc: P.FuncCall,
-  lv: Level,
-  walk: Walk,
-  _alias: string,
-): { sql: string; columns: { name: string; type: TypeRef }[] } {
+export function rangeFunction(fc: P.FuncCall, lv: Level, walk: Walk, _alias: string): RangeFunctionResult {
   const st = lv.host.st;
   const position = pos(st, fc.location);
   const qualified = strings(fc.funcname);
   const name = qualified.pop()!;
   if (qualified.length > 0 && qualified[0] === 'replicate') return adminFunction(fc, lv, walk, name);
   if (setReturning.has(name)) throw new FeatureNotSupportedError(`function ${name}() in FROM`, { position });
+  if (arraySetReturning.has(name)) return arrayRangeFunction(name, fc, lv, walk);
   if (name !== 'generate_series') {
     // A scalar function in FROM is a one-row relation with one column named after the function.
     const e = walk({ FuncCall: fc }, lv);

@@ -23,16 +23,28 @@ export const anyElement: PgType = Object.freeze({
   arrayOid: 0,
 });
 
+export const anyArray: PgType = Object.freeze({
+  oid: 2277,
+  name: 'anyarray',
+  category: 'P',
+  preferred: false,
+  len: -1,
+  arrayOid: 0,
+});
+
 export interface Signature {
   argTypes: readonly PgType[];
 }
 
-function isPolymorphic(t: PgType): boolean {
-  return t === anyNonArray || t === anyElement;
+export function isPolymorphic(t: PgType): boolean {
+  return t === anyNonArray || t === anyElement || t === anyArray;
 }
 
 function accepts(declared: PgType, input: PgType): boolean {
-  if (input === T.unknown) return !isPolymorphic(declared) || declared === anyElement;
+  if (input === T.unknown)
+    return !isPolymorphic(declared) || declared === anyElement || declared === anyArray;
+  if (declared === anyArray) return input.elem !== undefined;
+  if (declared === anyNonArray) return input.elem === undefined;
   if (isPolymorphic(declared)) return input !== T.unknown;
   return canCoerce(input, declared, 'implicit');
 }

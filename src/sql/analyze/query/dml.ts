@@ -334,9 +334,14 @@ function setList(an: Analyzer, rel: CatalogRelation, list: readonly P.Node[], lv
   for (const n of list) {
     const rt = nodeOf(n)[1] as P.ResTarget;
     const position = pos(st, rt.location);
-    if (rt.indirection && rt.indirection.length > 0)
-      throw new FeatureNotSupportedError('assignment to a subfield or array element', { position });
     const col = columnNamed(rel, rt.name!, position);
+    if (rt.indirection && rt.indirection.length > 0) {
+      if (seen.has(col.name))
+        throw new ChorusError('42601', `multiple assignments to same column "${col.name}"`, { position });
+      seen.add(col.name);
+      out.push(`${quoteId(col.name)} = ${elementAssignment(an, col, rt, lv, position)}`);
+      continue;
+    }
     if (seen.has(col.name))
       throw new ChorusError('42601', `multiple assignments to same column "${col.name}"`, { position });
     seen.add(col.name);
@@ -358,6 +363,34 @@ function setList(an: Analyzer, rel: CatalogRelation, list: readonly P.Node[], lv
     out.push(`${quoteId(col.name)} = ${value}`);
   }
   return out.join(', ');
+}
+
+/** SET a[i] = x: the array with element i replaced (NULLs fill the gap past its end). */
+function elementAssignment(
+  an: Analyzer,
+  col: CatalogColumn,
+  rt: P.ResTarget,
+  lv: Level,
+  position?: number,
+): string {
+  const st = an.st;
+  const [tag, body] = nodeOf(rt.indirection![0]!);
+  const elem = col.type?.type.elem;
+  const idx = body as P.A_Indices;
+  if (tag !== 'A_Indices' || !elem || rt.indirection!.length > 1 || idx.is_slice) {
+    throw new FeatureNotSupportedError('assignment to a subfield, a slice or several subscripts', {
+      position,
+    });
+  }
+  const i = coerce(st, an.expr(idx.uidx!, lv), ref(T.int4), 'implicit', position);
+  const v = coerce(
+    st,
+    an.expr(rt.val!, lv),
+    { type: elem, typmod: col.type!.typmod },
+    'assignment',
+    position,
+  );
+  return `pg_array_set(${quoteId(col.name)}, ${i.sql}, ${v.sql}, ${elem.oid})`;
 }
 
 export function updateStmt(an: Analyzer, s: P.UpdateStmt): DmlResult {

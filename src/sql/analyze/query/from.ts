@@ -10,7 +10,7 @@ import { ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { CatalogRelation } from '../context.js';
 import { coerce, commonType, requireBool } from '../expr/coerce.js';
 import { applyOperator } from '../expr/operators.js';
-import { exprPos, type Level, pos, strings } from '../level.js';
+import { exprPos, type Level, pos, type RangeFunctionResult, strings } from '../level.js';
 import { checkInternal, quoteId, type RangeItem, Scope, type ScopeColumn } from '../scope.js';
 import { viewQuery } from './view-text.js';
 
@@ -20,11 +20,7 @@ export interface FromHost {
   level(scope: Scope, clause: string): Level;
   expr(n: P.Node, lv: Level): import('../context.js').Typed;
   /** A set-returning function in FROM (generate_series, ...). */
-  rangeFunction(
-    fc: P.FuncCall,
-    lv: Level,
-    alias: string,
-  ): { sql: string; columns: { name: string; type: TypeRef }[] };
+  rangeFunction(fc: P.FuncCall, lv: Level, alias: string): RangeFunctionResult;
 }
 
 /** Analyze a FROM list into `scope`; returns the SQL after FROM. */
@@ -113,7 +109,7 @@ function fromItem(host: FromHost, n: P.Node, scope: Scope): string {
       const r = body as P.RangeFunction;
       const fnNode = (r.functions?.[0] as { List?: P.List } | undefined)?.List?.items?.[0];
       const [ftag, fbody] = fnNode ? nodeOf(fnNode) : ['', {}];
-      if (ftag !== 'FuncCall' || (r.functions?.length ?? 0) !== 1 || r.ordinality || r.is_rowsfrom) {
+      if (ftag !== 'FuncCall' || (r.functions?.length ?? 0) !== 1 || r.is_rowsfrom) {
         throw new FeatureNotSupportedError('this function in FROM');
       }
       const fc = fbody as P.FuncCall;
@@ -130,16 +126,24 @@ function fromItem(host: FromHost, n: P.Node, scope: Scope): string {
           i.visible = before[k]!;
         });
       }
+      if (r.ordinality && !fn.ordinalitySql) {
+        throw new FeatureNotSupportedError(`WITH ORDINALITY for ${fname}()`, {
+          position: pos(scopeSt(host, scope), fc.location),
+        });
+      }
       // A single-column function's column is named after the alias (PostgreSQL).
       const base =
-        fn.columns.length === 1 && cols.length === 0
-          ? [{ name: alias, type: fn.columns[0]!.type }]
-          : fn.columns;
+        fn.columns.length === 1 && (cols.length === 0 || r.ordinality)
+          ? [{ name: cols.length === 0 ? alias : fn.columns[0]!.name, type: fn.columns[0]!.type }]
+          : [...fn.columns];
+      if (r.ordinality) base.push({ name: 'ordinality', type: ref(T.int8) });
       const columns = renamed(base, cols, `function "${fname}"`);
       const a = quoteId(alias);
+      const sqls = fn.columnSql ? fn.columnSql(a) : fn.columns.map((_, i) => `${a}."c${i + 1}"`);
+      if (r.ordinality) sqls.push(fn.ordinalitySql!(a));
       scope.add({
         alias,
-        columns: columns.map((c, i) => ({ name: c.name, type: c.type, sql: `${a}."c${i + 1}"` })),
+        columns: columns.map((c, i) => ({ name: c.name, type: c.type, sql: sqls[i]! })),
         visible: false,
       });
       return `${fn.sql} AS ${a}`;

@@ -114,7 +114,7 @@ function simpleSelect(
   const st = an.st;
   if (s.lockingClause && s.lockingClause.length > 0) an.lockingClause(s.lockingClause);
   if (s.intoClause) throw new FeatureNotSupportedError('SELECT INTO');
-  const from = s.fromClause ? fromClause(an, s.fromClause, scope) : '';
+  let from = s.fromClause ? fromClause(an, s.fromClause, scope) : '';
 
   const lv = an.level(scope, 'WHERE');
   let where = '';
@@ -140,6 +140,8 @@ function simpleSelect(
   const keepUntyped = setOpLeaf && distinct === '';
   const untyped: NonNullable<SelectResult['untyped']> = [];
   const targets: { e: Typed; name: string }[] = [];
+  const srfItems: string[] = [];
+  sel.srf = (fc) => selectListSrf(an, fc, sel, srfItems);
   for (const t of s.targetList ?? []) {
     const rt = nodeOf(t)[1] as P.ResTarget;
     const [vtag, vbody] = nodeOf(rt.val!);
@@ -170,6 +172,7 @@ function simpleSelect(
         : finalizeOutput(an, raw);
     targets.push({ e, name: rt.name ?? e.colname ?? '?column?' });
   }
+  sel.srf = undefined;
   let having = '';
   if (s.havingClause) {
     const h = an.expr(s.havingClause, sel);
@@ -201,6 +204,16 @@ function simpleSelect(
   const aggregated =
     targets.some((t) => t.e.hasAggregate) || s.havingClause !== undefined || hasOuterAggregate(scope);
   if (!group && aggregated && checker.firstViolation) throw checker.firstViolation;
+  if (srfItems.length > 0) {
+    if (group || aggregated || windows || targets.some((t) => t.e.hasWindow) || distinctOn.length > 0) {
+      throw new FeatureNotSupportedError(
+        'a set-returning function in the select list of a grouped, aggregated or windowed query',
+        { hint: 'Move the set-returning function into FROM.' },
+      );
+    }
+    // Each row of FROM joined to the function's rows: PostgreSQL's ProjectSet for one function.
+    from = from ? `${from}, ${srfItems[0]}` : srfItems[0]!;
+  }
   const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
   const groupSql = group?.sql ?? '';
   const rest = `${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}`;
@@ -220,6 +233,25 @@ function simpleSelect(
 }
 
 let untypedPlaceholders = 0;
+
+/** A set-returning function in a select list: its rows become a FROM item; the call is its column. */
+function selectListSrf(an: Analyzer, fc: P.FuncCall, sel: Level, items: string[]): Typed {
+  const st = an.st;
+  const name = strings(fc.funcname).pop()!;
+  if (items.length > 0) {
+    throw new FeatureNotSupportedError('several set-returning functions in one select list', {
+      hint: 'Move the set-returning functions into FROM.',
+      position: pos(st, fc.location),
+    });
+  }
+  const alias = st.uniqueAlias();
+  const fn = an.rangeFunction(fc, sel, alias);
+  const a = quoteId(alias);
+  items.push(`${fn.sql} AS ${a}`);
+  const col = fn.columns[0]!;
+  const sql = fn.columnSql ? fn.columnSql(a)[0]! : `${a}."c1"`;
+  return { sql, type: col.type.type, typmod: col.type.typmod, colname: name };
+}
 
 function distinctClause(s: P.SelectStmt): string {
   if (!s.distinctClause) return '';
