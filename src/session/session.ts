@@ -225,7 +225,8 @@ export class Session {
       statementUs,
       execution: BigInt(nextExecution++),
       clockUs: wallClockUs,
-      setting: (name) => (name === 'session_user' ? this.user : this.settings.get(name)),
+      setting: (name) =>
+        name === 'session_user' ? this.user : name === 'session_id' ? String(this.id) : this.settings.get(name),
     };
   }
 
@@ -724,6 +725,7 @@ export class Session {
     for (const reject of this.cancelWaiters) reject(new QueryCanceledError('connection closed'));
     if (this.holdsWriter) this.releaseWriter(false);
     this.state = 'idle';
+    this.host.engine.sequences.forgetSession(this.id);
   }
 }
 
