@@ -3,6 +3,7 @@
 // table registry and capture triggers in step, and log it for replication.
 
 import { ChorusError, SyntaxError42601 } from '../errors.js';
+import type { Catalog } from '../sql/analyze/context.js';
 import { constantMarker, keyColumnType } from '../sql/analyze/ddl/ddl.js';
 import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
@@ -13,6 +14,7 @@ import type { StorageEngine } from '../storage/engine.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { runDrop, truncateOrder } from './drop.js';
+import { isObjectDdl, runObjectDdl } from './objects.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams } from './read-protocol.js';
 import { type Notice, notice, type StatementResult } from './result.js';
@@ -34,9 +36,12 @@ export function runDdl(
   catalog: ConstraintCatalog,
   p: Prepared,
   bind: BindParams,
+  names: Catalog,
 ): DdlOutcome {
   const db = engine.writer;
   const cls = p.cls;
+  if (isObjectDdl(cls.kind))
+    return { result: runObjectDdl(engine, catalog, names, p.text), schemaChanged: true };
   if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p), schemaChanged: false };
   if (cls.kind === 'alter_table') {
     const apk = parseAddPrimaryKey(cls.sig);

@@ -120,7 +120,12 @@ export class Session {
   ) {
     this.settings = new SessionSettings(startupParams);
     this.user = startupParams.user ?? 'embedded';
-    this.schema = new SessionSchema(host.schema, () => host.openWriterView());
+    this.schema = new SessionSchema(
+      host.schema,
+      () => host.openWriterView(),
+      () => this.settings.get('search_path'),
+      this.user,
+    );
   }
 
   get txStatus(): TxStatus {
@@ -226,7 +231,11 @@ export class Session {
       execution: BigInt(nextExecution++),
       clockUs: wallClockUs,
       setting: (name) =>
-        name === 'session_user' ? this.user : name === 'session_id' ? String(this.id) : this.settings.get(name),
+        name === 'session_user'
+          ? this.user
+          : name === 'session_id'
+            ? String(this.id)
+            : this.settings.get(name),
     };
   }
 
@@ -515,7 +524,7 @@ export class Session {
   private runDdl(p: Prepared, bind: BindParams): StatementResult {
     const custom = this.host.customDdl?.(p);
     if (custom) return custom;
-    const out = runDdl(this.host.engine, this.schema.catalog, p, bind);
+    const out = runDdl(this.host.engine, this.schema.catalog, p, bind, this.schema.pathCatalog);
     if (out.schemaChanged) {
       // Other connections may only re-read the schema once this transaction has committed; this
       // session's next statements (on the writer) must see the change at once.

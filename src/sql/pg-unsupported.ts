@@ -27,7 +27,8 @@ export function rejectUnsupportedStatement(sig: Token[]): void {
   if (isKeyword(kw, 'FUNCTION', 'PROCEDURE')) {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value} (user-defined functions)`);
   }
-  if (isKeyword(kw, 'EXTENSION', 'SCHEMA', 'ROLE', 'USER', 'SEQUENCE', 'TYPE', 'DOMAIN', 'DATABASE')) {
+  // CREATE SCHEMA / SEQUENCE / TYPE / DOMAIN: session/objects.ts.
+  if (isKeyword(kw, 'EXTENSION', 'ROLE', 'USER', 'DATABASE')) {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value}`);
   }
   if (isKeyword(kw, 'MATERIALIZED')) throw new FeatureNotSupportedError('CREATE MATERIALIZED VIEW');

@@ -118,7 +118,7 @@ export class StorageEngine {
     this.sequences = new SequenceStore(this.writer, this.nodeId, () => {
       const slots = opts.sequenceSlots?.(this.nodeId) ?? singleWriterSlots;
       if (slots === 'unconfigured') {
-        throw new ChorusError('55000', 'nextval in multi-primary mode needs this node\'s sequence slot', {
+        throw new ChorusError('55000', "nextval in multi-primary mode needs this node's sequence slot", {
           hint: 'Set replication.sequence_slot (0, 1, ...: distinct on every node) and replication.sequence_slots (the number of writing nodes, the same on all), or list every node in replication.masters.',
         });
       }

@@ -140,3 +140,14 @@ export function objectOid(kind: string, qualified: string, taken: (oid: number) 
   while (taken(oid)) oid = oid >= oidMax ? firstUserOid : oid + 1;
   return oid;
 }
+
+/** The schema names of a search_path value, in order ("$user" kept as is; quotes removed). */
+export function parseSearchPath(value: string): string[] {
+  const out: string[] = [];
+  for (const raw of value.split(',')) {
+    const p = raw.trim();
+    if (p === '') continue;
+    out.push(p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1).replaceAll('""', '"') : p.toLowerCase());
+  }
+  return out;
+}

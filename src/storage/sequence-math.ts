@@ -73,12 +73,19 @@ export function sequenceParams(
         : tmin
       : (o.min ?? (o.type !== undefined && old!.min === oldMin ? tmin : old!.min));
   if (max < tmin || max > tmax)
-    throw new ChorusError('22023', `MAXVALUE (${max}) is out of range for sequence data type ${typeName(type)}`);
+    throw new ChorusError(
+      '22023',
+      `MAXVALUE (${max}) is out of range for sequence data type ${typeName(type)}`,
+    );
   if (min < tmin || min > tmax)
-    throw new ChorusError('22023', `MINVALUE (${min}) is out of range for sequence data type ${typeName(type)}`);
+    throw new ChorusError(
+      '22023',
+      `MINVALUE (${min}) is out of range for sequence data type ${typeName(type)}`,
+    );
   if (min >= max) throw new ChorusError('22023', `MINVALUE (${min}) must be less than MAXVALUE (${max})`);
   const start = o.start ?? old?.start ?? (up ? min : max);
-  if (start < min) throw new ChorusError('22023', `START value (${start}) cannot be less than MINVALUE (${min})`);
+  if (start < min)
+    throw new ChorusError('22023', `START value (${start}) cannot be less than MINVALUE (${min})`);
   if (start > max)
     throw new ChorusError('22023', `START value (${start}) cannot be greater than MAXVALUE (${max})`);
   const cache = o.cache ?? old?.cache ?? 1n;
@@ -101,7 +108,12 @@ function mod(a: bigint, m: bigint): bigint {
  * CYCLE (2200H). One writer: PostgreSQL's rule (last + increment). Several: the first value past
  * `from` whose distance from START is increment × (slot + k × count).
  */
-export function nextValue(name: string, p: SequenceParams, slots: SequenceSlots, from: SequencePoint): bigint {
+export function nextValue(
+  name: string,
+  p: SequenceParams,
+  slots: SequenceSlots,
+  from: SequencePoint,
+): bigint {
   const up = p.increment > 0n;
   const candidate = (point: SequencePoint): bigint => {
     if (slots.count === 1n) return point.called ? point.value + p.increment : point.value;

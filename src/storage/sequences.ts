@@ -141,9 +141,10 @@ export class SequenceStore {
     private readonly nodeId: string,
     private readonly slots: () => SequenceSlots,
   ) {
-    const meta = db.prepare('SELECT value FROM _chorus_meta WHERE key = ?').pluck().get(sequenceProgressKey) as
-      | string
-      | undefined;
+    const meta = db
+      .prepare('SELECT value FROM _chorus_meta WHERE key = ?')
+      .pluck()
+      .get(sequenceProgressKey) as string | undefined;
     if (meta) {
       for (const [name, [epoch, node, last]] of Object.entries(
         JSON.parse(meta) as Record<string, [string, string, string]>,
@@ -217,7 +218,10 @@ export class SequenceStore {
     const d = this.def(text);
     const v = this.sessions.get(session)?.values.get(d.name);
     if (v === undefined)
-      throw new ChorusError('55000', `currval of sequence "${shortName(d.name)}" is not yet defined in this session`);
+      throw new ChorusError(
+        '55000',
+        `currval of sequence "${shortName(d.name)}" is not yet defined in this session`,
+      );
     return v;
   }
 
