@@ -18,6 +18,7 @@ import { isObjectDdl, runObjectDdl } from './objects.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams } from './read-protocol.js';
 import { type Notice, notice, type StatementResult } from './result.js';
+import { restartOwnedSequences } from './sequence-ddl.js';
 import { indexTable, renameTarget, result, tableExists } from './session-helpers.js';
 
 export interface DdlOutcome {
@@ -42,7 +43,7 @@ export function runDdl(
   const cls = p.cls;
   if (isObjectDdl(cls.kind))
     return { result: runObjectDdl(engine, catalog, names, p.text), schemaChanged: true };
-  if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p), schemaChanged: false };
+  if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p, names), schemaChanged: false };
   if (cls.kind === 'alter_table') {
     const apk = parseAddPrimaryKey(cls.sig);
     if (apk) return { result: addKey(engine, catalog, apk), schemaChanged: true };
@@ -54,10 +55,10 @@ export function runDdl(
     cls.kind === 'drop_trigger'
   ) {
     const drop = readDrop(p.text);
-    if (drop) return { result: runDrop(engine, catalog, drop), schemaChanged: true };
+    if (drop) return { result: runDrop(engine, catalog, drop, names), schemaChanged: true };
   }
   const notices: Notice[] = [];
-  const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
+  const table = p.ddl?.table ?? (cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table);
   const existed = table !== null && tableExists(db, table);
   if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
     const skipped = {
@@ -116,14 +117,20 @@ function sqlLiteral(v: unknown): string {
  * conflict rules); a table without a key is emptied with capture off and the TRUNCATE itself is
  * logged, since its rows cannot be named one by one.
  */
-function truncate(engine: StorageEngine, catalog: ConstraintCatalog, p: Prepared): StatementResult {
+function truncate(
+  engine: StorageEngine,
+  catalog: ConstraintCatalog,
+  p: Prepared,
+  names: Catalog,
+): StatementResult {
   const stmt = readTruncate(p.text);
   if (!stmt) throw new SyntaxError42601(`syntax error in TRUNCATE: ${p.text}`);
   const db = engine.writer;
   const named = stmt.tables.map((t) => {
-    if (t.schema !== null && t.schema !== 'public')
+    if (t.schema !== null && t.schema !== 'public' && !names.schemaExists?.(t.schema))
       throw new ChorusError('3F000', `schema "${t.schema}" does not exist`);
-    return userTableName(db, t.name);
+    const rel = names.relation(t.schema, t.name);
+    return rel?.kind === 'table' ? rel.name : userTableName(db, t.name);
   });
   const notices: Notice[] = [];
   const tables = truncateOrder(catalog, named, stmt.cascade, notices);
@@ -133,7 +140,10 @@ function truncate(engine: StorageEngine, catalog: ConstraintCatalog, p: Prepared
       engine.logTableOp(table, { kind: 'truncate' });
     } else deleteAllRows(db, table);
   }
-  if (stmt.restartIdentity) restartIdentity(db, tables);
+  if (stmt.restartIdentity) {
+    restartIdentity(db, tables);
+    restartOwnedSequences(engine, tables);
+  }
   return { ...result('TRUNCATE TABLE', null), notices };
 }
 

@@ -70,4 +70,8 @@ export class PathCatalog implements Catalog {
   enumByOid(oid: number): CatalogEnum | undefined {
     return this.base.enumByOid(oid);
   }
+
+  ownedSequence(table: string, column: string): CatalogSequence | undefined {
+    return this.base.ownedSequence(table, column);
+  }
 }

@@ -110,6 +110,8 @@ export interface Catalog {
   enumType?(schema: string | null, name: string): CatalogEnum | undefined;
   /** An enum type by its OID. */
   enumByOid?(oid: number): CatalogEnum | undefined;
+  /** The sequence of a serial / identity column (table by its SQLite-side name). */
+  ownedSequence?(table: string, column: string): CatalogSequence | undefined;
 }
 
 /** A sequence as analysis needs it. */
@@ -161,6 +163,8 @@ export class AnalyzeState {
   private aliases = 0;
   /** Reads a relation served by JavaScript (it runs on the admin connection). */
   usesAdmin = false;
+  /** Calls nextval / currval / setval / lastval: runs on the writer, where sequences live. */
+  usesSequences = false;
 
   constructor(
     readonly catalog: Catalog,

@@ -6,6 +6,7 @@
 import type * as P from '@pgsql/types';
 import { deparseSync } from 'pgsql-deparser';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
+import { storageName } from '../../../storage/namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import {
   crdtColumnTypes,
@@ -24,6 +25,7 @@ import { storedEqualityIsPostgres } from '../expr/keys.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
+import { creationTarget } from './names.js';
 import { defaultComment } from './stored-text.js';
 
 export interface DdlPlan {
@@ -98,8 +100,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const table = rel.relname!;
   const position = pos(st, rel.location);
   checkInternal(table, position);
-  if (rel.schemaname && rel.schemaname !== 'public')
-    throw new FeatureNotSupportedError(`schema "${rel.schemaname}"`, { position });
+  const target = creationTarget(st.catalog, rel.schemaname, table, position);
   if (rel.relpersistence === 't') {
     throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE', {
       hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',
@@ -215,8 +216,13 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const dup = duplicateName(constraints);
   if (dup) throw new ChorusError('42710', `constraint "${dup}" for relation "${table}" already exists`);
   const defs = columns.map((c) => columnSql(an, table, c, primary));
-  const sql = `CREATE TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(table)} (${[...defs, ...constraints].join(', ')})`;
-  return { sql, table, unlogged: rel.relpersistence === 'u', ifNotExists: s.if_not_exists ?? false };
+  const sql = `CREATE TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(target.stored)} (${[...defs, ...constraints].join(', ')})`;
+  return {
+    sql,
+    table: target.stored,
+    unlogged: rel.relpersistence === 'u',
+    ifNotExists: s.if_not_exists ?? false,
+  };
 }
 
 /**
@@ -291,7 +297,8 @@ function foreignKey(an: Analyzer, c: P.Constraint, fkCols: readonly string[]): s
   if (cols.length !== fkCols.length) {
     throw new ChorusError('42830', 'number of referencing and referenced columns for foreign key disagree');
   }
-  let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(target.relname!)} (${cols.map(quoteId).join(', ')})`;
+  const refName = refd?.name ?? storageName(target.schemaname ?? null, target.relname!);
+  let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(refName)} (${cols.map(quoteId).join(', ')})`;
   if (c.fk_del_action && c.fk_del_action !== 'a') sql += ` ON DELETE ${fkActions[c.fk_del_action]}`;
   if (c.fk_upd_action && c.fk_upd_action !== 'a') sql += ` ON UPDATE ${fkActions[c.fk_upd_action]}`;
   if (c.deferrable)

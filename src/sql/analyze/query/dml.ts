@@ -29,11 +29,11 @@ function targetTable(an: Analyzer, r: P.RangeVar, verb: string): { rel: CatalogR
   if (rel.kind === 'view') throw new ChorusError('55000', `cannot ${verb} view "${rel.name}"`, { position });
   if (rel.kind !== 'table')
     throw new ChorusError('42809', `cannot ${verb} relation "${rel.name}"`, { position });
-  return { rel, alias: r.alias?.aliasname ?? rel.name };
+  return { rel, alias: r.alias?.aliasname ?? r.relname! };
 }
 
-function tableItem(rel: CatalogRelation, alias: string): RangeItem {
-  const a = quoteId(alias);
+function tableItem(rel: CatalogRelation, alias: string, qualifier = quoteId(alias)): RangeItem {
+  const a = qualifier;
   return {
     alias,
     relation: rel,
@@ -238,8 +238,9 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
     source = `SELECT ${values.join(', ')} FROM (${r.sql}) AS "${q}" WHERE ${once}`;
   }
   // RETURNING sees the target table (by its alias); ON CONFLICT DO UPDATE also sees `excluded`.
+  // (SQLite's RETURNING of an INSERT names the table itself, not its alias.)
   const tableScope = new Scope(scope);
-  tableScope.add(tableItem(rel, alias));
+  tableScope.add(tableItem(rel, alias, quoteId(rel.name)));
   const conflictScope = new Scope(scope);
   conflictScope.add(tableItem(rel, alias));
   const conflict =
