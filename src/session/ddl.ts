@@ -18,7 +18,7 @@ import { isObjectDdl, runObjectDdl } from './objects.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams } from './read-protocol.js';
 import { type Notice, notice, type StatementResult } from './result.js';
-import { restartOwnedSequences } from './sequence-ddl.js';
+import { createColumnSequences, restartOwnedSequences } from './sequence-ddl.js';
 import { indexTable, renameTarget, result, tableExists } from './session-helpers.js';
 
 export interface DdlOutcome {
@@ -87,6 +87,8 @@ export function runDdl(
   const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
   // Log the statement as SQLite ran it (rewrites applied), so replicas can run it as is.
   if (!localOnly) engine.logDdl(table ?? '', sql);
+  if (p.ddl?.sequences?.length && table !== null)
+    createColumnSequences(engine, names, table, p.ddl.sequences, !localOnly);
   return { result: { ...result(commandTag(cls, 0), null), notices }, schemaChanged: true };
 }
 

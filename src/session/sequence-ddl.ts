@@ -5,6 +5,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import type { Catalog } from '../sql/analyze/context.js';
+import type { ColumnSequence } from '../sql/analyze/ddl/ddl.js';
 import { quoteLiteral } from '../sql/lexer.js';
 import { nodeOf } from '../sql/parse/parser.js';
 import { T } from '../sql/types/pg-types.js';
@@ -39,14 +40,34 @@ export function oidTaken(engine: StorageEngine): (oid: number) => boolean {
   return (oid) => stmt.get({ oid }) !== undefined;
 }
 
+/** The sequences of a new table's serial / identity columns (logged after the table, unless local). */
+export function createColumnSequences(
+  engine: StorageEngine,
+  names: Catalog,
+  table: string,
+  list: readonly ColumnSequence[],
+  logged: boolean,
+): void {
+  for (const c of list) {
+    const read = readSequenceOptions(c.options, names, false);
+    const params = sequenceParams(splitStorageName(c.name).name, { type: c.type, ...read.opts }, null);
+    createSequence(
+      engine,
+      { name: c.name, params, ownerTable: table, ownerColumn: c.column, identity: c.identity },
+      logged,
+    );
+  }
+  engine.sequences.load();
+}
+
 /** Create a sequence in the open write transaction and log it. */
-export function createSequence(engine: StorageEngine, s: NewSequence): void {
+export function createSequence(engine: StorageEngine, s: NewSequence, logged = true): void {
   const { schema, name } = splitStorageName(s.name);
   const oid = objectOid('sequence', `${schema}.${name}`, oidTaken(engine));
   const p = s.params;
   const sql = `INSERT INTO _chorus_sequences (name, oid, type_oid, start_value, increment, min_value, max_value, cache, cycle, owner_table, owner_column, identity, reset_value, reset_called) VALUES (${quoteLiteral(s.name)}, ${oid}, ${typeOids[p.type] ?? T.int8.oid}, ${sqlInt(p.start)}, ${sqlInt(p.increment)}, ${sqlInt(p.min)}, ${sqlInt(p.max)}, ${sqlInt(p.cache)}, ${p.cycle ? 1 : 0}, ${s.ownerTable === null ? 'NULL' : quoteLiteral(s.ownerTable)}, ${s.ownerColumn === null ? 'NULL' : quoteLiteral(s.ownerColumn)}, ${s.identity === null ? 'NULL' : quoteLiteral(s.identity)}, ${sqlInt(p.start)}, 0)`;
   engine.writer.exec(sql);
-  engine.logDdl('', sql);
+  if (logged) engine.logDdl('', sql);
 }
 
 /** Drop sequences by SQLite-side name, logged. */

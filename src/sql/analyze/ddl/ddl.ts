@@ -40,6 +40,21 @@ export interface DdlPlan {
   constants?: string[];
   /** The catalog version the DDL was analyzed against (set by the session layer). */
   schemaVersion?: number;
+  /** Sequences of serial / identity columns, created with the table (session/sequence-ddl.ts). */
+  sequences?: ColumnSequence[];
+}
+
+/** The sequence a serial or identity column takes its values from (PostgreSQL's t_col_seq). */
+export interface ColumnSequence {
+  /** SQLite-side name of the sequence. */
+  name: string;
+  column: string;
+  /** int2 / int4 / int8. */
+  type: string;
+  /** 'serial', 'a' (GENERATED ALWAYS AS IDENTITY) or 'd' (BY DEFAULT). */
+  identity: string;
+  /** An identity column's sequence options. */
+  options: P.Node[];
 }
 
 /** Where the value of DdlPlan.constants[i] goes in the DDL text. */
@@ -87,6 +102,8 @@ interface ColumnPlan {
   defaultPg: string | null;
   /** The default calls a volatile function (random(), clock_timestamp(), ...). */
   defaultVolatile?: boolean;
+  /** serial, or identity ('a' ALWAYS, 'd' BY DEFAULT) with its sequence options. */
+  identity?: { kind: string; options: P.Node[] };
 }
 
 /** The PostgreSQL text of an expression (PostgreSQL's own spelling, from the parse tree). */
@@ -217,11 +234,30 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   if (dup) throw new ChorusError('42710', `constraint "${dup}" for relation "${table}" already exists`);
   const defs = columns.map((c) => columnSql(an, table, c, primary));
   const sql = `CREATE TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(target.stored)} (${[...defs, ...constraints].join(', ')})`;
+  // Each serial / identity column gets its sequence, named as PostgreSQL names it (t_col_seq).
+  const seqNames = new Set<string>();
+  const sequences: ColumnSequence[] = columns
+    .filter((c) => c.serial && c.type)
+    .map((c) => {
+      let name = constraintName(table, [c.name], 'seq', seqNames);
+      while (st.catalog.sequence?.(target.schema, name) || st.catalog.relation(target.schema, name)) {
+        seqNames.add(name);
+        name = constraintName(table, [c.name], 'seq', seqNames);
+      }
+      return {
+        name: storageName(target.schema, name),
+        column: c.name,
+        type: c.type!.type.name,
+        identity: c.identity?.kind ?? 'serial',
+        options: c.identity?.options ?? [],
+      };
+    });
   return {
     sql,
     table: target.stored,
     unlogged: rel.relpersistence === 'u',
     ifNotExists: s.if_not_exists ?? false,
+    sequences,
   };
 }
 
@@ -350,6 +386,7 @@ function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
         }
         plan.serial = true;
         plan.notNull = true;
+        plan.identity = { kind: c.generated_when ?? 'a', options: c.options ?? [] };
         break;
       case 'CONSTR_GENERATED':
         throw new FeatureNotSupportedError('generated columns (GENERATED ALWAYS AS ... STORED)', {

@@ -141,7 +141,6 @@ overlay(text,text,int4,int4) text: pg_overlay($1, $2, $3, $4)
 gen_random_uuid() uuid: pg_gen_random_uuid()
 version() text: pg_version()
 current_database() name: 'chorus'
-current_schema() name: 'public'
 pg_backend_pid() int4: pg_backend_pid()
 pg_sleep(float8) void: pg_sleep($1)
 now() timestamptz: $now
