@@ -32,6 +32,16 @@ function targetTable(an: Analyzer, r: P.RangeVar, verb: string): { rel: CatalogR
   return { rel, alias: r.alias?.aliasname ?? r.relname! };
 }
 
+/**
+ * What RETURNING sees: SQLite's RETURNING names the target table itself, never its alias (the
+ * target's columns are qualified by its SQLite name; the alias still resolves).
+ */
+function returningScope(scope: Scope, rel: CatalogRelation, alias: string): Scope {
+  const out = new Scope(scope);
+  out.add(tableItem(rel, alias, quoteId(rel.name)));
+  return out;
+}
+
 function tableItem(rel: CatalogRelation, alias: string, qualifier = quoteId(alias)): RangeItem {
   const a = qualifier;
   return {
@@ -373,7 +383,7 @@ export function updateStmt(an: Analyzer, s: P.UpdateStmt): DmlResult {
   let where = '';
   if (s.whereClause)
     where = ` WHERE ${requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql}`;
-  const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
+  const ret = returning(an, s.returningList, an.level(returningScope(scope, rel, alias), 'RETURNING'));
   const sql = `${prefix}UPDATE ${quoteId(rel.name)} AS ${quoteId(alias)} SET ${sets}${from ? ` FROM ${from}` : ''}${where}${ret.sql}`;
   return { sql, columns: ret.columns, table: rel.name };
 }
@@ -393,7 +403,7 @@ export function deleteStmt(an: Analyzer, s: P.DeleteStmt): DmlResult {
       'WHERE',
       exprPos(st, s.whereClause),
     ).sql;
-  const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
+  const ret = returning(an, s.returningList, an.level(returningScope(scope, rel, alias), 'RETURNING'));
   const a = quoteId(alias);
   let sql: string;
   if (using) {
