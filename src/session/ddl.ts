@@ -14,7 +14,7 @@ import type { StorageEngine } from '../storage/engine.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { runDrop, truncateOrder } from './drop.js';
-import { isObjectDdl, runObjectDdl } from './objects.js';
+import { alterIdentityRestart, isObjectDdl, runObjectDdl } from './objects.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams } from './read-protocol.js';
 import { type Notice, notice, type StatementResult } from './result.js';
@@ -45,6 +45,8 @@ export function runDdl(
     return { result: runObjectDdl(engine, catalog, names, p.text), schemaChanged: true };
   if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p, names), schemaChanged: false };
   if (cls.kind === 'alter_table') {
+    const restart = alterIdentityRestart(engine, names, p.text);
+    if (restart) return { result: restart, schemaChanged: false };
     const apk = parseAddPrimaryKey(cls.sig);
     if (apk) return { result: addKey(engine, catalog, apk), schemaChanged: true };
   }

@@ -86,6 +86,49 @@ export function runObjectDdl(
   }
 }
 
+/**
+ * `ALTER TABLE t ALTER [COLUMN] c RESTART [WITH n]` (only that): the column's sequence restarts.
+ * Null when the statement is another ALTER TABLE.
+ */
+export function alterIdentityRestart(
+  engine: StorageEngine,
+  names: Catalog,
+  text: string,
+): StatementResult | null {
+  const stmts = parseSql(text);
+  const [tag, body] = stmts.length === 1 ? nodeOf(stmts[0]!.stmt) : ['', null];
+  if (tag !== 'AlterTableStmt') return null;
+  const a = body as P.AlterTableStmt;
+  const cmds = (a.cmds ?? []).map((n) => nodeOf(n)[1] as P.AlterTableCmd);
+  if (cmds.length === 0 || cmds.some((c) => c.subtype !== 'AT_SetIdentity')) return null;
+  const rv = a.relation!;
+  const rel = names.relation(rv.schemaname ?? null, rv.relname!);
+  if (rel?.kind !== 'table') throw new ChorusError('42P01', `relation "${rv.relname}" does not exist`);
+  for (const c of cmds) {
+    const seq = names.ownedSequence?.(rel.name, c.name!);
+    const def = seq ? engine.sequences.get(seq.storedName) : undefined;
+    if (!def || def.identity === 'serial' || def.identity === null)
+      throw new ChorusError(
+        '55000',
+        `column "${c.name}" of relation "${rv.relname}" is not an identity column`,
+      );
+    const opts = ((c.def ? (nodeOf(c.def)[1] as P.List).items : []) ?? []).map(
+      (n) => nodeOf(n)[1] as P.DefElem,
+    );
+    for (const o of opts) {
+      if (o.defname !== 'restart') throw new FeatureNotSupportedError(`ALTER COLUMN ... SET ${o.defname}`);
+      const value = o.arg ? BigInt((nodeOf(o.arg)[1] as P.Integer).ival ?? 0) : def.start;
+      if (value < def.min || value > def.max)
+        throw new ChorusError(
+          '22023',
+          `RESTART value (${value}) cannot be ${value < def.min ? 'less than MINVALUE' : 'greater than MAXVALUE'} (${value < def.min ? def.min : def.max})`,
+        );
+      engine.sequences.reset(def, { value, called: false });
+    }
+  }
+  return result('ALTER TABLE', null);
+}
+
 function createSchema(engine: StorageEngine, s: P.CreateSchemaStmt): StatementResult {
   const name = s.schemaname ?? s.authrole?.rolename;
   if (!name) throw new FeatureNotSupportedError('CREATE SCHEMA AUTHORIZATION of a role that is not named');

@@ -43,7 +43,12 @@ function rejectAlterTable(sig: Token[]): void {
   i++; // name
   if (sig[i]?.kind === 'dot') i += 2;
   const action = sig[i];
-  if (isKeyword(action, 'ALTER')) throw new FeatureNotSupportedError('ALTER TABLE ... ALTER COLUMN');
+  // ALTER [COLUMN] c RESTART [WITH n]: an identity's sequence (session/objects.ts).
+  const restarts = isKeyword(sig[i + 1], 'COLUMN')
+    ? isKeyword(sig[i + 3], 'RESTART')
+    : isKeyword(sig[i + 2], 'RESTART');
+  if (isKeyword(action, 'ALTER') && !restarts)
+    throw new FeatureNotSupportedError('ALTER TABLE ... ALTER COLUMN');
   if (isKeyword(action, 'DROP') && isKeyword(sig[i + 1], 'CONSTRAINT')) {
     throw new FeatureNotSupportedError('ALTER TABLE ... DROP CONSTRAINT');
   }

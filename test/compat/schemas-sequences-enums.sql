@@ -192,6 +192,15 @@ INSERT INTO sse_ident (v) VALUES ('x') RETURNING id;
 
 SELECT pg_get_serial_sequence('sse_ident', 'id');
 
+INSERT INTO sse_ident VALUES (150, 'explicit');
+
+ALTER TABLE sse_ident ALTER COLUMN id RESTART WITH 151;
+
+INSERT INTO sse_ident (v) VALUES ('y') RETURNING id;
+
+-- error: 55000
+ALTER TABLE sse_items ALTER COLUMN id RESTART;
+
 DROP TABLE sse_items;
 
 -- error: 42P01
