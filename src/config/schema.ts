@@ -132,6 +132,13 @@ const replicationSchema = z
     use_witness_node: z.boolean().default(false),
     witness_endpoints: z.array(hostPort).default([]),
     masters: z.array(masterSchema).default([]),
+    /**
+     * Multi-primary sequences: node `sequence_slot` (0-based, distinct per node) of
+     * `sequence_slots` hands out the values START + INCREMENT × (slot + k × slots). Unset: derived
+     * from `masters` when it lists this node, else nextval is refused (storage/sequence-math.ts).
+     */
+    sequence_slot: z.number().int().min(0).max(1023).optional(),
+    sequence_slots: z.number().int().min(1).max(1024).optional(),
     /** TLS for peer links (both directions); ca_file makes peers verify each other. */
     tls: z
       .object({ cert_file: z.string(), key_file: z.string(), ca_file: z.string().optional() })

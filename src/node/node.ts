@@ -48,6 +48,7 @@ import { WriterLock } from '../session/writer-lock.js';
 import { StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import { ReplicationExtras } from './replication-extras.js';
+import { sequenceSlotsOf } from './sequence-slots.js';
 
 export interface OpenNodeOptions {
   config?: Config;
@@ -140,7 +141,9 @@ export class ChorusNode {
       generateNodeId: () => `node-${randomBytes(4).toString('hex')}`,
       guardPrimaryKeyUpdates: this.config.haMode === 'multi-primary',
       timestampSource: this.config.replication.timestamp_source,
+      sequenceSlots: (nodeId) => sequenceSlotsOf(this.config, nodeId),
     });
+    sequenceSlotsOf(this.config, this.engine.nodeId); // a bad slot setting fails at start
     this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
     this.engine.attachClock(this.clock, opts.clock ?? systemClock);
     registerBuiltins(this.registry, {

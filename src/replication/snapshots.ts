@@ -11,7 +11,7 @@ import { SnapshotDonor, type SnapshotInfo } from './snapshot-donor.js';
 import { type SnapshotPhase, SnapshotReceiver } from './snapshot-receiver.js';
 
 /** Meta keys that belong to this node, not to the cluster: kept when a donor's copy is installed. */
-export const nodeLocalMetaKeys = ['created_at_ms', 'initializing', 'read_only'] as const;
+export const nodeLocalMetaKeys = ['created_at_ms', 'initializing', 'read_only', 'sequence_progress'] as const;
 
 export interface SnapshotParts {
   dataDir: string;

@@ -9,7 +9,9 @@ import type {
   AdminArgument,
   Catalog,
   CatalogColumn,
+  CatalogEnum,
   CatalogRelation,
+  CatalogSequence,
   CatalogUnique,
 } from '../sql/analyze/context.js';
 import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
@@ -24,7 +26,15 @@ import {
   typeOfDeclared,
 } from '../sql/types/pg-types.js';
 import { internalPrefix } from '../storage/internal-schema.js';
+import {
+  identText,
+  publicSchema,
+  qualifiedText,
+  splitStorageName,
+  storageName,
+} from '../storage/namespaces.js';
 import type { ConstraintCatalog, ForeignKey } from './constraint-errors.js';
+import { listEnumTypes, listSchemas, listSequences } from './object-catalog.js';
 
 const adminTypes: Record<AdminType, TypeRef> = {
   text: ref(T.text),
@@ -61,6 +71,11 @@ let nextCatalogVersion = 1;
 export class SchemaCatalog implements Catalog, ConstraintCatalog {
   private cached = new Map<string, CatalogRelation | null>();
   private fks: Map<string, ForeignKey[]> | null = null;
+  private objects: {
+    schemas: Set<string>;
+    sequences: Map<string, CatalogSequence>;
+    enums: Map<string, CatalogEnum>;
+  } | null = null;
   private currentVersion = nextCatalogVersion++;
 
   /** `db`: the connection the schema is read through (committed schema, or a writer's view). */
@@ -77,6 +92,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
   invalidate(): void {
     this.cached = new Map();
     this.fks = null;
+    this.objects = null;
     this.currentVersion = nextCatalogVersion++;
   }
 
@@ -159,15 +175,53 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       const view = this.registry.views.get(schema ? `${schema}.${name}` : name);
       return view ? adminRelation(view) : null;
     }
-    if (schema !== null && schema !== 'public') return null;
-    if (name.toLowerCase().startsWith(internalPrefix)) return null;
+    if (name.toLowerCase().startsWith(internalPrefix) || schema === 'pg_catalog') return null;
+    if (schema !== null && schema !== publicSchema && !this.schemaExists(schema)) return null;
+    const stored = storageName(schema, name);
     const stmt = this.db.prepare(
       "SELECT type, sql FROM sqlite_schema WHERE name = ? AND type IN ('table', 'view')",
     );
     stmt.safeIntegers(false);
-    const row = stmt.get(name) as { type: string; sql: string } | undefined;
+    const row = stmt.get(stored) as { type: string; sql: string } | undefined;
     if (!row) return null;
-    return row.type === 'view' ? this.view(name, row.sql) : this.table(name, row.sql);
+    const rel = row.type === 'view' ? this.view(stored, row.sql) : this.table(stored, row.sql);
+    const parts = splitStorageName(stored);
+    return parts.schema === publicSchema ? rel : { ...rel, schema: parts.schema };
+  }
+
+  private loadObjects(): NonNullable<SchemaCatalog['objects']> {
+    if (this.objects) return this.objects;
+    const seqs = new Map<string, CatalogSequence>();
+    for (const d of listSequences(this.db)) seqs.set(d.storedName, d);
+    const enums = new Map<string, CatalogEnum>();
+    for (const e of listEnumTypes(this.db)) enums.set(e.storedName, e);
+    this.objects = { schemas: new Set(listSchemas(this.db).map((x) => x.name)), sequences: seqs, enums };
+    return this.objects;
+  }
+
+  schemaExists(name: string): boolean {
+    return name === publicSchema || this.loadObjects().schemas.has(name);
+  }
+
+  /** A sequence by schema (null: public) and name. */
+  sequence(schema: string | null, name: string): CatalogSequence | undefined {
+    return this.loadObjects().sequences.get(storageName(schema, name));
+  }
+
+  /** The sequence a serial / identity column takes its values from. */
+  ownedSequence(table: string, column: string): CatalogSequence | undefined {
+    for (const s of this.loadObjects().sequences.values())
+      if (s.ownerTable === table && s.ownerColumn === column) return s;
+    return undefined;
+  }
+
+  enumType(schema: string | null, name: string): CatalogEnum | undefined {
+    return this.loadObjects().enums.get(storageName(schema, name));
+  }
+
+  enumByOid(oid: number): CatalogEnum | undefined {
+    for (const e of this.loadObjects().enums.values()) if (e.oid === oid) return e;
+    return undefined;
   }
 
   private table(name: string, createSql: string): CatalogRelation {
@@ -181,12 +235,14 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     const columns: CatalogColumn[] = rows.map((r, i) => {
       const isRowid = rowid && r.pk > 0;
       const declared = r.type.toUpperCase().replace(/\s*\(.*$/, '');
+      const seq = isRowid ? this.ownedSequence(name, r.name) : undefined;
       return {
         name: r.name,
         type: isRowid ? ref(rowidKeyType(r.dflt_value)) : typeOfDeclared(r.type),
         notNull: r.notnull === 1 || r.pk > 0,
         defaultSql: isRowid ? null : r.dflt_value,
-        defaultPg: isRowid ? null : defaultFromComment(r.dflt_value),
+        // A serial / identity key takes its values from its sequence, as in PostgreSQL.
+        defaultPg: seq ? nextvalDefault(seq) : isRowid ? null : defaultFromComment(r.dflt_value),
         rowidKey: isRowid,
         generated: isRowid && r.notnull === 0,
         attnum: i + 1,
@@ -289,6 +345,12 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       fromSql: quoteId(name),
     };
   }
+}
+
+/** A serial column's default as PostgreSQL shows it: nextval('t_id_seq'::regclass). */
+export function nextvalDefault(seq: CatalogSequence): string {
+  const text = seq.schema === publicSchema ? identText(seq.name) : qualifiedText(seq.schema, seq.name);
+  return `nextval('${text.replaceAll("'", "''")}'::regclass)`;
 }
 
 /** An admin relation: its SQL (or JavaScript table), with timestamptz text converted to storage. */

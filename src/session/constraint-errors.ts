@@ -12,6 +12,7 @@ import { quoteId } from '../sql/analyze/scope.js';
 import type { Plan } from '../sql/analyze/statement.js';
 import { T } from '../sql/types/pg-types.js';
 import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
+import { splitStorageName } from '../storage/namespaces.js';
 
 /** Rows of one statement the diagnosis looks at (a bound on the re-run's memory). */
 const diagnosedRowsMax = 10_000;
@@ -163,7 +164,7 @@ export function diagnoseConstraint(
   } catch {
     return err;
   }
-  const base = { schema: 'public', table: rel.name };
+  const base = { schema: splitStorageName(rel.name).schema, table: pgName(rel.name) };
   const colIndex = (c: string): number => rel.columns.findIndex((x) => x.name === c);
   switch (err.sqlstate) {
     case '23505': {
@@ -203,7 +204,7 @@ export function diagnoseConstraint(
       const row = rows.find((r) => (r[colIndex(col)] ?? null) === null) ?? rows[rows.length - 1];
       return new ChorusError(
         '23502',
-        `null value in column "${col}" of relation "${rel.name}" violates not-null constraint`,
+        `null value in column "${col}" of relation "${pgName(rel.name)}" violates not-null constraint`,
         {
           ...base,
           column: col,
@@ -217,7 +218,7 @@ export function diagnoseConstraint(
       const row = rows[rows.length - 1];
       return new ChorusError(
         '23514',
-        `new row for relation "${rel.name}" violates check constraint "${name}"`,
+        `new row for relation "${pgName(rel.name)}" violates check constraint "${name}"`,
         {
           ...base,
           constraint: name,
@@ -250,12 +251,12 @@ function foreignKeyError(
         if (rowExists(db, fk.refTable, fk.refColumns, values)) continue;
         return new ChorusError(
           '23503',
-          `insert or update on table "${rel.name}" violates foreign key constraint "${fk.name}"`,
+          `insert or update on table "${pgName(rel.name)}" violates foreign key constraint "${fk.name}"`,
           {
-            schema: 'public',
-            table: rel.name,
+            schema: splitStorageName(rel.name).schema,
+            table: pgName(rel.name),
             constraint: fk.name,
-            detail: `Key ${keyText(rel, fk.columns, row, env)} is not present in table "${fk.refTable}".`,
+            detail: `Key ${keyText(rel, fk.columns, row, env)} is not present in table "${pgName(fk.refTable)}".`,
           },
         );
       }
@@ -274,16 +275,21 @@ function foreignKeyError(
         if (!rowExists(db, fk.table, fk.columns, values)) continue;
         return new ChorusError(
           '23503',
-          `update or delete on table "${rel.name}" violates foreign key constraint "${fk.name}" on table "${fk.table}"`,
+          `update or delete on table "${pgName(rel.name)}" violates foreign key constraint "${fk.name}" on table "${pgName(fk.table)}"`,
           {
-            schema: 'public',
-            table: fk.table,
+            schema: splitStorageName(fk.table).schema,
+            table: pgName(fk.table),
             constraint: fk.name,
-            detail: `Key ${keyText(rel, fk.refColumns, row, env)} is still referenced from table "${fk.table}".`,
+            detail: `Key ${keyText(rel, fk.refColumns, row, env)} is still referenced from table "${pgName(fk.table)}".`,
           },
         );
       }
     }
   }
   return null;
+}
+
+/** A relation's PostgreSQL name from its SQLite-side name. */
+function pgName(stored: string): string {
+  return splitStorageName(stored).name;
 }

@@ -3,6 +3,7 @@
 // table registry and capture triggers in step, and log it for replication.
 
 import { ChorusError, SyntaxError42601 } from '../errors.js';
+import type { Catalog } from '../sql/analyze/context.js';
 import { keyColumnType } from '../sql/analyze/ddl/ddl.js';
 import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
@@ -16,9 +17,11 @@ import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { withConstants } from './ddl-constants.js';
 import { runDrop, truncateOrder } from './drop.js';
+import { alterIdentityRestart, isObjectDdl, runObjectDdl } from './objects.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams } from './read-protocol.js';
 import { type Notice, notice, type StatementResult } from './result.js';
+import { createColumnSequences, restartOwnedSequences } from './sequence-ddl.js';
 import { indexTable, renameTarget, result, tableExists } from './session-helpers.js';
 
 export interface DdlOutcome {
@@ -37,13 +40,18 @@ export function runDdl(
   catalog: ConstraintCatalog,
   p: Prepared,
   bind: BindParams,
+  names: Catalog,
   env: ValueEnv = defaultEnv,
 ): DdlOutcome {
   const db = engine.writer;
   const cls = p.cls;
-  if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p), schemaChanged: false };
+  if (isObjectDdl(cls.kind))
+    return { result: runObjectDdl(engine, catalog, names, p.text), schemaChanged: true };
+  if (cls.kind === 'truncate') return { result: truncate(engine, catalog, p, names), schemaChanged: false };
   if (p.ddl?.alter) return { result: runAlter(engine, catalog, p.ddl.alter, env), schemaChanged: true };
   if (cls.kind === 'alter_table') {
+    const restart = alterIdentityRestart(engine, names, p.text);
+    if (restart) return { result: restart, schemaChanged: false };
     const apk = parseAddPrimaryKey(cls.sig);
     if (apk) return { result: addKey(engine, catalog, apk), schemaChanged: true };
   }
@@ -54,10 +62,10 @@ export function runDdl(
     cls.kind === 'drop_trigger'
   ) {
     const drop = readDrop(p.text);
-    if (drop) return { result: runDrop(engine, catalog, drop), schemaChanged: true };
+    if (drop) return { result: runDrop(engine, catalog, drop, names), schemaChanged: true };
   }
   const notices: Notice[] = [];
-  const table = cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table;
+  const table = p.ddl?.table ?? (cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table);
   const existed = table !== null && tableExists(db, table);
   if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
     const skipped = {
@@ -86,6 +94,8 @@ export function runDdl(
   const localOnly = (cls.kind === 'create_table' && cls.unlogged) || wasLocal;
   // Log the statement as SQLite ran it (rewrites applied), so replicas can run it as is.
   if (!localOnly) engine.logDdl(table ?? '', sql);
+  if (p.ddl?.sequences?.length && table !== null)
+    createColumnSequences(engine, names, table, p.ddl.sequences, !localOnly);
   return { result: { ...result(commandTag(cls, 0), null), notices }, schemaChanged: true };
 }
 
@@ -94,14 +104,20 @@ export function runDdl(
  * conflict rules); a table without a key is emptied with capture off and the TRUNCATE itself is
  * logged, since its rows cannot be named one by one.
  */
-function truncate(engine: StorageEngine, catalog: ConstraintCatalog, p: Prepared): StatementResult {
+function truncate(
+  engine: StorageEngine,
+  catalog: ConstraintCatalog,
+  p: Prepared,
+  names: Catalog,
+): StatementResult {
   const stmt = readTruncate(p.text);
   if (!stmt) throw new SyntaxError42601(`syntax error in TRUNCATE: ${p.text}`);
   const db = engine.writer;
   const named = stmt.tables.map((t) => {
-    if (t.schema !== null && t.schema !== 'public')
+    if (t.schema !== null && t.schema !== 'public' && !names.schemaExists?.(t.schema))
       throw new ChorusError('3F000', `schema "${t.schema}" does not exist`);
-    return userTableName(db, t.name);
+    const rel = names.relation(t.schema, t.name);
+    return rel?.kind === 'table' ? rel.name : userTableName(db, t.name);
   });
   const notices: Notice[] = [];
   const tables = truncateOrder(catalog, named, stmt.cascade, notices);
@@ -111,7 +127,10 @@ function truncate(engine: StorageEngine, catalog: ConstraintCatalog, p: Prepared
       engine.logTableOp(table, { kind: 'truncate' });
     } else deleteAllRows(db, table);
   }
-  if (stmt.restartIdentity) restartIdentity(db, tables);
+  if (stmt.restartIdentity) {
+    restartIdentity(db, tables);
+    restartOwnedSequences(engine, tables);
+  }
   return { ...result('TRUNCATE TABLE', null), notices };
 }
 

@@ -5,14 +5,17 @@
 // foreign key and leave them naming nothing, which PostgreSQL never allows.
 
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
+import type { Catalog } from '../sql/analyze/context.js';
 import type { DropKind, DropStatement } from '../sql/analyze/ddl/drop-statements.js';
 import { parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { relationsNamed } from '../sql/analyze/query/view-text.js';
 import { quoteIdent } from '../sql/lexer.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { internalPrefix } from '../storage/internal-schema.js';
+import { storageName } from '../storage/namespaces.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { type Notice, notice, type StatementResult } from './result.js';
+import { dropSequences, ownedSequences } from './sequence-ddl.js';
 import { result } from './session-helpers.js';
 
 interface Dependent {
@@ -46,19 +49,25 @@ function resolveTargets(
   catalog: ConstraintCatalog,
   stmt: DropStatement,
   notices: Notice[],
+  names: Catalog | undefined,
 ): string[] {
   const db = engine.writer;
   const find = db.prepare('SELECT type FROM sqlite_schema WHERE name = ?').pluck();
   const targets: string[] = [];
   for (const q of stmt.names) {
-    if (q.schema !== null && q.schema !== 'public') {
+    if (q.schema !== null && q.schema !== 'public' && !(names?.schemaExists?.(q.schema) ?? false)) {
       if (!stmt.ifExists) throw new ChorusError('3F000', `schema "${q.schema}" does not exist`);
       notices.push(notice(`schema "${q.schema}" does not exist, skipping`));
       continue;
     }
-    const found = isInternal(q.name) ? null : kindOf(find.get(q.name) as string | undefined);
+    // Unqualified: the first schema of the search path that has an object of that name.
+    const schemas = q.schema !== null ? [q.schema] : (names?.searchPath?.() ?? ['public']);
+    const stored =
+      schemas.map((sch) => storageName(sch, q.name)).find((n) => find.get(n) !== undefined) ??
+      storageName(q.schema, q.name);
+    const found = isInternal(q.name) ? null : kindOf(find.get(stored) as string | undefined);
     if (found === stmt.kind) {
-      if (!targets.includes(q.name)) targets.push(q.name);
+      if (!targets.includes(stored)) targets.push(stored);
       continue;
     }
     if (found)
@@ -182,11 +191,12 @@ export function runDrop(
   engine: StorageEngine,
   catalog: ConstraintCatalog,
   stmt: DropStatement,
+  names?: Catalog,
 ): StatementResult {
   if (stmt.kind === 'trigger') return dropTrigger(engine, stmt);
   const db = engine.writer;
   const notices: Notice[] = [];
-  const targets = resolveTargets(engine, catalog, stmt, notices);
+  const targets = resolveTargets(engine, catalog, stmt, notices, names);
   const deps = dependentsOf(engine, catalog, stmt.kind, targets);
   if (deps.length > 0 && !stmt.cascade) {
     const what =
@@ -220,6 +230,8 @@ export function runDrop(
     db.exec(sql);
     if (!local) engine.logDdl(d.kind === 'table' ? d.name : '', sql);
   }
+  // A serial or identity column's sequence goes with its table.
+  if (stmt.kind === 'table') dropSequences(engine, ownedSequences(engine, targets));
   engine.syncSchema();
   return { ...result(`DROP ${stmt.kind.toUpperCase()}`, null), notices };
 }

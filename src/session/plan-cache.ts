@@ -61,6 +61,10 @@ export class PlanCache {
     private readonly catalog: Catalog,
   ) {}
 
+  withCatalog(catalog: Catalog): PlanCache {
+    return new PlanCache(this.registry, this.compile, catalog);
+  }
+
   private lookup(key: string): Prepared | undefined {
     const p = this.plans.get(key);
     if (!p) return undefined;

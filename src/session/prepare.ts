@@ -131,6 +131,8 @@ const tokenPathStatements = new Set([
   'CreateSchemaStmt',
   'CreateRoleStmt',
   'CreateSeqStmt',
+  'AlterSeqStmt',
+  'AlterEnumStmt',
   'CompositeTypeStmt',
   'CreateEnumStmt',
   'CreateDomainStmt',

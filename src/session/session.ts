@@ -132,7 +132,12 @@ export class Session {
   ) {
     this.settings = new SessionSettings(startupParams);
     this.user = startupParams.user ?? 'embedded';
-    this.schema = new SessionSchema(host.schema, () => host.openWriterView());
+    this.schema = new SessionSchema(
+      host.schema,
+      () => host.openWriterView(),
+      () => this.settings.get('search_path'),
+      this.user,
+    );
     const run = async (p: Prepared, params: readonly BindValue[]): Promise<StatementResult> => {
       const q = this.current(p);
       const r = await this.dispatch(q, params, wallClockUs());
@@ -257,7 +262,12 @@ export class Session {
       statementUs,
       execution: BigInt(nextExecution++),
       clockUs: wallClockUs,
-      setting: (name) => (name === 'session_user' ? this.user : this.settings.get(name)),
+      setting: (name) =>
+        name === 'session_user'
+          ? this.user
+          : name === 'session_id'
+            ? String(this.id)
+            : this.settings.get(name),
       xactId: () => {
         // Outside a block the statement is the transaction; a block is known by its start time.
         if (this.txStartUs === null) {
@@ -561,7 +571,7 @@ export class Session {
     if (custom) return custom;
     const env = this.valueEnv();
     if (env.nowUs === 0n) env.nowUs = BigInt(Date.now()) * 1000n;
-    const out = runDdl(this.host.engine, this.schema.catalog, p, bind, env);
+    const out = runDdl(this.host.engine, this.schema.catalog, p, bind, this.schema.pathCatalog, env);
     if (out.schemaChanged) {
       // Other connections may only re-read the schema once this transaction has committed; this
       // session's next statements (on the writer) must see the change at once.
@@ -760,5 +770,6 @@ export class Session {
     if (this.holdsWriter) this.releaseWriter(false);
     this.state = 'idle';
     this.local.close();
+    this.host.engine.sequences.forgetSession(this.id);
   }
 }

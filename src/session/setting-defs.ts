@@ -158,15 +158,12 @@ function clientEncoding(value: string): string {
   throw new FeatureNotSupportedError(`client_encoding "${value}"`, { hint: 'ChorusDB speaks UTF8.' });
 }
 
-/** search_path: ChorusDB has the public schema only, so a path must name it. */
+/** search_path: any list of names (schemas that do not exist are skipped when names are looked up). */
 function searchPath(value: string): string {
-  const parts = value.split(',').map((p) => p.trim());
-  if (!parts.some((p) => p === 'public' || p === '"public"')) {
-    throw new FeatureNotSupportedError(`search_path without public (${value})`, {
-      hint: 'ChorusDB has one schema, public.',
-    });
-  }
-  return parts.join(', ');
+  return value
+    .split(',')
+    .map((p) => p.trim())
+    .join(', ');
 }
 
 const isolation = oneOf('transaction_isolation', [

@@ -23,6 +23,16 @@ export type StatementKind =
   | 'drop_view'
   | 'drop_trigger'
   | 'alter_table'
+  | 'create_schema'
+  | 'drop_schema'
+  | 'alter_schema'
+  | 'create_sequence'
+  | 'alter_sequence'
+  | 'drop_sequence'
+  | 'create_type'
+  | 'alter_type'
+  | 'drop_type'
+  | 'create_domain'
   | 'truncate'
   | 'pragma'
   | 'set'
@@ -135,10 +145,16 @@ export function classify(tokens: readonly Token[]): Classified {
       if (what === 'INDEX') return { ...result, kind: 'drop_index' };
       if (what === 'VIEW') return { ...result, kind: 'drop_view' };
       if (what === 'TRIGGER') return { ...result, kind: 'drop_trigger' };
+      if (what === 'SCHEMA') return { ...result, kind: 'drop_schema' };
+      if (what === 'SEQUENCE') return { ...result, kind: 'drop_sequence' };
+      if (what === 'TYPE' || what === 'DOMAIN') return { ...result, kind: 'drop_type' };
       return result;
     }
     case 'ALTER':
       if (isKeyword(sig[1], 'TABLE')) return { ...result, kind: 'alter_table', table: nameAfter(sig, 2) };
+      if (isKeyword(sig[1], 'SEQUENCE')) return { ...result, kind: 'alter_sequence' };
+      if (isKeyword(sig[1], 'TYPE')) return { ...result, kind: 'alter_type' };
+      if (isKeyword(sig[1], 'SCHEMA')) return { ...result, kind: 'alter_schema' };
       return result;
     default:
       return result;
@@ -165,6 +181,10 @@ function classifyCreate(sig: Token[], base: Classified): Classified {
   if (what === 'INDEX') return { ...base, kind: 'create_index' };
   if (what === 'VIEW') return { ...base, kind: 'create_view', temporary };
   if (what === 'TRIGGER') return { ...base, kind: 'create_trigger', temporary };
+  if (what === 'SCHEMA') return { ...base, kind: 'create_schema' };
+  if (what === 'SEQUENCE') return { ...base, kind: 'create_sequence', temporary };
+  if (what === 'TYPE') return { ...base, kind: 'create_type' };
+  if (what === 'DOMAIN') return { ...base, kind: 'create_domain' };
   return base;
 }
 
@@ -259,5 +279,5 @@ export function isTransactionControl(kind: StatementKind): boolean {
 }
 
 export function isDdl(kind: StatementKind): boolean {
-  return kind.startsWith('create_') || kind.startsWith('drop_') || kind === 'alter_table';
+  return kind.startsWith('create_') || kind.startsWith('drop_') || kind.startsWith('alter_');
 }

@@ -27,7 +27,8 @@ export function rejectUnsupportedStatement(sig: Token[]): void {
   if (isKeyword(kw, 'FUNCTION', 'PROCEDURE')) {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value} (user-defined functions)`);
   }
-  if (isKeyword(kw, 'EXTENSION', 'SCHEMA', 'ROLE', 'USER', 'SEQUENCE', 'TYPE', 'DOMAIN', 'DATABASE')) {
+  // CREATE SCHEMA / SEQUENCE / TYPE / DOMAIN: session/objects.ts.
+  if (isKeyword(kw, 'EXTENSION', 'ROLE', 'USER', 'DATABASE')) {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value}`);
   }
   if (isKeyword(kw, 'MATERIALIZED')) throw new FeatureNotSupportedError('CREATE MATERIALIZED VIEW');
@@ -42,7 +43,12 @@ function rejectAlterTable(sig: Token[]): void {
   i++; // name
   if (sig[i]?.kind === 'dot') i += 2;
   const action = sig[i];
-  if (isKeyword(action, 'ALTER')) throw new FeatureNotSupportedError('ALTER TABLE ... ALTER COLUMN');
+  // ALTER [COLUMN] c RESTART [WITH n]: an identity's sequence (session/objects.ts).
+  const restarts = isKeyword(sig[i + 1], 'COLUMN')
+    ? isKeyword(sig[i + 3], 'RESTART')
+    : isKeyword(sig[i + 2], 'RESTART');
+  if (isKeyword(action, 'ALTER') && !restarts)
+    throw new FeatureNotSupportedError('ALTER TABLE ... ALTER COLUMN');
   if (isKeyword(action, 'DROP') && isKeyword(sig[i + 1], 'CONSTRAINT')) {
     throw new FeatureNotSupportedError('ALTER TABLE ... DROP CONSTRAINT');
   }

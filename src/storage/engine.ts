@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/hlc.js';
-import { ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
+import { ChorusError, ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
@@ -17,6 +17,8 @@ import {
   internalSchemaVersion,
   valueFormatVersion,
 } from './internal-schema.js';
+import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
+import { SequenceStore } from './sequences.js';
 import { registerSqlFunctions } from './sql-functions.js';
 import { type TableOp, tableOpSql } from './table-ops.js';
 
@@ -35,6 +37,11 @@ export interface EngineOptions {
   guardPrimaryKeyUpdates?: boolean;
   /** What last-write-wins orders by (replication.timestamp_source). */
   timestampSource?: TimestampSource;
+  /**
+   * Which values of each sequence this node hands out (storage/sequence-math.ts); 'unconfigured':
+   * several writers and no slots configured, so nextval is refused rather than risk duplicates.
+   */
+  sequenceSlots?: (nodeId: string) => SequenceSlots | 'unconfigured';
 }
 
 interface OpenWrite {
@@ -79,6 +86,9 @@ export class StorageEngine {
   private lamport = 0;
   /** Set by the replication layer in replicated modes to keep row/column versions. */
   localCommitHook: LocalCommitHook | null = null;
+  /** Sequences: nextval / setval state of this node (see sequences.ts). */
+  readonly sequences: SequenceStore;
+  private flushingSequences = false;
 
   constructor(private readonly opts: EngineOptions) {
     prepareDataDir(opts.dataDir);
@@ -109,6 +119,16 @@ export class StorageEngine {
     this.writer.exec(internalSchemaSql);
     migrateInternalSchema(this.writer);
     this.nodeId = this.resolveNodeId();
+    this.sequences = new SequenceStore(this.writer, this.nodeId, () => {
+      const slots = opts.sequenceSlots?.(this.nodeId) ?? singleWriterSlots;
+      if (slots === 'unconfigured') {
+        throw new ChorusError('55000', "nextval in multi-primary mode needs this node's sequence slot", {
+          hint: 'Set replication.sequence_slot (0, 1, ...: distinct on every node) and replication.sequence_slots (the number of writing nodes, the same on all), or list every node in replication.masters.',
+        });
+      }
+      return slots;
+    });
+    this.sequences.register(this.writer);
     this.stmts = {
       insertTx: this.writer.prepare(
         'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms, deps, order_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -360,6 +380,7 @@ export class StorageEngine {
       `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
     );
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
+    this.sequences.load();
   }
 
   /** Run fn with capture triggers silent (writing a merged CRDT value is not a new change). */
@@ -407,6 +428,7 @@ export class StorageEngine {
     const open = this.requireOpen();
     let info: CommitInfo | null = null;
     try {
+      if (this.sequences.dirty) this.sequences.flush((table, sql) => this.logDdl(table, sql));
       if (open.captured) {
         if (!this.clock) throw new InternalError('no clock attached to the storage engine');
         const hlc = this.clock.now();
@@ -442,6 +464,21 @@ export class StorageEngine {
   rollbackWrite(): void {
     this.open = null;
     if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+    this.sequences.load();
+    // Sequences are not transactional: what nextval / setval did is kept.
+    if (this.sequences.dirty && !this.flushingSequences) this.flushSequencesAlone();
+  }
+
+  private flushSequencesAlone(): void {
+    this.flushingSequences = true;
+    try {
+      this.beginWrite();
+      this.commitWrite();
+    } catch (e) {
+      this.opts.logger.warn({ err: e }, 'sequence state not written after a rollback');
+    } finally {
+      this.flushingSequences = false;
+    }
   }
 
   /** Bytes the replication log takes in the database (its tables' pages). */

@@ -180,6 +180,47 @@ CREATE TABLE IF NOT EXISTS _chorus_tables (
   local_only INTEGER NOT NULL DEFAULT 0,
   created_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- PostgreSQL schemas other than public (CREATE SCHEMA, replicated as DDL entries). An object of
+-- schema s is the SQLite object named "s.<name>" (storage/namespaces.ts).
+CREATE TABLE IF NOT EXISTS _chorus_schemas (
+  name TEXT PRIMARY KEY,
+  oid  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Sequences (CREATE SEQUENCE, serial and identity columns), replicated as DDL entries: the
+-- definition, the column that owns it, and the last setval / RESTART (reset_*), ordered by
+-- (reset_epoch, reset_node) so every node keeps the same one. Each node hands out values from its
+-- own slot (storage/sequences.ts); its progress is node-local (_chorus_meta 'sequence_progress').
+CREATE TABLE IF NOT EXISTS _chorus_sequences (
+  name         TEXT PRIMARY KEY,
+  oid          INTEGER NOT NULL,
+  type_oid     INTEGER NOT NULL,
+  start_value  INTEGER NOT NULL,
+  increment    INTEGER NOT NULL,
+  min_value    INTEGER NOT NULL,
+  max_value    INTEGER NOT NULL,
+  cache        INTEGER NOT NULL,
+  cycle        INTEGER NOT NULL,
+  owner_table  TEXT,
+  owner_column TEXT,
+  -- 'serial', 'a' (GENERATED ALWAYS AS IDENTITY), 'd' (BY DEFAULT), or NULL
+  identity     TEXT,
+  reset_value  INTEGER NOT NULL,
+  reset_called INTEGER NOT NULL,
+  reset_epoch  INTEGER NOT NULL DEFAULT 0,
+  reset_node   TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+-- Enum types: one row per label; sort orders the labels as PostgreSQL's enumsortorder does.
+CREATE TABLE IF NOT EXISTS _chorus_enums (
+  type      TEXT NOT NULL,
+  oid       INTEGER NOT NULL,
+  array_oid INTEGER NOT NULL,
+  label     TEXT NOT NULL,
+  sort      REAL NOT NULL,
+  PRIMARY KEY (type, label)
+) WITHOUT ROWID;
 `;
 
 /** The log joined with its transaction headers: what replicate.log shows. */

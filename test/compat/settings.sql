@@ -25,8 +25,9 @@ SET bytea_output = 'escape';
 -- chorus-error: 0A000 standard_conforming_strings off
 SET standard_conforming_strings = off;
 
--- chorus-error: 0A000 a search_path without public
 SET search_path = other;
+
+SHOW search_path;
 
 SET search_path = public, pg_catalog;
 

@@ -15,12 +15,6 @@ DO $$ BEGIN PERFORM 1; END $$;
 -- chorus-error: 0A000 extensions
 CREATE EXTENSION IF NOT EXISTS plpgsql;
 
--- chorus-error: 0A000 schemas
-CREATE SCHEMA compat_schema;
-
--- chorus-error: 0A000 sequences (SERIAL and IDENTITY columns are supported)
-CREATE SEQUENCE compat_seq;
-
 -- chorus-error: 0A000 enum and composite types
 CREATE TYPE compat_mood AS ENUM ('sad', 'happy');
 

@@ -150,7 +150,7 @@ describe('PostgreSQL dialect (embedded node)', () => {
     for (const [sql, name] of [
       ['CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql', 'CREATE FUNCTION'],
       ['CREATE EXTENSION IF NOT EXISTS pgcrypto', 'CREATE EXTENSION'],
-      ['CREATE SCHEMA app', 'CREATE SCHEMA'],
+      ['CREATE DOMAIN pos AS int', 'CREATE DOMAIN'],
       ['LISTEN jobs', 'LISTEN'],
       ["NOTIFY jobs, 'x'", 'NOTIFY'],
       ['GRANT SELECT ON items TO bob', 'GRANT'],

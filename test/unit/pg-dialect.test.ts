@@ -336,7 +336,7 @@ describe('pg dialect: unsupported constructs', () => {
     ['CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql', 'CREATE FUNCTION'],
     ['CREATE OR REPLACE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$', 'CREATE PROCEDURE'],
     ['CREATE EXTENSION pgcrypto', 'CREATE EXTENSION'],
-    ['CREATE SCHEMA s', 'CREATE SCHEMA'],
+    ['CREATE DATABASE d', 'CREATE DATABASE'],
     ['LISTEN ch', 'LISTEN'],
     ["NOTIFY ch, 'x'", 'NOTIFY'],
     ['GRANT SELECT ON t TO bob', 'GRANT'],

@@ -66,7 +66,10 @@ export type RelationKind = 'table' | 'view' | 'admin';
 
 /** A relation a statement can name. */
 export interface CatalogRelation {
+  /** The SQLite name: bare in public, "schema.name" in another schema (storage/namespaces.ts). */
   name: string;
+  /** Its schema and PostgreSQL name, when not public (messages, catalog). */
+  schema?: string;
   kind: RelationKind;
   columns: CatalogColumn[];
   /** Primary key column names (empty when none). */
@@ -97,6 +100,40 @@ export interface Catalog {
   ): CatalogRelation | undefined;
   /** Increases whenever the schema changes; plans record the version they were made against. */
   readonly version: number;
+  /** The session's search_path as existing schemas, in order (pg_catalog implicit, not listed). */
+  searchPath?(): readonly string[];
+  /** Does a schema of this name exist (public always does)? */
+  schemaExists?(name: string): boolean;
+  /** A sequence by name (schema null: along the search path). */
+  sequence?(schema: string | null, name: string): CatalogSequence | undefined;
+  /** An enum type by name (schema null: along the search path). */
+  enumType?(schema: string | null, name: string): CatalogEnum | undefined;
+  /** An enum type by its OID. */
+  enumByOid?(oid: number): CatalogEnum | undefined;
+  /** The sequence of a serial / identity column (table by its SQLite-side name). */
+  ownedSequence?(table: string, column: string): CatalogSequence | undefined;
+}
+
+/** A sequence as analysis needs it. */
+export interface CatalogSequence {
+  schema: string;
+  name: string;
+  /** SQLite-side name (_chorus_sequences.name). */
+  storedName: string;
+  oid: number;
+  /** The table (SQLite name) and column of a serial / identity column that owns it. */
+  ownerTable: string | null;
+  ownerColumn: string | null;
+}
+
+/** An enum type: its labels in sort order. */
+export interface CatalogEnum {
+  schema: string;
+  name: string;
+  storedName: string;
+  oid: number;
+  arrayOid: number;
+  labels: string[];
 }
 
 /** A constant argument of an admin function. */
@@ -129,6 +166,8 @@ export class AnalyzeState {
   private aliases = 0;
   /** Reads a relation served by JavaScript (it runs on the admin connection). */
   usesAdmin = false;
+  /** Calls nextval / currval / setval / lastval: runs on the writer, where sequences live. */
+  usesSequences = false;
 
   constructor(
     readonly catalog: Catalog,

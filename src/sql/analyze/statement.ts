@@ -173,7 +173,7 @@ export class StatementAnalyzer implements ExprHost, FromHost {
       paramTypes: this.st.finalParamTypes(paramCount),
       columns,
       onAdmin: this.st.usesAdmin,
-      locksRows: this.locksRows,
+      locksRows: this.locksRows || this.st.usesSequences,
       schemaVersion: this.st.catalog.version,
       table,
     };

@@ -6,6 +6,7 @@
 import type * as P from '@pgsql/types';
 import { deparseSync } from 'pgsql-deparser';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
+import { storageName } from '../../../storage/namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import {
   crdtColumnTypes,
@@ -25,6 +26,7 @@ import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { AlterPlan } from './alter-plan.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
+import { creationTarget } from './names.js';
 import { defaultComment } from './stored-text.js';
 
 export interface DdlPlan {
@@ -41,6 +43,21 @@ export interface DdlPlan {
   schemaVersion?: number;
   /** ALTER TABLE / RENAME the session runs itself (session/alter.ts); `sql` is then empty. */
   alter?: AlterPlan;
+  /** Sequences of serial / identity columns, created with the table (session/sequence-ddl.ts). */
+  sequences?: ColumnSequence[];
+}
+
+/** The sequence a serial or identity column takes its values from (PostgreSQL's t_col_seq). */
+export interface ColumnSequence {
+  /** SQLite-side name of the sequence. */
+  name: string;
+  column: string;
+  /** int2 / int4 / int8. */
+  type: string;
+  /** 'serial', 'a' (GENERATED ALWAYS AS IDENTITY) or 'd' (BY DEFAULT). */
+  identity: string;
+  /** An identity column's sequence options. */
+  options: P.Node[];
 }
 
 /** Where the value of DdlPlan.constants[i] goes in the DDL text. */
@@ -88,6 +105,8 @@ export interface ColumnPlan {
   defaultPg: string | null;
   /** The default calls a volatile function (random(), clock_timestamp(), ...). */
   defaultVolatile?: boolean;
+  /** serial, or identity ('a' ALWAYS, 'd' BY DEFAULT) with its sequence options. */
+  identity?: { kind: string; options: P.Node[] };
 }
 
 /** The PostgreSQL text of an expression (PostgreSQL's own spelling, from the parse tree). */
@@ -101,8 +120,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const table = rel.relname!;
   const position = pos(st, rel.location);
   checkInternal(table, position);
-  if (rel.schemaname && rel.schemaname !== 'public')
-    throw new FeatureNotSupportedError(`schema "${rel.schemaname}"`, { position });
+  const target = creationTarget(st.catalog, rel.schemaname, table, position);
   if (rel.relpersistence === 't') {
     throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE', {
       hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',
@@ -218,8 +236,32 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const dup = duplicateName(constraints);
   if (dup) throw new ChorusError('42710', `constraint "${dup}" for relation "${table}" already exists`);
   const defs = columns.map((c) => columnSql(an, table, c, primary));
-  const sql = `CREATE TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(table)} (${[...defs, ...constraints].join(', ')})`;
-  return { sql, table, unlogged: rel.relpersistence === 'u', ifNotExists: s.if_not_exists ?? false };
+  const sql = `CREATE TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(target.stored)} (${[...defs, ...constraints].join(', ')})`;
+  // Each serial / identity column gets its sequence, named as PostgreSQL names it (t_col_seq).
+  const seqNames = new Set<string>();
+  const sequences: ColumnSequence[] = columns
+    .filter((c) => c.serial && c.type)
+    .map((c) => {
+      let name = constraintName(table, [c.name], 'seq', seqNames);
+      while (st.catalog.sequence?.(target.schema, name) || st.catalog.relation(target.schema, name)) {
+        seqNames.add(name);
+        name = constraintName(table, [c.name], 'seq', seqNames);
+      }
+      return {
+        name: storageName(target.schema, name),
+        column: c.name,
+        type: c.type!.type.name,
+        identity: c.identity?.kind ?? 'serial',
+        options: c.identity?.options ?? [],
+      };
+    });
+  return {
+    sql,
+    table: target.stored,
+    unlogged: rel.relpersistence === 'u',
+    ifNotExists: s.if_not_exists ?? false,
+    sequences,
+  };
 }
 
 /**
@@ -294,7 +336,8 @@ export function foreignKey(an: Analyzer, c: P.Constraint, fkCols: readonly strin
   if (cols.length !== fkCols.length) {
     throw new ChorusError('42830', 'number of referencing and referenced columns for foreign key disagree');
   }
-  let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(target.relname!)} (${cols.map(quoteId).join(', ')})`;
+  const refName = refd?.name ?? storageName(target.schemaname ?? null, target.relname!);
+  let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(refName)} (${cols.map(quoteId).join(', ')})`;
   if (c.fk_del_action && c.fk_del_action !== 'a') sql += ` ON DELETE ${fkActions[c.fk_del_action]}`;
   if (c.fk_upd_action && c.fk_upd_action !== 'a') sql += ` ON UPDATE ${fkActions[c.fk_upd_action]}`;
   if (c.deferrable)
@@ -346,6 +389,7 @@ export function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
         }
         plan.serial = true;
         plan.notNull = true;
+        plan.identity = { kind: c.generated_when ?? 'a', options: c.options ?? [] };
         break;
       case 'CONSTR_GENERATED':
         throw new FeatureNotSupportedError('generated columns (GENERATED ALWAYS AS ... STORED)', {

@@ -4,6 +4,7 @@
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../../errors.js';
+import { storageName } from '../../../storage/namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import { ref, T } from '../../types/pg-types.js';
 import { bindMarker } from '../context.js';
@@ -74,7 +75,10 @@ export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
       throw new FeatureNotSupportedError('session-dependent expressions in an index');
     where = ` WHERE ${w.sql}`;
   }
-  const name = s.idxname ?? constraintName(rel.name, nameParts, 'idx', new Set());
-  const sql = `CREATE ${s.unique ? 'UNIQUE ' : ''}INDEX ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(name)} ON ${quoteId(rel.name)} (${keys.join(', ')})${where}`;
+  const pgName = rel.schema ? rel.name.slice(rel.schema.length + 1) : rel.name;
+  const name = s.idxname ?? constraintName(pgName, nameParts, 'idx', new Set());
+  // An index lives in its table's schema.
+  const stored = storageName(rel.schema ?? null, name);
+  const sql = `CREATE ${s.unique ? 'UNIQUE ' : ''}INDEX ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(stored)} ON ${quoteId(rel.name)} (${keys.join(', ')})${where}`;
   return { sql, table: rel.name, unlogged: false, ifNotExists: s.if_not_exists ?? false };
 }

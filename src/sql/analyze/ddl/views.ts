@@ -13,6 +13,7 @@ import { type Analyzer, pos, strings } from '../level.js';
 import { selectStmt } from '../query/select.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { DdlPlan } from './ddl.js';
+import { creationTarget } from './names.js';
 import { viewMetaPrefix, viewMetaSuffix } from './stored-text.js';
 
 export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
@@ -47,8 +48,9 @@ export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
     .split(bindMarker)
     .filter((_, i) => i % 2 === 0)
     .join('NULL');
-  const name = quoteId(rel.relname!);
+  const target = creationTarget(st.catalog, rel.schemaname, rel.relname!, position);
+  const name = quoteId(target.stored);
   const create = `CREATE VIEW ${name} AS ${viewMetaPrefix}${meta}${viewMetaSuffix} ${stored}`;
   const sql = v.replace ? `DROP VIEW IF EXISTS ${name}; ${create}` : create;
-  return { sql, table: rel.relname!, unlogged: false, ifNotExists: false };
+  return { sql, table: target.stored, unlogged: false, ifNotExists: false };
 }

@@ -14,6 +14,7 @@ import { applyTypmod, coerce, commonType, requireBool } from './coerce.js';
 import { aExpr } from './expr-operators.js';
 import { subLink } from './expr-sublink.js';
 import { applyOperator } from './operators.js';
+import { currentSchema } from './sequence-functions.js';
 
 export function expr(n: P.Node, lv: Level): Typed {
   const st = lv.host.st;
@@ -293,7 +294,7 @@ function sqlValueFunction(f: P.SQLValueFunction, lv: Level): Typed {
     case 'SVFOP_CURRENT_CATALOG':
       return typed(`'chorus'`, T.name, -1, { colname: 'current_catalog' });
     case 'SVFOP_CURRENT_SCHEMA':
-      return typed(`'public'`, T.name, -1, { colname: 'current_schema' });
+      return currentSchema(lv);
     default:
       throw new FeatureNotSupportedError(`${f.op} (time with time zone)`);
   }

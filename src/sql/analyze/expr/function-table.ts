@@ -153,7 +153,6 @@ overlay(bytea,bytea,int4,int4) bytea: pg_overlay_bytea($1, $2, $3, $4)
 gen_random_uuid() uuid: pg_gen_random_uuid()
 version() text: pg_version()
 current_database() name: 'chorus'
-current_schema() name: 'public'
 pg_backend_pid() int4: pg_backend_pid()
 pg_sleep(float8) void: pg_sleep($1)
 pg_sleep_for(interval) void: pg_sleep(pg_date_part_interval('epoch', $1))

@@ -17,6 +17,7 @@ import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
 import { anyArray, anyElement, anyNonArray, selectCandidate } from './resolve.js';
+import { sequenceFunction, sequenceFunctionNames } from './sequence-functions.js';
 import { currentSetting, setConfig } from './setting-functions.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
@@ -111,6 +112,7 @@ export function callFunction(
   }
   const name = names[names.length - 1]!;
   if ((fc.args ?? []).some((a) => nodeOf(a)[0] === 'NamedArgExpr')) fc = namedArguments(name, fc, position);
+  if (sequenceFunctionNames.has(name) && !overloads.has(name)) return sequenceFunction(name, fc, lv, walk);
   if (fc.agg_within_group) return orderedSet(name, fc, lv, walk);
   if (fc.func_variadic) throw new FeatureNotSupportedError('VARIADIC arguments', { position });
   const isAggCall =

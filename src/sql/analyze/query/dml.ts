@@ -29,11 +29,21 @@ function targetTable(an: Analyzer, r: P.RangeVar, verb: string): { rel: CatalogR
   if (rel.kind === 'view') throw new ChorusError('55000', `cannot ${verb} view "${rel.name}"`, { position });
   if (rel.kind !== 'table')
     throw new ChorusError('42809', `cannot ${verb} relation "${rel.name}"`, { position });
-  return { rel, alias: r.alias?.aliasname ?? rel.name };
+  return { rel, alias: r.alias?.aliasname ?? r.relname! };
 }
 
-function tableItem(rel: CatalogRelation, alias: string): RangeItem {
-  const a = quoteId(alias);
+/**
+ * What RETURNING sees: SQLite's RETURNING names the target table itself, never its alias (the
+ * target's columns are qualified by its SQLite name; the alias still resolves).
+ */
+function returningScope(scope: Scope, rel: CatalogRelation, alias: string): Scope {
+  const out = new Scope(scope);
+  out.add(tableItem(rel, alias, quoteId(rel.name)));
+  return out;
+}
+
+function tableItem(rel: CatalogRelation, alias: string, qualifier = quoteId(alias)): RangeItem {
+  const a = qualifier;
   return {
     alias,
     relation: rel,
@@ -238,8 +248,9 @@ export function insertStmt(an: Analyzer, s: P.InsertStmt): DmlResult {
     source = `SELECT ${values.join(', ')} FROM (${r.sql}) AS "${q}" WHERE ${once}`;
   }
   // RETURNING sees the target table (by its alias); ON CONFLICT DO UPDATE also sees `excluded`.
+  // (SQLite's RETURNING of an INSERT names the table itself, not its alias.)
   const tableScope = new Scope(scope);
-  tableScope.add(tableItem(rel, alias));
+  tableScope.add(tableItem(rel, alias, quoteId(rel.name)));
   const conflictScope = new Scope(scope);
   conflictScope.add(tableItem(rel, alias));
   const conflict =
@@ -405,7 +416,7 @@ export function updateStmt(an: Analyzer, s: P.UpdateStmt): DmlResult {
   let where = '';
   if (s.whereClause)
     where = ` WHERE ${requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql}`;
-  const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
+  const ret = returning(an, s.returningList, an.level(returningScope(scope, rel, alias), 'RETURNING'));
   const sql = `${prefix}UPDATE ${quoteId(rel.name)} AS ${quoteId(alias)} SET ${sets}${from ? ` FROM ${from}` : ''}${where}${ret.sql}`;
   return { sql, columns: ret.columns, table: rel.name };
 }
@@ -425,7 +436,7 @@ export function deleteStmt(an: Analyzer, s: P.DeleteStmt): DmlResult {
       'WHERE',
       exprPos(st, s.whereClause),
     ).sql;
-  const ret = returning(an, s.returningList, an.level(scope, 'RETURNING'));
+  const ret = returning(an, s.returningList, an.level(returningScope(scope, rel, alias), 'RETURNING'));
   const a = quoteId(alias);
   let sql: string;
   if (using) {

@@ -1,0 +1,102 @@
+// The schemas, sequences and enum types of the database as catalog rows: what pg_namespace,
+// pg_sequence / pg_sequences / information_schema.sequences, pg_type / pg_enum and the front end
+// read. Plain functions over any connection (committed schema or a writer's view).
+
+import type Database from 'better-sqlite3';
+import type { CatalogEnum, CatalogSequence } from '../sql/analyze/context.js';
+import { T } from '../sql/types/pg-types.js';
+import { pgCatalogOid, publicSchema, publicSchemaOid, splitStorageName } from '../storage/namespaces.js';
+import { readSequences, type SequenceDef } from '../storage/sequences.js';
+
+/** PostgreSQL's OID of information_schema in a fresh cluster (it varies; 13000s in PostgreSQL 15). */
+export const informationSchemaOid = 13183;
+
+export interface SchemaRow {
+  name: string;
+  oid: number;
+}
+
+/** Every schema: pg_catalog, public, information_schema, then the users' (by name). */
+export function listSchemas(db: Database.Database): SchemaRow[] {
+  const stmt = db.prepare('SELECT name, oid FROM _chorus_schemas ORDER BY name');
+  stmt.safeIntegers(false);
+  const users = stmt.all() as SchemaRow[];
+  return [
+    { name: 'pg_catalog', oid: pgCatalogOid },
+    { name: publicSchema, oid: publicSchemaOid },
+    { name: 'information_schema', oid: informationSchemaOid },
+    ...users,
+  ];
+}
+
+/** A sequence with its parameters, owner column and the state setval / RESTART last gave it. */
+export interface SequenceRow extends CatalogSequence {
+  /** int2 / int4 / int8 type OID (pg_sequence.seqtypid). */
+  typeOid: number;
+  start: bigint;
+  increment: bigint;
+  min: bigint;
+  max: bigint;
+  cache: bigint;
+  cycle: boolean;
+  /** 'serial', 'a' (GENERATED ALWAYS), 'd' (BY DEFAULT) or null (a plain sequence). */
+  identity: string | null;
+  /** The last setval / RESTART (replicated); a node's own progress is not shown here. */
+  resetValue: bigint;
+  resetCalled: boolean;
+}
+
+function sequenceRow(d: SequenceDef): SequenceRow {
+  const { schema, name } = splitStorageName(d.name);
+  return {
+    schema,
+    name,
+    storedName: d.name,
+    oid: d.oid,
+    ownerTable: d.ownerTable,
+    ownerColumn: d.ownerColumn,
+    typeOid: d.typeOid,
+    start: d.start,
+    increment: d.increment,
+    min: d.min,
+    max: d.max,
+    cache: d.cache,
+    cycle: d.cycle,
+    identity: d.identity,
+    resetValue: d.reset.value,
+    resetCalled: d.reset.called,
+  };
+}
+
+export function listSequences(db: Database.Database): SequenceRow[] {
+  return readSequences(db).map(sequenceRow);
+}
+
+/** Every enum type with its labels in sort order (pg_enum.enumsortorder order). */
+export function listEnumTypes(db: Database.Database): CatalogEnum[] {
+  const stmt = db.prepare('SELECT type, oid, array_oid, label FROM _chorus_enums ORDER BY type, sort');
+  stmt.safeIntegers(false);
+  const out = new Map<string, CatalogEnum>();
+  for (const r of stmt.all() as { type: string; oid: number; array_oid: number; label: string }[]) {
+    let e = out.get(r.type);
+    if (!e) {
+      const { schema, name } = splitStorageName(r.type);
+      e = { schema, name, storedName: r.type, oid: r.oid, arrayOid: r.array_oid, labels: [] };
+      out.set(r.type, e);
+    }
+    e.labels.push(r.label);
+  }
+  return [...out.values()];
+}
+
+/** pg_enum rows: (type OID, label, sort order) with the sort orders as stored. */
+export function listEnumLabels(db: Database.Database): { typeOid: number; label: string; sort: number }[] {
+  const stmt = db.prepare('SELECT oid AS typeOid, label, sort FROM _chorus_enums ORDER BY oid, sort');
+  stmt.safeIntegers(false);
+  return stmt.all() as { typeOid: number; label: string; sort: number }[];
+}
+
+/** The int type name of a sequence's type OID. */
+export function sequenceTypeName(typeOid: number): string {
+  return typeOid === T.int2.oid ? 'int2' : typeOid === T.int4.oid ? 'int4' : 'int8';
+}

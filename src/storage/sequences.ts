@@ -1,0 +1,289 @@
+// Sequences at run time: nextval / currval / setval / lastval as SQLite functions of the writer
+// connection. Values are not transactional (as in PostgreSQL): this node's progress lives in
+// memory and is written with the next commit (or right after a rollback), and setval / RESTART
+// are replicated as idempotent last-writer-wins updates ordered by (epoch, node).
+
+import type Database from 'better-sqlite3';
+import { ChorusError } from '../errors.js';
+import { quoteLiteral } from '../sql/lexer.js';
+import {
+  checkSetval,
+  nextValue,
+  type SequenceParams,
+  type SequencePoint,
+  type SequenceSlots,
+} from './sequence-math.js';
+
+/** A sequence as _chorus_sequences holds it. */
+export interface SequenceDef extends SequenceParams {
+  /** SQLite-side name: "seq" in public, "schema.seq" elsewhere. */
+  name: string;
+  oid: number;
+  typeOid: number;
+  ownerTable: string | null;
+  ownerColumn: string | null;
+  identity: string | null;
+  /** The last setval / RESTART and its order (epoch, node). */
+  reset: SequencePoint;
+  epoch: bigint;
+  node: string;
+}
+
+interface Progress {
+  epoch: bigint;
+  node: string;
+  last: bigint;
+}
+
+interface SessionValues {
+  values: Map<string, bigint>;
+  last: string | null;
+}
+
+/** The _chorus_meta key holding this node's progress (carried over a snapshot install). */
+export const sequenceProgressKey = 'sequence_progress';
+/** Sessions whose currval / lastval are remembered; the oldest is forgotten past this. */
+const sequenceSessionsMax = 10_000;
+
+interface SequenceRow {
+  name: string;
+  oid: number | bigint;
+  type_oid: number | bigint;
+  start_value: bigint;
+  increment: bigint;
+  min_value: bigint;
+  max_value: bigint;
+  cache: bigint;
+  cycle: number | bigint;
+  owner_table: string | null;
+  owner_column: string | null;
+  identity: string | null;
+  reset_value: bigint;
+  reset_called: number | bigint;
+  reset_epoch: bigint;
+  reset_node: string;
+}
+
+export function sequenceFromRow(r: SequenceRow): SequenceDef {
+  const typeOid = Number(r.type_oid);
+  return {
+    name: r.name,
+    oid: Number(r.oid),
+    typeOid,
+    start: BigInt(r.start_value),
+    increment: BigInt(r.increment),
+    min: BigInt(r.min_value),
+    max: BigInt(r.max_value),
+    cache: BigInt(r.cache),
+    cycle: Number(r.cycle) === 1,
+    ownerTable: r.owner_table,
+    ownerColumn: r.owner_column,
+    identity: r.identity,
+    reset: { value: BigInt(r.reset_value), called: Number(r.reset_called) === 1 },
+    epoch: BigInt(r.reset_epoch),
+    node: r.reset_node,
+  };
+}
+
+/** Every sequence of the database, read from `db` (any connection). */
+export function readSequences(db: Database.Database): SequenceDef[] {
+  const stmt = db.prepare('SELECT * FROM _chorus_sequences ORDER BY name');
+  stmt.safeIntegers(true);
+  return (stmt.all() as SequenceRow[]).map(sequenceFromRow);
+}
+
+/** The SQL that records a reset on any node: kept only if it orders after the one there. */
+export function resetSql(name: string, point: SequencePoint, epoch: bigint, node: string): string {
+  return `UPDATE _chorus_sequences SET reset_value = ${point.value}, reset_called = ${point.called ? 1 : 0}, reset_epoch = ${epoch}, reset_node = ${quoteLiteral(node)} WHERE name = ${quoteLiteral(name)} AND (reset_epoch < ${epoch} OR (reset_epoch = ${epoch} AND reset_node < ${quoteLiteral(node)}))`;
+}
+
+/** A sequence name as the functions receive it: PostgreSQL text ('s', 'sch.s', '"S"'). */
+export function parseSequenceName(text: string): { schema: string | null; name: string } {
+  const parts: string[] = [];
+  let i = 0;
+  while (i <= text.length) {
+    if (text[i] === '"') {
+      let out = '';
+      i++;
+      while (i < text.length) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          out += '"';
+          i += 2;
+        } else if (text[i] === '"') break;
+        else out += text[i++];
+      }
+      i++;
+      parts.push(out);
+    } else {
+      let end = text.indexOf('.', i);
+      if (end < 0) end = text.length;
+      parts.push(text.slice(i, end).trim().toLowerCase());
+      i = end;
+    }
+    if (text[i] !== '.') break;
+    i++;
+  }
+  if (parts.length === 1) return { schema: null, name: parts[0]! };
+  if (parts.length === 2) return { schema: parts[0]!, name: parts[1]! };
+  throw new ChorusError('42601', `improper relation name (too many dotted names): ${text}`);
+}
+
+export class SequenceStore {
+  private defs = new Map<string, SequenceDef>();
+  private readonly progress = new Map<string, Progress>();
+  private progressDirty = false;
+  /** Resets made here and not yet written and logged. */
+  private readonly pending = new Map<string, SequenceDef>();
+  private readonly sessions = new Map<number, SessionValues>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly nodeId: string,
+    private readonly slots: () => SequenceSlots,
+  ) {
+    const meta = db
+      .prepare('SELECT value FROM _chorus_meta WHERE key = ?')
+      .pluck()
+      .get(sequenceProgressKey) as string | undefined;
+    if (meta) {
+      for (const [name, [epoch, node, last]] of Object.entries(
+        JSON.parse(meta) as Record<string, [string, string, string]>,
+      ))
+        this.progress.set(name, { epoch: BigInt(epoch), node, last: BigInt(last) });
+    }
+    this.load();
+  }
+
+  /** Re-read definitions (after DDL, a rollback, or applying a peer's change). */
+  load(): void {
+    this.defs = new Map(readSequences(this.db).map((d) => [d.name, d]));
+    for (const [name, p] of this.pending) {
+      const d = this.defs.get(name);
+      if (d) this.defs.set(name, { ...d, reset: p.reset, epoch: p.epoch, node: p.node });
+    }
+  }
+
+  /** Something to write at commit (progress or resets). */
+  get dirty(): boolean {
+    return this.progressDirty || this.pending.size > 0;
+  }
+
+  register(db: Database.Database): void {
+    const opts = { deterministic: false, directOnly: false, safeIntegers: true } as const;
+    db.function('pg_nextval', opts, (session, name) => this.nextval(Number(session), String(name)));
+    db.function('pg_currval', opts, (session, name) => this.currval(Number(session), String(name)));
+    db.function('pg_setval', opts, (session, name, value, called) =>
+      value === null || called === null
+        ? null
+        : this.setval(Number(session), String(name), BigInt(value as bigint), Number(called) === 1),
+    );
+    db.function('pg_lastval', opts, (session) => this.lastval(Number(session)));
+  }
+
+  private def(text: string): SequenceDef {
+    const { schema, name } = parseSequenceName(text);
+    const stored = schema === null || schema === 'public' ? name : `${schema}.${name}`;
+    const d = this.defs.get(stored);
+    if (!d) throw new ChorusError('42P01', `relation "${schema ? `${schema}.` : ''}${name}" does not exist`);
+    return d;
+  }
+
+  private session(id: number): SessionValues {
+    let s = this.sessions.get(id);
+    if (!s) {
+      if (this.sessions.size >= sequenceSessionsMax) {
+        const oldest = this.sessions.keys().next().value;
+        if (oldest !== undefined) this.sessions.delete(oldest);
+      }
+      s = { values: new Map(), last: null };
+      this.sessions.set(id, s);
+    }
+    return s;
+  }
+
+  nextval(session: number, text: string): bigint {
+    const d = this.def(text);
+    const p = this.progress.get(d.name);
+    const from = p && p.epoch === d.epoch && p.node === d.node ? { value: p.last, called: true } : d.reset;
+    const v = nextValue(shortName(d.name), d, this.slots(), from);
+    this.progress.set(d.name, { epoch: d.epoch, node: d.node, last: v });
+    this.progressDirty = true;
+    const s = this.session(session);
+    s.values.set(d.name, v);
+    s.last = d.name;
+    return v;
+  }
+
+  currval(session: number, text: string): bigint {
+    const d = this.def(text);
+    const v = this.sessions.get(session)?.values.get(d.name);
+    if (v === undefined)
+      throw new ChorusError(
+        '55000',
+        `currval of sequence "${shortName(d.name)}" is not yet defined in this session`,
+      );
+    return v;
+  }
+
+  lastval(session: number): bigint {
+    const s = this.sessions.get(session);
+    if (!s?.last) throw new ChorusError('55000', 'lastval is not yet defined in this session');
+    if (!this.defs.has(s.last)) throw new ChorusError('55000', 'lastval is not yet defined in this session');
+    return s.values.get(s.last)!;
+  }
+
+  /** setval: this node continues after `value`; every node does once the reset has replicated. */
+  setval(session: number, text: string, value: bigint, called: boolean): bigint {
+    const d = this.def(text);
+    checkSetval(shortName(d.name), d, value);
+    this.reset(d, { value, called });
+    if (called) {
+      const s = this.session(session);
+      s.values.set(d.name, value);
+    }
+    return value;
+  }
+
+  /** A reset (setval, ALTER SEQUENCE RESTART, TRUNCATE ... RESTART IDENTITY) ordered after every one seen. */
+  reset(d: SequenceDef, point: SequencePoint): void {
+    const epoch = d.epoch + 1n;
+    const next: SequenceDef = { ...d, reset: point, epoch, node: this.nodeId };
+    this.defs.set(d.name, next);
+    this.pending.set(d.name, next);
+  }
+
+  /** The definition of a sequence by its SQLite-side name. */
+  get(name: string): SequenceDef | undefined {
+    return this.defs.get(name);
+  }
+
+  /**
+   * In the committing transaction: write resets (logged for peers by `log`) and this node's progress.
+   */
+  flush(log: (table: string, sql: string) => void): void {
+    for (const d of this.pending.values()) {
+      const sql = resetSql(d.name, d.reset, d.epoch, d.node);
+      this.db.exec(sql);
+      log(d.name, sql);
+    }
+    this.pending.clear();
+    if (this.progressDirty) {
+      const out: Record<string, [string, string, string]> = {};
+      for (const [name, p] of this.progress)
+        if (this.defs.has(name)) out[name] = [String(p.epoch), p.node, String(p.last)];
+      this.db
+        .prepare('INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES (?, ?)')
+        .run(sequenceProgressKey, JSON.stringify(out));
+      this.progressDirty = false;
+    }
+  }
+
+  forgetSession(id: number): void {
+    this.sessions.delete(id);
+  }
+}
+
+function shortName(stored: string): string {
+  const dot = stored.indexOf('.');
+  return dot < 0 ? stored : stored.slice(dot + 1);
+}
