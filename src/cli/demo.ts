@@ -194,7 +194,16 @@ async function runNodes(
         `127.0.0.1:${n.haPort}`,
         ...(peers.length > 0 ? ['--ha-peers', peers.join(',')] : []),
       ],
-      { env: { ...process.env, CHORUS_CLUSTER_SECRET: secret }, stdio: ['ignore', log, log] },
+      {
+        env: {
+          ...process.env,
+          CHORUS_CLUSTER_SECRET: secret,
+          // Each master hands out its own slot of every sequence (serial keys never collide).
+          CHORUS_REPLICATION__SEQUENCE_SLOT: String(nodes.indexOf(n)),
+          CHORUS_REPLICATION__SEQUENCE_SLOTS: String(nodes.length),
+        },
+        stdio: ['ignore', log, log],
+      },
     );
     closeSync(log);
     n.child = child;
