@@ -73,6 +73,8 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
     case 'alter_table':
       // ChorusDB's own ALTER TABLE ... SET REPLICATION is not PostgreSQL syntax (token path).
       if (setsReplication(tokens)) return false;
+      // ALTER [COLUMN] c RESTART [WITH n]: the column's sequence (session/objects.ts), not its shape.
+      if (restartsIdentity(tokens)) return false;
       break;
     default:
       return false;
@@ -106,6 +108,10 @@ function isAdminCall(sig: readonly Token[]): boolean {
     (rest === 2 && kw(sig[end + 1], 'AS')) ||
     (rest === 1 && (sig[end + 1]!.kind === 'ident' || sig[end + 1]!.kind === 'qident'))
   );
+}
+
+function restartsIdentity(tokens: readonly Token[]): boolean {
+  return tokens.some((t) => t.kind === 'ident' && t.value === 'RESTART');
 }
 
 function setsReplication(tokens: readonly Token[]): boolean {

@@ -185,7 +185,8 @@ describe('embedded node', () => {
     await node.exec('UPDATE c3b SET extra = 8');
     assert.deepEqual((await log('c3')).map((r) => r.columns).slice(2), [
       '{"id":1,"a":"a","extra":7}',
-      '{"sql":"ALTER TABLE c3 RENAME TO c3b"}',
+      // RENAME TO travels as a table operation (peers move the table's metadata with it).
+      '{"sql":"ALTER TABLE \\"c3\\" RENAME TO \\"c3b\\"","tableOp":{"kind":"rename_table","to":"c3b"}}',
     ]);
     assert.deepEqual(
       (await log('c3b')).map((r) => [r.operation, r.columns]),
