@@ -304,7 +304,10 @@ class Reader {
     const s = this.s;
     for (let k = 0; k < words.length; k++) {
       const w = words[k]!;
-      if (s.length - this.pos >= w.length && asciiLower(s.slice(this.pos, this.pos + w.length)) === asciiLower(w)) {
+      if (
+        s.length - this.pos >= w.length &&
+        asciiLower(s.slice(this.pos, this.pos + w.length)) === asciiLower(w)
+      ) {
         this.pos += w.length;
         return k;
       }

@@ -186,9 +186,13 @@ export function registerFormattingFunctions(db: Database.Database): void {
         ? null
         : toTimestamp(String(text), String(picture), sessionTimeZone(String(tz))),
   );
-  db.function('pg_to_number', { deterministic: true, safeIntegers: true }, (text: unknown, picture: unknown) => {
-    if (text === null || picture === null) return null;
-    const n = toNumber(String(text), String(picture));
-    return n === null ? null : encodeNumeric(n);
-  });
+  db.function(
+    'pg_to_number',
+    { deterministic: true, safeIntegers: true },
+    (text: unknown, picture: unknown) => {
+      if (text === null || picture === null) return null;
+      const n = toNumber(String(text), String(picture));
+      return n === null ? null : encodeNumeric(n);
+    },
+  );
 }

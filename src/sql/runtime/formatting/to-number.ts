@@ -3,7 +3,12 @@
 // 9 / 0, the decimal point, signs (S, MI, PL, SG, PR's '<'), V scaling; EEEE and RN are refused.
 
 import { ChorusError } from '../../../errors.js';
-import { finite, NUMERIC_TYPMOD_OFFSET_BYTES, type Numeric, parseNumeric } from '../../types/numeric/numeric.js';
+import {
+  finite,
+  NUMERIC_TYPMOD_OFFSET_BYTES,
+  type Numeric,
+  parseNumeric,
+} from '../../types/numeric/numeric.js';
 import { numericMul } from '../../types/numeric/numeric-arith.js';
 import { parseFormat } from './format-parse.js';
 import { describe, type NumDesc } from './to-char-number.js';
@@ -159,7 +164,8 @@ export function toNumber(input: string, picture: string): Numeric | null {
       case 'PL':
       case 'SG': {
         const c = r.c;
-        const accepted = n.key === 'MI' ? c === MINUS : n.key === 'PL' ? c === PLUS : c === MINUS || c === PLUS;
+        const accepted =
+          n.key === 'MI' ? c === MINUS : n.key === 'PL' ? c === PLUS : c === MINUS || c === PLUS;
         if (!accepted) {
           r.eatNonData(1);
           continue;
