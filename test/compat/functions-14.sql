@@ -294,12 +294,9 @@ select to_char(1, 'MIS9');
 select to_char(9223372036854775807::int8, 'RN');
 select to_char(1, ''), to_char(1, 'xyz');
 
--- Not implemented yet: the parsing direction
--- chorus-error: 0A000 to_date is not implemented
+-- The parsing direction (to-date-number.sql has many more)
 select to_date('2020-01-02', 'YYYY-MM-DD');
--- chorus-error: 0A000 to_number is not implemented
 select to_number('12,454.8-', '99G999D9S');
--- chorus-error: 0A000 to_timestamp(text, text) is not implemented
 select to_timestamp('2020-01-02 03:04', 'YYYY-MM-DD HH24:MI');
 DROP TABLE f14_c;
 DROP TABLE f14_p;

@@ -299,7 +299,7 @@ SELECT regexp_substr('abc','b',1,0);
 SELECT regexp_count(NULL, 'b'), regexp_substr('abc', NULL);
 
 -- chorus-error: 0A000 a PostgreSQL function ChorusDB does not implement
-SELECT to_number('1', '9');
+SELECT to_tsvector('simple', 'a b');
 
 -- error: 42883
 SELECT nosuchfunction(1);

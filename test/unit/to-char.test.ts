@@ -29,7 +29,15 @@ function tm(fields: Partial<TmToChar>): TmToChar {
 describe('picture parsing', () => {
   test('keywords take the longest listed spelling; FM, TH and quoted text', () => {
     const nodes = parseFormat('FMHH24th "HH" MONTH', true);
-    assert.deepEqual(nodes[0], { kind: 'key', key: 'HH24', fm: true, tm: false, th: 'th', sp: false });
+    assert.deepEqual(nodes[0], {
+      kind: 'key',
+      key: 'HH24',
+      name: 'HH24',
+      fm: true,
+      tm: false,
+      th: 'th',
+      sp: false,
+    });
     assert.deepEqual(
       nodes.slice(1, 5).map((n) => (n.kind === 'char' ? n.text : n.key)),
       [' ', 'H', 'H', ' '],

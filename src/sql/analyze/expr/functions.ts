@@ -175,10 +175,6 @@ export function callFunction(
       position,
     });
   }
-  if (name === 'to_timestamp' && args.length === 2) {
-    // Only to_timestamp(double precision) is implemented; the parsing form is refused.
-    throw new FeatureNotSupportedError('function to_timestamp(text, text)', { position });
-  }
   const found = selectCandidate(
     cands,
     args.map((a) => a.type),

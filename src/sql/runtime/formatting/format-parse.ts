@@ -1,12 +1,41 @@
-// The template pictures of to_char / to_number as PostgreSQL 15 reads them (formatting.c's
+// The template pictures of to_char / to_number / to_date as PostgreSQL 15 reads them (formatting.c's
 // parse_format): keywords found by longest listed match from their first letter, FM / TM prefixes
 // and TH / th / SP suffixes (date/time pictures only), double-quoted text, a backslash before a
 // double quote, and every other character copied as it is.
 
-/** One item of a parsed picture: a keyword (with its suffix flags) or literal text. */
+/**
+ * How the parsing direction treats a literal character: quoted text is 'char'; outside quotes a
+ * date/time picture's ASCII punctuation is a 'separator' and white space a 'space'.
+ */
+export type CharType = 'char' | 'separator' | 'space';
+
+/**
+ * One item of a parsed picture: a keyword (`key` folded to the upper-case spelling where the
+ * lower-case one means the same; `name` as written, for messages) or literal text.
+ */
 export type FormatNode =
-  | { kind: 'key'; key: string; fm: boolean; tm: boolean; th: 'TH' | 'th' | null; sp: boolean }
-  | { kind: 'char'; text: string };
+  | {
+      kind: 'key';
+      key: string;
+      name: string;
+      fm: boolean;
+      tm: boolean;
+      th: 'TH' | 'th' | null;
+      sp: boolean;
+    }
+  | { kind: 'char'; text: string; type: CharType };
+
+/** formatting.c's is_separator_char: printable ASCII that is not a letter or digit. */
+export function isSeparatorChar(c: string | undefined): boolean {
+  if (c === undefined || c.length !== 1) return false;
+  const x = c.charCodeAt(0);
+  return x > 0x20 && x < 0x7f && !/[A-Za-z0-9]/.test(c);
+}
+
+/** C's isspace in the C locale. */
+export function isCSpace(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+}
 
 /** Date/time keywords, in PostgreSQL's order (longer spellings before their prefixes). */
 export const dateTimeKeywords = [
@@ -282,7 +311,7 @@ export function parseFormat(picture: string, dateTime: boolean): FormatNode[] {
           i += 2;
         }
       }
-      out.push({ kind: 'key', key: same.has(key) ? key.toUpperCase() : key, fm, tm, th, sp });
+      out.push({ kind: 'key', key: same.has(key) ? key.toUpperCase() : key, name: key, fm, tm, th, sp });
       continue;
     }
     if (i >= picture.length) break;
@@ -296,14 +325,15 @@ export function parseFormat(picture: string, dateTime: boolean): FormatNode[] {
         }
         if (picture[i] === '\\' && i + 1 < picture.length) i++;
         const ch = String.fromCodePoint(picture.codePointAt(i)!);
-        out.push({ kind: 'char', text: ch });
+        out.push({ kind: 'char', text: ch, type: 'char' });
         i += ch.length;
       }
       continue;
     }
     if (c === '\\' && picture[i + 1] === '"') i++;
     const ch = String.fromCodePoint(picture.codePointAt(i)!);
-    out.push({ kind: 'char', text: ch });
+    const type: CharType = dateTime && isSeparatorChar(ch) ? 'separator' : isCSpace(ch) ? 'space' : 'char';
+    out.push({ kind: 'char', text: ch, type });
     i += ch.length;
   }
   if (parsedPictures.size >= parsedPicturesMax) parsedPictures.clear();

@@ -1,6 +1,7 @@
-// The SQLite function behind to_char: pg_to_char(value, picture, type oid, TimeZone) turns a stored
-// timestamp, timestamptz, interval or number into PostgreSQL's broken-down form and formats it.
-// Also the zone abbreviation the TZ pattern prints.
+// The SQLite functions behind the formatting functions: pg_to_char(value, picture, type oid,
+// TimeZone) turns a stored timestamp, timestamptz, interval or number into PostgreSQL's broken-down
+// form and formats it (also the zone abbreviation the TZ pattern prints); pg_to_date,
+// pg_to_timestamp_text and pg_to_number read text by a picture into a date, timestamptz or numeric.
 
 import type Database from 'better-sqlite3';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
@@ -11,13 +12,15 @@ import {
   timestampToTm,
 } from '../../types/datetime/datetime-core.js';
 import { decodeInterval } from '../../types/interval/interval.js';
-import { decodeNumeric } from '../../types/numeric/numeric-key.js';
+import { decodeNumeric, encodeNumeric } from '../../types/numeric/numeric-key.js';
 import { T } from '../../types/pg-types.js';
 import { sessionTimeZone, type TimeZone } from '../../types/timezone/timezone.js';
 import type { StorageValue } from '../../types/values.js';
 import { floatOf } from '../../types/values-simple.js';
 import { formatDateTime, type TmToChar } from './to-char-datetime.js';
 import { formatNumber } from './to-char-number.js';
+import { toNumber } from './to-number.js';
+import { toDate, toTimestamp } from './to-timestamp.js';
 
 const utcNames = /^(utc|etc\/utc|uct|etc\/uct|universal|etc\/universal|zulu|etc\/zulu)$/i;
 const posixAbbrev =
@@ -170,6 +173,26 @@ export function registerFormattingFunctions(db: Database.Database): void {
     (v: unknown, picture: unknown, oid: unknown, tz: unknown) => {
       if (v === null || picture === null) return null;
       return toChar(v as StorageValue, String(picture), Number(oid), String(tz));
+    },
+  );
+  db.function('pg_to_date', { deterministic: true, safeIntegers: true }, (text: unknown, picture: unknown) =>
+    text === null || picture === null ? null : BigInt(toDate(String(text), String(picture))),
+  );
+  db.function(
+    'pg_to_timestamp_text',
+    { deterministic: true, safeIntegers: true },
+    (text: unknown, picture: unknown, tz: unknown) =>
+      text === null || picture === null
+        ? null
+        : toTimestamp(String(text), String(picture), sessionTimeZone(String(tz))),
+  );
+  db.function(
+    'pg_to_number',
+    { deterministic: true, safeIntegers: true },
+    (text: unknown, picture: unknown) => {
+      if (text === null || picture === null) return null;
+      const n = toNumber(String(text), String(picture));
+      return n === null ? null : encodeNumeric(n);
     },
   );
 }

@@ -23,7 +23,7 @@ export type NumberValue =
   | { kind: 'numeric'; value: Numeric };
 
 /** PostgreSQL's NUMDesc. */
-interface NumDesc {
+export interface NumDesc {
   pre: number;
   post: number;
   lsign: 'none' | 'pre' | 'post';
@@ -47,7 +47,7 @@ interface NumDesc {
 const syntax = (m: string, detail?: string) => new ChorusError('42601', m, { detail });
 
 /** NUMDesc_prepare over the picture's keywords. */
-function describe(nodes: readonly FormatNode[]): NumDesc {
+export function describe(nodes: readonly FormatNode[]): NumDesc {
   const d: NumDesc = {
     pre: 0,
     post: 0,
