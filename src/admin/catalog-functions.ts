@@ -4,6 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import { Oid } from '../wire/types.js';
+import { registerCatalogRuntime } from './catalog-runtime.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
   constraintDefinition,
@@ -88,6 +89,7 @@ const bool = (b: boolean): number => (b ? 1 : 0);
 
 export function registerCatalogFunctions(db: Database.Database): void {
   setCatalogSource(db.name);
+  registerCatalogRuntime(db);
   db.function('pg_table_is_visible', { deterministic: true }, (_oid: unknown) => 1);
   db.function('pg_type_is_visible', { deterministic: true }, (_oid: unknown) => 1);
   db.function('format_type', { deterministic: true }, (oid: unknown, typmod: unknown) =>
@@ -104,8 +106,8 @@ export function registerCatalogFunctions(db: Database.Database): void {
     if (def === null || col === undefined || num(col) === 0) return def;
     return null;
   });
-  db.function('pg_get_constraintdef', { varargs: true }, (oid: unknown) =>
-    constraintDefinition(num(oid) ?? 0),
+  db.function('pg_get_constraintdef', { varargs: true }, (oid: unknown, pretty?: unknown) =>
+    constraintDefinition(num(oid) ?? 0, num(pretty) === 1),
   );
   db.function('pg_get_expr', { varargs: true }, (expr: unknown) => (expr === null ? null : String(expr)));
   db.function('pg_get_viewdef', { varargs: true }, (oid: unknown) =>

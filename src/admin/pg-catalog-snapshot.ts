@@ -2,10 +2,10 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
-import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
+import { defaultFromComment, identityColumns, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { rowidKeyType, typeOfDeclared } from '../sql/types/pg-types.js';
 import { Oid, oidForDeclaredType } from '../wire/types.js';
-import { constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
+import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
   attnum: number;
@@ -15,6 +15,19 @@ export interface CatalogColumn {
   notNull: boolean;
   default: string | null;
   generated: string;
+  /** A serial or identity key (SQLite's AUTOINCREMENT rowid): its implicit sequence is `<table>_<column>_seq`. */
+  serial: boolean;
+  /** attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' none. */
+  identity: '' | 'a' | 'd';
+  /** The default's text as written (PostgreSQL syntax); `default` is what pg_attrdef shows. */
+  defaultRaw: string | null;
+}
+
+export interface CatalogCheck {
+  oid: number;
+  name: string;
+  /** The CHECK expression as written (PostgreSQL syntax). */
+  expression: string;
 }
 
 export interface CatalogIndex {
@@ -54,6 +67,7 @@ export interface CatalogRelation {
   columns: CatalogColumn[];
   indexes: CatalogIndex[];
   foreignKeys: CatalogForeignKey[];
+  checks: CatalogCheck[];
   rowCount: number;
 }
 
@@ -150,6 +164,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
     const rowidKey =
       pkCols.length === 1 && pkCols[0]!.type.toUpperCase() === 'INTEGER' ? pkCols[0]!.name : null;
     const viewMeta = r.type === 'view' && r.sql ? parseViewMeta(r.sql) : null;
+    const identities = identityColumns(r.sql ?? '');
     const columns: CatalogColumn[] = cols.map((c, i) => {
       // The PostgreSQL type the front end declared (sql/DESIGN.md), else SQLite's declared type.
       const fromView = viewMeta?.columns[i]?.type;
@@ -158,18 +173,23 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         fromView ?? (isRowid ? { type: rowidKeyType(c.dflt_value), typmod: -1 } : typeOfDeclared(c.type));
       const typeOid = pgType?.type.oid ?? oidForDeclaredType(c.type) ?? Oid.text;
       const serial = isRowid && c.notnull === 0;
+      const identity = serial ? (identities.get(c.name) ?? '') : '';
       return {
         attnum: i + 1,
         name: viewMeta?.columns[i]?.name ?? c.name,
         typeOid,
         typmod: pgType ? pgType.typmod : typmodOf(c.type ?? '', typeOid),
         notNull: c.notnull === 1 || c.pk > 0,
-        default: serial
-          ? `nextval('${r.name}_${c.name}_seq'::regclass)`
-          : isRowid
-            ? null
-            : (defaultFromComment(c.dflt_value) ?? c.dflt_value),
+        default:
+          serial && !identity
+            ? `nextval('${quoteName(`${r.name}_${c.name}_seq`).replaceAll("'", "''")}'::regclass)`
+            : isRowid
+              ? null
+              : (defaultFromComment(c.dflt_value) ?? c.dflt_value),
         generated: c.hidden === 2 || c.hidden === 3 ? 's' : '',
+        serial,
+        identity,
+        defaultRaw: isRowid ? null : defaultFromComment(c.dflt_value),
       };
     });
     const attnum = (name: string): number =>
@@ -182,6 +202,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       columns,
       indexes: [],
       foreignKeys: [],
+      checks: checksOf(r.sql ?? '', oid),
       rowCount: -1,
     };
     if (r.type === 'table') {
@@ -297,6 +318,25 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
   return { relations, byOid, byName };
 }
 
+/** CHECK constraints of a CREATE TABLE text: `CONSTRAINT "n" CHECK (...) /* pg: text *\/`. */
+function checksOf(createSql: string, tableOid: number): CatalogCheck[] {
+  const out: CatalogCheck[] = [];
+  const re = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+CHECK\s*\(/g;
+  for (const m of createSql.matchAll(re)) {
+    const after = createSql.slice(m.index! + m[0].length);
+    const c = /\/\* pg: ([\s\S]*?) \*\//.exec(after);
+    const next = after.search(/CONSTRAINT\s+"/);
+    const expression =
+      c && (next < 0 || c.index < next) ? c[1]!.replaceAll('*\\/', '*/') : null;
+    out.push({
+      oid: tableOid + checkOidOffset + out.length,
+      name: m[1]!.replaceAll('""', '"'),
+      expression: expression ?? '',
+    });
+  }
+  return out;
+}
+
 export function isIndex(x: CatalogRelation | CatalogIndex | undefined): x is CatalogIndex {
   return x !== undefined && 'tableOid' in x;
 }
@@ -323,10 +363,23 @@ const fkActions: Record<string, string> = {
   RESTRICT: 'RESTRICT',
 };
 
-/** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`. */
-export function constraintDefinition(oid: number): string | null {
+/**
+ * How a CHECK constraint is shown: the main thread sets PostgreSQL's spelling (catalog-exprs.ts,
+ * which needs the parser); elsewhere the expression as written.
+ */
+const checkDisplay = {
+  format: (raw: string, pretty: boolean): string => (pretty ? `CHECK (${raw})` : `CHECK ((${raw}))`),
+};
+
+export function setCheckDisplay(f: (raw: string, pretty: boolean) => string): void {
+  checkDisplay.format = f;
+}
+
+/** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`, `CHECK (...)`. */
+export function constraintDefinition(oid: number, pretty = false): string | null {
   const snap = catalogSnapshot();
   for (const rel of snap.relations) {
+    for (const ch of rel.checks) if (ch.oid === oid) return checkDisplay.format(ch.expression, pretty);
     for (const ix of rel.indexes) {
       if (ix.constraint && ix.oid + constraintOidOffset === oid) {
         return `${ix.constraint === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${ix.columns.map(quoteName).join(', ')})`;
@@ -366,4 +419,20 @@ export function viewDefinition(oid: number): string | null {
   if (rel?.kind !== 'v') return null;
   const m = /\bAS\b([\s\S]*)$/i.exec(rel.sql);
   return m ? ` ${m[1]!.trim()}${m[1]!.trim().endsWith(';') ? '' : ';'}` : null;
+}
+
+/** The last value each serial key handed out (SQLite's sqlite_sequence), by table name. */
+export function serialLastValues(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!catalogDb) return out;
+  try {
+    const rows = catalogDb.prepare('SELECT name, seq FROM sqlite_sequence').all() as {
+      name: string;
+      seq: number;
+    }[];
+    for (const r of rows) out.set(r.name, r.seq);
+  } catch {
+    // No AUTOINCREMENT table yet: SQLite has not made sqlite_sequence.
+  }
+  return out;
 }

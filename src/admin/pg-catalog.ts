@@ -6,7 +6,7 @@
 // Split by concern: pg-catalog-common.ts (OIDs, base types), pg-catalog-snapshot.ts (schema
 // snapshot), pg-catalog-schema.ts (relations built from it), pg-catalog-static.ts (the rest).
 
-import { baseTypes, pgCatalogNamespaceOid } from './pg-catalog-common.js';
+import { baseTypes, cols, pgCatalogNamespaceOid } from './pg-catalog-common.js';
 import { registerSchemaRelations } from './pg-catalog-schema.js';
 import { registerNamespaces, registerStaticRelations } from './pg-catalog-static.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
@@ -15,22 +15,10 @@ export function registerPgCatalog(registry: AdminRegistry): void {
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_type',
-    columns: [
-      { name: 'oid', type: 'int4' },
-      { name: 'typname', type: 'text' },
-      { name: 'typnamespace', type: 'int4' },
-      { name: 'typlen', type: 'int4' },
-      { name: 'typtype', type: 'text' },
-      { name: 'typcategory', type: 'text' },
-      { name: 'typelem', type: 'int4' },
-      { name: 'typarray', type: 'int4' },
-      { name: 'typdelim', type: 'text' },
-      { name: 'typcollation', type: 'int4' },
-      { name: 'typbasetype', type: 'int4' },
-      { name: 'typtypmod', type: 'int4' },
-      { name: 'typnotnull', type: 'text' },
-      { name: 'typrelid', type: 'int4' },
-    ],
+    columns: cols(
+      'pg_catalog.pg_type',
+      'oid typname typnamespace typlen typtype typcategory typelem typarray typdelim typcollation typbasetype typtypmod typnotnull typrelid',
+    ),
     rows: (): AdminValue[][] => {
       const rows: AdminValue[][] = [];
       for (const t of baseTypes) {

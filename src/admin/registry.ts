@@ -10,6 +10,8 @@ export type AdminType = 'text' | 'int8' | 'int4' | 'float8' | 'numeric' | 'bool'
 export interface AdminColumn {
   name: string;
   type: AdminType;
+  /** The PostgreSQL type the front end gives the column when it differs from `type` (catalog-types.ts names). */
+  pg?: string;
 }
 
 export type AdminValue = string | number | bigint | boolean | null;

@@ -13,6 +13,7 @@ import type {
   CatalogUnique,
 } from '../sql/analyze/context.js';
 import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
+import { catalogType } from '../sql/types/catalog-types.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import {
   crdtColumnTypes,
@@ -150,6 +151,12 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     if (schema === 'replicate' || (schema === null && name.startsWith('pg_replication_'))) {
       const view = this.registry.views.get(schema ? `${schema}.${name}` : name);
       return view ? adminRelation(view) : null;
+    }
+    // pg_catalog is searched before the user's schemas (PostgreSQL puts it first implicitly).
+    if (schema === 'pg_catalog' || schema === 'information_schema' || schema === null) {
+      const view = this.registry.views.get(`${schema ?? 'pg_catalog'}.${name}`);
+      if (view) return adminRelation(view);
+      if (schema !== null) return null;
     }
     if (schema !== null && schema !== 'public') return null;
     if (name.toLowerCase().startsWith(internalPrefix)) return null;
@@ -298,9 +305,11 @@ function adminRows(
 ): CatalogRelation {
   const select = cols
     .map((c) =>
-      c.type === 'timestamptz'
+      c.pg === 'bool'
+        ? `CASE ${quoteId(c.name)} WHEN 't' THEN 1 WHEN 'f' THEN 0 ELSE ${quoteId(c.name)} END AS ${quoteId(c.name)}`
+        : c.pg === 'timestamptz' || c.pg === 'time_stamp' || (!c.pg && c.type === 'timestamptz')
         ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
-        : c.type === 'numeric'
+        : !c.pg && c.type === 'numeric'
           ? `pg_numeric_from_float(${quoteId(c.name)}) AS ${quoteId(c.name)}`
           : quoteId(c.name),
     )
@@ -310,7 +319,7 @@ function adminRows(
     kind: 'admin',
     columns: cols.map((c, i) => ({
       name: c.name,
-      type: adminTypes[c.type],
+      type: c.pg ? catalogType(c.pg) : adminTypes[c.type],
       notNull: false,
       defaultSql: null,
       defaultPg: null,

@@ -9,6 +9,7 @@ import {
   FeatureNotSupportedError,
   InsufficientPrivilegeError,
   ProtocolViolationError,
+  SyntaxError42601,
   UndefinedFunctionError,
   UndefinedTableError,
 } from '../errors.js';
@@ -20,7 +21,7 @@ import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
 import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from '../sql/lexer.js';
 import { parseSql } from '../sql/parse/parser.js';
 import { internalPrefix } from '../storage/internal-schema.js';
-import { type FrontEndOptions, planStatement, usesFrontEnd } from './front-end.js';
+import { type FrontEndOptions, namesCatalog, planStatement, usesFrontEnd } from './front-end.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
 
@@ -186,7 +187,14 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
     }
   }
   const mayBlock = tokens.some((t) => t.kind === 'ident' && t.value === 'PG_SLEEP');
-  const r = planStatement(text, catalog, opts);
+  let r: ReturnType<typeof planStatement>;
+  try {
+    r = planStatement(text, catalog, opts);
+  } catch (e) {
+    // A catalog query the front end cannot plan yet: the token path's emulation answers it.
+    if (namesCatalog(tokens) && !(e instanceof SyntaxError42601)) return null;
+    throw e;
+  }
   const base = { text, tokens, cls, mayBlock, viewColumnTypes: null };
   if (r.ddl) {
     return {

@@ -24,7 +24,7 @@ import { storedEqualityIsPostgres } from '../expr/keys.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
-import { defaultComment } from './stored-text.js';
+import { defaultComment, identityComment } from './stored-text.js';
 
 export interface DdlPlan {
   sql: string;
@@ -82,6 +82,8 @@ interface ColumnPlan {
   notNull: boolean;
   /** A serial primary key's constraint name (declared on the column, see columnSql). */
   primaryName?: string;
+  /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY: kept as a comment for the catalog. */
+  identity?: 'a' | 'd';
   defaultPg: string | null;
   /** The default calls a volatile function (random(), clock_timestamp(), ...). */
   defaultVolatile?: boolean;
@@ -196,7 +198,9 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
       case 'CONSTR_CHECK': {
         const referenced = columnLevel ? cols : referencedColumns(c.raw_expr!, columns);
         const name = c.conname ?? constraintName(table, referenced.slice(0, 1), 'check', taken);
-        constraints.push(`CONSTRAINT ${quoteId(name)} CHECK (${checkSql(c.raw_expr!)})`);
+        constraints.push(
+          `CONSTRAINT ${quoteId(name)} CHECK (${checkSql(c.raw_expr!)}) ${defaultComment(expressionText(c.raw_expr!))}`,
+        );
         break;
       }
       case 'CONSTR_FOREIGN': {
@@ -343,6 +347,7 @@ function columnPlan(an: Analyzer, cd: P.ColumnDef): ColumnPlan {
         }
         plan.serial = true;
         plan.notNull = true;
+        plan.identity = c.generated_when === 'a' ? 'a' : 'd';
         break;
       case 'CONSTR_GENERATED':
         throw new FeatureNotSupportedError('generated columns (GENERATED ALWAYS AS ... STORED)', {
@@ -376,7 +381,10 @@ function columnSql(
   else decl = declaredType(c.type!);
   let sql = `${quoteId(c.name)} ${decl}`;
   // A serial key is never reused after a delete, like a sequence's values (SQLite's AUTOINCREMENT).
-  if (c.primaryName !== undefined) sql += ` CONSTRAINT ${quoteId(c.primaryName)} PRIMARY KEY AUTOINCREMENT`;
+  if (c.primaryName !== undefined) {
+    sql += ` CONSTRAINT ${quoteId(c.primaryName)} PRIMARY KEY AUTOINCREMENT`;
+    if (c.identity) sql += ` ${identityComment(c.identity)}`;
+  }
   // A serial rowid key may be omitted (SQLite assigns it); any other NOT NULL is SQLite's to enforce.
   if (c.notNull && !(rowid && c.serial)) sql += ' NOT NULL';
   if (c.serial && !rowid) {

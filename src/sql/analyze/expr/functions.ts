@@ -5,12 +5,14 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
+import { catalogTypeByName } from '../../types/catalog-types.js';
 import { formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
 import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
 import { coerce } from './coerce.js';
+import { catalogFunctionLines } from './catalog-function-lines.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
@@ -29,7 +31,7 @@ interface Overload extends FunctionLine {
 
 const typeByName = (n: string): PgType => {
   if (n === 'anyelement') return anyElement;
-  const t = (T as Record<string, PgType>)[n];
+  const t = (T as Record<string, PgType>)[n] ?? catalogTypeByName(n);
   if (!t) throw new Error(`function table names unknown type ${n}`);
   return t;
 };
@@ -58,7 +60,7 @@ const extraLines: FunctionLine[] = [
 
 const overloads: ReadonlyMap<string, readonly Overload[]> = (() => {
   const m = new Map<string, Overload[]>();
-  for (const line of [...functionLines_(), ...extraLines]) {
+  for (const line of [...functionLines_(), ...extraLines, ...catalogFunctionLines()]) {
     const o: Overload = { ...line, argTypes: line.args.map(typeByName) };
     if (!m.has(o.name)) m.set(o.name, []);
     m.get(o.name)!.push(o);
@@ -190,6 +192,8 @@ export function callFunction(
   const distinctArgs =
     fc.agg_distinct && name === 'count' ? coerced.map((a) => ({ ...a, sql: groupKeySql(a) })) : coerced;
   let sql = fill(lv, o.template, distinctArgs);
+  // Catalog functions read the schema through the catalog's snapshot: on the admin connection.
+  if (o.template.startsWith('pg_cat_')) st.usesAdmin = true;
   if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql, coerced);
   if (fc.over) {
     if (!lv.windows) throw new ChorusError('42P20', 'window functions are not allowed here', { position });
