@@ -5,6 +5,7 @@ import { T, typeByOid } from '../sql/types/pg-types.js';
 import { Oid } from '../wire/types.js';
 import { displayCheck, displayDefault } from './catalog-exprs.js';
 import { catalogSequences } from './catalog-objects.js';
+import { btreeOpclass } from './pg-catalog-extra.js';
 import {
   attrdefOidOffset,
   baseTypes,
@@ -201,8 +202,8 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           't',
           'f',
           ix.attnums.join(' '),
-          ix.attnums.map(() => '0').join(' '),
-          ix.attnums.map(() => '0').join(' '),
+          ix.attnums.map((a) => (collatable.has(typeOfAttnum(rel, a)) ? '100' : '0')).join(' '),
+          ix.attnums.map((a) => String(btreeOpclass(typeOfAttnum(rel, a)))).join(' '),
           ix.attnums.map(() => '0').join(' '),
           null,
           ix.partial,
@@ -319,6 +320,12 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
       return out;
     },
   });
+}
+
+const collatable = new Set<number>([Oid.text, Oid.varchar, Oid.bpchar]);
+
+function typeOfAttnum(rel: CatalogRelation, attnum: number): number {
+  return rel.columns.find((c) => c.attnum === attnum)?.typeOid ?? 0;
 }
 
 function escapeRe(s: string): string {

@@ -206,6 +206,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       rowCount: -1,
     };
     if (r.type === 'table') {
+      const named = constraintNames(r.sql ?? '');
       const list = db.prepare('SELECT * FROM pragma_index_list(?)').all(r.name) as {
         seq: number;
         name: string;
@@ -221,9 +222,9 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' ? 'u' : '';
         const name =
           constraint === 'p'
-            ? `${r.name}_pkey`
+            ? (named.primary ?? `${r.name}_pkey`)
             : constraint === 'u'
-              ? `${r.name}_${colNames.join('_')}_key`
+              ? (named.unique.get(colNames.join(',')) ?? `${r.name}_${colNames.join('_')}_key`)
               : ix.name;
         const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
         const where = sqlRow?.sql ? /\bWHERE\b([\s\S]*)$/i.exec(sqlRow.sql)?.[1]?.trim() : undefined;
@@ -244,7 +245,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       if (pkCols.length > 0 && !rel.indexes.some((i) => i.primary)) {
         rel.indexes.unshift({
           oid: oid + 1_000_000,
-          name: `${r.name}_pkey`,
+          name: named.primary ?? `${r.name}_pkey`,
           tableOid: oid,
           unique: true,
           primary: true,
@@ -285,8 +286,13 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         entry.attnums.push(attnum(fk.from));
         if (fk.to) entry.refColumns.push(fk.to);
       }
+      // pragma_foreign_key_list numbers keys in reverse order of declaration.
+      rel.foreignKeys.sort((a, b) => b.oid - a.oid);
+      rel.foreignKeys.forEach((f, i) => {
+        f.name = named.foreign[i] ?? `${r.name}_${f.columns.join('_')}_fkey`;
+      });
+      rel.foreignKeys.sort((a, b) => a.oid - b.oid);
       for (const f of rel.foreignKeys) {
-        f.name = `${r.name}_${f.columns.join('_')}_fkey`;
         if (f.refColumns.length === 0) {
           // REFERENCES t without columns: t's primary key.
           const refCols = db
@@ -316,6 +322,29 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
     }
   }
   return { relations, byOid, byName };
+}
+
+const unquote = (s: string): string => s.replaceAll('""', '"');
+
+/** The names a CREATE TABLE text gives its primary key, unique constraints (by columns) and foreign keys (in order). */
+function constraintNames(createSql: string): {
+  primary: string | null;
+  unique: Map<string, string>;
+  foreign: string[];
+} {
+  const primary =
+    /CONSTRAINT\s+"((?:[^"]|"")+)"\s+PRIMARY KEY/.exec(createSql)?.[1] ?? null;
+  const unique = new Map<string, string>();
+  for (const m of createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+UNIQUE\s*\(([^)]*)\)/g)) {
+    const columns = [...m[2]!.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)].map((c) =>
+      c[1] !== undefined ? unquote(c[1]) : c[2]!.toLowerCase(),
+    );
+    unique.set(columns.join(','), unquote(m[1]!));
+  }
+  const foreign = [...createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+FOREIGN KEY/g)].map((m) =>
+    unquote(m[1]!),
+  );
+  return { primary: primary === null ? null : unquote(primary), unique, foreign };
 }
 
 /** CHECK constraints of a CREATE TABLE text: `CONSTRAINT "n" CHECK (...) /* pg: text *\/`. */

@@ -7,6 +7,9 @@
 // snapshot), pg-catalog-schema.ts (relations built from it), pg-catalog-static.ts (the rest).
 
 import { baseTypes, cols, pgCatalogNamespaceOid } from './pg-catalog-common.js';
+import { registerInformationSchema } from './information-schema.js';
+import { registerInformationSchemaConstraints } from './information-schema-constraints.js';
+import { registerExtraRelations } from './pg-catalog-extra.js';
 import { registerSchemaRelations } from './pg-catalog-schema.js';
 import { registerNamespaces, registerStaticRelations } from './pg-catalog-static.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
@@ -62,4 +65,7 @@ export function registerPgCatalog(registry: AdminRegistry): void {
   registerNamespaces(registry);
   registerSchemaRelations(registry);
   registerStaticRelations(registry);
+  registerExtraRelations(registry);
+  registerInformationSchema(registry);
+  registerInformationSchemaConstraints(registry);
 }
