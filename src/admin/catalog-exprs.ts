@@ -19,12 +19,19 @@ export function displayDefault(raw: string, type: TypeRef | null): string {
 }
 
 /** A CHECK constraint as pg_get_constraintdef shows it: `CHECK ((a > 0))`, pretty `CHECK (a > 0)`. */
-export function displayCheck(raw: string, pretty: boolean): string {
-  return cached(`c${pretty ? 'p' : ''}:${raw}`, () => {
+export function displayCheck(
+  raw: string,
+  pretty: boolean,
+  columns: ReadonlyMap<string, TypeRef> = new Map(),
+): string {
+  const key = [...columns].map(([n, t]) => `${n}:${t.type.oid}`).join(',');
+  return cached(`c${pretty ? 'p' : ''}:${key}:${raw}`, () => {
     const node = parseExpr(raw);
-    const body = (node && attempt(() => format(node, null))) ?? `(${raw})`;
+    const body = (node && attempt(() => format(node, null, columns))) ?? `(${raw})`;
     const wrapped = body.startsWith('(') ? body : `(${body})`;
-    return `CHECK (${pretty && wrapped.startsWith('(') && wrapped.endsWith(')') ? wrapped.slice(1, -1) : wrapped})`;
+    if (!pretty) return `CHECK (${wrapped})`;
+    const inner = wrapped.endsWith(')') ? wrapped.slice(1, -1) : wrapped;
+    return `CHECK (${inner.replace(/\((-?\d+(?:\.\d+)?)\)::/g, '$1::')})`;
   });
 }
 
@@ -76,7 +83,7 @@ function constant(text: string, type: TypeRef): string {
 const int4Max = 2147483647;
 
 /** `target`: the type an untyped literal here becomes (the column's, for a default at the top). */
-function format(n: P.Node, target: TypeRef | null): string {
+function format(n: P.Node, target: TypeRef | null, columns: ReadonlyMap<string, TypeRef> = new Map()): string {
   const [tag, body] = nodeOf(n);
   switch (tag) {
     case 'A_Const': {
@@ -152,22 +159,43 @@ function format(n: P.Node, target: TypeRef | null): string {
       const e = body as P.A_Expr;
       const op = (e.name ?? []).map((x) => (x as { String: { sval: string } }).String.sval).pop() ?? '';
       if (e.kind !== 'AEXPR_OP') throw new Error('not an operator');
-      if (!e.lexpr) return `(${op} ${format(e.rexpr!, null)})`;
-      return `(${format(e.lexpr, null)} ${op} ${format(e.rexpr!, null)})`;
+      if (!e.lexpr) return `(${op} ${format(e.rexpr!, null, columns)})`;
+      // A literal compared with a column takes the column's type (an int literal against numeric
+      // is cast, as PostgreSQL's resolution casts it).
+      const side = (x: P.Node, other: P.Node): string => {
+        const col = columnType(other, columns);
+        const [tag, c] = nodeOf(x);
+        if (col && tag === 'A_Const' && (c as P.A_Const).ival !== undefined) {
+          const v = String((c as P.A_Const).ival?.ival ?? 0);
+          if (col.type === T.numeric || col.type === T.float8 || col.type === T.float4)
+            return `(${v})::${formatType(col.type, -1)}`;
+        }
+        if (col && tag === 'A_Const' && (c as P.A_Const).sval !== undefined && col.type === T.text)
+          return format(x, col, columns);
+        return format(x, null, columns);
+      };
+      return `(${side(e.lexpr, e.rexpr!)} ${op} ${side(e.rexpr!, e.lexpr)})`;
     }
     case 'BoolExpr': {
       const b = body as P.BoolExpr;
-      const args = (b.args ?? []).map((a) => format(a, null));
+      const args = (b.args ?? []).map((a) => format(a, null, columns));
       if (b.boolop === 'NOT_EXPR') return `(NOT ${args[0]})`;
       return `(${args.join(b.boolop === 'AND_EXPR' ? ' AND ' : ' OR ')})`;
     }
     case 'NullTest': {
       const t = body as P.NullTest;
-      return `(${format(t.arg!, null)} IS ${t.nulltesttype === 'IS_NOT_NULL' ? 'NOT ' : ''}NULL)`;
+      return `(${format(t.arg!, null, columns)} IS ${t.nulltesttype === 'IS_NOT_NULL' ? 'NOT ' : ''}NULL)`;
     }
     default:
       throw new Error(`no display for ${tag}`);
   }
+}
+
+function columnType(n: P.Node, columns: ReadonlyMap<string, TypeRef>): TypeRef | undefined {
+  const [tag, c] = nodeOf(n);
+  if (tag !== 'ColumnRef') return undefined;
+  const f = (c as P.ColumnRef).fields ?? [];
+  return columns.get((f[f.length - 1] as { String?: { sval: string } }).String?.sval ?? '');
 }
 
 function typeFromNames(names: string[], tn: P.TypeName | undefined): TypeRef | null {

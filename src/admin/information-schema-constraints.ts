@@ -7,7 +7,13 @@ import { displayCheck } from './catalog-exprs.js';
 import { databaseName } from './catalog-objects.js';
 import { addInfoView, type InfoRow } from './information-schema.js';
 import { publicNamespaceOid } from './pg-catalog-common.js';
-import { type CatalogRelation, type CatalogSnapshot, catalogSnapshot, relationOf } from './pg-catalog-snapshot.js';
+import {
+  type CatalogRelation,
+  type CatalogSnapshot,
+  catalogSnapshot,
+  columnTypes,
+  relationOf,
+} from './pg-catalog-snapshot.js';
 import type { AdminRegistry } from './registry.js';
 
 interface Constraint {
@@ -59,7 +65,7 @@ function constraints(snap: CatalogSnapshot): Constraint[] {
     }
     for (const ch of rel.checks) {
       const columns = rel.columns.filter((c) => ch.expression.includes(c.name)).map((c) => c.name);
-      out.push({ name: ch.name, type: 'CHECK', rel, columns, clause: displayCheck(ch.expression, false).slice(6) });
+      out.push({ name: ch.name, type: 'CHECK', rel, columns, clause: displayCheck(ch.expression, false, columnTypes(rel)).slice(6) });
     }
     for (const c of rel.columns) {
       if (!c.notNull) continue;

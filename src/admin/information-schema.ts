@@ -132,7 +132,10 @@ export function registerInformationSchema(registry: AdminRegistry): void {
       })),
   );
   addInfoView(registry, 'sequences', () =>
-    catalogSequences().map((s) => ({
+    // Identity columns' sequences are the column's, not listed (as PostgreSQL 15 does).
+    catalogSequences()
+      .filter((s) => s.owner?.identity === '')
+      .map((s) => ({
         sequence_catalog: databaseName,
         sequence_schema: s.schema,
         sequence_name: s.name,

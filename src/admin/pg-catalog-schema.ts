@@ -149,7 +149,13 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
         null,
         null,
       ];
-      for (const rel of catalogSnapshot().relations) {
+      const snap = catalogSnapshot();
+      for (const seq of catalogSequences(snap)) {
+        sequenceColumns.forEach(([name, typeOid], i) => {
+          out.push(row(seq.oid, { ...sequenceColumn, name, typeOid, attnum: i + 1 }));
+        });
+      }
+      for (const rel of snap.relations) {
         for (const c of rel.columns) out.push(row(rel.oid, c));
         for (const ix of rel.indexes) {
           ix.attnums.forEach((a, i) => {
@@ -323,6 +329,25 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
 }
 
 const collatable = new Set<number>([Oid.text, Oid.varchar, Oid.bpchar]);
+
+/** A sequence's columns (last_value, log_cnt, is_called), as pg_attribute lists them. */
+const sequenceColumns: [string, number][] = [
+  ['last_value', Oid.int8],
+  ['log_cnt', Oid.int8],
+  ['is_called', Oid.bool],
+];
+const sequenceColumn: CatalogColumn = {
+  attnum: 0,
+  name: '',
+  typeOid: 0,
+  typmod: -1,
+  notNull: true,
+  default: null,
+  generated: '',
+  serial: false,
+  identity: '',
+  defaultRaw: null,
+};
 
 function typeOfAttnum(rel: CatalogRelation, attnum: number): number {
   return rel.columns.find((c) => c.attnum === attnum)?.typeOid ?? 0;

@@ -3,7 +3,7 @@
 
 import Database from 'better-sqlite3';
 import { defaultFromComment, identityColumns, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
-import { rowidKeyType, typeOfDeclared } from '../sql/types/pg-types.js';
+import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../sql/types/pg-types.js';
 import { Oid, oidForDeclaredType } from '../wire/types.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
@@ -396,19 +396,32 @@ const fkActions: Record<string, string> = {
  * How a CHECK constraint is shown: the main thread sets PostgreSQL's spelling (catalog-exprs.ts,
  * which needs the parser); elsewhere the expression as written.
  */
-const checkDisplay = {
-  format: (raw: string, pretty: boolean): string => (pretty ? `CHECK (${raw})` : `CHECK ((${raw}))`),
+type CheckFormat = (raw: string, pretty: boolean, columns: ReadonlyMap<string, TypeRef>) => string;
+
+const checkDisplay: { format: CheckFormat } = {
+  format: (raw, pretty) => (pretty ? `CHECK (${raw})` : `CHECK ((${raw}))`),
 };
 
-export function setCheckDisplay(f: (raw: string, pretty: boolean) => string): void {
+export function setCheckDisplay(f: CheckFormat): void {
   checkDisplay.format = f;
+}
+
+/** Column types of a relation by name (what a CHECK's literals are compared with). */
+export function columnTypes(rel: CatalogRelation): Map<string, TypeRef> {
+  return new Map(
+    rel.columns.flatMap((c): [string, TypeRef][] => {
+      const type = typeByOid(c.typeOid);
+      return type ? [[c.name, { type, typmod: c.typmod }]] : [];
+    }),
+  );
 }
 
 /** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`, `CHECK (...)`. */
 export function constraintDefinition(oid: number, pretty = false): string | null {
   const snap = catalogSnapshot();
   for (const rel of snap.relations) {
-    for (const ch of rel.checks) if (ch.oid === oid) return checkDisplay.format(ch.expression, pretty);
+    for (const ch of rel.checks)
+      if (ch.oid === oid) return checkDisplay.format(ch.expression, pretty, columnTypes(rel));
     for (const ix of rel.indexes) {
       if (ix.constraint && ix.oid + constraintOidOffset === oid) {
         return `${ix.constraint === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${ix.columns.map(quoteName).join(', ')})`;

@@ -9,7 +9,6 @@ import {
   FeatureNotSupportedError,
   InsufficientPrivilegeError,
   ProtocolViolationError,
-  SyntaxError42601,
   UndefinedFunctionError,
   UndefinedTableError,
 } from '../errors.js';
@@ -168,6 +167,13 @@ export function planFrontEndCandidate(s: StatementText): boolean {
   return usesFrontEnd(classify(tokens), tokens);
 }
 
+/**
+ * Errors of a catalog query the front end cannot plan yet (array operators and functions, psql's
+ * OPERATOR() spellings) after which the token path's emulation answers it; other errors (a missing
+ * relation or column, a bad value) are the query's own.
+ */
+const fallbackCodes = new Set(['0A000', '42883', '42804', '42846', '42725', '42601']);
+
 /** A Prepared made by the PostgreSQL front end, or null when the statement takes the token path. */
 export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndOptions): Prepared | null {
   let text = s.sql;
@@ -192,7 +198,7 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
     r = planStatement(text, catalog, opts);
   } catch (e) {
     // A catalog query the front end cannot plan yet: the token path's emulation answers it.
-    if (namesCatalog(tokens) && !(e instanceof SyntaxError42601)) return null;
+    if (namesCatalog(tokens) && e instanceof ChorusError && fallbackCodes.has(e.sqlstate)) return null;
     throw e;
   }
   const base = { text, tokens, cls, mayBlock, viewColumnTypes: null };
