@@ -83,7 +83,11 @@ function constant(text: string, type: TypeRef): string {
 const int4Max = 2147483647;
 
 /** `target`: the type an untyped literal here becomes (the column's, for a default at the top). */
-function format(n: P.Node, target: TypeRef | null, columns: ReadonlyMap<string, TypeRef> = new Map()): string {
+function format(
+  n: P.Node,
+  target: TypeRef | null,
+  columns: ReadonlyMap<string, TypeRef> = new Map(),
+): string {
   const [tag, body] = nodeOf(n);
   switch (tag) {
     case 'A_Const': {
@@ -98,8 +102,7 @@ function format(n: P.Node, target: TypeRef | null, columns: ReadonlyMap<string, 
         // An integer too large for int4 is an int8 constant; anything else numeric.
         if (/^-?\d+$/.test(v)) {
           const big = BigInt(v);
-          if (big >= -9223372036854775808n && big <= 9223372036854775807n)
-            return `${quote(v)}::bigint`;
+          if (big >= -9223372036854775808n && big <= 9223372036854775807n) return `${quote(v)}::bigint`;
         }
         return constant(v, { type: T.numeric, typmod: -1 });
       }

@@ -94,7 +94,8 @@ export function formatTypeOid(oid: number, typmod: number | null): string {
     return formatType(type, typmod ?? -1);
   }
   for (const [name, elem] of arrayElements) {
-    if (elem.arrayOid === oid || catalogArrayType(name).oid === oid) return `${formatTypeOid(elem.oid, null)}[]`;
+    if (elem.arrayOid === oid || catalogArrayType(name).oid === oid)
+      return `${formatTypeOid(elem.oid, null)}[]`;
   }
   for (const t of Object.values(CT)) if (t.oid === oid) return t.name;
   return '???';

@@ -35,14 +35,11 @@ export const catalogSpecs: Readonly<Record<string, string>> = {
     'trigger_catalog:sql_identifier trigger_schema:sql_identifier trigger_name:sql_identifier event_manipulation:character_data event_object_catalog:sql_identifier event_object_schema:sql_identifier event_object_table:sql_identifier action_order:cardinal_number action_condition:character_data action_statement:character_data action_orientation:character_data action_timing:character_data action_reference_old_table:sql_identifier action_reference_new_table:sql_identifier action_reference_old_row:sql_identifier action_reference_new_row:sql_identifier created:time_stamp',
   'information_schema.views':
     'table_catalog:sql_identifier table_schema:sql_identifier table_name:sql_identifier view_definition:character_data check_option:character_data is_updatable:yes_or_no is_insertable_into:yes_or_no is_trigger_updatable:yes_or_no is_trigger_deletable:yes_or_no is_trigger_insertable_into:yes_or_no',
-  'pg_catalog.pg_am':
-    'oid:oid amname:name amhandler:regproc amtype:char',
-  'pg_catalog.pg_attrdef':
-    'oid:oid adrelid:oid adnum:int2 adbin:pg_node_tree',
+  'pg_catalog.pg_am': 'oid:oid amname:name amhandler:regproc amtype:char',
+  'pg_catalog.pg_attrdef': 'oid:oid adrelid:oid adnum:int2 adbin:pg_node_tree',
   'pg_catalog.pg_attribute':
     'attrelid:oid attname:name atttypid:oid attstattarget:int4 attlen:int2 attnum:int2 attndims:int4 attcacheoff:int4 atttypmod:int4 attbyval:bool attalign:char attstorage:char attcompression:char attnotnull:bool atthasdef:bool atthasmissing:bool attidentity:char attgenerated:char attisdropped:bool attislocal:bool attinhcount:int4 attcollation:oid attacl:aclitem[] attoptions:text[] attfdwoptions:text[] attmissingval:anyarray',
-  'pg_catalog.pg_auth_members':
-    'roleid:oid member:oid grantor:oid admin_option:bool',
+  'pg_catalog.pg_auth_members': 'roleid:oid member:oid grantor:oid admin_option:bool',
   'pg_catalog.pg_authid':
     'oid:oid rolname:name rolsuper:bool rolinherit:bool rolcreaterole:bool rolcreatedb:bool rolcanlogin:bool rolreplication:bool rolbypassrls:bool rolconnlimit:int4 rolpassword:text rolvaliduntil:timestamptz',
   'pg_catalog.pg_class':
@@ -55,24 +52,18 @@ export const catalogSpecs: Readonly<Record<string, string>> = {
     'oid:oid datname:name datdba:oid encoding:int4 datlocprovider:char datistemplate:bool datallowconn:bool datconnlimit:int4 datfrozenxid:xid datminmxid:xid dattablespace:oid datcollate:text datctype:text daticulocale:text datcollversion:text datacl:aclitem[]',
   'pg_catalog.pg_depend':
     'classid:oid objid:oid objsubid:int4 refclassid:oid refobjid:oid refobjsubid:int4 deptype:char',
-  'pg_catalog.pg_description':
-    'objoid:oid classoid:oid objsubid:int4 description:text',
-  'pg_catalog.pg_enum':
-    'oid:oid enumtypid:oid enumsortorder:float4 enumlabel:name',
+  'pg_catalog.pg_description': 'objoid:oid classoid:oid objsubid:int4 description:text',
+  'pg_catalog.pg_enum': 'oid:oid enumtypid:oid enumsortorder:float4 enumlabel:name',
   'pg_catalog.pg_extension':
     'oid:oid extname:name extowner:oid extnamespace:oid extrelocatable:bool extversion:text extconfig:oid[] extcondition:text[]',
-  'pg_catalog.pg_foreign_table':
-    'ftrelid:oid ftserver:oid ftoptions:text[]',
+  'pg_catalog.pg_foreign_table': 'ftrelid:oid ftserver:oid ftoptions:text[]',
   'pg_catalog.pg_index':
     'indexrelid:oid indrelid:oid indnatts:int2 indnkeyatts:int2 indisunique:bool indnullsnotdistinct:bool indisprimary:bool indisexclusion:bool indimmediate:bool indisclustered:bool indisvalid:bool indcheckxmin:bool indisready:bool indislive:bool indisreplident:bool indkey:int2vector indcollation:oidvector indclass:oidvector indoption:int2vector indexprs:pg_node_tree indpred:pg_node_tree',
-  'pg_catalog.pg_indexes':
-    'schemaname:name tablename:name indexname:name tablespace:name indexdef:text',
-  'pg_catalog.pg_inherits':
-    'inhrelid:oid inhparent:oid inhseqno:int4 inhdetachpending:bool',
+  'pg_catalog.pg_indexes': 'schemaname:name tablename:name indexname:name tablespace:name indexdef:text',
+  'pg_catalog.pg_inherits': 'inhrelid:oid inhparent:oid inhseqno:int4 inhdetachpending:bool',
   'pg_catalog.pg_matviews':
     'schemaname:name matviewname:name matviewowner:name tablespace:name hasindexes:bool ispopulated:bool definition:text',
-  'pg_catalog.pg_namespace':
-    'oid:oid nspname:name nspowner:oid nspacl:aclitem[]',
+  'pg_catalog.pg_namespace': 'oid:oid nspname:name nspowner:oid nspacl:aclitem[]',
   'pg_catalog.pg_opclass':
     'oid:oid opcmethod:oid opcname:name opcnamespace:oid opcowner:oid opcfamily:oid opcintype:oid opcdefault:bool opckeytype:oid',
   'pg_catalog.pg_partitioned_table':
@@ -85,10 +76,8 @@ export const catalogSpecs: Readonly<Record<string, string>> = {
     'oid:oid proname:name pronamespace:oid proowner:oid prolang:oid procost:float4 prorows:float4 provariadic:oid prosupport:regproc prokind:char prosecdef:bool proleakproof:bool proisstrict:bool proretset:bool provolatile:char proparallel:char pronargs:int2 pronargdefaults:int2 prorettype:oid proargtypes:oidvector proallargtypes:oid[] proargmodes:char[] proargnames:text[] proargdefaults:pg_node_tree protrftypes:oid[] prosrc:text probin:text prosqlbody:pg_node_tree proconfig:text[] proacl:aclitem[]',
   'pg_catalog.pg_publication':
     'oid:oid pubname:name pubowner:oid puballtables:bool pubinsert:bool pubupdate:bool pubdelete:bool pubtruncate:bool pubviaroot:bool',
-  'pg_catalog.pg_publication_namespace':
-    'oid:oid pnpubid:oid pnnspid:oid',
-  'pg_catalog.pg_publication_rel':
-    'oid:oid prpubid:oid prrelid:oid prqual:pg_node_tree prattrs:int2vector',
+  'pg_catalog.pg_publication_namespace': 'oid:oid pnpubid:oid pnnspid:oid',
+  'pg_catalog.pg_publication_rel': 'oid:oid prpubid:oid prrelid:oid prqual:pg_node_tree prattrs:int2vector',
   'pg_catalog.pg_range':
     'rngtypid:oid rngsubtype:oid rngmultitypid:oid rngcollation:oid rngsubopc:oid rngcanonical:regproc rngsubdiff:regproc',
   'pg_catalog.pg_rewrite':
@@ -101,8 +90,7 @@ export const catalogSpecs: Readonly<Record<string, string>> = {
     'schemaname:name sequencename:name sequenceowner:name data_type:regtype start_value:int8 min_value:int8 max_value:int8 increment_by:int8 cycle:bool cache_size:int8 last_value:int8',
   'pg_catalog.pg_settings':
     'name:text setting:text unit:text category:text short_desc:text extra_desc:text context:text vartype:text source:text min_val:text max_val:text enumvals:text[] boot_val:text reset_val:text sourcefile:text sourceline:int4 pending_restart:bool',
-  'pg_catalog.pg_shdescription':
-    'objoid:oid classoid:oid description:text',
+  'pg_catalog.pg_shdescription': 'objoid:oid classoid:oid description:text',
   'pg_catalog.pg_stat_activity':
     'datid:oid datname:name pid:int4 leader_pid:int4 usesysid:oid usename:name application_name:text client_addr:inet client_hostname:text client_port:int4 backend_start:timestamptz xact_start:timestamptz query_start:timestamptz state_change:timestamptz wait_event_type:text wait_event:text state:text backend_xid:xid backend_xmin:xid query_id:int8 query:text backend_type:text',
   'pg_catalog.pg_stat_user_indexes':
@@ -115,14 +103,12 @@ export const catalogSpecs: Readonly<Record<string, string>> = {
     'oid:oid stxrelid:oid stxname:name stxnamespace:oid stxowner:oid stxstattarget:int4 stxkeys:int2vector stxkind:char[] stxexprs:pg_node_tree',
   'pg_catalog.pg_tables':
     'schemaname:name tablename:name tableowner:name tablespace:name hasindexes:bool hasrules:bool hastriggers:bool rowsecurity:bool',
-  'pg_catalog.pg_tablespace':
-    'oid:oid spcname:name spcowner:oid spcacl:aclitem[] spcoptions:text[]',
+  'pg_catalog.pg_tablespace': 'oid:oid spcname:name spcowner:oid spcacl:aclitem[] spcoptions:text[]',
   'pg_catalog.pg_trigger':
     'oid:oid tgrelid:oid tgparentid:oid tgname:name tgfoid:oid tgtype:int2 tgenabled:char tgisinternal:bool tgconstrrelid:oid tgconstrindid:oid tgconstraint:oid tgdeferrable:bool tginitdeferred:bool tgnargs:int2 tgattr:int2vector tgargs:bytea tgqual:pg_node_tree tgoldtable:name tgnewtable:name',
   'pg_catalog.pg_type':
     'oid:oid typname:name typnamespace:oid typowner:oid typlen:int2 typbyval:bool typtype:char typcategory:char typispreferred:bool typisdefined:bool typdelim:char typrelid:oid typsubscript:regproc typelem:oid typarray:oid typinput:regproc typoutput:regproc typreceive:regproc typsend:regproc typmodin:regproc typmodout:regproc typanalyze:regproc typalign:char typstorage:char typnotnull:bool typbasetype:oid typtypmod:int4 typndims:int4 typcollation:oid typdefaultbin:pg_node_tree typdefault:text typacl:aclitem[]',
   'pg_catalog.pg_user':
     'usename:name usesysid:oid usecreatedb:bool usesuper:bool userepl:bool usebypassrls:bool passwd:text valuntil:timestamptz useconfig:text[]',
-  'pg_catalog.pg_views':
-    'schemaname:name viewname:name viewowner:name definition:text',
+  'pg_catalog.pg_views': 'schemaname:name viewname:name viewowner:name definition:text',
 };

@@ -22,7 +22,13 @@ interface Constraint {
   rel: CatalogRelation;
   columns: string[];
   /** FOREIGN KEY: the referenced table, its columns, and the unique constraint they match. */
-  ref?: { rel: CatalogRelation | undefined; columns: string[]; unique: string | null; onUpdate: string; onDelete: string };
+  ref?: {
+    rel: CatalogRelation | undefined;
+    columns: string[];
+    unique: string | null;
+    onUpdate: string;
+    onDelete: string;
+  };
   /** CHECK: the clause as information_schema.check_constraints shows it. */
   clause?: string;
 }
@@ -41,7 +47,12 @@ function constraints(snap: CatalogSnapshot): Constraint[] {
     if (rel.kind !== 'r') continue;
     for (const ix of rel.indexes) {
       if (ix.constraint) {
-        out.push({ name: ix.name, type: ix.constraint === 'p' ? 'PRIMARY KEY' : 'UNIQUE', rel, columns: ix.columns });
+        out.push({
+          name: ix.name,
+          type: ix.constraint === 'p' ? 'PRIMARY KEY' : 'UNIQUE',
+          rel,
+          columns: ix.columns,
+        });
       }
     }
     for (const f of rel.foreignKeys) {
@@ -65,7 +76,13 @@ function constraints(snap: CatalogSnapshot): Constraint[] {
     }
     for (const ch of rel.checks) {
       const columns = rel.columns.filter((c) => ch.expression.includes(c.name)).map((c) => c.name);
-      out.push({ name: ch.name, type: 'CHECK', rel, columns, clause: displayCheck(ch.expression, false, columnTypes(rel)).slice(6) });
+      out.push({
+        name: ch.name,
+        type: 'CHECK',
+        rel,
+        columns,
+        clause: displayCheck(ch.expression, false, columnTypes(rel)).slice(6),
+      });
     }
     for (const c of rel.columns) {
       if (!c.notNull) continue;

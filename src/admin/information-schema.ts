@@ -76,7 +76,8 @@ function columnRow(rel: CatalogRelation, c: CatalogColumn): InfoRow {
     table_name: rel.name,
     column_name: c.name,
     ordinal_position: c.attnum,
-    column_default: c.default === null ? null : c.defaultRaw === null ? c.default : displayDefault(c.defaultRaw, type),
+    column_default:
+      c.default === null ? null : c.defaultRaw === null ? c.default : displayDefault(c.defaultRaw, type),
     is_nullable: yesNo(!(table && c.notNull)),
     ...typeFacts(c.typeOid, c.typmod),
     dtd_identifier: String(c.attnum),
@@ -148,7 +149,7 @@ export function registerInformationSchema(registry: AdminRegistry): void {
         maximum_value: String(s.max),
         increment: String(s.increment),
         cycle_option: yesNo(s.cycle),
-    })),
+      })),
   );
   for (const empty of ['routines', 'parameters', 'triggers', 'domains', 'element_types']) {
     addInfoView(registry, empty, () => []);

@@ -85,7 +85,9 @@ export function registerExtraRelations(registry: AdminRegistry): void {
     ),
   );
   add(registry, 'pg_enum', () =>
-    catalogEnums().flatMap((e) => e.labels.map((label, i) => [e.typeOid * 1000 + i, e.typeOid, i + 1, label])),
+    catalogEnums().flatMap((e) =>
+      e.labels.map((label, i) => [e.typeOid * 1000 + i, e.typeOid, i + 1, label]),
+    ),
   );
   add(registry, 'pg_range', () => []);
   add(registry, 'pg_policies', () => []);
@@ -93,7 +95,16 @@ export function registerExtraRelations(registry: AdminRegistry): void {
   add(registry, 'pg_tables', () =>
     catalogSnapshot()
       .relations.filter((r) => r.kind === 'r')
-      .map((r) => ['public', r.name, ownerName, null, r.indexes.length > 0, false, r.foreignKeys.length > 0, false]),
+      .map((r) => [
+        'public',
+        r.name,
+        ownerName,
+        null,
+        r.indexes.length > 0,
+        false,
+        r.foreignKeys.length > 0,
+        false,
+      ]),
   );
   add(registry, 'pg_views', () =>
     catalogSnapshot()

@@ -5,7 +5,6 @@ import { T, typeByOid } from '../sql/types/pg-types.js';
 import { Oid } from '../wire/types.js';
 import { displayCheck, displayDefault } from './catalog-exprs.js';
 import { catalogSequences } from './catalog-objects.js';
-import { btreeOpclass } from './pg-catalog-extra.js';
 import {
   attrdefOidOffset,
   baseTypes,
@@ -18,6 +17,7 @@ import {
   publicNamespaceOid,
   tf,
 } from './pg-catalog-common.js';
+import { btreeOpclass } from './pg-catalog-extra.js';
 import {
   type CatalogColumn,
   type CatalogRelation,
@@ -32,7 +32,8 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_class',
-    columns: cols('pg_catalog.pg_class', 
+    columns: cols(
+      'pg_catalog.pg_class',
       'oid relname relnamespace reltype reloftype relowner relam relfilenode reltablespace relpages reltuples relallvisible reltoastrelid relhasindex relisshared relpersistence relkind relnatts relchecks relhasrules relhastriggers relhassubclass relrowsecurity relforcerowsecurity relispopulated relreplident relispartition relrewrite relfrozenxid relminmxid relacl reloptions relpartbound',
     ),
     rows: () => {
@@ -114,7 +115,8 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_attribute',
-    columns: cols('pg_catalog.pg_attribute', 
+    columns: cols(
+      'pg_catalog.pg_attribute',
       'attrelid attname atttypid attstattarget attlen attnum attndims attcacheoff atttypmod attbyval attalign attstorage attcompression attnotnull atthasdef atthasmissing attidentity attgenerated attisdropped attislocal attinhcount attcollation attacl attoptions attfdwoptions attmissingval',
     ),
     rows: () => {
@@ -186,7 +188,8 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_index',
-    columns: cols('pg_catalog.pg_index', 
+    columns: cols(
+      'pg_catalog.pg_index',
       'indexrelid indrelid indnatts indnkeyatts indisunique indnullsnotdistinct indisprimary indisexclusion indimmediate indisclustered indisvalid indcheckxmin indisready indislive indisreplident indkey indcollation indclass indoption indexprs indpred',
     ),
     rows: () =>
@@ -219,7 +222,8 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_constraint',
-    columns: cols('pg_catalog.pg_constraint', 
+    columns: cols(
+      'pg_catalog.pg_constraint',
       'oid conname connamespace contype condeferrable condeferred convalidated conrelid contypid conindid conparentid confrelid confupdtype confdeltype confmatchtype conislocal coninhcount connoinherit conkey confkey conpfeqop conppeqop conffeqop confdelsetcols conexclop conbin',
     ),
     rows: () => {
@@ -361,7 +365,10 @@ function escapeRe(s: string): string {
 function showDefault(c: CatalogColumn): string | null {
   if (c.default === null) return null;
   if (c.defaultRaw === null) return c.default;
-  return displayDefault(c.defaultRaw, c.typeOid ? { type: typeByOid(c.typeOid) ?? T.text, typmod: c.typmod } : null);
+  return displayDefault(
+    c.defaultRaw,
+    c.typeOid ? { type: typeByOid(c.typeOid) ?? T.text, typmod: c.typmod } : null,
+  );
 }
 
 function relationOfSnap(oid: number): CatalogRelation | undefined {

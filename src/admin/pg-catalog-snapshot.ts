@@ -332,8 +332,7 @@ function constraintNames(createSql: string): {
   unique: Map<string, string>;
   foreign: string[];
 } {
-  const primary =
-    /CONSTRAINT\s+"((?:[^"]|"")+)"\s+PRIMARY KEY/.exec(createSql)?.[1] ?? null;
+  const primary = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+PRIMARY KEY/.exec(createSql)?.[1] ?? null;
   const unique = new Map<string, string>();
   for (const m of createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+UNIQUE\s*\(([^)]*)\)/g)) {
     const columns = [...m[2]!.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)].map((c) =>
@@ -355,8 +354,7 @@ function checksOf(createSql: string, tableOid: number): CatalogCheck[] {
     const after = createSql.slice(m.index! + m[0].length);
     const c = /\/\* pg: ([\s\S]*?) \*\//.exec(after);
     const next = after.search(/CONSTRAINT\s+"/);
-    const expression =
-      c && (next < 0 || c.index < next) ? c[1]!.replaceAll('*\\/', '*/') : null;
+    const expression = c && (next < 0 || c.index < next) ? c[1]!.replaceAll('*\\/', '*/') : null;
     out.push({
       oid: tableOid + checkOidOffset + out.length,
       name: m[1]!.replaceAll('""', '"'),

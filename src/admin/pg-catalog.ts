@@ -6,9 +6,9 @@
 // Split by concern: pg-catalog-common.ts (OIDs, base types), pg-catalog-snapshot.ts (schema
 // snapshot), pg-catalog-schema.ts (relations built from it), pg-catalog-static.ts (the rest).
 
-import { baseTypes, cols, pgCatalogNamespaceOid } from './pg-catalog-common.js';
 import { registerInformationSchema } from './information-schema.js';
 import { registerInformationSchemaConstraints } from './information-schema-constraints.js';
+import { baseTypes, cols, pgCatalogNamespaceOid } from './pg-catalog-common.js';
 import { registerExtraRelations } from './pg-catalog-extra.js';
 import { registerSchemaRelations } from './pg-catalog-schema.js';
 import { registerNamespaces, registerStaticRelations } from './pg-catalog-static.js';

@@ -13,8 +13,8 @@ import type {
   CatalogUnique,
 } from '../sql/analyze/context.js';
 import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
-import { catalogType } from '../sql/types/catalog-types.js';
 import { quoteId } from '../sql/analyze/scope.js';
+import { catalogType } from '../sql/types/catalog-types.js';
 import {
   crdtColumnTypes,
   ref,
@@ -308,10 +308,10 @@ function adminRows(
       c.pg === 'bool'
         ? `CASE ${quoteId(c.name)} WHEN 't' THEN 1 WHEN 'f' THEN 0 ELSE ${quoteId(c.name)} END AS ${quoteId(c.name)}`
         : c.pg === 'timestamptz' || c.pg === 'time_stamp' || (!c.pg && c.type === 'timestamptz')
-        ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
-        : !c.pg && c.type === 'numeric'
-          ? `pg_numeric_from_float(${quoteId(c.name)}) AS ${quoteId(c.name)}`
-          : quoteId(c.name),
+          ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
+          : !c.pg && c.type === 'numeric'
+            ? `pg_numeric_from_float(${quoteId(c.name)}) AS ${quoteId(c.name)}`
+            : quoteId(c.name),
     )
     .join(', ');
   return {

@@ -53,7 +53,10 @@ export function catalogArrayType(elem: string): PgType {
 
 /** Whether a type is one of the placeholder array types (or int2vector / oidvector). */
 export function isCatalogArray(type: PgType): boolean {
-  return type.category === 'A' && (arrayTypes.get(type.name.slice(1)) === type || type === CT.int2vector || type === CT.oidvector);
+  return (
+    type.category === 'A' &&
+    (arrayTypes.get(type.name.slice(1)) === type || type === CT.int2vector || type === CT.oidvector)
+  );
 }
 
 /**
@@ -192,7 +195,7 @@ export function setCatalogNames(n: CatalogNames): void {
   names.current = n;
 }
 
-/** `a.b`, `"A"."b"`, `b` → [schema, name] as PostgreSQL folds them (unquoted parts lower-cased). */
+/** `a.b`, `"A"."b"`, `b` → its parts as PostgreSQL folds them (unquoted parts lower-cased); null when malformed. */
 export function splitQualifiedName(text: string): string[] | null {
   const parts: string[] = [];
   let i = 0;
@@ -226,7 +229,7 @@ export function splitQualifiedName(text: string): string[] | null {
     if (s[i] !== '.') return null;
     i++;
   }
-  return parts.length > 0 && parts.length <= 3 ? parts : null;
+  return parts.length > 0 ? parts : null;
 }
 
 const oidText = /^\s*\d+\s*$/;
@@ -238,8 +241,12 @@ const regclassCodec: TypeCodec = {
     if (oidText.test(text)) return BigInt(text.trim());
     const parts = splitQualifiedName(text);
     if (!parts) throw new ChorusError('42602', `invalid name syntax`);
+    if (parts.length > 3)
+      throw new ChorusError('42601', `improper relation name (too many dotted names): ${text.trim()}`);
     const name = parts[parts.length - 1]!;
     const schema = parts.length > 1 ? parts[parts.length - 2]! : null;
+    if (schema !== null && names.current && names.current.namespaceOid(schema) === null)
+      throw new ChorusError('3F000', `schema "${schema}" does not exist`);
     const oid = names.current?.relationOid(schema, name) ?? null;
     if (oid === null) throw new ChorusError('42P01', `relation "${text.trim()}" does not exist`);
     return BigInt(oid);
@@ -253,7 +260,7 @@ const regnamespaceCodec: TypeCodec = {
   input: (text) => {
     if (oidText.test(text)) return BigInt(text.trim());
     const parts = splitQualifiedName(text);
-    if (!parts || parts.length !== 1) throw new ChorusError('42602', 'invalid name syntax');
+    if (parts?.length !== 1) throw new ChorusError('42602', 'invalid name syntax');
     const oid = names.current?.namespaceOid(parts[0]!) ?? null;
     if (oid === null) throw new ChorusError('3F000', `schema "${parts[0]}" does not exist`);
     return BigInt(oid);

@@ -25,7 +25,9 @@ export function identityComment(kind: 'a' | 'd'): string {
 /** Identity columns of a table's CREATE TABLE text: column name → 'a' / 'd'. */
 export function identityColumns(createSql: string): Map<string, 'a' | 'd'> {
   const out = new Map<string, 'a' | 'd'>();
-  for (const m of createSql.matchAll(/"((?:[^"]|"")+)"\s+INTEGER\s+CONSTRAINT\s+"(?:[^"]|"")+"\s+PRIMARY KEY AUTOINCREMENT \/\* identity ([ad]) \*\//g))
+  for (const m of createSql.matchAll(
+    /"((?:[^"]|"")+)"\s+INTEGER\s+CONSTRAINT\s+"(?:[^"]|"")+"\s+PRIMARY KEY AUTOINCREMENT \/\* identity ([ad]) \*\//g,
+  ))
     out.set(m[1]!.replaceAll('""', '"'), m[2] as 'a' | 'd');
   return out;
 }
