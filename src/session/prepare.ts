@@ -2,7 +2,7 @@
 // admin handler, reader or writer), the SQL SQLite will see after guards and rewrites, and its
 // parameter style. Plans depend only on the text, so they are cached and shared by sessions.
 
-import { rewriteCatalogQuery } from '../admin/catalog-rewrite.js';
+import { rewriteCatalogQuery } from '../admin/catalog/catalog-rewrite.js';
 import type { AdminFunction, AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
   ChorusError,

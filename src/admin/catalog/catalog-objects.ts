@@ -2,7 +2,7 @@
 // fixed schemas (pg_catalog, public, information_schema), the implicit sequences of serial and
 // identity keys, and no enums. CREATE SCHEMA / SEQUENCE / TYPE ... AS ENUM plug in here.
 
-import { T } from '../sql/types/pg-types.js';
+import { T } from '../../sql/types/pg-types.js';
 import {
   ownerOid,
   pgCatalogNamespaceOid,

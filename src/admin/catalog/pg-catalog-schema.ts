@@ -1,8 +1,9 @@
 // pg_class, pg_attribute, pg_attrdef, pg_index and pg_constraint, built from the snapshot of
 // SQLite's schema (pg-catalog-snapshot.ts).
 
-import { T, typeByOid } from '../sql/types/pg-types.js';
-import { Oid } from '../wire/types.js';
+import { T, typeByOid } from '../../sql/types/pg-types.js';
+import { Oid } from '../../wire/types.js';
+import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayCheck, displayDefault } from './catalog-exprs.js';
 import { catalogSequences } from './catalog-objects.js';
 import {
@@ -25,7 +26,6 @@ import {
   relationOf,
   setCheckDisplay,
 } from './pg-catalog-snapshot.js';
-import type { AdminRegistry, AdminValue } from './registry.js';
 
 export function registerSchemaRelations(registry: AdminRegistry): void {
   setCheckDisplay(displayCheck);

@@ -3,10 +3,10 @@
 // pg_policies, pg_opclass (btree's default classes), pg_depend's sequence ownership. Each row
 // comes from the catalog snapshot or from catalog-objects.ts.
 
+import type { AdminRegistry, AdminValue } from '../registry.js';
 import { catalogEnums, catalogSequences, ownerName } from './catalog-objects.js';
 import { btreeAmOid, cols, ownerOid, pgCatalogNamespaceOid } from './pg-catalog-common.js';
 import { catalogSnapshot, indexDefinition } from './pg-catalog-snapshot.js';
-import type { AdminRegistry, AdminValue } from './registry.js';
 
 /** PostgreSQL 15's default btree operator classes: [oid, name, input type, family]. */
 const opclasses: [number, string, number, number][] = [

@@ -2,9 +2,9 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
-import { defaultFromComment, identityColumns, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
-import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../sql/types/pg-types.js';
-import { Oid, oidForDeclaredType } from '../wire/types.js';
+import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
+import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
+import { Oid, oidForDeclaredType } from '../../wire/types.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {

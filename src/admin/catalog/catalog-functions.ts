@@ -3,7 +3,7 @@
 // every connection by registerSqlFunctions; they read the schema through pg-catalog-snapshot.ts.
 
 import type Database from 'better-sqlite3';
-import { Oid } from '../wire/types.js';
+import { Oid } from '../../wire/types.js';
 import { registerCatalogRuntime } from './catalog-runtime.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {

@@ -3,6 +3,7 @@
 // with PostgreSQL 15's rows: NOT NULL columns appear as CHECK constraints named
 // `<schema oid>_<table oid>_<attnum>_not_null`, as PostgreSQL 15 lists them.
 
+import type { AdminRegistry } from '../registry.js';
 import { displayCheck } from './catalog-exprs.js';
 import { databaseName } from './catalog-objects.js';
 import { addInfoView, type InfoRow } from './information-schema.js';
@@ -14,7 +15,6 @@ import {
   columnTypes,
   relationOf,
 } from './pg-catalog-snapshot.js';
-import type { AdminRegistry } from './registry.js';
 
 interface Constraint {
   name: string;

@@ -6,13 +6,13 @@
 // Split by concern: pg-catalog-common.ts (OIDs, base types), pg-catalog-snapshot.ts (schema
 // snapshot), pg-catalog-schema.ts (relations built from it), pg-catalog-static.ts (the rest).
 
+import type { AdminRegistry, AdminValue } from '../registry.js';
 import { registerInformationSchema } from './information-schema.js';
 import { registerInformationSchemaConstraints } from './information-schema-constraints.js';
 import { baseTypes, cols, pgCatalogNamespaceOid } from './pg-catalog-common.js';
 import { registerExtraRelations } from './pg-catalog-extra.js';
 import { registerSchemaRelations } from './pg-catalog-schema.js';
 import { registerNamespaces, registerStaticRelations } from './pg-catalog-static.js';
-import type { AdminRegistry, AdminValue } from './registry.js';
 
 export function registerPgCatalog(registry: AdminRegistry): void {
   registry.addView({

@@ -3,9 +3,9 @@
 // relation and schema names regclass / regnamespace read and print. Registered on every connection.
 
 import type Database from 'better-sqlite3';
-import { ChorusError, UndefinedTableError } from '../errors.js';
-import { CT, catalogArrayType, setCatalogNames, splitQualifiedName } from '../sql/types/catalog-types.js';
-import { formatType, type PgType, T, typeByOid } from '../sql/types/pg-types.js';
+import { ChorusError, UndefinedTableError } from '../../errors.js';
+import { CT, catalogArrayType, setCatalogNames, splitQualifiedName } from '../../sql/types/catalog-types.js';
+import { formatType, type PgType, T, typeByOid } from '../../sql/types/pg-types.js';
 import { catalogSequences, namespaceName, namespaceOid } from './catalog-objects.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {

@@ -1,6 +1,7 @@
 // The pg_catalog relations that do not depend on the user schema: pg_namespace, pg_database, the
 // roles, pg_am, pg_tablespace, pg_collation, and the relations that are always empty here.
 
+import type { AdminRegistry, AdminValue } from '../registry.js';
 import { catalogNamespaces } from './catalog-objects.js';
 import {
   addStatic,
@@ -10,7 +11,6 @@ import {
   ownerOid,
   pgCatalogNamespaceOid,
 } from './pg-catalog-common.js';
-import type { AdminRegistry, AdminValue } from './registry.js';
 
 export function registerNamespaces(registry: AdminRegistry): void {
   registry.addView({

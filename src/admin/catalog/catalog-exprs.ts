@@ -4,8 +4,8 @@
 // expression as written (kept beside the SQLite schema); a shape it does not know is shown as written.
 
 import type * as P from '@pgsql/types';
-import { nodeOf, parseSql } from '../sql/parse/parser.js';
-import { formatType, T, type TypeRef, typeByOid } from '../sql/types/pg-types.js';
+import { nodeOf, parseSql } from '../../sql/parse/parser.js';
+import { formatType, T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
 
 const cacheEntriesMax = 1000;
 const cache = new Map<string, string>();
