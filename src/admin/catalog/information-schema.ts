@@ -2,14 +2,18 @@
 // built from the catalog snapshot with PostgreSQL 15's columns and values (constraints are in
 // information-schema-constraints.ts). Only user objects are listed, as a non-superuser sees them.
 
-import { parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
 import { T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayDefault } from './catalog-exprs.js';
 import { catalogNamespaces, catalogSequences, databaseName, ownerName } from './catalog-objects.js';
 import { formatTypeOid } from './catalog-runtime.js';
 import { cols } from './pg-catalog-common.js';
-import { type CatalogColumn, type CatalogRelation, catalogSnapshot } from './pg-catalog-snapshot.js';
+import {
+  type CatalogColumn,
+  type CatalogRelation,
+  catalogSnapshot,
+  viewText,
+} from './pg-catalog-snapshot.js';
 
 export type InfoRow = Record<string, AdminValue>;
 
@@ -167,12 +171,4 @@ export function registerInformationSchema(registry: AdminRegistry): void {
       })),
     ),
   );
-}
-
-/** A view's query as written (PostgreSQL shows its own deparsed, pretty-printed form). */
-function viewText(sql: string): string | null {
-  const meta = parseViewMeta(sql);
-  if (meta) return ` ${meta.definition.trim()};`;
-  const m = /\bAS\b([\s\S]*)$/i.exec(sql);
-  return m ? ` ${m[1]!.trim()}` : null;
 }

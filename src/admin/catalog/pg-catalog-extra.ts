@@ -6,7 +6,7 @@
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { catalogEnums, catalogSequences, ownerName } from './catalog-objects.js';
 import { btreeAmOid, cols, ownerOid, pgCatalogNamespaceOid } from './pg-catalog-common.js';
-import { catalogSnapshot, indexDefinition } from './pg-catalog-snapshot.js';
+import { catalogSnapshot, indexDefinition, viewText } from './pg-catalog-snapshot.js';
 
 /** PostgreSQL 15's default btree operator classes: [oid, name, input type, family]. */
 const opclasses: [number, string, number, number][] = [
@@ -109,7 +109,7 @@ export function registerExtraRelations(registry: AdminRegistry): void {
   add(registry, 'pg_views', () =>
     catalogSnapshot()
       .relations.filter((r) => r.kind === 'v')
-      .map((r) => ['public', r.name, ownerName, viewQuery(r.sql)]),
+      .map((r) => ['public', r.name, ownerName, viewText(r.sql)]),
   );
   add(registry, 'pg_indexes', () =>
     catalogSnapshot().relations.flatMap((r) =>
@@ -134,10 +134,6 @@ export function registerExtraRelations(registry: AdminRegistry): void {
 }
 
 /** A view's query as written, as pg_views.definition and pg_get_viewdef show it. */
-function viewQuery(sql: string): string | null {
-  const m = /\bAS\b([\s\S]*)$/i.exec(sql);
-  return m ? ` ${m[1]!.trim()}` : null;
-}
 
 /** A row in the relation's column order: the given values, `rest` for int8 counters, NULL for times. */
 function keyed(name: string, values: Record<string, AdminValue>, rest: AdminValue): AdminValue[] {

@@ -456,9 +456,16 @@ export function relationOid(name: string): number | null {
 /** SQL text of a view's query (after AS). */
 export function viewDefinition(oid: number): string | null {
   const rel = relationOf(oid, catalogSnapshot());
-  if (rel?.kind !== 'v') return null;
-  const m = /\bAS\b([\s\S]*)$/i.exec(rel.sql);
-  return m ? ` ${m[1]!.trim()}${m[1]!.trim().endsWith(';') ? '' : ';'}` : null;
+  return rel?.kind === 'v' ? viewText(rel.sql) : null;
+}
+
+/** A view's query as pg_get_viewdef shows it: the PostgreSQL text the front end kept, as written. */
+export function viewText(createSql: string): string | null {
+  const meta = parseViewMeta(createSql);
+  const query = meta ? meta.definition : /\bAS\b([\s\S]*)$/i.exec(createSql)?.[1];
+  if (query === undefined) return null;
+  const q = query.trim();
+  return ` ${q}${q.endsWith(';') ? '' : ';'}`;
 }
 
 /** The last value each serial key handed out (SQLite's sqlite_sequence), by table name. */
