@@ -28,6 +28,8 @@ export type AdminType =
 export interface AdminColumn {
   name: string;
   type: AdminType;
+  /** The PostgreSQL type the front end gives the column when it differs from `type` (catalog-types.ts names). */
+  pg?: string;
 }
 
 export type AdminValue = string | number | bigint | boolean | null;

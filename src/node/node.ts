@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
+import { registerPgCatalog } from '../admin/catalog/pg-catalog.js';
 import {
   registerConflictAdmin,
   registerConflictStrategy,
   registerCrdtState,
 } from '../admin/conflict-admin.js';
-import { registerPgCatalog } from '../admin/pg-catalog.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
 import { registerSplitBrainAdmin } from '../admin/split-brain-admin.js';

@@ -16,9 +16,11 @@ import type {
 } from '../sql/analyze/context.js';
 import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { quoteId } from '../sql/analyze/scope.js';
+import { catalogType, vectorAsArraySql } from '../sql/types/catalog-types.js';
 import {
   A,
   crdtColumnTypes,
+  isArrayType,
   ref,
   rowidKeyType,
   T,
@@ -175,7 +177,13 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       const view = this.registry.views.get(schema ? `${schema}.${name}` : name);
       return view ? adminRelation(view) : null;
     }
-    if (name.toLowerCase().startsWith(internalPrefix) || schema === 'pg_catalog') return null;
+    // pg_catalog is searched before the user's schemas (PostgreSQL puts it first implicitly).
+    if (schema === 'pg_catalog' || schema === 'information_schema' || schema === null) {
+      const view = this.registry.views.get(`${schema ?? 'pg_catalog'}.${name}`);
+      if (view) return adminRelation(view);
+      if (schema !== null) return null;
+    }
+    if (name.toLowerCase().startsWith(internalPrefix)) return null;
     if (schema !== null && schema !== publicSchema && !this.schemaExists(schema)) return null;
     const stored = storageName(schema, name);
     const stmt = this.db.prepare(
@@ -359,6 +367,11 @@ function adminRelation(view: AdminView): CatalogRelation {
   return adminRows(view.name, view.columns, inner, view.kind === 'js');
 }
 
+/** An admin column's type: a catalog column's PostgreSQL type, or the admin type's. */
+function columnType(c: AdminColumn): TypeRef {
+  return c.pg ? catalogType(c.pg) : adminTypes[c.type];
+}
+
 /** Rows of an admin view or function (`inner`), typed by their admin column types. */
 function adminRows(
   name: string,
@@ -368,13 +381,16 @@ function adminRows(
 ): CatalogRelation {
   const select = cols
     .map((c) =>
-      c.type === 'timestamptz'
-        ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
-        : c.type === 'numeric'
-          ? `pg_numeric_from_float(${quoteId(c.name)}) AS ${quoteId(c.name)}`
-          : c.type.endsWith('[]')
-            ? `pg_cast_in(${quoteId(c.name)}, ${adminTypes[c.type].type.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
-            : quoteId(c.name),
+      c.pg === 'bool'
+        ? `CASE ${quoteId(c.name)} WHEN 't' THEN 1 WHEN 'f' THEN 0 ELSE ${quoteId(c.name)} END AS ${quoteId(c.name)}`
+        : c.pg === 'timestamptz' || c.pg === 'time_stamp' || (!c.pg && c.type === 'timestamptz')
+          ? `pg_cast_in(${quoteId(c.name)}, ${T.timestamptz.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
+          : !c.pg && c.type === 'numeric'
+            ? `pg_numeric_from_float(${quoteId(c.name)}) AS ${quoteId(c.name)}`
+            : isArrayType(columnType(c).type)
+              ? // PostgreSQL's array text ('{1,2}') read into the array's storage form.
+                `pg_cast_in(${(c.pg && vectorAsArraySql(c.pg, quoteId(c.name))) || quoteId(c.name)}, ${columnType(c).type.oid}, -1, 'UTC', 0) AS ${quoteId(c.name)}`
+              : quoteId(c.name),
     )
     .join(', ');
   return {
@@ -382,7 +398,7 @@ function adminRows(
     kind: 'admin',
     columns: cols.map((c, i) => ({
       name: c.name,
-      type: adminTypes[c.type],
+      type: columnType(c),
       notNull: false,
       defaultSql: null,
       defaultPg: null,

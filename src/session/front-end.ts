@@ -1,7 +1,7 @@
 // Which statements the PostgreSQL front end (sql/analyze) plans, and the Prepared it makes of them.
-// Queries, DML and the DDL that declares types (CREATE TABLE / INDEX / VIEW) go through it; the
-// catalog queries of psql and drivers (pg_catalog, information_schema), PRAGMA, EXPLAIN and the
-// DDL that names no types keep the token-level path (prepare.ts) for now.
+// Queries, DML and the DDL that declares types (CREATE TABLE / INDEX / VIEW) go through it, catalog
+// queries included (those it cannot plan fall back to the token path's catalog emulation); PRAGMA,
+// EXPLAIN and the DDL that names no types keep the token-level path (prepare.ts) for now.
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, SyntaxError42601 } from '../errors.js';
@@ -80,10 +80,22 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
       return false;
   }
   const sig = tokens.filter((t) => t.kind !== 'ws' && t.kind !== 'comment');
-  for (const t of sig) if (t.kind === 'ident' && catalogWords.has(t.value)) return false;
   // A statement that is only a call of a replicate.<function>(...) is the admin layer's (it may
   // change state and take $n parameters); inside a larger query the function is a relation.
   return !isAdminCall(sig);
+}
+
+/**
+ * Whether a statement names the catalog (pg_catalog, information_schema, regclass, ...). The front
+ * end plans these too; one it cannot plan yet (psql's array and OPERATOR() spellings) falls back to
+ * the token path's catalog emulation (catalog-rewrite.ts), which answered them before.
+ */
+export function namesCatalog(tokens: readonly Token[]): boolean {
+  for (const t of tokens) {
+    if (t.kind === 'ident' && catalogWords.has(t.value)) return true;
+    if (t.kind === 'qident' && catalogWords.has(t.value.toUpperCase())) return true;
+  }
+  return false;
 }
 
 /** `SELECT replicate.f(...) [[AS] alias]` or `SELECT * FROM replicate.f(...)`, nothing more. */

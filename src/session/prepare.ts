@@ -2,7 +2,7 @@
 // admin handler, reader or writer), the SQL SQLite will see after guards and rewrites, and its
 // parameter style. Plans depend only on the text, so they are cached and shared by sessions.
 
-import { rewriteCatalogQuery } from '../admin/catalog-rewrite.js';
+import { rewriteCatalogQuery } from '../admin/catalog/catalog-rewrite.js';
 import type { AdminFunction, AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import {
   ChorusError,
@@ -20,7 +20,7 @@ import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
 import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from '../sql/lexer.js';
 import { parseSql } from '../sql/parse/parser.js';
 import { internalPrefix } from '../storage/internal-schema.js';
-import { type FrontEndOptions, planStatement, usesFrontEnd } from './front-end.js';
+import { type FrontEndOptions, namesCatalog, planStatement, usesFrontEnd } from './front-end.js';
 import type { LocalStatement } from './local/statement.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
@@ -180,6 +180,13 @@ export function planFrontEndCandidate(s: StatementText): boolean {
   return usesFrontEnd(classify(tokens), tokens);
 }
 
+/**
+ * Errors of a catalog query the front end cannot plan yet (array operators and functions, psql's
+ * OPERATOR() spellings) after which the token path's emulation answers it; other errors (a missing
+ * relation or column, a bad value) are the query's own.
+ */
+const fallbackCodes = new Set(['0A000', '42883', '42804', '42846', '42725', '42601']);
+
 /** A Prepared made by the PostgreSQL front end, or null when the statement takes the token path. */
 export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndOptions): Prepared | null {
   let text = s.sql;
@@ -199,7 +206,14 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
     }
   }
   const mayBlock = tokens.some((t) => t.kind === 'ident' && t.value === 'PG_SLEEP');
-  const r = planStatement(text, catalog, opts);
+  let r: ReturnType<typeof planStatement>;
+  try {
+    r = planStatement(text, catalog, opts);
+  } catch (e) {
+    // A catalog query the front end cannot plan yet: the token path's emulation answers it.
+    if (namesCatalog(tokens) && e instanceof ChorusError && fallbackCodes.has(e.sqlstate)) return null;
+    throw e;
+  }
   const base = { text, tokens, cls, mayBlock, viewColumnTypes: null };
   if (r.ddl) {
     return {

@@ -3,7 +3,7 @@
 // case-sensitive LIKE).
 
 import type Database from 'better-sqlite3';
-import { registerCatalogFunctions } from '../admin/catalog-functions.js';
+import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { addElement, incrementValue, type Json, mapDelete, mapPut, removeElement } from '../crdt/crdt.js';
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { pgSleepSecondsMax } from '../limits.js';

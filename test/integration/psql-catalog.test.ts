@@ -4,7 +4,7 @@
 // printed reason when psql is not installed.
 import assert from 'node:assert/strict';
 import { after, before, describe, type TestContext, test } from 'node:test';
-import { rewriteCatalogQuery } from '../../src/admin/catalog-rewrite.js';
+import { rewriteCatalogQuery } from '../../src/admin/catalog/catalog-rewrite.js';
 import { tokenize } from '../../src/sql/lexer.js';
 import { NodeProcess } from '../support/launcher.js';
 import { findPostgres, PostgresServer } from '../support/pg-server.js';

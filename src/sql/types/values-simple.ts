@@ -372,7 +372,9 @@ const regtype: TypeCodec = {
   input: (text, typmod, env) => {
     const t = text.trim();
     if (/^-?\d+$/.test(t)) return oid.input(t, typmod, env);
-    const lower = t.toLowerCase();
+    // pg_catalog.int4, "pg_catalog"."int4", "int4": the type's own name, quotes keeping its case.
+    const q = /^(?:(?:"pg_catalog"|pg_catalog)\s*\.\s*)?(?:"([^"]+)"|([^".]+))$/i.exec(t);
+    const lower = q ? (q[1] ?? q[2]!.toLowerCase()) : t.toLowerCase();
     const found =
       (lower === 'character' ? T.bpchar : undefined) ??
       [...Object.values(T)].find((x) => formatType(x) === lower) ??

@@ -12,10 +12,15 @@ import { jsonbCodec, jsonCodec } from './values-json.js';
 import { simpleCodecs } from './values-simple.js';
 
 const codecs = new Map<number, TypeCodec>();
+/** Types registered with a codec that pg-types.ts does not list (the catalog's, catalog-types.ts). */
+const registeredTypes = new Map<number, PgType>();
 
 /** Register codecs by type OID (numeric and datetime modules register theirs at load). */
 export function registerCodecs(entries: Iterable<[PgType, TypeCodec]>): void {
-  for (const [t, c] of entries) codecs.set(t.oid, c);
+  for (const [t, c] of entries) {
+    codecs.set(t.oid, c);
+    registeredTypes.set(t.oid, t);
+  }
 }
 
 registerCodecs(simpleCodecs());
@@ -91,7 +96,7 @@ export function codecByOid(oid: number): TypeCodec | undefined {
 }
 
 export function typeForOid(oid: number): PgType {
-  const t = typeByOid(oid);
+  const t = typeByOid(oid) ?? registeredTypes.get(oid);
   if (!t) throw new ChorusError('42704', `type with OID ${oid} does not exist`);
   return t;
 }

@@ -27,7 +27,7 @@ import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { AlterPlan } from './alter-plan.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
 import { creationTarget } from './names.js';
-import { defaultComment } from './stored-text.js';
+import { defaultComment, identityComment } from './stored-text.js';
 
 export interface DdlPlan {
   sql: string;
@@ -105,7 +105,10 @@ export interface ColumnPlan {
   defaultPg: string | null;
   /** The default calls a volatile function (random(), clock_timestamp(), ...). */
   defaultVolatile?: boolean;
-  /** serial, or identity ('a' ALWAYS, 'd' BY DEFAULT) with its sequence options. */
+  /**
+   * GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY with its sequence options (the kind is
+   * also kept as a comment in the table's SQL, for the catalog).
+   */
   identity?: { kind: string; options: P.Node[] };
 }
 
@@ -217,7 +220,9 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
       case 'CONSTR_CHECK': {
         const referenced = columnLevel ? cols : referencedColumns(c.raw_expr!, columns);
         const name = c.conname ?? constraintName(table, referenced.slice(0, 1), 'check', taken);
-        constraints.push(`CONSTRAINT ${quoteId(name)} CHECK (${checkSql(c.raw_expr!)})`);
+        constraints.push(
+          `CONSTRAINT ${quoteId(name)} CHECK (${checkSql(c.raw_expr!)}) ${defaultComment(expressionText(c.raw_expr!))}`,
+        );
         break;
       }
       case 'CONSTR_FOREIGN': {
@@ -423,7 +428,10 @@ function columnSql(
   else decl = declaredType(c.type!);
   let sql = `${quoteId(c.name)} ${decl}`;
   // A serial key is never reused after a delete, like a sequence's values (SQLite's AUTOINCREMENT).
-  if (c.primaryName !== undefined) sql += ` CONSTRAINT ${quoteId(c.primaryName)} PRIMARY KEY AUTOINCREMENT`;
+  if (c.primaryName !== undefined) {
+    sql += ` CONSTRAINT ${quoteId(c.primaryName)} PRIMARY KEY AUTOINCREMENT`;
+    if (c.identity) sql += ` ${identityComment(c.identity.kind === 'a' ? 'a' : 'd')}`;
+  }
   // A serial rowid key may be omitted (SQLite assigns it); any other NOT NULL is SQLite's to enforce.
   if (c.notNull && !(rowid && c.serial)) sql += ' NOT NULL';
   if (c.serial && !rowid) {

@@ -17,6 +17,21 @@ export function defaultFromComment(sqliteDefault: string | null): string | null 
   return m ? m[1]!.replaceAll('*\\/', '*/') : null;
 }
 
+/** The comment after a serial key's AUTOINCREMENT that marks an identity column (`'a'` ALWAYS, `'d'` BY DEFAULT). */
+export function identityComment(kind: 'a' | 'd'): string {
+  return `/* identity ${kind} */`;
+}
+
+/** Identity columns of a table's CREATE TABLE text: column name → 'a' / 'd'. */
+export function identityColumns(createSql: string): Map<string, 'a' | 'd'> {
+  const out = new Map<string, 'a' | 'd'>();
+  for (const m of createSql.matchAll(
+    /"((?:[^"]|"")+)"\s+INTEGER\s+CONSTRAINT\s+"(?:[^"]|"")+"\s+PRIMARY KEY AUTOINCREMENT \/\* identity ([ad]) \*\//g,
+  ))
+    out.set(m[1]!.replaceAll('""', '"'), m[2] as 'a' | 'd');
+  return out;
+}
+
 export const viewMetaPrefix = '/* chorus-view ';
 export const viewMetaSuffix = ' */';
 

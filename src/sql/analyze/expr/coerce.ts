@@ -18,6 +18,9 @@ import { type AnalyzeState, type Typed, typed } from '../context.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 
+/** oid and its aliases (regclass, regtype, ...): the same integer, binary-coercible. */
+const oidTypes: ReadonlySet<PgType> = new Set([T.oid, T.regclass, T.regtype, T.regnamespace]);
+
 /** Types whose input depends on the session (TimeZone, 'now'): converted when the statement runs. */
 const sessionDependent: ReadonlySet<PgType> = new Set([T.date, T.time, T.timestamp, T.timestamptz]);
 
@@ -33,7 +36,9 @@ jsonb numeric e;name bpchar a;name text i;name varchar a;numeric float4 i;numeri
 numeric int4 a;numeric int8 a;oid int4 a;oid int8 a;oid regclass i;regclass int4 a;regclass int8 a;regclass oid i;
 text bpchar i;text char a;text name i;text regclass i;text varchar i;time interval i;timestamp date a;timestamp time a;
 timestamp timestamptz i;timestamptz date a;timestamptz time a;timestamptz timestamp a;varchar bpchar i;varchar char a;
-varchar name i;varchar regclass i;varchar text i`;
+varchar name i;varchar regclass i;varchar text i;oid regtype i;regtype oid i;int4 regtype i;int8 regtype i;
+regtype int4 a;regtype int8 a;oid regnamespace i;regnamespace oid i;int4 regnamespace i;int8 regnamespace i;
+regnamespace int4 a;regnamespace int8 a`;
 
 const contextRank: Record<string, number> = { i: 0, a: 1, e: 2 };
 const wantedRank: Record<CastContext, number> = { implicit: 0, assignment: 1, explicit: 2 };
@@ -185,10 +190,8 @@ function convertSql(st: AnalyzeState, e: Typed, to: PgType): string {
   if (from === T.bool && (to === T.text || to === T.varchar || to === T.bpchar)) {
     return `CASE ${x} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END`;
   }
-  if (isIntegerType(from) && (to === T.oid || to === T.regclass)) return x;
-  if ((from === T.oid || from === T.regclass) && isIntegerType(to)) return x;
-  if (from === T.oid && to === T.regclass) return x;
-  if (from === T.regclass && to === T.oid) return x;
+  if (isIntegerType(from) && oidTypes.has(to)) return x;
+  if (oidTypes.has(from) && (isIntegerType(to) || oidTypes.has(to))) return x;
   if (from === T.json && to === T.jsonb) return `pg_cast_in(${x}, ${T.jsonb.oid}, -1, NULL, NULL)`;
   if (from === T.jsonb && to === T.json) return x;
   if (isIntegerType(from) && (to === T.text || to === T.varchar || to === T.bpchar))

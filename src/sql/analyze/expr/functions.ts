@@ -5,6 +5,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
+import { catalogTypeByName } from '../../types/catalog-types.js';
 import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
@@ -12,6 +13,7 @@ import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
 import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
 import { arrayElementType } from './array-operators.js';
 import { arraySetReturning } from './array-range-functions.js';
+import { catalogFunctionLines } from './catalog-function-lines.js';
 import { coerce } from './coerce.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
@@ -35,7 +37,7 @@ const typeByName = (n: string): PgType => {
   if (n === 'anyelement') return anyElement;
   if (n === 'anyarray') return anyArray;
   if (n === 'anynonarray') return anyNonArray;
-  const t = (T as Record<string, PgType>)[n] ?? (A as Record<string, PgType>)[n];
+  const t = (T as Record<string, PgType>)[n] ?? (A as Record<string, PgType>)[n] ?? catalogTypeByName(n);
   if (!t) throw new Error(`function table names unknown type ${n}`);
   return t;
 };
@@ -64,7 +66,7 @@ const extraLines: FunctionLine[] = [
 
 const overloads: ReadonlyMap<string, readonly Overload[]> = (() => {
   const m = new Map<string, Overload[]>();
-  for (const line of [...functionLines_(), ...extraLines]) {
+  for (const line of [...functionLines_(), ...extraLines, ...catalogFunctionLines()]) {
     const o: Overload = { ...line, argTypes: line.args.map(typeByName) };
     if (!m.has(o.name)) m.set(o.name, []);
     m.get(o.name)!.push(o);
@@ -112,7 +114,13 @@ export function callFunction(
   }
   const name = names[names.length - 1]!;
   if ((fc.args ?? []).some((a) => nodeOf(a)[0] === 'NamedArgExpr')) fc = namedArguments(name, fc, position);
-  if (sequenceFunctionNames.has(name) && !overloads.has(name)) return sequenceFunction(name, fc, lv, walk);
+  // pg_get_serial_sequence of constant names is the sequence code's (schemas, quoting); of computed
+  // names (ORMs' introspection over pg_class) the catalog's runtime function.
+  if (
+    sequenceFunctionNames.has(name) &&
+    (!overloads.has(name) || (fc.args ?? []).every((a) => nodeOf(a)[0] === 'A_Const'))
+  )
+    return sequenceFunction(name, fc, lv, walk);
   if (fc.agg_within_group) return orderedSet(name, fc, lv, walk);
   if (fc.func_variadic) throw new FeatureNotSupportedError('VARIADIC arguments', { position });
   const isAggCall =
@@ -238,6 +246,8 @@ export function callFunction(
     polyType ? o.template.replaceAll('$E', String(polyType.type.oid)) : o.template,
     distinctArgs,
   );
+  // Catalog functions read the schema through the catalog's snapshot: on the admin connection.
+  if (o.template.startsWith('pg_cat_')) st.usesAdmin = true;
   if (o.kind === 'agg') sql = aggregateSql(sql, fc, lv, walk, orderSql, coerced);
   if (fc.over) {
     if (!lv.windows) throw new ChorusError('42P20', 'window functions are not allowed here', { position });

@@ -125,7 +125,8 @@ int4or;| int8 int8 int8 int8or;|/ - float8 float8 dsqrt;|| bytea bytea bytea byt
 jsonb_concat;|| text text text textcat;||/ - float8 float8 dcbrt;~ - int2 int2 int2not;~ - int4 int4 int4not;~ 
 - int8 int8 int8not;~ bpchar text bool bpcharregexeq;~ text text bool textregexeq;~* bpchar text bool 
 bpcharicregexeq;~* text text bool texticregexeq;~~ bpchar text bool bpcharlike;~~ text text bool textlike;~~* 
-bpchar text bool bpchariclike;~~* text text bool texticlike;|| text anynonarray text textanycat;|| anynonarray text text anytextcat;`;
+bpchar text bool bpchariclike;~~* text text bool texticlike;|| text anynonarray text textanycat;|| anynonarray text text anytextcat;
+= oid oid bool oideq;<> oid oid bool oidne;< oid oid bool oidlt;<= oid oid bool oidle;> oid oid bool oidgt;>= oid oid bool oidge;`;
 
 const typeNamed = (name: string): PgType => {
   if (name === 'anynonarray') return anyNonArray;
@@ -242,7 +243,7 @@ function comparisonOf(code: string): string | null {
   const m = /(eq|ne|lt|le|gt|ge)(?:_[a-z]+)?$/.exec(code);
   if (!m) return null;
   if (
-    /^(int|float|numeric_|text|bpchar|bool|bytea|date_|timestamp|time_|interval_|uuid_|jsonb_)/.test(code)
+    /^(int|float|numeric_|text|bpchar|bool|bytea|date_|timestamp|time_|interval_|uuid_|jsonb_|oid)/.test(code)
   ) {
     return comparison[m[1]!]!;
   }

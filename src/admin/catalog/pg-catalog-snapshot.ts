@@ -2,10 +2,10 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
-import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
-import { rowidKeyType, typeOfDeclared } from '../sql/types/pg-types.js';
-import { Oid, oidForDeclaredType } from '../wire/types.js';
-import { constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
+import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
+import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
+import { Oid, oidForDeclaredType } from '../../wire/types.js';
+import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
   attnum: number;
@@ -15,6 +15,19 @@ export interface CatalogColumn {
   notNull: boolean;
   default: string | null;
   generated: string;
+  /** A serial or identity key (SQLite's AUTOINCREMENT rowid): its implicit sequence is `<table>_<column>_seq`. */
+  serial: boolean;
+  /** attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' none. */
+  identity: '' | 'a' | 'd';
+  /** The default's text as written (PostgreSQL syntax); `default` is what pg_attrdef shows. */
+  defaultRaw: string | null;
+}
+
+export interface CatalogCheck {
+  oid: number;
+  name: string;
+  /** The CHECK expression as written (PostgreSQL syntax). */
+  expression: string;
 }
 
 export interface CatalogIndex {
@@ -54,6 +67,7 @@ export interface CatalogRelation {
   columns: CatalogColumn[];
   indexes: CatalogIndex[];
   foreignKeys: CatalogForeignKey[];
+  checks: CatalogCheck[];
   rowCount: number;
 }
 
@@ -150,6 +164,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
     const rowidKey =
       pkCols.length === 1 && pkCols[0]!.type.toUpperCase() === 'INTEGER' ? pkCols[0]!.name : null;
     const viewMeta = r.type === 'view' && r.sql ? parseViewMeta(r.sql) : null;
+    const identities = identityColumns(r.sql ?? '');
     const columns: CatalogColumn[] = cols.map((c, i) => {
       // The PostgreSQL type the front end declared (sql/DESIGN.md), else SQLite's declared type.
       const fromView = viewMeta?.columns[i]?.type;
@@ -158,18 +173,23 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         fromView ?? (isRowid ? { type: rowidKeyType(c.dflt_value), typmod: -1 } : typeOfDeclared(c.type));
       const typeOid = pgType?.type.oid ?? oidForDeclaredType(c.type) ?? Oid.text;
       const serial = isRowid && c.notnull === 0;
+      const identity = serial ? (identities.get(c.name) ?? '') : '';
       return {
         attnum: i + 1,
         name: viewMeta?.columns[i]?.name ?? c.name,
         typeOid,
         typmod: pgType ? pgType.typmod : typmodOf(c.type ?? '', typeOid),
         notNull: c.notnull === 1 || c.pk > 0,
-        default: serial
-          ? `nextval('${r.name}_${c.name}_seq'::regclass)`
-          : isRowid
-            ? null
-            : (defaultFromComment(c.dflt_value) ?? c.dflt_value),
+        default:
+          serial && !identity
+            ? `nextval('${quoteName(`${r.name}_${c.name}_seq`).replaceAll("'", "''")}'::regclass)`
+            : isRowid
+              ? null
+              : (defaultFromComment(c.dflt_value) ?? c.dflt_value),
         generated: c.hidden === 2 || c.hidden === 3 ? 's' : '',
+        serial,
+        identity,
+        defaultRaw: isRowid ? null : defaultFromComment(c.dflt_value),
       };
     });
     const attnum = (name: string): number =>
@@ -182,9 +202,11 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       columns,
       indexes: [],
       foreignKeys: [],
+      checks: checksOf(r.sql ?? '', oid),
       rowCount: -1,
     };
     if (r.type === 'table') {
+      const named = constraintNames(r.sql ?? '');
       const list = db.prepare('SELECT * FROM pragma_index_list(?)').all(r.name) as {
         seq: number;
         name: string;
@@ -200,9 +222,9 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' ? 'u' : '';
         const name =
           constraint === 'p'
-            ? `${r.name}_pkey`
+            ? (named.primary ?? `${r.name}_pkey`)
             : constraint === 'u'
-              ? `${r.name}_${colNames.join('_')}_key`
+              ? (named.unique.get(colNames.join(',')) ?? `${r.name}_${colNames.join('_')}_key`)
               : ix.name;
         const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
         const where = sqlRow?.sql ? /\bWHERE\b([\s\S]*)$/i.exec(sqlRow.sql)?.[1]?.trim() : undefined;
@@ -223,7 +245,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       if (pkCols.length > 0 && !rel.indexes.some((i) => i.primary)) {
         rel.indexes.unshift({
           oid: oid + 1_000_000,
-          name: `${r.name}_pkey`,
+          name: named.primary ?? `${r.name}_pkey`,
           tableOid: oid,
           unique: true,
           primary: true,
@@ -264,8 +286,13 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         entry.attnums.push(attnum(fk.from));
         if (fk.to) entry.refColumns.push(fk.to);
       }
+      // pragma_foreign_key_list numbers keys in reverse order of declaration.
+      rel.foreignKeys.sort((a, b) => b.oid - a.oid);
+      rel.foreignKeys.forEach((f, i) => {
+        f.name = named.foreign[i] ?? `${r.name}_${f.columns.join('_')}_fkey`;
+      });
+      rel.foreignKeys.sort((a, b) => a.oid - b.oid);
       for (const f of rel.foreignKeys) {
-        f.name = `${r.name}_${f.columns.join('_')}_fkey`;
         if (f.refColumns.length === 0) {
           // REFERENCES t without columns: t's primary key.
           const refCols = db
@@ -297,6 +324,46 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
   return { relations, byOid, byName };
 }
 
+const unquote = (s: string): string => s.replaceAll('""', '"');
+
+/** The names a CREATE TABLE text gives its primary key, unique constraints (by columns) and foreign keys (in order). */
+function constraintNames(createSql: string): {
+  primary: string | null;
+  unique: Map<string, string>;
+  foreign: string[];
+} {
+  const primary = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+PRIMARY KEY/.exec(createSql)?.[1] ?? null;
+  const unique = new Map<string, string>();
+  for (const m of createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+UNIQUE\s*\(([^)]*)\)/g)) {
+    const columns = [...m[2]!.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)].map((c) =>
+      c[1] !== undefined ? unquote(c[1]) : c[2]!.toLowerCase(),
+    );
+    unique.set(columns.join(','), unquote(m[1]!));
+  }
+  const foreign = [...createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+FOREIGN KEY/g)].map((m) =>
+    unquote(m[1]!),
+  );
+  return { primary: primary === null ? null : unquote(primary), unique, foreign };
+}
+
+/** CHECK constraints of a CREATE TABLE text: `CONSTRAINT "n" CHECK (...) /* pg: text *\/`. */
+function checksOf(createSql: string, tableOid: number): CatalogCheck[] {
+  const out: CatalogCheck[] = [];
+  const re = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+CHECK\s*\(/g;
+  for (const m of createSql.matchAll(re)) {
+    const after = createSql.slice(m.index! + m[0].length);
+    const c = /\/\* pg: ([\s\S]*?) \*\//.exec(after);
+    const next = after.search(/CONSTRAINT\s+"/);
+    const expression = c && (next < 0 || c.index < next) ? c[1]!.replaceAll('*\\/', '*/') : null;
+    out.push({
+      oid: tableOid + checkOidOffset + out.length,
+      name: m[1]!.replaceAll('""', '"'),
+      expression: expression ?? '',
+    });
+  }
+  return out;
+}
+
 export function isIndex(x: CatalogRelation | CatalogIndex | undefined): x is CatalogIndex {
   return x !== undefined && 'tableOid' in x;
 }
@@ -323,10 +390,36 @@ const fkActions: Record<string, string> = {
   RESTRICT: 'RESTRICT',
 };
 
-/** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`. */
-export function constraintDefinition(oid: number): string | null {
+/**
+ * How a CHECK constraint is shown: the main thread sets PostgreSQL's spelling (catalog-exprs.ts,
+ * which needs the parser); elsewhere the expression as written.
+ */
+type CheckFormat = (raw: string, pretty: boolean, columns: ReadonlyMap<string, TypeRef>) => string;
+
+const checkDisplay: { format: CheckFormat } = {
+  format: (raw, pretty) => (pretty ? `CHECK (${raw})` : `CHECK ((${raw}))`),
+};
+
+export function setCheckDisplay(f: CheckFormat): void {
+  checkDisplay.format = f;
+}
+
+/** Column types of a relation by name (what a CHECK's literals are compared with). */
+export function columnTypes(rel: CatalogRelation): Map<string, TypeRef> {
+  return new Map(
+    rel.columns.flatMap((c): [string, TypeRef][] => {
+      const type = typeByOid(c.typeOid);
+      return type ? [[c.name, { type, typmod: c.typmod }]] : [];
+    }),
+  );
+}
+
+/** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`, `CHECK (...)`. */
+export function constraintDefinition(oid: number, pretty = false): string | null {
   const snap = catalogSnapshot();
   for (const rel of snap.relations) {
+    for (const ch of rel.checks)
+      if (ch.oid === oid) return checkDisplay.format(ch.expression, pretty, columnTypes(rel));
     for (const ix of rel.indexes) {
       if (ix.constraint && ix.oid + constraintOidOffset === oid) {
         return `${ix.constraint === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${ix.columns.map(quoteName).join(', ')})`;
@@ -363,7 +456,30 @@ export function relationOid(name: string): number | null {
 /** SQL text of a view's query (after AS). */
 export function viewDefinition(oid: number): string | null {
   const rel = relationOf(oid, catalogSnapshot());
-  if (rel?.kind !== 'v') return null;
-  const m = /\bAS\b([\s\S]*)$/i.exec(rel.sql);
-  return m ? ` ${m[1]!.trim()}${m[1]!.trim().endsWith(';') ? '' : ';'}` : null;
+  return rel?.kind === 'v' ? viewText(rel.sql) : null;
+}
+
+/** A view's query as pg_get_viewdef shows it: the PostgreSQL text the front end kept, as written. */
+export function viewText(createSql: string): string | null {
+  const meta = parseViewMeta(createSql);
+  const query = meta ? meta.definition : /\bAS\b([\s\S]*)$/i.exec(createSql)?.[1];
+  if (query === undefined) return null;
+  const q = query.trim();
+  return ` ${q}${q.endsWith(';') ? '' : ';'}`;
+}
+
+/** The last value each serial key handed out (SQLite's sqlite_sequence), by table name. */
+export function serialLastValues(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!catalogDb) return out;
+  try {
+    const rows = catalogDb.prepare('SELECT name, seq FROM sqlite_sequence').all() as {
+      name: string;
+      seq: number;
+    }[];
+    for (const r of rows) out.set(r.name, r.seq);
+  } catch {
+    // No AUTOINCREMENT table yet: SQLite has not made sqlite_sequence.
+  }
+  return out;
 }

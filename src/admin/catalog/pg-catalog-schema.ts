@@ -1,7 +1,11 @@
 // pg_class, pg_attribute, pg_attrdef, pg_index and pg_constraint, built from the snapshot of
 // SQLite's schema (pg-catalog-snapshot.ts).
 
-import { Oid } from '../wire/types.js';
+import { T, typeByOid } from '../../sql/types/pg-types.js';
+import { Oid } from '../../wire/types.js';
+import type { AdminRegistry, AdminValue } from '../registry.js';
+import { displayCheck, displayDefault } from './catalog-exprs.js';
+import { catalogSequences } from './catalog-objects.js';
 import {
   attrdefOidOffset,
   baseTypes,
@@ -14,19 +18,22 @@ import {
   publicNamespaceOid,
   tf,
 } from './pg-catalog-common.js';
+import { btreeOpclass } from './pg-catalog-extra.js';
 import {
   type CatalogColumn,
   type CatalogRelation,
   catalogSnapshot,
   relationOf,
+  setCheckDisplay,
 } from './pg-catalog-snapshot.js';
-import type { AdminRegistry, AdminValue } from './registry.js';
 
 export function registerSchemaRelations(registry: AdminRegistry): void {
+  setCheckDisplay(displayCheck);
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_class',
     columns: cols(
+      'pg_catalog.pg_class',
       'oid relname relnamespace reltype reloftype relowner relam relfilenode reltablespace relpages reltuples relallvisible reltoastrelid relhasindex relisshared relpersistence relkind relnatts relchecks relhasrules relhastriggers relhassubclass relrowsecurity relforcerowsecurity relispopulated relreplident relispartition relrewrite relfrozenxid relminmxid relacl reloptions relpartbound',
     ),
     rows: () => {
@@ -86,21 +93,22 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
         }
       }
       for (const rel of snap.relations) {
-        out.push(
-          row(
-            rel.oid,
-            rel.name,
-            rel.kind === 'r' ? heapAmOid : 0,
-            rel.rowCount,
-            rel.indexes.length > 0,
-            rel.kind,
-            rel.columns.length,
-            withTriggers.has(rel.oid),
-          ),
+        const r = row(
+          rel.oid,
+          rel.name,
+          rel.kind === 'r' ? heapAmOid : 0,
+          rel.rowCount,
+          rel.indexes.length > 0,
+          rel.kind,
+          rel.columns.length,
+          withTriggers.has(rel.oid),
         );
+        r[18] = rel.checks.length;
+        out.push(r);
         for (const ix of rel.indexes)
           out.push(row(ix.oid, ix.name, btreeAmOid, rel.rowCount, false, 'i', ix.columns.length));
       }
+      for (const seq of catalogSequences(snap)) out.push(row(seq.oid, seq.name, 0, 1, false, 'S', 3));
       return out;
     },
   });
@@ -108,6 +116,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
     kind: 'js',
     name: 'pg_catalog.pg_attribute',
     columns: cols(
+      'pg_catalog.pg_attribute',
       'attrelid attname atttypid attstattarget attlen attnum attndims attcacheoff atttypmod attbyval attalign attstorage attcompression attnotnull atthasdef atthasmissing attidentity attgenerated attisdropped attislocal attinhcount attcollation attacl attoptions attfdwoptions attmissingval',
     ),
     rows: () => {
@@ -131,7 +140,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
         tf(c.notNull),
         tf(c.default !== null),
         'f',
-        '',
+        c.identity,
         c.generated,
         'f',
         't',
@@ -142,7 +151,13 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
         null,
         null,
       ];
-      for (const rel of catalogSnapshot().relations) {
+      const snap = catalogSnapshot();
+      for (const seq of catalogSequences(snap)) {
+        sequenceColumns.forEach(([name, typeOid], i) => {
+          out.push(row(seq.oid, { ...sequenceColumn, name, typeOid, attnum: i + 1 }));
+        });
+      }
+      for (const rel of snap.relations) {
         for (const c of rel.columns) out.push(row(rel.oid, c));
         for (const ix of rel.indexes) {
           ix.attnums.forEach((a, i) => {
@@ -157,7 +172,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_attrdef',
-    columns: cols('oid adrelid adnum adbin'),
+    columns: cols('pg_catalog.pg_attrdef', 'oid adrelid adnum adbin'),
     rows: () =>
       catalogSnapshot().relations.flatMap((rel) =>
         rel.columns
@@ -166,7 +181,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
             attrdefOidOffset + (rel.oid - firstUserOid) * 1000 + c.attnum,
             rel.oid,
             c.attnum,
-            c.default,
+            showDefault(c),
           ]),
       ),
   });
@@ -174,6 +189,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
     kind: 'js',
     name: 'pg_catalog.pg_index',
     columns: cols(
+      'pg_catalog.pg_index',
       'indexrelid indrelid indnatts indnkeyatts indisunique indnullsnotdistinct indisprimary indisexclusion indimmediate indisclustered indisvalid indcheckxmin indisready indislive indisreplident indkey indcollation indclass indoption indexprs indpred',
     ),
     rows: () =>
@@ -195,8 +211,8 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           't',
           'f',
           ix.attnums.join(' '),
-          ix.attnums.map(() => '0').join(' '),
-          ix.attnums.map(() => '0').join(' '),
+          ix.attnums.map((a) => (collatable.has(typeOfAttnum(rel, a)) ? '100' : '0')).join(' '),
+          ix.attnums.map((a) => String(btreeOpclass(typeOfAttnum(rel, a)))).join(' '),
           ix.attnums.map(() => '0').join(' '),
           null,
           ix.partial,
@@ -207,6 +223,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
     kind: 'js',
     name: 'pg_catalog.pg_constraint',
     columns: cols(
+      'pg_catalog.pg_constraint',
       'oid conname connamespace contype condeferrable condeferred convalidated conrelid contypid conindid conparentid confrelid confupdtype confdeltype confmatchtype conislocal coninhcount connoinherit conkey confkey conpfeqop conppeqop conffeqop confdelsetcols conexclop conbin',
     ),
     rows: () => {
@@ -245,6 +262,39 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
             null,
           ]);
         }
+        for (const ch of rel.checks) {
+          const attnums = rel.columns
+            .filter((c) => new RegExp(`(^|[^\\w"])("?)${escapeRe(c.name)}\\2($|[^\\w"])`).test(ch.expression))
+            .map((c) => c.attnum);
+          out.push([
+            ch.oid,
+            ch.name,
+            publicNamespaceOid,
+            'c',
+            'f',
+            'f',
+            't',
+            rel.oid,
+            0,
+            0,
+            0,
+            0,
+            ' ',
+            ' ',
+            ' ',
+            't',
+            0,
+            'f',
+            `{${attnums.join(',')}}`,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            ch.expression,
+          ]);
+        }
         for (const f of rel.foreignKeys) {
           const refPk = relationOfSnap(f.refTableOid)?.indexes.find((i) => i.primary || i.unique);
           out.push([
@@ -280,6 +330,45 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
       return out;
     },
   });
+}
+
+const collatable = new Set<number>([Oid.text, Oid.varchar, Oid.bpchar]);
+
+/** A sequence's columns (last_value, log_cnt, is_called), as pg_attribute lists them. */
+const sequenceColumns: [string, number][] = [
+  ['last_value', Oid.int8],
+  ['log_cnt', Oid.int8],
+  ['is_called', Oid.bool],
+];
+const sequenceColumn: CatalogColumn = {
+  attnum: 0,
+  name: '',
+  typeOid: 0,
+  typmod: -1,
+  notNull: true,
+  default: null,
+  generated: '',
+  serial: false,
+  identity: '',
+  defaultRaw: null,
+};
+
+function typeOfAttnum(rel: CatalogRelation, attnum: number): number {
+  return rel.columns.find((c) => c.attnum === attnum)?.typeOid ?? 0;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A column default as pg_attrdef.adbin shows it (through pg_get_expr): PostgreSQL's spelling. */
+function showDefault(c: CatalogColumn): string | null {
+  if (c.default === null) return null;
+  if (c.defaultRaw === null) return c.default;
+  return displayDefault(
+    c.defaultRaw,
+    c.typeOid ? { type: typeByOid(c.typeOid) ?? T.text, typmod: c.typmod } : null,
+  );
 }
 
 function relationOfSnap(oid: number): CatalogRelation | undefined {

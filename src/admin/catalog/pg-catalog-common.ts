@@ -1,8 +1,9 @@
 // Shared pieces of the pg_catalog emulation: PostgreSQL's OIDs for the base types, namespaces, owner
 // and access methods, and the small helpers the catalog relations are declared with.
 
-import { Oid } from '../wire/types.js';
-import type { AdminColumn, AdminRegistry, AdminValue } from './registry.js';
+import { Oid } from '../../wire/types.js';
+import type { AdminColumn, AdminRegistry, AdminValue } from '../registry.js';
+import { catalogSpecs } from './catalog-specs.js';
 
 export interface TypeRow {
   oid: number;
@@ -47,18 +48,40 @@ export const heapAmOid = 2;
 export const btreeAmOid = 403;
 export const constraintOidOffset = 3_000_000;
 export const attrdefOidOffset = 4_000_000;
+/** OIDs of CHECK constraints: the table's OID plus this, plus the check's position. */
+export const checkOidOffset = 5_000_000;
+/** OIDs of serial columns' implicit sequences: the table's OID plus this, plus the column's attnum. */
+export const sequenceOidOffset = 6_000_000;
 
 export const tf = (b: boolean): string => (b ? 't' : 'f');
 
-export function cols(spec: string): AdminColumn[] {
-  return spec.split(/\s+/).map((name) => ({ name, type: 'text' }));
+/**
+ * Columns of a catalog relation (`pg_catalog.pg_class`): the names given, typed as PostgreSQL
+ * types them (catalog-specs.ts) for the front end. The token path reads them as text.
+ */
+export function cols(relation: string, spec?: string): AdminColumn[] {
+  const declared = catalogSpecs[relation];
+  if (!declared) throw new Error(`no catalog spec for ${relation}`);
+  const types = new Map(
+    declared.split(/\s+/).map((c): [string, string] => {
+      const i = c.indexOf(':');
+      return [c.slice(0, i), c.slice(i + 1)];
+    }),
+  );
+  const names = spec ? spec.split(/\s+/) : [...types.keys()];
+  return names.map((name) => {
+    const pg = types.get(name);
+    if (!pg) throw new Error(`${relation} has no column ${name}`);
+    return { name, type: 'text', pg };
+  });
 }
 
 export function addStatic(
   registry: AdminRegistry,
   name: string,
-  spec: string,
+  spec: string | undefined,
   rows: AdminValue[][] = [],
 ): void {
-  registry.addView({ kind: 'js', name: `pg_catalog.${name}`, columns: cols(spec), rows: () => rows });
+  const full = `pg_catalog.${name}`;
+  registry.addView({ kind: 'js', name: full, columns: cols(full, spec), rows: () => rows });
 }

@@ -3,8 +3,9 @@
 // every connection by registerSqlFunctions; they read the schema through pg-catalog-snapshot.ts.
 
 import type Database from 'better-sqlite3';
-import { formatType as pgFormatType, typeByOid } from '../sql/types/pg-types.js';
-import { Oid } from '../wire/types.js';
+import { formatType as pgFormatType, typeByOid } from '../../sql/types/pg-types.js';
+import { Oid } from '../../wire/types.js';
+import { registerCatalogRuntime } from './catalog-runtime.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
   constraintDefinition,
@@ -93,6 +94,7 @@ const bool = (b: boolean): number => (b ? 1 : 0);
 
 export function registerCatalogFunctions(db: Database.Database): void {
   setCatalogSource(db.name);
+  registerCatalogRuntime(db);
   db.function('pg_table_is_visible', { deterministic: true }, (_oid: unknown) => 1);
   db.function('pg_type_is_visible', { deterministic: true }, (_oid: unknown) => 1);
   db.function('format_type', { deterministic: true }, (oid: unknown, typmod: unknown) =>
@@ -109,8 +111,8 @@ export function registerCatalogFunctions(db: Database.Database): void {
     if (def === null || col === undefined || num(col) === 0) return def;
     return null;
   });
-  db.function('pg_get_constraintdef', { varargs: true }, (oid: unknown) =>
-    constraintDefinition(num(oid) ?? 0),
+  db.function('pg_get_constraintdef', { varargs: true }, (oid: unknown, pretty?: unknown) =>
+    constraintDefinition(num(oid) ?? 0, num(pretty) === 1),
   );
   db.function('pg_get_expr', { varargs: true }, (expr: unknown) => (expr === null ? null : String(expr)));
   db.function('pg_get_viewdef', { varargs: true }, (oid: unknown) =>

@@ -6,31 +6,22 @@
 // Split by concern: pg-catalog-common.ts (OIDs, base types), pg-catalog-snapshot.ts (schema
 // snapshot), pg-catalog-schema.ts (relations built from it), pg-catalog-static.ts (the rest).
 
-import { baseTypes, pgCatalogNamespaceOid } from './pg-catalog-common.js';
+import type { AdminRegistry, AdminValue } from '../registry.js';
+import { registerInformationSchema } from './information-schema.js';
+import { registerInformationSchemaConstraints } from './information-schema-constraints.js';
+import { baseTypes, cols, pgCatalogNamespaceOid } from './pg-catalog-common.js';
+import { registerExtraRelations } from './pg-catalog-extra.js';
 import { registerSchemaRelations } from './pg-catalog-schema.js';
 import { registerNamespaces, registerStaticRelations } from './pg-catalog-static.js';
-import type { AdminRegistry, AdminValue } from './registry.js';
 
 export function registerPgCatalog(registry: AdminRegistry): void {
   registry.addView({
     kind: 'js',
     name: 'pg_catalog.pg_type',
-    columns: [
-      { name: 'oid', type: 'int4' },
-      { name: 'typname', type: 'text' },
-      { name: 'typnamespace', type: 'int4' },
-      { name: 'typlen', type: 'int4' },
-      { name: 'typtype', type: 'text' },
-      { name: 'typcategory', type: 'text' },
-      { name: 'typelem', type: 'int4' },
-      { name: 'typarray', type: 'int4' },
-      { name: 'typdelim', type: 'text' },
-      { name: 'typcollation', type: 'int4' },
-      { name: 'typbasetype', type: 'int4' },
-      { name: 'typtypmod', type: 'int4' },
-      { name: 'typnotnull', type: 'text' },
-      { name: 'typrelid', type: 'int4' },
-    ],
+    columns: cols(
+      'pg_catalog.pg_type',
+      'oid typname typnamespace typlen typtype typcategory typelem typarray typdelim typcollation typbasetype typtypmod typnotnull typrelid',
+    ),
     rows: (): AdminValue[][] => {
       const rows: AdminValue[][] = [];
       for (const t of baseTypes) {
@@ -74,4 +65,7 @@ export function registerPgCatalog(registry: AdminRegistry): void {
   registerNamespaces(registry);
   registerSchemaRelations(registry);
   registerStaticRelations(registry);
+  registerExtraRelations(registry);
+  registerInformationSchema(registry);
+  registerInformationSchemaConstraints(registry);
 }

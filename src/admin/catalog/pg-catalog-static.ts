@@ -1,21 +1,24 @@
 // The pg_catalog relations that do not depend on the user schema: pg_namespace, pg_database, the
 // roles, pg_am, pg_tablespace, pg_collation, and the relations that are always empty here.
 
+import type { AdminRegistry, AdminValue } from '../registry.js';
+import { catalogNamespaces } from './catalog-objects.js';
 import {
   addStatic,
   btreeAmOid,
+  cols,
   heapAmOid,
   ownerOid,
   pgCatalogNamespaceOid,
-  publicNamespaceOid,
 } from './pg-catalog-common.js';
-import type { AdminRegistry, AdminValue } from './registry.js';
 
 export function registerNamespaces(registry: AdminRegistry): void {
-  addStatic(registry, 'pg_namespace', 'oid nspname nspowner nspacl', [
-    [pgCatalogNamespaceOid, 'pg_catalog', ownerOid, null],
-    [publicNamespaceOid, 'public', ownerOid, null],
-  ]);
+  registry.addView({
+    kind: 'js',
+    name: 'pg_catalog.pg_namespace',
+    columns: cols('pg_catalog.pg_namespace'),
+    rows: () => catalogNamespaces().map((n) => [n.oid, n.name, n.owner, null]),
+  });
 }
 
 /** Relations psql and drivers query that this node never has rows for, with their columns. */
@@ -41,8 +44,6 @@ const emptyRelations: [name: string, spec: string][] = [
   ],
   ['pg_rewrite', 'oid rulename ev_class ev_type ev_enabled is_instead ev_qual ev_action'],
   ['pg_foreign_table', 'ftrelid ftserver ftoptions'],
-  ['pg_sequence', 'seqrelid seqtypid seqstart seqincrement seqmax seqmin seqcache seqcycle'],
-  ['pg_depend', 'classid objid objsubid refclassid refobjid refobjsubid deptype'],
 ];
 
 export function registerStaticRelations(registry: AdminRegistry): void {
@@ -82,7 +83,7 @@ export function registerStaticRelations(registry: AdminRegistry): void {
     'usename usesysid usecreatedb usesuper userepl usebypassrls passwd valuntil useconfig',
     [['postgres', ownerOid, 't', 't', 't', 't', '********', null, null]],
   );
-  addStatic(registry, 'pg_auth_members', 'oid roleid member grantor admin_option');
+  addStatic(registry, 'pg_auth_members', 'roleid member grantor admin_option');
   addStatic(registry, 'pg_am', 'oid amname amhandler amtype', [
     [heapAmOid, 'heap', 'heap_tableam_handler', 't'],
     [btreeAmOid, 'btree', 'bthandler', 'i'],

@@ -5,7 +5,7 @@
 // Works on tokens only. A statement that names no catalog relation, pg_catalog, regclass/regtype
 // or OPERATOR(...) comes back as the very same array (the hot path pays one scan of its tokens).
 
-import { isKeyword, isTrivia, quoteLiteral, type Token, tokenize } from '../sql/lexer.js';
+import { isKeyword, isTrivia, quoteLiteral, type Token, tokenize } from '../../sql/lexer.js';
 
 /** Catalog relations psql names without the pg_catalog prefix (upper case, as token values). */
 const catalogRelations = new Set([
