@@ -185,7 +185,8 @@ export function planFrontEndCandidate(s: StatementText): boolean {
  * OPERATOR() spellings) after which the token path's emulation answers it; other errors (a missing
  * relation or column, a bad value) are the query's own.
  */
-const fallbackCodes = new Set(['0A000', '42883', '42804', '42846', '42725', '42601']);
+// 42809: `'d' = ANY(stxkind)` over a "char"[] column (psql's \d), an array type the front end lacks.
+const fallbackCodes = new Set(['0A000', '42883', '42804', '42846', '42725', '42601', '42809']);
 
 /** A Prepared made by the PostgreSQL front end, or null when the statement takes the token path. */
 export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndOptions): Prepared | null {

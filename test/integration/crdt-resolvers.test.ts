@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { seededRandom } from '../../src/testing/random.js';
 import { type Cluster, startCluster } from '../support/cluster.js';
+import { eventually } from '../support/wait.js';
 
 const A = 0;
 const B = 1;
@@ -365,6 +366,12 @@ describe('CRDT columns and conflict resolvers across 3 real nodes', () => {
       B,
       `SELECT replicate.register_resolver(name => 'keep_higher_price', language => 'sql',
          definition => 'CASE WHEN json_extract(local, ''$.price'') >= json_extract(remote, ''$.price'') THEN local ELSE remote END')`,
+    );
+    // The registration reaches node 1 by replication: bind only once it is there.
+    await eventually('node 1 to have the resolver', convergeMs, async () =>
+      (await c.sql(A, "SELECT name FROM replicate.resolvers WHERE name = 'keep_higher_price'")).length === 1
+        ? true
+        : undefined,
     );
     await c.sql(A, "ALTER TABLE products SET REPLICATION CONFLICT_RESOLVER = 'keep_higher_price'");
     await c.waitConverged(['products'], convergeMs);
