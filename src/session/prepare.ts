@@ -200,7 +200,10 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
   }
   const mayBlock = tokens.some((t) => t.kind === 'ident' && t.value === 'PG_SLEEP');
   const r = planStatement(text, catalog, opts);
-  const base = { text, tokens, cls, mayBlock, viewColumnTypes: null };
+  // SELECT ... INTO creates a table (session/temp/table-as.ts).
+  const kind =
+    r.ddl && cls.kind === 'select' ? { ...cls, kind: 'create_table' as const, table: r.ddl.table } : cls;
+  const base = { text, tokens, cls: kind, mayBlock, viewColumnTypes: null };
   if (r.ddl) {
     return {
       ...base,
