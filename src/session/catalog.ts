@@ -298,7 +298,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       pkNamed = true;
     }
     if (!pkNamed && primaryKey.length > 0)
-      out.push({ name: `${table}_pkey`, columns: primaryKey, primary: true });
+      out.push({ name: `${splitStorageName(table).name}_pkey`, columns: primaryKey, primary: true });
     const list = this.db.prepare('SELECT name, "unique" AS u, origin FROM pragma_index_list(?)');
     list.safeIntegers(false);
     const cols = this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno');
@@ -308,7 +308,11 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       const columns = (cols.all(ix.name) as { name: string | null }[]).map((c) => c.name ?? '');
       if (columns.some((c) => c === '')) continue; // an expression index
       if (out.some((u) => u.columns.join(',') === columns.join(','))) continue;
-      const name = ix.origin === 'c' ? ix.name : `${table}_${columns.join('_')}_key`;
+      // An index outside public (or a temporary one) is "schema.name" in SQLite.
+      const name =
+        ix.origin === 'c'
+          ? splitStorageName(ix.name).name
+          : `${splitStorageName(table).name}_${columns.join('_')}_key`;
       out.push({ name, columns, primary: false });
     }
     return out;
