@@ -69,7 +69,9 @@ describe('temporary tables (embedded node)', () => {
     );
     assert.deepEqual(tempNames(), [`pg_temp_${b.id}.tu_t`]);
     node.closeSession(b);
-    await eventually('all temp objects dropped', 5000, async () => (tempNames().length === 0 ? true : undefined));
+    await eventually('all temp objects dropped', 5000, async () =>
+      tempNames().length === 0 ? true : undefined,
+    );
   });
 
   test('the drop at session end waits for the writer held by another transaction', async () => {
