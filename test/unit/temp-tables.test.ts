@@ -63,6 +63,13 @@ describe('temporary tables (embedded node)', () => {
         [`pg_temp_${a.id}`, 'tu_v', 'view', 'preserve'],
       ],
     );
+    // Another session cannot reach them by their SQLite name, through the front end or not.
+    for (const sql of [
+      `SELECT * FROM "${prefixA}tu_t"`,
+      `DELETE FROM "${prefixA}tu_t" WHERE EXISTS (SELECT 1 FROM pg_class)`,
+      `DROP TABLE "${prefixA}tu_t"`,
+    ])
+      await assert.rejects(run(b, sql), { sqlstate: '42P01' }, sql);
     node.closeSession(a);
     await eventually('the ended session’s temp objects dropped', 5000, async () =>
       tempNames().some((n) => n.startsWith(prefixA)) ? undefined : true,
