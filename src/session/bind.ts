@@ -67,7 +67,11 @@ export function storageParam(
 }
 
 /** The positional values of a plan's `?`s. */
-export function bindPlan(plan: Plan, params: readonly BindValue[], ctx: BindContext): StorageValue[] {
+export function bindPlan(
+  plan: Pick<Plan, 'paramTypes' | 'bind'>,
+  params: readonly BindValue[],
+  ctx: BindContext,
+): StorageValue[] {
   const converted: StorageValue[] = plan.paramTypes.map((t, i) =>
     storageParam(t, params[i] ?? null, ctx.env, i),
   );

@@ -69,6 +69,11 @@ interface TableInfoRow {
 /** Catalog versions are unique across every catalog of the process (see schema-view.ts). */
 let nextCatalogVersion = 1;
 
+/** A catalog version no other catalog has (a session's temporary objects make their own). */
+export function newCatalogVersion(): number {
+  return nextCatalogVersion++;
+}
+
 /** The front end's catalog: relations, columns, keys and constraint names from SQLite's schema. */
 export class SchemaCatalog implements Catalog, ConstraintCatalog {
   private cached = new Map<string, CatalogRelation | null>();
@@ -80,11 +85,19 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
   } | null = null;
   private currentVersion = nextCatalogVersion++;
 
+  /** Reads SQLite's temp schema (a session's temporary objects, session/temp/) instead of main's. */
+  private readonly temp: boolean;
+  private readonly schemaTable: string;
+
   /** `db`: the connection the schema is read through (committed schema, or a writer's view). */
   constructor(
     private readonly db: Database.Database,
     private readonly registry: AdminRegistry,
-  ) {}
+    opts: { temp?: boolean } = {},
+  ) {
+    this.temp = opts.temp ?? false;
+    this.schemaTable = this.temp ? 'sqlite_temp_schema' : 'sqlite_schema';
+  }
 
   get version(): number {
     return this.currentVersion;
@@ -111,7 +124,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     if (this.fks) return this.fks;
     const out = new Map<string, ForeignKey[]>();
     const tables = this.db.prepare(
-      "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'",
+      `SELECT name, sql FROM ${this.schemaTable} WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'`,
     );
     tables.safeIntegers(false);
     const list = this.db.prepare(
@@ -187,13 +200,14 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     if (schema !== null && schema !== publicSchema && !this.schemaExists(schema)) return null;
     const stored = storageName(schema, name);
     const stmt = this.db.prepare(
-      "SELECT type, sql FROM sqlite_schema WHERE name = ? AND type IN ('table', 'view')",
+      `SELECT type, sql FROM ${this.schemaTable} WHERE name = ? AND type IN ('table', 'view')`,
     );
     stmt.safeIntegers(false);
     const row = stmt.get(stored) as { type: string; sql: string } | undefined;
     if (!row) return null;
     const rel = row.type === 'view' ? this.view(stored, row.sql) : this.table(stored, row.sql);
     const parts = splitStorageName(stored);
+    if (this.temp) return { ...rel, schema: parts.schema, replicated: false, temporary: true };
     return parts.schema === publicSchema ? rel : { ...rel, schema: parts.schema };
   }
 
@@ -243,7 +257,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     const columns: CatalogColumn[] = rows.map((r, i) => {
       const isRowid = rowid && r.pk > 0;
       const declared = r.type.toUpperCase().replace(/\s*\(.*$/, '');
-      const seq = isRowid ? this.ownedSequence(name, r.name) : undefined;
+      const seq = isRowid && !this.temp ? this.ownedSequence(name, r.name) : undefined;
       return {
         name: r.name,
         type: isRowid ? ref(rowidKeyType(r.dflt_value)) : typeOfDeclared(r.type),
@@ -292,7 +306,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       pkNamed = true;
     }
     if (!pkNamed && primaryKey.length > 0)
-      out.push({ name: `${table}_pkey`, columns: primaryKey, primary: true });
+      out.push({ name: `${splitStorageName(table).name}_pkey`, columns: primaryKey, primary: true });
     const list = this.db.prepare('SELECT name, "unique" AS u, origin FROM pragma_index_list(?)');
     list.safeIntegers(false);
     const cols = this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno');
@@ -302,7 +316,11 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       const columns = (cols.all(ix.name) as { name: string | null }[]).map((c) => c.name ?? '');
       if (columns.some((c) => c === '')) continue; // an expression index
       if (out.some((u) => u.columns.join(',') === columns.join(','))) continue;
-      const name = ix.origin === 'c' ? ix.name : `${table}_${columns.join('_')}_key`;
+      // An index outside public (or a temporary one) is "schema.name" in SQLite.
+      const name =
+        ix.origin === 'c'
+          ? splitStorageName(ix.name).name
+          : `${splitStorageName(table).name}_${columns.join('_')}_key`;
       out.push({ name, columns, primary: false });
     }
     return out;

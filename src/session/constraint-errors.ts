@@ -86,7 +86,7 @@ function captureRows(
   db.exec('SAVEPOINT _chorus_diag');
   try {
     db.exec(
-      `CREATE TEMP TRIGGER "_chorus_diag" BEFORE ${event} ON main.${quoteId(rel.name)} BEGIN SELECT _chorus_diag_row(${cols}); END`,
+      `CREATE TEMP TRIGGER "_chorus_diag" BEFORE ${event} ON ${rel.temporary ? 'temp' : 'main'}.${quoteId(rel.name)} BEGIN SELECT _chorus_diag_row(${cols}); END`,
     );
     try {
       const stmt = db.prepare(plan.sql);
@@ -123,6 +123,7 @@ function keyText(rel: CatalogRelation, cols: readonly string[], row: StorageValu
 function rowExists(
   db: Database.Database,
   table: string,
+  database: 'main' | 'temp',
   cols: readonly string[],
   values: readonly StorageValue[],
   except?: { cols: readonly string[]; values: readonly StorageValue[] },
@@ -134,8 +135,9 @@ function rowExists(
     args.push(...except.values);
   }
   return (
-    db.prepare(`SELECT 1 FROM main.${quoteId(table)} WHERE ${where} LIMIT 1`).get(...(args as unknown[])) !==
-    undefined
+    db
+      .prepare(`SELECT 1 FROM ${database}.${quoteId(table)} WHERE ${where} LIMIT 1`)
+      .get(...(args as unknown[])) !== undefined
   );
 }
 
@@ -180,14 +182,23 @@ export function diagnoseConstraint(
       const held = row
         ? rel.uniques.find((u) => {
             const values = u.columns.map((c) => row[colIndex(c)] ?? null);
-            return !values.some((v) => v === null) && rowExists(db, rel.name, u.columns, values, except);
+            return (
+              !values.some((v) => v === null) &&
+              rowExists(db, rel.name, rel.temporary ? 'temp' : 'main', u.columns, values, except)
+            );
           })
         : undefined;
       // A unique index on an expression: SQLite names the index, not its columns.
       const expressionIndex = m ? /^index '(.+)'$/.exec(m[1]!)?.[1] : undefined;
       const cols =
         held?.columns ??
-        (m && !expressionIndex ? m[1]!.split(', ').map((x) => x.slice(x.indexOf('.') + 1)) : []);
+        (m && !expressionIndex
+          ? m[1]!
+              .split(', ')
+              .map((x) =>
+                x.startsWith(`${rel.name}.`) ? x.slice(rel.name.length + 1) : x.slice(x.indexOf('.') + 1),
+              )
+          : []);
       const u =
         held ??
         rel.uniques.find((x) => x.columns.length === cols.length && x.columns.every((c, i) => c === cols[i]));
@@ -199,8 +210,11 @@ export function diagnoseConstraint(
       });
     }
     case '23502': {
-      const m = /NOT NULL constraint failed: [^.]+\.(.+)$/.exec(raw);
-      const col = m?.[1] ?? err.column ?? '';
+      // SQLite names the column as table.column; a table outside public has a dot in its name.
+      const failed = /NOT NULL constraint failed: (.+)$/.exec(raw)?.[1];
+      const col = failed?.startsWith(`${rel.name}.`)
+        ? failed.slice(rel.name.length + 1)
+        : (/^[^.]+\.(.+)$/.exec(failed ?? '')?.[1] ?? err.column ?? '');
       const row = rows.find((r) => (r[colIndex(col)] ?? null) === null) ?? rows[rows.length - 1];
       return new ChorusError(
         '23502',
@@ -248,7 +262,7 @@ function foreignKeyError(
       for (const row of rows) {
         const values = fk.columns.map((c) => row[colIndex(rel, c)] ?? null);
         if (values.some((v) => v === null)) continue;
-        if (rowExists(db, fk.refTable, fk.refColumns, values)) continue;
+        if (rowExists(db, fk.refTable, rel.temporary ? 'temp' : 'main', fk.refColumns, values)) continue;
         return new ChorusError(
           '23503',
           `insert or update on table "${pgName(rel.name)}" violates foreign key constraint "${fk.name}"`,
@@ -272,7 +286,7 @@ function foreignKeyError(
           const after = fk.refColumns.map((c) => rows[i]?.[colIndex(rel, c)] ?? null);
           if (after.every((v, k) => v === values[k])) continue;
         }
-        if (!rowExists(db, fk.table, fk.columns, values)) continue;
+        if (!rowExists(db, fk.table, rel.temporary ? 'temp' : 'main', fk.columns, values)) continue;
         return new ChorusError(
           '23503',
           `update or delete on table "${pgName(rel.name)}" violates foreign key constraint "${fk.name}" on table "${pgName(fk.table)}"`,

@@ -69,7 +69,7 @@ export function runDdl(
   const existed = table !== null && tableExists(db, table);
   if (cls.kind === 'create_table' && existed && cls.sig.some((t) => isKeyword(t, 'EXISTS'))) {
     const skipped = {
-      ...result('CREATE TABLE', null),
+      ...result(p.ddl?.tableAs ? 'CREATE TABLE AS' : 'CREATE TABLE', null),
       notices: [notice(`relation "${table}" already exists, skipping`, { code: '42P07' })],
     };
     return { result: skipped, schemaChanged: false };
@@ -96,7 +96,14 @@ export function runDdl(
   if (!localOnly) engine.logDdl(table ?? '', sql);
   if (p.ddl?.sequences?.length && table !== null)
     createColumnSequences(engine, names, table, p.ddl.sequences, !localOnly);
-  return { result: { ...result(commandTag(cls, 0), null), notices }, schemaChanged: true };
+  // CREATE TABLE ... AS: its rows are inserted (and captured) like any INSERT's; `bind` holds the
+  // query's session values.
+  if (p.ddl?.populate) {
+    const n = db.prepare(p.ddl.populate.sql).run(...(bind as unknown[])).changes;
+    return { result: { ...result(`SELECT ${n}`, null), notices }, schemaChanged: true };
+  }
+  const tag = p.ddl?.tableAs ? 'CREATE TABLE AS' : commandTag(cls, 0);
+  return { result: { ...result(tag, null), notices }, schemaChanged: true };
 }
 
 /**

@@ -4,11 +4,12 @@
 // EXPLAIN and the DDL that names no types keep the token-level path (prepare.ts) for now.
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError, SyntaxError42601 } from '../errors.js';
+import { ChorusError, SyntaxError42601 } from '../errors.js';
 import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
 import { alterTable, renameStatement } from '../sql/analyze/ddl/alter-table.js';
 import { alterTableAddColumn, createTable, type DdlPlan } from '../sql/analyze/ddl/ddl.js';
 import { createIndex } from '../sql/analyze/ddl/indexes.js';
+import { createTableAs, selectInto } from '../sql/analyze/ddl/table-as.js';
 import { createView } from '../sql/analyze/ddl/views.js';
 import { type Plan, StatementAnalyzer } from '../sql/analyze/statement.js';
 import type { Classified } from '../sql/classify.js';
@@ -173,7 +174,10 @@ export function planStatement(text: string, catalog: Catalog, opts: FrontEndOpti
     case 'RenameStmt':
       return { plan: null, ddl: renameStatement(an, body as P.RenameStmt) };
     case 'CreateTableAsStmt':
-      throw new FeatureNotSupportedError('CREATE TABLE ... AS');
+      return { plan: null, ddl: createTableAs(an, body as P.CreateTableAsStmt) };
+    case 'SelectStmt':
+      if ((body as P.SelectStmt).intoClause) return { plan: null, ddl: selectInto(an, body as P.SelectStmt) };
+      return { plan: an.plan(stmt), ddl: null };
     default:
       return { plan: an.plan(stmt), ddl: null };
   }

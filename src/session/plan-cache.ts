@@ -68,7 +68,8 @@ export class PlanCache {
   private lookup(key: string): Prepared | undefined {
     const p = this.plans.get(key);
     if (!p) return undefined;
-    if (p.plan && p.plan.schemaVersion !== this.catalog.version) {
+    const version = p.plan?.schemaVersion ?? p.ddl?.schemaVersion;
+    if (version !== undefined && version !== this.catalog.version) {
       this.plans.delete(key);
       return undefined;
     }

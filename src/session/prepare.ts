@@ -215,7 +215,10 @@ export function planFrontEnd(s: StatementText, catalog: Catalog, opts: FrontEndO
     if (namesCatalog(tokens) && e instanceof ChorusError && fallbackCodes.has(e.sqlstate)) return null;
     throw e;
   }
-  const base = { text, tokens, cls, mayBlock, viewColumnTypes: null };
+  // SELECT ... INTO creates a table (session/temp/table-as.ts).
+  const kind =
+    r.ddl && cls.kind === 'select' ? { ...cls, kind: 'create_table' as const, table: r.ddl.table } : cls;
+  const base = { text, tokens, cls: kind, mayBlock, viewColumnTypes: null };
   if (r.ddl) {
     return {
       ...base,
@@ -276,7 +279,10 @@ const filteredSchema = `(SELECT * FROM main.sqlite_schema WHERE name NOT LIKE '\
 
 function isInternalName(t: Token): boolean {
   if (t.kind === 'ident') return t.text.toLowerCase().startsWith(internalPrefix);
-  if (t.kind === 'qident') return t.value.toLowerCase().startsWith(internalPrefix);
+  // A session's temporary objects are SQLite names "pg_temp_<id>.t" (session/temp/): not the
+  // token path's to name, whichever session's they are.
+  if (t.kind === 'qident')
+    return t.value.toLowerCase().startsWith(internalPrefix) || /^pg_temp_\d+\./.test(t.value);
   return false;
 }
 
@@ -310,13 +316,12 @@ function guard(tokens: Token[], cls: Classified): Token[] {
   if (cls.kind === 'attach' || cls.kind === 'detach') {
     throw new FeatureNotSupportedError(`${cls.kind.toUpperCase()} DATABASE (a node holds one database)`);
   }
-  if (cls.kind === 'create_table' && cls.temporary) {
-    throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE', {
-      hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',
-    });
-  }
+  // The front end plans CREATE TEMP TABLE / VIEW; one the token path gets (a catalog query in it)
+  // would create a table every session shares.
+  if (cls.kind === 'create_table' && cls.temporary)
+    throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE over catalog relations');
   if (cls.kind === 'create_view' && cls.temporary)
-    throw new FeatureNotSupportedError('CREATE TEMPORARY VIEW');
+    throw new FeatureNotSupportedError('CREATE TEMPORARY VIEW over catalog relations');
   if (cls.kind === 'create_trigger' && cls.temporary)
     throw new FeatureNotSupportedError('CREATE TEMPORARY TRIGGER');
   // sqlite_schema: show user objects only.

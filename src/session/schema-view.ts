@@ -12,6 +12,8 @@ import type { ConstraintCatalog } from './constraint-errors.js';
 import { defaultSearchPath, PathCatalog } from './path-catalog.js';
 import type { PlannedStatement, StatementSource } from './plan-cache.js';
 import type { Prepared } from './prepare.js';
+import { TempNames, tempConstraints } from './temp/temp-catalog.js';
+import type { TempObjects } from './temp/temp-objects.js';
 
 /** Plans statements against one view of the schema (PlanCache). */
 export interface Planner {
@@ -43,28 +45,61 @@ const pathPlannersMax = 64;
 /** One session's view: the node's committed schema, or its own while its DDL is uncommitted. */
 export class SessionSchema {
   private own: SchemaView | null = null;
+  /** Planners of a session with temporary objects, by the catalog they extend (see temp/). */
+  private readonly tempPlanners = new WeakMap<Catalog, { catalog: TempNames; planner: Planner }>();
 
   constructor(
     private readonly committed: SchemaView,
     private readonly openWriterView: () => SchemaView,
     private readonly searchPath: () => string | undefined = () => undefined,
     private readonly user = '',
+    /** The session's temporary tables and views (temp/). */
+    readonly temp: TempObjects | null = null,
   ) {}
 
   get catalog(): SessionCatalog {
     return (this.own ?? this.committed).catalog;
   }
 
+  /** Relations by their SQLite names, the session's temporary ones included. */
+  get constraints(): ConstraintCatalog {
+    const c = this.catalog;
+    return this.temp?.active ? tempConstraints(c, this.temp) : c;
+  }
+
   get planner(): Planner {
     const view = this.own ?? this.committed;
-    return this.forPath(view)?.planner ?? view.planner;
+    const path = this.forPath(view);
+    if (this.temp?.active)
+      return this.forTemp(path?.catalog ?? view.catalog, path?.planner ?? view.planner).planner;
+    return path?.planner ?? view.planner;
+  }
+
+  /** A session with temporary objects plans with its own planner: its plans name them. */
+  private forTemp(base: Catalog, planner: Planner): { catalog: TempNames; planner: Planner } {
+    let v = this.tempPlanners.get(base);
+    if (!v) {
+      const catalog = new TempNames(base, this.temp!);
+      v = { catalog, planner: planner.withCatalog(catalog) };
+      this.tempPlanners.set(base, v);
+    }
+    return v;
   }
 
   /** The catalog names resolve against (the session's search_path). */
   get pathCatalog(): Catalog {
     const view = this.own ?? this.committed;
     const c = this.forPath(view)?.catalog ?? view.catalog;
-    return c instanceof SchemaCatalog ? new PathCatalog(c, defaultSearchPath, this.user) : c;
+    const names = c instanceof SchemaCatalog ? new PathCatalog(c, defaultSearchPath, this.user) : c;
+    return this.temp?.active ? new TempNames(names, this.temp) : names;
+  }
+
+  /** The version plans are checked against: the temp-aware catalog's while there are temp objects. */
+  private get planVersion(): number {
+    if (!this.temp?.active) return this.catalog.version;
+    const view = this.own ?? this.committed;
+    const path = this.forPath(view);
+    return this.forTemp(path?.catalog ?? view.catalog, path?.planner ?? view.planner).catalog.version;
   }
 
   private forPath(view: SchemaView): { catalog: PathCatalog; planner: Planner } | null {
@@ -92,11 +127,12 @@ export class SessionSchema {
   /** The transaction ended (committed or rolled back): back to the committed schema. */
   ended(): void {
     this.own = null;
+    this.temp?.transactionEnded();
   }
 
   /** A front-end plan (or typed DDL) made against another view or an older schema. */
   isStale(p: Prepared): boolean {
     const v = p.plan?.schemaVersion ?? p.ddl?.schemaVersion;
-    return v !== undefined && v !== this.catalog.version;
+    return v !== undefined && v !== this.planVersion;
   }
 }

@@ -45,6 +45,8 @@ import {
 import { settingMs } from './setting-defs.js';
 import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
+import { runTempDdl } from './temp/temp-ddl.js';
+import { dropTempAtClose, TempObjects } from './temp/temp-objects.js';
 import type { WriterLock } from './writer-lock.js';
 
 export { planColumns, savepointKinds, toBindParams, typedByView } from './session-helpers.js';
@@ -137,6 +139,7 @@ export class Session {
       () => host.openWriterView(),
       () => this.settings.get('search_path'),
       this.user,
+      new TempObjects(host.engine.writer, host.registry, this.id),
     );
     const run = async (p: Prepared, params: readonly BindValue[]): Promise<StatementResult> => {
       const q = this.current(p);
@@ -154,6 +157,7 @@ export class Session {
       bind: (p, params) => bindPlan(p.plan!, params, this.bindContext(wallClockUs())),
       columns: planColumns,
       resetSettings: () => this.settings.apply('RESET ALL', false),
+      discardTemp: () => this.discardTemp(),
     });
   }
 
@@ -350,6 +354,9 @@ export class Session {
     }
     // A query ran in this block: its read/write mode is fixed from here on.
     this.txQueried = this.state !== 'idle';
+    // Temporary tables live on the writer connection (see temp/DESIGN.md).
+    if (p.plan?.temporary && p.plan.kind === 'select' && !this.holdsWriter && !p.plan.locksRows)
+      return this.readTemp(p, bind);
     const ddl = isDdl(kind) || kind === 'truncate';
     if (this.host.multiPrimary && kind === 'create_trigger') {
       throw new FeatureNotSupportedError('CREATE TRIGGER in multi-primary mode', {
@@ -443,7 +450,15 @@ export class Session {
     // runs inside a commit group; see group-commit.ts.
     // Never with user savepoints: after an error the client may ROLLBACK TO one and go on
     // interactively, which a block in a group must not do.
-    if (mayJoinGroup && this.state === 'tx' && this.clientTimestampMs() === null && this.batchHint?.()) {
+    // ON COMMIT actions of temporary tables run at this session's own COMMIT.
+    const own = this.schema.temp?.hasOnCommit;
+    if (
+      mayJoinGroup &&
+      !own &&
+      this.state === 'tx' &&
+      this.clientTimestampMs() === null &&
+      this.batchHint?.()
+    ) {
       await this.host.groupCommit.joinBlock(this, (wait) => this.lockWait(wait));
       if (this.closed || this.canceled) {
         // The connection went away (or was canceled) while this block waited: give the group back.
@@ -498,6 +513,7 @@ export class Session {
     let info: CommitInfo | null = null;
     try {
       if (commit) {
+        this.schema.temp?.beforeCommit();
         info = this.host.engine.commitWrite(this.clientTimestampMs());
         this.host.onCommit({ captured: info !== null });
       } else this.host.engine.rollbackWrite();
@@ -518,7 +534,13 @@ export class Session {
     if (this.state === 'idle' && this.settings.get('default_transaction_read_only') === 'on') {
       throw new ReadOnlyTransactionError(`cannot execute ${what()} in a read-only transaction`);
     }
-    if (this.state === 'idle' && !ddl && !this.holdsWriter && this.clientTimestampMs() === null) {
+    if (
+      this.state === 'idle' &&
+      !ddl &&
+      !this.holdsWriter &&
+      this.clientTimestampMs() === null &&
+      !this.schema.temp?.hasOnCommit
+    ) {
       if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
       this.host.quorum?.checkWritable();
       const { value, commit } = await this.host.groupCommit.run(
@@ -556,7 +578,7 @@ export class Session {
       // PostgreSQL's message, detail and fields for the violation (see constraint-errors.ts).
       throw diagnoseConstraint(
         this.host.engine.writer,
-        this.schema.catalog,
+        this.schema.constraints,
         p.plan,
         bind as StorageValue[],
         err,
@@ -569,9 +591,15 @@ export class Session {
   private runDdl(p: Prepared, bind: BindParams): StatementResult {
     const custom = this.host.customDdl?.(p);
     if (custom) return custom;
+    // CREATE TABLE ... AS: the query's session values (now(), settings).
+    const values = p.ddl?.populate ? bindPlan(p.ddl.populate, [], this.bindContext(wallClockUs())) : bind;
+    const temp = this.schema.temp;
+    const tempOut =
+      temp && runTempDdl(this.host.engine.writer, temp, p, values as unknown[], this.schema.pathCatalog);
+    if (tempOut) return tempOut;
     const env = this.valueEnv();
     if (env.nowUs === 0n) env.nowUs = BigInt(Date.now()) * 1000n;
-    const out = runDdl(this.host.engine, this.schema.catalog, p, bind, this.schema.pathCatalog, env);
+    const out = runDdl(this.host.engine, this.schema.constraints, p, values, this.schema.pathCatalog, env);
     if (out.schemaChanged) {
       // Other connections may only re-read the schema once this transaction has committed; this
       // session's next statements (on the writer) must see the change at once.
@@ -662,6 +690,7 @@ export class Session {
     if (kind === 'savepoint' && !this.holdsWriter) await this.ensureWriter(false);
     if (!this.holdsWriter) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
     this.host.engine.writer.exec(p.execSql);
+    if (kind === 'rollback_to') this.schema.temp?.rolledBack();
     if (kind === 'rollback_to' && this.schemaChanged) {
       // DDL after the savepoint was undone: this session's statements see the schema as it is now.
       this.host.writerCache.clear();
@@ -771,5 +800,31 @@ export class Session {
     this.state = 'idle';
     this.local.close();
     this.host.engine.sequences.forgetSession(this.id);
+    if (this.schema.temp?.active) void dropTempAtClose(this.host, this.schema.temp);
+  }
+
+  /** A SELECT of temporary tables: on the writer connection, which only holds them (temp/). */
+  private async readTemp(p: Prepared, bind: BindParams): Promise<StatementResult> {
+    await this.acquireWriter();
+    try {
+      return this.runWriterStatement(p, bind);
+    } finally {
+      this.host.writerLock.release(this);
+    }
+  }
+
+  /** DISCARD TEMP / ALL: the session's temporary objects go, in its transaction if one is open. */
+  private async discardTemp(): Promise<void> {
+    const temp = this.schema.temp;
+    if (!temp?.active) return;
+    await this.ensureWriter(false, () => 'DISCARD');
+    try {
+      for (const sql of temp.dropAllSql()) this.host.engine.writer.exec(sql);
+      temp.changed();
+    } catch (e) {
+      if (this.state === 'idle') this.releaseWriter(false);
+      throw e;
+    }
+    if (this.state === 'idle') await this.awaitQuorum(this.releaseWriter(true));
   }
 }

@@ -36,8 +36,8 @@ LISTEN compat_channel;
 -- chorus-error: 0A000 LISTEN / NOTIFY
 NOTIFY compat_channel, 'hello';
 
--- chorus-error: 0A000 temporary tables (sessions share the writer connection)
-CREATE TEMP TABLE compat_tmp (id INTEGER);
+-- chorus-error: 0A000 temporary sequences
+CREATE TEMP SEQUENCE compat_tmp_seq;
 
 -- chorus-error: 0A000 materialized views
 CREATE MATERIALIZED VIEW compat_mv AS SELECT id FROM compat_refused;

@@ -40,6 +40,8 @@ export interface LocalHost {
   columns(p: Prepared): ColumnInfo[];
   /** RESET ALL (DISCARD ALL). */
   resetSettings(): void;
+  /** Drop the session's temporary tables and views (DISCARD TEMP / ALL). */
+  discardTemp(): Promise<void>;
 }
 
 const done = (tag: string): StatementResult => ({ tag, columns: null, rows: [], notices: [] });
@@ -101,6 +103,9 @@ export class SessionLocal {
         this.closeCursors((c) => c.name === st.name);
         return done('CLOSE CURSOR');
       case 'discard':
+        if (st.target === 'all' && this.host.inBlock())
+          throw new ChorusError('25001', 'DISCARD ALL cannot run inside a transaction block');
+        if (st.target === 'all' || st.target === 'temp') await this.host.discardTemp();
         return this.discard(st.target);
     }
   }
@@ -132,7 +137,9 @@ export class SessionLocal {
   private async rowSource(p: Prepared): Promise<{ source: RowSource; columns: ColumnInfo[] }> {
     const pool = this.host.services.cursorConnections;
     const plan = p.plan;
-    const onOwnConnection = p.route.type === 'sql' && !p.route.onAdmin && !plan?.locksRows;
+    // Temporary tables exist only on the writer connection.
+    const onOwnConnection =
+      p.route.type === 'sql' && !p.route.onAdmin && !plan?.locksRows && !plan?.temporary;
     if (plan && onOwnConnection && !this.host.holdsWriter() && pool.available) {
       {
         const bind = this.host.bind(p, []);
@@ -185,7 +192,7 @@ export class SessionLocal {
       return done('DISCARD ALL');
     }
     // Plans are shared and re-made after DDL (nothing session-local to drop); no sequence values
-    // or temporary objects are cached per session.
+    // are cached per session; temporary objects went before (discardTemp).
     return done(
       target === 'plans' ? 'DISCARD PLANS' : target === 'sequences' ? 'DISCARD SEQUENCES' : 'DISCARD TEMP',
     );

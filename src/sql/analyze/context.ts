@@ -83,6 +83,8 @@ export interface CatalogRelation {
   replicated?: boolean;
   /** A view's query as PostgreSQL text: the front end expands it where the view is named. */
   definition?: string;
+  /** A session's temporary table or view (session/temp/): never replicated, read on the writer. */
+  temporary?: boolean;
 }
 
 /** What analysis needs to know about the database: implemented by the session layer. */
@@ -102,6 +104,8 @@ export interface Catalog {
   readonly version: number;
   /** The session's search_path as existing schemas, in order (pg_catalog implicit, not listed). */
   searchPath?(): readonly string[];
+  /** The session's own temporary schema (pg_temp_<id>), when it has temporary objects. */
+  tempSchema?(): string | undefined;
   /** Does a schema of this name exist (public always does)? */
   schemaExists?(name: string): boolean;
   /** A sequence by name (schema null: along the search path). */
@@ -168,6 +172,8 @@ export class AnalyzeState {
   usesAdmin = false;
   /** Calls nextval / currval / setval / lastval: runs on the writer, where sequences live. */
   usesSequences = false;
+  /** Names a session's temporary relation: runs on the writer, where they live. */
+  usesTemp = false;
 
   constructor(
     readonly catalog: Catalog,

@@ -46,6 +46,8 @@ export interface Plan {
   locksRows: boolean;
   /** The catalog version the plan was made against. */
   schemaVersion: number;
+  /** Names a session's temporary relation (it runs on the writer connection, where they live). */
+  temporary?: boolean;
   /** Target table of INSERT / UPDATE / DELETE. */
   table?: string;
 }
@@ -175,6 +177,7 @@ export class StatementAnalyzer implements ExprHost, FromHost {
       onAdmin: this.st.usesAdmin,
       locksRows: this.locksRows || this.st.usesSequences,
       schemaVersion: this.st.catalog.version,
+      ...(this.st.usesTemp ? { temporary: true } : {}),
       table,
     };
   }

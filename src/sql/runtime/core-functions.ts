@@ -295,13 +295,17 @@ export function registerCoreFunctions(db: Database.Database): void {
     { deterministic: true, safeIntegers: true },
     (v: unknown, col: unknown, table: unknown) => {
       if (v !== null) return v as StorageValue;
+      // A relation outside public is "schema.name" in SQLite (storage/namespaces.ts).
+      const stored = String(table);
+      const dot = stored.indexOf('.');
+      const name = dot < 0 ? stored : stored.slice(dot + 1);
       throw new ChorusError(
         '23502',
-        `null value in column "${String(col)}" of relation "${String(table)}" violates not-null constraint`,
+        `null value in column "${String(col)}" of relation "${name}" violates not-null constraint`,
         {
           column: String(col),
-          table: String(table),
-          schema: 'public',
+          table: name,
+          schema: dot < 0 ? 'public' : stored.slice(0, dot),
         },
       );
     },

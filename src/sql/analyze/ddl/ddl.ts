@@ -19,7 +19,7 @@ import {
   T,
   type TypeRef,
 } from '../../types/pg-types.js';
-import { bindMarker, type CatalogColumn, type CatalogRelation } from '../context.js';
+import { type BindSource, bindMarker, type CatalogColumn, type CatalogRelation } from '../context.js';
 import { coerce } from '../expr/coerce.js';
 import { storedEqualityIsPostgres } from '../expr/keys.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
@@ -45,6 +45,23 @@ export interface DdlPlan {
   alter?: AlterPlan;
   /** Sequences of serial / identity columns, created with the table (session/sequence-ddl.ts). */
   sequences?: ColumnSequence[];
+  /** A session's temporary table, view or index (session/temp/): never logged nor replicated. */
+  temporary?: boolean;
+  /** A NOTICE the statement gives when it runs. */
+  notice?: string;
+  /** CREATE TEMP TABLE ... ON COMMIT DELETE ROWS / DROP. */
+  onCommit?: 'delete' | 'drop';
+  /** CREATE TABLE ... AS / SELECT ... INTO (command tag SELECT n, or CREATE TABLE AS without data). */
+  tableAs?: boolean;
+  /** CREATE TABLE ... AS: the rows to insert once the table exists (ddl/table-as.ts). */
+  populate?: PopulatePlan;
+}
+
+/** The query of CREATE TABLE ... AS, as an INSERT into the new table. */
+export interface PopulatePlan {
+  sql: string;
+  bind: BindSource[];
+  paramTypes: TypeRef[];
 }
 
 /** The sequence a serial or identity column takes its values from (PostgreSQL's t_col_seq). */
@@ -123,12 +140,8 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const table = rel.relname!;
   const position = pos(st, rel.location);
   checkInternal(table, position);
-  const target = creationTarget(st.catalog, rel.schemaname, table, position);
-  if (rel.relpersistence === 't') {
-    throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE', {
-      hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',
-    });
-  }
+  const target = creationTarget(st.catalog, rel.schemaname, table, position, rel.relpersistence === 't');
+  const onCommit = onCommitAction(s.oncommit, target.temporary);
   if (s.inhRelations?.length) throw new FeatureNotSupportedError('INHERITS');
   if (s.partspec) throw new FeatureNotSupportedError('PARTITION BY');
   if (s.ofTypename) throw new FeatureNotSupportedError('CREATE TABLE OF type');
@@ -229,7 +242,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
         const fkCols = columnLevel ? cols : strings(c.fk_attrs);
         checkColumns(fkCols);
         const name = c.conname ?? constraintName(table, fkCols, 'fkey', taken);
-        constraints.push(`CONSTRAINT ${quoteId(name)} ${foreignKey(an, c, fkCols)}`);
+        constraints.push(`CONSTRAINT ${quoteId(name)} ${foreignKey(an, c, fkCols, target.temporary)}`);
         break;
       }
       case 'CONSTR_EXCLUSION':
@@ -241,7 +254,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const dup = duplicateName(constraints);
   if (dup) throw new ChorusError('42710', `constraint "${dup}" for relation "${table}" already exists`);
   const defs = columns.map((c) => columnSql(an, table, c, primary));
-  const sql = `CREATE TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(target.stored)} (${[...defs, ...constraints].join(', ')})`;
+  const sql = `CREATE ${target.temporary ? 'TEMP ' : ''}TABLE ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(target.stored)} (${[...defs, ...constraints].join(', ')})`;
   // Each serial / identity column gets its sequence, named as PostgreSQL names it (t_col_seq).
   const seqNames = new Set<string>();
   const sequences: ColumnSequence[] = columns
@@ -260,6 +273,17 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
         options: c.identity?.options ?? [],
       };
     });
+  if (target.temporary) {
+    // A temporary serial key is SQLite's AUTOINCREMENT alone: no sequence in the replicated schema.
+    return {
+      sql,
+      table: target.stored,
+      unlogged: false,
+      ifNotExists: s.if_not_exists ?? false,
+      temporary: true,
+      onCommit,
+    };
+  }
   return {
     sql,
     table: target.stored,
@@ -267,6 +291,18 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
     ifNotExists: s.if_not_exists ?? false,
     sequences,
   };
+}
+
+/** ON COMMIT of CREATE TABLE: only temporary tables take one (PRESERVE ROWS is the default). */
+export function onCommitAction(
+  action: P.OnCommitAction | undefined,
+  temporary: boolean,
+): 'delete' | 'drop' | undefined {
+  if (action === undefined || action === 'ONCOMMIT_NOOP') return undefined;
+  if (!temporary) throw new ChorusError('42P16', 'ON COMMIT can only be used on temporary tables');
+  if (action === 'ONCOMMIT_DELETE_ROWS') return 'delete';
+  if (action === 'ONCOMMIT_DROP') return 'drop';
+  return undefined;
 }
 
 /**
@@ -326,11 +362,23 @@ const fkActions: Record<string, string> = {
   d: 'SET DEFAULT',
 };
 
-export function foreignKey(an: Analyzer, c: P.Constraint, fkCols: readonly string[]): string {
+export function foreignKey(
+  an: Analyzer,
+  c: P.Constraint,
+  fkCols: readonly string[],
+  temporary = false,
+): string {
   const target = c.pktable!;
   checkInternal(target.relname!, pos(an.st, target.location));
   const pkCols = strings(c.pk_attrs);
   const refd = an.st.catalog.relation(target.schemaname ?? null, target.relname!);
+  if (refd && (refd.temporary ?? false) !== temporary)
+    throw new ChorusError(
+      '42P16',
+      temporary
+        ? 'constraints on temporary tables may reference only temporary tables'
+        : 'constraints on permanent tables may reference only permanent tables',
+    );
   let cols = pkCols;
   if (cols.length === 0) {
     if (!refd || refd.primaryKey.length === 0) {

@@ -80,5 +80,6 @@ export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
   // An index lives in its table's schema.
   const stored = storageName(rel.schema ?? null, name);
   const sql = `CREATE ${s.unique ? 'UNIQUE ' : ''}INDEX ${s.if_not_exists ? 'IF NOT EXISTS ' : ''}${quoteId(stored)} ON ${quoteId(rel.name)} (${keys.join(', ')})${where}`;
-  return { sql, table: rel.name, unlogged: false, ifNotExists: s.if_not_exists ?? false };
+  const plan: DdlPlan = { sql, table: rel.name, unlogged: false, ifNotExists: s.if_not_exists ?? false };
+  return rel.temporary ? { ...plan, temporary: true } : plan;
 }

@@ -21,7 +21,6 @@ export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
   const rel = v.view!;
   const position = pos(st, rel.location);
   checkInternal(rel.relname!, position);
-  if (rel.relpersistence === 't') throw new FeatureNotSupportedError('CREATE TEMPORARY VIEW');
   if (v.withCheckOption && v.withCheckOption !== 'NO_CHECK_OPTION')
     throw new FeatureNotSupportedError('WITH CHECK OPTION');
   const [tag, body] = nodeOf(v.query!);
@@ -48,9 +47,25 @@ export function createView(an: Analyzer, v: P.ViewStmt): DdlPlan {
     .split(bindMarker)
     .filter((_, i) => i % 2 === 0)
     .join('NULL');
-  const target = creationTarget(st.catalog, rel.schemaname, rel.relname!, position);
+  // A view over a temporary relation is temporary itself (PostgreSQL says so with a NOTICE).
+  const overTemp = st.usesTemp && rel.relpersistence !== 't';
+  if (overTemp && rel.schemaname && rel.schemaname !== 'pg_temp')
+    throw new FeatureNotSupportedError('a view in a permanent schema over a temporary relation');
+  const target = creationTarget(
+    st.catalog,
+    rel.schemaname,
+    rel.relname!,
+    position,
+    rel.relpersistence === 't' || st.usesTemp,
+  );
   const name = quoteId(target.stored);
-  const create = `CREATE VIEW ${name} AS ${viewMetaPrefix}${meta}${viewMetaSuffix} ${stored}`;
-  const sql = v.replace ? `DROP VIEW IF EXISTS ${name}; ${create}` : create;
-  return { sql, table: target.stored, unlogged: false, ifNotExists: false };
+  const create = `CREATE ${target.temporary ? 'TEMP ' : ''}VIEW ${name} AS ${viewMetaPrefix}${meta}${viewMetaSuffix} ${stored}`;
+  const sql = v.replace ? `DROP VIEW IF EXISTS ${target.temporary ? 'temp.' : ''}${name}; ${create}` : create;
+  const plan: DdlPlan = { sql, table: target.stored, unlogged: false, ifNotExists: false };
+  if (!target.temporary) return plan;
+  return {
+    ...plan,
+    temporary: true,
+    ...(overTemp ? { notice: `view "${rel.relname}" will be a temporary view` } : {}),
+  };
 }

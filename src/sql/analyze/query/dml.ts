@@ -26,6 +26,7 @@ function targetTable(an: Analyzer, r: P.RangeVar, verb: string): { rel: CatalogR
   checkInternal(r.relname!, position);
   const rel = st.catalog.relation(r.schemaname ?? null, r.relname!);
   if (!rel) throw new UndefinedTableError(r.relname!, { position });
+  if (rel.temporary) st.usesTemp = true;
   if (rel.kind === 'view') throw new ChorusError('55000', `cannot ${verb} view "${rel.name}"`, { position });
   if (rel.kind !== 'table')
     throw new ChorusError('42809', `cannot ${verb} relation "${rel.name}"`, { position });

@@ -207,6 +207,7 @@ function rangeVar(host: FromHost, r: P.RangeVar, scope: Scope): string {
     );
   }
   if (rel.onAdmin) st.usesAdmin = true;
+  if (rel.temporary) st.usesTemp = true;
   if (rel.definition !== undefined) {
     // A view of the front end's: its query, analyzed here (PostgreSQL's view expansion).
     const sub = host.subquery(viewQuery(rel.definition), new Scope(null));
