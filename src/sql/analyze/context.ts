@@ -110,6 +110,8 @@ export interface Catalog {
   enumType?(schema: string | null, name: string): CatalogEnum | undefined;
   /** An enum type by its OID. */
   enumByOid?(oid: number): CatalogEnum | undefined;
+  /** A type the catalog defines (an enum type or its array type) by OID. */
+  userType?(oid: number): PgType | undefined;
   /** The sequence of a serial / identity column (table by its SQLite-side name). */
   ownedSequence?(table: string, column: string): CatalogSequence | undefined;
 }
@@ -126,7 +128,7 @@ export interface CatalogSequence {
   ownerColumn: string | null;
 }
 
-/** An enum type: its labels in sort order. */
+/** An enum type: its labels in sort order, and the type the analyzer uses (types/enum.ts). */
 export interface CatalogEnum {
   schema: string;
   name: string;
@@ -134,6 +136,7 @@ export interface CatalogEnum {
   oid: number;
   arrayOid: number;
   labels: string[];
+  type: PgType;
 }
 
 /** A constant argument of an admin function. */

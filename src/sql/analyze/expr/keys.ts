@@ -5,7 +5,8 @@
 // not count: 'a' = 'a  ', and E'a\t' sorts after 'a') and jsonb (1 = 1.0, its own type order).
 // Everything else compares as stored, so plain columns stay plain (indexes, no function calls).
 
-import { ChorusError } from '../../../errors.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
+import { enumRankSql } from '../../types/enum.js';
 import { formatType, isIntegerType, numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
 
@@ -37,6 +38,7 @@ export function groupKeySql(e: Typed): string {
 /** SQL ordered as PostgreSQL orders the values (ties in any order): ORDER BY. */
 export function sortKeySql(e: Typed): string {
   if (e.type.elem) return arrayKeySql(e);
+  if (e.type.enumInfo) return enumRankSql(e.type, e.sql);
   switch (e.type) {
     case T.bpchar:
       return `rtrim(${e.sql}, ' ')`;
@@ -50,7 +52,7 @@ export function sortKeySql(e: Typed): string {
 
 /** SQL ordered as PostgreSQL orders the values and equal exactly when they are: window ORDER BY (peers). */
 export function peerKeySql(e: Typed): string {
-  if (e.type === T.bpchar || e.type === T.jsonb || e.type.elem) return sortKeySql(e);
+  if (e.type === T.bpchar || e.type === T.jsonb || e.type.elem || e.type.enumInfo) return sortKeySql(e);
   return groupKeySql(e);
 }
 
@@ -103,6 +105,10 @@ export function storedEqualityIsPostgres(type: PgType, typmod: number): boolean 
 
 /** The order/equality key of an array (runtime pg_array_key: element-wise, NULLs last, then length). */
 export function arrayKeySql(e: Typed): string {
+  if (e.type.elem!.enumInfo) {
+    // The runtime's array key sees no catalog: it would order the labels as text.
+    throw new FeatureNotSupportedError(`ordering arrays of an enum type (${formatType(e.type)})`);
+  }
   return `pg_array_key(${e.sql}, ${e.type.elem!.oid})`;
 }
 
