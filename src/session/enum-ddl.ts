@@ -144,21 +144,18 @@ export function alterEnum(engine: StorageEngine, names: Catalog, s: P.AlterEnumS
     throw new ChorusError('42710', `enum label "${label}" already exists`);
   }
   checkEnumLabel(label);
-  let list = type.labels.map((r) => ({ label: r.label, sort: r.sort }));
-  let sort = 0;
-  for (;;) {
-    const placed = placeLabel(list, s.newValNeighbor, s.newValIsAfter === true);
-    if (placed !== null) {
-      sort = placed;
-      break;
-    }
-    // No float4 between the neighbours: number the labels 1..n as PostgreSQL's RenumberEnumType does.
-    list = list.map((r, i) => ({ label: r.label, sort: i + 1 }));
-    const cases = list.map((r) => `WHEN ${quoteLiteral(r.label)} THEN ${r.sort}`).join(' ');
+  const placed = newLabelSortOrder(
+    type.labels.map((r) => ({ label: r.label, sort: r.sort })),
+    s.newValNeighbor,
+    s.newValIsAfter === true,
+  );
+  if (placed.renumbered) {
+    const cases = placed.renumbered.map((r) => `WHEN ${quoteLiteral(r.label)} THEN ${r.sort}`).join(' ');
     const renumber = `UPDATE _chorus_enums SET sort = CASE label ${cases} ELSE sort END WHERE type = ${typeSql} AND label <> ${markerSql}`;
     db.exec(renumber);
     engine.logDdl('', renumber);
   }
+  const sort = placed.sort;
   // Only where the type still exists (a concurrent DROP TYPE wins); the same label added
   // concurrently elsewhere keeps the lower sort order on every node.
   const sql = `INSERT INTO _chorus_enums (type, oid, array_oid, label, sort) SELECT type, oid, array_oid, ${quoteLiteral(label)}, ${sort} FROM _chorus_enums WHERE type = ${typeSql} AND label = ${markerSql} ON CONFLICT (type, label) DO UPDATE SET sort = min(sort, excluded.sort)`;
@@ -167,20 +164,31 @@ export function alterEnum(engine: StorageEngine, names: Catalog, s: P.AlterEnumS
   return result('ALTER TYPE', null);
 }
 
-/** The sort order of a new label (PostgreSQL's AddEnumLabel), or null when the labels need renumbering. */
-function placeLabel(
+/**
+ * The sort order of a new label, as PostgreSQL's AddEnumLabel computes it in float4: after the last
+ * label, one past it; beside a neighbour, halfway to the next label or one past the end; when no
+ * float4 lies between the two, the labels are first numbered 1..n (RenumberEnumType).
+ */
+export function newLabelSortOrder(
   list: readonly { label: string; sort: number }[],
   neighbor: string | undefined,
   after: boolean,
-): number | null {
-  if (neighbor === undefined) return list.length > 0 ? f4(list[list.length - 1]!.sort + 1) : 1;
+): { sort: number; renumbered: { label: string; sort: number }[] | null } {
+  if (neighbor === undefined)
+    return { sort: list.length > 0 ? f4(list[list.length - 1]!.sort + 1) : 1, renumbered: null };
   const at = list.findIndex((r) => r.label === neighbor);
   if (at < 0) throw new ChorusError('22023', `"${neighbor}" is not an existing enum label`);
-  const nbr = list[at]!.sort;
-  const other = list[after ? at + 1 : at - 1];
-  if (!other) return f4(nbr + (after ? 1 : -1));
-  const mid = f4(f4(nbr + other.sort) / 2);
-  return mid === nbr || mid === other.sort ? null : mid;
+  const place = (xs: readonly { sort: number }[]): number | null => {
+    const nbr = xs[at]!.sort;
+    const other = xs[after ? at + 1 : at - 1];
+    if (!other) return f4(nbr + (after ? 1 : -1));
+    const mid = f4(f4(nbr + other.sort) / 2);
+    return mid === nbr || mid === other.sort ? null : mid;
+  };
+  const first = place(list);
+  if (first !== null) return { sort: first, renumbered: null };
+  const renumbered = list.map((r, i) => ({ label: r.label, sort: i + 1 }));
+  return { sort: place(renumbered)!, renumbered };
 }
 
 /** Columns (of user tables) of an enum type or of its array type. */

@@ -156,8 +156,6 @@ ALTER TYPE en_nosuch ADD VALUE 'x';
 
 SELECT enum_range(NULL::en_mood);
 
-SELECT enumlabel, enumsortorder FROM pg_enum WHERE enumtypid = 'en_mood'::regtype ORDER BY enumsortorder;
-
 INSERT INTO en_t VALUES (6, 'meh', 'f'), (7, 'ecstatic', 'g'), (8, 'awful', 'h'), (9, 'glad', 'i');
 
 SELECT id, m FROM en_t ORDER BY m, id;
