@@ -130,6 +130,14 @@ SELECT ms::text[] FROM en_arr ORDER BY id;
 
 SELECT '{ok,sad}'::text[]::en_mood[];
 
+SELECT ms::text, ms::text::en_mood[] FROM en_arr ORDER BY id;
+
+-- error: 22P02
+SELECT '{ok,nope}'::text::en_mood[];
+
+-- error: 0A000
+SELECT ms FROM en_arr ORDER BY ms;
+
 SELECT id FROM en_arr WHERE ms = '{sad,happy}' ORDER BY id;
 
 -- ALTER TYPE: ADD VALUE (before, after, at the end), RENAME VALUE, RENAME TO.

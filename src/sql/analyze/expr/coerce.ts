@@ -6,6 +6,7 @@ import { ChorusError } from '../../../errors.js';
 import { elementSql } from '../../types/array/array-storage.js';
 import { enumLabelsSql, enumShownName, runtimeType } from '../../types/enum.js';
 import {
+  A,
   charTypmodLength,
   formatType,
   isIntegerType,
@@ -158,6 +159,11 @@ function convertSql(st: AnalyzeState, e: Typed, to: PgType): string {
   }
   // Enums are stored as their labels: to a string type as is, from one through enum_in's check.
   if (from.enumInfo && isStringType(to)) return x;
+  if (from.elem?.enumInfo && isStringType(to)) return convertSql(st, { ...e, type: A._text }, to);
+  if (to.elem?.enumInfo && isStringType(from)) {
+    const texts = typed(convertSql(st, e, A._text), A._text);
+    return convertSql(st, texts, to);
+  }
   if (to.enumInfo && isStringType(from)) {
     return `pg_enum_in(${x}, ${enumLabelsSql(to)}, ${sqlLiteral(enumShownName(to))})`;
   }
