@@ -135,8 +135,9 @@ SELECT ms::text, ms::text::en_mood[] FROM en_arr ORDER BY id;
 -- error: 22P02
 SELECT '{ok,nope}'::text::en_mood[];
 
--- error: 0A000
 SELECT ms FROM en_arr ORDER BY ms;
+
+SELECT a.id, b.id FROM en_arr a, en_arr b WHERE a.ms < b.ms ORDER BY 1, 2;
 
 SELECT id FROM en_arr WHERE ms = '{sad,happy}' ORDER BY id;
 

@@ -5,7 +5,7 @@
 // not count: 'a' = 'a  ', and E'a\t' sorts after 'a') and jsonb (1 = 1.0, its own type order).
 // Everything else compares as stored, so plain columns stay plain (indexes, no function calls).
 
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
+import { ChorusError } from '../../../errors.js';
 import { enumRankSql } from '../../types/enum.js';
 import { formatType, isIntegerType, numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
@@ -105,9 +105,11 @@ export function storedEqualityIsPostgres(type: PgType, typmod: number): boolean 
 
 /** The order/equality key of an array (runtime pg_array_key: element-wise, NULLs last, then length). */
 export function arrayKeySql(e: Typed): string {
-  if (e.type.elem!.enumInfo) {
-    // The runtime's array key sees no catalog: it would order the labels as text.
-    throw new FeatureNotSupportedError(`ordering arrays of an enum type (${formatType(e.type)})`);
+  const elem = e.type.elem!;
+  if (elem.enumInfo) {
+    // The runtime sees no catalog: the key of the array of the labels' positions.
+    const ranks = `(SELECT json_group_array(${enumRankSql(elem, 'value')} ORDER BY key) FROM json_each(${e.sql}))`;
+    return `CASE WHEN ${e.sql} IS NULL THEN NULL ELSE pg_array_key(${ranks}, ${T.int4.oid}) END`;
   }
   return `pg_array_key(${e.sql}, ${e.type.elem!.oid})`;
 }
