@@ -3,6 +3,8 @@
 
 CREATE TYPE en_mood AS ENUM ('sad', 'ok', 'happy');
 
+CREATE TABLE en_rel (a int PRIMARY KEY);
+
 -- error: 42710
 CREATE TYPE en_mood AS ENUM ('x');
 
@@ -21,6 +23,12 @@ ALTER TYPE en_empty ADD VALUE 'only';
 SELECT enum_range(NULL::en_empty), enum_first(NULL::en_empty);
 
 DROP TYPE en_empty;
+
+-- error: 42710
+CREATE TABLE en_mood (a int);
+
+-- error: 42710
+CREATE TYPE en_rel AS ENUM ('a');
 
 CREATE TABLE en_t (id int PRIMARY KEY, m en_mood, note text);
 
@@ -199,6 +207,31 @@ INSERT INTO en_t VALUES (10, 'blue', 'j');
 
 SELECT m, count(*) FROM en_t GROUP BY m ORDER BY m;
 
+-- Stored expressions: equality is fine; an order comparison would keep today's label order.
+CREATE TABLE en_chk (id int PRIMARY KEY, m en_feeling CHECK (m <> 'blue'));
+
+-- error: 23514
+INSERT INTO en_chk VALUES (1, 'blue');
+
+-- chorus-error: 0A000 ordering enum values in check constraints
+CREATE TABLE en_chk2 (id int PRIMARY KEY, m en_feeling CHECK (m > 'blue'));
+
+DROP TABLE IF EXISTS en_chk2;
+
+DROP TABLE en_chk;
+
+CREATE VIEW en_view AS SELECT id, m, m > 'ok' AS above FROM en_t;
+
+SELECT * FROM en_view ORDER BY m, id;
+
+ALTER TYPE en_feeling ADD VALUE 'zen' BEFORE 'blue';
+
+INSERT INTO en_t VALUES (11, 'zen', 'k');
+
+SELECT * FROM en_view ORDER BY m, id;
+
+DROP VIEW en_view;
+
 -- Columns added and converted.
 CREATE TYPE en_size AS ENUM ('s', 'm', 'l');
 
@@ -256,6 +289,8 @@ DROP TYPE en_nosuch;
 DROP TYPE IF EXISTS en_nosuch, en_nosuch2;
 
 DROP TABLE en_t;
+
+DROP TABLE en_rel;
 
 DROP TYPE en_size;
 

@@ -171,6 +171,8 @@ export class AnalyzeState {
   usesAdmin = false;
   /** Calls nextval / currval / setval / lastval: runs on the writer, where sequences live. */
   usesSequences = false;
+  /** The statement stores the SQL of its expressions (CHECK, index expressions): their kind. */
+  storedExpressions: string | null = null;
 
   constructor(
     readonly catalog: Catalog,

@@ -121,6 +121,12 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const position = pos(st, rel.location);
   checkInternal(table, position);
   const target = creationTarget(st.catalog, rel.schemaname, table, position);
+  if (!st.catalog.relation(target.schema, table) && st.catalog.enumType?.(target.schema, table)) {
+    // A table's row type would take the name (PostgreSQL: heap_create_with_catalog).
+    throw new ChorusError('42710', `type "${table}" already exists`, {
+      hint: "A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type.",
+    });
+  }
   if (rel.relpersistence === 't') {
     throw new FeatureNotSupportedError('CREATE TEMPORARY TABLE', {
       hint: 'Use CREATE UNLOGGED TABLE for a table that stays on this node and is not replicated.',

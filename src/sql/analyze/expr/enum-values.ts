@@ -3,7 +3,7 @@
 // enum_range. Equality compares the labels as stored; order compares label positions, and against
 // a constant becomes an IN list of the labels before or after it (an index on the column serves).
 
-import { ChorusError } from '../../../errors.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { encodeArray } from '../../types/array/array-storage.js';
 import { enumLabelsSql, enumRankSql } from '../../types/enum.js';
 import { formatType, type PgType, T } from '../../types/pg-types.js';
@@ -36,6 +36,10 @@ export function resolveEnumComparison(
   if (!code || !e) return null;
   const fits = (x: Typed): boolean => x.type.oid === e.oid || x.type === T.unknown;
   if (!fits(left) || !fits(right)) return null;
+  if (code !== 'eq' && code !== 'ne' && st.storedExpressions !== null) {
+    // The SQL holds the labels' order as of now; a later ADD VALUE ... BEFORE would not reach it.
+    throw new FeatureNotSupportedError(`ordering enum values in ${st.storedExpressions}`, { position });
+  }
   const to = { type: e, typmod: -1 };
   return {
     code: `enum_${code}`,
