@@ -107,7 +107,9 @@ export function resolveTypeIn(
     const base = names[names.length - 1]!;
     const found =
       st.catalog.enumType(schema, base)?.type ??
-      (base.startsWith('_') ? st.catalog.enumType(schema, base.slice(1))?.type.enumInfo?.arrayType : undefined);
+      (base.startsWith('_')
+        ? st.catalog.enumType(schema, base.slice(1))?.type.enumInfo?.arrayType
+        : undefined);
     if (!found || names.length > 2) throw e;
     if (mods.length > 0)
       throw new ChorusError('42601', `type modifier is not allowed for type "${found.name}"`, { position });
