@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { CatalogEnum, CatalogSequence } from '../sql/analyze/context.js';
 import { makeEnumType } from '../sql/types/enum.js';
-import { T } from '../sql/types/pg-types.js';
+import { type PgType, T } from '../sql/types/pg-types.js';
 import { pgCatalogOid, publicSchema, publicSchemaOid, splitStorageName } from '../storage/namespaces.js';
 import { readSequences, type SequenceDef } from '../storage/sequences.js';
 
@@ -96,6 +96,19 @@ export function listEnumTypes(db: Database.Database): CatalogEnum[] {
     if (r.label !== '\u0000') e.labels.push(r.label);
   }
   return [...out.values()].map((e) => ({ ...e, type: makeEnumType(e) }));
+}
+
+/**
+ * Enum types and their array types by OID, for `typeOfDeclared(decl, resolver)` (a column declared
+ * `ENUM_TEXT(oid)` is of that enum type: pg_attribute.atttypid) and format_type of their OIDs.
+ */
+export function enumTypeResolver(db: Database.Database): (oid: number) => PgType | undefined {
+  const byOid = new Map<number, PgType>();
+  for (const e of listEnumTypes(db)) {
+    byOid.set(e.oid, e.type);
+    byOid.set(e.arrayOid, e.type.enumInfo!.arrayType);
+  }
+  return (oid) => byOid.get(oid);
 }
 
 /** pg_enum rows: (type OID, label, sort order as stored), in sort order within each type. */

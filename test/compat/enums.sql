@@ -11,7 +11,7 @@ CREATE TYPE en_mood AS ENUM ('x');
 -- error: 23505
 CREATE TYPE en_dup AS ENUM ('a', 'b', 'a');
 
--- error: 22023
+-- error: 42602
 CREATE TYPE en_long AS ENUM ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
 
 CREATE TYPE en_empty AS ENUM ();
@@ -109,7 +109,7 @@ SELECT id, enum_range(m, 'happy') FROM en_t ORDER BY id;
 
 SELECT unnest(enum_range(NULL::en_mood));
 
--- error: 42804
+-- error: 42883
 SELECT enum_first(NULL);
 
 SELECT array_agg(m ORDER BY m) FROM en_t WHERE m IS NOT NULL;

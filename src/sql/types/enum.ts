@@ -81,10 +81,10 @@ export function isEnumType(type: PgType): boolean {
   return type.enumInfo !== undefined;
 }
 
-/** A label CREATE TYPE / ALTER TYPE accepts (22023 otherwise, as PostgreSQL). */
+/** A label CREATE TYPE / ALTER TYPE accepts (42602 otherwise, as PostgreSQL). */
 export function checkEnumLabel(label: string): void {
   if (Buffer.byteLength(label) > enumLabelBytesMax) {
-    throw new ChorusError('22023', `invalid enum label "${label}"`, {
+    throw new ChorusError('42602', `invalid enum label "${label}"`, {
       detail: `Labels must be ${enumLabelBytesMax} bytes or less.`,
     });
   }
