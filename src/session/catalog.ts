@@ -21,6 +21,7 @@ import {
   A,
   crdtColumnTypes,
   isArrayType,
+  type PgType,
   ref,
   rowidKeyType,
   T,
@@ -82,6 +83,8 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     schemas: Set<string>;
     sequences: Map<string, CatalogSequence>;
     enums: Map<string, CatalogEnum>;
+    /** Enum types and their array types by OID. */
+    enumOids: Map<number, PgType>;
   } | null = null;
   private currentVersion = nextCatalogVersion++;
 
@@ -216,8 +219,14 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     const seqs = new Map<string, CatalogSequence>();
     for (const d of listSequences(this.db)) seqs.set(d.storedName, d);
     const enums = new Map<string, CatalogEnum>();
-    for (const e of listEnumTypes(this.db)) enums.set(e.storedName, e);
-    this.objects = { schemas: new Set(listSchemas(this.db).map((x) => x.name)), sequences: seqs, enums };
+    const enumOids = new Map<number, PgType>();
+    for (const e of listEnumTypes(this.db)) {
+      enums.set(e.storedName, e);
+      enumOids.set(e.oid, e.type);
+      enumOids.set(e.arrayOid, e.type.enumInfo!.arrayType);
+    }
+    const schemas = new Set(listSchemas(this.db).map((x) => x.name));
+    this.objects = { schemas, sequences: seqs, enums, enumOids };
     return this.objects;
   }
 
@@ -242,9 +251,20 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
   }
 
   enumByOid(oid: number): CatalogEnum | undefined {
-    for (const e of this.loadObjects().enums.values()) if (e.oid === oid) return e;
-    return undefined;
+    const t = this.loadObjects().enumOids.get(oid);
+    return t?.enumInfo ? this.enumType(t.enumInfo.schema, t.name) : undefined;
   }
+
+  /** An enum type or the array type of one, by OID. */
+  userType(oid: number): PgType | undefined {
+    return this.loadObjects().enumOids.get(oid);
+  }
+
+  /** The enum type of a column declared `ENUM_TEXT(oid)` (pg-types.ts typeOfDeclared). */
+  private readonly enumOfColumn = (oid: number): PgType | undefined => {
+    const t = this.userType(oid);
+    return t?.enumInfo ? t : undefined;
+  };
 
   private table(name: string, createSql: string): CatalogRelation {
     const info = this.db.prepare(`SELECT * FROM pragma_table_xinfo(?)`);
@@ -260,7 +280,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       const seq = isRowid && !this.temp ? this.ownedSequence(name, r.name) : undefined;
       return {
         name: r.name,
-        type: isRowid ? ref(rowidKeyType(r.dflt_value)) : typeOfDeclared(r.type),
+        type: isRowid ? ref(rowidKeyType(r.dflt_value)) : typeOfDeclared(r.type, this.enumOfColumn),
         notNull: r.notnull === 1 || r.pk > 0,
         defaultSql: isRowid ? null : r.dflt_value,
         // A serial / identity key takes its values from its sequence, as in PostgreSQL.
@@ -327,7 +347,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
   }
 
   private view(name: string, createSql: string): CatalogRelation {
-    const meta = parseViewMeta(createSql);
+    const meta = parseViewMeta(createSql, (oid) => this.userType(oid));
     if (meta) {
       return {
         name,
@@ -358,7 +378,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
       kind: 'view',
       columns: rows.map((r, i) => ({
         name: r.name,
-        type: typeOfDeclared(r.type),
+        type: typeOfDeclared(r.type, this.enumOfColumn),
         notNull: false,
         defaultSql: null,
         defaultPg: null,

@@ -4,7 +4,8 @@
 
 import type Database from 'better-sqlite3';
 import type { CatalogEnum, CatalogSequence } from '../sql/analyze/context.js';
-import { T } from '../sql/types/pg-types.js';
+import { makeEnumType } from '../sql/types/enum.js';
+import { type PgType, T } from '../sql/types/pg-types.js';
 import { pgCatalogOid, publicSchema, publicSchemaOid, splitStorageName } from '../storage/namespaces.js';
 import { readSequences, type SequenceDef } from '../storage/sequences.js';
 
@@ -72,11 +73,18 @@ export function listSequences(db: Database.Database): SequenceRow[] {
   return readSequences(db).map(sequenceRow);
 }
 
-/** Every enum type with its labels in sort order (pg_enum.enumsortorder order). */
+/**
+ * Every enum type with its labels in sort order (pg_enum.enumsortorder, then the label: labels two
+ * nodes added concurrently at one place may share a sort order), each with the PgType the front end
+ * uses (types/enum.ts). pg_type shows each as typtype 'e', typcategory 'E', typlen 4, typarray
+ * `arrayOid`; its array type `_<name>` has typelem `oid`.
+ */
 export function listEnumTypes(db: Database.Database): CatalogEnum[] {
-  const stmt = db.prepare('SELECT type, oid, array_oid, label FROM _chorus_enums ORDER BY type, sort');
+  const stmt = db.prepare(
+    'SELECT type, min(oid) OVER (PARTITION BY type) AS oid, min(array_oid) OVER (PARTITION BY type) AS array_oid, label FROM _chorus_enums ORDER BY type, sort, label',
+  );
   stmt.safeIntegers(false);
-  const out = new Map<string, CatalogEnum>();
+  const out = new Map<string, Omit<CatalogEnum, 'type'>>();
   for (const r of stmt.all() as { type: string; oid: number; array_oid: number; label: string }[]) {
     let e = out.get(r.type);
     if (!e) {
@@ -84,14 +92,30 @@ export function listEnumTypes(db: Database.Database): CatalogEnum[] {
       e = { schema, name, storedName: r.type, oid: r.oid, arrayOid: r.array_oid, labels: [] };
       out.set(r.type, e);
     }
-    e.labels.push(r.label);
+    // The type's marker row (enum-ddl.ts: a type exists without labels) holds no label.
+    if (r.label !== '\u0000') e.labels.push(r.label);
   }
-  return [...out.values()];
+  return [...out.values()].map((e) => ({ ...e, type: makeEnumType(e) }));
 }
 
-/** pg_enum rows: (type OID, label, sort order) with the sort orders as stored. */
+/**
+ * Enum types and their array types by OID, for `typeOfDeclared(decl, resolver)` (a column declared
+ * `ENUM_TEXT(oid)` is of that enum type: pg_attribute.atttypid) and format_type of their OIDs.
+ */
+export function enumTypeResolver(db: Database.Database): (oid: number) => PgType | undefined {
+  const byOid = new Map<number, PgType>();
+  for (const e of listEnumTypes(db)) {
+    byOid.set(e.oid, e.type);
+    byOid.set(e.arrayOid, e.type.enumInfo!.arrayType);
+  }
+  return (oid) => byOid.get(oid);
+}
+
+/** pg_enum rows: (type OID, label, sort order as stored), in sort order within each type. */
 export function listEnumLabels(db: Database.Database): { typeOid: number; label: string; sort: number }[] {
-  const stmt = db.prepare('SELECT oid AS typeOid, label, sort FROM _chorus_enums ORDER BY oid, sort');
+  const stmt = db.prepare(
+    'SELECT * FROM (SELECT min(oid) OVER (PARTITION BY type) AS typeOid, label, sort FROM _chorus_enums) WHERE label <> char(0) ORDER BY typeOid, sort, label',
+  );
   stmt.safeIntegers(false);
   return stmt.all() as { typeOid: number; label: string; sort: number }[];
 }

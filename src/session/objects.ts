@@ -1,5 +1,6 @@
 // DDL of the objects ChorusDB keeps beside SQLite's schema: CREATE / DROP SCHEMA, CREATE / ALTER /
-// DROP SEQUENCE (sequence-ddl.ts), and the type statements it refuses (composite types, domains).
+// DROP SEQUENCE (sequence-ddl.ts), enum types (enum-ddl.ts), and the type statements it refuses
+// (composite types, domains).
 // Each runs in the session's write transaction and is logged as DDL entries for the peers.
 
 import type * as P from '@pgsql/types';
@@ -13,6 +14,7 @@ import { isReservedSchemaName, objectOid, splitStorageName, systemSchemas } from
 import { sequenceParams } from '../storage/sequence-math.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { runDrop } from './drop.js';
+import { alterEnum, createEnum, dropEnumTypes, renameEnumType } from './enum-ddl.js';
 import { type Notice, notice, type StatementResult } from './result.js';
 import {
   alterSequence,
@@ -65,10 +67,9 @@ export function runObjectDdl(
     case 'DropStmt':
       return dropObjects(engine, catalog, names, body as P.DropStmt);
     case 'CreateEnumStmt':
+      return createEnum(engine, names, body as P.CreateEnumStmt);
     case 'AlterEnumStmt':
-      throw new FeatureNotSupportedError('enum types', {
-        hint: 'Use a text column with a CHECK constraint.',
-      });
+      return alterEnum(engine, names, body as P.AlterEnumStmt);
     case 'CompositeTypeStmt':
       throw new FeatureNotSupportedError('composite types (CREATE TYPE ... AS (...))');
     case 'CreateDomainStmt':
@@ -76,6 +77,11 @@ export function runObjectDdl(
         hint: 'Use the base type with a CHECK constraint.',
       });
     case 'RenameStmt':
+      if ((body as P.RenameStmt).renameType === 'OBJECT_TYPE')
+        return renameEnumType(engine, names, body as P.RenameStmt);
+      throw new FeatureNotSupportedError(
+        `${text.trim().split(/\s+/).slice(0, 2).join(' ').toUpperCase()} ... RENAME`,
+      );
     case 'AlterObjectSchemaStmt':
     case 'AlterOwnerStmt':
       throw new FeatureNotSupportedError(
@@ -222,9 +228,10 @@ function dropObjects(
     case 'OBJECT_SEQUENCE':
       return dropSequenceStmt(engine, names, d);
     case 'OBJECT_TYPE':
+      return dropEnumTypes(engine, names, d);
     case 'OBJECT_DOMAIN': {
-      // No user types exist: IF EXISTS skips each, otherwise the first is missing.
-      const kind = d.removeType === 'OBJECT_TYPE' ? 'type' : 'type';
+      // No domains exist: IF EXISTS skips each, otherwise the first is missing.
+      const kind = 'type';
       const notices: Notice[] = [];
       for (const o of d.objects ?? []) {
         const tn = nodeOf(o)[1] as P.TypeName;
@@ -233,7 +240,7 @@ function dropObjects(
         if (!d.missing_ok) throw new ChorusError('42704', `${kind} "${shown}" does not exist`);
         notices.push(notice(`${kind} "${shown}" does not exist, skipping`));
       }
-      return { ...result(d.removeType === 'OBJECT_TYPE' ? 'DROP TYPE' : 'DROP DOMAIN', null), notices };
+      return { ...result('DROP DOMAIN', null), notices };
     }
     default:
       throw new FeatureNotSupportedError(`DROP ${String(d.removeType).replace('OBJECT_', '')}`);

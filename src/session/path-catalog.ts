@@ -3,6 +3,7 @@
 // user's schema when there is one). Qualified names go to the node's catalog unchanged.
 
 import type { Catalog, CatalogEnum, CatalogRelation, CatalogSequence } from '../sql/analyze/context.js';
+import type { PgType } from '../sql/types/pg-types.js';
 import { parseSearchPath, publicSchema } from '../storage/namespaces.js';
 import type { SchemaCatalog } from './catalog.js';
 
@@ -69,6 +70,10 @@ export class PathCatalog implements Catalog {
 
   enumByOid(oid: number): CatalogEnum | undefined {
     return this.base.enumByOid(oid);
+  }
+
+  userType(oid: number): PgType | undefined {
+    return this.base.userType(oid);
   }
 
   ownedSequence(table: string, column: string): CatalogSequence | undefined {

@@ -104,7 +104,7 @@ export class PlanCache {
     const one = stmts[0];
     if (!one) return this.remember(key, prepareStatement('', [], this.registry));
     const declared = declaredOids.map((o) => {
-      const t = o === 0 ? undefined : typeByOid(o);
+      const t = o === 0 ? undefined : (typeByOid(o) ?? this.catalog.userType?.(o));
       return t ? { type: t, typmod: -1 } : undefined;
     });
     const p =

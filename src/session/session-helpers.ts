@@ -150,7 +150,8 @@ export function sameColumns(a: Prepared, b: Prepared): boolean {
   if (x === null || y === null) return x === y;
   return (
     x.length === y.length &&
-    x.every((c, i) => c.type.type === y[i]!.type.type && c.type.typmod === y[i]!.type.typmod)
+    // By OID: an enum type is a new object in each catalog version (types/enum.ts).
+    x.every((c, i) => c.type.type.oid === y[i]!.type.type.oid && c.type.typmod === y[i]!.type.typmod)
   );
 }
 

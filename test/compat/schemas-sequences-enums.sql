@@ -1,5 +1,5 @@
 -- Schemas, sequences, serial / identity columns as PostgreSQL exposes them (ChorusDB keeps a
--- schema's tables as SQLite tables named "schema.table"; see docs/sql.md). Enum types are refused.
+-- schema's tables as SQLite tables named "schema.table"; see docs/sql.md). Enum types: enums.sql.
 
 CREATE SCHEMA sse_app;
 
@@ -213,8 +213,7 @@ DROP SEQUENCE sse_seq;
 
 DROP SEQUENCE IF EXISTS sse_seq;
 
--- Enum, composite types and domains.
--- chorus-error: 0A000 enum types are not supported
+-- Enum, composite types and domains (enums in detail: enums.sql).
 CREATE TYPE sse_mood AS ENUM ('sad', 'ok', 'happy');
 
 -- chorus-error: 0A000 composite types are not supported

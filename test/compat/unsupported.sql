@@ -15,8 +15,8 @@ DO $$ BEGIN PERFORM 1; END $$;
 -- chorus-error: 0A000 extensions
 CREATE EXTENSION IF NOT EXISTS plpgsql;
 
--- chorus-error: 0A000 enum and composite types
-CREATE TYPE compat_mood AS ENUM ('sad', 'happy');
+-- chorus-error: 0A000 composite types
+CREATE TYPE compat_pair AS (a int, b text);
 
 -- chorus-error: 0A000 roles
 CREATE ROLE compat_role;

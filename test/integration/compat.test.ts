@@ -14,14 +14,15 @@
 //                                 (0A000 for what it does not support), PostgreSQL's result is ignored
 //   -- columns: a, b, c           ChorusDB's column names must be exactly these
 //
-// Comparisons are exact: the same column names, the same column type OIDs, the same text of every
-// value (no normalization: numeric scale, booleans and jsonb's text must be PostgreSQL's).
+// Comparisons are exact: the same column names, the same column type OIDs (a user type's OID is
+// each database's own: both sides must name a user type), the same text of every value (no normalization: numeric scale, booleans and jsonb's text must be PostgreSQL's).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { isTrivia, tokenize } from '../../src/sql/lexer.js';
+import { firstUserOid } from '../../src/storage/namespaces.js';
 import { NodeProcess, repoRoot } from '../support/launcher.js';
 import { findPostgres, PostgresServer } from '../support/pg-server.js';
 
@@ -165,7 +166,9 @@ function compare(a: Outcome, b: Outcome): Comparison {
     problems.push(`command tag ${a.command} ${a.rowCount} vs ${b.command} ${b.rowCount}`);
   }
   if (a.columns.join('\u0000') !== b.columns.join('\u0000')) problems.push('column names differ');
-  if (a.types.join(',') !== b.types.join(','))
+  // A user type's OID (an enum's, from 16384 up) is each database's own: both must be user types.
+  const typeKey = (t: number): string => (t >= firstUserOid ? 'user' : String(t));
+  if (a.types.map(typeKey).join(',') !== b.types.map(typeKey).join(','))
     problems.push(`column types ${a.types.join(',')} vs ${b.types.join(',')}`);
   if (a.rows.length !== b.rows.length) problems.push(`${a.rows.length} rows vs ${b.rows.length}`);
   for (let r = 0; r < Math.min(a.rows.length, b.rows.length); r++) {

@@ -21,6 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ARRAY_CASES } from '../support/driver-matrix-cases-arrays.js';
+import { ENUM_CASES, ENUM_SCHEMA } from '../support/driver-matrix-cases-enums.js';
 import { ERROR_CASES } from '../support/driver-matrix-cases-errors.js';
 import { SCHEMA, typeCases } from '../support/driver-matrix-cases-types.js';
 import { VALUE_CASES } from '../support/driver-matrix-cases-values.js';
@@ -49,7 +50,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const only = process.env.TEST_DRIVER_MATRIX_ONLY
   ? new RegExp(process.env.TEST_DRIVER_MATRIX_ONLY)
   : undefined;
-const CASES: Case[] = [...typeCases(), ...VALUE_CASES, ...ERROR_CASES, ...ARRAY_CASES].filter(
+const CASES: Case[] = [...typeCases(), ...VALUE_CASES, ...ERROR_CASES, ...ARRAY_CASES, ...ENUM_CASES].filter(
   (c) => !only || only.test(c.name),
 );
 const selfCheck = process.env.TEST_DRIVER_MATRIX_TARGET === 'postgres';
@@ -93,7 +94,7 @@ async function createTables(server: Server): Promise<void> {
   client.on('error', () => undefined);
   await client.connect();
   try {
-    for (const sql of SCHEMA) {
+    for (const sql of [...SCHEMA, ...ENUM_SCHEMA]) {
       try {
         await client.query(sql);
       } catch (err) {

@@ -140,6 +140,7 @@ export function binaryCell(oid: number, text: string): Buffer {
     case 1042:
     case 1043:
     case 114:
+    case 16384: // an enum (driver-matrix-dsl.ts OID.enum): enum_send is the label
       return Buffer.from(text, 'utf8');
     case 3802:
       return Buffer.concat([Buffer.from([1]), Buffer.from(text, 'utf8')]);

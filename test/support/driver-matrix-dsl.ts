@@ -36,6 +36,8 @@ export const OID = {
   _int8: 1016,
   _text: 1009,
   _numeric: 1231,
+  /** Any user enum type: its OID is each database's own (from 16384 up), so columns compare as a class. */
+  enum: 16384,
 } as const;
 export type TypeName = keyof typeof OID;
 
@@ -149,7 +151,8 @@ export function show(v: unknown): string {
 }
 
 function showColumns(columns: { name: string; type: number }[]): string {
-  return `(${columns.map((c) => `${c.name} ${typeNames.get(c.type) ?? c.type}`).join(', ')})`;
+  const name = (t: number) => (t >= OID.enum ? 'enum' : (typeNames.get(t) ?? t));
+  return `(${columns.map((c) => `${c.name} ${name(c.type)}`).join(', ')})`;
 }
 
 export function summary(o: Outcome): string {

@@ -114,6 +114,8 @@ export interface Catalog {
   enumType?(schema: string | null, name: string): CatalogEnum | undefined;
   /** An enum type by its OID. */
   enumByOid?(oid: number): CatalogEnum | undefined;
+  /** A type the catalog defines (an enum type or its array type) by OID. */
+  userType?(oid: number): PgType | undefined;
   /** The sequence of a serial / identity column (table by its SQLite-side name). */
   ownedSequence?(table: string, column: string): CatalogSequence | undefined;
 }
@@ -130,7 +132,7 @@ export interface CatalogSequence {
   ownerColumn: string | null;
 }
 
-/** An enum type: its labels in sort order. */
+/** An enum type: its labels in sort order, and the type the analyzer uses (types/enum.ts). */
 export interface CatalogEnum {
   schema: string;
   name: string;
@@ -138,6 +140,7 @@ export interface CatalogEnum {
   oid: number;
   arrayOid: number;
   labels: string[];
+  type: PgType;
 }
 
 /** A constant argument of an admin function. */
@@ -174,6 +177,8 @@ export class AnalyzeState {
   usesSequences = false;
   /** Names a session's temporary relation: runs on the writer, where they live. */
   usesTemp = false;
+  /** The statement stores the SQL of its expressions (CHECK, index expressions): their kind. */
+  storedExpressions: string | null = null;
 
   constructor(
     readonly catalog: Catalog,

@@ -81,12 +81,40 @@ export function typeOf(st: AnalyzeState, tn: P.TypeName): TypeRef {
   const base =
     names[names.length - 1] === 'interval' && mods.length > 0
       ? ref(T.interval, mods.length > 1 ? mods[1]! : -1)
-      : resolveTypeName(names, mods, pos(st, tn.location));
+      : resolveTypeIn(st, names, mods, pos(st, tn.location));
   if (!tn.arrayBounds || tn.arrayBounds.length === 0) return base;
   // int[], int[][] and int ARRAY are one type (PostgreSQL ignores the dimensions).
   const arr = base.type.elem ? base.type : arrayTypeOf(base.type);
   if (!arr) throw new FeatureNotSupportedError(`an array of type ${formatType(base.type, base.typmod)}`);
   return ref(arr, base.typmod);
+}
+
+/**
+ * A type by name: the built-in types (pg_catalog comes first on every search path), then the
+ * catalog's enum types (`mood`, `s.mood`, `_mood`) along the session's search path.
+ */
+export function resolveTypeIn(
+  st: AnalyzeState,
+  names: readonly string[],
+  mods: readonly number[],
+  position?: number,
+): TypeRef {
+  try {
+    return resolveTypeName(names, mods, position);
+  } catch (e) {
+    if (!(e instanceof ChorusError) || e.sqlstate !== '42704' || !st.catalog.enumType) throw e;
+    const schema = names.length > 1 ? names[names.length - 2]! : null;
+    const base = names[names.length - 1]!;
+    const found =
+      st.catalog.enumType(schema, base)?.type ??
+      (base.startsWith('_')
+        ? st.catalog.enumType(schema, base.slice(1))?.type.enumInfo?.arrayType
+        : undefined);
+    if (!found || names.length > 2) throw e;
+    if (mods.length > 0)
+      throw new ChorusError('42601', `type modifier is not allowed for type "${found.name}"`, { position });
+    return ref(found);
+  }
 }
 
 /** Carry aggregate/window flags of the inputs into a result. */

@@ -68,6 +68,8 @@ export class StatementAnalyzer implements ExprHost, FromHost {
   }
 
   level(scope: Scope, noAggregates: string | null): Level {
+    if (noAggregates === 'check constraints' || noAggregates === 'index expressions')
+      this.st.storedExpressions = noAggregates;
     return { host: this, scope, noAggregates, windows: false, inAggregate: 0 };
   }
 

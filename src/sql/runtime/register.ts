@@ -12,6 +12,7 @@ import { registerArrayFunctions } from './array-functions.js';
 import { registerCastFunctions, registerDateTimeCasts } from './cast.js';
 import { registerCoreFunctions } from './core-functions.js';
 import { registerDateTimeFunctions } from './datetime-functions.js';
+import { registerEnumFunctions } from './enum-functions.js';
 import { registerFormattingFunctions } from './formatting/register-formatting.js';
 import { registerJsonFunctions } from './json-functions.js';
 import { registerLateralFunctions } from './lateral.js';
@@ -39,6 +40,7 @@ export function registerRuntime(db: Database.Database, versionString: string): v
   registerFormattingFunctions(db);
   registerArrayFunctions(db);
   registerRegexArrayFunctions(db);
+  registerEnumFunctions(db);
   db.function('pg_version', { deterministic: true }, () => versionString);
   db.table('pg_generate_series', {
     columns: ['c1'],

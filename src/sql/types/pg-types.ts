@@ -3,6 +3,7 @@
 // the SQLite declared type each maps to (see sql/DESIGN.md, "Storage formats").
 
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import type { TypeCodec } from './codec.js';
 
 /** A PostgreSQL type (pg_type row, the columns resolution needs). */
 export interface PgType {
@@ -18,6 +19,20 @@ export interface PgType {
   readonly arrayOid: number;
   /** An array type's element type (pg_type.typelem; absent for other types). */
   readonly elem?: PgType;
+  /** A user enum type (typtype 'e', made by the catalog: types/enum.ts). */
+  readonly enumInfo?: EnumInfo;
+}
+
+/** What an enum type carries: its labels in sort order, its codecs and its array type. */
+export interface EnumInfo {
+  readonly schema: string;
+  /** Labels in sort order (pg_enum.enumsortorder, then label). */
+  readonly labels: readonly string[];
+  /** Position of each label in `labels`. */
+  readonly rank: ReadonlyMap<string, number>;
+  readonly codec: TypeCodec;
+  readonly arrayType: PgType;
+  readonly arrayCodec: TypeCodec;
 }
 
 function t(
@@ -106,7 +121,7 @@ const arrayByElem: ReadonlyMap<PgType, PgType> = new Map(Object.values(A).map((a
 
 /** The array type over an element type, or undefined when ChorusDB has none. */
 export function arrayTypeOf(elem: PgType): PgType | undefined {
-  return arrayByElem.get(elem);
+  return elem.enumInfo?.arrayType ?? arrayByElem.get(elem);
 }
 
 export function isArrayType(type: PgType): boolean {
@@ -200,7 +215,10 @@ export function formatType(type: PgType, typmod = -1): string {
     case T.interval.oid:
       return typmod >= 0 && (typmod & 0xffff) !== 0xffff ? `interval(${typmod & 0xffff})` : 'interval';
     default:
-      return type.name;
+      // An enum outside public is shown qualified (format_type: not visible on the default path).
+      return type.enumInfo && type.enumInfo.schema !== 'public'
+        ? `${type.enumInfo.schema}.${type.name}`
+        : type.name;
   }
 }
 
@@ -282,7 +300,8 @@ const storableTypes: ReadonlySet<PgType> = new Set([
 ]);
 
 export function isStorable(type: PgType): boolean {
-  return storableTypes.has(type.elem ?? type);
+  const t = type.elem ?? type;
+  return storableTypes.has(t) || t.enumInfo !== undefined;
 }
 
 /**
@@ -299,8 +318,8 @@ export function resolveTypeName(
   if (schema !== undefined && schema !== 'pg_catalog' && schema !== 'public') {
     throw new ChorusError('42704', `type "${names.join('.')}" does not exist`, { position });
   }
-  const type =
-    typeNames.get(base) ?? (base.startsWith('_') ? arrayTypeOf(typeNames.get(base.slice(1))!) : undefined);
+  const elemNamed = base.startsWith('_') ? typeNames.get(base.slice(1)) : undefined;
+  const type = typeNames.get(base) ?? (elemNamed ? arrayTypeOf(elemNamed) : undefined);
   if (!type) throw new ChorusError('42704', `type "${base}" does not exist`, { position });
   if (type.elem) return ref(type, typmodFor(type.elem, typmods, position));
   return ref(type, typmodFor(type, typmods, position));
@@ -400,6 +419,7 @@ export function declaredType(r: TypeRef): string {
     case T.jsonb:
       return 'JSONB_TEXT';
     default:
+      if (type.enumInfo) return `${enumDeclared}(${type.oid})`;
       throw new FeatureNotSupportedError(`columns of type ${formatType(type, typmod)}`);
   }
 }
@@ -428,6 +448,9 @@ const declaredNames: ReadonlyMap<string, PgType> = new Map<string, PgType>([
   ['JSONB_TEXT', T.jsonb],
 ]);
 
+/** The declared type of an enum column: TEXT affinity (the label), the type's OID as its argument. */
+const enumDeclared = 'ENUM_TEXT';
+
 /** The declared type of an array column is its element's with this suffix (`INTEGER_ARRAY`, `VARCHAR_ARRAY(10)`). */
 const arraySuffix = '_ARRAY';
 
@@ -442,18 +465,27 @@ export const crdtColumnTypes: ReadonlyMap<string, PgType> = new Map([
 /**
  * The PostgreSQL type of a SQLite column from its declared type; null for a declared type the front
  * end did not write (a table made by hand in SQLite: its values are shown by their SQLite class).
+ * `enumType` finds an enum type by OID (the catalog's); without it an enum column reads as text,
+ * its storage form.
  */
-export function typeOfDeclared(decl: string | null | undefined): TypeRef | null {
+export function typeOfDeclared(
+  decl: string | null | undefined,
+  enumType?: (oid: number) => PgType | undefined,
+): TypeRef | null {
   if (!decl) return null;
   const m = /^\s*([A-Za-z_0-9]+)\s*(?:\(\s*(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\))?\s*$/.exec(decl);
   if (!m) return null;
   const upper = m[1]!.toUpperCase();
   if (upper.endsWith(arraySuffix)) {
-    const e = typeOfDeclared(decl.replace(/_ARRAY/i, ''));
+    const e = typeOfDeclared(decl.replace(/_ARRAY/i, ''), enumType);
     const a = e ? arrayTypeOf(e.type) : undefined;
     return e && a ? ref(a, e.typmod) : null;
   }
   const name = upper;
+  if (name === enumDeclared) {
+    const e = m[2] === undefined ? undefined : enumType?.(Number(m[2]));
+    return e ? ref(e) : enumType ? null : ref(T.text);
+  }
   const crdt = crdtColumnTypes.get(name);
   if (crdt) return ref(crdt);
   const type = declaredNames.get(name);

@@ -6,6 +6,7 @@ import { ChorusError } from '../../errors.js';
 import { arrayCodec } from './array/array-codec.js';
 import { defaultEnv, type StorageValue, type TypeCodec, type ValueEnv } from './codec.js';
 import { dateTimeCodecs } from './datetime/values-datetime.js';
+import { enumCodecOf } from './enum.js';
 import { numericCodec } from './numeric/values-numeric.js';
 import { A, type PgType, T, type TypeRef, typeByOid } from './pg-types.js';
 import { jsonbCodec, jsonCodec } from './values-json.js';
@@ -39,7 +40,7 @@ registerCodecs([
 registerCodecs(Object.values(A).map((a) => [a, arrayCodec(a.elem!, codecs.get(a.elem!.oid)!)]));
 
 export function codecFor(type: PgType): TypeCodec {
-  const c = codecs.get(type.oid);
+  const c = codecs.get(type.oid) ?? enumCodecOf(type);
   if (!c) throw new ChorusError('0A000', `type ${type.name} is not supported here`);
   return c;
 }

@@ -141,6 +141,16 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const position = pos(st, rel.location);
   checkInternal(table, position);
   const target = creationTarget(st.catalog, rel.schemaname, table, position, rel.relpersistence === 't');
+  if (
+    !target.temporary &&
+    !st.catalog.relation(target.schema, table) &&
+    st.catalog.enumType?.(target.schema, table)
+  ) {
+    // A table's row type would take the name (PostgreSQL: heap_create_with_catalog).
+    throw new ChorusError('42710', `type "${table}" already exists`, {
+      hint: "A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type.",
+    });
+  }
   const onCommit = onCommitAction(s.oncommit, target.temporary);
   if (s.inhRelations?.length) throw new FeatureNotSupportedError('INHERITS');
   if (s.partspec) throw new FeatureNotSupportedError('PARTITION BY');

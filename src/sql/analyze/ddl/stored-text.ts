@@ -3,7 +3,7 @@
 // a JSON comment. Readers of the catalog (sessions, pg_catalog snapshots, reader workers) use
 // these without loading the SQL parser.
 
-import { type TypeRef, typeByOid } from '../../types/pg-types.js';
+import { type PgType, type TypeRef, typeByOid } from '../../types/pg-types.js';
 
 /** The comment that carries a column default's PostgreSQL text after its SQLite expression. */
 export function defaultComment(pgText: string): string {
@@ -41,7 +41,11 @@ export interface ViewMeta {
 }
 
 /** The view's columns and PostgreSQL query from its SQLite CREATE VIEW text; null for other views. */
-export function parseViewMeta(createSql: string): ViewMeta | null {
+export function parseViewMeta(
+  createSql: string,
+  /** Types the catalog defines (enum types and their arrays), by OID. */
+  userType?: (oid: number) => PgType | undefined,
+): ViewMeta | null {
   const start = createSql.indexOf(viewMetaPrefix);
   if (start < 0) return null;
   const end = createSql.indexOf(viewMetaSuffix, start + viewMetaPrefix.length);
@@ -52,7 +56,7 @@ export function parseViewMeta(createSql: string): ViewMeta | null {
       definition: string;
     };
     const columns = raw.columns.map((c) => {
-      const type = typeByOid(c.oid);
+      const type = typeByOid(c.oid) ?? userType?.(c.oid);
       if (!type) throw new Error(`unknown type ${c.oid}`);
       return { name: c.name, type: { type, typmod: c.typmod } };
     });

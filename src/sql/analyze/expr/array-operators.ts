@@ -5,6 +5,7 @@
 // an untyped literal or parameter beside an array is an array of that type.
 
 import { ChorusError } from '../../../errors.js';
+import { runtimeType } from '../../types/enum.js';
 import { arrayTypeOf, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
 import { coerce, commonType } from './coerce.js';
@@ -112,17 +113,17 @@ export function emitArrayOperator(st: AnalyzeState, name: string, code: string, 
     case 'array_cmp':
       return compareSql(st, l, name, r);
     case 'array_contains':
-      return `pg_array_contains(${l.sql}, ${r.sql}, ${elem.oid})`;
+      return `pg_array_contains(${l.sql}, ${r.sql}, ${runtimeType(elem).oid})`;
     case 'array_contained':
-      return `pg_array_contains(${r.sql}, ${l.sql}, ${elem.oid})`;
+      return `pg_array_contains(${r.sql}, ${l.sql}, ${runtimeType(elem).oid})`;
     case 'array_overlap':
-      return `pg_array_overlap(${l.sql}, ${r.sql}, ${elem.oid})`;
+      return `pg_array_overlap(${l.sql}, ${r.sql}, ${runtimeType(elem).oid})`;
     case 'array_cat':
-      return `pg_array_cat(${l.sql}, ${r.sql}, ${elem.oid})`;
+      return `pg_array_cat(${l.sql}, ${r.sql}, ${runtimeType(elem).oid})`;
     case 'array_append':
-      return `pg_array_append(${l.sql}, ${r.sql}, ${elem.oid})`;
+      return `pg_array_append(${l.sql}, ${r.sql}, ${runtimeType(elem).oid})`;
     default:
-      return `pg_array_prepend(${l.sql}, ${r.sql}, ${elem.oid})`;
+      return `pg_array_prepend(${l.sql}, ${r.sql}, ${runtimeType(elem).oid})`;
   }
 }
 

@@ -6,6 +6,7 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
 import { elementSql, encodeArray } from '../../types/array/array-storage.js';
+import { runtimeType } from '../../types/enum.js';
 import { arrayTypeOf, formatType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type StorageValue, sqlLiteral } from '../../types/values.js';
 import { type Typed, typed } from '../context.js';
@@ -48,7 +49,7 @@ export function arrayConstructor(a: P.A_ArrayExpr, lv: Level, walk: Walk, target
     );
     return merge(typed(sqlLiteral(v), out.type, out.typmod, { constant: v, colname: 'array' }), ...elems);
   }
-  const sql = `pg_array(${elem.type.oid}${cs.map((c) => `, ${c.sql}`).join('')})`;
+  const sql = `pg_array(${runtimeType(elem.type).oid}${cs.map((c) => `, ${c.sql}`).join('')})`;
   return merge(typed(sql, out.type, out.typmod, { colname: 'array' }), ...elems);
 }
 
@@ -66,7 +67,7 @@ export function arraySubquery(
     throw new FeatureNotSupportedError(`an array of type ${formatType(c.type)}`, { position });
   }
   return typed(
-    `(SELECT coalesce(pg_array_agg("c1", ${c.type.oid}), '[]') FROM (${sub.sql}))`,
+    `(SELECT coalesce(pg_array_agg("c1", ${runtimeType(c.type).oid}), '[]') FROM (${sub.sql}))`,
     arrayType,
     c.typmod,
     { colname: 'array' },
@@ -100,11 +101,11 @@ export function indirection(ind: P.A_Indirection, lv: Level, walk: Walk): Typed 
   if (idx.is_slice) {
     const lo = sub(idx.lidx, '1');
     const hi = sub(idx.uidx, '2147483647');
-    const sql = `pg_array_slice(${base.sql}, ${lo.sql}, ${hi.sql}, ${elem.oid})`;
+    const sql = `pg_array_slice(${base.sql}, ${lo.sql}, ${hi.sql}, ${runtimeType(elem).oid})`;
     return merge(typed(sql, base.type, base.typmod, { colname: base.colname }), base, lo, hi);
   }
   const i = sub(idx.uidx, '1');
-  const sql = `pg_array_get(${base.sql}, ${i.sql}, ${elem.oid})`;
+  const sql = `pg_array_get(${base.sql}, ${i.sql}, ${runtimeType(elem).oid})`;
   return merge(typed(sql, elem, base.typmod, { colname: base.colname }), base, i);
 }
 

@@ -4,7 +4,9 @@
 
 import { ChorusError } from '../../../errors.js';
 import { elementSql } from '../../types/array/array-storage.js';
+import { enumLabelsSql, enumShownName, runtimeType } from '../../types/enum.js';
 import {
+  A,
   charTypmodLength,
   formatType,
   isIntegerType,
@@ -158,7 +160,17 @@ function convertSql(st: AnalyzeState, e: Typed, to: PgType): string {
     const alias = st.uniqueAlias();
     const v = typed(elementSql(from.elem, `"${alias}"."value"`), from.elem, e.typmod);
     const conv = convertSql(st, v, to.elem);
-    return `(SELECT CASE WHEN ${x} IS NULL THEN NULL ELSE coalesce(pg_array_agg(${conv}, ${to.elem.oid} ORDER BY "${alias}"."key"), '[]') END FROM json_each(${x}) AS "${alias}")`;
+    return `(SELECT CASE WHEN ${x} IS NULL THEN NULL ELSE coalesce(pg_array_agg(${conv}, ${runtimeType(to.elem).oid} ORDER BY "${alias}"."key"), '[]') END FROM json_each(${x}) AS "${alias}")`;
+  }
+  // Enums are stored as their labels: to a string type as is, from one through enum_in's check.
+  if (from.enumInfo && isStringType(to)) return x;
+  if (from.elem?.enumInfo && isStringType(to)) return convertSql(st, { ...e, type: A._text }, to);
+  if (to.elem?.enumInfo && isStringType(from)) {
+    const texts = typed(convertSql(st, e, A._text), A._text);
+    return convertSql(st, texts, to);
+  }
+  if (to.enumInfo && isStringType(from)) {
+    return `pg_enum_in(${x}, ${enumLabelsSql(to)}, ${sqlLiteral(enumShownName(to))})`;
   }
   if (isIntegerType(from) && isIntegerType(to)) {
     if (to === T.int8 || (to === T.int4 && from === T.int2)) return x;

@@ -7,6 +7,7 @@
 import { isIntegerType, numericTypmodParts, T } from '../../types/pg-types.js';
 import { numericBoundsSql } from '../../types/values.js';
 import type { AnalyzeState, Typed } from '../context.js';
+import { enumCompareSql } from './enum-values.js';
 import { arrayKeySql, arrayTextIsCanonical } from './keys.js';
 
 /** Bytes of the order key at the start of an interval's storage BLOB. */
@@ -26,6 +27,7 @@ export function compareSql(st: AnalyzeState, l: Typed, op: string, r: Typed): st
     if (eq && arrayTextIsCanonical(lt.elem, -1)) return `(${l.sql} ${op} ${r.sql})`;
     return `(${arrayKeySql(l)} ${op} ${arrayKeySql(r)})`;
   }
+  if (lt.enumInfo && rt.oid === lt.oid) return enumCompareSql(l, op, r);
   if (lt === T.numeric && rt === T.numeric) return numericCompare(l, op, r);
   if (lt === T.interval && rt === T.interval) {
     return `(substr(${l.sql}, 1, ${intervalKeyBytes}) ${op} substr(${r.sql}, 1, ${intervalKeyBytes}))`;

@@ -5,6 +5,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { errorPosition, nodeOf } from '../../parse/parser.js';
+import { enumLabelOfRankSql, enumRankSql } from '../../types/enum.js';
 import { ref, T } from '../../types/pg-types.js';
 import { inputValue, sqlLiteral } from '../../types/values.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
@@ -251,7 +252,12 @@ function minMax(m: P.MinMaxExpr, lv: Level): Typed {
   const cs = args.map((a) => coerce(st, a, t, 'implicit'));
   const name = m.op === 'IS_GREATEST' ? 'greatest' : 'least';
   // NULLs are ignored (PostgreSQL), unlike SQLite's scalar max/min.
-  const sql = `pg_${name}(${t.type.oid}, ${cs.map((c) => c.sql).join(', ')})`;
+  const sql = t.type.enumInfo
+    ? enumLabelOfRankSql(
+        t.type,
+        `pg_${name}(${T.int4.oid}, ${cs.map((c) => enumRankSql(t.type, c.sql)).join(', ')})`,
+      )
+    : `pg_${name}(${t.type.oid}, ${cs.map((c) => c.sql).join(', ')})`;
   return merge(typed(sql, t.type, t.typmod, { colname: name }), ...args);
 }
 

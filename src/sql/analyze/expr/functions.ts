@@ -6,6 +6,7 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
 import { catalogTypeByName } from '../../types/catalog-types.js';
+import { enumLabelOfRankSql, enumRankSql, runtimeType } from '../../types/enum.js';
 import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
@@ -15,6 +16,7 @@ import { arrayElementType } from './array-operators.js';
 import { arraySetReturning } from './array-range-functions.js';
 import { catalogFunctionLines } from './catalog-function-lines.js';
 import { coerce } from './coerce.js';
+import { enumFunction, enumFunctionNames } from './enum-values.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
@@ -170,6 +172,13 @@ export function callFunction(
   } finally {
     if (insideAggregate) lv.inAggregate--;
   }
+  if (enumFunctionNames.has(name) && !cands) return merge(enumFunction(st, name, args, position), ...args);
+  // min / max of an enum: of the label positions, shown as the label (sql/DESIGN.md, "Enum types").
+  let enumResult: PgType | null = null;
+  if ((name === 'min' || name === 'max') && args.length === 1 && args[0]!.type.enumInfo) {
+    enumResult = args[0]!.type;
+    args = [{ ...args[0]!, sql: enumRankSql(enumResult, args[0]!.sql), type: T.int4, typmod: -1 }];
+  }
   if (name === 'array_agg' && args[0]?.type.elem) {
     throw new FeatureNotSupportedError('array_agg of arrays (a multidimensional array)', { position });
   }
@@ -243,7 +252,7 @@ export function callFunction(
     fc.agg_distinct && name === 'count' ? coerced.map((a) => ({ ...a, sql: groupKeySql(a) })) : coerced;
   let sql = fill(
     lv,
-    polyType ? o.template.replaceAll('$E', String(polyType.type.oid)) : o.template,
+    polyType ? o.template.replaceAll('$E', String(runtimeType(polyType.type).oid)) : o.template,
     distinctArgs,
   );
   // Catalog functions read the schema through the catalog's snapshot: on the admin connection.
@@ -259,6 +268,7 @@ export function callFunction(
     else markOuterAggregate(lv.scope, levelsUp, position);
   }
   if (fc.over) out.hasWindow = true;
+  if (enumResult) Object.assign(out, { sql: enumLabelOfRankSql(enumResult, out.sql), type: enumResult });
   return fc.over || o.kind === 'agg' ? out : merge(out, ...args);
 }
 
@@ -271,7 +281,7 @@ function fill(lv: Level, template: string, args: readonly Typed[]): string {
     if (k === 'stmt') return st.marker({ kind: 'statement_now' });
     if (k === 'clock') return st.marker({ kind: 'clock_now' });
     if (k === 'xact') return st.marker({ kind: 'xact_id' });
-    if (k.startsWith('T')) return String(args[Number(k.slice(1)) - 1]!.type.oid);
+    if (k.startsWith('T')) return String(runtimeType(args[Number(k.slice(1)) - 1]!.type).oid);
     return args[Number(k) - 1]!.sql;
   });
 }
@@ -379,6 +389,9 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
     case 'pg_typeof': {
       if (args.length !== 1) throw missing(name, args, position);
       const a = args[0]!;
+      // regtype's output function sees no catalog: it could not name a user type.
+      if (a.type.enumInfo || a.type.elem?.enumInfo)
+        throw new FeatureNotSupportedError('pg_typeof() of an enum value', { position });
       out = typed(String(a.type.oid), T.regtype);
       break;
     }

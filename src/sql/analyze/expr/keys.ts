@@ -6,6 +6,7 @@
 // Everything else compares as stored, so plain columns stay plain (indexes, no function calls).
 
 import { ChorusError } from '../../../errors.js';
+import { enumRankSql } from '../../types/enum.js';
 import { formatType, isIntegerType, numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
 
@@ -37,6 +38,7 @@ export function groupKeySql(e: Typed): string {
 /** SQL ordered as PostgreSQL orders the values (ties in any order): ORDER BY. */
 export function sortKeySql(e: Typed): string {
   if (e.type.elem) return arrayKeySql(e);
+  if (e.type.enumInfo) return enumRankSql(e.type, e.sql);
   switch (e.type) {
     case T.bpchar:
       return `rtrim(${e.sql}, ' ')`;
@@ -50,7 +52,7 @@ export function sortKeySql(e: Typed): string {
 
 /** SQL ordered as PostgreSQL orders the values and equal exactly when they are: window ORDER BY (peers). */
 export function peerKeySql(e: Typed): string {
-  if (e.type === T.bpchar || e.type === T.jsonb || e.type.elem) return sortKeySql(e);
+  if (e.type === T.bpchar || e.type === T.jsonb || e.type.elem || e.type.enumInfo) return sortKeySql(e);
   return groupKeySql(e);
 }
 
@@ -103,6 +105,12 @@ export function storedEqualityIsPostgres(type: PgType, typmod: number): boolean 
 
 /** The order/equality key of an array (runtime pg_array_key: element-wise, NULLs last, then length). */
 export function arrayKeySql(e: Typed): string {
+  const elem = e.type.elem!;
+  if (elem.enumInfo) {
+    // The runtime sees no catalog: the key of the array of the labels' positions.
+    const ranks = `(SELECT json_group_array(${enumRankSql(elem, 'value')} ORDER BY key) FROM json_each(${e.sql}))`;
+    return `CASE WHEN ${e.sql} IS NULL THEN NULL ELSE pg_array_key(${ranks}, ${T.int4.oid}) END`;
+  }
   return `pg_array_key(${e.sql}, ${e.type.elem!.oid})`;
 }
 

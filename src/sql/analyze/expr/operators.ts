@@ -8,6 +8,7 @@ import { type AnalyzeState, type Typed, typed } from '../context.js';
 import { emitArrayOperator, resolveArrayOperator } from './array-operators.js';
 import { coerce } from './coerce.js';
 import { compareSql } from './compare.js';
+import { resolveEnumComparison } from './enum-values.js';
 import { anyNonArray, selectCandidate } from './resolve.js';
 
 export interface Operator {
@@ -187,6 +188,20 @@ export function resolveOperator(
       return { op, l: a.l, r: a.r };
     }
   }
+  if (left && (left.type.enumInfo || right.type.enumInfo)) {
+    const en = resolveEnumComparison(st, name, left, right, position);
+    if (en) {
+      const op = {
+        name,
+        left: en.type,
+        right: en.type,
+        result: T.bool,
+        code: en.code,
+        argTypes: [en.type, en.type],
+      };
+      return { op, l: en.l, r: en.r };
+    }
+  }
   const list = operators.get(`${left ? 'b' : 'l'}${name}`) ?? [];
   const inputs = left ? [left.type, right.type] : [right.type];
   const found = selectCandidate(list, inputs);
@@ -243,7 +258,9 @@ function comparisonOf(code: string): string | null {
   const m = /(eq|ne|lt|le|gt|ge)(?:_[a-z]+)?$/.exec(code);
   if (!m) return null;
   if (
-    /^(int|float|numeric_|text|bpchar|bool|bytea|date_|timestamp|time_|interval_|uuid_|jsonb_|oid)/.test(code)
+    /^(int|float|numeric_|text|bpchar|bool|bytea|date_|timestamp|time_|interval_|uuid_|jsonb_|oid|enum_)/.test(
+      code,
+    )
   ) {
     return comparison[m[1]!]!;
   }

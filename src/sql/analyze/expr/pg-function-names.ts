@@ -72,7 +72,7 @@ datetimetz_pl dcbrt decode degrees dense_rank dense_rank_final dexp diagonal dia
 dist_bs dist_cpoint dist_cpoly dist_lp dist_ls dist_pathp dist_pb dist_pc dist_pl dist_polyc
 dist_polyp dist_ppath dist_ppoly dist_ps dist_sb dist_sl dist_sp div dlog1 dlog10 dpow dround
 dsqrt dtrunc elem_contained_by_multirange elem_contained_by_range encode enum_cmp enum_eq
-enum_first enum_ge enum_gt enum_larger enum_last enum_le enum_lt enum_ne enum_range enum_smaller
+enum_ge enum_gt enum_larger enum_le enum_lt enum_ne enum_smaller
 eqjoinsel eqsel euc_cn_to_mic euc_cn_to_utf8 euc_jis_2004_to_shift_jis_2004 euc_jis_2004_to_utf8
 euc_jp_to_mic euc_jp_to_sjis euc_jp_to_utf8 euc_kr_to_mic euc_kr_to_utf8 euc_tw_to_big5
 euc_tw_to_mic euc_tw_to_utf8 every exp extract factorial family first_value float4 float48div

@@ -6,6 +6,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
+import { runtimeType } from '../../types/enum.js';
 import { formatType, ref, T } from '../../types/pg-types.js';
 import type { CatalogColumn, CatalogRelation, Typed } from '../context.js';
 import { coerce, requireBool } from '../expr/coerce.js';
@@ -402,7 +403,7 @@ function elementAssignment(
     'assignment',
     position,
   );
-  return `pg_array_set(${quoteId(col.name)}, ${i.sql}, ${v.sql}, ${elem.oid})`;
+  return `pg_array_set(${quoteId(col.name)}, ${i.sql}, ${v.sql}, ${runtimeType(elem).oid})`;
 }
 
 export function updateStmt(an: Analyzer, s: P.UpdateStmt): DmlResult {
