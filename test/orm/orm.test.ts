@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
+import pg from 'pg';
 import { type Cluster, startCluster } from '../support/cluster.js';
 import { NodeProcess } from '../support/launcher.js';
 import { findPostgres, PostgresServer } from '../support/pg-server.js';
@@ -42,10 +43,25 @@ async function runAll(p: OrmProgram, db: DbConfig): Promise<FullRecord> {
   return { migrate: await p.migrate(db), app: await p.app(db), down: await p.down(db) };
 }
 
+/**
+ * PostgreSQL's record of a program, run in a database of its own: drizzle-kit push manages every
+ * sequence of the schema whatever its tables filter, so it would drop the other programs' sequences.
+ * (On ChorusDB, which has one database, drizzle runs first.)
+ */
 function expectedOf(p: OrmProgram): Promise<FullRecord> {
   let rec = expected.get(p.name);
   if (!rec) {
-    rec = runAll(p, configOf(postgres!, postgres!.user, postgres!.database));
+    rec = (async () => {
+      const database = `orm_${p.name}`;
+      const admin = new pg.Client(configOf(postgres!, postgres!.user, postgres!.database));
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${database}`);
+      } finally {
+        await admin.end();
+      }
+      return runAll(p, configOf(postgres!, postgres!.user, database));
+    })();
     expected.set(p.name, rec);
   }
   return rec;

@@ -38,13 +38,20 @@ async function withDb<T>(cfg: DbConfig, fn: (db: Db) => Promise<T>): Promise<T> 
 /**
  * drizzle-kit push's plan for a schema; applies it when asked. drizzle-kit ends the process
  * (process.exit(1), the error unprinted) when a query of its introspection fails: here that is
- * turned into an error of the step, whose failed statements the tracer has.
+ * turned into an error of the step, whose failed statements the tracer has. Its spinner, drawn on
+ * stdout with terminal escapes, is kept out of the test runner's output.
  */
 async function push(db: Db, imports: Record<string, unknown>, apply: boolean): Promise<unknown> {
   const exit = process.exit;
+  const write = process.stdout.write;
   process.exit = ((code?: number) => {
     throw new Error(`drizzle-kit called process.exit(${code}) (a query of its introspection failed)`);
   }) as typeof process.exit;
+  process.stdout.write = ((_chunk: unknown, ...rest: unknown[]) => {
+    const cb = rest.find((x) => typeof x === 'function') as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write;
   try {
     // pushSchema's type wants its own copy of PgDatabase; ours is the same class.
     const res = await pushSchema(imports, db as never, ['public'], tablesFilter);
@@ -52,6 +59,7 @@ async function push(db: Db, imports: Record<string, unknown>, apply: boolean): P
     return { statements: res.statementsToExecute, hasDataLoss: res.hasDataLoss, warnings: res.warnings };
   } finally {
     process.exit = exit;
+    process.stdout.write = write;
   }
 }
 

@@ -358,11 +358,16 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
     });
     await r.step('controlledTransactionSavepoint', async () => {
       const trx = await db.startTransaction().execute();
-      await trx.updateTable('ky_users').set({ nickname: 'kept' }).where('name', '=', 'Max').execute();
-      const sp = await trx.savepoint('before_risky').execute();
-      await sp.updateTable('ky_users').set({ nickname: 'undone' }).where('name', '=', 'Max').execute();
-      const back = await sp.rollbackToSavepoint('before_risky').execute();
-      await back.commit().execute();
+      try {
+        await trx.updateTable('ky_users').set({ nickname: 'kept' }).where('name', '=', 'Max').execute();
+        const sp = await trx.savepoint('before_risky').execute();
+        await sp.updateTable('ky_users').set({ nickname: 'undone' }).where('name', '=', 'Max').execute();
+        const back = await sp.rollbackToSavepoint('before_risky').execute();
+        await back.commit().execute();
+      } finally {
+        // Gives the connection back to the pool if a statement above failed.
+        if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute();
+      }
       return db.selectFrom('ky_users').select(['nickname']).where('name', '=', 'Max').execute();
     });
     await r.step('aggregatesGroupBy', () =>
