@@ -41,6 +41,24 @@ export interface TracedStatement {
   sql: string;
   params?: unknown[];
   error?: { code?: string; message: string };
+  /** What the server answered: the command tag's verb, the row count, the column names and the first rows. */
+  result?: { command?: string; rowCount?: number | null; fields?: string[]; rows?: unknown[] };
+}
+
+const traceRowsMax = 5;
+
+function noteResult(st: TracedStatement, res: unknown): void {
+  // A simple-protocol query holding several statements answers with one result per statement.
+  const last = (Array.isArray(res) ? res[res.length - 1] : res) as
+    | { command?: string; rowCount?: number | null; fields?: { name: string }[]; rows?: unknown[] }
+    | undefined;
+  if (!last || typeof last !== 'object') return;
+  st.result = {
+    ...(last.command ? { command: last.command } : {}),
+    rowCount: last.rowCount ?? null,
+    ...(last.fields ? { fields: last.fields.map((f) => f.name) } : {}),
+    ...(last.rows ? { rows: last.rows.slice(0, traceRowsMax) } : {}),
+  };
 }
 
 const traceMaxStatements = 20_000;
@@ -81,6 +99,7 @@ export function installTracer(): void {
       const cb = args[cbIndex] as (err: unknown, res: unknown) => void;
       args[cbIndex] = (err: unknown, res: unknown) => {
         if (err) noteError(st, err);
+        else noteResult(st, res);
         cb(err, res);
       };
       return original.apply(this, args);
@@ -88,7 +107,7 @@ export function installTracer(): void {
     const out = original.apply(this, args);
     if (out && typeof (out as Promise<unknown>).then === 'function') {
       (out as Promise<unknown>).then(
-        () => undefined,
+        (res: unknown) => noteResult(st, res),
         (err: unknown) => noteError(st, err),
       );
     }
