@@ -1,0 +1,222 @@
+// What every ORM program of the suite shares: the connection config it is given, the record of step
+// results it returns (JSON-able, compared between PostgreSQL and ChorusDB), and a trace of the SQL the
+// `pg` driver sent, so a failing step names the exact statement and the server's error.
+import pg from 'pg';
+
+/** Where a program connects: a real PostgreSQL or a ChorusDB node. */
+export interface DbConfig {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: string;
+}
+
+/** The results of one phase of a program, step name → value (or `{ unexpectedError }`). */
+export type PhaseRecord = Record<string, unknown>;
+
+/**
+ * One ORM program, split where the multi-primary case splits it: `migrate` (the ORM's schema tool) runs
+ * on one node, `app` (CRUD, relations, transactions, ...) on another, `down` (the down-migration) back
+ * on the first. `tables` are the application tables `migrate` creates (to wait for their replication).
+ */
+export interface OrmProgram {
+  name: string;
+  tables: string[];
+  migrate(db: DbConfig): Promise<PhaseRecord>;
+  app(db: DbConfig): Promise<PhaseRecord>;
+  down(db: DbConfig): Promise<PhaseRecord>;
+}
+
+/** A statement the server answered with an error. */
+export interface FailedStatement {
+  sql: string;
+  params?: unknown[];
+  code?: string;
+  message: string;
+}
+
+/** Every statement sent through `pg` (text, parameters, error) while tracing is on. */
+export interface TracedStatement {
+  sql: string;
+  params?: unknown[];
+  error?: { code?: string; message: string };
+  /** What the server answered: the command tag's verb, the row count, the column names and the first rows. */
+  result?: { command?: string; rowCount?: number | null; fields?: string[]; rows?: unknown[] };
+}
+
+const traceRowsMax = 5;
+
+function noteResult(st: TracedStatement, res: unknown): void {
+  // A simple-protocol query holding several statements answers with one result per statement.
+  const last = (Array.isArray(res) ? res[res.length - 1] : res) as
+    | { command?: string; rowCount?: number | null; fields?: { name: string }[]; rows?: unknown[] }
+    | undefined;
+  if (!last || typeof last !== 'object') return;
+  st.result = {
+    ...(last.command ? { command: last.command } : {}),
+    rowCount: last.rowCount ?? null,
+    ...(last.fields ? { fields: last.fields.map((f) => f.name) } : {}),
+    ...(last.rows ? { rows: last.rows.slice(0, traceRowsMax) } : {}),
+  };
+}
+
+const traceMaxStatements = 20_000;
+let traced: TracedStatement[] = [];
+let installed = false;
+
+function statementOf(config: unknown, values: unknown): TracedStatement | undefined {
+  if (typeof config === 'string')
+    return { sql: config, ...(Array.isArray(values) ? { params: values } : {}) };
+  if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
+    const c = config as { text: string; values?: unknown[] };
+    const params = c.values ?? (Array.isArray(values) ? values : undefined);
+    return { sql: c.text, ...(params ? { params } : {}) };
+  }
+  return undefined;
+}
+
+function noteError(st: TracedStatement, err: unknown): void {
+  const e = err as { code?: string; message?: string };
+  st.error = { ...(e?.code ? { code: e.code } : {}), message: String(e?.message ?? err) };
+}
+
+/**
+ * Wraps pg.Client.prototype.query once (every ORM here reaches the server through it, promise or
+ * callback style) so each statement and its error is recorded.
+ */
+export function installTracer(): void {
+  if (installed) return;
+  installed = true;
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function tracedQuery(this: unknown, ...args: unknown[]): unknown {
+    const st = statementOf(args[0], args[1]);
+    if (!st) return original.apply(this, args);
+    if (traced.length < traceMaxStatements) traced.push(st);
+    const cbIndex = args.findIndex((a) => typeof a === 'function');
+    if (cbIndex >= 0) {
+      const cb = args[cbIndex] as (err: unknown, res: unknown) => void;
+      args[cbIndex] = (err: unknown, res: unknown) => {
+        if (err) noteError(st, err);
+        else noteResult(st, res);
+        cb(err, res);
+      };
+      return original.apply(this, args);
+    }
+    const out = original.apply(this, args);
+    if (out && typeof (out as Promise<unknown>).then === 'function') {
+      (out as Promise<unknown>).then(
+        (res: unknown) => noteResult(st, res),
+        (err: unknown) => noteError(st, err),
+      );
+    }
+    return out;
+  };
+}
+
+/** The statements traced since the last call (and forgets them). */
+export function takeTrace(): TracedStatement[] {
+  const out = traced;
+  traced = [];
+  return out;
+}
+
+/** Number of statements traced so far (a mark for `failuresSince`). */
+export function traceMark(): number {
+  return traced.length;
+}
+
+/** The statements that failed since `mark`. */
+export function failuresSince(mark: number): FailedStatement[] {
+  return traced
+    .slice(mark)
+    .filter((s) => s.error)
+    .map((s) => ({
+      sql: s.sql,
+      ...(s.params ? { params: s.params.map(jsonable) } : {}),
+      ...(s.error?.code ? { code: s.error.code } : {}),
+      message: s.error!.message,
+    }));
+}
+
+/** A value as JSON can hold it, keeping what the driver's JS type was. */
+export function jsonable(v: unknown): unknown {
+  if (v === undefined) return { $undefined: true };
+  if (typeof v === 'bigint') return { $bigint: v.toString() };
+  if (v instanceof Date) return { $date: Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString() };
+  if (Buffer.isBuffer(v)) return { $buffer: v.toString('hex') };
+  if (Array.isArray(v)) return v.map(jsonable);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = jsonable(x);
+    return out;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
+  return v;
+}
+
+/** What an application sees of an error: the class chain (ORM wrapper → driver error) and PostgreSQL's fields. */
+export function describeError(err: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const classes: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const o = e as Record<string, unknown>;
+    classes.push((e as object).constructor?.name ?? 'Object');
+    for (const k of ['code', 'constraint', 'table', 'column', 'detail', 'severity']) {
+      if (out[k] === undefined && typeof o[k] === 'string') out[k] = o[k];
+    }
+    e = o.driverError ?? o.cause;
+  }
+  out.classes = classes;
+  out.message = (err as Error)?.message ?? String(err);
+  return out;
+}
+
+/** Collects the results of a phase's steps; a step that throws is recorded with the statements that failed. */
+export class Recorder {
+  readonly record: PhaseRecord = {};
+
+  async step(name: string, fn: () => Promise<unknown>): Promise<void> {
+    const mark = traceMark();
+    if (process.env.ORM_DEBUG) console.error(`step ${name}`);
+    try {
+      this.record[name] = jsonable(await fn());
+      if (process.env.ORM_DEBUG) console.error(`step ${name} done`);
+    } catch (err) {
+      this.record[name] = { unexpectedError: describeError(err), failedStatements: failuresSince(mark) };
+      if (process.env.ORM_DEBUG) console.error(`step ${name} failed: ${(err as Error)?.message}`);
+    }
+  }
+}
+
+/** The steps of a record that failed unexpectedly (none may on PostgreSQL). */
+export function unexpectedErrors(rec: Record<string, PhaseRecord>): string[] {
+  const out: string[] = [];
+  for (const [phase, steps] of Object.entries(rec)) {
+    for (const [step, v] of Object.entries(steps)) {
+      if (v && typeof v === 'object' && 'unexpectedError' in v)
+        out.push(`${phase}.${step}: ${JSON.stringify(v)}`);
+    }
+  }
+  return out;
+}
+
+/** The JS type of each field of a row as the driver gave it (typeof, or the class of an object). */
+export function jsTypes(row: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] =
+      v === null ? 'null' : typeof v === 'object' ? ((v as object).constructor?.name ?? 'Object') : typeof v;
+  }
+  return out;
+}
+
+/** An assertion inside a program: its failure is an unexpected error of the step. */
+export function check(cond: boolean, what: string): void {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+/** Matches PostgreSQL's uuid text form (gen_random_uuid() values are v4). */
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
