@@ -169,6 +169,13 @@ async function startClusterOnce(opts: ClusterOptions): Promise<Cluster> {
           ],
           env: {
             CHORUS_CLUSTER_SECRET: opts.secret ?? defaultSecret,
+            // Each master its own sequence slot (serial keys), unless a config file says otherwise.
+            ...(opts.configToml === undefined
+              ? {
+                  CHORUS_REPLICATION__SEQUENCE_SLOT: String(i),
+                  CHORUS_REPLICATION__SEQUENCE_SLOTS: String(n),
+                }
+              : {}),
             ...(opts.env ?? {}),
             ...(opts.envOf?.(i) ?? {}),
           },
