@@ -208,7 +208,13 @@ function advisoryCalls(st: P.SelectStmt, text: string): LocalStatement {
     });
   };
   const settings = st.withClause ? settingCalls(st.withClause, st.fromClause, larger) : [];
-  if ((st.fromClause && !st.withClause) || st.whereClause || st.groupClause || st.havingClause || st.sortClause)
+  if (
+    (st.fromClause && !st.withClause) ||
+    st.whereClause ||
+    st.groupClause ||
+    st.havingClause ||
+    st.sortClause
+  )
     larger();
   if (st.distinctClause || st.limitCount || st.limitOffset || st.valuesLists || st.op !== 'SETOP_NONE')
     larger();

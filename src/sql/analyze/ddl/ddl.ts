@@ -26,8 +26,8 @@ import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { AlterPlan } from './alter-plan.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
-import { creationTarget } from './names.js';
 import { sequenceNameOption } from './identity-options.js';
+import { creationTarget } from './names.js';
 import { defaultComment, identityComment } from './stored-text.js';
 
 export interface DdlPlan {
