@@ -156,6 +156,9 @@ export class Session {
       run,
       bind: (p, params) => bindPlan(p.plan!, params, this.bindContext(wallClockUs())),
       columns: planColumns,
+      setConfig: (name, value, isLocal) => {
+        this.settings.setConfig(name, value, isLocal, this.state !== 'idle');
+      },
       resetSettings: () => this.settings.apply('RESET ALL', false),
       discardTemp: () => this.discardTemp(),
     });

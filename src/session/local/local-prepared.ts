@@ -12,7 +12,10 @@ export function prepareLocal(s: StatementText): Prepared | null {
   if (!local) return null;
   const args: LocalArg[] =
     local.kind === 'advisory'
-      ? local.calls.flatMap((c) => c.args)
+      ? [
+          ...local.settings.flatMap((c) => [c.name, c.value, c.isLocal]),
+          ...local.calls.flatMap((c) => c.args),
+        ]
       : local.kind === 'execute'
         ? local.args
         : [];

@@ -12,7 +12,7 @@ import type { AdvisoryLocks } from './advisory-locks.js';
 import type { CursorConnections } from './cursor-connections.js';
 import { Cursor, IteratedRows, MemoryRows, type RowSource, sessionCursorsMax } from './cursors.js';
 import { deallocate, executePrepared, prepareNamed, type SqlPrepared } from './sql-prepare.js';
-import type { LocalStatement } from './statement.js';
+import type { LocalArg, LocalStatement } from './statement.js';
 
 /** Node-wide services the session-local objects use. */
 export interface LocalServices {
@@ -38,10 +38,28 @@ export interface LocalHost {
   bind(p: Prepared, params: readonly BindValue[]): unknown[];
   /** A front-end plan's result columns as the wire describes them. */
   columns(p: Prepared): ColumnInfo[];
+  /** set_config(name, value, is_local) as the statement's own (see Settings.setConfig). */
+  setConfig(name: string, value: string | null, isLocal: boolean): void;
   /** RESET ALL (DISCARD ALL). */
   resetSettings(): void;
   /** Drop the session's temporary tables and views (DISCARD TEMP / ALL). */
   discardTemp(): Promise<void>;
+}
+
+/** A set_config() argument's text (a constant's, or its parameter's). */
+function argText(a: LocalArg, params: readonly BindValue[]): string | null {
+  const v = 'param' in a ? params[a.param - 1] : a.text;
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString() : String(v);
+}
+
+/** A boolean's text as PostgreSQL reads it; 22P02 otherwise. */
+function boolText(v: string): boolean {
+  const t = v.trim().toLowerCase();
+  if (t.length > 0 && ('true'.startsWith(t) || 'yes'.startsWith(t) || t === 'on' || t === '1')) return true;
+  if (t.length > 0 && ('false'.startsWith(t) || 'no'.startsWith(t) || t === 'of' || t === 'off' || t === '0'))
+    return false;
+  throw new ChorusError('22P02', `invalid input syntax for type boolean: "${v}"`);
 }
 
 const done = (tag: string): StatementResult => ({ tag, columns: null, rows: [], notices: [] });
@@ -65,6 +83,13 @@ export class SessionLocal {
       case 'advisory': {
         const locks = this.host.services.advisoryLocks;
         const inBlock = this.host.inBlock();
+        for (const c of st.settings) {
+          const name = argText(c.name, params);
+          const isLocal = argText(c.isLocal, params);
+          // set_config is strict in its name and is_local: a NULL there makes a NULL, changing nothing.
+          if (name !== null && isLocal !== null)
+            this.host.setConfig(name, argText(c.value, params), boolText(isLocal));
+        }
         const out = await runAdvisoryCalls(
           { locks, owner: this.host.owner, lockWait: (w) => this.host.lockWait(w) },
           st.calls,

@@ -23,8 +23,15 @@ export interface AdvisoryCall {
   args: LocalArg[];
 }
 
+/** A set_config(name, value, is_local) call of a WITH query before the lock calls (kysely's lock_timeout). */
+export interface SettingCall {
+  name: LocalArg;
+  value: LocalArg;
+  isLocal: LocalArg;
+}
+
 export type LocalStatement =
-  | { kind: 'advisory'; calls: AdvisoryCall[] }
+  | { kind: 'advisory'; calls: AdvisoryCall[]; settings: SettingCall[] }
   | { kind: 'prepare'; name: string; query: string; queryOffset: number; paramOids: number[] }
   | { kind: 'execute'; name: string; args: LocalArg[] }
   | { kind: 'deallocate'; name: string | null }
@@ -61,11 +68,12 @@ export function localStatementWord(s: StatementText): boolean {
   const [a, b] = firstTwo(s.tokens);
   if (a?.kind !== 'ident') return false;
   if (firstWords.has(a.value)) return true;
-  return (
-    a.value === 'SELECT' &&
-    b?.kind === 'ident' &&
-    (b.value.startsWith('PG_ADVISORY_') || b.value.startsWith('PG_TRY_ADVISORY_'))
-  );
+  if (a.value === 'WITH') return s.tokens.some(isAdvisoryName);
+  return a.value === 'SELECT' && b !== undefined && isAdvisoryName(b);
+}
+
+function isAdvisoryName(t: Token): boolean {
+  return t.kind === 'ident' && (t.value.startsWith('PG_ADVISORY_') || t.value.startsWith('PG_TRY_ADVISORY_'));
 }
 
 /** The session statement this is, or null. */
@@ -188,14 +196,25 @@ const advisoryFunctions = new Set([
   'pg_try_advisory_xact_lock_shared',
 ]);
 
-/** `SELECT pg_advisory_...(k) [AS x], ...` and nothing else: the lock calls, in order. */
+/**
+ * `SELECT pg_advisory_...(k) [AS x], ...` and nothing else: the lock calls, in order. Also
+ * kysely's `WITH s AS (SELECT set_config(...) [AS x]) SELECT pg_advisory_lock(k) FROM s`: the
+ * settings first, then the calls (the one-row CTE makes one row).
+ */
 function advisoryCalls(st: P.SelectStmt, text: string): LocalStatement {
   const larger = (): never => {
     throw new FeatureNotSupportedError('advisory lock functions inside a larger query', {
       hint: 'Call them on their own: SELECT pg_advisory_lock(key), with constant or $n keys.',
     });
   };
-  if (st.fromClause || st.whereClause || st.groupClause || st.havingClause || st.sortClause || st.withClause)
+  const settings = st.withClause ? settingCalls(st.withClause, st.fromClause, larger) : [];
+  if (
+    (st.fromClause && !st.withClause) ||
+    st.whereClause ||
+    st.groupClause ||
+    st.havingClause ||
+    st.sortClause
+  )
     larger();
   if (st.distinctClause || st.limitCount || st.limitOffset || st.valuesLists || st.op !== 'SETOP_NONE')
     larger();
@@ -224,7 +243,39 @@ function advisoryCalls(st: P.SelectStmt, text: string): LocalStatement {
       args: (call.args ?? []).map((a) => keyArg(a, text, larger)),
     };
   });
-  return { kind: 'advisory', calls };
+  return { kind: 'advisory', calls, settings };
+}
+
+/** The set_config() calls of `WITH s AS (SELECT set_config(...), ...) ... FROM s`; else larger(). */
+function settingCalls(w: P.WithClause, from: P.Node[] | undefined, larger: () => never): SettingCall[] {
+  const ctes = (w.ctes ?? []).map((n) => (n as { CommonTableExpr: P.CommonTableExpr }).CommonTableExpr);
+  if (w.recursive || ctes.length !== 1 || from?.length !== 1) return larger();
+  const cte = ctes[0]!;
+  const [ft, fb] = nodeOf(from[0]!);
+  const rv = fb as P.RangeVar;
+  if (ft !== 'RangeVar' || rv.schemaname || rv.relname !== cte.ctename) return larger();
+  const [qt, qb] = nodeOf(cte.ctequery!);
+  const q = qb as P.SelectStmt;
+  if (qt !== 'SelectStmt' || q.fromClause || q.whereClause || q.withClause || q.valuesLists) return larger();
+  if (q.groupClause || q.havingClause || q.sortClause || q.distinctClause || q.limitCount) return larger();
+  if (q.limitOffset || q.op !== 'SETOP_NONE') return larger();
+  return (q.targetList ?? []).map((n) => {
+    const [tag, fc] = nodeOf((n as { ResTarget: P.ResTarget }).ResTarget.val!);
+    const call = fc as P.FuncCall;
+    const names = (call.funcname ?? []).map((x) => (x as { String: P.String }).String.sval ?? '');
+    if (tag !== 'FuncCall' || names.pop() !== 'set_config' || (names.length && names[0] !== 'pg_catalog'))
+      return larger();
+    const args = call.args ?? [];
+    if (args.length !== 3 || call.agg_filter || call.over || call.func_variadic) return larger();
+    const arg = (a: P.Node): LocalArg => {
+      try {
+        return constantArg(a);
+      } catch {
+        return larger();
+      }
+    };
+    return { name: arg(args[0]!), value: arg(args[1]!), isLocal: arg(args[2]!) };
+  });
 }
 
 /** A lock key: an integer constant, a parameter, or either cast to an integer type. */

@@ -126,6 +126,28 @@ export class Scope {
     });
   }
 
+  /** Whether an unqualified `name` names a column at this level or an enclosing one. */
+  hasColumn(name: string): boolean {
+    for (let s: Scope | null = this; s; s = s.parent)
+      if (s.items.some((i) => i.visible && i.columns.some((c) => c.name === name && !c.hidden))) return true;
+    return false;
+  }
+
+  /** A FROM item named `name` at this level or an enclosing one (a whole-row reference), or null. */
+  wholeRow(name: string, position?: number): { item: RangeItem; levelsUp: number } | null {
+    let levelsUp = 0;
+    for (let s: Scope | null = this; s; s = s.parent, levelsUp++) {
+      const items = s.items.filter((i) => i.visible && i.alias === name);
+      if (items.length > 1)
+        throw new ChorusError('42702', `table reference "${name}" is ambiguous`, { position });
+      if (items.length === 1) {
+        reached(s, items[0]!, levelsUp, position);
+        return { item: items[0]!, levelsUp };
+      }
+    }
+    return null;
+  }
+
   private hiddenItems(): RangeItem[] {
     const out: RangeItem[] = [];
     for (let s: Scope | null = this; s; s = s.parent) out.push(...s.items.filter((i) => !i.visible));

@@ -11,7 +11,8 @@
 // | pg_to_json(v, oid, tz, jsonb)              | to_json / to_jsonb of a value of type oid       |
 // | pg_json_build_object(jsonb, k, v, ...)     | json_build_object / jsonb_build_object          |
 // | pg_json_build_array(jsonb, v, ...)         | json_build_array / jsonb_build_array            |
-// | aggregate pg_json_agg(v_json, jsonb)       | json_agg / jsonb_agg                            |
+// | pg_record_json(k, v_json, ...)             | a whole-row reference (a record) as JSON        |
+// | aggregate pg_json_agg(v_json, jsonb or -oid) | json_agg / jsonb_agg                          |
 // | pg_json_typeof, pg_json_array_length, pg_jsonb_pretty, pg_jsonb_strip_nulls |             |
 
 import type Database from 'better-sqlite3';
@@ -188,8 +189,17 @@ export function registerJsonFunctions(db: Database.Database): void {
   db.function('pg_jsonb_strip_nulls', pure, (j: unknown) =>
     j === null ? null : jsonbText(stripNulls(parsed(j, true))),
   );
+  // A record (whole-row reference): its columns' JSON forms, as row_to_json writes them.
+  db.function('pg_record_json', { ...pure, varargs: true }, (...kv: unknown[]) => {
+    const parts: string[] = [];
+    for (let i = 0; i < kv.length; i += 2)
+      parts.push(`${quoteJson(text(kv[i]))}:${kv[i + 1] === null ? 'null' : text(kv[i + 1])}`);
+    return `{${parts.join(',')}}`;
+  });
   db.function('pg_to_json', pure, (v: unknown, oid: unknown, tz: unknown, jsonb: unknown) => {
     if (v === null) return null;
+    if (Number(oid) === T.record.oid)
+      return Number(jsonb) ? jsonbText(normalizeJsonb(parseJson(text(v)))) : v;
     const out = toJson(v as StorageValue, Number(oid), tz);
     return Number(jsonb) ? jsonbText(normalizeJsonb(parseJson(out))) : out;
   });
@@ -212,9 +222,13 @@ export function registerJsonFunctions(db: Database.Database): void {
   defineAggregate(db, 'pg_json_agg', {
     start: (): { items: string[]; jsonb: boolean } => ({ items: [], jsonb: false }),
     // better-sqlite3 passes every argument of the call to step.
+    // `jsonb` is 1 for jsonb_agg, minus the input's type OID for json_agg: PostgreSQL starts
+    // each record after the first on a new line.
     step: (acc: { items: string[]; jsonb: boolean }, v: unknown, jsonb: unknown) => {
-      acc.jsonb = Boolean(Number(jsonb));
-      acc.items.push(v === null ? 'null' : text(v));
+      const mode = Number(jsonb);
+      acc.jsonb = mode === 1;
+      const newLine = -mode === T.record.oid && acc.items.length > 0 && v !== null;
+      acc.items.push(v === null ? 'null' : `${newLine ? '\n ' : ''}${text(v)}`);
       return acc;
     },
     result: (acc: { items: string[]; jsonb: boolean }) => {

@@ -6,7 +6,7 @@
 import type * as P from '@pgsql/types';
 import { deparseSync } from 'pgsql-deparser';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { storageName } from '../../../storage/namespaces.js';
+import { publicSchema, storageName } from '../../../storage/namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import {
   crdtColumnTypes,
@@ -26,6 +26,7 @@ import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { AlterPlan } from './alter-plan.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
+import { sequenceNameOption } from './identity-options.js';
 import { creationTarget } from './names.js';
 import { defaultComment, identityComment } from './stored-text.js';
 
@@ -270,6 +271,29 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
   const sequences: ColumnSequence[] = columns
     .filter((c) => c.serial && c.type)
     .map((c) => {
+      const given = sequenceNameOption(c.identity?.options ?? []);
+      if (given.name !== null) {
+        // SEQUENCE NAME [schema.]name: that name, in that schema (else the table's).
+        const schema = given.schema ?? target.schema;
+        if (given.schema && given.schema !== publicSchema && !st.catalog.schemaExists?.(given.schema))
+          throw new ChorusError('3F000', `schema "${given.schema}" does not exist`);
+        const name = given.name;
+        if (
+          seqNames.has(name) ||
+          st.catalog.sequence?.(schema, name) ||
+          st.catalog.relation(schema, name) ||
+          (schema === target.schema && name === table)
+        )
+          throw new ChorusError('42P07', `relation "${name}" already exists`);
+        seqNames.add(name);
+        return {
+          name: storageName(schema, name),
+          column: c.name,
+          type: c.type!.type.name,
+          identity: c.identity?.kind ?? 'serial',
+          options: given.rest,
+        };
+      }
       let name = constraintName(table, [c.name], 'seq', seqNames);
       while (st.catalog.sequence?.(target.schema, name) || st.catalog.relation(target.schema, name)) {
         seqNames.add(name);

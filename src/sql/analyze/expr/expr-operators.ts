@@ -58,7 +58,10 @@ export function aExpr(a: P.A_Expr, lv: Level, walk: Walk): Typed {
       const op = opName(a);
       const r = walk(a.rexpr!, lv);
       if (!a.lexpr) return merge(applyOperator(st, op, null, r, position), r);
-      return binary(lv, op, walk(a.lexpr, lv), r, a.location);
+      const l = walk(a.lexpr, lv);
+      // applyOperator refuses records (its 0A000) before any special form reads them as text.
+      if (l.type === T.record || r.type === T.record) applyOperator(st, op, l, r, position);
+      return binary(lv, op, l, r, a.location);
     }
     case 'AEXPR_DISTINCT':
     case 'AEXPR_NOT_DISTINCT': {

@@ -10,6 +10,7 @@ import { ref, T } from '../../types/pg-types.js';
 import { inputValue, sqlLiteral } from '../../types/values.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings, typeOf } from '../level.js';
+import type { ScopeColumn } from '../scope.js';
 import { arrayConstructor, indirection } from './arrays.js';
 import { applyTypmod, coerce, commonType, requireBool } from './coerce.js';
 import { aExpr } from './expr-operators.js';
@@ -133,11 +134,27 @@ export function numericLiteral(text: string): Typed {
   return typed(sqlLiteral(v), T.numeric, -1, { constant: v, colname: '?column?' });
 }
 
+/**
+ * A whole-row reference (`t` naming a FROM item): a record, carried as its JSON text (PostgreSQL's
+ * row_to_json form), which only the JSON functions take (see wholeRowValue's callers).
+ */
+function wholeRowValue(st: AnalyzeState, columns: readonly ScopeColumn[]): Typed {
+  const tz = st.marker({ kind: 'timezone' });
+  const parts = columns
+    .filter((c) => !c.hidden)
+    .map((c) => `${sqlLiteral(c.name)}, pg_to_json(${c.sql}, ${c.type.type.oid}, ${tz}, 0)`);
+  return typed(`pg_record_json(${parts.join(', ')})`, T.record, -1, { colname: '?column?' });
+}
+
 function columnRef(c: P.ColumnRef, lv: Level): Typed {
   const fields = strings(c.fields);
   const position = pos(lv.host.st, c.location);
   if (fields[fields.length - 1] === '*') {
     throw new ChorusError('42601', 'a "*" is only allowed in a select list', { position });
+  }
+  if (fields.length === 1 && !lv.scope.hasColumn(fields[0]!)) {
+    const whole = lv.scope.wholeRow(fields[0]!, position);
+    if (whole) return wholeRowValue(lv.host.st, whole.item.columns);
   }
   const { col, item, levelsUp } = lv.scope.column(fields, position);
   if (levelsUp === 0 && lv.inAggregate === 0 && lv.grouped) lv.grouped.check(col.name, item.alias, position);

@@ -2,7 +2,7 @@
 // resolved as PostgreSQL resolves them, and emitted as SQLite over the storage formats: native SQL
 // where SQLite's semantics are PostgreSQL's, runtime functions where a check or a conversion is due.
 
-import { ChorusError } from '../../../errors.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { formatType, type PgType, T } from '../../types/pg-types.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
 import { emitArrayOperator, resolveArrayOperator } from './array-operators.js';
@@ -234,6 +234,11 @@ export function applyOperator(
   right: Typed,
   position?: number,
 ): Typed {
+  if (left?.type === T.record || right.type === T.record)
+    throw new FeatureNotSupportedError('operators on a whole-row value (a record)', {
+      position,
+      hint: 'Compare the columns one by one; whole-row values are taken only by the JSON functions.',
+    });
   const { op, l, r } = resolveOperator(st, name, left, right, position);
   return typed(emit(st, op, l, r), op.result, -1, {
     hasAggregate: (left?.hasAggregate ?? false) || right.hasAggregate,

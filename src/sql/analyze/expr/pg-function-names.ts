@@ -314,7 +314,7 @@ record_lt record_ne regclass regexeqjoinsel regexeqsel regexnejoinsel regexnesel
 regexp_instr regexp_like regexp_replace
 regexp_substr
 repeat replace reverse right round row_number
-row_security_active row_to_json rpad rtrim satisfies_hash_partition scalargejoinsel scalargesel
+row_security_active rpad rtrim satisfies_hash_partition scalargejoinsel scalargesel
 scalargtjoinsel scalargtsel scalarlejoinsel scalarlesel scalarltjoinsel scalarltsel scale
 schema_to_xml schema_to_xml_and_xmlschema schema_to_xmlschema session_user set_bit set_byte
 set_masklen setseed setweight shift_jis_2004_to_euc_jis_2004 shift_jis_2004_to_utf8 sign
