@@ -1,5 +1,5 @@
 // DDL of the objects ChorusDB keeps beside SQLite's schema: CREATE / DROP SCHEMA, CREATE / ALTER /
-// DROP SEQUENCE (sequence-ddl.ts), enum types (enum-ddl.ts), and the type statements it refuses
+// DROP SEQUENCE (sequence-ddl.ts), enum types (enum-ddl.ts), extensions (extensions.ts), and the type statements it refuses
 // (composite types, domains).
 // Each runs in the session's write transaction and is logged as DDL entries for the peers.
 
@@ -15,6 +15,7 @@ import { sequenceParams } from '../storage/sequence-math.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { runDrop } from './drop.js';
 import { alterEnum, createEnum, dropEnumTypes, renameEnumType } from './enum-ddl.js';
+import { createExtension, dropExtensions } from './extensions.js';
 import { type Notice, notice, type StatementResult } from './result.js';
 import {
   alterSequence,
@@ -38,6 +39,8 @@ const objectKinds: ReadonlySet<StatementKind> = new Set([
   'alter_type',
   'drop_type',
   'create_domain',
+  'create_extension',
+  'drop_extension',
 ]);
 
 export function isObjectDdl(kind: StatementKind): boolean {
@@ -60,6 +63,8 @@ export function runObjectDdl(
   switch (tag) {
     case 'CreateSchemaStmt':
       return createSchema(engine, body as P.CreateSchemaStmt);
+    case 'CreateExtensionStmt':
+      return createExtension(engine, body as P.CreateExtensionStmt);
     case 'CreateSeqStmt':
       return createSequenceStmt(engine, names, body as P.CreateSeqStmt);
     case 'AlterSeqStmt':
@@ -223,6 +228,8 @@ function dropObjects(
 ): StatementResult {
   const cascade = d.behavior === 'DROP_CASCADE';
   switch (d.removeType) {
+    case 'OBJECT_EXTENSION':
+      return dropExtensions(engine, d);
     case 'OBJECT_SCHEMA':
       return dropSchemas(engine, catalog, strs(d.objects), d.missing_ok === true, cascade);
     case 'OBJECT_SEQUENCE':

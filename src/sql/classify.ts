@@ -33,6 +33,8 @@ export type StatementKind =
   | 'alter_type'
   | 'drop_type'
   | 'create_domain'
+  | 'create_extension'
+  | 'drop_extension'
   | 'truncate'
   | 'pragma'
   | 'set'
@@ -148,6 +150,7 @@ export function classify(tokens: readonly Token[]): Classified {
       if (what === 'SCHEMA') return { ...result, kind: 'drop_schema' };
       if (what === 'SEQUENCE') return { ...result, kind: 'drop_sequence' };
       if (what === 'TYPE' || what === 'DOMAIN') return { ...result, kind: 'drop_type' };
+      if (what === 'EXTENSION') return { ...result, kind: 'drop_extension' };
       return result;
     }
     case 'ALTER':
@@ -185,6 +188,7 @@ function classifyCreate(sig: Token[], base: Classified): Classified {
   if (what === 'SEQUENCE') return { ...base, kind: 'create_sequence', temporary };
   if (what === 'TYPE') return { ...base, kind: 'create_type' };
   if (what === 'DOMAIN') return { ...base, kind: 'create_domain' };
+  if (what === 'EXTENSION') return { ...base, kind: 'create_extension' };
   return base;
 }
 

@@ -28,7 +28,7 @@ export function rejectUnsupportedStatement(sig: Token[]): void {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value} (user-defined functions)`);
   }
   // CREATE SCHEMA / SEQUENCE / TYPE / DOMAIN: session/objects.ts.
-  if (isKeyword(kw, 'EXTENSION', 'ROLE', 'USER', 'DATABASE')) {
+  if (isKeyword(kw, 'ROLE', 'USER', 'DATABASE')) {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value}`);
   }
   if (isKeyword(kw, 'MATERIALIZED')) throw new FeatureNotSupportedError('CREATE MATERIALIZED VIEW');

@@ -181,6 +181,12 @@ CREATE TABLE IF NOT EXISTS _chorus_tables (
   created_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Extensions created with CREATE EXTENSION (session/extensions.ts), replicated as DDL entries.
+CREATE TABLE IF NOT EXISTS _chorus_extensions (
+  name    TEXT PRIMARY KEY,
+  version TEXT NOT NULL
+) WITHOUT ROWID;
+
 -- PostgreSQL schemas other than public (CREATE SCHEMA, replicated as DDL entries). An object of
 -- schema s is the SQLite object named "s.<name>" (storage/namespaces.ts).
 CREATE TABLE IF NOT EXISTS _chorus_schemas (

@@ -70,3 +70,29 @@ SELECT t FROM orm_ky_users t;
 SELECT name FROM orm_ky_users t WHERE t = t;
 
 DROP TABLE orm_ky_users, orm_ky_pets;
+
+-- Extensions whose functions ChorusDB has (typeorm sends CREATE EXTENSION for uuid columns).
+CREATE EXTENSION IF NOT EXISTS "pgcrypto";
+
+CREATE EXTENSION IF NOT EXISTS "pgcrypto";
+
+-- error: 42710
+CREATE EXTENSION pgcrypto;
+
+CREATE EXTENSION IF NOT EXISTS plpgsql;
+
+CREATE EXTENSION "uuid-ossp";
+
+SELECT length(uuid_generate_v4()::text) AS l, uuid_generate_v4() <> uuid_generate_v4() AS differ;
+
+-- error: 0A000
+CREATE EXTENSION no_such_extension;
+
+DROP EXTENSION "uuid-ossp";
+
+DROP EXTENSION IF EXISTS "uuid-ossp";
+
+-- error: 42704
+DROP EXTENSION "uuid-ossp";
+
+DROP EXTENSION pgcrypto;

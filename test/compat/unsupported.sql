@@ -12,8 +12,8 @@ CREATE OR REPLACE PROCEDURE compat_proc() LANGUAGE sql AS $$ SELECT 1 $$;
 -- chorus-error: 0A000 anonymous code blocks
 DO $$ BEGIN PERFORM 1; END $$;
 
--- chorus-error: 0A000 extensions
-CREATE EXTENSION IF NOT EXISTS plpgsql;
+-- chorus-error: 0A000 extensions ChorusDB does not provide
+CREATE EXTENSION IF NOT EXISTS hstore;
 
 -- chorus-error: 0A000 composite types
 CREATE TYPE compat_pair AS (a int, b text);

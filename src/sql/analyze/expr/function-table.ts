@@ -151,6 +151,7 @@ quote_nullable(anyelement) text: coalesce(pg_quote_literal(pg_cast_out($1, $T1, 
 overlay(bytea,bytea,int4) bytea: pg_overlay_bytea($1, $2, $3, length($2))
 overlay(bytea,bytea,int4,int4) bytea: pg_overlay_bytea($1, $2, $3, $4)
 gen_random_uuid() uuid: pg_gen_random_uuid()
+uuid_generate_v4() uuid: pg_gen_random_uuid()
 version() text: pg_version()
 current_database() name: 'chorus'
 pg_backend_pid() int4: pg_backend_pid()
