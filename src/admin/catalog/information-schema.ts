@@ -5,7 +5,13 @@
 import { T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayDefault } from './catalog-exprs.js';
-import { catalogNamespaces, catalogSequences, databaseName, ownerName } from './catalog-objects.js';
+import {
+  catalogNamespaces,
+  catalogSequences,
+  databaseName,
+  enumTypeOf,
+  ownerName,
+} from './catalog-objects.js';
 import { formatTypeOid } from './catalog-runtime.js';
 import { cols } from './pg-catalog-common.js';
 import {
@@ -41,6 +47,15 @@ export function typeFacts(typeOid: number, typmod: number): InfoRow {
     udt_name: type?.name ?? formatTypeOid(typeOid, -1),
   };
   if (out.data_type === 'bpchar') out.data_type = 'character';
+  const e = type ? null : enumTypeOf(typeOid);
+  if (e) {
+    out.data_type = e.array ? 'ARRAY' : 'USER-DEFINED';
+    out.udt_schema = e.schema;
+    out.udt_name = e.array ? `_${e.name}` : e.name;
+  } else if (type?.elem) {
+    out.data_type = 'ARRAY';
+    out.udt_name = type.name;
+  }
   if (type === T.varchar || type === T.bpchar) {
     const n = typmod >= 4 ? typmod - 4 : type === T.bpchar ? null : null;
     out.character_maximum_length = n;
@@ -76,7 +91,7 @@ function columnRow(rel: CatalogRelation, c: CatalogColumn): InfoRow {
   const seq = c.identity ? catalogSequences().find((s) => s.owner?.tableOid === rel.oid) : undefined;
   return {
     table_catalog: databaseName,
-    table_schema: 'public',
+    table_schema: rel.schema,
     table_name: rel.name,
     column_name: c.name,
     ordinal_position: c.attnum,
@@ -110,7 +125,7 @@ export function registerInformationSchema(registry: AdminRegistry): void {
   addInfoView(registry, 'tables', () =>
     catalogSnapshot().relations.map((rel) => ({
       table_catalog: databaseName,
-      table_schema: 'public',
+      table_schema: rel.schema,
       table_name: rel.name,
       table_type: rel.kind === 'v' ? 'VIEW' : 'BASE TABLE',
       is_insertable_into: yesNo(rel.kind === 'r'),
@@ -125,7 +140,7 @@ export function registerInformationSchema(registry: AdminRegistry): void {
       .relations.filter((rel) => rel.kind === 'v')
       .map((rel) => ({
         table_catalog: databaseName,
-        table_schema: 'public',
+        table_schema: rel.schema,
         table_name: rel.name,
         view_definition: viewText(rel.sql),
         check_option: 'NONE',
@@ -165,7 +180,7 @@ export function registerInformationSchema(registry: AdminRegistry): void {
         udt_schema: 'pg_catalog',
         udt_name: typeByOid(c.typeOid)?.name ?? 'text',
         table_catalog: databaseName,
-        table_schema: 'public',
+        table_schema: rel.schema,
         table_name: rel.name,
         column_name: c.name,
       })),
