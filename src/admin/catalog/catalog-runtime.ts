@@ -83,6 +83,9 @@ function relationName(oid: number): string | null {
   return seq ? shownName(seq.schema, seq.name) : null;
 }
 
+/** A sequence relation's columns (pg_attribute). */
+const sequenceColumnNames = ['last_value', 'log_cnt', 'is_called'];
+
 setCatalogNames({ relationOid, relationName, namespaceOid, namespaceName });
 
 const arrayElements: [string, PgType][] = [
@@ -170,8 +173,16 @@ export function registerCatalogRuntime(db: Database.Database): void {
     const schema = parts.length > 1 ? parts[parts.length - 2]! : null;
     const oid = relationOid(schema, parts[parts.length - 1]!);
     const rel = oid === null ? undefined : relationOf(oid, catalogSnapshot());
-    if (!rel) throw new UndefinedTableError(String(table));
     const col = String(column);
+    if (!rel && oid !== null && catalogSequences().some((s) => s.oid === oid)) {
+      // A sequence's own columns own no sequence.
+      if (sequenceColumnNames.includes(col)) return null;
+      throw new ChorusError(
+        '42703',
+        `column "${col}" of relation "${parts[parts.length - 1]}" does not exist`,
+      );
+    }
+    if (!rel) throw new UndefinedTableError(String(table));
     if (!rel.columns.some((c) => c.name === col)) {
       throw new ChorusError('42703', `column "${col}" of relation "${rel.name}" does not exist`);
     }

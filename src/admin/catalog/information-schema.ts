@@ -2,7 +2,8 @@
 // built from the catalog snapshot with PostgreSQL 15's columns and values (constraints are in
 // information-schema-constraints.ts). Only user objects are listed, as a non-superuser sees them.
 
-import { T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
+import { enumTypeResolver } from '../../session/object-catalog.js';
+import { type PgType, T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayDefault } from './catalog-exprs.js';
 import {
@@ -17,6 +18,7 @@ import { cols } from './pg-catalog-common.js';
 import {
   type CatalogColumn,
   type CatalogRelation,
+  catalogConnection,
   catalogSnapshot,
   viewText,
 } from './pg-catalog-snapshot.js';
@@ -85,9 +87,16 @@ export function typeFacts(typeOid: number, typmod: number): InfoRow {
   return out;
 }
 
+/** A user (enum) type by OID, for a default's display (`'calm'::mood`). */
+function userType(oid: number): PgType | undefined {
+  catalogSnapshot();
+  const db = catalogConnection();
+  return db ? enumTypeResolver(db)(oid) : undefined;
+}
+
 function columnRow(rel: CatalogRelation, c: CatalogColumn): InfoRow {
   const table = rel.kind === 'r';
-  const type: TypeRef = { type: typeByOid(c.typeOid) ?? T.text, typmod: c.typmod };
+  const type: TypeRef = { type: typeByOid(c.typeOid) ?? userType(c.typeOid) ?? T.text, typmod: c.typmod };
   const seq = c.identity ? catalogSequences().find((s) => s.owner?.tableOid === rel.oid) : undefined;
   return {
     table_catalog: databaseName,

@@ -5,7 +5,7 @@ import { T, typeByOid } from '../../sql/types/pg-types.js';
 import { Oid } from '../../wire/types.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayCheck, displayDefault } from './catalog-exprs.js';
-import { catalogSequences } from './catalog-objects.js';
+import { catalogSequences, enumTypeOf } from './catalog-objects.js';
 import {
   attrdefOidOffset,
   baseTypes,
@@ -145,7 +145,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
         -1,
         typeLen.get(c.typeOid) ?? -1,
         c.attnum,
-        0,
+        typeByOid(c.typeOid)?.elem || enumTypeOf(c.typeOid)?.array ? 1 : 0,
         -1,
         c.typmod,
         tf((typeLen.get(c.typeOid) ?? -1) > 0 && (typeLen.get(c.typeOid) ?? 0) <= 8),

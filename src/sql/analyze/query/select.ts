@@ -215,7 +215,8 @@ function simpleSelect(
     // Each row of FROM joined to the functions' rows: PostgreSQL's ProjectSet (srf-zip.ts).
     from = srfFrom(from, srfItems, quoteId(st.uniqueAlias()));
   }
-  const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
+  // An empty select list (`SELECT FROM t`, `EXISTS (SELECT FROM ...)`): rows of no columns.
+  const list = targets.length === 0 ? 'NULL' : targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
   const groupSql = group?.sql ?? '';
   const rest = `${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}`;
   if (distinctOn.length > 0) {
