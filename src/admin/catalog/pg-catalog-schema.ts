@@ -228,7 +228,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           ix.attnums.join(' '),
           ix.attnums.map((a) => (collatable.has(typeOfAttnum(rel, a)) ? '100' : '0')).join(' '),
           ix.attnums.map((a) => String(btreeOpclass(typeOfAttnum(rel, a)))).join(' '),
-          ix.attnums.map(() => '0').join(' '),
+          ix.attnums.map((_, i) => (ix.descending[i] ? '3' : '0')).join(' '),
           null,
           ix.partial,
         ]),

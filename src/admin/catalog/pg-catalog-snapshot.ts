@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { enumTypeResolver, listSchemas } from '../../session/object-catalog.js';
 import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
-import { qualifiedText, splitStorageName } from '../../storage/namespaces.js';
+import { qualifiedText, splitStorageName, storageName } from '../../storage/namespaces.js';
 import { Oid, oidForDeclaredType } from '../../wire/types.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
@@ -42,6 +42,8 @@ export interface CatalogIndex {
   constraint: '' | 'p' | 'u';
   columns: string[];
   attnums: number[];
+  /** Per key column: DESC (pg_index.indoption 3: DESC, NULLS FIRST as PostgreSQL's default). */
+  descending: boolean[];
   partial: string | null;
   /** A PRIMARY KEY on a rowid alias has no SQLite index; it is still shown as one. */
   synthetic: boolean;
@@ -241,9 +243,9 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         partial: number;
       }[];
       for (const ix of list.reverse()) {
-        const info = db.prepare('SELECT * FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {
-          name: string | null;
-        }[];
+        const info = db
+          .prepare('SELECT name, "desc" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
+          .all(ix.name) as { name: string | null; desc: number }[];
         const colNames = info.map((c) => c.name ?? 'expr');
         const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' ? 'u' : '';
         const name =
@@ -263,6 +265,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           constraint,
           columns: colNames,
           attnums: colNames.map(attnum),
+          descending: info.map((c) => c.desc === 1),
           partial: ix.partial === 1 && where ? where : null,
           synthetic: false,
         });
@@ -278,6 +281,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           constraint: 'p',
           columns: pkCols.map((c) => c.name),
           attnums: pkCols.map((c) => attnum(c.name)),
+          descending: pkCols.map(() => false),
           partial: null,
           synthetic: true,
         });
@@ -333,7 +337,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
     byName.set(r.name.toLowerCase(), oid);
     for (const ix of rel.indexes) {
       byOid.set(ix.oid, ix);
-      byName.set(ix.name.toLowerCase(), ix.oid);
+      byName.set(storageName(rel.schema, ix.name).toLowerCase(), ix.oid);
     }
   }
   // Referenced attnums, once every table is known.
@@ -406,7 +410,7 @@ export function indexDefinition(oid: number): string | null {
   if (!isIndex(ix)) return null;
   const table = relationOf(ix.tableOid, snap);
   const where = ix.partial ? ` WHERE (${ix.partial})` : '';
-  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${qualifiedText(table?.schema ?? 'public', table?.name ?? '?')} USING btree (${ix.columns.map(quoteName).join(', ')})${where}`;
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${qualifiedText(table?.schema ?? 'public', table?.name ?? '?')} USING btree (${ix.columns.map((c, i) => `${quoteName(c)}${ix.descending[i] ? ' DESC' : ''}`).join(', ')})${where}`;
 }
 
 const fkActions: Record<string, string> = {
