@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { enumTypeResolver, listSchemas } from '../../session/object-catalog.js';
 import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
+import { constraintIndexMarker } from '../../storage/constraints.js';
 import { qualifiedText, splitStorageName, storageName } from '../../storage/namespaces.js';
 import { Oid, oidForDeclaredType } from '../../wire/types.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
@@ -247,14 +248,18 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           .prepare('SELECT name, "desc" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
           .all(ix.name) as { name: string | null; desc: number }[];
         const colNames = info.map((c) => c.name ?? 'expr');
-        const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' ? 'u' : '';
+        const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
+        // ALTER TABLE ... ADD CONSTRAINT ... UNIQUE is a marked unique index (storage/constraints.ts).
+        const addedUnique = sqlRow?.sql?.includes(constraintIndexMarker) === true;
+        const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' || addedUnique ? 'u' : '';
         const name =
           constraint === 'p'
             ? (named.primary ?? `${bare}_pkey`)
             : constraint === 'u'
-              ? (named.unique.get(colNames.join(',')) ?? `${bare}_${colNames.join('_')}_key`)
+              ? addedUnique
+                ? splitStorageName(ix.name).name
+                : (named.unique.get(colNames.join(',')) ?? `${bare}_${colNames.join('_')}_key`)
               : splitStorageName(ix.name).name;
-        const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
         const where = sqlRow?.sql ? /\bWHERE\b([\s\S]*)$/i.exec(sqlRow.sql)?.[1]?.trim() : undefined;
         rel.indexes.push({
           oid: oidOf.get(`index:${ix.name.toLowerCase()}`) ?? oid + 1_000_000 + ix.seq,
