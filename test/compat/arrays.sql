@@ -148,7 +148,6 @@ SELECT * FROM generate_subscripts(ARRAY['a','b','c'], 1) AS s;
 
 SELECT unnest(ARRAY[1.50, 2]) AS n;
 
--- chorus-error: 0A000 several set-returning functions in one select list (PostgreSQL zips them)
 SELECT unnest(ARRAY[1.50, 2]) AS n, unnest(ARRAY['2024-01-01'::date]) AS d;
 
 -- error: 0A000

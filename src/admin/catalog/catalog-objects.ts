@@ -1,21 +1,26 @@
-// The schemas, sequences and enum types the catalog shows, each from one function: today the
-// fixed schemas (pg_catalog, public, information_schema), the implicit sequences of serial and
-// identity keys, and no enums. CREATE SCHEMA / SEQUENCE / TYPE ... AS ENUM plug in here.
+// The schemas, sequences and enum types the catalog shows, each from one function over the
+// snapshot's connection: session/object-catalog.ts's lists (_chorus_schemas, _chorus_sequences,
+// _chorus_enums) as pg_namespace, pg_sequence(s), pg_class, pg_type and pg_enum rows read them.
 
-import { T } from '../../sql/types/pg-types.js';
 import {
-  ownerOid,
-  pgCatalogNamespaceOid,
-  publicNamespaceOid,
-  sequenceOidOffset,
-} from './pg-catalog-common.js';
-import { type CatalogSnapshot, catalogSnapshot, serialLastValues } from './pg-catalog-snapshot.js';
+  informationSchemaOid,
+  listEnumLabels,
+  listEnumTypes,
+  listSchemas,
+  listSequences,
+} from '../../session/object-catalog.js';
+import { ownerOid, pgCatalogNamespaceOid, publicNamespaceOid } from './pg-catalog-common.js';
+import {
+  type CatalogSnapshot,
+  catalogConnection,
+  catalogSnapshot,
+  serialLastValues,
+} from './pg-catalog-snapshot.js';
 
 /** current_database(): the one database a node holds. */
 export const databaseName = 'chorus';
 /** The owner every object shows (pg_roles' only role). */
 export const ownerName = 'postgres';
-export const informationSchemaNamespaceOid = 13207;
 
 export interface NamespaceInfo {
   oid: number;
@@ -24,11 +29,16 @@ export interface NamespaceInfo {
 }
 
 export function catalogNamespaces(): NamespaceInfo[] {
-  return [
-    { oid: pgCatalogNamespaceOid, name: 'pg_catalog', owner: ownerOid },
-    { oid: publicNamespaceOid, name: 'public', owner: ownerOid },
-    { oid: informationSchemaNamespaceOid, name: 'information_schema', owner: ownerOid },
-  ];
+  catalogSnapshot();
+  const db = catalogConnection();
+  if (!db) {
+    return [
+      { oid: pgCatalogNamespaceOid, name: 'pg_catalog', owner: ownerOid },
+      { oid: publicNamespaceOid, name: 'public', owner: ownerOid },
+      { oid: informationSchemaOid, name: 'information_schema', owner: ownerOid },
+    ];
+  }
+  return listSchemas(db).map((n) => ({ oid: n.oid, name: n.name, owner: ownerOid }));
 }
 
 export function namespaceName(oid: number): string | null {
@@ -58,46 +68,74 @@ export interface SequenceInfo {
   owner: { tableOid: number; table: string; column: string; attnum: number; identity: '' | 'a' | 'd' } | null;
 }
 
-const maxOf: Record<number, bigint> = {
-  [T.int2.oid]: 32767n,
-  [T.int4.oid]: 2147483647n,
-  [T.int8.oid]: 9223372036854775807n,
-};
-
 export function catalogSequences(snap: CatalogSnapshot = catalogSnapshot()): SequenceInfo[] {
-  const out: SequenceInfo[] = [];
+  const db = catalogConnection();
+  if (!db) return [];
   const last = serialLastValues();
-  for (const rel of snap.relations) {
-    for (const c of rel.columns) {
-      if (!c.serial) continue;
-      const used = last.get(rel.name);
-      out.push({
-        oid: rel.oid + sequenceOidOffset + c.attnum,
-        name: `${rel.name}_${c.name}_seq`,
-        namespaceOid: publicNamespaceOid,
-        schema: 'public',
-        typeOid: c.typeOid,
-        start: 1n,
-        increment: 1n,
-        min: 1n,
-        max: maxOf[c.typeOid] ?? maxOf[T.int8.oid]!,
-        cache: 1n,
-        cycle: false,
-        lastValue: used === undefined ? null : BigInt(used),
-        owner: { tableOid: rel.oid, table: rel.name, column: c.name, attnum: c.attnum, identity: c.identity },
-      });
-    }
-  }
-  return out;
+  const namespaces = new Map(catalogNamespaces().map((n) => [n.name, n.oid]));
+  const relations = new Map(snap.relations.map((r) => [r.storedName, r]));
+  return listSequences(db).map((s) => {
+    const rel = s.ownerTable ? relations.get(s.ownerTable) : undefined;
+    const col = rel?.columns.find((c) => c.name === s.ownerColumn);
+    // A serial / identity key's value is SQLite's AUTOINCREMENT counter; others show their last reset.
+    const used = rel && s.identity ? last.get(rel.storedName) : undefined;
+    const lastValue =
+      used !== undefined ? BigInt(used) : s.identity === null && s.resetCalled ? s.resetValue : null;
+    return {
+      oid: s.oid,
+      name: s.name,
+      namespaceOid: namespaces.get(s.schema) ?? publicNamespaceOid,
+      schema: s.schema,
+      typeOid: s.typeOid,
+      start: s.start,
+      increment: s.increment,
+      min: s.min,
+      max: s.max,
+      cache: s.cache,
+      cycle: s.cycle,
+      lastValue,
+      owner:
+        rel && col
+          ? {
+              tableOid: rel.oid,
+              table: rel.name,
+              column: col.name,
+              attnum: col.attnum,
+              identity: col.identity,
+            }
+          : null,
+    };
+  });
 }
 
 export interface EnumInfo {
   typeOid: number;
+  arrayOid: number;
   name: string;
   namespaceOid: number;
-  labels: string[];
+  /** In sort order, with pg_enum.enumsortorder. */
+  labels: { label: string; sort: number }[];
 }
 
 export function catalogEnums(): EnumInfo[] {
-  return [];
+  catalogSnapshot();
+  const db = catalogConnection();
+  if (!db) return [];
+  const namespaces = new Map(catalogNamespaces().map((n) => [n.name, n.oid]));
+  const sorts = new Map<string, number>();
+  for (const l of listEnumLabels(db)) sorts.set(`${l.typeOid}:${l.label}`, l.sort);
+  return listEnumTypes(db).map((e) => ({
+    typeOid: e.oid,
+    arrayOid: e.arrayOid,
+    name: e.name,
+    namespaceOid: namespaces.get(e.schema) ?? publicNamespaceOid,
+    labels: e.labels.map((label) => ({ label, sort: sorts.get(`${e.oid}:${label}`) ?? 0 })),
+  }));
+}
+
+/** The enum type (or enum array type, `array`) of an OID, with its schema's name. */
+export function enumTypeOf(oid: number): { schema: string; name: string; array: boolean } | null {
+  const e = catalogEnums().find((x) => x.typeOid === oid || x.arrayOid === oid);
+  if (!e) return null;
+  return { schema: namespaceName(e.namespaceOid) ?? 'public', name: e.name, array: e.arrayOid === oid };
 }

@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
 import { ChorusError, UndefinedTableError } from '../../errors.js';
 import { CT, catalogArrayType, setCatalogNames, splitQualifiedName } from '../../sql/types/catalog-types.js';
 import { formatType, type PgType, T, typeByOid } from '../../sql/types/pg-types.js';
-import { catalogSequences, namespaceName, namespaceOid } from './catalog-objects.js';
+import { qualifiedText, storageName } from '../../storage/namespaces.js';
+import { catalogSequences, enumTypeOf, namespaceName, namespaceOid } from './catalog-objects.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
   catalogSnapshot,
@@ -53,14 +54,19 @@ function relationOid(schema: string | null, name: string): number | null {
     if (sys !== undefined) return sys;
     if (schema === 'pg_catalog') return null;
   }
-  if (schema !== null && schema !== 'public') return null;
   const snap = catalogSnapshot();
-  const oid = snap.byName.get(name.toLowerCase());
+  const oid = snap.byName.get(storageName(schema, name).toLowerCase());
   if (oid !== undefined) {
     const x = snap.byOid.get(oid);
     if (x && x.name === name) return oid;
   }
-  return catalogSequences(snap).find((s) => s.name === name)?.oid ?? null;
+  const inSchema = schema ?? 'public';
+  return catalogSequences(snap).find((s) => s.name === name && s.schema === inSchema)?.oid ?? null;
+}
+
+/** regclass output: the name, schema-qualified outside public (the search path). */
+function shownName(schema: string, name: string): string {
+  return schema === 'public' ? quoteName(name) : qualifiedText(schema, name);
 }
 
 function relationName(oid: number): string | null {
@@ -68,10 +74,17 @@ function relationName(oid: number): string | null {
   if (sys) return sys;
   const snap = catalogSnapshot();
   const x = snap.byOid.get(oid);
-  if (x) return quoteName(x.name);
+  if (x) {
+    const table = 'tableOid' in x ? snap.byOid.get(x.tableOid) : x;
+    const schema = table && 'schema' in table ? table.schema : 'public';
+    return shownName(schema, x.name);
+  }
   const seq = catalogSequences(snap).find((s) => s.oid === oid);
-  return seq ? quoteName(seq.name) : null;
+  return seq ? shownName(seq.schema, seq.name) : null;
 }
+
+/** A sequence relation's columns (pg_attribute). */
+const sequenceColumnNames = ['last_value', 'log_cnt', 'is_called'];
 
 setCatalogNames({ relationOid, relationName, namespaceOid, namespaceName });
 
@@ -98,6 +111,8 @@ export function formatTypeOid(oid: number, typmod: number | null): string {
       return `${formatTypeOid(elem.oid, null)}[]`;
   }
   for (const t of Object.values(CT)) if (t.oid === oid) return t.name;
+  const e = enumTypeOf(oid);
+  if (e) return `${shownName(e.schema, e.name)}${e.array ? '[]' : ''}`;
   return '???';
 }
 
@@ -158,8 +173,16 @@ export function registerCatalogRuntime(db: Database.Database): void {
     const schema = parts.length > 1 ? parts[parts.length - 2]! : null;
     const oid = relationOid(schema, parts[parts.length - 1]!);
     const rel = oid === null ? undefined : relationOf(oid, catalogSnapshot());
-    if (!rel) throw new UndefinedTableError(String(table));
     const col = String(column);
+    if (!rel && oid !== null && catalogSequences().some((s) => s.oid === oid)) {
+      // A sequence's own columns own no sequence.
+      if (sequenceColumnNames.includes(col)) return null;
+      throw new ChorusError(
+        '42703',
+        `column "${col}" of relation "${parts[parts.length - 1]}" does not exist`,
+      );
+    }
+    if (!rel) throw new UndefinedTableError(String(table));
     if (!rel.columns.some((c) => c.name === col)) {
       throw new ChorusError('42703', `column "${col}" of relation "${rel.name}" does not exist`);
     }

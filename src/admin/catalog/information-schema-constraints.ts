@@ -7,7 +7,6 @@ import type { AdminRegistry } from '../registry.js';
 import { displayCheck } from './catalog-exprs.js';
 import { databaseName } from './catalog-objects.js';
 import { addInfoView, type InfoRow } from './information-schema.js';
-import { publicNamespaceOid } from './pg-catalog-common.js';
 import {
   type CatalogRelation,
   type CatalogSnapshot,
@@ -87,7 +86,7 @@ function constraints(snap: CatalogSnapshot): Constraint[] {
     for (const c of rel.columns) {
       if (!c.notNull) continue;
       out.push({
-        name: `${publicNamespaceOid}_${rel.oid}_${c.attnum}_not_null`,
+        name: `${rel.namespaceOid}_${rel.oid}_${c.attnum}_not_null`,
         type: 'CHECK',
         rel,
         columns: [],
@@ -98,22 +97,22 @@ function constraints(snap: CatalogSnapshot): Constraint[] {
   return out;
 }
 
-const head = (name: string): InfoRow => ({
+const head = (name: string, schema: string): InfoRow => ({
   constraint_catalog: databaseName,
-  constraint_schema: 'public',
+  constraint_schema: schema,
   constraint_name: name,
 });
 
 const tableOf = (rel: CatalogRelation): InfoRow => ({
   table_catalog: databaseName,
-  table_schema: 'public',
+  table_schema: rel.schema,
   table_name: rel.name,
 });
 
 export function registerInformationSchemaConstraints(registry: AdminRegistry): void {
   addInfoView(registry, 'table_constraints', () =>
     constraints(catalogSnapshot()).map((c) => ({
-      ...head(c.name),
+      ...head(c.name, c.rel.schema),
       ...tableOf(c.rel),
       constraint_type: c.type,
       is_deferrable: 'NO',
@@ -127,7 +126,7 @@ export function registerInformationSchemaConstraints(registry: AdminRegistry): v
       .filter((c) => c.type !== 'CHECK')
       .flatMap((c) =>
         c.columns.map((col, i) => ({
-          ...head(c.name),
+          ...head(c.name, c.rel.schema),
           ...tableOf(c.rel),
           column_name: col,
           ordinal_position: i + 1,
@@ -139,9 +138,9 @@ export function registerInformationSchemaConstraints(registry: AdminRegistry): v
     constraints(catalogSnapshot())
       .filter((c) => c.ref)
       .map((c) => ({
-        ...head(c.name),
+        ...head(c.name, c.rel.schema),
         unique_constraint_catalog: c.ref!.unique ? databaseName : null,
-        unique_constraint_schema: c.ref!.unique ? 'public' : null,
+        unique_constraint_schema: c.ref!.unique ? (c.ref!.rel?.schema ?? 'public') : null,
         unique_constraint_name: c.ref!.unique,
         match_option: 'NONE',
         update_rule: c.ref!.onUpdate,
@@ -155,12 +154,12 @@ export function registerInformationSchemaConstraints(registry: AdminRegistry): v
         const rel = c.ref ? c.ref.rel : c.rel;
         const columns = c.ref ? c.ref.columns : c.columns;
         if (!rel) return [];
-        return columns.map((col) => ({ ...tableOf(rel), column_name: col, ...head(c.name) }));
+        return columns.map((col) => ({ ...tableOf(rel), column_name: col, ...head(c.name, c.rel.schema) }));
       }),
   );
   addInfoView(registry, 'check_constraints', () =>
     constraints(catalogSnapshot())
       .filter((c) => c.type === 'CHECK')
-      .map((c) => ({ ...head(c.name), check_clause: c.clause ?? null })),
+      .map((c) => ({ ...head(c.name, c.rel.schema), check_clause: c.clause ?? null })),
   );
 }

@@ -2,15 +2,23 @@
 // built from the catalog snapshot with PostgreSQL 15's columns and values (constraints are in
 // information-schema-constraints.ts). Only user objects are listed, as a non-superuser sees them.
 
-import { T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
+import { enumTypeResolver } from '../../session/object-catalog.js';
+import { type PgType, T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayDefault } from './catalog-exprs.js';
-import { catalogNamespaces, catalogSequences, databaseName, ownerName } from './catalog-objects.js';
+import {
+  catalogNamespaces,
+  catalogSequences,
+  databaseName,
+  enumTypeOf,
+  ownerName,
+} from './catalog-objects.js';
 import { formatTypeOid } from './catalog-runtime.js';
 import { cols } from './pg-catalog-common.js';
 import {
   type CatalogColumn,
   type CatalogRelation,
+  catalogConnection,
   catalogSnapshot,
   viewText,
 } from './pg-catalog-snapshot.js';
@@ -41,6 +49,15 @@ export function typeFacts(typeOid: number, typmod: number): InfoRow {
     udt_name: type?.name ?? formatTypeOid(typeOid, -1),
   };
   if (out.data_type === 'bpchar') out.data_type = 'character';
+  const e = type ? null : enumTypeOf(typeOid);
+  if (e) {
+    out.data_type = e.array ? 'ARRAY' : 'USER-DEFINED';
+    out.udt_schema = e.schema;
+    out.udt_name = e.array ? `_${e.name}` : e.name;
+  } else if (type?.elem) {
+    out.data_type = 'ARRAY';
+    out.udt_name = type.name;
+  }
   if (type === T.varchar || type === T.bpchar) {
     const n = typmod >= 4 ? typmod - 4 : type === T.bpchar ? null : null;
     out.character_maximum_length = n;
@@ -70,13 +87,20 @@ export function typeFacts(typeOid: number, typmod: number): InfoRow {
   return out;
 }
 
+/** A user (enum) type by OID, for a default's display (`'calm'::mood`). */
+function userType(oid: number): PgType | undefined {
+  catalogSnapshot();
+  const db = catalogConnection();
+  return db ? enumTypeResolver(db)(oid) : undefined;
+}
+
 function columnRow(rel: CatalogRelation, c: CatalogColumn): InfoRow {
   const table = rel.kind === 'r';
-  const type: TypeRef = { type: typeByOid(c.typeOid) ?? T.text, typmod: c.typmod };
+  const type: TypeRef = { type: typeByOid(c.typeOid) ?? userType(c.typeOid) ?? T.text, typmod: c.typmod };
   const seq = c.identity ? catalogSequences().find((s) => s.owner?.tableOid === rel.oid) : undefined;
   return {
     table_catalog: databaseName,
-    table_schema: 'public',
+    table_schema: rel.schema,
     table_name: rel.name,
     column_name: c.name,
     ordinal_position: c.attnum,
@@ -110,7 +134,7 @@ export function registerInformationSchema(registry: AdminRegistry): void {
   addInfoView(registry, 'tables', () =>
     catalogSnapshot().relations.map((rel) => ({
       table_catalog: databaseName,
-      table_schema: 'public',
+      table_schema: rel.schema,
       table_name: rel.name,
       table_type: rel.kind === 'v' ? 'VIEW' : 'BASE TABLE',
       is_insertable_into: yesNo(rel.kind === 'r'),
@@ -125,7 +149,7 @@ export function registerInformationSchema(registry: AdminRegistry): void {
       .relations.filter((rel) => rel.kind === 'v')
       .map((rel) => ({
         table_catalog: databaseName,
-        table_schema: 'public',
+        table_schema: rel.schema,
         table_name: rel.name,
         view_definition: viewText(rel.sql),
         check_option: 'NONE',
@@ -165,7 +189,7 @@ export function registerInformationSchema(registry: AdminRegistry): void {
         udt_schema: 'pg_catalog',
         udt_name: typeByOid(c.typeOid)?.name ?? 'text',
         table_catalog: databaseName,
-        table_schema: 'public',
+        table_schema: rel.schema,
         table_name: rel.name,
         column_name: c.name,
       })),

@@ -85,9 +85,7 @@ export function registerExtraRelations(registry: AdminRegistry): void {
     ),
   );
   add(registry, 'pg_enum', () =>
-    catalogEnums().flatMap((e) =>
-      e.labels.map((label, i) => [e.typeOid * 1000 + i, e.typeOid, i + 1, label]),
-    ),
+    catalogEnums().flatMap((e) => e.labels.map((l, i) => [e.typeOid + 1 + i, e.typeOid, l.sort, l.label])),
   );
   add(registry, 'pg_range', () => []);
   add(registry, 'pg_policies', () => []);
@@ -96,7 +94,7 @@ export function registerExtraRelations(registry: AdminRegistry): void {
     catalogSnapshot()
       .relations.filter((r) => r.kind === 'r')
       .map((r) => [
-        'public',
+        r.schema,
         r.name,
         ownerName,
         null,
@@ -109,27 +107,27 @@ export function registerExtraRelations(registry: AdminRegistry): void {
   add(registry, 'pg_views', () =>
     catalogSnapshot()
       .relations.filter((r) => r.kind === 'v')
-      .map((r) => ['public', r.name, ownerName, viewText(r.sql)]),
+      .map((r) => [r.schema, r.name, ownerName, viewText(r.sql)]),
   );
   add(registry, 'pg_indexes', () =>
     catalogSnapshot().relations.flatMap((r) =>
-      r.indexes.map((ix) => ['public', r.name, ix.name, null, indexDefinition(ix.oid)]),
+      r.indexes.map((ix) => [r.schema, r.name, ix.name, null, indexDefinition(ix.oid)]),
     ),
   );
   add(registry, 'pg_stat_user_tables', () =>
     catalogSnapshot()
       .relations.filter((r) => r.kind === 'r')
-      .map((r) => keyed('pg_stat_user_tables', { relid: r.oid, schemaname: 'public', relname: r.name }, 0)),
+      .map((r) => keyed('pg_stat_user_tables', { relid: r.oid, schemaname: r.schema, relname: r.name }, 0)),
   );
   add(registry, 'pg_stat_user_indexes', () =>
     catalogSnapshot().relations.flatMap((r) =>
-      r.indexes.map((ix) => [r.oid, ix.oid, 'public', r.name, ix.name, 0, 0, 0]),
+      r.indexes.map((ix) => [r.oid, ix.oid, r.schema, r.name, ix.name, 0, 0, 0]),
     ),
   );
   add(registry, 'pg_statio_user_tables', () =>
     catalogSnapshot()
       .relations.filter((r) => r.kind === 'r')
-      .map((r) => keyed('pg_statio_user_tables', { relid: r.oid, schemaname: 'public', relname: r.name }, 0)),
+      .map((r) => keyed('pg_statio_user_tables', { relid: r.oid, schemaname: r.schema, relname: r.name }, 0)),
   );
 }
 

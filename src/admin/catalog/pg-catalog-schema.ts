@@ -5,7 +5,7 @@ import { T, typeByOid } from '../../sql/types/pg-types.js';
 import { Oid } from '../../wire/types.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayCheck, displayDefault } from './catalog-exprs.js';
-import { catalogSequences } from './catalog-objects.js';
+import { catalogSequences, enumTypeOf } from './catalog-objects.js';
 import {
   attrdefOidOffset,
   baseTypes,
@@ -47,10 +47,11 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
         kind: string,
         natts: number,
         triggers = false,
+        namespace: number = publicNamespaceOid,
       ): AdminValue[] => [
         oid,
         name,
-        publicNamespaceOid,
+        namespace,
         0,
         0,
         ownerOid,
@@ -102,13 +103,27 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           rel.kind,
           rel.columns.length,
           withTriggers.has(rel.oid),
+          rel.namespaceOid,
         );
         r[18] = rel.checks.length;
         out.push(r);
         for (const ix of rel.indexes)
-          out.push(row(ix.oid, ix.name, btreeAmOid, rel.rowCount, false, 'i', ix.columns.length));
+          out.push(
+            row(
+              ix.oid,
+              ix.name,
+              btreeAmOid,
+              rel.rowCount,
+              false,
+              'i',
+              ix.columns.length,
+              false,
+              rel.namespaceOid,
+            ),
+          );
       }
-      for (const seq of catalogSequences(snap)) out.push(row(seq.oid, seq.name, 0, 1, false, 'S', 3));
+      for (const seq of catalogSequences(snap))
+        out.push(row(seq.oid, seq.name, 0, 1, false, 'S', 3, false, seq.namespaceOid));
       return out;
     },
   });
@@ -130,7 +145,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
         -1,
         typeLen.get(c.typeOid) ?? -1,
         c.attnum,
-        0,
+        typeByOid(c.typeOid)?.elem || enumTypeOf(c.typeOid)?.array ? 1 : 0,
         -1,
         c.typmod,
         tf((typeLen.get(c.typeOid) ?? -1) > 0 && (typeLen.get(c.typeOid) ?? 0) <= 8),
@@ -213,7 +228,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           ix.attnums.join(' '),
           ix.attnums.map((a) => (collatable.has(typeOfAttnum(rel, a)) ? '100' : '0')).join(' '),
           ix.attnums.map((a) => String(btreeOpclass(typeOfAttnum(rel, a)))).join(' '),
-          ix.attnums.map(() => '0').join(' '),
+          ix.attnums.map((_, i) => (ix.descending[i] ? '3' : '0')).join(' '),
           null,
           ix.partial,
         ]),
@@ -236,7 +251,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           out.push([
             ix.oid + constraintOidOffset,
             ix.name,
-            publicNamespaceOid,
+            rel.namespaceOid,
             ix.constraint,
             'f',
             'f',
@@ -269,7 +284,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           out.push([
             ch.oid,
             ch.name,
-            publicNamespaceOid,
+            rel.namespaceOid,
             'c',
             'f',
             'f',
@@ -300,7 +315,7 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           out.push([
             f.oid,
             f.name,
-            publicNamespaceOid,
+            rel.namespaceOid,
             'f',
             'f',
             'f',

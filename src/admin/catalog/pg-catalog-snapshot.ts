@@ -2,8 +2,11 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
+import { enumTypeResolver, listSchemas } from '../../session/object-catalog.js';
 import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
+import { constraintIndexMarker } from '../../storage/constraints.js';
+import { qualifiedText, splitStorageName, storageName } from '../../storage/namespaces.js';
 import { Oid, oidForDeclaredType } from '../../wire/types.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
@@ -40,6 +43,8 @@ export interface CatalogIndex {
   constraint: '' | 'p' | 'u';
   columns: string[];
   attnums: number[];
+  /** Per key column: DESC (pg_index.indoption 3: DESC, NULLS FIRST as PostgreSQL's default). */
+  descending: boolean[];
   partial: string | null;
   /** A PRIMARY KEY on a rowid alias has no SQLite index; it is still shown as one. */
   synthetic: boolean;
@@ -61,7 +66,13 @@ export interface CatalogForeignKey {
 
 export interface CatalogRelation {
   oid: number;
+  /** The PostgreSQL name (without its schema). */
   name: string;
+  /** Its schema and the schema's OID (pg_class.relnamespace). */
+  schema: string;
+  namespaceOid: number;
+  /** The SQLite name (`schema.name` outside public). */
+  storedName: string;
   kind: 'r' | 'v' | 'i';
   sql: string;
   columns: CatalogColumn[];
@@ -114,6 +125,16 @@ function quoteName(name: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A sequence's name as nextval's regclass text shows it (schema-qualified outside public). */
+function sequenceText(schema: string, name: string): string {
+  return schema === 'public' ? quoteName(name) : qualifiedText(schema, name);
+}
+
+/** The connection the snapshot reads (null before the first snapshot or without a source). */
+export function catalogConnection(): Database.Database | null {
+  return catalogDb;
+}
+
 /** The catalog as of now (cached per schema version); empty when no source is known. */
 export function catalogSnapshot(): CatalogSnapshot {
   const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map() };
@@ -148,9 +169,13 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
   const relations: CatalogRelation[] = [];
   const byOid = new Map<number, CatalogRelation | CatalogIndex>();
   const byName = new Map<string, number>();
+  const schemaOids = new Map(listSchemas(db).map((n) => [n.name, n.oid]));
+  const enums = enumTypeResolver(db);
   for (const r of schema) {
     if (hidden(r.name) || hidden(r.tbl_name) || (r.type !== 'table' && r.type !== 'view')) continue;
     const oid = firstUserOid + r.rowid;
+    const split = splitStorageName(r.name);
+    const bare = split.name;
     const cols = db.prepare('SELECT * FROM pragma_table_xinfo(?)').all(r.name) as {
       cid: number;
       name: string;
@@ -170,7 +195,8 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       const fromView = viewMeta?.columns[i]?.type;
       const isRowid = c.name === rowidKey;
       const pgType =
-        fromView ?? (isRowid ? { type: rowidKeyType(c.dflt_value), typmod: -1 } : typeOfDeclared(c.type));
+        fromView ??
+        (isRowid ? { type: rowidKeyType(c.dflt_value), typmod: -1 } : typeOfDeclared(c.type, enums));
       const typeOid = pgType?.type.oid ?? oidForDeclaredType(c.type) ?? Oid.text;
       const serial = isRowid && c.notnull === 0;
       const identity = serial ? (identities.get(c.name) ?? '') : '';
@@ -182,7 +208,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         notNull: c.notnull === 1 || c.pk > 0,
         default:
           serial && !identity
-            ? `nextval('${quoteName(`${r.name}_${c.name}_seq`).replaceAll("'", "''")}'::regclass)`
+            ? `nextval('${sequenceText(split.schema, `${bare}_${c.name}_seq`).replaceAll("'", "''")}'::regclass)`
             : isRowid
               ? null
               : (defaultFromComment(c.dflt_value) ?? c.dflt_value),
@@ -196,7 +222,10 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.attnum ?? 0;
     const rel: CatalogRelation = {
       oid,
-      name: r.name,
+      name: bare,
+      schema: split.schema,
+      namespaceOid: schemaOids.get(split.schema) ?? 0,
+      storedName: r.name,
       kind: r.type === 'view' ? 'v' : 'r',
       sql: r.sql ?? '',
       columns,
@@ -215,18 +244,22 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         partial: number;
       }[];
       for (const ix of list.reverse()) {
-        const info = db.prepare('SELECT * FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {
-          name: string | null;
-        }[];
+        const info = db
+          .prepare('SELECT name, "desc" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
+          .all(ix.name) as { name: string | null; desc: number }[];
         const colNames = info.map((c) => c.name ?? 'expr');
-        const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' ? 'u' : '';
+        const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
+        // ALTER TABLE ... ADD CONSTRAINT ... UNIQUE is a marked unique index (storage/constraints.ts).
+        const addedUnique = sqlRow?.sql?.includes(constraintIndexMarker) === true;
+        const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' || addedUnique ? 'u' : '';
         const name =
           constraint === 'p'
-            ? (named.primary ?? `${r.name}_pkey`)
+            ? (named.primary ?? `${bare}_pkey`)
             : constraint === 'u'
-              ? (named.unique.get(colNames.join(',')) ?? `${r.name}_${colNames.join('_')}_key`)
-              : ix.name;
-        const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
+              ? addedUnique
+                ? splitStorageName(ix.name).name
+                : (named.unique.get(colNames.join(',')) ?? `${bare}_${colNames.join('_')}_key`)
+              : splitStorageName(ix.name).name;
         const where = sqlRow?.sql ? /\bWHERE\b([\s\S]*)$/i.exec(sqlRow.sql)?.[1]?.trim() : undefined;
         rel.indexes.push({
           oid: oidOf.get(`index:${ix.name.toLowerCase()}`) ?? oid + 1_000_000 + ix.seq,
@@ -237,6 +270,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           constraint,
           columns: colNames,
           attnums: colNames.map(attnum),
+          descending: info.map((c) => c.desc === 1),
           partial: ix.partial === 1 && where ? where : null,
           synthetic: false,
         });
@@ -245,13 +279,14 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       if (pkCols.length > 0 && !rel.indexes.some((i) => i.primary)) {
         rel.indexes.unshift({
           oid: oid + 1_000_000,
-          name: named.primary ?? `${r.name}_pkey`,
+          name: named.primary ?? `${bare}_pkey`,
           tableOid: oid,
           unique: true,
           primary: true,
           constraint: 'p',
           columns: pkCols.map((c) => c.name),
           attnums: pkCols.map((c) => attnum(c.name)),
+          descending: pkCols.map(() => false),
           partial: null,
           synthetic: true,
         });
@@ -289,7 +324,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       // pragma_foreign_key_list numbers keys in reverse order of declaration.
       rel.foreignKeys.sort((a, b) => b.oid - a.oid);
       rel.foreignKeys.forEach((f, i) => {
-        f.name = named.foreign[i] ?? `${r.name}_${f.columns.join('_')}_fkey`;
+        f.name = named.foreign[i] ?? `${bare}_${f.columns.join('_')}_fkey`;
       });
       rel.foreignKeys.sort((a, b) => a.oid - b.oid);
       for (const f of rel.foreignKeys) {
@@ -307,7 +342,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
     byName.set(r.name.toLowerCase(), oid);
     for (const ix of rel.indexes) {
       byOid.set(ix.oid, ix);
-      byName.set(ix.name.toLowerCase(), ix.oid);
+      byName.set(storageName(rel.schema, ix.name).toLowerCase(), ix.oid);
     }
   }
   // Referenced attnums, once every table is known.
@@ -380,7 +415,7 @@ export function indexDefinition(oid: number): string | null {
   if (!isIndex(ix)) return null;
   const table = relationOf(ix.tableOid, snap);
   const where = ix.partial ? ` WHERE (${ix.partial})` : '';
-  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON public.${quoteName(table?.name ?? '?')} USING btree (${ix.columns.map(quoteName).join(', ')})${where}`;
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${qualifiedText(table?.schema ?? 'public', table?.name ?? '?')} USING btree (${ix.columns.map((c, i) => `${quoteName(c)}${ix.descending[i] ? ' DESC' : ''}`).join(', ')})${where}`;
 }
 
 const fkActions: Record<string, string> = {

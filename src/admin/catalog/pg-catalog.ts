@@ -7,6 +7,7 @@
 // snapshot), pg-catalog-schema.ts (relations built from it), pg-catalog-static.ts (the rest).
 
 import type { AdminRegistry, AdminValue } from '../registry.js';
+import { catalogEnums } from './catalog-objects.js';
 import { registerInformationSchema } from './information-schema.js';
 import { registerInformationSchemaConstraints } from './information-schema-constraints.js';
 import { baseTypes, cols, pgCatalogNamespaceOid } from './pg-catalog-common.js';
@@ -53,6 +54,26 @@ export function registerPgCatalog(registry: AdminRegistry): void {
           0,
           ',',
           coll,
+          0,
+          -1,
+          'f',
+          0,
+        ]);
+      }
+      // User enum types (typtype 'e', category 'E', 4 bytes) and their array types.
+      for (const e of catalogEnums()) {
+        rows.push([e.typeOid, e.name, e.namespaceOid, 4, 'e', 'E', 0, e.arrayOid, ',', 0, 0, -1, 'f', 0]);
+        rows.push([
+          e.arrayOid,
+          `_${e.name}`,
+          e.namespaceOid,
+          -1,
+          'b',
+          'A',
+          e.typeOid,
+          0,
+          ',',
+          0,
           0,
           -1,
           'f',

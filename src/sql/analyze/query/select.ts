@@ -17,6 +17,7 @@ import { distinctOnItems, distinctOnSql } from './distinct-on.js';
 import { fromClause } from './from.js';
 import { type GroupState, groupBy, groupKeySql, LazyGroupCheck, needsGroupKey } from './grouping.js';
 import { orderBy, windowClause } from './order.js';
+import { type SrfItem, srfFrom } from './srf-zip.js';
 
 export interface OutColumn {
   name: string;
@@ -140,7 +141,7 @@ function simpleSelect(
   const keepUntyped = setOpLeaf && distinct === '';
   const untyped: NonNullable<SelectResult['untyped']> = [];
   const targets: { e: Typed; name: string }[] = [];
-  const srfItems: string[] = [];
+  const srfItems: SrfItem[] = [];
   sel.srf = (fc) => selectListSrf(an, fc, sel, srfItems);
   for (const t of s.targetList ?? []) {
     const rt = nodeOf(t)[1] as P.ResTarget;
@@ -211,10 +212,11 @@ function simpleSelect(
         { hint: 'Move the set-returning function into FROM.' },
       );
     }
-    // Each row of FROM joined to the function's rows: PostgreSQL's ProjectSet for one function.
-    from = from ? `${from}, ${srfItems[0]}` : srfItems[0]!;
+    // Each row of FROM joined to the functions' rows: PostgreSQL's ProjectSet (srf-zip.ts).
+    from = srfFrom(from, srfItems, quoteId(st.uniqueAlias()));
   }
-  const list = targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
+  // An empty select list (`SELECT FROM t`, `EXISTS (SELECT FROM ...)`): rows of no columns.
+  const list = targets.length === 0 ? 'NULL' : targets.map((t, i) => `${t.e.sql} AS "c${i + 1}"`).join(', ');
   const groupSql = group?.sql ?? '';
   const rest = `${from ? ` FROM ${from}` : ''}${where}${groupSql}${having}${windows}`;
   if (distinctOn.length > 0) {
@@ -235,19 +237,18 @@ function simpleSelect(
 let untypedPlaceholders = 0;
 
 /** A set-returning function in a select list: its rows become a FROM item; the call is its column. */
-function selectListSrf(an: Analyzer, fc: P.FuncCall, sel: Level, items: string[]): Typed {
+function selectListSrf(an: Analyzer, fc: P.FuncCall, sel: Level, items: SrfItem[]): Typed {
   const st = an.st;
   const name = strings(fc.funcname).pop()!;
-  if (items.length > 0) {
-    throw new FeatureNotSupportedError('several set-returning functions in one select list', {
-      hint: 'Move the set-returning functions into FROM.',
-      position: pos(st, fc.location),
-    });
-  }
   const alias = st.uniqueAlias();
   const fn = an.rangeFunction(fc, sel, alias);
   const a = quoteId(alias);
-  items.push(`${fn.sql} AS ${a}`);
+  items.push({
+    sql: fn.sql,
+    alias: a,
+    ordinalitySql: fn.ordinalitySql?.(a) ?? null,
+    position: pos(st, fc.location),
+  });
   const col = fn.columns[0]!;
   const sql = fn.columnSql ? fn.columnSql(a)[0]! : `${a}."c1"`;
   return { sql, type: col.type.type, typmod: col.type.typmod, colname: name };
