@@ -2,6 +2,7 @@
 // the JavaScript-backed relations (live node state) are registered as SQLite virtual tables.
 
 import Database from 'better-sqlite3';
+import { withCatalogConnection } from '../admin/catalog/pg-catalog-snapshot.js';
 import type { AdminRegistry, AdminValue } from '../admin/registry.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
@@ -47,7 +48,17 @@ export class AdminExecutor {
     this.cache = new StatementCache(this.db);
   }
 
-  query(sql: string, params: BindParams): { columns: ColumnInfo[]; rows: unknown[][] } {
+  /**
+   * `ownSchema`: the writer connection of a session whose open transaction changed the schema —
+   * the catalog then shows that session its uncommitted DDL, as PostgreSQL's transactional
+   * catalog does.
+   */
+  query(
+    sql: string,
+    params: BindParams,
+    ownSchema?: Database.Database,
+  ): { columns: ColumnInfo[]; rows: unknown[][] } {
+    if (ownSchema) return withCatalogConnection(ownSchema, () => this.query(sql, params));
     try {
       const c = this.cache.get(sql);
       const rows = (c.reader ? c.stmt.all(params) : []) as unknown[][];

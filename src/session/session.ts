@@ -335,7 +335,12 @@ export class Session {
       ? bindPlan(p.plan, params, this.bindContext(statementUs))
       : toBindParams(p, params);
     if (p.route.type === 'sql' && p.route.onAdmin) {
-      const out = this.host.admin.query(p.execSql, bind);
+      // After DDL in this transaction the catalog reads the writer's (uncommitted) schema.
+      const out = this.host.admin.query(
+        p.execSql,
+        bind,
+        this.schemaChanged && this.holdsWriter ? this.host.engine.writer : undefined,
+      );
       return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
     }
     switch (kind) {

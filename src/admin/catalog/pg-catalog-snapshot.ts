@@ -91,6 +91,27 @@ export interface CatalogSnapshot {
 let catalogPath: string | null = null;
 let catalogDb: Database.Database | null = null;
 let cached: { version: bigint; snapshot: CatalogSnapshot } | null = null;
+/** A session's own connection (its uncommitted DDL), for the duration of one catalog query. */
+let scoped: { db: Database.Database; snapshot: CatalogSnapshot | null } | null = null;
+
+/**
+ * Run a catalog query as the session that holds the writer sees the schema: its own uncommitted
+ * DDL included (PostgreSQL's catalog is transactional; typeorm looks up the table it has just
+ * created in its migration's transaction). Queries run synchronously, so the scope is exact.
+ */
+export function withCatalogConnection<T>(db: Database.Database, f: () => T): T {
+  const outer = scoped;
+  scoped = { db, snapshot: null };
+  // The catalog code reads integers as numbers; the writer's own statements keep their setting
+  // (it applies to statements prepared from now on, and the writer prepares none meanwhile).
+  db.defaultSafeIntegers(false);
+  try {
+    return f();
+  } finally {
+    db.defaultSafeIntegers(true);
+    scoped = outer;
+  }
+}
 
 /**
  * Where the schema lives (the database file of the connection the catalog functions were
@@ -132,12 +153,16 @@ function sequenceText(schema: string, name: string): string {
 
 /** The connection the snapshot reads (null before the first snapshot or without a source). */
 export function catalogConnection(): Database.Database | null {
-  return catalogDb;
+  return scoped?.db ?? catalogDb;
 }
 
 /** The catalog as of now (cached per schema version); empty when no source is known. */
 export function catalogSnapshot(): CatalogSnapshot {
   const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map() };
+  if (scoped) {
+    scoped.snapshot ??= buildSnapshot(scoped.db);
+    return scoped.snapshot;
+  }
   if (!catalogPath) return empty;
   try {
     catalogDb ??= new Database(catalogPath, { readonly: true, fileMustExist: true });
@@ -506,9 +531,10 @@ export function viewText(createSql: string): string | null {
 /** The last value each serial key handed out (SQLite's sqlite_sequence), by table name. */
 export function serialLastValues(): Map<string, number> {
   const out = new Map<string, number>();
-  if (!catalogDb) return out;
+  const db = catalogConnection();
+  if (!db) return out;
   try {
-    const rows = catalogDb.prepare('SELECT name, seq FROM sqlite_sequence').all() as {
+    const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').all() as {
       name: string;
       seq: number;
     }[];
