@@ -174,18 +174,77 @@ export function describeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
+/** The step of a phase record holding its generated keys' raw values, label → value (`KeyLabels`). */
+export const generatedKeysStep = 'generatedKeys';
+
+/**
+ * Stable labels for the keys the database generates (serial / identity values). A multi-primary
+ * ChorusDB node hands out its own slot of each sequence (node k of N: START + INCREMENT×(k + j×N)), so
+ * node 2 of 3 numbers rows 2, 5, 8 where PostgreSQL numbers them 1, 2, 3. A program names each key it is
+ * given back by the order of its creation (the first user inserted is "user#1"), and records labels
+ * wherever it records a key or a foreign key: a wrong row, a missing row, a foreign key to the wrong
+ * row and a wrong order still differ. The raw values are recorded too (step `generatedKeys`): on one
+ * node they must be PostgreSQL's; on a cluster, PostgreSQL's mapped into the application node's slot.
+ */
+export class KeyLabels {
+  private readonly labelOf = new Map<string, string>();
+  private readonly counts = new Map<string, number>();
+  readonly values: Record<string, unknown> = {};
+
+  private static keyOf(entity: string, value: unknown): string {
+    return `${entity}\u0000${typeof value === 'bigint' ? value.toString() : String(value)}`;
+  }
+
+  /** Registers keys just generated for rows of `entity`, in the order the rows were created; their labels. */
+  created(entity: string, ...values: unknown[]): string[] {
+    return values.map((value) => {
+      const k = KeyLabels.keyOf(entity, value);
+      if (this.labelOf.has(k)) throw new Error(`${entity} key ${String(value)} generated twice`);
+      const n = (this.counts.get(entity) ?? 0) + 1;
+      this.counts.set(entity, n);
+      const label = `${entity}#${n}`;
+      this.labelOf.set(k, label);
+      this.values[label] = jsonable(value);
+      return label;
+    });
+  }
+
+  /** The label of a key registered before; a key never generated here is `entity#?value` (a difference). */
+  of(entity: string, value: unknown): string | null {
+    if (value === null || value === undefined) return null;
+    return this.labelOf.get(KeyLabels.keyOf(entity, value)) ?? `${entity}#?${String(value)}`;
+  }
+
+  /** A row with its key fields (field → entity) replaced by their labels; other fields as they are. */
+  row(row: object, fields: Record<string, string>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...row };
+    for (const [field, entity] of Object.entries(fields))
+      if (field in out) out[field] = this.of(entity, out[field]);
+    return out;
+  }
+}
+
 /** Collects the results of a phase's steps; a step that throws is recorded with the statements that failed. */
 export class Recorder {
-  readonly record: PhaseRecord = {};
+  private readonly steps: PhaseRecord = {};
+  /** The phase's generated keys (recorded, when there are any, as the step `generatedKeys`). */
+  readonly keys = new KeyLabels();
+
+  /** The phase's record: each step's result, then the generated keys' raw values. */
+  get record(): PhaseRecord {
+    return Object.keys(this.keys.values).length > 0
+      ? { ...this.steps, [generatedKeysStep]: { ...this.keys.values } }
+      : { ...this.steps };
+  }
 
   async step(name: string, fn: () => Promise<unknown>): Promise<void> {
     const mark = traceMark();
     if (process.env.ORM_DEBUG) console.error(`step ${name}`);
     try {
-      this.record[name] = jsonable(await fn());
+      this.steps[name] = jsonable(await fn());
       if (process.env.ORM_DEBUG) console.error(`step ${name} done`);
     } catch (err) {
-      this.record[name] = { unexpectedError: describeError(err), failedStatements: failuresSince(mark) };
+      this.steps[name] = { unexpectedError: describeError(err), failedStatements: failuresSince(mark) };
       if (process.env.ORM_DEBUG) console.error(`step ${name} failed: ${(err as Error)?.message}`);
     }
   }
