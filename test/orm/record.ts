@@ -215,6 +215,40 @@ export class KeyLabels {
     return this.labelOf.get(KeyLabels.keyOf(entity, value)) ?? `${entity}#?${String(value)}`;
   }
 
+  /**
+   * An error's description (`describeError`) with the generated keys of the row PostgreSQL shows in its
+   * detail ("Failing row contains (v1, v2, ...).") replaced by their labels: `columns` maps a value's
+   * position (0-based) to its key's entity. Positions count values split at ", ", so a text value holding
+   * ", " before a key shifts it (and the label then differs: a difference, never a silent pass).
+   */
+  failingRow(e: Record<string, unknown>, columns: Record<number, string>): Record<string, unknown> {
+    const m = typeof e.detail === 'string' ? /^Failing row contains \((.*)\)\.$/s.exec(e.detail) : null;
+    if (!m) return e;
+    const values = m[1]!.split(', ');
+    for (const [pos, entity] of Object.entries(columns)) {
+      const i = Number(pos);
+      if (i < values.length && values[i] !== 'null') values[i] = this.of(entity, values[i]) ?? 'null';
+    }
+    return { ...e, detail: `Failing row contains (${values.join(', ')}).` };
+  }
+
+  /**
+   * An error's description with the generated keys of its detail "Key (c1, c2)=(v1, v2) ..." (unique and
+   * foreign key violations) replaced by their labels: `columns` maps a column name to its key's entity.
+   */
+  keyDetail(e: Record<string, unknown>, columns: Record<string, string>): Record<string, unknown> {
+    const m = typeof e.detail === 'string' ? /^Key \(([^)]*)\)=\((.*)\)( .*)$/s.exec(e.detail) : null;
+    if (!m) return e;
+    const names = m[1]!.split(', ');
+    const values = m[2]!.split(', ');
+    if (names.length !== values.length) return e;
+    const labelled = values.map((v, i) => {
+      const entity = columns[names[i]!];
+      return entity && v !== 'null' ? this.of(entity, v) : v;
+    });
+    return { ...e, detail: `Key (${m[1]})=(${labelled.join(', ')})${m[3]}` };
+  }
+
   /** A row with its key fields (field → entity) replaced by their labels; other fields as they are. */
   row(row: object, fields: Record<string, string>): Record<string, unknown> {
     const out: Record<string, unknown> = { ...row };

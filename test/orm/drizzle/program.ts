@@ -258,7 +258,13 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
         await db.insert(posts).values({ authorId: ada!.id, title: 'Loops', createdAt: joined });
         return 'no error';
       } catch (err) {
-        return describeError(err);
+        // Ada's key is in the detail and in the parameters drizzle's message lists (the first).
+        const e = r.keys.keyDetail(describeError(err), { author_id: 'author' });
+        const message = String(e.message).replace(
+          /\nparams: (\d+),/,
+          (_, id: string) => `\nparams: ${r.keys.of('author', id)},`,
+        );
+        return { ...e, message };
       }
     });
     await r.step('foreignKeyViolation', async () => {

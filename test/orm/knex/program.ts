@@ -264,13 +264,8 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
         });
         return 'no error';
       } catch (err) {
-        // The failing row PostgreSQL shows holds the generated key: recorded by its label.
-        const e = describeError(err);
-        const detail =
-          typeof e.detail === 'string'
-            ? e.detail.replace(`, ${olga}, `, `, ${r.keys.of('account', olga)}, `)
-            : e.detail;
-        return { ...e, detail };
+        // The failing row PostgreSQL shows holds the account's key (its second value).
+        return r.keys.failingRow(describeError(err), { 1: 'account' });
       }
     });
     await r.step('transactionCommits', async () => {

@@ -347,7 +347,8 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           .execute();
         return 'no error';
       } catch (err) {
-        return describeError(err);
+        // The failing row PostgreSQL shows starts with the pet's key and its owner's.
+        return r.keys.failingRow(describeError(err), { 0: 'pet', 1: 'user' });
       }
     });
     await r.step('transactionCommits', async () => {
