@@ -15,8 +15,8 @@ import { eventually } from '../support/wait.js';
 import { programs } from './programs.js';
 import {
   type DbConfig,
-  generatedKeysStep,
   installTracer,
+  keysInSlot,
   type OrmProgram,
   type PhaseRecord,
   unexpectedErrors,
@@ -104,35 +104,6 @@ function assertSameRecord(got: FullRecord, want: FullRecord, where: string, extr
   assert.deepEqual(got, want);
 }
 
-/**
- * A generated key as node `slot` of a cluster of `slots` masters hands it out, given PostgreSQL's value
- * `pg` for the same row: the j-th value of a sequence (START 1, INCREMENT 1 in every program) is
- * 1 + j on PostgreSQL and START + INCREMENT×(slot + j×slots) on the node (docs/replication.md).
- */
-function inSlot(pg: unknown, slot: number, slots: number): unknown {
-  const slotted = (v: bigint) => 1n + BigInt(slot) + (v - 1n) * BigInt(slots);
-  if (typeof pg === 'number' && Number.isInteger(pg)) return Number(slotted(BigInt(pg)));
-  if (typeof pg === 'string' && /^\d+$/.test(pg)) return slotted(BigInt(pg)).toString();
-  throw new Error(`generated key ${JSON.stringify(pg)} is not a sequence value`);
-}
-
-/**
- * PostgreSQL's record as a cluster must give it: every step the same, and the generated keys of each
- * phase (step `generatedKeys`: label → raw value) those of the slot of the node that ran the phase.
- */
-function slotted(want: FullRecord, nodeOf: Record<keyof FullRecord, number>, slots: number): FullRecord {
-  const out = { ...want };
-  for (const phase of ['migrate', 'app', 'down'] as const) {
-    const keys = want[phase][generatedKeysStep] as Record<string, unknown> | undefined;
-    if (!keys) continue;
-    const mapped = Object.fromEntries(
-      Object.entries(keys).map(([label, v]) => [label, inSlot(v, nodeOf[phase], slots)]),
-    );
-    out[phase] = { ...want[phase], [generatedKeysStep]: mapped };
-  }
-  return out;
-}
-
 /** The program's tables that node i can read now. */
 async function readableTables(c: Cluster, i: number, tables: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -209,7 +180,11 @@ for (const program of programs) {
         return true;
       }).catch((err: Error) => problems.push(err.message));
       // Node 1 (slot 0) migrates and migrates down, node 2 (slot 1) runs the application.
-      const wantHere = slotted(want, { migrate: 0, app: 1, down: 0 }, c.nodes.length);
+      const wantHere: FullRecord = {
+        migrate: keysInSlot(want.migrate, 0, c.nodes.length),
+        app: keysInSlot(want.app, 1, c.nodes.length),
+        down: keysInSlot(want.down, 0, c.nodes.length),
+      };
       assertSameRecord({ migrate, app, down }, wantHere, `${program.name} on the cluster`, problems);
     });
   });

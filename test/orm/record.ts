@@ -258,6 +258,26 @@ export class KeyLabels {
   }
 }
 
+/**
+ * A generated key as node `slot` of a cluster of `slots` masters hands it out, given PostgreSQL's value
+ * for the same row: the j-th value of a sequence (START 1, INCREMENT 1 in every program) is 1 + j on
+ * PostgreSQL and START + INCREMENT×(slot + j×slots) on the node (docs/replication.md).
+ */
+export function inSlot(pgValue: unknown, slot: number, slots: number): unknown {
+  const slotted = (v: bigint) => 1n + BigInt(slot) + (v - 1n) * BigInt(slots);
+  if (typeof pgValue === 'number' && Number.isInteger(pgValue)) return Number(slotted(BigInt(pgValue)));
+  if (typeof pgValue === 'string' && /^\d+$/.test(pgValue)) return slotted(BigInt(pgValue)).toString();
+  throw new Error(`generated key ${JSON.stringify(pgValue)} is not a sequence value`);
+}
+
+/** PostgreSQL's record of a phase as node `slot` of a cluster must give it: its generated keys in that slot. */
+export function keysInSlot(want: PhaseRecord, slot: number, slots: number): PhaseRecord {
+  const keys = want[generatedKeysStep] as Record<string, unknown> | undefined;
+  if (!keys) return want;
+  const mapped = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, inSlot(v, slot, slots)]));
+  return { ...want, [generatedKeysStep]: mapped };
+}
+
 /** Collects the results of a phase's steps; a step that throws is recorded with the statements that failed. */
 export class Recorder {
   private readonly steps: PhaseRecord = {};
