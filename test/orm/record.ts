@@ -174,18 +174,131 @@ export function describeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
+/** The step of a phase record holding its generated keys' raw values, label → value (`KeyLabels`). */
+export const generatedKeysStep = 'generatedKeys';
+
+/**
+ * Stable labels for the keys the database generates (serial / identity values). A multi-primary
+ * ChorusDB node hands out its own slot of each sequence (node k of N: START + INCREMENT×(k + j×N)), so
+ * node 2 of 3 numbers rows 2, 5, 8 where PostgreSQL numbers them 1, 2, 3. A program names each key it is
+ * given back by the order of its creation (the first user inserted is "user#1"), and records labels
+ * wherever it records a key or a foreign key: a wrong row, a missing row, a foreign key to the wrong
+ * row and a wrong order still differ. The raw values are recorded too (step `generatedKeys`): on one
+ * node they must be PostgreSQL's; on a cluster, PostgreSQL's mapped into the application node's slot.
+ */
+export class KeyLabels {
+  private readonly labelOf = new Map<string, string>();
+  private readonly counts = new Map<string, number>();
+  readonly values: Record<string, unknown> = {};
+
+  private static keyOf(entity: string, value: unknown): string {
+    return `${entity}\u0000${typeof value === 'bigint' ? value.toString() : String(value)}`;
+  }
+
+  /** Registers keys just generated for rows of `entity`, in the order the rows were created; their labels. */
+  created(entity: string, ...values: unknown[]): string[] {
+    return values.map((value) => {
+      const k = KeyLabels.keyOf(entity, value);
+      if (this.labelOf.has(k)) throw new Error(`${entity} key ${String(value)} generated twice`);
+      const n = (this.counts.get(entity) ?? 0) + 1;
+      this.counts.set(entity, n);
+      const label = `${entity}#${n}`;
+      this.labelOf.set(k, label);
+      this.values[label] = jsonable(value);
+      return label;
+    });
+  }
+
+  /** The label of a key registered before; a key never generated here is `entity#?value` (a difference). */
+  of(entity: string, value: unknown): string | null {
+    if (value === null || value === undefined) return null;
+    return this.labelOf.get(KeyLabels.keyOf(entity, value)) ?? `${entity}#?${String(value)}`;
+  }
+
+  /**
+   * An error's description (`describeError`) with the generated keys of the row PostgreSQL shows in its
+   * detail ("Failing row contains (v1, v2, ...).") replaced by their labels: `columns` maps a value's
+   * position (0-based) to its key's entity. Positions count values split at ", ", so a text value holding
+   * ", " before a key shifts it (and the label then differs: a difference, never a silent pass).
+   */
+  failingRow(e: Record<string, unknown>, columns: Record<number, string>): Record<string, unknown> {
+    const m = typeof e.detail === 'string' ? /^Failing row contains \((.*)\)\.$/s.exec(e.detail) : null;
+    if (!m) return e;
+    const values = m[1]!.split(', ');
+    for (const [pos, entity] of Object.entries(columns)) {
+      const i = Number(pos);
+      if (i < values.length && values[i] !== 'null') values[i] = this.of(entity, values[i]) ?? 'null';
+    }
+    return { ...e, detail: `Failing row contains (${values.join(', ')}).` };
+  }
+
+  /**
+   * An error's description with the generated keys of its detail "Key (c1, c2)=(v1, v2) ..." (unique and
+   * foreign key violations) replaced by their labels: `columns` maps a column name to its key's entity.
+   */
+  keyDetail(e: Record<string, unknown>, columns: Record<string, string>): Record<string, unknown> {
+    const m = typeof e.detail === 'string' ? /^Key \(([^)]*)\)=\((.*)\)( .*)$/s.exec(e.detail) : null;
+    if (!m) return e;
+    const names = m[1]!.split(', ');
+    const values = m[2]!.split(', ');
+    if (names.length !== values.length) return e;
+    const labelled = values.map((v, i) => {
+      const entity = columns[names[i]!];
+      return entity && v !== 'null' ? this.of(entity, v) : v;
+    });
+    return { ...e, detail: `Key (${m[1]})=(${labelled.join(', ')})${m[3]}` };
+  }
+
+  /** A row with its key fields (field → entity) replaced by their labels; other fields as they are. */
+  row(row: object, fields: Record<string, string>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...row };
+    for (const [field, entity] of Object.entries(fields))
+      if (field in out) out[field] = this.of(entity, out[field]);
+    return out;
+  }
+}
+
+/**
+ * A generated key as node `slot` of a cluster of `slots` masters hands it out, given PostgreSQL's value
+ * for the same row: the j-th value of a sequence (START 1, INCREMENT 1 in every program) is 1 + j on
+ * PostgreSQL and START + INCREMENT×(slot + j×slots) on the node (docs/replication.md).
+ */
+export function inSlot(pgValue: unknown, slot: number, slots: number): unknown {
+  const slotted = (v: bigint) => 1n + BigInt(slot) + (v - 1n) * BigInt(slots);
+  if (typeof pgValue === 'number' && Number.isInteger(pgValue)) return Number(slotted(BigInt(pgValue)));
+  if (typeof pgValue === 'string' && /^\d+$/.test(pgValue)) return slotted(BigInt(pgValue)).toString();
+  throw new Error(`generated key ${JSON.stringify(pgValue)} is not a sequence value`);
+}
+
+/** PostgreSQL's record of a phase as node `slot` of a cluster must give it: its generated keys in that slot. */
+export function keysInSlot(want: PhaseRecord, slot: number, slots: number): PhaseRecord {
+  const keys = want[generatedKeysStep] as Record<string, unknown> | undefined;
+  if (!keys) return want;
+  const mapped = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, inSlot(v, slot, slots)]));
+  return { ...want, [generatedKeysStep]: mapped };
+}
+
 /** Collects the results of a phase's steps; a step that throws is recorded with the statements that failed. */
 export class Recorder {
-  readonly record: PhaseRecord = {};
+  private readonly steps: PhaseRecord = {};
+  /** The phase's generated keys (recorded, when there are any, as the step `generatedKeys`). */
+  readonly keys = new KeyLabels();
+
+  /** The phase's record: each step's result, then the generated keys' raw values. */
+  get record(): PhaseRecord {
+    return Object.keys(this.keys.values).length > 0
+      ? { ...this.steps, [generatedKeysStep]: { ...this.keys.values } }
+      : { ...this.steps };
+  }
 
   async step(name: string, fn: () => Promise<unknown>): Promise<void> {
     const mark = traceMark();
     if (process.env.ORM_DEBUG) console.error(`step ${name}`);
     try {
-      this.record[name] = jsonable(await fn());
+      this.steps[name] = jsonable(await fn());
       if (process.env.ORM_DEBUG) console.error(`step ${name} done`);
     } catch (err) {
-      this.record[name] = { unexpectedError: describeError(err), failedStatements: failuresSince(mark) };
+      this.steps[name] = { unexpectedError: describeError(err), failedStatements: failuresSince(mark) };
       if (process.env.ORM_DEBUG) console.error(`step ${name} failed: ${(err as Error)?.message}`);
     }
   }

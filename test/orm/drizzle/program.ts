@@ -116,8 +116,9 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           },
         ])
         .returning();
+      r.keys.created('author', ...rows.map((a) => a.id));
       return rows.map(({ joinedAt, ...rest }) => ({
-        ...rest,
+        ...r.keys.row(rest, { id: 'author' }),
         joinedAt: rest.name === 'Brian' ? Math.abs(joinedAt.getTime() - Date.now()) < 600_000 : joinedAt,
       }));
     });
@@ -148,7 +149,10 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           { authorId: byName.Brian!, title: 'Draft', createdAt: new Date('2024-04-01T00:00:00Z') },
         ])
         .returning();
-      return rows.map(({ id, ...rest }) => ({ idIsUuid: uuidPattern.test(id), ...rest }));
+      return rows.map(({ id, ...rest }) => ({
+        idIsUuid: uuidPattern.test(id),
+        ...r.keys.row(rest, { authorId: 'author' }),
+      }));
     });
     await r.step('selectWhere', () =>
       db
@@ -202,29 +206,33 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       const [post] = await db.select().from(posts).where(eq(posts.title, 'Hello'));
       const { id, ...rest } = post!;
       return {
-        author: row,
+        author: r.keys.row(row!, { id: 'author' }),
         authorTypes: jsTypes(row!),
-        post: rest,
+        post: r.keys.row(rest, { authorId: 'author' }),
         postTypes: jsTypes(post!),
         idIsUuid: uuidPattern.test(id),
       };
     });
-    await r.step('upsertInserts', () =>
-      db
+    await r.step('upsertInserts', async () => {
+      const rows = await db
         .insert(authors)
         .values({ name: 'Dana', email: 'dana@example.com', karma: 1n, joinedAt: joined })
         .onConflictDoUpdate({ target: authors.email, set: { name: sql`excluded.name` } })
-        .returning({ id: authors.id, name: authors.name }),
-    );
-    await r.step('upsertUpdates', () =>
-      db
-        .insert(authors)
-        .values({ name: 'Ada L.', email: 'ada@example.com', karma: 0n, joinedAt: joined })
-        .onConflictDoUpdate({
-          target: authors.email,
-          set: { name: sql`excluded.name`, karma: sql`${authors.karma} + 1` },
-        })
-        .returning({ id: authors.id, name: authors.name, karma: authors.karma }),
+        .returning({ id: authors.id, name: authors.name });
+      r.keys.created('author', ...rows.map((a) => a.id));
+      return rows.map((a) => r.keys.row(a, { id: 'author' }));
+    });
+    await r.step('upsertUpdates', async () =>
+      (
+        await db
+          .insert(authors)
+          .values({ name: 'Ada L.', email: 'ada@example.com', karma: 0n, joinedAt: joined })
+          .onConflictDoUpdate({
+            target: authors.email,
+            set: { name: sql`excluded.name`, karma: sql`${authors.karma} + 1` },
+          })
+          .returning({ id: authors.id, name: authors.name, karma: authors.karma })
+      ).map((a) => r.keys.row(a, { id: 'author' })),
     );
     await r.step('insertOnConflictDoNothing', () =>
       db
@@ -250,7 +258,13 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
         await db.insert(posts).values({ authorId: ada!.id, title: 'Loops', createdAt: joined });
         return 'no error';
       } catch (err) {
-        return describeError(err);
+        // Ada's key is in the detail and in the parameters drizzle's message lists (the first).
+        const e = r.keys.keyDetail(describeError(err), { author_id: 'author' });
+        const message = String(e.message).replace(
+          /\nparams: (\d+),/,
+          (_, id: string) => `\nparams: ${r.keys.of('author', id)},`,
+        );
+        return { ...e, message };
       }
     });
     await r.step('foreignKeyViolation', async () => {
@@ -336,12 +350,14 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           .offset(n * 2);
       return [await page(0), await page(1), await page(2)];
     });
-    await r.step('identityAndEnumTable', () =>
-      db
+    await r.step('identityAndEnumTable', async () => {
+      const rows = await db
         .insert(tags)
         .values([{ name: 'sql' }, { name: 'orm', color: 'blue', mood: 'busy' }])
-        .returning(),
-    );
+        .returning();
+      r.keys.created('tag', ...rows.map((t) => t.id));
+      return rows.map((t) => r.keys.row(t, { id: 'tag' }));
+    });
   });
   return r.record;
 }

@@ -124,8 +124,10 @@ const placed = new Date('2024-06-30T18:45:00.125Z');
 async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
   const r = new Recorder();
   await withKnex(cfg, async (knex) => {
-    // Serial keys are recorded: every INSERT into kx_accounts that takes one comes before the upserts,
-    // unique violations and rollbacks (PostgreSQL's sequence skips the values they take).
+    // Serial keys are recorded by label (record.ts KeyLabels), their raw values in generatedKeys: every
+    // INSERT into kx_accounts that takes one comes before the upserts, unique violations and rollbacks
+    // (PostgreSQL's sequence skips the values they take). Foreign keys come from RETURNING.
+    const accountId = new Map<string, number>();
     await r.step('insertReturning', async () => {
       const rows = await knex('kx_accounts')
         .insert([
@@ -142,8 +144,10 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           { handle: 'quinn', points: 42, settings: JSON.stringify([1, 'two', null]) },
         ])
         .returning('*');
+      r.keys.created('account', ...rows.map((a: { id: number }) => a.id));
+      for (const a of rows) accountId.set(a.handle, a.id);
       return rows.map(({ signed_up, ...rest }: Record<string, unknown>) => ({
-        ...rest,
+        ...r.keys.row(rest, { id: 'account' }),
         signed_up:
           rest.handle === 'quinn'
             ? Math.abs((signed_up as Date).getTime() - Date.now()) < 600_000
@@ -151,15 +155,19 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       }));
     });
     await r.step('insertOrders', async () => {
+      const [olga, pat, quinn] = ['olga', 'pat', 'quinn'].map((h) => accountId.get(h));
       const rows = await knex('kx_orders')
         .insert([
-          { account_id: 1, item: 'book', qty: 2, price: '12.50', placed_at: placed },
-          { account_id: 1, item: 'pen', qty: 10, price: '0.99', placed_at: '2024-07-01 09:00:00+02' },
-          { account_id: 2, item: 'lamp', qty: 1, price: '45.00', placed_at: placed },
-          { account_id: 3, item: 'book', qty: 1, price: '12.50', placed_at: placed },
+          { account_id: olga, item: 'book', qty: 2, price: '12.50', placed_at: placed },
+          { account_id: olga, item: 'pen', qty: 10, price: '0.99', placed_at: '2024-07-01 09:00:00+02' },
+          { account_id: pat, item: 'lamp', qty: 1, price: '45.00', placed_at: placed },
+          { account_id: quinn, item: 'book', qty: 1, price: '12.50', placed_at: placed },
         ])
-        .returning(['id', 'item', 'placed_at']);
-      return rows.map(({ id, ...rest }: { id: string }) => ({ idIsUuid: uuidPattern.test(id), ...rest }));
+        .returning(['id', 'account_id', 'item', 'placed_at']);
+      return rows.map(({ id, ...rest }: { id: string }) => ({
+        idIsUuid: uuidPattern.test(id),
+        ...r.keys.row(rest, { account_id: 'account' }),
+      }));
     });
     await r.step('selectWhere', () =>
       knex('kx_accounts')
@@ -203,9 +211,9 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       const order = await knex('kx_orders').where({ item: 'pen' }).first();
       const { id, ...rest } = order;
       return {
-        account: row,
+        account: r.keys.row(row, { id: 'account' }),
         accountTypes: jsTypes(row),
-        order: rest,
+        order: r.keys.row(rest, { account_id: 'account' }),
         orderTypes: jsTypes(order),
         idIsUuid: uuidPattern.test(id),
       };
@@ -214,19 +222,23 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       'raw',
       async () => (await knex.raw('select ?::int + 1 as x, ?::text as y', [41, 'ok'])).rows,
     );
-    await r.step('upsertMergeInserts', () =>
-      knex('kx_accounts')
+    await r.step('upsertMergeInserts', async () => {
+      const rows = await knex('kx_accounts')
         .insert({ handle: 'rosa', bio: 'new', signed_up: placed })
         .onConflict('handle')
         .merge(['bio'])
-        .returning(['id', 'handle', 'bio']),
-    );
-    await r.step('upsertMergeUpdates', () =>
-      knex('kx_accounts')
-        .insert({ handle: 'pat', bio: 'merged', level: 99, signed_up: placed })
-        .onConflict('handle')
-        .merge(['bio', 'level'])
-        .returning(['id', 'handle', 'bio', 'level']),
+        .returning(['id', 'handle', 'bio']);
+      r.keys.created('account', ...rows.map((a: { id: number }) => a.id));
+      return rows.map((a: object) => r.keys.row(a, { id: 'account' }));
+    });
+    await r.step('upsertMergeUpdates', async () =>
+      (
+        await knex('kx_accounts')
+          .insert({ handle: 'pat', bio: 'merged', level: 99, signed_up: placed })
+          .onConflict('handle')
+          .merge(['bio', 'level'])
+          .returning(['id', 'handle', 'bio', 'level'])
+      ).map((a: object) => r.keys.row(a, { id: 'account' })),
     );
     await r.step('upsertIgnore', () =>
       knex('kx_accounts').insert({ handle: 'olga' }).onConflict('handle').ignore().returning('id'),
@@ -240,10 +252,11 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       }
     });
     await r.step('checkViolation', async () => {
+      const olga = accountId.get('olga');
       try {
         await knex('kx_orders').insert({
           id: '00000000-0000-4000-8000-000000000001',
-          account_id: 1,
+          account_id: olga,
           item: 'free sample',
           qty: 0,
           price: '0',
@@ -251,7 +264,8 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
         });
         return 'no error';
       } catch (err) {
-        return describeError(err);
+        // The failing row PostgreSQL shows holds the account's key (its second value).
+        return r.keys.failingRow(describeError(err), { 1: 'account' });
       }
     });
     await r.step('transactionCommits', async () => {
@@ -294,15 +308,17 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       });
       return knex('kx_accounts').where({ handle: 'pat' }).select('bio');
     });
-    await r.step('aggregatesGroupBy', () =>
-      knex('kx_orders')
-        .select('account_id')
-        .count({ n: '*' })
-        .sum({ qty: 'qty' })
-        .avg({ avgPrice: 'price' })
-        .max({ last: 'placed_at' })
-        .groupBy('account_id')
-        .orderBy('account_id'),
+    await r.step('aggregatesGroupBy', async () =>
+      (
+        await knex('kx_orders')
+          .select('account_id')
+          .count({ n: '*' })
+          .sum({ qty: 'qty' })
+          .avg({ avgPrice: 'price' })
+          .max({ last: 'placed_at' })
+          .groupBy('account_id')
+          .orderBy('account_id')
+      ).map((g: object) => r.keys.row(g, { account_id: 'account' })),
     );
     await r.step('countDistinct', () => knex('kx_orders').countDistinct({ items: 'item' }).first());
     await r.step('pagination', async () => {

@@ -157,8 +157,10 @@ const created = new Date('2023-12-31T23:59:59.999Z');
 async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
   const r = new Recorder();
   await withDb(cfg, async (db) => {
-    // Serial and identity keys are recorded: every INSERT that takes one comes before the upserts,
-    // unique violations and rollbacks (PostgreSQL's sequence skips the values they take).
+    // Generated keys are recorded by label (record.ts KeyLabels), their raw values in generatedKeys:
+    // every INSERT that takes one comes before the upserts, unique violations and rollbacks
+    // (PostgreSQL's sequence skips the values they take). Foreign keys come from RETURNING.
+    const userId = new Map<string, number>();
     await r.step('insertReturningAll', async () => {
       const rows = await db
         .insertInto('ky_users')
@@ -183,23 +185,29 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
         ])
         .returningAll()
         .execute();
+      r.keys.created('user', ...rows.map((u) => u.id));
+      for (const u of rows) userId.set(u.name, u.id);
       return rows.map(({ created_at, ...rest }) => ({
-        ...rest,
+        ...r.keys.row(rest, { id: 'user' }),
         created_at: rest.name === 'Max' ? Math.abs(created_at.getTime() - Date.now()) < 600_000 : created_at,
       }));
     });
-    await r.step('insertPets', () =>
-      db
+    await r.step('insertPets', async () => {
+      const kim = userId.get('Kim')!;
+      const lee = userId.get('Lee')!;
+      const rows = await db
         .insertInto('ky_pets')
         .values([
-          { owner_id: 1, name: 'Rex', species: 'dog', weight: 30.5, born: '2020-05-01T10:00:00+02:00' },
-          { owner_id: 1, name: 'Tom', species: 'cat', weight: 4.25 },
-          { owner_id: 2, name: 'Nemo', species: 'fish', weight: null },
-          { owner_id: 2, name: 'Kitty', species: 'cat', weight: 3.5 },
+          { owner_id: kim, name: 'Rex', species: 'dog', weight: 30.5, born: '2020-05-01T10:00:00+02:00' },
+          { owner_id: kim, name: 'Tom', species: 'cat', weight: 4.25 },
+          { owner_id: lee, name: 'Nemo', species: 'fish', weight: null },
+          { owner_id: lee, name: 'Kitty', species: 'cat', weight: 3.5 },
         ])
-        .returning(['id', 'name', 'born'])
-        .execute(),
-    );
+        .returning(['id', 'owner_id', 'name', 'born'])
+        .execute();
+      r.keys.created('pet', ...rows.map((p) => p.id));
+      return rows.map((p) => r.keys.row(p, { id: 'pet', owner_id: 'user' }));
+    });
     await r.step('selectWhere', () =>
       db
         .selectFrom('ky_users')
@@ -283,32 +291,41 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
         .selectAll()
         .where('name', '=', 'Rex')
         .executeTakeFirstOrThrow();
-      return { user: row, userTypes: jsTypes(row), pet, petTypes: jsTypes(pet) };
+      return {
+        user: r.keys.row(row, { id: 'user' }),
+        userTypes: jsTypes(row),
+        pet: r.keys.row(pet, { id: 'pet', owner_id: 'user' }),
+        petTypes: jsTypes(pet),
+      };
     });
-    await r.step('upsertInserts', () =>
-      db
+    await r.step('upsertInserts', async () => {
+      const rows = await db
         .insertInto('ky_users')
         .values({ email: 'ned@example.com', name: 'Ned', created_at: created })
         .onConflict((oc) => oc.column('email').doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })))
         .returning(['id', 'name', 'score'])
-        .execute(),
-    );
-    await r.step('upsertUpdates', () =>
-      db
-        .insertInto('ky_users')
-        .values({ email: 'lee@example.com', name: 'Lee Two', created_at: created })
-        .onConflict((oc) =>
-          oc
-            .column('email')
-            .doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), score: eb('ky_users.score', '*', 2) })),
-        )
-        .returning(['id', 'name', 'score'])
-        .execute(),
+        .execute();
+      r.keys.created('user', ...rows.map((u) => u.id));
+      return rows.map((u) => r.keys.row(u, { id: 'user' }));
+    });
+    await r.step('upsertUpdates', async () =>
+      (
+        await db
+          .insertInto('ky_users')
+          .values({ email: 'lee@example.com', name: 'Lee Two', created_at: created })
+          .onConflict((oc) =>
+            oc
+              .column('email')
+              .doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), score: eb('ky_users.score', '*', 2) })),
+          )
+          .returning(['id', 'name', 'score'])
+          .execute()
+      ).map((u) => r.keys.row(u, { id: 'user' })),
     );
     await r.step('upsertOnConstraintDoNothing', () =>
       db
         .insertInto('ky_pets')
-        .values({ owner_id: 1, name: 'Rex', species: 'wolf' })
+        .values({ owner_id: userId.get('Kim')!, name: 'Rex', species: 'wolf' })
         .onConflict((oc) => oc.constraint('ky_pets_owner_name_uq').doNothing())
         .returning('id')
         .execute(),
@@ -330,7 +347,8 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           .execute();
         return 'no error';
       } catch (err) {
-        return describeError(err);
+        // The failing row PostgreSQL shows starts with the pet's key and its owner's.
+        return r.keys.failingRow(describeError(err), { 0: 'pet', 1: 'user' });
       }
     });
     await r.step('transactionCommits', async () => {

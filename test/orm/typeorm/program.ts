@@ -21,6 +21,7 @@ import {
   type DbConfig,
   describeError,
   jsTypes,
+  type KeyLabels,
   type OrmProgram,
   Recorder,
   uuidPattern,
@@ -219,8 +220,11 @@ async function migratePhase(cfg: DbConfig): Promise<Record<string, unknown>> {
 
 const issued = new Date('2024-03-15T08:30:00.500Z');
 
-/** A customer as recorded: its random uuid key and its creation time (now()) replaced by checks of them. */
-function customerOut(c: Customer): unknown {
+/**
+ * A customer as recorded: its random uuid key and its creation time (now()) replaced by checks of them,
+ * its invoices' serial keys by their labels.
+ */
+function customerOut(keys: KeyLabels, c: Customer): unknown {
   const { id, invoices, createdAt, ...rest } = c;
   return {
     ...(id !== undefined ? { idIsUuid: uuidPattern.test(id) } : {}),
@@ -231,7 +235,7 @@ function customerOut(c: Customer): unknown {
             createdAt instanceof Date && Math.abs(createdAt.getTime() - Date.now()) < 600_000,
         }
       : {}),
-    ...(invoices ? { invoices } : {}),
+    ...(invoices ? { invoices: invoices.map((i) => keys.row(i, { id: 'invoice' })) } : {}),
   };
 }
 
@@ -239,8 +243,10 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
   return phase(cfg, false, async (r, ds) => {
     const customers = ds.getRepository(CustomerEntity);
     const invoices = ds.getRepository(InvoiceEntity);
-    // Serial keys are recorded: every INSERT into to_invoices comes before the upserts, unique
-    // violations and rollbacks (PostgreSQL's sequence skips the values they take).
+    // Serial keys are recorded by label (record.ts KeyLabels), their raw values in generatedKeys: every
+    // INSERT into to_invoices comes before the upserts, unique violations and rollbacks (PostgreSQL's
+    // sequence skips the values they take).
+    const customerOf = (c: Customer) => customerOut(r.keys, c);
     await r.step('saveCustomers', async () => {
       const saved = await customers.save([
         {
@@ -258,7 +264,7 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           prefs: { nested: { deep: [true, null] } },
         },
       ]);
-      return (saved as Customer[]).map(customerOut);
+      return (saved as Customer[]).map(customerOf);
     });
     await r.step('saveInvoicesWithRelation', async () => {
       const byEmail = async (email: string) => (await customers.findOneByOrFail({ email })) as Customer;
@@ -276,17 +282,21 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
         { number: 'INV-3', amount: '9.99', issuedAt: issued, customer: vic },
         { number: 'INV-4', amount: '1.00', issuedAt: issued, customer: vic },
       ]);
-      return saved.map(({ customer, ...rest }) => ({ ...rest, customer: customer?.email }));
+      r.keys.created('invoice', ...saved.map((i) => i.id));
+      return saved.map(({ customer, ...rest }) => ({
+        ...r.keys.row(rest, { id: 'invoice' }),
+        customer: customer?.email,
+      }));
     });
     await r.step('findWhereOrder', async () =>
-      (await customers.find({ where: { vip: false }, order: { email: 'DESC' } })).map(customerOut),
+      (await customers.find({ where: { vip: false }, order: { email: 'DESC' } })).map(customerOf),
     );
     await r.step('update', async () => {
       await customers.update({ email: 'wen@example.com' }, { loyalty: () => 'loyalty + 5', name: 'Wen W.' });
       const wen = await customers.findOneByOrFail({ email: 'wen@example.com' });
       wen.discount = '1.00';
       await customers.save(wen);
-      return customerOut(await customers.findOneByOrFail({ email: 'wen@example.com' }));
+      return customerOf(await customers.findOneByOrFail({ email: 'wen@example.com' }));
     });
     await r.step('delete', async () => {
       const res = await invoices.delete({ number: 'INV-4' });
@@ -298,12 +308,12 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           relations: { invoices: true },
           order: { email: 'ASC', invoices: { number: 'ASC' } },
         })
-      ).map(customerOut),
+      ).map(customerOf),
     );
     await r.step('findManyToOne', async () =>
       (await invoices.find({ relations: { customer: true }, order: { number: 'ASC' } })).map(
         ({ customer, ...rest }) => ({
-          ...rest,
+          ...r.keys.row(rest, { id: 'invoice' }),
           customer: customer?.name,
         }),
       ),
@@ -316,7 +326,7 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           .where('c.name LIKE :p', { p: 'U%' })
           .orderBy('i.number', 'ASC')
           .getMany()
-      ).map(customerOut),
+      ).map(customerOf),
     );
     await r.step('typesRoundTrip', async () => {
       const una = await customers.findOneByOrFail({ email: 'una@example.com' });
@@ -324,9 +334,9 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       const inv = await invoices.findOneByOrFail({ number: 'INV-1' });
       check(inv.issuedAt.getTime() === issued.getTime(), 'timestamptz to the millisecond');
       return {
-        customer: customerOut(una),
+        customer: customerOf(una),
         customerTypes: jsTypes(una as unknown as Record<string, unknown>),
-        invoice: inv,
+        invoice: r.keys.row(inv, { id: 'invoice' }),
         invoiceTypes: jsTypes(inv as unknown as Record<string, unknown>),
       };
     });
@@ -340,7 +350,7 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
       );
       return (
         await customers.find({ order: { email: 'ASC' }, select: { email: true, name: true, loyalty: true } })
-      ).map(customerOut);
+      ).map(customerOf);
     });
     await r.step('uniqueViolationQueryFailedError', async () => {
       try {
@@ -404,12 +414,12 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
     }));
     await r.step('paginationSkipTake', async () => {
       const [page, total] = await customers.findAndCount({ order: { email: 'ASC' }, skip: 1, take: 2 });
-      return { page: page.map(customerOut), total };
+      return { page: page.map(customerOf), total };
     });
     await r.step('paginationWithRelations', async () =>
       (
         await customers.find({ relations: { invoices: true }, order: { email: 'ASC' }, skip: 0, take: 1 })
-      ).map(customerOut),
+      ).map(customerOf),
     );
   });
 }
