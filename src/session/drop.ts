@@ -4,15 +4,17 @@
 // not be referenced by a table left alone. SQLite itself would drop a table under a view or a
 // foreign key and leave them naming nothing, which PostgreSQL never allows.
 
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
+import { ChorusError } from '../errors.js';
 import type { Catalog } from '../sql/analyze/context.js';
 import type { DropKind, DropStatement } from '../sql/analyze/ddl/drop-statements.js';
 import { parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { relationsNamed } from '../sql/analyze/query/view-text.js';
 import { quoteIdent } from '../sql/lexer.js';
+import { defaultEnv } from '../sql/types/values.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { internalPrefix } from '../storage/internal-schema.js';
 import { storageName } from '../storage/namespaces.js';
+import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { type Notice, notice, type StatementResult } from './result.js';
 import { dropSequences, ownedSequences } from './sequence-ddl.js';
@@ -23,8 +25,10 @@ interface Dependent {
   text: string;
   /** What it depends on: `table t`, `view v`. */
   on: string;
-  /** A view, dropped by CASCADE; constraints cannot be (SQLite would rebuild the table). */
+  /** A view, dropped by CASCADE. */
   view?: string;
+  /** A foreign key of another table, dropped by CASCADE (ALTER TABLE ... DROP CONSTRAINT). */
+  foreignKey?: { table: string; name: string };
 }
 
 const dropHint: Record<DropKind, string> = {
@@ -137,7 +141,11 @@ function dependentsOf(
     if (obj.table) {
       for (const fk of catalog.referencing(obj.name)) {
         if (!dropping.has(fk.table))
-          out.push({ text: `constraint ${fk.name} on table ${fk.table}`, on: obj.what });
+          out.push({
+            text: `constraint ${fk.name} on table ${fk.table}`,
+            on: obj.what,
+            foreignKey: { table: fk.table, name: fk.name },
+          });
       }
     }
     for (const v of views) {
@@ -208,20 +216,33 @@ export function runDrop(
       hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
     });
   }
-  const constraint = deps.find((d) => !d.view);
-  if (constraint) {
-    throw new FeatureNotSupportedError(`DROP ... CASCADE to ${constraint.text}`, {
-      hint: 'SQLite rebuilds a table to remove a foreign key; drop or recreate the referencing table first.',
-    });
-  }
   if (deps.length === 1) notices.push(notice(`drop cascades to ${deps[0]!.text}`));
   else if (deps.length > 1) {
     const detail = deps.map((d) => `drop cascades to ${d.text}`).join('\n');
     notices.push(notice(`drop cascades to ${deps.length} other objects`, { detail }));
   }
+  // Foreign keys of other tables first (the table's DROP would otherwise act on their rows), each
+  // dropped as ALTER TABLE ... DROP CONSTRAINT is, and replicated as such.
+  for (const d of deps) {
+    const fk = d.foreignKey;
+    if (!fk) continue;
+    runAlter(
+      engine,
+      catalog,
+      {
+        table: fk.table,
+        missing: false,
+        actions: [{ kind: 'drop_constraint', name: fk.name, missingOk: false, cascade: false }],
+      },
+      defaultEnv,
+    );
+  }
   const tableOf = db.prepare('SELECT tbl_name FROM sqlite_schema WHERE name = ?').pluck();
   const drops = [
-    ...deps.reverse().map((d) => ({ kind: 'view' as DropKind, name: d.view! })),
+    ...deps
+      .filter((d) => d.view !== undefined)
+      .reverse()
+      .map((d) => ({ kind: 'view' as DropKind, name: d.view! })),
     ...targets.map((name) => ({ kind: stmt.kind, name })),
   ];
   for (const d of drops) {

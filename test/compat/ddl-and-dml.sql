@@ -177,3 +177,25 @@ DROP TABLE IF EXISTS compat_audit, compat_never_created;
 
 -- error: 42P01
 DROP TABLE compat_audit;
+
+-- DROP TABLE ... CASCADE drops other tables' foreign keys to it (drizzle-kit's down push).
+CREATE TABLE compat_cas_parent (id int PRIMARY KEY);
+
+CREATE TABLE compat_cas_child (id int PRIMARY KEY, pid int REFERENCES compat_cas_parent ON DELETE CASCADE);
+
+INSERT INTO compat_cas_parent VALUES (1);
+
+INSERT INTO compat_cas_child VALUES (10, 1);
+
+-- error: 2BP01
+DROP TABLE compat_cas_parent;
+
+DROP TABLE compat_cas_parent CASCADE;
+
+SELECT * FROM compat_cas_child;
+
+INSERT INTO compat_cas_child VALUES (11, 99);
+
+SELECT conname FROM pg_constraint WHERE conrelid = 'compat_cas_child'::regclass ORDER BY 1;
+
+DROP TABLE compat_cas_child;

@@ -41,6 +41,13 @@ async function withDb<T>(cfg: DbConfig, fn: (db: Db) => Promise<T>): Promise<T> 
  * turned into an error of the step, whose failed statements the tracer has. Its spinner, drawn on
  * stdout with terminal escapes, is kept out of the test runner's output.
  */
+/** A statement's kind, in the order drizzle-kit emits kinds (tables before types, ...). */
+function kindRank(statement: string): number {
+  const kinds = ['CREATE TYPE', 'CREATE TABLE', 'ALTER TABLE', 'CREATE INDEX', 'DROP TABLE', 'DROP TYPE'];
+  const i = kinds.findIndex((k) => statement.startsWith(k));
+  return i < 0 ? kinds.length : i;
+}
+
 async function push(db: Db, imports: Record<string, unknown>, apply: boolean): Promise<unknown> {
   const exit = process.exit;
   const write = process.stdout.write;
@@ -56,7 +63,17 @@ async function push(db: Db, imports: Record<string, unknown>, apply: boolean): P
     // pushSchema's type wants its own copy of PgDatabase; ours is the same class.
     const res = await pushSchema(imports, db as never, ['public'], tablesFilter);
     if (apply) await res.apply();
-    return { statements: res.statementsToExecute, hasDataLoss: res.hasDataLoss, warnings: res.warnings };
+    // drizzle-kit lists tables in the order its catalog queries return them, and those queries have
+    // no ORDER BY: PostgreSQL's order is its heap's (an ALTER moves a pg_class row), which no other
+    // database reproduces. Statements of one kind commute (each DROP ... CASCADE), so they are
+    // compared as a set within each kind, in drizzle's own kind order.
+    const byKind = (list: string[]): string[] =>
+      [...list].sort((a, b) => kindRank(a) - kindRank(b) || a.localeCompare(b));
+    return {
+      statements: byKind(res.statementsToExecute),
+      hasDataLoss: res.hasDataLoss,
+      warnings: [...res.warnings].sort(),
+    };
   } finally {
     process.exit = exit;
     process.stdout.write = write;
