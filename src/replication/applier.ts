@@ -42,7 +42,15 @@ export interface RowMeta {
 
 export type { AdminCommand } from './apply-ddl.js';
 
-export type ConflictType = 'write_conflict' | 'delete_conflict' | 'unique_conflict' | 'constraint_conflict';
+export type ConflictType =
+  | 'write_conflict'
+  | 'delete_conflict'
+  | 'unique_conflict'
+  | 'constraint_conflict'
+  /** A value an ALTER COLUMN TYPE could not convert, set to NULL (the old value is in the record). */
+  | 'conversion_conflict'
+  /** Replicated DDL that no longer fit this node's schema (concurrent DDL without the DDL lock). */
+  | 'ddl_conflict';
 
 export interface ApplyStats {
   txs: number;
@@ -62,6 +70,8 @@ export class Applier {
   private schemaChangedInBatch = false;
   /** Membership commands (remove_master, set_read_only) arriving in the log; set by the node. */
   membership: Membership | null = null;
+  /** A DDL transaction was applied (the cluster DDL lock counts it); set by the node. */
+  onDdlApplied: ((origin: string, seq: number) => void) | null = null;
   /** Counters of the planted bugs (src/testing/failpoints.ts); unused unless one is on. */
   private failpointChanges = 0;
   private failpointTxs = 0;
@@ -200,12 +210,19 @@ export class Applier {
     for (const entry of tx.entries) {
       if (entry.op === 'DDL') {
         this.applyDdl(entry, tx);
+        this.onDdlApplied?.(tx.origin, tx.seq);
         schemaChanged = true;
         continue;
       }
       // Written before an ALTER TABLE it had not seen: renamed and converted as the table now is.
-      const e = this.upgrader.upgrade(entry, seen);
+      const up = this.upgrader.upgrade(entry, seen);
+      const e = up.entry;
       if (e.pk === null) continue;
+      for (const n of up.nulled) {
+        this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, 'conversion_conflict', n.old, null, null, 0, {
+          strategy: 'type_conversion',
+        });
+      }
       const shape = this.shape(e.tbl);
       if (!shape) {
         this.stats.skipped++;
@@ -236,14 +253,28 @@ export class Applier {
           { err, table: e.tbl, pk: e.pk, origin: tx.origin, seq: tx.seq },
           'replicated change refused by a constraint',
         );
-        this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, null, e.cols, null, 0);
+        // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
+        // change when the constraint arrived (replication/ddl-rows.ts).
+        const removed = up.constrained && !keyless && e.op !== 'DELETE' ? this.removeRow(e.tbl, shape, e.pk) : null;
+        this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, removed, e.cols, null, 0);
         if (keyless) continue;
         const m = this.loadMeta(e.tbl, e.pk);
+        if (removed !== null) m.cols = {};
         m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
         this.saveMeta(e.tbl, e.pk, m);
       }
     }
     return schemaChanged;
+  }
+
+  /** Delete a row (capture is off while applying); its values as JSON, or null when absent. */
+  private removeRow(tbl: string, shape: { columns: Set<string>; primaryKey: string[] }, pk: string): string | null {
+    const row = this.rowJson(tbl, shape, pk);
+    if (row === null) return null;
+    const where = this.pkWhere(shape.primaryKey);
+    this.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk });
+    this.crdt?.deleteRow(tbl, pk);
+    return row;
   }
 
   /** A row of a table without a primary key (see apply-ddl.ts). */
@@ -259,6 +290,7 @@ export class Applier {
         logger: this.logger,
         resolvers: this.resolvers,
         membership: this.membership,
+        rows: this,
       },
       e,
       tx,
