@@ -140,6 +140,7 @@ export class ChorusNode {
       logger: this.logger,
       generateNodeId: () => `node-${randomBytes(4).toString('hex')}`,
       guardPrimaryKeyUpdates: this.config.haMode === 'multi-primary',
+      multiPrimary: this.config.haMode === 'multi-primary',
       timestampSource: this.config.replication.timestamp_source,
       sequenceSlots: (nodeId) => sequenceSlotsOf(this.config, nodeId),
     });

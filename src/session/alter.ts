@@ -15,6 +15,7 @@ import type { StorageEngine } from '../storage/engine.js';
 import { recordShapeChange } from '../storage/shape-changes.js';
 import { isSqliteError } from '../storage/sqlite-errors.js';
 import { alterTable, type TableEdit } from '../storage/table-alter.js';
+import { ConversionDuplicateError } from '../storage/table-convert.js';
 import {
   addPrimaryKey,
   applyTableOp,
@@ -109,7 +110,12 @@ class AlterRun {
     // An index-backed constraint's name is a relation's name too, checked first (as PostgreSQL);
     // an index-backed constraint dropped earlier in the statement frees it.
     const freed = this.constraints().some((c) => c.name === name) && !live.has(name);
-    if (isIndex && !freed && this.db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(name))
+    const indexBacked =
+      live.has(name) &&
+      (this.constraints().some((c) => c.name === name && (c.type === 'p' || c.type === 'u')) ||
+        this.edits.some((e) => e.kind === 'add_unique' && e.name === name));
+    const relation = !freed && this.db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(name);
+    if (isIndex && (relation || indexBacked))
       throw new ChorusError('42P07', `relation "${name}" already exists`);
     if (live.has(name))
       throw new ChorusError('42710', `constraint "${name}" for relation "${this.table}" already exists`);
@@ -127,7 +133,7 @@ class AlterRun {
     try {
       alterTable(this.db, this.table, edits, 'origin', () => this.verify(checks));
     } catch (e) {
-      throw this.explain(e, edits);
+      throw this.explain(e);
     }
     if (this.localOnly) return;
     const op: TableOp = { kind: 'alter', edits };
@@ -137,7 +143,14 @@ class AlterRun {
   }
 
   /** A SQLite constraint error met while values were converted, as PostgreSQL words it. */
-  private explain(e: unknown, edits: readonly TableEdit[]): unknown {
+  private explain(e: unknown): unknown {
+    if (e instanceof ConversionDuplicateError) {
+      return new ChorusError(e.sqlstate, e.message, {
+        table: this.table,
+        constraint: e.constraintName,
+        detail: `Key ${this.keyText(e.columns, e.values as StorageValue[])} is duplicated.`,
+      });
+    }
     if (!isSqliteError(e)) return e;
     const t = this.table;
     const notNull = /NOT NULL constraint failed: [^.]+\.(.+)$/.exec(e.message);
@@ -156,8 +169,6 @@ class AlterRun {
           constraint: check[1],
         },
       );
-    if (edits.some((x) => x.kind === 'set_type') && /UNIQUE|PRIMARYKEY/.test(e.code))
-      return new ChorusError('23505', `could not create unique index "${t}_pkey"`, { cause: e });
     return e;
   }
 
@@ -330,6 +341,16 @@ class AlterRun {
         this.op(this.table, { kind: 'add_primary_key', columns: a.columns, constraint: a.name });
         return;
       case 'set_type':
+        if (a.reads && !this.localOnly && this.engine.multiPrimary) {
+          // Peers convert a row change written before the ALTER on its own (shape-upgrade.ts): a
+          // conversion reading another column would see that column's value of another moment.
+          throw new FeatureNotSupportedError(
+            `ALTER COLUMN TYPE ... USING an expression that reads other columns (${a.reads.join(', ')}) on replicated table "${this.table}"`,
+            {
+              hint: `Convert from "${a.column}" alone, or add a new column, fill it with UPDATE, then drop the old one.`,
+            },
+          );
+        }
         this.edits.push({
           kind: 'set_type',
           column: a.column,
