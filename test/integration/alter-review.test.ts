@@ -219,7 +219,8 @@ test('concurrent ALTER COLUMN TYPE int→bigint and int→text: one type on both
     'ALTER TABLE rv3 ALTER COLUMN n TYPE bigint',
     'ALTER TABLE rv3 ALTER COLUMN n TYPE text',
   );
-  assert.deepEqual(r, [null, null]);
+  // bigint then text; or text then no automatic cast back to bigint (42804), as on PostgreSQL.
+  assert.ok(r[1] === null && (r[0] === null || r[0] === '42804'), JSON.stringify(r));
   intact('rv3');
   sameEverywhere(['rv3']);
 });
