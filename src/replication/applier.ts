@@ -219,9 +219,20 @@ export class Applier {
       const e = up.entry;
       if (e.pk === null) continue;
       for (const n of up.nulled) {
-        this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, 'conversion_conflict', n.old, null, null, 0, {
-          strategy: 'type_conversion',
-        });
+        this.recordConflict(
+          e.tbl,
+          e.pk,
+          this.engine.nodeId,
+          tx,
+          'conversion_conflict',
+          n.old,
+          null,
+          null,
+          0,
+          {
+            strategy: 'type_conversion',
+          },
+        );
       }
       const shape = this.shape(e.tbl);
       if (!shape) {
@@ -255,7 +266,8 @@ export class Applier {
         );
         // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
         // change when the constraint arrived (replication/ddl-rows.ts).
-        const removed = up.constrained && !keyless && e.op !== 'DELETE' ? this.removeRow(e.tbl, shape, e.pk) : null;
+        const removed =
+          up.constrained && !keyless && e.op !== 'DELETE' ? this.removeRow(e.tbl, shape, e.pk) : null;
         this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, removed, e.cols, null, 0);
         if (keyless) continue;
         const m = this.loadMeta(e.tbl, e.pk);
@@ -268,7 +280,11 @@ export class Applier {
   }
 
   /** Delete a row (capture is off while applying); its values as JSON, or null when absent. */
-  private removeRow(tbl: string, shape: { columns: Set<string>; primaryKey: string[] }, pk: string): string | null {
+  private removeRow(
+    tbl: string,
+    shape: { columns: Set<string>; primaryKey: string[] },
+    pk: string,
+  ): string | null {
     const row = this.rowJson(tbl, shape, pk);
     if (row === null) return null;
     const where = this.pkWhere(shape.primaryKey);

@@ -84,7 +84,9 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
   try {
     if (parsed.tableOp) {
       if (parsed.tableOp.kind !== 'truncate') dropCaptureTriggers(db, e.tbl);
-      const outcome = applyTableOp(db, e.tbl, parsed.tableOp, (table) => peerRowsFor(db, table, tx, ctx.rows));
+      const outcome = applyTableOp(db, e.tbl, parsed.tableOp, (table) =>
+        peerRowsFor(db, table, tx, ctx.rows),
+      );
       for (const s of shapeChangesOf(e.tbl, parsed.tableOp))
         recordShapeChange(db, s.table, tx.origin, tx.seq, s.change);
       for (const s of outcome?.skipped ?? []) {
@@ -115,9 +117,20 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
 function ddlConflict(ctx: DdlContext, e: LogEntry, tx: ReplTx, reason: string): void {
   ctx.logger.warn({ table: e.tbl, reason, origin: tx.origin, seq: tx.seq }, 'replicated DDL skipped');
   const sql = (JSON.parse(e.cols ?? '{}') as { sql?: string }).sql ?? null;
-  ctx.rows.recordConflict(e.tbl ?? '', '[]', ctx.rows.nodeId, tx, 'ddl_conflict', null, JSON.stringify({ sql }), null, 0, {
-    strategy: 'skipped',
-    status: 'pending',
-    error: reason,
-  });
+  ctx.rows.recordConflict(
+    e.tbl ?? '',
+    '[]',
+    ctx.rows.nodeId,
+    tx,
+    'ddl_conflict',
+    null,
+    JSON.stringify({ sql }),
+    null,
+    0,
+    {
+      strategy: 'skipped',
+      status: 'pending',
+      error: reason,
+    },
+  );
 }

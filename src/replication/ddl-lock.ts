@@ -227,7 +227,11 @@ export class DdlLock implements PeerExtension {
   }
 
   /** One round: this node's own vote, then the linked peers'. */
-  private attempt(seq: number, needed: number, linked: PeerHandle[]): Promise<{ ok: boolean; attempt: Attempt }> {
+  private attempt(
+    seq: number,
+    needed: number,
+    linked: PeerHandle[],
+  ): Promise<{ ok: boolean; attempt: Attempt }> {
     const token = `${this.host.nodeId}:${this.instance}:${++this.counter}`;
     const sentAt = this.now();
     const a: Attempt = {
@@ -284,7 +288,14 @@ export class DdlLock implements PeerExtension {
       a.sentAt = sentAt;
       for (const p of this.host.peers())
         if (a.votes.has(p.peerId) && !p.closed)
-          p.send({ t: 'ddl_lock_req', token: a.token, seq: a.seq, ttlMs: ddlLockLeaseMs, renew: true, at: sentAt });
+          p.send({
+            t: 'ddl_lock_req',
+            token: a.token,
+            seq: a.seq,
+            ttlMs: ddlLockLeaseMs,
+            renew: true,
+            at: sentAt,
+          });
       a.renewTimer = this.host.timers.after(ddlLockRenewMs, renew);
     };
     a.renewTimer = this.host.timers.after(ddlLockRenewMs, renew);
@@ -365,7 +376,7 @@ export class DdlLock implements PeerExtension {
 
   private onReply(peer: PeerHandle, msg: PeerMessage): void {
     const a = this.attempts.get(String(msg.token));
-    if (!a || !a.asked.has(peer.peerId)) return;
+    if (!a?.asked.has(peer.peerId)) return;
     const ttl = Math.min(ddlLockLeaseMs, Number(msg.ttlMs) || 0);
     if (msg.granted === true) {
       // Timed from before we asked (this request, not a later renewal): it ends here first.
@@ -394,7 +405,9 @@ export class DdlLock implements PeerExtension {
   waitCovered(need: Vector, waitMs = ddlCatchUpWaitMs): Promise<void> {
     if (!this.missingOf(need)) return Promise.resolve();
     if (this.waiters.size >= ddlCatchUpWaitersMax)
-      return Promise.reject(new ChorusError('53300', `too many DDL statements (${ddlCatchUpWaitersMax}) waiting`));
+      return Promise.reject(
+        new ChorusError('53300', `too many DDL statements (${ddlCatchUpWaitersMax}) waiting`),
+      );
     return new Promise((resolve, reject) => {
       const w: Waiter = {
         need,
@@ -429,7 +442,11 @@ export class DdlLock implements PeerExtension {
   }
 }
 
-function unreachableError(masters: { name: string; linked: boolean }[], reached: number, needed: number): ChorusError {
+function unreachableError(
+  masters: { name: string; linked: boolean }[],
+  reached: number,
+  needed: number,
+): ChorusError {
   const down = masters.filter((m) => !m.linked).map((m) => m.name);
   return new ChorusError(
     '55000',

@@ -16,7 +16,10 @@ type Conflict = 'constraint_conflict' | 'unique_conflict' | 'conversion_conflict
 /** What of the applier the row handling uses (the Applier itself). */
 export interface RowBook {
   readonly nodeId: string;
-  loadMeta(tbl: string, pk: string): { cols: Record<string, [string, string, number]>; vv: Vector; dels: Vector };
+  loadMeta(
+    tbl: string,
+    pk: string,
+  ): { cols: Record<string, [string, string, number]>; vv: Vector; dels: Vector };
   saveMeta(
     tbl: string,
     pk: string,
@@ -42,26 +45,51 @@ export function peerRowsFor(db: Database.Database, table: string, tx: ReplTx, bo
   const t = quoteIdent(table);
   const shape = tableShape(db, table);
   const key =
-    shape.primaryKey.length > 0 ? `json_array(${shape.primaryKey.map((c) => jsonValue(quoteIdent(c))).join(', ')})` : "'[]'";
+    shape.primaryKey.length > 0
+      ? `json_array(${shape.primaryKey.map((c) => jsonValue(quoteIdent(c))).join(', ')})`
+      : "'[]'";
   const row = `json_object(${shape.columns.map((c) => `'${c.replaceAll("'", "''")}', ${jsonValue(quoteIdent(c))}`).join(', ')})`;
   const read = db.prepare(`SELECT ${key} AS pk, ${row} AS row FROM ${t} WHERE rowid = ?`);
   const remove = db.prepare(`DELETE FROM ${t} WHERE rowid = ?`);
   const lastWrite = (pk: string): string =>
+    // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
     Object.values(book.loadMeta(table, pk).cols).reduce((k, c) => (c[0] > k ? c[0] : k), '');
   return {
     nulled(rowid, column, old) {
       const r = read.get(rowid) as { pk: string; row: string };
       const oldJson = JSON.stringify({ [column]: jsonOf(old) });
-      book.recordConflict(table, r.pk, book.nodeId, tx, 'conversion_conflict', oldJson, null, JSON.stringify({ [column]: null }), 0, {
-        strategy: 'type_conversion',
-      });
+      book.recordConflict(
+        table,
+        r.pk,
+        book.nodeId,
+        tx,
+        'conversion_conflict',
+        oldJson,
+        null,
+        JSON.stringify({ [column]: null }),
+        0,
+        {
+          strategy: 'type_conversion',
+        },
+      );
     },
     refuse(rowid, constraint, unique) {
       const r = read.get(rowid) as { pk: string; row: string } | undefined;
       if (!r) return;
-      book.recordConflict(table, r.pk, book.nodeId, tx, unique ? 'unique_conflict' : 'constraint_conflict', r.row, null, null, 0, {
-        strategy: unique ? 'last_write_wins' : `removed: violates ${constraint}`,
-      });
+      book.recordConflict(
+        table,
+        r.pk,
+        book.nodeId,
+        tx,
+        unique ? 'unique_conflict' : 'constraint_conflict',
+        r.row,
+        null,
+        null,
+        0,
+        {
+          strategy: unique ? 'last_write_wins' : `removed: violates ${constraint}`,
+        },
+      );
       remove.run(rowid);
       if (shape.primaryKey.length === 0) return;
       book.crdt?.deleteRow(table, r.pk);

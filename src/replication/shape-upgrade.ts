@@ -79,7 +79,9 @@ export class ShapeUpgrader {
       } catch {
         nulled.push({
           column: c.column,
-          old: this.stmt('SELECT json_object(:c, :cols -> :p)').pluck().get({ c: c.column, cols, p: from }) as string,
+          old: this.stmt('SELECT json_object(:c, :cols -> :p)')
+            .pluck()
+            .get({ c: c.column, cols, p: from }) as string,
         });
         cols = this.stmt("SELECT json_set(:cols, :p, json('null'))").pluck().get({ cols, p: from }) as string;
       }

@@ -509,9 +509,13 @@ export class Session {
     try {
       if (commit && lease && !lease.valid()) {
         this.host.engine.rollbackWrite();
-        throw new ChorusError('40001', 'the cluster DDL lock lapsed before COMMIT: the transaction was rolled back', {
-          hint: 'The masters that granted it stopped answering (a partition?); retry the transaction.',
-        });
+        throw new ChorusError(
+          '40001',
+          'the cluster DDL lock lapsed before COMMIT: the transaction was rolled back',
+          {
+            hint: 'The masters that granted it stopped answering (a partition?); retry the transaction.',
+          },
+        );
       }
       if (commit) {
         info = this.host.engine.commitWrite(this.clientTimestampMs());

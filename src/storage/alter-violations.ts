@@ -22,7 +22,9 @@ export interface RefusedRows {
 function newRows(table: string, def: TableDef, sets: readonly Conversion[]): string {
   const t = quoteIdent(table);
   const converted = new Map(sets.map((s, i) => [s.column, `x.v${i}`]));
-  const cols = def.columns.map((c) => `${converted.get(c.name) ?? `${t}.${quoteIdent(c.name)}`} AS ${quoteIdent(c.name)}`);
+  const cols = def.columns.map(
+    (c) => `${converted.get(c.name) ?? `${t}.${quoteIdent(c.name)}`} AS ${quoteIdent(c.name)}`,
+  );
   const join = sets.length > 0 ? ` JOIN temp.${quoteIdent(convertTable)} x ON x.rid = ${t}.rowid` : '';
   return `(SELECT ${t}.rowid AS chorus_rid, ${cols.join(', ')} FROM ${t}${join}) AS n`;
 }
@@ -107,7 +109,10 @@ export function refusedRows(
       )
       .pluck();
     for (const ids of stmt.all() as string[])
-      out.duplicates.push({ rowids: (JSON.parse(ids) as number[]).filter((r) => !seen.has(r)), constraint: u.name });
+      out.duplicates.push({
+        rowids: (JSON.parse(ids) as number[]).filter((r) => !seen.has(r)),
+        constraint: u.name,
+      });
   }
   if (sets.length > 0) {
     for (const d of convertedDuplicates(db, table, sets))

@@ -193,7 +193,12 @@ export function alterTable(
   );
   try {
     if (sets.length > 0)
-      stageConversions(db, table, sets, mode === 'peer' && peer ? (r, c, old) => peer.nulled(r, c, old) : null);
+      stageConversions(
+        db,
+        table,
+        sets,
+        mode === 'peer' && peer ? (r, c, old) => peer.nulled(r, c, old) : null,
+      );
     if (mode === 'peer' && peer) settleRows(db, table, parseTableDef(before), def, sets, ix, peer);
     for (const name of ix.drop) db.exec(`DROP INDEX ${quoteIdent(name)}`);
     const after = tableDefSql(def, table);

@@ -99,16 +99,22 @@ export function stageConversions(
 }
 
 /** The unique indexes of a table that cover a converted column: name and columns. */
-function uniqueIndexes(db: Database.Database, table: string, columns: readonly string[]): { name: string; columns: string[] }[] {
+function uniqueIndexes(
+  db: Database.Database,
+  table: string,
+  columns: readonly string[],
+): { name: string; columns: string[] }[] {
   const out: { name: string; columns: string[] }[] = [];
   const list = db.prepare(`SELECT name, origin FROM pragma_index_list(?) WHERE "unique" = 1`).all(table) as {
     name: string;
     origin: string;
   }[];
   for (const ix of list) {
-    const cols = (db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as { name: string | null }[]).map(
-      (r) => r.name,
-    );
+    const cols = (
+      db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {
+        name: string | null;
+      }[]
+    ).map((r) => r.name);
     if (cols.some((c) => c === null) || !cols.some((c) => columns.includes(c!))) continue;
     out.push({ name: ix.name, columns: cols as string[] });
   }
@@ -124,13 +130,19 @@ export function rowidAlias(db: Database.Database, table: string): string | null 
     type: string;
   }[];
   if (pk.length !== 1 || pk[0]!.type.toUpperCase() !== 'INTEGER') return null;
-  const sql = (db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table) ??
-    '') as string;
+  const sql = (db
+    .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?")
+    .pluck()
+    .get(table) ?? '') as string;
   return /WITHOUT\s+ROWID\s*$/i.test(sql) ? null : pk[0]!.name;
 }
 
 /** PostgreSQL's name for a unique index: its constraint's name (autoindexes have none of their own). */
-function constraintNameOf(db: Database.Database, table: string, ix: { name: string; columns: string[] }): string {
+function constraintNameOf(
+  db: Database.Database,
+  table: string,
+  ix: { name: string; columns: string[] },
+): string {
   const key = ix.columns.join('\u0000');
   const c = storedConstraints(db, table).find(
     (x) => (x.type === 'p' || x.type === 'u') && x.columns.join('\u0000') === key,

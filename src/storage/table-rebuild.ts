@@ -95,7 +95,8 @@ export function rebuildTable(db: Database.Database, table: string, def: TableDef
     .join(', ');
   // Rows keep their rowids (ALTER COLUMN TYPE's staged values are keyed by them), unless a column
   // is the rowid already or the table has none.
-  const alias = info.filter((c) => c.pk > 0).length === 1 && info.find((c) => c.pk > 0)!.type.toUpperCase() === 'INTEGER';
+  const alias =
+    info.filter((c) => c.pk > 0).length === 1 && info.find((c) => c.pk > 0)!.type.toUpperCase() === 'INTEGER';
   if (!alias && !/WITHOUT\s+ROWID\s*$/i.test(def.tail)) cols = `rowid, ${cols}`;
   db.exec(`DROP TABLE IF EXISTS ${quoteIdent(rebuildName)}`);
   db.exec(tableDefSql(def, rebuildName));

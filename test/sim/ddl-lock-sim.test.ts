@@ -20,11 +20,15 @@ test(`DDL lock: committed DDL is totally ordered across masters (${seeds} seeds 
     refused += r.refused;
     lost += r.lost;
     if (!r.ok) {
-      failures.push(`seed ${seed} (DDL_SIM_SEED_BASE=${seed} DDL_SIM_SEEDS=1):\n${r.problems.slice(0, 8).join('\n')}`);
+      failures.push(
+        `seed ${seed} (DDL_SIM_SEED_BASE=${seed} DDL_SIM_SEEDS=1):\n${r.problems.slice(0, 8).join('\n')}`,
+      );
       if (failures.length >= 3) break;
     }
   }
-  console.log(`simulated ${seeds} seeds: ${committed} DDL committed, ${refused} refused, ${lost} lost their lock`);
+  console.log(
+    `simulated ${seeds} seeds: ${committed} DDL committed, ${refused} refused, ${lost} lost their lock`,
+  );
   assert.equal(failures.length, 0, failures.join('\n\n'));
   // The workload must exercise both sides: DDL that gets through and DDL that is refused.
   assert.ok(committed > seeds, `too few DDL committed (${committed})`);
