@@ -16,6 +16,7 @@ import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../testing/fai
 import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
 import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
+import { recordConversions, removeRefusedRow } from './ddl-rows.js';
 import type { Membership } from './membership.js';
 import type { Resolvers } from './resolvers.js';
 import {
@@ -218,22 +219,7 @@ export class Applier {
       const up = this.upgrader.upgrade(entry, seen);
       const e = up.entry;
       if (e.pk === null) continue;
-      for (const n of up.nulled) {
-        this.recordConflict(
-          e.tbl,
-          e.pk,
-          this.engine.nodeId,
-          tx,
-          'conversion_conflict',
-          n.old,
-          null,
-          null,
-          0,
-          {
-            strategy: 'type_conversion',
-          },
-        );
-      }
+      recordConversions(this, e.tbl, e.pk, tx, up.nulled);
       const shape = this.shape(e.tbl);
       if (!shape) {
         this.stats.skipped++;
@@ -267,7 +253,7 @@ export class Applier {
         // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
         // change when the constraint arrived (replication/ddl-rows.ts).
         const removed =
-          up.constrained && !keyless && e.op !== 'DELETE' ? this.removeRow(e.tbl, shape, e.pk) : null;
+          up.constrained && !keyless && e.op !== 'DELETE' ? removeRefusedRow(this, e.tbl, shape, e.pk) : null;
         this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, removed, e.cols, null, 0);
         if (keyless) continue;
         const m = this.loadMeta(e.tbl, e.pk);
@@ -277,20 +263,6 @@ export class Applier {
       }
     }
     return schemaChanged;
-  }
-
-  /** Delete a row (capture is off while applying); its values as JSON, or null when absent. */
-  private removeRow(
-    tbl: string,
-    shape: { columns: Set<string>; primaryKey: string[] },
-    pk: string,
-  ): string | null {
-    const row = this.rowJson(tbl, shape, pk);
-    if (row === null) return null;
-    const where = this.pkWhere(shape.primaryKey);
-    this.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk });
-    this.crdt?.deleteRow(tbl, pk);
-    return row;
   }
 
   /** A row of a table without a primary key (see apply-ddl.ts). */

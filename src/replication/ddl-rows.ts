@@ -40,6 +40,47 @@ export interface RowBook {
   readonly crdt: { deleteRow(tbl: string, pk: string): void } | null;
 }
 
+/**
+ * The other path to the same end: a change written before an ALTER arrives after it. Values its
+ * conversion could not hold were set to NULL (shape-upgrade.ts): recorded with the old value.
+ */
+export function recordConversions(
+  book: RowBook,
+  tbl: string,
+  pk: string,
+  tx: ReplTx,
+  nulled: readonly { old: string }[],
+): void {
+  for (const n of nulled)
+    book.recordConflict(tbl, pk, book.nodeId, tx, 'conversion_conflict', n.old, null, null, 0, {
+      strategy: 'type_conversion',
+    });
+}
+
+/**
+ * A change a constraint added concurrently refuses: its row goes (capture is off while applying),
+ * as on the nodes that held the change when the constraint arrived. Its values as JSON, or null
+ * when the row was not there.
+ */
+export function removeRefusedRow(
+  a: {
+    rowJson(tbl: string, shape: { columns: Set<string>; primaryKey: string[] }, pk: string): string | null;
+    pkWhere(pkCols: string[]): string;
+    stmt(key: string, build: () => string): Database.Statement;
+    readonly crdt: { deleteRow(tbl: string, pk: string): void } | null;
+  },
+  tbl: string,
+  shape: { columns: Set<string>; primaryKey: string[] },
+  pk: string,
+): string | null {
+  const row = a.rowJson(tbl, shape, pk);
+  if (row === null) return null;
+  const where = a.pkWhere(shape.primaryKey);
+  a.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk });
+  a.crdt?.deleteRow(tbl, pk);
+  return row;
+}
+
 /** The PeerRows of one replicated ALTER TABLE (transaction `tx`) on `table`. */
 export function peerRowsFor(db: Database.Database, table: string, tx: ReplTx, book: RowBook): PeerRows {
   const t = quoteIdent(table);

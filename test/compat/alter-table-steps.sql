@@ -1,5 +1,5 @@
--- ALTER TABLE actions that depend on each other inside one statement (PostgreSQL runs a DROP
--- before the ADD that reuses its name) and ALTER COLUMN TYPE over UNIQUE / PRIMARY KEY columns
+-- ALTER TABLE actions that depend on each other inside one statement (PostgreSQL runs every DROP
+-- before the ADDs, so an ADD may reuse a dropped name) and ALTER COLUMN TYPE over UNIQUE / PRIMARY KEY columns
 -- (every row is converted before uniqueness is checked; a real duplicate names its constraint).
 CREATE TABLE alts_a (id int PRIMARY KEY, v int, CONSTRAINT alts_a_v CHECK (v > 0));
 
@@ -13,6 +13,7 @@ INSERT INTO alts_a VALUES (2, -1);
 -- error: 42710
 ALTER TABLE alts_a ADD CONSTRAINT alts_a_v CHECK (v < 40);
 
+-- error: 42704
 ALTER TABLE alts_a DROP CONSTRAINT alts_a_v, ADD CONSTRAINT alts_a_v CHECK (v < 40), DROP CONSTRAINT alts_a_v;
 
 INSERT INTO alts_a VALUES (3, 45);
