@@ -34,6 +34,10 @@ export const ddlLockBackoffMaxMs = 250;
 export const ddlCatchUpWaitMs = 10_000;
 /** DDL statements waiting to catch up at once; more are refused. */
 export const ddlCatchUpWaitersMax = 1_000;
+/** Lapsed votes a master remembers by token (a late release can still clear them); older fold in. */
+export const ddlLapsedVotesMax = 256;
+/** Releases per peer kept for when its link is back (the link was down when they were due). */
+export const ddlUndeliveredMax = 64;
 /** Pause between two looks at the links while waiting for them to come up. */
 const connectPollMs = 100;
 
@@ -119,6 +123,13 @@ export class DdlLock implements PeerExtension {
   /** Who held that vote. */
   private readonly quietFor: string | null = null;
   private readonly attempts = new Map<string, Attempt>();
+  /**
+   * Votes that lapsed without a release, by token: their transactions count as DDL until a late
+   * release says what became of them (see onRelease).
+   */
+  private readonly lapsed = new Map<string, { holder: string; seq: number }>();
+  /** Releases this node could not send (the link was down): sent when the link is back. */
+  private readonly undelivered = new Map<string, { token: string; seq: number | null }[]>();
   private readonly waiters = new Set<Waiter>();
   private readonly instance: string;
   private counter = 0;
@@ -152,8 +163,15 @@ export class DdlLock implements PeerExtension {
     const vote = this.vote && this.vote.holder !== this.host.nodeId ? this.vote : null;
     this.host.store.save({
       vote: vote ? { holder: vote.holder, seq: vote.seq } : null,
-      notes: this.missingOf(this.ddl) ?? {},
+      notes: this.missingOf(this.known()) ?? {},
     });
+  }
+
+  /** The DDL positions this node knows of: applied or released, and lapsed votes. */
+  private known(): Vector {
+    const out = { ...this.ddl };
+    for (const l of this.lapsed.values()) if ((out[l.holder] ?? 0) < l.seq) out[l.holder] = l.seq;
+    return out;
   }
 
   /** A transaction of `origin` up to `seq` holds (or may hold) DDL. */
@@ -171,7 +189,14 @@ export class DdlLock implements PeerExtension {
   private settle(): void {
     if (this.vote && this.vote.untilMs <= this.now()) {
       const peer = this.vote.holder !== this.host.nodeId;
-      this.note(this.vote.holder, this.vote.seq);
+      if (peer) {
+        this.lapsed.set(this.vote.token, { holder: this.vote.holder, seq: this.vote.seq });
+        if (this.lapsed.size > ddlLapsedVotesMax) {
+          const [oldest, l] = this.lapsed.entries().next().value!;
+          this.lapsed.delete(oldest);
+          this.note(l.holder, l.seq);
+        }
+      }
       this.vote = null;
       this.stats.expired++;
       if (peer) this.persist();
@@ -243,7 +268,7 @@ export class DdlLock implements PeerExtension {
       answered: new Set(),
       votes: new Map(),
       // This node's own vote carries what it knows, as a peer's does.
-      frontier: { ...this.ddl },
+      frontier: this.known(),
       busyWith: null,
       done: false,
       timer: null,
@@ -317,10 +342,21 @@ export class DdlLock implements PeerExtension {
     a.released = true;
     a.renewTimer?.cancel();
     this.attempts.delete(a.token);
-    // Every peer asked: a vote granted after we gave up is freed too (links keep order).
-    for (const p of this.host.peers())
-      if (a.asked.has(p.peerId) && !p.closed)
-        p.send({ t: 'ddl_lock_release', token: a.token, seq: committedSeq });
+    // Every peer asked: a vote granted after we gave up is freed too (links keep order). A peer
+    // cut off meanwhile gets it when its link is back: its vote has lapsed by then, and counts as
+    // DDL there until it learns what became of the transaction.
+    const sent = new Set<string>();
+    for (const p of this.host.peers()) {
+      if (!a.asked.has(p.peerId) || p.closed) continue;
+      if (p.send({ t: 'ddl_lock_release', token: a.token, seq: committedSeq })) sent.add(p.peerId);
+    }
+    for (const peerId of a.asked) {
+      if (sent.has(peerId)) continue;
+      const list = this.undelivered.get(peerId) ?? [];
+      list.push({ token: a.token, seq: committedSeq });
+      if (list.length > ddlUndeliveredMax) list.shift();
+      this.undelivered.set(peerId, list);
+    }
     if (this.vote?.token === a.token) this.vote = null;
     if (committedSeq !== null) this.note(this.host.nodeId, committedSeq);
   }
@@ -329,6 +365,13 @@ export class DdlLock implements PeerExtension {
     if (msg.t === 'ddl_lock_req') this.onRequest(peer, msg);
     else if (msg.t === 'ddl_lock_reply') this.onReply(peer, msg);
     else if (msg.t === 'ddl_lock_release') this.onRelease(peer, msg);
+  }
+
+  onOpen(peer: PeerHandle): void {
+    const list = this.undelivered.get(peer.peerId);
+    if (!list) return;
+    this.undelivered.delete(peer.peerId);
+    for (const r of list) peer.send({ t: 'ddl_lock_release', token: r.token, seq: r.seq });
   }
 
   onClose(peerId: string): void {
@@ -355,7 +398,7 @@ export class DdlLock implements PeerExtension {
         granted,
         ttlMs: ttl,
         holder: granted ? peer.peerId : (this.vote?.holder ?? null),
-        frontier: granted ? { ...this.ddl } : {},
+        frontier: granted ? this.known() : {},
         at: msg.at,
       });
     };
@@ -395,7 +438,16 @@ export class DdlLock implements PeerExtension {
   }
 
   private onRelease(peer: PeerHandle, msg: PeerMessage): void {
-    if (!this.vote || this.vote.token !== String(msg.token) || this.vote.holder !== peer.peerId) return;
+    const token = String(msg.token);
+    const late = this.lapsed.get(token);
+    if (late && late.holder === peer.peerId) {
+      // The vote lapsed before this arrived: now it is known whether DDL committed under it.
+      this.lapsed.delete(token);
+      if (typeof msg.seq === 'number') this.note(peer.peerId, msg.seq);
+      this.persist();
+      return;
+    }
+    if (!this.vote || this.vote.token !== token || this.vote.holder !== peer.peerId) return;
     if (typeof msg.seq === 'number') this.note(peer.peerId, msg.seq);
     this.vote = null;
     this.persist();

@@ -77,6 +77,8 @@ class SimMaster {
     this.net = this.fabric.network(this.id, this.all);
     void this.net.start((link) => {
       this.links.add(link);
+      if (gen === this.generation)
+        lock.onOpen({ peerId: link.peerId, send: (m: PeerMessage) => link.send(m), closed: link.closed });
       return {
         onMessage: (_l, msg) => {
           if (gen !== this.generation) return;

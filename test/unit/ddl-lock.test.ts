@@ -53,6 +53,7 @@ function start(
   });
   void fabric.network(id, ids).start((link) => {
     links.add(link);
+    m.lock.onOpen(handle(link));
     return {
       onMessage: (_l, msg) => m.lock.onMessage(handle(link), msg),
       onClose: () => {
@@ -125,6 +126,27 @@ test('a vote that lapses without a release counts its transaction as DDL', async
   const next = (await during(world, b.lock.acquire(1))) as DdlLease;
   assert.deepEqual(next.missing(), { m1: 5 });
   next.release(null);
+});
+
+test('a release that could not be sent reaches the voter when the link is back', async () => {
+  const { world, fabric, ms } = await cluster(3);
+  const [a, b] = ms as [Master, Master, Master];
+  const lease = (await during(world, a.lock.acquire(4))) as DdlLease;
+  fabric.partition('m1', 'm2');
+  fabric.partition('m1', 'm3');
+  await world.runFor(100);
+  // a rolls back while cut off; its voters' votes lapse and count m1:4 as DDL meanwhile.
+  lease.release(null);
+  await world.runFor(ddlLockLeaseMs + 100);
+  const meanwhile = (await during(world, b.lock.acquire(1))) as DdlLease;
+  assert.deepEqual(meanwhile.missing(), { m1: 4 });
+  meanwhile.release(null);
+  // Links back: the release arrives, and nobody waits for a transaction that never held DDL.
+  fabric.healAll();
+  await world.runFor(500);
+  const after = (await during(world, b.lock.acquire(1))) as DdlLease;
+  assert.equal(after.missing(), null);
+  after.release(null);
 });
 
 test('a master that restarts while its vote is out gives none until that vote has lapsed', async () => {
