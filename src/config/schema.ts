@@ -119,6 +119,8 @@ const replicationSchema = z
     health_check_interval_sec: positiveInt.default(10),
     replication_monitor_interval_sec: positiveInt.default(30),
     require_quorum_for_writes: z.boolean().default(false),
+    /** Multi-primary: DDL takes the cluster DDL lock from a majority of the masters (ddl-lock.ts). */
+    ddl_locking: z.boolean().default(true),
     quorum_size: positiveInt.optional(),
     /** How long a commit waits for its quorum before the client gets 08007 (default replication_timeout_ms). */
     quorum_timeout_ms: ms.min(1).optional(),

@@ -140,6 +140,7 @@ export class ChorusNode {
       logger: this.logger,
       generateNodeId: () => `node-${randomBytes(4).toString('hex')}`,
       guardPrimaryKeyUpdates: this.config.haMode === 'multi-primary',
+      multiPrimary: this.config.haMode === 'multi-primary',
       timestampSource: this.config.replication.timestamp_source,
       sequenceSlots: (nodeId) => sequenceSlotsOf(this.config, nodeId),
     });
@@ -338,6 +339,7 @@ export class ChorusNode {
         ),
         expectedPeers: () => network.peers().length,
         onAcks: () => this.quorum?.onAcks(),
+        onApplied: () => this.extras?.ddlLock?.onApplied(),
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
         holdShipping: () => this.extras?.snapshots.holding ?? false,
       });
@@ -351,6 +353,7 @@ export class ChorusNode {
         timers: opts.timers ?? systemTimers,
         requestRestart: opts.onRestart ?? null,
         configuredPeers: network.peers().length,
+        network,
         witnessNetwork: opts.witnessNetwork?.(this) ?? null,
         peers: () => replicationAdmin?.peers() ?? [],
         topologyProblems: () => problems(),
@@ -358,6 +361,9 @@ export class ChorusNode {
         nowMs: () => (opts.clock ?? systemClock).nowMs(),
       });
       this.host.quorum = this.quorum = this.extras.quorum;
+      const ddlLock = this.extras.ddlLock;
+      this.host.ddlLock = ddlLock;
+      if (ddlLock) applier.onDdlApplied = (origin, seq) => ddlLock.note(origin, seq);
       applier.membership = this.membership;
       this.membership?.attach({ replicator: this.replicator, network });
       replicationAdmin?.attach({

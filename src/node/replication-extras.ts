@@ -1,11 +1,13 @@
 // The multi-primary protocols that ride the peer links next to log shipping — snapshot transfer,
-// split-brain detection/recovery, the write quorum (with its witness) and failover — built for a
-// node, started and stopped together. Their SQL functions are registered with the other admin
+// split-brain detection/recovery, the write quorum (with its witness), the cluster DDL lock and
+// failover — built for a node, started and stopped together. Their SQL functions are registered with the other admin
 // functions, before the readers start (registerTopologyAdmin, registerSplitBrainAdmin).
 
 import type { Logger } from 'pino';
 import type { Timers } from '../clock/timers.js';
 import type { Config } from '../config/load.js';
+import { DdlLock } from '../replication/ddl-lock.js';
+import { fileVoteStore, memoryVoteStore } from '../replication/ddl-vote-store.js';
 import { FailoverMonitor } from '../replication/failover.js';
 import type { PeerNetwork } from '../replication/link.js';
 import type { Membership } from '../replication/membership.js';
@@ -29,6 +31,8 @@ export interface ExtrasParts {
   configuredPeers: number;
   /** Links to the witness (use_witness_node), or null. */
   witnessNetwork: PeerNetwork | null;
+  /** The peer links (the masters this node dials). */
+  network: PeerNetwork;
   /** Masters this node knows, with their state (replicate.masters). */
   peers(): { masterId: string; state: string }[];
   /** What validate_topology reports. */
@@ -42,6 +46,8 @@ export class ReplicationExtras {
   readonly splitBrain: SplitBrain;
   readonly quorum: QuorumGate | null;
   readonly failover: FailoverMonitor;
+  /** The cluster DDL lock ([replication] ddl_locking), or null. */
+  readonly ddlLock: DdlLock | null;
 
   /** Local writes are refused: a snapshot is awaited or installed, or a split-brain sync runs. */
   get blocksWrites(): boolean {
@@ -80,6 +86,8 @@ export class ReplicationExtras {
           p.logger.child({ component: 'witness' }),
         )
       : null;
+    this.ddlLock = r.ddl_locking ? ddlLockOf(p) : null;
+    if (this.ddlLock) p.replicator.addExtension(this.ddlLock);
     this.failover = new FailoverMonitor({
       engine: p.engine,
       replicator: p.replicator,
@@ -113,4 +121,39 @@ export class ReplicationExtras {
     await this.quorum?.witness?.stop();
     this.splitBrain.stop();
   }
+}
+
+/**
+ * The cluster DDL lock of a node. The masters it counts are every master this node knows of: those
+ * it dials, those linked to it, the origins it applied, the added ones — never fewer than there
+ * are (a master counted twice, by endpoint and by id, only makes the majority larger).
+ */
+function ddlLockOf(p: ExtrasParts): DdlLock {
+  const self = p.engine.nodeId;
+  const linked = (): Set<string> =>
+    new Set(
+      p.replicator
+        .peerHandles()
+        .filter((h) => !h.closed)
+        .map((h) => h.peerId),
+    );
+  return new DdlLock({
+    nodeId: self,
+    timers: p.timers,
+    random: Math.random,
+    peers: () => p.replicator.peerHandles().filter((h) => !h.closed),
+    masters: () => {
+      const up = linked();
+      const names = new Set<string>(up);
+      for (const d of p.network.peers()) names.add(d.peerId ?? d.endpoint);
+      for (const origin of Object.keys(p.engine.appliedVector())) names.add(origin);
+      for (const m of p.membership?.added() ?? []) names.add(m.master_id);
+      names.delete(self);
+      return [...names]
+        .filter((n) => !(p.membership?.isRemoved(n) ?? false))
+        .map((name) => ({ name, linked: up.has(name) }));
+    },
+    applied: () => p.engine.appliedVector(),
+    store: p.engine.path === ':memory:' ? memoryVoteStore() : fileVoteStore(p.config.server.data_dir),
+  });
 }

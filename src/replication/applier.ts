@@ -16,6 +16,7 @@ import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../testing/fai
 import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
 import { resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
+import { recordConversions, removeRefusedRow } from './ddl-rows.js';
 import type { Membership } from './membership.js';
 import type { Resolvers } from './resolvers.js';
 import {
@@ -42,7 +43,15 @@ export interface RowMeta {
 
 export type { AdminCommand } from './apply-ddl.js';
 
-export type ConflictType = 'write_conflict' | 'delete_conflict' | 'unique_conflict' | 'constraint_conflict';
+export type ConflictType =
+  | 'write_conflict'
+  | 'delete_conflict'
+  | 'unique_conflict'
+  | 'constraint_conflict'
+  /** A value an ALTER COLUMN TYPE could not convert, set to NULL (the old value is in the record). */
+  | 'conversion_conflict'
+  /** Replicated DDL that no longer fit this node's schema (concurrent DDL without the DDL lock). */
+  | 'ddl_conflict';
 
 export interface ApplyStats {
   txs: number;
@@ -62,6 +71,8 @@ export class Applier {
   private schemaChangedInBatch = false;
   /** Membership commands (remove_master, set_read_only) arriving in the log; set by the node. */
   membership: Membership | null = null;
+  /** A DDL transaction was applied (the cluster DDL lock counts it); set by the node. */
+  onDdlApplied: ((origin: string, seq: number) => void) | null = null;
   /** Counters of the planted bugs (src/testing/failpoints.ts); unused unless one is on. */
   private failpointChanges = 0;
   private failpointTxs = 0;
@@ -200,12 +211,15 @@ export class Applier {
     for (const entry of tx.entries) {
       if (entry.op === 'DDL') {
         this.applyDdl(entry, tx);
+        this.onDdlApplied?.(tx.origin, tx.seq);
         schemaChanged = true;
         continue;
       }
       // Written before an ALTER TABLE it had not seen: renamed and converted as the table now is.
-      const e = this.upgrader.upgrade(entry, seen);
+      const up = this.upgrader.upgrade(entry, seen);
+      const e = up.entry;
       if (e.pk === null) continue;
+      recordConversions(this, e.tbl, e.pk, tx, up.nulled);
       const shape = this.shape(e.tbl);
       if (!shape) {
         this.stats.skipped++;
@@ -236,9 +250,14 @@ export class Applier {
           { err, table: e.tbl, pk: e.pk, origin: tx.origin, seq: tx.seq },
           'replicated change refused by a constraint',
         );
-        this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, null, e.cols, null, 0);
+        // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
+        // change when the constraint arrived (replication/ddl-rows.ts).
+        const removed =
+          up.constrained && !keyless && e.op !== 'DELETE' ? removeRefusedRow(this, e.tbl, shape, e.pk) : null;
+        this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, removed, e.cols, null, 0);
         if (keyless) continue;
         const m = this.loadMeta(e.tbl, e.pk);
+        if (removed !== null) m.cols = {};
         m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
         this.saveMeta(e.tbl, e.pk, m);
       }
@@ -259,6 +278,7 @@ export class Applier {
         logger: this.logger,
         resolvers: this.resolvers,
         membership: this.membership,
+        rows: this,
       },
       e,
       tx,

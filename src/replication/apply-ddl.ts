@@ -10,6 +10,7 @@ import { dropCaptureTriggers, isAlterTable } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { recordShapeChange } from '../storage/shape-changes.js';
 import { applyTableOp, shapeChangesOf, type TableOp } from '../storage/table-ops.js';
+import { peerRowsFor, type RowBook } from './ddl-rows.js';
 import type { Membership, MembershipCommand } from './membership.js';
 import type { Resolvers } from './resolvers.js';
 import { colPath, fromJson, type RowSql } from './row-sql.js';
@@ -26,6 +27,8 @@ export interface DdlContext {
   logger: Logger;
   resolvers: Resolvers | null;
   membership: Membership | null;
+  /** Conflict records and row metadata (the Applier). */
+  rows: RowBook;
 }
 
 /**
@@ -81,15 +84,14 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
   try {
     if (parsed.tableOp) {
       if (parsed.tableOp.kind !== 'truncate') dropCaptureTriggers(db, e.tbl);
-      const outcome = applyTableOp(db, e.tbl, parsed.tableOp);
+      const outcome = applyTableOp(db, e.tbl, parsed.tableOp, (table) =>
+        peerRowsFor(db, table, tx, ctx.rows),
+      );
       for (const s of shapeChangesOf(e.tbl, parsed.tableOp))
         recordShapeChange(db, s.table, tx.origin, tx.seq, s.change);
-      if (outcome && (outcome.skipped.length > 0 || outcome.nulled.length > 0)) {
-        // Concurrent DDL or writes the change did not see: the schema still converges (see DESIGN.md).
-        ctx.logger.warn(
-          { table: e.tbl, skipped: outcome.skipped, nulled: outcome.nulled, origin: tx.origin, seq: tx.seq },
-          'replicated ALTER TABLE met rows or definitions it did not expect',
-        );
+      for (const s of outcome?.skipped ?? []) {
+        // Concurrent DDL (only without the cluster DDL lock): the edit no longer fits here.
+        ddlConflict(ctx, e, tx, `${s.edit.kind} skipped: ${s.reason}`);
       }
     } else {
       if (isAlterTable(sql) && e.tbl) dropCaptureTriggers(db, e.tbl);
@@ -104,6 +106,31 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
     // the schema already has the intended shape; keep going.
     db.exec('ROLLBACK TO chorus_apply_ddl');
     db.exec('RELEASE chorus_apply_ddl');
-    ctx.logger.warn({ err, sql, origin: tx.origin, seq: tx.seq }, 'replicated DDL skipped');
+    ddlConflict(ctx, e, tx, (err as Error).message);
   }
+}
+
+/**
+ * Replicated DDL that does not fit this node's schema (concurrent DDL: only possible without the
+ * cluster DDL lock, ddl_locking = false) is skipped, and recorded where operators look.
+ */
+function ddlConflict(ctx: DdlContext, e: LogEntry, tx: ReplTx, reason: string): void {
+  ctx.logger.warn({ table: e.tbl, reason, origin: tx.origin, seq: tx.seq }, 'replicated DDL skipped');
+  const sql = (JSON.parse(e.cols ?? '{}') as { sql?: string }).sql ?? null;
+  ctx.rows.recordConflict(
+    e.tbl ?? '',
+    '[]',
+    ctx.rows.nodeId,
+    tx,
+    'ddl_conflict',
+    null,
+    JSON.stringify({ sql }),
+    null,
+    0,
+    {
+      strategy: 'skipped',
+      status: 'pending',
+      error: reason,
+    },
+  );
 }

@@ -18,4 +18,6 @@ export interface PeerExtension {
   onMessage(peer: PeerHandle, msg: PeerMessage): void;
   /** A link to this peer closed (in-flight requests on it are lost). */
   onClose?(peerId: string): void;
+  /** A link to this peer came up (after the replicator's own resync). */
+  onOpen?(peer: PeerHandle): void;
 }

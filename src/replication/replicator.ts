@@ -318,6 +318,14 @@ export class Replicator {
     };
     this.peers.set(link, state);
     this.sendResync(state);
+    const handle: PeerHandle = {
+      peerId: link.peerId,
+      send: (m: PeerMessage) => this.send(state, m),
+      get closed() {
+        return link.closed;
+      },
+    };
+    for (const ext of this.extensions) ext.onOpen?.(handle);
     return {
       onMessage: (_l, msg) => this.onMessage(state, msg),
       onClose: (_l, reason) => {

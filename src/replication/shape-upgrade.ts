@@ -36,12 +36,17 @@ export class ShapeUpgrader {
     return s;
   }
 
-  /** The entry as the table is now (the entry itself when no unseen change concerns it). */
-  upgrade(e: LogEntry, seen: Vector): LogEntry {
+  /**
+   * The entry as the table is now (the entry itself when no unseen change concerns it), whether a
+   * constraint it had not seen was added, and the values a conversion turned into NULL.
+   */
+  upgrade(e: LogEntry, seen: Vector): Upgraded {
     this.changes ??= loadShapeChanges(this.db);
-    if (this.changes.length === 0) return e;
+    if (this.changes.length === 0) return { entry: e, constrained: false, nulled: [] };
     let tbl = e.tbl;
     let cols = e.cols;
+    let constrained = false;
+    const nulled: { column: string; old: string }[] = [];
     for (const r of this.changes) {
       if ((seen[r.origin] ?? 0) >= r.seq) continue;
       const c = r.change;
@@ -49,7 +54,12 @@ export class ShapeUpgrader {
         if (c.from === tbl) tbl = r.tbl;
         continue;
       }
-      if (r.tbl !== tbl || cols === null) continue;
+      if (r.tbl !== tbl) continue;
+      if (c.kind === 'constrain') {
+        constrained = true;
+        continue;
+      }
+      if (cols === null) continue;
       const from = colPath(c.kind === 'rename_column' ? c.from : c.column);
       const present = this.stmt('SELECT json_type(?, ?) IS NOT NULL').pluck().get(cols, from);
       if (!present) continue;
@@ -67,9 +77,23 @@ export class ShapeUpgrader {
           .pluck()
           .get({ cols, p: from }) as string;
       } catch {
+        nulled.push({
+          column: c.column,
+          old: this.stmt('SELECT json_object(:c, :cols -> :p)')
+            .pluck()
+            .get({ c: c.column, cols, p: from }) as string,
+        });
         cols = this.stmt("SELECT json_set(:cols, :p, json('null'))").pluck().get({ cols, p: from }) as string;
       }
     }
-    return tbl === e.tbl && cols === e.cols ? e : { ...e, tbl, cols };
+    return { entry: tbl === e.tbl && cols === e.cols ? e : { ...e, tbl, cols }, constrained, nulled };
   }
+}
+
+export interface Upgraded {
+  entry: LogEntry;
+  /** A constraint the change had not seen was added to its table since (see shape-changes.ts). */
+  constrained: boolean;
+  /** Values the table's new type could not hold, set to NULL ({column: old value} as JSON). */
+  nulled: { column: string; old: string }[];
 }

@@ -15,6 +15,7 @@ import type { StorageEngine } from '../storage/engine.js';
 import { recordShapeChange } from '../storage/shape-changes.js';
 import { isSqliteError } from '../storage/sqlite-errors.js';
 import { alterTable, type TableEdit } from '../storage/table-alter.js';
+import { ConversionDuplicateError } from '../storage/table-convert.js';
 import {
   addPrimaryKey,
   applyTableOp,
@@ -76,24 +77,47 @@ class AlterRun {
     return storedConstraints(this.db, this.table);
   }
 
+  /**
+   * The table's constraint names once the edits gathered so far are made: a constraint dropped
+   * earlier in the statement frees its name (PostgreSQL runs DROP before ADD).
+   */
+  private liveNames(): Set<string> {
+    const names = new Set(this.constraints().map((c) => c.name));
+    for (const e of this.edits) {
+      if (e.kind === 'drop_constraint') names.delete(e.name);
+      else if (e.kind === 'add_constraint' || e.kind === 'add_unique') names.add(e.name);
+      else if (e.kind === 'rename_constraint') {
+        names.delete(e.from);
+        names.add(e.to);
+      }
+    }
+    return names;
+  }
+
   /** Names a new constraint may not take: the table's constraints and every relation's name. */
   private taken(): Set<string> {
-    const names = this.db.prepare('SELECT name FROM sqlite_schema').pluck().all() as string[];
-    const pending = this.edits.flatMap((e) =>
-      e.kind === 'add_constraint' || e.kind === 'add_unique' ? [e.name] : [],
+    const dropped = new Set(this.constraints().map((c) => c.name));
+    for (const n of this.liveNames()) dropped.delete(n);
+    const names = (this.db.prepare('SELECT name FROM sqlite_schema').pluck().all() as string[]).filter(
+      (n) => !dropped.has(n),
     );
-    return new Set([...names, ...this.constraints().map((c) => c.name), ...pending]);
+    return new Set([...names, ...this.liveNames()]);
   }
 
   private named(name: string | null, columns: string[], label: string, isIndex: boolean): string {
     if (name === null) return constraintName(this.table, columns, label, this.taken());
-    // An index-backed constraint's name is a relation's name too, checked first (as PostgreSQL).
-    if (isIndex && this.db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(name))
+    const live = this.liveNames();
+    // An index-backed constraint's name is a relation's name too, checked first (as PostgreSQL);
+    // an index-backed constraint dropped earlier in the statement frees it.
+    const freed = this.constraints().some((c) => c.name === name) && !live.has(name);
+    const indexBacked =
+      live.has(name) &&
+      (this.constraints().some((c) => c.name === name && (c.type === 'p' || c.type === 'u')) ||
+        this.edits.some((e) => e.kind === 'add_unique' && e.name === name));
+    const relation = !freed && this.db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(name);
+    if (isIndex && (relation || indexBacked))
       throw new ChorusError('42P07', `relation "${name}" already exists`);
-    const exists =
-      this.constraints().some((c) => c.name === name) ||
-      this.edits.some((e) => 'name' in e && e.name === name);
-    if (exists)
+    if (live.has(name))
       throw new ChorusError('42710', `constraint "${name}" for relation "${this.table}" already exists`);
     return name;
   }
@@ -109,7 +133,7 @@ class AlterRun {
     try {
       alterTable(this.db, this.table, edits, 'origin', () => this.verify(checks));
     } catch (e) {
-      throw this.explain(e, edits);
+      throw this.explain(e);
     }
     if (this.localOnly) return;
     const op: TableOp = { kind: 'alter', edits };
@@ -119,7 +143,14 @@ class AlterRun {
   }
 
   /** A SQLite constraint error met while values were converted, as PostgreSQL words it. */
-  private explain(e: unknown, edits: readonly TableEdit[]): unknown {
+  private explain(e: unknown): unknown {
+    if (e instanceof ConversionDuplicateError) {
+      return new ChorusError(e.sqlstate, e.message, {
+        table: this.table,
+        constraint: e.constraintName,
+        detail: `Key ${this.keyText(e.columns, e.values as StorageValue[])} is duplicated.`,
+      });
+    }
     if (!isSqliteError(e)) return e;
     const t = this.table;
     const notNull = /NOT NULL constraint failed: [^.]+\.(.+)$/.exec(e.message);
@@ -138,8 +169,6 @@ class AlterRun {
           constraint: check[1],
         },
       );
-    if (edits.some((x) => x.kind === 'set_type') && /UNIQUE|PRIMARYKEY/.test(e.code))
-      return new ChorusError('23505', `could not create unique index "${t}_pkey"`, { cause: e });
     return e;
   }
 
@@ -236,9 +265,10 @@ class AlterRun {
   }
 
   private dropConstraint(a: Extract<AlterAction, { kind: 'drop_constraint' }>): void {
-    const c = this.constraints().find((x) => x.name === a.name);
+    const live = this.liveNames().has(a.name);
+    const c = live ? this.constraints().find((x) => x.name === a.name) : undefined;
     if (!c) {
-      if (this.edits.some((e) => 'name' in e && e.name === a.name)) {
+      if (live) {
         this.edits.push({ kind: 'drop_constraint', name: a.name });
         return;
       }
@@ -311,6 +341,16 @@ class AlterRun {
         this.op(this.table, { kind: 'add_primary_key', columns: a.columns, constraint: a.name });
         return;
       case 'set_type':
+        if (a.reads && !this.localOnly && this.engine.multiPrimary) {
+          // Peers convert a row change written before the ALTER on its own (shape-upgrade.ts): a
+          // conversion reading another column would see that column's value of another moment.
+          throw new FeatureNotSupportedError(
+            `ALTER COLUMN TYPE ... USING an expression that reads other columns (${a.reads.join(', ')}) on replicated table "${this.table}"`,
+            {
+              hint: `Convert from "${a.column}" alone, or add a new column, fill it with UPDATE, then drop the old one.`,
+            },
+          );
+        }
         this.edits.push({
           kind: 'set_type',
           column: a.column,
@@ -355,9 +395,9 @@ class AlterRun {
         this.dropConstraint(a);
         return;
       case 'rename_constraint': {
-        if (!this.constraints().some((c) => c.name === a.from))
+        if (!this.liveNames().has(a.from))
           throw new ChorusError('42704', `constraint "${a.from}" for table "${this.table}" does not exist`);
-        if (this.constraints().some((c) => c.name === a.to))
+        if (this.liveNames().has(a.to))
           throw new ChorusError('42710', `constraint "${a.to}" for relation "${this.table}" already exists`);
         this.edits.push({ kind: 'rename_constraint', from: a.from, to: a.to });
         return;

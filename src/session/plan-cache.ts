@@ -68,6 +68,7 @@ export class PlanCache {
   private lookup(key: string): Prepared | undefined {
     const p = this.plans.get(key);
     if (!p) return undefined;
+    // Typed DDL (ALTER TABLE's analysis) was made against a schema too.
     const version = p.plan?.schemaVersion ?? p.ddl?.schemaVersion;
     if (version !== undefined && version !== this.catalog.version) {
       this.plans.delete(key);

@@ -12,6 +12,7 @@ import {
   QueryCanceledError,
   ReadOnlyTransactionError,
 } from '../errors.js';
+import type { DdlLease, DdlLock } from '../replication/ddl-lock.js';
 import type { QuorumGate } from '../replication/quorum.js';
 import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
@@ -71,6 +72,8 @@ export interface SessionHost {
   onStatement(kind: string, ok: boolean): void;
   /** Quorum writes (multi-primary with require_quorum_for_writes); null otherwise. */
   quorum?: Pick<QuorumGate, 'checkWritable' | 'wait'> | null;
+  /** The cluster DDL lock (multi-primary with ddl_locking); null otherwise. */
+  ddlLock?: Pick<DdlLock, 'acquire' | 'waitCovered'> | null;
   /** DDL ran: compiled statements everywhere may describe old columns. */
   onSchemaChange(): void;
   /** The committed schema: the node's catalog and plan cache (see schema-view.ts). */
@@ -82,6 +85,9 @@ export interface SessionHost {
   /** Advisory locks and cursor connections (see local/). */
   local: LocalServices;
 }
+
+/** Times DDL waits for the DDL its lock's voters had applied before it is refused (40001). */
+const ddlCatchUpAttemptsMax = 3;
 
 let nextSessionId = 1;
 /** Numbers executions of statements (BindSource 'execution'). */
@@ -118,6 +124,8 @@ export class Session {
   private readonly cancelWaiters = new Set<(e: Error) => void>();
   /** DDL ran in the current write transaction: invalidate statement caches after it ends. */
   private schemaChanged = false;
+  /** The cluster DDL lock the open write transaction holds (released when it ends). */
+  private ddlLease: DdlLease | null = null;
   /** The schema this session plans against (its own view while its DDL is uncommitted). */
   readonly schema: SessionSchema;
   readonly settings: SessionSettings;
@@ -519,13 +527,26 @@ export class Session {
     this.holdsWriter = false;
     this.savepoints = 0;
     let info: CommitInfo | null = null;
+    const lease = this.ddlLease;
+    this.ddlLease = null;
     try {
+      if (commit && lease && !lease.valid()) {
+        this.host.engine.rollbackWrite();
+        throw new ChorusError(
+          '40001',
+          'the cluster DDL lock lapsed before COMMIT: the transaction was rolled back',
+          {
+            hint: 'The masters that granted it stopped answering (a partition?); retry the transaction.',
+          },
+        );
+      }
       if (commit) {
         this.schema.temp?.beforeCommit();
         info = this.host.engine.commitWrite(this.clientTimestampMs());
         this.host.onCommit({ captured: info !== null });
       } else this.host.engine.rollbackWrite();
     } finally {
+      lease?.release(info?.originSeq ?? null);
       this.host.writerLock.release(this);
       this.schema.ended();
       if (this.schemaChanged) {
@@ -559,9 +580,11 @@ export class Session {
       return value;
     }
     // A DDL statement never joins a commit group (see queryEndsTransaction).
+    const fresh = !this.holdsWriter;
     await this.ensureWriter(!ddl, what);
     let out: StatementResult;
     try {
+      if (ddl && latest()[0].cls.kind !== 'truncate') await this.lockDdl(fresh, what);
       out = ddl ? this.runDdl(...latest()) : this.runWriterStatement(...latest());
     } catch (e) {
       if (this.state === 'idle') this.releaseWriter(false);
@@ -616,6 +639,40 @@ export class Session {
       this.schema.changed();
     }
     return out.result;
+  }
+
+  /**
+   * Multi-primary: take the cluster DDL lock for the open write transaction before its first DDL
+   * (replication/ddl-lock.ts), after applying the DDL the masters that voted had applied. The
+   * writer is given back while that DDL arrives, unless the transaction already wrote (then it is
+   * refused: the writer cannot be given back mid-transaction, and applying needs it).
+   */
+  private async lockDdl(fresh: boolean, what: () => string): Promise<void> {
+    const lock = this.host.ddlLock;
+    if (!lock || this.ddlLease) return;
+    if (this.groupBlock) throw new ChorusError('XX000', 'internal error: DDL inside a commit group');
+    for (let attempt = 1; ; attempt++) {
+      const lease = await lock.acquire(this.host.engine.nextLocalSeq());
+      if (!lease) return;
+      const missing = lease.missing();
+      if (!missing) {
+        this.ddlLease = lease;
+        return;
+      }
+      lease.release(null);
+      if (!fresh || attempt >= ddlCatchUpAttemptsMax) {
+        const [origin, seq] = Object.entries(missing)[0]!;
+        throw new ChorusError(
+          '40001',
+          `could not serialize DDL: DDL of master "${origin}" (transaction ${seq}) has not been applied on this node yet`,
+          { hint: 'DDL runs after the DDL before it on every master; retry the transaction.' },
+        );
+      }
+      // Nothing ran in this transaction yet: give the writer back so the missing DDL can apply.
+      this.releaseWriter(false);
+      await this.cancelable(lock.waitCovered(missing));
+      await this.ensureWriter(false, what);
+    }
   }
 
   private begin(sig: Token[], statementUs: bigint): StatementResult {

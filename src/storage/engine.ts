@@ -35,6 +35,8 @@ export interface EngineOptions {
   generateNodeId: () => string;
   /** Multi-primary: refuse primary-key updates (peers identify rows by key). */
   guardPrimaryKeyUpdates?: boolean;
+  /** Multi-primary: every master writes (what peers must be able to replay is restricted). */
+  multiPrimary?: boolean;
   /** What last-write-wins orders by (replication.timestamp_source). */
   timestampSource?: TimestampSource;
   /**
@@ -364,6 +366,11 @@ export class StorageEngine {
       )
       .all() as { name: string }[];
     return rows.map((r) => r.name);
+  }
+
+  /** Whether other masters write too (multi-primary mode). */
+  get multiPrimary(): boolean {
+    return this.opts.multiPrimary ?? false;
   }
 
   isLocalOnly(table: string): boolean {

@@ -10,7 +10,12 @@ export type ShapeChange =
   | { kind: 'rename_table'; from: string }
   | { kind: 'rename_column'; from: string; to: string }
   /** ALTER COLUMN TYPE: `sql` turns the old value (the column's name in it) into the new form. */
-  | { kind: 'convert'; column: string; sql: string };
+  | { kind: 'convert'; column: string; sql: string }
+  /**
+   * A constraint the table did not have (NOT NULL, CHECK, FOREIGN KEY, UNIQUE, a new type): a row
+   * change that had not seen it and that it refuses removes the row, as peers remove such rows.
+   */
+  | { kind: 'constrain' };
 
 export interface RecordedShapeChange {
   id: number;

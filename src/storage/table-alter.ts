@@ -8,8 +8,10 @@
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../errors.js';
 import { quoteIdent } from '../sql/lexer.js';
+import { refusedRows } from './alter-violations.js';
 import { constraintIndexes, constraintIndexSql, tableTextConstraints } from './constraints.js';
-import { columnIndex, parseTableDef, type TableDef, tableDefSql } from './table-def.js';
+import { type Conversion, dropStaged, stageConversions, writeConversions } from './table-convert.js';
+import { bodyColumns, columnIndex, parseTableDef, type TableDef, tableDefSql } from './table-def.js';
 import { rebuildTable, writeTableText } from './table-rebuild.js';
 
 /** One change of a table's definition, as it travels in the log (a `tableOp` of kind `alter`). */
@@ -27,11 +29,9 @@ export type TableEdit =
 /** How an edit that no longer fits the table is treated: an error (origin) or skipped (peer). */
 export type EditMode = 'origin' | 'peer';
 
-/** What running the edits did that the caller may report (peers: skipped edits, rows set to NULL). */
+/** What running the edits did that the caller may report (peers: edits that no longer fit). */
 export interface AlterOutcome {
   skipped: { edit: TableEdit; reason: string }[];
-  /** Peers: values the new type could not hold, set to NULL (row key as JSON, column, old value). */
-  nulled: { rowid: number; column: string }[];
 }
 
 interface IndexChange {
@@ -141,10 +141,24 @@ function indexedInText(def: TableDef): string {
 }
 
 /**
+ * A peer's treatment of rows the change meets that its origin never saw (written here
+ * concurrently with it): the caller records each and removes refused rows, as the applier treats
+ * such a row arriving after the change (replication/ddl-rows.ts).
+ */
+export interface PeerRows {
+  /** A value the new type cannot hold, set to NULL. */
+  nulled(rowid: number, column: string, old: unknown): void;
+  /** A row the new definition refuses (unique: it lost a unique collision): record and delete it. */
+  refuse(rowid: number, constraint: string, unique: boolean): void;
+  /** Of rows sharing a new unique constraint's values, the one that keeps them. */
+  keepOne(rowids: number[]): number;
+}
+
+/**
  * Run edits on a table inside the caller's transaction (capture triggers dropped by the caller and
  * made again after). On the origin every edit must fit (the session checked them and the rows); on
- * a peer an edit that no longer fits (concurrent DDL) is skipped, and a value the new type cannot
- * hold (a concurrent write) becomes NULL rather than stop the whole change.
+ * a peer an edit that no longer fits is skipped, and rows the new definition refuses are handed to
+ * `peer` before the definition is written.
  */
 export function alterTable(
   db: Database.Database,
@@ -153,8 +167,9 @@ export function alterTable(
   mode: EditMode,
   /** Called once the definition and values are in place, before unique indexes are made. */
   validate?: () => void,
+  peer?: PeerRows,
 ): AlterOutcome {
-  const outcome: AlterOutcome = { skipped: [], nulled: [] };
+  const outcome: AlterOutcome = { skipped: [] };
   const before = stored(db, table);
   const def = parseTableDef(before);
   const ix: IndexChange = { drop: [], create: [] };
@@ -173,13 +188,28 @@ export function alterTable(
       outcome.skipped.push({ edit: e, reason: (err as Error).message });
     }
   }
-  for (const name of ix.drop) db.exec(`DROP INDEX ${quoteIdent(name)}`);
-  const after = tableDefSql(def, table);
-  if (after !== tableDefSql(parseTableDef(before), table)) {
-    if (indexedInText(def) === indexedInText(parseTableDef(before))) writeTableText(db, table, after);
-    else rebuildTable(db, table, def);
+  const sets: Conversion[] = applied.flatMap((e) =>
+    e.kind === 'set_type' && e.convert !== null ? [{ column: e.column, sql: e.convert }] : [],
+  );
+  try {
+    if (sets.length > 0)
+      stageConversions(
+        db,
+        table,
+        sets,
+        mode === 'peer' && peer ? (r, c, old) => peer.nulled(r, c, old) : null,
+      );
+    if (mode === 'peer' && peer) settleRows(db, table, parseTableDef(before), def, sets, ix, peer);
+    for (const name of ix.drop) db.exec(`DROP INDEX ${quoteIdent(name)}`);
+    const after = tableDefSql(def, table);
+    if (after !== tableDefSql(parseTableDef(before), table)) {
+      if (indexedInText(def) === indexedInText(parseTableDef(before))) writeTableText(db, table, after);
+      else rebuildTable(db, table, def);
+    }
+    if (sets.length > 0) writeConversions(db, table, sets);
+  } finally {
+    dropStaged(db);
   }
-  convertValues(db, table, applied, mode, outcome);
   validate?.();
   for (const sql of ix.create) {
     try {
@@ -195,54 +225,31 @@ export function alterTable(
   return outcome;
 }
 
-/** Convert the values of columns whose type changed (after the new definition is in place). */
-function convertValues(
+/** The unique constraints the edits create (name and columns, from their index text). */
+function createdUnique(ix: IndexChange): { name: string; columns: string[] }[] {
+  return ix.create.map((sql) => {
+    const m = /^CREATE UNIQUE INDEX "((?:[^"]|"")+)" ON "(?:[^"]|"")+" \((.*)\)$/s.exec(sql)!;
+    return { name: m[1]!.replaceAll('""', '"'), columns: bodyColumns(`(${m[2]!})`) };
+  });
+}
+
+/** Peers: rows the new definition refuses are handed over before anything is written. */
+function settleRows(
   db: Database.Database,
   table: string,
-  edits: readonly TableEdit[],
-  mode: EditMode,
-  outcome: AlterOutcome,
+  before: TableDef,
+  after: TableDef,
+  sets: readonly Conversion[],
+  ix: IndexChange,
+  peer: PeerRows,
 ): void {
-  const sets = edits.flatMap((e) =>
-    e.kind === 'set_type' && e.convert !== null ? [{ column: e.column, sql: e.convert }] : [],
-  );
-  if (sets.length === 0) return;
-  const t = quoteIdent(table);
-  const all = `UPDATE ${t} SET ${sets.map((s) => `${quoteIdent(s.column)} = ${s.sql}`).join(', ')}`;
-  if (mode === 'origin') {
-    db.exec(all);
-    return;
-  }
-  db.exec('SAVEPOINT chorus_convert');
-  try {
-    db.exec(all);
-    db.exec('RELEASE chorus_convert');
-    return;
-  } catch {
-    db.exec('ROLLBACK TO chorus_convert');
-    db.exec('RELEASE chorus_convert');
-  }
-  // A peer holds a value written concurrently with the change that the new type cannot hold:
-  // row by row, such a value becomes NULL (the same on every node: it fails everywhere).
-  const rowids = db.prepare(`SELECT rowid FROM ${t}`).pluck().all() as number[];
-  for (const s of sets) {
-    const one = db.prepare(`UPDATE ${t} SET ${quoteIdent(s.column)} = ${s.sql} WHERE rowid = ?`);
-    const nul = db.prepare(`UPDATE ${t} SET ${quoteIdent(s.column)} = NULL WHERE rowid = ?`);
-    for (const rowid of rowids) {
-      try {
-        one.run(rowid);
-      } catch {
-        try {
-          nul.run(rowid);
-          outcome.nulled.push({ rowid, column: s.column });
-        } catch {
-          // NOT NULL as well: the row keeps its old value (reported by the caller).
-          outcome.skipped.push({
-            edit: { kind: 'set_type', column: s.column, type: '', convert: null },
-            reason: `row ${rowid}`,
-          });
-        }
-      }
-    }
+  const found = refusedRows(db, table, before, after, sets, createdUnique(ix));
+  for (const r of found.refused) peer.refuse(r.rowid, r.constraint, false);
+  const exists = db.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE rowid = ?`);
+  for (const d of found.duplicates) {
+    const alive = d.rowids.filter((r) => exists.get(r) !== undefined);
+    if (alive.length < 2) continue;
+    const keep = peer.keepOne(alive);
+    for (const r of alive) if (r !== keep) peer.refuse(r, d.constraint, true);
   }
 }

@@ -11,7 +11,7 @@ import { tableShape } from './capture.js';
 import { internalPrefix } from './internal-schema.js';
 import { renameColumn, renameTable, type ShapeChange } from './shape-changes.js';
 import { isSqliteError } from './sqlite-errors.js';
-import { type AlterOutcome, alterTable, type TableEdit } from './table-alter.js';
+import { type AlterOutcome, alterTable, type PeerRows, type TableEdit } from './table-alter.js';
 
 /** A table operation as it travels in the replication log (a DDL entry's `tableOp`). */
 export type TableOp =
@@ -27,11 +27,20 @@ export function shapeChangesOf(table: string, op: TableOp): { table: string; cha
   if (op.kind === 'rename_column')
     return [{ table, change: { kind: 'rename_column', from: op.from, to: op.to } }];
   if (op.kind !== 'alter') return [];
-  return op.edits.flatMap((e) =>
+  const out: { table: string; change: ShapeChange }[] = op.edits.flatMap((e) =>
     e.kind === 'set_type' && e.convert !== null
       ? [{ table, change: { kind: 'convert' as const, column: e.column, sql: e.convert } }]
       : [],
   );
+  const constrains = op.edits.some(
+    (e) =>
+      e.kind === 'add_constraint' ||
+      e.kind === 'add_unique' ||
+      e.kind === 'set_type' ||
+      (e.kind === 'set_not_null' && e.notNull),
+  );
+  if (constrains) out.push({ table, change: { kind: 'constrain' } });
+  return out;
 }
 
 /** Name of the table a rebuild copies into before it takes the old table's name. */
@@ -220,7 +229,13 @@ export function addPrimaryKey(
  * Run a replicated table operation on a peer (inside the applier's transaction, capture off; the
  * caller drops the table's capture triggers first and syncs them after).
  */
-export function applyTableOp(db: Database.Database, table: string, op: TableOp): AlterOutcome | null {
+export function applyTableOp(
+  db: Database.Database,
+  table: string,
+  op: TableOp,
+  /** Peers: how rows the origin never saw are treated (table-alter.ts PeerRows). */
+  peerRows?: (table: string) => PeerRows,
+): AlterOutcome | null {
   switch (op.kind) {
     case 'truncate':
       deleteAllRows(db, table);
@@ -228,8 +243,10 @@ export function applyTableOp(db: Database.Database, table: string, op: TableOp):
     case 'add_primary_key':
       addPrimaryKey(db, table, op.columns, op.constraint);
       return null;
-    case 'alter':
-      return alterTable(db, userTableName(db, table), op.edits, 'peer');
+    case 'alter': {
+      const name = userTableName(db, table);
+      return alterTable(db, name, op.edits, 'peer', undefined, peerRows?.(name));
+    }
     case 'rename_table':
       renameTable(db, userTableName(db, table), op.to);
       return null;

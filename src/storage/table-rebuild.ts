@@ -88,10 +88,16 @@ export function rebuildTable(db: Database.Database, table: string, def: TableDef
         WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL AND name NOT LIKE ? ESCAPE '\\'`,
     )
     .all(table, `${internalPrefix.replaceAll('_', '\\_')}%`) as { type: string; name: string; sql: string }[];
-  const cols = columnsOf(db, 'main', table)
+  const info = columnsOf(db, 'main', table);
+  let cols = info
     .filter((c) => c.hidden === 0)
     .map((c) => quoteIdent(c.name))
     .join(', ');
+  // Rows keep their rowids (ALTER COLUMN TYPE's staged values are keyed by them), unless a column
+  // is the rowid already or the table has none.
+  const alias =
+    info.filter((c) => c.pk > 0).length === 1 && info.find((c) => c.pk > 0)!.type.toUpperCase() === 'INTEGER';
+  if (!alias && !/WITHOUT\s+ROWID\s*$/i.test(def.tail)) cols = `rowid, ${cols}`;
   db.exec(`DROP TABLE IF EXISTS ${quoteIdent(rebuildName)}`);
   db.exec(tableDefSql(def, rebuildName));
   db.exec(`INSERT INTO ${quoteIdent(rebuildName)} (${cols}) SELECT ${cols} FROM ${quoteIdent(table)}`);

@@ -36,7 +36,14 @@ export function openSimNode(o: SimNodeOptions): ChorusNode {
           synchronous: 'off',
           log_level: 'silent',
         },
-        replication: { mode: 'multi-primary', cluster_secret: 'sim-secret', ...(o.replication ?? {}) },
+        // The DDL lock waits for peers' votes, which only arrive while the world runs: simulations
+        // that run DDL outside world.runFor turn it on themselves.
+        replication: {
+          mode: 'multi-primary',
+          cluster_secret: 'sim-secret',
+          ddl_locking: false,
+          ...(o.replication ?? {}),
+        },
       },
     }),
     logger: silent,

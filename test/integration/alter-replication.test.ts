@@ -1,7 +1,9 @@
 // ALTER TABLE on a multi-primary pair: every form (constraints, column type, default, NOT NULL,
 // renames, several actions at once) made on node 1 while node 2, cut off by a partition, keeps
 // writing in the old shape; after healing both nodes hold the same rows and the same schema, the
-// writes made concurrently are not lost, and the new constraints are enforced on both.
+// writes made concurrently are not lost, and the new constraints are enforced on both. DDL needs
+// the cluster DDL lock (a majority of the masters: both of two), so node 1 takes it in an open
+// transaction before the partition and commits its ALTERs while cut off, within the lock's lease.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -52,13 +54,16 @@ test('ALTER TABLE forms made on one node while the other writes in the old shape
   await pair.waitConverged(['altp', 'altc'], 10_000);
 
   const proxy = pair.proxy(0, 1);
+  await pair.sql(0, 'BEGIN');
+  await pair.sql(0, 'ALTER TABLE altc ADD CONSTRAINT altc_email_key UNIQUE (email)');
   proxy.partition();
+  // Without a majority, DDL is refused on node 2.
+  await failsWith(1, 'ALTER TABLE altc ADD COLUMN x int', '55000');
   // Node 2 writes in the old shape: new rows (n as text), a changed email, a changed n.
   await pair.sql(1, "INSERT INTO altc VALUES (3, 'c@x', '30', 3, 3), (4, 'd@x', '40', 4, NULL)");
   await pair.sql(1, "UPDATE altc SET email = 'b2@x' WHERE id = 2");
   await pair.sql(1, "UPDATE altc SET n = '11' WHERE id = 1");
   // Node 1 changes the shape meanwhile.
-  await pair.sql(0, 'ALTER TABLE altc ADD CONSTRAINT altc_email_key UNIQUE (email)');
   await pair.sql(0, 'ALTER TABLE altc ADD CHECK (code >= 0)');
   await pair.sql(0, 'ALTER TABLE altc ADD FOREIGN KEY (pid) REFERENCES altp (id) ON DELETE CASCADE');
   await pair.sql(0, 'ALTER TABLE altc ALTER COLUMN n TYPE int USING n::int');
@@ -68,6 +73,7 @@ test('ALTER TABLE forms made on one node while the other writes in the old shape
   await pair.sql(0, 'ALTER TABLE altc ADD CONSTRAINT altc_n_check CHECK (n > 0)');
   await pair.sql(0, 'ALTER TABLE altc DROP CONSTRAINT altc_n_check');
   await pair.sql(0, "INSERT INTO altc (id, mail, n, pid) VALUES (5, 'e@x', 50, 1)");
+  await pair.sql(0, 'COMMIT');
   proxy.heal();
 
   await pair.waitConverged(['altp', 'altc'], 20_000);
@@ -94,9 +100,11 @@ test('ALTER TABLE forms made on one node while the other writes in the old shape
     { id: 1, mail: 'a2@x', n: 12 },
   ]);
   // A table renamed while the other node writes to it under its old name.
+  await pair.sql(0, 'BEGIN');
+  await pair.sql(0, 'ALTER TABLE altp RENAME TO altp2');
   proxy.partition();
   await pair.sql(1, 'INSERT INTO altp VALUES (4)');
-  await pair.sql(0, 'ALTER TABLE altp RENAME TO altp2');
+  await pair.sql(0, 'COMMIT');
   proxy.heal();
   await pair.waitConverged(['altp2', 'altc'], 10_000);
   assert.deepEqual(await pair.sql(0, 'SELECT id FROM altp2 ORDER BY id'), [{ id: 1 }, { id: 2 }, { id: 4 }]);

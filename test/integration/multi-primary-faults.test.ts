@@ -287,7 +287,9 @@ test('a node with the wrong cluster secret never gets its writes in (nor ours ou
     intruder = await NodeProcess.start({
       nodeId: 'intruder',
       extraArgs: ['--ha-mode', 'multi-primary', '--ha-peers', `127.0.0.1:${c.nodes[0]!.haPort}`],
-      env: { CHORUS_CLUSTER_SECRET: 'not-the-cluster-secret' },
+      // It never reaches a majority of the masters it knows of (the cluster refuses it), so its
+      // DDL would be refused: it creates its tables without the cluster DDL lock.
+      env: { CHORUS_CLUSTER_SECRET: 'not-the-cluster-secret', CHORUS_REPLICATION__DDL_LOCKING: 'false' },
     });
     const ic = await connectClient(intruder);
     try {

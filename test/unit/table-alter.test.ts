@@ -143,8 +143,15 @@ test('a peer turns a value the new type cannot hold into NULL, the rest converte
   assert.throws(() =>
     alterTable(d, 't', [{ kind: 'set_type', column: 'c', type: 'INTEGER', convert }], 'origin'),
   );
-  const out = alterTable(d, 't', [{ kind: 'set_type', column: 'c', type: 'INTEGER', convert }], 'peer');
-  assert.equal(out.nulled.length, 1);
+  const nulled: unknown[] = [];
+  const refused: unknown[] = [];
+  alterTable(d, 't', [{ kind: 'set_type', column: 'c', type: 'INTEGER', convert }], 'peer', undefined, {
+    nulled: (rowid, column, old) => nulled.push([rowid, column, old]),
+    refuse: (rowid, constraint) => refused.push([rowid, constraint]),
+    keepOne: (rowids) => rowids[0]!,
+  });
+  assert.deepEqual(nulled, [[3, 'c', 'oops']]);
+  assert.deepEqual(refused, []);
   assert.deepEqual(d.prepare('SELECT id, c FROM t ORDER BY id').raw().all(), [
     [1, 10],
     [2, 20],
@@ -191,9 +198,23 @@ test('renames carry row clocks; an old-shape row change is renamed and converted
   );
   const up = new ShapeUpgrader(d);
   const old = { tbl: 't', op: 'UPDATE' as const, pk: '[1]', cols: '{"c":"42","a":"z"}' };
-  assert.deepEqual(up.upgrade(old, { n1: 4 }), { ...old, tbl: 't2', cols: '{"a":"z","code":42}' });
+  assert.deepEqual(up.upgrade(old, { n1: 4 }).entry, { ...old, tbl: 't2', cols: '{"a":"z","code":42}' });
   // Seen the rename but not the conversion; seen everything: as it is.
-  assert.deepEqual(up.upgrade({ ...old, cols: '{"code":"7"}' }, { n1: 5 }).cols, '{"code":7}');
+  assert.deepEqual(up.upgrade({ ...old, cols: '{"code":"7"}' }, { n1: 5 }).entry.cols, '{"code":7}');
   const seen = { ...old, tbl: 't2', cols: '{"code":7}' };
-  assert.equal(up.upgrade(seen, { n1: 7 }), seen);
+  assert.equal(up.upgrade(seen, { n1: 7 }).entry, seen);
+  // A value the conversion cannot hold becomes NULL and is reported with its old value.
+  d.function('to_int', (v: unknown) => {
+    if (!/^[0-9]+$/.test(String(v))) throw new Error(`invalid input syntax for type integer: "${v}"`);
+    return Number(v);
+  });
+  recordShapeChange(d, 't2', 'n1', 8, { kind: 'convert', column: 'a', sql: 'to_int("a")' });
+  recordShapeChange(d, 't2', 'n1', 8, { kind: 'constrain' });
+  up.invalidate();
+  const bad = up.upgrade({ ...seen, cols: '{"a":"x1"}' }, { n1: 7 });
+  assert.deepEqual(bad, {
+    entry: { ...seen, cols: '{"a":null}' },
+    constrained: true,
+    nulled: [{ column: 'a', old: '{"a":"x1"}' }],
+  });
 });

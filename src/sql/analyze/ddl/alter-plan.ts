@@ -21,6 +21,8 @@ export type AlterAction =
       declared: string;
       convert: string | null;
       default?: string | null;
+      /** Other columns the USING expression reads (refused on replicated tables). */
+      reads?: string[];
     }
   | { kind: 'set_default'; column: string; default: string | null }
   | { kind: 'set_not_null'; column: string; notNull: boolean }

@@ -92,6 +92,9 @@ function setType(an: Analyzer, table: CatalogRelation, cmd: P.AlterTableCmd): Al
   if (inKey) keyColumnType(name, to);
   const lv = an.level(rowScope(table), 'transform expressions');
   let convert: string;
+  const reads = cd.raw_default
+    ? referencedColumns(cd.raw_default, table.columns).filter((c) => c !== name)
+    : [];
   if (cd.raw_default) {
     const e = an.expr(cd.raw_default, lv);
     try {
@@ -129,6 +132,7 @@ function setType(an: Analyzer, table: CatalogRelation, cmd: P.AlterTableCmd): Al
       declared: 'INTEGER',
       convert: convert === quoteId(name) ? null : convert,
       default: to.type === T.int4 ? null : `(CAST(NULL AS ${declaredType(to)}))`,
+      ...(reads.length > 0 ? { reads } : {}),
     };
   }
   if (table.primaryKey.includes(name) && !(isIntegerType(col.type.type) && isIntegerType(to.type))) {
@@ -156,6 +160,7 @@ function setType(an: Analyzer, table: CatalogRelation, cmd: P.AlterTableCmd): Al
     declared: declaredType(to),
     convert: convert === quoteId(name) ? null : convert,
     ...(newDefault !== undefined ? { default: newDefault } : {}),
+    ...(reads.length > 0 ? { reads } : {}),
   };
 }
 
@@ -239,19 +244,6 @@ function addConstraint(an: Analyzer, table: CatalogRelation, c: P.Constraint): A
         });
       const body = foreignKey(an, c, columns);
       const refColumns = strings(c.pk_attrs).length > 0 ? strings(c.pk_attrs) : refd.primaryKey;
-      for (const n of refColumns) {
-        if (!refd.columns.some((x) => x.name === n))
-          throw new ChorusError('42703', `column "${n}" referenced in foreign key constraint does not exist`);
-      }
-      const matching = refd.uniques.some(
-        (u) => u.columns.length === refColumns.length && refColumns.every((x) => u.columns.includes(x)),
-      );
-      if (!matching) {
-        throw new ChorusError(
-          '42830',
-          `there is no unique constraint matching given keys for referenced table "${refd.name}"`,
-        );
-      }
       return { kind: 'add_foreign', name, body, columns, refTable: refd.name, refColumns };
     }
     case 'CONSTR_EXCLUSION':

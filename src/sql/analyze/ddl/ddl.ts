@@ -423,6 +423,22 @@ export function foreignKey(
   if (cols.length !== fkCols.length) {
     throw new ChorusError('42830', 'number of referencing and referenced columns for foreign key disagree');
   }
+  if (refd?.kind === 'table' && pkCols.length > 0) {
+    for (const n of pkCols) {
+      if (!refd.columns.some((x) => x.name === n))
+        throw new ChorusError('42703', `column "${n}" referenced in foreign key constraint does not exist`);
+    }
+    // SQLite would take the key and refuse every later write with "foreign key mismatch".
+    const matching = refd.uniques.some(
+      (u) => u.columns.length === pkCols.length && pkCols.every((x) => u.columns.includes(x)),
+    );
+    if (!matching) {
+      throw new ChorusError(
+        '42830',
+        `there is no unique constraint matching given keys for referenced table "${refd.name}"`,
+      );
+    }
+  }
   const refName = refd?.name ?? storageName(target.schemaname ?? null, target.relname!);
   let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(refName)} (${cols.map(quoteId).join(', ')})`;
   if (c.fk_del_action && c.fk_del_action !== 'a') sql += ` ON DELETE ${fkActions[c.fk_del_action]}`;
