@@ -10,7 +10,16 @@ import { type Cluster, startCluster } from '../support/cluster.js';
 let pair: Cluster;
 
 before(async () => {
-  pair = await startCluster({ n: 2, topology: 'mesh', idPrefix: 'enm', proxied: [[0, 1]] });
+  // These tests make enum DDL on both sides of a partition, to check the enum changes' own
+  // convergence rules: that needs the cluster DDL lock off (with it, DDL without a majority is
+  // refused — tested in alter-review.test.ts).
+  pair = await startCluster({
+    n: 2,
+    topology: 'mesh',
+    idPrefix: 'enm',
+    proxied: [[0, 1]],
+    env: { CHORUS_REPLICATION__DDL_LOCKING: 'false' },
+  });
 });
 
 after(async () => {
