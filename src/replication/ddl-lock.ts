@@ -61,6 +61,7 @@ export interface DdlLockState {
 }
 
 export interface DdlVoteStore {
+  /** The saved state; null when none was ever saved. Throws when it exists but cannot be read. */
   load(): DdlLockState | null;
   save(state: DdlLockState): void;
 }
@@ -138,8 +139,19 @@ export class DdlLock implements PeerExtension {
   constructor(private readonly host: DdlLockHost) {
     // What this node applied may hold DDL: a requester must cover it (conservative, exact later).
     this.ddl = { ...host.applied() };
-    const before = host.store.load();
+    let before: DdlLockState | null = null;
+    let unreadable = false;
+    try {
+      before = host.store.load();
+    } catch {
+      // A vote may be out that this node cannot know of: it gives none for a whole lease.
+      unreadable = true;
+    }
     this.quietUntilMs = this.now();
+    if (unreadable) {
+      this.quietUntilMs = this.now() + ddlLockLeaseMs;
+      this.quietFor = 'an unreadable vote record';
+    }
     for (const [o, seq] of Object.entries(before?.notes ?? {})) this.note(o, seq);
     if (before?.vote) {
       // That vote may still run: none is given (this node's own included) until it has lapsed.
@@ -259,6 +271,8 @@ export class DdlLock implements PeerExtension {
   ): Promise<{ ok: boolean; attempt: Attempt }> {
     const token = `${this.host.nodeId}:${this.instance}:${++this.counter}`;
     const sentAt = this.now();
+    // A vote of this node's that lapsed unreleased must be in its own frontier (review finding).
+    this.settle();
     const a: Attempt = {
       token,
       seq,

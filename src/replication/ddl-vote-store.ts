@@ -12,11 +12,15 @@ export function fileVoteStore(dataDir: string): DdlVoteStore {
   const file = join(dataDir, ddlVoteFile);
   return {
     load() {
+      let text: string;
       try {
-        return JSON.parse(readFileSync(file, 'utf8')) as DdlLockState;
-      } catch {
-        return null;
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
       }
+      // A torn or damaged file is not "no vote out": the caller stays quiet for a lease.
+      return JSON.parse(text) as DdlLockState;
     },
     save(state) {
       const tmp = `${file}.tmp`;
@@ -28,6 +32,13 @@ export function fileVoteStore(dataDir: string): DdlVoteStore {
         closeSync(fd);
       }
       renameSync(tmp, file);
+      // The rename itself must survive a power loss.
+      const dir = openSync(dataDir, 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
     },
   };
 }

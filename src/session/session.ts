@@ -584,7 +584,9 @@ export class Session {
     await this.ensureWriter(!ddl, what);
     let out: StatementResult;
     try {
-      if (ddl && latest()[0].cls.kind !== 'truncate') await this.lockDdl(fresh, what);
+      // TRUNCATE and this session's temporary objects (never replicated) need no cluster DDL lock.
+      const cls = latest()[0].cls;
+      if (ddl && cls.kind !== 'truncate' && !cls.temporary) await this.lockDdl(fresh, what);
       out = ddl ? this.runDdl(...latest()) : this.runWriterStatement(...latest());
     } catch (e) {
       if (this.state === 'idle') this.releaseWriter(false);
