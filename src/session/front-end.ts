@@ -4,6 +4,7 @@
 // EXPLAIN and the DDL that names no types keep the token-level path (prepare.ts) for now.
 
 import type * as P from '@pgsql/types';
+import { catalogRelations } from '../admin/catalog/catalog-rewrite.js';
 import { ChorusError, SyntaxError42601 } from '../errors.js';
 import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
 import { alterTable, renameStatement } from '../sql/analyze/ddl/alter-table.js';
@@ -18,38 +19,10 @@ import { nodeOf, parseSql } from '../sql/parse/parser.js';
 import type { TypeRef } from '../sql/types/pg-types.js';
 
 /** Identifiers that make a statement a catalog query (the token-level path emulates the catalog). */
-const catalogWords = new Set([
+const catalogWords: ReadonlySet<string> = new Set([
+  ...catalogRelations,
   'PG_CATALOG',
   'INFORMATION_SCHEMA',
-  'PG_CLASS',
-  'PG_NAMESPACE',
-  'PG_ATTRIBUTE',
-  'PG_ATTRDEF',
-  'PG_INDEX',
-  'PG_CONSTRAINT',
-  'PG_DATABASE',
-  'PG_ROLES',
-  'PG_USER',
-  'PG_AUTHID',
-  'PG_AUTH_MEMBERS',
-  'PG_AM',
-  'PG_TABLESPACE',
-  'PG_DESCRIPTION',
-  'PG_SHDESCRIPTION',
-  'PG_INHERITS',
-  'PG_PARTITIONED_TABLE',
-  'PG_COLLATION',
-  'PG_POLICY',
-  'PG_STATISTIC_EXT',
-  'PG_PUBLICATION',
-  'PG_PUBLICATION_REL',
-  'PG_PUBLICATION_NAMESPACE',
-  'PG_TRIGGER',
-  'PG_REWRITE',
-  'PG_FOREIGN_TABLE',
-  'PG_SEQUENCE',
-  'PG_DEPEND',
-  'PG_TYPE',
   'PG_PROC',
   'PG_SETTINGS',
   'PG_STAT_ACTIVITY',

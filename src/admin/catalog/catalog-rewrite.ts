@@ -8,7 +8,7 @@
 import { isKeyword, isTrivia, quoteLiteral, type Token, tokenize } from '../../sql/lexer.js';
 
 /** Catalog relations psql names without the pg_catalog prefix (upper case, as token values). */
-const catalogRelations = new Set([
+export const catalogRelations: ReadonlySet<string> = new Set([
   'PG_CLASS',
   'PG_NAMESPACE',
   'PG_ATTRIBUTE',
