@@ -3,9 +3,27 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { InternalError } from '../errors.js';
-import { encodeFrame, FrameDecoder, type HandshakeState, newHandshake } from './frames.js';
+import {
+  type EncodeOptions,
+  encodeFrame,
+  FrameDecoder,
+  type HandshakeState,
+  newHandshake,
+} from './frames.js';
 import type { Link, LinkHandlers, LinkStats, PeerMessage } from './link.js';
-import type { Endpoint, TcpPeerNetwork } from './transport.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** What a link needs of the network that owns it (TcpPeerNetwork in transport.ts). */
+export interface LinkOwner {
+  readonly nodeId: string;
+  readonly opts: EncodeOptions & { readonly sendBufferBytesMax: number };
+  now(): number;
+  closeLink(link: TcpLink, reason: string): void;
+}
 
 /** Largest frame accepted before the handshake has completed. */
 export const handshakeFrameBytesMax = 4_096;
@@ -41,7 +59,7 @@ export class TcpLink implements Link {
   };
 
   constructor(
-    readonly net: TcpPeerNetwork,
+    readonly net: LinkOwner,
     readonly socket: Socket,
     readonly endpoint: string,
     readonly dial: DialEntry | null,

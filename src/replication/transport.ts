@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, InternalError, listenError } from '../errors.js';
 import { dialerHello, type HandshakeConfig, handshakeStep } from './frames.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
-import { type DialEntry, reservedTypes, TcpLink } from './tcp-link.js';
+import { type DialEntry, type Endpoint, reservedTypes, TcpLink } from './tcp-link.js';
 
 export { handshakeFrameBytesMax } from './tcp-link.js';
 
@@ -54,10 +54,7 @@ export interface TcpPeerNetworkOptions {
   region?: string | null;
 }
 
-export interface Endpoint {
-  host: string;
-  port: number;
-}
+export type { Endpoint } from './tcp-link.js';
 
 /** Parses host:port or [v6]:port; throws ConfigError when malformed. */
 export function parseEndpoint(endpoint: string): Endpoint {
