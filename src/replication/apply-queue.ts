@@ -1,7 +1,12 @@
 // Apply side of the Replicator: received transactions held per origin until their causal
 // dependencies are applied, then applied in batches under the writer lock (single-flight drain).
+import type { Logger } from 'pino';
+import type { HybridLogicalClock } from '../clock/hlc.js';
+import type { Timers } from '../clock/timers.js';
 import type { ReplTx } from '../log/records.js';
-import type { ReplicatorOptions, ReplicatorStats } from './replicator.js';
+import type { WriterLock } from '../session/writer-lock.js';
+import type { StorageEngine } from '../storage/engine.js';
+import type { Applier } from './applier.js';
 
 /** Received transactions waiting for their dependencies, before the link is dropped. */
 export const pendingTxsMax = 100_000;
@@ -10,9 +15,28 @@ export const applyBatchTxsMax = 500;
 /** Delay before retrying a failed apply batch. */
 export const applyRetryMs = 200;
 
+/** The parts of the Replicator's options the queue uses (ReplicatorOptions has them all). */
+export interface ApplyQueueOptions {
+  engine: StorageEngine;
+  applier: Applier;
+  writerLock: WriterLock;
+  clock: HybridLogicalClock;
+  timers: Timers;
+  logger: Logger;
+}
+
+/** The apply counters the queue keeps (part of ReplicatorStats). */
+export interface ApplyStats {
+  pendingTxs: number;
+  appliedTxs: number;
+  applyBatches: number;
+  lastAppliedAtMs: number | null;
+  applyErrors: number;
+}
+
 /** What the queue needs from the Replicator that owns it. */
 export interface ApplyQueueHost {
-  readonly stats: ReplicatorStats;
+  readonly stats: ApplyStats;
   isPaused(): boolean;
   isStopped(): boolean;
   fail(peer: string | null, message: string): void;
@@ -29,7 +53,7 @@ export class ApplyQueue {
   private drainAgain = false;
 
   constructor(
-    private readonly o: ReplicatorOptions,
+    private readonly o: ApplyQueueOptions,
     /** Owner identity used with the writer lock (the Replicator). */
     private readonly lockOwner: object,
     private readonly host: ApplyQueueHost,

@@ -8,7 +8,6 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { PeerNetwork } from './link.js';
-import type { Replicator } from './replicator.js';
 
 export interface AddedMaster {
   master_id: string;
@@ -32,8 +31,14 @@ export type MembershipCommand =
   | { kind: 'set_read_only'; master_id: string; read_only: boolean }
   | ({ kind: 'canonical_partition' } & CanonicalMark);
 
+/** What membership changes need of the replicator (replicator.ts implements it). */
+export interface MembershipReplicator {
+  forgetPeer(id: string): void;
+  peerStates(): readonly { peerId: string; link: { close(reason?: string): void } }[];
+}
+
 export interface MembershipParts {
-  replicator: Replicator;
+  replicator: MembershipReplicator;
   network: PeerNetwork;
 }
 
