@@ -3,28 +3,12 @@
 // and separators between them. C locale: English month and day names in any case.
 
 import { ChorusError } from '../../../errors.js';
+import { daysFull, daysShort, monthsFull, monthsShort } from './calendar-names.js';
 import { isCSpace, isSeparatorChar, parseFormat } from './format-parse.js';
 import { formatError, isDigit, type KeyNode, Reader, type TmFromChar } from './from-char-fields.js';
 
 export type { TmFromChar } from './from-char-fields.js';
 
-const monthsFull = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-const monthsShort = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const daysFull = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const daysShort = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const romanMonthsLower = ['xii', 'xi', 'x', 'ix', 'viii', 'vii', 'vi', 'v', 'iv', 'iii', 'ii', 'i'];
 const adBc = ['ad', 'bc', 'AD', 'BC'];
 const adBcLong = ['a.d.', 'b.c.', 'A.D.', 'B.C.'];

@@ -4,6 +4,7 @@
 
 import { ChorusError } from '../../../errors.js';
 import { date2isoweek, date2isoyear, date2j, isoweek2j } from '../../types/datetime/datetime-core.js';
+import { daysFull, daysShort, monthsFull, monthsShort } from './calendar-names.js';
 import { type FormatNode, parseFormat } from './format-parse.js';
 
 /** The broken-down value to_char prints (PostgreSQL's TmToChar). */
@@ -27,23 +28,6 @@ export interface TmToChar {
   tzn: string | null;
 }
 
-const monthsFull = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-const monthsShort = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const daysFull = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const daysShort = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const romanMonthsUpper = ['XII', 'XI', 'X', 'IX', 'VIII', 'VII', 'VI', 'V', 'IV', 'III', 'II', 'I'];
 
 /** C's "%0*d": zero-padded to `width` characters, the sign counted. */
