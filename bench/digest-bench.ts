@@ -1,4 +1,4 @@
-// Benchmarks split-brain detection (src/replication/merkle.ts): two SQLite files (WAL) holding the same
+// Benchmarks split-brain detection (src/replication/integrity/merkle.ts): two SQLite files (WAL) holding the same
 // `accounts` table of N rows, compared with compareTable() through the peer's MerkleResponder, every
 // message round-tripped through the real peer-link frame codec (msgpack, uncompressed) in one process.
 // Runs twice: identical tables (the baseline) and the same tables after ONE row was updated on one side.
@@ -13,9 +13,9 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { roundTripFrame } from '../src/replication/frames.js';
-import type { PeerMessage } from '../src/replication/link.js';
-import { type CompareResult, compareTable, MerkleResponder } from '../src/replication/merkle.js';
+import { type CompareResult, compareTable, MerkleResponder } from '../src/replication/integrity/merkle.js';
+import { roundTripFrame } from '../src/replication/link/frames.js';
+import type { PeerMessage } from '../src/replication/link/link.js';
 import { fmt, intOption, loadavgText, printTable } from './report.js';
 
 const DEFAULT_ROWS = 1_000_000;

@@ -12,9 +12,9 @@ import {
   InvalidParameterValueError,
   UndefinedFunctionError,
 } from '../errors.js';
-import type { CrdtColumns } from '../replication/crdt-columns.js';
-import { bindable, parseJsonExact, resolvedStorageValue } from '../replication/resolver-values.js';
-import type { Resolvers } from '../replication/resolvers.js';
+import type { CrdtColumns } from '../replication/apply/crdt-columns.js';
+import { bindable, parseJsonExact, resolvedStorageValue } from '../replication/apply/resolver-values.js';
+import type { Resolvers } from '../replication/apply/resolvers.js';
 import type { Prepared } from '../session/prepare.js';
 import type { StatementResult } from '../session/result.js';
 import { isKeyword, quoteIdent } from '../sql/lexer.js';

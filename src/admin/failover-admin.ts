@@ -4,8 +4,8 @@
 // replicate.failover_history with each failover's RPO/RTO.
 
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
-import type { FailoverMonitor } from '../replication/failover.js';
-import type { Membership } from '../replication/membership.js';
+import type { FailoverMonitor } from '../replication/cluster/failover.js';
+import type { Membership } from '../replication/cluster/membership.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8 } from './replication-views.js';
 

@@ -14,15 +14,15 @@ import type { Registry } from 'prom-client';
 import type { Timers } from '../clock/timers.js';
 import type { Config } from '../config/load.js';
 import { ChorusError } from '../errors.js';
-import type { PeerNetwork } from '../replication/link.js';
+import type { PeerNetwork } from '../replication/link/link.js';
 import {
   historyRowsDefault,
   type PeerView,
   ReplicationMonitor,
   registerReplicationMetrics,
   sentBatchesOf,
-} from '../replication/monitor.js';
-import type { Replicator } from '../replication/replicator.js';
+} from '../replication/monitor/monitor.js';
+import type { Replicator } from '../replication/stream/replicator.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8, registerReplicationViews } from './replication-views.js';

@@ -1,9 +1,9 @@
 // The replication history and statistics relations: replicate.peer_latency_history, lag_history,
 // failure_log, connections, network_stats and batch_stats, plus the row helpers they share.
 
-import type { LinkStats, PeerNetwork } from '../replication/link.js';
-import type { PeerView, ReplicationMonitor } from '../replication/monitor.js';
-import type { Replicator } from '../replication/replicator.js';
+import type { LinkStats, PeerNetwork } from '../replication/link/link.js';
+import type { PeerView, ReplicationMonitor } from '../replication/monitor/monitor.js';
+import type { Replicator } from '../replication/stream/replicator.js';
 import type { AdminColumn, AdminRegistry, AdminType, AdminValue } from './registry.js';
 
 /** What the views read; attached() is null until replication is attached to the admin surface. */

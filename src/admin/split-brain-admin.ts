@@ -5,8 +5,8 @@
 // replicate.split_brain_dropped_rows (what a sync dropped, never deleted).
 
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
-import type { Membership } from '../replication/membership.js';
-import type { SplitBrain, TableStatus } from '../replication/split-brain.js';
+import type { Membership } from '../replication/cluster/membership.js';
+import type { SplitBrain, TableStatus } from '../replication/integrity/split-brain.js';
 import { quoteLiteral } from '../sql/lexer.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8 } from './replication-views.js';

@@ -1,14 +1,15 @@
 // The operator's topology procedures of seed 000 ("Removing a Replication Node", quorum checks):
 // replicate.validate_topology(), replicate.cluster_info / cluster_status, replicate.pinned_transactions,
 // replicate.set_read_only / set_read_write, and replicate.remove_master. Membership changes are
-// replicated admin commands (src/replication/membership.ts) so every node applies the same change.
+// replicated admin commands (src/replication/cluster/membership.ts) so every node applies the same change.
 
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
-import type { FailoverMonitor } from '../replication/failover.js';
-import type { Membership, MembershipCommand } from '../replication/membership.js';
-import type { QuorumGate } from '../replication/quorum.js';
-import type { Replicator } from '../replication/replicator.js';
-import type { Snapshots } from '../replication/snapshots.js';
+import type { MembershipCommand } from '../replication/apply/admin-commands.js';
+import type { FailoverMonitor } from '../replication/cluster/failover.js';
+import type { Membership } from '../replication/cluster/membership.js';
+import type { QuorumGate } from '../replication/cluster/quorum.js';
+import type { Snapshots } from '../replication/snapshot/snapshots.js';
+import type { Replicator } from '../replication/stream/replicator.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { registerFailoverAdmin } from './failover-admin.js';
 import type { AdminRegistry, AdminValue } from './registry.js';

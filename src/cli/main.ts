@@ -13,9 +13,13 @@ import { systemTimers } from '../clock/timers.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError, ConfigError } from '../errors.js';
 import { type ChorusNode, openNode } from '../node/node.js';
-import { tcpNetworkFromConfig, tcpOptions, witnessNetworkFromConfig } from '../replication/tcp-network.js';
-import { TcpPeerNetwork } from '../replication/transport.js';
-import { WitnessServer } from '../replication/witness.js';
+import { WitnessServer } from '../replication/cluster/witness.js';
+import {
+  tcpNetworkFromConfig,
+  tcpOptions,
+  witnessNetworkFromConfig,
+} from '../replication/link/tcp-network.js';
+import { TcpPeerNetwork } from '../replication/link/transport.js';
 import { prepareDataDir } from '../storage/data-dir.js';
 import { installPendingSnapshot } from '../storage/snapshot-install.js';
 import { chorusVersion } from '../storage/sql-functions.js';

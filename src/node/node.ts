@@ -22,14 +22,14 @@ import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
 import { ChorusError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
-import { Applier } from '../replication/applier.js';
-import { CrdtColumns } from '../replication/crdt-columns.js';
-import type { PeerNetwork } from '../replication/link.js';
-import { Membership } from '../replication/membership.js';
-import type { QuorumGate } from '../replication/quorum.js';
-import { Replicator } from '../replication/replicator.js';
-import { Resolvers } from '../replication/resolvers.js';
-import { LogRetention } from '../replication/retention.js';
+import { Applier } from '../replication/apply/applier.js';
+import { CrdtColumns } from '../replication/apply/crdt-columns.js';
+import { Resolvers } from '../replication/apply/resolvers.js';
+import { Membership } from '../replication/cluster/membership.js';
+import type { QuorumGate } from '../replication/cluster/quorum.js';
+import type { PeerNetwork } from '../replication/link/link.js';
+import { Replicator } from '../replication/stream/replicator.js';
+import { LogRetention } from '../replication/stream/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { SchemaCatalog } from '../session/catalog.js';
 import { registerDiagnosisFunction } from '../session/constraint-errors.js';
@@ -171,8 +171,8 @@ export class ChorusNode {
       },
       adminWrite: (fn) => this.adminWrite(fn),
       get checkDivergence() {
-        const r = self.replicator;
-        return r ? (rows: { table: string; rowId: string }[]) => r.checkDivergence(rows) : null;
+        const d = self.extras?.divergence;
+        return d ? (rows: { table: string; rowId: string }[]) => d.check(rows) : null;
       },
       nowIso: () =>
         new Date((opts.clock ?? systemClock).nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
@@ -347,6 +347,7 @@ export class ChorusNode {
         config: this.config,
         engine: this.engine,
         replicator: this.replicator,
+        rowDigest: (table, rowId) => applier.rowDigest(table, rowId),
         membership: this.membership,
         writerLock: this.writerLock,
         logger: this.logger,

@@ -6,15 +6,16 @@
 import type { Logger } from 'pino';
 import type { Timers } from '../clock/timers.js';
 import type { Config } from '../config/load.js';
-import { DdlLock } from '../replication/ddl-lock.js';
-import { fileVoteStore, memoryVoteStore } from '../replication/ddl-vote-store.js';
-import { FailoverMonitor } from '../replication/failover.js';
-import type { PeerNetwork } from '../replication/link.js';
-import type { Membership } from '../replication/membership.js';
-import { type QuorumGate, quorumFromConfig } from '../replication/quorum.js';
-import type { Replicator } from '../replication/replicator.js';
-import { Snapshots } from '../replication/snapshots.js';
-import { SplitBrain } from '../replication/split-brain.js';
+import { DdlLock } from '../replication/cluster/ddl-lock.js';
+import { fileVoteStore, memoryVoteStore } from '../replication/cluster/ddl-vote-store.js';
+import { FailoverMonitor } from '../replication/cluster/failover.js';
+import type { Membership } from '../replication/cluster/membership.js';
+import { type QuorumGate, quorumFromConfig } from '../replication/cluster/quorum.js';
+import { DivergenceChecker } from '../replication/integrity/divergence.js';
+import { SplitBrain } from '../replication/integrity/split-brain.js';
+import type { PeerNetwork } from '../replication/link/link.js';
+import { Snapshots } from '../replication/snapshot/snapshots.js';
+import type { Replicator } from '../replication/stream/replicator.js';
 import type { WriterLock } from '../session/writer-lock.js';
 import type { StorageEngine } from '../storage/engine.js';
 
@@ -22,6 +23,8 @@ export interface ExtrasParts {
   config: Config;
   engine: StorageEngine;
   replicator: Replicator;
+  /** The digest of one row's content, for the divergence check (the Applier's rowDigest). */
+  rowDigest(table: string, rowId: string): string;
   membership: Membership | null;
   writerLock: WriterLock;
   logger: Logger;
@@ -44,6 +47,7 @@ export interface ExtrasParts {
 export class ReplicationExtras {
   readonly snapshots: Snapshots;
   readonly splitBrain: SplitBrain;
+  readonly divergence: DivergenceChecker;
   readonly quorum: QuorumGate | null;
   readonly failover: FailoverMonitor;
   /** The cluster DDL lock ([replication] ddl_locking), or null. */
@@ -86,6 +90,18 @@ export class ReplicationExtras {
           p.logger.child({ component: 'witness' }),
         )
       : null;
+    this.divergence = new DivergenceChecker({
+      nodeId: p.engine.nodeId,
+      digest: (table, rowId) => p.rowDigest(table, rowId),
+      peers: () => p.replicator.peerHandles(),
+      onMismatch: (d) =>
+        p.replicator.recordFailure(
+          d.peer,
+          `divergence: ${d.table} ${d.rowId} differs (ours ${d.localDigest}, theirs ${d.peerDigest})`,
+        ),
+      timers: p.timers,
+    });
+    p.replicator.addExtension(this.divergence);
     this.ddlLock = r.ddl_locking ? ddlLockOf(p) : null;
     if (this.ddlLock) p.replicator.addExtension(this.ddlLock);
     this.failover = new FailoverMonitor({

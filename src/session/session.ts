@@ -12,8 +12,8 @@ import {
   QueryCanceledError,
   ReadOnlyTransactionError,
 } from '../errors.js';
-import type { DdlLease, DdlLock } from '../replication/ddl-lock.js';
-import type { QuorumGate } from '../replication/quorum.js';
+import type { DdlLease, DdlLock } from '../replication/cluster/ddl-lock.js';
+import type { QuorumGate } from '../replication/cluster/quorum.js';
 import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageValue, ValueEnv } from '../sql/types/values.js';
@@ -645,7 +645,7 @@ export class Session {
 
   /**
    * Multi-primary: take the cluster DDL lock for the open write transaction before its first DDL
-   * (replication/ddl-lock.ts), after applying the DDL the masters that voted had applied. The
+   * (replication/cluster/ddl-lock.ts), after applying the DDL the masters that voted had applied. The
    * writer is given back while that DDL arrives, unless the transaction already wrote (then it is
    * refused: the writer cannot be given back mid-transaction, and applying needs it).
    */
@@ -720,7 +720,7 @@ export class Session {
     this.local.transactionEnded(committed);
   }
 
-  /** Quorum writes: the commit is acknowledged once enough nodes hold it (see replication/quorum.ts). */
+  /** Quorum writes: the commit is acknowledged once enough nodes hold it (see replication/cluster/quorum.ts). */
   private async awaitQuorum(released: CommitInfo | null | Promise<CommitInfo | null>): Promise<void> {
     const commit = await released;
     if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);

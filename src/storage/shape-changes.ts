@@ -1,6 +1,6 @@
 // Renames of tables and columns with the node's own metadata about them (row versions, column
 // clocks, CRDT states, resolver bindings, the table registry), and the record of shape changes a
-// row change written before them is put through when it arrives later (replication/shape-upgrade.ts).
+// row change written before them is put through when it arrives later (replication/apply/shape-upgrade.ts).
 
 import type Database from 'better-sqlite3';
 import { quoteIdent } from '../sql/lexer.js';

@@ -143,7 +143,7 @@ function indexedInText(def: TableDef): string {
 /**
  * A peer's treatment of rows the change meets that its origin never saw (written here
  * concurrently with it): the caller records each and removes refused rows, as the applier treats
- * such a row arriving after the change (replication/ddl-rows.ts).
+ * such a row arriving after the change (replication/apply/ddl-rows.ts).
  */
 export interface PeerRows {
   /** A value the new type cannot hold, set to NULL. */

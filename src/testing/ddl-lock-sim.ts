@@ -1,13 +1,13 @@
-// A seeded simulation of the cluster DDL lock (replication/ddl-lock.ts) on the simulated network and
+// A seeded simulation of the cluster DDL lock (replication/cluster/ddl-lock.ts) on the simulated network and
 // virtual time: masters run ordinary transactions and DDL, links partition and heal, masters crash
 // and restart (their log and stored vote survive). Transactions spread by gossip in causal order, as
 // the log does. The property: any two committed DDL transactions are ordered — one's dependency
 // vector covers the other — so no two DDL ever ran concurrently; and all masters end alike.
 
-import { type DdlLease, DdlLock } from '../replication/ddl-lock.js';
-import { memoryVoteStore } from '../replication/ddl-vote-store.js';
-import type { Link, PeerMessage } from '../replication/link.js';
-import type { PeerHandle } from '../replication/peer-extension.js';
+import { type DdlLease, DdlLock } from '../replication/cluster/ddl-lock.js';
+import { memoryVoteStore } from '../replication/cluster/ddl-vote-store.js';
+import type { Link, PeerMessage } from '../replication/link/link.js';
+import type { PeerHandle } from '../replication/link/peer-extension.js';
 import { SimFabric, type SimPeerNetwork } from './sim-network.js';
 import { SimWorld } from './sim-world.js';
 

@@ -2,7 +2,7 @@
 // seeded delays (order kept per link, as TCP does), partitions that cut links and refuse
 // reconnection until healed, and reconnection attempts on virtual timers.
 
-import type { Link, LinkHandlers, LinkStats, PeerMessage, PeerNetwork } from '../replication/link.js';
+import type { Link, LinkHandlers, LinkStats, PeerMessage, PeerNetwork } from '../replication/link/link.js';
 import type { SimWorld } from './sim-world.js';
 
 export interface SimNetOptions {

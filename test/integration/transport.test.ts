@@ -12,9 +12,9 @@ import {
   newNonce,
   parseHello,
   protocolVersion,
-} from '../../src/replication/frames.js';
-import type { Link, PeerMessage } from '../../src/replication/link.js';
-import { TcpPeerNetwork, type TcpPeerNetworkOptions } from '../../src/replication/transport.js';
+} from '../../src/replication/link/frames.js';
+import type { Link, PeerMessage } from '../../src/replication/link/link.js';
+import { TcpPeerNetwork, type TcpPeerNetworkOptions } from '../../src/replication/link/transport.js';
 import { FaultProxy } from '../../src/testing/fault-proxy.js';
 import { seededRandom } from '../../src/testing/random.js';
 

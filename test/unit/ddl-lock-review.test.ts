@@ -1,4 +1,4 @@
-// Review of the cluster DDL lock (src/replication/ddl-lock.ts): two findings of the review, fixed —
+// Review of the cluster DDL lock (src/replication/cluster/ddl-lock.ts): two findings of the review, fixed —
 // a lapsed vote counted in the master's own next request, and an unreadable vote record. (The
 // review's other findings — master sets that differ between nodes, and a lapsed vote of a crashed
 // or removed holder blocking DDL — are follow-ups, listed in docs/replication.md.)
@@ -7,9 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type DdlLease, DdlLock, type DdlVoteStore, ddlLockLeaseMs } from '../../src/replication/ddl-lock.js';
-import { ddlVoteFile, fileVoteStore, memoryVoteStore } from '../../src/replication/ddl-vote-store.js';
-import type { Link, PeerMessage } from '../../src/replication/link.js';
+import {
+  type DdlLease,
+  DdlLock,
+  type DdlVoteStore,
+  ddlLockLeaseMs,
+} from '../../src/replication/cluster/ddl-lock.js';
+import { ddlVoteFile, fileVoteStore, memoryVoteStore } from '../../src/replication/cluster/ddl-vote-store.js';
+import type { Link, PeerMessage } from '../../src/replication/link/link.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
 

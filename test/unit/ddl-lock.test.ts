@@ -1,11 +1,16 @@
-// The cluster DDL lock (src/replication/ddl-lock.ts), step by step on the simulated network and
+// The cluster DDL lock (src/replication/cluster/ddl-lock.ts), step by step on the simulated network and
 // virtual time: a majority's votes, the refusal without one (and its hint), one holder at a time,
 // the DDL positions a vote carries (after a release, after a lapsed vote, over a restart).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type DdlLease, DdlLock, type DdlVoteStore, ddlLockLeaseMs } from '../../src/replication/ddl-lock.js';
-import { memoryVoteStore } from '../../src/replication/ddl-vote-store.js';
-import type { Link, PeerMessage } from '../../src/replication/link.js';
+import {
+  type DdlLease,
+  DdlLock,
+  type DdlVoteStore,
+  ddlLockLeaseMs,
+} from '../../src/replication/cluster/ddl-lock.js';
+import { memoryVoteStore } from '../../src/replication/cluster/ddl-vote-store.js';
+import type { Link, PeerMessage } from '../../src/replication/link/link.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
 

@@ -1,4 +1,4 @@
-// Split-brain detection core (src/replication/merkle.ts): compareTable between two real SQLite files, the
+// Split-brain detection core (src/replication/integrity/merkle.ts): compareTable between two real SQLite files, the
 // peer's MerkleResponder called directly with every message round-tripped through the peer-link frame
 // codec. Differences found must be exactly the rows that differ (also against a brute-force diff on random
 // tables, fast-check; FC_SEED explores other cases), with correct presence, typed errors otherwise.
@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { roundTripFrame } from '../../src/replication/frames.js';
-import type { PeerMessage } from '../../src/replication/link.js';
 import {
   type CompareOptions,
   type CompareResult,
@@ -24,7 +22,9 @@ import {
   merkleLeafRowsMax,
   merkleProtocolVersion,
   merkleRequestType,
-} from '../../src/replication/merkle.js';
+} from '../../src/replication/integrity/merkle.js';
+import { roundTripFrame } from '../../src/replication/link/frames.js';
+import type { PeerMessage } from '../../src/replication/link/link.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-merkle-'));
 after(() => rmSync(root, { recursive: true, force: true }));

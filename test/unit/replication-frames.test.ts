@@ -16,8 +16,8 @@ import {
   newNonce,
   parseHello,
   proofMatches,
-} from '../../src/replication/frames.js';
-import type { PeerMessage } from '../../src/replication/link.js';
+} from '../../src/replication/link/frames.js';
+import type { PeerMessage } from '../../src/replication/link/link.js';
 import { seededRandom } from '../../src/testing/random.js';
 
 const frameBytesMax = 1024 * 1024;

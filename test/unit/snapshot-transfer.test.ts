@@ -11,11 +11,11 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { systemTimers } from '../../src/clock/timers.js';
 import type { Vector } from '../../src/log/records.js';
-import { roundTripFrame } from '../../src/replication/frames.js';
-import type { PeerMessage } from '../../src/replication/link.js';
-import type { PeerHandle } from '../../src/replication/peer-extension.js';
-import { SnapshotDonor } from '../../src/replication/snapshot-donor.js';
-import { SnapshotReceiver, snapshotRefusedForMs } from '../../src/replication/snapshot-receiver.js';
+import { roundTripFrame } from '../../src/replication/link/frames.js';
+import type { PeerMessage } from '../../src/replication/link/link.js';
+import type { PeerHandle } from '../../src/replication/link/peer-extension.js';
+import { SnapshotDonor } from '../../src/replication/snapshot/donor.js';
+import { SnapshotReceiver, snapshotRefusedForMs } from '../../src/replication/snapshot/receiver.js';
 import { databaseFileName } from '../../src/storage/engine.js';
 import { internalSchemaSql } from '../../src/storage/internal-schema.js';
 import {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { WitnessClient, WitnessServer, witnessLeaseMs } from '../../src/replication/witness.js';
+import { WitnessClient, WitnessServer, witnessLeaseMs } from '../../src/replication/cluster/witness.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
 

@@ -1,0 +1,130 @@
+// Replicated entries that are not row changes of keyed tables, applied by the Applier: DDL (SQL
+// text or a structured table operation), cluster-wide admin commands (resolvers, membership), and
+// inserts into tables without a primary key.
+
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { LogEntry, ReplTx } from '../../log/records.js';
+import { quoteIdent } from '../../sql/lexer.js';
+import { dropCaptureTriggers, isAlterTable } from '../../storage/capture.js';
+import type { StorageEngine } from '../../storage/engine.js';
+import { recordShapeChange } from '../../storage/shape-changes.js';
+import { applyTableOp, shapeChangesOf, type TableOp } from '../../storage/table-ops.js';
+import type { AdminCommand, MembershipSink } from './admin-commands.js';
+import { peerRowsFor, type RowBook } from './ddl-rows.js';
+import type { Resolvers } from './resolvers.js';
+import { colPath, fromJson, type RowSql } from './row-sql.js';
+
+export interface DdlContext {
+  db: Database.Database;
+  engine: StorageEngine;
+  logger: Logger;
+  resolvers: Resolvers | null;
+  membership: MembershipSink | null;
+  /** Conflict records and row metadata (the Applier). */
+  rows: RowBook;
+}
+
+/**
+ * A row of a table without a primary key: only inserts are captured for such tables (updates
+ * and deletes are refused at the origin; TRUNCATE travels as a table operation). The row cannot
+ * be identified, so there is nothing to compare: it is inserted as the origin wrote it.
+ * Returns false when the entry is not an insert (skipped).
+ */
+export function applyKeylessInsert(rows: RowSql, e: LogEntry, shape: { columns: Set<string> }): boolean {
+  if (e.op !== 'INSERT' || e.cols === null) return false;
+  const cols = Object.keys(JSON.parse(e.cols) as object).filter((c) => shape.columns.has(c));
+  rows
+    .stmt(`${e.tbl}|keyless-insert|${cols.join(',')}`, () => {
+      const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
+      return `INSERT INTO ${quoteIdent(e.tbl)} (${cols.map(quoteIdent).join(', ')}) VALUES (${values})`;
+    })
+    .run({ cols: e.cols });
+  return true;
+}
+
+/** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */
+function applyAdminCommand(ctx: DdlContext, cmd: AdminCommand, tx: ReplTx): void {
+  try {
+    if (
+      cmd.kind === 'add_master' ||
+      cmd.kind === 'remove_master' ||
+      cmd.kind === 'set_read_only' ||
+      cmd.kind === 'canonical_partition'
+    ) {
+      if (!ctx.membership) throw new Error('membership changes need multi-primary replication');
+      ctx.membership.apply(cmd);
+      return;
+    }
+    if (!ctx.resolvers) throw new Error('resolvers are not available on this node');
+    if (cmd.kind === 'register_resolver') ctx.resolvers.register(cmd.name, cmd.language, cmd.definition);
+    else if (cmd.kind === 'bind_resolver') ctx.resolvers.bind(cmd.table, cmd.resolver);
+  } catch (err) {
+    ctx.logger.warn({ err, cmd, origin: tx.origin, seq: tx.seq }, 'replicated admin command skipped');
+  }
+}
+
+/** One DDL entry: an admin command, a table operation, or SQL text run as the origin ran it. */
+export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
+  const parsed = JSON.parse(e.cols ?? '{}') as { sql?: string; admin?: AdminCommand; tableOp?: TableOp };
+  if (parsed.admin) {
+    applyAdminCommand(ctx, parsed.admin, tx);
+    return;
+  }
+  const sql = parsed.sql;
+  if (!sql) return;
+  const { db, engine } = ctx;
+  db.exec('SAVEPOINT chorus_apply_ddl');
+  try {
+    if (parsed.tableOp) {
+      if (parsed.tableOp.kind !== 'truncate') dropCaptureTriggers(db, e.tbl);
+      const outcome = applyTableOp(db, e.tbl, parsed.tableOp, (table) =>
+        peerRowsFor(db, table, tx, ctx.rows),
+      );
+      for (const s of shapeChangesOf(e.tbl, parsed.tableOp))
+        recordShapeChange(db, s.table, tx.origin, tx.seq, s.change);
+      for (const s of outcome?.skipped ?? []) {
+        // Concurrent DDL (only without the cluster DDL lock): the edit no longer fits here.
+        ddlConflict(ctx, e, tx, `${s.edit.kind} skipped: ${s.reason}`);
+      }
+    } else {
+      if (isAlterTable(sql) && e.tbl) dropCaptureTriggers(db, e.tbl);
+      db.exec(sql);
+    }
+    const created = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(e.tbl);
+    if (created && /^\s*create\s+table/i.test(sql)) engine.registerTable(e.tbl, false);
+    engine.syncSchema();
+    db.exec('RELEASE chorus_apply_ddl');
+  } catch (err) {
+    // Concurrent DDL from two nodes (the table or column already exists, or is already gone):
+    // the schema already has the intended shape; keep going.
+    db.exec('ROLLBACK TO chorus_apply_ddl');
+    db.exec('RELEASE chorus_apply_ddl');
+    ddlConflict(ctx, e, tx, (err as Error).message);
+  }
+}
+
+/**
+ * Replicated DDL that does not fit this node's schema (concurrent DDL: only possible without the
+ * cluster DDL lock, ddl_locking = false) is skipped, and recorded where operators look.
+ */
+function ddlConflict(ctx: DdlContext, e: LogEntry, tx: ReplTx, reason: string): void {
+  ctx.logger.warn({ table: e.tbl, reason, origin: tx.origin, seq: tx.seq }, 'replicated DDL skipped');
+  const sql = (JSON.parse(e.cols ?? '{}') as { sql?: string }).sql ?? null;
+  ctx.rows.recordConflict(
+    e.tbl ?? '',
+    '[]',
+    ctx.rows.nodeId,
+    tx,
+    'ddl_conflict',
+    null,
+    JSON.stringify({ sql }),
+    null,
+    0,
+    {
+      strategy: 'skipped',
+      status: 'pending',
+      error: reason,
+    },
+  );
+}

@@ -1,0 +1,242 @@
+// Conflict rules beyond last-write-wins, applied by the Applier: a table's custom resolver settles
+// concurrently changed columns (called in canonical order), and unique-index collisions between
+// different keys keep the write with the greater order key on every node.
+
+import type Database from 'better-sqlite3';
+import { parseCrdtType } from '../../crdt/crdt.js';
+import type { LogEntry, ReplTx, Vector } from '../../log/records.js';
+import { quoteIdent } from '../../sql/lexer.js';
+import { type TypeRef, typeOfDeclared } from '../../sql/types/pg-types.js';
+import { jsonValue, tableShape } from '../../storage/capture.js';
+import type { CrdtColumns } from './crdt-columns.js';
+import { bindable, parseJsonExact, type ResolverJson, resolvedStorageValue } from './resolver-values.js';
+import type { Resolvers } from './resolvers.js';
+import type { ColClock, ConflictType, RowMeta } from './row-meta.js';
+import { colPath, fromJson, overlaySql } from './row-sql.js';
+
+type Shape = { columns: Set<string>; primaryKey: string[] };
+
+/** What the conflict rules need of the applier that calls them (applier.ts implements it). */
+export interface ConflictHost {
+  readonly nodeId: string;
+  readonly internalDb: Database.Database;
+  readonly resolvers: Resolvers | null;
+  readonly crdt: CrdtColumns | null;
+  stmt(key: string, build: () => string): Database.Statement;
+  warn(obj: object, msg: string): void;
+  loadMeta(tbl: string, pk: string): RowMeta;
+  saveMeta(tbl: string, pk: string, m: RowMeta): void;
+  rowSavepoint(step: 'begin' | 'release' | 'rollback'): void;
+  pkWhere(pkCols: string[]): string;
+  rowJson(tbl: string, shape: Shape, pk: string, only?: string[]): string | null;
+  applyRow(e: LogEntry, shape: Shape, tx: ReplTx, seen: Vector, hlc: string): void;
+  recordConflict(
+    tbl: string,
+    pk: string,
+    localOrigin: string,
+    tx: ReplTx,
+    type: ConflictType,
+    localValue: string | null,
+    remoteValue: string | null,
+    resolved: string | null,
+    latencyMs: number,
+    extra?: {
+      strategy?: string;
+      status?: string;
+      error?: string | null;
+      localKey?: string;
+      remoteKey?: string;
+    },
+  ): void;
+}
+
+/**
+ * Settle conflicting columns with the table's resolver, called with the two versions in a
+ * canonical order (older write first by order key) so every node evaluates the same call. Each
+ * conflicting column's result is converted to the column type's storage form (resolver-values.ts)
+ * before anything is written. On any failure — the resolver fails, a value cannot be converted, or
+ * the row refuses it (a constraint) — the local version stays (a safe state) and the conflict is
+ * parked as pending with the error.
+ */
+export function settleByResolver(
+  a: ConflictHost,
+  resolver: string,
+  tbl: string,
+  pk: string,
+  shape: { columns: Set<string>; primaryKey: string[] },
+  where: string,
+  m: RowMeta,
+  conflicting: string[],
+  localRowJson: string,
+  colsText: string,
+  v: { localKey: string; localWriter: string; remoteKey: string; tx: ReplTx },
+): { strategy: string; status: string; error: string | null } {
+  const strategy = `custom:${resolver}`;
+  const pending = (error: string): { strategy: string; status: string; error: string } => {
+    a.warn({ table: tbl, pk, resolver, error }, 'conflict resolver failed; conflict left pending');
+    return { strategy, status: 'pending', error };
+  };
+  // The remote version: the local row with the incoming columns, built by SQLite's JSON functions so
+  // that every value stays exactly as stored or logged.
+  const incoming = Object.keys(JSON.parse(colsText) as object).filter((c) => shape.columns.has(c));
+  const remoteRowJson = (
+    a
+      .stmt(`${tbl}|overlay|${incoming.join(',')}`, () => overlaySql(incoming))
+      .get({
+        row: localRowJson,
+        cols: colsText,
+      }) as { j: string }
+  ).j;
+  const localOlder = v.localKey < v.remoteKey;
+  const [olderJson, newerJson] = localOlder ? [localRowJson, remoteRowJson] : [remoteRowJson, localRowJson];
+  const older = parseJsonExact(olderJson) as Record<string, ResolverJson>;
+  const newer = parseJsonExact(newerJson) as Record<string, ResolverJson>;
+  const res = a.resolvers!.resolve(
+    resolver,
+    older,
+    newer,
+    {
+      table: tbl,
+      rowId: pk,
+      conflictType: 'write_conflict',
+      columns: conflicting,
+      localOrigin: localOlder ? v.localWriter : v.tx.origin,
+      remoteOrigin: localOlder ? v.tx.origin : v.localWriter,
+    },
+    { local: olderJson, remote: newerJson },
+  );
+  if (!res.ok) return pending(res.error);
+  // Every value converted first: nothing is written unless all of them can be.
+  const types = columnTypes(a, tbl);
+  const values: Record<string, ReturnType<typeof bindable>> = {};
+  try {
+    conflicting.forEach((c, i) => {
+      const chosen = Object.hasOwn(res.row, c) ? res.row[c] : newer[c];
+      values[`v${i}`] = bindable(resolvedStorageValue(types.get(c) ?? null, chosen, c));
+    });
+  } catch (e) {
+    return pending(`resolver "${resolver}" returned a ${(e as Error).message}`);
+  }
+  const key = `${tbl}|resolved|${conflicting.join(',')}`;
+  const write = a.stmt(key, () => {
+    const sets = conflicting.map((c, i) => `${quoteIdent(c)} = :v${i}`).join(', ');
+    return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
+  });
+  try {
+    // One statement: a refused value (NOT NULL, CHECK, UNIQUE) leaves the row as it was.
+    write.run({ ...values, pk });
+  } catch (e) {
+    if (!String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) throw e;
+    return pending(`the row refused resolver "${resolver}"'s result: ${(e as Error).message}`);
+  }
+  // The settled value carries the newer version's clock, so later writes compare against it.
+  const top: ColClock =
+    v.localKey > v.remoteKey
+      ? [v.localKey, v.localWriter, m.cols[conflicting[0]!]?.[2] ?? 0]
+      : [v.remoteKey, v.tx.origin, v.tx.seq];
+  for (const c of conflicting) m.cols[c] = top;
+  return { strategy, status: 'resolved', error: null };
+}
+
+/**
+ * The PostgreSQL type of each column of a table, from its declared type; null for CRDT columns (merged,
+ * never settled by a resolver) and for columns of no PostgreSQL type (a table made in SQLite by hand).
+ */
+function columnTypes(a: ConflictHost, tbl: string): Map<string, TypeRef | null> {
+  const out = new Map<string, TypeRef | null>();
+  for (const [c, decl] of tableShape(a.internalDb, tbl).types)
+    out.set(c, parseCrdtType(decl) === null ? typeOfDeclared(decl) : null);
+  return out;
+}
+
+/**
+ * An incoming row collides on a unique index with a different local row: the write with the
+ * greater order key keeps the value and the other row is removed — the same decision on every
+ * node, whatever the arrival order (a node that sees the loser later discards it the same way).
+ * Returns true when the incoming change was applied (or deliberately discarded and recorded).
+ */
+export function resolveUnique(
+  a: ConflictHost,
+  e: LogEntry,
+  shape: { columns: Set<string>; primaryKey: string[] },
+  tx: ReplTx,
+  seen: Vector,
+  hlc: string,
+): boolean {
+  const tbl = e.tbl;
+  const pk = e.pk!;
+  const holder = uniqueHolder(a, tbl, shape, pk, e.cols ?? '{}');
+  if (!holder) return false;
+  const hm = a.loadMeta(tbl, holder);
+  // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
+  const holderKey = Object.values(hm.cols).reduce((k, c) => (c[0] > k ? c[0] : k), '');
+  const holderOrigin = Object.values(hm.cols).find((c) => c[0] === holderKey)?.[1] ?? a.nodeId;
+  const holderValue = a.rowJson(tbl, shape, holder);
+  if (hlc > holderKey) {
+    a.rowSavepoint('begin');
+    try {
+      const where = a.pkWhere(shape.primaryKey);
+      a.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk: holder });
+      a.crdt?.deleteRow(tbl, holder);
+      hm.deleted = true;
+      hm.cols = {};
+      a.saveMeta(tbl, holder, hm);
+      a.applyRow(e, shape, tx, seen, hlc);
+      a.rowSavepoint('release');
+    } catch {
+      a.rowSavepoint('rollback');
+      a.rowSavepoint('release');
+      return false;
+    }
+    a.recordConflict(tbl, holder, holderOrigin, tx, 'unique_conflict', holderValue, e.cols, e.cols, 0, {
+      strategy: 'last_write_wins',
+      localKey: holderKey,
+      remoteKey: hlc,
+    });
+    return true;
+  }
+  // The local holder wins: the incoming row is discarded here as on every other node.
+  const m = a.loadMeta(tbl, pk);
+  m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
+  a.saveMeta(tbl, pk, m);
+  a.recordConflict(tbl, pk, holderOrigin, tx, 'unique_conflict', holderValue, e.cols, holderValue, 0, {
+    strategy: 'last_write_wins',
+    localKey: holderKey,
+    remoteKey: hlc,
+  });
+  return true;
+}
+
+/** The primary key (log JSON form) of a local row, other than pk, holding the incoming unique values. */
+export function uniqueHolder(
+  a: ConflictHost,
+  tbl: string,
+  shape: { columns: Set<string>; primaryKey: string[] },
+  pk: string,
+  colsText: string,
+): string | null {
+  const incoming = JSON.parse(colsText) as Record<string, unknown>;
+  const indexes = a.internalDb
+    .prepare(`SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND origin <> 'pk'`)
+    .all(tbl) as { name: string }[];
+  const pkJson = `json_array(${shape.primaryKey.map((c) => jsonValue(quoteIdent(c))).join(', ')})`;
+  for (const ix of indexes) {
+    const cols = (
+      a.internalDb.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {
+        name: string | null;
+      }[]
+    ).map((r) => r.name);
+    if (cols.some((c) => c === null || !(c in incoming))) continue; // expression index, or a column this change does not set
+    const key = `${tbl}|uniq|${ix.name}`;
+    const row = a
+      .stmt(key, () => {
+        const match = (cols as string[])
+          .map((c) => `${quoteIdent(c)} IS ${fromJson(':cols', colPath(c))}`)
+          .join(' AND ');
+        return `SELECT ${pkJson} AS pk FROM ${quoteIdent(tbl)} WHERE ${match} AND ${pkJson} IS NOT :pk LIMIT 1`;
+      })
+      .get({ cols: colsText, pk }) as { pk: string } | undefined;
+    if (row) return row.pk;
+  }
+  return null;
+}
