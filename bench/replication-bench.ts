@@ -610,7 +610,7 @@ async function measureStandalone(runner: LoadRunner, opts: Options): Promise<Loa
 
 const CREATE_BENCH_REP = 'CREATE TABLE bench_rep (id BIGINT PRIMARY KEY, client INTEGER, v TEXT)';
 const CREATE_BENCH_APPLY = 'CREATE TABLE bench_apply (id INTEGER PRIMARY KEY, v TEXT)';
-const CREATE_LAG_PROBE = 'CREATE TABLE lag_probe (id TEXT PRIMARY KEY, origin TEXT, t_ms INTEGER)';
+const CREATE_LAG_PROBE = 'CREATE TABLE lag_probe (id TEXT PRIMARY KEY, origin TEXT, t_ms BIGINT)';
 const CREATE_DIV_REP = 'CREATE TABLE div_rep (id BIGINT PRIMARY KEY, origin TEXT, n INTEGER)';
 
 // ---------------------------------------------------------------------------------------------------------
