@@ -13,7 +13,9 @@ import { databaseFileName } from '../src/storage/engine.js';
 import { startCluster, vectorSql } from '../test/support/cluster.js';
 import { NodeProcess } from '../test/support/launcher.js';
 import { queryOnce as query } from '../test/support/query.js';
-import { fmt, intOption, loadavgText, printTable } from './report.js';
+import { fmt, intOption, loadavgText, printTable } from './support/report.js';
+import { waitFor } from './support/run-control.js';
+import { covers, type Vector } from './support/vectors.js';
 
 /** Rows per loading statement (each row's body is bodyChars characters). */
 const LOAD_ROWS_PER_STATEMENT = 1_000;
@@ -35,24 +37,13 @@ const targetBytes = intOption('size-mb', values['size-mb']!) * 1024 * 1024;
 const masters = intOption('masters', values.masters!);
 const writersPerMaster = intOption('writers', values.writers!, 0);
 
-type Vector = Record<string, number>;
-
 async function vectorOf(rows: Promise<Record<string, unknown>[]>): Promise<Vector> {
   return Object.fromEntries((await rows).map((r) => [String(r.origin), Number(r.seq)]));
 }
 
-function covers(a: Vector, b: Vector): boolean {
-  return Object.entries(b).every(([o, s]) => (a[o] ?? 0) >= s);
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + PHASE_TIMEOUT_MS;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+/** Polls fn until it returns a value; throws naming `what` after PHASE_TIMEOUT_MS. */
+function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
+  return waitFor(what, PHASE_TIMEOUT_MS, POLL_MS, fn);
 }
 
 const mb = (bytes: number): number => bytes / (1024 * 1024);

@@ -19,7 +19,7 @@ import { type ChorusNode, openNode } from '../src/node/node.js';
 import type { BindValue } from '../src/session/read-protocol.js';
 import { SimFabric } from '../src/testing/sim-network.js';
 import { SimWorld } from '../src/testing/sim-world.js';
-import { fmt, intOption, loadavgText, printTable } from './report.js';
+import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Constants

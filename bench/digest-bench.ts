@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { type CompareResult, compareTable, MerkleResponder } from '../src/replication/integrity/merkle.js';
 import { roundTripFrame } from '../src/replication/link/frames.js';
 import type { PeerMessage } from '../src/replication/link/link.js';
-import { fmt, intOption, loadavgText, printTable } from './report.js';
+import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 
 const DEFAULT_ROWS = 1_000_000;
 /** The aim: two 1M-row tables differing in one row exchange less than this in total. */

@@ -1,6 +1,6 @@
 // Benchmarks one ChorusDB node and, in the same run, a real PostgreSQL over the wire protocol (pgbench as the
 // load generator when installed, else a `pg` client loop) and prints ops/s, p50/p99 latency and ratios.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,7 +10,9 @@ import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { cliPath, NodeProcess } from '../test/support/launcher.js';
 import { findPostgres, type PostgresInstall, PostgresServer } from '../test/support/pg-server.js';
-import { findOnPath, fmt, intOption, percentile, printTable } from './report.js';
+import { machineText } from './support/machine.js';
+import { pgbenchError, pgbenchSummary, spawnPgbench } from './support/pgbench-process.js';
+import { findOnPath, fmt, intOption, percentile, printTable } from './support/report.js';
 
 const execFileAsync = promisify(execFile);
 type PgClient = InstanceType<typeof pg.Client>;
@@ -325,7 +327,8 @@ async function readLatencies(prefix: string): Promise<Float64Array> {
   return samples.sorted();
 }
 
-let currentChild: ChildProcess | undefined;
+/** The running pgbench (interrupted on Ctrl-C). */
+const liveChildren = new Set<ChildProcess>();
 let interrupted = false;
 
 async function runPgbench(
@@ -360,40 +363,16 @@ async function runPgbench(
     target.user,
     target.database,
   ];
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(pgbench, args, {
-      cwd: workDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'chorus-bench' },
-    });
-    currentChild = child;
-    let text = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      text += b.toString();
-    });
-    child.stderr?.on('data', (b: Buffer) => {
-      text += b.toString();
-    });
-    // Hard bound in case the server hangs: pgbench's -T only counts while transactions complete.
-    const timer = setTimeout(() => child.kill('SIGKILL'), (opts.seconds + 60) * 1000);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (exitCode) => {
-      clearTimeout(timer);
-      currentChild = undefined;
-      resolve({ code: exitCode, output: text });
-    });
+  const { code, output } = await spawnPgbench(pgbench, {
+    args,
+    appName: 'chorus-bench',
+    killAfterMs: (opts.seconds + 60) * 1000,
+    cwd: workDir,
+    live: liveChildren,
   });
-  const tps = Number(/^tps = ([\d.]+) \(without initial connection time\)/m.exec(output)?.[1] ?? Number.NaN);
-  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1] ?? 0);
-  const failed = Number(/number of failed transactions: (\d+)/.exec(output)?.[1] ?? 0);
+  const { tps, transactions, failed } = pgbenchSummary(output);
   const latencies = await readLatencies(prefix);
-  let error: string | undefined;
-  if (code !== 0 || !Number.isFinite(tps)) {
-    error = `pgbench exited ${code}: ${output.trim().split('\n').slice(-6).join(' | ')}`;
-  }
+  const error = code !== 0 || !Number.isFinite(tps) ? pgbenchError(code, output) : undefined;
   return {
     workload: wl.name,
     driver: 'pgbench',
@@ -508,7 +487,7 @@ async function main(): Promise<number> {
     interrupted = true;
     if (sigints > 1) process.exit(130); // exit hooks in the launchers kill the servers
     console.log('\ninterrupted: stopping load generator and servers...');
-    currentChild?.kill('SIGINT');
+    for (const child of liveChildren) child.kill('SIGINT');
   });
 
   try {
@@ -533,13 +512,7 @@ async function main(): Promise<number> {
     }
     const cpus = os.cpus();
     console.log('# ChorusDB node benchmark');
-    console.log(
-      `machine   : ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown cpu'}), ` +
-        `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, loadavg ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}`,
-    );
+    console.log(`machine   : ${machineText()}`);
     console.log(`node      : ${process.version}`);
     console.log(`pgbench   : ${pgbench ? `${pgbenchVersion} (${pgbench})` : pgbenchVersion}`);
     console.log(

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { NodeProcess } from '../test/support/launcher.js';
 import { PostgresServer } from '../test/support/pg-server.js';
 import { findPgbench, type PgbenchTarget, runPgbench, tpcbPipelineScript } from '../test/support/pgbench.js';
-import { fmt, intOption, loadavgText, printTable } from './report.js';
+import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 
 type SystemKey = 'chorus' | 'postgres';
 const LABEL: Record<SystemKey, string> = { chorus: 'ChorusDB', postgres: 'PostgreSQL' };

@@ -1,5 +1,5 @@
-// Shared pieces of the benchmark scripts: option parsing, finding programs, percentiles and the
-// plain-text tables they print.
+// Shared pieces of the benchmark scripts: option parsing, finding programs, percentiles, progress lines
+// and the plain-text tables they print.
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import os from 'node:os';
@@ -62,4 +62,9 @@ export function printTable(headers: string[], rows: string[][], textLastColumn =
   console.log(line(headers));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line(r));
+}
+
+/** A progress line of a benchmark phase: `[phase] message`. */
+export function logPhase(phase: string, message: string): void {
+  console.log(`[${phase}] ${message}`);
 }
