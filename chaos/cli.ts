@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { failpointNames, parseFailpoints } from '../src/testing/failpoints.js';
+import { failpointNames, parseFailpoints } from '../src/config/failpoints.js';
 import { type NemesisName, nemesisNames } from './nemesis.js';
 import { runChaos } from './runner.js';
 import { type WorkloadName, workloadNames } from './workloads.js';

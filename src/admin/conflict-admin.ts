@@ -15,8 +15,7 @@ import {
 import type { CrdtColumns } from '../replication/apply/crdt-columns.js';
 import { bindable, parseJsonExact, resolvedStorageValue } from '../replication/apply/resolver-values.js';
 import type { Resolvers } from '../replication/apply/resolvers.js';
-import type { Prepared } from '../session/prepare.js';
-import type { StatementResult } from '../session/result.js';
+import type { Classified } from '../sql/classify.js';
 import { isKeyword, quoteIdent } from '../sql/lexer.js';
 import { type TypeRef, typeOfDeclared } from '../sql/types/pg-types.js';
 import { inputValue } from '../sql/types/values.js';
@@ -54,8 +53,22 @@ interface ConflictRow {
   remote_order_key: string | null;
 }
 
+/** The statement the session hands to customDdl (session/prepare.ts's Prepared has these). */
+export interface CustomDdlStatement {
+  readonly text: string;
+  readonly cls: Pick<Classified, 'kind' | 'table' | 'sig'>;
+}
+
+/** customDdl's result: the statement ran, with this command tag and no rows. */
+export interface CustomDdlResult {
+  tag: string;
+  columns: null;
+  rows: unknown[][];
+  notices: never[];
+}
+
 /** Parse `ALTER TABLE t SET REPLICATION CONFLICT_RESOLVER = 'name' | NULL | DEFAULT`. */
-export function parseSetResolver(p: Prepared): { table: string; resolver: string | null } | null {
+export function parseSetResolver(p: CustomDdlStatement): { table: string; resolver: string | null } | null {
   const sig = p.cls.sig;
   if (p.cls.kind !== 'alter_table' || p.cls.table === null) return null;
   const at = sig.findIndex((t, i) => isKeyword(t, 'SET') && isKeyword(sig[i + 1], 'REPLICATION'));
@@ -76,7 +89,7 @@ export function registerConflictAdmin(
   registry: AdminRegistry,
   ctx: ConflictAdminContext,
 ): {
-  customDdl(p: Prepared): StatementResult | null;
+  customDdl(p: CustomDdlStatement): CustomDdlResult | null;
 } {
   const db = ctx.engine.writer;
   const getConflict = db.prepare(
@@ -372,7 +385,7 @@ export function registerConflictAdmin(
   });
 
   return {
-    customDdl(p: Prepared): StatementResult | null {
+    customDdl(p: CustomDdlStatement): CustomDdlResult | null {
       const set = parseSetResolver(p);
       if (!set) return null;
       const r = requireResolvers();

@@ -13,12 +13,8 @@ import { systemTimers } from '../clock/timers.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError, ConfigError } from '../errors.js';
 import { type ChorusNode, openNode } from '../node/node.js';
+import { tcpNetworkFromConfig, tcpOptions, witnessNetworkFromConfig } from '../node/tcp-network.js';
 import { WitnessServer } from '../replication/cluster/witness.js';
-import {
-  tcpNetworkFromConfig,
-  tcpOptions,
-  witnessNetworkFromConfig,
-} from '../replication/link/tcp-network.js';
 import { TcpPeerNetwork } from '../replication/link/transport.js';
 import { prepareDataDir } from '../storage/data-dir.js';
 import { installPendingSnapshot } from '../storage/snapshot-install.js';

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
 import { registerBuiltins } from '../admin/builtin.js';
+import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { registerPgCatalog } from '../admin/catalog/pg-catalog.js';
 import {
   registerConflictAdmin,
@@ -44,9 +45,9 @@ import { ReaderPool } from '../session/reader-pool.js';
 import type { ColumnInfo, StatementResult } from '../session/result.js';
 import { planColumns, Session, type SessionHost, typedByView } from '../session/session.js';
 import { StatementCache } from '../session/statement-cache.js';
-import { WriterLock } from '../session/writer-lock.js';
 import { StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
+import { WriterLock } from '../storage/writer-lock.js';
 import { ReplicationExtras } from './replication-extras.js';
 import { sequenceSlotsOf } from './sequence-slots.js';
 
@@ -143,6 +144,7 @@ export class ChorusNode {
       multiPrimary: this.config.haMode === 'multi-primary',
       timestampSource: this.config.replication.timestamp_source,
       sequenceSlots: (nodeId) => sequenceSlotsOf(this.config, nodeId),
+      catalogFunctions: registerCatalogFunctions,
     });
     sequenceSlotsOf(this.config, this.engine.nodeId); // a bad slot setting fails at start
     this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);

@@ -2,6 +2,7 @@
 // the JavaScript-backed relations (live node state) are registered as SQLite virtual tables.
 
 import Database from 'better-sqlite3';
+import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { withCatalogConnection } from '../admin/catalog/pg-catalog-snapshot.js';
 import type { AdminRegistry, AdminValue } from '../admin/registry.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
@@ -22,7 +23,7 @@ export class AdminExecutor {
   constructor(dbPath: string, registry: AdminRegistry) {
     this.db = new Database(dbPath, { readonly: true, fileMustExist: true });
     this.db.defaultSafeIntegers(true);
-    registerSqlFunctions(this.db, { inWriter: false });
+    registerSqlFunctions(this.db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
     for (const view of registry.views.values()) {
       if (view.kind !== 'js') continue;
       this.db.table(view.name, {

@@ -16,6 +16,14 @@ import type {
 } from '../sql/analyze/context.js';
 import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { quoteId } from '../sql/analyze/scope.js';
+import {
+  identText,
+  internalPrefix,
+  publicSchema,
+  qualifiedText,
+  splitStorageName,
+  storageName,
+} from '../sql/namespaces.js';
 import { catalogType, vectorAsArraySql } from '../sql/types/catalog-types.js';
 import {
   A,
@@ -28,16 +36,8 @@ import {
   type TypeRef,
   typeOfDeclared,
 } from '../sql/types/pg-types.js';
-import { internalPrefix } from '../storage/internal-schema.js';
-import {
-  identText,
-  publicSchema,
-  qualifiedText,
-  splitStorageName,
-  storageName,
-} from '../storage/namespaces.js';
+import { listEnumTypes, listSchemas, listSequences } from '../storage/object-catalog.js';
 import type { ConstraintCatalog, ForeignKey } from './constraint-errors.js';
-import { listEnumTypes, listSchemas, listSequences } from './object-catalog.js';
 
 const adminTypes: Record<AdminType, TypeRef> = {
   text: ref(T.text),

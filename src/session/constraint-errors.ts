@@ -10,9 +10,9 @@ import { ChorusError } from '../errors.js';
 import type { CatalogRelation } from '../sql/analyze/context.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import type { Plan } from '../sql/analyze/statement.js';
+import { splitStorageName } from '../sql/namespaces.js';
 import { T } from '../sql/types/pg-types.js';
 import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
-import { splitStorageName } from '../storage/namespaces.js';
 
 /** Rows of one statement the diagnosis looks at (a bound on the re-run's memory). */
 const diagnosedRowsMax = 10_000;

@@ -10,10 +10,9 @@ import type { DropKind, DropStatement } from '../sql/analyze/ddl/drop-statements
 import { parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
 import { relationsNamed } from '../sql/analyze/query/view-text.js';
 import { quoteIdent } from '../sql/lexer.js';
+import { internalPrefix, storageName } from '../sql/namespaces.js';
 import { defaultEnv } from '../sql/types/values.js';
 import type { StorageEngine } from '../storage/engine.js';
-import { internalPrefix } from '../storage/internal-schema.js';
-import { storageName } from '../storage/namespaces.js';
 import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { type Notice, notice, type StatementResult } from './result.js';

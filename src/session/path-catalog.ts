@@ -3,8 +3,8 @@
 // user's schema when there is one). Qualified names go to the node's catalog unchanged.
 
 import type { Catalog, CatalogEnum, CatalogRelation, CatalogSequence } from '../sql/analyze/context.js';
+import { parseSearchPath, publicSchema } from '../sql/namespaces.js';
 import type { PgType } from '../sql/types/pg-types.js';
-import { parseSearchPath, publicSchema } from '../storage/namespaces.js';
 import type { SchemaCatalog } from './catalog.js';
 
 /** The search_path every session starts with. */

@@ -18,8 +18,8 @@ import type { Plan } from '../sql/analyze/statement.js';
 import { type Classified, classify } from '../sql/classify.js';
 import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
 import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from '../sql/lexer.js';
+import { internalPrefix } from '../sql/namespaces.js';
 import { parseSql } from '../sql/parse/parser.js';
-import { internalPrefix } from '../storage/internal-schema.js';
 import { type FrontEndOptions, namesCatalog, planStatement, usesFrontEnd } from './front-end.js';
 import type { LocalStatement } from './local/statement.js';
 

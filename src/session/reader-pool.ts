@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { ChorusError, ProgramLimitExceededError } from '../errors.js';
 import { readerHeapMbMax, readerQueueDepthMax, resultRowsMax } from '../limits.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
@@ -103,7 +104,7 @@ export class ReaderPool {
     if (!this.local) {
       const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
       db.defaultSafeIntegers(true);
-      registerSqlFunctions(db, { inWriter: false });
+      registerSqlFunctions(db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
       this.local = { db, cache: new StatementCache(db) };
     }
     return this.local;

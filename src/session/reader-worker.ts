@@ -3,6 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { ChorusError, ProgramLimitExceededError } from '../errors.js';
 import { resultRowsMax } from '../limits.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
@@ -35,7 +36,7 @@ export function runReaderWorker(): void {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   db.defaultSafeIntegers(true);
-  registerSqlFunctions(db, { inWriter: false });
+  registerSqlFunctions(db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
   const cache = new StatementCache(db);
   // Checkpoints need write access to the database file; a second connection does them, off the
   // main thread, so a client's commit never waits for one (PASSIVE never blocks the writer).

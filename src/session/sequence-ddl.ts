@@ -7,10 +7,10 @@ import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import type { Catalog } from '../sql/analyze/context.js';
 import type { ColumnSequence } from '../sql/analyze/ddl/ddl.js';
 import { quoteLiteral } from '../sql/lexer.js';
+import { objectOid, publicSchema, splitStorageName, storageName } from '../sql/namespaces.js';
 import { nodeOf } from '../sql/parse/parser.js';
 import { T } from '../sql/types/pg-types.js';
 import type { StorageEngine } from '../storage/engine.js';
-import { objectOid, publicSchema, splitStorageName, storageName } from '../storage/namespaces.js';
 import { type SequenceOptions, type SequenceParams, sequenceParams } from '../storage/sequence-math.js';
 import { type SequenceDef, sequenceFromRow } from '../storage/sequences.js';
 

@@ -19,6 +19,7 @@ import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageValue, ValueEnv } from '../sql/types/values.js';
 import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
+import type { WriterLock } from '../storage/writer-lock.js';
 import type { AdminExecutor } from './admin-executor.js';
 import { type BindContext, bindPlan } from './bind.js';
 import { diagnoseConstraint } from './constraint-errors.js';
@@ -48,7 +49,6 @@ import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import { runTempDdl } from './temp/temp-ddl.js';
 import { dropTempAtClose, TempObjects } from './temp/temp-objects.js';
-import type { WriterLock } from './writer-lock.js';
 
 export { planColumns, savepointKinds, toBindParams, typedByView } from './session-helpers.js';
 

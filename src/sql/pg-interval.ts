@@ -4,7 +4,7 @@
 // canonicalize TIMESTAMP / DATE / TIME literals to the text PostgreSQL prints.
 
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import { daysInMonth } from '../wire/datetime.js';
+import { daysInMonth } from './types/datetime/datetime-core.js';
 
 /** An interval as PostgreSQL keeps it: months, days and microseconds are independent. */
 export interface Interval {

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../errors.js';
 import { quoteIdent, quoteLiteral } from '../sql/lexer.js';
-import { internalPrefix } from './internal-schema.js';
+import { internalPrefix } from '../sql/namespaces.js';
 
 /** SQL function the triggers call: the id of the current write transaction (marks it captured). */
 export const captureTxidFunction = '_chorus_txid';

@@ -9,14 +9,10 @@ import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/hlc.js';
 import { ChorusError, ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
+import { internalPrefix } from '../sql/namespaces.js';
 import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
-import {
-  internalPrefix,
-  internalSchemaSql,
-  internalSchemaVersion,
-  valueFormatVersion,
-} from './internal-schema.js';
+import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
 import { registerSqlFunctions } from './sql-functions.js';
@@ -44,6 +40,8 @@ export interface EngineOptions {
    * several writers and no slots configured, so nextval is refused rather than risk duplicates.
    */
   sequenceSlots?: (nodeId: string) => SequenceSlots | 'unconfigured';
+  /** The catalog functions psql's queries call, registered on the writer (registerSqlFunctions). */
+  catalogFunctions?: (db: Database.Database) => void;
 }
 
 interface OpenWrite {
@@ -117,7 +115,11 @@ export class StorageEngine {
       if (this.open?.applying) return null;
       throw new KeylessTableWriteError(String(table), op === 'update' ? 'update' : 'delete');
     });
-    registerSqlFunctions(this.writer, { inWriter: true, crdtMarkers: opts.guardPrimaryKeyUpdates ?? false });
+    registerSqlFunctions(this.writer, {
+      inWriter: true,
+      crdtMarkers: opts.guardPrimaryKeyUpdates ?? false,
+      catalogFunctions: opts.catalogFunctions,
+    });
     this.writer.exec(internalSchemaSql);
     migrateInternalSchema(this.writer);
     this.nodeId = this.resolveNodeId();

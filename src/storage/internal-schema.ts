@@ -1,8 +1,6 @@
 // The internal tables every node keeps next to user data, in the same SQLite file so that data and
 // replication log commit in one transaction. All are prefixed _chorus_ and hidden from users.
 
-export const internalPrefix = '_chorus_';
-
 export const internalSchemaVersion = 1;
 /** How user values are stored: 2 = the PostgreSQL front end's storage formats (sql/DESIGN.md). */
 export const valueFormatVersion = 2;
@@ -188,7 +186,7 @@ CREATE TABLE IF NOT EXISTS _chorus_extensions (
 ) WITHOUT ROWID;
 
 -- PostgreSQL schemas other than public (CREATE SCHEMA, replicated as DDL entries). An object of
--- schema s is the SQLite object named "s.<name>" (storage/namespaces.ts).
+-- schema s is the SQLite object named "s.<name>" (sql/namespaces.ts).
 CREATE TABLE IF NOT EXISTS _chorus_schemas (
   name TEXT PRIMARY KEY,
   oid  INTEGER NOT NULL

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../errors.js';
 import { quoteLiteral } from '../sql/lexer.js';
+import { parseSequenceName } from '../sql/namespaces.js';
 import {
   checkSetval,
   nextValue,
@@ -95,37 +96,6 @@ export function readSequences(db: Database.Database): SequenceDef[] {
 /** The SQL that records a reset on any node: kept only if it orders after the one there. */
 export function resetSql(name: string, point: SequencePoint, epoch: bigint, node: string): string {
   return `UPDATE _chorus_sequences SET reset_value = ${point.value}, reset_called = ${point.called ? 1 : 0}, reset_epoch = ${epoch}, reset_node = ${quoteLiteral(node)} WHERE name = ${quoteLiteral(name)} AND (reset_epoch < ${epoch} OR (reset_epoch = ${epoch} AND reset_node < ${quoteLiteral(node)}))`;
-}
-
-/** A sequence name as the functions receive it: PostgreSQL text ('s', 'sch.s', '"S"'). */
-export function parseSequenceName(text: string): { schema: string | null; name: string } {
-  const parts: string[] = [];
-  let i = 0;
-  while (i <= text.length) {
-    if (text[i] === '"') {
-      let out = '';
-      i++;
-      while (i < text.length) {
-        if (text[i] === '"' && text[i + 1] === '"') {
-          out += '"';
-          i += 2;
-        } else if (text[i] === '"') break;
-        else out += text[i++];
-      }
-      i++;
-      parts.push(out);
-    } else {
-      let end = text.indexOf('.', i);
-      if (end < 0) end = text.length;
-      parts.push(text.slice(i, end).trim().toLowerCase());
-      i = end;
-    }
-    if (text[i] !== '.') break;
-    i++;
-  }
-  if (parts.length === 1) return { schema: null, name: parts[0]! };
-  if (parts.length === 2) return { schema: parts[0]!, name: parts[1]! };
-  throw new ChorusError('42601', `improper relation name (too many dotted names): ${text}`);
 }
 
 export class SequenceStore {

@@ -3,7 +3,6 @@
 // case-sensitive LIKE).
 
 import type Database from 'better-sqlite3';
-import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { addElement, incrementValue, type Json, mapDelete, mapPut, removeElement } from '../crdt/crdt.js';
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { pgSleepSecondsMax } from '../limits.js';
@@ -23,6 +22,11 @@ export interface SqlFunctionOptions {
    * remove), then removes.
    */
   crdtMarkers?: boolean;
+  /**
+   * The catalog functions psql's queries call (admin/catalog/catalog-functions.ts), registered by
+   * the layer that owns them: storage sits below admin.
+   */
+  catalogFunctions?: (db: Database.Database) => void;
 }
 
 /** Marker element of a set value: this element was added again. */
@@ -37,9 +41,9 @@ export function registerSqlFunctions(db: Database.Database, opts: SqlFunctionOpt
   db.function('current_database', { deterministic: true }, () => 'chorus');
   db.function('current_schema', { deterministic: true }, () => 'public');
   db.function('pg_backend_pid', () => BigInt(process.pid));
+  opts.catalogFunctions?.(db);
   registerCrdtFunctions(db, opts.crdtMarkers ?? false);
   registerPgFunctions(db);
-  registerCatalogFunctions(db);
   registerRuntime(db, versionString);
   // Returns void: PostgreSQL's void prints as an empty string (NULL for a NULL argument).
   db.function('pg_sleep', (seconds: unknown) => {

@@ -7,8 +7,8 @@
 import type Database from 'better-sqlite3';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../errors.js';
 import { isKeyword, quoteIdent, significant, type Token, tokenize } from '../sql/lexer.js';
+import { internalPrefix } from '../sql/namespaces.js';
 import { tableShape } from './capture.js';
-import { internalPrefix } from './internal-schema.js';
 import { renameColumn, renameTable, type ShapeChange } from './shape-changes.js';
 import { isSqliteError } from './sqlite-errors.js';
 import { type AlterOutcome, alterTable, type PeerRows, type TableEdit } from './table-alter.js';

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { quoteIdent } from '../sql/lexer.js';
-import { internalPrefix } from './internal-schema.js';
+import { internalPrefix } from '../sql/namespaces.js';
 import { type TableDef, tableDefSql } from './table-def.js';
 
 /** Name of the table a rebuild copies into, and of the scratch table that checks a new text. */

@@ -2,7 +2,7 @@
 // 2000-01-01), parsed from and formatted to the text SQLite stores.
 
 import { ChorusError } from '../errors.js';
-import { Oid } from './oids.js';
+import { Oid } from '../sql/types/oids.js';
 
 // ---- date / time / timestamp: text <-> PostgreSQL binary (microseconds / days since 2000-01-01) ----
 

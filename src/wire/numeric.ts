@@ -2,7 +2,7 @@
 // expansion that turns JS number text into plain decimal text.
 
 import { ChorusError } from '../errors.js';
-import { Oid } from './oids.js';
+import { Oid } from '../sql/types/oids.js';
 
 const numericPos = 0x0000;
 const numericNeg = 0x4000;

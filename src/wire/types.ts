@@ -2,6 +2,7 @@
 // result encoding (encodeText / encodeBinary) and Bind parameter decoding (decodeParam).
 
 import { ChorusError } from '../errors.js';
+import { Oid } from '../sql/types/oids.js';
 import {
   dateTimeText,
   formatDate,
@@ -14,9 +15,8 @@ import {
   parseTimestamp,
 } from './datetime.js';
 import { decodeNumericBinary, encodeNumericBinary, expandExponent } from './numeric.js';
-import { Oid } from './oids.js';
 
-export { oidForDeclaredType, oidForValue, typeSize } from './column-types.js';
+export { oidForDeclaredType, oidForValue, typeSize } from '../sql/types/column-types.js';
 export { Oid };
 
 function asBuffer(u: Uint8Array): Buffer {

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import type { NemesisName } from '../../chaos/nemesis.js';
 import { type ChaosOptions, type ChaosSummary, type RunUntil, runChaos } from '../../chaos/runner.js';
 import { type WorkloadName, workloadNames } from '../../chaos/workloads.js';
-import { applyTwiceOneInTxs, dropOneInChanges } from '../../src/testing/failpoints.js';
+import { applyTwiceOneInTxs, dropOneInChanges } from '../../src/config/failpoints.js';
 
 const outRoot = mkdtempSync(path.join(tmpdir(), 'chorus-chaos-'));
 after(() => {

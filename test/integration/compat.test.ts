@@ -22,7 +22,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { isTrivia, tokenize } from '../../src/sql/lexer.js';
-import { firstUserOid } from '../../src/storage/namespaces.js';
+import { firstUserOid } from '../../src/sql/namespaces.js';
 import { NodeProcess, repoRoot } from '../support/launcher.js';
 import { findPostgres, PostgresServer } from '../support/pg-server.js';
 

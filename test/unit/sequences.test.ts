@@ -6,16 +6,17 @@ import {
   firstUserOid,
   objectOid,
   parseSearchPath,
+  parseSequenceName,
   splitStorageName,
   storageName,
-} from '../../src/storage/namespaces.js';
+} from '../../src/sql/namespaces.js';
 import {
   nextValue,
   type SequenceSlots,
   sequenceParams,
   singleWriterSlots,
 } from '../../src/storage/sequence-math.js';
-import { parseSequenceName, resetSql } from '../../src/storage/sequences.js';
+import { resetSql } from '../../src/storage/sequences.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

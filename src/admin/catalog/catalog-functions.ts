@@ -3,8 +3,8 @@
 // every connection by registerSqlFunctions; they read the schema through pg-catalog-snapshot.ts.
 
 import type Database from 'better-sqlite3';
+import { Oid } from '../../sql/types/oids.js';
 import { formatType as pgFormatType, typeByOid } from '../../sql/types/pg-types.js';
-import { Oid } from '../../wire/types.js';
 import { registerCatalogRuntime } from './catalog-runtime.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {

@@ -1,5 +1,5 @@
 // The schemas, sequences and enum types the catalog shows, each from one function over the
-// snapshot's connection: session/object-catalog.ts's lists (_chorus_schemas, _chorus_sequences,
+// snapshot's connection: storage/object-catalog.ts's lists (_chorus_schemas, _chorus_sequences,
 // _chorus_enums) as pg_namespace, pg_sequence(s), pg_class, pg_type and pg_enum rows read them.
 
 import {
@@ -8,7 +8,7 @@ import {
   listEnumTypes,
   listSchemas,
   listSequences,
-} from '../../session/object-catalog.js';
+} from '../../storage/object-catalog.js';
 import { ownerOid, pgCatalogNamespaceOid, publicNamespaceOid } from './pg-catalog-common.js';
 import {
   type CatalogSnapshot,

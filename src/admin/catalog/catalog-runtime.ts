@@ -4,9 +4,9 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError, UndefinedTableError } from '../../errors.js';
+import { qualifiedText, storageName } from '../../sql/namespaces.js';
 import { CT, catalogArrayType, setCatalogNames, splitQualifiedName } from '../../sql/types/catalog-types.js';
 import { formatType, type PgType, T, typeByOid } from '../../sql/types/pg-types.js';
-import { qualifiedText, storageName } from '../../storage/namespaces.js';
 import { catalogSequences, enumTypeOf, namespaceName, namespaceOid } from './catalog-objects.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {

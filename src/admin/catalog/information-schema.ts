@@ -2,8 +2,8 @@
 // built from the catalog snapshot with PostgreSQL 15's columns and values (constraints are in
 // information-schema-constraints.ts). Only user objects are listed, as a non-superuser sees them.
 
-import { enumTypeResolver } from '../../session/object-catalog.js';
 import { type PgType, T, type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
+import { enumTypeResolver } from '../../storage/object-catalog.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayDefault } from './catalog-exprs.js';
 import {

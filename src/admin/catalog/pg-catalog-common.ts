@@ -1,7 +1,7 @@
 // Shared pieces of the pg_catalog emulation: PostgreSQL's OIDs for the base types, namespaces, owner
 // and access methods, and the small helpers the catalog relations are declared with.
 
-import { Oid } from '../../wire/types.js';
+import { Oid } from '../../sql/types/oids.js';
 import type { AdminColumn, AdminRegistry, AdminValue } from '../registry.js';
 import { catalogSpecs } from './catalog-specs.js';
 

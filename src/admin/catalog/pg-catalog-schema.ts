@@ -1,8 +1,8 @@
 // pg_class, pg_attribute, pg_attrdef, pg_index and pg_constraint, built from the snapshot of
 // SQLite's schema (pg-catalog-snapshot.ts).
 
+import { Oid } from '../../sql/types/oids.js';
 import { T, typeByOid } from '../../sql/types/pg-types.js';
-import { Oid } from '../../wire/types.js';
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { displayCheck, displayDefault } from './catalog-exprs.js';
 import { catalogSequences, enumTypeOf } from './catalog-objects.js';

@@ -2,12 +2,13 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
-import { enumTypeResolver, listSchemas } from '../../session/object-catalog.js';
 import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
+import { qualifiedText, splitStorageName, storageName } from '../../sql/namespaces.js';
+import { oidForDeclaredType } from '../../sql/types/column-types.js';
+import { Oid } from '../../sql/types/oids.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
 import { constraintIndexMarker } from '../../storage/constraints.js';
-import { qualifiedText, splitStorageName, storageName } from '../../storage/namespaces.js';
-import { Oid, oidForDeclaredType } from '../../wire/types.js';
+import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {

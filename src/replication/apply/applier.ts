@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { formatHlc } from '../../clock/hlc.js';
+import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../../config/failpoints.js';
 import type { LogEntry, ReplTx, Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { tableShape } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
-import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../../testing/failpoints.js';
 import type { MembershipSink } from './admin-commands.js';
 import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
 import { type ConflictHost, resolveUnique, settleByResolver } from './conflict-rules.js';
@@ -50,7 +50,7 @@ export class Applier implements ConflictHost {
   membership: MembershipSink | null = null;
   /** A DDL transaction was applied (the cluster DDL lock counts it); set by the node. */
   onDdlApplied: ((origin: string, seq: number) => void) | null = null;
-  /** Counters of the planted bugs (src/testing/failpoints.ts); unused unless one is on. */
+  /** Counters of the planted bugs (src/config/failpoints.ts); unused unless one is on. */
   private failpointChanges = 0;
   private failpointTxs = 0;
 

@@ -3,6 +3,7 @@
 // whole result being held in memory. Bounded node-wide; a few idle ones are kept for reuse.
 
 import Database from 'better-sqlite3';
+import { registerCatalogFunctions } from '../../admin/catalog/catalog-functions.js';
 import { ChorusError } from '../../errors.js';
 import { registerSqlFunctions } from '../../storage/sql-functions.js';
 
@@ -34,7 +35,7 @@ export class CursorConnections {
     if (!db) {
       db = new Database(this.dbPath!, { readonly: true, fileMustExist: true });
       db.defaultSafeIntegers(true);
-      registerSqlFunctions(db, { inWriter: false });
+      registerSqlFunctions(db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
     }
     this.lent++;
     try {

@@ -66,7 +66,7 @@ export type RelationKind = 'table' | 'view' | 'admin';
 
 /** A relation a statement can name. */
 export interface CatalogRelation {
-  /** The SQLite name: bare in public, "schema.name" in another schema (storage/namespaces.ts). */
+  /** The SQLite name: bare in public, "schema.name" in another schema (sql/namespaces.ts). */
   name: string;
   /** Its schema and PostgreSQL name, when not public (messages, catalog). */
   schema?: string;

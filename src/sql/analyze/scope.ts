@@ -3,7 +3,7 @@
 // 42P01) and ambiguous (42702) names.
 
 import { ChorusError, UndefinedTableError } from '../../errors.js';
-import { internalPrefix } from '../../storage/internal-schema.js';
+import { internalPrefix } from '../namespaces.js';
 import type { TypeRef } from '../types/pg-types.js';
 import type { CatalogColumn, CatalogRelation } from './context.js';
 

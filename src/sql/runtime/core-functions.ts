@@ -295,7 +295,7 @@ export function registerCoreFunctions(db: Database.Database): void {
     { deterministic: true, safeIntegers: true },
     (v: unknown, col: unknown, table: unknown) => {
       if (v !== null) return v as StorageValue;
-      // A relation outside public is "schema.name" in SQLite (storage/namespaces.ts).
+      // A relation outside public is "schema.name" in SQLite (sql/namespaces.ts).
       const stored = String(table);
       const dot = stored.indexOf('.');
       const name = dot < 0 ? stored : stored.slice(dot + 1);

@@ -6,7 +6,7 @@
 import type * as P from '@pgsql/types';
 import { deparseSync } from 'pgsql-deparser';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { publicSchema, storageName } from '../../../storage/namespaces.js';
+import { publicSchema, storageName } from '../../namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import {
   crdtColumnTypes,

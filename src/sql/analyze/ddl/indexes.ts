@@ -4,7 +4,7 @@
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../../errors.js';
-import { storageName } from '../../../storage/namespaces.js';
+import { storageName } from '../../namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import { ref, T } from '../../types/pg-types.js';
 import { bindMarker } from '../context.js';

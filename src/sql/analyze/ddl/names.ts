@@ -3,7 +3,7 @@
 // relation goes to the session's pg_temp schema, named with tempSchemaMarker (session/temp/).
 
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { publicSchema, storageName } from '../../../storage/namespaces.js';
+import { publicSchema, storageName } from '../../namespaces.js';
 import type { Catalog } from '../context.js';
 
 /**

@@ -5,8 +5,7 @@
 
 import type * as P from '@pgsql/types';
 import { ChorusError } from '../../../errors.js';
-import { identText, publicSchema, qualifiedText } from '../../../storage/namespaces.js';
-import { parseSequenceName } from '../../../storage/sequences.js';
+import { identText, parseSequenceName, publicSchema, qualifiedText } from '../../namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import { ref, T } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';

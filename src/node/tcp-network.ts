@@ -3,11 +3,11 @@
 
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Config } from '../../config/load.js';
-import { ConfigError } from '../../errors.js';
-import type { ChorusNode } from '../../node/node.js';
-import type { PeerNetwork } from './link.js';
-import { TcpPeerNetwork, type TcpPeerNetworkOptions } from './transport.js';
+import type { Config } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import type { PeerNetwork } from '../replication/link/link.js';
+import { TcpPeerNetwork, type TcpPeerNetworkOptions } from '../replication/link/transport.js';
+import type { ChorusNode } from './node.js';
 
 /** Headroom above max_batch_size_mb for framing and message envelopes. */
 export const frameHeadroomBytes = 1024 * 1024;

@@ -3,6 +3,11 @@
 // replication log, snapshots, capture triggers and foreign keys across schemas work unchanged.
 // Also the OIDs ChorusDB gives the objects it adds (schemas, sequences, enum types).
 
+import { ChorusError } from '../errors.js';
+
+/** Prefix of the internal tables (_chorus_meta, ...), hidden from users (storage/internal-schema.ts). */
+export const internalPrefix = '_chorus_';
+
 /** The schema every database has; its objects keep their bare names in SQLite. */
 export const publicSchema = 'public';
 /** PostgreSQL's fixed OIDs of pg_catalog and public. */
@@ -150,4 +155,35 @@ export function parseSearchPath(value: string): string[] {
     out.push(p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1).replaceAll('""', '"') : p.toLowerCase());
   }
   return out;
+}
+
+/** A sequence name as the functions receive it: PostgreSQL text ('s', 'sch.s', '"S"'). */
+export function parseSequenceName(text: string): { schema: string | null; name: string } {
+  const parts: string[] = [];
+  let i = 0;
+  while (i <= text.length) {
+    if (text[i] === '"') {
+      let out = '';
+      i++;
+      while (i < text.length) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          out += '"';
+          i += 2;
+        } else if (text[i] === '"') break;
+        else out += text[i++];
+      }
+      i++;
+      parts.push(out);
+    } else {
+      let end = text.indexOf('.', i);
+      if (end < 0) end = text.length;
+      parts.push(text.slice(i, end).trim().toLowerCase());
+      i = end;
+    }
+    if (text[i] !== '.') break;
+    i++;
+  }
+  if (parts.length === 1) return { schema: null, name: parts[0]! };
+  if (parts.length === 2) return { schema: parts[0]!, name: parts[1]! };
+  throw new ChorusError('42601', `improper relation name (too many dotted names): ${text}`);
 }
