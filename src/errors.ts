@@ -249,3 +249,34 @@ export class InternalError extends ChorusError {
 export function isChorusError(e: unknown): e is ChorusError {
   return e instanceof ChorusError;
 }
+
+/**
+ * 08007: the primary committed, but the standbys its sync mode waits for did not confirm the commit
+ * in time ([ha] sync_timeout_ms): the outcome is unknown to the client.
+ */
+export class SyncStandbyTimeoutError extends ChorusError {
+  constructor(holding: number, needed: number, mode: 'semi-sync' | 'sync', rule: string, waitedMs: number) {
+    super(
+      '08007',
+      `transaction resolution unknown: committed on the primary, but only ${holding} of the ${needed} standbys ${mode} mode waits for (${rule}) ${mode === 'sync' ? 'applied' : 'received'} it within ${waitedMs} ms`,
+      {
+        detail:
+          'The transaction is durable on the primary and reaches the standbys when they catch up; if the primary is lost before then, so is the transaction.',
+        hint: 'Check whether the change is present before retrying it.',
+      },
+    );
+  }
+}
+
+/** 55000: [ha] strict: fewer standbys are connected than the sync mode needs, so commits are refused. */
+export class SyncStandbysMissingError extends ChorusError {
+  constructor(connected: number, needed: number, mode: string) {
+    super(
+      '55000',
+      `cannot commit: ${connected} of the ${needed} synchronous standbys ${mode} needs are connected, and ha.strict refuses commits without them`,
+      {
+        hint: 'Start or reconnect a standby (pg_replication_standbys lists them), or set ha.strict = false.',
+      },
+    );
+  }
+}

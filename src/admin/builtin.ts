@@ -7,11 +7,16 @@ import type { AdminRegistry, AdminValue } from './registry.js';
 export interface NodeState {
   nodeId: string;
   mode: string;
-  /** 'standalone', or 'master' in multi-primary mode ('replica' while it is being initialized). */
+  /**
+   * 'standalone', 'primary' or 'standby', or 'master' in multi-primary mode ('replica' while it is
+   * being initialized).
+   */
   role(): string;
-  syncMode: string;
+  /** async, semi-sync or sync (primary/standby mode); async otherwise. */
+  syncMode(): string;
   listenAddress: string;
-  replicationPort: string;
+  /** The peer-link address (--ha-bind); null on a standby, which listens for none. */
+  replicationPort: string | null;
   currentLsn(): number;
   isReadOnly(): boolean;
   uptimeSeconds(): number;
@@ -74,7 +79,7 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
       [
         state.nodeId,
         state.role(),
-        state.syncMode,
+        state.syncMode(),
         state.listenAddress,
         state.replicationPort,
         BigInt(state.currentLsn()),

@@ -43,14 +43,12 @@ program
   .option('--data-dir <dir>', 'data directory (default ./data)')
   .option('--listen <host:port>', 'PostgreSQL wire protocol address (default 127.0.0.1:5432)')
   .option('--http <host:port>', 'HTTP API address (default 127.0.0.1:8080)')
-  .option(
-    '--ha-mode <mode>',
-    'standalone | multi-primary (default standalone; primary and standby are not available yet)',
-  )
+  .option('--ha-mode <mode>', 'standalone | multi-primary | primary | standby (default standalone)')
   .option('--ha-bind <host:port>', 'peer link address (default 127.0.0.1:5433)')
   .option('--ha-peers <list>', 'comma-separated peer addresses')
   .option('--ha-primary <host:port>', 'primary to follow (standby mode)')
   .option('--ha-region <region>', 'region of this node')
+  .option('--ha-sync-mode <mode>', 'primary: async | semi-sync | sync commit acknowledgement (default async)')
   .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
   .action(async (opts: ServerOptions) => {
     let config: ReturnType<typeof loadConfig>;

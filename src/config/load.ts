@@ -6,12 +6,15 @@ import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
+import { normalizeSyncMode, parseSyncStandbys, type SyncMode } from './sync-standbys.js';
 
 export type HaMode = 'standalone' | 'multi-primary' | 'primary' | 'standby';
 
 export interface Config extends ParsedConfig {
   /** replication.mode with the seed's spelling multi_master normalized to multi-primary. */
   readonly haMode: HaMode;
+  /** ha.sync_mode with the seed's spellings (synchronous, asynchronous, ...) normalized. */
+  readonly syncMode: SyncMode;
   /** Path of the config file read, if any. */
   readonly configFile: string | null;
 }
@@ -28,6 +31,7 @@ export interface ConfigFlags {
   haPeers?: string;
   haPrimary?: string;
   haRegion?: string;
+  haSyncMode?: string;
   logLevel?: string;
 }
 
@@ -97,6 +101,9 @@ function applyNamed(tree: Tree, name: keyof ConfigFlags, value: string, origin: 
     case 'haRegion':
       setPath(tree, ['replication', 'local_region'], value);
       return;
+    case 'haSyncMode':
+      setPath(tree, ['ha', 'sync_mode'], value);
+      return;
     case 'logLevel':
       setPath(tree, ['server', 'log_level'], value);
       return;
@@ -115,6 +122,7 @@ const envNames: Record<string, keyof ConfigFlags> = {
   CHORUS_HA_PEERS: 'haPeers',
   CHORUS_HA_PRIMARY: 'haPrimary',
   CHORUS_HA_REGION: 'haRegion',
+  CHORUS_HA_SYNC_MODE: 'haSyncMode',
   CHORUS_LOG_LEVEL: 'logLevel',
 };
 /** CHORUS_* variables read elsewhere (not config keys) that must not be refused as unknown. */
@@ -169,6 +177,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (value !== undefined)
       applyNamed(tree, name, value, `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   }
+  // Seed 001's docker-compose sets HA_SYNC_MODE (no CHORUS_ prefix); CHORUS_HA_SYNC_MODE wins over it.
+  if (env.HA_SYNC_MODE !== undefined) applyNamed(tree, 'haSyncMode', env.HA_SYNC_MODE, 'HA_SYNC_MODE');
   for (const [key, value] of Object.entries(env)) {
     if (!key.startsWith('CHORUS_') || value === undefined) continue;
     const named = envNames[key];
@@ -196,7 +206,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const cfg = parsed.data;
   const haMode: HaMode = cfg.replication.mode === 'multi_master' ? 'multi-primary' : cfg.replication.mode;
   validateCombination(cfg, haMode);
-  return deepFreeze({ ...cfg, haMode, configFile });
+  const syncMode = normalizeSyncMode(cfg.ha.sync_mode);
+  validateHa(cfg, haMode, syncMode);
+  return deepFreeze({ ...cfg, haMode, syncMode, configFile });
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -204,15 +216,9 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
-  if (haMode === 'primary' || haMode === 'standby') {
+  if (haMode !== 'standalone' && !cfg.replication.cluster_secret) {
     throw new ConfigError(
-      `replication.mode = "${cfg.replication.mode}" is not available in this version of ChorusDB; "standalone" and "multi-primary" run today`,
-      { hint: 'Primary/standby streaming and sharding land with their own work.' },
-    );
-  }
-  if (haMode === 'multi-primary' && !cfg.replication.cluster_secret) {
-    throw new ConfigError(
-      'multi-primary mode needs replication.cluster_secret (or CHORUS_CLUSTER_SECRET): peers authenticate with it',
+      `${haMode} mode needs replication.cluster_secret (or CHORUS_CLUSTER_SECRET): peers authenticate with it`,
       {
         hint: 'Use the same long random secret on every node of the cluster.',
       },
@@ -242,6 +248,35 @@ function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
     if (names.has(u.name)) throw new ConfigError(`auth.users: user "${u.name}" is listed twice`);
     names.add(u.name);
   }
+}
+
+/** Primary/standby: a standby names its primary; neither dials multi-primary peers. */
+function validateHa(cfg: ParsedConfig, haMode: HaMode, syncMode: SyncMode): void {
+  const r = cfg.replication;
+  if (haMode === 'standby' && !r.primary)
+    throw new ConfigError(
+      'standby mode needs the primary to follow: --ha-primary HOST:PORT (replication.primary)',
+    );
+  if (haMode !== 'standby' && r.primary)
+    throw new ConfigError(`replication.primary (--ha-primary) is for standby mode, not ${haMode}`);
+  if ((haMode === 'primary' || haMode === 'standby') && (r.peers.length > 0 || r.masters.length > 0))
+    throw new ConfigError(
+      `${haMode} mode does not take replication.peers or [[replication.masters]] (--ha-peers): standbys dial their primary`,
+      { hint: 'Start each standby with --ha-mode standby --ha-primary <the primary --ha-bind address>.' },
+    );
+  parseSyncStandbys(cfg.ha.synchronous_standby_names); // a bad value is refused at start
+  if (syncMode !== 'async' && haMode !== 'primary' && haMode !== 'standby')
+    throw new ConfigError(
+      `ha.sync_mode = "${cfg.ha.sync_mode}" applies to primary/standby mode, not ${haMode}`,
+    );
+  if (cfg.ha.synchronous_standby_names !== undefined && syncMode === 'async')
+    throw new ConfigError('ha.synchronous_standby_names needs ha.sync_mode = "semi-sync" or "sync"', {
+      hint: 'In async mode the primary waits for no standby.',
+    });
+  if (cfg.ha.strict && syncMode === 'async')
+    throw new ConfigError(
+      'ha.strict needs ha.sync_mode = "semi-sync" or "sync" (async waits for no standby)',
+    );
 }
 
 /** A cluster secret guarding a peer link beyond loopback: at least this many bytes... */

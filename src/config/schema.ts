@@ -178,11 +178,41 @@ const replicationSchema = z
   })
   .strict();
 
+/**
+ * The seed's spellings of the sync modes (its docker-compose says HA_SYNC_MODE=synchronous), all
+ * mapped onto async | semi-sync | sync by load.ts.
+ */
+export const syncModeNames = [
+  'async',
+  'asynchronous',
+  'semi-sync',
+  'semi_sync',
+  'semisync',
+  'semi-synchronous',
+  'sync',
+  'synchronous',
+] as const;
+
+// [ha]: primary/standby (replication.mode = "primary" | "standby"). See replication/standby/.
+const haSchema = z
+  .object({
+    /** When the primary acknowledges a commit: async, semi-sync (a standby received it), sync (applied). */
+    sync_mode: z.enum(syncModeNames).default('async'),
+    /** PostgreSQL's spelling: 'FIRST k (s1, s2)', 'ANY k (s1, s2)', 's1, s2' (= FIRST 1), '*'. */
+    synchronous_standby_names: z.string().optional(),
+    /** Refuse commits while fewer standbys than the sync mode needs are connected (else wait / 08007). */
+    strict: z.boolean().default(false),
+    /** How long a commit waits for its standbys before the client gets 08007 (default replication_timeout_ms). */
+    sync_timeout_ms: ms.min(1).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.prefault({}),
     auth: authSchema.prefault({}),
     replication: replicationSchema.prefault({}),
+    ha: haSchema.prefault({}),
   })
   .strict();
 

@@ -15,6 +15,7 @@ import {
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
 import { registerSplitBrainAdmin } from '../admin/split-brain-admin.js';
+import { registerStandbyViews } from '../admin/standby-views.js';
 import { registerTopologyAdmin } from '../admin/topology-admin.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
@@ -29,6 +30,7 @@ import { Resolvers } from '../replication/apply/resolvers.js';
 import { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';
+import { newRoleState, PrimaryStandby, roleHooks } from '../replication/standby/primary-standby.js';
 import { Replicator } from '../replication/stream/replicator.js';
 import { LogRetention } from '../replication/stream/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
@@ -117,6 +119,10 @@ export class ChorusNode {
   readonly replicationAdmin: ReplicationAdmin | null = null;
   /** Snapshots, split-brain handling, quorum and failover (multi-primary). */
   readonly extras: ReplicationExtras | null = null;
+  /** Roles, sync modes and the standbys' state (primary/standby mode). */
+  readonly standby: PrimaryStandby | null = null;
+  /** The peer links (any replicated mode). */
+  private network: PeerNetwork | null = null;
   private readonly readers: ReaderPool;
   private readonly admin: AdminExecutor;
   private readonly writerLock: WriterLock;
@@ -153,17 +159,23 @@ export class ChorusNode {
       nodeId: this.engine.nodeId,
       mode: this.config.haMode,
       role: () => this.role(),
-      syncMode: 'async',
+      syncMode: () => this.standby?.syncMode ?? 'async',
       listenAddress: `${this.config.server.listen_address}:${this.config.server.port}`,
-      replicationPort: this.config.replication.ha_bind,
-      currentLsn: () => this.engine.currentLsn(),
+      // A standby listens for no peer links (it dials its primary).
+      replicationPort: this.config.haMode === 'standby' ? null : this.config.replication.ha_bind,
+      currentLsn: () => this.standby?.position() ?? this.engine.currentLsn(),
       isReadOnly: () => this.host.isReadOnlyNode(),
       uptimeSeconds: () => Math.floor((Date.now() - this.startedAtMs) / 1000),
       healthyPeers: () => 0,
       conflictsDetected: () => 0,
       replicationLagMs: () => 0,
-      standbyCount: () => 0,
+      standbyCount: () => this.standby?.standbyCount() ?? 0,
     });
+    registerStandbyViews(this.registry, () => this.standby);
+    // pg_is_in_recovery() reads the role here, on any connection (readers run in worker threads).
+    this.engine.writer
+      .prepare("INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES ('ha_role', ?)")
+      .run(this.config.haMode);
     registerPgCatalog(this.registry);
     const self = this;
     const conflictAdmin = registerConflictAdmin(this.registry, {
@@ -181,6 +193,8 @@ export class ChorusNode {
     });
     registerConflictStrategy(this.registry, this.config.replication);
     const multiPrimary = this.config.haMode === 'multi-primary';
+    /** Multi-primary, primary or standby: the log is shipped and applied. */
+    const replicated = this.config.haMode !== 'standalone';
     const selfMasterId = this.config.replication.local_master_id ?? this.engine.nodeId;
     this.membership = multiPrimary
       ? new Membership(this.engine.writer, new Set([this.engine.nodeId, selfMasterId]), this.logger)
@@ -257,8 +271,12 @@ export class ChorusNode {
       admin: this.admin,
       registry: this.registry,
       isReadOnlyNode: () =>
-        this.closing !== null || (this.membership?.readOnly ?? false) || (this.extras?.blocksWrites ?? false),
-      multiPrimary: this.config.haMode === 'multi-primary',
+        this.closing !== null ||
+        (this.membership?.readOnly ?? false) ||
+        (this.extras?.blocksWrites ?? false) ||
+        (this.standby?.blocksWrites ?? false),
+      inRecovery: () => this.standby?.inRecovery ?? false,
+      multiPrimary: replicated,
       clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
       customDdl: (p) => conflictAdmin.customDdl(p),
       local: {
@@ -293,7 +311,7 @@ export class ChorusNode {
         }
       },
     };
-    if (this.config.haMode === 'multi-primary') {
+    if (replicated) {
       const physical = opts.clock ?? systemClock;
       const crdt = new CrdtColumns(this.engine.writer, this.engine, () => physical.nowMs());
       registerCrdtState(this.registry, crdt);
@@ -319,7 +337,13 @@ export class ChorusNode {
       };
       this.engine.syncSchemaNow();
       const network = typeof opts.network === 'function' ? opts.network(this) : opts.network;
-      if (!network) throw new ChorusError('F0000', 'multi-primary mode needs a peer network', {}, 'FATAL');
+      if (!network)
+        throw new ChorusError('F0000', `${this.config.haMode} mode needs a peer network`, {}, 'FATAL');
+      const timers = opts.timers ?? systemTimers;
+      this.network = network;
+      const role = multiPrimary
+        ? null
+        : newRoleState(this.config.haMode === 'standby' ? 'standby' : 'primary', timers);
       const r = this.config.replication;
       this.replicator = new Replicator({
         nodeId: this.engine.nodeId,
@@ -340,11 +364,30 @@ export class ChorusNode {
           r.log_retention_min_ms,
         ),
         expectedPeers: () => network.peers().length,
-        onAcks: () => this.quorum?.onAcks(),
+        onAcks: () => {
+          this.quorum?.onAcks();
+          this.standby?.onAcks();
+        },
         onApplied: () => this.extras?.ddlLock?.onApplied(),
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
-        holdShipping: () => this.extras?.snapshots.holding ?? false,
+        holdShipping: () => (this.extras ?? this.standby)?.snapshots.holding ?? false,
+        ...(role ? roleHooks(role, () => this.standby?.follower ?? null) : {}),
       });
+      if (role) {
+        this.standby = new PrimaryStandby({
+          config: this.config,
+          role,
+          engine: this.engine,
+          replicator: this.replicator,
+          logger: this.logger,
+          timers,
+          requestRestart: opts.onRestart ?? null,
+        });
+        this.host.quorum = this.standby.gate;
+      }
+    }
+    if (this.replicator && this.applier && this.network && multiPrimary) {
+      const { applier, network } = this;
       this.extras = new ReplicationExtras({
         config: this.config,
         engine: this.engine,
@@ -403,7 +446,8 @@ export class ChorusNode {
   }
 
   /** The node's role, as replicate.status(), pg_replication_status and GET /status report it. */
-  role(): 'standalone' | 'master' | 'replica' {
+  role(): 'standalone' | 'master' | 'replica' | 'primary' | 'standby' {
+    if (this.standby) return this.standby.role.role;
     if (this.config.haMode !== 'multi-primary') return 'standalone';
     return this.membership?.initializing ? 'replica' : 'master';
   }
@@ -477,6 +521,7 @@ export class ChorusNode {
     await this.resolvers?.loadModules(this.config.replication.resolvers);
     await this.replicator?.start();
     await this.extras?.start();
+    this.standby?.start();
   }
 
   /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */
@@ -528,6 +573,7 @@ export class ChorusNode {
     this.sessionsClosed = true;
     this.host.groupCommit.flush();
     await this.extras?.stopBeforeReplicator();
+    await this.standby?.stopBeforeReplicator();
     await this.replicator?.stop();
     await this.extras?.stop();
     for (const s of this.sessions) this.closeSession(s);

@@ -27,8 +27,17 @@ export function peerEndpoints(node: ChorusNode): string[] {
 }
 
 export function tcpNetworkFromConfig(node: ChorusNode): PeerNetwork {
+  const r = node.config.replication;
+  // A standby dials its primary and listens for no peer (a primary only listens: standbys dial it).
+  const standby = node.config.haMode === 'standby' && r.primary !== undefined;
   return new TcpPeerNetwork(
-    tcpOptions(node.config, node.nodeId, node.config.replication.ha_bind, peerEndpoints(node), node.logger),
+    tcpOptions(
+      node.config,
+      node.nodeId,
+      standby ? null : r.ha_bind,
+      standby ? [r.primary!] : peerEndpoints(node),
+      node.logger,
+    ),
   );
 }
 

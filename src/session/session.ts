@@ -64,6 +64,8 @@ export interface SessionHost {
   groupCommit: GroupCommitter;
   registry: AdminRegistry;
   isReadOnlyNode(): boolean;
+  /** A standby (pg_is_in_recovery): writes are refused as PostgreSQL's hot standby refuses them. */
+  inRecovery?(): boolean;
   /** Multi-primary: some DDL cannot be replicated safely and is refused. */
   multiPrimary: boolean;
   /** timestamp_source = client_timestamp: sessions may set chorus.client_timestamp. */
@@ -375,9 +377,12 @@ export class Session {
       return this.readTemp(p, bind);
     const ddl = isDdl(kind) || kind === 'truncate';
     if (this.host.multiPrimary && kind === 'create_trigger') {
-      throw new FeatureNotSupportedError('CREATE TRIGGER in multi-primary mode', {
-        hint: 'A trigger would run again on every node that applies the replicated change. Put the logic in the application or in a replicated write.',
-      });
+      throw new FeatureNotSupportedError(
+        'CREATE TRIGGER on a replicated node (multi-primary, primary or standby mode)',
+        {
+          hint: 'A trigger would run again on every node that applies the replicated change. Put the logic in the application or in a replicated write.',
+        },
+      );
     }
     if (!ddl && !this.holdsWriter && !p.plan?.locksRows) {
       if (p.isRead === undefined) {
@@ -455,12 +460,21 @@ export class Session {
     this.settings.markReadWrite();
   }
 
+  /** A write on a read-only node; on a standby in PostgreSQL's words ("cannot execute INSERT in a read-only transaction"). */
+  private readOnlyNodeError(what: () => string): ReadOnlyTransactionError {
+    return new ReadOnlyTransactionError(
+      this.host.inRecovery?.()
+        ? `cannot execute ${what()} in a read-only transaction`
+        : 'this node is read-only',
+    );
+  }
+
   private async ensureWriter(mayJoinGroup = true, what = (): string => 'a write'): Promise<void> {
     // Checked even when the writer is held: the block may have become read only after a write.
     if (this.readOnlyTx)
       throw new ReadOnlyTransactionError(`cannot execute ${what()} in a read-only transaction`);
     if (this.holdsWriter) return;
-    if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
+    if (this.host.isReadOnlyNode()) throw this.readOnlyNodeError(what);
     this.host.quorum?.checkWritable();
     // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)
     // runs inside a commit group; see group-commit.ts.
@@ -570,7 +584,7 @@ export class Session {
       this.clientTimestampMs() === null &&
       !this.schema.temp?.hasOnCommit
     ) {
-      if (this.host.isReadOnlyNode()) throw new ReadOnlyTransactionError('this node is read-only');
+      if (this.host.isReadOnlyNode()) throw this.readOnlyNodeError(what);
       this.host.quorum?.checkWritable();
       const { value, commit } = await this.host.groupCommit.run(
         () => this.runWriterStatement(...latest()),

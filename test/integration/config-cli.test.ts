@@ -139,13 +139,16 @@ describe('chorus server refuses bad configuration (exit 2, key named)', () => {
     await expectRefusal({ env: { CHORUS_SERVER__NO_SUCH_KEY: '5' }, mentions: [/no_such_key/] });
   });
 
-  test('modes not available yet, and multi-primary without a cluster secret (file, flag and env)', async () => {
+  test('replicated modes without a cluster secret, and a standby without its primary (file, flag and env)', async () => {
     await expectRefusal({
       toml: '[replication]\nmode = "multi_master"\n',
       mentions: [/cluster_secret/],
     });
-    await expectRefusal({ args: ['--ha-mode', 'primary'], mentions: [/not available/] });
-    await expectRefusal({ env: { CHORUS_HA_MODE: 'standby' }, mentions: [/not available/] });
+    await expectRefusal({ args: ['--ha-mode', 'primary'], mentions: [/cluster_secret/] });
+    await expectRefusal({
+      env: { CHORUS_HA_MODE: 'standby', CHORUS_CLUSTER_SECRET: 'integration-secret' },
+      mentions: [/--ha-primary/],
+    });
   });
 
   test('listening beyond loopback without [[auth.users]]', async () => {

@@ -65,7 +65,27 @@ test('unknown keys, bad values and unknown variables are refused with the key na
     [{ flags: { listen: 'nonsense' } }, /--listen/],
     [{ env: { CHORUS_FOO: '1' } }, /CHORUS_FOO/],
     [{ env: { CHORUS_SERVER__PORT: 'abc' } }, /"server\.port"/],
-    [{ flags: { haMode: 'primary' } }, /not available/],
+    [{ flags: { haMode: 'primary' } }, /cluster_secret/],
+    [{ flags: { haMode: 'standby' }, env: { CHORUS_CLUSTER_SECRET: 'x' } }, /--ha-primary/],
+    [
+      { flags: { haMode: 'primary', haPeers: '127.0.0.1:1' }, env: { CHORUS_CLUSTER_SECRET: 'x' } },
+      /standbys dial/,
+    ],
+    [{ flags: { haSyncMode: 'sync' } }, /primary\/standby mode/],
+    [
+      { flags: { haMode: 'primary' }, env: { CHORUS_CLUSTER_SECRET: 'x', HA_SYNC_MODE: 'bogus' } },
+      /"ha\.sync_mode"/,
+    ],
+    [
+      {
+        flags: {
+          haMode: 'primary',
+          config: file('[ha]\nsync_mode = "sync"\nsynchronous_standby_names = "ANY 3 (a)"\n'),
+        },
+        env: { CHORUS_CLUSTER_SECRET: 'x' },
+      },
+      /synchronous_standby_names/,
+    ],
     [{ flags: { haMode: 'multi-primary' } }, /cluster_secret/],
   ];
   for (const [opts, re] of cases) {
@@ -75,6 +95,29 @@ test('unknown keys, bad values and unknown variables are refused with the key na
       String(re),
     );
   }
+});
+
+test('primary and standby: the seed CLI lines, HA_SYNC_MODE as in its docker-compose, [ha] in TOML', () => {
+  const env = { CHORUS_CLUSTER_SECRET: 'x' };
+  const p = loadConfig({
+    flags: { haMode: 'primary', haBind: '127.0.0.1:5433' },
+    env: { ...env, HA_SYNC_MODE: 'synchronous' },
+  });
+  assert.equal(p.haMode, 'primary');
+  assert.equal(p.syncMode, 'sync');
+  const s = loadConfig({ flags: { haMode: 'standby', haPrimary: 'primary.example.com:5433' }, env });
+  assert.equal(s.replication.primary, 'primary.example.com:5433');
+  assert.equal(s.syncMode, 'async');
+  const t = loadConfig({
+    flags: {
+      haMode: 'primary',
+      config: file('[ha]\nsync_mode = "semi-sync"\nstrict = true\nsync_timeout_ms = 250\n'),
+    },
+    env: { ...env, CHORUS_HA_SYNC_MODE: 'sync' },
+  });
+  assert.equal(t.syncMode, 'sync'); // the environment wins over the file
+  assert.equal(t.ha.strict, true);
+  assert.equal(t.ha.sync_timeout_ms, 250);
 });
 
 test('listening beyond loopback requires SCRAM users; trust is refused there', () => {

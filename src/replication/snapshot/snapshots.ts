@@ -22,6 +22,8 @@ export interface SnapshotParts {
   timers: Timers;
   /** Restart the node in-process (the CLI can; an embedded node cannot receive snapshots). */
   requestRestart: ((reason: string) => void) | null;
+  /** The node holds nothing yet and may start from a snapshot (default: a new master initializing empty). */
+  initializingEmpty?: () => boolean;
 }
 
 export interface SnapshotStatus {
@@ -59,7 +61,8 @@ export class Snapshots {
       peerVectors: () => replicator.peerAcks,
       appliedVector: () => engine.appliedVector(),
       refused: () => replicator.needsSnapshot !== null,
-      initializingEmpty: () => (membership?.initializing ?? false) && engine.applied.size === 0,
+      initializingEmpty:
+        parts.initializingEmpty ?? (() => (membership?.initializing ?? false) && engine.applied.size === 0),
       localMeta: () =>
         Object.fromEntries(nodeLocalMetaKeys.map((k) => [k, (meta.get(k) as string | undefined) ?? null])),
       releaseHold: () => replicator.resyncAll(),

@@ -55,6 +55,12 @@ export interface ReplicatorOptions {
   isRemoved?: (peerId: string) => boolean;
   /** Ask peers not to stream the log yet (a new node that may start from a snapshot). */
   holdShipping?: () => boolean;
+  /** Ship the log to this peer (default yes; a standby ships to nobody). */
+  shipsTo?: (peerId: string) => boolean;
+  /** Take transactions from this peer (default yes; a primary takes them from nobody: refused, counted). */
+  acceptsFrom?: (peerId: string) => boolean;
+  /** Transactions from a peer were received and queued (before they are applied). */
+  onReceived?: (peerId: string, txs: readonly ReplTx[]) => void;
 }
 
 /** How often retention runs. */
@@ -68,6 +74,8 @@ export interface ReplicatorStats {
   applyErrors: number;
   pendingTxs: number;
   lastAppliedAtMs: number | null;
+  /** Batches refused because this node takes no transactions from their sender (acceptsFrom). */
+  refusedBatches: number;
 }
 
 export class Replicator {
@@ -93,6 +101,7 @@ export class Replicator {
     applyErrors: 0,
     pendingTxs: 0,
     lastAppliedAtMs: null,
+    refusedBatches: 0,
   };
   readonly failures: { atMs: number; peer: string | null; message: string }[] = [];
 
@@ -347,6 +356,11 @@ export class Replicator {
         this.peerAcks.set(p.link.peerId, p.acked);
         // A peer that installed our snapshot resyncs from (at least) the pinned vector.
         this.resync.resynced(p.link.peerId, p.acked);
+        if (this.o.shipsTo?.(p.link.peerId) === false) {
+          // We ship nothing to this peer (a standby's primary): its vector is all we keep.
+          p.cursor = null;
+          return;
+        }
         if (msg.hold === true) {
           // The peer may install a snapshot first: stream nothing until it resyncs without a hold.
           p.cursor = null;
@@ -383,10 +397,13 @@ export class Replicator {
         this.sender.pump(p);
         return;
       case 'txs':
-        this.receive(p, (msg.txs as ReplTx[]) ?? []);
-        return;
       case 'part':
-        this.receivePart(p, msg);
+        if (this.o.acceptsFrom?.(p.link.peerId) === false) {
+          this.refuse(p);
+          return;
+        }
+        if (msg.t === 'txs') this.receive(p, (msg.txs as ReplTx[]) ?? []);
+        else this.receivePart(p, msg);
         return;
       default: {
         const ext = this.extensions.find((e) => e.types.has(msg.t));
@@ -400,6 +417,16 @@ export class Replicator {
   }
 
   private readonly assembler = new TxAssembler();
+
+  /** A batch from a peer this node takes nothing from: dropped unacknowledged, counted, logged once. */
+  private refuse(p: PeerState): void {
+    if (this.stats.refusedBatches++ === 0 || this.stats.refusedBatches % 1000 === 0)
+      this.o.logger.warn(
+        { peer: p.link.peerId, refused: this.stats.refusedBatches },
+        'refused replicated transactions from a peer this node takes none from',
+      );
+    this.fail(p.link.peerId, 'sent transactions this node takes from no peer: refused');
+  }
 
   private receivePart(p: PeerState, msg: PeerMessage): void {
     const out = this.assembler.add(msg);
@@ -433,6 +460,7 @@ export class Replicator {
       }
     }
     this.stats.pendingTxs = this.queue.size;
+    this.o.onReceived?.(p.link.peerId, txs);
     // Paused: keep what arrived but give no credit back, so the sender stops at its window
     // (inflightBatchesMax); resume() resynchronizes from our vector.
     if (this.paused) return;

@@ -155,6 +155,7 @@ uuid_generate_v4() uuid: pg_gen_random_uuid()
 version() text: pg_version()
 current_database() name: 'chorus'
 pg_backend_pid() int4: pg_backend_pid()
+pg_is_in_recovery() bool: coalesce((SELECT value = 'standby' FROM _chorus_meta WHERE key = 'ha_role'), 0)
 pg_sleep(float8) void: pg_sleep($1)
 pg_sleep_for(interval) void: pg_sleep(pg_date_part_interval('epoch', $1))
 pg_sleep_until(timestamptz) void: pg_sleep(max(0.0, ($1 - $clock) / 1000000.0))

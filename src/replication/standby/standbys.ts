@@ -1,0 +1,233 @@
+// The primary's view of its standbys: which are linked, what each received (its receipt acks,
+// semi-sync) and applied (the replicator's acks, sync), how far behind it is, and a status message
+// sent to each (the primary's position and that standby's lag) so a standby can report its own lag.
+
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { TimerHandle, Timers } from '../../clock/timers.js';
+import type { SyncMode } from '../../config/sync-standbys.js';
+import type { Vector } from '../../log/records.js';
+import type { StorageEngine } from '../../storage/engine.js';
+import type { PeerMessage } from '../link/link.js';
+import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
+import type { Replicator } from '../stream/replicator.js';
+import type { GateStandby } from './sync-gate.js';
+
+/** How often the primary tells each standby its position and lag. */
+export const standbyStatusIntervalMs = 1_000;
+/** lag_bytes counts the log of at most this many unapplied transactions; further behind it is NULL. */
+export const lagScanTxsMax = 10_000;
+/** Standbys remembered after they disconnected (shown as disconnected). */
+export const standbysRememberedMax = 256;
+
+/** One row of pg_replication_standbys, before formatting. Positions: the primary's transaction numbers. */
+export interface StandbyRow {
+  nodeId: string;
+  address: string;
+  syncMode: SyncMode;
+  state: 'connecting' | 'streaming' | 'catching_up' | 'synced' | 'disconnected';
+  received: number;
+  applied: number;
+  lagBytes: number | null;
+  lagMs: number | null;
+  connectedAtMs: number | null;
+  lastHeartbeatMs: number | null;
+}
+
+export interface StandbyTrackerParts {
+  engine: StorageEngine;
+  replicator: Replicator;
+  timers: Timers;
+  logger: Logger;
+  syncMode: SyncMode;
+  /** A standby further behind than this is catching_up ([replication] replication_lag_threshold_ms). */
+  lagThresholdMs: number;
+  /** A standby received, applied, connected or left (the sync gate re-checks its waiters). */
+  onProgress(): void;
+}
+
+interface Known {
+  address: string;
+  received: number;
+  /** The standby announced itself (ha_hello); a peer claiming another role is not counted. */
+  role: string | null;
+}
+
+export class StandbyTracker implements PeerExtension {
+  readonly types = new Set(['ha_hello', 'ha_recv']);
+  private readonly known = new Map<string, Known>();
+  private readonly stmts: { commitAt: Database.Statement; lagBytes: Database.Statement };
+  private timer: TimerHandle | null = null;
+  /** Peers that announced a role other than standby (they get nothing but are counted). */
+  wrongRole = 0;
+
+  constructor(private readonly p: StandbyTrackerParts) {
+    const db = p.engine.writer;
+    this.stmts = {
+      commitAt: db
+        .prepare('SELECT committed_at_ms FROM _chorus_tx WHERE origin = ? AND origin_seq = ?')
+        .pluck(),
+      lagBytes: db
+        .prepare(
+          `SELECT count(DISTINCT t.txid) AS txs,
+                  coalesce(sum(length(l.tbl) + coalesce(length(l.pk), 0) + coalesce(length(l.cols), 0)), 0) AS bytes
+             FROM (SELECT txid FROM _chorus_tx WHERE origin = ? AND origin_seq > ? ORDER BY origin_seq LIMIT ?) t
+             JOIN _chorus_log l ON l.txid = t.txid`,
+        )
+        .safeIntegers(false),
+    };
+  }
+
+  private get self(): string {
+    return this.p.engine.nodeId;
+  }
+
+  /** The primary's own position: its last committed transaction. */
+  position(): number {
+    return this.p.engine.applied.get(this.self) ?? 0;
+  }
+
+  start(): void {
+    const tick = (): void => {
+      this.timer = this.p.timers.after(standbyStatusIntervalMs, () => {
+        for (const h of this.p.replicator.peerHandles()) if (!h.closed) this.sendStatus(h);
+        tick();
+      });
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+  }
+
+  onOpen(peer: PeerHandle): void {
+    const k = this.known.get(peer.peerId);
+    const link = this.p.replicator.peerStates().find((s) => s.peerId === peer.peerId && !s.link.closed);
+    this.known.set(peer.peerId, {
+      address: link?.endpoint ?? k?.address ?? '',
+      received: k?.received ?? 0,
+      role: null,
+    });
+    this.trim();
+    peer.send({ t: 'ha_hello', role: 'primary', node: this.self, syncMode: this.p.syncMode });
+    this.sendStatus(peer);
+    this.p.onProgress();
+  }
+
+  onClose(_peerId: string): void {
+    this.p.onProgress();
+  }
+
+  onMessage(peer: PeerHandle, msg: PeerMessage): void {
+    const k = this.known.get(peer.peerId);
+    if (!k) return;
+    if (msg.t === 'ha_hello') {
+      k.role = typeof msg.role === 'string' ? msg.role : null;
+      if (k.role !== 'standby') {
+        this.wrongRole++;
+        this.p.logger.error(
+          { peer: peer.peerId, role: k.role },
+          'a peer that is not a standby linked to this primary: it is not counted as a standby',
+        );
+      }
+      this.p.onProgress();
+    } else if (msg.t === 'ha_recv') {
+      const seq = Number((msg.vector as Vector | undefined)?.[this.self] ?? 0);
+      if (Number.isSafeInteger(seq) && seq > k.received) {
+        k.received = seq;
+        this.p.onProgress();
+      }
+    }
+  }
+
+  private trim(): void {
+    if (this.known.size <= standbysRememberedMax) return;
+    const linked = new Set(this.p.replicator.peerStates().map((s) => s.peerId));
+    for (const id of this.known.keys()) {
+      if (this.known.size <= standbysRememberedMax) return;
+      if (!linked.has(id)) this.known.delete(id);
+    }
+  }
+
+  private applied(id: string): number {
+    return this.p.replicator.peerAcks.get(id)?.[this.self] ?? 0;
+  }
+
+  /** Standbys for the sync gate: linked ones that did not announce another role, and remembered ones. */
+  standbys(): GateStandby[] {
+    const links = this.p.replicator.peerStates().filter((s) => !s.link.closed);
+    const out: GateStandby[] = [];
+    for (const [id, k] of this.known) {
+      if (k.role !== null && k.role !== 'standby') continue;
+      const link = links.find((s) => s.peerId === id);
+      out.push({
+        id,
+        connected: link !== undefined,
+        connectedAtMs: link?.connectedAtMs ?? 0,
+        received: k.received,
+        applied: this.applied(id),
+      });
+    }
+    return out;
+  }
+
+  /** Standbys linked now. */
+  count(): number {
+    return this.standbys().filter((s) => s.connected).length;
+  }
+
+  /** How far a standby that applied `applied` is behind: log bytes and the age of its oldest missing commit. */
+  lag(applied: number): { bytes: number | null; ms: number | null } {
+    const current = this.position();
+    if (applied >= current) return { bytes: 0, ms: 0 };
+    const at = this.stmts.commitAt.get(this.self, applied + 1) as number | bigint | undefined;
+    const ms = at === undefined ? null : Math.max(0, this.p.timers.nowMs() - Number(at));
+    const r = this.stmts.lagBytes.get(this.self, applied, lagScanTxsMax) as { txs: number; bytes: number };
+    const complete = r.txs < lagScanTxsMax && r.txs === current - applied;
+    return { bytes: complete ? r.bytes : null, ms };
+  }
+
+  rows(): StandbyRow[] {
+    const links = this.p.replicator.peerStates().filter((s) => !s.link.closed);
+    return this.standbys().map((s) => {
+      const link = links.find((l) => l.peerId === s.id);
+      const lag = this.lag(s.applied);
+      const resynced = this.p.replicator.peerAcks.has(s.id);
+      const state: StandbyRow['state'] = !link
+        ? 'disconnected'
+        : !resynced
+          ? 'connecting'
+          : lag.ms === 0
+            ? 'synced'
+            : (lag.ms ?? Number.POSITIVE_INFINITY) > this.p.lagThresholdMs
+              ? 'catching_up'
+              : 'streaming';
+      return {
+        nodeId: s.id,
+        address: this.known.get(s.id)?.address ?? '',
+        syncMode: this.p.syncMode,
+        state,
+        received: Math.max(s.received, s.applied),
+        applied: s.applied,
+        lagBytes: lag.bytes,
+        lagMs: lag.ms,
+        connectedAtMs: link?.connectedAtMs ?? null,
+        lastHeartbeatMs: link?.link.stats().lastHeartbeatMs ?? null,
+      };
+    });
+  }
+
+  private sendStatus(peer: PeerHandle): void {
+    const lag = this.lag(this.applied(peer.peerId));
+    peer.send({
+      t: 'ha_status',
+      seq: this.position(),
+      lsn: this.p.engine.currentLsn(),
+      syncMode: this.p.syncMode,
+      lagBytes: lag.bytes,
+      lagMs: lag.ms,
+      atMs: this.p.timers.nowMs(),
+    });
+  }
+}

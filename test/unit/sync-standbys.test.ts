@@ -1,0 +1,170 @@
+// Primary/standby commit acknowledgement: parsing ha.sync_mode and synchronous_standby_names
+// (PostgreSQL's FIRST k / ANY k spelling), and the commit gate that holds a commit's
+// acknowledgement until the standbys the rule names received (semi-sync) or applied (sync) it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TimerHandle, Timers } from '../../src/clock/timers.js';
+import { normalizeSyncMode, parseSyncStandbys } from '../../src/config/sync-standbys.js';
+import { type GateStandby, SyncCommitGate } from '../../src/replication/standby/sync-gate.js';
+
+test('sync modes: the seed spellings map onto async, semi-sync and sync', () => {
+  assert.equal(normalizeSyncMode('synchronous'), 'sync');
+  assert.equal(normalizeSyncMode('Asynchronous'), 'async');
+  assert.equal(normalizeSyncMode('semi_sync'), 'semi-sync');
+  assert.throws(() => normalizeSyncMode('quorumish'), /not a sync mode/);
+});
+
+test('synchronous_standby_names: FIRST, ANY, bare lists and *', () => {
+  assert.deepEqual(parseSyncStandbys(undefined), { method: 'any', k: 1, names: ['*'] });
+  assert.deepEqual(parseSyncStandbys('FIRST 2 (s1, s2, s3)'), {
+    method: 'first',
+    k: 2,
+    names: ['s1', 's2', 's3'],
+  });
+  assert.deepEqual(parseSyncStandbys('any 1 (s1,"s-2")'), { method: 'any', k: 1, names: ['s1', 's-2'] });
+  assert.deepEqual(parseSyncStandbys('s1, s2'), { method: 'first', k: 1, names: ['s1', 's2'] });
+  assert.deepEqual(parseSyncStandbys('2 (a, b)'), { method: 'first', k: 2, names: ['a', 'b'] });
+  assert.deepEqual(parseSyncStandbys('ANY 2 (*)'), { method: 'any', k: 2, names: ['*'] });
+  for (const bad of ['FIRST (a)', 'ANY 3 (a, b)', 'ANY 0 (a)', 'a, a', 'a b', '*, a', 'FIRST 1 ()']) {
+    assert.throws(
+      () => parseSyncStandbys(bad),
+      (e: Error & { sqlstate?: string }) =>
+        /synchronous_standby_names/.test(e.message) && e.sqlstate === 'F0000',
+      bad,
+    );
+  }
+});
+
+/** Virtual time: timers fire when advance() passes them. */
+function fakeTimers(): Timers & { advance(ms: number): void } {
+  let now = 0;
+  const pending = new Set<{ at: number; fn: () => void }>();
+  return {
+    nowMs: () => now,
+    after(ms, fn): TimerHandle {
+      const t = { at: now + ms, fn };
+      pending.add(t);
+      return { cancel: () => pending.delete(t) };
+    },
+    advance(ms) {
+      now += ms;
+      for (const t of [...pending].sort((a, b) => a.at - b.at))
+        if (t.at <= now) {
+          pending.delete(t);
+          t.fn();
+        }
+    },
+  };
+}
+
+const sb = (id: string, o: Partial<GateStandby> = {}): GateStandby => ({
+  id,
+  connected: true,
+  connectedAtMs: 0,
+  received: 0,
+  applied: 0,
+  ...o,
+});
+
+const settled = async (p: Promise<void>): Promise<'ok' | string | 'pending'> => {
+  let out: string = 'pending';
+  p.then(
+    () => {
+      out = 'ok';
+    },
+    (e: { code?: string; sqlstate?: string }) => {
+      out = e.sqlstate ?? 'error';
+    },
+  );
+  await new Promise((r) => setImmediate(r));
+  return out;
+};
+
+test('sync waits for an applied ack, semi-sync for a received one; 08007 past the timeout', async () => {
+  const timers = fakeTimers();
+  const standbys = [sb('s1')];
+  const sync = new SyncCommitGate('sync', parseSyncStandbys(undefined), false, 1000, timers, () => standbys);
+  const semi = new SyncCommitGate(
+    'semi-sync',
+    parseSyncStandbys(undefined),
+    false,
+    1000,
+    timers,
+    () => standbys,
+  );
+  const a = sync.wait(1);
+  const b = semi.wait(1);
+  standbys[0]!.received = 1;
+  sync.onProgress();
+  semi.onProgress();
+  assert.equal(await settled(a), 'pending');
+  assert.equal(await settled(b), 'ok');
+  standbys[0]!.applied = 1;
+  sync.onProgress();
+  assert.equal(await settled(a), 'ok');
+  const c = sync.wait(2);
+  timers.advance(999);
+  assert.equal(await settled(c), 'pending');
+  timers.advance(1);
+  assert.equal(await settled(c), '08007');
+  await assert.rejects(
+    c,
+    /only 0 of the 1 standbys sync mode waits for \(ANY 1 \(\*\)\) applied it within 1000 ms/,
+  );
+  assert.deepEqual([sync.confirmed, sync.timedOut], [1, 1]);
+});
+
+test('FIRST k waits for the k highest-priority connected standbys; ANY k for any k named ones', async () => {
+  const timers = fakeTimers();
+  const standbys = [sb('s1'), sb('s2'), sb('s3')];
+  const first = new SyncCommitGate(
+    'sync',
+    parseSyncStandbys('FIRST 1 (s2, s1)'),
+    false,
+    1000,
+    timers,
+    () => standbys,
+  );
+  standbys[0]!.applied = 5; // s1 is not the first priority while s2 is connected
+  assert.equal(first.holding(5), 0);
+  standbys[1]!.connected = false; // s2 gone: s1 becomes the synchronous standby
+  assert.equal(first.holding(5), 1);
+  const any = new SyncCommitGate(
+    'sync',
+    parseSyncStandbys('ANY 2 (s1, s3)'),
+    false,
+    1000,
+    timers,
+    () => standbys,
+  );
+  const w = any.wait(5);
+  standbys[1]!.applied = 5; // s2 is not named: does not count
+  any.onProgress();
+  assert.equal(await settled(w), 'pending');
+  standbys[2]!.applied = 5;
+  any.onProgress();
+  assert.equal(await settled(w), 'ok');
+});
+
+test('strict refuses a write up front (55000) while too few named standbys are connected', () => {
+  const timers = fakeTimers();
+  const standbys = [sb('s1', { connected: false }), sb('s2')];
+  const strict = new SyncCommitGate(
+    'sync',
+    parseSyncStandbys('ANY 2 (s1, s2)'),
+    true,
+    1000,
+    timers,
+    () => standbys,
+  );
+  assert.throws(
+    () => strict.checkWritable(),
+    (e: Error & { sqlstate?: string }) =>
+      e.sqlstate === '55000' && /1 of the 2 synchronous standbys/.test(e.message),
+  );
+  standbys[0]!.connected = true;
+  strict.checkWritable();
+  const lax = new SyncCommitGate('sync', parseSyncStandbys('ANY 2 (s1, s2)'), false, 1000, timers, () => []);
+  lax.checkWritable(); // without strict the commit waits (and may time out) instead
+  assert.equal(strict.refused, 1);
+});
