@@ -34,6 +34,7 @@ export const replicationLayers: readonly (readonly string[])[] = [
   ['stream'],
   ['cluster'],
   ['snapshot', 'integrity', 'monitor'],
+  ['standby'],
 ];
 
 const importPattern = /(?:from|import)\s+['"](\.{1,2}\/[^'"]+?)\.js['"]/g;
