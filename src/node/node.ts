@@ -14,6 +14,7 @@ import {
 } from '../admin/conflict-admin.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
+import { registerReplicationMetrics } from '../admin/replication-metrics.js';
 import { registerSplitBrainAdmin } from '../admin/split-brain-admin.js';
 import { registerStandbyViews } from '../admin/standby-views.js';
 import { registerTopologyAdmin } from '../admin/topology-admin.js';
@@ -176,6 +177,12 @@ export class ChorusNode {
     this.engine.writer
       .prepare("INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES ('ha_role', ?)")
       .run(this.config.haMode);
+    registerReplicationMetrics(this.registry, {
+      logWrites: () => this.engine.logWrites,
+      sent: () => this.replicator?.sent ?? null,
+      lastAppliedAtMs: () => this.replicator?.stats.lastAppliedAtMs ?? null,
+      network: () => this.network?.counters() ?? null,
+    });
     registerPgCatalog(this.registry);
     const self = this;
     const conflictAdmin = registerConflictAdmin(this.registry, {

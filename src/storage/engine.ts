@@ -69,8 +69,18 @@ export interface CommitInfo {
   hlc: HlcTimestamp;
 }
 
+/** The replication log this node wrote for its own commits, since it opened (pg_replication_metrics). */
+export interface LogWriteStats {
+  /** Local transactions that wrote log entries. */
+  writes: number;
+  /** Bytes of those entries (table, key and column JSON text). */
+  bytes: number;
+  lastWriteMs: number | null;
+}
+
 export class StorageEngine {
   readonly writer: Database.Database;
+  readonly logWrites: LogWriteStats = { writes: 0, bytes: 0, lastWriteMs: null };
   readonly path: string;
   readonly nodeId: string;
   private clock: HybridLogicalClock | null = null;
@@ -134,6 +144,9 @@ export class StorageEngine {
     });
     this.sequences.register(this.writer);
     this.stmts = {
+      loggedBytes: this.writer.prepare(
+        'SELECT coalesce(sum(length(CAST(tbl AS BLOB)) + coalesce(length(CAST(pk AS BLOB)), 0) + coalesce(length(CAST(cols AS BLOB)), 0)), 0) AS b FROM _chorus_log WHERE txid = ?',
+      ),
       insertTx: this.writer.prepare(
         'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms, deps, order_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -455,6 +468,10 @@ export class StorageEngine {
         );
         this.localCommitHook?.(open.txid, this.nodeId, originSeq, key);
         info = { txid: open.txid, originSeq, hlc };
+        const logged = this.stmts.loggedBytes.get(BigInt(open.txid)) as { b: number | bigint };
+        this.logWrites.writes++;
+        this.logWrites.bytes += Number(logged.b);
+        this.logWrites.lastWriteMs = this.physical.nowMs();
       }
       this.writer.exec('COMMIT');
     } catch (e) {

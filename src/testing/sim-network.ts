@@ -2,7 +2,14 @@
 // seeded delays (order kept per link, as TCP does), partitions that cut links and refuse
 // reconnection until healed, and reconnection attempts on virtual timers.
 
-import type { Link, LinkHandlers, LinkStats, PeerMessage, PeerNetwork } from '../replication/link/link.js';
+import type {
+  Link,
+  LinkHandlers,
+  LinkStats,
+  NetworkCounters,
+  PeerMessage,
+  PeerNetwork,
+} from '../replication/link/link.js';
 import type { SimWorld } from './sim-world.js';
 
 export interface SimNetOptions {
@@ -202,8 +209,15 @@ export class SimPeerNetwork implements PeerNetwork {
     }));
   }
 
-  counters(): { handshakeFailures: number; malformedFrames: number; reconnects: number } {
-    return { handshakeFailures: 0, malformedFrames: 0, reconnects: 0 };
+  counters(): NetworkCounters {
+    return {
+      handshakeFailures: 0,
+      malformedFrames: 0,
+      reconnects: 0,
+      heartbeatsSent: 0,
+      heartbeatsReceived: 0,
+      bytesSent: 0,
+    };
   }
 
   async stop(): Promise<void> {

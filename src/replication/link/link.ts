@@ -41,6 +41,18 @@ export interface LinkStats {
   health: 'healthy' | 'suspected' | 'failed';
 }
 
+/** What a network counts from its start (replicate.network_stats, pg_replication_metrics). */
+export interface NetworkCounters {
+  handshakeFailures: number;
+  malformedFrames: number;
+  reconnects: number;
+  /** Heartbeat frames sent and received on every link. */
+  heartbeatsSent: number;
+  heartbeatsReceived: number;
+  /** Bytes written to every link, closed ones included. */
+  bytesSent: number;
+}
+
 export interface LinkHandlers {
   onMessage(link: Link, msg: PeerMessage): void;
   onClose(link: Link, reason: string): void;
@@ -64,7 +76,7 @@ export interface PeerNetwork {
     attempts: number;
     lastError: string | null;
   }[];
-  /** Counters: handshakes refused, frames refused, reconnects. */
-  counters(): { handshakeFailures: number; malformedFrames: number; reconnects: number };
+  /** Counters since the network started: handshakes and frames refused, reconnects, heartbeats, bytes. */
+  counters(): NetworkCounters;
   stop(): Promise<void>;
 }

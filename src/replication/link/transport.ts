@@ -6,7 +6,7 @@ import { type TLSSocket, connect as tlsConnect, createServer as tlsCreateServer 
 import type { Logger } from 'pino';
 import { ConfigError, InternalError, listenError } from '../../errors.js';
 import { dialerHello, type HandshakeConfig, handshakeStep } from './frames.js';
-import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from './link.js';
+import type { Link, LinkHandlers, NetworkCounters, PeerMessage, PeerNetwork } from './link.js';
 import { type DialEntry, type Endpoint, reservedTypes, TcpLink } from './tcp-link.js';
 
 export { handshakeFrameBytesMax } from './tcp-link.js';
@@ -81,7 +81,15 @@ export class TcpPeerNetwork implements PeerNetwork {
   private readonly rawSockets = new Set<Socket>();
   private tick: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly counts = { handshakeFailures: 0, malformedFrames: 0, reconnects: 0 };
+  private readonly counts = {
+    handshakeFailures: 0,
+    malformedFrames: 0,
+    reconnects: 0,
+    heartbeatsSent: 0,
+    heartbeatsReceived: 0,
+  };
+  /** Bytes written to links that have closed (open links count their own). */
+  private closedBytesSent = 0;
 
   constructor(opts: TcpPeerNetworkOptions) {
     if (!opts.clusterSecret) throw new ConfigError('replication needs a cluster secret (cluster_secret)');
@@ -230,6 +238,7 @@ export class TcpPeerNetwork implements PeerNetwork {
 
   private onFrame(link: TcpLink, msg: PeerMessage): void {
     if (msg.t === '_hb') {
+      this.counts.heartbeatsReceived++;
       if (typeof msg.sent === 'number') link.write({ t: '_hb_ack', sent: msg.sent, peerNow: this.now() });
       else this.malformed(link, 'heartbeat without "sent"');
     } else if (msg.t === '_hb_ack') {
@@ -332,7 +341,7 @@ export class TcpPeerNetwork implements PeerNetwork {
     link.setHealth('failed');
     if (link.handshakeTimer) clearTimeout(link.handshakeTimer);
     link.socket.destroy();
-    this.sockets.delete(link);
+    if (this.sockets.delete(link)) this.closedBytesSent += link.stats().bytesSent;
     const current = this.byPeer.get(link.peerId) === link;
     if (current) this.byPeer.delete(link.peerId);
     if (wasOpen && link.handlers) {
@@ -439,8 +448,10 @@ export class TcpPeerNetwork implements PeerNetwork {
     });
   }
 
-  counters(): ReturnType<PeerNetwork['counters']> {
-    return { ...this.counts };
+  counters(): NetworkCounters {
+    let bytesSent = this.closedBytesSent;
+    for (const link of this.sockets) bytesSent += link.stats().bytesSent;
+    return { ...this.counts, bytesSent };
   }
 
   /** Open links (tests and monitoring). */
@@ -461,6 +472,7 @@ export class TcpPeerNetwork implements PeerNetwork {
       if (silent > o.heartbeatTimeoutMs) link.setHealth('suspected');
       if (mono - link.lastHbSentMono >= o.heartbeatIntervalMs) {
         link.lastHbSentMono = mono;
+        this.counts.heartbeatsSent++;
         link.write({ t: '_hb', sent: this.now() });
       }
     }

@@ -44,8 +44,26 @@ export interface LogSenderOptions {
   send(p: PeerState, msg: PeerMessage): boolean;
 }
 
+/** What a sender shipped since it started, to every peer (pg_replication_metrics). */
+export interface SentTotals {
+  txs: number;
+  /** Row changes and DDL entries. */
+  entries: number;
+  batches: number;
+  lastSentAtMs: number | null;
+}
+
 export class LogSender {
+  readonly totals: SentTotals = { txs: 0, entries: 0, batches: 0, lastSentAtMs: null };
+
   constructor(private readonly o: LogSenderOptions) {}
+
+  private count(txs: number, entries: number): void {
+    this.totals.txs += txs;
+    this.totals.entries += entries;
+    this.totals.batches++;
+    this.totals.lastSentAtMs = this.o.timers.nowMs();
+  }
 
   /** Ship log entries the peer lacks, a batch at a time, within the in-flight window. */
   pump(p: PeerState): void {
@@ -68,6 +86,7 @@ export class LogSender {
         p.sentTxs += batch.length;
         p.sentBatches++;
         p.lastSentAtMs = this.o.timers.nowMs();
+        this.count(batch.length, entries);
         if (!this.o.send(p, { t: 'txs', txs: batch })) return; // socket full: resume on the next ack/poll
       }
     } finally {
@@ -111,6 +130,7 @@ export class LogSender {
     p.inflight++;
     p.sentBatches++;
     p.lastSentAtMs = this.o.timers.nowMs();
+    this.count(end >= tx.entries.length ? 1 : 0, end - offset);
     return this.o.send(p, partMessage(tx, offset, end));
   }
 }

@@ -13,7 +13,7 @@ import type { Applier } from '../apply/applier.js';
 import { ApplyQueue, pendingTxsMax } from '../apply/apply-queue.js';
 import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
-import { LogSender, type PeerState } from './log-sender.js';
+import { LogSender, type PeerState, type SentTotals } from './log-sender.js';
 import { ResyncState } from './resync-state.js';
 import type { LogRetention } from './retention.js';
 import { TxAssembler } from './tx-parts.js';
@@ -136,6 +136,11 @@ export class Replicator {
     return this.resync.needsSnapshot(() =>
       [...this.peers.values()].filter((p) => !p.link.closed).map((p) => p.link.peerId),
     );
+  }
+
+  /** What this node shipped to its peers since it started. */
+  get sent(): Readonly<SentTotals> {
+    return this.sender.totals;
   }
 
   /** Route these message types to a protocol of its own (snapshots, digests). */
