@@ -240,6 +240,66 @@ export class PostgresServer {
     }
   }
 
+  /**
+   * A streaming-replication standby of `primary` (pg_basebackup -R, hot standby), named `name`
+   * (its cluster_name, so the primary's synchronous_standby_names can name it).
+   */
+  static async startStandby(
+    primary: PostgresServer,
+    name: string,
+    opts: PostgresServerOptions = {},
+  ): Promise<PostgresServer> {
+    const found = primary.install;
+    installExitHooks();
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+    const dir = await mkdtemp(path.join(tmpdir(), 'chorus-pg-standby-'));
+    const server = new PostgresServer(found, dir, opts.port ?? (await freePort()));
+    live.add(server);
+    try {
+      await mkdir(server.socketDir);
+      if (found.runAs) {
+        await chown(dir, found.runAs.uid, found.runAs.gid);
+        await chown(server.socketDir, found.runAs.uid, found.runAs.gid);
+      }
+      const backup = await run(
+        found,
+        'pg_basebackup',
+        [
+          '-D',
+          server.dataDir,
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(primary.port),
+          '-U',
+          'postgres',
+          '-R',
+          '-X',
+          'stream',
+          '--no-sync',
+        ],
+        dir,
+        Math.max(1000, deadline - Date.now()),
+      );
+      if (backup.code !== 0) throw new Error(`pg_basebackup failed (exit ${backup.code}):\n${backup.output}`);
+      const settings: Record<string, string> = {
+        listen_addresses: '127.0.0.1',
+        fsync: 'on',
+        cluster_name: name,
+        hot_standby: 'on',
+        ...opts.settings,
+      };
+      const args = ['-D', server.dataDir, '-p', String(server.port), '-k', server.socketDir];
+      for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
+      server.spawnPostgres(args);
+      await server.waitReady(deadline);
+      return server;
+    } catch (err) {
+      await server.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
   /** PID of the postmaster. */
   get pid(): number {
     if (this.child?.pid === undefined) throw new Error('postgres is not running');
