@@ -204,7 +204,7 @@ export function checkStandbyReads(
       );
     if (!prev || pos >= prev.pos) lastPos.set(sessionKey, { pos, value: value!, at: invoke.index });
   }
-  return result('standby-reads', problems, { reads, behind_final: stale });
+  return result('standby-reads', problems, { reads, older_than_last_commit: stale });
 }
 
 /**
