@@ -69,7 +69,7 @@ const table = 'chaos_ps';
 
 let nextValue = 1;
 
-function valueOf(json: unknown): number | null {
+function loggedValue(json: unknown): number | null {
   const o = (typeof json === 'string' ? JSON.parse(json) : json) as { v?: unknown } | null;
   return o && typeof o === 'object' && o.v !== undefined && o.v !== null ? Number(o.v) : null;
 }
@@ -132,7 +132,7 @@ async function commitOrder(client: pg.Client): Promise<CommitOrder> {
   ).rows as { primary_key: unknown; columns: unknown }[];
   const order: CommitOrder = new Map();
   for (const r of rows) {
-    const v = valueOf(r.columns);
+    const v = loggedValue(r.columns);
     if (v === null) continue;
     const pk = (typeof r.primary_key === 'string' ? JSON.parse(r.primary_key) : r.primary_key) as number[];
     const key = Number(pk[0]);
@@ -295,7 +295,8 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
     for (const op of ops)
       if (op.process >= 0 && op.type !== 'invoke') {
         counts[op.type] = (counts[op.type] ?? 0) + 1;
-        const n = (byNode[String(op.node)] ??= {});
+        const n = byNode[String(op.node)] ?? {};
+        byNode[String(op.node)] = n;
         n[`${op.f}:${op.type}`] = (n[`${op.f}:${op.type}`] ?? 0) + 1;
       }
     const summary: PsSummary = {

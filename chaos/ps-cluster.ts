@@ -142,7 +142,7 @@ export class PsNemesis {
       }
       case 'clock': {
         const offsets = this.offsetFiles.map(() => Math.round((this.rng() * 2 - 1) * clockSkewMaxMs));
-        offsets.forEach((ms, k) => writeFileSync(this.offsetFiles[k]!, String(ms)));
+        for (const [k, ms] of offsets.entries()) writeFileSync(this.offsetFiles[k]!, String(ms));
         return {
           description: `clock skew ${offsets.map((o) => `${o} ms`).join(', ')}`,
           heal: async () => {
