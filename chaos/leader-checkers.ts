@@ -177,7 +177,6 @@ export function checkStandbyReads(
   for (const { invoke } of completions(ops, 'cas')) invokedAt.set((invoke.value as RegCas).to, invoke.index);
   const lastPos = new Map<string, { pos: number; value: number | null; at: number }>(); // process:key
   let reads = 0;
-  let stale = 0;
   for (const { invoke, result: r } of completions(ops, 'read')) {
     if (!standbyNode(invoke.node) || r?.type !== 'ok') continue;
     reads++;
@@ -195,7 +194,6 @@ export function checkStandbyReads(
       problems.push(
         `node ${invoke.node} #${invoke.index}: read key ${key} → ${value} before its write was invoked (#${written})`,
       );
-    if (pos < (positions?.size ?? 0) - 1) stale++;
     const sessionKey = `${invoke.process}:${key}`;
     const prev = lastPos.get(sessionKey);
     if (prev && pos < prev.pos)
@@ -204,7 +202,7 @@ export function checkStandbyReads(
       );
     if (!prev || pos >= prev.pos) lastPos.set(sessionKey, { pos, value: value!, at: invoke.index });
   }
-  return result('standby-reads', problems, { reads, older_than_last_commit: stale });
+  return result('standby-reads', problems, { reads });
 }
 
 /**
