@@ -14,7 +14,7 @@ export interface CheckResult {
 /** Problems listed in full per checker (the count is always reported). */
 const problemsListedMax = 50;
 
-function result(checker: string, problems: string[], stats: Record<string, number>): CheckResult {
+export function result(checker: string, problems: string[], stats: Record<string, number>): CheckResult {
   const listed =
     problems.length > problemsListedMax
       ? [...problems.slice(0, problemsListedMax), `... and ${problems.length - problemsListedMax} more`]

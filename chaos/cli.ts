@@ -5,16 +5,23 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { failpointNames, parseFailpoints } from '../src/config/failpoints.js';
 import { type NemesisName, nemesisNames } from './nemesis.js';
+import { runPrimaryStandby } from './primary-standby.js';
+import { type PsNemesisName, psNemesisNames, type SyncMode, syncModes } from './ps-cluster.js';
 import { runChaos } from './runner.js';
 import { type WorkloadName, workloadNames } from './workloads.js';
 
 const usage = `usage: npm run chaos -- [options]
+  --mode M               multi-primary (default) | primary-standby: a primary and 2 standbys, a
+                         register workload on the primary (reads on the standbys too), checked for
+                         linearizability, lost writes, standby reads and one primary per epoch
+  --sync-mode S          primary-standby only: ${syncModes.join(' | ')} (default sync)
   --workload W[,W]       ${workloadNames.join(' | ')} | all (default set)
   --nemesis N            ${nemesisNames.join(' | ')} (default mixed)
+                         primary-standby: ${psNemesisNames.join(' | ')}
   --time-limit S         seconds of workload and faults (default 30)
   --nodes K              node processes (default 3)
   --seed X               seed of the fault schedule and the clients (default: random, printed)
-  --clients C            clients per node and workload (default 2)
+  --clients C            clients per node and workload (default 2; primary-standby: on the primary)
   --fault-ms A-B         how long a fault lasts (default 1000-4000)
   --quiet-ms A-B         pause between faults (default 500-2000)
   --op-timeout-ms T      a client gives up on an operation after T ms: outcome unknown (default 5000)
@@ -40,6 +47,8 @@ function int(name: string, text: string, min: number, max: number): number {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      mode: { type: 'string', default: 'multi-primary' },
+      'sync-mode': { type: 'string', default: 'sync' },
       workload: { type: 'string', default: 'set' },
       nemesis: { type: 'string', default: 'mixed' },
       'time-limit': { type: 'string', default: '30' },
@@ -61,6 +70,8 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
+  if (values.mode === 'primary-standby') return primaryStandby(values);
+  if (values.mode !== 'multi-primary') throw new Error(`unknown mode ${values.mode}\n${usage}`);
   const names =
     values.workload === 'all' ? [...workloadNames] : values.workload.split(',').map((w) => w.trim());
   for (const w of names)
@@ -98,6 +109,45 @@ async function main(): Promise<number> {
     `${summary.valid ? 'valid' : 'INVALID'}: history and summary in ${summary.outDir} (seed ${summary.seed})`,
   );
   return summary.valid ? 0 : 1;
+}
+
+function seedOf(text: string | undefined): number {
+  return text !== undefined ? int('seed', text, 0, 2 ** 32 - 1) : Math.floor(Math.random() * 2 ** 31);
+}
+
+async function primaryStandby(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const str = (name: string): string => String(values[name]);
+  const syncMode = str('sync-mode');
+  if (!(syncModes as readonly string[]).includes(syncMode))
+    throw new Error(`unknown sync mode ${syncMode}\n${usage}`);
+  const nemesis = str('nemesis');
+  if (!(psNemesisNames as readonly string[]).includes(nemesis))
+    throw new Error(`unknown nemesis ${nemesis} for primary-standby\n${usage}`);
+  const seed = seedOf(values.seed as string | undefined);
+  const runName = `${new Date().toISOString().replace(/[:.]/g, '-')}-primary-standby-${syncMode}-${nemesis}-${seed}`;
+  const s = await runPrimaryStandby({
+    syncMode: syncMode as SyncMode,
+    nemesis: nemesis as PsNemesisName,
+    timeLimitS: int('time-limit', str('time-limit'), 1, 86_400),
+    seed,
+    writers: int('clients', str('clients'), 1, 32),
+    readersPerStandby: 1,
+    outDir: (values.out as string | undefined) ?? path.join('chaos-results', runName),
+    faultMs: range('fault-ms', str('fault-ms')),
+    quietMs: range('quiet-ms', str('quiet-ms')),
+    opTimeoutMs: int('op-timeout-ms', str('op-timeout-ms'), 100, 600_000),
+    convergenceTimeoutS: int('convergence-timeout', str('convergence-timeout'), 1, 3_600),
+    log: (line) => console.log(line),
+  });
+  console.log(
+    `ops: ${JSON.stringify(s.ops)}; by node: ${JSON.stringify(s.opsByNode)}; faults: ${s.faults.length}`,
+  );
+  for (const c of s.checks) {
+    console.log(`${c.valid ? 'ok  ' : 'FAIL'} ${c.checker} ${JSON.stringify(c.stats)}`);
+    for (const p of c.problems) console.log(`       ${p}`);
+  }
+  console.log(`${s.valid ? 'valid' : 'INVALID'}: history and summary in ${s.outDir} (seed ${s.seed})`);
+  return s.valid ? 0 : 1;
 }
 
 // Ctrl-C / SIGTERM: exit at once; the launcher's exit hook SIGKILLs every node this run started.

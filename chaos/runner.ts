@@ -90,16 +90,16 @@ export interface ChaosSummary {
   outDir: string;
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function between(rng: Random, [lo, hi]: [number, number]): number {
+export function between(rng: Random, [lo, hi]: [number, number]): number {
   return lo + Math.floor(rng() * (hi - lo + 1));
 }
 
 /** One client connection to one node, replaced after an indeterminate outcome. */
-class ChaosClient {
+export class ChaosClient {
   private conn: pg.Client | null = null;
 
   constructor(
@@ -132,7 +132,11 @@ class ChaosClient {
   }
 }
 
-async function withClient<T>(cs: string, timeoutMs: number, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  cs: string,
+  timeoutMs: number,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
   const c = new pg.Client({
     connectionString: cs,
     query_timeout: timeoutMs,

@@ -1,0 +1,157 @@
+// The checkers of the primary/standby chaos mode on hand-made histories: linearizability of the
+// primary's operations, no acknowledged write lost, standby reads (committed, never from the future,
+// monotonic per session) and one writable primary per epoch (NULL epochs = epoch 0) — each accepts
+// a good history and catches a planted bug.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { History } from '../../chaos/history.js';
+import {
+  type CommitOrder,
+  checkLinearizability,
+  checkNoLostWrite,
+  checkOnePrimaryPerEpoch,
+  checkStandbyReads,
+  type RoleReport,
+} from '../../chaos/leader-checkers.js';
+
+type Step =
+  | ['write', process: number, node: number, key: number, value: number, outcome: 'ok' | 'info' | 'fail']
+  | ['read', process: number, node: number, key: number, value: number | null]
+  | ['role', node: number, role: string, epoch: number | null];
+
+/** A sequential history (each operation completes before the next is invoked). */
+function history(steps: Step[]) {
+  const h = new History(null);
+  for (const s of steps) {
+    if (s[0] === 'write') {
+      const [, p, node, key, value, outcome] = s;
+      h.complete(h.invoke(p, node, 'write', { key, value }), outcome);
+    } else if (s[0] === 'read') {
+      const [, p, node, key, value] = s;
+      h.complete(h.invoke(p, node, 'read', { key }), 'ok', { key, value });
+    } else {
+      const [, node, role, epoch] = s;
+      const report: RoleReport = { role, readOnly: role !== 'primary', epoch };
+      h.complete(h.invoke(-2 - node, node, 'role', null), 'ok', report);
+    }
+  }
+  return h.ops;
+}
+
+const order: CommitOrder = new Map([[1, [0, 1, 2]]]);
+
+describe('linearizability of the primary', () => {
+  test('a read on the primary after an acknowledged write must see it; standby reads are not judged', () => {
+    const good = history([
+      ['write', 0, 0, 1, 1, 'ok'],
+      ['read', 1, 1, 1, 0], // a standby behind: not the primary
+      ['read', 2, 0, 1, 1],
+    ]);
+    assert.equal(checkLinearizability(good, (n) => n === 0, 0).valid, true);
+    const bad = history([
+      ['write', 0, 0, 1, 1, 'ok'],
+      ['read', 2, 0, 1, 0],
+    ]);
+    const r = checkLinearizability(bad, (n) => n === 0, 0);
+    assert.equal(r.valid, false);
+    assert.match(r.problems[0]!, /read → 0 .* cannot be linearized/);
+  });
+});
+
+describe('no acknowledged write lost', () => {
+  const ops = history([
+    ['write', 0, 0, 1, 1, 'ok'],
+    ['write', 0, 0, 1, 2, 'info'],
+  ]);
+  test('every node holds the acknowledged write or a later one', () => {
+    const r = checkNoLostWrite(ops, [new Map([[1, 2]]), new Map([[1, 1]])], order);
+    assert.equal(r.valid, true, r.problems.join('; '));
+  });
+  test('a node holding an older value, or a write missing from the log, is caught', () => {
+    const r = checkNoLostWrite(ops, [new Map([[1, 2]]), new Map([[1, 0]])], order);
+    assert.equal(r.valid, false);
+    assert.match(r.problems[0]!, /node 1 key 1: holds 0, which is older than acknowledged write 1/);
+    const lostFromLog = checkNoLostWrite(ops, [new Map([[1, 2]])], new Map([[1, [0, 2]]]));
+    assert.match(lostFromLog.problems[0]!, /acknowledged write 1 .* is not in the primary's log/);
+  });
+});
+
+describe('standby reads', () => {
+  test('behind is fine; going back in a session, a value never committed or from the future is not', () => {
+    const good = history([
+      ['read', 5, 1, 1, 0],
+      ['write', 0, 0, 1, 1, 'ok'],
+      ['read', 5, 1, 1, 0],
+      ['read', 5, 1, 1, 1],
+      ['read', 6, 2, 1, 0], // another session may be further behind
+    ]);
+    assert.equal(checkStandbyReads(good, (n) => n > 0, order).valid, true);
+    const back = history([
+      ['write', 0, 0, 1, 1, 'ok'],
+      ['read', 5, 1, 1, 1],
+      ['read', 5, 1, 1, 0],
+    ]);
+    assert.match(
+      checkStandbyReads(back, (n) => n > 0, order).problems[0]!,
+      /read 0 .* after 1 .* committed later/,
+    );
+    const invented = history([['read', 5, 1, 1, 7]]);
+    assert.match(checkStandbyReads(invented, (n) => n > 0, order).problems[0]!, /a value never committed/);
+    const future = history([
+      ['read', 5, 1, 1, 2],
+      ['write', 0, 0, 1, 2, 'ok'],
+    ]);
+    assert.match(checkStandbyReads(future, (n) => n > 0, order).problems[0]!, /before its write was invoked/);
+  });
+});
+
+describe('one writable primary per epoch', () => {
+  test('NULL epochs (epoch 0): one primary acknowledging writes is valid', () => {
+    const ops = history([
+      ['role', 0, 'primary', null],
+      ['role', 1, 'standby', null],
+      ['write', 0, 0, 1, 1, 'ok'],
+      ['role', 0, 'primary', null],
+    ]);
+    const r = checkOnePrimaryPerEpoch(ops, true);
+    assert.equal(r.valid, true, r.problems.join('; '));
+    assert.equal(r.stats.epochs, 1);
+  });
+  test('two writable primaries, or two nodes acknowledging writes, in one epoch are caught', () => {
+    const twoPrimaries = history([
+      ['role', 0, 'primary', null],
+      ['role', 1, 'primary', null],
+    ]);
+    assert.match(
+      checkOnePrimaryPerEpoch(twoPrimaries, true).problems[0]!,
+      /epoch 0: nodes 0, 1 each reported/,
+    );
+    const twoWriters = history([
+      ['role', 0, 'primary', 3],
+      ['role', 1, 'primary', 4],
+      ['write', 0, 0, 1, 1, 'ok'],
+      ['write', 1, 1, 1, 2, 'ok'],
+      ['write', 2, 1, 1, 3, 'ok'],
+    ]);
+    // Epochs 3 and 4 each had one primary: valid (a failover), unless the old one acknowledged after.
+    assert.equal(checkOnePrimaryPerEpoch(twoWriters, true).valid, true);
+    const stale = history([
+      ['role', 0, 'primary', 3],
+      ['role', 1, 'primary', 4],
+      ['write', 1, 1, 1, 2, 'ok'],
+      ['write', 0, 0, 1, 1, 'ok'],
+    ]);
+    const strict = checkOnePrimaryPerEpoch(stale, true);
+    assert.match(strict.problems[0]!, /node 0: acknowledged write #\d+ in epoch 3 after epoch 4/);
+    const lenient = checkOnePrimaryPerEpoch(stale, false);
+    assert.equal(lenient.valid, true);
+    assert.equal(lenient.stats.stale_epoch_acks, 1);
+  });
+  test('an epoch going back on a node is caught', () => {
+    const ops = history([
+      ['role', 1, 'standby', 5],
+      ['role', 1, 'standby', 4],
+    ]);
+    assert.match(checkOnePrimaryPerEpoch(ops, false).problems[0]!, /node 1: epoch went back from 5 to 4/);
+  });
+});
