@@ -149,3 +149,44 @@ test('a multi-primary node dialing a sync primary is not counted as a standby', 
   assert.equal(err?.code, '08007', String(err?.message));
   assert.equal((await q(primary, 'SELECT standby_count FROM pg_replication_status'))[0]?.standby_count, 0);
 });
+
+test('a primary never re-syncs from a snapshot of a peer that says it is behind that peer’s log', async () => {
+  const primary = await startPrimary('rv-primary-4');
+  // A multi-primary node with a tiny log cap, linked to the primary by mistake, truncates its own
+  // log (the primary takes none of it) and so tells the primary it needs a snapshot re-sync.
+  const mp = await NodeProcess.start({
+    nodeId: 'rv-mp-4',
+    extraArgs: ['--ha-mode', 'multi-primary', '--ha-peers', `127.0.0.1:${primary.haPort}`],
+    env: { CHORUS_CLUSTER_SECRET: secret },
+    configToml: `${configToml}ddl_locking = false\n[replication.buffers]\nwal_buffer_size_mb = 1\n`,
+  });
+  nodes.push(mp);
+  await q(mp, 'CREATE TABLE rv_snap (id int PRIMARY KEY, pad text)');
+  for (let i = 0; i < 3; i++)
+    await q(
+      mp,
+      `INSERT INTO rv_snap SELECT g, repeat('x', 1000) FROM generate_series(${i * 1000 + 1}, ${(i + 1) * 1000}) g`,
+    );
+  await eventually('the multi-primary node truncated its log past the primary', 30_000, async () =>
+    /reached its cap/.test(mp.logs()) ? true : undefined,
+  );
+  await primary.restart();
+  const seen = await eventually(
+    'the primary handled the request',
+    20_000,
+    async () => primary.logs().match(/ignored snapshot_required|asking for a snapshot/)?.[0],
+  );
+  assert.equal(
+    seen,
+    'ignored snapshot_required',
+    'the primary asked a peer it takes nothing from for a snapshot',
+  );
+  // Its writes are not held for a snapshot: committed (08007: no standby confirms it), not 25006.
+  const err = await errorOf(q(primary, 'CREATE TABLE rv_own (id int PRIMARY KEY)'));
+  assert.equal(err?.code, '08007', String(err?.message));
+  assert.equal(
+    (await q(primary, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'rv_snap'"))[0]?.n,
+    0,
+  );
+  assert.doesNotMatch(primary.logs(), /asking for a snapshot|snapshot installed/);
+});
