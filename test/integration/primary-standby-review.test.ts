@@ -1,8 +1,9 @@
 // Review of primary/standby (issue 16, first slice) with real processes: a sync commit is never
 // acknowledged by a standby whose data follows another history (the primary's data directory was
-// re-created under the same node id) and nothing is shipped to it until it is rebuilt; a standby
-// takes no replicate.* write; a linked peer that never said it is a standby (a multi-primary node
-// dialing the primary) is not counted as one.
+// re-created under the same node id, or it followed another primary) and nothing is shipped to it
+// until it is rebuilt; a standby takes no replicate.* write; a linked peer that never said it is a
+// standby (a multi-primary node dialing the primary) is not counted as one, and a primary never
+// re-syncs from a snapshot of such a peer.
 import assert from 'node:assert/strict';
 import { mkdir, rm } from 'node:fs/promises';
 import { after, test } from 'node:test';
@@ -117,6 +118,35 @@ test('a primary re-created empty under the same node id: its standby of the old 
   await q(primary, 'INSERT INTO rv_new VALUES (14)');
   assert.deepEqual(await ids(standby, 'rv_new'), [10, 11, 12, 13, 14]);
   assert.equal((await standbyRow(primary, 'rv-standby')).state, 'synced');
+});
+
+test('a standby that followed another primary is not counted by its new primary and gets none of its log', async () => {
+  const old = await startPrimary('rv-primary-5a');
+  const first = await startStandby('rv-standby-5', old);
+  await standbyRow(old, 'rv-standby-5');
+  await q(old, 'CREATE TABLE rv_a (id int PRIMARY KEY)');
+  await q(old, 'INSERT INTO rv_a VALUES (1)');
+  await first.stop();
+  // Pointed by mistake at the primary of another cluster (same secret): its data is not that history.
+  const other = await startPrimary('rv-primary-5b');
+  const moved = await NodeProcess.start({
+    nodeId: 'rv-standby-5',
+    dataDir: first.dataDir,
+    haBind: false,
+    extraArgs: ['--ha-mode', 'standby', '--ha-primary', `127.0.0.1:${other.haPort}`],
+    env: { CHORUS_CLUSTER_SECRET: secret },
+    configToml,
+  });
+  nodes.push(moved);
+  const row = await standbyRow(other, 'rv-standby-5');
+  assert.equal(row.state, 'error', JSON.stringify(row));
+  const err = await errorOf(q(other, 'CREATE TABLE rv_b (id int PRIMARY KEY)'));
+  assert.equal(err?.code, '08007', String(err?.message));
+  assert.equal(
+    (await q(moved, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'rv_b'"))[0]?.n,
+    0,
+  );
+  assert.deepEqual(await ids(moved, 'rv_a'), [1]);
 });
 
 test('a standby takes no replicate.* write (25006): it would hold a transaction of its own', async () => {

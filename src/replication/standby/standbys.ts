@@ -53,13 +53,14 @@ interface Known {
   /** The standby announced itself (ha_hello); a peer claiming another role, or none yet, is not counted. */
   role: string | null;
   /**
-   * Set when the standby said it applied more of this primary's transactions than this primary ever
-   * committed (the value it said): its data follows another history (this primary's data directory
-   * was re-created, or the standby's belonged to another primary). Such a standby is not counted and
-   * nothing is shipped to it (its copies of those transaction numbers are other transactions) until
-   * it comes back with less (rebuilt).
+   * Set (to its vector, as JSON) when the standby said it applied transactions this primary does not
+   * hold — more of this primary's own than it ever committed, or of another origin more than this
+   * primary applied: its data follows another history (this primary's data directory was re-created,
+   * the standby's belonged to another primary, or it holds commits an old primary lost). Such a
+   * standby is not counted and nothing is shipped to it until it comes back with another vector
+   * that this primary holds (rebuilt).
    */
-  divergedAt: number | null;
+  divergedAt: string | null;
 }
 
 export class StandbyTracker implements PeerExtension {
@@ -165,21 +166,24 @@ export class StandbyTracker implements PeerExtension {
   }
 
   /**
-   * Does this standby follow another history (it applied more of this primary's transactions than
-   * this primary committed)? Checked when its vector is read: at its resync (shipsTo) and by the gate.
+   * Does this standby follow another history (it applied transactions this primary does not hold)?
+   * Checked when its vector is read: at its resync (shipsTo) and by the gate.
    */
   diverged(id: string): boolean {
     const k = this.known.get(id);
     if (!k) return false;
-    const applied = this.applied(id);
-    if (k.divergedAt !== null && applied < k.divergedAt) k.divergedAt = null;
-    if (k.divergedAt === null && applied > this.position()) {
-      k.divergedAt = applied;
-      const message = `standby ${id} says it applied ${applied} transactions of this primary, which committed ${this.position()}: its data follows another history; it is not counted and gets no log (rebuild it from an empty data directory)`;
-      this.p.logger.error({ peer: id, applied, position: this.position() }, message);
+    const vector = this.p.replicator.peerAcks.get(id) ?? {};
+    const text = JSON.stringify(vector);
+    if (k.divergedAt === text) return true;
+    const extra = Object.entries(vector).find(([o, seq]) => seq > (this.p.engine.applied.get(o) ?? 0));
+    k.divergedAt = extra ? text : null;
+    if (extra) {
+      const [origin, seq] = extra;
+      const message = `standby ${id} applied transaction ${seq} of ${origin}, which this primary does not hold (it holds ${this.p.engine.applied.get(origin) ?? 0}): its data follows another history; it is not counted and gets no log (rebuild it from an empty data directory)`;
+      this.p.logger.error({ peer: id, vector, origin }, message);
       this.p.replicator.recordFailure(id, message);
     }
-    return k.divergedAt !== null;
+    return extra !== undefined;
   }
 
   /** Standbys for the sync gate: linked ones that announced themselves, and remembered ones. */
