@@ -17,6 +17,8 @@ export interface SyncStandbys {
 
 /** Standbys one synchronous_standby_names may list. */
 export const syncStandbyNamesMax = 64;
+/** The most standbys a commit may wait for (k of `ANY k (*)`). */
+export const syncStandbysCountMax = 256;
 
 const aliases: Record<string, SyncMode> = {
   async: 'async',
@@ -64,7 +66,9 @@ export function parseSyncStandbys(text: string | undefined): SyncStandbys {
   if (new Set(names.map((n) => n.toLowerCase())).size !== names.length) return bad('a name is listed twice');
   if (names.includes('*') && names.length > 1) return bad('* stands alone');
   const k = kText === undefined ? 1 : Number(kText);
-  if (!Number.isSafeInteger(k) || k < 1) return bad('the count must be at least 1');
+  if (!Number.isSafeInteger(k) || k > syncStandbysCountMax)
+    return bad(`the count is too large (at most ${syncStandbysCountMax})`);
+  if (k < 1) return bad('the count must be at least 1');
   if (!names.includes('*') && k > names.length)
     return bad(`it waits for ${k} standbys but names ${names.length}`);
   return { method: methodWord?.toLowerCase() === 'any' ? 'any' : 'first', k, names };

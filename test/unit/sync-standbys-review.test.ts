@@ -65,3 +65,7 @@ test('standby names are matched case-insensitively (FIRST and ANY), and a name l
   assert.equal(any.connected(), 2);
   assert.throws(() => parseSyncStandbys('FIRST 1 (PG-B, pg-b)'), /listed twice/);
 });
+
+test('a count too large is refused as such', () => {
+  assert.throws(() => parseSyncStandbys('ANY 99999999999999999999 (*)'), /the count is too large/);
+});
