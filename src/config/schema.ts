@@ -179,8 +179,8 @@ const replicationSchema = z
   .strict();
 
 /**
- * The seed's spellings of the sync modes (its docker-compose says HA_SYNC_MODE=synchronous), all
- * mapped onto async | semi-sync | sync by load.ts.
+ * The seed's spellings of the sync modes (its docker-compose says HA_SYNC_MODE=synchronous), in any
+ * case, all mapped onto async | semi-sync | sync by load.ts.
  */
 export const syncModeNames = [
   'async',
@@ -197,7 +197,9 @@ export const syncModeNames = [
 const haSchema = z
   .object({
     /** When the primary acknowledges a commit: async, semi-sync (a standby received it), sync (applied). */
-    sync_mode: z.enum(syncModeNames).default('async'),
+    sync_mode: z
+      .preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(syncModeNames))
+      .default('async'),
     /** PostgreSQL's spelling: 'FIRST k (s1, s2)', 'ANY k (s1, s2)', 's1, s2' (= FIRST 1), '*'. */
     synchronous_standby_names: z.string().optional(),
     /** Refuse commits while fewer standbys than the sync mode needs are connected (else wait / 08007). */

@@ -11,12 +11,14 @@ export interface SyncStandbys {
   /** FIRST: the k highest-priority connected standbys must all hold it; ANY: any k of those named. */
   method: 'first' | 'any';
   k: number;
-  /** Standby node ids in priority order; ['*'] matches every standby. */
+  /** Standby node ids in priority order, matched case-insensitively; ['*'] matches every standby. */
   names: string[];
 }
 
 /** Standbys one synchronous_standby_names may list. */
 export const syncStandbyNamesMax = 64;
+/** The most standbys a commit may wait for (k of `ANY k (*)`). */
+export const syncStandbysCountMax = 256;
 
 const aliases: Record<string, SyncMode> = {
   async: 'async',
@@ -60,10 +62,13 @@ export function parseSyncStandbys(text: string | undefined): SyncStandbys {
   if (list.length === 0 || list.some((s) => !nameRe.test(s))) return bad('every name must be a node id or *');
   if (list.length > syncStandbyNamesMax) return bad(`more than ${syncStandbyNamesMax} names`);
   const names = list.map((s) => s.replace(/^"|"$/g, ''));
-  if (new Set(names).size !== names.length) return bad('a name is listed twice');
+  // Standby names compare case-insensitively (as in PostgreSQL): PG-B and pg-b are one standby.
+  if (new Set(names.map((n) => n.toLowerCase())).size !== names.length) return bad('a name is listed twice');
   if (names.includes('*') && names.length > 1) return bad('* stands alone');
   const k = kText === undefined ? 1 : Number(kText);
-  if (!Number.isSafeInteger(k) || k < 1) return bad('the count must be at least 1');
+  if (!Number.isSafeInteger(k) || k > syncStandbysCountMax)
+    return bad(`the count is too large (at most ${syncStandbysCountMax})`);
+  if (k < 1) return bad('the count must be at least 1');
   if (!names.includes('*') && k > names.length)
     return bad(`it waits for ${k} standbys but names ${names.length}`);
   return { method: methodWord?.toLowerCase() === 'any' ? 'any' : 'first', k, names };

@@ -22,7 +22,7 @@ import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
 import { systemTimers, type Timers } from '../clock/timers.js';
 import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
-import { ChorusError } from '../errors.js';
+import { ChorusError, ReadOnlyTransactionError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
 import { Applier } from '../replication/apply/applier.js';
@@ -378,7 +378,7 @@ export class ChorusNode {
         onApplied: () => this.extras?.ddlLock?.onApplied(),
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
         holdShipping: () => (this.extras ?? this.standby)?.snapshots.holding ?? false,
-        ...(role ? roleHooks(role, () => this.standby?.follower ?? null) : {}),
+        ...(role ? roleHooks(role, () => this.standby) : {}),
       });
       if (role) {
         this.standby = new PrimaryStandby({
@@ -533,6 +533,10 @@ export class ChorusNode {
 
   /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */
   async adminWrite<T>(fn: () => T): Promise<T> {
+    // A standby writes nothing of its own (replicate.register_resolver and the like included): a
+    // transaction of its own origin would be a write the primary never has, which no snapshot re-sync can keep.
+    if (this.standby?.blocksWrites)
+      throw new ReadOnlyTransactionError('cannot execute a replicate.* write in a read-only transaction');
     const owner = {};
     const wait = this.writerLock.acquire(owner);
     if (wait) await wait;

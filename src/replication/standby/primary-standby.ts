@@ -34,16 +34,17 @@ export interface PrimaryStandbyParts {
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
 export function roleHooks(
   role: RoleState,
-  follower: () => PrimaryFollower | null,
+  standby: () => PrimaryStandby | null,
 ): {
   shipsTo(peerId: string): boolean;
   acceptsFrom(peerId: string): boolean;
   onReceived(peerId: string, txs: readonly ReplTx[]): void;
 } {
   return {
-    shipsTo: (id) => role.shipsTo(id),
+    // Nothing goes to a standby whose data follows another history (standbys.ts, diverged()).
+    shipsTo: (id) => role.shipsTo(id) && !(standby()?.tracker?.diverged(id) ?? false),
     acceptsFrom: (id) => role.acceptsFrom(id),
-    onReceived: (id, txs) => follower()?.onReceived(id, txs),
+    onReceived: (id, txs) => standby()?.follower?.onReceived(id, txs),
   };
 }
 

@@ -25,7 +25,8 @@ export interface StandbyRow {
   nodeId: string;
   address: string;
   syncMode: SyncMode;
-  state: 'connecting' | 'streaming' | 'catching_up' | 'synced' | 'disconnected';
+  /** error: it holds more of this primary's transactions than this primary committed (another history). */
+  state: 'connecting' | 'streaming' | 'catching_up' | 'synced' | 'disconnected' | 'error';
   received: number;
   applied: number;
   lagBytes: number | null;
@@ -49,8 +50,17 @@ export interface StandbyTrackerParts {
 interface Known {
   address: string;
   received: number;
-  /** The standby announced itself (ha_hello); a peer claiming another role is not counted. */
+  /** The standby announced itself (ha_hello); a peer claiming another role, or none yet, is not counted. */
   role: string | null;
+  /**
+   * Set (to its vector, as JSON) when the standby said it applied transactions this primary does not
+   * hold — more of this primary's own than it ever committed, or of another origin more than this
+   * primary applied: its data follows another history (this primary's data directory was re-created,
+   * the standby's belonged to another primary, or it holds commits an old primary lost). Such a
+   * standby is not counted and nothing is shipped to it until it comes back with another vector
+   * that this primary holds (rebuilt).
+   */
+  divergedAt: string | null;
 }
 
 export class StandbyTracker implements PeerExtension {
@@ -108,6 +118,7 @@ export class StandbyTracker implements PeerExtension {
       address: link?.endpoint ?? k?.address ?? '',
       received: k?.received ?? 0,
       role: null,
+      divergedAt: k?.divergedAt ?? null,
     });
     this.trim();
     peer.send({ t: 'ha_hello', role: 'primary', node: this.self, syncMode: this.p.syncMode });
@@ -154,10 +165,36 @@ export class StandbyTracker implements PeerExtension {
     return this.p.replicator.peerAcks.get(id)?.[this.self] ?? 0;
   }
 
-  /** Standbys for the sync gate: linked ones that did not announce another role, and remembered ones. */
+  /**
+   * Does this standby follow another history (it applied transactions this primary does not hold)?
+   * Checked when its vector is read: at its resync (shipsTo) and by the gate.
+   */
+  diverged(id: string): boolean {
+    const k = this.known.get(id);
+    if (!k) return false;
+    const vector = this.p.replicator.peerAcks.get(id) ?? {};
+    const text = JSON.stringify(vector);
+    if (k.divergedAt === text) return true;
+    const extra = Object.entries(vector).find(([o, seq]) => seq > (this.p.engine.applied.get(o) ?? 0));
+    k.divergedAt = extra ? text : null;
+    if (extra) {
+      const [origin, seq] = extra;
+      const message = `standby ${id} applied transaction ${seq} of ${origin}, which this primary does not hold (it holds ${this.p.engine.applied.get(origin) ?? 0}): its data follows another history; it is not counted and gets no log (rebuild it from an empty data directory)`;
+      this.p.logger.error({ peer: id, vector, origin }, message);
+      this.p.replicator.recordFailure(id, message);
+    }
+    return extra !== undefined;
+  }
+
+  /** Standbys for the sync gate: linked ones that announced themselves, and remembered ones. */
   standbys(): GateStandby[] {
+    return this.listed().filter((s) => s.role === 'standby' && !this.diverged(s.id));
+  }
+
+  /** Every standby known (the views): those that announced another role are left out. */
+  private listed(): (GateStandby & { role: string | null })[] {
     const links = this.p.replicator.peerStates().filter((s) => !s.link.closed);
-    const out: GateStandby[] = [];
+    const out: (GateStandby & { role: string | null })[] = [];
     for (const [id, k] of this.known) {
       if (k.role !== null && k.role !== 'standby') continue;
       const link = links.find((s) => s.peerId === id);
@@ -167,6 +204,7 @@ export class StandbyTracker implements PeerExtension {
         connectedAtMs: link?.connectedAtMs ?? 0,
         received: k.received,
         applied: this.applied(id),
+        role: k.role,
       });
     }
     return out;
@@ -190,19 +228,22 @@ export class StandbyTracker implements PeerExtension {
 
   rows(): StandbyRow[] {
     const links = this.p.replicator.peerStates().filter((s) => !s.link.closed);
-    return this.standbys().map((s) => {
+    return this.listed().map((s) => {
       const link = links.find((l) => l.peerId === s.id);
-      const lag = this.lag(s.applied);
+      // A standby of another history has no lag to speak of: its positions are not this primary's.
+      const lag = this.diverged(s.id) ? { bytes: null, ms: null } : this.lag(s.applied);
       const resynced = this.p.replicator.peerAcks.has(s.id);
       const state: StandbyRow['state'] = !link
         ? 'disconnected'
-        : !resynced
-          ? 'connecting'
-          : lag.ms === 0
-            ? 'synced'
-            : (lag.ms ?? Number.POSITIVE_INFINITY) > this.p.lagThresholdMs
-              ? 'catching_up'
-              : 'streaming';
+        : this.diverged(s.id)
+          ? 'error'
+          : !resynced
+            ? 'connecting'
+            : lag.ms === 0
+              ? 'synced'
+              : (lag.ms ?? Number.POSITIVE_INFINITY) > this.p.lagThresholdMs
+                ? 'catching_up'
+                : 'streaming';
       return {
         nodeId: s.id,
         address: this.known.get(s.id)?.address ?? '',

@@ -35,6 +35,8 @@ export class SyncCommitGate {
   confirmed = 0;
   timedOut = 0;
   refused = 0;
+  /** The rule's names, lower-cased: PostgreSQL compares standby names case-insensitively. */
+  private readonly names: string[];
 
   constructor(
     readonly mode: Exclude<SyncMode, 'async'>,
@@ -43,7 +45,9 @@ export class SyncCommitGate {
     readonly timeoutMs: number,
     private readonly timers: Timers,
     private readonly standbys: () => GateStandby[],
-  ) {}
+  ) {
+    this.names = rule.names.map((n) => n.toLowerCase());
+  }
 
   /** How the rule reads, for messages: "ANY 1 (*)". */
   get ruleText(): string {
@@ -51,7 +55,7 @@ export class SyncCommitGate {
   }
 
   private named(s: GateStandby): boolean {
-    return this.rule.names[0] === '*' || this.rule.names.includes(s.id);
+    return this.names[0] === '*' || this.names.includes(s.id.toLowerCase());
   }
 
   private position(s: GateStandby): number {
@@ -63,7 +67,7 @@ export class SyncCommitGate {
     const named = this.standbys().filter((s) => this.named(s));
     if (this.rule.method === 'any') return named;
     const rank = (s: GateStandby): number =>
-      this.rule.names[0] === '*' ? s.connectedAtMs : this.rule.names.indexOf(s.id);
+      this.names[0] === '*' ? s.connectedAtMs : this.names.indexOf(s.id.toLowerCase());
     return named
       .filter((s) => s.connected)
       .sort((a, b) => rank(a) - rank(b) || (a.id < b.id ? -1 : 1))

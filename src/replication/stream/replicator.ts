@@ -386,6 +386,18 @@ export class Replicator {
         this.sender.pump(p);
         return;
       case 'snapshot_required':
+        if (this.o.acceptsFrom?.(p.link.peerId) === false) {
+          // A node that takes nothing from this peer (a primary) never re-syncs from its copy.
+          this.fail(
+            p.link.peerId,
+            'asked this node to re-sync from its snapshot, which it takes nothing from: ignored',
+          );
+          this.o.logger.warn(
+            { peer: p.link.peerId },
+            'ignored snapshot_required from a peer this node takes no transactions from',
+          );
+          return;
+        }
         this.resync.refused(p.link.peerId, (msg.floor as Vector) ?? {}, this.o.timers.nowMs());
         this.fail(p.link.peerId, "this node is behind the peer's retained log and needs a snapshot re-sync");
         this.o.logger.error(
