@@ -14,6 +14,7 @@ const sb = (id: string, o: Partial<GateStandby> = {}): GateStandby => ({
   id,
   connected: true,
   connectedAtMs: 0,
+  streaming: true,
   received: 0,
   applied: 0,
   ...o,

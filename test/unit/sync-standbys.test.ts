@@ -61,6 +61,7 @@ const sb = (id: string, o: Partial<GateStandby> = {}): GateStandby => ({
   id,
   connected: true,
   connectedAtMs: 0,
+  streaming: true,
   received: 0,
   applied: 0,
   ...o,
@@ -114,7 +115,7 @@ test('sync waits for an applied ack, semi-sync for a received one; 08007 past th
   assert.deepEqual([sync.confirmed, sync.timedOut], [1, 1]);
 });
 
-test('FIRST k waits for the k highest-priority connected standbys; ANY k for any k named ones', async () => {
+test('FIRST k waits for the k highest-priority streaming standbys; ANY k for any k named ones', async () => {
   const timers = fakeTimers();
   const standbys = [sb('s1'), sb('s2'), sb('s3')];
   const first = new SyncCommitGate(
@@ -126,6 +127,10 @@ test('FIRST k waits for the k highest-priority connected standbys; ANY k for any
     () => standbys,
   );
   standbys[0]!.applied = 5; // s1 is not the first priority while s2 is connected
+  assert.equal(first.holding(5), 0);
+  standbys[1]!.streaming = false; // s2 linked but still resyncing: s1 is the synchronous standby
+  assert.equal(first.holding(5), 1);
+  standbys[1]!.streaming = true;
   assert.equal(first.holding(5), 0);
   standbys[1]!.connected = false; // s2 gone: s1 becomes the synchronous standby
   assert.equal(first.holding(5), 1);

@@ -202,6 +202,7 @@ export class StandbyTracker implements PeerExtension {
         id,
         connected: link !== undefined,
         connectedAtMs: link?.connectedAtMs ?? 0,
+        streaming: link !== undefined && this.p.replicator.peerAcks.has(id),
         received: k.received,
         applied: this.applied(id),
         role: k.role,

@@ -17,6 +17,11 @@ export interface GateStandby {
   connected: boolean;
   /** When its current link came up (FIRST with '*' ranks standbys by it). */
   connectedAtMs: number;
+  /**
+   * Linked and past its resync (the primary streams to it from its position): FIRST picks only
+   * these, as PostgreSQL picks only standbys in state streaming.
+   */
+  streaming: boolean;
   /** Highest transaction it received and queued. */
   received: number;
   /** Highest transaction it applied (committed there). */
@@ -69,7 +74,7 @@ export class SyncCommitGate {
     const rank = (s: GateStandby): number =>
       this.names[0] === '*' ? s.connectedAtMs : this.names.indexOf(s.id.toLowerCase());
     return named
-      .filter((s) => s.connected)
+      .filter((s) => s.connected && s.streaming)
       .sort((a, b) => rank(a) - rank(b) || (a.id < b.id ? -1 : 1))
       .slice(0, this.rule.k);
   }
