@@ -131,29 +131,36 @@ export class ForwardServer implements PeerExtension {
       this.refused++;
       peer.send({ t: 'fwd_end', sid, rid, error: e, status: 'I', lsn: null });
     };
-    if (!this.isPrimary() || !this.runner)
-      return fail({ sqlstate: '25006', message: 'cannot route a write: this node is no longer the primary' });
+    if (!this.isPrimary() || !this.runner) {
+      fail({ sqlstate: '25006', message: 'cannot route a write: this node is no longer the primary' });
+      return;
+    }
     const stmts = Array.isArray(msg.stmts) ? (msg.stmts as ForwardedStatement[]) : [];
     const bytes = stmts.reduce((n, s) => n + String(s.text).length, 0);
-    if (bytes > forwardStatementBytesMax)
-      return fail({
+    if (bytes > forwardStatementBytesMax) {
+      fail({
         sqlstate: '54000',
         message: `routed statement is too long (${bytes} bytes, limit ${forwardStatementBytesMax})`,
       });
-    let sessions = own;
-    if (!sessions) this.sessions.set(peer.peerId, (sessions = new Map()));
+      return;
+    }
+    const sessions = own ?? new Map<number, Upstream>();
+    if (!own) this.sessions.set(peer.peerId, sessions);
     let u = sessions.get(sid);
     if (!u) {
-      if (sessions.size >= forwardedSessionsPerStandbyMax)
-        return fail({
+      if (sessions.size >= forwardedSessionsPerStandbyMax) {
+        fail({
           sqlstate: '53300',
           message: `too many routed sessions from standby "${peer.peerId}" (limit ${forwardedSessionsPerStandbyMax})`,
         });
+        return;
+      }
       const startup = (msg.startup ?? {}) as Record<string, string>;
       try {
         u = { session: this.runner.open(String(msg.user ?? ''), startup), chain: Promise.resolve() };
       } catch (e) {
-        return fail(errorOf(e));
+        fail(errorOf(e));
+        return;
       }
       sessions.set(sid, u);
     }
