@@ -217,7 +217,7 @@ export class Session {
     }
     if (this.route) {
       if (this.route.takes(prepared, this.readOnlyTx)) return this.routed(prepared, params);
-      await this.route.waitOwnWrites();
+      if (this.route.behind) await this.route.waitOwnWrites();
     }
     let p: Prepared;
     try {
@@ -912,7 +912,7 @@ export class Session {
           }
           continue;
         }
-        if (this.route) await this.route.waitOwnWrites();
+        if (this.route?.behind) await this.route.waitOwnWrites();
         const it = this.planInTurn(item);
         onResult(await this.execute(it.prepared, it.params), it.prepared);
       }

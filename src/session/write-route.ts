@@ -178,6 +178,11 @@ export class SessionRouter {
     return { results: reply.results.slice(hidden).map(decodeResult), status: reply.status };
   }
 
+  /** The session's last routed commit may not be applied here yet (a local statement must wait). */
+  get behind(): boolean {
+    return this.lastCommitLsn !== null && this.routing.client.position() < this.lastCommitLsn;
+  }
+
   /** A local statement: wait until this standby applied the session's last routed commit. */
   async waitOwnWrites(): Promise<void> {
     const lsn = this.lastCommitLsn;

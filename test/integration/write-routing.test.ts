@@ -203,6 +203,48 @@ test('prepared statements route with their parameters; settings are replayed ups
   ]);
 });
 
+test('a multi-statement query, nextval() and SELECT ... FOR UPDATE route; COPY FROM through psql', async (t) => {
+  const c = await connect(standby);
+  try {
+    // One implicit transaction upstream: the second statement fails, so neither row stays.
+    const e = await errorOf(
+      c.query("INSERT INTO users VALUES (50, 'a'); INSERT INTO users VALUES (50, 'b')"),
+    );
+    assert.equal(e?.code, '23505');
+    await c.query("INSERT INTO users VALUES (51, 'a'); INSERT INTO users VALUES (52, 'b')");
+    assert.deepEqual((await c.query('SELECT id FROM users WHERE id BETWEEN 50 AND 52 ORDER BY id')).rows, [
+      { id: 51 },
+      { id: 52 },
+    ]);
+    await c.query('CREATE SEQUENCE wr_seq');
+    assert.deepEqual((await c.query("SELECT nextval('wr_seq') AS n")).rows, [{ n: '1' }]);
+    assert.deepEqual((await c.query("SELECT nextval('wr_seq') AS n")).rows, [{ n: '2' }]);
+    await c.query('BEGIN');
+    assert.deepEqual((await c.query('SELECT name FROM users WHERE id = 51 FOR UPDATE')).rows, [
+      { name: 'a' },
+    ]);
+    await c.query("UPDATE users SET name = 'locked' WHERE id = 51");
+    await c.query('COMMIT');
+  } finally {
+    await c.end();
+  }
+  assert.deepEqual(await q(primary, "SELECT nextval('wr_seq') AS n"), [{ n: '3' }]);
+  assert.deepEqual(await q(primary, 'SELECT name FROM users WHERE id = 51'), [{ name: 'locked' }]);
+  if (spawnSync('psql', ['--version']).status !== 0) {
+    t.skip('psql is not installed: COPY FROM not checked');
+    return;
+  }
+  const out = execFileSync('psql', ['-X', '-d', standby.connectionString, '-c', 'COPY users FROM STDIN'], {
+    encoding: 'utf8',
+    input: '60\tsixty\n61\tsixty-one\n',
+  });
+  assert.equal(out.trim(), 'COPY 2');
+  assert.deepEqual(await q(primary, 'SELECT id FROM users WHERE id IN (60, 61) ORDER BY id'), [
+    { id: 60 },
+    { id: 61 },
+  ]);
+});
+
 test('read-your-writes: 1,000 writes through the standby, each read back at once, never stale', async () => {
   const c = await connect(standby);
   try {
