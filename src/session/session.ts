@@ -49,7 +49,7 @@ import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import { runTempDdl } from './temp/temp-ddl.js';
 import { dropTempAtClose, TempObjects } from './temp/temp-objects.js';
-import { SessionRouter, type WriteRouting } from './write-route.js';
+import { isRouteOnly, SessionRouter, type WriteRouting } from './write-route.js';
 
 export { planColumns, savepointKinds, toBindParams, typedByView } from './session-helpers.js';
 
@@ -197,6 +197,16 @@ export class Session {
     return this.route?.lastCommitLsn ?? this.ownCommitLsn;
   }
 
+  /** Extended-protocol Parse: plan `sql`, or keep it as text for the primary (write-route.ts). */
+  prepareForParse(sql: string, oids: number[]): Prepared {
+    try {
+      return this.schema.planner.prepareOne(sql, oids);
+    } catch (e) {
+      if (!this.route) throw e;
+      return this.route.unplanned(sql, oids, e);
+    }
+  }
+
   /** Wait for this standby to apply position `lsn` (replicate.wait_for_lsn); false on timeout. */
   waitForLsn(lsn: number, timeoutMs: number): Promise<boolean> {
     const client = this.host.writeRouting?.client;
@@ -222,7 +232,10 @@ export class Session {
     let p: Prepared;
     try {
       // Any error here fails an open transaction block, as an error anywhere in one does.
-      p = this.current(prepared);
+      // Parse could not plan it here (a routed block's): planned now, with its error if any.
+      p = isRouteOnly(prepared)
+        ? this.schema.planner.prepareOne(prepared.text, prepared.declaredOids)
+        : this.current(prepared);
       if (params.length !== p.paramCount) {
         throw new ChorusError(
           '08P01',

@@ -14,9 +14,9 @@ import {
   type UpstreamStatus,
 } from '../replication/standby/write-forward.js';
 import { isDdl } from '../sql/classify.js';
-import { isKeyword } from '../sql/lexer.js';
+import { isKeyword, tokenize } from '../sql/lexer.js';
 import { ref, typeByOid } from '../sql/types/pg-types.js';
-import type { Prepared } from './prepare.js';
+import { type Prepared, pendingStatement } from './prepare.js';
 import type { BindValue } from './read-protocol.js';
 import type { ColumnInfo, Notice, StatementResult } from './result.js';
 import { settingMs } from './setting-defs.js';
@@ -95,6 +95,21 @@ function decodeResult(f: ForwardedResult): StatementResult {
   };
   if (Array.isArray(f.columnOids)) r.columnOids = f.columnOids as (number | null)[];
   return r;
+}
+
+/** Statements the standby could not plan (they name what the routed block created): planned when run locally. */
+const routeOnly = new WeakSet<Prepared>();
+
+/** A statement known only by its text and declared parameter types, to run on the primary. */
+export function routeOnlyStatement(sql: string, oids: readonly number[]): Prepared {
+  const p = pendingStatement({ sql, tokens: tokenize(sql) });
+  p.declaredOids = oids;
+  routeOnly.add(p);
+  return p;
+}
+
+export function isRouteOnly(p: Prepared): boolean {
+  return routeOnly.has(p);
 }
 
 export class SessionRouter {
@@ -176,6 +191,17 @@ export class SessionRouter {
     if (reply.lsn !== null) this.lastCommitLsn = reply.lsn;
     if (reply.error) throw forwardedError(reply.error);
     return { results: reply.results.slice(hidden).map(decodeResult), status: reply.status };
+  }
+
+  /**
+   * Parse could not plan `sql` on the standby: inside a routed block (it may name what the block
+   * created), or for a write while this standby has not applied the session's last routed commit,
+   * it is kept as text for the primary; otherwise the error stands.
+   */
+  unplanned(sql: string, oids: readonly number[], err: unknown): Prepared {
+    const p = routeOnlyStatement(sql, oids);
+    if (this.open || (this.behind && routesAsWrite(p) && this.routing.enabled())) return p;
+    throw err;
   }
 
   /** The session's last routed commit may not be applied here yet (a local statement must wait). */

@@ -245,6 +245,22 @@ test('a multi-statement query, nextval() and SELECT ... FOR UPDATE route; COPY F
   ]);
 });
 
+test('extended protocol inside a routed block: a statement naming a table the block created', async () => {
+  const c = await connect(standby);
+  try {
+    await c.query('BEGIN');
+    await c.query('CREATE TABLE wr_new (id int PRIMARY KEY, note text)');
+    const r = await c.query('INSERT INTO wr_new VALUES ($1, $2) RETURNING id, note', [1, 'x']);
+    assert.deepEqual(r.rows, [{ id: 1, note: 'x' }]);
+    assert.deepEqual((await c.query('SELECT note FROM wr_new WHERE id = $1', [1])).rows, [{ note: 'x' }]);
+    await c.query('COMMIT');
+    // Planned on the standby once the block is over (and the table applied here).
+    assert.deepEqual((await c.query('SELECT note FROM wr_new WHERE id = $1', [1])).rows, [{ note: 'x' }]);
+  } finally {
+    await c.end();
+  }
+});
+
 test('read-your-writes: 1,000 writes through the standby, each read back at once, never stale', async () => {
   const c = await connect(standby);
   try {
@@ -282,4 +298,36 @@ test('async mode without route_writes_in_async refuses writes on a standby (2500
   const e = await errorOf(q(s, 'INSERT INTO a_items VALUES (1)'));
   assert.equal(e?.code, '25006');
   assert.equal(e?.message, 'cannot execute INSERT in a read-only transaction');
+});
+
+test('a client that leaves in a routed block: the primary rolls it back and frees the writer', async () => {
+  const c = await connect(standby);
+  await c.query('BEGIN');
+  await c.query("INSERT INTO users VALUES (70, 'left')");
+  await c.end();
+  // The writer is free again (the routed session closed), and the row was never committed.
+  await eventually('the primary to take a write again', 20_000, async () =>
+    (await errorOf(q(primary, "INSERT INTO users VALUES (71, 'after')"))) === null ? true : undefined,
+  );
+  assert.deepEqual(await q(primary, 'SELECT id FROM users WHERE id IN (70, 71) ORDER BY id'), [{ id: 71 }]);
+});
+
+// Last: it kills the primary.
+test('the primary goes away during a routed block: a clear 08xxx error, ROLLBACK works, nothing replayed', async () => {
+  const c = await connect(standby);
+  try {
+    await c.query('BEGIN');
+    await c.query("INSERT INTO users VALUES (80, 'lost')");
+    await primary.kill();
+    const e = await errorOf(c.query("INSERT INTO users VALUES (81, 'lost')"));
+    assert.match(e?.code ?? '', /^08/);
+    assert.match(e?.message ?? '', /primary/);
+    await c.query('ROLLBACK');
+    // Reads still run on the standby; writes say the primary is not reachable.
+    assert.deepEqual((await c.query('SELECT id FROM users WHERE id IN (80, 81)')).rows, []);
+    const w = await errorOf(c.query("INSERT INTO users VALUES (82, 'no primary')"));
+    assert.equal(w?.code, '08006');
+  } finally {
+    await c.end();
+  }
 });
