@@ -300,6 +300,16 @@ test('async mode without route_writes_in_async refuses writes on a standby (2500
   assert.equal(e?.message, 'cannot execute INSERT in a read-only transaction');
 });
 
+test('pgbench -i -s 1 against the standby lands on the primary', async (t) => {
+  if (spawnSync('pgbench', ['--version']).status !== 0) {
+    t.skip('pgbench is not installed');
+    return;
+  }
+  execFileSync('pgbench', ['-i', '-s', '1', '-q', standby.connectionString], { stdio: 'pipe' });
+  assert.deepEqual(await q(primary, 'SELECT count(*)::int AS n FROM pgbench_accounts'), [{ n: 100_000 }]);
+  assert.deepEqual(await q(primary, 'SELECT count(*)::int AS n FROM pgbench_branches'), [{ n: 1 }]);
+});
+
 test('a client that leaves in a routed block: the primary rolls it back and frees the writer', async () => {
   const c = await connect(standby);
   await c.query('BEGIN');
