@@ -2,7 +2,9 @@
 // seed 001's CLI lines. Writes on the standby run on the primary and answer as if local (command
 // tag, RETURNING rows, SQLSTATEs); a transaction block from its first write runs there as a whole;
 // prepared statements route with their parameters; a session reads its own writes on the standby
-// at once (1,000 times); an async primary's standby refuses writes (25006) as before.
+// at once (1,000 times, also where the commit's acknowledgement does not wait for that standby); an
+// async primary's standby refuses writes (25006) unless route_writes_in_async; pgbench -i lands on
+// the primary; a client leaving or the primary dying mid-block never leaves a half-done write.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
@@ -298,6 +300,34 @@ test('async mode without route_writes_in_async refuses writes on a standby (2500
   const e = await errorOf(q(s, 'INSERT INTO a_items VALUES (1)'));
   assert.equal(e?.code, '25006');
   assert.equal(e?.message, 'cannot execute INSERT in a read-only transaction');
+});
+
+test('read-your-writes where the acknowledgement does not wait for the standby (async, route_writes_in_async)', async () => {
+  // The async primary of the test above.
+  const p = extra.find((n) => n.nodeId === 'wr-async-primary')!;
+  const s = await NodeProcess.start({
+    nodeId: 'wr-async-routed',
+    haBind: false,
+    extraArgs: ['--ha-mode', 'standby', '--ha-primary', `127.0.0.1:${p.haPort}`],
+    env: { CHORUS_CLUSTER_SECRET: secret },
+    configToml: '[ha]\nroute_writes_in_async = true\n',
+  });
+  extra.push(s);
+  await linked(p, 2);
+  await eventually('standby to hold a_items', 20_000, async () =>
+    (await errorOf(q(s, 'SELECT * FROM a_items'))) === null ? true : undefined,
+  );
+  const c = await connect(s);
+  try {
+    await c.query('INSERT INTO a_items VALUES (0)');
+    for (let i = 1; i <= 1000; i++) {
+      await c.query('UPDATE a_items SET id = $1 WHERE id = $2', [i, i - 1]);
+      assert.deepEqual((await c.query('SELECT id FROM a_items')).rows, [{ id: i }], `iteration ${i}`);
+    }
+  } finally {
+    await c.end();
+  }
+  assert.deepEqual(await q(p, 'SELECT id FROM a_items'), [{ id: 1000 }]);
 });
 
 test('pgbench -i -s 1 against the standby lands on the primary', async (t) => {
