@@ -42,6 +42,9 @@ export function forwardRunner(
         get lastCommitLsn() {
           return s.lastCommitLsn;
         },
+        cancel() {
+          s.cancel();
+        },
         close() {
           closeSession(s);
         },

@@ -988,6 +988,7 @@ export class Session {
     this.cancelReason = reason;
     this.host.writerLock.cancel(this, reason);
     for (const reject of this.cancelWaiters) reject(reason);
+    this.route?.cancel();
   }
 
   /** Connection closed or node shutting down: roll back whatever is open. */

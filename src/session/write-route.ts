@@ -42,7 +42,7 @@ export function routesAsWrite(p: Prepared): boolean {
   if (writeKinds.has(k) || isDdl(k) || p.plan?.locksRows) return true;
   if (k !== 'select' && k !== 'other') return false;
   // nextval() / setval() change a sequence; SELECT ... FOR UPDATE / SHARE locks rows.
-  const t = p.tokens;
+  const t = p.cls.sig;
   for (let i = 0; i < t.length; i++) {
     if (isKeyword(t[i], 'NEXTVAL', 'SETVAL')) return true;
     if (isKeyword(t[i], 'FOR') && isKeyword(t[i + 1], 'UPDATE', 'SHARE', 'NO', 'KEY')) return true;
@@ -113,12 +113,15 @@ export function isRouteOnly(p: Prepared): boolean {
 }
 
 export class SessionRouter {
-  private readonly sid: number;
+  /** This session's id on the primary (a new one after a request failed in transit). */
+  private sid: number;
   /** An upstream transaction is open (or failed): every statement goes there until it ends. */
   private openGeneration: number | null = null;
   /** Settings last sent upstream. */
   private sent = new Map<string, string>();
   private upstreamOpened = false;
+  /** A request is upstream now. */
+  private inFlight = false;
   /** Position of this session's last routed commit; local reads wait for it. */
   lastCommitLsn: number | null = null;
 
@@ -173,6 +176,7 @@ export class SessionRouter {
     const reset = [...this.sent.keys()].filter((k) => !values.has(k));
     const generation = client.generation;
     let reply: ForwardReply;
+    this.inFlight = true;
     try {
       reply = await client.request(
         this.sid,
@@ -180,10 +184,16 @@ export class SessionRouter {
         stmts,
       );
     } catch (e) {
+      // Whatever the primary still holds for this session (a block after a reply timeout) is
+      // closed there; later requests start a new session.
+      if (this.upstreamOpened) client.close(this.sid);
+      this.sid = client.newSessionId();
       this.openGeneration = null;
       this.upstreamOpened = false;
       this.sent = new Map();
       throw e;
+    } finally {
+      this.inFlight = false;
     }
     this.upstreamOpened = true;
     this.sent = new Map(values);
@@ -225,6 +235,11 @@ export class SessionRouter {
         hint: 'Retry the read, raise chorus.read_your_writes_timeout_ms, or read from the primary.',
       },
     );
+  }
+
+  /** A CancelRequest (or statement_timeout here) while a request is upstream: cancel it there. */
+  cancel(): void {
+    if (this.inFlight) this.routing.client.cancel(this.sid);
   }
 
   /** The client session ended: the primary ends its session (an open transaction rolls back). */

@@ -56,6 +56,8 @@ export interface ForwardedSession {
   run(stmt: ForwardedStatement, onResult: (r: ForwardedResult, rows: unknown[][]) => void): Promise<void>;
   readonly txStatus: UpstreamStatus;
   readonly lastCommitLsn: number | null;
+  /** CancelRequest of the client: cancel the statement running now. */
+  cancel(): void;
   close(): void;
 }
 
@@ -106,7 +108,7 @@ interface Upstream {
 
 /** The primary's end: runs forwarded statements in a session of its own per client session. */
 export class ForwardServer implements PeerExtension {
-  readonly types = new Set(['fwd_req', 'fwd_close']);
+  readonly types = new Set(['fwd_req', 'fwd_close', 'fwd_cancel']);
   private readonly sessions = new Map<string, Map<number, Upstream>>();
   runner: ForwardRunner | null = null;
   /** Requests run, and refused (not the primary, limits). */
@@ -119,6 +121,10 @@ export class ForwardServer implements PeerExtension {
     const sid = Number(msg.sid);
     if (!Number.isSafeInteger(sid)) return;
     const own = this.sessions.get(peer.peerId);
+    if (msg.t === 'fwd_cancel') {
+      own?.get(sid)?.session.cancel();
+      return;
+    }
     if (msg.t === 'fwd_close') {
       const u = own?.get(sid);
       if (!u) return;
@@ -288,6 +294,11 @@ export class ForwardClient implements PeerExtension {
 
   close(sid: number): void {
     this.p.primaryLink()?.send({ t: 'fwd_close', sid });
+  }
+
+  /** The client canceled: the primary cancels its session's running statement. */
+  cancel(sid: number): void {
+    this.p.primaryLink()?.send({ t: 'fwd_cancel', sid });
   }
 
   onMessage(_peer: PeerHandle, msg: PeerMessage): void {
