@@ -37,6 +37,11 @@ export type AdminValue = string | number | bigint | boolean | null;
 /** Who is calling (recorded by functions that change state, e.g. conflict overrides). */
 export interface AdminCallContext {
   user: string;
+  /** The calling session's read-your-writes position (replicate.last_commit_lsn, wait_for_lsn). */
+  session?: {
+    readonly lastCommitLsn: number | null;
+    waitForLsn(lsn: number, timeoutMs: number): Promise<boolean>;
+  };
 }
 
 export interface AdminParam {

@@ -206,6 +206,8 @@ const haSchema = z
     strict: z.boolean().default(false),
     /** How long a commit waits for its standbys before the client gets 08007 (default replication_timeout_ms). */
     sync_timeout_ms: ms.min(1).optional(),
+    /** A standby routes writes to its primary in async mode too (sync / semi-sync always route). */
+    route_writes_in_async: z.boolean().default(false),
   })
   .strict();
 

@@ -12,6 +12,7 @@ import {
   registerConflictStrategy,
   registerCrdtState,
 } from '../admin/conflict-admin.js';
+import { registerLsnFunctions } from '../admin/lsn-functions.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
 import { registerReplicationMetrics } from '../admin/replication-metrics.js';
@@ -37,6 +38,7 @@ import { LogRetention } from '../replication/stream/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
 import { SchemaCatalog } from '../session/catalog.js';
 import { registerDiagnosisFunction } from '../session/constraint-errors.js';
+import { forwardRunner } from '../session/forward-runner.js';
 import { GroupCommitter } from '../session/group-commit.js';
 import { advisoryColumns } from '../session/local/advisory-calls.js';
 import { AdvisoryLocks } from '../session/local/advisory-locks.js';
@@ -173,6 +175,7 @@ export class ChorusNode {
       standbyCount: () => this.standby?.standbyCount() ?? 0,
     });
     registerStandbyViews(this.registry, () => this.standby);
+    registerLsnFunctions(this.registry);
     // pg_is_in_recovery() reads the role here, on any connection (readers run in worker threads).
     this.engine.writer
       .prepare("INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES ('ha_role', ?)")
@@ -375,7 +378,10 @@ export class ChorusNode {
           this.quorum?.onAcks();
           this.standby?.onAcks();
         },
-        onApplied: () => this.extras?.ddlLock?.onApplied(),
+        onApplied: () => {
+          this.extras?.ddlLock?.onApplied();
+          this.standby?.forwardClient?.onApplied();
+        },
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
         holdShipping: () => (this.extras ?? this.standby)?.snapshots.holding ?? false,
         ...(role ? roleHooks(role, () => this.standby) : {}),
@@ -391,6 +397,7 @@ export class ChorusNode {
           requestRestart: opts.onRestart ?? null,
         });
         this.host.quorum = this.standby.gate;
+        this.wireWriteRouting(this.standby);
       }
     }
     if (this.replicator && this.applier && this.network && multiPrimary) {
@@ -457,6 +464,21 @@ export class ChorusNode {
     if (this.standby) return this.standby.role.role;
     if (this.config.haMode !== 'multi-primary') return 'standalone';
     return this.membership?.initializing ? 'replica' : 'master';
+  }
+
+  /** Write routing (write-forward.ts): a standby's sessions route writes; the primary runs them. */
+  private wireWriteRouting(standby: PrimaryStandby): void {
+    standby.forwardServer.runner = forwardRunner(
+      (startup) => this.openSession(startup),
+      (s) => this.closeSession(s),
+    );
+    const client = standby.forwardClient;
+    if (!client) return;
+    const inAsync = this.config.ha.route_writes_in_async;
+    this.host.writeRouting = {
+      client,
+      enabled: () => standby.role.role === 'standby' && (standby.syncMode !== 'async' || inAsync),
+    };
   }
 
   openSession(startupParams: Record<string, string> = {}): Session {

@@ -1,7 +1,7 @@
 // Small stateless helpers of Session: result construction, bind-parameter shaping and the DDL
 // signature lookups (index table, rename target) used to track schema changes.
 
-import type { AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
+import type { AdminCallContext, AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
 import { ChorusError } from '../errors.js';
 import { isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
@@ -113,6 +113,7 @@ export async function runAdminCall(
   user: string,
   p: Prepared,
   params: readonly BindValue[],
+  session?: AdminCallContext['session'],
 ): Promise<StatementResult> {
   if (p.route.type !== 'admin-call') throw new ChorusError('XX000', 'not an admin call');
   const resolve = (a: { value: AdminValue } | { param: number }): AdminValue =>
@@ -123,7 +124,7 @@ export async function runAdminCall(
     p.route.positional.map(resolve),
     new Map([...p.route.named].map(([k, a]) => [k, resolve(a)])),
   );
-  const rows = (await fn.run(args, { user })).map((r) =>
+  const rows = (await fn.run(args, session ? { user, session } : { user })).map((r) =>
     r.map((v) => (typeof v === 'boolean' ? (v ? 1n : 0n) : v)),
   );
   return {

@@ -49,6 +49,7 @@ import { SessionSettings } from './settings.js';
 import type { StatementCache } from './statement-cache.js';
 import { runTempDdl } from './temp/temp-ddl.js';
 import { dropTempAtClose, TempObjects } from './temp/temp-objects.js';
+import { isRouteOnly, SessionRouter, type WriteRouting } from './write-route.js';
 
 export { planColumns, savepointKinds, toBindParams, typedByView } from './session-helpers.js';
 
@@ -86,6 +87,8 @@ export interface SessionHost {
   customDdl?(p: Prepared): StatementResult | null;
   /** Advisory locks and cursor connections (see local/). */
   local: LocalServices;
+  /** Write routing to the primary (a standby); null elsewhere (write-route.ts). */
+  writeRouting?: WriteRouting | null;
 }
 
 /** Times DDL waits for the DDL its lock's voters had applied before it is refused (40001). */
@@ -137,6 +140,12 @@ export class Session {
   private txStartUs: bigint | null = null;
   /** Cursors, SQL prepared statements, advisory locks (see local/session-local.ts). */
   readonly local: SessionLocal;
+  /** Position of this session's last commit (replicate.last_commit_lsn()): local, or routed. */
+  private ownCommitLsn: number | null = null;
+  /** Write routing on a standby (write-route.ts). */
+  private readonly route: SessionRouter | null;
+  /** The text of the simple-protocol statement running now (sent as is when it is routed). */
+  private simpleText: string | null = null;
 
   constructor(
     private readonly host: SessionHost,
@@ -144,6 +153,15 @@ export class Session {
   ) {
     this.settings = new SessionSettings(startupParams);
     this.user = startupParams.user ?? 'embedded';
+    this.route = host.writeRouting
+      ? new SessionRouter(
+          host.writeRouting,
+          this.user,
+          startupParams,
+          () => this.settings.sessionValues(),
+          (name) => this.settings.get(name),
+        )
+      : null;
     this.schema = new SessionSchema(
       host.schema,
       () => host.openWriterView(),
@@ -174,6 +192,28 @@ export class Session {
     });
   }
 
+  /** Position of this session's last commit (the primary's commit count), or null. */
+  get lastCommitLsn(): number | null {
+    return this.route?.lastCommitLsn ?? this.ownCommitLsn;
+  }
+
+  /** Extended-protocol Parse: plan `sql`, or keep it as text for the primary (write-route.ts). */
+  prepareForParse(sql: string, oids: number[]): Prepared {
+    try {
+      return this.schema.planner.prepareOne(sql, oids);
+    } catch (e) {
+      if (!this.route) throw e;
+      return this.route.unplanned(sql, oids, e);
+    }
+  }
+
+  /** Wait for this standby to apply position `lsn` (replicate.wait_for_lsn); false on timeout. */
+  waitForLsn(lsn: number, timeoutMs: number): Promise<boolean> {
+    const client = this.host.writeRouting?.client;
+    if (!client) throw new ChorusError('55000', 'replicate.wait_for_lsn() runs on a standby');
+    return client.waitFor(lsn, timeoutMs);
+  }
+
   get txStatus(): TxStatus {
     return this.state === 'idle' ? 'I' : this.state === 'tx' ? 'T' : 'E';
   }
@@ -185,10 +225,17 @@ export class Session {
     if (this.state === 'failed' && kind !== 'rollback' && kind !== 'commit' && kind !== 'rollback_to') {
       throw new InFailedTransactionError();
     }
+    if (this.route) {
+      if (this.route.takes(prepared, this.readOnlyTx)) return this.routed(prepared, params);
+      if (this.route.behind) await this.route.waitOwnWrites();
+    }
     let p: Prepared;
     try {
       // Any error here fails an open transaction block, as an error anywhere in one does.
-      p = this.current(prepared);
+      // Parse could not plan it here (a routed block's): planned now, with its error if any.
+      p = isRouteOnly(prepared)
+        ? this.schema.planner.prepareOne(prepared.text, prepared.declaredOids)
+        : this.current(prepared);
       if (params.length !== p.paramCount) {
         throw new ChorusError(
           '08P01',
@@ -225,6 +272,51 @@ export class Session {
       if (timer) clearTimeout(timer);
       this.host.onStatement(kind, ok);
     }
+  }
+
+  /** Run a statement on the primary (write-route.ts); this session's block follows the primary's. */
+  private async routed(p: Prepared, params: readonly BindValue[]): Promise<StatementResult> {
+    const route = this.route!;
+    const stmt = route.statement(p, params, this.simpleText);
+    // A block that only read so far starts upstream at its first write.
+    const begin = !route.open && this.state !== 'idle';
+    const stmts = begin ? [{ text: 'BEGIN', simple: true, params: [], oids: [] }, stmt] : [stmt];
+    let ok = false;
+    try {
+      const { results, status } = await route.run(stmts, begin ? 1 : 0);
+      this.mirror(status, p.cls.kind === 'commit');
+      ok = true;
+      if (results.length !== 1) throw new ChorusError('XX000', 'a routed statement gave no single result');
+      return results[0]!;
+    } catch (e) {
+      // Open upstream: the routed block failed there. Closed: an autocommit statement failed, the
+      // block ended (COMMIT / ROLLBACK), or the link dropped and the primary rolled the block back.
+      const kind = p.cls.kind;
+      if (route.open) this.mirror('E', false);
+      else if (kind === 'commit' || kind === 'rollback') this.mirror('I', false);
+      else if (this.state !== 'idle') this.state = 'failed';
+      throw toChorusError(e);
+    } finally {
+      this.host.onStatement(p.cls.kind, ok);
+    }
+  }
+
+  /** The routed transaction's state upstream is this session's. */
+  private mirror(status: TxStatus, committed: boolean): void {
+    if (status === 'I') {
+      if (this.state !== 'idle') {
+        this.state = 'idle';
+        this.txStartUs = null;
+        this.readOnlyTx = false;
+        this.endBlock(committed);
+      }
+      return;
+    }
+    if (this.state === 'idle') {
+      this.txStartUs = wallClockUs();
+      this.settings.begin(false);
+    }
+    this.state = status === 'T' ? 'tx' : 'failed';
   }
 
   /** An error found outside the session (e.g. bad COPY data) fails the open transaction block. */
@@ -339,7 +431,7 @@ export class Session {
         throw new ActiveTransactionError(
           `replicate.${p.route.fn.name}() cannot run inside a transaction block`,
         );
-      return runAdminCall(this.host.registry, this.user, p, params);
+      return runAdminCall(this.host.registry, this.user, p, params, this);
     }
     const bind: BindParams = p.plan
       ? bindPlan(p.plan, params, this.bindContext(statementUs))
@@ -590,6 +682,7 @@ export class Session {
         () => this.runWriterStatement(...latest()),
         (wait) => this.lockWait(wait),
       );
+      if (commit) this.ownCommitLsn = commit.originSeq;
       if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
       return value;
     }
@@ -737,6 +830,7 @@ export class Session {
   /** Quorum writes: the commit is acknowledged once enough nodes hold it (see replication/cluster/quorum.ts). */
   private async awaitQuorum(released: CommitInfo | null | Promise<CommitInfo | null>): Promise<void> {
     const commit = await released;
+    if (commit) this.ownCommitLsn = commit.originSeq;
     if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
   }
 
@@ -796,6 +890,7 @@ export class Session {
   async executeSimple(
     items: readonly PlannedStatement[],
     onResult: (r: StatementResult, p: Prepared) => void,
+    sql?: string,
   ): Promise<void> {
     const implicit =
       items.length > 1 &&
@@ -819,11 +914,24 @@ export class Session {
     try {
       for (const item of items) {
         next++;
+        if (this.route?.takes(item.prepared, this.readOnlyTx)) {
+          // Routed as the client wrote it (the primary plans it).
+          this.simpleText =
+            items.length === 1 && sql !== undefined ? sql : (item.source?.statement.sql ?? null);
+          try {
+            onResult(await this.execute(item.prepared, item.params), item.prepared);
+          } finally {
+            this.simpleText = null;
+          }
+          continue;
+        }
+        if (this.route?.behind) await this.route.waitOwnWrites();
         const it = this.planInTurn(item);
         onResult(await this.execute(it.prepared, it.params), it.prepared);
       }
     } catch (e) {
-      if (implicit) {
+      if (implicit && this.route?.open) await this.endRoutedImplicit(false).catch(() => {});
+      if (implicit && this.state !== 'idle') {
         this.state = 'idle';
         this.txStartUs = null;
         this.readOnlyTx = false;
@@ -834,6 +942,7 @@ export class Session {
     } finally {
       this.batchHint = outer;
     }
+    if (implicit && this.route?.open) await this.endRoutedImplicit(true);
     if (implicit && this.state === 'tx') {
       this.state = 'idle';
       this.txStartUs = null;
@@ -841,6 +950,15 @@ export class Session {
       this.endBlock(true);
       await this.awaitQuorum(this.releaseWriter(true));
     }
+  }
+
+  /** A multi-statement query whose writes were routed ends its implicit transaction upstream. */
+  private async endRoutedImplicit(commit: boolean): Promise<void> {
+    const { status } = await this.route!.run(
+      [{ text: commit ? 'COMMIT' : 'ROLLBACK', simple: true, params: [], oids: [] }],
+      1,
+    );
+    this.mirror(status, commit);
   }
 
   /** timestamp_source = client_timestamp: see clientTimestampOf (session-helpers.ts). */
@@ -870,11 +988,13 @@ export class Session {
     this.cancelReason = reason;
     this.host.writerLock.cancel(this, reason);
     for (const reject of this.cancelWaiters) reject(reason);
+    this.route?.cancel();
   }
 
   /** Connection closed or node shutting down: roll back whatever is open. */
   close(): void {
     this.closed = true;
+    this.route?.close();
     this.host.writerLock.cancel(this);
     for (const reject of this.cancelWaiters) reject(new QueryCanceledError('connection closed'));
     if (this.holdsWriter) this.releaseWriter(false);

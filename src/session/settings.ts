@@ -132,6 +132,11 @@ export class SessionSettings {
     for (const [key, v] of given) this.startup.set(key, this.checked(key, v));
   }
 
+  /** Values SET for the session (not the startup packet's), for write routing to replay upstream. */
+  sessionValues(): ReadonlyMap<string, string> {
+    return this.values;
+  }
+
   get(name: string): string | undefined {
     const key = name.toLowerCase();
     // Outside a block, the mode the next transaction would take.

@@ -368,13 +368,17 @@ export class PgConnection {
         const planned = session.schema.planner.planSimple(sql);
         if (planned.length === 0) this.out.emptyQueryResponse();
         else {
-          await session.executeSimple(planned, (r, p) => {
-            if (p.cls.kind === 'empty') this.out.emptyQueryResponse();
-            else {
-              this.sendResult(r, [], true, 0);
-              if (p.cls.kind === 'set' || p.cls.kind === 'reset') this.reportSettings();
-            }
-          });
+          await session.executeSimple(
+            planned,
+            (r, p) => {
+              if (p.cls.kind === 'empty') this.out.emptyQueryResponse();
+              else {
+                this.sendResult(r, [], true, 0);
+                if (p.cls.kind === 'set' || p.cls.kind === 'reset') this.reportSettings();
+              }
+            },
+            sql,
+          );
         }
       }
     } catch (e) {

@@ -122,7 +122,7 @@ export class ExtendedProtocol {
     }
     if (isCopySql(query))
       throw new ChorusError('0A000', 'COPY is only supported in the simple query protocol');
-    const prepared = this.host.session!.schema.planner.prepareOne(query, paramTypes);
+    const prepared = this.host.session!.prepareForParse(query, paramTypes);
     this.statements.set(name, { prepared, paramTypes });
     this.host.out.parseComplete();
   }

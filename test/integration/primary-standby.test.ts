@@ -1,6 +1,7 @@
 // Primary/standby (HA tier 1) with real processes: a primary in sync mode (HA_SYNC_MODE=synchronous,
 // as seed 001's docker-compose sets it) and two standbys started with the seed's CLI lines. Rows
-// reach both standbys; a standby refuses writes with PostgreSQL's hot-standby error (25006); an
+// reach both standbys; an async primary's standby refuses writes with PostgreSQL's hot-standby
+// error (25006; a sync one routes them, write-routing.test.ts); an
 // empty standby starts from a snapshot; a SIGKILLed standby catches up after a restart; a commit
 // waits while no standby can apply it (08007 past ha.sync_timeout_ms) and is acknowledged once one
 // resumes; an async primary acknowledges regardless; the pg_replication_* views have the seed's columns.
@@ -85,17 +86,19 @@ test('rows written on the primary appear on both standbys; an empty standby star
   assert.deepEqual(await q(standbys[0]!, 'SELECT note FROM ps_items WHERE id = 3'), [{ note: 'three' }]);
 });
 
-test('a standby refuses writes as a PostgreSQL hot standby does (25006); pg_is_in_recovery()', async () => {
+test('a standby in sync mode routes writes to its primary (write-routing.test.ts); pg_is_in_recovery()', async () => {
   const s = standbys[0]!;
-  for (const [sql, command] of [
-    ["INSERT INTO ps_items VALUES (9, 'no')", 'INSERT'],
-    ['UPDATE ps_items SET note = 1', 'UPDATE'],
-    ['DELETE FROM ps_items', 'DELETE'],
-    ['CREATE TABLE ps_other (id int PRIMARY KEY)', 'CREATE TABLE'],
-  ] as const) {
-    const err = await errorOf(q(s, sql));
-    assert.equal(err?.code, '25006', sql);
-    assert.equal(err?.message, `cannot execute ${command} in a read-only transaction`);
+  // A read-only block refuses a write as PostgreSQL does, before any routing.
+  const c = new pg.Client({ connectionString: s.connectionString });
+  await c.connect();
+  try {
+    await c.query('BEGIN READ ONLY');
+    const err = await errorOf(c.query("INSERT INTO ps_items VALUES (9, 'no')"));
+    assert.equal(err?.code, '25006');
+    assert.equal(err?.message, 'cannot execute INSERT in a read-only transaction');
+    await c.query('ROLLBACK');
+  } finally {
+    await c.end();
   }
   assert.deepEqual(await q(s, 'SELECT pg_is_in_recovery()'), [{ pg_is_in_recovery: true }]);
   assert.deepEqual(await q(primary, 'SELECT pg_is_in_recovery()'), [{ pg_is_in_recovery: false }]);
@@ -240,6 +243,17 @@ test('async: the primary acknowledges while its standby is paused; the standby c
   await q(p, 'CREATE TABLE ps_async (id int PRIMARY KEY)');
   await waitRows(s, [], 'ps_async');
   assert.equal((await q(p, 'SELECT sync_mode FROM pg_replication_status'))[0]?.sync_mode, 'async');
+  // An async primary's standby refuses writes as a PostgreSQL hot standby does (no routing).
+  for (const [sql, command] of [
+    ['INSERT INTO ps_async VALUES (9)', 'INSERT'],
+    ['UPDATE ps_async SET id = 1', 'UPDATE'],
+    ['DELETE FROM ps_async', 'DELETE'],
+    ['CREATE TABLE ps_other (id int PRIMARY KEY)', 'CREATE TABLE'],
+  ] as const) {
+    const err = await errorOf(q(s, sql));
+    assert.equal(err?.code, '25006', sql);
+    assert.equal(err?.message, `cannot execute ${command} in a read-only transaction`);
+  }
   s.pause();
   try {
     await q(p, 'INSERT INTO ps_async VALUES (1), (2)');

@@ -16,6 +16,7 @@ import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker } from './standbys.js';
 import { SyncCommitGate } from './sync-gate.js';
+import { ForwardClient, ForwardServer } from './write-forward.js';
 
 export type { PrimaryRow } from './follower.js';
 export type { StandbyRow } from './standbys.js';
@@ -61,6 +62,9 @@ export class PrimaryStandby {
   readonly follower: PrimaryFollower | null = null;
   /** Commit acknowledgement of semi-sync / sync mode (primary only); null in async mode. */
   readonly gate: SyncCommitGate | null = null;
+  /** Write routing: the primary's end (runs forwarded statements) and the standby's (write-forward.ts). */
+  readonly forwardServer: ForwardServer;
+  readonly forwardClient: ForwardClient | null = null;
 
   constructor(private readonly p: PrimaryStandbyParts) {
     const { config, engine, replicator } = p;
@@ -77,7 +81,16 @@ export class PrimaryStandby {
       // An empty standby starts from a copy of the primary, then streams the log from it.
       initializingEmpty: () => standby && engine.applied.size === 0,
     });
+    this.forwardServer = new ForwardServer(() => this.role.writable);
+    replicator.addExtension(this.forwardServer);
     if (standby) {
+      this.forwardClient = new ForwardClient({
+        primaryLink: () =>
+          replicator.peerHandles().find((h) => h.peerId === this.follower?.primaryId && !h.closed) ?? null,
+        position: () => this.position(),
+        timers: p.timers,
+      });
+      replicator.addExtension(this.forwardClient);
       this.follower = new PrimaryFollower({
         engine,
         replicator,

@@ -1,0 +1,224 @@
+// Write routing's peer protocol without sockets: a ForwardServer and a ForwardClient joined by an
+// in-memory link. Results stream in chunks and arrive whole; errors keep their fields; the
+// session's commit position comes back; limits refuse; a dropped link fails what is in flight
+// (08007) and closes the primary's sessions; position waits resolve or time out. Also which
+// statements a standby routes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TimerHandle, Timers } from '../../src/clock/timers.js';
+import { ChorusError } from '../../src/errors.js';
+import type { PeerMessage } from '../../src/replication/link/link.js';
+import type { PeerHandle } from '../../src/replication/link/peer-extension.js';
+import {
+  ForwardClient,
+  type ForwardedResult,
+  type ForwardedSession,
+  ForwardServer,
+  forwardedSessionsPerStandbyMax,
+  forwardRowsPerChunkMax,
+  forwardStatementBytesMax,
+} from '../../src/replication/standby/write-forward.js';
+import { routeOnlyStatement, routesAsWrite } from '../../src/session/write-route.js';
+
+function fakeTimers(): Timers & { advance(ms: number): void } {
+  let now = 0;
+  const pending = new Set<{ at: number; fn: () => void }>();
+  return {
+    nowMs: () => now,
+    after(ms, fn): TimerHandle {
+      const t = { at: now + ms, fn };
+      pending.add(t);
+      return { cancel: () => pending.delete(t) };
+    },
+    advance(ms) {
+      now += ms;
+      for (const t of [...pending].sort((a, b) => a.at - b.at))
+        if (t.at <= now) {
+          pending.delete(t);
+          t.fn();
+        }
+    },
+  };
+}
+
+interface Harness {
+  server: ForwardServer;
+  client: ForwardClient;
+  sent: PeerMessage[];
+  opened: { closed: boolean; user: string }[];
+  position: { at: number };
+  drop(): void;
+  timers: ReturnType<typeof fakeTimers>;
+}
+
+/** rows: how many rows the fake primary session returns per statement. */
+function harness(rows = 3, lsn = 7): Harness {
+  const timers = fakeTimers();
+  const sent: PeerMessage[] = [];
+  const opened: { closed: boolean; user: string }[] = [];
+  const position = { at: 0 };
+  let linked = true;
+  const server = new ForwardServer(() => true);
+  const toClient: PeerHandle = {
+    peerId: 'standby',
+    send: (m) => {
+      sent.push(m);
+      queueMicrotask(() => client.onMessage(toServer, m));
+      return true;
+    },
+    get closed() {
+      return !linked;
+    },
+  };
+  const toServer: PeerHandle = {
+    peerId: 'primary',
+    send: (m) => {
+      queueMicrotask(() => server.onMessage(toClient, m));
+      return true;
+    },
+    get closed() {
+      return !linked;
+    },
+  };
+  server.runner = {
+    open(user): ForwardedSession {
+      const o = { closed: false, user };
+      opened.push(o);
+      let committed: number | null = null;
+      return {
+        applySettings() {},
+        async run(stmt, onResult: (r: ForwardedResult, rows: unknown[][]) => void) {
+          if (stmt.text === 'fail')
+            throw new ChorusError('23505', 'duplicate key', { detail: 'Key (id)=(1) already exists.' });
+          if (stmt.text === 'commit') committed = lsn;
+          const out = Array.from({ length: rows }, (_, i) => [i, Buffer.from([i]), BigInt(i)]);
+          onResult({ tag: `SELECT ${rows}`, columns: null, notices: [] }, out);
+        },
+        get txStatus() {
+          return 'I' as const;
+        },
+        get lastCommitLsn() {
+          return committed;
+        },
+        cancel() {},
+        close() {
+          o.closed = true;
+        },
+      };
+    },
+  };
+  const client = new ForwardClient({
+    primaryLink: () => (linked ? toServer : null),
+    position: () => position.at,
+    timers,
+  });
+  return {
+    server,
+    client,
+    sent,
+    opened,
+    position,
+    timers,
+    drop() {
+      linked = false;
+      client.onClose('primary');
+      server.onClose('standby');
+    },
+  };
+}
+
+const head = { user: 'alice', startup: {}, settings: [] as [string, string][], reset: [] as string[] };
+const stmt = (text: string) => ({ text, simple: true, params: [], oids: [] });
+
+test('results stream in chunks and arrive whole, values intact; the commit position comes back', async () => {
+  const rows = forwardRowsPerChunkMax * 2 + 5;
+  const h = harness(rows);
+  const reply = await h.client.request(1, head, [stmt('select'), stmt('commit')]);
+  assert.equal(reply.results.length, 2);
+  const got = reply.results[0]!.rows as unknown[][];
+  assert.equal(got.length, rows);
+  assert.deepEqual(got[rows - 1], [rows - 1, Buffer.from([(rows - 1) & 0xff]), BigInt(rows - 1)]);
+  assert.equal(h.sent.filter((m) => m.t === 'fwd_rows').length, 4);
+  assert.equal(reply.lsn, 7);
+  assert.equal(reply.status, 'I');
+  assert.equal(h.opened[0]!.user, 'alice');
+});
+
+test('an error keeps its SQLSTATE and fields; no position without a commit', async () => {
+  const h = harness();
+  const reply = await h.client.request(1, head, [stmt('select'), stmt('fail'), stmt('select')]);
+  assert.equal(reply.results.length, 1);
+  assert.equal(reply.error?.sqlstate, '23505');
+  assert.equal(reply.error?.detail, 'Key (id)=(1) already exists.');
+  assert.equal(reply.lsn, null);
+});
+
+test('limits: statement bytes and sessions per standby', async () => {
+  const h = harness(0);
+  const long = await h.client.request(1, head, [stmt('x'.repeat(forwardStatementBytesMax + 1))]);
+  assert.equal(long.error?.sqlstate, '54000');
+  for (let sid = 1; sid <= forwardedSessionsPerStandbyMax; sid++) {
+    const r = await h.client.request(sid, head, [stmt('select')]);
+    assert.equal(r.error, null);
+  }
+  const over = await h.client.request(forwardedSessionsPerStandbyMax + 1, head, [stmt('select')]);
+  assert.equal(over.error?.sqlstate, '53300');
+  h.client.close(1);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(h.opened[0]!.closed, true);
+  assert.equal(h.server.open, forwardedSessionsPerStandbyMax - 1);
+});
+
+test('a dropped link: in-flight requests fail with 08007, the primary closes the sessions, new requests get 08006', async () => {
+  const h = harness();
+  await h.client.request(1, head, [stmt('select')]);
+  const generation = h.client.generation;
+  const inFlight = h.client.request(1, head, [stmt('select')]);
+  h.drop();
+  await assert.rejects(inFlight, (e: ChorusError) => e.sqlstate === '08007');
+  assert.ok(h.client.generation > generation);
+  assert.equal(h.opened[0]!.closed, true);
+  await assert.rejects(
+    h.client.request(1, head, [stmt('select')]),
+    (e: ChorusError) => e.sqlstate === '08006',
+  );
+});
+
+test('position waits resolve when applied, or false at their timeout', async () => {
+  const h = harness();
+  assert.equal(await h.client.waitFor(0, 100), true);
+  const waiting = h.client.waitFor(5, 1000);
+  h.position.at = 5;
+  h.client.onApplied();
+  assert.equal(await waiting, true);
+  const late = h.client.waitFor(9, 1000);
+  h.timers.advance(1000);
+  assert.equal(await late, false);
+});
+
+test('which statements a standby routes', () => {
+  const routes = (sql: string): boolean => routesAsWrite(routeOnlyStatement(sql, []));
+  for (const sql of [
+    "INSERT INTO t VALUES (1, 'a')",
+    'UPDATE t SET a = 1',
+    'DELETE FROM t',
+    'TRUNCATE t',
+    'CREATE TABLE t2 (id int)',
+    'ALTER TABLE t ADD COLUMN b int',
+    'DROP TABLE t',
+    "SELECT nextval('s')",
+    'SELECT * FROM t WHERE id = 1 FOR UPDATE',
+    'SELECT * FROM t FOR SHARE',
+    'SELECT * FROM t FOR NO KEY UPDATE',
+  ])
+    assert.equal(routes(sql), true, sql);
+  for (const sql of [
+    'SELECT * FROM t',
+    'SELECT 1',
+    "SET application_name = 'x'",
+    'SHOW TimeZone',
+    'BEGIN',
+    'COMMIT',
+  ])
+    assert.equal(routes(sql), false, sql);
+});
