@@ -30,7 +30,12 @@ import { Resolvers } from '../replication/apply/resolvers.js';
 import { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';
-import { newRoleState, PrimaryStandby, roleHooks } from '../replication/standby/primary-standby.js';
+import {
+  newEpochState,
+  newRoleState,
+  PrimaryStandby,
+  roleHooks,
+} from '../replication/standby/primary-standby.js';
 import { Replicator } from '../replication/stream/replicator.js';
 import { LogRetention } from '../replication/stream/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
@@ -344,6 +349,7 @@ export class ChorusNode {
       const role = multiPrimary
         ? null
         : newRoleState(this.config.haMode === 'standby' ? 'standby' : 'primary', timers);
+      const epoch = role ? newEpochState(this.engine) : null;
       const r = this.config.replication;
       this.replicator = new Replicator({
         nodeId: this.engine.nodeId,
@@ -371,12 +377,13 @@ export class ChorusNode {
         onApplied: () => this.extras?.ddlLock?.onApplied(),
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
         holdShipping: () => (this.extras ?? this.standby)?.snapshots.holding ?? false,
-        ...(role ? roleHooks(role, () => this.standby?.follower ?? null) : {}),
+        ...(role && epoch ? roleHooks(role, epoch, () => this.standby?.follower ?? null) : {}),
       });
-      if (role) {
+      if (role && epoch) {
         this.standby = new PrimaryStandby({
           config: this.config,
           role,
+          epoch,
           engine: this.engine,
           replicator: this.replicator,
           logger: this.logger,

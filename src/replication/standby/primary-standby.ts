@@ -10,8 +10,10 @@ import type { Config } from '../../config/load.js';
 import { parseSyncStandbys, type SyncMode } from '../../config/sync-standbys.js';
 import type { ReplTx } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
+import type { PeerMessage } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';
+import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker } from './standbys.js';
@@ -23,6 +25,8 @@ export type { StandbyRow } from './standbys.js';
 export interface PrimaryStandbyParts {
   config: Config;
   role: RoleState;
+  /** The epoch (fencing token), made with the role (roleHooks stamps and checks batches with it). */
+  epoch: EpochState;
   engine: StorageEngine;
   replicator: Replicator;
   logger: Logger;
@@ -34,15 +38,19 @@ export interface PrimaryStandbyParts {
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
 export function roleHooks(
   role: RoleState,
+  epoch: EpochState,
   follower: () => PrimaryFollower | null,
 ): {
   shipsTo(peerId: string): boolean;
-  acceptsFrom(peerId: string): boolean;
+  acceptsFrom(peerId: string, msg: PeerMessage): boolean;
+  stamp(): Record<string, unknown>;
   onReceived(peerId: string, txs: readonly ReplTx[]): void;
 } {
   return {
     shipsTo: (id) => role.shipsTo(id),
-    acceptsFrom: (id) => role.acceptsFrom(id),
+    // A batch from an older epoch (a deposed primary's) is refused and counted; a newer one adopted.
+    acceptsFrom: (id, msg) => role.acceptsFrom(id) && epoch.admit(epochOf(msg.epoch)),
+    stamp: () => ({ epoch: epoch.current }),
     onReceived: (id, txs) => follower()?.onReceived(id, txs),
   };
 }
@@ -51,8 +59,13 @@ export function newRoleState(mode: HaRole, timers: Timers): RoleState {
   return new RoleState(mode, () => timers.nowMs());
 }
 
+export function newEpochState(engine: StorageEngine): EpochState {
+  return new EpochState(engine.writer);
+}
+
 export class PrimaryStandby {
   readonly role: RoleState;
+  readonly epoch: EpochState;
   readonly snapshots: Snapshots;
   /** The primary's standbys (primary only). */
   readonly tracker: StandbyTracker | null = null;
@@ -64,6 +77,9 @@ export class PrimaryStandby {
   constructor(private readonly p: PrimaryStandbyParts) {
     const { config, engine, replicator } = p;
     this.role = p.role;
+    this.epoch = p.epoch;
+    // pg_is_in_recovery() reads the role from _chorus_meta: kept in step with every role change.
+    this.role.onChange((c) => writeMetaWhenFree(engine.writer, 'ha_role', () => c.to));
     const standby = this.role.role === 'standby';
     this.snapshots = new Snapshots({
       dataDir: config.server.data_dir,
@@ -83,6 +99,7 @@ export class PrimaryStandby {
         timers: p.timers,
         logger: p.logger,
         primaryAddress: config.replication.primary ?? '',
+        epoch: this.epoch,
       });
       replicator.addExtension(this.follower);
       return;
@@ -94,6 +111,8 @@ export class PrimaryStandby {
       logger: p.logger,
       syncMode: config.syncMode,
       lagThresholdMs: config.replication.replication_lag_threshold_ms,
+      epoch: this.epoch,
+      onNewerEpoch: (epoch, peer) => this.fence(epoch, `peer ${peer} is in epoch ${epoch}`),
       onProgress: () => this.gate?.onProgress(),
     });
     replicator.addExtension(this.tracker);
@@ -108,6 +127,20 @@ export class PrimaryStandby {
         () => tracker.standbys(),
       );
     }
+  }
+
+  /**
+   * This primary learned of a newer epoch: another node was promoted. It stops being primary at
+   * once (no write is taken from here on) and keeps the newer epoch.
+   */
+  fence(epoch: number, reason: string): void {
+    this.epoch.raise(epoch);
+    if (this.role.role !== 'primary') return;
+    this.p.logger.error(
+      { epoch, reason },
+      'this primary learned of a newer epoch: it is no longer primary and takes no writes',
+    );
+    this.role.transition('standby', `fenced: ${reason}`);
   }
 
   /** A peer acknowledged what it applied (the replicator's acks): commits waiting on it may go. */

@@ -58,7 +58,9 @@ export interface ReplicatorOptions {
   /** Ship the log to this peer (default yes; a standby ships to nobody). */
   shipsTo?: (peerId: string) => boolean;
   /** Take transactions from this peer (default yes; a primary takes them from nobody: refused, counted). */
-  acceptsFrom?: (peerId: string) => boolean;
+  acceptsFrom?: (peerId: string, msg: PeerMessage) => boolean;
+  /** Fields added to every batch shipped (`txs`, `part`): primary/standby stamps its epoch. */
+  stamp?: () => Record<string, unknown>;
   /** Transactions from a peer were received and queued (before they are applied). */
   onReceived?: (peerId: string, txs: readonly ReplTx[]) => void;
 }
@@ -346,6 +348,8 @@ export class Replicator {
 
   private send(p: PeerState, msg: PeerMessage): boolean {
     if (p.link.closed) return false;
+    if (this.o.stamp && (msg.t === 'txs' || msg.t === 'part'))
+      return p.link.send({ ...msg, ...this.o.stamp() });
     return p.link.send(msg);
   }
 
@@ -398,7 +402,7 @@ export class Replicator {
         return;
       case 'txs':
       case 'part':
-        if (this.o.acceptsFrom?.(p.link.peerId) === false) {
+        if (this.o.acceptsFrom?.(p.link.peerId, msg) === false) {
           this.refuse(p);
           return;
         }
