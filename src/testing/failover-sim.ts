@@ -68,6 +68,8 @@ class SimData {
   /** Per standby: how many of this primary's entries it applied (this epoch). */
   applied = new Map<string, number>();
   seq = 0;
+  /** Messages that reached this node while it was paused, read in order when it resumes. */
+  inbox: { from: string; m: SimMsg }[] = [];
   /** The epoch whose first commit was checked against the acknowledged ones. */
   checkedEpoch = 0;
 
@@ -147,14 +149,25 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
         return;
       }
       const n = nodes.get(to)!;
-      // A paused process reads nothing meanwhile; what was sent is read late (TCP keeps it).
       if (!n.up) return;
-      if (n.pausedUntil > world.nowMs) {
-        const g = n.gen;
-        world.schedule(n.pausedUntil, () => (n.gen === g ? receive(n, from, m) : undefined));
+      // A paused process reads nothing meanwhile; what was sent is read late, in order (TCP keeps it).
+      if (n.pausedUntil > world.nowMs || n.inbox.length > 0) {
+        n.inbox.push({ from, m });
+        if (n.inbox.length === 1) flushLater(n);
         return;
       }
       receive(n, from, m);
+    });
+  }
+
+  function flushLater(n: SimData): void {
+    const g = n.gen;
+    world.schedule(Math.max(n.pausedUntil, world.nowMs), () => {
+      if (n.gen !== g) return;
+      if (n.pausedUntil > world.nowMs) return flushLater(n);
+      const inbox = n.inbox;
+      n.inbox = [];
+      for (const x of inbox) if (n.up) receive(n, x.from, x.m);
     });
   }
 
@@ -182,6 +195,7 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
 
   function boot(n: SimData, fresh: boolean): void {
     n.gen++;
+    n.inbox = [];
     n.voter = new Voter(
       {
         self: n.id,
@@ -276,7 +290,11 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
         return;
       case 'ha_vote_req': {
         const r = n.voter.onVoteReq(from, m);
-        if (r.t === 'ha_vote_reply' && r.granted && n.role === 'primary') becomeStandby(n);
+        if (r.t === 'ha_vote_reply' && r.granted && !m.pre) {
+          // A real vote: the winner gets its time to take its lease before this node runs itself.
+          n.lastHeardMs = world.nowMs;
+          if (n.role === 'primary') becomeStandby(n);
+        }
         send(n.id, from, r);
         return;
       }

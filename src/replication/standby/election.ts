@@ -37,6 +37,8 @@ export interface CandidateParts {
 }
 
 interface Round {
+  /** A pre-vote (nothing recorded anywhere) comes first; the real round only if it would win. */
+  pre: boolean;
   epoch: number;
   req: number;
   sentAtMs: number;
@@ -60,20 +62,20 @@ export class Candidate {
   start(): boolean {
     const now = this.p.now();
     if (this.round || now < this.notBeforeMs) return false;
+    this.stats.rounds++;
+    return this.ask(true);
+  }
+
+  private ask(pre: boolean): boolean {
+    const now = this.p.now();
     const epoch = this.p.epoch.current + 1;
-    const m: HaMessage = {
-      t: 'ha_vote_req',
-      epoch,
-      req: ++this.req,
-      position: this.p.position(),
-    };
+    const m: HaMessage = { t: 'ha_vote_req', epoch, req: ++this.req, position: this.p.position(), pre };
     const own = this.p.voter.onVoteReq(this.p.self, m);
     if (own.t !== 'ha_vote_reply' || !own.granted) {
-      this.backOff(now);
+      this.lose();
       return false;
     }
-    this.stats.rounds++;
-    this.round = { epoch, req: m.req, sentAtMs: now, granted: new Set([this.p.self]) };
+    this.round = { pre, epoch, req: m.req, sentAtMs: now, granted: new Set([this.p.self]) };
     for (const v of this.p.voters()) this.p.send(v, m);
     return true;
   }
@@ -84,29 +86,36 @@ export class Candidate {
 
   onReply(from: string, m: Extract<HaMessage, { t: 'ha_vote_reply' }>): void {
     const r = this.round;
-    if (!r || m.req !== r.req) return;
+    if (!r || m.req !== r.req || m.pre !== r.pre) return;
     // A round past its time, or overtaken by a newer epoch this node heard of, can no longer win
     // (this node may have paused meanwhile: late votes count for nothing).
-    if (this.p.now() - r.sentAtMs >= electionRoundMs || this.p.epoch.current !== r.epoch) {
+    const expected = r.pre ? r.epoch - 1 : r.epoch;
+    if (this.p.now() - r.sentAtMs >= electionRoundMs || this.p.epoch.current !== expected) {
       this.lose();
       return;
     }
     if (!m.granted) {
       // A voter ahead of us (in epoch or history) ends the round: someone else should win.
       const ahead = m.position !== null && comparePositions(m.position, this.p.position()) > 0;
-      // The next round must go past the epoch the voter knows (as Raft's terms do).
-      if (m.epoch > r.epoch) this.p.epoch.raise(m.epoch);
-      if (m.epoch > r.epoch || ahead) this.lose(ahead ? aheadBackOffRounds : 1);
+      // A voter in a newer epoch: someone won it (or runs); this node learns it and backs off.
+      const newer = m.epoch >= r.epoch;
+      if (newer) this.p.epoch.raise(m.epoch);
+      if (newer || ahead) this.lose(ahead ? aheadBackOffRounds : 1);
       return;
     }
     r.granted.add(from);
     const data = new Set(this.p.standbys());
     const standbyVotes = 1 + [...r.granted].filter((v) => v !== this.p.self && data.has(v)).length;
-    if (r.granted.size >= this.p.quorum && standbyVotes >= this.p.standbyVotesNeeded) {
-      this.round = null;
-      this.stats.won++;
-      this.p.onWon(r.epoch);
+    if (r.granted.size < this.p.quorum || standbyVotes < this.p.standbyVotesNeeded) return;
+    this.round = null;
+    if (r.pre) {
+      // It would win: now for real (the epoch may have moved meanwhile: then it starts over).
+      if (this.p.epoch.current + 1 === r.epoch) this.ask(false);
+      else this.lose();
+      return;
     }
+    this.stats.won++;
+    this.p.onWon(r.epoch);
   }
 
   /** The round's time is up without a win. */
@@ -117,6 +126,7 @@ export class Candidate {
   private lose(rounds = 1): void {
     this.round = null;
     this.stats.lost++;
+    this.p.voter.releaseOwn();
     this.backOff(this.p.now(), rounds);
   }
 }

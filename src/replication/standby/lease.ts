@@ -17,8 +17,15 @@ export const leasePendingMax = 64;
 export type HaMessage =
   | { t: 'ha_lease_req'; epoch: number; req: number; ttlMs: number; endpoint: string | null }
   | { t: 'ha_lease_reply'; req: number; granted: boolean; epoch: number }
-  | { t: 'ha_vote_req'; epoch: number; req: number; position: Position }
-  | { t: 'ha_vote_reply'; req: number; granted: boolean; epoch: number; position: Position | null };
+  | { t: 'ha_vote_req'; epoch: number; req: number; position: Position; pre: boolean }
+  | {
+      t: 'ha_vote_reply';
+      req: number;
+      granted: boolean;
+      epoch: number;
+      position: Position | null;
+      pre: boolean;
+    };
 
 /**
  * How much of the history a node holds, compared as Raft compares logs: the epoch of its last
@@ -104,7 +111,11 @@ export class Voter {
     return { t: 'ha_lease_reply', req: m.req, granted, epoch: this.p.epoch.current };
   }
 
-  /** A candidate asks for the vote of a new epoch. */
+  /**
+   * A candidate asks for the vote of a new epoch. A pre-vote (`pre`, as Raft's PreVote) asks whether
+   * the vote would be granted and changes nothing: a candidate that could not win (behind the
+   * others, or the primary still holds their promise) never raises an epoch that deposes it.
+   */
   onVoteReq(from: string, m: Extract<HaMessage, { t: 'ha_vote_req' }>): HaMessage {
     const now = this.p.now();
     const mine = this.p.position();
@@ -115,14 +126,27 @@ export class Voter {
       !this.promisedElsewhere(from, now) &&
       // A candidate with less than this node holds could lose acknowledged commits.
       (mine === null || comparePositions(m.position, mine) >= 0);
-    if (granted) {
-      // One vote per epoch. The vote promises nothing further: the winner writes only once a quorum
-      // granted it a lease in its epoch (and a voter that moved on refuses that lease).
+    if (granted && !m.pre) {
+      // One vote per epoch, and no other for a lease length (the winner needs that long to take
+      // its lease; a candidate that lost releases its own). Writes wait for a lease in the epoch.
       this.p.epoch.raise(m.epoch);
       this.leader = { epoch: m.epoch, id: from, endpoint: null };
+      this.promise = { to: from, untilMs: now + haLeaseMs };
       this.stats.votesGranted++;
-    } else this.stats.votesRefused++;
-    return { t: 'ha_vote_reply', req: m.req, granted, epoch: this.p.epoch.current, position: mine };
+    } else if (!granted) this.stats.votesRefused++;
+    return {
+      t: 'ha_vote_reply',
+      req: m.req,
+      granted,
+      epoch: this.p.epoch.current,
+      position: mine,
+      pre: m.pre,
+    };
+  }
+
+  /** This node ran for election and lost: its promise to itself ends. */
+  releaseOwn(): void {
+    if (this.promise?.to === this.p.self) this.promise = null;
   }
 }
 
