@@ -12,6 +12,7 @@ import {
   registerConflictStrategy,
   registerCrdtState,
 } from '../admin/conflict-admin.js';
+import { registerFailoverViews } from '../admin/failover-views.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
 import { registerSplitBrainAdmin } from '../admin/split-brain-admin.js';
@@ -30,6 +31,7 @@ import { Resolvers } from '../replication/apply/resolvers.js';
 import { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';
+import { applyFailoverState, readRewound } from '../replication/standby/failover-state.js';
 import {
   newEpochState,
   newRoleState,
@@ -72,6 +74,8 @@ export interface OpenNodeOptions {
   timers?: Timers;
   /** Monitoring sample period and history length (defaults from config). */
   monitor?: { sampleIntervalMs?: number; historyRowsMax?: number };
+  /** Vote links of automatic failover in primary/standby mode ([ha] nodes; the CLI passes TCP ones), or null. */
+  voteNetwork?: (node: ChorusNode) => PeerNetwork | null;
   /** Links to witness nodes (use_witness_node; the CLI passes TCP ones), or null. */
   witnessNetwork?: (node: ChorusNode) => PeerNetwork | null;
   /** Restart this node in-process (to install a received snapshot); without it, none is taken. */
@@ -158,6 +162,8 @@ export class ChorusNode {
       catalogFunctions: registerCatalogFunctions,
     });
     sequenceSlotsOf(this.config, this.engine.nodeId); // a bad slot setting fails at start
+    // Automatic failover may have made this node primary, or given it another primary to follow.
+    this.config = applyFailoverState(this.config, this.engine.writer);
     this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
     this.engine.attachClock(this.clock, opts.clock ?? systemClock);
     registerBuiltins(this.registry, {
@@ -177,6 +183,8 @@ export class ChorusNode {
       standbyCount: () => this.standby?.standbyCount() ?? 0,
     });
     registerStandbyViews(this.registry, () => this.standby);
+    if (this.config.haMode === 'primary' || this.config.haMode === 'standby')
+      registerFailoverViews(this.registry, () => readRewound(this.config.server.data_dir));
     // pg_is_in_recovery() reads the role here, on any connection (readers run in worker threads).
     this.engine.writer
       .prepare("INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES ('ha_role', ?)")
@@ -389,8 +397,9 @@ export class ChorusNode {
           logger: this.logger,
           timers,
           requestRestart: opts.onRestart ?? null,
+          voteNetwork: opts.voteNetwork?.(this) ?? null,
         });
-        this.host.quorum = this.standby.gate;
+        this.host.quorum = this.standby.writeGate();
       }
     }
     if (this.replicator && this.applier && this.network && multiPrimary) {

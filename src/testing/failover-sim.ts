@@ -185,6 +185,7 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
       now: () => world.nowMs,
       voters: () => voters.filter((v) => v !== n.id),
       standbys: () => ids.filter((v) => v !== n.id),
+      standbysNeeded: ids.length - 1,
       quorum,
       send: (to, m) => send(n.id, to, m),
       voter: n.voter,

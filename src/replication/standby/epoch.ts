@@ -24,12 +24,27 @@ export class EpochState {
   refusedStale = 0;
   /** Times this node adopted a newer epoch it heard of. */
   adopted = 0;
+  /** The epoch of the newest transaction this node holds (an election compares histories by it). */
+  private logEpochValue: number;
 
   constructor(private readonly db: Database.Database) {
     const row = db.prepare("SELECT value FROM _chorus_meta WHERE key = 'ha_epoch'").pluck().get();
     const n = Number(row);
     this.value = row !== undefined && Number.isSafeInteger(n) && n > 0 ? n : initialEpoch;
     if (row === undefined) this.persist();
+    const log = Number(db.prepare("SELECT value FROM _chorus_meta WHERE key = 'ha_log_epoch'").pluck().get());
+    this.logEpochValue = Number.isSafeInteger(log) && log > 0 ? log : 0;
+  }
+
+  get logEpoch(): number {
+    return this.logEpochValue;
+  }
+
+  /** This node holds a transaction of `epoch` (applied from that primary, or committed as it). */
+  noteLogEpoch(epoch: number): void {
+    if (epoch <= this.logEpochValue) return;
+    this.logEpochValue = epoch;
+    writeMetaWhenFree(this.db, 'ha_log_epoch', () => String(this.logEpochValue));
   }
 
   get current(): number {

@@ -15,7 +15,16 @@ export const leasePendingMax = 64;
 
 /** What the lease protocol sends between voters, primary and candidates. */
 export type HaMessage =
-  | { t: 'ha_lease_req'; epoch: number; req: number; ttlMs: number; endpoint: string | null }
+  | {
+      t: 'ha_lease_req';
+      epoch: number;
+      req: number;
+      ttlMs: number;
+      /** Where standbys reach the primary's log (its --ha-bind). */
+      endpoint: string | null;
+      /** The primary's applied vector (a deposed primary finds what it must rewind). */
+      applied?: Record<string, number>;
+    }
   | { t: 'ha_lease_reply'; req: number; granted: boolean; epoch: number }
   | { t: 'ha_vote_req'; epoch: number; req: number; position: Position; pre: boolean }
   | {
@@ -158,8 +167,10 @@ export interface LeaseKeeperParts {
   now(): number;
   /** Every voter but this node (data nodes and observers). */
   voters(): readonly string[];
-  /** The data nodes among them (this primary's standbys): the failsafe needs all of them. */
+  /** The data nodes among them linked now (this primary's standbys). */
   standbys(): readonly string[];
+  /** How many standbys there are in all: the failsafe needs a grant from each. */
+  standbysNeeded: number;
   /** Grants needed, this node's own included. */
   quorum: number;
   send(to: string, m: HaMessage): void;
@@ -167,6 +178,8 @@ export interface LeaseKeeperParts {
   voter: Voter;
   /** Where standbys reach this primary's log (its --ha-bind), sent with each request. */
   endpoint: string | null;
+  /** This primary's applied vector, sent with each request (none in the simulation). */
+  applied?: () => Record<string, number>;
   /** A voter knows a newer epoch: another node was promoted. */
   onNewerEpoch(epoch: number): void;
 }
@@ -197,6 +210,7 @@ export class LeaseKeeper {
       req,
       ttlMs: haLeaseMs,
       endpoint: this.p.endpoint,
+      ...(this.p.applied ? { applied: this.p.applied() } : {}),
     };
     const own = this.p.voter.onLeaseReq(this.p.self, m);
     if (own.t === 'ha_lease_reply' && own.granted) this.selfUntilMs = sentAt + haLeaseMs - haDriftMarginMs;
@@ -237,8 +251,8 @@ export class LeaseKeeper {
     if (this.selfUntilMs <= now || this.p.epoch.current > this.p.leading) return false;
     const live = this.live(now);
     if (live.size + 1 >= this.p.quorum) return true;
-    const standbys = this.p.standbys();
-    return standbys.length > 0 && standbys.every((s) => live.has(s));
+    const needed = this.p.standbysNeeded;
+    return needed > 0 && this.p.standbys().filter((s) => live.has(s)).length >= needed;
   }
 
   /** When the lease ends if nothing is renewed (for messages and metrics). */

@@ -10,11 +10,13 @@ import type { Config } from '../../config/load.js';
 import { parseSyncStandbys, type SyncMode } from '../../config/sync-standbys.js';
 import type { ReplTx } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
-import type { PeerMessage } from '../link/link.js';
+import type { PeerMessage, PeerNetwork } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';
 import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
+import { type FailoverEvent, recordFailover, rewindPending, runFailoverHook } from './failover-state.js';
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
+import { HaAgent } from './ha-agent.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker } from './standbys.js';
 import { SyncCommitGate } from './sync-gate.js';
@@ -33,6 +35,8 @@ export interface PrimaryStandbyParts {
   timers: Timers;
   /** Restart the node in-process (to install a snapshot); null for an embedded node. */
   requestRestart: ((reason: string) => void) | null;
+  /** Vote links of automatic failover ([ha] nodes); null without it. */
+  voteNetwork: PeerNetwork | null;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
@@ -49,7 +53,11 @@ export function roleHooks(
   return {
     shipsTo: (id) => role.shipsTo(id),
     // A batch from an older epoch (a deposed primary's) is refused and counted; a newer one adopted.
-    acceptsFrom: (id, msg) => role.acceptsFrom(id) && epoch.admit(epochOf(msg.epoch)),
+    acceptsFrom: (id, msg) => {
+      if (!role.acceptsFrom(id) || !epoch.admit(epochOf(msg.epoch))) return false;
+      epoch.noteLogEpoch(epochOf(msg.epoch));
+      return true;
+    },
     stamp: () => ({ epoch: epoch.current }),
     onReceived: (id, txs) => follower()?.onReceived(id, txs),
   };
@@ -73,6 +81,8 @@ export class PrimaryStandby {
   readonly follower: PrimaryFollower | null = null;
   /** Commit acknowledgement of semi-sync / sync mode (primary only); null in async mode. */
   readonly gate: SyncCommitGate | null = null;
+  /** Automatic failover: votes, the primary's lease, elections; null without [ha] nodes. */
+  readonly agent: HaAgent | null = null;
 
   constructor(private readonly p: PrimaryStandbyParts) {
     const { config, engine, replicator } = p;
@@ -89,9 +99,32 @@ export class PrimaryStandby {
       logger: p.logger,
       timers: p.timers,
       requestRestart: p.requestRestart,
-      // An empty standby starts from a copy of the primary, then streams the log from it.
-      initializingEmpty: () => standby && engine.applied.size === 0,
+      // An empty standby starts from a copy of the primary, then streams the log from it; so does
+      // a deposed primary (its commits no standby received were recorded: rewound-rows.jsonl).
+      initializingEmpty: () => standby && (engine.applied.size === 0 || rewindPending(engine.writer)),
     });
+    if (p.voteNetwork && config.ha.nodes.length > 0) {
+      const rule = parseSyncStandbys(config.ha.synchronous_standby_names);
+      this.agent = new HaAgent({
+        config,
+        role: this.role,
+        epoch: this.epoch,
+        engine,
+        network: p.voteNetwork,
+        timers: p.timers,
+        logger: p.logger,
+        requestRestart: p.requestRestart,
+        lag: () => {
+          const r = this.follower?.row();
+          return r ? Math.max(0, r.primaryPosition - r.localPosition) : 0;
+        },
+        followedPrimaryId: () => this.follower?.primaryId ?? null,
+        syncAcks: config.syncMode === 'async' ? 0 : rule.k,
+        onPromoted: (e) => this.promoted(e),
+      });
+      const agent = this.agent;
+      engine.commitGuard = () => agent.checkLease();
+    }
     if (standby) {
       this.follower = new PrimaryFollower({
         engine,
@@ -143,6 +176,24 @@ export class PrimaryStandby {
     this.role.transition('standby', `fenced: ${reason}`);
   }
 
+  private promoted(e: FailoverEvent): void {
+    recordFailover(this.p.engine.writer, e, 'automatic');
+    runFailoverHook(this.p.config.ha.on_failover, e, this.p.logger);
+  }
+
+  /** What the session checks before a write and waits on after a commit: the lease, then the sync rule. */
+  writeGate(): { checkWritable(): void; wait(seq: number): Promise<void> } | null {
+    const { agent, gate } = this;
+    if (!agent) return gate;
+    return {
+      checkWritable: () => {
+        agent.checkLease();
+        gate?.checkWritable();
+      },
+      wait: (seq) => gate?.wait(seq) ?? Promise.resolve(),
+    };
+  }
+
   /** A peer acknowledged what it applied (the replicator's acks): commits waiting on it may go. */
   onAcks(): void {
     this.gate?.onProgress();
@@ -187,11 +238,15 @@ export class PrimaryStandby {
   start(): void {
     this.snapshots.start();
     this.tracker?.start();
+    this.agent
+      ?.start()
+      .catch((err: unknown) => this.p.logger.error({ err }, 'failover vote links failed to start'));
   }
 
   /** Stop what must stop before the replicator (snapshot transfers in flight). */
   async stopBeforeReplicator(): Promise<void> {
     this.tracker?.stop();
+    await this.agent?.stop();
     await this.snapshots.stop();
   }
 }
