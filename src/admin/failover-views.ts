@@ -3,11 +3,52 @@
 // a deposed primary held that no standby received, kept when its data was replaced by the new
 // primary's: nothing is dropped silently).
 
+import { ChorusError, InvalidParameterValueError } from '../errors.js';
 import type { RewoundRow } from '../replication/standby/failover-state.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8 } from './replication-views.js';
 
-export function registerFailoverViews(registry: AdminRegistry, rewound: () => RewoundRow[]): void {
+/** What replicate.force_promote() and replicate.switchover() drive (the node's HaAgent). */
+export interface HandOver {
+  forcePromote(): Promise<void>;
+  switchover(target: string): Promise<void>;
+}
+
+export function registerFailoverViews(
+  registry: AdminRegistry,
+  rewound: () => RewoundRow[],
+  handOver: () => HandOver | null,
+): void {
+  const agent = (fn: string): HandOver => {
+    const a = handOver();
+    if (!a)
+      throw new ChorusError('55000', `replicate.${fn}() needs automatic failover ([ha] nodes)`, {
+        hint: "List every data node's vote endpoint in ha.nodes and set ha.vote_bind.",
+      });
+    return a;
+  };
+  registry.addFunction({
+    name: 'force_promote',
+    params: [],
+    mutates: true,
+    columns: cols('force_promote text'),
+    run: async () => {
+      await agent('force_promote').forcePromote();
+      return [['PRIMARY']];
+    },
+  });
+  registry.addFunction({
+    name: 'switchover',
+    params: [{ name: 'target' }],
+    mutates: true,
+    columns: cols('switchover text'),
+    run: async ([target]) => {
+      if (typeof target !== 'string' || target === '')
+        throw new InvalidParameterValueError('target must be the node id of a standby');
+      await agent('switchover').switchover(target);
+      return [[target]];
+    },
+  });
   registry.addView({
     kind: 'sql',
     name: 'replicate.failover_history',

@@ -184,7 +184,11 @@ export class ChorusNode {
     });
     registerStandbyViews(this.registry, () => this.standby);
     if (this.config.haMode === 'primary' || this.config.haMode === 'standby')
-      registerFailoverViews(this.registry, () => readRewound(this.config.server.data_dir));
+      registerFailoverViews(
+        this.registry,
+        () => readRewound(this.config.server.data_dir),
+        () => this.standby?.agent ?? null,
+      );
     // pg_is_in_recovery() reads the role here, on any connection (readers run in worker threads).
     this.engine.writer
       .prepare("INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES ('ha_role', ?)")

@@ -195,3 +195,30 @@ test('SIGSTOP of the primary past its lease: after SIGCONT it refuses writes by 
     return got?.includes(201) && !got.includes(202) ? true : undefined;
   });
 });
+
+test('replicate.switchover(target => ...) hands the role over without losing a commit', async () => {
+  const primary = await waitPrimary(nodes, 'a primary');
+  const target = nodes.find((n) => n !== primary && n.running)!;
+  await eventually('the target streams from the primary', 30_000, async () => {
+    const rows = await attempt(q(primary, 'SELECT node_id, state FROM pg_replication_standbys'));
+    return rows?.some((r) => r.node_id === target.nodeId && r.state !== 'disconnected') ? true : undefined;
+  });
+  for (let i = 300; i < 310; i++) await q(primary, 'INSERT INTO fo_items VALUES ($1, $2)', [i, `row ${i}`]);
+  const expected = await ids(primary);
+  const r = await q(primary, `SELECT replicate.switchover(target => '${target.nodeId}') AS s`);
+  assert.equal(r[0]?.s, target.nodeId);
+  assert.equal(await waitPrimary([target], 'the target is primary'), target);
+  assert.deepEqual(await ids(target), expected, 'the target holds every commit');
+  await eventually('the new primary takes writes', 20_000, async () =>
+    (await attempt(
+      q(target, "INSERT INTO fo_items VALUES (400, 'after switchover') ON CONFLICT (id) DO NOTHING"),
+    ))
+      ? true
+      : undefined,
+  );
+  await eventually('the old primary follows as a standby', 30_000, async () =>
+    (await inRecovery(primary)) === true && (await attempt(ids(primary)))?.includes(400) ? true : undefined,
+  );
+  const history = await q(target, 'SELECT failover_type FROM replicate.failover_history');
+  assert.equal(history.at(-1)?.failover_type, 'manual');
+});

@@ -58,6 +58,13 @@ export class Candidate {
     return this.round !== null;
   }
 
+  /** Start a round now, whatever the back-off (switchover, force_promote). */
+  startNow(): boolean {
+    if (this.round) return false;
+    this.notBeforeMs = 0;
+    return this.start();
+  }
+
   /** Start a round if none runs and the back-off passed; the caller checked that the primary is gone. */
   start(): boolean {
     const now = this.p.now();

@@ -28,6 +28,8 @@ export interface FailoverEvent {
   promotedAtMs: number;
   /** Commits lost, when known (async mode: the deposed primary's rewound ones). */
   lostTransactions: number | null;
+  /** automatic (election), manual (switchover) or forced (force_promote). */
+  type: 'automatic' | 'manual' | 'forced';
 }
 
 export interface FailoverState {
@@ -150,11 +152,7 @@ export function readRewound(dataDir: string): RewoundRow[] {
 }
 
 /** A failover this node made, in replicate.failover_history (the multi-primary table). */
-export function recordFailover(
-  db: Database.Database,
-  e: FailoverEvent,
-  type: 'automatic' | 'manual' | 'forced',
-): void {
+export function recordFailover(db: Database.Database, e: FailoverEvent): void {
   db.prepare(
     `INSERT INTO _chorus_failover_history (failover_time, failed_master, promoted_master, failover_type,
        detection_ms, rto_ms, rpo_transactions, acknowledged_writes_safe, status, detail)
@@ -163,7 +161,7 @@ export function recordFailover(
     new Date(e.promotedAtMs).toISOString(),
     e.oldPrimary,
     e.newPrimary,
-    type,
+    e.type,
     0,
     Math.max(0, e.promotedAtMs - e.detectedAtMs),
     e.lostTransactions,
@@ -177,6 +175,7 @@ export function runFailoverHook(command: string | undefined, e: FailoverEvent, l
   if (!command) return;
   const json = JSON.stringify({
     event: 'failover',
+    type: e.type,
     old_primary: e.oldPrimary,
     new_primary: e.newPrimary,
     epoch: e.epoch,

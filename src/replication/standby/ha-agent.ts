@@ -18,6 +18,12 @@ import type { RoleState } from './role.js';
 
 /** How often a standby checks whether its primary went quiet. */
 export const haTickMs = 100;
+/** How long switchover waits for its target to hold every commit, and force_promote for its votes. */
+export const handOverTimeoutMs = 10_000;
+/** How often switchover and force_promote look again. */
+export const handOverPollMs = 20;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface HaAgentParts {
   config: Config;
@@ -37,6 +43,9 @@ export interface HaAgentParts {
   syncAcks: number;
   /** A failover made this node primary (history, hook). */
   onPromoted(event: FailoverEvent): void;
+  /** Primary: how far a standby applied this primary's commits (null if unknown), and its own count. */
+  standbyApplied(id: string): number | null;
+  ownPosition(): number;
 }
 
 export class HaAgent {
@@ -50,6 +59,12 @@ export class HaAgent {
   private lastHeardMs: number;
   /** Set once a role change waits for the restart that applies it. */
   private restarting = false;
+  /** A switchover to this node is under way: no commit is taken meanwhile. */
+  private handingOverTo: string | null = null;
+  /** Until when this standby keeps running for primary at once (the primary handed over to it). */
+  private takeoverUntilMs = 0;
+  /** How this node's next promotion is recorded. */
+  private promotionType: 'automatic' | 'manual' | 'forced' = 'automatic';
   private readonly quorum: number;
   private readonly dataNodes: number;
   private readonly now: () => number;
@@ -153,12 +168,22 @@ export class HaAgent {
 
   /** Commits may be taken: primary, holding its lease from a quorum (or every standby). */
   holdsLease(): boolean {
-    return this.p.role.role === 'primary' && !this.restarting && (this.keeper?.holds() ?? false);
+    return (
+      this.p.role.role === 'primary' &&
+      !this.restarting &&
+      this.handingOverTo === null &&
+      (this.keeper?.holds() ?? false)
+    );
   }
 
   /** Throws unless this primary holds its lease (checked before a write and again at commit). */
   checkLease(): void {
     if (this.p.role.role !== 'primary' || this.holdsLease()) return;
+    if (this.handingOverTo !== null)
+      throw new ChorusError(
+        '25006',
+        `cannot commit: this primary is handing over to ${this.handingOverTo} (replicate.switchover)`,
+      );
     throw new ChorusError(
       '25006',
       `cannot commit: this primary does not hold its lease (epoch ${this.p.epoch.current}); a standby may have been promoted`,
@@ -210,6 +235,19 @@ export class HaAgent {
         }
         return;
       }
+      case 'ha_release':
+        this.voter.release(from, typeof msg.to === 'string' ? msg.to : null);
+        return;
+      case 'ha_takeover':
+        // The primary hands over to this standby (switchover): run now.
+        if (this.p.role.role !== 'standby') return;
+        this.promotionType = 'manual';
+        this.detectedAtMs = this.p.timers.nowMs();
+        this.voter.release(from, this.p.engine.nodeId);
+        this.takeoverUntilMs = this.now() + handOverTimeoutMs;
+        this.candidate.startNow();
+        this.p.logger.warn({ from, epoch: this.p.epoch.current }, 'switchover: running for primary');
+        return;
       case 'ha_vote_reply': {
         const m = msg as unknown as Extract<HaMessage, { t: 'ha_vote_reply' }>;
         this.candidate.onReply(from, { ...m, position: positionOf(m.position), pre: m.pre === true });
@@ -220,8 +258,13 @@ export class HaAgent {
 
   private tick(): void {
     this.candidate.expire();
-    if (this.p.role.role !== 'standby' || this.restarting) return;
+    if (this.p.role.role !== 'standby' || this.restarting || this.handingOverTo !== null) return;
     const now = this.now();
+    if (this.takeoverUntilMs > now) {
+      // Switchover: run again at once after a lost round, until won or the hand-over times out.
+      if (!this.candidate.running) this.candidate.startNow();
+      return;
+    }
     if (now - this.lastHeardMs <= this.p.config.ha.failover_timeout_ms) return;
     if (this.voter.promisedUntil() > now) return;
     const lag = this.p.lag();
@@ -251,6 +294,7 @@ export class HaAgent {
       detectedAtMs: this.detectedAtMs ?? atMs,
       promotedAtMs: atMs,
       lostTransactions: null,
+      type: this.promotionType,
     };
     this.detectedAtMs = null;
     this.changeRole('primary', null, `promoted to primary (epoch ${epoch})`, () => this.p.onPromoted(event));
@@ -262,6 +306,7 @@ export class HaAgent {
     if (this.p.role.role !== 'primary') return;
     this.p.logger.error({ epoch }, 'a newer epoch exists: this primary stops taking writes (fenced)');
     this.keeper = null;
+    this.lastHeardMs = this.now();
     this.p.role.transition('standby', `fenced by epoch ${epoch}`);
   }
 
@@ -270,12 +315,84 @@ export class HaAgent {
     if (this.restarting || !m.endpoint) return;
     if (m.endpoint === this.p.config.replication.primary || from === this.p.followedPrimaryId()) return;
     const wasPrimary = this.p.config.haMode === 'primary';
-    // A deposed primary may hold commits no standby received: recorded before its data is replaced.
+    // A deposed primary may hold commits no standby received: recorded before its data is replaced
+    // by the new primary's (without such commits it streams on from where it is).
     const rewound = wasPrimary
       ? recordRewound(this.p.config.server.data_dir, this.p.engine, m.applied, this.p.epoch.current)
       : 0;
     this.p.logger.warn({ primary: from, endpoint: m.endpoint, rewound }, 'following the new primary');
-    this.changeRole('standby', m.endpoint, `following the new primary ${from}`, () => undefined, wasPrimary);
+    this.changeRole('standby', m.endpoint, `following the new primary ${from}`, () => undefined, rewound > 0);
+  }
+
+  /**
+   * replicate.force_promote() on a standby: run for primary now, whatever its lag and however
+   * recently it heard from the primary. The votes are still needed (a live primary's voters refuse
+   * them while its lease runs: forcing never makes two primaries).
+   */
+  async forcePromote(): Promise<void> {
+    if (this.p.role.role !== 'standby')
+      throw new ChorusError('55000', 'replicate.force_promote() runs on a standby; this node is the primary');
+    this.promotionType = 'forced';
+    this.detectedAtMs = this.p.timers.nowMs();
+    const epoch = this.p.epoch.current;
+    const deadline = Date.now() + handOverTimeoutMs;
+    while (!this.restarting) {
+      if (Date.now() > deadline)
+        throw new ChorusError(
+          '55000',
+          `replicate.force_promote() did not win an election within ${handOverTimeoutMs} ms (epoch ${epoch})`,
+          { hint: 'A quorum of voters must answer, and none may still be promised to a live primary.' },
+        );
+      if (!this.candidate.running) this.candidate.startNow();
+      await sleep(handOverPollMs);
+    }
+  }
+
+  /**
+   * replicate.switchover(target) on the primary: stop taking commits, wait until the target applied
+   * every one, then release the voters and tell the target to run; it wins at once (it holds all).
+   * Resolves once this node voted for it.
+   */
+  async switchover(target: string): Promise<void> {
+    if (this.p.role.role !== 'primary' || !this.holdsLease())
+      throw new ChorusError('55000', 'replicate.switchover() runs on the primary, while it holds its lease');
+    if (target === this.p.engine.nodeId) throw new ChorusError('22023', `${target} is already the primary`);
+    if (this.kinds.get(target) !== 'data' || !this.links.has(target))
+      throw new ChorusError('55000', `switchover target ${target} is not a linked standby`);
+    this.handingOverTo = target;
+    const deadline = Date.now() + handOverTimeoutMs;
+    try {
+      while ((this.p.standbyApplied(target) ?? -1) < this.p.ownPosition()) {
+        if (Date.now() > deadline)
+          throw new ChorusError(
+            '55000',
+            `switchover to ${target} abandoned: it did not apply every commit within ${handOverTimeoutMs} ms`,
+          );
+        await sleep(handOverPollMs);
+      }
+    } catch (e) {
+      this.handingOverTo = null;
+      throw e;
+    }
+    // From here this node takes no commit again in its epoch.
+    const epoch = this.p.epoch.current;
+    this.keeper = null;
+    this.p.role.transition('standby', `switchover to ${target}`);
+    this.voter.release(this.p.engine.nodeId, target);
+    for (const id of this.links.keys())
+      this.send(id, { t: 'ha_release', to: target } as unknown as HaMessage);
+    this.send(target, { t: 'ha_takeover' } as unknown as HaMessage);
+    while (this.p.epoch.current === epoch) {
+      if (Date.now() > deadline) {
+        // This node stays a standby; an election (perhaps the target's) picks the next primary.
+        this.handingOverTo = null;
+        throw new ChorusError(
+          '55000',
+          `switchover to ${target}: it has not won an election yet (it may still)`,
+        );
+      }
+      await sleep(handOverPollMs);
+    }
   }
 
   private changeRole(

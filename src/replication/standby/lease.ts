@@ -153,6 +153,15 @@ export class Voter {
     };
   }
 
+  /**
+   * The primary hands over (switchover): the promise made to it passes to its chosen successor for
+   * a lease length, so that one (and no other standby) can win now.
+   */
+  release(from: string, to: string | null): void {
+    if (this.promise?.to !== from) return;
+    this.promise = to ? { to, untilMs: this.p.now() + haLeaseMs } : null;
+  }
+
   /** This node ran for election and lost: its promise to itself ends. */
   releaseOwn(): void {
     if (this.promise?.to === this.p.self) this.promise = null;

@@ -121,6 +121,8 @@ export class PrimaryStandby {
         followedPrimaryId: () => this.follower?.primaryId ?? null,
         syncAcks: config.syncMode === 'async' ? 0 : rule.k,
         onPromoted: (e) => this.promoted(e),
+        standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
+        ownPosition: () => this.tracker?.position() ?? 0,
       });
       const agent = this.agent;
       engine.commitGuard = () => agent.checkLease();
@@ -177,7 +179,7 @@ export class PrimaryStandby {
   }
 
   private promoted(e: FailoverEvent): void {
-    recordFailover(this.p.engine.writer, e, 'automatic');
+    recordFailover(this.p.engine.writer, e);
     runFailoverHook(this.p.config.ha.on_failover, e, this.p.logger);
   }
 
