@@ -402,6 +402,7 @@ export class ChorusNode {
           timers,
           requestRestart: opts.onRestart ?? null,
           voteNetwork: opts.voteNetwork?.(this) ?? null,
+          metrics: this.metrics.registry,
         });
         this.host.quorum = this.standby.writeGate();
       }

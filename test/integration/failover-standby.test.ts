@@ -145,6 +145,10 @@ test('SIGKILL of the primary: a standby is promoted, has every acknowledged writ
   const pr = (await q(other, 'SELECT node_id, fencing_token FROM pg_replication_primary'))[0]!;
   assert.equal(pr.node_id, promoted.nodeId);
   assert.ok(Number(pr.fencing_token) > epochBefore, `epoch ${pr.fencing_token} after ${epochBefore}`);
+  const metrics = await (await fetch(`${promoted.httpUrl}/metrics`)).text();
+  assert.match(metrics, new RegExp(`^chorus_ha_epoch\\{[^}]*\\} ${pr.fencing_token}$`, 'm'));
+  assert.match(metrics, /^chorus_ha_role\{role="primary"[^}]*\} 1$/m);
+  assert.match(metrics, /^chorus_ha_lease_held\{[^}]*\} 1$/m);
   const history = await q(promoted, 'SELECT promoted_master, failover_type FROM replicate.failover_history');
   assert.deepEqual(history.at(-1), { promoted_master: promoted.nodeId, failover_type: 'automatic' });
   // The old primary returns with its old command line: it learns the newer epoch and follows.

@@ -5,6 +5,7 @@
 // standbys' and the primary's state for the pg_replication_* views, and snapshots for empty standbys.
 
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Timers } from '../../clock/timers.js';
 import type { Config } from '../../config/load.js';
 import { parseSyncStandbys, type SyncMode } from '../../config/sync-standbys.js';
@@ -17,6 +18,7 @@ import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
 import { type FailoverEvent, recordFailover, rewindPending, runFailoverHook } from './failover-state.js';
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { HaAgent } from './ha-agent.js';
+import { registerHaMetrics } from './ha-metrics.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker } from './standbys.js';
 import { SyncCommitGate } from './sync-gate.js';
@@ -37,6 +39,8 @@ export interface PrimaryStandbyParts {
   requestRestart: ((reason: string) => void) | null;
   /** Vote links of automatic failover ([ha] nodes); null without it. */
   voteNetwork: PeerNetwork | null;
+  /** Where the epoch, role and lease gauges go (/metrics). */
+  metrics?: Registry;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
@@ -90,6 +94,7 @@ export class PrimaryStandby {
     this.epoch = p.epoch;
     // pg_is_in_recovery() reads the role from _chorus_meta: kept in step with every role change.
     this.role.onChange((c) => writeMetaWhenFree(engine.writer, 'ha_role', () => c.to));
+    if (p.metrics) registerHaMetrics(p.metrics, this.role, this.epoch, () => this.agent);
     const standby = this.role.role === 'standby';
     this.snapshots = new Snapshots({
       dataDir: config.server.data_dir,
