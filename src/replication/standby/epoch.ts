@@ -55,7 +55,12 @@ export class EpochState {
     return epoch < this.value ? 'older' : epoch > this.value ? 'newer' : 'same';
   }
 
-  /** Adopt a newer epoch (durably, before anything done in it is acknowledged); false if not newer. */
+  /** An epoch raised now is written at once (no transaction is open on the writer). */
+  durable(): boolean {
+    return !this.db.inTransaction;
+  }
+
+  /** Adopt a newer epoch (written at once, or as soon as the writer is free: see durable()); false if not newer. */
   raise(epoch: number): boolean {
     if (epoch <= this.value) return false;
     this.value = epoch;

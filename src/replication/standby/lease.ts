@@ -60,6 +60,8 @@ export function positionOf(v: unknown): Position | null {
 export interface EpochStore {
   readonly current: number;
   raise(epoch: number): boolean;
+  /** A raise now is durable at once (else a vote is refused: one vote per epoch must survive a crash). */
+  durable?(): boolean;
 }
 
 export interface VoterParts {
@@ -133,6 +135,7 @@ export class Voter {
       now >= this.quietUntilMs &&
       (from === this.p.self || !this.p.leads()) &&
       !this.promisedElsewhere(from, now) &&
+      (m.pre || (this.p.epoch.durable?.() ?? true)) &&
       // A candidate with less than this node holds could lose acknowledged commits.
       (mine === null || comparePositions(m.position, mine) >= 0);
     if (granted && !m.pre) {
