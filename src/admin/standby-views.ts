@@ -47,8 +47,7 @@ export function registerStandbyViews(registry: AdminRegistry, source: () => Stan
         int8(p.localPosition),
         int8(p.lagBytes),
         int8(p.lagMs),
-        // Epochs (the fencing token) come with failover; none yet.
-        null,
+        int8(p.fencingToken),
         formatTimestamp(p.connectedAtMs),
         formatTimestamp(p.lastHeartbeatMs),
       ]),

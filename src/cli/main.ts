@@ -13,9 +13,15 @@ import { systemTimers } from '../clock/timers.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError, ConfigError } from '../errors.js';
 import { type ChorusNode, openNode } from '../node/node.js';
-import { tcpNetworkFromConfig, tcpOptions, witnessNetworkFromConfig } from '../node/tcp-network.js';
+import {
+  tcpNetworkFromConfig,
+  tcpOptions,
+  voteNetworkFromConfig,
+  witnessNetworkFromConfig,
+} from '../node/tcp-network.js';
 import { WitnessServer } from '../replication/cluster/witness.js';
 import { TcpPeerNetwork } from '../replication/link/transport.js';
+import { FileEpochStore, ObserverServer } from '../replication/standby/observer.js';
 import { prepareDataDir } from '../storage/data-dir.js';
 import { installPendingSnapshot } from '../storage/snapshot-install.js';
 import { chorusVersion } from '../storage/sql-functions.js';
@@ -80,6 +86,7 @@ program
           config,
           network: tcpNetworkFromConfig,
           witnessNetwork: witnessNetworkFromConfig,
+          voteNetwork: voteNetworkFromConfig,
           ...(offsetFile ? { clock: new OffsetFileClock(offsetFile) } : {}),
           onRestart: (reason) => restart(reason),
         });
@@ -184,6 +191,58 @@ program
       process.exit(e instanceof ConfigError ? exitUsage : exitFailure);
     }
     console.error(`ChorusDB witness "${id}" ready on ${config.replication.ha_bind}`);
+  });
+
+program
+  .command('observer')
+  .description(
+    'run an observer: a vote in primary/standby failover, no data ([ha] observers on the data nodes)',
+  )
+  .option('--config <file>', 'TOML config file (the cluster name, secret and heartbeats of [replication])')
+  .option('--node-id <id>', 'observer id, distinct per observer (default observer-<host>-<port>)')
+  .option('--bind <host:port>', 'address the data nodes dial (one of their ha.observers)')
+  .option('--data-dir <dir>', 'where the observer keeps its epoch (default ./observer-data)')
+  .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
+  .action(async (opts: ServerOptions & { bind?: string; dataDir?: string }) => {
+    let config: ReturnType<typeof loadConfig>;
+    const bind = opts.bind ?? '127.0.0.1:5434';
+    try {
+      config = loadConfig({ flags: { ...opts, dataDir: undefined }, env: process.env });
+      if (!config.replication.cluster_secret)
+        throw new ChorusError(
+          'F0000',
+          'an observer needs replication.cluster_secret (or CHORUS_CLUSTER_SECRET)',
+        );
+    } catch (e) {
+      console.error(`chorus: ${(e as Error).message}`);
+      process.exit(exitUsage);
+    }
+    const id =
+      opts.nodeId ?? `observer-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${bind.split(':').pop()}`;
+    const logger = pino({ level: config.server.log_level, base: { observer: id } });
+    const network = new TcpPeerNetwork(tcpOptions(config, id, bind, [], logger));
+    const observer = new ObserverServer(
+      id,
+      network,
+      systemTimers,
+      new FileEpochStore(opts.dataDir ?? 'observer-data'),
+      logger,
+    );
+    const stop = (): void => {
+      observer.stop().then(
+        () => process.exit(exitOk),
+        () => process.exit(exitFailure),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    try {
+      await observer.start();
+    } catch (e) {
+      console.error(`chorus: ${(e as Error).message}`);
+      process.exit(e instanceof ConfigError ? exitUsage : exitFailure);
+    }
+    console.error(`ChorusDB observer "${id}" ready on ${bind}`);
   });
 
 program

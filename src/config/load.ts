@@ -250,6 +250,28 @@ function validateCombination(cfg: ParsedConfig, haMode: HaMode): void {
   }
 }
 
+/** Automatic failover ([ha] nodes): a vote endpoint among the nodes, a quorum that is a majority. */
+function validateFailover(cfg: ParsedConfig, haMode: HaMode): void {
+  const h = cfg.ha;
+  if (h.nodes.length === 0) {
+    if (h.observers.length > 0 || h.quorum_size !== undefined || h.vote_bind !== undefined)
+      throw new ConfigError(
+        'ha.observers, ha.quorum_size and ha.vote_bind need ha.nodes (automatic failover)',
+      );
+    return;
+  }
+  if (haMode !== 'primary' && haMode !== 'standby')
+    throw new ConfigError(`ha.nodes (automatic failover) applies to primary/standby mode, not ${haMode}`);
+  if (!h.vote_bind || !h.nodes.includes(h.vote_bind))
+    throw new ConfigError("ha.vote_bind must be set and be one of ha.nodes (this node's vote endpoint)");
+  const voters = new Set([...h.nodes, ...h.observers]).size;
+  if (h.quorum_size !== undefined && (h.quorum_size * 2 <= voters || h.quorum_size > voters))
+    throw new ConfigError(
+      `ha.quorum_size = ${h.quorum_size} must be a majority of the ${voters} voters (nodes and observers)`,
+      { hint: 'Two disjoint groups of voters could otherwise each elect a primary.' },
+    );
+}
+
 /** Primary/standby: a standby names its primary; neither dials multi-primary peers. */
 function validateHa(cfg: ParsedConfig, haMode: HaMode, syncMode: SyncMode): void {
   const r = cfg.replication;
@@ -265,6 +287,7 @@ function validateHa(cfg: ParsedConfig, haMode: HaMode, syncMode: SyncMode): void
       { hint: 'Start each standby with --ha-mode standby --ha-primary <the primary --ha-bind address>.' },
     );
   parseSyncStandbys(cfg.ha.synchronous_standby_names); // a bad value is refused at start
+  validateFailover(cfg, haMode);
   if (syncMode !== 'async' && haMode !== 'primary' && haMode !== 'standby')
     throw new ConfigError(
       `ha.sync_mode = "${cfg.ha.sync_mode}" applies to primary/standby mode, not ${haMode}`,

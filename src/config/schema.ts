@@ -208,6 +208,23 @@ const haSchema = z
     sync_timeout_ms: ms.min(1).optional(),
     /** A standby routes writes to its primary in async mode too (sync / semi-sync always route). */
     route_writes_in_async: z.boolean().default(false),
+    /**
+     * Automatic failover: the vote endpoints of every data node (primary and standbys, this one
+     * included). Empty = no automatic failover. See replication/standby/ha-agent.ts.
+     */
+    nodes: z.array(hostPort).default([]),
+    /** This node's vote endpoint (one of `nodes`). */
+    vote_bind: hostPort.optional(),
+    /** Vote endpoints of observers (`chorus observer`): they vote and hold no data. */
+    observers: z.array(hostPort).default([]),
+    /** Votes a lease or an election needs (default: a majority of nodes + observers); must be a majority. */
+    quorum_size: positiveInt.optional(),
+    /** A standby runs for election once it heard nothing from its primary this long (and its lease promise ran out). */
+    failover_timeout_ms: ms.min(100).default(1_500),
+    /** A standby further behind than this many transactions is never promoted automatically. */
+    maximum_lag_on_failover: z.number().int().min(0).default(100_000),
+    /** A command run after this node became primary by failover (JSON event on stdin and in CHORUS_FAILOVER_EVENT). */
+    on_failover: z.string().optional(),
   })
   .strict();
 

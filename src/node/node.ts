@@ -12,6 +12,7 @@ import {
   registerConflictStrategy,
   registerCrdtState,
 } from '../admin/conflict-admin.js';
+import { registerFailoverViews } from '../admin/failover-views.js';
 import { registerLsnFunctions } from '../admin/lsn-functions.js';
 import { AdminRegistry } from '../admin/registry.js';
 import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
@@ -32,7 +33,13 @@ import { Resolvers } from '../replication/apply/resolvers.js';
 import { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';
-import { newRoleState, PrimaryStandby, roleHooks } from '../replication/standby/primary-standby.js';
+import { applyFailoverState, readRewound } from '../replication/standby/failover-state.js';
+import {
+  newEpochState,
+  newRoleState,
+  PrimaryStandby,
+  roleHooks,
+} from '../replication/standby/primary-standby.js';
 import { Replicator } from '../replication/stream/replicator.js';
 import { LogRetention } from '../replication/stream/retention.js';
 import { AdminExecutor } from '../session/admin-executor.js';
@@ -70,6 +77,8 @@ export interface OpenNodeOptions {
   timers?: Timers;
   /** Monitoring sample period and history length (defaults from config). */
   monitor?: { sampleIntervalMs?: number; historyRowsMax?: number };
+  /** Vote links of automatic failover in primary/standby mode ([ha] nodes; the CLI passes TCP ones), or null. */
+  voteNetwork?: (node: ChorusNode) => PeerNetwork | null;
   /** Links to witness nodes (use_witness_node; the CLI passes TCP ones), or null. */
   witnessNetwork?: (node: ChorusNode) => PeerNetwork | null;
   /** Restart this node in-process (to install a received snapshot); without it, none is taken. */
@@ -156,6 +165,8 @@ export class ChorusNode {
       catalogFunctions: registerCatalogFunctions,
     });
     sequenceSlotsOf(this.config, this.engine.nodeId); // a bad slot setting fails at start
+    // Automatic failover may have made this node primary, or given it another primary to follow.
+    this.config = applyFailoverState(this.config, this.engine.writer);
     this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
     this.engine.attachClock(this.clock, opts.clock ?? systemClock);
     registerBuiltins(this.registry, {
@@ -176,6 +187,12 @@ export class ChorusNode {
     });
     registerStandbyViews(this.registry, () => this.standby);
     registerLsnFunctions(this.registry);
+    if (this.config.haMode === 'primary' || this.config.haMode === 'standby')
+      registerFailoverViews(
+        this.registry,
+        () => readRewound(this.config.server.data_dir),
+        () => this.standby?.agent ?? null,
+      );
     // pg_is_in_recovery() reads the role here, on any connection (readers run in worker threads).
     this.engine.writer
       .prepare("INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES ('ha_role', ?)")
@@ -354,6 +371,7 @@ export class ChorusNode {
       const role = multiPrimary
         ? null
         : newRoleState(this.config.haMode === 'standby' ? 'standby' : 'primary', timers);
+      const epoch = role ? newEpochState(this.engine) : null;
       const r = this.config.replication;
       this.replicator = new Replicator({
         nodeId: this.engine.nodeId,
@@ -384,19 +402,22 @@ export class ChorusNode {
         },
         isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
         holdShipping: () => (this.extras ?? this.standby)?.snapshots.holding ?? false,
-        ...(role ? roleHooks(role, () => this.standby) : {}),
+        ...(role && epoch ? roleHooks(role, epoch, () => this.standby) : {}),
       });
-      if (role) {
+      if (role && epoch) {
         this.standby = new PrimaryStandby({
           config: this.config,
           role,
+          epoch,
           engine: this.engine,
           replicator: this.replicator,
           logger: this.logger,
           timers,
           requestRestart: opts.onRestart ?? null,
+          voteNetwork: opts.voteNetwork?.(this) ?? null,
+          metrics: this.metrics.registry,
         });
-        this.host.quorum = this.standby.gate;
+        this.host.quorum = this.standby.writeGate();
         this.wireWriteRouting(this.standby);
       }
     }

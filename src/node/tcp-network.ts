@@ -48,6 +48,14 @@ export function witnessNetworkFromConfig(node: ChorusNode): PeerNetwork | null {
   return new TcpPeerNetwork(tcpOptions(node.config, node.nodeId, null, r.witness_endpoints, node.logger));
 }
 
+/** Vote links of automatic failover ([ha] nodes): listen on vote_bind, dial every other node and observer. */
+export function voteNetworkFromConfig(node: ChorusNode): PeerNetwork | null {
+  const h = node.config.ha;
+  if (h.nodes.length === 0 || !h.vote_bind) return null;
+  const others = [...new Set([...h.nodes, ...h.observers])].filter((e) => e !== h.vote_bind);
+  return new TcpPeerNetwork(tcpOptions(node.config, node.nodeId, h.vote_bind, others, node.logger));
+}
+
 /** The peer-link options of a config: the cluster's name, secret, TLS, heartbeats and limits. */
 export function tcpOptions(
   config: Config,

@@ -96,6 +96,8 @@ export class StorageEngine {
   private lamport = 0;
   /** Set by the replication layer in replicated modes to keep row/column versions. */
   localCommitHook: LocalCommitHook | null = null;
+  /** Called before a transaction with replicated changes commits; throwing rolls it back (fencing). */
+  commitGuard: (() => void) | null = null;
   /** Sequences: nextval / setval state of this node (see sequences.ts). */
   readonly sequences: SequenceStore;
   private flushingSequences = false;
@@ -452,6 +454,7 @@ export class StorageEngine {
     try {
       if (this.sequences.dirty) this.sequences.flush((table, sql) => this.logDdl(table, sql));
       if (open.captured) {
+        this.commitGuard?.();
         if (!this.clock) throw new InternalError('no clock attached to the storage engine');
         const hlc = this.clock.now();
         const originSeq = this.lastLocalSeq + 1;

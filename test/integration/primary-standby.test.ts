@@ -176,8 +176,16 @@ test('the pg_replication_* views answer with seed 001 columns', async () => {
     'last_heartbeat',
   ]);
   assert.deepEqual(
-    [pr[0]!.node_id, pr[0]!.address, pr[0]!.state, pr[0]!.primary_lsn, pr[0]!.local_lsn, pr[0]!.lag_ms],
-    ['ps-primary', `127.0.0.1:${primary.haPort}`, 'streaming', lsn, lsn, '0'],
+    [
+      pr[0]!.node_id,
+      pr[0]!.address,
+      pr[0]!.state,
+      pr[0]!.primary_lsn,
+      pr[0]!.local_lsn,
+      pr[0]!.lag_ms,
+      pr[0]!.fencing_token,
+    ],
+    ['ps-primary', `127.0.0.1:${primary.haPort}`, 'streaming', lsn, lsn, '0', '1'],
   );
   assert.deepEqual(await q(primary, 'SELECT * FROM pg_replication_primary'), []);
   assert.deepEqual(await q(standbys[0]!, 'SELECT * FROM pg_replication_standbys'), []);

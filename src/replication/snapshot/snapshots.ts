@@ -11,7 +11,17 @@ import { SnapshotDonor, type SnapshotInfo } from './donor.js';
 import { type SnapshotPhase, SnapshotReceiver } from './receiver.js';
 
 /** Meta keys that belong to this node, not to the cluster: kept when a donor's copy is installed. */
-export const nodeLocalMetaKeys = ['created_at_ms', 'initializing', 'read_only', 'sequence_progress'] as const;
+export const nodeLocalMetaKeys = [
+  'created_at_ms',
+  'initializing',
+  'read_only',
+  'sequence_progress',
+  // Primary/standby failover: this node's epoch, role and primary, not the donor's.
+  'ha_epoch',
+  'ha_log_epoch',
+  'ha_failover_role',
+  'ha_failover_primary',
+] as const;
 
 export interface SnapshotParts {
   dataDir: string;

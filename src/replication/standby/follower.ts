@@ -10,6 +10,7 @@ import type { StorageEngine } from '../../storage/engine.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
 import type { Replicator } from '../stream/replicator.js';
+import { type EpochState, epochOf } from './epoch.js';
 
 /** One row of pg_replication_primary, before formatting. Positions: the primary's transaction numbers. */
 export interface PrimaryRow {
@@ -22,6 +23,8 @@ export interface PrimaryRow {
   lagMs: number | null;
   connectedAtMs: number | null;
   lastHeartbeatMs: number | null;
+  /** The epoch this standby follows (the fencing token). */
+  fencingToken: number;
 }
 
 export interface FollowerParts {
@@ -31,6 +34,8 @@ export interface FollowerParts {
   logger: Logger;
   /** The primary's address as configured (--ha-primary). */
   primaryAddress: string;
+  /** This node's epoch: the primary's must be at least it. */
+  epoch: EpochState;
 }
 
 interface PrimaryStatus {
@@ -51,6 +56,8 @@ export class PrimaryFollower implements PeerExtension {
   private received: Vector = {};
 
   private linkedOnce = false;
+  /** The linked primary's last message came from an older epoch (it is refused). */
+  private stalePrimary = false;
 
   constructor(private readonly p: FollowerParts) {
     // Before the link is up, the primary is the one origin a standby holds transactions of.
@@ -67,10 +74,20 @@ export class PrimaryFollower implements PeerExtension {
     this.primaryId = peer.peerId;
     this.linkedOnce = true;
     this.received = { ...this.p.engine.appliedVector() };
-    peer.send({ t: 'ha_hello', role: 'standby', node: this.p.engine.nodeId });
+    peer.send({ t: 'ha_hello', role: 'standby', node: this.p.engine.nodeId, epoch: this.p.epoch.current });
   }
 
   onMessage(peer: PeerHandle, msg: PeerMessage): void {
+    if (!this.p.epoch.admit(epochOf(msg.epoch))) {
+      // A primary of an older epoch was deposed: nothing it says is taken.
+      this.stalePrimary = true;
+      this.p.logger.error(
+        { peer: peer.peerId, epoch: msg.epoch, current: this.p.epoch.current },
+        'refused a message from a primary of an older epoch (fenced)',
+      );
+      return;
+    }
+    this.stalePrimary = false;
     if (msg.t === 'ha_hello') {
       this.primaryRole = typeof msg.role === 'string' ? msg.role : null;
       if (this.primaryRole !== 'primary')
@@ -115,7 +132,7 @@ export class PrimaryFollower implements PeerExtension {
     const local = this.primaryId ? (this.p.engine.applied.get(this.primaryId) ?? 0) : 0;
     const primary = this.primaryPosition();
     const state: PrimaryRow['state'] = link
-      ? this.primaryRole !== null && this.primaryRole !== 'primary'
+      ? this.stalePrimary || (this.primaryRole !== null && this.primaryRole !== 'primary')
         ? 'error'
         : this.p.replicator.peerAcks.has(link.peerId) && this.status
           ? 'streaming'
@@ -136,6 +153,7 @@ export class PrimaryFollower implements PeerExtension {
       lagMs: behind ? (this.status?.lagMs === null || !this.status ? null : this.status.lagMs + since) : 0,
       connectedAtMs: link?.connectedAtMs ?? null,
       lastHeartbeatMs: link?.link.stats().lastHeartbeatMs ?? null,
+      fencingToken: this.p.epoch.current,
     };
   }
 }

@@ -5,14 +5,20 @@
 // standbys' and the primary's state for the pg_replication_* views, and snapshots for empty standbys.
 
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Timers } from '../../clock/timers.js';
 import type { Config } from '../../config/load.js';
 import { parseSyncStandbys, type SyncMode } from '../../config/sync-standbys.js';
 import type { ReplTx } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
+import type { PeerMessage, PeerNetwork } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';
+import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
+import { type FailoverEvent, recordFailover, rewindPending, runFailoverHook } from './failover-state.js';
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
+import { HaAgent } from './ha-agent.js';
+import { registerHaMetrics } from './ha-metrics.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker } from './standbys.js';
 import { SyncCommitGate } from './sync-gate.js';
@@ -24,27 +30,43 @@ export type { StandbyRow } from './standbys.js';
 export interface PrimaryStandbyParts {
   config: Config;
   role: RoleState;
+  /** The epoch (fencing token), made with the role (roleHooks stamps and checks batches with it). */
+  epoch: EpochState;
   engine: StorageEngine;
   replicator: Replicator;
   logger: Logger;
   timers: Timers;
   /** Restart the node in-process (to install a snapshot); null for an embedded node. */
   requestRestart: ((reason: string) => void) | null;
+  /** Vote links of automatic failover ([ha] nodes); null without it. */
+  voteNetwork: PeerNetwork | null;
+  /** Where the epoch, role and lease gauges go (/metrics). */
+  metrics?: Registry;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
 export function roleHooks(
   role: RoleState,
+  epoch: EpochState,
   standby: () => PrimaryStandby | null,
 ): {
   shipsTo(peerId: string): boolean;
-  acceptsFrom(peerId: string): boolean;
+  acceptsFrom(peerId: string, msg: PeerMessage): boolean;
+  takesFrom(peerId: string): boolean;
+  stamp(): Record<string, unknown>;
   onReceived(peerId: string, txs: readonly ReplTx[]): void;
 } {
   return {
     // Nothing goes to a standby whose data follows another history (standbys.ts, diverged()).
     shipsTo: (id) => role.shipsTo(id) && !(standby()?.tracker?.diverged(id) ?? false),
-    acceptsFrom: (id) => role.acceptsFrom(id),
+    // A batch from an older epoch (a deposed primary's) is refused and counted; a newer one adopted.
+    acceptsFrom: (id, msg) => {
+      if (!role.acceptsFrom(id) || !epoch.admit(epochOf(msg.epoch))) return false;
+      epoch.noteLogEpoch(epochOf(msg.epoch));
+      return true;
+    },
+    takesFrom: (id) => role.acceptsFrom(id),
+    stamp: () => ({ epoch: epoch.current }),
     onReceived: (id, txs) => standby()?.follower?.onReceived(id, txs),
   };
 }
@@ -53,8 +75,13 @@ export function newRoleState(mode: HaRole, timers: Timers): RoleState {
   return new RoleState(mode, () => timers.nowMs());
 }
 
+export function newEpochState(engine: StorageEngine): EpochState {
+  return new EpochState(engine.writer);
+}
+
 export class PrimaryStandby {
   readonly role: RoleState;
+  readonly epoch: EpochState;
   readonly snapshots: Snapshots;
   /** The primary's standbys (primary only). */
   readonly tracker: StandbyTracker | null = null;
@@ -65,10 +92,16 @@ export class PrimaryStandby {
   /** Write routing: the primary's end (runs forwarded statements) and the standby's (write-forward.ts). */
   readonly forwardServer: ForwardServer;
   readonly forwardClient: ForwardClient | null = null;
+  /** Automatic failover: votes, the primary's lease, elections; null without [ha] nodes. */
+  readonly agent: HaAgent | null = null;
 
   constructor(private readonly p: PrimaryStandbyParts) {
     const { config, engine, replicator } = p;
     this.role = p.role;
+    this.epoch = p.epoch;
+    // pg_is_in_recovery() reads the role from _chorus_meta: kept in step with every role change.
+    this.role.onChange((c) => writeMetaWhenFree(engine.writer, 'ha_role', () => c.to));
+    if (p.metrics) registerHaMetrics(p.metrics, this.role, this.epoch, () => this.agent);
     const standby = this.role.role === 'standby';
     this.snapshots = new Snapshots({
       dataDir: config.server.data_dir,
@@ -78,11 +111,36 @@ export class PrimaryStandby {
       logger: p.logger,
       timers: p.timers,
       requestRestart: p.requestRestart,
-      // An empty standby starts from a copy of the primary, then streams the log from it.
-      initializingEmpty: () => standby && engine.applied.size === 0,
+      // An empty standby starts from a copy of the primary, then streams the log from it; so does
+      // a deposed primary (its commits no standby received were recorded: rewound-rows.jsonl).
+      initializingEmpty: () => standby && (engine.applied.size === 0 || rewindPending(engine.writer)),
     });
     this.forwardServer = new ForwardServer(() => this.role.writable);
     replicator.addExtension(this.forwardServer);
+    if (p.voteNetwork && config.ha.nodes.length > 0) {
+      const rule = parseSyncStandbys(config.ha.synchronous_standby_names);
+      this.agent = new HaAgent({
+        config,
+        role: this.role,
+        epoch: this.epoch,
+        engine,
+        network: p.voteNetwork,
+        timers: p.timers,
+        logger: p.logger,
+        requestRestart: p.requestRestart,
+        lag: () => {
+          const r = this.follower?.row();
+          return r ? Math.max(0, r.primaryPosition - r.localPosition) : 0;
+        },
+        followedPrimaryId: () => this.follower?.primaryId ?? null,
+        syncAcks: config.syncMode === 'async' ? 0 : rule.k,
+        onPromoted: (e) => this.promoted(e),
+        standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
+        ownPosition: () => this.tracker?.position() ?? 0,
+      });
+      const agent = this.agent;
+      engine.commitGuard = () => agent.checkLease();
+    }
     if (standby) {
       this.forwardClient = new ForwardClient({
         primaryLink: () =>
@@ -97,6 +155,7 @@ export class PrimaryStandby {
         timers: p.timers,
         logger: p.logger,
         primaryAddress: config.replication.primary ?? '',
+        epoch: this.epoch,
       });
       replicator.addExtension(this.follower);
       return;
@@ -108,6 +167,8 @@ export class PrimaryStandby {
       logger: p.logger,
       syncMode: config.syncMode,
       lagThresholdMs: config.replication.replication_lag_threshold_ms,
+      epoch: this.epoch,
+      onNewerEpoch: (epoch, peer) => this.fence(epoch, `peer ${peer} is in epoch ${epoch}`),
       onProgress: () => this.gate?.onProgress(),
     });
     replicator.addExtension(this.tracker);
@@ -122,6 +183,38 @@ export class PrimaryStandby {
         () => tracker.standbys(),
       );
     }
+  }
+
+  /**
+   * This primary learned of a newer epoch: another node was promoted. It stops being primary at
+   * once (no write is taken from here on) and keeps the newer epoch.
+   */
+  fence(epoch: number, reason: string): void {
+    this.epoch.raise(epoch);
+    if (this.role.role !== 'primary') return;
+    this.p.logger.error(
+      { epoch, reason },
+      'this primary learned of a newer epoch: it is no longer primary and takes no writes',
+    );
+    this.role.transition('standby', `fenced: ${reason}`);
+  }
+
+  private promoted(e: FailoverEvent): void {
+    recordFailover(this.p.engine.writer, e);
+    runFailoverHook(this.p.config.ha.on_failover, e, this.p.logger);
+  }
+
+  /** What the session checks before a write and waits on after a commit: the lease, then the sync rule. */
+  writeGate(): { checkWritable(): void; wait(seq: number): Promise<void> } | null {
+    const { agent, gate } = this;
+    if (!agent) return gate;
+    return {
+      checkWritable: () => {
+        agent.checkLease();
+        gate?.checkWritable();
+      },
+      wait: (seq) => gate?.wait(seq) ?? Promise.resolve(),
+    };
   }
 
   /** A peer acknowledged what it applied (the replicator's acks): commits waiting on it may go. */
@@ -168,11 +261,15 @@ export class PrimaryStandby {
   start(): void {
     this.snapshots.start();
     this.tracker?.start();
+    this.agent
+      ?.start()
+      .catch((err: unknown) => this.p.logger.error({ err }, 'failover vote links failed to start'));
   }
 
   /** Stop what must stop before the replicator (snapshot transfers in flight). */
   async stopBeforeReplicator(): Promise<void> {
     this.tracker?.stop();
+    await this.agent?.stop();
     await this.snapshots.stop();
   }
 }

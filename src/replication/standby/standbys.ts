@@ -11,6 +11,7 @@ import type { StorageEngine } from '../../storage/engine.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
 import type { Replicator } from '../stream/replicator.js';
+import { type EpochState, epochOf } from './epoch.js';
 import type { GateStandby } from './sync-gate.js';
 
 /** How often the primary tells each standby its position and lag. */
@@ -43,6 +44,10 @@ export interface StandbyTrackerParts {
   syncMode: SyncMode;
   /** A standby further behind than this is catching_up ([replication] replication_lag_threshold_ms). */
   lagThresholdMs: number;
+  /** This primary's epoch, sent in ha_hello and ha_status. */
+  epoch: EpochState;
+  /** A standby spoke from a newer epoch: another node was promoted (the primary fences itself). */
+  onNewerEpoch(epoch: number, peerId: string): void;
   /** A standby received, applied, connected or left (the sync gate re-checks its waiters). */
   onProgress(): void;
 }
@@ -121,7 +126,13 @@ export class StandbyTracker implements PeerExtension {
       divergedAt: k?.divergedAt ?? null,
     });
     this.trim();
-    peer.send({ t: 'ha_hello', role: 'primary', node: this.self, syncMode: this.p.syncMode });
+    peer.send({
+      t: 'ha_hello',
+      role: 'primary',
+      node: this.self,
+      syncMode: this.p.syncMode,
+      epoch: this.p.epoch.current,
+    });
     this.sendStatus(peer);
     this.p.onProgress();
   }
@@ -134,6 +145,8 @@ export class StandbyTracker implements PeerExtension {
     const k = this.known.get(peer.peerId);
     if (!k) return;
     if (msg.t === 'ha_hello') {
+      const epoch = epochOf(msg.epoch);
+      if (this.p.epoch.compare(epoch) === 'newer') this.p.onNewerEpoch(epoch, peer.peerId);
       k.role = typeof msg.role === 'string' ? msg.role : null;
       if (k.role !== 'standby') {
         this.wrongRole++;
@@ -270,6 +283,7 @@ export class StandbyTracker implements PeerExtension {
       lagBytes: lag.bytes,
       lagMs: lag.ms,
       atMs: this.p.timers.nowMs(),
+      epoch: this.p.epoch.current,
     });
   }
 }

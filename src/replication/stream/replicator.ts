@@ -58,7 +58,11 @@ export interface ReplicatorOptions {
   /** Ship the log to this peer (default yes; a standby ships to nobody). */
   shipsTo?: (peerId: string) => boolean;
   /** Take transactions from this peer (default yes; a primary takes them from nobody: refused, counted). */
-  acceptsFrom?: (peerId: string) => boolean;
+  acceptsFrom?: (peerId: string, msg: PeerMessage) => boolean;
+  /** Whether this node's role takes anything from this peer at all (a primary takes nothing from its standbys). */
+  takesFrom?: (peerId: string) => boolean;
+  /** Fields added to every batch shipped (`txs`, `part`): primary/standby stamps its epoch. */
+  stamp?: () => Record<string, unknown>;
   /** Transactions from a peer were received and queued (before they are applied). */
   onReceived?: (peerId: string, txs: readonly ReplTx[]) => void;
 }
@@ -351,6 +355,8 @@ export class Replicator {
 
   private send(p: PeerState, msg: PeerMessage): boolean {
     if (p.link.closed) return false;
+    if (this.o.stamp && (msg.t === 'txs' || msg.t === 'part'))
+      return p.link.send({ ...msg, ...this.o.stamp() });
     return p.link.send(msg);
   }
 
@@ -386,7 +392,7 @@ export class Replicator {
         this.sender.pump(p);
         return;
       case 'snapshot_required':
-        if (this.o.acceptsFrom?.(p.link.peerId) === false) {
+        if (this.o.takesFrom?.(p.link.peerId) === false) {
           // A node that takes nothing from this peer (a primary) never re-syncs from its copy.
           this.fail(
             p.link.peerId,
@@ -415,7 +421,7 @@ export class Replicator {
         return;
       case 'txs':
       case 'part':
-        if (this.o.acceptsFrom?.(p.link.peerId) === false) {
+        if (this.o.acceptsFrom?.(p.link.peerId, msg) === false) {
           this.refuse(p);
           return;
         }

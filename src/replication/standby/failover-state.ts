@@ -1,0 +1,202 @@
+// What automatic failover keeps on disk: the role and primary a failover gave this node (read back
+// at start, over the command line's --ha-mode / --ha-primary), the commits a deposed primary held
+// that no standby received (rewound-rows.jsonl in the data directory: it outlives the snapshot that
+// replaces the database), the failover history, and the on_failover hook.
+
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load.js';
+import type { StorageEngine } from '../../storage/engine.js';
+import { epochPersistRetryMs } from './epoch.js';
+
+/** The file the rewound commits of a deposed primary are appended to (replicate.rewound_rows). */
+export const rewoundRowsFile = 'rewound-rows.jsonl';
+/** Rewound rows read back for the view at most (the file keeps them all). */
+export const rewoundRowsShownMax = 100_000;
+/** How long an on_failover command may run before it is killed. */
+export const failoverHookTimeoutMs = 30_000;
+
+export interface FailoverEvent {
+  epoch: number;
+  oldPrimary: string | null;
+  newPrimary: string;
+  /** When this node started the election (the primary had been silent failover_timeout_ms). */
+  detectedAtMs: number;
+  promotedAtMs: number;
+  /** Commits lost, when known (async mode: the deposed primary's rewound ones). */
+  lostTransactions: number | null;
+  /** automatic (election), manual (switchover) or forced (force_promote). */
+  type: 'automatic' | 'manual' | 'forced';
+}
+
+export interface FailoverState {
+  role: 'primary' | 'standby';
+  primaryEndpoint: string | null;
+  /** This node was a deposed primary: it re-syncs from a snapshot of the new one. */
+  rewind: boolean;
+}
+
+const metaGet = (db: Database.Database, key: string): string | undefined =>
+  db.prepare('SELECT value FROM _chorus_meta WHERE key = ?').pluck().get(key) as string | undefined;
+
+/** Write the state once no transaction is open on the writer, then run `then`. */
+export function writeFailoverState(db: Database.Database, s: FailoverState, then: () => void): void {
+  if (db.inTransaction) {
+    setTimeout(() => writeFailoverState(db, s, then), epochPersistRetryMs).unref();
+    return;
+  }
+  const set = db.prepare('INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES (?, ?)');
+  const del = db.prepare('DELETE FROM _chorus_meta WHERE key = ?');
+  db.transaction(() => {
+    set.run('ha_failover_role', s.role);
+    if (s.primaryEndpoint) set.run('ha_failover_primary', s.primaryEndpoint);
+    else del.run('ha_failover_primary');
+    if (s.rewind) set.run('ha_rewind', '1');
+  })();
+  then();
+}
+
+/** The config with the role and primary a failover gave this node ([ha] nodes set), else as given. */
+export function applyFailoverState(config: Config, db: Database.Database): Config {
+  if (config.ha.nodes.length === 0 || (config.haMode !== 'primary' && config.haMode !== 'standby'))
+    return config;
+  const role = metaGet(db, 'ha_failover_role');
+  if (role === 'primary')
+    return { ...config, haMode: 'primary', replication: { ...config.replication, primary: undefined } };
+  const primary = metaGet(db, 'ha_failover_primary');
+  if (role === 'standby' && primary)
+    return { ...config, haMode: 'standby', replication: { ...config.replication, primary } };
+  return config;
+}
+
+/** A deposed primary that has not re-synced from the new primary yet (the snapshot clears it). */
+export function rewindPending(db: Database.Database): boolean {
+  return metaGet(db, 'ha_rewind') === '1';
+}
+
+/**
+ * Append this node's own commits the new primary does not hold (above `leaderApplied[self]`) to
+ * rewound-rows.jsonl, one line per row change: what is about to be rewound. Returns the count.
+ */
+export function recordRewound(
+  dataDir: string,
+  engine: StorageEngine,
+  leaderApplied: unknown,
+  epoch: number,
+): number {
+  const self = engine.nodeId;
+  const held = Number((leaderApplied as Record<string, unknown> | null)?.[self] ?? 0);
+  const from = Number.isSafeInteger(held) ? held : 0;
+  const rows = engine.writer
+    .prepare(
+      `SELECT t.origin_seq AS seq, t.committed_at_ms AS at, l.tbl AS tbl, l.op AS op, l.pk AS pk, l.cols AS cols
+         FROM _chorus_tx t JOIN _chorus_log l ON l.txid = t.txid
+        WHERE t.origin = ? AND t.origin_seq > ? ORDER BY t.origin_seq, l.lsn`,
+    )
+    .safeIntegers(false)
+    .all(self, from) as {
+    seq: number;
+    at: number;
+    tbl: string;
+    op: string;
+    pk: string | null;
+    cols: string | null;
+  }[];
+  if (rows.length === 0) return 0;
+  const lines = rows.map((r) =>
+    JSON.stringify({
+      epoch,
+      origin: self,
+      originSeq: r.seq,
+      committedAtMs: r.at,
+      table: r.tbl,
+      op: r.op,
+      key: r.pk,
+      values: r.cols,
+      rewoundAtMs: Date.now(),
+    }),
+  );
+  appendFileSync(join(dataDir, rewoundRowsFile), `${lines.join('\n')}\n`);
+  return new Set(rows.map((r) => r.seq)).size;
+}
+
+export interface RewoundRow {
+  epoch: number;
+  origin: string;
+  originSeq: number;
+  committedAtMs: number;
+  table: string;
+  op: string;
+  key: string | null;
+  values: string | null;
+  rewoundAtMs: number;
+}
+
+export function readRewound(dataDir: string): RewoundRow[] {
+  const file = join(dataDir, rewoundRowsFile);
+  if (!existsSync(file)) return [];
+  const out: RewoundRow[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as RewoundRow);
+    } catch {
+      // A torn last line (crash while appending): skipped.
+    }
+    if (out.length >= rewoundRowsShownMax) break;
+  }
+  return out;
+}
+
+/** A failover this node made, in replicate.failover_history (the multi-primary table). */
+export function recordFailover(db: Database.Database, e: FailoverEvent): void {
+  db.prepare(
+    `INSERT INTO _chorus_failover_history (failover_time, failed_master, promoted_master, failover_type,
+       detection_ms, rto_ms, rpo_transactions, acknowledged_writes_safe, status, detail)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'completed', ?)`,
+  ).run(
+    new Date(e.promotedAtMs).toISOString(),
+    e.oldPrimary,
+    e.newPrimary,
+    e.type,
+    0,
+    Math.max(0, e.promotedAtMs - e.detectedAtMs),
+    e.lostTransactions,
+    1,
+    `epoch ${e.epoch}`,
+  );
+}
+
+/** Run the on_failover command with the event as JSON (stdin and CHORUS_FAILOVER_EVENT); never throws. */
+export function runFailoverHook(command: string | undefined, e: FailoverEvent, logger: Logger): void {
+  if (!command) return;
+  const json = JSON.stringify({
+    event: 'failover',
+    type: e.type,
+    old_primary: e.oldPrimary,
+    new_primary: e.newPrimary,
+    epoch: e.epoch,
+    detected_at: new Date(e.detectedAtMs).toISOString(),
+    promoted_at: new Date(e.promotedAtMs).toISOString(),
+    rto_ms: Math.max(0, e.promotedAtMs - e.detectedAtMs),
+    rpo_transactions: e.lostTransactions,
+  });
+  try {
+    const child = spawn(command, {
+      shell: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { ...process.env, CHORUS_FAILOVER_EVENT: json },
+      timeout: failoverHookTimeoutMs,
+    });
+    child.on('error', (err) => logger.error({ err, command }, 'on_failover command failed to start'));
+    child.on('exit', (code) => {
+      if (code !== 0) logger.error({ code, command }, 'on_failover command failed');
+    });
+    child.stdin?.end(json);
+  } catch (err) {
+    logger.error({ err, command }, 'on_failover command failed to start');
+  }
+}

@@ -1,0 +1,50 @@
+// Prometheus gauges of primary/standby mode: the epoch (fencing token), the role, whether the
+// primary holds its lease, and what was refused for coming from an older epoch.
+
+import { Gauge, type Registry } from 'prom-client';
+import type { EpochState } from './epoch.js';
+import type { HaAgent } from './ha-agent.js';
+import type { RoleState } from './role.js';
+
+export function registerHaMetrics(
+  registry: Registry,
+  role: RoleState,
+  epoch: EpochState,
+  agent: () => HaAgent | null,
+): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'chorus_ha_epoch',
+    help: 'Epoch of primary/standby mode (the fencing token); raised by every promotion',
+    registers,
+    collect() {
+      this.set(epoch.current);
+    },
+  });
+  new Gauge({
+    name: 'chorus_ha_role',
+    help: 'Role of this node in primary/standby mode: 1 for the role it has, 0 for the other',
+    labelNames: ['role'],
+    registers,
+    collect() {
+      this.set({ role: 'primary' }, role.role === 'primary' ? 1 : 0);
+      this.set({ role: 'standby' }, role.role === 'standby' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'chorus_ha_lease_held',
+    help: 'Whether this primary holds its lease from a quorum of voters (automatic failover); 0 elsewhere',
+    registers,
+    collect() {
+      this.set(agent()?.holdsLease() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'chorus_ha_stale_epoch_refused',
+    help: 'Batches and messages refused since start for coming from an older epoch (a deposed primary)',
+    registers,
+    collect() {
+      this.set(epoch.refusedStale);
+    },
+  });
+}

@@ -1,0 +1,67 @@
+// What automatic failover keeps on disk (replication/standby/failover-state.ts): the commits of a
+// deposed primary the new primary lacks are appended to rewound-rows.jsonl (one line per row
+// change, with the values that are rewound) and read back for replicate.rewound_rows; the role and
+// primary a failover gave a node override its command line only with [ha] nodes set.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import type { ChorusNode } from '../../src/node/node.js';
+import { openNode } from '../../src/node/node.js';
+import {
+  applyFailoverState,
+  readRewound,
+  recordRewound,
+  writeFailoverState,
+} from '../../src/replication/standby/failover-state.js';
+
+let dir: string;
+let node: ChorusNode;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'chorus-failover-state-'));
+  node = openNode({ load: { flags: { dataDir: dir, nodeId: 'fs1', logLevel: 'silent' } } });
+  await node.exec('CREATE TABLE fs_items (id int PRIMARY KEY, note text)');
+  for (let i = 1; i <= 3; i++) await node.exec(`INSERT INTO fs_items VALUES (${i}, 'n${i}')`);
+});
+
+after(async () => {
+  await node.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the commits the new primary lacks are recorded with their values, the rest are not', () => {
+  const own = node.engine.applied.get('fs1') ?? 0;
+  assert.ok(own >= 4, `own commits: ${own}`);
+  // The new primary holds all but the last two of this node's commits.
+  const n = recordRewound(dir, node.engine, { fs1: own - 2 }, 7);
+  assert.equal(n, 2);
+  const rows = readRewound(dir);
+  assert.deepEqual(
+    rows.map((r) => [r.epoch, r.originSeq, r.table, r.op, r.key, JSON.parse(r.values ?? 'null')?.note]),
+    [
+      [7, own - 1, 'fs_items', 'INSERT', '[2]', 'n2'],
+      [7, own, 'fs_items', 'INSERT', '[3]', 'n3'],
+    ],
+  );
+  assert.equal(recordRewound(dir, node.engine, { fs1: own }, 7), 0, 'nothing to rewind');
+  assert.equal(readRewound(dir).length, 2);
+});
+
+test('a failover role overrides the command line only with automatic failover configured', async () => {
+  const db = node.engine.writer;
+  await new Promise<void>((resolve) =>
+    writeFailoverState(db, { role: 'standby', primaryEndpoint: '127.0.0.1:7999', rewind: false }, resolve),
+  );
+  const base = loadConfig({
+    flags: { dataDir: dir, haMode: 'primary', haBind: '127.0.0.1:7998' },
+    env: { CHORUS_CLUSTER_SECRET: 'failover-state-test' },
+  });
+  assert.equal(applyFailoverState(base, db), base, 'no [ha] nodes: the command line holds');
+  const withHa = { ...base, ha: { ...base.ha, nodes: ['127.0.0.1:7997'], vote_bind: '127.0.0.1:7997' } };
+  const got = applyFailoverState(withHa, db);
+  assert.equal(got.haMode, 'standby');
+  assert.equal(got.replication.primary, '127.0.0.1:7999');
+});
