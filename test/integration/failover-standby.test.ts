@@ -159,11 +159,16 @@ test('SIGKILL of the primary: a standby is promoted, has every acknowledged writ
       ? true
       : undefined,
   );
-  const err = await q(a, "INSERT INTO fo_items VALUES (101, 'on the old primary')").then(
+  // A standby of a sync primary routes writes (write routing): the old primary's write lands on the new one.
+  const err = await q(a, "INSERT INTO fo_items VALUES (101, 'via the old primary')").then(
     () => null,
     (e: pg.DatabaseError) => e,
   );
-  assert.equal(err?.code, '25006');
+  assert.equal(err, null, `the write was routed to the new primary: ${err?.message}`);
+  assert.deepEqual(
+    (await q(promoted, 'SELECT note FROM fo_items WHERE id = 101')).map((r) => r.note),
+    ['via the old primary'],
+  );
 });
 
 test('SIGSTOP of the primary past its lease: after SIGCONT it refuses writes by itself and rejoins as a standby', async () => {
