@@ -4,14 +4,14 @@
 // write on the new primary) and checks that every acknowledged row is on the new primary (RPO: lost
 // acknowledged writes, which must be 0 in sync mode); the killed node is restarted, rejoins as a
 // standby and catches up before the next round. Prints p50/p99/max RTO and the losses.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { cliPath, NodeProcess } from '../test/support/launcher.js';
+import { NodeProcess, startObserver } from '../test/support/launcher.js';
 import { freePorts } from '../test/support/ports.js';
 import { machineText } from './support/machine.js';
 import { fmt, intOption, percentile, printTable } from './support/report.js';
@@ -158,18 +158,11 @@ async function main(): Promise<void> {
         `vote_bind = "${vote(self)}"`,
         '',
       ].join('\n');
-    observer = spawn(
-      process.execPath,
-      [cliPath(), 'observer', '--node-id', 'fb-observer', '--bind', vote(vo), '--data-dir', observerDir],
-      { env: { ...process.env, CHORUS_CLUSTER_SECRET: SECRET }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      observer!.stderr!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('ready')) resolve();
-      });
-      observer!.once('exit', (code) => reject(new Error(`observer exited (${code}): ${out}`)));
+    observer = await startObserver({
+      nodeId: 'fb-observer',
+      bind: vote(vo),
+      dataDir: observerDir,
+      secret: SECRET,
     });
     const env = { CHORUS_CLUSTER_SECRET: SECRET };
     const first = await NodeProcess.start({

@@ -4,13 +4,13 @@
 // primary rejoins as a standby when it returns. SIGSTOP of the primary past its lease: after SIGCONT
 // it refuses writes by itself (its lease lapsed) and rejoins as a standby of the new primary.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { cliPath, NodeProcess } from '../support/launcher.js';
+import { NodeProcess, startObserver } from '../support/launcher.js';
 import { freePorts } from '../support/ports.js';
 import { eventually } from '../support/wait.js';
 
@@ -66,18 +66,11 @@ before(async () => {
       'heartbeat_timeout_ms = 2000',
       '',
     ].join('\n');
-  observer = spawn(
-    process.execPath,
-    [cliPath(), 'observer', '--node-id', 'fo-observer', '--bind', vote(vo), '--data-dir', observerDir],
-    { env: { ...process.env, CHORUS_CLUSTER_SECRET: secret }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    observer!.stderr!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('ready')) resolve();
-    });
-    observer!.once('exit', (code) => reject(new Error(`observer exited (${code}): ${out}`)));
+  observer = await startObserver({
+    nodeId: 'fo-observer',
+    bind: vote(vo),
+    dataDir: observerDir,
+    secret: secret,
   });
   const primary = await NodeProcess.start({
     nodeId: 'fo-a',

@@ -474,3 +474,26 @@ export class NodeProcess {
     await rm(this.workDir, { recursive: true, force: true });
   }
 }
+
+/** Starts `chorus observer` (a voter that holds no data) and resolves once it says it is ready. */
+export async function startObserver(opts: {
+  nodeId: string;
+  bind: string;
+  dataDir: string;
+  secret: string;
+}): Promise<ChildProcess> {
+  const observer = spawn(
+    process.execPath,
+    [cliPath(), 'observer', '--node-id', opts.nodeId, '--bind', opts.bind, '--data-dir', opts.dataDir],
+    { env: { ...process.env, CHORUS_CLUSTER_SECRET: opts.secret }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    observer.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) resolve();
+    });
+    observer.once('exit', (code) => reject(new Error(`observer exited (${code}): ${out}`)));
+  });
+  return observer;
+}

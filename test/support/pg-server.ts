@@ -205,54 +205,67 @@ export class PostgresServer {
   static async start(opts: PostgresServerOptions = {}): Promise<PostgresServer> {
     const found = await findPostgres();
     if ('skip' in found) throw new Error(`PostgreSQL unavailable: ${found.skip}`);
-    installExitHooks();
-    const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
-    const dir = await mkdtemp(path.join(tmpdir(), 'chorus-pg-'));
-    const server = new PostgresServer(found, dir, opts.port ?? (await freePort()));
-    live.add(server);
-    try {
-      await mkdir(server.socketDir);
-      if (found.runAs) {
-        await chown(dir, found.runAs.uid, found.runAs.gid);
-        await chown(server.socketDir, found.runAs.uid, found.runAs.gid);
-      }
-      const init = await run(
+    return PostgresServer.launch(found, 'chorus-pg-', opts, {}, (server, timeoutMs) =>
+      run(
         found,
         'initdb',
         ['-D', server.dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'],
-        dir,
-        Math.max(1000, deadline - Date.now()),
-      );
-      if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}):\n${init.output}`);
-      const settings: Record<string, string> = {
-        listen_addresses: '127.0.0.1',
-        fsync: 'on',
-        ...opts.settings,
-      };
-      const args = ['-D', server.dataDir, '-p', String(server.port), '-k', server.socketDir];
-      for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
-      server.spawnPostgres(args);
-      await server.waitReady(deadline);
-      return server;
-    } catch (err) {
-      await server.stop().catch(() => undefined);
-      throw err;
-    }
+        server.dir,
+        timeoutMs,
+      ),
+    );
   }
 
   /**
    * A streaming-replication standby of `primary` (pg_basebackup -R, hot standby), named `name`
    * (its cluster_name, so the primary's synchronous_standby_names can name it).
    */
-  static async startStandby(
+  static startStandby(
     primary: PostgresServer,
     name: string,
     opts: PostgresServerOptions = {},
   ): Promise<PostgresServer> {
     const found = primary.install;
+    return PostgresServer.launch(
+      found,
+      'chorus-pg-standby-',
+      opts,
+      { cluster_name: name, hot_standby: 'on' },
+      (server, timeoutMs) =>
+        run(
+          found,
+          'pg_basebackup',
+          [
+            '-D',
+            server.dataDir,
+            '-h',
+            '127.0.0.1',
+            '-p',
+            String(primary.port),
+            '-U',
+            'postgres',
+            '-R',
+            '-X',
+            'stream',
+            '--no-sync',
+          ],
+          server.dir,
+          timeoutMs,
+        ),
+    );
+  }
+
+  /** A temp dir, its data directory made by `makeData` (initdb or a base backup), postgres started on it. */
+  private static async launch(
+    found: PostgresInstall,
+    prefix: string,
+    opts: PostgresServerOptions,
+    defaults: Record<string, string>,
+    makeData: (server: PostgresServer, timeoutMs: number) => Promise<RunResult>,
+  ): Promise<PostgresServer> {
     installExitHooks();
     const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
-    const dir = await mkdtemp(path.join(tmpdir(), 'chorus-pg-standby-'));
+    const dir = await mkdtemp(path.join(tmpdir(), prefix));
     const server = new PostgresServer(found, dir, opts.port ?? (await freePort()));
     live.add(server);
     try {
@@ -261,32 +274,13 @@ export class PostgresServer {
         await chown(dir, found.runAs.uid, found.runAs.gid);
         await chown(server.socketDir, found.runAs.uid, found.runAs.gid);
       }
-      const backup = await run(
-        found,
-        'pg_basebackup',
-        [
-          '-D',
-          server.dataDir,
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(primary.port),
-          '-U',
-          'postgres',
-          '-R',
-          '-X',
-          'stream',
-          '--no-sync',
-        ],
-        dir,
-        Math.max(1000, deadline - Date.now()),
-      );
-      if (backup.code !== 0) throw new Error(`pg_basebackup failed (exit ${backup.code}):\n${backup.output}`);
+      const made = await makeData(server, Math.max(1000, deadline - Date.now()));
+      if (made.code !== 0)
+        throw new Error(`creating the data directory failed (exit ${made.code}):\n${made.output}`);
       const settings: Record<string, string> = {
         listen_addresses: '127.0.0.1',
         fsync: 'on',
-        cluster_name: name,
-        hot_standby: 'on',
+        ...defaults,
         ...opts.settings,
       };
       const args = ['-D', server.dataDir, '-p', String(server.port), '-k', server.socketDir];
