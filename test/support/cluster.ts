@@ -3,7 +3,7 @@
 // per node, and a deadline-bounded convergence check (identical table contents and applied vectors).
 import pg from 'pg';
 import { FaultProxy } from '../../src/testing/fault-proxy.js';
-import { NodeProcess } from './launcher.js';
+import { NodeProcess, portTakenIn } from './launcher.js';
 import { freePorts } from './ports.js';
 
 /** Dial edges: [from, to] means node `from` lists node `to` in --ha-peers (links are bidirectional). */
@@ -106,7 +106,7 @@ export function vectorSql(): string {
 
 /**
  * Starts the cluster; ports are chosen up front (every node must know its peers' ports), so a port taken
- * in the meantime by another process makes a node fail with EADDRINUSE: the whole cluster is then
+ * in the meantime by another process makes a node fail (port already in use): the whole cluster is then
  * started again on new ports (up to 3 attempts).
  */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
@@ -114,7 +114,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     try {
       return await startClusterOnce(opts);
     } catch (err) {
-      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+      if (attempt >= 3 || !portTakenIn((err as Error).message)) throw err;
     }
   }
 }

@@ -44,6 +44,14 @@ function computeRepoRoot(): string {
 }
 
 /** The repository root: the directory that contains package.json, src/ and dist/. */
+/**
+ * Whether a node's output says a port it was given was taken by another process in the meantime (the
+ * CLI's own message, or Node's EADDRINUSE from an embedded start): the caller then retries on new ports.
+ */
+export function portTakenIn(text: string): boolean {
+  return /EADDRINUSE|is already in use/.test(text);
+}
+
 export const repoRoot: string = computeRepoRoot();
 
 // The launcher's own knobs are TEST_CHORUS_*, not CHORUS_*: the server refuses unknown CHORUS_* variables.
@@ -224,7 +232,7 @@ export class NodeProcess {
         lastError = err;
         await node.kill().catch(() => undefined);
         live.delete(node);
-        if (!/EADDRINUSE/.test(node.logs()) || attempt === attempts) break;
+        if (!portTakenIn(node.logs()) || attempt === attempts) break;
       }
     }
     if (!process.env.KEEP_DATA) await rm(workDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { formatHlc } from '../../clock/hlc.js';
-import { applyTwiceOneInTxs, dropOneInChanges, failpoints } from '../../config/failpoints.js';
+import { applyTwiceOneInTxs, dropOneInInserts, failpoints } from '../../config/failpoints.js';
 import type { LogEntry, ReplTx, Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { tableShape } from '../../storage/capture.js';
@@ -203,7 +203,8 @@ export class Applier implements ConflictHost {
         continue;
       }
       this.stats.rowChanges++;
-      if (failpoints.dropReplicatedChange && ++this.failpointChanges % dropOneInChanges === 0) continue;
+      if (failpoints.dropReplicatedChange && e.op === 'INSERT' && ++this.failpointChanges % dropOneInInserts === 0)
+        continue;
       const keyless = shape.primaryKey.length === 0;
       this.stmts.savepoint.run();
       try {
