@@ -203,7 +203,11 @@ export class Applier implements ConflictHost {
         continue;
       }
       this.stats.rowChanges++;
-      if (failpoints.dropReplicatedChange && e.op === 'INSERT' && ++this.failpointChanges % dropOneInInserts === 0)
+      if (
+        failpoints.dropReplicatedChange &&
+        e.op === 'INSERT' &&
+        ++this.failpointChanges % dropOneInInserts === 0
+      )
         continue;
       const keyless = shape.primaryKey.length === 0;
       this.stmts.savepoint.run();
