@@ -5,7 +5,7 @@
 // acknowledged writes, which must be 0 in sync mode); the killed node is restarted, rejoins as a
 // standby and catches up before the next round. Prints p50/p99/max RTO and the losses.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -260,6 +260,9 @@ async function main(): Promise<void> {
             `(standbys on ${successor.nodeId}: ${JSON.stringify(states?.rows ?? [])}; ` +
             `rewound rows on ${primary.nodeId}: ${rewound?.rows[0]?.n ?? '?'}); stopping`,
         );
+        const logDir = await mkdtemp(path.join(os.tmpdir(), 'chorus-fb-logs-'));
+        for (const n of nodes) await writeFile(path.join(logDir, `${n.nodeId}.log`), n.logs());
+        console.log(`node logs: ${logDir}`);
         failed = true;
         break;
       }

@@ -16,6 +16,12 @@ export const snapshotFileName = 'snapshot.db';
 export const snapshotProgressFileName = 'progress.json';
 /** Present once the download is verified and prepared: install at the next open. */
 export const snapshotReadyFileName = 'ready.json';
+/**
+ * Meta key of a node that agreed to give up what it holds past a vector (JSON), because that was
+ * recorded elsewhere first — a deposed primary's rewound commits (rewound-rows.jsonl). A copy that
+ * covers this vector may replace the database. The installed copy does not carry the key.
+ */
+export const rewindToMetaKey = 'rewind_to';
 /** The database a snapshot replaced, kept next to the new one (the previous one is overwritten). */
 export const preSnapshotFileName = `${databaseFileName}.pre-snapshot`;
 
@@ -45,6 +51,8 @@ export function prepareSnapshotFile(
         if (v === null) del.run(k);
         else set.run(k, v);
       }
+      // A rewind ends with this install (a donor's own pending one is not this node's).
+      del.run(rewindToMetaKey);
       db.prepare('DELETE FROM _chorus_peers').run();
     })();
     db.pragma('journal_mode = DELETE');
@@ -67,7 +75,7 @@ function syncDir(dir: string): void {
 
 /**
  * For each origin, the highest transaction sequence the database holds (the newest transaction
- * of each origin always stays in the log). With `fold`, the database's WAL is folded into it and
+ * of each origin always stays in the log), capped at `rewindToMetaKey` when set on the live one (`fold`). With `fold`, the database's WAL is folded into it and
  * removed first, so the file alone is the database and one rename moves it.
  */
 function vectorOf(file: string, fold: boolean): Record<string, number> {
@@ -82,7 +90,18 @@ function vectorOf(file: string, fold: boolean): Record<string, number> {
       origin: string;
       seq: number | bigint;
     }[];
-    return Object.fromEntries(rows.map((r) => [r.origin, Number(r.seq)]));
+    const vector: Record<string, number> = Object.fromEntries(rows.map((r) => [r.origin, Number(r.seq)]));
+    const rewind = db.prepare('SELECT value FROM _chorus_meta WHERE key = ?').pluck().get(rewindToMetaKey) as
+      | string
+      | undefined;
+    if (!fold || rewind === undefined) return vector;
+    // What the node agreed to give up is no loss: only the vector up to the cap must be covered.
+    const cap = JSON.parse(rewind) as Record<string, unknown>;
+    for (const o of Object.keys(vector)) {
+      const c = cap[o];
+      vector[o] = Math.min(vector[o]!, typeof c === 'number' && Number.isSafeInteger(c) ? c : 0);
+    }
+    return vector;
   } finally {
     db.close();
   }

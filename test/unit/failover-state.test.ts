@@ -1,7 +1,8 @@
 // What automatic failover keeps on disk (replication/standby/failover-state.ts): the commits of a
 // deposed primary the new primary lacks are appended to rewound-rows.jsonl (one line per row
 // change, with the values that are rewound) and read back for replicate.rewound_rows; the role and
-// primary a failover gave a node override its command line only with [ha] nodes set.
+// primary a failover gave a node override its command line only with [ha] nodes set; while a rewind
+// is pending, a snapshot must cover the node's vector capped at the new primary's, not the rewound commits.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,12 @@ import {
   applyFailoverState,
   readRewound,
   recordRewound,
+  rewindPending,
+  snapshotMustCover,
+  toVector,
   writeFailoverState,
 } from '../../src/replication/standby/failover-state.js';
+import { rewindToMetaKey } from '../../src/storage/snapshot-install.js';
 
 let dir: string;
 let node: ChorusNode;
@@ -53,7 +58,7 @@ test('the commits the new primary lacks are recorded with their values, the rest
 test('a failover role overrides the command line only with automatic failover configured', async () => {
   const db = node.engine.writer;
   await new Promise<void>((resolve) =>
-    writeFailoverState(db, { role: 'standby', primaryEndpoint: '127.0.0.1:7999', rewind: false }, resolve),
+    writeFailoverState(db, { role: 'standby', primaryEndpoint: '127.0.0.1:7999', rewindTo: null }, resolve),
   );
   const base = loadConfig({
     flags: { dataDir: dir, haMode: 'primary', haBind: '127.0.0.1:7998' },
@@ -64,4 +69,28 @@ test('a failover role overrides the command line only with automatic failover co
   const got = applyFailoverState(withHa, db);
   assert.equal(got.haMode, 'standby');
   assert.equal(got.replication.primary, '127.0.0.1:7999');
+});
+
+test('a pending rewind asks a snapshot for what the new primary held, not for the rewound commits', async () => {
+  const db = node.engine.writer;
+  const own = node.engine.applied.get('fs1') ?? 0;
+  const applied = { fs1: own, other: 5 };
+  assert.equal(rewindPending(db), false);
+  assert.deepEqual(snapshotMustCover(db, applied), applied, 'no rewind: the whole vector');
+  await new Promise<void>((resolve) =>
+    writeFailoverState(
+      db,
+      { role: 'standby', primaryEndpoint: '127.0.0.1:7999', rewindTo: { fs1: own - 2, other: 9, third: 4 } },
+      resolve,
+    ),
+  );
+  assert.equal(rewindPending(db), true);
+  assert.deepEqual(snapshotMustCover(db, applied), { fs1: own - 2, other: 5 });
+  db.prepare('DELETE FROM _chorus_meta WHERE key = ?').run(rewindToMetaKey);
+});
+
+test('a peer-sent vector keeps only non-negative safe integers', () => {
+  assert.deepEqual(toVector({ a: 3, b: -1, c: 1.5, d: '7', e: 2 ** 60 }), { a: 3 });
+  assert.deepEqual(toVector(null), {});
+  assert.deepEqual(toVector([4]), {});
 });

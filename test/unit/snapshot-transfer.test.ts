@@ -22,6 +22,7 @@ import {
   installPendingSnapshot,
   prepareSnapshotFile,
   preSnapshotFileName,
+  rewindToMetaKey,
   snapshotFileName,
   snapshotIncomingDirName,
   snapshotReadyFileName,
@@ -362,6 +363,49 @@ test('a receiver refuses a copy that lacks its own writes, and install refuses t
   const kept = new Database(join(dir, databaseFileName), { readonly: true });
   assert.equal(kept.prepare('SELECT max(origin_seq) FROM _chorus_tx').pluck().get(), 5);
   kept.close();
+});
+
+test('a deposed primary installs a copy that lacks only the commits it agreed to rewind', () => {
+  const dir = join(root, 'rewind');
+  mkdirSync(dir, { recursive: true });
+  // Live: the donor's 7 transactions and 3 of its own past them; rewind_to gives up all but 7.
+  const live = new Database(makeDonorDb(dir, 1));
+  live.prepare("INSERT OR REPLACE INTO _chorus_meta VALUES ('node_id', 'receiver')").run();
+  live
+    .prepare(
+      "INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms) VALUES (3, 'donor', 10, 0, 0, 0)",
+    )
+    .run();
+  const setRewind = live.prepare('INSERT OR REPLACE INTO _chorus_meta VALUES (?, ?)');
+  setRewind.run(rewindToMetaKey, JSON.stringify({ donor: 9, other: 3 }));
+  live.close();
+  const incoming = join(dir, snapshotIncomingDirName);
+  const copyDir = join(root, 'rewind-copy');
+  mkdirSync(incoming, { recursive: true });
+  mkdirSync(copyDir, { recursive: true });
+  const stage = (): void => {
+    copyFileSync(makeDonorDb(copyDir, 4), join(incoming, snapshotFileName));
+    rmSync(join(copyDir, databaseFileName));
+    prepareSnapshotFile(join(incoming, snapshotFileName), 'receiver', {});
+    writeFileSync(join(incoming, snapshotReadyFileName), '{}');
+  };
+  // Capped at donor 9, the copy (donor 7) still lacks 8 and 9: refused.
+  stage();
+  const refused = installPendingSnapshot(dir);
+  assert.match(refused.installed ? '' : (refused.refused ?? ''), /donor up to 9 \(copy: 7\)/);
+  // Capped at what the copy holds: installed, and the copy does not carry the key.
+  const again = new Database(join(dir, databaseFileName));
+  again.prepare('INSERT OR REPLACE INTO _chorus_meta VALUES (?, ?)').run(rewindToMetaKey, '{"donor":7}');
+  again.close();
+  stage();
+  assert.equal(installPendingSnapshot(dir).installed, true);
+  const db = new Database(join(dir, databaseFileName), { readonly: true });
+  assert.equal(db.prepare('SELECT count(*) FROM items').pluck().get(), 4);
+  assert.equal(
+    db.prepare('SELECT value FROM _chorus_meta WHERE key = ?').pluck().get(rewindToMetaKey),
+    undefined,
+  );
+  db.close();
 });
 
 test('install removes stale sidecars of a database a crash left half-moved', () => {

@@ -48,6 +48,7 @@ export interface SnapshotReceiverOptions {
   peers(): PeerHandle[];
   /** Applied vectors linked peers announced (their resync). */
   peerVectors(): ReadonlyMap<string, Vector>;
+  /** What an installed copy must hold: this node's applied vector, or less (SnapshotParts.mustCover). */
   appliedVector(): Vector;
   /** Every linked peer refused to stream the log to us (we are behind their retained logs). */
   refused(): boolean;

@@ -4,6 +4,7 @@
 
 import type { Logger } from 'pino';
 import type { Timers } from '../../clock/timers.js';
+import type { Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import type { Membership } from '../cluster/membership.js';
 import type { Replicator } from '../stream/replicator.js';
@@ -34,6 +35,11 @@ export interface SnapshotParts {
   requestRestart: ((reason: string) => void) | null;
   /** The node holds nothing yet and may start from a snapshot (default: a new master initializing empty). */
   initializingEmpty?: () => boolean;
+  /**
+   * What a donor's copy must hold for this node to install it (default: this node's applied
+   * vector; less when some of what it holds is to be replaced, as a deposed primary's rewound commits).
+   */
+  mustCover?: (applied: Vector) => Vector;
 }
 
 export interface SnapshotStatus {
@@ -69,7 +75,7 @@ export class Snapshots {
       timers: parts.timers,
       peers: () => replicator.peerHandles(),
       peerVectors: () => replicator.peerAcks,
-      appliedVector: () => engine.appliedVector(),
+      appliedVector: () => (parts.mustCover ?? ((v: Vector) => v))(engine.appliedVector()),
       refused: () => replicator.needsSnapshot !== null,
       initializingEmpty:
         parts.initializingEmpty ?? (() => (membership?.initializing ?? false) && engine.applied.size === 0),

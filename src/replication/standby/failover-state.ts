@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
+import type { Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
+import { rewindToMetaKey } from '../../storage/snapshot-install.js';
 import { epochPersistRetryMs } from './epoch.js';
 
 /** The file the rewound commits of a deposed primary are appended to (replicate.rewound_rows). */
@@ -35,8 +37,12 @@ export interface FailoverEvent {
 export interface FailoverState {
   role: 'primary' | 'standby';
   primaryEndpoint: string | null;
-  /** This node was a deposed primary: it re-syncs from a snapshot of the new one. */
-  rewind: boolean;
+  /**
+   * This node was a deposed primary holding commits the new primary lacks: it re-syncs from a
+   * snapshot of the new one, which must hold at least this vector (the new primary's when it told
+   * us; what this node holds past it was recorded in rewound-rows.jsonl). Null: no rewind.
+   */
+  rewindTo: Vector | null;
 }
 
 const metaGet = (db: Database.Database, key: string): string | undefined =>
@@ -54,7 +60,7 @@ export function writeFailoverState(db: Database.Database, s: FailoverState, then
     set.run('ha_failover_role', s.role);
     if (s.primaryEndpoint) set.run('ha_failover_primary', s.primaryEndpoint);
     else del.run('ha_failover_primary');
-    if (s.rewind) set.run('ha_rewind', '1');
+    if (s.rewindTo) set.run(rewindToMetaKey, JSON.stringify(s.rewindTo));
   })();
   then();
 }
@@ -74,53 +80,83 @@ export function applyFailoverState(config: Config, db: Database.Database): Confi
 
 /** A deposed primary that has not re-synced from the new primary yet (the snapshot clears it). */
 export function rewindPending(db: Database.Database): boolean {
-  return metaGet(db, 'ha_rewind') === '1';
+  return metaGet(db, rewindToMetaKey) !== undefined;
 }
 
 /**
- * Append this node's own commits the new primary does not hold (above `leaderApplied[self]`) to
- * rewound-rows.jsonl, one line per row change: what is about to be rewound. Returns the count.
+ * What a snapshot must hold for this node to install it: its applied vector, or — while a rewind is
+ * pending — that vector capped at the new primary's, since the commits past it were recorded as
+ * rewound and are to be replaced (no donor holds them, so requiring them would wait forever).
+ */
+export function snapshotMustCover(db: Database.Database, applied: Vector): Vector {
+  const raw = metaGet(db, rewindToMetaKey);
+  if (raw === undefined) return applied;
+  const cap = toVector(JSON.parse(raw));
+  const out: Vector = {};
+  for (const [origin, seq] of Object.entries(applied)) out[origin] = Math.min(seq, cap[origin] ?? 0);
+  return out;
+}
+
+/** A vector from a peer's message: origin → non-negative safe integer; anything else is dropped. */
+export function toVector(value: unknown): Vector {
+  const out: Vector = {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return out;
+  for (const [origin, seq] of Object.entries(value as Record<string, unknown>))
+    if (Number.isSafeInteger(seq) && (seq as number) >= 0) out[origin] = seq as number;
+  return out;
+}
+
+/**
+ * Append the commits this node holds past `leaderApplied` (the new primary's applied vector) to
+ * rewound-rows.jsonl, one line per row change: what is about to be rewound. Mostly this node's own
+ * commits as primary; after several failovers also those of an earlier primary the new one never
+ * received. Returns the count of transactions.
  */
 export function recordRewound(
   dataDir: string,
   engine: StorageEngine,
-  leaderApplied: unknown,
+  leaderApplied: Vector,
   epoch: number,
 ): number {
-  const self = engine.nodeId;
-  const held = Number((leaderApplied as Record<string, unknown> | null)?.[self] ?? 0);
-  const from = Number.isSafeInteger(held) ? held : 0;
-  const rows = engine.writer
+  const select = engine.writer
     .prepare(
       `SELECT t.origin_seq AS seq, t.committed_at_ms AS at, l.tbl AS tbl, l.op AS op, l.pk AS pk, l.cols AS cols
          FROM _chorus_tx t JOIN _chorus_log l ON l.txid = t.txid
         WHERE t.origin = ? AND t.origin_seq > ? ORDER BY t.origin_seq, l.lsn`,
     )
-    .safeIntegers(false)
-    .all(self, from) as {
-    seq: number;
-    at: number;
-    tbl: string;
-    op: string;
-    pk: string | null;
-    cols: string | null;
-  }[];
-  if (rows.length === 0) return 0;
-  const lines = rows.map((r) =>
-    JSON.stringify({
-      epoch,
-      origin: self,
-      originSeq: r.seq,
-      committedAtMs: r.at,
-      table: r.tbl,
-      op: r.op,
-      key: r.pk,
-      values: r.cols,
-      rewoundAtMs: Date.now(),
-    }),
-  );
+    .safeIntegers(false);
+  const lines: string[] = [];
+  let txs = 0;
+  for (const [origin, seq] of Object.entries(engine.appliedVector())) {
+    const from = leaderApplied[origin] ?? 0;
+    if (seq <= from) continue;
+    const rows = select.all(origin, from) as {
+      seq: number;
+      at: number;
+      tbl: string;
+      op: string;
+      pk: string | null;
+      cols: string | null;
+    }[];
+    txs += new Set(rows.map((r) => r.seq)).size;
+    for (const r of rows)
+      lines.push(
+        JSON.stringify({
+          epoch,
+          origin,
+          originSeq: r.seq,
+          committedAtMs: r.at,
+          table: r.tbl,
+          op: r.op,
+          key: r.pk,
+          values: r.cols,
+          rewoundAtMs: Date.now(),
+        }),
+      );
+  }
+  if (lines.length === 0) return 0;
   appendFileSync(join(dataDir, rewoundRowsFile), `${lines.join('\n')}\n`);
-  return new Set(rows.map((r) => r.seq)).size;
+  return txs;
 }
 
 export interface RewoundRow {

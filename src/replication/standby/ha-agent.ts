@@ -8,11 +8,12 @@ import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { Config } from '../../config/load.js';
 import { ChorusError } from '../../errors.js';
+import type { Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import type { Link, PeerMessage, PeerNetwork } from '../link/link.js';
 import { Candidate, quorumOf, standbyVotesNeeded } from './election.js';
 import type { EpochState } from './epoch.js';
-import { type FailoverEvent, recordRewound, writeFailoverState } from './failover-state.js';
+import { type FailoverEvent, recordRewound, toVector, writeFailoverState } from './failover-state.js';
 import { type HaMessage, haRenewMs, LeaseKeeper, type Position, positionOf, Voter } from './lease.js';
 import type { RoleState } from './role.js';
 
@@ -317,11 +318,14 @@ export class HaAgent {
     const wasPrimary = this.p.config.haMode === 'primary';
     // A deposed primary may hold commits no standby received: recorded before its data is replaced
     // by the new primary's (without such commits it streams on from where it is).
+    const leaderApplied = toVector(m.applied);
     const rewound = wasPrimary
-      ? recordRewound(this.p.config.server.data_dir, this.p.engine, m.applied, this.p.epoch.current)
+      ? recordRewound(this.p.config.server.data_dir, this.p.engine, leaderApplied, this.p.epoch.current)
       : 0;
     this.p.logger.warn({ primary: from, endpoint: m.endpoint, rewound }, 'following the new primary');
-    this.changeRole('standby', m.endpoint, `following the new primary ${from}`, () => undefined, rewound > 0);
+    this.changeRole('standby', m.endpoint, `following the new primary ${from}`, () => undefined, {
+      rewindTo: rewound > 0 ? leaderApplied : null,
+    });
   }
 
   /**
@@ -400,10 +404,10 @@ export class HaAgent {
     primaryEndpoint: string | null,
     reason: string,
     then: () => void,
-    rewind = false,
+    { rewindTo }: { rewindTo: Vector | null } = { rewindTo: null },
   ): void {
     this.restarting = true;
-    writeFailoverState(this.p.engine.writer, { role, primaryEndpoint, rewind }, () => {
+    writeFailoverState(this.p.engine.writer, { role, primaryEndpoint, rewindTo }, () => {
       then();
       if (this.p.requestRestart) this.p.requestRestart(reason);
       else {

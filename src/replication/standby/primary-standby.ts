@@ -15,7 +15,13 @@ import type { PeerMessage, PeerNetwork } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';
 import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
-import { type FailoverEvent, recordFailover, rewindPending, runFailoverHook } from './failover-state.js';
+import {
+  type FailoverEvent,
+  recordFailover,
+  rewindPending,
+  runFailoverHook,
+  snapshotMustCover,
+} from './failover-state.js';
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { HaAgent } from './ha-agent.js';
 import { registerHaMetrics } from './ha-metrics.js';
@@ -114,6 +120,7 @@ export class PrimaryStandby {
       // An empty standby starts from a copy of the primary, then streams the log from it; so does
       // a deposed primary (its commits no standby received were recorded: rewound-rows.jsonl).
       initializingEmpty: () => standby && (engine.applied.size === 0 || rewindPending(engine.writer)),
+      mustCover: (applied) => snapshotMustCover(engine.writer, applied),
     });
     this.forwardServer = new ForwardServer(() => this.role.writable);
     replicator.addExtension(this.forwardServer);
