@@ -228,11 +228,18 @@ async function main(): Promise<void> {
         ).rows.map((r) => Number(r.id)),
       );
       const missing = [...w.acked].filter((id) => !held.has(id)).length;
+      const history = await query(
+        successor,
+        'SELECT detection_ms, rto_ms FROM replicate.failover_history ORDER BY failover_id DESC LIMIT 1',
+      );
+      const h = history.rows[0] as { detection_ms: string; rto_ms: string } | undefined;
       lost += missing;
       acknowledged += w.acked.size;
       rto.push(firstAck - killedAt);
       console.log(
-        `round ${String(round).padStart(2)}: killed ${primary.nodeId}, ${successor.nodeId} took writes after ${fmt(firstAck - killedAt, 0)} ms; ${w.acked.size} acknowledged, ${missing} lost`,
+        `round ${String(round).padStart(2)}: killed ${primary.nodeId}, ${successor.nodeId} took writes after ${fmt(firstAck - killedAt, 0)} ms ` +
+          `(its history: detected ${h?.detection_ms ?? '?'} ms, promoted ${h?.rto_ms ?? '?'} ms after it last heard the primary); ` +
+          `${w.acked.size} acknowledged, ${missing} lost`,
       );
       // The old primary returns with its old command line and rejoins as a standby.
       await killed;

@@ -25,6 +25,11 @@ export interface FailoverEvent {
   epoch: number;
   oldPrimary: string | null;
   newPrimary: string;
+  /**
+   * When this node last heard from the old primary (its lease renewals): the failure happened
+   * after it. Equal to detectedAtMs for a switchover or a forced promotion.
+   */
+  lastHeardAtMs: number;
   /** When this node started the election (the primary had been silent failover_timeout_ms). */
   detectedAtMs: number;
   promotedAtMs: number;
@@ -187,7 +192,10 @@ export function readRewound(dataDir: string): RewoundRow[] {
   return out;
 }
 
-/** A failover this node made, in replicate.failover_history (the multi-primary table). */
+/**
+ * A failover this node made, in replicate.failover_history (the multi-primary table): detection_ms
+ * from the last sign of the old primary to the election, rto_ms from it to the promotion.
+ */
 export function recordFailover(db: Database.Database, e: FailoverEvent): void {
   db.prepare(
     `INSERT INTO _chorus_failover_history (failover_time, failed_master, promoted_master, failover_type,
@@ -198,8 +206,8 @@ export function recordFailover(db: Database.Database, e: FailoverEvent): void {
     e.oldPrimary,
     e.newPrimary,
     e.type,
-    0,
-    Math.max(0, e.promotedAtMs - e.detectedAtMs),
+    Math.max(0, e.detectedAtMs - e.lastHeardAtMs),
+    Math.max(0, e.promotedAtMs - e.lastHeardAtMs),
     e.lostTransactions,
     1,
     `epoch ${e.epoch}`,

@@ -244,6 +244,7 @@ export class HaAgent {
         if (this.p.role.role !== 'standby') return;
         this.promotionType = 'manual';
         this.detectedAtMs = this.p.timers.nowMs();
+        this.lastHeardAtMs = null;
         this.voter.release(from, this.p.engine.nodeId);
         this.takeoverUntilMs = this.now() + handOverTimeoutMs;
         this.candidate.startNow();
@@ -278,10 +279,15 @@ export class HaAgent {
       this.lastHeardMs = now;
       return;
     }
-    if (this.candidate.start()) this.detectedAtMs ??= this.p.timers.nowMs();
+    if (this.candidate.start() && this.detectedAtMs === null) {
+      this.detectedAtMs = this.p.timers.nowMs();
+      this.lastHeardAtMs = this.detectedAtMs - (now - this.lastHeardMs);
+    }
   }
 
+  /** Wall-clock times of the failover being run: election started, old primary last heard. */
   private detectedAtMs: number | null = null;
+  private lastHeardAtMs: number | null = null;
 
   /** Won the election of `epoch`: become primary (restart as one, listening on --ha-bind). */
   private won(epoch: number): void {
@@ -292,12 +298,14 @@ export class HaAgent {
       oldPrimary:
         this.voter.leader && this.voter.leader.id !== this.p.engine.nodeId ? this.voter.leader.id : null,
       newPrimary: this.p.engine.nodeId,
+      lastHeardAtMs: this.lastHeardAtMs ?? this.detectedAtMs ?? atMs,
       detectedAtMs: this.detectedAtMs ?? atMs,
       promotedAtMs: atMs,
       lostTransactions: null,
       type: this.promotionType,
     };
     this.detectedAtMs = null;
+    this.lastHeardAtMs = null;
     this.changeRole('primary', null, `promoted to primary (epoch ${epoch})`, () => this.p.onPromoted(event));
   }
 
@@ -338,6 +346,7 @@ export class HaAgent {
       throw new ChorusError('55000', 'replicate.force_promote() runs on a standby; this node is the primary');
     this.promotionType = 'forced';
     this.detectedAtMs = this.p.timers.nowMs();
+    this.lastHeardAtMs = null;
     const epoch = this.p.epoch.current;
     const deadline = Date.now() + handOverTimeoutMs;
     while (!this.restarting) {

@@ -5,9 +5,9 @@
 // Transport-free: messages go through `send`, time through a monotonic clock.
 
 /** How long a granted lease (and a vote's promise) lasts. */
-export const haLeaseMs = 3_000;
-/** The primary renews this often (three renewals fit in a lease: one lost message costs nothing). */
-export const haRenewMs = 1_000;
+export const haLeaseMs = 2_000;
+/** The primary renews this often (four renewals fit in a lease: a lost message or a stall of a second costs nothing). */
+export const haRenewMs = 500;
 /** The primary counts its lease as over this much before the voters do (clock-rate drift, scheduling). */
 export const haDriftMarginMs = 300;
 /** Lease requests the primary keeps track of at once (replies to older ones are ignored). */
