@@ -43,6 +43,8 @@ export interface HaAgentParts {
   syncAcks: number;
   /** A failover made this node primary (history, hook). */
   onPromoted(event: FailoverEvent): void;
+  /** This node follows a newly promoted primary (its sessions listening on chorus_failover are told). */
+  onFollowing?(epoch: number, oldPrimary: string | null, newPrimary: string): void;
   /** Primary: how far a standby applied this primary's commits (null if unknown), and its own count. */
   standbyApplied(id: string): number | null;
   ownPosition(): number;
@@ -321,6 +323,7 @@ export class HaAgent {
       ? recordRewound(this.p.config.server.data_dir, this.p.engine, m.applied, this.p.epoch.current)
       : 0;
     this.p.logger.warn({ primary: from, endpoint: m.endpoint, rewound }, 'following the new primary');
+    this.p.onFollowing?.(m.epoch, wasPrimary ? this.p.engine.nodeId : this.p.followedPrimaryId(), from);
     this.changeRole('standby', m.endpoint, `following the new primary ${from}`, () => undefined, rewound > 0);
   }
 

@@ -15,7 +15,14 @@ import type { PeerMessage, PeerNetwork } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';
 import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
-import { type FailoverEvent, recordFailover, rewindPending, runFailoverHook } from './failover-state.js';
+import {
+  type FailoverEvent,
+  failoverEventJson,
+  followingEventJson,
+  recordFailover,
+  rewindPending,
+  runFailoverHook,
+} from './failover-state.js';
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { HaAgent } from './ha-agent.js';
 import { registerHaMetrics } from './ha-metrics.js';
@@ -42,6 +49,8 @@ export interface PrimaryStandbyParts {
   voteNetwork: PeerNetwork | null;
   /** Where the epoch, role and lease gauges go (/metrics). */
   metrics?: Registry;
+  /** A failover made this node primary, or this node follows a new primary: the event as JSON (LISTEN chorus_failover). */
+  onFailover?: (eventJson: string) => void;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
@@ -135,6 +144,8 @@ export class PrimaryStandby {
         followedPrimaryId: () => this.follower?.primaryId ?? null,
         syncAcks: config.syncMode === 'async' ? 0 : rule.k,
         onPromoted: (e) => this.promoted(e),
+        onFollowing: (epoch, oldPrimary, newPrimary) =>
+          p.onFailover?.(followingEventJson(epoch, oldPrimary, newPrimary)),
         standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
         ownPosition: () => this.tracker?.position() ?? 0,
       });
@@ -202,6 +213,7 @@ export class PrimaryStandby {
   private promoted(e: FailoverEvent): void {
     recordFailover(this.p.engine.writer, e);
     runFailoverHook(this.p.config.ha.on_failover, e, this.p.logger);
+    this.p.onFailover?.(failoverEventJson(e));
   }
 
   /** What the session checks before a write and waits on after a commit: the lease, then the sync rule. */
