@@ -20,8 +20,8 @@ export class NotifyHub {
   private readonly channels = new Map<string, Set<NotifyListener>>();
 
   listen(l: NotifyListener, channel: string): void {
-    let set = this.channels.get(channel);
-    if (!set) this.channels.set(channel, (set = new Set()));
+    const set = this.channels.get(channel) ?? new Set<NotifyListener>();
+    this.channels.set(channel, set);
     set.add(l);
   }
 
