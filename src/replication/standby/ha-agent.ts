@@ -290,8 +290,10 @@ export class HaAgent {
     this.p.logger.warn({ epoch }, 'won the election: this standby becomes primary');
     const event: FailoverEvent = {
       epoch,
+      // The voter forgets a leader whose lease ran out: the primary this standby followed, then.
       oldPrimary:
-        this.voter.leader && this.voter.leader.id !== this.p.engine.nodeId ? this.voter.leader.id : null,
+        (this.voter.leader && this.voter.leader.id !== this.p.engine.nodeId ? this.voter.leader.id : null) ??
+        this.p.followedPrimaryId(),
       newPrimary: this.p.engine.nodeId,
       detectedAtMs: this.detectedAtMs ?? atMs,
       promotedAtMs: atMs,
