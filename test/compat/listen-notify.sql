@@ -8,7 +8,9 @@ NOTIFY compat_notify_a;
 NOTIFY compat_notify_a, 'payload';
 SELECT pg_notify('compat_notify_a', 'x');
 SELECT pg_notify('compat_notify_a', NULL) AS n;
+-- error: 22023
 SELECT pg_notify('', 'x');
+-- error: 22023
 SELECT pg_notify(NULL, 'x');
 BEGIN;
 LISTEN compat_notify_c;
