@@ -223,7 +223,10 @@ const haSchema = z
     failover_timeout_ms: ms.min(100).default(1_500),
     /** A standby further behind than this many transactions is never promoted automatically. */
     maximum_lag_on_failover: z.number().int().min(0).default(100_000),
-    /** A command run after this node became primary by failover (JSON event on stdin and in CHORUS_FAILOVER_EVENT). */
+    /**
+     * Run after this node became primary by failover: a command (JSON event on stdin and in
+     * CHORUS_FAILOVER_EVENT) or an http(s) URL (the JSON POSTed to it).
+     */
     on_failover: z.string().optional(),
   })
   .strict();

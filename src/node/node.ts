@@ -33,7 +33,7 @@ import { Resolvers } from '../replication/apply/resolvers.js';
 import { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';
-import { applyFailoverState, readRewound } from '../replication/standby/failover-state.js';
+import { applyFailoverState, failoverChannel, readRewound } from '../replication/standby/failover-state.js';
 import {
   newEpochState,
   newRoleState,
@@ -50,6 +50,7 @@ import { GroupCommitter } from '../session/group-commit.js';
 import { advisoryColumns } from '../session/local/advisory-calls.js';
 import { AdvisoryLocks } from '../session/local/advisory-locks.js';
 import { CursorConnections } from '../session/local/cursor-connections.js';
+import { NotifyHub } from '../session/local/notify-hub.js';
 import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
@@ -140,6 +141,8 @@ export class ChorusNode {
   private readonly writerLock: WriterLock;
   private readonly writerCache: StatementCache;
   private readonly sessions = new Set<Session>();
+  /** LISTEN / NOTIFY among this node's sessions (node-local, as in PostgreSQL). */
+  readonly notifyHub = new NotifyHub();
   private readonly host: SessionHost;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private listeners: { pg: Listener; http: Listener | null } | null = null;
@@ -309,6 +312,7 @@ export class ChorusNode {
       local: {
         advisoryLocks: new AdvisoryLocks(),
         cursorConnections: new CursorConnections(this.engine.path === ':memory:' ? null : this.engine.path),
+        notifyHub: this.notifyHub,
       },
       schema: { catalog: this.catalog, planner: this.plans },
       openWriterView: () => {
@@ -416,6 +420,11 @@ export class ChorusNode {
           requestRestart: opts.onRestart ?? null,
           voteNetwork: opts.voteNetwork?.(this) ?? null,
           metrics: this.metrics.registry,
+          onFailover: (json) => {
+            const full = this.notifyHub.publishFromNode(failoverChannel, json);
+            if (full > 0)
+              this.logger.warn({ sessions: full }, 'chorus_failover not queued: listener queue full');
+          },
         });
         this.host.quorum = this.standby.writeGate();
         this.wireWriteRouting(this.standby);

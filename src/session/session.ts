@@ -178,6 +178,7 @@ export class Session {
       services: host.local,
       owner: this,
       inBlock: () => this.state !== 'idle',
+      inRecovery: () => host.inRecovery?.() ?? false,
       holdsWriter: () => this.holdsWriter,
       lockWait: (wait) => this.lockWait(wait),
       prepare: (sql, oids) => this.schema.planner.prepareOne(sql, oids),
@@ -309,6 +310,7 @@ export class Session {
         this.txStartUs = null;
         this.readOnlyTx = false;
         this.endBlock(committed);
+        if (committed) this.local.committed();
       }
       return;
     }
@@ -818,6 +820,7 @@ export class Session {
     this.readOnlyTx = false;
     this.endBlock(!failed);
     await this.awaitQuorum(this.releaseWriter(!failed));
+    this.local.committed();
     return result(failed ? 'ROLLBACK' : 'COMMIT', null);
   }
 
@@ -858,6 +861,7 @@ export class Session {
     }
     const last = p.cls.sig[p.cls.sig.length - 1];
     const name = last?.kind === 'qident' ? last.value : (last?.text ?? '').toLowerCase();
+    this.local.savepoint(kind, name);
     if (!this.holdsWriter && this.readOnlyTx) {
       if (readOnlySavepoint(this.readOnlySavepoints, this.settings, kind, name)) this.state = 'tx';
       return result(commandTag(p.cls, 0), null);
@@ -949,6 +953,7 @@ export class Session {
       this.readOnlyTx = false;
       this.endBlock(true);
       await this.awaitQuorum(this.releaseWriter(true));
+      this.local.committed();
     }
   }
 

@@ -1,5 +1,5 @@
 // PostgreSQL constructs this node cannot support, refused up front with 0A000 naming the construct
-// (rather than whatever syntax error SQLite would give): statements (LISTEN, GRANT, CREATE FUNCTION,
+// (rather than whatever syntax error SQLite would give): statements (GRANT, CREATE FUNCTION,
 // LOCK, ALTER TABLE ... ALTER COLUMN, ...) and expressions (row locks, arrays, SIMILAR TO,
 // data-modifying CTEs).
 
@@ -10,7 +10,6 @@ import { matchParen } from './pg-tokens.js';
 /** Statement-level: sig is the statement's significant tokens. */
 export function rejectUnsupportedStatement(sig: Token[]): void {
   const [a, b, c, d] = sig;
-  if (isKeyword(a, 'LISTEN', 'UNLISTEN', 'NOTIFY')) throw new FeatureNotSupportedError(a!.value);
   if (isKeyword(a, 'GRANT', 'REVOKE')) throw new FeatureNotSupportedError(a!.value);
   if (isKeyword(a, 'DO')) throw new FeatureNotSupportedError('DO (anonymous code blocks)');
   if (isKeyword(a, 'COMMENT') && isKeyword(b, 'ON')) throw new FeatureNotSupportedError('COMMENT ON');

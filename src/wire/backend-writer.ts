@@ -134,6 +134,15 @@ export class BackendWriter {
     this.int32(secret);
   }
 
+  /** NotificationResponse ('A'): a notification on a channel this session listens on. */
+  notificationResponse(pid: number, channel: string, payload: string): void {
+    const at = this.begin(0x41, 4 + channel.length * 3 + payload.length * 3 + 2);
+    this.int32(pid);
+    this.cstring(channel);
+    this.cstring(payload);
+    this.finish(at);
+  }
+
   readyForQuery(status: 'I' | 'T' | 'E'): void {
     this.fixed(0x5a, 1);
     this.buf[this.pos++] = status.charCodeAt(0);

@@ -63,6 +63,10 @@ export class PgConnection {
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipToSync = false;
   private pumping = false;
+  /** ReadyForQuery went out and no message came since: a notification may be sent at once. */
+  private idle = false;
+  /** Notifications wait for the socket to drain (the client is not reading). */
+  private notifyDrainWait = false;
   private authTimer: NodeJS.Timeout | null;
   private terminateWhenIdle = false;
   /** SSL/GSS encryption may be negotiated once, before the startup message (as in PostgreSQL). */
@@ -271,6 +275,7 @@ export class PgConnection {
     }
     this.session.batchHint = () => this.extended.batchEndsTransaction(this.reader.peek(batchPeekMessagesMax));
     this.session.local.onDiscardAll(() => this.extended.discardAll());
+    this.session.local.notifications.attach(this.processId, () => this.notificationArrived());
     this.out.authenticationOk();
     for (const name of reportedSettings) {
       this.out.parameterStatus(settingDisplayName(name), this.session.settings.get(name) ?? '');
@@ -280,9 +285,11 @@ export class PgConnection {
     this.out.readyForQuery('I');
     this.flush();
     this.phase = 'ready';
+    this.idle = true;
   }
 
   private async handle(msg: FrontendMessage): Promise<void> {
+    this.idle = false;
     if (this.copy.active) {
       try {
         return await this.copy.message(this.copy.active, msg);
@@ -349,8 +356,11 @@ export class PgConnection {
   }
 
   private readyForQuery(): void {
+    // As PostgreSQL: notifications go out before ReadyForQuery, outside a transaction block only.
+    if (this.session!.txStatus === 'I') this.writeNotifications();
     this.out.readyForQuery(this.session!.txStatus);
     this.flush();
+    this.idle = true;
     if (this.terminateWhenIdle && this.session!.txStatus === 'I') this.fatal(new AdminShutdownError());
   }
 
@@ -437,6 +447,29 @@ export class PgConnection {
       }
     }
     this.out.commandComplete(r.columns && r.tag.startsWith('SELECT') ? `SELECT ${to - from}` : r.tag);
+  }
+
+  /** A notification was queued for this session: sent now if the connection is idle between queries. */
+  private notificationArrived(): void {
+    if (!this.idle || this.phase !== 'ready' || this.copy.active || this.session?.txStatus !== 'I') return;
+    if (this.socket.writableLength > wireOutputBufferBytesHigh) {
+      // The client does not read: the notifications stay queued (bounded; NOTIFY fails when full).
+      if (!this.notifyDrainWait) {
+        this.notifyDrainWait = true;
+        this.socket.once('drain', () => {
+          this.notifyDrainWait = false;
+          this.notificationArrived();
+        });
+      }
+      return;
+    }
+    this.writeNotifications();
+    this.flush();
+  }
+
+  private writeNotifications(): void {
+    for (const n of this.session!.local.notifications.take())
+      this.out.notificationResponse(n.pid, n.channel, n.payload);
   }
 
   private flush(): void {

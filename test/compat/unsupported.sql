@@ -30,12 +30,6 @@ REVOKE ALL ON compat_refused FROM PUBLIC;
 -- chorus-error: 0A000 comments on objects
 COMMENT ON TABLE compat_refused IS 'refused';
 
--- chorus-error: 0A000 LISTEN / NOTIFY
-LISTEN compat_channel;
-
--- chorus-error: 0A000 LISTEN / NOTIFY
-NOTIFY compat_channel, 'hello';
-
 -- chorus-error: 0A000 temporary sequences
 CREATE TEMP SEQUENCE compat_tmp_seq;
 

@@ -336,8 +336,6 @@ describe('pg dialect: unsupported constructs', () => {
     ['CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql', 'CREATE FUNCTION'],
     ['CREATE OR REPLACE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$', 'CREATE PROCEDURE'],
     ['CREATE DATABASE d', 'CREATE DATABASE'],
-    ['LISTEN ch', 'LISTEN'],
-    ["NOTIFY ch, 'x'", 'NOTIFY'],
     ['GRANT SELECT ON t TO bob', 'GRANT'],
     ['REVOKE ALL ON t FROM bob', 'REVOKE'],
     ["SELECT x + INTERVAL 'P1D'", 'ISO 8601 interval'],

@@ -20,6 +20,10 @@ export const rewoundRowsFile = 'rewound-rows.jsonl';
 export const rewoundRowsShownMax = 100_000;
 /** How long an on_failover command may run before it is killed. */
 export const failoverHookTimeoutMs = 30_000;
+/** How long the POST of an on_failover webhook (an http(s) URL) may take before it is abandoned. */
+export const failoverWebhookTimeoutMs = 10_000;
+/** The channel whose listeners get the failover event (LISTEN chorus_failover). */
+export const failoverChannel = 'chorus_failover';
 
 export interface FailoverEvent {
   epoch: number;
@@ -214,20 +218,42 @@ export function recordFailover(db: Database.Database, e: FailoverEvent): void {
   );
 }
 
-/** Run the on_failover command with the event as JSON (stdin and CHORUS_FAILOVER_EVENT); never throws. */
-export function runFailoverHook(command: string | undefined, e: FailoverEvent, logger: Logger): void {
-  if (!command) return;
-  const json = JSON.stringify({
+/** The failover event as the hook, the webhook and LISTEN chorus_failover get it. */
+export function failoverEventJson(e: FailoverEvent): string {
+  return JSON.stringify({
     event: 'failover',
     type: e.type,
     old_primary: e.oldPrimary,
     new_primary: e.newPrimary,
     epoch: e.epoch,
+    last_heard_at: new Date(e.lastHeardAtMs).toISOString(),
     detected_at: new Date(e.detectedAtMs).toISOString(),
     promoted_at: new Date(e.promotedAtMs).toISOString(),
-    rto_ms: Math.max(0, e.promotedAtMs - e.detectedAtMs),
+    // As in replicate.failover_history: from the old primary's last renewal this node heard.
+    detection_ms: Math.max(0, e.detectedAtMs - e.lastHeardAtMs),
+    rto_ms: Math.max(0, e.promotedAtMs - e.lastHeardAtMs),
     rpo_transactions: e.lostTransactions,
   });
+}
+
+/** A standby learned that a new primary was promoted and follows it: what its listeners get. */
+export function followingEventJson(epoch: number, oldPrimary: string | null, newPrimary: string): string {
+  return JSON.stringify({ event: 'following', old_primary: oldPrimary, new_primary: newPrimary, epoch });
+}
+
+/**
+ * Run the on_failover hook with the event as JSON; never throws (failures are logged). An http(s)
+ * URL gets it as the body of a POST; anything else is a command that gets it on stdin and in
+ * CHORUS_FAILOVER_EVENT.
+ */
+export function runFailoverHook(hook: string | undefined, e: FailoverEvent, logger: Logger): void {
+  if (!hook) return;
+  const json = failoverEventJson(e);
+  if (/^https?:\/\//i.test(hook)) {
+    postFailoverEvent(hook, json, logger);
+    return;
+  }
+  const command = hook;
   try {
     const child = spawn(command, {
       shell: true,
@@ -242,5 +268,34 @@ export function runFailoverHook(command: string | undefined, e: FailoverEvent, l
     child.stdin?.end(json);
   } catch (err) {
     logger.error({ err, command }, 'on_failover command failed to start');
+  }
+}
+
+/** POST the event to the on_failover URL, bounded by failoverWebhookTimeoutMs; errors are logged. */
+function postFailoverEvent(hook: string, json: string, logger: Logger): void {
+  const started = Date.now();
+  const url = redactedUrl(hook);
+  fetch(hook, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: json,
+    signal: AbortSignal.timeout(failoverWebhookTimeoutMs),
+  }).then(
+    async (res) => {
+      await res.arrayBuffer().catch(() => undefined);
+      if (!res.ok) logger.error({ url, status: res.status }, 'on_failover webhook answered with an error');
+      else logger.info({ url, ms: Date.now() - started }, 'on_failover webhook notified');
+    },
+    (err: unknown) => logger.error({ err, url }, 'on_failover webhook failed'),
+  );
+}
+
+/** The URL as logged: without credentials or query (a token may be there). */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(an invalid URL)';
   }
 }

@@ -44,6 +44,8 @@ export interface HaAgentParts {
   syncAcks: number;
   /** A failover made this node primary (history, hook). */
   onPromoted(event: FailoverEvent): void;
+  /** This node follows a newly promoted primary (its sessions listening on chorus_failover are told). */
+  onFollowing?(epoch: number, oldPrimary: string | null, newPrimary: string): void;
   /** Primary: how far a standby applied this primary's commits (null if unknown), and its own count. */
   standbyApplied(id: string): number | null;
   ownPosition(): number;
@@ -295,8 +297,10 @@ export class HaAgent {
     this.p.logger.warn({ epoch }, 'won the election: this standby becomes primary');
     const event: FailoverEvent = {
       epoch,
+      // The voter forgets a leader whose lease ran out: the primary this standby followed, then.
       oldPrimary:
-        this.voter.leader && this.voter.leader.id !== this.p.engine.nodeId ? this.voter.leader.id : null,
+        (this.voter.leader && this.voter.leader.id !== this.p.engine.nodeId ? this.voter.leader.id : null) ??
+        this.p.followedPrimaryId(),
       newPrimary: this.p.engine.nodeId,
       lastHeardAtMs: this.lastHeardAtMs ?? this.detectedAtMs ?? atMs,
       detectedAtMs: this.detectedAtMs ?? atMs,
@@ -331,6 +335,7 @@ export class HaAgent {
       ? recordRewound(this.p.config.server.data_dir, this.p.engine, leaderApplied, this.p.epoch.current)
       : 0;
     this.p.logger.warn({ primary: from, endpoint: m.endpoint, rewound }, 'following the new primary');
+    this.p.onFollowing?.(m.epoch, wasPrimary ? this.p.engine.nodeId : this.p.followedPrimaryId(), from);
     this.changeRole('standby', m.endpoint, `following the new primary ${from}`, () => undefined, {
       rewindTo: rewound > 0 ? leaderApplied : null,
     });

@@ -17,6 +17,8 @@ import type { Replicator } from '../stream/replicator.js';
 import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
 import {
   type FailoverEvent,
+  failoverEventJson,
+  followingEventJson,
   recordFailover,
   rewindPending,
   runFailoverHook,
@@ -48,6 +50,8 @@ export interface PrimaryStandbyParts {
   voteNetwork: PeerNetwork | null;
   /** Where the epoch, role and lease gauges go (/metrics). */
   metrics?: Registry;
+  /** A failover made this node primary, or this node follows a new primary: the event as JSON (LISTEN chorus_failover). */
+  onFailover?: (eventJson: string) => void;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
@@ -142,6 +146,8 @@ export class PrimaryStandby {
         followedPrimaryId: () => this.follower?.primaryId ?? null,
         syncAcks: config.syncMode === 'async' ? 0 : rule.k,
         onPromoted: (e) => this.promoted(e),
+        onFollowing: (epoch, oldPrimary, newPrimary) =>
+          p.onFailover?.(followingEventJson(epoch, oldPrimary, newPrimary)),
         standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
         ownPosition: () => this.tracker?.position() ?? 0,
       });
@@ -209,6 +215,7 @@ export class PrimaryStandby {
   private promoted(e: FailoverEvent): void {
     recordFailover(this.p.engine.writer, e);
     runFailoverHook(this.p.config.ha.on_failover, e, this.p.logger);
+    this.p.onFailover?.(failoverEventJson(e));
   }
 
   /** What the session checks before a write and waits on after a commit: the lease, then the sync rule. */

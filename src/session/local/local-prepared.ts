@@ -18,7 +18,9 @@ export function prepareLocal(s: StatementText): Prepared | null {
         ]
       : local.kind === 'execute'
         ? local.args
-        : [];
+        : local.kind === 'notification' && local.st.kind === 'notify-call'
+          ? [local.st.channel, local.st.payload]
+          : [];
   const paramCount = Math.max(0, ...args.map((a) => ('param' in a ? a.param : 0)));
   return {
     text: s.sql,

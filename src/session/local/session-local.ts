@@ -1,5 +1,5 @@
 // A session's own objects and what acts on them: SQL prepared statements (PREPARE / EXECUTE /
-// DEALLOCATE), cursors (DECLARE / FETCH / MOVE / CLOSE), advisory locks, DISCARD. The session
+// DEALLOCATE), cursors (DECLARE / FETCH / MOVE / CLOSE), advisory locks, LISTEN / NOTIFY, DISCARD. The session
 // calls run() for a LocalStatement and transactionEnded() / close() as its transactions and life end.
 
 import type Database from 'better-sqlite3';
@@ -11,6 +11,8 @@ import { runAdvisoryCalls } from './advisory-calls.js';
 import type { AdvisoryLocks } from './advisory-locks.js';
 import type { CursorConnections } from './cursor-connections.js';
 import { Cursor, IteratedRows, MemoryRows, type RowSource, sessionCursorsMax } from './cursors.js';
+import { SessionNotifications } from './notifications.js';
+import type { NotifyHub } from './notify-hub.js';
 import { deallocate, executePrepared, prepareNamed, type SqlPrepared } from './sql-prepare.js';
 import type { LocalArg, LocalStatement } from './statement.js';
 
@@ -18,6 +20,8 @@ import type { LocalArg, LocalStatement } from './statement.js';
 export interface LocalServices {
   advisoryLocks: AdvisoryLocks;
   cursorConnections: CursorConnections;
+  /** LISTEN / NOTIFY of the node's sessions (node-local). */
+  notifyHub: NotifyHub;
 }
 
 /** What the session-local objects need from their session. */
@@ -27,6 +31,8 @@ export interface LocalHost {
   readonly owner: object;
   /** A transaction block (explicit or a multi-statement query's implicit one) is open. */
   inBlock(): boolean;
+  /** A standby (pg_is_in_recovery()): LISTEN only on chorus_ channels, no NOTIFY. */
+  inRecovery(): boolean;
   /** The session's transaction holds the writer (it has written): reads must see its writes. */
   holdsWriter(): boolean;
   lockWait<T>(wait: Promise<T>): Promise<T>;
@@ -71,8 +77,16 @@ export class SessionLocal {
   private readonly discardListeners: (() => void)[] = [];
   /** The open transaction took transaction-level advisory locks. */
   private xactLocks = false;
+  /** LISTEN / UNLISTEN / NOTIFY (notifications.ts); the connection sends what it receives. */
+  readonly notifications: SessionNotifications;
 
-  constructor(private readonly host: LocalHost) {}
+  constructor(private readonly host: LocalHost) {
+    this.notifications = new SessionNotifications({
+      hub: host.services.notifyHub,
+      inBlock: () => host.inBlock(),
+      inRecovery: () => host.inRecovery(),
+    });
+  }
 
   onDiscardAll(listener: () => void): void {
     this.discardListeners.push(listener);
@@ -132,6 +146,8 @@ export class SessionLocal {
           throw new ChorusError('25001', 'DISCARD ALL cannot run inside a transaction block');
         if (st.target === 'all' || st.target === 'temp') await this.host.discardTemp();
         return this.discard(st.target);
+      case 'notification':
+        return this.notifications.run(st.st, params);
     }
   }
 
@@ -212,6 +228,7 @@ export class SessionLocal {
       const locks = this.host.services.advisoryLocks;
       locks.releaseAll(this.host.owner, 'session');
       locks.releaseAll(this.host.owner, 'xact');
+      this.notifications.unlistenAll();
       this.host.resetSettings();
       for (const l of this.discardListeners) l();
       return done('DISCARD ALL');
@@ -225,6 +242,7 @@ export class SessionLocal {
 
   /** The transaction ended: its cursors close (WITH HOLD ones survive a COMMIT), its xact locks go. */
   transactionEnded(committed: boolean): void {
+    this.notifications.transactionEnded(committed);
     if (this.cursors.size > 0) {
       this.closeCursors((c) => !c.hold || (!committed && c.inOpenBlock));
       for (const c of this.cursors.values()) c.inOpenBlock = false;
@@ -235,8 +253,19 @@ export class SessionLocal {
     }
   }
 
+  /** The transaction's COMMIT is durable (after transactionEnded(true)): its notifications go out. */
+  committed(): void {
+    this.notifications.committed();
+  }
+
+  /** SAVEPOINT / RELEASE / ROLLBACK TO of the open block. */
+  savepoint(kind: string, name: string): void {
+    this.notifications.savepoint(kind, name);
+  }
+
   /** The session ended: everything it held goes. */
   close(): void {
+    this.notifications.close();
     this.closeCursors(() => true);
     this.prepared.clear();
     const locks = this.host.services.advisoryLocks;

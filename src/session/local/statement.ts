@@ -7,6 +7,12 @@ import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { isKeyword, isTrivia, type StatementText, type Token } from '../../sql/lexer.js';
 import { charOffset, nodeOf, parseSql } from '../../sql/parse/parser.js';
 import { resolveTypeName } from '../../sql/types/pg-types.js';
+import {
+  isNotifyFunctionWord,
+  type NotifyStatement,
+  notifySelect,
+  notifyUtility,
+} from './notify-statement.js';
 
 /** A value of an EXECUTE argument or an advisory-lock key: a constant's text, or a parameter. */
 export type LocalArg = { text: string | null; position?: number } | { param: number };
@@ -47,7 +53,8 @@ export type LocalStatement =
     }
   | { kind: 'fetch'; name: string; direction: FetchDirection; count: number; move: boolean }
   | { kind: 'close'; name: string | null }
-  | { kind: 'discard'; target: 'all' | 'plans' | 'sequences' | 'temp' };
+  | { kind: 'discard'; target: 'all' | 'plans' | 'sequences' | 'temp' }
+  | { kind: 'notification'; st: NotifyStatement };
 
 /** FETCH ALL / FORWARD ALL arrive as this count (PostgreSQL's FETCH_ALL). */
 export const fetchAll = 2_147_483_647;
@@ -61,6 +68,9 @@ const firstWords = new Set([
   'MOVE',
   'CLOSE',
   'DISCARD',
+  'LISTEN',
+  'UNLISTEN',
+  'NOTIFY',
 ]);
 
 /** Whether the statement's first words make it a session statement (cheap: two tokens looked at). */
@@ -69,7 +79,17 @@ export function localStatementWord(s: StatementText): boolean {
   if (a?.kind !== 'ident') return false;
   if (firstWords.has(a.value)) return true;
   if (a.value === 'WITH') return s.tokens.some(isAdvisoryName);
-  return a.value === 'SELECT' && b !== undefined && isAdvisoryName(b);
+  return a.value === 'SELECT' && b !== undefined && (isAdvisoryName(b) || isNotifySelect(s.tokens, b));
+}
+
+/** `SELECT pg_notify(...)`, `SELECT pg_listening_channels()`, `SELECT * FROM pg_listening_channels()`. */
+function isNotifySelect(tokens: readonly Token[], b: Token): boolean {
+  if (b.kind === 'ident') return isNotifyFunctionWord(b.value);
+  return (
+    b.kind === 'op' &&
+    b.text === '*' &&
+    tokens.some((t) => t.kind === 'ident' && t.value === 'PG_LISTENING_CHANNELS')
+  );
 }
 
 function isAdvisoryName(t: Token): boolean {
@@ -83,8 +103,17 @@ export function localStatementOf(s: StatementText): LocalStatement | null {
   if (parsed.length !== 1) return null;
   const [tag, body] = nodeOf(parsed[0]!.stmt);
   switch (tag) {
-    case 'SelectStmt':
+    case 'SelectStmt': {
+      const [, b] = firstTwo(s.tokens);
+      if (b?.kind === 'ident' && isAdvisoryName(b)) return advisoryCalls(body as P.SelectStmt, s.sql);
+      if (s.tokens.some((t) => t.kind === 'ident' && isNotifyFunctionWord(t.value)))
+        return { kind: 'notification', st: notifySelect(body as P.SelectStmt) };
       return advisoryCalls(body as P.SelectStmt, s.sql);
+    }
+    case 'ListenStmt':
+    case 'UnlistenStmt':
+    case 'NotifyStmt':
+      return { kind: 'notification', st: notifyUtility(tag, body)! };
     case 'PrepareStmt': {
       const st = body as P.PrepareStmt;
       const paramOids = (st.argtypes ?? []).map((n) => {
