@@ -3,6 +3,7 @@
 
 export type { AdminColumn, AdminFunction, AdminValue, AdminView } from './admin/registry.js';
 export { standardListeners } from './cli/listeners.js';
+export { type FailoverNotice, NodeRunner, type RunNodeOptions, runNode } from './cli/node-runner.js';
 export { type Config, type ConfigFlags, loadConfig } from './config/load.js';
 export * from './errors.js';
 export { startHttpServer } from './http/server.js';

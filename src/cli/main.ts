@@ -12,23 +12,15 @@ import { OffsetFileClock } from '../clock/offset-file-clock.js';
 import { systemTimers } from '../clock/timers.js';
 import { type ConfigFlags, loadConfig } from '../config/load.js';
 import { ChorusError, ConfigError } from '../errors.js';
-import { type ChorusNode, openNode } from '../node/node.js';
-import {
-  tcpNetworkFromConfig,
-  tcpOptions,
-  voteNetworkFromConfig,
-  witnessNetworkFromConfig,
-} from '../node/tcp-network.js';
+import { tcpOptions } from '../node/tcp-network.js';
 import { WitnessServer } from '../replication/cluster/witness.js';
 import { TcpPeerNetwork } from '../replication/link/transport.js';
 import { FileEpochStore, ObserverServer } from '../replication/standby/observer.js';
-import { prepareDataDir } from '../storage/data-dir.js';
-import { installPendingSnapshot } from '../storage/snapshot-install.js';
 import { chorusVersion } from '../storage/sql-functions.js';
 import { runDemo } from './demo.js';
 import { exitFailure, exitOk, exitUsage } from './exit-codes.js';
 import { formatTable } from './format.js';
-import { standardListeners } from './listeners.js';
+import { NodeRunner } from './node-runner.js';
 
 const program = new Command();
 // Usage errors (unknown flag, missing value) exit with exitUsage, like configuration errors.
@@ -67,87 +59,43 @@ program
     }
     // Fault injection (chaos runner): the node's clock reads an offset from this file.
     const offsetFile = process.env.CHORUS_TEST_CLOCK_OFFSET_FILE;
-    let node: ChorusNode | null = null;
     let stopping = false;
-    // Starts, restarts (to install a received snapshot) and stops run one after another.
-    let lifecycle: Promise<void> = Promise.resolve();
     const fatal = (e: unknown): never => {
       console.error(`chorus: ${(e as Error).message}`);
       if (e instanceof ChorusError && e.hint) console.error(`hint: ${e.hint}`);
       process.exit(e instanceof ConfigError ? exitUsage : exitFailure);
     };
-    const start = async (): Promise<void> => {
-      let installed: ReturnType<typeof installPendingSnapshot>;
-      let opened: ChorusNode;
-      try {
-        prepareDataDir(config.server.data_dir);
-        installed = installPendingSnapshot(config.server.data_dir);
-        opened = openNode({
-          config,
-          network: tcpNetworkFromConfig,
-          witnessNetwork: witnessNetworkFromConfig,
-          voteNetwork: voteNetworkFromConfig,
-          ...(offsetFile ? { clock: new OffsetFileClock(offsetFile) } : {}),
-          onRestart: (reason) => restart(reason),
-        });
-      } catch (e) {
-        return fatal(e);
-      }
-      node = opened;
-      if (installed.installed)
-        opened.logger.info(
-          { vector: opened.engine.appliedVector(), previous: installed.previous },
-          'snapshot installed',
-        );
-      else if (installed.refused)
-        opened.logger.error({ reason: installed.refused }, 'snapshot not installed');
-      try {
-        const addrs = await opened.listen(standardListeners);
-        await opened.startReplication();
+    const runner = new NodeRunner({
+      config,
+      ...(offsetFile ? { clock: new OffsetFileClock(offsetFile) } : {}),
+      onReady: (node, addrs) => {
         const pgAddr = `${addrs.pg.host}:${addrs.pg.port}`;
         console.error(
-          `ChorusDB ${chorusVersion} node "${opened.nodeId}" ready.\n` +
+          `ChorusDB ${chorusVersion} node "${node.nodeId}" ready.\n` +
             `  psql:  psql -h ${addrs.pg.host} -p ${addrs.pg.port} -U postgres chorus\n` +
             `  url:   postgres://postgres@${pgAddr}/chorus\n` +
             (addrs.http ? `  http:  http://${addrs.http.host}:${addrs.http.port}/status\n` : ''),
         );
-      } catch (e) {
-        // A port in use (or not ours) is a configuration problem: said in one line, exitUsage.
-        if (!(e instanceof ConfigError)) opened.logger.error({ err: e }, 'failed to start listeners');
-        await opened.close();
-        fatal(e);
-      }
-    };
-    const restart = (reason: string): void => {
-      lifecycle = lifecycle.then(async () => {
-        if (stopping || !node) return;
-        node.logger.warn({ reason }, 'restarting the node in-process');
-        await node.close();
-        node = null;
-        if (!stopping) await start();
-      });
-      lifecycle.catch((err: unknown) => fatal(err));
-    };
+      },
+      // A port in use (or not ours) is a configuration problem: said in one line, exitUsage.
+      onFatal: (e) => fatal(e),
+    });
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      lifecycle
-        .then(async () => {
-          node?.logger.info({ signal }, 'shutdown requested');
-          await node?.close();
-        })
-        .then(
-          () => process.exit(exitOk),
-          (err: unknown) => {
-            node?.logger.error({ err }, 'shutdown failed');
-            process.exit(exitFailure);
-          },
-        );
+      const node = runner.node;
+      node?.logger.info({ signal }, 'shutdown requested');
+      runner.stop().then(
+        () => process.exit(exitOk),
+        (err: unknown) => {
+          node?.logger.error({ err }, 'shutdown failed');
+          process.exit(exitFailure);
+        },
+      );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    lifecycle = start();
-    await lifecycle;
+    await runner.start().catch((e: unknown) => fatal(e));
   });
 
 program

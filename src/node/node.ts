@@ -84,6 +84,8 @@ export interface OpenNodeOptions {
   witnessNetwork?: (node: ChorusNode) => PeerNetwork | null;
   /** Restart this node in-process (to install a received snapshot); without it, none is taken. */
   onRestart?: (reason: string) => void;
+  /** Primary/standby: this node was promoted or follows a new primary (the chorus_failover JSON, parsed). */
+  onFailover?: (notice: Record<string, unknown>) => void;
 }
 
 export interface QueryOutput {
@@ -424,6 +426,11 @@ export class ChorusNode {
             const full = this.notifyHub.publishFromNode(failoverChannel, json);
             if (full > 0)
               this.logger.warn({ sessions: full }, 'chorus_failover not queued: listener queue full');
+            try {
+              opts.onFailover?.(JSON.parse(json) as Record<string, unknown>);
+            } catch (err) {
+              this.logger.error({ err }, 'the onFailover callback threw');
+            }
           },
         });
         this.host.quorum = this.standby.writeGate();
