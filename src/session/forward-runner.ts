@@ -26,9 +26,13 @@ function returnsChangedRows(p: Prepared): boolean {
 
 class ResultTooLarge extends ChorusError {
   constructor(limit: number) {
-    super('54000', `the result of a routed statement is larger than ${limit} bytes: the statement was undone`, {
-      hint: 'Return fewer rows (or run the statement on the primary), or raise [ha] routed_result_bytes_max.',
-    });
+    super(
+      '54000',
+      `the result of a routed statement is larger than ${limit} bytes: the statement was undone`,
+      {
+        hint: 'Return fewer rows (or run the statement on the primary), or raise [ha] routed_result_bytes_max.',
+      },
+    );
   }
 }
 

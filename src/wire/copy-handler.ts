@@ -12,6 +12,7 @@ import {
 import { wireFlushThresholdBytes, wireOutputBufferBytesHigh } from '../limits.js';
 import type { ChorusNode } from '../node/node.js';
 import type { Prepared } from '../session/prepare.js';
+import type { BindValue } from '../session/read-protocol.js';
 import type { Session } from '../session/session.js';
 import { quoteIdent, significant, splitStatements } from '../sql/lexer.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
@@ -22,7 +23,6 @@ import { badCopyData, type CopyField, CopyInParser, formatCopyRow } from './copy
 import { type CopyStatement, isCopyStatement, parseCopyStatement } from './copy-statement.js';
 import { cellEncoders, columnOids, pgColumnName } from './results.js';
 import { decodeParam, Oid, oidForDeclaredType } from './types.js';
-import type { BindValue } from '../session/read-protocol.js';
 
 /** What the COPY handler needs from its connection. */
 export interface CopyHost {

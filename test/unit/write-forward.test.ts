@@ -202,9 +202,13 @@ test('a COPY chunk counts its rows against the request limit; the result limit i
   const h = harness(0);
   const row = ['x'.repeat(1000)];
   const rows = Array.from({ length: Math.ceil(forwardStatementBytesMax / 1000) + 1 }, () => row);
-  const big = await h.client.request(1, head, [{ text: 'INSERT', simple: false, params: [], oids: [], batch: rows }]);
+  const big = await h.client.request(1, head, [
+    { text: 'INSERT', simple: false, params: [], oids: [], batch: rows },
+  ]);
   assert.equal(big.error?.sqlstate, '54000');
-  const ok = await h.client.request(1, head, [{ text: 'INSERT', simple: false, params: [], oids: [], batch: [row] }]);
+  const ok = await h.client.request(1, head, [
+    { text: 'INSERT', simple: false, params: [], oids: [], batch: [row] },
+  ]);
   assert.equal(ok.error, null);
   // The standby asked for 100,000 bytes, the primary allows 200,000.
   assert.deepEqual(h.limits, [100_000]);
@@ -214,7 +218,10 @@ test('epochs: a request from an older or a newer epoch is refused (40001), count
   const older = harness(1, 7, { primary: 3, standby: 2 });
   const r1 = await older.client.request(1, head, [stmt('select')]);
   assert.equal(r1.error?.sqlstate, '40001');
-  assert.match(r1.error?.message ?? '', /failover happened \(this standby is in epoch 2, the primary in epoch 3\)/);
+  assert.match(
+    r1.error?.message ?? '',
+    /failover happened \(this standby is in epoch 2, the primary in epoch 3\)/,
+  );
   assert.equal(older.primaryEpoch.refusedStale, 1);
   assert.deepEqual(older.fenced, []);
   assert.equal(older.opened.length, 0);

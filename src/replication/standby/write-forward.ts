@@ -262,7 +262,8 @@ export class ForwardServer implements PeerExtension {
     const before = u.session.lastCommitLsn;
     let error: ForwardedError | null = null;
     const asked = Number(msg.resultBytesMax);
-    const limit = Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, this.resultBytesMax) : this.resultBytesMax;
+    const limit =
+      Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, this.resultBytesMax) : this.resultBytesMax;
     try {
       u.session.applySettings((msg.settings ?? []) as [string, string][], (msg.reset ?? []) as string[]);
       for (const stmt of stmts) {
