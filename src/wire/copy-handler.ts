@@ -191,9 +191,12 @@ export class CopyHandler {
               ? v
               : decodeParam(oid, 0, Buffer.from(v, 'utf8'));
           });
+      // Counted as a routed request counts values (at least 8 bytes each): a chunk stays one request.
+      let bytes = 0;
+      for (const v of row) bytes += v === null ? 8 : Math.max(8, v.length);
+      if (c.chunkBytes + bytes > copyChunkBytesMax) await this.insertChunk(c);
       c.chunk.push(params);
-      for (const v of row) c.chunkBytes += v === null ? 1 : v.length;
-      if (c.chunkBytes >= copyChunkBytesMax) await this.insertChunk(c);
+      c.chunkBytes += bytes;
     }
   }
 

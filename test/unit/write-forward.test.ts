@@ -19,6 +19,7 @@ import {
   forwardStatementBytesMax,
 } from '../../src/replication/standby/write-forward.js';
 import { routeOnlyStatement, routesAsWrite } from '../../src/session/write-route.js';
+import { copyChunkBytesMax } from '../../src/wire/copy-handler.js';
 
 function fakeTimers(): Timers & { advance(ms: number): void } {
   let now = 0;
@@ -212,6 +213,8 @@ test('a COPY chunk counts its rows against the request limit; the result limit i
   assert.equal(ok.error, null);
   // The standby asked for 100,000 bytes, the primary allows 200,000.
   assert.deepEqual(h.limits, [100_000]);
+  // A COPY chunk of field text fits in one request (with room for its 8-byte NULLs and the text).
+  assert.ok(copyChunkBytesMax * 2 <= forwardStatementBytesMax);
 });
 
 test('epochs: a request from an older or a newer epoch is refused (40001), counted, and a newer one fences', async () => {
