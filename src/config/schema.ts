@@ -208,6 +208,8 @@ const haSchema = z
     sync_timeout_ms: ms.min(1).optional(),
     /** A standby routes writes to its primary in async mode too (sync / semi-sync always route). */
     route_writes_in_async: z.boolean().default(false),
+    /** Bytes of rows one routed statement may return (default 64 MiB, write-forward.ts forwardResultBytesMax). */
+    routed_result_bytes_max: positiveInt.optional(),
     /**
      * Automatic failover: the vote endpoints of every data node (primary and standbys, this one
      * included). Empty = no automatic failover. See replication/standby/ha-agent.ts.

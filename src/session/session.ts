@@ -170,6 +170,8 @@ export class Session {
       new TempObjects(host.engine.writer, host.registry, this.id),
     );
     const run = async (p: Prepared, params: readonly BindValue[]): Promise<StatementResult> => {
+      // EXECUTE of a write on a standby: its statement runs on the primary (write-route.ts).
+      if (this.route?.takes(p, this.readOnlyTx)) return this.routed(p, params);
       const q = this.current(p);
       const r = await this.dispatch(q, params, wallClockUs());
       return q.plan && r.columns ? { ...r, columns: planColumns(q) } : r;
@@ -206,6 +208,11 @@ export class Session {
       if (!this.route) throw e;
       return this.route.unplanned(sql, oids, e);
     }
+  }
+
+  /** On a standby: wait until it applied this session's last routed commit (read-your-writes). */
+  async waitOwnWrites(): Promise<void> {
+    if (this.route?.behind) await this.route.waitOwnWrites();
   }
 
   /** Wait for this standby to apply position `lsn` (replicate.wait_for_lsn); false on timeout. */
@@ -275,10 +282,27 @@ export class Session {
     }
   }
 
+  /**
+   * Run `p` once per row of values (COPY FROM): on a standby that routes it, as one request to the
+   * primary (write-route.ts); here, row by row.
+   */
+  async executeBatch(p: Prepared, rows: readonly (readonly BindValue[])[]): Promise<void> {
+    if (this.state === 'failed') throw new InFailedTransactionError();
+    if (this.route?.takes(p, this.readOnlyTx)) {
+      await this.routed(p, [], rows);
+      return;
+    }
+    for (const row of rows) await this.execute(p, row);
+  }
+
   /** Run a statement on the primary (write-route.ts); this session's block follows the primary's. */
-  private async routed(p: Prepared, params: readonly BindValue[]): Promise<StatementResult> {
+  private async routed(
+    p: Prepared,
+    params: readonly BindValue[],
+    batch?: readonly (readonly BindValue[])[],
+  ): Promise<StatementResult> {
     const route = this.route!;
-    const stmt = route.statement(p, params, this.simpleText);
+    const stmt = route.statement(p, params, this.simpleText, batch);
     // A block that only read so far starts upstream at its first write.
     const begin = !route.open && this.state !== 'idle';
     const stmts = begin ? [{ text: 'BEGIN', simple: true, params: [], oids: [] }, stmt] : [stmt];

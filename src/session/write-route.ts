@@ -15,7 +15,8 @@ import {
 } from '../replication/standby/write-forward.js';
 import { isDdl } from '../sql/classify.js';
 import { isKeyword, tokenize } from '../sql/lexer.js';
-import { ref, typeByOid } from '../sql/types/pg-types.js';
+import { type EnumTypeDef, makeEnumType } from '../sql/types/enum.js';
+import { type PgType, ref, typeByOid } from '../sql/types/pg-types.js';
 import { type Prepared, pendingStatement } from './prepare.js';
 import type { BindValue } from './read-protocol.js';
 import type { ColumnInfo, Notice, StatementResult } from './result.js';
@@ -50,7 +51,24 @@ export function routesAsWrite(p: Prepared): boolean {
   return false;
 }
 
-/** A routed result column: its PostgreSQL type travels as an OID and typmod. */
+/** SQL-level prepared statements stay on the standby (an EXECUTE of a write routes its statement). */
+const sessionStatementKinds = new Set(['prepare', 'execute', 'deallocate']);
+
+/** An enum type (or an array of one) as it travels: its definition, so a standby that lacks it builds it. */
+function enumDefOf(t: PgType): EnumTypeDef | null {
+  const e = t.enumInfo ?? t.elem?.enumInfo;
+  const base = t.enumInfo ? t : t.elem;
+  if (!e || !base) return null;
+  return { schema: e.schema, name: base.name, oid: base.oid, arrayOid: base.arrayOid, labels: e.labels };
+}
+
+function typeOfColumn(oid: number, def: EnumTypeDef | null): PgType | undefined {
+  if (!def) return typeByOid(oid);
+  const e = makeEnumType(def);
+  return oid === def.oid ? e : e.enumInfo?.arrayType;
+}
+
+/** A routed result column: its PostgreSQL type travels as an OID and typmod (an enum's with its definition). */
 export function encodeResult(r: StatementResult): ForwardedResult {
   return {
     tag: r.tag,
@@ -64,6 +82,7 @@ export function encodeResult(r: StatementResult): ForwardedResult {
         adminType: c.adminType ?? null,
         oid: c.pgType?.type.oid ?? null,
         typmod: c.pgType?.typmod ?? -1,
+        enumDef: c.pgType ? enumDefOf(c.pgType.type) : null,
       })) ?? null,
   };
 }
@@ -77,13 +96,14 @@ function decodeResult(f: ForwardedResult): StatementResult {
         adminType: AdminType | null;
         oid: number | null;
         typmod: number;
+        enumDef?: EnumTypeDef | null;
       }[]
     | null;
   const columns: ColumnInfo[] | null =
     cols?.map((c) => {
       const out: ColumnInfo = { name: c.name, declType: c.declType, table: c.table };
       if (c.adminType) out.adminType = c.adminType;
-      const t = c.oid === null ? undefined : typeByOid(c.oid);
+      const t = c.oid === null ? undefined : typeOfColumn(c.oid, c.enumDef ?? null);
       if (t) out.pgType = ref(t, c.typmod);
       return out;
     }) ?? null;
@@ -142,15 +162,26 @@ export class SessionRouter {
 
   /** This statement runs on the primary. */
   takes(p: Prepared, readOnlyBlock: boolean): boolean {
+    if (p.local && sessionStatementKinds.has(p.local.kind)) return false;
     if (this.open) return !localKinds.has(p.cls.kind) && p.route.type !== 'admin-call';
     return !readOnlyBlock && routesAsWrite(p) && this.routing.enabled();
   }
 
-  /** The statement of a prepared (and its values) as it is sent upstream. */
-  statement(p: Prepared, params: readonly BindValue[], simpleText: string | null): ForwardedStatement {
-    if (simpleText !== null) return { text: simpleText, simple: true, params: [], oids: [] };
+  /**
+   * The statement of a prepared (and its values) as it is sent upstream; with `batch` (a COPY FROM
+   * chunk) it runs once per row of values there.
+   */
+  statement(
+    p: Prepared,
+    params: readonly BindValue[],
+    simpleText: string | null,
+    batch?: readonly (readonly BindValue[])[],
+  ): ForwardedStatement {
+    if (simpleText !== null && !batch) return { text: simpleText, simple: true, params: [], oids: [] };
     const oids = p.plan ? p.plan.paramTypes.map((t) => t.type.oid) : [...(p.declaredOids ?? [])];
-    return { text: p.sourceText ?? p.text, simple: false, params: [...params], oids };
+    const text = p.sourceText ?? p.text;
+    if (batch) return { text, simple: false, params: [], oids, batch: batch.map((r) => [...r]) };
+    return { text, simple: false, params: [...params], oids };
   }
 
   /**

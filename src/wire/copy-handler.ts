@@ -1,6 +1,7 @@
 // COPY over the wire protocol for one connection: COPY FROM STDIN streams CopyData rows into the
-// table inside one transaction; COPY TO STDOUT sends a table or query as CopyData. The pure parsing
-// and formatting live in copy.ts and copy-statement.ts.
+// table inside one transaction, in chunks (on a standby each chunk is one request to the primary);
+// COPY TO STDOUT sends a table or query as CopyData. The pure parsing and formatting live in
+// copy.ts and copy-statement.ts.
 
 import {
   ChorusError,
@@ -11,6 +12,7 @@ import {
 import { wireFlushThresholdBytes, wireOutputBufferBytesHigh } from '../limits.js';
 import type { ChorusNode } from '../node/node.js';
 import type { Prepared } from '../session/prepare.js';
+import type { BindValue } from '../session/read-protocol.js';
 import type { Session } from '../session/session.js';
 import { quoteIdent, significant, splitStatements } from '../sql/lexer.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
@@ -34,7 +36,13 @@ export interface CopyHost {
   writableLength(): number;
 }
 
-/** A COPY FROM STDIN in progress: CopyData rows are inserted as their lines complete. */
+/**
+ * Bytes of field text gathered before a COPY FROM chunk is inserted (on a standby: routed to the
+ * primary as one request, so below write-forward.ts forwardStatementBytesMax).
+ */
+export const copyChunkBytesMax = 256 * 1024;
+
+/** A COPY FROM STDIN in progress: CopyData rows are inserted in chunks as their lines complete. */
 interface CopyIn {
   parser: CopyInParser;
   insert: Prepared;
@@ -44,6 +52,9 @@ interface CopyIn {
   /** COPY sent BEGIN itself, so it commits or rolls back. */
   ownTx: boolean;
   rows: number;
+  /** Rows parsed and not inserted yet, and their bytes (at most copyChunkBytesMax). */
+  chunk: BindValue[][];
+  chunkBytes: number;
   /** The first error; later CopyData is consumed and dropped until CopyDone / CopyFail. */
   error: ChorusError | null;
 }
@@ -92,6 +103,8 @@ export class CopyHandler {
     const session = this.c.session;
     const node = this.c.node;
     if (session.txStatus === 'E') throw new InFailedTransactionError();
+    // On a standby: the table may be one this session just created through the primary.
+    await session.waitOwnWrites();
     const table = tableSql(copy.table);
     const list = copy.columns ? copy.columns.map(quoteIdent).join(', ') : '*';
     const cols = node.describe(session.schema.planner.prepareOne(`SELECT ${list} FROM ${table}`)) ?? [];
@@ -113,6 +126,8 @@ export class CopyHandler {
       }),
       ownTx,
       rows: 0,
+      chunk: [],
+      chunkBytes: 0,
       error: null,
     };
     this.c.out.copyInResponse(
@@ -136,6 +151,7 @@ export class CopyHandler {
         if (!c.error) {
           try {
             await this.copyRows(c, c.parser.finish());
+            await this.insertChunk(c);
           } catch (e) {
             await this.copyInFailed(c, e);
           }
@@ -162,7 +178,6 @@ export class CopyHandler {
   }
 
   private async copyRows(c: CopyIn, rows: CopyField[][]): Promise<void> {
-    const session = this.c.session;
     const n = c.columns.length;
     for (const row of rows) {
       if (row.length < n) throw badCopyData(`missing data for column "${c.columns[row.length]}"`);
@@ -176,9 +191,22 @@ export class CopyHandler {
               ? v
               : decodeParam(oid, 0, Buffer.from(v, 'utf8'));
           });
-      await session.execute(c.insert, params);
-      c.rows++;
+      // Counted as a routed request counts values (at least 8 bytes each): a chunk stays one request.
+      let bytes = 0;
+      for (const v of row) bytes += v === null ? 8 : Math.max(8, v.length);
+      if (c.chunkBytes + bytes > copyChunkBytesMax) await this.insertChunk(c);
+      c.chunk.push(params);
+      c.chunkBytes += bytes;
     }
+  }
+
+  private async insertChunk(c: CopyIn): Promise<void> {
+    const rows = c.chunk;
+    if (rows.length === 0) return;
+    c.chunk = [];
+    c.chunkBytes = 0;
+    await this.c.session.executeBatch(c.insert, rows);
+    c.rows += rows.length;
   }
 
   /** Remember the first error and undo what COPY did (its own transaction, or fail the open one). */

@@ -19,6 +19,7 @@ import {
   forwardStatementBytesMax,
 } from '../../src/replication/standby/write-forward.js';
 import { routeOnlyStatement, routesAsWrite } from '../../src/session/write-route.js';
+import { copyChunkBytesMax } from '../../src/wire/copy-handler.js';
 
 function fakeTimers(): Timers & { advance(ms: number): void } {
   let now = 0;
@@ -51,14 +52,37 @@ interface Harness {
   timers: ReturnType<typeof fakeTimers>;
 }
 
+/** A node's epoch as routing sees it (epoch.ts's EpochState without its storage). */
+function fakeEpoch(current: number) {
+  return {
+    current,
+    refusedStale: 0,
+    compare(e: number) {
+      return e < current ? ('older' as const) : e > current ? ('newer' as const) : ('same' as const);
+    },
+  };
+}
+
 /** rows: how many rows the fake primary session returns per statement. */
-function harness(rows = 3, lsn = 7): Harness {
+function harness(
+  rows = 3,
+  lsn = 7,
+  epochs = { primary: 1, standby: 1 },
+): Harness & { primaryEpoch: ReturnType<typeof fakeEpoch>; fenced: number[]; limits: number[] } {
+  const primaryEpoch = fakeEpoch(epochs.primary);
+  const fenced: number[] = [];
+  const limits: number[] = [];
   const timers = fakeTimers();
   const sent: PeerMessage[] = [];
   const opened: { closed: boolean; user: string }[] = [];
   const position = { at: 0 };
   let linked = true;
-  const server = new ForwardServer(() => true);
+  const server = new ForwardServer(
+    () => true,
+    primaryEpoch,
+    (e) => fenced.push(e),
+    200_000,
+  );
   const toClient: PeerHandle = {
     peerId: 'standby',
     send: (m) => {
@@ -87,7 +111,8 @@ function harness(rows = 3, lsn = 7): Harness {
       let committed: number | null = null;
       return {
         applySettings() {},
-        async run(stmt, onResult: (r: ForwardedResult, rows: unknown[][]) => void) {
+        async run(stmt, limit, onResult: (r: ForwardedResult, rows: unknown[][]) => void) {
+          limits.push(limit);
           if (stmt.text === 'fail')
             throw new ChorusError('23505', 'duplicate key', { detail: 'Key (id)=(1) already exists.' });
           if (stmt.text === 'commit') committed = lsn;
@@ -111,8 +136,13 @@ function harness(rows = 3, lsn = 7): Harness {
     primaryLink: () => (linked ? toServer : null),
     position: () => position.at,
     timers,
+    epoch: fakeEpoch(epochs.standby),
+    resultBytesMax: 100_000,
   });
   return {
+    primaryEpoch,
+    fenced,
+    limits,
     server,
     client,
     sent,
@@ -167,6 +197,44 @@ test('limits: statement bytes and sessions per standby', async () => {
   await new Promise((r) => setTimeout(r, 0));
   assert.equal(h.opened[0]!.closed, true);
   assert.equal(h.server.open, forwardedSessionsPerStandbyMax - 1);
+});
+
+test('a COPY chunk counts its rows against the request limit; the result limit is the smaller of both ends', async () => {
+  const h = harness(0);
+  const row = ['x'.repeat(1000)];
+  const rows = Array.from({ length: Math.ceil(forwardStatementBytesMax / 1000) + 1 }, () => row);
+  const big = await h.client.request(1, head, [
+    { text: 'INSERT', simple: false, params: [], oids: [], batch: rows },
+  ]);
+  assert.equal(big.error?.sqlstate, '54000');
+  const ok = await h.client.request(1, head, [
+    { text: 'INSERT', simple: false, params: [], oids: [], batch: [row] },
+  ]);
+  assert.equal(ok.error, null);
+  // The standby asked for 100,000 bytes, the primary allows 200,000.
+  assert.deepEqual(h.limits, [100_000]);
+  // A COPY chunk of field text fits in one request (with room for its 8-byte NULLs and the text).
+  assert.ok(copyChunkBytesMax * 2 <= forwardStatementBytesMax);
+});
+
+test('epochs: a request from an older or a newer epoch is refused (40001), counted, and a newer one fences', async () => {
+  const older = harness(1, 7, { primary: 3, standby: 2 });
+  const r1 = await older.client.request(1, head, [stmt('select')]);
+  assert.equal(r1.error?.sqlstate, '40001');
+  assert.match(
+    r1.error?.message ?? '',
+    /failover happened \(this standby is in epoch 2, the primary in epoch 3\)/,
+  );
+  assert.equal(older.primaryEpoch.refusedStale, 1);
+  assert.deepEqual(older.fenced, []);
+  assert.equal(older.opened.length, 0);
+  const newer = harness(1, 7, { primary: 3, standby: 4 });
+  const r2 = await newer.client.request(1, head, [stmt('select')]);
+  assert.equal(r2.error?.sqlstate, '40001');
+  assert.equal(newer.primaryEpoch.refusedStale, 1);
+  assert.deepEqual(newer.fenced, [4]);
+  const same = harness(1, 7, { primary: 3, standby: 3 });
+  assert.equal((await same.client.request(1, head, [stmt('select')])).error, null);
 });
 
 test('a dropped link: in-flight requests fail with 08007, the primary closes the sessions, new requests get 08006', async () => {

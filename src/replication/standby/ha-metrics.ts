@@ -41,7 +41,7 @@ export function registerHaMetrics(
   });
   new Gauge({
     name: 'chorus_ha_stale_epoch_refused',
-    help: 'Batches and messages refused since start for coming from an older epoch (a deposed primary)',
+    help: 'Batches and messages refused since start for coming from an older epoch (a deposed primary), and routed writes of another epoch',
     registers,
     collect() {
       this.set(epoch.refusedStale);

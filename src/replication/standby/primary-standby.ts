@@ -30,7 +30,7 @@ import { registerHaMetrics } from './ha-metrics.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker } from './standbys.js';
 import { SyncCommitGate } from './sync-gate.js';
-import { ForwardClient, ForwardServer } from './write-forward.js';
+import { ForwardClient, ForwardServer, forwardResultBytesMax } from './write-forward.js';
 
 export type { PrimaryRow } from './follower.js';
 export type { StandbyRow } from './standbys.js';
@@ -126,7 +126,13 @@ export class PrimaryStandby {
       initializingEmpty: () => standby && (engine.applied.size === 0 || rewindPending(engine.writer)),
       mustCover: (applied) => snapshotMustCover(engine.writer, applied),
     });
-    this.forwardServer = new ForwardServer(() => this.role.writable);
+    const resultBytesMax = config.ha.routed_result_bytes_max ?? forwardResultBytesMax;
+    this.forwardServer = new ForwardServer(
+      () => this.role.writable,
+      this.epoch,
+      (e, peer) => this.fence(e, `standby ${peer} routed a write from epoch ${e}`),
+      resultBytesMax,
+    );
     replicator.addExtension(this.forwardServer);
     if (p.voteNetwork && config.ha.nodes.length > 0) {
       const rule = parseSyncStandbys(config.ha.synchronous_standby_names);
@@ -160,6 +166,8 @@ export class PrimaryStandby {
           replicator.peerHandles().find((h) => h.peerId === this.follower?.primaryId && !h.closed) ?? null,
         position: () => this.position(),
         timers: p.timers,
+        epoch: this.epoch,
+        resultBytesMax,
       });
       replicator.addExtension(this.forwardClient);
       this.follower = new PrimaryFollower({

@@ -2,20 +2,28 @@
 // transactions, from their first write to their end) to the primary over the authenticated peer
 // link; the primary runs them in a session of its own per forwarded client session and streams
 // the results back, with the commit's position (the primary's commit count) for read-your-writes.
+// Every request carries the standby's epoch: the primary runs only requests of its own epoch.
 
 import type { Timers } from '../../clock/timers.js';
 import { ChorusError } from '../../errors.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
+import { type EpochState, epochOf } from './epoch.js';
+
+/** What routing needs of the node's epoch (epoch.ts): read it, compare, count refusals. */
+export type ForwardEpoch = Pick<EpochState, 'current' | 'compare' | 'refusedStale'>;
 
 /** Forwarded client sessions one standby may hold open on the primary at once. */
 export const forwardedSessionsPerStandbyMax = 256;
-/** Bytes of statement text (and text parameters) one forwarded request may carry. */
+/** Bytes of statement text (and parameters, and a COPY chunk's rows) one forwarded request may carry. */
 export const forwardStatementBytesMax = 1024 * 1024;
 /** Rows per reply message: larger results stream in chunks of this many rows. */
 export const forwardRowsPerChunkMax = 1000;
-/** Rows one forwarded statement may return to the standby (more: 54000). */
-export const forwardResultRowsMax = 1_000_000;
+/**
+ * Bytes (as rowBytes counts them) of the rows one routed statement may return (more: 54000, and the
+ * statement is undone); `[ha] routed_result_bytes_max` on a node lowers or raises it.
+ */
+export const forwardResultBytesMax = 64 * 1024 * 1024;
 /** How long a standby waits for the primary's reply before the outcome is reported unknown. */
 export const forwardReplyTimeoutMs = 300_000;
 /** Read-your-writes waits at once per standby. */
@@ -27,6 +35,31 @@ export interface ForwardedStatement {
   simple: boolean;
   params: unknown[];
   oids: number[];
+  /** A COPY FROM chunk: the statement runs once per row of values here (params unused); one result. */
+  batch?: unknown[][];
+}
+
+/** The size of a row as the result limit counts it: text and byte lengths, 8 per other value. */
+export function rowBytes(row: readonly unknown[]): number {
+  let n = 0;
+  for (const v of row) {
+    if (typeof v === 'string') n += v.length;
+    else if (v instanceof Uint8Array) n += v.byteLength;
+    else if (v !== null && typeof v === 'object') n += JSON.stringify(v)?.length ?? 8;
+    else n += 8;
+  }
+  return n;
+}
+
+/** Bytes of a request's statements as forwardStatementBytesMax counts them. */
+function requestBytes(stmts: readonly ForwardedStatement[]): number {
+  let n = 0;
+  for (const s of stmts) {
+    n += String(s.text).length;
+    if (Array.isArray(s.params)) n += rowBytes(s.params);
+    if (Array.isArray(s.batch)) for (const r of s.batch) n += Array.isArray(r) ? rowBytes(r) : 8;
+  }
+  return n;
 }
 
 /** A statement's result as it travels: opaque to this file (session/ encodes and decodes it). */
@@ -52,8 +85,15 @@ export interface ForwardReply {
 /** The primary's session for one forwarded client session (session/forward-runner.ts makes them). */
 export interface ForwardedSession {
   applySettings(settings: [string, string][], reset: string[]): void;
-  /** Run one statement; results go to onResult; throws the statement's error. */
-  run(stmt: ForwardedStatement, onResult: (r: ForwardedResult, rows: unknown[][]) => void): Promise<void>;
+  /**
+   * Run one statement; results go to onResult; throws the statement's error. A result past
+   * resultBytesMax (rowBytes) is an error (54000) and the statement is undone.
+   */
+  run(
+    stmt: ForwardedStatement,
+    resultBytesMax: number,
+    onResult: (r: ForwardedResult, rows: unknown[][]) => void,
+  ): Promise<void>;
   readonly txStatus: UpstreamStatus;
   readonly lastCommitLsn: number | null;
   /** CancelRequest of the client: cancel the statement running now. */
@@ -106,16 +146,29 @@ interface Upstream {
   chain: Promise<void>;
 }
 
+/**
+ * The SQLSTATE of a routed write refused for coming from another epoch (a failover happened):
+ * serialization_failure, which clients retry; nothing ran.
+ */
+export const staleEpochSqlstate = '40001';
+
 /** The primary's end: runs forwarded statements in a session of its own per client session. */
 export class ForwardServer implements PeerExtension {
   readonly types = new Set(['fwd_req', 'fwd_close', 'fwd_cancel']);
   private readonly sessions = new Map<string, Map<number, Upstream>>();
   runner: ForwardRunner | null = null;
-  /** Requests run, and refused (not the primary, limits). */
+  /** Requests run, and refused (not the primary, limits, another epoch). */
   served = 0;
   refused = 0;
 
-  constructor(private readonly isPrimary: () => boolean) {}
+  constructor(
+    private readonly isPrimary: () => boolean,
+    private readonly epoch: ForwardEpoch,
+    /** A standby routed a write from a newer epoch than this node's: it was deposed (fence it). */
+    private readonly onNewerEpoch: (epoch: number, peerId: string) => void,
+    /** This node's limit on a routed statement's result (a request may ask for less). */
+    private readonly resultBytesMax: number = forwardResultBytesMax,
+  ) {}
 
   onMessage(peer: PeerHandle, msg: PeerMessage): void {
     const sid = Number(msg.sid);
@@ -141,12 +194,35 @@ export class ForwardServer implements PeerExtension {
       fail({ sqlstate: '25006', message: 'cannot route a write: this node is no longer the primary' });
       return;
     }
+    const epoch = epochOf(msg.epoch);
+    const verdict = this.epoch.compare(epoch);
+    if (verdict !== 'same') {
+      // A failover happened that one side has not learned of yet: nothing runs, and the routed
+      // session here (an open block) is rolled back, as after a dropped link.
+      this.epoch.refusedStale++;
+      const u = own?.get(sid);
+      if (u) {
+        own!.delete(sid);
+        void u.chain.then(() => u.session.close());
+      }
+      const current = this.epoch.current;
+      fail({
+        sqlstate: staleEpochSqlstate,
+        message:
+          verdict === 'older'
+            ? `cannot route a write: a failover happened (this standby is in epoch ${epoch}, the primary in epoch ${current}); it was not run`
+            : `cannot route a write: a failover happened (this standby is in epoch ${epoch}, its primary was deposed in epoch ${current}); it was not run`,
+        hint: 'Run the transaction again once the standby follows the new primary.',
+      });
+      if (verdict === 'newer') this.onNewerEpoch(epoch, peer.peerId);
+      return;
+    }
     const stmts = Array.isArray(msg.stmts) ? (msg.stmts as ForwardedStatement[]) : [];
-    const bytes = stmts.reduce((n, s) => n + String(s.text).length, 0);
+    const bytes = requestBytes(stmts);
     if (bytes > forwardStatementBytesMax) {
       fail({
         sqlstate: '54000',
-        message: `routed statement is too long (${bytes} bytes, limit ${forwardStatementBytesMax})`,
+        message: `routed request is too long (${bytes} bytes, limit ${forwardStatementBytesMax})`,
       });
       return;
     }
@@ -185,10 +261,13 @@ export class ForwardServer implements PeerExtension {
     this.served++;
     const before = u.session.lastCommitLsn;
     let error: ForwardedError | null = null;
+    const asked = Number(msg.resultBytesMax);
+    const limit =
+      Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, this.resultBytesMax) : this.resultBytesMax;
     try {
       u.session.applySettings((msg.settings ?? []) as [string, string][], (msg.reset ?? []) as string[]);
       for (const stmt of stmts) {
-        await u.session.run(stmt, (result, rows) => {
+        await u.session.run(stmt, limit, (result, rows) => {
           for (let i = 0; i + forwardRowsPerChunkMax < rows.length; i += forwardRowsPerChunkMax)
             peer.send({ t: 'fwd_rows', sid, rid, rows: rows.slice(i, i + forwardRowsPerChunkMax) });
           const tail = rows.length - (rows.length % forwardRowsPerChunkMax || forwardRowsPerChunkMax);
@@ -229,7 +308,8 @@ interface Pending {
   sid: number;
   results: ForwardedResult[];
   rows: unknown[][];
-  rowCount: number;
+  /** Bytes (rowBytes) of the rows gathered for the statement now arriving. */
+  bytes: number;
   resolve(r: ForwardReply): void;
   reject(e: Error): void;
   timer: { cancel(): void };
@@ -241,6 +321,10 @@ export interface ForwardClientParts {
   /** This standby's applied position in the primary's history. */
   position(): number;
   timers: Timers;
+  /** The epoch this standby knows (stamped on every request). */
+  epoch: ForwardEpoch;
+  /** Bytes of rows one routed statement may return (forwardResultBytesMax by default). */
+  resultBytesMax?: number;
 }
 
 /** The standby's end: sends requests, gathers replies, and waits for positions (read-your-writes). */
@@ -257,6 +341,10 @@ export class ForwardClient implements PeerExtension {
 
   newSessionId(): number {
     return this.nextSid++;
+  }
+
+  get resultBytesMax(): number {
+    return this.p.resultBytesMax ?? forwardResultBytesMax;
   }
 
   position(): number {
@@ -287,8 +375,16 @@ export class ForwardClient implements PeerExtension {
           ),
         );
       });
-      this.pending.set(rid, { sid, results: [], rows: [], rowCount: 0, resolve, reject, timer });
-      link.send({ t: 'fwd_req', sid, rid, ...head, stmts });
+      this.pending.set(rid, { sid, results: [], rows: [], bytes: 0, resolve, reject, timer });
+      link.send({
+        t: 'fwd_req',
+        sid,
+        rid,
+        epoch: this.p.epoch.current,
+        resultBytesMax: this.resultBytesMax,
+        ...head,
+        stmts,
+      });
     });
   }
 
@@ -306,12 +402,17 @@ export class ForwardClient implements PeerExtension {
     if (!w) return;
     if (msg.t === 'fwd_rows' || msg.t === 'fwd_stmt') {
       const rows = Array.isArray(msg.rows) ? (msg.rows as unknown[][]) : [];
-      w.rowCount += rows.length;
-      if (w.rowCount > forwardResultRowsMax) {
+      for (const r of rows) w.bytes += rowBytes(r);
+      if (w.bytes > 2 * this.resultBytesMax) {
+        // The primary enforces the limit the request named (and undoes the statement); a reply far
+        // past it (a primary that does not) is not gathered. Its outcome is unknown here.
         this.pending.delete(Number(msg.rid));
         w.timer.cancel();
         w.reject(
-          new ChorusError('54000', `a routed statement returned more than ${forwardResultRowsMax} rows`),
+          new ChorusError(
+            '08007',
+            `the primary sent a routed result past ${this.resultBytesMax} bytes: its outcome is unknown`,
+          ),
         );
         return;
       }
@@ -319,7 +420,7 @@ export class ForwardClient implements PeerExtension {
       if (msg.t === 'fwd_stmt') {
         w.results.push({ ...(msg.result as ForwardedResult), rows: w.rows });
         w.rows = [];
-        w.rowCount = 0;
+        w.bytes = 0;
       }
       return;
     }
