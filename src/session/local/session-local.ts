@@ -13,6 +13,7 @@ import type { CursorConnections } from './cursor-connections.js';
 import { Cursor, IteratedRows, MemoryRows, type RowSource, sessionCursorsMax } from './cursors.js';
 import { deallocate, executePrepared, prepareNamed, type SqlPrepared } from './sql-prepare.js';
 import type { LocalArg, LocalStatement } from './statement.js';
+import { type ReplayPosition, runWaitFor } from './wait-for.js';
 
 /** Node-wide services the session-local objects use. */
 export interface LocalServices {
@@ -44,6 +45,8 @@ export interface LocalHost {
   resetSettings(): void;
   /** Drop the session's temporary tables and views (DISCARD TEMP / ALL). */
   discardTemp(): Promise<void>;
+  /** A standby's applied position and a cancelable wait on it (WAIT FOR LSN); null elsewhere. */
+  replay(): ReplayPosition | null;
 }
 
 /** A set_config() argument's text (a constant's, or its parameter's). */
@@ -132,6 +135,8 @@ export class SessionLocal {
           throw new ChorusError('25001', 'DISCARD ALL cannot run inside a transaction block');
         if (st.target === 'all' || st.target === 'temp') await this.host.discardTemp();
         return this.discard(st.target);
+      case 'wait_for_lsn':
+        return runWaitFor(st, this.host.replay(), this.host.inBlock());
     }
   }
 

@@ -7,6 +7,7 @@ import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { isKeyword, isTrivia, type StatementText, type Token } from '../../sql/lexer.js';
 import { charOffset, nodeOf, parseSql } from '../../sql/parse/parser.js';
 import { resolveTypeName } from '../../sql/types/pg-types.js';
+import { isWaitFor, parseWaitFor, type WaitForLsn } from './wait-for.js';
 
 /** A value of an EXECUTE argument or an advisory-lock key: a constant's text, or a parameter. */
 export type LocalArg = { text: string | null; position?: number } | { param: number };
@@ -47,7 +48,8 @@ export type LocalStatement =
     }
   | { kind: 'fetch'; name: string; direction: FetchDirection; count: number; move: boolean }
   | { kind: 'close'; name: string | null }
-  | { kind: 'discard'; target: 'all' | 'plans' | 'sequences' | 'temp' };
+  | { kind: 'discard'; target: 'all' | 'plans' | 'sequences' | 'temp' }
+  | WaitForLsn;
 
 /** FETCH ALL / FORWARD ALL arrive as this count (PostgreSQL's FETCH_ALL). */
 export const fetchAll = 2_147_483_647;
@@ -61,6 +63,7 @@ const firstWords = new Set([
   'MOVE',
   'CLOSE',
   'DISCARD',
+  'WAIT',
 ]);
 
 /** Whether the statement's first words make it a session statement (cheap: two tokens looked at). */
@@ -79,6 +82,8 @@ function isAdvisoryName(t: Token): boolean {
 /** The session statement this is, or null. */
 export function localStatementOf(s: StatementText): LocalStatement | null {
   if (!localStatementWord(s)) return null;
+  // PostgreSQL 19's WAIT FOR LSN: PostgreSQL 15's parser would refuse it (wait-for.ts).
+  if (isWaitFor(s)) return parseWaitFor(s);
   const parsed = parseSql(s.sql);
   if (parsed.length !== 1) return null;
   const [tag, body] = nodeOf(parsed[0]!.stmt);
