@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { TimerHandle, Timers } from '../../src/clock/timers.js';
+import { loadConfig } from '../../src/config/load.js';
 import { parseSyncStandbys } from '../../src/config/sync-standbys.js';
 import {
   commitWant,
@@ -72,6 +73,23 @@ test('quorum: N/2+1 of the data nodes with the primary, so floor(N/2) standbys, 
     [1, 1, 1, 2, 2, 3, 3],
   );
   assert.equal(quorumAcksNeeded(0), 1);
+});
+
+test('quorum mode: strict is accepted, synchronous_standby_names refused', () => {
+  const env = { CHORUS_CLUSTER_SECRET: 'x', HA_SYNC_MODE: 'quorum' };
+  const c = loadConfig({ flags: { haMode: 'primary' }, env, base: { ha: { strict: true } } });
+  assert.equal(c.syncMode, 'quorum');
+  assert.throws(
+    () =>
+      loadConfig({
+        flags: { haMode: 'primary' },
+        env,
+        base: { ha: { synchronous_standby_names: 'ANY 1 (a, b)' } },
+      }),
+    (e: { sqlstate?: string; message: string }) =>
+      e.sqlstate === 'F0000' &&
+      /synchronous_standby_names does not apply to ha.sync_mode = "quorum"/.test(e.message),
+  );
 });
 
 test('synchronous_commit picks the level; the configured mode picks which standbys count', () => {
@@ -186,7 +204,7 @@ test('strict still refuses a session that waits for less; one that asks for more
   );
   assert.throws(
     () => quorum.checkWritable('off'),
-    /1 of the 2 synchronous standbys quorum a majority of 5 nodes/,
+    /1 of the 2 synchronous standbys quorum \(a majority of 5 nodes, the primary included\) needs are connected/,
   );
 });
 

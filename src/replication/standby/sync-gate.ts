@@ -159,7 +159,11 @@ export class SyncCommitGate {
       const needed = this.needed(want);
       if (connected < needed) {
         this.refused++;
-        throw new SyncStandbysMissingError(connected, needed, `${this.mode} ${this.ruleText(want)}`);
+        throw new SyncStandbysMissingError(
+          connected,
+          needed,
+          want.quorum ? `quorum (${this.ruleText(want)})` : `${this.mode} ${this.ruleText(want)}`,
+        );
       }
     }
   }
