@@ -255,16 +255,30 @@ export function isChorusError(e: unknown): e is ChorusError {
  * in time ([ha] sync_timeout_ms): the outcome is unknown to the client.
  */
 export class SyncStandbyTimeoutError extends ChorusError {
-  constructor(holding: number, needed: number, mode: 'semi-sync' | 'sync', rule: string, waitedMs: number) {
+  constructor(
+    holding: number,
+    needed: number,
+    mode: 'semi-sync' | 'sync' | 'quorum',
+    rule: string,
+    waitedMs: number,
+    level: 'received' | 'applied' = mode === 'semi-sync' ? 'received' : 'applied',
+  ) {
     super(
       '08007',
-      `transaction resolution unknown: committed on the primary, but only ${holding} of the ${needed} standbys ${mode} mode waits for (${rule}) ${mode === 'sync' ? 'applied' : 'received'} it within ${waitedMs} ms`,
+      `transaction resolution unknown: committed on the primary, but only ${holding} of the ${needed} standbys ${mode} mode waits for (${rule}) ${level} it within ${waitedMs} ms`,
       {
         detail:
           'The transaction is durable on the primary and reaches the standbys when they catch up; if the primary is lost before then, so is the transaction.',
         hint: 'Check whether the change is present before retrying it.',
       },
     );
+  }
+}
+
+/** 57014: a request's read-your-writes position (Chorus-Min-LSN) was not reached in time: nothing ran. */
+export class MinLsnTimeoutError extends ChorusError {
+  constructor(message: string, hint: string) {
+    super('57014', message, { hint });
   }
 }
 

@@ -46,7 +46,10 @@ program
   .option('--ha-peers <list>', 'comma-separated peer addresses')
   .option('--ha-primary <host:port>', 'primary to follow (standby mode)')
   .option('--ha-region <region>', 'region of this node')
-  .option('--ha-sync-mode <mode>', 'primary: async | semi-sync | sync commit acknowledgement (default async)')
+  .option(
+    '--ha-sync-mode <mode>',
+    'primary: async | semi-sync | sync | quorum commit acknowledgement (default async)',
+  )
   .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
   .action(async (opts: ServerOptions) => {
     let config: ReturnType<typeof loadConfig>;

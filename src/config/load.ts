@@ -296,9 +296,13 @@ function validateHa(cfg: ParsedConfig, haMode: HaMode, syncMode: SyncMode): void
     throw new ConfigError('ha.synchronous_standby_names needs ha.sync_mode = "semi-sync" or "sync"', {
       hint: 'In async mode the primary waits for no standby.',
     });
+  if (cfg.ha.synchronous_standby_names !== undefined && syncMode === 'quorum')
+    throw new ConfigError('ha.synchronous_standby_names does not apply to ha.sync_mode = "quorum"', {
+      hint: 'Quorum mode waits for a majority of the cluster (ha.nodes, else the standbys the primary knows); for a count of named standbys use sync_mode = "sync" with \'ANY k (...)\'.',
+    });
   if (cfg.ha.strict && syncMode === 'async')
     throw new ConfigError(
-      'ha.strict needs ha.sync_mode = "semi-sync" or "sync" (async waits for no standby)',
+      'ha.strict needs ha.sync_mode = "semi-sync", "sync" or "quorum" (async waits for no standby)',
     );
 }
 

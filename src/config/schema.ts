@@ -180,7 +180,7 @@ const replicationSchema = z
 
 /**
  * The seed's spellings of the sync modes (its docker-compose says HA_SYNC_MODE=synchronous), in any
- * case, all mapped onto async | semi-sync | sync by load.ts.
+ * case, all mapped onto async | semi-sync | sync | quorum by load.ts.
  */
 export const syncModeNames = [
   'async',
@@ -191,12 +191,13 @@ export const syncModeNames = [
   'semi-synchronous',
   'sync',
   'synchronous',
+  'quorum',
 ] as const;
 
 // [ha]: primary/standby (replication.mode = "primary" | "standby"). See replication/standby/.
 const haSchema = z
   .object({
-    /** When the primary acknowledges a commit: async, semi-sync (a standby received it), sync (applied). */
+    /** When the primary acknowledges a commit: async, semi-sync (a standby received it), sync (applied), quorum (a majority applied). */
     sync_mode: z
       .preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(syncModeNames))
       .default('async'),

@@ -4,8 +4,11 @@
 
 import { ConfigError } from '../errors.js';
 
-/** async: on the primary's commit; semi-sync: once a standby received it; sync: once it applied it. */
-export type SyncMode = 'async' | 'semi-sync' | 'sync';
+/**
+ * async: on the primary's commit; semi-sync: once a standby received it; sync: once it applied it;
+ * quorum: once a majority of the cluster's data nodes (the primary one of them) hold it durably.
+ */
+export type SyncMode = 'async' | 'semi-sync' | 'sync' | 'quorum';
 
 export interface SyncStandbys {
   /** FIRST: the k highest-priority connected standbys must all hold it; ANY: any k of those named. */
@@ -29,13 +32,14 @@ const aliases: Record<string, SyncMode> = {
   'semi-synchronous': 'semi-sync',
   sync: 'sync',
   synchronous: 'sync',
+  quorum: 'quorum',
 };
 
 export function normalizeSyncMode(value: string): SyncMode {
   const mode = aliases[value.trim().toLowerCase()];
   if (!mode)
     throw new ConfigError(`ha.sync_mode: "${value}" is not a sync mode`, {
-      hint: 'Use async, semi-sync or sync (or asynchronous / synchronous).',
+      hint: 'Use async, semi-sync, sync or quorum (or asynchronous / synchronous).',
     });
   return mode;
 }

@@ -4,9 +4,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ChorusError, listenError } from '../errors.js';
+import { ChorusError, listenError, MinLsnTimeoutError } from '../errors.js';
 import { httpBodyBytesMax } from '../limits.js';
 import type { ChorusNode, Listener } from '../node/node.js';
+import { parseLsn } from '../session/local/wait-for.js';
 import type { StatementResult } from '../session/result.js';
 import { chorusVersion } from '../storage/sql-functions.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
@@ -144,6 +145,34 @@ function checkContentType(req: IncomingMessage): void {
   }
 }
 
+/** Read-your-writes over HTTP (docs/http-api.md): the response's commit position ... */
+export const commitLsnHeader = 'Chorus-Commit-LSN';
+/** ...that a later request sends back: the node first waits until it holds that position ... */
+export const minLsnHeader = 'chorus-min-lsn';
+/** ...for at most this many ms (default httpMinLsnTimeoutMsDefault, at most httpMinLsnTimeoutMsMax). */
+export const minLsnTimeoutHeader = 'chorus-min-lsn-timeout';
+export const httpMinLsnTimeoutMsDefault = 5_000;
+export const httpMinLsnTimeoutMsMax = 60_000;
+
+function readYourWrites(req: IncomingMessage): { minLsn: number | null; timeoutMs: number } {
+  const one = (name: string): string | undefined => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const lsnText = one(minLsnHeader);
+  const minLsn = lsnText === undefined ? null : parseLsn(lsnText);
+  const msText = one(minLsnTimeoutHeader);
+  if (msText === undefined) return { minLsn, timeoutMs: httpMinLsnTimeoutMsDefault };
+  const ms = /^\s*\d{1,9}\s*$/.test(msText) ? Number(msText) : Number.NaN;
+  if (!(ms <= httpMinLsnTimeoutMsMax))
+    throw new HttpError(
+      400,
+      '22023',
+      `Chorus-Min-LSN-Timeout must be a number of milliseconds from 0 to ${httpMinLsnTimeoutMsMax}`,
+    );
+  return { minLsn, timeoutMs: ms };
+}
+
 function sqlRoute(allowFormat: boolean): Route {
   return {
     methods: ['POST'],
@@ -159,10 +188,23 @@ function sqlRoute(allowFormat: boolean): Route {
       }
       checkContentType(req);
       const { sql, params } = parseSqlRequest(await readBody(req));
+      const { minLsn, timeoutMs } = readYourWrites(req);
       const started = performance.now();
-      const results: StatementResult[] = await node.exec(sql, params);
+      let run: { results: StatementResult[]; commitLsn: number | null };
+      try {
+        run = await node.execTracked(sql, params, minLsn, timeoutMs);
+      } catch (e) {
+        // The node did not reach Chorus-Min-LSN in time: nothing ran.
+        if (e instanceof MinLsnTimeoutError) throw new HttpError(504, e.sqlstate, e.message);
+        throw e;
+      }
       const timeMs = Math.round((performance.now() - started) * 1000) / 1000;
-      send(res, 200, { results: results.map((r) => resultToJson(r, format)), time_ms: timeMs });
+      send(
+        res,
+        200,
+        { results: run.results.map((r) => resultToJson(r, format)), time_ms: timeMs },
+        run.commitLsn === null ? {} : { [commitLsnHeader]: String(run.commitLsn) },
+      );
     },
   };
 }

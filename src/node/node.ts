@@ -24,7 +24,7 @@ import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
 import { systemTimers, type Timers } from '../clock/timers.js';
 import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
-import { ChorusError, ReadOnlyTransactionError } from '../errors.js';
+import { ChorusError, MinLsnTimeoutError, ReadOnlyTransactionError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
 import { Applier } from '../replication/apply/applier.js';
@@ -558,6 +558,22 @@ export class ChorusNode {
 
   /** Run a script (one or more statements, optional $n parameters for a single statement). */
   async exec(sql: string, params: readonly BindValue[] = []): Promise<StatementResult[]> {
+    return (await this.execTracked(sql, params)).results;
+  }
+
+  /**
+   * exec() with read-your-writes positions (the HTTP API's headers): first wait, at most
+   * `minLsnTimeoutMs`, until this node holds position `minLsn` of the primary's history (a standby
+   * waits for its apply; any other node holds it or fails at once), then report the position of
+   * the request's last commit (null if it committed nothing). 57014 when the wait times out.
+   */
+  async execTracked(
+    sql: string,
+    params: readonly BindValue[] = [],
+    minLsn: number | null = null,
+    minLsnTimeoutMs = 0,
+  ): Promise<{ results: StatementResult[]; commitLsn: number | null }> {
+    if (minLsn !== null) await this.awaitLsn(minLsn, minLsnTimeoutMs);
     const session = this.openSession();
     try {
       const planned: PlannedStatement[] =
@@ -566,10 +582,23 @@ export class ChorusNode {
           : session.schema.planner.planSimple(sql);
       const results: StatementResult[] = [];
       await session.executeSimple(planned, (r) => results.push(r));
-      return results;
+      return { results, commitLsn: session.lastCommitLsn };
     } finally {
       this.closeSession(session);
     }
+  }
+
+  private async awaitLsn(lsn: number, timeoutMs: number): Promise<void> {
+    const client = this.host.writeRouting?.client;
+    const position = (): number =>
+      client?.position() ?? this.standby?.position() ?? this.engine.applied.get(this.nodeId) ?? 0;
+    if (position() >= lsn || (client && (await client.waitFor(lsn, timeoutMs)))) return;
+    throw new MinLsnTimeoutError(
+      `this node has not reached position ${lsn} (it is at ${position()})${client ? ` within ${timeoutMs} ms` : ''}`,
+      client
+        ? 'The standby is behind: retry, send a longer Chorus-Min-LSN-Timeout, or read from the primary.'
+        : 'Only a standby waits for a position; this node does not hold that one.',
+    );
   }
 
   /** Run one statement and return its rows as objects keyed by column name. */
@@ -596,24 +625,31 @@ export class ChorusNode {
     // transaction of its own origin would be a write the primary never has, which no snapshot re-sync can keep.
     if (this.standby?.blocksWrites)
       throw new ReadOnlyTransactionError('cannot execute a replicate.* write in a read-only transaction');
+    // A primary's sync mode holds an admin write's acknowledgement as any commit's (the lease and
+    // [ha] strict are checked first). Multi-primary quorum writes do not gate these: repairing a
+    // cluster that lost its quorum takes them.
+    const gate = this.standby?.writeGate() ?? null;
+    gate?.checkWritable();
     const owner = {};
     const wait = this.writerLock.acquire(owner);
     if (wait) await wait;
+    let out: T;
+    let info: ReturnType<StorageEngine['commitWrite']>;
     try {
       this.engine.beginWrite();
-      let out: T;
       try {
         out = fn();
       } catch (e) {
         this.engine.rollbackWrite();
         throw toChorusError(e);
       }
-      const info = this.engine.commitWrite();
+      info = this.engine.commitWrite();
       this.host.onCommit({ captured: info !== null });
-      return out;
     } finally {
       this.writerLock.release(owner);
     }
+    if (info && gate) await gate.wait(info.originSeq);
+    return out;
   }
 
   /** Start the listeners (the factory keeps wire/http out of the node's import graph). */

@@ -13,7 +13,6 @@ import {
   ReadOnlyTransactionError,
 } from '../errors.js';
 import type { DdlLease, DdlLock } from '../replication/cluster/ddl-lock.js';
-import type { QuorumGate } from '../replication/cluster/quorum.js';
 import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageValue, ValueEnv } from '../sql/types/values.js';
@@ -73,8 +72,14 @@ export interface SessionHost {
   clientTimestamps: boolean;
   onCommit(info: { captured: boolean }): void;
   onStatement(kind: string, ok: boolean): void;
-  /** Quorum writes (multi-primary with require_quorum_for_writes); null otherwise. */
-  quorum?: Pick<QuorumGate, 'checkWritable' | 'wait'> | null;
+  /**
+   * Commit acknowledgement: quorum writes (multi-primary with require_quorum_for_writes) or the
+   * primary's sync mode (`syncCommit`: the session's synchronous_commit); null otherwise.
+   */
+  quorum?: {
+    checkWritable(syncCommit?: string): void;
+    wait(seq: number, syncCommit?: string): Promise<void>;
+  } | null;
   /** The cluster DDL lock (multi-primary with ddl_locking); null otherwise. */
   ddlLock?: Pick<DdlLock, 'acquire' | 'waitCovered'> | null;
   /** DDL ran: compiled statements everywhere may describe old columns. */
@@ -192,6 +197,12 @@ export class Session {
       },
       resetSettings: () => this.settings.apply('RESET ALL', false),
       discardTemp: () => this.discardTemp(),
+      replay: () => {
+        const c = this.host.writeRouting?.client;
+        return c
+          ? { position: () => c.position(), waitFor: (lsn, ms) => this.cancelable(c.waitFor(lsn, ms)) }
+          : null;
+      },
     });
   }
 
@@ -593,7 +604,7 @@ export class Session {
       throw new ReadOnlyTransactionError(`cannot execute ${what()} in a read-only transaction`);
     if (this.holdsWriter) return;
     if (this.host.isReadOnlyNode()) throw this.readOnlyNodeError(what);
-    this.host.quorum?.checkWritable();
+    this.host.quorum?.checkWritable(this.settings.get('synchronous_commit'));
     // A block whose COMMIT/ROLLBACK already arrived with it (no output can reach the client first)
     // runs inside a commit group; see group-commit.ts.
     // Never with user savepoints: after an error the client may ROLLBACK TO one and go on
@@ -703,13 +714,14 @@ export class Session {
       !this.schema.temp?.hasOnCommit
     ) {
       if (this.host.isReadOnlyNode()) throw this.readOnlyNodeError(what);
-      this.host.quorum?.checkWritable();
+      this.host.quorum?.checkWritable(this.settings.get('synchronous_commit'));
       const { value, commit } = await this.host.groupCommit.run(
         () => this.runWriterStatement(...latest()),
         (wait) => this.lockWait(wait),
       );
       if (commit) this.ownCommitLsn = commit.originSeq;
-      if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
+      if (commit && this.host.quorum)
+        await this.host.quorum.wait(commit.originSeq, this.settings.get('synchronous_commit'));
       return value;
     }
     // A DDL statement never joins a commit group (see queryEndsTransaction).
@@ -842,8 +854,9 @@ export class Session {
     this.state = 'idle';
     this.txStartUs = null;
     this.readOnlyTx = false;
+    const syncCommit = this.settings.get('synchronous_commit'); // a SET LOCAL one counts: read before the block ends
     this.endBlock(!failed);
-    await this.awaitQuorum(this.releaseWriter(!failed));
+    await this.awaitQuorum(this.releaseWriter(!failed), syncCommit);
     this.local.committed();
     return result(failed ? 'ROLLBACK' : 'COMMIT', null);
   }
@@ -855,10 +868,13 @@ export class Session {
   }
 
   /** Quorum writes: the commit is acknowledged once enough nodes hold it (see replication/cluster/quorum.ts). */
-  private async awaitQuorum(released: CommitInfo | null | Promise<CommitInfo | null>): Promise<void> {
+  private async awaitQuorum(
+    released: CommitInfo | null | Promise<CommitInfo | null>,
+    syncCommit = this.settings.get('synchronous_commit'),
+  ): Promise<void> {
     const commit = await released;
     if (commit) this.ownCommitLsn = commit.originSeq;
-    if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq);
+    if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq, syncCommit);
   }
 
   private rollback(): StatementResult {
@@ -975,8 +991,9 @@ export class Session {
       this.state = 'idle';
       this.txStartUs = null;
       this.readOnlyTx = false;
+      const syncCommit = this.settings.get('synchronous_commit');
       this.endBlock(true);
-      await this.awaitQuorum(this.releaseWriter(true));
+      await this.awaitQuorum(this.releaseWriter(true), syncCommit);
       this.local.committed();
     }
   }

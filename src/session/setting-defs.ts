@@ -235,13 +235,8 @@ export const settingDefs: ReadonlyMap<string, SettingDef> = new Map<string, Sett
     { default: '0', check: milliseconds('idle_in_transaction_session_timeout') },
   ],
   ['idle_session_timeout', { default: '0', check: milliseconds('idle_session_timeout') }],
-  [
-    'synchronous_commit',
-    {
-      default: 'on',
-      check: oneOf('synchronous_commit', ['on', 'off', 'local', 'remote_write', 'remote_apply']),
-    },
-  ],
+  // When a commit is acknowledged in primary/standby mode (replication/standby/sync-gate.ts).
+  ['synchronous_commit', { default: 'on', check: synchronousCommit }],
   [
     'session_replication_role',
     {
@@ -288,6 +283,17 @@ export const settingDefs: ReadonlyMap<string, SettingDef> = new Map<string, Sett
   ['default_tablespace', { default: '' }],
   ['temp_tablespaces', { default: '' }],
 ]);
+
+/** synchronous_commit: PostgreSQL's values, and the booleans it also takes (shown as on / off). */
+function synchronousCommit(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (['local', 'remote_write', 'remote_apply', 'on', 'off'].includes(v)) return v;
+  if (['true', 'yes', '1'].includes(v)) return 'on';
+  if (['false', 'no', '0'].includes(v)) return 'off';
+  throw new ChorusError('22023', invalid('synchronous_commit', value).message, {
+    hint: 'Available values: local, remote_write, remote_apply, on, off.',
+  });
+}
 
 function onOnly(name: string) {
   const b = bool(name);

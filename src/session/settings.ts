@@ -40,6 +40,19 @@ interface Snapshot {
   local: Values;
 }
 
+/**
+ * Settings with a second name: ChorusDB's `chorus.synchronous_commit` is PostgreSQL's
+ * `synchronous_commit` (one value, SET / SHOW / RESET under either name).
+ */
+const settingAliases: ReadonlyMap<string, string> = new Map([
+  ['chorus.synchronous_commit', 'synchronous_commit'],
+]);
+
+/** The setting a (lower-case) name stands for. */
+function canonical(key: string): string {
+  return settingAliases.get(key) ?? key;
+}
+
 function defOf(name: string): SettingDef | undefined {
   return settingDefs.get(name) ?? plannerSetting(name);
 }
@@ -129,7 +142,10 @@ export class SessionSettings {
       if (key === 'options') given.push(...commandLineOptions(v));
       else if (key !== 'user' && key !== 'database' && key !== 'replication') given.push([key, v]);
     }
-    for (const [key, v] of given) this.startup.set(key, this.checked(key, v));
+    for (const [k, v] of given) {
+      const key = canonical(k);
+      this.startup.set(key, this.checked(key, v));
+    }
   }
 
   /** Values SET for the session (not the startup packet's), for write routing to replay upstream. */
@@ -138,7 +154,7 @@ export class SessionSettings {
   }
 
   get(name: string): string | undefined {
-    const key = name.toLowerCase();
+    const key = canonical(name.toLowerCase());
     // Outside a block, the mode the next transaction would take.
     if (key === 'transaction_read_only' && !this.local.has(key))
       return this.get('default_transaction_read_only');
@@ -157,7 +173,7 @@ export class SessionSettings {
    * the statement (see statementEnded). Returns the value as current_setting() shows it.
    */
   setConfig(name: string, value: string | null, isLocal: boolean, inBlock: boolean): string {
-    const key = name.toLowerCase();
+    const key = canonical(name.toLowerCase());
     if (key === 'transaction_read_only' || key.startsWith('default_transaction_')) {
       throw new FeatureNotSupportedError(`set_config() of ${key}`, { hint: 'Use SET TRANSACTION or SET.' });
     }
@@ -211,7 +227,7 @@ export class SessionSettings {
     const [tag, body] = nodeOf(parseSql(sql)[0]!.stmt);
     if (tag !== 'VariableSetStmt') throw new ChorusError('42601', 'not a SET statement');
     const s = body as P.VariableSetStmt;
-    const name = (s.name ?? '').toLowerCase();
+    const name = canonical((s.name ?? '').toLowerCase());
     switch (s.kind) {
       case 'VAR_RESET_ALL':
         this.values.clear();

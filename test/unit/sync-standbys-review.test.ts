@@ -26,6 +26,7 @@ test('HA_SYNC_MODE and ha.sync_mode are read case-insensitively, as their aliase
     ['Synchronous', 'sync'],
     ['Semi-Sync', 'semi-sync'],
     ['ASYNC', 'async'],
+    ['Quorum', 'quorum'],
   ] as const) {
     const c = loadConfig({
       flags: { haMode: 'primary' },
@@ -37,7 +38,7 @@ test('HA_SYNC_MODE and ha.sync_mode are read case-insensitively, as their aliase
     () =>
       loadConfig({
         flags: { haMode: 'primary' },
-        env: { CHORUS_CLUSTER_SECRET: 'x', HA_SYNC_MODE: 'quorum' },
+        env: { CHORUS_CLUSTER_SECRET: 'x', HA_SYNC_MODE: 'majority' },
       }),
     (e: Error & { sqlstate?: string }) => e.sqlstate === 'F0000' && /sync_mode/.test(e.message),
   );

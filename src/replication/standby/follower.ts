@@ -100,7 +100,10 @@ export class PrimaryFollower implements PeerExtension {
       this.status = {
         seq: num(msg.seq) ?? 0,
         syncMode:
-          msg.syncMode === 'semi-sync' || msg.syncMode === 'sync' || msg.syncMode === 'async'
+          msg.syncMode === 'semi-sync' ||
+          msg.syncMode === 'sync' ||
+          msg.syncMode === 'quorum' ||
+          msg.syncMode === 'async'
             ? msg.syncMode
             : null,
         lagBytes: num(msg.lagBytes),

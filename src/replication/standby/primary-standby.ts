@@ -29,10 +29,16 @@ import { HaAgent } from './ha-agent.js';
 import { registerHaMetrics } from './ha-metrics.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker } from './standbys.js';
-import { SyncCommitGate } from './sync-gate.js';
+import { quorumAcksNeeded, SyncCommitGate, type SynchronousCommit } from './sync-gate.js';
 import { ForwardClient, ForwardServer, forwardResultBytesMax } from './write-forward.js';
 
 export type { PrimaryRow } from './follower.js';
+
+/** The commit hooks a session calls (session.ts's host.quorum): `s` is its synchronous_commit. */
+export interface CommitGate {
+  checkWritable(s?: string | null): void;
+  wait(seq: number, s?: string | null): Promise<void>;
+}
 export type { StandbyRow } from './standbys.js';
 
 export interface PrimaryStandbyParts {
@@ -97,7 +103,10 @@ export class PrimaryStandby {
   readonly tracker: StandbyTracker | null = null;
   /** The link to the primary (standby only). */
   readonly follower: PrimaryFollower | null = null;
-  /** Commit acknowledgement of semi-sync / sync mode (primary only); null in async mode. */
+  /**
+   * Commit acknowledgement (primary only): the configured mode, or what a session's
+   * synchronous_commit asks for (an async primary waits when a session says remote_apply).
+   */
   readonly gate: SyncCommitGate | null = null;
   /** Write routing: the primary's end (runs forwarded statements) and the standby's (write-forward.ts). */
   readonly forwardServer: ForwardServer;
@@ -150,7 +159,12 @@ export class PrimaryStandby {
           return r ? Math.max(0, r.primaryPosition - r.localPosition) : 0;
         },
         followedPrimaryId: () => this.follower?.primaryId ?? null,
-        syncAcks: config.syncMode === 'async' ? 0 : rule.k,
+        syncAcks:
+          config.syncMode === 'async'
+            ? 0
+            : config.syncMode === 'quorum'
+              ? quorumAcksNeeded(config.ha.nodes.length)
+              : rule.k,
         onPromoted: (e) => this.promoted(e),
         onFollowing: (epoch, oldPrimary, newPrimary) =>
           p.onFailover?.(followingEventJson(epoch, oldPrimary, newPrimary)),
@@ -193,17 +207,18 @@ export class PrimaryStandby {
       onProgress: () => this.gate?.onProgress(),
     });
     replicator.addExtension(this.tracker);
-    if (config.syncMode !== 'async') {
-      const tracker = this.tracker;
-      this.gate = new SyncCommitGate(
-        config.syncMode,
-        parseSyncStandbys(config.ha.synchronous_standby_names),
-        config.ha.strict,
-        config.ha.sync_timeout_ms ?? config.replication.replication_timeout_ms,
-        p.timers,
-        () => tracker.standbys(),
-      );
-    }
+    const tracker = this.tracker;
+    this.gate = new SyncCommitGate(
+      config.syncMode,
+      parseSyncStandbys(config.ha.synchronous_standby_names),
+      config.ha.strict,
+      config.ha.sync_timeout_ms ?? config.replication.replication_timeout_ms,
+      p.timers,
+      () => tracker.standbys(),
+      // Quorum mode's cluster: the configured data nodes ([ha] nodes), else this primary and the
+      // standbys it knows (linked since it started, remembered while away).
+      () => (config.ha.nodes.length > 0 ? config.ha.nodes.length : 1 + tracker.standbys().length),
+    );
   }
 
   /**
@@ -226,16 +241,21 @@ export class PrimaryStandby {
     this.p.onFailover?.(failoverEventJson(e));
   }
 
-  /** What the session checks before a write and waits on after a commit: the lease, then the sync rule. */
-  writeGate(): { checkWritable(): void; wait(seq: number): Promise<void> } | null {
+  /**
+   * What the session checks before a write and waits on after a commit: the lease, then the sync
+   * rule, as the session's synchronous_commit asks (null: on).
+   */
+  writeGate(): CommitGate | null {
     const { agent, gate } = this;
-    if (!agent) return gate;
+    const level = (s: string | null | undefined): SynchronousCommit =>
+      s === 'off' || s === 'local' || s === 'remote_write' || s === 'remote_apply' ? s : 'on';
+    if (!agent && !gate) return null;
     return {
-      checkWritable: () => {
-        agent.checkLease();
-        gate?.checkWritable();
+      checkWritable: (s) => {
+        agent?.checkLease();
+        gate?.checkWritable(level(s));
       },
-      wait: (seq) => gate?.wait(seq) ?? Promise.resolve(),
+      wait: (seq, s) => gate?.wait(seq, level(s)) ?? Promise.resolve(),
     };
   }
 

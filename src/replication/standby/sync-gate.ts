@@ -1,8 +1,8 @@
-// Commit acknowledgement on a primary in semi-sync and sync mode. As with quorum writes
-// (cluster/quorum.ts), the commit happens locally first and the client's acknowledgement waits until
-// the standbys synchronous_standby_names asks for hold it — received (semi-sync) or applied (sync) —
-// with 08007 past sync_timeout_ms. With [ha] strict, a write is refused up front while too few of
-// those standbys are connected.
+// Commit acknowledgement on a primary. As with quorum writes (cluster/quorum.ts), the commit happens
+// locally first and the client's acknowledgement waits until the standbys the mode asks for hold it
+// — received (semi-sync), applied (sync), applied by a majority of the cluster (quorum) — with 08007
+// past sync_timeout_ms. A session may ask for more or less (synchronous_commit, commitWant); with
+// [ha] strict a write is refused up front while too few standbys are connected.
 
 import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { SyncMode, SyncStandbys } from '../../config/sync-standbys.js';
@@ -28,8 +28,49 @@ export interface GateStandby {
   applied: number;
 }
 
+/** A session's synchronous_commit (PostgreSQL's values; `on` is the configured mode). */
+export type SynchronousCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
+
+/** What one commit waits for: standbys holding it at `level`, chosen by the rule or by the quorum. */
+export interface CommitWant {
+  level: 'received' | 'applied';
+  quorum: boolean;
+}
+
+/**
+ * What a commit waits for, given the configured mode and the session's synchronous_commit (null:
+ * nothing, the primary's local commit). off / local: nothing; remote_write: a received ack;
+ * remote_apply: an applied ack; on: the configured mode (nothing in async). The standbys counted
+ * are the quorum's in quorum mode, synchronous_standby_names' otherwise.
+ */
+export function commitWant(mode: SyncMode, session: SynchronousCommit = 'on'): CommitWant | null {
+  const quorum = mode === 'quorum';
+  switch (session) {
+    case 'off':
+    case 'local':
+      return null;
+    case 'remote_write':
+      return { level: 'received', quorum };
+    case 'remote_apply':
+      return { level: 'applied', quorum };
+    default:
+      if (mode === 'async') return null;
+      return { level: mode === 'semi-sync' ? 'received' : 'applied', quorum };
+  }
+}
+
+/**
+ * Standby acknowledgements quorum mode waits for in a cluster of `dataNodes` (primary included):
+ * a majority (floor(N/2)+1) holds the commit, the primary being one of them — and at least one
+ * standby, so a primary that knows no standby yet (just restarted) never acknowledges alone.
+ */
+export function quorumAcksNeeded(dataNodes: number): number {
+  return Math.max(1, Math.floor(Math.max(1, dataNodes) / 2));
+}
+
 interface Waiter {
   seq: number;
+  want: CommitWant;
   resolve: () => void;
   reject: (e: Error) => void;
   timer: TimerHandle;
@@ -43,19 +84,28 @@ export class SyncCommitGate {
   /** The rule's names, lower-cased: PostgreSQL compares standby names case-insensitively. */
   private readonly names: string[];
 
+  /**
+   * `clusterNodes`: the data nodes of the cluster, this primary included (quorum mode's N): the
+   * configured [ha] nodes if any, else this primary and the standbys it knows.
+   */
   constructor(
-    readonly mode: Exclude<SyncMode, 'async'>,
+    readonly mode: SyncMode,
     readonly rule: SyncStandbys,
     readonly strict: boolean,
     readonly timeoutMs: number,
     private readonly timers: Timers,
     private readonly standbys: () => GateStandby[],
+    private readonly clusterNodes: () => number = () => 1 + standbys().length,
   ) {
     this.names = rule.names.map((n) => n.toLowerCase());
   }
 
-  /** How the rule reads, for messages: "ANY 1 (*)". */
-  get ruleText(): string {
+  /** How the rule reads, for messages: "ANY 1 (*)", or "2 of 3 nodes" in quorum mode. */
+  ruleText(want: CommitWant | null = commitWant(this.mode)): string {
+    if (want?.quorum) {
+      const n = this.clusterNodes();
+      return `a majority of ${n} node${n === 1 ? '' : 's'}, the primary included`;
+    }
     return `${this.rule.method.toUpperCase()} ${this.rule.k} (${this.rule.names.join(', ')})`;
   }
 
@@ -63,12 +113,18 @@ export class SyncCommitGate {
     return this.names[0] === '*' || this.names.includes(s.id.toLowerCase());
   }
 
-  private position(s: GateStandby): number {
-    return this.mode === 'sync' ? s.applied : Math.max(s.received, s.applied);
+  private position(s: GateStandby, want: CommitWant): number {
+    return want.level === 'applied' ? s.applied : Math.max(s.received, s.applied);
   }
 
-  /** The standbys a commit waits for now, in priority order (FIRST), or every named one (ANY). */
-  private candidates(): GateStandby[] {
+  /** Standby acknowledgements a commit waits for. */
+  needed(want: CommitWant): number {
+    return want.quorum ? quorumAcksNeeded(this.clusterNodes()) : this.rule.k;
+  }
+
+  /** The standbys a commit waits for now: in priority order (FIRST), every named one (ANY), every one (quorum). */
+  private candidates(want: CommitWant): GateStandby[] {
+    if (want.quorum) return this.standbys();
     const named = this.standbys().filter((s) => this.named(s));
     if (this.rule.method === 'any') return named;
     const rank = (s: GateStandby): number =>
@@ -79,29 +135,44 @@ export class SyncCommitGate {
       .slice(0, this.rule.k);
   }
 
-  /** Standbys that hold `seq` at the mode's level, counted as the rule counts them. */
-  holding(seq: number): number {
-    return this.candidates().filter((s) => this.position(s) >= seq).length;
+  /** Standbys that hold `seq` at the level asked, counted as the rule (or the quorum) counts them. */
+  holding(seq: number, want: CommitWant | null = commitWant(this.mode)): number {
+    if (!want) return 0;
+    return this.candidates(want).filter((s) => this.position(s, want) >= seq).length;
   }
 
-  /** Named standbys connected now. */
-  connected(): number {
-    return this.standbys().filter((s) => s.connected && this.named(s)).length;
+  /** Standbys that may acknowledge (named ones, or any in quorum mode) connected now. */
+  connected(want: CommitWant | null = commitWant(this.mode)): number {
+    return this.standbys().filter((s) => s.connected && (want?.quorum || this.named(s))).length;
   }
 
-  /** [ha] strict: throws 55000 when fewer than k named standbys are connected (checked before a write). */
-  checkWritable(): void {
+  /**
+   * [ha] strict: throws 55000 while fewer standbys are connected than commits wait for (checked
+   * before a write). The configured mode's need counts even for a session that waits for less
+   * (synchronous_commit = off still refuses); a session that asks for more adds its own.
+   */
+  checkWritable(session: SynchronousCommit = 'on'): void {
     if (!this.strict) return;
-    const connected = this.connected();
-    if (connected < this.rule.k) {
-      this.refused++;
-      throw new SyncStandbysMissingError(connected, this.rule.k, `${this.mode} ${this.ruleText}`);
+    for (const want of [commitWant(this.mode), commitWant(this.mode, session)]) {
+      if (!want) continue;
+      const connected = this.connected(want);
+      const needed = this.needed(want);
+      if (connected < needed) {
+        this.refused++;
+        throw new SyncStandbysMissingError(
+          connected,
+          needed,
+          want.quorum ? `quorum (${this.ruleText(want)})` : `${this.mode} ${this.ruleText(want)}`,
+        );
+      }
     }
   }
 
-  /** Resolves once the rule's standbys hold the primary's transaction `seq`; 08007 on timeout. */
-  wait(seq: number): Promise<void> {
-    if (this.holding(seq) >= this.rule.k) {
+  /** Resolves once the standbys hold the primary's transaction `seq` as `session` asks; 08007 on timeout. */
+  wait(seq: number, session: SynchronousCommit = 'on'): Promise<void> {
+    const want = commitWant(this.mode, session);
+    if (!want) return Promise.resolve();
+    if (this.holding(seq, want) >= this.needed(want)) {
       this.confirmed++;
       return Promise.resolve();
     }
@@ -112,6 +183,7 @@ export class SyncCommitGate {
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {
         seq,
+        want,
         resolve,
         reject,
         timer: this.timers.after(this.timeoutMs, () => {
@@ -119,11 +191,12 @@ export class SyncCommitGate {
           this.timedOut++;
           reject(
             new SyncStandbyTimeoutError(
-              this.holding(seq),
-              this.rule.k,
-              this.mode,
-              this.ruleText,
+              this.holding(seq, want),
+              this.needed(want),
+              want.quorum ? 'quorum' : want.level === 'applied' ? 'sync' : 'semi-sync',
+              this.ruleText(want),
               this.timeoutMs,
+              want.level,
             ),
           );
         }),
@@ -135,7 +208,7 @@ export class SyncCommitGate {
   /** A standby received, applied, connected or left: release the commits that now hold. */
   onProgress(): void {
     for (const w of this.waiters) {
-      if (this.holding(w.seq) < this.rule.k) continue;
+      if (this.holding(w.seq, w.want) < this.needed(w.want)) continue;
       w.timer.cancel();
       this.waiters.delete(w);
       this.confirmed++;

@@ -15,6 +15,7 @@ import { SessionNotifications } from './notifications.js';
 import type { NotifyHub } from './notify-hub.js';
 import { deallocate, executePrepared, prepareNamed, type SqlPrepared } from './sql-prepare.js';
 import type { LocalArg, LocalStatement } from './statement.js';
+import { type ReplayPosition, runWaitFor } from './wait-for.js';
 
 /** Node-wide services the session-local objects use. */
 export interface LocalServices {
@@ -50,6 +51,8 @@ export interface LocalHost {
   resetSettings(): void;
   /** Drop the session's temporary tables and views (DISCARD TEMP / ALL). */
   discardTemp(): Promise<void>;
+  /** A standby's applied position and a cancelable wait on it (WAIT FOR LSN); null elsewhere. */
+  replay(): ReplayPosition | null;
 }
 
 /** A set_config() argument's text (a constant's, or its parameter's). */
@@ -148,6 +151,8 @@ export class SessionLocal {
         return this.discard(st.target);
       case 'notification':
         return this.notifications.run(st.st, params);
+      case 'wait_for_lsn':
+        return runWaitFor(st, this.host.replay(), this.host.inBlock());
     }
   }
 

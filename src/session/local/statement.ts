@@ -13,6 +13,7 @@ import {
   notifySelect,
   notifyUtility,
 } from './notify-statement.js';
+import { isWaitFor, parseWaitFor, type WaitForLsn } from './wait-for.js';
 
 /** A value of an EXECUTE argument or an advisory-lock key: a constant's text, or a parameter. */
 export type LocalArg = { text: string | null; position?: number } | { param: number };
@@ -54,7 +55,8 @@ export type LocalStatement =
   | { kind: 'fetch'; name: string; direction: FetchDirection; count: number; move: boolean }
   | { kind: 'close'; name: string | null }
   | { kind: 'discard'; target: 'all' | 'plans' | 'sequences' | 'temp' }
-  | { kind: 'notification'; st: NotifyStatement };
+  | { kind: 'notification'; st: NotifyStatement }
+  | WaitForLsn;
 
 /** FETCH ALL / FORWARD ALL arrive as this count (PostgreSQL's FETCH_ALL). */
 export const fetchAll = 2_147_483_647;
@@ -71,6 +73,7 @@ const firstWords = new Set([
   'LISTEN',
   'UNLISTEN',
   'NOTIFY',
+  'WAIT',
 ]);
 
 /** Whether the statement's first words make it a session statement (cheap: two tokens looked at). */
@@ -99,6 +102,8 @@ function isAdvisoryName(t: Token): boolean {
 /** The session statement this is, or null. */
 export function localStatementOf(s: StatementText): LocalStatement | null {
   if (!localStatementWord(s)) return null;
+  // PostgreSQL 19's WAIT FOR LSN: PostgreSQL 15's parser would refuse it (wait-for.ts).
+  if (isWaitFor(s)) return parseWaitFor(s);
   const parsed = parseSql(s.sql);
   if (parsed.length !== 1) return null;
   const [tag, body] = nodeOf(parsed[0]!.stmt);
