@@ -34,6 +34,8 @@ export interface SnapshotParts {
   requestRestart: ((reason: string) => void) | null;
   /** The node holds nothing yet and may start from a snapshot (default: a new master initializing empty). */
   initializingEmpty?: () => boolean;
+  /** The peers a copy may be taken from (default: any linked peer; a standby: its upstream only). */
+  donors?: (peerId: string) => boolean;
 }
 
 export interface SnapshotStatus {
@@ -67,7 +69,7 @@ export class Snapshots {
       nodeId: engine.nodeId,
       logger: parts.logger,
       timers: parts.timers,
-      peers: () => replicator.peerHandles(),
+      peers: () => replicator.peerHandles().filter((h) => parts.donors?.(h.peerId) ?? true),
       peerVectors: () => replicator.peerAcks,
       appliedVector: () => engine.appliedVector(),
       refused: () => replicator.needsSnapshot !== null,

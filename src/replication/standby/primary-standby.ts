@@ -1,26 +1,28 @@
 // Primary/standby replication of one node, built on the multi-primary machinery: the same peer
 // links, Replicator (log shipping, cursors, retention), ApplyQueue and Applier, restricted by the
-// node's role (role.ts) — a primary ships and takes nothing, a standby takes its primary's log and
-// ships nothing — plus what the roles add: receipt acks and the commit gate of the sync modes, the
-// standbys' and the primary's state for the pg_replication_* views, and snapshots for empty standbys.
+// node's role (role.ts) — a primary ships and takes nothing, a standby takes its upstream's log and
+// ships it on only to standbys of its own (cascading, cascade.ts) — plus what the roles add: receipt
+// acks and the commit gate of the sync modes, the standbys' and the upstream's state for the
+// pg_replication_* views, and snapshots for empty standbys.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Timers } from '../../clock/timers.js';
-import type { Config } from '../../config/load.js';
+import { type Config, standbyServes } from '../../config/load.js';
 import { parseSyncStandbys, type SyncMode } from '../../config/sync-standbys.js';
 import type { ReplTx } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import type { PeerMessage, PeerNetwork } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';
+import { StandbyLinkRouter } from './cascade.js';
 import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
 import { type FailoverEvent, recordFailover, rewindPending, runFailoverHook } from './failover-state.js';
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { HaAgent } from './ha-agent.js';
 import { registerHaMetrics } from './ha-metrics.js';
 import { type HaRole, RoleState } from './role.js';
-import { type StandbyRow, StandbyTracker } from './standbys.js';
+import { type StandbyRow, StandbyTracker, type StandbyTrackerParts } from './standbys.js';
 import { SyncCommitGate } from './sync-gate.js';
 import { ForwardClient, ForwardServer } from './write-forward.js';
 
@@ -42,6 +44,8 @@ export interface PrimaryStandbyParts {
   voteNetwork: PeerNetwork | null;
   /** Where the epoch, role and lease gauges go (/metrics). */
   metrics?: Registry;
+  /** Dial another address instead of one (a cascading standby's fallback to the primary); null: never. */
+  redial?: ((from: string, to: string) => void) | null;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
@@ -60,8 +64,10 @@ export function roleHooks(
     // Nothing goes to a standby whose data follows another history (standbys.ts, diverged()).
     shipsTo: (id) => role.shipsTo(id) && !(standby()?.tracker?.diverged(id) ?? false),
     // A batch from an older epoch (a deposed primary's) is refused and counted; a newer one adopted.
+    // So is one from an upstream that closes a cycle of cascading standbys.
     acceptsFrom: (id, msg) => {
-      if (!role.acceptsFrom(id) || !epoch.admit(epochOf(msg.epoch))) return false;
+      if (!role.acceptsFrom(id) || standby()?.follower?.cycle || !epoch.admit(epochOf(msg.epoch)))
+        return false;
       epoch.noteLogEpoch(epochOf(msg.epoch));
       return true;
     },
@@ -83,9 +89,9 @@ export class PrimaryStandby {
   readonly role: RoleState;
   readonly epoch: EpochState;
   readonly snapshots: Snapshots;
-  /** The primary's standbys (primary only). */
+  /** The node's standbys: the primary's, or a cascading standby's own (one that listens). */
   readonly tracker: StandbyTracker | null = null;
-  /** The link to the primary (standby only). */
+  /** The link to the upstream: the primary, or another standby (standby only). */
   readonly follower: PrimaryFollower | null = null;
   /** Commit acknowledgement of semi-sync / sync mode (primary only); null in async mode. */
   readonly gate: SyncCommitGate | null = null;
@@ -103,6 +109,7 @@ export class PrimaryStandby {
     this.role.onChange((c) => writeMetaWhenFree(engine.writer, 'ha_role', () => c.to));
     if (p.metrics) registerHaMetrics(p.metrics, this.role, this.epoch, () => this.agent);
     const standby = this.role.role === 'standby';
+    const serves = standby && standbyServes(config);
     this.snapshots = new Snapshots({
       dataDir: config.server.data_dir,
       engine,
@@ -114,8 +121,14 @@ export class PrimaryStandby {
       // An empty standby starts from a copy of the primary, then streams the log from it; so does
       // a deposed primary (its commits no standby received were recorded: rewound-rows.jsonl).
       initializingEmpty: () => standby && (engine.applied.size === 0 || rewindPending(engine.writer)),
+      // A standby copies its upstream only (never a standby that cascades from it).
+      donors: (id) => this.role.links?.isUpstream(id) ?? true,
     });
-    this.forwardServer = new ForwardServer(() => this.role.writable);
+    // A cascading standby runs the writes its standbys route in a session of its own, which routes
+    // them on to its upstream: routing follows the chain up to the primary.
+    this.forwardServer = new ForwardServer(
+      () => this.role.writable || (serves && this.role.role === 'standby'),
+    );
     replicator.addExtension(this.forwardServer);
     if (p.voteNetwork && config.ha.nodes.length > 0) {
       const rule = parseSyncStandbys(config.ha.synchronous_standby_names);
@@ -133,6 +146,7 @@ export class PrimaryStandby {
           return r ? Math.max(0, r.primaryPosition - r.localPosition) : 0;
         },
         followedPrimaryId: () => this.follower?.primaryId ?? null,
+        followsLinkedStandby: () => (this.follower?.cascaded ?? false) && (this.follower?.linked ?? false),
         syncAcks: config.syncMode === 'async' ? 0 : rule.k,
         onPromoted: (e) => this.promoted(e),
         standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
@@ -144,34 +158,33 @@ export class PrimaryStandby {
     if (standby) {
       this.forwardClient = new ForwardClient({
         primaryLink: () =>
-          replicator.peerHandles().find((h) => h.peerId === this.follower?.primaryId && !h.closed) ?? null,
+          replicator.peerHandles().find((h) => h.peerId === this.follower?.upstreamId && !h.closed) ?? null,
         position: () => this.position(),
         timers: p.timers,
       });
       replicator.addExtension(this.forwardClient);
-      this.follower = new PrimaryFollower({
+      const follower = new PrimaryFollower({
         engine,
         replicator,
         timers: p.timers,
         logger: p.logger,
-        primaryAddress: config.replication.primary ?? '',
+        upstreamAddress: config.replication.primary ?? '',
         epoch: this.epoch,
+        redial: p.redial ?? null,
       });
-      replicator.addExtension(this.follower);
+      this.follower = follower;
+      if (serves)
+        this.tracker = this.newTracker({
+          primaryId: () => follower.primaryId,
+          primaryPosition: () => follower.primaryPosition(),
+          chain: () => follower.chainInfo(),
+        });
+      const router = new StandbyLinkRouter(follower, this.tracker, replicator);
+      this.role.links = router;
+      replicator.addExtension(router);
       return;
     }
-    this.tracker = new StandbyTracker({
-      engine,
-      replicator,
-      timers: p.timers,
-      logger: p.logger,
-      syncMode: config.syncMode,
-      lagThresholdMs: config.replication.replication_lag_threshold_ms,
-      epoch: this.epoch,
-      onNewerEpoch: (epoch, peer) => this.fence(epoch, `peer ${peer} is in epoch ${epoch}`),
-      onProgress: () => this.gate?.onProgress(),
-    });
-    replicator.addExtension(this.tracker);
+    this.tracker = this.newTracker(null);
     if (config.syncMode !== 'async') {
       const tracker = this.tracker;
       this.gate = new SyncCommitGate(
@@ -183,6 +196,25 @@ export class PrimaryStandby {
         () => tracker.standbys(),
       );
     }
+  }
+
+  private newTracker(cascade: StandbyTrackerParts['cascade']): StandbyTracker {
+    const { config, engine, replicator } = this.p;
+    const tracker = new StandbyTracker({
+      engine,
+      replicator,
+      timers: this.p.timers,
+      logger: this.p.logger,
+      syncMode: () => this.syncMode,
+      cascade,
+      lagThresholdMs: config.replication.replication_lag_threshold_ms,
+      epoch: this.epoch,
+      onNewerEpoch: (epoch, peer) => this.fence(epoch, `peer ${peer} is in epoch ${epoch}`),
+      onProgress: () => this.gate?.onProgress(),
+    });
+    // A cascading standby's tracker is reached through its link router (cascade.ts).
+    if (!cascade) replicator.addExtension(tracker);
+    return tracker;
   }
 
   /**
@@ -269,6 +301,7 @@ export class PrimaryStandby {
   /** Stop what must stop before the replicator (snapshot transfers in flight). */
   async stopBeforeReplicator(): Promise<void> {
     this.tracker?.stop();
+    this.follower?.stop();
     await this.agent?.stop();
     await this.snapshots.stop();
   }
