@@ -1,8 +1,9 @@
 // Cascading standbys with real processes: primary P → standby A → standby B (B's --ha-primary is A's
 // --ha-bind), and a second direct standby C. Writes on P reach B through A; P lists only its direct
 // standbys, A lists B; B's writes route up the chain and B reads them back at once; after a
-// switchover to C (epoch 2), A follows C and B keeps following A, learning the epoch through it.
-// Two standbys naming each other are refused as a cycle.
+// switchover to C (epoch 2), A follows C and B keeps following A, learning the epoch through it;
+// once A dies, B follows the primary directly (upstreamFallbackMs). Two standbys naming each other
+// are refused as a cycle.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -176,6 +177,28 @@ test('switchover to C (epoch 2): A follows C, B keeps following A and converges'
   });
   assert.deepEqual(await standbyIds(a), ['cs-b']);
   assert.ok(!(await standbyIds(c)).includes('cs-b'), 'B is no direct standby of C');
+});
+
+test('the middle standby dies: after upstreamFallbackMs the cascaded standby follows the primary directly', async () => {
+  await a.kill();
+  await q(c, "INSERT INTO cs_items VALUES (102, 'while-a-is-down')");
+  // upstreamFallbackMs (15 s) after A went away, B dials the primary A relayed (C).
+  await eventually('B follows C directly', 40_000, async () => {
+    const [pr] =
+      (await attempt(q(b, 'SELECT node_id, upstream, address, state FROM pg_replication_primary'))) ?? [];
+    return pr?.upstream === 'cs-c' && pr.state === 'streaming' ? pr : undefined;
+  }).then((pr) =>
+    assert.deepEqual(pr, {
+      node_id: 'cs-c',
+      upstream: 'cs-c',
+      address: `127.0.0.1:${c.haPort}`,
+      state: 'streaming',
+    }),
+  );
+  await eventually('B holds the write made while A was down', 20_000, async () =>
+    (await q(b, 'SELECT note FROM cs_items WHERE id = 102')).length === 1 ? true : undefined,
+  );
+  assert.match(b.logs(), /following the primary directly/);
 });
 
 test('two standbys naming each other are refused as a cycle', async () => {

@@ -92,6 +92,8 @@ export class PrimaryFollower implements PeerExtension {
   /** The upstream's last message came from an older epoch (it is refused). */
   private staleUpstream = false;
   private fallbackTimer: TimerHandle | null = null;
+  /** The upstream said it is a standby the first time it linked since start (null before). */
+  private cascadesByDesign: boolean | null = null;
 
   constructor(private readonly p: FollowerParts) {
     this.upstreamAddress = p.upstreamAddress;
@@ -120,9 +122,19 @@ export class PrimaryFollower implements PeerExtension {
     };
   }
 
-  /** The upstream is linked now (and is no cycle). */
-  get linked(): boolean {
-    return this.link() !== undefined && this.cycle === null;
+  /**
+   * This standby was set up to cascade (its upstream said it is a standby when first linked since
+   * start) and still does: linked to it, or away less than upstreamFallbackMs. It keeps following
+   * it when the primary changes (the upstream follows the new primary). A node that was primary
+   * when this one linked to it and came back as a standby (deposed) does not count.
+   */
+  get keepsCascading(): boolean {
+    return (
+      this.cascadesByDesign === true &&
+      this.cascaded &&
+      this.cycle === null &&
+      (this.link() !== undefined || this.fallbackTimer !== null)
+    );
   }
 
   private link() {
@@ -176,6 +188,7 @@ export class PrimaryFollower implements PeerExtension {
     this.staleUpstream = false;
     if (msg.t === 'ha_hello') {
       this.upstreamRole = typeof msg.role === 'string' ? msg.role : null;
+      this.cascadesByDesign ??= this.upstreamRole === 'standby';
       if (this.upstreamRole !== 'primary' && this.upstreamRole !== 'standby')
         this.p.logger.error(
           { peer: peer.peerId, role: this.upstreamRole },

@@ -146,7 +146,7 @@ export class PrimaryStandby {
           return r ? Math.max(0, r.primaryPosition - r.localPosition) : 0;
         },
         followedPrimaryId: () => this.follower?.primaryId ?? null,
-        followsLinkedStandby: () => (this.follower?.cascaded ?? false) && (this.follower?.linked ?? false),
+        keepsCascading: () => this.follower?.keepsCascading ?? false,
         syncAcks: config.syncMode === 'async' ? 0 : rule.k,
         onPromoted: (e) => this.promoted(e),
         standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
