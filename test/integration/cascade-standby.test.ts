@@ -119,6 +119,8 @@ test('writes on the primary reach the cascaded standby; the primary lists only i
       fencing_token: '1',
     }),
   );
+  // A's status messages go to its own standbys only, never up to the primary.
+  assert.doesNotMatch(p.logs(), /unknown peer message/);
   // Positions number the primary's commits on every node: B's applied LSN equals the primary's.
   const [pl] = await q(p, 'SELECT current_lsn FROM pg_replication_status');
   await eventually('B applied every commit of P', 20_000, async () => {

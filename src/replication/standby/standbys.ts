@@ -126,7 +126,9 @@ export class StandbyTracker implements PeerExtension {
   start(): void {
     const tick = (): void => {
       this.timer = this.p.timers.after(standbyStatusIntervalMs, () => {
-        for (const h of this.p.replicator.peerHandles()) if (!h.closed) this.sendStatus(h);
+        // Standbys only: a cascading standby's upstream is no peer of this tracker (never onOpen here).
+        for (const h of this.p.replicator.peerHandles())
+          if (!h.closed && this.known.has(h.peerId)) this.sendStatus(h);
         tick();
       });
     };
