@@ -1,5 +1,6 @@
-// pg_replication_standbys (rows on a primary: one per standby) and pg_replication_primary (a row on
-// a standby: its primary), with seed 001's columns. Their LSNs count the primary's committed
+// pg_replication_standbys (rows on a primary, or a cascading standby: one per standby following it)
+// and pg_replication_primary (a row on a standby: its primary, and the upstream it streams from),
+// with seed 001's columns. Their LSNs count the primary's committed
 // transactions, the same numbering on every node (replication/standby/DESIGN.md); other nodes see no rows.
 
 import type { PrimaryRow, StandbyRow } from '../replication/standby/primary-standby.js';
@@ -37,7 +38,7 @@ export function registerStandbyViews(registry: AdminRegistry, source: () => Stan
     kind: 'js',
     name: 'pg_replication_primary',
     columns: cols(`node_id text, address text, state text, primary_lsn int8, local_lsn int8, lag_bytes int8,
-      lag_ms int8, fencing_token int8, connected_at timestamptz, last_heartbeat timestamptz`),
+      lag_ms int8, fencing_token int8, connected_at timestamptz, last_heartbeat timestamptz, upstream text`),
     rows: (): AdminValue[][] =>
       (source()?.primaryRows() ?? []).map((p) => [
         p.nodeId,
@@ -50,6 +51,7 @@ export function registerStandbyViews(registry: AdminRegistry, source: () => Stan
         int8(p.fencingToken),
         formatTimestamp(p.connectedAtMs),
         formatTimestamp(p.lastHeartbeatMs),
+        p.upstream,
       ]),
   });
 }

@@ -17,6 +17,16 @@ export interface Config extends ParsedConfig {
   readonly syncMode: SyncMode;
   /** Path of the config file read, if any. */
   readonly configFile: string | null;
+  /** replication.ha_bind was set (flag, environment or file), not defaulted: a standby then listens on it. */
+  readonly haBindGiven: boolean;
+}
+
+/**
+ * A standby listens on its --ha-bind when one is given, and serves the standbys that name it as
+ * their upstream (cascading); without one it only dials its upstream.
+ */
+export function standbyServes(config: Config): boolean {
+  return config.haMode === 'standby' && config.haBindGiven;
 }
 
 /** Flags of `chorus server`, already parsed by the CLI; all optional. */
@@ -199,6 +209,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       });
     }
   }
+  const haBindGiven = (tree.replication as Tree | undefined)?.ha_bind !== undefined;
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map(formatIssue).join('; '));
@@ -208,7 +219,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   validateCombination(cfg, haMode);
   const syncMode = normalizeSyncMode(cfg.ha.sync_mode);
   validateHa(cfg, haMode, syncMode);
-  return deepFreeze({ ...cfg, haMode, syncMode, configFile });
+  if (haMode === 'standby' && haBindGiven && cfg.replication.primary === cfg.replication.ha_bind)
+    throw new ConfigError(
+      `replication.primary (--ha-primary) ${cfg.replication.primary} is this standby's own --ha-bind: a standby cannot follow itself`,
+      { hint: 'Name the primary, or another standby that listens on its --ha-bind (cascading).' },
+    );
+  return deepFreeze({ ...cfg, haMode, syncMode, configFile, haBindGiven });
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -23,7 +23,7 @@ import { registerTopologyAdmin } from '../admin/topology-admin.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
 import { systemTimers, type Timers } from '../clock/timers.js';
-import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
+import { type Config, type LoadOptions, loadConfig, standbyServes } from '../config/load.js';
 import { ChorusError, MinLsnTimeoutError, ReadOnlyTransactionError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
@@ -180,8 +180,11 @@ export class ChorusNode {
       role: () => this.role(),
       syncMode: () => this.standby?.syncMode ?? 'async',
       listenAddress: `${this.config.server.listen_address}:${this.config.server.port}`,
-      // A standby listens for no peer links (it dials its primary).
-      replicationPort: this.config.haMode === 'standby' ? null : this.config.replication.ha_bind,
+      // A standby listens for no peer links (it dials its upstream) unless it serves cascading standbys.
+      replicationPort:
+        this.config.haMode === 'standby' && !standbyServes(this.config)
+          ? null
+          : this.config.replication.ha_bind,
       currentLsn: () => this.standby?.position() ?? this.engine.currentLsn(),
       isReadOnly: () => this.host.isReadOnlyNode(),
       uptimeSeconds: () => Math.floor((Date.now() - this.startedAtMs) / 1000),
@@ -431,6 +434,10 @@ export class ChorusNode {
             } catch (err) {
               this.logger.error({ err }, 'the onFailover callback threw');
             }
+          },
+          redial: (from, to) => {
+            network.removePeer(from);
+            network.addPeer(to);
           },
         });
         this.host.quorum = this.standby.writeGate();

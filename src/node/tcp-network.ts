@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Config } from '../config/load.js';
+import { type Config, standbyServes } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { PeerNetwork } from '../replication/link/link.js';
 import { TcpPeerNetwork, type TcpPeerNetworkOptions } from '../replication/link/transport.js';
@@ -28,13 +28,14 @@ export function peerEndpoints(node: ChorusNode): string[] {
 
 export function tcpNetworkFromConfig(node: ChorusNode): PeerNetwork {
   const r = node.config.replication;
-  // A standby dials its primary and listens for no peer (a primary only listens: standbys dial it).
+  // A standby dials its upstream (a primary only listens: standbys dial it); it listens too when
+  // given an --ha-bind, for standbys that cascade from it.
   const standby = node.config.haMode === 'standby' && r.primary !== undefined;
   return new TcpPeerNetwork(
     tcpOptions(
       node.config,
       node.nodeId,
-      standby ? null : r.ha_bind,
+      standby && !standbyServes(node.config) ? null : r.ha_bind,
       standby ? [r.primary!] : peerEndpoints(node),
       node.logger,
     ),

@@ -174,7 +174,9 @@ test('the pg_replication_* views answer with seed 001 columns', async () => {
     'fencing_token',
     'connected_at',
     'last_heartbeat',
+    'upstream',
   ]);
+  assert.equal(pr[0]!.upstream, 'ps-primary'); // a direct standby streams from the primary itself
   assert.deepEqual(
     [
       pr[0]!.node_id,

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, standbyServes } from '../../src/config/load.js';
 
 function file(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'chorus-cfg-'));
@@ -118,6 +118,29 @@ test('primary and standby: the seed CLI lines, HA_SYNC_MODE as in its docker-com
   assert.equal(t.syncMode, 'sync'); // the environment wins over the file
   assert.equal(t.ha.strict, true);
   assert.equal(t.ha.sync_timeout_ms, 250);
+});
+
+test('cascading: a standby given --ha-bind serves standbys; naming its own --ha-bind as upstream is refused', () => {
+  const env = { CHORUS_CLUSTER_SECRET: 'x' };
+  const plain = loadConfig({ flags: { haMode: 'standby', haPrimary: '127.0.0.1:5433' }, env });
+  assert.equal(standbyServes(plain), false);
+  const serving = loadConfig({
+    flags: { haMode: 'standby', haPrimary: '127.0.0.1:5433', haBind: '127.0.0.1:5434' },
+    env,
+  });
+  assert.equal(standbyServes(serving), true);
+  assert.equal(
+    standbyServes(loadConfig({ flags: { haMode: 'primary', haBind: '127.0.0.1:5433' }, env })),
+    false,
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        flags: { haMode: 'standby', haPrimary: '127.0.0.1:5434', haBind: '127.0.0.1:5434' },
+        env,
+      }),
+    /cannot follow itself/,
+  );
 });
 
 test('listening beyond loopback requires SCRAM users; trust is refused there', () => {

@@ -40,6 +40,8 @@ export interface SnapshotParts {
    * vector; less when some of what it holds is to be replaced, as a deposed primary's rewound commits).
    */
   mustCover?: (applied: Vector) => Vector;
+  /** The peers a copy may be taken from (default: any linked peer; a standby: its upstream only). */
+  donors?: (peerId: string) => boolean;
 }
 
 export interface SnapshotStatus {
@@ -73,7 +75,7 @@ export class Snapshots {
       nodeId: engine.nodeId,
       logger: parts.logger,
       timers: parts.timers,
-      peers: () => replicator.peerHandles(),
+      peers: () => replicator.peerHandles().filter((h) => parts.donors?.(h.peerId) ?? true),
       peerVectors: () => replicator.peerAcks,
       appliedVector: () => (parts.mustCover ?? ((v: Vector) => v))(engine.appliedVector()),
       refused: () => replicator.needsSnapshot !== null,

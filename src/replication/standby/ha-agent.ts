@@ -38,8 +38,10 @@ export interface HaAgentParts {
   requestRestart: ((reason: string) => void) | null;
   /** How many transactions this standby is behind its primary, as last announced (0 if unknown). */
   lag(): number;
-  /** The node id of the primary this standby is linked to (null if none yet). */
+  /** The node id of the primary whose log this standby applies (null if none yet). */
   followedPrimaryId(): string | null;
+  /** This standby cascades from another standby (follower.ts): it keeps following it when the primary changes. */
+  keepsCascading?(): boolean;
   /** The synchronous rule: how many standbys acknowledge each commit (0 in async mode). */
   syncAcks: number;
   /** A failover made this node primary (history, hook). */
@@ -327,6 +329,8 @@ export class HaAgent {
   private follow(from: string, m: Extract<HaMessage, { t: 'ha_lease_req' }>): void {
     if (this.restarting || !m.endpoint) return;
     if (m.endpoint === this.p.config.replication.primary || from === this.p.followedPrimaryId()) return;
+    // A cascaded standby learns the new epoch through its upstream, which follows the new primary.
+    if (this.p.keepsCascading?.()) return;
     const wasPrimary = this.p.config.haMode === 'primary';
     // A deposed primary may hold commits no standby received: recorded before its data is replaced
     // by the new primary's (without such commits it streams on from where it is).

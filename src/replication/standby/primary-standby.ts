@@ -1,19 +1,21 @@
 // Primary/standby replication of one node, built on the multi-primary machinery: the same peer
 // links, Replicator (log shipping, cursors, retention), ApplyQueue and Applier, restricted by the
-// node's role (role.ts) — a primary ships and takes nothing, a standby takes its primary's log and
-// ships nothing — plus what the roles add: receipt acks and the commit gate of the sync modes, the
-// standbys' and the primary's state for the pg_replication_* views, and snapshots for empty standbys.
+// node's role (role.ts) — a primary ships and takes nothing, a standby takes its upstream's log and
+// ships it on only to standbys of its own (cascading, cascade.ts) — plus what the roles add: receipt
+// acks and the commit gate of the sync modes, the standbys' and the upstream's state for the
+// pg_replication_* views, and snapshots for empty standbys.
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Timers } from '../../clock/timers.js';
-import type { Config } from '../../config/load.js';
+import { type Config, standbyServes } from '../../config/load.js';
 import { parseSyncStandbys, type SyncMode } from '../../config/sync-standbys.js';
 import type { ReplTx } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import type { PeerMessage, PeerNetwork } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';
+import { StandbyLinkRouter } from './cascade.js';
 import { EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
 import {
   type FailoverEvent,
@@ -28,17 +30,17 @@ import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { HaAgent } from './ha-agent.js';
 import { registerHaMetrics } from './ha-metrics.js';
 import { type HaRole, RoleState } from './role.js';
-import { type StandbyRow, StandbyTracker } from './standbys.js';
+import { type StandbyRow, StandbyTracker, type StandbyTrackerParts } from './standbys.js';
 import { quorumAcksNeeded, SyncCommitGate, type SynchronousCommit } from './sync-gate.js';
 import { ForwardClient, ForwardServer, forwardResultBytesMax } from './write-forward.js';
-
-export type { PrimaryRow } from './follower.js';
 
 /** The commit hooks a session calls (session.ts's host.quorum): `s` is its synchronous_commit. */
 export interface CommitGate {
   checkWritable(s?: string | null): void;
   wait(seq: number, s?: string | null): Promise<void>;
 }
+
+export type { PrimaryRow } from './follower.js';
 export type { StandbyRow } from './standbys.js';
 
 export interface PrimaryStandbyParts {
@@ -56,6 +58,8 @@ export interface PrimaryStandbyParts {
   voteNetwork: PeerNetwork | null;
   /** Where the epoch, role and lease gauges go (/metrics). */
   metrics?: Registry;
+  /** Dial another address instead of one (a cascading standby's fallback to the primary); null: never. */
+  redial?: ((from: string, to: string) => void) | null;
   /** A failover made this node primary, or this node follows a new primary: the event as JSON (LISTEN chorus_failover). */
   onFailover?: (eventJson: string) => void;
 }
@@ -76,8 +80,10 @@ export function roleHooks(
     // Nothing goes to a standby whose data follows another history (standbys.ts, diverged()).
     shipsTo: (id) => role.shipsTo(id) && !(standby()?.tracker?.diverged(id) ?? false),
     // A batch from an older epoch (a deposed primary's) is refused and counted; a newer one adopted.
+    // So is one from an upstream that closes a cycle of cascading standbys.
     acceptsFrom: (id, msg) => {
-      if (!role.acceptsFrom(id) || !epoch.admit(epochOf(msg.epoch))) return false;
+      if (!role.acceptsFrom(id) || standby()?.follower?.cycle || !epoch.admit(epochOf(msg.epoch)))
+        return false;
       epoch.noteLogEpoch(epochOf(msg.epoch));
       return true;
     },
@@ -99,9 +105,9 @@ export class PrimaryStandby {
   readonly role: RoleState;
   readonly epoch: EpochState;
   readonly snapshots: Snapshots;
-  /** The primary's standbys (primary only). */
+  /** The node's standbys: the primary's, or a cascading standby's own (one that listens). */
   readonly tracker: StandbyTracker | null = null;
-  /** The link to the primary (standby only). */
+  /** The link to the upstream: the primary, or another standby (standby only). */
   readonly follower: PrimaryFollower | null = null;
   /**
    * Commit acknowledgement (primary only): the configured mode, or what a session's
@@ -122,6 +128,7 @@ export class PrimaryStandby {
     this.role.onChange((c) => writeMetaWhenFree(engine.writer, 'ha_role', () => c.to));
     if (p.metrics) registerHaMetrics(p.metrics, this.role, this.epoch, () => this.agent);
     const standby = this.role.role === 'standby';
+    const serves = standby && standbyServes(config);
     this.snapshots = new Snapshots({
       dataDir: config.server.data_dir,
       engine,
@@ -133,11 +140,15 @@ export class PrimaryStandby {
       // An empty standby starts from a copy of the primary, then streams the log from it; so does
       // a deposed primary (its commits no standby received were recorded: rewound-rows.jsonl).
       initializingEmpty: () => standby && (engine.applied.size === 0 || rewindPending(engine.writer)),
+      // A standby copies its upstream only (never a standby that cascades from it).
+      donors: (id) => this.role.links?.isUpstream(id) ?? true,
       mustCover: (applied) => snapshotMustCover(engine.writer, applied),
     });
+    // A cascading standby runs the writes its standbys route in a session of its own, which routes
+    // them on to its upstream: routing follows the chain up to the primary.
     const resultBytesMax = config.ha.routed_result_bytes_max ?? forwardResultBytesMax;
     this.forwardServer = new ForwardServer(
-      () => this.role.writable,
+      () => this.role.writable || (serves && this.role.role === 'standby'),
       this.epoch,
       (e, peer) => this.fence(e, `standby ${peer} routed a write from epoch ${e}`),
       resultBytesMax,
@@ -159,15 +170,16 @@ export class PrimaryStandby {
           return r ? Math.max(0, r.primaryPosition - r.localPosition) : 0;
         },
         followedPrimaryId: () => this.follower?.primaryId ?? null,
+        keepsCascading: () => this.follower?.keepsCascading ?? false,
         syncAcks:
           config.syncMode === 'async'
             ? 0
             : config.syncMode === 'quorum'
               ? quorumAcksNeeded(config.ha.nodes.length)
               : rule.k,
-        onPromoted: (e) => this.promoted(e),
         onFollowing: (epoch, oldPrimary, newPrimary) =>
           p.onFailover?.(followingEventJson(epoch, oldPrimary, newPrimary)),
+        onPromoted: (e) => this.promoted(e),
         standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
         ownPosition: () => this.tracker?.position() ?? 0,
       });
@@ -177,36 +189,35 @@ export class PrimaryStandby {
     if (standby) {
       this.forwardClient = new ForwardClient({
         primaryLink: () =>
-          replicator.peerHandles().find((h) => h.peerId === this.follower?.primaryId && !h.closed) ?? null,
+          replicator.peerHandles().find((h) => h.peerId === this.follower?.upstreamId && !h.closed) ?? null,
         position: () => this.position(),
         timers: p.timers,
         epoch: this.epoch,
         resultBytesMax,
       });
       replicator.addExtension(this.forwardClient);
-      this.follower = new PrimaryFollower({
+      const follower = new PrimaryFollower({
         engine,
         replicator,
         timers: p.timers,
         logger: p.logger,
-        primaryAddress: config.replication.primary ?? '',
+        upstreamAddress: config.replication.primary ?? '',
         epoch: this.epoch,
+        redial: p.redial ?? null,
       });
-      replicator.addExtension(this.follower);
+      this.follower = follower;
+      if (serves)
+        this.tracker = this.newTracker({
+          primaryId: () => follower.primaryId,
+          primaryPosition: () => follower.primaryPosition(),
+          chain: () => follower.chainInfo(),
+        });
+      const router = new StandbyLinkRouter(follower, this.tracker, replicator);
+      this.role.links = router;
+      replicator.addExtension(router);
       return;
     }
-    this.tracker = new StandbyTracker({
-      engine,
-      replicator,
-      timers: p.timers,
-      logger: p.logger,
-      syncMode: config.syncMode,
-      lagThresholdMs: config.replication.replication_lag_threshold_ms,
-      epoch: this.epoch,
-      onNewerEpoch: (epoch, peer) => this.fence(epoch, `peer ${peer} is in epoch ${epoch}`),
-      onProgress: () => this.gate?.onProgress(),
-    });
-    replicator.addExtension(this.tracker);
+    this.tracker = this.newTracker(null);
     const tracker = this.tracker;
     this.gate = new SyncCommitGate(
       config.syncMode,
@@ -219,6 +230,25 @@ export class PrimaryStandby {
       // standbys it knows (linked since it started, remembered while away).
       () => (config.ha.nodes.length > 0 ? config.ha.nodes.length : 1 + tracker.standbys().length),
     );
+  }
+
+  private newTracker(cascade: StandbyTrackerParts['cascade']): StandbyTracker {
+    const { config, engine, replicator } = this.p;
+    const tracker = new StandbyTracker({
+      engine,
+      replicator,
+      timers: this.p.timers,
+      logger: this.p.logger,
+      syncMode: () => this.syncMode,
+      cascade,
+      lagThresholdMs: config.replication.replication_lag_threshold_ms,
+      epoch: this.epoch,
+      onNewerEpoch: (epoch, peer) => this.fence(epoch, `peer ${peer} is in epoch ${epoch}`),
+      onProgress: () => this.gate?.onProgress(),
+    });
+    // A cascading standby's tracker is reached through its link router (cascade.ts).
+    if (!cascade) replicator.addExtension(tracker);
+    return tracker;
   }
 
   /**
@@ -311,6 +341,7 @@ export class PrimaryStandby {
   /** Stop what must stop before the replicator (snapshot transfers in flight). */
   async stopBeforeReplicator(): Promise<void> {
     this.tracker?.stop();
+    this.follower?.stop();
     await this.agent?.stop();
     await this.snapshots.stop();
   }

@@ -20,8 +20,18 @@ export interface RoleChange {
   atMs: number;
 }
 
+/** A standby's links, as cascading sees them: which peer is its upstream, and whether it serves others. */
+export interface StandbyLinks {
+  /** This peer is the node this standby follows (its --ha-primary: the primary or another standby). */
+  isUpstream(peerId: string): boolean;
+  /** This standby listens for standbys of its own (cascading) and ships them what it applied. */
+  readonly serves: boolean;
+}
+
 export class RoleState {
   private current: HaRole;
+  /** Set by the standby's machinery (cascade.ts); until then a standby takes from any peer, ships to none. */
+  links: StandbyLinks | null = null;
   /** When the node took its current role. */
   sinceMs: number;
   private readonly listeners: ((c: RoleChange) => void)[] = [];
@@ -43,14 +53,18 @@ export class RoleState {
     return this.current === 'primary';
   }
 
-  /** The log is shipped to linked peers (a standby ships to nobody: cascading is not built yet). */
-  shipsTo(_peerId: string): boolean {
-    return this.current === 'primary';
+  /**
+   * The log is shipped to this peer: a primary ships to every linked peer, a cascading standby to
+   * every peer but its upstream (what it applied, with the original stamps), any other standby to none.
+   */
+  shipsTo(peerId: string): boolean {
+    if (this.current === 'primary') return true;
+    return this.links?.serves === true && !this.links.isUpstream(peerId);
   }
 
-  /** Replicated transactions are taken from this peer (a primary takes them from nobody). */
-  acceptsFrom(_peerId: string): boolean {
-    return this.current === 'standby';
+  /** Replicated transactions are taken from this peer: a standby's upstream (a primary takes them from nobody). */
+  acceptsFrom(peerId: string): boolean {
+    return this.current === 'standby' && (this.links?.isUpstream(peerId) ?? true);
   }
 
   onChange(fn: (c: RoleChange) => void): void {

@@ -1,6 +1,7 @@
-// The primary's view of its standbys: which are linked, what each received (its receipt acks,
-// semi-sync) and applied (the replicator's acks, sync), how far behind it is, and a status message
-// sent to each (the primary's position and that standby's lag) so a standby can report its own lag.
+// The view of a node's standbys — the primary's, or a cascading standby's of the standbys that
+// follow it: which are linked, what each received (its receipt acks, semi-sync) and applied (the
+// replicator's acks, sync), how far behind it is, and a status message sent to each (the primary's
+// position, that standby's lag, the chain up to the primary) so a standby can report its own lag.
 
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
 import type { Replicator } from '../stream/replicator.js';
 import { type EpochState, epochOf } from './epoch.js';
+import type { ChainInfo } from './follower.js';
 import type { GateStandby } from './sync-gate.js';
 
 /** How often the primary tells each standby its position and lag. */
@@ -41,10 +43,17 @@ export interface StandbyTrackerParts {
   replicator: Replicator;
   timers: Timers;
   logger: Logger;
-  syncMode: SyncMode;
+  /** The sync mode announced to standbys: the primary's (a cascading standby relays its primary's). */
+  syncMode(): SyncMode;
+  /**
+   * A cascading standby's own standbys (null on the primary): whose history it serves (the
+   * primary's id, null until known), the primary's position as it knows it, and the chain above it.
+   * Its standbys are never synchronous: their rows say async.
+   */
+  cascade: { primaryId(): string | null; primaryPosition(): number; chain(): ChainInfo } | null;
   /** A standby further behind than this is catching_up ([replication] replication_lag_threshold_ms). */
   lagThresholdMs: number;
-  /** This primary's epoch, sent in ha_hello and ha_status. */
+  /** This node's epoch, sent in ha_hello and ha_status. */
   epoch: EpochState;
   /** A standby spoke from a newer epoch: another node was promoted (the primary fences itself). */
   onNewerEpoch(epoch: number, peerId: string): void;
@@ -97,15 +106,29 @@ export class StandbyTracker implements PeerExtension {
     return this.p.engine.nodeId;
   }
 
-  /** The primary's own position: its last committed transaction. */
+  /** The origin whose transactions are counted: the primary's (this node's own on the primary). */
+  private get origin(): string {
+    return this.p.cascade ? (this.p.cascade.primaryId() ?? '') : this.self;
+  }
+
+  /** This node's position: the primary's last committed transaction (on a cascading standby: its last applied). */
   position(): number {
-    return this.p.engine.applied.get(this.self) ?? 0;
+    return this.p.engine.applied.get(this.origin) ?? 0;
+  }
+
+  /** What ha_hello and ha_status say of this node's place: its role, the primary, the chain. */
+  private place(): Record<string, unknown> {
+    if (!this.p.cascade)
+      return { role: 'primary', chain: [this.self], primary: this.self, primaryAddress: null };
+    return { role: 'standby', ...this.p.cascade.chain() };
   }
 
   start(): void {
     const tick = (): void => {
       this.timer = this.p.timers.after(standbyStatusIntervalMs, () => {
-        for (const h of this.p.replicator.peerHandles()) if (!h.closed) this.sendStatus(h);
+        // Standbys only: a cascading standby's upstream is no peer of this tracker (never onOpen here).
+        for (const h of this.p.replicator.peerHandles())
+          if (!h.closed && this.known.has(h.peerId)) this.sendStatus(h);
         tick();
       });
     };
@@ -128,10 +151,10 @@ export class StandbyTracker implements PeerExtension {
     this.trim();
     peer.send({
       t: 'ha_hello',
-      role: 'primary',
       node: this.self,
-      syncMode: this.p.syncMode,
+      syncMode: this.p.syncMode(),
       epoch: this.p.epoch.current,
+      ...this.place(),
     });
     this.sendStatus(peer);
     this.p.onProgress();
@@ -152,12 +175,12 @@ export class StandbyTracker implements PeerExtension {
         this.wrongRole++;
         this.p.logger.error(
           { peer: peer.peerId, role: k.role },
-          'a peer that is not a standby linked to this primary: it is not counted as a standby',
+          'a peer that is not a standby linked to this node: it is not counted as a standby',
         );
       }
       this.p.onProgress();
     } else if (msg.t === 'ha_recv') {
-      const seq = Number((msg.vector as Vector | undefined)?.[this.self] ?? 0);
+      const seq = Number((msg.vector as Vector | undefined)?.[this.origin] ?? 0);
       if (Number.isSafeInteger(seq) && seq > k.received) {
         k.received = seq;
         this.p.onProgress();
@@ -175,7 +198,7 @@ export class StandbyTracker implements PeerExtension {
   }
 
   private applied(id: string): number {
-    return this.p.replicator.peerAcks.get(id)?.[this.self] ?? 0;
+    return this.p.replicator.peerAcks.get(id)?.[this.origin] ?? 0;
   }
 
   /**
@@ -233,9 +256,9 @@ export class StandbyTracker implements PeerExtension {
   lag(applied: number): { bytes: number | null; ms: number | null } {
     const current = this.position();
     if (applied >= current) return { bytes: 0, ms: 0 };
-    const at = this.stmts.commitAt.get(this.self, applied + 1) as number | bigint | undefined;
+    const at = this.stmts.commitAt.get(this.origin, applied + 1) as number | bigint | undefined;
     const ms = at === undefined ? null : Math.max(0, this.p.timers.nowMs() - Number(at));
-    const r = this.stmts.lagBytes.get(this.self, applied, lagScanTxsMax) as { txs: number; bytes: number };
+    const r = this.stmts.lagBytes.get(this.origin, applied, lagScanTxsMax) as { txs: number; bytes: number };
     const complete = r.txs < lagScanTxsMax && r.txs === current - applied;
     return { bytes: complete ? r.bytes : null, ms };
   }
@@ -261,7 +284,8 @@ export class StandbyTracker implements PeerExtension {
       return {
         nodeId: s.id,
         address: this.known.get(s.id)?.address ?? '',
-        syncMode: this.p.syncMode,
+        // PostgreSQL: a cascaded standby is never synchronous.
+        syncMode: this.p.cascade ? 'async' : this.p.syncMode(),
         state,
         received: Math.max(s.received, s.applied),
         applied: s.applied,
@@ -277,13 +301,14 @@ export class StandbyTracker implements PeerExtension {
     const lag = this.lag(this.applied(peer.peerId));
     peer.send({
       t: 'ha_status',
-      seq: this.position(),
+      seq: this.p.cascade ? Math.max(this.position(), this.p.cascade.primaryPosition()) : this.position(),
       lsn: this.p.engine.currentLsn(),
-      syncMode: this.p.syncMode,
+      syncMode: this.p.syncMode(),
       lagBytes: lag.bytes,
       lagMs: lag.ms,
       atMs: this.p.timers.nowMs(),
       epoch: this.p.epoch.current,
+      ...this.place(),
     });
   }
 }
