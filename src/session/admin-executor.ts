@@ -4,7 +4,8 @@
 import Database from 'better-sqlite3';
 import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { withCatalogConnection } from '../admin/catalog/pg-catalog-snapshot.js';
-import type { AdminRegistry, AdminValue } from '../admin/registry.js';
+import type { AdminCallContext, AdminRegistry, AdminValue } from '../admin/registry.js';
+import { ChorusError } from '../errors.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { BindParams } from './read-protocol.js';
@@ -19,6 +20,8 @@ function toSqlite(v: AdminValue): string | number | bigint | null {
 export class AdminExecutor {
   private readonly db: Database.Database;
   private readonly cache: StatementCache;
+  /** The calling session while one of its queries runs (functions of the session's own state). */
+  private ctx: AdminCallContext | undefined;
 
   constructor(dbPath: string, registry: AdminRegistry) {
     this.db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -33,15 +36,21 @@ export class AdminExecutor {
         },
       });
     }
+    const self = this;
     for (const fn of registry.functions.values()) {
       if (fn.mutates) continue;
       this.db.table(`replicate.${fn.name}`, {
         columns: fn.columns.map((c) => c.name),
         parameters: fn.params.map((p) => `arg_${p.name}`),
         *rows(...args: unknown[]) {
-          const result = fn.run(args as AdminValue[]);
-          if (result instanceof Promise)
-            throw new Error(`replicate.${fn.name} cannot be used inside a query`);
+          const result = fn.run(args as AdminValue[], self.ctx);
+          if (result instanceof Promise) {
+            // Started but not awaited: its outcome is dropped (a wait that fails later is no error here).
+            result.catch(() => undefined);
+            throw new ChorusError('0A000', `replicate.${fn.name}() cannot be used inside a larger query`, {
+              hint: `Call it on its own: SELECT replicate.${fn.name}(...).`,
+            });
+          }
           for (const row of result) yield row.map(toSqlite);
         },
       });
@@ -58,14 +67,19 @@ export class AdminExecutor {
     sql: string,
     params: BindParams,
     ownSchema?: Database.Database,
+    ctx?: AdminCallContext,
   ): { columns: ColumnInfo[]; rows: unknown[][] } {
-    if (ownSchema) return withCatalogConnection(ownSchema, () => this.query(sql, params));
+    if (ownSchema) return withCatalogConnection(ownSchema, () => this.query(sql, params, undefined, ctx));
+    // Statements run synchronously on this thread: the context is the caller's for exactly this run.
+    this.ctx = ctx;
     try {
       const c = this.cache.get(sql);
       const rows = (c.reader ? c.stmt.all(params) : []) as unknown[][];
       return { columns: c.columns ?? [], rows };
     } catch (e) {
       throw toChorusError(e);
+    } finally {
+      this.ctx = undefined;
     }
   }
 

@@ -479,6 +479,7 @@ export class Session {
         p.execSql,
         bind,
         this.schemaChanged && this.holdsWriter ? this.host.engine.writer : undefined,
+        { user: this.user, session: this },
       );
       return { tag: commandTag(p.cls, out.rows.length), columns: out.columns, rows: out.rows, notices: [] };
     }

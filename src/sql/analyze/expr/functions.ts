@@ -20,6 +20,7 @@ import { enumFunction, enumFunctionNames } from './enum-values.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
 import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
+import { adminScalar } from './range-functions.js';
 import { anyArray, anyElement, anyNonArray, selectCandidate } from './resolve.js';
 import { sequenceFunction, sequenceFunctionNames } from './sequence-functions.js';
 import { currentSetting, setConfig } from './setting-functions.js';
@@ -111,6 +112,7 @@ export function callFunction(
   let fc = call;
   const position = pos(st, fc.location);
   const names = strings(fc.funcname);
+  if (names.length === 2 && names[0] === 'replicate') return adminScalar(fc, lv, walk, names[1]!);
   if (names.length > 1 && names[0] !== 'pg_catalog') {
     throw new ChorusError('42883', `function ${names.join('.')}() does not exist`, { position });
   }

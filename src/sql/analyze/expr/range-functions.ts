@@ -4,7 +4,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { isIntegerType, ref, T, type TypeRef } from '../../types/pg-types.js';
-import type { AdminArgument, Typed } from '../context.js';
+import { type AdminArgument, type Typed, typed } from '../context.js';
 import { type Level, pos, type RangeFunctionResult, strings } from '../level.js';
 import { quoteId } from '../scope.js';
 import { arrayRangeFunction, arraySetReturning } from './array-range-functions.js';
@@ -127,7 +127,7 @@ export function rangeFunction(fc: P.FuncCall, lv: Level, walk: Walk, _alias: str
 }
 
 /** `replicate.<name>(constants)` in FROM: the admin function's rows, read on the admin connection. */
-function adminFunction(
+export function adminFunction(
   fc: P.FuncCall,
   lv: Level,
   walk: Walk,
@@ -156,6 +156,29 @@ function adminFunction(
     sql: `(SELECT ${cols} FROM ${rel.fromSql})`,
     columns: rel.columns.map((c) => ({ name: c.name, type: c.type ?? ref(T.text) })),
   };
+}
+
+/**
+ * `replicate.<name>(constants)` as a value (`SELECT replicate.last_commit_lsn()::text`): a function
+ * of one column is a scalar subquery of its rows (NULL without a row, 21000 with several, as
+ * PostgreSQL's scalar subqueries); one of several columns is refused (call it in FROM).
+ */
+export function adminScalar(fc: P.FuncCall, lv: Level, walk: Walk, name: string): Typed {
+  const rel = adminFunction(fc, lv, walk, name);
+  if (rel.columns.length !== 1)
+    throw new FeatureNotSupportedError(
+      `replicate.${name}() as a value: it returns ${rel.columns.length} columns`,
+      {
+        hint: `Call it in FROM: SELECT * FROM replicate.${name}(...).`,
+        position: pos(lv.host.st, fc.location),
+      },
+    );
+  const col = rel.columns[0]!;
+  return typed(
+    `(SELECT pg_scalar_subquery(c1) FROM (SELECT c1 FROM ${rel.sql} LIMIT 2))`,
+    col.type.type,
+    col.type.typmod,
+  );
 }
 
 function constantArgument(e: Typed, fn: string, position: number | undefined): AdminArgument {
