@@ -12,6 +12,7 @@ import type { ReplTx } from '../log/records.js';
 import { internalPrefix } from '../sql/namespaces.js';
 import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
+import { ensureHistoryId } from './history-id.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
@@ -135,6 +136,7 @@ export class StorageEngine {
     this.writer.exec(internalSchemaSql);
     migrateInternalSchema(this.writer);
     this.nodeId = this.resolveNodeId();
+    ensureHistoryId(this.writer);
     this.sequences = new SequenceStore(this.writer, this.nodeId, () => {
       const slots = opts.sequenceSlots?.(this.nodeId) ?? singleWriterSlots;
       if (slots === 'unconfigured') {

@@ -10,10 +10,11 @@ import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { SyncMode } from '../../config/sync-standbys.js';
 import type { ReplTx, Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
+import { historyIdMetaKey, readHistoryId } from '../../storage/history-id.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
 import type { Replicator } from '../stream/replicator.js';
-import { type EpochState, epochOf } from './epoch.js';
+import { type EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
 
 /** A cascading standby's upstream (another standby) away this long: it dials the primary instead. */
 export const upstreamFallbackMs = 15_000;
@@ -85,6 +86,11 @@ export class PrimaryFollower implements PeerExtension {
   private above: ChainInfo = { chain: [], primary: null, primaryAddress: null };
   /** Set when the chain the upstream announced holds this node (a cycle) or is too long: refused. */
   cycle: string | null = null;
+  /**
+   * Set when the upstream's database is of another history than this standby's (its data directory
+   * was re-created since this standby copied it): nothing is taken from it.
+   */
+  historyMismatch: string | null = null;
   /** Highest transaction of each origin received from the upstream. */
   private received: Vector = {};
 
@@ -147,7 +153,43 @@ export class PrimaryFollower implements PeerExtension {
     this.fallbackTimer?.cancel();
     this.fallbackTimer = null;
     this.received = { ...this.p.engine.appliedVector() };
-    peer.send({ t: 'ha_hello', role: 'standby', node: this.p.engine.nodeId, epoch: this.p.epoch.current });
+    this.hello(peer, readHistoryId(this.p.engine.writer));
+  }
+
+  private hello(peer: PeerHandle, history: string | null): void {
+    peer.send({
+      t: 'ha_hello',
+      role: 'standby',
+      node: this.p.engine.nodeId,
+      epoch: this.p.epoch.current,
+      history,
+    });
+  }
+
+  /**
+   * The upstream's database history against this standby's: the same, or taken over while this
+   * standby holds nothing yet (and told back, so the upstream's check of it agrees), or another one
+   * — then refused, whatever the vectors say (a re-created primary numbers its commits from 1 again).
+   */
+  private checkHistory(peer: PeerHandle, theirs: unknown): void {
+    if (typeof theirs !== 'string' || theirs === '') return;
+    const ours = readHistoryId(this.p.engine.writer);
+    if (ours === theirs) {
+      this.historyMismatch = null;
+      return;
+    }
+    if (this.p.engine.applied.size === 0) {
+      writeMetaWhenFree(this.p.engine.writer, historyIdMetaKey, () => theirs);
+      this.historyMismatch = null;
+      this.hello(peer, theirs);
+      return;
+    }
+    const message = `the node this standby follows (${peer.peerId}) holds another database history (${theirs}) than this standby (${ours}): its data directory was re-created, or this standby was copied from another cluster; nothing is taken from it (rebuild this standby from an empty data directory)`;
+    if (message !== this.historyMismatch) {
+      this.p.logger.error({ upstream: peer.peerId, history: theirs, ours }, message);
+      this.p.replicator.recordFailure(peer.peerId, message);
+    }
+    this.historyMismatch = message;
   }
 
   /** The upstream link closed: a cascading upstream away for upstreamFallbackMs is replaced by the primary. */
@@ -187,6 +229,7 @@ export class PrimaryFollower implements PeerExtension {
     }
     this.staleUpstream = false;
     if (msg.t === 'ha_hello') {
+      this.checkHistory(peer, msg.history);
       this.upstreamRole = typeof msg.role === 'string' ? msg.role : null;
       this.cascadesByDesign ??= this.upstreamRole === 'standby';
       if (this.upstreamRole !== 'primary' && this.upstreamRole !== 'standby')
@@ -284,7 +327,7 @@ export class PrimaryFollower implements PeerExtension {
     const local = this.primaryId ? (this.p.engine.applied.get(this.primaryId) ?? 0) : 0;
     const primary = this.primaryPosition();
     const state: PrimaryRow['state'] =
-      this.cycle !== null
+      this.cycle !== null || this.historyMismatch !== null
         ? 'error'
         : link
           ? this.staleUpstream ||

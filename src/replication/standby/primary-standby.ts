@@ -82,7 +82,12 @@ export function roleHooks(
     // A batch from an older epoch (a deposed primary's) is refused and counted; a newer one adopted.
     // So is one from an upstream that closes a cycle of cascading standbys.
     acceptsFrom: (id, msg) => {
-      if (!role.acceptsFrom(id) || standby()?.follower?.cycle || !epoch.admit(epochOf(msg.epoch)))
+      if (
+        !role.acceptsFrom(id) ||
+        standby()?.follower?.cycle ||
+        standby()?.follower?.historyMismatch ||
+        !epoch.admit(epochOf(msg.epoch))
+      )
         return false;
       epoch.noteLogEpoch(epochOf(msg.epoch));
       return true;

@@ -9,6 +9,7 @@ import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { SyncMode } from '../../config/sync-standbys.js';
 import type { Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
+import { readHistoryId } from '../../storage/history-id.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
 import type { Replicator } from '../stream/replicator.js';
@@ -75,6 +76,10 @@ interface Known {
    * that this primary holds (rebuilt).
    */
   divergedAt: string | null;
+  /** The database history the standby announced (storage/history-id.ts); null: not said. */
+  history: string | null;
+  /** The history mismatch was logged (once per announcement). */
+  historyReported: boolean;
 }
 
 export class StandbyTracker implements PeerExtension {
@@ -147,6 +152,8 @@ export class StandbyTracker implements PeerExtension {
       received: k?.received ?? 0,
       role: null,
       divergedAt: k?.divergedAt ?? null,
+      history: null,
+      historyReported: false,
     });
     this.trim();
     peer.send({
@@ -154,6 +161,7 @@ export class StandbyTracker implements PeerExtension {
       node: this.self,
       syncMode: this.p.syncMode(),
       epoch: this.p.epoch.current,
+      history: readHistoryId(this.p.engine.writer),
       ...this.place(),
     });
     this.sendStatus(peer);
@@ -171,6 +179,8 @@ export class StandbyTracker implements PeerExtension {
       const epoch = epochOf(msg.epoch);
       if (this.p.epoch.compare(epoch) === 'newer') this.p.onNewerEpoch(epoch, peer.peerId);
       k.role = typeof msg.role === 'string' ? msg.role : null;
+      k.history = typeof msg.history === 'string' && msg.history !== '' ? msg.history : null;
+      k.historyReported = false;
       if (k.role !== 'standby') {
         this.wrongRole++;
         this.p.logger.error(
@@ -209,6 +219,7 @@ export class StandbyTracker implements PeerExtension {
     const k = this.known.get(id);
     if (!k) return false;
     const vector = this.p.replicator.peerAcks.get(id) ?? {};
+    if (this.otherHistory(id, k, vector)) return true;
     const text = JSON.stringify(vector);
     if (k.divergedAt === text) return true;
     const extra = Object.entries(vector).find(([o, seq]) => seq > (this.p.engine.applied.get(o) ?? 0));
@@ -220,6 +231,24 @@ export class StandbyTracker implements PeerExtension {
       this.p.replicator.recordFailure(id, message);
     }
     return extra !== undefined;
+  }
+
+  /**
+   * A standby that holds data of another database history than this node's (this node's data
+   * directory was re-created, or the standby was copied from another cluster): diverged even when
+   * its vector is covered. A standby that holds nothing yet takes this node's history (follower.ts).
+   */
+  private otherHistory(id: string, k: Known, vector: Vector): boolean {
+    const own = readHistoryId(this.p.engine.writer);
+    if (k.history === null || own === null || k.history === own) return false;
+    if (!Object.values(vector).some((seq) => seq > 0)) return false;
+    if (!k.historyReported) {
+      k.historyReported = true;
+      const message = `standby ${id} holds data of another database history (${k.history}) than this node (${own}): this node's data directory was re-created, or the standby was copied from another cluster; it is not counted and gets no log (rebuild it from an empty data directory)`;
+      this.p.logger.error({ peer: id, history: k.history, own }, message);
+      this.p.replicator.recordFailure(id, message);
+    }
+    return true;
   }
 
   /** Standbys for the sync gate: linked ones that announced themselves, and remembered ones. */
