@@ -47,12 +47,12 @@ describe('linearizability of the primary', () => {
       ['read', 1, 1, 1, 0], // a standby behind: not the primary
       ['read', 2, 0, 1, 1],
     ]);
-    assert.equal(checkLinearizability(good, (n) => n === 0, 0).valid, true);
+    assert.equal(checkLinearizability(good, (o) => o.node === 0, 0).valid, true);
     const bad = history([
       ['write', 0, 0, 1, 1, 'ok'],
       ['read', 2, 0, 1, 0],
     ]);
-    const r = checkLinearizability(bad, (n) => n === 0, 0);
+    const r = checkLinearizability(bad, (o) => o.node === 0, 0);
     assert.equal(r.valid, false);
     assert.match(r.problems[0]!, /read → 0 .* cannot be linearized/);
   });
@@ -85,23 +85,23 @@ describe('standby reads', () => {
       ['read', 5, 1, 1, 1],
       ['read', 6, 2, 1, 0], // another session may be further behind
     ]);
-    assert.equal(checkStandbyReads(good, (n) => n > 0, order).valid, true);
+    assert.equal(checkStandbyReads(good, (o) => o.node > 0, order).valid, true);
     const back = history([
       ['write', 0, 0, 1, 1, 'ok'],
       ['read', 5, 1, 1, 1],
       ['read', 5, 1, 1, 0],
     ]);
     assert.match(
-      checkStandbyReads(back, (n) => n > 0, order).problems[0]!,
+      checkStandbyReads(back, (o) => o.node > 0, order).problems[0]!,
       /read 0 .* after 1 .* committed later/,
     );
     const invented = history([['read', 5, 1, 1, 7]]);
-    assert.match(checkStandbyReads(invented, (n) => n > 0, order).problems[0]!, /a value never committed/);
+    assert.match(checkStandbyReads(invented, (o) => o.node > 0, order).problems[0]!, /a value never committed/);
     const future = history([
       ['read', 5, 1, 1, 2],
       ['write', 0, 0, 1, 2, 'ok'],
     ]);
-    assert.match(checkStandbyReads(future, (n) => n > 0, order).problems[0]!, /before its write was invoked/);
+    assert.match(checkStandbyReads(future, (o) => o.node > 0, order).problems[0]!, /before its write was invoked/);
   });
 });
 
