@@ -153,7 +153,7 @@ async function primaryStandby(values: Record<string, string | boolean | undefine
   });
   console.log(
     `ops: ${JSON.stringify(s.ops)}; by node: ${JSON.stringify(s.opsByNode)}; faults: ${s.faults.length}; ` +
-      `failovers: ${s.failovers} (failover_history on the final primary: ${s.failoverHistory}); ran ${s.ranS} s`,
+      `failovers: ${s.failovers} (automatic rows in replicate.failover_history, all nodes: ${s.failoverHistory}); ran ${s.ranS} s`,
   );
   for (const c of s.checks) {
     console.log(`${c.valid ? 'ok  ' : 'FAIL'} ${c.checker} ${JSON.stringify(c.stats)}`);

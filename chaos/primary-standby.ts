@@ -217,8 +217,7 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
 
     const started = performance.now();
     const deadline = started + opts.timeLimitS * 1000;
-    const enough = (): boolean =>
-      opts.untilFailovers !== undefined && board.failovers >= opts.untilFailovers;
+    const enough = (): boolean => opts.untilFailovers !== undefined && board.failovers >= opts.untilFailovers;
     const running = (): boolean => performance.now() < deadline && !history.full && !enough();
     let nextWriter = 0;
     let nextReader = readerProcessBase;

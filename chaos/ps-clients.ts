@@ -84,7 +84,12 @@ export class RoleBoard {
   primary(): number | null {
     let best: number | null = null;
     for (const [i, r] of this.latest.entries())
-      if (r && r.role === 'primary' && !r.readOnly && (best === null || (r.epoch ?? 0) > (this.latest[best]!.epoch ?? 0)))
+      if (
+        r &&
+        r.role === 'primary' &&
+        !r.readOnly &&
+        (best === null || (r.epoch ?? 0) > (this.latest[best]!.epoch ?? 0))
+      )
         best = i;
     return best;
   }

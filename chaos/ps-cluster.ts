@@ -8,8 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Random } from '../src/testing/random.js';
 import { FaultProxy } from '../src/testing/fault-proxy.js';
+import type { Random } from '../src/testing/random.js';
 import { NodeProcess, startObserver } from '../test/support/launcher.js';
 import { freePorts } from '../test/support/ports.js';
 import { clockSkewMaxMs } from './nemesis.js';
@@ -82,7 +82,9 @@ export async function startPsCluster(opts: PsClusterOptions): Promise<PsCluster>
     const voteToml = (self: number): string[] => {
       if (!failover) return [];
       const list = (to: number): string =>
-        to === self ? at(votePorts[to]!) : at(voteLinks.find((l) => l.from === self && l.to === to)!.proxy.port);
+        to === self
+          ? at(votePorts[to]!)
+          : at(voteLinks.find((l) => l.from === self && l.to === to)!.proxy.port);
       const dataNodes = Array.from({ length: n }, (_, j) => `"${list(j)}"`);
       return [
         `nodes = [${dataNodes.join(', ')}]`,
