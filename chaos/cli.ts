@@ -17,6 +17,7 @@ const usage = `usage: npm run chaos -- [options]
                          failovers, lost writes, standby reads and one primary per epoch
   --sync-mode S          primary-standby only: ${syncModes.join(' | ')} (default sync)
   --until-failovers N    primary-standby only: stop once N failovers happened (or at the time limit)
+  --settle               primary-standby only: each fault waits until every node follows one primary
   --workload W[,W]       ${workloadNames.join(' | ')} | all (default set)
   --nemesis N            ${nemesisNames.join(' | ')} (default mixed)
                          primary-standby: ${psNemesisNames.join(' | ')}
@@ -64,6 +65,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       failpoints: { type: 'string' },
       'until-failovers': { type: 'string' },
+      settle: { type: 'boolean', default: false },
       quorum: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -146,6 +148,7 @@ async function primaryStandby(values: Record<string, string | boolean | undefine
     opTimeoutMs: int('op-timeout-ms', str('op-timeout-ms'), 100, 600_000),
     convergenceTimeoutS: int('convergence-timeout', str('convergence-timeout'), 1, 3_600),
     ...(values.failpoints ? { failpoints: parseFailpointList(str('failpoints')) } : {}),
+    settle: values.settle === true,
     ...(values['until-failovers'] !== undefined
       ? { untilFailovers: int('until-failovers', str('until-failovers'), 1, 100_000) }
       : {}),

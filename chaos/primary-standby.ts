@@ -56,6 +56,8 @@ export interface PsOptions {
   convergenceTimeoutS: number;
   /** CHORUS_TEST_FAILPOINTS of every node (planted bugs the checkers must catch). */
   failpoints?: string;
+  /** Each fault waits until one primary answers and every other node follows it again. */
+  settle?: boolean;
   log: (line: string) => void;
 }
 
@@ -154,10 +156,12 @@ async function rewoundValues(client: pg.Client, node: number, into: RewoundValue
 async function waitSame(
   cluster: PsCluster,
   timeoutMs: number,
+  last: { roles: (boolean | null)[] } = { roles: [] },
 ): Promise<{ ms: number; primary: number } | null> {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {
     const roles = await Promise.all(cluster.nodes.map((n) => answersPrimary(n, 5_000)));
+    last.roles = roles;
     const primary = roles.indexOf(true);
     if (primary >= 0 && roles.filter((r) => r === true).length === 1 && !roles.includes(null)) {
       const dumps = await Promise.all(
@@ -195,7 +199,7 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
     ...(opts.failpoints ? { failpoints: opts.failpoints } : {}),
   });
   const rng = seededRandom(opts.seed);
-  const nemesis = new PsNemesis(cluster, offsetFiles, rng, opts.nemesis);
+  const nemesis = new PsNemesis(cluster, offsetFiles, rng, opts.nemesis, opts.settle === true);
   const board = new RoleBoard(cluster.nodes.length);
   try {
     // Voters grant no lease for one lease length after they start: the first write waits for it.
@@ -250,10 +254,14 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
     const ranS = Math.round((performance.now() - started) / 100) / 10;
     await Promise.all([...loops, pollers]);
     await nemesis.healAll();
-    const same = await waitSame(cluster, opts.convergenceTimeoutS * 1000);
+    const last = { roles: [] as (boolean | null)[] };
+    const same = await waitSame(cluster, opts.convergenceTimeoutS * 1000, last);
+    const answering = last.roles
+      .map((r, i) => `node ${i}: ${r === null ? 'no answer' : r ? 'primary' : 'standby'}`)
+      .join(', ');
     opts.log(
       same === null
-        ? `  the nodes did not agree on one primary and its values within ${opts.convergenceTimeoutS}s`
+        ? `  the nodes did not agree on one primary and its values within ${opts.convergenceTimeoutS}s (${answering})`
         : `  converged ${Math.round(same.ms)} ms after heal; node ${same.primary} is primary`,
     );
     const finals = await Promise.all(
@@ -316,7 +324,7 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
         checker: 'convergence-time',
         valid: false,
         problems: [
-          `the nodes did not agree on one primary and its values within ${opts.convergenceTimeoutS} s after heal`,
+          `the nodes did not agree on one primary and its values within ${opts.convergenceTimeoutS} s after heal (${answering})`,
         ],
         stats: {},
       });

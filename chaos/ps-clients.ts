@@ -104,11 +104,13 @@ export class RoleBoard {
   }
 }
 
-/** The epoch a primary reports in its metrics (chorus_ha_epoch); null without failover. */
-async function metricsEpoch(httpUrl: string): Promise<number | null> {
+/** A primary's own epoch and whether it holds its lease, from its metrics (chorus_ha_*). */
+async function primaryMetrics(httpUrl: string): Promise<{ epoch: number | null; lease: boolean }> {
   const text = await (await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(1_000) })).text();
-  const m = /^chorus_ha_epoch(?:\{[^}]*\})? (\d+)$/m.exec(text);
-  return m ? Number(m[1]) : null;
+  const epoch = /^chorus_ha_epoch(?:\{[^}]*\})? (\d+)$/m.exec(text);
+  const lease = /^chorus_ha_lease_held(?:\{[^}]*\})? (\d+)$/m.exec(text);
+  // No lease gauge: no automatic failover, the primary needs none.
+  return { epoch: epoch ? Number(epoch[1]) : null, lease: lease ? lease[1] === '1' : true };
 }
 
 /** Every node's role and epoch, polled until !running() (process -2 - node in the history). */
@@ -127,14 +129,18 @@ export async function pollRoles(
           const c = await client.get();
           const s = (await c.query('SELECT role, is_read_only FROM pg_replication_status')).rows[0];
           const role = String(s?.role);
-          // A standby reports its primary's fencing token; a primary its own epoch (metrics).
-          const token =
-            role === 'primary'
-              ? await metricsEpoch(node.httpUrl)
-              : (await c.query('SELECT fencing_token FROM pg_replication_primary')).rows[0]?.fencing_token;
+          // A standby reports its primary's fencing token; a primary its own epoch and lease
+          // (metrics): without its lease it takes no commit — a restarted primary that has not
+          // yet heard of its successor, or one that lost its voters — so it counts as read-only.
+          let token: unknown;
+          let lease = true;
+          if (role === 'primary') ({ epoch: token, lease } = await primaryMetrics(node.httpUrl));
+          else
+            token = (await c.query('SELECT fencing_token FROM pg_replication_primary')).rows[0]
+              ?.fencing_token;
           const report: RoleReport = {
             role,
-            readOnly: s?.is_read_only === true,
+            readOnly: s?.is_read_only === true || !lease,
             epoch: token === null || token === undefined ? null : Number(token),
           };
           board.note(i, report);

@@ -27,6 +27,8 @@ const secret = 'chaos-primary-standby-secret';
 export const psSyncTimeoutMs = 2_000;
 /** A fault on the primary lasts until another node was promoted, or this long at most. */
 export const psFailoverWaitMs = 20_000;
+/** With `settle`, the nemesis waits at most this long for every node to be linked again. */
+export const psSettleWaitMs = 30_000;
 
 /** A vote link: node `from` dials voter `to` (a node index, or nodes.length for the observer). */
 export interface VoteLink {
@@ -204,6 +206,8 @@ export class PsNemesis {
     private readonly offsetFiles: string[],
     private readonly rng: Random,
     name: PsNemesisName,
+    /** Before each fault, wait until one primary answers and every other node follows it. */
+    private readonly settle = false,
   ) {
     this.kinds = name === 'mixed' ? ['kill', 'pause', 'partition', 'clock'] : name === 'none' ? [] : [name];
   }
@@ -232,8 +236,30 @@ export class PsNemesis {
     return false;
   }
 
+  /** Whether exactly one node answers as primary and every other follows it (linked, its epoch known). */
+  private async settled(): Promise<boolean> {
+    const primary = await findPrimary(this.cluster);
+    if (primary === null) return false;
+    const primaryId = this.cluster.nodes[primary]!.nodeId;
+    const linked = await Promise.all(
+      this.cluster.nodes.map((node, i) =>
+        i === primary
+          ? Promise.resolve(true)
+          : withClient(node.connectionString, 2_000, async (c) => {
+              const r = await c.query('SELECT node_id, fencing_token FROM pg_replication_primary');
+              return r.rows[0]?.node_id === primaryId && r.rows[0]?.fencing_token !== null;
+            }).catch(() => false),
+      ),
+    );
+    return linked.every((x) => x);
+  }
+
   async inject(): Promise<PsFault | null> {
     if (this.kinds.length === 0) return null;
+    if (this.settle) {
+      const deadline = performance.now() + psSettleWaitMs;
+      while (performance.now() < deadline && !(await this.settled())) await sleep(200);
+    }
     const kind = pick(this.rng, this.kinds);
     const primary = await findPrimary(this.cluster);
     const onPrimary = this.rng() < 2 / 3 && primary !== null;
