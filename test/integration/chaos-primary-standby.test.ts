@@ -59,11 +59,11 @@ const primaryKilled = (s: PsSummary): boolean =>
   s.faults.some((f) => f.startsWith('kill -9') && f.includes('(the primary)'));
 
 describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, () => {
-  test('sync mode, kill -9 of the primary until 2 failovers: linearizable, nothing acknowledged lost', async () => {
-    const s = await runPrimaryStandby(options('sync-kill', { nemesis: 'kill' }));
+  test('sync mode, kill -9 of the primary until 3 failovers: linearizable, nothing acknowledged lost', async () => {
+    const s = await runPrimaryStandby(options('sync-kill', { nemesis: 'kill', untilFailovers: 3 }));
     console.log(`chaos primary-standby sync kill: ${describeRun(s)}`);
     assert.ok(primaryKilled(s), `the primary was never killed: ${s.faults.join('; ')}`);
-    assert.ok(s.failovers >= 2, `${s.failovers} failovers: ${describeRun(s)}`);
+    assert.ok(s.failovers >= 3, `${s.failovers} failovers: ${describeRun(s)}`);
     assert.ok(s.failoverHistory >= 1, 'no automatic failover in replicate.failover_history');
     assert.ok(writerOpsOk(s) > 50, `too few operations: ${JSON.stringify(s.opsByNode)}`);
     const lin = s.checks.find((c) => c.checker === 'linearizable');
@@ -72,7 +72,7 @@ describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, 
   });
 
   test('sync mode under mixed faults: linearizable across failovers, one primary per epoch', async () => {
-    const s = await runPrimaryStandby(options('sync-mixed', { seed: 2 }));
+    const s = await runPrimaryStandby(options('sync-mixed', { seed: 2, untilFailovers: 4 }));
     console.log(`chaos primary-standby sync mixed: ${describeRun(s)}`);
     assert.ok(
       s.faults.some((f) => f.includes('(the primary)')),
@@ -85,7 +85,7 @@ describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, 
 
   test('async mode, kill -9 of the primary: every acknowledged write lost is a recorded rewound row', async () => {
     const s = await runPrimaryStandby(
-      options('async-kill', { syncMode: 'async', nemesis: 'kill', untilFailovers: 1, seed: 17 }),
+      options('async-kill', { syncMode: 'async', nemesis: 'kill', untilFailovers: 2, seed: 17 }),
     );
     console.log(`chaos primary-standby async kill: ${describeRun(s)}`);
     assert.ok(primaryKilled(s), `the primary was never killed: ${s.faults.join('; ')}`);
