@@ -11,10 +11,13 @@ import { runChaos } from './runner.js';
 import { type WorkloadName, workloadNames } from './workloads.js';
 
 const usage = `usage: npm run chaos -- [options]
-  --mode M               multi-primary (default) | primary-standby: a primary and 2 standbys, a
-                         register workload on the primary (reads on the standbys too), checked for
-                         linearizability, lost writes, standby reads and one primary per epoch
+  --mode M               multi-primary (default) | primary-standby: a primary, 2 standbys and an
+                         observer with automatic failover, a register workload that follows the
+                         primary (reads on the standbys too), checked for linearizability across
+                         failovers, lost writes, standby reads and one primary per epoch
   --sync-mode S          primary-standby only: ${syncModes.join(' | ')} (default sync)
+  --until-failovers N    primary-standby only: stop once N failovers happened (or at the time limit)
+  --settle               primary-standby only: each fault waits until every node follows one primary
   --workload W[,W]       ${workloadNames.join(' | ')} | all (default set)
   --nemesis N            ${nemesisNames.join(' | ')} (default mixed)
                          primary-standby: ${psNemesisNames.join(' | ')}
@@ -61,6 +64,8 @@ async function main(): Promise<number> {
       'convergence-timeout': { type: 'string', default: '60' },
       out: { type: 'string' },
       failpoints: { type: 'string' },
+      'until-failovers': { type: 'string' },
+      settle: { type: 'boolean', default: false },
       quorum: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -115,6 +120,11 @@ function seedOf(text: string | undefined): number {
   return text !== undefined ? int('seed', text, 0, 2 ** 32 - 1) : Math.floor(Math.random() * 2 ** 31);
 }
 
+function parseFailpointList(text: string): string {
+  parseFailpoints(text); // refuse unknown names before starting
+  return text;
+}
+
 async function primaryStandby(values: Record<string, string | boolean | undefined>): Promise<number> {
   const str = (name: string): string => String(values[name]);
   const syncMode = str('sync-mode');
@@ -137,10 +147,16 @@ async function primaryStandby(values: Record<string, string | boolean | undefine
     quietMs: range('quiet-ms', str('quiet-ms')),
     opTimeoutMs: int('op-timeout-ms', str('op-timeout-ms'), 100, 600_000),
     convergenceTimeoutS: int('convergence-timeout', str('convergence-timeout'), 1, 3_600),
+    ...(values.failpoints ? { failpoints: parseFailpointList(str('failpoints')) } : {}),
+    settle: values.settle === true,
+    ...(values['until-failovers'] !== undefined
+      ? { untilFailovers: int('until-failovers', str('until-failovers'), 1, 100_000) }
+      : {}),
     log: (line) => console.log(line),
   });
   console.log(
-    `ops: ${JSON.stringify(s.ops)}; by node: ${JSON.stringify(s.opsByNode)}; faults: ${s.faults.length}`,
+    `ops: ${JSON.stringify(s.ops)}; by node: ${JSON.stringify(s.opsByNode)}; faults: ${s.faults.length}; ` +
+      `failovers: ${s.failovers} (automatic rows in replicate.failover_history, all nodes: ${s.failoverHistory}); ran ${s.ranS} s`,
   );
   for (const c of s.checks) {
     console.log(`${c.valid ? 'ok  ' : 'FAIL'} ${c.checker} ${JSON.stringify(c.stats)}`);

@@ -1,6 +1,7 @@
-// Checkers of the modes with a leader (primary/standby): linearizability of the operations on the
-// primary, no acknowledged write lost, reads on standbys monotonic and never from the future, and
-// one writable primary per epoch. Pure functions of the history (and the final reads).
+// Checkers of the modes with a leader (primary/standby): linearizability of the writers' operations
+// across failovers, no acknowledged write lost (or, in async mode, none lost unrecorded), reads on
+// standbys monotonic and never from the future, and one writable primary per epoch. Pure functions
+// of the history (and the final reads).
 
 import { type CheckResult, result } from './checkers.js';
 import { completions, type Op } from './history.js';
@@ -33,11 +34,11 @@ export interface RoleReport {
 }
 
 /** The register operations of the history as the linearizability checker sees them. */
-export function registerLinOps(ops: readonly Op[], onNode: (node: number) => boolean): LinOp[] {
+export function registerLinOps(ops: readonly Op[], judged: (invoke: Op) => boolean): LinOp[] {
   const out: LinOp[] = [];
   for (const f of ['read', 'write', 'cas'] as const) {
     for (const { invoke, result: r } of completions(ops, f)) {
-      if (!onNode(invoke.node) || r?.type === 'fail') continue;
+      if (!judged(invoke) || r?.type === 'fail') continue;
       const known = r?.type === 'ok';
       const base = {
         id: invoke.index,
@@ -72,14 +73,17 @@ export function registerLinOps(ops: readonly Op[], onNode: (node: number) => boo
   return out;
 }
 
-/** `linearizable`: the operations on the primary, per key, from the initial value. */
+/**
+ * `linearizable`: the judged operations (those of the clients that follow the primary, on
+ * whichever node was primary, across failovers), per key, from the initial value.
+ */
 export function checkLinearizability(
   ops: readonly Op[],
-  primaryNode: (node: number) => boolean,
+  judged: (invoke: Op) => boolean,
   initial: number | null,
   statesMax = linStatesMax,
 ): CheckResult {
-  const lin = registerLinOps(ops, primaryNode);
+  const lin = registerLinOps(ops, judged);
   const report = checkLinearizableMap(lin, () => initial, statesMax);
   const problems = [...report.violations];
   const r = result('linearizable', problems, {
@@ -109,13 +113,23 @@ function acknowledgedWrites(ops: readonly Op[]): { key: number; value: number; a
 }
 
 /**
- * `no-lost-write`: after heal, every node's value of every key is an acknowledged write or one
- * committed after it (in the primary's commit order), and every acknowledged write was committed.
+ * Values of each key that a deposed primary rewound (replicate.rewound_rows of every node): key →
+ * value → the nodes that rewound it.
+ */
+export type RewoundValues = Map<number, Map<number, Set<number>>>;
+
+/**
+ * `no-lost-write`: after heal, every acknowledged write is in the final primary's commit order —
+ * or, when `rewoundAllowed` (async mode), recorded as rewound on a deposed primary (counted) — and
+ * every node's value of every key is the latest surviving acknowledged write or one committed after
+ * it. An acknowledged write that is neither committed nor recorded is lost: a violation in any mode.
  */
 export function checkNoLostWrite(
   ops: readonly Op[],
   finals: (Map<number, number | null> | null)[],
   order: CommitOrder | null,
+  rewound: RewoundValues = new Map(),
+  rewoundAllowed = false,
 ): CheckResult {
   const problems: string[] = [];
   if (order === null)
@@ -124,12 +138,18 @@ export function checkNoLostWrite(
   for (const [key, values] of order) position.set(key, new Map(values.map((v, i) => [v, i])));
   const acked = acknowledgedWrites(ops);
   const latest = new Map<number, { value: number; pos: number }>();
+  let rewoundAcked = 0;
   for (const w of acked) {
     const pos = position.get(w.key)?.get(w.value);
     if (pos === undefined) {
-      problems.push(
-        `key ${w.key}: acknowledged write ${w.value} (#${w.at.index}) is not in the primary's log`,
-      );
+      const recorded = rewound.get(w.key)?.has(w.value) === true;
+      if (recorded) rewoundAcked++;
+      if (!recorded || !rewoundAllowed)
+        problems.push(
+          recorded
+            ? `key ${w.key}: acknowledged write ${w.value} (#${w.at.index}) was rewound by a deposed primary`
+            : `key ${w.key}: acknowledged write ${w.value} (#${w.at.index}) is not in the primary's log nor in any replicate.rewound_rows`,
+        );
       continue;
     }
     const l = latest.get(w.key);
@@ -149,8 +169,12 @@ export function checkNoLostWrite(
         );
     }
   });
+  let rewoundRows = 0;
+  for (const values of rewound.values()) rewoundRows += values.size;
   return result('no-lost-write', problems, {
     acknowledged: acked.length,
+    rewound_acknowledged: rewoundAcked,
+    rewound_values: rewoundRows,
     keys: latest.size,
     nodes: finals.length,
   });
@@ -159,12 +183,19 @@ export function checkNoLostWrite(
 /**
  * `standby-reads`: reads on standbys need not be linearizable, but each returns a committed value
  * (in the primary's log, or the initial one) whose write was invoked before the read completed (never
- * from the future), and a session's reads of a key never go back in the commit order.
+ * from the future), and a session's reads of a key never go back in the commit order. A value a
+ * deposed primary rewound was committed there, and that node serves it as a standby until it
+ * reaches the new primary and rewinds: read there, it is counted (`rewound_reads`) and has no place
+ * in the order. Read on another node, it is counted too when `rewoundAllowed` (async mode: a standby
+ * may have applied the old primary's last commits) and a violation otherwise (sync modes: the
+ * winner of an election holds whatever a standby applied).
  */
 export function checkStandbyReads(
   ops: readonly Op[],
-  standbyNode: (node: number) => boolean,
+  judged: (invoke: Op) => boolean,
   order: CommitOrder | null,
+  rewound: RewoundValues = new Map(),
+  rewoundAllowed = false,
 ): CheckResult {
   if (order === null)
     return result('standby-reads', ['the primary\u2019s commit order could not be read'], {});
@@ -177,12 +208,22 @@ export function checkStandbyReads(
   for (const { invoke } of completions(ops, 'cas')) invokedAt.set((invoke.value as RegCas).to, invoke.index);
   const lastPos = new Map<string, { pos: number; value: number | null; at: number }>(); // process:key
   let reads = 0;
+  let rewoundReads = 0;
   for (const { invoke, result: r } of completions(ops, 'read')) {
-    if (!standbyNode(invoke.node) || r?.type !== 'ok') continue;
+    if (!judged(invoke) || r?.type !== 'ok') continue;
     reads++;
     const { key, value } = r.value as RegRead;
     const positions = position.get(key);
     const pos = value === null || value === undefined ? undefined : positions?.get(value);
+    const rewoundBy = value === null || value === undefined ? undefined : rewound.get(key)?.get(value);
+    if (pos === undefined && rewoundBy) {
+      rewoundReads++;
+      if (!rewoundAllowed && !rewoundBy.has(invoke.node))
+        problems.push(
+          `node ${invoke.node} #${invoke.index}: read key ${key} → ${value}, a value node(s) ${[...rewoundBy].join(', ')} rewound`,
+        );
+      continue;
+    }
     if (pos === undefined) {
       problems.push(
         `node ${invoke.node} #${invoke.index}: read key ${key} → ${value}, a value never committed`,
@@ -202,7 +243,7 @@ export function checkStandbyReads(
       );
     if (!prev || pos >= prev.pos) lastPos.set(sessionKey, { pos, value: value!, at: invoke.index });
   }
-  return result('standby-reads', problems, { reads });
+  return result('standby-reads', problems, { reads, rewound_reads: rewoundReads });
 }
 
 /**
@@ -233,6 +274,8 @@ export function checkOnePrimaryPerEpoch(ops: readonly Op[], strictFencing: boole
       s.add(rep.node);
       primaries.set(e, s);
     }
+    // A standby not linked to a primary yet reports no epoch (NULL): no going back then.
+    if (rep.r.epoch === null && lastEpoch.has(rep.node)) continue;
     const last = lastEpoch.get(rep.node);
     if (last !== undefined && e < last)
       problems.push(`node ${rep.node}: epoch went back from ${last} to ${e} (#${rep.call})`);

@@ -2,7 +2,12 @@
 // started with CHORUS_TEST_FAILPOINTS=<name>[,<name>] misbehaves on purpose; without the variable
 // every failpoint is off and costs one boolean test.
 
-export const failpointNames = ['drop-replicated-change', 'apply-remote-twice', 'lww-arrival-order'] as const;
+export const failpointNames = [
+  'drop-replicated-change',
+  'apply-remote-twice',
+  'lww-arrival-order',
+  'ack-sync-commit-early',
+] as const;
 export type FailpointName = (typeof failpointNames)[number];
 
 /**
@@ -21,6 +26,8 @@ export interface Failpoints {
   applyRemoteTwice: boolean;
   /** Last-write-wins decided by arrival order: a remote write always beats the local value. */
   lwwArrivalOrder: boolean;
+  /** A primary in semi-sync / sync mode acknowledges a commit without waiting for its standbys. */
+  ackSyncCommitEarly: boolean;
 }
 
 export function parseFailpoints(spec: string | undefined): Failpoints {
@@ -38,6 +45,7 @@ export function parseFailpoints(spec: string | undefined): Failpoints {
     dropReplicatedChange: names.has('drop-replicated-change'),
     applyRemoteTwice: names.has('apply-remote-twice'),
     lwwArrivalOrder: names.has('lww-arrival-order'),
+    ackSyncCommitEarly: names.has('ack-sync-commit-early'),
   };
 }
 

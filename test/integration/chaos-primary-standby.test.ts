@@ -1,8 +1,11 @@
-// `chaos --mode primary-standby` on every CI run: a primary and two standbys of real processes under
-// mixed faults (kill -9, SIGSTOP, partitions isolating the primary, clock skew) in sync mode, and
-// kill -9 in async mode; every checker (linearizability on the primary, no acknowledged write lost,
-// standby reads, one writable primary per epoch) finds nothing. Long runs: `npm run chaos -- --mode
-// primary-standby --time-limit 180`.
+// `chaos --mode primary-standby` on every CI run: a primary, two standbys and an observer of real
+// processes with automatic failover. Each run lasts until the role poll saw N failovers (or its time
+// limit): kill -9 of the primary in sync mode, mixed faults (kill -9, SIGSTOP, partitions isolating
+// the primary, clock skew) in sync mode, kill -9 in async mode; every checker (linearizability across
+// failovers, no acknowledged write lost — in async mode none lost unrecorded —, standby reads, one
+// writable primary per epoch) finds nothing. A planted bug (a sync primary acknowledging commits
+// before its standbys hold them) is caught. Long runs: `npm run chaos -- --mode primary-standby
+// --time-limit 600`.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +22,8 @@ function options(name: string, over: Partial<PsOptions>): PsOptions {
   return {
     syncMode: 'sync',
     nemesis: 'mixed',
-    timeLimitS: 20,
+    timeLimitS: 60,
+    untilFailovers: 2,
     seed: 16,
     writers: 3,
     readersPerStandby: 1,
@@ -27,7 +31,7 @@ function options(name: string, over: Partial<PsOptions>): PsOptions {
     faultMs: [1_000, 2_500],
     quietMs: [300, 800],
     opTimeoutMs: 3_000,
-    convergenceTimeoutS: 30,
+    convergenceTimeoutS: 60,
     log: () => undefined,
     ...over,
   };
@@ -37,37 +41,73 @@ function describeRun(s: PsSummary): string {
   const failed = s.checks
     .filter((c) => !c.valid)
     .map((c) => `${c.checker}: ${c.problems.slice(0, 5).join('; ')}`);
-  return `seed ${s.seed}, ops ${JSON.stringify(s.opsByNode)}, faults [${s.faults.join('; ')}]${failed.length ? `\n${failed.join('\n')}` : ''}`;
+  return (
+    `seed ${s.seed}, ${s.ranS} s, ${s.failovers} failovers, ops ${JSON.stringify(s.opsByNode)}, ` +
+    `faults [${s.faults.join('; ')}]${failed.length ? `\n${failed.join('\n')}` : ''}`
+  );
 }
 
-function primaryOpsOk(s: PsSummary): number {
-  const n = s.opsByNode['0'] ?? {};
-  return (n['read:ok'] ?? 0) + (n['write:ok'] ?? 0) + (n['cas:ok'] ?? 0);
+/** Acknowledged operations of the writers (which follow the primary), on every node. */
+function writerOpsOk(s: PsSummary): number {
+  let n = 0;
+  for (const byOutcome of Object.values(s.opsByNode))
+    n += (byOutcome['read:ok'] ?? 0) + (byOutcome['write:ok'] ?? 0) + (byOutcome['cas:ok'] ?? 0);
+  return n;
 }
 
-describe('chaos primary-standby', { timeout: 180_000 }, () => {
-  test('sync mode under mixed faults: linearizable, nothing acknowledged lost, one primary', async () => {
-    const s = await runPrimaryStandby(options('sync-mixed', {}));
-    console.log(`chaos primary-standby sync: ${describeRun(s)}`);
-    assert.ok(
-      s.faults.some((f) => f.includes('the primary')),
-      `no fault hit the primary: ${s.faults.join('; ')}`,
-    );
-    assert.ok(primaryOpsOk(s) > 50, `too few operations on the primary: ${JSON.stringify(s.opsByNode)}`);
-    assert.ok(
-      s.checks.some((c) => c.checker === 'linearizable' && c.stats.ops! > 50),
-      'the linearizability checker judged too few operations',
-    );
+const primaryKilled = (s: PsSummary): boolean =>
+  s.faults.some((f) => f.startsWith('kill -9') && f.includes('(the primary)'));
+
+describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, () => {
+  test('sync mode, kill -9 of the primary until 3 failovers: linearizable, nothing acknowledged lost', async () => {
+    const s = await runPrimaryStandby(options('sync-kill', { nemesis: 'kill', untilFailovers: 3 }));
+    console.log(`chaos primary-standby sync kill: ${describeRun(s)}`);
+    assert.ok(primaryKilled(s), `the primary was never killed: ${s.faults.join('; ')}`);
+    assert.ok(s.failovers >= 3, `${s.failovers} failovers: ${describeRun(s)}`);
+    assert.ok(s.failoverHistory >= 1, 'no automatic failover in replicate.failover_history');
+    assert.ok(writerOpsOk(s) > 50, `too few operations: ${JSON.stringify(s.opsByNode)}`);
+    const lin = s.checks.find((c) => c.checker === 'linearizable');
+    assert.ok(lin && lin.stats.ops! > 50, 'the linearizability checker judged too few operations');
     assert.equal(s.valid, true, describeRun(s));
   });
 
-  test('async mode, kill -9 of the primary or a standby: no acknowledged write lost', async () => {
-    const s = await runPrimaryStandby(
-      options('async-kill', { syncMode: 'async', nemesis: 'kill', timeLimitS: 10, seed: 17 }),
+  test('sync mode under mixed faults: linearizable across failovers, one primary per epoch', async () => {
+    const s = await runPrimaryStandby(options('sync-mixed', { seed: 2, untilFailovers: 4 }));
+    console.log(`chaos primary-standby sync mixed: ${describeRun(s)}`);
+    assert.ok(
+      s.faults.some((f) => f.includes('(the primary)')),
+      `no fault hit the primary: ${s.faults.join('; ')}`,
     );
-    console.log(`chaos primary-standby async: ${describeRun(s)}`);
-    assert.ok(s.faults.length >= 1, 'the nemesis injected no fault');
-    assert.ok(primaryOpsOk(s) > 50, `too few operations on the primary: ${JSON.stringify(s.opsByNode)}`);
+    assert.ok(s.failovers >= 1, `no failover: ${describeRun(s)}`);
+    assert.ok(writerOpsOk(s) > 50, `too few operations: ${JSON.stringify(s.opsByNode)}`);
     assert.equal(s.valid, true, describeRun(s));
+  });
+
+  test('async mode, kill -9 of the primary: every acknowledged write lost is a recorded rewound row', async () => {
+    const s = await runPrimaryStandby(
+      options('async-kill', { syncMode: 'async', nemesis: 'kill', untilFailovers: 2, seed: 17 }),
+    );
+    console.log(`chaos primary-standby async kill: ${describeRun(s)}`);
+    assert.ok(primaryKilled(s), `the primary was never killed: ${s.faults.join('; ')}`);
+    assert.ok(s.failovers >= 1, `no failover: ${describeRun(s)}`);
+    assert.equal(s.valid, true, describeRun(s));
+  });
+
+  test('planted bug: a sync primary that acknowledges before its standbys hold the commit is caught', async () => {
+    // A partition isolating the primary cuts its replication links (node 0's are proxied) and
+    // its vote links: until its lease lapses it still acknowledges, and the winner lacks those writes.
+    const s = await runPrimaryStandby(
+      options('planted-ack-early', {
+        nemesis: 'partition',
+        untilFailovers: 1,
+        seed: 18,
+        failpoints: 'ack-sync-commit-early',
+      }),
+    );
+    console.log(`chaos primary-standby planted ack-early: ${describeRun(s)}`);
+    assert.ok(s.failovers >= 1, `no failover: ${describeRun(s)}`);
+    const lost = s.checks.find((c) => c.checker === 'no-lost-write');
+    assert.equal(lost?.valid, false, `no-lost-write did not catch the planted bug: ${describeRun(s)}`);
+    assert.match(lost!.problems.join('\n'), /acknowledged write \d+ .*(rewound|not in the primary's log)/);
   });
 });
