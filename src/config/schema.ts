@@ -207,6 +207,12 @@ const haSchema = z
     strict: z.boolean().default(false),
     /** How long a commit waits for its standbys before the client gets 08007 (default replication_timeout_ms). */
     sync_timeout_ms: ms.min(1).optional(),
+    /**
+     * semi-sync / sync / quorum: a read on the primary returns once the standbys hold every commit
+     * it may see (as the mode counts them), so a failover never takes back what a client read.
+     * false: PostgreSQL's behaviour (a commit is visible before its standbys hold it).
+     */
+    linearizable_reads: z.boolean().default(true),
     /** A standby routes writes to its primary in async mode too (sync / semi-sync always route). */
     route_writes_in_async: z.boolean().default(false),
     /** Bytes of rows one routed statement may return (default 64 MiB, write-forward.ts forwardResultBytesMax). */

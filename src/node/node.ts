@@ -33,7 +33,12 @@ import { Resolvers } from '../replication/apply/resolvers.js';
 import { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';
-import { applyFailoverState, failoverChannel, readRewound } from '../replication/standby/failover-state.js';
+import {
+  applyFailoverState,
+  deposedAtStart,
+  failoverChannel,
+  readRewound,
+} from '../replication/standby/failover-state.js';
 import {
   newEpochState,
   newRoleState,
@@ -381,6 +386,8 @@ export class ChorusNode {
         ? null
         : newRoleState(this.config.haMode === 'standby' ? 'standby' : 'primary', timers);
       const epoch = role ? newEpochState(this.engine) : null;
+      const deposed =
+        role?.role === 'primary' && epoch !== null && deposedAtStart(this.engine.writer, epoch.current);
       const r = this.config.replication;
       this.replicator = new Replicator({
         nodeId: this.engine.nodeId,
@@ -425,6 +432,9 @@ export class ChorusNode {
           requestRestart: opts.onRestart ?? null,
           voteNetwork: opts.voteNetwork?.(this) ?? null,
           metrics: this.metrics.registry,
+          startFenced: deposed
+            ? `deposed while down: epoch ${epoch.current} is newer than the one this node became primary in`
+            : null,
           onFailover: (json) => {
             const full = this.notifyHub.publishFromNode(failoverChannel, json);
             if (full > 0)

@@ -79,6 +79,8 @@ export interface SessionHost {
   quorum?: {
     checkWritable(syncCommit?: string): void;
     wait(seq: number, syncCommit?: string): Promise<void>;
+    /** A primary in a sync mode: a statement's rows wait until the standbys hold what they may show. */
+    readBarrier?(): Promise<void> | null;
   } | null;
   /** The cluster DDL lock (multi-primary with ddl_locking); null otherwise. */
   ddlLock?: Pick<DdlLock, 'acquire' | 'waitCovered'> | null;
@@ -278,6 +280,7 @@ export class Session {
     this.deadline = timer !== null;
     try {
       const result = await this.dispatch(p, params, statementUs);
+      if (result.columns) await this.host.quorum?.readBarrier?.();
       ok = true;
       this.settings.statementEnded(true);
       if (p.plan) return result.columns ? { ...result, columns: planColumns(p) } : result;

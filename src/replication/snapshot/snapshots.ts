@@ -22,6 +22,7 @@ export const nodeLocalMetaKeys = [
   'ha_log_epoch',
   'ha_failover_role',
   'ha_failover_primary',
+  'ha_primary_epoch',
 ] as const;
 
 export interface SnapshotParts {

@@ -52,6 +52,8 @@ export interface FailoverState {
    * us; what this node holds past it was recorded in rewound-rows.jsonl). Null: no rewind.
    */
   rewindTo: Vector | null;
+  /** With role 'primary': the epoch this node won (ha_primary_epoch; see deposedAtStart). */
+  primaryEpoch?: number;
 }
 
 const metaGet = (db: Database.Database, key: string): string | undefined =>
@@ -70,6 +72,8 @@ export function writeFailoverState(db: Database.Database, s: FailoverState, then
     if (s.primaryEndpoint) set.run('ha_failover_primary', s.primaryEndpoint);
     else del.run('ha_failover_primary');
     if (s.rewindTo) set.run(rewindToMetaKey, JSON.stringify(s.rewindTo));
+    if (s.role === 'primary' && s.primaryEpoch !== undefined)
+      set.run(primaryEpochKey, String(s.primaryEpoch));
   })();
   then();
 }
@@ -85,6 +89,29 @@ export function applyFailoverState(config: Config, db: Database.Database): Confi
   if (role === 'standby' && primary)
     return { ...config, haMode: 'standby', replication: { ...config.replication, primary } };
   return config;
+}
+
+/** `_chorus_meta` key: the epoch in which this node became primary (node-local). */
+export const primaryEpochKey = 'ha_primary_epoch';
+
+/**
+ * A node about to start as primary: was it deposed? It was if it knows a newer epoch than the one
+ * it became primary in — it learned of a successor (and wrote that epoch) but was stopped before
+ * it wrote whom to follow. It then starts fenced, as a standby that follows the new primary once
+ * that one asks it for a lease, never as a primary of the successor's epoch. A primary that never
+ * recorded its epoch (its first start) records the current one.
+ */
+export function deposedAtStart(db: Database.Database, currentEpoch: number): boolean {
+  const raw = metaGet(db, primaryEpochKey);
+  const won = Number(raw);
+  if (raw === undefined || !Number.isSafeInteger(won)) {
+    db.prepare('INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES (?, ?)').run(
+      primaryEpochKey,
+      String(currentEpoch),
+    );
+    return false;
+  }
+  return won < currentEpoch;
 }
 
 /** A deposed primary that has not re-synced from the new primary yet (the snapshot clears it). */

@@ -312,7 +312,10 @@ export class HaAgent {
     };
     this.detectedAtMs = null;
     this.lastHeardAtMs = null;
-    this.changeRole('primary', null, `promoted to primary (epoch ${epoch})`, () => this.p.onPromoted(event));
+    this.changeRole('primary', null, `promoted to primary (epoch ${epoch})`, () => this.p.onPromoted(event), {
+      rewindTo: null,
+      primaryEpoch: epoch,
+    });
   }
 
   /** A newer epoch exists: this primary stops taking writes now and waits to learn whom to follow. */
@@ -320,9 +323,18 @@ export class HaAgent {
     this.p.epoch.raise(epoch);
     if (this.p.role.role !== 'primary') return;
     this.p.logger.error({ epoch }, 'a newer epoch exists: this primary stops taking writes (fenced)');
+    this.stepDown(`fenced by epoch ${epoch}`);
+  }
+
+  /**
+   * Stop being primary in-process (no more leases asked, no writes), and wait to learn whom to
+   * follow: the new primary's lease request (follow()) restarts this node as its standby.
+   */
+  stepDown(reason: string): void {
+    if (this.p.role.role !== 'primary') return;
     this.keeper = null;
     this.lastHeardMs = this.now();
-    this.p.role.transition('standby', `fenced by epoch ${epoch}`);
+    this.p.role.transition('standby', reason);
   }
 
   /** A primary of this node's epoch granted... this standby follows it (restarting if it is a new one). */
@@ -422,10 +434,16 @@ export class HaAgent {
     primaryEndpoint: string | null,
     reason: string,
     then: () => void,
-    { rewindTo }: { rewindTo: Vector | null } = { rewindTo: null },
+    { rewindTo, primaryEpoch }: { rewindTo: Vector | null; primaryEpoch?: number } = { rewindTo: null },
   ): void {
     this.restarting = true;
-    writeFailoverState(this.p.engine.writer, { role, primaryEndpoint, rewindTo }, () => {
+    const state = {
+      role,
+      primaryEndpoint,
+      rewindTo,
+      ...(primaryEpoch !== undefined ? { primaryEpoch } : {}),
+    };
+    writeFailoverState(this.p.engine.writer, state, () => {
       then();
       if (this.p.requestRestart) this.p.requestRestart(reason);
       else {

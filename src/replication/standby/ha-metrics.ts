@@ -1,16 +1,19 @@
 // Prometheus gauges of primary/standby mode: the epoch (fencing token), the role, whether the
-// primary holds its lease, and what was refused for coming from an older epoch.
+// primary holds its lease, what was refused for coming from an older epoch, and reads held for the
+// standbys (linearizable reads).
 
 import { Gauge, type Registry } from 'prom-client';
 import type { EpochState } from './epoch.js';
 import type { HaAgent } from './ha-agent.js';
 import type { RoleState } from './role.js';
+import type { SyncCommitGate } from './sync-gate.js';
 
 export function registerHaMetrics(
   registry: Registry,
   role: RoleState,
   epoch: EpochState,
   agent: () => HaAgent | null,
+  gate: () => SyncCommitGate | null = () => null,
 ): void {
   const registers = [registry];
   new Gauge({
@@ -45,6 +48,14 @@ export function registerHaMetrics(
     registers,
     collect() {
       this.set(epoch.refusedStale);
+    },
+  });
+  new Gauge({
+    name: 'chorus_ha_reads_held',
+    help: 'Reads on this primary held since start until its standbys held what they returned (ha.linearizable_reads)',
+    registers,
+    collect() {
+      this.set(gate()?.heldReads ?? 0);
     },
   });
 }

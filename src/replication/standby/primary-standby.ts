@@ -38,6 +38,8 @@ import { ForwardClient, ForwardServer, forwardResultBytesMax } from './write-for
 export interface CommitGate {
   checkWritable(s?: string | null): void;
   wait(seq: number, s?: string | null): Promise<void>;
+  /** After a statement that returned rows: null, or wait until the standbys hold what it may have seen. */
+  readBarrier(): Promise<void> | null;
 }
 
 export type { PrimaryRow } from './follower.js';
@@ -62,6 +64,8 @@ export interface PrimaryStandbyParts {
   redial?: ((from: string, to: string) => void) | null;
   /** A failover made this node primary, or this node follows a new primary: the event as JSON (LISTEN chorus_failover). */
   onFailover?: (eventJson: string) => void;
+  /** Start as a fenced primary, for this reason (it was deposed while down: failover-state.ts deposedAtStart). */
+  startFenced?: string | null;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
@@ -131,7 +135,14 @@ export class PrimaryStandby {
     this.epoch = p.epoch;
     // pg_is_in_recovery() reads the role from _chorus_meta: kept in step with every role change.
     this.role.onChange((c) => writeMetaWhenFree(engine.writer, 'ha_role', () => c.to));
-    if (p.metrics) registerHaMetrics(p.metrics, this.role, this.epoch, () => this.agent);
+    if (p.metrics)
+      registerHaMetrics(
+        p.metrics,
+        this.role,
+        this.epoch,
+        () => this.agent,
+        () => this.gate,
+      );
     const standby = this.role.role === 'standby';
     const serves = standby && standbyServes(config);
     this.snapshots = new Snapshots({
@@ -190,6 +201,11 @@ export class PrimaryStandby {
       });
       const agent = this.agent;
       engine.commitGuard = () => agent.checkLease();
+    }
+    if (p.startFenced && this.role.role === 'primary') {
+      p.logger.warn({ epoch: this.epoch.current, reason: p.startFenced }, 'this primary starts fenced');
+      if (this.agent) this.agent.stepDown(p.startFenced);
+      else this.role.transition('standby', p.startFenced);
     }
     if (standby) {
       this.forwardClient = new ForwardClient({
@@ -291,6 +307,10 @@ export class PrimaryStandby {
         gate?.checkWritable(level(s));
       },
       wait: (seq, s) => gate?.wait(seq, level(s)) ?? Promise.resolve(),
+      readBarrier: () =>
+        gate && this.p.config.ha.linearizable_reads && this.role.role === 'primary' && this.tracker
+          ? gate.readBarrier(this.tracker.position())
+          : null,
     };
   }
 

@@ -69,6 +69,13 @@ export function quorumAcksNeeded(dataNodes: number): number {
   return Math.max(1, Math.floor(Math.max(1, dataNodes) / 2));
 }
 
+/** A read on the primary held until the standbys hold what it may have seen (readBarrier). */
+interface HeldRead {
+  seq: number;
+  resolve: () => void;
+  timer: TimerHandle;
+}
+
 interface Waiter {
   seq: number;
   want: CommitWant;
@@ -79,6 +86,14 @@ interface Waiter {
 
 export class SyncCommitGate {
   private readonly waiters = new Set<Waiter>();
+  private readonly reads = new Set<HeldRead>();
+  /**
+   * Commits up to here were given up on (their wait timed out: 08007): reads no longer wait for
+   * them (they are visible, their replication unconfirmed).
+   */
+  private givenUpThrough = 0;
+  /** Reads that waited for the standbys before returning (readBarrier). */
+  heldReads = 0;
   confirmed = 0;
   timedOut = 0;
   refused = 0;
@@ -190,6 +205,7 @@ export class SyncCommitGate {
         timer: this.timers.after(this.timeoutMs, () => {
           this.waiters.delete(w);
           this.timedOut++;
+          this.giveUp(seq);
           reject(
             new SyncStandbyTimeoutError(
               this.holding(seq, want),
@@ -206,8 +222,55 @@ export class SyncCommitGate {
     });
   }
 
-  /** A standby received, applied, connected or left: release the commits that now hold. */
+  /**
+   * A read on the primary that may have seen commits up to `seq` (its position when the read ended):
+   * null when the standbys hold them as the configured mode counts (or nothing waits in this mode),
+   * else resolves once they do, or once those commits were given up on (a commit's wait, or this
+   * one, timed out). So a client never reads a commit that a failover can still take back — unless
+   * the standbys stayed away past the sync timeout, when the commit's own client got 08007.
+   */
+  readBarrier(seq: number): Promise<void> | null {
+    const want = commitWant(this.mode);
+    if (!want || seq <= this.givenUpThrough || this.holding(seq, want) >= this.needed(want)) return null;
+    if (this.reads.size >= syncWaitersMax)
+      return Promise.reject(
+        new ChorusError('53300', `too many reads (${syncWaitersMax}) waiting for synchronous standbys`),
+      );
+    this.heldReads++;
+    return new Promise<void>((resolve) => {
+      const r: HeldRead = {
+        seq,
+        resolve,
+        timer: this.timers.after(this.timeoutMs, () => {
+          this.reads.delete(r);
+          this.giveUp(seq);
+          resolve();
+        }),
+      };
+      this.reads.add(r);
+    });
+  }
+
+  private giveUp(seq: number): void {
+    if (seq <= this.givenUpThrough) return;
+    this.givenUpThrough = seq;
+    this.releaseReads();
+  }
+
+  private releaseReads(): void {
+    if (this.reads.size === 0) return;
+    const want = commitWant(this.mode);
+    for (const r of this.reads) {
+      if (want && r.seq > this.givenUpThrough && this.holding(r.seq, want) < this.needed(want)) continue;
+      r.timer.cancel();
+      this.reads.delete(r);
+      r.resolve();
+    }
+  }
+
+  /** A standby received, applied, connected or left: release the commits (and reads) that now hold. */
   onProgress(): void {
+    this.releaseReads();
     for (const w of this.waiters) {
       if (this.holding(w.seq, w.want) < this.needed(w.want)) continue;
       w.timer.cancel();
