@@ -165,6 +165,7 @@ export class Session {
           startupParams,
           () => this.settings.sessionValues(),
           (name) => this.settings.get(name),
+          () => this.settings.localValues(),
         )
       : null;
     this.schema = new SessionSchema(

@@ -151,6 +151,8 @@ export class SessionRouter {
     private readonly startup: Record<string, string>,
     private readonly settings: () => ReadonlyMap<string, string>,
     private readonly setting: (name: string) => string | undefined,
+    /** The open block's SET LOCAL values (sent with every request: they hold in the block upstream). */
+    private readonly localSettings: () => [string, string][] = () => [],
   ) {
     this.sid = routing.client.newSessionId();
   }
@@ -211,7 +213,13 @@ export class SessionRouter {
     try {
       reply = await client.request(
         this.sid,
-        { user: this.user, startup: this.upstreamOpened ? {} : this.startup, settings, reset },
+        {
+          user: this.user,
+          startup: this.upstreamOpened ? {} : this.startup,
+          settings,
+          reset,
+          local: this.localSettings(),
+        },
         stmts,
       );
     } catch (e) {

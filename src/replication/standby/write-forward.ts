@@ -84,7 +84,11 @@ export interface ForwardReply {
 
 /** The primary's session for one forwarded client session (session/forward-runner.ts makes them). */
 export interface ForwardedSession {
-  applySettings(settings: [string, string][], reset: string[]): void;
+  /**
+   * Settings the client SET (and RESET) since the last request; `local`: its open block's SET LOCAL
+   * values, which hold for the statements of the request that run in a block.
+   */
+  applySettings(settings: [string, string][], reset: string[], local?: [string, string][]): void;
   /**
    * Run one statement; results go to onResult; throws the statement's error. A result past
    * resultBytesMax (rowBytes) is an error (54000) and the statement is undone.
@@ -265,7 +269,11 @@ export class ForwardServer implements PeerExtension {
     const limit =
       Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, this.resultBytesMax) : this.resultBytesMax;
     try {
-      u.session.applySettings((msg.settings ?? []) as [string, string][], (msg.reset ?? []) as string[]);
+      u.session.applySettings(
+        (msg.settings ?? []) as [string, string][],
+        (msg.reset ?? []) as string[],
+        Array.isArray(msg.local) ? (msg.local as [string, string][]) : [],
+      );
       for (const stmt of stmts) {
         await u.session.run(stmt, limit, (result, rows) => {
           for (let i = 0; i + forwardRowsPerChunkMax < rows.length; i += forwardRowsPerChunkMax)
@@ -354,7 +362,13 @@ export class ForwardClient implements PeerExtension {
   /** Run statements upstream for client session `sid`; rejects with 08006/08007 if the link fails. */
   request(
     sid: number,
-    head: { user: string; startup: Record<string, string>; settings: [string, string][]; reset: string[] },
+    head: {
+      user: string;
+      startup: Record<string, string>;
+      settings: [string, string][];
+      reset: string[];
+      local?: [string, string][];
+    },
     stmts: ForwardedStatement[],
   ): Promise<ForwardReply> {
     const link = this.p.primaryLink();
