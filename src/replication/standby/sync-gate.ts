@@ -96,6 +96,12 @@ export class SyncCommitGate {
     private readonly timers: Timers,
     private readonly standbys: () => GateStandby[],
     private readonly clusterNodes: () => number = () => 1 + standbys().length,
+    /**
+     * May this standby acknowledge where the rule names none (quorum mode, '*')? With automatic
+     * failover only the data nodes of [ha] nodes: the election counts on them holding what was
+     * acknowledged, so a standby outside it (a read replica) must not stand in for one.
+     */
+    private readonly eligible: (id: string) => boolean = () => true,
   ) {
     this.names = rule.names.map((n) => n.toLowerCase());
   }
@@ -110,7 +116,7 @@ export class SyncCommitGate {
   }
 
   private named(s: GateStandby): boolean {
-    return this.names[0] === '*' || this.names.includes(s.id.toLowerCase());
+    return this.names[0] === '*' ? this.eligible(s.id) : this.names.includes(s.id.toLowerCase());
   }
 
   private position(s: GateStandby, want: CommitWant): number {
@@ -124,7 +130,7 @@ export class SyncCommitGate {
 
   /** The standbys a commit waits for now: in priority order (FIRST), every named one (ANY), every one (quorum). */
   private candidates(want: CommitWant): GateStandby[] {
-    if (want.quorum) return this.standbys();
+    if (want.quorum) return this.standbys().filter((s) => this.eligible(s.id));
     const named = this.standbys().filter((s) => this.named(s));
     if (this.rule.method === 'any') return named;
     const rank = (s: GateStandby): number =>
@@ -143,7 +149,8 @@ export class SyncCommitGate {
 
   /** Standbys that may acknowledge (named ones, or any in quorum mode) connected now. */
   connected(want: CommitWant | null = commitWant(this.mode)): number {
-    return this.standbys().filter((s) => s.connected && (want?.quorum || this.named(s))).length;
+    return this.standbys().filter((s) => s.connected && (want?.quorum ? this.eligible(s.id) : this.named(s)))
+      .length;
   }
 
   /**
