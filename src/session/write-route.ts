@@ -11,6 +11,7 @@ import {
   type ForwardedStatement,
   type ForwardReply,
   forwardedError,
+  sessionLostField,
   type UpstreamStatus,
 } from '../replication/standby/write-forward.js';
 import { isDdl } from '../sql/classify.js';
@@ -203,6 +204,27 @@ export class SessionRouter {
         { hint: 'ROLLBACK, then run the transaction again.' },
       );
     }
+    const outsideBlock = this.openGeneration === null;
+    const reply = await this.send(stmts);
+    if (reply.error?.[sessionLostField] === true && outsideBlock) {
+      // The primary dropped this session between transactions (nothing ran): once more in a new
+      // one, opened with the startup values and every setting.
+      return this.finish(await this.send(stmts), hidden);
+    }
+    return this.finish(reply, hidden);
+  }
+
+  private finish(
+    reply: ForwardReply,
+    hidden: number,
+  ): { results: StatementResult[]; status: UpstreamStatus } {
+    if (reply.error) throw forwardedError(reply.error);
+    return { results: reply.results.slice(hidden).map(decodeResult), status: reply.status };
+  }
+
+  /** One request upstream; this session's upstream state follows its reply. */
+  private async send(stmts: ForwardedStatement[]): Promise<ForwardReply> {
+    const client = this.routing.client;
     const values = this.settings();
     const settings: [string, string][] = [];
     for (const [k, v] of values) if (this.sent.get(k) !== v) settings.push([k, v]);
@@ -219,6 +241,7 @@ export class SessionRouter {
           settings,
           reset,
           local: this.localSettings(),
+          cont: this.upstreamOpened,
         },
         stmts,
       );
@@ -234,12 +257,19 @@ export class SessionRouter {
     } finally {
       this.inFlight = false;
     }
+    if (reply.error?.[sessionLostField] === true) {
+      // Gone upstream (an open block of it rolled back there): later requests start a new session.
+      this.sid = client.newSessionId();
+      this.openGeneration = null;
+      this.upstreamOpened = false;
+      this.sent = new Map();
+      return reply;
+    }
     this.upstreamOpened = true;
     this.sent = new Map(values);
     this.openGeneration = reply.status === 'I' ? null : generation;
     if (reply.lsn !== null) this.lastCommitLsn = reply.lsn;
-    if (reply.error) throw forwardedError(reply.error);
-    return { results: reply.results.slice(hidden).map(decodeResult), status: reply.status };
+    return reply;
   }
 
   /**

@@ -156,6 +156,9 @@ interface Upstream {
  */
 export const staleEpochSqlstate = '40001';
 
+/** Set on the refusal of a request whose routed session the primary no longer holds (nothing ran). */
+export const sessionLostField = 'routedSessionLost';
+
 /** The primary's end: runs forwarded statements in a session of its own per client session. */
 export class ForwardServer implements PeerExtension {
   readonly types = new Set(['fwd_req', 'fwd_close', 'fwd_cancel']);
@@ -233,6 +236,19 @@ export class ForwardServer implements PeerExtension {
     const sessions = own ?? new Map<number, Upstream>();
     if (!own) this.sessions.set(peer.peerId, sessions);
     let u = sessions.get(sid);
+    if (!u && msg.cont === true) {
+      // The standby's session ran here before and this node dropped it (a link of that standby
+      // closed: its sessions, an open block with them, were rolled back): running this in a new
+      // session would commit the rest of a block whose start is gone, or lose its settings.
+      fail({
+        sqlstate: '08006',
+        message:
+          'cannot route a write: the primary no longer holds this routed session (an open transaction of it was rolled back); it was not run',
+        hint: 'ROLLBACK, then run the transaction again.',
+        [sessionLostField]: true,
+      });
+      return;
+    }
     if (!u) {
       if (sessions.size >= forwardedSessionsPerStandbyMax) {
         fail({
@@ -368,6 +384,8 @@ export class ForwardClient implements PeerExtension {
       settings: [string, string][];
       reset: string[];
       local?: [string, string][];
+      /** This session ran requests upstream before: the primary must still hold it (else 08006, nothing runs). */
+      cont?: boolean;
     },
     stmts: ForwardedStatement[],
   ): Promise<ForwardReply> {
