@@ -97,3 +97,51 @@ test('a routed block runs on the primary with its SET LOCAL values, which end wi
   await s.cleanup();
   await p.cleanup();
 });
+
+test("after the link to the primary dropped, a standby session's routed writes keep its settings", async () => {
+  const p = await NodeProcess.start({
+    nodeId: 'rls2-p',
+    extraArgs: ['--ha-mode', 'primary'],
+    env: { CHORUS_CLUSTER_SECRET: secret, HA_SYNC_MODE: 'sync' },
+    configToml,
+  });
+  started.push(p);
+  const s = await NodeProcess.start({
+    nodeId: 'rls2-s',
+    haBind: false,
+    extraArgs: ['--ha-mode', 'standby', '--ha-primary', `127.0.0.1:${p.haPort}`],
+    env: { CHORUS_CLUSTER_SECRET: secret },
+    configToml,
+  });
+  started.push(s);
+  const linked = () =>
+    eventually('the standby linked', 30_000, async () =>
+      (await q(p, 'SELECT standby_count FROM pg_replication_status').catch(() => []))[0]?.standby_count === 1
+        ? true
+        : undefined,
+    );
+  await linked();
+  await q(p, 'CREATE SCHEMA rls_b');
+  await q(p, 'CREATE TABLE rls_b.t (id int PRIMARY KEY)');
+  await q(p, 'CREATE TABLE public.t (id int PRIMARY KEY)');
+  await eventually('the standby holds the tables', 20_000, async () =>
+    (await q(s, 'SELECT count(*)::int AS n FROM public.t').catch(() => []))[0]?.n === 0 ? true : undefined,
+  );
+  const c = await connect(s);
+  try {
+    await c.query('SET search_path = rls_b');
+    await c.query('INSERT INTO t VALUES (1)');
+    await p.restart(); // the standby's link drops: the primary's session of this client is gone
+    await linked();
+    await c.query('INSERT INTO t VALUES (2)');
+  } finally {
+    await c.end();
+  }
+  assert.deepEqual(
+    (await q(p, 'SELECT id FROM rls_b.t ORDER BY id')).map((r) => r.id),
+    [1, 2],
+  );
+  assert.deepEqual(await q(p, 'SELECT id FROM public.t'), []);
+  await s.cleanup();
+  await p.cleanup();
+});
