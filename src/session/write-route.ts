@@ -166,6 +166,10 @@ export class SessionRouter {
   /** This statement runs on the primary. */
   takes(p: Prepared, readOnlyBlock: boolean): boolean {
     if (p.local && sessionStatementKinds.has(p.local.kind)) return false;
+    // LISTEN / UNLISTEN are this session's (its connection gets the notifications): never the
+    // primary's routed session, which no client reads (its queue would fill and fail NOTIFY there).
+    if (p.local?.kind === 'notification' && p.local.st.kind !== 'notify' && p.local.st.kind !== 'notify-call')
+      return false;
     if (this.open) return !localKinds.has(p.cls.kind) && p.route.type !== 'admin-call';
     return !readOnlyBlock && routesAsWrite(p) && this.routing.enabled();
   }

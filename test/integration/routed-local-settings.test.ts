@@ -145,3 +145,50 @@ test("after the link to the primary dropped, a standby session's routed writes k
   await s.cleanup();
   await p.cleanup();
 });
+
+test('LISTEN in a routed block stays on the standby (25006 but for chorus_ channels), never on the primary', async () => {
+  const p = await NodeProcess.start({
+    nodeId: 'rls3-p',
+    extraArgs: ['--ha-mode', 'primary'],
+    env: { CHORUS_CLUSTER_SECRET: secret, HA_SYNC_MODE: 'sync' },
+    configToml,
+  });
+  started.push(p);
+  const s = await NodeProcess.start({
+    nodeId: 'rls3-s',
+    haBind: false,
+    extraArgs: ['--ha-mode', 'standby', '--ha-primary', `127.0.0.1:${p.haPort}`],
+    env: { CHORUS_CLUSTER_SECRET: secret },
+    configToml,
+  });
+  started.push(s);
+  await eventually('the standby linked', 20_000, async () =>
+    (await q(p, 'SELECT standby_count FROM pg_replication_status'))[0]?.standby_count === 1
+      ? true
+      : undefined,
+  );
+  await q(p, 'CREATE TABLE rls3 (id int PRIMARY KEY)');
+  await eventually('the standby holds the table', 20_000, async () =>
+    (await q(s, 'SELECT count(*)::int AS n FROM rls3').catch(() => []))[0]?.n === 0 ? true : undefined,
+  );
+  const c = await connect(s);
+  try {
+    await c.query('BEGIN');
+    await c.query('INSERT INTO rls3 VALUES (1)'); // the block is open on the primary now
+    await assert.rejects(c.query('LISTEN rls3_chan'), (e: pg.DatabaseError) => e.code === '25006');
+    await c.query('ROLLBACK');
+    await c.query('BEGIN');
+    await c.query('INSERT INTO rls3 VALUES (2)');
+    await c.query('LISTEN chorus_failover'); // this session's, taking effect at its COMMIT
+    await c.query('COMMIT');
+    const r = await c.query('SELECT pg_listening_channels() AS ch');
+    assert.deepEqual(
+      r.rows.map((x: { ch: string }) => x.ch),
+      ['chorus_failover'],
+    );
+  } finally {
+    await c.end();
+  }
+  await s.cleanup();
+  await p.cleanup();
+});
