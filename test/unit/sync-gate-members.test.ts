@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TimerHandle, Timers } from '../../src/clock/timers.js';
 import { parseSyncStandbys } from '../../src/config/sync-standbys.js';
-import { type GateStandby, SyncCommitGate } from '../../src/replication/standby/sync-gate.js';
+import { type GateStandby, SyncCommitGate, syncWaitersMax } from '../../src/replication/standby/sync-gate.js';
 
 const timers: Timers = {
   nowMs: () => 0,
@@ -87,4 +87,11 @@ test("sync mode, '*': only [ha] nodes' standbys acknowledge; a named standby cou
     members,
   );
   assert.equal(await state(named.wait(7)), 'ok');
+});
+
+test('past syncWaitersMax a commit (made already) is reported unknown (08007), never a failure to retry', async () => {
+  const standbys = [sb('b', 0)];
+  const gate = new SyncCommitGate('sync', parseSyncStandbys(undefined), false, 1000, timers, () => standbys);
+  for (let i = 0; i < syncWaitersMax; i++) void gate.wait(1).catch(() => undefined);
+  assert.equal(await state(gate.wait(1)), '08007');
 });

@@ -183,9 +183,15 @@ export class SyncCommitGate {
       this.confirmed++;
       return Promise.resolve();
     }
+    // The commit is made already: refused a wait, its outcome for the client is unknown (08007),
+    // never a failure it would retry (53300), which would run it twice.
     if (this.waiters.size >= syncWaitersMax)
       return Promise.reject(
-        new ChorusError('53300', `too many commits (${syncWaitersMax}) waiting for synchronous standbys`),
+        new ChorusError(
+          '08007',
+          `too many commits (${syncWaitersMax}) wait for synchronous standbys: this one is committed on the primary but not confirmed by them`,
+          { hint: 'Check whether the change is there before retrying it.' },
+        ),
       );
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {
