@@ -57,8 +57,15 @@ export function forwardRunner(
   return {
     open(user: string, startup: Record<string, string>): ForwardedSession {
       const s = openSession({ ...startup, user });
+      /** The client block's SET LOCAL values: set before each statement that runs in a block. */
+      let local: [string, string][] = [];
+      const setLocal = (): void => {
+        if (s.txStatus !== 'T') return;
+        for (const [name, value] of local) s.settings.setConfig(name, value, true, true);
+      };
       return {
-        applySettings(settings, reset) {
+        applySettings(settings, reset, blockLocal = []) {
+          local = blockLocal;
           for (const name of reset) s.settings.setConfig(name, null, false, s.txStatus !== 'I');
           for (const [name, value] of settings) {
             if (name === 'transaction_read_only' || name.startsWith('default_transaction_'))
@@ -71,6 +78,7 @@ export function forwardRunner(
           resultBytesMax: number,
           onResult: (r: ForwardedResult, rows: unknown[][]) => void,
         ) {
+          setLocal(); // before planning: search_path and the like decide what the statement names
           let bytes = 0;
           const send = (r: StatementResult): void => {
             for (const row of r.rows) {

@@ -167,6 +167,7 @@ export class Session {
           startupParams,
           () => this.settings.sessionValues(),
           (name) => this.settings.get(name),
+          () => this.settings.localValues(),
         )
       : null;
     this.schema = new SessionSchema(
@@ -860,8 +861,7 @@ export class Session {
     this.readOnlyTx = false;
     const syncCommit = this.settings.get('synchronous_commit'); // a SET LOCAL one counts: read before the block ends
     this.endBlock(!failed);
-    await this.awaitQuorum(this.releaseWriter(!failed), syncCommit);
-    this.local.committed();
+    await this.awaitQuorum(this.releaseWriter(!failed), syncCommit, true);
     return result(failed ? 'ROLLBACK' : 'COMMIT', null);
   }
 
@@ -875,8 +875,11 @@ export class Session {
   private async awaitQuorum(
     released: CommitInfo | null | Promise<CommitInfo | null>,
     syncCommit = this.settings.get('synchronous_commit'),
+    /** A block ended: its notifications (and LISTENs) take effect once the commit is local, as in PostgreSQL (an 08007 below does not undo it). */
+    blockEnded = false,
   ): Promise<void> {
     const commit = await released;
+    if (blockEnded) this.local.committed();
     if (commit) this.ownCommitLsn = commit.originSeq;
     if (commit && this.host.quorum) await this.host.quorum.wait(commit.originSeq, syncCommit);
   }
@@ -997,8 +1000,7 @@ export class Session {
       this.readOnlyTx = false;
       const syncCommit = this.settings.get('synchronous_commit');
       this.endBlock(true);
-      await this.awaitQuorum(this.releaseWriter(true), syncCommit);
-      this.local.committed();
+      await this.awaitQuorum(this.releaseWriter(true), syncCommit, true);
     }
   }
 

@@ -153,6 +153,16 @@ export class SessionSettings {
     return this.values;
   }
 
+  /**
+   * The open block's SET LOCAL values, for write routing to replay upstream (not its transaction
+   * modes: the primary's block has its own).
+   */
+  localValues(): [string, string][] {
+    return [...this.local].filter(
+      ([k]) => !k.startsWith('transaction_') && !k.startsWith('default_transaction_'),
+    );
+  }
+
   get(name: string): string | undefined {
     const key = canonical(name.toLowerCase());
     // Outside a block, the mode the next transaction would take.

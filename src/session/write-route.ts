@@ -11,6 +11,7 @@ import {
   type ForwardedStatement,
   type ForwardReply,
   forwardedError,
+  sessionLostField,
   type UpstreamStatus,
 } from '../replication/standby/write-forward.js';
 import { isDdl } from '../sql/classify.js';
@@ -151,6 +152,8 @@ export class SessionRouter {
     private readonly startup: Record<string, string>,
     private readonly settings: () => ReadonlyMap<string, string>,
     private readonly setting: (name: string) => string | undefined,
+    /** The open block's SET LOCAL values (sent with every request: they hold in the block upstream). */
+    private readonly localSettings: () => [string, string][] = () => [],
   ) {
     this.sid = routing.client.newSessionId();
   }
@@ -163,6 +166,10 @@ export class SessionRouter {
   /** This statement runs on the primary. */
   takes(p: Prepared, readOnlyBlock: boolean): boolean {
     if (p.local && sessionStatementKinds.has(p.local.kind)) return false;
+    // LISTEN / UNLISTEN are this session's (its connection gets the notifications): never the
+    // primary's routed session, which no client reads (its queue would fill and fail NOTIFY there).
+    if (p.local?.kind === 'notification' && p.local.st.kind !== 'notify' && p.local.st.kind !== 'notify-call')
+      return false;
     if (this.open) return !localKinds.has(p.cls.kind) && p.route.type !== 'admin-call';
     return !readOnlyBlock && routesAsWrite(p) && this.routing.enabled();
   }
@@ -201,6 +208,27 @@ export class SessionRouter {
         { hint: 'ROLLBACK, then run the transaction again.' },
       );
     }
+    const outsideBlock = this.openGeneration === null;
+    const reply = await this.send(stmts);
+    if (reply.error?.[sessionLostField] === true && outsideBlock) {
+      // The primary dropped this session between transactions (nothing ran): once more in a new
+      // one, opened with the startup values and every setting.
+      return this.finish(await this.send(stmts), hidden);
+    }
+    return this.finish(reply, hidden);
+  }
+
+  private finish(
+    reply: ForwardReply,
+    hidden: number,
+  ): { results: StatementResult[]; status: UpstreamStatus } {
+    if (reply.error) throw forwardedError(reply.error);
+    return { results: reply.results.slice(hidden).map(decodeResult), status: reply.status };
+  }
+
+  /** One request upstream; this session's upstream state follows its reply. */
+  private async send(stmts: ForwardedStatement[]): Promise<ForwardReply> {
+    const client = this.routing.client;
     const values = this.settings();
     const settings: [string, string][] = [];
     for (const [k, v] of values) if (this.sent.get(k) !== v) settings.push([k, v]);
@@ -211,7 +239,14 @@ export class SessionRouter {
     try {
       reply = await client.request(
         this.sid,
-        { user: this.user, startup: this.upstreamOpened ? {} : this.startup, settings, reset },
+        {
+          user: this.user,
+          startup: this.upstreamOpened ? {} : this.startup,
+          settings,
+          reset,
+          local: this.localSettings(),
+          cont: this.upstreamOpened,
+        },
         stmts,
       );
     } catch (e) {
@@ -226,12 +261,19 @@ export class SessionRouter {
     } finally {
       this.inFlight = false;
     }
+    if (reply.error?.[sessionLostField] === true) {
+      // Gone upstream (an open block of it rolled back there): later requests start a new session.
+      this.sid = client.newSessionId();
+      this.openGeneration = null;
+      this.upstreamOpened = false;
+      this.sent = new Map();
+      return reply;
+    }
     this.upstreamOpened = true;
     this.sent = new Map(values);
     this.openGeneration = reply.status === 'I' ? null : generation;
     if (reply.lsn !== null) this.lastCommitLsn = reply.lsn;
-    if (reply.error) throw forwardedError(reply.error);
-    return { results: reply.results.slice(hidden).map(decodeResult), status: reply.status };
+    return reply;
   }
 
   /**

@@ -94,3 +94,34 @@ test('a peer-sent vector keeps only non-negative safe integers', () => {
   assert.deepEqual(toVector(null), {});
   assert.deepEqual(toVector([4]), {});
 });
+
+test('rewound transactions the log no longer holds (its byte cap) are recorded as NOT_IN_LOG, none silently', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'chorus-failover-state-out-'));
+  try {
+    for (let i = 10; i <= 13; i++) await node.exec(`INSERT INTO fs_items VALUES (${i}, 'n${i}')`);
+    const own = node.engine.applied.get('fs1') ?? 0;
+    // Retention past its byte cap dropped the two oldest of the last four (never the newest).
+    const db = node.engine.writer;
+    for (const seq of [own - 3, own - 2]) {
+      const txid = db
+        .prepare("SELECT txid FROM _chorus_tx WHERE origin = 'fs1' AND origin_seq = ?")
+        .pluck()
+        .get(seq);
+      db.prepare('DELETE FROM _chorus_log WHERE txid = ?').run(txid);
+      db.prepare('DELETE FROM _chorus_tx WHERE txid = ?').run(txid);
+    }
+    assert.equal(recordRewound(out, node.engine, { fs1: own - 4 }, 8), 4);
+    const rows = readRewound(out);
+    assert.deepEqual(
+      rows.map((r) => [r.originSeq, r.op, r.table]),
+      [
+        [own - 3, 'NOT_IN_LOG', null],
+        [own - 1, 'INSERT', 'fs_items'],
+        [own, 'INSERT', 'fs_items'],
+      ],
+    );
+    assert.match(rows[0]!.values ?? '', new RegExp(`transactions ${own - 3} to ${own - 2} of fs1`));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
 import type { Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
-import { rewindToMetaKey } from '../../storage/snapshot-install.js';
+import { preSnapshotFileName, rewindToMetaKey } from '../../storage/snapshot-install.js';
 import { epochPersistRetryMs } from './epoch.js';
 
 /** The file the rewound commits of a deposed primary are appended to (replicate.rewound_rows). */
@@ -161,6 +161,10 @@ export function recordRewound(
         WHERE t.origin = ? AND t.origin_seq > ? ORDER BY t.origin_seq, l.lsn`,
     )
     .safeIntegers(false);
+  const txSeqs = engine.writer
+    .prepare('SELECT origin_seq FROM _chorus_tx WHERE origin = ? AND origin_seq > ? ORDER BY origin_seq')
+    .pluck()
+    .safeIntegers(false);
   const lines: string[] = [];
   let txs = 0;
   for (const [origin, seq] of Object.entries(engine.appliedVector())) {
@@ -174,7 +178,15 @@ export function recordRewound(
       pk: string | null;
       cols: string | null;
     }[];
-    txs += new Set(rows.map((r) => r.seq)).size;
+    // Every transaction past `from` is rewound, in the log or not (its byte cap may have dropped
+    // the oldest): those no longer there get a line too, so none goes unrecorded.
+    txs += seq - from;
+    const held = txSeqs.all(origin, from) as number[];
+    let next = from + 1;
+    for (const at of [...held, seq + 1]) {
+      if (at > next) lines.push(notInLogLine(epoch, origin, next, Math.min(at, seq + 1) - 1));
+      next = Math.max(next, at + 1);
+    }
     for (const r of rows)
       lines.push(
         JSON.stringify({
@@ -190,17 +202,32 @@ export function recordRewound(
         }),
       );
   }
-  if (lines.length === 0) return 0;
-  appendFileSync(join(dataDir, rewoundRowsFile), `${lines.join('\n')}\n`);
+  if (lines.length > 0) appendFileSync(join(dataDir, rewoundRowsFile), `${lines.join('\n')}\n`);
   return txs;
+}
+
+/** A line for rewound transactions `first`..`last` of `origin` whose row changes the log no longer held. */
+function notInLogLine(epoch: number, origin: string, first: number, last: number): string {
+  return JSON.stringify({
+    epoch,
+    origin,
+    originSeq: first,
+    committedAtMs: null,
+    table: null,
+    op: 'NOT_IN_LOG',
+    key: null,
+    values: `transactions ${first} to ${last} of ${origin} were rewound, but their row changes were no longer in the replication log (its byte cap dropped them); the replaced database is kept as ${preSnapshotFileName}`,
+    rewoundAtMs: Date.now(),
+  });
 }
 
 export interface RewoundRow {
   epoch: number;
   origin: string;
   originSeq: number;
-  committedAtMs: number;
-  table: string;
+  /** Null on a NOT_IN_LOG line (transactions whose changes the log no longer held). */
+  committedAtMs: number | null;
+  table: string | null;
   op: string;
   key: string | null;
   values: string | null;

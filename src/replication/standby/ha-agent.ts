@@ -104,6 +104,11 @@ export class HaAgent {
     if (p.role.role === 'primary') this.lead();
   }
 
+  /** A data node of [ha] nodes (it linked for votes as one): a standby whose acknowledgement the election counts on. */
+  isDataNode(id: string): boolean {
+    return this.kinds.get(id) === 'data';
+  }
+
   private peersOfKind(kind: 'data' | 'observer'): string[] {
     return [...this.links.keys()].filter((id) => this.kinds.get(id) === kind);
   }

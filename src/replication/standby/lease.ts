@@ -8,6 +8,12 @@
 export const haLeaseMs = 2_000;
 /** The primary renews this often (four renewals fit in a lease: a lost message or a stall of a second costs nothing). */
 export const haRenewMs = 500;
+/**
+ * The longest promise a voter makes for a lease: what the primary asks, up to this. A primary of
+ * the previous release asks 3 s and counts on 2.7 s of it, so voters keep honouring 3 s (and stay
+ * quiet that long after a restart): a shorter promise would let them elect a successor meanwhile.
+ */
+export const haLeaseGrantMaxMs = 3_000;
 /** The primary counts its lease as over this much before the voters do (clock-rate drift, scheduling). */
 export const haDriftMarginMs = 300;
 /** Lease requests the primary keeps track of at once (replies to older ones are ignored). */
@@ -90,7 +96,7 @@ export class Voter {
     /** Skip the quiet period (a first start, where no promise can exist). */
     fresh = false,
   ) {
-    this.quietUntilMs = fresh ? 0 : p.now() + haLeaseMs;
+    this.quietUntilMs = fresh ? 0 : p.now() + haLeaseGrantMaxMs;
   }
 
   private promisedElsewhere(to: string, now: number): boolean {
@@ -105,7 +111,7 @@ export class Voter {
   /** A lease request from the primary of `epoch`. */
   onLeaseReq(from: string, m: Extract<HaMessage, { t: 'ha_lease_req' }>): HaMessage {
     const now = this.p.now();
-    const ttl = Math.min(haLeaseMs, Math.max(1, m.ttlMs));
+    const ttl = Math.min(haLeaseGrantMaxMs, Math.max(1, Number(m.ttlMs) || haLeaseMs));
     const known = this.p.epoch.current;
     const sameLeader = this.leader === null || this.leader.epoch !== m.epoch || this.leader.id === from;
     const granted =

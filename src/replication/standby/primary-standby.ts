@@ -250,6 +250,8 @@ export class PrimaryStandby {
       // Quorum mode's cluster: the configured data nodes ([ha] nodes), else this primary and the
       // standbys it knows (linked since it started, remembered while away).
       () => (config.ha.nodes.length > 0 ? config.ha.nodes.length : 1 + tracker.standbys().length),
+      // With automatic failover, quorum mode and '*' count only the data nodes of [ha] nodes.
+      (id) => this.agent?.isDataNode(id) ?? true,
     );
   }
 

@@ -112,6 +112,12 @@ export class SyncCommitGate {
     private readonly timers: Timers,
     private readonly standbys: () => GateStandby[],
     private readonly clusterNodes: () => number = () => 1 + standbys().length,
+    /**
+     * May this standby acknowledge where the rule names none (quorum mode, '*')? With automatic
+     * failover only the data nodes of [ha] nodes: the election counts on them holding what was
+     * acknowledged, so a standby outside it (a read replica) must not stand in for one.
+     */
+    private readonly eligible: (id: string) => boolean = () => true,
   ) {
     this.names = rule.names.map((n) => n.toLowerCase());
   }
@@ -126,7 +132,7 @@ export class SyncCommitGate {
   }
 
   private named(s: GateStandby): boolean {
-    return this.names[0] === '*' || this.names.includes(s.id.toLowerCase());
+    return this.names[0] === '*' ? this.eligible(s.id) : this.names.includes(s.id.toLowerCase());
   }
 
   private position(s: GateStandby, want: CommitWant): number {
@@ -140,7 +146,7 @@ export class SyncCommitGate {
 
   /** The standbys a commit waits for now: in priority order (FIRST), every named one (ANY), every one (quorum). */
   private candidates(want: CommitWant): GateStandby[] {
-    if (want.quorum) return this.standbys();
+    if (want.quorum) return this.standbys().filter((s) => this.eligible(s.id));
     const named = this.standbys().filter((s) => this.named(s));
     if (this.rule.method === 'any') return named;
     const rank = (s: GateStandby): number =>
@@ -159,7 +165,8 @@ export class SyncCommitGate {
 
   /** Standbys that may acknowledge (named ones, or any in quorum mode) connected now. */
   connected(want: CommitWant | null = commitWant(this.mode)): number {
-    return this.standbys().filter((s) => s.connected && (want?.quorum || this.named(s))).length;
+    return this.standbys().filter((s) => s.connected && (want?.quorum ? this.eligible(s.id) : this.named(s)))
+      .length;
   }
 
   /**
@@ -192,9 +199,15 @@ export class SyncCommitGate {
       this.confirmed++;
       return Promise.resolve();
     }
+    // The commit is made already: refused a wait, its outcome for the client is unknown (08007),
+    // never a failure it would retry (53300), which would run it twice.
     if (this.waiters.size >= syncWaitersMax)
       return Promise.reject(
-        new ChorusError('53300', `too many commits (${syncWaitersMax}) waiting for synchronous standbys`),
+        new ChorusError(
+          '08007',
+          `too many commits (${syncWaitersMax}) wait for synchronous standbys: this one is committed on the primary but not confirmed by them`,
+          { hint: 'Check whether the change is there before retrying it.' },
+        ),
       );
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {

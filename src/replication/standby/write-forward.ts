@@ -84,7 +84,11 @@ export interface ForwardReply {
 
 /** The primary's session for one forwarded client session (session/forward-runner.ts makes them). */
 export interface ForwardedSession {
-  applySettings(settings: [string, string][], reset: string[]): void;
+  /**
+   * Settings the client SET (and RESET) since the last request; `local`: its open block's SET LOCAL
+   * values, which hold for the statements of the request that run in a block.
+   */
+  applySettings(settings: [string, string][], reset: string[], local?: [string, string][]): void;
   /**
    * Run one statement; results go to onResult; throws the statement's error. A result past
    * resultBytesMax (rowBytes) is an error (54000) and the statement is undone.
@@ -151,6 +155,9 @@ interface Upstream {
  * serialization_failure, which clients retry; nothing ran.
  */
 export const staleEpochSqlstate = '40001';
+
+/** Set on the refusal of a request whose routed session the primary no longer holds (nothing ran). */
+export const sessionLostField = 'routedSessionLost';
 
 /** The primary's end: runs forwarded statements in a session of its own per client session. */
 export class ForwardServer implements PeerExtension {
@@ -229,6 +236,19 @@ export class ForwardServer implements PeerExtension {
     const sessions = own ?? new Map<number, Upstream>();
     if (!own) this.sessions.set(peer.peerId, sessions);
     let u = sessions.get(sid);
+    if (!u && msg.cont === true) {
+      // The standby's session ran here before and this node dropped it (a link of that standby
+      // closed: its sessions, an open block with them, were rolled back): running this in a new
+      // session would commit the rest of a block whose start is gone, or lose its settings.
+      fail({
+        sqlstate: '08006',
+        message:
+          'cannot route a write: the primary no longer holds this routed session (an open transaction of it was rolled back); it was not run',
+        hint: 'ROLLBACK, then run the transaction again.',
+        [sessionLostField]: true,
+      });
+      return;
+    }
     if (!u) {
       if (sessions.size >= forwardedSessionsPerStandbyMax) {
         fail({
@@ -265,7 +285,11 @@ export class ForwardServer implements PeerExtension {
     const limit =
       Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, this.resultBytesMax) : this.resultBytesMax;
     try {
-      u.session.applySettings((msg.settings ?? []) as [string, string][], (msg.reset ?? []) as string[]);
+      u.session.applySettings(
+        (msg.settings ?? []) as [string, string][],
+        (msg.reset ?? []) as string[],
+        Array.isArray(msg.local) ? (msg.local as [string, string][]) : [],
+      );
       for (const stmt of stmts) {
         await u.session.run(stmt, limit, (result, rows) => {
           for (let i = 0; i + forwardRowsPerChunkMax < rows.length; i += forwardRowsPerChunkMax)
@@ -354,7 +378,15 @@ export class ForwardClient implements PeerExtension {
   /** Run statements upstream for client session `sid`; rejects with 08006/08007 if the link fails. */
   request(
     sid: number,
-    head: { user: string; startup: Record<string, string>; settings: [string, string][]; reset: string[] },
+    head: {
+      user: string;
+      startup: Record<string, string>;
+      settings: [string, string][];
+      reset: string[];
+      local?: [string, string][];
+      /** This session ran requests upstream before: the primary must still hold it (else 08006, nothing runs). */
+      cont?: boolean;
+    },
     stmts: ForwardedStatement[],
   ): Promise<ForwardReply> {
     const link = this.p.primaryLink();
