@@ -173,3 +173,46 @@ test('strict refuses a write up front (55000) while too few named standbys are c
   lax.checkWritable(); // without strict the commit waits (and may time out) instead
   assert.equal(strict.refused, 1);
 });
+
+test('a read is held until the standbys hold what it may show, or until those commits are given up', async () => {
+  const timers = fakeTimers();
+  const standbys = [sb('s1')];
+  const gate = new SyncCommitGate('sync', parseSyncStandbys(undefined), false, 1000, timers, () => standbys);
+  const async = new SyncCommitGate(
+    'async',
+    parseSyncStandbys(undefined),
+    false,
+    1000,
+    timers,
+    () => standbys,
+  );
+  assert.equal(async.readBarrier(5), null, 'async: reads never wait');
+  assert.equal(gate.readBarrier(0), null, 'nothing committed');
+  // Commit 1 is visible but unconfirmed: a read that may show it waits for the applied ack.
+  const commit1 = gate.wait(1);
+  const read1 = gate.readBarrier(1);
+  assert.ok(read1);
+  assert.equal(await settled(read1), 'pending');
+  standbys[0]!.received = 1;
+  gate.onProgress();
+  assert.equal(await settled(read1), 'pending', 'received is not applied (sync)');
+  standbys[0]!.applied = 1;
+  gate.onProgress();
+  assert.equal(await settled(read1), 'ok');
+  assert.equal(await settled(commit1), 'ok');
+  assert.equal(gate.readBarrier(1), null, 'held by the standby now');
+  // Commit 2 times out (08007): a read held for it is released with it, later reads are not held.
+  const commit2 = gate.wait(2);
+  const read2 = gate.readBarrier(2)!;
+  timers.advance(1000);
+  assert.equal(await settled(commit2), '08007');
+  assert.equal(await settled(read2), 'ok');
+  assert.equal(gate.readBarrier(2), null, 'given up: not waited for again');
+  // A read may wait for a commit nobody waits on (a session with synchronous_commit = off): bounded.
+  const read3 = gate.readBarrier(3)!;
+  timers.advance(999);
+  assert.equal(await settled(read3), 'pending');
+  timers.advance(1);
+  assert.equal(await settled(read3), 'ok');
+  assert.equal(gate.heldReads, 3);
+});
