@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { withCatalogConnection } from '../admin/catalog/pg-catalog-snapshot.js';
 import type { AdminRegistry, AdminValue } from '../admin/registry.js';
+import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { BindParams } from './read-protocol.js';
@@ -20,8 +21,9 @@ export class AdminExecutor {
   private readonly db: Database.Database;
   private readonly cache: StatementCache;
 
-  constructor(dbPath: string, registry: AdminRegistry) {
+  constructor(dbPath: string, registry: AdminRegistry, memory?: StorageMemory) {
     this.db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    applyStorageMemory(this.db, memory);
     this.db.defaultSafeIntegers(true);
     registerSqlFunctions(this.db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
     for (const view of registry.views.values()) {
