@@ -10,6 +10,34 @@ const positiveInt = z.number().int().min(1);
 export const synchronousModes = ['off', 'normal', 'full', 'extra'] as const;
 export const haModes = ['standalone', 'multi-primary', 'primary', 'standby'] as const;
 
+/** [storage] defaults (docs/operator-guide.md "Memory" says why). */
+export const defaultCacheSizeMb = 32;
+export const defaultMmapSizeMb = 1024;
+/** SQLite caps mmap_size at SQLITE_MAX_MMAP_SIZE (0x7fff0000 bytes in better-sqlite3's build). */
+export const mmapSizeMbMax = 2047;
+/** A page cache above this per connection is surely a typo (64 GiB). */
+export const cacheSizeMbMax = 65_536;
+
+// [storage]: memory SQLite may use (storage/memory-settings.ts), per connection.
+const storageSchema = z
+  .object({
+    /** Page cache of each SQLite connection (writer, each reader), MiB. */
+    cache_size_mb: z
+      .number()
+      .int('cache_size_mb must be a whole number of MiB')
+      .min(1, 'cache_size_mb must be at least 1 (MiB)')
+      .max(cacheSizeMbMax, `cache_size_mb must be at most ${cacheSizeMbMax} (MiB)`)
+      .default(defaultCacheSizeMb),
+    /** Bytes of the database file each connection reads through a memory map, MiB; 0 = none. */
+    mmap_size_mb: z
+      .number()
+      .int('mmap_size_mb must be a whole number of MiB')
+      .min(0, 'mmap_size_mb must be 0 (no map) or more (MiB)')
+      .max(mmapSizeMbMax, `mmap_size_mb must be at most ${mmapSizeMbMax} (MiB, SQLite's limit)`)
+      .default(defaultMmapSizeMb),
+  })
+  .strict();
+
 const serverSchema = z
   .object({
     node_id: z
@@ -244,6 +272,7 @@ export const configSchema = z
   .object({
     server: serverSchema.prefault({}),
     auth: authSchema.prefault({}),
+    storage: storageSchema.prefault({}),
     replication: replicationSchema.prefault({}),
     ha: haSchema.prefault({}),
   })

@@ -64,6 +64,7 @@ import type { ColumnInfo, StatementResult } from '../session/result.js';
 import { planColumns, Session, type SessionHost, typedByView } from '../session/session.js';
 import { StatementCache } from '../session/statement-cache.js';
 import { StorageEngine } from '../storage/engine.js';
+import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import { WriterLock } from '../storage/writer-lock.js';
 import { ReplicationExtras } from './replication-extras.js';
@@ -162,6 +163,10 @@ export class ChorusNode {
     this.logger =
       opts.logger ??
       pino({ level: this.config.server.log_level, base: { node: this.config.server.node_id } });
+    const memory: StorageMemory = {
+      cacheSizeMb: this.config.storage.cache_size_mb,
+      mmapSizeMb: this.config.storage.mmap_size_mb,
+    };
     this.engine = new StorageEngine({
       dataDir: this.config.server.data_dir,
       synchronous: this.config.server.synchronous,
@@ -173,6 +178,7 @@ export class ChorusNode {
       timestampSource: this.config.replication.timestamp_source,
       sequenceSlots: (nodeId) => sequenceSlotsOf(this.config, nodeId),
       catalogFunctions: registerCatalogFunctions,
+      memory,
     });
     sequenceSlotsOf(this.config, this.engine.nodeId); // a bad slot setting fails at start
     // Automatic failover may have made this node primary, or given it another primary to follow.
@@ -277,12 +283,13 @@ export class ChorusNode {
         nowMs: () => (opts.clock ?? systemClock).nowMs(),
       });
     }
-    this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger);
-    this.admin = new AdminExecutor(this.engine.path, this.registry);
+    this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger, memory);
+    this.admin = new AdminExecutor(this.engine.path, this.registry, memory);
     this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
     this.writerCache = new StatementCache(this.engine.writer);
     // The node's catalog reads the committed schema: an open transaction's DDL stays its own.
     this.schemaReader = new Database(this.engine.path, { readonly: true, fileMustExist: true });
+    applyStorageMemory(this.schemaReader, memory);
     this.catalog = new SchemaCatalog(this.schemaReader, this.registry);
     registerDiagnosisFunction(this.engine.writer);
     this.plans = new PlanCache(this.registry, (sql) => this.writerCache.get(sql), this.catalog);
@@ -321,7 +328,10 @@ export class ChorusNode {
       customDdl: (p) => conflictAdmin.customDdl(p),
       local: {
         advisoryLocks: new AdvisoryLocks(),
-        cursorConnections: new CursorConnections(this.engine.path === ':memory:' ? null : this.engine.path),
+        cursorConnections: new CursorConnections(
+          this.engine.path === ':memory:' ? null : this.engine.path,
+          memory,
+        ),
         notifyHub: this.notifyHub,
       },
       schema: { catalog: this.catalog, planner: this.plans },

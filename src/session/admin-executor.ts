@@ -6,6 +6,7 @@ import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js'
 import { withCatalogConnection } from '../admin/catalog/pg-catalog-snapshot.js';
 import type { AdminCallContext, AdminRegistry, AdminValue } from '../admin/registry.js';
 import { ChorusError } from '../errors.js';
+import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { BindParams } from './read-protocol.js';
@@ -23,8 +24,9 @@ export class AdminExecutor {
   /** The calling session while one of its queries runs (functions of the session's own state). */
   private ctx: AdminCallContext | undefined;
 
-  constructor(dbPath: string, registry: AdminRegistry) {
+  constructor(dbPath: string, registry: AdminRegistry, memory?: StorageMemory) {
     this.db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    applyStorageMemory(this.db, memory);
     this.db.defaultSafeIntegers(true);
     registerSqlFunctions(this.db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
     for (const view of registry.views.values()) {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { ChorusError, ProgramLimitExceededError } from '../errors.js';
 import { readerHeapMbMax, readerQueueDepthMax, resultRowsMax } from '../limits.js';
+import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
 import { fromTransferred, toChorusError } from '../storage/sqlite-errors.js';
 import type { BindParams, WorkerRequest, WorkerResponse } from './read-protocol.js';
@@ -55,6 +56,7 @@ export class ReaderPool {
     private readonly dbPath: string,
     threads: number,
     private readonly logger: Logger,
+    private readonly memory?: StorageMemory,
   ) {
     for (let i = 0; i < threads; i++) this.readers.push(this.spawn(i));
     if (threads === 0) this.openLocal();
@@ -67,7 +69,7 @@ export class ReaderPool {
   private spawn(i: number): Reader {
     const script = fileURLToPath(new URL('./reader-worker.js', import.meta.url));
     const worker = new Worker(script, {
-      workerData: { path: this.dbPath },
+      workerData: { path: this.dbPath, memory: this.memory },
       resourceLimits: { maxOldGenerationSizeMb: readerHeapMbMax },
     });
     const reader: Reader = { worker, inFlight: 0, pending: new Map() };
@@ -103,6 +105,7 @@ export class ReaderPool {
   private openLocal(): { db: Database.Database; cache: StatementCache } {
     if (!this.local) {
       const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
+      applyStorageMemory(db, this.memory);
       db.defaultSafeIntegers(true);
       registerSqlFunctions(db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
       this.local = { db, cache: new StatementCache(db) };

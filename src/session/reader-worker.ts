@@ -6,12 +6,14 @@ import Database from 'better-sqlite3';
 import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
 import { ChorusError, ProgramLimitExceededError } from '../errors.js';
 import { resultRowsMax } from '../limits.js';
+import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
 import { registerSqlFunctions } from '../storage/sql-functions.js';
 import type { BindParams, TransferredError, WorkerRequest, WorkerResponse } from './read-protocol.js';
 import { StatementCache } from './statement-cache.js';
 
 interface ReaderWorkerData {
   path: string;
+  memory: StorageMemory | undefined;
 }
 
 function transfer(e: unknown): TransferredError {
@@ -32,8 +34,9 @@ function toBindable(params: BindParams): BindParams {
 export function runReaderWorker(): void {
   const port = parentPort;
   if (!port) throw new Error('reader-worker must run in a worker thread');
-  const { path } = workerData as ReaderWorkerData;
+  const { path, memory } = workerData as ReaderWorkerData;
   const db = new Database(path, { readonly: true, fileMustExist: true });
+  applyStorageMemory(db, memory);
   db.pragma('busy_timeout = 5000');
   db.defaultSafeIntegers(true);
   registerSqlFunctions(db, { inWriter: false, catalogFunctions: registerCatalogFunctions });

@@ -15,6 +15,7 @@ import {
 import type { DdlLease, DdlLock } from '../replication/cluster/ddl-lock.js';
 import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
+import { vacuumWithoutRewriteSql } from '../sql/pg-dialect.js';
 import type { StorageValue, ValueEnv } from '../sql/types/values.js';
 import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
@@ -495,6 +496,7 @@ export class Session {
       case 'vacuum':
         if (this.state !== 'idle')
           throw new ActiveTransactionError('VACUUM cannot run inside a transaction block');
+        if (p.execSql === vacuumWithoutRewriteSql) return result('VACUUM', null);
         await this.acquireWriter();
         try {
           this.host.engine.writer.exec(p.execSql);

@@ -176,13 +176,33 @@ function rewriteSet(stmt: StatementText): StatementText {
 // ---------------------------------------------------------------------------------------------
 // VACUUM / ANALYZE
 
+/**
+ * What a VACUUM without FULL runs: nothing. PostgreSQL's plain VACUUM makes dead rows' space
+ * reusable without rewriting the table; SQLite reuses freed pages by itself, and its VACUUM is
+ * VACUUM FULL (a rewrite of the whole file, under the writer). The session recognizes this text.
+ */
+export const vacuumWithoutRewriteSql = 'VACUUM /* chorus: no rewrite */';
+
+/** Whether a VACUUM statement asks for FULL (`VACUUM FULL t`, `VACUUM (FULL) t`, `(FULL true)`). */
+function vacuumRewrites(sig: Token[]): boolean {
+  if (sig[1]?.kind !== 'lparen') {
+    for (let i = 1; isKeyword(sig[i], 'FULL', 'FREEZE', 'VERBOSE', 'ANALYZE', 'ANALYSE'); i++)
+      if (isKeyword(sig[i], 'FULL')) return true;
+    return false;
+  }
+  for (let i = 2; i < sig.length && sig[i]!.kind !== 'rparen'; i++) {
+    if (!isKeyword(sig[i], 'FULL') || sig[i - 1]!.kind === 'ident') continue;
+    const v = sig[i + 1];
+    const off = isKeyword(v, 'FALSE', 'OFF') || (v !== undefined && v.text === '0');
+    if (!off) return true;
+  }
+  return false;
+}
+
 function splitStatement(sig: Token[]): string[] | null {
   const [a] = sig;
   // DROP TABLE / VIEW / INDEX lists are run by the session (session/drop.ts), one command tag.
-  if (isKeyword(a, 'VACUUM')) {
-    if (sig.length === 1) return null;
-    return ['VACUUM'];
-  }
+  if (isKeyword(a, 'VACUUM')) return [vacuumRewrites(sig) ? 'VACUUM' : vacuumWithoutRewriteSql];
   if (isKeyword(a, 'ANALYZE', 'ANALYSE')) {
     let i = 1;
     if (sig[1]?.kind === 'lparen') {

@@ -14,6 +14,7 @@ import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from '
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
 import { ensureHistoryId } from './history-id.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
+import { applyStorageMemory, type StorageMemory } from './memory-settings.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
 import { registerSqlFunctions } from './sql-functions.js';
@@ -41,6 +42,8 @@ export interface EngineOptions {
    * several writers and no slots configured, so nextval is refused rather than risk duplicates.
    */
   sequenceSlots?: (nodeId: string) => SequenceSlots | 'unconfigured';
+  /** Page cache and memory map of the writer connection ([storage]; defaults when absent). */
+  memory?: StorageMemory;
   /** The catalog functions psql's queries call, registered on the writer (registerSqlFunctions). */
   catalogFunctions?: (db: Database.Database) => void;
 }
@@ -114,6 +117,7 @@ export class StorageEngine {
     }
     this.writer.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
     this.writer.pragma('foreign_keys = ON');
+    applyStorageMemory(this.writer, opts.memory);
     // Checkpoints are run deliberately by a background reader, never inside a client's commit.
     this.writer.pragma('wal_autocheckpoint = 0');
     this.writer.defaultSafeIntegers(true);

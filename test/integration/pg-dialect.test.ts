@@ -151,8 +151,6 @@ describe('PostgreSQL dialect (embedded node)', () => {
       ['CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql', 'CREATE FUNCTION'],
       ['CREATE EXTENSION IF NOT EXISTS hstore', 'extension "hstore" is not available'],
       ['CREATE DOMAIN pos AS int', 'CREATE DOMAIN'],
-      ['LISTEN jobs', 'LISTEN'],
-      ["NOTIFY jobs, 'x'", 'NOTIFY'],
       ['GRANT SELECT ON items TO bob', 'GRANT'],
       ['REVOKE ALL ON items FROM bob', 'REVOKE'],
     ] as const) {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChorusError } from '../../src/errors.js';
 import { splitStatements } from '../../src/sql/lexer.js';
-import { expandPgStatement, nowExpression } from '../../src/sql/pg-dialect.js';
+import { expandPgStatement, nowExpression, vacuumWithoutRewriteSql } from '../../src/sql/pg-dialect.js';
 import { dateTrunc } from '../../src/sql/pg-functions.js';
 
 function rw(sql: string): string[] {
@@ -170,9 +170,14 @@ describe('pg dialect: DDL', () => {
     assert.equal(one(q), q);
   });
   test('VACUUM and ANALYZE options', () => {
+    // Only FULL rewrites the file (SQLite's VACUUM); a plain VACUUM has nothing to do on SQLite.
     assert.deepEqual(rw('VACUUM FULL ANALYZE t'), ['VACUUM']);
-    assert.deepEqual(rw('VACUUM (VERBOSE, ANALYZE) a, b'), ['VACUUM']);
-    assert.deepEqual(rw('VACUUM'), ['VACUUM']);
+    assert.deepEqual(rw('VACUUM (VERBOSE, FULL) t'), ['VACUUM']);
+    assert.deepEqual(rw('VACUUM (FULL true) t'), ['VACUUM']);
+    assert.deepEqual(rw('VACUUM (FULL false, ANALYZE) t'), [vacuumWithoutRewriteSql]);
+    assert.deepEqual(rw('VACUUM (VERBOSE, ANALYZE) a, b'), [vacuumWithoutRewriteSql]);
+    assert.deepEqual(rw('VACUUM ANALYZE pgbench_accounts'), [vacuumWithoutRewriteSql]);
+    assert.deepEqual(rw('VACUUM'), [vacuumWithoutRewriteSql]);
     assert.deepEqual(rw('ANALYZE VERBOSE t'), ['ANALYZE t']);
     assert.deepEqual(rw('ANALYZE a, b (x)'), ['ANALYZE']);
     assert.deepEqual(rw('ANALYZE a (x)'), ['ANALYZE a']);

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { registerCatalogFunctions } from '../../admin/catalog/catalog-functions.js';
 import { ChorusError } from '../../errors.js';
+import { applyStorageMemory, type StorageMemory } from '../../storage/memory-settings.js';
 import { registerSqlFunctions } from '../../storage/sql-functions.js';
 
 /** Cursors reading from their own connection at once, node-wide (54000 past it). */
@@ -18,7 +19,10 @@ export class CursorConnections {
   private closed = false;
 
   /** dbPath: the node's database file; null when it has none (in-memory), then no connection is lent. */
-  constructor(private readonly dbPath: string | null) {}
+  constructor(
+    private readonly dbPath: string | null,
+    private readonly memory?: StorageMemory,
+  ) {}
 
   get available(): boolean {
     return this.dbPath !== null && !this.closed;
@@ -34,6 +38,7 @@ export class CursorConnections {
     let db = this.idle.pop();
     if (!db) {
       db = new Database(this.dbPath!, { readonly: true, fileMustExist: true });
+      applyStorageMemory(db, this.memory);
       db.defaultSafeIntegers(true);
       registerSqlFunctions(db, { inWriter: false, catalogFunctions: registerCatalogFunctions });
     }
