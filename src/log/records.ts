@@ -67,8 +67,11 @@ export class LogReader {
     return this.bound() ?? Number.MAX_SAFE_INTEGER;
   }
 
-  /** Transactions committed after `txid`, in commit order, at most `limit` of them. */
-  readAfter(txid: number, limit: number): StoredTx[] {
+  /**
+   * Transactions committed after `txid`, in commit order, at most `limit` of them; `skip` names those
+   * the caller will not ship (their entries are not read: a large one takes seconds).
+   */
+  readAfter(txid: number, limit: number, skip?: (origin: string, seq: number) => boolean): StoredTx[] {
     const rows = this.txAfter.all(txid, this.maxTxid(), limit) as {
       txid: number;
       origin: string;
@@ -86,7 +89,7 @@ export class LogReader {
       hlcLogical: r.hlc_logical,
       deps: JSON.parse(r.deps) as Vector,
       orderKey: r.order_key,
-      entries: this.entriesOf.all(r.txid) as LogEntry[],
+      entries: skip?.(r.origin, r.origin_seq) ? [] : (this.entriesOf.all(r.txid) as LogEntry[]),
     }));
   }
 
