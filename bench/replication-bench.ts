@@ -4,6 +4,7 @@
 // never pass/fail: the aims from the issue are shown as met / not met for information only. This file runs
 // the phases in order; each phase lives in bench/replication/, the shared pieces in bench/support/.
 import { phaseApply } from './replication/apply.js';
+import { CREATE_BENCH_BIG, phaseBigApply } from './replication/big-apply.js';
 import { findLoadGenerator, printHeader } from './replication/header.js';
 import { phaseLag } from './replication/lag.js';
 import { type Options, type Phase, parseOptions, USAGE } from './replication/options.js';
@@ -85,6 +86,30 @@ async function meshPhases(
   }
 }
 
+/** Phase 5 on its own 2-node mesh: reads on a node applying one huge transaction. */
+async function bigApplyPhase(
+  results: Results,
+  opts: Options,
+  cleanups: (() => Promise<void>)[],
+): Promise<void> {
+  checkInterrupted();
+  const cluster = await startCluster(2, 'mesh');
+  cleanups.push(cluster.stop);
+  logPhase(
+    'setup',
+    `2-node mesh cluster up: ${cluster.nodes.map((n) => `${n.id} pg:${n.proc.pgPort}`).join(', ')}`,
+  );
+  try {
+    await cluster.nodes[0]!.client.query(CREATE_BENCH_BIG);
+    await waitTableEverywhere(cluster.nodes, 'bench_big');
+    await runPhase(results, '5 huge transaction', cluster, async () => {
+      results.bigApply = await phaseBigApply(cluster, opts);
+    });
+  } finally {
+    await cluster.stop();
+  }
+}
+
 /** Phase 4 on its own cluster, node 3 behind fault proxies. */
 async function partitionPhase(
   results: Results,
@@ -137,6 +162,7 @@ async function main(): Promise<number> {
     }
     if (wants(1) || wants(2) || wants(3)) await meshPhases(results, opts, runner, standalone, cleanups);
     if (wants(4)) await partitionPhase(results, opts, cleanups);
+    if (wants(5)) await bigApplyPhase(results, opts, cleanups);
 
     printReport(results, opts, machine);
     if (opts.json) await writeJson(opts.json, results, opts, load.version, machine);

@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { intOption } from '../support/report.js';
 import { NODE_COUNT } from './settings.js';
 
-export const PHASES = [1, 2, 3, 4] as const;
+export const PHASES = [1, 2, 3, 4, 5] as const;
+/** Phases run when --only is not given (5, the huge transaction, takes minutes: asked for by name). */
+export const DEFAULT_PHASES: readonly Phase[] = [1, 2, 3, 4];
 export type Phase = (typeof PHASES)[number];
 
 export interface Options {
@@ -11,6 +13,7 @@ export interface Options {
   rate: number;
   rows: number;
   divergent: number;
+  bigRows: number;
   skipStandalone: boolean;
   only: Phase[];
   driver: 'auto' | 'pgbench' | 'js';
@@ -22,8 +25,10 @@ export const USAGE = `usage: node dist/bench/replication-bench.js [options]
   --rate N             total writes/s across the 3 nodes during the lag run (default 5000)
   --rows N             rows inserted on node 1 for the apply measurement (default 200000)
   --divergent N        rows written while partitioned, split across the 3 nodes (default 100000)
+  --big-rows N         rows of the one transaction of phase 5 (default 1000000)
   --skip-standalone    do not measure the standalone node (phase 1 ratio)
-  --only 1,2,3,4       phases to run: 1 throughput, 2 apply, 3 lag, 4 partition convergence (default all)
+  --only 1,2,3,4,5     phases to run: 1 throughput, 2 apply, 3 lag, 4 partition convergence,
+                       5 reads on a node applying one huge transaction (2 nodes) (default 1,2,3,4)
   --driver D           auto | pgbench | js (default auto: pgbench when installed)
   --json FILE          also write the results as JSON
   -h, --help`;
@@ -37,8 +42,9 @@ export function parseOptions(argv: string[]): Options | undefined {
       rate: { type: 'string', default: '5000' },
       rows: { type: 'string', default: '200000' },
       divergent: { type: 'string', default: '100000' },
+      'big-rows': { type: 'string', default: '1000000' },
       'skip-standalone': { type: 'boolean', default: false },
-      only: { type: 'string', default: PHASES.join(',') },
+      only: { type: 'string', default: DEFAULT_PHASES.join(',') },
       driver: { type: 'string', default: 'auto' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -52,7 +58,7 @@ export function parseOptions(argv: string[]): Options | undefined {
   const only: Phase[] = [];
   for (const part of values.only.split(',')) {
     const p = Number(part.trim());
-    if (!(PHASES as readonly number[]).includes(p)) throw new Error(`--only takes phases 1-4, got ${part}`);
+    if (!(PHASES as readonly number[]).includes(p)) throw new Error(`--only takes phases 1-5, got ${part}`);
     if (!only.includes(p as Phase)) only.push(p as Phase);
   }
   only.sort();
@@ -69,6 +75,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     rate,
     rows: intOption('rows', values.rows),
     divergent,
+    bigRows: intOption('big-rows', values['big-rows']),
     skipStandalone: values['skip-standalone'],
     only,
     driver,

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fmt, loadavgText, printTable } from '../support/report.js';
 import type { ApplyResult } from './apply.js';
+import type { BigApplyResult } from './big-apply.js';
 import { LAG_TAIL_TIMEOUT_MS, type LagResult } from './lag.js';
 import type { Options } from './options.js';
 import type { ConvergeResult } from './partition.js';
@@ -15,6 +16,7 @@ export interface Results {
   apply?: ApplyResult;
   lag?: LagResult;
   converge?: ConvergeResult;
+  bigApply?: BigApplyResult;
   errors: Record<string, string>;
 }
 
@@ -125,6 +127,27 @@ function resultRows(results: Results): string[][] {
       ]);
     }
   }
+  const b = results.bigApply;
+  if (b) {
+    rows.push([
+      '5 huge transaction',
+      'origin insert',
+      `${fmt(b.originMs)} ms`,
+      `${fmt(b.rows)} rows, one transaction`,
+    ]);
+    rows.push([
+      '5 huge transaction',
+      'node 2 apply',
+      `${fmt(b.rowsPerSec)} row changes/s`,
+      `${fmt(b.applyMs)} ms from node 1's commit; ${fmt(b.rowsPresent)} rows present`,
+    ]);
+    rows.push([
+      '5 huge transaction',
+      'node 2 SELECT 1 meanwhile',
+      `p50 ${fmt(b.readP50Ms, 1)} / p99 ${fmt(b.readP99Ms, 1)} / max ${fmt(b.readMaxMs, 1)} ms`,
+      `${fmt(b.reads)} reads; ${b.linkTimeouts} peer link timeouts`,
+    ]);
+  }
   for (const [phase, msg] of Object.entries(results.errors))
     rows.push([`${phase}`, 'FAILED', '-', msg.split('\n')[0]!.slice(0, 120)]);
   return rows;
@@ -189,6 +212,20 @@ function aimRows(results: Results, opts: Options): string[][] {
     );
   } else
     aims.push(aimLine('convergence after partition', `< ${fmt(AIMS.convergeMs / 1000)} s`, 'not run', 'n/a'));
+  const b = results.bigApply;
+  aims.push(
+    b
+      ? aimLine(
+          'reads during a huge apply',
+          `no read > ${AIMS.bigApplyReadMaxMs} ms`,
+          `max ${fmt(b.readMaxMs, 1)} ms over ${fmt(b.reads)} reads (${fmt(b.rows)}-row transaction)`,
+          b.readMaxMs !== undefined && b.readMaxMs <= AIMS.bigApplyReadMaxMs && b.linkTimeouts === 0
+            ? 'met'
+            : 'not met',
+          b.linkTimeouts > 0 ? `${b.linkTimeouts} peer link timeouts` : '',
+        )
+      : aimLine('reads during a huge apply', `no read > ${AIMS.bigApplyReadMaxMs} ms`, 'not run', 'n/a'),
+  );
   return aims;
 }
 

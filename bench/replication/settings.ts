@@ -27,6 +27,7 @@ export const AIMS = {
   lagAtWritesPerSecPerNode: 5_000,
   convergeDivergentWrites: 100_000,
   convergeMs: 10_000,
+  bigApplyReadMaxMs: 100,
 } as const;
 
 export const CREATE_BENCH_REP = 'CREATE TABLE bench_rep (id BIGINT PRIMARY KEY, client INTEGER, v TEXT)';

@@ -39,15 +39,22 @@ export class LogReader {
   private readonly entriesOf;
   private readonly firstUncovered;
 
-  constructor(db: Database.Database) {
+  /**
+   * `bound`: the highest txid that may be read, or null for no bound. While the writer connection
+   * (db) holds an uncommitted apply transaction, what it logged is visible here but may roll back.
+   */
+  constructor(
+    db: Database.Database,
+    private readonly bound: () => number | null = () => null,
+  ) {
     this.txAfter = db.prepare(
-      'SELECT txid, origin, origin_seq, hlc_wall, hlc_logical, deps, order_key FROM _chorus_tx WHERE txid > ? ORDER BY txid LIMIT ?',
+      'SELECT txid, origin, origin_seq, hlc_wall, hlc_logical, deps, order_key FROM _chorus_tx WHERE txid > ? AND txid <= ? ORDER BY txid LIMIT ?',
     );
     this.txAfter.safeIntegers(false);
     this.entriesOf = db.prepare('SELECT tbl, op, pk, cols FROM _chorus_log WHERE txid = ? ORDER BY lsn');
     this.entriesOf.safeIntegers(false);
     this.firstUncovered = db.prepare(
-      'SELECT min(txid) AS txid FROM _chorus_tx WHERE origin = ? AND origin_seq > ?',
+      'SELECT min(txid) AS txid FROM _chorus_tx WHERE origin = ? AND origin_seq > ? AND txid <= ?',
     );
     this.firstUncovered.safeIntegers(false);
     this.lastTxid = db.prepare('SELECT coalesce(max(txid), 0) AS txid FROM _chorus_tx');
@@ -56,9 +63,16 @@ export class LogReader {
 
   private readonly lastTxid;
 
-  /** Transactions committed after `txid`, in commit order, at most `limit` of them. */
-  readAfter(txid: number, limit: number): StoredTx[] {
-    const rows = this.txAfter.all(txid, limit) as {
+  private maxTxid(): number {
+    return this.bound() ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /**
+   * Transactions committed after `txid`, in commit order, at most `limit` of them; `skip` names those
+   * the caller will not ship (their entries are not read: a large one takes seconds).
+   */
+  readAfter(txid: number, limit: number, skip?: (origin: string, seq: number) => boolean): StoredTx[] {
+    const rows = this.txAfter.all(txid, this.maxTxid(), limit) as {
       txid: number;
       origin: string;
       origin_seq: number;
@@ -75,7 +89,7 @@ export class LogReader {
       hlcLogical: r.hlc_logical,
       deps: JSON.parse(r.deps) as Vector,
       orderKey: r.order_key,
-      entries: this.entriesOf.all(r.txid) as LogEntry[],
+      entries: skip?.(r.origin, r.origin_seq) ? [] : (this.entriesOf.all(r.txid) as LogEntry[]),
     }));
   }
 
@@ -87,11 +101,14 @@ export class LogReader {
     let first = Number.POSITIVE_INFINITY;
     for (const [origin, seq] of ours) {
       if (seq <= (peer[origin] ?? 0)) continue;
-      const row = this.firstUncovered.get(origin, peer[origin] ?? 0) as { txid: number | null };
+      const row = this.firstUncovered.get(origin, peer[origin] ?? 0, this.maxTxid()) as {
+        txid: number | null;
+      };
       if (row.txid !== null) first = Math.min(first, row.txid);
     }
     // Nothing missing: continue from the end of the log, so later commits are shipped.
-    if (first === Number.POSITIVE_INFINITY) return (this.lastTxid.get() as { txid: number }).txid;
+    if (first === Number.POSITIVE_INFINITY)
+      return Math.min((this.lastTxid.get() as { txid: number }).txid, this.maxTxid());
     return first - 1;
   }
 }

@@ -300,12 +300,35 @@ export class StorageEngine {
     this.open = { txid: this.lastTxid, captured: false, applying: true, recorded: [] };
   }
 
-  /** Log a replicated transaction verbatim, with its original origin, seq, HLC and dependencies. */
-  recordRemote(tx: ReplTx): number {
+  /**
+   * While an apply transaction is open: the last committed txid. The log rows that transaction wrote
+   * are visible on the writer connection before its COMMIT (it yields to the event loop between
+   * slices), so a log reader on that connection reads no further than this; null otherwise.
+   */
+  get logReadBound(): number | null {
+    return this.open?.applying ? this.lastTxid : null;
+  }
+
+  /** Log entries [from, to) of the replicated transaction being recorded (recordRemote ends it). */
+  recordRemoteEntries(tx: ReplTx, from: number, to: number): void {
+    const open = this.requireOpen();
+    if (!open.applying) throw new InternalError('recordRemoteEntries outside an apply transaction');
+    const txid = BigInt(open.txid + 1);
+    for (let i = from; i < to; i++) {
+      const e = tx.entries[i]!;
+      this.stmts.insertEntry.run(txid, e.tbl, e.op, e.pk, e.cols);
+    }
+  }
+
+  /**
+   * Log a replicated transaction verbatim, with its original origin, seq, HLC and dependencies;
+   * entries before `entriesFrom` were already logged by recordRemoteEntries.
+   */
+  recordRemote(tx: ReplTx, entriesFrom = 0): number {
     const open = this.requireOpen();
     if (!open.applying) throw new InternalError('recordRemote outside an apply transaction');
     const txid = open.txid + 1;
-    for (const e of tx.entries) this.stmts.insertEntry.run(BigInt(txid), e.tbl, e.op, e.pk, e.cols);
+    this.recordRemoteEntries(tx, entriesFrom, tx.entries.length);
     this.stmts.insertTx.run(
       BigInt(txid),
       tx.origin,

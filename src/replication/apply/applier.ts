@@ -37,6 +37,23 @@ export interface ApplyStats {
   skipped: number;
 }
 
+/** Log entries written between two pause checks while a large transaction is logged. */
+export const logSliceEntries = 1_024;
+
+/** A replicated transaction being applied in slices (Applier.begin / step). */
+export interface TxProgress {
+  readonly tx: ReplTx;
+  /** What the origin had seen when it committed tx (its dependencies and tx itself). */
+  readonly seen: Vector;
+  /** tx's order key, compared by last-write-wins. */
+  readonly hlc: string;
+  /** Entries applied so far, then entries logged so far. */
+  applied: number;
+  logged: number;
+  /** A DDL entry of tx was applied. */
+  schemaChanged: boolean;
+}
+
 export class Applier implements ConflictHost {
   private readonly db: Database.Database;
   private readonly stmts: ApplierStatements;
@@ -168,83 +185,121 @@ export class Applier implements ConflictHost {
 
   /** Apply one replicated transaction inside the engine's open apply transaction, then log it. */
   apply(tx: ReplTx): void {
+    this.step(this.begin(tx), () => false);
+  }
+
+  /** Start applying tx in slices (step); nothing is written yet. */
+  begin(tx: ReplTx): TxProgress {
     const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
     // Last-write-wins compares order keys (HLC text by default; see timestamp_source).
     const hlc = tx.orderKey || formatHlc({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
-    let schemaChanged = this.applyEntries(tx, seen, hlc);
-    if (failpoints.applyRemoteTwice && ++this.failpointTxs % applyTwiceOneInTxs === 0)
-      schemaChanged = this.applyEntries(tx, seen, hlc) || schemaChanged;
-    this.engine.recordRemote(tx);
+    return { tx, seen, hlc, applied: 0, logged: 0, schemaChanged: false };
+  }
+
+  /**
+   * Whether the open apply transaction may pause (yield to the event loop) now: not once it changed
+   * the schema, which sessions planning meanwhile on the writer connection would see uncommitted.
+   */
+  canPause(p: TxProgress | null): boolean {
+    return !this.schemaChangedInBatch && !(p?.schemaChanged ?? false);
+  }
+
+  /**
+   * Apply tx's entries, then log them, from where p stands; `pause()` is asked after each entry (and
+   * each logged slice) and stops the step where the transaction may pause. True once tx is applied
+   * and logged; false when paused (call step again, in the same apply transaction).
+   */
+  step(p: TxProgress, pause: () => boolean): boolean {
+    const { tx } = p;
+    const n = tx.entries.length;
+    while (p.applied < n) {
+      if (this.applyEntry(p, tx.entries[p.applied]!)) p.schemaChanged = true;
+      p.applied++;
+      if (p.applied < n && pause() && this.canPause(p)) return false;
+    }
+    if (
+      p.logged === 0 &&
+      p.applied === n &&
+      failpoints.applyRemoteTwice &&
+      ++this.failpointTxs % applyTwiceOneInTxs === 0
+    ) {
+      for (const e of tx.entries) if (this.applyEntry(p, e)) p.schemaChanged = true;
+    }
+    while (n - p.logged > logSliceEntries && this.canPause(p)) {
+      this.engine.recordRemoteEntries(tx, p.logged, p.logged + logSliceEntries);
+      p.logged += logSliceEntries;
+      if (pause()) return false;
+    }
+    this.engine.recordRemote(tx, p.logged);
+    p.logged = n;
     this.stats.txs++;
-    if (schemaChanged) {
+    if (p.schemaChanged) {
       this.invalidate();
       this.schemaChangedInBatch = true;
     }
+    return true;
   }
 
-  /** The row changes and DDL of one replicated transaction; true when it changed the schema. */
-  private applyEntries(tx: ReplTx, seen: Vector, hlc: string): boolean {
-    let schemaChanged = false;
-    for (const entry of tx.entries) {
-      if (entry.op === 'DDL') {
-        this.applyDdl(entry, tx);
-        this.onDdlApplied?.(tx.origin, tx.seq);
-        schemaChanged = true;
-        continue;
-      }
-      // Written before an ALTER TABLE it had not seen: renamed and converted as the table now is.
-      const up = this.upgrader.upgrade(entry, seen);
-      const e = up.entry;
-      if (e.pk === null) continue;
-      recordConversions(this, e.tbl, e.pk, tx, up.nulled);
-      const shape = this.shape(e.tbl);
-      if (!shape) {
-        this.stats.skipped++;
-        continue;
-      }
-      this.stats.rowChanges++;
-      if (
-        failpoints.dropReplicatedChange &&
-        e.op === 'INSERT' &&
-        ++this.failpointChanges % dropOneInInserts === 0
-      )
-        continue;
-      const keyless = shape.primaryKey.length === 0;
-      this.stmts.savepoint.run();
-      try {
-        if (keyless) this.applyKeylessInsert(e, shape);
-        else this.applyRow(e, shape, tx, seen, hlc);
-        this.stmts.release.run();
-      } catch (err) {
-        this.stmts.rollbackTo.run();
-        this.stmts.release.run();
-        const code = (err as { code?: string }).code ?? '';
-        if (
-          code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-          e.op !== 'DELETE' &&
-          !keyless &&
-          resolveUnique(this, e, shape, tx, seen, hlc)
-        )
-          continue;
-        const type: ConflictType =
-          code === 'SQLITE_CONSTRAINT_UNIQUE' ? 'unique_conflict' : 'constraint_conflict';
-        this.logger.warn(
-          { err, table: e.tbl, pk: e.pk, origin: tx.origin, seq: tx.seq },
-          'replicated change refused by a constraint',
-        );
-        // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
-        // change when the constraint arrived (replication/apply/ddl-rows.ts).
-        const removed =
-          up.constrained && !keyless && e.op !== 'DELETE' ? removeRefusedRow(this, e.tbl, shape, e.pk) : null;
-        this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, removed, e.cols, null, 0);
-        if (keyless) continue;
-        const m = this.loadMeta(e.tbl, e.pk);
-        if (removed !== null) m.cols = {};
-        m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
-        this.saveMeta(e.tbl, e.pk, m);
-      }
+  /** One row change or DDL entry of p's transaction; true when it changed the schema. */
+  private applyEntry(p: TxProgress, entry: LogEntry): boolean {
+    const { tx, seen, hlc } = p;
+    if (entry.op === 'DDL') {
+      this.applyDdl(entry, tx);
+      this.onDdlApplied?.(tx.origin, tx.seq);
+      return true;
     }
-    return schemaChanged;
+    // Written before an ALTER TABLE it had not seen: renamed and converted as the table now is.
+    const up = this.upgrader.upgrade(entry, seen);
+    const e = up.entry;
+    if (e.pk === null) return false;
+    recordConversions(this, e.tbl, e.pk, tx, up.nulled);
+    const shape = this.shape(e.tbl);
+    if (!shape) {
+      this.stats.skipped++;
+      return false;
+    }
+    this.stats.rowChanges++;
+    if (
+      failpoints.dropReplicatedChange &&
+      e.op === 'INSERT' &&
+      ++this.failpointChanges % dropOneInInserts === 0
+    )
+      return false;
+    const keyless = shape.primaryKey.length === 0;
+    this.stmts.savepoint.run();
+    try {
+      if (keyless) this.applyKeylessInsert(e, shape);
+      else this.applyRow(e, shape, tx, seen, hlc);
+      this.stmts.release.run();
+    } catch (err) {
+      this.stmts.rollbackTo.run();
+      this.stmts.release.run();
+      const code = (err as { code?: string }).code ?? '';
+      if (
+        code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+        e.op !== 'DELETE' &&
+        !keyless &&
+        resolveUnique(this, e, shape, tx, seen, hlc)
+      )
+        return false;
+      const type: ConflictType =
+        code === 'SQLITE_CONSTRAINT_UNIQUE' ? 'unique_conflict' : 'constraint_conflict';
+      this.logger.warn(
+        { err, table: e.tbl, pk: e.pk, origin: tx.origin, seq: tx.seq },
+        'replicated change refused by a constraint',
+      );
+      // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
+      // change when the constraint arrived (replication/apply/ddl-rows.ts).
+      const removed =
+        up.constrained && !keyless && e.op !== 'DELETE' ? removeRefusedRow(this, e.tbl, shape, e.pk) : null;
+      this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, removed, e.cols, null, 0);
+      if (keyless) return false;
+      const m = this.loadMeta(e.tbl, e.pk);
+      if (removed !== null) m.cols = {};
+      m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
+      this.saveMeta(e.tbl, e.pk, m);
+    }
+    return false;
   }
 
   /** A row of a table without a primary key (see apply-ddl.ts). */

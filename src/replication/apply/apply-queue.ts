@@ -1,5 +1,6 @@
 // Apply side of the Replicator: received transactions held per origin until their causal
-// dependencies are applied, then applied in batches under the writer lock (single-flight drain).
+// dependencies are applied, then applied in batches under the writer lock (single-flight drain),
+// in time slices with the event loop served between them (the SQLite transaction stays open).
 import type { Logger } from 'pino';
 import type { HybridLogicalClock } from '../../clock/hlc.js';
 import type { Timers } from '../../clock/timers.js';
@@ -14,6 +15,13 @@ export const pendingTxsMax = 100_000;
 export const applyBatchTxsMax = 500;
 /** Delay before retrying a failed apply batch. */
 export const applyRetryMs = 200;
+/** Apply work between two turns of the event loop (clients and peer links are served between). */
+export const applySliceMs = 20;
+/** A batch running this long commits at its next transaction boundary (local writers get the lock). */
+export const applyBatchMsMax = 100;
+
+/** The replicator stopped while a batch was paused: it rolls back and is applied after a restart. */
+class ApplyStopped extends Error {}
 
 /** The parts of the Replicator's options the queue uses (ReplicatorOptions has them all). */
 export interface ApplyQueueOptions {
@@ -51,6 +59,10 @@ export class ApplyQueue {
   /** The running drain, if any (single-flight); a drain asked for meanwhile sets drainAgain. */
   private drainDone: Promise<void> | null = null;
   private drainAgain = false;
+  /** Settles when the batch holding the writer lock ends (committed or rolled back). */
+  private midBatch: Promise<void> | null = null;
+  /** Transactions of the batch being applied (taken from pending, not committed yet). */
+  private inBatch = 0;
 
   constructor(
     private readonly o: ApplyQueueOptions,
@@ -59,9 +71,9 @@ export class ApplyQueue {
     private readonly host: ApplyQueueHost,
   ) {}
 
-  /** Transactions held, not yet applied. */
+  /** Transactions received, not yet applied (held, or in the batch being applied). */
   get size(): number {
-    return this.pendingCount;
+    return this.pendingCount + this.inBatch;
   }
 
   /**
@@ -136,13 +148,30 @@ export class ApplyQueue {
         const working = new Map(this.o.engine.applied);
         const ready = this.takeReady(working, applyBatchTxsMax);
         if (ready.length === 0) break;
-        const ok = await this.applyBatch(ready);
+        this.inBatch = ready.length;
+        let ok: boolean;
+        try {
+          ok = await this.applyBatch(ready);
+        } finally {
+          this.inBatch = 0;
+        }
         if (!ok) return;
       }
     } while (this.drainAgain && !this.host.isPaused() && !this.host.isStopped());
     this.host.stats.pendingTxs = this.pendingCount;
   }
 
+  /** A monotonic clock (virtual in the simulation, where time stands still while code runs). */
+  private nowMs(): number {
+    return this.o.timers.monotonicMs?.() ?? this.o.timers.nowMs();
+  }
+
+  /**
+   * Apply txs in one SQLite transaction under the writer lock, in slices of about applySliceMs
+   * with the event loop served between them (the transaction stays open: readers see all of it or
+   * none). Past applyBatchMsMax the batch commits at the next transaction boundary; the rest goes
+   * back to the queue. False when the batch failed (retried later) or the replicator stopped.
+   */
   private async applyBatch(txs: ReplTx[]): Promise<boolean> {
     const lock = this.o.writerLock;
     const wait = lock.acquire(this.lockOwner);
@@ -157,25 +186,45 @@ export class ApplyQueue {
       }
     }
     const engine = this.o.engine;
+    const applier = this.o.applier;
+    let finished!: () => void;
+    this.midBatch = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    let done = 0;
     try {
+      if (this.host.isStopped()) throw new ApplyStopped();
       engine.beginApply();
+      const start = this.nowMs();
+      let sliceEnd = start + applySliceMs;
+      const pause = (): boolean => this.nowMs() >= sliceEnd;
       for (const tx of txs) {
+        if (done > 0 && pause()) {
+          // A transaction boundary past the slice: commit when the batch ran long or changed the
+          // schema (nobody may see that uncommitted), else let the event loop run.
+          if (this.nowMs() - start >= applyBatchMsMax || !applier.canPause(null)) break;
+          sliceEnd = await this.yieldSlice();
+        }
         try {
           this.o.clock.update({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
         } catch (e) {
           this.o.logger.warn({ err: e, origin: tx.origin }, 'peer clock far ahead; applying anyway');
         }
-        this.o.applier.apply(tx);
+        const progress = applier.begin(tx);
+        while (!applier.step(progress, pause)) sliceEnd = await this.yieldSlice();
+        done++;
       }
       engine.commitApply();
-      this.o.applier.afterCommit();
-      this.host.stats.appliedTxs += txs.length;
+      applier.afterCommit();
+      this.host.stats.appliedTxs += done;
       this.host.stats.applyBatches++;
       this.host.stats.lastAppliedAtMs = this.o.timers.nowMs();
+      if (done < txs.length) this.requeue(txs.slice(done));
     } catch (e) {
       if (engine.inWriteTransaction) engine.rollbackWrite();
-      this.o.applier.invalidate();
+      applier.invalidate();
       this.requeue(txs);
+      if (e instanceof ApplyStopped) return false;
       this.host.stats.applyErrors++;
       this.host.fail(null, `applying ${txs.length} transactions failed: ${(e as Error).message}`);
       this.o.logger.error({ err: e }, 'apply batch failed; will retry');
@@ -183,9 +232,23 @@ export class ApplyQueue {
       return false;
     } finally {
       lock.release(this.lockOwner);
+      this.midBatch = null;
+      finished();
     }
-    this.host.applied(txs.length);
+    this.host.applied(done);
     return true;
+  }
+
+  /** Let the event loop run (clients, heartbeats, peer messages); the end of the next slice. */
+  private async yieldSlice(): Promise<number> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.host.isStopped()) throw new ApplyStopped();
+    return this.nowMs() + applySliceMs;
+  }
+
+  /** Resolves once no batch holds an open apply transaction (a stopping one rolls back first). */
+  async settled(): Promise<void> {
+    await this.midBatch;
   }
 
   private requeue(txs: ReplTx[]): void {

@@ -100,7 +100,7 @@ export class LogSender {
     let entries = 0;
     let bytes = 0;
     for (;;) {
-      const txs = this.o.reader.readAfter(p.cursor!, readTxsMax);
+      const txs = this.o.reader.readAfter(p.cursor!, readTxsMax, (o, seq) => covers(p.acked, o, seq));
       if (txs.length === 0) return { batch, entries, bytes };
       for (const tx of txs) {
         const size = tx.entries.reduce(

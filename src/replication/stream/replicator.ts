@@ -110,7 +110,7 @@ export class Replicator {
   readonly failures: { atMs: number; peer: string | null; message: string }[] = [];
 
   constructor(private readonly o: ReplicatorOptions) {
-    this.reader = new LogReader(o.engine.writer);
+    this.reader = new LogReader(o.engine.writer, () => o.engine.logReadBound);
     this.sender = new LogSender({
       reader: this.reader,
       timers: o.timers,
@@ -119,17 +119,23 @@ export class Replicator {
       halted: () => this.paused || this.stopped,
       send: (p, m) => this.send(p, m),
     });
-    this.queue = new ApplyQueue(o, this, {
-      stats: this.stats,
-      isPaused: () => this.paused,
-      isStopped: () => this.stopped,
-      fail: (peer, message) => this.fail(peer, message),
-      applied: (count) => {
-        this.o.onApplied?.(count);
-        this.retryRefusals();
-        this.kick();
+    // The queue holds the writer lock under its own identity: retention, which takes it as the
+    // Replicator, must wait for a batch paused between slices, not share its lock.
+    this.queue = new ApplyQueue(
+      o,
+      { applyQueueOf: o.nodeId },
+      {
+        stats: this.stats,
+        isPaused: () => this.paused,
+        isStopped: () => this.stopped,
+        fail: (peer, message) => this.fail(peer, message),
+        applied: (count) => {
+          this.o.onApplied?.(count);
+          this.retryRefusals();
+          this.kick();
+        },
       },
-    });
+    );
   }
 
   /**
@@ -246,6 +252,8 @@ export class Replicator {
     this.stopped = true;
     this.pollTimer?.cancel();
     this.retentionTimer?.cancel();
+    // A batch paused between slices rolls back at its next turn (re-applied after a restart).
+    await this.queue.settled();
     await this.o.network.stop();
   }
 
