@@ -158,11 +158,13 @@ export function recordRewound(
     .prepare(
       `SELECT t.origin_seq AS seq, t.committed_at_ms AS at, l.tbl AS tbl, l.op AS op, l.pk AS pk, l.cols AS cols
          FROM _chorus_tx t JOIN _chorus_log l ON l.txid = t.txid
-        WHERE t.origin = ? AND t.origin_seq > ? ORDER BY t.origin_seq, l.lsn`,
+        WHERE t.origin = ? AND t.origin_seq > ? AND t.origin_seq <= ? ORDER BY t.origin_seq, l.lsn`,
     )
     .safeIntegers(false);
   const txSeqs = engine.writer
-    .prepare('SELECT origin_seq FROM _chorus_tx WHERE origin = ? AND origin_seq > ? ORDER BY origin_seq')
+    .prepare(
+      'SELECT origin_seq FROM _chorus_tx WHERE origin = ? AND origin_seq > ? AND origin_seq <= ? ORDER BY origin_seq',
+    )
     .pluck()
     .safeIntegers(false);
   const lines: string[] = [];
@@ -170,7 +172,9 @@ export function recordRewound(
   for (const [origin, seq] of Object.entries(engine.appliedVector())) {
     const from = leaderApplied[origin] ?? 0;
     if (seq <= from) continue;
-    const rows = select.all(origin, from) as {
+    // Up to what is committed: a replicated transaction being applied (it yields mid-way, its rows
+    // visible on the writer) is not this node's yet.
+    const rows = select.all(origin, from, seq) as {
       seq: number;
       at: number;
       tbl: string;
@@ -181,7 +185,7 @@ export function recordRewound(
     // Every transaction past `from` is rewound, in the log or not (its byte cap may have dropped
     // the oldest): those no longer there get a line too, so none goes unrecorded.
     txs += seq - from;
-    const held = txSeqs.all(origin, from) as number[];
+    const held = txSeqs.all(origin, from, seq) as number[];
     let next = from + 1;
     for (const at of [...held, seq + 1]) {
       if (at > next) lines.push(notInLogLine(epoch, origin, next, Math.min(at, seq + 1) - 1));
