@@ -10,9 +10,10 @@ import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/
 import { ChorusError, ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { internalPrefix } from '../sql/namespaces.js';
-import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
+import { captureTxidFunction, keylessGuardFunction, keylessSeqFunction, syncCaptureTriggers } from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
 import { ensureHistoryId } from './history-id.js';
+import { forgetKeylessRows } from './keyless-rows.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
@@ -124,6 +125,9 @@ export class StorageEngine {
       this.open.captured = true;
       return BigInt(this.open.txid);
     });
+    this.writer.function(keylessSeqFunction, { deterministic: false, directOnly: false }, () =>
+      this.open && !this.open.applying ? BigInt(this.lastLocalSeq + 1) : null,
+    );
     this.writer.function(keylessGuardFunction, { deterministic: false, directOnly: false }, (table, op) => {
       if (this.open?.applying) return null;
       throw new KeylessTableWriteError(String(table), op === 'update' ? 'update' : 'delete');
@@ -406,6 +410,7 @@ export class StorageEngine {
       `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
     );
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
+    forgetKeylessRows(this.writer);
     this.sequences.load();
   }
 

@@ -57,6 +57,19 @@ CREATE TABLE IF NOT EXISTS _chorus_rowmeta (
   PRIMARY KEY (tbl, pk)
 ) WITHOUT ROWID;
 
+-- Where each row of a replicated table without a primary key came from: the origin and origin
+-- sequence of the transaction that inserted it, by the row's rowid (node-local: rowids differ per
+-- node). A replicated TRUNCATE removes the rows whose (origin, seq) its vector covers and keeps
+-- rows inserted concurrently (storage/keyless-rows.ts). A row without an entry (written before this
+-- table existed) counts as preceding every TRUNCATE.
+CREATE TABLE IF NOT EXISTS _chorus_keyless_rows (
+  tbl    TEXT NOT NULL,
+  rid    INTEGER NOT NULL,
+  origin TEXT NOT NULL,
+  seq    INTEGER NOT NULL,
+  PRIMARY KEY (tbl, rid)
+) WITHOUT ROWID;
+
 -- CRDT column states (multi-primary): the full delta-state CRDT of each CRDT column of each row;
 -- the user column holds its value (a number, JSON array or JSON object).
 CREATE TABLE IF NOT EXISTS _chorus_crdt (
