@@ -12,8 +12,8 @@ import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.
 import { defaultEnv, type ValueEnv } from '../sql/types/values.js';
 import { dropCaptureTriggers, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
-import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
 import { truncateKeyless } from '../storage/keyless-rows.js';
+import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
 import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { withConstants } from './ddl-constants.js';

@@ -10,11 +10,16 @@ import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/
 import { ChorusError, ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { internalPrefix } from '../sql/namespaces.js';
-import { captureTxidFunction, keylessGuardFunction, keylessSeqFunction, syncCaptureTriggers } from './capture.js';
+import {
+  captureTxidFunction,
+  keylessGuardFunction,
+  keylessSeqFunction,
+  syncCaptureTriggers,
+} from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
 import { ensureHistoryId } from './history-id.js';
-import { forgetKeylessRows } from './keyless-rows.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
+import { forgetKeylessRows } from './keyless-rows.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
 import { registerSqlFunctions } from './sql-functions.js';

@@ -61,10 +61,14 @@ export function truncateKeyless(db: Database.Database, tableName: string, cover:
   const vector = JSON.stringify(cover);
   const kept = `SELECT k.rid FROM _chorus_keyless_rows k
       WHERE k.tbl = :tbl AND k.seq > coalesce((SELECT v.value FROM json_each(:vector) v WHERE v.key = k.origin), 0)`;
-  const removed = Number(db.prepare(`DELETE FROM ${t} WHERE rowid NOT IN (${kept})`).run({ tbl: table, vector }).changes);
-  db.prepare(`DELETE FROM _chorus_keyless_rows WHERE tbl = :tbl AND rid NOT IN (SELECT rowid FROM ${t})`).run({
-    tbl: table,
-  });
+  const removed = Number(
+    db.prepare(`DELETE FROM ${t} WHERE rowid NOT IN (${kept})`).run({ tbl: table, vector }).changes,
+  );
+  db.prepare(`DELETE FROM _chorus_keyless_rows WHERE tbl = :tbl AND rid NOT IN (SELECT rowid FROM ${t})`).run(
+    {
+      tbl: table,
+    },
+  );
   return removed;
 }
 

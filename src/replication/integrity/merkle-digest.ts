@@ -490,7 +490,8 @@ export function checkRequest(msg: PeerMessage): MerkleRequest {
     const kinds = [ask.cuts, ask.split, ask.rows, ask.multiset].filter((k) => k !== undefined);
     if (kinds.length > 1)
       throw new MerkleProtocolError('a range asks for at most one of cuts, split, rows, multiset');
-    if (ask.multiset !== undefined && ask.multiset !== true) throw new MerkleProtocolError('multiset must be true');
+    if (ask.multiset !== undefined && ask.multiset !== true)
+      throw new MerkleProtocolError('multiset must be true');
     if (ask.cuts !== undefined && (!Array.isArray(ask.cuts) || ask.cuts.length > merkleFanout)) {
       throw new MerkleProtocolError(`cuts must be an array of at most ${merkleFanout} keys`);
     }

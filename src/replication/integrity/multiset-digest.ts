@@ -75,12 +75,19 @@ export class KeylessTable {
     table: string,
   ) {
     this.name = userTableName(db, table);
-    this.columns = (
-      db.prepare('SELECT name FROM pragma_table_info(?)').all(this.name) as { name: string }[]
-    ).map((c) => c.name);
+    const info = db
+      .prepare('SELECT name, pk FROM pragma_table_info(?)')
+      .safeIntegers(false)
+      .all(this.name) as { name: string; pk: number }[];
+    this.columns = info.map((c) => c.name);
+    // The real key (none, where both sides agree): a peer whose table has a key differs.
+    const key = info
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => c.name);
     this.schema = crypto
       .createHash('sha256')
-      .update(JSON.stringify([this.columns, []]))
+      .update(JSON.stringify([this.columns, key]))
       .digest('hex')
       .slice(0, 16);
   }
@@ -143,7 +150,8 @@ export async function compareKeyless(
     ranges: [{ lo: null, hi: null, multiset: true }],
   };
   const reply = await ask(req);
-  if (reply.t !== merkleReplyType) throw new MerkleProtocolError(`expected ${merkleReplyType}, got ${reply.t}`);
+  if (reply.t !== merkleReplyType)
+    throw new MerkleProtocolError(`expected ${merkleReplyType}, got ${reply.t}`);
   if (reply.ok !== true) {
     throw new MerklePeerError(
       typeof reply.sqlstate === 'string' ? reply.sqlstate : 'XX000',
