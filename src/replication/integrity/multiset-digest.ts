@@ -110,6 +110,19 @@ export class KeylessTable {
   }
 }
 
+/** "<rows> rows <multiset digest>" of a keyless table, read in one snapshot on `db` (a reader). */
+export function keylessDigestText(db: Database.Database, table: string): Promise<string> {
+  return withConnection(db, async () => {
+    const began = beginRead(db);
+    try {
+      const d = await new KeylessTable(db, table).digest();
+      return `${d.count} rows ${d.digest}`;
+    } finally {
+      endRead(db, began);
+    }
+  });
+}
+
 /** The ask of a keyless table's comparison. */
 export function isMultisetRequest(req: MerkleRequest): boolean {
   return req.ranges.length === 1 && req.ranges[0]!.multiset === true;

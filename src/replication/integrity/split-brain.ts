@@ -28,7 +28,7 @@ import {
   merkleRequestType,
 } from './merkle.js';
 import { beginRead, endRead, withConnection } from './merkle-digest.js';
-import { KeylessTable } from './multiset-digest.js';
+import { isKeyless, keylessDigestText } from './multiset-digest.js';
 import {
   type FetchedRow,
   SplitBrainRepair,
@@ -228,33 +228,17 @@ export class SplitBrain implements PeerExtension {
 
   /** Replicated tables without a primary key (replicate.check_divergence compares them whole). */
   keylessTables(): string[] {
-    const keyed = new Set(this.keyedTables());
-    return this.tables().filter((t) => !keyed.has(t));
+    return this.tables().filter((t) => isKeyless(this.o.engine.writer, t));
   }
 
   /** "<rows> rows <multiset digest>" of a keyless table, read in one snapshot of its own. */
   keylessDigest(table: string): Promise<string> {
-    return withConnection(this.digestReader, async () => {
-      const began = beginRead(this.digestReader);
-      try {
-        const d = await new KeylessTable(this.digestReader, table).digest();
-        return `${d.count} rows ${d.digest}`;
-      } finally {
-        endRead(this.digestReader, began);
-      }
-    });
+    return keylessDigestText(this.digestReader, table);
   }
 
   /** Tables a sync repairs row by row: replicated tables with a primary key. */
   private keyedTables(): string[] {
-    return this.o.engine.replicatedTables().filter((t) => {
-      const n = this.o.engine.writer
-        .prepare('SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0')
-        .get(t) as {
-        n: number;
-      };
-      return n.n > 0;
-    });
+    return this.tables().filter((t) => !isKeyless(this.o.engine.writer, t));
   }
 
   private compare(peer: PeerHandle, table: string): Promise<CompareResult> {
