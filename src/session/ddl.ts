@@ -133,6 +133,7 @@ function truncate(
     if (!engine.isLocalOnly(table) && tableShape(db, table).primaryKey.length === 0) {
       // Peers remove the rows this node had seen, not those inserted concurrently elsewhere.
       engine.suppressCapture(() => truncateKeyless(db, table, null));
+      engine.keylessTruncated(table);
       engine.logTableOp(table, { kind: 'truncate', seen: engine.appliedVector() });
     } else deleteAllRows(db, table);
   }

@@ -16,11 +16,10 @@ export const captureTxidFunction = '_chorus_txid';
  */
 export const keylessGuardFunction = '_chorus_keyless_guard';
 /**
- * SQL function the INSERT trigger of a table without a primary key calls: the origin sequence the
- * open local transaction takes, or NULL while the node applies a peer's (the applier records those
- * rows' origins itself, storage/keyless-rows.ts).
+ * SQL function the INSERT trigger of a table without a primary key calls with the table name and
+ * the new rowid: noted in memory, written as one range per transaction (storage/keyless-rows.ts).
  */
-export const keylessSeqFunction = '_chorus_keyless_seq';
+export const keylessRowFunction = '_chorus_keyless_row';
 const triggerPrefix = `${internalPrefix}cap_`;
 const skipKey = `${internalPrefix}skip`;
 /** Message of the trigger that refuses primary-key updates of replicated rows in multi-primary mode. */
@@ -128,9 +127,8 @@ export function captureTriggerSql(
         sql: `CREATE TRIGGER ${quoteIdent(name)} BEFORE ${op.toUpperCase()} ON ${t} FOR EACH ROW BEGIN SELECT ${keylessGuardFunction}(${tl}, '${op}'); END`,
       };
     };
-    // Each row's origin, for TRUNCATE (keyless-rows.ts): one small insert keyed by rowid in the
-    // same trigger program, the node id read from _chorus_meta (no extra JS call).
-    const origin = `INSERT OR REPLACE INTO _chorus_keyless_rows (tbl, rid, origin, seq) SELECT ${tl}, NEW.rowid, (SELECT value FROM _chorus_meta WHERE key = 'node_id'), x.seq FROM (SELECT ${keylessSeqFunction}() AS seq) x WHERE x.seq IS NOT NULL;`;
+    // Each row's origin, for TRUNCATE (keyless-rows.ts): the rowid is noted (no write per row).
+    const origin = `SELECT ${keylessRowFunction}(${tl}, NEW.rowid);`;
     return [
       trigger('i', 'INSERT', `${insertLog('INSERT', "'[]'", allCols)} ${origin}`),
       refuse('update'),

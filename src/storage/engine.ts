@@ -13,13 +13,13 @@ import { internalPrefix } from '../sql/namespaces.js';
 import {
   captureTxidFunction,
   keylessGuardFunction,
-  keylessSeqFunction,
+  keylessRowFunction,
   syncCaptureTriggers,
 } from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
 import { ensureHistoryId } from './history-id.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
-import { forgetKeylessRows } from './keyless-rows.js';
+import { forgetKeylessRows, KeylessNotes } from './keyless-rows.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
 import { registerSqlFunctions } from './sql-functions.js';
@@ -108,6 +108,8 @@ export class StorageEngine {
   /** Sequences: nextval / setval state of this node (see sequences.ts). */
   readonly sequences: SequenceStore;
   private flushingSequences = false;
+  /** Rowids of keyless rows the open transaction inserted, written as ranges once it is logged. */
+  private readonly keylessNotes = new KeylessNotes();
 
   constructor(private readonly opts: EngineOptions) {
     prepareDataDir(opts.dataDir);
@@ -130,9 +132,10 @@ export class StorageEngine {
       this.open.captured = true;
       return BigInt(this.open.txid);
     });
-    this.writer.function(keylessSeqFunction, { deterministic: false, directOnly: false }, () =>
-      this.open && !this.open.applying ? BigInt(this.lastLocalSeq + 1) : null,
-    );
+    this.writer.function(keylessRowFunction, { deterministic: false, directOnly: false }, (table, rowid) => {
+      this.keylessNotes.note(String(table), BigInt(rowid as bigint));
+      return null;
+    });
     this.writer.function(keylessGuardFunction, { deterministic: false, directOnly: false }, (table, op) => {
       if (this.open?.applying) return null;
       throw new KeylessTableWriteError(String(table), op === 'update' ? 'update' : 'delete');
@@ -322,6 +325,7 @@ export class StorageEngine {
       tx.orderKey,
     );
     this.lamport = Math.max(this.lamport, lamportOf(tx.orderKey));
+    this.keylessNotes.flush(this.writer, tx.origin, tx.seq);
     open.txid = txid;
     open.recorded.push({ origin: tx.origin, seq: tx.seq, txid });
     return txid;
@@ -330,6 +334,7 @@ export class StorageEngine {
   /** Commit an apply transaction; the applied vector moves only once COMMIT succeeded. */
   commitApply(): void {
     const open = this.requireOpen();
+    this.keylessNotes.clear();
     try {
       this.writer.exec('COMMIT');
     } catch (e) {
@@ -419,6 +424,11 @@ export class StorageEngine {
     this.sequences.load();
   }
 
+  /** A keyless table was emptied in the open transaction: rows it inserted before are gone. */
+  keylessTruncated(table: string): void {
+    this.keylessNotes.forget(table);
+  }
+
   /** Run fn with capture triggers silent (writing a merged CRDT value is not a new change). */
   suppressCapture<T>(fn: () => T): T {
     const open = this.requireOpen();
@@ -481,6 +491,7 @@ export class StorageEngine {
           JSON.stringify(this.appliedVector()),
           key,
         );
+        this.keylessNotes.flush(this.writer, this.nodeId, originSeq);
         this.localCommitHook?.(open.txid, this.nodeId, originSeq, key);
         info = { txid: open.txid, originSeq, hlc };
         const logged = this.stmts.loggedBytes.get(BigInt(open.txid)) as { b: number | bigint };
@@ -488,6 +499,7 @@ export class StorageEngine {
         this.logWrites.bytes += Number(logged.b);
         this.logWrites.lastWriteMs = this.physical.nowMs();
       }
+      this.keylessNotes.clear();
       this.writer.exec('COMMIT');
     } catch (e) {
       this.rollbackWrite();
@@ -504,6 +516,7 @@ export class StorageEngine {
 
   rollbackWrite(): void {
     this.open = null;
+    this.keylessNotes.clear();
     if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
     this.sequences.load();
     // Sequences are not transactional: what nextval / setval did is kept.

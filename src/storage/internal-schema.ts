@@ -57,17 +57,18 @@ CREATE TABLE IF NOT EXISTS _chorus_rowmeta (
   PRIMARY KEY (tbl, pk)
 ) WITHOUT ROWID;
 
--- Where each row of a replicated table without a primary key came from: the origin and origin
--- sequence of the transaction that inserted it, by the row's rowid (node-local: rowids differ per
--- node). A replicated TRUNCATE removes the rows whose (origin, seq) its vector covers and keeps
--- rows inserted concurrently (storage/keyless-rows.ts). A row without an entry (written before this
--- table existed) counts as preceding every TRUNCATE.
-CREATE TABLE IF NOT EXISTS _chorus_keyless_rows (
+-- Where the rows of a replicated table without a primary key came from: rowid ranges [lo, hi] (node-
+-- local: rowids differ per node), each holding the rows one transaction (origin, seq) inserted, not
+-- overlapping. A replicated TRUNCATE removes the rows whose transaction its vector covers and keeps
+-- rows inserted concurrently (storage/keyless-rows.ts). Rows in no range (written before this table
+-- existed) count as preceding every TRUNCATE.
+CREATE TABLE IF NOT EXISTS _chorus_keyless_ranges (
   tbl    TEXT NOT NULL,
-  rid    INTEGER NOT NULL,
+  lo     INTEGER NOT NULL,
+  hi     INTEGER NOT NULL,
   origin TEXT NOT NULL,
   seq    INTEGER NOT NULL,
-  PRIMARY KEY (tbl, rid)
+  PRIMARY KEY (tbl, lo)
 ) WITHOUT ROWID;
 
 -- CRDT column states (multi-primary): the full delta-state CRDT of each CRDT column of each row;

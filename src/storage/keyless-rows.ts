@@ -1,6 +1,16 @@
-// Where each row of a replicated table without a primary key came from (_chorus_keyless_rows: the
-// origin and origin sequence of the transaction that inserted it, by rowid, node-local), and the
-// TRUNCATE that uses it: a replicated TRUNCATE removes exactly the rows its vector covers.
+// Where the rows of a replicated table without a primary key came from, and the TRUNCATE that uses
+// it: _chorus_keyless_ranges holds, per table, rowid ranges [lo, hi] with the origin and origin
+// sequence of the transaction that inserted them (node-local: rowids are); a replicated TRUNCATE
+// removes exactly the rows whose transaction its vector covers.
+//
+// Why ranges written once per transaction: the INSERT trigger only notes each row's rowid in memory
+// (KeylessNotes, a JS call, no write), and the engine writes one range per table when the transaction
+// commits (local) or is logged (a peer's) — so COPY and bulk INSERT cost what they did. A range holds
+// only that transaction's rows: SQLite gives a new row max(rowid) + 1 (a keyless table has no
+// INTEGER PRIMARY KEY, so no AUTOINCREMENT and no explicit rowids), there is one writer, and a TRUNCATE
+// inside the transaction starts its note again. A rowid reused after rows at the top were removed
+// starts a range that trims the older ones (rows at or above it no longer existed then). Rebuilds copy
+// rowids and VACUUM keeps them (test/unit/keyless-truncate.test.ts).
 
 import type Database from 'better-sqlite3';
 import { quoteIdent } from '../sql/lexer.js';
@@ -10,8 +20,8 @@ import { userTableName } from './table-ops.js';
 export type SeenVector = Readonly<Record<string, number>>;
 
 /**
- * Whether the row a transaction (origin, seq) inserted precedes a TRUNCATE that had seen `seen`.
- * A row without an origin (written before this metadata existed) precedes every TRUNCATE.
+ * Whether the rows a transaction (origin, seq) inserted precede a TRUNCATE that had seen `seen`.
+ * Rows without an origin (written before origins were kept) precede every TRUNCATE.
  */
 export function rowCovered(seen: SeenVector, origin: string | null, seq: number | null): boolean {
   if (origin === null || seq === null) return true;
@@ -27,62 +37,115 @@ export function truncateCover(seen: SeenVector, origin: string, seq: number): Se
   return { ...seen, [origin]: Math.max(seen[origin] ?? 0, seq) };
 }
 
-/** Record the origin of a row a peer's transaction inserted (the applier; local rows: the trigger). */
-export function recordKeylessRow(
+/** The rowids each keyless table got in the open transaction (lowest and highest), in memory. */
+export class KeylessNotes {
+  private readonly tables = new Map<string, { lo: bigint; hi: bigint }>();
+
+  /** The INSERT trigger: a row of `table` got `rowid`. */
+  note(table: string, rowid: bigint): void {
+    const r = this.tables.get(table);
+    if (!r) this.tables.set(table, { lo: rowid, hi: rowid });
+    else {
+      if (rowid < r.lo) r.lo = rowid;
+      if (rowid > r.hi) r.hi = rowid;
+    }
+  }
+
+  /** The table was emptied in this transaction: rows noted so far are gone. */
+  forget(table: string): void {
+    this.tables.delete(table);
+  }
+
+  clear(): void {
+    this.tables.clear();
+  }
+
+  /** Write one range per table for the transaction (origin, seq), and start again. */
+  flush(db: Database.Database, origin: string, seq: number): void {
+    for (const [table, r] of this.tables) writeRange(db, table, r.lo, r.hi, origin, seq);
+    this.tables.clear();
+  }
+}
+
+const rangeStatements = new WeakMap<
+  Database.Database,
+  Record<'trimAbove' | 'trimAcross' | 'insert', Database.Statement>
+>();
+
+/** Record rows [lo, hi] of `table` as written by (origin, seq), trimming older ranges at or above lo. */
+export function writeRange(
   db: Database.Database,
   table: string,
-  rowid: number | bigint,
+  lo: bigint,
+  hi: bigint,
   origin: string,
   seq: number,
 ): void {
-  db.prepare('INSERT OR REPLACE INTO _chorus_keyless_rows (tbl, rid, origin, seq) VALUES (?, ?, ?, ?)').run(
-    table,
-    BigInt(rowid),
-    origin,
-    BigInt(seq),
-  );
+  let s = rangeStatements.get(db);
+  if (!s) {
+    s = {
+      trimAbove: db.prepare('DELETE FROM _chorus_keyless_ranges WHERE tbl = ? AND lo >= ?'),
+      trimAcross: db.prepare('UPDATE _chorus_keyless_ranges SET hi = ? WHERE tbl = ? AND lo < ? AND hi >= ?'),
+      insert: db.prepare(
+        'INSERT INTO _chorus_keyless_ranges (tbl, lo, hi, origin, seq) VALUES (?, ?, ?, ?, ?)',
+      ),
+    };
+    rangeStatements.set(db, s);
+  }
+  s.trimAbove.run(table, lo);
+  s.trimAcross.run(lo - 1n, table, lo, lo);
+  s.insert.run(table, lo, hi, origin, BigInt(seq));
 }
 
 /**
  * TRUNCATE of a table without a primary key. `cover` null: every row goes (a local TRUNCATE: the
  * node's own vector covers every row it holds; or an entry from a version that sent no vector).
- * Otherwise only the rows whose origin `cover` covers, and rows without an origin; rows inserted
- * concurrently elsewhere stay. Returns the rows removed. The caller turns capture off.
+ * Otherwise the rows whose range `cover` covers and rows in no range; rows inserted concurrently
+ * elsewhere stay. Returns the rows removed. The caller turns capture off and forgets the table's
+ * note (KeylessNotes.forget) when it empties it.
  */
 export function truncateKeyless(db: Database.Database, tableName: string, cover: SeenVector | null): number {
   const table = userTableName(db, tableName);
   const t = quoteIdent(table);
   if (cover === null) {
-    db.prepare('DELETE FROM _chorus_keyless_rows WHERE tbl = ?').run(table);
+    db.prepare('DELETE FROM _chorus_keyless_ranges WHERE tbl = ?').run(table);
     return Number(db.prepare(`DELETE FROM ${t}`).run().changes);
   }
-  // The vector as a table: origin -> highest sequence covered. Rows kept: those with an origin
-  // the vector does not cover (the same test as rowCovered).
-  const vector = JSON.stringify(cover);
-  const kept = `SELECT k.rid FROM _chorus_keyless_rows k
-      WHERE k.tbl = :tbl AND k.seq > coalesce((SELECT v.value FROM json_each(:vector) v WHERE v.key = k.origin), 0)`;
-  const removed = Number(
-    db.prepare(`DELETE FROM ${t} WHERE rowid NOT IN (${kept})`).run({ tbl: table, vector }).changes,
-  );
-  db.prepare(`DELETE FROM _chorus_keyless_rows WHERE tbl = :tbl AND rid NOT IN (SELECT rowid FROM ${t})`).run(
-    {
-      tbl: table,
-    },
-  );
+  const ranges = db
+    .prepare('SELECT lo, hi, origin, seq FROM _chorus_keyless_ranges WHERE tbl = ? ORDER BY lo')
+    .safeIntegers(true)
+    .all(table) as { lo: bigint; hi: bigint; origin: string; seq: bigint }[];
+  const between = db.prepare(`DELETE FROM ${t} WHERE rowid >= ? AND rowid <= ?`);
+  const above = db.prepare(`DELETE FROM ${t} WHERE rowid >= ?`);
+  const dropRange = db.prepare('DELETE FROM _chorus_keyless_ranges WHERE tbl = ? AND lo = ?');
+  let removed = 0;
+  // Walk the ranges in rowid order: everything from `from` up to the next kept range goes.
+  let from = -(2n ** 63n);
+  for (const r of ranges) {
+    if (rowCovered(cover, r.origin, Number(r.seq))) {
+      dropRange.run(table, r.lo);
+      continue;
+    }
+    if (r.lo > from) removed += Number(between.run(from, r.lo - 1n).changes);
+    from = r.hi + 1n;
+  }
+  removed += Number(above.run(from).changes);
   return removed;
 }
 
 /**
- * Forget the origins of rows of tables that are gone or now have a primary key (syncSchema, after
- * any DDL). Steps from table name to table name through the key, so a large table costs nothing.
+ * Forget the ranges of tables that are gone or now have a primary key (syncSchema, after any DDL).
+ * Steps from table name to table name through the key, so a long table of ranges costs nothing.
  */
 export function forgetKeylessRows(db: Database.Database): void {
-  const next = db.prepare('SELECT tbl FROM _chorus_keyless_rows WHERE tbl > ? ORDER BY tbl LIMIT 1').pluck();
+  const next = db
+    .prepare('SELECT tbl FROM _chorus_keyless_ranges WHERE tbl > ? ORDER BY tbl LIMIT 1')
+    .pluck();
   const stale = db.prepare(
     `SELECT NOT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = :tbl)
          OR EXISTS (SELECT 1 FROM pragma_table_info(:tbl) WHERE pk > 0) AS stale`,
   );
-  const forget = db.prepare('DELETE FROM _chorus_keyless_rows WHERE tbl = ?');
+  const forget = db.prepare('DELETE FROM _chorus_keyless_ranges WHERE tbl = ?');
   let tbl = next.get('') as string | undefined;
   while (tbl !== undefined) {
     const row = stale.get({ tbl }) as { stale: number | bigint };

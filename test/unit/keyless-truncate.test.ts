@@ -14,10 +14,11 @@ import type { ChorusNode } from '../../src/node/node.js';
 import { MultisetHasher } from '../../src/replication/integrity/multiset-digest.js';
 import { internalSchemaSql } from '../../src/storage/internal-schema.js';
 import {
-  recordKeylessRow,
+  KeylessNotes,
   rowCovered,
   truncateCover,
   truncateKeyless,
+  writeRange,
 } from '../../src/storage/keyless-rows.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';
@@ -40,36 +41,82 @@ test('rowCovered and truncateCover: the vector, the TRUNCATE own transaction, ro
   assert.deepEqual(truncateCover({ a: 9 }, 'a', 4), { a: 9 });
 });
 
-test('truncateKeyless removes the covered rows and rows without an origin, keeps the rest', () => {
+test('truncateKeyless removes the covered rows and rows in no range, keeps the rest', () => {
   const db = new Database(':memory:');
   db.exec(internalSchemaSql);
   db.exec('CREATE TABLE h (v TEXT)');
   const ins = db.prepare('INSERT INTO h VALUES (?)');
-  const add = (v: string, origin: string | null, seq: number): void => {
-    const rid = ins.run(v).lastInsertRowid;
-    if (origin !== null) recordKeylessRow(db, 'h', rid, origin, seq);
+  /** One transaction (origin, seq) inserting `values`: its rows noted, then one range written. */
+  const tx = (origin: string | null, seq: number, values: string[]): void => {
+    const notes = new KeylessNotes();
+    for (const v of values) notes.note('h', BigInt(ins.run(v).lastInsertRowid));
+    if (origin !== null) notes.flush(db, origin, seq);
   };
-  add('legacy', null, 0);
-  add('a1', 'a', 1);
-  add('a2', 'a', 2);
-  add('b1', 'b', 1);
-  add('a3', 'a', 3);
-  add('c5', 'c', 5);
-  add('dup', 'b', 2);
-  add('dup', 'b', 2);
-  assert.equal(truncateKeyless(db, 'h', { a: 2, b: 1 }), 4);
+  tx(null, 0, ['legacy']);
+  tx('a', 1, ['a1']);
+  tx('a', 2, ['a2', 'a2']);
+  tx('b', 1, ['b1']);
+  tx('a', 3, ['a3']);
+  tx('c', 5, ['c5']);
+  tx('b', 2, ['dup', 'dup']);
+  tx(null, 0, ['late-legacy']);
+  assert.equal(truncateKeyless(db, 'h', { a: 2, b: 1 }), 6);
   const rows = (): string[] => (db.prepare('SELECT v FROM h ORDER BY v').pluck().all() as string[]).sort();
   assert.deepEqual(rows(), ['a3', 'c5', 'dup', 'dup']);
-  const meta = db.prepare('SELECT origin, seq FROM _chorus_keyless_rows ORDER BY origin, seq').raw().all();
-  assert.deepEqual(meta, [
-    ['a', 3],
-    ['b', 2],
-    ['b', 2],
-    ['c', 5],
+  const ranges = (): unknown[] =>
+    db.prepare('SELECT lo, hi, origin, seq FROM _chorus_keyless_ranges ORDER BY lo').raw().all();
+  assert.deepEqual(ranges(), [
+    [6, 6, 'a', 3],
+    [7, 7, 'c', 5],
+    [8, 9, 'b', 2],
   ]);
-  assert.equal(truncateKeyless(db, 'h', null), 4);
+  // Rowids reused after the top rows went: the new range trims the older ones it reaches.
+  tx('d', 1, ['d1', 'd1', 'd1']);
+  assert.deepEqual(ranges().at(-1), [10, 12, 'd', 1]);
+  db.exec('DELETE FROM h WHERE rowid >= 9'); // as a removal by a constraint would
+  tx('e', 1, ['e1']);
+  assert.deepEqual(ranges(), [
+    [6, 6, 'a', 3],
+    [7, 7, 'c', 5],
+    [8, 8, 'b', 2],
+    [9, 9, 'e', 1],
+  ]);
+  assert.equal(truncateKeyless(db, 'h', { b: 2, e: 1 }), 2);
+  assert.deepEqual(rows(), ['a3', 'c5']);
+  assert.equal(truncateKeyless(db, 'h', null), 2);
   assert.deepEqual(rows(), []);
-  assert.equal(db.prepare('SELECT count(*) FROM _chorus_keyless_rows').pluck().get(), 0);
+  assert.deepEqual(ranges(), []);
+  db.close();
+});
+
+test('KeylessNotes: lowest and highest rowid per table, forgotten after a TRUNCATE', () => {
+  const db = new Database(':memory:');
+  db.exec(internalSchemaSql);
+  const notes = new KeylessNotes();
+  notes.note('x', 5n);
+  notes.note('x', 7n);
+  notes.note('y', 3n);
+  notes.note('x', 6n);
+  notes.forget('y');
+  notes.note('y', 1n);
+  notes.flush(db, 'n', 4);
+  assert.deepEqual(
+    db.prepare('SELECT tbl, lo, hi, origin, seq FROM _chorus_keyless_ranges ORDER BY tbl').raw().all(),
+    [
+      ['x', 5, 7, 'n', 4],
+      ['y', 1, 1, 'n', 4],
+    ],
+  );
+  notes.flush(db, 'n', 5); // nothing noted since: nothing written
+  assert.equal(db.prepare('SELECT count(*) FROM _chorus_keyless_ranges').pluck().get(), 2);
+  writeRange(db, 'x', 6n, 9n, 'm', 1);
+  assert.deepEqual(
+    db.prepare("SELECT lo, hi, origin FROM _chorus_keyless_ranges WHERE tbl = 'x' ORDER BY lo").raw().all(),
+    [
+      [5, 5, 'n'],
+      [6, 9, 'm'],
+    ],
+  );
   db.close();
 });
 

@@ -212,7 +212,7 @@ export class Applier implements ConflictHost {
       const keyless = shape.primaryKey.length === 0;
       this.stmts.savepoint.run();
       try {
-        if (keyless) this.applyKeylessInsert(e, shape, tx);
+        if (keyless) this.applyKeylessInsert(e, shape);
         else this.applyRow(e, shape, tx, seen, hlc);
         this.stmts.release.run();
       } catch (err) {
@@ -248,8 +248,8 @@ export class Applier implements ConflictHost {
   }
 
   /** A row of a table without a primary key (see apply-ddl.ts). */
-  private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }, tx: ReplTx): void {
-    if (!applyKeylessInsert(this.db, this.rows, e, shape, tx)) this.stats.skipped++;
+  private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }): void {
+    if (!applyKeylessInsert(this.rows, e, shape)) this.stats.skipped++;
   }
 
   private applyDdl(e: LogEntry, tx: ReplTx): void {

@@ -8,7 +8,7 @@ import type { LogEntry, ReplTx } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { dropCaptureTriggers, isAlterTable } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
-import { recordKeylessRow, truncateCover, truncateKeyless } from '../../storage/keyless-rows.js';
+import { truncateCover, truncateKeyless } from '../../storage/keyless-rows.js';
 import { recordShapeChange } from '../../storage/shape-changes.js';
 import { applyTableOp, shapeChangesOf, type TableOp } from '../../storage/table-ops.js';
 import type { AdminCommand, MembershipSink } from './admin-commands.js';
@@ -29,26 +29,19 @@ export interface DdlContext {
 /**
  * A row of a table without a primary key: only inserts are captured for such tables (updates
  * and deletes are refused at the origin; TRUNCATE travels as a table operation). The row cannot
- * be identified, so there is nothing to compare: it is inserted as the origin wrote it, and its
- * origin is recorded for TRUNCATE (storage/keyless-rows.ts).
+ * be identified, so there is nothing to compare: it is inserted as the origin wrote it (its origin
+ * is noted by the capture trigger and written when the transaction is logged, storage/keyless-rows.ts).
  * Returns false when the entry is not an insert (skipped).
  */
-export function applyKeylessInsert(
-  db: Database.Database,
-  rows: RowSql,
-  e: LogEntry,
-  shape: { columns: Set<string> },
-  tx: ReplTx,
-): boolean {
+export function applyKeylessInsert(rows: RowSql, e: LogEntry, shape: { columns: Set<string> }): boolean {
   if (e.op !== 'INSERT' || e.cols === null) return false;
   const cols = Object.keys(JSON.parse(e.cols) as object).filter((c) => shape.columns.has(c));
-  const done = rows
+  rows
     .stmt(`${e.tbl}|keyless-insert|${cols.join(',')}`, () => {
       const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
       return `INSERT INTO ${quoteIdent(e.tbl)} (${cols.map(quoteIdent).join(', ')}) VALUES (${values})`;
     })
     .run({ cols: e.cols });
-  recordKeylessRow(db, e.tbl, done.lastInsertRowid, tx.origin, tx.seq);
   return true;
 }
 
@@ -89,6 +82,7 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
       // The rows the origin had seen go; rows inserted concurrently elsewhere stay (keyless-rows.ts).
       const seen = parsed.tableOp.seen;
       truncateKeyless(db, e.tbl, seen ? truncateCover(seen, tx.origin, tx.seq) : null);
+      engine.keylessTruncated(e.tbl);
     } else if (parsed.tableOp) {
       dropCaptureTriggers(db, e.tbl);
       const outcome = applyTableOp(db, e.tbl, parsed.tableOp, (table) =>
