@@ -213,6 +213,31 @@ test('TRUNCATE racing inserts on other nodes: partitioned, in both arrival order
   }
 });
 
+test('rows from before the upgrade (no origin recorded) precede any TRUNCATE; later rows follow the rule', async () => {
+  const world = new SimWorld(7);
+  const fabric = new SimFabric(world);
+  const open = (id: string, peers: string[]): ChorusNode =>
+    openSimNode({ world, fabric, root: join(root, 'upgrade'), id, peers });
+  const a = open('a', ['b']);
+  const b = open('b', []);
+  try {
+    for (const n of [a, b]) await n.startReplication();
+    await a.exec('CREATE TABLE old_hist (node TEXT, k INTEGER)');
+    await a.exec("INSERT INTO old_hist VALUES ('old', 1), ('old', 2)");
+    await world.runFor(500);
+    // As a data directory from before: its rows have no ranges.
+    for (const n of [a, b]) n.engine.writer.exec('DELETE FROM _chorus_keyless_ranges');
+    fabric.partition('a', 'b');
+    await a.exec("INSERT INTO old_hist VALUES ('a', 1)");
+    await b.exec('TRUNCATE old_hist');
+    fabric.healAll();
+    await world.runFor(1_500);
+    for (const n of [a, b]) assert.deepEqual(await rowsOf(n, 'old_hist'), ['a:1'], n.nodeId);
+  } finally {
+    for (const n of [a, b]) await n.close();
+  }
+});
+
 test('seeded rounds of inserts on two nodes while a third truncates, with random delays and partitions', async () => {
   for (const seed of [1, 2, 3]) {
     const rnd = random(seed);
