@@ -261,22 +261,8 @@ export async function compareTable(
     roundsMax: limit('roundsMax', 1, merkleRoundsMax),
     rangesPerRequestMax: limit('rangesPerRequestMax', 1, merkleRangesPerRequestMax),
   };
-  if (await withConnection(db, () => isKeyless(db, table))) {
-    const k = await compareKeyless(db, table, ask, options.measure ?? frameBytes);
-    return {
-      table: k.table,
-      differing: [],
-      truncated: false,
-      localRows: k.local.count,
-      remoteRows: k.remote.count,
-      rounds: 1,
-      rangesCompared: 1,
-      rowsScanned: k.rowsScanned,
-      requestBytes: k.requestBytes,
-      replyBytes: k.replyBytes,
-      keylessDiffers: k.local.count !== k.remote.count || k.local.digest !== k.remote.digest,
-    };
-  }
+  if (await withConnection(db, () => isKeyless(db, table)))
+    return compareKeyless(db, table, ask, options.measure ?? frameBytes);
   const began = await withConnection(db, () => beginRead(db));
   try {
     const { local, localRows } = await withConnection(db, async () => {

@@ -128,13 +128,20 @@ export function isMultisetRequest(req: MerkleRequest): boolean {
   return req.ranges.length === 1 && req.ranges[0]!.multiset === true;
 }
 
+/** What compareKeyless finds (compareTable's result: no rows named, `keylessDiffers` set). */
 export interface KeylessCompareResult {
   table: string;
-  local: MerklePart;
-  remote: MerklePart;
+  differing: never[];
+  truncated: false;
+  localRows: number;
+  remoteRows: number;
+  rounds: number;
+  rangesCompared: number;
   rowsScanned: number;
   requestBytes: number;
   replyBytes: number;
+  /** The two sides' (count, multiset digest) differ. */
+  keylessDiffers: boolean;
 }
 
 /**
@@ -185,10 +192,15 @@ export async function compareKeyless(
     throw new MerkleProtocolError('a multiset result must carry a row count and a digest');
   return {
     table: t.name,
-    local,
-    remote: { count: r.count, digest: r.digest },
+    differing: [],
+    truncated: false,
+    localRows: local.count,
+    remoteRows: r.count,
+    rounds: 1,
+    rangesCompared: 1,
     rowsScanned: t.rowsScanned,
     requestBytes: measure(req),
     replyBytes: measure(reply),
+    keylessDiffers: local.count !== r.count || local.digest !== r.digest,
   };
 }
