@@ -100,6 +100,10 @@ export class ReplicationExtras {
           `divergence: ${d.table} ${d.rowId} differs (ours ${d.localDigest}, theirs ${d.peerDigest})`,
         ),
       timers: p.timers,
+      keyless: {
+        tables: () => this.splitBrain.keylessTables(),
+        digest: (table) => this.splitBrain.keylessDigest(table),
+      },
     });
     p.replicator.addExtension(this.divergence);
     this.ddlLock = r.ddl_locking ? ddlLockOf(p) : null;

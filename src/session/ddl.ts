@@ -12,6 +12,7 @@ import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.
 import { defaultEnv, type ValueEnv } from '../sql/types/values.js';
 import { dropCaptureTriggers, tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';
+import { truncateKeyless } from '../storage/keyless-rows.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
 import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
@@ -130,8 +131,10 @@ function truncate(
   const tables = truncateOrder(catalog, named, stmt.cascade, notices);
   for (const table of tables) {
     if (!engine.isLocalOnly(table) && tableShape(db, table).primaryKey.length === 0) {
-      engine.suppressCapture(() => deleteAllRows(db, table));
-      engine.logTableOp(table, { kind: 'truncate' });
+      // Peers remove the rows this node had seen, not those inserted concurrently elsewhere.
+      engine.suppressCapture(() => truncateKeyless(db, table, null));
+      engine.keylessTruncated(table);
+      engine.logTableOp(table, { kind: 'truncate', seen: engine.appliedVector() });
     } else deleteAllRows(db, table);
   }
   if (stmt.restartIdentity) {

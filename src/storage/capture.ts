@@ -15,6 +15,11 @@ export const captureTxidFunction = '_chorus_txid';
  * identified on peers) and lets the node's own bulk deletes (TRUNCATE, applying one) through.
  */
 export const keylessGuardFunction = '_chorus_keyless_guard';
+/**
+ * SQL function the INSERT trigger of a table without a primary key calls with the table name and
+ * the new rowid: noted in memory, written as one range per transaction (storage/keyless-rows.ts).
+ */
+export const keylessRowFunction = '_chorus_keyless_row';
 const triggerPrefix = `${internalPrefix}cap_`;
 const skipKey = `${internalPrefix}skip`;
 /** Message of the trigger that refuses primary-key updates of replicated rows in multi-primary mode. */
@@ -122,7 +127,13 @@ export function captureTriggerSql(
         sql: `CREATE TRIGGER ${quoteIdent(name)} BEFORE ${op.toUpperCase()} ON ${t} FOR EACH ROW BEGIN SELECT ${keylessGuardFunction}(${tl}, '${op}'); END`,
       };
     };
-    return [trigger('i', 'INSERT', insertLog('INSERT', "'[]'", allCols)), refuse('update'), refuse('delete')];
+    // Each row's origin, for TRUNCATE (keyless-rows.ts): the rowid is noted (no write per row).
+    const origin = `SELECT ${keylessRowFunction}(${tl}, NEW.rowid);`;
+    return [
+      trigger('i', 'INSERT', `${insertLog('INSERT', "'[]'", allCols)} ${origin}`),
+      refuse('update'),
+      refuse('delete'),
+    ];
   }
   const guards = guardPrimaryKey
     ? [

@@ -10,10 +10,16 @@ import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/
 import { ChorusError, ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
 import type { ReplTx } from '../log/records.js';
 import { internalPrefix } from '../sql/namespaces.js';
-import { captureTxidFunction, keylessGuardFunction, syncCaptureTriggers } from './capture.js';
+import {
+  captureTxidFunction,
+  keylessGuardFunction,
+  keylessRowFunction,
+  syncCaptureTriggers,
+} from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
 import { ensureHistoryId } from './history-id.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
+import { forgetKeylessRows, KeylessNotes } from './keyless-rows.js';
 import { applyStorageMemory, type StorageMemory } from './memory-settings.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
@@ -105,6 +111,8 @@ export class StorageEngine {
   /** Sequences: nextval / setval state of this node (see sequences.ts). */
   readonly sequences: SequenceStore;
   private flushingSequences = false;
+  /** Rowids of keyless rows the open transaction inserted, written as ranges once it is logged. */
+  private readonly keylessNotes = new KeylessNotes();
 
   constructor(private readonly opts: EngineOptions) {
     prepareDataDir(opts.dataDir);
@@ -127,6 +135,10 @@ export class StorageEngine {
       if (this.open.applying) return null;
       this.open.captured = true;
       return BigInt(this.open.txid);
+    });
+    this.writer.function(keylessRowFunction, { deterministic: false, directOnly: false }, (table, rowid) => {
+      this.keylessNotes.note(String(table), BigInt(rowid as bigint));
+      return null;
     });
     this.writer.function(keylessGuardFunction, { deterministic: false, directOnly: false }, (table, op) => {
       if (this.open?.applying) return null;
@@ -340,6 +352,7 @@ export class StorageEngine {
       tx.orderKey,
     );
     this.lamport = Math.max(this.lamport, lamportOf(tx.orderKey));
+    this.keylessNotes.flush(this.writer, tx.origin, tx.seq);
     open.txid = txid;
     open.recorded.push({ origin: tx.origin, seq: tx.seq, txid });
     return txid;
@@ -348,6 +361,7 @@ export class StorageEngine {
   /** Commit an apply transaction; the applied vector moves only once COMMIT succeeded. */
   commitApply(): void {
     const open = this.requireOpen();
+    this.keylessNotes.clear();
     try {
       this.writer.exec('COMMIT');
     } catch (e) {
@@ -433,7 +447,13 @@ export class StorageEngine {
       `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
     );
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
+    forgetKeylessRows(this.writer);
     this.sequences.load();
+  }
+
+  /** A keyless table was emptied in the open transaction: rows it inserted before are gone. */
+  keylessTruncated(table: string): void {
+    this.keylessNotes.forget(table);
   }
 
   /** Run fn with capture triggers silent (writing a merged CRDT value is not a new change). */
@@ -498,6 +518,7 @@ export class StorageEngine {
           JSON.stringify(this.appliedVector()),
           key,
         );
+        this.keylessNotes.flush(this.writer, this.nodeId, originSeq);
         this.localCommitHook?.(open.txid, this.nodeId, originSeq, key);
         info = { txid: open.txid, originSeq, hlc };
         const logged = this.stmts.loggedBytes.get(BigInt(open.txid)) as { b: number | bigint };
@@ -505,6 +526,7 @@ export class StorageEngine {
         this.logWrites.bytes += Number(logged.b);
         this.logWrites.lastWriteMs = this.physical.nowMs();
       }
+      this.keylessNotes.clear();
       this.writer.exec('COMMIT');
     } catch (e) {
       this.rollbackWrite();
@@ -521,6 +543,7 @@ export class StorageEngine {
 
   rollbackWrite(): void {
     this.open = null;
+    this.keylessNotes.clear();
     if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
     this.sequences.load();
     // Sequences are not transactional: what nextval / setval did is kept.

@@ -57,6 +57,20 @@ CREATE TABLE IF NOT EXISTS _chorus_rowmeta (
   PRIMARY KEY (tbl, pk)
 ) WITHOUT ROWID;
 
+-- Where the rows of a replicated table without a primary key came from: rowid ranges [lo, hi] (node-
+-- local: rowids differ per node), each holding the rows one transaction (origin, seq) inserted, not
+-- overlapping. A replicated TRUNCATE removes the rows whose transaction its vector covers and keeps
+-- rows inserted concurrently (storage/keyless-rows.ts). Rows in no range (written before this table
+-- existed) count as preceding every TRUNCATE.
+CREATE TABLE IF NOT EXISTS _chorus_keyless_ranges (
+  tbl    TEXT NOT NULL,
+  lo     INTEGER NOT NULL,
+  hi     INTEGER NOT NULL,
+  origin TEXT NOT NULL,
+  seq    INTEGER NOT NULL,
+  PRIMARY KEY (tbl, lo)
+) WITHOUT ROWID;
+
 -- CRDT column states (multi-primary): the full delta-state CRDT of each CRDT column of each row;
 -- the user column holds its value (a number, JSON array or JSON object).
 CREATE TABLE IF NOT EXISTS _chorus_crdt (

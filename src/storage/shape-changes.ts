@@ -64,6 +64,7 @@ export function renameTable(db: Database.Database, from: string, to: string): vo
     ['_chorus_crdt', 'tbl'],
     ['_chorus_table_resolvers', 'tbl'],
     ['_chorus_tables', 'name'],
+    ['_chorus_keyless_ranges', 'tbl'],
   ] as const) {
     db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${column} = ?`).run(to, from);
   }

@@ -15,7 +15,11 @@ import { type AlterOutcome, alterTable, type PeerRows, type TableEdit } from './
 
 /** A table operation as it travels in the replication log (a DDL entry's `tableOp`). */
 export type TableOp =
-  | { kind: 'truncate' }
+  /**
+   * TRUNCATE of a table without a primary key; `seen`: the origin's applied vector when it ran
+   * (absent from versions before it: every row goes).
+   */
+  | { kind: 'truncate'; seen?: Record<string, number> }
   | { kind: 'add_primary_key'; columns: string[]; constraint: string | null }
   | { kind: 'alter'; edits: TableEdit[] }
   | { kind: 'rename_table'; to: string }
@@ -238,6 +242,7 @@ export function applyTableOp(
 ): AlterOutcome | null {
   switch (op.kind) {
     case 'truncate':
+      // Replicated TRUNCATEs of keyless tables are applied by truncateKeyless with their vector.
       deleteAllRows(db, table);
       return null;
     case 'add_primary_key':

@@ -1,8 +1,8 @@
 // A seeded, deterministic simulation of a multi-primary cluster in one process: real nodes (SQLite,
 // sessions, replication engine) over the simulated network and virtual time, with random writes,
-// conflicting updates, deletes, partitions, restarts and clock skew. After healing, every node must
-// hold identical data (floats compared bit for bit: -0 is not 0) and every acknowledged unique insert
-// must be present everywhere.
+// conflicting updates, deletes, inserts and TRUNCATE of a table without a primary key, partitions,
+// restarts and clock skew. After healing, every node must hold identical data (floats compared bit
+// for bit: -0 is not 0) and every acknowledged unique insert must be present everywhere.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,6 +118,8 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     // Floats whose edge values (-0 above all) must reach every node exactly, conflicts settled by LWW.
     await exec(ids[0]!, 'CREATE TABLE floats (id INTEGER PRIMARY KEY, d FLOAT8, r REAL)');
     await exec(ids[0]!, "INSERT INTO floats VALUES (1, '-0', '-0'), (2, 0, 0)");
+    // No primary key: inserts and TRUNCATE only; a TRUNCATE removes the rows its node had seen.
+    await exec(ids[0]!, 'CREATE TABLE hist (node TEXT, n INTEGER)');
     await exec(
       ids[0]!,
       // Decides each column from that column's two values only (max), as resolvers must to converge.
@@ -227,6 +229,13 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
         world.schedule(at, async () => {
           await exec(id, 'DELETE FROM kv WHERE k = $1', [key]);
         });
+      } else if (r < 0.96) {
+        const n = BigInt(counter++);
+        const truncate = world.rng() < 0.25;
+        world.schedule(at, async () => {
+          if (truncate) await exec(id, 'TRUNCATE hist');
+          else await exec(id, 'INSERT INTO hist VALUES ($1, $2), ($1, $2)', [id, n]);
+        });
       } else {
         const uid = `${id}-${counter++}`;
         world.schedule(at, async () => {
@@ -280,7 +289,8 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       const pr = (await n.query('SELECT * FROM prices ORDER BY id')).rows;
       const em = (await n.query('SELECT * FROM emails ORDER BY id')).rows;
       const fl = (await n.query('SELECT * FROM floats ORDER BY id')).rows;
-      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}\n${dump(em)}\n${dump(fl)}`);
+      const hi = (await n.query('SELECT * FROM hist ORDER BY node, n')).rows;
+      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}\n${dump(em)}\n${dump(fl)}\n${dump(hi)}`);
       const present = new Set(uq.map((r) => String(r.id)));
       for (const uid of acked)
         if (!present.has(uid)) problems.push(`${id}: acknowledged insert ${uid} is missing`);

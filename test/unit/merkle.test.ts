@@ -14,7 +14,6 @@ import {
   type CompareOptions,
   type CompareResult,
   compareTable,
-  MerkleNoPrimaryKeyError,
   MerkleNullKeyError,
   MerklePeerError,
   MerkleResponder,
@@ -211,15 +210,41 @@ test('empty against non-empty, and both empty', async () => {
   }
 });
 
-test('tables without a primary key, unknown and internal tables are refused with typed errors', async () => {
+test('tables without a primary key compare as multisets: order-independent, duplicates counted', async () => {
   const p = openPair();
   try {
     both(p, 'CREATE TABLE nokey (a INTEGER, b TEXT)');
+    p.left.exec("INSERT INTO nokey VALUES (1, 'x'), (2, 'y'), (1, 'x'), (3, NULL)");
+    p.right.exec("INSERT INTO nokey VALUES (3, NULL), (1, 'x'), (2, 'y'), (1, 'x')");
+    let res = await p.compare('nokey');
+    assert.equal(res.keylessDiffers, false);
+    assert.deepEqual([res.localRows, res.remoteRows, res.rounds, res.differing.length], [4, 4, 1, 0]);
+    // One duplicate fewer on the peer: the counts say so.
+    p.right.exec('DELETE FROM nokey WHERE rowid = (SELECT max(rowid) FROM nokey WHERE a = 1)');
+    res = await p.compare('nokey');
+    assert.equal(res.keylessDiffers, true);
+    assert.deepEqual([res.localRows, res.remoteRows], [4, 3]);
+    // Same count, one value different; then a duplicate pair against two distinct rows.
+    p.right.exec("INSERT INTO nokey VALUES (1, 'X')");
+    assert.equal((await p.compare('nokey')).keylessDiffers, true);
+    both(p, 'CREATE TABLE dup (a INTEGER)');
+    p.left.exec('INSERT INTO dup VALUES (5), (5)');
+    p.right.exec('INSERT INTO dup VALUES (5), (6)');
+    res = await p.compare('dup');
+    assert.deepEqual([res.keylessDiffers, res.localRows, res.remoteRows], [true, 2, 2]);
+    // Keyless here, keyed on the peer: the schemas differ.
+    p.left.exec('CREATE TABLE half (id INTEGER, v TEXT)');
+    p.right.exec('CREATE TABLE half (id INTEGER PRIMARY KEY, v TEXT)');
+    await assert.rejects(p.compare('half'), MerkleSchemaMismatchError);
+  } finally {
+    p.close();
+  }
+});
+
+test('unknown and internal tables are refused with typed errors', async () => {
+  const p = openPair();
+  try {
     both(p, 'CREATE TABLE _chorus_log (lsn INTEGER PRIMARY KEY)');
-    await assert.rejects(
-      p.compare('nokey'),
-      (e: unknown) => e instanceof MerkleNoPrimaryKeyError && e.sqlstate === '55000',
-    );
     await assert.rejects(
       p.compare('missing'),
       (e: unknown) => (e as { sqlstate?: string }).sqlstate === '42P01',

@@ -8,6 +8,7 @@ import type { LogEntry, ReplTx } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { dropCaptureTriggers, isAlterTable } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
+import { truncateCover, truncateKeyless } from '../../storage/keyless-rows.js';
 import { recordShapeChange } from '../../storage/shape-changes.js';
 import { applyTableOp, shapeChangesOf, type TableOp } from '../../storage/table-ops.js';
 import type { AdminCommand, MembershipSink } from './admin-commands.js';
@@ -28,7 +29,8 @@ export interface DdlContext {
 /**
  * A row of a table without a primary key: only inserts are captured for such tables (updates
  * and deletes are refused at the origin; TRUNCATE travels as a table operation). The row cannot
- * be identified, so there is nothing to compare: it is inserted as the origin wrote it.
+ * be identified, so there is nothing to compare: it is inserted as the origin wrote it (its origin
+ * is noted by the capture trigger and written when the transaction is logged, storage/keyless-rows.ts).
  * Returns false when the entry is not an insert (skipped).
  */
 export function applyKeylessInsert(rows: RowSql, e: LogEntry, shape: { columns: Set<string> }): boolean {
@@ -76,8 +78,13 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
   const { db, engine } = ctx;
   db.exec('SAVEPOINT chorus_apply_ddl');
   try {
-    if (parsed.tableOp) {
-      if (parsed.tableOp.kind !== 'truncate') dropCaptureTriggers(db, e.tbl);
+    if (parsed.tableOp?.kind === 'truncate') {
+      // The rows the origin had seen go; rows inserted concurrently elsewhere stay (keyless-rows.ts).
+      const seen = parsed.tableOp.seen;
+      truncateKeyless(db, e.tbl, seen ? truncateCover(seen, tx.origin, tx.seq) : null);
+      engine.keylessTruncated(e.tbl);
+    } else if (parsed.tableOp) {
+      dropCaptureTriggers(db, e.tbl);
       const outcome = applyTableOp(db, e.tbl, parsed.tableOp, (table) =>
         peerRowsFor(db, table, tx, ctx.rows),
       );

@@ -1,6 +1,8 @@
 // The divergence check (replicate.check_divergence): compare digests of rows (those involved in
 // conflicts) with every peer and report rows whose content differs — what a non-deterministic
-// resolver leaves behind. A protocol of its own on the peer links (digest_check / digest_report).
+// resolver leaves behind — and of every table without a primary key as a whole (row count and
+// multiset digest, multiset-digest.ts), whose rows have no key to name them by. A protocol of its
+// own on the peer links (digest_check / digest_report).
 
 import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { PeerMessage } from '../link/link.js';
@@ -21,6 +23,9 @@ export interface DivergenceReport {
 
 type Mismatch = [string, string, string, string];
 
+/** row_id of a whole keyless table in a check and its reports; its digests read "<n> rows <hex>". */
+export const keylessRowId = '(all rows)';
+
 export interface DivergenceOptions {
   nodeId: string;
   /** The digest of one row's content (the Applier's rowDigest). */
@@ -30,6 +35,8 @@ export interface DivergenceOptions {
   /** A row that differs (recorded in replicate.failure_log). */
   onMismatch(report: DivergenceReport): void;
   timers: Timers;
+  /** Tables without a primary key, compared whole, and the digest of one ("<n> rows <hex>"). */
+  keyless?: { tables(): string[]; digest(table: string): Promise<string> };
 }
 
 export class DivergenceChecker implements PeerExtension {
@@ -41,18 +48,28 @@ export class DivergenceChecker implements PeerExtension {
   constructor(private readonly o: DivergenceOptions) {}
 
   onMessage(peer: PeerHandle, msg: PeerMessage): void {
-    if (msg.t === 'digest_check') peer.send(this.answer(msg));
+    if (msg.t === 'digest_check') void this.answer(msg).then((reply) => peer.send(reply));
     else this.report(peer.peerId, msg);
   }
 
   /** A peer asks: which of its digests differ from ours? */
-  private answer(msg: PeerMessage): PeerMessage {
+  private async answer(msg: PeerMessage): Promise<PeerMessage> {
     const items = ((msg.items as [string, string, string][]) ?? []).slice(0, divergenceRowsMax);
-    const mismatches = items.flatMap(([t, pk, theirs]) => {
-      const ours = this.o.digest(t, pk);
-      return ours === theirs ? [] : [[t, pk, theirs, ours]];
-    });
+    const mismatches: Mismatch[] = [];
+    for (const [t, pk, theirs] of items) {
+      const ours = await this.digestOf(t, pk);
+      if (ours !== theirs) mismatches.push([t, pk, theirs, ours]);
+    }
     return { t: 'digest_report', id: msg.id, mismatches };
+  }
+
+  private async digestOf(table: string, rowId: string): Promise<string> {
+    if (rowId !== keylessRowId) return this.o.digest(table, rowId);
+    try {
+      return (await this.o.keyless?.digest(table)) ?? 'absent';
+    } catch {
+      return 'absent';
+    }
   }
 
   private report(peer: string, msg: PeerMessage): void {
@@ -67,9 +84,12 @@ export class DivergenceChecker implements PeerExtension {
     rows: { table: string; rowId: string }[],
   ): Promise<{ reports: DivergenceReport[]; peersAsked: number; peersAnswered: number }> {
     const peers = this.o.peers().filter((p) => !p.closed);
-    const items = rows
-      .slice(0, divergenceRowsMax)
-      .map((r) => [r.table, r.rowId, this.o.digest(r.table, r.rowId)]);
+    const asked = [
+      ...(this.o.keyless?.tables() ?? []).map((table) => ({ table, rowId: keylessRowId })),
+      ...rows.filter((r) => r.rowId !== keylessRowId),
+    ].slice(0, divergenceRowsMax);
+    const items: [string, string, string][] = [];
+    for (const r of asked) items.push([r.table, r.rowId, await this.digestOf(r.table, r.rowId)]);
     const id = `${this.o.nodeId}:${++this.seq}`;
     const reports: DivergenceReport[] = [];
     const answered = new Set<string>();

@@ -20,6 +20,7 @@
 //   { lo, hi, cuts: [k...] }   -> { count, parts: [{count, digest}] }   parts [lo,k1) [k1,k2) ... [kn,hi)
 //   { lo, hi, split: n }       -> { count, cuts, parts }   the responder cuts at every count/n-th own key
 //   { lo, hi, rows: true }     -> { count, rows: [[pkJson, rowHashHex]] }  rows only if count <= merkleLeafRowsMax
+//   { lo: null, hi: null, multiset: true } -> { count, digest }  a keyless table (multiset-digest.ts)
 //   any ask                    -> { deferred: true } once the reply is merkleReplyBytesMax long: ask again
 // Reply { t: 'merkle_reply', v, ok: true, schema, results } or { ..., ok: false, sqlstate, message }; a
 // numeric `id` the transport put on the request is echoed.
@@ -79,6 +80,8 @@ export interface MerkleAsk {
   cuts?: MerkleKey[];
   split?: number;
   rows?: true;
+  /** A table without a primary key: the whole table's multiset digest (multiset-digest.ts). */
+  multiset?: true;
 }
 
 export interface MerkleRequest extends PeerMessage {
@@ -156,6 +159,13 @@ export class MerkleSchemaMismatchError extends ChorusError {
   }
 }
 
+/** The peer answered with an error; carries the peer's SQLSTATE. */
+export class MerklePeerError extends ChorusError {
+  constructor(sqlstate: string, message: string, detail?: string) {
+    super(sqlstate, `peer: ${message}`, detail === undefined ? {} : { detail });
+  }
+}
+
 /** 08P01: a comparison message is malformed or from another protocol version. */
 export class MerkleProtocolError extends ChorusError {
   constructor(message: string) {
@@ -169,7 +179,7 @@ export class MerkleProtocolError extends ChorusError {
 type OneShotHash = (algorithm: string, data: string, encoding: 'buffer') => Buffer;
 const oneShotHash = (crypto as unknown as { hash?: OneShotHash }).hash;
 
-function rowHash(encoded: string): Buffer {
+export function rowHash(encoded: string): Buffer {
   return oneShotHash
     ? oneShotHash('sha256', encoded, 'buffer')
     : crypto.createHash('sha256').update(encoded).digest();
@@ -430,12 +440,7 @@ export class MerkleTable {
     if (kind === 'count') return `SELECT count(*) ${from}`;
     if (kind === 'skip')
       return `SELECT ${keys.join(', ')} ${from} ORDER BY ${keys.join(', ')} LIMIT 1 OFFSET ?`;
-    const encoded = this.columns
-      .map((c) => {
-        const q = quoteIdent(c);
-        return `CASE typeof(${q}) WHEN 'text' THEN 't' || length(CAST(${q} AS BLOB)) || ':' || ${q} WHEN 'real' THEN CASE WHEN ${negativeZeroSql(q)} THEN '-0.0' ELSE quote(${q}) END ELSE quote(${q}) END`;
-      })
-      .join(" || ',' || ");
+    const encoded = rowEncodingSql(this.columns);
     const extra =
       kind === 'split'
         ? `, ${keys.join(', ')}`
@@ -444,6 +449,16 @@ export class MerkleTable {
           : '';
     return `SELECT ${encoded}${extra} ${from} ORDER BY ${keys.join(', ')}`;
   }
+}
+
+/** SQL of a row's type-tagged text, the input of its row hash (see the top of this file). */
+export function rowEncodingSql(columns: string[]): string {
+  return columns
+    .map((c) => {
+      const q = quoteIdent(c);
+      return `CASE typeof(${q}) WHEN 'text' THEN 't' || length(CAST(${q} AS BLOB)) || ':' || ${q} WHEN 'real' THEN CASE WHEN ${negativeZeroSql(q)} THEN '-0.0' ELSE quote(${q}) END ELSE quote(${q}) END`;
+    })
+    .join(" || ',' || ");
 }
 
 function bind(lo: MerkleKey | null, hi: MerkleKey | null): MerkleKeyValue[] {
@@ -472,8 +487,11 @@ export function checkRequest(msg: PeerMessage): MerkleRequest {
     if (typeof a !== 'object' || a === null || Array.isArray(a))
       throw new MerkleProtocolError('a range is not an object');
     const ask = a as Record<string, unknown>;
-    const kinds = [ask.cuts !== undefined, ask.split !== undefined, ask.rows !== undefined].filter(Boolean);
-    if (kinds.length > 1) throw new MerkleProtocolError('a range asks for at most one of cuts, split, rows');
+    const kinds = [ask.cuts, ask.split, ask.rows, ask.multiset].filter((k) => k !== undefined);
+    if (kinds.length > 1)
+      throw new MerkleProtocolError('a range asks for at most one of cuts, split, rows, multiset');
+    if (ask.multiset !== undefined && ask.multiset !== true)
+      throw new MerkleProtocolError('multiset must be true');
     if (ask.cuts !== undefined && (!Array.isArray(ask.cuts) || ask.cuts.length > merkleFanout)) {
       throw new MerkleProtocolError(`cuts must be an array of at most ${merkleFanout} keys`);
     }

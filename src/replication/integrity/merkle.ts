@@ -23,7 +23,7 @@
 // from one snapshot. Meaningful when the table is quiet: a concurrent write shows as a transient difference.
 // Bytes are counted as peer-link frames (encodeFrame, msgpack, uncompressed) unless `measure` is given.
 import type Database from 'better-sqlite3';
-import { ChorusError, InvalidParameterValueError } from '../../errors.js';
+import { InvalidParameterValueError } from '../../errors.js';
 import { toChorusError } from '../../storage/sqlite-errors.js';
 import { encodeFrame } from '../link/frames.js';
 import type { PeerMessage } from '../link/link.js';
@@ -35,6 +35,7 @@ import {
   type MerkleAsk,
   type MerkleKey,
   type MerklePart,
+  MerklePeerError,
   MerkleProtocolError,
   type MerkleReply,
   type MerkleRequest,
@@ -58,6 +59,8 @@ import {
   withConnection,
 } from './merkle-digest.js';
 
+import { compareKeyless, isKeyless, isMultisetRequest, KeylessTable } from './multiset-digest.js';
+
 export * from './merkle-digest.js';
 
 /**
@@ -77,6 +80,11 @@ export class MerkleResponder {
       return await withConnection(this.db, async () => {
         const began = beginRead(this.db);
         try {
+          if (isMultisetRequest(req)) {
+            const keyless = new KeylessTable(this.db, req.table);
+            return { ...head, ok: true, schema: keyless.schema, results: [await keyless.digest()] };
+          }
+          if (req.ranges.some((a) => a.multiset)) throw new MerkleProtocolError('a multiset ask comes alone');
           const table = this.table(req.table);
           return { ...head, ok: true, schema: table.schema, results: await this.answer(table, req.ranges) };
         } finally {
@@ -191,13 +199,11 @@ export interface CompareResult {
   rowsScanned: number;
   requestBytes: number;
   replyBytes: number;
-}
-
-/** The peer answered with an error; carries the peer's SQLSTATE. */
-export class MerklePeerError extends ChorusError {
-  constructor(sqlstate: string, message: string, detail?: string) {
-    super(sqlstate, `peer: ${message}`, detail === undefined ? {} : { detail });
-  }
+  /**
+   * A table without a primary key (compared as a multiset of rows, multiset-digest.ts): whether its
+   * rows differ. `differing` stays empty: such rows have no key to name them by.
+   */
+  keylessDiffers?: boolean;
 }
 
 interface Limits {
@@ -237,7 +243,7 @@ type Plan =
 
 /**
  * Compares `table` on this node (read through `db`, a dedicated read-only connection) with the peer behind
- * `ask`. Throws UndefinedTableError (42P01), MerkleNoPrimaryKeyError (55000), MerkleNullKeyError (0A000),
+ * `ask` (a table without a primary key: as a multiset of rows, in one round). Throws UndefinedTableError (42P01), MerkleNoPrimaryKeyError (55000), MerkleNullKeyError (0A000),
  * MerkleSchemaMismatchError (55000), MerklePeerError (the peer's SQLSTATE) or whatever `ask` rejects with.
  */
 export async function compareTable(
@@ -255,6 +261,8 @@ export async function compareTable(
     roundsMax: limit('roundsMax', 1, merkleRoundsMax),
     rangesPerRequestMax: limit('rangesPerRequestMax', 1, merkleRangesPerRequestMax),
   };
+  if (await withConnection(db, () => isKeyless(db, table)))
+    return compareKeyless(db, table, ask, options.measure ?? frameBytes);
   const began = await withConnection(db, () => beginRead(db));
   try {
     const { local, localRows } = await withConnection(db, async () => {

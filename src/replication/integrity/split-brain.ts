@@ -28,6 +28,7 @@ import {
   merkleRequestType,
 } from './merkle.js';
 import { beginRead, endRead, withConnection } from './merkle-digest.js';
+import { isKeyless, keylessDigestText } from './multiset-digest.js';
 import {
   type FetchedRow,
   SplitBrainRepair,
@@ -220,16 +221,24 @@ export class SplitBrain implements PeerExtension {
     }
   }
 
-  /** Tables compared: replicated tables with a primary key. */
+  /** Tables compared: every replicated table (those without a primary key as multisets of rows). */
   private tables(): string[] {
-    return this.o.engine.replicatedTables().filter((t) => {
-      const n = this.o.engine.writer
-        .prepare('SELECT count(*) AS n FROM pragma_table_info(?) WHERE pk > 0')
-        .get(t) as {
-        n: number;
-      };
-      return n.n > 0;
-    });
+    return this.o.engine.replicatedTables();
+  }
+
+  /** Replicated tables without a primary key (replicate.check_divergence compares them whole). */
+  keylessTables(): string[] {
+    return this.tables().filter((t) => isKeyless(this.o.engine.writer, t));
+  }
+
+  /** "<rows> rows <multiset digest>" of a keyless table, read in one snapshot of its own. */
+  keylessDigest(table: string): Promise<string> {
+    return keylessDigestText(this.digestReader, table);
+  }
+
+  /** Tables a sync repairs row by row: replicated tables with a primary key. */
+  private keyedTables(): string[] {
+    return this.tables().filter((t) => !isKeyless(this.o.engine.writer, t));
   }
 
   private compare(peer: PeerHandle, table: string): Promise<CompareResult> {
@@ -301,8 +310,12 @@ export class SplitBrain implements PeerExtension {
     try {
       if (!peerVector) throw new ChorusError('08006', `${peer.peerId} did not answer`);
       const r = await this.compare(peer, table);
+      // A keyless table says only whether its rows differ: at least the difference of the counts.
+      const differingRows = r.keylessDiffers
+        ? Math.max(1, Math.abs(r.localRows - (r.remoteRows ?? 0)))
+        : r.differing.length;
       const state: SplitBrainState =
-        r.differing.length === 0
+        differingRows === 0
           ? 'CONSISTENT'
           : coversAll(ours, peerVector) && !coversAll(peerVector, ours)
             ? 'AHEAD'
@@ -315,7 +328,7 @@ export class SplitBrain implements PeerExtension {
         status: state,
         localRows: r.localRows,
         peerRows: r.remoteRows,
-        differingRows: r.differing.length,
+        differingRows,
         truncated: r.truncated,
         rangesCompared: r.rangesCompared,
         bytes: r.requestBytes + r.replyBytes,
@@ -472,7 +485,7 @@ export class SplitBrain implements PeerExtension {
     }
     // Whatever still differs (rows our voided writes or merges left) is taken from the canonical node.
     const keys = new Map(voided.rows.map((k) => [`${k.tbl}\u0000${k.pk}`, k]));
-    for (const table of this.tables()) {
+    for (const table of this.keyedTables()) {
       const cmp = await this.compare(peer, table);
       for (const d of cmp.differing) keys.set(`${table}\u0000${d.pk}`, { tbl: table, pk: d.pk });
     }
