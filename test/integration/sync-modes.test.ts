@@ -11,8 +11,10 @@ import { eventually } from '../support/wait.js';
 
 const secret = 'sync-modes-test-secret';
 /** Acknowledgements wait this long before 08007; links outlive a paused standby (long timeouts). */
+// linearizable_reads off: these tests watch a commit become visible on the primary while its
+// acknowledgement waits (PostgreSQL's behaviour); linearizable-reads.test.ts covers the default.
 const configToml =
-  '[ha]\nsync_timeout_ms = 3000\n[replication]\nheartbeat_timeout_ms = 20000\nreplication_timeout_ms = 30000\n';
+  '[ha]\nsync_timeout_ms = 3000\nlinearizable_reads = false\n[replication]\nheartbeat_timeout_ms = 20000\nreplication_timeout_ms = 30000\n';
 
 const started: NodeProcess[] = [];
 after(async () => {
