@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { databaseFileName } from '../../src/storage/engine.js';
 import { NodeProcess, startObserver } from '../support/launcher.js';
 import { freePorts } from '../support/ports.js';
+import { tryQuery } from '../support/query.js';
 import { eventually } from '../support/wait.js';
 
 const secret = 'deposed-primary-test-secret';
@@ -27,21 +27,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function query(n: NodeProcess, text: string): Promise<pg.QueryResult | undefined> {
-  const c = new pg.Client({ connectionString: n.connectionString, connectionTimeoutMillis: 3_000 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return await c.query(text);
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
+const query = (n: NodeProcess, sql: string) => tryQuery(n.connectionString, sql);
 
 const inRecovery = async (n: NodeProcess): Promise<boolean | undefined> =>
-  (await query(n, 'SELECT pg_is_in_recovery() AS r'))?.rows[0]?.r;
+  (await query(n, 'SELECT pg_is_in_recovery() AS r'))?.[0]?.r as boolean | undefined;
 
 test('a primary that learned of its successor before a crash comes back fenced and follows it', async () => {
   const [v1, v2, vo] = await freePorts(3);
@@ -74,7 +63,7 @@ test('a primary that learned of its successor before a crash comes back fenced a
   );
   assert.ok(await query(a, 'INSERT INTO dp_items VALUES (1)'));
   await eventually('the standby has the row', 20_000, async () =>
-    Number((await query(b, 'SELECT count(*) AS n FROM dp_items'))?.rows[0]?.n) === 1 ? true : undefined,
+    Number((await query(b, 'SELECT count(*) AS n FROM dp_items'))?.[0]?.n) === 1 ? true : undefined,
   );
 
   // A dies; B wins epoch 2 and takes writes.
@@ -97,10 +86,10 @@ test('a primary that learned of its successor before a crash comes back fenced a
   assert.equal(await inRecovery(a), true, 'A starts fenced, not as a primary of epoch 2');
   // It follows B once B asks for its lease (an in-process restart), then holds B's rows.
   await eventually('A follows the new primary and catches up', 30_000, async () =>
-    Number((await query(a, 'SELECT count(*) AS n FROM dp_items'))?.rows[0]?.n) === 2 ? true : undefined,
+    Number((await query(a, 'SELECT count(*) AS n FROM dp_items'))?.[0]?.n) === 2 ? true : undefined,
   );
   const primary = await query(a, 'SELECT node_id, state FROM pg_replication_primary');
-  assert.equal(primary?.rows[0]?.node_id, 'dp-b');
+  assert.equal(primary?.[0]?.node_id, 'dp-b');
   assert.equal(await inRecovery(a), true);
   assert.equal(await inRecovery(b), false);
 });

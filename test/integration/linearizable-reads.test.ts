@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { type PsCluster, startPsCluster } from '../../chaos/ps-cluster.js';
+import { tryQuery } from '../support/query.js';
 import { eventually } from '../support/wait.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chorus-linreads-'));
@@ -20,18 +21,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function query(url: string, text: string): Promise<pg.QueryResult | undefined> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return await c.query(text);
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
+const query = tryQuery;
 
 async function heldReads(httpUrl: string): Promise<number> {
   const text = await fetch(`${httpUrl}/metrics`)
@@ -53,11 +43,11 @@ test('a read of a commit its standbys do not hold yet waits for them', async () 
   assert.ok(await query(primary.connectionString, 'INSERT INTO lr VALUES (1, 0) ON CONFLICT (k) DO NOTHING'));
   for (const s of standbys)
     await eventually(`${s.nodeId} holds the row`, 20_000, async () =>
-      (await query(s.connectionString, 'SELECT v FROM lr'))?.rows.length === 1 ? true : undefined,
+      (await query(s.connectionString, 'SELECT v FROM lr'))?.length === 1 ? true : undefined,
     );
   // Nothing pending: a read is not held.
   const before = await heldReads(primary.httpUrl);
-  assert.equal((await query(primary.connectionString, 'SELECT v FROM lr WHERE k = 1'))?.rows[0]?.v, 0);
+  assert.equal((await query(primary.connectionString, 'SELECT v FROM lr WHERE k = 1'))?.[0]?.v, 0);
   assert.equal(await heldReads(primary.httpUrl), before, 'a read with nothing unconfirmed is not held');
 
   // The standbys stop receiving: the write commits locally and waits for them.
@@ -74,7 +64,7 @@ test('a read of a commit its standbys do not hold yet waits for them', async () 
   const read = (async () => {
     for (;;) {
       const r = await query(primary.connectionString, 'SELECT v FROM lr WHERE k = 1');
-      const v = r ? Number(r.rows[0]?.v) : null;
+      const v = r ? Number(r[0]?.v) : null;
       if (v === 1) {
         answered = v;
         return v;
@@ -89,7 +79,7 @@ test('a read of a commit its standbys do not hold yet waits for them', async () 
   assert.equal(await read, 1);
   for (const s of standbys)
     await eventually(`${s.nodeId} holds v = 1`, 20_000, async () =>
-      Number((await query(s.connectionString, 'SELECT v FROM lr'))?.rows[0]?.v) === 1 ? true : undefined,
+      Number((await query(s.connectionString, 'SELECT v FROM lr'))?.[0]?.v) === 1 ? true : undefined,
     );
   await write;
   await writer.end();

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import pg from 'pg';
 import { type FailoverNotice, type NodeRunner, runNode } from '../../src/cli/node-runner.js';
 import { loadConfig } from '../../src/config/load.js';
 import { NodeProcess, startObserver } from '../support/launcher.js';
 import { freePorts } from '../support/ports.js';
+import { tryQuery } from '../support/query.js';
 import { eventually } from '../support/wait.js';
 
 const secret = 'node-runner-test-secret';
@@ -28,18 +28,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function query(port: number, text: string): Promise<pg.QueryResult | undefined> {
-  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'chorus' });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return await c.query(text);
-  } catch {
-    return undefined;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
+const query = (port: number, sql: string) => tryQuery(`postgres://postgres@127.0.0.1:${port}/chorus`, sql);
 
 test('an embedded standby follows a primary process, is promoted when it dies, and says so', async () => {
   const [v1, v2, vo, pgPort, httpPort, haPort] = (await freePorts(6)) as number[];
@@ -79,7 +68,7 @@ test('an embedded standby follows a primary process, is promoted when it dies, a
   });
   const notices: FailoverNotice[] = [];
   runner = await runNode({ config, onFailover: (n) => notices.push(n) });
-  assert.equal((await query(pgPort!, 'SELECT pg_is_in_recovery() AS r'))?.rows[0].r, true);
+  assert.equal((await query(pgPort!, 'SELECT pg_is_in_recovery() AS r'))?.[0]?.r, true);
 
   // A write on the primary reaches the embedded standby.
   const { pgPort: primaryPort } = primary;
@@ -88,7 +77,7 @@ test('an embedded standby follows a primary process, is promoted when it dies, a
   );
   assert.ok(await query(primaryPort, 'INSERT INTO nr_items VALUES (1), (2)'));
   await eventually('the standby applied the rows', 20_000, async () =>
-    Number((await query(pgPort!, 'SELECT count(*) AS n FROM nr_items'))?.rows[0].n) === 2 ? true : undefined,
+    Number((await query(pgPort!, 'SELECT count(*) AS n FROM nr_items'))?.[0]?.n) === 2 ? true : undefined,
   );
 
   // The primary dies: the embedded standby wins, is told, and restarts as the primary.
@@ -109,8 +98,8 @@ test('an embedded standby follows a primary process, is promoted when it dies, a
   );
   const rows = await query(pgPort!, 'SELECT id FROM nr_items ORDER BY id');
   assert.deepEqual(
-    rows?.rows.map((r) => r.id),
+    rows?.map((r) => r.id),
     [1, 2, 3],
   );
-  assert.equal((await query(pgPort!, 'SELECT pg_is_in_recovery() AS r'))?.rows[0].r, false);
+  assert.equal((await query(pgPort!, 'SELECT pg_is_in_recovery() AS r'))?.[0]?.r, false);
 });
