@@ -200,10 +200,12 @@ test('SIGSTOP of the primary past its lease: after SIGCONT it refuses writes by 
 
 test('replicate.switchover(target => ...) hands the role over without losing a commit', async () => {
   const primary = await waitPrimary(nodes, 'a primary');
-  const target = nodes.find((n) => n !== primary && n.running)!;
-  await eventually('the target streams from the primary', 30_000, async () => {
+  // The target: a standby streaming from the primary (one that rejoined in the tests above may
+  // still be re-syncing; switchover waits for none).
+  const target = await eventually('a standby streams from the primary', 60_000, async () => {
     const rows = await attempt(q(primary, 'SELECT node_id, state FROM pg_replication_standbys'));
-    return rows?.some((r) => r.node_id === target.nodeId && r.state !== 'disconnected') ? true : undefined;
+    const id = rows?.find((r) => r.state === 'streaming' || r.state === 'synced')?.node_id;
+    return nodes.find((n) => n.nodeId === id && n.running);
   });
   for (let i = 300; i < 310; i++) await q(primary, 'INSERT INTO fo_items VALUES ($1, $2)', [i, `row ${i}`]);
   const expected = await ids(primary);

@@ -192,29 +192,6 @@ export class PrimaryFollower implements PeerExtension {
     this.historyMismatch = message;
   }
 
-  /**
-   * Follow a new primary without restarting (a failover elected it): dial it instead of the old
-   * upstream, and forget what the old one said. The replicator resyncs from this standby's vector on
-   * the new link, as at a restart. False where links cannot be redialed (the caller restarts).
-   */
-  switchUpstream(to: string): boolean {
-    if (!this.p.redial) return false;
-    if (to === this.upstreamAddress) return true;
-    this.fallbackTimer?.cancel();
-    this.fallbackTimer = null;
-    const from = this.upstreamAddress;
-    this.upstreamAddress = to;
-    this.upstreamId = null;
-    this.upstreamRole = null;
-    this.status = null;
-    this.above = { chain: [], primary: null, primaryAddress: null };
-    this.cycle = null;
-    this.historyMismatch = null;
-    this.staleUpstream = false;
-    this.p.redial(from, to);
-    return true;
-  }
-
   /** The upstream link closed: a cascading upstream away for upstreamFallbackMs is replaced by the primary. */
   onClose(peerId: string): void {
     if (peerId !== this.upstreamId || !this.cascaded || this.fallbackTimer) return;

@@ -40,8 +40,6 @@ export interface HaAgentParts {
   lag(): number;
   /** The node id of the primary whose log this standby applies (null if none yet). */
   followedPrimaryId(): string | null;
-  /** Follow a new primary by redialing, without a restart; false when this node cannot. */
-  switchUpstream?(to: string): boolean;
   /** This standby cascades from another standby (follower.ts): it keeps following it when the primary changes. */
   keepsCascading?(): boolean;
   /** The synchronous rule: how many standbys acknowledge each commit (0 in async mode). */
@@ -308,9 +306,6 @@ export class HaAgent {
     }
   }
 
-  /** The new primary this standby redialed without a restart (switchUpstream). */
-  private switchedTo: string | null = null;
-
   /** Wall-clock times of the failover being run: election started, old primary last heard. */
   private detectedAtMs: number | null = null;
   private lastHeardAtMs: number | null = null;
@@ -362,12 +357,7 @@ export class HaAgent {
   /** A primary of this node's epoch granted... this standby follows it (restarting if it is a new one). */
   private follow(from: string, m: Extract<HaMessage, { t: 'ha_lease_req' }>): void {
     if (this.restarting || !m.endpoint) return;
-    if (
-      m.endpoint === this.p.config.replication.primary ||
-      m.endpoint === this.switchedTo ||
-      from === this.p.followedPrimaryId()
-    )
-      return;
+    if (m.endpoint === this.p.config.replication.primary || from === this.p.followedPrimaryId()) return;
     // A cascaded standby learns the new epoch through its upstream, which follows the new primary.
     if (this.p.keepsCascading?.()) return;
     const wasPrimary = this.p.config.haMode === 'primary';
@@ -379,17 +369,6 @@ export class HaAgent {
       : 0;
     this.p.logger.warn({ primary: from, endpoint: m.endpoint, rewound }, 'following the new primary');
     this.p.onFollowing?.(m.epoch, wasPrimary ? this.p.engine.nodeId : this.p.followedPrimaryId(), from);
-    // A standby redials the new primary in-process (its clients stay connected); a deposed primary
-    // restarts, since its machinery is a primary's.
-    if (!wasPrimary && this.p.role.role === 'standby' && this.p.switchUpstream?.(m.endpoint)) {
-      this.switchedTo = m.endpoint;
-      writeFailoverState(
-        this.p.engine.writer,
-        { role: 'standby', primaryEndpoint: m.endpoint, rewindTo: null },
-        () => undefined,
-      );
-      return;
-    }
     this.changeRole('standby', m.endpoint, `following the new primary ${from}`, () => undefined, {
       rewindTo: rewound > 0 ? leaderApplied : null,
     });

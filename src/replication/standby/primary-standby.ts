@@ -186,7 +186,6 @@ export class PrimaryStandby {
           return r ? Math.max(0, r.primaryPosition - r.localPosition) : 0;
         },
         followedPrimaryId: () => this.follower?.primaryId ?? null,
-        switchUpstream: (to) => this.follower?.switchUpstream(to) ?? false,
         keepsCascading: () => this.follower?.keepsCascading ?? false,
         syncAcks:
           config.syncMode === 'async'
