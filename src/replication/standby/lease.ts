@@ -14,6 +14,13 @@ export const haRenewMs = 500;
  * quiet that long after a restart): a shorter promise would let them elect a successor meanwhile.
  */
 export const haLeaseGrantMaxMs = 3_000;
+/**
+ * A primary handing over (switchover) moves its voters' promises to the target for this long: the
+ * target's election must not race another standby's whose promise lapsed while the target was slow
+ * to win (a loaded machine). Only availability depends on it: were the target to die meanwhile, the
+ * next election waits this long.
+ */
+export const switchoverPromiseMs = 6_000;
 /** The primary counts its lease as over this much before the voters do (clock-rate drift, scheduling). */
 export const haDriftMarginMs = 300;
 /** Lease requests the primary keeps track of at once (replies to older ones are ignored). */
@@ -168,7 +175,7 @@ export class Voter {
    */
   release(from: string, to: string | null): void {
     if (this.promise?.to !== from) return;
-    this.promise = to ? { to, untilMs: this.p.now() + haLeaseMs } : null;
+    this.promise = to ? { to, untilMs: this.p.now() + switchoverPromiseMs } : null;
   }
 
   /** This node ran for election and lost: its promise to itself ends. */
