@@ -4,7 +4,6 @@
 // the WAIT FOR LSN statement's reading.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { TimerHandle, Timers } from '../../src/clock/timers.js';
 import { loadConfig } from '../../src/config/load.js';
 import { parseSyncStandbys } from '../../src/config/sync-standbys.js';
 import {
@@ -17,31 +16,11 @@ import { lsnText, parseLsn, parseWaitFor, runWaitFor } from '../../src/session/l
 import { SessionSettings } from '../../src/session/settings.js';
 import { splitStatements } from '../../src/sql/lexer.js';
 import { initParser } from '../../src/sql/parse/parser.js';
+import { fakeTimers } from '../support/fake-timers.js';
 
 before(async () => {
   await initParser();
 });
-
-function fakeTimers(): Timers & { advance(ms: number): void } {
-  let now = 0;
-  const pending = new Set<{ at: number; fn: () => void }>();
-  return {
-    nowMs: () => now,
-    after(ms, fn): TimerHandle {
-      const t = { at: now + ms, fn };
-      pending.add(t);
-      return { cancel: () => pending.delete(t) };
-    },
-    advance(ms) {
-      now += ms;
-      for (const t of [...pending].sort((a, b) => a.at - b.at))
-        if (t.at <= now) {
-          pending.delete(t);
-          t.fn();
-        }
-    },
-  };
-}
 
 const sb = (id: string, o: Partial<GateStandby> = {}): GateStandby => ({
   id,

@@ -3,9 +3,9 @@
 // acknowledgement until the standbys the rule names received (semi-sync) or applied (sync) it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TimerHandle, Timers } from '../../src/clock/timers.js';
 import { normalizeSyncMode, parseSyncStandbys } from '../../src/config/sync-standbys.js';
 import { type GateStandby, SyncCommitGate } from '../../src/replication/standby/sync-gate.js';
+import { fakeTimers } from '../support/fake-timers.js';
 
 test('sync modes: the seed spellings map onto async, semi-sync and sync', () => {
   assert.equal(normalizeSyncMode('synchronous'), 'sync');
@@ -34,28 +34,6 @@ test('synchronous_standby_names: FIRST, ANY, bare lists and *', () => {
     );
   }
 });
-
-/** Virtual time: timers fire when advance() passes them. */
-function fakeTimers(): Timers & { advance(ms: number): void } {
-  let now = 0;
-  const pending = new Set<{ at: number; fn: () => void }>();
-  return {
-    nowMs: () => now,
-    after(ms, fn): TimerHandle {
-      const t = { at: now + ms, fn };
-      pending.add(t);
-      return { cancel: () => pending.delete(t) };
-    },
-    advance(ms) {
-      now += ms;
-      for (const t of [...pending].sort((a, b) => a.at - b.at))
-        if (t.at <= now) {
-          pending.delete(t);
-          t.fn();
-        }
-    },
-  };
-}
 
 const sb = (id: string, o: Partial<GateStandby> = {}): GateStandby => ({
   id,

@@ -5,7 +5,6 @@
 // statements a standby routes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TimerHandle, Timers } from '../../src/clock/timers.js';
 import { ChorusError } from '../../src/errors.js';
 import type { PeerMessage } from '../../src/replication/link/link.js';
 import type { PeerHandle } from '../../src/replication/link/peer-extension.js';
@@ -20,27 +19,7 @@ import {
 } from '../../src/replication/standby/write-forward.js';
 import { routeOnlyStatement, routesAsWrite } from '../../src/session/write-route.js';
 import { copyChunkBytesMax } from '../../src/wire/copy-handler.js';
-
-function fakeTimers(): Timers & { advance(ms: number): void } {
-  let now = 0;
-  const pending = new Set<{ at: number; fn: () => void }>();
-  return {
-    nowMs: () => now,
-    after(ms, fn): TimerHandle {
-      const t = { at: now + ms, fn };
-      pending.add(t);
-      return { cancel: () => pending.delete(t) };
-    },
-    advance(ms) {
-      now += ms;
-      for (const t of [...pending].sort((a, b) => a.at - b.at))
-        if (t.at <= now) {
-          pending.delete(t);
-          t.fn();
-        }
-    },
-  };
-}
+import { fakeTimers } from '../support/fake-timers.js';
 
 interface Harness {
   server: ForwardServer;
