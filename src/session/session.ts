@@ -282,7 +282,9 @@ export class Session {
     this.deadline = timer !== null;
     try {
       const result = await this.dispatch(p, params, statementUs);
-      if (result.columns) await this.host.quorum?.readBarrier?.();
+      // Only a sync primary holds reads; elsewhere no extra await on the hot path.
+      const held = result.columns ? this.host.quorum?.readBarrier?.() : null;
+      if (held) await held;
       ok = true;
       this.settings.statementEnded(true);
       if (p.plan) return result.columns ? { ...result, columns: planColumns(p) } : result;
