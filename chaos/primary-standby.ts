@@ -83,6 +83,38 @@ export interface PsSummary {
   convergenceMs: number | null;
   checks: CheckResult[];
   outDir: string;
+  /**
+   * Per node, at the end: its election gauges (chorus_ha_*) and its last election log lines —
+   * what says why a failover did or did not happen. Also in ha-diagnostics.txt.
+   */
+  haDiagnostics: string[];
+}
+
+/** Election log lines kept per node in the diagnostics. */
+const diagnosticLogLines = 25;
+const electionLogPattern =
+  /election|won the election|fenced|following the new primary|not running for primary|promoted/;
+
+/** A node's chorus_ha_* gauges and its last election log lines. */
+async function haDiagnostics(node: PsCluster['nodes'][number], i: number): Promise<string> {
+  let metrics: string;
+  try {
+    const text = await (
+      await fetch(`${node.httpUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })
+    ).text();
+    metrics = text
+      .split('\n')
+      .filter((l) => l.startsWith('chorus_ha_'))
+      .join('; ');
+  } catch (e) {
+    metrics = `no metrics: ${(e as Error).message}`;
+  }
+  const lines = node
+    .logs()
+    .split('\n')
+    .filter((l) => electionLogPattern.test(l))
+    .slice(-diagnosticLogLines);
+  return [`node ${i} (${node.nodeId}): ${metrics}`, ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 function parsed(json: unknown): unknown {
@@ -338,6 +370,8 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
         const role = reader(op) ? 'standby-read' : op.f;
         n[`${role}:${op.type}`] = (n[`${role}:${op.type}`] ?? 0) + 1;
       }
+    const diagnostics = await Promise.all(cluster.nodes.map((n, i) => haDiagnostics(n, i)));
+    writeFileSync(path.join(opts.outDir, 'ha-diagnostics.txt'), `${diagnostics.join('\n')}\n`);
     const summary: PsSummary = {
       valid: checks.every((c) => c.valid),
       mode: 'primary-standby',
@@ -355,6 +389,7 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
       convergenceMs: same === null ? null : Math.round(same.ms),
       checks,
       outDir: opts.outDir,
+      haDiagnostics: diagnostics,
     };
     writeFileSync(path.join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;

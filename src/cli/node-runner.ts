@@ -13,6 +13,7 @@ import {
   voteNetworkFromConfig,
   witnessNetworkFromConfig,
 } from '../node/tcp-network.js';
+import type { VoterCarry } from '../replication/standby/lease.js';
 import { prepareDataDir } from '../storage/data-dir.js';
 import { installPendingSnapshot } from '../storage/snapshot-install.js';
 import { standardListeners } from './listeners.js';
@@ -83,7 +84,7 @@ export class NodeRunner {
     await node?.close();
   }
 
-  private async open(): Promise<void> {
+  private async open(carriedVoter: VoterCarry | null = null): Promise<void> {
     const { config } = this.opts;
     prepareDataDir(config.server.data_dir);
     const installed = installPendingSnapshot(config.server.data_dir);
@@ -94,6 +95,7 @@ export class NodeRunner {
       voteNetwork: voteNetworkFromConfig,
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),
       onRestart: (reason) => this.restart(reason),
+      carriedVoter,
       ...(this.opts.onFailover ? { onFailover: this.opts.onFailover } : {}),
     });
     this.current = node;
@@ -122,10 +124,12 @@ export class NodeRunner {
       const node = this.current;
       if (this.stopping || !node) return;
       node.logger.warn({ reason }, 'restarting the node in-process');
+      // Read after the close: a vote granted while the node closed is carried too.
       await node.close();
+      const carry = node.voterCarry();
       this.current = null;
       this.restarts++;
-      if (!this.stopping) await this.open();
+      if (!this.stopping) await this.open(carry);
     });
     const logger = this.current?.logger;
     this.lifecycle.catch((err: unknown) => {

@@ -39,6 +39,7 @@ import {
   failoverChannel,
   readRewound,
 } from '../replication/standby/failover-state.js';
+import type { VoterCarry } from '../replication/standby/lease.js';
 import {
   newEpochState,
   newRoleState,
@@ -92,6 +93,8 @@ export interface OpenNodeOptions {
   onRestart?: (reason: string) => void;
   /** Primary/standby: this node was promoted or follows a new primary (the chorus_failover JSON, parsed). */
   onFailover?: (notice: Record<string, unknown>) => void;
+  /** The vote promise of the node this one replaces in the process (voterCarry() of the closed node). */
+  carriedVoter?: VoterCarry | null;
 }
 
 export interface QueryOutput {
@@ -441,6 +444,7 @@ export class ChorusNode {
           timers,
           requestRestart: opts.onRestart ?? null,
           voteNetwork: opts.voteNetwork?.(this) ?? null,
+          carriedVoter: opts.carriedVoter ?? null,
           metrics: this.metrics.registry,
           startFenced: deposed
             ? `deposed while down: epoch ${epoch.current} is newer than the one this node became primary in`
@@ -684,6 +688,14 @@ export class ChorusNode {
     if (this.listeners) throw new ChorusError('55000', 'node is already listening');
     this.listeners = await factory(this);
     return { pg: this.listeners.pg.address(), http: this.listeners.http?.address() ?? null };
+  }
+
+  /**
+   * The vote promise this node's voter holds (automatic failover), for the node that replaces it
+   * in the same process (carriedVoter): a role change's restart needs no quiet period. Null without one.
+   */
+  voterCarry(): VoterCarry | null {
+    return this.standby?.agent?.voter.carry() ?? null;
   }
 
   /** Clean shutdown: stop accepting, let open transactions finish (bounded), roll back the rest, close the database. */

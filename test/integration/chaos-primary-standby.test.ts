@@ -37,6 +37,11 @@ function options(name: string, over: Partial<PsOptions>): PsOptions {
   };
 }
 
+/** The run, and on a failed assertion each node's election gauges and log lines. */
+function why(s: PsSummary): string {
+  return `${describeRun(s)}\n${s.haDiagnostics.join('\n')}`;
+}
+
 function describeRun(s: PsSummary): string {
   const failed = s.checks
     .filter((c) => !c.valid)
@@ -63,12 +68,12 @@ describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, 
     const s = await runPrimaryStandby(options('sync-kill', { nemesis: 'kill', untilFailovers: 3 }));
     console.log(`chaos primary-standby sync kill: ${describeRun(s)}`);
     assert.ok(primaryKilled(s), `the primary was never killed: ${s.faults.join('; ')}`);
-    assert.ok(s.failovers >= 3, `${s.failovers} failovers: ${describeRun(s)}`);
+    assert.ok(s.failovers >= 3, `${s.failovers} failovers: ${why(s)}`);
     assert.ok(s.failoverHistory >= 1, 'no automatic failover in replicate.failover_history');
     assert.ok(writerOpsOk(s) > 50, `too few operations: ${JSON.stringify(s.opsByNode)}`);
     const lin = s.checks.find((c) => c.checker === 'linearizable');
     assert.ok(lin && lin.stats.ops! > 50, 'the linearizability checker judged too few operations');
-    assert.equal(s.valid, true, describeRun(s));
+    assert.equal(s.valid, true, why(s));
   });
 
   test('sync mode under mixed faults: linearizable across failovers, one primary per epoch', async () => {
@@ -78,9 +83,9 @@ describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, 
       s.faults.some((f) => f.includes('(the primary)')),
       `no fault hit the primary: ${s.faults.join('; ')}`,
     );
-    assert.ok(s.failovers >= 1, `no failover: ${describeRun(s)}`);
+    assert.ok(s.failovers >= 1, `no failover: ${why(s)}`);
     assert.ok(writerOpsOk(s) > 50, `too few operations: ${JSON.stringify(s.opsByNode)}`);
-    assert.equal(s.valid, true, describeRun(s));
+    assert.equal(s.valid, true, why(s));
   });
 
   test('async mode, kill -9 of the primary: every acknowledged write lost is a recorded rewound row', async () => {
@@ -89,8 +94,8 @@ describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, 
     );
     console.log(`chaos primary-standby async kill: ${describeRun(s)}`);
     assert.ok(primaryKilled(s), `the primary was never killed: ${s.faults.join('; ')}`);
-    assert.ok(s.failovers >= 1, `no failover: ${describeRun(s)}`);
-    assert.equal(s.valid, true, describeRun(s));
+    assert.ok(s.failovers >= 1, `no failover: ${why(s)}`);
+    assert.equal(s.valid, true, why(s));
   });
 
   test('planted bug: a sync primary that acknowledges before its standbys hold the commit is caught', async () => {
@@ -105,9 +110,9 @@ describe('chaos primary-standby with automatic failover', { timeout: 600_000 }, 
       }),
     );
     console.log(`chaos primary-standby planted ack-early: ${describeRun(s)}`);
-    assert.ok(s.failovers >= 1, `no failover: ${describeRun(s)}`);
+    assert.ok(s.failovers >= 1, `no failover: ${why(s)}`);
     const lost = s.checks.find((c) => c.checker === 'no-lost-write');
-    assert.equal(lost?.valid, false, `no-lost-write did not catch the planted bug: ${describeRun(s)}`);
+    assert.equal(lost?.valid, false, `no-lost-write did not catch the planted bug: ${why(s)}`);
     assert.match(lost!.problems.join('\n'), /acknowledged write \d+ .*(rewound|not in the primary's log)/);
   });
 });

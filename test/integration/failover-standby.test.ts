@@ -218,7 +218,16 @@ test('replicate.switchover(target => ...) hands the role over without losing a c
     nodes.filter((n) => n !== primary),
     'a new primary',
   );
-  if (winner !== target) t.diagnostic(`switchover to ${target.nodeId}: ${winner.nodeId} is primary after it`);
+  if (winner !== target) {
+    t.diagnostic(`switchover to ${target.nodeId}: ${winner.nodeId} is primary after it`);
+    for (const n of nodes)
+      for (const line of n
+        .logs()
+        .split('\n')
+        .filter((l) => /election|switchover|promoted|following|fenced/.test(l))
+        .slice(-15))
+        t.diagnostic(`${n.nodeId}: ${line}`);
+  }
   assert.deepEqual(
     (await ids(winner)).filter((id) => expected.includes(id)),
     expected,

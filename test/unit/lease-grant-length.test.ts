@@ -1,11 +1,12 @@
 // A voter keeps the promise a lease asked for: a primary of the previous release asks for 3 s and
 // counts its lease as running 2.7 s, so a voter of this release (whose own leases are 2 s) must not
 // vote for a candidate before the 3 s are over, nor, after a restart, grant anything for as long.
+// An in-process restart (a role change) hands its promise over instead: no quiet period.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { haLeaseMs, Voter } from '../../src/replication/standby/lease.js';
+import { haLeaseMs, Voter, type VoterCarry } from '../../src/replication/standby/lease.js';
 
-function voter(now: { ms: number }, fresh: boolean): Voter {
+function voter(now: { ms: number }, fresh: boolean | VoterCarry): Voter {
   let epoch = 1;
   return new Voter(
     {
@@ -53,4 +54,20 @@ test("this release's leases are promised for haLeaseMs; a restarted voter stays 
   assert.equal((r.onLeaseReq('other', leaseReq(haLeaseMs)) as { granted: boolean }).granted, false);
   t.ms = 3_001;
   assert.equal((r.onLeaseReq('other', leaseReq(haLeaseMs)) as { granted: boolean }).granted, true);
+});
+
+test('a voter replacing one in the same process keeps its promise and needs no quiet period', () => {
+  const now = { ms: 0 };
+  const before = voter(now, true);
+  assert.equal((before.onLeaseReq('new-primary', leaseReq(haLeaseMs)) as { granted: boolean }).granted, true);
+  now.ms = 500;
+  const after = voter(now, before.carry());
+  // The promise to the primary runs on: a candidate is refused, and says why.
+  const refused = after.onVoteReq('candidate', voteReq) as { granted: boolean; reason?: string };
+  assert.deepEqual([refused.granted, refused.reason], [false, 'promised-elsewhere']);
+  // The primary it promised renews at once: no quiet period after the restart.
+  assert.equal((after.onLeaseReq('new-primary', leaseReq(haLeaseMs)) as { granted: boolean }).granted, true);
+  now.ms = 500 + haLeaseMs + 1;
+  assert.equal((after.onVoteReq('candidate', voteReq) as { granted: boolean }).granted, true);
+  assert.deepEqual([...after.refusals], [['promised-elsewhere', 1]]);
 });

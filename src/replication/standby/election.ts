@@ -34,6 +34,17 @@ export interface CandidateParts {
   send(to: string, m: HaMessage): void;
   /** Won: become primary of `epoch` (it takes writes once a quorum granted it a lease). */
   onWon(epoch: number): void;
+  /** A round ended without a win: why (for the log and chorus_ha_election_rounds). */
+  onLost?(loss: RoundLoss): void;
+}
+
+/** Why a round was lost: what an operator reads when no standby takes over. */
+export interface RoundLoss {
+  epoch: number;
+  pre: boolean;
+  reason: 'own-vote-refused' | 'late-reply' | 'epoch-moved' | 'voter-ahead' | 'newer-epoch' | 'timed-out';
+  /** The refusal or the voter behind the reason, and the votes the round had. */
+  detail: string;
 }
 
 interface Round {
@@ -43,6 +54,8 @@ interface Round {
   req: number;
   sentAtMs: number;
   granted: Set<string>;
+  /** Voters that refused without ending the round, and why. */
+  refused: Map<string, string>;
 }
 
 export class Candidate {
@@ -79,10 +92,23 @@ export class Candidate {
     const m: HaMessage = { t: 'ha_vote_req', epoch, req: ++this.req, position: this.p.position(), pre };
     const own = this.p.voter.onVoteReq(this.p.self, m);
     if (own.t !== 'ha_vote_reply' || !own.granted) {
-      this.lose();
+      this.round = null;
+      this.lose({
+        epoch,
+        pre,
+        reason: 'own-vote-refused',
+        detail: String((own as { reason?: string }).reason),
+      });
       return false;
     }
-    this.round = { pre, epoch, req: m.req, sentAtMs: now, granted: new Set([this.p.self]) };
+    this.round = {
+      pre,
+      epoch,
+      req: m.req,
+      sentAtMs: now,
+      granted: new Set([this.p.self]),
+      refused: new Map(),
+    };
     for (const v of this.p.voters()) this.p.send(v, m);
     return true;
   }
@@ -97,8 +123,15 @@ export class Candidate {
     // A round past its time, or overtaken by a newer epoch this node heard of, can no longer win
     // (this node may have paused meanwhile: late votes count for nothing).
     const expected = r.pre ? r.epoch - 1 : r.epoch;
-    if (this.p.now() - r.sentAtMs >= electionRoundMs || this.p.epoch.current !== expected) {
-      this.lose();
+    const late = this.p.now() - r.sentAtMs >= electionRoundMs;
+    if (late || this.p.epoch.current !== expected) {
+      this.lose(
+        this.loss(
+          r,
+          late ? 'late-reply' : 'epoch-moved',
+          `${from} after ${Math.round(this.p.now() - r.sentAtMs)} ms`,
+        ),
+      );
       return;
     }
     if (!m.granted) {
@@ -107,7 +140,16 @@ export class Candidate {
       // A voter in a newer epoch: someone won it (or runs); this node learns it and backs off.
       const newer = m.epoch >= r.epoch;
       if (newer) this.p.epoch.raise(m.epoch);
-      if (newer || ahead) this.lose(ahead ? aheadBackOffRounds : 1);
+      if (newer || ahead)
+        this.lose(
+          this.loss(
+            r,
+            ahead ? 'voter-ahead' : 'newer-epoch',
+            `${from}: ${m.reason ?? 'refused'} (epoch ${m.epoch})`,
+          ),
+          ahead ? aheadBackOffRounds : 1,
+        );
+      else r.refused.set(from, m.reason ?? 'refused');
       return;
     }
     r.granted.add(from);
@@ -118,7 +160,7 @@ export class Candidate {
     if (r.pre) {
       // It would win: now for real (the epoch may have moved meanwhile: then it starts over).
       if (this.p.epoch.current + 1 === r.epoch) this.ask(false);
-      else this.lose();
+      else this.lose(this.loss(r, 'epoch-moved', `epoch ${this.p.epoch.current} after the pre-vote`));
       return;
     }
     this.stats.won++;
@@ -127,14 +169,22 @@ export class Candidate {
 
   /** The round's time is up without a win. */
   expire(): void {
-    if (this.round && this.p.now() - this.round.sentAtMs >= electionRoundMs) this.lose();
+    const r = this.round;
+    if (r && this.p.now() - r.sentAtMs >= electionRoundMs) this.lose(this.loss(r, 'timed-out', ''));
   }
 
-  private lose(rounds = 1): void {
+  private loss(r: Round, reason: RoundLoss['reason'], detail: string): RoundLoss {
+    const refused = [...r.refused].map(([v, why]) => `${v}: ${why}`).join(', ');
+    const votes = `granted by ${[...r.granted].join(', ')} of ${this.p.quorum} needed${refused ? `; refused by ${refused}` : ''}`;
+    return { epoch: r.epoch, pre: r.pre, reason, detail: detail ? `${detail}; ${votes}` : votes };
+  }
+
+  private lose(loss: RoundLoss, rounds = 1): void {
     this.round = null;
     this.stats.lost++;
     this.p.voter.releaseOwn();
     this.backOff(this.p.now(), rounds);
+    this.p.onLost?.(loss);
   }
 }
 

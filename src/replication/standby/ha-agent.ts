@@ -11,10 +11,19 @@ import { ChorusError } from '../../errors.js';
 import type { Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import type { Link, PeerMessage, PeerNetwork } from '../link/link.js';
-import { Candidate, quorumOf, standbyVotesNeeded } from './election.js';
+import { Candidate, quorumOf, type RoundLoss, standbyVotesNeeded } from './election.js';
 import type { EpochState } from './epoch.js';
 import { type FailoverEvent, recordRewound, toVector, writeFailoverState } from './failover-state.js';
-import { type HaMessage, haRenewMs, LeaseKeeper, type Position, positionOf, Voter } from './lease.js';
+import {
+  type HaMessage,
+  haRenewMs,
+  LeaseKeeper,
+  type Position,
+  positionOf,
+  type VoteRefusal,
+  Voter,
+  type VoterCarry,
+} from './lease.js';
 import type { RoleState } from './role.js';
 
 /** How often a standby checks whether its primary went quiet. */
@@ -23,6 +32,8 @@ export const haTickMs = 100;
 export const handOverTimeoutMs = 10_000;
 /** How often switchover and force_promote look again. */
 export const handOverPollMs = 20;
+/** A vote refusal's reason from a peer is cut to this length before it is logged. */
+export const voteReasonCharsMax = 40;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -51,6 +62,8 @@ export interface HaAgentParts {
   /** Primary: how far a standby applied this primary's commits (null if unknown), and its own count. */
   standbyApplied(id: string): number | null;
   ownPosition(): number;
+  /** The promise of the voter this node's predecessor in the process held (an in-process restart). */
+  carriedVoter?: VoterCarry | null;
 }
 
 export class HaAgent {
@@ -72,6 +85,8 @@ export class HaAgent {
   private promotionType: 'automatic' | 'manual' | 'forced' = 'automatic';
   private readonly quorum: number;
   private readonly dataNodes: number;
+  /** Election rounds this node lost since start, by reason (chorus_ha_election_rounds). */
+  readonly lostRounds = new Map<RoundLoss['reason'], number>();
   private readonly now: () => number;
 
   constructor(private readonly p: HaAgentParts) {
@@ -80,13 +95,16 @@ export class HaAgent {
     this.lastHeardMs = this.now();
     this.dataNodes = new Set(h.nodes).size;
     this.quorum = quorumOf(new Set([...h.nodes, ...h.observers]).size, h.quorum_size);
-    this.voter = new Voter({
-      self: p.engine.nodeId,
-      epoch: p.epoch,
-      now: this.now,
-      position: () => this.position(),
-      leads: () => this.holdsLease(),
-    });
+    this.voter = new Voter(
+      {
+        self: p.engine.nodeId,
+        epoch: p.epoch,
+        now: this.now,
+        position: () => this.position(),
+        leads: () => this.holdsLease(),
+      },
+      p.carriedVoter ?? false,
+    );
     this.candidate = new Candidate({
       self: p.engine.nodeId,
       epoch: p.epoch,
@@ -100,6 +118,13 @@ export class HaAgent {
       voter: this.voter,
       send: (to, m) => this.send(to, m),
       onWon: (epoch) => this.won(epoch),
+      onLost: (loss) => {
+        this.lostRounds.set(loss.reason, (this.lostRounds.get(loss.reason) ?? 0) + 1);
+        this.p.logger.info(
+          { epoch: loss.epoch, preVote: loss.pre, reason: loss.reason, detail: loss.detail },
+          'election round lost',
+        );
+      },
     });
     if (p.role.role === 'primary') this.lead();
   }
@@ -203,6 +228,11 @@ export class HaAgent {
     );
   }
 
+  /** Milliseconds since this standby last heard from a primary (or a candidate it voted for). */
+  silentMs(): number {
+    return Math.max(0, this.now() - this.lastHeardMs);
+  }
+
   /** Lease grants held now (own included), for the views. */
   leaseGrants(): number {
     return this.keeper?.granted() ?? 0;
@@ -261,7 +291,14 @@ export class HaAgent {
         return;
       case 'ha_vote_reply': {
         const m = msg as unknown as Extract<HaMessage, { t: 'ha_vote_reply' }>;
-        this.candidate.onReply(from, { ...m, position: positionOf(m.position), pre: m.pre === true });
+        const reason =
+          typeof m.reason === 'string' ? (m.reason.slice(0, voteReasonCharsMax) as VoteRefusal) : undefined;
+        this.candidate.onReply(from, {
+          ...m,
+          position: positionOf(m.position),
+          pre: m.pre === true,
+          ...(reason ? { reason } : {}),
+        });
         return;
       }
     }

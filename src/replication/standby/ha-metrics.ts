@@ -51,6 +51,35 @@ export function registerHaMetrics(
     },
   });
   new Gauge({
+    name: 'chorus_ha_primary_silent_ms',
+    help: 'Milliseconds since this standby last heard from its primary (a lease request) or a candidate it voted for; past ha.failover_timeout_ms it runs for primary',
+    registers,
+    collect() {
+      const a = agent();
+      this.set(a && role.role === 'standby' ? a.silentMs() : 0);
+    },
+  });
+  new Gauge({
+    name: 'chorus_ha_election_rounds_lost',
+    help: 'Election rounds this standby ran and lost since start, by reason (own-vote-refused, late-reply, epoch-moved, voter-ahead, newer-epoch, timed-out)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of agent()?.lostRounds ?? []) this.set({ reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'chorus_ha_votes_refused',
+    help: 'Votes this node refused since start, by reason (epoch-not-newer, quiet-after-restart, leads, promised-elsewhere, epoch-not-durable, candidate-behind)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of agent()?.voter.refusals ?? []) this.set({ reason }, n);
+    },
+  });
+  new Gauge({
     name: 'chorus_ha_reads_held',
     help: 'Reads on this primary held since start until its standbys held what they returned (ha.linearizable_reads)',
     registers,

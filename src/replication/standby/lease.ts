@@ -47,7 +47,18 @@ export type HaMessage =
       epoch: number;
       position: Position | null;
       pre: boolean;
+      /** Why a vote was refused (diagnostics: the candidate logs and counts it). */
+      reason?: VoteRefusal;
     };
+
+/** Why a voter refused a vote (chorus_ha_votes_refused{reason}, and the candidate's log line). */
+export type VoteRefusal =
+  | 'epoch-not-newer'
+  | 'quiet-after-restart'
+  | 'leads'
+  | 'promised-elsewhere'
+  | 'epoch-not-durable'
+  | 'candidate-behind';
 
 /**
  * How much of the history a node holds, compared as Raft compares logs: the epoch of its last
@@ -88,6 +99,15 @@ export interface VoterParts {
   leads(): boolean;
 }
 
+/**
+ * What a voter promised, handed from a node to the node that replaces it in the same process (an
+ * in-process restart after a role change): the promise is known, so no quiet period is needed.
+ */
+export interface VoterCarry {
+  promise: { to: string; untilMs: number } | null;
+  leader: { epoch: number; id: string; endpoint: string | null } | null;
+}
+
 /** The voting side, on every data node and observer. */
 export class Voter {
   /** Whom this voter promised not to vote against, and until when (its clock). */
@@ -97,13 +117,27 @@ export class Voter {
   /** Whom it recognises as primary of its epoch (the one it voted for, or whose lease it granted). */
   leader: { epoch: number; id: string; endpoint: string | null } | null = null;
   readonly stats = { leasesGranted: 0, leasesRefused: 0, votesGranted: 0, votesRefused: 0 };
+  /** Votes refused since start, by reason. */
+  readonly refusals = new Map<VoteRefusal, number>();
 
   constructor(
     private readonly p: VoterParts,
-    /** Skip the quiet period (a first start, where no promise can exist). */
-    fresh = false,
+    /**
+     * Skip the quiet period: true on a first start (no promise can exist); or the promise of the
+     * voter this one replaces in the same process (same monotonic clock), which it keeps.
+     */
+    start: boolean | VoterCarry = false,
   ) {
-    this.quietUntilMs = fresh ? 0 : p.now() + haLeaseGrantMaxMs;
+    if (typeof start === 'object') {
+      this.quietUntilMs = 0;
+      this.promise = start.promise;
+      this.leader = start.leader;
+    } else this.quietUntilMs = start ? 0 : p.now() + haLeaseGrantMaxMs;
+  }
+
+  /** What the voter replacing this one in the same process keeps (see VoterCarry). */
+  carry(): VoterCarry {
+    return { promise: this.promise, leader: this.leader };
   }
 
   private promisedElsewhere(to: string, now: number): boolean {
@@ -143,14 +177,8 @@ export class Voter {
   onVoteReq(from: string, m: Extract<HaMessage, { t: 'ha_vote_req' }>): HaMessage {
     const now = this.p.now();
     const mine = this.p.position();
-    const granted =
-      m.epoch > this.p.epoch.current &&
-      now >= this.quietUntilMs &&
-      (from === this.p.self || !this.p.leads()) &&
-      !this.promisedElsewhere(from, now) &&
-      (m.pre || (this.p.epoch.durable?.() ?? true)) &&
-      // A candidate with less than this node holds could lose acknowledged commits.
-      (mine === null || comparePositions(m.position, mine) >= 0);
+    const reason = this.refusal(from, m, now, mine);
+    const granted = reason === null;
     if (granted && !m.pre) {
       // One vote per epoch, and no other for a lease length (the winner needs that long to take
       // its lease; a candidate that lost releases its own). Writes wait for a lease in the epoch.
@@ -158,7 +186,10 @@ export class Voter {
       this.leader = { epoch: m.epoch, id: from, endpoint: null };
       this.promise = { to: from, untilMs: now + haLeaseMs };
       this.stats.votesGranted++;
-    } else if (!granted) this.stats.votesRefused++;
+    } else if (reason !== null) {
+      this.stats.votesRefused++;
+      this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+    }
     return {
       t: 'ha_vote_reply',
       req: m.req,
@@ -166,7 +197,25 @@ export class Voter {
       epoch: this.p.epoch.current,
       position: mine,
       pre: m.pre,
+      ...(reason !== null ? { reason } : {}),
     };
+  }
+
+  /** Why this vote must be refused, or null to grant it. */
+  private refusal(
+    from: string,
+    m: Extract<HaMessage, { t: 'ha_vote_req' }>,
+    now: number,
+    mine: Position | null,
+  ): VoteRefusal | null {
+    if (m.epoch <= this.p.epoch.current) return 'epoch-not-newer';
+    if (now < this.quietUntilMs) return 'quiet-after-restart';
+    if (from !== this.p.self && this.p.leads()) return 'leads';
+    if (this.promisedElsewhere(from, now)) return 'promised-elsewhere';
+    if (!m.pre && !(this.p.epoch.durable?.() ?? true)) return 'epoch-not-durable';
+    // A candidate with less than this node holds could lose acknowledged commits.
+    if (mine !== null && comparePositions(m.position, mine) < 0) return 'candidate-behind';
+    return null;
   }
 
   /**

@@ -29,6 +29,7 @@ import {
 import { PrimaryFollower, type PrimaryRow } from './follower.js';
 import { HaAgent } from './ha-agent.js';
 import { registerHaMetrics } from './ha-metrics.js';
+import type { VoterCarry } from './lease.js';
 import { type HaRole, RoleState } from './role.js';
 import { type StandbyRow, StandbyTracker, type StandbyTrackerParts } from './standbys.js';
 import { quorumAcksNeeded, SyncCommitGate, type SynchronousCommit } from './sync-gate.js';
@@ -66,6 +67,8 @@ export interface PrimaryStandbyParts {
   onFailover?: (eventJson: string) => void;
   /** Start as a fenced primary, for this reason (it was deposed while down: failover-state.ts deposedAtStart). */
   startFenced?: string | null;
+  /** The vote promise of the node this one replaces in the process (NodeRunner's in-process restart). */
+  carriedVoter?: VoterCarry | null;
 }
 
 /** The Replicator options a role sets; made before the replicator, which the rest needs. */
@@ -198,6 +201,7 @@ export class PrimaryStandby {
         onPromoted: (e) => this.promoted(e),
         standbyApplied: (id) => this.tracker?.standbys().find((s) => s.id === id)?.applied ?? null,
         ownPosition: () => this.tracker?.position() ?? 0,
+        carriedVoter: p.carriedVoter ?? null,
       });
       const agent = this.agent;
       engine.commitGuard = () => agent.checkLease();
