@@ -309,8 +309,10 @@ export class ChorusNode {
     const metrics = this.metrics;
     const lock = this.writerLock;
     let lastContended = 0;
+    // A group's commit is a commit like any other: counted, and shipped at once (not at the next
+    // batch_timeout_ms poll, which made every autocommitted write wait up to 100 ms for its standby).
     const groupCommit = new GroupCommitter(this.engine, this.writerLock, (captured) =>
-      metrics.commits.inc({ captured: String(captured) }),
+      this.host.onCommit({ captured }),
     );
     this.host = {
       engine: this.engine,
