@@ -159,12 +159,15 @@ export function registerBuiltins(registry: AdminRegistry, state: NodeState): voi
   registry.addView({
     kind: 'sql',
     name: 'replicate.tables',
-    sql: `SELECT s.name AS table_name, CASE WHEN coalesce(t.local_only, 0) = 1 THEN 0 ELSE 1 END AS replicated
+    sql: `SELECT s.name AS table_name, CASE WHEN coalesce(t.local_only, 0) = 1 THEN 0 ELSE 1 END AS replicated,
+        (SELECT group_concat(d.col, ',') FROM (SELECT col FROM _chorus_delta_columns WHERE tbl = s.name ORDER BY col) d)
+          AS delta_columns
       FROM sqlite_schema s LEFT JOIN _chorus_tables t ON t.name = s.name
       WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND s.name NOT LIKE '\\_chorus\\_%' ESCAPE '\\'`,
     columns: [
       { name: 'table_name', type: 'text' },
       { name: 'replicated', type: 'bool' },
+      { name: 'delta_columns', type: 'text' },
     ],
   });
 }

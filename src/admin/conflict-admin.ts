@@ -29,6 +29,8 @@ export const pendingBatchMax = 10_000;
 export interface ConflictAdminContext {
   engine: StorageEngine;
   resolvers: Resolvers | null;
+  /** CRDT and delta columns (null outside replicated modes). */
+  crdt: CrdtColumns | null;
   /** Run fn inside a write transaction that holds the writer and is replicated when it commits. */
   adminWrite<T>(fn: () => T): Promise<T>;
   nowIso(): string;
@@ -67,8 +69,13 @@ export interface CustomDdlResult {
   notices: never[];
 }
 
-/** Parse `ALTER TABLE t SET REPLICATION CONFLICT_RESOLVER = 'name' | NULL | DEFAULT`. */
-export function parseSetResolver(p: CustomDdlStatement): { table: string; resolver: string | null } | null {
+/**
+ * Parse `ALTER TABLE t [ALTER [COLUMN] c] SET REPLICATION CONFLICT_RESOLVER = 'name' | NULL |
+ * DEFAULT`; `column` is set for the column form (whose only resolver is 'delta').
+ */
+export function parseSetResolver(
+  p: CustomDdlStatement,
+): { table: string; resolver: string | null; column?: string } | null {
   const sig = p.cls.sig;
   if (p.cls.kind !== 'alter_table' || p.cls.table === null) return null;
   const at = sig.findIndex((t, i) => isKeyword(t, 'SET') && isKeyword(sig[i + 1], 'REPLICATION'));
@@ -79,10 +86,24 @@ export function parseSetResolver(p: CustomDdlStatement): { table: string; resolv
   const v = sig[at + 4];
   if (!v || sig.length !== at + 5)
     throw new ChorusError('42601', 'expected a resolver name after CONFLICT_RESOLVER =');
-  if (isKeyword(v, 'NULL', 'DEFAULT', 'NONE')) return { table: p.cls.table, resolver: null };
+  // ALTER TABLE t ALTER [COLUMN] c SET REPLICATION ...: the column names the resolver's scope.
+  const alter = sig.findIndex((t, i) => i > 1 && i < at && isKeyword(t, 'ALTER'));
+  let column: string | undefined;
+  if (alter >= 0) {
+    const c = sig[alter + 1] && isKeyword(sig[alter + 1], 'COLUMN') ? alter + 2 : alter + 1;
+    const name = sig[c];
+    if (!name || c + 1 !== at || (name.kind !== 'ident' && name.kind !== 'qident'))
+      throw new ChorusError(
+        '42601',
+        "expected ALTER TABLE ... ALTER COLUMN c SET REPLICATION CONFLICT_RESOLVER = 'delta'",
+      );
+    column = name.kind === 'qident' ? name.value : name.text.toLowerCase();
+  }
+  const scope = column === undefined ? {} : { column };
+  if (isKeyword(v, 'NULL', 'DEFAULT', 'NONE')) return { table: p.cls.table, resolver: null, ...scope };
   if (v.kind !== 'string' && v.kind !== 'ident')
     throw new ChorusError('42601', 'the resolver name must be a string');
-  return { table: p.cls.table, resolver: v.kind === 'string' ? v.value : v.text };
+  return { table: p.cls.table, resolver: v.kind === 'string' ? v.value : v.text, ...scope };
 }
 
 export function registerConflictAdmin(
@@ -384,10 +405,36 @@ export function registerConflictAdmin(
     },
   });
 
+  /** ALTER TABLE t ALTER COLUMN c SET REPLICATION CONFLICT_RESOLVER = 'delta' | DEFAULT. */
+  const setColumnResolver = (
+    table: string,
+    column: string,
+    resolver: string | null,
+    text: string,
+  ): CustomDdlResult => {
+    const crdt = ctx.crdt;
+    if (!crdt) throw new FeatureNotSupportedError('delta columns outside replicated modes');
+    const on = resolver !== null && resolver.toLowerCase() !== 'lww';
+    if (on && resolver.toLowerCase() !== 'delta')
+      throw new ChorusError(
+        '0A000',
+        `a column's conflict resolver can be 'delta' (or DEFAULT for last-write-wins), not "${resolver}"`,
+        {
+          hint: "Resolvers that choose between rows are bound to the table: ALTER TABLE t SET REPLICATION CONFLICT_RESOLVER = 'name'.",
+        },
+      );
+    if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table))
+      throw new ChorusError('42P01', `relation "${table}" does not exist`);
+    crdt.setDelta(table, column, on);
+    ctx.engine.logAdmin(table, text, { kind: 'delta_column', table, column, delta: on });
+    return { tag: 'ALTER TABLE', columns: null, rows: [], notices: [] };
+  };
+
   return {
     customDdl(p: CustomDdlStatement): CustomDdlResult | null {
       const set = parseSetResolver(p);
       if (!set) return null;
+      if (set.column !== undefined) return setColumnResolver(set.table, set.column, set.resolver, p.text);
       const r = requireResolvers();
       if (set.resolver !== null && !r.exists(set.resolver)) {
         throw new UndefinedFunctionError(`conflict resolver "${set.resolver}" does not exist`, {

@@ -139,6 +139,8 @@ export class ChorusNode {
   readonly applier: Applier | null = null;
   /** Custom conflict resolvers (multi-primary). */
   readonly resolvers: Resolvers | null = null;
+  /** CRDT and delta columns (replicated modes). */
+  readonly crdt: CrdtColumns | null = null;
   /** Replication monitoring (multi-primary): histories sampled by its monitor. */
   readonly replicationAdmin: ReplicationAdmin | null = null;
   /** Snapshots, split-brain handling, quorum and failover (multi-primary). */
@@ -231,6 +233,9 @@ export class ChorusNode {
       engine: this.engine,
       get resolvers() {
         return self.resolvers;
+      },
+      get crdt() {
+        return self.crdt;
       },
       adminWrite: (fn) => this.adminWrite(fn),
       get checkDivergence() {
@@ -370,6 +375,7 @@ export class ChorusNode {
     if (replicated) {
       const physical = opts.clock ?? systemClock;
       const crdt = new CrdtColumns(this.engine.writer, this.engine, () => physical.nowMs());
+      this.crdt = crdt;
       registerCrdtState(this.registry, crdt);
       const r1 = this.config.replication;
       const resolvers = new Resolvers(

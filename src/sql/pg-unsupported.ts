@@ -17,6 +17,8 @@ export function rejectUnsupportedStatement(sig: Token[]): void {
     throw new FeatureNotSupportedError('LOCK TABLE (a session takes the single writer at its first write)');
   }
   if (isKeyword(a, 'ALTER') && isKeyword(b, 'TABLE')) {
+    // ChorusDB's own ALTER TABLE ... [ALTER COLUMN c] SET REPLICATION ... (admin/conflict-admin.ts).
+    if (sig.some((t, k) => isKeyword(t, 'SET') && isKeyword(sig[k + 1], 'REPLICATION'))) return;
     rejectAlterTable(sig);
     return;
   }

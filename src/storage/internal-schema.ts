@@ -174,6 +174,13 @@ CREATE TABLE IF NOT EXISTS _chorus_table_resolvers (
   tbl TEXT PRIMARY KEY,
   resolver TEXT NOT NULL
 ) WITHOUT ROWID;
+-- delta columns (ALTER TABLE t ALTER COLUMN c SET REPLICATION CONFLICT_RESOLVER = 'delta'):
+-- concurrent changes add up (replication/apply/delta-columns.ts).
+CREATE TABLE IF NOT EXISTS _chorus_delta_columns (
+  tbl TEXT NOT NULL,
+  col TEXT NOT NULL,
+  PRIMARY KEY (tbl, col)
+) WITHOUT ROWID;
 
 -- Changes of a table's shape that a row change written before them must go through when it arrives
 -- later (storage/shape-changes.ts): renames of the table or a column, value conversions of ALTER

@@ -63,6 +63,7 @@ export function renameTable(db: Database.Database, from: string, to: string): vo
     ['_chorus_rowmeta', 'tbl'],
     ['_chorus_crdt', 'tbl'],
     ['_chorus_table_resolvers', 'tbl'],
+    ['_chorus_delta_columns', 'tbl'],
     ['_chorus_tables', 'name'],
     ['_chorus_keyless_ranges', 'tbl'],
   ] as const) {
@@ -80,4 +81,5 @@ export function renameColumn(db: Database.Database, table: string, from: string,
       WHERE tbl = :t AND json_type(cols, :a) IS NOT NULL`,
   ).run({ a, b, t: table });
   db.prepare('UPDATE _chorus_crdt SET col = ? WHERE tbl = ? AND col = ?').run(to, table, from);
+  db.prepare('UPDATE _chorus_delta_columns SET col = ? WHERE tbl = ? AND col = ?').run(to, table, from);
 }

@@ -107,9 +107,14 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     await exec(ids[0]!, 'CREATE TABLE uniq (id TEXT PRIMARY KEY, node TEXT, v INTEGER)');
     await exec(
       ids[0]!,
-      'CREATE TABLE ctr (id INTEGER PRIMARY KEY, hits CRDT_COUNTER, labels CRDT_SET<TEXT>)',
+      'CREATE TABLE ctr (id INTEGER PRIMARY KEY, hits CRDT_COUNTER, labels CRDT_SET<TEXT>, bal INTEGER NOT NULL DEFAULT 0)',
     );
-    await exec(ids[0]!, "INSERT INTO ctr VALUES (1, CRDT_COUNTER(0), '[]'), (2, CRDT_COUNTER(0), '[]')");
+    await exec(
+      ids[0]!,
+      "INSERT INTO ctr VALUES (1, CRDT_COUNTER(0), '[]', 5), (2, CRDT_COUNTER(0), '[]', -5)",
+    );
+    // A delta column: increments on any node add up, like the counter beside it.
+    await exec(ids[0]!, "ALTER TABLE ctr ALTER COLUMN bal SET REPLICATION CONFLICT_RESOLVER = 'delta'");
     // A table settled by a custom resolver: deterministic, commutative, column by column.
     await exec(ids[0]!, 'CREATE TABLE prices (id INTEGER PRIMARY KEY, price INTEGER, note TEXT)');
     await exec(ids[0]!, 'INSERT INTO prices VALUES (1, 10, NULL), (2, 10, NULL)');
@@ -142,6 +147,11 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     const expectedLabels = new Map<bigint, Set<string>>([
       [1n, new Set()],
       [2n, new Set()],
+    ]);
+    // The delta column: its initial value plus every acknowledged increment of the UPDATE form.
+    const expectedBal = new Map<bigint, bigint>([
+      [1n, 5n],
+      [2n, -5n],
     ]);
     const start = world.nowMs;
     for (let i = 0; i < opts.ops; i++) {
@@ -182,7 +192,7 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
         world.schedule(at, async () => {
           const sql =
             world.rng() < 0.5
-              ? 'UPDATE ctr SET hits = crdt_increment(hits, $1), labels = crdt_add(labels, $2) WHERE id = $3'
+              ? 'UPDATE ctr SET hits = crdt_increment(hits, $1), labels = crdt_add(labels, $2), bal = bal + $1 WHERE id = $3'
               : 'SELECT CRDT_INCREMENT(hits, $1) FROM ctr WHERE id = $3 AND $2 IS NOT NULL';
           const node = nodes.get(id);
           if (!node) return;
@@ -191,7 +201,10 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
           const changed = res !== null && (res[0]?.tag === 'UPDATE 1' || res[0]?.rows.length === 1);
           if (changed) {
             expectedHits.set(row, expectedHits.get(row)! + by);
-            if (sql.startsWith('UPDATE')) expectedLabels.get(row)!.add(label);
+            if (sql.startsWith('UPDATE')) {
+              expectedLabels.get(row)!.add(label);
+              expectedBal.set(row, expectedBal.get(row)! + by);
+            }
           }
         });
       } else if (r < 0.31) {
@@ -308,8 +321,12 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     );
     const logTxsTotal = Object.values(n1.engine.appliedVector()).reduce((a, b) => a + b, 0);
     for (const id of ids) {
-      const rows = (await nodes.get(id)!.query('SELECT id, hits, labels FROM ctr ORDER BY id')).rows;
+      const rows = (await nodes.get(id)!.query('SELECT id, hits, labels, bal FROM ctr ORDER BY id')).rows;
       for (const r of rows) {
+        if (BigInt(r.bal as bigint | number) !== expectedBal.get(r.id as bigint))
+          problems.push(
+            `${id}: ctr ${r.id} delta column bal = ${r.bal}, expected ${expectedBal.get(r.id as bigint)}`,
+          );
         const want = expectedHits.get(r.id as bigint);
         if (BigInt(r.hits as bigint | number) !== want)
           problems.push(`${id}: ctr ${r.id} hits = ${r.hits}, expected ${want}`);

@@ -28,6 +28,7 @@ export type MembershipCommand =
 export type AdminCommand =
   | { kind: 'register_resolver'; name: string; language: string; definition: string }
   | { kind: 'bind_resolver'; table: string; resolver: string | null }
+  | { kind: 'delta_column'; table: string; column: string; delta: boolean }
   | MembershipCommand;
 
 /** What applying a membership command needs (cluster/membership.ts implements it). */

@@ -314,6 +314,7 @@ export class Applier implements ConflictHost {
         engine: this.engine,
         logger: this.logger,
         resolvers: this.resolvers,
+        crdt: this.crdt,
         membership: this.membership,
         rows: this,
       },

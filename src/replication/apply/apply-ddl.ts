@@ -12,6 +12,7 @@ import { truncateCover, truncateKeyless } from '../../storage/keyless-rows.js';
 import { recordShapeChange } from '../../storage/shape-changes.js';
 import { applyTableOp, shapeChangesOf, type TableOp } from '../../storage/table-ops.js';
 import type { AdminCommand, MembershipSink } from './admin-commands.js';
+import type { CrdtColumns } from './crdt-columns.js';
 import { peerRowsFor, type RowBook } from './ddl-rows.js';
 import type { Resolvers } from './resolvers.js';
 import { colPath, fromJson, type RowSql } from './row-sql.js';
@@ -21,6 +22,8 @@ export interface DdlContext {
   engine: StorageEngine;
   logger: Logger;
   resolvers: Resolvers | null;
+  /** CRDT and delta columns (a replicated delta_column command changes them). */
+  crdt: CrdtColumns | null;
   membership: MembershipSink | null;
   /** Conflict records and row metadata (the Applier). */
   rows: RowBook;
@@ -56,6 +59,11 @@ function applyAdminCommand(ctx: DdlContext, cmd: AdminCommand, tx: ReplTx): void
     ) {
       if (!ctx.membership) throw new Error('membership changes need multi-primary replication');
       ctx.membership.apply(cmd);
+      return;
+    }
+    if (cmd.kind === 'delta_column') {
+      if (!ctx.crdt) throw new Error('delta columns are not available on this node');
+      ctx.crdt.setDelta(cmd.table, cmd.column, cmd.delta);
       return;
     }
     if (!ctx.resolvers) throw new Error('resolvers are not available on this node');

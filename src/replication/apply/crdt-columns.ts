@@ -22,6 +22,7 @@ import { quoteIdent } from '../../sql/lexer.js';
 import { tableShape } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import { mapReputMarker, setReaddMarker } from '../../storage/sql-functions.js';
+import { checkDeltaValue, DeltaColumnStore } from './delta-columns.js';
 
 /** Rows kept in replicate.crdt_operations (older ones are trimmed). */
 export const crdtOpsRowsMax = 100_000;
@@ -63,6 +64,9 @@ export interface MergeResult {
 
 export class CrdtColumns {
   private readonly kinds = new Map<string, Map<string, CrdtKind>>();
+  /** Per table: its delta columns (integer columns replicated as counters). */
+  private readonly deltas = new Map<string, Set<string>>();
+  readonly deltaStore: DeltaColumnStore;
   private readonly stmts;
   private readonly cache = new Map<string, Database.Statement>();
   merges = 0;
@@ -77,6 +81,7 @@ export class CrdtColumns {
       s.safeIntegers(false);
       return s;
     };
+    this.deltaStore = new DeltaColumnStore(db);
     this.stmts = {
       get: prep('SELECT state FROM _chorus_crdt WHERE tbl = ? AND pk = ? AND col = ?'),
       put: prep('INSERT OR REPLACE INTO _chorus_crdt (tbl, pk, col, state) VALUES (?, ?, ?, ?)'),
@@ -93,7 +98,20 @@ export class CrdtColumns {
 
   invalidate(): void {
     this.kinds.clear();
+    this.deltas.clear();
     this.cache.clear();
+  }
+
+  /** Make a column a delta column or an ordinary one again (see delta-columns.ts). */
+  setDelta(tbl: string, col: string, on: boolean): void {
+    this.deltaStore.set(tbl, col, on);
+    this.invalidate();
+  }
+
+  /** Whether a column of a table is a delta column. */
+  isDelta(tbl: string, col: string): boolean {
+    this.kindsOf(tbl);
+    return this.deltas.get(tbl)?.has(col) ?? false;
   }
 
   /** CRDT columns of a table (empty when none). */
@@ -109,6 +127,9 @@ export class CrdtColumns {
           const parsed = parseCrdtType(type);
           if (parsed) k.set(col, parsed.kind);
         }
+        const deltas = new Set(this.deltaStore.columnsOf(tbl));
+        for (const col of deltas) k.set(col, 'counter');
+        this.deltas.set(tbl, deltas);
       }
       this.kinds.set(tbl, k);
     }
@@ -143,8 +164,10 @@ export class CrdtColumns {
         continue;
       }
       const cols = JSON.parse(e.cols ?? '{}') as Record<string, unknown>;
+      const deltas = this.deltas.get(e.tbl);
       for (const [col, kind] of kinds) {
         if (!(col in cols)) continue;
+        if (deltas?.has(col)) checkDeltaValue(e.tbl, col, cols[col]);
         const before = e.op === 'INSERT' ? null : this.load(e.tbl, e.pk, col, kind);
         const state = before ?? emptyState(kind);
         const oldValue = before ? stateValue(before) : null;
