@@ -20,6 +20,7 @@ import { databaseOpenError, prepareDataDir } from './data-dir.js';
 import { ensureHistoryId } from './history-id.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
 import { forgetKeylessRows, KeylessNotes } from './keyless-rows.js';
+import { forgetStaleDeltaColumns } from './delta-registry.js';
 import { applyStorageMemory, type StorageMemory } from './memory-settings.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';
@@ -448,6 +449,7 @@ export class StorageEngine {
     );
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
     forgetKeylessRows(this.writer);
+    forgetStaleDeltaColumns(this.writer);
     this.sequences.load();
   }
 

@@ -302,6 +302,13 @@ export class Applier implements ConflictHost {
     return false;
   }
 
+  /** Plain values written into delta columns (by a master that did not know them as such): see CrdtColumns.rebaseDelta. */
+  private rebaseDeltas(tbl: string, pk: string, written: string[], merged: { crdtCols: Set<string> } | null): void {
+    const crdt = this.crdt;
+    if (!crdt) return;
+    for (const c of written) if (!merged?.crdtCols.has(c) && crdt.isDelta(tbl, c)) crdt.rebaseDelta(tbl, pk, c);
+  }
+
   /** A row of a table without a primary key (see apply-ddl.ts). */
   private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }): void {
     if (!applyKeylessInsert(this.rows, e, shape)) this.stats.skipped++;
@@ -410,6 +417,7 @@ export class Applier implements ConflictHost {
         m.cols = {};
         for (const c of cols) m.cols[c] = [hlc, tx.origin, tx.seq];
         m.deleted = false;
+        this.rebaseDeltas(tbl, pk, cols, merged);
       } else {
         // An update of a row this node does not have (removed by a change that won): nothing to do.
         this.stats.skipped++;
@@ -442,6 +450,7 @@ export class Applier implements ConflictHost {
         return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
       }).run({ cols: colsText, pk });
       for (const c of win) m.cols[c] = [hlc, tx.origin, tx.seq];
+      this.rebaseDeltas(tbl, pk, win, merged);
     }
     let status: { strategy: string; status: string; error: string | null } = {
       strategy: 'last_write_wins',

@@ -7,8 +7,10 @@
 
 import type Database from 'better-sqlite3';
 import {
+  type CounterState,
   type CrdtKind,
   type CrdtState,
+  canonical,
   deltaFromValues,
   emptyState,
   type Json,
@@ -22,7 +24,7 @@ import { quoteIdent } from '../../sql/lexer.js';
 import { tableShape } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import { mapReputMarker, setReaddMarker } from '../../storage/sql-functions.js';
-import { checkDeltaValue, DeltaColumnStore } from './delta-columns.js';
+import { checkDeltaState, checkDeltaValue, DeltaColumnStore, seeded } from './delta-columns.js';
 
 /** Rows kept in replicate.crdt_operations (older ones are trimmed). */
 export const crdtOpsRowsMax = 100_000;
@@ -157,12 +159,13 @@ export class CrdtColumns {
       cols: string | null;
     }[]) {
       if (e.op === 'DDL' || e.pk === null) continue;
-      const kinds = this.kindsOf(e.tbl);
-      if (kinds.size === 0) continue;
       if (e.op === 'DELETE') {
+        // Every state of the row goes, a turned-off delta column's too (kept until then).
         this.stmts.delRow.run(e.tbl, e.pk);
         continue;
       }
+      const kinds = this.kindsOf(e.tbl);
+      if (kinds.size === 0) continue;
       const cols = JSON.parse(e.cols ?? '{}') as Record<string, unknown>;
       const deltas = this.deltas.get(e.tbl);
       for (const [col, kind] of kinds) {
@@ -185,12 +188,39 @@ export class CrdtColumns {
           delta = join(delta, again2);
           merged = join(merged, again2);
         }
+        if (deltas?.has(col)) checkDeltaState(e.tbl, col, merged as CounterState);
         this.stmts.put.run(e.tbl, e.pk, col, JSON.stringify(merged));
         this.stmts.setLogCol.run(colPath(col), JSON.stringify({ $crdt: delta }), e.lsn);
         const value = columnValue(kind, stateValue(merged));
         if (JSON.stringify(value) !== JSON.stringify(cols[col])) this.writeValue(e.tbl, e.pk, col, value);
       }
     }
+  }
+
+  /**
+   * A plain value (from a master that wrote before it applied the column's switch to delta) was
+   * applied to a delta column by last-write-wins: the counter takes that value as its new base,
+   * keeping what it counted, so later deltas add to the value every node agreed on.
+   */
+  rebaseDelta(tbl: string, pk: string, col: string): void {
+    const v = this.currentValue(tbl, pk, col);
+    if (typeof v !== 'number' && typeof v !== 'bigint') return;
+    const state = this.stmts.get.get(tbl, pk, col) as { state: string } | undefined;
+    try {
+      this.stmts.put.run(tbl, pk, col, canonical(seeded(col, v, state?.state ?? null)));
+    } catch {
+      // A value past the exact range: the row keeps its old state (the check reports the table).
+    }
+  }
+
+  /** The value a row's column holds now (null when the row is absent). */
+  private currentValue(tbl: string, pk: string, col: string): unknown {
+    const pkCols = tableShape(this.db, tbl).primaryKey;
+    const where = pkCols.map((c, i) => `${quoteIdent(c)} IS json_extract(?, '$[${i}]')`).join(' AND ');
+    const row = this.db
+      .prepare(`SELECT ${quoteIdent(col)} AS v FROM ${quoteIdent(tbl)} WHERE ${where}`)
+      .get(...pkCols.map(() => pk)) as { v: unknown } | undefined;
+    return row?.v ?? null;
   }
 
   /** Write a merged value into the user column without capturing it as a new change. */
@@ -212,20 +242,27 @@ export class CrdtColumns {
    * cols with merged values in place of deltas, or null when it has no CRDT columns.
    */
   mergeRemote(tbl: string, pk: string, colsText: string, origin: string, seq: number): MergeResult | null {
+    // The payload decides, not this node's setting: a delta made while the origin's column was a
+    // delta column counts here even if this node turned it off meanwhile (then it is added to the
+    // value the row holds: the change it stands for).
+    if (!colsText.includes('"$crdt"')) return null;
     const kinds = this.kindsOf(tbl);
-    if (kinds.size === 0) return null;
     const cols = JSON.parse(colsText) as Record<string, unknown>;
     const crdtCols = new Set<string>();
     const paths: string[] = [];
     const values: (string | number | null)[] = [];
-    for (const [col, kind] of kinds) {
-      const raw = cols[col] as { $crdt?: unknown } | undefined;
+    for (const [col, raw] of Object.entries(cols) as [string, { $crdt?: unknown } | null][]) {
       if (!raw || typeof raw !== 'object' || !('$crdt' in raw)) continue;
       const t0 = performance.now();
       const delta = parseState(JSON.stringify(raw.$crdt));
-      const merged = join(this.load(tbl, pk, col, kind) ?? emptyState(kind), delta);
+      const declared = kinds.get(col);
+      const kind = declared ?? delta.k;
+      const before = this.load(tbl, pk, col, kind) ?? emptyState(kind);
+      const merged = join(before, delta);
       this.stmts.put.run(tbl, pk, col, JSON.stringify(merged));
-      const value = stateValue(merged);
+      let value = stateValue(merged);
+      if (declared === undefined && kind === 'counter')
+        value = Number(this.currentValue(tbl, pk, col) ?? 0) + (Number(value) - Number(stateValue(before)));
       crdtCols.add(col);
       paths.push(colPath(col));
       values.push(columnValue(kind, value));
@@ -262,7 +299,8 @@ export class CrdtColumns {
   }
 
   deleteRow(tbl: string, pk: string): void {
-    if (this.kindsOf(tbl).size > 0) this.stmts.delRow.run(tbl, pk);
+    // Every state of the row goes (a delta column turned off keeps its states until then).
+    this.stmts.delRow.run(tbl, pk);
   }
 
   /** Keep replicate.crdt_operations bounded. */
