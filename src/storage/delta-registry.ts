@@ -19,7 +19,10 @@ export function deltaColumnTypeOk(declared: string): boolean {
 
 export function forgetStaleDeltaColumns(db: Database.Database): void {
   db.exec(`DELETE FROM _chorus_crdt WHERE tbl NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`);
-  const registered = db.prepare('SELECT tbl, col FROM _chorus_delta_columns').all() as { tbl: string; col: string }[];
+  const registered = db.prepare('SELECT tbl, col FROM _chorus_delta_columns').all() as {
+    tbl: string;
+    col: string;
+  }[];
   if (registered.length === 0) return;
   const forget = db.prepare('DELETE FROM _chorus_delta_columns WHERE tbl = ? AND col = ?');
   const forgetStates = db.prepare('DELETE FROM _chorus_crdt WHERE tbl = ? AND col = ?');
@@ -27,13 +30,19 @@ export function forgetStaleDeltaColumns(db: Database.Database): void {
   for (const { tbl, col } of registered) {
     let cols = columns.get(tbl);
     if (!cols) {
-      const info = db.pragma(`table_info(${quoteIdent(tbl)})`) as { name: string; type: string; notnull: number }[];
+      const info = db.pragma(`table_info(${quoteIdent(tbl)})`) as {
+        name: string;
+        type: string;
+        notnull: number;
+      }[];
       cols = new Map(info.map((c) => [c.name, c]));
       columns.set(tbl, cols);
     }
     const c = cols.get(col);
-    if (c && c.notnull && deltaColumnTypeOk(c.type)) continue;
+    if (c?.notnull && deltaColumnTypeOk(c.type)) continue;
     forget.run(tbl, col);
-    forgetStates.run(tbl, col);
+    // A column still there and still an integer keeps what it counted (as turning it off does):
+    // a difference on its way from another master must not count from zero.
+    if (!c || !deltaColumnTypeOk(c.type)) forgetStates.run(tbl, col);
   }
 }

@@ -17,10 +17,10 @@ import {
   syncCaptureTriggers,
 } from './capture.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
+import { forgetStaleDeltaColumns } from './delta-registry.js';
 import { ensureHistoryId } from './history-id.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
 import { forgetKeylessRows, KeylessNotes } from './keyless-rows.js';
-import { forgetStaleDeltaColumns } from './delta-registry.js';
 import { applyStorageMemory, type StorageMemory } from './memory-settings.js';
 import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
 import { SequenceStore } from './sequences.js';

@@ -303,10 +303,16 @@ export class Applier implements ConflictHost {
   }
 
   /** Plain values written into delta columns (by a master that did not know them as such): see CrdtColumns.rebaseDelta. */
-  private rebaseDeltas(tbl: string, pk: string, written: string[], merged: { crdtCols: Set<string> } | null): void {
+  private rebaseDeltas(
+    tbl: string,
+    pk: string,
+    written: string[],
+    merged: { crdtCols: Set<string> } | null,
+  ): void {
     const crdt = this.crdt;
     if (!crdt) return;
-    for (const c of written) if (!merged?.crdtCols.has(c) && crdt.isDelta(tbl, c)) crdt.rebaseDelta(tbl, pk, c);
+    for (const c of written)
+      if (!merged?.crdtCols.has(c) && crdt.isDelta(tbl, c)) crdt.rebaseDelta(tbl, pk, c);
   }
 
   /** A row of a table without a primary key (see apply-ddl.ts). */

@@ -100,7 +100,10 @@ export class DeltaColumnStore {
 export function seeded(col: string, raw: bigint | number, stateText: string | null): CounterState {
   const v = Number(raw);
   if (!Number.isSafeInteger(v))
-    throw new ChorusError('22003', `value ${String(raw)} of "${col}" is out of the exact range of a delta column`);
+    throw new ChorusError(
+      '22003',
+      `value ${String(raw)} of "${col}" is out of the exact range of a delta column`,
+    );
   const p: Record<string, number> = {};
   const n: Record<string, number> = {};
   let counted = 0;
@@ -145,6 +148,8 @@ export function checkDeltaState(tbl: string, col: string, state: CounterState): 
       throw new ChorusError(
         '22003',
         `the changes of delta column "${col}" of relation "${tbl}" add up past the exact range (2^53)`,
-        { hint: 'A delta column counts every change since it was turned on; values this large need numeric, which delta columns do not support yet.' },
+        {
+          hint: 'A delta column counts every change since it was turned on; values this large need numeric, which delta columns do not support yet.',
+        },
       );
 }
