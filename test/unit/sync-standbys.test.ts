@@ -4,7 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normalizeSyncMode, parseSyncStandbys } from '../../src/config/sync-standbys.js';
-import { type GateStandby, SyncCommitGate } from '../../src/replication/standby/sync-gate.js';
+import {
+  type GateStandby,
+  SyncCommitGate,
+  syncBusyWaitMaxMs,
+} from '../../src/replication/standby/sync-gate.js';
 import { fakeTimers } from '../support/fake-timers.js';
 
 test('sync modes: the seed spellings map onto async, semi-sync and sync', () => {
@@ -91,6 +95,35 @@ test('sync waits for an applied ack, semi-sync for a received one; 08007 past th
     /only 0 of the 1 standbys sync mode waits for \(ANY 1 \(\*\)\) applied it within 1000 ms/,
   );
   assert.deepEqual([sync.confirmed, sync.timedOut], [1, 1]);
+});
+
+test('a standby busy with a large transaction keeps the commit waiting, timeoutMs after each notice, up to syncBusyWaitMaxMs', async () => {
+  const timers = fakeTimers();
+  const standbys = [sb('s1'), sb('other', { connected: false })];
+  const gate = new SyncCommitGate('sync', parseSyncStandbys(undefined), false, 1000, timers, () => standbys);
+  const w = gate.wait(1);
+  timers.advance(900);
+  gate.onBusy('s1'); // receiving or applying: another 1000 ms from now
+  gate.onBusy('nobody'); // not a standby of this gate: nothing changes
+  timers.advance(900);
+  assert.equal(await settled(w), 'pending');
+  gate.onBusy('other'); // not connected: does not extend
+  timers.advance(100);
+  assert.equal(await settled(w), '08007');
+  // Notices extend a wait only until syncBusyWaitMaxMs after its commit.
+  const long = gate.wait(2);
+  for (let t = 0; t < syncBusyWaitMaxMs; t += 500) {
+    timers.advance(500);
+    gate.onBusy('s1');
+  }
+  assert.equal(await settled(long), 'pending');
+  timers.advance(1000);
+  assert.equal(await settled(long), '08007');
+  const done = gate.wait(3);
+  gate.onBusy('s1');
+  standbys[0]!.applied = 3;
+  gate.onProgress();
+  assert.equal(await settled(done), 'ok');
 });
 
 test('FIRST k waits for the k highest-priority streaming standbys; ANY k for any k named ones', async () => {

@@ -50,6 +50,8 @@ export interface ApplyQueueHost {
   fail(peer: string | null, message: string): void;
   /** A batch of `count` transactions was applied and committed. */
   applied(count: number): void;
+  /** A batch is still being applied (called at each slice's end: a long transaction is under way). */
+  busy?(): void;
 }
 
 export class ApplyQueue {
@@ -241,6 +243,7 @@ export class ApplyQueue {
 
   /** Let the event loop run (clients, heartbeats, peer messages); the end of the next slice. */
   private async yieldSlice(): Promise<number> {
+    this.host.busy?.();
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.host.isStopped()) throw new ApplyStopped();
     return this.nowMs() + applySliceMs;

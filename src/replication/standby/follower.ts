@@ -18,6 +18,8 @@ import { type EpochState, epochOf, writeMetaWhenFree } from './epoch.js';
 
 /** A cascading standby's upstream (another standby) away this long: it dials the primary instead. */
 export const upstreamFallbackMs = 15_000;
+/** A standby at work on a large transaction tells its upstream so at most this often. */
+export const standbyBusyNoticeMs = 1_000;
 /** Nodes in a chain from a standby up to its primary at most; a longer one is refused as a cycle. */
 export const cascadeDepthMax = 16;
 
@@ -303,6 +305,24 @@ export class PrimaryFollower implements PeerExtension {
       this.p.replicator.recordFailure(peerId, cycle);
     }
     this.cycle = cycle;
+  }
+
+  private lastBusyMs = Number.NEGATIVE_INFINITY;
+
+  /**
+   * This standby is still at work on its upstream's stream (a large transaction arriving in parts,
+   * or being applied): say so, at most every standbyBusyNoticeMs, so the primary's sync commits
+   * keep waiting for it instead of timing out (sync-gate.ts onBusy).
+   */
+  onBusy(peerId: string | null): void {
+    if (peerId !== null && peerId !== this.upstreamId) return;
+    const now = this.p.timers.nowMs();
+    if (now - this.lastBusyMs < standbyBusyNoticeMs) return;
+    this.lastBusyMs = now;
+    this.p.replicator
+      .peerHandles()
+      .find((h) => h.peerId === this.upstreamId && !h.closed)
+      ?.send({ t: 'ha_busy' });
   }
 
   /** The replicator queued a batch from the upstream: acknowledge receipt now (semi-sync). */

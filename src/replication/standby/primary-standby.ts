@@ -82,6 +82,7 @@ export function roleHooks(
   takesFrom(peerId: string): boolean;
   stamp(): Record<string, unknown>;
   onReceived(peerId: string, txs: readonly ReplTx[]): void;
+  onBusy(peerId: string | null): void;
 } {
   return {
     // Nothing goes to a standby whose data follows another history (standbys.ts, diverged()).
@@ -102,6 +103,7 @@ export function roleHooks(
     takesFrom: (id) => role.acceptsFrom(id),
     stamp: () => ({ epoch: epoch.current }),
     onReceived: (id, txs) => standby()?.follower?.onReceived(id, txs),
+    onBusy: (id) => standby()?.follower?.onBusy(id),
   };
 }
 
@@ -272,6 +274,7 @@ export class PrimaryStandby {
       epoch: this.epoch,
       onNewerEpoch: (epoch, peer) => this.fence(epoch, `peer ${peer} is in epoch ${epoch}`),
       onProgress: () => this.gate?.onProgress(),
+      onBusy: (id) => this.gate?.onBusy(id),
     });
     // A cascading standby's tracker is reached through its link router (cascade.ts).
     if (!cascade) replicator.addExtension(tracker);

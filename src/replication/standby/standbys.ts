@@ -60,6 +60,8 @@ export interface StandbyTrackerParts {
   onNewerEpoch(epoch: number, peerId: string): void;
   /** A standby received, applied, connected or left (the sync gate re-checks its waiters). */
   onProgress(): void;
+  /** A standby is still receiving or applying a large transaction (the sync gate waits on). */
+  onBusy?(standbyId: string): void;
 }
 
 interface Known {
@@ -83,7 +85,7 @@ interface Known {
 }
 
 export class StandbyTracker implements PeerExtension {
-  readonly types = new Set(['ha_hello', 'ha_recv']);
+  readonly types = new Set(['ha_hello', 'ha_recv', 'ha_busy']);
   private readonly known = new Map<string, Known>();
   private readonly stmts: { commitAt: Database.Statement; lagBytes: Database.Statement };
   private timer: TimerHandle | null = null;
@@ -189,6 +191,8 @@ export class StandbyTracker implements PeerExtension {
         );
       }
       this.p.onProgress();
+    } else if (msg.t === 'ha_busy') {
+      this.p.onBusy?.(peer.peerId);
     } else if (msg.t === 'ha_recv') {
       const seq = Number((msg.vector as Vector | undefined)?.[this.origin] ?? 0);
       if (Number.isSafeInteger(seq) && seq > k.received) {

@@ -11,6 +11,11 @@ import { ChorusError, SyncStandbysMissingError, SyncStandbyTimeoutError } from '
 
 /** Commits waiting for their standbys at once; more are refused rather than queued without bound. */
 export const syncWaitersMax = 10_000;
+/**
+ * The longest a commit waits for standbys that keep saying they are at work on a large transaction
+ * (each notice extends the wait by sync_timeout_ms, up to this from the commit).
+ */
+export const syncBusyWaitMaxMs = 600_000;
 
 /** One standby as the gate sees it: positions are the primary's transaction sequence numbers. */
 export interface GateStandby {
@@ -74,7 +79,11 @@ interface HeldRead {
   seq: number;
   resolve: () => void;
   timer: TimerHandle;
+  sinceMs: number;
 }
+
+/** A placeholder until a wait's first timer is armed. */
+const noTimer: TimerHandle = { cancel: () => undefined };
 
 interface Waiter {
   seq: number;
@@ -82,6 +91,8 @@ interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
   timer: TimerHandle;
+  /** When the wait began (a busy standby extends it, up to syncBusyWaitMaxMs from here). */
+  sinceMs: number;
 }
 
 export class SyncCommitGate {
@@ -210,29 +221,43 @@ export class SyncCommitGate {
         ),
       );
     return new Promise<void>((resolve, reject) => {
-      const w: Waiter = {
-        seq,
-        want,
-        resolve,
-        reject,
-        timer: this.timers.after(this.timeoutMs, () => {
-          this.waiters.delete(w);
-          this.timedOut++;
-          this.giveUp(seq);
-          reject(
-            new SyncStandbyTimeoutError(
-              this.holding(seq, want),
-              this.needed(want),
-              want.quorum ? 'quorum' : want.level === 'applied' ? 'sync' : 'semi-sync',
-              this.ruleText(want),
-              this.timeoutMs,
-              want.level,
-            ),
-          );
-        }),
-      };
+      const w: Waiter = { seq, want, resolve, reject, timer: noTimer, sinceMs: this.timers.nowMs() };
+      this.arm(w);
       this.waiters.add(w);
     });
+  }
+
+  /** (Re)start a commit's timeout: 08007 when the standbys it waits for say nothing for timeoutMs. */
+  private arm(w: Waiter): void {
+    w.timer.cancel();
+    w.timer = this.timers.after(this.timeoutMs, () => {
+      this.waiters.delete(w);
+      this.timedOut++;
+      this.giveUp(w.seq);
+      w.reject(
+        new SyncStandbyTimeoutError(
+          this.holding(w.seq, w.want),
+          this.needed(w.want),
+          w.want.quorum ? 'quorum' : w.want.level === 'applied' ? 'sync' : 'semi-sync',
+          this.ruleText(w.want),
+          this.timeoutMs,
+          w.want.level,
+        ),
+      );
+    });
+  }
+
+  /**
+   * A standby says it is still receiving or applying a large transaction: the commits (and reads)
+   * waiting may wait another timeoutMs — as PostgreSQL's synchronous commit waits for a standby
+   * that is replaying — up to syncBusyWaitMaxMs in all. A standby the rule does not count changes
+   * nothing.
+   */
+  onBusy(standbyId: string): void {
+    if (!this.standbys().some((s) => s.id === standbyId && s.connected)) return;
+    const now = this.timers.nowMs();
+    for (const w of this.waiters) if (now - w.sinceMs < syncBusyWaitMaxMs) this.arm(w);
+    for (const r of this.reads) if (now - r.sinceMs < syncBusyWaitMaxMs) this.armRead(r);
   }
 
   /**
@@ -251,16 +276,18 @@ export class SyncCommitGate {
       );
     this.heldReads++;
     return new Promise<void>((resolve) => {
-      const r: HeldRead = {
-        seq,
-        resolve,
-        timer: this.timers.after(this.timeoutMs, () => {
-          this.reads.delete(r);
-          this.giveUp(seq);
-          resolve();
-        }),
-      };
+      const r: HeldRead = { seq, resolve, timer: noTimer, sinceMs: this.timers.nowMs() };
+      this.armRead(r);
       this.reads.add(r);
+    });
+  }
+
+  private armRead(r: HeldRead): void {
+    r.timer.cancel();
+    r.timer = this.timers.after(this.timeoutMs, () => {
+      this.reads.delete(r);
+      this.giveUp(r.seq);
+      r.resolve();
     });
   }
 

@@ -65,6 +65,8 @@ export interface ReplicatorOptions {
   stamp?: () => Record<string, unknown>;
   /** Transactions from a peer were received and queued (before they are applied). */
   onReceived?: (peerId: string, txs: readonly ReplTx[]) => void;
+  /** Still at work on what a peer sent: a part of a large transaction arrived, or an apply runs on. */
+  onBusy?: (peerId: string | null) => void;
 }
 
 /** How often retention runs. */
@@ -134,6 +136,7 @@ export class Replicator {
           this.retryRefusals();
           this.kick();
         },
+        busy: () => this.o.onBusy?.(null),
       },
     );
   }
@@ -466,6 +469,7 @@ export class Replicator {
       p.link.close(out.message);
     } else if (out.kind === 'partial') {
       this.send(p, { t: 'ack', vector: this.o.engine.appliedVector(), batches: 1 });
+      this.o.onBusy?.(p.link.peerId);
     } else this.receive(p, [out.tx]);
   }
 
