@@ -361,7 +361,14 @@ export class ChorusNode {
       },
       onCommit: (info) => {
         metrics.commits.inc({ captured: String(info.captured) });
-        if (info.captured) this.replicator?.kick();
+        if (!info.captured) return;
+        // The commit is made: a failure to ship it now is the sender's to report (its next poll
+        // retries), never an error for the client whose write is durable.
+        try {
+          this.replicator?.kick();
+        } catch (err) {
+          this.logger.error({ err }, 'shipping a commit failed; the sender retries at its next poll');
+        }
       },
       onStatement: (kind, ok) => {
         metrics.statements.inc({ kind });

@@ -107,6 +107,40 @@ function vectorOf(file: string, fold: boolean): Record<string, number> {
   }
 }
 
+/** The _chorus_meta key of the primary/standby epoch (replication/standby/epoch.ts writes it). */
+export const haEpochMetaKey = 'ha_epoch';
+
+/**
+ * The copy carries the node-local meta read when the download began; a vote granted after that
+ * (while the node closed for the install) raised the live database's epoch. One vote per epoch
+ * must survive the install: the copy takes the greater epoch.
+ */
+function keepNewerEpoch(live: string, incoming: string): void {
+  const read = (db: Database.Database): number =>
+    Number(db.prepare('SELECT value FROM _chorus_meta WHERE key = ?').pluck().get(haEpochMetaKey) ?? 0);
+  const liveDb = new Database(live, { readonly: true, fileMustExist: true });
+  let liveEpoch: number;
+  try {
+    liveEpoch = liveDb.prepare("SELECT 1 FROM sqlite_master WHERE name = '_chorus_meta'").get()
+      ? read(liveDb)
+      : 0;
+  } finally {
+    liveDb.close();
+  }
+  if (!Number.isSafeInteger(liveEpoch) || liveEpoch <= 0) return;
+  const copy = new Database(incoming, { fileMustExist: true });
+  try {
+    // No WAL beside the copy: the install moves the one file.
+    copy.pragma('journal_mode = DELETE');
+    if (read(copy) < liveEpoch)
+      copy
+        .prepare('INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES (?, ?)')
+        .run(haEpochMetaKey, String(liveEpoch));
+  } finally {
+    copy.close();
+  }
+}
+
 export type SnapshotInstallResult =
   | { installed: false; refused?: string }
   | { installed: true; previous: string | null };
@@ -139,6 +173,7 @@ export function installPendingSnapshot(dataDir: string): SnapshotInstallResult {
           refused: `the database holds transactions the snapshot lacks (${what}); installing it would lose them`,
         };
       }
+      keepNewerEpoch(live, incoming);
       previous = join(dataDir, preSnapshotFileName);
       for (const suffix of sidecars) rmSync(previous + suffix, { force: true });
       renameSync(live, previous);

@@ -426,6 +426,27 @@ test('install removes stale sidecars of a database a crash left half-moved', () 
   db.close();
 });
 
+test("install keeps the live database's newer epoch: a vote granted while the node closed survives", () => {
+  const dir = join(root, 'newer-epoch');
+  const incoming = join(dir, snapshotIncomingDirName);
+  mkdirSync(incoming, { recursive: true });
+  makeDonorDb(dir, 2);
+  renameSync(join(dir, databaseFileName), join(incoming, snapshotFileName));
+  prepareSnapshotFile(join(incoming, snapshotFileName), 'receiver', { ha_epoch: '3' });
+  writeFileSync(join(incoming, snapshotReadyFileName), '{}');
+  // The live database (empty of transactions) raised its epoch to 7 after the download began.
+  const live = new Database(join(dir, databaseFileName));
+  live.pragma('journal_mode = WAL');
+  live.exec(internalSchemaSql);
+  live.prepare("INSERT INTO _chorus_meta VALUES ('node_id', 'receiver'), ('ha_epoch', '7')").run();
+  live.close();
+  assert.equal(installPendingSnapshot(dir).installed, true);
+  const db = new Database(join(dir, databaseFileName), { readonly: true });
+  assert.equal(db.prepare("SELECT value FROM _chorus_meta WHERE key = 'ha_epoch'").pluck().get(), '7');
+  assert.equal(db.prepare('SELECT count(*) FROM items').pluck().get(), 2);
+  db.close();
+});
+
 test('with no peer holding what this node holds, it neither waits for a snapshot nor refuses writes', () => {
   // This node holds c's transactions up to 10; the only peer has c's up to 3 (and ours).
   const { receiver, sent, failures, later } = refusedReceiver(

@@ -244,9 +244,9 @@ export class Applier implements ConflictHost {
   private applyEntry(p: TxProgress, entry: LogEntry): boolean {
     const { tx, seen, hlc } = p;
     if (entry.op === 'DDL') {
-      this.applyDdl(entry, tx);
+      const changed = this.applyDdl(entry, tx);
       this.onDdlApplied?.(tx.origin, tx.seq);
-      return true;
+      return changed;
     }
     // Written before an ALTER TABLE it had not seen: renamed and converted as the table now is.
     const up = this.upgrader.upgrade(entry, seen);
@@ -320,8 +320,8 @@ export class Applier implements ConflictHost {
     if (!applyKeylessInsert(this.rows, e, shape)) this.stats.skipped++;
   }
 
-  private applyDdl(e: LogEntry, tx: ReplTx): void {
-    applyDdlEntry(
+  private applyDdl(e: LogEntry, tx: ReplTx): boolean {
+    const changed = applyDdlEntry(
       {
         db: this.db,
         engine: this.engine,
@@ -335,6 +335,7 @@ export class Applier implements ConflictHost {
       tx,
     );
     this.invalidate();
+    return changed;
   }
 
   /** @internal (conflict-rules.ts) */

@@ -74,15 +74,20 @@ function applyAdminCommand(ctx: DdlContext, cmd: AdminCommand, tx: ReplTx): void
   }
 }
 
-/** One DDL entry: an admin command, a table operation, or SQL text run as the origin ran it. */
-export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
+/**
+ * One DDL entry: an admin command, a table operation, or SQL text run as the origin ran it. True
+ * when it may have changed the schema or what caches hold (a keyless TRUNCATE does not: the apply
+ * may still pause after it, and a large transaction that begins with one — pgbench -i's — is
+ * applied in slices like any other).
+ */
+export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): boolean {
   const parsed = JSON.parse(e.cols ?? '{}') as { sql?: string; admin?: AdminCommand; tableOp?: TableOp };
   if (parsed.admin) {
     applyAdminCommand(ctx, parsed.admin, tx);
-    return;
+    return true;
   }
   const sql = parsed.sql;
-  if (!sql) return;
+  if (!sql) return false;
   const { db, engine } = ctx;
   db.exec('SAVEPOINT chorus_apply_ddl');
   try {
@@ -110,12 +115,14 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): void {
     if (created && /^\s*create\s+table/i.test(sql)) engine.registerTable(e.tbl, false);
     engine.syncSchema();
     db.exec('RELEASE chorus_apply_ddl');
+    return parsed.tableOp?.kind !== 'truncate';
   } catch (err) {
     // Concurrent DDL from two nodes (the table or column already exists, or is already gone):
     // the schema already has the intended shape; keep going.
     db.exec('ROLLBACK TO chorus_apply_ddl');
     db.exec('RELEASE chorus_apply_ddl');
     ddlConflict(ctx, e, tx, (err as Error).message);
+    return false;
   }
 }
 
