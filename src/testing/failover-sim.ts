@@ -11,6 +11,7 @@ import {
   LeaseKeeper,
   type Position,
   Voter,
+  type VoterCarry,
 } from '../replication/standby/lease.js';
 import { SimWorld } from './sim-world.js';
 
@@ -21,6 +22,19 @@ const shipMs = 50;
 const writeEveryMs = 80;
 const workloadMs = 60_000;
 const settleMs = 20_000;
+/** An in-process restart (NodeRunner.restart): the old node keeps running this long while it closes... */
+const restartCloseMsMax = 1_500;
+/** ...then is down this long while the new one opens. */
+const restartOpenMsMax = 1_000;
+
+/**
+ * In-process restarts (a role change closes the node and opens a new one in the same process, as
+ * NodeRunner does): 'carry' hands the voter's promise over after the close (VoterCarry). The others
+ * are deliberately wrong, to show the simulation catches them: 'carry-before-close' reads the carry
+ * when the restart starts (grants made while closing are lost); 'no-quiet' opens a fresh voter that
+ * skips the quiet period without a carry.
+ */
+export type InProcessRestarts = 'off' | 'carry' | 'carry-before-close' | 'no-quiet';
 
 interface Entry {
   epoch: number;
@@ -41,6 +55,8 @@ export interface FailoverSimResult {
   /** Acknowledged commits rewound (async mode only; a violation in sync modes). */
   ackedLost: number;
   fencedWrites: number;
+  /** In-process restarts run (role changes, restarts that keep the role). */
+  restarts: number;
 }
 
 class SimData {
@@ -72,6 +88,12 @@ class SimData {
   inbox: { from: string; m: SimMsg }[] = [];
   /** The epoch whose first commit was checked against the acknowledged ones. */
   checkedEpoch = 0;
+  /** Closing for an in-process restart: no writes, no lease held, no new round (HaAgent.restarting). */
+  restarting = false;
+  /** The primary this standby follows (a new one restarts it, as HaAgent.follow). */
+  following: string | null = null;
+  /** The role and epoch the node reopens with after an in-process restart. */
+  reopenAs: { role: 'primary' | 'standby'; epoch: number } | null = null;
 
   constructor(
     readonly id: string,
@@ -85,7 +107,10 @@ class SimData {
   }
 }
 
-export async function runFailoverSimulation(seed: number): Promise<FailoverSimResult> {
+export async function runFailoverSimulation(
+  seed: number,
+  inProcess: InProcessRestarts = 'off',
+): Promise<FailoverSimResult> {
   const world = new SimWorld(seed);
   const ids = world.rng() < 0.5 ? ['d1', 'd2', 'd3'] : ['d1', 'd2', 'd3', 'd4'];
   const observerIds = ['o1', 'o2'].slice(0, world.int(0, 2));
@@ -94,6 +119,7 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
   const voters = [...ids, ...observerIds];
   const quorum = quorumOf(voters.length, undefined);
   const nodes = new Map(ids.map((id, i) => [id, new SimData(id, i === 0)]));
+  for (const n of nodes.values()) if (n.role === 'standby') n.following = ids[0]!;
   const problems: string[] = [];
   const cut = new Set<string>();
   const lastAt = new Map<string, number>();
@@ -105,6 +131,9 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
   let commits = 0;
   let elections = 0;
   let fencedWrites = 0;
+  let restarts = 0;
+  /** No client writes before this (an idle spell: the standbys' histories are then alike). */
+  let idleUntilMs = 0;
   const key = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
   const observers = new Map(
     observerIds.map((id) => {
@@ -194,16 +223,53 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
     });
   }
 
-  function boot(n: SimData, fresh: boolean): void {
+  /**
+   * NodeRunner.restart: the node goes on closing for a while (no writes, no new round; its voter
+   * still answers), then is down while the new node opens with the carried promise.
+   */
+  function restartInProcess(
+    n: SimData,
+    role: 'primary' | 'standby',
+    epoch: number,
+    closeMsMax = restartCloseMsMax,
+    openMsMax = restartOpenMsMax,
+  ): void {
+    if (inProcess === 'off') return;
+    n.reopenAs = { role, epoch };
+    if (n.restarting) return;
+    n.restarting = true;
+    restarts++;
+    const early = n.voter.carry();
+    const g = n.gen;
+    world.schedule(world.nowMs + world.int(0, closeMsMax), () => {
+      if (n.gen !== g || !n.up) return; // crashed meanwhile: it boots as after a crash
+      n.up = false;
+      n.gen++;
+      const carry = inProcess === 'carry' ? n.voter.carry() : early;
+      const g2 = n.gen;
+      world.schedule(world.nowMs + world.int(10, openMsMax), () => {
+        if (n.gen !== g2) return;
+        n.up = true;
+        const to = n.reopenAs!;
+        // A primary whose epoch moved on while it restarted starts fenced (deposedAtStart).
+        n.role = to.role === 'primary' && n.epochValue === to.epoch ? 'primary' : 'standby';
+        boot(n, inProcess === 'no-quiet' ? true : carry);
+      });
+    });
+  }
+
+  function boot(n: SimData, fresh: boolean | VoterCarry): void {
     n.gen++;
     n.inbox = [];
+    n.restarting = false;
+    n.reopenAs = null;
     n.voter = new Voter(
       {
         self: n.id,
         epoch: n.epoch,
         now: () => world.nowMs,
         position: () => n.position(),
-        leads: () => n.role === 'primary' && (n.keeper?.holds() ?? false),
+        leads: () => n.role === 'primary' && !n.restarting && (n.keeper?.holds() ?? false),
       },
       fresh,
     );
@@ -221,7 +287,18 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
       send: (to, m) => send(n.id, to, m),
       onWon: (epoch) => {
         elections++;
+        const twice = electedAt.get(epoch);
+        if (twice && twice.id !== n.id)
+          problems.push(
+            `${n.id} won epoch ${epoch} at ${world.nowMs}, already won by ${twice.id} at ${twice.at}`,
+          );
         electedAt.set(epoch, { id: n.id, at: world.nowMs });
+        if (inProcess !== 'off') {
+          // HaAgent.won: the node restarts in-process as the primary of `epoch`.
+          n.following = null;
+          restartInProcess(n, 'primary', epoch);
+          return;
+        }
         n.role = 'primary';
         n.applied.clear();
         n.keeper = makeKeeper(n, epoch);
@@ -241,6 +318,7 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
     loop(haRenewMs, () => n.keeper?.renew());
     loop(tickMs, () => {
       n.candidate.expire();
+      if (n.restarting) return;
       if (n.role === 'standby' && world.nowMs - n.lastHeardMs > failoverTimeoutMs)
         if (n.voter.promisedUntil() <= world.nowMs) n.candidate.start();
     });
@@ -254,16 +332,18 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
 
   function write(n: SimData): void {
     if (n.role !== 'primary' || !n.keeper) return;
-    if (!n.keeper.holds()) {
+    if (!n.keeper.holds() || n.restarting) {
       fencedWrites++;
       return;
     }
     const epoch = n.epochValue;
+    const idle = world.nowMs < idleUntilMs;
     for (const [e, w] of electedAt)
       if (e > epoch && w.at <= world.nowMs)
         problems.push(
-          `${n.id} committed in epoch ${epoch} at ${world.nowMs} after ${w.id} won epoch ${e} at ${w.at}`,
+          `${n.id} ${idle ? 'could commit' : 'committed'} in epoch ${epoch} at ${world.nowMs} after ${w.id} won epoch ${e} at ${w.at}`,
         );
+    if (idle) return;
     if (synchronous && n.checkedEpoch !== epoch) {
       // The first commit of a new primary: it must hold every commit acknowledged so far.
       n.checkedEpoch = epoch;
@@ -284,6 +364,14 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
         const r = n.voter.onLeaseReq(from, m);
         if (r.t === 'ha_lease_reply' && r.granted && n.role === 'standby') n.lastHeardMs = world.nowMs;
         send(n.id, from, r);
+        if (r.t === 'ha_lease_reply' && r.granted && from !== n.id && !n.restarting && inProcess !== 'off') {
+          // HaAgent: another primary's granted lease fences this one; a new primary is followed after a restart.
+          if (n.role === 'primary') becomeStandby(n);
+          if (n.following !== from) {
+            n.following = from;
+            restartInProcess(n, 'standby', m.epoch);
+          }
+        }
         return;
       }
       case 'ha_lease_reply':
@@ -335,13 +423,29 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
     const target = primary && world.rng() < 0.7 ? primary : world.pick([...nodes.values()]);
     const r = world.rng();
     const heal = world.int(1_000, 8_000);
-    if (r < 0.15 && primary) {
+    const others = [...nodes.values()].filter((x) => x !== primary && x.up);
+    if (inProcess !== 'off' && primary && others.length >= 2 && world.rng() < 0.4) {
+      // A standby cut from the primary runs for election about when another one restarts
+      // in-process (a snapshot install, a re-follow): that one's promise to the primary must hold.
+      const [c, v] = [others[0]!, others[1]!];
+      cut.add(key(primary.id, c.id));
+      // Idle meanwhile: both hold the same history, so only v's promise keeps it from voting for c.
+      idleUntilMs = world.nowMs + heal;
+      // c runs once its promise to the primary ran out, about failoverTimeoutMs after the cut.
+      world.schedule(world.nowMs + world.int(1_500, 2_200), () => {
+        if (v.up && !v.restarting) restartInProcess(v, v.role, v.epochValue, 200, 300);
+      });
+      world.schedule(world.nowMs + heal, () => {
+        cut.delete(key(primary.id, c.id));
+      });
+    } else if (r < 0.15 && primary) {
       // The primary crashes while its most advanced standby is cut off: the others must not elect
       // one of themselves if that could lose an acknowledged commit.
       const ahead = [...nodes.values()]
         .filter((x) => x !== primary)
         .sort((a, b) => b.log.length - a.log.length)[0]!;
       primary.up = false;
+      primary.gen++;
       for (const o of voters) if (o !== ahead.id) cut.add(key(ahead.id, o));
       world.schedule(world.nowMs + heal, () => {
         primary.up = true;
@@ -350,6 +454,7 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
       });
     } else if (r < 0.3) {
       target.up = false;
+      target.gen++;
       world.schedule(world.nowMs + heal, () => {
         target.up = true;
         boot(target, false);
@@ -387,7 +492,7 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
   return {
     ok: problems.length === 0,
     problems: [
-      `sync=${synchronous} k=${k} data=${ids.length} observers=${observers.size}`,
+      `sync=${synchronous} k=${k} data=${ids.length} observers=${observers.size} in-process=${inProcess} (${restarts} restarts)`,
       ...problems,
     ].slice(0, problems.length ? 20 : 0),
     elections,
@@ -395,5 +500,6 @@ export async function runFailoverSimulation(seed: number): Promise<FailoverSimRe
     acked: acked.size,
     ackedLost,
     fencedWrites,
+    restarts,
   };
 }
