@@ -184,6 +184,9 @@ export class ChorusNode {
       sequenceSlots: (nodeId) => sequenceSlotsOf(this.config, nodeId),
       catalogFunctions: registerCatalogFunctions,
       memory,
+      ...(this.config.haMode === 'standalone'
+        ? {}
+        : { logEntryBytesMax: this.config.replication.max_batch_size_mb * 1024 * 1024 }),
     });
     sequenceSlotsOf(this.config, this.engine.nodeId); // a bad slot setting fails at start
     // Automatic failover may have made this node primary, or given it another primary to follow.

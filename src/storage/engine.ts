@@ -53,6 +53,11 @@ export interface EngineOptions {
   memory?: StorageMemory;
   /** The catalog functions psql's queries call, registered on the writer (registerSqlFunctions). */
   catalogFunctions?: (db: Database.Database) => void;
+  /**
+   * Replicated modes: the largest row change a peer link carries ([replication] max_batch_size_mb);
+   * a commit with a larger one is refused (54000) rather than committed and never shipped.
+   */
+  logEntryBytesMax?: number;
 }
 
 interface OpenWrite {
@@ -166,7 +171,9 @@ export class StorageEngine {
     this.sequences.register(this.writer);
     this.stmts = {
       loggedBytes: this.writer.prepare(
-        'SELECT coalesce(sum(length(CAST(tbl AS BLOB)) + coalesce(length(CAST(pk AS BLOB)), 0) + coalesce(length(CAST(cols AS BLOB)), 0)), 0) AS b FROM _chorus_log WHERE txid = ?',
+        `SELECT coalesce(sum(n), 0) AS b, coalesce(max(n), 0) AS m
+           FROM (SELECT length(CAST(tbl AS BLOB)) + coalesce(length(CAST(pk AS BLOB)), 0) + coalesce(length(CAST(cols AS BLOB)), 0) AS n
+                   FROM _chorus_log WHERE txid = ?)`,
       ),
       insertTx: this.writer.prepare(
         'INSERT INTO _chorus_tx (txid, origin, origin_seq, hlc_wall, hlc_logical, committed_at_ms, deps, order_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -523,7 +530,16 @@ export class StorageEngine {
         this.keylessNotes.flush(this.writer, this.nodeId, originSeq);
         this.localCommitHook?.(open.txid, this.nodeId, originSeq, key);
         info = { txid: open.txid, originSeq, hlc };
-        const logged = this.stmts.loggedBytes.get(BigInt(open.txid)) as { b: number | bigint };
+        const logged = this.stmts.loggedBytes.get(BigInt(open.txid)) as { b: number | bigint; m: number | bigint };
+        const entryMax = this.opts.logEntryBytesMax;
+        if (entryMax !== undefined && Number(logged.m) > entryMax)
+          throw new ChorusError(
+            '54000',
+            `a row change of ${Number(logged.m)} bytes exceeds the ${entryMax} bytes a replication batch may carry: the transaction is rolled back`,
+            {
+              hint: 'Raise [replication] max_batch_size_mb on every node, or store the value in smaller rows.',
+            },
+          );
         this.logWrites.writes++;
         this.logWrites.bytes += Number(logged.b);
         this.logWrites.lastWriteMs = this.physical.nowMs();

@@ -176,8 +176,16 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       } else if (r < 0.12) {
         const eid = `${id}-e${counter++}`;
         const email = `user${world.int(1, 4)}@example.com`;
+        // An existing row updated to a value another master may give another row at once.
+        const offset = world.rng() < 0.4 ? world.int(0, 5) : null;
         world.schedule(at, async () => {
-          await exec(id, 'INSERT INTO emails VALUES ($1, $2, $3)', [eid, email, id]);
+          if (offset === null) await exec(id, 'INSERT INTO emails VALUES ($1, $2, $3)', [eid, email, id]);
+          else
+            await exec(
+              id,
+              'UPDATE emails SET email = $1, node = $2 WHERE id IN (SELECT id FROM emails ORDER BY id LIMIT 1 OFFSET $3)',
+              [email, id, BigInt(offset)],
+            );
         });
       } else if (r < 0.17) {
         const row = BigInt(world.int(1, 2));

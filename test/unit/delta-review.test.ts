@@ -8,25 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ChorusNode } from '../../src/node/node.js';
-import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';
-import { SimWorld } from '../../src/testing/sim-world.js';
+import { simPair } from '../support/sim-pair.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-delta-review-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function pair(seed: number, prefix: string) {
-  const world = new SimWorld(seed);
-  const fabric = new SimFabric(world);
-  const ids = [`${prefix}a`, `${prefix}b`];
-  const [a, b] = ids.map((id) => openSimNode({ world, fabric, root, id, peers: ids })) as [
-    ChorusNode,
-    ChorusNode,
-  ];
-  await a.startReplication();
-  await b.startReplication();
-  return { world, fabric, a, b };
-}
+const pair = (seed: number, prefix: string) => simPair(root, seed, prefix);
 
 const bal = async (n: ChorusNode): Promise<unknown[]> =>
   (await n.query('SELECT id, bal FROM acct ORDER BY id')).rows;

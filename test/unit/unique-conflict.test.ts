@@ -10,6 +10,7 @@ import type { ChorusNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
+import { simPair } from '../support/sim-pair.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-unique-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -45,5 +46,43 @@ test('unique-index collision between different keys converges to the later write
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test('two existing rows updated to one unique value on two masters: the later update keeps it, the other row goes, on both', async () => {
+  for (const later of ['a', 'b'] as const) {
+    const { world, fabric, a, b } = await simPair(root, later === 'a' ? 41 : 42, `uu${later}`);
+    try {
+      await a.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)');
+      await a.exec(
+        "INSERT INTO users VALUES (1, 'one@example.com', 'first'), (2, 'two@example.com', 'second')",
+      );
+      await world.runFor(500);
+      fabric.partition(a.nodeId, b.nodeId);
+      const first = later === 'a' ? b : a;
+      const second = later === 'a' ? a : b;
+      await first.exec(`UPDATE users SET email = 'x@example.com' WHERE id = ${first === a ? 1 : 2}`);
+      await world.runFor(50);
+      await second.exec(`UPDATE users SET email = 'x@example.com' WHERE id = ${second === a ? 1 : 2}`);
+      // An unrelated later write of the first row's other column must not change who wins.
+      await first.exec(`UPDATE users SET name = 'renamed' WHERE id = ${first === a ? 1 : 2}`);
+      fabric.heal(a.nodeId, b.nodeId);
+      await world.runFor(2_000);
+      const winner = second === a ? 1n : 2n;
+      const dumps = await Promise.all(
+        [a, b].map(async (n) => (await n.query('SELECT id, email FROM users ORDER BY id')).rows),
+      );
+      assert.deepEqual(dumps[0], dumps[1], `later on ${later}: nodes differ`);
+      assert.deepEqual(dumps[0], [{ id: winner, email: 'x@example.com' }], `later on ${later}`);
+      for (const n of [a, b]) {
+        const c = await n.query(
+          "SELECT count(*) AS n FROM replicate.conflicts WHERE conflict_type = 'unique_conflict'",
+        );
+        assert.ok(Number(c.rows[0]!.n) >= 1, `${n.nodeId} records the unique conflict`);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
   }
 });

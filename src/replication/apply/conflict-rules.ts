@@ -150,9 +150,12 @@ function columnTypes(a: ConflictHost, tbl: string): Map<string, TypeRef | null> 
 }
 
 /**
- * An incoming row collides on a unique index with a different local row: the write with the
- * greater order key keeps the value and the other row is removed — the same decision on every
- * node, whatever the arrival order (a node that sees the loser later discards it the same way).
+ * An incoming row collides on a unique index with a different local row: of the two writes that
+ * set the colliding value (the incoming one, and the holder's last write of the index's columns),
+ * the one with the greater order key keeps the value and the row of the other is removed — the
+ * same decision on every node, whatever the arrival order. An insert or an update that loses
+ * removes its row everywhere: where it arrives second, the row it would have changed goes (its
+ * values are kept in the unique_conflict record), as it went where it was the holder.
  * Returns true when the incoming change was applied (or deliberately discarded and recorded).
  */
 export function resolveUnique(
@@ -165,11 +168,14 @@ export function resolveUnique(
 ): boolean {
   const tbl = e.tbl;
   const pk = e.pk!;
-  const holder = uniqueHolder(a, tbl, shape, pk, e.cols ?? '{}');
-  if (!holder) return false;
+  const found = uniqueHolder(a, tbl, shape, pk, e.cols ?? '{}');
+  if (!found) return false;
+  const holder = found.pk;
   const hm = a.loadMeta(tbl, holder);
-  // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
-  const holderKey = Object.values(hm.cols).reduce((k, c) => (c[0] > k ? c[0] : k), '');
+  // The holder's write of the colliding columns (not a later write of other columns): both nodes
+  // compare the same two writes.
+  const keyOf = (c: string): string => hm.cols[c]?.[0] ?? '';
+  const holderKey = found.columns.map(keyOf).reduce((k, c) => (c > k ? c : k), '');
   const holderOrigin = Object.values(hm.cols).find((c) => c[0] === holderKey)?.[1] ?? a.nodeId;
   const holderValue = a.rowJson(tbl, shape, holder);
   if (hlc > holderKey) {
@@ -195,11 +201,29 @@ export function resolveUnique(
     });
     return true;
   }
-  // The local holder wins: the incoming row is discarded here as on every other node.
+  // The local holder wins: the incoming write is discarded, and the row it changed goes, as it went
+  // on the nodes where that row held the value first (the branch above).
   const m = a.loadMeta(tbl, pk);
   m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
+  let loserValue = e.op === 'UPDATE' ? a.rowJson(tbl, shape, pk) : null;
+  if (loserValue !== null) {
+    a.rowSavepoint('begin');
+    try {
+      const where = a.pkWhere(shape.primaryKey);
+      a.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk });
+      a.crdt?.deleteRow(tbl, pk);
+      a.rowSavepoint('release');
+      m.deleted = true;
+      m.cols = {};
+    } catch {
+      // A constraint keeps the row (a reference to it): the write alone is discarded.
+      a.rowSavepoint('rollback');
+      a.rowSavepoint('release');
+      loserValue = null;
+    }
+  }
   a.saveMeta(tbl, pk, m);
-  a.recordConflict(tbl, pk, holderOrigin, tx, 'unique_conflict', holderValue, e.cols, holderValue, 0, {
+  a.recordConflict(tbl, pk, holderOrigin, tx, 'unique_conflict', loserValue ?? holderValue, e.cols, holderValue, 0, {
     strategy: 'last_write_wins',
     localKey: holderKey,
     remoteKey: hlc,
@@ -207,14 +231,17 @@ export function resolveUnique(
   return true;
 }
 
-/** The primary key (log JSON form) of a local row, other than pk, holding the incoming unique values. */
+/**
+ * The primary key (log JSON form) of a local row, other than pk, holding the incoming unique
+ * values, and the columns of the index they collide on.
+ */
 export function uniqueHolder(
   a: ConflictHost,
   tbl: string,
   shape: { columns: Set<string>; primaryKey: string[] },
   pk: string,
   colsText: string,
-): string | null {
+): { pk: string; columns: string[] } | null {
   const incoming = JSON.parse(colsText) as Record<string, unknown>;
   const indexes = a.internalDb
     .prepare(`SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND origin <> 'pk'`)
@@ -236,7 +263,7 @@ export function uniqueHolder(
         return `SELECT ${pkJson} AS pk FROM ${quoteIdent(tbl)} WHERE ${match} AND ${pkJson} IS NOT :pk LIMIT 1`;
       })
       .get({ cols: colsText, pk }) as { pk: string } | undefined;
-    if (row) return row.pk;
+    if (row) return { pk: row.pk, columns: cols as string[] };
   }
   return null;
 }
