@@ -26,3 +26,35 @@ export async function simPair(root: string, seed: number, prefix: string): Promi
   await b.startReplication();
   return { world, fabric, a, b };
 }
+
+/** A query's rows as JSON text (bigints as numbers), to compare nodes. */
+export async function dumpRows(n: ChorusNode, sql: string): Promise<string> {
+  return JSON.stringify((await n.query(sql)).rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+/**
+ * Run `setup` on a, replicate, partition the pair, run `steps`, heal, and return both nodes'
+ * dumps of `check` once the world ran on (equal when the nodes converged).
+ */
+export async function partitionedScenario(
+  root: string,
+  seed: number,
+  prefix: string,
+  setup: string[],
+  steps: (a: ChorusNode, b: ChorusNode, world: SimWorld) => Promise<void>,
+  check: string,
+): Promise<[string, string]> {
+  const { world, fabric, a, b } = await simPair(root, seed, prefix);
+  try {
+    for (const s of setup) await a.exec(s);
+    await world.runFor(500);
+    fabric.partition(a.nodeId, b.nodeId);
+    await steps(a, b, world);
+    fabric.heal(a.nodeId, b.nodeId);
+    await world.runFor(2_000);
+    return [await dumpRows(a, check), await dumpRows(b, check)];
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}

@@ -10,7 +10,7 @@ import type { ChorusNode } from '../../src/node/node.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';
-import { simPair } from '../support/sim-pair.js';
+import { dumpRows, partitionedScenario, simPair } from '../support/sim-pair.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-unique-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -83,6 +83,78 @@ test('two existing rows updated to one unique value on two masters: the later up
     } finally {
       await a.close();
       await b.close();
+    }
+  }
+});
+
+const users = [
+  'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)',
+  "INSERT INTO users VALUES (1, 'one@example.com', 'first'), (2, 'two@example.com', 'second')",
+];
+const q = 'SELECT id, email, name FROM users ORDER BY id';
+
+for (const later of ['insert', 'update'] as const)
+  test(`an insert and an update to one unique value on two masters, the ${later} later: the same rows on both`, async () => {
+    const [da, db] = await partitionedScenario(
+      root,
+      65,
+      `c2${later[0]}`,
+      users,
+      async (a, b, w) => {
+        const ins = () => a.exec("INSERT INTO users VALUES (3, 'x@example.com', 'third')");
+        const upd = () => b.exec("UPDATE users SET email = 'x@example.com' WHERE id = 2");
+        if (later === 'insert') {
+          await upd();
+          await w.runFor(50);
+          await ins();
+        } else {
+          await ins();
+          await w.runFor(50);
+          await upd();
+        }
+      },
+      q,
+    );
+    assert.equal(da, db);
+  });
+
+test('three masters update three rows to one unique value; whatever order the links heal in, the last update keeps it everywhere', async () => {
+  for (const order of [
+    [0, 1, 2],
+    [2, 1, 0],
+    [1, 0, 2],
+  ]) {
+    const world = new SimWorld(70 + order[0]!);
+    const fabric = new SimFabric(world);
+    const ids = ['t3a' + order.join(''), 't3b' + order.join(''), 't3c' + order.join('')];
+    const ns = ids.map((id) => openSimNode({ world, fabric, root, id, peers: ids }));
+    try {
+      for (const n of ns) await n.startReplication();
+      await ns[0]!.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)');
+      await ns[0]!.exec("INSERT INTO users VALUES (1, 'a', 'x'), (2, 'b', 'x'), (3, 'c', 'x')");
+      await world.runFor(800);
+      for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) fabric.partition(ids[i]!, ids[j]!);
+      for (let i = 0; i < 3; i++) {
+        await ns[i]!.exec(`UPDATE users SET email = 'x@example.com' WHERE id = ${i + 1}`);
+        await world.runFor(30);
+      }
+      // heal one link at a time, in the given order
+      const links: [number, number][] = [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+      ];
+      for (const k of order) {
+        fabric.heal(ids[links[k]![0]]!, ids[links[k]![1]]!);
+        await world.runFor(700);
+      }
+      await world.runFor(1_500);
+      const d = await Promise.all(ns.map((n) => dumpRows(n, q)));
+      assert.equal(d[0], d[1], `order ${order}`);
+      assert.equal(d[1], d[2], `order ${order}`);
+      assert.match(d[0]!, /^\[\{"id":3,"email":"x@example.com"/, `order ${order}: ${d[0]}`);
+    } finally {
+      for (const n of ns) await n.close();
     }
   }
 });
