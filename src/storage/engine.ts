@@ -530,7 +530,10 @@ export class StorageEngine {
         this.keylessNotes.flush(this.writer, this.nodeId, originSeq);
         this.localCommitHook?.(open.txid, this.nodeId, originSeq, key);
         info = { txid: open.txid, originSeq, hlc };
-        const logged = this.stmts.loggedBytes.get(BigInt(open.txid)) as { b: number | bigint; m: number | bigint };
+        const logged = this.stmts.loggedBytes.get(BigInt(open.txid)) as {
+          b: number | bigint;
+          m: number | bigint;
+        };
         const entryMax = this.opts.logEntryBytesMax;
         if (entryMax !== undefined && Number(logged.m) > entryMax)
           throw new ChorusError(

@@ -126,7 +126,7 @@ test('three masters update three rows to one unique value; whatever order the li
   ]) {
     const world = new SimWorld(70 + order[0]!);
     const fabric = new SimFabric(world);
-    const ids = ['t3a' + order.join(''), 't3b' + order.join(''), 't3c' + order.join('')];
+    const ids = ['a', 'b', 'c'].map((x) => `t3${x}${order.join('')}`);
     const ns = ids.map((id) => openSimNode({ world, fabric, root, id, peers: ids }));
     try {
       for (const n of ns) await n.startReplication();

@@ -175,6 +175,7 @@ export function resolveUnique(
   // The holder's write of the colliding columns (not a later write of other columns): both nodes
   // compare the same two writes.
   const keyOf = (c: string): string => hm.cols[c]?.[0] ?? '';
+  // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
   const holderKey = found.columns.map(keyOf).reduce((k, c) => (c > k ? c : k), '');
   const holderOrigin = Object.values(hm.cols).find((c) => c[0] === holderKey)?.[1] ?? a.nodeId;
   const holderValue = a.rowJson(tbl, shape, holder);
@@ -223,11 +224,22 @@ export function resolveUnique(
     }
   }
   a.saveMeta(tbl, pk, m);
-  a.recordConflict(tbl, pk, holderOrigin, tx, 'unique_conflict', loserValue ?? holderValue, e.cols, holderValue, 0, {
-    strategy: 'last_write_wins',
-    localKey: holderKey,
-    remoteKey: hlc,
-  });
+  a.recordConflict(
+    tbl,
+    pk,
+    holderOrigin,
+    tx,
+    'unique_conflict',
+    loserValue ?? holderValue,
+    e.cols,
+    holderValue,
+    0,
+    {
+      strategy: 'last_write_wins',
+      localKey: holderKey,
+      remoteKey: hlc,
+    },
+  );
   return true;
 }
 
