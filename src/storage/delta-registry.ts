@@ -17,8 +17,10 @@ export function deltaColumnTypeOk(declared: string): boolean {
   return t !== null && deltaColumnTypeOids.has(t.type.oid);
 }
 
-export function forgetStaleDeltaColumns(db: Database.Database): void {
-  db.exec(`DELETE FROM _chorus_crdt WHERE tbl NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`);
+/** After a schema change; `dropped`: the replicated tables it removed (their counter states go, by key range). */
+export function forgetStaleDeltaColumns(db: Database.Database, dropped: readonly string[]): void {
+  const forgetTable = db.prepare('DELETE FROM _chorus_crdt WHERE tbl = ?');
+  for (const t of dropped) forgetTable.run(t);
   const registered = db.prepare('SELECT tbl, col FROM _chorus_delta_columns').all() as {
     tbl: string;
     col: string;

@@ -451,12 +451,15 @@ export class StorageEngine {
   /** Drop registry rows of tables that no longer exist and re-generate capture triggers. */
   syncSchema(): void {
     this.requireOpen();
-    this.writer.exec(
-      `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
-    );
+    const dropped = this.writer
+      .prepare(
+        `DELETE FROM _chorus_tables WHERE name NOT IN (SELECT name FROM sqlite_schema WHERE type = 'table') RETURNING name`,
+      )
+      .pluck()
+      .all() as string[];
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
     forgetKeylessRows(this.writer);
-    forgetStaleDeltaColumns(this.writer);
+    forgetStaleDeltaColumns(this.writer, dropped);
     this.sequences.load();
   }
 

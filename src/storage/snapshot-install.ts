@@ -107,7 +107,7 @@ function vectorOf(file: string, fold: boolean): Record<string, number> {
   }
 }
 
-/** The _chorus_meta key of the primary/standby epoch (replication/standby/epoch.ts writes it). */
+/** The _chorus_meta key of the primary/standby epoch (replication/standby/epoch.ts keeps it; the install below keeps the greater). */
 export const haEpochMetaKey = 'ha_epoch';
 
 /**

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { seededRandom } from '../../src/testing/random.js';
 import { type Cluster, startCluster } from '../support/cluster.js';
 import { eventually } from '../support/wait.js';
 
@@ -30,18 +31,6 @@ before(async () => {
 after(async () => {
   await c?.stop();
 });
-
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,7 +56,7 @@ async function converged(table: string, timeoutMs: number): Promise<string> {
 
 test('TRUNCATE on one master while two others insert: every node ends with the same rows', async () => {
   const seed = Number(process.env.KEYLESS_SEED ?? 18);
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   await c.sql(0, 'CREATE TABLE kl_hist (node TEXT, k INTEGER)');
   await converged('kl_hist', 20_000);
   let k = 0;

@@ -310,9 +310,9 @@ export class Applier implements ConflictHost {
     merged: { crdtCols: Set<string> } | null,
   ): void {
     const crdt = this.crdt;
-    if (!crdt) return;
-    for (const c of written)
-      if (!merged?.crdtCols.has(c) && crdt.isDelta(tbl, c)) crdt.rebaseDelta(tbl, pk, c);
+    const deltas = crdt?.deltaColumns(tbl);
+    if (!crdt || !deltas || deltas.size === 0) return;
+    for (const c of written) if (!merged?.crdtCols.has(c) && deltas.has(c)) crdt.rebaseDelta(tbl, pk, c);
   }
 
   /** A row of a table without a primary key (see apply-ddl.ts). */

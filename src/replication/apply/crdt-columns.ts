@@ -26,6 +26,8 @@ import type { StorageEngine } from '../../storage/engine.js';
 import { mapReputMarker, setReaddMarker } from '../../storage/sql-functions.js';
 import { checkDeltaState, checkDeltaValue, DeltaColumnStore, seeded } from './delta-columns.js';
 
+const noColumns: ReadonlySet<string> = new Set();
+
 /** Rows kept in replicate.crdt_operations (older ones are trimmed). */
 export const crdtOpsRowsMax = 100_000;
 
@@ -110,10 +112,10 @@ export class CrdtColumns {
     this.invalidate();
   }
 
-  /** Whether a column of a table is a delta column. */
-  isDelta(tbl: string, col: string): boolean {
+  /** The delta columns of a table (empty when none). */
+  deltaColumns(tbl: string): ReadonlySet<string> {
     this.kindsOf(tbl);
-    return this.deltas.get(tbl)?.has(col) ?? false;
+    return this.deltas.get(tbl) ?? noColumns;
   }
 
   /** CRDT columns of a table (empty when none). */

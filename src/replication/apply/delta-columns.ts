@@ -25,7 +25,6 @@ export class DeltaColumnStore {
       put: db.prepare('INSERT OR REPLACE INTO _chorus_delta_columns (tbl, col) VALUES (?, ?)'),
       del: db.prepare('DELETE FROM _chorus_delta_columns WHERE tbl = ? AND col = ?'),
       putState: db.prepare('INSERT OR REPLACE INTO _chorus_crdt (tbl, pk, col, state) VALUES (?, ?, ?, ?)'),
-      all: db.prepare('SELECT tbl, col FROM _chorus_delta_columns ORDER BY tbl, col'),
     };
   }
 
@@ -35,11 +34,6 @@ export class DeltaColumnStore {
     if (cols.length === 0) return cols;
     const present = new Set(tableShape(this.db, tbl).columns);
     return cols.filter((c) => present.has(c));
-  }
-
-  /** Every delta column, for replicate.delta_columns. */
-  all(): { tbl: string; col: string }[] {
-    return this.stmts.all.all() as { tbl: string; col: string }[];
   }
 
   /**

@@ -4,6 +4,7 @@
 // that learns of one stops being primary: fencing).
 
 import type Database from 'better-sqlite3';
+import { haEpochMetaKey } from '../../storage/snapshot-install.js';
 
 /** The epoch a node that never saw one starts at (the first primary's). */
 export const initialEpoch = 1;
@@ -28,7 +29,7 @@ export class EpochState {
   private logEpochValue: number;
 
   constructor(private readonly db: Database.Database) {
-    const row = db.prepare("SELECT value FROM _chorus_meta WHERE key = 'ha_epoch'").pluck().get();
+    const row = db.prepare('SELECT value FROM _chorus_meta WHERE key = ?').pluck().get(haEpochMetaKey);
     const n = Number(row);
     this.value = row !== undefined && Number.isSafeInteger(n) && n > 0 ? n : initialEpoch;
     if (row === undefined) this.persist();
@@ -85,7 +86,7 @@ export class EpochState {
    * would take the write with it): now, or as soon as the writer is free.
    */
   private persist(): void {
-    writeMetaWhenFree(this.db, 'ha_epoch', () => String(this.value));
+    writeMetaWhenFree(this.db, haEpochMetaKey, () => String(this.value));
   }
 }
 
