@@ -90,6 +90,71 @@ export function checkSet(
   });
 }
 
+/**
+ * `truncate`: unique inserts into a table without a primary key, and TRUNCATEs of it from any node.
+ * A TRUNCATE removes on every node exactly the rows its node had when it ran (issue 18), so:
+ * - an acknowledged insert may be missing only if some TRUNCATE was still running or came after the
+ *   insert began (completed after its invocation, or never answered);
+ * - an acknowledged insert that ended before an acknowledged TRUNCATE on the same node began was
+ *   seen by it, and must be gone from every node;
+ * - no element appears twice, that was never inserted, or whose insert certainly failed; every node
+ *   holds the same rows.
+ */
+export function checkTruncate(ops: readonly Op[], reads: FinalReads<number[]>): CheckResult {
+  const inserts = completions(ops, 'append');
+  const truncates = completions(ops, 'truncate');
+  const attempted = new Set(inserts.map((i) => i.invoke.value as number));
+  const failed = new Set(
+    inserts.filter((i) => i.result?.type === 'fail').map((i) => i.invoke.value as number),
+  );
+  const acked = inserts.filter((i) => i.result?.type === 'ok');
+  // The latest moment a TRUNCATE that may have happened could have run (unanswered: the end of time).
+  const truncateEnds = truncates
+    .filter((t) => t.result?.type !== 'fail')
+    .map((t) => (t.result?.type === 'ok' ? t.result.timeMs : Number.POSITIVE_INFINITY));
+  const lastTruncateEnd = Math.max(Number.NEGATIVE_INFINITY, ...truncateEnds);
+  // Per node, the latest start of an acknowledged TRUNCATE there: every insert acknowledged there before it is gone.
+  const seenUpTo = new Map<number, number>();
+  for (const t of truncates)
+    if (t.result?.type === 'ok')
+      seenUpTo.set(t.invoke.node, Math.max(seenUpTo.get(t.invoke.node) ?? 0, t.invoke.timeMs));
+  const mustBeGone = acked.filter((i) => i.result && i.result.timeMs < (seenUpTo.get(i.invoke.node) ?? -1));
+  const problems = unreadable(reads);
+  let first: string | null = null;
+  reads.forEach((read, node) => {
+    if (read === null) return;
+    const present = new Set(read);
+    const lost = acked.filter(
+      (i) => !present.has(i.invoke.value as number) && i.invoke.timeMs >= lastTruncateEnd,
+    );
+    const kept = mustBeGone.filter((i) => present.has(i.invoke.value as number));
+    const unexpected = read.filter((v) => !attempted.has(v) || failed.has(v));
+    if (lost.length > 0)
+      problems.push(
+        `node ${node}: ${lost.length} acknowledged inserts lost that no TRUNCATE could remove: ${sample(lost.map((i) => i.invoke.value))}`,
+      );
+    if (kept.length > 0)
+      problems.push(
+        `node ${node}: ${kept.length} rows survive a TRUNCATE that saw them on their own node: ${sample(kept.map((i) => i.invoke.value))}`,
+      );
+    if (unexpected.length > 0)
+      problems.push(
+        `node ${node}: ${unexpected.length} elements never inserted or failed: ${sample(unexpected)}`,
+      );
+    if (present.size !== read.length) problems.push(`node ${node}: duplicate elements in the final read`);
+    const key = [...read].sort((a, b) => a - b).join(',');
+    if (first === null) first = key;
+    else if (key !== first) problems.push(`node ${node}: final rows differ from node 0's`);
+  });
+  return result('truncate', problems, {
+    attempted: attempted.size,
+    acknowledged: acked.length,
+    truncates: truncates.length,
+    truncates_acknowledged: truncates.filter((t) => t.result?.type === 'ok').length,
+    must_be_gone: mustBeGone.length,
+  });
+}
+
 /** Sums reachable by adding any subset of `deltas` to `base` (deltas are small positive integers). */
 function reachable(base: number, deltas: number[]): (x: number) => boolean {
   const total = deltas.reduce((a, b) => a + b, 0);
@@ -288,6 +353,7 @@ export function checkBank(
   ops: readonly Op[],
   reads: FinalReads<Map<number, number>>,
   total: number,
+  name = 'bank',
 ): CheckResult {
   const problems = unreadable(reads);
   let readsChecked = 0;
@@ -309,7 +375,7 @@ export function checkBank(
         if (m.get(k) !== v) problems.push(`account ${k}: node ${node} holds ${m.get(k)}, node 0 ${v}`);
   });
   const transfers = completions(ops, 'transfer');
-  return result('bank', problems, {
+  return result(name, problems, {
     transfers: transfers.length,
     acknowledged: transfers.filter((t) => t.result?.type === 'ok').length,
     reads_checked: readsChecked,

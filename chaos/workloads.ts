@@ -10,11 +10,20 @@ import {
   checkCounter,
   checkRegister,
   checkSet,
+  checkTruncate,
   type RegisterLogEntry,
 } from './checkers.js';
 import type { History, Op } from './history.js';
 
-export const workloadNames = ['set', 'append', 'counter', 'register', 'bank'] as const;
+export const workloadNames = [
+  'set',
+  'append',
+  'truncate',
+  'counter',
+  'register',
+  'bank',
+  'delta-bank',
+] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 /** Keys of the register workload (few, so that writes collide). */
@@ -22,6 +31,8 @@ export const registerKeys = 5;
 /** Accounts of the bank workload and each one's opening balance. */
 export const bankAccounts = 8;
 export const bankOpeningBalance = 100;
+/** One operation in this many of the truncate workload is a TRUNCATE (the rest insert). */
+export const truncateOneInOps = 25;
 
 /** An integer in [0, n). */
 export function randInt(rng: Random, n: number): number {
@@ -107,6 +118,32 @@ const appendWorkload: Workload = {
     return (await client.query('SELECT id FROM chaos_append')).rows.map((r: { id: number }) => Number(r.id));
   },
   check: (ops, finals) => [checkSet(ops, finals as (number[] | null)[], 'append', 'append')],
+};
+
+/**
+ * `truncate`: the append workload with TRUNCATEs from every node. A TRUNCATE of a table without a
+ * primary key removes the rows its node had seen, never a row inserted concurrently elsewhere.
+ */
+const truncateWorkload: Workload = {
+  name: 'truncate',
+  tables: ['chaos_truncate'],
+  setup: ['CREATE TABLE chaos_truncate (id INTEGER NOT NULL, node INTEGER NOT NULL)'],
+  op(ctx) {
+    if (randInt(ctx.rng, truncateOneInOps) === 0)
+      return recorded(ctx, 'truncate', null, async () => {
+        await ctx.client.query('TRUNCATE chaos_truncate');
+      });
+    const id = nextElement++;
+    return recorded(ctx, 'append', id, async () => {
+      await ctx.client.query('INSERT INTO chaos_truncate (id, node) VALUES ($1, $2)', [id, ctx.node]);
+    });
+  },
+  async finalRead(client) {
+    return (await client.query('SELECT id FROM chaos_truncate')).rows.map((r: { id: number }) =>
+      Number(r.id),
+    );
+  },
+  check: (ops, finals) => [checkTruncate(ops, finals as (number[] | null)[])],
 };
 
 const counterWorkload: Workload = {
@@ -211,8 +248,8 @@ const registerWorkload: Workload = {
   },
 };
 
-async function readBalances(client: pg.Client): Promise<Map<number, number>> {
-  const rows = (await client.query('SELECT id, balance FROM chaos_bank')).rows as {
+async function readBalances(client: pg.Client, table = 'chaos_bank'): Promise<Map<number, number>> {
+  const rows = (await client.query(`SELECT id, balance FROM ${table}`)).rows as {
     id: number;
     balance: number;
   }[];
@@ -251,9 +288,55 @@ const bankWorkload: Workload = {
       }
     });
   },
-  finalRead: readBalances,
+  finalRead: (client) => readBalances(client),
   check: (ops, finals) => [
     checkBank(ops, finals as (Map<number, number> | null)[], bankAccounts * bankOpeningBalance),
+  ],
+};
+
+/**
+ * `delta-bank`: the bank on a plain bigint column made a delta column (issue 18): transfers write
+ * `balance = balance - $1` and `+ $1`, concurrent ones on different nodes add up, and the total is
+ * conserved on every node at every moment.
+ */
+const deltaBankWorkload: Workload = {
+  name: 'delta-bank',
+  tables: ['chaos_delta_bank'],
+  setup: [
+    'CREATE TABLE chaos_delta_bank (id INTEGER PRIMARY KEY, balance BIGINT NOT NULL)',
+    `INSERT INTO chaos_delta_bank (id, balance) SELECT g, ${bankOpeningBalance} FROM generate_series(1, ${bankAccounts}) AS g`,
+    "ALTER TABLE chaos_delta_bank ALTER COLUMN balance SET REPLICATION CONFLICT_RESOLVER = 'delta'",
+  ],
+  op(ctx) {
+    if (randInt(ctx.rng, 4) === 0) {
+      return recorded(ctx, 'read', null, async () =>
+        Object.fromEntries(await readBalances(ctx.client, 'chaos_delta_bank')),
+      );
+    }
+    const from = 1 + randInt(ctx.rng, bankAccounts);
+    const to = 1 + ((from + randInt(ctx.rng, bankAccounts - 1)) % bankAccounts);
+    const amount = 1 + randInt(ctx.rng, 10);
+    return recorded(ctx, 'transfer', { from, to, amount }, async () => {
+      await ctx.client.query('BEGIN');
+      try {
+        await ctx.client.query('UPDATE chaos_delta_bank SET balance = balance - $1 WHERE id = $2', [
+          amount,
+          from,
+        ]);
+        await ctx.client.query('UPDATE chaos_delta_bank SET balance = balance + $1 WHERE id = $2', [
+          amount,
+          to,
+        ]);
+        await ctx.client.query('COMMIT');
+      } catch (err) {
+        await ctx.client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  },
+  finalRead: (client) => readBalances(client, 'chaos_delta_bank'),
+  check: (ops, finals) => [
+    checkBank(ops, finals as (Map<number, number> | null)[], bankAccounts * bankOpeningBalance, 'delta-bank'),
   ],
 };
 
@@ -263,6 +346,8 @@ export const workloads: Record<WorkloadName, Workload> = {
   counter: counterWorkload,
   register: registerWorkload,
   bank: bankWorkload,
+  'delta-bank': deltaBankWorkload,
+  truncate: truncateWorkload,
 };
 
 /** A digest of a table's rows in primary-key order (for the convergence check). */

@@ -7,6 +7,8 @@ export const failpointNames = [
   'apply-remote-twice',
   'lww-arrival-order',
   'ack-sync-commit-early',
+  'truncate-removes-all',
+  'delta-as-last-write-wins',
 ] as const;
 export type FailpointName = (typeof failpointNames)[number];
 
@@ -28,6 +30,10 @@ export interface Failpoints {
   lwwArrivalOrder: boolean;
   /** A primary in semi-sync / sync mode acknowledges a commit without waiting for its standbys. */
   ackSyncCommitEarly: boolean;
+  /** A replicated TRUNCATE of a keyless table removes every row, also rows inserted concurrently elsewhere. */
+  truncateRemovesAll: boolean;
+  /** Delta columns are ordinary last-write-wins columns: concurrent increments are lost. */
+  deltaAsLastWriteWins: boolean;
 }
 
 export function parseFailpoints(spec: string | undefined): Failpoints {
@@ -46,6 +52,8 @@ export function parseFailpoints(spec: string | undefined): Failpoints {
     applyRemoteTwice: names.has('apply-remote-twice'),
     lwwArrivalOrder: names.has('lww-arrival-order'),
     ackSyncCommitEarly: names.has('ack-sync-commit-early'),
+    truncateRemovesAll: names.has('truncate-removes-all'),
+    deltaAsLastWriteWins: names.has('delta-as-last-write-wins'),
   };
 }
 

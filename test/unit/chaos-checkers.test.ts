@@ -1,6 +1,6 @@
 // The chaos checkers on hand-made histories: each accepts a good history and catches the planted
 // problem in a bad one (lost, resurrected or invented elements, impossible counter values, a
-// non-LWW register winner, an unrecorded lost update, a bank total that moved, diverged digests).
+// non-LWW register winner, an unrecorded lost update, a bank total that moved, a TRUNCATE that removed too much or too little, diverged digests).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -9,6 +9,7 @@ import {
   checkCounter,
   checkRegister,
   checkSet,
+  checkTruncate,
   type RegisterFinal,
   type RegisterLogEntry,
 } from '../../chaos/checkers.js';
@@ -256,5 +257,65 @@ describe('convergence checker', () => {
       ]).problems[0]!,
       /table u: node 1/,
     );
+  });
+});
+
+describe('truncate checker', () => {
+  // Each step waits for the history's clock to move, so that "before" and "after" are strict.
+  const h = new History(null);
+  const step = <T>(f: () => T): T => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 0.05) {
+      /* the history's times are rounded to microseconds */
+    }
+    return f();
+  };
+  step(() => h.complete(h.invoke(0, 0, 'append', 1), 'ok')); // node 0
+  const t1 = step(() => h.invoke(0, 0, 'truncate', null)); // node 0: saw row 1
+  step(() => h.complete(t1, 'ok'));
+  const i3 = step(() => h.invoke(1, 1, 'append', 3)); // node 1, concurrent with the next TRUNCATE
+  const t2 = step(() => h.invoke(0, 0, 'truncate', null));
+  step(() => h.complete(i3, 'ok'));
+  step(() => h.complete(t2, 'ok'));
+  step(() => h.complete(h.invoke(1, 1, 'append', 2), 'ok')); // after every TRUNCATE
+  step(() => h.complete(h.invoke(2, 2, 'append', 4), 'fail'));
+  const ops = h.ops;
+  test('accepts rows a concurrent TRUNCATE may have removed or kept, the same on every node', () => {
+    assert.deepEqual(
+      checkTruncate(ops, [
+        [2, 3],
+        [3, 2],
+        [2, 3],
+      ]).problems,
+      [],
+    );
+    assert.deepEqual(checkTruncate(ops, [[2], [2], [2]]).problems, []);
+    assert.equal(checkTruncate(ops, [[2], [2]]).stats.must_be_gone, 1);
+  });
+  test('catches a row a TRUNCATE saw, a lost row no TRUNCATE could remove, a failed or doubled row, divergence', () => {
+    assert.match(
+      checkTruncate(ops, [
+        [1, 2],
+        [1, 2],
+      ]).problems.join('\n'),
+      /survive a TRUNCATE that saw them.*: 1/,
+    );
+    assert.match(checkTruncate(ops, [[3], [3]]).problems.join('\n'), /lost that no TRUNCATE could remove: 2/);
+    assert.match(
+      checkTruncate(ops, [
+        [2, 4],
+        [2, 4],
+      ]).problems.join('\n'),
+      /never inserted or failed: 4/,
+    );
+    assert.match(
+      checkTruncate(ops, [
+        [2, 2],
+        [2, 2],
+      ]).problems.join('\n'),
+      /duplicate/,
+    );
+    assert.match(checkTruncate(ops, [[2, 3], [2]]).problems.join('\n'), /node 1: final rows differ/);
+    assert.match(checkTruncate(ops, [[2], null]).problems.join('\n'), /node 1: the final read failed/);
   });
 });

@@ -4,6 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { failpoints } from '../../config/failpoints.js';
 import type { LogEntry, ReplTx } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { dropCaptureTriggers, isAlterTable } from '../../storage/capture.js';
@@ -94,7 +95,8 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): boolean
     if (parsed.tableOp?.kind === 'truncate') {
       // The rows the origin had seen go; rows inserted concurrently elsewhere stay (keyless-rows.ts).
       const seen = parsed.tableOp.seen;
-      truncateKeyless(db, e.tbl, seen ? truncateCover(seen, tx.origin, tx.seq) : null);
+      const cover = seen && !failpoints.truncateRemovesAll ? truncateCover(seen, tx.origin, tx.seq) : null;
+      truncateKeyless(db, e.tbl, cover);
       engine.keylessTruncated(e.tbl);
     } else if (parsed.tableOp) {
       dropCaptureTriggers(db, e.tbl);

@@ -6,6 +6,7 @@
 // changes merge without conflicts.
 
 import type Database from 'better-sqlite3';
+import { failpoints } from '../../config/failpoints.js';
 import {
   type CounterState,
   type CrdtKind,
@@ -131,7 +132,7 @@ export class CrdtColumns {
           const parsed = parseCrdtType(type);
           if (parsed) k.set(col, parsed.kind);
         }
-        const deltas = new Set(this.deltaStore.columnsOf(tbl));
+        const deltas = new Set(failpoints.deltaAsLastWriteWins ? [] : this.deltaStore.columnsOf(tbl));
         for (const col of deltas) k.set(col, 'counter');
         this.deltas.set(tbl, deltas);
       }
