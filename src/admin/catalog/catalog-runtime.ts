@@ -12,6 +12,7 @@ import { ownerOid } from './pg-catalog-common.js';
 import {
   catalogSnapshot,
   constraintDefinition,
+  indexColumnText,
   indexDefinition,
   isIndex,
   relationOf,
@@ -134,8 +135,7 @@ export function registerCatalogRuntime(db: Database.Database): void {
     const k = num(col) ?? 0;
     if (k === 0) return indexDefinition(o);
     const ix = catalogSnapshot().byOid.get(o);
-    const name = isIndex(ix) ? ix.columns[k - 1] : undefined;
-    return name === undefined ? null : quoteName(name);
+    return isIndex(ix) ? indexColumnText(ix, k - 1) : null;
   });
   db.function('pg_cat_constraintdef', (oid: unknown, pretty: unknown) =>
     constraintDefinition(num(oid) ?? 0, num(pretty) === 1),

@@ -2,7 +2,12 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
-import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
+import {
+  defaultFromComment,
+  identityColumns,
+  indexExprsFromSql,
+  parseViewMeta,
+} from '../../sql/analyze/ddl/stored-text.js';
 import { qualifiedText, splitStorageName, storageName } from '../../sql/namespaces.js';
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { Oid } from '../../sql/types/oids.js';
@@ -47,6 +52,8 @@ export interface CatalogIndex {
   /** Per key column: DESC (pg_index.indoption 3: DESC, NULLS FIRST as PostgreSQL's default). */
   descending: boolean[];
   partial: string | null;
+  /** Per key column: an expression's PostgreSQL text and result type (null for a plain column). */
+  expressions: ({ text: string; typeOid: number } | null)[];
   /** A PRIMARY KEY on a rowid alias has no SQLite index; it is still shown as one. */
   synthetic: boolean;
 }
@@ -287,6 +294,9 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
                 : (named.unique.get(colNames.join(',')) ?? `${bare}_${colNames.join('_')}_key`)
               : splitStorageName(ix.name).name;
         const where = sqlRow?.sql ? /\bWHERE\b([\s\S]*)$/i.exec(sqlRow.sql)?.[1]?.trim() : undefined;
+        const exprTexts = indexExprsFromSql(sqlRow?.sql ?? '');
+        let nextExpr = 0;
+        const expressions = info.map((c) => (c.name === null ? (exprTexts[nextExpr++] ?? null) : null));
         rel.indexes.push({
           oid: oidOf.get(`index:${ix.name.toLowerCase()}`) ?? oid + 1_000_000 + ix.seq,
           name,
@@ -298,6 +308,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           attnums: colNames.map(attnum),
           descending: info.map((c) => c.desc === 1),
           partial: ix.partial === 1 && where ? where : null,
+          expressions,
           synthetic: false,
         });
       }
@@ -314,6 +325,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           attnums: pkCols.map((c) => attnum(c.name)),
           descending: pkCols.map(() => false),
           partial: null,
+          expressions: pkCols.map(() => null),
           synthetic: true,
         });
       }
@@ -441,7 +453,26 @@ export function indexDefinition(oid: number): string | null {
   if (!isIndex(ix)) return null;
   const table = relationOf(ix.tableOid, snap);
   const where = ix.partial ? ` WHERE (${ix.partial})` : '';
-  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${qualifiedText(table?.schema ?? 'public', table?.name ?? '?')} USING btree (${ix.columns.map((c, i) => `${quoteName(c)}${ix.descending[i] ? ' DESC' : ''}`).join(', ')})${where}`;
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${qualifiedText(table?.schema ?? 'public', table?.name ?? '?')} USING btree (${ix.columns.map((_, i) => `${indexColumnText(ix, i)}${ix.descending[i] ? ' DESC' : ''}`).join(', ')})${where}`;
+}
+
+/** An index expression as pg_get_expr(indexprs) prints it: an operator expression in parentheses. */
+export function indexExprText(text: string): string {
+  return /^[\w.]+\(.*\)$/s.test(text) ? text : `(${text})`;
+}
+
+/**
+ * Key column i of an index as pg_get_indexdef prints it: a name, or an expression (one that is
+ * not a function call in a second pair of parentheses, as ruleutils does).
+ */
+export function indexColumnText(ix: CatalogIndex, i: number): string {
+  const c = ix.columns[i];
+  // A column number past the index's columns is an empty text (PostgreSQL's answer).
+  if (c === undefined) return '';
+  const e = ix.expressions[i];
+  if (!e) return quoteName(c);
+  const text = indexExprText(e.text);
+  return text === e.text ? text : `(${text})`;
 }
 
 const fkActions: Record<string, string> = {
