@@ -33,6 +33,18 @@ SELECT c.relname, pg_get_expr(i.indexprs, i.indrelid) AS exprs, pg_get_indexdef(
 
 SELECT c.relname, opc.opcname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_opclass opc ON opc.oid = ANY (i.indclass) WHERE c.relname = 'h46_users_lower';
 
+-- typeorm's synchronize reads each column's type as `('"' || udt_schema || '"."' || udt_name ||
+-- '"')::regtype::text`: for an enum column that named a type regtype could not find (42704).
+CREATE TYPE h46_role AS ENUM ('admin', 'ghost');
+
+CREATE TABLE h46_enum_t (id serial PRIMARY KEY, role h46_role DEFAULT 'ghost', n integer);
+
+SELECT column_name, ('"' || udt_schema || '"."' || udt_name || '"')::regtype::text AS regtype FROM information_schema.columns WHERE table_name = 'h46_enum_t' ORDER BY ordinal_position;
+
+DROP TABLE h46_enum_t;
+
+DROP TYPE h46_role;
+
 DROP TABLE h46_users;
 
 DROP TABLE h46_child;

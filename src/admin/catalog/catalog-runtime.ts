@@ -87,7 +87,18 @@ function relationName(oid: number): string | null {
 /** A sequence relation's columns (pg_attribute). */
 const sequenceColumnNames = ['last_value', 'log_cnt', 'is_called'];
 
-setCatalogNames({ relationOid, relationName, namespaceOid, namespaceName });
+/** A user type (enum) by name: in the given schema, or else public (the default search path). */
+function typeOid(schema: string | null, name: string): number | null {
+  const s = schema ?? 'public';
+  return catalogSnapshot().enums.find((e) => e.schema === s && e.name === name)?.oid ?? null;
+}
+
+function typeName(oid: number): string | null {
+  const e = catalogSnapshot().enums.find((x) => x.oid === oid);
+  return e ? shownName(e.schema, e.name) : null;
+}
+
+setCatalogNames({ relationOid, relationName, namespaceOid, namespaceName, typeOid, typeName });
 
 const arrayElements: [string, PgType][] = [
   ['bool', T.bool],
