@@ -61,6 +61,16 @@ function span(sql: string, tokens: readonly Token[], a: number, b: number): stri
   return sql.slice(tokens[a]!.start, tokens[b]!.start + tokens[b]!.text.length);
 }
 
+/**
+ * Like span, and through the comments that follow token b (an identity column's `/* identity a *\/`
+ * marker follows its AUTOINCREMENT: a rebuild must keep it).
+ */
+function spanWithComments(sql: string, tokens: readonly Token[], a: number, b: number): string {
+  const end = tokens[b]!.start + tokens[b]!.text.length;
+  const trailing = /^(?:\s*\/\*(?:[^*]|\*(?!\/))*\*\/)*/.exec(sql.slice(end))![0];
+  return sql.slice(tokens[a]!.start, end + trailing.length).trim();
+}
+
 /** Split `CREATE TABLE name (items) tail` into its items (token index ranges of significant tokens). */
 function items(sql: string): { name: string; parts: Token[][]; tail: string } {
   const tokens = tokenize(sql).filter((t) => !isTrivia(t) || t.kind === 'comment');
@@ -143,7 +153,7 @@ function parseColumn(sql: string, t: Token[]): ColumnDef {
       if (!inner && isKeyword(x, ...clauseWords)) break;
       i++;
     }
-    col.other.push(span(sql, t, start, i - 1));
+    col.other.push(spanWithComments(sql, t, start, i - 1));
   }
   return col;
 }

@@ -40,6 +40,14 @@ test('a stored definition reads into columns and constraints and writes back', (
   assert.deepEqual(parseTableDef(tableDefSql(def)), def);
 });
 
+test("an identity column's marker comment survives a rewrite of the definition", () => {
+  const def = parseTableDef(
+    'CREATE TABLE "i" ("id" INTEGER CONSTRAINT "i_pkey" PRIMARY KEY AUTOINCREMENT /* identity d */, "x" INTEGER)',
+  );
+  assert.deepEqual(def.columns[0]!.other, ['CONSTRAINT "i_pkey" PRIMARY KEY AUTOINCREMENT /* identity d */']);
+  assert.match(tableDefSql(def), /AUTOINCREMENT \/\* identity d \*\/, "x"/);
+});
+
 function db(): Database.Database {
   const d = new Database(':memory:');
   d.pragma('foreign_keys = ON');

@@ -8,8 +8,11 @@ import { formatType as pgFormatType, typeByOid } from '../../sql/types/pg-types.
 import { registerCatalogRuntime } from './catalog-runtime.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
+  catalogSnapshot,
   constraintDefinition,
+  indexColumnText,
   indexDefinition,
+  isIndex,
   relationName,
   relationOid,
   setCatalogSource,
@@ -109,7 +112,8 @@ export function registerCatalogFunctions(db: Database.Database): void {
   db.function('pg_get_indexdef', { varargs: true }, (oid: unknown, col?: unknown) => {
     const def = indexDefinition(num(oid) ?? 0);
     if (def === null || col === undefined || num(col) === 0) return def;
-    return null;
+    const ix = catalogSnapshot().byOid.get(num(oid) ?? 0);
+    return isIndex(ix) ? indexColumnText(ix, (num(col) ?? 0) - 1) : null;
   });
   db.function('pg_get_constraintdef', { varargs: true }, (oid: unknown, pretty?: unknown) =>
     constraintDefinition(num(oid) ?? 0, num(pretty) === 1),

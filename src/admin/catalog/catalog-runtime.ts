@@ -12,6 +12,7 @@ import { ownerOid } from './pg-catalog-common.js';
 import {
   catalogSnapshot,
   constraintDefinition,
+  indexColumnText,
   indexDefinition,
   isIndex,
   relationOf,
@@ -86,7 +87,18 @@ function relationName(oid: number): string | null {
 /** A sequence relation's columns (pg_attribute). */
 const sequenceColumnNames = ['last_value', 'log_cnt', 'is_called'];
 
-setCatalogNames({ relationOid, relationName, namespaceOid, namespaceName });
+/** A user type (enum) by name: in the given schema, or else public (the default search path). */
+function typeOid(schema: string | null, name: string): number | null {
+  const s = schema ?? 'public';
+  return catalogSnapshot().enums.find((e) => e.schema === s && e.name === name)?.oid ?? null;
+}
+
+function typeName(oid: number): string | null {
+  const e = catalogSnapshot().enums.find((x) => x.oid === oid);
+  return e ? shownName(e.schema, e.name) : null;
+}
+
+setCatalogNames({ relationOid, relationName, namespaceOid, namespaceName, typeOid, typeName });
 
 const arrayElements: [string, PgType][] = [
   ['bool', T.bool],
@@ -134,8 +146,7 @@ export function registerCatalogRuntime(db: Database.Database): void {
     const k = num(col) ?? 0;
     if (k === 0) return indexDefinition(o);
     const ix = catalogSnapshot().byOid.get(o);
-    const name = isIndex(ix) ? ix.columns[k - 1] : undefined;
-    return name === undefined ? null : quoteName(name);
+    return isIndex(ix) ? indexColumnText(ix, k - 1) : null;
   });
   db.function('pg_cat_constraintdef', (oid: unknown, pretty: unknown) =>
     constraintDefinition(num(oid) ?? 0, num(pretty) === 1),

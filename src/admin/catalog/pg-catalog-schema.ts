@@ -21,8 +21,10 @@ import {
 import { btreeOpclass } from './pg-catalog-extra.js';
 import {
   type CatalogColumn,
+  type CatalogIndex,
   type CatalogRelation,
   catalogSnapshot,
+  indexExprText,
   relationOf,
   setCheckDisplay,
 } from './pg-catalog-snapshot.js';
@@ -226,10 +228,16 @@ export function registerSchemaRelations(registry: AdminRegistry): void {
           't',
           'f',
           ix.attnums.join(' '),
-          ix.attnums.map((a) => (collatable.has(typeOfAttnum(rel, a)) ? '100' : '0')).join(' '),
-          ix.attnums.map((a) => String(btreeOpclass(typeOfAttnum(rel, a)))).join(' '),
+          keyTypes(rel, ix)
+            .map((t) => (collatable.has(t) ? '100' : '0'))
+            .join(' '),
+          keyTypes(rel, ix)
+            .map((t) => String(btreeOpclass(t)))
+            .join(' '),
           ix.attnums.map((_, i) => (ix.descending[i] ? '3' : '0')).join(' '),
-          null,
+          ix.expressions.some((e) => e !== null)
+            ? ix.expressions.flatMap((e) => (e ? [indexExprText(e.text)] : [])).join(', ')
+            : null,
           ix.partial,
         ]),
       ),
@@ -367,6 +375,11 @@ const sequenceColumn: CatalogColumn = {
   identity: '',
   defaultRaw: null,
 };
+
+/** The type of each key column of an index (an expression's result type for an expression). */
+function keyTypes(rel: CatalogRelation, ix: CatalogIndex): number[] {
+  return ix.attnums.map((a, i) => ix.expressions[i]?.typeOid ?? typeOfAttnum(rel, a));
+}
 
 function typeOfAttnum(rel: CatalogRelation, attnum: number): number {
   return rel.columns.find((c) => c.attnum === attnum)?.typeOid ?? 0;

@@ -2,13 +2,18 @@
 // indexes, foreign keys) cached per schema_version, and the pg_get_*def texts built from it.
 
 import Database from 'better-sqlite3';
-import { defaultFromComment, identityColumns, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
+import {
+  defaultFromComment,
+  identityColumns,
+  indexExprsFromSql,
+  parseViewMeta,
+} from '../../sql/analyze/ddl/stored-text.js';
 import { qualifiedText, splitStorageName, storageName } from '../../sql/namespaces.js';
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { Oid } from '../../sql/types/oids.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
 import { constraintIndexMarker } from '../../storage/constraints.js';
-import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
+import { enumTypeResolver, listEnumTypes, listSchemas } from '../../storage/object-catalog.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
@@ -47,6 +52,8 @@ export interface CatalogIndex {
   /** Per key column: DESC (pg_index.indoption 3: DESC, NULLS FIRST as PostgreSQL's default). */
   descending: boolean[];
   partial: string | null;
+  /** Per key column: an expression's PostgreSQL text and result type (null for a plain column). */
+  expressions: ({ text: string; typeOid: number } | null)[];
   /** A PRIMARY KEY on a rowid alias has no SQLite index; it is still shown as one. */
   synthetic: boolean;
 }
@@ -87,6 +94,8 @@ export interface CatalogSnapshot {
   relations: CatalogRelation[];
   byOid: Map<number, CatalogRelation | CatalogIndex>;
   byName: Map<string, number>;
+  /** User enum types (schema, name, OID), for regtype input and output. */
+  enums: { schema: string; name: string; oid: number }[];
 }
 
 let catalogPath: string | null = null;
@@ -159,7 +168,7 @@ export function catalogConnection(): Database.Database | null {
 
 /** The catalog as of now (cached per schema version); empty when no source is known. */
 export function catalogSnapshot(): CatalogSnapshot {
-  const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map() };
+  const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map(), enums: [] };
   if (scoped) {
     scoped.snapshot ??= buildSnapshot(scoped.db);
     return scoped.snapshot;
@@ -287,6 +296,9 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
                 : (named.unique.get(colNames.join(',')) ?? `${bare}_${colNames.join('_')}_key`)
               : splitStorageName(ix.name).name;
         const where = sqlRow?.sql ? /\bWHERE\b([\s\S]*)$/i.exec(sqlRow.sql)?.[1]?.trim() : undefined;
+        const exprTexts = indexExprsFromSql(sqlRow?.sql ?? '');
+        let nextExpr = 0;
+        const expressions = info.map((c) => (c.name === null ? (exprTexts[nextExpr++] ?? null) : null));
         rel.indexes.push({
           oid: oidOf.get(`index:${ix.name.toLowerCase()}`) ?? oid + 1_000_000 + ix.seq,
           name,
@@ -298,6 +310,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           attnums: colNames.map(attnum),
           descending: info.map((c) => c.desc === 1),
           partial: ix.partial === 1 && where ? where : null,
+          expressions,
           synthetic: false,
         });
       }
@@ -314,6 +327,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           attnums: pkCols.map((c) => attnum(c.name)),
           descending: pkCols.map(() => false),
           partial: null,
+          expressions: pkCols.map(() => null),
           synthetic: true,
         });
       }
@@ -382,7 +396,8 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       );
     }
   }
-  return { relations, byOid, byName };
+  const enumList = listEnumTypes(db).map((e) => ({ schema: e.schema, name: e.name, oid: e.oid }));
+  return { relations, byOid, byName, enums: enumList };
 }
 
 const unquote = (s: string): string => s.replaceAll('""', '"');
@@ -441,7 +456,26 @@ export function indexDefinition(oid: number): string | null {
   if (!isIndex(ix)) return null;
   const table = relationOf(ix.tableOid, snap);
   const where = ix.partial ? ` WHERE (${ix.partial})` : '';
-  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${qualifiedText(table?.schema ?? 'public', table?.name ?? '?')} USING btree (${ix.columns.map((c, i) => `${quoteName(c)}${ix.descending[i] ? ' DESC' : ''}`).join(', ')})${where}`;
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${qualifiedText(table?.schema ?? 'public', table?.name ?? '?')} USING btree (${ix.columns.map((_, i) => `${indexColumnText(ix, i)}${ix.descending[i] ? ' DESC' : ''}`).join(', ')})${where}`;
+}
+
+/** An index expression as pg_get_expr(indexprs) prints it: an operator expression in parentheses. */
+export function indexExprText(text: string): string {
+  return /^[\w.]+\(.*\)$/s.test(text) ? text : `(${text})`;
+}
+
+/**
+ * Key column i of an index as pg_get_indexdef prints it: a name, or an expression (one that is
+ * not a function call in a second pair of parentheses, as ruleutils does).
+ */
+export function indexColumnText(ix: CatalogIndex, i: number): string {
+  const c = ix.columns[i];
+  // A column number past the index's columns is an empty text (PostgreSQL's answer).
+  if (c === undefined) return '';
+  const e = ix.expressions[i];
+  if (!e) return quoteName(c);
+  const text = indexExprText(e.text);
+  return text === e.text ? text : `(${text})`;
 }
 
 const fkActions: Record<string, string> = {

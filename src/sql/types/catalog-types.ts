@@ -198,6 +198,10 @@ export interface CatalogNames {
   relationName(oid: number): string | null;
   namespaceOid(name: string): number | null;
   namespaceName(oid: number): string | null;
+  /** A user type's OID by (schema or null for the search path) and name; null when none. */
+  typeOid?(schema: string | null, name: string): number | null;
+  /** A user type's name as regtype prints it; null when the OID is not a user type's. */
+  typeName?(oid: number): string | null;
 }
 
 /**
@@ -283,7 +287,23 @@ const regnamespaceCodec: TypeCodec = {
   output: (v) => names.current?.namespaceName(Number(v)) ?? textOf(v),
 };
 
+/** regtype over the built-in codec: names and OIDs of user types (enums) come from the catalog. */
+const builtinRegtype = codecFor(T.regtype);
+const regtypeCodec: TypeCodec = {
+  ...builtinRegtype,
+  input: (text, typmod, env) => {
+    const parts = oidText.test(text) ? null : splitQualifiedName(text);
+    if (parts && parts.length <= 2 && names.current?.typeOid) {
+      const oid = names.current.typeOid(parts.length > 1 ? parts[0]! : null, parts[parts.length - 1]!);
+      if (oid !== null) return BigInt(oid);
+    }
+    return builtinRegtype.input(text, typmod, env);
+  },
+  output: (v, typmod, env) => names.current?.typeName?.(Number(v)) ?? builtinRegtype.output(v, typmod, env),
+};
+
 registerCodecs([
+  [T.regtype, regtypeCodec],
   [T.regclass, regclassCodec],
   [CT.regnamespace, regnamespaceCodec],
 ]);

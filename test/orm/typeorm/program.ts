@@ -35,6 +35,7 @@ interface Customer {
   lifetime: string | null;
   discount: string | null;
   vip: boolean;
+  tier: 'basic' | 'gold';
   createdAt: Date;
   prefs: unknown;
   invoices?: Invoice[];
@@ -60,6 +61,8 @@ const CustomerEntity = new EntitySchema<Customer>({
     lifetime: { type: 'bigint', nullable: true },
     discount: { type: 'numeric', precision: 5, scale: 2, nullable: true },
     vip: { type: 'boolean', default: false },
+    // An enum column: synchronize reads its type back through a regtype cast of its name.
+    tier: { type: 'enum', enum: ['basic', 'gold'], default: 'basic' },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
     prefs: { type: 'jsonb', nullable: true },
   },
@@ -256,7 +259,7 @@ async function appPhase(cfg: DbConfig): Promise<Record<string, unknown>> {
           discount: '12.50',
           prefs: { lang: 'ga', pages: [1, 2] },
         },
-        { email: 'vic@example.com', name: 'Vic', vip: true, loyalty: 40 },
+        { email: 'vic@example.com', name: 'Vic', vip: true, loyalty: 40, tier: 'gold' },
         {
           email: 'wen@example.com',
           name: 'Wen',

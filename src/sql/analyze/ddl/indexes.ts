@@ -11,7 +11,8 @@ import { bindMarker } from '../context.js';
 import { coerce } from '../expr/coerce.js';
 import { type Analyzer, pos, strings } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
-import { constraintName, type DdlPlan, keyColumnType } from './ddl.js';
+import { constraintName, type DdlPlan, expressionText, keyColumnType } from './ddl.js';
+import { indexExprComment } from './stored-text.js';
 
 export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
   const st = an.st;
@@ -50,7 +51,8 @@ export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {
       if (e.sql.includes(bindMarker))
         throw new FeatureNotSupportedError('session-dependent expressions in an index');
       if (s.unique) keyColumnType(e.colname ?? 'expression', { type: e.type, typmod: e.typmod }, position);
-      sql = `(${e.sql})`;
+      // PostgreSQL's text and the result type ride along for the catalog (pg_index, pg_get_indexdef).
+      sql = `(${e.sql} ${indexExprComment(e.type.oid, expressionText(ie.expr!))})`;
       nameParts.push(e.colname && e.colname !== '?column?' ? e.colname : 'expr');
     }
     if (ie.ordering === 'SORTBY_DESC') sql += ' DESC';

@@ -17,6 +17,22 @@ export function defaultFromComment(sqliteDefault: string | null): string | null 
   return m ? m[1]!.replaceAll('*\\/', '*/') : null;
 }
 
+/**
+ * The comment after an index expression's SQLite text that keeps its PostgreSQL text and result
+ * type, for pg_index (indexprs, indclass) and pg_get_indexdef.
+ */
+export function indexExprComment(typeOid: number, pgText: string): string {
+  return `/* pg-index: ${typeOid} ${pgText.replaceAll('*/', '*\\/')} */`;
+}
+
+/** The expressions of a stored CREATE INDEX text, in order: PostgreSQL text and result type OID. */
+export function indexExprsFromSql(indexSql: string): { typeOid: number; text: string }[] {
+  return [...indexSql.matchAll(/\/\* pg-index: (\d+) ((?:[^*]|\*(?!\/))*) \*\//g)].map((m) => ({
+    typeOid: Number(m[1]),
+    text: m[2]!.replaceAll('*\\/', '*/'),
+  }));
+}
+
 /** The comment after a serial key's AUTOINCREMENT that marks an identity column (`'a'` ALWAYS, `'d'` BY DEFAULT). */
 export function identityComment(kind: 'a' | 'd'): string {
   return `/* identity ${kind} */`;
