@@ -317,6 +317,10 @@ export class StorageEngine {
   beginApply(): void {
     if (this.open) throw new InternalError('beginApply while a write transaction is open');
     this.writer.exec('BEGIN IMMEDIATE');
+    // Foreign keys are checked when the transaction commits, not per statement: a child written on
+    // one master while its parent was deleted on another is settled after its transaction
+    // (replication/apply/fk-orphans.ts), the same way whichever arrives first. Reset by COMMIT.
+    this.writer.pragma('defer_foreign_keys = ON');
     this.open = { txid: this.lastTxid, captured: false, applying: true, recorded: [] };
   }
 
@@ -367,11 +371,20 @@ export class StorageEngine {
   }
 
   /** Commit an apply transaction; the applied vector moves only once COMMIT succeeded. */
-  commitApply(): void {
+  commitApply(settleForeignKeys?: () => void): void {
     const open = this.requireOpen();
     this.keylessNotes.clear();
     try {
-      this.writer.exec('COMMIT');
+      try {
+        this.writer.exec('COMMIT');
+      } catch (e) {
+        // A foreign key still broken (an orphan the per-transaction check did not reach): the
+        // transaction stays open; settle every orphan and commit once more.
+        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY' || !settleForeignKeys) throw e;
+        if (!this.writer.inTransaction) throw e;
+        settleForeignKeys();
+        this.writer.exec('COMMIT');
+      }
     } catch (e) {
       this.rollbackWrite();
       throw e;

@@ -18,6 +18,13 @@ import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
 import { type ConflictHost, resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import { recordConversions, removeRefusedRow } from './ddl-rows.js';
+import {
+  ForeignKeyMap,
+  recordCascadeLosses,
+  settleAllOrphans,
+  settleOrphans,
+  type TouchedRow,
+} from './fk-orphans.js';
 import type { Resolvers } from './resolvers.js';
 import type { ColClock, ConflictType, RowMeta } from './row-meta.js';
 import {
@@ -35,6 +42,8 @@ export interface ApplyStats {
   rowChanges: number;
   conflicts: number;
   skipped: number;
+  /** Rows left pointing at a parent deleted concurrently, removed or changed (fk-orphans.ts). */
+  orphansSettled: number;
 }
 
 /** Log entries written between two pause checks while a large transaction is logged. */
@@ -52,10 +61,16 @@ export interface TxProgress {
   logged: number;
   /** A DDL entry of tx was applied. */
   schemaChanged: boolean;
+  /** Row changes of tables with foreign keys, checked for orphans once tx's entries are applied. */
+  touched: TouchedRow[];
+  orphansSettled: boolean;
+  /** Rows tx itself deletes or updates (`tbl\0pk`), made when a delete sets off ON DELETE actions. */
+  ownRows: Set<string> | null;
 }
 
 export class Applier implements ConflictHost {
   private readonly db: Database.Database;
+  private readonly fks: ForeignKeyMap;
   private readonly stmts: ApplierStatements;
   /** Cached per-table row statements (cleared after DDL). */
   private readonly rows: RowSql;
@@ -79,7 +94,7 @@ export class Applier implements ConflictHost {
     }
   }
 
-  readonly stats: ApplyStats = { txs: 0, rowChanges: 0, conflicts: 0, skipped: 0 };
+  readonly stats: ApplyStats = { txs: 0, rowChanges: 0, conflicts: 0, skipped: 0, orphansSettled: 0 };
 
   /** @internal (conflict-rules.ts) the writer connection. */
   get internalDb(): Database.Database {
@@ -116,6 +131,20 @@ export class Applier implements ConflictHost {
     this.stmts = prepareApplierStatements(this.db);
     this.rows = new RowSql(this.db);
     this.upgrader = new ShapeUpgrader(this.db);
+    this.fks = new ForeignKeyMap(this.db);
+  }
+
+  /**
+   * Settle every orphan in the database (the apply transaction's COMMIT found a foreign key broken
+   * that the per-transaction check did not reach); `tx` is named in the conflict records.
+   */
+  settleAllOrphans(tx: ReplTx): void {
+    const n = settleAllOrphans(this.db, this.fks, this, tx);
+    this.stats.orphansSettled += n;
+    this.logger.warn(
+      { rows: n, origin: tx.origin, seq: tx.seq },
+      'foreign keys broken at commit: orphans settled',
+    );
   }
 
   /** Forget cached table shapes and statements (after DDL). */
@@ -124,6 +153,7 @@ export class Applier implements ConflictHost {
     this.shapes.clear();
     this.upgrader.invalidate();
     this.crdt?.invalidate();
+    this.fks.invalidate();
   }
 
   private shape(tbl: string): { columns: Set<string>; primaryKey: string[] } | null {
@@ -193,7 +223,17 @@ export class Applier implements ConflictHost {
     const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
     // Last-write-wins compares order keys (HLC text by default; see timestamp_source).
     const hlc = tx.orderKey || formatHlc({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
-    return { tx, seen, hlc, applied: 0, logged: 0, schemaChanged: false };
+    return {
+      tx,
+      seen,
+      hlc,
+      applied: 0,
+      logged: 0,
+      schemaChanged: false,
+      touched: [],
+      orphansSettled: false,
+      ownRows: null,
+    };
   }
 
   /**
@@ -216,6 +256,11 @@ export class Applier implements ConflictHost {
       if (this.applyEntry(p, tx.entries[p.applied]!)) p.schemaChanged = true;
       p.applied++;
       if (p.applied < n && pause() && this.canPause(p)) return false;
+    }
+    if (!p.orphansSettled) {
+      p.orphansSettled = true;
+      if (p.touched.length > 0)
+        this.stats.orphansSettled += settleOrphans(this.db, this.fks, this, tx, p.touched);
     }
     if (
       p.logged === 0 &&
@@ -268,9 +313,18 @@ export class Applier implements ConflictHost {
     const keyless = shape.primaryKey.length === 0;
     this.stmts.savepoint.run();
     try {
+      if (e.op === 'DELETE' && !keyless && this.fks.hasActions(e.tbl)) this.noteCascades(p, e.tbl, e.pk);
       if (keyless) this.applyKeylessInsert(e, shape);
       else this.applyRow(e, shape, tx, seen, hlc);
       this.stmts.release.run();
+      if (this.fks.involves(e.tbl))
+        p.touched.push({
+          tbl: e.tbl,
+          op: e.op,
+          pk: keyless ? null : e.pk,
+          cols: e.cols,
+          removeOnly: up.constrained,
+        });
     } catch (err) {
       this.stmts.rollbackTo.run();
       this.stmts.release.run();
@@ -300,6 +354,17 @@ export class Applier implements ConflictHost {
       this.saveMeta(e.tbl, e.pk, m);
     }
     return false;
+  }
+
+  /** Before a DELETE whose ON DELETE actions reach rows tx has not seen: record them (fk-orphans.ts). */
+  private noteCascades(p: TxProgress, tbl: string, pk: string): void {
+    if (!p.ownRows) {
+      p.ownRows = new Set();
+      for (const x of p.tx.entries)
+        if (x.op !== 'INSERT' && x.pk !== null) p.ownRows.add(`${x.tbl}\0${x.pk}`);
+    }
+    const own = p.ownRows;
+    recordCascadeLosses(this.db, this.fks, this, p.tx, tbl, pk, (t, k) => own.has(`${t}\0${k}`));
   }
 
   /** Plain values written into delta columns (by a master that did not know them as such): see CrdtColumns.rebaseDelta. */

@@ -216,7 +216,8 @@ export class ApplyQueue {
         while (!applier.step(progress, pause)) sliceEnd = await this.yieldSlice();
         done++;
       }
-      engine.commitApply();
+      const last = txs[done - 1];
+      engine.commitApply(last ? () => applier.settleAllOrphans(last) : undefined);
       applier.afterCommit();
       this.host.stats.appliedTxs += done;
       this.host.stats.applyBatches++;
