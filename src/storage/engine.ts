@@ -473,6 +473,11 @@ export class StorageEngine {
     syncCaptureTriggers(this.writer, this.replicatedTables(), this.opts.guardPrimaryKeyUpdates ?? false);
     forgetKeylessRows(this.writer);
     forgetStaleDeltaColumns(this.writer, dropped);
+    if (dropped.length > 0) {
+      // Rows parked for a dropped table must never come back into a new table of that name.
+      const forgetParked = this.writer.prepare('DELETE FROM _chorus_parked WHERE tbl = ?');
+      for (const t of dropped) forgetParked.run(t);
+    }
     this.sequences.load();
   }
 

@@ -174,6 +174,18 @@ CREATE TABLE IF NOT EXISTS _chorus_table_resolvers (
   tbl TEXT PRIMARY KEY,
   resolver TEXT NOT NULL
 ) WITHOUT ROWID;
+-- Rows a replicated change removed for a cause concurrent with their own writes (a unique value
+-- another master's write won, a parent another master deleted), with their column clocks: a later
+-- update from a master that had not heard of the cause brings the row back and settles it again
+-- (replication/apply/parked-rows.ts). row: every column as JSON (log form); cols: the clocks.
+CREATE TABLE IF NOT EXISTS _chorus_parked (
+  id   INTEGER PRIMARY KEY AUTOINCREMENT,
+  tbl  TEXT NOT NULL,
+  pk   TEXT NOT NULL,
+  row  TEXT NOT NULL,
+  cols TEXT NOT NULL,
+  UNIQUE (tbl, pk)
+);
 -- delta columns (ALTER TABLE t ALTER COLUMN c SET REPLICATION CONFLICT_RESOLVER = 'delta'):
 -- concurrent changes add up (replication/apply/delta-columns.ts).
 CREATE TABLE IF NOT EXISTS _chorus_delta_columns (

@@ -153,3 +153,59 @@ test('a grandchild under the concurrent child goes too, on both nodes', async ()
     await b.close();
   }
 });
+
+test('a child its origin moves to another parent before it hears of the delete stays, on both nodes', async () => {
+  for (const seed of [95, 96]) {
+    const { world, fabric, a, b } = await simPair(root, seed, `fkm${seed}`);
+    try {
+      await schema(a, '');
+      await world.runFor(500);
+      fabric.partition(a.nodeId, b.nodeId);
+      await a.exec('DELETE FROM parents WHERE id = 1');
+      await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
+      await b.exec('UPDATE kids SET parent_id = 1 WHERE id = 10');
+      await b.exec('UPDATE kids SET parent_id = 2 WHERE id = 11'); // moved off the deleted parent
+      await b.exec("UPDATE kids SET name = 'renamed' WHERE id = 10"); // still under it
+      // One seed heals with b's changes arriving at a in one batch, the other after a's delete went to b.
+      if (seed === 96) {
+        fabric.heal(a.nodeId, b.nodeId);
+        await world.runFor(50);
+      }
+      fabric.heal(a.nodeId, b.nodeId);
+      await world.runFor(2_000);
+      for (const n of [a, b])
+        assert.equal(
+          await dumpRows(n, kidsSql),
+          '[{"id":11,"parent_id":2,"name":"new"}]',
+          `${seed} ${n.nodeId}`,
+        );
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }
+});
+
+test('a parent deleted and made again while a child is written under it: the child goes on both nodes', async () => {
+  for (const clause of ['', 'ON DELETE SET NULL']) {
+    const { world, fabric, a, b } = await simPair(root, clause ? 97 : 98, `fkr${clause ? 'n' : 'd'}`);
+    try {
+      await schema(a, clause);
+      await world.runFor(500);
+      fabric.partition(a.nodeId, b.nodeId);
+      await a.exec('DELETE FROM parents WHERE id = 1');
+      await a.exec("INSERT INTO parents VALUES (1, 'again')");
+      await a.exec("INSERT INTO kids VALUES (12, 1, 'after')"); // saw the delete: stays
+      await b.exec("INSERT INTO kids VALUES (11, 1, 'new')"); // concurrent with it
+      fabric.heal(a.nodeId, b.nodeId);
+      await world.runFor(2_000);
+      const expected = clause
+        ? '[{"id":10,"parent_id":2,"name":"old"},{"id":11,"parent_id":null,"name":"new"},{"id":12,"parent_id":1,"name":"after"}]'
+        : '[{"id":10,"parent_id":2,"name":"old"},{"id":12,"parent_id":1,"name":"after"}]';
+      for (const n of [a, b]) assert.equal(await dumpRows(n, kidsSql), expected, `${clause} ${n.nodeId}`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }
+});

@@ -158,3 +158,64 @@ test('three masters update three rows to one unique value; whatever order the li
     }
   }
 });
+
+// Cases from the review of the unique rules (test/pending/unique-divergence.test.ts until they passed):
+// a losing row its origin moves off the value comes back where it was removed (parked-rows.ts), and a
+// losing row referenced by a foreign key goes with its references settled (fk-orphans.ts).
+test('case 3: the losing update is followed on its origin by an update moving the row off the value', async () => {
+  const [da, db] = await partitionedScenario(
+    root,
+    61,
+    'c3',
+    users,
+    async (a, b, w) => {
+      await a.exec("UPDATE users SET email = 'x@example.com' WHERE id = 1"); // loses
+      await w.runFor(50);
+      await b.exec("UPDATE users SET email = 'x@example.com' WHERE id = 2"); // wins
+      await w.runFor(50);
+      await a.exec("UPDATE users SET email = 'z@example.com' WHERE id = 1"); // row 1 leaves the value
+    },
+    q,
+  );
+  assert.equal(da, db);
+  assert.match(da, /"id":1,"email":"z@example.com"/);
+});
+
+test('case 5: the losing row is referenced by a foreign key', async () => {
+  const [da, db] = await partitionedScenario(
+    root,
+    64,
+    'c5',
+    [
+      ...users,
+      'CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id))',
+      'INSERT INTO orders VALUES (10, 1), (20, 2)',
+    ],
+    async (a, b, w) => {
+      await a.exec("UPDATE users SET email = 'x@example.com' WHERE id = 1");
+      await w.runFor(50);
+      await b.exec("UPDATE users SET email = 'x@example.com' WHERE id = 2");
+    },
+    q,
+  );
+  assert.equal(da, db);
+});
+
+test('case 2b: losing insert then updated on its origin off the value', async () => {
+  const [da, db] = await partitionedScenario(
+    root,
+    66,
+    'c2c',
+    users,
+    async (a, b, w) => {
+      await a.exec("INSERT INTO users VALUES (3, 'x@example.com', 'third')"); // loses
+      await w.runFor(50);
+      await b.exec("UPDATE users SET email = 'x@example.com' WHERE id = 2");
+      await w.runFor(50);
+      await a.exec("UPDATE users SET email = 'z@example.com' WHERE id = 3");
+    },
+    q,
+  );
+  assert.equal(da, db);
+  assert.match(da, /"id":3,"email":"z@example.com"/);
+});

@@ -25,6 +25,7 @@ import {
   settleOrphans,
   type TouchedRow,
 } from './fk-orphans.js';
+import { ParkedRows } from './parked-rows.js';
 import type { Resolvers } from './resolvers.js';
 import type { ColClock, ConflictType, RowMeta } from './row-meta.js';
 import {
@@ -44,6 +45,8 @@ export interface ApplyStats {
   skipped: number;
   /** Rows left pointing at a parent deleted concurrently, removed or changed (fk-orphans.ts). */
   orphansSettled: number;
+  /** Parked rows brought back by a later update from their origin (parked-rows.ts). */
+  resurrected: number;
 }
 
 /** Log entries written between two pause checks while a large transaction is logged. */
@@ -71,6 +74,9 @@ export interface TxProgress {
 export class Applier implements ConflictHost {
   private readonly db: Database.Database;
   private readonly fks: ForeignKeyMap;
+  private readonly parked: ParkedRows;
+  /** applyRow brought a parked row back (the orphan check then treats the change as an insert). */
+  private resurrected = false;
   private readonly stmts: ApplierStatements;
   /** Cached per-table row statements (cleared after DDL). */
   private readonly rows: RowSql;
@@ -94,7 +100,14 @@ export class Applier implements ConflictHost {
     }
   }
 
-  readonly stats: ApplyStats = { txs: 0, rowChanges: 0, conflicts: 0, skipped: 0, orphansSettled: 0 };
+  readonly stats: ApplyStats = {
+    txs: 0,
+    rowChanges: 0,
+    conflicts: 0,
+    skipped: 0,
+    orphansSettled: 0,
+    resurrected: 0,
+  };
 
   /** @internal (conflict-rules.ts) the writer connection. */
   get internalDb(): Database.Database {
@@ -132,6 +145,7 @@ export class Applier implements ConflictHost {
     this.rows = new RowSql(this.db);
     this.upgrader = new ShapeUpgrader(this.db);
     this.fks = new ForeignKeyMap(this.db);
+    this.parked = new ParkedRows(this.db);
   }
 
   /**
@@ -145,6 +159,11 @@ export class Applier implements ConflictHost {
       { rows: n, origin: tx.origin, seq: tx.seq },
       'foreign keys broken at commit: orphans settled',
     );
+  }
+
+  /** @internal (conflict-rules.ts, fk-orphans.ts) */
+  parkRow(tbl: string, pk: string, row: string, cols: RowMeta['cols']): void {
+    this.parked.park(tbl, pk, row, cols);
   }
 
   /** Forget cached table shapes and statements (after DDL). */
@@ -311,6 +330,7 @@ export class Applier implements ConflictHost {
     )
       return false;
     const keyless = shape.primaryKey.length === 0;
+    this.resurrected = false;
     this.stmts.savepoint.run();
     try {
       if (e.op === 'DELETE' && !keyless && this.fks.hasActions(e.tbl)) this.noteCascades(p, e.tbl, e.pk);
@@ -320,7 +340,7 @@ export class Applier implements ConflictHost {
       if (this.fks.involves(e.tbl))
         p.touched.push({
           tbl: e.tbl,
-          op: e.op,
+          op: this.resurrected ? 'INSERT' : e.op,
           pk: keyless ? null : e.pk,
           cols: e.cols,
           removeOnly: up.constrained,
@@ -425,6 +445,7 @@ export class Applier implements ConflictHost {
         : this.stmt(`${tbl}|exists`, () => `SELECT 1 FROM ${quoteIdent(tbl)} WHERE ${where}`).get({ pk }) !==
           undefined;
 
+    if (e.op !== 'UPDATE') this.parked.drop(tbl, pk);
     if (e.op === 'DELETE') {
       if (exists) {
         if (concurrentWith(m.vv)) {
@@ -490,6 +511,10 @@ export class Applier implements ConflictHost {
         for (const c of cols) m.cols[c] = [hlc, tx.origin, tx.seq];
         m.deleted = false;
         this.rebaseDeltas(tbl, pk, cols, merged);
+      } else if (!this.crdt?.kindsOf(tbl).size && this.parked.resurrect(this, e, shape, tx, hlc, m)) {
+        // Removed here for a cause its origin had not heard of: back, with this update (parked-rows.ts).
+        this.resurrected = true;
+        this.stats.resurrected++;
       } else {
         // An update of a row this node does not have (removed by a change that won): nothing to do.
         this.stats.skipped++;

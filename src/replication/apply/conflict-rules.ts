@@ -27,6 +27,8 @@ export interface ConflictHost {
   loadMeta(tbl: string, pk: string): RowMeta;
   saveMeta(tbl: string, pk: string, m: RowMeta): void;
   rowSavepoint(step: 'begin' | 'release' | 'rollback'): void;
+  /** Keep a removed row so that a later update of it from its origin can bring it back (parked-rows.ts). */
+  parkRow(tbl: string, pk: string, row: string, cols: RowMeta['cols']): void;
   pkWhere(pkCols: string[]): string;
   rowJson(tbl: string, shape: Shape, pk: string, only?: string[]): string | null;
   applyRow(e: LogEntry, shape: Shape, tx: ReplTx, seen: Vector, hlc: string): void;
@@ -185,6 +187,7 @@ export function resolveUnique(
       const where = a.pkWhere(shape.primaryKey);
       a.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk: holder });
       a.crdt?.deleteRow(tbl, holder);
+      if (holderValue !== null) a.parkRow(tbl, holder, holderValue, hm.cols);
       hm.deleted = true;
       hm.cols = {};
       a.saveMeta(tbl, holder, hm);
@@ -213,6 +216,15 @@ export function resolveUnique(
       const where = a.pkWhere(shape.primaryKey);
       a.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk });
       a.crdt?.deleteRow(tbl, pk);
+      // Parked as its origin has it: with the losing update's values and clock.
+      const written = Object.keys(JSON.parse(e.cols ?? '{}') as object).filter((c) => shape.columns.has(c));
+      const parkedRow = a
+        .stmt(`${tbl}|park-overlay|${written.join(',')}`, () => overlaySql(written))
+        .pluck()
+        .get({ row: loserValue, cols: e.cols ?? '{}' }) as string;
+      const clocks = { ...m.cols };
+      for (const c of written) clocks[c] = [hlc, tx.origin, tx.seq];
+      a.parkRow(tbl, pk, parkedRow, clocks);
       a.rowSavepoint('release');
       m.deleted = true;
       m.cols = {};
@@ -222,6 +234,13 @@ export function resolveUnique(
       a.rowSavepoint('release');
       loserValue = null;
     }
+  }
+  if (e.op === 'INSERT' && e.cols) {
+    // A losing insert arriving second: parked as its origin has it, in case its origin moves it off.
+    const clocks: RowMeta['cols'] = {};
+    for (const c of Object.keys(JSON.parse(e.cols) as object))
+      if (shape.columns.has(c)) clocks[c] = [hlc, tx.origin, tx.seq];
+    a.parkRow(tbl, pk, e.cols, clocks);
   }
   a.saveMeta(tbl, pk, m);
   a.recordConflict(

@@ -143,6 +143,7 @@ type Check =
 export type OrphanBook = RowBook & {
   readonly crdt: { deleteRow(tbl: string, pk: string): void } | null;
   stmt(key: string, build: () => string): Database.Statement;
+  parkRow(tbl: string, pk: string, row: string, cols: Record<string, [string, string, number]>): void;
 };
 
 /**
@@ -188,10 +189,17 @@ export function settleOrphans(
     }
     if (t.op === 'UPDATE') parentChanged(t.tbl, t.pk, written);
   }
+  const seen: Record<string, number> = { ...tx.deps, [tx.origin]: tx.seq };
   let settled = 0;
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
-    for (const rowid of orphansOf(book, c)) {
+    const found = orphansOf(book, c);
+    // A parent deleted concurrently and made again since: the child still goes with the delete.
+    if (found.length === 0 && c.kind === 'row') {
+      const rowid = childOfRecreatedParent(book, c.fk, c.pk, seen);
+      if (rowid !== null) found.push(rowid);
+    }
+    for (const rowid of found) {
       const removed = settle(db, book, tx, c.fk, rowid, c.kind === 'row' && c.removeOnly);
       settled++;
       // A removed row may itself have been a parent.
@@ -215,6 +223,34 @@ export function settleAllOrphans(
   // A keyless INSERT of each child table makes settleOrphans scan it for every foreign key.
   for (const t of children) touched.push({ tbl: t, op: 'INSERT', pk: null, cols: null, removeOnly: false });
   return settleOrphans(db, fks, book, tx, touched);
+}
+
+/**
+ * The rowid of the child `pk` when the parent it names was deleted by a transaction `seen` does not
+ * cover (and made again since): a child written concurrently with its parent's delete goes with it,
+ * also where the parent was re-created before the child arrived. Null otherwise.
+ */
+function childOfRecreatedParent(
+  book: OrphanBook,
+  fk: ForeignKey,
+  pk: string,
+  seen: Record<string, number>,
+): bigint | null {
+  if (!fk.byParentKey || fk.childKey.length === 0) return null;
+  const r = book
+    .stmt(`${fk.child}|parent-key|${fk.from.join(',')}|${fk.parent}`, () => {
+      const at = fk.childKey
+        .map((k, i) => `c.${quoteIdent(k)} IS ${fromJson(':pk', `$[${i}]`)}`)
+        .join(' AND ');
+      const notNull = fk.from.map((f) => `c.${quoteIdent(f)} IS NOT NULL`).join(' AND ');
+      const parentKey = `json_array(${fk.from.map((f) => jsonValue(`c.${quoteIdent(f)}`)).join(', ')})`;
+      return `SELECT c.rowid AS rowid, ${parentKey} AS parent FROM ${quoteIdent(fk.child)} c WHERE ${at} AND ${notNull}`;
+    })
+    .safeIntegers(true)
+    .get({ pk }) as { rowid: bigint; parent: string } | undefined;
+  if (!r) return null;
+  const dels = book.loadMeta(fk.parent, r.parent).dels;
+  return Object.entries(dels).some(([o, s]) => s > (seen[o] ?? 0)) ? r.rowid : null;
 }
 
 /** Rowids of the rows a check finds pointing at a missing parent (statements cached per check shape). */
@@ -316,6 +352,8 @@ function settle(
   book.crdt?.deleteRow(fk.child, before.pk);
   // The key is as if never written here: a later change of it resolves as on the other nodes.
   const m = book.loadMeta(fk.child, before.pk);
+  // A later update from a master that had not seen the delete brings it back (parked-rows.ts).
+  book.parkRow(fk.child, before.pk, before.row, m.cols);
   book.saveMeta(fk.child, before.pk, { vv: m.vv, dels: m.dels, deleted: false, cols: {} });
   return before.pk;
 }
