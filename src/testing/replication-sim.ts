@@ -123,6 +123,15 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
     // Floats whose edge values (-0 above all) must reach every node exactly, conflicts settled by LWW.
     await exec(ids[0]!, 'CREATE TABLE floats (id INTEGER PRIMARY KEY, d FLOAT8, r REAL)');
     await exec(ids[0]!, "INSERT INTO floats VALUES (1, '-0', '-0'), (2, 0, 0)");
+    // Foreign keys: parents deleted (and made again) on one master while children are written under
+    // them, or moved between them, on another; NO ACTION and SET NULL children.
+    await exec(ids[0]!, 'CREATE TABLE fkp (id INTEGER PRIMARY KEY, v INTEGER)');
+    await exec(ids[0]!, 'INSERT INTO fkp SELECT g, 0 FROM generate_series(1, 4) AS g');
+    await exec(ids[0]!, 'CREATE TABLE fkc (id TEXT PRIMARY KEY, pid INTEGER REFERENCES fkp, node TEXT)');
+    await exec(
+      ids[0]!,
+      'CREATE TABLE fkn (id TEXT PRIMARY KEY, pid INTEGER REFERENCES fkp ON DELETE SET NULL, node TEXT)',
+    );
     // No primary key: inserts and TRUNCATE only; a TRUNCATE removes the rows its node had seen.
     await exec(ids[0]!, 'CREATE TABLE hist (node TEXT, n INTEGER)');
     await exec(
@@ -228,6 +237,31 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
           if (await exec(id, 'INSERT INTO uniq VALUES ($1, $2, $3)', [uid, id, BigInt(world.int(0, 999))]))
             acked.add(uid);
         });
+      } else if (r < 0.53) {
+        const parent = world.int(1, 4);
+        const child = world.rng() < 0.5 ? 'fkc' : 'fkn';
+        const sub = world.rng();
+        const cid = `${id}-c${counter++}`;
+        const offset = BigInt(world.int(0, 4));
+        world.schedule(at, async () => {
+          if (sub < 0.25) {
+            const node = nodes.get(id);
+            await node
+              ?.exec(
+                `BEGIN; DELETE FROM fkc WHERE pid = ${parent}; DELETE FROM fkp WHERE id = ${parent}; COMMIT`,
+              )
+              .catch(() => node.exec('ROLLBACK').catch(() => undefined));
+          } else if (sub < 0.4)
+            await exec(id, 'INSERT INTO fkp VALUES ($1, 0) ON CONFLICT (id) DO NOTHING', [BigInt(parent)]);
+          else if (sub < 0.7)
+            await exec(id, `INSERT INTO ${child} VALUES ($1, $2, $3)`, [cid, BigInt(parent), id]);
+          else
+            await exec(
+              id,
+              `UPDATE ${child} SET pid = $1, node = $2 WHERE id IN (SELECT id FROM ${child} ORDER BY id LIMIT 1 OFFSET $3)`,
+              [BigInt(parent), id, offset],
+            );
+        });
       } else if (r < 0.75) {
         const v = `v${world.int(0, 99)}-${id}`;
         world.schedule(at, async () => {
@@ -311,7 +345,15 @@ export async function runSimulation(seed: number, opts: SimOptions = defaultSimO
       const em = (await n.query('SELECT * FROM emails ORDER BY id')).rows;
       const fl = (await n.query('SELECT * FROM floats ORDER BY id')).rows;
       const hi = (await n.query('SELECT * FROM hist ORDER BY node, n')).rows;
-      dumps.set(id, `${dump(kv)}\n${dump(uq)}\n${dump(pr)}\n${dump(em)}\n${dump(fl)}\n${dump(hi)}`);
+      const fk = (
+        await n.query(
+          "SELECT 'p' AS t, id::text AS id, v::text AS x FROM fkp UNION ALL SELECT 'c', id, pid::text || '/' || node FROM fkc UNION ALL SELECT 'n', id, coalesce(pid::text, '-') || '/' || node FROM fkn ORDER BY 1, 2",
+        )
+      ).rows;
+      dumps.set(
+        id,
+        `${dump(kv)}\n${dump(uq)}\n${dump(pr)}\n${dump(em)}\n${dump(fl)}\n${dump(hi)}\n${dump(fk)}`,
+      );
       const present = new Set(uq.map((r) => String(r.id)));
       for (const uid of acked)
         if (!present.has(uid)) problems.push(`${id}: acknowledged insert ${uid} is missing`);
