@@ -13,7 +13,7 @@ import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { Oid } from '../../sql/types/oids.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
 import { constraintIndexMarker } from '../../storage/constraints.js';
-import { enumTypeResolver, listEnumTypes, listSchemas } from '../../storage/object-catalog.js';
+import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
@@ -94,8 +94,6 @@ export interface CatalogSnapshot {
   relations: CatalogRelation[];
   byOid: Map<number, CatalogRelation | CatalogIndex>;
   byName: Map<string, number>;
-  /** User enum types (schema, name, OID), for regtype input and output. */
-  enums: { schema: string; name: string; oid: number }[];
 }
 
 let catalogPath: string | null = null;
@@ -168,7 +166,7 @@ export function catalogConnection(): Database.Database | null {
 
 /** The catalog as of now (cached per schema version); empty when no source is known. */
 export function catalogSnapshot(): CatalogSnapshot {
-  const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map(), enums: [] };
+  const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map() };
   if (scoped) {
     scoped.snapshot ??= buildSnapshot(scoped.db);
     return scoped.snapshot;
@@ -396,8 +394,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       );
     }
   }
-  const enumList = listEnumTypes(db).map((e) => ({ schema: e.schema, name: e.name, oid: e.oid }));
-  return { relations, byOid, byName, enums: enumList };
+  return { relations, byOid, byName };
 }
 
 const unquote = (s: string): string => s.replaceAll('""', '"');
