@@ -59,6 +59,15 @@ SELECT format_type('h47_s.m3'::regtype, NULL) AS a, format_type('h47_mood'::regt
 
 SELECT t.oid::regtype AS t FROM pg_type t WHERE t.typname IN ('m3', '_m3', 'h47_mood') ORDER BY 1::text;
 
+-- pg_typeof of an enum value (was 0A000: regtype's output could not name a user type).
+CREATE TABLE h47_pt (id int PRIMARY KEY, m h47_mood, ms h47_mood[]);
+
+INSERT INTO h47_pt VALUES (1, 'happy', '{happy,sad}');
+
+SELECT pg_typeof(m) AS a, pg_typeof(ms) AS b, pg_typeof(m)::text AS c, pg_typeof('sad'::h47_mood) AS d, pg_typeof(m) = 'h47_mood'::regtype AS same FROM h47_pt;
+
+DROP TABLE h47_pt;
+
 DROP TYPE h47_s.m3;
 
 DROP SCHEMA h47_s;

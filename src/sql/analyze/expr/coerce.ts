@@ -140,13 +140,8 @@ export function coerce(
     return applyTypmod(e, to, context === 'explicit');
   }
   // A user type's name, now: the run-time output reads the committed catalog, not this transaction's.
-  if (e.type === T.regtype && to.type === T.text && typeof e.constant === 'bigint') {
-    const user = st.catalog.userType?.(Number(e.constant));
-    const shown = user?.enumInfo
-      ? enumShownName(user)
-      : user?.elem
-        ? `${enumShownName(user.elem)}[]`
-        : undefined;
+  if (e.type === T.regtype && to.type === T.text) {
+    const shown = userTypeName(st, e);
     if (shown !== undefined)
       return typed(sqlLiteral(shown), T.text, -1, { constant: shown, colname: e.colname });
   }
@@ -188,6 +183,15 @@ function regtypeInput(st: AnalyzeState, text: string, position: number | undefin
   if (found === undefined && Number(v) >= firstUserOid && st.catalog.userType?.(Number(v)) === undefined)
     throw new ChorusError('42704', `type "${trimmed}" does not exist`, { position });
   return v;
+}
+
+/** The name of the user type a constant regtype (a literal, pg_typeof) holds; undefined for others. */
+function userTypeName(st: AnalyzeState, e: Typed): string | undefined {
+  const oid =
+    typeof e.constant === 'bigint' ? Number(e.constant) : /^\d+$/.test(e.sql) ? Number(e.sql) : undefined;
+  const user = oid === undefined ? undefined : st.catalog.userType?.(oid);
+  if (user?.enumInfo) return enumShownName(user);
+  return user?.elem?.enumInfo ? `${enumShownName(user.elem)}[]` : undefined;
 }
 
 const regtypeRef: TypeRef = { type: T.regtype, typmod: -1 };
