@@ -506,6 +506,12 @@ export function columnTypes(rel: CatalogRelation): Map<string, TypeRef> {
   );
 }
 
+/** A referenced table as pg_get_constraintdef names it: schema-qualified outside public. */
+function referencedText(stored: string): string {
+  const { schema, name } = splitStorageName(stored);
+  return sequenceText(schema, name);
+}
+
 /** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`, `CHECK (...)`. */
 export function constraintDefinition(oid: number, pretty = false): string | null {
   const snap = catalogSnapshot();
@@ -519,7 +525,7 @@ export function constraintDefinition(oid: number, pretty = false): string | null
     }
     for (const f of rel.foreignKeys) {
       if (f.oid === oid) {
-        let def = `FOREIGN KEY (${f.columns.map(quoteName).join(', ')}) REFERENCES ${quoteName(f.refTable)}(${f.refColumns.map(quoteName).join(', ')})`;
+        let def = `FOREIGN KEY (${f.columns.map(quoteName).join(', ')}) REFERENCES ${referencedText(f.refTable)}(${f.refColumns.map(quoteName).join(', ')})`;
         const upd = fkActions[f.onUpdate.toUpperCase()];
         const del = fkActions[f.onDelete.toUpperCase()];
         if (upd) def += ` ON UPDATE ${upd}`;
