@@ -7,7 +7,13 @@ import { ChorusError, UndefinedTableError } from '../../errors.js';
 import { qualifiedText, storageName } from '../../sql/namespaces.js';
 import { CT, catalogArrayType, setCatalogNames, splitQualifiedName } from '../../sql/types/catalog-types.js';
 import { formatType, type PgType, T, typeByOid } from '../../sql/types/pg-types.js';
-import { catalogSequences, enumTypeOf, namespaceName, namespaceOid } from './catalog-objects.js';
+import {
+  catalogEnums,
+  catalogSequences,
+  enumTypeOf,
+  namespaceName,
+  namespaceOid,
+} from './catalog-objects.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
   catalogSnapshot,
@@ -87,15 +93,25 @@ function relationName(oid: number): string | null {
 /** A sequence relation's columns (pg_attribute). */
 const sequenceColumnNames = ['last_value', 'log_cnt', 'is_called'];
 
-/** A user type (enum) by name: in the given schema, or else public (the default search path). */
+/**
+ * A user type (enum) by name as regtype reads it (`mood`, `_mood` and `mood[]` for its array type):
+ * in the given schema, or else public. Read afresh: enum DDL does not change SQLite's schema_version.
+ */
 function typeOid(schema: string | null, name: string): number | null {
   const s = schema ?? 'public';
-  return catalogSnapshot().enums.find((e) => e.schema === s && e.name === name)?.oid ?? null;
+  const enums = catalogEnums().filter((e) => (namespaceName(e.namespaceOid) ?? 'public') === s);
+  if (name.endsWith('[]')) {
+    const element = name.slice(0, -2).trimEnd();
+    return enums.find((e) => e.name === element)?.arrayOid ?? null;
+  }
+  const e = enums.find((x) => x.name === name);
+  if (e) return e.typeOid;
+  return name.startsWith('_') ? (enums.find((x) => x.name === name.slice(1))?.arrayOid ?? null) : null;
 }
 
 function typeName(oid: number): string | null {
-  const e = catalogSnapshot().enums.find((x) => x.oid === oid);
-  return e ? shownName(e.schema, e.name) : null;
+  const e = enumTypeOf(oid);
+  return e ? `${shownName(e.schema, e.name)}${e.array ? '[]' : ''}` : null;
 }
 
 setCatalogNames({ relationOid, relationName, namespaceOid, namespaceName, typeOid, typeName });

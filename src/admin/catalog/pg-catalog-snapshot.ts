@@ -13,7 +13,7 @@ import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { Oid } from '../../sql/types/oids.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
 import { constraintIndexMarker } from '../../storage/constraints.js';
-import { enumTypeResolver, listEnumTypes, listSchemas } from '../../storage/object-catalog.js';
+import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
@@ -94,8 +94,6 @@ export interface CatalogSnapshot {
   relations: CatalogRelation[];
   byOid: Map<number, CatalogRelation | CatalogIndex>;
   byName: Map<string, number>;
-  /** User enum types (schema, name, OID), for regtype input and output. */
-  enums: { schema: string; name: string; oid: number }[];
 }
 
 let catalogPath: string | null = null;
@@ -168,7 +166,7 @@ export function catalogConnection(): Database.Database | null {
 
 /** The catalog as of now (cached per schema version); empty when no source is known. */
 export function catalogSnapshot(): CatalogSnapshot {
-  const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map(), enums: [] };
+  const empty: CatalogSnapshot = { relations: [], byOid: new Map(), byName: new Map() };
   if (scoped) {
     scoped.snapshot ??= buildSnapshot(scoped.db);
     return scoped.snapshot;
@@ -396,8 +394,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       );
     }
   }
-  const enumList = listEnumTypes(db).map((e) => ({ schema: e.schema, name: e.name, oid: e.oid }));
-  return { relations, byOid, byName, enums: enumList };
+  return { relations, byOid, byName };
 }
 
 const unquote = (s: string): string => s.replaceAll('""', '"');
@@ -509,6 +506,12 @@ export function columnTypes(rel: CatalogRelation): Map<string, TypeRef> {
   );
 }
 
+/** A referenced table as pg_get_constraintdef names it: schema-qualified outside public. */
+function referencedText(stored: string): string {
+  const { schema, name } = splitStorageName(stored);
+  return sequenceText(schema, name);
+}
+
 /** pg_get_constraintdef: `PRIMARY KEY (id)`, `UNIQUE (email)`, `FOREIGN KEY (a) REFERENCES t(b)`, `CHECK (...)`. */
 export function constraintDefinition(oid: number, pretty = false): string | null {
   const snap = catalogSnapshot();
@@ -522,7 +525,7 @@ export function constraintDefinition(oid: number, pretty = false): string | null
     }
     for (const f of rel.foreignKeys) {
       if (f.oid === oid) {
-        let def = `FOREIGN KEY (${f.columns.map(quoteName).join(', ')}) REFERENCES ${quoteName(f.refTable)}(${f.refColumns.map(quoteName).join(', ')})`;
+        let def = `FOREIGN KEY (${f.columns.map(quoteName).join(', ')}) REFERENCES ${referencedText(f.refTable)}(${f.refColumns.map(quoteName).join(', ')})`;
         const upd = fkActions[f.onUpdate.toUpperCase()];
         const del = fkActions[f.onDelete.toUpperCase()];
         if (upd) def += ` ON UPDATE ${upd}`;

@@ -1,6 +1,7 @@
-// The drizzle program's schema: tables created by the checked-in migrations (authors, posts), a table
-// and enum created by drizzle-kit push only (tags), and the relations drizzle's relational queries use.
-import { relations } from 'drizzle-orm';
+// The drizzle program's schema: tables created by the checked-in migrations (authors, posts), tables
+// and an enum created by drizzle-kit push only (tags, tag aliases), and the relations drizzle's
+// relational queries use.
+import { relations, sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -14,6 +15,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
@@ -59,6 +61,22 @@ export const tags = pgTable('dz_tags', {
   mood: mood('mood').notNull().default('calm'),
 });
 
+/**
+ * An identity key plus a foreign key (drizzle-kit adds it with ALTER TABLE after creating the table)
+ * and a unique expression index: a second push must find both unchanged.
+ */
+export const tagAliases = pgTable(
+  'dz_tag_aliases',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    tagId: integer('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+  },
+  (t) => [uniqueIndex('dz_tag_aliases_lower_uq').on(sql`lower(${t.alias})`)],
+);
+
 export const authorsRelations = relations(authors, ({ many }) => ({ posts: many(posts) }));
 export const postsRelations = relations(posts, ({ one }) => ({
   author: one(authors, { fields: [posts.authorId], references: [authors.id] }),
@@ -66,7 +84,7 @@ export const postsRelations = relations(posts, ({ one }) => ({
 
 /** The tables the migrations create (what drizzle-kit push must find unchanged). */
 export const migrated = { authors, posts };
-/** The schema drizzle-kit push applies: the migrated tables plus tags and its enum. */
-export const pushed = { authors, posts, mood, tags };
+/** The schema drizzle-kit push applies: the migrated tables plus tags, its enum and its aliases. */
+export const pushed = { authors, posts, mood, tags, tagAliases };
 /** What drizzle() is given: every table and the relations. */
-export const schema = { authors, posts, tags, authorsRelations, postsRelations };
+export const schema = { authors, posts, tags, tagAliases, authorsRelations, postsRelations };

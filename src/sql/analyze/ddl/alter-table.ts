@@ -5,6 +5,7 @@
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
+import { publicSchema, splitStorageName, storageName } from '../../namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import { declaredType, formatType, isIntegerType, isStorable, ref, T } from '../../types/pg-types.js';
 import { bindMarker, type CatalogColumn, type CatalogRelation } from '../context.js';
@@ -34,18 +35,25 @@ function plan(table: string, alter: AlterPlan): DdlPlan {
 function tableOf(an: Analyzer, rel: P.RangeVar, missingOk: boolean): CatalogRelation | null {
   const position = pos(an.st, rel.location);
   checkInternal(rel.relname!, position);
-  if (rel.schemaname && rel.schemaname !== 'public')
-    throw new ChorusError('3F000', `schema "${rel.schemaname}" does not exist`, { position });
-  const t = an.st.catalog.relation(null, rel.relname!);
+  const schema = rel.schemaname ?? null;
+  if (schema !== null && schema !== publicSchema && !(an.st.catalog.schemaExists?.(schema) ?? false))
+    throw new ChorusError('3F000', `schema "${schema}" does not exist`, { position });
+  const t = an.st.catalog.relation(schema, rel.relname!);
   if (t && t.kind !== 'table') throw new ChorusError('42809', `"${rel.relname}" is not a table`);
-  if (!t && !missingOk)
-    throw new ChorusError('42P01', `relation "${rel.relname}" does not exist`, { position });
+  if (!t && !missingOk) {
+    const shown = schema === null ? rel.relname! : `${schema}.${rel.relname!}`;
+    throw new ChorusError('42P01', `relation "${shown}" does not exist`, { position });
+  }
   return t ?? null;
 }
 
 function columnOf(table: CatalogRelation, name: string): CatalogColumn {
   const c = table.columns.find((x) => x.name === name);
-  if (!c) throw new ChorusError('42703', `column "${name}" of relation "${table.name}" does not exist`);
+  if (!c)
+    throw new ChorusError(
+      '42703',
+      `column "${name}" of relation "${splitStorageName(table.name).name}" does not exist`,
+    );
   return c;
 }
 
@@ -357,13 +365,23 @@ export function renameStatement(an: Analyzer, s: P.RenameStmt): DdlPlan {
   switch (s.renameType) {
     case 'OBJECT_TABLE':
       checkInternal(to, undefined);
-      if (an.st.catalog.relation(null, to)) throw new ChorusError('42P07', `relation "${to}" already exists`);
-      a = { kind: 'rename_table', to };
+      {
+        // The table stays in its schema (a temporary table's name is its own: session/temp/).
+        const schema = table.temporary ? null : (table.schema ?? publicSchema);
+        if (an.st.catalog.relation(schema, to))
+          throw new ChorusError('42P07', `relation "${to}" already exists`);
+        a = { kind: 'rename_table', to: storageName(schema, to) };
+      }
       break;
     case 'OBJECT_COLUMN': {
-      const col = columnOf(table, s.subname!);
+      // RENAME COLUMN names no relation in its error (other actions do).
+      const col = table.columns.find((x) => x.name === s.subname);
+      if (!col) throw new ChorusError('42703', `column "${s.subname}" does not exist`);
       if (table.columns.some((c) => c.name === to))
-        throw new ChorusError('42701', `column "${to}" of relation "${table.name}" already exists`);
+        throw new ChorusError(
+          '42701',
+          `column "${to}" of relation "${splitStorageName(table.name).name}" already exists`,
+        );
       a = { kind: 'rename_column', from: col.name, to };
       break;
     }

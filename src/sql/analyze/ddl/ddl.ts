@@ -584,8 +584,16 @@ export function alterTableAddColumn(an: Analyzer, s: P.AlterTableStmt): DdlPlan 
   const position = pos(st, rel.location);
   checkInternal(rel.relname!, position);
   const table = st.catalog.relation(rel.schemaname ?? null, rel.relname!);
-  if (table?.kind !== 'table')
-    throw new ChorusError('42P01', `relation "${rel.relname}" does not exist`, { position });
+  if (table?.kind !== 'table') {
+    if (
+      rel.schemaname &&
+      rel.schemaname !== publicSchema &&
+      !(st.catalog.schemaExists?.(rel.schemaname) ?? false)
+    )
+      throw new ChorusError('3F000', `schema "${rel.schemaname}" does not exist`, { position });
+    const shown = rel.schemaname ? `${rel.schemaname}.${rel.relname!}` : rel.relname!;
+    throw new ChorusError('42P01', `relation "${shown}" does not exist`, { position });
+  }
   const adds: string[] = [];
   const constants: string[] = [];
   for (const n of s.cmds ?? []) {

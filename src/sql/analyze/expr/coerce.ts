@@ -3,10 +3,14 @@
 // and select_common_type for UNION / CASE / COALESCE / IN.
 
 import { ChorusError } from '../../../errors.js';
+import { firstUserOid } from '../../namespaces.js';
 import { elementSql } from '../../types/array/array-storage.js';
+import { splitQualifiedName } from '../../types/catalog-types.js';
+import type { StorageValue } from '../../types/codec.js';
 import { enumLabelsSql, enumShownName, runtimeType } from '../../types/enum.js';
 import {
   A,
+  arrayTypeOf,
   charTypmodLength,
   formatType,
   isIntegerType,
@@ -17,6 +21,7 @@ import {
 } from '../../types/pg-types.js';
 import { applyTypmodValue, inputValue, sqlLiteral } from '../../types/values.js';
 import { type AnalyzeState, type Typed, typed } from '../context.js';
+import { resolveTypeIn } from '../level.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 
@@ -119,7 +124,10 @@ export function coerce(
       const out = typed(sql, target, -1, { colname: e.colname });
       return to.typmod >= 0 ? applyTypmod(out, to, context === 'explicit') : out;
     }
-    const v = inputValue({ type: target, typmod: -1 }, e.unknownLiteral, e.location ?? position);
+    const v =
+      target === T.regtype
+        ? regtypeInput(st, e.unknownLiteral, e.location ?? position)
+        : inputValue({ type: target, typmod: -1 }, e.unknownLiteral, e.location ?? position);
     const lit = typed(sqlLiteral(v), target, -1, { constant: v, colname: e.colname });
     return to.typmod >= 0 ? applyTypmod(lit, to, context === 'explicit') : lit;
   }
@@ -131,11 +139,62 @@ export function coerce(
     if (to.typmod < 0 || to.typmod === e.typmod) return e;
     return applyTypmod(e, to, context === 'explicit');
   }
+  // A user type's name, now: the run-time output reads the committed catalog, not this transaction's.
+  if (e.type === T.regtype && to.type === T.text) {
+    const shown = userTypeName(st, e);
+    if (shown !== undefined)
+      return typed(sqlLiteral(shown), T.text, -1, { constant: shown, colname: e.colname });
+  }
   const rank = castRank(e.type, to.type);
   if (rank === null || rank > wantedRank[context]) throw cannotCoerce(e, to, context, position);
   const converted = typed(convertSql(st, e, to.type), to.type, -1, { colname: e.colname });
   return to.typmod >= 0 ? applyTypmod(converted, to, context === 'explicit') : converted;
 }
+
+/**
+ * A regtype literal read at parse analysis as PostgreSQL reads it: built-in names first (pg_catalog
+ * leads every search path), then the session's enum types along its search path, its own
+ * uncommitted CREATE / DROP TYPE included (`mood`, `s.mood`, `_mood` and `mood[]` for the array).
+ */
+function regtypeInput(st: AnalyzeState, text: string, position: number | undefined): StorageValue {
+  const trimmed = text.trim();
+  const array = trimmed.endsWith('[]');
+  const parts = /^\d+$/.test(trimmed) ? null : splitQualifiedName(array ? trimmed.slice(0, -2) : trimmed);
+  if (parts === null || parts.length > 2 || !st.catalog.enumType)
+    return inputValue(regtypeRef, text, position);
+  let found: PgType | undefined;
+  try {
+    found = resolveTypeIn(st, parts, [], position).type;
+  } catch (err) {
+    if (!(err instanceof ChorusError) || err.sqlstate !== '42704') throw err;
+  }
+  const user = found?.enumInfo
+    ? array
+      ? found.enumInfo.arrayType
+      : found
+    : found?.elem?.enumInfo && !array
+      ? found
+      : undefined;
+  if (user) return BigInt(user.oid);
+  const builtinArray = found && array ? arrayTypeOf(found) : undefined;
+  if (builtinArray) return BigInt(builtinArray.oid);
+  const v = inputValue(regtypeRef, text, position);
+  // A name the session's catalog does not hold is no type of its (the committed catalog may differ).
+  if (found === undefined && Number(v) >= firstUserOid && st.catalog.userType?.(Number(v)) === undefined)
+    throw new ChorusError('42704', `type "${trimmed}" does not exist`, { position });
+  return v;
+}
+
+/** The name of the user type a constant regtype (a literal, pg_typeof) holds; undefined for others. */
+function userTypeName(st: AnalyzeState, e: Typed): string | undefined {
+  const oid =
+    typeof e.constant === 'bigint' ? Number(e.constant) : /^\d+$/.test(e.sql) ? Number(e.sql) : undefined;
+  const user = oid === undefined ? undefined : st.catalog.userType?.(oid);
+  if (user?.enumInfo) return enumShownName(user);
+  return user?.elem?.enumInfo ? `${enumShownName(user.elem)}[]` : undefined;
+}
+
+const regtypeRef: TypeRef = { type: T.regtype, typmod: -1 };
 
 /** Apply a type modifier: varchar/char length, numeric precision and scale, time precision. */
 export function applyTypmod(e: Typed, to: TypeRef, explicit: boolean): Typed {

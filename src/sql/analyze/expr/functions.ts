@@ -391,9 +391,7 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
     case 'pg_typeof': {
       if (args.length !== 1) throw missing(name, args, position);
       const a = args[0]!;
-      // regtype's output function sees no catalog: it could not name a user type.
-      if (a.type.enumInfo || a.type.elem?.enumInfo)
-        throw new FeatureNotSupportedError('pg_typeof() of an enum value', { position });
+      // The OID as SQL text: `pg_typeof(x)::text` names a user type at analysis (coerce.ts).
       out = typed(String(a.type.oid), T.regtype);
       break;
     }
