@@ -155,6 +155,101 @@ export function checkTruncate(ops: readonly Op[], reads: FinalReads<number[]>): 
   });
 }
 
+/** A node's final read of the foreign-key workload. */
+export interface ForeignKeyRead {
+  parents: number[];
+  children: { id: number; parent: number }[];
+}
+
+/**
+ * `foreign-key`: children added under parents that other nodes delete (with the children they see)
+ * and make again. A parent's delete removes, on every node, the children its node had and the
+ * children written concurrently with it (docs/replication.md), so:
+ * - an acknowledged child may be missing only if some delete of its parent may have been concurrent
+ *   with it or later: any delete but one acknowledged on the child's own node before the child's
+ *   insert began (real time does not order nodes: a delete that ended earlier elsewhere may not
+ *   have reached the child's node yet);
+ * - a child acknowledged on a node before an acknowledged delete of its parent began there is gone;
+ * - no node holds an orphan, a child never added, one whose insert failed, or a child twice; all
+ *   nodes hold the same parents and children.
+ */
+export function checkForeignKeys(ops: readonly Op[], reads: FinalReads<ForeignKeyRead>): CheckResult {
+  const adds = completions(ops, 'add-child');
+  const deletes = completions(ops, 'delete-parent');
+  const attempted = new Set(adds.map((a) => (a.invoke.value as { id: number }).id));
+  const failed = new Set(
+    adds.filter((a) => a.result?.type === 'fail').map((a) => (a.invoke.value as { id: number }).id),
+  );
+  const acked = adds.filter((a) => a.result?.type === 'ok');
+  const possibleDeletes = deletes.filter((d) => d.result?.type !== 'fail');
+  const deletesOf = new Map<number, typeof possibleDeletes>();
+  for (const d of possibleDeletes) {
+    const p = d.invoke.value as number;
+    deletesOf.set(p, [...(deletesOf.get(p) ?? []), d]);
+  }
+  // Whether some delete of `parent` may have removed a child added on `node` from `fromMs`.
+  const removable = (parent: number, node: number, fromMs: number): boolean =>
+    (deletesOf.get(parent) ?? []).some(
+      (d) => !(d.invoke.node === node && d.result?.type === 'ok' && d.result.timeMs < fromMs),
+    );
+  const seenDelete = new Map<string, number>(); // node:parent -> latest start of an acknowledged delete there
+  for (const d of possibleDeletes) {
+    const p = d.invoke.value as number;
+    if (d.result?.type === 'ok') {
+      const k = `${d.invoke.node}:${p}`;
+      seenDelete.set(k, Math.max(seenDelete.get(k) ?? 0, d.invoke.timeMs));
+    }
+  }
+  const problems = unreadable(reads);
+  let first: string | null = null;
+  let mustBeGone = 0;
+  reads.forEach((read, node) => {
+    if (read === null) return;
+    const parents = new Set(read.parents);
+    const present = new Set(read.children.map((c) => c.id));
+    const orphans = read.children.filter((c) => !parents.has(c.parent)).map((c) => c.id);
+    const unexpected = read.children.map((c) => c.id).filter((id) => !attempted.has(id) || failed.has(id));
+    const lost: number[] = [];
+    const kept: number[] = [];
+    for (const a of acked) {
+      const { id, parent } = a.invoke.value as { id: number; parent: number };
+      if (!present.has(id) && !removable(parent, a.invoke.node, a.invoke.timeMs)) lost.push(id);
+      const deletedAfter = seenDelete.get(`${a.invoke.node}:${parent}`);
+      if (deletedAfter !== undefined && a.result!.timeMs < deletedAfter) {
+        if (node === 0) mustBeGone++;
+        if (present.has(id)) kept.push(id);
+      }
+    }
+    if (orphans.length > 0)
+      problems.push(`node ${node}: ${orphans.length} children without their parent: ${sample(orphans)}`);
+    if (lost.length > 0)
+      problems.push(
+        `node ${node}: ${lost.length} acknowledged children lost that no delete could remove: ${sample(lost)}`,
+      );
+    if (kept.length > 0)
+      problems.push(
+        `node ${node}: ${kept.length} children survive a delete of their parent that saw them: ${sample(kept)}`,
+      );
+    if (unexpected.length > 0)
+      problems.push(
+        `node ${node}: ${unexpected.length} children never added or failed: ${sample(unexpected)}`,
+      );
+    if (present.size !== read.children.length) problems.push(`node ${node}: duplicate children`);
+    const key = `${[...parents].sort((a, b) => a - b).join(',')}|${read.children
+      .map((c) => `${c.id}:${c.parent}`)
+      .sort()
+      .join(',')}`;
+    if (first === null) first = key;
+    else if (key !== first) problems.push(`node ${node}: parents or children differ from node 0's`);
+  });
+  return result('foreign-key', problems, {
+    attempted: attempted.size,
+    acknowledged: acked.length,
+    parent_deletes: deletes.length,
+    must_be_gone: mustBeGone,
+  });
+}
+
 /** Sums reachable by adding any subset of `deltas` to `base` (deltas are small positive integers). */
 function reachable(base: number, deltas: number[]): (x: number) => boolean {
   const total = deltas.reduce((a, b) => a + b, 0);

@@ -8,9 +8,11 @@ import {
   type CheckResult,
   checkBank,
   checkCounter,
+  checkForeignKeys,
   checkRegister,
   checkSet,
   checkTruncate,
+  type ForeignKeyRead,
   type RegisterLogEntry,
 } from './checkers.js';
 import type { History, Op } from './history.js';
@@ -23,6 +25,7 @@ export const workloadNames = [
   'register',
   'bank',
   'delta-bank',
+  'foreign-key',
 ] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
@@ -31,6 +34,8 @@ export const registerKeys = 5;
 /** Accounts of the bank workload and each one's opening balance. */
 export const bankAccounts = 8;
 export const bankOpeningBalance = 100;
+/** Parents of the foreign-key workload (deleted and made again while children are added under them). */
+export const fkParents = 6;
 /** One operation in this many of the truncate workload is a TRUNCATE (the rest insert). */
 export const truncateOneInOps = 25;
 
@@ -144,6 +149,61 @@ const truncateWorkload: Workload = {
     );
   },
   check: (ops, finals) => [checkTruncate(ops, finals as (number[] | null)[])],
+};
+
+/**
+ * `foreign-key`: children added under parents while other nodes delete a parent (with the children
+ * they see) or make it again. A child written concurrently with its parent's delete goes on every
+ * node; every other acknowledged child stays; no node keeps an orphan.
+ */
+const foreignKeyWorkload: Workload = {
+  name: 'foreign-key',
+  tables: ['chaos_fk_parents', 'chaos_fk_children'],
+  setup: [
+    'CREATE TABLE chaos_fk_parents (id INTEGER PRIMARY KEY)',
+    `INSERT INTO chaos_fk_parents SELECT g FROM generate_series(1, ${fkParents}) AS g`,
+    'CREATE TABLE chaos_fk_children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES chaos_fk_parents, node INTEGER NOT NULL)',
+  ],
+  op(ctx) {
+    const parent = 1 + randInt(ctx.rng, fkParents);
+    const r = randInt(ctx.rng, 20);
+    if (r === 0)
+      return recorded(ctx, 'delete-parent', parent, async () => {
+        await ctx.client.query('BEGIN');
+        try {
+          await ctx.client.query('DELETE FROM chaos_fk_children WHERE parent_id = $1', [parent]);
+          await ctx.client.query('DELETE FROM chaos_fk_parents WHERE id = $1', [parent]);
+          await ctx.client.query('COMMIT');
+        } catch (err) {
+          await ctx.client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
+    if (r <= 2)
+      return recorded(ctx, 'create-parent', parent, async () => {
+        await ctx.client.query('INSERT INTO chaos_fk_parents VALUES ($1) ON CONFLICT (id) DO NOTHING', [
+          parent,
+        ]);
+      });
+    const id = nextElement++;
+    return recorded(ctx, 'add-child', { id, parent }, async () => {
+      await ctx.client.query('INSERT INTO chaos_fk_children (id, parent_id, node) VALUES ($1, $2, $3)', [
+        id,
+        parent,
+        ctx.node,
+      ]);
+    });
+  },
+  async finalRead(client): Promise<ForeignKeyRead> {
+    const parents = (await client.query('SELECT id FROM chaos_fk_parents')).rows.map((r: { id: number }) =>
+      Number(r.id),
+    );
+    const children = (await client.query('SELECT id, parent_id FROM chaos_fk_children')).rows.map(
+      (r: { id: number; parent_id: number }) => ({ id: Number(r.id), parent: Number(r.parent_id) }),
+    );
+    return { parents, children };
+  },
+  check: (ops, finals) => [checkForeignKeys(ops, finals as (ForeignKeyRead | null)[])],
 };
 
 const counterWorkload: Workload = {
@@ -347,6 +407,7 @@ export const workloads: Record<WorkloadName, Workload> = {
   register: registerWorkload,
   bank: bankWorkload,
   'delta-bank': deltaBankWorkload,
+  'foreign-key': foreignKeyWorkload,
   truncate: truncateWorkload,
 };
 

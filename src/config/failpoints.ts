@@ -9,6 +9,7 @@ export const failpointNames = [
   'ack-sync-commit-early',
   'truncate-removes-all',
   'delta-as-last-write-wins',
+  'foreign-keys-per-statement',
 ] as const;
 export type FailpointName = (typeof failpointNames)[number];
 
@@ -34,6 +35,8 @@ export interface Failpoints {
   truncateRemovesAll: boolean;
   /** Delta columns are ordinary last-write-wins columns: concurrent increments are lost. */
   deltaAsLastWriteWins: boolean;
+  /** Foreign keys checked per replicated statement, no orphans settled: each node keeps what its order allowed. */
+  foreignKeysPerStatement: boolean;
 }
 
 export function parseFailpoints(spec: string | undefined): Failpoints {
@@ -54,6 +57,7 @@ export function parseFailpoints(spec: string | undefined): Failpoints {
     ackSyncCommitEarly: names.has('ack-sync-commit-early'),
     truncateRemovesAll: names.has('truncate-removes-all'),
     deltaAsLastWriteWins: names.has('delta-as-last-write-wins'),
+    foreignKeysPerStatement: names.has('foreign-keys-per-statement'),
   };
 }
 

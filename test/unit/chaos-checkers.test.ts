@@ -7,6 +7,7 @@ import {
   checkBank,
   checkConvergence,
   checkCounter,
+  checkForeignKeys,
   checkRegister,
   checkSet,
   checkTruncate,
@@ -317,5 +318,86 @@ describe('truncate checker', () => {
     );
     assert.match(checkTruncate(ops, [[2, 3], [2]]).problems.join('\n'), /node 1: final rows differ/);
     assert.match(checkTruncate(ops, [[2], null]).problems.join('\n'), /node 1: the final read failed/);
+  });
+});
+
+describe('foreign-key checker', () => {
+  const h = new History(null);
+  const step = <T>(f: () => T): T => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 0.05) {
+      /* the history's times are rounded to microseconds */
+    }
+    return f();
+  };
+  step(() => h.complete(h.invoke(0, 0, 'add-child', { id: 1, parent: 1 }), 'ok')); // node 0
+  step(() => h.complete(h.invoke(0, 0, 'delete-parent', 1), 'ok')); // node 0: saw child 1
+  step(() => h.complete(h.invoke(1, 1, 'add-child', { id: 2, parent: 2 }), 'ok')); // parent 2 never deleted
+  step(() => h.complete(h.invoke(2, 2, 'add-child', { id: 3, parent: 1 }), 'ok')); // node 2 may not have seen the delete
+  step(() => h.complete(h.invoke(2, 2, 'add-child', { id: 4, parent: 3 }), 'fail'));
+  const ops = h.ops;
+  const read = (children: [number, number][], parents = [2, 3]) => ({
+    parents,
+    children: children.map(([id, parent]) => ({ id, parent })),
+  });
+  test('accepts a concurrent child gone or kept with its parent, every other child kept, the same everywhere', () => {
+    assert.deepEqual(checkForeignKeys(ops, [read([[2, 2]]), read([[2, 2]])]).problems, []);
+    assert.deepEqual(
+      checkForeignKeys(ops, [
+        read(
+          [
+            [2, 2],
+            [3, 1],
+          ],
+          [1, 2, 3],
+        ),
+        read(
+          [
+            [3, 1],
+            [2, 2],
+          ],
+          [1, 2, 3],
+        ),
+      ]).problems,
+      [],
+    );
+    assert.equal(checkForeignKeys(ops, [read([[2, 2]])]).stats.must_be_gone, 1);
+  });
+  test('catches an orphan, a lost child, a child its parent delete saw, a failed child, divergence', () => {
+    assert.match(
+      checkForeignKeys(ops, [
+        read([
+          [2, 2],
+          [3, 1],
+        ]),
+      ]).problems.join('\n'),
+      /without their parent: 3/,
+    );
+    assert.match(
+      checkForeignKeys(ops, [read([])]).problems.join('\n'),
+      /lost that no delete could remove: 2/,
+    );
+    assert.match(
+      checkForeignKeys(ops, [
+        read(
+          [
+            [1, 1],
+            [2, 2],
+          ],
+          [1, 2, 3],
+        ),
+      ]).problems.join('\n'),
+      /survive a delete of their parent that saw them: 1/,
+    );
+    assert.match(
+      checkForeignKeys(ops, [
+        read([
+          [2, 2],
+          [4, 3],
+        ]),
+      ]).problems.join('\n'),
+      /never added or failed: 4/,
+    );
+    assert.match(checkForeignKeys(ops, [read([[2, 2]]), read([[2, 2]], [2])]).problems.join('\n'), /differ/);
   });
 });

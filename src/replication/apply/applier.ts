@@ -239,6 +239,7 @@ export class Applier implements ConflictHost {
 
   /** Start applying tx in slices (step); nothing is written yet. */
   begin(tx: ReplTx): TxProgress {
+    if (failpoints.foreignKeysPerStatement) this.db.pragma('defer_foreign_keys = OFF');
     const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
     // Last-write-wins compares order keys (HLC text by default; see timestamp_source).
     const hlc = tx.orderKey || formatHlc({ wallMs: tx.hlcWall, logical: tx.hlcLogical, nodeId: tx.origin });
@@ -276,7 +277,7 @@ export class Applier implements ConflictHost {
       p.applied++;
       if (p.applied < n && pause() && this.canPause(p)) return false;
     }
-    if (!p.orphansSettled) {
+    if (!p.orphansSettled && !failpoints.foreignKeysPerStatement) {
       p.orphansSettled = true;
       if (p.touched.length > 0)
         this.stats.orphansSettled += settleOrphans(this.db, this.fks, this, tx, p.touched);
@@ -333,7 +334,8 @@ export class Applier implements ConflictHost {
     this.resurrected = false;
     this.stmts.savepoint.run();
     try {
-      if (e.op === 'DELETE' && !keyless && this.fks.hasActions(e.tbl)) this.noteCascades(p, e.tbl, e.pk);
+      if (e.op === 'DELETE' && !keyless && !failpoints.foreignKeysPerStatement && this.fks.hasActions(e.tbl))
+        this.noteCascades(p, e.tbl, e.pk);
       if (keyless) this.applyKeylessInsert(e, shape);
       else this.applyRow(e, shape, tx, seen, hlc);
       this.stmts.release.run();
