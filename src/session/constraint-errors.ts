@@ -63,6 +63,12 @@ function valueText(rel: CatalogRelation, col: string, v: StorageValue, env: Valu
   }
 }
 
+/**
+ * Runs the re-run so that it draws the failed statement's own sequence values and leaves the
+ * sequences as the failed statement did (SequenceStore.replay): nextval is not transactional.
+ */
+export type Replay = <T>(fn: () => T) => T;
+
 interface CapturedRows {
   /** The rows written (for DELETE: the rows deleted). */
   rows: StorageValue[][];
@@ -76,6 +82,7 @@ function captureRows(
   rel: CatalogRelation,
   plan: Plan,
   bind: readonly StorageValue[],
+  replay: Replay,
 ): CapturedRows {
   const event = plan.kind === 'insert' ? 'INSERT' : plan.kind === 'update' ? 'UPDATE' : 'DELETE';
   const row = plan.kind === 'delete' ? 'OLD' : 'NEW';
@@ -90,8 +97,7 @@ function captureRows(
     );
     try {
       const stmt = db.prepare(plan.sql);
-      if (stmt.reader) stmt.all(...(bind as unknown[]));
-      else stmt.run(...(bind as unknown[]));
+      replay(() => (stmt.reader ? stmt.all(...(bind as unknown[])) : stmt.run(...(bind as unknown[]))));
     } catch {
       // the violation again: the last rows captured are the ones that tripped it
     }
@@ -152,6 +158,7 @@ export function diagnoseConstraint(
   bind: readonly StorageValue[],
   err: ChorusError,
   env: ValueEnv,
+  replay: Replay = (fn) => fn(),
 ): ChorusError {
   if (!plan.table || !err.sqlstate.startsWith('23') || plan.kind === 'select' || err.constraint !== undefined)
     return err;
@@ -162,7 +169,7 @@ export function diagnoseConstraint(
   let rows: StorageValue[][];
   let old: StorageValue[][];
   try {
-    ({ rows, old } = captureRows(db, rel, plan, bind));
+    ({ rows, old } = captureRows(db, rel, plan, bind, replay));
   } catch {
     return err;
   }

@@ -752,6 +752,8 @@ export class Session {
 
   private runWriterStatement(p: Prepared, bind: BindParams): StatementResult {
     const c = this.compile(p.execSql);
+    const sequences = this.host.engine.sequences;
+    sequences.markStatement();
     try {
       if (c.reader) {
         const rows = c.stmt.all(bind) as unknown[][];
@@ -770,6 +772,7 @@ export class Session {
         bind as StorageValue[],
         err,
         this.valueEnv(),
+        (fn) => sequences.replay(fn),
       );
     }
   }

@@ -103,8 +103,15 @@ export class SequenceStore {
   private readonly progress = new Map<string, Progress>();
   private progressDirty = false;
   /** Resets made here and not yet written and logged. */
-  private readonly pending = new Map<string, SequenceDef>();
+  private pending = new Map<string, SequenceDef>();
   private readonly sessions = new Map<number, SessionValues>();
+  /** Counts write statements (markStatement); `before` holds what the current one first moved. */
+  private statement = 0;
+  private beforeOf = -1;
+  /** Progress of each sequence the current statement moved, as it stood before (undefined: none). */
+  private readonly before = new Map<string, Progress | undefined>();
+  /** During a replay: each session's values as they were before it (null: it had none). */
+  private replaying: Map<number, SessionValues | null> | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -160,6 +167,8 @@ export class SequenceStore {
 
   private session(id: number): SessionValues {
     let s = this.sessions.get(id);
+    if (this.replaying && !this.replaying.has(id))
+      this.replaying.set(id, s ? { values: new Map(s.values), last: s.last } : null);
     if (!s) {
       if (this.sessions.size >= sequenceSessionsMax) {
         const oldest = this.sessions.keys().next().value;
@@ -174,6 +183,11 @@ export class SequenceStore {
   nextval(session: number, text: string): bigint {
     const d = this.def(text);
     const p = this.progress.get(d.name);
+    if (this.beforeOf !== this.statement) {
+      this.before.clear();
+      this.beforeOf = this.statement;
+    }
+    if (!this.before.has(d.name)) this.before.set(d.name, p && { ...p });
     const from = p && p.epoch === d.epoch && p.node === d.node ? { value: p.last, called: true } : d.reset;
     const v = nextValue(shortName(d.name), d, this.slots(), from);
     this.progress.set(d.name, { epoch: d.epoch, node: d.node, last: v });
@@ -200,6 +214,45 @@ export class SequenceStore {
     if (!s?.last) throw new ChorusError('55000', 'lastval is not yet defined in this session');
     if (!this.defs.has(s.last)) throw new ChorusError('55000', 'lastval is not yet defined in this session');
     return s.values.get(s.last)!;
+  }
+
+  /** A write statement starts: what it draws from sequences is noted for `replay`. */
+  markStatement(): void {
+    this.statement++;
+  }
+
+  /**
+   * Run `fn` — the current statement run once more after it failed, rolled back by the caller (a
+   * constraint violation's diagnosis) — from where the sequences stood before the statement, so it
+   * draws the same values; afterwards every sequence, currval and lastval are as the failed
+   * statement left them (PostgreSQL runs a statement once: its next key must not move further).
+   */
+  replay<T>(fn: () => T): T {
+    const progress = new Map(this.progress);
+    const dirty = this.progressDirty;
+    const defs = new Map(this.defs);
+    const pending = new Map(this.pending);
+    if (this.beforeOf === this.statement)
+      for (const [name, p] of this.before) {
+        if (p) this.progress.set(name, { ...p });
+        else this.progress.delete(name);
+      }
+    const sessions = new Map<number, SessionValues | null>();
+    this.replaying = sessions;
+    try {
+      return fn();
+    } finally {
+      this.replaying = null;
+      this.progress.clear();
+      for (const [name, p] of progress) this.progress.set(name, p);
+      this.progressDirty = dirty;
+      this.defs = defs;
+      this.pending = pending;
+      for (const [id, s] of sessions) {
+        if (s) this.sessions.set(id, s);
+        else this.sessions.delete(id);
+      }
+    }
   }
 
   /** setval: this node continues after `value`; every node does once the reset has replicated. */

@@ -1,5 +1,5 @@
 // Renames of tables and columns with the node's own metadata about them (row versions, column
-// clocks, CRDT states, resolver bindings, the table registry), and the record of shape changes a
+// clocks, CRDT states, resolver bindings, the table registry, owned sequences), and the record of shape changes a
 // row change written before them is put through when it arrives later (replication/apply/shape-upgrade.ts).
 
 import type Database from 'better-sqlite3';
@@ -66,6 +66,8 @@ export function renameTable(db: Database.Database, from: string, to: string): vo
     ['_chorus_delta_columns', 'tbl'],
     ['_chorus_tables', 'name'],
     ['_chorus_keyless_ranges', 'tbl'],
+    // Sequences owned by its columns stay theirs under their own names (PostgreSQL's t_id_seq).
+    ['_chorus_sequences', 'owner_table'],
   ] as const) {
     db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${column} = ?`).run(to, from);
   }
@@ -82,4 +84,9 @@ export function renameColumn(db: Database.Database, table: string, from: string,
   ).run({ a, b, t: table });
   db.prepare('UPDATE _chorus_crdt SET col = ? WHERE tbl = ? AND col = ?').run(to, table, from);
   db.prepare('UPDATE _chorus_delta_columns SET col = ? WHERE tbl = ? AND col = ?').run(to, table, from);
+  db.prepare('UPDATE _chorus_sequences SET owner_column = ? WHERE owner_table = ? AND owner_column = ?').run(
+    to,
+    table,
+    from,
+  );
 }

@@ -12,7 +12,7 @@ import { refusedRows } from './alter-violations.js';
 import { constraintIndexes, constraintIndexSql, tableTextConstraints } from './constraints.js';
 import { type Conversion, dropStaged, stageConversions, writeConversions } from './table-convert.js';
 import { bodyColumns, columnIndex, parseTableDef, type TableDef, tableDefSql } from './table-def.js';
-import { rebuildTable, writeTableText } from './table-rebuild.js';
+import { materializeDefaults, rebuildTable, writeTableText } from './table-rebuild.js';
 
 /** One change of a table's definition, as it travels in the log (a `tableOp` of kind `alter`). */
 export type TableEdit =
@@ -203,6 +203,7 @@ export function alterTable(
     for (const name of ix.drop) db.exec(`DROP INDEX ${quoteIdent(name)}`);
     const after = tableDefSql(def, table);
     if (after !== tableDefSql(parseTableDef(before), table)) {
+      materializeDefaults(db, table, parseTableDef(before), def);
       if (indexedInText(def) === indexedInText(parseTableDef(before))) writeTableText(db, table, after);
       else rebuildTable(db, table, def);
     }

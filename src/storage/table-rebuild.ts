@@ -5,9 +5,9 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import { quoteIdent } from '../sql/lexer.js';
+import { isTrivia, quoteIdent, tokenize } from '../sql/lexer.js';
 import { internalPrefix } from '../sql/namespaces.js';
-import { type TableDef, tableDefSql } from './table-def.js';
+import { columnIndex, type TableDef, tableDefSql } from './table-def.js';
 
 /** Name of the table a rebuild copies into, and of the scratch table that checks a new text. */
 const rebuildName = `${internalPrefix}rebuild`;
@@ -62,6 +62,49 @@ export function writeTableText(db: Database.Database, table: string, sql: string
   } finally {
     db.unsafeMode(false);
   }
+}
+
+/** A default SQLite evaluates once to the same value: literals only (no function, no column). */
+function constantDefault(text: string): boolean {
+  return tokenize(text).every(
+    (t) => isTrivia(t) || t.kind !== 'ident' || /^(NULL|TRUE|FALSE)$/.test(t.value),
+  );
+}
+
+/**
+ * Before a column's DEFAULT text changes in place: write the value into every row that was stored
+ * before the column was added. SQLite does not store such a row's missing trailing columns and reads
+ * them as the column's current default, so a new default would silently change them (PostgreSQL
+ * keeps what they held). Rewriting a row stores all its columns. Only rows reading the old default
+ * can be short; a default that is not a literal cannot be compared, so every row is rewritten.
+ * The table's user triggers are set aside meanwhile (the rows do not change); the caller has
+ * dropped its capture triggers.
+ */
+export function materializeDefaults(
+  db: Database.Database,
+  table: string,
+  before: TableDef,
+  after: TableDef,
+): void {
+  const changed = before.columns.filter((c) => {
+    const i = columnIndex(after, c.name);
+    return i >= 0 && after.columns[i]!.default !== c.default;
+  });
+  if (changed.length === 0) return;
+  const triggers = db
+    .prepare(
+      `SELECT name, sql FROM sqlite_schema
+        WHERE tbl_name = ? AND type = 'trigger' AND sql IS NOT NULL AND name NOT LIKE ? ESCAPE '\\'`,
+    )
+    .all(table, `${internalPrefix.replaceAll('_', '\\_')}%`) as { name: string; sql: string }[];
+  for (const t of triggers) db.exec(`DROP TRIGGER ${quoteIdent(t.name)}`);
+  for (const c of changed) {
+    const col = quoteIdent(c.name);
+    const old = c.default ?? 'NULL';
+    const where = constantDefault(old) ? ` WHERE ${col} IS (${old})` : '';
+    db.exec(`UPDATE ${quoteIdent(table)} SET ${col} = ${col}${where}`);
+  }
+  for (const t of triggers) db.exec(t.sql);
 }
 
 /**

@@ -110,3 +110,26 @@ test('ALTER TABLE forms made on one node while the other writes in the old shape
   assert.deepEqual(await pair.sql(0, 'SELECT id FROM altp2 ORDER BY id'), [{ id: 1 }, { id: 2 }, { id: 4 }]);
   assert.deepEqual(schemaOf(0, ['altp2', 'altc']), schemaOf(1, ['altp2', 'altc']));
 });
+
+test('a default set or dropped after ADD COLUMN leaves older rows as they were on both nodes', async () => {
+  await pair.sql(0, 'CREATE TABLE altd (id int PRIMARY KEY)');
+  await pair.sql(0, 'INSERT INTO altd VALUES (1)');
+  await pair.sql(1, 'INSERT INTO altd VALUES (2)');
+  await pair.waitConverged(['altd'], 10_000);
+  await pair.sql(0, 'ALTER TABLE altd ADD COLUMN c int');
+  await pair.sql(0, 'ALTER TABLE altd ADD COLUMN d int DEFAULT 7');
+  await pair.waitConverged(['altd'], 10_000);
+  // Each node holds rows stored before the ADD COLUMNs (short records) that the next ALTERs meet.
+  await pair.sql(1, 'ALTER TABLE altd ALTER COLUMN c SET DEFAULT 5, ALTER COLUMN d DROP DEFAULT');
+  await pair.sql(0, 'INSERT INTO altd (id) VALUES (3)');
+  await pair.waitConverged(['altd'], 10_000);
+  assert.deepEqual(schemaOf(0, ['altd']), schemaOf(1, ['altd']));
+  for (const i of [0, 1]) {
+    assert.deepEqual(await pair.sql(i, 'SELECT id, c, d FROM altd ORDER BY id'), [
+      { id: 1, c: null, d: 7 },
+      { id: 2, c: null, d: 7 },
+      { id: 3, c: 5, d: null },
+    ]);
+  }
+  await failsWith(0, 'ALTER TABLE altd ALTER COLUMN c SET NOT NULL', '23502');
+});

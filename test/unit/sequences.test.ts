@@ -2,6 +2,7 @@
 // several), sequence names as nextval reads them, and schemas' SQLite-side names and OIDs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import {
   firstUserOid,
   objectOid,
@@ -10,13 +11,14 @@ import {
   splitStorageName,
   storageName,
 } from '../../src/sql/namespaces.js';
+import { internalSchemaSql } from '../../src/storage/internal-schema.js';
 import {
   nextValue,
   type SequenceSlots,
   sequenceParams,
   singleWriterSlots,
 } from '../../src/storage/sequence-math.js';
-import { resetSql } from '../../src/storage/sequences.js';
+import { resetSql, SequenceStore } from '../../src/storage/sequences.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -147,4 +149,34 @@ test('schemas: SQLite-side names, search_path, OIDs', () => {
     objectOid('schema', 'app', (o) => o === a),
     a + 1,
   );
+});
+
+test("a statement's re-run (a violation's diagnosis) draws the statement's own values and moves nothing", () => {
+  const db = new Database(':memory:');
+  db.exec(internalSchemaSql);
+  db.exec(
+    "INSERT INTO _chorus_sequences (name, oid, type_oid, start_value, increment, min_value, max_value, cache, cycle, reset_value, reset_called) VALUES ('s', 16500, 20, 1, 1, 1, 1000, 1, 0, 1, 0)",
+  );
+  const store = new SequenceStore(db, 'n1', () => singleWriterSlots);
+  store.markStatement();
+  assert.equal(store.nextval(1, 's'), 1n);
+  store.markStatement();
+  // The failed statement drew 2 and 3; its re-run draws them again.
+  assert.deepEqual([store.nextval(1, 's'), store.nextval(1, 's')], [2n, 3n]);
+  const again = store.replay(() => [store.nextval(1, 's'), store.nextval(1, 's'), store.nextval(2, 's')]);
+  assert.deepEqual(again, [2n, 3n, 4n]);
+  assert.equal(store.currval(1, 's'), 3n);
+  assert.equal(
+    codeOf(() => store.currval(2, 's')),
+    '55000',
+    'session 2 drew nothing',
+  );
+  assert.equal(store.nextval(1, 's'), 4n);
+  // Without a value drawn by the statement, the re-run starts where the sequence stands.
+  store.markStatement();
+  assert.deepEqual(
+    store.replay(() => store.nextval(1, 's')),
+    5n,
+  );
+  assert.equal(store.nextval(1, 's'), 5n);
 });

@@ -226,3 +226,39 @@ test('renames carry row clocks; an old-shape row change is renamed and converted
     nulled: [{ column: 'a', old: '{"a":"x1"}' }],
   });
 });
+
+test('a new default leaves rows stored before ADD COLUMN as they read; their triggers do not fire', () => {
+  for (const mode of ['origin', 'peer'] as const) {
+    const d = new Database(':memory:');
+    d.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    d.exec("INSERT INTO t VALUES (1, 'a')");
+    // SQLite stores these rows without the columns added next and reads them as the current default.
+    d.exec('ALTER TABLE t ADD COLUMN c INTEGER');
+    d.exec('ALTER TABLE t ADD COLUMN d INTEGER DEFAULT (7 /* pg: 7 */)');
+    // Not a literal: every row is rewritten.
+    d.exec("ALTER TABLE t ADD COLUMN e INTEGER DEFAULT (CAST('4' AS INTEGER))");
+    d.exec("INSERT INTO t (id, v, c) VALUES (2, 'b', 3)");
+    d.exec('CREATE TABLE fired (n INTEGER)');
+    d.exec('CREATE TRIGGER t_upd AFTER UPDATE ON t BEGIN INSERT INTO fired VALUES (new.id); END');
+    alterTable(
+      d,
+      't',
+      [
+        { kind: 'set_default', column: 'c', default: '(5 /* pg: 5 */)' },
+        { kind: 'set_default', column: 'd', default: null },
+        { kind: 'set_default', column: 'e', default: '9' },
+      ],
+      mode,
+    );
+    assert.deepEqual(d.prepare('SELECT id, v, c, d, e FROM t ORDER BY id').raw().all(), [
+      [1, 'a', null, 7, 4],
+      [2, 'b', 3, 7, 4],
+    ]);
+    d.exec("INSERT INTO t (id, v) VALUES (3, 'c')");
+    assert.deepEqual(d.prepare('SELECT c, d, e FROM t WHERE id = 3').raw().get(), [5, null, 9]);
+    assert.equal(d.prepare('SELECT count(*) FROM fired').pluck().get(), 0);
+    d.exec('UPDATE t SET v = v WHERE id = 1');
+    assert.equal(d.prepare('SELECT count(*) FROM fired').pluck().get(), 1, 'the trigger is back');
+    assert.equal(d.pragma('integrity_check', { simple: true }), 'ok');
+  }
+});

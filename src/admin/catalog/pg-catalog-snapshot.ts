@@ -159,6 +159,34 @@ function sequenceText(schema: string, name: string): string {
   return schema === 'public' ? quoteName(name) : qualifiedText(schema, name);
 }
 
+/** The sequence each serial column owns, by `table\0column` (SQLite-side names). */
+function ownedSequenceNames(db: Database.Database): Map<string, string> {
+  const out = new Map<string, string>();
+  try {
+    const rows = db
+      .prepare('SELECT name, owner_table, owner_column FROM _chorus_sequences WHERE owner_table IS NOT NULL')
+      .all() as { name: string; owner_table: string; owner_column: string }[];
+    for (const r of rows) out.set(`${r.owner_table}\0${r.owner_column}`, r.name);
+  } catch {
+    // A database without ChorusDB's internal tables (none owned).
+  }
+  return out;
+}
+
+/** A serial column's sequence as its default shows it: the one it owns (kept by RENAME), else t_col_seq. */
+function serialSequenceText(
+  owned: Map<string, string>,
+  table: string,
+  column: string,
+  schema: string,
+  bare: string,
+): string {
+  const stored = owned.get(`${table}\0${column}`);
+  if (stored === undefined) return sequenceText(schema, `${bare}_${column}_seq`);
+  const s = splitStorageName(stored);
+  return sequenceText(s.schema, s.name);
+}
+
 /** The connection the snapshot reads (null before the first snapshot or without a source). */
 export function catalogConnection(): Database.Database | null {
   return scoped?.db ?? catalogDb;
@@ -204,6 +232,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
   const byName = new Map<string, number>();
   const schemaOids = new Map(listSchemas(db).map((n) => [n.name, n.oid]));
   const enums = enumTypeResolver(db);
+  const owned = ownedSequenceNames(db);
   for (const r of schema) {
     if (hidden(r.name) || hidden(r.tbl_name) || (r.type !== 'table' && r.type !== 'view')) continue;
     const oid = firstUserOid + r.rowid;
@@ -241,7 +270,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         notNull: c.notnull === 1 || c.pk > 0,
         default:
           serial && !identity
-            ? `nextval('${sequenceText(split.schema, `${bare}_${c.name}_seq`).replaceAll("'", "''")}'::regclass)`
+            ? `nextval('${serialSequenceText(owned, r.name, c.name, split.schema, bare).replaceAll("'", "''")}'::regclass)`
             : isRowid
               ? null
               : (defaultFromComment(c.dflt_value) ?? c.dflt_value),
