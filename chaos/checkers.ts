@@ -101,7 +101,7 @@ export function checkSet(
  *   holds the same rows.
  */
 export function checkTruncate(ops: readonly Op[], reads: FinalReads<number[]>): CheckResult {
-  const inserts = completions(ops, 'append');
+  const inserts = completions(ops, 'truncate-add');
   const truncates = completions(ops, 'truncate');
   const attempted = new Set(inserts.map((i) => i.invoke.value as number));
   const failed = new Set(
@@ -449,10 +449,12 @@ export function checkBank(
   reads: FinalReads<Map<number, number>>,
   total: number,
   name = 'bank',
+  /** Prefix of the workload's operation names ('delta-' for delta-bank's delta-read / delta-transfer). */
+  prefix = '',
 ): CheckResult {
   const problems = unreadable(reads);
   let readsChecked = 0;
-  for (const { invoke, result: r } of completions(ops, 'read')) {
+  for (const { invoke, result: r } of completions(ops, `${prefix}read`)) {
     if (r?.type !== 'ok') continue;
     readsChecked++;
     const balances = r.value as Record<string, number>;
@@ -469,7 +471,7 @@ export function checkBank(
       for (const [k, v] of base)
         if (m.get(k) !== v) problems.push(`account ${k}: node ${node} holds ${m.get(k)}, node 0 ${v}`);
   });
-  const transfers = completions(ops, 'transfer');
+  const transfers = completions(ops, `${prefix}transfer`);
   return result(name, problems, {
     transfers: transfers.length,
     acknowledged: transfers.filter((t) => t.result?.type === 'ok').length,

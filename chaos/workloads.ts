@@ -83,7 +83,10 @@ export interface Workload {
   tables: string[];
   /** DDL and initial rows, run once on node 0 before the clients start. */
   setup: string[];
-  /** One operation on ctx's node. */
+  /**
+   * One operation on ctx's node. Its name (`f`) must be the workload's own: several workloads run in
+   * one history and each checker picks its operations by name.
+   */
   op(ctx: OpContext): Promise<Op>;
   /** Everything the checker needs from one node after heal. */
   finalRead(client: pg.Client): Promise<unknown>;
@@ -139,7 +142,7 @@ const truncateWorkload: Workload = {
         await ctx.client.query('TRUNCATE chaos_truncate');
       });
     const id = nextElement++;
-    return recorded(ctx, 'append', id, async () => {
+    return recorded(ctx, 'truncate-add', id, async () => {
       await ctx.client.query('INSERT INTO chaos_truncate (id, node) VALUES ($1, $2)', [id, ctx.node]);
     });
   },
@@ -369,14 +372,14 @@ const deltaBankWorkload: Workload = {
   ],
   op(ctx) {
     if (randInt(ctx.rng, 4) === 0) {
-      return recorded(ctx, 'read', null, async () =>
+      return recorded(ctx, 'delta-read', null, async () =>
         Object.fromEntries(await readBalances(ctx.client, 'chaos_delta_bank')),
       );
     }
     const from = 1 + randInt(ctx.rng, bankAccounts);
     const to = 1 + ((from + randInt(ctx.rng, bankAccounts - 1)) % bankAccounts);
     const amount = 1 + randInt(ctx.rng, 10);
-    return recorded(ctx, 'transfer', { from, to, amount }, async () => {
+    return recorded(ctx, 'delta-transfer', { from, to, amount }, async () => {
       await ctx.client.query('BEGIN');
       try {
         await ctx.client.query('UPDATE chaos_delta_bank SET balance = balance - $1 WHERE id = $2', [
@@ -396,7 +399,13 @@ const deltaBankWorkload: Workload = {
   },
   finalRead: (client) => readBalances(client, 'chaos_delta_bank'),
   check: (ops, finals) => [
-    checkBank(ops, finals as (Map<number, number> | null)[], bankAccounts * bankOpeningBalance, 'delta-bank'),
+    checkBank(
+      ops,
+      finals as (Map<number, number> | null)[],
+      bankAccounts * bankOpeningBalance,
+      'delta-bank',
+      'delta-',
+    ),
   ],
 };
 

@@ -271,15 +271,15 @@ describe('truncate checker', () => {
     }
     return f();
   };
-  step(() => h.complete(h.invoke(0, 0, 'append', 1), 'ok')); // node 0
+  step(() => h.complete(h.invoke(0, 0, 'truncate-add', 1), 'ok')); // node 0
   const t1 = step(() => h.invoke(0, 0, 'truncate', null)); // node 0: saw row 1
   step(() => h.complete(t1, 'ok'));
-  const i3 = step(() => h.invoke(1, 1, 'append', 3)); // node 1, concurrent with the next TRUNCATE
+  const i3 = step(() => h.invoke(1, 1, 'truncate-add', 3)); // node 1, concurrent with the next TRUNCATE
   const t2 = step(() => h.invoke(0, 0, 'truncate', null));
   step(() => h.complete(i3, 'ok'));
   step(() => h.complete(t2, 'ok'));
-  step(() => h.complete(h.invoke(1, 1, 'append', 2), 'ok')); // after every TRUNCATE
-  step(() => h.complete(h.invoke(2, 2, 'append', 4), 'fail'));
+  step(() => h.complete(h.invoke(1, 1, 'truncate-add', 2), 'ok')); // after every TRUNCATE
+  step(() => h.complete(h.invoke(2, 2, 'truncate-add', 4), 'fail'));
   const ops = h.ops;
   test('accepts rows a concurrent TRUNCATE may have removed or kept, the same on every node', () => {
     assert.deepEqual(
