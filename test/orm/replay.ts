@@ -1,7 +1,7 @@
 // Replays a statement trace recorded on PostgreSQL (run.js --trace) against another server, one
 // statement at a time in autocommit (transaction control is skipped, so one refusal does not fail the
 // statements after it), and writes each statement whose outcome differs: refused on one side only, a
-// different SQLSTATE, or other columns / row counts. This is how FAILURES.md was made:
+// different SQLSTATE, or other columns / row counts (test/orm/README.md):
 // `node dist/test/orm/replay.js trace.json 127.0.0.1:5432 [user] [database] > differences.json`.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
