@@ -313,6 +313,11 @@ export class StorageEngine {
     this.open = { txid: this.lastTxid + 1, captured: false, applying: false, recorded: [] };
   }
 
+  /** The number of the open write transaction (unique on this node), null when none is open. */
+  get openTxid(): number | null {
+    return this.open ? this.open.txid : null;
+  }
+
   /** Start a transaction that applies replicated transactions (the caller holds the writer lock). */
   beginApply(): void {
     if (this.open) throw new InternalError('beginApply while a write transaction is open');

@@ -137,3 +137,37 @@ SELECT nextval('h48_sch.t_id_seq') AS n;
 DROP SCHEMA h48_sch CASCADE;
 
 SELECT count(*) FROM pg_sequences WHERE schemaname = 'h48_sch';
+
+-- A sequence dropped and made again under the same name starts again (a table dropped and re-created,
+-- as ORMs' down and up migrations do); a rolled-back DROP leaves the old one going on.
+CREATE TABLE h48_again (id serial PRIMARY KEY, v text);
+
+INSERT INTO h48_again (v) VALUES ('a'), ('b') RETURNING id;
+
+DROP TABLE h48_again;
+
+CREATE TABLE h48_again (id serial PRIMARY KEY, v text);
+
+INSERT INTO h48_again (v) VALUES ('c') RETURNING id;
+
+BEGIN;
+
+DROP TABLE h48_again;
+
+ROLLBACK;
+
+INSERT INTO h48_again (v) VALUES ('d') RETURNING id;
+
+CREATE SEQUENCE h48_again_s;
+
+SELECT nextval('h48_again_s') AS a, nextval('h48_again_s') AS b;
+
+DROP SEQUENCE h48_again_s;
+
+CREATE SEQUENCE h48_again_s;
+
+SELECT nextval('h48_again_s') AS a;
+
+DROP SEQUENCE h48_again_s;
+
+DROP TABLE h48_again;
