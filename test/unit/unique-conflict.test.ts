@@ -219,3 +219,23 @@ test('case 2b: losing insert then updated on its origin off the value', async ()
   assert.equal(da, db);
   assert.match(da, /"id":3,"email":"z@example.com"/);
 });
+
+test('case 4: unique index over two columns, the updates set one of them', async () => {
+  const [da, db] = await partitionedScenario(
+    root,
+    63,
+    'c4',
+    [
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, e TEXT, UNIQUE (g, e))',
+      "INSERT INTO t VALUES (1, 1, 'p'), (2, 1, 'q')",
+    ],
+    async (a, b, w) => {
+      await a.exec("UPDATE t SET e = 'x' WHERE id = 1");
+      await w.runFor(50);
+      await b.exec("UPDATE t SET e = 'x' WHERE id = 2");
+    },
+    'SELECT id, g, e FROM t ORDER BY id',
+  );
+  assert.equal(da, db);
+  assert.equal(da, '[{"id":2,"g":1,"e":"x"}]');
+});

@@ -284,14 +284,23 @@ export function uniqueHolder(
         name: string | null;
       }[]
     ).map((r) => r.name);
-    if (cols.some((c) => c === null || !(c in incoming))) continue; // expression index, or a column this change does not set
-    const key = `${tbl}|uniq|${ix.name}`;
+    if (cols.some((c) => c === null)) continue; // an expression index
+    // Columns of the index this change does not set keep the changed row's values (an UPDATE of
+    // one column of a two-column unique key collides with the row holding both).
+    const missing = (cols as string[]).filter((c) => !(c in incoming));
+    if (missing.length === cols.length) continue;
+    const key = `${tbl}|uniq|${ix.name}|${missing.join(',')}`;
     const row = a
       .stmt(key, () => {
+        const t = quoteIdent(tbl);
         const match = (cols as string[])
-          .map((c) => `${quoteIdent(c)} IS ${fromJson(':cols', colPath(c))}`)
+          .map((c) =>
+            missing.includes(c)
+              ? `${quoteIdent(c)} IS (SELECT ${quoteIdent(c)} FROM ${t} WHERE ${a.pkWhere(shape.primaryKey)})`
+              : `${quoteIdent(c)} IS ${fromJson(':cols', colPath(c))}`,
+          )
           .join(' AND ');
-        return `SELECT ${pkJson} AS pk FROM ${quoteIdent(tbl)} WHERE ${match} AND ${pkJson} IS NOT :pk LIMIT 1`;
+        return `SELECT ${pkJson} AS pk FROM ${t} WHERE ${match} AND ${pkJson} IS NOT :pk LIMIT 1`;
       })
       .get({ cols: colsText, pk }) as { pk: string } | undefined;
     if (row) return { pk: row.pk, columns: cols as string[] };
