@@ -65,7 +65,7 @@ export function createSequence(engine: StorageEngine, s: NewSequence, logged = t
   const { schema, name } = splitStorageName(s.name);
   const oid = objectOid('sequence', `${schema}.${name}`, oidTaken(engine));
   const p = s.params;
-  const sql = `INSERT INTO _chorus_sequences (name, oid, type_oid, start_value, increment, min_value, max_value, cache, cycle, owner_table, owner_column, identity, reset_value, reset_called) VALUES (${quoteLiteral(s.name)}, ${oid}, ${typeOids[p.type] ?? T.int8.oid}, ${sqlInt(p.start)}, ${sqlInt(p.increment)}, ${sqlInt(p.min)}, ${sqlInt(p.max)}, ${sqlInt(p.cache)}, ${p.cycle ? 1 : 0}, ${s.ownerTable === null ? 'NULL' : quoteLiteral(s.ownerTable)}, ${s.ownerColumn === null ? 'NULL' : quoteLiteral(s.ownerColumn)}, ${s.identity === null ? 'NULL' : quoteLiteral(s.identity)}, ${sqlInt(p.start)}, 0)`;
+  const sql = `INSERT INTO _chorus_sequences (name, oid, type_oid, start_value, increment, min_value, max_value, cache, cycle, owner_table, owner_column, identity, reset_value, reset_called, reset_epoch) VALUES (${quoteLiteral(s.name)}, ${oid}, ${typeOids[p.type] ?? T.int8.oid}, ${sqlInt(p.start)}, ${sqlInt(p.increment)}, ${sqlInt(p.min)}, ${sqlInt(p.max)}, ${sqlInt(p.cache)}, ${p.cycle ? 1 : 0}, ${s.ownerTable === null ? 'NULL' : quoteLiteral(s.ownerTable)}, ${s.ownerColumn === null ? 'NULL' : quoteLiteral(s.ownerColumn)}, ${s.identity === null ? 'NULL' : quoteLiteral(s.identity)}, ${sqlInt(p.start)}, 0, ${engine.sequences.freshEpoch(s.name)})`;
   engine.writer.exec(sql);
   if (logged) engine.logDdl('', sql);
 }

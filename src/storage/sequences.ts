@@ -222,6 +222,17 @@ export class SequenceStore {
     this.pending.set(d.name, next);
   }
 
+  /**
+   * The reset epoch of a sequence created now under `name`: after any this node's progress has for an
+   * earlier sequence of that name (dropped, perhaps in this transaction), so the new one starts at its
+   * START instead of continuing the old one's values.
+   */
+  freshEpoch(name: string): bigint {
+    const p = this.progress.get(name);
+    const now = BigInt(Date.now());
+    return p === undefined ? 0n : p.epoch >= now ? p.epoch + 1n : now;
+  }
+
   /** The definition of a sequence by its SQLite-side name. */
   get(name: string): SequenceDef | undefined {
     return this.defs.get(name);
