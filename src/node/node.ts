@@ -63,6 +63,7 @@ import type { BindValue } from '../session/read-protocol.js';
 import { ReaderPool } from '../session/reader-pool.js';
 import type { ColumnInfo, StatementResult } from '../session/result.js';
 import { planColumns, Session, type SessionHost, typedByView } from '../session/session.js';
+import { showColumns } from '../session/settings.js';
 import { StatementCache } from '../session/statement-cache.js';
 import { StorageEngine } from '../storage/engine.js';
 import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
@@ -590,7 +591,7 @@ export class ChorusNode {
     }
     if (p.route.type === 'session') {
       return p.cls.kind === 'show'
-        ? [{ name: p.cls.sig[1]?.text.toLowerCase() ?? 'setting', declType: 'TEXT', table: null }]
+        ? showColumns(p.text).map((name) => ({ name, declType: 'TEXT', table: null }))
         : null;
     }
     if (p.route.onAdmin) return this.admin.describe(p.execSql);

@@ -167,7 +167,8 @@ function paramRef(st: AnalyzeState, p: P.ParamRef): Typed {
   if (n < 1) throw new ChorusError('42P02', `there is no parameter $${n}`, { position });
   const literal = st.literalKind(n);
   // A simple query (literals given, perhaps none) has no parameters of its own.
-  if (!literal && st.literals !== null) throw new ChorusError('42P02', `there is no parameter $${n}`, { position });
+  if (!literal && st.literals !== null)
+    throw new ChorusError('42P02', `there is no parameter $${n}`, { position });
   const marker = st.paramMarker(n);
   if (literal) {
     // A literal of a normalized simple query: typed like the literal it replaced.
