@@ -64,3 +64,34 @@ CREATE SEQUENCE h45_seq;
 SELECT nextval('h45_seq');
 
 DROP SEQUENCE h45_seq;
+
+-- UPDATE ... FROM / DELETE ... USING: RETURNING * also returns the other tables' columns in
+-- PostgreSQL; SQLite's RETURNING cannot read them, so such a RETURNING is refused (it returned
+-- the target's columns only). The target's own columns still return; a name both have is ambiguous.
+CREATE TABLE h45_u1 (id int PRIMARY KEY, n int);
+
+CREATE TABLE h45_u2 (k int PRIMARY KEY, id int, v text);
+
+INSERT INTO h45_u1 VALUES (1, 0), (2, 0);
+
+INSERT INTO h45_u2 VALUES (1, 1, 'x'), (2, 2, 'y');
+
+-- chorus-error: 0A000 RETURNING cannot read the FROM tables (SQLite)
+UPDATE h45_u1 SET n = n + 1 FROM h45_u2 WHERE h45_u2.id = h45_u1.id RETURNING *;
+
+-- chorus-error: 0A000 RETURNING cannot read the USING tables (SQLite)
+DELETE FROM h45_u1 USING h45_u2 WHERE h45_u2.id = h45_u1.id AND v = 'x' RETURNING *;
+
+-- chorus-error: 0A000 RETURNING cannot read the FROM tables (SQLite)
+UPDATE h45_u1 SET n = 5 FROM h45_u2 b WHERE b.id = h45_u1.id RETURNING b.v;
+
+-- error: 42702
+UPDATE h45_u1 SET n = 5 FROM h45_u2 b WHERE b.id = h45_u1.id RETURNING id;
+
+UPDATE h45_u1 SET n = n + 1 FROM h45_u2 WHERE h45_u2.id = h45_u1.id RETURNING h45_u1.*, n;
+
+DELETE FROM h45_u1 USING h45_u2 WHERE h45_u2.id = h45_u1.id AND v = 'y' RETURNING h45_u1.id;
+
+SELECT * FROM h45_u1 ORDER BY id;
+
+DROP TABLE h45_u1, h45_u2;
