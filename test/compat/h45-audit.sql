@@ -95,3 +95,20 @@ DELETE FROM h45_u1 USING h45_u2 WHERE h45_u2.id = h45_u1.id AND v = 'y' RETURNIN
 SELECT * FROM h45_u1 ORDER BY id;
 
 DROP TABLE h45_u1, h45_u2;
+
+-- PostgreSQL's built-in types ChorusDB lacks are 0A000 (they were 42704 "does not exist", which
+-- PostgreSQL says of no built-in type); a name PostgreSQL lacks too stays 42704.
+-- chorus-error: 0A000 inet is not stored
+SELECT '10.0.0.1'::inet;
+
+-- chorus-error: 0A000 bit is not stored
+SELECT '1'::bit(3);
+
+-- chorus-error: 0A000 timetz is not stored
+SELECT NULL::timetz;
+
+-- chorus-error: 0A000 money is not stored
+CREATE TABLE h45_money (m money);
+
+-- error: 42704
+SELECT NULL::h45_no_such_type;

@@ -329,6 +329,7 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
   // to text): bool prints t / f (bool::text says true / false; so does a JSON object key), char(n)
   // keeps its padding.
   const asText = (a: Typed, jsonKey = false): string => {
+    untypedParam(a);
     if (a.type === T.bool && !jsonKey) return `CASE ${a.sql} WHEN 1 THEN 't' WHEN 0 THEN 'f' END`;
     if (a.type === T.bpchar) return a.sql;
     return coerce(
@@ -339,7 +340,13 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
       position,
     ).sql;
   };
+  // A "any" argument gives an untyped parameter no type (PostgreSQL: 42P18).
+  const untypedParam = (a: Typed): void => {
+    if (a.type === T.unknown && a.param !== undefined && !st.literalKind(a.param))
+      throw new ChorusError('42P18', `could not determine data type of parameter $${a.param}`);
+  };
   const asJson = (a: Typed, binary: boolean): string => {
+    untypedParam(a);
     const t = a.type === T.unknown ? coerce(st, a, ref(T.text), 'implicit') : a;
     return `pg_to_json(${t.sql}, ${t.type.oid}, ${st.marker({ kind: 'timezone' })}, ${binary ? 1 : 0})`;
   };
