@@ -95,6 +95,17 @@ export function checkPostgresSyntax(s: StatementText): void {
   for (const { stmt } of parseSql(s.sql)) {
     const tag = Object.keys(stmt)[0]!;
     if (!tokenPathStatements.has(tag)) throw new FeatureNotSupportedError(unsupportedStatementName(tag));
+    // Two-phase commit: PREPARE TRANSACTION, COMMIT PREPARED, ROLLBACK PREPARED.
+    const kind =
+      tag === 'TransactionStmt' ? (stmt as { TransactionStmt: { kind?: string } }).TransactionStmt.kind : '';
+    if (
+      kind === 'TRANS_STMT_PREPARE' ||
+      kind === 'TRANS_STMT_COMMIT_PREPARED' ||
+      kind === 'TRANS_STMT_ROLLBACK_PREPARED'
+    )
+      throw new FeatureNotSupportedError(
+        'two-phase commit (PREPARE TRANSACTION, COMMIT / ROLLBACK PREPARED)',
+      );
   }
 }
 

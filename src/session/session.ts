@@ -449,9 +449,18 @@ export class Session {
       case 'begin':
         return this.begin(p.cls.sig, statementUs);
       case 'commit':
-        return this.commit();
-      case 'rollback':
-        return this.rollback();
+      case 'rollback': {
+        // COMMIT / ROLLBACK AND CHAIN: a new block with the same characteristics starts at once.
+        const chain = andChain(p.cls.sig);
+        if (chain && this.state === 'idle') {
+          const what = kind === 'commit' ? 'COMMIT' : 'ROLLBACK';
+          throw new ChorusError('25P01', `${what} AND CHAIN can only be used in transaction blocks`);
+        }
+        const readOnly = this.readOnlyTx;
+        const r = kind === 'commit' ? await this.commit() : this.rollback();
+        if (chain) this.begin([], statementUs, readOnly);
+        return r;
+      }
       case 'set':
       case 'reset': {
         const { notices, transaction } = this.settings.apply(p.text, this.state !== 'idle');
@@ -831,10 +840,11 @@ export class Session {
     }
   }
 
-  private begin(sig: Token[], statementUs: bigint): StatementResult {
+  private begin(sig: Token[], statementUs: bigint, chainedReadOnly?: boolean): StatementResult {
+    const tag = isKeyword(sig[0], 'START') ? 'START TRANSACTION' : 'BEGIN';
     if (this.state !== 'idle') {
       return {
-        ...result('BEGIN', null),
+        ...result(tag, null),
         notices: [
           { severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' },
         ],
@@ -846,11 +856,12 @@ export class Session {
     this.txStartUs = statementUs;
     const mode = sig.findIndex((t, i) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY', 'WRITE'));
     this.readOnlyTx =
-      mode >= 0
+      chainedReadOnly ??
+      (mode >= 0
         ? isKeyword(sig[mode + 1], 'ONLY')
-        : this.settings.get('default_transaction_read_only') === 'on';
+        : this.settings.get('default_transaction_read_only') === 'on');
     this.settings.begin(this.readOnlyTx);
-    return result('BEGIN', null);
+    return result(tag, null);
   }
 
   private async commit(): Promise<StatementResult> {
@@ -1084,4 +1095,10 @@ export class Session {
     }
     if (this.state === 'idle') await this.awaitQuorum(this.releaseWriter(true));
   }
+}
+
+/** COMMIT / ROLLBACK [WORK | TRANSACTION] AND CHAIN (not AND NO CHAIN). */
+function andChain(sig: readonly Token[]): boolean {
+  const i = sig.findIndex((t) => isKeyword(t, 'CHAIN'));
+  return i > 0 && !isKeyword(sig[i - 1], 'NO');
 }

@@ -184,7 +184,10 @@ export class ExtendedProtocol {
       }
       const n = entry.prepared.paramCount;
       out.parameterDescription(Array.from({ length: n }, (_, i) => entry.paramTypes[i] || Oid.text));
-      const cols = node.describe(entry.prepared);
+      const local = entry.prepared.local;
+      const session = this.host.session!;
+      const named = local ? session.local.describe(local, (p) => node.describe(p)) : undefined;
+      const cols = named !== undefined ? named : node.describe(entry.prepared);
       if (cols) out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], node.registry), []));
       else out.noData();
       return;

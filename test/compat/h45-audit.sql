@@ -76,23 +76,24 @@ INSERT INTO h45_u1 VALUES (1, 0), (2, 0);
 
 INSERT INTO h45_u2 VALUES (1, 1, 'x'), (2, 2, 'y');
 
+UPDATE h45_u1 SET n = n + 1 FROM h45_u2 WHERE h45_u2.id = h45_u1.id RETURNING h45_u1.*, n;
+
+-- error: 42702
+UPDATE h45_u1 SET n = 5 FROM h45_u2 b WHERE b.id = h45_u1.id RETURNING id;
+
+DELETE FROM h45_u1 USING h45_u2 WHERE h45_u2.id = h45_u1.id AND v = 'y' RETURNING h45_u1.id;
+
+SELECT * FROM h45_u1 ORDER BY id;
+
+-- (Each refused statement below changes PostgreSQL's rows: nothing is compared after them.)
+-- chorus-error: 0A000 RETURNING cannot read the FROM tables (SQLite)
+UPDATE h45_u1 SET n = 5 FROM h45_u2 b WHERE b.id = h45_u1.id RETURNING b.v;
+
 -- chorus-error: 0A000 RETURNING cannot read the FROM tables (SQLite)
 UPDATE h45_u1 SET n = n + 1 FROM h45_u2 WHERE h45_u2.id = h45_u1.id RETURNING *;
 
 -- chorus-error: 0A000 RETURNING cannot read the USING tables (SQLite)
 DELETE FROM h45_u1 USING h45_u2 WHERE h45_u2.id = h45_u1.id AND v = 'x' RETURNING *;
-
--- chorus-error: 0A000 RETURNING cannot read the FROM tables (SQLite)
-UPDATE h45_u1 SET n = 5 FROM h45_u2 b WHERE b.id = h45_u1.id RETURNING b.v;
-
--- error: 42702
-UPDATE h45_u1 SET n = 5 FROM h45_u2 b WHERE b.id = h45_u1.id RETURNING id;
-
-UPDATE h45_u1 SET n = n + 1 FROM h45_u2 WHERE h45_u2.id = h45_u1.id RETURNING h45_u1.*, n;
-
-DELETE FROM h45_u1 USING h45_u2 WHERE h45_u2.id = h45_u1.id AND v = 'y' RETURNING h45_u1.id;
-
-SELECT * FROM h45_u1 ORDER BY id;
 
 DROP TABLE h45_u1, h45_u2;
 
@@ -112,3 +113,55 @@ CREATE TABLE h45_money (m money);
 
 -- error: 42704
 SELECT NULL::h45_no_such_type;
+
+-- START TRANSACTION's command tag; COMMIT / ROLLBACK AND CHAIN start a new block at once (it
+-- ended the block and ran what followed outside one), and outside a block are 25P01.
+START TRANSACTION;
+
+COMMIT;
+
+-- error: 25P01
+COMMIT AND CHAIN;
+
+-- error: 25P01
+ROLLBACK AND CHAIN;
+
+CREATE TABLE h45_chain (id int PRIMARY KEY);
+
+BEGIN;
+
+INSERT INTO h45_chain VALUES (1);
+
+COMMIT AND CHAIN;
+
+INSERT INTO h45_chain VALUES (2);
+
+ROLLBACK AND CHAIN;
+
+INSERT INTO h45_chain VALUES (3);
+
+ROLLBACK;
+
+SELECT * FROM h45_chain;
+
+BEGIN READ ONLY;
+
+COMMIT AND CHAIN;
+
+SHOW transaction_read_only;
+
+-- error: 25006
+INSERT INTO h45_chain VALUES (4);
+
+ROLLBACK AND NO CHAIN;
+
+SHOW transaction_read_only;
+
+DROP TABLE h45_chain;
+
+-- Two-phase commit is refused (it was a SQLite syntax error).
+-- chorus-error: 0A000 two-phase commit
+PREPARE TRANSACTION 'h45';
+
+-- chorus-error: 0A000 two-phase commit
+COMMIT PREPARED 'h45';
