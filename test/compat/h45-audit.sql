@@ -53,6 +53,25 @@ INSERT INTO h45_serial (v) VALUES (1) RETURNING id;
 
 DROP TABLE h45_serial;
 
+-- Dropped and re-created in a block that rolls back: the old sequence continues where it was.
+CREATE TABLE h45_serial (id serial PRIMARY KEY, v int);
+
+INSERT INTO h45_serial (v) VALUES (1), (2), (3);
+
+BEGIN;
+
+DROP TABLE h45_serial;
+
+CREATE TABLE h45_serial (id serial PRIMARY KEY, v int);
+
+INSERT INTO h45_serial (v) VALUES (9) RETURNING id;
+
+ROLLBACK;
+
+INSERT INTO h45_serial (v) VALUES (4) RETURNING id;
+
+DROP TABLE h45_serial;
+
 CREATE SEQUENCE h45_seq;
 
 SELECT nextval('h45_seq'), nextval('h45_seq');
