@@ -13,7 +13,7 @@ import { type Level, merge, pos, strings, typeOf } from '../level.js';
 import type { ScopeColumn } from '../scope.js';
 import { arrayConstructor, indirection } from './arrays.js';
 import { applyTypmod, coerce, commonType, requireBool } from './coerce.js';
-import { aExpr } from './expr-operators.js';
+import { aExpr, balanced } from './expr-operators.js';
 import { subLink } from './expr-sublink.js';
 import { applyOperator } from './operators.js';
 import { currentSchema } from './sequence-functions.js';
@@ -201,7 +201,16 @@ function boolExpr(b: P.BoolExpr, lv: Level): Typed {
   const what = b.boolop === 'AND_EXPR' ? 'AND' : b.boolop === 'OR_EXPR' ? 'OR' : 'NOT';
   const args = (b.args ?? []).map((a) => boolOf(expr(a, lv), lv, what));
   if (b.boolop === 'NOT_EXPR') return merge(typed(`(NOT ${args[0]!.sql})`, T.bool), ...args);
-  return merge(typed(`(${args.map((a) => a.sql).join(` ${what} `)})`, T.bool), ...args);
+  return merge(
+    typed(
+      balanced(
+        args.map((a) => a.sql),
+        ` ${what} `,
+      ),
+      T.bool,
+    ),
+    ...args,
+  );
 }
 
 function booleanTest(b: P.BooleanTest, lv: Level): Typed {
