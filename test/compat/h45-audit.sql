@@ -201,3 +201,16 @@ SELECT count(DISTINCT (x, y)) FROM (VALUES (1, 2), (1, 2), (2, 3)) v(x, y);
 
 -- chorus-error: 0A000 row values as a function argument
 SELECT row_to_json(row(1, 'a'))::text;
+
+-- Operators PostgreSQL has and ChorusDB lacks are 0A000 (they were 42883 "operator does not exist").
+-- chorus-error: 0A000 jsonb path operator
+SELECT '{"a":[1]}'::jsonb #> '{a,0}';
+
+-- chorus-error: 0A000 jsonb key-set operator
+SELECT '{"a":1}'::jsonb ?| array['a', 'b'];
+
+-- chorus-error: 0A000 text search
+SELECT 'a b' @@ 'a';
+
+-- error: 42883
+SELECT 1 #> 2;
