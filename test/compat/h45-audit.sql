@@ -214,3 +214,28 @@ SELECT 'a b' @@ 'a';
 
 -- error: 42883
 SELECT 1 #> 2;
+
+-- CREATE INDEX under a name a relation has (the table's key constraints' indexes, a table, a
+-- sequence): 42P07, or skipped under IF NOT EXISTS (it created a second index of the pkey's name).
+CREATE TABLE h45_nt (id serial PRIMARY KEY, v int UNIQUE);
+
+CREATE INDEX IF NOT EXISTS h45_nt_pkey ON h45_nt (v);
+
+-- error: 42P07
+CREATE INDEX h45_nt_v_key ON h45_nt (v);
+
+-- error: 42P07
+CREATE INDEX h45_nt ON h45_nt (v);
+
+CREATE INDEX IF NOT EXISTS h45_nt ON h45_nt (v);
+
+-- error: 42P07
+CREATE INDEX h45_nt_id_seq ON h45_nt (v);
+
+CREATE INDEX h45_iv ON h45_nt (v);
+
+CREATE INDEX IF NOT EXISTS h45_iv ON h45_nt (v);
+
+SELECT indexname FROM pg_indexes WHERE tablename = 'h45_nt' ORDER BY 1;
+
+DROP TABLE h45_nt;
