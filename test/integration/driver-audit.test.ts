@@ -246,3 +246,49 @@ describe('errors: a bad Bind parameter', () => {
     }
   });
 });
+
+describe('transactions: a multi-statement query with transaction control', () => {
+  // Each query, then what the table holds after it (or the error's SQLSTATE), as PostgreSQL answers.
+  const steps: [string, string][] = [
+    ['CREATE TEMP TABLE h45_m (id int PRIMARY KEY)', ''],
+    // COMMIT ends the block; the INSERT after it starts an implicit block the error rolls back.
+    [
+      'INSERT INTO h45_m VALUES (1); BEGIN; INSERT INTO h45_m VALUES (2); COMMIT; INSERT INTO h45_m VALUES (3); SELECT 1/0',
+      '22012 1,2',
+    ],
+    // COMMIT without BEGIN commits the implicit block (with a WARNING).
+    ['INSERT INTO h45_m VALUES (4); COMMIT; INSERT INTO h45_m VALUES (5); SELECT 1/0', '22012 1,2,4'],
+    // ROLLBACK without BEGIN rolls the implicit block back.
+    ['INSERT INTO h45_m VALUES (7); ROLLBACK; INSERT INTO h45_m VALUES (8)', ' 1,2,4,8'],
+    // BEGIN makes the statements before it part of the explicit block.
+    ['INSERT INTO h45_m VALUES (9); BEGIN; INSERT INTO h45_m VALUES (10); ROLLBACK', ' 1,2,4,8'],
+    ['SAVEPOINT x; INSERT INTO h45_m VALUES (11)', '25P01 1,2,4,8'],
+    ['VACUUM; SELECT 1', '25001 1,2,4,8'],
+    ['BEGIN; INSERT INTO h45_m VALUES (12); COMMIT; SELECT 1', ' 1,2,4,8,12'],
+  ];
+
+  test('runs as PostgreSQL runs it', async () => {
+    const servers = [target!, ...(reference ? [reference] : [])];
+    for (const server of servers) {
+      const client = new pg.Client({ connectionString: server.url, query_timeout: QUERY_TIMEOUT_MS });
+      await client.connect();
+      try {
+        for (const [sql, want] of steps) {
+          const code = await client.query(sql).then(
+            () => '',
+            (e: { code?: string }) => e.code ?? 'NO_CODE',
+          );
+          if (want === '') continue;
+          const ids = await client.query("SELECT string_agg(id::text, ',' ORDER BY id) AS ids FROM h45_m");
+          assert.equal(
+            `${code} ${ids.rows[0].ids}`,
+            want,
+            `${server === target ? 'ChorusDB' : 'PostgreSQL'}: ${sql}`,
+          );
+        }
+      } finally {
+        await client.end();
+      }
+    }
+  });
+});
