@@ -239,3 +239,19 @@ CREATE INDEX IF NOT EXISTS h45_iv ON h45_nt (v);
 SELECT indexname FROM pg_indexes WHERE tablename = 'h45_nt' ORDER BY 1;
 
 DROP TABLE h45_nt;
+
+-- JSON escapes: json keeps \u0000 and lone surrogates as written (PostgreSQL checks its syntax
+-- only); jsonb refuses a lone surrogate (it stored U+FFFD) and \u0000.
+SELECT '"x\u0000"'::json::text AS nul, '"\ud83d"'::json::text AS lone, '"\ud83d\ude00"'::jsonb::text AS pair;
+
+-- error: 22P02
+SELECT '"\ud83d"'::jsonb;
+
+-- error: 22P02
+SELECT '"\ude00x"'::jsonb;
+
+-- error: 22P02
+SELECT '"\ud83d\ud83d"'::jsonb;
+
+-- error: 22P05
+SELECT '"x\u0000"'::jsonb;

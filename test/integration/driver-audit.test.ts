@@ -140,6 +140,26 @@ const CASES: Case[] = [
     ].map((step) => ({ ...step, expect: fails('42P18', 'could not determine data type of parameter $1') })),
   },
   {
+    group: 'value checks',
+    name: "bad JSON is refused with PostgreSQL's detail; jsonb refuses a lone surrogate",
+    // postgres.js sends a string for jsonb as JSON (JSON.stringify): the text is always valid.
+    drivers: ['pg', 'pg-binary'],
+    steps: (
+      [
+        ['{bad', 'Token "bad" is invalid.'],
+        ['{1:2}', 'Expected string or "}", but found "1".'],
+        ['[1,]', 'Expected JSON value, but found "]".'],
+        ['"abc', 'Token ""abc" is invalid.'],
+        ['+1', 'Token "+" is invalid.'],
+        ['"\\ud83d"', 'Unicode low surrogate must follow a high surrogate.'],
+      ] as const
+    ).map(([text, detail]) => ({
+      sql: 'SELECT $1::jsonb AS v',
+      params: [text],
+      expect: fails('22P02', 'invalid input syntax for type json', { detail }),
+    })),
+  },
+  {
     group: 'parameters',
     name: 'a $n in a simple query is 42P02',
     // pg sends a statement without values as a simple query.
