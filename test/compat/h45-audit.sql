@@ -255,3 +255,23 @@ SELECT '"\ud83d\ud83d"'::jsonb;
 
 -- error: 22P05
 SELECT '"x\u0000"'::jsonb;
+
+-- HAVING without GROUP BY and without an aggregate in the select list makes one group (SQLite
+-- refused it: "HAVING clause on a non-aggregate query", 42000).
+SELECT 1 HAVING false;
+
+SELECT 1 AS x HAVING true;
+
+SELECT 'a' AS a FROM generate_series(1, 0) g HAVING true;
+
+SELECT 3 AS x WHERE false HAVING true;
+
+SELECT 5 AS x FROM generate_series(1, 3) g HAVING count(*) > 2;
+
+SELECT 6 AS x FROM generate_series(1, 3) g HAVING sum(g) > 100;
+
+-- error: 22012
+SELECT 4 AS x FROM generate_series(1, 3) g HAVING 1 / 0 = 1;
+
+-- error: 42803
+SELECT g FROM generate_series(1, 3) g HAVING true;
