@@ -275,3 +275,11 @@ SELECT 4 AS x FROM generate_series(1, 3) g HAVING 1 / 0 = 1;
 
 -- error: 42803
 SELECT g FROM generate_series(1, 3) g HAVING true;
+
+-- USER's column is named user (it was current_user); CURRENT_TIME (timetz) is refused by name.
+-- skip-compare: the two servers' users differ (test / postgres)
+-- columns: user, current_user, current_role, session_user
+SELECT USER, CURRENT_USER, CURRENT_ROLE, SESSION_USER;
+
+-- chorus-error: 0A000 timetz
+SELECT CURRENT_TIME;

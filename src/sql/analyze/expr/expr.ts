@@ -320,7 +320,7 @@ function sqlValueFunction(f: P.SQLValueFunction, lv: Level): Typed {
     case 'SVFOP_CURRENT_USER':
     case 'SVFOP_USER':
       return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, {
-        colname: f.op === 'SVFOP_USER' ? 'current_user' : f.op.slice(6).toLowerCase(),
+        colname: f.op.slice(6).toLowerCase(),
       });
     case 'SVFOP_SESSION_USER':
       return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, {
@@ -331,6 +331,9 @@ function sqlValueFunction(f: P.SQLValueFunction, lv: Level): Typed {
     case 'SVFOP_CURRENT_SCHEMA':
       return currentSchema(lv);
     default:
-      throw new FeatureNotSupportedError(`${f.op} (time with time zone)`);
+      // CURRENT_TIME [(p)]: timetz.
+      throw new FeatureNotSupportedError('CURRENT_TIME (type time with time zone)', {
+        hint: 'Use LOCALTIME, or CURRENT_TIMESTAMP.',
+      });
   }
 }
