@@ -283,3 +283,57 @@ SELECT USER, CURRENT_USER, CURRENT_ROLE, SESSION_USER;
 
 -- chorus-error: 0A000 timetz
 SELECT CURRENT_TIME;
+
+-- format(): PostgreSQL's specifiers and errors (an unknown specifier was printed as written; * width
+-- read no argument).
+-- error: 22023
+SELECT format('%x', 1);
+
+-- error: 22023
+SELECT format('abc%');
+
+SELECT format('%5s|%-5s|', 'a', 'b');
+
+SELECT format('%*s|', 4, 'x');
+
+SELECT format('%-*s|', 4, 'x');
+
+SELECT format('%*s|', -4, 'x');
+
+SELECT format('%*s|', NULL, 'x');
+
+SELECT format('%1$*2$s|', 'x', 5);
+
+SELECT format('%2$s %1$s %s', 'a', 'b');
+
+-- error: 22023
+SELECT format('%0$s', 'a');
+
+-- error: 22023
+SELECT format('%s %s', 'a');
+
+-- error: 22023
+SELECT format('%3$s', 'a');
+
+SELECT format('%-10L|', 'o''k');
+
+SELECT format('%I', 'a b');
+
+SELECT format('%s', 'é') || format('%3s|', 'é');
+
+-- error: 22P02
+SELECT format('%*s', 'x', 'y');
+
+-- error: 22023
+SELECT format('%1$', 'a');
+
+-- error: 22023
+SELECT format('%-', 'a');
+
+-- error: 22023
+SELECT format('%5', 'a');
+
+SELECT format('%%s', 'a');
+
+SELECT format('%s%%%s', 1, 2);
+
