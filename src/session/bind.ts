@@ -60,8 +60,6 @@ export function storageParam(
         detail: e.detail,
         hint: e.hint,
         cause: `parameter $${index + 1}`,
-        // PostgreSQL's context line (log_parameter_max_length_on_error = 0 hides the value).
-        where: `unnamed portal parameter $${index + 1} = '...'`,
       });
     }
     throw e;
