@@ -595,7 +595,13 @@ export class ChorusNode {
         : null;
     }
     if (p.route.onAdmin) return this.admin.describe(p.execSql);
-    if (p.cls.kind.startsWith('create_') || p.cls.kind.startsWith('drop_') || p.cls.kind === 'alter_table')
+    // DDL and TRUNCATE return no rows (and TRUNCATE is no SQLite statement to compile).
+    if (
+      p.cls.kind.startsWith('create_') ||
+      p.cls.kind.startsWith('drop_') ||
+      p.cls.kind === 'alter_table' ||
+      p.cls.kind === 'truncate'
+    )
       return null;
     try {
       const columns = this.writerCache.get(p.execSql).columns;

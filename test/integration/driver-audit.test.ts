@@ -115,6 +115,16 @@ const CASES: Case[] = [
     ],
   },
   {
+    group: 'transactions',
+    name: 'TRUNCATE through a driver that describes the statement first',
+    steps: [
+      { sql: 'CREATE TEMP TABLE h45_tr (id int PRIMARY KEY)', setup: true },
+      { sql: 'INSERT INTO h45_tr VALUES (1)', setup: true },
+      { sql: 'TRUNCATE h45_tr', expect: (d) => done(tagOf(d, 'TRUNCATE TABLE')) },
+      { sql: 'SELECT count(*) AS n FROM h45_tr', expect: rows([['n', 'int8']], ['0']) },
+    ],
+  },
+  {
     group: 'computed',
     name: 'concat prints a bool as t and keeps char(n) padding',
     steps: [
