@@ -258,6 +258,8 @@ export function commandTag(c: Classified, rowCount: number): string {
       return 'SHOW';
     case 'vacuum':
       return 'VACUUM';
+    case 'reindex':
+      return 'REINDEX';
     case 'analyze':
       return 'ANALYZE';
     case 'explain':

@@ -59,6 +59,7 @@ const byMessage: [RegExp, string][] = [
   // A row value ((a, b), ROW(...)) where SQLite cannot take one: PostgreSQL can, ChorusDB refuses.
   [/^row value misused/, '0A000'],
   [/^Expression tree is too large/, '54001'],
+  [/^unable to identify the object to be reindexed/, '42P01'],
 ];
 
 function pgMessage(message: string): string {

@@ -337,3 +337,20 @@ SELECT format('%%s', 'a');
 
 SELECT format('%s%%%s', 1, 2);
 
+
+-- REINDEX TABLE / INDEX name (it was SQLite's syntax error); the other forms are refused.
+CREATE TABLE h45_ri (id int PRIMARY KEY, v int);
+
+CREATE INDEX h45_ri_v ON h45_ri (v);
+
+REINDEX TABLE h45_ri;
+
+REINDEX INDEX h45_ri_v;
+
+-- error: 42P01
+REINDEX TABLE h45_no_such_table;
+
+-- chorus-error: 0A000 REINDEX SCHEMA
+REINDEX SCHEMA public;
+
+DROP TABLE h45_ri;
