@@ -13,6 +13,8 @@ export interface ErrorExtras {
   column?: string;
   dataType?: string;
   constraint?: string;
+  /** Where the error happened (ErrorResponse's W field), e.g. the Bind parameter it read. */
+  where?: string;
 }
 
 export class ChorusError extends Error {
@@ -25,6 +27,7 @@ export class ChorusError extends Error {
   readonly column: string | undefined;
   readonly dataType: string | undefined;
   readonly constraint: string | undefined;
+  readonly where: string | undefined;
   /** PostgreSQL severity: ERROR for statement errors, FATAL for errors that end the connection. */
   readonly severity: 'ERROR' | 'FATAL';
 
@@ -45,14 +48,15 @@ export class ChorusError extends Error {
     this.column = extras.column;
     this.dataType = extras.dataType;
     this.constraint = extras.constraint;
+    this.where = extras.where;
     this.severity = severity;
   }
 
   /** The same error with its position moved by `chars` (a statement's place in a longer query). */
   shifted(chars: number): ChorusError {
     if (this.position === undefined || chars === 0) return this;
-    const { detail, hint, schema, table, column, dataType, constraint } = this;
-    const extras = { detail, hint, schema, table, column, dataType, constraint, cause: this.cause };
+    const { detail, hint, schema, table, column, dataType, constraint, where } = this;
+    const extras = { detail, hint, schema, table, column, dataType, constraint, where, cause: this.cause };
     return new ChorusError(
       this.sqlstate,
       this.message,

@@ -63,6 +63,7 @@ import type { BindValue } from '../session/read-protocol.js';
 import { ReaderPool } from '../session/reader-pool.js';
 import type { ColumnInfo, StatementResult } from '../session/result.js';
 import { planColumns, Session, type SessionHost, typedByView } from '../session/session.js';
+import { showColumns } from '../session/settings.js';
 import { StatementCache } from '../session/statement-cache.js';
 import { StorageEngine } from '../storage/engine.js';
 import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
@@ -590,11 +591,17 @@ export class ChorusNode {
     }
     if (p.route.type === 'session') {
       return p.cls.kind === 'show'
-        ? [{ name: p.cls.sig[1]?.text.toLowerCase() ?? 'setting', declType: 'TEXT', table: null }]
+        ? showColumns(p.text).map((name) => ({ name, declType: 'TEXT', table: null }))
         : null;
     }
     if (p.route.onAdmin) return this.admin.describe(p.execSql);
-    if (p.cls.kind.startsWith('create_') || p.cls.kind.startsWith('drop_') || p.cls.kind === 'alter_table')
+    // DDL and TRUNCATE return no rows (and TRUNCATE is no SQLite statement to compile).
+    if (
+      p.cls.kind.startsWith('create_') ||
+      p.cls.kind.startsWith('drop_') ||
+      p.cls.kind === 'alter_table' ||
+      p.cls.kind === 'truncate'
+    )
       return null;
     try {
       const columns = this.writerCache.get(p.execSql).columns;

@@ -8,6 +8,7 @@ import { keyColumnType } from '../sql/analyze/ddl/ddl.js';
 import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';
+import { splitStorageName } from '../sql/namespaces.js';
 import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.js';
 import { defaultEnv, type ValueEnv } from '../sql/types/values.js';
 import { dropCaptureTriggers, tableShape } from '../storage/capture.js';
@@ -34,6 +35,37 @@ export interface DdlOutcome {
 /** Notice for a table created without a primary key (it replicates inserts only). */
 export function keylessNotice(table: string): string {
   return `table "${table}" has no primary key: it replicates INSERT and TRUNCATE only; UPDATE and DELETE are refused until ALTER TABLE ${table} ADD PRIMARY KEY (...)`;
+}
+
+/**
+ * CREATE INDEX under a name a relation of its schema has (a table, view, index or sequence, or the
+ * index of its table's primary key / unique constraint): 42P07, or with IF NOT EXISTS skipped with
+ * PostgreSQL's NOTICE (SQLite knew only its own indexes, and skipped those silently).
+ */
+function indexNameTaken(
+  db: StorageEngine['writer'],
+  names: Catalog,
+  sql: string,
+  table: string,
+): StatementResult | null {
+  const m = /^CREATE (?:UNIQUE )?INDEX (IF NOT EXISTS )?"((?:[^"]|"")+)"/.exec(sql);
+  if (!m) return null;
+  const stored = m[2]!.replaceAll('""', '"');
+  const { schema, name } = splitStorageName(stored);
+  const owner = splitStorageName(table);
+  const taken =
+    db
+      .prepare("SELECT 1 FROM sqlite_schema WHERE name = ? AND type IN ('table', 'view', 'index')")
+      .get(stored) !== undefined ||
+    names.relation(schema, name) !== undefined ||
+    names.sequence?.(schema, name) !== undefined ||
+    (names.relation(owner.schema, owner.name)?.uniques ?? []).some((u) => u.name === name);
+  if (!taken) return null;
+  if (!m[1]) throw new ChorusError('42P07', `relation "${name}" already exists`);
+  return {
+    ...result('CREATE INDEX', null),
+    notices: [notice(`relation "${name}" already exists, skipping`, { code: '42P07' })],
+  };
 }
 
 export function runDdl(
@@ -64,6 +96,10 @@ export function runDdl(
   ) {
     const drop = readDrop(p.text);
     if (drop) return { result: runDrop(engine, catalog, drop, names), schemaChanged: true };
+  }
+  if (cls.kind === 'create_index' && p.ddl) {
+    const skipped = indexNameTaken(db, names, p.ddl.sql, p.ddl.table);
+    if (skipped) return { result: skipped, schemaChanged: false };
   }
   const notices: Notice[] = [];
   const table = p.ddl?.table ?? (cls.kind === 'create_index' ? indexTable(cls.sig) : cls.table);

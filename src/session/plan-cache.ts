@@ -251,8 +251,8 @@ export class PlanCache {
       }
     }
     const cached = this.lookup(s.sql);
-    if (cached) return { prepared: cached, params: [] };
-    const p = planFrontEnd(s, this.catalog, {}) ?? this.tokenPath(s);
+    if (cached) return { prepared: noParameters(s, cached), params: [] };
+    const p = noParameters(s, planFrontEnd(s, this.catalog, { literals: [] }) ?? this.tokenPath(s));
     return { prepared: this.remember(s.sql, p), params: [] };
   }
 
@@ -261,6 +261,15 @@ export class PlanCache {
     checkPostgresSyntax(s);
     return prepareStatement(s.sql, s.tokens, this.registry);
   }
+}
+
+/** A simple query has no parameters: its `$n` is 42P02 at the first one, as in PostgreSQL. */
+function noParameters(s: StatementText, p: Prepared): Prepared {
+  if (p.paramCount === 0) return p;
+  const t = s.tokens.find((x) => x.kind === 'param');
+  throw new ChorusError('42P02', `there is no parameter ${t?.text ?? '$1'}`, {
+    ...(t ? { position: [...s.sql.slice(0, t.start)].length + 1 } : {}),
+  });
 }
 
 /** Run `f` for one statement of a query; its errors' positions count from the query's start. */

@@ -17,7 +17,15 @@ import type { DdlPlan } from '../sql/analyze/ddl/ddl.js';
 import type { Plan } from '../sql/analyze/statement.js';
 import { type Classified, classify } from '../sql/classify.js';
 import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
-import { isKeyword, isTrivia, joinTokens, type StatementText, type Token, tokenize } from '../sql/lexer.js';
+import {
+  isKeyword,
+  isTrivia,
+  joinTokens,
+  quoteIdent,
+  type StatementText,
+  type Token,
+  tokenize,
+} from '../sql/lexer.js';
 import { internalPrefix } from '../sql/namespaces.js';
 import { parseSql } from '../sql/parse/parser.js';
 import { type FrontEndOptions, namesCatalog, planStatement, usesFrontEnd } from './front-end.js';
@@ -95,6 +103,17 @@ export function checkPostgresSyntax(s: StatementText): void {
   for (const { stmt } of parseSql(s.sql)) {
     const tag = Object.keys(stmt)[0]!;
     if (!tokenPathStatements.has(tag)) throw new FeatureNotSupportedError(unsupportedStatementName(tag));
+    // Two-phase commit: PREPARE TRANSACTION, COMMIT PREPARED, ROLLBACK PREPARED.
+    const kind =
+      tag === 'TransactionStmt' ? (stmt as { TransactionStmt: { kind?: string } }).TransactionStmt.kind : '';
+    if (
+      kind === 'TRANS_STMT_PREPARE' ||
+      kind === 'TRANS_STMT_COMMIT_PREPARED' ||
+      kind === 'TRANS_STMT_ROLLBACK_PREPARED'
+    )
+      throw new FeatureNotSupportedError(
+        'two-phase commit (PREPARE TRANSACTION, COMMIT / ROLLBACK PREPARED)',
+      );
   }
 }
 
@@ -627,6 +646,7 @@ export function prepareStatement(text: string, rawTokens: Token[], registry: Adm
     default:
   }
   let guarded = guard(tokens, cls);
+  if (cls.kind === 'reindex') guarded = reindexTokens(guarded);
   if (cls.kind === 'create_table' || cls.kind === 'alter_table') guarded = stripCrdtTypeParams(guarded);
   if (cls.kind === 'create_table' && cls.unlogged) {
     guarded = guarded.map((t) => (isKeyword(t, 'UNLOGGED') ? { ...t, text: '' } : t));
@@ -655,6 +675,22 @@ export function prepareStatement(text: string, rawTokens: Token[], registry: Adm
     mayBlock,
     viewColumnTypes,
   };
+}
+
+/**
+ * PostgreSQL's `REINDEX { TABLE | INDEX } name` as SQLite's `REINDEX name`; REINDEX SCHEMA /
+ * DATABASE / SYSTEM and CONCURRENTLY are refused.
+ */
+function reindexTokens(tokens: Token[]): Token[] {
+  const sig = tokens.filter((t) => !isTrivia(t));
+  if (!isKeyword(sig[1], 'TABLE', 'INDEX') || isKeyword(sig[2], 'CONCURRENTLY'))
+    throw new FeatureNotSupportedError('REINDEX other than REINDEX TABLE / INDEX name');
+  // The (possibly schema-qualified) name as its SQLite-side name ("s.t" outside public).
+  const parts = sig.slice(2).filter((t) => t.text !== '.' && t.text !== ';');
+  const name = (t: Token): string => (t.kind === 'qident' ? t.value : t.text.toLowerCase());
+  const [schema, rel] = parts.length === 2 ? [name(parts[0]!), name(parts[1]!)] : [null, name(parts[0]!)];
+  const stored = schema === null || schema === 'public' ? rel : `${schema}.${rel}`;
+  return tokenize(`REINDEX ${quoteIdent(stored)}`);
 }
 
 /** A statement known only by its classification, planned when its turn comes (PlannedStatement.pending). */

@@ -31,7 +31,7 @@ import type { PlannedStatement } from './plan-cache.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ReaderPool } from './reader-pool.js';
-import type { StatementResult } from './result.js';
+import type { Notice, StatementResult } from './result.js';
 import { type SchemaView, SessionSchema } from './schema-view.js';
 import {
   clientTimestampOf,
@@ -41,6 +41,7 @@ import {
   result,
   runAdminCall,
   sameColumns,
+  savepointKinds,
   toBindParams,
   typedByView,
 } from './session-helpers.js';
@@ -449,9 +450,18 @@ export class Session {
       case 'begin':
         return this.begin(p.cls.sig, statementUs);
       case 'commit':
-        return this.commit();
-      case 'rollback':
-        return this.rollback();
+      case 'rollback': {
+        // COMMIT / ROLLBACK AND CHAIN: a new block with the same characteristics starts at once.
+        const chain = andChain(p.cls.sig);
+        if (chain && this.state === 'idle') {
+          const what = kind === 'commit' ? 'COMMIT' : 'ROLLBACK';
+          throw new ChorusError('25P01', `${what} AND CHAIN can only be used in transaction blocks`);
+        }
+        const readOnly = this.readOnlyTx;
+        const r = kind === 'commit' ? await this.commit() : this.rollback();
+        if (chain) this.begin([], statementUs, readOnly);
+        return r;
+      }
       case 'set':
       case 'reset': {
         const { notices, transaction } = this.settings.apply(p.text, this.state !== 'idle');
@@ -834,10 +844,11 @@ export class Session {
     }
   }
 
-  private begin(sig: Token[], statementUs: bigint): StatementResult {
+  private begin(sig: Token[], statementUs: bigint, chainedReadOnly?: boolean): StatementResult {
+    const tag = isKeyword(sig[0], 'START') ? 'START TRANSACTION' : 'BEGIN';
     if (this.state !== 'idle') {
       return {
-        ...result('BEGIN', null),
+        ...result(tag, null),
         notices: [
           { severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' },
         ],
@@ -849,11 +860,12 @@ export class Session {
     this.txStartUs = statementUs;
     const mode = sig.findIndex((t, i) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY', 'WRITE'));
     this.readOnlyTx =
-      mode >= 0
+      chainedReadOnly ??
+      (mode >= 0
         ? isKeyword(sig[mode + 1], 'ONLY')
-        : this.settings.get('default_transaction_read_only') === 'on';
+        : this.settings.get('default_transaction_read_only') === 'on');
     this.settings.begin(this.readOnlyTx);
-    return result('BEGIN', null);
+    return result(tag, null);
   }
 
   private async commit(): Promise<StatementResult> {
@@ -950,22 +962,10 @@ export class Session {
     onResult: (r: StatementResult, p: Prepared) => void,
     sql?: string,
   ): Promise<void> {
-    const implicit =
-      items.length > 1 &&
-      this.state === 'idle' &&
-      !items.some((i) =>
-        ['begin', 'commit', 'rollback', 'savepoint', 'release', 'rollback_to', 'vacuum'].includes(
-          i.prepared.cls.kind,
-        ),
-      );
-    if (implicit) {
-      this.state = 'tx';
-      this.txQueried = false;
-      this.readOnlySavepoints = [];
-      this.txStartUs = wallClockUs();
-      this.readOnlyTx = this.settings.get('default_transaction_read_only') === 'on';
-      this.settings.begin(this.readOnlyTx);
-    }
+    const control = items.some((i) => transactionControl.has(i.prepared.cls.kind));
+    if (items.length > 1 && control && !this.route) return this.executeMixed(items, onResult);
+    const implicit = items.length > 1 && this.state === 'idle' && !control;
+    if (implicit) this.openImplicit();
     const outer = this.batchHint;
     let next = 0;
     this.batchHint = () => queryEndsTransaction(items, next, implicit);
@@ -1001,6 +1001,100 @@ export class Session {
       this.batchHint = outer;
     }
     if (implicit && this.route?.open) await this.endRoutedImplicit(true);
+    if (implicit && this.state === 'tx') {
+      this.state = 'idle';
+      this.txStartUs = null;
+      this.readOnlyTx = false;
+      const syncCommit = this.settings.get('synchronous_commit');
+      this.endBlock(true);
+      await this.awaitQuorum(this.releaseWriter(true), syncCommit, true);
+    }
+  }
+
+  /** The implicit transaction block of a multi-statement query begins. */
+  private openImplicit(): void {
+    this.state = 'tx';
+    this.txQueried = false;
+    this.readOnlySavepoints = [];
+    this.txStartUs = wallClockUs();
+    this.readOnlyTx = this.settings.get('default_transaction_read_only') === 'on';
+    this.settings.begin(this.readOnlyTx);
+  }
+
+  /**
+   * A multi-statement query with transaction control, as PostgreSQL runs it: the statements outside
+   * an explicit block run in an implicit one (rolled back by an error later in it); BEGIN turns the
+   * implicit block into an explicit one (the statements before it belong to it); COMMIT / ROLLBACK
+   * end it (with PostgreSQL's WARNING: no explicit block was open); the statements after them start
+   * a new implicit block; savepoints and VACUUM cannot run in an implicit block.
+   */
+  private async executeMixed(
+    items: readonly PlannedStatement[],
+    onResult: (r: StatementResult, p: Prepared) => void,
+  ): Promise<void> {
+    let implicit = false;
+    const outer = this.batchHint;
+    let next = 0;
+    this.batchHint = () => queryEndsTransaction(items, next, implicit);
+    try {
+      for (const item of items) {
+        next++;
+        const it = this.planInTurn(item);
+        const kind = it.prepared.cls.kind;
+        if (this.state === 'idle' && (!transactionControl.has(kind) || kind === 'vacuum')) {
+          this.openImplicit();
+          implicit = true;
+        }
+        if (!implicit || this.state !== 'tx') {
+          onResult(await this.execute(it.prepared, it.params), it.prepared);
+          continue;
+        }
+        const word =
+          kind === 'savepoint'
+            ? 'SAVEPOINT'
+            : kind === 'release'
+              ? 'RELEASE SAVEPOINT'
+              : 'ROLLBACK TO SAVEPOINT';
+        if (savepointKinds.has(kind))
+          throw new ChorusError('25P01', `${word} can only be used in transaction blocks`);
+        if (kind === 'vacuum') throw new ChorusError('25001', 'VACUUM cannot run inside a transaction block');
+        if (kind === 'begin') {
+          implicit = false;
+          const mode = it.prepared.cls.sig.findIndex(
+            (t, i, sig) => isKeyword(t, 'READ') && isKeyword(sig[i + 1], 'ONLY', 'WRITE'),
+          );
+          if (mode >= 0) this.setReadOnly(isKeyword(it.prepared.cls.sig[mode + 1], 'ONLY'));
+          onResult(result(commandTag(it.prepared.cls, 0), null), it.prepared);
+          continue;
+        }
+        if (kind === 'commit' || kind === 'rollback') {
+          const what = kind === 'commit' ? 'COMMIT' : 'ROLLBACK';
+          if (andChain(it.prepared.cls.sig))
+            throw new ChorusError('25P01', `${what} AND CHAIN can only be used in transaction blocks`);
+          implicit = false;
+          const r = kind === 'commit' ? await this.commit() : this.rollback();
+          const warning: Notice = {
+            severity: 'WARNING',
+            code: '25P01',
+            message: 'there is no transaction in progress',
+          };
+          onResult({ ...r, notices: [...r.notices, warning] }, it.prepared);
+          continue;
+        }
+        onResult(await this.execute(it.prepared, it.params), it.prepared);
+      }
+    } catch (e) {
+      if (implicit && this.state !== 'idle') {
+        this.state = 'idle';
+        this.txStartUs = null;
+        this.readOnlyTx = false;
+        this.endBlock(false);
+        this.releaseWriter(false);
+      }
+      throw e;
+    } finally {
+      this.batchHint = outer;
+    }
     if (implicit && this.state === 'tx') {
       this.state = 'idle';
       this.txStartUs = null;
@@ -1088,3 +1182,20 @@ export class Session {
     if (this.state === 'idle') await this.awaitQuorum(this.releaseWriter(true));
   }
 }
+
+/** COMMIT / ROLLBACK [WORK | TRANSACTION] AND CHAIN (not AND NO CHAIN). */
+function andChain(sig: readonly Token[]): boolean {
+  const i = sig.findIndex((t) => isKeyword(t, 'CHAIN'));
+  return i > 0 && !isKeyword(sig[i - 1], 'NO');
+}
+
+/** Statements that begin or end blocks, or need one (a multi-statement query runs them in order). */
+const transactionControl: ReadonlySet<string> = new Set([
+  'begin',
+  'commit',
+  'rollback',
+  'savepoint',
+  'release',
+  'rollback_to',
+  'vacuum',
+]);

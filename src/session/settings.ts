@@ -48,6 +48,18 @@ const settingAliases: ReadonlyMap<string, string> = new Map([
   ['chorus.synchronous_commit', 'synchronous_commit'],
 ]);
 
+/** The (lower-case) name a SHOW statement names: `all`, or a setting as written. */
+function shownName(sql: string): string {
+  const [, body] = nodeOf(parseSql(sql)[0]!.stmt);
+  return ((body as P.VariableShowStmt).name ?? '').toLowerCase();
+}
+
+/** The columns a SHOW statement returns (a Describe of it before it runs). */
+export function showColumns(sql: string): string[] {
+  const name = shownName(sql);
+  return name === 'all' ? ['name', 'setting', 'description'] : [settingDisplayName(name)];
+}
+
 /** The setting a (lower-case) name stands for. */
 function canonical(key: string): string {
   return settingAliases.get(key) ?? key;
@@ -303,8 +315,7 @@ export class SessionSettings {
 
   /** SHOW name (VariableShowStmt); SHOW ALL lists every parameter. */
   show(sql: string): { columns: string[]; rows: string[][] } {
-    const [, body] = nodeOf(parseSql(sql)[0]!.stmt);
-    const name = ((body as P.VariableShowStmt).name ?? '').toLowerCase();
+    const name = shownName(sql);
     if (name === 'all') {
       const rows = [...settingDefs.keys()].sort().map((n) => [settingDisplayName(n), this.get(n) ?? '', '']);
       return { columns: ['name', 'setting', 'description'], rows };

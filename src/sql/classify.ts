@@ -220,7 +220,7 @@ export function commandTag(c: Classified, rowCount: number): string {
     case 'delete':
       return `DELETE ${rowCount}`;
     case 'begin':
-      return 'BEGIN';
+      return isKeyword(c.sig[0], 'START') ? 'START TRANSACTION' : 'BEGIN';
     case 'commit':
       return 'COMMIT';
     case 'rollback':
@@ -258,6 +258,8 @@ export function commandTag(c: Classified, rowCount: number): string {
       return 'SHOW';
     case 'vacuum':
       return 'VACUUM';
+    case 'reindex':
+      return 'REINDEX';
     case 'analyze':
       return 'ANALYZE';
     case 'explain':

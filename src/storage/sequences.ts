@@ -101,6 +101,11 @@ export function resetSql(name: string, point: SequencePoint, epoch: bigint, node
 export class SequenceStore {
   private defs = new Map<string, SequenceDef>();
   private readonly progress = new Map<string, Progress>();
+  /**
+   * The progress a sequence's newer reset or re-creation replaced, kept in memory: a sequence
+   * dropped and re-created in a transaction that rolls back continues where it was.
+   */
+  private readonly replaced = new Map<string, Progress>();
   private progressDirty = false;
   /** Resets made here and not yet written and logged. */
   private pending = new Map<string, SequenceDef>();
@@ -182,14 +187,18 @@ export class SequenceStore {
 
   nextval(session: number, text: string): bigint {
     const d = this.def(text);
+    const of = (x: Progress | undefined): Progress | undefined =>
+      x && x.epoch === d.epoch && x.node === d.node ? x : undefined;
     const p = this.progress.get(d.name);
     if (this.beforeOf !== this.statement) {
       this.before.clear();
       this.beforeOf = this.statement;
     }
     if (!this.before.has(d.name)) this.before.set(d.name, p && { ...p });
-    const from = p && p.epoch === d.epoch && p.node === d.node ? { value: p.last, called: true } : d.reset;
+    const own = of(p) ?? of(this.replaced.get(d.name));
+    const from = own ? { value: own.last, called: true } : d.reset;
     const v = nextValue(shortName(d.name), d, this.slots(), from);
+    if (p && !of(p)) this.replaced.set(d.name, p);
     this.progress.set(d.name, { epoch: d.epoch, node: d.node, last: v });
     this.progressDirty = true;
     const s = this.session(session);

@@ -56,12 +56,18 @@ const byMessage: [RegExp, string][] = [
   [/^cannot (start|commit|rollback)/, '25000'],
   [/^too many (terms|columns|SQL variables)/, '54000'],
   [/^malformed JSON/, '22032'],
+  // A row value ((a, b), ROW(...)) where SQLite cannot take one: PostgreSQL can, ChorusDB refuses.
+  [/^row value misused/, '0A000'],
+  [/^Expression tree is too large/, '54001'],
+  [/^unable to identify the object to be reindexed/, '42P01'],
 ];
 
 function pgMessage(message: string): string {
   const exists = /^(?:table|index|view) "?([^"]+?)"? already exists$/.exec(message);
   if (exists) return `relation "${exists[1]}" already exists`;
   if (message === 'integer overflow') return 'bigint out of range';
+  if (message === 'row value misused')
+    return 'a row value ((a, b) or ROW(...)) in this position is not supported';
   const sp = /^no such savepoint: (.+)$/.exec(message);
   if (sp) return `savepoint "${sp[1]}" does not exist`;
   const m = /^no such table: (?:main\.)?(.+)$/.exec(message);

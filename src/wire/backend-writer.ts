@@ -223,6 +223,7 @@ export class BackendWriter {
     field(0x44, f.detail); // D
     field(0x48, f.hint); // H
     field(0x50, f.position); // P
+    field(0x57, f.where); // W
     field(0x73, f.schema); // s
     field(0x74, f.table); // t
     field(0x63, f.column); // c

@@ -65,6 +65,7 @@ export interface ErrorFields {
   column?: string;
   dataType?: string;
   constraint?: string;
+  where?: string;
 }
 
 const sslRequestCode = 80877103;
@@ -448,6 +449,7 @@ export function errorFieldsFrom(err: unknown): ErrorFields {
     if (err.column !== undefined) f.column = err.column;
     if (err.dataType !== undefined) f.dataType = err.dataType;
     if (err.constraint !== undefined) f.constraint = err.constraint;
+    if (err.where !== undefined) f.where = err.where;
     return f;
   }
   if (err instanceof Error) return { severity: 'ERROR', code: 'XX000', message: err.message };

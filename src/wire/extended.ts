@@ -160,7 +160,9 @@ export class ExtendedProtocol {
   /** Describe of a portal whose statement the front end planned needs no execution. */
   private async runPortal(portal: Portal): Promise<StatementResult> {
     if (!portal.result) {
-      portal.result = await this.host.session!.execute(portal.entry.prepared, portal.params);
+      portal.result = await this.host.session!.execute(portal.entry.prepared, portal.params).catch((e) => {
+        throw bindContext(e, portal === this.portals.get('') ? null : portalName(this.portals, portal));
+      });
       if (portal.result.columns)
         portal.oids = columnOids(portal.result.columns, portal.result.rows, this.host.node.registry);
     }
@@ -184,7 +186,10 @@ export class ExtendedProtocol {
       }
       const n = entry.prepared.paramCount;
       out.parameterDescription(Array.from({ length: n }, (_, i) => entry.paramTypes[i] || Oid.text));
-      const cols = node.describe(entry.prepared);
+      const local = entry.prepared.local;
+      const session = this.host.session!;
+      const named = local ? session.local.describe(local, (p) => node.describe(p)) : undefined;
+      const cols = named !== undefined ? named : node.describe(entry.prepared);
       if (cols) out.rowDescription(fieldDescriptions(cols, columnOids(cols, [], node.registry), []));
       else out.noData();
       return;
@@ -240,4 +245,32 @@ function planParam(type: TypeRef | undefined, format: 0 | 1, raw: Buffer | null)
 
 function isFloat(t: PgType): boolean {
   return t === T.float4 || t === T.float8;
+}
+
+/**
+ * A Bind value its type's input function refused (session/bind.ts names the parameter in the
+ * error's cause) carries PostgreSQL's context line; log_parameter_max_length_on_error = 0 (the
+ * default) hides the value.
+ */
+function bindContext(e: unknown, portal: string | null): unknown {
+  if (!(e instanceof ChorusError) || e.where !== undefined || typeof e.cause !== 'string') return e;
+  const m = /^parameter \$(\d+)$/.exec(e.cause);
+  if (!m) return e;
+  const { detail, hint, schema, table, column, dataType, constraint } = e;
+  const where = `${portal === null ? 'unnamed portal' : `portal "${portal}"`} parameter $${m[1]} = '...'`;
+  return new ChorusError(e.sqlstate, e.message, {
+    detail,
+    hint,
+    schema,
+    table,
+    column,
+    dataType,
+    constraint,
+    where,
+  });
+}
+
+function portalName(portals: ReadonlyMap<string, unknown>, portal: unknown): string | null {
+  for (const [name, p] of portals) if (p === portal) return name;
+  return null;
 }

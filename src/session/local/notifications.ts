@@ -5,7 +5,7 @@
 import { ChorusError } from '../../errors.js';
 import { T } from '../../sql/types/pg-types.js';
 import type { BindValue } from '../read-protocol.js';
-import type { StatementResult } from '../result.js';
+import type { ColumnInfo, StatementResult } from '../result.js';
 import type { Notification, NotifyHub, NotifyListener } from './notify-hub.js';
 import type { NotifyArg, NotifyStatement } from './notify-statement.js';
 
@@ -87,6 +87,13 @@ export class SessionNotifications implements NotifyListener {
     return out;
   }
 
+  /** The columns of pg_notify() (void) and pg_listening_channels() (text); null for the others. */
+  describe(st: NotifyStatement): ColumnInfo[] | null {
+    if (st.kind !== 'notify-call' && st.kind !== 'listening-channels') return null;
+    const type = st.kind === 'notify-call' ? T.void : T.text;
+    return [{ name: st.column, declType: null, table: null, pgType: { type, typmod: -1 } }];
+  }
+
   run(st: NotifyStatement, params: readonly BindValue[]): StatementResult {
     switch (st.kind) {
       case 'listen':
@@ -105,17 +112,11 @@ export class SessionNotifications implements NotifyListener {
       case 'notify-call': {
         const channel = argText(st.channel, params);
         this.notify(channel ?? '', argText(st.payload, params) ?? '');
-        const columns = [
-          { name: st.column, declType: null, table: null, pgType: { type: T.void, typmod: -1 } },
-        ];
-        return { tag: 'SELECT 1', columns, rows: [['']], notices: [] };
+        return { tag: 'SELECT 1', columns: this.describe(st), rows: [['']], notices: [] };
       }
       case 'listening-channels': {
         const rows = [...this.listening].map((c) => [c]);
-        const columns = [
-          { name: st.column, declType: null, table: null, pgType: { type: T.text, typmod: -1 } },
-        ];
-        return { tag: `SELECT ${rows.length}`, columns, rows, notices: [] };
+        return { tag: `SELECT ${rows.length}`, columns: this.describe(st), rows, notices: [] };
       }
     }
   }

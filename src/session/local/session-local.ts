@@ -156,6 +156,26 @@ export class SessionLocal {
     }
   }
 
+  /**
+   * The columns a session statement returns, for a Describe of it before it runs (drivers that
+   * describe statements, postgres.js, name the rows' fields by them); undefined when not known here.
+   */
+  describe(st: LocalStatement, inner: (p: Prepared) => ColumnInfo[] | null): ColumnInfo[] | null | undefined {
+    switch (st.kind) {
+      case 'execute': {
+        const p = this.prepared.get(st.name);
+        return p ? inner(p) : undefined;
+      }
+      case 'fetch':
+        if (st.move) return null;
+        return this.cursors.get(st.name)?.columns;
+      case 'notification':
+        return this.notifications.describe(st.st);
+      default:
+        return undefined;
+    }
+  }
+
   private async declare(st: Extract<LocalStatement, { kind: 'declare' }>): Promise<void> {
     if (!st.hold && !this.host.inBlock())
       throw new ChorusError('25P01', 'DECLARE CURSOR can only be used in transaction blocks');

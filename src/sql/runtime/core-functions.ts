@@ -374,25 +374,44 @@ function checkOrOverflow(v: bigint, bits: 16 | 32 | 64): bigint {
   }
 }
 
+const isInf = (v: number): boolean => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY;
+const floatOverflow = (): ChorusError => new ChorusError('22003', 'value out of range: overflow');
+
 /** PostgreSQL's float8_accum: N, Sx and Sxx by the Youngs-Cramer update. */
 function registerFloatAggregates(db: Database.Database): void {
   const start = (): FloatAcc => ({ n: 0, sx: 0, sxx: 0, kind: '' });
   const step = (acc: FloatAcc, x: unknown): FloatAcc => {
     if (x === null) return acc;
     const v = floatOf(x as StorageValue);
+    const sx = acc.sx;
     acc.n++;
     acc.sx += v;
     if (acc.n > 1) {
       const tmp = v * acc.n - acc.sx;
       acc.sxx += (tmp * tmp) / (acc.n * (acc.n - 1));
+      // float8_accum: finite inputs that lead to an infinite sum are an overflow.
+      if (isInf(acc.sx) || isInf(acc.sxx)) {
+        if (!isInf(sx) && !isInf(v)) throw floatOverflow();
+        acc.sxx = Number.NaN;
+      }
     } else acc.sxx = Number.isFinite(v) ? 0 : Number.NaN;
     return acc;
   };
+  // sum(float4 / float8) adds as float4pl / float8pl do: in the argument's precision, 22003 when
+  // finite operands give an infinite sum.
   defineAggregate(db, 'pg_float_sum', {
     start,
-    step,
+    step: (acc: FloatAcc, x: unknown, bits: unknown) => {
+      if (x === null) return acc;
+      const v = floatOf(x as StorageValue);
+      const sum = Number(bits) === 32 ? Math.fround(acc.sx + v) : acc.sx + v;
+      if (isInf(sum) && !isInf(acc.sx) && !isInf(v)) throw floatOverflow();
+      acc.n++;
+      acc.sx = sum;
+      return acc;
+    },
     result: (a: FloatAcc) => (a.n === 0 ? null : floatStorage(a.sx)),
-  });
+  } as never);
   defineAggregate(db, 'pg_float_avg', {
     start,
     step,

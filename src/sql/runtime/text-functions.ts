@@ -105,27 +105,94 @@ function quoteLiteral(s: string): string {
 }
 
 /** format(): %s, %I, %L, %% with optional argument positions (%1$s) and widths (%-10s). */
+/** PostgreSQL's text_format: `%[n$][-][width|*|*n$](s|I|L)` and `%%`, with its errors. */
 function format(fmt: string, args: readonly (string | null)[]): string {
+  const bad = (message: string): ChorusError =>
+    new ChorusError('22023', message, { hint: 'For a single "%" use "%%".' });
   let next = 0;
-  return fmt.replace(
-    /%(?:(\d+)\$)?(-)?(\d+|\*)?([sIL%])/g,
-    (_m, position: string | undefined, minus, width, kind: string) => {
-      if (kind === '%') return '%';
-      const index = position !== undefined ? Number(position) - 1 : next;
-      next = index + 1;
-      if (index >= args.length) throw new ChorusError('22023', 'too few arguments for format()');
-      const v = args[index] ?? null;
-      let out: string;
-      if (kind === 's') out = v ?? '';
-      else if (kind === 'I') {
-        if (v === null)
-          throw new ChorusError('22004', 'null values cannot be formatted as an SQL identifier');
-        out = quoteIdent(v);
-      } else out = v === null ? 'NULL' : quoteLiteral(v);
-      const w = width === undefined || width === '*' ? 0 : Number(width);
-      return minus ? out.padEnd(w) : out.padStart(w);
-    },
-  );
+  let out = '';
+  let i = 0;
+  const digits = (): number | null => {
+    const m = /^\d+/.exec(fmt.slice(i));
+    if (!m) return null;
+    i += m[0].length;
+    return Number(m[0]);
+  };
+  const arg = (index: number): string | null => {
+    if (index >= args.length) throw new ChorusError('22023', 'too few arguments for format()');
+    next = index + 1;
+    return args[index] ?? null;
+  };
+  const argNumber = (n: number): number => {
+    if (n === 0)
+      throw new ChorusError('22023', 'format specifies argument 0, but arguments are numbered from 1');
+    return n - 1;
+  };
+  while (i < fmt.length) {
+    const c = fmt[i]!;
+    if (c !== '%') {
+      out += c;
+      i++;
+      continue;
+    }
+    i++;
+    if (i >= fmt.length) throw bad('unterminated format() type specifier');
+    if (fmt[i] === '%') {
+      out += '%';
+      i++;
+      continue;
+    }
+    // An argument position n$ (digits not followed by $ are the width).
+    let position: number | null = null;
+    const save = i;
+    const n = digits();
+    if (n !== null && fmt[i] === '$') {
+      position = argNumber(n);
+      i++;
+    } else i = save;
+    let minus = false;
+    while (fmt[i] === '-') {
+      minus = true;
+      i++;
+    }
+    let width = 0;
+    if (fmt[i] === '*') {
+      i++;
+      const m = digits();
+      let index = next;
+      if (m !== null) {
+        if (fmt[i] !== '$') throw bad('unterminated format() type specifier');
+        index = argNumber(m);
+        i++;
+      }
+      const w = arg(index);
+      if (w !== null) {
+        if (!/^\s*[-+]?\d+\s*$/.test(w))
+          throw new ChorusError('22P02', `invalid input syntax for type integer: "${w}"`);
+        width = Number(w);
+        if (width < 0) {
+          minus = true;
+          width = -width;
+        }
+      }
+    } else width = digits() ?? 0;
+    if (i >= fmt.length) throw bad('unterminated format() type specifier');
+    const kind = fmt[i]!;
+    i++;
+    if (kind !== 's' && kind !== 'I' && kind !== 'L')
+      throw bad(`unrecognized format() type specifier "${kind}"`);
+    const v = arg(position ?? next);
+    let text: string;
+    if (kind === 's') text = v ?? '';
+    else if (kind === 'I') {
+      if (v === null) throw new ChorusError('22004', 'null values cannot be formatted as an SQL identifier');
+      text = quoteIdent(v);
+    } else text = v === null ? 'NULL' : quoteLiteral(v);
+    const length = [...text].length;
+    const fill = ' '.repeat(Math.max(0, width - length));
+    out += minus ? text + fill : fill + text;
+  }
+  return out;
 }
 
 export function registerTextFunctions(db: Database.Database): void {

@@ -24,8 +24,12 @@ function syntaxError(type: string, _text: string, detail: string): ChorusError {
   return new ChorusError('22P02', `invalid input syntax for type ${type}`, { detail });
 }
 
-/** Parse JSON text; numbers keep their text. `type` names json or jsonb in errors. */
-export function parseJson(text: string, type = 'json'): JsonValue {
+/**
+ * Parse JSON text; numbers keep their text. `type` names json or jsonb in errors. `deEscape`
+ * false: json's input check only, which (as PostgreSQL's) takes \u0000 and lone surrogates; a
+ * string read out of JSON (jsonb, the operators) refuses them.
+ */
+export function parseJson(text: string, type = 'json', deEscape = true): JsonValue {
   let i = 0;
   const ws = (): void => {
     while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
@@ -35,6 +39,21 @@ export function parseJson(text: string, type = 'json'): JsonValue {
     const m = /^[^\s,:[\]{}"]+|^./.exec(text.slice(i, i + 64));
     return m ? m[0] : '';
   };
+  // PostgreSQL's lexer: a number runs to the next delimiter; any other bad token is a run of
+  // letters and digits, or one character.
+  const badToken = (): string => {
+    if (/^[-0-9]/.test(text.slice(i, i + 1))) return token();
+    const m = /^[A-Za-z0-9_$\u0080-\uffff]+|^./.exec(text.slice(i, i + 64));
+    return m ? m[0] : '';
+  };
+  const isToken = (): boolean =>
+    /^(?:[{}[\],:"]|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])|(?:true|false|null)(?!\w))/.test(
+      text.slice(i, i + 400),
+    );
+  const unexpected = (expected: string): ChorusError =>
+    isToken()
+      ? syntaxError(type, text, `Expected ${expected}, but found "${token()}".`)
+      : syntaxError(type, text, `Token "${badToken()}" is invalid.`);
   const value = (depth: number): JsonValue => {
     if (depth > jsonDepthMax) throw new ChorusError('54001', 'stack depth limit exceeded');
     ws();
@@ -54,9 +73,9 @@ export function parseJson(text: string, type = 'json'): JsonValue {
         i++;
         return { kind: 'object', entries };
       }
-      for (;;) {
+      for (let first = true; ; first = false) {
         ws();
-        if (text[i] !== '"') throw syntaxError(type, text, `Expected string, but found "${token()}".`);
+        if (text[i] !== '"') throw unexpected(first ? 'string or "}"' : 'string');
         const key = string();
         ws();
         if (text[i] !== ':') throw syntaxError(type, text, `Expected ":", but found "${token()}".`);
@@ -112,14 +131,15 @@ export function parseJson(text: string, type = 'json'): JsonValue {
         return { ...v };
       }
     }
-    throw syntaxError(type, text, `Token "${token()}" is invalid.`);
+    throw unexpected('JSON value');
   };
   const string = (): string => {
+    const open = i;
     i++; // opening quote
     let out = '';
     for (;;) {
       const c = text[i];
-      if (c === undefined) throw syntaxError(type, text, 'The input string ended unexpectedly.');
+      if (c === undefined) throw syntaxError(type, text, `Token "${text.slice(open)}" is invalid.`);
       if (c === '"') {
         i++;
         return out;
@@ -163,12 +183,26 @@ export function parseJson(text: string, type = 'json'): JsonValue {
           if (!/^[0-9a-fA-F]{4}$/.test(hex))
             throw syntaxError(type, text, '"\\u" must be followed by four hexadecimal digits.');
           const code = Number.parseInt(hex, 16);
+          i += 4;
+          if (!deEscape) break;
           if (code === 0)
             throw new ChorusError('22P05', 'unsupported Unicode escape sequence', {
               detail: '\\u0000 cannot be converted to text.',
             });
+          if (code >= 0xdc00 && code <= 0xdfff)
+            throw syntaxError(type, text, 'Unicode low surrogate must follow a high surrogate.');
+          if (code >= 0xd800 && code <= 0xdbff) {
+            const low = /^\\u([0-9a-fA-F]{4})/.exec(text.slice(i, i + 6));
+            const lowCode = low ? Number.parseInt(low[1]!, 16) : -1;
+            if (lowCode >= 0xd800 && lowCode <= 0xdbff)
+              throw syntaxError(type, text, 'Unicode high surrogate must not follow a high surrogate.');
+            if (lowCode < 0xdc00 || lowCode > 0xdfff)
+              throw syntaxError(type, text, 'Unicode low surrogate must follow a high surrogate.');
+            out += String.fromCharCode(code, lowCode);
+            i += 6;
+            break;
+          }
           out += String.fromCharCode(code);
-          i += 4;
           break;
         }
         default:
@@ -277,6 +311,6 @@ export function jsonbInput(text: string): string {
 
 /** Text → json's stored form (validated, kept as given). */
 export function jsonInput(text: string): string {
-  parseJson(text, 'json');
+  parseJson(text, 'json', false);
   return text;
 }

@@ -304,6 +304,17 @@ export function isStorable(type: PgType): boolean {
   return storableTypes.has(t) || t.enumInfo !== undefined;
 }
 
+/** PostgreSQL's built-in types ChorusDB does not have: 0A000, not 42704 (PostgreSQL has them). */
+const unsupportedBuiltinTypes: ReadonlySet<string> = new Set(
+  (
+    'inet cidr macaddr macaddr8 money bit varbit xml tsvector tsquery gtsvector point box line circle ' +
+    'polygon path lseg timetz int4range int8range numrange daterange tsrange tstzrange int4multirange ' +
+    'int8multirange nummultirange datemultirange tsmultirange tstzmultirange pg_lsn pg_snapshot ' +
+    'txid_snapshot jsonpath xid xid8 cid tid aclitem regproc regprocedure regoper regoperator ' +
+    'regconfig regdictionary regnamespace regrole regcollation pg_node_tree'
+  ).split(' '),
+);
+
 /**
  * The type a TypeName node names: names as the parser gives them (`pg_catalog.int4`, `varchar`,
  * `timestamptz`), with typmods already evaluated to integers. Unknown names are 42704.
@@ -320,7 +331,16 @@ export function resolveTypeName(
   }
   const elemNamed = base.startsWith('_') ? typeNames.get(base.slice(1)) : undefined;
   const type = typeNames.get(base) ?? (elemNamed ? arrayTypeOf(elemNamed) : undefined);
-  if (!type) throw new ChorusError('42704', `type "${base}" does not exist`, { position });
+  if (!type) {
+    const builtin = base.startsWith('_') ? base.slice(1) : base;
+    if (schema !== 'public' && unsupportedBuiltinTypes.has(builtin)) {
+      throw new ChorusError('0A000', `type ${builtin}${base === builtin ? '' : '[]'} is not supported`, {
+        position,
+        hint: 'ChorusDB stores the types listed in docs/sql.md; text or another type can hold such values.',
+      });
+    }
+    throw new ChorusError('42704', `type "${base}" does not exist`, { position });
+  }
   if (type.elem) return ref(type, typmodFor(type.elem, typmods, position));
   return ref(type, typmodFor(type, typmods, position));
 }

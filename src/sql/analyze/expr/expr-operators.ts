@@ -95,7 +95,17 @@ export function aExpr(a: P.A_Expr, lv: Level, walk: Walk): Typed {
       const items = listItems(a.rexpr).map((n) => walk(n, lv));
       const parts = items.map((r) => binary(lv, op === '<>' ? '<>' : '=', l, r, a.location));
       const joiner = op === '<>' ? ' AND ' : ' OR ';
-      return merge(typed(`(${parts.map((p) => p.sql).join(joiner)})`, T.bool), l, ...items);
+      return merge(
+        typed(
+          balanced(
+            parts.map((p) => p.sql),
+            joiner,
+          ),
+          T.bool,
+        ),
+        l,
+        ...items,
+      );
     }
     case 'AEXPR_LIKE':
     case 'AEXPR_ILIKE':
@@ -168,3 +178,17 @@ function like(a: P.A_Expr, lv: Level, walk: Walk): Typed {
   const sql = `${lhs} ${negate ? 'NOT ' : ''}LIKE ${rhs}${escapeClause}`;
   return merge(typed(`(${sql})`, T.bool), l, pattern, esc);
 }
+
+/**
+ * `(a OR b OR c ...)` as a balanced tree of parentheses: SQLite parses a flat chain as deep as it is
+ * long, and refuses expressions deeper than 1000 (an IN list of 1000 parameters, 1000 ORs). OR and AND are
+ * associative in three-valued logic, so the grouping does not change the answer.
+ */
+export function balanced(parts: readonly string[], joiner: string): string {
+  if (parts.length <= inListFlatMax) return `(${parts.join(joiner)})`;
+  const half = Math.ceil(parts.length / 2);
+  return `(${balanced(parts.slice(0, half), joiner)}${joiner}${balanced(parts.slice(half), joiner)})`;
+}
+
+/** IN-list comparisons joined flat before the list is split in halves (SQLite's depth limit: 1000). */
+const inListFlatMax = 64;

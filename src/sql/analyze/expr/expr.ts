@@ -13,7 +13,7 @@ import { type Level, merge, pos, strings, typeOf } from '../level.js';
 import type { ScopeColumn } from '../scope.js';
 import { arrayConstructor, indirection } from './arrays.js';
 import { applyTypmod, coerce, commonType, requireBool } from './coerce.js';
-import { aExpr } from './expr-operators.js';
+import { aExpr, balanced } from './expr-operators.js';
 import { subLink } from './expr-sublink.js';
 import { applyOperator } from './operators.js';
 import { currentSchema } from './sequence-functions.js';
@@ -166,6 +166,9 @@ function paramRef(st: AnalyzeState, p: P.ParamRef): Typed {
   const position = errorPosition(st.text, p.location);
   if (n < 1) throw new ChorusError('42P02', `there is no parameter $${n}`, { position });
   const literal = st.literalKind(n);
+  // A simple query (literals given, perhaps none) has no parameters of its own.
+  if (!literal && st.literals !== null)
+    throw new ChorusError('42P02', `there is no parameter $${n}`, { position });
   const marker = st.paramMarker(n);
   if (literal) {
     // A literal of a normalized simple query: typed like the literal it replaced.
@@ -198,7 +201,16 @@ function boolExpr(b: P.BoolExpr, lv: Level): Typed {
   const what = b.boolop === 'AND_EXPR' ? 'AND' : b.boolop === 'OR_EXPR' ? 'OR' : 'NOT';
   const args = (b.args ?? []).map((a) => boolOf(expr(a, lv), lv, what));
   if (b.boolop === 'NOT_EXPR') return merge(typed(`(NOT ${args[0]!.sql})`, T.bool), ...args);
-  return merge(typed(`(${args.map((a) => a.sql).join(` ${what} `)})`, T.bool), ...args);
+  return merge(
+    typed(
+      balanced(
+        args.map((a) => a.sql),
+        ` ${what} `,
+      ),
+      T.bool,
+    ),
+    ...args,
+  );
 }
 
 function booleanTest(b: P.BooleanTest, lv: Level): Typed {
@@ -308,7 +320,7 @@ function sqlValueFunction(f: P.SQLValueFunction, lv: Level): Typed {
     case 'SVFOP_CURRENT_USER':
     case 'SVFOP_USER':
       return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, {
-        colname: f.op === 'SVFOP_USER' ? 'current_user' : f.op.slice(6).toLowerCase(),
+        colname: f.op.slice(6).toLowerCase(),
       });
     case 'SVFOP_SESSION_USER':
       return typed(st.marker({ kind: 'setting', name: 'session_user' }), T.name, -1, {
@@ -319,6 +331,9 @@ function sqlValueFunction(f: P.SQLValueFunction, lv: Level): Typed {
     case 'SVFOP_CURRENT_SCHEMA':
       return currentSchema(lv);
     default:
-      throw new FeatureNotSupportedError(`${f.op} (time with time zone)`);
+      // CURRENT_TIME [(p)]: timetz.
+      throw new FeatureNotSupportedError('CURRENT_TIME (type time with time zone)', {
+        hint: 'Use LOCALTIME, or CURRENT_TIMESTAMP.',
+      });
   }
 }

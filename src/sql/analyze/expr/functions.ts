@@ -325,15 +325,28 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
   const st = lv.host.st;
   const position = pos(st, fc.location);
   const args = (fc.args ?? []).map((a) => walk(a, lv));
-  const asText = (a: Typed): string =>
-    coerce(
+  // Each argument's output-function text (PostgreSQL calls the type's output function, not the cast
+  // to text): bool prints t / f (bool::text says true / false; so does a JSON object key), char(n)
+  // keeps its padding.
+  const asText = (a: Typed, jsonKey = false): string => {
+    untypedParam(a);
+    if (a.type === T.bool && !jsonKey) return `CASE ${a.sql} WHEN 1 THEN 't' WHEN 0 THEN 'f' END`;
+    if (a.type === T.bpchar) return a.sql;
+    return coerce(
       st,
       a.type === T.unknown ? coerce(st, a, ref(T.text), 'implicit') : a,
       ref(T.text),
       'explicit',
       position,
     ).sql;
+  };
+  // A "any" argument gives an untyped parameter no type (PostgreSQL: 42P18).
+  const untypedParam = (a: Typed): void => {
+    if (a.type === T.unknown && a.param !== undefined && !st.literalKind(a.param))
+      throw new ChorusError('42P18', `could not determine data type of parameter $${a.param}`);
+  };
   const asJson = (a: Typed, binary: boolean): string => {
+    untypedParam(a);
     const t = a.type === T.unknown ? coerce(st, a, ref(T.text), 'implicit') : a;
     return `pg_to_json(${t.sql}, ${t.type.oid}, ${st.marker({ kind: 'timezone' })}, ${binary ? 1 : 0})`;
   };
@@ -341,15 +354,15 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
   switch (name) {
     case 'concat':
       if (args.length < 1) throw missing(name, args, position);
-      out = typed(`pg_concat(${args.map(asText).join(', ')})`, T.text);
+      out = typed(`pg_concat(${args.map((a) => asText(a)).join(', ')})`, T.text);
       break;
     case 'concat_ws':
       if (args.length < 1) throw missing(name, args, position);
-      out = typed(`pg_concat_ws(${args.map(asText).join(', ')})`, T.text);
+      out = typed(`pg_concat_ws(${args.map((a) => asText(a)).join(', ')})`, T.text);
       break;
     case 'format':
       if (args.length < 1) throw missing(name, args, position);
-      out = typed(`pg_format(${args.map(asText).join(', ')})`, T.text);
+      out = typed(`pg_format(${args.map((a) => asText(a)).join(', ')})`, T.text);
       break;
     case 'json_build_object':
     case 'jsonb_build_object': {
@@ -360,7 +373,7 @@ function variadic(name: string, fc: P.FuncCall, lv: Level, walk: Walk): Typed {
         });
       }
       const b = name.startsWith('jsonb');
-      const parts = args.map((a, i) => (i % 2 === 0 ? asText(a) : asJson(a, b)));
+      const parts = args.map((a, i) => (i % 2 === 0 ? asText(a, true) : asJson(a, b)));
       out = typed(
         `pg_json_build_object(${b ? 1 : 0}${parts.map((p) => `, ${p}`).join('')})`,
         b ? T.jsonb : T.json,

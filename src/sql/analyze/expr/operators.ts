@@ -207,6 +207,12 @@ export function resolveOperator(
   const found = selectCandidate(list, inputs);
   const shown = left ? `${describe(left)} ${name} ${describe(right)}` : `${name} ${describe(right)}`;
   if (found.length === 0) {
+    if (left && unsupportedOperators.get(left.type)?.includes(name)) {
+      throw new FeatureNotSupportedError(`the operator ${shown}`, {
+        hint: 'PostgreSQL has it; ChorusDB does not implement it yet (docs/sql.md lists the operators it has).',
+        position,
+      });
+    }
     throw new ChorusError('42883', `operator does not exist: ${shown}`, {
       hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
       position,
@@ -368,3 +374,12 @@ function emit(st: AnalyzeState, op: Operator, l: Typed | null, r: Typed): string
 function textOf(st: AnalyzeState, e: Typed): string {
   return coerce(st, e, { type: T.text, typmod: -1 }, 'explicit').sql;
 }
+
+/** Operators PostgreSQL has for a left operand type and ChorusDB does not: 0A000, not 42883. */
+const unsupportedOperators: ReadonlyMap<PgType, readonly string[]> = new Map([
+  [T.jsonb, ['#>', '#>>', '?|', '?&', '#-', '@?', '@@']],
+  [T.json, ['#>', '#>>']],
+  // Text search (tsvector @@ tsquery): `'a' @@ 'b'` resolves to it in PostgreSQL.
+  [T.unknown, ['@@']],
+  [T.text, ['@@']],
+]);

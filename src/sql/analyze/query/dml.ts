@@ -41,7 +41,23 @@ function targetTable(an: Analyzer, r: P.RangeVar, verb: string): { rel: CatalogR
 function returningScope(scope: Scope, rel: CatalogRelation, alias: string): Scope {
   const out = new Scope(scope);
   out.add(tableItem(rel, alias, quoteId(rel.name)));
+  // UPDATE ... FROM / DELETE ... USING: PostgreSQL's RETURNING (and its *) sees the other tables
+  // too; SQLite's cannot. Their columns are here as a mark, refused by refuseOtherTables.
+  for (const item of scope.items.slice(1)) {
+    out.items.push({ ...item, columns: item.columns.map((c) => ({ ...c, sql: otherTableMark })) });
+  }
   return out;
+}
+
+const otherTableMark = '\u0001other-table\u0001';
+
+/** A RETURNING that reads the FROM / USING tables is refused (it would lose their columns). */
+function refuseOtherTables(ret: { sql: string }, clause: string): void {
+  if (ret.sql.includes(otherTableMark)) {
+    throw new FeatureNotSupportedError(`RETURNING columns of the ${clause} tables`, {
+      hint: "Return the target table's columns (not *), and join the others in a following query.",
+    });
+  }
 }
 
 function tableItem(rel: CatalogRelation, alias: string, qualifier = quoteId(alias)): RangeItem {
@@ -419,6 +435,7 @@ export function updateStmt(an: Analyzer, s: P.UpdateStmt): DmlResult {
   if (s.whereClause)
     where = ` WHERE ${requireBool(st, an.expr(s.whereClause, an.level(scope, 'WHERE')), 'WHERE', exprPos(st, s.whereClause)).sql}`;
   const ret = returning(an, s.returningList, an.level(returningScope(scope, rel, alias), 'RETURNING'));
+  refuseOtherTables(ret, 'UPDATE ... FROM');
   const sql = `${prefix}UPDATE ${quoteId(rel.name)} AS ${quoteId(alias)} SET ${sets}${from ? ` FROM ${from}` : ''}${where}${ret.sql}`;
   return { sql, columns: ret.columns, table: rel.name };
 }
@@ -439,6 +456,7 @@ export function deleteStmt(an: Analyzer, s: P.DeleteStmt): DmlResult {
       exprPos(st, s.whereClause),
     ).sql;
   const ret = returning(an, s.returningList, an.level(returningScope(scope, rel, alias), 'RETURNING'));
+  refuseOtherTables(ret, 'DELETE ... USING');
   const a = quoteId(alias);
   let sql: string;
   if (using) {

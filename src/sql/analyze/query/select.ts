@@ -177,7 +177,17 @@ function simpleSelect(
   let having = '';
   if (s.havingClause) {
     const h = an.expr(s.havingClause, sel);
-    having = ` HAVING ${requireBool(st, h, 'HAVING', exprPos(st, s.havingClause)).sql}`;
+    const cond = requireBool(st, h, 'HAVING', exprPos(st, s.havingClause)).sql;
+    having = ` HAVING ${cond}`;
+    // HAVING makes the query one group even without an aggregate in the select list (`SELECT 1
+    // HAVING false`), which SQLite refuses: the one group is computed below (its HAVING value and a
+    // count(*), so it is an aggregate), and the select list (no FROM column: 42803) kept if it holds.
+    if (!group && !targets.some((t) => t.e.hasAggregate)) {
+      const alias = quoteId(st.uniqueAlias());
+      from = `(SELECT (${cond}) AS "h", count(*)${from ? ` FROM ${from}` : ''}${where}) AS ${alias}`;
+      where = ` WHERE ${alias}."h"`;
+      having = '';
+    }
   }
   const columns: OutColumn[] = targets.map((t) => ({
     name: t.name,
