@@ -24,7 +24,7 @@ async function pair(
   seed: number,
   prefix: string,
   setup: string[],
-  steps: (a: ChorusNode, b: ChorusNode) => Promise<void>,
+  steps: (a: ChorusNode, b: ChorusNode, world: SimWorld) => Promise<void>,
   checks: string[],
 ): Promise<{ a: string[]; b: string[] }> {
   const { world, fabric, a, b } = await simPair(root, seed, prefix);
@@ -32,7 +32,7 @@ async function pair(
     for (const s of setup) await a.exec(s);
     await world.runFor(500);
     fabric.partition(a.nodeId, b.nodeId);
-    await steps(a, b);
+    await steps(a, b, world);
     fabric.heal(a.nodeId, b.nodeId);
     await world.runFor(2_000);
     const out = { a: [] as string[], b: [] as string[] };
@@ -104,7 +104,9 @@ test('A: parent deleted and made again in ONE transaction while a child is inser
     'fa',
     parentsKids(''),
     async (a, b) => {
-      await a.exec("BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (1, 'again'); COMMIT");
+      await a.exec(
+        "BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (1, 'again'); COMMIT",
+      );
       await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
     },
     ['SELECT id, parent_id FROM kids ORDER BY id', constraintSql],
@@ -258,7 +260,7 @@ test('I: self-referencing table, a node deleted while a subtree is written under
     109,
     'fi',
     [
-      'CREATE TABLE tree (id INTEGER PRIMARY KEY, up INTEGER REFERENCES tree ON DELETE SET NULL, name TEXT)',
+      'CREATE TABLE tree (id INTEGER PRIMARY KEY, up INTEGER REFERENCES tree (id) ON DELETE SET NULL, name TEXT)',
       "INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'two')",
     ],
     async (a, b) => {
@@ -343,4 +345,39 @@ test('L: DROP and CREATE of the table between park and resurrect (one transactio
   } finally {
     await t.close();
   }
+});
+
+test('M: a key inserted again by the deleting master: the orphan removal forgets the concurrent insert', async () => {
+  // a deletes parent 1 and then inserts kid 11 under parent 2 (it has no kid 11); b inserts kid 11
+  // under parent 1 with a later order key. a: b's insert merges over a's kid 11 by LWW (b later:
+  // parent 1, 'new'), an orphan, removed. b: a's delete orphans b's kid 11, removed with its clocks
+  // reset ("as if never written"); a's insert then lands on an empty key and stays: {2, 'zz'}.
+  const r = await pair(
+    113,
+    'fm',
+    parentsKids(''),
+    async (a, b, world) => {
+      await a.exec('DELETE FROM parents WHERE id = 1');
+      await a.exec("INSERT INTO kids VALUES (11, 2, 'zz')");
+      await world.runFor(50);
+      await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
+    },
+    ['SELECT id, parent_id, name FROM kids ORDER BY id', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+});
+
+test('N: TRUNCATE of parent and child while children are inserted on another master', async () => {
+  const r = await pair(
+    114,
+    'fn',
+    [...parentsKids(''), "INSERT INTO kids VALUES (10, 2, 'old')"],
+    async (a, b) => {
+      await a.exec('TRUNCATE parents, kids');
+      await b.exec("INSERT INTO parents VALUES (5, 'p5')");
+      await b.exec("INSERT INTO kids VALUES (11, 1, 'under1'), (12, 5, 'under5')");
+    },
+    ['SELECT id FROM parents ORDER BY id', 'SELECT id, parent_id FROM kids ORDER BY id', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
 });
