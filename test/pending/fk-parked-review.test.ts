@@ -196,48 +196,9 @@ test('E: keyless child under ON DELETE CASCADE: the lost row is recorded on one 
   assert.deepEqual(r.a, r.b);
 });
 
-test('F: composite text foreign key, parent deleted and made again while a child is inserted', async () => {
-  const r = await pair(
-    106,
-    'ff',
-    [
-      'CREATE TABLE parents (k1 TEXT, k2 INTEGER, name TEXT, PRIMARY KEY (k1, k2))',
-      'CREATE TABLE kids (id INTEGER PRIMARY KEY, p1 TEXT, p2 INTEGER, name TEXT, FOREIGN KEY (p1, p2) REFERENCES parents)',
-      "INSERT INTO parents VALUES ('a', 1, 'p'), ('b', 2, 'q')",
-    ],
-    async (a, b) => {
-      await a.exec("DELETE FROM parents WHERE k1 = 'a' AND k2 = 1");
-      await a.exec("INSERT INTO parents VALUES ('a', 1, 'again')");
-      await b.exec("INSERT INTO kids VALUES (11, 'a', 1, 'new')");
-    },
-    ['SELECT id FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.equal(r.a[0], '[]');
-});
-
-test('G: CASCADE into a grandchild the deleting master had not seen, under a child it had', async () => {
-  // kids CASCADE, toys CASCADE. x deletes parent 1 (cascading kid 10, which it has). z inserts toy
-  // 100 under kid 10. Where the delete arrives (z), SQLite cascades toy 100 away; kid 10 is the
-  // transaction's own row, so recordCascadeLosses does not follow it to toy 100: not recorded.
-  const r = await pair(
-    107,
-    'fg',
-    [
-      ...parentsKids('ON DELETE CASCADE'),
-      'CREATE TABLE toys (id INTEGER PRIMARY KEY, kid_id INTEGER REFERENCES kids ON DELETE CASCADE, name TEXT)',
-      "INSERT INTO kids VALUES (10, 1, 'k')",
-    ],
-    async (a, b) => {
-      await a.exec('DELETE FROM parents WHERE id = 1');
-      await b.exec("INSERT INTO toys VALUES (100, 10, 'ball')");
-    },
-    ['SELECT id FROM toys ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-});
-
-test('H: SET DEFAULT whose default names a missing parent', async () => {
+test('H: SET DEFAULT whose default names a missing parent: the nodes record the loss differently', async () => {
+  // Cosmetic: both nodes end without kid 11, but b (kid first, then the delete) records it three
+  // times (recordCascadeLosses, then the COMMIT fallback's SET DEFAULT and its removal) and a twice.
   const r = await pair(
     108,
     'fh',
@@ -251,24 +212,6 @@ test('H: SET DEFAULT whose default names a missing parent', async () => {
       await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
     },
     ['SELECT id, parent_id FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-});
-
-test('I: self-referencing table, a node deleted while a subtree is written under it', async () => {
-  const r = await pair(
-    109,
-    'fi',
-    [
-      'CREATE TABLE tree (id INTEGER PRIMARY KEY, up INTEGER REFERENCES tree (id) ON DELETE SET NULL, name TEXT)',
-      "INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'two')",
-    ],
-    async (a, b) => {
-      await a.exec('DELETE FROM tree WHERE id = 2');
-      await b.exec("INSERT INTO tree VALUES (3, 2, 'three'), (4, 3, 'four')");
-      await b.exec('UPDATE tree SET up = 2 WHERE id = 1');
-    },
-    ['SELECT id, up FROM tree ORDER BY id', constraintSql],
   );
   assert.deepEqual(r.a, r.b);
 });
@@ -329,24 +272,6 @@ test('K: RENAME TABLE between park and resurrect: the row is not brought back', 
   }
 });
 
-test('L: DROP and CREATE of the table between park and resurrect (one transaction)', async () => {
-  const t = await trio(112, 'fl');
-  try {
-    await parkedOnX(t, parentsKids(''));
-    await t.x.exec(
-      'BEGIN; DROP TABLE kids; CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents, name TEXT); COMMIT',
-    );
-    await t.world.runFor(800);
-    await t.y.exec('UPDATE kids SET parent_id = 2 WHERE id = 11');
-    t.fabric.healAll();
-    await t.world.runFor(3_000);
-    const q = 'SELECT id, parent_id, name FROM kids ORDER BY id';
-    for (const n of [t.x, t.y, t.z]) assert.equal(await dumpRows(n, q), '[]', n.nodeId);
-  } finally {
-    await t.close();
-  }
-});
-
 test('M: a key inserted again by the deleting master: the orphan removal forgets the concurrent insert', async () => {
   // a deletes parent 1 and then inserts kid 11 under parent 2 (it has no kid 11); b inserts kid 11
   // under parent 1 with a later order key. a: b's insert merges over a's kid 11 by LWW (b later:
@@ -363,21 +288,6 @@ test('M: a key inserted again by the deleting master: the orphan removal forgets
       await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
     },
     ['SELECT id, parent_id, name FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-});
-
-test('N: TRUNCATE of parent and child while children are inserted on another master', async () => {
-  const r = await pair(
-    114,
-    'fn',
-    [...parentsKids(''), "INSERT INTO kids VALUES (10, 2, 'old')"],
-    async (a, b) => {
-      await a.exec('TRUNCATE parents, kids');
-      await b.exec("INSERT INTO parents VALUES (5, 'p5')");
-      await b.exec("INSERT INTO kids VALUES (11, 1, 'under1'), (12, 5, 'under5')");
-    },
-    ['SELECT id FROM parents ORDER BY id', 'SELECT id, parent_id FROM kids ORDER BY id', constraintSql],
   );
   assert.deepEqual(r.a, r.b);
 });
