@@ -291,3 +291,27 @@ test('M: a key inserted again by the deleting master: the orphan removal forgets
   );
   assert.deepEqual(r.a, r.b);
 });
+
+test('S: an update of a parked row that still collides is dropped, and a later resurrection misses it', async () => {
+  // b: a's insert of user 2 loses the email 'x' to b's later update of user 1 and is parked. a's
+  // update of user 2's name finds no row; resurrect() collides on 'x' again and returns false, so
+  // the update is skipped and not kept in the parked row. a's next update moves user 2 off 'x': it
+  // comes back on b without the name. a has (2, 'y', 'first'), b (2, 'y', null); nothing records it.
+  const r = await pair(
+    119,
+    'fs',
+    [
+      'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)',
+      "INSERT INTO users VALUES (1, 'e1', 'one')",
+    ],
+    async (a, b, world) => {
+      await a.exec("INSERT INTO users VALUES (2, 'x', NULL)");
+      await world.runFor(50);
+      await b.exec("UPDATE users SET email = 'x' WHERE id = 1"); // later: wins 'x'
+      await a.exec("UPDATE users SET name = 'first' WHERE id = 2");
+      await a.exec("UPDATE users SET email = 'y' WHERE id = 2"); // moved off before hearing of b
+    },
+    ['SELECT id, email, name FROM users ORDER BY id'],
+  );
+  assert.deepEqual(r.a, r.b);
+});
