@@ -315,3 +315,31 @@ test('S: an update of a parked row that still collides is dropped, and a later r
   );
   assert.deepEqual(r.a, r.b);
 });
+
+test('T: a unique-collision loser with children, moved off the value by its master before it heard', async () => {
+  // Deferred foreign keys changed the unique rule: the losing row used to be kept when referenced
+  // ("a constraint keeps the row"); now its DELETE succeeds and its children are orphans no targeted
+  // check reaches (the collision is not a DELETE entry). On b, a's transactions arrive together:
+  // user 2 loses 'x' and goes, order 11 (inserted under it in the next transaction) is settled as an
+  // orphan and removed, user 2 comes back with a's move to 'z', and at COMMIT order 10 is no longer
+  // an orphan. a never removed anything. a: orders 10 and 11; b: order 10 only (11 recorded lost).
+  const r = await pair(
+    120,
+    'ft',
+    [
+      'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)',
+      'CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users, what TEXT)',
+      "INSERT INTO users VALUES (1, 'e1', 'one'), (2, 'e2', 'two')",
+      "INSERT INTO orders VALUES (10, 2, 'old')",
+    ],
+    async (a, b, world) => {
+      await a.exec("UPDATE users SET email = 'x' WHERE id = 2");
+      await a.exec("INSERT INTO orders VALUES (11, 2, 'new')");
+      await world.runFor(50);
+      await b.exec("UPDATE users SET email = 'x' WHERE id = 1"); // later: wins 'x'
+      await a.exec("UPDATE users SET email = 'z' WHERE id = 2"); // moved off before hearing of b
+    },
+    ['SELECT id, email FROM users ORDER BY id', 'SELECT id, user_id FROM orders ORDER BY id'],
+  );
+  assert.deepEqual(r.a, r.b);
+});
