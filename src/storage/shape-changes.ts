@@ -66,6 +66,7 @@ export function renameTable(db: Database.Database, from: string, to: string): vo
     ['_chorus_delta_columns', 'tbl'],
     ['_chorus_tables', 'name'],
     ['_chorus_keyless_ranges', 'tbl'],
+    ['_chorus_parked', 'tbl'],
     // Sequences owned by its columns stay theirs under their own names (PostgreSQL's t_id_seq).
     ['_chorus_sequences', 'owner_table'],
   ] as const) {
@@ -73,7 +74,7 @@ export function renameTable(db: Database.Database, from: string, to: string): vo
   }
 }
 
-/** ALTER TABLE t RENAME COLUMN a TO b, and the column's clocks and CRDT states. */
+/** ALTER TABLE t RENAME COLUMN a TO b, and the column's clocks, CRDT states and parked values. */
 export function renameColumn(db: Database.Database, table: string, from: string, to: string): void {
   db.exec(`ALTER TABLE ${quoteIdent(table)} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`);
   const a = `$."${from.replaceAll('"', '\\"')}"`;
@@ -82,6 +83,11 @@ export function renameColumn(db: Database.Database, table: string, from: string,
     `UPDATE _chorus_rowmeta SET cols = json_set(json_remove(cols, :a), :b, cols -> :a)
       WHERE tbl = :t AND json_type(cols, :a) IS NOT NULL`,
   ).run({ a, b, t: table });
+  for (const field of ['row', 'cols'])
+    db.prepare(
+      `UPDATE _chorus_parked SET ${field} = json_set(json_remove(${field}, :a), :b, ${field} -> :a)
+        WHERE tbl = :t AND json_type(${field}, :a) IS NOT NULL`,
+    ).run({ a, b, t: table });
   db.prepare('UPDATE _chorus_crdt SET col = ? WHERE tbl = ? AND col = ?').run(to, table, from);
   db.prepare('UPDATE _chorus_delta_columns SET col = ? WHERE tbl = ? AND col = ?').run(to, table, from);
   db.prepare('UPDATE _chorus_sequences SET owner_column = ? WHERE owner_table = ? AND owner_column = ?').run(

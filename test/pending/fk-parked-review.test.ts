@@ -1,6 +1,7 @@
 // Review of the foreign-key orphan rules and parked rows (issue 18, fk-orphans.ts, parked-rows.ts):
 // arrival orders, key shapes and DDL the rules get wrong. Each case fails on the code it was
-// written against; the comment says what diverges or what is lost.
+// written against; the comment says what diverges or what is lost. The cases that converge now
+// moved to test/unit/fk-parked.test.ts (M's rows converge; its conflict records still differ).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ChorusNode } from '../../src/node/node.js';
-import { SimFabric } from '../../src/testing/sim-network.js';
-import { openSimNode } from '../../src/testing/sim-node.js';
-import { SimWorld } from '../../src/testing/sim-world.js';
+import type { SimWorld } from '../../src/testing/sim-world.js';
 import { dumpRows, simPair } from '../support/sim-pair.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-fkreview-'));
@@ -47,72 +46,11 @@ async function pair(
   }
 }
 
-interface Trio {
-  world: SimWorld;
-  fabric: SimFabric;
-  x: ChorusNode;
-  y: ChorusNode;
-  z: ChorusNode;
-  cut(p: ChorusNode, q: ChorusNode): void;
-  heal(p: ChorusNode, q: ChorusNode): void;
-  isolate(): void;
-  close(): Promise<void>;
-}
-
-async function trio(seed: number, prefix: string): Promise<Trio> {
-  const world = new SimWorld(seed);
-  const fabric = new SimFabric(world);
-  const ids = ['x', 'y', 'z'].map((s) => `${prefix}${s}`);
-  const [x, y, z] = ids.map((id) => openSimNode({ world, fabric, root, id, peers: ids })) as [
-    ChorusNode,
-    ChorusNode,
-    ChorusNode,
-  ];
-  for (const n of [x, y, z]) await n.startReplication();
-  return {
-    world,
-    fabric,
-    x,
-    y,
-    z,
-    cut: (p, q) => fabric.partition(p.nodeId, q.nodeId),
-    heal: (p, q) => fabric.heal(p.nodeId, q.nodeId),
-    isolate: () => {
-      fabric.partition(x.nodeId, y.nodeId);
-      fabric.partition(x.nodeId, z.nodeId);
-      fabric.partition(y.nodeId, z.nodeId);
-    },
-    close: async () => {
-      for (const n of [x, y, z]) await n.close();
-    },
-  };
-}
-
 const parentsKids = (clause: string): string[] => [
   'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
   `CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents ${clause}, name TEXT)`,
   "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2')",
 ];
-
-test('A: parent deleted and made again in ONE transaction while a child is inserted under it', async () => {
-  // The documented rule: a child written without having seen its parent's delete goes, also where
-  // the parent was made again. Where the child arrives second (a), childOfRecreatedParent removes it.
-  // Where the child was there first (b), the delete and the re-insert arrive as one transaction:
-  // after it the parent exists, the 'children' check finds no orphan, and the child stays.
-  const r = await pair(
-    101,
-    'fa',
-    parentsKids(''),
-    async (a, b) => {
-      await a.exec(
-        "BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (1, 'again'); COMMIT",
-      );
-      await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
-    },
-    ['SELECT id, parent_id FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-});
 
 test('B: parent deleted and made again (separate transactions), child key references a UNIQUE column', async () => {
   // The 'scan' shape: childOfRecreatedParent only handles keys referencing the parent's primary key.
@@ -216,62 +154,6 @@ test('H: SET DEFAULT whose default names a missing parent: the nodes record the 
   assert.deepEqual(r.a, r.b);
 });
 
-/** Three isolated masters: x deletes parent 1, y inserts kid 11 under it; z relays y's insert to x. */
-async function parkedOnX(t: Trio, setup: string[]): Promise<void> {
-  for (const s of setup) await t.x.exec(s);
-  await t.world.runFor(800);
-  t.isolate();
-  await t.x.exec('DELETE FROM parents WHERE id = 1');
-  await t.y.exec("INSERT INTO kids VALUES (11, 1, 'new')");
-  t.heal(t.y, t.z);
-  await t.world.runFor(800);
-  t.cut(t.y, t.z);
-  t.heal(t.x, t.z);
-  await t.world.runFor(800); // x parks kid 11; z hears of the delete and parks it too
-}
-
-test('J: RENAME COLUMN between park and resurrect: the resurrected row loses the renamed value', async () => {
-  // _chorus_parked keeps the row under its old column names (renameColumn moves rowmeta, not parked
-  // rows); resurrect keeps only columns the table has now, so name -> title comes back NULL on x
-  // and z, while y (which never removed kid 11) has title 'new'.
-  const t = await trio(110, 'fj');
-  try {
-    await parkedOnX(t, parentsKids(''));
-    await t.x.exec('ALTER TABLE kids RENAME COLUMN name TO title');
-    await t.world.runFor(800);
-    await t.y.exec('UPDATE kids SET parent_id = 2 WHERE id = 11'); // moved off before hearing
-    t.fabric.healAll();
-    await t.world.runFor(3_000);
-    const q = 'SELECT id, parent_id, title FROM kids ORDER BY id';
-    const y = await dumpRows(t.y, q);
-    assert.equal(y, '[{"id":11,"parent_id":2,"title":"new"}]');
-    assert.equal(await dumpRows(t.x, q), y, 'x');
-    assert.equal(await dumpRows(t.z, q), y, 'z');
-  } finally {
-    await t.close();
-  }
-});
-
-test('K: RENAME TABLE between park and resurrect: the row is not brought back', async () => {
-  // _chorus_parked is keyed by the old table name (renameTable moves rowmeta, not parked rows).
-  const t = await trio(111, 'fk');
-  try {
-    await parkedOnX(t, parentsKids(''));
-    await t.x.exec('ALTER TABLE kids RENAME TO children');
-    await t.world.runFor(800);
-    await t.y.exec('UPDATE kids SET parent_id = 2 WHERE id = 11');
-    t.fabric.healAll();
-    await t.world.runFor(3_000);
-    const q = 'SELECT id, parent_id, name FROM children ORDER BY id';
-    const y = await dumpRows(t.y, q);
-    assert.equal(y, '[{"id":11,"parent_id":2,"name":"new"}]');
-    assert.equal(await dumpRows(t.x, q), y, 'x');
-    assert.equal(await dumpRows(t.z, q), y, 'z');
-  } finally {
-    await t.close();
-  }
-});
-
 test('M: a key inserted again by the deleting master: the orphan removal forgets the concurrent insert', async () => {
   // a deletes parent 1 and then inserts kid 11 under parent 2 (it has no kid 11); b inserts kid 11
   // under parent 1 with a later order key. a: b's insert merges over a's kid 11 by LWW (b later:
@@ -288,58 +170,6 @@ test('M: a key inserted again by the deleting master: the orphan removal forgets
       await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
     },
     ['SELECT id, parent_id, name FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-});
-
-test('S: an update of a parked row that still collides is dropped, and a later resurrection misses it', async () => {
-  // b: a's insert of user 2 loses the email 'x' to b's later update of user 1 and is parked. a's
-  // update of user 2's name finds no row; resurrect() collides on 'x' again and returns false, so
-  // the update is skipped and not kept in the parked row. a's next update moves user 2 off 'x': it
-  // comes back on b without the name. a has (2, 'y', 'first'), b (2, 'y', null); nothing records it.
-  const r = await pair(
-    119,
-    'fs',
-    [
-      'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)',
-      "INSERT INTO users VALUES (1, 'e1', 'one')",
-    ],
-    async (a, b, world) => {
-      await a.exec("INSERT INTO users VALUES (2, 'x', NULL)");
-      await world.runFor(50);
-      await b.exec("UPDATE users SET email = 'x' WHERE id = 1"); // later: wins 'x'
-      await a.exec("UPDATE users SET name = 'first' WHERE id = 2");
-      await a.exec("UPDATE users SET email = 'y' WHERE id = 2"); // moved off before hearing of b
-    },
-    ['SELECT id, email, name FROM users ORDER BY id'],
-  );
-  assert.deepEqual(r.a, r.b);
-});
-
-test('T: a unique-collision loser with children, moved off the value by its master before it heard', async () => {
-  // Deferred foreign keys changed the unique rule: the losing row used to be kept when referenced
-  // ("a constraint keeps the row"); now its DELETE succeeds and its children are orphans no targeted
-  // check reaches (the collision is not a DELETE entry). On b, a's transactions arrive together:
-  // user 2 loses 'x' and goes, order 11 (inserted under it in the next transaction) is settled as an
-  // orphan and removed, user 2 comes back with a's move to 'z', and at COMMIT order 10 is no longer
-  // an orphan. a never removed anything. a: orders 10 and 11; b: order 10 only (11 recorded lost).
-  const r = await pair(
-    120,
-    'ft',
-    [
-      'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)',
-      'CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users, what TEXT)',
-      "INSERT INTO users VALUES (1, 'e1', 'one'), (2, 'e2', 'two')",
-      "INSERT INTO orders VALUES (10, 2, 'old')",
-    ],
-    async (a, b, world) => {
-      await a.exec("UPDATE users SET email = 'x' WHERE id = 2");
-      await a.exec("INSERT INTO orders VALUES (11, 2, 'new')");
-      await world.runFor(50);
-      await b.exec("UPDATE users SET email = 'x' WHERE id = 1"); // later: wins 'x'
-      await a.exec("UPDATE users SET email = 'z' WHERE id = 2"); // moved off before hearing of b
-    },
-    ['SELECT id, email FROM users ORDER BY id', 'SELECT id, user_id FROM orders ORDER BY id'],
   );
   assert.deepEqual(r.a, r.b);
 });

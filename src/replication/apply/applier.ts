@@ -19,6 +19,7 @@ import { type ConflictHost, resolveUnique, settleByResolver } from './conflict-r
 import type { CrdtColumns } from './crdt-columns.js';
 import { recordConversions, removeRefusedRow } from './ddl-rows.js';
 import {
+  cascadeRecordDepthMax,
   ForeignKeyMap,
   recordCascadeLosses,
   settleAllOrphans,
@@ -77,6 +78,8 @@ export class Applier implements ConflictHost {
   private readonly parked: ParkedRows;
   /** applyRow brought a parked row back (the orphan check then treats the change as an insert). */
   private resurrected = false;
+  /** The transaction being applied (step), for the rows conflict rules remove along the way. */
+  private current: TxProgress | null = null;
   private readonly stmts: ApplierStatements;
   /** Cached per-table row statements (cleared after DDL). */
   private readonly rows: RowSql;
@@ -161,6 +164,40 @@ export class Applier implements ConflictHost {
     );
   }
 
+  /** Put the parked row of `pk` back with its clocks (in `m`); false when none, or it collides. */
+  private restoreParked(tbl: string, pk: string, shape: { columns: Set<string> }, m: RowMeta): boolean {
+    if (this.crdt?.kindsOf(tbl).size) return false;
+    const r = this.parked.get(tbl, pk);
+    if (!r || !this.parked.restore(this, tbl, shape, r)) return false;
+    m.cols = JSON.parse(r.cols) as RowMeta['cols'];
+    m.deleted = false;
+    this.resurrected = true;
+    return true;
+  }
+
+  /** A parked row came back: rows parked because they referenced it come back too, when they fit. */
+  private bringBackChildren(tbl: string, pk: string, depth: number): void {
+    if (depth >= cascadeRecordDepthMax) return;
+    for (const fk of this.fks.incoming(tbl)) {
+      if (!fk.byParentKey || fk.childKey.length === 0 || this.crdt?.kindsOf(fk.child).size) continue;
+      const shape = this.shape(fk.child);
+      if (!shape) continue;
+      for (const r of this.parked.parkedChildren(this, fk.child, fk.from, pk)) {
+        if (!this.parked.restore(this, fk.child, shape, r)) continue;
+        const m = this.loadMeta(fk.child, r.pk);
+        this.saveMeta(fk.child, r.pk, { ...m, deleted: false, cols: JSON.parse(r.cols) as RowMeta['cols'] });
+        this.stats.resurrected++;
+        this.bringBackChildren(fk.child, r.pk, depth + 1);
+      }
+    }
+  }
+
+  /** @internal (conflict-rules.ts) */
+  rowRemoved(tbl: string, pk: string): void {
+    if (this.current && this.fks.involves(tbl))
+      this.current.touched.push({ tbl, op: 'DELETE', pk, cols: null, removeOnly: false });
+  }
+
   /** @internal (conflict-rules.ts, fk-orphans.ts) */
   parkRow(tbl: string, pk: string, row: string, cols: RowMeta['cols']): void {
     this.parked.park(tbl, pk, row, cols);
@@ -173,6 +210,7 @@ export class Applier implements ConflictHost {
     this.upgrader.invalidate();
     this.crdt?.invalidate();
     this.fks.invalidate();
+    this.parked.invalidate();
   }
 
   private shape(tbl: string): { columns: Set<string>; primaryKey: string[] } | null {
@@ -272,6 +310,7 @@ export class Applier implements ConflictHost {
   step(p: TxProgress, pause: () => boolean): boolean {
     const { tx } = p;
     const n = tx.entries.length;
+    this.current = p;
     while (p.applied < n) {
       if (this.applyEntry(p, tx.entries[p.applied]!)) p.schemaChanged = true;
       p.applied++;
@@ -336,14 +375,15 @@ export class Applier implements ConflictHost {
     try {
       if (e.op === 'DELETE' && !keyless && !failpoints.foreignKeysPerStatement && this.fks.hasActions(e.tbl))
         this.noteCascades(p, e.tbl, e.pk);
-      if (keyless) this.applyKeylessInsert(e, shape);
-      else this.applyRow(e, shape, tx, seen, hlc);
+      const rowid = keyless ? this.applyKeylessInsert(e, shape) : null;
+      if (!keyless) this.applyRow(e, shape, tx, seen, hlc);
       this.stmts.release.run();
       if (this.fks.involves(e.tbl))
         p.touched.push({
           tbl: e.tbl,
           op: this.resurrected ? 'INSERT' : e.op,
           pk: keyless ? null : e.pk,
+          rowid,
           cols: e.cols,
           removeOnly: up.constrained,
         });
@@ -403,8 +443,10 @@ export class Applier implements ConflictHost {
   }
 
   /** A row of a table without a primary key (see apply-ddl.ts). */
-  private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }): void {
-    if (!applyKeylessInsert(this.rows, e, shape)) this.stats.skipped++;
+  private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }): bigint | null {
+    const rowid = applyKeylessInsert(this.rows, e, shape);
+    if (rowid === null) this.stats.skipped++;
+    return rowid;
   }
 
   private applyDdl(e: LogEntry, tx: ReplTx): boolean {
@@ -441,13 +483,13 @@ export class Applier implements ConflictHost {
     const where = this.pkWhere(shape.primaryKey);
     // A key with no metadata has never been replicated here: for an INSERT (the bulk case) skip the
     // lookup; the insert below upserts in case the row predates replication.
-    const exists =
+    let exists =
       !m.known && e.op === 'INSERT'
         ? false
         : this.stmt(`${tbl}|exists`, () => `SELECT 1 FROM ${quoteIdent(tbl)} WHERE ${where}`).get({ pk }) !==
           undefined;
 
-    if (e.op !== 'UPDATE') this.parked.drop(tbl, pk);
+    if (e.op === 'DELETE' || (e.op === 'INSERT' && exists)) this.parked.drop(tbl, pk);
     if (e.op === 'DELETE') {
       if (exists) {
         if (concurrentWith(m.vv)) {
@@ -496,6 +538,9 @@ export class Applier implements ConflictHost {
     // CRDT columns carry deltas: join them into the states and write the merged values.
     const merged = e.cols ? (this.crdt?.mergeRemote(tbl, pk, e.cols, tx.origin, tx.seq) ?? null) : null;
     const colsText = merged?.cols ?? e.cols;
+    // An insert of a key removed here for a cause its writer had not seen (parked-rows.ts): merged
+    // with the removed row, clock by clock, as where the row was never removed; then settled again.
+    if (!exists && e.op === 'INSERT' && this.restoreParked(tbl, pk, shape, m)) exists = true;
     if (!exists) {
       if (e.op === 'INSERT') {
         const key = `${tbl}|insert|${cols.join(',')}`;
@@ -517,6 +562,7 @@ export class Applier implements ConflictHost {
         // Removed here for a cause its origin had not heard of: back, with this update (parked-rows.ts).
         this.resurrected = true;
         this.stats.resurrected++;
+        this.bringBackChildren(tbl, pk, 0);
       } else {
         // An update of a row this node does not have (removed by a change that won): nothing to do.
         this.stats.skipped++;

@@ -37,16 +37,20 @@ export interface DdlContext {
  * is noted by the capture trigger and written when the transaction is logged, storage/keyless-rows.ts).
  * Returns false when the entry is not an insert (skipped).
  */
-export function applyKeylessInsert(rows: RowSql, e: LogEntry, shape: { columns: Set<string> }): boolean {
-  if (e.op !== 'INSERT' || e.cols === null) return false;
+export function applyKeylessInsert(
+  rows: RowSql,
+  e: LogEntry,
+  shape: { columns: Set<string> },
+): bigint | null {
+  if (e.op !== 'INSERT' || e.cols === null) return null;
   const cols = Object.keys(JSON.parse(e.cols) as object).filter((c) => shape.columns.has(c));
-  rows
+  const r = rows
     .stmt(`${e.tbl}|keyless-insert|${cols.join(',')}`, () => {
       const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
       return `INSERT INTO ${quoteIdent(e.tbl)} (${cols.map(quoteIdent).join(', ')}) VALUES (${values})`;
     })
     .run({ cols: e.cols });
-  return true;
+  return BigInt(r.lastInsertRowid);
 }
 
 /** Replicated admin commands (resolver registrations and bindings) travel as DDL entries. */

@@ -127,6 +127,8 @@ export interface TouchedRow {
   op: string;
   /** The row's key (JSON array), null for a table without a primary key. */
   pk: string | null;
+  /** A keyless row's rowid (its insert), when known: only that row is checked, not the whole table. */
+  rowid?: bigint | null;
   /** Columns the change wrote (JSON object text), null for a DELETE. */
   cols: string | null;
   /** Written before an ALTER TABLE it had not seen: a constraint added since refuses it, so it goes. */
@@ -180,7 +182,9 @@ export function settleOrphans(
     const written = t.cols === null ? [] : Object.keys(JSON.parse(t.cols) as object);
     for (const fk of fks.outgoing(t.tbl)) {
       if (t.op !== 'INSERT' && !fk.from.some((c) => written.includes(c))) continue;
-      if (t.pk === null) push({ kind: 'scan', fk }, `s\0${fk.child}\0${fk.from.join(',')}`);
+      if (t.pk === null && t.rowid != null)
+        push({ kind: 'rowid', fk, rowid: t.rowid }, `i\0${fk.child}\0${fk.from.join(',')}\0${t.rowid}`);
+      else if (t.pk === null) push({ kind: 'scan', fk }, `s\0${fk.child}\0${fk.from.join(',')}`);
       else
         push(
           { kind: 'row', fk, pk: t.pk, removeOnly: t.removeOnly },
@@ -199,6 +203,8 @@ export function settleOrphans(
       const rowid = childOfRecreatedParent(book, c.fk, c.pk, seen);
       if (rowid !== null) found.push(rowid);
     }
+    // The parent was made again in this same transaction: its children the delete had not seen go.
+    if (found.length === 0 && c.kind === 'children') found.push(...unseenChildren(book, c.fk, c.pk, seen));
     for (const rowid of found) {
       const removed = settle(db, book, tx, c.fk, rowid, c.kind === 'row' && c.removeOnly);
       settled++;
@@ -251,6 +257,27 @@ function childOfRecreatedParent(
   if (!r) return null;
   const dels = book.loadMeta(fk.parent, r.parent).dels;
   return Object.entries(dels).some(([o, s]) => s > (seen[o] ?? 0)) ? r.rowid : null;
+}
+
+/** Rowids of the children of parent key `pk` with a write `seen` does not cover (keyed children only). */
+function unseenChildren(
+  book: OrphanBook,
+  fk: ForeignKey,
+  pk: string,
+  seen: Record<string, number>,
+): bigint[] {
+  if (fk.childKey.length === 0) return [];
+  const rows = book
+    .stmt(`${fk.child}|children-keys|${fk.from.join(',')}|${fk.parent}`, () => {
+      const at = fk.from.map((f, i) => `c.${quoteIdent(f)} = ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
+      const key = `json_array(${fk.childKey.map((k) => jsonValue(`c.${quoteIdent(k)}`)).join(', ')})`;
+      return `SELECT c.rowid AS rowid, ${key} AS pk FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
+    })
+    .safeIntegers(true)
+    .all({ pk }) as { rowid: bigint; pk: string }[];
+  return rows
+    .filter((r) => Object.entries(book.loadMeta(fk.child, r.pk).vv).some(([o, s]) => s > (seen[o] ?? 0)))
+    .map((r) => r.rowid);
 }
 
 /** Rowids of the rows a check finds pointing at a missing parent (statements cached per check shape). */

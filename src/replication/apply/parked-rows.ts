@@ -68,14 +68,12 @@ export class ParkedRows {
 
   /**
    * An UPDATE `e` of a row that is not here: if it is parked, insert it back with e's columns over
-   * it and its clocks restored (e's columns get e's clock), in `m`. False (nothing changed) when
-   * nothing is parked or the row, with the update, still collides on a unique index.
+   * it and its clocks restored (e's columns get e's clock), in `m`. False (nothing changed here) when
+   * nothing is parked, or when the row with the update still collides on a unique index — then the
+   * update is kept in the parked row, so a later resurrection carries it.
    */
   resurrect(
-    a: {
-      stmt(key: string, build: () => string): Database.Statement;
-      rowSavepoint(step: 'begin' | 'release' | 'rollback'): void;
-    },
+    a: ParkHost,
     e: LogEntry,
     shape: { columns: Set<string> },
     tx: ReplTx,
@@ -92,7 +90,64 @@ export class ParkedRows {
       .stmt(`${tbl}|park-overlay|${written.join(',')}`, () => overlaySql(written))
       .pluck()
       .get({ row: parked.row, cols: e.cols ?? '{}' }) as string;
-    const cols = Object.keys(JSON.parse(merged) as object).filter((c) => shape.columns.has(c));
+    const clocks = JSON.parse(parked.cols) as Record<string, ColClock>;
+    for (const c of written) clocks[c] = [hlc, tx.origin, tx.seq];
+    if (!this.insertBack(a, tbl, shape, merged)) {
+      this.stmts.put.run(tbl, pk, merged, JSON.stringify(clocks));
+      return false;
+    }
+    this.stmts.del.run(tbl, pk);
+    m.cols = clocks;
+    m.deleted = false;
+    return true;
+  }
+
+  /**
+   * Rows parked in `child` because they referenced the parent row `parentKey` (values of the
+   * parent's key, JSON array) through the columns `from`: the candidates to come back with it.
+   */
+  parkedChildren(
+    a: ParkHost,
+    child: string,
+    from: string[],
+    parentKey: string,
+  ): { pk: string; row: string; cols: string }[] {
+    if (!this.has(child)) return [];
+    return a
+      .stmt(`${child}|parked-children|${from.join(',')}`, () => {
+        const match = from
+          .map(
+            (f, i) =>
+              `json_extract(row, '${colPath(f).replaceAll("'", "''")}') IS json_extract(:parent, '$[${i}]')`,
+          )
+          .join(' AND ');
+        return `SELECT pk, row, cols FROM _chorus_parked WHERE tbl = :child AND ${match}`;
+      })
+      .all({ child, parent: parentKey }) as { pk: string; row: string; cols: string }[];
+  }
+
+  /** The parked row of a key, if any. */
+  get(tbl: string, pk: string): { pk: string; row: string; cols: string } | null {
+    if (!this.has(tbl)) return null;
+    const r = this.stmts.get.get(tbl, pk) as { row: string; cols: string } | undefined;
+    return r ? { pk, row: r.row, cols: r.cols } : null;
+  }
+
+  /** Put a parked row back as it was parked; false (still parked) when it collides. */
+  restore(
+    a: ParkHost,
+    tbl: string,
+    shape: { columns: Set<string> },
+    parked: { pk: string; row: string },
+  ): boolean {
+    if (!this.insertBack(a, tbl, shape, parked.row)) return false;
+    this.stmts.del.run(tbl, parked.pk);
+    return true;
+  }
+
+  /** Insert a row (log JSON form) in a savepoint; false when a constraint refuses it. */
+  private insertBack(a: ParkHost, tbl: string, shape: { columns: Set<string> }, row: string): boolean {
+    const cols = Object.keys(JSON.parse(row) as object).filter((c) => shape.columns.has(c));
     a.rowSavepoint('begin');
     try {
       a.stmt(
@@ -101,18 +156,20 @@ export class ParkedRows {
           `INSERT INTO ${quoteIdent(tbl)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols
             .map((c) => fromJson(':cols', colPath(c)))
             .join(', ')})`,
-      ).run({ cols: merged });
+      ).run({ cols: row });
       a.rowSavepoint('release');
+      return true;
     } catch (err) {
       a.rowSavepoint('rollback');
       a.rowSavepoint('release');
       if (String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) return false;
       throw err;
     }
-    this.stmts.del.run(tbl, pk);
-    m.cols = JSON.parse(parked.cols) as Record<string, ColClock>;
-    for (const c of written) m.cols[c] = [hlc, tx.origin, tx.seq];
-    m.deleted = false;
-    return true;
   }
+}
+
+/** What of the applier parking uses (the Applier itself). */
+export interface ParkHost {
+  stmt(key: string, build: () => string): Database.Statement;
+  rowSavepoint(step: 'begin' | 'release' | 'rollback'): void;
 }
