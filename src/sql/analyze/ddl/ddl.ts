@@ -198,6 +198,15 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
     ...columnConstraints.map((x) => ({ cols: [x.col], c: x.c, columnLevel: true })),
     ...tableConstraints.map((c) => ({ cols: strings(c.keys), c, columnLevel: false })),
   ];
+  // A foreign key may reference the table being created (a tree: `parent_id REFERENCES t`).
+  const self: SelfReference = {
+    schema: target.schema,
+    name: table,
+    primaryKey: all.find((x) => x.c.contype === 'CONSTR_PRIMARY')?.cols ?? [],
+    uniques: all
+      .filter((x) => x.c.contype === 'CONSTR_PRIMARY' || x.c.contype === 'CONSTR_UNIQUE')
+      .map((x) => x.cols),
+  };
   for (const { cols, c, columnLevel } of all) {
     const colList = (names: readonly string[]): string => `(${names.map(quoteId).join(', ')})`;
     const checkColumns = (names: readonly string[]): void => {
@@ -253,7 +262,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
         const fkCols = columnLevel ? cols : strings(c.fk_attrs);
         checkColumns(fkCols);
         const name = c.conname ?? constraintName(table, fkCols, 'fkey', taken);
-        constraints.push(`CONSTRAINT ${quoteId(name)} ${foreignKey(an, c, fkCols, target.temporary)}`);
+        constraints.push(`CONSTRAINT ${quoteId(name)} ${foreignKey(an, c, fkCols, target.temporary, self)}`);
         break;
       }
       case 'CONSTR_EXCLUSION':
@@ -396,16 +405,32 @@ const fkActions: Record<string, string> = {
   d: 'SET DEFAULT',
 };
 
+/** The table a CREATE TABLE makes, for its foreign keys that reference itself. */
+export interface SelfReference {
+  schema: string;
+  name: string;
+  primaryKey: string[];
+  uniques: string[][];
+}
+
 export function foreignKey(
   an: Analyzer,
   c: P.Constraint,
   fkCols: readonly string[],
   temporary = false,
+  self: SelfReference | null = null,
 ): string {
   const target = c.pktable!;
   checkInternal(target.relname!, pos(an.st, target.location));
   const pkCols = strings(c.pk_attrs);
   const refd = an.st.catalog.relation(target.schemaname ?? null, target.relname!);
+  if (
+    !refd &&
+    self &&
+    target.relname === self.name &&
+    (target.schemaname == null || target.schemaname === self.schema)
+  )
+    return selfForeignKey(c, fkCols, pkCols, self);
   if (refd && (refd.temporary ?? false) !== temporary)
     throw new ChorusError(
       '42P16',
@@ -416,7 +441,7 @@ export function foreignKey(
   let cols = pkCols;
   if (cols.length === 0) {
     if (!refd || refd.primaryKey.length === 0) {
-      throw new ChorusError('42830', `there is no primary key for referenced table "${target.relname}"`);
+      throw new ChorusError('42704', `there is no primary key for referenced table "${target.relname}"`);
     }
     cols = refd.primaryKey;
   }
@@ -440,6 +465,42 @@ export function foreignKey(
     }
   }
   const refName = refd?.name ?? storageName(target.schemaname ?? null, target.relname!);
+  return foreignKeySql(c, fkCols, refName, cols);
+}
+
+/** A foreign key of a new table to itself: checked against the keys the statement declares. */
+function selfForeignKey(
+  c: P.Constraint,
+  fkCols: readonly string[],
+  pkCols: string[],
+  self: SelfReference,
+): string {
+  let cols = pkCols;
+  if (cols.length === 0) {
+    if (self.primaryKey.length === 0)
+      throw new ChorusError('42704', `there is no primary key for referenced table "${self.name}"`);
+    cols = self.primaryKey;
+  }
+  if (cols.length !== fkCols.length)
+    throw new ChorusError('42830', 'number of referencing and referenced columns for foreign key disagree');
+  if (
+    pkCols.length > 0 &&
+    !self.uniques.some((u) => u.length === pkCols.length && pkCols.every((x) => u.includes(x)))
+  )
+    throw new ChorusError(
+      '42830',
+      `there is no unique constraint matching given keys for referenced table "${self.name}"`,
+    );
+  const refName = storageName(self.schema, self.name);
+  return foreignKeySql(c, fkCols, refName, cols);
+}
+
+function foreignKeySql(
+  c: P.Constraint,
+  fkCols: readonly string[],
+  refName: string,
+  cols: readonly string[],
+): string {
   let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(refName)} (${cols.map(quoteId).join(', ')})`;
   if (c.fk_del_action && c.fk_del_action !== 'a') sql += ` ON DELETE ${fkActions[c.fk_del_action]}`;
   if (c.fk_upd_action && c.fk_upd_action !== 'a') sql += ` ON UPDATE ${fkActions[c.fk_upd_action]}`;
