@@ -85,7 +85,12 @@ export function writeRange(
   if (!s) {
     s = {
       trimAbove: db.prepare('DELETE FROM _chorus_keyless_ranges WHERE tbl = ? AND lo >= ?'),
-      trimAcross: db.prepare('UPDATE _chorus_keyless_ranges SET hi = ? WHERE tbl = ? AND lo < ? AND hi >= ?'),
+      // Ranges do not overlap: only the last one starting below lo can reach it (an index seek, not
+      // a scan of every range of the table — one per transaction that inserted into it).
+      trimAcross: db.prepare(
+        `UPDATE _chorus_keyless_ranges SET hi = ? WHERE tbl = ? AND hi >= ? AND lo =
+           (SELECT max(lo) FROM _chorus_keyless_ranges WHERE tbl = ? AND lo < ?)`,
+      ),
       insert: db.prepare(
         'INSERT INTO _chorus_keyless_ranges (tbl, lo, hi, origin, seq) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -93,7 +98,7 @@ export function writeRange(
     rangeStatements.set(db, s);
   }
   s.trimAbove.run(table, lo);
-  s.trimAcross.run(lo - 1n, table, lo, lo);
+  s.trimAcross.run(lo - 1n, table, lo, table, lo);
   s.insert.run(table, lo, hi, origin, BigInt(seq));
 }
 
