@@ -319,6 +319,32 @@ async function readBalances(client: pg.Client, table = 'chaos_bank'): Promise<Ma
   return new Map(rows.map((r) => [Number(r.id), Number(r.balance)]));
 }
 
+/**
+ * One operation of a bank workload on `table`: a read of every balance (one in four), or a transfer
+ * in one transaction, `debit` / `credit` the new balance's SQL over `$1` (the amount). Operation
+ * names carry the workload's `prefix`.
+ */
+function bankOp(ctx: OpContext, table: string, prefix: string, debit: string, credit: string): Promise<Op> {
+  if (randInt(ctx.rng, 4) === 0)
+    return recorded(ctx, `${prefix}read`, null, async () =>
+      Object.fromEntries(await readBalances(ctx.client, table)),
+    );
+  const from = 1 + randInt(ctx.rng, bankAccounts);
+  const to = 1 + ((from + randInt(ctx.rng, bankAccounts - 1)) % bankAccounts);
+  const amount = 1 + randInt(ctx.rng, 10);
+  return recorded(ctx, `${prefix}transfer`, { from, to, amount }, async () => {
+    await ctx.client.query('BEGIN');
+    try {
+      await ctx.client.query(`UPDATE ${table} SET balance = ${debit} WHERE id = $2`, [amount, from]);
+      await ctx.client.query(`UPDATE ${table} SET balance = ${credit} WHERE id = $2`, [amount, to]);
+      await ctx.client.query('COMMIT');
+    } catch (err) {
+      await ctx.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
 const bankWorkload: Workload = {
   name: 'bank',
   tables: ['chaos_bank'],
@@ -326,31 +352,7 @@ const bankWorkload: Workload = {
     'CREATE TABLE chaos_bank (id INTEGER PRIMARY KEY, balance CRDT_COUNTER)',
     `INSERT INTO chaos_bank (id, balance) SELECT g, CRDT_COUNTER(${bankOpeningBalance}) FROM generate_series(1, ${bankAccounts}) AS g`,
   ],
-  op(ctx) {
-    if (randInt(ctx.rng, 4) === 0) {
-      return recorded(ctx, 'read', null, async () => Object.fromEntries(await readBalances(ctx.client)));
-    }
-    const from = 1 + randInt(ctx.rng, bankAccounts);
-    const to = 1 + ((from + randInt(ctx.rng, bankAccounts - 1)) % bankAccounts);
-    const amount = 1 + randInt(ctx.rng, 10);
-    return recorded(ctx, 'transfer', { from, to, amount }, async () => {
-      await ctx.client.query('BEGIN');
-      try {
-        await ctx.client.query('UPDATE chaos_bank SET balance = crdt_decrement(balance, $1) WHERE id = $2', [
-          amount,
-          from,
-        ]);
-        await ctx.client.query('UPDATE chaos_bank SET balance = crdt_increment(balance, $1) WHERE id = $2', [
-          amount,
-          to,
-        ]);
-        await ctx.client.query('COMMIT');
-      } catch (err) {
-        await ctx.client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
-  },
+  op: (ctx) => bankOp(ctx, 'chaos_bank', '', 'crdt_decrement(balance, $1)', 'crdt_increment(balance, $1)'),
   finalRead: (client) => readBalances(client),
   check: (ops, finals) => [
     checkBank(ops, finals as (Map<number, number> | null)[], bankAccounts * bankOpeningBalance),
@@ -370,33 +372,7 @@ const deltaBankWorkload: Workload = {
     `INSERT INTO chaos_delta_bank (id, balance) SELECT g, ${bankOpeningBalance} FROM generate_series(1, ${bankAccounts}) AS g`,
     "ALTER TABLE chaos_delta_bank ALTER COLUMN balance SET REPLICATION CONFLICT_RESOLVER = 'delta'",
   ],
-  op(ctx) {
-    if (randInt(ctx.rng, 4) === 0) {
-      return recorded(ctx, 'delta-read', null, async () =>
-        Object.fromEntries(await readBalances(ctx.client, 'chaos_delta_bank')),
-      );
-    }
-    const from = 1 + randInt(ctx.rng, bankAccounts);
-    const to = 1 + ((from + randInt(ctx.rng, bankAccounts - 1)) % bankAccounts);
-    const amount = 1 + randInt(ctx.rng, 10);
-    return recorded(ctx, 'delta-transfer', { from, to, amount }, async () => {
-      await ctx.client.query('BEGIN');
-      try {
-        await ctx.client.query('UPDATE chaos_delta_bank SET balance = balance - $1 WHERE id = $2', [
-          amount,
-          from,
-        ]);
-        await ctx.client.query('UPDATE chaos_delta_bank SET balance = balance + $1 WHERE id = $2', [
-          amount,
-          to,
-        ]);
-        await ctx.client.query('COMMIT');
-      } catch (err) {
-        await ctx.client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
-  },
+  op: (ctx) => bankOp(ctx, 'chaos_delta_bank', 'delta-', 'balance - $1', 'balance + $1'),
   finalRead: (client) => readBalances(client, 'chaos_delta_bank'),
   check: (ops, finals) => [
     checkBank(

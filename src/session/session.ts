@@ -989,13 +989,7 @@ export class Session {
       }
     } catch (e) {
       if (implicit && this.route?.open) await this.endRoutedImplicit(false).catch(() => {});
-      if (implicit && this.state !== 'idle') {
-        this.state = 'idle';
-        this.txStartUs = null;
-        this.readOnlyTx = false;
-        this.endBlock(false);
-        this.releaseWriter(false);
-      }
+      if (implicit && this.state !== 'idle') this.abortImplicit();
       throw e;
     } finally {
       this.batchHint = outer;
@@ -1084,13 +1078,7 @@ export class Session {
         onResult(await this.execute(it.prepared, it.params), it.prepared);
       }
     } catch (e) {
-      if (implicit && this.state !== 'idle') {
-        this.state = 'idle';
-        this.txStartUs = null;
-        this.readOnlyTx = false;
-        this.endBlock(false);
-        this.releaseWriter(false);
-      }
+      if (implicit && this.state !== 'idle') this.abortImplicit();
       throw e;
     } finally {
       this.batchHint = outer;
@@ -1180,6 +1168,15 @@ export class Session {
       throw e;
     }
     if (this.state === 'idle') await this.awaitQuorum(this.releaseWriter(true));
+  }
+
+  /** A multi-statement query's implicit block failed: back to idle, its writes undone. */
+  private abortImplicit(): void {
+    this.state = 'idle';
+    this.txStartUs = null;
+    this.readOnlyTx = false;
+    this.endBlock(false);
+    this.releaseWriter(false);
   }
 }
 

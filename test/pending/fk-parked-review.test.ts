@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ChorusNode } from '../../src/node/node.js';
 import type { SimWorld } from '../../src/testing/sim-world.js';
-import { dumpRows, simPair } from '../support/sim-pair.js';
+import { partitionedChecks } from '../support/sim-pair.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-fkreview-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -19,32 +19,13 @@ const constraintSql =
   "SELECT table_name, row_id FROM replicate.conflicts WHERE conflict_type = 'constraint_conflict' ORDER BY table_name, row_id";
 
 /** Two nodes: `setup` on a, partition, `steps`, heal; the dumps of each query on a and on b. */
-async function pair(
+const pair = (
   seed: number,
   prefix: string,
   setup: string[],
   steps: (a: ChorusNode, b: ChorusNode, world: SimWorld) => Promise<void>,
   checks: string[],
-): Promise<{ a: string[]; b: string[] }> {
-  const { world, fabric, a, b } = await simPair(root, seed, prefix);
-  try {
-    for (const s of setup) await a.exec(s);
-    await world.runFor(500);
-    fabric.partition(a.nodeId, b.nodeId);
-    await steps(a, b, world);
-    fabric.heal(a.nodeId, b.nodeId);
-    await world.runFor(2_000);
-    const out = { a: [] as string[], b: [] as string[] };
-    for (const q of checks) {
-      out.a.push(await dumpRows(a, q));
-      out.b.push(await dumpRows(b, q));
-    }
-    return out;
-  } finally {
-    await a.close();
-    await b.close();
-  }
-}
+): Promise<{ a: string[]; b: string[] }> => partitionedChecks(root, seed, prefix, setup, steps, checks);
 
 const parentsKids = (clause: string): string[] => [
   'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',

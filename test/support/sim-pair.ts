@@ -44,6 +44,19 @@ export async function partitionedScenario(
   steps: (a: ChorusNode, b: ChorusNode, world: SimWorld) => Promise<void>,
   check: string,
 ): Promise<[string, string]> {
+  const r = await partitionedChecks(root, seed, prefix, setup, steps, [check]);
+  return [r.a[0]!, r.b[0]!];
+}
+
+/** As partitionedScenario, with several queries: the dumps of each on a and on b. */
+export async function partitionedChecks(
+  root: string,
+  seed: number,
+  prefix: string,
+  setup: string[],
+  steps: (a: ChorusNode, b: ChorusNode, world: SimWorld) => Promise<void>,
+  checks: string[],
+): Promise<{ a: string[]; b: string[] }> {
   const { world, fabric, a, b } = await simPair(root, seed, prefix);
   try {
     for (const s of setup) await a.exec(s);
@@ -52,7 +65,12 @@ export async function partitionedScenario(
     await steps(a, b, world);
     fabric.heal(a.nodeId, b.nodeId);
     await world.runFor(2_000);
-    return [await dumpRows(a, check), await dumpRows(b, check)];
+    const out = { a: [] as string[], b: [] as string[] };
+    for (const q of checks) {
+      out.a.push(await dumpRows(a, q));
+      out.b.push(await dumpRows(b, q));
+    }
+    return out;
   } finally {
     await a.close();
     await b.close();

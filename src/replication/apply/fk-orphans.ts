@@ -328,6 +328,21 @@ function settle(
   const read = db.prepare(`SELECT ${pkExpr} AS pk, ${rowExpr} AS row FROM ${t} WHERE rowid = ?`);
   const before = read.get(rowid) as { pk: string; row: string } | undefined;
   if (!before) return undefined;
+  const record = (resolved: string | null, strategy: string): void =>
+    book.recordConflict(
+      fk.child,
+      before.pk,
+      book.nodeId,
+      tx,
+      'constraint_conflict',
+      before.row,
+      null,
+      resolved,
+      0,
+      {
+        strategy,
+      },
+    );
   const action = fk.onDelete.toUpperCase();
   if (!removeOnly && (action === 'SET NULL' || action === 'SET DEFAULT')) {
     const defaults = new Map(
@@ -343,38 +358,12 @@ function settle(
     );
     db.prepare(`UPDATE ${t} SET ${sets.join(', ')} WHERE rowid = ?`).run(rowid);
     const after = read.get(rowid) as { pk: string; row: string };
-    book.recordConflict(
-      fk.child,
-      before.pk,
-      book.nodeId,
-      tx,
-      'constraint_conflict',
-      before.row,
-      null,
-      after.row,
-      0,
-      {
-        strategy: `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`,
-      },
-    );
+    record(after.row, `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`);
     // A default that names a missing parent leaves it an orphan still: then it goes.
     if (orphansOf(book, { kind: 'rowid', fk, rowid }).length === 0) return undefined;
   }
   db.prepare(`DELETE FROM ${t} WHERE rowid = ?`).run(rowid);
-  book.recordConflict(
-    fk.child,
-    before.pk,
-    book.nodeId,
-    tx,
-    'constraint_conflict',
-    before.row,
-    null,
-    null,
-    0,
-    {
-      strategy: 'removed: parent deleted concurrently',
-    },
-  );
+  record(null, 'removed: parent deleted concurrently');
   if (!keyed) return null;
   book.crdt?.deleteRow(fk.child, before.pk);
   // The key is as if never written here: a later change of it resolves as on the other nodes.
