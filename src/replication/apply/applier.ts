@@ -18,17 +18,10 @@ import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
 import { type ConflictHost, resolveUnique, settleByResolver } from './conflict-rules.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import { recordConversions, removeRefusedRow } from './ddl-rows.js';
-import {
-  cascadeRecordDepthMax,
-  ForeignKeyMap,
-  recordCascadeLosses,
-  settleAllOrphans,
-  settleOrphans,
-  type TouchedRow,
-} from './fk-orphans.js';
-import { ParkedRows } from './parked-rows.js';
+import type { TouchedRow } from './fk-orphans.js';
 import type { Resolvers } from './resolvers.js';
 import type { ColClock, ConflictType, RowMeta } from './row-meta.js';
+import { RowSettlement, type SettlementHost } from './row-settlement.js';
 import {
   type ApplierStatements,
   colPath,
@@ -72,14 +65,11 @@ export interface TxProgress {
   ownRows: Set<string> | null;
 }
 
-export class Applier implements ConflictHost {
+export class Applier implements ConflictHost, SettlementHost {
   private readonly db: Database.Database;
-  private readonly fks: ForeignKeyMap;
-  private readonly parked: ParkedRows;
+  private readonly settlement: RowSettlement;
   /** applyRow brought a parked row back (the orphan check then treats the change as an insert). */
   private resurrected = false;
-  /** The transaction being applied (step), for the rows conflict rules remove along the way. */
-  private current: TxProgress | null = null;
   private readonly stmts: ApplierStatements;
   /** Cached per-table row statements (cleared after DDL). */
   private readonly rows: RowSql;
@@ -147,8 +137,7 @@ export class Applier implements ConflictHost {
     this.stmts = prepareApplierStatements(this.db);
     this.rows = new RowSql(this.db);
     this.upgrader = new ShapeUpgrader(this.db);
-    this.fks = new ForeignKeyMap(this.db);
-    this.parked = new ParkedRows(this.db);
+    this.settlement = new RowSettlement(this.db, this);
   }
 
   /**
@@ -156,7 +145,7 @@ export class Applier implements ConflictHost {
    * that the per-transaction check did not reach); `tx` is named in the conflict records.
    */
   settleAllOrphans(tx: ReplTx): void {
-    const n = settleAllOrphans(this.db, this.fks, this, tx);
+    const n = this.settlement.settleAll(tx);
     this.stats.orphansSettled += n;
     this.logger.warn(
       { rows: n, origin: tx.origin, seq: tx.seq },
@@ -164,43 +153,24 @@ export class Applier implements ConflictHost {
     );
   }
 
-  /** Put the parked row of `pk` back with its clocks (in `m`); false when none, or it collides. */
-  private restoreParked(tbl: string, pk: string, shape: { columns: Set<string> }, m: RowMeta): boolean {
-    if (this.crdt?.kindsOf(tbl).size) return false;
-    const r = this.parked.get(tbl, pk);
-    if (!r || !this.parked.restore(this, tbl, shape, r)) return false;
-    m.cols = JSON.parse(r.cols) as RowMeta['cols'];
-    m.deleted = false;
-    this.resurrected = true;
-    return true;
+  /** @internal (row-settlement.ts) */
+  hasMergedColumns(tbl: string): boolean {
+    return (this.crdt?.kindsOf(tbl).size ?? 0) > 0;
   }
 
-  /** A parked row came back: rows parked because they referenced it come back too, when they fit. */
-  private bringBackChildren(tbl: string, pk: string, depth: number): void {
-    if (depth >= cascadeRecordDepthMax) return;
-    for (const fk of this.fks.incoming(tbl)) {
-      if (!fk.byParentKey || fk.childKey.length === 0 || this.crdt?.kindsOf(fk.child).size) continue;
-      const shape = this.shape(fk.child);
-      if (!shape) continue;
-      for (const r of this.parked.parkedChildren(this, fk.child, fk.from, pk)) {
-        if (!this.parked.restore(this, fk.child, shape, r)) continue;
-        const m = this.loadMeta(fk.child, r.pk);
-        this.saveMeta(fk.child, r.pk, { ...m, deleted: false, cols: JSON.parse(r.cols) as RowMeta['cols'] });
-        this.stats.resurrected++;
-        this.bringBackChildren(fk.child, r.pk, depth + 1);
-      }
-    }
+  /** @internal (row-settlement.ts) */
+  shapeOf(tbl: string): { columns: Set<string>; primaryKey: string[] } | null {
+    return this.shape(tbl);
   }
 
   /** @internal (conflict-rules.ts) */
   rowRemoved(tbl: string, pk: string): void {
-    if (this.current && this.fks.involves(tbl))
-      this.current.touched.push({ tbl, op: 'DELETE', pk, cols: null, removeOnly: false });
+    this.settlement.rowRemoved(tbl, pk);
   }
 
   /** @internal (conflict-rules.ts, fk-orphans.ts) */
   parkRow(tbl: string, pk: string, row: string, cols: RowMeta['cols']): void {
-    this.parked.park(tbl, pk, row, cols);
+    this.settlement.park(tbl, pk, row, cols);
   }
 
   /** Forget cached table shapes and statements (after DDL). */
@@ -209,8 +179,7 @@ export class Applier implements ConflictHost {
     this.shapes.clear();
     this.upgrader.invalidate();
     this.crdt?.invalidate();
-    this.fks.invalidate();
-    this.parked.invalidate();
+    this.settlement.invalidate();
   }
 
   private shape(tbl: string): { columns: Set<string>; primaryKey: string[] } | null {
@@ -310,17 +279,13 @@ export class Applier implements ConflictHost {
   step(p: TxProgress, pause: () => boolean): boolean {
     const { tx } = p;
     const n = tx.entries.length;
-    this.current = p;
+    this.settlement.begin(p);
     while (p.applied < n) {
       if (this.applyEntry(p, tx.entries[p.applied]!)) p.schemaChanged = true;
       p.applied++;
       if (p.applied < n && pause() && this.canPause(p)) return false;
     }
-    if (!p.orphansSettled && !failpoints.foreignKeysPerStatement) {
-      p.orphansSettled = true;
-      if (p.touched.length > 0)
-        this.stats.orphansSettled += settleOrphans(this.db, this.fks, this, tx, p.touched);
-    }
+    this.stats.orphansSettled += this.settlement.afterEntries(p);
     if (
       p.logged === 0 &&
       p.applied === n &&
@@ -373,20 +338,18 @@ export class Applier implements ConflictHost {
     this.resurrected = false;
     this.stmts.savepoint.run();
     try {
-      if (e.op === 'DELETE' && !keyless && !failpoints.foreignKeysPerStatement && this.fks.hasActions(e.tbl))
-        this.noteCascades(p, e.tbl, e.pk);
+      if (e.op === 'DELETE' && !keyless) this.settlement.beforeDelete(p, e.tbl, e.pk);
       const rowid = keyless ? this.applyKeylessInsert(e, shape) : null;
       if (!keyless) this.applyRow(e, shape, tx, seen, hlc);
       this.stmts.release.run();
-      if (this.fks.involves(e.tbl))
-        p.touched.push({
-          tbl: e.tbl,
-          op: this.resurrected ? 'INSERT' : e.op,
-          pk: keyless ? null : e.pk,
-          rowid,
-          cols: e.cols,
-          removeOnly: up.constrained,
-        });
+      this.settlement.touched(p, {
+        tbl: e.tbl,
+        op: this.resurrected ? 'INSERT' : e.op,
+        pk: keyless ? null : e.pk,
+        rowid,
+        cols: e.cols,
+        removeOnly: up.constrained,
+      });
     } catch (err) {
       this.stmts.rollbackTo.run();
       this.stmts.release.run();
@@ -416,17 +379,6 @@ export class Applier implements ConflictHost {
       this.saveMeta(e.tbl, e.pk, m);
     }
     return false;
-  }
-
-  /** Before a DELETE whose ON DELETE actions reach rows tx has not seen: record them (fk-orphans.ts). */
-  private noteCascades(p: TxProgress, tbl: string, pk: string): void {
-    if (!p.ownRows) {
-      p.ownRows = new Set();
-      for (const x of p.tx.entries)
-        if (x.op !== 'INSERT' && x.pk !== null) p.ownRows.add(`${x.tbl}\0${x.pk}`);
-    }
-    const own = p.ownRows;
-    recordCascadeLosses(this.db, this.fks, this, p.tx, tbl, pk, (t, k) => own.has(`${t}\0${k}`));
   }
 
   /** Plain values written into delta columns (by a master that did not know them as such): see CrdtColumns.rebaseDelta. */
@@ -489,7 +441,7 @@ export class Applier implements ConflictHost {
         : this.stmt(`${tbl}|exists`, () => `SELECT 1 FROM ${quoteIdent(tbl)} WHERE ${where}`).get({ pk }) !==
           undefined;
 
-    if (e.op === 'DELETE' || (e.op === 'INSERT' && exists)) this.parked.drop(tbl, pk);
+    if (e.op === 'DELETE' || (e.op === 'INSERT' && exists)) this.settlement.forget(tbl, pk);
     if (e.op === 'DELETE') {
       if (exists) {
         if (concurrentWith(m.vv)) {
@@ -540,7 +492,10 @@ export class Applier implements ConflictHost {
     const colsText = merged?.cols ?? e.cols;
     // An insert of a key removed here for a cause its writer had not seen (parked-rows.ts): merged
     // with the removed row, clock by clock, as where the row was never removed; then settled again.
-    if (!exists && e.op === 'INSERT' && this.restoreParked(tbl, pk, shape, m)) exists = true;
+    if (!exists && e.op === 'INSERT' && this.settlement.restore(tbl, pk, shape, m)) {
+      exists = true;
+      this.resurrected = true;
+    }
     if (!exists) {
       if (e.op === 'INSERT') {
         const key = `${tbl}|insert|${cols.join(',')}`;
@@ -558,14 +513,13 @@ export class Applier implements ConflictHost {
         for (const c of cols) m.cols[c] = [hlc, tx.origin, tx.seq];
         m.deleted = false;
         this.rebaseDeltas(tbl, pk, cols, merged);
-      } else if (!this.crdt?.kindsOf(tbl).size && this.parked.resurrect(this, e, shape, tx, hlc, m)) {
-        // Removed here for a cause its origin had not heard of: back, with this update (parked-rows.ts).
-        this.resurrected = true;
-        this.stats.resurrected++;
-        this.bringBackChildren(tbl, pk, 0);
       } else {
-        // An update of a row this node does not have (removed by a change that won): nothing to do.
-        this.stats.skipped++;
+        // Removed here for a cause its origin had not heard of: back, with this update (parked-rows.ts);
+        // else an update of a row this node does not have (removed by a change that won): nothing to do.
+        const back = this.settlement.resurrect(e, shape, tx, hlc, m);
+        if (back > 0) this.resurrected = true;
+        else this.stats.skipped++;
+        this.stats.resurrected += back;
       }
       this.saveMeta(tbl, pk, m);
       return;
