@@ -55,26 +55,6 @@ test('B: parent deleted and made again (separate transactions), child key refere
   assert.deepEqual(r.a, r.b);
 });
 
-test('C: parent deleted and made again (separate transactions), keyless child table', async () => {
-  // childOfRecreatedParent returns null for a child without a primary key (childKey empty).
-  const r = await pair(
-    103,
-    'fc',
-    [
-      'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
-      'CREATE TABLE notes (parent_id INTEGER REFERENCES parents, body TEXT)',
-      "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2')",
-    ],
-    async (a, b) => {
-      await a.exec('DELETE FROM parents WHERE id = 1');
-      await a.exec("INSERT INTO parents VALUES (1, 'again')");
-      await b.exec("INSERT INTO notes VALUES (1, 'new')");
-    },
-    ['SELECT parent_id, body FROM notes ORDER BY body', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-});
-
 test('D: parent UPDATE of a referenced UNIQUE column with ON UPDATE CASCADE vs a child inserted under the old value', async () => {
   // b applies a's UPDATE with SQLite's ON UPDATE CASCADE: the child follows to 'Z' and stays.
   // a receives the child under 'A' (gone): orphan, ON DELETE NO ACTION -> removed.

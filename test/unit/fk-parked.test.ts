@@ -224,3 +224,23 @@ test('T: a unique-collision loser with children, moved off the value by its mast
   );
   assert.deepEqual(r.a, r.b);
 });
+
+test('C: parent deleted and made again (separate transactions), keyless child table', async () => {
+  // childOfRecreatedParent returns null for a child without a primary key (childKey empty).
+  const r = await pair(
+    103,
+    'fc',
+    [
+      'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
+      'CREATE TABLE notes (parent_id INTEGER REFERENCES parents, body TEXT)',
+      "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2')",
+    ],
+    async (a, b) => {
+      await a.exec('DELETE FROM parents WHERE id = 1');
+      await a.exec("INSERT INTO parents VALUES (1, 'again')");
+      await b.exec("INSERT INTO notes VALUES (1, 'new')");
+    },
+    ['SELECT parent_id, body FROM notes ORDER BY body', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+});

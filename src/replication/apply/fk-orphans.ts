@@ -199,8 +199,13 @@ export function settleOrphans(
     const c = queue[i]!;
     const found = orphansOf(book, c);
     // A parent deleted concurrently and made again since: the child still goes with the delete.
-    if (found.length === 0 && c.kind === 'row') {
-      const rowid = childOfRecreatedParent(book, c.fk, c.pk, seen);
+    if (found.length === 0 && (c.kind === 'row' || c.kind === 'rowid')) {
+      const rowid = childOfRecreatedParent(
+        book,
+        c.fk,
+        c.kind === 'row' ? { pk: c.pk } : { rowid: c.rowid },
+        seen,
+      );
       if (rowid !== null) found.push(rowid);
     }
     // The parent was made again in this same transaction: its children the delete had not seen go.
@@ -232,28 +237,31 @@ export function settleAllOrphans(
 }
 
 /**
- * The rowid of the child `pk` when the parent it names was deleted by a transaction `seen` does not
- * cover (and made again since): a child written concurrently with its parent's delete goes with it,
- * also where the parent was re-created before the child arrived. Null otherwise.
+ * The rowid of the child (by key, or a keyless row by rowid) when the parent it names was deleted
+ * by a transaction `seen` does not cover (and made again since): a child written concurrently with
+ * its parent's delete goes with it, also where the parent was re-created before it arrived. Null
+ * otherwise.
  */
 function childOfRecreatedParent(
   book: OrphanBook,
   fk: ForeignKey,
-  pk: string,
+  child: { pk: string } | { rowid: bigint },
   seen: Record<string, number>,
 ): bigint | null {
-  if (!fk.byParentKey || fk.childKey.length === 0) return null;
+  if (!fk.byParentKey) return null;
+  const byKey = 'pk' in child;
+  if (byKey && fk.childKey.length === 0) return null;
   const r = book
-    .stmt(`${fk.child}|parent-key|${fk.from.join(',')}|${fk.parent}`, () => {
-      const at = fk.childKey
-        .map((k, i) => `c.${quoteIdent(k)} IS ${fromJson(':pk', `$[${i}]`)}`)
-        .join(' AND ');
+    .stmt(`${fk.child}|parent-key|${byKey ? 'pk' : 'rowid'}|${fk.from.join(',')}|${fk.parent}`, () => {
+      const at = byKey
+        ? fk.childKey.map((k, i) => `c.${quoteIdent(k)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ')
+        : 'c.rowid = :rowid';
       const notNull = fk.from.map((f) => `c.${quoteIdent(f)} IS NOT NULL`).join(' AND ');
       const parentKey = `json_array(${fk.from.map((f) => jsonValue(`c.${quoteIdent(f)}`)).join(', ')})`;
       return `SELECT c.rowid AS rowid, ${parentKey} AS parent FROM ${quoteIdent(fk.child)} c WHERE ${at} AND ${notNull}`;
     })
     .safeIntegers(true)
-    .get({ pk }) as { rowid: bigint; parent: string } | undefined;
+    .get(child) as { rowid: bigint; parent: string } | undefined;
   if (!r) return null;
   const dels = book.loadMeta(fk.parent, r.parent).dels;
   return Object.entries(dels).some(([o, s]) => s > (seen[o] ?? 0)) ? r.rowid : null;
