@@ -995,14 +995,7 @@ export class Session {
       this.batchHint = outer;
     }
     if (implicit && this.route?.open) await this.endRoutedImplicit(true);
-    if (implicit && this.state === 'tx') {
-      this.state = 'idle';
-      this.txStartUs = null;
-      this.readOnlyTx = false;
-      const syncCommit = this.settings.get('synchronous_commit');
-      this.endBlock(true);
-      await this.awaitQuorum(this.releaseWriter(true), syncCommit, true);
-    }
+    if (implicit && this.state === 'tx') await this.commitImplicit();
   }
 
   /** The implicit transaction block of a multi-statement query begins. */
@@ -1083,14 +1076,7 @@ export class Session {
     } finally {
       this.batchHint = outer;
     }
-    if (implicit && this.state === 'tx') {
-      this.state = 'idle';
-      this.txStartUs = null;
-      this.readOnlyTx = false;
-      const syncCommit = this.settings.get('synchronous_commit');
-      this.endBlock(true);
-      await this.awaitQuorum(this.releaseWriter(true), syncCommit, true);
-    }
+    if (implicit && this.state === 'tx') await this.commitImplicit();
   }
 
   /** A multi-statement query whose writes were routed ends its implicit transaction upstream. */
@@ -1168,6 +1154,16 @@ export class Session {
       throw e;
     }
     if (this.state === 'idle') await this.awaitQuorum(this.releaseWriter(true));
+  }
+
+  /** A multi-statement query's implicit block ends well: committed, back to idle. */
+  private async commitImplicit(): Promise<void> {
+    this.state = 'idle';
+    this.txStartUs = null;
+    this.readOnlyTx = false;
+    const syncCommit = this.settings.get('synchronous_commit');
+    this.endBlock(true);
+    await this.awaitQuorum(this.releaseWriter(true), syncCommit, true);
   }
 
   /** A multi-statement query's implicit block failed: back to idle, its writes undone. */

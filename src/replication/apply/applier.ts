@@ -342,14 +342,15 @@ export class Applier implements ConflictHost, SettlementHost {
       const rowid = keyless ? this.applyKeylessInsert(e, shape) : null;
       if (!keyless) this.applyRow(e, shape, tx, seen, hlc);
       this.stmts.release.run();
-      this.settlement.touched(p, {
-        tbl: e.tbl,
-        op: this.resurrected ? 'INSERT' : e.op,
-        pk: keyless ? null : e.pk,
-        rowid,
-        cols: e.cols,
-        removeOnly: up.constrained,
-      });
+      if (this.settlement.involves(e.tbl))
+        p.touched.push({
+          tbl: e.tbl,
+          op: this.resurrected ? 'INSERT' : e.op,
+          pk: keyless ? null : e.pk,
+          rowid,
+          cols: e.cols,
+          removeOnly: up.constrained,
+        });
     } catch (err) {
       this.stmts.rollbackTo.run();
       this.stmts.release.run();

@@ -7,12 +7,12 @@ import { parseCrdtType } from '../../crdt/crdt.js';
 import type { LogEntry, ReplTx, Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { type TypeRef, typeOfDeclared } from '../../sql/types/pg-types.js';
-import { jsonValue, tableShape } from '../../storage/capture.js';
+import { tableShape } from '../../storage/capture.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import { bindable, parseJsonExact, type ResolverJson, resolvedStorageValue } from './resolver-values.js';
 import type { Resolvers } from './resolvers.js';
 import type { ColClock, ConflictType, RowMeta } from './row-meta.js';
-import { colPath, fromJson, overlaySql } from './row-sql.js';
+import { colPath, fromJson, keyJsonSql, overlaySql } from './row-sql.js';
 
 type Shape = { columns: Set<string>; primaryKey: string[] };
 
@@ -282,7 +282,7 @@ export function uniqueHolder(
   const indexes = a.internalDb
     .prepare(`SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND origin <> 'pk'`)
     .all(tbl) as { name: string }[];
-  const pkJson = `json_array(${shape.primaryKey.map((c) => jsonValue(quoteIdent(c))).join(', ')})`;
+  const pkJson = keyJsonSql(shape.primaryKey);
   for (const ix of indexes) {
     const cols = (
       a.internalDb.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(ix.name) as {

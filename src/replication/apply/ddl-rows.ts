@@ -8,8 +8,9 @@
 import type Database from 'better-sqlite3';
 import type { ReplTx, Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
-import { jsonValue, tableShape } from '../../storage/capture.js';
+import { tableShape } from '../../storage/capture.js';
 import type { PeerRows } from '../../storage/table-alter.js';
+import { keyJsonSql, rowJsonSql } from './row-sql.js';
 
 type Conflict = 'constraint_conflict' | 'unique_conflict' | 'conversion_conflict' | 'ddl_conflict';
 
@@ -85,12 +86,9 @@ export function removeRefusedRow(
 export function peerRowsFor(db: Database.Database, table: string, tx: ReplTx, book: RowBook): PeerRows {
   const t = quoteIdent(table);
   const shape = tableShape(db, table);
-  const key =
-    shape.primaryKey.length > 0
-      ? `json_array(${shape.primaryKey.map((c) => jsonValue(quoteIdent(c))).join(', ')})`
-      : "'[]'";
-  const row = `json_object(${shape.columns.map((c) => `'${c.replaceAll("'", "''")}', ${jsonValue(quoteIdent(c))}`).join(', ')})`;
-  const read = db.prepare(`SELECT ${key} AS pk, ${row} AS row FROM ${t} WHERE rowid = ?`);
+  const read = db.prepare(
+    `SELECT ${keyJsonSql(shape.primaryKey)} AS pk, ${rowJsonSql(shape.columns)} AS row FROM ${t} WHERE rowid = ?`,
+  );
   const remove = db.prepare(`DELETE FROM ${t} WHERE rowid = ?`);
   const lastWrite = (pk: string): string =>
     // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text

@@ -7,11 +7,14 @@
 // delete wins over concurrent writes of its own row. Each settled orphan is a constraint_conflict.
 
 import type Database from 'better-sqlite3';
-import type { ReplTx } from '../../log/records.js';
+import { coversVector, type ReplTx, type Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
-import { jsonValue, tableShape } from '../../storage/capture.js';
+import { tableShape } from '../../storage/capture.js';
 import type { RowBook } from './ddl-rows.js';
-import { fromJson } from './row-sql.js';
+import { fromJson, keyJsonSql, rowJsonSql } from './row-sql.js';
+
+/** The ON DELETE actions SQLite carries out itself when a parent row is deleted. */
+const rowActions: ReadonlySet<string> = new Set(['CASCADE', 'SET NULL', 'SET DEFAULT']);
 
 /** One foreign key: `child(from...) REFERENCES parent(to...)`. */
 export interface ForeignKey {
@@ -19,6 +22,7 @@ export interface ForeignKey {
   parent: string;
   from: string[];
   to: string[];
+  /** The ON DELETE action as SQLite names it, upper case: NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT. */
   onDelete: string;
   /** `to` is the parent's primary key, in its order: children of a deleted row are found by its key. */
   byParentKey: boolean;
@@ -37,6 +41,11 @@ export class ForeignKeyMap {
     this.byChild = null;
   }
 
+  /** The tables with foreign keys. */
+  children(): string[] {
+    return [...this.load().keys()];
+  }
+
   outgoing(tbl: string): ForeignKey[] {
     return this.load().get(tbl) ?? [];
   }
@@ -48,9 +57,7 @@ export class ForeignKeyMap {
 
   /** Whether deleting a row of `tbl` sets off ON DELETE actions (CASCADE, SET NULL, SET DEFAULT). */
   hasActions(tbl: string): boolean {
-    return this.incoming(tbl).some((fk) =>
-      ['CASCADE', 'SET NULL', 'SET DEFAULT'].includes(fk.onDelete.toUpperCase()),
-    );
+    return this.incoming(tbl).some((fk) => rowActions.has(fk.onDelete));
   }
 
   /** Whether a change of `tbl` can leave an orphan (tbl references or is referenced). */
@@ -98,7 +105,7 @@ export class ForeignKeyMap {
           parent: r.parent,
           from: [],
           to: [],
-          onDelete: r.action,
+          onDelete: r.action.toUpperCase(),
           byParentKey: false,
           childKey: keyOf(r.child),
         };
@@ -193,7 +200,7 @@ export function settleOrphans(
     }
     if (t.op === 'UPDATE') parentChanged(t.tbl, t.pk, written);
   }
-  const seen: Record<string, number> = { ...tx.deps, [tx.origin]: tx.seq };
+  const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
   let settled = 0;
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
@@ -227,12 +234,10 @@ export function settleAllOrphans(
   book: OrphanBook,
   tx: ReplTx,
 ): number {
-  const touched: TouchedRow[] = [];
-  const children = new Set<string>();
-  for (const t of db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[])
-    if (fks.outgoing(t).length > 0) children.add(t);
   // A keyless INSERT of each child table makes settleOrphans scan it for every foreign key.
-  for (const t of children) touched.push({ tbl: t, op: 'INSERT', pk: null, cols: null, removeOnly: false });
+  const touched: TouchedRow[] = fks
+    .children()
+    .map((tbl) => ({ tbl, op: 'INSERT', pk: null, cols: null, removeOnly: false }));
   return settleOrphans(db, fks, book, tx, touched);
 }
 
@@ -246,7 +251,7 @@ function childOfRecreatedParent(
   book: OrphanBook,
   fk: ForeignKey,
   child: { pk: string } | { rowid: bigint },
-  seen: Record<string, number>,
+  seen: Vector,
 ): bigint | null {
   if (!fk.byParentKey) return null;
   const byKey = 'pk' in child;
@@ -257,35 +262,27 @@ function childOfRecreatedParent(
         ? fk.childKey.map((k, i) => `c.${quoteIdent(k)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ')
         : 'c.rowid = :rowid';
       const notNull = fk.from.map((f) => `c.${quoteIdent(f)} IS NOT NULL`).join(' AND ');
-      const parentKey = `json_array(${fk.from.map((f) => jsonValue(`c.${quoteIdent(f)}`)).join(', ')})`;
+      const parentKey = keyJsonSql(fk.from, 'c');
       return `SELECT c.rowid AS rowid, ${parentKey} AS parent FROM ${quoteIdent(fk.child)} c WHERE ${at} AND ${notNull}`;
     })
     .safeIntegers(true)
     .get(child) as { rowid: bigint; parent: string } | undefined;
   if (!r) return null;
-  const dels = book.loadMeta(fk.parent, r.parent).dels;
-  return Object.entries(dels).some(([o, s]) => s > (seen[o] ?? 0)) ? r.rowid : null;
+  return coversVector(seen, book.loadMeta(fk.parent, r.parent).dels) ? null : r.rowid;
 }
 
 /** Rowids of the children of parent key `pk` with a write `seen` does not cover (keyed children only). */
-function unseenChildren(
-  book: OrphanBook,
-  fk: ForeignKey,
-  pk: string,
-  seen: Record<string, number>,
-): bigint[] {
+function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vector): bigint[] {
   if (fk.childKey.length === 0) return [];
   const rows = book
     .stmt(`${fk.child}|children-keys|${fk.from.join(',')}|${fk.parent}`, () => {
       const at = fk.from.map((f, i) => `c.${quoteIdent(f)} = ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
-      const key = `json_array(${fk.childKey.map((k) => jsonValue(`c.${quoteIdent(k)}`)).join(', ')})`;
+      const key = keyJsonSql(fk.childKey, 'c');
       return `SELECT c.rowid AS rowid, ${key} AS pk FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
     })
     .safeIntegers(true)
     .all({ pk }) as { rowid: bigint; pk: string }[];
-  return rows
-    .filter((r) => Object.entries(book.loadMeta(fk.child, r.pk).vv).some(([o, s]) => s > (seen[o] ?? 0)))
-    .map((r) => r.rowid);
+  return rows.filter((r) => !coversVector(seen, book.loadMeta(fk.child, r.pk).vv)).map((r) => r.rowid);
 }
 
 /** Rowids of the rows a check finds pointing at a missing parent (statements cached per check shape). */
@@ -329,11 +326,9 @@ function settle(
   const t = quoteIdent(fk.child);
   const shape = tableShape(db, fk.child);
   const keyed = shape.primaryKey.length > 0;
-  const pkExpr = keyed
-    ? `json_array(${shape.primaryKey.map((k) => jsonValue(quoteIdent(k))).join(', ')})`
-    : "'[]'";
-  const rowExpr = `json_object(${shape.columns.map((c) => `'${c.replaceAll("'", "''")}', ${jsonValue(quoteIdent(c))}`).join(', ')})`;
-  const read = db.prepare(`SELECT ${pkExpr} AS pk, ${rowExpr} AS row FROM ${t} WHERE rowid = ?`);
+  const read = db.prepare(
+    `SELECT ${keyJsonSql(shape.primaryKey)} AS pk, ${rowJsonSql(shape.columns)} AS row FROM ${t} WHERE rowid = ?`,
+  );
   const before = read.get(rowid) as { pk: string; row: string } | undefined;
   if (!before) return undefined;
   const record = (resolved: string | null, strategy: string): void =>
@@ -351,7 +346,7 @@ function settle(
         strategy,
       },
     );
-  const action = fk.onDelete.toUpperCase();
+  const action = fk.onDelete;
   if (!removeOnly && (action === 'SET NULL' || action === 'SET DEFAULT')) {
     const defaults = new Map(
       (
@@ -404,18 +399,11 @@ export function recordCascadeLosses(
   for (let i = 0; i < queue.length; i++) {
     const at = queue[i]!;
     for (const fk of fks.incoming(at.tbl)) {
-      const action = fk.onDelete.toUpperCase();
-      if (
-        !['CASCADE', 'SET NULL', 'SET DEFAULT'].includes(action) ||
-        !fk.byParentKey ||
-        fk.childKey.length === 0
-      )
-        continue;
+      if (!rowActions.has(fk.onDelete) || !fk.byParentKey || fk.childKey.length === 0) continue;
       const rows = book
         .stmt(`${fk.child}|cascade|${fk.from.join(',')}|${fk.parent}`, () => {
-          const key = `json_array(${fk.childKey.map((k) => jsonValue(`c.${quoteIdent(k)}`)).join(', ')})`;
-          const shape = tableShape(db, fk.child);
-          const row = `json_object(${shape.columns.map((c) => `'${c.replaceAll("'", "''")}', ${jsonValue(`c.${quoteIdent(c)}`)}`).join(', ')})`;
+          const key = keyJsonSql(fk.childKey, 'c');
+          const row = rowJsonSql(tableShape(db, fk.child).columns, 'c');
           const at = fk.from
             .map((f, j) => `c.${quoteIdent(f)} = ${fromJson(':pk', `$[${j}]`)}`)
             .join(' AND ');
@@ -427,7 +415,7 @@ export function recordCascadeLosses(
         book.recordConflict(fk.child, r.pk, book.nodeId, tx, 'constraint_conflict', r.row, null, null, 0, {
           strategy: `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`,
         });
-        if (action === 'CASCADE' && at.depth + 1 < cascadeRecordDepthMax)
+        if (fk.onDelete === 'CASCADE' && at.depth + 1 < cascadeRecordDepthMax)
           queue.push({ tbl: fk.child, pk: r.pk, depth: at.depth + 1 });
       }
     }

@@ -30,7 +30,6 @@ export class ParkedRows {
       del: db.prepare('DELETE FROM _chorus_parked WHERE tbl = ? AND pk = ?'),
       evict: db.prepare('DELETE FROM _chorus_parked WHERE id <= (SELECT max(id) FROM _chorus_parked) - ?'),
       tables: db.prepare('SELECT DISTINCT tbl FROM _chorus_parked').pluck(),
-      forget: db.prepare('DELETE FROM _chorus_parked WHERE tbl = ?'),
     };
   }
 
@@ -53,15 +52,11 @@ export class ParkedRows {
     if (this.has(tbl)) this.stmts.del.run(tbl, pk);
   }
 
-  /** Forget the parked rows of tables that were dropped. */
-  forgetTables(tbls: readonly string[]): void {
-    for (const t of tbls) {
-      this.stmts.forget.run(t);
-      this.tables?.delete(t);
-    }
-  }
-
-  /** Cached tables may be stale after a rollback or a snapshot: read them again at next use. */
+  /**
+   * Read the tables again at next use (after DDL: a DROP TABLE forgets its rows in
+   * StorageEngine.syncSchema; between, the cached set may name a table with none left, which costs
+   * one lookup).
+   */
   invalidate(): void {
     this.tables = null;
   }

@@ -75,9 +75,9 @@ export class RowSettlement {
     recordCascadeLosses(this.db, this.fks, this.host, p.tx, tbl, pk, (t, k) => own.has(`${t}\0${k}`));
   }
 
-  /** A row change of p's transaction was applied. */
-  touched(p: SettlementProgress, row: TouchedRow): void {
-    if (this.fks.involves(row.tbl)) p.touched.push(row);
+  /** Whether changes of `tbl` are collected for the orphan check (it has or is named by a foreign key). */
+  involves(tbl: string): boolean {
+    return this.fks.involves(tbl);
   }
 
   /** A conflict rule removed a row: rows referencing it are settled at the end of the transaction. */

@@ -26,6 +26,25 @@ export function overlaySql(keys: string[]): string {
   return `SELECT json_set(:row${pairs.map((x) => `, ${x}`).join('')}) AS j`;
 }
 
+/**
+ * SQL of a row's key as the log writes it (JSON array of `columns` of the row `alias`, BLOBs as
+ * {"$b": hex}); "'[]'" for a table without a key. `alias` '' names the columns bare.
+ */
+export function keyJsonSql(columns: readonly string[], alias = ''): string {
+  if (columns.length === 0) return "'[]'";
+  const at = alias ? `${alias}.` : '';
+  return `json_array(${columns.map((c) => jsonValue(`${at}${quoteIdent(c)}`)).join(', ')})`;
+}
+
+/** SQL of a row's columns as a JSON object, as the log writes them (see keyJsonSql). */
+export function rowJsonSql(columns: Iterable<string>, alias = ''): string {
+  const at = alias ? `${alias}.` : '';
+  const pairs = [...columns].map(
+    (c) => `'${c.replaceAll("'", "''")}', ${jsonValue(`${at}${quoteIdent(c)}`)}`,
+  );
+  return `json_object(${pairs.join(', ')})`;
+}
+
 /** WHERE clause matching a row by its primary key, from the JSON array parameter :pk. */
 export function pkWhere(pkCols: string[]): string {
   return pkCols.map((c, i) => `${quoteIdent(c)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
@@ -115,10 +134,10 @@ export class RowSql {
   ): string | null {
     const cols = only ?? [...shape.columns];
     const key = `${tbl}|json|${cols.join(',')}`;
-    const row = this.stmt(key, () => {
-      const pairs = cols.map((c) => `'${c.replaceAll("'", "''")}', ${jsonValue(quoteIdent(c))}`).join(', ');
-      return `SELECT json_object(${pairs}) AS j FROM ${quoteIdent(tbl)} WHERE ${pkWhere(shape.primaryKey)}`;
-    }).get({ pk }) as { j: string } | undefined;
+    const row = this.stmt(
+      key,
+      () => `SELECT ${rowJsonSql(cols)} AS j FROM ${quoteIdent(tbl)} WHERE ${pkWhere(shape.primaryKey)}`,
+    ).get({ pk }) as { j: string } | undefined;
     return row?.j ?? null;
   }
 
