@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { type Cluster, startCluster } from '../support/cluster.js';
+import { eventually } from '../support/wait.js';
 
 let pair: Cluster;
 
@@ -121,6 +122,20 @@ test('a default set or dropped after ADD COLUMN leaves older rows as they were o
   await pair.waitConverged(['altd'], 10_000);
   // Each node holds rows stored before the ADD COLUMNs (short records) that the next ALTERs meet.
   await pair.sql(1, 'ALTER TABLE altd ALTER COLUMN c SET DEFAULT 5, ALTER COLUMN d DROP DEFAULT');
+  // The insert on the first node takes the new defaults only once the second node's ALTER reached it.
+  await eventually('the new defaults on node 1', 10_000, async () => {
+    const rows = await pair.sql(
+      0,
+      "SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'altd' AND column_name IN ('c', 'd') ORDER BY column_name",
+    );
+    return JSON.stringify(rows) ===
+      JSON.stringify([
+        { column_name: 'c', column_default: '5' },
+        { column_name: 'd', column_default: null },
+      ])
+      ? true
+      : undefined;
+  });
   await pair.sql(0, 'INSERT INTO altd (id) VALUES (3)');
   await pair.waitConverged(['altd'], 10_000);
   assert.deepEqual(schemaOf(0, ['altd']), schemaOf(1, ['altd']));
