@@ -48,6 +48,11 @@ export interface PsOptions {
   seed: number;
   /** Writers (each follows the primary: writes, cas and reads); readers on the standbys. */
   writers: number;
+  /**
+   * Writers also read (default true). False: only write and cas — a read on a primary cut off from
+   * its standbys waits for them, so a writer reading when a fault starts acknowledges nothing in it.
+   */
+  writerReads?: boolean;
   readersPerStandby: number;
   outDir: string;
   faultMs: [number, number];
@@ -92,8 +97,9 @@ export interface PsSummary {
 
 /** Election log lines kept per node in the diagnostics. */
 const diagnosticLogLines = 25;
+/** Log lines that say why a failover did or did not happen: elections, role changes, errors. */
 const electionLogPattern =
-  /election|won the election|fenced|following the new primary|not running for primary|promoted/;
+  /election|won the election|fenced|following the new primary|not running for primary|promoted|restarting the node|"level":(50|60)/;
 
 /** A node's chorus_ha_* gauges and its last election log lines. */
 async function haDiagnostics(node: PsCluster['nodes'][number], i: number): Promise<string> {
@@ -259,7 +265,14 @@ export async function runPrimaryStandby(opts: PsOptions): Promise<PsSummary> {
     let nextReader = readerProcessBase;
     let k = 0;
     const clientRng = (): Random => seededRandom((opts.seed ^ (0x9e3779b9 * ++k)) >>> 0);
-    const common = { cluster, history, board, running, opTimeoutMs: opts.opTimeoutMs };
+    const common = {
+      cluster,
+      history,
+      board,
+      running,
+      opTimeoutMs: opts.opTimeoutMs,
+      writerReads: opts.writerReads ?? true,
+    };
     const pollers = pollRoles(cluster, history, board, running);
     const loops: Promise<void>[] = [];
     for (let i = 0; i < opts.writers; i++)

@@ -27,10 +27,14 @@ export async function readKey(client: pg.Client, key: number): Promise<number | 
   return r.rows.length === 0 ? null : Number(r.rows[0].v);
 }
 
-/** One operation of a writer on the primary: read, write or cas (from the value it last saw). */
-function primaryOp(ctx: OpContext, seen: Map<number, number>): Promise<Op> {
+/**
+ * One operation of a writer on the primary: read, write or cas (from the value it last saw); only
+ * write or cas when `reads` is false.
+ */
+function primaryOp(ctx: OpContext, seen: Map<number, number>, reads: boolean): Promise<Op> {
   const key = 1 + randInt(ctx.rng, psKeys);
-  const dice = ctx.rng();
+  const roll = ctx.rng();
+  const dice = reads ? roll : 0.4 + 0.6 * roll;
   if (dice < 0.4)
     return recorded(ctx, 'read', { key }, async () => {
       const value = await readKey(ctx.client, key);
@@ -166,6 +170,8 @@ interface LoopParams {
   rng: Random;
   /** A fresh process id (a client continues as a new process after an indeterminate outcome). */
   nextProcess: () => number;
+  /** Writers read too (false: only write and cas, so no writer waits on a read while a fault lasts). */
+  writerReads: boolean;
 }
 
 /**
@@ -197,7 +203,11 @@ export async function writerLoop(p: LoopParams): Promise<void> {
       await sleep(50);
       continue;
     }
-    const op = await primaryOp({ client: conn, history: p.history, process: proc, node, rng: p.rng }, seen);
+    const op = await primaryOp(
+      { client: conn, history: p.history, process: proc, node, rng: p.rng },
+      seen,
+      p.writerReads,
+    );
     if (op.type !== 'ok') {
       // 25006 (no lease yet, or deposed) or a broken link: look for the primary again, unhurried.
       client.drop();

@@ -672,7 +672,7 @@ export class ChorusNode {
     await this.resolvers?.loadModules(this.config.replication.resolvers);
     await this.replicator?.start();
     await this.extras?.start();
-    this.standby?.start();
+    await this.standby?.start();
   }
 
   /** Run fn in a write transaction of its own (holding the writer); what it writes is replicated. */

@@ -54,7 +54,10 @@ export function voteNetworkFromConfig(node: ChorusNode): PeerNetwork | null {
   const h = node.config.ha;
   if (h.nodes.length === 0 || !h.vote_bind) return null;
   const others = [...new Set([...h.nodes, ...h.observers])].filter((e) => e !== h.vote_bind);
-  return new TcpPeerNetwork(tcpOptions(node.config, node.nodeId, h.vote_bind, others, node.logger));
+  return new TcpPeerNetwork({
+    ...tcpOptions(node.config, node.nodeId, h.vote_bind, others, node.logger),
+    listenerName: 'failover votes, ha.vote_bind',
+  });
 }
 
 /** The peer-link options of a config: the cluster's name, secret, TLS, heartbeats and limits. */

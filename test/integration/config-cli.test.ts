@@ -383,6 +383,49 @@ describe('chorus server: startup problems in one line, exit codes as documented'
     }
   });
 
+  test('a failover vote port already in use stops the node at startup (exit 2), not a node that never votes', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const dir = await tempDir();
+      const [pgPort, httpPort, haPort, otherVote] = await freePorts(4);
+      const config = path.join(dir, 'chorus.toml');
+      await writeFile(
+        config,
+        `[ha]\nnodes = ["127.0.0.1:${taken}", "127.0.0.1:${otherVote}"]\nvote_bind = "127.0.0.1:${taken}"\n`,
+      );
+      const r = await runCli(
+        [
+          'server',
+          '--config',
+          config,
+          '--data-dir',
+          path.join(dir, 'data'),
+          '--listen',
+          `127.0.0.1:${pgPort}`,
+          '--http',
+          `127.0.0.1:${httpPort}`,
+          '--ha-bind',
+          `127.0.0.1:${haPort}`,
+          '--ha-mode',
+          'primary',
+        ],
+        { CHORUS_CLUSTER_SECRET: 'a-long-enough-cluster-secret-0123' },
+      );
+      const shown = `stderr:\n${r.stderr}`;
+      assert.equal(r.code, 2, shown);
+      assert.match(
+        r.stderr,
+        new RegExp(`port ${taken} \\(failover votes, ha.vote_bind\\) is already in use`),
+        shown,
+      );
+      assert.doesNotMatch(r.stderr, /EADDRINUSE|\n\s+at /, shown);
+    } finally {
+      blocker.close();
+    }
+  });
+
   test('a data directory that is a file, or under a file, is named with the problem (exit 2)', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'not-a-dir');

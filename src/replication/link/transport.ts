@@ -27,6 +27,8 @@ export interface TcpPeerNetworkOptions {
   clusterSecret: string;
   /** host:port to listen on for peers (the node's --ha-bind), or null to only dial. Port 0 is allowed. */
   bind: string | null;
+  /** What the listener is, in a "port in use" error (default: the peer link, --ha-bind). */
+  listenerName?: string;
   /** Endpoints (host:port) to dial. */
   peers: string[];
   tls?: { cert: Buffer; key: Buffer; ca?: Buffer } | null;
@@ -163,7 +165,7 @@ export class TcpPeerNetwork implements PeerNetwork {
     this.server = server;
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void =>
-        reject(listenError(e, 'peer link, --ha-bind', `${at.host}:${at.port}`));
+        reject(listenError(e, this.opts.listenerName ?? 'peer link, --ha-bind', `${at.host}:${at.port}`));
       server.once('error', onError);
       server.listen({ host: at.host, port: at.port }, () => {
         server.off('error', onError);

@@ -364,12 +364,15 @@ export class PrimaryStandby {
     return this.follower ? [this.follower.row()] : [];
   }
 
-  start(): void {
+  /**
+   * Starts the snapshot service, the standby tracker and the failover agent. Rejects when the vote
+   * listener cannot listen (a port in use): a node without its vote neither answers elections nor
+   * runs in one, so it must not start half way.
+   */
+  async start(): Promise<void> {
     this.snapshots.start();
     this.tracker?.start();
-    this.agent
-      ?.start()
-      .catch((err: unknown) => this.p.logger.error({ err }, 'failover vote links failed to start'));
+    await this.agent?.start();
   }
 
   /** Stop what must stop before the replicator (snapshot transfers in flight). */
