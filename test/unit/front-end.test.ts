@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Catalog, CatalogColumn, CatalogRelation } from '../../src/sql/analyze/context.js';
 import { AnalyzeState } from '../../src/sql/analyze/context.js';
-import { selectCandidate } from '../../src/sql/analyze/expr/resolve.js';
+import { selectCandidate } from '../../src/sql/analyze/expr/coercion/resolve.js';
 import { StatementAnalyzer } from '../../src/sql/analyze/statement.js';
 import { tokenize } from '../../src/sql/lexer.js';
 import { normalizeForPg } from '../../src/sql/normalize.js';

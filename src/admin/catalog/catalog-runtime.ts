@@ -1,4 +1,4 @@
-// The SQLite side of the front end's catalog functions (sql/analyze/expr/catalog-function-lines.ts):
+// The SQLite side of the front end's catalog functions (sql/analyze/expr/functions/catalog-function-lines.ts):
 // pg_cat_format_type, pg_cat_indexdef, pg_cat_constraintdef, pg_cat_serial_sequence, ..., and the
 // relation and schema names regclass / regnamespace read and print. Registered on every connection.
 

@@ -17,8 +17,8 @@ import {
   type Typed,
 } from './context.js';
 import { expr as walk } from './expr/expr.js';
-import { callFunction } from './expr/functions.js';
-import { rangeFunction } from './expr/range-functions.js';
+import { callFunction } from './expr/functions/functions.js';
+import { rangeFunction } from './expr/functions/range-functions.js';
 import type { ExprHost, Level } from './level.js';
 import { assign as assignDefault, deleteStmt, insertStmt, updateStmt } from './query/dml.js';
 import type { FromHost } from './query/from.js';

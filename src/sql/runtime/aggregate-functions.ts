@@ -14,7 +14,7 @@
 // | pg_string_agg(v, delimiter)        | string_agg (the DISTINCT form's base)                      |
 //
 // Keys are SQL values ordered as SQLite orders them (numbers, then text byte-wise, then BLOBs):
-// the analyzer passes each argument's order/equality key (analyze/expr/keys.ts).
+// the analyzer passes each argument's order/equality key (analyze/expr/comparison/keys.ts).
 
 import type Database from 'better-sqlite3';
 import { ChorusError } from '../../errors.js';

@@ -9,7 +9,7 @@ import { publicSchema, splitStorageName, storageName } from '../../namespaces.js
 import { nodeOf } from '../../parse/parser.js';
 import { declaredType, formatType, isIntegerType, isStorable, ref, T } from '../../types/pg-types.js';
 import { bindMarker, type CatalogColumn, type CatalogRelation } from '../context.js';
-import { coerce } from '../expr/coerce.js';
+import { coerce } from '../expr/coercion/coerce.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import { type AlterAction, type AlterPlan, sessionValueMarker } from './alter-plan.js';

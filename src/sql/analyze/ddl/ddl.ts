@@ -20,8 +20,8 @@ import {
   type TypeRef,
 } from '../../types/pg-types.js';
 import { type BindSource, bindMarker, type CatalogColumn, type CatalogRelation } from '../context.js';
-import { coerce } from '../expr/coerce.js';
-import { storedEqualityIsPostgres } from '../expr/keys.js';
+import { coerce } from '../expr/coercion/coerce.js';
+import { storedEqualityIsPostgres } from '../expr/comparison/keys.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { AlterPlan } from './alter-plan.js';

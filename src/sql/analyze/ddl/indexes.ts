@@ -8,7 +8,7 @@ import { storageName } from '../../namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import { ref, T } from '../../types/pg-types.js';
 import { bindMarker } from '../context.js';
-import { coerce } from '../expr/coerce.js';
+import { coerce } from '../expr/coercion/coerce.js';
 import { type Analyzer, pos, strings } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
 import { constraintName, type DdlPlan, expressionText, keyColumnType } from './ddl.js';

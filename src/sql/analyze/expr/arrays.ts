@@ -11,9 +11,9 @@ import { arrayTypeOf, formatType, ref, T, type TypeRef } from '../../types/pg-ty
 import { type StorageValue, sqlLiteral } from '../../types/values.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
-import { coerce, commonType } from './coerce.js';
-import { nativeEquality } from './keys.js';
-import { applyOperator, resolveOperator } from './operators.js';
+import { coerce, commonType } from './coercion/coerce.js';
+import { nativeEquality } from './comparison/keys.js';
+import { applyOperator, resolveOperator } from './operators/operators.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 

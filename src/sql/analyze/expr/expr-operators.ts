@@ -9,9 +9,9 @@ import { ref, T } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { anyAllArray } from './arrays.js';
-import { coerce } from './coerce.js';
-import { compareSql } from './compare.js';
-import { applyOperator, resolveOperator } from './operators.js';
+import { coerce } from './coercion/coerce.js';
+import { compareSql } from './comparison/compare.js';
+import { applyOperator, resolveOperator } from './operators/operators.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 

@@ -8,9 +8,9 @@ import { T } from '../../types/pg-types.js';
 import { type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings } from '../level.js';
 import { arraySubquery } from './arrays.js';
+import { nativeEquality } from './comparison/keys.js';
 import { binary } from './expr-operators.js';
-import { nativeEquality } from './keys.js';
-import { resolveOperator } from './operators.js';
+import { resolveOperator } from './operators/operators.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 

@@ -12,11 +12,11 @@ import { type AnalyzeState, type Typed, typed } from '../context.js';
 import { type Level, merge, pos, strings, typeOf } from '../level.js';
 import type { ScopeColumn } from '../scope.js';
 import { arrayConstructor, indirection } from './arrays.js';
-import { applyTypmod, coerce, commonType, requireBool } from './coerce.js';
+import { applyTypmod, coerce, commonType, requireBool } from './coercion/coerce.js';
 import { aExpr, balanced } from './expr-operators.js';
 import { subLink } from './expr-sublink.js';
-import { applyOperator } from './operators.js';
-import { currentSchema } from './sequence-functions.js';
+import { currentSchema } from './functions/sequence-functions.js';
+import { applyOperator } from './operators/operators.js';
 
 export function expr(n: P.Node, lv: Level): Typed {
   const st = lv.host.st;

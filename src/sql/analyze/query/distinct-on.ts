@@ -8,7 +8,13 @@ import type * as P from '@pgsql/types';
 import { ChorusError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
 import type { Typed } from '../context.js';
-import { groupKeySql, peerKeySql, requireEquality, requireOrdering, sortKeySql } from '../expr/keys.js';
+import {
+  groupKeySql,
+  peerKeySql,
+  requireEquality,
+  requireOrdering,
+  sortKeySql,
+} from '../expr/comparison/keys.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
 import { direction } from './order.js';
 

@@ -9,7 +9,7 @@ import { nodeOf } from '../../parse/parser.js';
 import { runtimeType } from '../../types/enum.js';
 import { formatType, ref, T } from '../../types/pg-types.js';
 import type { CatalogColumn, CatalogRelation, Typed } from '../context.js';
-import { coerce, requireBool } from '../expr/coerce.js';
+import { coerce, requireBool } from '../expr/coercion/coerce.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
 import { checkInternal, quoteId, type RangeItem, Scope } from '../scope.js';
 import { fromClause } from './from.js';

@@ -6,7 +6,7 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
 import type { Typed } from '../context.js';
-import { groupKeySql, requireEquality } from '../expr/keys.js';
+import { groupKeySql, requireEquality } from '../expr/comparison/keys.js';
 import { type Analyzer, exprPos, type Level, strings } from '../level.js';
 import type { Scope } from '../scope.js';
 
@@ -87,7 +87,7 @@ export function groupBy(an: Analyzer, s: P.SelectStmt, scope: Scope): GroupState
   return { sql: ` GROUP BY ${sqls.join(', ')}`, checker, fingerprints };
 }
 
-export { groupKeySql, needsGroupKey } from '../expr/keys.js';
+export { groupKeySql, needsGroupKey } from '../expr/comparison/keys.js';
 
 function resolveGroupItem(g: P.Node, targets: readonly P.ResTarget[], scope: Scope): P.Node {
   const [tag, body] = nodeOf(g);

@@ -8,8 +8,14 @@ import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
 import { formatType, isIntegerType, ref, T } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
-import { canCoerce, coerce } from '../expr/coerce.js';
-import { groupKeySql, peerKeySql, requireEquality, requireOrdering, sortKeySql } from '../expr/keys.js';
+import { canCoerce, coerce } from '../expr/coercion/coerce.js';
+import {
+  groupKeySql,
+  peerKeySql,
+  requireEquality,
+  requireOrdering,
+  sortKeySql,
+} from '../expr/comparison/keys.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
 import { quoteId } from '../scope.js';
 

@@ -8,9 +8,13 @@ import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
 import { formatType, ref, T, type TypeRef } from '../../types/pg-types.js';
 import type { Typed } from '../context.js';
-import { checkNoOuterAggregate, hasOuterAggregate, outerAggregateCount } from '../expr/agg-level.js';
-import { coerce, commonType, requireBool } from '../expr/coerce.js';
-import { requireEquality } from '../expr/keys.js';
+import {
+  checkNoOuterAggregate,
+  hasOuterAggregate,
+  outerAggregateCount,
+} from '../expr/aggregates/agg-level.js';
+import { coerce, commonType, requireBool } from '../expr/coercion/coerce.js';
+import { requireEquality } from '../expr/comparison/keys.js';
 import { type Analyzer, exprPos, type Level, pos, strings } from '../level.js';
 import { quoteId, Scope } from '../scope.js';
 import { distinctOnItems, distinctOnSql } from './distinct-on.js';

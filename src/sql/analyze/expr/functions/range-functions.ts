@@ -2,13 +2,13 @@
 // runtime's table-valued function pg_generate_series (one column "c1").
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { isIntegerType, ref, T, type TypeRef } from '../../types/pg-types.js';
-import { type AdminArgument, type Typed, typed } from '../context.js';
-import { type Level, pos, type RangeFunctionResult, strings } from '../level.js';
-import { quoteId } from '../scope.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../../errors.js';
+import { isIntegerType, ref, T, type TypeRef } from '../../../types/pg-types.js';
+import { type AdminArgument, type Typed, typed } from '../../context.js';
+import { type Level, pos, type RangeFunctionResult, strings } from '../../level.js';
+import { quoteId } from '../../scope.js';
+import { coerce } from '../coercion/coerce.js';
 import { arrayRangeFunction, arraySetReturning } from './array-range-functions.js';
-import { coerce } from './coerce.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 

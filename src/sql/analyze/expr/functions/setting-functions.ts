@@ -2,10 +2,10 @@
 // session, not of SQLite. Their arguments must be constants or parameters; the session reads or
 // changes the setting when the statement is bound (bind sources `setting` and `set_config`).
 
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { type PgType, ref, T } from '../../types/pg-types.js';
-import { type AnalyzeState, type BindSource, bindMarker, type Typed, typed } from '../context.js';
-import { coerce } from './coerce.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../../errors.js';
+import { type PgType, ref, T } from '../../../types/pg-types.js';
+import { type AnalyzeState, type BindSource, bindMarker, type Typed, typed } from '../../context.js';
+import { coerce } from '../coercion/coerce.js';
 
 const markerOnly = new RegExp(`^${bindMarker}(\\d+)${bindMarker}$`);
 

@@ -4,12 +4,12 @@
 // the runtime's table-valued functions (a second column numbers their rows).
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { elementSql } from '../../types/array/array-storage.js';
-import { A, ref, T } from '../../types/pg-types.js';
-import type { Typed } from '../context.js';
-import { type Level, pos, type RangeFunctionResult } from '../level.js';
-import { coerce } from './coerce.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../../errors.js';
+import { elementSql } from '../../../types/array/array-storage.js';
+import { A, ref, T } from '../../../types/pg-types.js';
+import type { Typed } from '../../context.js';
+import { type Level, pos, type RangeFunctionResult } from '../../level.js';
+import { coerce } from '../coercion/coerce.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 

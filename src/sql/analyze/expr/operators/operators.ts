@@ -2,14 +2,14 @@
 // resolved as PostgreSQL resolves them, and emitted as SQLite over the storage formats: native SQL
 // where SQLite's semantics are PostgreSQL's, runtime functions where a check or a conversion is due.
 
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { formatType, type PgType, T } from '../../types/pg-types.js';
-import { type AnalyzeState, type Typed, typed } from '../context.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../../errors.js';
+import { formatType, type PgType, T } from '../../../types/pg-types.js';
+import { type AnalyzeState, type Typed, typed } from '../../context.js';
+import { coerce } from '../coercion/coerce.js';
+import { anyNonArray, selectCandidate } from '../coercion/resolve.js';
+import { compareSql } from '../comparison/compare.js';
+import { resolveEnumComparison } from '../comparison/enum-values.js';
 import { emitArrayOperator, resolveArrayOperator } from './array-operators.js';
-import { coerce } from './coerce.js';
-import { compareSql } from './compare.js';
-import { resolveEnumComparison } from './enum-values.js';
-import { anyNonArray, selectCandidate } from './resolve.js';
 
 export interface Operator {
   name: string;

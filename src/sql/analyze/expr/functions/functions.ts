@@ -3,25 +3,25 @@
 // FILTER) and window functions (OVER), emitted as SQLite.
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { nodeOf } from '../../parse/parser.js';
-import { catalogTypeByName } from '../../types/catalog-types.js';
-import { enumLabelOfRankSql, enumRankSql, runtimeType } from '../../types/enum.js';
-import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
-import { type Typed, typed } from '../context.js';
-import { type Level, merge, pos, strings } from '../level.js';
-import { distinctAggregateSql, windowAggregateSql } from './agg-distinct.js';
-import { aggregateLevelsUp, markOuterAggregate } from './agg-level.js';
-import { arrayElementType } from './array-operators.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../../errors.js';
+import { nodeOf } from '../../../parse/parser.js';
+import { catalogTypeByName } from '../../../types/catalog-types.js';
+import { enumLabelOfRankSql, enumRankSql, runtimeType } from '../../../types/enum.js';
+import { A, arrayTypeOf, formatType, type PgType, ref, T, type TypeRef } from '../../../types/pg-types.js';
+import { type Typed, typed } from '../../context.js';
+import { type Level, merge, pos, strings } from '../../level.js';
+import { distinctAggregateSql, windowAggregateSql } from '../aggregates/agg-distinct.js';
+import { aggregateLevelsUp, markOuterAggregate } from '../aggregates/agg-level.js';
+import { coerce } from '../coercion/coerce.js';
+import { anyArray, anyElement, anyNonArray, selectCandidate } from '../coercion/resolve.js';
+import { enumFunction, enumFunctionNames } from '../comparison/enum-values.js';
+import { groupKeySql } from '../comparison/keys.js';
+import { arrayElementType } from '../operators/array-operators.js';
 import { arraySetReturning } from './array-range-functions.js';
 import { catalogFunctionLines } from './catalog-function-lines.js';
-import { coerce } from './coerce.js';
-import { enumFunction, enumFunctionNames } from './enum-values.js';
 import { type FunctionLine, functionLines_ } from './function-table.js';
-import { groupKeySql } from './keys.js';
 import { postgresFunctionNames } from './pg-function-names.js';
 import { adminScalar } from './range-functions.js';
-import { anyArray, anyElement, anyNonArray, selectCandidate } from './resolve.js';
 import { sequenceFunction, sequenceFunctionNames } from './sequence-functions.js';
 import { currentSetting, setConfig } from './setting-functions.js';
 

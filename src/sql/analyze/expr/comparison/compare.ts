@@ -4,9 +4,9 @@
 // padding, jsonb by its own ordering (runtime pg_jsonb_cmp / pg_jsonb_key), and cross-type
 // date/timestamp/timestamptz comparisons convert one side first.
 
-import { isIntegerType, numericTypmodParts, T } from '../../types/pg-types.js';
-import { numericBoundsSql } from '../../types/values.js';
-import type { AnalyzeState, Typed } from '../context.js';
+import { isIntegerType, numericTypmodParts, T } from '../../../types/pg-types.js';
+import { numericBoundsSql } from '../../../types/values.js';
+import type { AnalyzeState, Typed } from '../../context.js';
 import { enumCompareSql } from './enum-values.js';
 import { arrayKeySql, arrayTextIsCanonical } from './keys.js';
 

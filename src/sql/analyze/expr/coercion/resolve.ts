@@ -2,7 +2,7 @@
 // exact match, then func_select_candidate's rounds: implicit coercibility, most exact matches,
 // preferred types, categories for unknown inputs, and the "same as the known input" last gasp).
 
-import { type PgType, T } from '../../types/pg-types.js';
+import { type PgType, T } from '../../../types/pg-types.js';
 import { canCoerce } from './coerce.js';
 
 /** Pseudo-types a signature may use. */

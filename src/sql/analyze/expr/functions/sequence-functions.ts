@@ -4,13 +4,13 @@
 // planned (plans are made again after DDL), as PostgreSQL resolves a regclass constant.
 
 import type * as P from '@pgsql/types';
-import { ChorusError } from '../../../errors.js';
-import { identText, parseSequenceName, publicSchema, qualifiedText } from '../../namespaces.js';
-import { nodeOf } from '../../parse/parser.js';
-import { ref, T } from '../../types/pg-types.js';
-import { type Typed, typed } from '../context.js';
-import { type Level, pos } from '../level.js';
-import { coerce } from './coerce.js';
+import { ChorusError } from '../../../../errors.js';
+import { identText, parseSequenceName, publicSchema, qualifiedText } from '../../../namespaces.js';
+import { nodeOf } from '../../../parse/parser.js';
+import { ref, T } from '../../../types/pg-types.js';
+import { type Typed, typed } from '../../context.js';
+import { type Level, pos } from '../../level.js';
+import { coerce } from '../coercion/coerce.js';
 
 type Walk = (n: P.Node, lv: Level) => Typed;
 

@@ -3,13 +3,13 @@
 // enum_range. Equality compares the labels as stored; order compares label positions, and against
 // a constant becomes an IN list of the labels before or after it (an index on the column serves).
 
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { encodeArray } from '../../types/array/array-storage.js';
-import { enumLabelsSql, enumRankSql } from '../../types/enum.js';
-import { formatType, type PgType, T } from '../../types/pg-types.js';
-import { sqlLiteral } from '../../types/values.js';
-import { type AnalyzeState, type Typed, typed } from '../context.js';
-import { coerce } from './coerce.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../../errors.js';
+import { encodeArray } from '../../../types/array/array-storage.js';
+import { enumLabelsSql, enumRankSql } from '../../../types/enum.js';
+import { formatType, type PgType, T } from '../../../types/pg-types.js';
+import { sqlLiteral } from '../../../types/values.js';
+import { type AnalyzeState, type Typed, typed } from '../../context.js';
+import { coerce } from '../coercion/coerce.js';
 
 const comparisons: Record<string, string> = {
   '=': 'eq',

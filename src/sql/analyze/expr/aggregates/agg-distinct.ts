@@ -6,11 +6,11 @@
 // (runtime/aggregate-functions.ts) receives each argument's key and sorts and dedupes them.
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
-import { nodeOf } from '../../parse/parser.js';
-import type { Typed } from '../context.js';
-import { type Level, pos } from '../level.js';
-import { needsGroupKey, peerKeySql, requireEquality } from './keys.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../../errors.js';
+import { nodeOf } from '../../../parse/parser.js';
+import type { Typed } from '../../context.js';
+import { type Level, pos } from '../../level.js';
+import { needsGroupKey, peerKeySql, requireEquality } from '../comparison/keys.js';
 
 /** Aggregates whose result does not depend on the order of their input (exact arithmetic). */
 const orderInsensitive = new Set([

@@ -5,10 +5,10 @@
 // not count: 'a' = 'a  ', and E'a\t' sorts after 'a') and jsonb (1 = 1.0, its own type order).
 // Everything else compares as stored, so plain columns stay plain (indexes, no function calls).
 
-import { ChorusError } from '../../../errors.js';
-import { enumRankSql } from '../../types/enum.js';
-import { formatType, isIntegerType, numericTypmodParts, type PgType, T } from '../../types/pg-types.js';
-import type { Typed } from '../context.js';
+import { ChorusError } from '../../../../errors.js';
+import { enumRankSql } from '../../../types/enum.js';
+import { formatType, isIntegerType, numericTypmodParts, type PgType, T } from '../../../types/pg-types.js';
+import type { Typed } from '../../context.js';
 
 /** A bare column reference (`"t"."c"` or `"c"`): cheap to repeat in SQL. */
 const plainColumn = /^(?:"[^"]*"\.)?"[^"]*"$/;

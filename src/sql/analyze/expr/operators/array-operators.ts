@@ -4,13 +4,13 @@
 // The element types of both sides are resolved to a common type, as PostgreSQL's anycompatible does;
 // an untyped literal or parameter beside an array is an array of that type.
 
-import { ChorusError } from '../../../errors.js';
-import { runtimeType } from '../../types/enum.js';
-import { arrayTypeOf, type PgType, ref, T, type TypeRef } from '../../types/pg-types.js';
-import { type AnalyzeState, type Typed, typed } from '../context.js';
-import { coerce, commonType } from './coerce.js';
-import { compareSql } from './compare.js';
-import { anyArray, anyElement, anyNonArray } from './resolve.js';
+import { ChorusError } from '../../../../errors.js';
+import { runtimeType } from '../../../types/enum.js';
+import { arrayTypeOf, type PgType, ref, T, type TypeRef } from '../../../types/pg-types.js';
+import { type AnalyzeState, type Typed, typed } from '../../context.js';
+import { coerce, commonType } from '../coercion/coerce.js';
+import { anyArray, anyElement, anyNonArray } from '../coercion/resolve.js';
+import { compareSql } from '../comparison/compare.js';
 
 const comparisons = new Set(['=', '<>', '<', '<=', '>', '>=']);
 const setOps: Record<string, string> = {

@@ -2,12 +2,12 @@
 // types the front end knows, plus I/O conversion to and from text), the SQL that converts a value,
 // and select_common_type for UNION / CASE / COALESCE / IN.
 
-import { ChorusError } from '../../../errors.js';
-import { firstUserOid } from '../../namespaces.js';
-import { elementSql } from '../../types/array/array-storage.js';
-import { splitQualifiedName } from '../../types/catalog-types.js';
-import type { StorageValue } from '../../types/codec.js';
-import { enumLabelsSql, enumShownName, runtimeType } from '../../types/enum.js';
+import { ChorusError } from '../../../../errors.js';
+import { firstUserOid } from '../../../namespaces.js';
+import { elementSql } from '../../../types/array/array-storage.js';
+import { splitQualifiedName } from '../../../types/catalog-types.js';
+import type { StorageValue } from '../../../types/codec.js';
+import { enumLabelsSql, enumShownName, runtimeType } from '../../../types/enum.js';
 import {
   A,
   arrayTypeOf,
@@ -18,10 +18,10 @@ import {
   type PgType,
   T,
   type TypeRef,
-} from '../../types/pg-types.js';
-import { applyTypmodValue, inputValue, sqlLiteral } from '../../types/values.js';
-import { type AnalyzeState, type Typed, typed } from '../context.js';
-import { resolveTypeIn } from '../level.js';
+} from '../../../types/pg-types.js';
+import { applyTypmodValue, inputValue, sqlLiteral } from '../../../types/values.js';
+import { type AnalyzeState, type Typed, typed } from '../../context.js';
+import { resolveTypeIn } from '../../level.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 

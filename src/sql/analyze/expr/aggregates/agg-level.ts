@@ -4,9 +4,9 @@
 // and its other columns must be grouped (42803). Marks are kept per Scope of the owning level.
 
 import type * as P from '@pgsql/types';
-import { ChorusError } from '../../../errors.js';
-import { type Level, strings } from '../level.js';
-import type { Scope } from '../scope.js';
+import { ChorusError } from '../../../../errors.js';
+import { type Level, strings } from '../../level.js';
+import type { Scope } from '../../scope.js';
 
 interface Mark {
   count: number;
