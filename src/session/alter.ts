@@ -5,7 +5,7 @@
 
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { type AlterAction, type AlterPlan, sessionValueMarker } from '../sql/analyze/ddl/alter-plan.js';
-import { constraintName } from '../sql/analyze/ddl/ddl.js';
+import { constraintName } from '../sql/analyze/ddl/constraints.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import { quoteLiteral } from '../sql/lexer.js';
 import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';

@@ -4,7 +4,7 @@
 
 import { ChorusError, SyntaxError42601 } from '../errors.js';
 import type { Catalog } from '../sql/analyze/context.js';
-import { keyColumnType } from '../sql/analyze/ddl/ddl.js';
+import { keyColumnType } from '../sql/analyze/ddl/constraints.js';
 import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';

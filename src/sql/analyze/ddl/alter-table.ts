@@ -12,19 +12,13 @@ import { bindMarker, type CatalogColumn, type CatalogRelation } from '../context
 import { coerce } from '../expr/coercion/coerce.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
+import { addColumnSql } from './add-column.js';
 import { type AlterAction, type AlterPlan, sessionValueMarker } from './alter-plan.js';
-import {
-  addColumnSql,
-  type ColumnPlan,
-  columnPlan,
-  type DdlPlan,
-  defaultSql,
-  expressionText,
-  foreignKey,
-  keyColumnType,
-  referencedColumns,
-} from './ddl.js';
+import { type ColumnPlan, columnPlan, defaultSql, expressionText } from './columns.js';
+import { keyColumnType, referencedColumns } from './constraints.js';
+import type { DdlPlan } from './ddl.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
+import { foreignKey } from './foreign-keys.js';
 import { defaultComment } from './stored-text.js';
 
 /** A plan with no SQLite text of its own: the session runs `alter`. */

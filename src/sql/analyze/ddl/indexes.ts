@@ -11,7 +11,9 @@ import { bindMarker } from '../context.js';
 import { coerce } from '../expr/coercion/coerce.js';
 import { type Analyzer, pos, strings } from '../level.js';
 import { checkInternal, quoteId, Scope } from '../scope.js';
-import { constraintName, type DdlPlan, expressionText, keyColumnType } from './ddl.js';
+import { expressionText } from './columns.js';
+import { constraintName, keyColumnType } from './constraints.js';
+import type { DdlPlan } from './ddl.js';
 import { indexExprComment } from './stored-text.js';
 
 export function createIndex(an: Analyzer, s: P.IndexStmt): DdlPlan {

@@ -1,0 +1,120 @@
+// FOREIGN KEY constraints as SQLite's: the referenced table and key checked as PostgreSQL checks
+// them (including a new table referencing itself), with ON DELETE / ON UPDATE and DEFERRABLE.
+
+import type * as P from '@pgsql/types';
+import { ChorusError } from '../../../errors.js';
+import { storageName } from '../../namespaces.js';
+import { type Analyzer, pos, strings } from '../level.js';
+import { checkInternal, quoteId } from '../scope.js';
+
+const fkActions: Record<string, string> = {
+  a: 'NO ACTION',
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+};
+
+/** The table a CREATE TABLE makes, for its foreign keys that reference itself. */
+export interface SelfReference {
+  schema: string;
+  name: string;
+  primaryKey: string[];
+  uniques: string[][];
+}
+
+export function foreignKey(
+  an: Analyzer,
+  c: P.Constraint,
+  fkCols: readonly string[],
+  temporary = false,
+  self: SelfReference | null = null,
+): string {
+  const target = c.pktable!;
+  checkInternal(target.relname!, pos(an.st, target.location));
+  const pkCols = strings(c.pk_attrs);
+  const refd = an.st.catalog.relation(target.schemaname ?? null, target.relname!);
+  if (
+    !refd &&
+    self &&
+    target.relname === self.name &&
+    (target.schemaname == null || target.schemaname === self.schema)
+  )
+    return selfForeignKey(c, fkCols, pkCols, self);
+  if (refd && (refd.temporary ?? false) !== temporary)
+    throw new ChorusError(
+      '42P16',
+      temporary
+        ? 'constraints on temporary tables may reference only temporary tables'
+        : 'constraints on permanent tables may reference only permanent tables',
+    );
+  let cols = pkCols;
+  if (cols.length === 0) {
+    if (!refd || refd.primaryKey.length === 0) {
+      throw new ChorusError('42704', `there is no primary key for referenced table "${target.relname}"`);
+    }
+    cols = refd.primaryKey;
+  }
+  if (cols.length !== fkCols.length) {
+    throw new ChorusError('42830', 'number of referencing and referenced columns for foreign key disagree');
+  }
+  if (refd?.kind === 'table' && pkCols.length > 0) {
+    for (const n of pkCols) {
+      if (!refd.columns.some((x) => x.name === n))
+        throw new ChorusError('42703', `column "${n}" referenced in foreign key constraint does not exist`);
+    }
+    // SQLite would take the key and refuse every later write with "foreign key mismatch".
+    const matching = refd.uniques.some(
+      (u) => u.columns.length === pkCols.length && pkCols.every((x) => u.columns.includes(x)),
+    );
+    if (!matching) {
+      throw new ChorusError(
+        '42830',
+        `there is no unique constraint matching given keys for referenced table "${refd.name}"`,
+      );
+    }
+  }
+  const refName = refd?.name ?? storageName(target.schemaname ?? null, target.relname!);
+  return foreignKeySql(c, fkCols, refName, cols);
+}
+
+/** A foreign key of a new table to itself: checked against the keys the statement declares. */
+function selfForeignKey(
+  c: P.Constraint,
+  fkCols: readonly string[],
+  pkCols: string[],
+  self: SelfReference,
+): string {
+  let cols = pkCols;
+  if (cols.length === 0) {
+    if (self.primaryKey.length === 0)
+      throw new ChorusError('42704', `there is no primary key for referenced table "${self.name}"`);
+    cols = self.primaryKey;
+  }
+  if (cols.length !== fkCols.length)
+    throw new ChorusError('42830', 'number of referencing and referenced columns for foreign key disagree');
+  if (
+    pkCols.length > 0 &&
+    !self.uniques.some((u) => u.length === pkCols.length && pkCols.every((x) => u.includes(x)))
+  )
+    throw new ChorusError(
+      '42830',
+      `there is no unique constraint matching given keys for referenced table "${self.name}"`,
+    );
+  const refName = storageName(self.schema, self.name);
+  return foreignKeySql(c, fkCols, refName, cols);
+}
+
+function foreignKeySql(
+  c: P.Constraint,
+  fkCols: readonly string[],
+  refName: string,
+  cols: readonly string[],
+): string {
+  let sql = `FOREIGN KEY (${fkCols.map(quoteId).join(', ')}) REFERENCES ${quoteId(refName)} (${cols.map(quoteId).join(', ')})`;
+  if (c.fk_del_action && c.fk_del_action !== 'a') sql += ` ON DELETE ${fkActions[c.fk_del_action]}`;
+  if (c.fk_upd_action && c.fk_upd_action !== 'a') sql += ` ON UPDATE ${fkActions[c.fk_upd_action]}`;
+  if (c.deferrable)
+    sql += c.initdeferred ? ' DEFERRABLE INITIALLY DEFERRED' : ' DEFERRABLE INITIALLY IMMEDIATE';
+  return sql;
+}
