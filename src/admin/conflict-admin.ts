@@ -17,7 +17,8 @@ import { bindable, parseJsonExact, resolvedStorageValue } from '../replication/a
 import type { Resolvers } from '../replication/apply/resolvers.js';
 import type { Classified } from '../sql/classify.js';
 import { isKeyword, quoteIdent } from '../sql/lexer.js';
-import { type TypeRef, typeOfDeclared } from '../sql/types/pg-types.js';
+import { typeOfDeclared } from '../sql/types/declared-types.js';
+import type { TypeRef } from '../sql/types/pg-types.js';
 import { inputValue } from '../sql/types/values.js';
 import { tableShape } from '../storage/capture.js';
 import type { StorageEngine } from '../storage/engine.js';

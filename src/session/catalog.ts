@@ -25,17 +25,8 @@ import {
   storageName,
 } from '../sql/namespaces.js';
 import { catalogType, vectorAsArraySql } from '../sql/types/catalog-types.js';
-import {
-  A,
-  crdtColumnTypes,
-  isArrayType,
-  type PgType,
-  ref,
-  rowidKeyType,
-  T,
-  type TypeRef,
-  typeOfDeclared,
-} from '../sql/types/pg-types.js';
+import { crdtColumnTypes, rowidKeyType, typeOfDeclared } from '../sql/types/declared-types.js';
+import { A, isArrayType, type PgType, ref, T, type TypeRef } from '../sql/types/pg-types.js';
 import { listEnumTypes, listSchemas, listSequences } from '../storage/object-catalog.js';
 import type { ConstraintCatalog, ForeignKey } from './constraint-errors.js';
 

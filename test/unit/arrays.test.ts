@@ -7,15 +7,8 @@ import { ChorusError } from '../../src/errors.js';
 import { parseArrayText, quoteArrayElement } from '../../src/sql/types/array/array-codec.js';
 import { arrayKey } from '../../src/sql/types/array/array-key.js';
 import { decodeArray, encodeArray } from '../../src/sql/types/array/array-storage.js';
-import {
-  A,
-  arrayTypeOf,
-  declaredType,
-  formatType,
-  ref,
-  T,
-  typeOfDeclared,
-} from '../../src/sql/types/pg-types.js';
+import { declaredType, typeOfDeclared } from '../../src/sql/types/declared-types.js';
+import { A, arrayTypeOf, formatType, ref, T } from '../../src/sql/types/pg-types.js';
 import { codecFor, defaultEnv, inputValue } from '../../src/sql/types/values.js';
 
 function sqlstate(f: () => unknown): string {

@@ -18,7 +18,8 @@ import {
   resolvedStorageValue,
   stringifyJsonExact,
 } from '../../src/replication/apply/resolver-values.js';
-import { T, typeOfDeclared } from '../../src/sql/types/pg-types.js';
+import { typeOfDeclared } from '../../src/sql/types/declared-types.js';
+import { T } from '../../src/sql/types/pg-types.js';
 import { inputValue } from '../../src/sql/types/values.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';

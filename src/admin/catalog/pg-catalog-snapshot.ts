@@ -10,8 +10,9 @@ import {
 } from '../../sql/analyze/ddl/stored-text.js';
 import { qualifiedText, splitStorageName, storageName } from '../../sql/namespaces.js';
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
+import { rowidKeyType, typeOfDeclared } from '../../sql/types/declared-types.js';
 import { Oid } from '../../sql/types/oids.js';
-import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
+import { type TypeRef, typeByOid } from '../../sql/types/pg-types.js';
 import { constraintIndexMarker } from '../../storage/constraints.js';
 import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';

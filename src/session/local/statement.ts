@@ -6,7 +6,7 @@ import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { isKeyword, isTrivia, type StatementText, type Token } from '../../sql/lexer.js';
 import { charOffset, nodeOf, parseSql } from '../../sql/parse/parser.js';
-import { resolveTypeName } from '../../sql/types/pg-types.js';
+import { resolveTypeName } from '../../sql/types/type-names.js';
 import {
   isNotifyFunctionWord,
   type NotifyStatement,

@@ -4,7 +4,8 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
 import { errorPosition, nodeOf } from '../parse/parser.js';
-import { arrayTypeOf, formatType, ref, resolveTypeName, T, type TypeRef } from '../types/pg-types.js';
+import { arrayTypeOf, formatType, ref, T, type TypeRef } from '../types/pg-types.js';
+import { resolveTypeName } from '../types/type-names.js';
 import type { AnalyzeState, CatalogColumn, CatalogRelation, Typed } from './context.js';
 import type { Scope } from './scope.js';
 

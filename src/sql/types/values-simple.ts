@@ -4,7 +4,8 @@
 
 import { ChorusError } from '../../errors.js';
 import type { StorageValue, TypeCodec } from './codec.js';
-import { charTypmodLength, formatType, type PgType, resolveTypeName, T, typeByOid } from './pg-types.js';
+import { charTypmodLength, formatType, type PgType, T, typeByOid } from './pg-types.js';
+import { resolveTypeName } from './type-names.js';
 
 const int16Min = -32768n;
 const int16Max = 32767n;

@@ -7,16 +7,9 @@ import type * as P from '@pgsql/types';
 import { deparseSync } from 'pgsql-deparser';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import {
-  crdtColumnTypes,
-  declaredType,
-  isIntegerType,
-  isStorable,
-  ref,
-  serialTypes,
-  T,
-  type TypeRef,
-} from '../../types/pg-types.js';
+import { crdtColumnTypes, declaredType, isStorable } from '../../types/declared-types.js';
+import { isIntegerType, ref, T, type TypeRef } from '../../types/pg-types.js';
+import { serialTypes } from '../../types/type-names.js';
 import { bindMarker, type CatalogColumn, type CatalogRelation } from '../context.js';
 import { type Analyzer, pos, strings, typeOf } from '../level.js';
 import { quoteId } from '../scope.js';

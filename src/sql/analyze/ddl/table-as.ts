@@ -5,7 +5,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { nodeOf } from '../../parse/parser.js';
-import { declaredType, isStorable } from '../../types/pg-types.js';
+import { declaredType, isStorable } from '../../types/declared-types.js';
 import type { Analyzer } from '../level.js';
 import { pos, strings } from '../level.js';
 import { selectStmt } from '../query/select.js';
