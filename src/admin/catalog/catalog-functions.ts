@@ -8,16 +8,14 @@ import { formatType as pgFormatType, typeByOid } from '../../sql/types/pg-types.
 import { registerCatalogRuntime } from './catalog-runtime.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
-  catalogSnapshot,
   constraintDefinition,
   indexColumnText,
   indexDefinition,
-  isIndex,
   relationName,
   relationOid,
-  setCatalogSource,
   viewDefinition,
-} from './pg-catalog-snapshot.js';
+} from './pg-catalog-definitions.js';
+import { catalogSnapshot, isIndex, setCatalogSource } from './pg-catalog-snapshot.js';
 
 /** format_type's names for the types this node reports. */
 const typeDisplayNames = new Map<number, string>([

@@ -16,14 +16,12 @@ import {
 } from './catalog-objects.js';
 import { ownerOid } from './pg-catalog-common.js';
 import {
-  catalogSnapshot,
   constraintDefinition,
   indexColumnText,
   indexDefinition,
-  isIndex,
-  relationOf,
   viewDefinition,
-} from './pg-catalog-snapshot.js';
+} from './pg-catalog-definitions.js';
+import { catalogSnapshot, isIndex, relationOf } from './pg-catalog-snapshot.js';
 
 /** OIDs of the catalog relations PostgreSQL 15 has (for 'pg_class'::regclass and the like). */
 const systemRelations: Record<string, number> = {

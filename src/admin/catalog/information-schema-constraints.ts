@@ -7,11 +7,11 @@ import type { AdminRegistry } from '../registry.js';
 import { displayCheck } from './catalog-exprs.js';
 import { databaseName } from './catalog-objects.js';
 import { addInfoView, type InfoRow } from './information-schema.js';
+import { columnTypes } from './pg-catalog-definitions.js';
 import {
   type CatalogRelation,
   type CatalogSnapshot,
   catalogSnapshot,
-  columnTypes,
   relationOf,
 } from './pg-catalog-snapshot.js';
 

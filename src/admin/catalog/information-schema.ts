@@ -15,12 +15,12 @@ import {
 } from './catalog-objects.js';
 import { formatTypeOid } from './catalog-runtime.js';
 import { cols } from './pg-catalog-common.js';
+import { viewText } from './pg-catalog-definitions.js';
 import {
   type CatalogColumn,
   type CatalogRelation,
   catalogConnection,
   catalogSnapshot,
-  viewText,
 } from './pg-catalog-snapshot.js';
 
 export type InfoRow = Record<string, AdminValue>;

@@ -6,7 +6,8 @@
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { catalogEnums, catalogSequences, ownerName } from './catalog-objects.js';
 import { btreeAmOid, cols, ownerOid, pgCatalogNamespaceOid } from './pg-catalog-common.js';
-import { catalogSnapshot, indexDefinition, viewText } from './pg-catalog-snapshot.js';
+import { indexDefinition, viewText } from './pg-catalog-definitions.js';
+import { catalogSnapshot } from './pg-catalog-snapshot.js';
 
 /** PostgreSQL 15's default btree operator classes: [oid, name, input type, family]. */
 const opclasses: [number, string, number, number][] = [

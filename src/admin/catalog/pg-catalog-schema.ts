@@ -18,15 +18,14 @@ import {
   publicNamespaceOid,
   tf,
 } from './pg-catalog-common.js';
+import { indexExprText, setCheckDisplay } from './pg-catalog-definitions.js';
 import { btreeOpclass } from './pg-catalog-extra.js';
 import {
   type CatalogColumn,
   type CatalogIndex,
   type CatalogRelation,
   catalogSnapshot,
-  indexExprText,
   relationOf,
-  setCheckDisplay,
 } from './pg-catalog-snapshot.js';
 
 export function registerSchemaRelations(registry: AdminRegistry): void {
