@@ -4,7 +4,8 @@
 // work. Internal objects (_chorus_*, sqlite_*) are never shown. Booleans are the text 't'/'f' (what
 // psql compares against); catalog-rewrite.ts turns bare boolean predicates into `= 't'`.
 // Split by concern: pg-catalog-common.ts (OIDs, base types), pg-catalog-snapshot.ts (schema
-// snapshot), pg-catalog-schema.ts (relations built from it), pg-catalog-static.ts (the rest).
+// snapshot), pg-catalog-definitions.ts (pg_get_*def texts), pg-catalog-schema.ts (relations built
+// from it), pg-catalog-static.ts (the rest).
 
 import type { AdminRegistry, AdminValue } from '../registry.js';
 import { catalogEnums } from './catalog-objects.js';
