@@ -231,7 +231,7 @@ export class RowChanges {
       'replicated change refused by a constraint',
     );
     // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
-    // change when the constraint arrived (replication/apply/ddl-rows.ts).
+    // change when the constraint arrived (replication/apply/ddl/ddl-rows.ts).
     const removed =
       constrained && !keyless && e.op !== 'DELETE' ? removeRefusedRow(h, e.tbl, shape, pk) : null;
     h.recordConflict(e.tbl, pk, h.nodeId, tx, type, removed, e.cols, null, 0);

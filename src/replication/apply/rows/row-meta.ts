@@ -28,7 +28,7 @@ export type ConflictType =
 
 type Conflict = 'constraint_conflict' | 'unique_conflict' | 'conversion_conflict' | 'ddl_conflict';
 
-/** What of the applier ddl-rows.ts and fk-orphans.ts use (the Applier itself). */
+/** What of the applier ../ddl/ddl-rows.ts and ../conflicts/fk-orphans.ts use (the Applier itself). */
 export interface RowBook {
   readonly nodeId: string;
   loadMeta(
