@@ -100,8 +100,8 @@ export class RowChanges {
     // CRDT columns carry deltas: join them into the states and write the merged values.
     const merged = e.cols ? (h.crdt?.mergeRemote(tbl, pk, e.cols, tx.origin, tx.seq) ?? null) : null;
     const colsText = merged?.cols ?? e.cols;
-    // An insert of a key removed here for a cause its writer had not seen (conflicts/parked-rows.ts): merged
-    // with the removed row, clock by clock, as where the row was never removed; then settled again.
+    // An insert of a key removed here for a cause its writer had not seen (conflicts/parked-rows.ts):
+    // merged with the removed row, clock by clock, as where the row was never removed; then settled.
     if (!exists && e.op === 'INSERT' && this.settlement.restore(tbl, pk, shape, m)) {
       exists = true;
       resurrected = true;
@@ -126,8 +126,9 @@ export class RowChanges {
         m.deleted = false;
         this.rebaseDeltas(tbl, pk, cols, merged);
       } else {
-        // Removed here for a cause its origin had not heard of: back, with this update (conflicts/parked-rows.ts);
-        // else an update of a row this node does not have (removed by a change that won): nothing to do.
+        // Removed here for a cause its origin had not heard of: back, with this update
+        // (conflicts/parked-rows.ts); else an update of a row this node does not have (removed by a
+        // change that won): nothing to do.
         const back = this.settlement.resurrect(e, shape, tx, hlc, m);
         if (back > 0) resurrected = true;
         else this.stats.skipped++;
