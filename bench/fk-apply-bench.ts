@@ -1,4 +1,4 @@
-// Apply cost of foreign keys (issue 18's orphan check, replication/apply/fk-orphans.ts): two
+// Apply cost of foreign keys (issue 18's orphan check, replication/apply/conflicts/fk-orphans.ts): two
 // simulated nodes, one writes single-row inserts into a child table while the pair is partitioned,
 // then the other's catch-up is timed. Child tables with and without a primary key, with and without
 // a foreign key, empty or preloaded; prints rows/s and the ratio to the same table without a foreign

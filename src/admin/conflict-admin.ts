@@ -12,9 +12,13 @@ import {
   InvalidParameterValueError,
   UndefinedFunctionError,
 } from '../errors.js';
-import type { CrdtColumns } from '../replication/apply/crdt-columns.js';
-import { bindable, parseJsonExact, resolvedStorageValue } from '../replication/apply/resolver-values.js';
-import type { Resolvers } from '../replication/apply/resolvers.js';
+import type { CrdtColumns } from '../replication/apply/columns/crdt-columns.js';
+import {
+  bindable,
+  parseJsonExact,
+  resolvedStorageValue,
+} from '../replication/apply/columns/resolver-values.js';
+import type { Resolvers } from '../replication/apply/columns/resolvers.js';
 import type { Classified } from '../sql/classify.js';
 import { isKeyword, quoteIdent } from '../sql/lexer.js';
 import { typeOfDeclared } from '../sql/types/declared-types.js';

@@ -4,7 +4,7 @@
 // replicated admin commands (src/replication/cluster/membership.ts) so every node applies the same change.
 
 import { ChorusError, InvalidParameterValueError } from '../errors.js';
-import type { MembershipCommand } from '../replication/apply/admin-commands.js';
+import type { MembershipCommand } from '../replication/apply/ddl/admin-commands.js';
 import type { FailoverMonitor } from '../replication/cluster/failover.js';
 import type { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';

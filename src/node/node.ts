@@ -28,8 +28,8 @@ import { ChorusError, MinLsnTimeoutError, ReadOnlyTransactionError } from '../er
 import { shutdownGraceMs } from '../limits.js';
 import { NodeMetrics } from '../metrics/metrics.js';
 import { Applier } from '../replication/apply/applier.js';
-import { CrdtColumns } from '../replication/apply/crdt-columns.js';
-import { Resolvers } from '../replication/apply/resolvers.js';
+import { CrdtColumns } from '../replication/apply/columns/crdt-columns.js';
+import { Resolvers } from '../replication/apply/columns/resolvers.js';
 import { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';

@@ -1,4 +1,4 @@
-// Delta columns (replication/apply/delta-columns.ts) on simulated nodes: concurrent increments of
+// Delta columns (replication/apply/columns/delta-columns.ts) on simulated nodes: concurrent increments of
 // one integer column on two partitioned masters add up on both (last-write-wins loses one), a reset
 // (SET c = 5) adds to the concurrent increments, the column keeps its SQL type, and what cannot be a
 // delta column is refused with a SQLSTATE and nothing changed.

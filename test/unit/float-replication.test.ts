@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { LogEntry } from '../../src/log/records.js';
-import { colPath, fromJson } from '../../src/replication/apply/row-sql.js';
+import { colPath, fromJson } from '../../src/replication/apply/rows/row-sql.js';
 import { compareTable, MerkleResponder } from '../../src/replication/integrity/merkle.js';
 import { roundTripFrame } from '../../src/replication/link/frames.js';
 import { captureTriggerSql, captureTxidFunction, tableShape } from '../../src/storage/capture.js';

@@ -17,7 +17,7 @@ import {
   ResolverValueError,
   resolvedStorageValue,
   stringifyJsonExact,
-} from '../../src/replication/apply/resolver-values.js';
+} from '../../src/replication/apply/columns/resolver-values.js';
 import { typeOfDeclared } from '../../src/sql/types/declared-types.js';
 import { T } from '../../src/sql/types/pg-types.js';
 import { inputValue } from '../../src/sql/types/values.js';

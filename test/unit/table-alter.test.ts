@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { ShapeUpgrader } from '../../src/replication/apply/shape-upgrade.js';
+import { ShapeUpgrader } from '../../src/replication/apply/ddl/shape-upgrade.js';
 import { storedConstraints } from '../../src/storage/constraints.js';
 import { internalSchemaSql } from '../../src/storage/internal-schema.js';
 import { recordShapeChange, renameColumn, renameTable } from '../../src/storage/shape-changes.js';

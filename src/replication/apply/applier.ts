@@ -2,7 +2,8 @@
 // ones. Concurrency is decided from each transaction's dependency vector: a local write the origin
 // had not seen when it committed is concurrent with it. Columns resolve by last-write-wins on the
 // HLC (node id breaks ties); deletes win over concurrent writes and leave tombstones. The outcome
-// depends only on the set of transactions, never on their arrival order.
+// depends only on the set of transactions, never on their arrival order. This file walks a
+// transaction's entries (in slices) and logs them; row-change.ts applies each row change.
 
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -10,27 +11,21 @@ import type { Logger } from 'pino';
 import { formatHlc } from '../../clock/hlc.js';
 import { applyTwiceOneInTxs, dropOneInInserts, failpoints } from '../../config/failpoints.js';
 import type { LogEntry, ReplTx, Vector } from '../../log/records.js';
-import { quoteIdent } from '../../sql/lexer.js';
 import { tableShape } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
-import type { MembershipSink } from './admin-commands.js';
-import { applyDdlEntry, applyKeylessInsert } from './apply-ddl.js';
-import { type ConflictHost, resolveUnique, settleByResolver } from './conflict-rules.js';
-import type { CrdtColumns } from './crdt-columns.js';
-import { recordConversions, removeRefusedRow } from './ddl-rows.js';
-import type { TouchedRow } from './fk-orphans.js';
-import type { Resolvers } from './resolvers.js';
-import type { ColClock, ConflictType, RowMeta } from './row-meta.js';
-import { RowSettlement, type SettlementHost } from './row-settlement.js';
-import {
-  type ApplierStatements,
-  colPath,
-  fromJson,
-  pkWhere,
-  prepareApplierStatements,
-  RowSql,
-} from './row-sql.js';
-import { ShapeUpgrader } from './shape-upgrade.js';
+import type { CrdtColumns } from './columns/crdt-columns.js';
+import type { Resolvers } from './columns/resolvers.js';
+import { ConflictLog, type ConflictSettled } from './conflicts/conflict-log.js';
+import type { ConflictHost } from './conflicts/conflict-rules.js';
+import type { TouchedRow } from './conflicts/fk-orphans.js';
+import { RowSettlement, type SettlementHost } from './conflicts/row-settlement.js';
+import type { MembershipSink } from './ddl/admin-commands.js';
+import { applyDdlEntry, applyKeylessInsert } from './ddl/apply-ddl.js';
+import { recordConversions } from './ddl/ddl-rows.js';
+import { ShapeUpgrader } from './ddl/shape-upgrade.js';
+import { RowChanges } from './row-change.js';
+import type { ColClock, ConflictType, RowMeta } from './rows/row-meta.js';
+import { type ApplierStatements, pkWhere, prepareApplierStatements, RowSql } from './rows/row-sql.js';
 
 export interface ApplyStats {
   txs: number;
@@ -68,6 +63,9 @@ export interface TxProgress {
 export class Applier implements ConflictHost, SettlementHost {
   private readonly db: Database.Database;
   private readonly settlement: RowSettlement;
+  /** Row changes of keyed tables (row-change.ts). */
+  private readonly changes: RowChanges;
+  private readonly conflicts: ConflictLog;
   /** applyRow brought a parked row back (the orphan check then treats the change as an insert). */
   private resurrected = false;
   private readonly stmts: ApplierStatements;
@@ -127,7 +125,7 @@ export class Applier implements ConflictHost, SettlementHost {
     private readonly engine: StorageEngine,
     private readonly logger: Logger,
     private readonly onSchemaChange: () => void,
-    private readonly nowMs: () => number = Date.now,
+    nowMs: () => number = Date.now,
     /** CRDT columns: joined on apply instead of last-write-wins. */
     readonly crdt: CrdtColumns | null = null,
     /** Custom conflict resolvers (per table, or the configured default). */
@@ -138,6 +136,8 @@ export class Applier implements ConflictHost, SettlementHost {
     this.rows = new RowSql(this.db);
     this.upgrader = new ShapeUpgrader(this.db);
     this.settlement = new RowSettlement(this.db, this);
+    this.changes = new RowChanges(this, this.settlement, this.rows, this.stats);
+    this.conflicts = new ConflictLog(this.stmts.insertConflict, nowMs, this.stats);
   }
 
   /**
@@ -354,48 +354,12 @@ export class Applier implements ConflictHost, SettlementHost {
     } catch (err) {
       this.stmts.rollbackTo.run();
       this.stmts.release.run();
-      const code = (err as { code?: string }).code ?? '';
-      if (
-        code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-        e.op !== 'DELETE' &&
-        !keyless &&
-        resolveUnique(this, e, shape, tx, seen, hlc)
-      )
-        return false;
-      const type: ConflictType =
-        code === 'SQLITE_CONSTRAINT_UNIQUE' ? 'unique_conflict' : 'constraint_conflict';
-      this.logger.warn(
-        { err, table: e.tbl, pk: e.pk, origin: tx.origin, seq: tx.seq },
-        'replicated change refused by a constraint',
-      );
-      // A constraint added concurrently refuses it: the row goes, as on the nodes that held the
-      // change when the constraint arrived (replication/apply/ddl-rows.ts).
-      const removed =
-        up.constrained && !keyless && e.op !== 'DELETE' ? removeRefusedRow(this, e.tbl, shape, e.pk) : null;
-      this.recordConflict(e.tbl, e.pk, this.engine.nodeId, tx, type, removed, e.cols, null, 0);
-      if (keyless) return false;
-      const m = this.loadMeta(e.tbl, e.pk);
-      if (removed !== null) m.cols = {};
-      m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
-      this.saveMeta(e.tbl, e.pk, m);
+      this.changes.refused(err, e, e.pk, shape, keyless, up.constrained, tx, seen, hlc);
     }
     return false;
   }
 
-  /** Plain values written into delta columns (by a master that did not know them as such): see CrdtColumns.rebaseDelta. */
-  private rebaseDeltas(
-    tbl: string,
-    pk: string,
-    written: string[],
-    merged: { crdtCols: Set<string> } | null,
-  ): void {
-    const crdt = this.crdt;
-    const deltas = crdt?.deltaColumns(tbl);
-    if (!crdt || !deltas || deltas.size === 0) return;
-    for (const c of written) if (!merged?.crdtCols.has(c) && deltas.has(c)) crdt.rebaseDelta(tbl, pk, c);
-  }
-
-  /** A row of a table without a primary key (see apply-ddl.ts). */
+  /** A row of a table without a primary key (see ddl/apply-ddl.ts). */
   private applyKeylessInsert(e: LogEntry, shape: { columns: Set<string> }): bigint | null {
     const rowid = applyKeylessInsert(this.rows, e, shape);
     if (rowid === null) this.stats.skipped++;
@@ -420,7 +384,7 @@ export class Applier implements ConflictHost, SettlementHost {
     return changed;
   }
 
-  /** @internal (conflict-rules.ts) */
+  /** @internal (conflict-rules.ts) One row change of a keyed table (row-change.ts). */
   applyRow(
     e: LogEntry,
     shape: { columns: Set<string>; primaryKey: string[] },
@@ -428,181 +392,7 @@ export class Applier implements ConflictHost, SettlementHost {
     seen: Vector,
     hlc: string,
   ): void {
-    const t0 = performance.now();
-    const tbl = e.tbl;
-    const pk = e.pk!;
-    const m = this.loadMeta(tbl, pk);
-    const concurrentWith = (v: Vector): boolean => Object.entries(v).some(([o, s]) => s > (seen[o] ?? 0));
-    const where = this.pkWhere(shape.primaryKey);
-    // A key with no metadata has never been replicated here: for an INSERT (the bulk case) skip the
-    // lookup; the insert below upserts in case the row predates replication.
-    let exists =
-      !m.known && e.op === 'INSERT'
-        ? false
-        : this.stmt(`${tbl}|exists`, () => `SELECT 1 FROM ${quoteIdent(tbl)} WHERE ${where}`).get({ pk }) !==
-          undefined;
-
-    if (e.op === 'DELETE' || (e.op === 'INSERT' && exists)) this.settlement.forget(tbl, pk);
-    if (e.op === 'DELETE') {
-      if (exists) {
-        if (concurrentWith(m.vv)) {
-          const local = this.rowJson(tbl, shape, pk);
-          this.recordConflict(
-            tbl,
-            pk,
-            this.lastWriter(m, seen),
-            tx,
-            'delete_conflict',
-            local,
-            null,
-            null,
-            performance.now() - t0,
-          );
-        }
-        this.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk });
-        this.crdt?.deleteRow(tbl, pk);
-      }
-      m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
-      m.dels[tx.origin] = Math.max(m.dels[tx.origin] ?? 0, tx.seq);
-      m.deleted = true;
-      m.cols = {};
-      this.saveMeta(tbl, pk, m);
-      return;
-    }
-
-    m.vv[tx.origin] = Math.max(m.vv[tx.origin] ?? 0, tx.seq);
-    if (concurrentWith(m.dels)) {
-      // A delete this transaction had not seen wins over it: the row stays deleted everywhere.
-      this.recordConflict(
-        tbl,
-        pk,
-        this.lastDeleter(m, seen),
-        tx,
-        'delete_conflict',
-        null,
-        e.cols,
-        null,
-        performance.now() - t0,
-      );
-      this.saveMeta(tbl, pk, m);
-      return;
-    }
-    const cols = Object.keys(JSON.parse(e.cols ?? '{}') as object).filter((c) => shape.columns.has(c));
-    // CRDT columns carry deltas: join them into the states and write the merged values.
-    const merged = e.cols ? (this.crdt?.mergeRemote(tbl, pk, e.cols, tx.origin, tx.seq) ?? null) : null;
-    const colsText = merged?.cols ?? e.cols;
-    // An insert of a key removed here for a cause its writer had not seen (parked-rows.ts): merged
-    // with the removed row, clock by clock, as where the row was never removed; then settled again.
-    if (!exists && e.op === 'INSERT' && this.settlement.restore(tbl, pk, shape, m)) {
-      exists = true;
-      this.resurrected = true;
-    }
-    if (!exists) {
-      if (e.op === 'INSERT') {
-        const key = `${tbl}|insert|${cols.join(',')}`;
-        this.stmt(key, () => {
-          const names = cols.map(quoteIdent).join(', ');
-          const values = cols.map((c) => fromJson(':cols', colPath(c))).join(', ');
-          const pkCols = shape.primaryKey.map(quoteIdent).join(', ');
-          const sets = cols
-            .filter((c) => !shape.primaryKey.includes(c))
-            .map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`);
-          const upsert = sets.length > 0 ? `DO UPDATE SET ${sets.join(', ')}` : 'DO NOTHING';
-          return `INSERT INTO ${quoteIdent(tbl)} (${names}) VALUES (${values}) ON CONFLICT (${pkCols}) ${upsert}`;
-        }).run({ cols: colsText });
-        m.cols = {};
-        for (const c of cols) m.cols[c] = [hlc, tx.origin, tx.seq];
-        m.deleted = false;
-        this.rebaseDeltas(tbl, pk, cols, merged);
-      } else {
-        // Removed here for a cause its origin had not heard of: back, with this update (parked-rows.ts);
-        // else an update of a row this node does not have (removed by a change that won): nothing to do.
-        const back = this.settlement.resurrect(e, shape, tx, hlc, m);
-        if (back > 0) this.resurrected = true;
-        else this.stats.skipped++;
-        this.stats.resurrected += back;
-      }
-      this.saveMeta(tbl, pk, m);
-      return;
-    }
-    const win: string[] = [];
-    const conflicting: string[] = [];
-    let localWriter = '';
-    let localKey = '';
-    const resolver = this.resolvers?.forTable(tbl) ?? null;
-    for (const c of cols) {
-      const cm = m.cols[c];
-      if (merged?.crdtCols.has(c)) win.push(c);
-      else if (cm && cm[2] > (seen[cm[1]] ?? 0)) {
-        conflicting.push(c);
-        localWriter ||= cm[1];
-        if (cm[0] > localKey) localKey = cm[0];
-        // With a custom resolver the conflicting columns are settled below, not by LWW.
-        if (!resolver && (hlc > cm[0] || failpoints.lwwArrivalOrder)) win.push(c);
-      } else win.push(c);
-    }
-    const before = conflicting.length > 0 ? this.rowJson(tbl, shape, pk, conflicting) : null;
-    const fullBefore = conflicting.length > 0 && resolver ? this.rowJson(tbl, shape, pk) : null;
-    if (win.length > 0) {
-      const key = `${tbl}|update|${win.join(',')}`;
-      this.stmt(key, () => {
-        const sets = win.map((c) => `${quoteIdent(c)} = ${fromJson(':cols', colPath(c))}`).join(', ');
-        return `UPDATE ${quoteIdent(tbl)} SET ${sets} WHERE ${where}`;
-      }).run({ cols: colsText, pk });
-      for (const c of win) m.cols[c] = [hlc, tx.origin, tx.seq];
-      this.rebaseDeltas(tbl, pk, win, merged);
-    }
-    let status: { strategy: string; status: string; error: string | null } = {
-      strategy: 'last_write_wins',
-      status: 'resolved',
-      error: null,
-    };
-    if (conflicting.length > 0 && resolver) {
-      status = settleByResolver(
-        this,
-        resolver,
-        tbl,
-        pk,
-        shape,
-        where,
-        m,
-        conflicting,
-        fullBefore!,
-        colsText!,
-        {
-          localKey,
-          localWriter,
-          remoteKey: hlc,
-          tx,
-        },
-      );
-    }
-    m.deleted = false;
-    this.saveMeta(tbl, pk, m);
-    if (conflicting.length > 0) {
-      const remote = this.rows.subset(e.cols!, conflicting);
-      const resolved = this.rowJson(tbl, shape, pk, conflicting);
-      this.recordConflict(
-        tbl,
-        pk,
-        localWriter,
-        tx,
-        'write_conflict',
-        before,
-        remote,
-        resolved,
-        performance.now() - t0,
-        { ...status, localKey, remoteKey: hlc },
-      );
-    }
-  }
-
-  private lastWriter(m: RowMeta, seen: Vector): string {
-    return Object.entries(m.vv).find(([o, s]) => s > (seen[o] ?? 0))?.[0] ?? this.engine.nodeId;
-  }
-
-  private lastDeleter(m: RowMeta, seen: Vector): string {
-    return Object.entries(m.dels).find(([o, s]) => s > (seen[o] ?? 0))?.[0] ?? this.engine.nodeId;
+    if (this.changes.apply(e, shape, tx, seen, hlc)) this.resurrected = true;
   }
 
   /** SHA-256 of a row's current content ('absent' when it does not exist): for divergence checks. */
@@ -623,7 +413,7 @@ export class Applier implements ConflictHost, SettlementHost {
     return this.rows.rowJson(tbl, shape, pk, only);
   }
 
-  /** @internal (conflict-rules.ts) */
+  /** @internal (conflict-rules.ts) Record a conflict (conflicts/conflict-log.ts). */
   recordConflict(
     tbl: string,
     pk: string,
@@ -634,33 +424,19 @@ export class Applier implements ConflictHost, SettlementHost {
     remoteValue: string | null,
     resolved: string | null,
     latencyMs: number,
-    extra: {
-      strategy?: string;
-      status?: string;
-      error?: string | null;
-      localKey?: string;
-      remoteKey?: string;
-    } = {},
+    extra: ConflictSettled = {},
   ): void {
-    this.stats.conflicts++;
-    this.stmts.insertConflict.run(
+    this.conflicts.record(
       tbl,
       pk,
       localOrigin,
-      tx.origin,
+      tx,
       type,
       localValue,
       remoteValue,
       resolved,
-      extra.strategy ?? 'last_write_wins',
-      new Date(this.nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
-      // Milliseconds to the microsecond (performance.now() carries float noise beyond it).
-      Math.round(latencyMs * 1000) / 1000,
-      tx.seq,
-      extra.status ?? 'resolved',
-      extra.error ?? null,
-      extra.localKey ?? null,
-      extra.remoteKey ?? null,
+      latencyMs,
+      extra,
     );
   }
 }

@@ -15,6 +15,7 @@ import { ChorusError } from '../../errors.js';
 import { mergeVector, type Vector } from '../../log/records.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
+import { DdlCatchUp } from './ddl-catch-up.js';
 
 /** How long a vote lasts unless renewed (also the longest a voter grants, whatever is asked). */
 export const ddlLockLeaseMs = 10_000;
@@ -30,10 +31,6 @@ export const ddlLockConnectWaitMs = 3_000;
 export const ddlLockRetryMs = 10_000;
 /** Longest random pause between two rounds of requests (two masters asking at once). */
 export const ddlLockBackoffMaxMs = 250;
-/** How long DDL waits to apply the DDL its voters had applied before it is refused. */
-export const ddlCatchUpWaitMs = 10_000;
-/** DDL statements waiting to catch up at once; more are refused. */
-export const ddlCatchUpWaitersMax = 1_000;
 /** Lapsed votes a master remembers by token (a late release can still clear them); older fold in. */
 export const ddlLapsedVotesMax = 256;
 /** Releases per peer kept for when its link is back (the link was down when they were due). */
@@ -106,13 +103,6 @@ interface Attempt {
   released: boolean;
 }
 
-interface Waiter {
-  need: Vector;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  timer: TimerHandle;
-}
-
 export class DdlLock implements PeerExtension {
   readonly types = new Set(['ddl_lock_req', 'ddl_lock_reply', 'ddl_lock_release']);
   /** The vote this node gave (to itself or a peer), if it still stands. */
@@ -131,7 +121,8 @@ export class DdlLock implements PeerExtension {
   private readonly lapsed = new Map<string, { holder: string; seq: number }>();
   /** Releases this node could not send (the link was down): sent when the link is back. */
   private readonly undelivered = new Map<string, { token: string; seq: number | null }[]>();
-  private readonly waiters = new Set<Waiter>();
+  /** DDL waiting for what its lease found missing. */
+  private readonly catchUp: DdlCatchUp;
   private readonly instance: string;
   private counter = 0;
   readonly stats = { granted: 0, refused: 0, acquired: 0, failed: 0, expired: 0 };
@@ -160,6 +151,7 @@ export class DdlLock implements PeerExtension {
       this.quietFor = before.vote.holder;
     }
     this.instance = Math.floor(host.random() * 2 ** 32).toString(36);
+    this.catchUp = new DdlCatchUp(host.timers, (need) => this.missingOf(need));
   }
 
   private now(): number {
@@ -468,43 +460,13 @@ export class DdlLock implements PeerExtension {
   }
 
   /** Resolve once this node has applied `need` (what a lease found missing); 55000 past the wait. */
-  waitCovered(need: Vector, waitMs = ddlCatchUpWaitMs): Promise<void> {
-    if (!this.missingOf(need)) return Promise.resolve();
-    if (this.waiters.size >= ddlCatchUpWaitersMax)
-      return Promise.reject(
-        new ChorusError('53300', `too many DDL statements (${ddlCatchUpWaitersMax}) waiting`),
-      );
-    return new Promise((resolve, reject) => {
-      const w: Waiter = {
-        need,
-        resolve,
-        reject,
-        timer: this.host.timers.after(waitMs, () => {
-          this.waiters.delete(w);
-          const [origin, seq] = Object.entries(this.missingOf(need) ?? need)[0]!;
-          reject(
-            new ChorusError(
-              '55000',
-              `DDL of master "${origin}" (transaction ${seq}) has not been applied on this node yet`,
-              {
-                hint: 'DDL runs on one master at a time and after the DDL before it; retry when replication has caught up (replicate.status).',
-              },
-            ),
-          );
-        }),
-      };
-      this.waiters.add(w);
-    });
+  waitCovered(need: Vector, waitMs?: number): Promise<void> {
+    return this.catchUp.wait(need, waitMs);
   }
 
   /** Transactions were applied here: DDL waiting for them may go on. */
   onApplied(): void {
-    for (const w of this.waiters) {
-      if (this.missingOf(w.need)) continue;
-      w.timer.cancel();
-      this.waiters.delete(w);
-      w.resolve();
-    }
+    this.catchUp.onApplied();
   }
 }
 

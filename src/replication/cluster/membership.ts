@@ -7,7 +7,7 @@
 
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AddedMaster, CanonicalMark, MembershipCommand } from '../apply/admin-commands.js';
+import type { AddedMaster, CanonicalMark, MembershipCommand } from '../apply/ddl/admin-commands.js';
 import type { PeerNetwork } from '../link/link.js';
 
 /** What membership changes need of the replicator (replicator.ts implements it). */

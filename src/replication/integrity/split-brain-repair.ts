@@ -10,7 +10,7 @@ import type { Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { jsonValue, tableShape } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
-import { colPath, fromJson, pkWhere } from '../apply/row-sql.js';
+import { colPath, fromJson, pkWhere } from '../apply/rows/row-sql.js';
 
 /** Transactions voided in one write transaction (a sync goes on in batches until none is left). */
 export const splitBrainVoidTxsMax = 100_000;

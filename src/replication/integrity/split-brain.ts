@@ -15,7 +15,7 @@ import { ChorusError } from '../../errors.js';
 import type { Vector } from '../../log/records.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import type { WriterLock } from '../../storage/writer-lock.js';
-import type { CanonicalMark } from '../apply/admin-commands.js';
+import type { CanonicalMark } from '../apply/ddl/admin-commands.js';
 import type { Membership } from '../cluster/membership.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';

@@ -3,19 +3,14 @@
 // causal dependencies are applied, applies ready ones in batches under the writer lock, and acks.
 // Any node forwards what it applied, so ring, star and cascade topologies work without loops.
 
-import type { Logger } from 'pino';
-import type { HybridLogicalClock } from '../../clock/hlc.js';
-import type { TimerHandle, Timers } from '../../clock/timers.js';
+import type { TimerHandle } from '../../clock/timers.js';
 import { covers, LogReader, mergeVector, type ReplTx, type Vector } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
-import type { WriterLock } from '../../storage/writer-lock.js';
-import type { Applier } from '../apply/applier.js';
 import { ApplyQueue, pendingTxsMax } from '../apply/apply-queue.js';
-import type { Link, LinkHandlers, PeerMessage, PeerNetwork } from '../link/link.js';
+import type { Link, LinkHandlers, PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
 import { LogSender, type PeerState, type SentTotals } from './log-sender.js';
+import type { ReplicatorOptions, ReplicatorStats } from './replicator-options.js';
 import { ResyncState } from './resync-state.js';
-import type { LogRetention } from './retention.js';
 import { TxAssembler } from './tx-parts.js';
 
 export { applyBatchTxsMax, applyRetryMs, pendingTxsMax } from '../apply/apply-queue.js';
@@ -25,64 +20,8 @@ export const senderPollMs = 250;
 /** Entries kept in the failure log (replicate.failure_log). */
 export const failuresMax = 1_000;
 
-export interface ReplicatorOptions {
-  nodeId: string;
-  engine: StorageEngine;
-  applier: Applier;
-  network: PeerNetwork;
-  writerLock: WriterLock;
-  clock: HybridLogicalClock;
-  timers: Timers;
-  logger: Logger;
-  /** [replication] batch_size: row changes per shipped batch. */
-  batchEntries: number;
-  /** [replication] max_batch_size_mb in bytes. */
-  batchBytesMax: number;
-  /**
-   * [replication] batch_timeout_ms: the longest a committed change waits before a sender looks for
-   * it (senders are also woken by every commit, and never hold a partial batch back).
-   */
-  batchTimeoutMs?: number;
-  /** Called after remote transactions were applied (metrics, cache invalidation). */
-  onApplied?(count: number): void;
-  /** Log retention; null keeps the whole log. */
-  retention?: LogRetention | null;
-  /** How many peers are configured (retention waits until each has been seen). */
-  expectedPeers?: () => number;
-  /** A peer acknowledged what it has applied (quorum writes wait on this). */
-  onAcks?: () => void;
-  /** Masters removed from the cluster (replicate.remove_master): their links are closed at once. */
-  isRemoved?: (peerId: string) => boolean;
-  /** Ask peers not to stream the log yet (a new node that may start from a snapshot). */
-  holdShipping?: () => boolean;
-  /** Ship the log to this peer (default yes; a standby ships to nobody). */
-  shipsTo?: (peerId: string) => boolean;
-  /** Take transactions from this peer (default yes; a primary takes them from nobody: refused, counted). */
-  acceptsFrom?: (peerId: string, msg: PeerMessage) => boolean;
-  /** Whether this node's role takes anything from this peer at all (a primary takes nothing from its standbys). */
-  takesFrom?: (peerId: string) => boolean;
-  /** Fields added to every batch shipped (`txs`, `part`): primary/standby stamps its epoch. */
-  stamp?: () => Record<string, unknown>;
-  /** Transactions from a peer were received and queued (before they are applied). */
-  onReceived?: (peerId: string, txs: readonly ReplTx[]) => void;
-  /** Still at work on what a peer sent: a part of a large transaction arrived, or an apply runs on. */
-  onBusy?: (peerId: string | null) => void;
-}
-
 /** How often retention runs. */
 export const retentionIntervalMs = 5_000;
-
-export interface ReplicatorStats {
-  receivedTxs: number;
-  appliedTxs: number;
-  duplicateTxs: number;
-  applyBatches: number;
-  applyErrors: number;
-  pendingTxs: number;
-  lastAppliedAtMs: number | null;
-  /** Batches refused because this node takes no transactions from their sender (acceptsFrom). */
-  refusedBatches: number;
-}
 
 export class Replicator {
   private readonly reader: LogReader;

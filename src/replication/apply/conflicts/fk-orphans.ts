@@ -7,11 +7,11 @@
 // delete wins over concurrent writes of its own row. Each settled orphan is a constraint_conflict.
 
 import type Database from 'better-sqlite3';
-import { coversVector, type ReplTx, type Vector } from '../../log/records.js';
-import { quoteIdent } from '../../sql/lexer.js';
-import { tableShape } from '../../storage/capture.js';
-import type { RowBook } from './ddl-rows.js';
-import { fromJson, keyJsonSql, rowJsonSql } from './row-sql.js';
+import { coversVector, type ReplTx, type Vector } from '../../../log/records.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import { tableShape } from '../../../storage/capture.js';
+import type { RowBook } from '../rows/row-meta.js';
+import { fromJson, keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
 
 /** The ON DELETE actions SQLite carries out itself when a parent row is deleted. */
 const rowActions: ReadonlySet<string> = new Set(['CASCADE', 'SET NULL', 'SET DEFAULT']);

@@ -3,10 +3,10 @@
 // resolver's result for one column to that column's storage form (sql/DESIGN.md, "Storage formats"),
 // checked as an INSERT would check it. A value that cannot be converted is a ResolverValueError.
 
-import { ChorusError } from '../../errors.js';
-import type { StorageValue, ValueEnv } from '../../sql/types/codec.js';
-import { formatType, T, type TypeRef } from '../../sql/types/pg-types.js';
-import { applyTypmodValue, codecFor, inputValue, outputText } from '../../sql/types/values.js';
+import { ChorusError } from '../../../errors.js';
+import type { StorageValue, ValueEnv } from '../../../sql/types/codec.js';
+import { formatType, T, type TypeRef } from '../../../sql/types/pg-types.js';
+import { applyTypmodValue, codecFor, inputValue, outputText } from '../../../sql/types/values.js';
 
 /** Nesting depth the exact JSON reader accepts (row objects are 2 deep; a resolver may return more). */
 export const resolverJsonDepthMax = 256;

@@ -4,19 +4,20 @@
 
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { failpoints } from '../../config/failpoints.js';
-import type { LogEntry, ReplTx } from '../../log/records.js';
-import { quoteIdent } from '../../sql/lexer.js';
-import { dropCaptureTriggers, isAlterTable } from '../../storage/capture.js';
-import type { StorageEngine } from '../../storage/engine.js';
-import { truncateCover, truncateKeyless } from '../../storage/keyless-rows.js';
-import { recordShapeChange } from '../../storage/shape-changes.js';
-import { applyTableOp, shapeChangesOf, type TableOp } from '../../storage/table-ops.js';
+import { failpoints } from '../../../config/failpoints.js';
+import type { LogEntry, ReplTx } from '../../../log/records.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import { dropCaptureTriggers, isAlterTable } from '../../../storage/capture.js';
+import type { StorageEngine } from '../../../storage/engine.js';
+import { truncateCover, truncateKeyless } from '../../../storage/keyless-rows.js';
+import { recordShapeChange } from '../../../storage/shape-changes.js';
+import { applyTableOp, shapeChangesOf, type TableOp } from '../../../storage/table-ops.js';
+import type { CrdtColumns } from '../columns/crdt-columns.js';
+import type { Resolvers } from '../columns/resolvers.js';
+import type { RowBook } from '../rows/row-meta.js';
+import { colPath, fromJson, type RowSql } from '../rows/row-sql.js';
 import type { AdminCommand, MembershipSink } from './admin-commands.js';
-import type { CrdtColumns } from './crdt-columns.js';
-import { peerRowsFor, type RowBook } from './ddl-rows.js';
-import type { Resolvers } from './resolvers.js';
-import { colPath, fromJson, type RowSql } from './row-sql.js';
+import { peerRowsFor } from './ddl-rows.js';
 
 export interface DdlContext {
   db: Database.Database;

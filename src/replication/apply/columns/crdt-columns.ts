@@ -6,7 +6,7 @@
 // changes merge without conflicts.
 
 import type Database from 'better-sqlite3';
-import { failpoints } from '../../config/failpoints.js';
+import { failpoints } from '../../../config/failpoints.js';
 import {
   type CounterState,
   type CrdtKind,
@@ -19,12 +19,12 @@ import {
   parseCrdtType,
   parseState,
   valueOf as stateValue,
-} from '../../crdt/crdt.js';
-import { ChorusError } from '../../errors.js';
-import { quoteIdent } from '../../sql/lexer.js';
-import { tableShape } from '../../storage/capture.js';
-import type { StorageEngine } from '../../storage/engine.js';
-import { mapReputMarker, setReaddMarker } from '../../storage/sql-functions.js';
+} from '../../../crdt/crdt.js';
+import { ChorusError } from '../../../errors.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import { tableShape } from '../../../storage/capture.js';
+import type { StorageEngine } from '../../../storage/engine.js';
+import { mapReputMarker, setReaddMarker } from '../../../storage/sql-functions.js';
 import { checkDeltaState, checkDeltaValue, DeltaColumnStore, seeded } from './delta-columns.js';
 
 const noColumns: ReadonlySet<string> = new Set();

@@ -9,7 +9,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
-import { ChorusError, ConfigError } from '../../errors.js';
+import { ChorusError, ConfigError } from '../../../errors.js';
 import { parseJsonExact, stringifyJsonExact } from './resolver-values.js';
 
 /** Characters of a malformed resolver result quoted in the conflict's error. */

@@ -6,11 +6,11 @@
 // turning one on seeds each existing row's counter with the value it holds (the `$base` entry).
 
 import type Database from 'better-sqlite3';
-import { type CounterState, canonical } from '../../crdt/crdt.js';
-import { ChorusError } from '../../errors.js';
-import { quoteIdent } from '../../sql/lexer.js';
-import { tableShape } from '../../storage/capture.js';
-import { deltaColumnTypeOk } from '../../storage/delta-registry.js';
+import { type CounterState, canonical } from '../../../crdt/crdt.js';
+import { ChorusError } from '../../../errors.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import { tableShape } from '../../../storage/capture.js';
+import { deltaColumnTypeOk } from '../../../storage/delta-registry.js';
 
 /** The counter entry that holds a row's value from before its column became a delta column. */
 export const deltaBaseOrigin = '$base';

@@ -3,17 +3,22 @@
 // different keys keep the write with the greater order key on every node.
 
 import type Database from 'better-sqlite3';
-import { parseCrdtType } from '../../crdt/crdt.js';
-import type { LogEntry, ReplTx, Vector } from '../../log/records.js';
-import { quoteIdent } from '../../sql/lexer.js';
-import { typeOfDeclared } from '../../sql/types/declared-types.js';
-import type { TypeRef } from '../../sql/types/pg-types.js';
-import { tableShape } from '../../storage/capture.js';
-import type { CrdtColumns } from './crdt-columns.js';
-import { bindable, parseJsonExact, type ResolverJson, resolvedStorageValue } from './resolver-values.js';
-import type { Resolvers } from './resolvers.js';
-import type { ColClock, ConflictType, RowMeta } from './row-meta.js';
-import { colPath, fromJson, keyJsonSql, overlaySql } from './row-sql.js';
+import { parseCrdtType } from '../../../crdt/crdt.js';
+import type { LogEntry, ReplTx, Vector } from '../../../log/records.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import { typeOfDeclared } from '../../../sql/types/declared-types.js';
+import type { TypeRef } from '../../../sql/types/pg-types.js';
+import { tableShape } from '../../../storage/capture.js';
+import type { CrdtColumns } from '../columns/crdt-columns.js';
+import {
+  bindable,
+  parseJsonExact,
+  type ResolverJson,
+  resolvedStorageValue,
+} from '../columns/resolver-values.js';
+import type { Resolvers } from '../columns/resolvers.js';
+import type { ColClock, ConflictType, RowMeta } from '../rows/row-meta.js';
+import { colPath, fromJson, keyJsonSql, overlaySql } from '../rows/row-sql.js';
 
 type Shape = { columns: Set<string>; primaryKey: string[] };
 

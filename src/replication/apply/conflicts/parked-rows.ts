@@ -8,10 +8,10 @@
 // transaction), kept if the update moved it off. Bounded: the oldest go past parkedRowsMax.
 
 import type Database from 'better-sqlite3';
-import type { LogEntry, ReplTx } from '../../log/records.js';
-import { quoteIdent } from '../../sql/lexer.js';
-import type { ColClock, RowMeta } from './row-meta.js';
-import { colPath, fromJson, overlaySql } from './row-sql.js';
+import type { LogEntry, ReplTx } from '../../../log/records.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import type { ColClock, RowMeta } from '../rows/row-meta.js';
+import { colPath, fromJson, overlaySql } from '../rows/row-sql.js';
 
 /** Parked rows kept at most; past it the oldest are forgotten (their late updates are then skipped). */
 export const parkedRowsMax = 10_000;

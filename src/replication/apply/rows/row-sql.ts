@@ -1,8 +1,8 @@
 // SQL helpers for replicated row changes: the Applier's fixed statements, a per-table statement
 // cache, primary-key WHERE clauses and JSON encoding/decoding of column values.
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../../sql/lexer.js';
-import { jsonValue } from '../../storage/capture.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import { jsonValue } from '../../../storage/capture.js';
 
 /** SQL reading JSON value at `path` of parameter `param` back into a SQLite value (BLOBs decoded). */
 export function fromJson(param: string, path: string): string {

@@ -4,9 +4,9 @@
 // applied, so a write concurrent with an ALTER is not lost (see storage/shape-changes.ts).
 
 import type Database from 'better-sqlite3';
-import type { LogEntry, Vector } from '../../log/records.js';
-import { loadShapeChanges, type RecordedShapeChange } from '../../storage/shape-changes.js';
-import { colPath, fromJson } from './row-sql.js';
+import type { LogEntry, Vector } from '../../../log/records.js';
+import { loadShapeChanges, type RecordedShapeChange } from '../../../storage/shape-changes.js';
+import { colPath, fromJson } from '../rows/row-sql.js';
 
 /** A value as JSON text: BLOBs as {"$b": hex}, -0.0 kept, as the capture triggers write them. */
 function jsonText(v: string): string {

@@ -6,40 +6,12 @@
 // collisions are settled (unique_conflict). Every node thus ends with the same rows.
 
 import type Database from 'better-sqlite3';
-import type { ReplTx, Vector } from '../../log/records.js';
-import { quoteIdent } from '../../sql/lexer.js';
-import { tableShape } from '../../storage/capture.js';
-import type { PeerRows } from '../../storage/table-alter.js';
-import { keyJsonSql, rowJsonSql } from './row-sql.js';
-
-type Conflict = 'constraint_conflict' | 'unique_conflict' | 'conversion_conflict' | 'ddl_conflict';
-
-/** What of the applier the row handling uses (the Applier itself). */
-export interface RowBook {
-  readonly nodeId: string;
-  loadMeta(
-    tbl: string,
-    pk: string,
-  ): { cols: Record<string, [string, string, number]>; vv: Vector; dels: Vector };
-  saveMeta(
-    tbl: string,
-    pk: string,
-    m: { vv: Vector; dels: Vector; deleted: boolean; cols: Record<string, [string, string, number]> },
-  ): void;
-  recordConflict(
-    tbl: string,
-    pk: string,
-    localOrigin: string,
-    tx: ReplTx,
-    type: Conflict,
-    localValue: string | null,
-    remoteValue: string | null,
-    resolved: string | null,
-    latencyMs: number,
-    extra?: { strategy?: string; status?: string; error?: string | null },
-  ): void;
-  readonly crdt: { deleteRow(tbl: string, pk: string): void } | null;
-}
+import type { ReplTx } from '../../../log/records.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import { tableShape } from '../../../storage/capture.js';
+import type { PeerRows } from '../../../storage/table-alter.js';
+import type { RowBook } from '../rows/row-meta.js';
+import { keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
 
 /**
  * The other path to the same end: a change written before an ALTER arrives after it. Values its

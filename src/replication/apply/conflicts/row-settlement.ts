@@ -4,8 +4,9 @@
 // orphans once the transaction's entries are applied, and park removed rows and bring them back.
 
 import type Database from 'better-sqlite3';
-import { failpoints } from '../../config/failpoints.js';
-import type { LogEntry, ReplTx } from '../../log/records.js';
+import { failpoints } from '../../../config/failpoints.js';
+import type { LogEntry, ReplTx } from '../../../log/records.js';
+import type { RowMeta } from '../rows/row-meta.js';
 import {
   cascadeRecordDepthMax,
   ForeignKeyMap,
@@ -16,7 +17,6 @@ import {
   type TouchedRow,
 } from './fk-orphans.js';
 import { ParkedRows, type ParkHost } from './parked-rows.js';
-import type { RowMeta } from './row-meta.js';
 
 type Shape = { columns: Set<string>; primaryKey: string[] };
 
