@@ -19,8 +19,8 @@ import type { Classified } from '../sql/classify.js';
 import { isKeyword, quoteIdent } from '../sql/lexer.js';
 import { type TypeRef, typeOfDeclared } from '../sql/types/pg-types.js';
 import { inputValue } from '../sql/types/values.js';
-import { tableShape } from '../storage/capture.js';
-import type { StorageEngine } from '../storage/engine.js';
+import { tableShape } from '../storage/capture/capture.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 
 /** Pending conflicts settled by one resolve_pending_conflicts call at most. */

@@ -65,10 +65,10 @@ import type { ColumnInfo, StatementResult } from '../session/result.js';
 import { planColumns, Session, type SessionHost, typedByView } from '../session/session.js';
 import { showColumns } from '../session/settings.js';
 import { StatementCache } from '../session/statement-cache.js';
-import { StorageEngine } from '../storage/engine.js';
+import { StorageEngine } from '../storage/engine/engine.js';
+import { WriterLock } from '../storage/engine/writer-lock.js';
 import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
-import { WriterLock } from '../storage/writer-lock.js';
 import { ReplicationExtras } from './replication-extras.js';
 import { sequenceSlotsOf } from './sequence-slots.js';
 

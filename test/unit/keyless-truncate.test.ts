@@ -12,14 +12,14 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ChorusNode } from '../../src/node/node.js';
 import { MultisetHasher } from '../../src/replication/integrity/multiset-digest.js';
-import { internalSchemaSql } from '../../src/storage/internal-schema.js';
+import { internalSchemaSql } from '../../src/storage/engine/internal-schema.js';
 import {
   KeylessNotes,
   rowCovered,
   truncateCover,
   truncateKeyless,
   writeRange,
-} from '../../src/storage/keyless-rows.js';
+} from '../../src/storage/tables/keyless-rows.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';

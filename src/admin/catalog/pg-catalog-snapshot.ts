@@ -12,8 +12,8 @@ import { qualifiedText, splitStorageName, storageName } from '../../sql/namespac
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { Oid } from '../../sql/types/oids.js';
 import { rowidKeyType, type TypeRef, typeByOid, typeOfDeclared } from '../../sql/types/pg-types.js';
-import { constraintIndexMarker } from '../../storage/constraints.js';
 import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
+import { constraintIndexMarker } from '../../storage/tables/constraints.js';
 import { checkOidOffset, constraintOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {

@@ -7,7 +7,7 @@ import { parseCrdtType } from '../../crdt/crdt.js';
 import type { LogEntry, ReplTx, Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import { type TypeRef, typeOfDeclared } from '../../sql/types/pg-types.js';
-import { tableShape } from '../../storage/capture.js';
+import { tableShape } from '../../storage/capture/capture.js';
 import type { CrdtColumns } from './crdt-columns.js';
 import { bindable, parseJsonExact, type ResolverJson, resolvedStorageValue } from './resolver-values.js';
 import type { Resolvers } from './resolvers.js';

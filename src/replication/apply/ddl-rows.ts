@@ -8,8 +8,8 @@
 import type Database from 'better-sqlite3';
 import type { ReplTx, Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
-import { tableShape } from '../../storage/capture.js';
-import type { PeerRows } from '../../storage/table-alter.js';
+import { tableShape } from '../../storage/capture/capture.js';
+import type { PeerRows } from '../../storage/tables/table-alter.js';
 import { keyJsonSql, rowJsonSql } from './row-sql.js';
 
 type Conflict = 'constraint_conflict' | 'unique_conflict' | 'conversion_conflict' | 'ddl_conflict';

@@ -5,7 +5,7 @@
 
 import type Database from 'better-sqlite3';
 import type { LogEntry, Vector } from '../../log/records.js';
-import { loadShapeChanges, type RecordedShapeChange } from '../../storage/shape-changes.js';
+import { loadShapeChanges, type RecordedShapeChange } from '../../storage/tables/shape-changes.js';
 import { colPath, fromJson } from './row-sql.js';
 
 /** A value as JSON text: BLOBs as {"$b": hex}, -0.0 kept, as the capture triggers write them. */

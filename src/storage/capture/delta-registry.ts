@@ -5,8 +5,8 @@
 // Every node runs this after the same replicated DDL, so every node forgets the same entries.
 
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../sql/lexer.js';
-import { typeOfDeclared } from '../sql/types/pg-types.js';
+import { quoteIdent } from '../../sql/lexer.js';
+import { typeOfDeclared } from '../../sql/types/pg-types.js';
 
 /** Declared integer types a delta column may have: int8, int2, int4 (values exact in JavaScript). */
 export const deltaColumnTypeOids: ReadonlySet<number> = new Set([20, 21, 23]);

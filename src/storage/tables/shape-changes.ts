@@ -3,7 +3,7 @@
 // row change written before them is put through when it arrives later (replication/apply/shape-upgrade.ts).
 
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../sql/lexer.js';
+import { quoteIdent } from '../../sql/lexer.js';
 
 /** A change of a table's shape, as recorded for row changes that had not seen it. */
 export type ShapeChange =

@@ -3,9 +3,9 @@
 // changes, so the triggers always list the table's current columns.
 
 import type Database from 'better-sqlite3';
-import { ChorusError } from '../errors.js';
-import { quoteIdent, quoteLiteral } from '../sql/lexer.js';
-import { internalPrefix } from '../sql/namespaces.js';
+import { ChorusError } from '../../errors.js';
+import { quoteIdent, quoteLiteral } from '../../sql/lexer.js';
+import { internalPrefix } from '../../sql/namespaces.js';
 
 /** SQL function the triggers call: the id of the current write transaction (marks it captured). */
 export const captureTxidFunction = '_chorus_txid';

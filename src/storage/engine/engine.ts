@@ -5,27 +5,27 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { type PhysicalClock, systemClock } from '../clock/clock.js';
-import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../clock/hlc.js';
-import { ChorusError, ConfigError, InternalError, KeylessTableWriteError } from '../errors.js';
-import type { ReplTx } from '../log/records.js';
-import { internalPrefix } from '../sql/namespaces.js';
+import { type PhysicalClock, systemClock } from '../../clock/clock.js';
+import { formatHlc, type HlcTimestamp, type HybridLogicalClock } from '../../clock/hlc.js';
+import { ChorusError, ConfigError, InternalError, KeylessTableWriteError } from '../../errors.js';
+import type { ReplTx } from '../../log/records.js';
+import { internalPrefix } from '../../sql/namespaces.js';
 import {
   captureTxidFunction,
   keylessGuardFunction,
   keylessRowFunction,
   syncCaptureTriggers,
-} from './capture.js';
+} from '../capture/capture.js';
+import { forgetStaleDeltaColumns } from '../capture/delta-registry.js';
+import { applyStorageMemory, type StorageMemory } from '../memory-settings.js';
+import { type SequenceSlots, singleWriterSlots } from '../sequences/sequence-math.js';
+import { SequenceStore } from '../sequences/sequences.js';
+import { registerSqlFunctions } from '../sql-functions.js';
+import { forgetKeylessRows, KeylessNotes } from '../tables/keyless-rows.js';
+import { type TableOp, tableOpSql } from '../tables/table-ops.js';
 import { databaseOpenError, prepareDataDir } from './data-dir.js';
-import { forgetStaleDeltaColumns } from './delta-registry.js';
 import { ensureHistoryId } from './history-id.js';
 import { internalSchemaSql, internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
-import { forgetKeylessRows, KeylessNotes } from './keyless-rows.js';
-import { applyStorageMemory, type StorageMemory } from './memory-settings.js';
-import { type SequenceSlots, singleWriterSlots } from './sequence-math.js';
-import { SequenceStore } from './sequences.js';
-import { registerSqlFunctions } from './sql-functions.js';
-import { type TableOp, tableOpSql } from './table-ops.js';
 
 export const databaseFileName = 'chorus.db';
 

@@ -6,8 +6,8 @@
 // UNIQUE constraint of the table text) copies the table (table-rebuild.ts). See DESIGN.md.
 
 import type Database from 'better-sqlite3';
-import { ChorusError } from '../errors.js';
-import { quoteIdent } from '../sql/lexer.js';
+import { ChorusError } from '../../errors.js';
+import { quoteIdent } from '../../sql/lexer.js';
 import { refusedRows } from './alter-violations.js';
 import { constraintIndexes, constraintIndexSql, tableTextConstraints } from './constraints.js';
 import { type Conversion, dropStaged, stageConversions, writeConversions } from './table-convert.js';
