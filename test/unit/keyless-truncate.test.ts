@@ -1,4 +1,4 @@
-// Tables without a primary key: which rows a TRUNCATE covers (storage/keyless-rows.ts), the multiset
+// Tables without a primary key: which rows a TRUNCATE covers (storage/tables/keyless-rows.ts), the multiset
 // digest that compares them (replication/integrity/multiset-digest.ts), and TRUNCATE racing inserts on
 // simulated nodes (partitions, seeded timing): every node ends with the same rows, and rows inserted
 // concurrently with a TRUNCATE survive everywhere.

@@ -311,7 +311,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           .all(ix.name) as { name: string | null; desc: number }[];
         const colNames = info.map((c) => c.name ?? 'expr');
         const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
-        // ALTER TABLE ... ADD CONSTRAINT ... UNIQUE is a marked unique index (storage/constraints.ts).
+        // ALTER TABLE ... ADD CONSTRAINT ... UNIQUE is a marked unique index (storage/tables/constraints.ts).
         const addedUnique = sqlRow?.sql?.includes(constraintIndexMarker) === true;
         const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' || addedUnique ? 'u' : '';
         const name =

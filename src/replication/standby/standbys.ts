@@ -78,7 +78,7 @@ interface Known {
    * that this primary holds (rebuilt).
    */
   divergedAt: string | null;
-  /** The database history the standby announced (storage/history-id.ts); null: not said. */
+  /** The database history the standby announced (storage/engine/history-id.ts); null: not said. */
   history: string | null;
   /** The history mismatch was logged (once per announcement). */
   historyReported: boolean;

@@ -17,7 +17,7 @@ export const captureTxidFunction = '_chorus_txid';
 export const keylessGuardFunction = '_chorus_keyless_guard';
 /**
  * SQL function the INSERT trigger of a table without a primary key calls with the table name and
- * the new rowid: noted in memory, written as one range per transaction (storage/keyless-rows.ts).
+ * the new rowid: noted in memory, written as one range per transaction (storage/tables/keyless-rows.ts).
  */
 export const keylessRowFunction = '_chorus_keyless_row';
 const triggerPrefix = `${internalPrefix}cap_`;
