@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { databaseFileName } from '../src/storage/engine.js';
+import { databaseFileName } from '../src/storage/engine/engine.js';
 import { startCluster, vectorSql } from '../test/support/cluster.js';
 import { NodeProcess } from '../test/support/launcher.js';
 import { queryOnce as query } from '../test/support/query.js';

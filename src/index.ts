@@ -13,8 +13,8 @@ export {
   type Listener,
   type OpenNodeOptions,
   openNode,
-  type QueryOutput,
 } from './node/node.js';
+export type { QueryOutput } from './node/node-queries.js';
 export type { BindValue } from './session/read-protocol.js';
 export type { ColumnInfo, StatementResult } from './session/result.js';
 export { startPgServer } from './wire/server.js';

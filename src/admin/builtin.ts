@@ -1,7 +1,7 @@
 // The admin functions and relations every node has: replicate.status(), pg_replication_status,
 // replicate.log (the replication log) and replicate.tables (what is replicated).
 
-import { logViewSql } from '../storage/internal-schema.js';
+import { logViewSql } from '../storage/engine/internal-schema.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 
 export interface NodeState {

@@ -24,8 +24,8 @@ import { isKeyword, quoteIdent } from '../sql/lexer.js';
 import { typeOfDeclared } from '../sql/types/declared-types.js';
 import type { TypeRef } from '../sql/types/pg-types.js';
 import { inputValue } from '../sql/types/values.js';
-import { tableShape } from '../storage/capture.js';
-import type { StorageEngine } from '../storage/engine.js';
+import { tableShape } from '../storage/capture/capture.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 
 /** Pending conflicts settled by one resolve_pending_conflicts call at most. */

@@ -23,7 +23,7 @@ import {
   sentBatchesOf,
 } from '../replication/monitor/monitor.js';
 import type { Replicator } from '../replication/stream/replicator.js';
-import type { StorageEngine } from '../storage/engine.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8, registerReplicationViews } from './replication-views.js';
 

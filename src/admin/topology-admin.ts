@@ -10,7 +10,7 @@ import type { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { Snapshots } from '../replication/snapshot/snapshots.js';
 import type { Replicator } from '../replication/stream/replicator.js';
-import type { StorageEngine } from '../storage/engine.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import { registerFailoverAdmin } from './failover-admin.js';
 import type { AdminRegistry, AdminValue } from './registry.js';
 import { cols, formatTimestamp, int8 } from './replication-views.js';

@@ -14,8 +14,8 @@ import {
   witnessNetworkFromConfig,
 } from '../node/tcp-network.js';
 import type { VoterCarry } from '../replication/standby/lease.js';
-import { prepareDataDir } from '../storage/data-dir.js';
-import { installPendingSnapshot } from '../storage/snapshot-install.js';
+import { prepareDataDir } from '../storage/engine/data-dir.js';
+import { installPendingSnapshot } from '../storage/engine/snapshot-install.js';
 import { standardListeners } from './listeners.js';
 
 /** A failover this node took part in: the JSON a `LISTEN chorus_failover` session gets, parsed. */

@@ -165,7 +165,7 @@ const replicationSchema = z
     /**
      * Multi-primary sequences: node `sequence_slot` (0-based, distinct per node) of
      * `sequence_slots` hands out the values START + INCREMENT × (slot + k × slots). Unset: derived
-     * from `masters` when it lists this node, else nextval is refused (storage/sequence-math.ts).
+     * from `masters` when it lists this node, else nextval is refused (storage/sequences/sequence-math.ts).
      */
     sequence_slot: z.number().int().min(0).max(1023).optional(),
     sequence_slots: z.number().int().min(1).max(1024).optional(),

@@ -1,76 +1,50 @@
 // A ChorusDB node in-process: storage, clock, sessions, admin SQL, metrics and (optionally) the
 // PostgreSQL and HTTP listeners. The CLI is a thin layer over openNode(); tests embed it directly.
+// Start-up is wired in parts: admin-setup.ts, session-host.ts, replication-setup.ts.
 
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
-import { registerBuiltins } from '../admin/builtin.js';
 import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
-import { registerPgCatalog } from '../admin/catalog/pg-catalog.js';
-import {
-  registerConflictAdmin,
-  registerConflictStrategy,
-  registerCrdtState,
-} from '../admin/conflict-admin.js';
-import { registerFailoverViews } from '../admin/failover-views.js';
-import { registerLsnFunctions } from '../admin/lsn-functions.js';
 import { AdminRegistry } from '../admin/registry.js';
-import { type ReplicationAdmin, registerReplicationAdmin } from '../admin/replication-admin.js';
-import { registerReplicationMetrics } from '../admin/replication-metrics.js';
-import { registerSplitBrainAdmin } from '../admin/split-brain-admin.js';
-import { registerStandbyViews } from '../admin/standby-views.js';
-import { registerTopologyAdmin } from '../admin/topology-admin.js';
+import type { ReplicationAdmin } from '../admin/replication-admin.js';
 import { type PhysicalClock, systemClock } from '../clock/clock.js';
 import { HybridLogicalClock } from '../clock/hlc.js';
-import { systemTimers, type Timers } from '../clock/timers.js';
-import { type Config, type LoadOptions, loadConfig, standbyServes } from '../config/load.js';
-import { ChorusError, MinLsnTimeoutError, ReadOnlyTransactionError } from '../errors.js';
+import type { Timers } from '../clock/timers.js';
+import { type Config, type LoadOptions, loadConfig } from '../config/load.js';
+import { ChorusError, ReadOnlyTransactionError } from '../errors.js';
 import { shutdownGraceMs } from '../limits.js';
-import { NodeMetrics } from '../metrics/metrics.js';
-import { Applier } from '../replication/apply/applier.js';
-import { CrdtColumns } from '../replication/apply/columns/crdt-columns.js';
-import { Resolvers } from '../replication/apply/columns/resolvers.js';
-import { Membership } from '../replication/cluster/membership.js';
+import type { NodeMetrics } from '../metrics/metrics.js';
+import type { Applier } from '../replication/apply/applier.js';
+import type { CrdtColumns } from '../replication/apply/columns/crdt-columns.js';
+import type { Resolvers } from '../replication/apply/columns/resolvers.js';
+import type { Membership } from '../replication/cluster/membership.js';
 import type { QuorumGate } from '../replication/cluster/quorum.js';
 import type { PeerNetwork } from '../replication/link/link.js';
-import {
-  applyFailoverState,
-  deposedAtStart,
-  failoverChannel,
-  readRewound,
-} from '../replication/standby/failover-state.js';
+import { applyFailoverState } from '../replication/standby/failover-state.js';
 import type { VoterCarry } from '../replication/standby/lease.js';
-import {
-  newEpochState,
-  newRoleState,
-  PrimaryStandby,
-  roleHooks,
-} from '../replication/standby/primary-standby.js';
-import { Replicator } from '../replication/stream/replicator.js';
-import { LogRetention } from '../replication/stream/retention.js';
-import { AdminExecutor } from '../session/admin-executor.js';
-import { SchemaCatalog } from '../session/catalog.js';
-import { registerDiagnosisFunction } from '../session/constraint-errors.js';
-import { forwardRunner } from '../session/forward-runner.js';
-import { GroupCommitter } from '../session/group-commit.js';
-import { advisoryColumns } from '../session/local/advisory-calls.js';
-import { AdvisoryLocks } from '../session/local/advisory-locks.js';
-import { CursorConnections } from '../session/local/cursor-connections.js';
+import type { PrimaryStandby } from '../replication/standby/primary-standby.js';
+import type { Replicator } from '../replication/stream/replicator.js';
+import type { AdminExecutor } from '../session/admin-executor.js';
+import type { SchemaCatalog } from '../session/catalog.js';
 import { NotifyHub } from '../session/local/notify-hub.js';
-import { PlanCache, type PlannedStatement } from '../session/plan-cache.js';
+import type { PlanCache } from '../session/plan-cache.js';
 import type { Prepared } from '../session/prepare.js';
 import type { BindValue } from '../session/read-protocol.js';
-import { ReaderPool } from '../session/reader-pool.js';
+import type { ReaderPool } from '../session/reader-pool.js';
 import type { ColumnInfo, StatementResult } from '../session/result.js';
-import { planColumns, Session, type SessionHost, typedByView } from '../session/session.js';
-import { showColumns } from '../session/settings.js';
-import { StatementCache } from '../session/statement-cache.js';
-import { StorageEngine } from '../storage/engine.js';
-import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
+import { Session, type SessionHost } from '../session/session.js';
+import type { StatementCache } from '../session/statement-cache.js';
+import { StorageEngine } from '../storage/engine/engine.js';
+import type { WriterLock } from '../storage/engine/writer-lock.js';
+import type { StorageMemory } from '../storage/memory-settings.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
-import { WriterLock } from '../storage/writer-lock.js';
-import { ReplicationExtras } from './replication-extras.js';
+import { registerNodeAdmin } from './admin-setup.js';
+import { describePrepared, lastResultRows, type QueryOutput, runTracked } from './node-queries.js';
+import type { ReplicationExtras } from './replication-extras.js';
+import { wireReplication } from './replication-setup.js';
 import { sequenceSlotsOf } from './sequence-slots.js';
+import { buildSessionHost } from './session-host.js';
 
 export interface OpenNodeOptions {
   config?: Config;
@@ -96,12 +70,6 @@ export interface OpenNodeOptions {
   onFailover?: (notice: Record<string, unknown>) => void;
   /** The vote promise of the node this one replaces in the process (voterCarry() of the closed node). */
   carriedVoter?: VoterCarry | null;
-}
-
-export interface QueryOutput {
-  columns: string[];
-  rows: Record<string, unknown>[];
-  tag: string;
 }
 
 export interface ListenAddresses {
@@ -192,335 +160,56 @@ export class ChorusNode {
     sequenceSlotsOf(this.config, this.engine.nodeId); // a bad slot setting fails at start
     // Automatic failover may have made this node primary, or given it another primary to follow.
     this.config = applyFailoverState(this.config, this.engine.writer);
-    this.clock = new HybridLogicalClock(this.engine.nodeId, opts.clock ?? systemClock);
-    this.engine.attachClock(this.clock, opts.clock ?? systemClock);
-    registerBuiltins(this.registry, {
-      nodeId: this.engine.nodeId,
-      mode: this.config.haMode,
-      role: () => this.role(),
-      syncMode: () => this.standby?.syncMode ?? 'async',
-      listenAddress: `${this.config.server.listen_address}:${this.config.server.port}`,
-      // A standby listens for no peer links (it dials its upstream) unless it serves cascading standbys.
-      replicationPort:
-        this.config.haMode === 'standby' && !standbyServes(this.config)
-          ? null
-          : this.config.replication.ha_bind,
-      currentLsn: () => this.standby?.position() ?? this.engine.currentLsn(),
+    const physical = opts.clock ?? systemClock;
+    this.clock = new HybridLogicalClock(this.engine.nodeId, physical);
+    this.engine.attachClock(this.clock, physical);
+    const admin = registerNodeAdmin(this, {
       isReadOnly: () => this.host.isReadOnlyNode(),
-      uptimeSeconds: () => Math.floor((Date.now() - this.startedAtMs) / 1000),
-      healthyPeers: () => 0,
-      conflictsDetected: () => 0,
-      replicationLagMs: () => 0,
-      standbyCount: () => this.standby?.standbyCount() ?? 0,
+      networkCounters: () => this.network?.counters() ?? null,
+      physical,
     });
-    registerStandbyViews(this.registry, () => this.standby);
-    registerLsnFunctions(this.registry);
-    if (this.config.haMode === 'primary' || this.config.haMode === 'standby')
-      registerFailoverViews(
-        this.registry,
-        () => readRewound(this.config.server.data_dir),
-        () => this.standby?.agent ?? null,
-      );
-    // pg_is_in_recovery() reads the role here, on any connection (readers run in worker threads).
-    this.engine.writer
-      .prepare("INSERT OR REPLACE INTO _chorus_meta (key, value) VALUES ('ha_role', ?)")
-      .run(this.config.haMode);
-    registerReplicationMetrics(this.registry, {
-      logWrites: () => this.engine.logWrites,
-      sent: () => this.replicator?.sent ?? null,
-      lastAppliedAtMs: () => this.replicator?.stats.lastAppliedAtMs ?? null,
-      network: () => this.network?.counters() ?? null,
-    });
-    registerPgCatalog(this.registry);
-    const self = this;
-    const conflictAdmin = registerConflictAdmin(this.registry, {
-      engine: this.engine,
-      get resolvers() {
-        return self.resolvers;
-      },
-      get crdt() {
-        return self.crdt;
-      },
-      adminWrite: (fn) => this.adminWrite(fn),
-      get checkDivergence() {
-        const d = self.extras?.divergence;
-        return d ? (rows: { table: string; rowId: string }[]) => d.check(rows) : null;
-      },
-      nowIso: () =>
-        new Date((opts.clock ?? systemClock).nowMs()).toISOString().replace('T', ' ').replace('Z', '+00:00'),
-    });
-    registerConflictStrategy(this.registry, this.config.replication);
-    const multiPrimary = this.config.haMode === 'multi-primary';
-    /** Multi-primary, primary or standby: the log is shipped and applied. */
-    const replicated = this.config.haMode !== 'standalone';
-    const selfMasterId = this.config.replication.local_master_id ?? this.engine.nodeId;
-    this.membership = multiPrimary
-      ? new Membership(this.engine.writer, new Set([this.engine.nodeId, selfMasterId]), this.logger)
-      : null;
-    const membership = this.membership;
-    const replicationAdmin = multiPrimary
-      ? registerReplicationAdmin(this.registry, {
-          nodeId: this.engine.nodeId,
-          config: this.config,
-          engine: this.engine,
-          startedAtMs: this.startedAtMs,
-          isRemoved: (id) => membership?.isRemoved(id) ?? false,
-          isReadOnly: () => this.host.isReadOnlyNode(),
-          addedMasters: () => membership?.added() ?? [],
-          isInitializing: () => membership?.initializing ?? false,
-        })
-      : null;
-    let problems = (): string[] => [];
-    if (replicationAdmin) {
-      problems = registerTopologyAdmin(this.registry, {
-        nodeId: this.engine.nodeId,
-        selfMasterId,
-        engine: this.engine,
-        adminWrite: (fn) => this.adminWrite(fn),
-        membership: () => membership,
-        replicator: () => this.replicator,
-        peers: () => replicationAdmin.peers(),
-        quorum: () => this.quorum,
-        isReadOnly: () => this.host.isReadOnlyNode(),
-        snapshots: () => this.extras?.snapshots ?? null,
-        failover: () => this.extras?.failover ?? null,
-      });
-      registerSplitBrainAdmin(this.registry, {
-        selfMasterId,
-        splitBrain: () => this.extras?.splitBrain ?? null,
-        membership: () => membership,
-        adminWrite: (fn) => this.adminWrite(fn),
-        logAdmin: (cmd, sql) => this.engine.logAdmin('', sql, cmd),
-        peers: () => replicationAdmin.peers(),
-        nowMs: () => (opts.clock ?? systemClock).nowMs(),
-      });
-    }
-    this.readers = new ReaderPool(this.engine.path, this.config.server.reader_threads, this.logger, memory);
-    this.admin = new AdminExecutor(this.engine.path, this.registry, memory);
-    this.writerLock = new WriterLock(this.config.server.writer_lock_timeout_ms);
-    this.writerCache = new StatementCache(this.engine.writer);
-    // The node's catalog reads the committed schema: an open transaction's DDL stays its own.
-    this.schemaReader = new Database(this.engine.path, { readonly: true, fileMustExist: true });
-    applyStorageMemory(this.schemaReader, memory);
-    this.catalog = new SchemaCatalog(this.schemaReader, this.registry);
-    registerDiagnosisFunction(this.engine.writer);
-    this.plans = new PlanCache(this.registry, (sql) => this.writerCache.get(sql), this.catalog);
-    this.metrics = new NodeMetrics(
-      {
-        currentLsn: () => this.engine.currentLsn(),
-        logBytes: () => this.engine.logBytes(),
-        connections: () =>
-          (this.listeners?.pg.connectionCount() ?? 0) + (this.listeners?.http?.connectionCount() ?? 0),
-        groupCommit: () => this.groupCommitStats,
-      },
-      this.engine.nodeId,
+    this.membership = admin.membership;
+    const parts = buildSessionHost(
+      this,
+      memory,
+      admin.conflictAdmin,
+      () => (this.listeners?.pg.connectionCount() ?? 0) + (this.listeners?.http?.connectionCount() ?? 0),
     );
-    const metrics = this.metrics;
-    const lock = this.writerLock;
-    let lastContended = 0;
-    // A group's commit is a commit like any other: counted, and shipped at once (not at the next
-    // batch_timeout_ms poll, which made every autocommitted write wait up to 100 ms for its standby).
-    const groupCommit = new GroupCommitter(this.engine, this.writerLock, (captured) =>
-      this.host.onCommit({ captured }),
-    );
-    this.host = {
-      engine: this.engine,
-      groupCommit,
-      writerLock: this.writerLock,
-      writerCache: this.writerCache,
-      readers: this.readers,
-      admin: this.admin,
-      registry: this.registry,
-      isReadOnlyNode: () =>
-        this.closing !== null ||
-        (this.membership?.readOnly ?? false) ||
-        (this.extras?.blocksWrites ?? false) ||
-        (this.standby?.blocksWrites ?? false),
-      inRecovery: () => this.standby?.inRecovery ?? false,
-      multiPrimary: replicated,
-      clientTimestamps: this.config.replication.timestamp_source === 'client_timestamp',
-      customDdl: (p) => conflictAdmin.customDdl(p),
-      local: {
-        advisoryLocks: new AdvisoryLocks(),
-        cursorConnections: new CursorConnections(
-          this.engine.path === ':memory:' ? null : this.engine.path,
-          memory,
-        ),
-        notifyHub: this.notifyHub,
-      },
-      schema: { catalog: this.catalog, planner: this.plans },
-      openWriterView: () => {
-        const catalog = new SchemaCatalog(this.engine.writer, this.registry);
-        return {
-          catalog,
-          planner: new PlanCache(this.registry, (sql) => this.writerCache.get(sql), catalog),
-        };
-      },
-      onSchemaChange: () => {
-        this.catalog.invalidate();
-        this.applier?.invalidate();
-        this.writerCache.clear();
-        this.readers.invalidate();
-        this.admin.invalidate();
-      },
-      onCommit: (info) => {
-        metrics.commits.inc({ captured: String(info.captured) });
-        if (!info.captured) return;
-        // The commit is made: a failure to ship it now is the sender's to report (its next poll
-        // retries), never an error for the client whose write is durable.
-        try {
-          this.replicator?.kick();
-        } catch (err) {
-          this.logger.error({ err }, 'shipping a commit failed; the sender retries at its next poll');
-        }
-      },
-      onStatement: (kind, ok) => {
-        metrics.statements.inc({ kind });
-        if (!ok) metrics.errors.inc({ kind });
-        if (lock.contended !== lastContended) {
-          metrics.writerWaits.inc(lock.contended - lastContended);
-          lastContended = lock.contended;
-        }
-      },
-    };
-    if (replicated) {
-      const physical = opts.clock ?? systemClock;
-      const crdt = new CrdtColumns(this.engine.writer, this.engine, () => physical.nowMs());
-      this.crdt = crdt;
-      registerCrdtState(this.registry, crdt);
-      const r1 = this.config.replication;
-      const resolvers = new Resolvers(
-        this.engine.writer,
-        r1.conflict_resolution === 'custom' ? (r1.resolver_function ?? r1.custom_resolver ?? null) : null,
-        r1.resolver_timeout_ms,
-      );
-      this.resolvers = resolvers;
-      const applier = new Applier(
-        this.engine,
-        this.logger,
-        () => this.host.onSchemaChange(),
-        () => physical.nowMs(),
-        crdt,
-        resolvers,
-      );
-      this.applier = applier;
-      this.engine.localCommitHook = (txid, origin, seq, orderKey) => {
-        crdt.recordLocal(txid, origin, seq, orderKey);
-        applier.recordLocal(txid, origin, seq, orderKey);
-      };
-      this.engine.syncSchemaNow();
-      const network = typeof opts.network === 'function' ? opts.network(this) : opts.network;
-      if (!network)
-        throw new ChorusError('F0000', `${this.config.haMode} mode needs a peer network`, {}, 'FATAL');
-      const timers = opts.timers ?? systemTimers;
-      this.network = network;
-      const role = multiPrimary
-        ? null
-        : newRoleState(this.config.haMode === 'standby' ? 'standby' : 'primary', timers);
-      const epoch = role ? newEpochState(this.engine) : null;
-      const deposed =
-        role?.role === 'primary' && epoch !== null && deposedAtStart(this.engine.writer, epoch.current);
-      const r = this.config.replication;
-      this.replicator = new Replicator({
-        nodeId: this.engine.nodeId,
-        engine: this.engine,
-        applier,
-        network,
+    this.readers = parts.readers;
+    this.admin = parts.admin;
+    this.writerLock = parts.writerLock;
+    this.writerCache = parts.writerCache;
+    this.schemaReader = parts.schemaReader;
+    this.catalog = parts.catalog;
+    this.plans = parts.plans;
+    this.metrics = parts.metrics;
+    this.host = parts.host;
+    // Multi-primary, primary or standby: the log is shipped and applied.
+    if (this.config.haMode !== 'standalone') {
+      const r = wireReplication(this, {
+        host: this.host,
         writerLock: this.writerLock,
-        clock: this.clock,
-        timers: opts.timers ?? systemTimers,
-        logger: this.logger,
-        batchEntries: r.replication_batch_size ?? r.batch_size,
-        batchBytesMax: r.max_batch_size_mb * 1024 * 1024,
-        batchTimeoutMs: r.batch_timeout_ms,
-        retention: new LogRetention(
-          this.engine,
-          r.buffers.wal_buffer_size_mb * 1024 * 1024,
-          this.logger,
-          r.log_retention_min_ms,
-        ),
-        expectedPeers: () => network.peers().length,
-        onAcks: () => {
-          this.quorum?.onAcks();
-          this.standby?.onAcks();
-        },
-        onApplied: () => {
-          this.extras?.ddlLock?.onApplied();
-          this.standby?.forwardClient?.onApplied();
-        },
-        isRemoved: (id) => this.membership?.isRemoved(id) ?? false,
-        holdShipping: () => (this.extras ?? this.standby)?.snapshots.holding ?? false,
-        ...(role && epoch ? roleHooks(role, epoch, () => this.standby) : {}),
+        network: () => (typeof opts.network === 'function' ? opts.network(this) : opts.network),
+        voteNetwork: () => opts.voteNetwork?.(this) ?? null,
+        witnessNetwork: () => opts.witnessNetwork?.(this) ?? null,
+        timers: opts.timers,
+        physical,
+        monitor: opts.monitor,
+        onRestart: opts.onRestart,
+        onFailover: opts.onFailover,
+        carriedVoter: opts.carriedVoter,
+        replicationAdmin: admin.replicationAdmin,
+        problems: admin.problems,
       });
-      if (role && epoch) {
-        this.standby = new PrimaryStandby({
-          config: this.config,
-          role,
-          epoch,
-          engine: this.engine,
-          replicator: this.replicator,
-          logger: this.logger,
-          timers,
-          requestRestart: opts.onRestart ?? null,
-          voteNetwork: opts.voteNetwork?.(this) ?? null,
-          carriedVoter: opts.carriedVoter ?? null,
-          metrics: this.metrics.registry,
-          startFenced: deposed
-            ? `deposed while down: epoch ${epoch.current} is newer than the one this node became primary in`
-            : null,
-          onFailover: (json) => {
-            const full = this.notifyHub.publishFromNode(failoverChannel, json);
-            if (full > 0)
-              this.logger.warn({ sessions: full }, 'chorus_failover not queued: listener queue full');
-            try {
-              opts.onFailover?.(JSON.parse(json) as Record<string, unknown>);
-            } catch (err) {
-              this.logger.error({ err }, 'the onFailover callback threw');
-            }
-          },
-          redial: (from, to) => {
-            network.removePeer(from);
-            network.addPeer(to);
-          },
-        });
-        this.host.quorum = this.standby.writeGate();
-        this.wireWriteRouting(this.standby);
-      }
-    }
-    if (this.replicator && this.applier && this.network && multiPrimary) {
-      const { applier, network } = this;
-      this.extras = new ReplicationExtras({
-        config: this.config,
-        engine: this.engine,
-        replicator: this.replicator,
-        rowDigest: (table, rowId) => applier.rowDigest(table, rowId),
-        membership: this.membership,
-        writerLock: this.writerLock,
-        logger: this.logger,
-        timers: opts.timers ?? systemTimers,
-        requestRestart: opts.onRestart ?? null,
-        configuredPeers: network.peers().length,
-        network,
-        witnessNetwork: opts.witnessNetwork?.(this) ?? null,
-        peers: () => replicationAdmin?.peers() ?? [],
-        topologyProblems: () => problems(),
-        adminWrite: (fn) => this.adminWrite(fn),
-        nowMs: () => (opts.clock ?? systemClock).nowMs(),
-      });
-      this.host.quorum = this.quorum = this.extras.quorum;
-      const ddlLock = this.extras.ddlLock;
-      this.host.ddlLock = ddlLock;
-      if (ddlLock) applier.onDdlApplied = (origin, seq) => ddlLock.note(origin, seq);
-      applier.membership = this.membership;
-      this.membership?.attach({ replicator: this.replicator, network });
-      replicationAdmin?.attach({
-        replicator: this.replicator,
-        network,
-        timers: opts.timers ?? systemTimers,
-        metrics: this.metrics.registry,
-        ...(opts.monitor ?? {}),
-      });
-      this.replicationAdmin = replicationAdmin;
+      this.crdt = r.crdt;
+      this.resolvers = r.resolvers;
+      this.applier = r.applier;
+      this.network = r.network;
+      this.replicator = r.replicator;
+      this.standby = r.standby;
+      this.extras = r.extras;
+      this.replicationAdmin = r.replicationAdmin;
+      this.quorum = r.quorum;
     }
     this.checkpointTimer = setInterval(() => {
       this.readers.checkpoint().catch((err: unknown) => this.logger.warn({ err }, 'WAL checkpoint failed'));
@@ -553,21 +242,6 @@ export class ChorusNode {
     return this.membership?.initializing ? 'replica' : 'master';
   }
 
-  /** Write routing (write-forward.ts): a standby's sessions route writes; the primary runs them. */
-  private wireWriteRouting(standby: PrimaryStandby): void {
-    standby.forwardServer.runner = forwardRunner(
-      (startup) => this.openSession(startup),
-      (s) => this.closeSession(s),
-    );
-    const client = standby.forwardClient;
-    if (!client) return;
-    const inAsync = this.config.ha.route_writes_in_async;
-    this.host.writeRouting = {
-      client,
-      enabled: () => standby.role.role === 'standby' && (standby.syncMode !== 'async' || inAsync),
-    };
-  }
-
   openSession(startupParams: Record<string, string> = {}): Session {
     if (this.sessionsClosed) throw new ChorusError('57P01', 'node is shutting down', {}, 'FATAL');
     const s = new Session(this.host, startupParams);
@@ -582,34 +256,7 @@ export class ChorusNode {
 
   /** Result columns of a prepared statement without running it (Describe of a statement), or null. */
   describe(p: Prepared): ColumnInfo[] | null {
-    if (p.plan) return p.plan.columns ? planColumns(p) : null;
-    if (p.ddl) return null;
-    if (p.local) return p.local.kind === 'advisory' ? advisoryColumns(p.local.calls) : null;
-    if (p.route.type === 'admin-call') {
-      const fn = p.route.fn;
-      return fn.columns.map((c) => ({ name: c.name, declType: null, table: `replicate.${fn.name}` }));
-    }
-    if (p.route.type === 'session') {
-      return p.cls.kind === 'show'
-        ? showColumns(p.text).map((name) => ({ name, declType: 'TEXT', table: null }))
-        : null;
-    }
-    if (p.route.onAdmin) return this.admin.describe(p.execSql);
-    // DDL and TRUNCATE return no rows (and TRUNCATE is no SQLite statement to compile).
-    if (
-      p.cls.kind.startsWith('create_') ||
-      p.cls.kind.startsWith('drop_') ||
-      p.cls.kind === 'alter_table' ||
-      p.cls.kind === 'truncate'
-    )
-      return null;
-    try {
-      const columns = this.writerCache.get(p.execSql).columns;
-      if (!columns || !p.viewColumnTypes) return columns;
-      return typedByView({ tag: '', columns, rows: [], notices: [] }, p.viewColumnTypes).columns;
-    } catch (e) {
-      throw toChorusError(e);
-    }
+    return describePrepared(p, this.admin, this.writerCache);
   }
 
   /** Run a script (one or more statements, optional $n parameters for a single statement). */
@@ -629,42 +276,12 @@ export class ChorusNode {
     minLsn: number | null = null,
     minLsnTimeoutMs = 0,
   ): Promise<{ results: StatementResult[]; commitLsn: number | null }> {
-    if (minLsn !== null) await this.awaitLsn(minLsn, minLsnTimeoutMs);
-    const session = this.openSession();
-    try {
-      const planned: PlannedStatement[] =
-        params.length > 0
-          ? [{ prepared: session.schema.planner.prepareOne(sql), params }]
-          : session.schema.planner.planSimple(sql);
-      const results: StatementResult[] = [];
-      await session.executeSimple(planned, (r) => results.push(r));
-      return { results, commitLsn: session.lastCommitLsn };
-    } finally {
-      this.closeSession(session);
-    }
-  }
-
-  private async awaitLsn(lsn: number, timeoutMs: number): Promise<void> {
-    const client = this.host.writeRouting?.client;
-    const position = (): number =>
-      client?.position() ?? this.standby?.position() ?? this.engine.applied.get(this.nodeId) ?? 0;
-    if (position() >= lsn || (client && (await client.waitFor(lsn, timeoutMs)))) return;
-    throw new MinLsnTimeoutError(
-      `this node has not reached position ${lsn} (it is at ${position()})${client ? ` within ${timeoutMs} ms` : ''}`,
-      client
-        ? 'The standby is behind: retry, send a longer Chorus-Min-LSN-Timeout, or read from the primary.'
-        : 'Only a standby waits for a position; this node does not hold that one.',
-    );
+    return runTracked(this, this.host, sql, params, minLsn, minLsnTimeoutMs);
   }
 
   /** Run one statement and return its rows as objects keyed by column name. */
   async query(sql: string, params: readonly BindValue[] = []): Promise<QueryOutput> {
-    const results = await this.exec(sql, params);
-    const last = results[results.length - 1];
-    if (!last) return { columns: [], rows: [], tag: '' };
-    const columns = (last.columns ?? []).map((c) => c.name);
-    const rows = last.rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
-    return { columns, rows, tag: last.tag };
+    return lastResultRows(await this.exec(sql, params));
   }
 
   /** Start replication (multi-primary): connect to peers and begin shipping and applying. */

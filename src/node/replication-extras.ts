@@ -16,8 +16,8 @@ import { SplitBrain } from '../replication/integrity/split-brain.js';
 import type { PeerNetwork } from '../replication/link/link.js';
 import { Snapshots } from '../replication/snapshot/snapshots.js';
 import type { Replicator } from '../replication/stream/replicator.js';
-import type { StorageEngine } from '../storage/engine.js';
-import type { WriterLock } from '../storage/writer-lock.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
+import type { WriterLock } from '../storage/engine/writer-lock.js';
 
 export interface ExtrasParts {
   config: Config;

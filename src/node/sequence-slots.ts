@@ -3,7 +3,7 @@
 
 import type { Config } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { type SequenceSlots, singleWriterSlots } from '../storage/sequence-math.js';
+import { type SequenceSlots, singleWriterSlots } from '../storage/sequences/sequence-math.js';
 
 export function sequenceSlotsOf(config: Config, nodeId: string): SequenceSlots | 'unconfigured' {
   if (config.haMode !== 'multi-primary') return singleWriterSlots;

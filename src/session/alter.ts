@@ -1,7 +1,7 @@
 // ALTER TABLE on the origin: the analyzed actions (sql/analyze/ddl/alter-table.ts) run in
 // PostgreSQL's order against the table as it is now — constraint names chosen as PostgreSQL
 // chooses them, the rows checked with PostgreSQL's errors — and each step is logged as the table
-// operation peers run to the same result (storage/table-ops.ts, storage/table-alter.ts).
+// operation peers run to the same result (storage/tables/table-ops.ts, storage/tables/table-alter.ts).
 
 import { ChorusError, FeatureNotSupportedError } from '../errors.js';
 import { type AlterAction, type AlterPlan, sessionValueMarker } from '../sql/analyze/ddl/alter-plan.js';
@@ -9,20 +9,20 @@ import { constraintName } from '../sql/analyze/ddl/constraints.js';
 import { quoteId } from '../sql/analyze/scope.js';
 import { quoteLiteral } from '../sql/lexer.js';
 import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
-import { dropCaptureTriggers } from '../storage/capture.js';
-import { type StoredConstraint, storedConstraints } from '../storage/constraints.js';
-import type { StorageEngine } from '../storage/engine.js';
-import { recordShapeChange } from '../storage/shape-changes.js';
+import { dropCaptureTriggers } from '../storage/capture/capture.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import { isSqliteError } from '../storage/sqlite-errors.js';
-import { alterTable, type TableEdit } from '../storage/table-alter.js';
-import { ConversionDuplicateError } from '../storage/table-convert.js';
+import { type StoredConstraint, storedConstraints } from '../storage/tables/constraints.js';
+import { recordShapeChange } from '../storage/tables/shape-changes.js';
+import { alterTable, type TableEdit } from '../storage/tables/table-alter.js';
+import { ConversionDuplicateError } from '../storage/tables/table-convert.js';
 import {
   addPrimaryKey,
   applyTableOp,
   shapeChangesOf,
   type TableOp,
   userTableName,
-} from '../storage/table-ops.js';
+} from '../storage/tables/table-ops.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { withConstants } from './ddl-constants.js';
 import { type Notice, notice, type StatementResult } from './result.js';

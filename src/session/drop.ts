@@ -12,7 +12,7 @@ import { relationsNamed } from '../sql/analyze/query/view-text.js';
 import { quoteIdent } from '../sql/lexer.js';
 import { internalPrefix, storageName } from '../sql/namespaces.js';
 import { defaultEnv } from '../sql/types/values.js';
-import type { StorageEngine } from '../storage/engine.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from './constraint-errors.js';
 import { type Notice, notice, type StatementResult } from './result.js';

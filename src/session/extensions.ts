@@ -5,7 +5,7 @@
 import type * as P from '@pgsql/types';
 import { ChorusError } from '../errors.js';
 import { quoteLiteral } from '../sql/lexer.js';
-import type { StorageEngine } from '../storage/engine.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import { notice, type StatementResult } from './result.js';
 import { result } from './session-helpers.js';
 

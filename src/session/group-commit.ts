@@ -8,8 +8,9 @@
 
 import { ChorusError, InternalError } from '../errors.js';
 import { writerWaitersMax } from '../limits.js';
-import type { CommitInfo, StorageEngine } from '../storage/engine.js';
-import type { WriterLock } from '../storage/writer-lock.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
+import type { CommitInfo } from '../storage/engine/local-commit.js';
+import type { WriterLock } from '../storage/engine/writer-lock.js';
 
 /** Members (statements or transaction blocks) in one group before it is committed regardless of arrivals. */
 export const groupCommitStatementsMax = 64;

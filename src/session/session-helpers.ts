@@ -5,7 +5,7 @@ import type { AdminCallContext, AdminRegistry, AdminType, AdminValue } from '../
 import { ChorusError } from '../errors.js';
 import { isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
-import type { StorageEngine } from '../storage/engine.js';
+import type { StorageEngine } from '../storage/engine/engine.js';
 import type { Prepared } from './prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ColumnInfo, StatementResult } from './result.js';

@@ -5,7 +5,7 @@
 
 import { ChorusError } from '../errors.js';
 
-/** Prefix of the internal tables (_chorus_meta, ...), hidden from users (storage/internal-schema.ts). */
+/** Prefix of the internal tables (_chorus_meta, ...), hidden from users (storage/engine/internal-schema.ts). */
 export const internalPrefix = '_chorus_';
 
 /** The schema every database has; its objects keep their bare names in SQLite. */

@@ -7,7 +7,7 @@ import type { CatalogEnum, CatalogSequence } from '../sql/analyze/context.js';
 import { pgCatalogOid, publicSchema, publicSchemaOid, splitStorageName } from '../sql/namespaces.js';
 import { makeEnumType } from '../sql/types/enum.js';
 import { type PgType, T } from '../sql/types/pg-types.js';
-import { readSequences, type SequenceDef } from './sequences.js';
+import { readSequences, type SequenceDef } from './sequences/sequences.js';
 
 /** PostgreSQL's OID of information_schema in a fresh cluster (it varies; 13000s in PostgreSQL 15). */
 export const informationSchemaOid = 13183;

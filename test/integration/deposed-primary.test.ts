@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { databaseFileName } from '../../src/storage/engine.js';
+import { databaseFileName } from '../../src/storage/engine/engine.js';
 import { NodeProcess, startObserver } from '../support/launcher.js';
 import { freePorts } from '../support/ports.js';
 import { tryQuery } from '../support/query.js';

@@ -20,7 +20,7 @@ import {
   toVector,
   writeFailoverState,
 } from '../../src/replication/standby/failover-state.js';
-import { rewindToMetaKey } from '../../src/storage/snapshot-install.js';
+import { rewindToMetaKey } from '../../src/storage/engine/snapshot-install.js';
 
 let dir: string;
 let node: ChorusNode;

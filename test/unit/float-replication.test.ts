@@ -13,8 +13,8 @@ import type { LogEntry } from '../../src/log/records.js';
 import { colPath, fromJson } from '../../src/replication/apply/rows/row-sql.js';
 import { compareTable, MerkleResponder } from '../../src/replication/integrity/merkle.js';
 import { roundTripFrame } from '../../src/replication/link/frames.js';
-import { captureTriggerSql, captureTxidFunction, tableShape } from '../../src/storage/capture.js';
-import { internalSchemaSql } from '../../src/storage/internal-schema.js';
+import { captureTriggerSql, captureTxidFunction, tableShape } from '../../src/storage/capture/capture.js';
+import { internalSchemaSql } from '../../src/storage/engine/internal-schema.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-float-repl-'));
 after(() => rmSync(root, { recursive: true, force: true }));

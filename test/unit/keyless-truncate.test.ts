@@ -1,4 +1,4 @@
-// Tables without a primary key: which rows a TRUNCATE covers (storage/keyless-rows.ts), the multiset
+// Tables without a primary key: which rows a TRUNCATE covers (storage/tables/keyless-rows.ts), the multiset
 // digest that compares them (replication/integrity/multiset-digest.ts), and TRUNCATE racing inserts on
 // simulated nodes (partitions, seeded timing): every node ends with the same rows, and rows inserted
 // concurrently with a TRUNCATE survive everywhere.
@@ -12,14 +12,14 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ChorusNode } from '../../src/node/node.js';
 import { MultisetHasher } from '../../src/replication/integrity/multiset-digest.js';
-import { internalSchemaSql } from '../../src/storage/internal-schema.js';
+import { internalSchemaSql } from '../../src/storage/engine/internal-schema.js';
 import {
   KeylessNotes,
   rowCovered,
   truncateCover,
   truncateKeyless,
   writeRange,
-} from '../../src/storage/keyless-rows.js';
+} from '../../src/storage/tables/keyless-rows.js';
 import { SimFabric } from '../../src/testing/sim-network.js';
 import { openSimNode } from '../../src/testing/sim-node.js';
 import { SimWorld } from '../../src/testing/sim-world.js';

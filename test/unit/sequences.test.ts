@@ -11,14 +11,14 @@ import {
   splitStorageName,
   storageName,
 } from '../../src/sql/namespaces.js';
-import { internalSchemaSql } from '../../src/storage/internal-schema.js';
+import { internalSchemaSql } from '../../src/storage/engine/internal-schema.js';
 import {
   nextValue,
   type SequenceSlots,
   sequenceParams,
   singleWriterSlots,
-} from '../../src/storage/sequence-math.js';
-import { resetSql, SequenceStore } from '../../src/storage/sequences.js';
+} from '../../src/storage/sequences/sequence-math.js';
+import { resetSql, SequenceStore } from '../../src/storage/sequences/sequences.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -16,8 +16,8 @@ import type { PeerMessage } from '../../src/replication/link/link.js';
 import type { PeerHandle } from '../../src/replication/link/peer-extension.js';
 import { SnapshotDonor } from '../../src/replication/snapshot/donor.js';
 import { SnapshotReceiver, snapshotRefusedForMs } from '../../src/replication/snapshot/receiver.js';
-import { databaseFileName } from '../../src/storage/engine.js';
-import { internalSchemaSql } from '../../src/storage/internal-schema.js';
+import { databaseFileName } from '../../src/storage/engine/engine.js';
+import { internalSchemaSql } from '../../src/storage/engine/internal-schema.js';
 import {
   installPendingSnapshot,
   prepareSnapshotFile,
@@ -26,7 +26,7 @@ import {
   snapshotFileName,
   snapshotIncomingDirName,
   snapshotReadyFileName,
-} from '../../src/storage/snapshot-install.js';
+} from '../../src/storage/engine/snapshot-install.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-snapshot-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ShapeUpgrader } from '../../src/replication/apply/ddl/shape-upgrade.js';
-import { storedConstraints } from '../../src/storage/constraints.js';
-import { internalSchemaSql } from '../../src/storage/internal-schema.js';
-import { recordShapeChange, renameColumn, renameTable } from '../../src/storage/shape-changes.js';
-import { alterTable } from '../../src/storage/table-alter.js';
-import { parseTableDef, tableDefSql } from '../../src/storage/table-def.js';
+import { internalSchemaSql } from '../../src/storage/engine/internal-schema.js';
+import { storedConstraints } from '../../src/storage/tables/constraints.js';
+import { recordShapeChange, renameColumn, renameTable } from '../../src/storage/tables/shape-changes.js';
+import { alterTable } from '../../src/storage/tables/table-alter.js';
+import { parseTableDef, tableDefSql } from '../../src/storage/tables/table-def.js';
 
 const created =
   'CREATE TABLE "t" ("id" INTEGER CONSTRAINT "t_pkey" PRIMARY KEY AUTOINCREMENT, "a" TEXT NOT NULL DEFAULT (\'x\' /* pg: \'x\'::text */), ' +

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { type ChorusNode, openNode } from '../../src/node/node.js';
-import { databaseFileName } from '../../src/storage/engine.js';
+import { databaseFileName } from '../../src/storage/engine/engine.js';
 
 let dir: string;
 let node: ChorusNode;

@@ -13,8 +13,8 @@ import { qualifiedText, splitStorageName, storageName } from '../../sql/namespac
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { rowidKeyType, typeOfDeclared } from '../../sql/types/declared-types.js';
 import { Oid } from '../../sql/types/oids.js';
-import { constraintIndexMarker } from '../../storage/constraints.js';
 import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
+import { constraintIndexMarker } from '../../storage/tables/constraints.js';
 import { checkOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
@@ -312,7 +312,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
           .all(ix.name) as { name: string | null; desc: number }[];
         const colNames = info.map((c) => c.name ?? 'expr');
         const sqlRow = schema.find((s) => s.type === 'index' && s.name === ix.name);
-        // ALTER TABLE ... ADD CONSTRAINT ... UNIQUE is a marked unique index (storage/constraints.ts).
+        // ALTER TABLE ... ADD CONSTRAINT ... UNIQUE is a marked unique index (storage/tables/constraints.ts).
         const addedUnique = sqlRow?.sql?.includes(constraintIndexMarker) === true;
         const constraint = ix.origin === 'pk' ? 'p' : ix.origin === 'u' || addedUnique ? 'u' : '';
         const name =

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { HybridLogicalClock } from '../../clock/hlc.js';
 import type { Timers } from '../../clock/timers.js';
 import type { ReplTx } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
-import type { WriterLock } from '../../storage/writer-lock.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import type { WriterLock } from '../../storage/engine/writer-lock.js';
 import type { Applier } from './applier.js';
 
 /** Received transactions waiting for their dependencies, before the link is dropped. */

@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../../clock/timers.js';
-import type { StorageEngine } from '../../storage/engine.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 import type { Replicator } from '../stream/replicator.js';
 import type { Membership } from './membership.js';
 import type { QuorumGate } from './quorum.js';

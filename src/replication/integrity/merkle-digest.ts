@@ -34,8 +34,8 @@ import * as crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ChorusError, UndefinedTableError } from '../../errors.js';
 import { quoteIdent } from '../../sql/lexer.js';
-import { jsonValue, negativeZeroSql } from '../../storage/capture.js';
-import { userTableName } from '../../storage/table-ops.js';
+import { jsonValue, negativeZeroSql } from '../../storage/capture/capture.js';
+import { userTableName } from '../../storage/tables/table-ops.js';
 import type { PeerMessage } from '../link/link.js';
 
 /** Version of the comparison messages; a responder refuses any other. */

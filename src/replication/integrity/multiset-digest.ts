@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { quoteIdent } from '../../sql/lexer.js';
-import { userTableName } from '../../storage/table-ops.js';
+import { userTableName } from '../../storage/tables/table-ops.js';
 import type { PeerMessage } from '../link/link.js';
 import {
   beginRead,

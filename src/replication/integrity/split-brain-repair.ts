@@ -8,8 +8,8 @@
 import type Database from 'better-sqlite3';
 import type { Vector } from '../../log/records.js';
 import { quoteIdent } from '../../sql/lexer.js';
-import { jsonValue, tableShape } from '../../storage/capture.js';
-import type { StorageEngine } from '../../storage/engine.js';
+import { jsonValue, tableShape } from '../../storage/capture/capture.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 import { colPath, fromJson, pkWhere } from '../apply/rows/row-sql.js';
 
 /** Transactions voided in one write transaction (a sync goes on in batches until none is left). */

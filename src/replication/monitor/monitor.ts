@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { Vector } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 import type { Link, LinkStats, PeerNetwork } from '../link/link.js';
 import type { Replicator } from '../stream/replicator.js';
 

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Vector } from '../../log/records.js';
-import { snapshotFileName, snapshotProgressFileName } from '../../storage/snapshot-install.js';
+import { snapshotFileName, snapshotProgressFileName } from '../../storage/engine/snapshot-install.js';
 
 /** Progress is written to disk every this many chunks. */
 export const snapshotProgressEveryChunks = 16;

@@ -17,7 +17,7 @@ import {
   prepareSnapshotFile,
   snapshotIncomingDir,
   snapshotReadyFileName,
-} from '../../storage/snapshot-install.js';
+} from '../../storage/engine/snapshot-install.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerHandle } from '../link/peer-extension.js';
 import { SnapshotDownload } from './download.js';

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Timers } from '../../clock/timers.js';
 import type { Vector } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 import type { Membership } from '../cluster/membership.js';
 import type { Replicator } from '../stream/replicator.js';
 import { SnapshotDonor, type SnapshotInfo } from './donor.js';

@@ -4,7 +4,7 @@
 // that learns of one stops being primary: fencing).
 
 import type Database from 'better-sqlite3';
-import { haEpochMetaKey } from '../../storage/snapshot-install.js';
+import { haEpochMetaKey } from '../../storage/engine/snapshot-install.js';
 
 /** The epoch a node that never saw one starts at (the first primary's). */
 export const initialEpoch = 1;

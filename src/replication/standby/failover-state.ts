@@ -10,8 +10,8 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load.js';
 import type { Vector } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
-import { preSnapshotFileName, rewindToMetaKey } from '../../storage/snapshot-install.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import { preSnapshotFileName, rewindToMetaKey } from '../../storage/engine/snapshot-install.js';
 import { epochPersistRetryMs } from './epoch.js';
 
 /** The file the rewound commits of a deposed primary are appended to (replicate.rewound_rows). */

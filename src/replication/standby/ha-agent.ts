@@ -9,7 +9,7 @@ import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { Config } from '../../config/load.js';
 import { ChorusError } from '../../errors.js';
 import type { Vector } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 import type { Link, PeerMessage, PeerNetwork } from '../link/link.js';
 import { Candidate, quorumOf, type RoundLoss, standbyVotesNeeded } from './election.js';
 import type { EpochState } from './epoch.js';

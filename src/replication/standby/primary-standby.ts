@@ -11,7 +11,7 @@ import type { Timers } from '../../clock/timers.js';
 import { type Config, standbyServes } from '../../config/load.js';
 import { parseSyncStandbys, type SyncMode } from '../../config/sync-standbys.js';
 import type { ReplTx } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 import type { PeerMessage, PeerNetwork } from '../link/link.js';
 import { Snapshots } from '../snapshot/snapshots.js';
 import type { Replicator } from '../stream/replicator.js';

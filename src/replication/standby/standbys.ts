@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import type { TimerHandle, Timers } from '../../clock/timers.js';
 import type { SyncMode } from '../../config/sync-standbys.js';
 import type { Vector } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
-import { readHistoryId } from '../../storage/history-id.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import { readHistoryId } from '../../storage/engine/history-id.js';
 import type { PeerMessage } from '../link/link.js';
 import type { PeerExtension, PeerHandle } from '../link/peer-extension.js';
 import type { Replicator } from '../stream/replicator.js';
@@ -78,7 +78,7 @@ interface Known {
    * that this primary holds (rebuilt).
    */
   divergedAt: string | null;
-  /** The database history the standby announced (storage/history-id.ts); null: not said. */
+  /** The database history the standby announced (storage/engine/history-id.ts); null: not said. */
   history: string | null;
   /** The history mismatch was logged (once per announcement). */
   historyReported: boolean;

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Vector } from '../../log/records.js';
-import type { StorageEngine } from '../../storage/engine.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 
 /** Transactions deleted per statement, so one pass never holds the writer for long. */
 export const retentionDeleteTxsMax = 20_000;

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { AdminRegistry } from '../../admin/registry.js';
 import type { CatalogRelation } from '../../sql/analyze/context.js';
 import { quoteIdent } from '../../sql/lexer.js';
-import type { WriterLock } from '../../storage/writer-lock.js';
+import type { WriterLock } from '../../storage/engine/writer-lock.js';
 import { SchemaCatalog } from '../catalog.js';
 import type { ForeignKey } from '../constraint-errors.js';
 

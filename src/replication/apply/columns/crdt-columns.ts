@@ -22,8 +22,8 @@ import {
 } from '../../../crdt/crdt.js';
 import { ChorusError } from '../../../errors.js';
 import { quoteIdent } from '../../../sql/lexer.js';
-import { tableShape } from '../../../storage/capture.js';
-import type { StorageEngine } from '../../../storage/engine.js';
+import { tableShape } from '../../../storage/capture/capture.js';
+import type { StorageEngine } from '../../../storage/engine/engine.js';
 import { mapReputMarker, setReaddMarker } from '../../../storage/sql-functions.js';
 import { checkDeltaState, checkDeltaValue, DeltaColumnStore, seeded } from './delta-columns.js';
 

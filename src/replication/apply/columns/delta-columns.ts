@@ -9,8 +9,8 @@ import type Database from 'better-sqlite3';
 import { type CounterState, canonical } from '../../../crdt/crdt.js';
 import { ChorusError } from '../../../errors.js';
 import { quoteIdent } from '../../../sql/lexer.js';
-import { tableShape } from '../../../storage/capture.js';
-import { deltaColumnTypeOk } from '../../../storage/delta-registry.js';
+import { tableShape } from '../../../storage/capture/capture.js';
+import { deltaColumnTypeOk } from '../../../storage/capture/delta-registry.js';
 
 /** The counter entry that holds a row's value from before its column became a delta column. */
 export const deltaBaseOrigin = '$base';

@@ -8,7 +8,7 @@ import type { LogEntry, ReplTx, Vector } from '../../../log/records.js';
 import { quoteIdent } from '../../../sql/lexer.js';
 import { typeOfDeclared } from '../../../sql/types/declared-types.js';
 import type { TypeRef } from '../../../sql/types/pg-types.js';
-import { tableShape } from '../../../storage/capture.js';
+import { tableShape } from '../../../storage/capture/capture.js';
 import type { CrdtColumns } from '../columns/crdt-columns.js';
 import {
   bindable,

@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import { coversVector, type ReplTx, type Vector } from '../../../log/records.js';
 import { quoteIdent } from '../../../sql/lexer.js';
-import { tableShape } from '../../../storage/capture.js';
+import { tableShape } from '../../../storage/capture/capture.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { fromJson, keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
 

@@ -7,11 +7,11 @@ import type { Logger } from 'pino';
 import { failpoints } from '../../../config/failpoints.js';
 import type { LogEntry, ReplTx } from '../../../log/records.js';
 import { quoteIdent } from '../../../sql/lexer.js';
-import { dropCaptureTriggers, isAlterTable } from '../../../storage/capture.js';
-import type { StorageEngine } from '../../../storage/engine.js';
-import { truncateCover, truncateKeyless } from '../../../storage/keyless-rows.js';
-import { recordShapeChange } from '../../../storage/shape-changes.js';
-import { applyTableOp, shapeChangesOf, type TableOp } from '../../../storage/table-ops.js';
+import { dropCaptureTriggers, isAlterTable } from '../../../storage/capture/capture.js';
+import type { StorageEngine } from '../../../storage/engine/engine.js';
+import { truncateCover, truncateKeyless } from '../../../storage/tables/keyless-rows.js';
+import { recordShapeChange } from '../../../storage/tables/shape-changes.js';
+import { applyTableOp, shapeChangesOf, type TableOp } from '../../../storage/tables/table-ops.js';
 import type { CrdtColumns } from '../columns/crdt-columns.js';
 import type { Resolvers } from '../columns/resolvers.js';
 import type { RowBook } from '../rows/row-meta.js';
@@ -35,7 +35,7 @@ export interface DdlContext {
  * A row of a table without a primary key: only inserts are captured for such tables (updates
  * and deletes are refused at the origin; TRUNCATE travels as a table operation). The row cannot
  * be identified, so there is nothing to compare: it is inserted as the origin wrote it (its origin
- * is noted by the capture trigger and written when the transaction is logged, storage/keyless-rows.ts).
+ * is noted by the capture trigger and written when the transaction is logged, storage/tables/keyless-rows.ts).
  * Returns false when the entry is not an insert (skipped).
  */
 export function applyKeylessInsert(

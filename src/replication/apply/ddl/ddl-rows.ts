@@ -8,8 +8,8 @@
 import type Database from 'better-sqlite3';
 import type { ReplTx } from '../../../log/records.js';
 import { quoteIdent } from '../../../sql/lexer.js';
-import { tableShape } from '../../../storage/capture.js';
-import type { PeerRows } from '../../../storage/table-alter.js';
+import { tableShape } from '../../../storage/capture/capture.js';
+import type { PeerRows } from '../../../storage/tables/table-alter.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
 

@@ -1,11 +1,11 @@
 // A row change written before a shape change it had not seen (a concurrent ALTER TABLE) arrives
 // in the old shape: its table or columns may have been renamed, its values may be of a column's
 // old type. It is put through those changes — in the order they were made here — before it is
-// applied, so a write concurrent with an ALTER is not lost (see storage/shape-changes.ts).
+// applied, so a write concurrent with an ALTER is not lost (see storage/tables/shape-changes.ts).
 
 import type Database from 'better-sqlite3';
 import type { LogEntry, Vector } from '../../../log/records.js';
-import { loadShapeChanges, type RecordedShapeChange } from '../../../storage/shape-changes.js';
+import { loadShapeChanges, type RecordedShapeChange } from '../../../storage/tables/shape-changes.js';
 import { colPath, fromJson } from '../rows/row-sql.js';
 
 /** A value as JSON text: BLOBs as {"$b": hex}, -0.0 kept, as the capture triggers write them. */
@@ -70,7 +70,7 @@ export class ShapeUpgrader {
         continue;
       }
       // The conversion ALTER COLUMN TYPE made; a value the new type cannot hold becomes NULL, as
-      // the peers that held the row when the change arrived made it (storage/table-alter.ts).
+      // the peers that held the row when the change arrived made it (storage/tables/table-alter.ts).
       const value = `(SELECT ${jsonText('v')} FROM (SELECT ${c.sql} AS v FROM (SELECT ${fromJson(':cols', from)} AS "${c.column.replaceAll('"', '""')}")))`;
       try {
         cols = this.stmt(`SELECT json_set(:cols, :p, json(${value}))`)

@@ -2,7 +2,7 @@
 // cache, primary-key WHERE clauses and JSON encoding/decoding of column values.
 import type Database from 'better-sqlite3';
 import { quoteIdent } from '../../../sql/lexer.js';
-import { jsonValue } from '../../../storage/capture.js';
+import { jsonValue } from '../../../storage/capture/capture.js';
 
 /** SQL reading JSON value at `path` of parameter `param` back into a SQLite value (BLOBs decoded). */
 export function fromJson(param: string, path: string): string {

@@ -1,5 +1,5 @@
 // Functions over sequences and schemas: nextval / currval / setval / lastval (run on the writer,
-// where storage/sequences.ts keeps their state; each call carries the session's id for currval),
+// where storage/sequences/sequences.ts keeps their state; each call carries the session's id for currval),
 // pg_get_serial_sequence and current_schema(). Sequence names are resolved when the statement is
 // planned (plans are made again after DDL), as PostgreSQL resolves a regclass constant.
 

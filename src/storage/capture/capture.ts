@@ -3,9 +3,9 @@
 // changes, so the triggers always list the table's current columns.
 
 import type Database from 'better-sqlite3';
-import { ChorusError } from '../errors.js';
-import { quoteIdent, quoteLiteral } from '../sql/lexer.js';
-import { internalPrefix } from '../sql/namespaces.js';
+import { ChorusError } from '../../errors.js';
+import { quoteIdent, quoteLiteral } from '../../sql/lexer.js';
+import { internalPrefix } from '../../sql/namespaces.js';
 
 /** SQL function the triggers call: the id of the current write transaction (marks it captured). */
 export const captureTxidFunction = '_chorus_txid';
@@ -17,7 +17,7 @@ export const captureTxidFunction = '_chorus_txid';
 export const keylessGuardFunction = '_chorus_keyless_guard';
 /**
  * SQL function the INSERT trigger of a table without a primary key calls with the table name and
- * the new rowid: noted in memory, written as one range per transaction (storage/keyless-rows.ts).
+ * the new rowid: noted in memory, written as one range per transaction (storage/tables/keyless-rows.ts).
  */
 export const keylessRowFunction = '_chorus_keyless_row';
 const triggerPrefix = `${internalPrefix}cap_`;

@@ -2,7 +2,7 @@
 // the next value a node hands out. With several writing nodes (multi-primary) each node owns one
 // residue class of the sequence's values, so two nodes never hand out the same value.
 
-import { ChorusError } from '../errors.js';
+import { ChorusError } from '../../errors.js';
 
 export interface SequenceParams {
   start: bigint;

@@ -13,7 +13,7 @@
 // rowids and VACUUM keeps them (test/unit/keyless-truncate.test.ts).
 
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../sql/lexer.js';
+import { quoteIdent } from '../../sql/lexer.js';
 import { userTableName } from './table-ops.js';
 
 /** An applied vector: for each origin, the highest origin sequence applied (contiguous). */

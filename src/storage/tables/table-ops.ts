@@ -5,12 +5,12 @@
 // inside the client's write transaction and again, from the log, on every peer (applyTableOp).
 
 import type Database from 'better-sqlite3';
-import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../errors.js';
-import { isKeyword, quoteIdent, significant, type Token, tokenize } from '../sql/lexer.js';
-import { internalPrefix } from '../sql/namespaces.js';
-import { tableShape } from './capture.js';
+import { ChorusError, FeatureNotSupportedError, UndefinedTableError } from '../../errors.js';
+import { isKeyword, quoteIdent, significant, type Token, tokenize } from '../../sql/lexer.js';
+import { internalPrefix } from '../../sql/namespaces.js';
+import { tableShape } from '../capture/capture.js';
+import { isSqliteError } from '../sqlite-errors.js';
 import { renameColumn, renameTable, type ShapeChange } from './shape-changes.js';
-import { isSqliteError } from './sqlite-errors.js';
 import { type AlterOutcome, alterTable, type PeerRows, type TableEdit } from './table-alter.js';
 
 /** A table operation as it travels in the replication log (a DDL entry's `tableOp`). */

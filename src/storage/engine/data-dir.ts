@@ -3,7 +3,7 @@
 
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors.js';
 
 /** Create the data directory if needed and check it can be written. */
 export function prepareDataDir(dir: string): void {

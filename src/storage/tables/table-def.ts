@@ -2,8 +2,8 @@
 // DEFAULT, other clauses kept verbatim) and table constraints (named or not, kept verbatim), and
 // the text again from the model. Pure: no database.
 
-import { ChorusError } from '../errors.js';
-import { isKeyword, isTrivia, quoteIdent, type Token, tokenize } from '../sql/lexer.js';
+import { ChorusError } from '../../errors.js';
+import { isKeyword, isTrivia, quoteIdent, type Token, tokenize } from '../../sql/lexer.js';
 
 export interface ColumnDef {
   name: string;

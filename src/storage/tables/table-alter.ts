@@ -6,8 +6,8 @@
 // UNIQUE constraint of the table text) copies the table (table-rebuild.ts). See DESIGN.md.
 
 import type Database from 'better-sqlite3';
-import { ChorusError } from '../errors.js';
-import { quoteIdent } from '../sql/lexer.js';
+import { ChorusError } from '../../errors.js';
+import { quoteIdent } from '../../sql/lexer.js';
 import { refusedRows } from './alter-violations.js';
 import { constraintIndexes, constraintIndexSql, tableTextConstraints } from './constraints.js';
 import { type Conversion, dropStaged, stageConversions, writeConversions } from './table-convert.js';
@@ -143,7 +143,7 @@ function indexedInText(def: TableDef): string {
 /**
  * A peer's treatment of rows the change meets that its origin never saw (written here
  * concurrently with it): the caller records each and removes refused rows, as the applier treats
- * such a row arriving after the change (replication/apply/ddl-rows.ts).
+ * such a row arriving after the change (replication/apply/ddl/ddl-rows.ts).
  */
 export interface PeerRows {
   /** A value the new type cannot hold, set to NULL. */

@@ -4,9 +4,9 @@
 // are replicated as idempotent last-writer-wins updates ordered by (epoch, node).
 
 import type Database from 'better-sqlite3';
-import { ChorusError } from '../errors.js';
-import { quoteLiteral } from '../sql/lexer.js';
-import { parseSequenceName } from '../sql/namespaces.js';
+import { ChorusError } from '../../errors.js';
+import { quoteLiteral } from '../../sql/lexer.js';
+import { parseSequenceName } from '../../sql/namespaces.js';
 import {
   checkSetval,
   nextValue,

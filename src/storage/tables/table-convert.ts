@@ -6,10 +6,10 @@
 // a unique placeholder per row, then its new value, and real duplicates are reported by name.
 
 import type Database from 'better-sqlite3';
-import { ChorusError } from '../errors.js';
-import { quoteIdent } from '../sql/lexer.js';
+import { ChorusError } from '../../errors.js';
+import { quoteIdent } from '../../sql/lexer.js';
+import { isSqliteError } from '../sqlite-errors.js';
 import { storedConstraints } from './constraints.js';
-import { isSqliteError } from './sqlite-errors.js';
 
 /** The scratch table holding the converted values (rid: the row's rowid; v0, v1, ...: values). */
 export const convertTable = '_chorus_convert';

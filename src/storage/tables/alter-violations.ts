@@ -6,7 +6,7 @@
 // conflict and removed, so every node ends with the same rows.
 
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../sql/lexer.js';
+import { quoteIdent } from '../../sql/lexer.js';
 import { type StoredConstraint, tableTextConstraints } from './constraints.js';
 import { type Conversion, convertedDuplicates, convertTable } from './table-convert.js';
 import type { TableDef } from './table-def.js';

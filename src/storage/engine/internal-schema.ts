@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS _chorus_rowmeta (
 -- Where the rows of a replicated table without a primary key came from: rowid ranges [lo, hi] (node-
 -- local: rowids differ per node), each holding the rows one transaction (origin, seq) inserted, not
 -- overlapping. A replicated TRUNCATE removes the rows whose transaction its vector covers and keeps
--- rows inserted concurrently (storage/keyless-rows.ts). Rows in no range (written before this table
+-- rows inserted concurrently (storage/tables/keyless-rows.ts). Rows in no range (written before this table
 -- existed) count as preceding every TRUNCATE.
 CREATE TABLE IF NOT EXISTS _chorus_keyless_ranges (
   tbl    TEXT NOT NULL,
@@ -177,7 +177,7 @@ CREATE TABLE IF NOT EXISTS _chorus_table_resolvers (
 -- Rows a replicated change removed for a cause concurrent with their own writes (a unique value
 -- another master's write won, a parent another master deleted), with their column clocks: a later
 -- update from a master that had not heard of the cause brings the row back and settles it again
--- (replication/apply/parked-rows.ts). row: every column as JSON (log form); cols: the clocks.
+-- (replication/apply/conflicts/parked-rows.ts). row: every column as JSON (log form); cols: the clocks.
 CREATE TABLE IF NOT EXISTS _chorus_parked (
   id   INTEGER PRIMARY KEY AUTOINCREMENT,
   tbl  TEXT NOT NULL,
@@ -187,7 +187,7 @@ CREATE TABLE IF NOT EXISTS _chorus_parked (
   UNIQUE (tbl, pk)
 );
 -- delta columns (ALTER TABLE t ALTER COLUMN c SET REPLICATION CONFLICT_RESOLVER = 'delta'):
--- concurrent changes add up (replication/apply/delta-columns.ts).
+-- concurrent changes add up (replication/apply/columns/delta-columns.ts).
 CREATE TABLE IF NOT EXISTS _chorus_delta_columns (
   tbl TEXT NOT NULL,
   col TEXT NOT NULL,
@@ -195,7 +195,7 @@ CREATE TABLE IF NOT EXISTS _chorus_delta_columns (
 ) WITHOUT ROWID;
 
 -- Changes of a table's shape that a row change written before them must go through when it arrives
--- later (storage/shape-changes.ts): renames of the table or a column, value conversions of ALTER
+-- later (storage/tables/shape-changes.ts): renames of the table or a column, value conversions of ALTER
 -- COLUMN TYPE. tbl is the table's name after the change; (origin, seq) the DDL's transaction.
 CREATE TABLE IF NOT EXISTS _chorus_shape_changes (
   id     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -228,7 +228,7 @@ CREATE TABLE IF NOT EXISTS _chorus_schemas (
 -- Sequences (CREATE SEQUENCE, serial and identity columns), replicated as DDL entries: the
 -- definition, the column that owns it, and the last setval / RESTART (reset_*), ordered by
 -- (reset_epoch, reset_node) so every node keeps the same one. Each node hands out values from its
--- own slot (storage/sequences.ts); its progress is node-local (_chorus_meta 'sequence_progress').
+-- own slot (storage/sequences/sequences.ts); its progress is node-local (_chorus_meta 'sequence_progress').
 CREATE TABLE IF NOT EXISTS _chorus_sequences (
   name         TEXT PRIMARY KEY,
   oid          INTEGER NOT NULL,

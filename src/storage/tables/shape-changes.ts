@@ -1,9 +1,9 @@
 // Renames of tables and columns with the node's own metadata about them (row versions, column
 // clocks, CRDT states, resolver bindings, the table registry, owned sequences), and the record of shape changes a
-// row change written before them is put through when it arrives later (replication/apply/shape-upgrade.ts).
+// row change written before them is put through when it arrives later (replication/apply/ddl/shape-upgrade.ts).
 
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../sql/lexer.js';
+import { quoteIdent } from '../../sql/lexer.js';
 
 /** A change of a table's shape, as recorded for row changes that had not seen it. */
 export type ShapeChange =

@@ -4,7 +4,7 @@
 // unique index of its name marked as a constraint (SQLite cannot add one to the table text).
 
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../sql/lexer.js';
+import { quoteIdent } from '../../sql/lexer.js';
 import { bodyColumns, type ConstraintKind, parseTableDef, type TableDef } from './table-def.js';
 
 /** Marker inside the column list of a unique index that is a UNIQUE constraint (see file comment). */

@@ -4,9 +4,9 @@
 // (SQLite's 12-step rebuild). Both run inside the caller's transaction. See DESIGN.md.
 
 import type Database from 'better-sqlite3';
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import { isTrivia, quoteIdent, tokenize } from '../sql/lexer.js';
-import { internalPrefix } from '../sql/namespaces.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import { isTrivia, quoteIdent, tokenize } from '../../sql/lexer.js';
+import { internalPrefix } from '../../sql/namespaces.js';
 import { columnIndex, type TableDef, tableDefSql } from './table-def.js';
 
 /** Name of the table a rebuild copies into, and of the scratch table that checks a new text. */

@@ -1,12 +1,12 @@
-// The registry of delta columns (_chorus_delta_columns, see replication/apply/delta-columns.ts)
+// The registry of delta columns (_chorus_delta_columns, see replication/apply/columns/delta-columns.ts)
 // kept true to the schema: after every schema change a registered column that was dropped, made
 // nullable or given a non-integer type stops being a delta column, and the counter states of
 // tables that no longer exist are forgotten (a table created again under the name starts afresh).
 // Every node runs this after the same replicated DDL, so every node forgets the same entries.
 
 import type Database from 'better-sqlite3';
-import { quoteIdent } from '../sql/lexer.js';
-import { typeOfDeclared } from '../sql/types/declared-types.js';
+import { quoteIdent } from '../../sql/lexer.js';
+import { typeOfDeclared } from '../../sql/types/declared-types.js';
 
 /** Declared integer types a delta column may have: int8, int2, int4 (values exact in JavaScript). */
 export const deltaColumnTypeOids: ReadonlySet<number> = new Set([20, 21, 23]);

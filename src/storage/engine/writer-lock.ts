@@ -2,8 +2,8 @@
 // connection, from its first write statement to COMMIT/ROLLBACK. Others queue in FIFO order with a
 // bounded wait; a waiter that times out or is canceled gets a clear error.
 
-import { ChorusError, QueryCanceledError, WriterLockTimeoutError } from '../errors.js';
-import { writerWaitersMax } from '../limits.js';
+import { ChorusError, QueryCanceledError, WriterLockTimeoutError } from '../../errors.js';
+import { writerWaitersMax } from '../../limits.js';
 
 interface Waiter {
   owner: object;
