@@ -6,10 +6,10 @@ import { ChorusError } from '../errors.js';
 import { isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageEngine } from '../storage/engine.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from './planning/prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ColumnInfo, StatementResult } from './result.js';
-import type { SessionSettings } from './settings.js';
+import type { SessionSettings } from './settings/settings.js';
 
 /** Columns read from an inlined admin view (internal source table or an expression) get the view's types. */
 export function typedByView(r: StatementResult, types: ReadonlyMap<string, AdminType>): StatementResult {

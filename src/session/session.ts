@@ -20,19 +20,19 @@ import type { StorageValue, ValueEnv } from '../sql/types/values.js';
 import type { CommitInfo, StorageEngine } from '../storage/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { WriterLock } from '../storage/writer-lock.js';
-import type { AdminExecutor } from './admin-executor.js';
+import type { AdminExecutor } from './readers/admin-executor.js';
 import { type BindContext, bindPlan } from './bind.js';
 import { diagnoseConstraint } from './constraint-errors.js';
-import { runDdl } from './ddl.js';
-import { resultTypeChanged } from './front-end.js';
+import { runDdl } from './ddl/ddl.js';
+import { resultTypeChanged } from './planning/front-end.js';
 import type { GroupCommitter } from './group-commit.js';
 import { type LocalServices, SessionLocal } from './local/session-local.js';
-import type { PlannedStatement } from './plan-cache.js';
-import type { Prepared } from './prepare.js';
+import type { PlannedStatement } from './planning/plan-cache.js';
+import type { Prepared } from './planning/prepare.js';
 import type { BindParams, BindValue } from './read-protocol.js';
-import type { ReaderPool } from './reader-pool.js';
+import type { ReaderPool } from './readers/reader-pool.js';
 import type { Notice, StatementResult } from './result.js';
-import { type SchemaView, SessionSchema } from './schema-view.js';
+import { type SchemaView, SessionSchema } from './planning/schema-view.js';
 import {
   clientTimestampOf,
   planColumns,
@@ -45,12 +45,12 @@ import {
   toBindParams,
   typedByView,
 } from './session-helpers.js';
-import { settingMs } from './setting-defs.js';
-import { SessionSettings } from './settings.js';
+import { settingMs } from './settings/setting-defs.js';
+import { SessionSettings } from './settings/settings.js';
 import type { StatementCache } from './statement-cache.js';
 import { runTempDdl } from './temp/temp-ddl.js';
 import { dropTempAtClose, TempObjects } from './temp/temp-objects.js';
-import { isRouteOnly, SessionRouter, type WriteRouting } from './write-route.js';
+import { isRouteOnly, SessionRouter, type WriteRouting } from './write-routing/write-route.js';
 
 export { planColumns, savepointKinds, toBindParams, typedByView } from './session-helpers.js';
 

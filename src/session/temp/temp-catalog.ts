@@ -10,7 +10,7 @@ import type {
   CatalogRelation,
   CatalogSequence,
 } from '../../sql/analyze/context.js';
-import { newCatalogVersion } from '../catalog.js';
+import { newCatalogVersion } from '../planning/catalog.js';
 import type { ConstraintCatalog, ForeignKey } from '../constraint-errors.js';
 import type { TempObjects } from './temp-objects.js';
 

@@ -2,29 +2,29 @@
 // performs itself because SQLite lacks it (TRUNCATE, ALTER TABLE ... ADD PRIMARY KEY) — keep the
 // table registry and capture triggers in step, and log it for replication.
 
-import { ChorusError, SyntaxError42601 } from '../errors.js';
-import type { Catalog } from '../sql/analyze/context.js';
-import { keyColumnType } from '../sql/analyze/ddl/ddl.js';
-import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
-import { commandTag } from '../sql/classify.js';
-import { isKeyword } from '../sql/lexer.js';
-import { splitStorageName } from '../sql/namespaces.js';
-import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.js';
-import { defaultEnv, type ValueEnv } from '../sql/types/values.js';
-import { dropCaptureTriggers, tableShape } from '../storage/capture.js';
-import type { StorageEngine } from '../storage/engine.js';
-import { truncateKeyless } from '../storage/keyless-rows.js';
-import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/table-ops.js';
+import { ChorusError, SyntaxError42601 } from '../../errors.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import { keyColumnType } from '../../sql/analyze/ddl/ddl.js';
+import { readDrop, readTruncate } from '../../sql/analyze/ddl/drop-statements.js';
+import { commandTag } from '../../sql/classify.js';
+import { isKeyword } from '../../sql/lexer.js';
+import { splitStorageName } from '../../sql/namespaces.js';
+import { type AddPrimaryKey, parseAddPrimaryKey } from '../../sql/table-statements.js';
+import { defaultEnv, type ValueEnv } from '../../sql/types/values.js';
+import { dropCaptureTriggers, tableShape } from '../../storage/capture.js';
+import type { StorageEngine } from '../../storage/engine.js';
+import { truncateKeyless } from '../../storage/keyless-rows.js';
+import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../../storage/table-ops.js';
 import { runAlter } from './alter.js';
-import type { ConstraintCatalog } from './constraint-errors.js';
+import type { ConstraintCatalog } from '../constraint-errors.js';
 import { withConstants } from './ddl-constants.js';
 import { runDrop, truncateOrder } from './drop.js';
 import { alterIdentityRestart, isObjectDdl, runObjectDdl } from './objects.js';
-import type { Prepared } from './prepare.js';
-import type { BindParams } from './read-protocol.js';
-import { type Notice, notice, type StatementResult } from './result.js';
+import type { Prepared } from '../planning/prepare.js';
+import type { BindParams } from '../read-protocol.js';
+import { type Notice, notice, type StatementResult } from '../result.js';
 import { createColumnSequences, restartOwnedSequences } from './sequence-ddl.js';
-import { indexTable, renameTarget, result, tableExists } from './session-helpers.js';
+import { indexTable, renameTarget, result, tableExists } from '../session-helpers.js';
 
 export interface DdlOutcome {
   result: StatementResult;

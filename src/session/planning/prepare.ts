@@ -2,8 +2,8 @@
 // admin handler, reader or writer), the SQL SQLite will see after guards and rewrites, and its
 // parameter style. Plans depend only on the text, so they are cached and shared by sessions.
 
-import { rewriteCatalogQuery } from '../admin/catalog/catalog-rewrite.js';
-import type { AdminFunction, AdminRegistry, AdminType, AdminValue } from '../admin/registry.js';
+import { rewriteCatalogQuery } from '../../admin/catalog/catalog-rewrite.js';
+import type { AdminFunction, AdminRegistry, AdminType, AdminValue } from '../../admin/registry.js';
 import {
   ChorusError,
   FeatureNotSupportedError,
@@ -11,12 +11,12 @@ import {
   ProtocolViolationError,
   UndefinedFunctionError,
   UndefinedTableError,
-} from '../errors.js';
-import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
-import type { DdlPlan } from '../sql/analyze/ddl/ddl.js';
-import type { Plan } from '../sql/analyze/statement.js';
-import { type Classified, classify } from '../sql/classify.js';
-import { rewriteCrdtSelect, stripCrdtTypeParams } from '../sql/crdt-rewrite.js';
+} from '../../errors.js';
+import type { Catalog, LiteralKind } from '../../sql/analyze/context.js';
+import type { DdlPlan } from '../../sql/analyze/ddl/ddl.js';
+import type { Plan } from '../../sql/analyze/statement.js';
+import { type Classified, classify } from '../../sql/classify.js';
+import { rewriteCrdtSelect, stripCrdtTypeParams } from '../../sql/crdt-rewrite.js';
 import {
   isKeyword,
   isTrivia,
@@ -25,11 +25,11 @@ import {
   type StatementText,
   type Token,
   tokenize,
-} from '../sql/lexer.js';
-import { internalPrefix } from '../sql/namespaces.js';
-import { parseSql } from '../sql/parse/parser.js';
+} from '../../sql/lexer.js';
+import { internalPrefix } from '../../sql/namespaces.js';
+import { parseSql } from '../../sql/parse/parser.js';
 import { type FrontEndOptions, namesCatalog, planStatement, usesFrontEnd } from './front-end.js';
-import type { LocalStatement } from './local/statement.js';
+import type { LocalStatement } from '../local/statement.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
 
@@ -312,7 +312,7 @@ function guard(tokens: Token[], cls: Classified): Token[] {
     throw new FeatureNotSupportedError('parameters as arguments of pragma_* functions');
   }
   for (const t of tokens) {
-    // DROP TRIGGER reports a missing trigger itself (42704), internal ones included (session/drop.ts).
+    // DROP TRIGGER reports a missing trigger itself (42704), internal ones included (session/ddl/drop.ts).
     if (isInternalName(t) && cls.kind !== 'drop_trigger')
       throw new UndefinedTableError(t.kind === 'qident' ? t.value : t.text);
     if (
