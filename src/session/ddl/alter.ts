@@ -24,9 +24,9 @@ import {
   userTableName,
 } from '../../storage/table-ops.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
-import { withConstants } from './ddl-constants.js';
 import { type Notice, notice, type StatementResult } from '../result.js';
 import { result } from '../session-helpers.js';
+import { withConstants } from './ddl-constants.js';
 
 type Db = StorageEngine['writer'];
 

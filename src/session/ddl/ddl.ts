@@ -15,16 +15,16 @@ import { dropCaptureTriggers, tableShape } from '../../storage/capture.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import { truncateKeyless } from '../../storage/keyless-rows.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../../storage/table-ops.js';
-import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
-import { withConstants } from './ddl-constants.js';
-import { runDrop, truncateOrder } from './drop.js';
-import { alterIdentityRestart, isObjectDdl, runObjectDdl } from './objects.js';
 import type { Prepared } from '../planning/prepare.js';
 import type { BindParams } from '../read-protocol.js';
 import { type Notice, notice, type StatementResult } from '../result.js';
-import { createColumnSequences, restartOwnedSequences } from './sequence-ddl.js';
 import { indexTable, renameTarget, result, tableExists } from '../session-helpers.js';
+import { runAlter } from './alter.js';
+import { withConstants } from './ddl-constants.js';
+import { runDrop, truncateOrder } from './drop.js';
+import { alterIdentityRestart, isObjectDdl, runObjectDdl } from './objects.js';
+import { createColumnSequences, restartOwnedSequences } from './sequence-ddl.js';
 
 export interface DdlOutcome {
   result: StatementResult;

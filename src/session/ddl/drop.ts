@@ -13,11 +13,11 @@ import { quoteIdent } from '../../sql/lexer.js';
 import { internalPrefix, storageName } from '../../sql/namespaces.js';
 import { defaultEnv } from '../../sql/types/values.js';
 import type { StorageEngine } from '../../storage/engine.js';
-import { runAlter } from './alter.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
 import { type Notice, notice, type StatementResult } from '../result.js';
-import { dropSequences, ownedSequences } from './sequence-ddl.js';
 import { result } from '../session-helpers.js';
+import { runAlter } from './alter.js';
+import { dropSequences, ownedSequences } from './sequence-ddl.js';
 
 interface Dependent {
   /** How PostgreSQL describes the dependent object: `view v`, `constraint c on table t`. */

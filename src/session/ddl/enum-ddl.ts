@@ -15,8 +15,8 @@ import { recordShapeChange } from '../../storage/shape-changes.js';
 import { alterTable, type TableEdit } from '../../storage/table-alter.js';
 import { shapeChangesOf, type TableOp } from '../../storage/table-ops.js';
 import { type Notice, notice, type StatementResult } from '../result.js';
-import { creationName, oidTaken } from './sequence-ddl.js';
 import { result } from '../session-helpers.js';
+import { creationName, oidTaken } from './sequence-ddl.js';
 
 /** The row that makes a type exist even without labels: no label can be NUL. */
 export const enumTypeMarker = '\u0000';

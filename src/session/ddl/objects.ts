@@ -13,10 +13,11 @@ import { nodeOf, parseSql } from '../../sql/parse/parser.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import { sequenceParams } from '../../storage/sequence-math.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
+import { type Notice, notice, type StatementResult } from '../result.js';
+import { result } from '../session-helpers.js';
 import { runDrop } from './drop.js';
 import { alterEnum, createEnum, dropEnumTypes, renameEnumType } from './enum-ddl.js';
 import { createExtension, dropExtensions } from './extensions.js';
-import { type Notice, notice, type StatementResult } from '../result.js';
 import {
   alterSequence,
   createSequence,
@@ -26,7 +27,6 @@ import {
   oidTaken,
   readSequenceOptions,
 } from './sequence-ddl.js';
-import { result } from '../session-helpers.js';
 
 const objectKinds: ReadonlySet<StatementKind> = new Set([
   'create_schema',

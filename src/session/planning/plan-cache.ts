@@ -15,6 +15,7 @@ import { typeByOid } from '../../sql/types/pg-types.js';
 import { codecFor, defaultEnv } from '../../sql/types/values.js';
 import { prepareLocal } from '../local/local-prepared.js';
 import { localStatementWord } from '../local/statement.js';
+import type { BindValue } from '../read-protocol.js';
 import {
   checkPostgresSyntax,
   type Prepared,
@@ -23,7 +24,6 @@ import {
   planFrontEndCandidate,
   prepareStatement,
 } from './prepare.js';
-import type { BindValue } from '../read-protocol.js';
 
 export interface PlannedStatement {
   prepared: Prepared;

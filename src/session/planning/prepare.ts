@@ -28,8 +28,8 @@ import {
 } from '../../sql/lexer.js';
 import { internalPrefix } from '../../sql/namespaces.js';
 import { parseSql } from '../../sql/parse/parser.js';
-import { type FrontEndOptions, namesCatalog, planStatement, usesFrontEnd } from './front-end.js';
 import type { LocalStatement } from '../local/statement.js';
+import { type FrontEndOptions, namesCatalog, planStatement, usesFrontEnd } from './front-end.js';
 
 export type ParamStyle = 'none' | 'positional' | 'dollar';
 

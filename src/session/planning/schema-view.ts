@@ -7,13 +7,13 @@
 // view is never taken as current in another.
 
 import type { Catalog } from '../../sql/analyze/context.js';
-import { SchemaCatalog } from './catalog.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
+import { TempNames, tempConstraints } from '../temp/temp-catalog.js';
+import type { TempObjects } from '../temp/temp-objects.js';
+import { SchemaCatalog } from './catalog.js';
 import { defaultSearchPath, PathCatalog } from './path-catalog.js';
 import type { PlannedStatement, StatementSource } from './plan-cache.js';
 import type { Prepared } from './prepare.js';
-import { TempNames, tempConstraints } from '../temp/temp-catalog.js';
-import type { TempObjects } from '../temp/temp-objects.js';
 
 /** Plans statements against one view of the schema (PlanCache). */
 export interface Planner {
