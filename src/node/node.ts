@@ -56,7 +56,7 @@ import { CursorConnections } from '../session/local/cursor-connections.js';
 import { NotifyHub } from '../session/local/notify-hub.js';
 import { SchemaCatalog } from '../session/planning/catalog.js';
 import { PlanCache, type PlannedStatement } from '../session/planning/plan-cache.js';
-import type { Prepared } from '../session/planning/prepare.js';
+import type { Prepared } from '../session/planning/prepared.js';
 import type { BindValue } from '../session/read-protocol.js';
 import { AdminExecutor } from '../session/readers/admin-executor.js';
 import { ReaderPool } from '../session/readers/reader-pool.js';

@@ -6,7 +6,7 @@ import { ChorusError } from '../errors.js';
 import { isDdl } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { StorageEngine } from '../storage/engine.js';
-import type { Prepared } from './planning/prepare.js';
+import type { Prepared } from './planning/prepared.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { ColumnInfo, StatementResult } from './result.js';
 import type { SessionSettings } from './settings/settings.js';

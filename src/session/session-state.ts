@@ -12,7 +12,7 @@ import type { WriterLock } from '../storage/writer-lock.js';
 import type { BindContext } from './bind.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { LocalServices, SessionLocal } from './local/session-local.js';
-import type { Prepared } from './planning/prepare.js';
+import type { Prepared } from './planning/prepared.js';
 import { type SchemaView, SessionSchema } from './planning/schema-view.js';
 import type { AdminExecutor } from './readers/admin-executor.js';
 import type { ReaderPool } from './readers/reader-pool.js';

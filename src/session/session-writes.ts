@@ -10,7 +10,7 @@ import { toChorusError } from '../storage/sqlite-errors.js';
 import { bindPlan } from './bind.js';
 import { diagnoseConstraint } from './constraint-errors.js';
 import { runDdl } from './ddl/ddl.js';
-import type { Prepared } from './planning/prepare.js';
+import type { Prepared } from './planning/prepared.js';
 import type { BindParams } from './read-protocol.js';
 import type { StatementResult } from './result.js';
 import { result } from './session-helpers.js';

@@ -18,7 +18,7 @@ import { toChorusError } from '../storage/sqlite-errors.js';
 import { bindPlan } from './bind.js';
 import { SessionLocal } from './local/session-local.js';
 import { resultTypeChanged } from './planning/front-end.js';
-import type { Prepared } from './planning/prepare.js';
+import type { Prepared } from './planning/prepared.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { StatementResult } from './result.js';
 import {

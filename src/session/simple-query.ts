@@ -7,7 +7,7 @@ import { commandTag } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { PlannedStatement } from './planning/plan-cache.js';
-import type { Prepared } from './planning/prepare.js';
+import type { Prepared } from './planning/prepared.js';
 import type { BindValue } from './read-protocol.js';
 import type { Notice, StatementResult } from './result.js';
 import { queryEndsTransaction, result, savepointKinds } from './session-helpers.js';

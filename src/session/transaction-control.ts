@@ -5,7 +5,7 @@ import { wallClockUs } from '../clock/clock.js';
 import { ChorusError } from '../errors.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
-import type { Prepared } from './planning/prepare.js';
+import type { Prepared } from './planning/prepared.js';
 import type { StatementResult } from './result.js';
 import { readOnlySavepoint, result } from './session-helpers.js';
 

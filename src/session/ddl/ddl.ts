@@ -16,7 +16,7 @@ import type { StorageEngine } from '../../storage/engine.js';
 import { truncateKeyless } from '../../storage/keyless-rows.js';
 import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../../storage/table-ops.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
-import type { Prepared } from '../planning/prepare.js';
+import type { Prepared } from '../planning/prepared.js';
 import type { BindParams } from '../read-protocol.js';
 import { type Notice, notice, type StatementResult } from '../result.js';
 import { indexTable, renameTarget, result, tableExists } from '../session-helpers.js';

@@ -16,14 +16,9 @@ import { codecFor, defaultEnv } from '../../sql/types/values.js';
 import { prepareLocal } from '../local/local-prepared.js';
 import { localStatementWord } from '../local/statement.js';
 import type { BindValue } from '../read-protocol.js';
-import {
-  checkPostgresSyntax,
-  type Prepared,
-  pendingStatement,
-  planFrontEnd,
-  planFrontEndCandidate,
-  prepareStatement,
-} from './prepare.js';
+import { pendingStatement, prepareStatement } from './prepare.js';
+import type { Prepared } from './prepared.js';
+import { checkPostgresSyntax, planFrontEnd, planFrontEndCandidate } from './statement-path.js';
 
 export interface PlannedStatement {
   prepared: Prepared;

@@ -13,7 +13,7 @@ import type { TempObjects } from '../temp/temp-objects.js';
 import { SchemaCatalog } from './catalog.js';
 import { defaultSearchPath, PathCatalog } from './path-catalog.js';
 import type { PlannedStatement, StatementSource } from './plan-cache.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from './prepared.js';
 
 /** Plans statements against one view of the schema (PlanCache). */
 export interface Planner {

@@ -11,7 +11,7 @@ import {
   rowBytes,
 } from '../../replication/standby/write-forward.js';
 import { isKeyword } from '../../sql/lexer.js';
-import type { Prepared } from '../planning/prepare.js';
+import type { Prepared } from '../planning/prepared.js';
 import type { BindValue } from '../read-protocol.js';
 import type { StatementResult } from '../result.js';
 import type { Session } from '../session.js';
