@@ -17,7 +17,6 @@ import { type SchemaView, SessionSchema } from './planning/schema-view.js';
 import type { AdminExecutor } from './readers/admin-executor.js';
 import type { ReaderPool } from './readers/reader-pool.js';
 import type { StatementResult } from './result.js';
-import { clientTimestampOf } from './session-helpers.js';
 import { settingMs } from './settings/setting-defs.js';
 import { SessionSettings } from './settings/settings.js';
 import type { StatementCache } from './statement-cache.js';
@@ -208,7 +207,7 @@ export abstract class SessionState {
     return raced.finally(() => clearTimeout(timer));
   }
 
-  /** timestamp_source = client_timestamp: see clientTimestampOf (session-helpers.ts). */
+  /** timestamp_source = client_timestamp: see clientTimestampOf (below). */
   protected clientTimestampMs(): number | null {
     return this.host.clientTimestamps
       ? clientTimestampOf(this.settings.get('chorus.client_timestamp'))
@@ -237,4 +236,18 @@ export abstract class SessionState {
     for (const reject of this.cancelWaiters) reject(reason);
     this.route?.cancel();
   }
+}
+
+/**
+ * The client-supplied timestamp last-write-wins orders a session's writes by, when
+ * timestamp_source = client_timestamp: `SET chorus.client_timestamp = '2025-01-02T03:04:05Z'` (or
+ * epoch milliseconds). Null without one: the commit's HLC wall time is used.
+ */
+function clientTimestampOf(v: string | undefined): number | null {
+  if (v === undefined || v === '') return null;
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new ChorusError('22007', `chorus.client_timestamp: cannot read "${v}" as a timestamp`);
+  }
+  return n;
 }

@@ -13,7 +13,7 @@ import { runDdl } from './ddl/ddl.js';
 import type { Prepared } from './planning/prepared.js';
 import type { BindParams } from './read-protocol.js';
 import type { StatementResult } from './result.js';
-import { result } from './session-helpers.js';
+import { result } from './result.js';
 import { SessionState } from './session-state.js';
 import { runTempDdl } from './temp/temp-ddl.js';
 

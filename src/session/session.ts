@@ -15,28 +15,25 @@ import {
 import { commandTag, isDdl } from '../sql/classify.js';
 import { vacuumWithoutRewriteSql } from '../sql/pg-dialect.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
-import { bindPlan } from './bind.js';
+import { runAdminCall } from './admin-call.js';
+import { bindPlan, toBindParams } from './bind.js';
 import { SessionLocal } from './local/session-local.js';
 import { resultTypeChanged } from './planning/front-end.js';
 import type { Prepared } from './planning/prepared.js';
 import type { BindParams, BindValue } from './read-protocol.js';
 import type { StatementResult } from './result.js';
-import {
-  planColumns,
-  result,
-  runAdminCall,
-  sameColumns,
-  toBindParams,
-  typedByView,
-} from './session-helpers.js';
+import { result } from './result.js';
 import type { SessionHost } from './session-state.js';
 import { settingMs } from './settings/setting-defs.js';
 import { SimpleQuerySession } from './simple-query.js';
+import { planColumns, sameColumns, typedByView } from './statement-columns.js';
 import { dropTempAtClose } from './temp/temp-objects.js';
 import { andChain } from './transaction-control.js';
 import { isRouteOnly } from './write-routing/write-route.js';
 
-export { planColumns, savepointKinds, toBindParams, typedByView } from './session-helpers.js';
+export { toBindParams } from './bind.js';
+export { savepointKinds } from './simple-query.js';
+export { planColumns, typedByView } from './statement-columns.js';
 
 export class Session extends SimpleQuerySession {
   /** Cursors, SQL prepared statements, advisory locks (see local/session-local.ts). */

@@ -3,14 +3,14 @@
 
 import { wallClockUs } from '../clock/clock.js';
 import { ChorusError } from '../errors.js';
-import { commandTag } from '../sql/classify.js';
+import { commandTag, isDdl } from '../sql/classify.js';
 import { isKeyword } from '../sql/lexer.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import type { PlannedStatement } from './planning/plan-cache.js';
 import type { Prepared } from './planning/prepared.js';
 import type { BindValue } from './read-protocol.js';
 import type { Notice, StatementResult } from './result.js';
-import { queryEndsTransaction, result, savepointKinds } from './session-helpers.js';
+import { result } from './result.js';
 
 import { andChain, SessionTransactions } from './transaction-control.js';
 
@@ -201,3 +201,34 @@ const transactionControl: ReadonlySet<string> = new Set([
   'rollback_to',
   'vacuum',
 ]);
+
+/** Statements that make a transaction block unfit for a commit group (see Session.ensureWriter). */
+export const savepointKinds: ReadonlySet<string> = new Set(['savepoint', 'rollback_to', 'release']);
+
+/**
+ * Whether the transaction open while running items[next - 1] of one simple Query ends in that same
+ * query (a later COMMIT/ROLLBACK, or the implicit transaction's end) with nothing in between that
+ * makes the client answer first (COPY) or lets it go on interactively after an error (savepoints).
+ */
+function queryEndsTransaction(
+  items: readonly { prepared: Prepared }[],
+  next: number,
+  implicit: boolean,
+): boolean {
+  // DDL never runs inside a commit group: later members would be planned against the committed
+  // schema and run against the block's uncommitted one.
+  if (
+    items.some(
+      (i) =>
+        isKeyword(i.prepared.cls.sig[0], 'COPY') ||
+        savepointKinds.has(i.prepared.cls.kind) ||
+        isDdl(i.prepared.cls.kind) ||
+        i.prepared.cls.kind === 'truncate',
+    )
+  )
+    return false;
+  return (
+    implicit ||
+    items.slice(next).some((i) => i.prepared.cls.kind === 'commit' || i.prepared.cls.kind === 'rollback')
+  );
+}

@@ -7,10 +7,11 @@ import { commandTag } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { Prepared } from './planning/prepared.js';
 import type { StatementResult } from './result.js';
-import { readOnlySavepoint, result } from './session-helpers.js';
+import { result } from './result.js';
 
 import type { TxStatus } from './session-state.js';
 import { SessionWrites } from './session-writes.js';
+import type { SessionSettings } from './settings/settings.js';
 
 /** Transaction blocks of a session, over its write path. */
 export abstract class SessionTransactions extends SessionWrites {
@@ -162,4 +163,31 @@ export abstract class SessionTransactions extends SessionWrites {
 export function andChain(sig: readonly Token[]): boolean {
   const i = sig.findIndex((t) => isKeyword(t, 'CHAIN'));
   return i > 0 && !isKeyword(sig[i - 1], 'NO');
+}
+
+/**
+ * A savepoint in a read-only block that holds no writer: only its name (and settings) to keep.
+ * True when it was a ROLLBACK TO (the block is no longer failed).
+ */
+function readOnlySavepoint(
+  stack: string[],
+  settings: Pick<SessionSettings, 'savepoint' | 'release' | 'rollbackTo'>,
+  kind: string,
+  name: string,
+): boolean {
+  if (kind === 'savepoint') {
+    stack.push(name);
+    settings.savepoint(name);
+    return false;
+  }
+  const at = stack.lastIndexOf(name);
+  if (at < 0) throw new ChorusError('3B001', `savepoint "${name}" does not exist`);
+  if (kind === 'release') {
+    stack.length = at;
+    settings.release(name);
+    return false;
+  }
+  stack.length = at + 1;
+  settings.rollbackTo(name);
+  return true;
 }

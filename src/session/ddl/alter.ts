@@ -24,8 +24,7 @@ import {
   userTableName,
 } from '../../storage/table-ops.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
-import { type Notice, notice, type StatementResult } from '../result.js';
-import { result } from '../session-helpers.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { withConstants } from './ddl-constants.js';
 
 type Db = StorageEngine['writer'];

@@ -7,7 +7,7 @@ import type { Catalog } from '../../sql/analyze/context.js';
 import { keyColumnType } from '../../sql/analyze/ddl/ddl.js';
 import { readDrop, readTruncate } from '../../sql/analyze/ddl/drop-statements.js';
 import { commandTag } from '../../sql/classify.js';
-import { isKeyword } from '../../sql/lexer.js';
+import { isKeyword, type Token } from '../../sql/lexer.js';
 import { splitStorageName } from '../../sql/namespaces.js';
 import { type AddPrimaryKey, parseAddPrimaryKey } from '../../sql/table-statements.js';
 import { defaultEnv, type ValueEnv } from '../../sql/types/values.js';
@@ -18,8 +18,7 @@ import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '..
 import type { ConstraintCatalog } from '../constraint-errors.js';
 import type { Prepared } from '../planning/prepared.js';
 import type { BindParams } from '../read-protocol.js';
-import { type Notice, notice, type StatementResult } from '../result.js';
-import { indexTable, renameTarget, result, tableExists } from '../session-helpers.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { runAlter } from './alter.js';
 import { withConstants } from './ddl-constants.js';
 import { runDrop, truncateOrder } from './drop.js';
@@ -193,4 +192,25 @@ function addKey(engine: StorageEngine, catalog: ConstraintCatalog, apk: AddPrima
   if (!engine.isLocalOnly(table))
     engine.logTableOp(table, { kind: 'add_primary_key', columns: apk.columns, constraint: apk.constraint });
   return result('ALTER TABLE', null);
+}
+
+function tableExists(db: StorageEngine['writer'], name: string): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !==
+    undefined
+  );
+}
+
+function indexTable(sig: Token[]): string | null {
+  const on = sig.findIndex((t) => isKeyword(t, 'ON'));
+  const t = on >= 0 ? sig[on + 1] : undefined;
+  if (!t) return null;
+  return t.kind === 'qident' ? t.value : t.text;
+}
+
+function renameTarget(sig: Token[]): string | null {
+  const i = sig.findIndex((t, k) => isKeyword(t, 'RENAME') && isKeyword(sig[k + 1], 'TO'));
+  const t = i >= 0 ? sig[i + 2] : undefined;
+  if (!t || isKeyword(sig[i + 1], 'COLUMN')) return null;
+  return t.kind === 'qident' ? t.value : t.text;
 }

@@ -14,8 +14,7 @@ import { internalPrefix, storageName } from '../../sql/namespaces.js';
 import { defaultEnv } from '../../sql/types/values.js';
 import type { StorageEngine } from '../../storage/engine.js';
 import type { ConstraintCatalog } from '../constraint-errors.js';
-import { type Notice, notice, type StatementResult } from '../result.js';
-import { result } from '../session-helpers.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { runAlter } from './alter.js';
 import { dropSequences, ownedSequences } from './sequence-ddl.js';
 

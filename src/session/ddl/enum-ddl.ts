@@ -14,8 +14,7 @@ import type { StorageEngine } from '../../storage/engine.js';
 import { recordShapeChange } from '../../storage/shape-changes.js';
 import { alterTable, type TableEdit } from '../../storage/table-alter.js';
 import { shapeChangesOf, type TableOp } from '../../storage/table-ops.js';
-import { type Notice, notice, type StatementResult } from '../result.js';
-import { result } from '../session-helpers.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { creationName, oidTaken } from './sequence-ddl.js';
 
 /** The row that makes a type exist even without labels: no label can be NUL. */
