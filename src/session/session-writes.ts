@@ -12,8 +12,7 @@ import { diagnoseConstraint } from './constraint-errors.js';
 import { runDdl } from './ddl/ddl.js';
 import type { Prepared } from './planning/prepared.js';
 import type { BindParams } from './read-protocol.js';
-import type { StatementResult } from './result.js';
-import { result } from './result.js';
+import { result, type StatementResult } from './result.js';
 import { SessionState } from './session-state.js';
 import { runTempDdl } from './temp/temp-ddl.js';
 

@@ -9,9 +9,7 @@ import { toChorusError } from '../storage/sqlite-errors.js';
 import type { PlannedStatement } from './planning/plan-cache.js';
 import type { Prepared } from './planning/prepared.js';
 import type { BindValue } from './read-protocol.js';
-import type { Notice, StatementResult } from './result.js';
-import { result } from './result.js';
-
+import { type Notice, result, type StatementResult } from './result.js';
 import { andChain, SessionTransactions } from './transaction-control.js';
 
 /** Simple-protocol queries of a session, over its transaction control. */

@@ -6,9 +6,7 @@ import { ChorusError } from '../errors.js';
 import { commandTag } from '../sql/classify.js';
 import { isKeyword, type Token } from '../sql/lexer.js';
 import type { Prepared } from './planning/prepared.js';
-import type { StatementResult } from './result.js';
-import { result } from './result.js';
-
+import { result, type StatementResult } from './result.js';
 import type { TxStatus } from './session-state.js';
 import { SessionWrites } from './session-writes.js';
 import type { SessionSettings } from './settings/settings.js';
