@@ -3,14 +3,15 @@
 
 import { MinLsnTimeoutError } from '../errors.js';
 import type { PrimaryStandby } from '../replication/standby/primary-standby.js';
-import type { AdminExecutor } from '../session/admin-executor.js';
 import { advisoryColumns } from '../session/local/advisory-calls.js';
-import type { PlannedStatement } from '../session/plan-cache.js';
-import type { Prepared } from '../session/prepare.js';
+import type { PlannedStatement } from '../session/planning/plan-cache.js';
+import type { Prepared } from '../session/planning/prepared.js';
 import type { BindValue } from '../session/read-protocol.js';
+import type { AdminExecutor } from '../session/readers/admin-executor.js';
 import type { ColumnInfo, StatementResult } from '../session/result.js';
-import { planColumns, type Session, type SessionHost, typedByView } from '../session/session.js';
-import { showColumns } from '../session/settings.js';
+import { planColumns, type Session, typedByView } from '../session/session.js';
+import type { SessionHost } from '../session/session-state.js';
+import { showColumns } from '../session/settings/settings.js';
 import type { StatementCache } from '../session/statement-cache.js';
 import type { StorageEngine } from '../storage/engine/engine.js';
 import { toChorusError } from '../storage/sqlite-errors.js';

@@ -27,9 +27,10 @@ import {
 } from '../replication/standby/primary-standby.js';
 import { Replicator } from '../replication/stream/replicator.js';
 import { LogRetention } from '../replication/stream/retention.js';
-import { forwardRunner } from '../session/forward-runner.js';
 import type { NotifyHub } from '../session/local/notify-hub.js';
-import type { Session, SessionHost } from '../session/session.js';
+import type { Session } from '../session/session.js';
+import type { SessionHost } from '../session/session-state.js';
+import { forwardRunner } from '../session/write-routing/forward-runner.js';
 import type { StorageEngine } from '../storage/engine/engine.js';
 import type { WriterLock } from '../storage/engine/writer-lock.js';
 import { ReplicationExtras } from './replication-extras.js';

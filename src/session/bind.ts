@@ -8,7 +8,8 @@ import type { Plan } from '../sql/analyze/statement.js';
 import { isIntegerType, T, type TypeRef } from '../sql/types/pg-types.js';
 import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
 import { floatStorage } from '../sql/types/values-simple.js';
-import type { BindValue } from './read-protocol.js';
+import type { Prepared } from './planning/prepared.js';
+import type { BindParams, BindValue } from './read-protocol.js';
 
 /** What a plan's session values come from. */
 export interface BindContext {
@@ -119,4 +120,16 @@ function settingValue(ctx: BindContext, name: string, missingOk: boolean): strin
   if (v !== undefined) return v;
   if (missingOk) return null;
   throw new ChorusError('42704', `unrecognized configuration parameter "${name}"`);
+}
+
+/** A token-path statement's parameters as better-sqlite3 takes them ($n: by name). */
+export function toBindParams(p: Prepared, params: readonly BindValue[]): BindParams {
+  if (p.paramStyle === 'dollar') {
+    const o: Record<string, BindValue> = {};
+    params.forEach((v, i) => {
+      o[String(i + 1)] = v;
+    });
+    return o;
+  }
+  return params as BindValue[];
 }

@@ -45,3 +45,8 @@ export function notice(message: string, extras: { code?: string; detail?: string
     ...(extras.detail ? { detail: extras.detail } : {}),
   };
 }
+
+/** A result without rows. */
+export function result(tag: string, columns: ColumnInfo[] | null): StatementResult {
+  return { tag, columns, rows: [], notices: [] };
+}

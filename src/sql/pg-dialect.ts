@@ -201,7 +201,7 @@ function vacuumRewrites(sig: Token[]): boolean {
 
 function splitStatement(sig: Token[]): string[] | null {
   const [a] = sig;
-  // DROP TABLE / VIEW / INDEX lists are run by the session (session/drop.ts), one command tag.
+  // DROP TABLE / VIEW / INDEX lists are run by the session (session/ddl/drop.ts), one command tag.
   if (isKeyword(a, 'VACUUM')) return [vacuumRewrites(sig) ? 'VACUUM' : vacuumWithoutRewriteSql];
   if (isKeyword(a, 'ANALYZE', 'ANALYSE')) {
     let i = 1;

@@ -28,7 +28,7 @@ export function rejectUnsupportedStatement(sig: Token[]): void {
   if (isKeyword(kw, 'FUNCTION', 'PROCEDURE')) {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value} (user-defined functions)`);
   }
-  // CREATE SCHEMA / SEQUENCE / TYPE / DOMAIN: session/objects.ts.
+  // CREATE SCHEMA / SEQUENCE / TYPE / DOMAIN: session/ddl/objects.ts.
   if (isKeyword(kw, 'ROLE', 'USER', 'DATABASE')) {
     throw new FeatureNotSupportedError(`CREATE ${kw!.value}`);
   }
@@ -44,7 +44,7 @@ function rejectAlterTable(sig: Token[]): void {
   i++; // name
   if (sig[i]?.kind === 'dot') i += 2;
   const action = sig[i];
-  // ALTER [COLUMN] c RESTART [WITH n]: an identity's sequence (session/objects.ts).
+  // ALTER [COLUMN] c RESTART [WITH n]: an identity's sequence (session/ddl/objects.ts).
   const restarts = isKeyword(sig[i + 1], 'COLUMN')
     ? isKeyword(sig[i + 3], 'RESTART')
     : isKeyword(sig[i + 2], 'RESTART');

@@ -21,7 +21,7 @@ import {
 import type { ChorusNode } from '../node/node.js';
 import type { StatementResult } from '../session/result.js';
 import type { Session } from '../session/session.js';
-import { reportedSettings, settingDisplayName } from '../session/settings.js';
+import { reportedSettings, settingDisplayName } from '../session/settings/settings.js';
 import { toChorusError } from '../storage/sqlite-errors.js';
 import { BackendWriter } from './backend-writer.js';
 import { errorFieldsFrom, type FrontendMessage, FrontendReader, parseSASLInitialResponse } from './codec.js';

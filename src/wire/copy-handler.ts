@@ -11,7 +11,7 @@ import {
 } from '../errors.js';
 import { wireFlushThresholdBytes, wireOutputBufferBytesHigh } from '../limits.js';
 import type { ChorusNode } from '../node/node.js';
-import type { Prepared } from '../session/prepare.js';
+import type { Prepared } from '../session/planning/prepared.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { Session } from '../session/session.js';
 import { quoteIdent, significant, splitStatements } from '../sql/lexer.js';

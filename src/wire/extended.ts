@@ -4,7 +4,7 @@
 import { ChorusError, ProtocolViolationError } from '../errors.js';
 import { wirePortalsMax, wirePreparedStatementsMax } from '../limits.js';
 import type { ChorusNode } from '../node/node.js';
-import type { Prepared } from '../session/prepare.js';
+import type { Prepared } from '../session/planning/prepared.js';
 import type { BindValue } from '../session/read-protocol.js';
 import type { StatementResult } from '../session/result.js';
 import { planColumns, type Session, savepointKinds } from '../session/session.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { newLabelSortOrder } from '../../src/session/enum-ddl.js';
+import { newLabelSortOrder } from '../../src/session/ddl/enum-ddl.js';
 import { declaredType, typeOfDeclared } from '../../src/sql/types/declared-types.js';
 import { enumLabelOfRankSql, enumRankSql, makeEnumType, runtimeType } from '../../src/sql/types/enum.js';
 import { A, arrayTypeOf, formatType, T } from '../../src/sql/types/pg-types.js';

@@ -110,7 +110,7 @@ describe('pg dialect: DDL', () => {
       'CREATE TABLE t (id INTEGER  PRIMARY KEY)',
     );
   });
-  test('DROP TABLE / VIEW / INDEX lists are left to the session (session/drop.ts): one command tag', () => {
+  test('DROP TABLE / VIEW / INDEX lists are left to the session (session/ddl/drop.ts): one command tag', () => {
     assert.deepEqual(rw('DROP TABLE IF EXISTS a, public.b, "C" CASCADE'), [
       'DROP TABLE IF EXISTS a, public.b, "C" CASCADE',
     ]);
@@ -118,7 +118,7 @@ describe('pg dialect: DDL', () => {
     assert.deepEqual(rw('DROP INDEX a, b'), ['DROP INDEX a, b']);
     assert.deepEqual(rw('DROP TABLE a'), ['DROP TABLE a']);
   });
-  test('TRUNCATE is left to the session (session/ddl.ts)', () => {
+  test('TRUNCATE is left to the session (session/ddl/ddl.ts)', () => {
     assert.deepEqual(rw('TRUNCATE TABLE a, b RESTART IDENTITY CASCADE'), [
       'TRUNCATE TABLE a, b RESTART IDENTITY CASCADE',
     ]);

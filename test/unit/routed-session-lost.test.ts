@@ -14,7 +14,7 @@ import {
   ForwardServer,
   type UpstreamStatus,
 } from '../../src/replication/standby/write-forward.js';
-import { SessionRouter } from '../../src/session/write-route.js';
+import { SessionRouter } from '../../src/session/write-routing/write-route.js';
 
 const timers: Timers = { nowMs: () => 0, after: (): TimerHandle => ({ cancel: () => undefined }) };
 const epoch = { current: 1, refusedStale: 0, compare: () => 'same' as const };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { ChorusError } from '../../src/errors.js';
-import { commandLineOptions, SessionSettings } from '../../src/session/settings.js';
+import { commandLineOptions, SessionSettings } from '../../src/session/settings/settings.js';
 import { initParser } from '../../src/sql/parse/parser.js';
 
 before(async () => {

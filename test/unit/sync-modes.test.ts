@@ -13,7 +13,7 @@ import {
   SyncCommitGate,
 } from '../../src/replication/standby/sync-gate.js';
 import { lsnText, parseLsn, parseWaitFor, runWaitFor } from '../../src/session/local/wait-for.js';
-import { SessionSettings } from '../../src/session/settings.js';
+import { SessionSettings } from '../../src/session/settings/settings.js';
 import { splitStatements } from '../../src/sql/lexer.js';
 import { initParser } from '../../src/sql/parse/parser.js';
 import { fakeTimers } from '../support/fake-timers.js';

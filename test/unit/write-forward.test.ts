@@ -17,7 +17,7 @@ import {
   forwardRowsPerChunkMax,
   forwardStatementBytesMax,
 } from '../../src/replication/standby/write-forward.js';
-import { routeOnlyStatement, routesAsWrite } from '../../src/session/write-route.js';
+import { routeOnlyStatement, routesAsWrite } from '../../src/session/write-routing/write-route.js';
 import { copyChunkBytesMax } from '../../src/wire/copy-handler.js';
 import { fakeTimers } from '../support/fake-timers.js';
 

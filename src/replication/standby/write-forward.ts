@@ -82,7 +82,7 @@ export interface ForwardReply {
   lsn: number | null;
 }
 
-/** The primary's session for one forwarded client session (session/forward-runner.ts makes them). */
+/** The primary's session for one forwarded client session (session/write-routing/forward-runner.ts makes them). */
 export interface ForwardedSession {
   /**
    * Settings the client SET (and RESET) since the last request; `local`: its open block's SET LOCAL

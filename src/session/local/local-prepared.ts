@@ -3,7 +3,7 @@
 
 import { classify } from '../../sql/classify.js';
 import type { StatementText } from '../../sql/lexer.js';
-import type { Prepared } from '../prepare.js';
+import type { Prepared } from '../planning/prepared.js';
 import { type LocalArg, localStatementOf } from './statement.js';
 
 /** A session statement's Prepared, or null when the text is not one. */

@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
-import type { Prepared } from '../prepare.js';
+import type { Prepared } from '../planning/prepared.js';
 import type { BindValue } from '../read-protocol.js';
 import type { ColumnInfo, StatementResult } from '../result.js';
 import { runAdvisoryCalls } from './advisory-calls.js';

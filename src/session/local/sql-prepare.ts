@@ -2,7 +2,7 @@
 // the session's named plans, made at PREPARE (errors then, as in PostgreSQL) and re-made after DDL.
 
 import { ChorusError } from '../../errors.js';
-import type { Prepared } from '../prepare.js';
+import type { Prepared } from '../planning/prepared.js';
 import type { BindValue } from '../read-protocol.js';
 import type { LocalArg } from './statement.js';
 

@@ -10,8 +10,8 @@ import type {
   CatalogRelation,
   CatalogSequence,
 } from '../../sql/analyze/context.js';
-import { newCatalogVersion } from '../catalog.js';
 import type { ConstraintCatalog, ForeignKey } from '../constraint-errors.js';
+import { newCatalogVersion } from '../planning/catalog.js';
 import type { TempObjects } from './temp-objects.js';
 
 export class TempNames implements Catalog {

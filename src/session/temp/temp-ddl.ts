@@ -16,8 +16,8 @@ import { tempSchemaMarker } from '../../sql/analyze/ddl/names.js';
 import { parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
 import { relationsNamed } from '../../sql/analyze/query/view-text.js';
 import { isKeyword, quoteIdent } from '../../sql/lexer.js';
-import { withConstants } from '../ddl-constants.js';
-import type { Prepared } from '../prepare.js';
+import { withConstants } from '../ddl/ddl-constants.js';
+import type { Prepared } from '../planning/prepared.js';
 import { type Notice, notice, type StatementResult } from '../result.js';
 import type { TempObjects } from './temp-objects.js';
 

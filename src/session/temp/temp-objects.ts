@@ -9,8 +9,8 @@ import type { AdminRegistry } from '../../admin/registry.js';
 import type { CatalogRelation } from '../../sql/analyze/context.js';
 import { quoteIdent } from '../../sql/lexer.js';
 import type { WriterLock } from '../../storage/engine/writer-lock.js';
-import { SchemaCatalog } from '../catalog.js';
 import type { ForeignKey } from '../constraint-errors.js';
+import { SchemaCatalog } from '../planning/catalog.js';
 
 export type TempKind = 'table' | 'view';
 

@@ -212,7 +212,7 @@ CREATE TABLE IF NOT EXISTS _chorus_tables (
   created_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Extensions created with CREATE EXTENSION (session/extensions.ts), replicated as DDL entries.
+-- Extensions created with CREATE EXTENSION (session/ddl/extensions.ts), replicated as DDL entries.
 CREATE TABLE IF NOT EXISTS _chorus_extensions (
   name    TEXT PRIMARY KEY,
   version TEXT NOT NULL

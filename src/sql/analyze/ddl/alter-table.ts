@@ -1,7 +1,7 @@
 // ALTER TABLE and ALTER TABLE ... RENAME analyzed against the catalog: each action checked as
 // PostgreSQL checks it (columns exist, casts exist in assignment context, defaults and CHECK
 // expressions typed) and given its SQLite pieces. What depends on the rows or on the table's
-// stored constraints is checked by the session when the statement runs (session/alter.ts).
+// stored constraints is checked by the session when the statement runs (session/ddl/alter.ts).
 
 import type * as P from '@pgsql/types';
 import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';

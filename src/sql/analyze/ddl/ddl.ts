@@ -31,9 +31,9 @@ export interface DdlPlan {
   constants?: string[];
   /** The catalog version the DDL was analyzed against (set by the session layer). */
   schemaVersion?: number;
-  /** ALTER TABLE / RENAME the session runs itself (session/alter.ts); `sql` is then empty. */
+  /** ALTER TABLE / RENAME the session runs itself (session/ddl/alter.ts); `sql` is then empty. */
   alter?: AlterPlan;
-  /** Sequences of serial / identity columns, created with the table (session/sequence-ddl.ts). */
+  /** Sequences of serial / identity columns, created with the table (session/ddl/sequence-ddl.ts). */
   sequences?: ColumnSequence[];
   /** A session's temporary table, view or index (session/temp/): never logged nor replicated. */
   temporary?: boolean;

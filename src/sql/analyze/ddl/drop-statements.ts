@@ -1,5 +1,5 @@
 // DROP TABLE / VIEW / INDEX and TRUNCATE read from PostgreSQL's parse tree: the names and options
-// the session needs to apply PostgreSQL's existence and dependency rules (session/drop.ts). These
+// the session needs to apply PostgreSQL's existence and dependency rules (session/ddl/drop.ts). These
 // statements change no values, so they are read here rather than analyzed.
 
 import type * as P from '@pgsql/types';

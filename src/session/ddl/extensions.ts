@@ -3,11 +3,10 @@
 // pg_extension; any other extension is refused as PostgreSQL refuses one that is not installed.
 
 import type * as P from '@pgsql/types';
-import { ChorusError } from '../errors.js';
-import { quoteLiteral } from '../sql/lexer.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
-import { notice, type StatementResult } from './result.js';
-import { result } from './session-helpers.js';
+import { ChorusError } from '../../errors.js';
+import { quoteLiteral } from '../../sql/lexer.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import { notice, result, type StatementResult } from '../result.js';
 
 /** Extensions available here, with the version PostgreSQL 15 ships and what ChorusDB provides of them. */
 export const availableExtensions: ReadonlyMap<string, { version: string; provides: string }> = new Map([

@@ -4,9 +4,9 @@
 // PostgreSQL checks and prints them (setting-defs.ts says which values ChorusDB honours).
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import { nodeOf, parseSql } from '../sql/parse/parser.js';
-import type { Notice } from './result.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import { nodeOf, parseSql } from '../../sql/parse/parser.js';
+import type { Notice } from '../result.js';
 import { plannerSetting, type SettingDef, settingDefs } from './setting-defs.js';
 
 /** Parameters the server reports to clients in ParameterStatus (PostgreSQL's list). */

@@ -4,20 +4,20 @@
 // EXPLAIN and the DDL that names no types keep the token-level path (prepare.ts) for now.
 
 import type * as P from '@pgsql/types';
-import { catalogRelations } from '../admin/catalog/catalog-rewrite.js';
-import { ChorusError, SyntaxError42601 } from '../errors.js';
-import type { Catalog, LiteralKind } from '../sql/analyze/context.js';
-import { alterTableAddColumn } from '../sql/analyze/ddl/add-column.js';
-import { alterTable, renameStatement } from '../sql/analyze/ddl/alter-table.js';
-import { createTable, type DdlPlan } from '../sql/analyze/ddl/ddl.js';
-import { createIndex } from '../sql/analyze/ddl/indexes.js';
-import { createTableAs, selectInto } from '../sql/analyze/ddl/table-as.js';
-import { createView } from '../sql/analyze/ddl/views.js';
-import { type Plan, StatementAnalyzer } from '../sql/analyze/statement.js';
-import type { Classified } from '../sql/classify.js';
-import type { Token } from '../sql/lexer.js';
-import { nodeOf, parseSql } from '../sql/parse/parser.js';
-import type { TypeRef } from '../sql/types/pg-types.js';
+import { catalogRelations } from '../../admin/catalog/catalog-rewrite.js';
+import { ChorusError, SyntaxError42601 } from '../../errors.js';
+import type { Catalog, LiteralKind } from '../../sql/analyze/context.js';
+import { alterTableAddColumn } from '../../sql/analyze/ddl/add-column.js';
+import { alterTable, renameStatement } from '../../sql/analyze/ddl/alter-table.js';
+import { createTable, type DdlPlan } from '../../sql/analyze/ddl/ddl.js';
+import { createIndex } from '../../sql/analyze/ddl/indexes.js';
+import { createTableAs, selectInto } from '../../sql/analyze/ddl/table-as.js';
+import { createView } from '../../sql/analyze/ddl/views.js';
+import { type Plan, StatementAnalyzer } from '../../sql/analyze/statement.js';
+import type { Classified } from '../../sql/classify.js';
+import type { Token } from '../../sql/lexer.js';
+import { nodeOf, parseSql } from '../../sql/parse/parser.js';
+import type { TypeRef } from '../../sql/types/pg-types.js';
 
 /** Identifiers that make a statement a catalog query (the token-level path emulates the catalog). */
 const catalogWords: ReadonlySet<string> = new Set([
@@ -48,7 +48,7 @@ export function usesFrontEnd(cls: Classified, tokens: readonly Token[]): boolean
     case 'alter_table':
       // ChorusDB's own ALTER TABLE ... SET REPLICATION is not PostgreSQL syntax (token path).
       if (setsReplication(tokens)) return false;
-      // ALTER [COLUMN] c RESTART [WITH n]: the column's sequence (session/objects.ts), not its shape.
+      // ALTER [COLUMN] c RESTART [WITH n]: the column's sequence (session/ddl/objects.ts), not its shape.
       if (restartsIdentity(tokens)) return false;
       break;
     default:

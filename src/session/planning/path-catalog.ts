@@ -2,9 +2,9 @@
 // (PostgreSQL: pg_catalog first, then the path's schemas that exist; "$user" is the session
 // user's schema when there is one). Qualified names go to the node's catalog unchanged.
 
-import type { Catalog, CatalogEnum, CatalogRelation, CatalogSequence } from '../sql/analyze/context.js';
-import { parseSearchPath, publicSchema } from '../sql/namespaces.js';
-import type { PgType } from '../sql/types/pg-types.js';
+import type { Catalog, CatalogEnum, CatalogRelation, CatalogSequence } from '../../sql/analyze/context.js';
+import { parseSearchPath, publicSchema } from '../../sql/namespaces.js';
+import type { PgType } from '../../sql/types/pg-types.js';
 import type { SchemaCatalog } from './catalog.js';
 
 /** The search_path every session starts with. */

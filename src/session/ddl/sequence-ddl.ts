@@ -3,20 +3,20 @@
 // entry, so every node runs the same statement (setval / RESTART: see storage/sequences/sequences.ts).
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import type { Catalog } from '../sql/analyze/context.js';
-import type { ColumnSequence } from '../sql/analyze/ddl/ddl.js';
-import { quoteLiteral } from '../sql/lexer.js';
-import { objectOid, publicSchema, splitStorageName, storageName } from '../sql/namespaces.js';
-import { nodeOf } from '../sql/parse/parser.js';
-import { T } from '../sql/types/pg-types.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import type { ColumnSequence } from '../../sql/analyze/ddl/ddl.js';
+import { quoteLiteral } from '../../sql/lexer.js';
+import { objectOid, publicSchema, splitStorageName, storageName } from '../../sql/namespaces.js';
+import { nodeOf } from '../../sql/parse/parser.js';
+import { T } from '../../sql/types/pg-types.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 import {
   type SequenceOptions,
   type SequenceParams,
   sequenceParams,
-} from '../storage/sequences/sequence-math.js';
-import { type SequenceDef, sequenceFromRow } from '../storage/sequences/sequences.js';
+} from '../../storage/sequences/sequence-math.js';
+import { type SequenceDef, sequenceFromRow } from '../../storage/sequences/sequences.js';
 
 const typeOids: Record<string, number> = { int2: T.int2.oid, int4: T.int4.oid, int8: T.int8.oid };
 

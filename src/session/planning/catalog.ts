@@ -3,8 +3,8 @@
 // the admin registry (replicate.* and pg_replication_* relations). Cached until the schema changes.
 
 import type Database from 'better-sqlite3';
-import type { AdminColumn, AdminRegistry, AdminType, AdminView } from '../admin/registry.js';
-import { FeatureNotSupportedError } from '../errors.js';
+import type { AdminColumn, AdminRegistry, AdminType, AdminView } from '../../admin/registry.js';
+import { FeatureNotSupportedError } from '../../errors.js';
 import type {
   AdminArgument,
   Catalog,
@@ -13,9 +13,9 @@ import type {
   CatalogRelation,
   CatalogSequence,
   CatalogUnique,
-} from '../sql/analyze/context.js';
-import { defaultFromComment, parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
-import { quoteId } from '../sql/analyze/scope.js';
+} from '../../sql/analyze/context.js';
+import { defaultFromComment, parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
+import { quoteId } from '../../sql/analyze/scope.js';
 import {
   identText,
   internalPrefix,
@@ -23,12 +23,12 @@ import {
   qualifiedText,
   splitStorageName,
   storageName,
-} from '../sql/namespaces.js';
-import { catalogType, vectorAsArraySql } from '../sql/types/catalog-types.js';
-import { crdtColumnTypes, rowidKeyType, typeOfDeclared } from '../sql/types/declared-types.js';
-import { A, isArrayType, type PgType, ref, T, type TypeRef } from '../sql/types/pg-types.js';
-import { listEnumTypes, listSchemas, listSequences } from '../storage/object-catalog.js';
-import type { ConstraintCatalog, ForeignKey } from './constraint-errors.js';
+} from '../../sql/namespaces.js';
+import { catalogType, vectorAsArraySql } from '../../sql/types/catalog-types.js';
+import { crdtColumnTypes, rowidKeyType, typeOfDeclared } from '../../sql/types/declared-types.js';
+import { A, isArrayType, type PgType, ref, T, type TypeRef } from '../../sql/types/pg-types.js';
+import { listEnumTypes, listSchemas, listSequences } from '../../storage/object-catalog.js';
+import type { ConstraintCatalog, ForeignKey } from '../constraint-errors.js';
 
 const adminTypes: Record<AdminType, TypeRef> = {
   text: ref(T.text),
@@ -251,7 +251,7 @@ export class SchemaCatalog implements Catalog, ConstraintCatalog {
     return this.loadObjects().enumOids.get(oid);
   }
 
-  /** The enum type of a column declared `ENUM_TEXT(oid)` (pg-types.ts typeOfDeclared). */
+  /** The enum type of a column declared `ENUM_TEXT(oid)` (declared-types.ts typeOfDeclared). */
   private readonly enumOfColumn = (oid: number): PgType | undefined => {
     const t = this.userType(oid);
     return t?.enumInfo ? t : undefined;

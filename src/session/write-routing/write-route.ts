@@ -3,8 +3,8 @@
 // turning the primary's results and errors back into local ones, and read-your-writes (a local read
 // waits until this standby applied the session's last routed commit).
 
-import type { AdminType } from '../admin/registry.js';
-import { ChorusError } from '../errors.js';
+import type { AdminType } from '../../admin/registry.js';
+import { ChorusError } from '../../errors.js';
 import {
   type ForwardClient,
   type ForwardedResult,
@@ -13,15 +13,16 @@ import {
   forwardedError,
   sessionLostField,
   type UpstreamStatus,
-} from '../replication/standby/write-forward.js';
-import { isDdl } from '../sql/classify.js';
-import { isKeyword, tokenize } from '../sql/lexer.js';
-import { type EnumTypeDef, makeEnumType } from '../sql/types/enum.js';
-import { type PgType, ref, typeByOid } from '../sql/types/pg-types.js';
-import { type Prepared, pendingStatement } from './prepare.js';
-import type { BindValue } from './read-protocol.js';
-import type { ColumnInfo, Notice, StatementResult } from './result.js';
-import { settingMs } from './setting-defs.js';
+} from '../../replication/standby/write-forward.js';
+import { isDdl } from '../../sql/classify.js';
+import { isKeyword, tokenize } from '../../sql/lexer.js';
+import { type EnumTypeDef, makeEnumType } from '../../sql/types/enum.js';
+import { type PgType, ref, typeByOid } from '../../sql/types/pg-types.js';
+import { pendingStatement } from '../planning/prepare.js';
+import type { Prepared } from '../planning/prepared.js';
+import type { BindValue } from '../read-protocol.js';
+import type { ColumnInfo, Notice, StatementResult } from '../result.js';
+import { settingMs } from '../settings/setting-defs.js';
 
 /** How long a local read waits for the session's last routed commit by default (chorus.read_your_writes_timeout_ms). */
 export const readYourWritesTimeoutMsDefault = 5_000;

@@ -8,15 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
-import { ChorusError, ProgramLimitExceededError } from '../errors.js';
-import { readerHeapMbMax, readerQueueDepthMax, resultRowsMax } from '../limits.js';
-import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
-import { registerSqlFunctions } from '../storage/sql-functions.js';
-import { fromTransferred, toChorusError } from '../storage/sqlite-errors.js';
-import type { BindParams, WorkerRequest, WorkerResponse } from './read-protocol.js';
-import type { ColumnInfo } from './result.js';
-import { StatementCache } from './statement-cache.js';
+import { registerCatalogFunctions } from '../../admin/catalog/catalog-functions.js';
+import { ChorusError, ProgramLimitExceededError } from '../../errors.js';
+import { readerHeapMbMax, readerQueueDepthMax, resultRowsMax } from '../../limits.js';
+import { applyStorageMemory, type StorageMemory } from '../../storage/memory-settings.js';
+import { registerSqlFunctions } from '../../storage/sql-functions.js';
+import { fromTransferred, toChorusError } from '../../storage/sqlite-errors.js';
+import type { BindParams, WorkerRequest, WorkerResponse } from '../read-protocol.js';
+import type { ColumnInfo } from '../result.js';
+import { StatementCache } from '../statement-cache.js';
 
 export interface ReadOutput {
   columns: ColumnInfo[];

@@ -5,9 +5,9 @@
 // than postgres, extra_float_digits below 1, bytea_output escape, ...). Unknown names are 42704,
 // as in PostgreSQL; names with a dot are custom placeholders, kept as given.
 
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import { checkTimeZoneSetting } from '../sql/types/timezone/timezone.js';
-import { pgServerVersion } from '../storage/sql-functions.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import { checkTimeZoneSetting } from '../../sql/types/timezone/timezone.js';
+import { pgServerVersion } from '../../storage/sql-functions.js';
 
 export interface SettingDef {
   /** PostgreSQL 15's default, in SHOW's form. */

@@ -3,30 +3,29 @@
 // chooses them, the rows checked with PostgreSQL's errors — and each step is logged as the table
 // operation peers run to the same result (storage/tables/table-ops.ts, storage/tables/table-alter.ts).
 
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import { type AlterAction, type AlterPlan, sessionValueMarker } from '../sql/analyze/ddl/alter-plan.js';
-import { constraintName } from '../sql/analyze/ddl/constraints.js';
-import { quoteId } from '../sql/analyze/scope.js';
-import { quoteLiteral } from '../sql/lexer.js';
-import { codecFor, type StorageValue, type ValueEnv } from '../sql/types/values.js';
-import { dropCaptureTriggers } from '../storage/capture/capture.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
-import { isSqliteError } from '../storage/sqlite-errors.js';
-import { type StoredConstraint, storedConstraints } from '../storage/tables/constraints.js';
-import { recordShapeChange } from '../storage/tables/shape-changes.js';
-import { alterTable, type TableEdit } from '../storage/tables/table-alter.js';
-import { ConversionDuplicateError } from '../storage/tables/table-convert.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import { type AlterAction, type AlterPlan, sessionValueMarker } from '../../sql/analyze/ddl/alter-plan.js';
+import { constraintName } from '../../sql/analyze/ddl/constraints.js';
+import { quoteId } from '../../sql/analyze/scope.js';
+import { quoteLiteral } from '../../sql/lexer.js';
+import { codecFor, type StorageValue, type ValueEnv } from '../../sql/types/values.js';
+import { dropCaptureTriggers } from '../../storage/capture/capture.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import { isSqliteError } from '../../storage/sqlite-errors.js';
+import { type StoredConstraint, storedConstraints } from '../../storage/tables/constraints.js';
+import { recordShapeChange } from '../../storage/tables/shape-changes.js';
+import { alterTable, type TableEdit } from '../../storage/tables/table-alter.js';
+import { ConversionDuplicateError } from '../../storage/tables/table-convert.js';
 import {
   addPrimaryKey,
   applyTableOp,
   shapeChangesOf,
   type TableOp,
   userTableName,
-} from '../storage/tables/table-ops.js';
-import type { ConstraintCatalog } from './constraint-errors.js';
+} from '../../storage/tables/table-ops.js';
+import type { ConstraintCatalog } from '../constraint-errors.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { withConstants } from './ddl-constants.js';
-import { type Notice, notice, type StatementResult } from './result.js';
-import { result } from './session-helpers.js';
 
 type Db = StorageEngine['writer'];
 

@@ -1,8 +1,8 @@
 // The constants of a DDL plan (ALTER TABLE ... ADD COLUMN defaults) evaluated on the writer and
 // written into the DDL text as SQLite literals, so every node runs the same text.
 
-import { constantMarker } from '../sql/analyze/ddl/ddl.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
+import { constantMarker } from '../../sql/analyze/ddl/ddl.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
 
 /** DDL text with each DdlPlan constant evaluated (on the writer, in this transaction) as a literal. */
 export function withConstants(

@@ -4,19 +4,18 @@
 // operation each peer runs and records for the writes it has not seen (sql/DESIGN.md, "Enum types").
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import type { Catalog } from '../sql/analyze/context.js';
-import { quoteIdent, quoteLiteral } from '../sql/lexer.js';
-import { objectOid, publicSchema, splitStorageName, storageName } from '../sql/namespaces.js';
-import { checkEnumLabel } from '../sql/types/enum.js';
-import { dropCaptureTriggers } from '../storage/capture/capture.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
-import { recordShapeChange } from '../storage/tables/shape-changes.js';
-import { alterTable, type TableEdit } from '../storage/tables/table-alter.js';
-import { shapeChangesOf, type TableOp } from '../storage/tables/table-ops.js';
-import { type Notice, notice, type StatementResult } from './result.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import { quoteIdent, quoteLiteral } from '../../sql/lexer.js';
+import { objectOid, publicSchema, splitStorageName, storageName } from '../../sql/namespaces.js';
+import { checkEnumLabel } from '../../sql/types/enum.js';
+import { dropCaptureTriggers } from '../../storage/capture/capture.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import { recordShapeChange } from '../../storage/tables/shape-changes.js';
+import { alterTable, type TableEdit } from '../../storage/tables/table-alter.js';
+import { shapeChangesOf, type TableOp } from '../../storage/tables/table-ops.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { creationName, oidTaken } from './sequence-ddl.js';
-import { result } from './session-helpers.js';
 
 /** The row that makes a type exist even without labels: no label can be NUL. */
 export const enumTypeMarker = '\u0000';

@@ -2,16 +2,16 @@
 // the JavaScript-backed relations (live node state) are registered as SQLite virtual tables.
 
 import Database from 'better-sqlite3';
-import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
-import { withCatalogConnection } from '../admin/catalog/pg-catalog-snapshot.js';
-import type { AdminCallContext, AdminRegistry, AdminValue } from '../admin/registry.js';
-import { ChorusError } from '../errors.js';
-import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
-import { registerSqlFunctions } from '../storage/sql-functions.js';
-import { toChorusError } from '../storage/sqlite-errors.js';
-import type { BindParams } from './read-protocol.js';
-import type { ColumnInfo } from './result.js';
-import { StatementCache } from './statement-cache.js';
+import { registerCatalogFunctions } from '../../admin/catalog/catalog-functions.js';
+import { withCatalogConnection } from '../../admin/catalog/pg-catalog-snapshot.js';
+import type { AdminCallContext, AdminRegistry, AdminValue } from '../../admin/registry.js';
+import { ChorusError } from '../../errors.js';
+import { applyStorageMemory, type StorageMemory } from '../../storage/memory-settings.js';
+import { registerSqlFunctions } from '../../storage/sql-functions.js';
+import { toChorusError } from '../../storage/sqlite-errors.js';
+import type { BindParams } from '../read-protocol.js';
+import type { ColumnInfo } from '../result.js';
+import { StatementCache } from '../statement-cache.js';
 
 function toSqlite(v: AdminValue): string | number | bigint | null {
   if (typeof v === 'boolean') return v ? 1n : 0n;

@@ -2,29 +2,33 @@
 // performs itself because SQLite lacks it (TRUNCATE, ALTER TABLE ... ADD PRIMARY KEY) — keep the
 // table registry and capture triggers in step, and log it for replication.
 
-import { ChorusError, SyntaxError42601 } from '../errors.js';
-import type { Catalog } from '../sql/analyze/context.js';
-import { keyColumnType } from '../sql/analyze/ddl/constraints.js';
-import { readDrop, readTruncate } from '../sql/analyze/ddl/drop-statements.js';
-import { commandTag } from '../sql/classify.js';
-import { isKeyword } from '../sql/lexer.js';
-import { splitStorageName } from '../sql/namespaces.js';
-import { type AddPrimaryKey, parseAddPrimaryKey } from '../sql/table-statements.js';
-import { defaultEnv, type ValueEnv } from '../sql/types/values.js';
-import { dropCaptureTriggers, tableShape } from '../storage/capture/capture.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
-import { truncateKeyless } from '../storage/tables/keyless-rows.js';
-import { addPrimaryKey, deleteAllRows, restartIdentity, userTableName } from '../storage/tables/table-ops.js';
+import { ChorusError, SyntaxError42601 } from '../../errors.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import { keyColumnType } from '../../sql/analyze/ddl/constraints.js';
+import { readDrop, readTruncate } from '../../sql/analyze/ddl/drop-statements.js';
+import { commandTag } from '../../sql/classify.js';
+import { isKeyword, type Token } from '../../sql/lexer.js';
+import { splitStorageName } from '../../sql/namespaces.js';
+import { type AddPrimaryKey, parseAddPrimaryKey } from '../../sql/table-statements.js';
+import { defaultEnv, type ValueEnv } from '../../sql/types/values.js';
+import { dropCaptureTriggers, tableShape } from '../../storage/capture/capture.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import { truncateKeyless } from '../../storage/tables/keyless-rows.js';
+import {
+  addPrimaryKey,
+  deleteAllRows,
+  restartIdentity,
+  userTableName,
+} from '../../storage/tables/table-ops.js';
+import type { ConstraintCatalog } from '../constraint-errors.js';
+import type { Prepared } from '../planning/prepared.js';
+import type { BindParams } from '../read-protocol.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { runAlter } from './alter.js';
-import type { ConstraintCatalog } from './constraint-errors.js';
 import { withConstants } from './ddl-constants.js';
 import { runDrop, truncateOrder } from './drop.js';
 import { alterIdentityRestart, isObjectDdl, runObjectDdl } from './objects.js';
-import type { Prepared } from './prepare.js';
-import type { BindParams } from './read-protocol.js';
-import { type Notice, notice, type StatementResult } from './result.js';
 import { createColumnSequences, restartOwnedSequences } from './sequence-ddl.js';
-import { indexTable, renameTarget, result, tableExists } from './session-helpers.js';
 
 export interface DdlOutcome {
   result: StatementResult;
@@ -193,4 +197,25 @@ function addKey(engine: StorageEngine, catalog: ConstraintCatalog, apk: AddPrima
   if (!engine.isLocalOnly(table))
     engine.logTableOp(table, { kind: 'add_primary_key', columns: apk.columns, constraint: apk.constraint });
   return result('ALTER TABLE', null);
+}
+
+function tableExists(db: StorageEngine['writer'], name: string): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(name) !==
+    undefined
+  );
+}
+
+function indexTable(sig: Token[]): string | null {
+  const on = sig.findIndex((t) => isKeyword(t, 'ON'));
+  const t = on >= 0 ? sig[on + 1] : undefined;
+  if (!t) return null;
+  return t.kind === 'qident' ? t.value : t.text;
+}
+
+function renameTarget(sig: Token[]): string | null {
+  const i = sig.findIndex((t, k) => isKeyword(t, 'RENAME') && isKeyword(sig[k + 1], 'TO'));
+  const t = i >= 0 ? sig[i + 2] : undefined;
+  if (!t || isKeyword(sig[i + 1], 'COLUMN')) return null;
+  return t.kind === 'qident' ? t.value : t.text;
 }

@@ -4,20 +4,19 @@
 // not be referenced by a table left alone. SQLite itself would drop a table under a view or a
 // foreign key and leave them naming nothing, which PostgreSQL never allows.
 
-import { ChorusError } from '../errors.js';
-import type { Catalog } from '../sql/analyze/context.js';
-import type { DropKind, DropStatement } from '../sql/analyze/ddl/drop-statements.js';
-import { parseViewMeta } from '../sql/analyze/ddl/stored-text.js';
-import { relationsNamed } from '../sql/analyze/query/view-text.js';
-import { quoteIdent } from '../sql/lexer.js';
-import { internalPrefix, storageName } from '../sql/namespaces.js';
-import { defaultEnv } from '../sql/types/values.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
+import { ChorusError } from '../../errors.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import type { DropKind, DropStatement } from '../../sql/analyze/ddl/drop-statements.js';
+import { parseViewMeta } from '../../sql/analyze/ddl/stored-text.js';
+import { relationsNamed } from '../../sql/analyze/query/view-text.js';
+import { quoteIdent } from '../../sql/lexer.js';
+import { internalPrefix, storageName } from '../../sql/namespaces.js';
+import { defaultEnv } from '../../sql/types/values.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import type { ConstraintCatalog } from '../constraint-errors.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { runAlter } from './alter.js';
-import type { ConstraintCatalog } from './constraint-errors.js';
-import { type Notice, notice, type StatementResult } from './result.js';
 import { dropSequences, ownedSequences } from './sequence-ddl.js';
-import { result } from './session-helpers.js';
 
 interface Dependent {
   /** How PostgreSQL describes the dependent object: `view v`, `constraint c on table t`. */

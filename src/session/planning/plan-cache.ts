@@ -3,27 +3,22 @@
 // differing only in literals share one plan. Plans of the PostgreSQL front end depend on the schema:
 // a plan made against an older catalog version is made again from its text when next used.
 
-import type { AdminRegistry } from '../admin/registry.js';
-import { ChorusError, ProgramLimitExceededError, SyntaxError42601 } from '../errors.js';
-import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } from '../limits.js';
-import type { Catalog } from '../sql/analyze/context.js';
-import { isDdl } from '../sql/classify.js';
-import { type StatementText, splitStatements, tokenize } from '../sql/lexer.js';
-import { normalizeForPg, normalizeLiterals } from '../sql/normalize.js';
-import { expandPgStatement } from '../sql/pg-dialect.js';
-import { typeByOid } from '../sql/types/pg-types.js';
-import { codecFor, defaultEnv } from '../sql/types/values.js';
-import { prepareLocal } from './local/local-prepared.js';
-import { localStatementWord } from './local/statement.js';
-import {
-  checkPostgresSyntax,
-  type Prepared,
-  pendingStatement,
-  planFrontEnd,
-  planFrontEndCandidate,
-  prepareStatement,
-} from './prepare.js';
-import type { BindValue } from './read-protocol.js';
+import type { AdminRegistry } from '../../admin/registry.js';
+import { ChorusError, ProgramLimitExceededError, SyntaxError42601 } from '../../errors.js';
+import { queryStatementsMax, statementCacheEntriesMax, statementTextBytesMax } from '../../limits.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import { isDdl } from '../../sql/classify.js';
+import { type StatementText, splitStatements, tokenize } from '../../sql/lexer.js';
+import { normalizeForPg, normalizeLiterals } from '../../sql/normalize.js';
+import { expandPgStatement } from '../../sql/pg-dialect.js';
+import { typeByOid } from '../../sql/types/pg-types.js';
+import { codecFor, defaultEnv } from '../../sql/types/values.js';
+import { prepareLocal } from '../local/local-prepared.js';
+import { localStatementWord } from '../local/statement.js';
+import type { BindValue } from '../read-protocol.js';
+import { pendingStatement, prepareStatement } from './prepare.js';
+import type { Prepared } from './prepared.js';
+import { checkPostgresSyntax, planFrontEnd, planFrontEndCandidate } from './statement-path.js';
 
 export interface PlannedStatement {
   prepared: Prepared;

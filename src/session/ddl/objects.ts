@@ -4,19 +4,19 @@
 // Each runs in the session's write transaction and is logged as DDL entries for the peers.
 
 import type * as P from '@pgsql/types';
-import { ChorusError, FeatureNotSupportedError } from '../errors.js';
-import type { Catalog } from '../sql/analyze/context.js';
-import type { StatementKind } from '../sql/classify.js';
-import { quoteIdent, quoteLiteral } from '../sql/lexer.js';
-import { isReservedSchemaName, objectOid, splitStorageName, systemSchemas } from '../sql/namespaces.js';
-import { nodeOf, parseSql } from '../sql/parse/parser.js';
-import type { StorageEngine } from '../storage/engine/engine.js';
-import { sequenceParams } from '../storage/sequences/sequence-math.js';
-import type { ConstraintCatalog } from './constraint-errors.js';
+import { ChorusError, FeatureNotSupportedError } from '../../errors.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import type { StatementKind } from '../../sql/classify.js';
+import { quoteIdent, quoteLiteral } from '../../sql/lexer.js';
+import { isReservedSchemaName, objectOid, splitStorageName, systemSchemas } from '../../sql/namespaces.js';
+import { nodeOf, parseSql } from '../../sql/parse/parser.js';
+import type { StorageEngine } from '../../storage/engine/engine.js';
+import { sequenceParams } from '../../storage/sequences/sequence-math.js';
+import type { ConstraintCatalog } from '../constraint-errors.js';
+import { type Notice, notice, result, type StatementResult } from '../result.js';
 import { runDrop } from './drop.js';
 import { alterEnum, createEnum, dropEnumTypes, renameEnumType } from './enum-ddl.js';
 import { createExtension, dropExtensions } from './extensions.js';
-import { type Notice, notice, type StatementResult } from './result.js';
 import {
   alterSequence,
   createSequence,
@@ -26,7 +26,6 @@ import {
   oidTaken,
   readSequenceOptions,
 } from './sequence-ddl.js';
-import { result } from './session-helpers.js';
 
 const objectKinds: ReadonlySet<StatementKind> = new Set([
   'create_schema',

@@ -6,14 +6,14 @@
 // until the transaction ends. Catalog versions are unique across views, so a plan made in one
 // view is never taken as current in another.
 
-import type { Catalog } from '../sql/analyze/context.js';
+import type { Catalog } from '../../sql/analyze/context.js';
+import type { ConstraintCatalog } from '../constraint-errors.js';
+import { TempNames, tempConstraints } from '../temp/temp-catalog.js';
+import type { TempObjects } from '../temp/temp-objects.js';
 import { SchemaCatalog } from './catalog.js';
-import type { ConstraintCatalog } from './constraint-errors.js';
 import { defaultSearchPath, PathCatalog } from './path-catalog.js';
 import type { PlannedStatement, StatementSource } from './plan-cache.js';
-import type { Prepared } from './prepare.js';
-import { TempNames, tempConstraints } from './temp/temp-catalog.js';
-import type { TempObjects } from './temp/temp-objects.js';
+import type { Prepared } from './prepared.js';
 
 /** Plans statements against one view of the schema (PlanCache). */
 export interface Planner {

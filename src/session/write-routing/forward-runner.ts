@@ -2,19 +2,19 @@
 // opened as the client's user with its startup settings and given the settings it SET since.
 // A routed result is held to a byte limit: past it the statement fails (54000) and is undone.
 
-import { ChorusError } from '../errors.js';
+import { ChorusError } from '../../errors.js';
 import {
   type ForwardedResult,
   type ForwardedSession,
   type ForwardedStatement,
   type ForwardRunner,
   rowBytes,
-} from '../replication/standby/write-forward.js';
-import { isKeyword } from '../sql/lexer.js';
-import type { Prepared } from './prepare.js';
-import type { BindValue } from './read-protocol.js';
-import type { StatementResult } from './result.js';
-import type { Session } from './session.js';
+} from '../../replication/standby/write-forward.js';
+import { isKeyword } from '../../sql/lexer.js';
+import type { Prepared } from '../planning/prepared.js';
+import type { BindValue } from '../read-protocol.js';
+import type { StatementResult } from '../result.js';
+import type { Session } from '../session.js';
 import { encodeResult } from './write-route.js';
 
 const dmlKinds = new Set(['insert', 'update', 'delete', 'merge']);

@@ -3,13 +3,13 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { registerCatalogFunctions } from '../admin/catalog/catalog-functions.js';
-import { ChorusError, ProgramLimitExceededError } from '../errors.js';
-import { resultRowsMax } from '../limits.js';
-import { applyStorageMemory, type StorageMemory } from '../storage/memory-settings.js';
-import { registerSqlFunctions } from '../storage/sql-functions.js';
-import type { BindParams, TransferredError, WorkerRequest, WorkerResponse } from './read-protocol.js';
-import { StatementCache } from './statement-cache.js';
+import { registerCatalogFunctions } from '../../admin/catalog/catalog-functions.js';
+import { ChorusError, ProgramLimitExceededError } from '../../errors.js';
+import { resultRowsMax } from '../../limits.js';
+import { applyStorageMemory, type StorageMemory } from '../../storage/memory-settings.js';
+import { registerSqlFunctions } from '../../storage/sql-functions.js';
+import type { BindParams, TransferredError, WorkerRequest, WorkerResponse } from '../read-protocol.js';
+import { StatementCache } from '../statement-cache.js';
 
 interface ReaderWorkerData {
   path: string;
