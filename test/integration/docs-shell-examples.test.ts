@@ -47,8 +47,12 @@ async function scriptOf(example: string): Promise<string> {
   const portOf = new Map(written.map((p, i) => [p, free[i]!]));
   const lines = [
     'set -euo pipefail',
-    `chorus() { ${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath())} "$@"; }`,
-    'stop_servers() { for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done; wait || true; }',
+    `cli_node=${JSON.stringify(process.execPath)}`,
+    `cli_js=${JSON.stringify(cliPath())}`,
+    'chorus() { "$cli_node" "$cli_js" "$@"; }',
+    // A server line runs node itself (not the function): $! is then the node's own process.
+    "servers=''",
+    'stop_servers() { for p in $servers; do kill "$p" 2>/dev/null || true; done; wait || true; }',
     'trap stop_servers EXIT',
     // Port $1 answering, while the server (process $2) runs.
     'wait_port() { until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do kill -0 "$2" || return 1; sleep 0.1; done; }',
@@ -65,7 +69,12 @@ async function scriptOf(example: string): Promise<string> {
     const listen = /--listen \S+:(\d+)/.exec(line)?.[1];
     assert.ok(listen, `a server line without --listen: ${raw}`);
     servers++;
-    lines.push(`${line.replace(/\s+#.*$/, '')} >> server-${servers}.log 2>&1 &`, `wait_port ${listen} $!`);
+    const started = line.replace(/\s+#.*$/, '').replace(/\bchorus server\b/, '"$cli_node" "$cli_js" server');
+    lines.push(
+      `${started} >> server-${servers}.log 2>&1 &`,
+      'servers="$servers $!"',
+      `wait_port ${listen} $!`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -119,6 +128,9 @@ describe('runnable shell examples in the docs', () => {
         assert.equal(code, 0, shown);
         assert.doesNotMatch(stdout, /"error"|\bERROR\b/, shown);
         assert.doesNotMatch(stderr, /\bERROR\b|chorus: /, shown);
+        // Every server the example started was stopped (by the script's exit trap) and closed cleanly.
+        assert.ok(logs.length > 0, shown);
+        for (const log of logs) assert.match(log, /"msg":"node closed"/, shown);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
