@@ -1,4 +1,4 @@
-// The `chorus` command's exit codes, one per class of outcome (docs/operations.md lists them).
+// The `chorus` command's exit codes, one per class of outcome (docs/operator-guide.md lists them).
 
 /** The command did what was asked (a server stopped by SIGTERM / SIGINT included). */
 export const exitOk = 0;

@@ -3,12 +3,13 @@
 // take effect with the documented precedence (file < flags < env); `chorus sql` prints psql-style tables.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { cliPath, NodeProcess } from '../support/launcher.js';
 import { freePorts } from '../support/ports.js';
@@ -27,9 +28,15 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs `node <cli> ...args` to completion (killed after timeoutMs: a server that starts fails the test). */
-function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 10_000): Promise<CliResult> {
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 10_000,
+  user: { uid?: number; gid?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath(), ...args], {
+      ...user,
       env: cleanEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
@@ -447,6 +454,51 @@ describe('chorus server: startup problems in one line, exit codes as documented'
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, said);
       assert.doesNotMatch(r.stderr, /EEXIST|ENOTDIR/);
+    }
+  });
+
+  test('a data directory or a database file the node cannot write is named with the problem (exit 2)', async () => {
+    // Permissions do not bind root: as root the node runs as nobody (65534), which owns nothing here.
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const dir = await tempDir();
+    await chmod(dir, 0o755);
+    const readOnlyDir = path.join(dir, 'read-only');
+    await mkdir(readOnlyDir, { mode: 0o555 });
+    const withReadOnlyFile = path.join(dir, 'read-only-file');
+    await mkdir(withReadOnlyFile);
+    await chmod(withReadOnlyFile, 0o777);
+    // An existing database in WAL mode: SQLite opens it read-only without a word and fails at the
+    // first write (an empty file fails earlier, at the switch to WAL).
+    const db = new Database(path.join(withReadOnlyFile, 'chorus.db'));
+    db.pragma('journal_mode = WAL');
+    db.close();
+    await chmod(path.join(withReadOnlyFile, 'chorus.db'), 0o444);
+    for (const [dataDir, said] of [
+      [readOnlyDir, /data directory .*read-only is not writable: permission denied/],
+      [path.join(readOnlyDir, 'data'), /cannot create data directory .*read-only\/data: permission denied/],
+      [
+        withReadOnlyFile,
+        /.*read-only-file\/chorus\.db in the data directory is not writable: permission denied/,
+      ],
+    ] as const) {
+      const [pgPort, httpPort] = await freePorts(2);
+      const r = await runCli(
+        [
+          'server',
+          '--data-dir',
+          dataDir,
+          '--listen',
+          `127.0.0.1:${pgPort}`,
+          '--http',
+          `127.0.0.1:${httpPort}`,
+        ],
+        {},
+        10_000,
+        user,
+      );
+      assert.equal(r.code, 2, `${dataDir}\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, said);
+      assert.doesNotMatch(r.stderr, /readonly database|unable to open|EACCES/);
     }
   });
 

@@ -60,6 +60,25 @@ describe('runnable SQL examples in the docs', () => {
     await c?.stop();
   });
 
+  // http-api.md and replication-monitoring.md: one role in every view, and is_read_only as it is.
+  test('/status, pg_replication_status and replicate.status() report one role; is_read_only follows set_read_only', async () => {
+    const status = (await (await fetch(`http://127.0.0.1:${c.nodes[1]!.httpPort}/status`)).json()) as {
+      role: string;
+    };
+    const [pgStatus] = await c.sql(1, 'SELECT role, is_read_only FROM pg_replication_status');
+    const [replicate] = await c.sql(1, 'SELECT role, is_read_only FROM replicate.status()');
+    assert.deepEqual([status.role, pgStatus!.role, replicate!.role], ['master', 'master', 'master']);
+    assert.deepEqual([pgStatus!.is_read_only, replicate!.is_read_only], [false, false]);
+    await c.sql(1, "SELECT replicate.set_read_only(master_id => 'eu-west-1')");
+    try {
+      const [after] = await c.sql(1, 'SELECT is_read_only FROM pg_replication_status');
+      const [afterReplicate] = await c.sql(1, 'SELECT is_read_only FROM replicate.status()');
+      assert.deepEqual([after!.is_read_only, afterReplicate!.is_read_only], [true, true]);
+    } finally {
+      await c.sql(1, "SELECT replicate.set_read_write(master_id => 'eu-west-1')");
+    }
+  });
+
   const found = examples();
   test('there are runnable examples to check', () => {
     assert.ok(found.length >= 3, `found ${found.length}`);

@@ -1,7 +1,7 @@
 // The data directory made ready before anything opens it, with errors that name the path and the
 // problem (a file where the directory should be, no permission, a read-only file system).
 
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 
@@ -28,6 +28,18 @@ export function prepareDataDir(dir: string): void {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (e) {
     throw new ConfigError(`data directory ${dir} is not writable: ${reason(e)}`);
+  }
+  // SQLite opens a database file it cannot write read-only without a word, and fails at the first
+  // write ("attempt to write a readonly database", no path): name the file before that.
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    try {
+      accessSync(join(dir, entry.name), constants.W_OK);
+    } catch (e) {
+      throw new ConfigError(`${join(dir, entry.name)} in the data directory is not writable: ${reason(e)}`, {
+        hint: 'The node writes every file of its data directory: give them to the user that runs it.',
+      });
+    }
   }
 }
 
