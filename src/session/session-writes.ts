@@ -190,7 +190,7 @@ export abstract class SessionWrites extends SessionState {
     return out;
   }
 
-  private runWriterStatement(p: Prepared, bind: BindParams): StatementResult {
+  protected runWriterStatement(p: Prepared, bind: BindParams): StatementResult {
     const c = this.compile(p.execSql);
     const sequences = this.host.engine.sequences;
     sequences.markStatement();

@@ -147,6 +147,40 @@ describe('COPY with psql', () => {
     assert.equal(await ok('SELECT count(*), sum(id) FROM c5'), `${n}|${(n * (n + 1)) / 2}\n`);
     console.log(`COPY FROM STDIN: ${n} rows in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} rows/s`);
   });
+
+  // Rows after a COPY's first are bound and run in the same turn of the event loop, chunk by chunk
+  // (session.ts runBatchInline): defaults, checks and errors must be those of one INSERT per row.
+  test('rows in later chunks: serial and default values per row, a violation reported as PostgreSQL does', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    await ok(
+      "CREATE TABLE c6 (id SERIAL PRIMARY KEY, k INTEGER UNIQUE, note TEXT DEFAULT 'none', v INTEGER CHECK (v >= 0))",
+    );
+    const n = 30_000;
+    const filler = 'x'.repeat(60);
+    const rows = (dupAt: number | null, negativeAt: number | null): string => {
+      const lines: string[] = [];
+      for (let i = 1; i <= n; i++)
+        lines.push(`${i === dupAt ? 1 : i}\t${i === negativeAt ? -1 : i}\t${filler}\n`);
+      return lines.join('');
+    };
+    const dup = await psql('COPY c6 (k, v, note) FROM STDIN', rows(25_000, null));
+    assert.notEqual(dup.code, 0);
+    assert.match(dup.stderr, /23505: duplicate key value violates unique constraint "c6_k_key"/);
+    assert.match(dup.stderr, /DETAIL: {2}Key \(k\)=\(1\) already exists\./);
+    const check = await psql('COPY c6 (k, v, note) FROM STDIN', rows(null, 29_000));
+    assert.notEqual(check.code, 0);
+    assert.match(check.stderr, /23514: new row for relation "c6" violates check constraint "c6_v_check"/);
+    assert.equal(await ok('SELECT count(*) FROM c6'), '0\n');
+    assert.equal(
+      (await ok('COPY c6 (k, v) FROM STDIN', rows(null, null).replaceAll(`\t${filler}`, ''))).trim(),
+      `COPY ${n}`,
+    );
+    // Every row drew its own serial value and took the column default.
+    assert.equal(
+      await ok("SELECT count(DISTINCT id), count(*) FILTER (WHERE note = 'none'), min(k), max(k) FROM c6"),
+      `${n}|${n}|1|${n}\n`,
+    );
+  });
 });
 
 /** A minimal protocol client: startup, a COPY FROM STDIN Query, one CopyData, then CopyFail. */
@@ -192,6 +226,70 @@ function copyFailExchange(port: number): Promise<{ types: string; error: string 
   });
 }
 
+/**
+ * A COPY FROM STDIN canceled while it runs: 3 MB of rows, then a CancelRequest on a second socket
+ * (answered by the server closing it), then more rows and CopyDone. Returns the message types after
+ * the first ReadyForQuery and the error's fields.
+ */
+function copyCancelExchange(port: number): Promise<{ types: string; error: string }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    const msg = (type: string, body: Buffer): Buffer => {
+      const head = Buffer.alloc(5);
+      head.write(type, 0, 'latin1');
+      head.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([head, body]);
+    };
+    const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
+    const params = Buffer.concat([cstr('user'), cstr('u'), cstr('database'), cstr('d'), Buffer.from([0])]);
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(params.length + 8, 0);
+    startup.writeInt32BE(196608, 4);
+    sock.write(Buffer.concat([startup, params]));
+    const rows = (from: number, n: number): Buffer => {
+      const lines: string[] = [];
+      for (let i = from; i < from + n; i++) lines.push(`${i}\t${'y'.repeat(90)}\n`);
+      return Buffer.from(lines.join(''));
+    };
+    let key: Buffer | null = null;
+    let buf = Buffer.alloc(0);
+    let readies = 0;
+    let types = '';
+    let error = '';
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
+        const type = String.fromCharCode(buf[0]!);
+        const body = buf.subarray(5, 1 + buf.readInt32BE(1));
+        buf = buf.subarray(1 + buf.readInt32BE(1));
+        if (readies > 0) types += type;
+        if (type === 'K') key = Buffer.from(body);
+        if (type === 'E') error = body.toString('utf8').split('\0').join('|');
+        if (type === 'Z' && ++readies === 1) sock.write(msg('Q', cstr('COPY cc FROM STDIN')));
+        if (type === 'Z' && readies === 2) {
+          sock.end(msg('X', Buffer.alloc(0)));
+          resolve({ types, error });
+        }
+        if (type === 'G') {
+          for (let k = 0; k < 30; k++) sock.write(msg('d', rows(1 + k * 1000, 1000)));
+          const cancel = connect(port, '127.0.0.1');
+          const req = Buffer.alloc(16);
+          req.writeInt32BE(16, 0);
+          req.writeInt32BE(80877102, 4);
+          key!.copy(req, 8);
+          cancel.on('error', reject);
+          cancel.on('close', () => {
+            sock.write(msg('d', rows(30_001, 1000)));
+            sock.write(msg('c', Buffer.alloc(0)));
+          });
+          cancel.end(req);
+        }
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
 describe('COPY protocol details', () => {
   test('CopyFail aborts with 57014 and inserts nothing', async () => {
     const client = new pg.Client({ connectionString: server.connectionString });
@@ -203,6 +301,22 @@ describe('COPY protocol details', () => {
       assert.match(r.error, /C57014/);
       assert.match(r.error, /COPY from stdin failed: client gave up/);
       const count = await client.query('SELECT count(*) AS n FROM cf');
+      assert.equal(Number(count.rows[0].n), 0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('a CancelRequest during COPY FROM STDIN stops it with 57014 and inserts nothing', async () => {
+    const client = new pg.Client({ connectionString: server.connectionString });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE cc (id INTEGER PRIMARY KEY, pad TEXT)');
+      const r = await copyCancelExchange(server.pgPort);
+      assert.equal(r.types, 'GEZ');
+      assert.match(r.error, /C57014/);
+      assert.match(r.error, /canceling statement due to user request/);
+      const count = await client.query('SELECT count(*) AS n FROM cc');
       assert.equal(Number(count.rows[0].n), 0);
     } finally {
       await client.end();

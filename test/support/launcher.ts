@@ -69,6 +69,8 @@ export interface NodeProcessOptions {
   dataDir?: string;
   /** Extra CLI arguments appended after the standard ones. */
   extraArgs?: string[];
+  /** The CLI entry point to run (default cliPath(): this build); a benchmark's A/B runs another build. */
+  cli?: string;
   /** Extra environment variables (e.g. CHORUS_*), merged over process.env. */
   env?: Record<string, string>;
   /** Keep CHORUS_* variables of this process in the server's environment (default false: tests are hermetic). */
@@ -193,7 +195,7 @@ export class NodeProcess {
   /** Starts a server and waits until GET /health answers 200. Retries with new ports if one was taken. */
   static async start(opts: NodeProcessOptions = {}): Promise<NodeProcess> {
     installExitHooks();
-    const cli = cliPath();
+    const cli = opts.cli ? path.resolve(opts.cli) : cliPath();
     if (!existsSync(cli))
       throw new Error(`ChorusDB CLI not built: ${cli} does not exist (run npm run build)`);
     const fixedPorts = opts.pgPort !== undefined || opts.httpPort !== undefined || opts.haPort !== undefined;
