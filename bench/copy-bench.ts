@@ -2,7 +2,7 @@
 // char(84)) into a ChorusDB node (its capture triggers write every row to the replication log too)
 // and into a real PostgreSQL 15 started in the same run, alternating which goes first in each
 // round. With --baseline-cli, an older ChorusDB build runs beside this one (an A/B of a change).
-// Prints rows/s per system and the ratios.
+// Prints rows/s and the server's CPU time per row for each system, and the ratios.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { NodeProcess } from '../test/support/launcher.js';
 import { PostgresServer } from '../test/support/pg-server.js';
 import { findPsql, runPsql } from '../test/support/psql.js';
+import { clockTicksPerSecond, processTreeCpuTicks } from './support/process-cpu.js';
 import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 
 const USAGE = `usage: node dist/bench/copy-bench.js [options]
@@ -29,6 +30,8 @@ interface Target {
   port: number;
   user: string;
   db: string;
+  /** The server's process (its tree's CPU time is charged to each COPY). */
+  pid: number;
 }
 
 function rowsText(n: number): string {
@@ -69,15 +72,33 @@ async function main(): Promise<void> {
     const targets: Target[] = [];
     const chorus = await NodeProcess.start();
     nodes.push(chorus);
-    targets.push({ label: 'ChorusDB', port: chorus.pgPort, user: 'postgres', db: 'postgres' });
+    targets.push({
+      label: 'ChorusDB',
+      port: chorus.pgPort,
+      user: 'postgres',
+      db: 'postgres',
+      pid: chorus.pid,
+    });
     if (values['baseline-cli']) {
       const baseline = await NodeProcess.start({ cli: values['baseline-cli'] });
       nodes.push(baseline);
-      targets.push({ label: 'baseline', port: baseline.pgPort, user: 'postgres', db: 'postgres' });
+      targets.push({
+        label: 'baseline',
+        port: baseline.pgPort,
+        user: 'postgres',
+        db: 'postgres',
+        pid: baseline.pid,
+      });
     }
     try {
       postgres = await PostgresServer.start();
-      targets.push({ label: 'PostgreSQL', port: postgres.port, user: 'postgres', db: 'postgres' });
+      targets.push({
+        label: 'PostgreSQL',
+        port: postgres.port,
+        user: 'postgres',
+        db: 'postgres',
+        pid: postgres.pid,
+      });
       console.log(`postgres: ${postgres.install.version}`);
     } catch (e) {
       console.log(`postgres: not run (${(e as Error).message.split('\n')[0]})`);
@@ -94,31 +115,47 @@ async function main(): Promise<void> {
       if (r.code !== 0) throw new Error(`${t.label}: ${sql}: ${r.stderr}`);
       return r.stdout.trim();
     };
+    const ticksPerSecond = await clockTicksPerSecond();
     const rates = new Map<string, number[]>(targets.map((t) => [t.label, []]));
+    const cpuUsPerRow = new Map<string, number[]>(targets.map((t) => [t.label, []]));
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? targets : [...targets].reverse();
       for (const t of order) {
         await psql(t, `DROP TABLE IF EXISTS ${table}`);
         await psql(t, createSql);
+        const cpu0 = await processTreeCpuTicks(t.pid);
         const t0 = performance.now();
         const out = await psql(t, `COPY ${table} FROM STDIN`, data);
         const seconds = (performance.now() - t0) / 1000;
+        const cpuUs = (((await processTreeCpuTicks(t.pid)) - cpu0) / ticksPerSecond) * 1e6;
         if (out !== `COPY ${n}`) throw new Error(`${t.label}: COPY answered ${out}`);
         rates.get(t.label)!.push(n / seconds);
+        cpuUsPerRow.get(t.label)!.push(cpuUs / n);
         console.log(
-          `round ${round + 1} ${t.label.padEnd(10)} ${fmt(n / seconds, 0).padStart(9)} rows/s  ${seconds.toFixed(2)} s  (loadavg ${loadavgText()})`,
+          `round ${round + 1} ${t.label.padEnd(10)} ${fmt(n / seconds, 0).padStart(9)} rows/s  ${seconds.toFixed(2)} s  server CPU ${(cpuUs / n).toFixed(2)} µs/row  (loadavg ${loadavgText()})`,
         );
       }
     }
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const chorusRate = mean(rates.get('ChorusDB')!);
+    const chorusCpu = mean(cpuUsPerRow.get('ChorusDB')!);
     console.log('');
     printTable(
-      ['system', 'mean rows/s', 'ChorusDB / system'],
+      ['system', 'mean rows/s', 'ChorusDB / system', 'server CPU µs/row', 'system CPU / ChorusDB CPU'],
       targets.map((t) => {
         const r = mean(rates.get(t.label)!);
-        return [t.label, fmt(r, 0), `${(chorusRate / r).toFixed(2)}x`];
+        const cpu = mean(cpuUsPerRow.get(t.label)!);
+        return [
+          t.label,
+          fmt(r, 0),
+          `${(chorusRate / r).toFixed(2)}x`,
+          cpu.toFixed(2),
+          `${(cpu / chorusCpu).toFixed(2)}x`,
+        ];
       }),
+    );
+    console.log(
+      '\nrows/s is wall time (moved by anything else running); server CPU per row is the utime+stime of the server process tree during the COPY.',
     );
   } finally {
     for (const node of nodes) await node.cleanup();

@@ -12,6 +12,7 @@ import { cliPath, NodeProcess } from '../test/support/launcher.js';
 import { findPostgres, type PostgresInstall, PostgresServer } from '../test/support/pg-server.js';
 import { machineText } from './support/machine.js';
 import { pgbenchError, pgbenchSummary, spawnPgbench } from './support/pgbench-process.js';
+import { clockTicksDefault, clockTicksPerSecond, processTreeCpuTicks } from './support/process-cpu.js';
 import { findOnPath, fmt, intOption, percentile, printTable } from './support/report.js';
 
 const execFileAsync = promisify(execFile);
@@ -254,29 +255,7 @@ async function setup(target: Target, rows: number): Promise<void> {
   }
 }
 
-let clockTicks = 100;
-
-/** utime+stime (+ reaped children's cutime+cstime) of pid and its live children, in clock ticks. */
-async function processTreeCpuTicks(pid: number): Promise<number> {
-  const parse = (stat: string): number[] =>
-    stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .map(Number);
-  // Fields after "pid (comm) ": [0]=state [1]=ppid ... [11]=utime [12]=stime [13]=cutime [14]=cstime.
-  const own = parse(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  let ticks = own[11]! + own[12]! + own[13]! + own[14]!;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
-    try {
-      const f = parse(await readFile(`/proc/${entry}/stat`, 'utf8'));
-      if (f[1] === pid) ticks += f[11]! + f[12]!;
-    } catch {
-      // Process vanished between readdir and readFile.
-    }
-  }
-  return ticks;
-}
+let clockTicks = clockTicksDefault;
 
 /** Growable array of latencies (µs); pgbench logs can hold tens of millions of lines. */
 class Samples {
@@ -492,9 +471,9 @@ async function main(): Promise<number> {
 
   try {
     try {
-      clockTicks = Number((await execFileAsync('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
+      clockTicks = await clockTicksPerSecond();
     } catch {
-      clockTicks = 100;
+      clockTicks = clockTicksDefault;
     }
     const pgInstall = await findPostgres();
     let pgbench: string | undefined;
