@@ -4,7 +4,6 @@
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../errors.js';
 import { applyStorageMemory, type StorageMemory } from '../memory-settings.js';
-import { writeTableText } from '../tables/table-rebuild.js';
 import { databaseOpenError } from './data-dir.js';
 import { internalSchemaVersion, valueFormatVersion } from './internal-schema.js';
 import { lamportOf } from './write-state.js';
@@ -109,27 +108,6 @@ export function migrateInternalSchema(db: Database.Database): void {
   ).map((c) => c.name);
   if (!metaCols.includes('cols'))
     db.exec("ALTER TABLE _chorus_rowmeta ADD COLUMN cols TEXT NOT NULL DEFAULT '{}'");
-  upgradeLogOpCheck(db);
-}
-
-/** How data directories before 2026-12-08 spelled the log's operation check. */
-const logOpCheckIn = "CHECK (op IN ('INSERT', 'UPDATE', 'DELETE', 'DDL'))";
-/** The same check as comparisons (internal-schema.ts). */
-const logOpCheckOr = "CHECK (op = 'INSERT' OR op = 'UPDATE' OR op = 'DELETE' OR op = 'DDL')";
-
-/**
- * The log's CHECK on `op` written as `IN (...)` makes SQLite build an ephemeral index for the list
- * each time a capture trigger's insert runs — once per captured row, a third of its cost. The same
- * rule as comparisons costs nothing of the kind; the table's text is changed in place (a CHECK is no
- * part of the stored format, so no row moves).
- */
-function upgradeLogOpCheck(db: Database.Database): void {
-  const sql = db
-    .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = '_chorus_log'")
-    .pluck()
-    .get() as string | undefined;
-  if (!sql?.includes(logOpCheckIn)) return;
-  db.transaction(() => writeTableText(db, '_chorus_log', sql.replace(logOpCheckIn, logOpCheckOr)))();
 }
 
 /**
