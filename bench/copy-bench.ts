@@ -1,7 +1,8 @@
 // COPY FROM STDIN throughput: psql pipes the same rows (pgbench_accounts' shape: int key, two ints,
 // char(84)) into a ChorusDB node (its capture triggers write every row to the replication log too)
 // and into a real PostgreSQL 15 started in the same run, alternating which goes first in each
-// round. With --baseline-cli, an older ChorusDB build runs beside this one (an A/B of a change).
+// round. With --baseline-cli / --baseline-node, another ChorusDB build or Node.js runs beside this
+// one (an A/B of a change).
 // Prints rows/s and the server's CPU time per row for each system, and the ratios.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +18,8 @@ import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 const USAGE = `usage: node dist/bench/copy-bench.js [options]
   --rows N              rows per COPY (default 200000)
   --rounds N            rounds; each COPYs into every system once, alternating order (default 3)
-  --baseline-cli PATH   also run an older build's dist/src/cli/main.js (A/B)
+  --baseline-cli PATH   also run another build's dist/src/cli/main.js (A/B)
+  --baseline-node PATH  the Node.js binary that runs the baseline (default: this one)
   -h, --help`;
 
 /** How long one COPY may take before psql is killed and the bench fails. */
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       rows: { type: 'string', default: '200000' },
       rounds: { type: 'string', default: '3' },
       'baseline-cli': { type: 'string' },
+      'baseline-node': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -79,8 +82,14 @@ async function main(): Promise<void> {
       db: 'postgres',
       pid: chorus.pid,
     });
-    if (values['baseline-cli']) {
-      const baseline = await NodeProcess.start({ cli: values['baseline-cli'] });
+    if (values['baseline-cli'] || values['baseline-node']) {
+      const baseline = await NodeProcess.start({
+        ...(values['baseline-cli'] ? { cli: values['baseline-cli'] } : {}),
+        ...(values['baseline-node'] ? { nodeBinary: values['baseline-node'] } : {}),
+      });
+      console.log(
+        `baseline: ${values['baseline-cli'] ?? 'this build'} on ${values['baseline-node'] ?? process.execPath}`,
+      );
       nodes.push(baseline);
       targets.push({
         label: 'baseline',

@@ -71,6 +71,8 @@ export interface NodeProcessOptions {
   extraArgs?: string[];
   /** The CLI entry point to run (default cliPath(): this build); a benchmark's A/B runs another build. */
   cli?: string;
+  /** The Node.js binary that runs it (default: the one running this process). */
+  nodeBinary?: string;
   /** Extra environment variables (e.g. CHORUS_*), merged over process.env. */
   env?: Record<string, string>;
   /** Keep CHORUS_* variables of this process in the server's environment (default false: tests are hermetic). */
@@ -147,6 +149,7 @@ export class NodeProcess {
   private logBytes = 0;
   private paused = false;
   private readonly args: string[];
+  private readonly nodeBinary: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly readyTimeoutMs: number;
   private readonly echo: boolean;
@@ -170,13 +173,14 @@ export class NodeProcess {
     [this.pgPort, this.httpPort, this.haPort] = init.ports;
     this.connectionString = `postgres://test@127.0.0.1:${this.pgPort}/chorus`;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
+    this.nodeBinary = opts.nodeBinary ?? process.execPath;
     this.echo = opts.echo ?? Boolean(process.env.TEST_CHORUS_ECHO);
     const inherited = Object.entries(process.env).filter(
       ([k]) => opts.inheritChorusEnv === true || !k.startsWith('CHORUS_'),
     );
     this.env = { ...Object.fromEntries(inherited), ...(opts.env ?? {}) };
     this.args = [
-      cliPath(),
+      opts.cli ? path.resolve(opts.cli) : cliPath(),
       'server',
       '--node-id',
       this.nodeId,
@@ -279,7 +283,7 @@ export class NodeProcess {
     this.lastExit = undefined;
     this.paused = false;
     this.appendLog(`--- launcher: node ${this.args.join(' ')}\n`);
-    const child = spawn(process.execPath, this.args, {
+    const child = spawn(this.nodeBinary, this.args, {
       cwd: repoRoot,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS _chorus_log (
   lsn   INTEGER PRIMARY KEY AUTOINCREMENT,
   txid  INTEGER NOT NULL,
   tbl   TEXT    NOT NULL,
-  op    TEXT    NOT NULL CHECK (op IN ('INSERT', 'UPDATE', 'DELETE', 'DDL')),
+  op    TEXT    NOT NULL CHECK (op = 'INSERT' OR op = 'UPDATE' OR op = 'DELETE' OR op = 'DDL'),
   pk    TEXT,
   cols  TEXT
 );
