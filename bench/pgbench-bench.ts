@@ -2,7 +2,8 @@
 // goes first in each round: tpcb-like and select-only in -M simple and -M prepared, and tpcb-like
 // sent as one pipeline (\startpipeline, -M prepared). Prints TPS per system and the ratio
 // ChorusDB / PostgreSQL against the issue's aims. Both systems use their default durability
-// (ChorusDB synchronous = FULL, PostgreSQL fsync = on, synchronous_commit = on).
+// (ChorusDB synchronous = FULL, PostgreSQL fsync = on, synchronous_commit = on), and the server CPU
+// time per transaction. --baseline-cli / --baseline-node add another ChorusDB build or Node.js (A/B).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +12,11 @@ import { parseArgs } from 'node:util';
 import { NodeProcess } from '../test/support/launcher.js';
 import { PostgresServer } from '../test/support/pg-server.js';
 import { findPgbench, type PgbenchTarget, runPgbench, tpcbPipelineScript } from '../test/support/pgbench.js';
+import { clockTicksPerSecond, processTreeCpuTicks } from './support/process-cpu.js';
 import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 
-type SystemKey = 'chorus' | 'postgres';
-const LABEL: Record<SystemKey, string> = { chorus: 'ChorusDB', postgres: 'PostgreSQL' };
+type SystemKey = 'chorus' | 'baseline' | 'postgres';
+const LABEL: Record<SystemKey, string> = { chorus: 'ChorusDB', baseline: 'baseline', postgres: 'PostgreSQL' };
 
 interface Workload {
   name: string;
@@ -38,6 +40,8 @@ const USAGE = `usage: node dist/bench/pgbench-bench.js [options]
   --threads N     pgbench -j (default 2)
   --rounds N      rounds; each round runs every workload on both systems, alternating order (default 1)
   --workloads a,b subset, by number 1-${WORKLOADS.length}: ${WORKLOADS.map((w, i) => `${i + 1}=${w.name}`).join(', ')}
+  --baseline-cli PATH   also run another ChorusDB build's dist/src/cli/main.js (A/B, same rounds)
+  --baseline-node PATH  the Node.js binary that runs the baseline (default: this one)
   -h, --help`;
 
 async function main(): Promise<void> {
@@ -49,6 +53,8 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '1' },
       workloads: { type: 'string' },
+      'baseline-cli': { type: 'string' },
+      'baseline-node': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -84,14 +90,39 @@ async function main(): Promise<void> {
   );
 
   let chorus: NodeProcess | undefined;
+  let baseline: NodeProcess | undefined;
   let postgres: PostgresServer | undefined;
   try {
     chorus = await NodeProcess.start();
+    const withBaseline = Boolean(values['baseline-cli'] || values['baseline-node']);
+    if (withBaseline) {
+      baseline = await NodeProcess.start({
+        ...(values['baseline-cli'] ? { cli: values['baseline-cli'] } : {}),
+        ...(values['baseline-node'] ? { nodeBinary: values['baseline-node'] } : {}),
+      });
+      console.log(
+        `baseline: ${values['baseline-cli'] ?? 'this build'} on ${values['baseline-node'] ?? process.execPath}`,
+      );
+    }
     postgres = await PostgresServer.start();
+    const target = (port: number): PgbenchTarget => ({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      db: 'postgres',
+    });
     const targets: Record<SystemKey, PgbenchTarget> = {
-      chorus: { host: '127.0.0.1', port: chorus.pgPort, user: 'postgres', db: 'postgres' },
-      postgres: { host: '127.0.0.1', port: postgres.port, user: 'postgres', db: 'postgres' },
+      chorus: target(chorus.pgPort),
+      baseline: target(baseline?.pgPort ?? 0),
+      postgres: target(postgres.port),
     };
+    const pids: Record<SystemKey, number> = {
+      chorus: chorus.pid,
+      baseline: baseline?.pid ?? 0,
+      postgres: postgres.pid,
+    };
+    const systems: SystemKey[] = withBaseline ? ['chorus', 'baseline', 'postgres'] : ['chorus', 'postgres'];
+    const ticksPerSecond = await clockTicksPerSecond();
     console.log(`postgres: ${postgres.install.version}`);
     const run = async (key: SystemKey, args: string[]) => {
       const r = await runPgbench(found.path, targets[key], args, (seconds + 120) * 1000, workDir);
@@ -99,7 +130,7 @@ async function main(): Promise<void> {
         throw new Error(`${LABEL[key]}: pgbench ${args.join(' ')} exited ${r.code}:\n${r.output}`);
       return r;
     };
-    for (const key of ['chorus', 'postgres'] as const) {
+    for (const key of systems) {
       const t0 = performance.now();
       await run(key, ['-i', '-s', String(scale), '-q']);
       console.log(
@@ -107,11 +138,20 @@ async function main(): Promise<void> {
       );
     }
     console.log('');
-    const tps: Record<SystemKey, Map<string, number[]>> = { chorus: new Map(), postgres: new Map() };
-    const failed: Record<SystemKey, number> = { chorus: 0, postgres: 0 };
+    const tps: Record<SystemKey, Map<string, number[]>> = {
+      chorus: new Map(),
+      baseline: new Map(),
+      postgres: new Map(),
+    };
+    const cpuUs: Record<SystemKey, Map<string, number[]>> = {
+      chorus: new Map(),
+      baseline: new Map(),
+      postgres: new Map(),
+    };
+    const failed: Record<SystemKey, number> = { chorus: 0, baseline: 0, postgres: 0 };
     for (let round = 0; round < rounds; round++) {
       for (const [i, w] of selected.entries()) {
-        const order: SystemKey[] = (round + i) % 2 === 0 ? ['chorus', 'postgres'] : ['postgres', 'chorus'];
+        const order: SystemKey[] = (round + i) % 2 === 0 ? systems : [...systems].reverse();
         for (const key of order) {
           const args = [
             '-n',
@@ -123,13 +163,17 @@ async function main(): Promise<void> {
             String(seconds),
             ...w.args(script),
           ];
+          const cpu0 = await processTreeCpuTicks(pids[key]);
           const r = await run(key, args);
+          const cpu = (((await processTreeCpuTicks(pids[key])) - cpu0) / ticksPerSecond) * 1e6;
           failed[key] += r.failed ?? 0;
           const list = tps[key].get(w.name) ?? [];
           list.push(r.tps ?? 0);
           tps[key].set(w.name, list);
+          const perTx = r.tps ? cpu / (r.tps * seconds) : undefined;
+          if (perTx !== undefined) cpuUs[key].set(w.name, [...(cpuUs[key].get(w.name) ?? []), perTx]);
           console.log(
-            `round ${round + 1} ${w.name.padEnd(21)} ${LABEL[key].padEnd(10)} ${fmt(r.tps ?? undefined, 0).padStart(8)} tps  failed ${r.failed ?? '?'}  (loadavg ${loadavgText()})`,
+            `round ${round + 1} ${w.name.padEnd(21)} ${LABEL[key].padEnd(10)} ${fmt(r.tps ?? undefined, 0).padStart(8)} tps  server CPU ${fmt(perTx, 0)} µs/tx  failed ${r.failed ?? '?'}  (loadavg ${loadavgText()})`,
           );
         }
       }
@@ -138,7 +182,7 @@ async function main(): Promise<void> {
       xs && xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
     console.log('');
     printTable(
-      ['workload', 'ChorusDB tps', 'PostgreSQL tps', 'ratio', 'aim', 'aim met'],
+      ['workload', 'ChorusDB tps', 'PostgreSQL tps', 'ratio', 'aim', 'aim met', 'ChorusDB CPU µs/tx'],
       selected.map((w) => {
         const c = mean(tps.chorus.get(w.name));
         const p = mean(tps.postgres.get(w.name));
@@ -150,12 +194,48 @@ async function main(): Promise<void> {
           ratio === undefined ? '-' : `${ratio.toFixed(2)}x`,
           `≥ ${w.aim.toFixed(1)}x`,
           ratio === undefined ? '-' : ratio >= w.aim ? 'yes' : 'no',
+          fmt(mean(cpuUs.chorus.get(w.name)), 0),
         ];
       }),
     );
-    console.log(`\nfailed transactions: ChorusDB ${failed.chorus}, PostgreSQL ${failed.postgres}`);
+    if (withBaseline) {
+      console.log('');
+      printTable(
+        [
+          'workload',
+          'ChorusDB tps',
+          'baseline tps',
+          'ChorusDB / baseline',
+          'CPU µs/tx',
+          'baseline CPU µs/tx',
+          'CPU baseline / ChorusDB',
+        ],
+        selected.map((w) => {
+          const c = mean(tps.chorus.get(w.name));
+          const b = mean(tps.baseline.get(w.name));
+          const cc = mean(cpuUs.chorus.get(w.name));
+          const bc = mean(cpuUs.baseline.get(w.name));
+          return [
+            w.name,
+            fmt(c, 0),
+            fmt(b, 0),
+            c !== undefined && b ? `${(c / b).toFixed(2)}x` : '-',
+            fmt(cc, 0),
+            fmt(bc, 0),
+            cc && bc ? `${(bc / cc).toFixed(2)}x` : '-',
+          ];
+        }),
+      );
+    }
+    console.log(
+      '\nserver CPU per transaction: utime+stime of the server process tree during the run / transactions.',
+    );
+    console.log(
+      `failed transactions: ChorusDB ${failed.chorus}, PostgreSQL ${failed.postgres}${withBaseline ? `, baseline ${failed.baseline}` : ''}`,
+    );
   } finally {
     await chorus?.cleanup();
+    await baseline?.cleanup();
     await postgres?.stop();
     await rm(workDir, { recursive: true, force: true });
   }
