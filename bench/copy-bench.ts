@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { NodeProcess } from '../test/support/launcher.js';
 import { PostgresServer } from '../test/support/pg-server.js';
 import { findPsql, runPsql } from '../test/support/psql.js';
-import { clockTicksPerSecond, processTreeCpuTicks } from './support/process-cpu.js';
+import { clockTicksPerSecond, processTreeCpuTicks } from './support/process-usage.js';
 import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 
 const USAGE = `usage: node dist/bench/copy-bench.js [options]

@@ -12,7 +12,7 @@ import { cliPath, NodeProcess } from '../test/support/launcher.js';
 import { findPostgres, type PostgresInstall, PostgresServer } from '../test/support/pg-server.js';
 import { machineText } from './support/machine.js';
 import { pgbenchError, pgbenchSummary, spawnPgbench } from './support/pgbench-process.js';
-import { clockTicksDefault, clockTicksPerSecond, processTreeCpuTicks } from './support/process-cpu.js';
+import { clockTicksDefault, clockTicksPerSecond, processTreeCpuTicks } from './support/process-usage.js';
 import { findOnPath, fmt, intOption, percentile, printTable } from './support/report.js';
 
 const execFileAsync = promisify(execFile);

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { NodeProcess } from '../test/support/launcher.js';
 import { PostgresServer } from '../test/support/pg-server.js';
 import { findPgbench, type PgbenchTarget, runPgbench, tpcbPipelineScript } from '../test/support/pgbench.js';
-import { clockTicksPerSecond, processTreeCpuTicks } from './support/process-cpu.js';
+import { clockTicksPerSecond, processTreeCpuTicks, processTreeMemoryKb } from './support/process-usage.js';
 import { fmt, intOption, loadavgText, printTable } from './support/report.js';
 
 type SystemKey = 'chorus' | 'baseline' | 'postgres';
@@ -43,6 +43,12 @@ const USAGE = `usage: node dist/bench/pgbench-bench.js [options]
   --baseline-cli PATH   also run another ChorusDB build's dist/src/cli/main.js (A/B, same rounds)
   --baseline-node PATH  the Node.js binary that runs the baseline (default: this one)
   -h, --help`;
+
+/** The server's memory half way through a run of `seconds` (its clients connected). */
+async function sampleMemory(pid: number, seconds: number): Promise<{ rssKb: number; pssKb: number }> {
+  await new Promise((resolve) => setTimeout(resolve, (seconds * 1000) / 2));
+  return processTreeMemoryKb(pid);
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -149,6 +155,9 @@ async function main(): Promise<void> {
       postgres: new Map(),
     };
     const failed: Record<SystemKey, number> = { chorus: 0, baseline: 0, postgres: 0 };
+    const peakMemory = new Map<SystemKey, { rssKb: number; pssKb: number }>(
+      systems.map((k) => [k, { rssKb: 0, pssKb: 0 }]),
+    );
     for (let round = 0; round < rounds; round++) {
       for (const [i, w] of selected.entries()) {
         const order: SystemKey[] = (round + i) % 2 === 0 ? systems : [...systems].reverse();
@@ -164,7 +173,13 @@ async function main(): Promise<void> {
             ...w.args(script),
           ];
           const cpu0 = await processTreeCpuTicks(pids[key]);
+          // Memory is read while the clients are still connected (PostgreSQL's backends live then).
+          const sampling = sampleMemory(pids[key], seconds);
           const r = await run(key, args);
+          const memory = await sampling;
+          const peak = peakMemory.get(key)!;
+          peak.rssKb = Math.max(peak.rssKb, memory.rssKb);
+          peak.pssKb = Math.max(peak.pssKb, memory.pssKb);
           const cpu = (((await processTreeCpuTicks(pids[key])) - cpu0) / ticksPerSecond) * 1e6;
           failed[key] += r.failed ?? 0;
           const list = tps[key].get(w.name) ?? [];
@@ -229,6 +244,14 @@ async function main(): Promise<void> {
     }
     console.log(
       '\nserver CPU per transaction: utime+stime of the server process tree during the run / transactions.',
+    );
+    console.log(
+      `server memory, the most seen half way through a run (the process and its children: PostgreSQL's postmaster and backends): ${systems
+        .map((k) => {
+          const m = peakMemory.get(k)!;
+          return `${LABEL[k]} RSS ${fmt(m.rssKb / 1024, 0)} MiB, PSS ${fmt(m.pssKb / 1024, 0)} MiB`;
+        })
+        .join('; ')}`,
     );
     console.log(
       `failed transactions: ChorusDB ${failed.chorus}, PostgreSQL ${failed.postgres}${withBaseline ? `, baseline ${failed.baseline}` : ''}`,
