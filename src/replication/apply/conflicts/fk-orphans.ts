@@ -61,6 +61,8 @@ export function settleOrphans(
   tx: ReplTx,
   touched: readonly TouchedRow[],
   lost: readonly LostChild[] = [],
+  /** Rows (`tbl\0pk`) brought back from parking in tx: their loss was recorded when they were parked. */
+  restored?: ReadonlySet<string>,
 ): number {
   const queue: Check[] = [];
   const queued = new Set<string>();
@@ -125,7 +127,7 @@ export function settleOrphans(
       const at = `${c.fk.child}\0${c.fk.from.join(',')}\0${rowid}`;
       if (done.has(at)) continue;
       done.add(at);
-      const removed = settle(db, book, tx, c.fk, rowid, c.kind === 'row' && c.removeOnly);
+      const removed = settle(db, book, tx, c.fk, rowid, c.kind === 'row' && c.removeOnly, restored);
       settled++;
       // A removed row may itself have been a parent.
       if (removed !== undefined) parentChanged(c.fk.child, removed, null);
@@ -229,6 +231,7 @@ function settle(
   fk: ForeignKey,
   rowid: bigint,
   removeOnly: boolean,
+  restored: ReadonlySet<string> | undefined,
 ): string | null | undefined {
   const t = quoteIdent(fk.child);
   const shape = tableShape(db, fk.child);
@@ -238,7 +241,11 @@ function settle(
   );
   const before = read.get(rowid) as { pk: string; row: string } | undefined;
   if (!before) return undefined;
-  const record = (resolved: string | null, strategy: string): void =>
+  // A row brought back from parking in this transaction and settled again is not recorded again:
+  // where it was never parked, its removal is recorded once.
+  const quiet = keyed && restored?.has(`${fk.child}\0${before.pk}`) === true;
+  const record = (resolved: string | null, strategy: string): void => {
+    if (quiet) return;
     book.recordConflict(
       fk.child,
       before.pk,
@@ -253,6 +260,7 @@ function settle(
         strategy,
       },
     );
+  };
   const action = fk.onDelete;
   if (!removeOnly && (action === 'SET NULL' || action === 'SET DEFAULT')) {
     const defaults = new Map(
@@ -263,14 +271,24 @@ function settle(
         }[]
       ).map((r) => [r.name, r.dflt_value]),
     );
-    const sets = fk.from.map(
-      (f) => `${quoteIdent(f)} = ${action === 'SET NULL' ? 'NULL' : `(${defaults.get(f) ?? 'NULL'})`}`,
-    );
-    db.prepare(`UPDATE ${t} SET ${sets.join(', ')} WHERE rowid = ?`).run(rowid);
-    const after = read.get(rowid) as { pk: string; row: string };
-    record(after.row, `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`);
-    // A default that names a missing parent leaves it an orphan still: then it goes.
-    if (orphansOf(book, { kind: 'rowid', fk, rowid }).length === 0) return undefined;
+    const value = (f: string): string => (action === 'SET NULL' ? 'NULL' : `(${defaults.get(f) ?? 'NULL'})`);
+    // An orphan already holding the default (SQLite's own SET DEFAULT, recorded by
+    // recordCascadeLosses, named a missing parent) is not set again: it goes, recorded once more,
+    // as where the orphan arrives second.
+    const isSet = db
+      .prepare(
+        `SELECT ${fk.from.map((f) => `${quoteIdent(f)} IS ${value(f)}`).join(' AND ')} FROM ${t} WHERE rowid = ?`,
+      )
+      .pluck()
+      .get(rowid);
+    if (!isSet) {
+      const sets = fk.from.map((f) => `${quoteIdent(f)} = ${value(f)}`);
+      db.prepare(`UPDATE ${t} SET ${sets.join(', ')} WHERE rowid = ?`).run(rowid);
+      const after = read.get(rowid) as { pk: string; row: string };
+      record(after.row, `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`);
+      // A default that names a missing parent leaves it an orphan still: then it goes.
+      if (orphansOf(book, { kind: 'rowid', fk, rowid }).length === 0) return undefined;
+    }
   }
   db.prepare(`DELETE FROM ${t} WHERE rowid = ?`).run(rowid);
   record(null, 'removed: parent deleted concurrently');

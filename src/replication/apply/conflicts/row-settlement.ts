@@ -22,6 +22,13 @@ import { ParkedRows, type ParkHost } from './parked-rows.js';
 
 type Shape = { columns: Set<string>; primaryKey: string[] };
 
+/** Children settled at the end of p's transaction. */
+function addLost(p: SettlementProgress, lost: LostChild[]): void {
+  if (lost.length === 0) return;
+  if (p.lost) p.lost.push(...lost);
+  else p.lost = lost;
+}
+
 /** What a transaction had seen: its dependencies and itself. */
 const seenBy = (tx: ReplTx): Vector => ({ ...tx.deps, [tx.origin]: tx.seq });
 
@@ -45,6 +52,8 @@ export interface SettlementProgress {
   ownRows: Set<string> | null;
   /** Children whose parent row lost the UNIQUE values they reference in tx (fk-unique-refs.ts). */
   lost?: LostChild[];
+  /** Rows (`tbl\0pk`) brought back from parking in tx. */
+  restored?: Set<string>;
 }
 
 export class RowSettlement {
@@ -79,7 +88,7 @@ export class RowSettlement {
   beforeChange(p: SettlementProgress, e: LogEntry): LostChild[] | null {
     if (failpoints.foreignKeysPerStatement || !this.fks.involves(e.tbl)) return null;
     const incoming = this.fks.incoming(e.tbl);
-    let lost: LostChild[] | null = null;
+    const lost: LostChild[] = [];
     const written = e.op === 'UPDATE' ? Object.keys(JSON.parse(e.cols ?? '{}') as object) : null;
     let row: string | null | undefined;
     for (const fk of incoming) {
@@ -91,10 +100,10 @@ export class RowSettlement {
         row = shape ? this.host.rowJson(e.tbl, shape, e.pk!) : null;
       }
       if (row === null) break;
-      for (const pk of lostValueChildren(this.host, fk, row, seenBy(p.tx))) (lost ??= []).push({ fk, pk });
+      for (const pk of lostValueChildren(this.host, fk, row, seenBy(p.tx))) lost.push({ fk, pk });
     }
     if (e.op === 'DELETE') this.beforeDelete(p, e.tbl, e.pk!);
-    return lost;
+    return lost.length > 0 ? lost : null;
   }
 
   /**
@@ -107,7 +116,10 @@ export class RowSettlement {
     const clocks = e.op === 'UPDATE' ? this.host.loadMeta(e.tbl, e.pk!).cols : null;
     const won = (fk: ForeignKey): boolean =>
       clocks === null || fk.to.some((c) => clocks[c]?.[1] === origin && clocks[c]?.[2] === seq);
-    for (const l of lost) if (won(l.fk)) (p.lost ??= []).push(l);
+    addLost(
+      p,
+      lost.filter((l) => won(l.fk)),
+    );
   }
 
   /** Before a replicated DELETE of a keyed row: record the rows its ON DELETE actions reach that tx had not seen. */
@@ -138,8 +150,10 @@ export class RowSettlement {
     if (row === null) return;
     for (const fk of this.fks.incoming(tbl))
       if (!fk.byParentKey)
-        for (const k of lostValueChildren(this.host, fk, row, seenBy(p.tx)))
-          (p.lost ??= []).push({ fk, pk: k });
+        addLost(
+          p,
+          lostValueChildren(this.host, fk, row, seenBy(p.tx)).map((k) => ({ fk, pk: k })),
+        );
   }
 
   /** p's entries are all applied: settle the orphans they left, once. Returns the rows settled. */
@@ -147,7 +161,7 @@ export class RowSettlement {
     if (p.orphansSettled || failpoints.foreignKeysPerStatement) return 0;
     p.orphansSettled = true;
     return p.touched.length > 0 || p.lost
-      ? settleOrphans(this.db, this.fks, this.host, p.tx, p.touched, p.lost)
+      ? settleOrphans(this.db, this.fks, this.host, p.tx, p.touched, p.lost, p.restored)
       : 0;
   }
 
@@ -170,6 +184,7 @@ export class RowSettlement {
     if (this.host.hasMergedColumns(tbl)) return false;
     const r = this.parked.get(tbl, pk);
     if (!r || !this.parked.restore(this.host, tbl, shape, r)) return false;
+    this.noteRestored(tbl, pk);
     m.cols = JSON.parse(r.cols) as RowMeta['cols'];
     m.deleted = false;
     return true;
@@ -182,7 +197,15 @@ export class RowSettlement {
   resurrect(e: LogEntry, shape: Shape, tx: ReplTx, hlc: string, m: RowMeta): number {
     if (this.host.hasMergedColumns(e.tbl) || !this.parked.resurrect(this.host, e, shape, tx, hlc, m))
       return 0;
+    this.noteRestored(e.tbl, e.pk!);
     return 1 + this.bringBackChildren(e.tbl, e.pk!, 0);
+  }
+
+  private noteRestored(tbl: string, pk: string): void {
+    const p = this.current;
+    if (!p) return;
+    if (!p.restored) p.restored = new Set();
+    p.restored.add(`${tbl}\0${pk}`);
   }
 
   /** A parked row came back: rows parked because they referenced it come back too, when they fit. */
@@ -195,6 +218,7 @@ export class RowSettlement {
       if (!shape) continue;
       for (const r of this.parked.parkedChildren(this.host, fk.child, fk.from, pk)) {
         if (!this.parked.restore(this.host, fk.child, shape, r)) continue;
+        this.noteRestored(fk.child, r.pk);
         const m = this.host.loadMeta(fk.child, r.pk);
         this.host.saveMeta(fk.child, r.pk, {
           ...m,
