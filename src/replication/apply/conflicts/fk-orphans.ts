@@ -180,9 +180,11 @@ function childOfRecreatedParent(
   return coversVector(seen, book.loadMeta(fk.parent, r.parent).dels) ? null : r.rowid;
 }
 
-/** Rowids of the children of parent key `pk` with a write `seen` does not cover (keyed children only). */
+/**
+ * Rowids of the children of parent key `pk` with a write `seen` does not cover (a keyless child: its
+ * inserting transaction, keylessRowSeen).
+ */
 function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vector): bigint[] {
-  if (fk.childKey.length === 0) return [];
   const rows = book
     .stmt(`${fk.child}|children-keys|${fk.from.join(',')}|${fk.parent}`, () => {
       const at = fk.from.map((f, i) => `c.${quoteIdent(f)} = ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
@@ -191,7 +193,14 @@ function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vect
     })
     .safeIntegers(true)
     .all({ pk }) as { rowid: bigint; pk: string }[];
-  return rows.filter((r) => !coversVector(seen, book.loadMeta(fk.child, r.pk).vv)).map((r) => r.rowid);
+  const keyed = fk.childKey.length > 0;
+  return rows
+    .filter((r) =>
+      keyed
+        ? !coversVector(seen, book.loadMeta(fk.child, r.pk).vv)
+        : !keylessRowSeen(book, fk.child, r.rowid, seen),
+    )
+    .map((r) => r.rowid);
 }
 
 /** Rowids of the rows a check finds pointing at a missing parent (statements cached per check shape). */
