@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ChorusNode } from '../../src/node/node.js';
-import { SimFabric } from '../../src/testing/sim-network.js';
-import { openSimNode } from '../../src/testing/sim-node.js';
-import { SimWorld } from '../../src/testing/sim-world.js';
+import type { SimWorld } from '../../src/testing/sim-world.js';
 import { dumpRows, partitionedChecks } from '../support/sim-pair.js';
+import { trio as openTrio, type Trio } from '../support/sim-trio.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chorus-fkparked-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -27,47 +26,6 @@ const pair = (
   steps: (a: ChorusNode, b: ChorusNode, world: SimWorld) => Promise<void>,
   checks: string[],
 ): Promise<{ a: string[]; b: string[] }> => partitionedChecks(root, seed, prefix, setup, steps, checks);
-
-interface Trio {
-  world: SimWorld;
-  fabric: SimFabric;
-  x: ChorusNode;
-  y: ChorusNode;
-  z: ChorusNode;
-  cut(p: ChorusNode, q: ChorusNode): void;
-  heal(p: ChorusNode, q: ChorusNode): void;
-  isolate(): void;
-  close(): Promise<void>;
-}
-
-async function trio(seed: number, prefix: string): Promise<Trio> {
-  const world = new SimWorld(seed);
-  const fabric = new SimFabric(world);
-  const ids = ['x', 'y', 'z'].map((s) => `${prefix}${s}`);
-  const [x, y, z] = ids.map((id) => openSimNode({ world, fabric, root, id, peers: ids })) as [
-    ChorusNode,
-    ChorusNode,
-    ChorusNode,
-  ];
-  for (const n of [x, y, z]) await n.startReplication();
-  return {
-    world,
-    fabric,
-    x,
-    y,
-    z,
-    cut: (p, q) => fabric.partition(p.nodeId, q.nodeId),
-    heal: (p, q) => fabric.heal(p.nodeId, q.nodeId),
-    isolate: () => {
-      fabric.partition(x.nodeId, y.nodeId);
-      fabric.partition(x.nodeId, z.nodeId);
-      fabric.partition(y.nodeId, z.nodeId);
-    },
-    close: async () => {
-      for (const n of [x, y, z]) await n.close();
-    },
-  };
-}
 
 const parentsKids = (clause: string): string[] => [
   'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
@@ -113,7 +71,7 @@ test('J: RENAME COLUMN between park and resurrect: the resurrected row loses the
   // _chorus_parked keeps the row under its old column names (renameColumn moves rowmeta, not parked
   // rows); resurrect keeps only columns the table has now, so name -> title comes back NULL on x
   // and z, while y (which never removed kid 11) has title 'new'.
-  const t = await trio(110, 'fj');
+  const t = await openTrio(root, 110, 'fj');
   try {
     await parkedOnX(t, parentsKids(''));
     await t.x.exec('ALTER TABLE kids RENAME COLUMN name TO title');
@@ -133,7 +91,7 @@ test('J: RENAME COLUMN between park and resurrect: the resurrected row loses the
 
 test('K: RENAME TABLE between park and resurrect: the row is not brought back', async () => {
   // _chorus_parked is keyed by the old table name (renameTable moves rowmeta, not parked rows).
-  const t = await trio(111, 'fk');
+  const t = await openTrio(root, 111, 'fk');
   try {
     await parkedOnX(t, parentsKids(''));
     await t.x.exec('ALTER TABLE kids RENAME TO children');
@@ -269,195 +227,6 @@ test('C1: the same with the delete and the re-insert in ONE transaction', async 
   );
   assert.deepEqual(r.a, r.b);
   assert.deepEqual(r.a, ['[]', '[{"table_name":"notes","row_id":"[]"}]']);
-});
-
-const uniqueParents = (clause: string): string[] => [
-  'CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT UNIQUE NOT NULL)',
-  `CREATE TABLE kids (id INTEGER PRIMARY KEY, pcode TEXT REFERENCES parents (code) ${clause}, name TEXT)`,
-  "INSERT INTO parents VALUES (1, 'A'), (2, 'B')",
-];
-
-test('B: parent deleted and made again (separate transactions), child key references a UNIQUE column', async () => {
-  // Used to diverge: the rule for a re-created parent handled only keys referencing the primary
-  // key. a (deleter) received the child after 'A' was held again (by parent 3): no orphan, it
-  // stayed; b received the delete after the child: an orphan, removed. Now the child goes on a too:
-  // the holder of 'A' got it by a write the child's transaction had not seen (fk-unique-refs.ts).
-  const r = await pair(
-    102,
-    'fb',
-    uniqueParents(''),
-    async (a, b) => {
-      await a.exec('DELETE FROM parents WHERE id = 1');
-      await a.exec("INSERT INTO parents VALUES (3, 'A')");
-      await b.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
-    },
-    ['SELECT id, pcode FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.deepEqual(r.a, ['[]', '[{"table_name":"kids","row_id":"[11]"}]']);
-});
-
-test('B1: the same with the delete and the new holder in ONE transaction', async () => {
-  // b: after a's transaction 'A' is held (by 3), so no orphan check finds kid 11; the children
-  // referencing the deleted row's values, read before the delete, that the transaction had not seen
-  // go. a: as in B.
-  const r = await pair(
-    121,
-    'fb1',
-    uniqueParents(''),
-    async (a, b) => {
-      await a.exec("BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT");
-      await b.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
-    },
-    ['SELECT id, pcode FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.deepEqual(r.a, ['[]', '[{"table_name":"kids","row_id":"[11]"}]']);
-});
-
-test('B2: a child of a row that loses a UNIQUE collision on the value it references', async () => {
-  // b inserts parent 5 'C' and kid 11 under 'C'; a inserts parent 6 'C' later (wins 'C'). The row
-  // kid 11 saw lost the value to a write its writer had not seen: it goes on both nodes (b reads
-  // the loser's values before removing it; a finds 'C' held by a write kid 11 had not seen).
-  const r = await pair(
-    122,
-    'fb2',
-    uniqueParents(''),
-    async (a, b, world) => {
-      await b.exec("INSERT INTO parents VALUES (5, 'C')");
-      await b.exec("INSERT INTO kids VALUES (11, 'C', 'new')");
-      await world.runFor(50);
-      await a.exec("INSERT INTO parents VALUES (6, 'C')");
-    },
-    ['SELECT id, code FROM parents ORDER BY id', 'SELECT id, pcode FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.equal(r.a[1], '[]');
-});
-
-test('B3: a parent row that keeps its value: children written since stay', async () => {
-  // No false removal: kid 12 is written after its writer saw parent 3 take 'A'.
-  const r = await pair(
-    123,
-    'fb3',
-    uniqueParents(''),
-    async (a, b, world) => {
-      await a.exec('DELETE FROM parents WHERE id = 1');
-      await a.exec("INSERT INTO parents VALUES (3, 'A')");
-      await a.exec("INSERT INTO kids VALUES (12, 'A', 'after')");
-      await world.runFor(50);
-      await b.exec("UPDATE parents SET code = 'Y' WHERE id = 2");
-    },
-    ['SELECT id, pcode FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.deepEqual(r.a, ['[{"id":12,"pcode":"A"}]', '[]']);
-});
-
-test('B, three nodes: the child reaches the third node before or after the re-created parent', async () => {
-  const t = await trio(124, 'fb3n');
-  try {
-    for (const s of uniqueParents('')) await t.x.exec(s);
-    await t.world.runFor(800);
-    t.isolate();
-    await t.x.exec('DELETE FROM parents WHERE id = 1');
-    await t.x.exec("INSERT INTO parents VALUES (3, 'A')");
-    await t.y.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
-    t.heal(t.y, t.z);
-    await t.world.runFor(800); // z has the child, not yet the delete
-    t.cut(t.y, t.z);
-    t.heal(t.x, t.z);
-    await t.world.runFor(800);
-    t.fabric.healAll();
-    await t.world.runFor(3_000);
-    for (const q of ['SELECT id, pcode FROM kids ORDER BY id', constraintSql]) {
-      const x = await dumpRows(t.x, q);
-      assert.equal(await dumpRows(t.y, q), x, `y: ${q}`);
-      assert.equal(await dumpRows(t.z, q), x, `z: ${q}`);
-    }
-    assert.equal(await dumpRows(t.x, 'SELECT id FROM kids'), '[]');
-  } finally {
-    await t.close();
-  }
-});
-
-test('D: parent UPDATE of a referenced UNIQUE column with ON UPDATE CASCADE vs a child inserted under the old value', async () => {
-  // Used to diverge: b applied a's UPDATE with SQLite's ON UPDATE CASCADE (the child followed to
-  // 'Z' and stayed); a received the child under 'A' (gone): an orphan, removed. A child written
-  // concurrently with a winning write of the values it references gets the key's ON DELETE action
-  // on every node (here NO ACTION: removed), whatever SQLite's ON UPDATE action did.
-  const r = await pair(
-    104,
-    'fd',
-    uniqueParents('ON UPDATE CASCADE'),
-    async (a, b) => {
-      await a.exec("UPDATE parents SET code = 'Z' WHERE id = 1");
-      await b.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
-    },
-    ['SELECT id, pcode FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.deepEqual(r.a, ['[]', '[{"table_name":"kids","row_id":"[11]"}]']);
-});
-
-test('D1: ON UPDATE CASCADE ON DELETE SET NULL: the concurrent child is set NULL on both nodes', async () => {
-  const r = await pair(
-    125,
-    'fd1',
-    uniqueParents('ON UPDATE CASCADE ON DELETE SET NULL'),
-    async (a, b) => {
-      await a.exec("UPDATE parents SET code = 'Z' WHERE id = 1");
-      await b.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
-    },
-    ['SELECT id, pcode FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.deepEqual(r.a, ['[{"id":11,"pcode":null}]', '[{"table_name":"kids","row_id":"[11]"}]']);
-});
-
-test('D2: an UPDATE of the referenced column that loses to a later one changes nothing for the children', async () => {
-  // a sets 'Z' first; b later sets 'Y' (wins) and inserts kid 11 under 'Y'. On b, a's losing write
-  // leaves 'Y' in place: kid 11 stays on both nodes.
-  const r = await pair(
-    126,
-    'fd2',
-    uniqueParents('ON UPDATE CASCADE'),
-    async (a, b, world) => {
-      await a.exec("UPDATE parents SET code = 'Z' WHERE id = 1");
-      await world.runFor(50);
-      await b.exec("UPDATE parents SET code = 'Y' WHERE id = 1");
-      await b.exec("INSERT INTO kids VALUES (11, 'Y', 'new')");
-    },
-    ['SELECT id, code FROM parents ORDER BY id', 'SELECT id, pcode FROM kids ORDER BY id', constraintSql],
-  );
-  assert.deepEqual(r.a, r.b);
-  assert.deepEqual(r.a.slice(1), ['[{"id":11,"pcode":"Y"}]', '[]']);
-});
-
-test('D, three nodes: ON UPDATE CASCADE reaches the third node before or after the child', async () => {
-  const t = await trio(127, 'fd3n');
-  try {
-    for (const s of uniqueParents('ON UPDATE CASCADE')) await t.x.exec(s);
-    await t.world.runFor(800);
-    t.isolate();
-    await t.x.exec("UPDATE parents SET code = 'Z' WHERE id = 1");
-    await t.y.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
-    t.heal(t.y, t.z);
-    await t.world.runFor(800);
-    t.cut(t.y, t.z);
-    t.heal(t.x, t.z);
-    await t.world.runFor(800);
-    t.fabric.healAll();
-    await t.world.runFor(3_000);
-    for (const q of ['SELECT id, pcode FROM kids ORDER BY id', constraintSql]) {
-      const x = await dumpRows(t.x, q);
-      assert.equal(await dumpRows(t.y, q), x, `y: ${q}`);
-      assert.equal(await dumpRows(t.z, q), x, `z: ${q}`);
-    }
-    assert.equal(await dumpRows(t.x, 'SELECT id FROM kids'), '[]');
-  } finally {
-    await t.close();
-  }
 });
 
 test('E: keyless child under ON DELETE CASCADE: the lost row is recorded on both nodes', async () => {
