@@ -164,8 +164,8 @@ export class Applier implements ConflictHost, SettlementHost {
   }
 
   /** @internal (conflict-rules.ts) */
-  rowRemoved(tbl: string, pk: string): void {
-    this.settlement.rowRemoved(tbl, pk);
+  rowRemoved(tbl: string, pk: string, row: string | null): void {
+    this.settlement.rowRemoved(tbl, pk, row);
   }
 
   /** @internal (conflict-rules.ts, fk-orphans.ts) */
@@ -338,10 +338,11 @@ export class Applier implements ConflictHost, SettlementHost {
     this.resurrected = false;
     this.stmts.savepoint.run();
     try {
-      if (e.op === 'DELETE' && !keyless) this.settlement.beforeDelete(p, e.tbl, e.pk);
+      const lost = e.op !== 'INSERT' && !keyless ? this.settlement.beforeChange(p, e) : null;
       const rowid = keyless ? this.applyKeylessInsert(e, shape) : null;
       if (!keyless) this.applyRow(e, shape, tx, seen, hlc);
       this.stmts.release.run();
+      if (lost) this.settlement.afterChange(p, e, lost);
       if (this.settlement.involves(e.tbl))
         p.touched.push({
           tbl: e.tbl,

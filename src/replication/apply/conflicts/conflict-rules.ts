@@ -35,8 +35,8 @@ export interface ConflictHost {
   rowSavepoint(step: 'begin' | 'release' | 'rollback'): void;
   /** Keep a removed row so that a later update of it from its origin can bring it back (parked-rows.ts). */
   parkRow(tbl: string, pk: string, row: string, cols: RowMeta['cols']): void;
-  /** A row was removed: rows referencing it are settled at the end of the transaction (fk-orphans.ts). */
-  rowRemoved(tbl: string, pk: string): void;
+  /** A row was removed (`row`: its values): rows referencing it are settled at the end of the transaction (fk-orphans.ts). */
+  rowRemoved(tbl: string, pk: string, row: string | null): void;
   pkWhere(pkCols: string[]): string;
   rowJson(tbl: string, shape: Shape, pk: string, only?: string[]): string | null;
   applyRow(e: LogEntry, shape: Shape, tx: ReplTx, seen: Vector, hlc: string): void;
@@ -196,7 +196,7 @@ export function resolveUnique(
       a.stmt(`${tbl}|delete`, () => `DELETE FROM ${quoteIdent(tbl)} WHERE ${where}`).run({ pk: holder });
       a.crdt?.deleteRow(tbl, holder);
       if (holderValue !== null) a.parkRow(tbl, holder, holderValue, hm.cols);
-      a.rowRemoved(tbl, holder);
+      a.rowRemoved(tbl, holder, holderValue);
       hm.deleted = true;
       hm.cols = {};
       a.saveMeta(tbl, holder, hm);
@@ -234,7 +234,7 @@ export function resolveUnique(
       const clocks = { ...m.cols };
       for (const c of written) clocks[c] = [hlc, tx.origin, tx.seq];
       a.parkRow(tbl, pk, parkedRow, clocks);
-      a.rowRemoved(tbl, pk);
+      a.rowRemoved(tbl, pk, loserValue);
       a.rowSavepoint('release');
       m.deleted = true;
       m.cols = {};

@@ -12,121 +12,8 @@ import { quoteIdent } from '../../../sql/lexer.js';
 import { tableShape } from '../../../storage/capture/capture.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { fromJson, keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
-
-/** The ON DELETE actions SQLite carries out itself when a parent row is deleted. */
-const rowActions: ReadonlySet<string> = new Set(['CASCADE', 'SET NULL', 'SET DEFAULT']);
-
-/** One foreign key: `child(from...) REFERENCES parent(to...)`. */
-export interface ForeignKey {
-  child: string;
-  parent: string;
-  from: string[];
-  to: string[];
-  /** The ON DELETE action as SQLite names it, upper case: NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT. */
-  onDelete: string;
-  /** `to` is the parent's primary key, in its order: children of a deleted row are found by its key. */
-  byParentKey: boolean;
-  /** The child's primary key (empty for a table without one). */
-  childKey: string[];
-}
-
-/** The foreign keys between replicated tables, by child and by parent (read once per schema). */
-export class ForeignKeyMap {
-  private byChild: Map<string, ForeignKey[]> | null = null;
-  private byParent = new Map<string, ForeignKey[]>();
-
-  constructor(private readonly db: Database.Database) {}
-
-  invalidate(): void {
-    this.byChild = null;
-  }
-
-  /** The tables with foreign keys. */
-  children(): string[] {
-    return [...this.load().keys()];
-  }
-
-  outgoing(tbl: string): ForeignKey[] {
-    return this.load().get(tbl) ?? [];
-  }
-
-  incoming(tbl: string): ForeignKey[] {
-    this.load();
-    return this.byParent.get(tbl) ?? [];
-  }
-
-  /** Whether deleting a row of `tbl` sets off ON DELETE actions (CASCADE, SET NULL, SET DEFAULT). */
-  hasActions(tbl: string): boolean {
-    return this.incoming(tbl).some((fk) => rowActions.has(fk.onDelete));
-  }
-
-  /** Whether a change of `tbl` can leave an orphan (tbl references or is referenced). */
-  involves(tbl: string): boolean {
-    const m = this.load();
-    return m.size > 0 && (m.has(tbl) || this.byParent.has(tbl));
-  }
-
-  private load(): Map<string, ForeignKey[]> {
-    if (this.byChild) return this.byChild;
-    const rows = this.db
-      .prepare(
-        `SELECT m.name AS child, f.id AS id, f."table" AS parent, f."from" AS col, f."to" AS ref, f.on_delete AS action
-           FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
-          WHERE m.type = 'table' AND m.name NOT LIKE '\\_chorus%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-          ORDER BY m.name, f.id, f.seq`,
-      )
-      .all() as {
-      child: string;
-      id: number;
-      parent: string;
-      col: string;
-      ref: string | null;
-      action: string;
-    }[];
-    const byChild = new Map<string, ForeignKey[]>();
-    const byParent = new Map<string, ForeignKey[]>();
-    let last: { child: string; id: number; fk: ForeignKey } | null = null;
-    const keys = new Map<string, string[]>();
-    const keyOf = (t: string): string[] => {
-      let k = keys.get(t);
-      if (!k) {
-        const exists = this.db
-          .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?")
-          .get(t);
-        k = exists ? tableShape(this.db, t).primaryKey : [];
-        keys.set(t, k);
-      }
-      return k;
-    };
-    for (const r of rows) {
-      if (!last || last.child !== r.child || last.id !== r.id) {
-        const fk: ForeignKey = {
-          child: r.child,
-          parent: r.parent,
-          from: [],
-          to: [],
-          onDelete: r.action.toUpperCase(),
-          byParentKey: false,
-          childKey: keyOf(r.child),
-        };
-        last = { child: r.child, id: r.id, fk };
-        byChild.set(r.child, [...(byChild.get(r.child) ?? []), fk]);
-        byParent.set(r.parent, [...(byParent.get(r.parent) ?? []), fk]);
-      }
-      last.fk.from.push(r.col);
-      if (r.ref !== null) last.fk.to.push(r.ref);
-    }
-    for (const fks of byChild.values())
-      for (const fk of fks) {
-        const key = keyOf(fk.parent);
-        if (fk.to.length === 0) fk.to = [...key];
-        fk.byParentKey = fk.to.length === key.length && fk.to.every((c, i) => c === key[i]);
-      }
-    this.byChild = byChild;
-    this.byParent = byParent;
-    return byChild;
-  }
-}
+import { childOfRewrittenHolder, childRowid, referencedValues } from './fk-unique-refs.js';
+import { type ForeignKey, type ForeignKeyMap, rowActions } from './foreign-keys.js';
 
 /** A change of one replicated transaction, as the orphan check needs it. */
 export interface TouchedRow {
@@ -146,7 +33,15 @@ type Check =
   | { kind: 'row'; fk: ForeignKey; pk: string; removeOnly: boolean }
   | { kind: 'children'; fk: ForeignKey; pk: string }
   | { kind: 'scan'; fk: ForeignKey }
-  | { kind: 'rowid'; fk: ForeignKey; rowid: bigint };
+  | { kind: 'rowid'; fk: ForeignKey; rowid: bigint }
+  | { kind: 'lost'; fk: ForeignKey; pk: string };
+
+/** A child whose parent row lost the values it references by a change of the transaction (fk-unique-refs.ts). */
+export interface LostChild {
+  fk: ForeignKey;
+  /** The child's key (JSON array). */
+  pk: string;
+}
 
 /** What of the applier settling orphans uses (the Applier itself). */
 export type OrphanBook = RowBook & {
@@ -165,6 +60,9 @@ export function settleOrphans(
   book: OrphanBook,
   tx: ReplTx,
   touched: readonly TouchedRow[],
+  lost: readonly LostChild[] = [],
+  /** Rows (`tbl\0pk`) brought back from parking in tx: their loss was recorded when they were parked. */
+  restored?: ReadonlySet<string>,
 ): number {
   const queue: Check[] = [];
   const queued = new Set<string>();
@@ -200,11 +98,19 @@ export function settleOrphans(
     }
     if (t.op === 'UPDATE') parentChanged(t.tbl, t.pk, written);
   }
+  for (const l of lost)
+    push({ kind: 'lost', fk: l.fk, pk: l.pk }, `l\0${l.fk.child}\0${l.fk.from.join(',')}\0${l.pk}`);
   const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
   let settled = 0;
+  // A row is settled once per foreign key, whichever checks find it.
+  const done = new Set<string>();
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
-    const found = orphansOf(book, c);
+    const found: bigint[] = [];
+    if (c.kind === 'lost') {
+      const rowid = childRowid(book, c.fk, c.pk);
+      if (rowid !== null) found.push(rowid);
+    } else found.push(...orphansOf(book, c));
     // A parent deleted concurrently and made again since: the child still goes with the delete.
     if (found.length === 0 && (c.kind === 'row' || c.kind === 'rowid')) {
       const rowid = childOfRecreatedParent(
@@ -218,7 +124,10 @@ export function settleOrphans(
     // The parent was made again in this same transaction: its children the delete had not seen go.
     if (found.length === 0 && c.kind === 'children') found.push(...unseenChildren(book, c.fk, c.pk, seen));
     for (const rowid of found) {
-      const removed = settle(db, book, tx, c.fk, rowid, c.kind === 'row' && c.removeOnly);
+      const at = `${c.fk.child}\0${c.fk.from.join(',')}\0${rowid}`;
+      if (done.has(at)) continue;
+      done.add(at);
+      const removed = settle(db, book, tx, c.fk, rowid, c.kind === 'row' && c.removeOnly, restored);
       settled++;
       // A removed row may itself have been a parent.
       if (removed !== undefined) parentChanged(c.fk.child, removed, null);
@@ -253,7 +162,7 @@ function childOfRecreatedParent(
   child: { pk: string } | { rowid: bigint },
   seen: Vector,
 ): bigint | null {
-  if (!fk.byParentKey) return null;
+  if (!fk.byParentKey) return childOfRewrittenHolder(book, fk, child, seen);
   const byKey = 'pk' in child;
   if (byKey && fk.childKey.length === 0) return null;
   const r = book
@@ -271,9 +180,11 @@ function childOfRecreatedParent(
   return coversVector(seen, book.loadMeta(fk.parent, r.parent).dels) ? null : r.rowid;
 }
 
-/** Rowids of the children of parent key `pk` with a write `seen` does not cover (keyed children only). */
+/**
+ * Rowids of the children of parent key `pk` with a write `seen` does not cover (a keyless child: its
+ * inserting transaction, keylessRowSeen).
+ */
 function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vector): bigint[] {
-  if (fk.childKey.length === 0) return [];
   const rows = book
     .stmt(`${fk.child}|children-keys|${fk.from.join(',')}|${fk.parent}`, () => {
       const at = fk.from.map((f, i) => `c.${quoteIdent(f)} = ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
@@ -282,11 +193,18 @@ function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vect
     })
     .safeIntegers(true)
     .all({ pk }) as { rowid: bigint; pk: string }[];
-  return rows.filter((r) => !coversVector(seen, book.loadMeta(fk.child, r.pk).vv)).map((r) => r.rowid);
+  const keyed = fk.childKey.length > 0;
+  return rows
+    .filter((r) =>
+      keyed
+        ? !coversVector(seen, book.loadMeta(fk.child, r.pk).vv)
+        : !keylessRowSeen(book, fk.child, r.rowid, seen),
+    )
+    .map((r) => r.rowid);
 }
 
 /** Rowids of the rows a check finds pointing at a missing parent (statements cached per check shape). */
-function orphansOf(book: OrphanBook, c: Check): bigint[] {
+function orphansOf(book: OrphanBook, c: Exclude<Check, { kind: 'lost' }>): bigint[] {
   const { fk } = c;
   const sql = (): string => {
     const missing =
@@ -322,6 +240,7 @@ function settle(
   fk: ForeignKey,
   rowid: bigint,
   removeOnly: boolean,
+  restored: ReadonlySet<string> | undefined,
 ): string | null | undefined {
   const t = quoteIdent(fk.child);
   const shape = tableShape(db, fk.child);
@@ -331,7 +250,11 @@ function settle(
   );
   const before = read.get(rowid) as { pk: string; row: string } | undefined;
   if (!before) return undefined;
-  const record = (resolved: string | null, strategy: string): void =>
+  // A row brought back from parking in this transaction and settled again is not recorded again:
+  // where it was never parked, its removal is recorded once.
+  const quiet = keyed && restored?.has(`${fk.child}\0${before.pk}`) === true;
+  const record = (resolved: string | null, strategy: string): void => {
+    if (quiet) return;
     book.recordConflict(
       fk.child,
       before.pk,
@@ -346,6 +269,7 @@ function settle(
         strategy,
       },
     );
+  };
   const action = fk.onDelete;
   if (!removeOnly && (action === 'SET NULL' || action === 'SET DEFAULT')) {
     const defaults = new Map(
@@ -356,14 +280,24 @@ function settle(
         }[]
       ).map((r) => [r.name, r.dflt_value]),
     );
-    const sets = fk.from.map(
-      (f) => `${quoteIdent(f)} = ${action === 'SET NULL' ? 'NULL' : `(${defaults.get(f) ?? 'NULL'})`}`,
-    );
-    db.prepare(`UPDATE ${t} SET ${sets.join(', ')} WHERE rowid = ?`).run(rowid);
-    const after = read.get(rowid) as { pk: string; row: string };
-    record(after.row, `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`);
-    // A default that names a missing parent leaves it an orphan still: then it goes.
-    if (orphansOf(book, { kind: 'rowid', fk, rowid }).length === 0) return undefined;
+    const value = (f: string): string => (action === 'SET NULL' ? 'NULL' : `(${defaults.get(f) ?? 'NULL'})`);
+    // An orphan already holding the default (SQLite's own SET DEFAULT, recorded by
+    // recordCascadeLosses, named a missing parent) is not set again: it goes, recorded once more,
+    // as where the orphan arrives second.
+    const isSet = db
+      .prepare(
+        `SELECT ${fk.from.map((f) => `${quoteIdent(f)} IS ${value(f)}`).join(' AND ')} FROM ${t} WHERE rowid = ?`,
+      )
+      .pluck()
+      .get(rowid);
+    if (!isSet) {
+      const sets = fk.from.map((f) => `${quoteIdent(f)} = ${value(f)}`);
+      db.prepare(`UPDATE ${t} SET ${sets.join(', ')} WHERE rowid = ?`).run(rowid);
+      const after = read.get(rowid) as { pk: string; row: string };
+      record(after.row, `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`);
+      // A default that names a missing parent leaves it an orphan still: then it goes.
+      if (orphansOf(book, { kind: 'rowid', fk, rowid }).length === 0) return undefined;
+    }
   }
   db.prepare(`DELETE FROM ${t} WHERE rowid = ?`).run(rowid);
   record(null, 'removed: parent deleted concurrently');
@@ -395,11 +329,16 @@ export function recordCascadeLosses(
   pk: string,
   inTx: (tbl: string, pk: string) => boolean,
 ): void {
+  const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
   const queue: { tbl: string; pk: string; depth: number }[] = [{ tbl, pk, depth: 0 }];
   for (let i = 0; i < queue.length; i++) {
     const at = queue[i]!;
     for (const fk of fks.incoming(at.tbl)) {
-      if (!rowActions.has(fk.onDelete) || !fk.byParentKey || fk.childKey.length === 0) continue;
+      if (!rowActions.has(fk.onDelete)) continue;
+      // The values the children reference: the parent's key, or its UNIQUE columns read before the delete.
+      const values = fk.byParentKey ? at.pk : referencedValues(book, fk, at.pk);
+      if (values === null) continue;
+      const keyed = fk.childKey.length > 0;
       const rows = book
         .stmt(`${fk.child}|cascade|${fk.from.join(',')}|${fk.parent}`, () => {
           const key = keyJsonSql(fk.childKey, 'c');
@@ -407,17 +346,33 @@ export function recordCascadeLosses(
           const at = fk.from
             .map((f, j) => `c.${quoteIdent(f)} = ${fromJson(':pk', `$[${j}]`)}`)
             .join(' AND ');
-          return `SELECT ${key} AS pk, ${row} AS row FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
+          return `SELECT c.rowid AS rowid, ${key} AS pk, ${row} AS row FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
         })
-        .all({ pk: at.pk }) as { pk: string; row: string }[];
+        .safeIntegers(true)
+        .all({ pk: values }) as { rowid: bigint; pk: string; row: string }[];
       for (const r of rows) {
-        if (inTx(fk.child, r.pk)) continue;
+        // A keyed row the transaction deletes or updates itself was seen; a keyless row was seen when
+        // the transaction that inserted it is covered (its range, storage/tables/keyless-rows.ts).
+        if (keyed ? inTx(fk.child, r.pk) : keylessRowSeen(book, fk.child, r.rowid, seen)) continue;
         book.recordConflict(fk.child, r.pk, book.nodeId, tx, 'constraint_conflict', r.row, null, null, 0, {
           strategy: `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`,
         });
-        if (fk.onDelete === 'CASCADE' && at.depth + 1 < cascadeRecordDepthMax)
+        if (keyed && fk.onDelete === 'CASCADE' && at.depth + 1 < cascadeRecordDepthMax)
           queue.push({ tbl: fk.child, pk: r.pk, depth: at.depth + 1 });
       }
     }
   }
+}
+
+/** Whether the transaction that inserted the keyless row `rowid` of `tbl` is covered by `seen`. */
+function keylessRowSeen(book: OrphanBook, tbl: string, rowid: bigint, seen: Vector): boolean {
+  const r = book
+    .stmt(
+      'keyless-origin',
+      () =>
+        'SELECT origin, seq FROM _chorus_keyless_ranges WHERE tbl = :tbl AND lo <= :rowid AND hi >= :rowid ORDER BY lo DESC LIMIT 1',
+    )
+    .get({ tbl, rowid }) as { origin: string; seq: bigint } | undefined;
+  // Rows without a range (written before origins were kept, or by this transaction) count as seen.
+  return !r || (seen[r.origin] ?? 0) >= Number(r.seq);
 }

@@ -1,0 +1,100 @@
+// Foreign keys that reference a UNIQUE column rather than the parent's primary key: which parent a
+// child saw is not named by the child, only the value, and another row may hold that value since. A
+// child goes (the key's ON DELETE action) when the row it saw lost the value by a change the child's
+// writer had not seen — a delete, an update writing the referenced columns, a unique collision lost —
+// even where another row holds the value now. Where the change arrives second its old values are
+// read before it (`lostValueChildren`); where the child arrives second, the value's holder got it by
+// a write the child's transaction had not seen (`childOfRewrittenHolder`).
+
+import { coversVector, type Vector } from '../../../log/records.js';
+import { quoteIdent } from '../../../sql/lexer.js';
+import type { RowBook } from '../rows/row-meta.js';
+import { colPath, fromJson, keyJsonSql } from '../rows/row-sql.js';
+import type { ForeignKey } from './foreign-keys.js';
+
+/** What of the applier these rules use (the Applier itself). */
+export type HolderBook = Pick<RowBook, 'loadMeta'> & {
+  stmt(key: string, build: () => string): import('better-sqlite3').Statement;
+};
+
+/**
+ * The rowid of the child (by key, or a keyless row by rowid) of `fk` (a key referencing other
+ * columns than the parent's primary key) when the parent row now holding the values it references
+ * got one of them by a write `seen` does not cover: the row the child's writer saw held them, and
+ * lost them by a change it had not seen. Null otherwise.
+ */
+export function childOfRewrittenHolder(
+  book: HolderBook,
+  fk: ForeignKey,
+  child: { pk: string } | { rowid: bigint },
+  seen: Vector,
+): bigint | null {
+  if (fk.parentKey.length === 0) return null;
+  const byKey = 'pk' in child;
+  if (byKey && fk.childKey.length === 0) return null;
+  const r = book
+    .stmt(`${fk.child}|holder|${byKey ? 'pk' : 'rowid'}|${fk.from.join(',')}|${fk.parent}`, () => {
+      const at = byKey
+        ? fk.childKey.map((k, i) => `c.${quoteIdent(k)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ')
+        : 'c.rowid = :rowid';
+      const on = fk.from.map((f, i) => `p.${quoteIdent(fk.to[i]!)} = c.${quoteIdent(f)}`).join(' AND ');
+      return `SELECT c.rowid AS rowid, ${keyJsonSql(fk.parentKey, 'p')} AS parent
+                FROM ${quoteIdent(fk.child)} c JOIN ${quoteIdent(fk.parent)} p ON ${on} WHERE ${at}`;
+    })
+    .safeIntegers(true)
+    .get(child) as { rowid: bigint; parent: string } | undefined;
+  if (!r) return null;
+  const clocks = book.loadMeta(fk.parent, r.parent).cols;
+  const unseen = fk.to.some((c) => {
+    const k = clocks[c];
+    return k !== undefined && (seen[k[1]] ?? 0) < k[2];
+  });
+  return unseen ? r.rowid : null;
+}
+
+/**
+ * Keys of the keyed children of `fk` referencing the values the parent row `row` (log JSON form, as
+ * it is before a change that removes it or writes its referenced columns) holds, whose writes
+ * `seen` does not cover: they go once the change is applied, whoever holds the values then.
+ */
+export function lostValueChildren(book: HolderBook, fk: ForeignKey, row: string, seen: Vector): string[] {
+  if (fk.childKey.length === 0) return [];
+  const rows = book
+    .stmt(`${fk.child}|lost-value|${fk.from.join(',')}|${fk.parent}|${fk.to.join(',')}`, () => {
+      const at = fk.from
+        .map((f, i) => `c.${quoteIdent(f)} = ${fromJson(':row', colPath(fk.to[i]!))}`)
+        .join(' AND ');
+      return `SELECT ${keyJsonSql(fk.childKey, 'c')} AS pk FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
+    })
+    .pluck()
+    .all({ row }) as string[];
+  return rows.filter((pk) => !coversVector(seen, book.loadMeta(fk.child, pk).vv));
+}
+
+/** The rowid of the keyed row `pk` of fk's child table, if it is there. */
+export function childRowid(book: HolderBook, fk: ForeignKey, pk: string): bigint | null {
+  const r = book
+    .stmt(`${fk.child}|rowid-by-key`, () => {
+      const at = fk.childKey.map((k, i) => `${quoteIdent(k)} IS ${fromJson(':pk', `$[${i}]`)}`).join(' AND ');
+      return `SELECT rowid FROM ${quoteIdent(fk.child)} WHERE ${at}`;
+    })
+    .pluck()
+    .safeIntegers(true)
+    .get({ pk }) as bigint | undefined;
+  return r ?? null;
+}
+
+/** The values the parent row `pk` holds in fk's referenced columns (JSON array), null when it is not there. */
+export function referencedValues(book: HolderBook, fk: ForeignKey, pk: string): string | null {
+  if (fk.parentKey.length === 0) return null;
+  const r = book
+    .stmt(`${fk.parent}|referenced|${fk.to.join(',')}`, () => {
+      const at = fk.parentKey
+        .map((k, i) => `${quoteIdent(k)} IS ${fromJson(':pk', `$[${i}]`)}`)
+        .join(' AND ');
+      return `SELECT ${keyJsonSql(fk.to)} FROM ${quoteIdent(fk.parent)} WHERE ${at}`;
+    })
+    .pluck()
+    .get({ pk }) as string | undefined;
+  return r ?? null;
+}
