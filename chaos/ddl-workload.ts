@@ -1,0 +1,219 @@
+// The `ddl` chaos workload (issue 18): every node inserts and updates rows while nodes add columns
+// (with and without DEFAULT), rename and drop them, and create a unique index while other nodes
+// insert values that duplicate. Checked by checkDdl (ddl-checker.ts).
+
+import type pg from 'pg';
+import {
+  checkDdl,
+  type DdlChange,
+  type DdlInsert,
+  type DdlRead,
+  type DdlWrite,
+  ddlColumnName,
+  ddlTable,
+} from './ddl-checker.js';
+import type { Op } from './history.js';
+import { type OpContext, outcomeOf, randInt, recorded, type Workload } from './workload-ops.js';
+
+/** One operation in this many is DDL (the rest insert or update rows). */
+export const ddlOneInOps = 8;
+/** Columns of the workload alive at once, at least / at most (DDL adds below, drops above). */
+export const ddlColumnsMin = 2;
+export const ddlColumnsMax = 4;
+/** One insert in this many copies the unique column of a recent insert (a duplicate for the index). */
+export const ddlDuplicateOneInInserts = 6;
+/** Recent inserted ids (and their unique values) clients pick from. */
+const recentMax = 200;
+/** The unique index the workload creates and drops. */
+const indexName = `${ddlTable}_u`;
+
+/** What the clients know of the column generations (shared by every client of the run). */
+interface ColumnState {
+  g: number;
+  renamed: boolean;
+  dropped: boolean;
+}
+
+const state = {
+  columns: new Map<number, ColumnState>(),
+  ids: [] as number[],
+  us: [] as number[],
+};
+let nextId = 1;
+let nextGeneration = 1;
+let nextValue = 1;
+
+function remember(list: number[], x: number): void {
+  list.push(x);
+  if (list.length > recentMax) list.splice(0, list.length - recentMax);
+}
+
+function pick<T>(ctx: OpContext, xs: readonly T[]): T | undefined {
+  return xs.length === 0 ? undefined : xs[randInt(ctx.rng, xs.length)];
+}
+
+function liveColumns(): ColumnState[] {
+  return [...state.columns.values()].filter((c) => !c.dropped);
+}
+
+/**
+ * The name a writer uses for a column: its newest, or — one time in three after a rename — the old
+ * one, which the node may still have (a write in the old shape, concurrent with the RENAME).
+ */
+function nameToWrite(ctx: OpContext, c: ColumnState): string {
+  return ddlColumnName(c.g, c.renamed && randInt(ctx.rng, 3) !== 0);
+}
+
+const noRow = (): Error => Object.assign(new Error('row not on this node (yet)'), { code: 'P0002' });
+
+function insert(ctx: OpContext): Promise<Op> {
+  const id = nextId++;
+  const u = (randInt(ctx.rng, ddlDuplicateOneInInserts) === 0 ? pick(ctx, state.us) : undefined) ?? id;
+  const col = randInt(ctx.rng, 2) === 0 ? pick(ctx, liveColumns()) : undefined;
+  const value: DdlInsert = { id, u };
+  const names = ['id', 'node', 'u'];
+  const params: unknown[] = [id, ctx.node, u];
+  if (col) {
+    value.g = col.g;
+    value.column = nameToWrite(ctx, col);
+    value.v = nextValue++;
+    names.push(value.column);
+    params.push(value.v);
+  }
+  return recorded(ctx, 'ddl-insert', value, async () => {
+    await ctx.client.query(
+      `INSERT INTO ${ddlTable} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+      params,
+    );
+    remember(state.ids, id);
+    remember(state.us, u);
+  });
+}
+
+function write(ctx: OpContext, id: number, col: ColumnState): Promise<Op> {
+  const value: DdlWrite = { id, g: col.g, column: nameToWrite(ctx, col), v: nextValue++ };
+  return recorded(ctx, 'ddl-write', value, async () => {
+    const r = await ctx.client.query(`UPDATE ${ddlTable} SET ${value.column} = $1 WHERE id = $2`, [
+      value.v,
+      id,
+    ]);
+    if (r.rowCount !== 1) throw noRow();
+  });
+}
+
+/** The next schema change: keeps between ddlColumnsMin and ddlColumnsMax columns alive. */
+function nextChange(ctx: OpContext): DdlChange {
+  const live = liveColumns();
+  const r = randInt(ctx.rng, 6);
+  if (live.length < ddlColumnsMin || (r <= 1 && live.length < ddlColumnsMax)) {
+    const g = nextGeneration++;
+    return {
+      kind: 'add',
+      g,
+      type: randInt(ctx.rng, 2) === 0 ? 'INTEGER' : 'BIGINT',
+      default: r === 0 ? -g : null,
+    };
+  }
+  const notRenamed = live.filter((c) => !c.renamed);
+  if (r <= 2 && notRenamed.length > 0) return { kind: 'rename', g: pick(ctx, notRenamed)!.g };
+  if (r === 3 || (r <= 2 && live.length >= ddlColumnsMax)) {
+    const c = pick(ctx, live)!;
+    return { kind: 'drop', g: c.g, column: ddlColumnName(c.g, c.renamed) };
+  }
+  return r === 4 ? { kind: 'create-index' } : { kind: 'drop-index' };
+}
+
+function change(ctx: OpContext): Promise<Op> {
+  const ch = nextChange(ctx);
+  const learn = (): void => {
+    if (ch.kind === 'add') state.columns.set(ch.g, { g: ch.g, renamed: false, dropped: false });
+    const c = 'g' in ch ? state.columns.get(ch.g) : undefined;
+    if (c && ch.kind === 'rename') c.renamed = true;
+    if (c && ch.kind === 'drop') c.dropped = true;
+  };
+  return recorded(ctx, 'ddl-change', ch, async () => {
+    const q = (sql: string) => ctx.client.query(sql);
+    try {
+      switch (ch.kind) {
+        case 'add':
+          await q(
+            `ALTER TABLE ${ddlTable} ADD COLUMN ${ddlColumnName(ch.g, false)} ${ch.type}${ch.default === null ? '' : ` DEFAULT ${ch.default}`}`,
+          );
+          break;
+        case 'rename':
+          await q(
+            `ALTER TABLE ${ddlTable} RENAME COLUMN ${ddlColumnName(ch.g, false)} TO ${ddlColumnName(ch.g, true)}`,
+          );
+          break;
+        case 'drop':
+          await q(`ALTER TABLE ${ddlTable} DROP COLUMN ${ch.column}`);
+          break;
+        case 'create-index':
+          // Duplicates this node holds would refuse the index: clear them first. Duplicates other
+          // nodes insert meanwhile meet the index when they arrive (unique_conflict).
+          await q(
+            `UPDATE ${ddlTable} SET u = NULL WHERE u IN (SELECT u FROM ${ddlTable} GROUP BY u HAVING count(*) > 1)`,
+          );
+          await q(`CREATE UNIQUE INDEX ${indexName} ON ${ddlTable} (u)`);
+          break;
+        case 'drop-index':
+          await q(`DROP INDEX ${indexName}`);
+          break;
+      }
+    } catch (err) {
+      // A change that may have happened is learned too (a later one on it fails if it did not).
+      if (outcomeOf(err) === 'info') learn();
+      throw err;
+    }
+    learn();
+  });
+}
+
+async function finalRead(client: pg.Client): Promise<DdlRead> {
+  const columns = (
+    await client.query(
+      `SELECT column_name, data_type, column_default FROM information_schema.columns
+        WHERE table_name = '${ddlTable}' ORDER BY ordinal_position`,
+    )
+  ).rows.map((r: Record<string, unknown>) => ({
+    name: String(r.column_name),
+    type: String(r.data_type),
+    default: r.column_default === null ? null : String(r.column_default),
+  }));
+  const indexes = (
+    await client.query(`SELECT indexdef FROM pg_indexes WHERE tablename = '${ddlTable}' ORDER BY indexdef`)
+  ).rows.map((r: { indexdef: string }) => r.indexdef);
+  const rows = (await client.query(`SELECT * FROM ${ddlTable} ORDER BY id`)).rows.map(
+    (r: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : Number(v)])),
+  );
+  const conflicts = (
+    await client.query(
+      `SELECT row_id, conflict_type FROM replicate.conflicts WHERE table_name = '${ddlTable}'`,
+    )
+  ).rows.flatMap((r: { row_id: string | null; conflict_type: string }) => {
+    const key = r.row_id === null ? null : (JSON.parse(r.row_id) as unknown);
+    return Array.isArray(key) && typeof key[0] === 'number' ? [{ id: key[0], type: r.conflict_type }] : [];
+  });
+  return { columns, indexes, rows, conflicts };
+}
+
+export const ddlWorkload: Workload = {
+  name: 'ddl',
+  tables: [ddlTable],
+  setup: [`CREATE TABLE ${ddlTable} (id INTEGER PRIMARY KEY, node INTEGER NOT NULL, u INTEGER)`],
+  reset() {
+    state.columns.clear();
+    state.ids.length = 0;
+    state.us.length = 0;
+  },
+  op(ctx) {
+    if (randInt(ctx.rng, ddlOneInOps) === 0) return change(ctx);
+    const id = pick(ctx, state.ids);
+    const col = pick(ctx, liveColumns());
+    if (id === undefined || col === undefined || randInt(ctx.rng, 3) === 0) return insert(ctx);
+    return write(ctx, id, col);
+  },
+  finalRead,
+  check: (ops, finals) => [checkDdl(ops, finals as (DdlRead | null)[])],
+};
