@@ -38,8 +38,8 @@ export type DdlChange =
   | { kind: 'add'; g: number; type: string; default: number | null }
   | { kind: 'rename'; g: number }
   | { kind: 'drop'; g: number; column: string }
-  | { kind: 'create-index' }
-  | { kind: 'drop-index' };
+  | { kind: 'add-unique' }
+  | { kind: 'drop-unique' };
 
 /** One node's final read. */
 export interface DdlRead {
@@ -49,8 +49,8 @@ export interface DdlRead {
   indexes: string[];
   /** Every row, by id; values of integer columns as numbers. */
   rows: Record<string, number | null>[];
-  /** Row ids (the primary key) named by the table's records in replicate.conflicts, with their kind. */
-  conflicts: { id: number; type: string }[];
+  /** The table's records in replicate.conflicts: the row id they name (null: none, e.g. ddl_conflict), their kind. */
+  conflicts: { id: number | null; type: string }[];
 }
 
 function sample<T>(xs: Iterable<T>, n = 10): string {
@@ -125,7 +125,9 @@ export function checkDdl(ops: readonly Op[], reads: FinalReads<DdlRead>): CheckR
   }
 
   const problems = reads.flatMap((r, i) => (r === null ? [`node ${i}: the final read failed`] : []));
-  const explained = new Set(reads.flatMap((r) => r?.conflicts.map((c) => c.id) ?? []));
+  const explained = new Set(
+    reads.flatMap((r) => r?.conflicts.flatMap((c) => (c.id === null ? [] : [c.id])) ?? []),
+  );
   let schemaOf0: string | null = null;
   let rowsOf0: string | null = null;
   let cellsChecked = 0;
@@ -212,8 +214,12 @@ export function checkDdl(ops: readonly Op[], reads: FinalReads<DdlRead>): CheckR
     adds: kindCount('add'),
     renames: kindCount('rename'),
     drops: kindCount('drop'),
-    indexes_created: kindCount('create-index'),
+    uniques_added: kindCount('add-unique'),
     rows_in_conflicts: explained.size,
+    ddl_conflicts: Math.max(
+      0,
+      ...reads.map((r) => r?.conflicts.filter((c) => c.type === 'ddl_conflict').length ?? 0),
+    ),
     final_columns: reads.find((r) => r !== null)?.columns.length ?? 0,
     cells_checked: cellsChecked,
   });
