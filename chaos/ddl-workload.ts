@@ -22,6 +22,12 @@ export const ddlColumnsMin = 2;
 export const ddlColumnsMax = 4;
 /** One insert in this many copies the unique column of a recent insert (a duplicate for the index). */
 export const ddlDuplicateOneInInserts = 6;
+/**
+ * How long a client waits for a DDL statement (instead of the run's operation timeout): longer than
+ * a wait for the cluster DDL lock can last (ddlLockRetryMs, 10 s, plus a reply round) and a SIGSTOP,
+ * so a DDL the client gave up on does not commit after the run's final read.
+ */
+export const ddlStatementWaitMs = 30_000;
 /** Recent inserted ids (and their unique values) clients pick from. */
 const recentMax = 200;
 /** The UNIQUE constraint (and its index) the workload adds and drops. */
@@ -45,6 +51,8 @@ const state = {
   columns: new Map<number, ColumnState>(),
   ids: [] as number[],
   us: [] as number[],
+  /** Nodes with a DDL statement in flight: one at a time per node (a DDL waiting for the cluster lock holds its node's writer). */
+  ddlOn: new Set<number>(),
 };
 let nextId = 1;
 let nextGeneration = 1;
@@ -138,8 +146,11 @@ function change(ctx: OpContext): Promise<Op> {
     if (c && ch.kind === 'rename') c.renamed = true;
     if (c && ch.kind === 'drop') c.dropped = true;
   };
+  state.ddlOn.add(ctx.node);
   return recorded(ctx, 'ddl-change', ch, async () => {
-    const q = (sql: string) => ctx.client.query(sql);
+    // query_timeout per query is honoured by pg, not in its types.
+    const q = (text: string) =>
+      ctx.client.query({ text, query_timeout: ddlStatementWaitMs } as pg.QueryConfig);
     try {
       switch (ch.kind) {
         case 'add':
@@ -181,7 +192,7 @@ function change(ctx: OpContext): Promise<Op> {
       throw err;
     }
     learn();
-  });
+  }).finally(() => state.ddlOn.delete(ctx.node));
 }
 
 async function finalRead(client: pg.Client): Promise<DdlRead> {
@@ -221,9 +232,10 @@ export const ddlWorkload: Workload = {
     state.columns.clear();
     state.ids.length = 0;
     state.us.length = 0;
+    state.ddlOn.clear();
   },
   op(ctx) {
-    if (randInt(ctx.rng, ddlOneInOps) === 0) return change(ctx);
+    if (randInt(ctx.rng, ddlOneInOps) === 0 && !state.ddlOn.has(ctx.node)) return change(ctx);
     const id = pick(ctx, state.ids);
     const col = pick(ctx, liveColumns());
     if (id === undefined || col === undefined || randInt(ctx.rng, 3) === 0) return insert(ctx);
