@@ -62,8 +62,9 @@ interface CellWrite {
   v: number;
   ok: boolean;
   node: number;
-  invokeMs: number;
-  doneMs: number | null;
+  /** History positions of its invocation and acknowledgement (exact order, unlike times). */
+  invokedAt: number;
+  doneAt: number | null;
 }
 
 /**
@@ -109,8 +110,8 @@ export function checkDdl(ops: readonly Op[], reads: FinalReads<DdlRead>): CheckR
       v,
       ok: pair.result?.type === 'ok',
       node: pair.invoke.node,
-      invokeMs: pair.invoke.timeMs,
-      doneMs: pair.result?.type === 'ok' ? pair.result.timeMs : null,
+      invokedAt: pair.invoke.index,
+      doneAt: pair.result?.type === 'ok' ? pair.result.index : null,
     });
     cells.set(key, list);
   };
@@ -178,7 +179,7 @@ export function checkDdl(ops: readonly Op[], reads: FinalReads<DdlRead>): CheckR
         // An acknowledged write of the same node that began after the final one had completed
         // followed it (same session order, a higher clock): it must have won.
         const later = ws.find(
-          (w) => w.ok && w !== hit && w.node === hit.node && hit.doneMs !== null && w.invokeMs > hit.doneMs,
+          (w) => w.ok && w !== hit && w.node === hit.node && hit.doneAt !== null && w.invokedAt > hit.doneAt,
         );
         if (later)
           lostValues.push(`${id}.${name} = ${value}, overwrote the later ${later.v} of node ${later.node}`);
