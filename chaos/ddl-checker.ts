@@ -5,9 +5,6 @@
 import { type CheckResult, type FinalReads, result } from './checkers.js';
 import { completions, type Op } from './history.js';
 
-/** The table of the workload. */
-export const ddlTable = 'chaos_ddl';
-
 /** Name of column generation g: `c<g>` as added, `r<g>` once renamed. Names are never reused. */
 export function ddlColumnName(g: number, renamed: boolean): string {
   return `${renamed ? 'r' : 'c'}${g}`;
@@ -83,10 +80,16 @@ interface CellWrite {
  *   acknowledged write may be replaced only by another write of the same cell, never by an earlier
  *   one of the same node (which it followed).
  */
-export function checkDdl(ops: readonly Op[], reads: FinalReads<DdlRead>): CheckResult {
-  const inserts = completions(ops, 'ddl-insert');
-  const writes = completions(ops, 'ddl-write');
-  const changes = completions(ops, 'ddl-change');
+export function checkDdl(
+  ops: readonly Op[],
+  reads: FinalReads<DdlRead>,
+  name = 'ddl',
+  /** Prefix of the workload's operation names ('ddl-unique-' for ddl-unique). */
+  prefix = 'ddl-',
+): CheckResult {
+  const inserts = completions(ops, `${prefix}insert`);
+  const writes = completions(ops, `${prefix}write`);
+  const changes = completions(ops, `${prefix}change`);
   const attempted = new Set(inserts.map((i) => (i.invoke.value as DdlInsert).id));
   const failed = new Set(
     inserts.filter((i) => i.result?.type === 'fail').map((i) => (i.invoke.value as DdlInsert).id),
@@ -207,7 +210,7 @@ export function checkDdl(ops: readonly Op[], reads: FinalReads<DdlRead>): CheckR
   const ddlOk = changes.filter((c) => c.result?.type === 'ok');
   const kindCount = (k: DdlChange['kind']): number =>
     ddlOk.filter((c) => (c.invoke.value as DdlChange).kind === k).length;
-  return result('ddl', problems, {
+  return result(name, problems, {
     inserts_acknowledged: acked.length,
     writes_acknowledged: writes.filter((w) => w.result?.type === 'ok').length,
     ddl_attempted: changes.length,

@@ -13,7 +13,7 @@ import {
   type ForeignKeyRead,
   type RegisterLogEntry,
 } from './checkers.js';
-import { ddlWorkload } from './ddl-workload.js';
+import { ddlUniqueWorkload, ddlWorkload } from './ddl-workload.js';
 import type { Op } from './history.js';
 import { type OpContext, randInt, recorded, type Workload } from './workload-ops.js';
 
@@ -29,8 +29,15 @@ export const workloadNames = [
   'delta-bank',
   'foreign-key',
   'ddl',
+  'ddl-unique',
 ] as const;
 export type WorkloadName = (typeof workloadNames)[number];
+/**
+ * What `--workload all`, `chaos:long` and `npm test` run: every workload but `ddl-unique`, which
+ * finds a divergence still open (issue 18: a UNIQUE constraint added while duplicates are inserted
+ * leaves the nodes with different rows of a colliding pair) and is run by name.
+ */
+export const suiteWorkloads: WorkloadName[] = workloadNames.filter((w) => w !== 'ddl-unique');
 
 /** Keys of the register workload (few, so that writes collide). */
 export const registerKeys = 5;
@@ -344,6 +351,7 @@ export const workloads: Record<WorkloadName, Workload> = {
   'foreign-key': foreignKeyWorkload,
   truncate: truncateWorkload,
   ddl: ddlWorkload,
+  'ddl-unique': ddlUniqueWorkload,
 };
 
 /** A digest of a table's rows in primary-key order (for the convergence check). */

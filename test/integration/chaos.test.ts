@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { NemesisName } from '../../chaos/nemesis.js';
 import { type ChaosOptions, type ChaosSummary, type RunUntil, runChaos } from '../../chaos/runner.js';
-import { type WorkloadName, workloadNames } from '../../chaos/workloads.js';
+import { suiteWorkloads, type WorkloadName } from '../../chaos/workloads.js';
 import { applyTwiceOneInTxs, dropOneInInserts } from '../../src/config/failpoints.js';
 
 const outRoot = mkdtempSync(path.join(tmpdir(), 'chorus-chaos-'));
@@ -18,7 +18,7 @@ after(() => {
 
 function options(name: string, over: Partial<ChaosOptions>): ChaosOptions {
   return {
-    workloads: [...workloadNames],
+    workloads: [...suiteWorkloads],
     nemesis: 'none',
     timeLimitS: 4,
     nodes: 3,
