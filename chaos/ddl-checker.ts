@@ -72,8 +72,8 @@ interface CellWrite {
  * - every node has the same columns (name, type, default, in order) and indexes, and each workload
  *   column is one an ADD (and, for `r<g>`, a RENAME) that did not fail made;
  * - every node holds the same rows;
- * - no acknowledged insert is missing unless replicate.conflicts (on some node) names its row (the
- *   unique index removes the later of two duplicates); no row was never inserted or failed;
+ * - no acknowledged insert is missing unless replicate.conflicts (on some node) names its row in a
+ *   record other than a write_conflict (the unique constraint removes the later of two duplicates); no row was never inserted or failed;
  * - in every row no conflict record names, each cell of a column that exists at the end holds a
  *   value written to that row and column (under either of its names) by a write that did not fail,
  *   or — only if no acknowledged write reached it — the column's default (NULL without one); an
@@ -129,8 +129,12 @@ export function checkDdl(
   }
 
   const problems = reads.flatMap((r, i) => (r === null ? [`node ${i}: the final read failed`] : []));
+  // Rows a rule removed or changed (unique, constraint...): a write_conflict is LWW, which the
+  // cell rule below judges itself.
   const explained = new Set(
-    reads.flatMap((r) => r?.conflicts.flatMap((c) => (c.id === null ? [] : [c.id])) ?? []),
+    reads.flatMap(
+      (r) => r?.conflicts.flatMap((c) => (c.id === null || c.type === 'write_conflict' ? [] : [c.id])) ?? [],
+    ),
   );
   let schemaOf0: string | null = null;
   let rowsOf0: string | null = null;
