@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runChaos } from './runner.js';
-import { workloadNames } from './workloads.js';
+import { suiteWorkloads } from './workloads.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     // Every third run with quorum writes (a majority of the nodes).
     const quorum = totals.runs % 3 === 2 ? Math.floor(nodes / 2) + 1 : null;
     const s = await runChaos({
-      workloads: [...workloadNames],
+      workloads: [...suiteWorkloads],
       nemesis: 'mixed',
       timeLimitS: runSeconds,
       nodes,

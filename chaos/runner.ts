@@ -239,6 +239,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   });
   try {
     await cluster.waitLinked(30_000);
+    for (const w of selected) w.reset?.();
     for (const w of selected) for (const sql of w.setup) await cluster.sql(0, sql);
     const setupConverged = await waitConverged(cluster, tables, 30_000);
     if (setupConverged.ms === null) throw new Error('the schema did not reach every node within 30 s');

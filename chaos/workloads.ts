@@ -3,9 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Random } from '../src/testing/random.js';
 import {
-  type CheckResult,
   checkBank,
   checkCounter,
   checkForeignKeys,
@@ -15,7 +13,11 @@ import {
   type ForeignKeyRead,
   type RegisterLogEntry,
 } from './checkers.js';
-import type { History, Op } from './history.js';
+import { ddlUniqueWorkload, ddlWorkload } from './ddl-workload.js';
+import type { Op } from './history.js';
+import { type OpContext, randInt, recorded, type Workload } from './workload-ops.js';
+
+export { type OpContext, outcomeOf, randInt, recorded, type Workload } from './workload-ops.js';
 
 export const workloadNames = [
   'set',
@@ -26,8 +28,16 @@ export const workloadNames = [
   'bank',
   'delta-bank',
   'foreign-key',
+  'ddl',
+  'ddl-unique',
 ] as const;
 export type WorkloadName = (typeof workloadNames)[number];
+/**
+ * What `--workload all`, `chaos:long` and `npm test` run: every workload but `ddl-unique`, which
+ * finds a divergence still open (issue 18: a UNIQUE constraint added while duplicates are inserted
+ * leaves the nodes with different rows of a colliding pair) and is run by name.
+ */
+export const suiteWorkloads: WorkloadName[] = workloadNames.filter((w) => w !== 'ddl-unique');
 
 /** Keys of the register workload (few, so that writes collide). */
 export const registerKeys = 5;
@@ -38,60 +48,6 @@ export const bankOpeningBalance = 100;
 export const fkParents = 6;
 /** One operation in this many of the truncate workload is a TRUNCATE (the rest insert). */
 export const truncateOneInOps = 25;
-
-/** An integer in [0, n). */
-export function randInt(rng: Random, n: number): number {
-  return Math.floor(rng() * n);
-}
-
-/** A client's connection to one node, as the workload sees it. */
-export interface OpContext {
-  client: pg.Client;
-  history: History;
-  process: number;
-  node: number;
-  rng: Random;
-}
-
-/** The outcome of a failed operation: 'fail' only when the node answered that it did not happen. */
-export function outcomeOf(err: unknown): 'fail' | 'info' {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return 'info'; // broken connection, timeout
-  // Connection exceptions, shutdown and cancellation: the statement may or may not have committed.
-  if (code.startsWith('08') || code.startsWith('57') || code === '40P01' || code === 'XX000') return 'info';
-  return 'fail';
-}
-
-/** Run one recorded operation: invoke, execute, complete as ok / fail / info. */
-export async function recorded(
-  ctx: OpContext,
-  f: string,
-  value: unknown,
-  run: () => Promise<unknown>,
-): Promise<Op> {
-  const inv = ctx.history.invoke(ctx.process, ctx.node, f, value);
-  try {
-    const out = await run();
-    return ctx.history.complete(inv, 'ok', out === undefined ? value : out);
-  } catch (err) {
-    return ctx.history.complete(inv, outcomeOf(err), value, (err as Error).message);
-  }
-}
-
-export interface Workload {
-  name: WorkloadName;
-  tables: string[];
-  /** DDL and initial rows, run once on node 0 before the clients start. */
-  setup: string[];
-  /**
-   * One operation on ctx's node. Its name (`f`) must be the workload's own: several workloads run in
-   * one history and each checker picks its operations by name.
-   */
-  op(ctx: OpContext): Promise<Op>;
-  /** Everything the checker needs from one node after heal. */
-  finalRead(client: pg.Client): Promise<unknown>;
-  check(ops: readonly Op[], finals: unknown[], nodeIds: string[]): CheckResult[];
-}
 
 let nextElement = 1;
 
@@ -394,6 +350,8 @@ export const workloads: Record<WorkloadName, Workload> = {
   'delta-bank': deltaBankWorkload,
   'foreign-key': foreignKeyWorkload,
   truncate: truncateWorkload,
+  ddl: ddlWorkload,
+  'ddl-unique': ddlUniqueWorkload,
 };
 
 /** A digest of a table's rows in primary-key order (for the convergence check). */

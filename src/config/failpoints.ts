@@ -10,6 +10,7 @@ export const failpointNames = [
   'truncate-removes-all',
   'delta-as-last-write-wins',
   'foreign-keys-per-statement',
+  'old-shape-ignores-renames',
 ] as const;
 export type FailpointName = (typeof failpointNames)[number];
 
@@ -37,6 +38,11 @@ export interface Failpoints {
   deltaAsLastWriteWins: boolean;
   /** Foreign keys checked per replicated statement, no orphans settled: each node keeps what its order allowed. */
   foreignKeysPerStatement: boolean;
+  /**
+   * A row change written before a RENAME COLUMN it had not seen keeps the old column name, which the
+   * table no longer has, so its value for that column is dropped where the rename came first.
+   */
+  oldShapeIgnoresRenames: boolean;
 }
 
 export function parseFailpoints(spec: string | undefined): Failpoints {
@@ -58,6 +64,7 @@ export function parseFailpoints(spec: string | undefined): Failpoints {
     truncateRemovesAll: names.has('truncate-removes-all'),
     deltaAsLastWriteWins: names.has('delta-as-last-write-wins'),
     foreignKeysPerStatement: names.has('foreign-keys-per-statement'),
+    oldShapeIgnoresRenames: names.has('old-shape-ignores-renames'),
   };
 }
 
