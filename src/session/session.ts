@@ -95,7 +95,15 @@ export class Session extends SimpleQuerySession {
   }
 
   /** Execute one prepared statement with its bound values. */
-  async execute(prepared: Prepared, params: readonly BindValue[] = []): Promise<StatementResult> {
+  /**
+   * Runs one statement. `statementUs` is its statement_timestamp(), given when the statement is part
+   * of a larger one (a COPY's rows); otherwise now.
+   */
+  async execute(
+    prepared: Prepared,
+    params: readonly BindValue[] = [],
+    statementUs: bigint = wallClockUs(),
+  ): Promise<StatementResult> {
     this.canceled = false;
     const kind = prepared.cls.kind;
     if (this.state === 'failed' && kind !== 'rollback' && kind !== 'commit' && kind !== 'rollback_to') {
@@ -123,7 +131,6 @@ export class Session extends SimpleQuerySession {
       throw toChorusError(e);
     }
     let ok = false;
-    const statementUs = wallClockUs();
     const timeoutMs = settingMs(this.settings.get('statement_timeout'));
     const timer =
       timeoutMs > 0
@@ -153,9 +160,41 @@ export class Session extends SimpleQuerySession {
     }
   }
 
+  /** The COPY FROM running now: its statement_timestamp() and its statement_timeout timer. */
+  private copy: { statementUs: bigint; timer: ReturnType<typeof setTimeout> | null } | null = null;
+
+  /**
+   * A COPY FROM starts: one statement, as in PostgreSQL — a cancel that arrived before it (while
+   * nothing ran) is dropped, statement_timeout runs from here over all its rows, and every row has
+   * the same statement_timestamp().
+   */
+  startCopy(): void {
+    this.endCopy();
+    this.canceled = false;
+    const timeoutMs = settingMs(this.settings.get('statement_timeout'));
+    this.copy = {
+      statementUs: wallClockUs(),
+      timer:
+        timeoutMs > 0
+          ? setTimeout(
+              () => this.cancel(new QueryCanceledError('canceling statement due to statement timeout')),
+              timeoutMs,
+            )
+          : null,
+    };
+  }
+
+  /** The COPY ended (or the session closes): its timer stops. */
+  endCopy(): void {
+    if (this.copy?.timer) clearTimeout(this.copy.timer);
+    this.copy = null;
+  }
+
   /**
    * Run `p` once per row of values (COPY FROM): on a standby that routes it, as one request to the
-   * primary (write-route.ts); here, row by row.
+   * primary (write-route.ts); here, the first row as a statement of its own (it takes the writer),
+   * the rest inline (runBatchInline). A cancel or the COPY's statement_timeout stops it between
+   * chunks (copy-handler.ts sends rows in chunks).
    */
   async executeBatch(p: Prepared, rows: readonly (readonly BindValue[])[]): Promise<void> {
     if (this.state === 'failed') throw new InFailedTransactionError();
@@ -163,11 +202,15 @@ export class Session extends SimpleQuerySession {
       await this.routed(p, [], rows);
       return;
     }
+    const statementUs = this.copy?.statementUs ?? wallClockUs();
     let i = 0;
     while (i < rows.length) {
-      // The first row takes the writer the ordinary way; the rest run without a round trip each.
-      if (this.batchRunsInline(p)) i = this.runBatchInline(p, rows, i);
-      else await this.execute(p, rows[i++]!);
+      if (this.canceled) {
+        this.onError();
+        throw this.cancelReason;
+      }
+      if (this.batchRunsInline(p)) i = this.runBatchInline(p, rows, i, statementUs);
+      else await this.execute(p, rows[i++]!, statementUs);
     }
   }
 
@@ -189,15 +232,17 @@ export class Session extends SimpleQuerySession {
 
   /**
    * Runs rows from `from` on in this turn of the event loop and returns the index after the last.
-   * The batch counts as one statement. A cancel that arrived since the previous batch (COPY sends
-   * rows in chunks, copy-handler.ts) stops it with 57014; an error fails the block as in execute().
+   * Counted with the COPY's first row, as one statement; an error fails the block as in execute().
    */
-  private runBatchInline(p: Prepared, rows: readonly (readonly BindValue[])[], from: number): number {
+  private runBatchInline(
+    p: Prepared,
+    rows: readonly (readonly BindValue[])[],
+    from: number,
+    statementUs: bigint,
+  ): number {
     const plan = p.plan!;
-    let ok = false;
     try {
-      if (this.canceled) throw this.cancelReason;
-      const context = this.bindContext(wallClockUs());
+      const context = this.bindContext(statementUs);
       for (let i = from; i < rows.length; i++) {
         const row = rows[i]!;
         if (row.length !== p.paramCount)
@@ -207,16 +252,14 @@ export class Session extends SimpleQuerySession {
           );
         this.runWriterStatement(p, bindPlan(plan, row, context));
       }
-      ok = true;
       this.settings.statementEnded(true);
       return rows.length;
     } catch (e) {
       const err = toChorusError(e);
       this.settings.statementEnded(false);
       this.onError();
+      this.host.onStatement(p.cls.kind, false);
       throw err;
-    } finally {
-      this.host.onStatement(p.cls.kind, ok);
     }
   }
 
@@ -386,6 +429,7 @@ export class Session extends SimpleQuerySession {
   /** Connection closed or node shutting down: roll back whatever is open. */
   close(): void {
     this.closed = true;
+    this.endCopy();
     this.route?.close();
     this.host.writerLock.cancel(this);
     for (const reject of this.cancelWaiters) reject(new QueryCanceledError('connection closed'));

@@ -116,6 +116,8 @@ export class CopyHandler {
     const parser = new CopyInParser(copy.options);
     const ownTx = session.txStatus === 'I';
     if (ownTx) await session.execute(session.schema.planner.prepareOne('BEGIN'));
+    // One statement from here to CopyDone: cancel, statement_timeout, statement_timestamp().
+    session.startCopy();
     this.active = {
       parser,
       insert,
@@ -226,6 +228,7 @@ export class CopyHandler {
 
   private async endCopyIn(c: CopyIn): Promise<void> {
     this.active = null;
+    this.c.session.endCopy();
     if (!c.error && c.ownTx) {
       try {
         await this.c.session.execute(this.c.session.schema.planner.prepareOne('COMMIT'));

@@ -181,6 +181,36 @@ describe('COPY with psql', () => {
       `${n}|${n}|1|${n}\n`,
     );
   });
+
+  test('COPY is one statement: statement_timeout over all its rows, one statement_timestamp()', async (t) => {
+    if (skipWithoutPsql(t)) return;
+    await ok('CREATE TABLE c7 (id INTEGER PRIMARY KEY, ts TIMESTAMPTZ DEFAULT statement_timestamp())');
+    const lines = (n: number): string => {
+      const out: string[] = [];
+      for (let i = 1; i <= n; i++) out.push(`${i}\n`);
+      return out.join('');
+    };
+    assert.equal((await ok('COPY c7 (id) FROM STDIN', lines(40_000))).trim(), 'COPY 40000');
+    assert.equal(await ok('SELECT count(DISTINCT ts) FROM c7'), '1\n');
+    await ok('TRUNCATE c7');
+    // 400,000 rows take seconds here; PostgreSQL stops such a COPY at its statement_timeout.
+    const r = await runPsql(psqlPath!, {
+      port: server.pgPort,
+      args: [
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        "SET statement_timeout = '300ms'",
+        '-c',
+        'COPY c7 (id) FROM STDIN',
+      ],
+      input: lines(400_000),
+      timeoutMs: 120_000,
+    });
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(r.stderr, /canceling statement due to statement timeout/);
+    assert.equal(await ok('SELECT count(*) FROM c7'), '0\n');
+  });
 });
 
 /** A minimal protocol client: startup, a COPY FROM STDIN Query, one CopyData, then CopyFail. */
@@ -290,6 +320,75 @@ function copyCancelExchange(port: number): Promise<{ types: string; error: strin
   });
 }
 
+/**
+ * PostgreSQL ignores a CancelRequest that arrives while nothing runs: BEGIN and an INSERT, a cancel
+ * while the block is idle (the server closes the cancel socket once it has handled it), then a COPY
+ * of 3 rows and COMMIT. Returns the command tags and errors, in order.
+ */
+function idleCancelThenCopy(port: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    const msg = (type: string, body: Buffer): Buffer => {
+      const head = Buffer.alloc(5);
+      head.write(type, 0, 'latin1');
+      head.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([head, body]);
+    };
+    const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
+    const params = Buffer.concat([cstr('user'), cstr('u'), cstr('database'), cstr('d'), Buffer.from([0])]);
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(params.length + 8, 0);
+    startup.writeInt32BE(196608, 4);
+    sock.write(Buffer.concat([startup, params]));
+    const script = ['BEGIN', 'INSERT INTO cic VALUES (0)', 'CANCEL', 'COPY cic FROM STDIN', 'COMMIT'];
+    let key: Buffer | null = null;
+    let buf = Buffer.alloc(0);
+    let step = -1;
+    const out: string[] = [];
+    const next = (): void => {
+      const s = script[++step];
+      if (s === undefined) {
+        sock.end(msg('X', Buffer.alloc(0)));
+        resolve(out);
+        return;
+      }
+      if (s === 'CANCEL') {
+        const cancel = connect(port, '127.0.0.1');
+        const req = Buffer.alloc(16);
+        req.writeInt32BE(16, 0);
+        req.writeInt32BE(80877102, 4);
+        key!.copy(req, 8);
+        cancel.on('error', reject);
+        cancel.on('close', next);
+        cancel.end(req);
+        return;
+      }
+      sock.write(msg('Q', cstr(s)));
+    };
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
+        const type = String.fromCharCode(buf[0]!);
+        const body = buf.subarray(5, 1 + buf.readInt32BE(1));
+        buf = buf.subarray(1 + buf.readInt32BE(1));
+        if (type === 'K') key = Buffer.from(body);
+        if (type === 'E')
+          out.push(
+            `ERROR ${body
+              .toString('utf8')
+              .split('\0')
+              .find((f) => f.startsWith('C'))}`,
+          );
+        if (type === 'C') out.push(body.toString('utf8').replace(/\0$/, ''));
+        if (type === 'G')
+          sock.write(Buffer.concat([msg('d', Buffer.from('1\n2\n3\n')), msg('c', Buffer.alloc(0))]));
+        if (type === 'Z') next();
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
 describe('COPY protocol details', () => {
   test('CopyFail aborts with 57014 and inserts nothing', async () => {
     const client = new pg.Client({ connectionString: server.connectionString });
@@ -318,6 +417,19 @@ describe('COPY protocol details', () => {
       assert.match(r.error, /canceling statement due to user request/);
       const count = await client.query('SELECT count(*) AS n FROM cc');
       assert.equal(Number(count.rows[0].n), 0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('a CancelRequest while the block is idle does not cancel a later COPY (PostgreSQL ignores it)', async () => {
+    const client = new pg.Client({ connectionString: server.connectionString });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE cic (id INTEGER PRIMARY KEY)');
+      assert.deepEqual(await idleCancelThenCopy(server.pgPort), ['BEGIN', 'INSERT 0 1', 'COPY 3', 'COMMIT']);
+      const count = await client.query('SELECT count(*) AS n FROM cic');
+      assert.equal(Number(count.rows[0].n), 4);
     } finally {
       await client.end();
     }

@@ -1,6 +1,7 @@
 // The replication log's CHECK on `op` as comparisons, not `IN (...)` (whose constant list SQLite
 // turns into a temporary index on every capture trigger run): a data directory written before is
-// upgraded when the node opens it, keeps its log and its LSN counter, and the rule still holds.
+// upgraded when the node opens it, keeps its log and its LSN counter, and the rule still holds; the
+// LSN is read from main's sqlite_sequence, whatever TEMP tables with AUTOINCREMENT exist.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,6 +50,9 @@ test('a log written with the IN (...) check is upgraded in place at open; its ro
 
   node = open();
   try {
+    // The check of the new text makes a TEMP copy of the table, whose AUTOINCREMENT gives the writer
+    // a temp.sqlite_sequence: the LSN must still be read from main's (review finding, helper-57).
+    assert.equal(node.engine.currentLsn(), lastLsn, 'the LSN right after the upgrade');
     assert.doesNotMatch(logTableSql(dir), /op IN/);
     assert.match(logTableSql(dir), /CHECK \(op = 'INSERT' OR op = 'UPDATE' OR op = 'DELETE' OR op = 'DDL'\)/);
     await node.exec("INSERT INTO lc VALUES (3, 'c')");
@@ -60,11 +64,34 @@ test('a log written with the IN (...) check is upgraded in place at open; its ro
       ['DDL', 'INSERT', 'INSERT', 'INSERT'],
     );
     assert.ok(Number(rows[3]!.lsn) > lastLsn, 'the LSN counter continues after the upgrade');
+    assert.equal(node.engine.currentLsn(), Number(rows[3]!.lsn));
+    const status = (await node.query('SELECT current_lsn FROM pg_replication_status')).rows[0]!;
+    assert.equal(Number(status.current_lsn), Number(rows[3]!.lsn), 'pg_replication_status.current_lsn');
     assert.throws(
       () =>
         node.engine.writer.prepare("INSERT INTO _chorus_log (txid, tbl, op) VALUES (1, 'lc', 'BAD')").run(),
       /CHECK constraint failed/,
     );
+  } finally {
+    await node.close();
+  }
+});
+
+test("a temporary table with a serial key leaves the LSN as it is (temp.sqlite_sequence is not the log's)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chorus-logcheck-'));
+  dirs.push(dir);
+  const node = openNode({ load: { flags: { dataDir: dir, nodeId: 'lc2', logLevel: 'silent' } } });
+  try {
+    await node.exec('CREATE TABLE lt (id int PRIMARY KEY)');
+    await node.exec('INSERT INTO lt VALUES (1)');
+    const before = node.engine.currentLsn();
+    assert.ok(before > 0);
+    await node.exec(
+      'BEGIN; CREATE TEMP TABLE ltt (id serial PRIMARY KEY); INSERT INTO ltt DEFAULT VALUES; COMMIT',
+    );
+    assert.equal(node.engine.currentLsn(), before);
+    await node.exec('INSERT INTO lt VALUES (2)');
+    assert.ok(node.engine.currentLsn() > before);
   } finally {
     await node.close();
   }

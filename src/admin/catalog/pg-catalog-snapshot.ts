@@ -482,7 +482,9 @@ export function serialLastValues(): Map<string, number> {
   const db = catalogConnection();
   if (!db) return out;
   try {
-    const rows = db.prepare('SELECT name, seq FROM sqlite_sequence').all() as {
+    // main's: a temporary table with a serial key gives the connection a temp.sqlite_sequence of
+    // its own, which an unqualified name would read instead.
+    const rows = db.prepare('SELECT name, seq FROM main.sqlite_sequence').all() as {
       name: string;
       seq: number;
     }[];

@@ -78,7 +78,9 @@ export function prepareLogStatements(db: Database.Database): LogStatements {
       "INSERT INTO _chorus_log (txid, tbl, op, pk, cols) VALUES (?, ?, 'DDL', NULL, json_object('sql', ?))",
     ),
     maxLsn: db.prepare(
-      "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = '_chorus_log'), 0) AS lsn",
+      // main's: a TEMP table with AUTOINCREMENT (a session's serial temp table, writeTableText's check)
+      // gives the connection a temp.sqlite_sequence, which an unqualified name would read instead.
+      "SELECT coalesce((SELECT seq FROM main.sqlite_sequence WHERE name = '_chorus_log'), 0) AS lsn",
     ),
     registerTable: db.prepare(
       'INSERT INTO _chorus_tables (name, local_only, created_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET local_only = excluded.local_only',

@@ -68,7 +68,7 @@ export function deleteAllRows(db: Database.Database, table: string): number {
 export function restartIdentity(db: Database.Database, tables: string[]): void {
   const hasSequence = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").get();
   if (!hasSequence || tables.length === 0) return;
-  db.prepare(`DELETE FROM sqlite_sequence WHERE name IN (${tables.map(() => '?').join(', ')})`).run(
+  db.prepare(`DELETE FROM main.sqlite_sequence WHERE name IN (${tables.map(() => '?').join(', ')})`).run(
     ...tables,
   );
 }
