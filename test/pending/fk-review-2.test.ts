@@ -1,0 +1,231 @@
+// Review (helper h58) of the foreign-key convergence change for keys referencing a UNIQUE column
+// (commits 06e5429..d06d698: fk-unique-refs.ts, fk-orphans.ts, row-settlement.ts): cases where the
+// nodes still end with different rows or different conflict records depending on arrival order,
+// or where a child is removed that no concurrent change justified. Each comment says what diverges.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { ChorusNode } from '../../src/node/node.js';
+import type { SimWorld } from '../../src/testing/sim-world.js';
+import { partitionedChecks } from '../support/sim-pair.js';
+
+const root = mkdtempSync(join(tmpdir(), 'chorus-fkreview2-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const constraintSql =
+  "SELECT table_name, row_id FROM replicate.conflicts WHERE conflict_type = 'constraint_conflict' ORDER BY table_name, row_id";
+/** The records with what they say, not only which rows they name. */
+const recordsSql =
+  "SELECT table_name, row_id, master_1_value::text AS before, resolved_value::text AS resolved, resolution_strategy FROM replicate.conflicts WHERE conflict_type = 'constraint_conflict' ORDER BY 1, 2, 3";
+
+/** Two nodes: `setup` on a, partition, `steps`, heal; the dumps of each query on a and on b. */
+const pair = (
+  seed: number,
+  prefix: string,
+  setup: string[],
+  steps: (a: ChorusNode, b: ChorusNode, world: SimWorld) => Promise<void>,
+  checks: string[],
+): Promise<{ a: string[]; b: string[] }> => partitionedChecks(root, seed, prefix, setup, steps, checks);
+
+const uniqueParents = (clause: string, kid = 'id INTEGER PRIMARY KEY, '): string[] => [
+  'CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT UNIQUE NOT NULL)',
+  // The table-constraint form: a column constraint's DEFERRABLE is dropped (D0 below).
+  `CREATE TABLE kids (${kid}pcode TEXT, name TEXT, FOREIGN KEY (pcode) REFERENCES parents (code) ${clause})`,
+  "INSERT INTO parents VALUES (1, 'A'), (2, 'B')",
+];
+
+test('U2: deferred key, value handed to another parent in one transaction, child updated elsewhere', async () => {
+  // Diverges, and b loses a row no concurrent change justified: a keeps kid 11 ('A', 'renamed');
+  // b removes it with a constraint_conflict record. b's beforeChange reads the children of parent 1's
+  // old values whose *row version* a's transaction does not cover (lostValueChildren compares the
+  // whole row's vv), and b's own rename of the kid is in that version.
+  // a (deferred key): parent 1 gives 'A' up and parent 3 takes it in one transaction; kid 11 (seen
+  // by a) still references 'A', now held by 3. b: kid 11's name only. Kid 11 should stay everywhere.
+  const r = await pair(
+    202,
+    'ru2',
+    [...uniqueParents('DEFERRABLE INITIALLY DEFERRED'), "INSERT INTO kids VALUES (11, 'A', 'old')"],
+    async (a, b) => {
+      await a.exec(
+        "BEGIN; UPDATE parents SET code = 'Z' WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT",
+      );
+      await b.exec("UPDATE kids SET name = 'renamed' WHERE id = 11");
+    },
+    ['SELECT id, pcode, name FROM kids ORDER BY id', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.deepEqual(r.a, ['[{"id":11,"pcode":"A","name":"renamed"}]', '[]']);
+});
+
+test('K1: keyless child, value deleted and held again in ONE transaction (B1 with a keyless child)', async () => {
+  // Diverges: a removes the kid (arrives second: parent 3 got 'A' by a write its writer had not
+  // seen, childOfRewrittenHolder by rowid); b keeps it: lostValueChildren returns nothing for a
+  // keyless child table, and after a's transaction 'A' is held, so no orphan check finds it.
+  // a: parent 1 deleted and parent 3 takes 'A' in one transaction; b: a keyless kid under 'A'.
+  const r = await pair(
+    203,
+    'rk1',
+    uniqueParents('', ''),
+    async (a, b) => {
+      await a.exec("BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT");
+      await b.exec("INSERT INTO kids VALUES ('A', 'new')");
+    },
+    ['SELECT pcode, name FROM kids ORDER BY name', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.equal(r.a[0], '[]');
+});
+
+test('K2: keyless child vs ON UPDATE CASCADE of the value it references (D with a keyless child)', async () => {
+  // Diverges: a removes the kid (arrives second under 'A', held by nobody: an orphan); on b SQLite's
+  // ON UPDATE CASCADE moves it to 'Z' and, keyless, it is not among the lost children: it stays.
+  const r = await pair(
+    204,
+    'rk2',
+    uniqueParents('ON UPDATE CASCADE', ''),
+    async (a, b) => {
+      await a.exec("UPDATE parents SET code = 'Z' WHERE id = 1");
+      await b.exec("INSERT INTO kids VALUES ('A', 'new')");
+    },
+    ['SELECT pcode, name FROM kids ORDER BY name', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.equal(r.a[0], '[]');
+});
+
+const parentsKids = (clause: string): string[] => [
+  'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
+  `CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents ${clause}, name TEXT)`,
+  "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2')",
+];
+
+for (const [n, clause] of [
+  ['R1', 'ON DELETE SET NULL'],
+  ['R2', 'ON DELETE CASCADE'],
+  ['R3', 'ON DELETE SET DEFAULT'],
+] as const)
+  test(`${n}: records of a child concurrent with its parent's delete (${clause}) say the same on both nodes`, async () => {
+    // Same rows on both nodes, different records (pre-existing, keys referencing the primary key):
+    // where the child arrives second settle() records SET NULL / SET DEFAULT with the row it became
+    // and a removal as 'removed: parent deleted concurrently'; where the delete arrives second
+    // recordCascadeLosses records resolved_value NULL and 'foreign key cascade: ...'.
+    const r = await pair(
+      205,
+      `r${n.toLowerCase()}`,
+      n === 'R3'
+        ? [
+            'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
+            `CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER DEFAULT 2 REFERENCES parents ${clause}, name TEXT)`,
+            "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2')",
+          ]
+        : parentsKids(clause),
+      async (a, b) => {
+        await a.exec('DELETE FROM parents WHERE id = 1');
+        await b.exec("INSERT INTO kids VALUES (11, 1, 'new')");
+      },
+      ['SELECT id, parent_id FROM kids ORDER BY id', recordsSql],
+    );
+    assert.deepEqual(r.a, r.b);
+  });
+
+test('R4: records of D (ON UPDATE CASCADE, UNIQUE key) say the same on both nodes', async () => {
+  // Same rows, different records: b (the update arrives second) records kid 11 as SQLite's ON UPDATE
+  // CASCADE left it (pcode 'Z') before settling it; a records it as it arrived (pcode 'A').
+  const r = await pair(
+    208,
+    'rr4',
+    uniqueParents('ON UPDATE CASCADE'),
+    async (a, b) => {
+      await a.exec("UPDATE parents SET code = 'Z' WHERE id = 1");
+      await b.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
+    },
+    ['SELECT id, pcode FROM kids ORDER BY id', recordsSql],
+  );
+  assert.deepEqual(r.a, r.b);
+});
+
+test('U3: deferred key, holder deleted and the value held again in one transaction, child updated elsewhere', async () => {
+  // As U2 with a DELETE: b reads kid 11 (seen by a, updated by b since) among the children of the
+  // deleted row's values that a had not seen (its row version, not the key's clock): b removes it.
+  const r = await pair(
+    209,
+    'ru3',
+    [...uniqueParents('DEFERRABLE INITIALLY DEFERRED'), "INSERT INTO kids VALUES (11, 'A', 'old')"],
+    async (a, b) => {
+      await a.exec("BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT");
+      await b.exec("UPDATE kids SET name = 'renamed' WHERE id = 11");
+    },
+    ['SELECT id, pcode, name FROM kids ORDER BY id', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.deepEqual(r.a, ['[{"id":11,"pcode":"A","name":"renamed"}]', '[]']);
+});
+
+test('U4: deferred key to the PRIMARY KEY, parent deleted and made again in one transaction, child updated elsewhere', async () => {
+  // The same for a key referencing the primary key (unseenChildren, fk-orphans.ts, test A's rule):
+  // kid 11 was seen by a; b only renames it. a keeps it, b removes it.
+  const r = await pair(
+    210,
+    'ru4',
+    [
+      'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
+      'CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER, name TEXT, FOREIGN KEY (parent_id) REFERENCES parents DEFERRABLE INITIALLY DEFERRED)',
+      "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2')",
+      "INSERT INTO kids VALUES (11, 1, 'old')",
+    ],
+    async (a, b) => {
+      await a.exec(
+        "BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (1, 'again'); COMMIT",
+      );
+      await b.exec("UPDATE kids SET name = 'renamed' WHERE id = 11");
+    },
+    ['SELECT id, parent_id, name FROM kids ORDER BY id', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.deepEqual(r.a, ['[{"id":11,"parent_id":1,"name":"renamed"}]', '[]']);
+});
+
+test('K3: keyless child of a row that loses a UNIQUE collision on the value (B2 with a keyless child)', async () => {
+  // b: parent 5 'C' and a keyless kid under 'C'; a: parent 6 'C' later (wins). a removes the kid
+  // (the holder of 'C' got it by a write the kid's writer had not seen); on b the collision's loser
+  // is read for keyed children only (rowRemoved -> lostValueChildren): the kid stays under parent 6.
+  const r = await pair(
+    211,
+    'rk3',
+    uniqueParents('', ''),
+    async (a, b, world) => {
+      await b.exec("INSERT INTO parents VALUES (5, 'C')");
+      await b.exec("INSERT INTO kids VALUES ('C', 'new')");
+      await world.runFor(50);
+      await a.exec("INSERT INTO parents VALUES (6, 'C')");
+    },
+    ['SELECT id, code FROM parents ORDER BY id', 'SELECT pcode, name FROM kids ORDER BY name', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.equal(r.a[1], '[]');
+});
+
+test('D0: a column constraint REFERENCES ... DEFERRABLE INITIALLY DEFERRED is deferred (as in PostgreSQL)', async () => {
+  // Not replication: the SQL front end drops DEFERRABLE of a column constraint (the table-constraint
+  // form keeps it), so this transaction, which PostgreSQL 15 commits, fails at its UPDATE with 23503.
+  const r = await pair(
+    212,
+    'rd0',
+    [
+      'CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT UNIQUE NOT NULL)',
+      'CREATE TABLE kids (id INTEGER PRIMARY KEY, pcode TEXT REFERENCES parents (code) DEFERRABLE INITIALLY DEFERRED)',
+      "INSERT INTO parents VALUES (1, 'A')",
+      "INSERT INTO kids VALUES (11, 'A')",
+    ],
+    async (a) => {
+      await a.exec(
+        "BEGIN; UPDATE parents SET code = 'Z' WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT",
+      );
+    },
+    ['SELECT id, code FROM parents ORDER BY id'],
+  );
+  assert.deepEqual(r.a, ['[{"id":1,"code":"Z"},{"id":3,"code":"A"}]']);
+});
