@@ -68,7 +68,6 @@ export function peerRowsFor(db: Database.Database, table: string, tx: ReplTx, bo
   const lastWrite = (pk: string, columns: readonly string[] | null): string => {
     const cols = book.loadMeta(table, pk).cols;
     const clocks = columns === null ? Object.values(cols) : columns.map((c) => cols[c]);
-    // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
     return clocks.reduce((k: string, c) => (c && c[0] > k ? c[0] : k), '');
   };
   return {
