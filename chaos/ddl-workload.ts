@@ -31,10 +31,9 @@ export const ddlStatementWaitMs = 30_000;
 /** Recent inserted ids (and their unique values) clients pick from. */
 const recentMax = 200;
 /**
- * How the unique index is made: `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE`, a table operation whose
- * peers settle the duplicates they hold (unique_conflict). `CREATE UNIQUE INDEX` replicates as SQL
- * text, which a peer holding a concurrent duplicate skips (ddl_conflict): the index then exists on
- * some nodes only (issue 18, still open) — set 'index' to see the workload report it.
+ * How the unique index is made: `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE` (a table operation) or
+ * `CREATE UNIQUE INDEX` (SQL text). Either way a peer settles the duplicates it holds before making
+ * the index (unique_conflict, replication/apply/ddl/ddl-rows.ts); set 'index' to run the other form.
  */
 export const ddlUniqueBy: 'constraint' | 'index' = 'constraint';
 

@@ -15,7 +15,7 @@ export interface RefusedRows {
   /** Rows a NOT NULL, CHECK or FOREIGN KEY of the new definition refuses, with the constraint. */
   refused: { rowid: number; constraint: string }[];
   /** Rows sharing the values of a unique constraint (the caller keeps one of each group). */
-  duplicates: { rowids: number[]; constraint: string }[];
+  duplicates: { rowids: number[]; constraint: string; columns: string[] }[];
 }
 
 /** The FROM clause of the rows as they will be: converted columns from the staged values. */
@@ -112,11 +112,16 @@ export function refusedRows(
       out.duplicates.push({
         rowids: (JSON.parse(ids) as number[]).filter((r) => !seen.has(r)),
         constraint: u.name,
+        columns: u.columns,
       });
   }
   if (sets.length > 0) {
     for (const d of convertedDuplicates(db, table, sets))
-      out.duplicates.push({ rowids: d.rowids.filter((r) => !seen.has(r)), constraint: d.constraint });
+      out.duplicates.push({
+        rowids: d.rowids.filter((r) => !seen.has(r)),
+        constraint: d.constraint,
+        columns: d.columns,
+      });
   }
   out.duplicates = out.duplicates.filter((d) => d.rowids.length > 1);
   return out;

@@ -150,8 +150,12 @@ export interface PeerRows {
   nulled(rowid: number, column: string, old: unknown): void;
   /** A row the new definition refuses (unique: it lost a unique collision): record and delete it. */
   refuse(rowid: number, constraint: string, unique: boolean): void;
-  /** Of rows sharing a new unique constraint's values, the one that keeps them. */
-  keepOne(rowids: number[]): number;
+  /**
+   * Of rows sharing a new unique constraint's values (over `columns`; null: an expression index), the
+   * one that keeps them: the one whose write of those columns is the latest, as a collision arriving
+   * later is settled.
+   */
+  keepOne(rowids: number[], columns: readonly string[] | null): number;
 }
 
 /**
@@ -250,7 +254,7 @@ function settleRows(
   for (const d of found.duplicates) {
     const alive = d.rowids.filter((r) => exists.get(r) !== undefined);
     if (alive.length < 2) continue;
-    const keep = peer.keepOne(alive);
+    const keep = peer.keepOne(alive, d.columns);
     for (const r of alive) if (r !== keep) peer.refuse(r, d.constraint, true);
   }
 }

@@ -9,6 +9,7 @@ import { quoteIdent } from '../../../sql/lexer.js';
 import { typeOfDeclared } from '../../../sql/types/declared-types.js';
 import type { TypeRef } from '../../../sql/types/pg-types.js';
 import { tableShape } from '../../../storage/capture/capture.js';
+import { storedUniqueIndex } from '../../../storage/tables/index-def.js';
 import type { CrdtColumns } from '../columns/crdt-columns.js';
 import {
   bindable,
@@ -286,8 +287,8 @@ export function uniqueHolder(
 ): { pk: string; columns: string[] } | null {
   const incoming = JSON.parse(colsText) as Record<string, unknown>;
   const indexes = a.internalDb
-    .prepare(`SELECT name FROM pragma_index_list(?) WHERE "unique" = 1 AND origin <> 'pk'`)
-    .all(tbl) as { name: string }[];
+    .prepare(`SELECT name, partial FROM pragma_index_list(?) WHERE "unique" = 1 AND origin <> 'pk'`)
+    .all(tbl) as { name: string; partial: number }[];
   const pkJson = keyJsonSql(shape.primaryKey);
   for (const ix of indexes) {
     const cols = (
@@ -311,7 +312,10 @@ export function uniqueHolder(
               : `${quoteIdent(c)} IS ${fromJson(':cols', colPath(c))}`,
           )
           .join(' AND ');
-        return `SELECT ${pkJson} AS pk FROM ${t} WHERE ${match} AND ${pkJson} IS NOT :pk LIMIT 1`;
+        // A partial index: only rows its predicate holds collide.
+        const where = ix.partial ? storedUniqueIndex(a.internalDb, ix.name)?.where : null;
+        const inIndex = where ? ` AND (${where})` : '';
+        return `SELECT ${pkJson} AS pk FROM ${t} WHERE ${match}${inIndex} AND ${pkJson} IS NOT :pk LIMIT 1`;
       })
       .get({ cols: colsText, pk }) as { pk: string } | undefined;
     if (row) return { pk: row.pk, columns: cols as string[] };

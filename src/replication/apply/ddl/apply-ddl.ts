@@ -17,7 +17,7 @@ import type { Resolvers } from '../columns/resolvers.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { colPath, fromJson, type RowSql } from '../rows/row-sql.js';
 import type { AdminCommand, MembershipSink } from './admin-commands.js';
-import { peerRowsFor } from './ddl-rows.js';
+import { peerRowsFor, settleUniqueIndex } from './ddl-rows.js';
 
 export interface DdlContext {
   db: Database.Database;
@@ -116,6 +116,8 @@ export function applyDdlEntry(ctx: DdlContext, e: LogEntry, tx: ReplTx): boolean
       }
     } else {
       if (isAlterTable(sql) && e.tbl) dropCaptureTriggers(db, e.tbl);
+      // Rows written here concurrently that the new unique index would refuse (ddl-rows.ts).
+      settleUniqueIndex(db, sql, tx, ctx.rows);
       db.exec(sql);
     }
     const created = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(e.tbl);

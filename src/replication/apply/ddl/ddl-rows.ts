@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import type { ReplTx } from '../../../log/records.js';
 import { quoteIdent } from '../../../sql/lexer.js';
 import { tableShape } from '../../../storage/capture/capture.js';
+import { indexDuplicates, parseUniqueIndex } from '../../../storage/tables/index-def.js';
 import type { PeerRows } from '../../../storage/tables/table-alter.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
@@ -62,9 +63,13 @@ export function peerRowsFor(db: Database.Database, table: string, tx: ReplTx, bo
     `SELECT ${keyJsonSql(shape.primaryKey)} AS pk, ${rowJsonSql(shape.columns)} AS row FROM ${t} WHERE rowid = ?`,
   );
   const remove = db.prepare(`DELETE FROM ${t} WHERE rowid = ?`);
-  const lastWrite = (pk: string): string =>
-    // biome-ignore lint/complexity/useMathMinMax: order keys are strings compared as text
-    Object.values(book.loadMeta(table, pk).cols).reduce((k, c) => (c[0] > k ? c[0] : k), '');
+  // The row's last write of `columns` (all columns when null): the key a collision arriving
+  // later is settled by (conflicts/conflict-rules.ts, resolveUnique).
+  const lastWrite = (pk: string, columns: readonly string[] | null): string => {
+    const cols = book.loadMeta(table, pk).cols;
+    const clocks = columns === null ? Object.values(cols) : columns.map((c) => cols[c]);
+    return clocks.reduce((k: string, c) => (c && c[0] > k ? c[0] : k), '');
+  };
   return {
     nulled(rowid, column, old) {
       const r = read.get(rowid) as { pk: string; row: string };
@@ -104,24 +109,56 @@ export function peerRowsFor(db: Database.Database, table: string, tx: ReplTx, bo
       remove.run(rowid);
       if (shape.primaryKey.length === 0) return;
       book.crdt?.deleteRow(table, r.pk);
-      // The key is as if never written here: a later change of it resolves as on the other nodes.
       const m = book.loadMeta(table, r.pk);
+      if (unique) {
+        // As a holder that loses a collision arriving later is removed (resolveUnique): parked with
+        // its clocks, so a later update from a node that had not seen the collision settles it again.
+        book.parkRow(table, r.pk, r.row, m.cols);
+        book.rowRemoved(table, r.pk, r.row);
+        book.saveMeta(table, r.pk, { vv: m.vv, dels: m.dels, deleted: true, cols: {} });
+        return;
+      }
+      // The key is as if never written here: a later change of it resolves as on the other nodes.
       book.saveMeta(table, r.pk, { vv: m.vv, dels: m.dels, deleted: false, cols: {} });
     },
-    keepOne(rowids) {
-      let best = rowids[0]!;
-      let bestKey = '';
-      for (const rowid of rowids) {
-        const r = read.get(rowid) as { pk: string };
-        const k = shape.primaryKey.length > 0 ? lastWrite(r.pk) : '';
-        if (k > bestKey) {
-          best = rowid;
-          bestKey = k;
-        }
-      }
-      return best;
+    keepOne(rowids, columns) {
+      return keepLatest(rowids, columns);
     },
   };
+  function keepLatest(rowids: readonly number[], columns: readonly string[] | null): number {
+    let best = rowids[0]!;
+    let bestKey = '';
+    for (const rowid of rowids) {
+      const r = read.get(rowid) as { pk: string };
+      const k = shape.primaryKey.length > 0 ? lastWrite(r.pk, columns) : '';
+      if (k > bestKey) {
+        best = rowid;
+        bestKey = k;
+      }
+    }
+    return best;
+  }
+}
+
+/**
+ * A replicated `CREATE UNIQUE INDEX` (SQL text) meets rows written here concurrently that share its
+ * keys: of each group the row whose write of the key columns is the latest keeps them, the others
+ * go (unique_conflict) — as a duplicate arriving after the index is settled, so the index exists on
+ * every node and every node keeps the same row. Runs before the index is made.
+ */
+export function settleUniqueIndex(db: Database.Database, sql: string, tx: ReplTx, book: RowBook): void {
+  if (!/^\s*CREATE\s+UNIQUE\s+INDEX\b/i.test(sql)) return;
+  const ix = parseUniqueIndex(sql);
+  if (ix === null) return;
+  const exists = db.prepare('SELECT type FROM sqlite_schema WHERE name = ?').pluck();
+  if (exists.get(ix.table) !== 'table' || exists.get(ix.name) !== undefined) return;
+  const groups = indexDuplicates(db, ix);
+  if (groups.length === 0) return;
+  const peer = peerRowsFor(db, ix.table, tx, book);
+  for (const rowids of groups) {
+    const keep = peer.keepOne(rowids, ix.columns);
+    for (const r of rowids) if (r !== keep) peer.refuse(r, ix.name, true);
+  }
 }
 
 /** A stored value as JSON, as conflict records show values (BLOBs as {"$b": hex}). */

@@ -53,4 +53,8 @@ export interface RowBook {
     extra?: { strategy?: string; status?: string; error?: string | null },
   ): void;
   readonly crdt: { deleteRow(tbl: string, pk: string): void } | null;
+  /** Park a row removed for a cause concurrent with its writes (conflicts/parked-rows.ts). */
+  parkRow(tbl: string, pk: string, row: string, cols: Record<string, [string, string, number]>): void;
+  /** A row was removed by a settlement (foreign keys referencing it are settled after). */
+  rowRemoved(tbl: string, pk: string, row: string | null): void;
 }
