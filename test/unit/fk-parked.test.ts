@@ -274,3 +274,28 @@ test('H: SET DEFAULT whose default names a missing parent: recorded alike on bot
     '[{"table_name":"kids","row_id":"[11]"},{"table_name":"kids","row_id":"[11]"}]',
   ]);
 });
+
+test('U4: deferred key, parent deleted and made again in one transaction, the child updated elsewhere: it stays', async () => {
+  // Used to diverge (helper-58's review): b removed kid 11, seen by a, because b's rename of its
+  // name made its row version one a's transaction did not cover (unseenChildren); now the clock of
+  // its key column decides.
+  const r = await pair(
+    130,
+    'fu4',
+    [
+      'CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT)',
+      'CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER, name TEXT, FOREIGN KEY (parent_id) REFERENCES parents DEFERRABLE INITIALLY DEFERRED)',
+      "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2')",
+      "INSERT INTO kids VALUES (11, 1, 'old')",
+    ],
+    async (a, b) => {
+      await a.exec(
+        "BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (1, 'again'); COMMIT",
+      );
+      await b.exec("UPDATE kids SET name = 'renamed' WHERE id = 11");
+    },
+    ['SELECT id, parent_id, name FROM kids ORDER BY id', constraintSql],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.deepEqual(r.a, ['[{"id":11,"parent_id":1,"name":"renamed"}]', '[]']);
+});

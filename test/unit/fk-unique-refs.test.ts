@@ -217,3 +217,34 @@ test('D, three nodes: ON UPDATE CASCADE reaches the third node before or after t
     await t.close();
   }
 });
+
+/** As uniqueParents, in the table-constraint form (a column constraint's DEFERRABLE is D0 of the review). */
+const deferredUniqueParents = (): string[] => [
+  'CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT UNIQUE NOT NULL)',
+  'CREATE TABLE kids (id INTEGER PRIMARY KEY, pcode TEXT, name TEXT, FOREIGN KEY (pcode) REFERENCES parents (code) DEFERRABLE INITIALLY DEFERRED)',
+  "INSERT INTO parents VALUES (1, 'A'), (2, 'B')",
+  "INSERT INTO kids VALUES (11, 'A', 'old')",
+];
+
+for (const [name, change] of [
+  ['U2', "BEGIN; UPDATE parents SET code = 'Z' WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT"],
+  ['U3', "BEGIN; DELETE FROM parents WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT"],
+] as const)
+  test(`${name}: deferred key, the value handed to another row in one transaction, the child's other column updated elsewhere`, async () => {
+    // Used to diverge (helper-58's review), b removing a child no concurrent change justified: b read
+    // the children of the row's old values whose whole row version a's transaction did not cover,
+    // and b's own rename of kid 11 is in it. Now it is the clocks of the child's key columns (a had
+    // seen kid 11's pcode): it stays on both nodes.
+    const r = await pair(
+      name === 'U2' ? 128 : 129,
+      `f${name.toLowerCase()}`,
+      deferredUniqueParents(),
+      async (a, b) => {
+        await a.exec(change);
+        await b.exec("UPDATE kids SET name = 'renamed' WHERE id = 11");
+      },
+      ['SELECT id, pcode, name FROM kids ORDER BY id', constraintSql],
+    );
+    assert.deepEqual(r.a, r.b);
+    assert.deepEqual(r.a, ['[{"id":11,"pcode":"A","name":"renamed"}]', '[]']);
+  });

@@ -12,7 +12,7 @@ import { quoteIdent } from '../../../sql/lexer.js';
 import { tableShape } from '../../../storage/capture/capture.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { fromJson, keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
-import { childOfRewrittenHolder, childRowid, referencedValues } from './fk-unique-refs.js';
+import { childKeyUnseen, childOfRewrittenHolder, childRowid, referencedValues } from './fk-unique-refs.js';
 import { type ForeignKey, type ForeignKeyMap, rowActions } from './foreign-keys.js';
 
 /** A change of one replicated transaction, as the orphan check needs it. */
@@ -181,8 +181,8 @@ function childOfRecreatedParent(
 }
 
 /**
- * Rowids of the children of parent key `pk` with a write `seen` does not cover (a keyless child: its
- * inserting transaction, keylessRowSeen).
+ * Rowids of the children of parent key `pk` whose key columns were written by a write `seen` does
+ * not cover (childKeyUnseen; a keyless child: its inserting transaction, keylessRowSeen).
  */
 function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vector): bigint[] {
   const rows = book
@@ -196,9 +196,7 @@ function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vect
   const keyed = fk.childKey.length > 0;
   return rows
     .filter((r) =>
-      keyed
-        ? !coversVector(seen, book.loadMeta(fk.child, r.pk).vv)
-        : !keylessRowSeen(book, fk.child, r.rowid, seen),
+      keyed ? childKeyUnseen(book, fk, r.pk, seen) : !keylessRowSeen(book, fk.child, r.rowid, seen),
     )
     .map((r) => r.rowid);
 }

@@ -6,7 +6,7 @@
 // read before it (`lostValueChildren`); where the child arrives second, the value's holder got it by
 // a write the child's transaction had not seen (`childOfRewrittenHolder`).
 
-import { coversVector, type Vector } from '../../../log/records.js';
+import type { Vector } from '../../../log/records.js';
 import { quoteIdent } from '../../../sql/lexer.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { colPath, fromJson, keyJsonSql } from '../rows/row-sql.js';
@@ -53,9 +53,24 @@ export function childOfRewrittenHolder(
 }
 
 /**
+ * Whether the keyed child `pk` of `fk` got the values it references by a write `seen` does not
+ * cover: the clocks of its key columns, not its whole row — a concurrent write of its other columns
+ * does not make a child the change had seen unseen (as where the child arrives second, which checks
+ * it only when its transaction wrote the key columns).
+ */
+export function childKeyUnseen(book: HolderBook, fk: ForeignKey, pk: string, seen: Vector): boolean {
+  const clocks = book.loadMeta(fk.child, pk).cols;
+  return fk.from.some((f) => {
+    const k = clocks[f];
+    return k !== undefined && (seen[k[1]] ?? 0) < k[2];
+  });
+}
+
+/**
  * Keys of the keyed children of `fk` referencing the values the parent row `row` (log JSON form, as
- * it is before a change that removes it or writes its referenced columns) holds, whose writes
- * `seen` does not cover: they go once the change is applied, whoever holds the values then.
+ * it is before a change that removes it or writes its referenced columns) holds, whose key columns
+ * were written by a write `seen` does not cover: they go once the change is applied, whoever holds
+ * the values then.
  */
 export function lostValueChildren(book: HolderBook, fk: ForeignKey, row: string, seen: Vector): string[] {
   if (fk.childKey.length === 0) return [];
@@ -68,7 +83,7 @@ export function lostValueChildren(book: HolderBook, fk: ForeignKey, row: string,
     })
     .pluck()
     .all({ row }) as string[];
-  return rows.filter((pk) => !coversVector(seen, book.loadMeta(fk.child, pk).vv));
+  return rows.filter((pk) => childKeyUnseen(book, fk, pk, seen));
 }
 
 /** The rowid of the keyed row `pk` of fk's child table, if it is there. */
