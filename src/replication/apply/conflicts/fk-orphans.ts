@@ -12,7 +12,14 @@ import { quoteIdent } from '../../../sql/lexer.js';
 import { tableShape } from '../../../storage/capture/capture.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { fromJson, keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
-import { childKeyUnseen, childOfRewrittenHolder, childRowid, referencedValues } from './fk-unique-refs.js';
+import {
+  childKeyUnseen,
+  childOfRewrittenHolder,
+  childRowid,
+  keylessRowSeen,
+  type LostChild,
+  referencedValues,
+} from './fk-unique-refs.js';
 import { type ForeignKey, type ForeignKeyMap, rowActions } from './foreign-keys.js';
 
 /** A change of one replicated transaction, as the orphan check needs it. */
@@ -34,14 +41,7 @@ type Check =
   | { kind: 'children'; fk: ForeignKey; pk: string }
   | { kind: 'scan'; fk: ForeignKey }
   | { kind: 'rowid'; fk: ForeignKey; rowid: bigint }
-  | { kind: 'lost'; fk: ForeignKey; pk: string };
-
-/** A child whose parent row lost the values it references by a change of the transaction (fk-unique-refs.ts). */
-export interface LostChild {
-  fk: ForeignKey;
-  /** The child's key (JSON array). */
-  pk: string;
-}
+  | { kind: 'lost'; fk: ForeignKey; pk: string | null; rowid?: bigint };
 
 /** What of the applier settling orphans uses (the Applier itself). */
 export type OrphanBook = RowBook & {
@@ -99,7 +99,10 @@ export function settleOrphans(
     if (t.op === 'UPDATE') parentChanged(t.tbl, t.pk, written);
   }
   for (const l of lost)
-    push({ kind: 'lost', fk: l.fk, pk: l.pk }, `l\0${l.fk.child}\0${l.fk.from.join(',')}\0${l.pk}`);
+    push(
+      { kind: 'lost', fk: l.fk, pk: l.pk, rowid: l.rowid },
+      `l\0${l.fk.child}\0${l.fk.from.join(',')}\0${l.pk ?? `rowid ${l.rowid}`}`,
+    );
   const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
   let settled = 0;
   // A row is settled once per foreign key, whichever checks find it.
@@ -108,7 +111,7 @@ export function settleOrphans(
     const c = queue[i]!;
     const found: bigint[] = [];
     if (c.kind === 'lost') {
-      const rowid = childRowid(book, c.fk, c.pk);
+      const rowid = c.pk === null ? (c.rowid ?? null) : childRowid(book, c.fk, c.pk);
       if (rowid !== null) found.push(rowid);
     } else found.push(...orphansOf(book, c));
     // A parent deleted concurrently and made again since: the child still goes with the delete.
@@ -360,17 +363,4 @@ export function recordCascadeLosses(
       }
     }
   }
-}
-
-/** Whether the transaction that inserted the keyless row `rowid` of `tbl` is covered by `seen`. */
-function keylessRowSeen(book: OrphanBook, tbl: string, rowid: bigint, seen: Vector): boolean {
-  const r = book
-    .stmt(
-      'keyless-origin',
-      () =>
-        'SELECT origin, seq FROM _chorus_keyless_ranges WHERE tbl = :tbl AND lo <= :rowid AND hi >= :rowid ORDER BY lo DESC LIMIT 1',
-    )
-    .get({ tbl, rowid }) as { origin: string; seq: bigint } | undefined;
-  // Rows without a range (written before origins were kept, or by this transaction) count as seen.
-  return !r || (seen[r.origin] ?? 0) >= Number(r.seq);
 }

@@ -66,24 +66,51 @@ export function childKeyUnseen(book: HolderBook, fk: ForeignKey, pk: string, see
   });
 }
 
+/** A child whose parent row lost the values it references by a change of the transaction. */
+export interface LostChild {
+  fk: ForeignKey;
+  /** The child's key (JSON array); null for a keyless child, named by `rowid`. */
+  pk: string | null;
+  rowid?: bigint;
+}
+
 /**
- * Keys of the keyed children of `fk` referencing the values the parent row `row` (log JSON form, as
- * it is before a change that removes it or writes its referenced columns) holds, whose key columns
- * were written by a write `seen` does not cover: they go once the change is applied, whoever holds
- * the values then.
+ * The children of `fk` referencing the values the parent row `row` (log JSON form, as it is before a
+ * change that removes it or writes its referenced columns) holds that `seen` had not seen — a keyed
+ * child whose key columns were written by a write `seen` does not cover (childKeyUnseen), a keyless
+ * one inserted by a transaction it does not cover (keylessRowSeen): they go once the change is
+ * applied, whoever holds the values then.
  */
-export function lostValueChildren(book: HolderBook, fk: ForeignKey, row: string, seen: Vector): string[] {
-  if (fk.childKey.length === 0) return [];
+export function lostValueChildren(book: HolderBook, fk: ForeignKey, row: string, seen: Vector): LostChild[] {
+  const keyed = fk.childKey.length > 0;
   const rows = book
     .stmt(`${fk.child}|lost-value|${fk.from.join(',')}|${fk.parent}|${fk.to.join(',')}`, () => {
       const at = fk.from
         .map((f, i) => `c.${quoteIdent(f)} = ${fromJson(':row', colPath(fk.to[i]!))}`)
         .join(' AND ');
-      return `SELECT ${keyJsonSql(fk.childKey, 'c')} AS pk FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
+      const key = keyed ? keyJsonSql(fk.childKey, 'c') : 'NULL';
+      return `SELECT c.rowid AS rowid, ${key} AS pk FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
     })
-    .pluck()
-    .all({ row }) as string[];
-  return rows.filter((pk) => childKeyUnseen(book, fk, pk, seen));
+    .safeIntegers(true)
+    .all({ row }) as { rowid: bigint; pk: string | null }[];
+  const lost: LostChild[] = [];
+  for (const r of rows)
+    if (keyed ? childKeyUnseen(book, fk, r.pk!, seen) : !keylessRowSeen(book, fk.child, r.rowid, seen))
+      lost.push(keyed ? { fk, pk: r.pk } : { fk, pk: null, rowid: r.rowid });
+  return lost;
+}
+
+/** Whether the transaction that inserted the keyless row `rowid` of `tbl` is covered by `seen`. */
+export function keylessRowSeen(book: HolderBook, tbl: string, rowid: bigint, seen: Vector): boolean {
+  const r = book
+    .stmt(
+      'keyless-origin',
+      () =>
+        'SELECT origin, seq FROM _chorus_keyless_ranges WHERE tbl = :tbl AND lo <= :rowid AND hi >= :rowid ORDER BY lo DESC LIMIT 1',
+    )
+    .get({ tbl, rowid }) as { origin: string; seq: bigint } | undefined;
+  // Rows without a range (written before origins were kept, or by this transaction) count as seen.
+  return !r || (seen[r.origin] ?? 0) >= Number(r.seq);
 }
 
 /** The rowid of the keyed row `pk` of fk's child table, if it is there. */
