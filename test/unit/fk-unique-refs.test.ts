@@ -323,3 +323,26 @@ test('D0: the column form REFERENCES ... DEFERRABLE INITIALLY DEFERRED is deferr
   assert.deepEqual(r.a, r.b);
   assert.deepEqual(r.a, ['[{"id":1,"code":"Z"},{"id":3,"code":"A"}]', '[{"id":11,"pcode":"A"}]']);
 });
+
+test('R4: the record of D (ON UPDATE CASCADE) names the child as it was, on both nodes', async () => {
+  // Used to differ (helper-58's review): where the update arrives second the kid was recorded as
+  // SQLite's ON UPDATE CASCADE left it (pcode 'Z'); now as it was before the change ('A').
+  const r = await pair(
+    138,
+    'fr4',
+    uniqueParents('ON UPDATE CASCADE'),
+    async (a, b) => {
+      await a.exec("UPDATE parents SET code = 'Z' WHERE id = 1");
+      await b.exec("INSERT INTO kids VALUES (11, 'A', 'new')");
+    },
+    [
+      'SELECT id, pcode FROM kids ORDER BY id',
+      "SELECT row_id, master_1_value::text AS before, resolution_strategy FROM replicate.conflicts WHERE conflict_type = 'constraint_conflict'",
+    ],
+  );
+  assert.deepEqual(r.a, r.b);
+  assert.equal(r.a[0], '[]');
+  const [rec] = JSON.parse(r.a[1]!) as { before: string; resolution_strategy: string }[];
+  assert.deepEqual(JSON.parse(rec!.before), { id: 11, pcode: 'A', name: 'new' });
+  assert.equal(rec!.resolution_strategy, 'removed: parent deleted concurrently');
+});

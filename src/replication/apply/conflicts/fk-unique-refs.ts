@@ -9,7 +9,7 @@
 import type { Vector } from '../../../log/records.js';
 import { quoteIdent } from '../../../sql/lexer.js';
 import type { RowBook } from '../rows/row-meta.js';
-import { colPath, fromJson, keyJsonSql } from '../rows/row-sql.js';
+import { colPath, fromJson, keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
 import type { ForeignKey } from './foreign-keys.js';
 
 /** What of the applier these rules use (the Applier itself). */
@@ -72,6 +72,8 @@ export interface LostChild {
   /** The child's key (JSON array); null for a keyless child, named by `rowid`. */
   pk: string | null;
   rowid?: bigint;
+  /** The child's row (log JSON form) before the change, as recorded: not as the key's ON UPDATE action left it. */
+  row?: string;
 }
 
 /**
@@ -89,14 +91,15 @@ export function lostValueChildren(book: HolderBook, fk: ForeignKey, row: string,
         .map((f, i) => `c.${quoteIdent(f)} = ${fromJson(':row', colPath(fk.to[i]!))}`)
         .join(' AND ');
       const key = keyed ? keyJsonSql(fk.childKey, 'c') : 'NULL';
-      return `SELECT c.rowid AS rowid, ${key} AS pk FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
+      const child = rowJsonSql(fk.childColumns, 'c');
+      return `SELECT c.rowid AS rowid, ${key} AS pk, ${child} AS row FROM ${quoteIdent(fk.child)} c WHERE ${at}`;
     })
     .safeIntegers(true)
-    .all({ row }) as { rowid: bigint; pk: string | null }[];
+    .all({ row }) as { rowid: bigint; pk: string | null; row: string }[];
   const lost: LostChild[] = [];
   for (const r of rows)
     if (keyed ? childKeyUnseen(book, fk, r.pk!, seen) : !keylessRowSeen(book, fk.child, r.rowid, seen))
-      lost.push(keyed ? { fk, pk: r.pk } : { fk, pk: null, rowid: r.rowid });
+      lost.push(keyed ? { fk, pk: r.pk, row: r.row } : { fk, pk: null, rowid: r.rowid, row: r.row });
   return lost;
 }
 
