@@ -79,6 +79,13 @@ export function settleOrphans(
       else push({ kind: 'scan', fk }, `s\0${fk.child}\0${fk.from.join(',')}`);
     }
   };
+  // Lost children first: settled by whichever check finds them first, they are recorded with the
+  // row they had before the change (an ON UPDATE action may have changed it since).
+  for (const l of lost)
+    push(
+      { kind: 'lost', fk: l.fk, pk: l.pk, rowid: l.rowid, row: l.row },
+      `l\0${l.fk.child}\0${l.fk.from.join(',')}\0${l.pk ?? `rowid ${l.rowid}`}`,
+    );
   for (const t of touched) {
     if (t.op === 'DELETE') {
       parentChanged(t.tbl, t.pk, null);
@@ -98,11 +105,6 @@ export function settleOrphans(
     }
     if (t.op === 'UPDATE') parentChanged(t.tbl, t.pk, written);
   }
-  for (const l of lost)
-    push(
-      { kind: 'lost', fk: l.fk, pk: l.pk, rowid: l.rowid, row: l.row },
-      `l\0${l.fk.child}\0${l.fk.from.join(',')}\0${l.pk ?? `rowid ${l.rowid}`}`,
-    );
   const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
   let settled = 0;
   // A row is settled once per foreign key, whichever checks find it.
