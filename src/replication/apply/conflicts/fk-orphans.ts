@@ -12,7 +12,14 @@ import { quoteIdent } from '../../../sql/lexer.js';
 import { tableShape } from '../../../storage/capture/capture.js';
 import type { RowBook } from '../rows/row-meta.js';
 import { fromJson, keyJsonSql, rowJsonSql } from '../rows/row-sql.js';
-import { childOfRewrittenHolder, childRowid, referencedValues } from './fk-unique-refs.js';
+import {
+  childKeyUnseen,
+  childOfRewrittenHolder,
+  childRowid,
+  keylessRowSeen,
+  type LostChild,
+  referencedValues,
+} from './fk-unique-refs.js';
 import { type ForeignKey, type ForeignKeyMap, rowActions } from './foreign-keys.js';
 
 /** A change of one replicated transaction, as the orphan check needs it. */
@@ -34,14 +41,7 @@ type Check =
   | { kind: 'children'; fk: ForeignKey; pk: string }
   | { kind: 'scan'; fk: ForeignKey }
   | { kind: 'rowid'; fk: ForeignKey; rowid: bigint }
-  | { kind: 'lost'; fk: ForeignKey; pk: string };
-
-/** A child whose parent row lost the values it references by a change of the transaction (fk-unique-refs.ts). */
-export interface LostChild {
-  fk: ForeignKey;
-  /** The child's key (JSON array). */
-  pk: string;
-}
+  | { kind: 'lost'; fk: ForeignKey; pk: string | null; rowid?: bigint; row?: string };
 
 /** What of the applier settling orphans uses (the Applier itself). */
 export type OrphanBook = RowBook & {
@@ -79,6 +79,13 @@ export function settleOrphans(
       else push({ kind: 'scan', fk }, `s\0${fk.child}\0${fk.from.join(',')}`);
     }
   };
+  // Lost children first: settled by whichever check finds them first, they are recorded with the
+  // row they had before the change (an ON UPDATE action may have changed it since).
+  for (const l of lost)
+    push(
+      { kind: 'lost', fk: l.fk, pk: l.pk, rowid: l.rowid, row: l.row },
+      `l\0${l.fk.child}\0${l.fk.from.join(',')}\0${l.pk ?? `rowid ${l.rowid}`}`,
+    );
   for (const t of touched) {
     if (t.op === 'DELETE') {
       parentChanged(t.tbl, t.pk, null);
@@ -98,8 +105,6 @@ export function settleOrphans(
     }
     if (t.op === 'UPDATE') parentChanged(t.tbl, t.pk, written);
   }
-  for (const l of lost)
-    push({ kind: 'lost', fk: l.fk, pk: l.pk }, `l\0${l.fk.child}\0${l.fk.from.join(',')}\0${l.pk}`);
   const seen: Vector = { ...tx.deps, [tx.origin]: tx.seq };
   let settled = 0;
   // A row is settled once per foreign key, whichever checks find it.
@@ -108,7 +113,7 @@ export function settleOrphans(
     const c = queue[i]!;
     const found: bigint[] = [];
     if (c.kind === 'lost') {
-      const rowid = childRowid(book, c.fk, c.pk);
+      const rowid = c.pk === null ? (c.rowid ?? null) : childRowid(book, c.fk, c.pk);
       if (rowid !== null) found.push(rowid);
     } else found.push(...orphansOf(book, c));
     // A parent deleted concurrently and made again since: the child still goes with the delete.
@@ -127,7 +132,11 @@ export function settleOrphans(
       const at = `${c.fk.child}\0${c.fk.from.join(',')}\0${rowid}`;
       if (done.has(at)) continue;
       done.add(at);
-      const removed = settle(db, book, tx, c.fk, rowid, c.kind === 'row' && c.removeOnly, restored);
+      const removed = settle(db, book, tx, c.fk, rowid, {
+        removeOnly: c.kind === 'row' && c.removeOnly,
+        restored,
+        before: c.kind === 'lost' ? c.row : undefined,
+      });
       settled++;
       // A removed row may itself have been a parent.
       if (removed !== undefined) parentChanged(c.fk.child, removed, null);
@@ -181,8 +190,8 @@ function childOfRecreatedParent(
 }
 
 /**
- * Rowids of the children of parent key `pk` with a write `seen` does not cover (a keyless child: its
- * inserting transaction, keylessRowSeen).
+ * Rowids of the children of parent key `pk` whose key columns were written by a write `seen` does
+ * not cover (childKeyUnseen; a keyless child: its inserting transaction, keylessRowSeen).
  */
 function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vector): bigint[] {
   const rows = book
@@ -196,9 +205,7 @@ function unseenChildren(book: OrphanBook, fk: ForeignKey, pk: string, seen: Vect
   const keyed = fk.childKey.length > 0;
   return rows
     .filter((r) =>
-      keyed
-        ? !coversVector(seen, book.loadMeta(fk.child, r.pk).vv)
-        : !keylessRowSeen(book, fk.child, r.rowid, seen),
+      keyed ? childKeyUnseen(book, fk, r.pk, seen) : !keylessRowSeen(book, fk.child, r.rowid, seen),
     )
     .map((r) => r.rowid);
 }
@@ -228,10 +235,61 @@ function orphansOf(book: OrphanBook, c: Exclude<Check, { kind: 'lost' }>): bigin
   return stmt.pluck().safeIntegers(true).all(params) as bigint[];
 }
 
+/** The strategy a settled or cascaded child is recorded with, the same whichever arrives second. */
+const strategyOf = (action: string): string =>
+  action === 'NO ACTION' || action === 'RESTRICT'
+    ? 'removed: parent deleted concurrently'
+    : `foreign key ${action.toLowerCase()}: parent deleted concurrently`;
+
+/** Set fk's key columns of the row `rowid` of fk.child as its ON DELETE SET NULL / SET DEFAULT does. */
+function setKeyColumns(db: Database.Database, fk: ForeignKey, rowid: bigint): void {
+  db.prepare(`UPDATE ${quoteIdent(fk.child)} SET ${keyColumnValues(db, fk, '=', ', ')} WHERE rowid = ?`).run(
+    rowid,
+  );
+}
+
+/** fk's key columns `col <op> value` (NULL, or the column's default for SET DEFAULT), joined by `sep`. */
+function keyColumnValues(db: Database.Database, fk: ForeignKey, op: string, sep: string): string {
+  const defaults = new Map(
+    (
+      db.prepare('SELECT name, dflt_value FROM pragma_table_info(?)').all(fk.child) as {
+        name: string;
+        dflt_value: string | null;
+      }[]
+    ).map((r) => [r.name, r.dflt_value]),
+  );
+  const value = (f: string): string =>
+    fk.onDelete === 'SET NULL' ? 'NULL' : `(${defaults.get(f) ?? 'NULL'})`;
+  return fk.from.map((f) => `${quoteIdent(f)} ${op} ${value(f)}`).join(sep);
+}
+
+/**
+ * The row `rowid` of fk.child (log JSON form) as fk's ON DELETE SET NULL / SET DEFAULT leaves it:
+ * set in a savepoint rolled back, so it is exactly what settle's UPDATE makes where the child
+ * arrives second. Null when the action cannot set it (the delete will fail or remove it).
+ */
+function actionResult(db: Database.Database, fk: ForeignKey, rowid: bigint): string | null {
+  db.exec('SAVEPOINT chorus_fk_action_result');
+  try {
+    setKeyColumns(db, fk, rowid);
+    return (
+      (db
+        .prepare(`SELECT ${rowJsonSql(fk.childColumns)} FROM ${quoteIdent(fk.child)} WHERE rowid = ?`)
+        .pluck()
+        .get(rowid) as string | undefined) ?? null
+    );
+  } catch {
+    return null;
+  } finally {
+    db.exec('ROLLBACK TO chorus_fk_action_result; RELEASE chorus_fk_action_result');
+  }
+}
+
 /**
  * Apply fk's ON DELETE action to the orphan `rowid` of fk.child (or remove it when `removeOnly`),
- * record it, and return the removed row's key (null for a keyless row), or undefined when the row
- * was changed rather than removed (or was not there).
+ * record it (as `before` when given: the row before the change that lost its parent), and return
+ * the removed row's key (null for a keyless row), or undefined when the row was changed rather than
+ * removed (or was not there).
  */
 function settle(
   db: Database.Database,
@@ -239,17 +297,18 @@ function settle(
   tx: ReplTx,
   fk: ForeignKey,
   rowid: bigint,
-  removeOnly: boolean,
-  restored: ReadonlySet<string> | undefined,
+  opts: { removeOnly: boolean; restored: ReadonlySet<string> | undefined; before?: string | undefined },
 ): string | null | undefined {
+  const { removeOnly, restored } = opts;
   const t = quoteIdent(fk.child);
   const shape = tableShape(db, fk.child);
   const keyed = shape.primaryKey.length > 0;
   const read = db.prepare(
     `SELECT ${keyJsonSql(shape.primaryKey)} AS pk, ${rowJsonSql(shape.columns)} AS row FROM ${t} WHERE rowid = ?`,
   );
-  const before = read.get(rowid) as { pk: string; row: string } | undefined;
-  if (!before) return undefined;
+  const found = read.get(rowid) as { pk: string; row: string } | undefined;
+  if (!found) return undefined;
+  const before = { pk: found.pk, row: opts.before ?? found.row };
   // A row brought back from parking in this transaction and settled again is not recorded again:
   // where it was never parked, its removal is recorded once.
   const quiet = keyed && restored?.has(`${fk.child}\0${before.pk}`) === true;
@@ -272,35 +331,24 @@ function settle(
   };
   const action = fk.onDelete;
   if (!removeOnly && (action === 'SET NULL' || action === 'SET DEFAULT')) {
-    const defaults = new Map(
-      (
-        db.prepare('SELECT name, dflt_value FROM pragma_table_info(?)').all(fk.child) as {
-          name: string;
-          dflt_value: string | null;
-        }[]
-      ).map((r) => [r.name, r.dflt_value]),
-    );
-    const value = (f: string): string => (action === 'SET NULL' ? 'NULL' : `(${defaults.get(f) ?? 'NULL'})`);
     // An orphan already holding the default (SQLite's own SET DEFAULT, recorded by
     // recordCascadeLosses, named a missing parent) is not set again: it goes, recorded once more,
     // as where the orphan arrives second.
     const isSet = db
-      .prepare(
-        `SELECT ${fk.from.map((f) => `${quoteIdent(f)} IS ${value(f)}`).join(' AND ')} FROM ${t} WHERE rowid = ?`,
-      )
+      .prepare(`SELECT ${keyColumnValues(db, fk, 'IS', ' AND ')} FROM ${t} WHERE rowid = ?`)
       .pluck()
       .get(rowid);
     if (!isSet) {
-      const sets = fk.from.map((f) => `${quoteIdent(f)} = ${value(f)}`);
-      db.prepare(`UPDATE ${t} SET ${sets.join(', ')} WHERE rowid = ?`).run(rowid);
+      setKeyColumns(db, fk, rowid);
       const after = read.get(rowid) as { pk: string; row: string };
-      record(after.row, `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`);
+      record(after.row, strategyOf(action));
       // A default that names a missing parent leaves it an orphan still: then it goes.
       if (orphansOf(book, { kind: 'rowid', fk, rowid }).length === 0) return undefined;
     }
   }
   db.prepare(`DELETE FROM ${t} WHERE rowid = ?`).run(rowid);
-  record(null, 'removed: parent deleted concurrently');
+  // A removal is CASCADE's where the key says so (as recordCascadeLosses records it), else 'removed'.
+  record(null, strategyOf(!removeOnly && action === 'CASCADE' ? action : 'NO ACTION'));
   if (!keyed) return null;
   book.crdt?.deleteRow(fk.child, before.pk);
   // The key is as if never written here: a later change of it resolves as on the other nodes.
@@ -354,25 +402,25 @@ export function recordCascadeLosses(
         // A keyed row the transaction deletes or updates itself was seen; a keyless row was seen when
         // the transaction that inserted it is covered (its range, storage/tables/keyless-rows.ts).
         if (keyed ? inTx(fk.child, r.pk) : keylessRowSeen(book, fk.child, r.rowid, seen)) continue;
-        book.recordConflict(fk.child, r.pk, book.nodeId, tx, 'constraint_conflict', r.row, null, null, 0, {
-          strategy: `foreign key ${fk.onDelete.toLowerCase()}: parent deleted concurrently`,
-        });
+        // SET NULL / SET DEFAULT: the row as the action leaves it, as settle records it.
+        const resolved = fk.onDelete === 'CASCADE' ? null : actionResult(db, fk, r.rowid);
+        book.recordConflict(
+          fk.child,
+          r.pk,
+          book.nodeId,
+          tx,
+          'constraint_conflict',
+          r.row,
+          null,
+          resolved,
+          0,
+          {
+            strategy: strategyOf(fk.onDelete),
+          },
+        );
         if (keyed && fk.onDelete === 'CASCADE' && at.depth + 1 < cascadeRecordDepthMax)
           queue.push({ tbl: fk.child, pk: r.pk, depth: at.depth + 1 });
       }
     }
   }
-}
-
-/** Whether the transaction that inserted the keyless row `rowid` of `tbl` is covered by `seen`. */
-function keylessRowSeen(book: OrphanBook, tbl: string, rowid: bigint, seen: Vector): boolean {
-  const r = book
-    .stmt(
-      'keyless-origin',
-      () =>
-        'SELECT origin, seq FROM _chorus_keyless_ranges WHERE tbl = :tbl AND lo <= :rowid AND hi >= :rowid ORDER BY lo DESC LIMIT 1',
-    )
-    .get({ tbl, rowid }) as { origin: string; seq: bigint } | undefined;
-  // Rows without a range (written before origins were kept, or by this transaction) count as seen.
-  return !r || (seen[r.origin] ?? 0) >= Number(r.seq);
 }

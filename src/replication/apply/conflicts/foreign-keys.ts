@@ -19,6 +19,8 @@ export interface ForeignKey {
   byParentKey: boolean;
   /** The child's primary key (empty for a table without one). */
   childKey: string[];
+  /** The child's columns (its rows as recorded). */
+  childColumns: string[];
   /** The parent's primary key (empty for a table without one). */
   parentKey: string[];
 }
@@ -79,18 +81,19 @@ export class ForeignKeyMap {
     const byChild = new Map<string, ForeignKey[]>();
     const byParent = new Map<string, ForeignKey[]>();
     let last: { child: string; id: number; fk: ForeignKey } | null = null;
-    const keys = new Map<string, string[]>();
-    const keyOf = (t: string): string[] => {
-      let k = keys.get(t);
+    const shapes = new Map<string, { primaryKey: string[]; columns: string[] }>();
+    const shapeOf = (t: string): { primaryKey: string[]; columns: string[] } => {
+      let k = shapes.get(t);
       if (!k) {
         const exists = this.db
           .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?")
           .get(t);
-        k = exists ? tableShape(this.db, t).primaryKey : [];
-        keys.set(t, k);
+        k = exists ? tableShape(this.db, t) : { primaryKey: [], columns: [] };
+        shapes.set(t, k);
       }
       return k;
     };
+    const keyOf = (t: string): string[] => shapeOf(t).primaryKey;
     for (const r of rows) {
       if (!last || last.child !== r.child || last.id !== r.id) {
         const fk: ForeignKey = {
@@ -101,6 +104,7 @@ export class ForeignKeyMap {
           onDelete: r.action.toUpperCase(),
           byParentKey: false,
           childKey: keyOf(r.child),
+          childColumns: shapeOf(r.child).columns,
           parentKey: [],
         };
         last = { child: r.child, id: r.id, fk };

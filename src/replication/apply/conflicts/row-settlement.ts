@@ -9,14 +9,13 @@ import type { LogEntry, ReplTx, Vector } from '../../../log/records.js';
 import type { RowMeta } from '../rows/row-meta.js';
 import {
   cascadeRecordDepthMax,
-  type LostChild,
   type OrphanBook,
   recordCascadeLosses,
   settleAllOrphans,
   settleOrphans,
   type TouchedRow,
 } from './fk-orphans.js';
-import { lostValueChildren } from './fk-unique-refs.js';
+import { type LostChild, lostValueChildren } from './fk-unique-refs.js';
 import { type ForeignKey, ForeignKeyMap, rowActions } from './foreign-keys.js';
 import { ParkedRows, type ParkHost } from './parked-rows.js';
 
@@ -100,7 +99,7 @@ export class RowSettlement {
         row = shape ? this.host.rowJson(e.tbl, shape, e.pk!) : null;
       }
       if (row === null) break;
-      for (const pk of lostValueChildren(this.host, fk, row, seenBy(p.tx))) lost.push({ fk, pk });
+      lost.push(...lostValueChildren(this.host, fk, row, seenBy(p.tx)));
     }
     if (e.op === 'DELETE') this.beforeDelete(p, e.tbl, e.pk!);
     return lost.length > 0 ? lost : null;
@@ -149,11 +148,7 @@ export class RowSettlement {
     p.touched.push({ tbl, op: 'DELETE', pk, cols: null, removeOnly: false });
     if (row === null) return;
     for (const fk of this.fks.incoming(tbl))
-      if (!fk.byParentKey)
-        addLost(
-          p,
-          lostValueChildren(this.host, fk, row, seenBy(p.tx)).map((k) => ({ fk, pk: k })),
-        );
+      if (!fk.byParentKey) addLost(p, lostValueChildren(this.host, fk, row, seenBy(p.tx)));
   }
 
   /** p's entries are all applied: settle the orphans they left, once. Returns the rows settled. */

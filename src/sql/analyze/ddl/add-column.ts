@@ -10,6 +10,7 @@ import { type Analyzer, pos } from '../level.js';
 import { checkInternal, quoteId } from '../scope.js';
 import { columnPlan, columnSql, defaultSql } from './columns.js';
 import { constantMarker, type DdlPlan } from './ddl.js';
+import { withConstraintAttributes } from './foreign-keys.js';
 
 /**
  * ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c type [constraints]: the column declared as CREATE
@@ -61,8 +62,7 @@ export function addColumnSql(
     throw new ChorusError('42701', `column "${cd.colname}" of relation "${table.name}" already exists`);
   }
   const col = columnPlan(an, cd);
-  for (const cn of cd.constraints ?? []) {
-    const c = nodeOf(cn)[1] as P.Constraint;
+  for (const c of withConstraintAttributes(an, cd.constraints)) {
     if (['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_CHECK', 'CONSTR_FOREIGN'].includes(c.contype ?? '')) {
       throw new FeatureNotSupportedError('constraints on a column added by ALTER TABLE', {
         position: pos(st, c.location),

@@ -14,7 +14,7 @@ import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { AlterPlan } from './alter-plan.js';
 import { type ColumnPlan, columnPlan, columnSql, expressionText } from './columns.js';
 import { constraintName, keyColumnType, referencedColumns } from './constraints.js';
-import { foreignKey, type SelfReference } from './foreign-keys.js';
+import { foreignKey, type SelfReference, withConstraintAttributes } from './foreign-keys.js';
 import { sequenceNameOption } from './identity-options.js';
 import { creationTarget } from './names.js';
 import { defaultComment } from './stored-text.js';
@@ -109,8 +109,8 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
         });
       }
       columns.push(col);
-      for (const cn of cd.constraints ?? [])
-        columnConstraints.push({ col: col.name, c: nodeOf(cn)[1] as P.Constraint });
+      for (const c of withConstraintAttributes(an, cd.constraints))
+        columnConstraints.push({ col: col.name, c });
     } else if (tag === 'Constraint') tableConstraints.push(body as P.Constraint);
     else if (tag === 'TableLikeClause') throw new FeatureNotSupportedError('CREATE TABLE ... (LIKE ...)');
     else throw new FeatureNotSupportedError(`${tag} in CREATE TABLE`);

@@ -1,9 +1,11 @@
 // FOREIGN KEY constraints as SQLite's: the referenced table and key checked as PostgreSQL checks
-// them (including a new table referencing itself), with ON DELETE / ON UPDATE and DEFERRABLE.
+// them (including a new table referencing itself), with ON DELETE / ON UPDATE and DEFERRABLE (also
+// the column form's, which the parser gives as separate entries: withConstraintAttributes).
 
 import type * as P from '@pgsql/types';
 import { ChorusError } from '../../../errors.js';
 import { storageName } from '../../namespaces.js';
+import { nodeOf } from '../../parse/parser.js';
 import { type Analyzer, pos, strings } from '../level.js';
 import { checkInternal, quoteId } from '../scope.js';
 
@@ -117,4 +119,71 @@ function foreignKeySql(
   if (c.deferrable)
     sql += c.initdeferred ? ' DEFERRABLE INITIALLY DEFERRED' : ' DEFERRABLE INITIALLY IMMEDIATE';
   return sql;
+}
+
+const attributeNames: Record<string, string> = {
+  CONSTR_ATTR_DEFERRABLE: 'DEFERRABLE',
+  CONSTR_ATTR_NOT_DEFERRABLE: 'NOT DEFERRABLE',
+  CONSTR_ATTR_DEFERRED: 'INITIALLY DEFERRED',
+  CONSTR_ATTR_IMMEDIATE: 'INITIALLY IMMEDIATE',
+};
+
+/** Constraints that take DEFERRABLE / INITIALLY ... (PostgreSQL's SUPPORTS_ATTRS). */
+const takesAttributes = new Set(['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_EXCLUSION', 'CONSTR_FOREIGN']);
+
+/**
+ * A column's constraints with the DEFERRABLE / NOT DEFERRABLE / INITIALLY DEFERRED / INITIALLY
+ * IMMEDIATE the parser gives as separate entries applied to the constraint before them (copies), as
+ * PostgreSQL's transformConstraintAttrs does, with its errors.
+ */
+export function withConstraintAttributes(an: Analyzer, list: readonly P.Node[] | undefined): P.Constraint[] {
+  const out: P.Constraint[] = [];
+  let last: P.Constraint | null = null;
+  let sawDeferrability = false;
+  let sawInitially = false;
+  for (const n of list ?? []) {
+    const c = nodeOf(n)[1] as P.Constraint;
+    const attr = attributeNames[c.contype ?? ''];
+    if (attr === undefined) {
+      const copy = { ...c };
+      out.push(copy);
+      last = takesAttributes.has(c.contype ?? '') ? copy : null;
+      sawDeferrability = false;
+      sawInitially = false;
+      continue;
+    }
+    const at = { position: pos(an.st, c.location) };
+    if (last === null) throw new ChorusError('42601', `misplaced ${attr} clause`, at);
+    const deferrability =
+      c.contype === 'CONSTR_ATTR_DEFERRABLE' || c.contype === 'CONSTR_ATTR_NOT_DEFERRABLE';
+    if (deferrability ? sawDeferrability : sawInitially)
+      throw new ChorusError(
+        '42601',
+        deferrability
+          ? 'multiple DEFERRABLE/NOT DEFERRABLE clauses not allowed'
+          : 'multiple INITIALLY IMMEDIATE/DEFERRED clauses not allowed',
+        at,
+      );
+    const mustDefer = (): ChorusError =>
+      new ChorusError('42601', 'constraint declared INITIALLY DEFERRED must be DEFERRABLE', at);
+    switch (c.contype) {
+      case 'CONSTR_ATTR_DEFERRABLE':
+        last.deferrable = true;
+        break;
+      case 'CONSTR_ATTR_NOT_DEFERRABLE':
+        last.deferrable = false;
+        if (sawInitially && last.initdeferred) throw mustDefer();
+        break;
+      case 'CONSTR_ATTR_DEFERRED':
+        last.initdeferred = true;
+        if (!sawDeferrability) last.deferrable = true;
+        else if (!last.deferrable) throw mustDefer();
+        break;
+      default:
+        last.initdeferred = false;
+    }
+    if (deferrability) sawDeferrability = true;
+    else sawInitially = true;
+  }
+  return out;
 }
