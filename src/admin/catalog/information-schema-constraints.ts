@@ -30,6 +30,9 @@ interface Constraint {
   };
   /** CHECK: the clause as information_schema.check_constraints shows it. */
   clause?: string;
+  /** DEFERRABLE / INITIALLY DEFERRED (only a foreign key can be either here). */
+  deferrable?: boolean;
+  deferred?: boolean;
 }
 
 const ruleNames: Record<string, string> = {
@@ -64,6 +67,8 @@ function constraints(snap: CatalogSnapshot): Constraint[] {
         type: 'FOREIGN KEY',
         rel,
         columns: f.columns,
+        deferrable: f.deferrable,
+        deferred: f.deferred,
         ref: {
           rel: target,
           columns: f.refColumns,
@@ -115,8 +120,8 @@ export function registerInformationSchemaConstraints(registry: AdminRegistry): v
       ...head(c.name, c.rel.schema),
       ...tableOf(c.rel),
       constraint_type: c.type,
-      is_deferrable: 'NO',
-      initially_deferred: 'NO',
+      is_deferrable: c.deferrable ? 'YES' : 'NO',
+      initially_deferred: c.deferred ? 'YES' : 'NO',
       enforced: 'YES',
       nulls_distinct: c.type === 'UNIQUE' ? 'YES' : null,
     })),

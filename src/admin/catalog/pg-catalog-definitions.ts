@@ -99,6 +99,9 @@ export function constraintDefinition(oid: number, pretty = false): string | null
         const del = fkActions[f.onDelete.toUpperCase()];
         if (upd) def += ` ON UPDATE ${upd}`;
         if (del) def += ` ON DELETE ${del}`;
+        // ruleutils' order: DEFERRABLE, then INITIALLY DEFERRED (IMMEDIATE is the default, not shown).
+        if (f.deferrable) def += ' DEFERRABLE';
+        if (f.deferred) def += ' INITIALLY DEFERRED';
         return def;
       }
     }

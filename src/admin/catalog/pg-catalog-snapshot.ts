@@ -13,8 +13,10 @@ import { qualifiedText, splitStorageName, storageName } from '../../sql/namespac
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { rowidKeyType, typeOfDeclared } from '../../sql/types/declared-types.js';
 import { Oid } from '../../sql/types/oids.js';
+import { isKeyword, isTrivia, tokenize } from '../../sql/lexer.js';
 import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { constraintIndexMarker } from '../../storage/tables/constraints.js';
+import { parseTableDef, type TableDef } from '../../storage/tables/table-def.js';
 import { checkOidOffset, firstUserOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
@@ -71,6 +73,9 @@ export interface CatalogForeignKey {
   refAttnums: number[];
   onUpdate: string;
   onDelete: string;
+  /** DEFERRABLE / INITIALLY DEFERRED as declared (pg_constraint.condeferrable / condeferred). */
+  deferrable: boolean;
+  deferred: boolean;
 }
 
 export interface CatalogRelation {
@@ -382,6 +387,8 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
             refAttnums: [],
             onUpdate: fk.on_update,
             onDelete: fk.on_delete,
+            deferrable: false,
+            deferred: false,
           };
           rel.foreignKeys.push(entry);
         }
@@ -393,6 +400,9 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       rel.foreignKeys.sort((a, b) => b.oid - a.oid);
       rel.foreignKeys.forEach((f, i) => {
         f.name = named.foreign[i] ?? `${bare}_${f.columns.join('_')}_fkey`;
+        const timing = named.foreignTiming[i];
+        f.deferrable = timing?.deferrable ?? false;
+        f.deferred = timing?.deferred ?? false;
       });
       rel.foreignKeys.sort((a, b) => a.oid - b.oid);
       for (const f of rel.foreignKeys) {
@@ -429,11 +439,16 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
 
 const unquote = (s: string): string => s.replaceAll('""', '"');
 
-/** The names a CREATE TABLE text gives its primary key, unique constraints (by columns) and foreign keys (in order). */
+/**
+ * The names a CREATE TABLE text gives its primary key, unique constraints (by columns) and foreign
+ * keys (in order), and each foreign key's DEFERRABLE / INITIALLY DEFERRED (SQLite keeps them in the
+ * text only: pragma_foreign_key_list does not report them).
+ */
 function constraintNames(createSql: string): {
   primary: string | null;
   unique: Map<string, string>;
   foreign: string[];
+  foreignTiming: { deferrable: boolean; deferred: boolean }[];
 } {
   const primary = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+PRIMARY KEY/.exec(createSql)?.[1] ?? null;
   const unique = new Map<string, string>();
@@ -446,7 +461,34 @@ function constraintNames(createSql: string): {
   const foreign = [...createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+FOREIGN KEY/g)].map((m) =>
     unquote(m[1]!),
   );
-  return { primary: primary === null ? null : unquote(primary), unique, foreign };
+  return {
+    primary: primary === null ? null : unquote(primary),
+    unique,
+    foreign,
+    foreignTiming: foreignKeyTiming(createSql),
+  };
+}
+
+/** DEFERRABLE / INITIALLY DEFERRED of each foreign key of a CREATE TABLE text, in order. */
+function foreignKeyTiming(createSql: string): { deferrable: boolean; deferred: boolean }[] {
+  let def: TableDef;
+  try {
+    def = parseTableDef(createSql);
+  } catch {
+    return [];
+  }
+  return def.constraints
+    .filter((c) => c.kind === 'foreign')
+    .map((c) => {
+      const words = tokenize(c.body).filter((t) => !isTrivia(t));
+      let deferrable = false;
+      let deferred = false;
+      words.forEach((t, i) => {
+        if (isKeyword(t, 'DEFERRABLE') && !isKeyword(words[i - 1], 'NOT')) deferrable = true;
+        if (isKeyword(t, 'DEFERRED') && isKeyword(words[i - 1], 'INITIALLY')) deferred = true;
+      });
+      return { deferrable, deferred };
+    });
 }
 
 /** CHECK constraints of a CREATE TABLE text: `CONSTRAINT "n" CHECK (...) /* pg: text *\/`. */
