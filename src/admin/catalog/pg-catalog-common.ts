@@ -50,6 +50,15 @@ export const constraintOidOffset = 3_000_000;
 export const attrdefOidOffset = 4_000_000;
 /** OIDs of CHECK constraints: the table's OID plus this, plus the check's position. */
 export const checkOidOffset = 5_000_000;
+/**
+ * OIDs of foreign keys: a range of their own, foreignKeysPerTableMax per table (by its position in
+ * sqlite_schema), so that two tables' keys never share an OID (oid + offset + n would, for tables
+ * created one after the other). Below 2^31 up to two million schema rows.
+ */
+export const foreignKeyOidBase = 100_000_000;
+export const foreignKeysPerTableMax = 1024;
+export const foreignKeyOid = (tableOid: number, id: number): number =>
+  foreignKeyOidBase + (tableOid - firstUserOid) * foreignKeysPerTableMax + id;
 /** OIDs of serial columns' implicit sequences: the table's OID plus this, plus the column's attnum. */
 export const sequenceOidOffset = 6_000_000;
 

@@ -9,15 +9,15 @@ import {
   indexExprsFromSql,
   parseViewMeta,
 } from '../../sql/analyze/ddl/stored-text.js';
+import { isKeyword, isTrivia, tokenize } from '../../sql/lexer.js';
 import { qualifiedText, splitStorageName, storageName } from '../../sql/namespaces.js';
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { rowidKeyType, typeOfDeclared } from '../../sql/types/declared-types.js';
 import { Oid } from '../../sql/types/oids.js';
-import { isKeyword, isTrivia, tokenize } from '../../sql/lexer.js';
 import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { constraintIndexMarker } from '../../storage/tables/constraints.js';
 import { parseTableDef, type TableDef } from '../../storage/tables/table-def.js';
-import { checkOidOffset, firstUserOid } from './pg-catalog-common.js';
+import { checkOidOffset, firstUserOid, foreignKeyOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
   attnum: number;
@@ -373,10 +373,10 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
         on_delete: string;
       }[];
       for (const fk of fks) {
-        let entry = rel.foreignKeys.find((f) => f.oid === oid + 2_000_000 + fk.id);
+        let entry = rel.foreignKeys.find((f) => f.oid === foreignKeyOid(oid, fk.id));
         if (!entry) {
           entry = {
-            oid: oid + 2_000_000 + fk.id,
+            oid: foreignKeyOid(oid, fk.id),
             name: '',
             tableOid: oid,
             refTableOid: oidOf.get(`table:${fk.table.toLowerCase()}`) ?? 0,

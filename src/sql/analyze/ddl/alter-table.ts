@@ -19,7 +19,7 @@ import { type ColumnPlan, columnPlan, defaultSql, expressionText } from './colum
 import { keyColumnType, referencedColumns } from './constraints.js';
 import type { DdlPlan } from './ddl.js';
 import { callsVolatileFunction, checkDefaultExpression } from './default-expr.js';
-import { foreignKey } from './foreign-keys.js';
+import { foreignKey, refuseDeferrableKey } from './foreign-keys.js';
 import { defaultComment } from './stored-text.js';
 
 /** A plan with no SQLite text of its own: the session runs `alter`. */
@@ -215,6 +215,7 @@ function addConstraint(an: Analyzer, table: CatalogRelation, c: P.Constraint): A
         const t = table.columns.find((x) => x.name === n)!.type;
         if (t) keyColumnType(n, t, pos(st, c.location));
       }
+      refuseDeferrableKey(an, c);
       return c.contype === 'CONSTR_PRIMARY'
         ? { kind: 'add_primary_key', name, columns }
         : { kind: 'add_unique', name, columns };

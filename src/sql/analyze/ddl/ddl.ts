@@ -14,7 +14,12 @@ import { checkInternal, quoteId, Scope } from '../scope.js';
 import type { AlterPlan } from './alter-plan.js';
 import { type ColumnPlan, columnPlan, columnSql, expressionText } from './columns.js';
 import { constraintName, keyColumnType, referencedColumns } from './constraints.js';
-import { foreignKey, type SelfReference, withConstraintAttributes } from './foreign-keys.js';
+import {
+  foreignKey,
+  refuseDeferrableKey,
+  type SelfReference,
+  withConstraintAttributes,
+} from './foreign-keys.js';
 import { sequenceNameOption } from './identity-options.js';
 import { creationTarget } from './names.js';
 import { defaultComment } from './stored-text.js';
@@ -170,6 +175,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
           });
         }
         checkKey(cols);
+        refuseDeferrableKey(an, c);
         primary = cols;
         const key = cols.length === 1 ? columns.find((x) => x.name === cols[0])! : null;
         if (key?.serial && key.type && isIntegerType(key.type.type)) {
@@ -183,6 +189,7 @@ export function createTable(an: Analyzer, s: P.CreateStmt): DdlPlan {
       }
       case 'CONSTR_UNIQUE': {
         checkKey(cols);
+        refuseDeferrableKey(an, c);
         const name = c.conname ?? constraintName(table, cols, 'key', taken);
         constraints.push(`CONSTRAINT ${quoteId(name)} UNIQUE ${colList(cols)}`);
         break;

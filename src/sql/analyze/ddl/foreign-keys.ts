@@ -1,9 +1,10 @@
 // FOREIGN KEY constraints as SQLite's: the referenced table and key checked as PostgreSQL checks
 // them (including a new table referencing itself), with ON DELETE / ON UPDATE and DEFERRABLE (also
-// the column form's, which the parser gives as separate entries: withConstraintAttributes).
+// the column form's, which the parser gives as separate entries: withConstraintAttributes); a
+// DEFERRABLE primary key or unique constraint is refused (refuseDeferrableKey).
 
 import type * as P from '@pgsql/types';
-import { ChorusError } from '../../../errors.js';
+import { ChorusError, FeatureNotSupportedError } from '../../../errors.js';
 import { storageName } from '../../namespaces.js';
 import { nodeOf } from '../../parse/parser.js';
 import { type Analyzer, pos, strings } from '../level.js';
@@ -119,6 +120,22 @@ function foreignKeySql(
   if (c.deferrable)
     sql += c.initdeferred ? ' DEFERRABLE INITIALLY DEFERRED' : ' DEFERRABLE INITIALLY IMMEDIATE';
   return sql;
+}
+
+/**
+ * A PRIMARY KEY / UNIQUE declared DEFERRABLE: refused. SQLite checks a key on every row, as
+ * PostgreSQL does a NOT DEFERRABLE one; a DEFERRABLE key is checked at the statement's end (or at
+ * COMMIT), so the same statements would succeed in PostgreSQL and fail here.
+ */
+export function refuseDeferrableKey(an: Analyzer, c: P.Constraint): void {
+  if (!c.deferrable) return;
+  throw new FeatureNotSupportedError(
+    `DEFERRABLE ${c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE'}`,
+    {
+      hint: 'Declare the key NOT DEFERRABLE (the default); only foreign keys can be DEFERRABLE.',
+      position: pos(an.st, c.location),
+    },
+  );
 }
 
 const attributeNames: Record<string, string> = {
