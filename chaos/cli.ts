@@ -19,7 +19,7 @@ const usage = `usage: npm run chaos -- [options]
   --until-failovers N    primary-standby only: stop once N failovers happened (or at the time limit)
   --settle               primary-standby only: each fault waits until every node follows one primary
   --workload W[,W]       ${workloadNames.join(' | ')} | all (default set;
-                         all = every one)
+                         all = every one but ddl-unique, which finds an open divergence)
   --nemesis N            ${nemesisNames.join(' | ')} (default mixed)
                          primary-standby: ${psNemesisNames.join(' | ')}
   --time-limit S         seconds of workload and faults (default 30)
