@@ -3,11 +3,11 @@
 // client checks CopyFail; the pg driver checks that COPY is refused in the extended protocol.
 // The psql tests are skipped (with the reason printed) when psql is not installed.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import pg from 'pg';
 import { NodeProcess } from '../support/launcher.js';
 import { findPsql, type PsqlResult, runPsql } from '../support/psql.js';
+import { cstr, errorFields, RawWireClient } from '../support/raw-wire.js';
 
 const psqlPath = findPsql();
 let server: NodeProcess;
@@ -213,179 +213,105 @@ describe('COPY with psql', () => {
   });
 });
 
-/** A minimal protocol client: startup, a COPY FROM STDIN Query, one CopyData, then CopyFail. */
+/** A COPY FROM STDIN Query, one CopyData, then CopyFail: the message types after the first ReadyForQuery and the error. */
 function copyFailExchange(port: number): Promise<{ types: string; error: string }> {
   return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const msg = (type: string, body: Buffer): Buffer => {
-      const head = Buffer.alloc(5);
-      head.write(type, 0, 'latin1');
-      head.writeInt32BE(body.length + 4, 1);
-      return Buffer.concat([head, body]);
-    };
-    const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
-    const params = Buffer.concat([cstr('user'), cstr('u'), cstr('database'), cstr('d'), Buffer.from([0])]);
-    const startup = Buffer.alloc(8);
-    startup.writeInt32BE(params.length + 8, 0);
-    startup.writeInt32BE(196608, 4);
-    sock.write(Buffer.concat([startup, params]));
-    let buf = Buffer.alloc(0);
     let readies = 0;
     let types = '';
     let error = '';
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
-        const type = String.fromCharCode(buf[0]!);
-        const body = buf.subarray(5, 1 + buf.readInt32BE(1));
-        buf = buf.subarray(1 + buf.readInt32BE(1));
+    const client = new RawWireClient(
+      port,
+      (type, body) => {
         if (readies > 0) types += type;
-        if (type === 'E') error = body.toString('utf8').split('\0').join('|');
-        if (type === 'Z' && ++readies === 1) sock.write(msg('Q', cstr('COPY cf FROM STDIN')));
+        if (type === 'E') error = errorFields(body);
+        if (type === 'Z' && ++readies === 1) client.send('Q', cstr('COPY cf FROM STDIN'));
         if (type === 'Z' && readies === 2) {
-          sock.end(msg('X', Buffer.alloc(0)));
+          client.end();
           resolve({ types, error });
         }
         if (type === 'G') {
-          sock.write(msg('d', Buffer.from('1\n2')));
-          sock.write(msg('f', cstr('client gave up')));
+          client.send('d', Buffer.from('1\n2'));
+          client.send('f', cstr('client gave up'));
         }
-      }
-    });
-    sock.on('error', reject);
+      },
+      reject,
+    );
   });
 }
 
 /**
- * A COPY FROM STDIN canceled while it runs: 3 MB of rows, then a CancelRequest on a second socket
- * (answered by the server closing it), then more rows and CopyDone. Returns the message types after
- * the first ReadyForQuery and the error's fields.
+ * A COPY FROM STDIN canceled while it runs: 3 MB of rows, then a CancelRequest (answered by the
+ * server closing its socket), then more rows and CopyDone. Returns the message types after the
+ * first ReadyForQuery and the error's fields.
  */
 function copyCancelExchange(port: number): Promise<{ types: string; error: string }> {
   return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const msg = (type: string, body: Buffer): Buffer => {
-      const head = Buffer.alloc(5);
-      head.write(type, 0, 'latin1');
-      head.writeInt32BE(body.length + 4, 1);
-      return Buffer.concat([head, body]);
-    };
-    const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
-    const params = Buffer.concat([cstr('user'), cstr('u'), cstr('database'), cstr('d'), Buffer.from([0])]);
-    const startup = Buffer.alloc(8);
-    startup.writeInt32BE(params.length + 8, 0);
-    startup.writeInt32BE(196608, 4);
-    sock.write(Buffer.concat([startup, params]));
     const rows = (from: number, n: number): Buffer => {
       const lines: string[] = [];
       for (let i = from; i < from + n; i++) lines.push(`${i}\t${'y'.repeat(90)}\n`);
       return Buffer.from(lines.join(''));
     };
-    let key: Buffer | null = null;
-    let buf = Buffer.alloc(0);
     let readies = 0;
     let types = '';
     let error = '';
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
-        const type = String.fromCharCode(buf[0]!);
-        const body = buf.subarray(5, 1 + buf.readInt32BE(1));
-        buf = buf.subarray(1 + buf.readInt32BE(1));
+    const client = new RawWireClient(
+      port,
+      (type, body) => {
         if (readies > 0) types += type;
-        if (type === 'K') key = Buffer.from(body);
-        if (type === 'E') error = body.toString('utf8').split('\0').join('|');
-        if (type === 'Z' && ++readies === 1) sock.write(msg('Q', cstr('COPY cc FROM STDIN')));
+        if (type === 'E') error = errorFields(body);
+        if (type === 'Z' && ++readies === 1) client.send('Q', cstr('COPY cc FROM STDIN'));
         if (type === 'Z' && readies === 2) {
-          sock.end(msg('X', Buffer.alloc(0)));
+          client.end();
           resolve({ types, error });
         }
         if (type === 'G') {
-          for (let k = 0; k < 30; k++) sock.write(msg('d', rows(1 + k * 1000, 1000)));
-          const cancel = connect(port, '127.0.0.1');
-          const req = Buffer.alloc(16);
-          req.writeInt32BE(16, 0);
-          req.writeInt32BE(80877102, 4);
-          key!.copy(req, 8);
-          cancel.on('error', reject);
-          cancel.on('close', () => {
-            sock.write(msg('d', rows(30_001, 1000)));
-            sock.write(msg('c', Buffer.alloc(0)));
-          });
-          cancel.end(req);
+          for (let k = 0; k < 30; k++) client.send('d', rows(1 + k * 1000, 1000));
+          client.cancel().then(() => {
+            client.send('d', rows(30_001, 1000));
+            client.send('c');
+          }, reject);
         }
-      }
-    });
-    sock.on('error', reject);
+      },
+      reject,
+    );
   });
 }
 
 /**
  * PostgreSQL ignores a CancelRequest that arrives while nothing runs: BEGIN and an INSERT, a cancel
- * while the block is idle (the server closes the cancel socket once it has handled it), then a COPY
- * of 3 rows and COMMIT. Returns the command tags and errors, in order.
+ * while the block is idle, then a COPY of 3 rows and COMMIT. Returns the command tags and errors.
  */
 function idleCancelThenCopy(port: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const msg = (type: string, body: Buffer): Buffer => {
-      const head = Buffer.alloc(5);
-      head.write(type, 0, 'latin1');
-      head.writeInt32BE(body.length + 4, 1);
-      return Buffer.concat([head, body]);
-    };
-    const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
-    const params = Buffer.concat([cstr('user'), cstr('u'), cstr('database'), cstr('d'), Buffer.from([0])]);
-    const startup = Buffer.alloc(8);
-    startup.writeInt32BE(params.length + 8, 0);
-    startup.writeInt32BE(196608, 4);
-    sock.write(Buffer.concat([startup, params]));
     const script = ['BEGIN', 'INSERT INTO cic VALUES (0)', 'CANCEL', 'COPY cic FROM STDIN', 'COMMIT'];
-    let key: Buffer | null = null;
-    let buf = Buffer.alloc(0);
     let step = -1;
     const out: string[] = [];
     const next = (): void => {
       const s = script[++step];
       if (s === undefined) {
-        sock.end(msg('X', Buffer.alloc(0)));
+        client.end();
         resolve(out);
-        return;
-      }
-      if (s === 'CANCEL') {
-        const cancel = connect(port, '127.0.0.1');
-        const req = Buffer.alloc(16);
-        req.writeInt32BE(16, 0);
-        req.writeInt32BE(80877102, 4);
-        key!.copy(req, 8);
-        cancel.on('error', reject);
-        cancel.on('close', next);
-        cancel.end(req);
-        return;
-      }
-      sock.write(msg('Q', cstr(s)));
+      } else if (s === 'CANCEL') client.cancel().then(next, reject);
+      else client.send('Q', cstr(s));
     };
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
-        const type = String.fromCharCode(buf[0]!);
-        const body = buf.subarray(5, 1 + buf.readInt32BE(1));
-        buf = buf.subarray(1 + buf.readInt32BE(1));
-        if (type === 'K') key = Buffer.from(body);
+    const client = new RawWireClient(
+      port,
+      (type, body) => {
         if (type === 'E')
           out.push(
-            `ERROR ${body
-              .toString('utf8')
-              .split('\0')
+            `ERROR ${errorFields(body)
+              .split('|')
               .find((f) => f.startsWith('C'))}`,
           );
         if (type === 'C') out.push(body.toString('utf8').replace(/\0$/, ''));
-        if (type === 'G')
-          sock.write(Buffer.concat([msg('d', Buffer.from('1\n2\n3\n')), msg('c', Buffer.alloc(0))]));
+        if (type === 'G') {
+          client.send('d', Buffer.from('1\n2\n3\n'));
+          client.send('c');
+        }
         if (type === 'Z') next();
-      }
-    });
-    sock.on('error', reject);
+      },
+      reject,
+    );
   });
 }
 
