@@ -48,8 +48,16 @@ export const heapAmOid = 2;
 export const btreeAmOid = 403;
 export const constraintOidOffset = 3_000_000;
 export const attrdefOidOffset = 4_000_000;
-/** OIDs of CHECK constraints: the table's OID plus this, plus the check's position. */
-export const checkOidOffset = 5_000_000;
+/**
+ * OIDs of CHECK constraints: a range of their own, checksPerTableMax per table (by its position in
+ * sqlite_schema), so that two tables' checks never share an OID (oid + offset + n did, for a table
+ * with more checks than schema rows before the next table: pg_get_constraintdef printed the other
+ * table's check). Below foreignKeyOidBase up to ~350,000 schema rows.
+ */
+export const checkOidBase = 10_000_000;
+export const checksPerTableMax = 256;
+export const checkOid = (tableOid: number, n: number): number =>
+  checkOidBase + (tableOid - firstUserOid) * checksPerTableMax + n;
 /**
  * OIDs of foreign keys: a range of their own, foreignKeysPerTableMax per table (by its position in
  * sqlite_schema), so that two tables' keys never share an OID (oid + offset + n would, for tables

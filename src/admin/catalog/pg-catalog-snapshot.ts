@@ -17,7 +17,7 @@ import { Oid } from '../../sql/types/oids.js';
 import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { constraintIndexMarker } from '../../storage/tables/constraints.js';
 import { parseTableDef, type TableDef } from '../../storage/tables/table-def.js';
-import { checkOidOffset, firstUserOid, foreignKeyOid } from './pg-catalog-common.js';
+import { checkOid, firstUserOid, foreignKeyOid } from './pg-catalog-common.js';
 
 export interface CatalogColumn {
   attnum: number;
@@ -501,7 +501,7 @@ function checksOf(createSql: string, tableOid: number): CatalogCheck[] {
     const next = after.search(/CONSTRAINT\s+"/);
     const expression = c && (next < 0 || c.index < next) ? c[1]!.replaceAll('*\\/', '*/') : null;
     out.push({
-      oid: tableOid + checkOidOffset + out.length,
+      oid: checkOid(tableOid, out.length),
       name: m[1]!.replaceAll('""', '"'),
       expression: expression ?? '',
     });
