@@ -19,24 +19,26 @@ export async function clockTicksPerSecond(): Promise<number> {
 
 /** utime+stime (+ reaped children's cutime+cstime) of pid and its live children, in clock ticks. */
 export async function processTreeCpuTicks(pid: number): Promise<number> {
-  const parse = (stat: string): number[] =>
-    stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .map(Number);
   // Fields after "pid (comm) ": [0]=state [1]=ppid ... [11]=utime [12]=stime [13]=cutime [14]=cstime.
-  const own = parse(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  const own = statFields(await readFile(`/proc/${pid}/stat`, 'utf8'));
   let ticks = own[11]! + own[12]! + own[13]! + own[14]!;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+  for (const child of await childrenOf(pid)) {
     try {
-      const f = parse(await readFile(`/proc/${entry}/stat`, 'utf8'));
-      if (f[1] === pid) ticks += f[11]! + f[12]!;
+      const f = statFields(await readFile(`/proc/${child}/stat`, 'utf8'));
+      ticks += f[11]! + f[12]!;
     } catch {
-      // Process vanished between readdir and readFile.
+      // Process vanished between the scan and this read.
     }
   }
   return ticks;
+}
+
+/** The fields of a /proc/<pid>/stat line after "pid (comm) ", as numbers. */
+function statFields(stat: string): number[] {
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
 }
 
 /** The live children of pid (one level: PostgreSQL's backends under the postmaster). */
@@ -45,8 +47,7 @@ async function childrenOf(pid: number): Promise<number[]> {
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
     try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+      if (statFields(await readFile(`/proc/${entry}/stat`, 'utf8'))[1] === pid) out.push(Number(entry));
     } catch {
       // Process vanished between readdir and readFile.
     }

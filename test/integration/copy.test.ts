@@ -213,8 +213,15 @@ describe('COPY with psql', () => {
   });
 });
 
-/** A COPY FROM STDIN Query, one CopyData, then CopyFail: the message types after the first ReadyForQuery and the error. */
-function copyFailExchange(port: number): Promise<{ types: string; error: string }> {
+/**
+ * `COPY <table> FROM STDIN` on a raw connection; at CopyInResponse `copyIn` sends what the case
+ * needs. Returns the message types after the first ReadyForQuery and the error's fields.
+ */
+function copyExchange(
+  port: number,
+  table: string,
+  copyIn: (client: RawWireClient) => Promise<void>,
+): Promise<{ types: string; error: string }> {
   return new Promise((resolve, reject) => {
     let readies = 0;
     let types = '';
@@ -224,58 +231,41 @@ function copyFailExchange(port: number): Promise<{ types: string; error: string 
       (type, body) => {
         if (readies > 0) types += type;
         if (type === 'E') error = errorFields(body);
-        if (type === 'Z' && ++readies === 1) client.send('Q', cstr('COPY cf FROM STDIN'));
+        if (type === 'Z' && ++readies === 1) client.send('Q', cstr(`COPY ${table} FROM STDIN`));
         if (type === 'Z' && readies === 2) {
           client.end();
           resolve({ types, error });
         }
-        if (type === 'G') {
-          client.send('d', Buffer.from('1\n2'));
-          client.send('f', cstr('client gave up'));
-        }
+        if (type === 'G') copyIn(client).catch(reject);
       },
       reject,
     );
   });
 }
 
+/** One CopyData, then CopyFail. */
+const copyFailExchange = (port: number) =>
+  copyExchange(port, 'cf', async (client) => {
+    client.send('d', Buffer.from('1\n2'));
+    client.send('f', cstr('client gave up'));
+  });
+
 /**
- * A COPY FROM STDIN canceled while it runs: 3 MB of rows, then a CancelRequest (answered by the
- * server closing its socket), then more rows and CopyDone. Returns the message types after the
- * first ReadyForQuery and the error's fields.
+ * A COPY canceled while it runs: 3 MB of rows, then a CancelRequest (answered by the server closing
+ * its socket), then more rows and CopyDone.
  */
-function copyCancelExchange(port: number): Promise<{ types: string; error: string }> {
-  return new Promise((resolve, reject) => {
+const copyCancelExchange = (port: number) =>
+  copyExchange(port, 'cc', async (client) => {
     const rows = (from: number, n: number): Buffer => {
       const lines: string[] = [];
       for (let i = from; i < from + n; i++) lines.push(`${i}\t${'y'.repeat(90)}\n`);
       return Buffer.from(lines.join(''));
     };
-    let readies = 0;
-    let types = '';
-    let error = '';
-    const client = new RawWireClient(
-      port,
-      (type, body) => {
-        if (readies > 0) types += type;
-        if (type === 'E') error = errorFields(body);
-        if (type === 'Z' && ++readies === 1) client.send('Q', cstr('COPY cc FROM STDIN'));
-        if (type === 'Z' && readies === 2) {
-          client.end();
-          resolve({ types, error });
-        }
-        if (type === 'G') {
-          for (let k = 0; k < 30; k++) client.send('d', rows(1 + k * 1000, 1000));
-          client.cancel().then(() => {
-            client.send('d', rows(30_001, 1000));
-            client.send('c');
-          }, reject);
-        }
-      },
-      reject,
-    );
+    for (let k = 0; k < 30; k++) client.send('d', rows(1 + k * 1000, 1000));
+    await client.cancel();
+    client.send('d', rows(30_001, 1000));
+    client.send('c');
   });
-}
 
 /**
  * PostgreSQL ignores a CancelRequest that arrives while nothing runs: BEGIN and an INSERT, a cancel

@@ -62,6 +62,11 @@ export function cliPath(): string {
   return override ? path.resolve(override) : path.join(repoRoot, 'dist/src/cli/main.js');
 }
 
+/** The CLI a node runs: its options' `cli`, or this build's. */
+function cliOf(opts: NodeProcessOptions): string {
+  return opts.cli ? path.resolve(opts.cli) : cliPath();
+}
+
 export interface NodeProcessOptions {
   /** Node id passed as --node-id (default: node-<n>). */
   nodeId?: string;
@@ -180,7 +185,7 @@ export class NodeProcess {
     );
     this.env = { ...Object.fromEntries(inherited), ...(opts.env ?? {}) };
     this.args = [
-      opts.cli ? path.resolve(opts.cli) : cliPath(),
+      cliOf(opts),
       'server',
       '--node-id',
       this.nodeId,
@@ -199,7 +204,7 @@ export class NodeProcess {
   /** Starts a server and waits until GET /health answers 200. Retries with new ports if one was taken. */
   static async start(opts: NodeProcessOptions = {}): Promise<NodeProcess> {
     installExitHooks();
-    const cli = opts.cli ? path.resolve(opts.cli) : cliPath();
+    const cli = cliOf(opts);
     if (!existsSync(cli))
       throw new Error(`ChorusDB CLI not built: ${cli} does not exist (run npm run build)`);
     const fixedPorts = opts.pgPort !== undefined || opts.httpPort !== undefined || opts.haPort !== undefined;

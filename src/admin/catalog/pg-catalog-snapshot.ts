@@ -9,15 +9,14 @@ import {
   indexExprsFromSql,
   parseViewMeta,
 } from '../../sql/analyze/ddl/stored-text.js';
-import { isKeyword, isTrivia, tokenize } from '../../sql/lexer.js';
 import { qualifiedText, splitStorageName, storageName } from '../../sql/namespaces.js';
 import { oidForDeclaredType } from '../../sql/types/column-types.js';
 import { rowidKeyType, typeOfDeclared } from '../../sql/types/declared-types.js';
 import { Oid } from '../../sql/types/oids.js';
 import { enumTypeResolver, listSchemas } from '../../storage/object-catalog.js';
 import { constraintIndexMarker } from '../../storage/tables/constraints.js';
-import { parseTableDef, type TableDef } from '../../storage/tables/table-def.js';
 import { checkOid, firstUserOid, foreignKeyOid } from './pg-catalog-common.js';
+import { checksOf, constraintNames } from './table-text.js';
 
 export interface CatalogColumn {
   attnum: number;
@@ -299,7 +298,7 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
       columns,
       indexes: [],
       foreignKeys: [],
-      checks: checksOf(r.sql ?? '', oid),
+      checks: checksOf(r.sql ?? '').map((c, n) => ({ ...c, oid: checkOid(oid, n) })),
       rowCount: -1,
     };
     if (r.type === 'table') {
@@ -435,78 +434,6 @@ function buildSnapshot(db: Database.Database): CatalogSnapshot {
     }
   }
   return { relations, byOid, byName };
-}
-
-const unquote = (s: string): string => s.replaceAll('""', '"');
-
-/**
- * The names a CREATE TABLE text gives its primary key, unique constraints (by columns) and foreign
- * keys (in order), and each foreign key's DEFERRABLE / INITIALLY DEFERRED (SQLite keeps them in the
- * text only: pragma_foreign_key_list does not report them).
- */
-function constraintNames(createSql: string): {
-  primary: string | null;
-  unique: Map<string, string>;
-  foreign: string[];
-  foreignTiming: { deferrable: boolean; deferred: boolean }[];
-} {
-  const primary = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+PRIMARY KEY/.exec(createSql)?.[1] ?? null;
-  const unique = new Map<string, string>();
-  for (const m of createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+UNIQUE\s*\(([^)]*)\)/g)) {
-    const columns = [...m[2]!.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)].map((c) =>
-      c[1] !== undefined ? unquote(c[1]) : c[2]!.toLowerCase(),
-    );
-    unique.set(columns.join(','), unquote(m[1]!));
-  }
-  const foreign = [...createSql.matchAll(/CONSTRAINT\s+"((?:[^"]|"")+)"\s+FOREIGN KEY/g)].map((m) =>
-    unquote(m[1]!),
-  );
-  return {
-    primary: primary === null ? null : unquote(primary),
-    unique,
-    foreign,
-    foreignTiming: foreignKeyTiming(createSql),
-  };
-}
-
-/** DEFERRABLE / INITIALLY DEFERRED of each foreign key of a CREATE TABLE text, in order. */
-function foreignKeyTiming(createSql: string): { deferrable: boolean; deferred: boolean }[] {
-  let def: TableDef;
-  try {
-    def = parseTableDef(createSql);
-  } catch {
-    return [];
-  }
-  return def.constraints
-    .filter((c) => c.kind === 'foreign')
-    .map((c) => {
-      const words = tokenize(c.body).filter((t) => !isTrivia(t));
-      let deferrable = false;
-      let deferred = false;
-      words.forEach((t, i) => {
-        if (isKeyword(t, 'DEFERRABLE') && !isKeyword(words[i - 1], 'NOT')) deferrable = true;
-        if (isKeyword(t, 'DEFERRED') && isKeyword(words[i - 1], 'INITIALLY')) deferred = true;
-      });
-      return { deferrable, deferred };
-    });
-}
-
-/** CHECK constraints of a CREATE TABLE text: `CONSTRAINT "n" CHECK (...) /* pg: text *\/`. */
-function checksOf(createSql: string, tableOid: number): CatalogCheck[] {
-  const out: CatalogCheck[] = [];
-  const re = /CONSTRAINT\s+"((?:[^"]|"")+)"\s+CHECK\s*\(/g;
-  for (const m of createSql.matchAll(re)) {
-    const after = createSql.slice(m.index! + m[0].length);
-    const c = /\/\* pg: ([\s\S]*?) \*\//.exec(after);
-    const next = after.search(/CONSTRAINT\s+"/);
-    const expression = c && (next < 0 || c.index < next) ? c[1]!.replaceAll('*\\/', '*/') : null;
-    out.push({
-      oid: checkOid(tableOid, out.length),
-      name: m[1]!.replaceAll('""', '"'),
-      expression: expression ?? '',
-    });
-  }
-  return out;
 }
 
 export function isIndex(x: CatalogRelation | CatalogIndex | undefined): x is CatalogIndex {
