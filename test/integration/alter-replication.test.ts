@@ -115,6 +115,10 @@ test('ALTER TABLE forms made on one node while the other writes in the old shape
 test('a default set or dropped after ADD COLUMN leaves older rows as they were on both nodes', async () => {
   await pair.sql(0, 'CREATE TABLE altd (id int PRIMARY KEY)');
   await pair.sql(0, 'INSERT INTO altd VALUES (1)');
+  // The second node writes once the CREATE TABLE reached it (CI once inserted before: 42P01).
+  await eventually('altd on the second node', 10_000, () =>
+    pair.sql(1, 'SELECT 1 FROM altd LIMIT 1').then(() => true),
+  );
   await pair.sql(1, 'INSERT INTO altd VALUES (2)');
   await pair.waitConverged(['altd'], 10_000);
   await pair.sql(0, 'ALTER TABLE altd ADD COLUMN c int');
